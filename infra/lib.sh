@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Shared helpers for the infra scripts: paths, logging, bounded waits.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VAR="${HOTLINE_VAR_DIR:-$ROOT/var}"
+RUN_DIR="$VAR/run"
+LOG_DIR="$VAR/log"
+CACHE_DIR="${HOTLINE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/hotline}"
+PG_PORT="${HOTLINE_PG_PORT:-55432}"
+KAFKA_PORT="${HOTLINE_KAFKA_PORT:-59092}"
+KAFKA_CONTROLLER_PORT="${HOTLINE_KAFKA_CONTROLLER_PORT:-59093}"
+mkdir -p "$RUN_DIR" "$LOG_DIR" "$CACHE_DIR"
+
+log() { printf '[infra] %s\n' "$*" >&2; }
+fail() { printf '[infra] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# wait_until SECONDS DESCRIPTION COMMAND...: poll COMMAND until it succeeds or time runs out.
+wait_until() {
+  local limit="$1" what="$2"; shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    if (( SECONDS >= deadline )); then return 1; fi
+    sleep 0.5
+  done
+  log "$what ready after $((SECONDS - deadline + limit))s"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pid_alive() { local f="$1"; [[ -f "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null; }
+
+apt_install() {
+  if ! command -v apt-get >/dev/null; then fail "apt-get not found; install $* by hand"; fi
+  log "installing $* with apt-get"
+  local sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null \
+    || fail "apt-get install $* failed"
+}

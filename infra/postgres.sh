@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Private PostgreSQL 15 cluster under var/pg: install, start, stop, status.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PG_BIN="${HOTLINE_PG_BIN:-/usr/lib/postgresql/15/bin}"
+PGDATA="$VAR/pg/data"
+PG_LOG="$LOG_DIR/postgres.log"
+DB_NAME="${HOTLINE_DB_NAME:-hotline}"
+DB_USER="${HOTLINE_DB_USER:-hotline}"
+DB_PASSWORD="${HOTLINE_DB_PASSWORD:-hotline-dev-password}"
+
+# PostgreSQL refuses to run as root, so root runs it as the 'postgres' system user.
+as_pg() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+ensure_installed() {
+  [[ -x "$PG_BIN/pg_ctl" ]] || apt_install postgresql-15
+  [[ -x "$PG_BIN/pg_ctl" ]] || fail "PostgreSQL 15 binaries not found in $PG_BIN"
+}
+
+pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; }
+
+start() {
+  ensure_installed
+  if pg_ready; then log "postgres already running on $PG_PORT"; return 0; fi
+  mkdir -p "$VAR/pg"
+  if [[ $(id -u) -eq 0 ]]; then chown postgres "$VAR/pg" "$LOG_DIR"; touch "$PG_LOG"; chown postgres "$PG_LOG"; fi
+  if [[ ! -f "$PGDATA/PG_VERSION" ]]; then
+    log "initialising cluster in $PGDATA"
+    as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >>"$PG_LOG" 2>&1 \
+      || fail "initdb failed; read $PG_LOG"
+  fi
+  as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PG_LOG" -w -t 60 \
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200 -c fsync=on" start >/dev/null \
+    || fail "postgres did not start; read $PG_LOG"
+  wait_until 60 "postgres" pg_ready || fail "postgres not ready after 60s; read $PG_LOG"
+  psql_admin() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
+  if [[ -z "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname='$DB_USER'")" ]]; then
+    psql_admin -c "CREATE ROLE \"$DB_USER\" LOGIN PASSWORD '$DB_PASSWORD'"
+  fi
+  if [[ -z "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname='$DB_NAME'")" ]]; then
+    psql_admin -c "CREATE DATABASE \"$DB_NAME\" OWNER \"$DB_USER\""
+  fi
+}
+
+stop() {
+  if [[ -f "$PGDATA/postmaster.pid" ]]; then
+    as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w -t 60 stop >/dev/null || fail "postgres did not stop; read $PG_LOG"
+    log "postgres stopped"
+  fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) pg_ready && echo "postgres up on 127.0.0.1:$PG_PORT" || { echo "postgres down"; exit 1; } ;;
+  url) echo "postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME" ;;
+  *) echo "usage: $0 start|stop|status|url" >&2; exit 2 ;;
+esac

@@ -1,0 +1,247 @@
+"""Read model of cases, referrals and timelines: the desk inbox and the case view."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from psycopg.sql import SQL
+
+from services.common.messages import CASE_OPENED, REFERRAL_DISPATCHED, ROUTING_GAP, Message
+
+# Portable DDL (SQLite and PostgreSQL). No personal data is kept in these tables.
+DDL = (
+    "CREATE TABLE IF NOT EXISTS view_cases ("
+    " case_id TEXT PRIMARY KEY, risk_level TEXT NOT NULL, initial_risk_level TEXT NOT NULL,"
+    " concerns TEXT NOT NULL, region_code TEXT NOT NULL, needs_review INTEGER NOT NULL,"
+    " rule_version TEXT NOT NULL, opened_at TEXT NOT NULL, closed INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS view_case_reports ("
+    " report_id TEXT PRIMARY KEY, case_id TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS view_case_reports_case ON view_case_reports (case_id)",
+    "CREATE TABLE IF NOT EXISTS view_referrals ("
+    " referral_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, agency_id TEXT NOT NULL,"
+    " agency_kind TEXT NOT NULL, status TEXT NOT NULL, risk_level TEXT NOT NULL,"
+    " concerns TEXT NOT NULL, dispatched_at TEXT NOT NULL, due_at TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS view_referrals_agency ON view_referrals (agency_id, status)",
+    "CREATE INDEX IF NOT EXISTS view_referrals_case ON view_referrals (case_id)",
+    "CREATE TABLE IF NOT EXISTS view_timeline ("
+    " event_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, at TEXT NOT NULL,"
+    " type TEXT NOT NULL, by_whom TEXT NOT NULL, detail TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS view_timeline_case ON view_timeline (case_id, at)",
+)
+
+RISK_RANK = {"red": 0, "orange": 1, "yellow": 2, "blue": 3}
+
+
+class DeskViewMixin:
+    """Writes rows and the tracking position in one transaction; idempotent per event id."""
+
+    placeholder = "?"
+    datastore: Any
+
+    def _q(self, sql: str) -> str:
+        return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
+
+    def _exec(self, c: Any, sql: str, params: tuple[Any, ...] = ()) -> None:
+        c.execute(self._q(sql), params)
+
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._q(sql), params)
+            return [{k: row[k] for k in row.keys()} for row in c.fetchall()]
+
+    # -- writing -------------------------------------------------------------------------
+
+    def apply(self, message: Message | None, tracking: Tracking) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            if message is not None:
+                writer = self._writers.get(message.type)
+                if writer is not None:
+                    writer(self, c, message)
+            self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
+
+    def _case_opened(self, c: Any, m: Message) -> None:
+        d = m.data
+        self._exec(
+            c,
+            "INSERT INTO view_cases (case_id, risk_level, initial_risk_level, concerns,"
+            " region_code, needs_review, rule_version, opened_at) VALUES (?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (case_id) DO NOTHING",
+            (d["case_id"], d["risk_level"], d["initial_risk_level"], json.dumps(d["concerns"]),
+             d["region_code"], int(d["needs_review"]), d["rule_version"], d["opened_at"]),
+        )
+        self._exec(
+            c,
+            "INSERT INTO view_case_reports (report_id, case_id) VALUES (?,?)"
+            " ON CONFLICT (report_id) DO NOTHING",
+            (d["report_id"], d["case_id"]),
+        )
+        self._timeline(c, m, d["case_id"], "case_opened", "triage",
+                       {"risk_level": d["risk_level"], "rationale": d["rationale"],
+                        "rule_version": d["rule_version"]})
+
+    def _referral_dispatched(self, c: Any, m: Message) -> None:
+        d = m.data
+        self._exec(
+            c,
+            "INSERT INTO view_referrals (referral_id, case_id, agency_id, agency_kind, status,"
+            " risk_level, concerns, dispatched_at, due_at) VALUES (?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (referral_id) DO NOTHING",
+            (d["referral_id"], d["case_id"], d["agency_id"], d["agency_kind"], "dispatched",
+             d["risk_level"], json.dumps(d["concerns"]), d["dispatched_at"], d["due_at"]),
+        )
+        self._timeline(c, m, d["case_id"], "referral_dispatched", "dispatch",
+                       {"agency_id": d["agency_id"], "referral_id": d["referral_id"]})
+
+    def _routing_gap(self, c: Any, m: Message) -> None:
+        d = m.data
+        self._timeline(c, m, d["case_id"], "routing_gap", "dispatch",
+                       {"agency_kind": d["agency_kind"]})
+
+    def _timeline(self, c: Any, m: Message, case_id: str, kind: str, by: str,
+                  detail: dict[str, Any]) -> None:
+        self._exec(
+            c,
+            "INSERT INTO view_timeline (event_id, case_id, at, type, by_whom, detail)"
+            " VALUES (?,?,?,?,?,?) ON CONFLICT (event_id) DO NOTHING",
+            (m.id, case_id, m.time.isoformat(), kind, by, json.dumps(detail, ensure_ascii=False)),
+        )
+
+    _writers = {
+        CASE_OPENED: _case_opened,
+        REFERRAL_DISPATCHED: _referral_dispatched,
+        ROUTING_GAP: _routing_gap,
+    }
+
+    # -- reading -------------------------------------------------------------------------
+
+    def case_for_report(self, report_id: str) -> dict[str, Any] | None:
+        rows = self._rows(
+            "SELECT r.case_id, c.closed, (SELECT COUNT(*) FROM view_referrals f"
+            " WHERE f.case_id = r.case_id) AS referrals FROM view_case_reports r"
+            " LEFT JOIN view_cases c ON c.case_id = r.case_id WHERE r.report_id = ?",
+            (report_id,),
+        )
+        return rows[0] if rows else None
+
+    def get_case(self, case_id: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM view_cases WHERE case_id = ?", (case_id,))
+        if not rows:
+            return None
+        return self._case(rows[0])
+
+    def list_cases(self, risk_level: str | None, status: str | None) -> list[dict[str, Any]]:
+        sql, params = "SELECT * FROM view_cases", []
+        if risk_level:
+            sql += " WHERE risk_level = ?"
+            params.append(risk_level)
+        cases = [self._case(row) for row in self._rows(sql, tuple(params))]
+        if status:
+            cases = [c for c in cases if c["status"] == status]
+        cases.sort(key=lambda c: (RISK_RANK.get(c["risk_level"], 9), c["opened_at"]))
+        return cases
+
+    def _case(self, row: dict[str, Any]) -> dict[str, Any]:
+        case_id = row["case_id"]
+        referrals = self.referrals_for_case(case_id)
+        timeline = self._rows(
+            "SELECT at, type, by_whom FROM view_timeline WHERE case_id = ? ORDER BY at, event_id",
+            (case_id,),
+        )
+        reports = self._rows(
+            "SELECT report_id FROM view_case_reports WHERE case_id = ? ORDER BY report_id",
+            (case_id,),
+        )
+        if row["closed"]:
+            status = "closed"
+        elif referrals:
+            status = "dispatched"
+        else:
+            status = "triaged"
+        return {
+            "case_id": case_id,
+            "status": status,
+            "risk_level": row["risk_level"],
+            "initial_risk_level": row["initial_risk_level"],
+            "concerns": json.loads(row["concerns"]),
+            "needs_review": bool(row["needs_review"]),
+            "opened_at": row["opened_at"],
+            "report_ids": [r["report_id"] for r in reports],
+            "referrals": referrals,
+            "timeline": [{"at": t["at"], "type": t["type"], "by": t["by_whom"]} for t in timeline],
+        }
+
+    def referrals_for_case(self, case_id: str) -> list[dict[str, Any]]:
+        return [
+            self._referral(r)
+            for r in self._rows(
+                "SELECT * FROM view_referrals WHERE case_id = ? ORDER BY agency_kind, agency_id",
+                (case_id,),
+            )
+        ]
+
+    def desk_referrals(self, agency_id: str, status: str | None = None) -> list[dict[str, Any]]:
+        sql, params = "SELECT * FROM view_referrals WHERE agency_id = ?", [agency_id]
+        if status:
+            sql += " AND status = ?"
+            params.append(status)
+        rows = [self._referral(r) for r in self._rows(sql, tuple(params))]
+        # Most urgent first, then newest.
+        rows.sort(key=lambda r: r["dispatched_at"], reverse=True)
+        rows.sort(key=lambda r: RISK_RANK.get(r["risk_level"], 9))
+        return rows
+
+    def get_referral(self, referral_id: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM view_referrals WHERE referral_id = ?", (referral_id,))
+        return self._referral(rows[0]) if rows else None
+
+    @staticmethod
+    def _referral(row: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "referral_id": row["referral_id"],
+            "case_id": row["case_id"],
+            "agency_id": row["agency_id"],
+            "agency_kind": row["agency_kind"],
+            "status": row["status"],
+            "risk_level": row["risk_level"],
+            "concerns": json.loads(row["concerns"]),
+            "dispatched_at": row["dispatched_at"],
+            "due_at": row["due_at"],
+        }
+
+
+class SQLiteDeskView(DeskViewMixin, SQLiteTrackingRecorder):
+    """The read model in its own SQLite file (embedded wiring)."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *DDL]
+
+
+class PostgresDeskView(DeskViewMixin, PostgresTrackingRecorder):
+    """The read model in PostgreSQL (distributed wiring)."""
+
+    placeholder = "%s"
+
+    def __init__(self, datastore: Any, **kwargs: Any):
+        super().__init__(datastore, **kwargs)
+        self.sql_create_statements.extend(SQL(stmt) for stmt in DDL)  # type: ignore[arg-type]
+
+
+class DeskProjection:
+    """Applies case and referral messages to the desk view."""
+
+    name = "desk"
+
+    def __init__(self, view: DeskViewMixin):
+        self.view = view
+
+    def process_event(self, message: Message | None, tracking: Tracking) -> None:
+        self.view.apply(message, tracking)
+
+    @property
+    def tracker(self) -> TrackingRecorder:
+        assert isinstance(self.view, TrackingRecorder)
+        return self.view

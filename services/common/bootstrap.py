@@ -1,0 +1,145 @@
+"""One bootstrap per process: wires settings into applications, views and translators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
+from eventsourcing.utils import Environment
+
+from projections.desk import DeskProjection, DeskViewMixin, PostgresDeskView, SQLiteDeskView
+from services.common.crypto import Hasher, Sealer, derive_key
+from services.common.messages import Message
+from services.common.settings import Settings
+from services.dispatch.application import DispatchApplication
+from services.dispatch.routing import Directory, ReferralMatrix
+from services.dispatch.translate import dispatch_translator
+from services.intake.application import IntakeApplication
+from services.intake.translate import IntakeTranslator
+from services.triage.application import TriageApplication
+from services.triage.rules import RiskRules
+from services.triage.translate import triage_translator
+
+Store = Literal["sqlite", "postgres", "memory"]
+Translator = Callable[[Any], Message | None]
+Handler = Callable[[Message | None, Tracking], None]
+
+
+def store_of(settings: Settings) -> Store:
+    return "postgres" if settings.distributed else "sqlite"
+
+
+def app_env(settings: Settings, name: str, store: Store, *, create_tables: bool) -> dict[str, str]:
+    """eventsourcing environment for one application (or view) with its own tables or file."""
+    env = {
+        "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher",
+        "CIPHER_KEY": derive_key(settings.data_key, "events"),
+        "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+        "CREATE_TABLE": "y" if create_tables else "n",
+    }
+    if store == "postgres":
+        env.update(settings.postgres_env())
+    elif store == "sqlite":
+        Path(settings.var_dir).mkdir(parents=True, exist_ok=True)
+        env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
+        # Each application its own file: eventsourcing's SQLite tracking table has a fixed name.
+        env["SQLITE_DBNAME"] = str(Path(settings.var_dir) / f"{name}.sqlite")
+    else:
+        env["PERSISTENCE_MODULE"] = "eventsourcing.popo"
+    return env
+
+
+@dataclass
+class Hotline:
+    """The wired parts one process needs; absent parts are None."""
+
+    settings: Settings
+    store: Store
+    hasher: Hasher
+    sealer: Sealer
+    directory: Directory
+    intake: IntakeApplication | None = None
+    triage: TriageApplication | None = None
+    dispatch: DispatchApplication | None = None
+    view: DeskViewMixin | None = None
+    translators: dict[str, Translator] = field(default_factory=dict)
+
+    def close(self) -> None:
+        for app in (self.intake, self.triage, self.dispatch):
+            if app is not None:
+                app.close()
+        if self.view is not None:
+            self.view.datastore.close()
+
+
+ALL_PARTS = ("intake", "triage", "dispatch", "view")
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    parts: tuple[str, ...] = ALL_PARTS,
+    store: Store | None = None,
+    create_tables: bool | None = None,
+    rules: RiskRules | None = None,
+    matrix: ReferralMatrix | None = None,
+    directory: Directory | None = None,
+) -> Hotline:
+    settings = settings or Settings()
+    store = store or store_of(settings)
+    if create_tables is None:
+        # PostgreSQL tables are created once by `hotline setup`, never by running services.
+        create_tables = store != "postgres"
+    hasher = Hasher(settings.hash_key)
+    sealer = Sealer(derive_key(settings.data_key, "seal"))
+    directory = directory or Directory.load()
+    h = Hotline(settings=settings, store=store, hasher=hasher, sealer=sealer, directory=directory)
+    h.translators = {
+        "intake": IntakeTranslator(sealer, hasher),
+        "triage": triage_translator,
+        "dispatch": dispatch_translator,
+    }
+
+    def env(name: str) -> dict[str, str]:
+        return app_env(settings, name, store, create_tables=create_tables)
+
+    if "intake" in parts:
+        h.intake = IntakeApplication(env("intake"), hasher=hasher)
+    if "triage" in parts:
+        h.triage = TriageApplication(env("triage"), rules=rules)
+    if "dispatch" in parts:
+        h.dispatch = DispatchApplication(
+            env("dispatch"), ack_sla=settings.ack_sla, matrix=matrix, directory=directory
+        )
+    if "view" in parts:
+        h.view = build_view(settings, store, create_tables=create_tables)
+    return h
+
+
+def build_view(settings: Settings, store: Store, *, create_tables: bool) -> DeskViewMixin:
+    if store == "memory":
+        # Unit tests: a private in-memory SQLite database stands in for the view's store.
+        store_env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": ":memory:"}
+        view_class: type[TrackingRecorder] = SQLiteDeskView
+    else:
+        store_env = app_env(settings, "desk", store, create_tables=create_tables)
+        view_class = PostgresDeskView if store == "postgres" else SQLiteDeskView
+    factory = InfrastructureFactory.construct(env=Environment("desk", store_env))
+    view = factory.tracking_recorder(view_class)
+    assert isinstance(view, DeskViewMixin)
+    return view
+
+
+def process_handler(app: Application[Any]) -> Handler:
+    def handle(message: Message | None, tracking: Tracking) -> None:
+        app.process_event(message, tracking)  # type: ignore[attr-defined,arg-type]
+
+    return handle
+
+
+def projection_handler(view: DeskViewMixin) -> Handler:
+    return DeskProjection(view).process_event

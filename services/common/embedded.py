@@ -1,0 +1,91 @@
+"""The embedded wiring: followers pull their leaders' notification logs in one process."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import structlog
+from eventsourcing.application import Application
+from eventsourcing.persistence import Tracking, TrackingRecorder
+
+from services.common.bootstrap import (
+    Handler,
+    Hotline,
+    Translator,
+    process_handler,
+    projection_handler,
+)
+
+log = structlog.get_logger("embedded")
+
+
+@dataclass
+class Edge:
+    """Leader events, translated to messages exactly as the relay would publish them."""
+
+    leader: Application  # type: ignore[type-arg]
+    translate: Translator
+    handle: Handler
+    tracker: TrackingRecorder
+    follower: str
+
+
+def edges_of(h: Hotline) -> list[Edge]:
+    assert h.intake and h.triage and h.dispatch and h.view
+    tracker_view = h.view
+    assert isinstance(tracker_view, TrackingRecorder)
+    t = h.translators
+    return [
+        Edge(h.intake, t["intake"], process_handler(h.triage), h.triage.recorder, "triage"),
+        Edge(h.triage, t["triage"], process_handler(h.dispatch), h.dispatch.recorder, "dispatch"),
+        Edge(h.triage, t["triage"], projection_handler(h.view), tracker_view, "desk"),
+        Edge(h.dispatch, t["dispatch"], projection_handler(h.view), tracker_view, "desk"),
+    ]
+
+
+class EmbeddedRunner(threading.Thread):
+    """Pumps every edge until nothing is pending, then waits a little."""
+
+    def __init__(self, edges: list[Edge], *, interval: float = 0.05, batch: int = 100):
+        super().__init__(name="embedded-runner", daemon=True)
+        self.edges = edges
+        self.interval = interval
+        self.batch = batch
+        self._stop_event = threading.Event()
+        self.error: BaseException | None = None
+
+    def pump(self) -> int:
+        """Process all pending notifications on all edges; returns how many were handled."""
+        total = 0
+        while True:
+            handled = sum(self._pump_edge(edge) for edge in self.edges)
+            total += handled
+            if not handled:
+                return total
+
+    def _pump_edge(self, edge: Edge) -> int:
+        start = edge.tracker.max_tracking_id(edge.leader.name) or 0
+        notifications = edge.leader.recorder.select_notifications(
+            start=start, limit=self.batch, inclusive_of_start=False
+        )
+        for n in notifications:
+            message = edge.translate(edge.leader.mapper.to_domain_event(n))
+            # Same bytes a Kafka consumer would decode: the embedded path tests the codec too.
+            edge.handle(message.roundtrip() if message else None, Tracking(edge.leader.name, n.id))
+        return len(notifications)
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                if not self.pump():
+                    self._stop_event.wait(self.interval)
+            except Exception as exc:  # keep the API up; report and retry after a pause
+                self.error = exc
+                log.exception("embedded pump failed; retrying")
+                self._stop_event.wait(1.0)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        if self.is_alive():
+            self.join(timeout=10)

@@ -1,0 +1,63 @@
+"""Broker checks and topic creation, used by infra/kafka.sh and readiness probes."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from services.common.messages import TOPICS
+
+
+def _servers() -> list[str]:
+    port = os.environ.get("HOTLINE_KAFKA_PORT", "59092")
+    servers = os.environ.get("HOTLINE_KAFKA_BOOTSTRAP_SERVERS") or f"127.0.0.1:{port}"
+    return servers.split(",")
+
+
+def broker_count(servers: list[str], timeout_ms: int = 3000) -> int:
+    admin = KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=timeout_ms)
+    try:
+        return len(admin.describe_cluster()["brokers"])
+    finally:
+        admin.close()
+
+
+def create_topics(servers: list[str], partitions: int) -> list[str]:
+    admin = KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=15000)
+    try:
+        existing = set(admin.list_topics())
+        missing = [t for t in TOPICS if t not in existing]
+        if missing:
+            try:
+                admin.create_topics(
+                    [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing]
+                )
+            except TopicAlreadyExistsError:
+                pass
+        return missing
+    finally:
+        admin.close()
+
+
+def main(argv: list[str]) -> int:
+    servers = _servers()
+    if argv[:1] == ["ready"]:
+        try:
+            return 0 if broker_count(servers) >= 1 else 1
+        except Exception:
+            return 1
+    if argv[:1] == ["create-topics"]:
+        partitions = int(os.environ.get("HOTLINE_KAFKA_PARTITIONS", "6"))
+        created = create_topics(servers, partitions)
+        sys.stderr.write(f"[infra] topics created: {created or 'none (all present)'}\n")
+        return 0
+    sys.stderr.write("usage: python -m services.common.kafka_admin ready|create-topics\n")
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

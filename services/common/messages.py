@@ -1,0 +1,78 @@
+"""Integration messages: what crosses service boundaries (Kafka, or in-process in embedded mode)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+REPORTS_TOPIC = "hotline.reports.v1"
+CASES_TOPIC = "hotline.cases.v1"
+REFERRALS_TOPIC = "hotline.referrals.v1"
+TOPICS = (REPORTS_TOPIC, CASES_TOPIC, REFERRALS_TOPIC)
+
+# ce_type values
+REPORT_RECEIVED = "hotline.report.received"
+CASE_OPENED = "hotline.case.opened"
+REFERRAL_DISPATCHED = "hotline.referral.dispatched"
+ROUTING_GAP = "hotline.referral.routing_gap"
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/json"
+
+
+class MessageFormatError(ValueError):
+    """A record that is not a message of this contract."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """A CloudEvent: id, source, type and time in headers, JSON data as the value."""
+
+    id: str
+    source: str
+    type: str
+    time: datetime
+    key: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def value(self) -> bytes:
+        return json.dumps(self.data, ensure_ascii=False, sort_keys=True).encode()
+
+    def headers(self) -> list[tuple[str, bytes]]:
+        return [
+            ("ce_specversion", SPEC_VERSION.encode()),
+            ("ce_id", self.id.encode()),
+            ("ce_source", self.source.encode()),
+            ("ce_type", self.type.encode()),
+            ("ce_time", self.time.isoformat().encode()),
+            ("content-type", CONTENT_TYPE.encode()),
+        ]
+
+    @classmethod
+    def decode(
+        cls, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> Message:
+        h = {name: raw.decode() for name, raw in headers}
+        missing = [n for n in ("ce_id", "ce_source", "ce_type", "ce_time") if n not in h]
+        if missing:
+            raise MessageFormatError(f"missing CloudEvents headers: {', '.join(missing)}")
+        if h.get("ce_specversion") != SPEC_VERSION:
+            raise MessageFormatError(f"unsupported ce_specversion {h.get('ce_specversion')!r}")
+        try:
+            data = json.loads(value or b"{}")
+        except json.JSONDecodeError as exc:
+            raise MessageFormatError(f"value is not JSON: {exc}") from exc
+        return cls(
+            id=h["ce_id"],
+            source=h["ce_source"],
+            type=h["ce_type"],
+            time=datetime.fromisoformat(h["ce_time"]),
+            key=(key or b"").decode(),
+            data=data,
+        )
+
+    def roundtrip(self) -> Message:
+        """The message as a consumer sees it after the wire (used by the embedded wiring)."""
+        return Message.decode(self.key.encode(), self.value(), self.headers())

@@ -1,0 +1,83 @@
+"""Referral matrix and agency directory: versioned data, loaded once per process."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+AGENCY_KINDS = ("police", "civil_affairs", "education", "hospital")
+
+
+def _load(filename: str) -> dict[str, Any]:
+    return json.loads(resources.files("services.dispatch").joinpath("data", filename).read_text())
+
+
+@dataclass(frozen=True)
+class ReferralMatrix:
+    version: str
+    concerns: dict[str, tuple[str, ...]]
+    no_concern: tuple[str, ...]
+
+    @classmethod
+    def load(cls, filename: str = "referral_matrix.v1.json") -> ReferralMatrix:
+        raw = _load(filename)
+        return cls(
+            version=raw["version"],
+            concerns={c: tuple(kinds) for c, kinds in raw["concerns"].items()},
+            no_concern=tuple(raw["no_concern"]),
+        )
+
+    def kinds_for(self, concerns: list[str]) -> list[str]:
+        """The union of agency kinds for the concerns, in the directory's kind order."""
+        wanted: set[str] = set()
+        for concern in concerns:
+            wanted.update(self.concerns.get(concern, ()))
+        if not wanted:
+            wanted.update(self.no_concern)
+        return [k for k in AGENCY_KINDS if k in wanted]
+
+
+@dataclass(frozen=True)
+class Agency:
+    agency_id: str
+    kind: str
+    name: str
+    regions: tuple[str, ...]
+
+    def public(self) -> dict[str, Any]:
+        return {"agency_id": self.agency_id, "kind": self.kind, "name": self.name,
+                "regions": list(self.regions)}
+
+
+@dataclass(frozen=True)
+class Directory:
+    version: str
+    agencies: tuple[Agency, ...]
+
+    @classmethod
+    def load(cls, filename: str = "directory.demo.v1.json") -> Directory:
+        raw = _load(filename)
+        agencies = tuple(
+            Agency(a["agency_id"], a["kind"], a["name"], tuple(a["regions"]))
+            for a in raw["agencies"]
+        )
+        unknown = {a.kind for a in agencies} - set(AGENCY_KINDS)
+        if unknown:
+            raise ValueError(f"directory {filename} has unknown agency kinds {sorted(unknown)}")
+        return cls(version=raw["version"], agencies=agencies)
+
+    def get(self, agency_id: str) -> Agency | None:
+        return next((a for a in self.agencies if a.agency_id == agency_id), None)
+
+    def resolve(self, kind: str, region_code: str) -> Agency | None:
+        """The unit of this kind whose regions hold the longest prefix of the region code."""
+        best: tuple[int, Agency] | None = None
+        for agency in self.agencies:
+            if agency.kind != kind:
+                continue
+            for region in agency.regions:
+                if region_code.startswith(region) and (best is None or len(region) > best[0]):
+                    best = (len(region), agency)
+        return best[1] if best else None

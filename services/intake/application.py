@@ -1,0 +1,97 @@
+"""The intake application: takes reports and keeps them as immutable events."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from services.common.crypto import Hasher
+from services.intake.domain import Report, receipt_no_for, report_id_for
+from services.intake.schemas import ReportIn
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was used before with a different body."""
+
+
+class ReportNotFound(Exception):
+    """No such report (or not visible to the caller)."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    report_id: UUID
+    receipt_no: str
+    lookup_code: str
+    received_at: datetime
+
+
+class IntakeApplication(Application[UUID]):
+    """Records each report once; retries with the same key return the same receipt."""
+
+    name = "intake"
+
+    def __init__(self, env=None, *, hasher: Hasher):  # type: ignore[no-untyped-def]
+        super().__init__(env)
+        self.hasher = hasher
+
+    def submit_report(
+        self, report: ReportIn, *, submitted_by: str, idempotency_key: str
+    ) -> Receipt:
+        report_id = report_id_for(submitted_by, idempotency_key)
+        body = report.model_dump(mode="json")
+        canonical = json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
+        request_hash = self.hasher.digest("request", hashlib.sha256(canonical).hexdigest())
+        existing = self._find(report_id)
+        if existing is None:
+            received_at = datetime.now(UTC)
+            aggregate = Report(
+                id=report_id,
+                receipt_no=receipt_no_for(report_id, received_at),
+                received_at=received_at,
+                submitted_by=submitted_by,
+                request_hash=request_hash,
+                channel=body["channel"],
+                reporter=body["reporter"],
+                children=body["children"],
+                location=body["location"],
+                concerns=body["concerns"],
+                narrative=body["narrative"],
+                immediate_danger=body["immediate_danger"],
+                occurred_at=body["occurred_at"],
+            )
+            try:
+                self.save(aggregate)  # returns only after the commit: the report is durable
+                existing = aggregate
+            except IntegrityError:
+                # A concurrent retry with the same key won the race; answer as it did.
+                existing = self.repository.get(report_id)
+        if existing.request_hash != request_hash:
+            raise IdempotencyConflict(str(report_id))
+        return self._receipt(existing)
+
+    def get_report(self, report_id: UUID) -> Report:
+        report = self._find(report_id)
+        if report is None:
+            raise ReportNotFound(str(report_id))
+        return report
+
+    def _find(self, report_id: UUID) -> Report | None:
+        try:
+            return self.repository.get(report_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _receipt(self, report: Report) -> Receipt:
+        return Receipt(
+            report_id=report.id,
+            receipt_no=report.receipt_no,
+            lookup_code=self.hasher.lookup_code(str(report.id)),
+            received_at=report.received_at,
+        )

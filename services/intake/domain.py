@@ -1,0 +1,58 @@
+"""The Report aggregate: one report about one or more children, as received."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+REPORT_NS = uuid5(NAMESPACE_URL, "urn:hotline:report")
+
+
+def report_id_for(submitted_by: str, idempotency_key: str) -> UUID:
+    """One report per (caller, Idempotency-Key): retries land on the same aggregate."""
+    return uuid5(REPORT_NS, f"{submitted_by}\x1f{idempotency_key}")
+
+
+def receipt_no_for(report_id: UUID, received_at: datetime) -> str:
+    """Date plus 10 characters of the id: readable aloud, unique, free of personal data."""
+    tail = base64.b32encode(report_id.bytes).decode()[:10]
+    return f"{received_at:%Y%m%d}-{tail}"
+
+
+class Report(Aggregate):
+    """A report of a child harmed, neglected, trafficked or left without care."""
+
+    @event("Received")
+    def __init__(
+        self,
+        id: UUID,  # noqa: A002 - eventsourcing takes the aggregate id from this parameter
+        *,
+        receipt_no: str,
+        received_at: datetime,
+        submitted_by: str,
+        request_hash: str,
+        channel: str,
+        reporter: dict[str, Any],
+        children: list[dict[str, Any]],
+        location: dict[str, Any],
+        concerns: list[str],
+        narrative: str,
+        immediate_danger: bool,
+        occurred_at: str | None,
+    ):
+        self.receipt_no = receipt_no
+        self.received_at = received_at
+        self.submitted_by = submitted_by
+        self.request_hash = request_hash
+        self.channel = channel
+        self.reporter = reporter
+        self.children = children
+        self.location = location
+        self.concerns = concerns
+        self.narrative = narrative
+        self.immediate_danger = immediate_danger
+        self.occurred_at = occurred_at

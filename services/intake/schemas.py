@@ -1,0 +1,159 @@
+"""Request and response bodies of the intake API (contract §2, Reports)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Channel(str, Enum):
+    hotline_12345 = "hotline_12345"
+    hotline_12349 = "hotline_12349"
+    hotline_12355 = "hotline_12355"
+    sentinel = "sentinel"
+    web_form = "web_form"
+
+
+class Relation(str, Enum):
+    teacher = "teacher"
+    doctor = "doctor"
+    community_worker = "community_worker"
+    sentinel_first_reporter = "sentinel_first_reporter"
+    relative = "relative"
+    neighbour = "neighbour"
+    self_ = "self"
+    public = "public"
+    other = "other"
+
+
+class Concern(str, Enum):
+    wandering_begging = "wandering_begging"
+    domestic_violence = "domestic_violence"
+    physical_harm = "physical_harm"
+    trafficking_abduction = "trafficking_abduction"
+    coercion_exploitation = "coercion_exploitation"
+    sexual_abuse = "sexual_abuse"
+    serious_injury = "serious_injury"
+    guardianship_missing = "guardianship_missing"
+    guardian_unable = "guardian_unable"
+    school_dropout = "school_dropout"
+    special_hardship = "special_hardship"
+    parents_detained_or_rehab = "parents_detained_or_rehab"
+    school_bullying = "school_bullying"
+    early_marriage = "early_marriage"
+    online_harm = "online_harm"
+    neglect = "neglect"
+
+
+class Gender(str, Enum):
+    male = "male"
+    female = "female"
+    unknown = "unknown"
+
+
+_PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
+_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+
+Strict = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Reporter(BaseModel):
+    model_config = Strict
+    name: Annotated[str | None, Field(max_length=100)] = None
+    phone: Annotated[str | None, Field(max_length=20)] = None
+    relation: Relation
+    anonymous: bool = False
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value and not _PHONE.match(value):
+            raise ValueError("phone must be digits (5-20), optionally with +, - or spaces")
+        return value or None
+
+    @model_validator(mode="after")
+    def _forget_anonymous(self) -> Reporter:
+        # An anonymous reporter's name and phone are not kept, even if sent.
+        if self.anonymous:
+            self.name = None
+            self.phone = None
+        return self
+
+
+class Child(BaseModel):
+    model_config = Strict
+    name: Annotated[str | None, Field(max_length=100)] = None
+    gender: Gender = Gender.unknown
+    age: Annotated[int | None, Field(ge=0, le=17, description="0-17 when known")] = None
+    id_number: str | None = None
+
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        value = value.upper()
+        if not _ID_NUMBER.match(value):
+            raise ValueError("id_number must be 18 characters: 17 digits then a digit or X")
+        return value
+
+
+class Location(BaseModel):
+    model_config = Strict
+    region_code: str
+    address: Annotated[str | None, Field(max_length=500)] = None
+
+    @field_validator("region_code")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if not (value.isdigit() and len(value) in (6, 9, 12)):
+            raise ValueError(
+                "region_code must be 6, 9 or 12 digits (county, township or village code)"
+            )
+        return value
+
+
+class ReportIn(BaseModel):
+    """A report as a hotline operator or mandated reporter submits it."""
+
+    model_config = Strict
+    channel: Channel
+    reporter: Reporter
+    children: Annotated[list[Child], Field(min_length=1, max_length=20)]
+    location: Location
+    concerns: Annotated[list[Concern], Field(max_length=16)] = []
+    narrative: Annotated[str, Field(min_length=1, max_length=5000)]
+    immediate_danger: bool = False
+    occurred_at: datetime | None = None
+
+    @field_validator("concerns")
+    @classmethod
+    def _unique(cls, value: list[Concern]) -> list[Concern]:
+        return list(dict.fromkeys(value))
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("occurred_at needs a time zone offset, e.g. 2026-11-28T20:00:00+08:00")
+        return value
+
+
+class ReportAccepted(BaseModel):
+    report_id: str
+    receipt_no: str
+    lookup_code: str
+    status: str = "received"
+    received_at: datetime
+
+
+class ReportStatus(BaseModel):
+    report_id: str
+    receipt_no: str
+    status: str
+    case_id: str | None
+    received_at: datetime

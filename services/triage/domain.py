@@ -1,0 +1,45 @@
+"""The Case aggregate: what triage decided about the child(ren) of one or more reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+CASE_NS = uuid5(NAMESPACE_URL, "urn:hotline:case")
+
+
+def case_id_for(report_id: str) -> UUID:
+    """The case a report opens: deterministic, so a redelivered report finds it."""
+    return uuid5(CASE_NS, report_id)
+
+
+class Case(Aggregate):
+    """A case under triage; its initial risk level is never changed."""
+
+    @event("Opened")
+    def __init__(
+        self,
+        id: UUID,  # noqa: A002 - eventsourcing takes the aggregate id from this parameter
+        *,
+        report_id: str,
+        risk_level: str,
+        concerns: list[str],
+        region_code: str,
+        needs_review: bool,
+        rule_version: str,
+        rationale: str,
+        child_keys: list[str],
+        opened_at: datetime,
+    ):
+        self.report_ids = [report_id]
+        self.risk_level = risk_level
+        self.initial_risk_level = risk_level
+        self.concerns = concerns
+        self.region_code = region_code
+        self.needs_review = needs_review
+        self.rule_version = rule_version
+        self.rationale = rationale
+        self.child_keys = child_keys
+        self.opened_at = opened_at
