@@ -18,6 +18,7 @@ from services.common.settings import Settings
 from services.dispatch.application import DispatchApplication
 from services.dispatch.routing import Directory, ReferralMatrix
 from services.dispatch.translate import dispatch_translator
+from services.intake.accounts import AccountsApplication
 from services.intake.application import IntakeApplication
 from services.intake.translate import IntakeTranslator
 from services.triage.application import TriageApplication
@@ -63,20 +64,21 @@ class Hotline:
     sealer: Sealer
     directory: Directory
     intake: IntakeApplication | None = None
+    accounts: AccountsApplication | None = None
     triage: TriageApplication | None = None
     dispatch: DispatchApplication | None = None
     view: DeskViewMixin | None = None
     translators: dict[str, Translator] = field(default_factory=dict)
 
     def close(self) -> None:
-        for app in (self.intake, self.triage, self.dispatch):
+        for app in (self.intake, self.accounts, self.triage, self.dispatch):
             if app is not None:
                 app.close()
         if self.view is not None:
             self.view.datastore.close()
 
 
-ALL_PARTS = ("intake", "triage", "dispatch", "view")
+ALL_PARTS = ("intake", "accounts", "triage", "dispatch", "view")
 
 
 def bootstrap(
@@ -109,6 +111,10 @@ def bootstrap(
 
     if "intake" in parts:
         h.intake = IntakeApplication(env("intake"), hasher=hasher)
+    if "accounts" in parts:
+        h.accounts = AccountsApplication(
+            env("accounts"), known_agencies={a.agency_id for a in directory.agencies}
+        )
     if "triage" in parts:
         h.triage = TriageApplication(env("triage"), rules=rules)
     if "dispatch" in parts:

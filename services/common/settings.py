@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Development-only keys: fine on a laptop, refused anywhere else.
 DEV_DATA_KEY = base64.b64encode(b"hotline-dev-data-key-32-bytes!!!").decode()
 DEV_HASH_KEY = base64.b64encode(b"hotline-dev-hash-key-32-bytes!!!").decode()
+DEV_TOKEN_KEY = base64.b64encode(b"hotline-dev-token-key-32-bytes!!").decode()
 
 RISK_LEVELS = ("red", "orange", "yellow", "blue")
 DEFAULT_ACK_SLA = "red=900,orange=7200,yellow=86400,blue=259200"
@@ -50,6 +51,8 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str = ""
     data_key: str = DEV_DATA_KEY
     hash_key: str = DEV_HASH_KEY
+    token_key: str = DEV_TOKEN_KEY
+    token_ttl_seconds: int = 3600
     ack_sla_seconds: str = DEFAULT_ACK_SLA
     kafka_partitions: int = 6
     log_level: str = "INFO"
@@ -60,7 +63,7 @@ class Settings(BaseSettings):
         parse_ack_sla(value)
         return value
 
-    @field_validator("data_key", "hash_key")
+    @field_validator("data_key", "hash_key", "token_key")
     @classmethod
     def _check_key(cls, value: str) -> str:
         try:
@@ -74,9 +77,11 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_dev_keys_outside_development(self) -> Settings:
         if self.environment != "development":
-            if self.data_key == DEV_DATA_KEY or self.hash_key == DEV_HASH_KEY:
+            dev = {DEV_DATA_KEY, DEV_HASH_KEY, DEV_TOKEN_KEY}
+            if {self.data_key, self.hash_key, self.token_key} & dev:
                 raise ValueError(
-                    "HOTLINE_DATA_KEY and HOTLINE_HASH_KEY must be set to secret values "
+                    "HOTLINE_DATA_KEY, HOTLINE_HASH_KEY and HOTLINE_TOKEN_KEY must be set to "
+                    "secret values (openssl rand -base64 32) "
                     f"when HOTLINE_ENVIRONMENT={self.environment}"
                 )
         return self

@@ -1,0 +1,34 @@
+# Minor-protection hotline backend. `make run` and `make test` set up everything they need.
+SHELL := /bin/bash
+VENV := .venv
+HOTLINE := $(VENV)/bin/hotline
+
+.PHONY: install run test test-unit up down clean lint bench
+
+install:
+	@bash infra/python.sh
+
+run: install
+	@$(HOTLINE) run
+
+test: install
+	@bash infra/test.sh $(ARGS)
+
+test-unit: install
+	@$(VENV)/bin/pytest -q tests/unit
+
+up: install
+	@bash infra/stack.sh up
+
+down:
+	@bash infra/stack.sh down
+
+clean: down
+	rm -rf var
+
+lint: install
+	$(VENV)/bin/ruff check services projections tests
+	$(VENV)/bin/mypy services projections
+
+bench: install
+	@bash infra/bench.sh

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Distributed wiring: PostgreSQL, Kafka and one OS process per service (make up / make down).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+HOTLINE="$ROOT/.venv/bin/hotline"
+STACK_ENV="$VAR/stack.env"
+API_PORT="${HOTLINE_PORT:-8000}"
+
+# name -> command line (arguments to `hotline`)
+SERVICES=(
+  "relay-intake:relay --app intake"
+  "relay-triage:relay --app triage"
+  "relay-dispatch:relay --app dispatch"
+  "triage:consume triage"
+  "dispatch:consume dispatch"
+  "projection-desk:consume desk"
+  "api:serve"
+)
+
+write_env() {
+  local db_url; db_url=$("$ROOT/infra/postgres.sh" url)
+  local tmp="$STACK_ENV.tmp"
+  {
+    echo "HOTLINE_API_URL=http://127.0.0.1:$API_PORT"
+    echo "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT"
+    echo "HOTLINE_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT"
+    echo "HOTLINE_DATABASE_URL=$db_url"
+    echo "HOTLINE_PORT=$API_PORT"
+    echo "HOTLINE_VAR_DIR=$VAR"
+    # Settings that tests or operators pass to `make up` travel to every service.
+    env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|DATA_KEY|HASH_KEY|TOKEN_KEY|TOKEN_TTL_SECONDS|LOG_LEVEL)=' || true
+  } >"$tmp"
+  mv "$tmp" "$STACK_ENV"
+}
+
+start_service() {
+  local name="$1" cmd="$2" pidfile="$RUN_DIR/$1.pid"
+  if pid_alive "$pidfile"; then return 0; fi
+  # setsid: each service leads its own process group, so `down` stops it and its children.
+  # shellcheck disable=SC2086
+  setsid bash -c "set -a; source '$STACK_ENV'; set +a; exec '$HOTLINE' $cmd" \
+    >>"$LOG_DIR/$name.log" 2>&1 < /dev/null &
+  echo $! >"$pidfile"
+  log "started $name (pid $(cat "$pidfile"), log var/log/$name.log)"
+}
+
+api_ready() { curl -fsS "http://127.0.0.1:$API_PORT/readyz" >/dev/null; }
+
+up() {
+  "$ROOT/infra/python.sh"
+  "$ROOT/infra/postgres.sh" start
+  "$ROOT/infra/kafka.sh" start
+  write_env
+  (set -a; source "$STACK_ENV"; set +a; "$HOTLINE" setup) >>"$LOG_DIR/setup.log" 2>&1 \
+    || fail "table setup failed; read $LOG_DIR/setup.log"
+  (set -a; source "$STACK_ENV"; set +a; "$HOTLINE" demo-users) >"$VAR/demo-users.txt" 2>>"$LOG_DIR/setup.log" \
+    || fail "demo users failed; read $LOG_DIR/setup.log"
+  for entry in "${SERVICES[@]}"; do start_service "${entry%%:*}" "${entry#*:}"; done
+  wait_until 90 "api /readyz" api_ready || {
+    curl -sS "http://127.0.0.1:$API_PORT/readyz" >&2 || true
+    fail "/readyz did not answer 200 within 90s; read var/log/*.log"
+  }
+  cat "$VAR/demo-users.txt"
+  log "stack up: $(grep HOTLINE_API_URL "$STACK_ENV")"
+}
+
+stop_pidfile() {
+  local pidfile="$1" pid
+  pid=$(cat "$pidfile" 2>/dev/null) || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
+
+down() {
+  for entry in "${SERVICES[@]}"; do
+    local name="${entry%%:*}"
+    [[ -f "$RUN_DIR/$name.pid" ]] && { stop_pidfile "$RUN_DIR/$name.pid"; log "stopped $name"; }
+  done
+  "$ROOT/infra/kafka.sh" stop
+  "$ROOT/infra/postgres.sh" stop
+  rm -f "$STACK_ENV"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  *) echo "usage: $0 up|down" >&2; exit 2 ;;
+esac

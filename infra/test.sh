@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# make test: private PostgreSQL and Kafka on test ports, every test, then stop what was started.
+export HOTLINE_VAR_DIR="${HOTLINE_TEST_VAR_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/var/test}"
+export HOTLINE_PG_PORT="${HOTLINE_TEST_PG_PORT:-55433}"
+export HOTLINE_KAFKA_PORT="${HOTLINE_TEST_KAFKA_PORT:-59094}"
+export HOTLINE_KAFKA_CONTROLLER_PORT="${HOTLINE_TEST_KAFKA_CONTROLLER_PORT:-59095}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+started=()
+cleanup() {
+  for ((i=${#started[@]}-1; i>=0; i--)); do "$ROOT/infra/${started[i]}.sh" stop || true; done
+}
+trap cleanup EXIT
+
+"$ROOT/infra/python.sh"
+t0=$SECONDS
+if ! "$ROOT/infra/postgres.sh" status >/dev/null 2>&1; then
+  "$ROOT/infra/postgres.sh" start; started+=(postgres)
+fi
+log "postgres up in $((SECONDS - t0))s"
+t1=$SECONDS
+if ! "$ROOT/infra/kafka.sh" status >/dev/null 2>&1; then
+  "$ROOT/infra/kafka.sh" start; started+=(kafka)
+fi
+log "kafka up in $((SECONDS - t1))s"
+
+export HOTLINE_TEST_PG_ADMIN_URL="postgresql://postgres@127.0.0.1:$HOTLINE_PG_PORT/postgres"
+export HOTLINE_TEST_KAFKA="127.0.0.1:$HOTLINE_KAFKA_PORT"
+cd "$ROOT"
+"$ROOT/.venv/bin/pytest" "$@"

@@ -1,0 +1,74 @@
+"""The FastAPI application: every router, request logging, readiness checks."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from services.common.auth import TokenIssuer
+from services.common.bootstrap import Hotline
+from services.common.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck
+from services.common.ops import router as ops_router
+from services.dispatch.routes import agencies_router, desk_router, referrals_router
+from services.intake.routes import auth_router, reports_router
+from services.triage.routes import router as cases_router
+
+log = structlog.get_logger("http")
+
+
+def store_check(hotline: Hotline) -> ReadinessCheck:
+    def check() -> tuple[str, bool, str]:
+        assert hotline.intake is not None and hotline.view is not None
+        position = hotline.intake.recorder.max_notification_id()
+        hotline.view.max_tracking_id("intake")
+        return "store", True, f"{hotline.store}, last notification {position}"
+
+    return check
+
+
+def create_app(hotline: Hotline, readiness_checks: list[ReadinessCheck] | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Minor-protection hotline API",
+        version="1",
+        description="Reports about children at risk: intake, triage, referral to agencies.",
+    )
+    app.state.hotline = hotline
+    app.state.tokens = TokenIssuer(hotline.settings.token_key, hotline.settings.token_ttl_seconds)
+    app.state.readiness_checks = [store_check(hotline), *(readiness_checks or [])]
+    for router in (
+        ops_router, auth_router, reports_router, cases_router, desk_router, referrals_router,
+        agencies_router,
+    ):
+        app.include_router(router)
+
+    @app.middleware("http")
+    async def log_requests(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=uuid.uuid4().hex[:16])
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        except Exception:
+            log.exception("unhandled error", method=request.method, path=request.url.path)
+            response = JSONResponse({"detail": "Internal error; it has been logged"}, 500)
+        elapsed = time.perf_counter() - started
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        HTTP_LATENCY.labels(route).observe(elapsed)
+        log.info(
+            "request",
+            method=request.method,
+            route=route,
+            status=response.status_code,
+            ms=round(elapsed * 1000, 1),
+        )
+        return response
+
+    return app
