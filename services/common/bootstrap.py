@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,7 @@ def bootstrap(
     rules: RiskRules | None = None,
     matrix: ReferralMatrix | None = None,
     directory: Directory | None = None,
+    password_hasher: Any = None,
 ) -> Hotline:
     settings = settings or Settings()
     store = store or store_of(settings)
@@ -113,7 +115,9 @@ def bootstrap(
         h.intake = IntakeApplication(env("intake"), hasher=hasher)
     if "accounts" in parts:
         h.accounts = AccountsApplication(
-            env("accounts"), known_agencies={a.agency_id for a in directory.agencies}
+            env("accounts"),
+            known_agencies={a.agency_id for a in directory.agencies},
+            password_hasher=password_hasher,
         )
     if "triage" in parts:
         h.triage = TriageApplication(env("triage"), rules=rules)
@@ -129,7 +133,9 @@ def bootstrap(
 def build_view(settings: Settings, store: Store, *, create_tables: bool) -> DeskViewMixin:
     if store == "memory":
         # Unit tests: a private in-memory SQLite database stands in for the view's store.
-        store_env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": ":memory:"}
+        # A shared-cache URI, unique per view, so all pooled connections see one database.
+        db_name = f"file:desk-{uuid.uuid4().hex}?mode=memory&cache=shared"
+        store_env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": db_name}
         view_class: type[TrackingRecorder] = SQLiteDeskView
     else:
         store_env = app_env(settings, "desk", store, create_tables=create_tables)

@@ -56,9 +56,15 @@ class AccountsApplication(Application[UUID]):
 
     name = "accounts"
 
-    def __init__(self, env=None, *, known_agencies: set[str] | None = None):  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self,
+        env=None,
+        *,
+        known_agencies: set[str] | None = None,
+        password_hasher: PasswordHasher | None = None,
+    ):
         super().__init__(env)
-        self.hasher = PasswordHasher()
+        self.hasher = password_hasher or PasswordHasher()
         self.known_agencies = known_agencies
         # Verifying against a dummy hash keeps unknown usernames as slow as wrong passwords.
         self._dummy_hash = self.hasher.hash("not-a-real-password")

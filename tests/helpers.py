@@ -1,0 +1,54 @@
+"""Builders shared by the tests."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+from services.common.messages import REPORT_RECEIVED, Message
+
+PII_VALUES = ("王小明", "13800000000", "李女士", "孩子被打流血", "某村三巷", "441823201501011234")
+
+
+def report_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "channel": "hotline_12345",
+        "reporter": {"name": "李女士", "phone": "13800000000", "relation": "neighbour",
+                     "anonymous": False},
+        "children": [{"name": "王小明", "gender": "male", "age": 9,
+                      "id_number": "441823201501011234"}],
+        "location": {"region_code": "441823", "address": "某村三巷"},
+        "concerns": ["domestic_violence", "serious_injury"],
+        "narrative": "孩子被打流血",
+        "immediate_danger": True,
+        "occurred_at": "2026-11-28T20:00:00+08:00",
+    }
+    for key, value in overrides.items():
+        body[key] = value
+    return copy.deepcopy(body)
+
+
+def report_message(report_id: str, *, concerns: list[str], immediate_danger: bool = False,
+                   region_code: str = "441823", version: int = 1) -> Message:
+    """A reports-topic message as the intake relay would publish it (personal data omitted)."""
+    return Message(
+        id=f"intake/{report_id}/{version}",
+        source="/hotline/intake",
+        type=REPORT_RECEIVED,
+        time=datetime.now(UTC),
+        key=report_id,
+        data={
+            "report_id": report_id,
+            "receipt_no": "20261129-TEST",
+            "channel": "hotline_12345",
+            "received_at": datetime.now(UTC).isoformat(),
+            "occurred_at": None,
+            "region_code": region_code,
+            "concerns": concerns,
+            "immediate_danger": immediate_danger,
+            "reporter": {"relation": "neighbour", "anonymous": False},
+            "children": [{"gender": "male", "age": 9, "keys": []}],
+            "pii": "",
+        },
+    )

@@ -1,0 +1,110 @@
+"""Triage and dispatch policies in memory: effects, versions recorded, redelivery harmless."""
+
+from uuid import UUID, uuid4
+
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from services.common.bootstrap import Hotline
+from services.common.messages import CASE_OPENED, REFERRAL_DISPATCHED
+from services.dispatch.domain import Referral, RoutingGap
+from services.triage.domain import case_id_for
+from services.triage.translate import triage_translator
+from tests.helpers import report_message
+
+
+def triage(h: Hotline, message, position: int) -> None:  # type: ignore[no-untyped-def]
+    assert h.triage is not None
+    h.triage.process_event(message, Tracking("hotline.reports.v1:0", position))
+
+
+def case_messages(h: Hotline) -> list:  # type: ignore[type-arg]
+    assert h.triage is not None
+    events = [h.triage.mapper.to_domain_event(n)
+              for n in h.triage.recorder.select_notifications(start=1, limit=100)]
+    return [m for m in map(triage_translator, events) if m is not None]
+
+
+def test_triage_opens_a_red_case_with_rule_version(hotline: Hotline) -> None:
+    report_id = str(uuid4())
+    triage(hotline, report_message(report_id, concerns=["domestic_violence", "serious_injury"]), 1)
+    assert hotline.triage is not None
+    case = hotline.triage.get_case(case_id_for(report_id))
+    assert case.risk_level == "red" and case.initial_risk_level == "red"
+    assert case.rule_version == "risk-rules/v1"
+    assert case.report_ids == [report_id]
+    assert not case.needs_review
+
+
+def test_same_report_twice_opens_one_case(hotline: Hotline) -> None:
+    report_id = str(uuid4())
+    message = report_message(report_id, concerns=["neglect"])
+    triage(hotline, message, 1)
+    triage(hotline, message, 2)  # relay republished it at a later offset
+    assert [m.type for m in case_messages(hotline)] == [CASE_OPENED]
+
+
+def test_redelivered_offset_is_rejected_by_tracking(hotline: Hotline) -> None:
+    report_id = str(uuid4())
+    message = report_message(report_id, concerns=["neglect"])
+    triage(hotline, message, 1)
+    try:
+        triage(hotline, message, 1)
+    except IntegrityError:
+        pass
+    else:
+        raise AssertionError("the same tracking position was recorded twice")
+    assert len(case_messages(hotline)) == 1
+
+
+def test_no_concern_flags_review(hotline: Hotline) -> None:
+    report_id = str(uuid4())
+    triage(hotline, report_message(report_id, concerns=[]), 1)
+    assert hotline.triage is not None
+    case = hotline.triage.get_case(case_id_for(report_id))
+    assert case.needs_review and case.risk_level == "blue"
+
+
+def dispatch_case(h: Hotline, report_id: str, **kwargs) -> list[Referral | RoutingGap]:  # type: ignore[no-untyped-def]
+    triage(h, report_message(report_id, **kwargs), 1)
+    (opened,) = case_messages(h)
+    assert h.dispatch is not None
+    h.dispatch.process_event(opened.roundtrip(), Tracking("hotline.cases.v1:0", 1))
+    h.dispatch.process_event(opened.roundtrip(), Tracking("hotline.cases.v1:0", 2))  # duplicate
+    return [h.dispatch.repository.get(n.originator_id)
+            for n in h.dispatch.recorder.select_notifications(start=1, limit=100)]
+
+
+def test_dispatch_refers_police_and_hospital_in_parallel_once(hotline: Hotline) -> None:
+    referrals = dispatch_case(hotline, str(uuid4()), concerns=["domestic_violence",
+                                                                 "serious_injury"])
+    assert sorted(r.agency_id for r in referrals) == ["hospital-441823", "police-441823"]
+    for r in referrals:
+        assert isinstance(r, Referral)
+        assert r.matrix_version == "referral-matrix/v1"
+        assert r.directory_version == "directory/demo-v1"
+        assert (r.due_at - r.dispatched_at).total_seconds() == 900  # red SLA default
+
+
+def test_dispatch_uses_the_township_unit(hotline: Hotline) -> None:
+    referrals = dispatch_case(hotline, str(uuid4()), concerns=["school_dropout"],
+                              region_code="441823100201")
+    assert sorted(r.agency_id for r in referrals) == ["civil-441823100", "edu-441823"]
+    assert all((r.due_at - r.dispatched_at).total_seconds() == 86400 for r in referrals)
+
+
+def test_region_without_unit_records_a_routing_gap(hotline: Hotline) -> None:
+    (gap,) = dispatch_case(hotline, str(uuid4()), concerns=["neglect"], region_code="110101")
+    assert isinstance(gap, RoutingGap) and gap.agency_kind == "civil_affairs"
+
+
+def test_referral_message_carries_versions(hotline: Hotline) -> None:
+    from services.dispatch.translate import dispatch_translator
+
+    dispatch_case(hotline, str(uuid4()), concerns=["sexual_abuse"])
+    assert hotline.dispatch is not None
+    (n,) = hotline.dispatch.recorder.select_notifications(start=1, limit=10)
+    message = dispatch_translator(hotline.dispatch.mapper.to_domain_event(n))
+    assert message is not None and message.type == REFERRAL_DISPATCHED
+    assert message.data["agency_id"] == "police-441823"
+    assert message.data["matrix_version"] == "referral-matrix/v1"
+    assert UUID(message.key)  # keyed by the case id

@@ -1,0 +1,53 @@
+"""Contract §3 risk levels, every row, from the versioned rule data."""
+
+import pytest
+
+from services.triage.rules import RiskRules
+
+RULES = RiskRules.load()
+ALL = [
+    "wandering_begging", "domestic_violence", "physical_harm", "trafficking_abduction",
+    "coercion_exploitation", "sexual_abuse", "serious_injury", "guardianship_missing",
+    "guardian_unable", "school_dropout", "special_hardship", "parents_detained_or_rehab",
+    "school_bullying", "early_marriage", "online_harm", "neglect",
+]
+RED = {"serious_injury", "sexual_abuse", "trafficking_abduction"}
+ORANGE = {"domestic_violence", "physical_harm", "coercion_exploitation", "wandering_begging"}
+
+
+def expected_level(concern: str) -> str:
+    if concern in RED:
+        return "red"
+    if concern in ORANGE:
+        return "orange"
+    if concern == "special_hardship":
+        return "blue"
+    return "yellow"
+
+
+@pytest.mark.parametrize("concern", ALL)
+def test_each_concern_alone_gets_its_contract_level(concern: str) -> None:
+    assert RULES.assess([concern], immediate_danger=False).level == expected_level(concern)
+
+
+@pytest.mark.parametrize("concern", ALL)
+def test_immediate_danger_makes_any_report_red(concern: str) -> None:
+    assessment = RULES.assess([concern], immediate_danger=True)
+    assert assessment.level == "red"
+    assert "immediate danger" in assessment.rationale
+
+
+def test_no_concern_and_no_danger_is_blue() -> None:
+    assert RULES.assess([], immediate_danger=False).level == "blue"
+
+
+def test_highest_rule_wins_when_concerns_mix() -> None:
+    assert RULES.assess(["neglect", "physical_harm"], False).level == "orange"
+    assert RULES.assess(["neglect", "physical_harm", "sexual_abuse"], False).level == "red"
+    assert RULES.assess(["special_hardship", "neglect"], False).level == "yellow"
+
+
+def test_assessment_records_rule_version_and_reason() -> None:
+    assessment = RULES.assess(["domestic_violence", "serious_injury"], False)
+    assert assessment.rule_version == "risk-rules/v1"
+    assert assessment.rationale == "red: serious_injury"

@@ -1,0 +1,113 @@
+"""Settings fail fast; personal data never rests or travels in clear text."""
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+import structlog
+from pydantic import ValidationError
+
+from services.common.bootstrap import bootstrap
+from services.common.crypto import Hasher, Sealer
+from services.common.embedded import EmbeddedRunner, edges_of
+from services.common.logging import configure_logging, redact
+from services.common.messages import Message
+from services.common.settings import Settings, parse_ack_sla
+from services.intake.schemas import ReportIn
+from tests.conftest import FAST_HASHER
+from tests.helpers import PII_VALUES, report_body
+
+KEY = base64.b64encode(b"k" * 32).decode()
+
+
+def test_production_refuses_the_development_keys() -> None:
+    with pytest.raises(ValidationError, match="HOTLINE_DATA_KEY"):
+        Settings(environment="production")
+    Settings(environment="production", data_key=KEY, hash_key=KEY, token_key=KEY)
+
+
+def test_key_must_be_32_bytes_of_base64() -> None:
+    with pytest.raises(ValidationError, match="32 bytes"):
+        Settings(data_key=base64.b64encode(b"short").decode())
+
+
+def test_ack_sla_parsing_and_errors() -> None:
+    assert parse_ack_sla("red=3,orange=4,yellow=5,blue=6") == {
+        "red": 3, "orange": 4, "yellow": 5, "blue": 6}
+    with pytest.raises(ValueError, match="lacks levels: blue"):
+        parse_ack_sla("red=3,orange=4,yellow=5")
+    with pytest.raises(ValidationError, match="HOTLINE_ACK_SLA_SECONDS"):
+        Settings(ack_sla_seconds="red=soon")
+
+
+def test_sealer_roundtrip_and_wrong_key_fails() -> None:
+    sealed = Sealer(KEY).seal({"name": "王小明"})
+    assert "王小明" not in sealed
+    assert Sealer(KEY).open(sealed) == {"name": "王小明"}
+    with pytest.raises(ValueError):
+        Sealer(base64.b64encode(b"x" * 32).decode()).open(sealed)
+
+
+def test_child_keys_match_on_id_or_name_age_county_only_with_the_key() -> None:
+    h = Hasher(KEY)
+    a = h.child_keys({"name": "王 小明", "age": 9, "id_number": "441823201501011234"}, "441823100")
+    b = h.child_keys({"name": "王小明", "age": 9}, "441823200")
+    assert a[1] == b[0]  # same name + age + county, different township
+    assert Hasher(base64.b64encode(b"z" * 32).decode()).child_keys(
+        {"name": "王小明", "age": 9}, "441823") != b
+
+
+def test_lookup_code_checks_in_constant_time_and_case_insensitively() -> None:
+    h = Hasher(KEY)
+    code = h.lookup_code("r-1")
+    assert h.check_lookup_code("r-1", code.lower())
+    assert not h.check_lookup_code("r-2", code)
+
+
+def test_log_redaction_removes_personal_values() -> None:
+    out = redact(None, "info", {"event": "call from 13800000000 about 441823201501011234",
+                                "name": "王小明", "narrative": "x", "case_id": "c"})
+    assert out == {"event": "call from [phone] about [id]", "name": "[redacted]",
+                   "narrative": "[redacted]", "case_id": "c"}
+
+
+def test_service_logging_runs_the_redactor(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("INFO")
+    try:
+        structlog.get_logger("t").info("report", phone="13800000000", note="tel 13800000000")
+    finally:
+        structlog.reset_defaults()
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert line["phone"] == "[redacted]" and line["note"] == "tel [phone]"
+
+
+def test_embedded_flow_keeps_no_personal_data_in_clear_text(tmp_path: Path) -> None:
+    settings = Settings(var_dir=tmp_path, database_url="")
+    h = bootstrap(settings, password_hasher=FAST_HASHER)
+    assert h.intake is not None and h.view is not None
+    h.intake.submit_report(ReportIn.model_validate(report_body()), submitted_by="op",
+                           idempotency_key="k")
+    runner = EmbeddedRunner(edges_of(h))
+    assert runner.pump() == 5  # report, case, 2 referrals to view, case to view and dispatch
+    messages: list[Message] = []
+    for edge in edges_of(h):
+        for n in edge.leader.recorder.select_notifications(start=1, limit=100):
+            m = edge.translate(edge.leader.mapper.to_domain_event(n))
+            if m and m.id not in {x.id for x in messages}:
+                messages.append(m)
+    h.close()
+    files = sorted(tmp_path.glob("*.sqlite*"))
+    assert {f.name.split(".")[0] for f in files} >= {"intake", "triage", "dispatch", "desk"}
+    for f in files:
+        blob = f.read_bytes()
+        for value in PII_VALUES:
+            assert value.encode() not in blob, (f.name, value)
+    wire = b"".join(m.value() + json.dumps(m.headers(), default=bytes.hex).encode()
+                    for m in messages)
+    assert len(messages) == 4
+    for value in PII_VALUES:
+        assert value.encode() not in wire
+    # What was sealed is still there for whoever holds the key.
+    sealed = next(m for m in messages if m.type == "hotline.report.received").data["pii"]
+    assert h.sealer.open(sealed)["children"][0]["name"] == "王小明"
