@@ -56,6 +56,7 @@ class ConsumerLoop:
         self.max_retries = max_retries
         self._stop_event = threading.Event()
         self.handled = 0
+        self.skipped = 0
         self.consumer = KafkaConsumer(
             bootstrap_servers=bootstrap_servers.split(","),
             group_id=group_id,
@@ -97,6 +98,7 @@ class ConsumerLoop:
                 self.handler(message, tracking)
             except IntegrityError:
                 if self.tracker.has_tracking_id(tracking.application_name, tracking.notification_id):
+                    self.skipped += 1
                     bound.info("already handled; skipped")
                     return
                 # A concurrent writer touched the same aggregate: read again and retry.

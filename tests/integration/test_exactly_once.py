@@ -1,0 +1,182 @@
+"""At-least-once delivery, exactly-once effect: on the real broker and database."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.utils import Environment
+from kafka import KafkaConsumer, KafkaProducer
+
+from services.common.bootstrap import Hotline, app_env, process_handler
+from services.common.consumer import ConsumerLoop
+from services.common.messages import Message
+from services.common.relay import OutboxRelay, make_producer
+from services.common.settings import Settings
+from services.intake.schemas import ReportIn
+from tests.helpers import report_body, report_message
+
+
+def triage_loop(h: Hotline, settings: Settings, topic: str, group: str,
+                handler: Callable[[Any, Tracking], None] | None = None) -> ConsumerLoop:
+    assert h.triage is not None
+    return ConsumerLoop(
+        name="test",
+        topics=(topic,),
+        group_id=group,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        handler=handler or process_handler(h.triage),
+        tracker=h.triage.recorder,
+    )
+
+
+def run_until(loop: ConsumerLoop, done: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "consumer did not get there in time"
+        loop.poll_once(timeout_ms=200)
+
+
+def case_count(h: Hotline) -> int:
+    assert h.triage is not None
+    return len(h.triage.recorder.select_notifications(start=1, limit=10_000))
+
+
+def produce(servers: str, topic: str, messages: list[Message]) -> None:
+    producer = KafkaProducer(bootstrap_servers=servers.split(","), acks="all")
+    for m in messages:
+        producer.send(topic, key=m.key.encode(), value=m.value(), headers=m.headers())
+    producer.flush()
+    producer.close()
+
+
+def test_same_message_delivered_twice_opens_one_case(
+    dist: Hotline, dist_settings: Settings, topic: str
+) -> None:
+    message = report_message(str(uuid.uuid4()), concerns=["domestic_violence"])
+    produce(dist_settings.kafka_bootstrap_servers, topic, [message, message])
+
+    loop = triage_loop(dist, dist_settings, topic, group=f"g-{uuid.uuid4().hex}")
+    run_until(loop, lambda: loop.handled + loop.skipped == 2)
+    loop.consumer.close()
+    assert case_count(dist) == 1
+
+    # A new consumer group gets both offsets delivered again: tracking makes them no-ops.
+    again = triage_loop(dist, dist_settings, topic, group=f"g-{uuid.uuid4().hex}")
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline:
+        again.poll_once(timeout_ms=200)
+    again.consumer.close()
+    assert again.handled == 0
+    assert case_count(dist) == 1
+
+
+class Crash(BaseException):
+    """Stands for SIGKILL: nothing after it runs (not even except Exception handlers)."""
+
+
+class RelayKilledBeforeRecording(OutboxRelay):
+    def record_position(self, notification_id: int) -> None:
+        raise Crash()
+
+
+def test_relay_killed_between_publish_and_recording_loses_and_adds_nothing(
+    dist: Hotline, dist_settings: Settings, topic: str
+) -> None:
+    assert dist.intake is not None
+    report_ids = []
+    for i in range(5):
+        receipt = dist.intake.submit_report(
+            ReportIn.model_validate(report_body()), submitted_by="op", idempotency_key=f"k{i}"
+        )
+        report_ids.append(str(receipt.report_id))
+
+    position_env = app_env(dist_settings, "relay_intake", "postgres", create_tables=True)
+    position = InfrastructureFactory.construct(
+        env=Environment("relay_intake", position_env)).tracking_recorder()
+    servers = dist_settings.kafka_bootstrap_servers
+
+    def relay(cls: type[OutboxRelay]) -> OutboxRelay:
+        return cls(leader=dist.intake, translate=dist.translators["intake"],  # type: ignore[arg-type]
+                   producer=make_producer(servers, "test-relay"), topic=topic, position=position)
+
+    killed = relay(RelayKilledBeforeRecording)
+    try:
+        killed.publish_pending()
+    except Crash:
+        pass
+    else:
+        raise AssertionError("the relay was meant to die before recording its position")
+    assert position.max_tracking_id("intake") is None
+
+    restarted = relay(OutboxRelay)
+    assert restarted.publish_pending() == 5  # republishes: the position was never recorded
+    assert restarted.publish_pending() == 0
+    assert position.max_tracking_id("intake") == 5
+
+    on_topic = read_all(servers, topic)
+    assert len(on_topic) == 10  # every report twice on the wire: at least once
+    assert {m.data["report_id"] for m in on_topic} == set(report_ids)
+
+    loop = triage_loop(dist, dist_settings, topic, group=f"g-{uuid.uuid4().hex}")
+    run_until(loop, lambda: loop.handled + loop.skipped == 10)
+    loop.consumer.close()
+    assert case_count(dist) == 5  # exactly once downstream
+    assert dist.triage is not None
+    opened = {dist.triage.mapper.to_domain_event(n).report_id
+              for n in dist.triage.recorder.select_notifications(start=1, limit=100)}
+    assert opened == set(report_ids)
+
+
+def read_all(servers: str, topic: str) -> list[Message]:
+    consumer = KafkaConsumer(topic, bootstrap_servers=servers.split(","),
+                             auto_offset_reset="earliest", consumer_timeout_ms=3000,
+                             enable_auto_commit=False, group_id=None)
+    try:
+        return [Message.decode(r.key, r.value, list(r.headers)) for r in consumer]
+    finally:
+        consumer.close()
+
+
+class DiesAfter:
+    """A handler that dies after n messages, mid-batch, before offsets are committed."""
+
+    def __init__(self, inner: Callable[[Any, Tracking], None], n: int):
+        self.inner = inner
+        self.left = n
+
+    def __call__(self, message: Any, tracking: Tracking) -> None:
+        if self.left == 0:
+            raise Crash()
+        self.inner(message, tracking)
+        self.left -= 1
+
+
+def test_consumer_restarted_mid_stream_resumes_without_loss_or_repeat(
+    dist: Hotline, dist_settings: Settings, topic: str
+) -> None:
+    assert dist.triage is not None
+    messages = [report_message(str(uuid.uuid4()), concerns=["neglect"]) for _ in range(30)]
+    produce(dist_settings.kafka_bootstrap_servers, topic, messages)
+    group = f"g-{uuid.uuid4().hex}"
+
+    first = triage_loop(dist, dist_settings, topic, group,
+                        handler=DiesAfter(process_handler(dist.triage), 12))
+    try:
+        run_until(first, lambda: False, timeout=30)
+    except Crash:
+        pass
+    first.consumer.close(autocommit=False)
+    assert case_count(dist) == 12
+
+    second = triage_loop(dist, dist_settings, topic, group)
+    run_until(second, lambda: case_count(dist) == 30)
+    time.sleep(1)
+    second.poll_once(timeout_ms=500)
+    second.consumer.close()
+    assert second.handled == 18
+    assert second.skipped == 0  # resumed at the tracked position, not before it
+    assert case_count(dist) == 30
