@@ -25,7 +25,11 @@ start() {
   ensure_installed
   if pg_ready; then log "postgres already running on $PG_PORT"; return 0; fi
   mkdir -p "$VAR/pg"
-  if [[ $(id -u) -eq 0 ]]; then chown postgres "$VAR/pg" "$LOG_DIR"; touch "$PG_LOG"; chown postgres "$PG_LOG"; fi
+  if [[ $(id -u) -eq 0 ]]; then
+    chown postgres "$VAR/pg"; touch "$PG_LOG"; chown postgres "$PG_LOG"
+    runuser -u postgres -- test -w "$VAR/pg" \
+      || fail "the postgres user cannot reach $VAR/pg (a parent directory is private); set HOTLINE_VAR_DIR elsewhere"
+  fi
   if [[ ! -f "$PGDATA/PG_VERSION" ]]; then
     log "initialising cluster in $PGDATA"
     as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >>"$PG_LOG" 2>&1 \

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -41,6 +42,8 @@ class DeskViewMixin:
 
     placeholder = "?"
     datastore: Any
+    max_tracking_id: Callable[[str], int | None]
+    _insert_tracking: Callable[[Any, Tracking], None]
 
     def _q(self, sql: str) -> str:
         return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
@@ -61,7 +64,7 @@ class DeskViewMixin:
                 writer = self._writers.get(message.type)
                 if writer is not None:
                     writer(self, c, message)
-            self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
+            self._insert_tracking(c, tracking)
 
     def _case_opened(self, c: Any, m: Message) -> None:
         d = m.data
@@ -227,7 +230,7 @@ class PostgresDeskView(DeskViewMixin, PostgresTrackingRecorder):
 
     def __init__(self, datastore: Any, **kwargs: Any):
         super().__init__(datastore, **kwargs)
-        self.sql_create_statements.extend(SQL(stmt) for stmt in DDL)  # type: ignore[arg-type]
+        self.sql_create_statements.extend(SQL(stmt) for stmt in DDL)  # type: ignore[misc]
 
 
 class DeskProjection:

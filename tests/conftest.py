@@ -14,7 +14,6 @@ from services.common.embedded import EmbeddedRunner, edges_of
 from services.common.settings import Settings
 from services.intake.web import create_app
 
-
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 

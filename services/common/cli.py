@@ -47,7 +47,6 @@ def load_stack_env(var_dir: Path) -> None:
             key, sep, value = line.partition("=")
             if sep and key.startswith(("HOTLINE_", "KAFKA_")):
                 os.environ.setdefault(key, value)
-        os.environ.setdefault("HOTLINE_KAFKA_BOOTSTRAP_SERVERS", os.environ.get("KAFKA_BOOTSTRAP_SERVERS", ""))
 
 
 def _out(value: Any) -> None:

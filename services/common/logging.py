@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -18,7 +19,7 @@ _PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 
-def redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Replace personal values by a marker; scrub phone and id numbers from free text."""
     for key in list(event_dict):
         if key.lower() in PII_KEYS:

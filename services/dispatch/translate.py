@@ -11,7 +11,7 @@ SOURCE = "/hotline/dispatch"
 
 
 def dispatch_translator(domain_event: Any) -> Message | None:
-    if isinstance(domain_event, Referral.Dispatched):
+    if isinstance(domain_event, Referral.Dispatched):  # type: ignore[attr-defined]
         e = domain_event
         return Message(
             id=f"dispatch/{e.originator_id}/{e.originator_version}",
@@ -32,7 +32,7 @@ def dispatch_translator(domain_event: Any) -> Message | None:
                 "directory_version": e.directory_version,
             },
         )
-    if isinstance(domain_event, RoutingGap.Found):
+    if isinstance(domain_event, RoutingGap.Found):  # type: ignore[attr-defined]
         e2 = domain_event
         return Message(
             id=f"dispatch/{e2.originator_id}/{e2.originator_version}",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
-class Channel(str, Enum):
+class Channel(StrEnum):
     hotline_12345 = "hotline_12345"
     hotline_12349 = "hotline_12349"
     hotline_12355 = "hotline_12355"
@@ -18,7 +18,7 @@ class Channel(str, Enum):
     web_form = "web_form"
 
 
-class Relation(str, Enum):
+class Relation(StrEnum):
     teacher = "teacher"
     doctor = "doctor"
     community_worker = "community_worker"
@@ -30,7 +30,7 @@ class Relation(str, Enum):
     other = "other"
 
 
-class Concern(str, Enum):
+class Concern(StrEnum):
     wandering_begging = "wandering_begging"
     domestic_violence = "domestic_violence"
     physical_harm = "physical_harm"
@@ -49,7 +49,7 @@ class Concern(str, Enum):
     neglect = "neglect"
 
 
-class Gender(str, Enum):
+class Gender(StrEnum):
     male = "male"
     female = "female"
     unknown = "unknown"

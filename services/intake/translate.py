@@ -19,11 +19,11 @@ class IntakeTranslator:
         self.hasher = hasher
 
     def __call__(self, domain_event: Any) -> Message | None:
-        if isinstance(domain_event, Report.Received):
+        if isinstance(domain_event, Report.Received):  # type: ignore[attr-defined]
             return self._received(domain_event)
         return None
 
-    def _received(self, e: Report.Received) -> Message:
+    def _received(self, e: Any) -> Message:
         report_id = str(e.originator_id)
         region_code = e.location["region_code"]
         pii = {

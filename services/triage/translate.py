@@ -11,7 +11,7 @@ SOURCE = "/hotline/triage"
 
 
 def triage_translator(domain_event: Any) -> Message | None:
-    if isinstance(domain_event, Case.Opened):
+    if isinstance(domain_event, Case.Opened):  # type: ignore[attr-defined]
         e = domain_event
         case_id = str(e.originator_id)
         return Message(

@@ -1,0 +1,62 @@
+"""A small HTTP client for the end-to-end tests (real sockets, real processes)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from services.common.cli import DEMO_PASSWORD
+
+
+class Client:
+    def __init__(self, base_url: str):
+        self.http = httpx.Client(base_url=base_url, timeout=10)
+        self.tokens: dict[str, str] = {}
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if self.http.get("/readyz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "API never became ready"
+            time.sleep(0.3)
+
+    def auth(self, user: str) -> dict[str, str]:
+        if user not in self.tokens:
+            r = self.http.post("/v1/auth/token", data={"username": user, "password": DEMO_PASSWORD})
+            assert r.status_code == 200, r.text
+            self.tokens[user] = r.json()["access_token"]
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+    def submit(self, body: dict[str, Any], key: str) -> dict[str, Any]:
+        r = self.http.post("/v1/reports", json=body,
+                           headers={**self.auth("operator1"), "Idempotency-Key": key})
+        assert r.status_code == 201, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    def inbox(self, desk_user: str) -> list[dict[str, Any]]:
+        r = self.http.get("/v1/desk/referrals", headers=self.auth(desk_user))
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    def wait_for_referrals(self, case_or_report: str, desks: tuple[str, ...],
+                           timeout: float = 30) -> dict[str, dict[str, Any]]:
+        """Poll each desk inbox until a referral for the report's case shows up."""
+        deadline = time.monotonic() + timeout
+        found: dict[str, dict[str, Any]] = {}
+        while len(found) < len(desks):
+            status = self.http.get(f"/v1/reports/{case_or_report}",
+                                   headers=self.auth("operator1")).json()
+            for desk in desks:
+                for referral in self.inbox(desk):
+                    if referral["case_id"] == status.get("case_id"):
+                        found[desk] = referral
+            if len(found) < len(desks):
+                assert time.monotonic() < deadline, f"referrals seen so far: {sorted(found)}"
+                time.sleep(0.2)
+        return found
