@@ -1,0 +1,54 @@
+"""The admin CLI on the embedded store: users add, agencies list, errors a person can act on."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from services.common.cli import main
+
+
+@pytest.fixture
+def var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("HOTLINE_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def test_users_add_then_duplicate_is_refused(var: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["users", "add", "--username", "desk7", "--password", "long-enough-1",
+            "--role", "desk", "--agency", "police-441823"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["agency_id"] == "police-441823"
+    assert (var / "accounts.sqlite").exists()
+    assert main(argv) == 2
+    assert "exists already" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--role", "desk"], "needs --agency"),
+        (["--role", "desk", "--agency", "nowhere"], "unknown agency"),
+        (["--role", "chief"], "role must be one of"),
+    ],
+)
+def test_users_add_explains_what_is_wrong(
+    var: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    assert main(["users", "add", "--username", "user1", "--password", "long-enough-1", *extra]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_agencies_list_is_json(var: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["agencies", "list"]) == 0
+    kinds = {a["kind"] for a in json.loads(capsys.readouterr().out)}
+    assert kinds == {"police", "civil_affairs", "education", "hospital"}
+
+
+def test_bad_settings_are_reported_not_raised(
+    var: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOTLINE_ENVIRONMENT", "production")
+    assert main(["agencies", "list"]) == 2
+    assert "HOTLINE_DATA_KEY" in capsys.readouterr().err
