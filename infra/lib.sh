@@ -7,9 +7,10 @@ VAR="${HOTLINE_VAR_DIR:-$ROOT/var}"
 RUN_DIR="$VAR/run"
 LOG_DIR="$VAR/log"
 CACHE_DIR="${HOTLINE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/hotline}"
-PG_PORT="${HOTLINE_PG_PORT:-55432}"
-KAFKA_PORT="${HOTLINE_KAFKA_PORT:-59092}"
-KAFKA_CONTROLLER_PORT="${HOTLINE_KAFKA_CONTROLLER_PORT:-59093}"
+# Ports below the kernel's ephemeral range (32768+), so a client socket never holds them.
+PG_PORT="${HOTLINE_PG_PORT:-25432}"
+KAFKA_PORT="${HOTLINE_KAFKA_PORT:-29092}"
+KAFKA_CONTROLLER_PORT="${HOTLINE_KAFKA_CONTROLLER_PORT:-29093}"
 mkdir -p "$RUN_DIR" "$LOG_DIR" "$CACHE_DIR"
 
 log() { printf '[infra] %s\n' "$*" >&2; }

@@ -19,7 +19,7 @@ ensure_installed() {
   [[ -x "$PG_BIN/pg_ctl" ]] || fail "PostgreSQL 15 binaries not found in $PG_BIN"
 }
 
-pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; }
+pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres; }
 
 start() {
   ensure_installed

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # make test: private PostgreSQL and Kafka on test ports, every test, then stop what was started.
 export HOTLINE_VAR_DIR="${HOTLINE_TEST_VAR_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/var/test}"
-export HOTLINE_PG_PORT="${HOTLINE_TEST_PG_PORT:-55433}"
-export HOTLINE_KAFKA_PORT="${HOTLINE_TEST_KAFKA_PORT:-59094}"
-export HOTLINE_KAFKA_CONTROLLER_PORT="${HOTLINE_TEST_KAFKA_CONTROLLER_PORT:-59095}"
+export HOTLINE_PG_PORT="${HOTLINE_TEST_PG_PORT:-25433}"
+export HOTLINE_KAFKA_PORT="${HOTLINE_TEST_KAFKA_PORT:-29094}"
+export HOTLINE_KAFKA_CONTROLLER_PORT="${HOTLINE_TEST_KAFKA_CONTROLLER_PORT:-29095}"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 started=()

@@ -13,7 +13,7 @@ from services.common.messages import TOPICS
 
 
 def _servers() -> list[str]:
-    port = os.environ.get("HOTLINE_KAFKA_PORT", "59092")
+    port = os.environ.get("HOTLINE_KAFKA_PORT", "29092")
     servers = os.environ.get("HOTLINE_KAFKA_BOOTSTRAP_SERVERS") or f"127.0.0.1:{port}"
     return servers.split(",")
 

@@ -36,9 +36,9 @@ def stack():  # type: ignore[no-untyped-def]
     env = {
         **os.environ,
         "HOTLINE_VAR_DIR": str(var),
-        "HOTLINE_PG_PORT": "55442",
-        "HOTLINE_KAFKA_PORT": "59192",
-        "HOTLINE_KAFKA_CONTROLLER_PORT": "59193",
+        "HOTLINE_PG_PORT": "25442",
+        "HOTLINE_KAFKA_PORT": "29192",
+        "HOTLINE_KAFKA_CONTROLLER_PORT": "29193",
         "HOTLINE_PORT": "18000",
     }
     started = time.monotonic()
