@@ -11,7 +11,13 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
-from services.common.messages import CASE_OPENED, REFERRAL_DISPATCHED, ROUTING_GAP, Message
+from services.common.messages import (
+    CASE_OPENED,
+    CASE_UPDATED,
+    REFERRAL_DISPATCHED,
+    ROUTING_GAP,
+    Message,
+)
 
 # Portable DDL (SQLite and PostgreSQL). No personal data is kept in these tables.
 DDL = (
@@ -86,6 +92,18 @@ class DeskViewMixin:
                        {"risk_level": d["risk_level"], "rationale": d["rationale"],
                         "rule_version": d["rule_version"]})
 
+    def _case_updated(self, c: Any, m: Message) -> None:
+        d = m.data
+        self._exec(
+            c,
+            "UPDATE view_cases SET risk_level = ?, concerns = ?,"
+            " needs_review = CASE WHEN ? = '[]' THEN needs_review ELSE 0 END WHERE case_id = ?",
+            (d["risk_level"], json.dumps(d["concerns"]), json.dumps(d["concerns"]), d["case_id"]),
+        )
+        self._timeline(c, m, d["case_id"], f"case_{d['reason']}", "triage",
+                       {"risk_level": d["risk_level"], "previous": d["previous_risk_level"],
+                        "added_concerns": d["added_concerns"], "rationale": d["rationale"]})
+
     def _referral_dispatched(self, c: Any, m: Message) -> None:
         d = m.data
         self._exec(
@@ -115,6 +133,7 @@ class DeskViewMixin:
 
     _writers = {
         CASE_OPENED: _case_opened,
+        CASE_UPDATED: _case_updated,
         REFERRAL_DISPATCHED: _referral_dispatched,
         ROUTING_GAP: _routing_gap,
     }

@@ -14,6 +14,8 @@ TOPICS = (REPORTS_TOPIC, CASES_TOPIC, REFERRALS_TOPIC)
 
 # ce_type values
 REPORT_RECEIVED = "hotline.report.received"
+REPORT_SUPPLEMENTED = "hotline.report.supplemented"
+CASE_UPDATED = "hotline.case.updated"
 CASE_OPENED = "hotline.case.opened"
 REFERRAL_DISPATCHED = "hotline.referral.dispatched"
 ROUTING_GAP = "hotline.referral.routing_gap"

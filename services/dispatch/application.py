@@ -10,7 +10,7 @@ import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.system import ProcessApplication
 
-from services.common.messages import CASE_OPENED, Message
+from services.common.messages import CASE_OPENED, CASE_UPDATED, Message
 from services.dispatch.domain import Referral, RoutingGap, referral_id_for, routing_gap_id_for
 from services.dispatch.routing import Directory, ReferralMatrix
 
@@ -36,7 +36,8 @@ class DispatchApplication(ProcessApplication[UUID]):
         self.directory = directory or Directory.load()
 
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
-        if isinstance(domain_event, Message) and domain_event.type == CASE_OPENED:
+        # A case update refers only units not yet referred: referral ids are per case and unit.
+        if isinstance(domain_event, Message) and domain_event.type in (CASE_OPENED, CASE_UPDATED):
             self._refer(domain_event.data, processing_event)
 
     def _refer(self, case: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:

@@ -43,12 +43,63 @@ class User(Aggregate):
     def change_password(self, password_hash: str) -> None:
         self.password_hash = password_hash
 
+    @event("BoundToSentinel")
+    def bind_sentinel(self, sentinel_id: str) -> None:
+        self.sentinel_id = sentinel_id
+
     def principal(self) -> Principal:
         return Principal(self.username, self.role, self.agency_id, self.sentinel_id)
 
 
 def user_id_for(username: str) -> UUID:
     return uuid5(USER_NS, username.lower())
+
+
+SENTINEL_NS = uuid5(NAMESPACE_URL, "urn:hotline:sentinel")
+SENTINEL_KINDS = ("school", "family", "community", "social_org", "legal_unit")
+
+
+def sentinel_id_for(region_code: str, name: str) -> UUID:
+    """One sentinel point per name within a region: registering it twice is refused."""
+    return uuid5(SENTINEL_NS, f"{region_code}\x1f{name}")
+
+
+class Sentinel(Aggregate):
+    """A monitoring post (监测哨点) with its designated first reporter (第一报告人)."""
+
+    @event("Registered")
+    def __init__(
+        self,
+        id: UUID,  # noqa: A002
+        *,
+        name: str,
+        kind: str,
+        region_code: str,
+        first_reporter: str,
+    ):
+        self.name = name
+        self.kind = kind
+        self.region_code = region_code
+        self.first_reporter = first_reporter
+
+    def public(self) -> dict[str, str]:
+        return {"sentinel_id": str(self.id), "name": self.name, "kind": self.kind,
+                "region_code": self.region_code, "first_reporter": self.first_reporter}
+
+
+REGISTRY_ID = uuid5(SENTINEL_NS, "registry")
+
+
+class SentinelRegistry(Aggregate):
+    """The list of sentinel points, so they can be listed without a query store."""
+
+    @event("Started")
+    def __init__(self, id: UUID):  # noqa: A002
+        self.sentinel_ids: list[str] = []
+
+    @event("SentinelAdded")
+    def add(self, sentinel_id: str) -> None:
+        self.sentinel_ids.append(sentinel_id)
 
 
 class AccountsApplication(Application[UUID]):
@@ -89,6 +140,8 @@ class AccountsApplication(Application[UUID]):
             raise AccountError(f"unknown agency {agency_id!r}; see `hotline agencies list`")
         if sentinel_id and role != "reporter":
             raise AccountError("only a reporter can be bound to a sentinel point")
+        if sentinel_id and not self.sentinel_exists(sentinel_id):
+            raise AccountError(f"unknown sentinel point {sentinel_id!r}; register it with POST /v1/sentinels")
         user = User(
             id=user_id_for(username),
             username=username,
@@ -103,11 +156,58 @@ class AccountsApplication(Application[UUID]):
             raise AccountError(f"user {username!r} exists already") from None
         return user.principal()
 
-    def find(self, username: str) -> User | None:
+    def register_sentinel(
+        self, *, name: str, kind: str, region_code: str, first_reporter: str
+    ) -> Sentinel:
+        """Register a sentinel point and bind its first reporter (a reporter account) to it."""
+        user = self.find(first_reporter)
+        if user is None or user.role != "reporter":
+            raise AccountError(
+                f"first_reporter: no reporter account named {first_reporter!r}; "
+                "create it with `hotline users add --role reporter` first"
+            )
+        sentinel = Sentinel(id=sentinel_id_for(region_code, name), name=name, kind=kind,
+                            region_code=region_code, first_reporter=user.username)
         try:
-            return self.repository.get(user_id_for(username))
+            registry = self.repository.get(REGISTRY_ID)
+        except AggregateNotFoundError:
+            registry = SentinelRegistry(id=REGISTRY_ID)
+        registry.add(str(sentinel.id))
+        user.bind_sentinel(str(sentinel.id))
+        try:
+            self.save(sentinel, registry, user)
+        except IntegrityError:
+            if self._get_sentinel(sentinel.id) is not None:
+                raise AccountError(f"name: a sentinel point {name!r} exists in {region_code}") from None
+            raise  # a concurrent registration moved the registry on; the caller may retry
+        return sentinel
+
+    def list_sentinels(self) -> list[Sentinel]:
+        try:
+            registry = self.repository.get(REGISTRY_ID)
+        except AggregateNotFoundError:
+            return []
+        return [self.repository.get(UUID(sid)) for sid in registry.sentinel_ids]
+
+    def sentinel_exists(self, sentinel_id: str) -> bool:
+        try:
+            return self._get_sentinel(UUID(sentinel_id)) is not None
+        except ValueError:
+            return False
+
+    def _get_sentinel(self, sentinel_id: UUID) -> Sentinel | None:
+        try:
+            found = self.repository.get(sentinel_id)
         except AggregateNotFoundError:
             return None
+        return found if isinstance(found, Sentinel) else None
+
+    def find(self, username: str) -> User | None:
+        try:
+            found = self.repository.get(user_id_for(username))
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, User) else None
 
     def authenticate(self, username: str, password: str) -> Principal | None:
         user = self.find(username) if _USERNAME.match(username or "") else None

@@ -6,13 +6,20 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
 from services.common.crypto import Hasher
-from services.intake.domain import Report, receipt_no_for, report_id_for
+from services.intake.domain import (
+    ReceiptIndex,
+    Report,
+    receipt_index_id,
+    receipt_no_for,
+    report_id_for,
+    supplement_id_for,
+)
 from services.intake.schemas import ReportIn
 
 
@@ -42,12 +49,18 @@ class IntakeApplication(Application[UUID]):
         self.hasher = hasher
 
     def submit_report(
-        self, report: ReportIn, *, submitted_by: str, idempotency_key: str
+        self,
+        report: ReportIn,
+        *,
+        submitted_by: str,
+        idempotency_key: str,
+        sentinel_id: str | None = None,
     ) -> Receipt:
         report_id = report_id_for(submitted_by, idempotency_key)
         body = report.model_dump(mode="json")
         canonical = json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
         request_hash = self.hasher.digest("request", hashlib.sha256(canonical).hexdigest())
+        sentinel_id = sentinel_id if body["channel"] == "sentinel" else None
         existing = self._find(report_id)
         if existing is None:
             received_at = datetime.now(UTC)
@@ -65,9 +78,12 @@ class IntakeApplication(Application[UUID]):
                 narrative=body["narrative"],
                 immediate_danger=body["immediate_danger"],
                 occurred_at=body["occurred_at"],
+                sentinel_id=sentinel_id,
             )
+            index = ReceiptIndex(id=receipt_index_id(aggregate.receipt_no), report_id=report_id)
             try:
-                self.save(aggregate)  # returns only after the commit: the report is durable
+                # One transaction; save() returns only after the commit: the report is durable.
+                self.save(aggregate, index)
                 existing = aggregate
             except IntegrityError:
                 # A concurrent retry with the same key won the race; answer as it did.
@@ -75,6 +91,44 @@ class IntakeApplication(Application[UUID]):
         if existing.request_hash != request_hash:
             raise IdempotencyConflict(str(report_id))
         return self._receipt(existing)
+
+    def supplement(
+        self,
+        report_id: UUID,
+        *,
+        narrative: str,
+        concerns: list[str],
+        immediate_danger: bool,
+        by: str,
+        idempotency_key: str | None,
+    ) -> str:
+        """Append a supplement; with an Idempotency-Key a retry appends nothing new."""
+        report = self.get_report(report_id)
+        supplement_id = supplement_id_for(report_id, by, idempotency_key or uuid4().hex)
+        if supplement_id in report.supplement_ids:
+            return supplement_id
+        report.supplement(
+            supplement_id=supplement_id,
+            narrative=narrative,
+            concerns=concerns,
+            immediate_danger=immediate_danger,
+            by=by,
+            at=datetime.now(UTC),
+        )
+        self.save(report)
+        return supplement_id
+
+    def lookup(self, receipt_no: str, lookup_code: str) -> Report | None:
+        """The report behind a receipt, only if the lookup code matches."""
+        try:
+            index = self.repository.get(receipt_index_id(receipt_no))
+        except AggregateNotFoundError:
+            # Same work as a hit, so a miss is not faster than a wrong code.
+            self.hasher.check_lookup_code(receipt_no, lookup_code)
+            return None
+        if not self.hasher.check_lookup_code(str(index.report_id), lookup_code):
+            return None
+        return self.get_report(index.report_id)
 
     def get_report(self, report_id: UUID) -> Report:
         report = self._find(report_id)
@@ -84,9 +138,10 @@ class IntakeApplication(Application[UUID]):
 
     def _find(self, report_id: UUID) -> Report | None:
         try:
-            return self.repository.get(report_id)
+            found = self.repository.get(report_id)
         except AggregateNotFoundError:
             return None
+        return found if isinstance(found, Report) else None
 
     def _receipt(self, report: Report) -> Receipt:
         return Receipt(

@@ -10,6 +10,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 REPORT_NS = uuid5(NAMESPACE_URL, "urn:hotline:report")
+RECEIPT_NS = uuid5(NAMESPACE_URL, "urn:hotline:receipt")
+SUPPLEMENT_NS = uuid5(NAMESPACE_URL, "urn:hotline:supplement")
 
 
 def report_id_for(submitted_by: str, idempotency_key: str) -> UUID:
@@ -43,6 +45,7 @@ class Report(Aggregate):
         narrative: str,
         immediate_danger: bool,
         occurred_at: str | None,
+        sentinel_id: str | None = None,
     ):
         self.receipt_no = receipt_no
         self.received_at = received_at
@@ -56,3 +59,35 @@ class Report(Aggregate):
         self.narrative = narrative
         self.immediate_danger = immediate_danger
         self.occurred_at = occurred_at
+        self.sentinel_id = sentinel_id
+        self.supplement_ids: list[str] = []
+
+    @event("Supplemented")
+    def supplement(
+        self,
+        *,
+        supplement_id: str,
+        narrative: str,
+        concerns: list[str],
+        immediate_danger: bool,
+        by: str,
+        at: datetime,
+    ) -> None:
+        """New information about the same report: appended, never edited."""
+        self.supplement_ids.append(supplement_id)
+
+
+def receipt_index_id(receipt_no: str) -> UUID:
+    return uuid5(RECEIPT_NS, receipt_no.strip().upper())
+
+
+def supplement_id_for(report_id: UUID, by: str, key: str) -> str:
+    return str(uuid5(SUPPLEMENT_NS, f"{report_id}\x1f{by}\x1f{key}"))
+
+
+class ReceiptIndex(Aggregate):
+    """Finds a report by the receipt number read out to the caller."""
+
+    @event("Issued")
+    def __init__(self, id: UUID, *, report_id: UUID):  # noqa: A002
+        self.report_id = report_id

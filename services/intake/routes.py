@@ -13,12 +13,23 @@ from fastapi.security import OAuth2PasswordRequestForm
 from services.common.auth import CurrentPrincipal, Principal, not_found, require_roles
 from services.common.deps import HotlineDep
 from services.intake.application import IdempotencyConflict, ReportNotFound
-from services.intake.schemas import ReportAccepted, ReportIn, ReportStatus
+from services.common.ratelimit import client_key
+from services.intake.accounts import AccountError
+from services.intake.schemas import (
+    ReceiptLookupIn,
+    ReportAccepted,
+    ReportIn,
+    ReportStatus,
+    SentinelIn,
+    SupplementIn,
+)
 
 log = structlog.get_logger("intake")
 
 auth_router = APIRouter(prefix="/v1/auth", tags=["auth"])
 reports_router = APIRouter(prefix="/v1/reports", tags=["reports"])
+receipts_router = APIRouter(prefix="/v1/receipts", tags=["receipts"])
+sentinels_router = APIRouter(prefix="/v1/sentinels", tags=["sentinels"])
 
 HOTLINE_CHANNELS = {"hotline_12345", "hotline_12349", "hotline_12355"}
 
@@ -28,6 +39,7 @@ def issue_token(
     request: Request, hotline: HotlineDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> dict[str, object]:
     assert hotline.accounts is not None
+    request.app.state.login_limiter.hit(client_key(request))
     principal = hotline.accounts.authenticate(form.username, form.password)
     if principal is None:
         raise HTTPException(
@@ -69,7 +81,10 @@ def submit_report(
     _check_channel(report, principal)
     try:
         receipt = hotline.intake.submit_report(
-            report, submitted_by=principal.subject, idempotency_key=idempotency_key
+            report,
+            submitted_by=principal.subject,
+            idempotency_key=idempotency_key,
+            sentinel_id=principal.sentinel_id,
         )
     except IdempotencyConflict:
         raise HTTPException(
@@ -86,23 +101,106 @@ def submit_report(
     )
 
 
-@reports_router.get("/{report_id}", response_model=ReportStatus)
-def get_report(report_id: str, hotline: HotlineDep, principal: CurrentPrincipal) -> ReportStatus:
-    assert hotline.intake is not None and hotline.view is not None
-    if principal.role not in ("operator", "supervisor", "reporter"):
-        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Role may not read reports")
+def _visible_report(hotline: HotlineDep, report_id: str, principal: Principal):  # type: ignore[no-untyped-def]
+    """The report if the caller may see it; 404 otherwise (existence is not revealed)."""
+    assert hotline.intake is not None
     try:
         report = hotline.intake.get_report(UUID(report_id))
     except (ValueError, ReportNotFound):
         raise not_found("No such report") from None
     if principal.role == "reporter" and report.submitted_by != principal.subject:
         raise not_found("No such report")
+    return report
+
+
+def report_status(hotline: HotlineDep, report_id: str) -> tuple[str, str | None]:
+    assert hotline.view is not None
     link = hotline.view.case_for_report(report_id)
     if link is None:
-        state, case_id = "received", None
-    else:
-        case_id = link["case_id"]
-        state = "closed" if link["closed"] else ("dispatched" if link["referrals"] else "triaged")
+        return "received", None
+    state = "closed" if link["closed"] else ("dispatched" if link["referrals"] else "triaged")
+    return state, link["case_id"]
+
+
+@reports_router.post("/{report_id}/supplements", status_code=status.HTTP_202_ACCEPTED)
+def add_supplement(
+    report_id: str,
+    supplement: SupplementIn,
+    hotline: HotlineDep,
+    principal: Annotated[Principal, Depends(require_roles("operator", "reporter", "supervisor"))],
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+) -> dict[str, str]:
+    assert hotline.intake is not None
+    report = _visible_report(hotline, report_id, principal)
+    # The submitter's role may add to it (any operator for a hotline call), and supervisors.
+    submitter = hotline.accounts.find(report.submitted_by) if hotline.accounts else None
+    allowed = principal.role == "supervisor" or (
+        principal.role == "operator" and submitter is not None and submitter.role == "operator"
+    ) or principal.subject == report.submitted_by
+    if not allowed:
+        raise not_found("No such report")
+    supplement_id = hotline.intake.supplement(
+        report.id,
+        narrative=supplement.narrative,
+        concerns=[c.value for c in supplement.concerns],
+        immediate_danger=supplement.immediate_danger,
+        by=principal.subject,
+        idempotency_key=idempotency_key,
+    )
+    structlog.contextvars.bind_contextvars(report_id=report_id)
+    log.info("supplement received", concerns=len(supplement.concerns))
+    return {"report_id": report_id, "supplement_id": supplement_id, "status": "accepted"}
+
+
+COARSE = {"received": "received", "triaged": "in_progress", "dispatched": "in_progress",
+          "closed": "handled"}
+
+
+@receipts_router.post("/lookup")
+def lookup_receipt(lookup: ReceiptLookupIn, request: Request, hotline: HotlineDep) -> dict[str, str]:
+    """For reporters, anonymous ones too: the coarse status and nothing else."""
+    assert hotline.intake is not None
+    request.app.state.lookup_limiter.hit(client_key(request))
+    report = hotline.intake.lookup(lookup.receipt_no, lookup.lookup_code)
+    if report is None:
+        raise not_found("No report matches this receipt number and lookup code")
+    state, _ = report_status(hotline, str(report.id))
+    return {"status": COARSE[state]}
+
+
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+
+
+@sentinels_router.get("")
+def list_sentinels(hotline: HotlineDep, _: Admin) -> list[dict[str, str]]:
+    assert hotline.accounts is not None
+    return [s.public() for s in hotline.accounts.list_sentinels()]
+
+
+@sentinels_router.post("", status_code=status.HTTP_201_CREATED)
+def register_sentinel(sentinel: SentinelIn, hotline: HotlineDep, _: Admin) -> dict[str, str]:
+    assert hotline.accounts is not None
+    try:
+        created = hotline.accounts.register_sentinel(
+            name=sentinel.name, kind=sentinel.kind.value, region_code=sentinel.region_code,
+            first_reporter=sentinel.first_reporter,
+        )
+    except AccountError as exc:
+        field, _, msg = str(exc).partition(": ")
+        if field == "name":
+            raise HTTPException(status_code=status.HTTP_409_CONFLICT, detail=msg) from None
+        raise RequestValidationError(
+            [{"loc": ("body", field), "msg": msg, "type": "value_error", "input": None}]
+        ) from None
+    return created.public()
+
+
+@reports_router.get("/{report_id}", response_model=ReportStatus)
+def get_report(report_id: str, hotline: HotlineDep, principal: CurrentPrincipal) -> ReportStatus:
+    if principal.role not in ("operator", "supervisor", "reporter"):
+        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Role may not read reports")
+    report = _visible_report(hotline, report_id, principal)
+    state, case_id = report_status(hotline, report_id)
     return ReportStatus(
         report_id=report_id,
         receipt_no=report.receipt_no,

@@ -143,6 +143,47 @@ class ReportIn(BaseModel):
         return value
 
 
+class SupplementIn(BaseModel):
+    """New information about a report already filed."""
+
+    model_config = Strict
+    narrative: Annotated[str, Field(min_length=1, max_length=5000)]
+    concerns: Annotated[list[Concern], Field(max_length=16)] = []
+    immediate_danger: bool = False
+
+    @field_validator("concerns")
+    @classmethod
+    def _unique(cls, value: list[Concern]) -> list[Concern]:
+        return list(dict.fromkeys(value))
+
+
+class ReceiptLookupIn(BaseModel):
+    model_config = Strict
+    receipt_no: Annotated[str, Field(min_length=1, max_length=40)]
+    lookup_code: Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class SentinelKind(StrEnum):
+    school = "school"
+    family = "family"
+    community = "community"
+    social_org = "social_org"
+    legal_unit = "legal_unit"
+
+
+class SentinelIn(BaseModel):
+    model_config = Strict
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    kind: SentinelKind
+    region_code: str
+    first_reporter: Annotated[str, Field(min_length=3, max_length=64)]
+
+    @field_validator("region_code")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        return Location._region(value)
+
+
 class ReportAccepted(BaseModel):
     report_id: str
     receipt_no: str

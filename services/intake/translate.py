@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.common.crypto import Hasher, Sealer
-from services.common.messages import REPORT_RECEIVED, Message
+from services.common.messages import REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
 from services.intake.domain import Report
 
 SOURCE = "/hotline/intake"
@@ -21,7 +21,27 @@ class IntakeTranslator:
     def __call__(self, domain_event: Any) -> Message | None:
         if isinstance(domain_event, Report.Received):  # type: ignore[attr-defined]
             return self._received(domain_event)
+        if isinstance(domain_event, Report.Supplemented):  # type: ignore[attr-defined]
+            return self._supplemented(domain_event)
         return None
+
+    def _supplemented(self, e: Any) -> Message:
+        report_id = str(e.originator_id)
+        return Message(
+            id=f"intake/{report_id}/{e.originator_version}",
+            source=SOURCE,
+            type=REPORT_SUPPLEMENTED,
+            time=e.timestamp,
+            key=report_id,
+            data={
+                "report_id": report_id,
+                "supplement_id": e.supplement_id,
+                "concerns": e.concerns,
+                "immediate_danger": e.immediate_danger,
+                "at": e.at.isoformat(),
+                "pii": self.sealer.seal({"narrative": e.narrative}),
+            },
+        )
 
     def _received(self, e: Any) -> Message:
         report_id = str(e.originator_id)
@@ -36,6 +56,7 @@ class IntakeTranslator:
             "report_id": report_id,
             "receipt_no": e.receipt_no,
             "channel": e.channel,
+            "sentinel_id": e.sentinel_id,
             "received_at": e.received_at.isoformat(),
             "occurred_at": e.occurred_at,
             "region_code": region_code,

@@ -15,7 +15,8 @@ from services.common.bootstrap import Hotline
 from services.common.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck
 from services.common.ops import router as ops_router
 from services.dispatch.routes import agencies_router, desk_router, referrals_router
-from services.intake.routes import auth_router, reports_router
+from services.common.ratelimit import RateLimiter
+from services.intake.routes import auth_router, receipts_router, reports_router, sentinels_router
 from services.triage.routes import router as cases_router
 
 log = structlog.get_logger("http")
@@ -39,10 +40,12 @@ def create_app(hotline: Hotline, readiness_checks: list[ReadinessCheck] | None =
     )
     app.state.hotline = hotline
     app.state.tokens = TokenIssuer(hotline.settings.token_key, hotline.settings.token_ttl_seconds)
+    app.state.login_limiter = RateLimiter(limit=20, window=60)
+    app.state.lookup_limiter = RateLimiter(limit=10, window=60)
     app.state.readiness_checks = [store_check(hotline), *(readiness_checks or [])]
     for router in (
-        ops_router, auth_router, reports_router, cases_router, desk_router, referrals_router,
-        agencies_router,
+        ops_router, auth_router, reports_router, receipts_router, sentinels_router, cases_router,
+        desk_router, referrals_router, agencies_router,
     ):
         app.include_router(router)
 

@@ -10,9 +10,9 @@ import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.system import ProcessApplication
 
-from services.common.messages import REPORT_RECEIVED, Message
+from services.common.messages import REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
 from services.triage.domain import Case, case_id_for
-from services.triage.rules import RiskRules
+from services.triage.rules import LEVEL_ORDER, RiskRules
 
 log = structlog.get_logger("triage")
 
@@ -27,8 +27,37 @@ class TriageApplication(ProcessApplication[UUID]):
         self.rules = rules or RiskRules.load()
 
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
-        if isinstance(domain_event, Message) and domain_event.type == REPORT_RECEIVED:
+        if not isinstance(domain_event, Message):
+            return
+        if domain_event.type == REPORT_RECEIVED:
             self._open_case(domain_event.data, processing_event)
+        elif domain_event.type == REPORT_SUPPLEMENTED:
+            self._supplement(domain_event.data, processing_event)
+
+    def _supplement(self, data: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
+        case = self.get_case(case_id_for(data["report_id"]))  # ordered after the report's case
+        if data["supplement_id"] in case.supplement_ids:
+            return
+        added = [c for c in data["concerns"] if c not in case.concerns]
+        assessment = self.rules.assess(case.concerns + added, bool(data["immediate_danger"]))
+        level = max(case.risk_level, assessment.level, key=LEVEL_ORDER.index)
+        rationale = (assessment.rationale if level == assessment.level
+                     else f"{level}: kept (supplement assessed {assessment.level})")
+        case.supplement(
+            report_id=data["report_id"],
+            supplement_id=data["supplement_id"],
+            added_concerns=added,
+            concerns=case.concerns + added,
+            region_code=case.region_code,
+            immediate_danger=bool(data["immediate_danger"]),
+            previous_risk_level=case.risk_level,
+            risk_level=level,
+            rule_version=assessment.rule_version,
+            rationale=rationale,
+        )
+        processing_event.collect_events(case)
+        log.info("case supplemented", case_id=str(case.id), report_id=data["report_id"],
+                 risk_level=level, added_concerns=len(added))
 
     def _open_case(self, report: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
         case_id = case_id_for(report["report_id"])

@@ -43,3 +43,26 @@ class Case(Aggregate):
         self.rationale = rationale
         self.child_keys = child_keys
         self.opened_at = opened_at
+        self.supplement_ids: list[str] = []
+
+    @event("Supplemented")
+    def supplement(
+        self,
+        *,
+        report_id: str,
+        supplement_id: str,
+        added_concerns: list[str],
+        concerns: list[str],
+        region_code: str,
+        immediate_danger: bool,
+        previous_risk_level: str,
+        risk_level: str,
+        rule_version: str,
+        rationale: str,
+    ) -> None:
+        """A report's supplement: concerns only added, the level only raised."""
+        self.supplement_ids.append(supplement_id)
+        self.concerns = concerns
+        self.risk_level = risk_level
+        if self.concerns:
+            self.needs_review = False
