@@ -1,0 +1,148 @@
+"""Supplements, receipt lookup, sentinel points, rate limits (issue #3)."""
+
+from uuid import UUID
+
+from services.common.bootstrap import Hotline
+from services.common.embedded import EmbeddedRunner
+from tests.conftest import Api
+from tests.helpers import report_body
+
+
+def file_report(api: Api, runner: EmbeddedRunner, **overrides) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    r = api.submit(report_body(**overrides), key=str(overrides))
+    assert r.status_code == 201, r.text
+    runner.pump()
+    return r.json()  # type: ignore[no-any-return]
+
+
+def case_of(api: Api, report_id: str) -> dict:  # type: ignore[type-arg]
+    case_id = api.client.get(f"/v1/reports/{report_id}", headers=api.auth("operator1")).json()["case_id"]
+    return api.client.get(f"/v1/cases/{case_id}", headers=api.auth("supervisor1")).json()  # type: ignore[no-any-return]
+
+
+def supplement(api: Api, report_id: str, user: str = "operator1", key: str | None = None, **body):  # type: ignore[no-untyped-def]
+    headers = api.auth(user, **({"Idempotency-Key": key} if key else {}))
+    return api.client.post(f"/v1/reports/{report_id}/supplements",
+                           json={"narrative": "补充情况", **body}, headers=headers)
+
+
+def test_supplement_adds_concerns_referrals_and_raises_the_level(
+    api: Api, runner: EmbeddedRunner
+) -> None:
+    report = file_report(api, runner, concerns=["neglect"], immediate_danger=False)
+    before = case_of(api, report["report_id"])
+    assert before["risk_level"] == "yellow"
+    assert [r["agency_kind"] for r in before["referrals"]] == ["civil_affairs"]
+
+    r = supplement(api, report["report_id"], concerns=["school_bullying"], immediate_danger=True)
+    assert r.status_code == 202, r.text
+    runner.pump()
+    after = case_of(api, report["report_id"])
+    assert after["risk_level"] == "red" and after["initial_risk_level"] == "yellow"
+    assert after["concerns"] == ["neglect", "school_bullying"]
+    assert sorted(r["agency_kind"] for r in after["referrals"]) == ["civil_affairs", "education"]
+    assert "case_supplement" in [t["type"] for t in after["timeline"]]
+    # The referral that already existed was not duplicated.
+    assert len(api.client.get("/v1/desk/referrals", headers=api.auth("civil-desk")).json()) == 1
+
+
+def test_supplement_never_lowers_the_level(api: Api, runner: EmbeddedRunner) -> None:
+    report = file_report(api, runner)  # red
+    supplement(api, report["report_id"], concerns=["special_hardship"])
+    runner.pump()
+    assert case_of(api, report["report_id"])["risk_level"] == "red"
+
+
+def test_supplement_with_key_is_appended_once(api: Api, runner: EmbeddedRunner,
+                                             hotline: Hotline) -> None:
+    report = file_report(api, runner)
+    first = supplement(api, report["report_id"], key="s1")
+    again = supplement(api, report["report_id"], key="s1")
+    assert first.json()["supplement_id"] == again.json()["supplement_id"]
+    assert hotline.intake is not None
+    assert len(hotline.intake.get_report(UUID(report["report_id"])).supplement_ids) == 1
+
+
+def test_supplement_scope(api: Api, runner: EmbeddedRunner) -> None:
+    teacher = api.submit(report_body(channel="web_form", reporter={"relation": "teacher"}),
+                         as_user="teacher1", key="t").json()
+    operator = file_report(api, runner)
+    assert supplement(api, teacher["report_id"], user="teacher1").status_code == 202
+    assert supplement(api, teacher["report_id"], user="operator1").status_code == 404
+    assert supplement(api, operator["report_id"], user="teacher1").status_code == 404
+    assert supplement(api, operator["report_id"], user="supervisor1").status_code == 202
+    assert supplement(api, operator["report_id"], user="police-desk").status_code == 403
+    r = supplement(api, operator["report_id"], narrative="")
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "narrative"]
+
+
+def test_receipt_lookup_gives_coarse_status_only(api: Api, runner: EmbeddedRunner) -> None:
+    r = api.submit(report_body(reporter={"relation": "public", "anonymous": True}), key="anon")
+    receipt = r.json()
+    body = {"receipt_no": receipt["receipt_no"], "lookup_code": receipt["lookup_code"]}
+    assert api.client.post("/v1/receipts/lookup", json=body).json() == {"status": "received"}
+    runner.pump()
+    assert api.client.post("/v1/receipts/lookup", json=body).json() == {"status": "in_progress"}
+    lower = {**body, "lookup_code": body["lookup_code"].lower()}
+    assert api.client.post("/v1/receipts/lookup", json=lower).status_code == 200
+    wrong = {**body, "lookup_code": "AAAAAAAAAA"}
+    assert api.client.post("/v1/receipts/lookup", json=wrong).status_code == 404
+    unknown = {**body, "receipt_no": "20260101-XXXXXXXXXX"}
+    assert api.client.post("/v1/receipts/lookup", json=unknown).status_code == 404
+
+
+def test_receipt_lookup_is_rate_limited(api: Api) -> None:
+    body = {"receipt_no": "20260101-XXXXXXXXXX", "lookup_code": "AAAAAAAAAA"}
+    codes = [api.client.post("/v1/receipts/lookup", json=body).status_code for _ in range(12)]
+    assert codes[:10] == [404] * 10 and codes[10:] == [429, 429]
+    assert api.client.post("/v1/receipts/lookup", json=body).headers["Retry-After"]
+
+
+def test_login_is_rate_limited(api: Api) -> None:
+    codes = [api.client.post("/v1/auth/token", data={"username": "x" * 5, "password": "y" * 8}
+                             ).status_code for _ in range(21)]
+    assert codes[:20] == [401] * 20 and codes[20] == 429
+
+
+def sentinel_body(**overrides: str) -> dict[str, str]:
+    return {"name": "三江镇中心小学", "kind": "school", "region_code": "441823100",
+            "first_reporter": "teacher1", **overrides}
+
+
+def test_admin_registers_a_sentinel_and_its_first_reporter_files_under_it(
+    api: Api, hotline: Hotline
+) -> None:
+    r = api.client.post("/v1/sentinels", json=sentinel_body(), headers=api.auth("admin1"))
+    assert r.status_code == 201, r.text
+    sentinel = r.json()
+    listed = api.client.get("/v1/sentinels", headers=api.auth("admin1")).json()
+    assert listed == [sentinel]
+
+    # Bound now: a fresh token carries the sentinel point.
+    api._tokens.pop("teacher1", None)
+    body = report_body(channel="sentinel", reporter={"relation": "sentinel_first_reporter"})
+    r = api.submit(body, as_user="teacher1", key="sentinel-1")
+    assert r.status_code == 201, r.text
+    assert hotline.intake is not None
+    report = hotline.intake.get_report(UUID(r.json()["report_id"]))
+    assert report.sentinel_id == sentinel["sentinel_id"]
+
+
+def test_sentinel_rules(api: Api) -> None:
+    admin = api.auth("admin1")
+    assert api.client.post("/v1/sentinels", json=sentinel_body(),
+                           headers=api.auth("operator1")).status_code == 403
+    bad_kind = api.client.post("/v1/sentinels", json=sentinel_body(kind="mall"), headers=admin)
+    assert bad_kind.status_code == 422 and bad_kind.json()["detail"][0]["loc"] == ["body", "kind"]
+    nobody = api.client.post("/v1/sentinels", json=sentinel_body(first_reporter="ghost"),
+                             headers=admin)
+    assert nobody.status_code == 422
+    assert nobody.json()["detail"][0]["loc"] == ["body", "first_reporter"]
+    assert api.client.post("/v1/sentinels", json=sentinel_body(), headers=admin).status_code == 201
+    assert api.client.post("/v1/sentinels", json=sentinel_body(), headers=admin).status_code == 409
+
+
+def test_unbound_reporter_cannot_use_the_sentinel_channel(api: Api) -> None:
+    body = report_body(channel="sentinel", reporter={"relation": "teacher"})
+    r = api.submit(body, as_user="teacher1", key="s")
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "channel"]
