@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -16,6 +17,7 @@ from services.common.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck
 from services.common.ops import router as ops_router
 from services.dispatch.routes import agencies_router, desk_router, referrals_router
 from services.common.ratelimit import RateLimiter
+from services.intake.pages import router as pages_router
 from services.intake.routes import auth_router, receipts_router, reports_router, sentinels_router
 from services.triage.routes import router as cases_router
 
@@ -40,12 +42,13 @@ def create_app(hotline: Hotline, readiness_checks: list[ReadinessCheck] | None =
     )
     app.state.hotline = hotline
     app.state.tokens = TokenIssuer(hotline.settings.token_key, hotline.settings.token_ttl_seconds)
+    app.state.csrf_key = hashlib.sha256(b"csrf" + hotline.settings.token_key.encode()).digest()
     app.state.login_limiter = RateLimiter(limit=20, window=60)
     app.state.lookup_limiter = RateLimiter(limit=10, window=60)
     app.state.readiness_checks = [store_check(hotline), *(readiness_checks or [])]
     for router in (
         ops_router, auth_router, reports_router, receipts_router, sentinels_router, cases_router,
-        desk_router, referrals_router, agencies_router,
+        desk_router, referrals_router, agencies_router, pages_router,
     ):
         app.include_router(router)
 
@@ -63,6 +66,9 @@ def create_app(hotline: Hotline, readiness_checks: list[ReadinessCheck] | None =
             response = JSONResponse({"detail": "Internal error; it has been logged"}, 500)
         elapsed = time.perf_counter() - started
         route = getattr(request.scope.get("route"), "path", "unmatched")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
         HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
         HTTP_LATENCY.labels(route).observe(elapsed)
         log.info(

@@ -1,0 +1,267 @@
+"""Server-rendered pages in Simplified Chinese: /login and the mandated-reporter form /report."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from services.common.auth import Principal
+from services.common.ratelimit import client_key
+from services.intake.application import IdempotencyConflict
+from services.intake.schemas import ReportIn
+
+log = structlog.get_logger("pages")
+router = APIRouter(tags=["pages"], include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+SESSION_COOKIE = "hotline_session"
+LOGIN_CSRF_COOKIE = "hotline_login_csrf"
+
+CONCERN_LABELS = [
+    ("domestic_violence", "家庭暴力"),
+    ("physical_harm", "遭受殴打或其他人身伤害"),
+    ("serious_injury", "严重受伤，需要紧急救治"),
+    ("sexual_abuse", "性侵害或疑似性侵害"),
+    ("trafficking_abduction", "被拐卖、拐骗或失踪"),
+    ("coercion_exploitation", "被胁迫、诱骗、利用乞讨或从事违法活动"),
+    ("wandering_begging", "流浪、乞讨"),
+    ("neglect", "无人照料、被忽视"),
+    ("guardianship_missing", "监护缺失（父母均不在身边或无法联系）"),
+    ("guardian_unable", "监护人无力履行监护职责（重病、重残等）"),
+    ("parents_detained_or_rehab", "父母服刑、被羁押或强制戒毒"),
+    ("school_dropout", "失学、辍学"),
+    ("school_bullying", "校园欺凌"),
+    ("early_marriage", "早婚早育"),
+    ("online_harm", "网络侵害（网络诈骗、网络欺凌、不良信息等）"),
+    ("special_hardship", "其他特殊困难（贫困、重病等）"),
+]
+RELATION_LABELS = [
+    ("teacher", "教师"),
+    ("doctor", "医生"),
+    ("community_worker", "村（社区）工作者"),
+    ("sentinel_first_reporter", "监测哨点第一报告人"),
+    ("relative", "亲属"),
+    ("neighbour", "邻居"),
+    ("public", "其他公众"),
+    ("other", "其他"),
+]
+
+# One message per field, in words a teacher can act on.
+FIELD_MESSAGES = {
+    "narrative": "请填写情况描述（1至5000字）：看到或听到了什么、儿童现在怎样。",
+    "location.region_code": "行政区划代码须为6位（县）、9位（乡镇）或12位（村）数字，例如 441823。",
+    "location.address": "详细地址不能超过500字。",
+    "children": "请至少填写一名儿童的姓名、年龄或身份证号（最多20名）。",
+    "children.N.age": "年龄须为0至17之间的整数（周岁）。",
+    "children.N.id_number": "身份证号须为18位：前17位为数字，最后一位为数字或X。",
+    "children.N.name": "姓名不能超过100字。",
+    "reporter.phone": "电话号码格式不正确：5至20位数字，可含 +、- 或空格。",
+    "reporter.name": "姓名不能超过100字。",
+    "reporter.relation": "请选择您的身份。",
+    "occurred_at": "发生时间格式不正确，请用日期时间选择器填写。",
+    "concerns": "情况类别无效，请重新勾选。",
+    "channel": "您的账号未绑定监测哨点，不能以哨点名义报告。",
+}
+_DATETIME_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+
+
+def _csrf_for(request: Request, session: str) -> str:
+    key = request.app.state.csrf_key
+    return hmac.new(key, f"csrf\x1f{session}".encode(), hashlib.sha256).hexdigest()
+
+
+def _session(request: Request) -> tuple[str, Principal] | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    principal = request.app.state.tokens.verify(token)
+    return (token, principal) if principal else None
+
+
+def _render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    nonce = secrets.token_urlsafe(16)
+    html = templates.get_template(name).render({"request": request, "nonce": nonce, **context})
+    html = html.replace("<script>", f'<script nonce="{nonce}">')
+    response = HTMLResponse(html, status_code=status_code)
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'self'; script-src 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/report") -> Response:  # noqa: A002
+    csrf = secrets.token_urlsafe(24)
+    response = _render(request, "login.html",
+                       {"csrf": csrf, "next": _safe_next(next), "username": "", "error": None})
+    response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", max_age=3600)
+    return response
+
+
+def _safe_next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else "/report"
+
+
+@router.post("/login")
+async def login_submit(request: Request) -> Response:
+    form = await request.form()
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    cookie_csrf = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie_csrf or not hmac.compare_digest(cookie_csrf, str(form.get("csrf", ""))):
+        return _render(request, "login.html", {"csrf": "", "next": "/report", "username": username,
+                       "error": "页面已过期，请刷新后重新登录。"}, 400)
+    request.app.state.login_limiter.hit(client_key(request))
+    hotline = request.app.state.hotline
+    principal = await run_in_threadpool(hotline.accounts.authenticate, username, password)
+    if principal is None:
+        return _render(request, "login.html", {"csrf": cookie_csrf, "next": form.get("next", "/report"),
+                       "username": username, "error": "用户名或密码不正确。"}, 401)
+    token = request.app.state.tokens.issue(principal)
+    response = RedirectResponse(_safe_next(str(form.get("next", "/report"))), status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", max_age=request.app.state.tokens.ttl_seconds)
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.get("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def _form_context(request: Request, token: str, principal: Principal, **extra: Any) -> dict[str, Any]:
+    return {
+        "csrf": _csrf_for(request, token),
+        "username": principal.subject,
+        "sentinel_id": principal.sentinel_id,
+        "concern_labels": CONCERN_LABELS,
+        "relation_labels": RELATION_LABELS,
+        "errors": {},
+        "values": {"reporter.relation": "teacher"},
+        "idempotency_key": secrets.token_urlsafe(18),
+        "notice": None,
+        **extra,
+    }
+
+
+@router.get("/report")
+def report_page(request: Request) -> Response:
+    session = _session(request)
+    if session is None:
+        return RedirectResponse("/login?next=/report", status_code=303)
+    token, principal = session
+    if principal.role != "reporter":
+        return _render(request, "login.html", {"csrf": "", "next": "/report", "username": "",
+                       "error": "此表单供强制报告责任人（教师、医生等）使用，请用报告人账号登录。"}, 403)
+    return _render(request, "report.html", _form_context(request, token, principal))
+
+
+def form_to_body(form: Any, principal: Principal) -> tuple[dict[str, Any], dict[str, Any], list[int]]:
+    """The JSON body of contract §2 from the form, the raw values to re-render, and which form
+    row each submitted child came from (blank rows are dropped)."""
+    values: dict[str, Any] = {k: str(v) for k, v in form.multi_items() if k != "concerns"}
+    values["concerns"] = [str(v) for v in form.getlist("concerns")]
+
+    def opt(key: str) -> str | None:
+        return values.get(key, "").strip() or None
+
+    children, rows = [], []
+    for i in range(3):
+        child = {"name": opt(f"children.{i}.name"), "age": opt(f"children.{i}.age"),
+                 "id_number": opt(f"children.{i}.id_number"),
+                 "gender": values.get(f"children.{i}.gender", "unknown") or "unknown"}
+        if child["name"] or child["age"] or child["id_number"]:
+            children.append(child)
+            rows.append(i)
+    occurred = opt("occurred_at")
+    if occurred and _DATETIME_LOCAL.match(occurred):
+        occurred = occurred + (":00" if len(occurred) == 16 else "") + "+08:00"
+    body = {
+        "channel": "sentinel" if values.get("channel") == "sentinel" else "web_form",
+        "reporter": {"name": opt("reporter.name"), "phone": opt("reporter.phone"),
+                     "relation": values.get("reporter.relation", ""),
+                     "anonymous": bool(values.get("reporter.anonymous"))},
+        "children": children,
+        "location": {"region_code": values.get("location.region_code", "").strip(),
+                     "address": opt("location.address")},
+        "concerns": values["concerns"],
+        "narrative": values.get("narrative", "").strip(),
+        "immediate_danger": bool(values.get("immediate_danger")),
+        "occurred_at": occurred,
+    }
+    return body, values, rows
+
+
+def field_errors(exc: ValidationError, rows: list[int]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        loc = list(error["loc"])
+        if loc[:1] == ["children"] and len(loc) > 1 and isinstance(loc[1], int):
+            generic = "children.N." + ".".join(str(p) for p in loc[2:])
+            key = f"children.{rows[loc[1]] if loc[1] < len(rows) else loc[1]}." + ".".join(
+                str(p) for p in loc[2:])
+        else:
+            loc = [p for p in loc if not isinstance(p, int)] if loc[:1] == ["concerns"] else loc
+            key = generic = ".".join(str(p) for p in loc)
+        errors.setdefault(key, FIELD_MESSAGES.get(generic, f"此项填写有误：{error['msg']}"))
+    return errors
+
+
+@router.post("/report")
+async def report_submit(request: Request) -> Response:
+    session = _session(request)
+    if session is None:
+        return RedirectResponse("/login?next=/report", status_code=303)
+    token, principal = session
+    form = await request.form()
+    if principal.role != "reporter" or not hmac.compare_digest(
+        _csrf_for(request, token), str(form.get("csrf", ""))
+    ):
+        return _render(request, "login.html", {"csrf": "", "next": "/report", "username": "",
+                       "error": "页面已过期或会话无效，请重新登录后再提交。"}, 403)
+    body, values, rows = form_to_body(form, principal)
+    idempotency_key = str(form.get("idempotency_key", "")) or secrets.token_urlsafe(18)
+    context = _form_context(request, token, principal, values=values, idempotency_key=idempotency_key)
+    errors: dict[str, str] = {}
+    report = None
+    try:
+        report = ReportIn.model_validate(body)
+    except ValidationError as exc:
+        errors = field_errors(exc, rows)
+    if report is not None and report.channel.value == "sentinel" and not principal.sentinel_id:
+        errors["channel"] = FIELD_MESSAGES["channel"]
+    if errors or report is None:
+        return _render(request, "report.html", {**context, "errors": errors}, 422)
+    hotline = request.app.state.hotline
+    try:
+        receipt = await run_in_threadpool(
+            lambda: hotline.intake.submit_report(
+                report, submitted_by=principal.subject, idempotency_key=f"web:{idempotency_key}",
+                sentinel_id=principal.sentinel_id,
+            )
+        )
+    except IdempotencyConflict:
+        return _render(request, "report.html", {**context, "idempotency_key": secrets.token_urlsafe(18),
+                       "notice": "此表单已提交过且内容不同。如需补充情况，请核对后再次提交。"}, 409)
+    log.info("report received", report_id=str(receipt.report_id), channel=report.channel.value)
+    return _render(request, "receipt.html", {
+        "username": principal.subject, "receipt_no": receipt.receipt_no,
+        "lookup_code": receipt.lookup_code, "immediate_danger": report.immediate_danger,
+        "received_at": receipt.received_at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }, 201)
