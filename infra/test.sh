@@ -13,6 +13,9 @@ cleanup() {
 trap cleanup EXIT
 
 "$ROOT/infra/python.sh"
+# The browser tests drive Debian's Chromium; a CJK font makes their screenshots readable.
+[[ -x /usr/bin/chromium ]] || apt_install chromium
+fc-list 2>/dev/null | grep -qiE "wqy|noto.*cjk" || apt_install fonts-wqy-microhei
 t0=$SECONDS
 if ! "$ROOT/infra/postgres.sh" status >/dev/null 2>&1; then
   "$ROOT/infra/postgres.sh" start; started+=(postgres)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from argon2 import PasswordHasher
@@ -169,7 +170,7 @@ class AccountsApplication(Application[UUID]):
         sentinel = Sentinel(id=sentinel_id_for(region_code, name), name=name, kind=kind,
                             region_code=region_code, first_reporter=user.username)
         try:
-            registry = self.repository.get(REGISTRY_ID)
+            registry: Any = self.repository.get(REGISTRY_ID)
         except AggregateNotFoundError:
             registry = SentinelRegistry(id=REGISTRY_ID)
         registry.add(str(sentinel.id))
@@ -184,7 +185,7 @@ class AccountsApplication(Application[UUID]):
 
     def list_sentinels(self) -> list[Sentinel]:
         try:
-            registry = self.repository.get(REGISTRY_ID)
+            registry: Any = self.repository.get(REGISTRY_ID)
         except AggregateNotFoundError:
             return []
         return [self.repository.get(UUID(sid)) for sid in registry.sentinel_ids]
@@ -197,14 +198,14 @@ class AccountsApplication(Application[UUID]):
 
     def _get_sentinel(self, sentinel_id: UUID) -> Sentinel | None:
         try:
-            found = self.repository.get(sentinel_id)
+            found: Any = self.repository.get(sentinel_id)
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, Sentinel) else None
 
     def find(self, username: str) -> User | None:
         try:
-            found = self.repository.get(user_id_for(username))
+            found: Any = self.repository.get(user_id_for(username))
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, User) else None

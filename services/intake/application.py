@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -121,7 +122,7 @@ class IntakeApplication(Application[UUID]):
     def lookup(self, receipt_no: str, lookup_code: str) -> Report | None:
         """The report behind a receipt, only if the lookup code matches."""
         try:
-            index = self.repository.get(receipt_index_id(receipt_no))
+            index: Any = self.repository.get(receipt_index_id(receipt_no))
         except AggregateNotFoundError:
             # Same work as a hit, so a miss is not faster than a wrong code.
             self.hasher.check_lookup_code(receipt_no, lookup_code)
@@ -138,7 +139,7 @@ class IntakeApplication(Application[UUID]):
 
     def _find(self, report_id: UUID) -> Report | None:
         try:
-            found = self.repository.get(report_id)
+            found: Any = self.repository.get(report_id)
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, Report) else None

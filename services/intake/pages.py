@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,7 @@ FIELD_MESSAGES = {
     "concerns": "情况类别无效，请重新勾选。",
     "channel": "您的账号未绑定监测哨点，不能以哨点名义报告。",
 }
+BEIJING = timezone(timedelta(hours=8))
 _DATETIME_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 
 
@@ -263,5 +265,5 @@ async def report_submit(request: Request) -> Response:
     return _render(request, "receipt.html", {
         "username": principal.subject, "receipt_no": receipt.receipt_no,
         "lookup_code": receipt.lookup_code, "immediate_danger": report.immediate_danger,
-        "received_at": receipt.received_at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "received_at": receipt.received_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S 北京时间"),
     }, 201)

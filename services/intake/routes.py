@@ -12,9 +12,9 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from services.common.auth import CurrentPrincipal, Principal, not_found, require_roles
 from services.common.deps import HotlineDep
-from services.intake.application import IdempotencyConflict, ReportNotFound
 from services.common.ratelimit import client_key
 from services.intake.accounts import AccountError
+from services.intake.application import IdempotencyConflict, ReportNotFound
 from services.intake.schemas import (
     ReceiptLookupIn,
     ReportAccepted,
@@ -186,7 +186,7 @@ def register_sentinel(sentinel: SentinelIn, hotline: HotlineDep, _: Admin) -> di
             first_reporter=sentinel.first_reporter,
         )
     except AccountError as exc:
-        field, _, msg = str(exc).partition(": ")
+        field, _sep, msg = str(exc).partition(": ")
         if field == "name":
             raise HTTPException(status_code=status.HTTP_409_CONFLICT, detail=msg) from None
         raise RequestValidationError(

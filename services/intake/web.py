@@ -15,8 +15,8 @@ from services.common.auth import TokenIssuer
 from services.common.bootstrap import Hotline
 from services.common.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck
 from services.common.ops import router as ops_router
-from services.dispatch.routes import agencies_router, desk_router, referrals_router
 from services.common.ratelimit import RateLimiter
+from services.dispatch.routes import agencies_router, desk_router, referrals_router
 from services.intake.pages import router as pages_router
 from services.intake.routes import auth_router, receipts_router, reports_router, sentinels_router
 from services.triage.routes import router as cases_router
