@@ -1,0 +1,29 @@
+"""Intake on the real PostgreSQL: concurrent retries with one Idempotency-Key store one report."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from fastapi.testclient import TestClient
+
+from services.common.bootstrap import Hotline
+from services.common.cli import ensure_demo_users
+from services.intake.web import create_app
+from tests.conftest import Api
+from tests.helpers import report_body
+
+
+def test_32_parallel_identical_requests_store_one_report(dist: Hotline) -> None:
+    ensure_demo_users(dist)
+    with TestClient(create_app(dist)) as client:
+        api = Api(client)
+        headers = api.auth("operator1", **{"Idempotency-Key": "retry-storm"})
+        body = report_body()
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            responses = list(pool.map(
+                lambda _: client.post("/v1/reports", json=body, headers=headers), range(32)))
+        assert [r.status_code for r in responses] == [201] * 32
+        assert len({r.json()["receipt_no"] for r in responses}) == 1
+        assert len({r.json()["lookup_code"] for r in responses}) == 1
+        different = client.post("/v1/reports", json=report_body(narrative="别的事"), headers=headers)
+        assert different.status_code == 409
+    assert dist.intake is not None
+    assert dist.intake.recorder.max_notification_id() == 2  # one report and its receipt index
