@@ -96,11 +96,17 @@ class DeskViewMixin:
         d = m.data
         self._exec(
             c,
-            "UPDATE view_cases SET risk_level = ?, concerns = ?,"
-            " needs_review = CASE WHEN ? = '[]' THEN needs_review ELSE 0 END WHERE case_id = ?",
-            (d["risk_level"], json.dumps(d["concerns"]), json.dumps(d["concerns"]), d["case_id"]),
+            "UPDATE view_cases SET risk_level = ?, concerns = ?, needs_review = ? WHERE case_id = ?",
+            (d["risk_level"], json.dumps(d["concerns"]), int(d["needs_review"]), d["case_id"]),
         )
-        self._timeline(c, m, d["case_id"], f"case_{d['reason']}", "triage",
+        if d["reason"] == "report_joined":
+            self._exec(
+                c,
+                "INSERT INTO view_case_reports (report_id, case_id) VALUES (?,?)"
+                " ON CONFLICT (report_id) DO NOTHING",
+                (d["report_id"], d["case_id"]),
+            )
+        self._timeline(c, m, d["case_id"], f"case_{d['reason']}", d.get("by") or "triage",
                        {"risk_level": d["risk_level"], "previous": d["previous_risk_level"],
                         "added_concerns": d["added_concerns"], "rationale": d["rationale"]})
 

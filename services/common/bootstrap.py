@@ -120,7 +120,7 @@ def bootstrap(
             password_hasher=password_hasher,
         )
     if "triage" in parts:
-        h.triage = TriageApplication(env("triage"), rules=rules)
+        h.triage = TriageApplication(env("triage"), rules=rules, sealer=sealer)
     if "dispatch" in parts:
         h.dispatch = DispatchApplication(
             env("dispatch"), ack_sla=settings.ack_sla, matrix=matrix, directory=directory

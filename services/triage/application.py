@@ -1,8 +1,8 @@
-"""Triage: opens a case for each report and assesses its risk (contract §3)."""
+"""Triage: opens or joins a case for each report and assesses its risk (contract §3)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -10,89 +10,168 @@ import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.system import ProcessApplication
 
+from services.common.crypto import Sealer
 from services.common.messages import REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
-from services.triage.domain import Case, case_id_for
-from services.triage.rules import LEVEL_ORDER, RiskRules
+from services.triage.domain import (
+    Case,
+    ChildIndex,
+    ReportLink,
+    TriageError,
+    case_id_for,
+    child_index_id,
+    link_id_for,
+)
+from services.triage.rules import RiskRules, higher, one_level_up
 
 log = structlog.get_logger("triage")
 
 
+class CaseNotFound(Exception):
+    """No such case."""
+
+
 class TriageApplication(ProcessApplication[UUID]):
-    """Consumes report messages; every case it opens records the rule version it used."""
+    """Consumes report messages; every decision records the rule version and its reasons."""
 
     name = "triage"
 
-    def __init__(self, env=None, *, rules: RiskRules | None = None):  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self, env=None, *, rules: RiskRules | None = None, sealer: Sealer | None = None
+    ):
         super().__init__(env)
         self.rules = rules or RiskRules.load()
+        self.sealer = sealer
 
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
         if not isinstance(domain_event, Message):
             return
         if domain_event.type == REPORT_RECEIVED:
-            self._open_case(domain_event.data, processing_event)
+            self._triage_report(domain_event.data, processing_event)
         elif domain_event.type == REPORT_SUPPLEMENTED:
             self._supplement(domain_event.data, processing_event)
 
+    def _narrative(self, data: dict[str, Any]) -> str:
+        if not self.sealer or not data.get("pii"):
+            return ""
+        return str(self.sealer.open(data["pii"]).get("narrative") or "")
+
+    def _triage_report(self, report: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
+        report_id = report["report_id"]
+        if self._find(link_id_for(report_id)) is not None:
+            log.info("report already triaged", report_id=report_id)
+            return
+        at = datetime.fromisoformat(report["received_at"])
+        concerns = list(report["concerns"])
+        keys = sorted({k for child in report["children"] for k in child.get("keys", [])})
+        assessment = self.rules.assess(concerns, bool(report["immediate_danger"]),
+                                       self._narrative(report))
+        indexes = {k: self._find(child_index_id(k)) for k in keys}
+        case = self._recent_case(indexes, at)
+        if case is None:
+            case = Case(
+                id=case_id_for(report_id),
+                report_id=report_id,
+                risk_level=assessment.level,
+                concerns=concerns,
+                region_code=report["region_code"],
+                needs_review=not concerns,
+                rule_version=assessment.rule_version,
+                rationale=assessment.rationale,
+                child_keys=keys,
+                opened_at=at,
+                inputs={"concerns": concerns, "immediate_danger": bool(report["immediate_danger"]),
+                        "narrative_phrases": list(assessment.phrases)},
+            )
+            log.info("case opened", report_id=report_id, case_id=str(case.id),
+                     risk_level=case.risk_level, rule_version=assessment.rule_version)
+        else:
+            self._join(case, report_id, at, concerns, keys, assessment)
+        for key, index in indexes.items():
+            index = index or ChildIndex(id=child_index_id(key))
+            index.note(str(case.id), at)
+            processing_event.collect_events(index)
+        processing_event.collect_events(case, ReportLink(id=link_id_for(report_id),
+                                                         report_id=report_id, case_id=str(case.id)))
+
+    def _recent_case(self, indexes: dict[str, ChildIndex | None], at: datetime) -> Case | None:
+        """The most recent case about any of these children within the joining window."""
+        window = timedelta(days=self.rules.join_within_days)
+        recent = [(when, case_id) for index in indexes.values() if index
+                  for case_id, when in index.entries if at - window <= when <= at + window]
+        if not recent:
+            return None
+        return self.get_case(UUID(max(recent)[1]))
+
+    def _join(self, case: Case, report_id: str, at: datetime, concerns: list[str],
+              keys: list[str], assessment: Any) -> None:
+        added = [c for c in concerns if c not in case.concerns]
+        level = higher(case.risk_level, assessment.level)
+        rationale = assessment.rationale if level == assessment.level else f"{level}: kept"
+        burst_window = timedelta(hours=self.rules.burst_hours)
+        recent = [t for t in [*case.report_times, at] if at - burst_window <= t <= at]
+        burst = len(recent) >= self.rules.burst_reports and not case.burst_flagged
+        if burst:
+            level = one_level_up(level)
+            rationale = (f"{level}: {len(recent)} reports about one child within "
+                         f"{self.rules.burst_hours} hours ({rationale})")
+        case.join_report(
+            report_id=report_id, at=at, added_concerns=added, concerns=case.concerns + added,
+            region_code=case.region_code, previous_risk_level=case.risk_level, risk_level=level,
+            needs_review=case.needs_review or burst, burst=burst,
+            rule_version=assessment.rule_version, rationale=rationale, child_keys=keys,
+        )
+        log.info("report joined case", report_id=report_id, case_id=str(case.id),
+                 risk_level=level, burst=burst)
+
     def _supplement(self, data: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
-        case = self.get_case(case_id_for(data["report_id"]))  # ordered after the report's case
+        link = self._find(link_id_for(data["report_id"]))
+        if link is None:  # cannot happen: a report's messages share a partition, in order
+            raise CaseNotFound(f"no case for report {data['report_id']}")
+        case = self.get_case(UUID(link.case_id))
         if data["supplement_id"] in case.supplement_ids:
             return
         added = [c for c in data["concerns"] if c not in case.concerns]
-        assessment = self.rules.assess(case.concerns + added, bool(data["immediate_danger"]))
-        level = max(case.risk_level, assessment.level, key=LEVEL_ORDER.index)
+        assessment = self.rules.assess(case.concerns + added, bool(data["immediate_danger"]),
+                                       self._narrative(data))
+        level = higher(case.risk_level, assessment.level)
         rationale = (assessment.rationale if level == assessment.level
                      else f"{level}: kept (supplement assessed {assessment.level})")
         case.supplement(
-            report_id=data["report_id"],
-            supplement_id=data["supplement_id"],
-            added_concerns=added,
-            concerns=case.concerns + added,
-            region_code=case.region_code,
-            immediate_danger=bool(data["immediate_danger"]),
-            previous_risk_level=case.risk_level,
-            risk_level=level,
-            rule_version=assessment.rule_version,
-            rationale=rationale,
+            report_id=data["report_id"], supplement_id=data["supplement_id"],
+            added_concerns=added, concerns=case.concerns + added, region_code=case.region_code,
+            immediate_danger=bool(data["immediate_danger"]), previous_risk_level=case.risk_level,
+            risk_level=level, rule_version=assessment.rule_version, rationale=rationale,
+            needs_review=case.needs_review and not (case.concerns + added),
         )
         processing_event.collect_events(case)
         log.info("case supplemented", case_id=str(case.id), report_id=data["report_id"],
                  risk_level=level, added_concerns=len(added))
 
-    def _open_case(self, report: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
-        case_id = case_id_for(report["report_id"])
-        if self._exists(case_id):
-            log.info("report already triaged", report_id=report["report_id"], case_id=str(case_id))
-            return
-        concerns = list(report["concerns"])
-        assessment = self.rules.assess(concerns, bool(report["immediate_danger"]))
-        case = Case(
-            id=case_id,
-            report_id=report["report_id"],
-            risk_level=assessment.level,
-            concerns=concerns,
-            region_code=report["region_code"],
-            needs_review=not concerns,
-            rule_version=assessment.rule_version,
-            rationale=assessment.rationale,
-            child_keys=sorted({k for child in report["children"] for k in child.get("keys", [])}),
-            opened_at=datetime.now(UTC),
-        )
-        processing_event.collect_events(case)
-        log.info(
-            "case opened",
-            report_id=report["report_id"],
-            case_id=str(case_id),
-            risk_level=assessment.level,
-            rule_version=assessment.rule_version,
-        )
+    # -- supervisor commands --------------------------------------------------------------
+
+    def reassess(self, case_id: UUID, *, risk_level: str, concerns: list[str], reason: str,
+                 by: str) -> Case:
+        case = self.get_case(case_id)
+        case.reassess(risk_level=risk_level, concerns=concerns, reason=reason, by=by)
+        self.save(case)
+        log.info("case reassessed", case_id=str(case_id), risk_level=risk_level)
+        return case
 
     def get_case(self, case_id: UUID) -> Case:
-        return self.repository.get(case_id)
+        case = self._find(case_id)
+        if not isinstance(case, Case):
+            raise CaseNotFound(str(case_id))
+        return case
 
-    def _exists(self, case_id: UUID) -> bool:
+    def case_for_report(self, report_id: str) -> UUID | None:
+        link = self._find(link_id_for(report_id))
+        return UUID(link.case_id) if link else None
+
+    def _find(self, aggregate_id: UUID) -> Any:
         try:
-            self.repository.get(case_id)
+            return self.repository.get(aggregate_id)
         except AggregateNotFoundError:
-            return False
-        return True
+            return None
+
+
+__all__ = ["CaseNotFound", "TriageApplication", "TriageError"]

@@ -1,18 +1,36 @@
-"""The Case aggregate: what triage decided about the child(ren) of one or more reports."""
+"""Triage aggregates: the Case, the link from each report to its case, and the child index
+through which repeat reports about one child meet (on keyed hashes only)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from services.triage.rules import LEVEL_ORDER
+
 CASE_NS = uuid5(NAMESPACE_URL, "urn:hotline:case")
+LINK_NS = uuid5(NAMESPACE_URL, "urn:hotline:report-link")
+CHILD_NS = uuid5(NAMESPACE_URL, "urn:hotline:child-index")
+
+
+class TriageError(ValueError):
+    """A case cannot be changed as asked."""
 
 
 def case_id_for(report_id: str) -> UUID:
     """The case a report opens: deterministic, so a redelivered report finds it."""
     return uuid5(CASE_NS, report_id)
+
+
+def link_id_for(report_id: str) -> UUID:
+    return uuid5(LINK_NS, report_id)
+
+
+def child_index_id(child_key: str) -> UUID:
+    return uuid5(CHILD_NS, child_key)
 
 
 class Case(Aggregate):
@@ -32,8 +50,10 @@ class Case(Aggregate):
         rationale: str,
         child_keys: list[str],
         opened_at: datetime,
+        inputs: dict[str, Any] | None = None,
     ):
         self.report_ids = [report_id]
+        self.report_times = [opened_at]
         self.risk_level = risk_level
         self.initial_risk_level = risk_level
         self.concerns = concerns
@@ -44,6 +64,36 @@ class Case(Aggregate):
         self.child_keys = child_keys
         self.opened_at = opened_at
         self.supplement_ids: list[str] = []
+        self.burst_flagged = False
+
+    def _apply_change(self, concerns: list[str], risk_level: str, needs_review: bool) -> None:
+        self.concerns = concerns
+        self.risk_level = risk_level
+        self.needs_review = needs_review
+
+    @event("ReportJoined")
+    def join_report(
+        self,
+        *,
+        report_id: str,
+        at: datetime,
+        added_concerns: list[str],
+        concerns: list[str],
+        region_code: str,
+        previous_risk_level: str,
+        risk_level: str,
+        needs_review: bool,
+        burst: bool,
+        rule_version: str,
+        rationale: str,
+        child_keys: list[str],
+    ) -> None:
+        """Another report about the same child within the joining window."""
+        self.report_ids.append(report_id)
+        self.report_times.append(at)
+        self.child_keys = sorted(set(self.child_keys) | set(child_keys))
+        self.burst_flagged = self.burst_flagged or burst
+        self._apply_change(concerns, risk_level, needs_review)
 
     @event("Supplemented")
     def supplement(
@@ -59,10 +109,62 @@ class Case(Aggregate):
         risk_level: str,
         rule_version: str,
         rationale: str,
+        needs_review: bool = False,
     ) -> None:
         """A report's supplement: concerns only added, the level only raised."""
         self.supplement_ids.append(supplement_id)
-        self.concerns = concerns
-        self.risk_level = risk_level
-        if self.concerns:
-            self.needs_review = False
+        self._apply_change(concerns, risk_level, needs_review)
+
+    def reassess(self, *, risk_level: str, concerns: list[str], reason: str, by: str) -> None:
+        """A supervisor's decision, with a reason; clears the review flag."""
+        if not reason.strip():
+            raise TriageError("reason: a reassessment needs a reason")
+        if risk_level not in LEVEL_ORDER:
+            raise TriageError(f"risk_level: one of {', '.join(LEVEL_ORDER)}")
+        added = [c for c in concerns if c not in self.concerns]
+        self._reassessed(
+            added_concerns=added,
+            concerns=self.concerns + added,
+            region_code=self.region_code,
+            previous_risk_level=self.risk_level,
+            risk_level=risk_level,
+            needs_review=False,
+            reason=reason.strip(),
+            by=by,
+        )
+
+    @event("Reassessed")
+    def _reassessed(
+        self,
+        *,
+        added_concerns: list[str],
+        concerns: list[str],
+        region_code: str,
+        previous_risk_level: str,
+        risk_level: str,
+        needs_review: bool,
+        reason: str,
+        by: str,
+    ) -> None:
+        self._apply_change(concerns, risk_level, needs_review)
+
+
+class ReportLink(Aggregate):
+    """Which case a report went to; its existence means the report was triaged."""
+
+    @event("Linked")
+    def __init__(self, id: UUID, *, report_id: str, case_id: str):  # noqa: A002
+        self.report_id = report_id
+        self.case_id = case_id
+
+
+class ChildIndex(Aggregate):
+    """The cases a child (one keyed hash) appeared in, with when."""
+
+    @event("Started")
+    def __init__(self, id: UUID):  # noqa: A002
+        self.entries: list[tuple[str, datetime]] = []
+
+    @event("CaseNoted")
+    def note(self, case_id: str, at: datetime) -> None:
+        self.entries.append((case_id, at))

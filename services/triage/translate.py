@@ -9,10 +9,17 @@ from services.triage.domain import Case
 
 SOURCE = "/hotline/triage"
 
+# Case events that change it, and the reason each carries on the wire.
+UPDATE_REASONS = {
+    "ReportJoined": "report_joined",
+    "Supplemented": "supplement",
+    "Reassessed": "reassessment",
+}
+
 
 def triage_translator(domain_event: Any) -> Message | None:
-    if isinstance(domain_event, Case.Opened):  # type: ignore[attr-defined]
-        e = domain_event
+    e = domain_event
+    if isinstance(e, Case.Opened):  # type: ignore[attr-defined]
         case_id = str(e.originator_id)
         return Message(
             id=f"triage/{case_id}/{e.originator_version}",
@@ -33,26 +40,29 @@ def triage_translator(domain_event: Any) -> Message | None:
                 "opened_at": e.opened_at.isoformat(),
             },
         )
-    if isinstance(domain_event, Case.Supplemented):  # type: ignore[attr-defined]
-        e = domain_event
-        case_id = str(e.originator_id)
-        return Message(
-            id=f"triage/{case_id}/{e.originator_version}",
-            source=SOURCE,
-            type=CASE_UPDATED,
-            time=e.timestamp,
-            key=case_id,
-            data={
-                "case_id": case_id,
-                "report_id": e.report_id,
-                "reason": "supplement",
-                "risk_level": e.risk_level,
-                "previous_risk_level": e.previous_risk_level,
-                "added_concerns": e.added_concerns,
-                "concerns": e.concerns,
-                "region_code": e.region_code,
-                "rule_version": e.rule_version,
-                "rationale": e.rationale,
-            },
-        )
-    return None
+    reason = UPDATE_REASONS.get(type(e).__name__)
+    if reason is None or not isinstance(e, Case.Event):
+        return None
+    case_id = str(e.originator_id)
+    return Message(
+        id=f"triage/{case_id}/{e.originator_version}",
+        source=SOURCE,
+        type=CASE_UPDATED,
+        time=e.timestamp,
+        key=case_id,
+        data={
+            "case_id": case_id,
+            "reason": reason,
+            "report_id": getattr(e, "report_id", None),
+            "by": getattr(e, "by", "triage"),
+            "risk_level": e.risk_level,
+            "previous_risk_level": e.previous_risk_level,
+            "added_concerns": e.added_concerns,
+            "concerns": e.concerns,
+            "region_code": e.region_code,
+            "needs_review": e.needs_review,
+            "rule_version": getattr(e, "rule_version", None),
+            # A supervisor's free-text reason stays in the (encrypted) event store: it may name people.
+            "rationale": getattr(e, "rationale", None) or "reassessed by a supervisor",
+        },
+    )

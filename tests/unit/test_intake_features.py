@@ -9,7 +9,7 @@ from tests.helpers import report_body
 
 
 def file_report(api: Api, runner: EmbeddedRunner, **overrides) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    r = api.submit(report_body(**overrides), key=str(overrides))
+    r = api.submit(report_body(**overrides), key=str(abs(hash(str(overrides)))))
     assert r.status_code == 201, r.text
     runner.pump()
     return r.json()  # type: ignore[no-any-return]
@@ -29,7 +29,8 @@ def supplement(api: Api, report_id: str, user: str = "operator1", key: str | Non
 def test_supplement_adds_concerns_referrals_and_raises_the_level(
     api: Api, runner: EmbeddedRunner
 ) -> None:
-    report = file_report(api, runner, concerns=["neglect"], immediate_danger=False)
+    report = file_report(api, runner, concerns=["neglect"], immediate_danger=False,
+                         narrative="孩子常常一个人在家")
     before = case_of(api, report["report_id"])
     assert before["risk_level"] == "yellow"
     assert [r["agency_kind"] for r in before["referrals"]] == ["civil_affairs"]
