@@ -14,6 +14,7 @@ SERVICES=(
   "triage:consume triage"
   "dispatch:consume dispatch"
   "projection-desk:consume desk"
+  "scheduler:scheduler"
   "api:serve"
 )
 

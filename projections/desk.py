@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -14,7 +15,11 @@ from psycopg.sql import SQL
 from services.common.messages import (
     CASE_OPENED,
     CASE_UPDATED,
+    REFERRAL_ACKNOWLEDGED,
+    REFERRAL_CLOSED,
+    REFERRAL_DECLINED,
     REFERRAL_DISPATCHED,
+    REFERRAL_ESCALATED,
     ROUTING_GAP,
     Message,
 )
@@ -24,14 +29,15 @@ DDL = (
     "CREATE TABLE IF NOT EXISTS view_cases ("
     " case_id TEXT PRIMARY KEY, risk_level TEXT NOT NULL, initial_risk_level TEXT NOT NULL,"
     " concerns TEXT NOT NULL, region_code TEXT NOT NULL, needs_review INTEGER NOT NULL,"
-    " rule_version TEXT NOT NULL, opened_at TEXT NOT NULL, closed INTEGER NOT NULL DEFAULT 0)",
+    " rule_version TEXT NOT NULL, opened_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS view_case_reports ("
     " report_id TEXT PRIMARY KEY, case_id TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS view_case_reports_case ON view_case_reports (case_id)",
     "CREATE TABLE IF NOT EXISTS view_referrals ("
     " referral_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, agency_id TEXT NOT NULL,"
     " agency_kind TEXT NOT NULL, status TEXT NOT NULL, risk_level TEXT NOT NULL,"
-    " concerns TEXT NOT NULL, dispatched_at TEXT NOT NULL, due_at TEXT NOT NULL)",
+    " concerns TEXT NOT NULL, dispatched_at TEXT NOT NULL, due_at TEXT NOT NULL,"
+    " acknowledged_at TEXT, escalated_at TEXT, closed_at TEXT)",
     "CREATE INDEX IF NOT EXISTS view_referrals_agency ON view_referrals (agency_id, status)",
     "CREATE INDEX IF NOT EXISTS view_referrals_case ON view_referrals (case_id)",
     "CREATE TABLE IF NOT EXISTS view_timeline ("
@@ -41,6 +47,15 @@ DDL = (
 )
 
 RISK_RANK = {"red": 0, "orange": 1, "yellow": 2, "blue": 3}
+
+
+def case_status(referrals: list[dict[str, Any]]) -> str:
+    """A case's status follows from its referrals."""
+    if not referrals:
+        return "triaged"
+    if all(r["status"] == "closed" for r in referrals):
+        return "closed"
+    return "dispatched"
 
 
 class DeskViewMixin:
@@ -123,8 +138,20 @@ class DeskViewMixin:
         self._timeline(c, m, d["case_id"], "referral_dispatched", "dispatch",
                        {"agency_id": d["agency_id"], "referral_id": d["referral_id"]})
 
+    def _referral_status(self, c: Any, m: Message) -> None:
+        d = m.data
+        column = {"acknowledged": "acknowledged_at", "escalated": "escalated_at"}.get(
+            d["status"], "closed_at")
+        self._exec(c, f"UPDATE view_referrals SET status = ?, {column} = ? WHERE referral_id = ?",
+                   (d["status"], d["at"], d["referral_id"]))
+        if d["status"] == "declined":  # back to the supervisor board for re-routing
+            self._exec(c, "UPDATE view_cases SET needs_review = 1 WHERE case_id = ?", (d["case_id"],))
+        self._timeline(c, m, d["case_id"], f"referral_{d['status']}", d["by"],
+                       {"agency_id": d["agency_id"], "referral_id": d["referral_id"]})
+
     def _routing_gap(self, c: Any, m: Message) -> None:
         d = m.data
+        self._exec(c, "UPDATE view_cases SET needs_review = 1 WHERE case_id = ?", (d["case_id"],))
         self._timeline(c, m, d["case_id"], "routing_gap", "dispatch",
                        {"agency_kind": d["agency_kind"]})
 
@@ -142,18 +169,26 @@ class DeskViewMixin:
         CASE_UPDATED: _case_updated,
         REFERRAL_DISPATCHED: _referral_dispatched,
         ROUTING_GAP: _routing_gap,
+        REFERRAL_ACKNOWLEDGED: _referral_status,
+        REFERRAL_DECLINED: _referral_status,
+        REFERRAL_CLOSED: _referral_status,
+        REFERRAL_ESCALATED: _referral_status,
     }
 
     # -- reading -------------------------------------------------------------------------
 
     def case_for_report(self, report_id: str) -> dict[str, Any] | None:
-        rows = self._rows(
-            "SELECT r.case_id, c.closed, (SELECT COUNT(*) FROM view_referrals f"
-            " WHERE f.case_id = r.case_id) AS referrals FROM view_case_reports r"
-            " LEFT JOIN view_cases c ON c.case_id = r.case_id WHERE r.report_id = ?",
-            (report_id,),
-        )
-        return rows[0] if rows else None
+        """The report's case id and the case status, once triage has linked them."""
+        rows = self._rows("SELECT case_id FROM view_case_reports WHERE report_id = ?", (report_id,))
+        if not rows:
+            return None
+        case_id = rows[0]["case_id"]
+        return {"case_id": case_id, "status": case_status(self.referrals_for_case(case_id))}
+
+    def due_referrals(self, now: datetime) -> list[dict[str, Any]]:
+        """Dispatched, unacknowledged referrals whose due time has passed (for the scheduler)."""
+        rows = self._rows("SELECT * FROM view_referrals WHERE status = 'dispatched'")
+        return [self._referral(r) for r in rows if datetime.fromisoformat(r["due_at"]) <= now]
 
     def get_case(self, case_id: str) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM view_cases WHERE case_id = ?", (case_id,))
@@ -169,7 +204,10 @@ class DeskViewMixin:
         cases = [self._case(row) for row in self._rows(sql, tuple(params))]
         if status:
             cases = [c for c in cases if c["status"] == status]
-        cases.sort(key=lambda c: (RISK_RANK.get(c["risk_level"], 9), c["opened_at"]))
+        # The board: escalated and needs-review first, then by risk, newest first within a level.
+        cases.sort(key=lambda c: c["opened_at"], reverse=True)
+        cases.sort(key=lambda c: (not c["escalated"], not c["needs_review"],
+                                  RISK_RANK.get(c["risk_level"], 9)))
         return cases
 
     def _case(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -183,15 +221,10 @@ class DeskViewMixin:
             "SELECT report_id FROM view_case_reports WHERE case_id = ? ORDER BY report_id",
             (case_id,),
         )
-        if row["closed"]:
-            status = "closed"
-        elif referrals:
-            status = "dispatched"
-        else:
-            status = "triaged"
         return {
             "case_id": case_id,
-            "status": status,
+            "status": case_status(referrals),
+            "escalated": any(r["status"] == "escalated" for r in referrals),
             "risk_level": row["risk_level"],
             "initial_risk_level": row["initial_risk_level"],
             "concerns": json.loads(row["concerns"]),
@@ -238,6 +271,8 @@ class DeskViewMixin:
             "concerns": json.loads(row["concerns"]),
             "dispatched_at": row["dispatched_at"],
             "due_at": row["due_at"],
+            "acknowledged_at": row["acknowledged_at"],
+            "escalated_at": row["escalated_at"],
         }
 
 

@@ -138,12 +138,19 @@ def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
     h = bootstrap(settings)
     if settings.environment == "development":
         _print_demo_users(ensure_demo_users(h))
+    from services.dispatch.scheduler import EscalationScheduler
+
     runner = EmbeddedRunner(edges_of(h))
     runner.start()
+    assert h.dispatch is not None and h.view is not None
+    scheduler = EscalationScheduler(h.dispatch, h.view)
+    scheduler_thread = threading.Thread(target=scheduler.run, name="scheduler", daemon=True)
+    scheduler_thread.start()
 
     def runner_check() -> tuple[str, bool, str]:
-        ok = runner.is_alive() and runner.error is None
-        return "workers", ok, "embedded runner " + ("running" if ok else f"failed: {runner.error!r}")
+        ok = runner.is_alive() and runner.error is None and scheduler_thread.is_alive()
+        return "workers", ok, "embedded runner and scheduler " + (
+            "running" if ok else f"failed: {runner.error!r}")
 
     app = create_app(h, [runner_check])
     sys.stdout.write(f"Hotline API on http://{settings.host}:{settings.port} (docs at /docs)\n")
@@ -151,6 +158,7 @@ def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
     try:
         _serve(app, settings)
     finally:
+        scheduler.stop()
         runner.stop()
         h.close()
     return 0
@@ -161,7 +169,8 @@ def cmd_serve(settings: Settings, _: argparse.Namespace) -> int:
     from services.common.kafka_admin import broker_count
     from services.intake.web import create_app
 
-    h = bootstrap(settings, parts=("intake", "accounts", "view"))
+    # The API also hosts triage and dispatch for supervisor and desk commands (no consuming).
+    h = bootstrap(settings, parts=("intake", "accounts", "view", "triage", "dispatch"))
     run_dir = Path(settings.var_dir) / "run"
 
     def broker_check() -> tuple[str, bool, str]:
@@ -180,7 +189,8 @@ def cmd_serve(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
-WORKERS = ("relay-intake", "relay-triage", "relay-dispatch", "triage", "dispatch", "projection-desk")
+WORKERS = ("relay-intake", "relay-triage", "relay-dispatch", "triage", "dispatch", "projection-desk",
+           "scheduler")
 
 
 def _pid_alive(path: Path) -> bool:
@@ -283,6 +293,20 @@ def cmd_consume(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scheduler(settings: Settings, _: argparse.Namespace) -> int:
+    """The SLA scheduler process of the distributed wiring."""
+    from services.dispatch.scheduler import EscalationScheduler
+
+    h = bootstrap(settings, parts=("dispatch", "view"))
+    assert h.dispatch is not None and h.view is not None
+    structlog.contextvars.bind_contextvars(service="scheduler")
+    try:
+        _run_until_signalled(EscalationScheduler(h.dispatch, h.view))
+    finally:
+        h.close()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hotline", description="Minor-protection hotline backend")
     sub = p.add_subparsers(dest="command", required=True)
@@ -295,6 +319,7 @@ def parser() -> argparse.ArgumentParser:
     consume = sub.add_parser("consume", help="Kafka consumer of one service")
     consume.add_argument("service", choices=sorted(CONSUMERS))
     consume.set_defaults(fn=cmd_consume)
+    sub.add_parser("scheduler", help="SLA escalation scheduler").set_defaults(fn=cmd_scheduler)
     sub.add_parser("demo-users", help="create and print the demo accounts").set_defaults(
         fn=cmd_demo_users
     )

@@ -11,10 +11,20 @@ from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.system import ProcessApplication
 
 from services.common.messages import CASE_OPENED, CASE_UPDATED, Message
-from services.dispatch.domain import Referral, RoutingGap, referral_id_for, routing_gap_id_for
+from services.dispatch.domain import (
+    Referral,
+    ReferralError,
+    RoutingGap,
+    referral_id_for,
+    routing_gap_id_for,
+)
 from services.dispatch.routing import Directory, ReferralMatrix
 
 log = structlog.get_logger("dispatch")
+
+
+class ReferralNotFound(Exception):
+    """No such referral."""
 
 
 class DispatchApplication(ProcessApplication[UUID]):
@@ -85,11 +95,67 @@ class DispatchApplication(ProcessApplication[UUID]):
             )
 
     def get_referral(self, referral_id: UUID) -> Referral:
-        return self.repository.get(referral_id)
+        referral = self._find(referral_id)
+        if not isinstance(referral, Referral):
+            raise ReferralNotFound(str(referral_id))
+        return referral
+
+    def _find(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    # -- desk and supervisor commands ------------------------------------------------------
+
+    def acknowledge(self, referral_id: UUID, *, by: str) -> Referral:
+        referral = self.get_referral(referral_id)
+        if referral.acknowledge(by=by, at=datetime.now(UTC)):
+            self.save(referral)
+            log.info("referral acknowledged", referral_id=str(referral_id), case_id=referral.case_id)
+        return referral
+
+    def decline(self, referral_id: UUID, *, reason: str, by: str) -> Referral:
+        referral = self.get_referral(referral_id)
+        referral.decline(reason=reason, by=by, at=datetime.now(UTC))
+        self.save(referral)
+        log.info("referral declined", referral_id=str(referral_id), case_id=referral.case_id)
+        return referral
+
+    def record_outcome(self, referral_id: UUID, *, outcome: str, note: str, by: str) -> Referral:
+        referral = self.get_referral(referral_id)
+        referral.record_outcome(outcome=outcome, note=note, by=by, at=datetime.now(UTC))
+        self.save(referral)
+        log.info("referral closed", referral_id=str(referral_id), case_id=referral.case_id)
+        return referral
+
+    def escalate_if_due(self, referral_id: UUID, *, now: datetime) -> bool:
+        """Escalate once when the due time passed unacknowledged; safe to call repeatedly."""
+        referral = self.get_referral(referral_id)
+        if not referral.escalate(at=now):
+            return False
+        self.save(referral)  # a concurrent acknowledgement makes this fail, not double up
+        log.warning("referral escalated", referral_id=str(referral_id), case_id=referral.case_id)
+        return True
+
+    def refer_manually(self, case: dict[str, Any], agency_id: str, *, by: str) -> Referral:
+        """A supervisor routes a case to a chosen unit (e.g. after a decline)."""
+        agency = self.directory.get(agency_id)
+        if agency is None:
+            raise ReferralError(f"agency_id: unknown agency unit {agency_id!r}")
+        referral_id = referral_id_for(case["case_id"], agency_id)
+        if self._find(referral_id) is not None:
+            raise ReferralError(f"agency_id: the case was already referred to {agency_id}")
+        now = datetime.now(UTC)
+        referral = Referral(
+            id=referral_id, case_id=case["case_id"], agency_id=agency_id, agency_kind=agency.kind,
+            risk_level=case["risk_level"], concerns=list(case["concerns"]), dispatched_at=now,
+            due_at=now + timedelta(seconds=self.ack_sla[case["risk_level"]]),
+            matrix_version=f"manual:{by}", directory_version=self.directory.version,
+        )
+        self.save(referral)
+        log.info("referral dispatched by supervisor", case_id=case["case_id"], agency_id=agency_id)
+        return referral
 
     def _exists(self, aggregate_id: UUID) -> bool:
-        try:
-            self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return False
-        return True
+        return self._find(aggregate_id) is not None

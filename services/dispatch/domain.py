@@ -20,8 +20,15 @@ def routing_gap_id_for(case_id: str, kind: str) -> UUID:
     return uuid5(GAP_NS, f"{case_id}\x1f{kind}")
 
 
+class ReferralError(ValueError):
+    """A referral cannot change as asked (e.g. acknowledging a closed one)."""
+
+
+OPEN_STATUSES = ("dispatched", "escalated", "acknowledged")
+
+
 class Referral(Aggregate):
-    """A case put on the desk of one agency unit."""
+    """A case put on the desk of one agency unit, on a clock until acknowledged."""
 
     @event("Dispatched")
     def __init__(
@@ -48,6 +55,69 @@ class Referral(Aggregate):
         self.matrix_version = matrix_version
         self.directory_version = directory_version
         self.status = "dispatched"
+        self.escalated_at: datetime | None = None
+        self.acknowledged_at: datetime | None = None
+        self.decline_reason: str | None = None
+        self.outcome: str | None = None
+        self.note: str | None = None
+
+    def _refs(self) -> dict[str, str]:
+        # Status events name their case and unit, so they can be published on their own.
+        return {"case_id": self.case_id, "agency_id": self.agency_id}
+
+    def _check_open(self, action: str) -> None:
+        if self.status not in OPEN_STATUSES:
+            raise ReferralError(f"cannot {action} a referral that is {self.status}")
+
+    def acknowledge(self, *, by: str, at: datetime) -> bool:
+        """Take the case on; repeating it is harmless. True if this call acknowledged it."""
+        if self.status == "acknowledged":
+            return False
+        self._check_open("acknowledge")
+        self._acknowledged(by=by, at=at, **self._refs())
+        return True
+
+    @event("Acknowledged")
+    def _acknowledged(self, *, by: str, at: datetime, case_id: str, agency_id: str) -> None:
+        self.status = "acknowledged"
+        self.acknowledged_at = at
+
+    def decline(self, *, reason: str, by: str, at: datetime) -> None:
+        self._check_open("decline")
+        if not reason.strip():
+            raise ReferralError("reason: say why the unit cannot take this case")
+        self._declined(reason=reason.strip(), by=by, at=at, **self._refs())
+
+    @event("Declined")
+    def _declined(self, *, reason: str, by: str, at: datetime, case_id: str, agency_id: str) -> None:
+        self.status = "declined"
+        self.decline_reason = reason
+
+    def record_outcome(self, *, outcome: str, note: str, by: str, at: datetime) -> None:
+        self._check_open("record an outcome for")
+        if not outcome.strip():
+            raise ReferralError("outcome: say what was done")
+        self._closed(outcome=outcome.strip(), note=note.strip(), by=by, at=at, **self._refs())
+
+    @event("Closed")
+    def _closed(
+        self, *, outcome: str, note: str, by: str, at: datetime, case_id: str, agency_id: str
+    ) -> None:
+        self.status = "closed"
+        self.outcome = outcome
+        self.note = note
+
+    def escalate(self, *, at: datetime) -> bool:
+        """Due time passed unacknowledged: escalate, once. True if this call escalated it."""
+        if self.status != "dispatched" or self.escalated_at is not None or at < self.due_at:
+            return False
+        self._escalated(at=at, **self._refs())
+        return True
+
+    @event("Escalated")
+    def _escalated(self, *, at: datetime, case_id: str, agency_id: str) -> None:
+        self.status = "escalated"
+        self.escalated_at = at
 
 
 class RoutingGap(Aggregate):

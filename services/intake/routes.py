@@ -118,8 +118,7 @@ def report_status(hotline: HotlineDep, report_id: str) -> tuple[str, str | None]
     link = hotline.view.case_for_report(report_id)
     if link is None:
         return "received", None
-    state = "closed" if link["closed"] else ("dispatched" if link["referrals"] else "triaged")
-    return state, link["case_id"]
+    return link["status"], link["case_id"]
 
 
 @reports_router.post("/{report_id}/supplements", status_code=status.HTTP_202_ACCEPTED)

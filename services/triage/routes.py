@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.auth import Principal, not_found, require_roles
 from services.common.deps import HotlineDep
+from services.dispatch.domain import ReferralError
+from services.intake.schemas import Concern
+from services.triage.application import CaseNotFound
+from services.triage.domain import TriageError
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -34,3 +41,61 @@ def get_case(case_id: str, hotline: HotlineDep, _: CaseReader) -> dict[str, Any]
     if case is None:
         raise not_found("No such case")
     return case
+
+
+Supervisor = Annotated[Principal, Depends(require_roles("supervisor"))]
+Strict = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ReassessmentIn(BaseModel):
+    model_config = Strict
+    risk_level: RiskLevel
+    concerns: list[Concern] = []
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class ManualReferralIn(BaseModel):
+    model_config = Strict
+    agency_id: Annotated[str, Field(min_length=1, max_length=100)]
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+def _field_error(exc: Exception) -> RequestValidationError:
+    field, _sep, msg = str(exc).partition(": ")
+    return RequestValidationError([{"loc": ("body", field), "msg": msg, "type": "value_error",
+                                    "input": None}])
+
+
+@router.post("/{case_id}/reassessments", status_code=status.HTTP_202_ACCEPTED)
+def reassess(case_id: str, body: ReassessmentIn, hotline: HotlineDep,
+             principal: Supervisor) -> dict[str, Any]:
+    assert hotline.triage is not None
+    try:
+        case = hotline.triage.reassess(
+            UUID(case_id), risk_level=body.risk_level, concerns=[c.value for c in body.concerns],
+            reason=body.reason, by=principal.subject,
+        )
+    except (ValueError, CaseNotFound) as exc:
+        if isinstance(exc, TriageError):
+            raise _field_error(exc) from None
+        raise not_found("No such case") from None
+    return {"case_id": case_id, "risk_level": case.risk_level,
+            "initial_risk_level": case.initial_risk_level, "concerns": case.concerns}
+
+
+@router.post("/{case_id}/referrals", status_code=status.HTTP_201_CREATED)
+def refer(case_id: str, body: ManualReferralIn, hotline: HotlineDep,
+          principal: Supervisor) -> dict[str, Any]:
+    """Route a case to a chosen unit, e.g. after a decline (an extension of contract §2)."""
+    assert hotline.view is not None and hotline.dispatch is not None
+    case = hotline.view.get_case(case_id)
+    if case is None:
+        raise not_found("No such case")
+    try:
+        referral = hotline.dispatch.refer_manually(case, body.agency_id, by=principal.subject)
+    except ReferralError as exc:
+        if "already referred" in str(exc):
+            raise HTTPException(status_code=status.HTTP_409_CONFLICT, detail=str(exc)) from None
+        raise _field_error(exc) from None
+    return {"referral_id": str(referral.id), "agency_id": referral.agency_id,
+            "status": referral.status}

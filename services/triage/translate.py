@@ -18,7 +18,7 @@ UPDATE_REASONS = {
 
 
 def triage_translator(domain_event: Any) -> Message | None:
-    e = domain_event
+    e: Any = domain_event
     if isinstance(e, Case.Opened):  # type: ignore[attr-defined]
         case_id = str(e.originator_id)
         return Message(
@@ -41,7 +41,7 @@ def triage_translator(domain_event: Any) -> Message | None:
             },
         )
     reason = UPDATE_REASONS.get(type(e).__name__)
-    if reason is None or not isinstance(e, Case.Event):
+    if reason is None or not isinstance(domain_event, Case.Event):
         return None
     case_id = str(e.originator_id)
     return Message(

@@ -20,7 +20,7 @@ from tests.helpers import PII_VALUES, report_body
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("api", "relay-intake", "relay-triage", "relay-dispatch", "triage", "dispatch",
-            "projection-desk")
+            "projection-desk", "scheduler")
 
 
 def make(target: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
