@@ -2,51 +2,34 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
-from datetime import timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import structlog
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from services.common.auth import Principal
 from services.common.ratelimit import client_key
+from services.common.webui import (
+    BEIJING,
+    CONCERN_LABELS,
+    SESSION_COOKIE,
+    csrf_for,
+    render,
+    session_of,
+)
 from services.intake.application import IdempotencyConflict
 from services.intake.schemas import ReportIn
 
 log = structlog.get_logger("pages")
 router = APIRouter(tags=["pages"], include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-
-SESSION_COOKIE = "hotline_session"
 LOGIN_CSRF_COOKIE = "hotline_login_csrf"
 
-CONCERN_LABELS = [
-    ("domestic_violence", "家庭暴力"),
-    ("physical_harm", "遭受殴打或其他人身伤害"),
-    ("serious_injury", "严重受伤，需要紧急救治"),
-    ("sexual_abuse", "性侵害或疑似性侵害"),
-    ("trafficking_abduction", "被拐卖、拐骗或失踪"),
-    ("coercion_exploitation", "被胁迫、诱骗、利用乞讨或从事违法活动"),
-    ("wandering_begging", "流浪、乞讨"),
-    ("neglect", "无人照料、被忽视"),
-    ("guardianship_missing", "监护缺失（父母均不在身边或无法联系）"),
-    ("guardian_unable", "监护人无力履行监护职责（重病、重残等）"),
-    ("parents_detained_or_rehab", "父母服刑、被羁押或强制戒毒"),
-    ("school_dropout", "失学、辍学"),
-    ("school_bullying", "校园欺凌"),
-    ("early_marriage", "早婚早育"),
-    ("online_harm", "网络侵害（网络诈骗、网络欺凌、不良信息等）"),
-    ("special_hardship", "其他特殊困难（贫困、重病等）"),
-]
 RELATION_LABELS = [
     ("teacher", "教师"),
     ("doctor", "医生"),
@@ -74,40 +57,13 @@ FIELD_MESSAGES = {
     "concerns": "情况类别无效，请重新勾选。",
     "channel": "您的账号未绑定监测哨点，不能以哨点名义报告。",
 }
-BEIJING = timezone(timedelta(hours=8))
 _DATETIME_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
-
-
-def _csrf_for(request: Request, session: str) -> str:
-    key = request.app.state.csrf_key
-    return hmac.new(key, f"csrf\x1f{session}".encode(), hashlib.sha256).hexdigest()
-
-
-def _session(request: Request) -> tuple[str, Principal] | None:
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None
-    principal = request.app.state.tokens.verify(token)
-    return (token, principal) if principal else None
-
-
-def _render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    nonce = secrets.token_urlsafe(16)
-    html = templates.get_template(name).render({"request": request, "nonce": nonce, **context})
-    html = html.replace("<script>", f'<script nonce="{nonce}">')
-    response = HTMLResponse(html, status_code=status_code)
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'self'; script-src 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/report") -> Response:  # noqa: A002
     csrf = secrets.token_urlsafe(24)
-    response = _render(request, "login.html",
+    response = render(request, "login.html",
                        {"csrf": csrf, "next": _safe_next(next), "username": "", "error": None})
     response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", max_age=3600)
@@ -124,16 +80,20 @@ async def login_submit(request: Request) -> Response:
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     cookie_csrf = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie_csrf or not hmac.compare_digest(cookie_csrf, str(form.get("csrf", ""))):
-        return _render(request, "login.html", {"csrf": "", "next": "/report", "username": username,
+        return render(request, "login.html", {"csrf": "", "next": "/report", "username": username,
                        "error": "页面已过期，请刷新后重新登录。"}, 400)
     request.app.state.login_limiter.hit(client_key(request))
     hotline = request.app.state.hotline
     principal = await run_in_threadpool(hotline.accounts.authenticate, username, password)
     if principal is None:
-        return _render(request, "login.html", {"csrf": cookie_csrf, "next": form.get("next", "/report"),
+        return render(request, "login.html", {"csrf": cookie_csrf, "next": form.get("next", "/report"),
                        "username": username, "error": "用户名或密码不正确。"}, 401)
     token = request.app.state.tokens.issue(principal)
-    response = RedirectResponse(_safe_next(str(form.get("next", "/report"))), status_code=303)
+    home = {"desk": "/desk", "supervisor": "/board"}.get(principal.role, "/report")
+    target = _safe_next(str(form.get("next") or home))
+    if target == "/report" and principal.role in ("desk", "supervisor"):
+        target = home
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", max_age=request.app.state.tokens.ttl_seconds)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
@@ -149,7 +109,7 @@ def logout() -> Response:
 
 def _form_context(request: Request, token: str, principal: Principal, **extra: Any) -> dict[str, Any]:
     return {
-        "csrf": _csrf_for(request, token),
+        "csrf": csrf_for(request, token),
         "username": principal.subject,
         "sentinel_id": principal.sentinel_id,
         "concern_labels": CONCERN_LABELS,
@@ -164,14 +124,14 @@ def _form_context(request: Request, token: str, principal: Principal, **extra: A
 
 @router.get("/report")
 def report_page(request: Request) -> Response:
-    session = _session(request)
+    session = session_of(request)
     if session is None:
         return RedirectResponse("/login?next=/report", status_code=303)
     token, principal = session
     if principal.role != "reporter":
-        return _render(request, "login.html", {"csrf": "", "next": "/report", "username": "",
+        return render(request, "login.html", {"csrf": "", "next": "/report", "username": "",
                        "error": "此表单供强制报告责任人（教师、医生等）使用，请用报告人账号登录。"}, 403)
-    return _render(request, "report.html", _form_context(request, token, principal))
+    return render(request, "report.html", _form_context(request, token, principal))
 
 
 def form_to_body(form: Any, principal: Principal) -> tuple[dict[str, Any], dict[str, Any], list[int]]:
@@ -227,15 +187,15 @@ def field_errors(exc: ValidationError, rows: list[int]) -> dict[str, str]:
 
 @router.post("/report")
 async def report_submit(request: Request) -> Response:
-    session = _session(request)
+    session = session_of(request)
     if session is None:
         return RedirectResponse("/login?next=/report", status_code=303)
     token, principal = session
     form = await request.form()
     if principal.role != "reporter" or not hmac.compare_digest(
-        _csrf_for(request, token), str(form.get("csrf", ""))
+        csrf_for(request, token), str(form.get("csrf", ""))
     ):
-        return _render(request, "login.html", {"csrf": "", "next": "/report", "username": "",
+        return render(request, "login.html", {"csrf": "", "next": "/report", "username": "",
                        "error": "页面已过期或会话无效，请重新登录后再提交。"}, 403)
     body, values, rows = form_to_body(form, principal)
     idempotency_key = str(form.get("idempotency_key", "")) or secrets.token_urlsafe(18)
@@ -249,7 +209,7 @@ async def report_submit(request: Request) -> Response:
     if report is not None and report.channel.value == "sentinel" and not principal.sentinel_id:
         errors["channel"] = FIELD_MESSAGES["channel"]
     if errors or report is None:
-        return _render(request, "report.html", {**context, "errors": errors}, 422)
+        return render(request, "report.html", {**context, "errors": errors}, 422)
     hotline = request.app.state.hotline
     try:
         receipt = await run_in_threadpool(
@@ -259,10 +219,10 @@ async def report_submit(request: Request) -> Response:
             )
         )
     except IdempotencyConflict:
-        return _render(request, "report.html", {**context, "idempotency_key": secrets.token_urlsafe(18),
+        return render(request, "report.html", {**context, "idempotency_key": secrets.token_urlsafe(18),
                        "notice": "此表单已提交过且内容不同。如需补充情况，请核对后再次提交。"}, 409)
     log.info("report received", report_id=str(receipt.report_id), channel=report.channel.value)
-    return _render(request, "receipt.html", {
+    return render(request, "receipt.html", {
         "username": principal.subject, "receipt_no": receipt.receipt_no,
         "lookup_code": receipt.lookup_code, "immediate_danger": report.immediate_danger,
         "received_at": receipt.received_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S 北京时间"),

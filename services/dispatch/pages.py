@@ -1,0 +1,86 @@
+"""The agency desk's inbox page (/desk): newest and most urgent first, updating by itself."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from services.common.webui import check_csrf, csrf_for, render, session_of
+from services.dispatch.domain import ReferralError
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+def _desk(request: Request) -> tuple[str, Any] | Response:
+    session = session_of(request)
+    if session is None:
+        return RedirectResponse("/login?next=/desk", status_code=303)
+    if session[1].role != "desk":
+        return render(request, "login.html", {"csrf": "", "next": "/desk", "username": "",
+                      "error": "此页面供接收转介的机构工作人员使用，请用机构账号登录。"}, 403)
+    return session
+
+
+def _context(request: Request, token: str, principal: Any) -> dict[str, Any]:
+    hotline = request.app.state.hotline
+    agency = hotline.directory.get(principal.agency_id)
+    return {
+        "username": principal.subject,
+        "agency_name": agency.name if agency else principal.agency_id,
+        "referrals": hotline.view.desk_referrals(principal.agency_id),
+        "csrf": csrf_for(request, token),
+    }
+
+
+@router.get("/desk")
+def desk_page(request: Request) -> Response:
+    session = _desk(request)
+    if isinstance(session, Response):
+        return session
+    return render(request, "desk.html", _context(request, *session))
+
+
+@router.get("/desk/inbox")
+def desk_inbox(request: Request) -> Response:
+    session = _desk(request)
+    if isinstance(session, Response):
+        return Response(status_code=401)
+    return render(request, "desk_inbox.html", _context(request, *session))
+
+
+@router.post("/desk/referrals/{referral_id}/{action}")
+async def desk_action(request: Request, referral_id: str, action: str) -> Response:
+    session = _desk(request)
+    if isinstance(session, Response):
+        return session
+    token, principal = session
+    form = await request.form()
+    if not check_csrf(request, token, form.get("csrf")) or action not in (
+        "acknowledge", "decline", "outcome"
+    ):
+        return Response("页面已过期，请刷新后重试。", status_code=403, media_type="text/plain")
+    dispatch = request.app.state.hotline.dispatch
+
+    def act() -> None:
+        referral = dispatch.get_referral(UUID(referral_id))
+        if referral.agency_id != principal.agency_id:
+            raise LookupError(referral_id)
+        if action == "acknowledge":
+            dispatch.acknowledge(referral.id, by=principal.subject)
+        elif action == "decline":
+            dispatch.decline(referral.id, reason=str(form.get("reason", "")), by=principal.subject)
+        else:
+            dispatch.record_outcome(referral.id, outcome=str(form.get("outcome", "")),
+                                    note=str(form.get("note", "")), by=principal.subject)
+
+    try:
+        await run_in_threadpool(act)
+    except (LookupError, ValueError) as exc:
+        if isinstance(exc, ReferralError):
+            return Response(f"无法操作：{exc}", status_code=409, media_type="text/plain")
+        return Response("未找到该转介。", status_code=404, media_type="text/plain")
+    return RedirectResponse("/desk", status_code=303)

@@ -1,0 +1,82 @@
+"""The supervisor's case board (/board): escalated and needs-review first, reassess, re-route."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from services.common.webui import check_csrf, csrf_for, render, session_of
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+def _supervisor(request: Request) -> tuple[str, Any] | Response:
+    session = session_of(request)
+    if session is None:
+        return RedirectResponse("/login?next=/board", status_code=303)
+    if session[1].role != "supervisor":
+        return render(request, "login.html", {"csrf": "", "next": "/board", "username": "",
+                      "error": "此页面供督办人员使用，请用督办账号登录。"}, 403)
+    return session
+
+
+def _context(request: Request, token: str, principal: Any, notice: str | None = None) -> dict[str, Any]:
+    hotline = request.app.state.hotline
+    return {
+        "username": principal.subject,
+        "cases": hotline.view.list_cases(None, None),
+        "agencies": hotline.directory.agencies,
+        "csrf": csrf_for(request, token),
+        "notice": notice,
+    }
+
+
+@router.get("/board")
+def board_page(request: Request) -> Response:
+    session = _supervisor(request)
+    if isinstance(session, Response):
+        return session
+    return render(request, "board.html", _context(request, *session))
+
+
+@router.get("/board/cases")
+def board_cases(request: Request) -> Response:
+    session = _supervisor(request)
+    if isinstance(session, Response):
+        return Response(status_code=401)
+    return render(request, "board_cases.html", _context(request, *session))
+
+
+@router.post("/board/cases/{case_id}/{action}")
+async def board_action(request: Request, case_id: str, action: str) -> Response:
+    session = _supervisor(request)
+    if isinstance(session, Response):
+        return session
+    token, principal = session
+    form = await request.form()
+    if not check_csrf(request, token, form.get("csrf")) or action not in ("reassess", "refer"):
+        return Response("页面已过期，请刷新后重试。", status_code=403, media_type="text/plain")
+    hotline = request.app.state.hotline
+    reason = str(form.get("reason", "")).strip()
+    if not reason:
+        return render(request, "board.html", _context(request, token, principal, "请填写原因。"), 422)
+
+    def act() -> None:
+        if action == "reassess":
+            hotline.triage.reassess(UUID(case_id), risk_level=str(form.get("risk_level")),
+                                    concerns=[], reason=reason, by=principal.subject)
+        else:
+            case = hotline.view.get_case(case_id)
+            if case is None:
+                raise LookupError(case_id)
+            hotline.dispatch.refer_manually(case, str(form.get("agency_id")), by=principal.subject)
+
+    try:
+        await run_in_threadpool(act)
+    except (LookupError, ValueError) as exc:
+        return render(request, "board.html", _context(request, token, principal, f"未能完成：{exc}"), 409)
+    return RedirectResponse("/board", status_code=303)
