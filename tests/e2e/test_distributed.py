@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import time
 import uuid
@@ -19,6 +20,7 @@ from tests.e2e.client import Client
 from tests.helpers import PII_VALUES, report_body
 
 ROOT = Path(__file__).resolve().parents[2]
+RED_SLA = 4
 SERVICES = ("api", "relay-intake", "relay-triage", "relay-dispatch", "triage", "dispatch",
             "projection-desk", "scheduler")
 
@@ -28,7 +30,7 @@ def make(target: str, env: dict[str, str], timeout: float = 300) -> subprocess.C
                           text=True, timeout=timeout)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def stack():  # type: ignore[no-untyped-def]
     # Under the repository, not /tmp/pytest-of-root: PostgreSQL runs as its own user and
     # must reach its data directory.
@@ -40,6 +42,8 @@ def stack():  # type: ignore[no-untyped-def]
         "HOTLINE_KAFKA_PORT": "29192",
         "HOTLINE_KAFKA_CONTROLLER_PORT": "29193",
         "HOTLINE_PORT": "18000",
+        # Short red SLA so escalation happens within the test.
+        "HOTLINE_ACK_SLA_SECONDS": f"red={RED_SLA},orange=7200,yellow=86400,blue=259200",
     }
     started = time.monotonic()
     up = make("up", env)
@@ -120,3 +124,84 @@ def assert_no_personal_data(conf: dict[str, str], var: Path) -> None:
     for log in (var / "log").glob("*.log"):
         text = log.read_text(errors="replace")
         assert not [v for v in PII_VALUES if v in text], log.name
+
+
+def escalations(servers: str, referral_id: str) -> int:
+    consumer = KafkaConsumer("hotline.referrals.v1", bootstrap_servers=servers,
+                             auto_offset_reset="earliest", consumer_timeout_ms=3000,
+                             group_id=None, enable_auto_commit=False)
+    count = 0
+    for r in consumer:
+        headers = dict(r.headers)
+        if headers["ce_type"] == b"hotline.referral.escalated" and referral_id.encode() in r.value:
+            count += 1
+    consumer.close()
+    return count
+
+
+def wait_for(predicate, timeout: float = 30, what: str = ""):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.3)
+
+
+def test_escalation_once_across_scheduler_restart_and_decline_reroute(
+    stack: dict[str, str],
+) -> None:
+    var = Path(stack["HOTLINE_VAR_DIR"])
+    conf = read_stack_env(var)
+    client = Client(conf["HOTLINE_API_URL"])
+    sup = client.auth("supervisor1")
+
+    first = client.submit(report_body(children=[{"name": "赵小花", "age": 6}]), key="sla-1")
+    found = client.wait_for_referrals(first["report_id"], ("police-desk", "hospital-desk"))
+    police, hospital = found["police-desk"]["referral_id"], found["hospital-desk"]["referral_id"]
+    r = client.http.post(f"/v1/referrals/{hospital}/acknowledge", headers=client.auth("hospital-desk"))
+    assert r.status_code == 200 and r.json()["status"] == "acknowledged"
+
+    def status(referral_id: str) -> str:
+        return client.http.get(f"/v1/referrals/{referral_id}", headers=sup).json()["status"]
+
+    wait_for(lambda: status(police) == "escalated", what="police referral escalation")
+    assert status(hospital) == "acknowledged"
+    case_id = found["police-desk"]["case_id"]
+    wait_for(lambda: client.http.get(f"/v1/cases/{case_id}", headers=sup).json()["escalated"],
+             what="the board to show the escalation")
+
+    # Kill the scheduler; a referral falls due while it is down; `make up` restarts it.
+    pidfile = var / "run" / "scheduler.pid"
+    os.killpg(int(pidfile.read_text()), signal.SIGKILL)
+    second = client.submit(report_body(children=[{"name": "钱小军", "age": 11}],
+                                       concerns=["sexual_abuse"]), key="sla-2")
+    during = client.wait_for_referrals(second["report_id"], ("police-desk",))["police-desk"]
+    time.sleep(RED_SLA + 1)
+    assert status(during["referral_id"]) == "dispatched"  # nobody escalated it while down
+    up = make("up", stack)
+    assert up.returncode == 0, up.stderr
+    wait_for(lambda: status(during["referral_id"]) == "escalated", what="escalation after restart")
+    time.sleep(3)  # give a repeat, if any, the time to show up
+    servers = conf["KAFKA_BOOTSTRAP_SERVERS"]
+    assert escalations(servers, police) == 1
+    assert escalations(servers, during["referral_id"]) == 1
+    assert escalations(servers, hospital) == 0
+    timeline = client.http.get(f"/v1/cases/{case_id}", headers=sup).json()["timeline"]
+    assert [t["type"] for t in timeline].count("referral_escalated") == 1
+
+    # Decline and re-route, across processes.
+    r = client.http.post(f"/v1/referrals/{during['referral_id']}/decline",
+                         json={"reason": "非本辖区"}, headers=client.auth("police-desk"))
+    assert r.status_code == 200
+    during_case = during["case_id"]
+    wait_for(lambda: client.http.get(f"/v1/cases/{during_case}", headers=sup).json()["needs_review"],
+             what="the declined case back on the board")
+    r = client.http.post(f"/v1/cases/{during_case}/referrals",
+                         json={"agency_id": "police-441802", "reason": "改派清城分局"}, headers=sup)
+    assert r.status_code == 201
+    rerouted = wait_for(lambda: [x for x in client.http.get(f"/v1/cases/{during_case}", headers=sup)
+                                 .json()["referrals"] if x["agency_id"] == "police-441802"],
+                        what="the re-routed referral")
+    assert rerouted[0]["status"] == "dispatched"

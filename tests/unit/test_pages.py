@@ -14,7 +14,8 @@ def login(client: TestClient, username: str = "teacher1") -> None:
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     r = client.post("/login", data={"username": username, "password": DEMO_PASSWORD,
                                     "csrf": csrf, "next": "/report"}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/report"
+    home = {"police-desk": "/desk", "hospital-desk": "/desk", "supervisor1": "/board"}
+    assert r.status_code == 303 and r.headers["location"] == home.get(username, "/report")
 
 
 def form_fields(html: str) -> dict[str, str]:
