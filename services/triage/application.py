@@ -34,6 +34,8 @@ class TriageApplication(ProcessApplication[UUID]):
     """Consumes report messages; every decision records the rule version and its reasons."""
 
     name = "triage"
+    # A child reported again and again must not make each new report slower to triage.
+    snapshotting_intervals = {Case: 50, ChildIndex: 50}
 
     def __init__(  # type: ignore[no-untyped-def]
         self, env=None, *, rules: RiskRules | None = None, sealer: Sealer | None = None

@@ -38,15 +38,19 @@ def token(base: str) -> str:
     return r.json()["access_token"]  # type: ignore[no-any-return]
 
 
+def distinct_report() -> dict[str, object]:
+    """A report about a child no other bench report is about (so cases do not join)."""
+    return report_body(children=[{"name": f"儿童{uuid.uuid4().hex[:8]}", "age": 9}])
+
+
 def bench_post(base: str, tok: str, clients: int, reports: int) -> dict[str, float]:
     local = threading.local()
-    body = report_body()
 
     def one(_: int) -> float:
         if not hasattr(local, "client"):
             local.client = httpx.Client(base_url=base, timeout=30)
         started = time.perf_counter()
-        r = local.client.post("/v1/reports", json=body, headers={
+        r = local.client.post("/v1/reports", json=distinct_report(), headers={
             "Authorization": f"Bearer {tok}", "Idempotency-Key": uuid.uuid4().hex})
         elapsed = time.perf_counter() - started
         assert r.status_code == 201, r.text
@@ -65,7 +69,7 @@ def bench_visible(base: str, tok: str, reports: int, workers: int = 10) -> dict[
     def one(_: int) -> float:
         with httpx.Client(base_url=base, timeout=30) as client:
             started = time.perf_counter()
-            r = client.post("/v1/reports", json=report_body(),
+            r = client.post("/v1/reports", json=distinct_report(),
                             headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
             assert r.status_code == 201, r.text
             report_id = r.json()["report_id"]
