@@ -13,7 +13,8 @@ from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingR
 from eventsourcing.utils import Environment
 
 from projections.desk import DeskProjection, DeskViewMixin, PostgresDeskView, SQLiteDeskView
-from services.common.crypto import Hasher, Sealer, derive_key
+from services.common.crypto import Hasher, derive_key
+from services.common.keystore import KeyStore
 from services.common.messages import Message
 from services.common.settings import Settings
 from services.dispatch.application import DispatchApplication
@@ -21,6 +22,7 @@ from services.dispatch.routing import Directory, ReferralMatrix
 from services.dispatch.translate import dispatch_translator
 from services.intake.accounts import AccountsApplication
 from services.intake.application import IntakeApplication
+from services.intake.disclosure import Disclosure
 from services.intake.translate import IntakeTranslator
 from services.triage.application import TriageApplication
 from services.triage.rules import RiskRules
@@ -62,13 +64,14 @@ class Hotline:
     settings: Settings
     store: Store
     hasher: Hasher
-    sealer: Sealer
     directory: Directory
     intake: IntakeApplication | None = None
     accounts: AccountsApplication | None = None
     triage: TriageApplication | None = None
     dispatch: DispatchApplication | None = None
     view: DeskViewMixin | None = None
+    keys: KeyStore | None = None
+    disclosure: Disclosure = field(default_factory=Disclosure.load)
     translators: dict[str, Translator] = field(default_factory=dict)
 
     def close(self) -> None:
@@ -77,6 +80,8 @@ class Hotline:
                 app.close()
         if self.view is not None:
             self.view.datastore.close()
+        if self.keys is not None:
+            self.keys.datastore.close()
 
 
 ALL_PARTS = ("intake", "accounts", "triage", "dispatch", "view")
@@ -99,11 +104,10 @@ def bootstrap(
         # PostgreSQL tables are created once by `hotline setup`, never by running services.
         create_tables = store != "postgres"
     hasher = Hasher(settings.hash_key)
-    sealer = Sealer(derive_key(settings.data_key, "seal"))
     directory = directory or Directory.load()
-    h = Hotline(settings=settings, store=store, hasher=hasher, sealer=sealer, directory=directory)
+    h = Hotline(settings=settings, store=store, hasher=hasher, directory=directory)
     h.translators = {
-        "intake": IntakeTranslator(sealer, hasher),
+        "intake": IntakeTranslator(),
         "triage": triage_translator,
         "dispatch": dispatch_translator,
     }
@@ -111,8 +115,11 @@ def bootstrap(
     def env(name: str) -> dict[str, str]:
         return app_env(settings, name, store, create_tables=create_tables)
 
+    if {"intake", "triage"} & set(parts):
+        h.keys = build_keystore(settings, store, create_tables=create_tables)
     if "intake" in parts:
-        h.intake = IntakeApplication(env("intake"), hasher=hasher)
+        assert h.keys is not None
+        h.intake = IntakeApplication(env("intake"), hasher=hasher, keys=h.keys)
     if "accounts" in parts:
         h.accounts = AccountsApplication(
             env("accounts"),
@@ -120,7 +127,7 @@ def bootstrap(
             password_hasher=password_hasher,
         )
     if "triage" in parts:
-        h.triage = TriageApplication(env("triage"), rules=rules, sealer=sealer)
+        h.triage = TriageApplication(env("triage"), rules=rules, keys=h.keys)
     if "dispatch" in parts:
         h.dispatch = DispatchApplication(
             env("dispatch"), ack_sla=settings.ack_sla, matrix=matrix, directory=directory
@@ -128,6 +135,25 @@ def bootstrap(
     if "view" in parts:
         h.view = build_view(settings, store, create_tables=create_tables)
     return h
+
+
+def _store_env(settings: Settings, name: str, store: Store, *, create_tables: bool) -> dict[str, str]:
+    if store == "memory":
+        # A shared-cache URI, unique per instance, so all pooled connections see one database.
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": f"file:{name}-{uuid.uuid4().hex}?mode=memory&cache=shared"}
+    return app_env(settings, name, store, create_tables=create_tables)
+
+
+def build_keystore(settings: Settings, store: Store, *, create_tables: bool) -> KeyStore:
+    factory: Any = InfrastructureFactory.construct(
+        env=Environment("keys", _store_env(settings, "keys", store, create_tables=create_tables))
+    )
+    keys = KeyStore(factory.datastore, derive_key(settings.data_key, "kek"),
+                    placeholder="%s" if store == "postgres" else "?")
+    if create_tables or store != "postgres":
+        keys.create_table()
+    return keys
 
 
 def build_view(settings: Settings, store: Store, *, create_tables: bool) -> DeskViewMixin:

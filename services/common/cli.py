@@ -90,6 +90,26 @@ def cmd_users_add(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
+    """Crypto-shred one report's personal data; the erasure is recorded as an event."""
+    from uuid import UUID
+
+    from services.intake.application import ReportNotFound
+
+    h = bootstrap(settings, parts=("intake",))
+    try:
+        assert h.intake is not None
+        report = h.intake.erase(UUID(args.report), reason=args.reason, by=args.by)
+    except (ValueError, ReportNotFound) as exc:
+        sys.stderr.write(f"hotline: cannot erase {args.report}: {exc}\n")
+        return 2
+    finally:
+        h.close()
+    _out({"report_id": str(report.id), "erased_at": report.erased_at.isoformat()
+          if report.erased_at else None})
+    return 0
+
+
 def cmd_agencies_list(settings: Settings, _: argparse.Namespace) -> int:
     h = bootstrap(settings, parts=())
     _out([a.public() for a in h.directory.agencies])
@@ -331,6 +351,11 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--agency")
     add.add_argument("--sentinel")
     add.set_defaults(fn=cmd_users_add)
+    erase = sub.add_parser("erase", help="crypto-shred a report's personal data")
+    erase.add_argument("--report", required=True, help="report id")
+    erase.add_argument("--reason", required=True)
+    erase.add_argument("--by", default=os.environ.get("USER", "admin"), help="who erases")
+    erase.set_defaults(fn=cmd_erase)
     agencies = sub.add_parser("agencies").add_subparsers(dest="agencies_command", required=True)
     agencies.add_parser("list", help="the agency directory as JSON").set_defaults(
         fn=cmd_agencies_list

@@ -98,7 +98,22 @@ def _act(action: Any) -> Referral:
 
 @referrals_router.get("/{referral_id}")
 def get_referral(referral_id: str, hotline: HotlineDep, principal: DeskOrSupervisor) -> dict[str, Any]:
-    return referral_body(_referral_in_scope(hotline, referral_id, principal), detail=True)
+    """The referral and, for its unit, what it may read of the case's reports (least privilege)."""
+    referral = _referral_in_scope(hotline, referral_id, principal)
+    body = referral_body(referral, detail=True)
+    recipient = "supervisor" if principal.role == "supervisor" else referral.agency_kind
+    body["reports"] = reports_for(hotline, referral.case_id, recipient)
+    return body
+
+
+def reports_for(hotline: Any, case_id: str, recipient: str) -> list[dict[str, Any]]:
+    assert hotline.triage is not None and hotline.intake is not None
+    case = hotline.triage.get_case(UUID(case_id))
+    out = []
+    for report_id in case.report_ids:
+        report = hotline.intake.get_report(UUID(report_id))
+        out.append(hotline.disclosure.view(report, hotline.intake.personal_data(report), recipient))
+    return out
 
 
 @referrals_router.post("/{referral_id}/acknowledge")

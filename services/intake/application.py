@@ -13,6 +13,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
 from services.common.crypto import Hasher
+from services.common.keystore import KeyStore
 from services.intake.domain import (
     ReceiptIndex,
     Report,
@@ -32,6 +33,10 @@ class ReportNotFound(Exception):
     """No such report (or not visible to the caller)."""
 
 
+class ReportErased(Exception):
+    """The report's personal data was erased; nothing can be added to it."""
+
+
 @dataclass(frozen=True)
 class Receipt:
     report_id: UUID
@@ -45,9 +50,10 @@ class IntakeApplication(Application[UUID]):
 
     name = "intake"
 
-    def __init__(self, env=None, *, hasher: Hasher):  # type: ignore[no-untyped-def]
+    def __init__(self, env=None, *, hasher: Hasher, keys: KeyStore):  # type: ignore[no-untyped-def]
         super().__init__(env)
         self.hasher = hasher
+        self.keys = keys
 
     def submit_report(
         self,
@@ -65,6 +71,10 @@ class IntakeApplication(Application[UUID]):
         existing = self._find(report_id)
         if existing is None:
             received_at = datetime.now(UTC)
+            # The key is durable before the report is: a report is never stored unreadable.
+            key = self.keys.key_for(str(report_id), create=True)
+            assert key is not None
+            region_code = body["location"]["region_code"]
             aggregate = Report(
                 id=report_id,
                 receipt_no=receipt_no_for(report_id, received_at),
@@ -72,13 +82,23 @@ class IntakeApplication(Application[UUID]):
                 submitted_by=submitted_by,
                 request_hash=request_hash,
                 channel=body["channel"],
-                reporter=body["reporter"],
-                children=body["children"],
-                location=body["location"],
+                reporter={k: body["reporter"][k] for k in ("relation", "anonymous")},
+                children=[
+                    {"gender": c["gender"], "age": c["age"],
+                     "keys": self.hasher.child_keys(c, region_code)}
+                    for c in body["children"]
+                ],
+                region_code=region_code,
                 concerns=body["concerns"],
-                narrative=body["narrative"],
                 immediate_danger=body["immediate_danger"],
                 occurred_at=body["occurred_at"],
+                pii=key.seal({
+                    "reporter": {k: body["reporter"][k] for k in ("name", "phone")},
+                    "children": [{k: c[k] for k in ("name", "id_number")}
+                                 for c in body["children"]],
+                    "address": body["location"]["address"],
+                    "narrative": body["narrative"],
+                }),
                 sentinel_id=sentinel_id,
             )
             index = ReceiptIndex(id=receipt_index_id(aggregate.receipt_no), report_id=report_id)
@@ -108,9 +128,12 @@ class IntakeApplication(Application[UUID]):
         supplement_id = supplement_id_for(report_id, by, idempotency_key or uuid4().hex)
         if supplement_id in report.supplement_ids:
             return supplement_id
+        key = self.keys.key_for(str(report_id))
+        if key is None or report.erased_at is not None:
+            raise ReportErased(str(report_id))
         report.supplement(
             supplement_id=supplement_id,
-            narrative=narrative,
+            pii=key.seal({"narrative": narrative}),
             concerns=concerns,
             immediate_danger=immediate_danger,
             by=by,
@@ -118,6 +141,28 @@ class IntakeApplication(Application[UUID]):
         )
         self.save(report)
         return supplement_id
+
+    def personal_data(self, report: Report) -> dict[str, Any] | None:
+        """The report's personal data with its supplements' narratives; None once erased."""
+        data = self.keys.open(str(report.id), report.pii)
+        if data is None:
+            return None
+        data["supplements"] = [
+            (self.keys.open(str(report.id), sealed) or {}).get("narrative")
+            for sealed in report.supplement_pii
+        ]
+        return data  # type: ignore[no-any-return]
+
+    def erase(self, report_id: UUID, *, reason: str, by: str) -> Report:
+        """Crypto-shred the report's personal data; the non-personal facts stay."""
+        if not reason.strip():
+            raise ValueError("reason: say why the personal data is erased")
+        report = self.get_report(report_id)
+        if report.erased_at is None:
+            report.erase(reason=reason.strip(), by=by, at=datetime.now(UTC))
+            self.save(report)  # the erasure is recorded before the key goes
+        self.keys.destroy(str(report_id))
+        return report
 
     def lookup(self, receipt_no: str, lookup_code: str) -> Report | None:
         """The report behind a receipt, only if the lookup code matches."""

@@ -26,7 +26,10 @@ def receipt_no_for(report_id: UUID, received_at: datetime) -> str:
 
 
 class Report(Aggregate):
-    """A report of a child harmed, neglected, trafficked or left without care."""
+    """A report of a child harmed, neglected, trafficked or left without care.
+
+    Names, phone and id numbers, the address and the narrative are sealed under the report's
+    own data key (`pii`); what is left in the clear is what routing and statistics need."""
 
     @event("Received")
     def __init__(
@@ -40,11 +43,11 @@ class Report(Aggregate):
         channel: str,
         reporter: dict[str, Any],
         children: list[dict[str, Any]],
-        location: dict[str, Any],
+        region_code: str,
         concerns: list[str],
-        narrative: str,
         immediate_danger: bool,
         occurred_at: str | None,
+        pii: str,
         sentinel_id: str | None = None,
     ):
         self.receipt_no = receipt_no
@@ -52,22 +55,24 @@ class Report(Aggregate):
         self.submitted_by = submitted_by
         self.request_hash = request_hash
         self.channel = channel
-        self.reporter = reporter
-        self.children = children
-        self.location = location
+        self.reporter = reporter  # relation and anonymous only
+        self.children = children  # gender, age and matching keys only
+        self.region_code = region_code
         self.concerns = concerns
-        self.narrative = narrative
         self.immediate_danger = immediate_danger
         self.occurred_at = occurred_at
+        self.pii = pii
         self.sentinel_id = sentinel_id
         self.supplement_ids: list[str] = []
+        self.supplement_pii: list[str] = []
+        self.erased_at: datetime | None = None
 
     @event("Supplemented")
     def supplement(
         self,
         *,
         supplement_id: str,
-        narrative: str,
+        pii: str,
         concerns: list[str],
         immediate_danger: bool,
         by: str,
@@ -75,6 +80,12 @@ class Report(Aggregate):
     ) -> None:
         """New information about the same report: appended, never edited."""
         self.supplement_ids.append(supplement_id)
+        self.supplement_pii.append(pii)
+
+    @event("Erased")
+    def erase(self, *, reason: str, by: str, at: datetime) -> None:
+        """The report's data key is destroyed; this records who erased it, when and why."""
+        self.erased_at = at
 
 
 def receipt_index_id(receipt_no: str) -> UUID:

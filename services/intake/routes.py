@@ -14,7 +14,7 @@ from services.common.auth import CurrentPrincipal, Principal, not_found, require
 from services.common.deps import HotlineDep
 from services.common.ratelimit import client_key
 from services.intake.accounts import AccountError
-from services.intake.application import IdempotencyConflict, ReportNotFound
+from services.intake.application import IdempotencyConflict, ReportErased, ReportNotFound
 from services.intake.schemas import (
     ReceiptLookupIn,
     ReportAccepted,
@@ -138,14 +138,18 @@ def add_supplement(
     ) or principal.subject == report.submitted_by
     if not allowed:
         raise not_found("No such report")
-    supplement_id = hotline.intake.supplement(
-        report.id,
-        narrative=supplement.narrative,
-        concerns=[c.value for c in supplement.concerns],
-        immediate_danger=supplement.immediate_danger,
-        by=principal.subject,
-        idempotency_key=idempotency_key,
-    )
+    try:
+        supplement_id = hotline.intake.supplement(
+            report.id,
+            narrative=supplement.narrative,
+            concerns=[c.value for c in supplement.concerns],
+            immediate_danger=supplement.immediate_danger,
+            by=principal.subject,
+            idempotency_key=idempotency_key,
+        )
+    except ReportErased:
+        raise HTTPException(status_code=status.HTTP_409_CONFLICT,
+                            detail="This report's personal data was erased; file a new report") from None
     structlog.contextvars.bind_contextvars(report_id=report_id)
     log.info("supplement received", concerns=len(supplement.concerns))
     return {"report_id": report_id, "supplement_id": supplement_id, "status": "accepted"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.common.crypto import Hasher, Sealer
 from services.common.messages import REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
 from services.intake.domain import Report
 
@@ -12,11 +11,8 @@ SOURCE = "/hotline/intake"
 
 
 class IntakeTranslator:
-    """Turns Report events into messages; names, phones, ids, address, narrative are sealed."""
-
-    def __init__(self, sealer: Sealer, hasher: Hasher):
-        self.sealer = sealer
-        self.hasher = hasher
+    """Turns Report events into messages. Personal data travels only as the report's sealed
+    `pii` blob (its own data key), so erasing the report shreds its Kafka history too."""
 
     def __call__(self, domain_event: Any) -> Message | None:
         if isinstance(domain_event, Report.Received):  # type: ignore[attr-defined]
@@ -39,19 +35,12 @@ class IntakeTranslator:
                 "concerns": e.concerns,
                 "immediate_danger": e.immediate_danger,
                 "at": e.at.isoformat(),
-                "pii": self.sealer.seal({"narrative": e.narrative}),
+                "pii": e.pii,
             },
         )
 
     def _received(self, e: Any) -> Message:
         report_id = str(e.originator_id)
-        region_code = e.location["region_code"]
-        pii = {
-            "reporter": {k: e.reporter.get(k) for k in ("name", "phone")},
-            "children": [{k: c.get(k) for k in ("name", "id_number")} for c in e.children],
-            "address": e.location.get("address"),
-            "narrative": e.narrative,
-        }
         data = {
             "report_id": report_id,
             "receipt_no": e.receipt_no,
@@ -59,22 +48,12 @@ class IntakeTranslator:
             "sentinel_id": e.sentinel_id,
             "received_at": e.received_at.isoformat(),
             "occurred_at": e.occurred_at,
-            "region_code": region_code,
+            "region_code": e.region_code,
             "concerns": e.concerns,
             "immediate_danger": e.immediate_danger,
-            "reporter": {
-                "relation": e.reporter["relation"],
-                "anonymous": e.reporter["anonymous"],
-            },
-            "children": [
-                {
-                    "gender": c.get("gender"),
-                    "age": c.get("age"),
-                    "keys": self.hasher.child_keys(c, region_code),
-                }
-                for c in e.children
-            ],
-            "pii": self.sealer.seal(pii),
+            "reporter": e.reporter,
+            "children": e.children,
+            "pii": e.pii,
         }
         return Message(
             id=f"intake/{report_id}/{e.originator_version}",

@@ -10,7 +10,7 @@ import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.system import ProcessApplication
 
-from services.common.crypto import Sealer
+from services.common.keystore import KeyStore
 from services.common.messages import REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
 from services.triage.domain import (
     Case,
@@ -38,11 +38,11 @@ class TriageApplication(ProcessApplication[UUID]):
     snapshotting_intervals = {Case: 50, ChildIndex: 50}
 
     def __init__(  # type: ignore[no-untyped-def]
-        self, env=None, *, rules: RiskRules | None = None, sealer: Sealer | None = None
+        self, env=None, *, rules: RiskRules | None = None, keys: KeyStore | None = None
     ):
         super().__init__(env)
         self.rules = rules or RiskRules.load()
-        self.sealer = sealer
+        self.keys = keys
 
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
         if not isinstance(domain_event, Message):
@@ -53,9 +53,9 @@ class TriageApplication(ProcessApplication[UUID]):
             self._supplement(domain_event.data, processing_event)
 
     def _narrative(self, data: dict[str, Any]) -> str:
-        if not self.sealer or not data.get("pii"):
-            return ""
-        return str(self.sealer.open(data["pii"]).get("narrative") or "")
+        # An erased report's key is gone: its narrative no longer counts, its facts still do.
+        opened = self.keys.open(data["report_id"], data.get("pii")) if self.keys else None
+        return str((opened or {}).get("narrative") or "")
 
     def _triage_report(self, report: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
         report_id = report["report_id"]

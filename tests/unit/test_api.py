@@ -112,8 +112,11 @@ def test_anonymous_reporter_name_and_phone_are_not_kept(api: Api, hotline: Hotli
     assert r.status_code == 201
     assert hotline.intake is not None
     report = hotline.intake.get_report(__import__("uuid").UUID(r.json()["report_id"]))
-    assert report.reporter == {"name": None, "phone": None, "relation": "public",
-                               "anonymous": True}
+    assert report.reporter == {"relation": "public", "anonymous": True}
+    personal = hotline.intake.personal_data(report)
+    assert personal is not None
+    assert personal["reporter"] == {"name": None, "phone": None}
+    assert personal["children"][0]["name"] == "王小明"  # the child's data is kept, sealed
 
 
 def test_reporter_files_on_web_form_and_sees_only_own_reports(api: Api) -> None:

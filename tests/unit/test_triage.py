@@ -49,7 +49,10 @@ class Triage:
         m.data["received_at"] = at.isoformat()
         m.data["children"] = [{"gender": "male", "age": 9,
                                "keys": self.h.hasher.child_keys(child or CHILD, region)}]
-        m.data["pii"] = self.h.sealer.seal({"narrative": narrative})
+        assert self.h.keys is not None
+        key = self.h.keys.key_for(report_id, create=True)
+        assert key is not None
+        m.data["pii"] = key.seal({"narrative": narrative})
         self.offset += 1
         self.app.process_event(m, Tracking("reports:0", self.offset))
         return report_id

@@ -1,0 +1,122 @@
+"""Least privilege per recipient, and crypto-shredding of one report's personal data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+
+from services.common.bootstrap import Hotline, bootstrap
+from services.common.cli import main
+from services.common.embedded import EmbeddedRunner, edges_of
+from services.common.settings import Settings
+from services.intake.schemas import ReportIn
+from tests.conftest import FAST_HASHER, Api
+from tests.helpers import PII_VALUES, report_body
+
+
+def referral_detail(api: Api, user: str, kind: str, case_id: str) -> dict:  # type: ignore[type-arg]
+    case = api.client.get(f"/v1/cases/{case_id}", headers=api.auth("supervisor1")).json()
+    referral_id = next(r["referral_id"] for r in case["referrals"] if r["agency_kind"] == kind)
+    r = api.client.get(f"/v1/referrals/{referral_id}", headers=api.auth(user))
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def filed(api: Api, runner: EmbeddedRunner, **overrides) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    report = api.submit(report_body(**overrides), key="privacy").json()
+    runner.pump()
+    case_id = api.client.get(f"/v1/reports/{report['report_id']}",
+                             headers=api.auth("operator1")).json()["case_id"]
+    return report["report_id"], case_id
+
+
+def test_each_agency_kind_sees_only_what_it_needs(api: Api, runner: EmbeddedRunner) -> None:
+    _, case_id = filed(api, runner, concerns=["domestic_violence", "serious_injury",
+                                              "school_dropout"])
+    police = referral_detail(api, "police-desk", "police", case_id)["reports"][0]
+    assert police["children"][0]["id_number"] == "441823201501011234"
+    assert police["reporter"]["name"] == "李女士" and police["reporter"]["phone"] == "13800000000"
+    assert police["narrative"] == "孩子被打流血" and police["address"] == "某村三巷"
+
+    hospital = referral_detail(api, "hospital-desk", "hospital", case_id)["reports"][0]
+    assert hospital["children"][0] == {"name": "王小明", "gender": "male", "age": 9}
+    assert hospital["reporter"] == {}  # not who reported
+    assert hospital["concerns"] == ["domestic_violence", "serious_injury", "school_dropout"]
+
+    education = referral_detail(api, "edu-desk", "education", case_id)["reports"][0]
+    assert "address" not in education and "id_number" not in education["children"][0]
+    assert education["reporter"] == {"relation": "neighbour"}
+
+    civil = referral_detail(api, "civil-desk", "civil_affairs", case_id)["reports"][0]
+    assert "name" not in civil["reporter"] and civil["disclosure_version"] == "disclosure/v1"
+
+    full = referral_detail(api, "supervisor1", "hospital", case_id)["reports"][0]
+    assert full["reporter"]["name"] == "李女士"
+
+
+def test_anonymous_reporter_is_anonymous_to_police_too(api: Api, runner: EmbeddedRunner) -> None:
+    _, case_id = filed(api, runner, reporter={"name": "李女士", "phone": "13800000000",
+                                              "relation": "public", "anonymous": True})
+    police = referral_detail(api, "police-desk", "police", case_id)["reports"][0]
+    assert police["reporter"] == {"relation": "public", "anonymous": True, "name": None,
+                                  "phone": None}
+
+
+def test_erasure_shreds_personal_data_and_keeps_the_facts(
+    api: Api, runner: EmbeddedRunner, hotline: Hotline
+) -> None:
+    report_id, case_id = filed(api, runner)
+    assert hotline.intake is not None and hotline.keys is not None
+    sealed_on_the_wire = hotline.translators["intake"](
+        hotline.intake.mapper.to_domain_event(
+            hotline.intake.recorder.select_notifications(start=1, limit=1)[0]))
+    assert sealed_on_the_wire is not None
+    assert hotline.keys.open(report_id, sealed_on_the_wire.data["pii"]) is not None
+
+    with pytest.raises(ValueError, match="reason"):
+        hotline.intake.erase(UUID(report_id), reason=" ", by="admin1")
+    hotline.intake.erase(UUID(report_id), reason="监护人依法申请删除", by="admin1")
+    hotline.intake.erase(UUID(report_id), reason="again", by="admin1")  # harmless
+
+    report = hotline.intake.get_report(UUID(report_id))
+    assert report.erased_at is not None and hotline.intake.personal_data(report) is None
+    assert hotline.keys.open(report_id, sealed_on_the_wire.data["pii"]) is None  # Kafka history
+    police = referral_detail(api, "police-desk", "police", case_id)["reports"][0]
+    assert police["erased"] and police["children"][0]["name"] is None
+    assert police["narrative"] is None and police["reporter"]["name"] is None
+    body = json.dumps(police, ensure_ascii=False)
+    assert not [v for v in PII_VALUES if v in body]
+
+    # The non-personal history stays for accountability.
+    case = api.client.get(f"/v1/cases/{case_id}", headers=api.auth("supervisor1")).json()
+    assert case["risk_level"] == "red" and len(case["referrals"]) == 2
+    assert api.client.get(f"/v1/reports/{report_id}", headers=api.auth("operator1")
+                          ).json()["status"] == "dispatched"
+    r = api.client.post(f"/v1/reports/{report_id}/supplements", json={"narrative": "补充"},
+                        headers=api.auth("operator1"))
+    assert r.status_code == 409
+
+
+def test_hotline_erase_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("HOTLINE_DATABASE_URL", raising=False)
+    h = bootstrap(Settings(var_dir=tmp_path), password_hasher=FAST_HASHER)
+    assert h.intake is not None
+    receipt = h.intake.submit_report(ReportIn.model_validate(report_body()), submitted_by="op",
+                                     idempotency_key="k")
+    EmbeddedRunner(edges_of(h)).pump()
+    h.close()
+    capsys.readouterr()
+    assert main(["erase", "--report", str(receipt.report_id), "--reason", "依法删除"]) == 0
+    assert json.loads(capsys.readouterr().out)["erased_at"]
+    assert main(["erase", "--report", "not-a-uuid", "--reason", "x"]) == 2
+    h = bootstrap(Settings(var_dir=tmp_path), parts=("intake",))
+    assert h.intake is not None
+    assert h.intake.personal_data(h.intake.get_report(receipt.report_id)) is None
+    h.close()
+    for f in tmp_path.glob("*.sqlite*"):
+        assert not [v for v in PII_VALUES if v.encode() in f.read_bytes()], f.name
