@@ -13,6 +13,7 @@ from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingR
 from eventsourcing.utils import Environment
 
 from projections.desk import DeskProjection, DeskViewMixin, PostgresDeskView, SQLiteDeskView
+from services.common.audit import AuditApplication
 from services.common.crypto import Hasher, derive_key
 from services.common.keystore import KeyStore
 from services.common.messages import Message
@@ -71,11 +72,12 @@ class Hotline:
     dispatch: DispatchApplication | None = None
     view: DeskViewMixin | None = None
     keys: KeyStore | None = None
+    audit: AuditApplication | None = None
     disclosure: Disclosure = field(default_factory=Disclosure.load)
     translators: dict[str, Translator] = field(default_factory=dict)
 
     def close(self) -> None:
-        for app in (self.intake, self.accounts, self.triage, self.dispatch):
+        for app in (self.intake, self.accounts, self.triage, self.dispatch, self.audit):
             if app is not None:
                 app.close()
         if self.view is not None:
@@ -84,7 +86,7 @@ class Hotline:
             self.keys.datastore.close()
 
 
-ALL_PARTS = ("intake", "accounts", "triage", "dispatch", "view")
+ALL_PARTS = ("intake", "accounts", "triage", "dispatch", "view", "audit")
 
 
 def bootstrap(
@@ -132,6 +134,8 @@ def bootstrap(
         h.dispatch = DispatchApplication(
             env("dispatch"), ack_sla=settings.ack_sla, matrix=matrix, directory=directory
         )
+    if "audit" in parts:
+        h.audit = AuditApplication(env("audit"))
     if "view" in parts:
         h.view = build_view(settings, store, create_tables=create_tables)
     return h

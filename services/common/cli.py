@@ -96,10 +96,12 @@ def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
 
     from services.intake.application import ReportNotFound
 
-    h = bootstrap(settings, parts=("intake",))
+    h = bootstrap(settings, parts=("intake", "audit"))
     try:
-        assert h.intake is not None
+        assert h.intake is not None and h.audit is not None
         report = h.intake.erase(UUID(args.report), reason=args.reason, by=args.by)
+        h.audit.record(actor=args.by, role="admin", action="report.erase",
+                       resource_type="report", resource_id=args.report, client="cli")
     except (ValueError, ReportNotFound) as exc:
         sys.stderr.write(f"hotline: cannot erase {args.report}: {exc}\n")
         return 2
@@ -108,6 +110,18 @@ def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
     _out({"report_id": str(report.id), "erased_at": report.erased_at.isoformat()
           if report.erased_at else None})
     return 0
+
+
+def cmd_audit_verify(settings: Settings, _: argparse.Namespace) -> int:
+    """Walk the audit chain; exit 1 at the first altered, missing or reordered entry."""
+    h = bootstrap(settings, parts=("audit",))
+    try:
+        assert h.audit is not None
+        ok, checked, problem = h.audit.verify()
+    finally:
+        h.close()
+    _out({"ok": ok, "entries_checked": checked, "problem": problem or None})
+    return 0 if ok else 1
 
 
 def cmd_agencies_list(settings: Settings, _: argparse.Namespace) -> int:
@@ -190,7 +204,7 @@ def cmd_serve(settings: Settings, _: argparse.Namespace) -> int:
     from services.intake.web import create_app
 
     # The API also hosts triage and dispatch for supervisor and desk commands (no consuming).
-    h = bootstrap(settings, parts=("intake", "accounts", "view", "triage", "dispatch"))
+    h = bootstrap(settings, parts=("intake", "accounts", "view", "triage", "dispatch", "audit"))
     run_dir = Path(settings.var_dir) / "run"
 
     def broker_check() -> tuple[str, bool, str]:
@@ -356,6 +370,9 @@ def parser() -> argparse.ArgumentParser:
     erase.add_argument("--reason", required=True)
     erase.add_argument("--by", default=os.environ.get("USER", "admin"), help="who erases")
     erase.set_defaults(fn=cmd_erase)
+    audit = sub.add_parser("audit").add_subparsers(dest="audit_command", required=True)
+    audit.add_parser("verify", help="check the audit trail's hash chain").set_defaults(
+        fn=cmd_audit_verify)
     agencies = sub.add_parser("agencies").add_subparsers(dest="agencies_command", required=True)
     agencies.add_parser("list", help="the agency directory as JSON").set_defaults(
         fn=cmd_agencies_list

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from services.common.deps import audit
 from services.common.webui import check_csrf, csrf_for, render, session_of
 from services.dispatch.domain import ReferralError
 
@@ -41,6 +42,7 @@ def desk_page(request: Request) -> Response:
     session = _desk(request)
     if isinstance(session, Response):
         return session
+    audit(request, session[1], "desk.inbox", "agency", session[1].agency_id)
     return render(request, "desk.html", _context(request, *session))
 
 
@@ -69,6 +71,7 @@ async def desk_action(request: Request, referral_id: str, action: str) -> Respon
         referral = dispatch.get_referral(UUID(referral_id))
         if referral.agency_id != principal.agency_id:
             raise LookupError(referral_id)
+        audit(request, principal, f"referral.{action}", "referral", referral_id, referral.case_id)
         if action == "acknowledge":
             dispatch.acknowledge(referral.id, by=principal.subject)
         elif action == "decline":

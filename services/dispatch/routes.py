@@ -6,12 +6,12 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import structlog
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.auth import CurrentPrincipal, Principal, not_found, require_roles
-from services.common.deps import HotlineDep
+from services.common.deps import HotlineDep, audit
 from services.dispatch.application import DispatchApplication, ReferralNotFound
 from services.dispatch.domain import Referral, ReferralError
 
@@ -97,9 +97,12 @@ def _act(action: Any) -> Referral:
 
 
 @referrals_router.get("/{referral_id}")
-def get_referral(referral_id: str, hotline: HotlineDep, principal: DeskOrSupervisor) -> dict[str, Any]:
+def get_referral(
+    request: Request, referral_id: str, hotline: HotlineDep, principal: DeskOrSupervisor
+) -> dict[str, Any]:
     """The referral and, for its unit, what it may read of the case's reports (least privilege)."""
     referral = _referral_in_scope(hotline, referral_id, principal)
+    audit(request, principal, "referral.read", "referral", referral_id, referral.case_id)
     body = referral_body(referral, detail=True)
     recipient = "supervisor" if principal.role == "supervisor" else referral.agency_kind
     body["reports"] = reports_for(hotline, referral.case_id, recipient)
@@ -117,27 +120,48 @@ def reports_for(hotline: Any, case_id: str, recipient: str) -> list[dict[str, An
 
 
 @referrals_router.post("/{referral_id}/acknowledge")
-def acknowledge(referral_id: str, hotline: HotlineDep, principal: Desk) -> dict[str, Any]:
+def acknowledge(request: Request, referral_id: str, hotline: HotlineDep, principal: Desk) -> dict[str, Any]:
     referral = _referral_in_scope(hotline, referral_id, principal)
     done = _act(lambda: _dispatch(hotline).acknowledge(referral.id, by=principal.subject))
+    audit(request, principal, "referral.acknowledge", "referral", referral_id, referral.case_id)
     return referral_body(done)
 
 
 @referrals_router.post("/{referral_id}/decline")
-def decline(referral_id: str, body: DeclineIn, hotline: HotlineDep, principal: Desk) -> dict[str, Any]:
+def decline(
+    request: Request, referral_id: str, body: DeclineIn, hotline: HotlineDep, principal: Desk
+) -> dict[str, Any]:
     referral = _referral_in_scope(hotline, referral_id, principal)
     done = _act(lambda: _dispatch(hotline).decline(referral.id, reason=body.reason, by=principal.subject))
+    audit(request, principal, "referral.decline", "referral", referral_id, referral.case_id)
     return referral_body(done)
 
 
 @referrals_router.post("/{referral_id}/outcome")
-def outcome(referral_id: str, body: OutcomeIn, hotline: HotlineDep, principal: Desk) -> dict[str, Any]:
+def outcome(
+    request: Request, referral_id: str, body: OutcomeIn, hotline: HotlineDep, principal: Desk
+) -> dict[str, Any]:
     referral = _referral_in_scope(hotline, referral_id, principal)
     done = _act(lambda: _dispatch(hotline).record_outcome(
         referral.id, outcome=body.outcome, note=body.note, by=principal.subject))
+    audit(request, principal, "referral.outcome", "referral", referral_id, referral.case_id)
     return referral_body(done)
 
 
 @agencies_router.get("")
 def list_agencies(hotline: HotlineDep, _: CurrentPrincipal) -> list[dict[str, Any]]:
     return [a.public() for a in hotline.directory.agencies]
+
+
+audit_router = APIRouter(prefix="/v1/audit", tags=["audit"])
+Auditor = Annotated[Principal, Depends(require_roles("auditor"))]
+
+
+@audit_router.get("")
+def audit_trail(request: Request, hotline: HotlineDep, who: Auditor,
+                case_id: str | None = None) -> list[dict[str, Any]]:
+    """Who read or did what about a case (or everything), oldest first."""
+    assert hotline.audit is not None
+    entries = hotline.audit.entries(case_id)
+    audit(request, who, "audit.read", "case" if case_id else "audit", case_id, case_id)
+    return entries

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from services.common.auth import Principal
+from services.common.deps import audit
 from services.common.ratelimit import client_key
 from services.common.webui import (
     BEIJING,
@@ -222,6 +223,8 @@ async def report_submit(request: Request) -> Response:
         return render(request, "report.html", {**context, "idempotency_key": secrets.token_urlsafe(18),
                        "notice": "此表单已提交过且内容不同。如需补充情况，请核对后再次提交。"}, 409)
     log.info("report received", report_id=str(receipt.report_id), channel=report.channel.value)
+    await run_in_threadpool(audit, request, principal, "report.submit", "report",
+                            str(receipt.report_id))
     return render(request, "receipt.html", {
         "username": principal.subject, "receipt_no": receipt.receipt_no,
         "lookup_code": receipt.lookup_code, "immediate_danger": report.immediate_danger,

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordRequestForm
 
 from services.common.auth import CurrentPrincipal, Principal, not_found, require_roles
-from services.common.deps import HotlineDep
+from services.common.deps import HotlineDep, audit
 from services.common.ratelimit import client_key
 from services.intake.accounts import AccountError
 from services.intake.application import IdempotencyConflict, ReportErased, ReportNotFound
@@ -72,6 +72,7 @@ def _check_channel(report: ReportIn, principal: Principal) -> None:
 
 @reports_router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportAccepted)
 def submit_report(
+    request: Request,
     report: ReportIn,
     hotline: HotlineDep,
     principal: Annotated[Principal, Depends(require_roles("operator", "reporter"))],
@@ -93,6 +94,7 @@ def submit_report(
         ) from None
     structlog.contextvars.bind_contextvars(report_id=str(receipt.report_id))
     log.info("report received", channel=report.channel.value, concerns=len(report.concerns))
+    audit(request, principal, "report.submit", "report", str(receipt.report_id))
     return ReportAccepted(
         report_id=str(receipt.report_id),
         receipt_no=receipt.receipt_no,
@@ -123,6 +125,7 @@ def report_status(hotline: HotlineDep, report_id: str) -> tuple[str, str | None]
 
 @reports_router.post("/{report_id}/supplements", status_code=status.HTTP_202_ACCEPTED)
 def add_supplement(
+    request: Request,
     report_id: str,
     supplement: SupplementIn,
     hotline: HotlineDep,
@@ -152,6 +155,8 @@ def add_supplement(
                             detail="This report's personal data was erased; file a new report") from None
     structlog.contextvars.bind_contextvars(report_id=report_id)
     log.info("supplement received", concerns=len(supplement.concerns))
+    audit(request, principal, "report.supplement", "report", report_id,
+          report_status(hotline, report_id)[1])
     return {"report_id": report_id, "supplement_id": supplement_id, "status": "accepted"}
 
 
@@ -167,7 +172,8 @@ def lookup_receipt(lookup: ReceiptLookupIn, request: Request, hotline: HotlineDe
     report = hotline.intake.lookup(lookup.receipt_no, lookup.lookup_code)
     if report is None:
         raise not_found("No report matches this receipt number and lookup code")
-    state, _ = report_status(hotline, str(report.id))
+    state, case_id = report_status(hotline, str(report.id))
+    audit(request, None, "receipt.lookup", "report", str(report.id), case_id)
     return {"status": COARSE[state]}
 
 
@@ -181,7 +187,9 @@ def list_sentinels(hotline: HotlineDep, _: Admin) -> list[dict[str, str]]:
 
 
 @sentinels_router.post("", status_code=status.HTTP_201_CREATED)
-def register_sentinel(sentinel: SentinelIn, hotline: HotlineDep, _: Admin) -> dict[str, str]:
+def register_sentinel(
+    request: Request, sentinel: SentinelIn, hotline: HotlineDep, admin: Admin
+) -> dict[str, str]:
     assert hotline.accounts is not None
     try:
         created = hotline.accounts.register_sentinel(
@@ -195,15 +203,19 @@ def register_sentinel(sentinel: SentinelIn, hotline: HotlineDep, _: Admin) -> di
         raise RequestValidationError(
             [{"loc": ("body", field), "msg": msg, "type": "value_error", "input": None}]
         ) from None
+    audit(request, admin, "sentinel.register", "sentinel", str(created.id))
     return created.public()
 
 
 @reports_router.get("/{report_id}", response_model=ReportStatus)
-def get_report(report_id: str, hotline: HotlineDep, principal: CurrentPrincipal) -> ReportStatus:
+def get_report(
+    request: Request, report_id: str, hotline: HotlineDep, principal: CurrentPrincipal
+) -> ReportStatus:
     if principal.role not in ("operator", "supervisor", "reporter"):
         raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Role may not read reports")
     report = _visible_report(hotline, report_id, principal)
     state, case_id = report_status(hotline, report_id)
+    audit(request, principal, "report.read", "report", report_id, case_id)
     return ReportStatus(
         report_id=report_id,
         receipt_no=report.receipt_no,

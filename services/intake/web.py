@@ -17,13 +17,14 @@ from services.common.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck
 from services.common.ops import router as ops_router
 from services.common.ratelimit import RateLimiter
 from services.dispatch.pages import router as desk_pages
-from services.dispatch.routes import agencies_router, desk_router, referrals_router
+from services.dispatch.routes import agencies_router, audit_router, desk_router, referrals_router
 from services.intake.pages import router as pages_router
 from services.intake.routes import auth_router, receipts_router, reports_router, sentinels_router
 from services.triage.pages import router as board_pages
 from services.triage.routes import router as cases_router
 
 log = structlog.get_logger("http")
+MAX_BODY_BYTES = 256 * 1024  # a full report is far below this
 
 
 def store_check(hotline: Hotline) -> ReadinessCheck:
@@ -50,9 +51,19 @@ def create_app(hotline: Hotline, readiness_checks: list[ReadinessCheck] | None =
     app.state.readiness_checks = [store_check(hotline), *(readiness_checks or [])]
     for router in (
         ops_router, auth_router, reports_router, receipts_router, sentinels_router, cases_router,
-        desk_router, referrals_router, agencies_router, pages_router, desk_pages, board_pages,
+        desk_router, referrals_router, agencies_router, audit_router, pages_router, desk_pages,
+        board_pages,
     ):
         app.include_router(router)
+
+    @app.middleware("http")
+    async def limit_body(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        if length and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return JSONResponse({"detail": f"Request body larger than {MAX_BODY_BYTES} bytes"}, 413)
+        return await call_next(request)
 
     @app.middleware("http")
     async def log_requests(

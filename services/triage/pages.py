@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from services.common.deps import audit
 from services.common.webui import check_csrf, csrf_for, render, session_of
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -40,6 +41,7 @@ def board_page(request: Request) -> Response:
     session = _supervisor(request)
     if isinstance(session, Response):
         return session
+    audit(request, session[1], "board.read", "cases")
     return render(request, "board.html", _context(request, *session))
 
 
@@ -66,6 +68,7 @@ async def board_action(request: Request, case_id: str, action: str) -> Response:
         return render(request, "board.html", _context(request, token, principal, "请填写原因。"), 422)
 
     def act() -> None:
+        audit(request, principal, f"case.{action}", "case", case_id, case_id)
         if action == "reassess":
             hotline.triage.reassess(UUID(case_id), risk_level=str(form.get("risk_level")),
                                     concerns=[], reason=reason, by=principal.subject)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.auth import Principal, not_found, require_roles
-from services.common.deps import HotlineDep
+from services.common.deps import HotlineDep, audit
 from services.dispatch.domain import ReferralError
 from services.intake.schemas import Concern
 from services.triage.application import CaseNotFound
@@ -35,11 +35,12 @@ def list_cases(
 
 
 @router.get("/{case_id}")
-def get_case(case_id: str, hotline: HotlineDep, _: CaseReader) -> dict[str, Any]:
+def get_case(request: Request, case_id: str, hotline: HotlineDep, who: CaseReader) -> dict[str, Any]:
     assert hotline.view is not None
     case = hotline.view.get_case(case_id)
     if case is None:
         raise not_found("No such case")
+    audit(request, who, "case.read", "case", case_id, case_id)
     return case
 
 
@@ -67,7 +68,7 @@ def _field_error(exc: Exception) -> RequestValidationError:
 
 
 @router.post("/{case_id}/reassessments", status_code=status.HTTP_202_ACCEPTED)
-def reassess(case_id: str, body: ReassessmentIn, hotline: HotlineDep,
+def reassess(request: Request, case_id: str, body: ReassessmentIn, hotline: HotlineDep,
              principal: Supervisor) -> dict[str, Any]:
     assert hotline.triage is not None
     try:
@@ -79,12 +80,13 @@ def reassess(case_id: str, body: ReassessmentIn, hotline: HotlineDep,
         if isinstance(exc, TriageError):
             raise _field_error(exc) from None
         raise not_found("No such case") from None
+    audit(request, principal, "case.reassess", "case", case_id, case_id)
     return {"case_id": case_id, "risk_level": case.risk_level,
             "initial_risk_level": case.initial_risk_level, "concerns": case.concerns}
 
 
 @router.post("/{case_id}/referrals", status_code=status.HTTP_201_CREATED)
-def refer(case_id: str, body: ManualReferralIn, hotline: HotlineDep,
+def refer(request: Request, case_id: str, body: ManualReferralIn, hotline: HotlineDep,
           principal: Supervisor) -> dict[str, Any]:
     """Route a case to a chosen unit, e.g. after a decline (an extension of contract §2)."""
     assert hotline.view is not None and hotline.dispatch is not None
@@ -97,5 +99,6 @@ def refer(case_id: str, body: ManualReferralIn, hotline: HotlineDep,
         if "already referred" in str(exc):
             raise HTTPException(status_code=status.HTTP_409_CONFLICT, detail=str(exc)) from None
         raise _field_error(exc) from None
+    audit(request, principal, "case.refer", "referral", str(referral.id), case_id)
     return {"referral_id": str(referral.id), "agency_id": referral.agency_id,
             "status": referral.status}
