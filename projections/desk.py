@@ -31,7 +31,7 @@ DDL = (
     " concerns TEXT NOT NULL, region_code TEXT NOT NULL, needs_review INTEGER NOT NULL,"
     " rule_version TEXT NOT NULL, opened_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS view_case_reports ("
-    " report_id TEXT PRIMARY KEY, case_id TEXT NOT NULL)",
+    " report_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, channel TEXT, received_at TEXT)",
     "CREATE INDEX IF NOT EXISTS view_case_reports_case ON view_case_reports (case_id)",
     "CREATE TABLE IF NOT EXISTS view_referrals ("
     " referral_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, agency_id TEXT NOT NULL,"
@@ -47,6 +47,11 @@ DDL = (
 )
 
 RISK_RANK = {"red": 0, "orange": 1, "yellow": 2, "blue": 3}
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))], 1)
 
 
 def case_status(referrals: list[dict[str, Any]]) -> str:
@@ -99,9 +104,9 @@ class DeskViewMixin:
         )
         self._exec(
             c,
-            "INSERT INTO view_case_reports (report_id, case_id) VALUES (?,?)"
-            " ON CONFLICT (report_id) DO NOTHING",
-            (d["report_id"], d["case_id"]),
+            "INSERT INTO view_case_reports (report_id, case_id, channel, received_at)"
+            " VALUES (?,?,?,?) ON CONFLICT (report_id) DO NOTHING",
+            (d["report_id"], d["case_id"], d.get("channel"), d["opened_at"]),
         )
         self._timeline(c, m, d["case_id"], "case_opened", "triage",
                        {"risk_level": d["risk_level"], "rationale": d["rationale"],
@@ -117,9 +122,9 @@ class DeskViewMixin:
         if d["reason"] == "report_joined":
             self._exec(
                 c,
-                "INSERT INTO view_case_reports (report_id, case_id) VALUES (?,?)"
-                " ON CONFLICT (report_id) DO NOTHING",
-                (d["report_id"], d["case_id"]),
+                "INSERT INTO view_case_reports (report_id, case_id, channel, received_at)"
+                " VALUES (?,?,?,?) ON CONFLICT (report_id) DO NOTHING",
+                (d["report_id"], d["case_id"], d.get("channel"), d.get("at")),
             )
         self._timeline(c, m, d["case_id"], f"case_{d['reason']}", d.get("by") or "triage",
                        {"risk_level": d["risk_level"], "previous": d["previous_risk_level"],
@@ -233,6 +238,51 @@ class DeskViewMixin:
             "report_ids": [r["report_id"] for r in reports],
             "referrals": referrals,
             "timeline": [{"at": t["at"], "type": t["type"], "by": t["by_whom"]} for t in timeline],
+        }
+
+    def stats(self, since: datetime | None, until: datetime | None, now: datetime) -> dict[str, Any]:
+        """Counts and acknowledgement times for reports received in [since, until)."""
+
+        def within(iso: str | None) -> bool:
+            if not iso:
+                return False
+            t = datetime.fromisoformat(iso)
+            return (since is None or t >= since) and (until is None or t < until)
+
+        reports = [r for r in self._rows("SELECT * FROM view_case_reports") if within(r["received_at"])]
+        case_ids = {r["case_id"] for r in reports}
+        cases = [r for r in self._rows("SELECT * FROM view_cases") if r["case_id"] in case_ids]
+        referrals = [r for r in self._rows("SELECT * FROM view_referrals") if r["case_id"] in case_ids]
+
+        def count(values: Any) -> dict[str, int]:
+            out: dict[str, int] = {}
+            for v in values:
+                out[v] = out.get(v, 0) + 1
+            return dict(sorted(out.items()))
+
+        ack: dict[str, list[float]] = {}
+        for r in referrals:
+            if r["acknowledged_at"]:
+                seconds = (datetime.fromisoformat(r["acknowledged_at"])
+                           - datetime.fromisoformat(r["dispatched_at"])).total_seconds()
+                ack.setdefault(r["risk_level"], []).append(max(seconds, 0.0))
+        overdue = [r for r in referrals if r["status"] in ("dispatched", "escalated")
+                   and datetime.fromisoformat(r["due_at"]) <= now]
+        return {
+            "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None,
+            "reports": len(reports),
+            "cases": len(cases),
+            "by_channel": count(r["channel"] or "unknown" for r in reports),
+            "by_concern": count(c for case in cases for c in json.loads(case["concerns"])),
+            "by_risk_level": count(c["risk_level"] for c in cases),
+            "by_agency_kind": count(r["agency_kind"] for r in referrals),
+            "by_referral_status": count(r["status"] for r in referrals),
+            "ack_seconds_by_risk_level": {
+                level: {"n": len(v), "p50": _pct(v, 50), "p90": _pct(v, 90), "p95": _pct(v, 95)}
+                for level, v in sorted(ack.items())
+            },
+            "overdue": len(overdue),
         }
 
     def referrals_for_case(self, case_id: str) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from services.intake.pages import router as pages_router
 from services.intake.routes import auth_router, receipts_router, reports_router, sentinels_router
 from services.triage.pages import router as board_pages
 from services.triage.routes import router as cases_router
+from services.triage.routes import stats_router
 
 log = structlog.get_logger("http")
 MAX_BODY_BYTES = 256 * 1024  # a full report is far below this
@@ -51,7 +52,8 @@ def create_app(hotline: Hotline, readiness_checks: list[ReadinessCheck] | None =
     app.state.readiness_checks = [store_check(hotline), *(readiness_checks or [])]
     for router in (
         ops_router, auth_router, reports_router, receipts_router, sentinels_router, cases_router,
-        desk_router, referrals_router, agencies_router, audit_router, pages_router, desk_pages,
+        desk_router, referrals_router, agencies_router, audit_router, stats_router, pages_router,
+        desk_pages,
         board_pages,
     ):
         app.include_router(router)

@@ -83,11 +83,12 @@ class TriageApplication(ProcessApplication[UUID]):
                 opened_at=at,
                 inputs={"concerns": concerns, "immediate_danger": bool(report["immediate_danger"]),
                         "narrative_phrases": list(assessment.phrases)},
+                channel=report.get("channel"),
             )
             log.info("case opened", report_id=report_id, case_id=str(case.id),
                      risk_level=case.risk_level, rule_version=assessment.rule_version)
         else:
-            self._join(case, report_id, at, concerns, keys, assessment)
+            self._join(case, report_id, at, concerns, keys, assessment, report.get("channel"))
         for key, index in indexes.items():
             index = index or ChildIndex(id=child_index_id(key))
             index.note(str(case.id), at)
@@ -105,7 +106,7 @@ class TriageApplication(ProcessApplication[UUID]):
         return self.get_case(UUID(max(recent)[1]))
 
     def _join(self, case: Case, report_id: str, at: datetime, concerns: list[str],
-              keys: list[str], assessment: Any) -> None:
+              keys: list[str], assessment: Any, channel: str | None) -> None:
         added = [c for c in concerns if c not in case.concerns]
         level = higher(case.risk_level, assessment.level)
         rationale = assessment.rationale if level == assessment.level else f"{level}: kept"
@@ -121,6 +122,7 @@ class TriageApplication(ProcessApplication[UUID]):
             region_code=case.region_code, previous_risk_level=case.risk_level, risk_level=level,
             needs_review=case.needs_review or burst, burst=burst,
             rule_version=assessment.rule_version, rationale=rationale, child_keys=keys,
+            channel=channel,
         )
         log.info("report joined case", report_id=report_id, case_id=str(case.id),
                  risk_level=level, burst=burst)

@@ -51,6 +51,7 @@ class Case(Aggregate):
         child_keys: list[str],
         opened_at: datetime,
         inputs: dict[str, Any] | None = None,
+        channel: str | None = None,
     ):
         self.report_ids = [report_id]
         self.report_times = [opened_at]
@@ -87,6 +88,7 @@ class Case(Aggregate):
         rule_version: str,
         rationale: str,
         child_keys: list[str],
+        channel: str | None = None,
     ) -> None:
         """Another report about the same child within the joining window."""
         self.report_ids.append(report_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -102,3 +103,21 @@ def refer(request: Request, case_id: str, body: ManualReferralIn, hotline: Hotli
     audit(request, principal, "case.refer", "referral", str(referral.id), case_id)
     return {"referral_id": str(referral.id), "agency_id": referral.agency_id,
             "status": referral.status}
+
+
+stats_router = APIRouter(prefix="/v1/stats", tags=["statistics"])
+StatsReader = Annotated[Principal, Depends(require_roles("supervisor", "auditor"))]
+
+
+@stats_router.get("")
+def stats(hotline: HotlineDep, _: StatsReader, since: datetime | None = None,
+          until: datetime | None = None) -> dict[str, Any]:
+    """Counts by channel, concern, risk level, agency kind and referral status; acknowledgement
+    time percentiles by risk level; overdue referrals (reports received in [since, until))."""
+    assert hotline.view is not None
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise RequestValidationError([{"loc": ("query", name), "type": "value_error",
+                                           "msg": "needs a time zone offset, e.g. +08:00",
+                                           "input": value.isoformat()}])
+    return hotline.view.stats(since, until, datetime.now(UTC))

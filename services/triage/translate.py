@@ -38,6 +38,7 @@ def triage_translator(domain_event: Any) -> Message | None:
                 "rule_version": e.rule_version,
                 "rationale": e.rationale,
                 "opened_at": e.opened_at.isoformat(),
+                "channel": e.channel,
             },
         )
     reason = UPDATE_REASONS.get(type(e).__name__)
@@ -64,5 +65,7 @@ def triage_translator(domain_event: Any) -> Message | None:
             "rule_version": getattr(e, "rule_version", None),
             # A supervisor's free-text reason stays in the (encrypted) event store: it may name people.
             "rationale": getattr(e, "rationale", None) or "reassessed by a supervisor",
+            "channel": getattr(e, "channel", None),
+            "at": e.at.isoformat() if hasattr(e, "at") else e.timestamp.isoformat(),
         },
     )
