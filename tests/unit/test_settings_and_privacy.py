@@ -63,6 +63,7 @@ def test_lookup_code_checks_in_constant_time_and_case_insensitively() -> None:
     code = h.lookup_code("r-1")
     assert h.check_lookup_code("r-1", code.lower())
     assert not h.check_lookup_code("r-2", code)
+    assert not h.check_lookup_code("r-1", "查询码")  # non-ASCII input is a miss, not an error
 
 
 def test_log_redaction_removes_personal_values() -> None:
