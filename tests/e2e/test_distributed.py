@@ -94,6 +94,10 @@ def test_make_up_routes_a_red_report_to_police_and_hospital(stack: dict[str, str
     cli = subprocess.run([str(ROOT / ".venv/bin/hotline"), "agencies", "list"], env=stack,
                          capture_output=True, text=True, timeout=60)
     assert cli.returncode == 0 and "police-441823" in cli.stdout
+    verify = subprocess.run([str(ROOT / ".venv/bin/hotline"), "audit", "verify"], env=stack,
+                            capture_output=True, text=True, timeout=60)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert '"ok": true' in verify.stdout
 
     assert_no_personal_data(conf, var)
 

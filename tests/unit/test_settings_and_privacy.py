@@ -117,3 +117,20 @@ def test_embedded_flow_keeps_no_personal_data_in_clear_text(tmp_path: Path) -> N
     opened = h2.keys.open(received.data["report_id"], received.data["pii"])
     h2.close()
     assert opened["children"][0]["name"] == "王小明"
+
+
+def test_tokens_expire_and_must_carry_our_signature() -> None:
+    from services.common.auth import Principal, TokenIssuer
+
+    issuer = TokenIssuer(KEY, ttl_seconds=3600)
+    token = issuer.issue(Principal("desk7", "desk", agency_id="police-441823"))
+    assert issuer.verify(token) == Principal("desk7", "desk", "police-441823", None)
+    assert TokenIssuer(KEY, ttl_seconds=-1).verify(TokenIssuer(KEY, -1).issue(
+        Principal("desk7", "desk"))) is None  # expired
+    other = TokenIssuer(base64.b64encode(b"o" * 32).decode(), 3600)
+    assert other.verify(token) is None  # signed with another key
+    head, _payload, sig = token.split(".")
+    forged_payload = base64.urlsafe_b64encode(
+        json.dumps({"sub": "x", "role": "admin", "iss": "hotline", "iat": 1, "exp": 9999999999}
+                   ).encode()).decode().rstrip("=")
+    assert issuer.verify(f"{head}.{forged_payload}.{sig}") is None
