@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from datetime import UTC, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -53,24 +54,31 @@ class AuditApplication(Application[UUID]):
     name = "audit"
     snapshotting_intervals = {AuditChain: 100}
 
+    def __init__(self, env: Any = None):
+        super().__init__(env)
+        # Appends in one process queue here instead of colliding on the chain head; other
+        # processes (the CLI) still meet optimistic concurrency and retry.
+        self._append_lock = threading.Lock()
+
     def record(self, *, actor: str, role: str, action: str, resource_type: str,
                resource_id: str | None = None, case_id: str | None = None,
                unit: str | None = None, client: str | None = None) -> dict[str, Any]:
+        with self._append_lock:
+            return self._append(actor=actor, role=role, action=action, resource_type=resource_type,
+                                resource_id=resource_id, case_id=case_id, unit=unit, client=client)
+
+    def _append(self, **entry: Any) -> dict[str, Any]:
         for _ in range(50):
             try:
                 chain: Any = self.repository.get(CHAIN_ID)
             except AggregateNotFoundError:
                 chain = AuditChain(id=CHAIN_ID)
-            fields = {
-                "seq": chain.length + 1, "at": datetime.now(UTC).isoformat(), "actor": actor,
-                "role": role, "unit": unit, "action": action, "resource_type": resource_type,
-                "resource_id": resource_id, "case_id": case_id, "client": client,
-            }
+            fields = {"seq": chain.length + 1, "at": datetime.now(UTC).isoformat(), **entry}
             digest = entry_hash(chain.head, fields)
-            entry = AuditEntry(id=uuid4(), entry=fields, prev_hash=chain.head, hash=digest)
+            record = AuditEntry(id=uuid4(), entry=fields, prev_hash=chain.head, hash=digest)
             chain.advance(digest)
             try:
-                self.save(chain, entry)
+                self.save(chain, record)
             except IntegrityError:
                 continue  # another writer appended first: build on the new head
             return {**fields, "hash": digest}

@@ -84,3 +84,13 @@ def test_oversized_request_is_413(api: Api) -> None:
                         headers={**api.auth("operator1", **{"Idempotency-Key": "big"}),
                                  "content-type": "application/json"})
     assert r.status_code == 413
+
+
+def test_concurrent_appends_keep_one_unbroken_chain(hotline) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert hotline.audit is not None
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(lambda i: hotline.audit.record(actor=f"u{i}", role="desk", action="x",
+                                                     resource_type="referral"), range(64)))
+    assert hotline.audit.verify() == (True, 64, "")
