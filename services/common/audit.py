@@ -59,6 +59,15 @@ class AuditApplication(Application[UUID]):
         # Appends in one process queue here instead of colliding on the chain head; other
         # processes (the CLI) still meet optimistic concurrency and retry.
         self._append_lock = threading.Lock()
+        self._chain: Any = None  # the head as this process last saved it
+
+    def _head(self) -> Any:
+        if self._chain is None:
+            try:
+                self._chain = self.repository.get(CHAIN_ID)
+            except AggregateNotFoundError:
+                self._chain = AuditChain(id=CHAIN_ID)
+        return self._chain
 
     def record(self, *, actor: str, role: str, action: str, resource_type: str,
                resource_id: str | None = None, case_id: str | None = None,
@@ -69,10 +78,7 @@ class AuditApplication(Application[UUID]):
 
     def _append(self, **entry: Any) -> dict[str, Any]:
         for _ in range(50):
-            try:
-                chain: Any = self.repository.get(CHAIN_ID)
-            except AggregateNotFoundError:
-                chain = AuditChain(id=CHAIN_ID)
+            chain = self._head()
             fields = {"seq": chain.length + 1, "at": datetime.now(UTC).isoformat(), **entry}
             digest = entry_hash(chain.head, fields)
             record = AuditEntry(id=uuid4(), entry=fields, prev_hash=chain.head, hash=digest)
@@ -80,7 +86,11 @@ class AuditApplication(Application[UUID]):
             try:
                 self.save(chain, record)
             except IntegrityError:
-                continue  # another writer appended first: build on the new head
+                self._chain = None  # another process appended first: build on the new head
+                continue
+            except BaseException:
+                self._chain = None  # nothing was stored: never build on an unsaved head
+                raise
             return {**fields, "hash": digest}
         raise RuntimeError("could not append to the audit chain")
 

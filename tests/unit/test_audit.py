@@ -94,3 +94,17 @@ def test_concurrent_appends_keep_one_unbroken_chain(hotline) -> None:  # type: i
         list(pool.map(lambda i: hotline.audit.record(actor=f"u{i}", role="desk", action="x",
                                                      resource_type="referral"), range(64)))
     assert hotline.audit.verify() == (True, 64, "")
+
+
+def test_two_processes_appending_keep_one_chain(tmp_path: Path) -> None:
+    """Two audit applications on one store (the API and the CLI) interleave their appends."""
+    a = bootstrap(Settings(var_dir=tmp_path), parts=("audit",))
+    b = bootstrap(Settings(var_dir=tmp_path), parts=("audit",))
+    assert a.audit is not None and b.audit is not None
+    for i in range(5):
+        a.audit.record(actor=f"api{i}", role="desk", action="referral.read", resource_type="r")
+        b.audit.record(actor=f"cli{i}", role="admin", action="report.erase", resource_type="r")
+    assert [e["seq"] for e in a.audit.entries()] == list(range(1, 11))
+    assert b.audit.verify() == (True, 10, "")
+    a.close()
+    b.close()
