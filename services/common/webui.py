@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from services.common.auth import Principal
@@ -86,3 +86,14 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def page_session(request: Request, role: str, home: str, refusal: str) -> tuple[str, Principal] | Response:
+    """The session of a user with this role; otherwise a redirect to log in, or 403 with why."""
+    session = session_of(request)
+    if session is None:
+        return RedirectResponse(f"/login?next={home}", status_code=303)
+    if session[1].role != role:
+        return render(request, "login.html", {"csrf": "", "next": home, "username": "",
+                      "error": refusal}, 403)
+    return session

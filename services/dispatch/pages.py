@@ -10,20 +10,15 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from services.common.deps import audit
-from services.common.webui import check_csrf, csrf_for, render, session_of
+from services.common.webui import check_csrf, csrf_for, page_session, render
 from services.dispatch.domain import ReferralError
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
 def _desk(request: Request) -> tuple[str, Any] | Response:
-    session = session_of(request)
-    if session is None:
-        return RedirectResponse("/login?next=/desk", status_code=303)
-    if session[1].role != "desk":
-        return render(request, "login.html", {"csrf": "", "next": "/desk", "username": "",
-                      "error": "此页面供接收转介的机构工作人员使用，请用机构账号登录。"}, 403)
-    return session
+    return page_session(request, "desk", "/desk",
+                        "此页面供接收转介的机构工作人员使用，请用机构账号登录。")
 
 
 def _context(request: Request, token: str, principal: Any) -> dict[str, Any]:

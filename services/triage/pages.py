@@ -10,19 +10,13 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from services.common.deps import audit
-from services.common.webui import check_csrf, csrf_for, render, session_of
+from services.common.webui import check_csrf, csrf_for, page_session, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
 def _supervisor(request: Request) -> tuple[str, Any] | Response:
-    session = session_of(request)
-    if session is None:
-        return RedirectResponse("/login?next=/board", status_code=303)
-    if session[1].role != "supervisor":
-        return render(request, "login.html", {"csrf": "", "next": "/board", "username": "",
-                      "error": "此页面供督办人员使用，请用督办账号登录。"}, 403)
-    return session
+    return page_session(request, "supervisor", "/board", "此页面供督办人员使用，请用督办账号登录。")
 
 
 def _context(request: Request, token: str, principal: Any, notice: str | None = None) -> dict[str, Any]:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -60,3 +66,22 @@ class Client:
                 assert time.monotonic() < deadline, f"referrals seen so far: {sorted(found)}"
                 time.sleep(0.2)
         return found
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def embedded_server(var: Path, port: int) -> Iterator[Client]:
+    """`hotline run` (what `make run` starts) as a real process on its own port and data."""
+    env = {**os.environ, "HOTLINE_VAR_DIR": str(var), "HOTLINE_PORT": str(port)}
+    env.pop("HOTLINE_DATABASE_URL", None)
+    proc = subprocess.Popen([str(ROOT / ".venv/bin/hotline"), "run"], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        client = Client(f"http://127.0.0.1:{port}")
+        client.wait_ready()
+        yield client
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)

@@ -3,9 +3,6 @@ acknowledges it; the supervisor's board then shows it acknowledged."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from services.common.cli import DEMO_PASSWORD
-from tests.e2e.client import Client
+from tests.e2e.client import Client, embedded_server
 from tests.e2e.test_browser_form import CHROMIUM_ARGS, SHOTS
 from tests.helpers import report_body
 
@@ -23,17 +20,8 @@ PORT = 18003
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Client]:
-    env = {**os.environ, "HOTLINE_VAR_DIR": str(tmp_path / "var"), "HOTLINE_PORT": str(PORT)}
-    env.pop("HOTLINE_DATABASE_URL", None)
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/hotline"), "run"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        client = Client(f"http://127.0.0.1:{PORT}")
-        client.wait_ready()
+    with embedded_server(tmp_path / "var", PORT) as client:
         yield client
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
 
 
 def login(page: Page, base: str, username: str, target: str) -> None:

@@ -3,9 +3,6 @@ Chinese next to the field, correct it, get a receipt; the report reaches the rig
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +10,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from services.common.cli import DEMO_PASSWORD
-from tests.e2e.client import Client
+from tests.e2e.client import Client, embedded_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "img"
@@ -24,17 +21,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Client]:
-    env = {**os.environ, "HOTLINE_VAR_DIR": str(tmp_path / "var"), "HOTLINE_PORT": str(PORT)}
-    env.pop("HOTLINE_DATABASE_URL", None)
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/hotline"), "run"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        client = Client(f"http://127.0.0.1:{PORT}")
-        client.wait_ready()
+    with embedded_server(tmp_path / "var", PORT) as client:
         yield client
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
 
 
 def test_teacher_files_through_the_form_on_a_phone(server: Client) -> None:

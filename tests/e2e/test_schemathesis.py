@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.client import Client
+from tests.e2e.client import Client, embedded_server
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT = 18004
@@ -21,19 +19,10 @@ USERS = ["operator1", "teacher1", "supervisor1", "police-desk", "auditor1", "adm
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     var = tmp_path_factory.mktemp("schemathesis") / "var"
-    env = {**os.environ, "HOTLINE_VAR_DIR": str(var), "HOTLINE_PORT": str(PORT)}
-    env.pop("HOTLINE_DATABASE_URL", None)
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/hotline"), "run"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        client = Client(f"http://127.0.0.1:{PORT}")
-        client.wait_ready()
+    with embedded_server(var, PORT) as client:
         for user in USERS:  # before the fuzzing trips the login rate limit
             client.auth(user)
         yield client
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
 
 
 @pytest.mark.parametrize("user", USERS)
