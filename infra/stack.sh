@@ -38,9 +38,16 @@ start_service() {
   local name="$1" cmd="$2" pidfile="$RUN_DIR/$1.pid"
   if pid_alive "$pidfile"; then return 0; fi
   # setsid: each service leads its own process group, so `down` stops it and its children.
+  # A service that dies (not one that was asked to stop) is restarted after a pause; it then
+  # resumes from its tracked position, so a crash loses nothing.
   # shellcheck disable=SC2086
-  setsid bash -c "set -a; source '$STACK_ENV'; set +a; exec '$HOTLINE' $cmd" \
-    >>"$LOG_DIR/$name.log" 2>&1 < /dev/null &
+  setsid bash -c "set -a; source '$STACK_ENV'; set +a
+    while true; do
+      '$HOTLINE' $cmd; rc=\$?
+      [ \$rc -eq 0 ] && exit 0
+      echo '{\"event\": \"service exited; restarting in 2s\", \"service\": \"$name\", \"rc\": '\$rc'}'
+      sleep 2
+    done" >>"$LOG_DIR/$name.log" 2>&1 < /dev/null &
   echo $! >"$pidfile"
   log "started $name (pid $(cat "$pidfile"), log var/log/$name.log)"
 }

@@ -209,3 +209,21 @@ def test_escalation_once_across_scheduler_restart_and_decline_reroute(
                                  .json()["referrals"] if x["agency_id"] == "police-441802"],
                         what="the re-routed referral")
     assert rerouted[0]["status"] == "dispatched"
+
+
+def test_a_crashed_consumer_is_restarted_and_loses_nothing(stack: dict[str, str]) -> None:
+    var = Path(stack["HOTLINE_VAR_DIR"])
+    conf = read_stack_env(var)
+    client = Client(conf["HOTLINE_API_URL"])
+    loop_pid = int((var / "run" / "triage.pid").read_text())
+    (worker,) = subprocess.run(["pgrep", "-P", str(loop_pid)], capture_output=True, text=True
+                               ).stdout.split()
+    os.kill(int(worker), signal.SIGKILL)  # the triage consumer dies mid-flight
+    report = client.submit(report_body(children=[{"name": "孙小宝", "age": 4}],
+                                       concerns=["trafficking_abduction"]), key="after-crash")
+    found = client.wait_for_referrals(report["report_id"], ("police-desk",), timeout=60)
+    assert found["police-desk"]["risk_level"] == "red"
+    restarted = subprocess.run(["pgrep", "-P", str(loop_pid)], capture_output=True, text=True
+                               ).stdout.split()
+    assert restarted and restarted != [worker]
+    assert "restarting" in (var / "log" / "triage.log").read_text()
