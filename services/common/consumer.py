@@ -11,7 +11,7 @@ from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 
 from services.common.bootstrap import Handler
-from services.common.messages import Message
+from services.common.messages import Message, MessageFormatError
 
 log = structlog.get_logger("consumer")
 
@@ -91,7 +91,12 @@ class ConsumerLoop:
     def handle_record(self, record: Any) -> None:
         tracking = Tracking(tracking_name(record.topic, record.partition), record.offset + 1)
         bound = log.bind(topic=record.topic, partition=record.partition, offset=record.offset)
-        message = Message.decode(record.key, record.value, list(record.headers or []))
+        try:
+            message = Message.decode(record.key, record.value, list(record.headers or []))
+        except MessageFormatError as exc:
+            # Never skipped silently: stop here, say where, and let the supervisor restart us.
+            bound.error("not a contract message; consumer stops", error=str(exc))
+            raise
         bound = bound.bind(ce_type=message.type, ce_id=message.id, key=message.key)
         for attempt in range(1, self.max_retries + 1):
             try:

@@ -187,3 +187,23 @@ def test_consumer_restarted_mid_stream_resumes_without_loss_or_repeat(
     assert second.handled == 18
     assert second.skipped == 0  # resumed at the tracked position, not before it
     assert case_count(dist) == 30
+
+
+def test_a_malformed_message_stops_the_consumer_at_its_offset(
+    dist: Hotline, dist_settings: Settings, topic: str
+) -> None:
+    import pytest
+
+    from services.common.messages import MessageFormatError
+
+    producer = KafkaProducer(bootstrap_servers=dist_settings.kafka_bootstrap_servers.split(","))
+    producer.send(topic, key=b"k", value=b"not json", headers=[("ce_specversion", b"1.0")])
+    producer.flush()
+    producer.close()
+    loop = triage_loop(dist, dist_settings, topic, group=f"g-{uuid.uuid4().hex}")
+    with pytest.raises(MessageFormatError, match="missing CloudEvents headers"):
+        run_until(loop, lambda: False, timeout=20)
+    loop.consumer.close(autocommit=False)
+    assert case_count(dist) == 0
+    assert dist.triage is not None
+    assert all(dist.triage.recorder.max_tracking_id(f"{topic}:{p}") is None for p in range(3))
