@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
@@ -305,10 +305,6 @@ class DeskViewMixin:
         rows.sort(key=lambda r: RISK_RANK.get(r["risk_level"], 9))
         return rows
 
-    def get_referral(self, referral_id: str) -> dict[str, Any] | None:
-        rows = self._rows("SELECT * FROM view_referrals WHERE referral_id = ?", (referral_id,))
-        return self._referral(rows[0]) if rows else None
-
     @staticmethod
     def _referral(row: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -353,8 +349,3 @@ class DeskProjection:
 
     def process_event(self, message: Message | None, tracking: Tracking) -> None:
         self.view.apply(message, tracking)
-
-    @property
-    def tracker(self) -> TrackingRecorder:
-        assert isinstance(self.view, TrackingRecorder)
-        return self.view

@@ -40,10 +40,6 @@ class User(Aggregate):
         self.agency_id = agency_id
         self.sentinel_id = sentinel_id
 
-    @event("PasswordChanged")
-    def change_password(self, password_hash: str) -> None:
-        self.password_hash = password_hash
-
     @event("BoundToSentinel")
     def bind_sentinel(self, sentinel_id: str) -> None:
         self.sentinel_id = sentinel_id
