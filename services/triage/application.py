@@ -88,7 +88,8 @@ class TriageApplication(ProcessApplication[UUID]):
             log.info("case opened", report_id=report_id, case_id=str(case.id),
                      risk_level=case.risk_level, rule_version=assessment.rule_version)
         else:
-            self._join(case, report_id, at, concerns, keys, assessment, report.get("channel"))
+            self._join(case, report_id, at, concerns, keys, assessment, report.get("channel"),
+                       bool(report["immediate_danger"]))
         for key, index in indexes.items():
             index = index or ChildIndex(id=child_index_id(key))
             index.note(str(case.id), at)
@@ -106,7 +107,7 @@ class TriageApplication(ProcessApplication[UUID]):
         return self.get_case(UUID(max(recent)[1]))
 
     def _join(self, case: Case, report_id: str, at: datetime, concerns: list[str],
-              keys: list[str], assessment: Any, channel: str | None) -> None:
+              keys: list[str], assessment: Any, channel: str | None, danger: bool) -> None:
         added = [c for c in concerns if c not in case.concerns]
         level = higher(case.risk_level, assessment.level)
         rationale = assessment.rationale if level == assessment.level else f"{level}: kept"
@@ -123,6 +124,9 @@ class TriageApplication(ProcessApplication[UUID]):
             needs_review=case.needs_review or burst, burst=burst,
             rule_version=assessment.rule_version, rationale=rationale, child_keys=keys,
             channel=channel,
+            inputs={"concerns": concerns, "immediate_danger": danger,
+                    "narrative_phrases": list(assessment.phrases),
+                    "reports_in_burst_window": len(recent)},
         )
         log.info("report joined case", report_id=report_id, case_id=str(case.id),
                  risk_level=level, burst=burst)
@@ -146,6 +150,9 @@ class TriageApplication(ProcessApplication[UUID]):
             immediate_danger=bool(data["immediate_danger"]), previous_risk_level=case.risk_level,
             risk_level=level, rule_version=assessment.rule_version, rationale=rationale,
             needs_review=case.needs_review and not (case.concerns + added),
+            inputs={"concerns": list(data["concerns"]),
+                    "immediate_danger": bool(data["immediate_danger"]),
+                    "narrative_phrases": list(assessment.phrases)},
         )
         processing_event.collect_events(case)
         log.info("case supplemented", case_id=str(case.id), report_id=data["report_id"],

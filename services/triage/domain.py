@@ -89,6 +89,7 @@ class Case(Aggregate):
         rationale: str,
         child_keys: list[str],
         channel: str | None = None,
+        inputs: dict[str, Any] | None = None,
     ) -> None:
         """Another report about the same child within the joining window."""
         self.report_ids.append(report_id)
@@ -112,6 +113,7 @@ class Case(Aggregate):
         rule_version: str,
         rationale: str,
         needs_review: bool = False,
+        inputs: dict[str, Any] | None = None,
     ) -> None:
         """A report's supplement: concerns only added, the level only raised."""
         self.supplement_ids.append(supplement_id)

@@ -140,3 +140,18 @@ def test_reassessment_needs_a_reason_and_keeps_the_initial_level(hotline: Hotlin
     case = t.case_of(rid)
     assert case.risk_level == "orange" and case.initial_risk_level == "blue"
     assert case.concerns == ["physical_harm"] and not case.needs_review
+
+
+def test_every_assessment_records_version_inputs_and_rationale(hotline: Hotline) -> None:
+    t = Triage(hotline)
+    first = t.report(concerns=["neglect"], at=T0, narrative="孩子头部流血")
+    t.report(concerns=["school_bullying"], at=T0 + timedelta(hours=1))
+    case_id = t.app.case_for_report(first)
+    assert case_id is not None
+    events = list(t.app.repository.event_store.get(case_id))
+    opened, joined = events[0], events[1]
+    assert opened.rule_version == joined.rule_version == "risk-rules/v1"
+    assert opened.inputs == {"concerns": ["neglect"], "immediate_danger": False,
+                             "narrative_phrases": ["流血"]}
+    assert joined.inputs["concerns"] == ["school_bullying"]
+    assert "narrative mentions 流血" in opened.rationale and joined.rationale
