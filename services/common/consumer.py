@@ -66,6 +66,9 @@ class ConsumerLoop:
             max_poll_records=200,
             session_timeout_ms=10000,
             heartbeat_interval_ms=2000,
+            # Refresh metadata often: a group formed before a topic's partitions were known
+            # (seen with freshly created topics) rebalances within seconds, not minutes.
+            metadata_max_age_ms=5000,
         )
         self.consumer.subscribe(topics=list(topics), listener=_ResumeFromTracking(self))
 

@@ -34,7 +34,7 @@ def triage_loop(h: Hotline, settings: Settings, topic: str, group: str,
     )
 
 
-def run_until(loop: ConsumerLoop, done: Callable[[], bool], timeout: float = 30.0) -> None:
+def run_until(loop: ConsumerLoop, done: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not done():
         assert time.monotonic() < deadline, "consumer did not get there in time"
