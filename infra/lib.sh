@@ -6,7 +6,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VAR="${HOTLINE_VAR_DIR:-$ROOT/var}"
 RUN_DIR="$VAR/run"
 LOG_DIR="$VAR/log"
+# HOME may be unset in CI: fall back to the account's home from the password database.
+HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
+export HOME
 CACHE_DIR="${HOTLINE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/hotline}"
+export PATH="$PATH:/usr/sbin:/sbin"
 # Ports below the kernel's ephemeral range (32768+), so a client socket never holds them.
 PG_PORT="${HOTLINE_PG_PORT:-25432}"
 KAFKA_PORT="${HOTLINE_KAFKA_PORT:-29092}"
