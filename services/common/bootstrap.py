@@ -161,15 +161,9 @@ def build_keystore(settings: Settings, store: Store, *, create_tables: bool) -> 
 
 
 def build_view(settings: Settings, store: Store, *, create_tables: bool) -> DeskViewMixin:
-    if store == "memory":
-        # Unit tests: a private in-memory SQLite database stands in for the view's store.
-        # A shared-cache URI, unique per view, so all pooled connections see one database.
-        db_name = f"file:desk-{uuid.uuid4().hex}?mode=memory&cache=shared"
-        store_env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": db_name}
-        view_class: type[TrackingRecorder] = SQLiteDeskView
-    else:
-        store_env = app_env(settings, "desk", store, create_tables=create_tables)
-        view_class = PostgresDeskView if store == "postgres" else SQLiteDeskView
+    # In memory (unit tests) the view lives in a private in-memory SQLite database.
+    view_class: type[TrackingRecorder] = PostgresDeskView if store == "postgres" else SQLiteDeskView
+    store_env = _store_env(settings, "desk", store, create_tables=create_tables)
     factory = InfrastructureFactory.construct(env=Environment("desk", store_env))
     view = factory.tracking_recorder(view_class)
     assert isinstance(view, DeskViewMixin)

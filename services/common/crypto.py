@@ -21,7 +21,8 @@ def derive_key(master_b64: str, purpose: str) -> str:
 
 
 class Sealer:
-    """AES-GCM sealing of JSON-able personal data (what travels on Kafka and rests in views)."""
+    """AES-GCM sealing of JSON-able values under one key (a report's data key, or the master
+    key-encryption key that wraps the data keys)."""
 
     def __init__(self, data_key_b64: str):
         self._cipher = AESCipher(Environment(env={"CIPHER_KEY": data_key_b64}))
