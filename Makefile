@@ -29,6 +29,7 @@ clean: down
 lint: install
 	$(VENV)/bin/ruff check services projections tests
 	$(VENV)/bin/mypy services projections
+	$(VENV)/bin/lint-imports
 
 bench: install
 	@bash infra/bench.sh

@@ -56,7 +56,7 @@ log.retention.hours=-1
 PROPS
 }
 
-broker_ready() { "$ROOT/.venv/bin/python" -m services.common.kafka_admin ready; }
+broker_ready() { "$ROOT/.venv/bin/python" -m services.common.kafka.admin ready; }
 
 start() {
   fetch
@@ -73,7 +73,7 @@ start() {
   echo $! >"$PIDFILE"
   wait_until 120 "kafka port" port_open "$KAFKA_PORT" || fail "kafka did not open $KAFKA_PORT in 120s; read $KLOG and $LOG_DIR/kafka-server.log"
   wait_until 60 "kafka metadata" broker_ready || fail "kafka metadata lists no broker; read $LOG_DIR/kafka-server.log"
-  "$ROOT/.venv/bin/python" -m services.common.kafka_admin create-topics || fail "topic creation failed"
+  "$ROOT/.venv/bin/python" -m services.common.kafka.admin create-topics || fail "topic creation failed"
 }
 
 stop() {

@@ -6,17 +6,11 @@ HOTLINE="$ROOT/.venv/bin/hotline"
 STACK_ENV="$VAR/stack.env"
 API_PORT="${HOTLINE_PORT:-8000}"
 
-# name -> command line (arguments to `hotline`)
-SERVICES=(
-  "relay-intake:relay --app intake"
-  "relay-triage:relay --app triage"
-  "relay-dispatch:relay --app dispatch"
-  "triage:consume triage"
-  "dispatch:consume dispatch"
-  "projection-desk:consume desk"
-  "scheduler:scheduler"
-  "api:serve"
-)
+# name:arguments of each service process, from the one list the CLI keeps (`hotline processes`).
+services() {
+  [[ -x "$HOTLINE" ]] || return 0
+  "$HOTLINE" processes
+}
 
 write_env() {
   local db_url; db_url=$("$ROOT/infra/postgres.sh" url)
@@ -63,7 +57,9 @@ up() {
     || fail "table setup failed; read $LOG_DIR/setup.log"
   (set -a; source "$STACK_ENV"; set +a; "$HOTLINE" demo-users) >"$VAR/demo-users.txt" 2>>"$LOG_DIR/setup.log" \
     || fail "demo users failed; read $LOG_DIR/setup.log"
-  for entry in "${SERVICES[@]}"; do start_service "${entry%%:*}" "${entry#*:}"; done
+  local entries; mapfile -t entries < <(services)
+  (( ${#entries[@]} )) || fail "hotline processes listed nothing"
+  for entry in "${entries[@]}"; do start_service "${entry%%:*}" "${entry#*:}"; done
   wait_until 90 "api /readyz" api_ready || {
     curl -sS "http://127.0.0.1:$API_PORT/readyz" >&2 || true
     fail "/readyz did not answer 200 within 90s; read var/log/*.log"
@@ -84,7 +80,8 @@ stop_pidfile() {
 }
 
 down() {
-  for entry in "${SERVICES[@]}"; do
+  local entries; mapfile -t entries < <(services)
+  for entry in "${entries[@]}"; do
     local name="${entry%%:*}"
     [[ -f "$RUN_DIR/$name.pid" ]] && { stop_pidfile "$RUN_DIR/$name.pid"; log "stopped $name"; }
   done

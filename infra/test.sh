@@ -30,7 +30,8 @@ log "kafka up in $((SECONDS - t1))s"
 export HOTLINE_TEST_PG_ADMIN_URL="postgresql://postgres@127.0.0.1:$HOTLINE_PG_PORT/postgres"
 export HOTLINE_TEST_KAFKA="127.0.0.1:$HOTLINE_KAFKA_PORT"
 cd "$ROOT"
-log "lint: ruff and mypy"
+log "lint: ruff, mypy and the import contracts"
 "$ROOT/.venv/bin/ruff" check -q services projections tests || fail "ruff found problems (make lint)"
 "$ROOT/.venv/bin/mypy" services projections >/dev/null || { "$ROOT/.venv/bin/mypy" services projections; fail "mypy found problems"; }
+"$ROOT/.venv/bin/lint-imports" --no-cache >/dev/null || { "$ROOT/.venv/bin/lint-imports" --no-cache; fail "an import breaks the layer contracts (make lint)"; }
 "$ROOT/.venv/bin/pytest" "$@"

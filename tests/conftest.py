@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from services.common.bootstrap import Hotline, bootstrap
-from services.common.cli import DEMO_PASSWORD, ensure_demo_users
-from services.common.embedded import EmbeddedRunner, edges_of
+from services.bootstrap import ApiContainer, edges_of
+from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
-from services.intake.web import create_app
-
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+from services.gateway.demo import DEMO_PASSWORD, ensure_demo_users
+from services.gateway.http import create_app
+from tests.helpers import build
 
 
 @pytest.fixture
@@ -23,15 +21,14 @@ def settings(tmp_path) -> Settings:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def hotline(settings: Settings) -> Iterator[Hotline]:
-    # Cheap argon2 parameters: the tests exercise the logic, not the cost.
-    h = bootstrap(settings, store="memory", password_hasher=FAST_HASHER)
+def hotline(settings: Settings) -> Iterator[ApiContainer]:
+    h = build(settings, store="memory")
     yield h
     h.close()
 
 
 @pytest.fixture
-def runner(hotline: Hotline) -> EmbeddedRunner:
+def runner(hotline: ApiContainer) -> EmbeddedRunner:
     """Not started: tests call pump() to move messages deterministically."""
     return EmbeddedRunner(edges_of(hotline))
 
@@ -62,7 +59,7 @@ class Api:
 
 
 @pytest.fixture
-def api(hotline: Hotline) -> Iterator[Api]:
-    ensure_demo_users(hotline)
+def api(hotline: ApiContainer) -> Iterator[Api]:
+    ensure_demo_users(hotline.accounts)
     with TestClient(create_app(hotline)) as client:
         yield Api(client)

@@ -6,7 +6,21 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
+from argon2 import PasswordHasher
+
+from services.bootstrap import ApiContainer, Overrides, Store, Wiring, bootstrap_api
 from services.common.messages import REPORT_RECEIVED, Message
+from services.common.settings import Settings
+
+# Cheap argon2 parameters: the tests exercise the logic, not the cost.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def build(settings: Settings, *, store: Store | None = None, create_tables: bool | None = None,
+          password_hasher: PasswordHasher | None = FAST_HASHER) -> ApiContainer:
+    """The API process's container, as the tests need it (in memory, SQLite or PostgreSQL)."""
+    return bootstrap_api(Wiring.of(settings, store, create_tables=create_tables,
+                                   overrides=Overrides(password_hasher=password_hasher)))
 
 PII_VALUES = ("王小明", "13800000000", "李女士", "孩子被打流血", "某村三巷", "441823201501011234")
 

@@ -9,13 +9,7 @@ import structlog
 from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
-from services.common.bootstrap import (
-    Handler,
-    Hotline,
-    Translator,
-    process_handler,
-    projection_handler,
-)
+from services.common.messages import Handler, Translator
 
 log = structlog.get_logger("embedded")
 
@@ -29,19 +23,6 @@ class Edge:
     handle: Handler
     tracker: TrackingRecorder
     follower: str
-
-
-def edges_of(h: Hotline) -> list[Edge]:
-    assert h.intake and h.triage and h.dispatch and h.view
-    tracker_view = h.view
-    assert isinstance(tracker_view, TrackingRecorder)
-    t = h.translators
-    return [
-        Edge(h.intake, t["intake"], process_handler(h.triage), h.triage.recorder, "triage"),
-        Edge(h.triage, t["triage"], process_handler(h.dispatch), h.dispatch.recorder, "dispatch"),
-        Edge(h.triage, t["triage"], projection_handler(h.view), tracker_view, "desk"),
-        Edge(h.dispatch, t["dispatch"], projection_handler(h.view), tracker_view, "desk"),
-    ]
 
 
 class EmbeddedRunner(threading.Thread):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
+
+from eventsourcing.persistence import Tracking
 
 REPORTS_TOPIC = "hotline.reports.v1"
 CASES_TOPIC = "hotline.cases.v1"
@@ -26,6 +28,18 @@ REFERRAL_ESCALATED = "hotline.referral.escalated"
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
+
+
+class Translator(Protocol):
+    """Turns one of a service's stored events into a contract message, or None (internal)."""
+
+    def __call__(self, domain_event: Any, /) -> Message | None: ...
+
+
+class Handler(Protocol):
+    """Applies a message with its tracking position in one transaction (a follower's input)."""
+
+    def __call__(self, message: Message | None, tracking: Tracking, /) -> None: ...
 
 
 class MessageFormatError(ValueError):

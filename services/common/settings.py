@@ -11,12 +11,13 @@ from urllib.parse import unquote, urlparse
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.common.vocabulary import RISK_LEVELS
+
 # Development-only keys: fine on a laptop, refused anywhere else.
 DEV_DATA_KEY = base64.b64encode(b"hotline-dev-data-key-32-bytes!!!").decode()
 DEV_HASH_KEY = base64.b64encode(b"hotline-dev-hash-key-32-bytes!!!").decode()
 DEV_TOKEN_KEY = base64.b64encode(b"hotline-dev-token-key-32-bytes!!").decode()
 
-RISK_LEVELS = ("red", "orange", "yellow", "blue")
 DEFAULT_ACK_SLA = "red=900,orange=7200,yellow=86400,blue=259200"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -10,10 +11,10 @@ import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.system import ProcessApplication
 
+from services.common.errors import Conflict, FieldError, NotFound, parse_id
 from services.common.messages import CASE_OPENED, CASE_UPDATED, Message
 from services.dispatch.domain import (
     Referral,
-    ReferralError,
     RoutingGap,
     referral_id_for,
     routing_gap_id_for,
@@ -23,8 +24,12 @@ from services.dispatch.routing import Directory, ReferralMatrix
 log = structlog.get_logger("dispatch")
 
 
-class ReferralNotFound(Exception):
-    """No such referral."""
+class ReferralNotFound(NotFound):
+    """No such referral, or not one the caller's unit holds (its existence is not revealed)."""
+
+    def __init__(self, referral_id: str = ""):
+        super().__init__("No such referral")
+        self.referral_id = referral_id
 
 
 class DispatchApplication(ProcessApplication[UUID]):
@@ -94,9 +99,10 @@ class DispatchApplication(ProcessApplication[UUID]):
                 agency_id=agency.agency_id,
             )
 
-    def get_referral(self, referral_id: UUID) -> Referral:
-        referral = self._find(referral_id)
-        if not isinstance(referral, Referral):
+    def get_referral(self, referral_id: UUID | str, *, unit: str | None = None) -> Referral:
+        """The referral; with `unit`, only if that agency unit holds it (a desk's scope)."""
+        referral = self._find(parse_id(referral_id, "referral"))
+        if not isinstance(referral, Referral) or (unit is not None and referral.agency_id != unit):
             raise ReferralNotFound(str(referral_id))
         return referral
 
@@ -108,22 +114,23 @@ class DispatchApplication(ProcessApplication[UUID]):
 
     # -- desk and supervisor commands ------------------------------------------------------
 
-    def acknowledge(self, referral_id: UUID, *, by: str) -> Referral:
-        referral = self.get_referral(referral_id)
+    def acknowledge(self, referral_id: UUID | str, *, by: str, unit: str) -> Referral:
+        referral = self.get_referral(referral_id, unit=unit)
         if referral.acknowledge(by=by, at=datetime.now(UTC)):
             self.save(referral)
             log.info("referral acknowledged", referral_id=str(referral_id), case_id=referral.case_id)
         return referral
 
-    def decline(self, referral_id: UUID, *, reason: str, by: str) -> Referral:
-        referral = self.get_referral(referral_id)
+    def decline(self, referral_id: UUID | str, *, reason: str, by: str, unit: str) -> Referral:
+        referral = self.get_referral(referral_id, unit=unit)
         referral.decline(reason=reason, by=by, at=datetime.now(UTC))
         self.save(referral)
         log.info("referral declined", referral_id=str(referral_id), case_id=referral.case_id)
         return referral
 
-    def record_outcome(self, referral_id: UUID, *, outcome: str, note: str, by: str) -> Referral:
-        referral = self.get_referral(referral_id)
+    def record_outcome(self, referral_id: UUID | str, *, outcome: str, note: str, by: str,
+                       unit: str) -> Referral:
+        referral = self.get_referral(referral_id, unit=unit)
         referral.record_outcome(outcome=outcome, note=note, by=by, at=datetime.now(UTC))
         self.save(referral)
         log.info("referral closed", referral_id=str(referral_id), case_id=referral.case_id)
@@ -138,14 +145,14 @@ class DispatchApplication(ProcessApplication[UUID]):
         log.warning("referral escalated", referral_id=str(referral_id), case_id=referral.case_id)
         return True
 
-    def refer_manually(self, case: dict[str, Any], agency_id: str, *, by: str) -> Referral:
+    def refer_manually(self, case: Mapping[str, Any], agency_id: str, *, by: str) -> Referral:
         """A supervisor routes a case to a chosen unit (e.g. after a decline)."""
         agency = self.directory.get(agency_id)
         if agency is None:
-            raise ReferralError(f"agency_id: unknown agency unit {agency_id!r}")
+            raise FieldError("agency_id", f"unknown agency unit {agency_id!r}")
         referral_id = referral_id_for(case["case_id"], agency_id)
         if self._find(referral_id) is not None:
-            raise ReferralError(f"agency_id: the case was already referred to {agency_id}")
+            raise Conflict(f"the case was already referred to {agency_id}")
         now = datetime.now(UTC)
         referral = Referral(
             id=referral_id, case_id=case["case_id"], agency_id=agency_id, agency_kind=agency.kind,

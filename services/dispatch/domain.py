@@ -7,6 +7,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from services.common.errors import Conflict, FieldError
+from services.common.vocabulary import OPEN_REFERRAL_STATUSES
+
 REFERRAL_NS = uuid5(NAMESPACE_URL, "urn:hotline:referral")
 GAP_NS = uuid5(NAMESPACE_URL, "urn:hotline:routing-gap")
 
@@ -20,11 +23,8 @@ def routing_gap_id_for(case_id: str, kind: str) -> UUID:
     return uuid5(GAP_NS, f"{case_id}\x1f{kind}")
 
 
-class ReferralError(ValueError):
+class ReferralError(Conflict):
     """A referral cannot change as asked (e.g. acknowledging a closed one)."""
-
-
-OPEN_STATUSES = ("dispatched", "escalated", "acknowledged")
 
 
 class Referral(Aggregate):
@@ -66,7 +66,7 @@ class Referral(Aggregate):
         return {"case_id": self.case_id, "agency_id": self.agency_id}
 
     def _check_open(self, action: str) -> None:
-        if self.status not in OPEN_STATUSES:
+        if self.status not in OPEN_REFERRAL_STATUSES:
             raise ReferralError(f"cannot {action} a referral that is {self.status}")
 
     def acknowledge(self, *, by: str, at: datetime) -> bool:
@@ -85,7 +85,7 @@ class Referral(Aggregate):
     def decline(self, *, reason: str, by: str, at: datetime) -> None:
         self._check_open("decline")
         if not reason.strip():
-            raise ReferralError("reason: say why the unit cannot take this case")
+            raise FieldError("reason", "say why the unit cannot take this case")
         self._declined(reason=reason.strip(), by=by, at=at, **self._refs())
 
     @event("Declined")
@@ -96,7 +96,7 @@ class Referral(Aggregate):
     def record_outcome(self, *, outcome: str, note: str, by: str, at: datetime) -> None:
         self._check_open("record an outcome for")
         if not outcome.strip():
-            raise ReferralError("outcome: say what was done")
+            raise FieldError("outcome", "say what was done")
         self._closed(outcome=outcome.strip(), note=note.strip(), by=by, at=at, **self._refs())
 
     @event("Closed")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-AGENCY_KINDS = ("police", "civil_affairs", "education", "hospital")
+from services.common.vocabulary import AGENCY_KINDS
 
 
 def _load(filename: str) -> dict[str, Any]:

@@ -5,15 +5,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, Protocol
 from uuid import UUID
 
 import structlog
 from eventsourcing.persistence import IntegrityError
 
-from projections.desk import DeskViewMixin
 from services.dispatch.application import DispatchApplication
 
 log = structlog.get_logger("scheduler")
+
+
+class DueReferrals(Protocol):
+    """Where the scheduler learns which referrals look overdue (the desk view provides it)."""
+
+    def due_referrals(self, now: datetime) -> list[Any]: ...
 
 
 class EscalationScheduler:
@@ -24,7 +30,7 @@ class EscalationScheduler:
     def __init__(
         self,
         dispatch: DispatchApplication,
-        view: DeskViewMixin,
+        view: DueReferrals,
         *,
         interval: float = 1.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),

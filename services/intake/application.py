@@ -13,7 +13,10 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
 from services.common.crypto import Hasher
+from services.common.errors import Conflict, FieldError, NotFound, parse_id
 from services.common.keystore import KeyStore
+from services.common.principal import Principal
+from services.common.vocabulary import Role
 from services.intake.domain import (
     ReceiptIndex,
     Report,
@@ -22,19 +25,32 @@ from services.intake.domain import (
     report_id_for,
     supplement_id_for,
 )
+from services.intake.policy import check_channel, may_supplement
 from services.intake.schemas import ReportIn
 
 
-class IdempotencyConflict(Exception):
+class IdempotencyConflict(Conflict):
     """The Idempotency-Key was used before with a different body."""
 
+    def __init__(self, report_id: str):
+        super().__init__("This Idempotency-Key was already used with a different report body")
+        self.report_id = report_id
 
-class ReportNotFound(Exception):
+
+class ReportNotFound(NotFound):
     """No such report (or not visible to the caller)."""
 
+    def __init__(self, report_id: str = ""):
+        super().__init__("No such report")
+        self.report_id = report_id
 
-class ReportErased(Exception):
+
+class ReportErased(Conflict):
     """The report's personal data was erased; nothing can be added to it."""
+
+    def __init__(self, report_id: str):
+        super().__init__("This report's personal data was erased; file a new report")
+        self.report_id = report_id
 
 
 @dataclass(frozen=True)
@@ -61,8 +77,11 @@ class IntakeApplication(Application[UUID]):
         *,
         submitted_by: str,
         idempotency_key: str,
+        role: str,
         sentinel_id: str | None = None,
     ) -> Receipt:
+        """Store the report durably and return its receipt; a retry returns the same one."""
+        check_channel(report.channel, role=role, sentinel_id=sentinel_id)
         report_id = report_id_for(submitted_by, idempotency_key)
         body = report.model_dump(mode="json")
         canonical = json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
@@ -153,15 +172,15 @@ class IntakeApplication(Application[UUID]):
         ]
         return data  # type: ignore[no-any-return]
 
-    def erase(self, report_id: UUID, *, reason: str, by: str) -> Report:
+    def erase(self, report_id: UUID | str, *, reason: str, by: str) -> Report:
         """Crypto-shred the report's personal data; the non-personal facts stay."""
         if not reason.strip():
-            raise ValueError("reason: say why the personal data is erased")
+            raise FieldError("reason", "say why the personal data is erased")
         report = self.get_report(report_id)
         if report.erased_at is None:
             report.erase(reason=reason.strip(), by=by, at=datetime.now(UTC))
             self.save(report)  # the erasure is recorded before the key goes
-        self.keys.destroy(str(report_id))
+        self.keys.destroy(str(report.id))
         return report
 
     def lookup(self, receipt_no: str, lookup_code: str) -> Report | None:
@@ -176,7 +195,26 @@ class IntakeApplication(Application[UUID]):
             return None
         return self.get_report(index.report_id)
 
-    def get_report(self, report_id: UUID) -> Report:
+    def report_for(self, report_id: UUID | str, principal: Principal) -> Report:
+        """The report if the caller may see it: a reporter only their own (else not found)."""
+        report = self.get_report(report_id)
+        if principal.role == Role.reporter and report.submitted_by != principal.subject:
+            raise ReportNotFound(str(report_id))
+        return report
+
+    def supplement_as(self, report_id: UUID | str, principal: Principal, *, narrative: str,
+                      concerns: list[str], immediate_danger: bool,
+                      idempotency_key: str | None) -> str:
+        """Who may add to a report: its submitter, any operator for a hotline call, supervisors."""
+        report = self.report_for(report_id, principal)
+        if not may_supplement(principal, submitted_by=report.submitted_by, channel=report.channel):
+            raise ReportNotFound(str(report_id))
+        return self.supplement(report.id, narrative=narrative, concerns=concerns,
+                               immediate_danger=immediate_danger, by=principal.subject,
+                               idempotency_key=idempotency_key)
+
+    def get_report(self, report_id: UUID | str) -> Report:
+        report_id = parse_id(report_id, "report")
         report = self._find(report_id)
         if report is None:
             raise ReportNotFound(str(report_id))

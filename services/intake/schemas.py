@@ -4,61 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-
-class Channel(StrEnum):
-    hotline_12345 = "hotline_12345"
-    hotline_12349 = "hotline_12349"
-    hotline_12355 = "hotline_12355"
-    sentinel = "sentinel"
-    web_form = "web_form"
-
-
-class Relation(StrEnum):
-    teacher = "teacher"
-    doctor = "doctor"
-    community_worker = "community_worker"
-    sentinel_first_reporter = "sentinel_first_reporter"
-    relative = "relative"
-    neighbour = "neighbour"
-    self_ = "self"
-    public = "public"
-    other = "other"
-
-
-class Concern(StrEnum):
-    wandering_begging = "wandering_begging"
-    domestic_violence = "domestic_violence"
-    physical_harm = "physical_harm"
-    trafficking_abduction = "trafficking_abduction"
-    coercion_exploitation = "coercion_exploitation"
-    sexual_abuse = "sexual_abuse"
-    serious_injury = "serious_injury"
-    guardianship_missing = "guardianship_missing"
-    guardian_unable = "guardian_unable"
-    school_dropout = "school_dropout"
-    special_hardship = "special_hardship"
-    parents_detained_or_rehab = "parents_detained_or_rehab"
-    school_bullying = "school_bullying"
-    early_marriage = "early_marriage"
-    online_harm = "online_harm"
-    neglect = "neglect"
-
-
-class Gender(StrEnum):
-    male = "male"
-    female = "female"
-    unknown = "unknown"
-
+from services.common.schemas import Strict
+from services.common.vocabulary import Channel, Concern, Gender, Relation
 
 _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 _ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 
-Strict = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class Reporter(BaseModel):
@@ -163,25 +118,8 @@ class ReceiptLookupIn(BaseModel):
     lookup_code: Annotated[str, Field(min_length=1, max_length=40)]
 
 
-class SentinelKind(StrEnum):
-    school = "school"
-    family = "family"
-    community = "community"
-    social_org = "social_org"
-    legal_unit = "legal_unit"
 
 
-class SentinelIn(BaseModel):
-    model_config = Strict
-    name: Annotated[str, Field(min_length=1, max_length=100)]
-    kind: SentinelKind
-    region_code: str
-    first_reporter: Annotated[str, Field(min_length=3, max_length=64)]
-
-    @field_validator("region_code")
-    @classmethod
-    def _region(cls, value: str) -> str:
-        return Location._region(value)
 
 
 class ReportAccepted(BaseModel):

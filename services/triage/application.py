@@ -10,8 +10,10 @@ import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.system import ProcessApplication
 
+from services.common.errors import NotFound, parse_id
 from services.common.keystore import KeyStore
 from services.common.messages import REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
+from services.common.vocabulary import higher, one_level_up
 from services.triage.domain import (
     Case,
     ChildIndex,
@@ -21,13 +23,17 @@ from services.triage.domain import (
     child_index_id,
     link_id_for,
 )
-from services.triage.rules import RiskRules, higher, one_level_up
+from services.triage.rules import RiskRules
 
 log = structlog.get_logger("triage")
 
 
-class CaseNotFound(Exception):
+class CaseNotFound(NotFound):
     """No such case."""
+
+    def __init__(self, case_id: str = ""):
+        super().__init__("No such case")
+        self.case_id = case_id
 
 
 class TriageApplication(ProcessApplication[UUID]):
@@ -160,7 +166,7 @@ class TriageApplication(ProcessApplication[UUID]):
 
     # -- supervisor commands --------------------------------------------------------------
 
-    def reassess(self, case_id: UUID, *, risk_level: str, concerns: list[str], reason: str,
+    def reassess(self, case_id: UUID | str, *, risk_level: str, concerns: list[str], reason: str,
                  by: str) -> Case:
         case = self.get_case(case_id)
         case.reassess(risk_level=risk_level, concerns=concerns, reason=reason, by=by)
@@ -168,8 +174,8 @@ class TriageApplication(ProcessApplication[UUID]):
         log.info("case reassessed", case_id=str(case_id), risk_level=risk_level)
         return case
 
-    def get_case(self, case_id: UUID) -> Case:
-        case = self._find(case_id)
+    def get_case(self, case_id: UUID | str) -> Case:
+        case = self._find(parse_id(case_id, "case"))
         if not isinstance(case, Case):
             raise CaseNotFound(str(case_id))
         return case

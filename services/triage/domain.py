@@ -9,15 +9,16 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from services.triage.rules import LEVEL_ORDER
+from services.common.errors import FieldError
+from services.common.vocabulary import LEVEL_ORDER
 
 CASE_NS = uuid5(NAMESPACE_URL, "urn:hotline:case")
 LINK_NS = uuid5(NAMESPACE_URL, "urn:hotline:report-link")
 CHILD_NS = uuid5(NAMESPACE_URL, "urn:hotline:child-index")
 
 
-class TriageError(ValueError):
-    """A case cannot be changed as asked."""
+class TriageError(FieldError):
+    """A case cannot be changed as asked (the field named says what to correct)."""
 
 
 def case_id_for(report_id: str) -> UUID:
@@ -122,9 +123,9 @@ class Case(Aggregate):
     def reassess(self, *, risk_level: str, concerns: list[str], reason: str, by: str) -> None:
         """A supervisor's decision, with a reason; clears the review flag."""
         if not reason.strip():
-            raise TriageError("reason: a reassessment needs a reason")
+            raise TriageError("reason", "a reassessment needs a reason")
         if risk_level not in LEVEL_ORDER:
-            raise TriageError(f"risk_level: one of {', '.join(LEVEL_ORDER)}")
+            raise TriageError("risk_level", f"one of {', '.join(LEVEL_ORDER)}")
         added = [c for c in concerns if c not in self.concerns]
         self._reassessed(
             added_concerns=added,

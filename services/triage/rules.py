@@ -7,15 +7,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-LEVEL_ORDER = ("blue", "yellow", "orange", "red")
+from services.common.vocabulary import higher
 
-
-def higher(a: str, b: str) -> str:
-    return max(a, b, key=LEVEL_ORDER.index)
-
-
-def one_level_up(level: str) -> str:
-    return LEVEL_ORDER[min(LEVEL_ORDER.index(level) + 1, len(LEVEL_ORDER) - 1)]
+__all__ = ["Assessment", "RiskRules"]
 
 
 @dataclass(frozen=True)

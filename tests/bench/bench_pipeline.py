@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from services.common.cli import DEMO_PASSWORD
+from services.gateway.demo import DEMO_PASSWORD
 from tests.helpers import report_body
 
 

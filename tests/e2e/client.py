@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from services.common.cli import DEMO_PASSWORD
+from services.gateway.demo import DEMO_PASSWORD
 
 
 class Client:

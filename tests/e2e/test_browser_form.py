@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from services.common.cli import DEMO_PASSWORD
+from services.gateway.demo import DEMO_PASSWORD
 from tests.e2e.client import Client, embedded_server
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -143,6 +144,15 @@ def escalations(servers: str, referral_id: str) -> int:
     return count
 
 
+def relay_caught_up(db_url: str, app: str) -> bool:
+    """The relay has published up to the last event its application stored."""
+    with psycopg.connect(db_url) as conn:
+        stored = conn.execute(f"SELECT max(notification_id) FROM {app}_events").fetchone()
+        published = conn.execute(
+            f"SELECT max(notification_id) FROM relay_{app}_tracking").fetchone()
+    return stored is not None and published is not None and stored[0] == published[0]
+
+
 def wait_for(predicate, timeout: float = 30, what: str = ""):  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while True:
@@ -182,12 +192,16 @@ def test_escalation_once_across_scheduler_restart_and_decline_reroute(
     second = client.submit(report_body(children=[{"name": "钱小军", "age": 11}],
                                        concerns=["sexual_abuse"]), key="sla-2")
     during = client.wait_for_referrals(second["report_id"], ("police-desk",))["police-desk"]
-    time.sleep(RED_SLA + 1)
+    due = datetime.fromisoformat(during["due_at"])
+    wait_for(lambda: datetime.now(UTC) > due + timedelta(seconds=1), timeout=RED_SLA + 10,
+             what="the referral's due time to pass")
     assert status(during["referral_id"]) == "dispatched"  # nobody escalated it while down
     up = make("up", stack)
     assert up.returncode == 0, up.stderr
     wait_for(lambda: status(during["referral_id"]) == "escalated", what="escalation after restart")
-    time.sleep(3)  # give a repeat, if any, the time to show up
+    # Every dispatch event, a repeated escalation included, is on Kafka once the relay caught up.
+    wait_for(lambda: relay_caught_up(conf["HOTLINE_DATABASE_URL"], "dispatch"),
+             what="the dispatch relay to publish everything")
     servers = conf["KAFKA_BOOTSTRAP_SERVERS"]
     assert escalations(servers, police) == 1
     assert escalations(servers, during["referral_id"]) == 1

@@ -12,9 +12,9 @@ import pytest
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 
-from services.common.bootstrap import Hotline, bootstrap
+from services.bootstrap import ApiContainer
 from services.common.settings import Settings
-from tests.conftest import FAST_HASHER
+from tests.helpers import FAST_HASHER, build
 
 
 def _required(name: str) -> str:
@@ -60,9 +60,9 @@ def dist_settings(pg_url: str, kafka_servers: str, tmp_path) -> Settings:  # typ
 
 
 @pytest.fixture
-def dist(dist_settings: Settings) -> Iterator[Hotline]:
+def dist(dist_settings: Settings) -> Iterator[ApiContainer]:
     """Every application on PostgreSQL, tables created once as `hotline setup` does."""
-    bootstrap(dist_settings, create_tables=True, password_hasher=FAST_HASHER).close()
-    h = bootstrap(dist_settings, password_hasher=FAST_HASHER)
+    build(dist_settings, create_tables=True, password_hasher=FAST_HASHER).close()
+    h = build(dist_settings, password_hasher=FAST_HASHER)
     yield h
     h.close()

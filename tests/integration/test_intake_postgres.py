@@ -4,15 +4,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
 
-from services.common.bootstrap import Hotline
-from services.common.cli import ensure_demo_users
-from services.intake.web import create_app
+from services.bootstrap import ApiContainer
+from services.gateway.demo import ensure_demo_users
+from services.gateway.http import create_app
 from tests.conftest import Api
 from tests.helpers import report_body
 
 
-def test_32_parallel_identical_requests_store_one_report(dist: Hotline) -> None:
-    ensure_demo_users(dist)
+def test_32_parallel_identical_requests_store_one_report(dist: ApiContainer) -> None:
+    ensure_demo_users(dist.accounts)
     with TestClient(create_app(dist)) as client:
         api = Api(client)
         headers = api.auth("operator1", **{"Idempotency-Key": "retry-storm"})

@@ -1,4 +1,4 @@
-"""Every route of contract §2 against every role: allowed, 403, or 404 outside the caller's scope."""
+"""Every route of contract §2 against every role: the exact status each role gets."""
 
 from __future__ import annotations
 
@@ -12,33 +12,38 @@ USERS = {"operator": "operator1", "reporter": "teacher1", "supervisor": "supervi
          "desk": "police-desk", "auditor": "auditor1", "admin": "admin1"}
 ALL = set(USERS)
 
-# (method, path, body, roles allowed); {report}, {case}, {police} are filled in per test.
+# (method, path, body, the exact status for each role that may call it); every other role
+# gets 403. {report}, {case}, {police} are filled in per test.
 ROUTES = [
-    ("post", "/v1/reports", "report", {"operator", "reporter"}),
-    ("get", "/v1/reports/{report}", None, {"operator", "supervisor"}),
-    ("post", "/v1/reports/{report}/supplements", {"narrative": "补充"}, {"operator", "supervisor"}),
-    ("get", "/v1/cases", None, {"operator", "supervisor"}),
-    ("get", "/v1/cases/{case}", None, {"operator", "supervisor"}),
+    ("post", "/v1/reports", "report", {"operator": 201, "reporter": 201}),
+    # A reporter may read only their own reports: another's is not found (not revealed).
+    ("get", "/v1/reports/{report}", None, {"operator": 200, "supervisor": 200, "reporter": 404}),
+    ("post", "/v1/reports/{report}/supplements", {"narrative": "补充"},
+     {"operator": 202, "supervisor": 202, "reporter": 404}),
+    ("get", "/v1/cases", None, {"operator": 200, "supervisor": 200}),
+    ("get", "/v1/cases/{case}", None, {"operator": 200, "supervisor": 200}),
     ("post", "/v1/cases/{case}/reassessments", {"risk_level": "red", "reason": "核实"},
-     {"supervisor"}),
-    ("get", "/v1/desk/referrals", None, {"desk"}),
-    ("get", "/v1/referrals/{police}", None, {"desk", "supervisor"}),
-    ("post", "/v1/referrals/{police}/acknowledge", None, {"desk"}),
-    ("post", "/v1/referrals/{police}/decline", {"reason": "测试"}, {"desk"}),
-    ("post", "/v1/referrals/{police}/outcome", {"outcome": "已处置", "note": ""}, {"desk"}),
-    ("get", "/v1/agencies", None, ALL),
-    ("get", "/v1/sentinels", None, {"admin"}),
+     {"supervisor": 202}),
+    ("post", "/v1/cases/{case}/referrals", {"agency_id": "civil-441823", "reason": "需民政跟进"},
+     {"supervisor": 201}),
+    ("get", "/v1/desk/referrals", None, {"desk": 200}),
+    ("get", "/v1/referrals/{police}", None, {"desk": 200, "supervisor": 200}),
+    ("post", "/v1/referrals/{police}/acknowledge", None, {"desk": 200}),
+    ("post", "/v1/referrals/{police}/decline", {"reason": "测试"}, {"desk": 200}),
+    ("post", "/v1/referrals/{police}/outcome", {"outcome": "已处置", "note": ""}, {"desk": 200}),
+    ("get", "/v1/agencies", None, dict.fromkeys(ALL, 200)),
+    ("get", "/v1/sentinels", None, {"admin": 200}),
     ("post", "/v1/sentinels", {"name": "哨点", "kind": "school", "region_code": "441823",
-                               "first_reporter": "teacher1"}, {"admin"}),
-    ("get", "/v1/stats", None, {"supervisor", "auditor"}),
-    ("get", "/v1/audit", None, {"auditor"}),
+                               "first_reporter": "teacher1"}, {"admin": 201}),
+    ("get", "/v1/stats", None, {"supervisor": 200, "auditor": 200}),
+    ("get", "/v1/audit", None, {"auditor": 200}),
 ]
 
 
 @pytest.mark.parametrize(("method", "template", "body", "allowed"), ROUTES,
                          ids=[f"{m.upper()} {p}" for m, p, _, _ in ROUTES])
 def test_route_by_role(api: Api, runner: EmbeddedRunner, method: str, template: str,
-                       body: object, allowed: set[str]) -> None:
+                       body: object, allowed: dict[str, int]) -> None:
     report = api.submit(report_body(), key="matrix").json()
     runner.pump()
     case_id = api.client.get(f"/v1/reports/{report['report_id']}",
@@ -51,14 +56,7 @@ def test_route_by_role(api: Api, runner: EmbeddedRunner, method: str, template: 
         headers = api.auth(user, **{"Idempotency-Key": f"matrix-{role}"})
         r = getattr(api.client, method)(path, headers=headers,
                                         **({"json": payload} if method == "post" else {}))
-        if role in allowed:
-            assert r.status_code not in (401, 403, 404), (role, r.status_code, r.text)
-        elif role == "reporter" and "{report}" in template and method == "get":
-            assert r.status_code == 404, (role, r.status_code)  # not their report: not revealed
-        elif role == "reporter" and "supplements" in template:
-            assert r.status_code == 404, (role, r.status_code)
-        else:
-            assert r.status_code == 403, (role, r.status_code, r.text)
+        assert r.status_code == allowed.get(role, 403), (role, r.status_code, r.text)
         assert getattr(api.client, method)(path).status_code == 401  # no token
 
 

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from services.common.bootstrap import Hotline
+from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import report_body
@@ -58,7 +58,7 @@ def test_same_key_different_body_is_409(api: Api) -> None:
     assert r.status_code == 409
 
 
-def test_parallel_identical_requests_store_one_report(api: Api, hotline: Hotline) -> None:
+def test_parallel_identical_requests_store_one_report(api: Api, hotline: ApiContainer) -> None:
     headers = api.auth("operator1", **{"Idempotency-Key": "parallel"})
     body = report_body()
     with ThreadPoolExecutor(max_workers=32) as pool:
@@ -96,7 +96,7 @@ def test_missing_idempotency_key_is_422_naming_the_header(api: Api) -> None:
     ],
 )
 def test_invalid_field_is_422_naming_it_and_nothing_is_stored(
-    api: Api, hotline: Hotline, override: dict, loc: list
+    api: Api, hotline: ApiContainer, override: dict, loc: list
 ) -> None:
     r = api.submit(report_body(**override))
     assert r.status_code == 422, r.text
@@ -105,7 +105,7 @@ def test_invalid_field_is_422_naming_it_and_nothing_is_stored(
     assert hotline.intake is not None and hotline.intake.recorder.max_notification_id() is None
 
 
-def test_anonymous_reporter_name_and_phone_are_not_kept(api: Api, hotline: Hotline) -> None:
+def test_anonymous_reporter_name_and_phone_are_not_kept(api: Api, hotline: ApiContainer) -> None:
     body = report_body(reporter={"name": "李女士", "phone": "13800000000",
                                  "relation": "public", "anonymous": True})
     r = api.submit(body)

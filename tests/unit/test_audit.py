@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from services.common.bootstrap import bootstrap
-from services.common.cli import main
 from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
+from services.gateway.cli import main
 from tests.conftest import Api
-from tests.helpers import report_body
+from tests.helpers import build, report_body
 
 
 def test_reads_and_actions_are_on_the_trail_for_auditors(api: Api, runner: EmbeddedRunner) -> None:
@@ -47,7 +46,7 @@ def test_the_chain_detects_an_altered_entry(tmp_path: Path, monkeypatch: pytest.
                                             capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
     monkeypatch.delenv("HOTLINE_DATABASE_URL", raising=False)
-    h = bootstrap(Settings(var_dir=tmp_path), parts=("audit",))
+    h = build(Settings(var_dir=tmp_path))
     assert h.audit is not None
     for who in ("alice", "bob", "carol"):
         h.audit.record(actor=who, role="desk", action="referral.read", resource_type="referral")
@@ -70,7 +69,7 @@ def test_the_chain_detects_an_altered_entry(tmp_path: Path, monkeypatch: pytest.
         ).rowcount
     assert changed == 1
 
-    h = bootstrap(Settings(var_dir=tmp_path), parts=("audit",))
+    h = build(Settings(var_dir=tmp_path))
     assert h.audit is not None
     ok, checked, problem = h.audit.verify()
     h.close()
@@ -98,8 +97,8 @@ def test_concurrent_appends_keep_one_unbroken_chain(hotline) -> None:  # type: i
 
 def test_two_processes_appending_keep_one_chain(tmp_path: Path) -> None:
     """Two audit applications on one store (the API and the CLI) interleave their appends."""
-    a = bootstrap(Settings(var_dir=tmp_path), parts=("audit",))
-    b = bootstrap(Settings(var_dir=tmp_path), parts=("audit",))
+    a = build(Settings(var_dir=tmp_path))
+    b = build(Settings(var_dir=tmp_path))
     assert a.audit is not None and b.audit is not None
     for i in range(5):
         a.audit.record(actor=f"api{i}", role="desk", action="referral.read", resource_type="r")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from services.common.cli import main
+from services.gateway.cli import main
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.common.bootstrap import Hotline
+from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from services.dispatch.scheduler import EscalationScheduler
 from tests.conftest import Api
@@ -122,7 +122,7 @@ class Clock:
 
 
 def test_overdue_referral_escalates_once_across_restarts(
-    api: Api, runner: EmbeddedRunner, hotline: Hotline
+    api: Api, runner: EmbeddedRunner, hotline: ApiContainer
 ) -> None:
     case = red_case(api, runner)
     police, hospital = referral_of(case, "police"), referral_of(case, "hospital")

@@ -1,15 +1,19 @@
 """Supplements, receipt lookup, sentinel points, rate limits (issue #3)."""
 
+import hashlib
+import json
 from uuid import UUID
 
-from services.common.bootstrap import Hotline
+from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import report_body
 
 
 def file_report(api: Api, runner: EmbeddedRunner, **overrides) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    r = api.submit(report_body(**overrides), key=str(abs(hash(str(overrides)))))
+    # A key that is the same in every process (str hashes are salted per process).
+    key = hashlib.sha256(json.dumps(overrides, sort_keys=True).encode()).hexdigest()
+    r = api.submit(report_body(**overrides), key=key)
     assert r.status_code == 201, r.text
     runner.pump()
     return r.json()  # type: ignore[no-any-return]
@@ -55,7 +59,7 @@ def test_supplement_never_lowers_the_level(api: Api, runner: EmbeddedRunner) -> 
 
 
 def test_supplement_with_key_is_appended_once(api: Api, runner: EmbeddedRunner,
-                                             hotline: Hotline) -> None:
+                                             hotline: ApiContainer) -> None:
     report = file_report(api, runner)
     first = supplement(api, report["report_id"], key="s1")
     again = supplement(api, report["report_id"], key="s1")
@@ -111,7 +115,7 @@ def sentinel_body(**overrides: str) -> dict[str, str]:
 
 
 def test_admin_registers_a_sentinel_and_its_first_reporter_files_under_it(
-    api: Api, hotline: Hotline
+    api: Api, hotline: ApiContainer
 ) -> None:
     r = api.client.post("/v1/sentinels", json=sentinel_body(), headers=api.auth("admin1"))
     assert r.status_code == 201, r.text

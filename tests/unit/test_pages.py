@@ -4,8 +4,8 @@ import re
 
 from fastapi.testclient import TestClient
 
-from services.common.cli import DEMO_PASSWORD
 from services.common.embedded import EmbeddedRunner
+from services.gateway.demo import DEMO_PASSWORD
 from tests.conftest import Api
 
 

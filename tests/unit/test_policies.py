@@ -4,7 +4,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from services.common.bootstrap import Hotline
+from services.bootstrap import ApiContainer
 from services.common.messages import CASE_OPENED, REFERRAL_DISPATCHED
 from services.dispatch.domain import Referral, RoutingGap
 from services.triage.domain import case_id_for
@@ -12,19 +12,19 @@ from services.triage.translate import triage_translator
 from tests.helpers import report_message
 
 
-def triage(h: Hotline, message, position: int) -> None:  # type: ignore[no-untyped-def]
+def triage(h: ApiContainer, message, position: int) -> None:  # type: ignore[no-untyped-def]
     assert h.triage is not None
     h.triage.process_event(message, Tracking("hotline.reports.v1:0", position))
 
 
-def case_messages(h: Hotline) -> list:  # type: ignore[type-arg]
+def case_messages(h: ApiContainer) -> list:  # type: ignore[type-arg]
     assert h.triage is not None
     events = [h.triage.mapper.to_domain_event(n)
               for n in h.triage.recorder.select_notifications(start=1, limit=100)]
     return [m for m in map(triage_translator, events) if m is not None]
 
 
-def test_triage_opens_a_red_case_with_rule_version(hotline: Hotline) -> None:
+def test_triage_opens_a_red_case_with_rule_version(hotline: ApiContainer) -> None:
     report_id = str(uuid4())
     triage(hotline, report_message(report_id, concerns=["domestic_violence", "serious_injury"]), 1)
     assert hotline.triage is not None
@@ -35,7 +35,7 @@ def test_triage_opens_a_red_case_with_rule_version(hotline: Hotline) -> None:
     assert not case.needs_review
 
 
-def test_same_report_twice_opens_one_case(hotline: Hotline) -> None:
+def test_same_report_twice_opens_one_case(hotline: ApiContainer) -> None:
     report_id = str(uuid4())
     message = report_message(report_id, concerns=["neglect"])
     triage(hotline, message, 1)
@@ -43,7 +43,7 @@ def test_same_report_twice_opens_one_case(hotline: Hotline) -> None:
     assert [m.type for m in case_messages(hotline)] == [CASE_OPENED]
 
 
-def test_redelivered_offset_is_rejected_by_tracking(hotline: Hotline) -> None:
+def test_redelivered_offset_is_rejected_by_tracking(hotline: ApiContainer) -> None:
     report_id = str(uuid4())
     message = report_message(report_id, concerns=["neglect"])
     triage(hotline, message, 1)
@@ -56,7 +56,7 @@ def test_redelivered_offset_is_rejected_by_tracking(hotline: Hotline) -> None:
     assert len(case_messages(hotline)) == 1
 
 
-def test_no_concern_flags_review(hotline: Hotline) -> None:
+def test_no_concern_flags_review(hotline: ApiContainer) -> None:
     report_id = str(uuid4())
     triage(hotline, report_message(report_id, concerns=[]), 1)
     assert hotline.triage is not None
@@ -64,7 +64,7 @@ def test_no_concern_flags_review(hotline: Hotline) -> None:
     assert case.needs_review and case.risk_level == "blue"
 
 
-def dispatch_case(h: Hotline, report_id: str, **kwargs) -> list[Referral | RoutingGap]:  # type: ignore[no-untyped-def]
+def dispatch_case(h: ApiContainer, report_id: str, **kwargs) -> list[Referral | RoutingGap]:  # type: ignore[no-untyped-def]
     triage(h, report_message(report_id, **kwargs), 1)
     (opened,) = case_messages(h)
     assert h.dispatch is not None
@@ -74,7 +74,7 @@ def dispatch_case(h: Hotline, report_id: str, **kwargs) -> list[Referral | Routi
             for n in h.dispatch.recorder.select_notifications(start=1, limit=100)]
 
 
-def test_dispatch_refers_police_and_hospital_in_parallel_once(hotline: Hotline) -> None:
+def test_dispatch_refers_police_and_hospital_in_parallel_once(hotline: ApiContainer) -> None:
     referrals = dispatch_case(hotline, str(uuid4()), concerns=["domestic_violence",
                                                                  "serious_injury"])
     assert sorted(r.agency_id for r in referrals) == ["hospital-441823", "police-441823"]
@@ -85,19 +85,19 @@ def test_dispatch_refers_police_and_hospital_in_parallel_once(hotline: Hotline) 
         assert (r.due_at - r.dispatched_at).total_seconds() == 900  # red SLA default
 
 
-def test_dispatch_uses_the_township_unit(hotline: Hotline) -> None:
+def test_dispatch_uses_the_township_unit(hotline: ApiContainer) -> None:
     referrals = dispatch_case(hotline, str(uuid4()), concerns=["school_dropout"],
                               region_code="441823100201")
     assert sorted(r.agency_id for r in referrals) == ["civil-441823100", "edu-441823"]
     assert all((r.due_at - r.dispatched_at).total_seconds() == 86400 for r in referrals)
 
 
-def test_region_without_unit_records_a_routing_gap(hotline: Hotline) -> None:
+def test_region_without_unit_records_a_routing_gap(hotline: ApiContainer) -> None:
     (gap,) = dispatch_case(hotline, str(uuid4()), concerns=["neglect"], region_code="110101")
     assert isinstance(gap, RoutingGap) and gap.agency_kind == "civil_affairs"
 
 
-def test_referral_message_carries_versions(hotline: Hotline) -> None:
+def test_referral_message_carries_versions(hotline: ApiContainer) -> None:
     from services.dispatch.translate import dispatch_translator
 
     dispatch_case(hotline, str(uuid4()), concerns=["sexual_abuse"])

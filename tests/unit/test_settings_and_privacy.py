@@ -8,15 +8,14 @@ import pytest
 import structlog
 from pydantic import ValidationError
 
-from services.common.bootstrap import bootstrap
+from services.bootstrap import edges_of
 from services.common.crypto import Hasher, Sealer
-from services.common.embedded import EmbeddedRunner, edges_of
+from services.common.embedded import EmbeddedRunner
 from services.common.logging import configure_logging, redact
 from services.common.messages import Message
 from services.common.settings import Settings, parse_ack_sla
 from services.intake.schemas import ReportIn
-from tests.conftest import FAST_HASHER
-from tests.helpers import PII_VALUES, report_body
+from tests.helpers import FAST_HASHER, PII_VALUES, build, report_body
 
 KEY = base64.b64encode(b"k" * 32).decode()
 
@@ -85,9 +84,9 @@ def test_service_logging_runs_the_redactor(capsys: pytest.CaptureFixture[str]) -
 
 def test_embedded_flow_keeps_no_personal_data_in_clear_text(tmp_path: Path) -> None:
     settings = Settings(var_dir=tmp_path, database_url="")
-    h = bootstrap(settings, password_hasher=FAST_HASHER)
+    h = build(settings, password_hasher=FAST_HASHER)
     assert h.intake is not None and h.view is not None
-    h.intake.submit_report(ReportIn.model_validate(report_body()), submitted_by="op",
+    h.intake.submit_report(ReportIn.model_validate(report_body()), submitted_by="op", role="operator",
                            idempotency_key="k")
     runner = EmbeddedRunner(edges_of(h))
     assert runner.pump() > 0
@@ -112,7 +111,7 @@ def test_embedded_flow_keeps_no_personal_data_in_clear_text(tmp_path: Path) -> N
         assert value.encode() not in wire
     # What was sealed is still there for whoever holds the key.
     received = next(m for m in messages if m.type == "hotline.report.received")
-    h2 = bootstrap(settings, password_hasher=FAST_HASHER, parts=("intake",))
+    h2 = build(settings, password_hasher=FAST_HASHER)
     assert h2.keys is not None
     opened = h2.keys.open(received.data["report_id"], received.data["pii"])
     h2.close()
@@ -120,7 +119,8 @@ def test_embedded_flow_keeps_no_personal_data_in_clear_text(tmp_path: Path) -> N
 
 
 def test_tokens_expire_and_must_carry_our_signature() -> None:
-    from services.common.auth import Principal, TokenIssuer
+    from services.common.principal import Principal
+    from services.common.web.auth import TokenIssuer
 
     issuer = TokenIssuer(KEY, ttl_seconds=3600)
     token = issuer.issue(Principal("desk7", "desk", agency_id="police-441823"))

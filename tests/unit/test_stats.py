@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from services.common.bootstrap import Hotline
+from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import report_body
 
 
-def test_stats_count_and_survive_erasure(api: Api, runner: EmbeddedRunner, hotline: Hotline) -> None:
+def test_stats_count_and_survive_erasure(api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
     red = api.submit(report_body(), key="s1").json()
     api.submit(report_body(channel="web_form", reporter={"relation": "teacher"},
                            children=[{"name": "李小红", "age": 7}], concerns=["neglect"],

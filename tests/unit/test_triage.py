@@ -8,7 +8,7 @@ from uuid import uuid4
 import pytest
 from eventsourcing.persistence import Tracking
 
-from services.common.bootstrap import Hotline
+from services.bootstrap import ApiContainer
 from services.triage.domain import Case, TriageError
 from services.triage.rules import RiskRules
 from tests.helpers import report_message
@@ -38,7 +38,7 @@ def test_narrative_never_lowers_the_level() -> None:
 class Triage:
     """Feeds report messages to the triage application as the reports topic would."""
 
-    def __init__(self, h: Hotline):
+    def __init__(self, h: ApiContainer):
         assert h.triage is not None
         self.h, self.app, self.offset = h, h.triage, 0
 
@@ -48,7 +48,7 @@ class Triage:
         m = report_message(report_id, concerns=concerns, immediate_danger=danger, region_code=region)
         m.data["received_at"] = at.isoformat()
         m.data["children"] = [{"gender": "male", "age": 9,
-                               "keys": self.h.hasher.child_keys(child or CHILD, region)}]
+                               "keys": self.h.intake.hasher.child_keys(child or CHILD, region)}]
         assert self.h.keys is not None
         key = self.h.keys.key_for(report_id, create=True)
         assert key is not None
@@ -63,13 +63,13 @@ class Triage:
         return self.app.get_case(case_id)
 
 
-def test_sealed_narrative_is_read_by_triage(hotline: Hotline) -> None:
+def test_sealed_narrative_is_read_by_triage(hotline: ApiContainer) -> None:
     t = Triage(hotline)
     rid = t.report(concerns=["neglect"], at=T0, narrative="孩子被锁在家里挨饿")
     assert t.case_of(rid).risk_level == "orange"
 
 
-def test_repeat_report_about_the_same_child_joins_the_case(hotline: Hotline) -> None:
+def test_repeat_report_about_the_same_child_joins_the_case(hotline: ApiContainer) -> None:
     t = Triage(hotline)
     first = t.report(concerns=["neglect"], at=T0)
     # Same name + age + county (another township), ten days later, new concern.
@@ -81,7 +81,7 @@ def test_repeat_report_about_the_same_child_joins_the_case(hotline: Hotline) -> 
     assert case.risk_level == "orange" and case.initial_risk_level == "yellow"
 
 
-def test_same_id_number_joins_even_with_another_name(hotline: Hotline) -> None:
+def test_same_id_number_joins_even_with_another_name(hotline: ApiContainer) -> None:
     t = Triage(hotline)
     a = t.report(concerns=["neglect"], at=T0, child={"name": "王小明", "age": 9,
                                                      "id_number": "441823201501011234"})
@@ -90,7 +90,7 @@ def test_same_id_number_joins_even_with_another_name(hotline: Hotline) -> None:
     assert t.case_of(a).id == t.case_of(b).id
 
 
-def test_after_30_days_or_for_another_child_a_new_case_opens(hotline: Hotline) -> None:
+def test_after_30_days_or_for_another_child_a_new_case_opens(hotline: ApiContainer) -> None:
     t = Triage(hotline)
     first = t.report(concerns=["neglect"], at=T0)
     later = t.report(concerns=["neglect"], at=T0 + timedelta(days=31))
@@ -101,14 +101,14 @@ def test_after_30_days_or_for_another_child_a_new_case_opens(hotline: Hotline) -
     assert len(ids) == 4
 
 
-def test_a_joining_report_never_lowers_the_level(hotline: Hotline) -> None:
+def test_a_joining_report_never_lowers_the_level(hotline: ApiContainer) -> None:
     t = Triage(hotline)
     first = t.report(concerns=["sexual_abuse"], at=T0)
     t.report(concerns=["special_hardship"], at=T0 + timedelta(days=5))
     assert t.case_of(first).risk_level == "red"
 
 
-def test_three_reports_in_72_hours_raise_one_level_and_flag(hotline: Hotline) -> None:
+def test_three_reports_in_72_hours_raise_one_level_and_flag(hotline: ApiContainer) -> None:
     t = Triage(hotline)
     first = t.report(concerns=["neglect"], at=T0)
     t.report(concerns=["neglect"], at=T0 + timedelta(hours=30))
@@ -120,7 +120,7 @@ def test_three_reports_in_72_hours_raise_one_level_and_flag(hotline: Hotline) ->
     assert t.case_of(first).risk_level == "orange"
 
 
-def test_three_reports_spread_over_more_than_72_hours_do_not_raise(hotline: Hotline) -> None:
+def test_three_reports_spread_over_more_than_72_hours_do_not_raise(hotline: ApiContainer) -> None:
     t = Triage(hotline)
     first = t.report(concerns=["neglect"], at=T0)
     t.report(concerns=["neglect"], at=T0 + timedelta(hours=40))
@@ -128,7 +128,7 @@ def test_three_reports_spread_over_more_than_72_hours_do_not_raise(hotline: Hotl
     assert t.case_of(first).risk_level == "yellow"
 
 
-def test_reassessment_needs_a_reason_and_keeps_the_initial_level(hotline: Hotline) -> None:
+def test_reassessment_needs_a_reason_and_keeps_the_initial_level(hotline: ApiContainer) -> None:
     t = Triage(hotline)
     rid = t.report(concerns=[], at=T0)
     case = t.case_of(rid)
@@ -142,7 +142,7 @@ def test_reassessment_needs_a_reason_and_keeps_the_initial_level(hotline: Hotlin
     assert case.concerns == ["physical_harm"] and not case.needs_review
 
 
-def test_every_assessment_records_version_inputs_and_rationale(hotline: Hotline) -> None:
+def test_every_assessment_records_version_inputs_and_rationale(hotline: ApiContainer) -> None:
     t = Triage(hotline)
     first = t.report(concerns=["neglect"], at=T0, narrative="孩子头部流血")
     t.report(concerns=["school_bullying"], at=T0 + timedelta(hours=1))

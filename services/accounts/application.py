@@ -2,101 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 
-from services.common.auth import ROLES, Principal
-
-USER_NS = uuid5(NAMESPACE_URL, "urn:hotline:user")
-_USERNAME = re.compile(r"^[a-zA-Z0-9_.\-]{3,64}$")
-
-
-class AccountError(ValueError):
-    """A user cannot be created as asked."""
-
-
-class User(Aggregate):
-    @event("Registered")
-    def __init__(
-        self,
-        id: UUID,  # noqa: A002
-        *,
-        username: str,
-        password_hash: str,
-        role: str,
-        agency_id: str | None,
-        sentinel_id: str | None,
-    ):
-        self.username = username
-        self.password_hash = password_hash
-        self.role = role
-        self.agency_id = agency_id
-        self.sentinel_id = sentinel_id
-
-    @event("BoundToSentinel")
-    def bind_sentinel(self, sentinel_id: str) -> None:
-        self.sentinel_id = sentinel_id
-
-    def principal(self) -> Principal:
-        return Principal(self.username, self.role, self.agency_id, self.sentinel_id)
-
-
-def user_id_for(username: str) -> UUID:
-    return uuid5(USER_NS, username.lower())
-
-
-SENTINEL_NS = uuid5(NAMESPACE_URL, "urn:hotline:sentinel")
-SENTINEL_KINDS = ("school", "family", "community", "social_org", "legal_unit")
-
-
-def sentinel_id_for(region_code: str, name: str) -> UUID:
-    """One sentinel point per name within a region: registering it twice is refused."""
-    return uuid5(SENTINEL_NS, f"{region_code}\x1f{name}")
-
-
-class Sentinel(Aggregate):
-    """A monitoring post (监测哨点) with its designated first reporter (第一报告人)."""
-
-    @event("Registered")
-    def __init__(
-        self,
-        id: UUID,  # noqa: A002
-        *,
-        name: str,
-        kind: str,
-        region_code: str,
-        first_reporter: str,
-    ):
-        self.name = name
-        self.kind = kind
-        self.region_code = region_code
-        self.first_reporter = first_reporter
-
-    def public(self) -> dict[str, str]:
-        return {"sentinel_id": str(self.id), "name": self.name, "kind": self.kind,
-                "region_code": self.region_code, "first_reporter": self.first_reporter}
-
-
-REGISTRY_ID = uuid5(SENTINEL_NS, "registry")
-
-
-class SentinelRegistry(Aggregate):
-    """The list of sentinel points, so they can be listed without a query store."""
-
-    @event("Started")
-    def __init__(self, id: UUID):  # noqa: A002
-        self.sentinel_ids: list[str] = []
-
-    @event("SentinelAdded")
-    def add(self, sentinel_id: str) -> None:
-        self.sentinel_ids.append(sentinel_id)
+from services.accounts.domain import (
+    REGISTRY_ID,
+    USERNAME,
+    Sentinel,
+    SentinelRegistry,
+    User,
+    sentinel_id_for,
+    user_id_for,
+)
+from services.common.errors import Conflict, FieldError
+from services.common.principal import Principal
+from services.common.vocabulary import ROLES, Role
 
 
 class AccountsApplication(Application[UUID]):
@@ -125,20 +50,21 @@ class AccountsApplication(Application[UUID]):
         agency_id: str | None = None,
         sentinel_id: str | None = None,
     ) -> Principal:
-        if not _USERNAME.match(username):
-            raise AccountError("username: 3-64 letters, digits, '.', '_' or '-'")
+        if not USERNAME.match(username):
+            raise FieldError("username", "3-64 letters, digits, '.', '_' or '-'")
         if len(password) < 8:
-            raise AccountError("password: at least 8 characters")
+            raise FieldError("password", "at least 8 characters")
         if role not in ROLES:
-            raise AccountError(f"role must be one of {', '.join(ROLES)}")
-        if role == "desk" and not agency_id:
-            raise AccountError("a desk user needs --agency (the agency unit they work for)")
+            raise FieldError("role", f"role must be one of {', '.join(ROLES)}")
+        if role == Role.desk and not agency_id:
+            raise FieldError("agency_id", "a desk user needs --agency (the agency unit they work for)")
         if agency_id and self.known_agencies is not None and agency_id not in self.known_agencies:
-            raise AccountError(f"unknown agency {agency_id!r}; see `hotline agencies list`")
-        if sentinel_id and role != "reporter":
-            raise AccountError("only a reporter can be bound to a sentinel point")
+            raise FieldError("agency_id", f"unknown agency {agency_id!r}; see `hotline agencies list`")
+        if sentinel_id and role != Role.reporter:
+            raise FieldError("sentinel_id", "only a reporter can be bound to a sentinel point")
         if sentinel_id and not self.sentinel_exists(sentinel_id):
-            raise AccountError(f"unknown sentinel point {sentinel_id!r}; register it with POST /v1/sentinels")
+            raise FieldError("sentinel_id",
+                             f"unknown sentinel point {sentinel_id!r}; register it with POST /v1/sentinels")
         user = User(
             id=user_id_for(username),
             username=username,
@@ -150,7 +76,7 @@ class AccountsApplication(Application[UUID]):
         try:
             self.save(user)
         except IntegrityError:
-            raise AccountError(f"user {username!r} exists already") from None
+            raise Conflict(f"user {username!r} exists already") from None
         return user.principal()
 
     def register_sentinel(
@@ -158,10 +84,11 @@ class AccountsApplication(Application[UUID]):
     ) -> Sentinel:
         """Register a sentinel point and bind its first reporter (a reporter account) to it."""
         user = self.find(first_reporter)
-        if user is None or user.role != "reporter":
-            raise AccountError(
-                f"first_reporter: no reporter account named {first_reporter!r}; "
-                "create it with `hotline users add --role reporter` first"
+        if user is None or user.role != Role.reporter:
+            raise FieldError(
+                "first_reporter",
+                f"no reporter account named {first_reporter!r}; "
+                "create it with `hotline users add --role reporter` first",
             )
         sentinel = Sentinel(id=sentinel_id_for(region_code, name), name=name, kind=kind,
                             region_code=region_code, first_reporter=user.username)
@@ -175,7 +102,7 @@ class AccountsApplication(Application[UUID]):
             self.save(sentinel, registry, user)
         except IntegrityError:
             if self._get_sentinel(sentinel.id) is not None:
-                raise AccountError(f"name: a sentinel point {name!r} exists in {region_code}") from None
+                raise Conflict(f"a sentinel point {name!r} exists in {region_code}") from None
             raise  # a concurrent registration moved the registry on; the caller may retry
         return sentinel
 
@@ -207,7 +134,7 @@ class AccountsApplication(Application[UUID]):
         return found if isinstance(found, User) else None
 
     def authenticate(self, username: str, password: str) -> Principal | None:
-        user = self.find(username) if _USERNAME.match(username or "") else None
+        user = self.find(username) if USERNAME.match(username or "") else None
         try:
             self.hasher.verify(user.password_hash if user else self._dummy_hash, password)
         except (VerificationError, InvalidHashError):

@@ -10,7 +10,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from kafka import KafkaProducer
 
-from services.common.bootstrap import Translator
+from services.common.messages import Translator
 
 log = structlog.get_logger("relay")
 

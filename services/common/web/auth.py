@@ -5,27 +5,18 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
-ROLES = ("operator", "reporter", "supervisor", "desk", "auditor", "admin")
+from services.common.principal import Principal
+from services.common.vocabulary import ROLES
+
 ISSUER = "hotline"
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: a user with one role, scoped to an agency unit or sentinel point."""
-
-    subject: str
-    role: str
-    agency_id: str | None = None
-    sentinel_id: str | None = None
 
 
 class TokenIssuer:
@@ -104,5 +95,3 @@ def require_roles(*roles: str) -> Callable[[Principal], Principal]:
     return check
 
 
-def not_found(what: str = "Not found") -> HTTPException:
-    return HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail=what)

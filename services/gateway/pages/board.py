@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from services.common.deps import audit
-from services.common.webui import check_csrf, csrf_for, page_session, render
+from services.common.errors import DomainError, NotFound
+from services.common.web.pages import check_csrf, csrf_for, page_session, render
+from services.gateway.deps import audit_log
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -20,11 +20,11 @@ def _supervisor(request: Request) -> tuple[str, Any] | Response:
 
 
 def _context(request: Request, token: str, principal: Any, notice: str | None = None) -> dict[str, Any]:
-    hotline = request.app.state.hotline
+    container = request.app.state.container
     return {
         "username": principal.subject,
-        "cases": hotline.view.list_cases(None, None),
-        "agencies": hotline.directory.agencies,
+        "cases": container.view.list_cases(None, None),
+        "agencies": container.directory.agencies,
         "csrf": csrf_for(request, token),
         "notice": notice,
     }
@@ -35,7 +35,7 @@ def board_page(request: Request) -> Response:
     session = _supervisor(request)
     if isinstance(session, Response):
         return session
-    audit(request, session[1], "board.read", "cases")
+    audit_log(request)(session[1], "board.read", "cases")
     return render(request, "board.html", _context(request, *session))
 
 
@@ -56,24 +56,24 @@ async def board_action(request: Request, case_id: str, action: str) -> Response:
     form = await request.form()
     if not check_csrf(request, token, form.get("csrf")) or action not in ("reassess", "refer"):
         return Response("页面已过期，请刷新后重试。", status_code=403, media_type="text/plain")
-    hotline = request.app.state.hotline
+    container = request.app.state.container
     reason = str(form.get("reason", "")).strip()
     if not reason:
         return render(request, "board.html", _context(request, token, principal, "请填写原因。"), 422)
 
     def act() -> None:
-        audit(request, principal, f"case.{action}", "case", case_id, case_id)
+        audit_log(request)(principal, f"case.{action}", "case", case_id, case_id)
         if action == "reassess":
-            hotline.triage.reassess(UUID(case_id), risk_level=str(form.get("risk_level")),
-                                    concerns=[], reason=reason, by=principal.subject)
+            container.triage.reassess(case_id, risk_level=str(form.get("risk_level")),
+                                      concerns=[], reason=reason, by=principal.subject)
         else:
-            case = hotline.view.get_case(case_id)
+            case = container.view.get_case(case_id)
             if case is None:
-                raise LookupError(case_id)
-            hotline.dispatch.refer_manually(case, str(form.get("agency_id")), by=principal.subject)
+                raise NotFound("No such case")
+            container.dispatch.refer_manually(case, str(form.get("agency_id")), by=principal.subject)
 
     try:
         await run_in_threadpool(act)
-    except (LookupError, ValueError) as exc:
+    except DomainError as exc:
         return render(request, "board.html", _context(request, token, principal, f"未能完成：{exc}"), 409)
     return RedirectResponse("/board", status_code=303)

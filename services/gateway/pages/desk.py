@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from services.common.deps import audit
-from services.common.webui import check_csrf, csrf_for, page_session, render
-from services.dispatch.domain import ReferralError
+from services.common.errors import Conflict, FieldError, NotFound
+from services.common.web.pages import check_csrf, csrf_for, page_session, render
+from services.gateway.deps import audit_log
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+ACTIONS = ("acknowledge", "decline", "outcome")
 
 
 def _desk(request: Request) -> tuple[str, Any] | Response:
@@ -22,12 +22,12 @@ def _desk(request: Request) -> tuple[str, Any] | Response:
 
 
 def _context(request: Request, token: str, principal: Any) -> dict[str, Any]:
-    hotline = request.app.state.hotline
-    agency = hotline.directory.get(principal.agency_id)
+    container = request.app.state.container
+    agency = container.directory.get(principal.agency_id)
     return {
         "username": principal.subject,
         "agency_name": agency.name if agency else principal.agency_id,
-        "referrals": hotline.view.desk_referrals(principal.agency_id),
+        "referrals": container.view.desk_referrals(principal.agency_id),
         "csrf": csrf_for(request, token),
     }
 
@@ -37,7 +37,7 @@ def desk_page(request: Request) -> Response:
     session = _desk(request)
     if isinstance(session, Response):
         return session
-    audit(request, session[1], "desk.inbox", "agency", session[1].agency_id)
+    audit_log(request)(session[1], "desk.inbox", "agency", session[1].agency_id)
     return render(request, "desk.html", _context(request, *session))
 
 
@@ -56,29 +56,26 @@ async def desk_action(request: Request, referral_id: str, action: str) -> Respon
         return session
     token, principal = session
     form = await request.form()
-    if not check_csrf(request, token, form.get("csrf")) or action not in (
-        "acknowledge", "decline", "outcome"
-    ):
+    if not check_csrf(request, token, form.get("csrf")) or action not in ACTIONS:
         return Response("页面已过期，请刷新后重试。", status_code=403, media_type="text/plain")
-    dispatch = request.app.state.hotline.dispatch
+    dispatch = request.app.state.container.dispatch
+    unit, by = principal.agency_id, principal.subject
 
     def act() -> None:
-        referral = dispatch.get_referral(UUID(referral_id))
-        if referral.agency_id != principal.agency_id:
-            raise LookupError(referral_id)
-        audit(request, principal, f"referral.{action}", "referral", referral_id, referral.case_id)
+        referral = dispatch.get_referral(referral_id, unit=unit)
+        audit_log(request)(principal, f"referral.{action}", "referral", referral_id, referral.case_id)
         if action == "acknowledge":
-            dispatch.acknowledge(referral.id, by=principal.subject)
+            dispatch.acknowledge(referral_id, by=by, unit=unit)
         elif action == "decline":
-            dispatch.decline(referral.id, reason=str(form.get("reason", "")), by=principal.subject)
+            dispatch.decline(referral_id, reason=str(form.get("reason", "")), by=by, unit=unit)
         else:
-            dispatch.record_outcome(referral.id, outcome=str(form.get("outcome", "")),
-                                    note=str(form.get("note", "")), by=principal.subject)
+            dispatch.record_outcome(referral_id, outcome=str(form.get("outcome", "")),
+                                    note=str(form.get("note", "")), by=by, unit=unit)
 
     try:
         await run_in_threadpool(act)
-    except (LookupError, ValueError) as exc:
-        if isinstance(exc, ReferralError):
-            return Response(f"无法操作：{exc}", status_code=409, media_type="text/plain")
+    except NotFound:
         return Response("未找到该转介。", status_code=404, media_type="text/plain")
+    except (Conflict, FieldError) as exc:
+        return Response(f"无法操作：{exc}", status_code=409, media_type="text/plain")
     return RedirectResponse("/desk", status_code=303)

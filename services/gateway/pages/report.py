@@ -1,4 +1,4 @@
-"""Server-rendered pages in Simplified Chinese: /login and the mandated-reporter form /report."""
+"""The mandated-reporter form /report (Simplified Chinese, phone layout, errors by the field)."""
 
 from __future__ import annotations
 
@@ -13,34 +13,15 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from services.common.auth import Principal
-from services.common.deps import audit
-from services.common.ratelimit import client_key
-from services.common.webui import (
-    BEIJING,
-    CONCERN_LABELS,
-    SESSION_COOKIE,
-    csrf_for,
-    render,
-    session_of,
-)
-from services.intake.application import IdempotencyConflict
+from services.common.errors import Conflict, FieldError
+from services.common.principal import Principal
+from services.common.vocabulary import CONCERN_LABELS, RELATION_LABELS
+from services.common.web.pages import BEIJING, csrf_for, render, session_of
+from services.gateway.deps import audit_log
 from services.intake.schemas import ReportIn
 
 log = structlog.get_logger("pages")
 router = APIRouter(tags=["pages"], include_in_schema=False)
-LOGIN_CSRF_COOKIE = "hotline_login_csrf"
-
-RELATION_LABELS = [
-    ("teacher", "教师"),
-    ("doctor", "医生"),
-    ("community_worker", "村（社区）工作者"),
-    ("sentinel_first_reporter", "监测哨点第一报告人"),
-    ("relative", "亲属"),
-    ("neighbour", "邻居"),
-    ("public", "其他公众"),
-    ("other", "其他"),
-]
 
 # One message per field, in words a teacher can act on.
 FIELD_MESSAGES = {
@@ -59,53 +40,6 @@ FIELD_MESSAGES = {
     "channel": "您的账号未绑定监测哨点，不能以哨点名义报告。",
 }
 _DATETIME_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
-
-
-@router.get("/login")
-def login_page(request: Request, next: str = "/report") -> Response:  # noqa: A002
-    csrf = secrets.token_urlsafe(24)
-    response = render(request, "login.html",
-                       {"csrf": csrf, "next": _safe_next(next), "username": "", "error": None})
-    response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", max_age=3600)
-    return response
-
-
-def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/report"
-
-
-@router.post("/login")
-async def login_submit(request: Request) -> Response:
-    form = await request.form()
-    username, password = str(form.get("username", "")), str(form.get("password", ""))
-    cookie_csrf = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not cookie_csrf or not hmac.compare_digest(cookie_csrf, str(form.get("csrf", ""))):
-        return render(request, "login.html", {"csrf": "", "next": "/report", "username": username,
-                       "error": "页面已过期，请刷新后重新登录。"}, 400)
-    request.app.state.login_limiter.hit(client_key(request))
-    hotline = request.app.state.hotline
-    principal = await run_in_threadpool(hotline.accounts.authenticate, username, password)
-    if principal is None:
-        return render(request, "login.html", {"csrf": cookie_csrf, "next": form.get("next", "/report"),
-                       "username": username, "error": "用户名或密码不正确。"}, 401)
-    token = request.app.state.tokens.issue(principal)
-    home = {"desk": "/desk", "supervisor": "/board"}.get(principal.role, "/report")
-    target = _safe_next(str(form.get("next") or home))
-    if target == "/report" and principal.role in ("desk", "supervisor"):
-        target = home
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", max_age=request.app.state.tokens.ttl_seconds)
-    response.delete_cookie(LOGIN_CSRF_COOKIE)
-    return response
-
-
-@router.get("/logout")
-def logout() -> Response:
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
-    return response
 
 
 def _form_context(request: Request, token: str, principal: Principal, **extra: Any) -> dict[str, Any]:
@@ -207,23 +141,25 @@ async def report_submit(request: Request) -> Response:
         report = ReportIn.model_validate(body)
     except ValidationError as exc:
         errors = field_errors(exc, rows)
-    if report is not None and report.channel.value == "sentinel" and not principal.sentinel_id:
-        errors["channel"] = FIELD_MESSAGES["channel"]
     if errors or report is None:
         return render(request, "report.html", {**context, "errors": errors}, 422)
-    hotline = request.app.state.hotline
+    intake = request.app.state.container.intake
+    valid = report
     try:
         receipt = await run_in_threadpool(
-            lambda: hotline.intake.submit_report(
-                report, submitted_by=principal.subject, idempotency_key=f"web:{idempotency_key}",
-                sentinel_id=principal.sentinel_id,
+            lambda: intake.submit_report(
+                valid, submitted_by=principal.subject, idempotency_key=f"web:{idempotency_key}",
+                role=principal.role, sentinel_id=principal.sentinel_id,
             )
         )
-    except IdempotencyConflict:
+    except FieldError as exc:
+        message = FIELD_MESSAGES.get(exc.field, f"此项填写有误：{exc.message}")
+        return render(request, "report.html", {**context, "errors": {exc.field: message}}, 422)
+    except Conflict:
         return render(request, "report.html", {**context, "idempotency_key": secrets.token_urlsafe(18),
                        "notice": "此表单已提交过且内容不同。如需补充情况，请核对后再次提交。"}, 409)
     log.info("report received", report_id=str(receipt.report_id), channel=report.channel.value)
-    await run_in_threadpool(audit, request, principal, "report.submit", "report",
+    await run_in_threadpool(audit_log(request), principal, "report.submit", "report",
                             str(receipt.report_id))
     return render(request, "receipt.html", {
         "username": principal.subject, "receipt_no": receipt.receipt_no,

@@ -10,8 +10,7 @@ import structlog
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 
-from services.common.bootstrap import Handler
-from services.common.messages import Message, MessageFormatError
+from services.common.messages import Handler, Message, MessageFormatError
 
 log = structlog.get_logger("consumer")
 

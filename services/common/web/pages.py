@@ -13,36 +13,19 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from services.common.auth import Principal
+from services.common.principal import Principal
+from services.common.vocabulary import (
+    CASE_STATUS_TEXT,
+    CONCERN_TEXT,
+    KIND_TEXT,
+    LEVEL_TEXT,
+    STATUS_TEXT,
+)
 
 SESSION_COOKIE = "hotline_session"
 BEIJING = timezone(timedelta(hours=8))
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
-CONCERN_LABELS = [
-    ("domestic_violence", "家庭暴力"),
-    ("physical_harm", "遭受殴打或其他人身伤害"),
-    ("serious_injury", "严重受伤，需要紧急救治"),
-    ("sexual_abuse", "性侵害或疑似性侵害"),
-    ("trafficking_abduction", "被拐卖、拐骗或失踪"),
-    ("coercion_exploitation", "被胁迫、诱骗、利用乞讨或从事违法活动"),
-    ("wandering_begging", "流浪、乞讨"),
-    ("neglect", "无人照料、被忽视"),
-    ("guardianship_missing", "监护缺失（父母均不在身边或无法联系）"),
-    ("guardian_unable", "监护人无力履行监护职责（重病、重残等）"),
-    ("parents_detained_or_rehab", "父母服刑、被羁押或强制戒毒"),
-    ("school_dropout", "失学、辍学"),
-    ("school_bullying", "校园欺凌"),
-    ("early_marriage", "早婚早育"),
-    ("online_harm", "网络侵害（网络诈骗、网络欺凌、不良信息等）"),
-    ("special_hardship", "其他特殊困难（贫困、重病等）"),
-]
-CONCERN_TEXT = dict(CONCERN_LABELS)
-LEVEL_TEXT = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
-STATUS_TEXT = {"dispatched": "待接收", "escalated": "已超时", "acknowledged": "已接收",
-               "declined": "已退回", "closed": "已办结", "triaged": "已研判"}
-CASE_STATUS_TEXT = {"triaged": "已研判，待转介", "dispatched": "已转介", "closed": "已办结"}
-KIND_TEXT = {"police": "公安", "civil_affairs": "民政", "education": "教育", "hospital": "医院"}
 
 
 def beijing(iso: str | None) -> str:

@@ -1,0 +1,17 @@
+"""The desk view in PostgreSQL (distributed wiring); tables made by `hotline setup`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.postgres import PostgresTrackingRecorder
+from psycopg.sql import SQL
+
+from projections.desk.schema import DDL
+from projections.desk.view import DeskView
+
+
+class PostgresDeskView(DeskView, PostgresTrackingRecorder):
+    def __init__(self, datastore: Any, **kwargs: Any):
+        super().__init__(datastore, **kwargs)
+        self.sql_create_statements.extend(SQL(stmt) for stmt in DDL)  # type: ignore[misc,arg-type]

@@ -1,0 +1,149 @@
+"""Case and referral messages turned into row writes of the desk view (no reads, no I/O)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from eventsourcing.persistence import Tracking
+
+from services.common.messages import (
+    CASE_OPENED,
+    CASE_UPDATED,
+    REFERRAL_ACKNOWLEDGED,
+    REFERRAL_CLOSED,
+    REFERRAL_DECLINED,
+    REFERRAL_DISPATCHED,
+    REFERRAL_ESCALATED,
+    ROUTING_GAP,
+    Message,
+)
+
+# A portable statement (written with `?`) and its parameters.
+Write = tuple[str, tuple[Any, ...]]
+
+
+class WritableView(Protocol):
+    def apply(self, writes: list[Write], tracking: Tracking) -> None: ...
+
+
+def epoch(iso: str | None) -> float | None:
+    return datetime.fromisoformat(iso).timestamp() if iso else None
+
+
+def _report_row(d: dict[str, Any], received_at: str | None) -> Write:
+    return ("INSERT INTO view_case_reports (report_id, case_id, channel, received_at, received_ts)"
+            " VALUES (?,?,?,?,?) ON CONFLICT (report_id) DO NOTHING",
+            (d["report_id"], d["case_id"], d.get("channel"), received_at, epoch(received_at)))
+
+
+def _concern_rows(case_id: str, concerns: list[str]) -> list[Write]:
+    return [("INSERT INTO view_case_concerns (case_id, concern) VALUES (?,?)"
+             " ON CONFLICT (case_id, concern) DO NOTHING", (case_id, c)) for c in concerns]
+
+
+def _timeline(m: Message, case_id: str, kind: str, by: str, detail: dict[str, Any]) -> Write:
+    return ("INSERT INTO view_timeline (event_id, case_id, at, type, by_whom, detail)"
+            " VALUES (?,?,?,?,?,?) ON CONFLICT (event_id) DO NOTHING",
+            (m.id, case_id, m.time.isoformat(), kind, by, json.dumps(detail, ensure_ascii=False)))
+
+
+def case_opened(m: Message) -> list[Write]:
+    d = m.data
+    return [
+        ("INSERT INTO view_cases (case_id, risk_level, initial_risk_level, concerns, region_code,"
+         " needs_review, rule_version, opened_at) VALUES (?,?,?,?,?,?,?,?)"
+         " ON CONFLICT (case_id) DO NOTHING",
+         (d["case_id"], d["risk_level"], d["initial_risk_level"], json.dumps(d["concerns"]),
+          d["region_code"], int(d["needs_review"]), d["rule_version"], d["opened_at"])),
+        *_concern_rows(d["case_id"], d["concerns"]),
+        _report_row(d, d["opened_at"]),
+        _timeline(m, d["case_id"], "case_opened", "triage",
+                  {"risk_level": d["risk_level"], "rationale": d["rationale"],
+                   "rule_version": d["rule_version"]}),
+    ]
+
+
+def case_updated(m: Message) -> list[Write]:
+    d = m.data
+    writes: list[Write] = [
+        ("UPDATE view_cases SET risk_level = ?, concerns = ?, needs_review = ? WHERE case_id = ?",
+         (d["risk_level"], json.dumps(d["concerns"]), int(d["needs_review"]), d["case_id"])),
+        *_concern_rows(d["case_id"], d["concerns"]),
+    ]
+    if d["reason"] == "report_joined":
+        writes.append(_report_row(d, d.get("at")))
+    writes.append(_timeline(m, d["case_id"], f"case_{d['reason']}", d.get("by") or "triage",
+                            {"risk_level": d["risk_level"], "previous": d["previous_risk_level"],
+                             "added_concerns": d["added_concerns"], "rationale": d["rationale"]}))
+    return writes
+
+
+def referral_dispatched(m: Message) -> list[Write]:
+    d = m.data
+    return [
+        ("INSERT INTO view_referrals (referral_id, case_id, agency_id, agency_kind, status,"
+         " risk_level, concerns, dispatched_at, due_at, dispatched_ts, due_ts)"
+         " VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (referral_id) DO NOTHING",
+         (d["referral_id"], d["case_id"], d["agency_id"], d["agency_kind"], "dispatched",
+          d["risk_level"], json.dumps(d["concerns"]), d["dispatched_at"], d["due_at"],
+          epoch(d["dispatched_at"]), epoch(d["due_at"]))),
+        _timeline(m, d["case_id"], "referral_dispatched", "dispatch",
+                  {"agency_id": d["agency_id"], "referral_id": d["referral_id"]}),
+    ]
+
+
+def referral_status(m: Message) -> list[Write]:
+    d = m.data
+    if d["status"] == "acknowledged":
+        change: Write = ("UPDATE view_referrals SET status = ?, acknowledged_at = ?, acknowledged_ts = ?"
+                         " WHERE referral_id = ?", (d["status"], d["at"], epoch(d["at"]), d["referral_id"]))
+    else:
+        column = "escalated_at" if d["status"] == "escalated" else "closed_at"
+        change = (f"UPDATE view_referrals SET status = ?, {column} = ? WHERE referral_id = ?",
+                  (d["status"], d["at"], d["referral_id"]))
+    writes = [change]
+    if d["status"] == "declined":  # back to the supervisor board for re-routing
+        writes.append(("UPDATE view_cases SET needs_review = 1 WHERE case_id = ?", (d["case_id"],)))
+    writes.append(_timeline(m, d["case_id"], f"referral_{d['status']}", d["by"],
+                            {"agency_id": d["agency_id"], "referral_id": d["referral_id"]}))
+    return writes
+
+
+def routing_gap(m: Message) -> list[Write]:
+    d = m.data
+    return [
+        ("UPDATE view_cases SET needs_review = 1 WHERE case_id = ?", (d["case_id"],)),
+        _timeline(m, d["case_id"], "routing_gap", "dispatch", {"agency_kind": d["agency_kind"]}),
+    ]
+
+
+WRITERS: dict[str, Callable[[Message], list[Write]]] = {
+    CASE_OPENED: case_opened,
+    CASE_UPDATED: case_updated,
+    REFERRAL_DISPATCHED: referral_dispatched,
+    ROUTING_GAP: routing_gap,
+    REFERRAL_ACKNOWLEDGED: referral_status,
+    REFERRAL_DECLINED: referral_status,
+    REFERRAL_CLOSED: referral_status,
+    REFERRAL_ESCALATED: referral_status,
+}
+
+
+def writes_for(message: Message | None) -> list[Write]:
+    writer = WRITERS.get(message.type) if message is not None else None
+    return writer(message) if writer and message is not None else []
+
+
+class DeskProjection:
+    """Applies case and referral messages to the desk view: rows and tracking in one transaction."""
+
+    name = "desk"
+
+    def __init__(self, view: WritableView):
+        self.view = view
+
+    def process_event(self, message: Message | None, tracking: Tracking) -> None:
+        self.view.apply(writes_for(message), tracking)

@@ -1,0 +1,158 @@
+"""What the desk view answers: typed rows, the reader interface, and its SQL queries."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Protocol, TypedDict
+
+from services.common.sqlstore import Sql
+from services.common.vocabulary import RISK_RANK
+
+
+class ReferralRow(TypedDict):
+    referral_id: str
+    case_id: str
+    agency_id: str
+    agency_kind: str
+    status: str
+    risk_level: str
+    concerns: list[str]
+    dispatched_at: str
+    due_at: str
+    acknowledged_at: str | None
+    escalated_at: str | None
+
+
+class TimelineRow(TypedDict):
+    at: str
+    type: str
+    by: str
+
+
+class CaseRow(TypedDict):
+    case_id: str
+    status: str
+    escalated: bool
+    risk_level: str
+    initial_risk_level: str
+    concerns: list[str]
+    needs_review: bool
+    opened_at: str
+    report_ids: list[str]
+    referrals: list[ReferralRow]
+    timeline: list[TimelineRow]
+
+
+class CaseLink(TypedDict):
+    case_id: str
+    status: str
+
+
+class DeskReader(Protocol):
+    """The read side every page, route and the scheduler use; SQLite and PostgreSQL alike."""
+
+    def ping(self) -> int | None: ...
+    def case_for_report(self, report_id: str) -> CaseLink | None: ...
+    def due_referrals(self, now: datetime) -> list[ReferralRow]: ...
+    def get_case(self, case_id: str) -> CaseRow | None: ...
+    def list_cases(self, risk_level: str | None = None, status: str | None = None) -> list[CaseRow]: ...
+    def desk_referrals(self, agency_id: str, status: str | None = None) -> list[ReferralRow]: ...
+    def stats(self, since: datetime | None, until: datetime | None, now: datetime) -> dict[str, Any]: ...
+
+
+def case_status(referrals: list[ReferralRow]) -> str:
+    """A case's status follows from its referrals."""
+    if not referrals:
+        return "triaged"
+    if all(r["status"] == "closed" for r in referrals):
+        return "closed"
+    return "dispatched"
+
+
+def referral_row(row: dict[str, Any]) -> ReferralRow:
+    return ReferralRow(
+        referral_id=row["referral_id"], case_id=row["case_id"], agency_id=row["agency_id"],
+        agency_kind=row["agency_kind"], status=row["status"], risk_level=row["risk_level"],
+        concerns=json.loads(row["concerns"]), dispatched_at=row["dispatched_at"],
+        due_at=row["due_at"], acknowledged_at=row["acknowledged_at"],
+        escalated_at=row["escalated_at"],
+    )
+
+
+REFERRAL_COLUMNS = ("referral_id, case_id, agency_id, agency_kind, status, risk_level, concerns,"
+                    " dispatched_at, due_at, acknowledged_at, escalated_at")
+
+
+class DeskQueries:
+    """The reader's queries; a case list costs four queries however many cases it holds."""
+
+    sql: Sql
+
+    def case_for_report(self, report_id: str) -> CaseLink | None:
+        """The report's case id and the case status, once triage has linked them."""
+        row = self.sql.one("SELECT case_id FROM view_case_reports WHERE report_id = ?", (report_id,))
+        if row is None:
+            return None
+        referrals = [referral_row(r) for r in self.sql.rows(
+            f"SELECT {REFERRAL_COLUMNS} FROM view_referrals WHERE case_id = ?", (row["case_id"],))]
+        return CaseLink(case_id=row["case_id"], status=case_status(referrals))
+
+    def due_referrals(self, now: datetime) -> list[ReferralRow]:
+        """Dispatched, unacknowledged referrals whose due time has passed (for the scheduler)."""
+        return [referral_row(r) for r in self.sql.rows(
+            f"SELECT {REFERRAL_COLUMNS} FROM view_referrals WHERE status = 'dispatched'"
+            " AND due_ts <= ?", (now.timestamp(),))]
+
+    def get_case(self, case_id: str) -> CaseRow | None:
+        found = self._cases("case_id = ?", (case_id,))
+        return found[0] if found else None
+
+    def list_cases(self, risk_level: str | None = None, status: str | None = None) -> list[CaseRow]:
+        """The board: escalated and needs-review first, then by risk, newest first within a level."""
+        where, params = ("risk_level = ?", (risk_level,)) if risk_level else ("1 = 1", ())
+        cases = [c for c in self._cases(where, params) if not status or c["status"] == status]
+        cases.sort(key=lambda c: c["opened_at"], reverse=True)
+        cases.sort(key=lambda c: (not c["escalated"], not c["needs_review"],
+                                  RISK_RANK.get(c["risk_level"], 9)))
+        return cases
+
+    def _cases(self, where: str, params: tuple[Any, ...]) -> list[CaseRow]:
+        chosen = f"SELECT case_id FROM view_cases WHERE {where}"
+        rows = self.sql.rows(f"SELECT * FROM view_cases WHERE {where}", params)
+        referrals: dict[str, list[ReferralRow]] = {}
+        for r in self.sql.rows(f"SELECT {REFERRAL_COLUMNS} FROM view_referrals WHERE case_id IN"
+                               f" ({chosen}) ORDER BY agency_kind, agency_id", params):
+            referrals.setdefault(r["case_id"], []).append(referral_row(r))
+        timeline: dict[str, list[TimelineRow]] = {}
+        for t in self.sql.rows(f"SELECT case_id, at, type, by_whom FROM view_timeline WHERE case_id IN"
+                               f" ({chosen}) ORDER BY at, event_id", params):
+            timeline.setdefault(t["case_id"], []).append(
+                TimelineRow(at=t["at"], type=t["type"], by=t["by_whom"]))
+        reports: dict[str, list[str]] = {}
+        for r in self.sql.rows(f"SELECT report_id, case_id FROM view_case_reports WHERE case_id IN"
+                               f" ({chosen}) ORDER BY report_id", params):
+            reports.setdefault(r["case_id"], []).append(r["report_id"])
+        out = []
+        for row in rows:
+            case_id, refs = row["case_id"], referrals.get(row["case_id"], [])
+            out.append(CaseRow(
+                case_id=case_id, status=case_status(refs),
+                escalated=any(r["status"] == "escalated" for r in refs),
+                risk_level=row["risk_level"], initial_risk_level=row["initial_risk_level"],
+                concerns=json.loads(row["concerns"]), needs_review=bool(row["needs_review"]),
+                opened_at=row["opened_at"], report_ids=reports.get(case_id, []), referrals=refs,
+                timeline=timeline.get(case_id, []),
+            ))
+        return out
+
+    def desk_referrals(self, agency_id: str, status: str | None = None) -> list[ReferralRow]:
+        """One unit's inbox: most urgent first, then newest."""
+        sql, params = f"SELECT {REFERRAL_COLUMNS} FROM view_referrals WHERE agency_id = ?", [agency_id]
+        if status:
+            sql += " AND status = ?"
+            params.append(status)
+        rows = [referral_row(r) for r in self.sql.rows(sql, params)]
+        rows.sort(key=lambda r: r["dispatched_at"], reverse=True)
+        rows.sort(key=lambda r: RISK_RANK.get(r["risk_level"], 9))
+        return rows

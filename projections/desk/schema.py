@@ -1,0 +1,33 @@
+"""Tables of the desk read model (portable SQL for SQLite and PostgreSQL; no personal data).
+Times are kept twice: ISO text for people, epoch seconds (`*_ts`) for comparisons."""
+
+from __future__ import annotations
+
+DDL = (
+    "CREATE TABLE IF NOT EXISTS view_cases ("
+    " case_id TEXT PRIMARY KEY, risk_level TEXT NOT NULL, initial_risk_level TEXT NOT NULL,"
+    " concerns TEXT NOT NULL, region_code TEXT NOT NULL, needs_review INTEGER NOT NULL,"
+    " rule_version TEXT NOT NULL, opened_at TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS view_cases_level ON view_cases (risk_level)",
+    "CREATE TABLE IF NOT EXISTS view_case_concerns ("
+    " case_id TEXT NOT NULL, concern TEXT NOT NULL, PRIMARY KEY (case_id, concern))",
+    "CREATE TABLE IF NOT EXISTS view_case_reports ("
+    " report_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, channel TEXT, received_at TEXT,"
+    " received_ts DOUBLE PRECISION)",
+    "CREATE INDEX IF NOT EXISTS view_case_reports_case ON view_case_reports (case_id)",
+    "CREATE INDEX IF NOT EXISTS view_case_reports_received ON view_case_reports (received_ts)",
+    "CREATE TABLE IF NOT EXISTS view_referrals ("
+    " referral_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, agency_id TEXT NOT NULL,"
+    " agency_kind TEXT NOT NULL, status TEXT NOT NULL, risk_level TEXT NOT NULL,"
+    " concerns TEXT NOT NULL, dispatched_at TEXT NOT NULL, due_at TEXT NOT NULL,"
+    " acknowledged_at TEXT, escalated_at TEXT, closed_at TEXT,"
+    " dispatched_ts DOUBLE PRECISION NOT NULL, due_ts DOUBLE PRECISION NOT NULL,"
+    " acknowledged_ts DOUBLE PRECISION)",
+    "CREATE INDEX IF NOT EXISTS view_referrals_agency ON view_referrals (agency_id, status)",
+    "CREATE INDEX IF NOT EXISTS view_referrals_case ON view_referrals (case_id)",
+    "CREATE INDEX IF NOT EXISTS view_referrals_due ON view_referrals (status, due_ts)",
+    "CREATE TABLE IF NOT EXISTS view_timeline ("
+    " event_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, at TEXT NOT NULL,"
+    " type TEXT NOT NULL, by_whom TEXT NOT NULL, detail TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS view_timeline_case ON view_timeline (case_id, at)",
+)

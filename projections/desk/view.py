@@ -1,0 +1,40 @@
+"""The desk view: row writes with their tracking position in one transaction, and the reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+
+from projections.desk import stats as stats_sql
+from projections.desk.processor import Write
+from projections.desk.reader import DeskQueries
+from services.common.sqlstore import Sql
+
+
+class DeskView(DeskQueries):
+    """Mixed into eventsourcing's tracking recorders (SQLite, PostgreSQL) so that the rows and
+    the position they were written for commit together: a redelivered message changes nothing."""
+
+    datastore: Any
+    max_tracking_id: Callable[[str], int | None]
+    _insert_tracking: Callable[[Any, Tracking], None]
+
+    @cached_property
+    def sql(self) -> Sql:  # type: ignore[override]
+        return Sql(self.datastore)
+
+    def apply(self, writes: list[Write], tracking: Tracking) -> None:
+        with self.sql.transaction(commit=True) as c:
+            for statement, params in writes:
+                self.sql.execute(c, statement, params)
+            self._insert_tracking(c, tracking)
+
+    def ping(self) -> int | None:
+        return self.max_tracking_id("intake")
+
+    def stats(self, since: datetime | None, until: datetime | None, now: datetime) -> dict[str, Any]:
+        return stats_sql.stats(self.sql, since, until, now)

@@ -1,0 +1,89 @@
+"""Accounts aggregates: users of every role, sentinel points and their registry."""
+
+from __future__ import annotations
+
+import re
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from services.common.principal import Principal
+
+USER_NS = uuid5(NAMESPACE_URL, "urn:hotline:user")
+USERNAME = re.compile(r"^[a-zA-Z0-9_.\-]{3,64}$")
+
+
+class User(Aggregate):
+    @event("Registered")
+    def __init__(
+        self,
+        id: UUID,  # noqa: A002
+        *,
+        username: str,
+        password_hash: str,
+        role: str,
+        agency_id: str | None,
+        sentinel_id: str | None,
+    ):
+        self.username = username
+        self.password_hash = password_hash
+        self.role = role
+        self.agency_id = agency_id
+        self.sentinel_id = sentinel_id
+
+    @event("BoundToSentinel")
+    def bind_sentinel(self, sentinel_id: str) -> None:
+        self.sentinel_id = sentinel_id
+
+    def principal(self) -> Principal:
+        return Principal(self.username, self.role, self.agency_id, self.sentinel_id)
+
+
+def user_id_for(username: str) -> UUID:
+    return uuid5(USER_NS, username.lower())
+
+
+SENTINEL_NS = uuid5(NAMESPACE_URL, "urn:hotline:sentinel")
+
+
+def sentinel_id_for(region_code: str, name: str) -> UUID:
+    """One sentinel point per name within a region: registering it twice is refused."""
+    return uuid5(SENTINEL_NS, f"{region_code}\x1f{name}")
+
+
+class Sentinel(Aggregate):
+    """A monitoring post (监测哨点) with its designated first reporter (第一报告人)."""
+
+    @event("Registered")
+    def __init__(
+        self,
+        id: UUID,  # noqa: A002
+        *,
+        name: str,
+        kind: str,
+        region_code: str,
+        first_reporter: str,
+    ):
+        self.name = name
+        self.kind = kind
+        self.region_code = region_code
+        self.first_reporter = first_reporter
+
+    def public(self) -> dict[str, str]:
+        return {"sentinel_id": str(self.id), "name": self.name, "kind": self.kind,
+                "region_code": self.region_code, "first_reporter": self.first_reporter}
+
+
+REGISTRY_ID = uuid5(SENTINEL_NS, "registry")
+
+
+class SentinelRegistry(Aggregate):
+    """The list of sentinel points, so they can be listed without a query store."""
+
+    @event("Started")
+    def __init__(self, id: UUID):  # noqa: A002
+        self.sentinel_ids: list[str] = []
+
+    @event("SentinelAdded")
+    def add(self, sentinel_id: str) -> None:
+        self.sentinel_ids.append(sentinel_id)

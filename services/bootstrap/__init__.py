@@ -1,0 +1,30 @@
+"""The one composition root: settings in, a typed container per process kind out.
+Entry points (services.gateway) call it; nothing below imports it."""
+
+from services.bootstrap.admin import CliContainer, bootstrap_cli
+from services.bootstrap.processes import (
+    CONSUMERS,
+    RELAYS,
+    TRANSLATORS,
+    ApiContainer,
+    ConsumerContainer,
+    EmbeddedContainer,
+    RelayContainer,
+    SchedulerContainer,
+    bootstrap_api,
+    bootstrap_consumer,
+    bootstrap_embedded,
+    bootstrap_relay,
+    bootstrap_scheduler,
+    edges_of,
+    process_handler,
+    setup_tables,
+)
+from services.bootstrap.wiring import Overrides, Store, Wiring
+
+__all__ = [
+    "CONSUMERS", "RELAYS", "TRANSLATORS", "ApiContainer", "CliContainer", "ConsumerContainer",
+    "EmbeddedContainer", "Overrides", "RelayContainer", "SchedulerContainer", "Store", "Wiring",
+    "bootstrap_api", "bootstrap_cli", "bootstrap_consumer", "bootstrap_embedded",
+    "bootstrap_relay", "bootstrap_scheduler", "edges_of", "process_handler", "setup_tables",
+]

@@ -1,0 +1,56 @@
+"""The admin CLI's container: each part built on first use, so a command opens only its stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from services.accounts.application import AccountsApplication
+from services.audit.application import AuditApplication
+from services.bootstrap.wiring import Wiring
+from services.common.keystore import KeyStore
+from services.dispatch.routing import Directory
+from services.intake.application import IntakeApplication
+
+
+@dataclass
+class CliContainer:
+    wiring: Wiring
+    _opened: list[Any] = field(default_factory=list)
+
+    def _open(self, part: Any) -> Any:
+        self._opened.append(part)
+        return part
+
+    @property
+    def directory(self) -> Directory:
+        return self.wiring.directory
+
+    @cached_property
+    def keys(self) -> KeyStore:
+        return self._open(self.wiring.keystore())  # type: ignore[no-any-return]
+
+    @cached_property
+    def accounts(self) -> AccountsApplication:
+        return self._open(self.wiring.accounts())  # type: ignore[no-any-return]
+
+    @cached_property
+    def intake(self) -> IntakeApplication:
+        return self._open(self.wiring.intake(self.keys))  # type: ignore[no-any-return]
+
+    @cached_property
+    def audit(self) -> AuditApplication:
+        return self._open(self.wiring.audit())  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        for part in reversed(self._opened):
+            if isinstance(part, KeyStore):
+                part.datastore.close()
+            else:
+                part.close()
+        self._opened.clear()
+
+
+def bootstrap_cli(w: Wiring) -> CliContainer:
+    return CliContainer(w)

@@ -1,0 +1,199 @@
+"""Typed containers, one per process kind, each with exactly the parts that process needs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, cast
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import TrackingRecorder
+
+from projections.desk.processor import DeskProjection
+from projections.desk.view import DeskView
+from services.accounts.application import AccountsApplication
+from services.audit.application import AuditApplication
+from services.bootstrap.wiring import Wiring
+from services.common.embedded import Edge, EmbeddedRunner
+from services.common.kafka.consumer import ConsumerLoop
+from services.common.kafka.relay import OutboxRelay, make_producer
+from services.common.keystore import KeyStore
+from services.common.messages import (
+    CASES_TOPIC,
+    REFERRALS_TOPIC,
+    REPORTS_TOPIC,
+    Handler,
+    Translator,
+)
+from services.common.settings import Settings
+from services.dispatch.application import DispatchApplication
+from services.dispatch.routing import Directory
+from services.dispatch.scheduler import EscalationScheduler
+from services.dispatch.translate import dispatch_translator
+from services.intake.application import IntakeApplication
+from services.intake.disclosure import Disclosure
+from services.intake.translate import IntakeTranslator
+from services.triage.application import TriageApplication
+from services.triage.translate import triage_translator
+
+# The message contract between the services: who publishes what, who consumes what.
+TRANSLATORS: dict[str, Translator] = {
+    "intake": IntakeTranslator(), "triage": triage_translator, "dispatch": dispatch_translator,
+}
+RELAYS = {"intake": REPORTS_TOPIC, "triage": CASES_TOPIC, "dispatch": REFERRALS_TOPIC}
+CONSUMERS = {
+    "triage": ((REPORTS_TOPIC,), "hotline-triage"),
+    "dispatch": ((CASES_TOPIC,), "hotline-dispatch"),
+    "desk": ((CASES_TOPIC, REFERRALS_TOPIC), "hotline-projection-desk"),
+}
+
+
+def _close(*parts: Any) -> None:
+    for part in parts:
+        if isinstance(part, Application):
+            part.close()
+        elif part is not None:
+            part.datastore.close()
+
+
+@dataclass
+class ApiContainer:
+    """The HTTP API process: every application the routes and pages call, and the view."""
+
+    settings: Settings
+    store: str
+    directory: Directory
+    disclosure: Disclosure
+    keys: KeyStore
+    intake: IntakeApplication
+    accounts: AccountsApplication
+    triage: TriageApplication
+    dispatch: DispatchApplication
+    view: DeskView
+    audit: AuditApplication
+
+    def close(self) -> None:
+        _close(self.intake, self.accounts, self.triage, self.dispatch, self.audit, self.view, self.keys)
+
+
+def bootstrap_api(w: Wiring) -> ApiContainer:
+    keys = w.keystore()
+    return ApiContainer(
+        settings=w.settings, store=w.store, directory=w.directory, disclosure=Disclosure.load(),
+        keys=keys, intake=w.intake(keys), accounts=w.accounts(), triage=w.triage(keys),
+        dispatch=w.dispatch(), view=w.view(), audit=w.audit(),
+    )
+
+
+def process_handler(app: TriageApplication | DispatchApplication) -> Handler:
+    """A process application applies a message and its tracking position in one transaction."""
+    return cast(Handler, app.process_event)
+
+
+def edges_of(api: ApiContainer) -> list[Edge]:
+    """The embedded wiring's message flow: the same edges the Kafka topics carry."""
+    view = cast(TrackingRecorder, api.view)
+    desk = DeskProjection(api.view).process_event
+    t = TRANSLATORS
+    return [
+        Edge(api.intake, t["intake"], process_handler(api.triage), api.triage.recorder, "triage"),
+        Edge(api.triage, t["triage"], process_handler(api.dispatch), api.dispatch.recorder, "dispatch"),
+        Edge(api.triage, t["triage"], desk, view, "desk"),
+        Edge(api.dispatch, t["dispatch"], desk, view, "desk"),
+    ]
+
+
+@dataclass
+class EmbeddedContainer:
+    """`make run`: the API with an in-process runner and scheduler instead of Kafka."""
+
+    api: ApiContainer
+    runner: EmbeddedRunner
+    scheduler: EscalationScheduler
+
+    def close(self) -> None:
+        self.scheduler.stop()
+        self.runner.stop()
+        self.api.close()
+
+
+def bootstrap_embedded(w: Wiring) -> EmbeddedContainer:
+    api = bootstrap_api(w)
+    return EmbeddedContainer(api, EmbeddedRunner(edges_of(api)),
+                             EscalationScheduler(api.dispatch, api.view))
+
+
+@dataclass
+class RelayContainer:
+    leader: IntakeApplication | TriageApplication | DispatchApplication
+    relay: OutboxRelay
+    keys: KeyStore | None = None
+
+    def close(self) -> None:
+        self.relay.producer.close(timeout=10)
+        _close(self.leader, self.relay.position, self.keys)
+
+
+def bootstrap_relay(w: Wiring, app_name: str, producer: Any = None) -> RelayContainer:
+    keys = w.keystore() if app_name in ("intake", "triage") else None
+    leader: IntakeApplication | TriageApplication | DispatchApplication
+    if app_name == "intake":
+        leader = w.intake(cast(KeyStore, keys))
+    elif app_name == "triage":
+        leader = w.triage(cast(KeyStore, keys))
+    else:
+        leader = w.dispatch()
+    relay = OutboxRelay(
+        leader=leader, translate=TRANSLATORS[app_name], topic=RELAYS[app_name],
+        producer=producer or make_producer(w.settings.kafka_bootstrap_servers, f"relay-{app_name}"),
+        position=w.position_recorder(f"relay_{app_name}"),
+    )
+    return RelayContainer(leader, relay, keys)
+
+
+@dataclass
+class ConsumerContainer:
+    loop: ConsumerLoop
+    parts: tuple[Any, ...]
+
+    def close(self) -> None:
+        _close(*self.parts)
+
+
+def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerContainer:
+    topics, group = CONSUMERS[service]
+    parts: tuple[Any, ...]
+    if service == "desk":
+        view = w.view()
+        handler: Handler = DeskProjection(view).process_event
+        tracker, parts = cast(TrackingRecorder, view), (view,)
+    else:
+        keys = w.keystore()
+        app = w.triage(keys) if service == "triage" else w.dispatch()
+        handler, tracker, parts = process_handler(app), app.recorder, (app, keys)
+    loop = ConsumerLoop(name=name or f"{service}-{os.getpid()}", topics=topics, group_id=group,
+                        bootstrap_servers=w.settings.kafka_bootstrap_servers, handler=handler,
+                        tracker=tracker)
+    return ConsumerContainer(loop, parts)
+
+
+@dataclass
+class SchedulerContainer:
+    scheduler: EscalationScheduler
+    dispatch: DispatchApplication
+    view: DeskView
+
+    def close(self) -> None:
+        _close(self.dispatch, self.view)
+
+
+def bootstrap_scheduler(w: Wiring) -> SchedulerContainer:
+    dispatch, view = w.dispatch(), w.view()
+    return SchedulerContainer(EscalationScheduler(dispatch, view), dispatch, view)
+
+
+def setup_tables(w: Wiring) -> None:
+    """Create every table once (PostgreSQL); services then run with CREATE_TABLE=n."""
+    bootstrap_api(w).close()
+    for app_name in RELAYS:
+        _close(w.position_recorder(f"relay_{app_name}"))

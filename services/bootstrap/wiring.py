@@ -1,0 +1,126 @@
+"""How one process reaches its stores: eventsourcing environments, the key store, the view."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from argon2 import PasswordHasher
+from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
+from eventsourcing.utils import Environment
+
+from projections.desk.postgres import PostgresDeskView
+from projections.desk.sqlite import SQLiteDeskView
+from projections.desk.view import DeskView
+from services.accounts.application import AccountsApplication
+from services.audit.application import AuditApplication
+from services.common.crypto import Hasher, derive_key
+from services.common.keystore import KeyStore
+from services.common.settings import Settings
+from services.dispatch.application import DispatchApplication
+from services.dispatch.routing import Directory, ReferralMatrix
+from services.intake.application import IntakeApplication
+from services.triage.application import TriageApplication
+from services.triage.rules import RiskRules
+
+Store = Literal["sqlite", "postgres", "memory"]
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What tests may replace: rule data, the directory, a cheap password hasher."""
+
+    rules: RiskRules | None = None
+    matrix: ReferralMatrix | None = None
+    directory: Directory | None = None
+    password_hasher: PasswordHasher | None = None
+
+
+@dataclass
+class Wiring:
+    """Settings turned into stores; each application its own tables or SQLite file."""
+
+    settings: Settings
+    store: Store
+    create_tables: bool
+    overrides: Overrides = field(default_factory=Overrides)
+
+    @classmethod
+    def of(cls, settings: Settings, store: Store | None = None, *, create_tables: bool | None = None,
+           overrides: Overrides | None = None) -> Wiring:
+        store = store or ("postgres" if settings.distributed else "sqlite")
+        # PostgreSQL tables are created once by `hotline setup`, never by running services.
+        create = store != "postgres" if create_tables is None else create_tables
+        return cls(settings, store, create, overrides or Overrides())
+
+    def env(self, name: str) -> dict[str, str]:
+        """eventsourcing environment for one application (or view) with its own tables or file."""
+        env = {
+            "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher",
+            "CIPHER_KEY": derive_key(self.settings.data_key, "events"),
+            "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+            "CREATE_TABLE": "y" if self.create_tables else "n",
+        }
+        if self.store == "postgres":
+            env.update(self.settings.postgres_env())
+        elif self.store == "sqlite":
+            Path(self.settings.var_dir).mkdir(parents=True, exist_ok=True)
+            env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
+            # Each application its own file: eventsourcing's SQLite tracking table has a fixed name.
+            env["SQLITE_DBNAME"] = str(Path(self.settings.var_dir) / f"{name}.sqlite")
+        else:
+            env["PERSISTENCE_MODULE"] = "eventsourcing.popo"
+        return env
+
+    def _store_env(self, name: str) -> dict[str, str]:
+        if self.store == "memory":
+            # A shared-cache URI, unique per instance, so all pooled connections see one database.
+            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                    "SQLITE_DBNAME": f"file:{name}-{uuid.uuid4().hex}?mode=memory&cache=shared"}
+        return self.env(name)
+
+    def factory(self, name: str) -> Any:
+        return InfrastructureFactory.construct(env=Environment(name, self._store_env(name)))
+
+    @cached_property
+    def directory(self) -> Directory:
+        return self.overrides.directory or Directory.load()
+
+    def hasher(self) -> Hasher:
+        return Hasher(self.settings.hash_key)
+
+    def keystore(self) -> KeyStore:
+        keys = KeyStore(self.factory("keys").datastore, derive_key(self.settings.data_key, "kek"))
+        if self.create_tables or self.store != "postgres":
+            keys.create_table()
+        return keys
+
+    def view(self) -> DeskView:
+        view_class = PostgresDeskView if self.store == "postgres" else SQLiteDeskView
+        return cast(DeskView, self.factory("desk").tracking_recorder(view_class))
+
+    def position_recorder(self, name: str) -> TrackingRecorder:
+        """Where a relay records how far it has published (its own tracking table)."""
+        return cast(TrackingRecorder, InfrastructureFactory.construct(
+            env=Environment(name, self.env(name))).tracking_recorder())
+
+    def intake(self, keys: KeyStore) -> IntakeApplication:
+        return IntakeApplication(self.env("intake"), hasher=self.hasher(), keys=keys)
+
+    def accounts(self) -> AccountsApplication:
+        return AccountsApplication(
+            self.env("accounts"), known_agencies={a.agency_id for a in self.directory.agencies},
+            password_hasher=self.overrides.password_hasher)
+
+    def triage(self, keys: KeyStore) -> TriageApplication:
+        return TriageApplication(self.env("triage"), rules=self.overrides.rules, keys=keys)
+
+    def dispatch(self) -> DispatchApplication:
+        return DispatchApplication(self.env("dispatch"), ack_sla=self.settings.ack_sla,
+                                   matrix=self.overrides.matrix, directory=self.directory)
+
+    def audit(self) -> AuditApplication:
+        return AuditApplication(self.env("audit"))

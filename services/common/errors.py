@@ -1,0 +1,43 @@
+"""Domain errors the applications raise; the gateway maps each kind to HTTP once."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+
+class DomainError(Exception):
+    """Something a person asked for cannot be done; the message says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    """No such thing, or not visible to the caller (its existence is not revealed)."""
+
+
+class Conflict(DomainError):
+    """The thing exists but its state does not allow this (e.g. acknowledging a closed referral)."""
+
+
+class FieldError(DomainError, ValueError):
+    """One input field is wrong; `where` is `body` or `query`, as in FastAPI's error locations."""
+
+    def __init__(self, field: str, message: str, *, where: str = "body"):
+        super().__init__(message)
+        self.field = field
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+def parse_id(text: str | UUID, what: str) -> UUID:
+    """An id from a path; a malformed one is simply not found."""
+    if isinstance(text, UUID):
+        return text
+    try:
+        return UUID(text)
+    except ValueError:
+        raise NotFound(f"No such {what}") from None

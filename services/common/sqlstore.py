@@ -1,0 +1,41 @@
+"""One placeholder strategy for hand-written SQL on eventsourcing's SQLite and PostgreSQL
+datastores: statements are written with `?` and adapted to the datastore's driver."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+def placeholder_of(datastore: Any) -> str:
+    """psycopg wants `%s`; sqlite3 wants `?`."""
+    return "%s" if type(datastore).__module__.startswith("eventsourcing.postgres") else "?"
+
+
+class Sql:
+    """Runs portable statements (written with `?`) on one datastore."""
+
+    def __init__(self, datastore: Any):
+        self.datastore = datastore
+        self.placeholder = placeholder_of(datastore)
+
+    def q(self, statement: str) -> str:
+        return statement if self.placeholder == "?" else statement.replace("?", self.placeholder)
+
+    def execute(self, cursor: Any, statement: str, params: tuple[Any, ...] | list[Any] = ()) -> None:
+        cursor.execute(self.q(statement), tuple(params))
+
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def rows(self, statement: str, params: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
+        with self.transaction(commit=False) as c:
+            self.execute(c, statement, params)
+            return [{k: row[k] for k in row.keys()} for row in c.fetchall()]
+
+    def one(self, statement: str, params: tuple[Any, ...] | list[Any] = ()) -> dict[str, Any] | None:
+        found = self.rows(statement, params)
+        return found[0] if found else None

@@ -1,0 +1,168 @@
+"""The product's one vocabulary: risk levels, concerns, channels, statuses, kinds, roles."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RiskLevel(StrEnum):
+    """Most urgent first; `rank` orders a list urgent-first, `LEVEL_ORDER` compares levels."""
+
+    red = "red"
+    orange = "orange"
+    yellow = "yellow"
+    blue = "blue"
+
+
+RISK_LEVELS: tuple[str, ...] = tuple(RiskLevel)
+LEVEL_ORDER: tuple[str, ...] = tuple(reversed(RISK_LEVELS))  # lowest to highest
+RISK_RANK = {level: i for i, level in enumerate(RISK_LEVELS)}
+LEVEL_TEXT = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
+
+
+def higher(a: str, b: str) -> str:
+    return max(a, b, key=LEVEL_ORDER.index)
+
+
+def one_level_up(level: str) -> str:
+    return LEVEL_ORDER[min(LEVEL_ORDER.index(level) + 1, len(LEVEL_ORDER) - 1)]
+
+
+class Concern(StrEnum):
+    wandering_begging = "wandering_begging"
+    domestic_violence = "domestic_violence"
+    physical_harm = "physical_harm"
+    trafficking_abduction = "trafficking_abduction"
+    coercion_exploitation = "coercion_exploitation"
+    sexual_abuse = "sexual_abuse"
+    serious_injury = "serious_injury"
+    guardianship_missing = "guardianship_missing"
+    guardian_unable = "guardian_unable"
+    school_dropout = "school_dropout"
+    special_hardship = "special_hardship"
+    parents_detained_or_rehab = "parents_detained_or_rehab"
+    school_bullying = "school_bullying"
+    early_marriage = "early_marriage"
+    online_harm = "online_harm"
+    neglect = "neglect"
+
+
+# In the order the forms show them: the most dangerous first.
+CONCERN_LABELS: list[tuple[str, str]] = [
+    ("domestic_violence", "家庭暴力"),
+    ("physical_harm", "遭受殴打或其他人身伤害"),
+    ("serious_injury", "严重受伤，需要紧急救治"),
+    ("sexual_abuse", "性侵害或疑似性侵害"),
+    ("trafficking_abduction", "被拐卖、拐骗或失踪"),
+    ("coercion_exploitation", "被胁迫、诱骗、利用乞讨或从事违法活动"),
+    ("wandering_begging", "流浪、乞讨"),
+    ("neglect", "无人照料、被忽视"),
+    ("guardianship_missing", "监护缺失（父母均不在身边或无法联系）"),
+    ("guardian_unable", "监护人无力履行监护职责（重病、重残等）"),
+    ("parents_detained_or_rehab", "父母服刑、被羁押或强制戒毒"),
+    ("school_dropout", "失学、辍学"),
+    ("school_bullying", "校园欺凌"),
+    ("early_marriage", "早婚早育"),
+    ("online_harm", "网络侵害（网络诈骗、网络欺凌、不良信息等）"),
+    ("special_hardship", "其他特殊困难（贫困、重病等）"),
+]
+CONCERN_TEXT = dict(CONCERN_LABELS)
+
+
+class Channel(StrEnum):
+    hotline_12345 = "hotline_12345"
+    hotline_12349 = "hotline_12349"
+    hotline_12355 = "hotline_12355"
+    sentinel = "sentinel"
+    web_form = "web_form"
+
+
+HOTLINE_CHANNELS = frozenset({Channel.hotline_12345, Channel.hotline_12349, Channel.hotline_12355})
+
+
+class Relation(StrEnum):
+    teacher = "teacher"
+    doctor = "doctor"
+    community_worker = "community_worker"
+    sentinel_first_reporter = "sentinel_first_reporter"
+    relative = "relative"
+    neighbour = "neighbour"
+    self_ = "self"
+    public = "public"
+    other = "other"
+
+
+RELATION_LABELS: list[tuple[str, str]] = [
+    ("teacher", "教师"),
+    ("doctor", "医生"),
+    ("community_worker", "村（社区）工作者"),
+    ("sentinel_first_reporter", "监测哨点第一报告人"),
+    ("relative", "亲属"),
+    ("neighbour", "邻居"),
+    ("public", "其他公众"),
+    ("other", "其他"),
+]
+
+
+class Gender(StrEnum):
+    male = "male"
+    female = "female"
+    unknown = "unknown"
+
+
+class SentinelKind(StrEnum):
+    school = "school"
+    family = "family"
+    community = "community"
+    social_org = "social_org"
+    legal_unit = "legal_unit"
+
+
+class AgencyKind(StrEnum):
+    police = "police"
+    civil_affairs = "civil_affairs"
+    education = "education"
+    hospital = "hospital"
+
+
+AGENCY_KINDS: tuple[str, ...] = tuple(AgencyKind)
+KIND_TEXT = {"police": "公安", "civil_affairs": "民政", "education": "教育", "hospital": "医院"}
+
+
+class ReferralStatus(StrEnum):
+    dispatched = "dispatched"
+    escalated = "escalated"
+    acknowledged = "acknowledged"
+    declined = "declined"
+    closed = "closed"
+
+
+OPEN_REFERRAL_STATUSES: tuple[str, ...] = ("dispatched", "escalated", "acknowledged")
+UNACKNOWLEDGED_STATUSES: tuple[str, ...] = ("dispatched", "escalated")
+STATUS_TEXT = {"dispatched": "待接收", "escalated": "已超时", "acknowledged": "已接收",
+               "declined": "已退回", "closed": "已办结", "triaged": "已研判"}
+
+
+class CaseStatus(StrEnum):
+    triaged = "triaged"
+    dispatched = "dispatched"
+    closed = "closed"
+
+
+CASE_STATUS_TEXT = {"triaged": "已研判，待转介", "dispatched": "已转介", "closed": "已办结"}
+
+# A report's coarse status for receipt lookups: what an (anonymous) reporter may learn.
+COARSE_REPORT_STATUS = {"received": "received", "triaged": "in_progress",
+                        "dispatched": "in_progress", "closed": "handled"}
+
+
+class Role(StrEnum):
+    operator = "operator"
+    reporter = "reporter"
+    supervisor = "supervisor"
+    desk = "desk"
+    auditor = "auditor"
+    admin = "admin"
+
+
+ROLES: tuple[str, ...] = tuple(Role)

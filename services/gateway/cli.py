@@ -1,0 +1,48 @@
+"""`hotline`: the entry point of every process and of the admin commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from services.common.logging import configure_logging
+from services.common.settings import Settings
+from services.gateway import admin, workers
+
+
+def load_stack_env(var_dir: Path) -> None:
+    """Let admin commands reach what `make up` started: its settings fill the gaps."""
+    stack_env = var_dir / "stack.env"
+    if stack_env.exists():
+        for line in stack_env.read_text().splitlines():
+            key, sep, value = line.partition("=")
+            if sep and key.startswith(("HOTLINE_", "KAFKA_")):
+                os.environ.setdefault(key, value)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hotline", description="Minor-protection hotline backend")
+    sub = p.add_subparsers(dest="command", required=True)
+    workers.add_commands(sub)
+    admin.add_commands(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    var_dir = Path(os.environ.get("HOTLINE_VAR_DIR", "var"))
+    if args.command not in ("run", "processes"):
+        load_stack_env(var_dir)
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        sys.stderr.write(f"hotline: invalid settings:\n{exc}\n")
+        return 2
+    configure_logging(settings.log_level)
+    return int(args.fn(settings, args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

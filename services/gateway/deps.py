@@ -1,0 +1,88 @@
+"""Typed FastAPI dependencies: the container's parts, the caller, and the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from projections.desk.view import DeskView
+from services.accounts.application import AccountsApplication
+from services.audit.application import AuditApplication
+from services.bootstrap import ApiContainer
+from services.common.principal import Principal
+from services.common.web.auth import require_roles
+from services.dispatch.application import DispatchApplication
+from services.intake.application import IntakeApplication
+from services.triage.application import TriageApplication
+
+
+def get_container(request: Request) -> ApiContainer:
+    return request.app.state.container  # type: ignore[no-any-return]
+
+
+ContainerDep = Annotated[ApiContainer, Depends(get_container)]
+
+
+def get_intake(c: ContainerDep) -> IntakeApplication:
+    return c.intake
+
+
+def get_accounts(c: ContainerDep) -> AccountsApplication:
+    return c.accounts
+
+
+def get_triage(c: ContainerDep) -> TriageApplication:
+    return c.triage
+
+
+def get_dispatch(c: ContainerDep) -> DispatchApplication:
+    return c.dispatch
+
+
+def get_view(c: ContainerDep) -> DeskView:
+    return c.view
+
+
+IntakeDep = Annotated[IntakeApplication, Depends(get_intake)]
+AccountsDep = Annotated[AccountsApplication, Depends(get_accounts)]
+TriageDep = Annotated[TriageApplication, Depends(get_triage)]
+DispatchDep = Annotated[DispatchApplication, Depends(get_dispatch)]
+ViewDep = Annotated[DeskView, Depends(get_view)]
+
+
+@dataclass
+class AuditLog:
+    """Records a read or an action on the audit trail, with who, from where, before answering."""
+
+    audit: AuditApplication
+    client: str | None
+
+    def __call__(self, principal: Principal | None, action: str, resource_type: str,
+                 resource_id: str | None = None, case_id: str | None = None) -> None:
+        self.audit.record(
+            actor=principal.subject if principal else "anonymous",
+            role=principal.role if principal else "public",
+            unit=principal.unit if principal else None,
+            action=action, resource_type=resource_type, resource_id=resource_id,
+            case_id=case_id, client=self.client,
+        )
+
+
+def audit_log(request: Request) -> AuditLog:
+    container: ApiContainer = request.app.state.container
+    return AuditLog(container.audit, request.client.host if request.client else None)
+
+
+AuditDep = Annotated[AuditLog, Depends(audit_log)]
+
+Operator = Annotated[Principal, Depends(require_roles("operator"))]
+Supervisor = Annotated[Principal, Depends(require_roles("supervisor"))]
+Desk = Annotated[Principal, Depends(require_roles("desk"))]
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+Auditor = Annotated[Principal, Depends(require_roles("auditor"))]
+Filer = Annotated[Principal, Depends(require_roles("operator", "reporter"))]
+CaseReader = Annotated[Principal, Depends(require_roles("supervisor", "operator"))]
+DeskOrSupervisor = Annotated[Principal, Depends(require_roles("desk", "supervisor"))]
+StatsReader = Annotated[Principal, Depends(require_roles("supervisor", "auditor"))]

@@ -1,0 +1,106 @@
+"""The HTTP gateway: one FastAPI app mounting every router; domain errors mapped to HTTP once."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from services.bootstrap import ApiContainer
+from services.common.errors import Conflict, FieldError, NotFound
+from services.common.web.auth import TokenIssuer
+from services.common.web.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck
+from services.common.web.ops import router as ops_router
+from services.common.web.ratelimit import RateLimiter
+from services.gateway.pages import board, desk, login, report
+from services.gateway.routes import admin, auth, cases, oversight, referrals, reports
+
+log = structlog.get_logger("http")
+MAX_BODY_BYTES = 256 * 1024  # a full report is far below this
+ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, admin.sentinels_router,
+           admin.agencies_router, cases.router, referrals.desk_router, referrals.router,
+           oversight.stats_router, oversight.audit_router, login.router, report.router,
+           desk.router, board.router)
+
+
+def store_check(container: ApiContainer) -> ReadinessCheck:
+    def check() -> tuple[str, bool, str]:
+        position = container.intake.recorder.max_notification_id()
+        container.view.ping()
+        return "store", True, f"{container.store}, last notification {position}"
+
+    return check
+
+
+def field_error_body(exc: FieldError) -> dict[str, object]:
+    """FastAPI's own 422 shape, so clients handle one kind of validation error."""
+    return {"detail": [{"loc": [exc.where, exc.field], "msg": exc.message, "type": "value_error"}]}
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    async def not_found(_: Request, exc: Exception) -> Response:
+        return JSONResponse({"detail": str(getattr(exc, "message", exc))}, 404)
+
+    async def conflict(_: Request, exc: Exception) -> Response:
+        return JSONResponse({"detail": str(getattr(exc, "message", exc))}, 409)
+
+    async def invalid(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, FieldError)
+        return JSONResponse(field_error_body(exc), 422)
+
+    app.add_exception_handler(NotFound, not_found)
+    app.add_exception_handler(Conflict, conflict)
+    app.add_exception_handler(FieldError, invalid)
+
+
+def create_app(container: ApiContainer, readiness_checks: list[ReadinessCheck] | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Minor-protection hotline API",
+        version="1",
+        description="Reports about children at risk: intake, triage, referral to agencies.",
+    )
+    settings = container.settings
+    app.state.container = container
+    app.state.tokens = TokenIssuer(settings.token_key, settings.token_ttl_seconds)
+    app.state.csrf_key = hashlib.sha256(b"csrf" + settings.token_key.encode()).digest()
+    app.state.login_limiter = RateLimiter(limit=20, window=60)
+    app.state.lookup_limiter = RateLimiter(limit=10, window=60)
+    app.state.readiness_checks = [store_check(container), *(readiness_checks or [])]
+    for router in ROUTERS:
+        app.include_router(router)
+    add_error_handlers(app)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return JSONResponse({"detail": f"Request body larger than {MAX_BODY_BYTES} bytes"}, 413)
+        return await call_next(request)
+
+    @app.middleware("http")
+    async def log_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=uuid.uuid4().hex[:16])
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        except Exception:
+            log.exception("unhandled error", method=request.method, path=request.url.path)
+            response = JSONResponse({"detail": "Internal error; it has been logged"}, 500)
+        elapsed = time.perf_counter() - started
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        HTTP_LATENCY.labels(route).observe(elapsed)
+        log.info("request", method=request.method, route=route, status=response.status_code,
+                 ms=round(elapsed * 1000, 1))
+        return response
+
+    return app

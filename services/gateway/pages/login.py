@@ -1,0 +1,64 @@
+"""/login and /logout: a session cookie holding the same bearer token the API uses."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from services.common.web.pages import SESSION_COOKIE, render
+from services.common.web.ratelimit import client_key
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+LOGIN_CSRF_COOKIE = "hotline_login_csrf"
+HOMES = {"desk": "/desk", "supervisor": "/board"}
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/report") -> Response:  # noqa: A002
+    csrf = secrets.token_urlsafe(24)
+    response = render(request, "login.html",
+                       {"csrf": csrf, "next": _safe_next(next), "username": "", "error": None})
+    response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", max_age=3600)
+    return response
+
+
+def _safe_next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else "/report"
+
+
+@router.post("/login")
+async def login_submit(request: Request) -> Response:
+    form = await request.form()
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    cookie_csrf = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie_csrf or not hmac.compare_digest(cookie_csrf, str(form.get("csrf", ""))):
+        return render(request, "login.html", {"csrf": "", "next": "/report", "username": username,
+                       "error": "页面已过期，请刷新后重新登录。"}, 400)
+    request.app.state.login_limiter.hit(client_key(request))
+    accounts = request.app.state.container.accounts
+    principal = await run_in_threadpool(accounts.authenticate, username, password)
+    if principal is None:
+        return render(request, "login.html", {"csrf": cookie_csrf, "next": form.get("next", "/report"),
+                       "username": username, "error": "用户名或密码不正确。"}, 401)
+    token = request.app.state.tokens.issue(principal)
+    home = HOMES.get(principal.role, "/report")
+    target = _safe_next(str(form.get("next") or home))
+    if target == "/report" and principal.role in ("desk", "supervisor"):
+        target = home
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", max_age=request.app.state.tokens.ttl_seconds)
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.get("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response

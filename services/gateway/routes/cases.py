@@ -1,0 +1,67 @@
+"""Cases (contract §2, Cases) and the supervisor's manual referral (an extension)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
+
+from services.common.errors import NotFound
+from services.common.schemas import Strict
+from services.common.vocabulary import CaseStatus, Concern, RiskLevel
+from services.gateway.deps import AuditDep, CaseReader, DispatchDep, Supervisor, TriageDep, ViewDep
+
+router = APIRouter(prefix="/v1/cases", tags=["cases"])
+
+
+class ReassessmentIn(BaseModel):
+    model_config = Strict
+    risk_level: RiskLevel
+    concerns: list[Concern] = []
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class ManualReferralIn(BaseModel):
+    model_config = Strict
+    agency_id: Annotated[str, Field(min_length=1, max_length=100)]
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+@router.get("")
+def list_cases(view: ViewDep, _: CaseReader, risk_level: RiskLevel | None = None,
+               status: CaseStatus | None = None) -> list[Any]:
+    return view.list_cases(risk_level, status)  # type: ignore[return-value]
+
+
+@router.get("/{case_id}")
+def get_case(case_id: str, view: ViewDep, audit: AuditDep, who: CaseReader) -> Any:
+    case = view.get_case(case_id)
+    if case is None:
+        raise NotFound("No such case")
+    audit(who, "case.read", "case", case_id, case_id)
+    return case
+
+
+@router.post("/{case_id}/reassessments", status_code=status.HTTP_202_ACCEPTED)
+def reassess(case_id: str, body: ReassessmentIn, triage: TriageDep, audit: AuditDep,
+             principal: Supervisor) -> dict[str, Any]:
+    case = triage.reassess(case_id, risk_level=body.risk_level,
+                           concerns=[c.value for c in body.concerns], reason=body.reason,
+                           by=principal.subject)
+    audit(principal, "case.reassess", "case", case_id, case_id)
+    return {"case_id": case_id, "risk_level": case.risk_level,
+            "initial_risk_level": case.initial_risk_level, "concerns": case.concerns}
+
+
+@router.post("/{case_id}/referrals", status_code=status.HTTP_201_CREATED)
+def refer(case_id: str, body: ManualReferralIn, view: ViewDep, dispatch: DispatchDep,
+          audit: AuditDep, principal: Supervisor) -> dict[str, Any]:
+    """Route a case to a chosen unit, e.g. after a decline (an extension of contract §2)."""
+    case = view.get_case(case_id)
+    if case is None:
+        raise NotFound("No such case")
+    referral = dispatch.refer_manually(case, body.agency_id, by=principal.subject)
+    audit(principal, "case.refer", "referral", str(referral.id), case_id)
+    return {"referral_id": str(referral.id), "agency_id": referral.agency_id,
+            "status": referral.status}

@@ -1,0 +1,103 @@
+"""The agency desk (contract §2, Referrals): the inbox, a referral with what its unit may read
+of the case's reports (least privilege across intake, triage and dispatch), and desk actions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from services.bootstrap import ApiContainer
+from services.common.principal import Principal
+from services.common.schemas import Strict
+from services.common.vocabulary import ReferralStatus
+from services.dispatch.domain import Referral
+from services.gateway.deps import AuditDep, ContainerDep, Desk, DeskOrSupervisor, DispatchDep, ViewDep
+
+desk_router = APIRouter(prefix="/v1/desk", tags=["desk"])
+router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
+
+
+class DeclineIn(BaseModel):
+    model_config = Strict
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class OutcomeIn(BaseModel):
+    model_config = Strict
+    outcome: Annotated[str, Field(min_length=1, max_length=200)]
+    note: Annotated[str, Field(max_length=5000)] = ""
+
+
+@desk_router.get("/referrals")
+def desk_referrals(view: ViewDep, principal: Desk, status: ReferralStatus | None = None) -> list[Any]:
+    return view.desk_referrals(principal.agency_id or "", status)  # type: ignore[return-value]
+
+
+def referral_body(referral: Referral, detail: bool = False) -> dict[str, Any]:
+    def iso(value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+    body: dict[str, Any] = {
+        "referral_id": str(referral.id), "case_id": referral.case_id,
+        "agency_id": referral.agency_id, "agency_kind": referral.agency_kind,
+        "status": referral.status, "risk_level": referral.risk_level,
+        "concerns": referral.concerns, "dispatched_at": iso(referral.dispatched_at),
+        "due_at": iso(referral.due_at), "acknowledged_at": iso(referral.acknowledged_at),
+        "escalated_at": iso(referral.escalated_at),
+    }
+    if detail:
+        body.update(decline_reason=referral.decline_reason, outcome=referral.outcome,
+                    note=referral.note)
+    return body
+
+
+def desk_scope(principal: Principal) -> str | None:
+    """A desk acts for its own unit only; a supervisor sees every unit."""
+    return (principal.agency_id or "") if principal.role == "desk" else None
+
+
+def reports_for(container: ApiContainer, case_id: str, recipient: str) -> list[dict[str, Any]]:
+    case = container.triage.get_case(case_id)
+    out = []
+    for report_id in case.report_ids:
+        report = container.intake.get_report(report_id)
+        out.append(container.disclosure.view(report, container.intake.personal_data(report), recipient))
+    return out
+
+
+@router.get("/{referral_id}")
+def get_referral(referral_id: str, container: ContainerDep, audit: AuditDep,
+                 principal: DeskOrSupervisor) -> dict[str, Any]:
+    referral = container.dispatch.get_referral(referral_id, unit=desk_scope(principal))
+    audit(principal, "referral.read", "referral", referral_id, referral.case_id)
+    body = referral_body(referral, detail=True)
+    recipient = "supervisor" if principal.role == "supervisor" else referral.agency_kind
+    body["reports"] = reports_for(container, referral.case_id, recipient)
+    return body
+
+
+@router.post("/{referral_id}/acknowledge")
+def acknowledge(referral_id: str, dispatch: DispatchDep, audit: AuditDep, principal: Desk) -> dict[str, Any]:
+    done = dispatch.acknowledge(referral_id, by=principal.subject, unit=principal.agency_id or "")
+    audit(principal, "referral.acknowledge", "referral", referral_id, done.case_id)
+    return referral_body(done)
+
+
+@router.post("/{referral_id}/decline")
+def decline(referral_id: str, body: DeclineIn, dispatch: DispatchDep, audit: AuditDep,
+            principal: Desk) -> dict[str, Any]:
+    done = dispatch.decline(referral_id, reason=body.reason, by=principal.subject,
+                            unit=principal.agency_id or "")
+    audit(principal, "referral.decline", "referral", referral_id, done.case_id)
+    return referral_body(done)
+
+
+@router.post("/{referral_id}/outcome")
+def outcome(referral_id: str, body: OutcomeIn, dispatch: DispatchDep, audit: AuditDep,
+            principal: Desk) -> dict[str, Any]:
+    done = dispatch.record_outcome(referral_id, outcome=body.outcome, note=body.note,
+                                   by=principal.subject, unit=principal.agency_id or "")
+    audit(principal, "referral.outcome", "referral", referral_id, done.case_id)
+    return referral_body(done)

@@ -1,0 +1,87 @@
+"""Reports and receipts (contract §2, Reports): decode, call intake, record on the audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+
+from services.common.principal import Principal
+from services.common.vocabulary import COARSE_REPORT_STATUS
+from services.common.web.auth import require_roles
+from services.common.web.ratelimit import client_key
+from services.gateway.deps import AuditDep, Filer, IntakeDep, ViewDep
+from services.intake.schemas import (
+    ReceiptLookupIn,
+    ReportAccepted,
+    ReportIn,
+    ReportStatus,
+    SupplementIn,
+)
+
+log = structlog.get_logger("intake")
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+receipts_router = APIRouter(prefix="/v1/receipts", tags=["receipts"])
+
+ReportReader = Annotated[Principal, Depends(require_roles("operator", "supervisor", "reporter"))]
+Supplementer = Annotated[Principal, Depends(require_roles("operator", "reporter", "supervisor"))]
+
+
+def report_status(view: ViewDep, report_id: str) -> tuple[str, str | None]:
+    link = view.case_for_report(report_id)
+    return ("received", None) if link is None else (link["status"], link["case_id"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportAccepted)
+def submit_report(
+    report: ReportIn, intake: IntakeDep, audit: AuditDep, principal: Filer,
+    idempotency_key: Annotated[str, Header(min_length=1, max_length=200)],
+) -> ReportAccepted:
+    receipt = intake.submit_report(report, submitted_by=principal.subject, role=principal.role,
+                                   idempotency_key=idempotency_key, sentinel_id=principal.sentinel_id)
+    structlog.contextvars.bind_contextvars(report_id=str(receipt.report_id))
+    log.info("report received", channel=report.channel.value, concerns=len(report.concerns))
+    audit(principal, "report.submit", "report", str(receipt.report_id))
+    return ReportAccepted(report_id=str(receipt.report_id), receipt_no=receipt.receipt_no,
+                          lookup_code=receipt.lookup_code, received_at=receipt.received_at)
+
+
+@router.post("/{report_id}/supplements", status_code=status.HTTP_202_ACCEPTED)
+def add_supplement(
+    report_id: str, supplement: SupplementIn, intake: IntakeDep, view: ViewDep, audit: AuditDep,
+    principal: Supplementer,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+) -> dict[str, str]:
+    supplement_id = intake.supplement_as(
+        report_id, principal, narrative=supplement.narrative,
+        concerns=[c.value for c in supplement.concerns],
+        immediate_danger=supplement.immediate_danger, idempotency_key=idempotency_key)
+    structlog.contextvars.bind_contextvars(report_id=report_id)
+    log.info("supplement received", concerns=len(supplement.concerns))
+    audit(principal, "report.supplement", "report", report_id, report_status(view, report_id)[1])
+    return {"report_id": report_id, "supplement_id": supplement_id, "status": "accepted"}
+
+
+@router.get("/{report_id}", response_model=ReportStatus)
+def get_report(report_id: str, intake: IntakeDep, view: ViewDep, audit: AuditDep,
+               principal: ReportReader) -> ReportStatus:
+    report = intake.report_for(report_id, principal)
+    state, case_id = report_status(view, report_id)
+    audit(principal, "report.read", "report", report_id, case_id)
+    return ReportStatus(report_id=report_id, receipt_no=report.receipt_no, status=state,
+                        case_id=case_id, received_at=report.received_at)
+
+
+@receipts_router.post("/lookup")
+def lookup_receipt(lookup: ReceiptLookupIn, request: Request, intake: IntakeDep, view: ViewDep,
+                   audit: AuditDep) -> dict[str, str]:
+    """For reporters, anonymous ones too: the coarse status and nothing else."""
+    request.app.state.lookup_limiter.hit(client_key(request))
+    report = intake.lookup(lookup.receipt_no, lookup.lookup_code)
+    if report is None:
+        raise HTTPException(status_code=status.HTTP_404_NOT_FOUND,
+                            detail="No report matches this receipt number and lookup code")
+    state, case_id = report_status(view, str(report.id))
+    audit(None, "receipt.lookup", "report", str(report.id), case_id)
+    return {"status": COARSE_REPORT_STATUS[state]}

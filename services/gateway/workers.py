@@ -1,0 +1,161 @@
+"""The process kinds of both wirings: embedded `run`, and the distributed API, relays,
+consumers and scheduler that `make up` starts (its list comes from `hotline processes`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from services.bootstrap import (
+    CONSUMERS,
+    RELAYS,
+    Wiring,
+    bootstrap_api,
+    bootstrap_consumer,
+    bootstrap_embedded,
+    bootstrap_relay,
+    bootstrap_scheduler,
+)
+from services.common.kafka.admin import broker_count
+from services.common.settings import Settings
+from services.gateway.demo import ensure_demo_users, print_demo_users
+from services.gateway.http import create_app
+
+log = structlog.get_logger("cli")
+
+# Every OS process of the distributed wiring: name -> `hotline` arguments. One list, used by
+# the API's readiness check and by infra/stack.sh (through `hotline processes`).
+PROCESSES = (
+    *((f"relay-{app}", f"relay --app {app}") for app in RELAYS),
+    ("triage", "consume triage"),
+    ("dispatch", "consume dispatch"),
+    ("projection-desk", "consume desk"),
+    ("scheduler", "scheduler"),
+    ("api", "serve"),
+)
+WORKERS = tuple(name for name, _ in PROCESSES if name != "api")
+
+
+def _serve(app: Any, settings: Settings) -> None:
+    import uvicorn
+
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+
+
+def _pid_alive(path: Path) -> bool:
+    try:
+        os.kill(int(path.read_text().strip()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _run_until_signalled(worker: Any) -> None:
+    def handle(signum: int, _: Any) -> None:
+        log.info("stopping", signal=signum)
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    worker.run()
+
+
+def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
+    """Embedded wiring: SQLite files, in-process runner, API; one foreground process."""
+    if settings.distributed:
+        sys.stderr.write("hotline run is the embedded wiring; unset HOTLINE_DATABASE_URL\n")
+        return 2
+    embedded = bootstrap_embedded(Wiring.of(settings))
+    if settings.environment == "development":
+        print_demo_users(ensure_demo_users(embedded.api.accounts))
+    embedded.runner.start()
+    scheduler_thread = threading.Thread(target=embedded.scheduler.run, name="scheduler", daemon=True)
+    scheduler_thread.start()
+
+    def runner_check() -> tuple[str, bool, str]:
+        runner = embedded.runner
+        ok = runner.is_alive() and runner.error is None and scheduler_thread.is_alive()
+        return "workers", ok, "embedded runner and scheduler " + (
+            "running" if ok else f"failed: {runner.error!r}")
+
+    app = create_app(embedded.api, [runner_check])
+    sys.stdout.write(f"Hotline API on http://{settings.host}:{settings.port} (docs at /docs)\n")
+    sys.stdout.flush()
+    try:
+        _serve(app, settings)
+    finally:
+        embedded.close()
+    return 0
+
+
+def cmd_serve(settings: Settings, _: argparse.Namespace) -> int:
+    """Distributed wiring: the API process alone (workers run as their own processes)."""
+    api = bootstrap_api(Wiring.of(settings))
+    run_dir = Path(settings.var_dir) / "run"
+
+    def broker_check() -> tuple[str, bool, str]:
+        n = broker_count(settings.kafka_bootstrap_servers.split(","), timeout_ms=2000)
+        return "broker", n >= 1, f"{n} broker(s)"
+
+    def workers_check() -> tuple[str, bool, str]:
+        down = [name for name in WORKERS if not _pid_alive(run_dir / f"{name}.pid")]
+        return "workers", not down, "all running" if not down else f"not running: {', '.join(down)}"
+
+    try:
+        _serve(create_app(api, [broker_check, workers_check]), settings)
+    finally:
+        api.close()
+    return 0
+
+
+def _run_worker(service: str, container: Any, worker: Any) -> int:
+    """Run one worker until SIGTERM/SIGINT, with its logs bound to the service name."""
+    structlog.contextvars.bind_contextvars(service=service)
+    try:
+        _run_until_signalled(worker)
+    finally:
+        container.close()
+    return 0
+
+
+def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
+    container = bootstrap_relay(Wiring.of(settings), args.app)
+    return _run_worker(f"relay-{args.app}", container, container.relay)
+
+
+def cmd_consume(settings: Settings, args: argparse.Namespace) -> int:
+    container = bootstrap_consumer(Wiring.of(settings), args.service)
+    return _run_worker(args.service, container, container.loop)
+
+
+def cmd_scheduler(settings: Settings, _: argparse.Namespace) -> int:
+    """The SLA scheduler process of the distributed wiring."""
+    container = bootstrap_scheduler(Wiring.of(settings))
+    return _run_worker("scheduler", container, container.scheduler)
+
+
+def cmd_processes(_: Settings, __: argparse.Namespace) -> int:
+    """`name:arguments` per line, for infra/stack.sh."""
+    sys.stdout.write("".join(f"{name}:{cmd}\n" for name, cmd in PROCESSES))
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    sub.add_parser("run", help="embedded wiring in one process").set_defaults(fn=cmd_run)
+    sub.add_parser("serve", help="API process of the distributed wiring").set_defaults(fn=cmd_serve)
+    relay = sub.add_parser("relay", help="outbox relay of one application")
+    relay.add_argument("--app", choices=sorted(RELAYS), required=True)
+    relay.set_defaults(fn=cmd_relay)
+    consume = sub.add_parser("consume", help="Kafka consumer of one service")
+    consume.add_argument("service", choices=sorted(CONSUMERS))
+    consume.set_defaults(fn=cmd_consume)
+    sub.add_parser("scheduler", help="SLA escalation scheduler").set_defaults(fn=cmd_scheduler)
+    sub.add_parser("processes", help="the distributed wiring's processes (name:arguments)"
+                   ).set_defaults(fn=cmd_processes)
