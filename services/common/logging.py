@@ -1,11 +1,14 @@
-"""structlog configuration: one JSON line per event, personal data redacted."""
+"""structlog configuration: one JSON line per event; personal data redacted after formatting,
+exception messages withheld (they can quote what a caller sent), stdlib logs alike."""
 
 from __future__ import annotations
 
 import logging
 import re
 import sys
+import traceback
 from collections.abc import MutableMapping
+from types import TracebackType
 from typing import Any
 
 import structlog
@@ -13,19 +16,55 @@ import structlog
 # Keys whose values are personal data and must never reach a log line.
 PII_KEYS = frozenset(
     {"name", "phone", "id_number", "address", "narrative", "reporter", "children", "pii",
-     "password", "lookup_code", "authorization", "data_key"}
+     "password", "lookup_code", "authorization", "data_key", "input", "body", "form"}
 )
 _PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _ID_NUMBER.sub("[id]", _PHONE.sub("[phone]", value))
+    if isinstance(value, dict):
+        return {k: "[redacted]" if str(k).lower() in PII_KEYS else _scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v) for v in value]
+    return value
 
 
 def redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """Replace personal values by a marker; scrub phone and id numbers from free text."""
+    """Replace personal values by a marker; scrub phone and id numbers from all text, nested
+    values and formatted exceptions included (so it runs after every formatting step)."""
     for key in list(event_dict):
         if key.lower() in PII_KEYS:
             event_dict[key] = "[redacted]"
-        elif isinstance(event_dict[key], str):
-            event_dict[key] = _ID_NUMBER.sub("[id]", _PHONE.sub("[phone]", event_dict[key]))
+        else:
+            event_dict[key] = _scrub(event_dict[key])
+    return event_dict
+
+
+def describe_exception(exc_info: ExcInfo) -> str:
+    """Exception types and where they were raised, never their messages."""
+    parts, seen = [], set()
+    exc: BaseException | None = exc_info[1]
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = "; ".join(f"{f.filename}:{f.lineno} in {f.name}" for f in frames[-12:])
+        parts.append(f"{type(exc).__module__}.{type(exc).__qualname__} at {where}")
+        exc = exc.__cause__ or exc.__context__
+    return " <- ".join(parts) + " (messages withheld: they may quote personal data)"
+
+
+def safe_exc_info(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    exc_info = event_dict.pop("exc_info", None)
+    if exc_info is True:
+        exc_info = sys.exc_info()
+    elif isinstance(exc_info, BaseException):
+        exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
+    if isinstance(exc_info, tuple) and exc_info[0] is not None:
+        event_dict["exception"] = describe_exception(exc_info)
     return event_dict
 
 
@@ -40,19 +79,31 @@ class _Stderr:
 
 
 def configure_logging(level: str = "INFO") -> None:
-    """JSON logs on stderr for services."""
-    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
+    """JSON logs on stderr for services; stdlib loggers (uvicorn, kafka) take the same path."""
+    shared: list[Any] = [
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        safe_exc_info,
+        redact,
+    ]
+    handler = logging.StreamHandler(_Stderr())  # type: ignore[arg-type]
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.JSONRenderer(ensure_ascii=False)],
+        foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *shared],
+        keep_exc_info=False, keep_stack_info=False,
+    ))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
     for noisy in ("kafka", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            redact,
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(ensure_ascii=False),
-        ],
+        processors=[structlog.contextvars.merge_contextvars, *shared,
+                    structlog.processors.JSONRenderer(ensure_ascii=False)],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,

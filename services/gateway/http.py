@@ -6,14 +6,17 @@ import hashlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from services.bootstrap import ApiContainer
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.web.auth import TokenIssuer
+from services.common.web.limits import BodyLimits
 from services.common.web.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck
 from services.common.web.ops import router as ops_router
 from services.common.web.ratelimit import RateLimiter
@@ -42,6 +45,17 @@ def field_error_body(exc: FieldError) -> dict[str, object]:
     return {"detail": [{"loc": [exc.where, exc.field], "msg": exc.message, "type": "value_error"}]}
 
 
+UNICODE_MESSAGE = ("contains a character that is not valid text (often half of an emoji cut off); "
+                   "remove it and send again")
+
+
+def validation_errors(errors: Any) -> list[dict[str, Any]]:
+    """FastAPI's 422 items without `input` and `ctx`: what was sent is not echoed (or logged)."""
+    return [{"loc": list(e.get("loc", ())), "type": e.get("type", "value_error"),
+             "msg": UNICODE_MESSAGE if e.get("type") == "string_unicode" else e.get("msg", "")}
+            for e in errors]
+
+
 def add_error_handlers(app: FastAPI) -> None:
     async def not_found(_: Request, exc: Exception) -> Response:
         return JSONResponse({"detail": str(getattr(exc, "message", exc))}, 404)
@@ -53,6 +67,11 @@ def add_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, FieldError)
         return JSONResponse(field_error_body(exc), 422)
 
+    async def request_invalid(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return JSONResponse({"detail": validation_errors(exc.errors())}, 422)
+
+    app.add_exception_handler(RequestValidationError, request_invalid)
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(Conflict, conflict)
     app.add_exception_handler(FieldError, invalid)
@@ -74,13 +93,8 @@ def create_app(container: ApiContainer, readiness_checks: list[ReadinessCheck] |
     for router in ROUTERS:
         app.include_router(router)
     add_error_handlers(app)
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return JSONResponse({"detail": f"Request body larger than {MAX_BODY_BYTES} bytes"}, 413)
-        return await call_next(request)
+    # Added first, so it runs inside the request log below and before anything reads the body.
+    app.add_middleware(BodyLimits, max_bytes=MAX_BODY_BYTES)
 
     @app.middleware("http")
     async def log_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

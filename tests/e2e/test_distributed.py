@@ -3,6 +3,7 @@ the police and hospital desks; nothing personal in clear text on Kafka, in table
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -11,6 +12,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -100,7 +102,24 @@ def test_make_up_routes_a_red_report_to_police_and_hospital(stack: dict[str, str
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert '"ok": true' in verify.stdout
 
+    # The error paths carry personal data too: none of it may reach a log (issue #9).
+    send_through_error_paths(client)
     assert_no_personal_data(conf, var)
+
+
+def send_through_error_paths(client: Client) -> None:
+    headers = {**client.auth("operator1"), "Content-Type": "application/json"}
+
+    def post(key: str, content: Any) -> int:
+        return client.http.post("/v1/reports", content=content,
+                                headers={**headers, "Idempotency-Key": key}).status_code
+
+    ascii_body = json.dumps(report_body(), ensure_ascii=True)
+    assert post("e2e-surrogate", ascii_body.replace("\\u738b", "\\ud800").encode()) == 422
+    assert post("e2e-utf8", json.dumps(report_body(), ensure_ascii=False).encode() + b"\xff") == 422
+    assert post("e2e-red", json.dumps(report_body(narrative="孩子被打流血，又来了")).encode()) == 409
+    big = json.dumps(report_body(narrative="孩子被打流血" * 50_000)).encode()
+    assert post("e2e-big", iter([big[i:i + 65536] for i in range(0, len(big), 65536)])) == 413
 
 
 def assert_no_personal_data(conf: dict[str, str], var: Path) -> None:
