@@ -56,12 +56,12 @@ class Hasher:
             keys.append(self.digest("child-name-age-county", f"{name}|{child['age']}|{county}"))
         return keys
 
-    def lookup_code(self, report_id: str) -> str:
-        """Ten characters derived from the report id: repeatable, unguessable without the key."""
-        raw = hmac.new(self._key, f"lookup\x1f{report_id}".encode(), hashlib.sha256).digest()
+    def lookup_code(self, receipt_no: str) -> str:
+        """Ten characters derived from the receipt number: repeatable, unguessable without the key."""
+        raw = hmac.new(self._key, f"lookup\x1f{receipt_no}".encode(), hashlib.sha256).digest()
         return "".join(_LOOKUP_ALPHABET[b % len(_LOOKUP_ALPHABET)] for b in raw[:10])
 
-    def check_lookup_code(self, report_id: str, code: str) -> bool:
+    def check_lookup_code(self, receipt_no: str, code: str) -> bool:
         # Bytes, not str: compare_digest refuses non-ASCII str (a 500 found by schemathesis).
-        return hmac.compare_digest(self.lookup_code(report_id).encode(),
+        return hmac.compare_digest(self.lookup_code(receipt_no).encode(),
                                    code.strip().upper().encode())

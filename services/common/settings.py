@@ -12,6 +12,7 @@ from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.common.vocabulary import RISK_LEVELS
+from services.common.web.proxies import parse_networks
 
 # Development-only keys: fine on a laptop, refused anywhere else.
 DEV_DATA_KEY = base64.b64encode(b"hotline-dev-data-key-32-bytes!!!").decode()
@@ -57,11 +58,19 @@ class Settings(BaseSettings):
     ack_sla_seconds: str = DEFAULT_ACK_SLA
     kafka_partitions: int = 6
     log_level: str = "INFO"
+    # Addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed.
+    trusted_proxies: str = ""
 
     @field_validator("ack_sla_seconds")
     @classmethod
     def _check_sla(cls, value: str) -> str:
         parse_ack_sla(value)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        parse_networks(value)
         return value
 
     @field_validator("data_key", "hash_key", "token_key")

@@ -13,6 +13,7 @@ from services.audit.application import AuditApplication
 from services.bootstrap import ApiContainer
 from services.common.principal import Principal
 from services.common.web.auth import require_roles
+from services.common.web.proxies import client_address
 from services.dispatch.application import DispatchApplication
 from services.intake.application import IntakeApplication
 from services.triage.application import TriageApplication
@@ -72,7 +73,7 @@ class AuditLog:
 
 def audit_log(request: Request) -> AuditLog:
     container: ApiContainer = request.app.state.container
-    return AuditLog(container.audit, request.client.host if request.client else None)
+    return AuditLog(container.audit, client_address(request))
 
 
 AuditDep = Annotated[AuditLog, Depends(audit_log)]

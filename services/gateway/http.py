@@ -17,6 +17,7 @@ from services.bootstrap import ApiContainer
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.web.auth import TokenIssuer
 from services.common.web.limits import BodyLimits
+from services.common.web.proxies import Proxies, is_https, parse_networks
 from services.common.web.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck
 from services.common.web.ops import router as ops_router
 from services.common.web.ratelimit import RateLimiter
@@ -89,6 +90,7 @@ def create_app(container: ApiContainer, readiness_checks: list[ReadinessCheck] |
     app.state.csrf_key = hashlib.sha256(b"csrf" + settings.token_key.encode()).digest()
     app.state.login_limiter = RateLimiter(limit=20, window=60)
     app.state.lookup_limiter = RateLimiter(limit=10, window=60)
+    app.state.proxies = Proxies(parse_networks(settings.trusted_proxies))
     app.state.readiness_checks = [store_check(container), *(readiness_checks or [])]
     for router in ROUTERS:
         app.include_router(router)
@@ -111,6 +113,10 @@ def create_app(container: ApiContainer, readiness_checks: list[ReadinessCheck] |
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # Answers may hold personal data: no browser or proxy keeps a copy.
+        response.headers.setdefault("Cache-Control", "no-store")
+        if is_https(request):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
         HTTP_LATENCY.labels(route).observe(elapsed)
         log.info("request", method=request.method, route=route, status=response.status_code,

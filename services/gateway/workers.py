@@ -46,7 +46,10 @@ WORKERS = tuple(name for name, _ in PROCESSES if name != "api")
 def _serve(app: Any, settings: Settings) -> None:
     import uvicorn
 
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    # Forwarded headers are judged by HOTLINE_TRUSTED_PROXIES in the app, not by uvicorn
+    # (whose default believes any X-Forwarded-For from loopback).
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
+                proxy_headers=False)
 
 
 def _pid_alive(path: Path) -> bool:

@@ -184,14 +184,17 @@ class IntakeApplication(Application[UUID]):
         return report
 
     def lookup(self, receipt_no: str, lookup_code: str) -> Report | None:
-        """The report behind a receipt, only if the lookup code matches."""
+        """The report behind a receipt, only if the lookup code matches. The code is checked
+        against the receipt number before the store is read, so a wrong code costs the same
+        whether or not the receipt exists (its existence is not revealed by timing)."""
+        if not self.hasher.check_lookup_code(receipt_no.strip().upper(), lookup_code):
+            return None
+        return self._report_for_receipt(receipt_no)
+
+    def _report_for_receipt(self, receipt_no: str) -> Report | None:
         try:
             index: Any = self.repository.get(receipt_index_id(receipt_no))
         except AggregateNotFoundError:
-            # Same work as a hit, so a miss is not faster than a wrong code.
-            self.hasher.check_lookup_code(receipt_no, lookup_code)
-            return None
-        if not self.hasher.check_lookup_code(str(index.report_id), lookup_code):
             return None
         return self.get_report(index.report_id)
 
@@ -231,6 +234,6 @@ class IntakeApplication(Application[UUID]):
         return Receipt(
             report_id=report.id,
             receipt_no=report.receipt_no,
-            lookup_code=self.hasher.lookup_code(str(report.id)),
+            lookup_code=self.hasher.lookup_code(report.receipt_no),
             received_at=report.received_at,
         )

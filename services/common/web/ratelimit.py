@@ -8,6 +8,8 @@ from collections import defaultdict, deque
 
 from fastapi import HTTPException, Request, status
 
+from services.common.web.proxies import client_address
+
 
 class RateLimiter:
     """At most `limit` hits per key within `window` seconds; beyond that, 429."""
@@ -37,4 +39,4 @@ class RateLimiter:
 
 
 def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request)

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from services.common.web.pages import SESSION_COOKIE, render
+from services.common.web.proxies import is_https
 from services.common.web.ratelimit import client_key
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -23,7 +24,7 @@ def login_page(request: Request, next: str = "/report") -> Response:  # noqa: A0
     response = render(request, "login.html",
                        {"csrf": csrf, "next": _safe_next(next), "username": "", "error": None})
     response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", max_age=3600)
+                        secure=is_https(request), max_age=3600)
     return response
 
 
@@ -52,7 +53,8 @@ async def login_submit(request: Request) -> Response:
         target = home
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", max_age=request.app.state.tokens.ttl_seconds)
+                        secure=is_https(request),
+                        max_age=request.app.state.tokens.ttl_seconds)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 

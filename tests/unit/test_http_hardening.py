@@ -1,0 +1,92 @@
+"""Forwarded headers only from trusted proxies, Secure and HSTS, no-store, receipt misses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.bootstrap import ApiContainer
+from services.common.settings import Settings
+from services.gateway.demo import DEMO_PASSWORD, ensure_demo_users
+from services.gateway.http import create_app
+from services.intake.application import IntakeApplication
+from services.intake.schemas import ReportIn
+from tests.conftest import Api
+from tests.helpers import build, report_body
+
+PROXY = "10.0.0.5"
+
+
+@pytest.fixture
+def behind_proxy(tmp_path: Any) -> Any:
+    h = build(Settings(var_dir=tmp_path, trusted_proxies=f"{PROXY}/32"), store="memory")
+    ensure_demo_users(h.accounts)
+    yield h
+    h.close()
+
+
+def login_status(client: TestClient, forwarded_for: str) -> int:
+    r = client.post("/v1/auth/token", data={"username": "operator1", "password": "wrong-password"},
+                    headers={"X-Forwarded-For": forwarded_for})
+    return r.status_code
+
+
+def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(hotline: ApiContainer) -> None:
+    ensure_demo_users(hotline.accounts)
+    with TestClient(create_app(hotline), client=("127.0.0.1", 5000)) as client:
+        codes = [login_status(client, f"198.51.100.{i}") for i in range(22)]
+    assert codes[:20] == [401] * 20 and codes[20:] == [429, 429]  # rotating headers change nothing
+
+
+def test_a_trusted_proxy_names_the_client(behind_proxy: ApiContainer) -> None:
+    with TestClient(create_app(behind_proxy), client=(PROXY, 5000)) as client:
+        assert {login_status(client, f"198.51.100.{i}") for i in range(22)} == {401}
+        assert [login_status(client, "203.0.113.9, 198.51.100.7") for _ in range(21)][-1] == 429
+        token = client.post("/v1/auth/token", data={"username": "auditor1", "password": DEMO_PASSWORD},
+                            headers={"X-Forwarded-For": "203.0.113.50"}).json()["access_token"]
+        client.get("/v1/audit", headers={"Authorization": f"Bearer {token}",
+                                         "X-Forwarded-For": "203.0.113.50"})
+    assert behind_proxy.audit.entries()[-1]["client"] == "203.0.113.50"
+
+
+def test_secure_cookies_and_hsts_only_over_https(behind_proxy: ApiContainer, hotline: ApiContainer) -> None:
+    with TestClient(create_app(behind_proxy), client=(PROXY, 5000)) as client:
+        r = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+        assert "secure" in r.headers["set-cookie"].lower()
+        assert r.headers["strict-transport-security"].startswith("max-age=")
+        plain = client.get("/login", headers={"X-Forwarded-Proto": "http"})
+        assert "secure" not in plain.headers["set-cookie"].lower()
+        assert "strict-transport-security" not in plain.headers
+    with TestClient(create_app(hotline), client=("198.51.100.1", 5000)) as client:
+        spoofed = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+        assert "strict-transport-security" not in spoofed.headers  # not from a trusted proxy
+
+
+def test_answers_with_personal_data_are_not_cached(api: Api) -> None:
+    report = api.submit(report_body(), key="cache").json()
+    r = api.client.get(f"/v1/reports/{report['report_id']}", headers=api.auth("operator1"))
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    assert api.client.get("/v1/agencies", headers=api.auth("operator1")).headers["cache-control"] == "no-store"
+
+
+class CountingIntake(IntakeApplication):
+    """Counts how often a lookup reads the store."""
+
+    reads = 0
+
+    def _report_for_receipt(self, receipt_no: str) -> Any:
+        self.reads += 1
+        return super()._report_for_receipt(receipt_no)
+
+
+def test_a_wrong_lookup_code_never_reads_the_store(hotline: ApiContainer) -> None:
+    intake = CountingIntake(hotline.intake.env, hasher=hotline.intake.hasher, keys=hotline.keys)
+    receipt = intake.submit_report(ReportIn.model_validate(report_body()), submitted_by="op",
+                                   role="operator", idempotency_key="k")
+    assert intake.lookup(receipt.receipt_no, "WRONGCODE2") is None
+    assert intake.lookup("20991231-AAAAAAAAAA", "WRONGCODE2") is None
+    assert intake.reads == 0  # known and unknown receipts cost the same: one HMAC
+    found = intake.lookup(receipt.receipt_no.lower(), receipt.lookup_code.lower())
+    assert found is not None and found.id == receipt.report_id and intake.reads == 1
