@@ -17,9 +17,9 @@ from services.bootstrap import ApiContainer
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.web.auth import TokenIssuer
 from services.common.web.limits import BodyLimits
-from services.common.web.proxies import Proxies, is_https, parse_networks
 from services.common.web.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck
 from services.common.web.ops import router as ops_router
+from services.common.web.proxies import Proxies, is_https, parse_networks
 from services.common.web.ratelimit import RateLimiter
 from services.gateway.pages import board, desk, login, report
 from services.gateway.routes import admin, auth, cases, oversight, referrals, reports
