@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +20,7 @@ from services.accounts.domain import (
     sentinel_id_for,
     user_id_for,
 )
-from services.common.errors import Conflict, FieldError
+from services.common.errors import Conflict, FieldError, NotFound
 from services.common.principal import Principal
 from services.common.vocabulary import ROLES, Role
 
@@ -42,6 +43,11 @@ class AccountsApplication(Application[UUID]):
         # Verifying against a dummy hash keeps unknown usernames as slow as wrong passwords.
         self._dummy_hash = self.hasher.hash("not-a-real-password")
 
+    @staticmethod
+    def check_password(password: str) -> None:
+        if len(password) < 8:
+            raise FieldError("password", "at least 8 characters")
+
     def add_user(
         self,
         username: str,
@@ -52,8 +58,7 @@ class AccountsApplication(Application[UUID]):
     ) -> Principal:
         if not USERNAME.match(username):
             raise FieldError("username", "3-64 letters, digits, '.', '_' or '-'")
-        if len(password) < 8:
-            raise FieldError("password", "at least 8 characters")
+        self.check_password(password)
         if role not in ROLES:
             raise FieldError("role", f"role must be one of {', '.join(ROLES)}")
         if role == Role.desk and not agency_id:
@@ -133,10 +138,54 @@ class AccountsApplication(Application[UUID]):
             return None
         return found if isinstance(found, User) else None
 
-    def authenticate(self, username: str, password: str) -> Principal | None:
+    def login(self, username: str, password: str) -> tuple[Principal, int] | None:
+        """The principal and its token version, if the password is right and the account enabled."""
         user = self.find(username) if USERNAME.match(username or "") else None
         try:
             self.hasher.verify(user.password_hash if user else self._dummy_hash, password)
         except (VerificationError, InvalidHashError):
             return None
-        return user.principal() if user else None
+        if user is None or user.disabled:
+            return None
+        return user.principal(), user.token_version
+
+    def authenticate(self, username: str, password: str) -> Principal | None:
+        found = self.login(username, password)
+        return found[0] if found else None
+
+    def token_version(self, username: str) -> int | None:
+        """The version a token must carry to be honoured; None for unknown or disabled accounts."""
+        user = self.find(username)
+        return None if user is None or user.disabled else user.token_version
+
+    def _user(self, username: str) -> User:
+        user = self.find(username) if USERNAME.match(username or "") else None
+        if user is None:
+            raise NotFound(f"no user named {username!r}")
+        return user
+
+    def disable(self, username: str, *, by: str) -> User:
+        user = self._user(username)
+        if user.disable(by=by, at=datetime.now(UTC)):
+            self.save(user)
+        return user
+
+    def enable(self, username: str, *, by: str) -> User:
+        user = self._user(username)
+        if user.enable(by=by, at=datetime.now(UTC)):
+            self.save(user)
+        return user
+
+    def set_password(self, username: str, password: str, *, by: str) -> User:
+        self.check_password(password)
+        user = self._user(username)
+        user.change_password(password_hash=self.hasher.hash(password), by=by, at=datetime.now(UTC))
+        self.save(user)
+        return user
+
+    def end_sessions(self, username: str) -> None:
+        """Logout: the user's tokens issued so far are refused from now on."""
+        user = self.find(username)
+        if user is not None:
+            user.end_sessions(at=datetime.now(UTC))
+            self.save(user)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -30,10 +31,46 @@ class User(Aggregate):
         self.role = role
         self.agency_id = agency_id
         self.sentinel_id = sentinel_id
+        self.disabled = False
+        # Tokens carry the version they were issued under; a change of it ends every session.
+        self.token_version = 0
 
     @event("BoundToSentinel")
     def bind_sentinel(self, sentinel_id: str) -> None:
         self.sentinel_id = sentinel_id
+
+    def disable(self, *, by: str, at: datetime) -> bool:
+        """Refuse the account's logins and tokens. True if this call changed anything."""
+        if self.disabled:
+            return False
+        self._disabled(by=by, at=at)
+        return True
+
+    @event("Disabled")
+    def _disabled(self, *, by: str, at: datetime) -> None:
+        self.disabled = True
+        self.token_version += 1
+
+    def enable(self, *, by: str, at: datetime) -> bool:
+        if not self.disabled:
+            return False
+        self._enabled(by=by, at=at)
+        return True
+
+    @event("Enabled")
+    def _enabled(self, *, by: str, at: datetime) -> None:
+        self.disabled = False
+
+    @event("PasswordChanged")
+    def change_password(self, *, password_hash: str, by: str, at: datetime) -> None:
+        """A new password; tokens issued before it are refused."""
+        self.password_hash = password_hash
+        self.token_version += 1
+
+    @event("SessionsEnded")
+    def end_sessions(self, *, at: datetime) -> None:
+        """Logout: every token issued so far is refused."""
+        self.token_version += 1
 
     def principal(self) -> Principal:
         return Principal(self.username, self.role, self.agency_id, self.sentinel_id)

@@ -26,6 +26,7 @@ from services.common.messages import (
     Translator,
 )
 from services.common.settings import Settings
+from services.common.web.throttle import Throttle
 from services.dispatch.application import DispatchApplication
 from services.dispatch.routing import Directory
 from services.dispatch.scheduler import EscalationScheduler
@@ -71,9 +72,11 @@ class ApiContainer:
     dispatch: DispatchApplication
     view: DeskView
     audit: AuditApplication
+    throttle: Throttle
 
     def close(self) -> None:
-        _close(self.intake, self.accounts, self.triage, self.dispatch, self.audit, self.view, self.keys)
+        _close(self.intake, self.accounts, self.triage, self.dispatch, self.audit, self.view, self.keys,
+               self.throttle.sql)
 
 
 def bootstrap_api(w: Wiring) -> ApiContainer:
@@ -81,7 +84,7 @@ def bootstrap_api(w: Wiring) -> ApiContainer:
     return ApiContainer(
         settings=w.settings, store=w.store, directory=w.directory, disclosure=Disclosure.load(),
         keys=keys, intake=w.intake(keys), accounts=w.accounts(), triage=w.triage(keys),
-        dispatch=w.dispatch(), view=w.view(), audit=w.audit(),
+        dispatch=w.dispatch(), view=w.view(), audit=w.audit(), throttle=w.throttle(),
     )
 
 

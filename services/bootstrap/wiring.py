@@ -20,6 +20,8 @@ from services.audit.application import AuditApplication
 from services.common.crypto import Hasher, derive_key
 from services.common.keystore import KeyStore
 from services.common.settings import Settings
+from services.common.sqlstore import Sql
+from services.common.web.throttle import Throttle
 from services.dispatch.application import DispatchApplication
 from services.dispatch.routing import Directory, ReferralMatrix
 from services.intake.application import IntakeApplication
@@ -97,6 +99,12 @@ class Wiring:
         if self.create_tables or self.store != "postgres":
             keys.create_table()
         return keys
+
+    def throttle(self) -> Throttle:
+        throttle = Throttle(Sql(self.factory("throttle").datastore))
+        if self.create_tables or self.store != "postgres":
+            throttle.create_tables()
+        return throttle
 
     def view(self) -> DeskView:
         view_class = PostgresDeskView if self.store == "postgres" else SQLiteDeskView

@@ -14,6 +14,7 @@ from services.bootstrap import ApiContainer
 from services.common.principal import Principal
 from services.common.web.auth import require_roles
 from services.common.web.proxies import client_address
+from services.common.web.throttle import Throttle
 from services.dispatch.application import DispatchApplication
 from services.intake.application import IntakeApplication
 from services.triage.application import TriageApplication
@@ -46,6 +47,11 @@ def get_view(c: ContainerDep) -> DeskView:
     return c.view
 
 
+def get_throttle(c: ContainerDep) -> Throttle:
+    return c.throttle
+
+
+ThrottleDep = Annotated[Throttle, Depends(get_throttle)]
 IntakeDep = Annotated[IntakeApplication, Depends(get_intake)]
 AccountsDep = Annotated[AccountsApplication, Depends(get_accounts)]
 TriageDep = Annotated[TriageApplication, Depends(get_triage)]

@@ -20,9 +20,10 @@ from services.common.web.limits import BodyLimits
 from services.common.web.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck
 from services.common.web.ops import router as ops_router
 from services.common.web.proxies import Proxies, is_https, parse_networks
-from services.common.web.ratelimit import RateLimiter
+from services.gateway.deps import audit_log
 from services.gateway.pages import board, desk, login, report
 from services.gateway.routes import admin, auth, cases, oversight, referrals, reports
+from services.gateway.sessions import TokenVersions
 
 log = structlog.get_logger("http")
 MAX_BODY_BYTES = 256 * 1024  # a full report is far below this
@@ -58,7 +59,11 @@ def validation_errors(errors: Any) -> list[dict[str, Any]]:
 
 
 def add_error_handlers(app: FastAPI) -> None:
-    async def not_found(_: Request, exc: Exception) -> Response:
+    def not_found(request: Request, exc: Exception) -> Response:
+        principal = getattr(request.state, "principal", None)
+        if principal is not None:  # a refusal in disguise: who looked for what outside their scope
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            audit_log(request)(principal, "access.not_found", route, request.url.path)
         return JSONResponse({"detail": str(getattr(exc, "message", exc))}, 404)
 
     async def conflict(_: Request, exc: Exception) -> Response:
@@ -86,10 +91,9 @@ def create_app(container: ApiContainer, readiness_checks: list[ReadinessCheck] |
     )
     settings = container.settings
     app.state.container = container
-    app.state.tokens = TokenIssuer(settings.token_key, settings.token_ttl_seconds)
+    app.state.tokens = TokenIssuer(settings.token_key, settings.token_ttl_seconds,
+                                   is_current=TokenVersions(container.accounts).is_current)
     app.state.csrf_key = hashlib.sha256(b"csrf" + settings.token_key.encode()).digest()
-    app.state.login_limiter = RateLimiter(limit=20, window=60)
-    app.state.lookup_limiter = RateLimiter(limit=10, window=60)
     app.state.proxies = Proxies(parse_networks(settings.trusted_proxies))
     app.state.readiness_checks = [store_check(container), *(readiness_checks or [])]
     for router in ROUTERS:

@@ -32,6 +32,8 @@ def test_no_server_error_and_no_schema_violation(server: Client, user: str) -> N
         [str(ROOT / ".venv/bin/schemathesis"), "run", f"http://127.0.0.1:{PORT}/openapi.json",
          "-H", f"Authorization: {token}",
          "--checks", "not_a_server_error,response_schema_conformance",
+         # Logging out would end the session the rest of the run needs.
+         "--exclude-path", "/v1/auth/logout",
          "-n", "10", "--seed", "7"],
         capture_output=True, text=True, timeout=300, cwd=ROOT,
     )

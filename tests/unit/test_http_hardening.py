@@ -27,8 +27,9 @@ def behind_proxy(tmp_path: Any) -> Any:
     h.close()
 
 
-def login_status(client: TestClient, forwarded_for: str) -> int:
-    r = client.post("/v1/auth/token", data={"username": "operator1", "password": "wrong-password"},
+def login_status(client: TestClient, forwarded_for: str, username: str) -> int:
+    """A failed login (a distinct username each time, so only the per-address limit counts)."""
+    r = client.post("/v1/auth/token", data={"username": username, "password": "wrong-password"},
                     headers={"X-Forwarded-For": forwarded_for})
     return r.status_code
 
@@ -36,14 +37,15 @@ def login_status(client: TestClient, forwarded_for: str) -> int:
 def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(hotline: ApiContainer) -> None:
     ensure_demo_users(hotline.accounts)
     with TestClient(create_app(hotline), client=("127.0.0.1", 5000)) as client:
-        codes = [login_status(client, f"198.51.100.{i}") for i in range(22)]
+        codes = [login_status(client, f"198.51.100.{i}", f"user{i}") for i in range(22)]
     assert codes[:20] == [401] * 20 and codes[20:] == [429, 429]  # rotating headers change nothing
 
 
 def test_a_trusted_proxy_names_the_client(behind_proxy: ApiContainer) -> None:
     with TestClient(create_app(behind_proxy), client=(PROXY, 5000)) as client:
-        assert {login_status(client, f"198.51.100.{i}") for i in range(22)} == {401}
-        assert [login_status(client, "203.0.113.9, 198.51.100.7") for _ in range(21)][-1] == 429
+        assert {login_status(client, f"198.51.100.{i}", f"user{i}") for i in range(22)} == {401}
+        same = [login_status(client, "203.0.113.9, 198.51.100.7", f"other{i}") for i in range(21)]
+        assert same[-1] == 429
         token = client.post("/v1/auth/token", data={"username": "auditor1", "password": DEMO_PASSWORD},
                             headers={"X-Forwarded-For": "203.0.113.50"}).json()["access_token"]
         client.get("/v1/audit", headers={"Authorization": f"Bearer {token}",

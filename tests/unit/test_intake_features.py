@@ -6,6 +6,7 @@ from uuid import UUID
 
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
+from services.gateway.demo import DEMO_PASSWORD
 from tests.conftest import Api
 from tests.helpers import report_body
 
@@ -103,10 +104,23 @@ def test_receipt_lookup_is_rate_limited(api: Api) -> None:
     assert api.client.post("/v1/receipts/lookup", json=body).headers["Retry-After"]
 
 
-def test_login_is_rate_limited(api: Api) -> None:
-    codes = [api.client.post("/v1/auth/token", data={"username": "x" * 5, "password": "y" * 8}
-                             ).status_code for _ in range(21)]
-    assert codes[:20] == [401] * 20 and codes[20] == 429
+def test_login_failures_are_limited_per_account_and_per_address(api: Api) -> None:
+    def attempt(username: str, password: str = "y" * 8) -> int:
+        return api.client.post("/v1/auth/token", data={"username": username, "password": password}
+                               ).status_code
+
+    assert [attempt("operator1") for _ in range(11)] == [401] * 10 + [429]  # one account
+    assert attempt("operator1", DEMO_PASSWORD) == 429  # even the right password, for a while
+    assert [attempt(f"guess{i}") for i in range(10)] == [401] * 10  # address: 20 failures so far
+    assert attempt("another") == 429
+    r = api.client.post("/v1/auth/token", data={"username": "x", "password": "y"})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+
+
+def test_successful_logins_do_not_count(api: Api) -> None:
+    for _ in range(30):  # a school behind one address, everyone logging in
+        assert api.client.post("/v1/auth/token", data={"username": "teacher1",
+                                                        "password": DEMO_PASSWORD}).status_code == 200
 
 
 def sentinel_body(**overrides: str) -> dict[str, str]:

@@ -22,16 +22,20 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False
 class TokenIssuer:
     """HS256 tokens carrying role and scope; expiry and signature checked on every use."""
 
-    def __init__(self, key_b64: str, ttl_seconds: int):
+    def __init__(self, key_b64: str, ttl_seconds: int,
+                 is_current: Callable[[str, int], bool] = lambda subject, version: True):
         self._key = base64.b64decode(key_b64)
         self.ttl_seconds = ttl_seconds
+        # Whether a token of this version still stands (not logged out, disabled or re-passworded).
+        self.is_current = is_current
 
-    def issue(self, principal: Principal) -> str:
+    def issue(self, principal: Principal, version: int = 0) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": ISSUER,
             "sub": principal.subject,
             "role": principal.role,
+            "ver": version,
             "iat": now,
             "exp": now + self.ttl_seconds,
         }
@@ -49,7 +53,9 @@ class TokenIssuer:
             )
         except jwt.PyJWTError:
             return None
-        if claims.get("role") not in ROLES:
+        if claims.get("role") not in ROLES or not isinstance(claims.get("ver"), int):
+            return None
+        if not self.is_current(claims["sub"], claims["ver"]):
             return None
         return Principal(
             subject=claims["sub"],
@@ -75,6 +81,7 @@ def current_principal(
     principal = request.app.state.tokens.verify(token)
     if principal is None:
         raise _unauthorized()
+    request.state.principal = principal  # for the audit of refusals (out-of-scope 404s)
     return principal
 
 

@@ -75,6 +75,8 @@ async def desk_action(request: Request, referral_id: str, action: str) -> Respon
     try:
         await run_in_threadpool(act)
     except NotFound:
+        await run_in_threadpool(audit_log(request), principal, "access.not_found",
+                                "/desk/referrals/{referral_id}/{action}", request.url.path)
         return Response("未找到该转介。", status_code=404, media_type="text/plain")
     except (Conflict, FieldError) as exc:
         return Response(f"无法操作：{exc}", status_code=409, media_type="text/plain")

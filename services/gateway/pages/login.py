@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from services.common.web.pages import SESSION_COOKIE, render
+from services.common.web.pages import SESSION_COOKIE, render, session_of
 from services.common.web.proxies import is_https
-from services.common.web.ratelimit import client_key
+from services.gateway import sessions
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 LOGIN_CSRF_COOKIE = "hotline_login_csrf"
@@ -40,13 +40,11 @@ async def login_submit(request: Request) -> Response:
     if not cookie_csrf or not hmac.compare_digest(cookie_csrf, str(form.get("csrf", ""))):
         return render(request, "login.html", {"csrf": "", "next": "/report", "username": username,
                        "error": "页面已过期，请刷新后重新登录。"}, 400)
-    request.app.state.login_limiter.hit(client_key(request))
-    accounts = request.app.state.container.accounts
-    principal = await run_in_threadpool(accounts.authenticate, username, password)
-    if principal is None:
+    token = await run_in_threadpool(sessions.login, request, username, password)
+    if token is None:
         return render(request, "login.html", {"csrf": cookie_csrf, "next": form.get("next", "/report"),
                        "username": username, "error": "用户名或密码不正确。"}, 401)
-    token = request.app.state.tokens.issue(principal)
+    principal = request.app.state.tokens.verify(token)
     home = HOMES.get(principal.role, "/report")
     target = _safe_next(str(form.get("next") or home))
     if target == "/report" and principal.role in ("desk", "supervisor"):
@@ -60,7 +58,10 @@ async def login_submit(request: Request) -> Response:
 
 
 @router.get("/logout")
-def logout() -> Response:
+def logout(request: Request) -> Response:
+    session = session_of(request)
+    if session is not None:
+        sessions.logout(request, session[1])  # the cookie's token is refused from now on
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -1,4 +1,4 @@
-"""POST /v1/auth/token: the OAuth2 password flow (contract §2)."""
+"""POST /v1/auth/token (the OAuth2 password flow of contract §2) and /v1/auth/logout."""
 
 from __future__ import annotations
 
@@ -7,21 +7,24 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from services.common.web.ratelimit import client_key
-from services.gateway.deps import AccountsDep
+from services.common.web.auth import CurrentPrincipal
+from services.gateway import sessions
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
 
 @router.post("/token")
-def issue_token(request: Request, accounts: AccountsDep,
-                form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> dict[str, object]:
-    request.app.state.login_limiter.hit(client_key(request))
-    principal = accounts.authenticate(form.username, form.password)
-    if principal is None:
+def issue_token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> dict[str, object]:
+    token = sessions.login(request, form.username, form.password)
+    if token is None:
         raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED,
                             detail="Wrong username or password",
                             headers={"WWW-Authenticate": "Bearer"})
-    tokens = request.app.state.tokens
-    return {"access_token": tokens.issue(principal), "token_type": "bearer",
-            "expires_in": tokens.ttl_seconds}
+    return {"access_token": token, "token_type": "bearer",
+            "expires_in": request.app.state.tokens.ttl_seconds}
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(request: Request, principal: CurrentPrincipal) -> None:
+    """Ends every session of the caller: tokens issued so far are refused within a second."""
+    sessions.logout(request, principal)

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 from services.common.principal import Principal
 from services.common.vocabulary import COARSE_REPORT_STATUS
 from services.common.web.auth import require_roles
-from services.common.web.ratelimit import client_key
-from services.gateway.deps import AuditDep, Filer, IntakeDep, ViewDep
+from services.common.web.proxies import client_address
+from services.common.web.throttle import LOOKUP_PER_ADDRESS
+from services.gateway.deps import AuditDep, Filer, IntakeDep, ThrottleDep, ViewDep
 from services.intake.schemas import (
     ReceiptLookupIn,
     ReportAccepted,
@@ -75,11 +76,13 @@ def get_report(report_id: str, intake: IntakeDep, view: ViewDep, audit: AuditDep
 
 @receipts_router.post("/lookup")
 def lookup_receipt(lookup: ReceiptLookupIn, request: Request, intake: IntakeDep, view: ViewDep,
-                   audit: AuditDep) -> dict[str, str]:
+                   audit: AuditDep, throttle: ThrottleDep) -> dict[str, str]:
     """For reporters, anonymous ones too: the coarse status and nothing else."""
-    request.app.state.lookup_limiter.hit(client_key(request))
+    address = client_address(request)
+    throttle.check(LOOKUP_PER_ADDRESS, address)
     report = intake.lookup(lookup.receipt_no, lookup.lookup_code)
     if report is None:
+        throttle.fail((LOOKUP_PER_ADDRESS, address))
         raise HTTPException(status_code=status.HTTP_404_NOT_FOUND,
                             detail="No report matches this receipt number and lookup code")
     state, case_id = report_status(view, str(report.id))

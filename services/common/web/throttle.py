@@ -1,0 +1,70 @@
+"""Failure-only throttling (logins, receipt lookups), per account and per address. Failures
+are rows in the database, so every API process of the distributed wiring sees the same count."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import HTTPException, status
+
+from services.common.sqlstore import Sql
+
+DDL = (
+    "CREATE TABLE IF NOT EXISTS throttle_failures ("
+    " scope TEXT NOT NULL, subject TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS throttle_failures_subject ON throttle_failures (scope, subject, at)",
+)
+
+
+@dataclass(frozen=True)
+class Limit:
+    scope: str
+    failures: int
+    window: float
+
+
+LOGIN_PER_ACCOUNT = Limit("login-account", 10, 15 * 60)
+LOGIN_PER_ADDRESS = Limit("login-address", 20, 60)
+LOOKUP_PER_ADDRESS = Limit("lookup-address", 10, 60)
+
+
+def _subject(key: str) -> str:
+    # What someone typed as a username may be a password: only a digest is kept.
+    return hashlib.sha256(key.lower().encode()).hexdigest()[:32]
+
+
+class Throttle:
+    def __init__(self, sql: Sql, clock: Callable[[], float] = time.time):
+        self.sql = sql
+        self.clock = clock
+        self._writes = 0
+
+    def create_tables(self) -> None:
+        with self.sql.transaction(commit=True) as c:
+            for statement in DDL:
+                c.execute(statement)
+
+    def check(self, limit: Limit, key: str) -> None:
+        """429 with Retry-After once the key has used up its failures in the window."""
+        now = self.clock()
+        rows = self.sql.rows(
+            "SELECT at FROM throttle_failures WHERE scope = ? AND subject = ? AND at > ?"
+            " ORDER BY at", (limit.scope, _subject(key), now - limit.window))
+        if len(rows) >= limit.failures:
+            retry = int(rows[-limit.failures]["at"] + limit.window - now) + 1
+            raise HTTPException(status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+                                detail=f"Too many failed attempts; try again in {retry} seconds",
+                                headers={"Retry-After": str(max(retry, 1))})
+
+    def fail(self, *keyed: tuple[Limit, str]) -> None:
+        now = self.clock()
+        with self.sql.transaction(commit=True) as c:
+            for limit, key in keyed:
+                self.sql.execute(c, "INSERT INTO throttle_failures (scope, subject, at) VALUES (?,?,?)",
+                                 (limit.scope, _subject(key), now))
+            self._writes += 1
+            if self._writes % 500 == 0:  # forget failures older than any window
+                self.sql.execute(c, "DELETE FROM throttle_failures WHERE at < ?", (now - 86400,))
