@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -11,6 +11,7 @@ from services.common.errors import Conflict, FieldError
 from services.common.vocabulary import OPEN_REFERRAL_STATUSES
 
 REFERRAL_NS = uuid5(NAMESPACE_URL, "urn:hotline:referral")
+DISCLOSURE_AFTER_CLOSE = timedelta(days=30)
 GAP_NS = uuid5(NAMESPACE_URL, "urn:hotline:routing-gap")
 
 
@@ -60,6 +61,7 @@ class Referral(Aggregate):
         self.decline_reason: str | None = None
         self.outcome: str | None = None
         self.note: str | None = None
+        self.closed_at: datetime | None = None
 
     def _refs(self) -> dict[str, str]:
         # Status events name their case and unit, so they can be published on their own.
@@ -106,6 +108,16 @@ class Referral(Aggregate):
         self.status = "closed"
         self.outcome = outcome
         self.note = note
+        self.closed_at = at
+
+    def shares_personal_data(self, now: datetime) -> bool:
+        """A unit reads the child's personal data while it works the case: not once it declined,
+        nor 30 days after it closed the referral (contract §5)."""
+        if self.status == "declined":
+            return False
+        if self.status == "closed":
+            return self.closed_at is None or now - self.closed_at <= DISCLOSURE_AFTER_CLOSE
+        return True
 
     def escalate(self, *, at: datetime) -> bool:
         """Due time passed unacknowledged: escalate, once. True if this call escalated it."""

@@ -119,6 +119,7 @@ class IntakeApplication(Application[UUID]):
                     "narrative": body["narrative"],
                 }),
                 sentinel_id=sentinel_id,
+                submitter_ref=self.hasher.digest("submitter", submitted_by)[:32],
             )
             index = ReceiptIndex(id=receipt_index_id(aggregate.receipt_no), report_id=report_id)
             try:

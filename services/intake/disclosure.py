@@ -16,7 +16,7 @@ class Disclosure:
     recipients: dict[str, dict[str, Any]]
 
     @classmethod
-    def load(cls, filename: str = "disclosure.v1.json") -> Disclosure:
+    def load(cls, filename: str = "disclosure.v2.json") -> Disclosure:
         raw = json.loads(resources.files("services.intake").joinpath("data", filename).read_text())
         return cls(version=raw["version"], recipients=raw["recipients"])
 

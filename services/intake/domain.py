@@ -49,6 +49,7 @@ class Report(Aggregate):
         occurred_at: str | None,
         pii: str,
         sentinel_id: str | None = None,
+        submitter_ref: str | None = None,
     ):
         self.receipt_no = receipt_no
         self.received_at = received_at
@@ -63,6 +64,9 @@ class Report(Aggregate):
         self.occurred_at = occurred_at
         self.pii = pii
         self.sentinel_id = sentinel_id
+        # A keyed pseudonym of the submitting account: triage can tell submitters apart
+        # without learning who they are.
+        self.submitter_ref = submitter_ref
         self.supplement_ids: list[str] = []
         self.supplement_pii: list[str] = []
         self.erased_at: datetime | None = None

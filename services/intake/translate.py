@@ -54,6 +54,7 @@ class IntakeTranslator:
             "reporter": e.reporter,
             "children": e.children,
             "pii": e.pii,
+            "submitter_ref": getattr(e, "submitter_ref", None),
         }
         return Message(
             id=f"intake/{report_id}/{e.originator_version}",

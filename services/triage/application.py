@@ -13,7 +13,7 @@ from eventsourcing.system import ProcessApplication
 from services.common.errors import NotFound, parse_id
 from services.common.keystore import KeyStore
 from services.common.messages import REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
-from services.common.vocabulary import higher, one_level_up
+from services.common.vocabulary import HOTLINE_CHANNELS, higher, one_level_up
 from services.triage.domain import (
     Case,
     ChildIndex,
@@ -90,12 +90,12 @@ class TriageApplication(ProcessApplication[UUID]):
                 inputs={"concerns": concerns, "immediate_danger": bool(report["immediate_danger"]),
                         "narrative_phrases": list(assessment.phrases)},
                 channel=report.get("channel"),
+                submitter_ref=report.get("submitter_ref"),
             )
             log.info("case opened", report_id=report_id, case_id=str(case.id),
                      risk_level=case.risk_level, rule_version=assessment.rule_version)
         else:
-            self._join(case, report_id, at, concerns, keys, assessment, report.get("channel"),
-                       bool(report["immediate_danger"]))
+            self._join(case, report, at, keys, assessment)
         for key, index in indexes.items():
             index = index or ChildIndex(id=child_index_id(key))
             index.note(str(case.id), at)
@@ -112,8 +112,10 @@ class TriageApplication(ProcessApplication[UUID]):
             return None
         return self.get_case(UUID(max(recent)[1]))
 
-    def _join(self, case: Case, report_id: str, at: datetime, concerns: list[str],
-              keys: list[str], assessment: Any, channel: str | None, danger: bool) -> None:
+    def _join(self, case: Case, report: dict[str, Any], at: datetime, keys: list[str],
+              assessment: Any) -> None:
+        report_id, concerns, channel = report["report_id"], list(report["concerns"]), report.get("channel")
+        danger, submitter = bool(report["immediate_danger"]), report.get("submitter_ref")
         added = [c for c in concerns if c not in case.concerns]
         level = higher(case.risk_level, assessment.level)
         rationale = assessment.rationale if level == assessment.level else f"{level}: kept"
@@ -124,12 +126,18 @@ class TriageApplication(ProcessApplication[UUID]):
             level = one_level_up(level)
             rationale = (f"{level}: {len(recent)} reports about one child within "
                          f"{self.rules.burst_hours} hours ({rationale})")
+        # A mandated reporter's report joining a case someone else opened could be a probe for
+        # whether a child is known: a supervisor looks at it.
+        stranger = (submitter is not None and channel not in HOTLINE_CHANNELS
+                    and submitter not in getattr(case, "submitter_refs", []))
+        if stranger:
+            rationale += "; joined by a report from another reporter account (review)"
         case.join_report(
             report_id=report_id, at=at, added_concerns=added, concerns=case.concerns + added,
             region_code=case.region_code, previous_risk_level=case.risk_level, risk_level=level,
-            needs_review=case.needs_review or burst, burst=burst,
+            needs_review=case.needs_review or burst or stranger, burst=burst,
             rule_version=assessment.rule_version, rationale=rationale, child_keys=keys,
-            channel=channel,
+            channel=channel, submitter_ref=submitter,
             inputs={"concerns": concerns, "immediate_danger": danger,
                     "narrative_phrases": list(assessment.phrases),
                     "reports_in_burst_window": len(recent)},

@@ -53,8 +53,10 @@ class Case(Aggregate):
         opened_at: datetime,
         inputs: dict[str, Any] | None = None,
         channel: str | None = None,
+        submitter_ref: str | None = None,
     ):
         self.report_ids = [report_id]
+        self.submitter_refs = [submitter_ref] if submitter_ref else []
         self.report_times = [opened_at]
         self.risk_level = risk_level
         self.initial_risk_level = risk_level
@@ -91,9 +93,12 @@ class Case(Aggregate):
         child_keys: list[str],
         channel: str | None = None,
         inputs: dict[str, Any] | None = None,
+        submitter_ref: str | None = None,
     ) -> None:
         """Another report about the same child within the joining window."""
         self.report_ids.append(report_id)
+        refs = getattr(self, "submitter_refs", [])  # snapshots from before it was kept
+        self.submitter_refs = refs + ([submitter_ref] if submitter_ref and submitter_ref not in refs else [])
         self.report_times.append(at)
         self.child_keys = sorted(set(self.child_keys) | set(child_keys))
         self.burst_flagged = self.burst_flagged or burst

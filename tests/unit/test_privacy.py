@@ -53,7 +53,7 @@ def test_each_agency_kind_sees_only_what_it_needs(api: Api, runner: EmbeddedRunn
     assert education["reporter"] == {"relation": "neighbour"}
 
     civil = referral_detail(api, "civil-desk", "civil_affairs", case_id)["reports"][0]
-    assert "name" not in civil["reporter"] and civil["disclosure_version"] == "disclosure/v1"
+    assert "name" not in civil["reporter"] and civil["disclosure_version"] == "disclosure/v2"
 
     full = referral_detail(api, "supervisor1", "hospital", case_id)["reports"][0]
     assert full["reporter"]["name"] == "李女士"
@@ -160,3 +160,35 @@ def test_every_personal_field_is_sealed_under_the_reports_own_key(
             clear = {k: v for k, v in vars(e).items() if k != "pii"}
             text = json.dumps(clear, ensure_ascii=False, default=str)
             assert not [v for v in (*PII_VALUES, "又见孩子") if v in text], (app.name, type(e))
+
+
+def test_a_desk_reads_no_personal_data_once_it_declined(api: Api, runner: EmbeddedRunner) -> None:
+    _, case_id = filed(api, runner)
+    police = referral_detail(api, "police-desk", "police", case_id)
+    assert police["reports"][0]["children"][0]["name"] == "王小明"
+    r = api.client.post(f"/v1/referrals/{police['referral_id']}/decline", json={"reason": "非本辖区"},
+                        headers=api.auth("police-desk"))
+    assert r.status_code == 200
+    after = referral_detail(api, "police-desk", "police", case_id)
+    report = after["reports"][0]
+    assert report["children"] == [{"gender": "male", "age": 9}] and report["reporter"] == {}
+    assert "narrative" not in report and "address" not in report
+    assert not [v for v in PII_VALUES if v in json.dumps(after, ensure_ascii=False)]
+    # The supervisor, who must re-route it, still reads everything.
+    assert referral_detail(api, "supervisor1", "police", case_id)["reports"][0]["narrative"]
+
+
+def test_a_closed_referral_shares_personal_data_for_30_days_only() -> None:
+    from datetime import UTC, datetime, timedelta
+    from uuid import uuid4
+
+    from services.dispatch.domain import Referral
+
+    now = datetime.now(UTC)
+    referral = Referral(id=uuid4(), case_id="c", agency_id="police-441823", agency_kind="police",
+                        risk_level="red", concerns=[], dispatched_at=now, due_at=now,
+                        matrix_version="m", directory_version="d")
+    assert referral.shares_personal_data(now)
+    referral.record_outcome(outcome="已处置", note="", by="desk", at=now)
+    assert referral.shares_personal_data(now + timedelta(days=30))
+    assert not referral.shares_personal_data(now + timedelta(days=31))

@@ -3,6 +3,7 @@ of the case's reports (least privilege across intake, triage and dispatch), and 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter
@@ -73,7 +74,12 @@ def get_referral(referral_id: str, container: ContainerDep, audit: AuditDep,
     referral = container.dispatch.get_referral(referral_id, unit=desk_scope(principal))
     audit(principal, "referral.read", "referral", referral_id, referral.case_id)
     body = referral_body(referral, detail=True)
-    recipient = "supervisor" if principal.role == "supervisor" else referral.agency_kind
+    if principal.role == "supervisor":
+        recipient = "supervisor"
+    elif referral.shares_personal_data(datetime.now(UTC)):
+        recipient = referral.agency_kind
+    else:
+        recipient = "ended"
     body["reports"] = reports_for(container, referral.case_id, recipient)
     return body
 

@@ -70,6 +70,9 @@ def get_report(report_id: str, intake: IntakeDep, view: ViewDep, audit: AuditDep
     report = intake.report_for(report_id, principal)
     state, case_id = report_status(view, report_id)
     audit(principal, "report.read", "report", report_id, case_id)
+    if principal.role == "reporter":
+        # Only the report's own progress: the case (and whether the child was known) stays hidden.
+        state, case_id = ("received" if state == "received" else "triaged"), None
     return ReportStatus(report_id=report_id, receipt_no=report.receipt_no, status=state,
                         case_id=case_id, received_at=report.received_at)
 
