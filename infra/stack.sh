@@ -22,20 +22,27 @@ write_env() {
     echo "HOTLINE_DATABASE_URL=$db_url"
     echo "HOTLINE_PORT=$API_PORT"
     echo "HOTLINE_VAR_DIR=$VAR"
-    # Settings that tests or operators pass to `make up` travel to every service.
-    env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|DATA_KEY|HASH_KEY|TOKEN_KEY|TOKEN_TTL_SECONDS|LOG_LEVEL)=' || true
+    # Settings that tests or operators pass to `make up` travel to the services; keys given
+    # here override var/secrets (each service still gets only its own, see start_service).
+    env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES)=' || true
+    env | grep -E '^HOTLINE_(EVENT|DATA|HASH|RECEIPT|TOKEN|AUDIT)_KEY=' || true
   } >"$tmp"
+  chmod 600 "$tmp"
   mv "$tmp" "$STACK_ENV"
 }
 
 start_service() {
-  local name="$1" cmd="$2" pidfile="$RUN_DIR/$1.pid"
+  local name="$1" cmd="$2" pidfile="$RUN_DIR/$1.pid" keys="$RUN_DIR/$1.env"
   if pid_alive "$pidfile"; then return 0; fi
+  # Least privilege: this service's environment holds its own keys and no others, and it
+  # does not read var/secrets (HOTLINE_KEY_FILES=false).
+  (umask 077; set -a; source "$STACK_ENV"; set +a; "$HOTLINE" keys env --process "$name" >"$keys") \
+    || fail "could not gather the keys of $name"
   # setsid: each service leads its own process group, so `down` stops it and its children.
   # A service that dies (not one that was asked to stop) is restarted after a pause; it then
   # resumes from its tracked position, so a crash loses nothing.
   # shellcheck disable=SC2086
-  setsid bash -c "set -a; source '$STACK_ENV'; set +a
+  setsid bash -c "set -a; source <(grep -v '_KEY=' '$STACK_ENV'); source '$keys'; HOTLINE_KEY_FILES=false; set +a
     while true; do
       '$HOTLINE' $cmd; rc=\$?
       [ \$rc -eq 0 ] && exit 0
@@ -55,8 +62,11 @@ up() {
   write_env
   (set -a; source "$STACK_ENV"; set +a; "$HOTLINE" setup) >>"$LOG_DIR/setup.log" 2>&1 \
     || fail "table setup failed; read $LOG_DIR/setup.log"
-  (set -a; source "$STACK_ENV"; set +a; "$HOTLINE" demo-users) >"$VAR/demo-users.txt" 2>>"$LOG_DIR/setup.log" \
-    || fail "demo users failed; read $LOG_DIR/setup.log"
+  local demo=""
+  if [[ "${HOTLINE_ENVIRONMENT:-development}" != production ]]; then
+    demo=$(set -a; source "$STACK_ENV"; set +a; "$HOTLINE" demo-users 2>>"$LOG_DIR/setup.log") \
+      || fail "demo users failed; read $LOG_DIR/setup.log"
+  fi
   local entries; mapfile -t entries < <(services)
   (( ${#entries[@]} )) || fail "hotline processes listed nothing"
   for entry in "${entries[@]}"; do start_service "${entry%%:*}" "${entry#*:}"; done
@@ -64,7 +74,7 @@ up() {
     curl -sS "http://127.0.0.1:$API_PORT/readyz" >&2 || true
     fail "/readyz did not answer 200 within 90s; read var/log/*.log"
   }
-  cat "$VAR/demo-users.txt"
+  [[ -n "$demo" ]] && printf '%s\n' "$demo"
   log "stack up: $(grep HOTLINE_API_URL "$STACK_ENV")"
 }
 

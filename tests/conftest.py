@@ -10,9 +10,8 @@ from fastapi.testclient import TestClient
 from services.bootstrap import ApiContainer, edges_of
 from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
-from services.gateway.demo import DEMO_PASSWORD, ensure_demo_users
 from services.gateway.http import create_app
-from tests.helpers import build
+from tests.helpers import TEST_PASSWORD, add_test_users, build
 
 
 @pytest.fixture
@@ -43,7 +42,7 @@ class Api:
     def token(self, username: str) -> str:
         if username not in self._tokens:
             r = self.client.post(
-                "/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}
+                "/v1/auth/token", data={"username": username, "password": TEST_PASSWORD}
             )
             assert r.status_code == 200, r.text
             self._tokens[username] = r.json()["access_token"]
@@ -60,6 +59,6 @@ class Api:
 
 @pytest.fixture
 def api(hotline: ApiContainer) -> Iterator[Api]:
-    ensure_demo_users(hotline.accounts)
+    add_test_users(hotline.accounts)
     with TestClient(create_app(hotline)) as client:
         yield Api(client)

@@ -8,9 +8,22 @@ from typing import Any
 
 from argon2 import PasswordHasher
 
+from services.accounts.application import AccountsApplication
 from services.bootstrap import ApiContainer, Overrides, Store, Wiring, bootstrap_api
 from services.common.messages import REPORT_RECEIVED, Message
 from services.common.settings import Settings
+from services.gateway.demo import DEMO_USERS
+
+# The tests' own accounts (the product's demo accounts get random passwords).
+TEST_PASSWORD = "test-password-1"
+
+
+def add_test_users(accounts: AccountsApplication) -> None:
+    """The demo roles and units, with a password the tests know."""
+    for username, role, unit in DEMO_USERS:
+        if accounts.find(username) is None:
+            accounts.add_user(username, TEST_PASSWORD, role, unit)
+
 
 # Cheap argon2 parameters: the tests exercise the logic, not the cost.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -128,30 +128,24 @@ def bootstrap_embedded(w: Wiring) -> EmbeddedContainer:
 
 @dataclass
 class RelayContainer:
-    leader: IntakeApplication | TriageApplication | DispatchApplication
+    """A relay needs the event key to read its leader's log, and nothing else."""
+
+    leader: Application[Any]
     relay: OutboxRelay
-    keys: KeyStore | None = None
 
     def close(self) -> None:
         self.relay.producer.close(timeout=10)
-        _close(self.leader, self.relay.position, self.keys)
+        _close(self.leader, self.relay.position)
 
 
 def bootstrap_relay(w: Wiring, app_name: str, producer: Any = None) -> RelayContainer:
-    keys = w.keystore() if app_name in ("intake", "triage") else None
-    leader: IntakeApplication | TriageApplication | DispatchApplication
-    if app_name == "intake":
-        leader = w.intake(cast(KeyStore, keys))
-    elif app_name == "triage":
-        leader = w.triage(cast(KeyStore, keys))
-    else:
-        leader = w.dispatch()
+    leader = w.log_reader(app_name)
     relay = OutboxRelay(
         leader=leader, translate=TRANSLATORS[app_name], topic=RELAYS[app_name],
         producer=producer or make_producer(w.settings.kafka_bootstrap_servers, f"relay-{app_name}"),
         position=w.position_recorder(f"relay_{app_name}"),
     )
-    return RelayContainer(leader, relay, keys)
+    return RelayContainer(leader, relay)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from argon2 import PasswordHasher
+from eventsourcing.application import Application
 from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
 from eventsourcing.utils import Environment
 
@@ -17,7 +18,7 @@ from projections.desk.sqlite import SQLiteDeskView
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
 from services.audit.application import AuditApplication
-from services.common.crypto import Hasher, derive_key
+from services.common.crypto import Hasher
 from services.common.keystore import KeyStore
 from services.common.settings import Settings
 from services.common.sqlstore import Sql
@@ -29,6 +30,14 @@ from services.triage.application import TriageApplication
 from services.triage.rules import RiskRules
 
 Store = Literal["sqlite", "postgres", "memory"]
+
+
+class NotificationLog(Application[Any]):
+    """Reads one application's stored events in notification order, under its name and tables."""
+
+    def __init__(self, name: str, env: dict[str, str]):
+        self.name = name
+        super().__init__(env)
 
 
 @dataclass(frozen=True)
@@ -58,14 +67,16 @@ class Wiring:
         create = store != "postgres" if create_tables is None else create_tables
         return cls(settings, store, create, overrides or Overrides())
 
-    def env(self, name: str) -> dict[str, str]:
-        """eventsourcing environment for one application (or view) with its own tables or file."""
-        env = {
-            "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher",
-            "CIPHER_KEY": derive_key(self.settings.data_key, "events"),
-            "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
-            "CREATE_TABLE": "y" if self.create_tables else "n",
-        }
+    def env(self, name: str, *, events: bool = True) -> dict[str, str]:
+        """eventsourcing environment for one application (or view) with its own tables or file;
+        only stores of events are encrypted (and so need the event key)."""
+        env = {"CREATE_TABLE": "y" if self.create_tables else "n"}
+        if events:
+            env.update({
+                "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher",
+                "CIPHER_KEY": self.settings.secret("event"),
+                "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+            })
         if self.store == "postgres":
             env.update(self.settings.postgres_env())
         elif self.store == "sqlite":
@@ -82,7 +93,7 @@ class Wiring:
             # A shared-cache URI, unique per instance, so all pooled connections see one database.
             return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                     "SQLITE_DBNAME": f"file:{name}-{uuid.uuid4().hex}?mode=memory&cache=shared"}
-        return self.env(name)
+        return self.env(name, events=False)
 
     def factory(self, name: str) -> Any:
         return InfrastructureFactory.construct(env=Environment(name, self._store_env(name)))
@@ -91,11 +102,8 @@ class Wiring:
     def directory(self) -> Directory:
         return self.overrides.directory or Directory.load()
 
-    def hasher(self) -> Hasher:
-        return Hasher(self.settings.hash_key)
-
     def keystore(self) -> KeyStore:
-        keys = KeyStore(self.factory("keys").datastore, derive_key(self.settings.data_key, "kek"))
+        keys = KeyStore(self.factory("keys").datastore, self.settings.secret("data"))
         if self.create_tables or self.store != "postgres":
             keys.create_table()
         return keys
@@ -113,10 +121,15 @@ class Wiring:
     def position_recorder(self, name: str) -> TrackingRecorder:
         """Where a relay records how far it has published (its own tracking table)."""
         return cast(TrackingRecorder, InfrastructureFactory.construct(
-            env=Environment(name, self.env(name))).tracking_recorder())
+            env=Environment(name, self.env(name, events=False))).tracking_recorder())
+
+    def log_reader(self, name: str) -> Application[Any]:
+        """An application's notification log, readable without its keys or rules (relays)."""
+        return NotificationLog(name, self.env(name))
 
     def intake(self, keys: KeyStore) -> IntakeApplication:
-        return IntakeApplication(self.env("intake"), hasher=self.hasher(), keys=keys)
+        return IntakeApplication(self.env("intake"), hasher=Hasher(self.settings.secret("receipt")),
+                                 keys=keys)
 
     def accounts(self) -> AccountsApplication:
         return AccountsApplication(
@@ -124,7 +137,8 @@ class Wiring:
             password_hasher=self.overrides.password_hasher)
 
     def triage(self, keys: KeyStore) -> TriageApplication:
-        return TriageApplication(self.env("triage"), rules=self.overrides.rules, keys=keys)
+        return TriageApplication(self.env("triage"), rules=self.overrides.rules, keys=keys,
+                                 hasher=Hasher(self.settings.secret("hash")))
 
     def dispatch(self) -> DispatchApplication:
         return DispatchApplication(self.env("dispatch"), ack_sla=self.settings.ack_sla,

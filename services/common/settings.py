@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlparse
 
-from pydantic import field_validator, model_validator
+from pydantic import ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.common.secrets import PURPOSES, MissingKey, check_key, ensure_keys, key_file, read_key
 from services.common.vocabulary import RISK_LEVELS
 from services.common.web.proxies import parse_networks
-
-# Development-only keys: fine on a laptop, refused anywhere else.
-DEV_DATA_KEY = base64.b64encode(b"hotline-dev-data-key-32-bytes!!!").decode()
-DEV_HASH_KEY = base64.b64encode(b"hotline-dev-hash-key-32-bytes!!!").decode()
-DEV_TOKEN_KEY = base64.b64encode(b"hotline-dev-token-key-32-bytes!!").decode()
 
 DEFAULT_ACK_SLA = "red=900,orange=7200,yellow=86400,blue=259200"
 
@@ -51,9 +46,16 @@ class Settings(BaseSettings):
     # Empty: embedded wiring on SQLite files under var_dir; a libpq URL: PostgreSQL.
     database_url: str = ""
     kafka_bootstrap_servers: str = ""
-    data_key: str = DEV_DATA_KEY
-    hash_key: str = DEV_HASH_KEY
-    token_key: str = DEV_TOKEN_KEY
+    # Keys (services/common/secrets.py): from here, or else from var/secrets/<purpose>.key.
+    event_key: str = ""
+    data_key: str = ""
+    hash_key: str = ""
+    receipt_key: str = ""
+    token_key: str = ""
+    audit_key: str = ""
+    # Whether key files under var/secrets are read (and, outside production, created when
+    # missing). `make up` turns it off for services: each gets only its keys, in its environment.
+    key_files: bool = True
     token_ttl_seconds: int = 3600
     ack_sla_seconds: str = DEFAULT_ACK_SLA
     kafka_partitions: int = 6
@@ -73,28 +75,30 @@ class Settings(BaseSettings):
         parse_networks(value)
         return value
 
-    @field_validator("data_key", "hash_key", "token_key")
+    @field_validator(*(f"{p}_key" for p in PURPOSES))
     @classmethod
-    def _check_key(cls, value: str) -> str:
-        try:
-            raw = base64.b64decode(value, validate=True)
-        except ValueError as exc:
-            raise ValueError("keys must be base64 (e.g. `openssl rand -base64 32`)") from exc
-        if len(raw) != 32:
-            raise ValueError("keys must decode to 32 bytes (e.g. `openssl rand -base64 32`)")
-        return value
+    def _check_key(cls, value: str, info: ValidationInfo) -> str:
+        return check_key(value, f"HOTLINE_{str(info.field_name).upper()}") if value else value
 
-    @model_validator(mode="after")
-    def _refuse_dev_keys_outside_development(self) -> Settings:
-        if self.environment != "development":
-            dev = {DEV_DATA_KEY, DEV_HASH_KEY, DEV_TOKEN_KEY}
-            if {self.data_key, self.hash_key, self.token_key} & dev:
-                raise ValueError(
-                    "HOTLINE_DATA_KEY, HOTLINE_HASH_KEY and HOTLINE_TOKEN_KEY must be set to "
-                    "secret values (openssl rand -base64 32) "
-                    f"when HOTLINE_ENVIRONMENT={self.environment}"
-                )
-        return self
+    @property
+    def secrets_dir(self) -> Path:
+        return Path(self.var_dir) / "secrets"
+
+    def secret(self, purpose: str) -> str:
+        """A key by purpose: the environment first, then its key file; else the process stops
+        with a message saying how to provide it (production never makes keys up)."""
+        value = str(getattr(self, f"{purpose}_key"))
+        if value:
+            return value
+        if self.key_files:
+            if self.environment != "production":
+                ensure_keys(self.secrets_dir)
+            found = read_key(self.secrets_dir, purpose)
+            if found:
+                return found
+        raise MissingKey(
+            f"no {purpose} key: set HOTLINE_{purpose.upper()}_KEY (openssl rand -base64 32) or put "
+            f"it in {key_file(self.secrets_dir, purpose)}; it {PURPOSES[purpose]}")
 
     @cached_property
     def ack_sla(self) -> dict[str, int]:

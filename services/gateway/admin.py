@@ -13,7 +13,7 @@ import structlog
 from services.bootstrap import Wiring, bootstrap_cli, setup_tables
 from services.common.errors import DomainError
 from services.common.settings import Settings
-from services.gateway.demo import ensure_demo_users, print_demo_users
+from services.gateway.demo import create_demo_users, print_demo_users
 
 log = structlog.get_logger("cli")
 
@@ -113,18 +113,22 @@ def cmd_agencies_list(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def cmd_demo_users(settings: Settings, _: argparse.Namespace) -> int:
+    """Demo accounts for a fresh var/ (never in production)."""
+    if settings.environment == "production":
+        sys.stderr.write("hotline: no demo accounts in production\n")
+        return 2
     cli = bootstrap_cli(Wiring.of(settings))
     try:
-        users = ensure_demo_users(cli.accounts)
+        made = create_demo_users(cli.accounts, settings.var_dir)
     finally:
         cli.close()
-    print_demo_users(users)
+    print_demo_users(made, settings.var_dir)
     return 0
 
 
 def add_commands(sub: Any) -> None:
     sub.add_parser("setup", help="create tables once (before services start)").set_defaults(fn=cmd_setup)
-    sub.add_parser("demo-users", help="create and print the demo accounts").set_defaults(
+    sub.add_parser("demo-users", help="demo accounts for a fresh var/, random passwords").set_defaults(
         fn=cmd_demo_users)
     users = sub.add_parser("users").add_subparsers(dest="users_command", required=True)
     add = users.add_parser("add", help="create a user")

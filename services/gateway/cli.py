@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from services.common.logging import configure_logging
+from services.common.secrets import MissingKey
 from services.common.settings import Settings
 from services.gateway import admin, workers
 
@@ -41,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"hotline: invalid settings:\n{exc}\n")
         return 2
     configure_logging(settings.log_level)
-    return int(args.fn(settings, args))
+    try:
+        return int(args.fn(settings, args))
+    except MissingKey as exc:  # production without its keys: refuse to start, say how to fix it
+        sys.stderr.write(f"hotline: {exc}\n")
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,12 +1,16 @@
-"""Demo accounts for `make run` and `make up` (development only)."""
+"""Demo accounts: made only for a fresh var/ outside production, each with a random password
+printed once and written to var/demo-users.txt (0600), one account a line:
+username<TAB>password<TAB>role<TAB>unit."""
 
 from __future__ import annotations
 
+import os
+import secrets
 import sys
+from pathlib import Path
 
 from services.accounts.application import AccountsApplication
 
-DEMO_PASSWORD = "demo-password-1"
 DEMO_USERS = (
     ("operator1", "operator", None),
     ("teacher1", "reporter", None),
@@ -18,17 +22,46 @@ DEMO_USERS = (
     ("auditor1", "auditor", None),
     ("admin1", "admin", None),
 )
+Account = tuple[str, str, str, str]  # username, password, role, unit
 
 
-def ensure_demo_users(accounts: AccountsApplication) -> list[tuple[str, str, str | None]]:
-    for username, role, agency in DEMO_USERS:
-        if accounts.find(username) is None:
-            accounts.add_user(username, DEMO_PASSWORD, role, agency)
-    return list(DEMO_USERS)
+def demo_file(var_dir: Path) -> Path:
+    return Path(var_dir) / "demo-users.txt"
 
 
-def print_demo_users(users: list[tuple[str, str, str | None]]) -> None:
-    sys.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):\n")
-    for username, role, agency in users:
-        sys.stdout.write(f"  {username:<14} {role:<11} {agency or ''}\n")
+def create_demo_users(accounts: AccountsApplication, var_dir: Path) -> list[Account]:
+    """The demo accounts, if the accounts store is empty (a fresh var/); else nothing."""
+    if accounts.recorder.max_notification_id() is not None:
+        return []
+    made = []
+    for username, role, unit in DEMO_USERS:
+        password = secrets.token_urlsafe(12)
+        accounts.add_user(username, password, role, unit)
+        made.append((username, password, role, unit or ""))
+    path = demo_file(var_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.writelines("\t".join(account) + "\n" for account in made)
+    os.chmod(path, 0o600)
+    return made
+
+
+def read_demo_users(var_dir: Path) -> dict[str, str]:
+    """username → password, from var/demo-users.txt."""
+    path = demo_file(var_dir)
+    if not path.exists():
+        return {}
+    return {line.split("\t")[0]: line.split("\t")[1]
+            for line in path.read_text().splitlines() if line.count("\t") >= 3}
+
+
+def print_demo_users(made: list[Account], var_dir: Path) -> None:
+    if made:
+        sys.stdout.write("Demo accounts (passwords shown once; also in "
+                         f"{demo_file(var_dir)}, mode 0600):\n")
+        for username, password, role, unit in made:
+            sys.stdout.write(f"  {username:<14} {password:<18} {role:<11} {unit}\n")
+    elif demo_file(var_dir).exists():
+        sys.stdout.write(f"Demo accounts and their passwords: {demo_file(var_dir)}\n")
     sys.stdout.flush()

@@ -91,9 +91,10 @@ def create_app(container: ApiContainer, readiness_checks: list[ReadinessCheck] |
     )
     settings = container.settings
     app.state.container = container
-    app.state.tokens = TokenIssuer(settings.token_key, settings.token_ttl_seconds,
+    token_key = settings.secret("token")
+    app.state.tokens = TokenIssuer(token_key, settings.token_ttl_seconds,
                                    is_current=TokenVersions(container.accounts).is_current)
-    app.state.csrf_key = hashlib.sha256(b"csrf" + settings.token_key.encode()).digest()
+    app.state.csrf_key = hashlib.sha256(b"csrf" + token_key.encode()).digest()
     app.state.proxies = Proxies(parse_networks(settings.trusted_proxies))
     app.state.readiness_checks = [store_check(container), *(readiness_checks or [])]
     for router in ROUTERS:

@@ -24,23 +24,26 @@ from services.bootstrap import (
     bootstrap_scheduler,
 )
 from services.common.kafka.admin import broker_count
+from services.common.secrets import NEEDS
 from services.common.settings import Settings
-from services.gateway.demo import ensure_demo_users, print_demo_users
+from services.gateway.demo import create_demo_users, print_demo_users
 from services.gateway.http import create_app
 
 log = structlog.get_logger("cli")
 
-# Every OS process of the distributed wiring: name -> `hotline` arguments. One list, used by
-# the API's readiness check and by infra/stack.sh (through `hotline processes`).
+# Every OS process of the distributed wiring: name, kind (which keys it gets: secrets.NEEDS),
+# `hotline` arguments. One list, used by the API's readiness check and by infra/stack.sh
+# (through `hotline processes` and `hotline keys env`).
 PROCESSES = (
-    *((f"relay-{app}", f"relay --app {app}") for app in RELAYS),
-    ("triage", "consume triage"),
-    ("dispatch", "consume dispatch"),
-    ("projection-desk", "consume desk"),
-    ("scheduler", "scheduler"),
-    ("api", "serve"),
+    *((f"relay-{app}", "relay", f"relay --app {app}") for app in RELAYS),
+    ("triage", "triage", "consume triage"),
+    ("dispatch", "dispatch", "consume dispatch"),
+    ("projection-desk", "desk", "consume desk"),
+    ("scheduler", "scheduler", "scheduler"),
+    ("api", "api", "serve"),
 )
-WORKERS = tuple(name for name, _ in PROCESSES if name != "api")
+WORKERS = tuple(name for name, _, _ in PROCESSES if name != "api")
+KIND_OF = {name: kind for name, kind, _ in PROCESSES}
 
 
 def _serve(app: Any, settings: Settings) -> None:
@@ -76,8 +79,8 @@ def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
         sys.stderr.write("hotline run is the embedded wiring; unset HOTLINE_DATABASE_URL\n")
         return 2
     embedded = bootstrap_embedded(Wiring.of(settings))
-    if settings.environment == "development":
-        print_demo_users(ensure_demo_users(embedded.api.accounts))
+    if settings.environment != "production":
+        print_demo_users(create_demo_users(embedded.api.accounts, settings.var_dir), settings.var_dir)
     embedded.runner.start()
     scheduler_thread = threading.Thread(target=embedded.scheduler.run, name="scheduler", daemon=True)
     scheduler_thread.start()
@@ -144,9 +147,16 @@ def cmd_scheduler(settings: Settings, _: argparse.Namespace) -> int:
     return _run_worker("scheduler", container, container.scheduler)
 
 
+def cmd_keys_env(settings: Settings, args: argparse.Namespace) -> int:
+    """For infra/stack.sh: each service's environment gets only its own keys."""
+    needed = NEEDS[KIND_OF[args.process]]
+    sys.stdout.write("".join(f"HOTLINE_{p.upper()}_KEY={settings.secret(p)}\n" for p in needed))
+    return 0
+
+
 def cmd_processes(_: Settings, __: argparse.Namespace) -> int:
     """`name:arguments` per line, for infra/stack.sh."""
-    sys.stdout.write("".join(f"{name}:{cmd}\n" for name, cmd in PROCESSES))
+    sys.stdout.write("".join(f"{name}:{cmd}\n" for name, _, cmd in PROCESSES))
     return 0
 
 
@@ -162,3 +172,7 @@ def add_commands(sub: Any) -> None:
     sub.add_parser("scheduler", help="SLA escalation scheduler").set_defaults(fn=cmd_scheduler)
     sub.add_parser("processes", help="the distributed wiring's processes (name:arguments)"
                    ).set_defaults(fn=cmd_processes)
+    keys = sub.add_parser("keys").add_subparsers(dest="keys_command", required=True)
+    env = keys.add_parser("env", help="the HOTLINE_*_KEY lines one process needs, and no others")
+    env.add_argument("--process", required=True, choices=sorted(KIND_OF))
+    env.set_defaults(fn=cmd_keys_env)

@@ -102,11 +102,7 @@ class IntakeApplication(Application[UUID]):
                 request_hash=request_hash,
                 channel=body["channel"],
                 reporter={k: body["reporter"][k] for k in ("relation", "anonymous")},
-                children=[
-                    {"gender": c["gender"], "age": c["age"],
-                     "keys": self.hasher.child_keys(c, region_code)}
-                    for c in body["children"]
-                ],
+                children=[{"gender": c["gender"], "age": c["age"]} for c in body["children"]],
                 region_code=region_code,
                 concerns=body["concerns"],
                 immediate_danger=body["immediate_danger"],

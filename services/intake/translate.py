@@ -52,7 +52,8 @@ class IntakeTranslator:
             "concerns": e.concerns,
             "immediate_danger": e.immediate_danger,
             "reporter": e.reporter,
-            "children": e.children,
+            # Matching keys of reports stored before v1.1 stay in the store, off the wire.
+            "children": [{k: v for k, v in c.items() if k != "keys"} for c in e.children],
             "pii": e.pii,
             "submitter_ref": getattr(e, "submitter_ref", None),
         }

@@ -10,6 +10,7 @@ import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.system import ProcessApplication
 
+from services.common.crypto import Hasher
 from services.common.errors import NotFound, parse_id
 from services.common.keystore import KeyStore
 from services.common.messages import REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
@@ -44,11 +45,13 @@ class TriageApplication(ProcessApplication[UUID]):
     snapshotting_intervals = {Case: 50, ChildIndex: 50}
 
     def __init__(  # type: ignore[no-untyped-def]
-        self, env=None, *, rules: RiskRules | None = None, keys: KeyStore | None = None
+        self, env=None, *, rules: RiskRules | None = None, keys: KeyStore | None = None,
+        hasher: Hasher | None = None,
     ):
         super().__init__(env)
         self.rules = rules or RiskRules.load()
         self.keys = keys
+        self.hasher = hasher
 
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
         if not isinstance(domain_event, Message):
@@ -58,10 +61,25 @@ class TriageApplication(ProcessApplication[UUID]):
         elif domain_event.type == REPORT_SUPPLEMENTED:
             self._supplement(domain_event.data, processing_event)
 
-    def _narrative(self, data: dict[str, Any]) -> str:
-        # An erased report's key is gone: its narrative no longer counts, its facts still do.
+    def _personal(self, data: dict[str, Any]) -> dict[str, Any]:
+        # An erased report's key is gone: its personal data no longer counts, its facts still do.
         opened = self.keys.open(data["report_id"], data.get("pii")) if self.keys else None
-        return str((opened or {}).get("narrative") or "")
+        return opened or {}
+
+    def _narrative(self, data: dict[str, Any]) -> str:
+        return str(self._personal(data).get("narrative") or "")
+
+    def _child_keys(self, report: dict[str, Any], personal: dict[str, Any]) -> list[str]:
+        """Matching keys computed here, from the sealed names and id numbers triage can open:
+        no matching hash travels on Kafka, and only triage holds the hash key."""
+        if self.hasher is None:
+            return []
+        named = personal.get("children") or []
+        keys: set[str] = set()
+        for public, private in zip(report["children"], named, strict=False):
+            keys.update(self.hasher.child_keys({**private, "age": public.get("age")},
+                                               report["region_code"]))
+        return sorted(keys)
 
     def _triage_report(self, report: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
         report_id = report["report_id"]
@@ -70,9 +88,10 @@ class TriageApplication(ProcessApplication[UUID]):
             return
         at = datetime.fromisoformat(report["received_at"])
         concerns = list(report["concerns"])
-        keys = sorted({k for child in report["children"] for k in child.get("keys", [])})
+        personal = self._personal(report)
+        keys = self._child_keys(report, personal)
         assessment = self.rules.assess(concerns, bool(report["immediate_danger"]),
-                                       self._narrative(report))
+                                       str(personal.get("narrative") or ""))
         indexes = {k: self._find(child_index_id(k)) for k in keys}
         case = self._recent_case(indexes, at)
         if case is None:

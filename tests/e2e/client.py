@@ -13,13 +13,18 @@ from typing import Any
 
 import httpx
 
-from services.gateway.demo import DEMO_PASSWORD
+from services.gateway.demo import read_demo_users
 
 
 class Client:
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, var: Path):
         self.http = httpx.Client(base_url=base_url, timeout=10)
         self.tokens: dict[str, str] = {}
+        self.var = var
+
+    def password(self, user: str) -> str:
+        """The demo account's random password, from var/demo-users.txt (written on first start)."""
+        return read_demo_users(self.var)[user]
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -34,7 +39,7 @@ class Client:
 
     def auth(self, user: str) -> dict[str, str]:
         if user not in self.tokens:
-            r = self.http.post("/v1/auth/token", data={"username": user, "password": DEMO_PASSWORD})
+            r = self.http.post("/v1/auth/token", data={"username": user, "password": self.password(user)})
             assert r.status_code == 200, r.text
             self.tokens[user] = r.json()["access_token"]
         return {"Authorization": f"Bearer {self.tokens[user]}"}
@@ -79,7 +84,7 @@ def embedded_server(var: Path, port: int) -> Iterator[Client]:
     proc = subprocess.Popen([str(ROOT / ".venv/bin/hotline"), "run"], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        client = Client(f"http://127.0.0.1:{port}")
+        client = Client(f"http://127.0.0.1:{port}", var)
         client.wait_ready()
         yield client
     finally:

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from services.gateway.demo import DEMO_PASSWORD
 from tests.e2e.client import Client, embedded_server
 from tests.e2e.test_browser_form import CHROMIUM_ARGS, SHOTS
 from tests.helpers import report_body
@@ -24,10 +23,11 @@ def server(tmp_path: Path) -> Iterator[Client]:
         yield client
 
 
-def login(page: Page, base: str, username: str, target: str) -> None:
+def login(page: Page, server: Client, username: str, target: str) -> None:
+    base = str(server.http.base_url).rstrip("/")
     page.goto(f"{base}/login?next={target}")
     page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
+    page.fill("#password", server.password(username))
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}{target}")
 
@@ -38,7 +38,7 @@ def test_desk_sees_new_red_referral_live_and_acknowledges_it(server: Client) -> 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         desk = browser.new_page(viewport={"width": 1100, "height": 700}, locale="zh-CN")
-        login(desk, base, "police-desk", "/desk")
+        login(desk, server, "police-desk", "/desk")
         expect(desk.locator("#empty")).to_be_visible()
 
         server.submit(report_body(), key="live-red")  # a hotline operator files a red report
@@ -53,7 +53,7 @@ def test_desk_sees_new_red_referral_live_and_acknowledges_it(server: Client) -> 
         expect(desk.locator("tr.red .status")).to_have_text("已接收", timeout=15_000)
 
         board = browser.new_context(locale="zh-CN").new_page()
-        login(board, base, "supervisor1", "/board")
+        login(board, server, "supervisor1", "/board")
         police = board.locator(".referral", has_text="police-441823")
         expect(police.locator(".ref-status")).to_have_text("已接收", timeout=15_000)
         hospital = board.locator(".referral", has_text="hospital-441823")

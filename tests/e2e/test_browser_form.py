@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from services.gateway.demo import DEMO_PASSWORD
 from tests.e2e.client import Client, embedded_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +34,7 @@ def test_teacher_files_through_the_form_on_a_phone(server: Client) -> None:
         page.goto(f"{base}/report")
         assert page.url.startswith(f"{base}/login")
         page.fill("#username", "teacher1")
-        page.fill("#password", DEMO_PASSWORD)
+        page.fill("#password", server.password("teacher1"))
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/report")
         page.screenshot(path=str(SHOTS / "report-form-phone.png"), full_page=True)

@@ -79,7 +79,7 @@ def test_make_up_routes_a_red_report_to_police_and_hospital(stack: dict[str, str
     assert again.returncode == 0, again.stderr
     assert pids == {name: int((var / "run" / f"{name}.pid").read_text()) for name in SERVICES}
 
-    client = Client(conf["HOTLINE_API_URL"])
+    client = Client(conf["HOTLINE_API_URL"], var)
     client.wait_ready()
     accepted = client.submit(report_body(), key="e2e-red")
     found = client.wait_for_referrals(accepted["report_id"], ("police-desk", "hospital-desk"),
@@ -187,7 +187,7 @@ def test_escalation_once_across_scheduler_restart_and_decline_reroute(
 ) -> None:
     var = Path(stack["HOTLINE_VAR_DIR"])
     conf = read_stack_env(var)
-    client = Client(conf["HOTLINE_API_URL"])
+    client = Client(conf["HOTLINE_API_URL"], var)
     sup = client.auth("supervisor1")
 
     first = client.submit(report_body(children=[{"name": "赵小花", "age": 6}]), key="sla-1")
@@ -247,7 +247,7 @@ def test_escalation_once_across_scheduler_restart_and_decline_reroute(
 def test_a_crashed_consumer_is_restarted_and_loses_nothing(stack: dict[str, str]) -> None:
     var = Path(stack["HOTLINE_VAR_DIR"])
     conf = read_stack_env(var)
-    client = Client(conf["HOTLINE_API_URL"])
+    client = Client(conf["HOTLINE_API_URL"], var)
     loop_pid = int((var / "run" / "triage.pid").read_text())
     (worker,) = subprocess.run(["pgrep", "-P", str(loop_pid)], capture_output=True, text=True
                                ).stdout.split()

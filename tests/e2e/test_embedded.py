@@ -31,7 +31,7 @@ def test_embedded_routes_a_red_report_and_keeps_data_across_restart(tmp_path: Pa
     var = tmp_path / "var"
     proc = start(var, 18001)
     try:
-        client = Client("http://127.0.0.1:18001")
+        client = Client("http://127.0.0.1:18001", var)
         client.wait_ready()
         accepted = client.submit(report_body(), key="embedded-red")
         found = client.wait_for_referrals(accepted["report_id"], ("police-desk", "hospital-desk"))
@@ -39,18 +39,22 @@ def test_embedded_routes_a_red_report_and_keeps_data_across_restart(tmp_path: Pa
         assert found["hospital-desk"]["agency_id"] == "hospital-441823"
     finally:
         out, err = stop(proc)
-    assert "operator1" in out and "police-desk" in out  # demo accounts printed
+    assert "operator1" in out and "police-desk" in out  # demo accounts printed, once
+    demo = var / "demo-users.txt"
+    assert demo.stat().st_mode & 0o777 == 0o600
+    assert client.password("operator1") in out and len(client.password("operator1")) >= 16
     assert {p.name for p in var.glob("*.sqlite")} >= {
         "intake.sqlite", "triage.sqlite", "dispatch.sqlite", "desk.sqlite", "accounts.sqlite"}
     assert not [v for v in PII_VALUES if v in err]
 
     proc = start(var, 18001)  # data stays
     try:
-        client = Client("http://127.0.0.1:18001")
+        client = Client("http://127.0.0.1:18001", var)
         client.wait_ready()
         status = client.http.get(f"/v1/reports/{accepted['report_id']}",
                                  headers=client.auth("operator1")).json()
         assert status["status"] == "dispatched"
         assert client.submit(report_body(), key="embedded-red") == accepted
     finally:
-        stop(proc)
+        out, _ = stop(proc)
+    assert client.password("operator1") not in out  # passwords are shown only the first time

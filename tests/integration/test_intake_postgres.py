@@ -5,14 +5,13 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi.testclient import TestClient
 
 from services.bootstrap import ApiContainer
-from services.gateway.demo import ensure_demo_users
 from services.gateway.http import create_app
 from tests.conftest import Api
-from tests.helpers import report_body
+from tests.helpers import add_test_users, report_body
 
 
 def test_32_parallel_identical_requests_store_one_report(dist: ApiContainer) -> None:
-    ensure_demo_users(dist.accounts)
+    add_test_users(dist.accounts)
     with TestClient(create_app(dist)) as client:
         api = Api(client)
         headers = api.auth("operator1", **{"Idempotency-Key": "retry-storm"})

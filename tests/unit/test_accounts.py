@@ -14,10 +14,9 @@ from fastapi.testclient import TestClient
 from services.bootstrap import ApiContainer
 from services.common.settings import Settings
 from services.gateway.cli import main
-from services.gateway.demo import DEMO_PASSWORD, ensure_demo_users
 from services.gateway.http import create_app
 from tests.conftest import Api
-from tests.helpers import build
+from tests.helpers import TEST_PASSWORD, add_test_users, build
 
 
 def within(seconds: float, condition: Callable[[], bool]) -> bool:
@@ -35,7 +34,7 @@ def shared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Ap
     monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
     monkeypatch.delenv("HOTLINE_DATABASE_URL", raising=False)
     h = build(Settings(var_dir=tmp_path))
-    ensure_demo_users(h.accounts)
+    add_test_users(h.accounts)
     with TestClient(create_app(h)) as client:
         yield h, Api(client)
     h.close()
@@ -60,9 +59,9 @@ def test_disable_refuses_logins_and_tokens_within_a_second(
     out = capsys.readouterr().out
     assert json.loads(out)["disabled"] is True, out
     assert within(1.0, lambda: not works(api, token))
-    assert login(api, "police-desk", DEMO_PASSWORD) == 401
+    assert login(api, "police-desk", TEST_PASSWORD) == 401
     assert main(["users", "enable", "--username", "police-desk"]) == 0
-    assert login(api, "police-desk", DEMO_PASSWORD) == 200
+    assert login(api, "police-desk", TEST_PASSWORD) == 200
     assert not works(api, token)  # a token from before the disable stays dead
     assert main(["users", "disable", "--username", "nobody-here"]) == 2
     assert "no user named" in capsys.readouterr().err
@@ -76,7 +75,7 @@ def test_set_password_reads_stdin_and_ends_old_sessions(
     monkeypatch.setattr("sys.stdin", io.StringIO("a-new-long-password\n"))
     assert main(["users", "set-password", "--username", "supervisor1"]) == 0
     assert within(1.0, lambda: not works(api, token))
-    assert login(api, "supervisor1", DEMO_PASSWORD) == 401
+    assert login(api, "supervisor1", TEST_PASSWORD) == 401
     assert login(api, "supervisor1", "a-new-long-password") == 200
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["users", "set-password", "--username", "supervisor1"]) == 2

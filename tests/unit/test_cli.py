@@ -50,5 +50,10 @@ def test_bad_settings_are_reported_not_raised(
     var: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HOTLINE_ENVIRONMENT", "production")
+    assert main(["users", "add", "--username", "u1", "--password", "long-enough-1",
+                 "--role", "operator"]) == 2  # production makes no keys up
+    assert "HOTLINE_EVENT_KEY" in capsys.readouterr().err
+    assert not (var / "secrets").exists()
+    monkeypatch.setenv("HOTLINE_TOKEN_KEY", "not base64!")
     assert main(["agencies", "list"]) == 2
-    assert "HOTLINE_DATA_KEY" in capsys.readouterr().err
+    assert "HOTLINE_TOKEN_KEY" in capsys.readouterr().err

@@ -9,12 +9,11 @@ from fastapi.testclient import TestClient
 
 from services.bootstrap import ApiContainer
 from services.common.settings import Settings
-from services.gateway.demo import DEMO_PASSWORD, ensure_demo_users
 from services.gateway.http import create_app
 from services.intake.application import IntakeApplication
 from services.intake.schemas import ReportIn
 from tests.conftest import Api
-from tests.helpers import build, report_body
+from tests.helpers import TEST_PASSWORD, add_test_users, build, report_body
 
 PROXY = "10.0.0.5"
 
@@ -22,7 +21,7 @@ PROXY = "10.0.0.5"
 @pytest.fixture
 def behind_proxy(tmp_path: Any) -> Any:
     h = build(Settings(var_dir=tmp_path, trusted_proxies=f"{PROXY}/32"), store="memory")
-    ensure_demo_users(h.accounts)
+    add_test_users(h.accounts)
     yield h
     h.close()
 
@@ -35,7 +34,7 @@ def login_status(client: TestClient, forwarded_for: str, username: str) -> int:
 
 
 def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(hotline: ApiContainer) -> None:
-    ensure_demo_users(hotline.accounts)
+    add_test_users(hotline.accounts)
     with TestClient(create_app(hotline), client=("127.0.0.1", 5000)) as client:
         codes = [login_status(client, f"198.51.100.{i}", f"user{i}") for i in range(22)]
     assert codes[:20] == [401] * 20 and codes[20:] == [429, 429]  # rotating headers change nothing
@@ -46,7 +45,7 @@ def test_a_trusted_proxy_names_the_client(behind_proxy: ApiContainer) -> None:
         assert {login_status(client, f"198.51.100.{i}", f"user{i}") for i in range(22)} == {401}
         same = [login_status(client, "203.0.113.9, 198.51.100.7", f"other{i}") for i in range(21)]
         assert same[-1] == 429
-        token = client.post("/v1/auth/token", data={"username": "auditor1", "password": DEMO_PASSWORD},
+        token = client.post("/v1/auth/token", data={"username": "auditor1", "password": TEST_PASSWORD},
                             headers={"X-Forwarded-For": "203.0.113.50"}).json()["access_token"]
         client.get("/v1/audit", headers={"Authorization": f"Bearer {token}",
                                          "X-Forwarded-For": "203.0.113.50"})

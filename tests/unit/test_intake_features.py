@@ -6,9 +6,8 @@ from uuid import UUID
 
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
-from services.gateway.demo import DEMO_PASSWORD
 from tests.conftest import Api
-from tests.helpers import report_body
+from tests.helpers import TEST_PASSWORD, report_body
 
 
 def file_report(api: Api, runner: EmbeddedRunner, **overrides) -> dict:  # type: ignore[no-untyped-def, type-arg]
@@ -110,7 +109,7 @@ def test_login_failures_are_limited_per_account_and_per_address(api: Api) -> Non
                                ).status_code
 
     assert [attempt("operator1") for _ in range(11)] == [401] * 10 + [429]  # one account
-    assert attempt("operator1", DEMO_PASSWORD) == 429  # even the right password, for a while
+    assert attempt("operator1", TEST_PASSWORD) == 429  # even the right password, for a while
     assert [attempt(f"guess{i}") for i in range(10)] == [401] * 10  # address: 20 failures so far
     assert attempt("another") == 429
     r = api.client.post("/v1/auth/token", data={"username": "x", "password": "y"})
@@ -120,7 +119,7 @@ def test_login_failures_are_limited_per_account_and_per_address(api: Api) -> Non
 def test_successful_logins_do_not_count(api: Api) -> None:
     for _ in range(30):  # a school behind one address, everyone logging in
         assert api.client.post("/v1/auth/token", data={"username": "teacher1",
-                                                        "password": DEMO_PASSWORD}).status_code == 200
+                                                        "password": TEST_PASSWORD}).status_code == 200
 
 
 def sentinel_body(**overrides: str) -> dict[str, str]:

@@ -11,11 +11,10 @@ from fastapi.testclient import TestClient
 
 from services.bootstrap import ApiContainer
 from services.common.logging import configure_logging
-from services.gateway.demo import ensure_demo_users
 from services.gateway.http import MAX_BODY_BYTES, create_app
 from services.intake.application import IntakeApplication
 from tests.conftest import Api
-from tests.helpers import report_body
+from tests.helpers import add_test_users, report_body
 
 MARKERS = ("标记童名", "13912345678", "110101201001011234", "标记叙述内容", "标记住址", "markpass-99")
 
@@ -39,7 +38,7 @@ class ExplodingIntake(IntakeApplication):
 @pytest.fixture
 def logged(hotline: ApiContainer) -> Iterator[Api]:
     configure_logging("INFO")
-    ensure_demo_users(hotline.accounts)
+    add_test_users(hotline.accounts)
     with TestClient(create_app(hotline), raise_server_exceptions=False) as client:
         yield Api(client)
 

@@ -5,14 +5,14 @@ import re
 from fastapi.testclient import TestClient
 
 from services.common.embedded import EmbeddedRunner
-from services.gateway.demo import DEMO_PASSWORD
 from tests.conftest import Api
+from tests.helpers import TEST_PASSWORD
 
 
 def login(client: TestClient, username: str = "teacher1") -> None:
     page = client.get("/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    r = client.post("/login", data={"username": username, "password": DEMO_PASSWORD,
+    r = client.post("/login", data={"username": username, "password": TEST_PASSWORD,
                                     "csrf": csrf, "next": "/report"}, follow_redirects=False)
     home = {"police-desk": "/desk", "hospital-desk": "/desk", "supervisor1": "/board"}
     assert r.status_code == 303 and r.headers["location"] == home.get(username, "/report")
@@ -35,7 +35,7 @@ def test_form_needs_login_and_a_valid_login_csrf(api: Api) -> None:
     client = api.client
     r = client.get("/report", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
-    r = client.post("/login", data={"username": "teacher1", "password": DEMO_PASSWORD, "csrf": "x"})
+    r = client.post("/login", data={"username": "teacher1", "password": TEST_PASSWORD, "csrf": "x"})
     assert r.status_code == 400 and "页面已过期" in r.text
     client.cookies.clear()
     login(client)

@@ -6,9 +6,8 @@ from typing import Any
 
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
-from services.gateway.demo import DEMO_PASSWORD
 from tests.conftest import Api
-from tests.helpers import report_body
+from tests.helpers import TEST_PASSWORD, report_body
 
 CHILD = [{"name": "周小雨", "gender": "female", "age": 8, "id_number": "441823201801011234"}]
 
@@ -39,7 +38,7 @@ def test_a_reporter_sees_only_their_reports_own_progress(api: Api, runner: Embed
 def test_a_join_by_another_reporter_is_flagged_for_review(
     api: Api, runner: EmbeddedRunner, hotline: ApiContainer
 ) -> None:
-    hotline.accounts.add_user("teacher2", DEMO_PASSWORD, "reporter")
+    hotline.accounts.add_user("teacher2", TEST_PASSWORD, "reporter")
     first = web_report(api, "teacher1", "a")
     runner.pump()
     web_report(api, "teacher1", "b")  # the same reporter again: routine

@@ -13,6 +13,7 @@ from services.common.crypto import Hasher, Sealer
 from services.common.embedded import EmbeddedRunner
 from services.common.logging import configure_logging, redact
 from services.common.messages import Message
+from services.common.secrets import PUBLISHED, PURPOSES, MissingKey
 from services.common.settings import Settings, parse_ack_sla
 from services.intake.schemas import ReportIn
 from tests.helpers import FAST_HASHER, PII_VALUES, build, report_body
@@ -20,10 +21,42 @@ from tests.helpers import FAST_HASHER, PII_VALUES, build, report_body
 KEY = base64.b64encode(b"k" * 32).decode()
 
 
-def test_production_refuses_the_development_keys() -> None:
-    with pytest.raises(ValidationError, match="HOTLINE_DATA_KEY"):
-        Settings(environment="production")
-    Settings(environment="production", data_key=KEY, hash_key=KEY, token_key=KEY)
+def test_keys_published_in_the_history_are_refused_everywhere(tmp_path: Path) -> None:
+    for published in PUBLISHED:
+        with pytest.raises(ValidationError, match="published"):
+            Settings(environment="development", token_key=published)
+        (tmp_path / "secrets").mkdir(exist_ok=True)
+        (tmp_path / "secrets" / "token.key").write_text(published)
+        with pytest.raises(ValueError, match="published"):
+            Settings(var_dir=tmp_path).secret("token")
+
+
+def test_production_never_makes_keys_up(tmp_path: Path) -> None:
+    with pytest.raises(MissingKey, match="HOTLINE_DATA_KEY"):
+        Settings(environment="production", var_dir=tmp_path).secret("data")
+    assert not (tmp_path / "secrets").exists()
+    assert Settings(environment="production", var_dir=tmp_path, data_key=KEY).secret("data") == KEY
+
+
+def test_a_fresh_var_gets_random_keys_in_private_files(tmp_path: Path) -> None:
+    settings = Settings(var_dir=tmp_path)
+    keys = {p: settings.secret(p) for p in PURPOSES}
+    assert len(set(keys.values())) == len(PURPOSES)  # one key per purpose
+    assert (tmp_path / "secrets").stat().st_mode & 0o777 == 0o700
+    for purpose in PURPOSES:
+        assert (tmp_path / "secrets" / f"{purpose}.key").stat().st_mode & 0o777 == 0o600
+    assert {p: Settings(var_dir=tmp_path).secret(p) for p in PURPOSES} == keys  # reused
+    assert Settings(var_dir=tmp_path, token_key=KEY).secret("token") == KEY  # env overrides
+    other = tmp_path / "other"
+    assert Settings(var_dir=other).secret("token") != keys["token"]  # no key is built in
+
+
+def test_without_key_files_a_process_has_only_the_keys_it_was_given(tmp_path: Path) -> None:
+    Settings(var_dir=tmp_path).secret("data")  # the files exist
+    relay = Settings(var_dir=tmp_path, key_files=False, event_key=KEY)
+    assert relay.secret("event") == KEY
+    with pytest.raises(MissingKey):
+        relay.secret("data")
 
 
 def test_key_must_be_32_bytes_of_base64() -> None:

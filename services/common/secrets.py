@@ -1,0 +1,81 @@
+"""The keys: one per purpose, none built in. A fresh `var/` gets random ones in `var/secrets/`
+(mode 0600) on first start; `HOTLINE_<PURPOSE>_KEY` overrides a file. Each process kind loads
+only the keys it needs (`NEEDS`), and in `make up` gets only those, in its environment."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+PURPOSES = {
+    "event": "encrypts every stored event (each process that reads an event store)",
+    "data": "wraps the per-report data keys: crypto-shredding (intake, triage, admin CLI)",
+    "hash": "keyed hashes that match reports about one child (triage only)",
+    "receipt": "lookup codes, request fingerprints, submitter pseudonyms (intake)",
+    "token": "signs bearer tokens and CSRF tokens (API)",
+    "audit": "signs audit checkpoints, kept outside the database (API, admin CLI)",
+}
+
+# Keys published in this project's history (the development defaults of v1): never accepted.
+PUBLISHED = frozenset(base64.b64encode(raw).decode() for raw in (
+    b"hotline-dev-data-key-32-bytes!!!", b"hotline-dev-hash-key-32-bytes!!!",
+    b"hotline-dev-token-key-32-bytes!!",
+))
+
+# Which keys each process kind needs (least privilege).
+NEEDS = {
+    "api": ("event", "data", "receipt", "token", "audit"),
+    "relay": ("event",),
+    "triage": ("event", "data", "hash"),
+    "dispatch": ("event",),
+    "desk": (),
+    "scheduler": ("event",),
+    "cli": tuple(PURPOSES),
+}
+
+
+class MissingKey(ValueError):
+    """A key the process needs was given neither in the environment nor in a key file."""
+
+
+def check_key(value: str, where: str) -> str:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except ValueError as exc:
+        raise ValueError(f"{where}: keys must be base64 (e.g. `openssl rand -base64 32`)") from exc
+    if len(raw) != 32:
+        raise ValueError(f"{where}: keys must decode to 32 bytes (e.g. `openssl rand -base64 32`)")
+    if value in PUBLISHED:
+        raise ValueError(f"{where}: this key was published in the project's history; "
+                         "use a new one (`openssl rand -base64 32`)")
+    return value
+
+
+def key_file(secrets_dir: Path, purpose: str) -> Path:
+    return secrets_dir / f"{purpose}.key"
+
+
+def read_key(secrets_dir: Path, purpose: str) -> str | None:
+    path = key_file(secrets_dir, purpose)
+    if not path.exists():
+        return None
+    return check_key(path.read_text().strip(), str(path))
+
+
+def ensure_keys(secrets_dir: Path) -> list[str]:
+    """Create every missing key file (0600 in a 0700 folder); returns the purposes created.
+    Concurrent first starts agree: a file is created exclusively, the loser reads it."""
+    secrets_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(secrets_dir, 0o700)
+    created = []
+    for purpose in PURPOSES:
+        path = key_file(secrets_dir, purpose)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(base64.b64encode(os.urandom(32)).decode() + "\n")
+        created.append(purpose)
+    return created
