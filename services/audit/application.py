@@ -60,6 +60,7 @@ class AuditApplication(Application[UUID]):
         # processes (the CLI) still meet optimistic concurrency and retry.
         self._append_lock = threading.Lock()
         self._chain: Any = None  # the head as this process last saved it
+        self.appended = 0  # entries this process added (the CLI checkpoints only if it did)
 
     def _head(self) -> Any:
         if self._chain is None:
@@ -91,6 +92,7 @@ class AuditApplication(Application[UUID]):
             except BaseException:
                 self._chain = None  # nothing was stored: never build on an unsaved head
                 raise
+            self.appended += 1
             return {**fields, "hash": digest}
         raise RuntimeError("could not append to the audit chain")
 
@@ -121,10 +123,21 @@ class AuditApplication(Application[UUID]):
             if entry_hash(prev, e.entry) != e.hash:
                 return False, n - 1, f"entry {n}: content does not match its hash (altered)"
             prev = e.hash
-        try:
-            chain: Any = self.repository.get(CHAIN_ID)
-            if chain.head != prev or chain.length != len(events):
-                return False, len(events), "the chain head does not match the last entry"
-        except AggregateNotFoundError:
-            pass
+        chain = self.head()
+        if chain is None:
+            if events:
+                return False, len(events), "the chain head is missing while entries exist"
+        elif chain.head != prev or chain.length != len(events):
+            return False, len(events), "the chain head does not match the last entry"
         return True, len(events), ""
+
+    def head(self) -> Any:
+        """The chain head as stored now (None before the first entry)."""
+        try:
+            return self.repository.get(CHAIN_ID)
+        except AggregateNotFoundError:
+            return None
+
+    def entry_hashes(self) -> list[str]:
+        """Each entry's hash, entry 1 first."""
+        return [str(e.hash) for e in self._entries()]

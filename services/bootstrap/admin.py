@@ -44,6 +44,8 @@ class CliContainer:
         return self._open(self.wiring.audit())  # type: ignore[no-any-return]
 
     def close(self) -> None:
+        if "audit" in self.__dict__ and self.audit.appended:  # publish the head it moved
+            self.wiring.checkpointer(self.audit).checkpoint()
         for part in reversed(self._opened):
             if isinstance(part, KeyStore):
                 part.datastore.close()

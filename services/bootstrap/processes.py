@@ -13,6 +13,7 @@ from projections.desk.processor import DeskProjection
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
 from services.audit.application import AuditApplication
+from services.audit.checkpoints import Checkpointer
 from services.bootstrap.wiring import Wiring
 from services.common.embedded import Edge, EmbeddedRunner
 from services.common.kafka.consumer import ConsumerLoop
@@ -73,18 +74,21 @@ class ApiContainer:
     view: DeskView
     audit: AuditApplication
     throttle: Throttle
+    checkpointer: Checkpointer
 
     def close(self) -> None:
+        self.checkpointer.stop()  # the head as it is at shutdown, signed and published
         _close(self.intake, self.accounts, self.triage, self.dispatch, self.audit, self.view, self.keys,
                self.throttle.sql)
 
 
 def bootstrap_api(w: Wiring) -> ApiContainer:
-    keys = w.keystore()
+    keys, audit = w.keystore(), w.audit()
     return ApiContainer(
         settings=w.settings, store=w.store, directory=w.directory, disclosure=Disclosure.load(),
         keys=keys, intake=w.intake(keys), accounts=w.accounts(), triage=w.triage(keys),
-        dispatch=w.dispatch(), view=w.view(), audit=w.audit(), throttle=w.throttle(),
+        dispatch=w.dispatch(), view=w.view(), audit=audit, throttle=w.throttle(),
+        checkpointer=w.checkpointer(audit),
     )
 
 

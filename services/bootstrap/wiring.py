@@ -18,8 +18,11 @@ from projections.desk.sqlite import SQLiteDeskView
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
 from services.audit.application import AuditApplication
+from services.audit.checkpoints import Checkpointer, CheckpointLog, FileCheckpointLog
 from services.common.crypto import Hasher
+from services.common.kafka.log import KafkaTopicLog
 from services.common.keystore import KeyStore
+from services.common.messages import AUDIT_CHECKPOINTS_TOPIC
 from services.common.settings import Settings
 from services.common.sqlstore import Sql
 from services.common.web.throttle import Throttle
@@ -146,3 +149,13 @@ class Wiring:
 
     def audit(self) -> AuditApplication:
         return AuditApplication(self.env("audit"))
+
+    def checkpoint_log(self) -> CheckpointLog:
+        """Outside the database: a Kafka topic (distributed) or a file under var/ (embedded)."""
+        if self.store == "postgres" and self.settings.kafka_bootstrap_servers:
+            return KafkaTopicLog(self.settings.kafka_bootstrap_servers, AUDIT_CHECKPOINTS_TOPIC,
+                                 client_id="hotline-audit-checkpoints")
+        return FileCheckpointLog(Path(self.settings.var_dir) / "audit" / "checkpoints.jsonl")
+
+    def checkpointer(self, audit: AuditApplication) -> Checkpointer:
+        return Checkpointer(audit, self.settings.secret("audit"), self.checkpoint_log())

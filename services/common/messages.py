@@ -13,6 +13,8 @@ REPORTS_TOPIC = "hotline.reports.v1"
 CASES_TOPIC = "hotline.cases.v1"
 REFERRALS_TOPIC = "hotline.referrals.v1"
 TOPICS = (REPORTS_TOPIC, CASES_TOPIC, REFERRALS_TOPIC)
+# Signed audit checkpoints, kept outside the database (one partition: an ordered log).
+AUDIT_CHECKPOINTS_TOPIC = "hotline.audit.checkpoints.v1"
 
 # ce_type values
 REPORT_RECEIVED = "hotline.report.received"

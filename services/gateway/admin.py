@@ -10,6 +10,7 @@ from typing import Any
 
 import structlog
 
+from services.audit.checkpoints import verify_checkpoints
 from services.bootstrap import Wiring, bootstrap_cli, setup_tables
 from services.common.errors import DomainError
 from services.common.settings import Settings
@@ -98,13 +99,17 @@ def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(settings: Settings, _: argparse.Namespace) -> int:
     """Walk the audit chain; exit 1 at the first altered, missing or reordered entry."""
-    cli = bootstrap_cli(Wiring.of(settings))
+    w = Wiring.of(settings)
+    cli = bootstrap_cli(w)
     try:
         ok, checked, problem = cli.audit.verify()
+        cp_ok, last, cp_problem = verify_checkpoints(cli.audit, settings.secret("audit"),
+                                                     w.checkpoint_log())
     finally:
         cli.close()
-    out({"ok": ok, "entries_checked": checked, "problem": problem or None})
-    return 0 if ok else 1
+    out({"ok": ok and cp_ok, "entries_checked": checked, "problem": problem or cp_problem or None,
+         "last_checkpoint": {"seq": last["seq"], "at": last["at"]} if last else None})
+    return 0 if ok and cp_ok else 1
 
 
 def cmd_agencies_list(settings: Settings, _: argparse.Namespace) -> int:

@@ -67,13 +67,14 @@ class AuditLog:
     client: str | None
 
     def __call__(self, principal: Principal | None, action: str, resource_type: str,
-                 resource_id: str | None = None, case_id: str | None = None) -> None:
+                 resource_id: str | None = None, case_id: str | None = None, *,
+                 keep_client: bool = True) -> None:
         self.audit.record(
             actor=principal.subject if principal else "anonymous",
             role=principal.role if principal else "public",
             unit=principal.unit if principal else None,
             action=action, resource_type=resource_type, resource_id=resource_id,
-            case_id=case_id, client=self.client,
+            case_id=case_id, client=self.client if keep_client else None,
         )
 
 

@@ -82,6 +82,7 @@ def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
     if settings.environment != "production":
         print_demo_users(create_demo_users(embedded.api.accounts, settings.var_dir), settings.var_dir)
     embedded.runner.start()
+    embedded.api.checkpointer.start()
     scheduler_thread = threading.Thread(target=embedded.scheduler.run, name="scheduler", daemon=True)
     scheduler_thread.start()
 
@@ -114,6 +115,7 @@ def cmd_serve(settings: Settings, _: argparse.Namespace) -> int:
         down = [name for name in WORKERS if not _pid_alive(run_dir / f"{name}.pid")]
         return "workers", not down, "all running" if not down else f"not running: {', '.join(down)}"
 
+    api.checkpointer.start()
     try:
         _serve(create_app(api, [broker_check, workers_check]), settings)
     finally:

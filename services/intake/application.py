@@ -195,6 +195,14 @@ class IntakeApplication(Application[UUID]):
             return None
         return self.get_report(index.report_id)
 
+    def audit_identity(self, principal: Principal, report: ReportIn) -> Principal:
+        """Who the audit trail names as the submitter: a reporter who chose to stay anonymous
+        appears under a stable pseudonym, so auditors cannot link the report to the account."""
+        if principal.role != Role.reporter or not report.reporter.anonymous:
+            return principal
+        return Principal(f"anon-{self.hasher.digest('audit-pseudonym', principal.subject)[:16]}",
+                         principal.role)
+
     def report_for(self, report_id: UUID | str, principal: Principal) -> Report:
         """The report if the caller may see it: a reporter only their own (else not found)."""
         report = self.get_report(report_id)

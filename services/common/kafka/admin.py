@@ -9,7 +9,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from services.common.messages import TOPICS
+from services.common.messages import AUDIT_CHECKPOINTS_TOPIC, TOPICS
 
 
 def _servers() -> list[str]:
@@ -30,11 +30,12 @@ def create_topics(servers: list[str], partitions: int) -> list[str]:
     admin = KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=15000)
     try:
         existing = set(admin.list_topics())
-        missing = [t for t in TOPICS if t not in existing]
+        wanted = {**{t: partitions for t in TOPICS}, AUDIT_CHECKPOINTS_TOPIC: 1}
+        missing = [t for t in wanted if t not in existing]
         if missing:
             try:
                 admin.create_topics(
-                    [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing]
+                    [NewTopic(t, num_partitions=wanted[t], replication_factor=1) for t in missing]
                 )
             except TopicAlreadyExistsError:
                 pass

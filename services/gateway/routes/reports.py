@@ -43,7 +43,7 @@ def submit_report(
                                    idempotency_key=idempotency_key, sentinel_id=principal.sentinel_id)
     structlog.contextvars.bind_contextvars(report_id=str(receipt.report_id))
     log.info("report received", channel=report.channel.value, concerns=len(report.concerns))
-    audit(principal, "report.submit", "report", str(receipt.report_id))
+    audit(intake.audit_identity(principal, report), "report.submit", "report", str(receipt.report_id))
     return ReportAccepted(report_id=str(receipt.report_id), receipt_no=receipt.receipt_no,
                           lookup_code=receipt.lookup_code, received_at=receipt.received_at)
 
@@ -89,5 +89,5 @@ def lookup_receipt(lookup: ReceiptLookupIn, request: Request, intake: IntakeDep,
         raise HTTPException(status_code=status.HTTP_404_NOT_FOUND,
                             detail="No report matches this receipt number and lookup code")
     state, case_id = report_status(view, str(report.id))
-    audit(None, "receipt.lookup", "report", str(report.id), case_id)
+    audit(None, "receipt.lookup", "report", str(report.id), case_id, keep_client=False)
     return {"status": COARSE_REPORT_STATUS[state]}

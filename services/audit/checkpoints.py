@@ -1,0 +1,122 @@
+"""Signed checkpoints of the audit chain head, published outside the database: cutting the
+newest entries (with every later head and snapshot) leaves a shorter, self-consistent trail
+that `verify` still catches, because a checkpoint signed earlier names a longer one."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import structlog
+
+from services.audit.application import AuditApplication
+
+log = structlog.get_logger("audit")
+
+
+class CheckpointLog(Protocol):
+    """Somewhere append-only that the database's administrators cannot rewrite with it."""
+
+    def publish(self, checkpoint: dict[str, Any]) -> None: ...
+    def read_all(self) -> list[dict[str, Any]]: ...
+
+
+def signature(key: bytes, seq: int, head: str, at: str) -> str:
+    return hmac.new(key, f"audit-checkpoint\x1f{seq}\x1f{head}\x1f{at}".encode(), hashlib.sha256).hexdigest()
+
+
+class FileCheckpointLog:
+    """The embedded wiring's log: JSON lines in a file under var/, synced on every write."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def publish(self, checkpoint: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a") as f:
+            f.write(json.dumps(checkpoint, sort_keys=True) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    def read_all(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+
+
+class Checkpointer:
+    """Signs and publishes the head whenever it moved, at least every `interval` seconds while
+    entries arrive, and once more on stop."""
+
+    def __init__(self, audit: AuditApplication, key_b64: str, sink: CheckpointLog, *,
+                 interval: float = 5.0, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        self.audit = audit
+        self.key = base64.b64decode(key_b64)
+        self.sink = sink
+        self.interval = interval
+        self.clock = clock
+        self.published = -1
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def checkpoint(self) -> dict[str, Any] | None:
+        head = self.audit.head()
+        if head is None or head.length == self.published:
+            return None
+        at = self.clock().isoformat()
+        checkpoint = {"seq": head.length, "head": head.head, "at": at,
+                      "signature": signature(self.key, head.length, head.head, at)}
+        self.sink.publish(checkpoint)
+        self.published = head.length
+        return checkpoint
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.checkpoint()
+            except Exception:  # the next round tries again; verify says how old the last one is
+                log.exception("audit checkpoint failed")
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="audit-checkpoints", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        try:
+            self.checkpoint()
+        except Exception:
+            log.exception("final audit checkpoint failed")
+
+
+def verify_checkpoints(audit: AuditApplication, key_b64: str, source: CheckpointLog
+                       ) -> tuple[bool, dict[str, Any] | None, str]:
+    """(ok, the newest checkpoint that verified, problem). Every signed checkpoint must name an
+    entry the trail still holds, with the same hash."""
+    key = base64.b64decode(key_b64)
+    hashes = audit.entry_hashes()
+    newest: dict[str, Any] | None = None
+    for cp in sorted(source.read_all(), key=lambda c: int(c.get("seq", 0))):
+        expected = signature(key, int(cp["seq"]), str(cp["head"]), str(cp["at"]))
+        if not hmac.compare_digest(expected, str(cp.get("signature", ""))):
+            return False, newest, f"checkpoint {cp.get('seq')} at {cp.get('at')}: bad signature"
+        seq = int(cp["seq"])
+        found = hashes[seq - 1] if 0 < seq <= len(hashes) else None
+        if found is None:
+            return False, newest, (f"checkpoint {cp['seq']} signed at {cp['at']} names entry "
+                                   f"{cp['seq']}, which the trail no longer holds (cut?)")
+        if found != cp["head"]:
+            return False, newest, f"entry {cp['seq']} differs from its checkpoint of {cp['at']}"
+        newest = cp
+    return True, newest, ""
