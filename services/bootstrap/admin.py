@@ -47,10 +47,7 @@ class CliContainer:
         if "audit" in self.__dict__ and self.audit.appended:  # publish the head it moved
             self.wiring.checkpointer(self.audit).checkpoint()
         for part in reversed(self._opened):
-            if isinstance(part, KeyStore):
-                part.datastore.close()
-            else:
-                part.close()
+            part.close()
         self._opened.clear()
 
 

@@ -52,7 +52,7 @@ CONSUMERS = {
 
 def _close(*parts: Any) -> None:
     for part in parts:
-        if isinstance(part, Application):
+        if isinstance(part, Application | KeyStore):
             part.close()
         elif part is not None:
             part.datastore.close()

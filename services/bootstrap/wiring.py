@@ -21,7 +21,7 @@ from services.audit.application import AuditApplication
 from services.audit.checkpoints import Checkpointer, CheckpointLog, FileCheckpointLog
 from services.common.crypto import Hasher
 from services.common.kafka.log import KafkaTopicLog
-from services.common.keystore import KeyStore
+from services.common.keystore import FileKeys, KeyBackend, KeyStore, SQLiteKeys
 from services.common.messages import AUDIT_CHECKPOINTS_TOPIC
 from services.common.settings import Settings
 from services.common.sqlstore import Sql
@@ -106,10 +106,14 @@ class Wiring:
         return self.overrides.directory or Directory.load()
 
     def keystore(self) -> KeyStore:
-        keys = KeyStore(self.factory("keys").datastore, self.settings.secret("data"))
-        if self.create_tables or self.store != "postgres":
-            keys.create_table()
-        return keys
+        """Data keys in a store of their own: SQLite (embedded, in memory for unit tests) or,
+        with PostgreSQL, files under var/keys (never in the database with the events)."""
+        backend: KeyBackend
+        if self.store == "postgres":
+            backend = FileKeys(Path(self.settings.var_dir) / "keys")
+        else:
+            backend = SQLiteKeys(self.factory("keys").datastore)
+        return KeyStore(backend, self.settings.secret("data"))
 
     def throttle(self) -> Throttle:
         throttle = Throttle(Sql(self.factory("throttle").datastore))

@@ -19,6 +19,7 @@ AUDIT_CHECKPOINTS_TOPIC = "hotline.audit.checkpoints.v1"
 # ce_type values
 REPORT_RECEIVED = "hotline.report.received"
 REPORT_SUPPLEMENTED = "hotline.report.supplemented"
+REPORT_ERASED = "hotline.report.erased"
 CASE_UPDATED = "hotline.case.updated"
 CASE_OPENED = "hotline.case.opened"
 REFERRAL_DISPATCHED = "hotline.referral.dispatched"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.common.messages import REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
+from services.common.messages import REPORT_ERASED, REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
 from services.intake.domain import Report
 
 SOURCE = "/hotline/intake"
@@ -19,6 +19,12 @@ class IntakeTranslator:
             return self._received(domain_event)
         if isinstance(domain_event, Report.Supplemented):  # type: ignore[attr-defined]
             return self._supplemented(domain_event)
+        if isinstance(domain_event, Report.Erased):  # type: ignore[attr-defined]
+            report_id = str(domain_event.originator_id)
+            # Who erased it and why stay in the store: the message says only that it happened.
+            return Message(id=f"intake/{report_id}/{domain_event.originator_version}", source=SOURCE,
+                           type=REPORT_ERASED, time=domain_event.timestamp, key=report_id,
+                           data={"report_id": report_id, "at": domain_event.at.isoformat()})
         return None
 
     def _supplemented(self, e: Any) -> Message:

@@ -13,7 +13,7 @@ from eventsourcing.system import ProcessApplication
 from services.common.crypto import Hasher
 from services.common.errors import NotFound, parse_id
 from services.common.keystore import KeyStore
-from services.common.messages import REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
+from services.common.messages import REPORT_ERASED, REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
 from services.common.vocabulary import HOTLINE_CHANNELS, higher, one_level_up
 from services.triage.domain import (
     Case,
@@ -60,6 +60,8 @@ class TriageApplication(ProcessApplication[UUID]):
             self._triage_report(domain_event.data, processing_event)
         elif domain_event.type == REPORT_SUPPLEMENTED:
             self._supplement(domain_event.data, processing_event)
+        elif domain_event.type == REPORT_ERASED:
+            self._forget(domain_event.data, processing_event)
 
     def _personal(self, data: dict[str, Any]) -> dict[str, Any]:
         # An erased report's key is gone: its personal data no longer counts, its facts still do.
@@ -117,16 +119,29 @@ class TriageApplication(ProcessApplication[UUID]):
             self._join(case, report, at, keys, assessment)
         for key, index in indexes.items():
             index = index or ChildIndex(id=child_index_id(key))
-            index.note(str(case.id), at)
+            index.note(str(case.id), at, report_id)
             processing_event.collect_events(index)
-        processing_event.collect_events(case, ReportLink(id=link_id_for(report_id),
-                                                         report_id=report_id, case_id=str(case.id)))
+        link = ReportLink(id=link_id_for(report_id), report_id=report_id, case_id=str(case.id),
+                          index_ids=[str(child_index_id(k)) for k in keys])
+        processing_event.collect_events(case, link)
+
+    def _forget(self, data: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
+        """An erased report no longer lets later reports find its children: its entries in the
+        child indexes are tombstoned (the indexes are found through the report's link, since
+        its personal data, and so its matching keys, can no longer be computed)."""
+        link = self._find(link_id_for(data["report_id"]))
+        for index_id in getattr(link, "index_ids", []) if link else []:
+            index = self._find(UUID(index_id))
+            if isinstance(index, ChildIndex) and index.holds(data["report_id"]):
+                index.forget(data["report_id"])
+                processing_event.collect_events(index)
+        log.info("erased report forgotten by the child index", report_id=data["report_id"])
 
     def _recent_case(self, indexes: dict[str, ChildIndex | None], at: datetime) -> Case | None:
         """The most recent case about any of these children within the joining window."""
         window = timedelta(days=self.rules.join_within_days)
         recent = [(when, case_id) for index in indexes.values() if index
-                  for case_id, when in index.entries if at - window <= when <= at + window]
+                  for case_id, when, *_ in index.entries if at - window <= when <= at + window]
         if not recent:
             return None
         return self.get_case(UUID(max(recent)[1]))

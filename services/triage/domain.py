@@ -160,12 +160,15 @@ class Case(Aggregate):
 
 
 class ReportLink(Aggregate):
-    """Which case a report went to; its existence means the report was triaged."""
+    """Which case a report went to (its existence means the report was triaged), and which child
+    indexes it was noted in, so an erasure can tombstone those entries."""
 
     @event("Linked")
-    def __init__(self, id: UUID, *, report_id: str, case_id: str):  # noqa: A002
+    def __init__(self, id: UUID, *, report_id: str, case_id: str,  # noqa: A002
+                 index_ids: list[str] | None = None):
         self.report_id = report_id
         self.case_id = case_id
+        self.index_ids = index_ids or []
 
 
 class ChildIndex(Aggregate):
@@ -173,8 +176,17 @@ class ChildIndex(Aggregate):
 
     @event("Started")
     def __init__(self, id: UUID):  # noqa: A002
-        self.entries: list[tuple[str, datetime]] = []
+        # (case id, when[, report id]); the report id lets an erasure remove its entry.
+        self.entries: list[tuple[Any, ...]] = []
 
     @event("CaseNoted")
-    def note(self, case_id: str, at: datetime) -> None:
-        self.entries.append((case_id, at))
+    def note(self, case_id: str, at: datetime, report_id: str | None = None) -> None:
+        self.entries.append((case_id, at, report_id) if report_id else (case_id, at))
+
+    def holds(self, report_id: str) -> bool:
+        return any(len(e) > 2 and e[2] == report_id for e in self.entries)
+
+    @event("ReportForgotten")
+    def forget(self, report_id: str) -> None:
+        """The report was erased: it no longer joins later reports to its case."""
+        self.entries = [e for e in self.entries if len(e) < 3 or e[2] != report_id]

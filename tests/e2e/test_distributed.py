@@ -105,6 +105,29 @@ def test_make_up_routes_a_red_report_to_police_and_hospital(stack: dict[str, str
     # The error paths carry personal data too: none of it may reach a log (issue #9).
     send_through_error_paths(client)
     assert_no_personal_data(conf, var)
+    assert_erasure_holds(stack, conf, var, accepted["report_id"])
+
+
+def assert_erasure_holds(stack: dict[str, str], conf: dict[str, str], var: Path, report_id: str) -> None:
+    """After `hotline erase`, neither the wrapped key nor a clear value is in any file under
+    var/ (the PostgreSQL data directory after a CHECKPOINT included) or any Kafka record."""
+    wrapped = (var / "keys" / report_id).read_bytes()
+    assert wrapped
+    erase = subprocess.run([str(ROOT / ".venv/bin/hotline"), "erase", "--report", report_id,
+                            "--reason", "依法删除"], env=stack, capture_output=True, text=True, timeout=60)
+    assert erase.returncode == 0, erase.stderr
+    with psycopg.connect(conf["HOTLINE_DATABASE_URL"], autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+    needles = [wrapped, *(v.encode() for v in PII_VALUES)]
+    holding = [str(f.relative_to(var)) for f in var.rglob("*")
+               if f.is_file() and not f.is_symlink() and any(n in f.read_bytes() for n in needles)]
+    assert holding == []
+    consumer = KafkaConsumer(*TOPICS, bootstrap_servers=conf["KAFKA_BOOTSTRAP_SERVERS"],
+                             auto_offset_reset="earliest", consumer_timeout_ms=3000,
+                             group_id=None, enable_auto_commit=False)
+    records = list(consumer)
+    consumer.close()
+    assert records and not [r for r in records if wrapped in (r.value or b"")]
 
 
 def send_through_error_paths(client: Client) -> None:

@@ -1,0 +1,52 @@
+"""Erasure that holds: after `hotline erase`, no file under var/ holds the report's wrapped key
+or its personal values, and its children no longer join later reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.bootstrap import edges_of
+from services.common.embedded import EmbeddedRunner
+from services.common.settings import Settings
+from services.gateway.cli import main
+from services.intake.schemas import ReportIn
+from tests.helpers import PII_VALUES, build, report_body
+
+
+def files_holding(var: Path, needles: list[bytes]) -> list[str]:
+    return [str(f.relative_to(var)) for f in var.rglob("*")
+            if f.is_file() and any(n in f.read_bytes() for n in needles)]
+
+
+def test_erased_key_and_values_are_in_no_file_and_the_child_is_forgotten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("HOTLINE_DATABASE_URL", raising=False)
+    h = build(Settings(var_dir=tmp_path))
+    runner = EmbeddedRunner(edges_of(h))
+
+    def submit(key: str) -> str:
+        receipt = h.intake.submit_report(ReportIn.model_validate(report_body()), submitted_by="op",
+                                         role="operator", idempotency_key=key)
+        runner.pump()
+        return str(receipt.report_id)
+
+    report_id = submit("first")
+    wrapped = h.keys.backend.get(report_id)
+    assert wrapped and files_holding(tmp_path, [wrapped.encode()])  # somewhere in keys.sqlite*
+    first_case = h.triage.case_for_report(report_id)
+
+    # Erased by the admin CLI while the service keeps its connections open (as `make run` does,
+    # which keeps the write-ahead log alive).
+    assert main(["erase", "--report", report_id, "--reason", "监护人依法申请删除"]) == 0
+    runner.pump()  # triage learns of the erasure
+    assert h.keys.key_for(report_id) is None
+    assert files_holding(tmp_path, [wrapped.encode()]) == []  # not in keys.sqlite, nor its WAL
+    assert files_holding(tmp_path, [v.encode() for v in PII_VALUES]) == []
+    # The same child reported again opens a new case: the erased report no longer links it.
+    again = submit("second")
+    assert h.triage.case_for_report(again) != first_case
+    h.close()
