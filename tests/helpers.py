@@ -32,8 +32,11 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 def build(settings: Settings, *, store: Store | None = None, create_tables: bool | None = None,
           password_hasher: PasswordHasher | None = FAST_HASHER) -> ApiContainer:
     """The API process's container, as the tests need it (in memory, SQLite or PostgreSQL)."""
-    return bootstrap_api(Wiring.of(settings, store, create_tables=create_tables,
-                                   overrides=Overrides(password_hasher=password_hasher)))
+    # As in the embedded wiring, where the API's triage also consumes (and matches children).
+    wiring = Wiring.of(settings, store, create_tables=create_tables,
+                       overrides=Overrides(password_hasher=password_hasher))
+    return bootstrap_api(wiring, matching=True)
+
 
 PII_VALUES = ("王小明", "13800000000", "李女士", "孩子被打流血", "某村三巷", "441823201501011234")
 

@@ -82,11 +82,12 @@ class ApiContainer:
                self.throttle.sql)
 
 
-def bootstrap_api(w: Wiring) -> ApiContainer:
+def bootstrap_api(w: Wiring, *, matching: bool = False) -> ApiContainer:
+    """`matching`: the embedded wiring's triage also consumes, so it matches children."""
     keys, audit = w.keystore(), w.audit()
     return ApiContainer(
         settings=w.settings, store=w.store, directory=w.directory, disclosure=Disclosure.load(),
-        keys=keys, intake=w.intake(keys), accounts=w.accounts(), triage=w.triage(keys),
+        keys=keys, intake=w.intake(keys), accounts=w.accounts(), triage=w.triage(keys, matching=matching),
         dispatch=w.dispatch(), view=w.view(), audit=audit, throttle=w.throttle(),
         checkpointer=w.checkpointer(audit),
     )
@@ -125,7 +126,7 @@ class EmbeddedContainer:
 
 
 def bootstrap_embedded(w: Wiring) -> EmbeddedContainer:
-    api = bootstrap_api(w)
+    api = bootstrap_api(w, matching=True)
     return EmbeddedContainer(api, EmbeddedRunner(edges_of(api)),
                              EscalationScheduler(api.dispatch, api.view))
 
@@ -168,10 +169,13 @@ def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerConta
         view = w.view()
         handler: Handler = DeskProjection(view).process_event
         tracker, parts = cast(TrackingRecorder, view), (view,)
-    else:
+    elif service == "triage":
         keys = w.keystore()
-        app = w.triage(keys) if service == "triage" else w.dispatch()
-        handler, tracker, parts = process_handler(app), app.recorder, (app, keys)
+        triage = w.triage(keys)
+        handler, tracker, parts = process_handler(triage), triage.recorder, (triage, keys)
+    else:
+        dispatch = w.dispatch()
+        handler, tracker, parts = process_handler(dispatch), dispatch.recorder, (dispatch,)
     loop = ConsumerLoop(name=name or f"{service}-{os.getpid()}", topics=topics, group_id=group,
                         bootstrap_servers=w.settings.kafka_bootstrap_servers, handler=handler,
                         tracker=tracker)

@@ -143,9 +143,12 @@ class Wiring:
             self.env("accounts"), known_agencies={a.agency_id for a in self.directory.agencies},
             password_hasher=self.overrides.password_hasher)
 
-    def triage(self, keys: KeyStore) -> TriageApplication:
+    def triage(self, keys: KeyStore, *, matching: bool = True) -> TriageApplication:
+        """With `matching`, the hash key to match reports about one child (the consumer);
+        the API only reads and reassesses cases, so it goes without."""
+        hasher = Hasher(self.settings.secret("hash")) if matching else None
         return TriageApplication(self.env("triage"), rules=self.overrides.rules, keys=keys,
-                                 hasher=Hasher(self.settings.secret("hash")))
+                                 hasher=hasher)
 
     def dispatch(self) -> DispatchApplication:
         return DispatchApplication(self.env("dispatch"), ack_sla=self.settings.ack_sla,

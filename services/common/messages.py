@@ -15,6 +15,8 @@ REFERRALS_TOPIC = "hotline.referrals.v1"
 TOPICS = (REPORTS_TOPIC, CASES_TOPIC, REFERRALS_TOPIC)
 # Signed audit checkpoints, kept outside the database (one partition: an ordered log).
 AUDIT_CHECKPOINTS_TOPIC = "hotline.audit.checkpoints.v1"
+# Messages a consumer could not take, with where they came from and why.
+DEAD_LETTER_TOPIC = "hotline.dlq.v1"
 
 # ce_type values
 REPORT_RECEIVED = "hotline.report.received"

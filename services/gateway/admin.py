@@ -13,6 +13,7 @@ import structlog
 from services.audit.checkpoints import verify_checkpoints
 from services.bootstrap import Wiring, bootstrap_cli, setup_tables
 from services.common.errors import DomainError
+from services.common.kafka.deadletters import DeadLetters
 from services.common.settings import Settings
 from services.gateway.demo import create_demo_users, print_demo_users
 
@@ -131,6 +132,20 @@ def cmd_demo_users(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dlq(settings: Settings, args: argparse.Namespace) -> int:
+    """Dead letters: where each came from and why; replay one to its topic after a fix."""
+    letters = DeadLetters(settings.kafka_bootstrap_servers)
+    try:
+        if args.dlq_command == "list":
+            out(letters.list())
+            return 0
+        replayed = letters.replay(args.topic, args.partition, args.offset)
+    finally:
+        letters.close()
+    out({"replayed": replayed})
+    return 0 if replayed else 1
+
+
 def add_commands(sub: Any) -> None:
     sub.add_parser("setup", help="create tables once (before services start)").set_defaults(fn=cmd_setup)
     sub.add_parser("demo-users", help="demo accounts for a fresh var/, random passwords").set_defaults(
@@ -157,5 +172,13 @@ def add_commands(sub: Any) -> None:
     audit = sub.add_parser("audit").add_subparsers(dest="audit_command", required=True)
     audit.add_parser("verify", help="check the audit trail's hash chain").set_defaults(
         fn=cmd_audit_verify)
+    dlq = sub.add_parser("dlq").add_subparsers(dest="dlq_command", required=True)
+    dlq.add_parser("list", help="dead letters: origin and reason (distributed wiring)").set_defaults(
+        fn=cmd_dlq)
+    replay = dlq.add_parser("replay", help="publish one dead letter to its topic again")
+    replay.add_argument("--topic", required=True)
+    replay.add_argument("--partition", type=int, required=True)
+    replay.add_argument("--offset", type=int, required=True)
+    replay.set_defaults(fn=cmd_dlq)
     agencies = sub.add_parser("agencies").add_subparsers(dest="agencies_command", required=True)
     agencies.add_parser("list", help="the agency directory as JSON").set_defaults(fn=cmd_agencies_list)

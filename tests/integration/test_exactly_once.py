@@ -188,21 +188,50 @@ def test_consumer_restarted_mid_stream_resumes_without_loss_or_repeat(
     assert case_count(dist) == 30
 
 
-def test_a_malformed_message_stops_the_consumer_at_its_offset(
-    dist: ApiContainer, dist_settings: Settings, topic: str
+def test_a_malformed_message_goes_to_the_dead_letter_topic_and_the_consumer_moves_on(
+    dist: ApiContainer, dist_settings: Settings, topic: str, kafka_servers: str
 ) -> None:
-    import pytest
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewTopic
 
-    from services.common.messages import MessageFormatError
+    from services.common.kafka.deadletters import DeadLetters
 
-    producer = KafkaProducer(bootstrap_servers=dist_settings.kafka_bootstrap_servers.split(","))
-    producer.send(topic, key=b"k", value=b"not json", headers=[("ce_specversion", b"1.0")])
+    dlq_topic = f"it.dlq.{uuid.uuid4().hex[:8]}"
+    admin = KafkaAdminClient(bootstrap_servers=kafka_servers.split(","))
+    admin.create_topics([NewTopic(dlq_topic, num_partitions=1, replication_factor=1)])
+    admin.close()
+    good = report_message(str(uuid.uuid4()), concerns=["neglect"])
+    producer = KafkaProducer(bootstrap_servers=kafka_servers.split(","))
+    producer.send(topic, key=good.key.encode(), value=b"not json",
+                  headers=[("ce_specversion", b"1.0")], partition=0)
+    broken = report_message(str(uuid.uuid4()), concerns=["neglect"])
+    del broken.data["children"]  # a contract message missing a field
+    producer.send(topic, key=broken.key.encode(), value=broken.value(), headers=broken.headers(),
+                  partition=0)
+    producer.send(topic, key=good.key.encode(), value=good.value(), headers=good.headers(),
+                  partition=0)
     producer.flush()
     producer.close()
-    loop = triage_loop(dist, dist_settings, topic, group=f"g-{uuid.uuid4().hex}")
-    with pytest.raises(MessageFormatError, match="missing CloudEvents headers"):
-        run_until(loop, lambda: False, timeout=20)
+
+    letters = DeadLetters(kafka_servers, dlq_topic)
+    loop = ConsumerLoop(name="test", topics=(topic,), group_id=f"g-{uuid.uuid4().hex}",
+                        bootstrap_servers=kafka_servers, handler=process_handler(dist.triage),
+                        tracker=dist.triage.recorder, dead_letters=letters)
+    run_until(loop, lambda: case_count(dist) == 1, timeout=30)  # the good one behind them
     loop.consumer.close(autocommit=False)
-    assert case_count(dist) == 0
-    assert dist.triage is not None
-    assert all(dist.triage.recorder.max_tracking_id(f"{topic}:{p}") is None for p in range(3))
+    assert loop.dead_lettered == 2
+    assert dist.triage.recorder.max_tracking_id(f"{topic}:0") == 3  # past all three
+
+    listed = DeadLetters(kafka_servers, dlq_topic).list()
+    assert [(d["topic"], d["partition"], d["offset"]) for d in listed] == [(topic, 0, 0), (topic, 0, 1)]
+    assert "missing CloudEvents headers" in listed[0]["reason"]
+    assert listed[1]["reason"] == "KeyError while handling hotline.report.received"
+    assert listed[1]["ce_type"] == "hotline.report.received"
+    replayer = DeadLetters(kafka_servers, dlq_topic)
+    assert replayer.replay(topic, 0, 0) == 1 and replayer.replay(topic, 0, 99) == 0
+    replayer.close()
+    end = KafkaConsumer(bootstrap_servers=kafka_servers.split(","))
+    from kafka import TopicPartition
+
+    assert end.end_offsets([TopicPartition(topic, 0)])[TopicPartition(topic, 0)] == 4  # replayed
+    end.close()

@@ -9,7 +9,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from services.common.messages import AUDIT_CHECKPOINTS_TOPIC, TOPICS
+from services.common.messages import AUDIT_CHECKPOINTS_TOPIC, DEAD_LETTER_TOPIC, TOPICS
 
 
 def _servers() -> list[str]:
@@ -30,7 +30,7 @@ def create_topics(servers: list[str], partitions: int) -> list[str]:
     admin = KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=15000)
     try:
         existing = set(admin.list_topics())
-        wanted = {**{t: partitions for t in TOPICS}, AUDIT_CHECKPOINTS_TOPIC: 1}
+        wanted = {**{t: partitions for t in TOPICS}, AUDIT_CHECKPOINTS_TOPIC: 1, DEAD_LETTER_TOPIC: 1}
         missing = [t for t in wanted if t not in existing]
         if missing:
             try:

@@ -10,6 +10,7 @@ import structlog
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 
+from services.common.kafka.deadletters import DeadLetters
 from services.common.messages import Handler, Message, MessageFormatError
 
 log = structlog.get_logger("consumer")
@@ -47,6 +48,7 @@ class ConsumerLoop:
         handler: Handler,
         tracker: TrackingRecorder,
         max_retries: int = 20,
+        dead_letters: DeadLetters | None = None,
     ):
         self.name = name
         self.topics = topics
@@ -56,6 +58,9 @@ class ConsumerLoop:
         self._stop_event = threading.Event()
         self.handled = 0
         self.skipped = 0
+        self.dead_lettered = 0
+        self.group_id = group_id
+        self.dead_letters = dead_letters or DeadLetters(bootstrap_servers)
         self.consumer = KafkaConsumer(
             bootstrap_servers=bootstrap_servers.split(","),
             group_id=group_id,
@@ -96,13 +101,17 @@ class ConsumerLoop:
         try:
             message = Message.decode(record.key, record.value, list(record.headers or []))
         except MessageFormatError as exc:
-            # Never skipped silently: stop here, say where, and let the supervisor restart us.
-            bound.error("not a contract message; consumer stops", error=str(exc))
-            raise
+            self.dead_letter(record, tracking, f"not a contract message: {exc}")
+            return
         bound = bound.bind(ce_type=message.type, ce_id=message.id, key=message.key)
         for attempt in range(1, self.max_retries + 1):
             try:
                 self.handler(message, tracking)
+            except (KeyError, TypeError, ValueError) as exc:
+                # The data does not fit the contract (a missing field, a wrong type): retrying
+                # cannot help, stopping would block the partition.
+                self.dead_letter(record, tracking, f"{type(exc).__name__} while handling {message.type}")
+                return
             except IntegrityError:
                 if self.tracker.has_tracking_id(tracking.application_name, tracking.notification_id):
                     self.skipped += 1
@@ -117,6 +126,15 @@ class ConsumerLoop:
             return
         raise RuntimeError(f"gave up on {record.topic}:{record.partition}@{record.offset}")
 
+    def dead_letter(self, record: Any, tracking: Tracking, reason: str) -> None:
+        """To the dead-letter topic (acknowledged), then the position is recorded with no effect,
+        so the partition moves on. A crash in between dead-letters it twice, never zero times."""
+        log.error("message dead-lettered", topic=record.topic, partition=record.partition,
+                  offset=record.offset, reason=reason)
+        self.dead_letters.send(record, group=self.group_id, reason=reason)
+        self.handler(None, tracking)
+        self.dead_lettered += 1
+
     def run(self) -> None:
         log.info("consumer started", name=self.name, topics=list(self.topics))
         try:
@@ -124,6 +142,7 @@ class ConsumerLoop:
                 self.poll_once()
         finally:
             self.consumer.close(autocommit=False)
+            self.dead_letters.close()
 
     def stop(self) -> None:
         self._stop_event.set()
