@@ -61,6 +61,7 @@ broker_ready() { "$ROOT/.venv/bin/python" -m services.common.kafka.admin ready; 
 start() {
   fetch
   if pid_alive "$PIDFILE" && port_open "$KAFKA_PORT"; then log "kafka already running on $KAFKA_PORT"; return 0; fi
+  ! port_open "$KAFKA_PORT" || fail "port $KAFKA_PORT is held by another process (not our Kafka); stop it or set HOTLINE_KAFKA_PORT"
   write_props
   if [[ ! -f "$KDIR/data/meta.properties" ]]; then
     local cid; cid=$(kjava kafka.tools.StorageTool random-uuid 2>>"$KLOG") || fail "StorageTool random-uuid failed; read $KLOG"

@@ -7,7 +7,17 @@ PGDATA="$VAR/pg/data"
 PG_LOG="$LOG_DIR/postgres.log"
 DB_NAME="${HOTLINE_DB_NAME:-hotline}"
 DB_USER="${HOTLINE_DB_USER:-hotline}"
-DB_PASSWORD="${HOTLINE_DB_PASSWORD:-hotline-dev-password}"
+SECRETS="$VAR/secrets"
+
+# Random passwords, one per database role, kept 0600 under var/secrets (none is built in).
+password_of() {
+  local file="$SECRETS/pg-$1.password"
+  if [[ ! -s "$file" ]]; then
+    mkdir -p "$SECRETS"; chmod 700 "$SECRETS"
+    (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$file")
+  fi
+  cat "$file"
+}
 
 # PostgreSQL refuses to run as root, so root runs it as the 'postgres' system user.
 as_pg() {
@@ -19,11 +29,16 @@ ensure_installed() {
   [[ -x "$PG_BIN/pg_ctl" ]] || fail "PostgreSQL 15 binaries not found in $PG_BIN"
 }
 
-pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres; }
+pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres; }  # no login needed
 
 start() {
   ensure_installed
-  if pg_ready; then log "postgres already running on $PG_PORT"; return 0; fi
+  if pg_ready; then
+    # Ours only if our data directory says so: never reuse another cluster on the same port.
+    [[ -f "$PGDATA/postmaster.pid" ]] && grep -qx "$PG_PORT" <(sed -n 4p "$PGDATA/postmaster.pid") \
+      || fail "port $PG_PORT is held by another PostgreSQL (not $PGDATA); stop it or set HOTLINE_PG_PORT"
+    log "postgres already running on $PG_PORT"; return 0
+  fi
   mkdir -p "$VAR/pg"
   if [[ $(id -u) -eq 0 ]]; then
     chown postgres "$VAR/pg"; touch "$PG_LOG"; chown postgres "$PG_LOG"
@@ -32,16 +47,25 @@ start() {
   fi
   if [[ ! -f "$PGDATA/PG_VERSION" ]]; then
     log "initialising cluster in $PGDATA"
-    as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >>"$PG_LOG" 2>&1 \
-      || fail "initdb failed; read $PG_LOG"
+    # SCRAM passwords over TCP (the only way in: no Unix socket); the superuser's is random.
+    local pwfile="$VAR/pg/.pw"
+    (umask 077; password_of postgres >"$pwfile")
+    [[ $(id -u) -eq 0 ]] && chown postgres "$pwfile"
+    as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres --pwfile="$pwfile" --auth-host=scram-sha-256 \
+      --auth-local=peer -E UTF8 --locale=C.UTF-8 >>"$PG_LOG" 2>&1 || { rm -f "$pwfile"; fail "initdb failed; read $PG_LOG"; }
+    rm -f "$pwfile"
   fi
   as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PG_LOG" -w -t 60 \
     -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200 -c fsync=on" start >/dev/null \
     || fail "postgres did not start; read $PG_LOG"
   wait_until 60 "postgres" pg_ready || fail "postgres not ready after 60s; read $PG_LOG"
-  psql_admin() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
+  psql_admin() {
+    PGPASSWORD="$(password_of postgres)" "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres \
+      -v ON_ERROR_STOP=1 -qtA "$@"
+  }
+  # The owner of the database: what `hotline` admin commands use; it creates the services' roles.
   if [[ -z "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname='$DB_USER'")" ]]; then
-    psql_admin -c "CREATE ROLE \"$DB_USER\" LOGIN PASSWORD '$DB_PASSWORD'"
+    psql_admin -c "CREATE ROLE \"$DB_USER\" LOGIN CREATEROLE PASSWORD '$(password_of "$DB_USER")'"
   fi
   if [[ -z "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname='$DB_NAME'")" ]]; then
     psql_admin -c "CREATE DATABASE \"$DB_NAME\" OWNER \"$DB_USER\""
@@ -59,6 +83,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) pg_ready && echo "postgres up on 127.0.0.1:$PG_PORT" || { echo "postgres down"; exit 1; } ;;
-  url) echo "postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME" ;;
-  *) echo "usage: $0 start|stop|status|url" >&2; exit 2 ;;
+  url) echo "postgresql://$DB_USER:$(password_of "$DB_USER")@127.0.0.1:$PG_PORT/$DB_NAME" ;;
+  admin-url) echo "postgresql://postgres:$(password_of postgres)@127.0.0.1:$PG_PORT/postgres" ;;
+  *) echo "usage: $0 start|stop|status|url|admin-url" >&2; exit 2 ;;
 esac

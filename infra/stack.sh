@@ -42,7 +42,7 @@ start_service() {
   # A service that dies (not one that was asked to stop) is restarted after a pause; it then
   # resumes from its tracked position, so a crash loses nothing.
   # shellcheck disable=SC2086
-  setsid bash -c "set -a; source <(grep -v '_KEY=' '$STACK_ENV'); source '$keys'; HOTLINE_KEY_FILES=false; set +a
+  setsid bash -c "set -a; source <(grep -v -e '_KEY=' -e '^HOTLINE_DATABASE_URL=' '$STACK_ENV'); source '$keys'; HOTLINE_KEY_FILES=false; set +a
     while true; do
       '$HOTLINE' $cmd; rc=\$?
       [ \$rc -eq 0 ] && exit 0

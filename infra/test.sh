@@ -27,7 +27,8 @@ if ! "$ROOT/infra/kafka.sh" status >/dev/null 2>&1; then
 fi
 log "kafka up in $((SECONDS - t1))s"
 
-export HOTLINE_TEST_PG_ADMIN_URL="postgresql://postgres@127.0.0.1:$HOTLINE_PG_PORT/postgres"
+HOTLINE_TEST_PG_ADMIN_URL="$("$ROOT/infra/postgres.sh" admin-url)"
+export HOTLINE_TEST_PG_ADMIN_URL
 export HOTLINE_TEST_KAFKA="127.0.0.1:$HOTLINE_KAFKA_PORT"
 cd "$ROOT"
 log "lint: ruff, mypy and the import contracts"

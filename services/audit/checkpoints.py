@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import structlog
 
-from services.audit.application import AuditApplication
+from services.audit.trail import AuditTrail
 
 log = structlog.get_logger("audit")
 
@@ -57,7 +57,7 @@ class Checkpointer:
     """Signs and publishes the head whenever it moved, at least every `interval` seconds while
     entries arrive, and once more on stop."""
 
-    def __init__(self, audit: AuditApplication, key_b64: str, sink: CheckpointLog, *,
+    def __init__(self, audit: AuditTrail, key_b64: str, sink: CheckpointLog, *,
                  interval: float = 5.0, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.audit = audit
         self.key = base64.b64decode(key_b64)
@@ -100,7 +100,7 @@ class Checkpointer:
             log.exception("final audit checkpoint failed")
 
 
-def verify_checkpoints(audit: AuditApplication, key_b64: str, source: CheckpointLog
+def verify_checkpoints(audit: AuditTrail, key_b64: str, source: CheckpointLog
                        ) -> tuple[bool, dict[str, Any] | None, str]:
     """(ok, the newest checkpoint that verified, problem). Every signed checkpoint must name an
     entry the trail still holds, with the same hash."""

@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from services.accounts.application import AccountsApplication
-from services.audit.application import AuditApplication
+from services.audit.trail import AuditTrail
 from services.bootstrap.wiring import Wiring
 from services.common.keystore import KeyStore
 from services.dispatch.routing import Directory
@@ -40,7 +40,7 @@ class CliContainer:
         return self._open(self.wiring.intake(self.keys))  # type: ignore[no-any-return]
 
     @cached_property
-    def audit(self) -> AuditApplication:
+    def audit(self) -> AuditTrail:
         return self._open(self.wiring.audit())  # type: ignore[no-any-return]
 
     def close(self) -> None:

@@ -12,8 +12,8 @@ from eventsourcing.persistence import TrackingRecorder
 from projections.desk.processor import DeskProjection
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
-from services.audit.application import AuditApplication
 from services.audit.checkpoints import Checkpointer
+from services.audit.trail import AuditTrail
 from services.bootstrap.wiring import Wiring
 from services.common.embedded import Edge, EmbeddedRunner
 from services.common.kafka.consumer import ConsumerLoop
@@ -52,7 +52,7 @@ CONSUMERS = {
 
 def _close(*parts: Any) -> None:
     for part in parts:
-        if isinstance(part, Application | KeyStore):
+        if isinstance(part, Application | KeyStore | AuditTrail):
             part.close()
         elif part is not None:
             part.datastore.close()
@@ -72,7 +72,7 @@ class ApiContainer:
     triage: TriageApplication
     dispatch: DispatchApplication
     view: DeskView
-    audit: AuditApplication
+    audit: AuditTrail
     throttle: Throttle
     checkpointer: Checkpointer
 

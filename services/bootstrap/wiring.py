@@ -17,8 +17,8 @@ from projections.desk.postgres import PostgresDeskView
 from projections.desk.sqlite import SQLiteDeskView
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
-from services.audit.application import AuditApplication
 from services.audit.checkpoints import Checkpointer, CheckpointLog, FileCheckpointLog
+from services.audit.trail import AuditTrail
 from services.common.crypto import Hasher
 from services.common.kafka.log import KafkaTopicLog
 from services.common.keystore import FileKeys, KeyBackend, KeyStore, SQLiteKeys
@@ -154,8 +154,12 @@ class Wiring:
         return DispatchApplication(self.env("dispatch"), ack_sla=self.settings.ack_sla,
                                    matrix=self.overrides.matrix, directory=self.directory)
 
-    def audit(self) -> AuditApplication:
-        return AuditApplication(self.env("audit"))
+    def audit(self) -> AuditTrail:
+        """The trail in a store of its own (sealed under the event key)."""
+        trail = AuditTrail(Sql(self.factory("audit").datastore), self.settings.secret("event"))
+        if self.create_tables or self.store != "postgres":
+            trail.create_tables()
+        return trail
 
     def checkpoint_log(self) -> CheckpointLog:
         """Outside the database: a Kafka topic (distributed) or a file under var/ (embedded)."""
@@ -164,5 +168,5 @@ class Wiring:
                                  client_id="hotline-audit-checkpoints")
         return FileCheckpointLog(Path(self.settings.var_dir) / "audit" / "checkpoints.jsonl")
 
-    def checkpointer(self, audit: AuditApplication) -> Checkpointer:
+    def checkpointer(self, audit: AuditTrail) -> Checkpointer:
         return Checkpointer(audit, self.settings.secret("audit"), self.checkpoint_log())

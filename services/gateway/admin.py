@@ -12,6 +12,7 @@ import structlog
 
 from services.audit.checkpoints import verify_checkpoints
 from services.bootstrap import Wiring, bootstrap_cli, setup_tables
+from services.bootstrap.roles import ensure_roles
 from services.common.errors import DomainError
 from services.common.kafka.deadletters import DeadLetters
 from services.common.settings import Settings
@@ -28,6 +29,8 @@ def cmd_setup(settings: Settings, _: argparse.Namespace) -> int:
     """Create every application's tables once (PostgreSQL); services then run with CREATE_TABLE=n."""
     w = Wiring.of(settings, create_tables=True)
     setup_tables(w)
+    if w.store == "postgres":
+        ensure_roles(settings.database_url, settings.secrets_dir)
     log.info("tables ready", store=w.store)
     return 0
 

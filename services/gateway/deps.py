@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
-from services.audit.application import AuditApplication
+from services.audit.trail import AuditTrail
 from services.bootstrap import ApiContainer
 from services.common.principal import Principal
 from services.common.web.auth import require_roles
@@ -63,7 +63,7 @@ ViewDep = Annotated[DeskView, Depends(get_view)]
 class AuditLog:
     """Records a read or an action on the audit trail, with who, from where, before answering."""
 
-    audit: AuditApplication
+    audit: AuditTrail
     client: str | None
 
     def __call__(self, principal: Principal | None, action: str, resource_type: str,

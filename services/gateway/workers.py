@@ -23,6 +23,7 @@ from services.bootstrap import (
     bootstrap_relay,
     bootstrap_scheduler,
 )
+from services.bootstrap.roles import url_for
 from services.common.kafka.admin import broker_count
 from services.common.secrets import NEEDS
 from services.common.settings import Settings
@@ -153,6 +154,9 @@ def cmd_keys_env(settings: Settings, args: argparse.Namespace) -> int:
     """For infra/stack.sh: each service's environment gets only its own keys."""
     needed = NEEDS[KIND_OF[args.process]]
     sys.stdout.write("".join(f"HOTLINE_{p.upper()}_KEY={settings.secret(p)}\n" for p in needed))
+    if settings.distributed:  # and its own database role
+        url = url_for(settings.database_url, settings.secrets_dir, args.process)
+        sys.stdout.write(f"HOTLINE_DATABASE_URL={url}\n")
     return 0
 
 

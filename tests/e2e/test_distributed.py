@@ -49,10 +49,10 @@ def stack():  # type: ignore[no-untyped-def]
         "HOTLINE_ACK_SLA_SECONDS": f"red={RED_SLA},orange=7200,yellow=86400,blue=259200",
     }
     started = time.monotonic()
-    up = make("up", env)
-    assert up.returncode == 0, up.stdout + up.stderr
-    env["UP_SECONDS"] = f"{time.monotonic() - started:.1f}"
     try:
+        up = make("up", env)  # inside: whatever it started is stopped, even when it failed
+        assert up.returncode == 0, up.stdout + up.stderr
+        env["UP_SECONDS"] = f"{time.monotonic() - started:.1f}"
         yield env
     finally:
         down = make("down", env)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from services.common.crypto import Sealer
 from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
 from services.gateway.cli import main
@@ -56,18 +57,15 @@ def test_the_chain_detects_an_altered_entry(tmp_path: Path, monkeypatch: pytest.
     assert main(["audit", "verify"]) == 0
     assert json.loads(capsys.readouterr().out)["entries_checked"] == 3
 
-    # Someone with database access rewrites entry 2 (validly encrypted, so only the chain can tell).
-    (n2,) = [n for n in h.audit.recorder.select_notifications(start=1, limit=100)
-             if "AuditEntry" in n.topic and h.audit.mapper.to_domain_event(n).entry["seq"] == 2]
-    forged = h.audit.mapper.to_domain_event(n2)
-    forged.entry["actor"] = "mallory"
-    stored = h.audit.mapper.to_stored_event(forged)
+    # Someone with the database and the event key rewrites entry 2 (validly sealed, so only the
+    # chain can tell).
+    sealer = Sealer(Settings(var_dir=tmp_path).secret("event"))
+    (row,) = h.audit.sql.rows("SELECT sealed FROM audit_log WHERE seq = 2")
+    forged = {**sealer.open(row["sealed"]), "actor": "mallory"}
     h.close()
     with sqlite3.connect(tmp_path / "audit.sqlite") as db:
-        changed = db.execute(
-            "UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = ?",
-            (stored.state, stored.originator_id.hex, stored.originator_version),
-        ).rowcount
+        changed = db.execute("UPDATE audit_log SET sealed = ? WHERE seq = 2",
+                             (sealer.seal(forged),)).rowcount
     assert changed == 1
 
     h = build(Settings(var_dir=tmp_path))

@@ -1,0 +1,131 @@
+"""The audit trail: who read or did what, when, from where. Append-only rows in a table of
+their own, each sealed and hash-chained to the one before. Writers need only INSERT and SELECT
+(no eventsourcing table lock, which PostgreSQL grants only with UPDATE, DELETE or TRUNCATE)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from eventsourcing.persistence import IntegrityError
+
+from services.common.crypto import Sealer
+from services.common.sqlstore import Sql
+
+log = structlog.get_logger("audit")
+
+GENESIS = "0" * 64
+FIELDS = ("seq", "at", "actor", "role", "unit", "action", "resource_type", "resource_id",
+          "case_id", "client")
+DDL = (
+    "CREATE TABLE IF NOT EXISTS audit_log ("
+    " seq BIGINT PRIMARY KEY, case_id TEXT, sealed TEXT NOT NULL,"
+    " prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS audit_log_case ON audit_log (case_id, seq)",
+)
+
+
+def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    """Each entry's hash covers its fields and the previous entry's hash."""
+    canonical = json.dumps({k: fields.get(k) for k in FIELDS}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(f"{prev_hash}\x1f{canonical}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Head:
+    length: int
+    head: str
+
+
+class AuditTrail:
+    """Appends queue behind a lock per process and meet other processes (the CLI, more API
+    processes) on the primary key: a conflict means someone appended first; build on theirs."""
+
+    def __init__(self, sql: Sql, seal_key_b64: str):
+        self.sql = sql
+        self._sealer = Sealer(seal_key_b64)
+        self._lock = threading.Lock()
+        self._head: Head | None = None  # as this process last wrote or read it
+        self.appended = 0  # entries this process added (the CLI checkpoints only if it did)
+
+    def create_tables(self) -> None:
+        with self.sql.transaction(commit=True) as c:
+            for statement in DDL:
+                c.execute(statement)
+
+    def head(self) -> Head | None:
+        """The newest entry's position and hash (None before the first entry)."""
+        row = self.sql.one("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        return Head(int(row["seq"]), str(row["hash"])) if row else None
+
+    def record(self, *, actor: str, role: str, action: str, resource_type: str,
+               resource_id: str | None = None, case_id: str | None = None,
+               unit: str | None = None, client: str | None = None) -> dict[str, Any]:
+        entry = {"actor": actor, "role": role, "unit": unit, "action": action,
+                 "resource_type": resource_type, "resource_id": resource_id,
+                 "case_id": case_id, "client": client}
+        with self._lock:
+            for _ in range(50):
+                head = self._head or self.head() or Head(0, GENESIS)
+                seq = head.length + 1
+                fields = {"seq": seq, "at": datetime.now(UTC).isoformat(), **entry}
+                digest = entry_hash(head.head, fields)
+                try:
+                    with self.sql.transaction(commit=True) as c:
+                        self.sql.execute(
+                            c, "INSERT INTO audit_log (seq, case_id, sealed, prev_hash, hash)"
+                               " VALUES (?,?,?,?,?)",
+                            (seq, case_id, self._sealer.seal(fields), head.head, digest))
+                except IntegrityError:
+                    self._head = None  # another process appended first: build on its entry
+                    continue
+                self._head = Head(seq, digest)
+                self.appended += 1
+                return {**fields, "hash": digest}
+        raise RuntimeError("could not append to the audit trail")
+
+    def _rows(self, where: str = "1 = 1", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        after = 0
+        while True:
+            batch = self.sql.rows(f"SELECT seq, sealed, prev_hash, hash FROM audit_log WHERE {where}"
+                                  " AND seq > ? ORDER BY seq LIMIT 1000", (*params, after))
+            out.extend(batch)
+            if len(batch) < 1000:
+                return out
+            after = int(batch[-1]["seq"])
+
+    def entries(self, case_id: str | None = None) -> list[dict[str, Any]]:
+        rows = self._rows("case_id = ?", (case_id,)) if case_id else self._rows()
+        return [{**self._sealer.open(r["sealed"]), "hash": r["hash"]} for r in rows]
+
+    def entry_hashes(self) -> list[str]:
+        """Each entry's hash, entry 1 first."""
+        return [str(r["hash"]) for r in self._rows()]
+
+    def verify(self) -> tuple[bool, int, str]:
+        """(ok, entries checked, problem): altered, removed or reordered entries. A cut tail
+        leaves a consistent chain; the signed checkpoints (checkpoints.py) catch that."""
+        prev = GENESIS
+        rows = self._rows()
+        for n, row in enumerate(rows, start=1):
+            try:
+                fields = self._sealer.open(row["sealed"])
+            except ValueError:
+                return False, n - 1, f"entry {n}: cannot be opened (altered)"
+            if int(row["seq"]) != n or fields.get("seq") != n:
+                return False, n - 1, f"entry {n}: sequence is {row['seq']} (missing entry?)"
+            if row["prev_hash"] != prev:
+                return False, n - 1, f"entry {n}: does not follow entry {n - 1}"
+            if entry_hash(prev, fields) != row["hash"]:
+                return False, n - 1, f"entry {n}: content does not match its hash (altered)"
+            prev = row["hash"]
+        return True, len(rows), ""
+
+    def close(self) -> None:
+        self.sql.datastore.close()

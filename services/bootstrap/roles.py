@@ -1,0 +1,80 @@
+"""Least privilege in PostgreSQL: a login role per service process, granted only the tables it
+uses. `hotline setup` (as the database owner) creates them; `make up` hands each process its own.
+eventsourcing's insert takes LOCK TABLE ... IN EXCLUSIVE MODE, which PostgreSQL allows only with
+UPDATE, DELETE or TRUNCATE: writers of event tables get UPDATE for that (no row is ever updated,
+none can be removed). The audit trail is a plain table: INSERT and SELECT, nothing more."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import quote, urlparse
+
+import psycopg
+from psycopg import sql
+
+VIEW = ["view_cases", "view_case_concerns", "view_case_reports", "view_referrals", "view_timeline"]
+WRITE_EVENTS = ["SELECT", "INSERT", "UPDATE"]
+APPEND = ["SELECT", "INSERT"]
+# eventsourcing keeps one row per tracked source and moves it on (INSERT ... ON CONFLICT UPDATE).
+TRACK = ["SELECT", "INSERT", "UPDATE"]
+
+GRANTS: dict[str, list[tuple[list[str], list[str]]]] = {
+    "api": [(WRITE_EVENTS, ["intake_events", "accounts_events", "triage_events", "dispatch_events"]),
+            (APPEND, ["triage_snapshots", "audit_log"]),
+            (["SELECT"], [*VIEW, "desk_tracking"]),
+            (["SELECT", "INSERT", "DELETE"], ["throttle_failures"])],
+    "relay-intake": [(["SELECT"], ["intake_events"]), (TRACK, ["relay_intake_tracking"])],
+    "relay-triage": [(["SELECT"], ["triage_events"]), (TRACK, ["relay_triage_tracking"])],
+    "relay-dispatch": [(["SELECT"], ["dispatch_events"]), (TRACK, ["relay_dispatch_tracking"])],
+    "triage": [(WRITE_EVENTS, ["triage_events"]), (APPEND, ["triage_snapshots"]),
+               (TRACK, ["triage_tracking"])],
+    "dispatch": [(WRITE_EVENTS, ["dispatch_events"]), (TRACK, ["dispatch_tracking"])],
+    "projection-desk": [(["SELECT", "INSERT", "UPDATE"], VIEW), (TRACK, ["desk_tracking"])],
+    "scheduler": [(WRITE_EVENTS, ["dispatch_events"]), (["SELECT"], VIEW)],
+}
+
+
+def role_of(process: str) -> str:
+    return "hotline_" + process.replace("-", "_")
+
+
+def _password(secrets_dir: Path, role: str) -> str:
+    path = secrets_dir / f"pg-{role}.password"
+    if not path.exists():
+        secrets_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(24))
+    return path.read_text().strip()
+
+
+def url_for(admin_url: str, secrets_dir: Path, process: str) -> str:
+    """The process's own libpq URL: its role and password, the owner's host and database."""
+    role = role_of(process)
+    url = urlparse(admin_url)
+    netloc = f"{role}:{quote(_password(secrets_dir, role), safe='')}@{url.hostname}:{url.port or 5432}"
+    return url._replace(netloc=netloc).geturl()
+
+
+def ensure_roles(admin_url: str, secrets_dir: Path) -> None:
+    """Create (or re-password) every service role and grant exactly its tables."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        for process, grants in GRANTS.items():
+            role = sql.Identifier(role_of(process))
+            password = sql.Literal(_password(secrets_dir, role_of(process)))
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role_of(process),)).fetchone()
+            verb = "ALTER ROLE {} WITH LOGIN PASSWORD {}" if exists else "CREATE ROLE {} LOGIN PASSWORD {}"
+            conn.execute(sql.SQL(verb).format(role, password))
+            conn.execute(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {}").format(role))
+            for privileges, names in grants:
+                for name in (n for n in names if n in tables):
+                    conn.execute(sql.SQL("GRANT {} ON {} TO {}").format(
+                        sql.SQL(", ").join(sql.SQL(p) for p in privileges), sql.Identifier(name), role))
+                    if "INSERT" in privileges and f"{name}_notification_id_seq" in _sequences(conn):
+                        conn.execute(sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(
+                            sql.Identifier(f"{name}_notification_id_seq"), role))
+
+
+def _sequences(conn: psycopg.Connection) -> set[str]:  # type: ignore[type-arg]
+    return {r[0] for r in conn.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")}

@@ -1,0 +1,48 @@
+"""Least privilege in the real PostgreSQL: each service role reaches only its own tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import psycopg
+import pytest
+
+from services.bootstrap import Wiring, setup_tables
+from services.bootstrap.roles import ensure_roles, url_for
+from services.common.settings import Settings
+
+
+def denied(url: str, statement: str) -> bool:
+    with psycopg.connect(url, autocommit=True) as conn:
+        try:
+            conn.execute(statement)
+        except psycopg.errors.InsufficientPrivilege:
+            return True
+    return False
+
+
+def test_each_service_role_reaches_only_its_tables(dist_settings: Settings, pg_url: str,
+                                                   tmp_path: Path) -> None:
+    setup_tables(Wiring.of(dist_settings, create_tables=True))
+    secrets = tmp_path / "secrets"
+    ensure_roles(pg_url, secrets)
+    ensure_roles(pg_url, secrets)  # again: idempotent
+    api = url_for(pg_url, secrets, "api")
+    assert not denied(api, "INSERT INTO audit_log (seq, case_id, sealed, prev_hash, hash)"
+                           " VALUES (1, NULL, 'x', 'p', 'h')")
+    assert denied(api, "UPDATE audit_log SET hash = 'forged'")  # the trail cannot be rewritten
+    assert denied(api, "DELETE FROM audit_log")
+    assert denied(api, "TRUNCATE audit_log")
+    assert denied(api, "DELETE FROM intake_events")
+    relay = url_for(pg_url, secrets, "relay-intake")
+    assert not denied(relay, "SELECT count(*) FROM intake_events")
+    assert denied(relay, "SELECT count(*) FROM triage_events")  # another service's store
+    assert denied(relay, "INSERT INTO intake_events (originator_id) VALUES (gen_random_uuid())")
+    desk = url_for(pg_url, secrets, "projection-desk")
+    assert denied(desk, "SELECT count(*) FROM intake_events")
+    assert not denied(desk, "SELECT count(*) FROM view_cases")
+    assert (secrets / "pg-hotline_api.password").stat().st_mode & 0o777 == 0o600
+    wrong = urlparse(api)._replace(netloc=f"hotline_api:wrong@{urlparse(api).netloc.split('@')[1]}")
+    with pytest.raises(psycopg.OperationalError):  # SCRAM: a wrong password is refused
+        psycopg.connect(wrong.geturl(), connect_timeout=5)
