@@ -76,7 +76,7 @@ class Wiring:
         env = {"CREATE_TABLE": "y" if self.create_tables else "n"}
         if events:
             env.update({
-                "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher",
+                "CIPHER_TOPIC": "services.common.crypto:RotatingCipher",
                 "CIPHER_KEY": self.settings.secret("event"),
                 "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
             })

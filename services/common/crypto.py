@@ -6,33 +6,106 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 from typing import Any
 
+from Crypto.Cipher import AES
 from eventsourcing.cipher import AESCipher
+from eventsourcing.persistence import Cipher
 from eventsourcing.utils import Environment
 
 _LOOKUP_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
 
 
-def derive_key(master_b64: str, purpose: str) -> str:
-    """A 32-byte subkey per purpose, so one leaked subkey opens only its own data."""
-    raw = hmac.new(base64.b64decode(master_b64), purpose.encode(), hashlib.sha256).digest()
-    return base64.b64encode(raw).decode()
+def _keys(keys_b64: str) -> list[bytes]:
+    """'current[,older,…]': the first key seals, every key opens (rotation)."""
+    return [base64.b64decode(k) for k in keys_b64.split(",") if k.strip()]
+
+
+def fingerprint(key: bytes) -> bytes:
+    return hashlib.sha256(b"hotline-key-id\x1f" + key).digest()[:4]
+
+
+def gcm_seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """fingerprint(4) + nonce(12) + ciphertext + tag(16); the associated data is authenticated."""
+    nonce = os.urandom(12)
+    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce)
+    cipher.update(aad)
+    ciphertext, tag = cipher.encrypt_and_digest(plaintext)
+    return fingerprint(key) + nonce + ciphertext + tag
+
+
+def gcm_open(keys: list[bytes], blob: bytes, aad: bytes) -> bytes:
+    """Raises ValueError for an unknown key, altered bytes or other associated data."""
+    key = next((k for k in keys if fingerprint(k) == blob[:4]), None)
+    if key is None:
+        raise ValueError("sealed under a key this process does not hold")
+    cipher = AES.new(key, AES.MODE_GCM, nonce=blob[4:16])
+    cipher.update(aad)
+    return cipher.decrypt_and_verify(blob[16:-16], blob[-16:])  # type: ignore[no-any-return]
 
 
 class Sealer:
-    """AES-GCM sealing of JSON-able values under one key (a report's data key, or the master
-    key-encryption key that wraps the data keys)."""
+    """AES-GCM sealing of JSON-able values under one key (a report's data key, the data key that
+    wraps them, or the event key for the audit trail). A context (the owner's id) is bound in
+    as associated data: a blob moved to another owner does not open."""
 
-    def __init__(self, data_key_b64: str):
-        self._cipher = AESCipher(Environment(env={"CIPHER_KEY": data_key_b64}))
+    PREFIX = "v2:"
 
-    def seal(self, value: Any) -> str:
+    def __init__(self, keys_b64: str, context: str = ""):
+        self._keys = _keys(keys_b64)
+        self.context = context
+        # Blobs sealed before v1.1 (eventsourcing's AESCipher, no associated data).
+        self._legacy = [AESCipher(Environment(env={"CIPHER_KEY": base64.b64encode(k).decode()}))
+                        for k in self._keys]
+
+    def _aad(self, context: str | None) -> bytes:
+        return f"hotline-sealed\x1f{self.context if context is None else context}".encode()
+
+    def seal(self, value: Any, context: str | None = None) -> str:
         plaintext = json.dumps(value, ensure_ascii=False, sort_keys=True).encode()
-        return base64.b64encode(self._cipher.encrypt(plaintext)).decode()
+        blob = gcm_seal(self._keys[0], plaintext, self._aad(context))
+        return self.PREFIX + base64.b64encode(blob).decode()
 
-    def open(self, sealed: str) -> Any:
-        return json.loads(self._cipher.decrypt(base64.b64decode(sealed)))
+    def open(self, sealed: str, context: str | None = None) -> Any:
+        if sealed.startswith(self.PREFIX):
+            return json.loads(gcm_open(self._keys, base64.b64decode(sealed[len(self.PREFIX):]),
+                                       self._aad(context)))
+        for legacy in self._legacy:
+            try:
+                return json.loads(legacy.decrypt(base64.b64decode(sealed)))
+            except ValueError:
+                continue
+        raise ValueError("cannot open: wrong key or altered")
+
+
+class RotatingCipher(Cipher):
+    """The event store's cipher: CIPHER_KEY is 'current[,older,…]'. New events are sealed
+    under the current key (with its fingerprint in front); events under any listed key open,
+    so `hotline keys rotate` changes the key without rewriting history."""
+
+    MAGIC = b"\x00hk1"
+
+    def __init__(self, environment: Environment):
+        value = environment.get("CIPHER_KEY")
+        if not value:
+            raise OSError("'CIPHER_KEY' not in env")
+        self._keys = _keys(value)
+        self._legacy = [AESCipher(Environment(env={"CIPHER_KEY": base64.b64encode(k).decode()}))
+                        for k in self._keys]
+
+    def encrypt(self, plaintext: bytes) -> bytes:
+        return self.MAGIC + gcm_seal(self._keys[0], plaintext, self.MAGIC)
+
+    def decrypt(self, ciphertext: bytes) -> bytes:
+        if ciphertext.startswith(self.MAGIC):
+            return gcm_open(self._keys, ciphertext[len(self.MAGIC):], self.MAGIC)
+        for legacy in self._legacy:  # events stored before rotation existed
+            try:
+                return legacy.decrypt(ciphertext)  # type: ignore[no-any-return]
+            except ValueError:
+                continue
+        raise ValueError("cannot decrypt the stored event: none of the event keys opens it")
 
 
 class Hasher:

@@ -128,10 +128,14 @@ class KeyStore:
 
     def key_for(self, owner_id: str, *, create: bool = False) -> Sealer | None:
         """The owner's sealer; with create, make the key first (concurrent callers share one)."""
+        wrapping = f"data-key:{owner_id}"  # a wrapped key moved to another owner does not open
         if create:
-            self.backend.put(owner_id, self._kek.seal(base64.b64encode(os.urandom(32)).decode()))
+            dek = base64.b64encode(os.urandom(32)).decode()
+            self.backend.put(owner_id, self._kek.seal(dek, context=wrapping))
         wrapped = self.backend.get(owner_id)
-        return Sealer(self._kek.open(wrapped)) if wrapped else None
+        if not wrapped:
+            return None
+        return Sealer(self._kek.open(wrapped, context=wrapping), context=f"report:{owner_id}")
 
     def destroy(self, owner_id: str) -> bool:
         return self.backend.destroy(owner_id)

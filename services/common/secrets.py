@@ -40,16 +40,35 @@ class MissingKey(ValueError):
 
 
 def check_key(value: str, where: str) -> str:
-    try:
-        raw = base64.b64decode(value, validate=True)
-    except ValueError as exc:
-        raise ValueError(f"{where}: keys must be base64 (e.g. `openssl rand -base64 32`)") from exc
-    if len(raw) != 32:
-        raise ValueError(f"{where}: keys must decode to 32 bytes (e.g. `openssl rand -base64 32`)")
-    if value in PUBLISHED:
-        raise ValueError(f"{where}: this key was published in the project's history; "
-                         "use a new one (`openssl rand -base64 32`)")
+    """One key, or (the event key, after rotation) 'current,older,…'."""
+    for part in value.split(","):
+        try:
+            raw = base64.b64decode(part.strip(), validate=True)
+        except ValueError as exc:
+            raise ValueError(f"{where}: keys must be base64 (e.g. `openssl rand -base64 32`)") from exc
+        if len(raw) != 32:
+            raise ValueError(f"{where}: keys must decode to 32 bytes (e.g. `openssl rand -base64 32`)")
+        if part.strip() in PUBLISHED:
+            raise ValueError(f"{where}: this key was published in the project's history; "
+                             "use a new one (`openssl rand -base64 32`)")
     return value
+
+
+def rotate_event_key(secrets_dir: Path) -> int:
+    """A new current event key in front of the old ones; returns how many keys are kept."""
+    path = key_file(secrets_dir, "event")
+    old = read_key(secrets_dir, "event")
+    if old is None:
+        raise MissingKey(f"no event key in {path} to rotate")
+    keys = f"{base64.b64encode(os.urandom(32)).decode()},{old}"
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(keys + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return len(keys.split(","))
 
 
 def key_file(secrets_dir: Path, purpose: str) -> Path:

@@ -15,6 +15,7 @@ from services.bootstrap import Wiring, bootstrap_cli, setup_tables
 from services.bootstrap.roles import ensure_roles
 from services.common.errors import DomainError
 from services.common.kafka.deadletters import DeadLetters
+from services.common.secrets import rotate_event_key
 from services.common.settings import Settings
 from services.gateway.demo import create_demo_users, print_demo_users
 
@@ -132,6 +133,18 @@ def cmd_demo_users(settings: Settings, _: argparse.Namespace) -> int:
     finally:
         cli.close()
     print_demo_users(made, settings.var_dir)
+    return 0
+
+
+def cmd_keys_rotate(settings: Settings, _: argparse.Namespace) -> int:
+    """New events under a new event key; events under the old ones stay readable."""
+    if settings.event_key:
+        sys.stderr.write("hotline: HOTLINE_EVENT_KEY is set: rotate where it is kept, putting the new "
+                         "key first ('new,old')\n")
+        return 2
+    kept = rotate_event_key(settings.secrets_dir)
+    out({"rotated": "event", "keys_kept": kept,
+         "next": "restart the services (make down && make up) so new events use the new key"})
     return 0
 
 

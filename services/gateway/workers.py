@@ -27,6 +27,7 @@ from services.bootstrap.roles import url_for
 from services.common.kafka.admin import broker_count
 from services.common.secrets import NEEDS
 from services.common.settings import Settings
+from services.gateway.admin import cmd_keys_rotate as admin_rotate
 from services.gateway.demo import create_demo_users, print_demo_users
 from services.gateway.http import create_app
 
@@ -182,3 +183,5 @@ def add_commands(sub: Any) -> None:
     env = keys.add_parser("env", help="the HOTLINE_*_KEY lines one process needs, and no others")
     env.add_argument("--process", required=True, choices=sorted(KIND_OF))
     env.set_defaults(fn=cmd_keys_env)
+    keys.add_parser("rotate", help="a new event key; old events stay readable").set_defaults(
+        fn=admin_rotate)
