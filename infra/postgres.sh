@@ -67,6 +67,8 @@ start() {
   if [[ -z "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname='$DB_USER'")" ]]; then
     psql_admin -c "CREATE ROLE \"$DB_USER\" LOGIN CREATEROLE PASSWORD '$(password_of "$DB_USER")'"
   fi
+  # After an erasure the owner forces a checkpoint, so old WAL can be recycled sooner.
+  psql_admin -c "GRANT pg_checkpoint TO \"$DB_USER\""
   if [[ -z "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname='$DB_NAME'")" ]]; then
     psql_admin -c "CREATE DATABASE \"$DB_NAME\" OWNER \"$DB_USER\""
   fi

@@ -20,11 +20,12 @@ class DeadLetters:
         self._producer: KafkaProducer | None = None
 
     def _send(self, topic: str, key: bytes | None, value: bytes | None,
-              headers: list[tuple[str, bytes]]) -> None:
+              headers: list[tuple[str, bytes]], partition: int | None = None) -> None:
         if self._producer is None:
             self._producer = KafkaProducer(bootstrap_servers=self.servers, acks="all",
                                            enable_idempotence=True, client_id="hotline-dlq")
-        self._producer.send(topic, key=key, value=value, headers=headers).get(timeout=30)
+        self._producer.send(topic, key=key, value=value, headers=headers,
+                            partition=partition).get(timeout=30)
 
     def send(self, record: Any, *, group: str, reason: str) -> None:
         """Returns once the broker holds the dead letter (acks=all)."""
@@ -63,7 +64,7 @@ class DeadLetters:
             if (h.get("dlq_topic"), h.get("dlq_partition"), h.get("dlq_offset")) == (
                     topic, str(partition), str(offset)):
                 kept = [(k, v) for k, v in (r.headers or []) if k not in ORIGIN]
-                self._send(topic, r.key, r.value, kept)
+                self._send(topic, r.key, r.value, kept, partition)  # back where it was, in order
                 replayed += 1
                 break  # the same position may have been dead-lettered twice: replay it once
         return replayed
