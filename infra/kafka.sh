@@ -8,6 +8,13 @@ KDIR="$VAR/kafka"
 PROPS="$KDIR/server.properties"
 PIDFILE="$RUN_DIR/kafka.pid"
 KLOG="$LOG_DIR/kafka.out"
+# SASL/SCRAM for clients, each service its own principal (made by `hotline setup`); the
+# administrator's password, like every other, is random and kept in var/secrets.
+ADMIN_USER="hotline-admin"
+admin_env() {
+  export HOTLINE_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT HOTLINE_KAFKA_SASL_MECHANISM=SCRAM-SHA-512
+  export HOTLINE_KAFKA_SASL_USERNAME="$ADMIN_USER" HOTLINE_KAFKA_SASL_PASSWORD="$(secret_password kafka-admin)"
+}
 
 ensure_java() {
   command -v java >/dev/null || apt_install openjdk-17-jre-headless
@@ -31,15 +38,25 @@ kjava() { java -Xmx512m -Xms128m -cp "$LIBS/*" -Dlog4j2.configurationFile="$ROOT
 
 write_props() {
   mkdir -p "$KDIR/data"
-  cat >"$PROPS" <<PROPS
+  local pw; pw=$(secret_password kafka-admin)
+  (umask 077; cat >"$PROPS" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=SASL_PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:$KAFKA_PORT
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=SASL_PLAINTEXT
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.mechanism.controller.protocol=PLAIN
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$ADMIN_USER" password="$pw" user_$ADMIN_USER="$pw";
+listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$ADMIN_USER" password="$pw";
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:$ADMIN_USER
+allow.everyone.if.no.acl.found=false
 log.dirs=$KDIR/data
 num.partitions=6
 default.replication.factor=1
@@ -54,9 +71,10 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 log.retention.hours=-1
 PROPS
+  )
 }
 
-broker_ready() { "$ROOT/.venv/bin/python" -m services.common.kafka.admin ready; }
+broker_ready() { (admin_env; "$ROOT/.venv/bin/python" -m services.common.kafka.admin ready); }
 
 start() {
   fetch
@@ -65,7 +83,8 @@ start() {
   write_props
   if [[ ! -f "$KDIR/data/meta.properties" ]]; then
     local cid; cid=$(kjava kafka.tools.StorageTool random-uuid 2>>"$KLOG") || fail "StorageTool random-uuid failed; read $KLOG"
-    kjava kafka.tools.StorageTool format -t "$cid" -c "$PROPS" --ignore-formatted >>"$KLOG" 2>&1 \
+    kjava kafka.tools.StorageTool format -t "$cid" -c "$PROPS" --ignore-formatted \
+      --add-scram "SCRAM-SHA-512=[name=$ADMIN_USER,password=$(secret_password kafka-admin)]" >>"$KLOG" 2>&1 \
       || fail "kafka storage format failed; read $KLOG"
   fi
   nohup java -Xmx512m -Xms256m -XX:+UseG1GC -cp "$LIBS/*" \
@@ -74,7 +93,7 @@ start() {
   echo $! >"$PIDFILE"
   wait_until 120 "kafka port" port_open "$KAFKA_PORT" || fail "kafka did not open $KAFKA_PORT in 120s; read $KLOG and $LOG_DIR/kafka-server.log"
   wait_until 60 "kafka metadata" broker_ready || fail "kafka metadata lists no broker; read $LOG_DIR/kafka-server.log"
-  "$ROOT/.venv/bin/python" -m services.common.kafka.admin create-topics || fail "topic creation failed"
+  (admin_env; "$ROOT/.venv/bin/python" -m services.common.kafka.admin create-topics) || fail "topic creation failed"
 }
 
 stop() {
@@ -92,6 +111,7 @@ case "${1:-}" in
   fetch) fetch ;;
   start) start ;;
   stop) stop ;;
+  admin-env) admin_env; env | grep -E '^HOTLINE_KAFKA_(SECURITY_PROTOCOL|SASL_)' ;;
   status) port_open "$KAFKA_PORT" && echo "kafka up on 127.0.0.1:$KAFKA_PORT" || { echo "kafka down"; exit 1; } ;;
   *) echo "usage: $0 fetch|start|stop|status" >&2; exit 2 ;;
 esac

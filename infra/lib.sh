@@ -17,6 +17,16 @@ KAFKA_PORT="${HOTLINE_KAFKA_PORT:-29092}"
 KAFKA_CONTROLLER_PORT="${HOTLINE_KAFKA_CONTROLLER_PORT:-29093}"
 mkdir -p "$RUN_DIR" "$LOG_DIR" "$CACHE_DIR"
 
+# secret_password NAME: a random password in var/secrets/NAME.password (0600), made on first use.
+secret_password() {
+  local file="$VAR/secrets/$1.password"
+  if [[ ! -s "$file" ]]; then
+    mkdir -p "$VAR/secrets"; chmod 700 "$VAR/secrets"
+    (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$file")
+  fi
+  cat "$file"
+}
+
 log() { printf '[infra] %s\n' "$*" >&2; }
 fail() { printf '[infra] ERROR: %s\n' "$*" >&2; exit 1; }
 

@@ -7,17 +7,9 @@ PGDATA="$VAR/pg/data"
 PG_LOG="$LOG_DIR/postgres.log"
 DB_NAME="${HOTLINE_DB_NAME:-hotline}"
 DB_USER="${HOTLINE_DB_USER:-hotline}"
-SECRETS="$VAR/secrets"
 
 # Random passwords, one per database role, kept 0600 under var/secrets (none is built in).
-password_of() {
-  local file="$SECRETS/pg-$1.password"
-  if [[ ! -s "$file" ]]; then
-    mkdir -p "$SECRETS"; chmod 700 "$SECRETS"
-    (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$file")
-  fi
-  cat "$file"
-}
+password_of() { secret_password "pg-$1"; }
 
 # PostgreSQL refuses to run as root, so root runs it as the 'postgres' system user.
 as_pg() {

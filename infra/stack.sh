@@ -22,6 +22,9 @@ write_env() {
     echo "HOTLINE_DATABASE_URL=$db_url"
     echo "HOTLINE_PORT=$API_PORT"
     echo "HOTLINE_VAR_DIR=$VAR"
+    # The Kafka administrator (reads every topic): for `hotline` commands and operators (§5).
+    local kafka_admin; kafka_admin=$("$ROOT/infra/kafka.sh" admin-env)
+    printf '%s\n' "$kafka_admin"; printf '%s\n' "$kafka_admin" | sed 's/^HOTLINE_//' 
     # Settings that tests or operators pass to `make up` travel to the services; keys given
     # here override var/secrets (each service still gets only its own, see start_service).
     env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES)=' || true
@@ -42,7 +45,7 @@ start_service() {
   # A service that dies (not one that was asked to stop) is restarted after a pause; it then
   # resumes from its tracked position, so a crash loses nothing.
   # shellcheck disable=SC2086
-  setsid bash -c "set -a; source <(grep -v -e '_KEY=' -e '^HOTLINE_DATABASE_URL=' '$STACK_ENV'); source '$keys'; HOTLINE_KEY_FILES=false; set +a
+  setsid bash -c "set -a; source <(grep -v -e '_KEY=' -e '^HOTLINE_DATABASE_URL=' -e '^HOTLINE_KAFKA_S' -e '^KAFKA_S' '$STACK_ENV'); source '$keys'; HOTLINE_KEY_FILES=false; set +a
     while true; do
       '$HOTLINE' $cmd; rc=\$?
       [ \$rc -eq 0 ] && exit 0

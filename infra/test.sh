@@ -30,6 +30,9 @@ log "kafka up in $((SECONDS - t1))s"
 HOTLINE_TEST_PG_ADMIN_URL="$("$ROOT/infra/postgres.sh" admin-url)"
 export HOTLINE_TEST_PG_ADMIN_URL
 export HOTLINE_TEST_KAFKA="127.0.0.1:$HOTLINE_KAFKA_PORT"
+# The test broker's administrator, under names the services' settings do not read.
+while IFS='=' read -r key value; do export "HOTLINE_TEST_${key#HOTLINE_}=$value"; done \
+  < <("$ROOT/infra/kafka.sh" admin-env)
 cd "$ROOT"
 log "lint: ruff, mypy and the import contracts"
 "$ROOT/.venv/bin/ruff" check -q services projections tests || fail "ruff found problems (make lint)"

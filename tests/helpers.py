@@ -10,9 +10,16 @@ from argon2 import PasswordHasher
 
 from services.accounts.application import AccountsApplication
 from services.bootstrap import ApiContainer, Overrides, Store, Wiring, bootstrap_api
+from services.common.kafka.security import from_env
 from services.common.messages import REPORT_RECEIVED, Message
 from services.common.settings import Settings
 from services.gateway.demo import DEMO_USERS
+
+
+def test_kafka_security() -> dict[str, Any]:
+    """The test broker's administrator (make test exports it as HOTLINE_TEST_KAFKA_*)."""
+    return from_env("HOTLINE_TEST_KAFKA_")
+
 
 # The tests' own accounts (the product's demo accounts get random passwords).
 TEST_PASSWORD = "test-password-1"

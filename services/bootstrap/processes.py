@@ -147,7 +147,8 @@ def bootstrap_relay(w: Wiring, app_name: str, producer: Any = None) -> RelayCont
     leader = w.log_reader(app_name)
     relay = OutboxRelay(
         leader=leader, translate=TRANSLATORS[app_name], topic=RELAYS[app_name],
-        producer=producer or make_producer(w.settings.kafka_bootstrap_servers, f"relay-{app_name}"),
+        producer=producer or make_producer(w.settings.kafka_bootstrap_servers, f"relay-{app_name}",
+                                           w.settings.kafka_security()),
         position=w.position_recorder(f"relay_{app_name}"),
     )
     return RelayContainer(leader, relay)
@@ -178,7 +179,7 @@ def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerConta
         handler, tracker, parts = process_handler(dispatch), dispatch.recorder, (dispatch,)
     loop = ConsumerLoop(name=name or f"{service}-{os.getpid()}", topics=topics, group_id=group,
                         bootstrap_servers=w.settings.kafka_bootstrap_servers, handler=handler,
-                        tracker=tracker)
+                        tracker=tracker, security=w.settings.kafka_security())
     return ConsumerContainer(loop, parts)
 
 

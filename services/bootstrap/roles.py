@@ -1,5 +1,6 @@
-"""Least privilege in PostgreSQL: a login role per service process, granted only the tables it
-uses. `hotline setup` (as the database owner) creates them; `make up` hands each process its own.
+"""Least privilege in PostgreSQL and Kafka: a login role and a principal per service process,
+granted only the tables and topics it uses. `hotline setup` (as the database owner and the Kafka
+administrator) creates them; `make up` hands each process its own.
 eventsourcing's insert takes LOCK TABLE ... IN EXCLUSIVE MODE, which PostgreSQL allows only with
 UPDATE, DELETE or TRUNCATE: writers of event tables get UPDATE for that (no row is ever updated,
 none can be removed). The audit trail is a plain table: INSERT and SELECT, nothing more."""
@@ -11,7 +12,26 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import psycopg
+from kafka import KafkaAdminClient
+from kafka.admin import (
+    ACL,
+    ACLOperation,
+    ACLPermissionType,
+    ACLResourcePatternType,
+    ResourcePattern,
+    ResourceType,
+    ScramMechanism,
+    UserScramCredentialUpsertion,
+)
 from psycopg import sql
+
+from services.common.messages import (
+    AUDIT_CHECKPOINTS_TOPIC,
+    CASES_TOPIC,
+    DEAD_LETTER_TOPIC,
+    REFERRALS_TOPIC,
+    REPORTS_TOPIC,
+)
 
 VIEW = ["view_cases", "view_case_concerns", "view_case_reports", "view_referrals", "view_timeline"]
 WRITE_EVENTS = ["SELECT", "INSERT", "UPDATE"]
@@ -35,12 +55,53 @@ GRANTS: dict[str, list[tuple[list[str], list[str]]]] = {
 }
 
 
+# Kafka: what each process's principal may do (everything else is refused by the authorizer).
+KAFKA_ACLS: dict[str, list[tuple[ResourceType, str, ACLOperation]]] = {
+    "relay-intake": [(ResourceType.TOPIC, REPORTS_TOPIC, ACLOperation.WRITE)],
+    "relay-triage": [(ResourceType.TOPIC, CASES_TOPIC, ACLOperation.WRITE)],
+    "relay-dispatch": [(ResourceType.TOPIC, REFERRALS_TOPIC, ACLOperation.WRITE)],
+    "triage": [(ResourceType.TOPIC, REPORTS_TOPIC, ACLOperation.READ),
+               (ResourceType.GROUP, "hotline-triage", ACLOperation.READ),
+               (ResourceType.TOPIC, DEAD_LETTER_TOPIC, ACLOperation.WRITE)],
+    "dispatch": [(ResourceType.TOPIC, CASES_TOPIC, ACLOperation.READ),
+                 (ResourceType.GROUP, "hotline-dispatch", ACLOperation.READ),
+                 (ResourceType.TOPIC, DEAD_LETTER_TOPIC, ACLOperation.WRITE)],
+    "projection-desk": [(ResourceType.TOPIC, CASES_TOPIC, ACLOperation.READ),
+                        (ResourceType.TOPIC, REFERRALS_TOPIC, ACLOperation.READ),
+                        (ResourceType.GROUP, "hotline-projection-desk", ACLOperation.READ),
+                        (ResourceType.TOPIC, DEAD_LETTER_TOPIC, ACLOperation.WRITE)],
+    "api": [(ResourceType.TOPIC, AUDIT_CHECKPOINTS_TOPIC, ACLOperation.WRITE),
+            (ResourceType.CLUSTER, "kafka-cluster", ACLOperation.DESCRIBE)],
+}
+
+
+def kafka_password(secrets_dir: Path, process: str) -> str:
+    return _password(secrets_dir, f"kafka-{process}.password")
+
+
+def ensure_kafka_principals(servers: str, admin_security: dict[str, object], secrets_dir: Path) -> None:
+    """A SCRAM user per service process (its password under var/secrets) with its ACLs only."""
+    admin = KafkaAdminClient(**admin_security, bootstrap_servers=servers.split(","))
+    try:
+        admin.alter_user_scram_credentials([
+            UserScramCredentialUpsertion(process, ScramMechanism.SCRAM_SHA_512,
+                                         kafka_password(secrets_dir, process), iterations=4096)
+            for process in KAFKA_ACLS])
+        admin.create_acls([
+            ACL(f"User:{process}", "*", operation, ACLPermissionType.ALLOW,
+                ResourcePattern(kind, name, ACLResourcePatternType.LITERAL))
+            for process, grants in KAFKA_ACLS.items() for kind, name, operation in grants])
+    finally:
+        admin.close()
+
+
 def role_of(process: str) -> str:
     return "hotline_" + process.replace("-", "_")
 
 
-def _password(secrets_dir: Path, role: str) -> str:
-    path = secrets_dir / f"pg-{role}.password"
+def _password(secrets_dir: Path, filename: str) -> str:
+    """A random password kept 0600 under var/secrets, made on first use."""
+    path = secrets_dir / filename
     if not path.exists():
         secrets_dir.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
@@ -52,7 +113,8 @@ def url_for(admin_url: str, secrets_dir: Path, process: str) -> str:
     """The process's own libpq URL: its role and password, the owner's host and database."""
     role = role_of(process)
     url = urlparse(admin_url)
-    netloc = f"{role}:{quote(_password(secrets_dir, role), safe='')}@{url.hostname}:{url.port or 5432}"
+    password = quote(_password(secrets_dir, f"pg-{role}.password"), safe="")
+    netloc = f"{role}:{password}@{url.hostname}:{url.port or 5432}"
     return url._replace(netloc=netloc).geturl()
 
 
@@ -62,7 +124,7 @@ def ensure_roles(admin_url: str, secrets_dir: Path) -> None:
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
         for process, grants in GRANTS.items():
             role = sql.Identifier(role_of(process))
-            password = sql.Literal(_password(secrets_dir, role_of(process)))
+            password = sql.Literal(_password(secrets_dir, f"pg-{role_of(process)}.password"))
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role_of(process),)).fetchone()
             verb = "ALTER ROLE {} WITH LOGIN PASSWORD {}" if exists else "CREATE ROLE {} LOGIN PASSWORD {}"
             conn.execute(sql.SQL(verb).format(role, password))

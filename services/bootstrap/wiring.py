@@ -165,7 +165,8 @@ class Wiring:
         """Outside the database: a Kafka topic (distributed) or a file under var/ (embedded)."""
         if self.store == "postgres" and self.settings.kafka_bootstrap_servers:
             return KafkaTopicLog(self.settings.kafka_bootstrap_servers, AUDIT_CHECKPOINTS_TOPIC,
-                                 client_id="hotline-audit-checkpoints")
+                                 client_id="hotline-audit-checkpoints",
+                                 security=self.settings.kafka_security())
         return FileCheckpointLog(Path(self.settings.var_dir) / "audit" / "checkpoints.jsonl")
 
     def checkpointer(self, audit: AuditTrail) -> Checkpointer:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import unquote, urlparse
 
 from pydantic import ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.common.kafka.security import sasl
 from services.common.secrets import PURPOSES, MissingKey, check_key, ensure_keys, key_file, read_key
 from services.common.vocabulary import RISK_LEVELS
 from services.common.web.proxies import parse_networks
@@ -59,6 +60,11 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = 3600
     ack_sla_seconds: str = DEFAULT_ACK_SLA
     kafka_partitions: int = 6
+    # SASL_PLAINTEXT with SCRAM in make up: each service its own principal (see roles.py).
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = "SCRAM-SHA-512"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = ""
     log_level: str = "INFO"
     # Addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed.
     trusted_proxies: str = ""
@@ -79,6 +85,10 @@ class Settings(BaseSettings):
     @classmethod
     def _check_key(cls, value: str, info: ValidationInfo) -> str:
         return check_key(value, f"HOTLINE_{str(info.field_name).upper()}") if value else value
+
+    def kafka_security(self) -> dict[str, Any]:
+        return sasl(self.kafka_security_protocol, self.kafka_sasl_mechanism,
+                    self.kafka_sasl_username, self.kafka_sasl_password)
 
     @property
     def secrets_dir(self) -> Path:

@@ -12,7 +12,7 @@ import structlog
 
 from services.audit.checkpoints import verify_checkpoints
 from services.bootstrap import Wiring, bootstrap_cli, setup_tables
-from services.bootstrap.roles import ensure_roles
+from services.bootstrap.roles import ensure_kafka_principals, ensure_roles
 from services.common.errors import DomainError
 from services.common.kafka.deadletters import DeadLetters
 from services.common.secrets import rotate_event_key
@@ -32,6 +32,9 @@ def cmd_setup(settings: Settings, _: argparse.Namespace) -> int:
     setup_tables(w)
     if w.store == "postgres":
         ensure_roles(settings.database_url, settings.secrets_dir)
+    if settings.kafka_bootstrap_servers and settings.kafka_security():
+        ensure_kafka_principals(settings.kafka_bootstrap_servers, settings.kafka_security(),
+                                settings.secrets_dir)
     log.info("tables ready", store=w.store)
     return 0
 
@@ -150,7 +153,7 @@ def cmd_keys_rotate(settings: Settings, _: argparse.Namespace) -> int:
 
 def cmd_dlq(settings: Settings, args: argparse.Namespace) -> int:
     """Dead letters: where each came from and why; replay one to its topic after a fix."""
-    letters = DeadLetters(settings.kafka_bootstrap_servers)
+    letters = DeadLetters(settings.kafka_bootstrap_servers, security=settings.kafka_security())
     try:
         if args.dlq_command == "list":
             out(letters.list())

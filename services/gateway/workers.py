@@ -23,7 +23,7 @@ from services.bootstrap import (
     bootstrap_relay,
     bootstrap_scheduler,
 )
-from services.bootstrap.roles import url_for
+from services.bootstrap.roles import KAFKA_ACLS, kafka_password, url_for
 from services.common.kafka.admin import broker_count
 from services.common.secrets import NEEDS
 from services.common.settings import Settings
@@ -110,7 +110,8 @@ def cmd_serve(settings: Settings, _: argparse.Namespace) -> int:
     run_dir = Path(settings.var_dir) / "run"
 
     def broker_check() -> tuple[str, bool, str]:
-        n = broker_count(settings.kafka_bootstrap_servers.split(","), timeout_ms=2000)
+        n = broker_count(settings.kafka_bootstrap_servers.split(","), timeout_ms=2000,
+                         security=settings.kafka_security())
         return "broker", n >= 1, f"{n} broker(s)"
 
     def workers_check() -> tuple[str, bool, str]:
@@ -158,6 +159,12 @@ def cmd_keys_env(settings: Settings, args: argparse.Namespace) -> int:
     if settings.distributed:  # and its own database role
         url = url_for(settings.database_url, settings.secrets_dir, args.process)
         sys.stdout.write(f"HOTLINE_DATABASE_URL={url}\n")
+    if settings.kafka_security() and args.process in KAFKA_ACLS:  # and its own Kafka principal
+        password = kafka_password(settings.secrets_dir, args.process)
+        sys.stdout.write(f"HOTLINE_KAFKA_SECURITY_PROTOCOL={settings.kafka_security_protocol}\n"
+                         f"HOTLINE_KAFKA_SASL_MECHANISM={settings.kafka_sasl_mechanism}\n"
+                         f"HOTLINE_KAFKA_SASL_USERNAME={args.process}\n"
+                         f"HOTLINE_KAFKA_SASL_PASSWORD={password}\n")
     return 0
 
 

@@ -18,6 +18,7 @@ import psycopg
 import pytest
 from kafka import KafkaConsumer
 
+from services.common.kafka.security import sasl
 from services.common.messages import TOPICS
 from tests.e2e.client import Client
 from tests.helpers import PII_VALUES, report_body
@@ -58,6 +59,12 @@ def stack():  # type: ignore[no-untyped-def]
         down = make("down", env)
         assert down.returncode == 0, down.stdout + down.stderr
         shutil.rmtree(var, ignore_errors=True)
+
+
+def admin_security(conf: dict[str, str]) -> dict[str, Any]:
+    """The Kafka administrator that make up writes to var/stack.env (contract §5)."""
+    return sasl(conf["KAFKA_SECURITY_PROTOCOL"], conf["KAFKA_SASL_MECHANISM"],
+                conf["KAFKA_SASL_USERNAME"], conf["KAFKA_SASL_PASSWORD"])
 
 
 def read_stack_env(var: Path) -> dict[str, str]:
@@ -122,7 +129,8 @@ def assert_erasure_holds(stack: dict[str, str], conf: dict[str, str], var: Path,
     holding = [str(f.relative_to(var)) for f in var.rglob("*")
                if f.is_file() and not f.is_symlink() and any(n in f.read_bytes() for n in needles)]
     assert holding == []
-    consumer = KafkaConsumer(*TOPICS, bootstrap_servers=conf["KAFKA_BOOTSTRAP_SERVERS"],
+    consumer = KafkaConsumer(*TOPICS, **admin_security(conf),
+                             bootstrap_servers=conf["KAFKA_BOOTSTRAP_SERVERS"],
                              auto_offset_reset="earliest", consumer_timeout_ms=3000,
                              group_id=None, enable_auto_commit=False)
     records = list(consumer)
@@ -147,7 +155,8 @@ def send_through_error_paths(client: Client) -> None:
 
 def assert_no_personal_data(conf: dict[str, str], var: Path) -> None:
     needles = [v.encode() for v in PII_VALUES]
-    consumer = KafkaConsumer(*TOPICS, bootstrap_servers=conf["KAFKA_BOOTSTRAP_SERVERS"],
+    consumer = KafkaConsumer(*TOPICS, **admin_security(conf),
+                             bootstrap_servers=conf["KAFKA_BOOTSTRAP_SERVERS"],
                              auto_offset_reset="earliest", consumer_timeout_ms=3000,
                              group_id=None, enable_auto_commit=False)
     records = list(consumer)
@@ -173,8 +182,9 @@ def assert_no_personal_data(conf: dict[str, str], var: Path) -> None:
         assert not [v for v in PII_VALUES if v in text], log.name
 
 
-def escalations(servers: str, referral_id: str) -> int:
-    consumer = KafkaConsumer("hotline.referrals.v1", bootstrap_servers=servers,
+def escalations(conf: dict[str, str], referral_id: str) -> int:
+    consumer = KafkaConsumer("hotline.referrals.v1", **admin_security(conf),
+                             bootstrap_servers=conf["KAFKA_BOOTSTRAP_SERVERS"],
                              auto_offset_reset="earliest", consumer_timeout_ms=3000,
                              group_id=None, enable_auto_commit=False)
     count = 0
@@ -244,10 +254,9 @@ def test_escalation_once_across_scheduler_restart_and_decline_reroute(
     # Every dispatch event, a repeated escalation included, is on Kafka once the relay caught up.
     wait_for(lambda: relay_caught_up(conf["HOTLINE_DATABASE_URL"], "dispatch"),
              what="the dispatch relay to publish everything")
-    servers = conf["KAFKA_BOOTSTRAP_SERVERS"]
-    assert escalations(servers, police) == 1
-    assert escalations(servers, during["referral_id"]) == 1
-    assert escalations(servers, hospital) == 0
+    assert escalations(conf, police) == 1
+    assert escalations(conf, during["referral_id"]) == 1
+    assert escalations(conf, hospital) == 0
     timeline = client.http.get(f"/v1/cases/{case_id}", headers=sup).json()["timeline"]
     assert [t["type"] for t in timeline].count("referral_escalated") == 1
 

@@ -17,7 +17,9 @@ from services.common.messages import Message
 from services.common.settings import Settings
 from services.intake.schemas import ReportIn
 from services.triage.domain import Case
-from tests.helpers import report_body, report_message
+from tests.helpers import report_body, report_message, test_kafka_security
+
+SECURITY = test_kafka_security()
 
 
 def triage_loop(h: ApiContainer, settings: Settings, topic: str, group: str,
@@ -30,6 +32,7 @@ def triage_loop(h: ApiContainer, settings: Settings, topic: str, group: str,
         bootstrap_servers=settings.kafka_bootstrap_servers,
         handler=handler or process_handler(h.triage),
         tracker=h.triage.recorder,
+        security=settings.kafka_security(),
     )
 
 
@@ -53,7 +56,7 @@ def case_count(h: ApiContainer) -> int:
 
 
 def produce(servers: str, topic: str, messages: list[Message]) -> None:
-    producer = KafkaProducer(bootstrap_servers=servers.split(","), acks="all")
+    producer = KafkaProducer(**SECURITY, bootstrap_servers=servers.split(","), acks="all")
     for m in messages:
         producer.send(topic, key=m.key.encode(), value=m.value(), headers=m.headers())
     producer.flush()
@@ -107,7 +110,7 @@ def test_relay_killed_between_publish_and_recording_loses_and_adds_nothing(
 
     def relay(cls: type[OutboxRelay]) -> OutboxRelay:
         return cls(leader=dist.intake, translate=TRANSLATORS["intake"],
-                   producer=make_producer(servers, "test-relay"), topic=topic, position=position)
+                   producer=make_producer(servers, "test-relay", SECURITY), topic=topic, position=position)
 
     killed = relay(RelayKilledBeforeRecording)
     try:
@@ -136,7 +139,7 @@ def test_relay_killed_between_publish_and_recording_loses_and_adds_nothing(
 
 
 def read_all(servers: str, topic: str) -> list[Message]:
-    consumer = KafkaConsumer(topic, bootstrap_servers=servers.split(","),
+    consumer = KafkaConsumer(topic, **SECURITY, bootstrap_servers=servers.split(","),
                              auto_offset_reset="earliest", consumer_timeout_ms=3000,
                              enable_auto_commit=False, group_id=None)
     try:
@@ -197,11 +200,11 @@ def test_a_malformed_message_goes_to_the_dead_letter_topic_and_the_consumer_move
     from services.common.kafka.deadletters import DeadLetters
 
     dlq_topic = f"it.dlq.{uuid.uuid4().hex[:8]}"
-    admin = KafkaAdminClient(bootstrap_servers=kafka_servers.split(","))
+    admin = KafkaAdminClient(**SECURITY, bootstrap_servers=kafka_servers.split(","))
     admin.create_topics([NewTopic(dlq_topic, num_partitions=1, replication_factor=1)])
     admin.close()
     good = report_message(str(uuid.uuid4()), concerns=["neglect"])
-    producer = KafkaProducer(bootstrap_servers=kafka_servers.split(","))
+    producer = KafkaProducer(**SECURITY, bootstrap_servers=kafka_servers.split(","))
     producer.send(topic, key=good.key.encode(), value=b"not json",
                   headers=[("ce_specversion", b"1.0")], partition=0)
     broken = report_message(str(uuid.uuid4()), concerns=["neglect"])
@@ -213,24 +216,24 @@ def test_a_malformed_message_goes_to_the_dead_letter_topic_and_the_consumer_move
     producer.flush()
     producer.close()
 
-    letters = DeadLetters(kafka_servers, dlq_topic)
+    letters = DeadLetters(kafka_servers, dlq_topic, SECURITY)
     loop = ConsumerLoop(name="test", topics=(topic,), group_id=f"g-{uuid.uuid4().hex}",
                         bootstrap_servers=kafka_servers, handler=process_handler(dist.triage),
-                        tracker=dist.triage.recorder, dead_letters=letters)
+                        tracker=dist.triage.recorder, dead_letters=letters, security=SECURITY)
     run_until(loop, lambda: case_count(dist) == 1, timeout=30)  # the good one behind them
     loop.consumer.close(autocommit=False)
     assert loop.dead_lettered == 2
     assert dist.triage.recorder.max_tracking_id(f"{topic}:0") == 3  # past all three
 
-    listed = DeadLetters(kafka_servers, dlq_topic).list()
+    listed = DeadLetters(kafka_servers, dlq_topic, SECURITY).list()
     assert [(d["topic"], d["partition"], d["offset"]) for d in listed] == [(topic, 0, 0), (topic, 0, 1)]
     assert "missing CloudEvents headers" in listed[0]["reason"]
     assert listed[1]["reason"] == "KeyError while handling hotline.report.received"
     assert listed[1]["ce_type"] == "hotline.report.received"
-    replayer = DeadLetters(kafka_servers, dlq_topic)
+    replayer = DeadLetters(kafka_servers, dlq_topic, SECURITY)
     assert replayer.replay(topic, 0, 0) == 1 and replayer.replay(topic, 0, 99) == 0
     replayer.close()
-    end = KafkaConsumer(bootstrap_servers=kafka_servers.split(","))
+    end = KafkaConsumer(**SECURITY, bootstrap_servers=kafka_servers.split(","))
     from kafka import TopicPartition
 
     assert end.end_offsets([TopicPartition(topic, 0)])[TopicPartition(topic, 0)] == 4  # replayed

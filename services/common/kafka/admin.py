@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from services.common.kafka.security import from_env
 from services.common.messages import AUDIT_CHECKPOINTS_TOPIC, DEAD_LETTER_TOPIC, TOPICS
 
 
@@ -18,16 +20,16 @@ def _servers() -> list[str]:
     return servers.split(",")
 
 
-def broker_count(servers: list[str], timeout_ms: int = 3000) -> int:
-    admin = KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=timeout_ms)
+def broker_count(servers: list[str], timeout_ms: int = 3000, security: dict[str, Any] | None = None) -> int:
+    admin = KafkaAdminClient(**(security or {}), bootstrap_servers=servers, request_timeout_ms=timeout_ms)
     try:
         return len(admin.describe_cluster()["brokers"])
     finally:
         admin.close()
 
 
-def create_topics(servers: list[str], partitions: int) -> list[str]:
-    admin = KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=15000)
+def create_topics(servers: list[str], partitions: int, security: dict[str, Any] | None = None) -> list[str]:
+    admin = KafkaAdminClient(**(security or {}), bootstrap_servers=servers, request_timeout_ms=15000)
     try:
         existing = set(admin.list_topics())
         wanted = {**{t: partitions for t in TOPICS}, AUDIT_CHECKPOINTS_TOPIC: 1, DEAD_LETTER_TOPIC: 1}
@@ -48,12 +50,12 @@ def main(argv: list[str]) -> int:
     servers = _servers()
     if argv[:1] == ["ready"]:
         try:
-            return 0 if broker_count(servers) >= 1 else 1
+            return 0 if broker_count(servers, security=from_env()) >= 1 else 1
         except Exception:
             return 1
     if argv[:1] == ["create-topics"]:
         partitions = int(os.environ.get("HOTLINE_KAFKA_PARTITIONS", "6"))
-        created = create_topics(servers, partitions)
+        created = create_topics(servers, partitions, security=from_env())
         sys.stderr.write(f"[infra] topics created: {created or 'none (all present)'}\n")
         return 0
     sys.stderr.write("usage: python -m services.common.kafka_admin ready|create-topics\n")

@@ -49,6 +49,7 @@ class ConsumerLoop:
         tracker: TrackingRecorder,
         max_retries: int = 20,
         dead_letters: DeadLetters | None = None,
+        security: dict[str, Any] | None = None,
     ):
         self.name = name
         self.topics = topics
@@ -60,8 +61,9 @@ class ConsumerLoop:
         self.skipped = 0
         self.dead_lettered = 0
         self.group_id = group_id
-        self.dead_letters = dead_letters or DeadLetters(bootstrap_servers)
+        self.dead_letters = dead_letters or DeadLetters(bootstrap_servers, security=security)
         self.consumer = KafkaConsumer(
+            **(security or {}),
             bootstrap_servers=bootstrap_servers.split(","),
             group_id=group_id,
             client_id=f"{group_id}-{name}",

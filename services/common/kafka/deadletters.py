@@ -14,15 +14,17 @@ ORIGIN = ("dlq_topic", "dlq_partition", "dlq_offset", "dlq_group", "dlq_reason",
 
 
 class DeadLetters:
-    def __init__(self, bootstrap_servers: str, topic: str = DEAD_LETTER_TOPIC):
+    def __init__(self, bootstrap_servers: str, topic: str = DEAD_LETTER_TOPIC,
+                 security: dict[str, Any] | None = None):
         self.servers = bootstrap_servers.split(",")
+        self.security = security or {}
         self.topic = topic
         self._producer: KafkaProducer | None = None
 
     def _send(self, topic: str, key: bytes | None, value: bytes | None,
               headers: list[tuple[str, bytes]], partition: int | None = None) -> None:
         if self._producer is None:
-            self._producer = KafkaProducer(bootstrap_servers=self.servers, acks="all",
+            self._producer = KafkaProducer(**self.security, bootstrap_servers=self.servers, acks="all",
                                            enable_idempotence=True, client_id="hotline-dlq")
         self._producer.send(topic, key=key, value=value, headers=headers,
                             partition=partition).get(timeout=30)
@@ -37,7 +39,8 @@ class DeadLetters:
                    [*((k, v.encode()) for k, v in origin), *kept])
 
     def _records(self) -> list[Any]:
-        consumer = KafkaConsumer(self.topic, bootstrap_servers=self.servers, group_id=None,
+        consumer = KafkaConsumer(self.topic, **self.security, bootstrap_servers=self.servers,
+                                 group_id=None,
                                  auto_offset_reset="earliest", enable_auto_commit=False,
                                  consumer_timeout_ms=3000)
         try:

@@ -9,8 +9,10 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 
 class KafkaTopicLog:
-    def __init__(self, bootstrap_servers: str, topic: str, *, client_id: str = "hotline-log"):
+    def __init__(self, bootstrap_servers: str, topic: str, *, client_id: str = "hotline-log",
+                 security: dict[str, Any] | None = None):
         self.servers = bootstrap_servers.split(",")
+        self.security = security or {}
         self.topic = topic
         self.client_id = client_id
         self._producer: KafkaProducer | None = None
@@ -18,13 +20,15 @@ class KafkaTopicLog:
     def publish(self, record: dict[str, Any]) -> None:
         """Returns once the broker acknowledged the record (acks=all)."""
         if self._producer is None:
-            self._producer = KafkaProducer(bootstrap_servers=self.servers, client_id=self.client_id,
+            self._producer = KafkaProducer(**self.security, bootstrap_servers=self.servers,
+                                           client_id=self.client_id,
                                            acks="all", max_block_ms=15000)
         value = json.dumps(record, sort_keys=True).encode()
         self._producer.send(self.topic, key=b"log", value=value, partition=0).get(timeout=30)
 
     def read_all(self) -> list[dict[str, Any]]:
-        consumer = KafkaConsumer(bootstrap_servers=self.servers, client_id=f"{self.client_id}-reader",
+        consumer = KafkaConsumer(**self.security, bootstrap_servers=self.servers,
+                                 client_id=f"{self.client_id}-reader",
                                  enable_auto_commit=False, group_id=None)
         try:
             tp = TopicPartition(self.topic, 0)

@@ -15,8 +15,10 @@ from services.common.messages import Translator
 log = structlog.get_logger("relay")
 
 
-def make_producer(bootstrap_servers: str, client_id: str) -> KafkaProducer:
+def make_producer(bootstrap_servers: str, client_id: str, security: dict[str, Any] | None = None
+                  ) -> KafkaProducer:
     return KafkaProducer(
+        **(security or {}),
         bootstrap_servers=bootstrap_servers.split(","),
         client_id=client_id,
         acks="all",
