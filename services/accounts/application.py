@@ -20,6 +20,8 @@ from services.accounts.domain import (
     sentinel_id_for,
     user_id_for,
 )
+from services.common.auditnote import Actor
+from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.principal import Principal
 from services.common.vocabulary import ROLES, Role
@@ -85,7 +87,8 @@ class AccountsApplication(Application[UUID]):
         return user.principal()
 
     def register_sentinel(
-        self, *, name: str, kind: str, region_code: str, first_reporter: str
+        self, *, name: str, kind: str, region_code: str, first_reporter: str,
+        actor: Actor | None = None,
     ) -> Sentinel:
         """Register a sentinel point and bind its first reporter (a reporter account) to it."""
         user = self.find(first_reporter)
@@ -104,7 +107,8 @@ class AccountsApplication(Application[UUID]):
         registry.add(str(sentinel.id))
         user.bind_sentinel(str(sentinel.id))
         try:
-            self.save(sentinel, registry, user)
+            self.save(sentinel, registry, user,
+                      *audit_note(actor, "sentinel.register", "sentinel", str(sentinel.id)))
         except IntegrityError:
             if self._get_sentinel(sentinel.id) is not None:
                 raise Conflict(f"a sentinel point {name!r} exists in {region_code}") from None
@@ -164,28 +168,29 @@ class AccountsApplication(Application[UUID]):
             raise NotFound(f"no user named {username!r}")
         return user
 
-    def disable(self, username: str, *, by: str) -> User:
+    def disable(self, username: str, *, by: str, actor: Actor | None = None) -> User:
         user = self._user(username)
         if user.disable(by=by, at=datetime.now(UTC)):
-            self.save(user)
+            self.save(user, *audit_note(actor, "account.disable", "account", user.username))
         return user
 
-    def enable(self, username: str, *, by: str) -> User:
+    def enable(self, username: str, *, by: str, actor: Actor | None = None) -> User:
         user = self._user(username)
         if user.enable(by=by, at=datetime.now(UTC)):
-            self.save(user)
+            self.save(user, *audit_note(actor, "account.enable", "account", user.username))
         return user
 
-    def set_password(self, username: str, password: str, *, by: str) -> User:
+    def set_password(self, username: str, password: str, *, by: str,
+                     actor: Actor | None = None) -> User:
         self.check_password(password)
         user = self._user(username)
         user.change_password(password_hash=self.hasher.hash(password), by=by, at=datetime.now(UTC))
-        self.save(user)
+        self.save(user, *audit_note(actor, "account.set-password", "account", user.username))
         return user
 
-    def end_sessions(self, username: str) -> None:
+    def end_sessions(self, username: str, actor: Actor | None = None) -> None:
         """Logout: the user's tokens issued so far are refused from now on."""
         user = self.find(username)
         if user is not None:
             user.end_sessions(at=datetime.now(UTC))
-            self.save(user)
+            self.save(user, *audit_note(actor, "auth.logout", "account", user.username))

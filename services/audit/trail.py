@@ -27,7 +27,13 @@ DDL = (
     " seq BIGINT PRIMARY KEY, case_id TEXT, sealed TEXT NOT NULL,"
     " prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS audit_log_case ON audit_log (case_id, seq)",
+    # How far the trail has taken each service's audit notes (see follower.py).
+    "CREATE TABLE IF NOT EXISTS audit_sources (source TEXT PRIMARY KEY, position BIGINT NOT NULL)",
 )
+
+
+class _PositionMoved(Exception):
+    """Another process took these notes first."""
 
 
 def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
@@ -87,6 +93,56 @@ class AuditTrail:
                 self._head = Head(seq, digest)
                 self.appended += 1
                 return {**fields, "hash": digest}
+        raise RuntimeError("could not append to the audit trail")
+
+    def position(self, source: str) -> int:
+        row = self.sql.one("SELECT position FROM audit_sources WHERE source = ?", (source,))
+        return int(row["position"]) if row else 0
+
+    def append_from(self, source: str, expected: int, position: int,
+                    entries: list[dict[str, Any]]) -> bool:
+        """Append entries taken from a service's notes and move that source's position, in one
+        transaction; False when another process moved the position first (nothing written)."""
+        with self._lock:
+            for _ in range(50):
+                # Read before writing: one connection at a time (SQLite's shared cache locks
+                # whole tables for a transaction's duration).
+                tracked = self.sql.one("SELECT position FROM audit_sources WHERE source = ?",
+                                       (source,))
+                if (int(tracked["position"]) if tracked else 0) != expected:
+                    return False
+                head = self._head or self.head() or Head(0, GENESIS)
+                rows, prev = [], head
+                for entry in entries:
+                    fields = {**entry, "seq": prev.length + 1}
+                    digest = entry_hash(prev.head, fields)
+                    rows.append((fields["seq"], fields.get("case_id"), self._sealer.seal(fields),
+                                 prev.head, digest))
+                    prev = Head(prev.length + 1, digest)
+                try:
+                    with self.sql.transaction(commit=True) as c:
+                        for row in rows:
+                            self.sql.execute(c, "INSERT INTO audit_log (seq, case_id, sealed,"
+                                                " prev_hash, hash) VALUES (?,?,?,?,?)", row)
+                        if tracked is None:
+                            self.sql.execute(c, "INSERT INTO audit_sources (source, position)"
+                                                " VALUES (?,?)", (source, position))
+                        else:
+                            self.sql.execute(c, "UPDATE audit_sources SET position = ?"
+                                                " WHERE source = ? AND position = ?",
+                                             (position, source, expected))
+                            if not getattr(c, "rowcount", 1):
+                                raise _PositionMoved
+                except _PositionMoved:
+                    return False
+                except IntegrityError:
+                    self._head = None  # someone appended (or took the notes) first
+                    if self.position(source) != expected:
+                        return False
+                    continue
+                self._head = prev
+                self.appended += len(rows)
+                return True
         raise RuntimeError("could not append to the audit trail")
 
     def _rows(self, where: str = "1 = 1", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:

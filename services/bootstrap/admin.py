@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from services.accounts.application import AccountsApplication
+from services.audit.follower import AuditFollower
 from services.audit.trail import AuditTrail
 from services.bootstrap.wiring import Wiring
 from services.common.keystore import KeyStore
@@ -44,6 +45,10 @@ class CliContainer:
         return self._open(self.wiring.audit())  # type: ignore[no-any-return]
 
     def close(self) -> None:
+        sources: dict[str, Any] = {name: self.__dict__[name] for name in ("intake", "accounts")
+                                   if name in self.__dict__}
+        if sources:  # the notes of what this command did, into the trail now
+            AuditFollower(self.audit, sources).pump()
         if "audit" in self.__dict__ and self.audit.appended:  # publish the head it moved
             self.wiring.checkpointer(self.audit).checkpoint()
         for part in reversed(self._opened):

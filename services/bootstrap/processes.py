@@ -13,6 +13,7 @@ from projections.desk.processor import DeskProjection
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
 from services.audit.checkpoints import Checkpointer
+from services.audit.follower import AuditFollower
 from services.audit.trail import AuditTrail
 from services.bootstrap.wiring import Wiring
 from services.common.embedded import Edge, EmbeddedRunner
@@ -75,8 +76,10 @@ class ApiContainer:
     audit: AuditTrail
     throttle: Throttle
     checkpointer: Checkpointer
+    follower: AuditFollower
 
     def close(self) -> None:
+        self.follower.stop()  # every action's audit note is in the trail
         self.checkpointer.stop()  # the head as it is at shutdown, signed and published
         _close(self.intake, self.accounts, self.triage, self.dispatch, self.audit, self.view, self.keys,
                self.throttle.sql)
@@ -85,11 +88,15 @@ class ApiContainer:
 def bootstrap_api(w: Wiring, *, matching: bool = False) -> ApiContainer:
     """`matching`: the embedded wiring's triage also consumes, so it matches children."""
     keys, audit = w.keystore(), w.audit()
+    intake, accounts = w.intake(keys), w.accounts()
+    triage, dispatch = w.triage(keys, matching=matching), w.dispatch()
+    follower = AuditFollower(audit, {"intake": intake, "accounts": accounts, "triage": triage,
+                                     "dispatch": dispatch})
     return ApiContainer(
         settings=w.settings, store=w.store, directory=w.directory, disclosure=Disclosure.load(),
-        keys=keys, intake=w.intake(keys), accounts=w.accounts(), triage=w.triage(keys, matching=matching),
-        dispatch=w.dispatch(), view=w.view(), audit=audit, throttle=w.throttle(),
-        checkpointer=w.checkpointer(audit),
+        keys=keys, intake=intake, accounts=accounts, triage=triage, dispatch=dispatch,
+        view=w.view(), audit=audit, throttle=w.throttle(), checkpointer=w.checkpointer(audit),
+        follower=follower,
     )
 
 

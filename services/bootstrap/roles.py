@@ -42,6 +42,7 @@ TRACK = ["SELECT", "INSERT", "UPDATE"]
 GRANTS: dict[str, list[tuple[list[str], list[str]]]] = {
     "api": [(WRITE_EVENTS, ["intake_events", "accounts_events", "triage_events", "dispatch_events"]),
             (APPEND, ["triage_snapshots", "audit_log"]),
+            (TRACK, ["audit_sources"]),
             (["SELECT"], [*VIEW, "desk_tracking"]),
             (["SELECT", "INSERT", "DELETE"], ["throttle_failures"])],
     "relay-intake": [(["SELECT"], ["intake_events"]), (TRACK, ["relay_intake_tracking"])],

@@ -11,6 +11,8 @@ import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.system import ProcessApplication
 
+from services.common.auditnote import Actor
+from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, FieldError, NotFound, parse_id
 from services.common.messages import CASE_OPENED, CASE_UPDATED, Message
 from services.dispatch.domain import (
@@ -114,25 +116,27 @@ class DispatchApplication(ProcessApplication[UUID]):
 
     # -- desk and supervisor commands ------------------------------------------------------
 
-    def acknowledge(self, referral_id: UUID | str, *, by: str, unit: str) -> Referral:
+    def acknowledge(self, referral_id: UUID | str, *, by: str, unit: str,
+                    actor: Actor | None = None) -> Referral:
         referral = self.get_referral(referral_id, unit=unit)
         if referral.acknowledge(by=by, at=datetime.now(UTC)):
-            self.save(referral)
+            self.save(referral, *self._note(actor, "referral.acknowledge", referral))
             log.info("referral acknowledged", referral_id=str(referral_id), case_id=referral.case_id)
         return referral
 
-    def decline(self, referral_id: UUID | str, *, reason: str, by: str, unit: str) -> Referral:
+    def decline(self, referral_id: UUID | str, *, reason: str, by: str, unit: str,
+                actor: Actor | None = None) -> Referral:
         referral = self.get_referral(referral_id, unit=unit)
         referral.decline(reason=reason, by=by, at=datetime.now(UTC))
-        self.save(referral)
+        self.save(referral, *self._note(actor, "referral.decline", referral))
         log.info("referral declined", referral_id=str(referral_id), case_id=referral.case_id)
         return referral
 
     def record_outcome(self, referral_id: UUID | str, *, outcome: str, note: str, by: str,
-                       unit: str) -> Referral:
+                       unit: str, actor: Actor | None = None) -> Referral:
         referral = self.get_referral(referral_id, unit=unit)
         referral.record_outcome(outcome=outcome, note=note, by=by, at=datetime.now(UTC))
-        self.save(referral)
+        self.save(referral, *self._note(actor, "referral.outcome", referral))
         log.info("referral closed", referral_id=str(referral_id), case_id=referral.case_id)
         return referral
 
@@ -145,7 +149,12 @@ class DispatchApplication(ProcessApplication[UUID]):
         log.warning("referral escalated", referral_id=str(referral_id), case_id=referral.case_id)
         return True
 
-    def refer_manually(self, case: Mapping[str, Any], agency_id: str, *, by: str) -> Referral:
+    @staticmethod
+    def _note(actor: Actor | None, action: str, referral: Referral) -> list[Any]:
+        return audit_note(actor, action, "referral", str(referral.id), referral.case_id)
+
+    def refer_manually(self, case: Mapping[str, Any], agency_id: str, *, by: str,
+                       actor: Actor | None = None) -> Referral:
         """A supervisor routes a case to a chosen unit (e.g. after a decline)."""
         agency = self.directory.get(agency_id)
         if agency is None:
@@ -160,7 +169,8 @@ class DispatchApplication(ProcessApplication[UUID]):
             due_at=now + timedelta(seconds=self.ack_sla[case["risk_level"]]),
             matrix_version=f"manual:{by}", directory_version=self.directory.version,
         )
-        self.save(referral)
+        self.save(referral, *audit_note(actor, "case.refer", "referral", str(referral.id),
+                                        case["case_id"]))
         log.info("referral dispatched by supervisor", case_id=case["case_id"], agency_id=agency_id)
         return referral
 

@@ -13,6 +13,7 @@ import structlog
 from services.audit.checkpoints import verify_checkpoints
 from services.bootstrap import Wiring, bootstrap_cli, setup_tables
 from services.bootstrap.roles import ensure_kafka_principals, ensure_roles
+from services.common.auditnote import Actor
 from services.common.errors import DomainError
 from services.common.kafka.deadletters import DeadLetters
 from services.common.secrets import rotate_event_key
@@ -71,14 +72,13 @@ def cmd_users_change(settings: Settings, args: argparse.Namespace) -> int:
     by = os.environ.get("USER", "admin")
     try:
         accounts = cli.accounts
+        actor = Actor(by, "admin", None, "cli")
         if args.users_command == "disable":
-            user = accounts.disable(args.username, by=by)
+            user = accounts.disable(args.username, by=by, actor=actor)
         elif args.users_command == "enable":
-            user = accounts.enable(args.username, by=by)
+            user = accounts.enable(args.username, by=by, actor=actor)
         else:
-            user = accounts.set_password(args.username, read_password(None), by=by)
-        cli.audit.record(actor=by, role="admin", action=f"account.{args.users_command}",
-                         resource_type="account", resource_id=user.username, client="cli")
+            user = accounts.set_password(args.username, read_password(None), by=by, actor=actor)
     except DomainError as exc:
         sys.stderr.write(f"hotline: {exc}\n")
         return 2
@@ -92,9 +92,8 @@ def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
     """Crypto-shred one report's personal data; the erasure is recorded as an event."""
     cli = bootstrap_cli(Wiring.of(settings))
     try:
-        report = cli.intake.erase(args.report, reason=args.reason, by=args.by)
-        cli.audit.record(actor=args.by, role="admin", action="report.erase",
-                         resource_type="report", resource_id=args.report, client="cli")
+        report = cli.intake.erase(args.report, reason=args.reason, by=args.by,
+                                  actor=Actor(args.by, "admin", None, "cli"))
     except DomainError as exc:
         sys.stderr.write(f"hotline: cannot erase {args.report}: {exc}\n")
         return 2

@@ -9,8 +9,10 @@ from fastapi import Depends, Request
 
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
+from services.audit.follower import AuditFollower
 from services.audit.trail import AuditTrail
 from services.bootstrap import ApiContainer
+from services.common.auditnote import Actor
 from services.common.principal import Principal
 from services.common.web.auth import require_roles
 from services.common.web.proxies import client_address
@@ -61,10 +63,18 @@ ViewDep = Annotated[DeskView, Depends(get_view)]
 
 @dataclass
 class AuditLog:
-    """Records a read or an action on the audit trail, with who, from where, before answering."""
+    """Records a read on the audit trail, with who and from where, before answering. Actions are
+    recorded by their service with the action itself (`actor`), then taken in (`flush`)."""
 
     audit: AuditTrail
     client: str | None
+    follower: AuditFollower
+
+    def actor(self, principal: Principal) -> Actor:
+        return Actor(principal.subject, principal.role, principal.unit, self.client)
+
+    def flush(self, source: str) -> None:
+        self.follower.pump(source)
 
     def __call__(self, principal: Principal | None, action: str, resource_type: str,
                  resource_id: str | None = None, case_id: str | None = None, *,
@@ -80,7 +90,7 @@ class AuditLog:
 
 def audit_log(request: Request) -> AuditLog:
     container: ApiContainer = request.app.state.container
-    return AuditLog(container.audit, client_address(request))
+    return AuditLog(container.audit, client_address(request), container.follower)
 
 
 AuditDep = Annotated[AuditLog, Depends(audit_log)]

@@ -59,5 +59,6 @@ def login(request: Request, username: str, password: str) -> str | None:
 
 
 def logout(request: Request, principal: Principal) -> None:
-    request.app.state.container.accounts.end_sessions(principal.subject)
-    audit_log(request)(principal, "auth.logout", "account", principal.subject)
+    audit = audit_log(request)
+    request.app.state.container.accounts.end_sessions(principal.subject, actor=audit.actor(principal))
+    audit.flush("accounts")

@@ -85,6 +85,7 @@ def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
         print_demo_users(create_demo_users(embedded.api.accounts, settings.var_dir), settings.var_dir)
     embedded.runner.start()
     embedded.api.checkpointer.start()
+    embedded.api.follower.start()
     scheduler_thread = threading.Thread(target=embedded.scheduler.run, name="scheduler", daemon=True)
     scheduler_thread.start()
 
@@ -119,6 +120,7 @@ def cmd_serve(settings: Settings, _: argparse.Namespace) -> int:
         return "workers", not down, "all running" if not down else f"not running: {', '.join(down)}"
 
     api.checkpointer.start()
+    api.follower.start()  # notes left by a process that died between an action and its flush
     try:
         _serve(create_app(api, [broker_check, workers_check]), settings)
     finally:

@@ -12,6 +12,8 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
+from services.common.auditnote import Actor
+from services.common.auditnote import note as audit_note
 from services.common.crypto import Hasher
 from services.common.errors import Conflict, FieldError, NotFound, parse_id
 from services.common.keystore import KeyStore
@@ -79,6 +81,7 @@ class IntakeApplication(Application[UUID]):
         idempotency_key: str,
         role: str,
         sentinel_id: str | None = None,
+        actor: Actor | None = None,
     ) -> Receipt:
         """Store the report durably and return its receipt; a retry returns the same one."""
         check_channel(report.channel, role=role, sentinel_id=sentinel_id)
@@ -120,7 +123,8 @@ class IntakeApplication(Application[UUID]):
             index = ReceiptIndex(id=receipt_index_id(aggregate.receipt_no), report_id=report_id)
             try:
                 # One transaction; save() returns only after the commit: the report is durable.
-                self.save(aggregate, index)
+                self.save(aggregate, index,
+                          *audit_note(actor, "report.submit", "report", str(report_id)))
                 existing = aggregate
             except IntegrityError:
                 # A concurrent retry with the same key won the race; answer as it did.
@@ -138,6 +142,8 @@ class IntakeApplication(Application[UUID]):
         immediate_danger: bool,
         by: str,
         idempotency_key: str | None,
+        actor: Actor | None = None,
+        case_id: str | None = None,
     ) -> str:
         """Append a supplement; with an Idempotency-Key a retry appends nothing new."""
         report = self.get_report(report_id)
@@ -155,7 +161,7 @@ class IntakeApplication(Application[UUID]):
             by=by,
             at=datetime.now(UTC),
         )
-        self.save(report)
+        self.save(report, *audit_note(actor, "report.supplement", "report", str(report_id), case_id))
         return supplement_id
 
     def personal_data(self, report: Report) -> dict[str, Any] | None:
@@ -169,14 +175,16 @@ class IntakeApplication(Application[UUID]):
         ]
         return data  # type: ignore[no-any-return]
 
-    def erase(self, report_id: UUID | str, *, reason: str, by: str) -> Report:
+    def erase(self, report_id: UUID | str, *, reason: str, by: str,
+              actor: Actor | None = None) -> Report:
         """Crypto-shred the report's personal data; the non-personal facts stay."""
         if not reason.strip():
             raise FieldError("reason", "say why the personal data is erased")
         report = self.get_report(report_id)
         if report.erased_at is None:
             report.erase(reason=reason.strip(), by=by, at=datetime.now(UTC))
-            self.save(report)  # the erasure is recorded before the key goes
+            # The erasure (and its audit entry) is recorded before the key goes.
+            self.save(report, *audit_note(actor, "report.erase", "report", str(report.id)))
         self.keys.destroy(str(report.id))
         return report
 
@@ -212,14 +220,15 @@ class IntakeApplication(Application[UUID]):
 
     def supplement_as(self, report_id: UUID | str, principal: Principal, *, narrative: str,
                       concerns: list[str], immediate_danger: bool,
-                      idempotency_key: str | None) -> str:
+                      idempotency_key: str | None, actor: Actor | None = None,
+                      case_id: str | None = None) -> str:
         """Who may add to a report: its submitter, any operator for a hotline call, supervisors."""
         report = self.report_for(report_id, principal)
         if not may_supplement(principal, submitted_by=report.submitted_by, channel=report.channel):
             raise ReportNotFound(str(report_id))
         return self.supplement(report.id, narrative=narrative, concerns=concerns,
                                immediate_danger=immediate_danger, by=principal.subject,
-                               idempotency_key=idempotency_key)
+                               idempotency_key=idempotency_key, actor=actor, case_id=case_id)
 
     def get_report(self, report_id: UUID | str) -> Report:
         report_id = parse_id(report_id, "report")

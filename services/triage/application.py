@@ -10,6 +10,8 @@ import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.system import ProcessApplication
 
+from services.common.auditnote import Actor
+from services.common.auditnote import note as audit_note
 from services.common.crypto import Hasher
 from services.common.errors import NotFound, parse_id
 from services.common.keystore import KeyStore
@@ -209,10 +211,10 @@ class TriageApplication(ProcessApplication[UUID]):
     # -- supervisor commands --------------------------------------------------------------
 
     def reassess(self, case_id: UUID | str, *, risk_level: str, concerns: list[str], reason: str,
-                 by: str) -> Case:
+                 by: str, actor: Actor | None = None) -> Case:
         case = self.get_case(case_id)
         case.reassess(risk_level=risk_level, concerns=concerns, reason=reason, by=by)
-        self.save(case)
+        self.save(case, *audit_note(actor, "case.reassess", "case", str(case.id), str(case.id)))
         log.info("case reassessed", case_id=str(case_id), risk_level=risk_level)
         return case
 

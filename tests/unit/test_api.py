@@ -68,7 +68,9 @@ def test_parallel_identical_requests_store_one_report(api: Api, hotline: ApiCont
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["report_id"] for r in responses}) == 1
     assert hotline.intake is not None
-    assert hotline.intake.recorder.max_notification_id() == 2  # one report + its receipt index
+    # One report, its receipt index and its audit note, stored together once.
+    assert hotline.intake.recorder.max_notification_id() == 3
+    assert [e["action"] for e in hotline.audit.entries()].count("report.submit") == 1
 
 
 def test_missing_idempotency_key_is_422_naming_the_header(api: Api) -> None:

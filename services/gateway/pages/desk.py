@@ -60,17 +60,19 @@ async def desk_action(request: Request, referral_id: str, action: str) -> Respon
         return Response("页面已过期，请刷新后重试。", status_code=403, media_type="text/plain")
     dispatch = request.app.state.container.dispatch
     unit, by = principal.agency_id, principal.subject
+    audit = audit_log(request)
+    actor = audit.actor(principal)
 
     def act() -> None:
-        referral = dispatch.get_referral(referral_id, unit=unit)
-        audit_log(request)(principal, f"referral.{action}", "referral", referral_id, referral.case_id)
         if action == "acknowledge":
-            dispatch.acknowledge(referral_id, by=by, unit=unit)
+            dispatch.acknowledge(referral_id, by=by, unit=unit, actor=actor)
         elif action == "decline":
-            dispatch.decline(referral_id, reason=str(form.get("reason", "")), by=by, unit=unit)
+            dispatch.decline(referral_id, reason=str(form.get("reason", "")), by=by, unit=unit,
+                             actor=actor)
         else:
             dispatch.record_outcome(referral_id, outcome=str(form.get("outcome", "")),
-                                    note=str(form.get("note", "")), by=by, unit=unit)
+                                    note=str(form.get("note", "")), by=by, unit=unit, actor=actor)
+        audit.flush("dispatch")
 
     try:
         await run_in_threadpool(act)

@@ -144,12 +144,14 @@ async def report_submit(request: Request) -> Response:
     if errors or report is None:
         return render(request, "report.html", {**context, "errors": errors}, 422)
     intake = request.app.state.container.intake
+    audit = audit_log(request)
     valid = report
     try:
         receipt = await run_in_threadpool(
             lambda: intake.submit_report(
                 valid, submitted_by=principal.subject, idempotency_key=f"web:{idempotency_key}",
                 role=principal.role, sentinel_id=principal.sentinel_id,
+                actor=audit.actor(intake.audit_identity(principal, valid)),
             )
         )
     except FieldError as exc:
@@ -159,8 +161,7 @@ async def report_submit(request: Request) -> Response:
         return render(request, "report.html", {**context, "idempotency_key": secrets.token_urlsafe(18),
                        "notice": "此表单已提交过且内容不同。如需补充情况，请核对后再次提交。"}, 409)
     log.info("report received", report_id=str(receipt.report_id), channel=report.channel.value)
-    await run_in_threadpool(audit_log(request), intake.audit_identity(principal, valid),
-                            "report.submit", "report", str(receipt.report_id))
+    await run_in_threadpool(audit.flush, "intake")
     return render(request, "receipt.html", {
         "username": principal.subject, "receipt_no": receipt.receipt_no,
         "lookup_code": receipt.lookup_code, "immediate_danger": report.immediate_danger,

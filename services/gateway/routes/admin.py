@@ -40,8 +40,9 @@ def register_sentinel(sentinel: SentinelIn, accounts: AccountsDep, audit: AuditD
                       admin: Admin) -> dict[str, str]:
     created = accounts.register_sentinel(name=sentinel.name, kind=sentinel.kind.value,
                                          region_code=sentinel.region_code,
-                                         first_reporter=sentinel.first_reporter)
-    audit(admin, "sentinel.register", "sentinel", str(created.id))
+                                         first_reporter=sentinel.first_reporter,
+                                         actor=audit.actor(admin))
+    audit.flush("accounts")
     return created.public()
 
 

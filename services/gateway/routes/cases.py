@@ -48,8 +48,8 @@ def reassess(case_id: str, body: ReassessmentIn, triage: TriageDep, audit: Audit
              principal: Supervisor) -> dict[str, Any]:
     case = triage.reassess(case_id, risk_level=body.risk_level,
                            concerns=[c.value for c in body.concerns], reason=body.reason,
-                           by=principal.subject)
-    audit(principal, "case.reassess", "case", case_id, case_id)
+                           by=principal.subject, actor=audit.actor(principal))
+    audit.flush("triage")
     return {"case_id": case_id, "risk_level": case.risk_level,
             "initial_risk_level": case.initial_risk_level, "concerns": case.concerns}
 
@@ -61,7 +61,8 @@ def refer(case_id: str, body: ManualReferralIn, view: ViewDep, dispatch: Dispatc
     case = view.get_case(case_id)
     if case is None:
         raise NotFound("No such case")
-    referral = dispatch.refer_manually(case, body.agency_id, by=principal.subject)
-    audit(principal, "case.refer", "referral", str(referral.id), case_id)
+    referral = dispatch.refer_manually(case, body.agency_id, by=principal.subject,
+                                       actor=audit.actor(principal))
+    audit.flush("dispatch")
     return {"referral_id": str(referral.id), "agency_id": referral.agency_id,
             "status": referral.status}

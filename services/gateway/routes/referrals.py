@@ -86,8 +86,9 @@ def get_referral(referral_id: str, container: ContainerDep, audit: AuditDep,
 
 @router.post("/{referral_id}/acknowledge")
 def acknowledge(referral_id: str, dispatch: DispatchDep, audit: AuditDep, principal: Desk) -> dict[str, Any]:
-    done = dispatch.acknowledge(referral_id, by=principal.subject, unit=principal.agency_id or "")
-    audit(principal, "referral.acknowledge", "referral", referral_id, done.case_id)
+    done = dispatch.acknowledge(referral_id, by=principal.subject, unit=principal.agency_id or "",
+                                actor=audit.actor(principal))
+    audit.flush("dispatch")
     return referral_body(done)
 
 
@@ -95,8 +96,8 @@ def acknowledge(referral_id: str, dispatch: DispatchDep, audit: AuditDep, princi
 def decline(referral_id: str, body: DeclineIn, dispatch: DispatchDep, audit: AuditDep,
             principal: Desk) -> dict[str, Any]:
     done = dispatch.decline(referral_id, reason=body.reason, by=principal.subject,
-                            unit=principal.agency_id or "")
-    audit(principal, "referral.decline", "referral", referral_id, done.case_id)
+                            unit=principal.agency_id or "", actor=audit.actor(principal))
+    audit.flush("dispatch")
     return referral_body(done)
 
 
@@ -104,6 +105,7 @@ def decline(referral_id: str, body: DeclineIn, dispatch: DispatchDep, audit: Aud
 def outcome(referral_id: str, body: OutcomeIn, dispatch: DispatchDep, audit: AuditDep,
             principal: Desk) -> dict[str, Any]:
     done = dispatch.record_outcome(referral_id, outcome=body.outcome, note=body.note,
-                                   by=principal.subject, unit=principal.agency_id or "")
-    audit(principal, "referral.outcome", "referral", referral_id, done.case_id)
+                                   by=principal.subject, unit=principal.agency_id or "",
+                                   actor=audit.actor(principal))
+    audit.flush("dispatch")
     return referral_body(done)

@@ -40,10 +40,11 @@ def submit_report(
     idempotency_key: Annotated[str, Header(min_length=1, max_length=200)],
 ) -> ReportAccepted:
     receipt = intake.submit_report(report, submitted_by=principal.subject, role=principal.role,
-                                   idempotency_key=idempotency_key, sentinel_id=principal.sentinel_id)
+                                   idempotency_key=idempotency_key, sentinel_id=principal.sentinel_id,
+                                   actor=audit.actor(intake.audit_identity(principal, report)))
+    audit.flush("intake")
     structlog.contextvars.bind_contextvars(report_id=str(receipt.report_id))
     log.info("report received", channel=report.channel.value, concerns=len(report.concerns))
-    audit(intake.audit_identity(principal, report), "report.submit", "report", str(receipt.report_id))
     return ReportAccepted(report_id=str(receipt.report_id), receipt_no=receipt.receipt_no,
                           lookup_code=receipt.lookup_code, received_at=receipt.received_at)
 
@@ -57,10 +58,11 @@ def add_supplement(
     supplement_id = intake.supplement_as(
         report_id, principal, narrative=supplement.narrative,
         concerns=[c.value for c in supplement.concerns],
-        immediate_danger=supplement.immediate_danger, idempotency_key=idempotency_key)
+        immediate_danger=supplement.immediate_danger, idempotency_key=idempotency_key,
+        actor=audit.actor(principal), case_id=report_status(view, report_id)[1])
+    audit.flush("intake")
     structlog.contextvars.bind_contextvars(report_id=report_id)
     log.info("supplement received", concerns=len(supplement.concerns))
-    audit(principal, "report.supplement", "report", report_id, report_status(view, report_id)[1])
     return {"report_id": report_id, "supplement_id": supplement_id, "status": "accepted"}
 
 

@@ -1,0 +1,61 @@
+"""Takes each service's audit notes (saved with their actions) into the trail, exactly once:
+the entries and the source's new position commit together; a redelivery or a second process
+finds the position moved and writes nothing."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import structlog
+
+from services.audit.trail import AuditTrail
+from services.common.auditnote import NOTE_TOPIC
+
+log = structlog.get_logger("audit")
+
+
+class AuditFollower:
+    def __init__(self, trail: AuditTrail, sources: dict[str, Any], *, interval: float = 1.0):
+        self.trail = trail
+        self.sources = sources  # name -> an eventsourcing application holding notes
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def pump(self, only: str | None = None) -> int:
+        """Take every pending note (of one source, or all); returns how many."""
+        taken = 0
+        for name, app in self.sources.items():
+            if only is not None and name != only:
+                continue
+            while True:
+                position = self.trail.position(name)
+                batch = app.recorder.select_notifications(
+                    start=position, limit=200, topics=[NOTE_TOPIC], inclusive_of_start=False)
+                if not batch:
+                    break
+                entries = [app.mapper.to_domain_event(n).entry for n in batch]
+                if self.trail.append_from(name, position, batch[-1].id, entries):
+                    taken += len(batch)
+        return taken
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.pump()
+            except Exception:  # the next round tries again; nothing is lost, the notes stay
+                log.exception("audit follower failed")
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="audit-follower", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        try:
+            self.pump()
+        except Exception:
+            log.exception("final audit follow failed")
