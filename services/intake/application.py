@@ -15,7 +15,7 @@ from eventsourcing.persistence import IntegrityError
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.crypto import Hasher
-from services.common.errors import Conflict, FieldError, NotFound, parse_id
+from services.common.errors import FieldError, parse_id
 from services.common.keystore import KeyStore
 from services.common.principal import Principal
 from services.common.vocabulary import Role
@@ -27,32 +27,9 @@ from services.intake.domain import (
     report_id_for,
     supplement_id_for,
 )
+from services.intake.errors import IdempotencyConflict, ReportErased, ReportNotFound
 from services.intake.policy import check_channel, may_supplement
 from services.intake.schemas import ReportIn
-
-
-class IdempotencyConflict(Conflict):
-    """The Idempotency-Key was used before with a different body."""
-
-    def __init__(self, report_id: str):
-        super().__init__("This Idempotency-Key was already used with a different report body")
-        self.report_id = report_id
-
-
-class ReportNotFound(NotFound):
-    """No such report (or not visible to the caller)."""
-
-    def __init__(self, report_id: str = ""):
-        super().__init__("No such report")
-        self.report_id = report_id
-
-
-class ReportErased(Conflict):
-    """The report's personal data was erased; nothing can be added to it."""
-
-    def __init__(self, report_id: str):
-        super().__init__("This report's personal data was erased; file a new report")
-        self.report_id = report_id
 
 
 @dataclass(frozen=True)
