@@ -9,7 +9,6 @@ import hashlib
 import hmac
 import json
 import os
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any, Protocol
 import structlog
 
 from services.audit.trail import AuditTrail
+from services.common.periodic import Periodic
 
 log = structlog.get_logger("audit")
 
@@ -65,8 +65,7 @@ class Checkpointer:
         self.interval = interval
         self.clock = clock
         self.published = -1
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic("audit-checkpoints", interval, self.checkpoint)
 
     def checkpoint(self) -> dict[str, Any] | None:
         head = self.audit.head()
@@ -79,25 +78,12 @@ class Checkpointer:
         self.published = head.length
         return checkpoint
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.checkpoint()
-            except Exception:  # the next round tries again; verify says how old the last one is
-                log.exception("audit checkpoint failed")
-
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="audit-checkpoints", daemon=True)
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        try:
-            self.checkpoint()
-        except Exception:
-            log.exception("final audit checkpoint failed")
+        """Stops the rounds and publishes the head once more (shutdown)."""
+        self._periodic.stop()
 
 
 def verify_checkpoints(audit: AuditTrail, key_b64: str, source: CheckpointLog

@@ -4,13 +4,13 @@ finds the position moved and writes nothing."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import structlog
 
 from services.audit.trail import AuditTrail
 from services.common.auditnote import NOTE_TOPIC
+from services.common.periodic import Periodic
 
 log = structlog.get_logger("audit")
 
@@ -19,9 +19,7 @@ class AuditFollower:
     def __init__(self, trail: AuditTrail, sources: dict[str, Any], *, interval: float = 1.0):
         self.trail = trail
         self.sources = sources  # name -> an eventsourcing application holding notes
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic("audit-follower", interval, self.pump)
 
     def pump(self, only: str | None = None) -> int:
         """Take every pending note (of one source, or all); returns how many."""
@@ -40,22 +38,9 @@ class AuditFollower:
                     taken += len(batch)
         return taken
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.pump()
-            except Exception:  # the next round tries again; nothing is lost, the notes stay
-                log.exception("audit follower failed")
-
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="audit-follower", daemon=True)
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        try:
-            self.pump()
-        except Exception:
-            log.exception("final audit follow failed")
+        """Stops the rounds and takes whatever is still pending (shutdown)."""
+        self._periodic.stop()
