@@ -14,12 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-import structlog
-
 from services.audit.trail import AuditTrail
 from services.common.periodic import Periodic
-
-log = structlog.get_logger("audit")
 
 
 class CheckpointLog(Protocol):

@@ -6,13 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import structlog
-
 from services.audit.trail import AuditTrail
 from services.common.auditnote import NOTE_TOPIC
 from services.common.periodic import Periodic
-
-log = structlog.get_logger("audit")
 
 
 class AuditFollower:
