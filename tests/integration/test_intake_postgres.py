@@ -25,4 +25,6 @@ def test_32_parallel_identical_requests_store_one_report(dist: ApiContainer) -> 
         different = client.post("/v1/reports", json=report_body(narrative="别的事"), headers=headers)
         assert different.status_code == 409
     assert dist.intake is not None
-    assert dist.intake.recorder.max_notification_id() == 2  # one report and its receipt index
+    # One report, its receipt index and its audit note; one entry on the trail.
+    assert dist.intake.recorder.max_notification_id() == 3
+    assert [e["action"] for e in dist.audit.entries()].count("report.submit") == 1
