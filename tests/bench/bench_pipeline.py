@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from services.gateway.demo import DEMO_PASSWORD
+from services.gateway.demo import read_demo_users
 from tests.helpers import report_body
 
 
@@ -32,8 +32,10 @@ def summary(values: list[float]) -> dict[str, float]:
             "mean_ms": round(statistics.mean(values) * 1000, 1)}
 
 
-def token(base: str) -> str:
-    r = httpx.post(f"{base}/v1/auth/token", data={"username": "operator1", "password": DEMO_PASSWORD})
+def token(base: str, var: Path) -> str:
+    """The demo operator's random password, from var/demo-users.txt."""
+    password = read_demo_users(var)["operator1"]
+    r = httpx.post(f"{base}/v1/auth/token", data={"username": "operator1", "password": password})
     r.raise_for_status()
     return r.json()["access_token"]  # type: ignore[no-any-return]
 
@@ -94,12 +96,13 @@ def main() -> None:
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--reports", type=int, default=500)
     p.add_argument("--e2e", type=int, default=200)
+    p.add_argument("--var", default="var", help="the var/ of the stack (demo-users.txt)")
     args = p.parse_args()
     base = args.base
     if not base:
-        env = dict(line.split("=", 1) for line in Path("var/stack.env").read_text().splitlines())
+        env = dict(line.split("=", 1) for line in Path(args.var, "stack.env").read_text().splitlines())
         base = env["HOTLINE_API_URL"]
-    tok = token(base)
+    tok = token(base, Path(args.var))
     result = {
         "post_reports": bench_post(base, tok, args.clients, args.reports),
         "post_to_desk_view": bench_visible(base, tok, args.e2e),
