@@ -24,7 +24,7 @@ write_env() {
     echo "HOTLINE_VAR_DIR=$VAR"
     # The Kafka administrator (reads every topic): for `hotline` commands and operators (§5).
     local kafka_admin; kafka_admin=$("$ROOT/infra/kafka.sh" admin-env)
-    printf '%s\n' "$kafka_admin"; printf '%s\n' "$kafka_admin" | sed 's/^HOTLINE_//' 
+    printf '%s\n' "$kafka_admin"; printf '%s\n' "$kafka_admin" | sed 's/^HOTLINE_//'
     # Settings that tests or operators pass to `make up` travel to the services; keys given
     # here override var/secrets (each service still gets only its own, see start_service).
     env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES)=' || true
