@@ -16,7 +16,7 @@ from services.common.settings import Settings
 from services.gateway.demo import DEMO_USERS
 
 
-def test_kafka_security() -> dict[str, Any]:
+def kafka_admin_security() -> dict[str, Any]:
     """The test broker's administrator (make test exports it as HOTLINE_TEST_KAFKA_*)."""
     return from_env("HOTLINE_TEST_KAFKA_")
 

@@ -14,7 +14,7 @@ from kafka.admin import NewTopic
 
 from services.bootstrap import ApiContainer
 from services.common.settings import Settings
-from tests.helpers import FAST_HASHER, build, test_kafka_security
+from tests.helpers import FAST_HASHER, build, kafka_admin_security
 
 
 def _required(name: str) -> str:
@@ -45,7 +45,7 @@ def kafka_servers() -> str:
 def topic(kafka_servers: str) -> str:
     """A fresh topic with 3 partitions, so ordering and resumption are per partition."""
     name = f"it.{uuid.uuid4().hex[:12]}"
-    admin = KafkaAdminClient(**test_kafka_security(), bootstrap_servers=kafka_servers.split(","))
+    admin = KafkaAdminClient(**kafka_admin_security(), bootstrap_servers=kafka_servers.split(","))
     try:
         admin.create_topics([NewTopic(name, num_partitions=3, replication_factor=1)])
     finally:
@@ -55,7 +55,7 @@ def topic(kafka_servers: str) -> str:
 
 @pytest.fixture
 def dist_settings(pg_url: str, kafka_servers: str, tmp_path) -> Settings:  # type: ignore[no-untyped-def]
-    security = test_kafka_security()
+    security = kafka_admin_security()
     return Settings(database_url=pg_url, kafka_bootstrap_servers=kafka_servers,
                     kafka_security_protocol=security.get("security_protocol", "PLAINTEXT"),
                     kafka_sasl_username=security.get("sasl_plain_username", ""),

@@ -17,9 +17,9 @@ from services.common.messages import Message
 from services.common.settings import Settings
 from services.intake.schemas import ReportIn
 from services.triage.domain import Case
-from tests.helpers import report_body, report_message, test_kafka_security
+from tests.helpers import kafka_admin_security, report_body, report_message
 
-SECURITY = test_kafka_security()
+SECURITY = kafka_admin_security()
 
 
 def triage_loop(h: ApiContainer, settings: Settings, topic: str, group: str,

@@ -11,7 +11,7 @@ from kafka.errors import KafkaError
 from services.bootstrap.roles import ensure_kafka_principals, kafka_password
 from services.common.kafka.security import sasl
 from services.common.messages import CASES_TOPIC, REPORTS_TOPIC
-from tests.helpers import test_kafka_security
+from tests.helpers import kafka_admin_security
 
 
 def as_process(secrets: Path, process: str) -> dict[str, object]:
@@ -48,7 +48,7 @@ def can_read(servers: str, security: dict[str, object], topic: str) -> bool:
 
 
 def test_each_service_principal_reaches_only_its_topics(kafka_servers: str, tmp_path: Path) -> None:
-    admin = test_kafka_security()
+    admin = kafka_admin_security()
     if not admin:
         pytest.fail("make test starts Kafka with SASL; HOTLINE_TEST_KAFKA_* is missing")
     secrets = tmp_path / "secrets"
