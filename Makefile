@@ -32,4 +32,4 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 bench: install
-	@bash infra/bench.sh
+	@bash infra/bench.sh $(ARGS)
