@@ -32,6 +32,8 @@ class AuditFollower:
                 entries = [app.mapper.to_domain_event(n).entry for n in batch]
                 if self.trail.append_from(name, position, batch[-1].id, entries):
                     taken += len(batch)
+                    if len(batch) < 200:
+                        break  # all taken; no need to ask again
         return taken
 
     def start(self) -> None:

@@ -105,12 +105,6 @@ class AuditTrail:
         transaction; False when another process moved the position first (nothing written)."""
         with self._lock:
             for _ in range(50):
-                # Read before writing: one connection at a time (SQLite's shared cache locks
-                # whole tables for a transaction's duration).
-                tracked = self.sql.one("SELECT position FROM audit_sources WHERE source = ?",
-                                       (source,))
-                if (int(tracked["position"]) if tracked else 0) != expected:
-                    return False
                 head = self._head or self.head() or Head(0, GENESIS)
                 rows, prev = [], head
                 for entry in entries:
@@ -121,24 +115,21 @@ class AuditTrail:
                     prev = Head(prev.length + 1, digest)
                 try:
                     with self.sql.transaction(commit=True) as c:
+                        # Move the position first: whoever moves it from `expected` takes these.
+                        self.sql.execute(c, "INSERT INTO audit_sources (source, position)"
+                                            " VALUES (?, 0) ON CONFLICT (source) DO NOTHING", (source,))
+                        moved = self.sql.execute(c, "UPDATE audit_sources SET position = ?"
+                                                    " WHERE source = ? AND position = ?",
+                                                 (position, source, expected))
+                        if not moved:
+                            raise _PositionMoved
                         for row in rows:
                             self.sql.execute(c, "INSERT INTO audit_log (seq, case_id, sealed,"
                                                 " prev_hash, hash) VALUES (?,?,?,?,?)", row)
-                        if tracked is None:
-                            self.sql.execute(c, "INSERT INTO audit_sources (source, position)"
-                                                " VALUES (?,?)", (source, position))
-                        else:
-                            self.sql.execute(c, "UPDATE audit_sources SET position = ?"
-                                                " WHERE source = ? AND position = ?",
-                                             (position, source, expected))
-                            if not getattr(c, "rowcount", 1):
-                                raise _PositionMoved
                 except _PositionMoved:
                     return False
                 except IntegrityError:
-                    self._head = None  # someone appended (or took the notes) first
-                    if self.position(source) != expected:
-                        return False
+                    self._head = None  # another process appended an entry first: build on it
                     continue
                 self._head = prev
                 self.appended += len(rows)

@@ -123,6 +123,8 @@ def ensure_roles(admin_url: str, secrets_dir: Path) -> None:
     """Create (or re-password) every service role and grant exactly its tables."""
     with psycopg.connect(admin_url, autocommit=True) as conn:
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        sequences = {r[0] for r in conn.execute(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")}
         for process, grants in GRANTS.items():
             role = sql.Identifier(role_of(process))
             password = sql.Literal(_password(secrets_dir, f"pg-{role_of(process)}.password"))
@@ -134,10 +136,7 @@ def ensure_roles(admin_url: str, secrets_dir: Path) -> None:
                 for name in (n for n in names if n in tables):
                     conn.execute(sql.SQL("GRANT {} ON {} TO {}").format(
                         sql.SQL(", ").join(sql.SQL(p) for p in privileges), sql.Identifier(name), role))
-                    if "INSERT" in privileges and f"{name}_notification_id_seq" in _sequences(conn):
+                    if "INSERT" in privileges and f"{name}_notification_id_seq" in sequences:
                         conn.execute(sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(
                             sql.Identifier(f"{name}_notification_id_seq"), role))
 
-
-def _sequences(conn: psycopg.Connection) -> set[str]:  # type: ignore[type-arg]
-    return {r[0] for r in conn.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")}

@@ -47,8 +47,7 @@ class SQLiteKeys:
     def destroy(self, owner_id: str) -> bool:
         with self.sql.transaction(commit=True) as c:
             c.execute("PRAGMA secure_delete = ON")
-            self.sql.execute(c, "DELETE FROM data_keys WHERE owner_id = ?", (owner_id,))
-            deleted = bool(getattr(c, "rowcount", 1))
+            deleted = bool(self.sql.execute(c, "DELETE FROM data_keys WHERE owner_id = ?", (owner_id,)))
         with self.sql.transaction(commit=False) as c:
             c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return deleted

@@ -23,8 +23,11 @@ class Sql:
     def q(self, statement: str) -> str:
         return statement if self.placeholder == "?" else statement.replace("?", self.placeholder)
 
-    def execute(self, cursor: Any, statement: str, params: tuple[Any, ...] | list[Any] = ()) -> None:
+    def execute(self, cursor: Any, statement: str, params: tuple[Any, ...] | list[Any] = ()) -> int:
+        """Runs the statement; returns how many rows it changed."""
         cursor.execute(self.q(statement), tuple(params))
+        # eventsourcing's SQLite cursor wraps sqlite3's; psycopg's has rowcount itself.
+        return int(getattr(cursor, "sqlite_cursor", cursor).rowcount)
 
     @contextmanager
     def transaction(self, *, commit: bool) -> Iterator[Any]:

@@ -44,6 +44,7 @@ def test_erased_key_and_values_are_in_no_file_and_the_child_is_forgotten(
     assert main(["erase", "--report", report_id, "--reason", "监护人依法申请删除"]) == 0
     runner.pump()  # triage learns of the erasure
     assert h.keys.key_for(report_id) is None
+    assert h.keys.destroy(report_id) is False  # already gone: nothing to destroy
     assert files_holding(tmp_path, [wrapped.encode()]) == []  # not in keys.sqlite, nor its WAL
     assert files_holding(tmp_path, [v.encode() for v in PII_VALUES]) == []
     # The same child reported again opens a new case: the erased report no longer links it.
