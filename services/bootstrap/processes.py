@@ -52,11 +52,10 @@ CONSUMERS = {
 
 
 def _close(*parts: Any) -> None:
+    """Applications, stores and the trail close themselves; a bare recorder, its datastore."""
     for part in parts:
-        if isinstance(part, Application | KeyStore | AuditTrail):
-            part.close()
-        elif part is not None:
-            part.datastore.close()
+        closer = getattr(part, "close", None) or part.datastore.close
+        closer()
 
 
 @dataclass
@@ -82,7 +81,7 @@ class ApiContainer:
         self.follower.stop()  # every action's audit note is in the trail
         self.checkpointer.stop()  # the head as it is at shutdown, signed and published
         _close(self.intake, self.accounts, self.triage, self.dispatch, self.audit, self.view, self.keys,
-               self.throttle.sql)
+               self.throttle)
 
 
 def bootstrap_api(w: Wiring, *, matching: bool = False) -> ApiContainer:

@@ -22,6 +22,17 @@ def _keys(keys_b64: str) -> list[bytes]:
     return [base64.b64decode(k) for k in keys_b64.split(",") if k.strip()]
 
 
+def legacy_open(keys: list[bytes], blob: bytes) -> bytes:
+    """What was sealed before v1.1 (eventsourcing's AESCipher: no key id, no associated data)."""
+    for key in keys:
+        try:
+            legacy = AESCipher(Environment(env={"CIPHER_KEY": base64.b64encode(key).decode()}))
+            return legacy.decrypt(blob)  # type: ignore[no-any-return]
+        except ValueError:
+            continue
+    raise ValueError("cannot open: none of the keys does, or the bytes were altered")
+
+
 def fingerprint(key: bytes) -> bytes:
     return hashlib.sha256(b"hotline-key-id\x1f" + key).digest()[:4]
 
@@ -55,9 +66,6 @@ class Sealer:
     def __init__(self, keys_b64: str, context: str = ""):
         self._keys = _keys(keys_b64)
         self.context = context
-        # Blobs sealed before v1.1 (eventsourcing's AESCipher, no associated data).
-        self._legacy = [AESCipher(Environment(env={"CIPHER_KEY": base64.b64encode(k).decode()}))
-                        for k in self._keys]
 
     def _aad(self, context: str | None) -> bytes:
         return f"hotline-sealed\x1f{self.context if context is None else context}".encode()
@@ -71,12 +79,7 @@ class Sealer:
         if sealed.startswith(self.PREFIX):
             return json.loads(gcm_open(self._keys, base64.b64decode(sealed[len(self.PREFIX):]),
                                        self._aad(context)))
-        for legacy in self._legacy:
-            try:
-                return json.loads(legacy.decrypt(base64.b64decode(sealed)))
-            except ValueError:
-                continue
-        raise ValueError("cannot open: wrong key or altered")
+        return json.loads(legacy_open(self._keys, base64.b64decode(sealed)))
 
 
 class RotatingCipher(Cipher):
@@ -91,8 +94,6 @@ class RotatingCipher(Cipher):
         if not value:
             raise OSError("'CIPHER_KEY' not in env")
         self._keys = _keys(value)
-        self._legacy = [AESCipher(Environment(env={"CIPHER_KEY": base64.b64encode(k).decode()}))
-                        for k in self._keys]
 
     def encrypt(self, plaintext: bytes) -> bytes:
         return self.MAGIC + gcm_seal(self._keys[0], plaintext, self.MAGIC)
@@ -100,12 +101,7 @@ class RotatingCipher(Cipher):
     def decrypt(self, ciphertext: bytes) -> bytes:
         if ciphertext.startswith(self.MAGIC):
             return gcm_open(self._keys, ciphertext[len(self.MAGIC):], self.MAGIC)
-        for legacy in self._legacy:  # events stored before rotation existed
-            try:
-                return legacy.decrypt(ciphertext)  # type: ignore[no-any-return]
-            except ValueError:
-                continue
-        raise ValueError("cannot decrypt the stored event: none of the event keys opens it")
+        return legacy_open(self._keys, ciphertext)  # events stored before rotation existed
 
 
 class Hasher:

@@ -42,6 +42,9 @@ class Throttle:
         self.clock = clock
         self._writes = 0
 
+    def close(self) -> None:
+        self.sql.datastore.close()
+
     def create_tables(self) -> None:
         with self.sql.transaction(commit=True) as c:
             for statement in DDL:
