@@ -13,7 +13,7 @@ from services.bootstrap import ApiContainer, Overrides, Store, Wiring, bootstrap
 from services.common.kafka.security import from_env
 from services.common.messages import REPORT_RECEIVED, Message
 from services.common.settings import Settings
-from services.gateway.demo import DEMO_USERS
+from services.gateway.demo import DEMO_LINES, DEMO_USERS
 
 
 def kafka_admin_security() -> dict[str, Any]:
@@ -29,7 +29,7 @@ def add_test_users(accounts: AccountsApplication) -> None:
     """The demo roles and units, with a password the tests know."""
     for username, role, unit in DEMO_USERS:
         if accounts.find(username) is None:
-            accounts.add_user(username, TEST_PASSWORD, role, unit)
+            accounts.add_user(username, TEST_PASSWORD, role, unit, channel=DEMO_LINES.get(username))
 
 
 # Cheap argon2 parameters: the tests exercise the logic, not the cost.
@@ -39,10 +39,9 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 def build(settings: Settings, *, store: Store | None = None, create_tables: bool | None = None,
           password_hasher: PasswordHasher | None = FAST_HASHER) -> ApiContainer:
     """The API process's container, as the tests need it (in memory, SQLite or PostgreSQL)."""
-    # As in the embedded wiring, where the API's triage also consumes (and matches children).
     wiring = Wiring.of(settings, store, create_tables=create_tables,
                        overrides=Overrides(password_hasher=password_hasher))
-    return bootstrap_api(wiring, matching=True)
+    return bootstrap_api(wiring)
 
 
 PII_VALUES = ("王小明", "13800000000", "李女士", "孩子被打流血", "某村三巷", "441823201501011234")

@@ -33,10 +33,16 @@ def epoch(iso: str | None) -> float | None:
     return datetime.fromisoformat(iso).timestamp() if iso else None
 
 
-def _report_row(d: dict[str, Any], received_at: str | None) -> Write:
-    return ("INSERT INTO view_case_reports (report_id, case_id, channel, received_at, received_ts)"
-            " VALUES (?,?,?,?,?) ON CONFLICT (report_id) DO NOTHING",
-            (d["report_id"], d["case_id"], d.get("channel"), received_at, epoch(received_at)))
+def _report_rows(d: dict[str, Any], received_at: str | None) -> list[Write]:
+    rows: list[Write] = [(
+        "INSERT INTO view_case_reports (report_id, case_id, channel, received_at, received_ts)"
+        " VALUES (?,?,?,?,?) ON CONFLICT (report_id) DO NOTHING",
+        (d["report_id"], d["case_id"], d.get("channel"), received_at, epoch(received_at)))]
+    if d.get("submitter_ref"):
+        rows.append(("INSERT INTO view_submissions (report_id, submitter_ref, received_ts)"
+                     " VALUES (?,?,?) ON CONFLICT (report_id) DO NOTHING",
+                     (d["report_id"], d["submitter_ref"], epoch(received_at))))
+    return rows
 
 
 def _concern_rows(case_id: str, concerns: list[str]) -> list[Write]:
@@ -59,7 +65,7 @@ def case_opened(m: Message) -> list[Write]:
          (d["case_id"], d["risk_level"], d["initial_risk_level"], json.dumps(d["concerns"]),
           d["region_code"], int(d["needs_review"]), d["rule_version"], d["opened_at"])),
         *_concern_rows(d["case_id"], d["concerns"]),
-        _report_row(d, d["opened_at"]),
+        *_report_rows(d, d["opened_at"]),
         _timeline(m, d["case_id"], "case_opened", "triage",
                   {"risk_level": d["risk_level"], "rationale": d["rationale"],
                    "rule_version": d["rule_version"]}),
@@ -74,7 +80,7 @@ def case_updated(m: Message) -> list[Write]:
         *_concern_rows(d["case_id"], d["concerns"]),
     ]
     if d["reason"] == "report_joined":
-        writes.append(_report_row(d, d.get("at")))
+        writes.extend(_report_rows(d, d.get("at")))
     writes.append(_timeline(m, d["case_id"], f"case_{d['reason']}", d.get("by") or "triage",
                             {"risk_level": d["risk_level"], "previous": d["previous_risk_level"],
                              "added_concerns": d["added_concerns"], "rationale": d["rationale"]}))

@@ -49,6 +49,15 @@ class CaseLink(TypedDict):
     status: str
 
 
+class SubmissionRow(TypedDict):
+    report_id: str
+    case_id: str
+    received_at: str
+    channel: str | None
+    risk_level: str
+    status: str
+
+
 class DeskReader(Protocol):
     """The read side every page, route and the scheduler use; SQLite and PostgreSQL alike."""
 
@@ -57,6 +66,8 @@ class DeskReader(Protocol):
     def due_referrals(self, now: datetime) -> list[ReferralRow]: ...
     def get_case(self, case_id: str) -> CaseRow | None: ...
     def list_cases(self, risk_level: str | None = None, status: str | None = None) -> list[CaseRow]: ...
+    def cases_by_id(self, case_ids: list[str]) -> list[CaseRow]: ...
+    def submissions(self, submitter_ref: str, since: datetime) -> list[SubmissionRow]: ...
     def desk_referrals(self, agency_id: str, status: str | None = None) -> list[ReferralRow]: ...
     def stats(self, since: datetime | None, until: datetime | None, now: datetime) -> dict[str, Any]: ...
 
@@ -116,6 +127,30 @@ class DeskQueries:
         cases.sort(key=lambda c: (not c["escalated"], not c["needs_review"],
                                   RISK_RANK.get(c["risk_level"], 9)))
         return cases
+
+    def cases_by_id(self, case_ids: list[str]) -> list[CaseRow]:
+        """These cases (those the view knows), in the order asked."""
+        if not case_ids:
+            return []
+        found = {c["case_id"]: c for c in self._cases(
+            f"case_id IN ({','.join('?' * len(case_ids))})", tuple(case_ids))}
+        return [found[i] for i in case_ids if i in found]
+
+    def submissions(self, submitter_ref: str, since: datetime) -> list[SubmissionRow]:
+        """The reports one account filed since then (once triaged), newest first, with their
+        case's level and status."""
+        rows = self.sql.rows(
+            "SELECT s.report_id, r.case_id, r.received_at, r.channel, c.risk_level"
+            " FROM view_submissions s JOIN view_case_reports r ON r.report_id = s.report_id"
+            " JOIN view_cases c ON c.case_id = r.case_id"
+            " WHERE s.submitter_ref = ? AND s.received_ts >= ? ORDER BY s.received_ts DESC LIMIT 200",
+            (submitter_ref, since.timestamp()))
+        statuses = {c["case_id"]: c["status"] for c in self.cases_by_id(
+            sorted({r["case_id"] for r in rows}))}
+        return [SubmissionRow(report_id=r["report_id"], case_id=r["case_id"],
+                              received_at=r["received_at"], channel=r["channel"],
+                              risk_level=r["risk_level"], status=statuses.get(r["case_id"], "triaged"))
+                for r in rows]
 
     def _cases(self, where: str, params: tuple[Any, ...]) -> list[CaseRow]:
         chosen = f"SELECT case_id FROM view_cases WHERE {where}"

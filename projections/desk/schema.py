@@ -16,6 +16,10 @@ DDL = (
     " received_ts DOUBLE PRECISION)",
     "CREATE INDEX IF NOT EXISTS view_case_reports_case ON view_case_reports (case_id)",
     "CREATE INDEX IF NOT EXISTS view_case_reports_received ON view_case_reports (received_ts)",
+    # Who filed which report (a keyed pseudonym of the account): an operator's recent calls.
+    "CREATE TABLE IF NOT EXISTS view_submissions ("
+    " report_id TEXT PRIMARY KEY, submitter_ref TEXT NOT NULL, received_ts DOUBLE PRECISION)",
+    "CREATE INDEX IF NOT EXISTS view_submissions_by ON view_submissions (submitter_ref, received_ts)",
     "CREATE TABLE IF NOT EXISTS view_referrals ("
     " referral_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, agency_id TEXT NOT NULL,"
     " agency_kind TEXT NOT NULL, status TEXT NOT NULL, risk_level TEXT NOT NULL,"

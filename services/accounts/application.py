@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
 from services.accounts.domain import (
     REGISTRY_ID,
@@ -24,7 +25,7 @@ from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.principal import Principal
-from services.common.vocabulary import ROLES, Role
+from services.common.vocabulary import HOTLINE_CHANNELS, ROLES, Role
 
 
 class AccountsApplication(Application[UUID]):
@@ -57,6 +58,9 @@ class AccountsApplication(Application[UUID]):
         role: str,
         agency_id: str | None = None,
         sentinel_id: str | None = None,
+        *,
+        channel: str | None = None,
+        actor: Actor | None = None,
     ) -> Principal:
         if not USERNAME.match(username):
             raise FieldError("username", "3-64 letters, digits, '.', '_' or '-'")
@@ -72,6 +76,9 @@ class AccountsApplication(Application[UUID]):
         if sentinel_id and not self.sentinel_exists(sentinel_id):
             raise FieldError("sentinel_id",
                              f"unknown sentinel point {sentinel_id!r}; register it with POST /v1/sentinels")
+        if channel and (role != Role.operator or channel not in HOTLINE_CHANNELS):
+            raise FieldError("channel", "only an operator has a hotline line: one of "
+                             + ", ".join(sorted(HOTLINE_CHANNELS)))
         user = User(
             id=user_id_for(username),
             username=username,
@@ -79,9 +86,10 @@ class AccountsApplication(Application[UUID]):
             role=role,
             agency_id=agency_id,
             sentinel_id=sentinel_id,
+            channel=channel,
         )
         try:
-            self.save(user)
+            self.save(user, *audit_note(actor, "account.add", "account", username))
         except IntegrityError:
             raise Conflict(f"user {username!r} exists already") from None
         return user.principal()
@@ -115,6 +123,66 @@ class AccountsApplication(Application[UUID]):
             raise  # a concurrent registration moved the registry on; the caller may retry
         return sentinel
 
+    def list_users(self) -> list[User]:
+        """Every account, in the order they were added (read from the notification log: a
+        registry aggregate would make concurrent additions conflict)."""
+        topic = get_topic(User.Registered)  # type: ignore[attr-defined]
+        ids: list[Any] = []
+        start = 1
+        while True:
+            batch = self.recorder.select_notifications(start=start, limit=500, topics=[topic])
+            ids.extend(n.originator_id for n in batch)
+            if len(batch) < 500:
+                break
+            start = batch[-1].id + 1
+        return [self.repository.get(i) for i in ids]
+
+    def change_first_reporter(self, sentinel_id: str, first_reporter: str, *, by: str,
+                              actor: Actor | None = None) -> Sentinel:
+        """Hand a sentinel point to another reporter account (staff change)."""
+        sentinel = self._active_sentinel(sentinel_id)
+        user = self.find(first_reporter)
+        if user is None or user.role != Role.reporter:
+            raise FieldError("first_reporter", f"no reporter account named {first_reporter!r}")
+        if user.username == sentinel.first_reporter:
+            return sentinel
+        at = datetime.now(UTC)
+        previous = self.find(sentinel.first_reporter)
+        sentinel.change_first_reporter(first_reporter=user.username, previous=sentinel.first_reporter,
+                                       by=by, at=at)
+        user.bind_sentinel(str(sentinel.id))
+        changed: list[Any] = [sentinel, user]
+        if previous is not None and previous.sentinel_id == str(sentinel.id):
+            previous.unbind_sentinel(sentinel_id=str(sentinel.id), at=at)
+            changed.append(previous)
+        self.save(*changed, *audit_note(actor, "sentinel.first-reporter", "sentinel", str(sentinel.id)))
+        return sentinel
+
+    def deactivate_sentinel(self, sentinel_id: str, *, reason: str, by: str,
+                            actor: Actor | None = None) -> Sentinel:
+        """Close a sentinel point: every account bound to it is unbound (and its tokens end)."""
+        if not reason.strip():
+            raise FieldError("reason", "say why the sentinel point is closed")
+        sentinel = self._active_sentinel(sentinel_id)
+        at = datetime.now(UTC)
+        sentinel.deactivate(reason=reason.strip(), by=by, at=at)
+        bound = [u for u in self.list_users() if u.sentinel_id == str(sentinel.id)]
+        for user in bound:
+            user.unbind_sentinel(sentinel_id=str(sentinel.id), at=at)
+        self.save(sentinel, *bound, *audit_note(actor, "sentinel.deactivate", "sentinel", str(sentinel.id)))
+        return sentinel
+
+    def _active_sentinel(self, sentinel_id: str) -> Sentinel:
+        try:
+            sentinel = self._get_sentinel(UUID(sentinel_id))
+        except ValueError:
+            sentinel = None
+        if sentinel is None:
+            raise NotFound(f"no sentinel point {sentinel_id!r}")
+        if not getattr(sentinel, "active", True):
+            raise Conflict(f"sentinel point {sentinel.name!r} is closed already")
+        return sentinel
+
     def list_sentinels(self) -> list[Sentinel]:
         try:
             registry: Any = self.repository.get(REGISTRY_ID)
@@ -123,10 +191,12 @@ class AccountsApplication(Application[UUID]):
         return [self.repository.get(UUID(sid)) for sid in registry.sentinel_ids]
 
     def sentinel_exists(self, sentinel_id: str) -> bool:
+        """Registered and not closed."""
         try:
-            return self._get_sentinel(UUID(sentinel_id)) is not None
+            found = self._get_sentinel(UUID(sentinel_id))
         except ValueError:
             return False
+        return found is not None and getattr(found, "active", True)
 
     def _get_sentinel(self, sentinel_id: UUID) -> Sentinel | None:
         try:
@@ -182,6 +252,7 @@ class AccountsApplication(Application[UUID]):
 
     def set_password(self, username: str, password: str, *, by: str,
                      actor: Actor | None = None) -> User:
+        """A new password (the user's sessions end)."""
         self.check_password(password)
         user = self._user(username)
         user.change_password(password_hash=self.hasher.hash(password), by=by, at=datetime.now(UTC))

@@ -25,12 +25,15 @@ class User(Aggregate):
         role: str,
         agency_id: str | None,
         sentinel_id: str | None,
+        channel: str | None = None,
     ):
         self.username = username
         self.password_hash = password_hash
         self.role = role
         self.agency_id = agency_id
         self.sentinel_id = sentinel_id
+        # An operator's hotline line (hotline_12345, …): the console's preset channel.
+        self.channel = channel
         self.disabled = False
         # Tokens carry the version they were issued under; a change of it ends every session.
         self.token_version = 0
@@ -38,6 +41,14 @@ class User(Aggregate):
     @event("BoundToSentinel")
     def bind_sentinel(self, sentinel_id: str) -> None:
         self.sentinel_id = sentinel_id
+        # Tokens carry the binding: the next one must be issued under it.
+        self.token_version = getattr(self, "token_version", 0) + 1
+
+    @event("UnboundFromSentinel")
+    def unbind_sentinel(self, *, sentinel_id: str, at: datetime) -> None:
+        """The sentinel point was deactivated or handed to another first reporter."""
+        self.sentinel_id = None
+        self.token_version += 1
 
     def disable(self, *, by: str, at: datetime) -> bool:
         """Refuse the account's logins and tokens. True if this call changed anything."""
@@ -75,6 +86,11 @@ class User(Aggregate):
     def principal(self) -> Principal:
         return Principal(self.username, self.role, self.agency_id, self.sentinel_id)
 
+    def public(self) -> dict[str, object]:
+        return {"username": self.username, "role": self.role, "agency_id": self.agency_id,
+                "sentinel_id": self.sentinel_id, "channel": getattr(self, "channel", None),
+                "disabled": self.disabled}
+
 
 def user_id_for(username: str) -> UUID:
     return uuid5(USER_NS, username.lower())
@@ -105,10 +121,21 @@ class Sentinel(Aggregate):
         self.kind = kind
         self.region_code = region_code
         self.first_reporter = first_reporter
+        self.active = True
 
-    def public(self) -> dict[str, str]:
+    @event("FirstReporterChanged")
+    def change_first_reporter(self, *, first_reporter: str, previous: str, by: str, at: datetime) -> None:
+        self.first_reporter = first_reporter
+
+    @event("Deactivated")
+    def deactivate(self, *, reason: str, by: str, at: datetime) -> None:
+        """Closed: its reporters can no longer report in its name; its history stays."""
+        self.active = False
+
+    def public(self) -> dict[str, str | bool]:
         return {"sentinel_id": str(self.id), "name": self.name, "kind": self.kind,
-                "region_code": self.region_code, "first_reporter": self.first_reporter}
+                "region_code": self.region_code, "first_reporter": self.first_reporter,
+                "active": getattr(self, "active", True)}
 
 
 REGISTRY_ID = uuid5(SENTINEL_NS, "registry")

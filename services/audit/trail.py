@@ -8,7 +8,7 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -150,6 +150,42 @@ class AuditTrail:
     def entries(self, case_id: str | None = None) -> list[dict[str, Any]]:
         rows = self._rows("case_id = ?", (case_id,)) if case_id else self._rows()
         return [{**self._sealer.open(r["sealed"]), "hash": r["hash"]} for r in rows]
+
+    def search(self, *, actor: str | None = None, role: str | None = None, action: str | None = None,
+               case_id: str | None = None, since: datetime | None = None,
+               until: datetime | None = None, before: int | None = None, limit: int = 50,
+               scan: int = 20000) -> tuple[list[dict[str, Any]], int | None]:
+        """Entries matching every filter given, newest first, at most `limit`; and the position to
+        continue from (older entries), or None when there are none. Fields other than the case
+        are sealed, so entries are opened and filtered here, scanning at most `scan` per call."""
+        found: list[dict[str, Any]] = []
+        cursor = before if before is not None else (self.head() or Head(0, GENESIS)).length + 1
+        where, params = ("case_id = ? AND seq < ?", (case_id,)) if case_id else ("seq < ?", ())
+        scanned = 0
+        # Entries are appended in time order, give or take the follower's batches: a margin.
+        floor = since - timedelta(minutes=5) if since else None
+        while scanned < scan:
+            batch = self.sql.rows(f"SELECT seq, sealed, hash FROM audit_log WHERE {where}"
+                                  " ORDER BY seq DESC LIMIT 500", (*params, cursor))
+            if not batch:
+                return found, None
+            for row in batch:
+                scanned += 1
+                cursor = int(row["seq"])
+                entry = {**self._sealer.open(row["sealed"]), "hash": row["hash"]}
+                at = datetime.fromisoformat(entry["at"])
+                if floor and at < floor:
+                    return found, None
+                if ((actor and entry.get("actor") != actor) or (role and entry.get("role") != role)
+                        or (action and not str(entry.get("action", "")).startswith(action))
+                        or (since and at < since) or (until and at >= until)):
+                    continue
+                found.append(entry)
+                if len(found) == limit:
+                    return found, cursor
+            if len(batch) < 500:
+                return found, None
+        return found, cursor
 
     def entry_hashes(self) -> list[str]:
         """Each entry's hash, entry 1 first."""

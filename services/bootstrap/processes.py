@@ -84,11 +84,10 @@ class ApiContainer:
                self.throttle)
 
 
-def bootstrap_api(w: Wiring, *, matching: bool = False) -> ApiContainer:
-    """`matching`: the embedded wiring's triage also consumes, so it matches children."""
+def bootstrap_api(w: Wiring) -> ApiContainer:
     keys, audit = w.keystore(), w.audit()
     intake, accounts = w.intake(keys), w.accounts()
-    triage, dispatch = w.triage(keys, matching=matching), w.dispatch()
+    triage, dispatch = w.triage(keys), w.dispatch()
     follower = AuditFollower(audit, {"intake": intake, "accounts": accounts, "triage": triage,
                                      "dispatch": dispatch})
     return ApiContainer(
@@ -132,7 +131,7 @@ class EmbeddedContainer:
 
 
 def bootstrap_embedded(w: Wiring) -> EmbeddedContainer:
-    api = bootstrap_api(w, matching=True)
+    api = bootstrap_api(w)
     return EmbeddedContainer(api, EmbeddedRunner(edges_of(api)),
                              EscalationScheduler(api.dispatch, api.view))
 

@@ -33,7 +33,8 @@ from services.common.messages import (
     REPORTS_TOPIC,
 )
 
-VIEW = ["view_cases", "view_case_concerns", "view_case_reports", "view_referrals", "view_timeline"]
+VIEW = ["view_cases", "view_case_concerns", "view_case_reports", "view_referrals", "view_timeline",
+        "view_submissions"]
 WRITE_EVENTS = ["SELECT", "INSERT", "UPDATE"]
 APPEND = ["SELECT", "INSERT"]
 # eventsourcing keeps one row per tracked source and moves it on (INSERT ... ON CONFLICT UPDATE).

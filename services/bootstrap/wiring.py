@@ -143,10 +143,10 @@ class Wiring:
             self.env("accounts"), known_agencies={a.agency_id for a in self.directory.agencies},
             password_hasher=self.overrides.password_hasher)
 
-    def triage(self, keys: KeyStore, *, matching: bool = True) -> TriageApplication:
-        """With `matching`, the hash key to match reports about one child (the consumer);
-        the API only reads and reassesses cases, so it goes without."""
-        hasher = Hasher(self.settings.secret("hash")) if matching else None
+    def triage(self, keys: KeyStore) -> TriageApplication:
+        """With the hash key: the consumer matches reports about one child with it, the API
+        answers the operators' repeat checks."""
+        hasher = Hasher(self.settings.secret("hash"))
         return TriageApplication(self.env("triage"), rules=self.overrides.rules, keys=keys,
                                  hasher=hasher)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 PURPOSES = {
     "event": "encrypts every stored event (each process that reads an event store)",
     "data": "wraps the per-report data keys: crypto-shredding (intake, triage, admin CLI)",
-    "hash": "keyed hashes that match reports about one child (triage only)",
+    "hash": "keyed hashes that match reports about one child (triage, and the API's repeat check)",
     "receipt": "lookup codes, request fingerprints, submitter pseudonyms (intake)",
     "token": "signs bearer tokens and CSRF tokens (API)",
     "audit": "signs audit checkpoints, kept outside the database (API, admin CLI)",
@@ -25,7 +25,9 @@ PUBLISHED = frozenset(base64.b64encode(raw).decode() for raw in (
 
 # Which keys each process kind needs (least privilege).
 NEEDS = {
-    "api": ("event", "data", "receipt", "token", "audit"),
+    # The API holds the data key, which opens far more than the hash key; it needs the hash key
+    # for the operators' repeat check (is this child already known?).
+    "api": ("event", "data", "hash", "receipt", "token", "audit"),
     "relay": ("event",),
     "triage": ("event", "data", "hash"),
     "dispatch": ("event",),

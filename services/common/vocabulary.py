@@ -118,6 +118,10 @@ class SentinelKind(StrEnum):
     legal_unit = "legal_unit"
 
 
+SENTINEL_KIND_TEXT = {"school": "学校", "family": "家庭（监护人）", "community": "村（社区）",
+                      "social_org": "社会组织", "legal_unit": "政法单位"}
+
+
 class AgencyKind(StrEnum):
     police = "police"
     civil_affairs = "civil_affairs"

@@ -55,9 +55,16 @@ class Agency:
 class Directory:
     version: str
     agencies: tuple[Agency, ...]
+    # The places it covers, (region code, name): what operators choose from by name.
+    places: tuple[tuple[str, str], ...] = ()
+
+    def place_name(self, region_code: str) -> str:
+        """The name of the longest listed prefix of the code ("" when none)."""
+        best = max((c for c, _ in self.places if region_code.startswith(c)), key=len, default="")
+        return dict(self.places).get(best, "")
 
     @classmethod
-    def load(cls, filename: str = "directory.demo.v1.json") -> Directory:
+    def load(cls, filename: str = "directory.demo.v2.json") -> Directory:
         raw = _load(filename)
         agencies = tuple(
             Agency(a["agency_id"], a["kind"], a["name"], tuple(a["regions"]))
@@ -66,7 +73,8 @@ class Directory:
         unknown = {a.kind for a in agencies} - set(AGENCY_KINDS)
         if unknown:
             raise ValueError(f"directory {filename} has unknown agency kinds {sorted(unknown)}")
-        return cls(version=raw["version"], agencies=agencies)
+        places = tuple((p["code"], p["name"]) for p in raw.get("places", ()))
+        return cls(version=raw["version"], agencies=agencies, places=places)
 
     def get(self, agency_id: str) -> Agency | None:
         return next((a for a in self.agencies if a.agency_id == agency_id), None)

@@ -55,7 +55,9 @@ def cmd_users_add(settings: Settings, args: argparse.Namespace) -> int:
     cli = bootstrap_cli(Wiring.of(settings))
     try:
         principal = cli.accounts.add_user(args.username, read_password(args.password), args.role,
-                                          args.agency, args.sentinel)
+                                          args.agency, args.sentinel, channel=args.channel,
+                                          actor=Actor(os.environ.get("USER", "admin"), "admin",
+                                                      None, "cli"))
     except DomainError as exc:
         sys.stderr.write(f"hotline: {exc}\n")
         return 2
@@ -175,6 +177,8 @@ def add_commands(sub: Any) -> None:
     add.add_argument("--role", required=True)
     add.add_argument("--agency")
     add.add_argument("--sentinel")
+    add.add_argument("--channel", help="an operator's hotline line: hotline_12345, hotline_12349 or "
+                                       "hotline_12355 (the console's preset)")
     add.set_defaults(fn=cmd_users_add)
     for name, text in (("disable", "refuse the account's logins and tokens"),
                        ("enable", "allow the account again"),

@@ -23,6 +23,8 @@ DEMO_USERS = (
     ("admin1", "admin", None),
 )
 Account = tuple[str, str, str, str]  # username, password, role, unit
+# The line each demo operator answers (the console's preset channel).
+DEMO_LINES = {"operator1": "hotline_12345"}
 
 
 def demo_file(var_dir: Path) -> Path:
@@ -36,7 +38,7 @@ def create_demo_users(accounts: AccountsApplication, var_dir: Path) -> list[Acco
     made = []
     for username, role, unit in DEMO_USERS:
         password = secrets.token_urlsafe(12)
-        accounts.add_user(username, password, role, unit)
+        accounts.add_user(username, password, role, unit, channel=DEMO_LINES.get(username))
         made.append((username, password, role, unit or ""))
     path = demo_file(var_dir)
     path.parent.mkdir(parents=True, exist_ok=True)

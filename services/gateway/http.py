@@ -12,6 +12,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.bootstrap import ApiContainer
 from services.common.errors import Conflict, FieldError, NotFound
@@ -19,18 +20,22 @@ from services.common.web.auth import TokenIssuer
 from services.common.web.limits import BodyLimits
 from services.common.web.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck
 from services.common.web.ops import router as ops_router
+from services.common.web.pages import refuse, session_of
 from services.common.web.proxies import Proxies, is_https, parse_networks
 from services.gateway.deps import audit_log
-from services.gateway.pages import board, desk, login, report
+from services.gateway.pages import admin as admin_page
+from services.gateway.pages import assets, audit, board, desk, intake, login, report
 from services.gateway.routes import admin, auth, cases, oversight, referrals, reports
 from services.gateway.sessions import TokenVersions
 
 log = structlog.get_logger("http")
 MAX_BODY_BYTES = 256 * 1024  # a full report is far below this
 ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, admin.sentinels_router,
-           admin.agencies_router, cases.router, referrals.desk_router, referrals.router,
+           admin.agencies_router, cases.router, cases.children_router, referrals.desk_router,
+           referrals.router,
            oversight.stats_router, oversight.audit_router, login.router, report.router,
-           desk.router, board.router)
+           desk.router, board.router, intake.router, admin_page.router, audit.router,
+           assets.router)
 
 
 def store_check(container: ApiContainer) -> ReadinessCheck:
@@ -77,6 +82,21 @@ def add_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         return JSONResponse({"detail": validation_errors(exc.errors())}, 422)
 
+    async def http_error(request: Request, exc: Exception) -> Response:
+        """Pages get a page in Chinese; the API keeps FastAPI's JSON."""
+        assert isinstance(exc, StarletteHTTPException)
+        wants_page = (not request.url.path.startswith("/v1/")
+                      and "text/html" in request.headers.get("accept", ""))
+        if wants_page and exc.status_code in (403, 404):
+            session = session_of(request)
+            principal = session[1] if session else None
+            if exc.status_code == 404:
+                return refuse(request, principal, "您要打开的页面不存在，可能是链接有误或已被移除。",
+                              404, "页面不存在")
+            return refuse(request, principal, "您的账号不能打开此页面。")
+        return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, request_invalid)
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(Conflict, conflict)

@@ -40,6 +40,9 @@ class Receipt:
     received_at: datetime
 
 
+TRANSFER_SERVICES = ("110", "120")
+
+
 class IntakeApplication(Application[UUID]):
     """Records each report once; retries with the same key return the same receipt."""
 
@@ -95,7 +98,7 @@ class IntakeApplication(Application[UUID]):
                     "narrative": body["narrative"],
                 }),
                 sentinel_id=sentinel_id,
-                submitter_ref=self.hasher.digest("submitter", submitted_by)[:32],
+                submitter_ref=self.submitter_ref(submitted_by),
             )
             index = ReceiptIndex(id=receipt_index_id(aggregate.receipt_no), report_id=report_id)
             try:
@@ -140,6 +143,24 @@ class IntakeApplication(Application[UUID]):
         )
         self.save(report, *audit_note(actor, "report.supplement", "report", str(report_id), case_id))
         return supplement_id
+
+    def submitter_ref(self, username: str) -> str:
+        """The keyed pseudonym of an account that travels with its reports."""
+        return self.hasher.digest("submitter", username)[:32]
+
+    def confirm_transfer(self, report_id: UUID | str, principal: Principal, *, to: str,
+                         actor: Actor | None = None, case_id: str | None = None) -> Report:
+        """Record that a caller in immediate danger was put through to 110 or 120 (once each)."""
+        if to not in TRANSFER_SERVICES:
+            raise FieldError("to", "110 (police) or 120 (ambulance)")
+        report = self.report_for(report_id, principal)
+        if principal.role not in (Role.operator, Role.supervisor) or not may_supplement(
+                principal, submitted_by=report.submitted_by, channel=report.channel):
+            raise ReportNotFound(str(report_id))
+        if not report.transferred_to(to):
+            report.confirm_transfer(to=to, by=principal.subject, at=datetime.now(UTC))
+            self.save(report, *audit_note(actor, "report.transfer", "report", str(report.id), case_id))
+        return report
 
     def personal_data(self, report: Report) -> dict[str, Any] | None:
         """The report's personal data with its supplements' narratives; None once erased."""

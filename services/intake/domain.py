@@ -70,6 +70,7 @@ class Report(Aggregate):
         self.supplement_ids: list[str] = []
         self.supplement_pii: list[str] = []
         self.erased_at: datetime | None = None
+        self.transfers: list[dict[str, str]] = []
 
     @event("Supplemented")
     def supplement(
@@ -85,6 +86,14 @@ class Report(Aggregate):
         """New information about the same report: appended, never edited."""
         self.supplement_ids.append(supplement_id)
         self.supplement_pii.append(pii)
+
+    @event("TransferConfirmed")
+    def confirm_transfer(self, *, to: str, by: str, at: datetime) -> None:
+        """The operator put the caller through to 110 (police) or 120 (ambulance)."""
+        self.transfers = [*getattr(self, "transfers", []), {"to": to, "by": by, "at": at.isoformat()}]
+
+    def transferred_to(self, to: str) -> bool:
+        return any(t["to"] == to for t in getattr(self, "transfers", []))
 
     @event("Erased")
     def erase(self, *, reason: str, by: str, at: datetime) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -112,6 +112,21 @@ class SupplementIn(BaseModel):
         return list(dict.fromkeys(value))
 
 
+class TransferIn(BaseModel):
+    """The operator put the caller through to the police (110) or an ambulance (120)."""
+
+    model_config = Strict
+    to: Literal["110", "120"]
+
+
+class RepeatCheckIn(BaseModel):
+    """Children as far as the caller has described them: an id number, or name, age and county."""
+
+    model_config = Strict
+    children: Annotated[list[Child], Field(min_length=1, max_length=20)]
+    region_code: Annotated[str, Field(pattern=r"^(\d{6}|\d{9}|\d{12})$")] | None = None
+
+
 class ReceiptLookupIn(BaseModel):
     model_config = Strict
     receipt_no: Annotated[str, Field(min_length=1, max_length=40)]
@@ -136,3 +151,30 @@ class ReportStatus(BaseModel):
     status: str
     case_id: str | None
     received_at: datetime
+    # Immediate danger: to whom the caller was put through, by whom, when (an extension).
+    transfers: list[dict[str, str]] = []
+
+
+class Submission(BaseModel):
+    """One of the caller's own recent reports, as the operator console lists them."""
+
+    report_id: str
+    receipt_no: str
+    case_id: str
+    received_at: datetime
+    channel: str | None
+    risk_level: str
+    status: str
+
+
+class KnownCase(BaseModel):
+    """A case the described child already appears in (the operator's repeat check)."""
+
+    case_id: str
+    risk_level: str
+    status: str
+    opened_at: datetime
+    last_report_at: datetime
+    report_count: int
+    concerns: list[str]
+    joins: bool = Field(description="a report now would join this case (within the joining window)")

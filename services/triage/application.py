@@ -75,7 +75,7 @@ class TriageApplication(ProcessApplication[UUID]):
 
     def _child_keys(self, report: dict[str, Any], personal: dict[str, Any]) -> list[str]:
         """Matching keys computed here, from the sealed names and id numbers triage can open:
-        no matching hash travels on Kafka, and only triage holds the hash key."""
+        no matching hash travels on Kafka or sits beside the names it was made from."""
         if self.hasher is None:
             return []
         named = personal.get("children") or []
@@ -223,6 +223,21 @@ class TriageApplication(ProcessApplication[UUID]):
         if not isinstance(case, Case):
             raise CaseNotFound(str(case_id))
         return case
+
+    def known_cases(self, children: list[dict[str, Any]], region_code: str) -> list[tuple[str, datetime]]:
+        """The cases any of these children appeared in, with when last, newest first: the
+        operator's repeat check. Same keys as matching (contract §3); erased reports don't count."""
+        if self.hasher is None:
+            raise TriageError("children", "this process cannot match children (no hash key)")
+        keys: set[str] = set()
+        for child in children:
+            keys.update(self.hasher.child_keys(child, region_code))
+        last: dict[str, datetime] = {}
+        for key in keys:
+            index = self._find(child_index_id(key))
+            for case_id, when, *_ in index.entries if isinstance(index, ChildIndex) else ():
+                last[case_id] = max(when, last.get(case_id, when))
+        return sorted(last.items(), key=lambda item: item[1], reverse=True)
 
     def case_for_report(self, report_id: str) -> UUID | None:
         link = self._find(link_id_for(report_id))

@@ -39,6 +39,7 @@ def triage_translator(domain_event: Any) -> Message | None:
                 "rationale": e.rationale,
                 "opened_at": e.opened_at.isoformat(),
                 "channel": e.channel,
+                "submitter_ref": getattr(e, "submitter_ref", None),
             },
         )
     reason = UPDATE_REASONS.get(type(e).__name__)
@@ -66,6 +67,7 @@ def triage_translator(domain_event: Any) -> Message | None:
             # A supervisor's free-text reason stays in the (encrypted) event store: it may name people.
             "rationale": getattr(e, "rationale", None) or "reassessed by a supervisor",
             "channel": getattr(e, "channel", None),
+            "submitter_ref": getattr(e, "submitter_ref", None),
             "at": e.at.isoformat() if hasattr(e, "at") else e.timestamp.isoformat(),
         },
     )

@@ -16,6 +16,17 @@ import httpx
 from services.gateway.demo import read_demo_users
 
 
+def wait_for(predicate: Any, timeout: float = 30, what: str = "") -> Any:
+    """Poll until the predicate returns something true, and return it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.3)
+
+
 class Client:
     def __init__(self, base_url: str, var: Path):
         self.http = httpx.Client(base_url=base_url, timeout=10)

@@ -20,7 +20,7 @@ from kafka import KafkaConsumer
 
 from services.common.kafka.security import sasl
 from services.common.messages import TOPICS
-from tests.e2e.client import Client
+from tests.e2e.client import Client, wait_for
 from tests.helpers import PII_VALUES, report_body
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,6 +99,17 @@ def test_make_up_routes_a_red_report_to_police_and_hospital(stack: dict[str, str
     case_id = found["police-desk"]["case_id"]
     case = client.http.get(f"/v1/cases/{case_id}", headers=client.auth("supervisor1")).json()
     assert case["status"] == "dispatched" and case["risk_level"] == "red"
+
+    # The operator console's calls, under the API's own database role and keys (issue #10).
+    op = client.auth("operator1")
+    known = client.http.post("/v1/children/repeat-check", headers=op,
+                             json={"children": [{"name": "王小明", "age": 9}], "region_code": "441823"})
+    assert known.status_code == 200 and [k["case_id"] for k in known.json()] == [case_id]
+    mine = client.http.get("/v1/reports/mine", headers=op)
+    assert [r["receipt_no"] for r in mine.json()] == [accepted["receipt_no"]]
+    transfer = client.http.post(f"/v1/reports/{accepted['report_id']}/transfers", headers=op,
+                                json={"to": "110"})
+    assert transfer.status_code == 202
 
     # The admin CLI works against the same stack.
     cli = subprocess.run([str(ROOT / ".venv/bin/hotline"), "agencies", "list"], env=stack,
@@ -203,16 +214,6 @@ def relay_caught_up(db_url: str, app: str) -> bool:
         published = conn.execute(
             f"SELECT max(notification_id) FROM relay_{app}_tracking").fetchone()
     return stored is not None and published is not None and stored[0] == published[0]
-
-
-def wait_for(predicate, timeout: float = 30, what: str = ""):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.3)
 
 
 def test_escalation_once_across_scheduler_restart_and_decline_reroute(

@@ -93,7 +93,7 @@ def test_the_cli_publishes_what_it_appends(var: Path, capsys: pytest.CaptureFixt
                  "--role", "operator"]) == 0
     assert main(["users", "disable", "--username", "desk7"]) == 0
     log = Wiring.of(Settings(var_dir=var)).checkpoint_log()
-    assert [cp["seq"] for cp in log.read_all()] == [1]
+    assert [cp["seq"] for cp in log.read_all()] == [1, 2]  # the account added, then disabled
     assert verify(capsys)[0] == 0
 
 

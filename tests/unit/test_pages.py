@@ -9,13 +9,14 @@ from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD
 
 
-def login(client: TestClient, username: str = "teacher1") -> None:
+def login(client: TestClient, username: str = "teacher1", home: str | None = None) -> None:
     page = client.get("/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     r = client.post("/login", data={"username": username, "password": TEST_PASSWORD,
                                     "csrf": csrf, "next": "/report"}, follow_redirects=False)
-    home = {"police-desk": "/desk", "hospital-desk": "/desk", "supervisor1": "/board"}
-    assert r.status_code == 303 and r.headers["location"] == home.get(username, "/report")
+    homes = {"police-desk": "/desk", "hospital-desk": "/desk", "supervisor1": "/board",
+             "operator1": "/intake", "auditor1": "/audit", "admin1": "/admin"}
+    assert r.status_code == 303 and r.headers["location"] == (home or homes.get(username, "/report"))
 
 
 def form_fields(html: str) -> dict[str, str]:

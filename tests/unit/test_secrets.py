@@ -35,7 +35,10 @@ def test_each_process_gets_only_its_keys(var: Path, capsys: pytest.CaptureFixtur
     assert keys_of("projection-desk") == set()
     assert keys_of("scheduler") == {"HOTLINE_EVENT_KEY"}
     assert keys_of("triage") == {"HOTLINE_EVENT_KEY", "HOTLINE_DATA_KEY", "HOTLINE_HASH_KEY"}
-    assert "HOTLINE_HASH_KEY" not in keys_of("api")  # only triage matches children
+    # The API answers the operators' repeat check; it never gets what the CLI alone needs.
+    assert keys_of("api") == {"HOTLINE_EVENT_KEY", "HOTLINE_DATA_KEY", "HOTLINE_HASH_KEY",
+                              "HOTLINE_RECEIPT_KEY", "HOTLINE_TOKEN_KEY", "HOTLINE_AUDIT_KEY"}
+    assert keys_of("dispatch") == {"HOTLINE_EVENT_KEY"}
 
 
 def test_relays_and_the_projection_run_without_the_keys_they_do_not_need(var: Path) -> None:

@@ -13,6 +13,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from services.common.principal import Principal
 from services.common.vocabulary import ROLES
+from services.common.web.pages import CSRF_HEADER, SESSION_COOKIE, check_csrf
 
 ISSUER = "hotline"
 
@@ -73,9 +74,19 @@ def _unauthorized() -> HTTPException:
     )
 
 
+def _session_token(request: Request) -> str | None:
+    """The pages' session cookie also opens the API, for the consoles' own calls, but only with
+    the session's CSRF token in a header (which another site's form or script cannot send)."""
+    session = request.cookies.get(SESSION_COOKIE)
+    if session and check_csrf(request, session, request.headers.get(CSRF_HEADER)):
+        return session
+    return None
+
+
 def current_principal(
     request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:
+    token = token or _session_token(request)
     if not token:
         raise _unauthorized()
     principal = request.app.state.tokens.verify(token)

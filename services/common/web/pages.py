@@ -23,9 +23,25 @@ from services.common.vocabulary import (
 )
 
 SESSION_COOKIE = "hotline_session"
+CSRF_HEADER = "X-CSRF-Token"
 BEIJING = timezone(timedelta(hours=8))
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
+# The pages each role may open, in the header's order; the first is the role's home.
+PAGES: dict[str, tuple[tuple[str, str], ...]] = {
+    "operator": (("/intake", "来电登记"),),
+    "reporter": (("/report", "填写报告"),),
+    "desk": (("/desk", "转介收件箱"),),
+    "supervisor": (("/board", "案件督办"),),
+    "auditor": (("/audit", "审计日志"),),
+    "admin": (("/admin", "账号与哨点"),),
+}
+ROLE_TEXT = {"operator": "热线接线员", "reporter": "强制报告责任人", "desk": "机构工作人员",
+             "supervisor": "督办人员", "auditor": "审计人员", "admin": "系统管理员"}
+
+
+def home_of(role: str) -> str:
+    return PAGES.get(role, (("/login", ""),))[0][0]
 
 
 def beijing(iso: str | None) -> str:
@@ -34,9 +50,16 @@ def beijing(iso: str | None) -> str:
     return datetime.fromisoformat(iso).astimezone(BEIJING).strftime("%m-%d %H:%M")
 
 
+def beijing_full(iso: str | None) -> str:
+    if not iso:
+        return ""
+    return datetime.fromisoformat(iso).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
 templates.env.globals.update(
     concern_text=CONCERN_TEXT, level_text=LEVEL_TEXT, status_text=STATUS_TEXT,
     kind_text=KIND_TEXT, case_status_text=CASE_STATUS_TEXT, beijing=beijing,
+    beijing_full=beijing_full, pages_of=lambda role: PAGES.get(role, ()), role_text=ROLE_TEXT,
 )
 
 
@@ -71,12 +94,20 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     return response
 
 
+def refuse(request: Request, principal: Principal | None, message: str, status_code: int = 403,
+           title: str = "无权访问") -> Response:
+    """A page saying, in Chinese, why not and where to go instead."""
+    return render(request, "error.html", {"principal": principal, "title": title,
+                                          "message": message,
+                                          "home": home_of(principal.role) if principal else "/login"},
+                  status_code)
+
+
 def page_session(request: Request, role: str, home: str, refusal: str) -> tuple[str, Principal] | Response:
     """The session of a user with this role; otherwise a redirect to log in, or 403 with why."""
     session = session_of(request)
     if session is None:
         return RedirectResponse(f"/login?next={home}", status_code=303)
     if session[1].role != role:
-        return render(request, "login.html", {"csrf": "", "next": home, "username": "",
-                      "error": refusal}, 403)
+        return refuse(request, session[1], refusal)
     return session

@@ -23,6 +23,7 @@ def _context(request: Request, token: str, principal: Any, notice: str | None = 
     container = request.app.state.container
     return {
         "username": principal.subject,
+        "principal": principal,
         "cases": container.view.list_cases(None, None),
         "agencies": container.directory.agencies,
         "csrf": csrf_for(request, token),

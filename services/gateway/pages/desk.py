@@ -26,6 +26,7 @@ def _context(request: Request, token: str, principal: Any) -> dict[str, Any]:
     agency = container.directory.get(principal.agency_id)
     return {
         "username": principal.subject,
+        "principal": principal,
         "agency_name": agency.name if agency else principal.agency_id,
         "referrals": container.view.desk_referrals(principal.agency_id),
         "csrf": csrf_for(request, token),

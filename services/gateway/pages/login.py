@@ -9,17 +9,23 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from services.common.web.pages import SESSION_COOKIE, render, session_of
+from services.common.web.pages import PAGES, SESSION_COOKIE, home_of, render, session_of
 from services.common.web.proxies import is_https
 from services.gateway import sessions
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 LOGIN_CSRF_COOKIE = "hotline_login_csrf"
-HOMES = {"desk": "/desk", "supervisor": "/board"}
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    """Each role's own page; the login page when signed out."""
+    session = session_of(request)
+    return RedirectResponse(home_of(session[1].role) if session else "/login", status_code=303)
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/report") -> Response:  # noqa: A002
+def login_page(request: Request, next: str = "") -> Response:  # noqa: A002
     csrf = secrets.token_urlsafe(24)
     response = render(request, "login.html",
                        {"csrf": csrf, "next": _safe_next(next), "username": "", "error": None})
@@ -29,7 +35,14 @@ def login_page(request: Request, next: str = "/report") -> Response:  # noqa: A0
 
 
 def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/report"
+    return target if target.startswith("/") and not target.startswith("//") else ""
+
+
+def _landing(role: str, target: str) -> str:
+    """Where the asked-for page is one this role may open, there; otherwise the role's home."""
+    path = target.split("?", 1)[0]
+    allowed = {href for href, _ in PAGES.get(role, ())}
+    return target if path in allowed or any(path.startswith(h + "/") for h in allowed) else home_of(role)
 
 
 @router.post("/login")
@@ -38,17 +51,15 @@ async def login_submit(request: Request) -> Response:
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     cookie_csrf = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie_csrf or not hmac.compare_digest(cookie_csrf, str(form.get("csrf", ""))):
-        return render(request, "login.html", {"csrf": "", "next": "/report", "username": username,
+        return render(request, "login.html", {"csrf": "", "next": "", "username": username,
                        "error": "页面已过期，请刷新后重新登录。"}, 400)
     token = await run_in_threadpool(sessions.login, request, username, password)
     if token is None:
-        return render(request, "login.html", {"csrf": cookie_csrf, "next": form.get("next", "/report"),
+        return render(request, "login.html", {"csrf": cookie_csrf,
+                       "next": _safe_next(str(form.get("next", ""))),
                        "username": username, "error": "用户名或密码不正确。"}, 401)
     principal = request.app.state.tokens.verify(token)
-    home = HOMES.get(principal.role, "/report")
-    target = _safe_next(str(form.get("next") or home))
-    if target == "/report" and principal.role in ("desk", "supervisor"):
-        target = home
+    target = _landing(principal.role, _safe_next(str(form.get("next") or "")))
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
                         secure=is_https(request),

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from services.common.errors import Conflict, FieldError
 from services.common.principal import Principal
 from services.common.vocabulary import CONCERN_LABELS, RELATION_LABELS
-from services.common.web.pages import BEIJING, csrf_for, render, session_of
+from services.common.web.pages import BEIJING, csrf_for, refuse, render, session_of
 from services.gateway.deps import audit_log
 from services.intake.schemas import ReportIn
 
@@ -46,6 +46,7 @@ def _form_context(request: Request, token: str, principal: Principal, **extra: A
     return {
         "csrf": csrf_for(request, token),
         "username": principal.subject,
+        "principal": principal,
         "sentinel_id": principal.sentinel_id,
         "concern_labels": CONCERN_LABELS,
         "relation_labels": RELATION_LABELS,
@@ -64,8 +65,8 @@ def report_page(request: Request) -> Response:
         return RedirectResponse("/login?next=/report", status_code=303)
     token, principal = session
     if principal.role != "reporter":
-        return render(request, "login.html", {"csrf": "", "next": "/report", "username": "",
-                       "error": "此表单供强制报告责任人（教师、医生等）使用，请用报告人账号登录。"}, 403)
+        return refuse(request, principal, "此表单供强制报告责任人（教师、医生等）使用；"
+                      "热线来电请在“来电登记”页面录入。")
     return render(request, "report.html", _form_context(request, token, principal))
 
 
@@ -163,7 +164,7 @@ async def report_submit(request: Request) -> Response:
     log.info("report received", report_id=str(receipt.report_id), channel=report.channel.value)
     await run_in_threadpool(audit.flush, "intake")
     return render(request, "receipt.html", {
-        "username": principal.subject, "receipt_no": receipt.receipt_no,
+        "username": principal.subject, "principal": principal, "receipt_no": receipt.receipt_no,
         "lookup_code": receipt.lookup_code, "immediate_danger": report.immediate_danger,
         "received_at": receipt.received_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S 北京时间"),
     }, 201)

@@ -31,13 +31,13 @@ class SentinelIn(BaseModel):
 
 
 @sentinels_router.get("")
-def list_sentinels(accounts: AccountsDep, _: Admin) -> list[dict[str, str]]:
+def list_sentinels(accounts: AccountsDep, _: Admin) -> list[dict[str, Any]]:
     return [s.public() for s in accounts.list_sentinels()]
 
 
 @sentinels_router.post("", status_code=status.HTTP_201_CREATED)
 def register_sentinel(sentinel: SentinelIn, accounts: AccountsDep, audit: AuditDep,
-                      admin: Admin) -> dict[str, str]:
+                      admin: Admin) -> dict[str, Any]:
     created = accounts.register_sentinel(name=sentinel.name, kind=sentinel.kind.value,
                                          region_code=sentinel.region_code,
                                          first_reporter=sentinel.first_reporter,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, status
@@ -11,8 +12,10 @@ from services.common.errors import NotFound
 from services.common.schemas import Strict
 from services.common.vocabulary import CaseStatus, Concern, RiskLevel
 from services.gateway.deps import AuditDep, CaseReader, DispatchDep, Supervisor, TriageDep, ViewDep
+from services.intake.schemas import KnownCase, RepeatCheckIn
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
+children_router = APIRouter(prefix="/v1/children", tags=["cases"])
 
 
 class ReassessmentIn(BaseModel):
@@ -66,3 +69,28 @@ def refer(case_id: str, body: ManualReferralIn, view: ViewDep, dispatch: Dispatc
     audit.flush("dispatch")
     return {"referral_id": str(referral.id), "agency_id": referral.agency_id,
             "status": referral.status}
+
+
+@children_router.post("/repeat-check", response_model=list[KnownCase])
+def repeat_check(check: RepeatCheckIn, triage: TriageDep, view: ViewDep, audit: AuditDep,
+                 who: CaseReader) -> list[KnownCase]:
+    """Is this child known? The cases they appear in (by the same keyed hashes that join reports),
+    so the operator can ask the right questions. Each case shown is on the audit trail."""
+    children = [c.model_dump() for c in check.children]
+    found = triage.known_cases(children, check.region_code or "")
+    window = timedelta(days=triage.rules.join_within_days)
+    now = datetime.now(UTC)
+    last = dict(found)
+    out = []
+    for case in view.cases_by_id([case_id for case_id, _ in found]):
+        if case["status"] == "closed":
+            continue
+        seen = last[case["case_id"]]
+        out.append(KnownCase(case_id=case["case_id"], risk_level=case["risk_level"],
+                             status=case["status"], opened_at=datetime.fromisoformat(case["opened_at"]),
+                             last_report_at=seen, report_count=len(case["report_ids"]),
+                             concerns=case["concerns"], joins=now - seen <= window))
+    shown: list[str | None] = [k.case_id for k in out] or [None]
+    for case_id in shown:
+        audit(who, "child.repeat-check", "case" if case_id else "child", case_id, case_id)
+    return out

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
 
 from services.common.principal import Principal
 from services.common.vocabulary import COARSE_REPORT_STATUS
 from services.common.web.auth import require_roles
 from services.common.web.proxies import client_address
 from services.common.web.throttle import LOOKUP_PER_ADDRESS
-from services.gateway.deps import AuditDep, Filer, IntakeDep, ThrottleDep, ViewDep
+from services.gateway.deps import AuditDep, Filer, IntakeDep, Operator, ThrottleDep, ViewDep
 from services.intake.schemas import (
     ReceiptLookupIn,
     ReportAccepted,
     ReportIn,
     ReportStatus,
+    Submission,
     SupplementIn,
+    TransferIn,
 )
 
 log = structlog.get_logger("intake")
@@ -66,6 +69,32 @@ def add_supplement(
     return {"report_id": report_id, "supplement_id": supplement_id, "status": "accepted"}
 
 
+@router.get("/mine", response_model=list[Submission])
+def my_reports(intake: IntakeDep, view: ViewDep, audit: AuditDep, principal: Operator,
+               hours: Annotated[int, Query(ge=1, le=72)] = 12) -> list[Submission]:
+    """The caller's own reports of the last hours (a shift), newest first, once triaged."""
+    since = datetime.now(UTC) - timedelta(hours=hours)
+    rows = view.submissions(intake.submitter_ref(principal.subject), since)
+    audit(principal, "report.list-own", "report")
+    return [Submission(report_id=r["report_id"], case_id=r["case_id"],
+                       receipt_no=intake.get_report(r["report_id"]).receipt_no,
+                       received_at=datetime.fromisoformat(r["received_at"]), channel=r["channel"],
+                       risk_level=r["risk_level"], status=r["status"]) for r in rows]
+
+
+@router.post("/{report_id}/transfers", status_code=status.HTTP_202_ACCEPTED)
+def confirm_transfer(report_id: str, transfer: TransferIn, intake: IntakeDep, view: ViewDep,
+                     audit: AuditDep, principal: Annotated[Principal, Depends(
+                         require_roles("operator", "supervisor"))]) -> dict[str, object]:
+    """Immediate danger: the caller was put through to 110 or 120 (recorded once each)."""
+    report = intake.confirm_transfer(report_id, principal, to=transfer.to, actor=audit.actor(principal),
+                                     case_id=report_status(view, report_id)[1])
+    audit.flush("intake")
+    structlog.contextvars.bind_contextvars(report_id=report_id)
+    log.info("transfer confirmed", to=transfer.to)
+    return {"report_id": report_id, "transfers": report.transfers}
+
+
 @router.get("/{report_id}", response_model=ReportStatus)
 def get_report(report_id: str, intake: IntakeDep, view: ViewDep, audit: AuditDep,
                principal: ReportReader) -> ReportStatus:
@@ -76,7 +105,8 @@ def get_report(report_id: str, intake: IntakeDep, view: ViewDep, audit: AuditDep
         # Only the report's own progress: the case (and whether the child was known) stays hidden.
         state, case_id = ("received" if state == "received" else "triaged"), None
     return ReportStatus(report_id=report_id, receipt_no=report.receipt_no, status=state,
-                        case_id=case_id, received_at=report.received_at)
+                        case_id=case_id, received_at=report.received_at,
+                        transfers=getattr(report, "transfers", []))
 
 
 @receipts_router.post("/lookup")

@@ -1,0 +1,232 @@
+"""The administrator's page (/admin): accounts, sentinel points and the agency directory.
+Every action goes through the accounts application with the admin as its actor (audited)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from services.common.errors import Conflict, DomainError, FieldError, NotFound
+from services.common.principal import Principal
+from services.common.vocabulary import ROLES, SENTINEL_KIND_TEXT, Role
+from services.common.web.pages import ROLE_TEXT, check_csrf, csrf_for, page_session, render
+from services.gateway.deps import audit_log
+from services.gateway.pages.intake import LINES
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+Session = tuple[str, Principal]
+
+# What the page says after an action that has nothing secret to show (redirect, then GET).
+NOTICES = {
+    "disabled": "已停用账号 {}：该账号的登录和令牌立即失效。",
+    "enabled": "已重新启用账号 {}。",
+    "sentinel-registered": "已登记监测哨点 {}，并绑定第一报告人。",
+    "sentinel-rebound": "已更换监测哨点 {} 的第一报告人。",
+    "sentinel-closed": "已撤销监测哨点 {}：其报告人不能再以哨点名义报告，历史记录保留。",
+}
+FIELD_TEXT = {
+    "username": "用户名须为3至64位字母、数字、点、下划线或连字符。",
+    "role": "请选择角色。",
+    "agency_id": "机构账号须选择所属机构。",
+    "sentinel_id": "只有强制报告责任人账号可以绑定监测哨点，且哨点须在用。",
+    "channel": "只有热线接线员账号有来电线路。",
+    "first_reporter": "第一报告人须为已有的强制报告责任人账号。",
+    "region_code": "行政区划代码须为6位（县）、9位（乡镇）或12位（村）数字。",
+    "name": "请填写哨点名称（1至100字）。",
+    "kind": "请选择哨点类型。",
+    "reason": "请填写撤销原因。",
+}
+
+
+def _admin(request: Request) -> Session | Response:
+    return page_session(request, "admin", "/admin", "此页面供系统管理员使用，请用管理员账号登录。")
+
+
+def _context(request: Request, token: str, principal: Principal, **extra: Any) -> dict[str, Any]:
+    container = request.app.state.container
+    accounts, directory = container.accounts, container.directory
+    users = accounts.list_users()
+    sentinels = accounts.list_sentinels()
+    sentinel_names = {str(s.id): s.name for s in sentinels}
+    agency_names = {a.agency_id: a.name for a in directory.agencies}
+    line_names = dict(LINES)
+
+    def unit(user: Any) -> str:
+        if user.agency_id:
+            return agency_names.get(user.agency_id, user.agency_id)
+        if user.sentinel_id:
+            return "哨点：" + sentinel_names.get(user.sentinel_id, user.sentinel_id)
+        return line_names.get(getattr(user, "channel", None) or "", "")
+
+    return {
+        "principal": principal,
+        "csrf": csrf_for(request, token),
+        "users": [{**u.public(), "unit": unit(u)} for u in users],
+        "reporters": [u.username for u in users if u.role == Role.reporter and not u.disabled],
+        "sentinels": [{**s.public(), "place": directory.place_name(s.region_code)} for s in sentinels],
+        "roles": [(r, ROLE_TEXT[r]) for r in ROLES],
+        "agencies": directory.agencies,
+        "lines": LINES,
+        "places": directory.places,
+        "sentinel_kinds": list(SENTINEL_KIND_TEXT.items()),
+        "directory": directory,
+        "notice": None, "secret": None, "errors": {}, "values": {},
+        **extra,
+    }
+
+
+def _show(request: Request, session: Session, status_code: int = 200, **extra: Any) -> Response:
+    return render(request, "admin.html", _context(request, *session, **extra), status_code)
+
+
+@router.get("/admin")
+def admin_page(request: Request, done: str = "", who: str = "") -> Response:
+    session = _admin(request)
+    if isinstance(session, Response):
+        return session
+    audit_log(request)(session[1], "admin.read", "accounts")
+    notice = NOTICES[done].format(who) if done in NOTICES else None
+    return _show(request, session, notice=notice)
+
+
+async def _posted(request: Request) -> tuple[Session, dict[str, str]] | Response:
+    """An admin's session and the submitted form, if its CSRF token holds; else the answer."""
+    session = _admin(request)
+    if isinstance(session, Response):
+        return session
+    form = await request.form()
+    if not check_csrf(request, session[0], form.get("csrf")):
+        return _show(request, session, 403, notice="页面已过期，请刷新后再操作。")
+    return session, {k: str(v).strip() for k, v in form.items()}
+
+
+def _refused(request: Request, session: Session, form: dict[str, str], exc: DomainError,
+             conflict: tuple[str, str]) -> Response:
+    """The form again, with what to correct next to its field (422), or why it exists (409)."""
+    if isinstance(exc, FieldError):
+        return _show(request, session, 422, values=form,
+                     errors={exc.field: FIELD_TEXT.get(exc.field, exc.message)})
+    return _show(request, session, 409, values=form, errors={conflict[0]: conflict[1]})
+
+
+def _done(code: str, who: str) -> Response:
+    return RedirectResponse(f"/admin?done={code}&who={quote(who)}#{code.split('-')[0]}", status_code=303)
+
+
+@router.post("/admin/users")
+async def add_user(request: Request) -> Response:
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    session, form = posted
+    role = form.get("role", "")
+    password = secrets.token_urlsafe(12)
+    accounts = request.app.state.container.accounts
+    audit = audit_log(request)
+    try:
+        await run_in_threadpool(
+            accounts.add_user, form.get("username", ""), password, role,
+            form.get("agency_id") if role == Role.desk else None,
+            form.get("sentinel_id") or None if role == Role.reporter else None,
+            channel=form.get("channel") or None if role == Role.operator else None,
+            actor=audit.actor(session[1]))
+    except (FieldError, Conflict) as exc:
+        taken = ("username", f"用户名 {form.get('username')} 已被使用。")
+        return _refused(request, session, form, exc, taken)
+    await run_in_threadpool(audit.flush, "accounts")
+    return _show(request, session, 201, secret=(form["username"], password, "新账号"),
+                 notice=f"已创建账号 {form['username']}。")
+
+
+@router.post("/admin/users/{username}/{action}")
+async def change_user(request: Request, username: str, action: str) -> Response:
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    session, form = posted
+    principal = session[1]
+    if action not in ("disable", "enable", "reset-password"):
+        return _show(request, session, 404, notice="没有这个操作。")
+    if username == principal.subject and action == "disable":
+        return _show(request, session, 409, notice="不能停用自己正在使用的账号。")
+    accounts = request.app.state.container.accounts
+    audit = audit_log(request)
+    actor = audit.actor(principal)
+    password = secrets.token_urlsafe(12)
+    try:
+        if action == "disable":
+            await run_in_threadpool(lambda: accounts.disable(username, by=principal.subject, actor=actor))
+        elif action == "enable":
+            await run_in_threadpool(lambda: accounts.enable(username, by=principal.subject, actor=actor))
+        else:
+            await run_in_threadpool(lambda: accounts.set_password(
+                username, password, by=principal.subject, actor=actor))
+    except NotFound:
+        return _show(request, session, 404, notice=f"没有名为 {username} 的账号。")
+    await run_in_threadpool(audit.flush, "accounts")
+    if action == "reset-password":
+        return _show(request, session, secret=(username, password, "新密码"),
+                     notice=f"已重置 {username} 的密码：该账号已有的登录全部失效。")
+    return _done("disabled" if action == "disable" else "enabled", username)
+
+
+@router.post("/admin/sentinels")
+async def register_sentinel(request: Request) -> Response:
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    session, form = posted
+    region = form.get("region_code") or form.get("place", "")
+    errors = {}
+    if not 1 <= len(form.get("name", "")) <= 100:
+        errors["name"] = FIELD_TEXT["name"]
+    if form.get("kind") not in SENTINEL_KIND_TEXT:
+        errors["kind"] = FIELD_TEXT["kind"]
+    if not (region.isdigit() and len(region) in (6, 9, 12)):
+        errors["region_code"] = FIELD_TEXT["region_code"]
+    if errors:
+        return _show(request, session, 422, values=form, errors=errors)
+    accounts = request.app.state.container.accounts
+    audit = audit_log(request)
+    try:
+        await run_in_threadpool(lambda: accounts.register_sentinel(
+            name=form["name"], kind=form["kind"], region_code=region,
+            first_reporter=form.get("first_reporter", ""), actor=audit.actor(session[1])))
+    except (FieldError, Conflict) as exc:
+        return _refused(request, session, form, exc, ("name", f"该地区已有名为 {form['name']} 的哨点。"))
+    await run_in_threadpool(audit.flush, "accounts")
+    return _done("sentinel-registered", form["name"])
+
+
+@router.post("/admin/sentinels/{sentinel_id}/{action}")
+async def change_sentinel(request: Request, sentinel_id: str, action: str) -> Response:
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    session, form = posted
+    principal = session[1]
+    accounts = request.app.state.container.accounts
+    audit = audit_log(request)
+    actor = audit.actor(principal)
+    try:
+        if action == "first-reporter":
+            sentinel = await run_in_threadpool(lambda: accounts.change_first_reporter(
+                sentinel_id, form.get("first_reporter", ""), by=principal.subject, actor=actor))
+            code = "sentinel-rebound"
+        elif action == "deactivate":
+            sentinel = await run_in_threadpool(lambda: accounts.deactivate_sentinel(
+                sentinel_id, reason=form.get("reason", ""), by=principal.subject, actor=actor))
+            code = "sentinel-closed"
+        else:
+            return _show(request, session, 404, notice="没有这个操作。")
+    except FieldError as exc:
+        return _show(request, session, 422, notice=FIELD_TEXT.get(exc.field, exc.message))
+    except (NotFound, Conflict, DomainError) as exc:
+        return _show(request, session, 409, notice=f"未能完成：{exc}")
+    await run_in_threadpool(audit.flush, "accounts")
+    return _done(code, sentinel.name)

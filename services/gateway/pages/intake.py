@@ -1,0 +1,46 @@
+"""The hotline operator's call-taking console (/intake): one screen, keyboard first. The page
+calls the JSON API (contract §2) with its session cookie and CSRF header; nothing is kept in
+the browser's storage (call-centre PCs are shared)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from services.common.vocabulary import CONCERN_LABELS, HOTLINE_CHANNELS, LEVEL_TEXT, RELATION_LABELS
+from services.common.web.pages import csrf_for, page_session, render
+from services.gateway.deps import audit_log
+from services.gateway.pages.report import FIELD_MESSAGES
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+LINES = (("hotline_12345", "12345 政务服务热线"), ("hotline_12349", "12349 民政服务热线"),
+         ("hotline_12355", "12355 青少年服务台"))
+# Keys a call-taker uses without the mouse; none of them is a browser shortcut.
+SHORTCUTS = (("Ctrl+Enter", "提交报告"), ("F2", "儿童正处于危险中"), ("F4", "匿名来电"),
+             ("F8", "添加一名儿童"), ("F9", "下一个来电（清空）"))
+
+
+@router.get("/intake")
+def console(request: Request) -> Response:
+    session = page_session(request, "operator", "/intake",
+                           "来电登记页面供12345等热线接线员使用，请用接线员账号登录。")
+    if isinstance(session, Response):
+        return session
+    token, principal = session
+    container = request.app.state.container
+    user = container.accounts.find(principal.subject)
+    line = getattr(user, "channel", None)
+    audit_log(request)(principal, "console.open", "console")
+    return render(request, "intake.html", {
+        "principal": principal,
+        "csrf": csrf_for(request, token),
+        "channel": line if line in HOTLINE_CHANNELS else "hotline_12345",
+        "lines": LINES,
+        "concern_labels": CONCERN_LABELS,
+        "relation_labels": RELATION_LABELS,
+        "places": container.directory.places,
+        "shortcuts": SHORTCUTS,
+        "messages": FIELD_MESSAGES,
+        "level_text": LEVEL_TEXT,
+    })

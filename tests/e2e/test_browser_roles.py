@@ -1,0 +1,242 @@
+"""Every role's home in headless Chromium: the operator takes calls with the keyboard only,
+the repeat check shows a known child, the admin disables a user, the auditor filters the trail;
+every page passes axe-core (no serious or critical violations) at 1366 and at 360 px wide."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
+
+from tests.e2e.axe import serious_violations
+from tests.e2e.client import Client, embedded_server, wait_for
+from tests.e2e.test_browser_form import CHROMIUM_ARGS, SHOTS
+from tests.helpers import report_body
+
+PORT = 18005
+BASE = f"http://127.0.0.1:{PORT}"
+HOMES = {"operator1": ("/intake", "来电登记"), "teacher1": ("/report", "强制报告"),
+         "police-desk": ("/desk", "转介收件箱"), "supervisor1": ("/board", "案件督办看板"),
+         "auditor1": ("/audit", "审计日志"), "admin1": ("/admin", "账号与哨点")}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    with embedded_server(tmp_path_factory.mktemp("roles") / "var", PORT) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page whose console errors (CSP refusals, 404s such as a missing favicon) are kept."""
+
+    def __init__(self, context: BrowserContext):
+        self.context = context
+        self.page = context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def active(self) -> str:
+        return str(self.page.evaluate("document.activeElement.id || document.activeElement.value || ''"))
+
+    def tab_to(self, target: str, most: int = 40) -> None:
+        """Tab until the element is focused: it is reachable with the keyboard, in order."""
+        for _ in range(most):
+            if self.active() == target:
+                return
+            self.page.keyboard.press("Tab")
+        raise AssertionError(f"{target} not reached with Tab (stuck at {self.active()!r})")
+
+
+def log_in_with_keyboard(w: Watched, server: Client, user: str) -> None:
+    w.page.goto(f"{BASE}/")
+    assert w.page.url.startswith(f"{BASE}/login")
+    assert w.active() == "username"
+    w.page.keyboard.type(user)
+    w.page.keyboard.press("Tab")
+    w.page.keyboard.type(server.password(user))
+    w.page.keyboard.press("Enter")
+    w.page.wait_for_url(f"{BASE}{HOMES[user][0]}*")
+
+
+def test_operator_takes_calls_with_the_keyboard_only(server: Client, browser: Browser) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    w = Watched(browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN"))
+    page, kb = w.page, w.page.keyboard
+    log_in_with_keyboard(w, server, "operator1")
+    assert w.active() == "f-danger"
+    assert page.input_value("#f-channel") == "hotline_12345"  # the account's line
+    assert "Ctrl+Enter" in page.inner_text("#shortcuts")
+
+    # Danger: the transfer script appears and stays until the transfer is confirmed.
+    kb.press("F2")
+    assert page.is_visible("#danger-banner") and "110" in page.inner_text("#danger-banner")
+    kb.press("Tab")
+    assert w.active() == "transfer-110"
+    kb.press("Enter")
+    assert page.is_hidden("#danger-banner") and "110" in page.inner_text("#transfer-status")
+    assert w.active() == "f-anonymous"
+
+    kb.press("F4")  # anonymous: name and phone hidden, never sent
+    assert page.is_checked("#f-anonymous") and page.is_hidden("#caller-identity")
+    kb.press("Tab")
+    assert w.active() == "f-reporter-relation"
+    kb.press("Tab")
+    assert w.active() == "f-children-0-name"
+    kb.type("王小明")
+    w.tab_to("f-children-0-age")
+    kb.type("9")
+    w.tab_to("domestic_violence")
+    kb.press("Space")
+    w.tab_to("serious_injury")
+    kb.press("Space")
+    w.tab_to("f-narrative")
+    kb.type("邻居听到孩子哭喊，父亲在打孩子，孩子手臂流血")
+    w.tab_to("f-place")
+    kb.press("ArrowDown")
+    assert page.input_value("#f-place") == "441823"
+    kb.press("Control+Enter")
+
+    page.wait_for_selector("#receipt-panel:not([hidden])")
+    assert w.active() == "receipt-title"
+    receipt_no, lookup_code = page.inner_text("#receipt-no"), page.inner_text("#lookup-code")
+    assert len(receipt_no) == 19 and len(lookup_code) == 10
+    for _ in range(3):  # the read-back checklist
+        kb.press("Tab")
+        kb.press("Space")
+    assert page.locator(".readback:checked").count() == 3
+    assert page.input_value("#f-narrative") == "" and page.input_value("#f-children-0-name") == ""
+    # Nothing typed stays in the browser (shared call-centre PCs).
+    assert page.evaluate("localStorage.length + sessionStorage.length") == 0
+
+    kb.press("F9")  # the next call
+    assert page.is_hidden("#receipt-panel") and w.active() == "f-danger"
+    w.tab_to("f-children-0-name")
+    kb.type("王小明")
+    w.tab_to("f-children-0-age")
+    kb.type("9")
+    w.tab_to("f-place")
+    kb.press("ArrowDown")
+    page.wait_for_selector("#repeat-known", timeout=15000)
+    known = page.inner_text("#repeat-check")
+    assert "1 个在办案件" in known and "红色" in known and "本次报告将并入此案" in known
+    kb.press("F2")  # for the picture: the script and the known child side by side
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SHOTS / "intake-console.png"))
+    kb.press("F2")
+    w.tab_to("f-narrative")
+    kb.type("孩子又被打了")
+    kb.press("Control+Enter")
+    page.wait_for_selector("#receipt-panel:not([hidden])")
+    second = page.inner_text("#receipt-no")
+    assert second != receipt_no
+
+    # The caller rings back: "my recent calls" finds the first report; add a supplement.
+    wait_for(lambda: page.locator(f"#recent-calls tr:has-text('{receipt_no}') .badge").count(),
+               what="the first call triaged in the recent list")
+    page.focus(f"button.supplement[data-receipt='{receipt_no}']")
+    kb.press("Enter")
+    kb.type("孩子已被送到奶奶家")
+    page.locator("tr.sup .sup-send").focus()
+    kb.press("Enter")
+    page.wait_for_selector("tr.sup .sup-result:has-text('已补充')")
+    page.context.close()
+    assert w.errors == [], w.errors  # no CSP refusal, no 404 (the favicon), no script error
+
+    # What the console sent is what the API holds.
+    reports = server.http.get("/v1/reports/mine", headers=server.auth("operator1")).json()
+    first = next(r for r in reports if r["receipt_no"] == receipt_no)
+    detail = server.http.get(f"/v1/reports/{first['report_id']}", headers=server.auth("operator1")).json()
+    assert [t["to"] for t in detail["transfers"]] == ["110"]
+    again = wait_for(lambda: next((r for r in server.http.get(
+        "/v1/reports/mine", headers=server.auth("operator1")).json() if r["receipt_no"] == second), None),
+        what="the second call triaged")
+    assert again["case_id"] == first["case_id"]  # the same child: the same case (contract §3)
+
+
+def test_admin_disables_a_user(server: Client, browser: Browser) -> None:
+    token = server.auth("edu-desk")
+    w = Watched(browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN"))
+    log_in_with_keyboard(w, server, "admin1")
+    page = w.page
+    page.click("#user-edu-desk button:has-text('停用')")
+    page.wait_for_selector("#notice")
+    assert "已停用账号 edu-desk" in page.inner_text("#notice")
+    assert "已停用" in page.inner_text("#user-edu-desk")
+    assert server.http.get("/v1/desk/referrals", headers=token).status_code == 401
+    page.fill("#f-username", "operator-night")
+    page.select_option("#f-role", "operator")
+    page.select_option("#f-channel", "hotline_12355")
+    page.click("#add-user-submit")
+    password = page.inner_text("#secret-password")
+    assert server.http.post("/v1/auth/token", data={"username": "operator-night",
+                                                     "password": password}).status_code == 200
+    page.goto(f"{BASE}/admin#users")
+    page.screenshot(path=str(SHOTS / "admin.png"))
+    page.context.close()
+    assert w.errors == [], w.errors
+
+
+def test_auditor_filters_the_trail(server: Client, browser: Browser) -> None:
+    w = Watched(browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN"))
+    log_in_with_keyboard(w, server, "auditor1")
+    page = w.page
+    assert "哈希链校验通过" in page.inner_text("#chain")
+    page.fill("#f-actor", "admin1")
+    page.fill("#f-action", "account.")
+    page.click("#apply")
+    page.wait_for_url("**/audit?*")
+    rows = page.locator("#trail tbody tr")
+    assert rows.count() >= 1
+    for i in range(rows.count()):
+        cells = rows.nth(i).locator("td")
+        assert cells.nth(2).inner_text().startswith("admin1") and "account." in cells.nth(4).inner_text()
+    assert "account.disable" in page.inner_text("#trail")
+    page.screenshot(path=str(SHOTS / "audit.png"))
+    page.context.close()
+    assert w.errors == [], w.errors
+
+
+@pytest.mark.parametrize("width", [1366, 360])
+def test_every_page_passes_axe_and_fits_the_width(server: Client, browser: Browser, width: int) -> None:
+    server.submit(report_body(), key=f"axe-{width}")  # rows on the desk and the board
+    context = browser.new_context(viewport={"width": width, "height": 800}, locale="zh-CN",
+                                  bypass_csp=True)  # to inject axe; CSP is kept in the tests above
+    page = context.new_page()
+    found: dict[str, list[str]] = {}
+
+    def check(name: str) -> None:
+        found[name] = serious_violations(page)
+        overflow = page.evaluate("document.documentElement.scrollWidth") - width
+        if overflow > 0:
+            found[name].append(f"{overflow}px wider than the screen")
+
+    page.goto(f"{BASE}/login")
+    check("/login")
+    for user, (home, heading) in HOMES.items():
+        context.clear_cookies()
+        page.goto(f"{BASE}/")
+        page.fill("#username", user)
+        page.fill("#password", server.password(user))
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{BASE}{home}")
+        assert heading in page.inner_text("main")  # useful work, reached from /
+        if user == "operator1":
+            page.keyboard.press("F2")  # the danger script is part of the page
+        check(home)
+    page.goto(f"{BASE}/no-such-page")
+    check("404")
+    page.goto(f"{BASE}/board")
+    check("403")
+    context.close()
+    assert {name: v for name, v in found.items() if v} == {}
+    assert len(found) == len(HOMES) + 3  # and the login, 404 and 403 pages

@@ -1,0 +1,157 @@
+"""The operator console's server side: homes per role, navigation, error pages, the API called
+with the session cookie, the repeat check, this shift's calls and confirmed transfers."""
+
+import re
+
+import pytest
+
+from services.bootstrap import ApiContainer
+from services.common.embedded import EmbeddedRunner
+from tests.conftest import Api
+from tests.helpers import TEST_PASSWORD, report_body
+from tests.unit.test_pages import login
+
+HOMES = {"operator1": "/intake", "teacher1": "/report", "police-desk": "/desk",
+         "supervisor1": "/board", "auditor1": "/audit", "admin1": "/admin"}
+
+
+def console_csrf(api: Api) -> str:
+    page = api.client.get("/intake")
+    assert page.status_code == 200
+    return re.search(r'"csrf": "([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("user", sorted(HOMES))
+def test_each_role_lands_on_its_own_page_from_the_root(api: Api, user: str) -> None:
+    assert api.client.get("/", follow_redirects=False).headers["location"] == "/login"
+    login(api.client, user)
+    r = api.client.get("/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == HOMES[user]
+    page = api.client.get(HOMES[user])
+    assert page.status_code == 200
+    # The header links to the role's own page and marks it; no other role's page is offered.
+    assert f'<a href="{HOMES[user]}" aria-current="page">' in page.text
+    others = set(HOMES.values()) - {HOMES[user]}
+    assert not any(f'<a href="{other}"' in page.text for other in others)
+    assert 'href="/logout"' in page.text and 'rel="icon"' in page.text
+
+
+def test_a_page_of_another_role_says_why_in_chinese_and_links_home(api: Api) -> None:
+    login(api.client, "operator1")
+    r = api.client.get("/report")
+    assert r.status_code == 403 and "来电登记" in r.text and 'href="/intake"' in r.text
+    r = api.client.get("/admin")
+    assert r.status_code == 403 and "系统管理员" in r.text
+
+
+def test_unknown_pages_get_a_chinese_404_and_the_api_keeps_json(api: Api) -> None:
+    r = api.client.get("/no-such-page", headers={"Accept": "text/html"})
+    assert r.status_code == 404 and "页面不存在" in r.text
+    assert r.headers["content-type"].startswith("text/html")
+    r = api.client.get("/v1/no-such-thing", headers={"Accept": "text/html"})
+    assert r.status_code == 404 and r.json() == {"detail": "Not Found"}
+
+
+def test_favicon_is_served(api: Api) -> None:
+    for path in ("/favicon.ico", "/favicon.svg"):
+        r = api.client.get(path)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+        assert r.text.startswith("<svg")
+
+
+def test_login_lands_on_the_asked_page_only_when_the_role_may_open_it(api: Api) -> None:
+    page = api.client.get("/login?next=/board")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    r = api.client.post("/login", data={"username": "operator1", "password": TEST_PASSWORD,
+                                        "csrf": csrf, "next": "/board"}, follow_redirects=False)
+    assert r.headers["location"] == "/intake"
+
+
+def test_the_session_cookie_opens_the_api_only_with_its_csrf_header(api: Api) -> None:
+    login(api.client, "operator1")
+    body = report_body()
+    r = api.client.post("/v1/reports", json=body, headers={"Idempotency-Key": "c-1"})
+    assert r.status_code == 401  # a cookie alone (another site's form) opens nothing
+    csrf = console_csrf(api)
+    r = api.client.post("/v1/reports", json=body,
+                        headers={"Idempotency-Key": "c-1", "X-CSRF-Token": "forged"})
+    assert r.status_code == 401
+    r = api.client.post("/v1/reports", json=body, headers={"Idempotency-Key": "c-1", "X-CSRF-Token": csrf})
+    assert r.status_code == 201 and r.json()["receipt_no"]
+
+
+def test_operator_console_presets_the_line_of_the_account(api: Api, hotline: ApiContainer) -> None:
+    hotline.accounts.add_user("operator12355", TEST_PASSWORD, "operator", channel="hotline_12355")
+    login(api.client, "operator12355", "/intake")
+    page = api.client.get("/intake").text
+    assert re.search(r'<option value="hotline_12355" selected>', page)
+    assert "连南瑶族自治县 三江镇" in page  # places by name, from the directory
+
+
+def test_repeat_check_finds_the_childs_open_cases_by_id_or_by_name_age_and_county(
+    api: Api, runner: EmbeddedRunner, hotline: ApiContainer
+) -> None:
+    report = api.submit(report_body(), key="first").json()
+    runner.pump()
+    check = "/v1/children/repeat-check"
+    by_id = api.client.post(check, json={"children": [{"id_number": "441823201501011234"}]},
+                            headers=api.auth("operator1"))
+    assert by_id.status_code == 200, by_id.text
+    (known,) = by_id.json()
+    case = api.client.get(f"/v1/reports/{report['report_id']}", headers=api.auth("operator1")).json()
+    assert known["case_id"] == case["case_id"] and known["risk_level"] == "red"
+    assert known["joins"] is True and known["report_count"] == 1
+    # Name, age and county (a township code counts as its county), spaces ignored.
+    by_name = api.client.post(check, json={"children": [{"name": "王 小明", "age": 9}],
+                                           "region_code": "441823100"}, headers=api.auth("operator1"))
+    assert [k["case_id"] for k in by_name.json()] == [known["case_id"]]
+    for other in ({"name": "王小明", "age": 10}, {"id_number": "441823201501019999"}):
+        r = api.client.post(check, json={"children": [other], "region_code": "441823"},
+                            headers=api.auth("operator1"))
+        assert r.json() == []
+    r = api.client.post(check, json={"children": [{"name": "王小明", "age": 9}], "region_code": "4418"},
+                        headers=api.auth("operator1"))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "region_code"
+    for role_user in ("teacher1", "police-desk", "auditor1"):
+        r = api.client.post(check, json={"children": [{"id_number": "441823201501011234"}]},
+                            headers=api.auth(role_user))
+        assert r.status_code == 403
+    checks = [e for e in hotline.audit.entries() if e["action"] == "child.repeat-check"]
+    assert [e["case_id"] for e in checks] == [known["case_id"], known["case_id"], None, None]
+    assert all(e["actor"] == "operator1" for e in checks)
+
+
+def test_my_calls_lists_this_operators_reports_of_the_shift(
+    api: Api, runner: EmbeddedRunner, hotline: ApiContainer
+) -> None:
+    hotline.accounts.add_user("operator2", TEST_PASSWORD, "operator")
+    mine = api.submit(report_body(), key="mine").json()
+    theirs = api.submit(report_body(children=[{"name": "李四", "age": 5}]), as_user="operator2",
+                        key="theirs").json()
+    listed = api.client.get("/v1/reports/mine", headers=api.auth("operator1"))
+    assert listed.status_code == 200 and listed.json() == []  # not triaged yet: the console adds it
+    runner.pump()
+    (row,) = api.client.get("/v1/reports/mine", headers=api.auth("operator1")).json()
+    assert row["report_id"] == mine["report_id"] and row["receipt_no"] == mine["receipt_no"]
+    assert row["risk_level"] == "red" and row["status"] == "dispatched"
+    assert [r["report_id"] for r in api.client.get(
+        "/v1/reports/mine", headers=api.auth("operator2")).json()] == [theirs["report_id"]]
+    assert api.client.get("/v1/reports/mine", headers=api.auth("teacher1")).status_code == 403
+    assert api.client.get("/v1/reports/mine?hours=0", headers=api.auth("operator1")).status_code == 422
+
+
+def test_a_transfer_to_110_is_recorded_on_the_report_once(api: Api, hotline: ApiContainer) -> None:
+    report = api.submit(report_body(), key="danger").json()
+    path = f"/v1/reports/{report['report_id']}/transfers"
+    for _ in range(2):
+        r = api.client.post(path, json={"to": "110"}, headers=api.auth("operator1"))
+        assert r.status_code == 202
+    assert api.client.post(path, json={"to": "120"}, headers=api.auth("operator1")).status_code == 202
+    transfers = api.client.get(f"/v1/reports/{report['report_id']}",
+                               headers=api.auth("operator1")).json()["transfers"]
+    assert [(t["to"], t["by"]) for t in transfers] == [("110", "operator1"), ("120", "operator1")]
+    r = api.client.post(path, json={"to": "119"}, headers=api.auth("operator1"))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "to"
+    assert api.client.post(path, json={"to": "110"}, headers=api.auth("teacher1")).status_code == 403
+    actions = [e["action"] for e in hotline.audit.entries() if e["resource_id"] == report["report_id"]]
+    assert actions.count("report.transfer") == 2
