@@ -45,6 +45,29 @@ def _report_rows(d: dict[str, Any], received_at: str | None) -> list[Write]:
     return rows
 
 
+def version_of(m: Message) -> int:
+    """Message ids end with the event's version in its aggregate (`source/aggregate/version`)."""
+    return int(m.id.rsplit("/", 1)[1])
+
+
+def _versioned(row_id: str, version: int, update: Write) -> list[Write]:
+    """An UPDATE (ending in a WHERE clause) applied only if this version is newer than the one
+    the row shows, and the row's version moved on: duplicates and replays change nothing."""
+    statement, params = update
+    return [
+        (statement + " AND ? > COALESCE((SELECT version FROM view_versions WHERE row_id = ?), 0)",
+         (*params, version, row_id)),
+        ("INSERT INTO view_versions (row_id, version) VALUES (?,?) ON CONFLICT (row_id)"
+         " DO UPDATE SET version = excluded.version WHERE view_versions.version < excluded.version",
+         (row_id, version)),
+    ]
+
+
+def _flag(m: Message, case_id: str, kind: str) -> Write:
+    return ("INSERT INTO view_case_flags (event_id, case_id, kind, at_ts) VALUES (?,?,?,?)"
+            " ON CONFLICT (event_id) DO NOTHING", (m.id, case_id, kind, m.time.timestamp()))
+
+
 def _concern_rows(case_id: str, concerns: list[str]) -> list[Write]:
     return [("INSERT INTO view_case_concerns (case_id, concern) VALUES (?,?)"
              " ON CONFLICT (case_id, concern) DO NOTHING", (case_id, c)) for c in concerns]
@@ -75,12 +98,15 @@ def case_opened(m: Message) -> list[Write]:
 def case_updated(m: Message) -> list[Write]:
     d = m.data
     writes: list[Write] = [
-        ("UPDATE view_cases SET risk_level = ?, concerns = ?, needs_review = ? WHERE case_id = ?",
-         (d["risk_level"], json.dumps(d["concerns"]), int(d["needs_review"]), d["case_id"])),
+        *_versioned(d["case_id"], version_of(m), (
+            "UPDATE view_cases SET risk_level = ?, concerns = ?, needs_review = ? WHERE case_id = ?",
+            (d["risk_level"], json.dumps(d["concerns"]), int(d["needs_review"]), d["case_id"]))),
         *_concern_rows(d["case_id"], d["concerns"]),
     ]
     if d["reason"] == "report_joined":
         writes.extend(_report_rows(d, d.get("at")))
+    if d["reason"] == "reassessment":  # a supervisor looked: earlier declines and gaps are settled
+        writes.append(_flag(m, d["case_id"], "reviewed"))
     writes.append(_timeline(m, d["case_id"], f"case_{d['reason']}", d.get("by") or "triage",
                             {"risk_level": d["risk_level"], "previous": d["previous_risk_level"],
                              "added_concerns": d["added_concerns"], "rationale": d["rationale"]}))
@@ -98,6 +124,8 @@ def referral_dispatched(m: Message) -> list[Write]:
           epoch(d["dispatched_at"]), epoch(d["due_at"]))),
         _timeline(m, d["case_id"], "referral_dispatched", "dispatch",
                   {"agency_id": d["agency_id"], "referral_id": d["referral_id"]}),
+        *([_flag(m, d["case_id"], "reviewed")]  # a supervisor's re-routing settles a decline
+          if str(d.get("matrix_version", "")).startswith("manual:") else []),
     ]
 
 
@@ -110,9 +138,9 @@ def referral_status(m: Message) -> list[Write]:
         column = "escalated_at" if d["status"] == "escalated" else "closed_at"
         change = (f"UPDATE view_referrals SET status = ?, {column} = ? WHERE referral_id = ?",
                   (d["status"], d["at"], d["referral_id"]))
-    writes = [change]
+    writes = _versioned(d["referral_id"], version_of(m), change)
     if d["status"] == "declined":  # back to the supervisor board for re-routing
-        writes.append(("UPDATE view_cases SET needs_review = 1 WHERE case_id = ?", (d["case_id"],)))
+        writes.append(_flag(m, d["case_id"], "declined"))
     writes.append(_timeline(m, d["case_id"], f"referral_{d['status']}", d["by"],
                             {"agency_id": d["agency_id"], "referral_id": d["referral_id"]}))
     return writes
@@ -121,7 +149,7 @@ def referral_status(m: Message) -> list[Write]:
 def routing_gap(m: Message) -> list[Write]:
     d = m.data
     return [
-        ("UPDATE view_cases SET needs_review = 1 WHERE case_id = ?", (d["case_id"],)),
+        _flag(m, d["case_id"], "routing_gap"),
         _timeline(m, d["case_id"], "routing_gap", "dispatch", {"agency_kind": d["agency_kind"]}),
     ]
 

@@ -95,6 +95,14 @@ REFERRAL_COLUMNS = ("referral_id, case_id, agency_id, agency_kind, status, risk_
                     " dispatched_at, due_at, acknowledged_at, escalated_at")
 
 
+# A decline or routing gap after the case's last review (reassessment, manual referral).
+FLAGGED = (
+    "EXISTS (SELECT 1 FROM view_case_flags f WHERE f.case_id = c.case_id AND f.kind <> 'reviewed'"
+    " AND f.at_ts > COALESCE((SELECT MAX(r.at_ts) FROM view_case_flags r"
+    " WHERE r.case_id = c.case_id AND r.kind = 'reviewed'), 0))"
+)
+
+
 class DeskQueries:
     """The reader's queries; a case list costs four queries however many cases it holds."""
 
@@ -154,7 +162,7 @@ class DeskQueries:
 
     def _cases(self, where: str, params: tuple[Any, ...]) -> list[CaseRow]:
         chosen = f"SELECT case_id FROM view_cases WHERE {where}"
-        rows = self.sql.rows(f"SELECT * FROM view_cases WHERE {where}", params)
+        rows = self.sql.rows(f"SELECT c.*, {FLAGGED} AS flagged FROM view_cases c WHERE {where}", params)
         referrals: dict[str, list[ReferralRow]] = {}
         for r in self.sql.rows(f"SELECT {REFERRAL_COLUMNS} FROM view_referrals WHERE case_id IN"
                                f" ({chosen}) ORDER BY agency_kind, agency_id", params):
@@ -175,7 +183,8 @@ class DeskQueries:
                 case_id=case_id, status=case_status(refs),
                 escalated=any(r["status"] == "escalated" for r in refs),
                 risk_level=row["risk_level"], initial_risk_level=row["initial_risk_level"],
-                concerns=json.loads(row["concerns"]), needs_review=bool(row["needs_review"]),
+                concerns=json.loads(row["concerns"]),
+                needs_review=bool(row["needs_review"]) or bool(row["flagged"]),
                 opened_at=row["opened_at"], report_ids=reports.get(case_id, []), referrals=refs,
                 timeline=timeline.get(case_id, []),
             ))

@@ -30,6 +30,15 @@ DDL = (
     "CREATE INDEX IF NOT EXISTS view_referrals_agency ON view_referrals (agency_id, status)",
     "CREATE INDEX IF NOT EXISTS view_referrals_case ON view_referrals (case_id)",
     "CREATE INDEX IF NOT EXISTS view_referrals_due ON view_referrals (status, due_ts)",
+    # Flags for the supervisor that come from the referrals topic (a decline, a routing gap) and
+    # the reviews that settle them (a reassessment, a manual referral): rows of their own, so they
+    # count whichever topic's message arrives first.
+    "CREATE TABLE IF NOT EXISTS view_case_flags ("
+    " event_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, kind TEXT NOT NULL,"
+    " at_ts DOUBLE PRECISION NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS view_case_flags_case ON view_case_flags (case_id, kind)",
+    # The version of the event each updated row shows: an older or repeated one changes nothing.
+    "CREATE TABLE IF NOT EXISTS view_versions (row_id TEXT PRIMARY KEY, version INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS view_timeline ("
     " event_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, at TEXT NOT NULL,"
     " type TEXT NOT NULL, by_whom TEXT NOT NULL, detail TEXT NOT NULL)",
