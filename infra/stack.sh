@@ -27,7 +27,7 @@ write_env() {
     printf '%s\n' "$kafka_admin"; printf '%s\n' "$kafka_admin" | sed 's/^HOTLINE_//'
     # Settings that tests or operators pass to `make up` travel to the services; keys given
     # here override var/secrets (each service still gets only its own, see start_service).
-    env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES)=' || true
+    env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES|FAULT_INJECTION)=' || true
     env | grep -E '^HOTLINE_(EVENT|DATA|HASH|RECEIPT|TOKEN|AUDIT)_KEY=' || true
   } >"$tmp"
   chmod 600 "$tmp"

@@ -155,6 +155,7 @@ def bootstrap_relay(w: Wiring, app_name: str, producer: Any = None) -> RelayCont
         producer=producer or make_producer(w.settings.kafka_bootstrap_servers, f"relay-{app_name}",
                                            w.settings.kafka_security()),
         position=w.position_recorder(f"relay_{app_name}"),
+        after_publish=w.fault(f"relay-{app_name}.crash-after-publish"),
     )
     return RelayContainer(leader, relay)
 

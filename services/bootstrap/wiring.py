@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +21,7 @@ from services.accounts.application import AccountsApplication
 from services.audit.checkpoints import Checkpointer, CheckpointLog, FileCheckpointLog
 from services.audit.trail import AuditTrail
 from services.common.crypto import Hasher
+from services.common.faults import FaultFile, never
 from services.common.kafka.log import KafkaTopicLog
 from services.common.keystore import FileKeys, KeyBackend, KeyStore, SQLiteKeys
 from services.common.messages import AUDIT_CHECKPOINTS_TOPIC
@@ -97,6 +99,12 @@ class Wiring:
             return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                     "SQLITE_DBNAME": f"file:{name}-{uuid.uuid4().hex}?mode=memory&cache=shared"}
         return self.env(name, events=False)
+
+    def fault(self, name: str) -> Callable[[], None]:
+        """A crash point for `make chaos` (var/faults/<name>), or nothing outside it."""
+        if not self.settings.fault_injection or self.settings.environment == "production":
+            return never
+        return FaultFile(Path(self.settings.var_dir) / "faults" / name).crash_if_armed
 
     def factory(self, name: str) -> Any:
         return InfrastructureFactory.construct(env=Environment(name, self._store_env(name)))

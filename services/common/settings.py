@@ -42,6 +42,8 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     var_dir: Path = Path("var")
+    # `make chaos` only: faults armed by files under var/faults (ignored in production).
+    fault_injection: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
     # Empty: embedded wiring on SQLite files under var_dir; a libpq URL: PostgreSQL.
@@ -130,5 +132,7 @@ class Settings(BaseSettings):
             "POSTGRES_PASSWORD": unquote(url.password or ""),
             "POSTGRES_POOL_SIZE": "4",
             "POSTGRES_MAX_OVERFLOW": "8",
-            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            # A connection the server dropped (a restart) is noticed before use, not by a request.
+            "POSTGRES_PRE_PING": "y",
         }

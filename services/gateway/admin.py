@@ -10,8 +10,9 @@ from typing import Any
 
 import structlog
 
+from projections.desk.rebuild import differences, messages, rebuild
 from services.audit.checkpoints import verify_checkpoints
-from services.bootstrap import Wiring, bootstrap_cli, setup_tables
+from services.bootstrap import TRANSLATORS, Wiring, bootstrap_cli, setup_tables
 from services.bootstrap.roles import ensure_kafka_principals, ensure_roles
 from services.common.auditnote import Actor
 from services.common.errors import DomainError
@@ -166,6 +167,25 @@ def cmd_dlq(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if replayed else 1
 
 
+def cmd_projection_check(settings: Settings, _: argparse.Namespace) -> int:
+    """Rebuild the desk view from the event stores (in memory) and compare it with the live one;
+    exit 1 when they differ (wait until the projection has caught up before trusting that)."""
+    w = Wiring.of(settings)
+    scratch = Wiring.of(settings, "memory").view()
+    scratch.create_table()  # type: ignore[attr-defined]
+    live, readers = w.view(), [w.log_reader("triage"), w.log_reader("dispatch")]
+    try:
+        applied = rebuild(scratch, [(r.name, messages(r, TRANSLATORS[r.name])) for r in readers])
+        found = differences(live.sql, scratch.sql)
+    finally:
+        for view in (live, scratch):
+            view.datastore.close()
+        for reader in readers:
+            reader.close()
+    out({"messages": applied, "equal": not found, "differences": found})
+    return 0 if not found else 1
+
+
 def add_commands(sub: Any) -> None:
     sub.add_parser("setup", help="create tables once (before services start)").set_defaults(fn=cmd_setup)
     sub.add_parser("demo-users", help="demo accounts for a fresh var/, random passwords").set_defaults(
@@ -202,5 +222,8 @@ def add_commands(sub: Any) -> None:
     replay.add_argument("--partition", type=int, required=True)
     replay.add_argument("--offset", type=int, required=True)
     replay.set_defaults(fn=cmd_dlq)
+    projection = sub.add_parser("projection").add_subparsers(dest="projection_command", required=True)
+    projection.add_parser("check", help="compare the desk view with one rebuilt from the event stores"
+                          ).set_defaults(fn=cmd_projection_check)
     agencies = sub.add_parser("agencies").add_subparsers(dest="agencies_command", required=True)
     agencies.add_parser("list", help="the agency directory as JSON").set_defaults(fn=cmd_agencies_list)

@@ -8,7 +8,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import psycopg
 import structlog
+from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -52,6 +54,11 @@ def field_error_body(exc: FieldError) -> dict[str, object]:
     return {"detail": [{"loc": [exc.where, exc.field], "msg": exc.message, "type": "value_error"}]}
 
 
+RETRY_AFTER_SECONDS = 5
+# The store cannot be reached (a restart, a failover): nothing half-done was kept, since every
+# write is one transaction. The client retries with the same Idempotency-Key.
+UNAVAILABLE = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+
 UNICODE_MESSAGE = ("contains a character that is not valid text (often half of an emoji cut off); "
                    "remove it and send again")
 
@@ -82,6 +89,18 @@ def add_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         return JSONResponse({"detail": validation_errors(exc.errors())}, 422)
 
+    def unavailable(request: Request, exc: Exception) -> Response:
+        log.warning("store unavailable", error=type(exc).__name__, path=request.url.path)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if not request.url.path.startswith("/v1/") and "text/html" in request.headers.get("accept", ""):
+            response = refuse(request, None, "系统暂时无法访问数据库，请稍候几秒再试；"
+                              "已提交成功的报告不受影响。", 503, "暂时无法服务")
+            response.headers.update(headers)
+            return response
+        return JSONResponse({"detail": "The data store is unavailable right now; nothing was stored "
+                             "by this request. Retry in a few seconds (with the same Idempotency-Key)."},
+                            503, headers=headers)
+
     async def http_error(request: Request, exc: Exception) -> Response:
         """Pages get a page in Chinese; the API keeps FastAPI's JSON."""
         assert isinstance(exc, StarletteHTTPException)
@@ -97,6 +116,8 @@ def add_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
 
     app.add_exception_handler(StarletteHTTPException, http_error)
+    for kind in UNAVAILABLE:
+        app.add_exception_handler(kind, unavailable)
     app.add_exception_handler(RequestValidationError, request_invalid)
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(Conflict, conflict)

@@ -5,7 +5,12 @@ from pathlib import Path
 
 import pytest
 
+from services.bootstrap import edges_of
+from services.common.embedded import EmbeddedRunner
+from services.common.settings import Settings
 from services.gateway.cli import main
+from services.intake.schemas import ReportIn
+from tests.helpers import build, report_body
 
 
 @pytest.fixture
@@ -57,3 +62,26 @@ def test_bad_settings_are_reported_not_raised(
     monkeypatch.setenv("HOTLINE_TOKEN_KEY", "not base64!")
     assert main(["agencies", "list"]) == 2
     assert "HOTLINE_TOKEN_KEY" in capsys.readouterr().err
+
+
+def test_projection_check_compares_the_view_with_a_rebuild(
+    var: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hotline = build(Settings(var_dir=var, database_url="", environment="development"), store="sqlite")
+    try:
+        for key in ("a", "b"):
+            hotline.intake.submit_report(ReportIn.model_validate(report_body()), submitted_by="operator1",
+                                         idempotency_key=key, role="operator")
+        EmbeddedRunner(edges_of(hotline)).pump()
+    finally:
+        hotline.close()
+    assert main(["projection", "check"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["equal"] and found["messages"] >= 4  # two cases opened or joined, referrals
+    lost = build(Settings(var_dir=var, database_url="", environment="development"), store="sqlite")
+    with lost.view.sql.transaction(commit=True) as c:
+        lost.view.sql.execute(c, "DELETE FROM view_referrals WHERE agency_kind = 'hospital'", ())
+    lost.close()
+    assert main(["projection", "check"]) == 1
+    assert json.loads(capsys.readouterr().out)["differences"]["view_referrals"] == {
+        "only_live": 0, "only_rebuilt": 1}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -10,6 +11,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from kafka import KafkaProducer
 
+from services.common.faults import never
 from services.common.messages import Translator
 
 log = structlog.get_logger("relay")
@@ -43,6 +45,7 @@ class OutboxRelay:
         position: TrackingRecorder,
         batch: int = 200,
         ack_timeout: float = 30.0,
+        after_publish: Callable[[], None] = never,
     ):
         self.leader = leader
         self.translate = translate
@@ -51,6 +54,9 @@ class OutboxRelay:
         self.position = position
         self.batch = batch
         self.ack_timeout = ack_timeout
+        # Between the broker's acknowledgement and the recorded position: where `make chaos`
+        # kills a relay to show that a republished batch has no second effect downstream.
+        self.after_publish = after_publish
         self._stop_event = threading.Event()
 
     def publish_pending(self) -> int:
@@ -90,6 +96,7 @@ class OutboxRelay:
                 partition=meta.partition,
                 offset=meta.offset,
             )
+        self.after_publish()
         self.record_position(notifications[-1].id)
         return len(notifications)
 

@@ -1,0 +1,45 @@
+"""PostgreSQL out of reach (a restart, a failover): the API answers 503 with Retry-After, never
+a 500, stores nothing half-done, and recovers by itself; the retry files the report once."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import psycopg
+from fastapi.testclient import TestClient
+
+from services.bootstrap import ApiContainer
+from services.gateway.http import create_app
+from tests.helpers import TEST_PASSWORD, add_test_users, report_body
+
+
+def refuse_connections(admin_url: str, database: str, refuse: bool) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {"false" if refuse else "true"}')
+        if refuse:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                         " WHERE datname = %s AND pid <> pg_backend_pid()", (database,))
+
+
+def test_the_api_answers_503_while_the_store_is_away_and_recovers(dist: ApiContainer, pg_url: str) -> None:
+    add_test_users(dist.accounts)
+    database = urlparse(pg_url).path.lstrip("/")
+    admin_url = urlparse(pg_url)._replace(path="/postgres").geturl()
+    with TestClient(create_app(dist), raise_server_exceptions=False) as client:
+        token = client.post("/v1/auth/token", data={"username": "operator1", "password": TEST_PASSWORD})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}", "Idempotency-Key": "pg-1"}
+        refuse_connections(admin_url, database, True)
+        try:
+            r = client.post("/v1/reports", json=report_body(), headers=headers)
+            assert r.status_code == 503, r.text
+            assert int(r.headers["Retry-After"]) > 0 and "Idempotency-Key" in r.json()["detail"]
+        finally:
+            refuse_connections(admin_url, database, False)
+        r = client.post("/v1/reports", json=report_body(), headers=headers)
+        assert r.status_code == 201, r.text
+        again = client.post("/v1/reports", json=report_body(), headers=headers)
+        assert again.json()["report_id"] == r.json()["report_id"]
+    with psycopg.connect(pg_url) as conn:
+        row = conn.execute("SELECT count(*) FROM intake_events WHERE topic LIKE %s",
+                           ("%Report.Received",)).fetchone()
+    assert row is not None and row[0] == 1
