@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 HOTLINE := $(VENV)/bin/hotline
 
-.PHONY: install run test test-unit up down clean lint bench
+.PHONY: install run test test-unit up down clean lint bench chaos
 
 install:
 	@bash infra/python.sh
@@ -33,3 +33,6 @@ lint: install
 
 bench: install
 	@bash infra/bench.sh $(ARGS)
+
+chaos: install
+	@bash infra/chaos.sh $(ARGS)

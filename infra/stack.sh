@@ -17,8 +17,9 @@ write_env() {
   local tmp="$STACK_ENV.tmp"
   {
     echo "HOTLINE_API_URL=http://127.0.0.1:$API_PORT"
-    echo "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT"
-    echo "HOTLINE_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT"
+    local servers; servers=$("$ROOT/infra/kafka.sh" bootstrap)
+    echo "KAFKA_BOOTSTRAP_SERVERS=$servers"
+    echo "HOTLINE_KAFKA_BOOTSTRAP_SERVERS=$servers"
     echo "HOTLINE_DATABASE_URL=$db_url"
     echo "HOTLINE_PORT=$API_PORT"
     echo "HOTLINE_VAR_DIR=$VAR"
@@ -45,7 +46,7 @@ start_service() {
   # A service that dies (not one that was asked to stop) is restarted after a pause; it then
   # resumes from its tracked position, so a crash loses nothing.
   # shellcheck disable=SC2086
-  setsid bash -c "set -a; source <(grep -v -e '_KEY=' -e '^HOTLINE_DATABASE_URL=' -e '^HOTLINE_KAFKA_S' -e '^KAFKA_S' '$STACK_ENV'); source '$keys'; HOTLINE_KEY_FILES=false; set +a
+  setsid bash -c "set -a; source <(grep -v -e '_KEY=' -e '^HOTLINE_DATABASE_URL=' -e '^HOTLINE_KAFKA_S' -e '^KAFKA_S' '$STACK_ENV'); source '$keys'; HOTLINE_KEY_FILES=false; HOTLINE_CONSUMER_INSTANCE='$name'; set +a
     while true; do
       '$HOTLINE' $cmd; rc=\$?
       [ \$rc -eq 0 ] && exit 0

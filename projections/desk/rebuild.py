@@ -9,6 +9,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 
 from projections.desk.processor import DeskProjection, WritableView
+from projections.desk.view import DeskView
 from services.common.messages import Message, Translator
 from services.common.sqlstore import Sql
 
@@ -64,3 +65,33 @@ def differences(live: Sql, rebuilt: Sql) -> dict[str, dict[str, int]]:
         if only_live or only_rebuilt:
             out[table] = {"only_live": len(only_live), "only_rebuilt": len(only_rebuilt)}
     return out
+
+
+def positions(view: DeskView) -> list[tuple[str, int]]:
+    """Where the live projection stands, per source (Kafka topic:partition, or application)."""
+    return [(str(r["application_name"]), int(r["notification_id"])) for r in view.sql.rows(
+        f"SELECT application_name, notification_id FROM {view.tracking_table}")]
+
+
+def swap(live: DeskView, rebuilt: Sql, resume_at: list[tuple[str, int]]) -> dict[str, int]:
+    """Replace the live view's rows with the rebuilt ones in one transaction (readers see the
+    old rows until it commits), put the positions back to where they were before the rebuild
+    read the stores, and raise the generation so the projection resumes from there: what it
+    applied meanwhile is applied again, and the writes are idempotent."""
+    copied = {}
+    with live.sql.transaction(commit=True) as c:
+        for table in (*TABLES, "view_versions"):
+            found = rebuilt.rows(f"SELECT * FROM {table}")
+            live.sql.execute(c, f"DELETE FROM {table}", ())
+            for row in found:
+                names = ", ".join(row)
+                live.sql.execute(c, f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(row))})",
+                                 tuple(row.values()))
+            copied[table] = len(found)
+        live.sql.execute(c, f"DELETE FROM {live.tracking_table}", ())
+        for name, position in resume_at:
+            live.sql.execute(c, f"INSERT INTO {live.tracking_table} (application_name, notification_id)"
+                                " VALUES (?, ?)", (name, position))
+        live.sql.execute(c, "INSERT INTO view_generation (id, generation) VALUES (1, 1)"
+                            " ON CONFLICT (id) DO UPDATE SET generation = view_generation.generation + 1", ())
+    return copied

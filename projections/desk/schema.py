@@ -39,6 +39,8 @@ DDL = (
     "CREATE INDEX IF NOT EXISTS view_case_flags_case ON view_case_flags (case_id, kind)",
     # The version of the event each updated row shows: an older or repeated one changes nothing.
     "CREATE TABLE IF NOT EXISTS view_versions (row_id TEXT PRIMARY KEY, version INTEGER NOT NULL)",
+    # Raised by each rebuild: the projection then resumes from the positions the rebuild set.
+    "CREATE TABLE IF NOT EXISTS view_generation (id INTEGER PRIMARY KEY, generation INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS view_timeline ("
     " event_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, at TEXT NOT NULL,"
     " type TEXT NOT NULL, by_whom TEXT NOT NULL, detail TEXT NOT NULL)",

@@ -33,8 +33,30 @@ class DeskView(DeskQueries):
                 self.sql.execute(c, statement, params)
             self._insert_tracking(c, tracking)
 
+    @property
+    def tracking_table(self) -> str:
+        """eventsourcing's table of positions: its own name in PostgreSQL, `tracking` in SQLite."""
+        return str(getattr(self, "tracking_table_name", "tracking"))
+
+    def generation(self) -> int:
+        row = self.sql.one("SELECT generation FROM view_generation WHERE id = 1")
+        return int(row["generation"]) if row else 0
+
     def ping(self) -> int | None:
         return self.max_tracking_id("intake")
 
     def stats(self, since: datetime | None, until: datetime | None, now: datetime) -> dict[str, Any]:
         return stats_sql.stats(self.sql, since, until, now)
+
+
+class GenerationWatch:
+    """Tells the projection's consumer when a rebuild has set its positions back."""
+
+    def __init__(self, view: DeskView):
+        self.view = view
+        self.seen = view.generation()
+
+    def changed(self) -> bool:
+        now = self.view.generation()
+        changed, self.seen = now != self.seen, now
+        return changed

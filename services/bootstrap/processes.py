@@ -10,7 +10,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import TrackingRecorder
 
 from projections.desk.processor import DeskProjection
-from projections.desk.view import DeskView
+from projections.desk.view import DeskView, GenerationWatch
 from services.accounts.application import AccountsApplication
 from services.audit.checkpoints import Checkpointer
 from services.audit.follower import AuditFollower
@@ -172,10 +172,12 @@ class ConsumerContainer:
 def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerContainer:
     topics, group = CONSUMERS[service]
     parts: tuple[Any, ...]
+    resync = None
     if service == "desk":
         view = w.view()
         handler: Handler = DeskProjection(view).process_event
         tracker, parts = cast(TrackingRecorder, view), (view,)
+        resync = GenerationWatch(view).changed
     elif service == "triage":
         keys = w.keystore()
         triage = w.triage(keys)
@@ -185,7 +187,8 @@ def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerConta
         handler, tracker, parts = process_handler(dispatch), dispatch.recorder, (dispatch,)
     loop = ConsumerLoop(name=name or f"{service}-{os.getpid()}", topics=topics, group_id=group,
                         bootstrap_servers=w.settings.kafka_bootstrap_servers, handler=handler,
-                        tracker=tracker, security=w.settings.kafka_security())
+                        tracker=tracker, security=w.settings.kafka_security(),
+                        instance=w.settings.consumer_instance or None, resync=resync)
     return ConsumerContainer(loop, parts)
 
 

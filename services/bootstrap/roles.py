@@ -34,7 +34,7 @@ from services.common.messages import (
 )
 
 VIEW = ["view_cases", "view_case_concerns", "view_case_reports", "view_referrals", "view_timeline",
-        "view_submissions", "view_case_flags", "view_versions"]
+        "view_submissions", "view_case_flags", "view_versions", "view_generation"]
 WRITE_EVENTS = ["SELECT", "INSERT", "UPDATE"]
 APPEND = ["SELECT", "INSERT"]
 # eventsourcing keeps one row per tracked source and moves it on (INSERT ... ON CONFLICT UPDATE).
@@ -45,6 +45,9 @@ GRANTS: dict[str, list[tuple[list[str], list[str]]]] = {
             (APPEND, ["triage_snapshots", "audit_log"]),
             (TRACK, ["audit_sources"]),
             (["SELECT"], [*VIEW, "desk_tracking"]),
+            # Positions only (for /metrics and /readyz lag): no rows of anyone's data.
+            (["SELECT"], ["triage_tracking", "dispatch_tracking", "relay_intake_tracking",
+                          "relay_triage_tracking", "relay_dispatch_tracking"]),
             (["SELECT", "INSERT", "DELETE"], ["throttle_failures"])],
     "relay-intake": [(["SELECT"], ["intake_events"]), (TRACK, ["relay_intake_tracking"])],
     "relay-triage": [(["SELECT"], ["triage_events"]), (TRACK, ["relay_triage_tracking"])],
@@ -73,6 +76,9 @@ KAFKA_ACLS: dict[str, list[tuple[ResourceType, str, ACLOperation]]] = {
                         (ResourceType.GROUP, "hotline-projection-desk", ACLOperation.READ),
                         (ResourceType.TOPIC, DEAD_LETTER_TOPIC, ACLOperation.WRITE)],
     "api": [(ResourceType.TOPIC, AUDIT_CHECKPOINTS_TOPIC, ACLOperation.WRITE),
+            # Each topic's end offsets for the lag gauges: DESCRIBE, which reads no message.
+            *((ResourceType.TOPIC, t, ACLOperation.DESCRIBE) for t in (REPORTS_TOPIC, CASES_TOPIC,
+                                                                      REFERRALS_TOPIC)),
             (ResourceType.CLUSTER, "kafka-cluster", ACLOperation.DESCRIBE)],
 }
 

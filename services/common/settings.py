@@ -42,6 +42,10 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     var_dir: Path = Path("var")
+    # A consumer's static group membership (make up sets one per process; unique in its group).
+    consumer_instance: str = ""
+    # /readyz says "degraded" when an outbox backlog or a consumer's lag exceeds this.
+    lag_threshold: int = 1000
     # `make chaos` only: faults armed by files under var/faults (ignored in production).
     fault_injection: bool = False
     host: str = "127.0.0.1"

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
+from prometheus_client import CollectorRegistry
 
 from services.bootstrap import (
     CONSUMERS,
@@ -30,6 +31,7 @@ from services.common.settings import Settings
 from services.gateway.admin import cmd_keys_rotate as admin_rotate
 from services.gateway.demo import create_demo_users, print_demo_users
 from services.gateway.http import create_app
+from services.gateway.status import PipelineCollector
 
 log = structlog.get_logger("cli")
 
@@ -119,10 +121,22 @@ def cmd_serve(settings: Settings, _: argparse.Namespace) -> int:
         down = [name for name in WORKERS if not _pid_alive(run_dir / f"{name}.pid")]
         return "workers", not down, "all running" if not down else f"not running: {', '.join(down)}"
 
+    pipeline = PipelineCollector(settings, api.view.sql, api.view)
+
+    def lag_check() -> tuple[str, bool, str]:
+        lag = pipeline.status().max_lag
+        return "lag", lag > settings.lag_threshold, (
+            f"largest backlog or consumer lag {lag} (degraded above {settings.lag_threshold})")
+
     api.checkpointer.start()
     api.follower.start()  # notes left by a process that died between an action and its flush
+    app = create_app(api, [broker_check, workers_check])
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(pipeline)  # type: ignore[arg-type]
+    app.state.metric_registries = [registry]
+    app.state.degradation_checks = [lag_check]
     try:
-        _serve(create_app(api, [broker_check, workers_check]), settings)
+        _serve(app, settings)
     finally:
         api.close()
     return 0

@@ -120,6 +120,25 @@ def test_make_up_routes_a_red_report_to_police_and_hospital(stack: dict[str, str
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert '"ok": true' in verify.stdout
 
+    # Lag (issue #11): the CLI as administrator, and the API's gauges under its own role.
+    def caught_up() -> dict[str, Any] | None:
+        run = subprocess.run([str(ROOT / ".venv/bin/hotline"), "consumers", "status"],
+                             env={**stack, **conf}, capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stdout + run.stderr
+        status = json.loads(run.stdout)
+        return status if status["max_lag"] == 0 else None
+
+    status = wait_for(caught_up, what="every consumer caught up")
+    groups = {c["group"] for c in status["consumers"]}
+    assert groups == {"hotline-triage", "hotline-dispatch", "hotline-projection-desk"}
+    assert all(c["committed"] == c["tracked"] for c in status["consumers"] if c["end"])
+    assert {o["app"] for o in status["outboxes"]} == {"intake", "triage", "dispatch"}
+    metrics = client.http.get("/metrics").text
+    assert 'hotline_outbox_backlog{app="intake"} 0.0' in metrics
+    assert "hotline_consumer_lag{" in metrics and "hotline_referrals_overdue" in metrics
+    ready = client.http.get("/readyz").json()
+    assert ready["ready"] and ready["degraded"] is False and ready["checks"]["lag"]["ok"]
+
     # The error paths carry personal data too: none of it may reach a log (issue #9).
     send_through_error_paths(client)
     assert_no_personal_data(conf, var)

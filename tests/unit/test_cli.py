@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from projections.desk.rebuild import positions
+from projections.desk.view import GenerationWatch
 from services.bootstrap import edges_of
 from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
@@ -85,3 +87,33 @@ def test_projection_check_compares_the_view_with_a_rebuild(
     assert main(["projection", "check"]) == 1
     assert json.loads(capsys.readouterr().out)["differences"]["view_referrals"] == {
         "only_live": 0, "only_rebuilt": 1}
+
+
+def test_projection_rebuild_swaps_in_a_view_made_from_the_event_stores(
+    var: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(var_dir=var, database_url="", environment="development")
+    hotline = build(settings, store="sqlite")
+    runner = EmbeddedRunner(edges_of(hotline))
+    for key in ("a", "b"):
+        hotline.intake.submit_report(ReportIn.model_validate(report_body()), submitted_by="operator1",
+                                     idempotency_key=key, role="operator")
+    runner.pump()
+    before = {t: hotline.view.sql.rows(f"SELECT count(*) AS n FROM {t}")[0]["n"]
+              for t in ("view_cases", "view_referrals", "view_timeline")}
+    stood = dict(positions(hotline.view))
+    watch = GenerationWatch(hotline.view)
+    with hotline.view.sql.transaction(commit=True) as c:  # a view gone wrong
+        hotline.view.sql.execute(c, "DELETE FROM view_referrals", ())
+        hotline.view.sql.execute(c, "UPDATE view_cases SET risk_level = 'blue'", ())
+    assert main(["projection", "rebuild"]) == 0
+    rebuilt = json.loads(capsys.readouterr().out)
+    assert rebuilt["rows"]["view_referrals"] == before["view_referrals"] == 2
+    assert rebuilt["resumed_at"] == stood and stood["dispatch"] > 0  # where the projection stood
+    assert dict(positions(hotline.view)) == stood
+    after = {t: hotline.view.sql.rows(f"SELECT count(*) AS n FROM {t}")[0]["n"] for t in before}
+    assert after == before and {c["risk_level"] for c in hotline.view.list_cases()} == {"red"}
+    assert watch.changed() and not watch.changed()  # the consumer resumes once, from there
+    assert runner.pump() == 0  # nothing new: the runner carries on where it stood
+    assert main(["projection", "check"]) == 0
+    hotline.close()

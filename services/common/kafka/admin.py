@@ -28,7 +28,8 @@ def broker_count(servers: list[str], timeout_ms: int = 3000, security: dict[str,
         admin.close()
 
 
-def create_topics(servers: list[str], partitions: int, security: dict[str, Any] | None = None) -> list[str]:
+def create_topics(servers: list[str], partitions: int, security: dict[str, Any] | None = None,
+                  replicas: int = 1) -> list[str]:
     admin = KafkaAdminClient(**(security or {}), bootstrap_servers=servers, request_timeout_ms=15000)
     try:
         existing = set(admin.list_topics())
@@ -37,7 +38,7 @@ def create_topics(servers: list[str], partitions: int, security: dict[str, Any] 
         if missing:
             try:
                 admin.create_topics(
-                    [NewTopic(t, num_partitions=wanted[t], replication_factor=1) for t in missing]
+                    [NewTopic(t, num_partitions=wanted[t], replication_factor=replicas) for t in missing]
                 )
             except TopicAlreadyExistsError:
                 pass
@@ -49,13 +50,15 @@ def create_topics(servers: list[str], partitions: int, security: dict[str, Any] 
 def main(argv: list[str]) -> int:
     servers = _servers()
     if argv[:1] == ["ready"]:
+        wanted = int(argv[1]) if len(argv) > 1 else 1
         try:
-            return 0 if broker_count(servers, security=from_env()) >= 1 else 1
+            return 0 if broker_count(servers, security=from_env()) >= wanted else 1
         except Exception:
             return 1
     if argv[:1] == ["create-topics"]:
         partitions = int(os.environ.get("HOTLINE_KAFKA_PARTITIONS", "6"))
-        created = create_topics(servers, partitions, security=from_env())
+        replicas = int(os.environ.get("HOTLINE_KAFKA_REPLICAS", "1"))
+        created = create_topics(servers, partitions, security=from_env(), replicas=replicas)
         sys.stderr.write(f"[infra] topics created: {created or 'none (all present)'}\n")
         return 0
     sys.stderr.write("usage: python -m services.common.kafka.admin ready|create-topics\n")

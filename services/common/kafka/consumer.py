@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -50,6 +51,8 @@ class ConsumerLoop:
         max_retries: int = 20,
         dead_letters: DeadLetters | None = None,
         security: dict[str, Any] | None = None,
+        instance: str | None = None,
+        resync: Callable[[], bool] | None = None,
     ):
         self.name = name
         self.topics = topics
@@ -61,6 +64,9 @@ class ConsumerLoop:
         self.skipped = 0
         self.dead_lettered = 0
         self.group_id = group_id
+        # True when the positions were set back under this consumer (a view rebuilt): it then
+        # resumes every partition from its tracked position.
+        self.resync = resync
         self.dead_letters = dead_letters or DeadLetters(bootstrap_servers, security=security)
         self.consumer = KafkaConsumer(
             **(security or {}),
@@ -75,6 +81,10 @@ class ConsumerLoop:
             # Refresh metadata often: a group formed before a topic's partitions were known
             # (seen with freshly created topics) rebalances within seconds, not minutes.
             metadata_max_age_ms=5000,
+            # Static membership (`instance`, one per process of a group): a consumer restarted
+            # after a crash takes its partitions back at once instead of after the session
+            # timeout. Without it, dynamic membership (safe for ad-hoc extra consumers).
+            group_instance_id=instance,
         )
         self.consumer.subscribe(topics=list(topics), listener=_ResumeFromTracking(self))
 
@@ -87,6 +97,9 @@ class ConsumerLoop:
         log.info("partition assigned", topic=tp.topic, partition=tp.partition, resume_at=position)
 
     def poll_once(self, timeout_ms: int = 500) -> int:
+        if self.resync is not None and self.resync():
+            for tp in self.consumer.assignment():
+                self.seek_to_tracked(tp)
         batch = self.consumer.poll(timeout_ms=timeout_ms)
         count = 0
         for records in batch.values():

@@ -15,8 +15,10 @@ HTTP_REQUESTS = Counter(
 )
 HTTP_LATENCY = Histogram("hotline_http_request_seconds", "HTTP request latency", ["route"])
 
-# A readiness check answers (name, ok, detail).
+# A readiness check answers (name, ok, detail); a degradation check (name, degraded, detail):
+# degraded is still ready (the API takes reports), but an operator should look.
 ReadinessCheck = Callable[[], tuple[str, bool, str]]
+DegradationCheck = Callable[[], tuple[str, bool, str]]
 
 
 @router.get("/healthz")
@@ -36,9 +38,19 @@ def readyz(request: Request) -> JSONResponse:
             name, ok, detail = getattr(check, "__name__", "check"), False, type(exc).__name__
         results[name] = {"ok": ok, "detail": detail}
         ready = ready and ok
-    return JSONResponse({"ready": ready, "checks": results}, status_code=200 if ready else 503)
+    degraded = False
+    for degradation in getattr(request.app.state, "degradation_checks", []):
+        try:
+            name, bad, detail = degradation()
+        except Exception as exc:
+            name, bad, detail = getattr(degradation, "__name__", "check"), True, type(exc).__name__
+        results[name] = {"ok": not bad, "detail": detail}
+        degraded = degraded or bad
+    return JSONResponse({"ready": ready, "degraded": degraded, "checks": results},
+                        status_code=200 if ready else 503)
 
 
 @router.get("/metrics")
-def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+def metrics(request: Request) -> Response:
+    extra = b"".join(generate_latest(r) for r in getattr(request.app.state, "metric_registries", []))
+    return Response(generate_latest() + extra, media_type=CONTENT_TYPE_LATEST)
