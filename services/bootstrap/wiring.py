@@ -20,6 +20,7 @@ from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
 from services.audit.checkpoints import Checkpointer, CheckpointLog, FileCheckpointLog
 from services.audit.trail import AuditTrail
+from services.common import pgpool
 from services.common.crypto import Hasher
 from services.common.faults import FaultFile, never
 from services.common.kafka.log import KafkaTopicLog
@@ -35,6 +36,9 @@ from services.triage.application import TriageApplication
 from services.triage.rules import RiskRules
 
 Store = Literal["sqlite", "postgres", "memory"]
+
+
+pgpool.install()
 
 
 class NotificationLog(Application[Any]):

@@ -70,6 +70,22 @@ def validation_errors(errors: Any) -> list[dict[str, Any]]:
             for e in errors]
 
 
+# Answered without the store, so they keep working while it is away.
+WITHOUT_STORE = ("/healthz", "/readyz", "/metrics", "/favicon.ico", "/favicon.svg")
+
+
+def store_unavailable(request: Request) -> Response:
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if not request.url.path.startswith("/v1/") and "text/html" in request.headers.get("accept", ""):
+        response = refuse(request, None, "系统暂时无法访问数据库，请稍候几秒再试；"
+                          "已提交成功的报告不受影响。", 503, "暂时无法服务")
+        response.headers.update(headers)
+        return response
+    return JSONResponse({"detail": "The data store is unavailable right now; nothing was stored "
+                         "by this request. Retry in a few seconds (with the same Idempotency-Key)."},
+                        503, headers=headers)
+
+
 def add_error_handlers(app: FastAPI) -> None:
     def not_found(request: Request, exc: Exception) -> Response:
         principal = getattr(request.state, "principal", None)
@@ -91,15 +107,7 @@ def add_error_handlers(app: FastAPI) -> None:
 
     def unavailable(request: Request, exc: Exception) -> Response:
         log.warning("store unavailable", error=type(exc).__name__, path=request.url.path)
-        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-        if not request.url.path.startswith("/v1/") and "text/html" in request.headers.get("accept", ""):
-            response = refuse(request, None, "系统暂时无法访问数据库，请稍候几秒再试；"
-                              "已提交成功的报告不受影响。", 503, "暂时无法服务")
-            response.headers.update(headers)
-            return response
-        return JSONResponse({"detail": "The data store is unavailable right now; nothing was stored "
-                             "by this request. Retry in a few seconds (with the same Idempotency-Key)."},
-                            503, headers=headers)
+        return store_unavailable(request)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         """Pages get a page in Chinese; the API keeps FastAPI's JSON."""
@@ -149,8 +157,12 @@ def create_app(container: ApiContainer, readiness_checks: list[ReadinessCheck] |
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=uuid.uuid4().hex[:16])
         started = time.perf_counter()
+        watch = getattr(request.app.state, "store_watch", None)
         try:
-            response = await call_next(request)
+            if watch is not None and watch.down and request.url.path not in WITHOUT_STORE:
+                response = store_unavailable(request)
+            else:
+                response = await call_next(request)
         except Exception:
             log.exception("unhandled error", method=request.method, path=request.url.path)
             response = JSONResponse({"detail": "Internal error; it has been logged"}, 500)

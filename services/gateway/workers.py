@@ -28,6 +28,7 @@ from services.bootstrap.roles import KAFKA_ACLS, kafka_password, url_for
 from services.common.kafka.admin import broker_count
 from services.common.secrets import NEEDS
 from services.common.settings import Settings
+from services.common.web.storewatch import StoreWatch
 from services.gateway.admin import cmd_keys_rotate as admin_rotate
 from services.gateway.demo import create_demo_users, print_demo_users
 from services.gateway.http import create_app
@@ -135,9 +136,12 @@ def cmd_serve(settings: Settings, _: argparse.Namespace) -> int:
     registry.register(pipeline)  # type: ignore[arg-type]
     app.state.metric_registries = [registry]
     app.state.degradation_checks = [lag_check]
+    app.state.store_watch = StoreWatch(settings.database_url)
+    app.state.store_watch.start()
     try:
         _serve(app, settings)
     finally:
+        app.state.store_watch.stop()
         api.close()
     return 0
 

@@ -3,12 +3,15 @@ a 500, stores nothing half-done, and recovers by itself; the retry files the rep
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 import psycopg
 from fastapi.testclient import TestClient
 
 from services.bootstrap import ApiContainer
+from services.common.web.storewatch import StoreWatch
 from services.gateway.http import create_app
 from tests.helpers import TEST_PASSWORD, add_test_users, report_body
 
@@ -21,24 +24,45 @@ def refuse_connections(admin_url: str, database: str, refuse: bool) -> None:
                          " WHERE datname = %s AND pid <> pg_backend_pid()", (database,))
 
 
+def wait_until(predicate: Callable[[], object], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
 def test_the_api_answers_503_while_the_store_is_away_and_recovers(dist: ApiContainer, pg_url: str) -> None:
     add_test_users(dist.accounts)
     database = urlparse(pg_url).path.lstrip("/")
     admin_url = urlparse(pg_url)._replace(path="/postgres").geturl()
-    with TestClient(create_app(dist), raise_server_exceptions=False) as client:
-        token = client.post("/v1/auth/token", data={"username": "operator1", "password": TEST_PASSWORD})
-        headers = {"Authorization": f"Bearer {token.json()['access_token']}", "Idempotency-Key": "pg-1"}
-        refuse_connections(admin_url, database, True)
-        try:
-            r = client.post("/v1/reports", json=report_body(), headers=headers)
-            assert r.status_code == 503, r.text
-            assert int(r.headers["Retry-After"]) > 0 and "Idempotency-Key" in r.json()["detail"]
-        finally:
-            refuse_connections(admin_url, database, False)
-        r = client.post("/v1/reports", json=report_body(), headers=headers)
-        assert r.status_code == 201, r.text
-        again = client.post("/v1/reports", json=report_body(), headers=headers)
-        assert again.json()["report_id"] == r.json()["report_id"]
+    app = create_app(dist)
+    watch = app.state.store_watch = StoreWatch(pg_url, interval=0.2)  # as `hotline serve` does
+    watch.start()
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            token = client.post("/v1/auth/token", data={"username": "operator1", "password": TEST_PASSWORD})
+            headers = {"Authorization": f"Bearer {token.json()['access_token']}", "Idempotency-Key": "pg-1"}
+            refuse_connections(admin_url, database, True)
+            try:
+                wait_until(lambda: watch.down, 5)
+                r = client.post("/v1/reports", json=report_body(), headers=headers)
+                assert r.status_code == 503, r.text
+                assert int(r.headers["Retry-After"]) > 0 and "Idempotency-Key" in r.json()["detail"]
+                assert client.get("/healthz").status_code == 200
+            finally:
+                refuse_connections(admin_url, database, False)
+            # Recovers by itself: the client's retries with the same key get one report.
+            for _ in range(300):
+                r = client.post("/v1/reports", json=report_body(), headers=headers)
+                if r.status_code == 201:
+                    break
+                assert r.status_code == 503, r.text
+                time.sleep(0.2)
+            assert r.status_code == 201, r.text
+            again = client.post("/v1/reports", json=report_body(), headers=headers)
+            assert again.json()["report_id"] == r.json()["report_id"]
+    finally:
+        watch.stop()
     with psycopg.connect(pg_url) as conn:
         row = conn.execute("SELECT count(*) FROM intake_events WHERE topic LIKE %s",
                            ("%Report.Received",)).fetchone()
