@@ -81,6 +81,7 @@ class ConsumerLoop:
             # Refresh metadata often: a group formed before a topic's partitions were known
             # (seen with freshly created topics) rebalances within seconds, not minutes.
             metadata_max_age_ms=5000,
+            reconnect_backoff_max_ms=2000,  # back within 2 s of the brokers (default: up to 30 s)
             # Static membership (`instance`, one per process of a group): a consumer restarted
             # after a crash takes its partitions back at once instead of after the session
             # timeout. Without it, dynamic membership (safe for ad-hoc extra consumers).
