@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ class IntakeApplication(Application[UUID]):
         super().__init__(env)
         self.hasher = hasher
         self.keys = keys
+        self._receipt_nos = functools.lru_cache(maxsize=50_000)(
+            lambda report_id: self.get_report(report_id).receipt_no)
 
     def submit_report(
         self,
@@ -143,6 +146,11 @@ class IntakeApplication(Application[UUID]):
         )
         self.save(report, *audit_note(actor, "report.supplement", "report", str(report_id), case_id))
         return supplement_id
+
+    def receipt_no_of(self, report_id: str) -> str:
+        """A report's receipt number (it never changes: kept once read, for the console's list
+        of recent calls, which asks for the same ones every few seconds)."""
+        return self._receipt_nos(report_id)
 
     def submitter_ref(self, username: str) -> str:
         """The keyed pseudonym of an account that travels with its reports."""

@@ -77,7 +77,7 @@ def my_reports(intake: IntakeDep, view: ViewDep, audit: AuditDep, principal: Ope
     rows = view.submissions(intake.submitter_ref(principal.subject), since)
     audit(principal, "report.list-own", "report")
     return [Submission(report_id=r["report_id"], case_id=r["case_id"],
-                       receipt_no=intake.get_report(r["report_id"]).receipt_no,
+                       receipt_no=intake.receipt_no_of(r["report_id"]),
                        received_at=datetime.fromisoformat(r["received_at"]), channel=r["channel"],
                        risk_level=r["risk_level"], status=r["status"]) for r in rows]
 
