@@ -127,8 +127,10 @@ def url_for(admin_url: str, secrets_dir: Path, process: str) -> str:
 
 
 def ensure_roles(admin_url: str, secrets_dir: Path) -> None:
-    """Create (or re-password) every service role and grant exactly its tables."""
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    """Create (or re-password) every service role and grant exactly its tables: in one
+    transaction, since `make up` runs it beside running services (a revoke seen before its
+    re-grants refused them: two 500s under `make chaos`)."""
+    with psycopg.connect(admin_url, autocommit=False) as conn, conn.transaction():
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
         sequences = {r[0] for r in conn.execute(
             "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")}
