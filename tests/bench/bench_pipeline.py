@@ -1,13 +1,17 @@
-"""Benchmark against a running stack: POST /v1/reports latency under concurrency, and the time
-from POST to the referral being visible in the desk view. Usage (after `make up`):
-    .venv/bin/python -m tests.bench.bench_pipeline --clients 50 --reports 500 --e2e 200
+"""Benchmark against a running stack (contract §9): the event store's raw append rate on the same
+database, POST /v1/reports at several concurrencies, an open-loop steady load with report→desk
+latency and the largest consumer lag, and the stack's proportional memory; written to
+var/bench/latest.json. Usage (after `make up`, or through `make bench`):
+    .venv/bin/python -m tests.bench.bench_pipeline --clients 1,10,50 --reports 300 --rate 20 --seconds 60
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import sys
 import threading
 import time
 import uuid
@@ -16,7 +20,11 @@ from pathlib import Path
 
 import httpx
 
+from services.bootstrap import Wiring
+from services.common.settings import Settings
 from services.gateway.demo import read_demo_users
+from services.gateway.status import pipeline_status
+from tests.bench.measure import floor_events_per_s, open_loop, stack_memory_mib
 from tests.helpers import report_body
 
 
@@ -65,48 +73,49 @@ def bench_post(base: str, tok: str, clients: int, reports: int) -> dict[str, flo
     return {**summary(latencies), "clients": clients, "reports_per_s": round(reports / wall, 1)}
 
 
-def bench_visible(base: str, tok: str, reports: int, workers: int = 10) -> dict[str, float]:
-    headers = {"Authorization": f"Bearer {tok}"}
-
-    def one(_: int) -> float:
-        with httpx.Client(base_url=base, timeout=30) as client:
-            started = time.perf_counter()
-            r = client.post("/v1/reports", json=distinct_report(),
-                            headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
-            assert r.status_code == 201, r.text
-            report_id = r.json()["report_id"]
-            while True:
-                status = client.get(f"/v1/reports/{report_id}", headers=headers).json()["status"]
-                if status == "dispatched":
-                    return time.perf_counter() - started
-                if time.perf_counter() - started > 60:
-                    raise TimeoutError(report_id)
-                time.sleep(0.02)
-
-    # Warm-up (not measured): consumers that just joined their groups get their partitions.
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(one, range(workers)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return {**summary(list(pool.map(one, range(reports)))), "workers": workers}
-
-
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--base", default="")
-    p.add_argument("--clients", type=int, default=50)
-    p.add_argument("--reports", type=int, default=500)
-    p.add_argument("--e2e", type=int, default=200)
-    p.add_argument("--var", default="var", help="the var/ of the stack (demo-users.txt)")
+    p.add_argument("--clients", default="1,10,50", help="concurrencies for POST /v1/reports")
+    p.add_argument("--reports", type=int, default=300, help="reports per concurrency")
+    p.add_argument("--rate", type=float, default=20.0, help="open-loop offered reports per second")
+    p.add_argument("--seconds", type=float, default=60.0, help="open-loop duration")
+    p.add_argument("--var", default="var", help="the var/ of the stack (stack.env, demo-users.txt)")
     args = p.parse_args()
-    base = args.base
-    if not base:
-        env = dict(line.split("=", 1) for line in Path(args.var, "stack.env").read_text().splitlines())
-        base = env["HOTLINE_API_URL"]
-    tok = token(base, Path(args.var))
+    var = Path(args.var)
+    env = dict(line.split("=", 1) for line in (var / "stack.env").read_text().splitlines() if "=" in line)
+    os.environ.update({k: v for k, v in env.items() if k.startswith("HOTLINE_")})
+    settings = Settings()
+    base = env["HOTLINE_API_URL"]
+    tok = token(base, var)
+    floor = {f"{n}_threads": floor_events_per_s(settings, n) for n in (1, 8)}
+    post = [bench_post(base, tok, int(c), args.reports) for c in args.clients.split(",")]
+    view = Wiring.of(settings).view()
+    headers = {"Authorization": f"Bearer {tok}"}
+    client = httpx.Client(base_url=base, timeout=30, limits=httpx.Limits(max_connections=64))
+
+    def post_one() -> str:
+        r = client.post("/v1/reports", json=distinct_report(),
+                        headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+        assert r.status_code == 201, r.text
+        return str(r.json()["report_id"])
+
+    def lag() -> int:
+        return pipeline_status(settings, view.sql, view).max_lag
+
+    e2e = open_loop(post_one, settings.database_url, lag, rate=args.rate, seconds=args.seconds)
+    client.close()
+    view.datastore.close()
     result = {
-        "post_reports": bench_post(base, tok, args.clients, args.reports),
-        "post_to_desk_view": bench_visible(base, tok, args.e2e),
+        "command": "make bench ARGS=\"" + " ".join(sys.argv[1:]) + "\"",
+        "floor_events_per_s": floor["8_threads"], "floor": floor,
+        "post": [{"clients": r["clients"], "reports_per_s": r["reports_per_s"], "p50_ms": r["p50_ms"],
+                  "p95_ms": r["p95_ms"], "p99_ms": r["p99_ms"]} for r in post],
+        "e2e": e2e,
+        "memory_mib": stack_memory_mib(var),
     }
+    out = var / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))  # noqa: T201 - a benchmark's output is its result
 
 
