@@ -1,8 +1,8 @@
 """Benchmark against a running stack (contract §9): the event store's raw append rate on the same
 database, POST /v1/reports at several concurrencies, an open-loop steady load with report→desk
 latency and the largest consumer lag, and the stack's proportional memory; written to
-var/bench/latest.json. Usage (after `make up`, or through `make bench`):
-    .venv/bin/python -m tests.bench.bench_pipeline --clients 1,10,50 --reports 300 --rate 20 --seconds 60
+var/bench/latest.json and plotted in var/bench/latest.png. Usage (after `make up`, or through `make bench`):
+    .venv/bin/python -m tests.bench.bench_pipeline --clients 1,10,50 --reports 300 --rate 10,20 --seconds 60
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from services.common.settings import Settings
 from services.gateway.demo import read_demo_users
 from services.gateway.status import pipeline_status
 from tests.bench.measure import floor_events_per_s, open_loop, stack_memory_mib
+from tests.bench.plot import plot
 from tests.helpers import report_body
 
 
@@ -77,7 +78,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--clients", default="1,10,50", help="concurrencies for POST /v1/reports")
     p.add_argument("--reports", type=int, default=300, help="reports per concurrency")
-    p.add_argument("--rate", type=float, default=20.0, help="open-loop offered reports per second")
+    p.add_argument("--rate", default="10,20", help="open-loop offered reports per second (a list)")
     p.add_argument("--seconds", type=float, default=60.0, help="open-loop duration")
     p.add_argument("--var", default="var", help="the var/ of the stack (stack.env, demo-users.txt)")
     args = p.parse_args()
@@ -102,7 +103,8 @@ def main() -> None:
     def lag() -> int:
         return pipeline_status(settings, view.sql, view).max_lag
 
-    e2e = open_loop(post_one, settings.database_url, lag, rate=args.rate, seconds=args.seconds)
+    e2e_rates = [open_loop(post_one, settings.database_url, lag, rate=float(rate), seconds=args.seconds)
+                 for rate in args.rate.split(",")]
     client.close()
     view.datastore.close()
     result = {
@@ -110,12 +112,14 @@ def main() -> None:
         "floor_events_per_s": floor["8_threads"], "floor": floor,
         "post": [{"clients": r["clients"], "reports_per_s": r["reports_per_s"], "p50_ms": r["p50_ms"],
                   "p95_ms": r["p95_ms"], "p99_ms": r["p99_ms"]} for r in post],
-        "e2e": e2e,
+        "e2e": e2e_rates[-1],
+        "e2e_rates": e2e_rates,
         "memory_mib": stack_memory_mib(var),
     }
     out = var / "bench"
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(result, indent=2))
+    plot(result, out / "latest.png")
     print(json.dumps(result, indent=2))  # noqa: T201 - a benchmark's output is its result
 
 
