@@ -27,17 +27,13 @@ import structlog
 from services.bootstrap import CONSUMERS, RELAYS, Wiring
 from services.common.kafka.offsets import end_offsets
 from services.common.settings import Settings
-from services.gateway.admin import cmd_setup
+from services.gateway.admin import cmd_setup, out
 from services.gateway.progress import progress
 
 log = structlog.get_logger("backup")
 FORMAT = 1
 # Consumer positions are rows named "topic:partition" in these tables (Kafka offsets).
 CONSUMER_TRACKING = ("triage_tracking", "dispatch_tracking", "desk_tracking")
-
-
-def out(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 
 def pg_tool(name: str) -> str:

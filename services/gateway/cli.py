@@ -10,7 +10,7 @@ from pathlib import Path
 from services.common.logging import configure_logging
 from services.common.secrets import MissingKey
 from services.common.settings import Settings
-from services.gateway import admin, backup, workers
+from services.gateway import admin, backup, pipeline, workers
 
 
 def load_stack_env(var_dir: Path) -> None:
@@ -29,6 +29,7 @@ def parser() -> argparse.ArgumentParser:
     workers.add_commands(sub)
     admin.add_commands(sub)
     backup.add_commands(sub)
+    pipeline.add_commands(sub)
     return p
 
 

@@ -159,13 +159,20 @@ def assert_erasure_holds(stack: dict[str, str], conf: dict[str, str], var: Path,
     holding = [str(f.relative_to(var)) for f in var.rglob("*")
                if f.is_file() and not f.is_symlink() and any(n in f.read_bytes() for n in needles)]
     assert holding == []
+    records = every_record(conf)
+    assert records and not [r for r in records if wrapped in (r.value or b"")]
+
+
+def every_record(conf: dict[str, str]) -> list[Any]:
+    """Every message on the three topics, read as the administrator."""
     consumer = KafkaConsumer(*TOPICS, **admin_security(conf),
                              bootstrap_servers=conf["KAFKA_BOOTSTRAP_SERVERS"],
                              auto_offset_reset="earliest", consumer_timeout_ms=3000,
                              group_id=None, enable_auto_commit=False)
-    records = list(consumer)
-    consumer.close()
-    assert records and not [r for r in records if wrapped in (r.value or b"")]
+    try:
+        return list(consumer)
+    finally:
+        consumer.close()
 
 
 def send_through_error_paths(client: Client) -> None:
@@ -185,12 +192,7 @@ def send_through_error_paths(client: Client) -> None:
 
 def assert_no_personal_data(conf: dict[str, str], var: Path) -> None:
     needles = [v.encode() for v in PII_VALUES]
-    consumer = KafkaConsumer(*TOPICS, **admin_security(conf),
-                             bootstrap_servers=conf["KAFKA_BOOTSTRAP_SERVERS"],
-                             auto_offset_reset="earliest", consumer_timeout_ms=3000,
-                             group_id=None, enable_auto_commit=False)
-    records = list(consumer)
-    consumer.close()
+    records = every_record(conf)
     assert len(records) >= 4  # report, case, two referrals
     for r in records:
         wire = (r.value or b"") + b"".join(v for _, v in r.headers) + (r.key or b"")
