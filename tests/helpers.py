@@ -9,7 +9,8 @@ from typing import Any
 from argon2 import PasswordHasher
 
 from services.accounts.application import AccountsApplication
-from services.bootstrap import ApiContainer, Overrides, Store, Wiring, bootstrap_api
+from services.audit.follower import AuditFollower
+from services.bootstrap import AUDITED, ApiContainer, Overrides, Store, Wiring, bootstrap_api
 from services.common.kafka.security import from_env
 from services.common.messages import REPORT_RECEIVED, Message
 from services.common.settings import Settings
@@ -42,6 +43,17 @@ def build(settings: Settings, *, store: Store | None = None, create_tables: bool
     wiring = Wiring.of(settings, store, create_tables=create_tables,
                        overrides=Overrides(password_hasher=password_hasher))
     return bootstrap_api(wiring)
+
+
+def sequence(h: ApiContainer) -> int:
+    """What the audit sequencer does within a second: queued entries and notes into the chain."""
+    return AuditFollower(h.audit, {name: getattr(h, name) for name in AUDITED}).pump()
+
+
+def audit_entries(h: ApiContainer, case_id: str | None = None) -> list[dict[str, Any]]:
+    """The trail as an auditor reads it once the sequencer has run."""
+    sequence(h)
+    return h.audit.entries(case_id)
 
 
 PII_VALUES = ("王小明", "13800000000", "李女士", "孩子被打流血", "某村三巷", "441823201501011234")

@@ -1,6 +1,8 @@
-"""Takes each service's audit notes (saved with their actions) into the trail, exactly once:
-the entries and the source's new position commit together; a redelivery or a second process
-finds the position moved and writes nothing."""
+"""The audit trail's sequencer: takes the queued entries (reads, recorded by the API) and each
+service's audit notes (saved with their actions) into the chain, exactly once and in time order:
+the entries and what claims them (the queue rows' deletion, each source's new position) commit
+together; a second sequencer finds them claimed and writes nothing. One runs per stack (the
+`audit` process; in the embedded wiring, a thread)."""
 
 from __future__ import annotations
 
@@ -10,31 +12,42 @@ from services.audit.trail import AuditTrail
 from services.common.auditnote import NOTE_TOPIC
 from services.common.periodic import Periodic
 
+BATCH = 500
+
 
 class AuditFollower:
-    def __init__(self, trail: AuditTrail, sources: dict[str, Any], *, interval: float = 1.0):
+    def __init__(self, trail: AuditTrail, sources: dict[str, Any], *, interval: float = 0.5):
         self.trail = trail
         self.sources = sources  # name -> an eventsourcing application holding notes
         self._periodic = Periodic("audit-follower", interval, self.pump)
 
-    def pump(self, only: str | None = None) -> int:
-        """Take every pending note (of one source, or all); returns how many."""
+    def pump(self) -> int:
+        """Take every queued entry and every pending note; returns how many."""
         taken = 0
+        while True:
+            n, full = self.round()
+            taken += n
+            if not full:
+                return taken
+
+    def round(self) -> tuple[int, bool]:
+        """One batch from the queue and from each source, chained in one transaction: (how many
+        were taken, whether any batch was full, so more may wait)."""
+        queued = self.trail.pending(BATCH)
+        entries = [entry for _, entry in queued]
+        moves: list[tuple[str, int, int]] = []
+        full = len(queued) == BATCH
         for name, app in self.sources.items():
-            if only is not None and name != only:
-                continue
-            while True:
-                position = self.trail.position(name)
-                batch = app.recorder.select_notifications(
-                    start=position, limit=200, topics=[NOTE_TOPIC], inclusive_of_start=False)
-                if not batch:
-                    break
-                entries = [app.mapper.to_domain_event(n).entry for n in batch]
-                if self.trail.append_from(name, position, batch[-1].id, entries):
-                    taken += len(batch)
-                    if len(batch) < 200:
-                        break  # all taken; no need to ask again
-        return taken
+            position = self.trail.position(name)
+            batch = app.recorder.select_notifications(
+                start=position, limit=BATCH, topics=[NOTE_TOPIC], inclusive_of_start=False)
+            if batch:
+                entries.extend(app.mapper.to_domain_event(n).entry for n in batch)
+                moves.append((name, position, batch[-1].id))
+                full = full or len(batch) == BATCH
+        if not self.trail.take(entries, queued=[i for i, _ in queued], moves=moves):
+            return 0, True  # another sequencer took some first: read again
+        return len(entries), full
 
     def start(self) -> None:
         self._periodic.start()

@@ -3,6 +3,7 @@ Entry points (services.gateway) call it; nothing below imports it."""
 
 from services.bootstrap.admin import CliContainer, bootstrap_cli
 from services.bootstrap.processes import (
+    AUDITED,
     CONSUMERS,
     RELAYS,
     TRANSLATORS,
@@ -11,20 +12,25 @@ from services.bootstrap.processes import (
     EmbeddedContainer,
     RelayContainer,
     SchedulerContainer,
+    SequencerContainer,
     bootstrap_api,
     bootstrap_consumer,
     bootstrap_embedded,
     bootstrap_relay,
     bootstrap_scheduler,
+    bootstrap_sequencer,
     edges_of,
     process_handler,
+    sequencer_of,
     setup_tables,
 )
 from services.bootstrap.wiring import Overrides, Store, Wiring
 
 __all__ = [
-    "CONSUMERS", "RELAYS", "TRANSLATORS", "ApiContainer", "CliContainer", "ConsumerContainer",
-    "EmbeddedContainer", "Overrides", "RelayContainer", "SchedulerContainer", "Store", "Wiring",
+    "AUDITED", "CONSUMERS", "RELAYS", "TRANSLATORS", "ApiContainer", "CliContainer",
+    "ConsumerContainer", "EmbeddedContainer", "Overrides", "RelayContainer", "SchedulerContainer",
+    "SequencerContainer", "Store", "Wiring",
     "bootstrap_api", "bootstrap_cli", "bootstrap_consumer", "bootstrap_embedded",
-    "bootstrap_relay", "bootstrap_scheduler", "edges_of", "process_handler", "setup_tables",
+    "bootstrap_relay", "bootstrap_scheduler", "bootstrap_sequencer", "edges_of", "process_handler",
+    "sequencer_of", "setup_tables",
 ]

@@ -44,11 +44,17 @@ class CliContainer:
     def audit(self) -> AuditTrail:
         return self._open(self.wiring.audit())  # type: ignore[no-any-return]
 
-    def close(self) -> None:
+    def sequence(self) -> int:
+        """What this command queued or noted, into the chain now (as the sequencer would within a
+        second; sequencers meet safely, so the CLI may be one while the stack runs)."""
         sources: dict[str, Any] = {name: self.__dict__[name] for name in ("intake", "accounts")
                                    if name in self.__dict__}
-        if sources:  # the notes of what this command did, into the trail now
-            AuditFollower(self.audit, sources).pump()
+        if not sources and not ("audit" in self.__dict__ and self.audit.recorded):
+            return 0
+        return AuditFollower(self.audit, sources).pump()
+
+    def close(self) -> None:
+        self.sequence()
         if "audit" in self.__dict__ and self.audit.appended:  # publish the head it moved
             self.wiring.checkpointer(self.audit).checkpoint()
         for part in reversed(self._opened):

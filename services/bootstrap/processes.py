@@ -12,7 +12,7 @@ from eventsourcing.persistence import TrackingRecorder
 from projections.desk.processor import DeskProjection
 from projections.desk.view import DeskView, GenerationWatch
 from services.accounts.application import AccountsApplication
-from services.audit.checkpoints import Checkpointer
+from services.audit.checkpoints import Checkpointer, CheckpointLog
 from services.audit.follower import AuditFollower
 from services.audit.trail import AuditTrail
 from services.bootstrap.wiring import Wiring
@@ -72,14 +72,11 @@ class ApiContainer:
     triage: TriageApplication
     dispatch: DispatchApplication
     view: DeskView
-    audit: AuditTrail
+    audit: AuditTrail  # the API queues entries and reads the chain; the sequencer writes it
+    checkpoints: CheckpointLog  # read, to show auditors whether the chain verifies
     throttle: Throttle
-    checkpointer: Checkpointer
-    follower: AuditFollower
 
     def close(self) -> None:
-        self.follower.stop()  # every action's audit note is in the trail
-        self.checkpointer.stop()  # the head as it is at shutdown, signed and published
         _close(self.intake, self.accounts, self.triage, self.dispatch, self.audit, self.view, self.keys,
                self.throttle)
 
@@ -88,14 +85,50 @@ def bootstrap_api(w: Wiring) -> ApiContainer:
     keys, audit = w.keystore(), w.audit()
     intake, accounts = w.intake(keys), w.accounts()
     triage, dispatch = w.triage(keys), w.dispatch()
-    follower = AuditFollower(audit, {"intake": intake, "accounts": accounts, "triage": triage,
-                                     "dispatch": dispatch})
     return ApiContainer(
         settings=w.settings, store=w.store, directory=w.directory, disclosure=Disclosure.load(),
         keys=keys, intake=intake, accounts=accounts, triage=triage, dispatch=dispatch,
-        view=w.view(), audit=audit, throttle=w.throttle(), checkpointer=w.checkpointer(audit),
-        follower=follower,
+        view=w.view(), audit=audit, checkpoints=w.checkpoint_log(), throttle=w.throttle(),
     )
+
+
+AUDITED = ("intake", "accounts", "triage", "dispatch")  # the services whose actions leave notes
+
+
+@dataclass
+class SequencerContainer:
+    """The audit trail's single writer: chains queued entries and notes, checkpoints the head."""
+
+    trail: AuditTrail
+    follower: AuditFollower
+    checkpointer: Checkpointer
+    owned: tuple[Any, ...] = ()
+
+    def start(self) -> None:
+        self.follower.start()
+        self.checkpointer.start()
+
+    def stop(self) -> None:
+        self.follower.stop()  # every queued entry and note is in the chain
+        self.checkpointer.stop()  # the head as it is at shutdown, signed and published
+
+    def close(self) -> None:
+        sink_close = getattr(self.checkpointer.sink, "close", None)
+        if sink_close is not None:
+            sink_close()
+        _close(*self.owned)
+
+
+def sequencer_of(w: Wiring, trail: AuditTrail, sources: dict[str, Any],
+                 owned: tuple[Any, ...] = ()) -> SequencerContainer:
+    return SequencerContainer(trail, AuditFollower(trail, sources), w.checkpointer(trail), owned)
+
+
+def bootstrap_sequencer(w: Wiring) -> SequencerContainer:
+    """The distributed wiring's `audit` process: each service's log read with the event key only."""
+    trail = w.audit()
+    sources = {name: w.log_reader(name) for name in AUDITED}
+    return sequencer_of(w, trail, sources, (trail, *sources.values()))
 
 
 def process_handler(app: TriageApplication | DispatchApplication) -> Handler:
@@ -123,17 +156,22 @@ class EmbeddedContainer:
     api: ApiContainer
     runner: EmbeddedRunner
     scheduler: EscalationScheduler
+    sequencer: SequencerContainer
 
     def close(self) -> None:
         self.scheduler.stop()
         self.runner.stop()
+        self.sequencer.stop()
+        self.sequencer.close()
         self.api.close()
 
 
 def bootstrap_embedded(w: Wiring) -> EmbeddedContainer:
     api = bootstrap_api(w)
+    sources = {name: getattr(api, name) for name in AUDITED}
     return EmbeddedContainer(api, EmbeddedRunner(edges_of(api)),
-                             EscalationScheduler(api.dispatch, api.view))
+                             EscalationScheduler(api.dispatch, api.view),
+                             sequencer_of(w, api.audit, sources))
 
 
 @dataclass

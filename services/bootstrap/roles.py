@@ -3,7 +3,8 @@ granted only the tables and topics it uses. `hotline setup` (as the database own
 administrator) creates them; `make up` hands each process its own.
 eventsourcing's insert takes LOCK TABLE ... IN EXCLUSIVE MODE, which PostgreSQL allows only with
 UPDATE, DELETE or TRUNCATE: writers of event tables get UPDATE for that (no row is ever updated,
-none can be removed). The audit trail is a plain table: INSERT and SELECT, nothing more."""
+none can be removed). The audit trail is a plain table: INSERT and SELECT, nothing more (its
+queue: INSERT for the API, SELECT and DELETE for the sequencer that takes entries from it)."""
 
 from __future__ import annotations
 
@@ -42,8 +43,10 @@ TRACK = ["SELECT", "INSERT", "UPDATE"]
 
 GRANTS: dict[str, list[tuple[list[str], list[str]]]] = {
     "api": [(WRITE_EVENTS, ["intake_events", "accounts_events", "triage_events", "dispatch_events"]),
-            (APPEND, ["triage_snapshots", "audit_log"]),
-            (TRACK, ["audit_sources"]),
+            (APPEND, ["triage_snapshots"]),
+            # Queues audit entries; reads the chain (auditors), never writes it.
+            (["INSERT"], ["audit_queue"]),
+            (["SELECT"], ["audit_log"]),
             (["SELECT"], [*VIEW, "desk_tracking"]),
             # Positions only (for /metrics and /readyz lag): no rows of anyone's data.
             (["SELECT"], ["triage_tracking", "dispatch_tracking", "relay_intake_tracking",
@@ -57,6 +60,10 @@ GRANTS: dict[str, list[tuple[list[str], list[str]]]] = {
     "dispatch": [(WRITE_EVENTS, ["dispatch_events"]), (TRACK, ["dispatch_tracking"])],
     "projection-desk": [(["SELECT", "INSERT", "UPDATE"], VIEW), (TRACK, ["desk_tracking"])],
     "scheduler": [(WRITE_EVENTS, ["dispatch_events"]), (["SELECT"], VIEW)],
+    # The audit trail's single writer: reads the services' notes and the queue, chains them.
+    "audit": [(["SELECT"], ["intake_events", "accounts_events", "triage_events", "dispatch_events"]),
+              (APPEND, ["audit_log"]), (TRACK, ["audit_sources"]),
+              (["SELECT", "DELETE"], ["audit_queue"])],
 }
 
 
@@ -75,7 +82,8 @@ KAFKA_ACLS: dict[str, list[tuple[ResourceType, str, ACLOperation]]] = {
                         (ResourceType.TOPIC, REFERRALS_TOPIC, ACLOperation.READ),
                         (ResourceType.GROUP, "hotline-projection-desk", ACLOperation.READ),
                         (ResourceType.TOPIC, DEAD_LETTER_TOPIC, ACLOperation.WRITE)],
-    "api": [(ResourceType.TOPIC, AUDIT_CHECKPOINTS_TOPIC, ACLOperation.WRITE),
+    "audit": [(ResourceType.TOPIC, AUDIT_CHECKPOINTS_TOPIC, ACLOperation.WRITE)],
+    "api": [(ResourceType.TOPIC, AUDIT_CHECKPOINTS_TOPIC, ACLOperation.READ),  # to verify
             # Each topic's end offsets for the lag gauges: DESCRIBE, which reads no message.
             *((ResourceType.TOPIC, t, ACLOperation.DESCRIBE) for t in (REPORTS_TOPIC, CASES_TOPIC,
                                                                       REFERRALS_TOPIC)),

@@ -14,7 +14,7 @@ PURPOSES = {
     "hash": "keyed hashes that match reports about one child (triage, and the API's repeat check)",
     "receipt": "lookup codes, request fingerprints, submitter pseudonyms (intake)",
     "token": "signs bearer tokens and CSRF tokens (API)",
-    "audit": "signs audit checkpoints, kept outside the database (API, admin CLI)",
+    "audit": "signs audit checkpoints, kept outside the database (audit sequencer; API, admin CLI verify)",
 }
 
 # Keys published in this project's history (the development defaults of v1): never accepted.
@@ -33,6 +33,7 @@ NEEDS = {
     "dispatch": ("event",),
     "desk": (),
     "scheduler": ("event",),
+    "audit": ("event", "audit"),  # opens the services' audit notes, seals the chain, signs heads
     "cli": tuple(PURPOSES),
 }
 

@@ -113,9 +113,11 @@ def cmd_audit_verify(settings: Settings, _: argparse.Namespace) -> int:
         ok, checked, problem = cli.audit.verify()
         cp_ok, last, cp_problem = verify_checkpoints(cli.audit, settings.secret("audit"),
                                                      w.checkpoint_log())
+        queued = cli.audit.queued()
     finally:
         cli.close()
     out({"ok": ok and cp_ok, "entries_checked": checked, "problem": problem or cp_problem or None,
+         "queued": queued,  # recorded, not yet chained (the sequencer takes them within a second)
          "last_checkpoint": {"seq": last["seq"], "at": last["at"]} if last else None})
     return 0 if ok and cp_ok else 1
 

@@ -9,7 +9,6 @@ from fastapi import Depends, Request
 
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
-from services.audit.follower import AuditFollower
 from services.audit.trail import AuditTrail
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Actor
@@ -63,18 +62,14 @@ ViewDep = Annotated[DeskView, Depends(get_view)]
 
 @dataclass
 class AuditLog:
-    """Records a read on the audit trail, with who and from where, before answering. Actions are
-    recorded by their service with the action itself (`actor`), then taken in (`flush`)."""
+    """Queues a read on the audit trail, with who and from where, before answering. Actions are
+    recorded by their service with the action itself (`actor`); the sequencer chains both."""
 
     audit: AuditTrail
     client: str | None
-    follower: AuditFollower
 
     def actor(self, principal: Principal) -> Actor:
         return Actor(principal.subject, principal.role, principal.unit, self.client)
-
-    def flush(self, source: str) -> None:
-        self.follower.pump(source)
 
     def __call__(self, principal: Principal | None, action: str, resource_type: str,
                  resource_id: str | None = None, case_id: str | None = None, *,
@@ -90,7 +85,7 @@ class AuditLog:
 
 def audit_log(request: Request) -> AuditLog:
     container: ApiContainer = request.app.state.container
-    return AuditLog(container.audit, client_address(request), container.follower)
+    return AuditLog(container.audit, client_address(request))
 
 
 AuditDep = Annotated[AuditLog, Depends(audit_log)]

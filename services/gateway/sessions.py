@@ -61,4 +61,3 @@ def login(request: Request, username: str, password: str) -> str | None:
 def logout(request: Request, principal: Principal) -> None:
     audit = audit_log(request)
     request.app.state.container.accounts.end_sessions(principal.subject, actor=audit.actor(principal))
-    audit.flush("accounts")

@@ -23,6 +23,7 @@ from services.bootstrap import (
     bootstrap_embedded,
     bootstrap_relay,
     bootstrap_scheduler,
+    bootstrap_sequencer,
 )
 from services.bootstrap.roles import KAFKA_ACLS, kafka_password, url_for
 from services.common.kafka.admin import broker_count
@@ -45,6 +46,7 @@ PROCESSES = (
     ("dispatch", "dispatch", "consume dispatch"),
     ("projection-desk", "desk", "consume desk"),
     ("scheduler", "scheduler", "scheduler"),
+    ("audit", "audit", "audit-sequence"),
     ("api", "api", "serve"),
 )
 WORKERS = tuple(name for name, _, _ in PROCESSES if name != "api")
@@ -87,8 +89,7 @@ def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
     if settings.environment != "production":
         print_demo_users(create_demo_users(embedded.api.accounts, settings.var_dir), settings.var_dir)
     embedded.runner.start()
-    embedded.api.checkpointer.start()
-    embedded.api.follower.start()
+    embedded.sequencer.start()
     scheduler_thread = threading.Thread(target=embedded.scheduler.run, name="scheduler", daemon=True)
     scheduler_thread.start()
 
@@ -129,8 +130,6 @@ def cmd_serve(settings: Settings, _: argparse.Namespace) -> int:
         return "lag", lag > settings.lag_threshold, (
             f"largest backlog or consumer lag {lag} (degraded above {settings.lag_threshold})")
 
-    api.checkpointer.start()
-    api.follower.start()  # notes left by a process that died between an action and its flush
     app = create_app(api, [broker_check, workers_check])
     registry = CollectorRegistry(auto_describe=False)
     registry.register(pipeline)  # type: ignore[arg-type]
@@ -172,6 +171,29 @@ def cmd_scheduler(settings: Settings, _: argparse.Namespace) -> int:
     return _run_worker("scheduler", container, container.scheduler)
 
 
+class _Sequencing:
+    """The audit process's work: its rounds run on threads until asked to stop."""
+
+    def __init__(self, container: Any):
+        self.container = container
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        self.container.start()
+        log.info("audit sequencer started")
+        self._stopped.wait()
+        self.container.stop()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+
+def cmd_sequence(settings: Settings, _: argparse.Namespace) -> int:
+    """The audit trail's single writer (distributed wiring): chains, checkpoints."""
+    container = bootstrap_sequencer(Wiring.of(settings))
+    return _run_worker("audit", container, _Sequencing(container))
+
+
 def cmd_keys_env(settings: Settings, args: argparse.Namespace) -> int:
     """For infra/stack.sh: each service's environment gets only its own keys."""
     needed = NEEDS[KIND_OF[args.process]]
@@ -204,6 +226,8 @@ def add_commands(sub: Any) -> None:
     consume.add_argument("service", choices=sorted(CONSUMERS))
     consume.set_defaults(fn=cmd_consume)
     sub.add_parser("scheduler", help="SLA escalation scheduler").set_defaults(fn=cmd_scheduler)
+    sub.add_parser("audit-sequence", help="the audit trail's sequencer (distributed wiring)"
+                   ).set_defaults(fn=cmd_sequence)
     sub.add_parser("processes", help="the distributed wiring's processes (name:arguments)"
                    ).set_defaults(fn=cmd_processes)
     keys = sub.add_parser("keys").add_subparsers(dest="keys_command", required=True)

@@ -16,7 +16,7 @@ from services.common.settings import Settings
 from services.gateway.cli import main
 from services.gateway.http import create_app
 from tests.conftest import Api
-from tests.helpers import TEST_PASSWORD, add_test_users, build
+from tests.helpers import TEST_PASSWORD, add_test_users, audit_entries, build
 
 
 def within(seconds: float, condition: Callable[[], bool]) -> bool:
@@ -105,7 +105,7 @@ def test_failed_logins_and_out_of_scope_reads_are_on_the_trail(api: Api, hotline
     r = api.client.get("/v1/referrals/00000000-0000-0000-0000-000000000000",
                        headers=api.auth("police-desk"))
     assert r.status_code == 404
-    trail = [(e["action"], e["actor"], e["resource_id"]) for e in hotline.audit.entries()]
+    trail = [(e["action"], e["actor"], e["resource_id"]) for e in audit_entries(hotline)]
     assert ("auth.login_failed", "police-desk", "police-desk") in trail
     assert ("auth.login_failed", "unknown", None) in trail  # typed usernames are not kept
     assert ("access.not_found", "police-desk",

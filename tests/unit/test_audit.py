@@ -13,10 +13,11 @@ from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
 from services.gateway.cli import main
 from tests.conftest import Api
-from tests.helpers import build, report_body
+from tests.helpers import build, report_body, sequence
 
 
-def test_reads_and_actions_are_on_the_trail_for_auditors(api: Api, runner: EmbeddedRunner) -> None:
+def test_reads_and_actions_are_on_the_trail_for_auditors(api: Api, runner: EmbeddedRunner,
+                                                         hotline) -> None:  # type: ignore[no-untyped-def]
     report = api.submit(report_body(), key="audited").json()
     runner.pump()
     case_id = api.client.get(f"/v1/reports/{report['report_id']}",
@@ -29,6 +30,8 @@ def test_reads_and_actions_are_on_the_trail_for_auditors(api: Api, runner: Embed
 
     assert api.client.get(f"/v1/audit?case_id={case_id}",
                           headers=api.auth("supervisor1")).status_code == 403
+    assert hotline.audit.queued() > 0  # reads are queued when answered, chained by the sequencer
+    sequence(hotline)
     trail = api.client.get(f"/v1/audit?case_id={case_id}", headers=api.auth("auditor1")).json()
     actions = [(e["action"], e["actor"], e["role"]) for e in trail]
     assert actions == [
@@ -52,6 +55,8 @@ def test_the_chain_detects_an_altered_entry(tmp_path: Path, monkeypatch: pytest.
     assert h.audit is not None
     for who in ("alice", "bob", "carol"):
         h.audit.record(actor=who, role="desk", action="referral.read", resource_type="referral")
+    assert h.audit.verify() == (True, 0, "")  # queued, not yet chained
+    assert sequence(h) == 3 and h.audit.queued() == 0
     assert h.audit.verify() == (True, 3, "")
     capsys.readouterr()
     assert main(["audit", "verify"]) == 0
@@ -84,25 +89,36 @@ def test_oversized_request_is_413(api: Api) -> None:
     assert r.status_code == 413
 
 
-def test_concurrent_appends_keep_one_unbroken_chain(hotline) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_records_and_sequencing_keep_one_unbroken_chain(hotline) -> None:  # type: ignore[no-untyped-def]
     from concurrent.futures import ThreadPoolExecutor
 
-    assert hotline.audit is not None
+    def record_then_sequence(i: int) -> None:
+        hotline.audit.record(actor=f"u{i}", role="desk", action="x", resource_type="referral")
+        if i % 8 == 0:
+            sequence(hotline)
+
     with ThreadPoolExecutor(max_workers=16) as pool:
-        list(pool.map(lambda i: hotline.audit.record(actor=f"u{i}", role="desk", action="x",
-                                                     resource_type="referral"), range(64)))
+        list(pool.map(record_then_sequence, range(64)))
+    sequence(hotline)
     assert hotline.audit.verify() == (True, 64, "")
+    assert sorted(e["actor"] for e in hotline.audit.entries()) == sorted(f"u{i}" for i in range(64))
 
 
-def test_two_processes_appending_keep_one_chain(tmp_path: Path) -> None:
-    """Two audit applications on one store (the API and the CLI) interleave their appends."""
+def test_two_sequencers_chain_each_entry_once(tmp_path: Path) -> None:
+    """Two processes (the API's and the CLI's) queue entries and both sequence at once: each
+    entry is chained exactly once, in one unbroken chain."""
+    from concurrent.futures import ThreadPoolExecutor
+
     a = build(Settings(var_dir=tmp_path))
     b = build(Settings(var_dir=tmp_path))
-    assert a.audit is not None and b.audit is not None
-    for i in range(5):
+    for i in range(40):
         a.audit.record(actor=f"api{i}", role="desk", action="referral.read", resource_type="r")
         b.audit.record(actor=f"cli{i}", role="admin", action="report.erase", resource_type="r")
-    assert [e["seq"] for e in a.audit.entries()] == list(range(1, 11))
-    assert b.audit.verify() == (True, 10, "")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda h: [h.audit.integrate(limit=7) for _ in range(20)], [a, b, a, b]))
+    sequence(a)
+    actors = [e["actor"] for e in a.audit.entries()]
+    assert sorted(actors) == sorted([f"api{i}" for i in range(40)] + [f"cli{i}" for i in range(40)])
+    assert b.audit.verify() == (True, 80, "") and a.audit.queued() == 0
     a.close()
     b.close()

@@ -13,7 +13,7 @@ from services.common.auditnote import NOTE_TOPIC, Actor
 from services.common.settings import Settings
 from services.intake.application import IdempotencyConflict
 from services.intake.schemas import ReportIn
-from tests.helpers import build, report_body
+from tests.helpers import build, report_body, sequence
 
 ACTOR = Actor("operator1", "operator", None, "203.0.113.7")
 
@@ -42,8 +42,10 @@ def test_the_note_is_stored_with_the_action_and_taken_in_once(tmp_path: Path) ->
     second.close()
 
 
-def test_actions_through_the_api_are_on_the_trail_at_once(api, hotline) -> None:  # type: ignore[no-untyped-def]
+def test_actions_through_the_api_are_chained_by_the_sequencer(api, hotline) -> None:  # type: ignore[no-untyped-def]
     r = api.submit(report_body(), key="now")
     assert r.status_code == 201
+    assert "report.submit" not in [e["action"] for e in hotline.audit.entries()]  # noted, not chained
+    sequence(hotline)
     assert [e["action"] for e in hotline.audit.entries()][-1] == "report.submit"
     assert hotline.audit.position("intake") == hotline.intake.recorder.max_notification_id()

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from services.bootstrap import edges_of
+from services.bootstrap import Wiring, edges_of
 from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
 from services.gateway.cli import main
 from services.intake.schemas import ReportIn
-from tests.helpers import build, report_body
+from tests.helpers import build, report_body, sequence
 
 
 def use(monkeypatch: pytest.MonkeyPatch, var: Path) -> Settings:
@@ -31,7 +31,8 @@ def test_a_backup_restores_into_a_fresh_var(tmp_path: Path, monkeypatch: pytest.
                                              idempotency_key=key, role="operator") for key in ("a", "b")]
     EmbeddedRunner(edges_of(hotline)).pump()
     hotline.audit.record(actor="admin1", role="admin", action="report.read", resource_type="report")
-    hotline.checkpointer.checkpoint()
+    sequence(hotline)
+    Wiring.of(Settings(var_dir=first)).checkpointer(hotline.audit).checkpoint()
     cases = {c["case_id"]: c["risk_level"] for c in hotline.view.list_cases()}
     hotline.close()
 

@@ -8,7 +8,7 @@ import pytest
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
-from tests.helpers import TEST_PASSWORD, report_body
+from tests.helpers import TEST_PASSWORD, audit_entries, report_body
 from tests.unit.test_pages import login
 
 HOMES = {"operator1": "/intake", "teacher1": "/report", "police-desk": "/desk",
@@ -116,7 +116,7 @@ def test_repeat_check_finds_the_childs_open_cases_by_id_or_by_name_age_and_count
         r = api.client.post(check, json={"children": [{"id_number": "441823201501011234"}]},
                             headers=api.auth(role_user))
         assert r.status_code == 403
-    checks = [e for e in hotline.audit.entries() if e["action"] == "child.repeat-check"]
+    checks = [e for e in audit_entries(hotline) if e["action"] == "child.repeat-check"]
     assert [e["case_id"] for e in checks] == [known["case_id"], known["case_id"], None, None]
     assert all(e["actor"] == "operator1" for e in checks)
 
@@ -153,5 +153,5 @@ def test_a_transfer_to_110_is_recorded_on_the_report_once(api: Api, hotline: Api
     r = api.client.post(path, json={"to": "119"}, headers=api.auth("operator1"))
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "to"
     assert api.client.post(path, json={"to": "110"}, headers=api.auth("teacher1")).status_code == 403
-    actions = [e["action"] for e in hotline.audit.entries() if e["resource_id"] == report["report_id"]]
+    actions = [e["action"] for e in audit_entries(hotline) if e["resource_id"] == report["report_id"]]
     assert actions.count("report.transfer") == 2

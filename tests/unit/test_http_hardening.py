@@ -13,7 +13,7 @@ from services.gateway.http import create_app
 from services.intake.application import IntakeApplication
 from services.intake.schemas import ReportIn
 from tests.conftest import Api
-from tests.helpers import TEST_PASSWORD, add_test_users, build, report_body
+from tests.helpers import TEST_PASSWORD, add_test_users, audit_entries, build, report_body
 
 PROXY = "10.0.0.5"
 
@@ -49,7 +49,7 @@ def test_a_trusted_proxy_names_the_client(behind_proxy: ApiContainer) -> None:
                             headers={"X-Forwarded-For": "203.0.113.50"}).json()["access_token"]
         client.get("/v1/audit", headers={"Authorization": f"Bearer {token}",
                                          "X-Forwarded-For": "203.0.113.50"})
-    assert behind_proxy.audit.entries()[-1]["client"] == "203.0.113.50"
+    assert audit_entries(behind_proxy)[-1]["client"] == "203.0.113.50"
 
 
 def test_secure_cookies_and_hsts_only_over_https(behind_proxy: ApiContainer, hotline: ApiContainer) -> None:

@@ -138,7 +138,6 @@ async def add_user(request: Request) -> Response:
     except (FieldError, Conflict) as exc:
         taken = ("username", f"用户名 {form.get('username')} 已被使用。")
         return _refused(request, session, form, exc, taken)
-    await run_in_threadpool(audit.flush, "accounts")
     return _show(request, session, 201, secret=(form["username"], password, "新账号"),
                  notice=f"已创建账号 {form['username']}。")
 
@@ -168,7 +167,6 @@ async def change_user(request: Request, username: str, action: str) -> Response:
                 username, password, by=principal.subject, actor=actor))
     except NotFound:
         return _show(request, session, 404, notice=f"没有名为 {username} 的账号。")
-    await run_in_threadpool(audit.flush, "accounts")
     if action == "reset-password":
         return _show(request, session, secret=(username, password, "新密码"),
                      notice=f"已重置 {username} 的密码：该账号已有的登录全部失效。")
@@ -199,7 +197,6 @@ async def register_sentinel(request: Request) -> Response:
             first_reporter=form.get("first_reporter", ""), actor=audit.actor(session[1])))
     except (FieldError, Conflict) as exc:
         return _refused(request, session, form, exc, ("name", f"该地区已有名为 {form['name']} 的哨点。"))
-    await run_in_threadpool(audit.flush, "accounts")
     return _done("sentinel-registered", form["name"])
 
 
@@ -228,5 +225,4 @@ async def change_sentinel(request: Request, sentinel_id: str, action: str) -> Re
         return _show(request, session, 422, notice=FIELD_TEXT.get(exc.field, exc.message))
     except (NotFound, Conflict, DomainError) as exc:
         return _show(request, session, 409, notice=f"未能完成：{exc}")
-    await run_in_threadpool(audit.flush, "accounts")
     return _done(code, sentinel.name)

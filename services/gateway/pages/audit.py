@@ -55,7 +55,7 @@ def _verification(request: Request) -> dict[str, Any]:
     container = request.app.state.container
     ok, checked, problem = container.audit.verify()
     cp_ok, last, cp_problem = verify_checkpoints(container.audit, container.settings.secret("audit"),
-                                                 container.checkpointer.sink)
+                                                 container.checkpoints)
     result = {"ok": ok and cp_ok, "entries": checked, "problem": problem or cp_problem,
               "last": last, "checked": time.monotonic(), "at": datetime.now(BEIJING)}
     request.app.state.audit_verified = result

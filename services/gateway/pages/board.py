@@ -68,14 +68,12 @@ async def board_action(request: Request, case_id: str, action: str) -> Response:
         if action == "reassess":
             container.triage.reassess(case_id, risk_level=str(form.get("risk_level")), concerns=[],
                                       reason=reason, by=principal.subject, actor=audit.actor(principal))
-            audit.flush("triage")
         else:
             case = container.view.get_case(case_id)
             if case is None:
                 raise NotFound("No such case")
             container.dispatch.refer_manually(case, str(form.get("agency_id")), by=principal.subject,
                                               actor=audit.actor(principal))
-            audit.flush("dispatch")
 
     try:
         await run_in_threadpool(act)

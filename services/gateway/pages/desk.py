@@ -73,7 +73,6 @@ async def desk_action(request: Request, referral_id: str, action: str) -> Respon
         else:
             dispatch.record_outcome(referral_id, outcome=str(form.get("outcome", "")),
                                     note=str(form.get("note", "")), by=by, unit=unit, actor=actor)
-        audit.flush("dispatch")
 
     try:
         await run_in_threadpool(act)

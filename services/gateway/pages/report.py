@@ -162,7 +162,6 @@ async def report_submit(request: Request) -> Response:
         return render(request, "report.html", {**context, "idempotency_key": secrets.token_urlsafe(18),
                        "notice": "此表单已提交过且内容不同。如需补充情况，请核对后再次提交。"}, 409)
     log.info("report received", report_id=str(receipt.report_id), channel=report.channel.value)
-    await run_in_threadpool(audit.flush, "intake")
     return render(request, "receipt.html", {
         "username": principal.subject, "principal": principal, "receipt_no": receipt.receipt_no,
         "lookup_code": receipt.lookup_code, "immediate_danger": report.immediate_danger,

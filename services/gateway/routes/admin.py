@@ -42,7 +42,6 @@ def register_sentinel(sentinel: SentinelIn, accounts: AccountsDep, audit: AuditD
                                          region_code=sentinel.region_code,
                                          first_reporter=sentinel.first_reporter,
                                          actor=audit.actor(admin))
-    audit.flush("accounts")
     return created.public()
 
 

@@ -52,7 +52,6 @@ def reassess(case_id: str, body: ReassessmentIn, triage: TriageDep, audit: Audit
     case = triage.reassess(case_id, risk_level=body.risk_level,
                            concerns=[c.value for c in body.concerns], reason=body.reason,
                            by=principal.subject, actor=audit.actor(principal))
-    audit.flush("triage")
     return {"case_id": case_id, "risk_level": case.risk_level,
             "initial_risk_level": case.initial_risk_level, "concerns": case.concerns}
 
@@ -66,7 +65,6 @@ def refer(case_id: str, body: ManualReferralIn, view: ViewDep, dispatch: Dispatc
         raise NotFound("No such case")
     referral = dispatch.refer_manually(case, body.agency_id, by=principal.subject,
                                        actor=audit.actor(principal))
-    audit.flush("dispatch")
     return {"referral_id": str(referral.id), "agency_id": referral.agency_id,
             "status": referral.status}
 

@@ -88,7 +88,6 @@ def get_referral(referral_id: str, container: ContainerDep, audit: AuditDep,
 def acknowledge(referral_id: str, dispatch: DispatchDep, audit: AuditDep, principal: Desk) -> dict[str, Any]:
     done = dispatch.acknowledge(referral_id, by=principal.subject, unit=principal.agency_id or "",
                                 actor=audit.actor(principal))
-    audit.flush("dispatch")
     return referral_body(done)
 
 
@@ -97,7 +96,6 @@ def decline(referral_id: str, body: DeclineIn, dispatch: DispatchDep, audit: Aud
             principal: Desk) -> dict[str, Any]:
     done = dispatch.decline(referral_id, reason=body.reason, by=principal.subject,
                             unit=principal.agency_id or "", actor=audit.actor(principal))
-    audit.flush("dispatch")
     return referral_body(done)
 
 
@@ -107,5 +105,4 @@ def outcome(referral_id: str, body: OutcomeIn, dispatch: DispatchDep, audit: Aud
     done = dispatch.record_outcome(referral_id, outcome=body.outcome, note=body.note,
                                    by=principal.subject, unit=principal.agency_id or "",
                                    actor=audit.actor(principal))
-    audit.flush("dispatch")
     return referral_body(done)

@@ -45,7 +45,6 @@ def submit_report(
     receipt = intake.submit_report(report, submitted_by=principal.subject, role=principal.role,
                                    idempotency_key=idempotency_key, sentinel_id=principal.sentinel_id,
                                    actor=audit.actor(intake.audit_identity(principal, report)))
-    audit.flush("intake")
     structlog.contextvars.bind_contextvars(report_id=str(receipt.report_id))
     log.info("report received", channel=report.channel.value, concerns=len(report.concerns))
     return ReportAccepted(report_id=str(receipt.report_id), receipt_no=receipt.receipt_no,
@@ -63,7 +62,6 @@ def add_supplement(
         concerns=[c.value for c in supplement.concerns],
         immediate_danger=supplement.immediate_danger, idempotency_key=idempotency_key,
         actor=audit.actor(principal), case_id=report_status(view, report_id)[1])
-    audit.flush("intake")
     structlog.contextvars.bind_contextvars(report_id=report_id)
     log.info("supplement received", concerns=len(supplement.concerns))
     return {"report_id": report_id, "supplement_id": supplement_id, "status": "accepted"}
@@ -89,7 +87,6 @@ def confirm_transfer(report_id: str, transfer: TransferIn, intake: IntakeDep, vi
     """Immediate danger: the caller was put through to 110 or 120 (recorded once each)."""
     report = intake.confirm_transfer(report_id, principal, to=transfer.to, actor=audit.actor(principal),
                                      case_id=report_status(view, report_id)[1])
-    audit.flush("intake")
     structlog.contextvars.bind_contextvars(report_id=report_id)
     log.info("transfer confirmed", to=transfer.to)
     return {"report_id": report_id, "transfers": report.transfers}
