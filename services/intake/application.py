@@ -73,45 +73,47 @@ class IntakeApplication(Application[UUID]):
         canonical = json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
         request_hash = self.hasher.digest("request", hashlib.sha256(canonical).hexdigest())
         sentinel_id = sentinel_id if body["channel"] == "sentinel" else None
-        existing = self._find(report_id)
-        if existing is None:
-            received_at = datetime.now(UTC)
-            # The key is durable before the report is: a report is never stored unreadable.
-            key = self.keys.key_for(str(report_id), create=True)
-            assert key is not None
-            region_code = body["location"]["region_code"]
-            aggregate = Report(
-                id=report_id,
-                receipt_no=receipt_no_for(report_id, received_at),
-                received_at=received_at,
-                submitted_by=submitted_by,
-                request_hash=request_hash,
-                channel=body["channel"],
-                reporter={k: body["reporter"][k] for k in ("relation", "anonymous")},
-                children=[{"gender": c["gender"], "age": c["age"]} for c in body["children"]],
-                region_code=region_code,
-                concerns=body["concerns"],
-                immediate_danger=body["immediate_danger"],
-                occurred_at=body["occurred_at"],
-                pii=key.seal({
-                    "reporter": {k: body["reporter"][k] for k in ("name", "phone")},
-                    "children": [{k: c[k] for k in ("name", "id_number")}
-                                 for c in body["children"]],
-                    "address": body["location"]["address"],
-                    "narrative": body["narrative"],
-                }),
-                sentinel_id=sentinel_id,
-                submitter_ref=self.submitter_ref(submitted_by),
-            )
-            index = ReceiptIndex(id=receipt_index_id(aggregate.receipt_no), report_id=report_id)
-            try:
-                # One transaction; save() returns only after the commit: the report is durable.
-                self.save(aggregate, index,
-                          *audit_note(actor, "report.submit", "report", str(report_id)))
-                existing = aggregate
-            except IntegrityError:
-                # A concurrent retry with the same key won the race; answer as it did.
-                existing = self.repository.get(report_id)
+        # Optimistic: a first attempt is the common case, so it is saved without a read first;
+        # a retry meets the stored report on its id (IntegrityError) and answers as it did.
+        received_at = datetime.now(UTC)
+        # The key is durable before the report is: a report is never stored unreadable.
+        key = self.keys.key_for(str(report_id), create=True)
+        assert key is not None
+        region_code = body["location"]["region_code"]
+        aggregate = Report(
+            id=report_id,
+            receipt_no=receipt_no_for(report_id, received_at),
+            received_at=received_at,
+            submitted_by=submitted_by,
+            request_hash=request_hash,
+            channel=body["channel"],
+            reporter={k: body["reporter"][k] for k in ("relation", "anonymous")},
+            children=[{"gender": c["gender"], "age": c["age"]} for c in body["children"]],
+            region_code=region_code,
+            concerns=body["concerns"],
+            immediate_danger=body["immediate_danger"],
+            occurred_at=body["occurred_at"],
+            pii=key.seal({
+                "reporter": {k: body["reporter"][k] for k in ("name", "phone")},
+                "children": [{k: c[k] for k in ("name", "id_number")}
+                             for c in body["children"]],
+                "address": body["location"]["address"],
+                "narrative": body["narrative"],
+            }),
+            sentinel_id=sentinel_id,
+            submitter_ref=self.submitter_ref(submitted_by),
+        )
+        index = ReceiptIndex(id=receipt_index_id(aggregate.receipt_no), report_id=report_id)
+        try:
+            # One transaction; save() returns only after the commit: the report is durable.
+            self.save(aggregate, index,
+                      *audit_note(actor, "report.submit", "report", str(report_id)))
+            existing = aggregate
+        except IntegrityError:
+            # A retry, or a concurrent one that won the race: answer as the first did.
+            existing = self.repository.get(report_id)
+            if existing.erased_at is not None:
+                self.keys.destroy(str(report_id))  # the key just made for it unlocks nothing
         if existing.request_hash != request_hash:
             raise IdempotencyConflict(str(report_id))
         return self._receipt(existing)

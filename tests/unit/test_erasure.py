@@ -51,3 +51,15 @@ def test_erased_key_and_values_are_in_no_file_and_the_child_is_forgotten(
     again = submit("second")
     assert h.triage.case_for_report(again) != first_case
     h.close()
+
+
+def test_a_retry_after_erasure_answers_the_same_receipt_and_leaves_no_key(hotline) -> None:  # type: ignore[no-untyped-def]
+    """A report is saved without a read first; a late retry of an erased one meets it on its
+    id, answers as the first time, and leaves no new key behind."""
+    body = ReportIn.model_validate(report_body())
+    first = hotline.intake.submit_report(body, submitted_by="op", role="operator", idempotency_key="k")
+    hotline.intake.erase(first.report_id, reason="court order", by="admin1")
+    again = hotline.intake.submit_report(body, submitted_by="op", role="operator", idempotency_key="k")
+    assert again.receipt_no == first.receipt_no and again.report_id == first.report_id
+    assert hotline.keys.backend.get(str(first.report_id)) is None
+    assert hotline.intake.personal_data(hotline.intake.get_report(first.report_id)) is None
