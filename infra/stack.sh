@@ -28,7 +28,7 @@ write_env() {
     printf '%s\n' "$kafka_admin"; printf '%s\n' "$kafka_admin" | sed 's/^HOTLINE_//'
     # Settings that tests or operators pass to `make up` travel to the services; keys given
     # here override var/secrets (each service still gets only its own, see start_service).
-    env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES|FAULT_INJECTION)=' || true
+    env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES|FAULT_INJECTION|CONSUMERS|API_WORKERS)=' || true
     env | grep -E '^HOTLINE_(EVENT|DATA|HASH|RECEIPT|TOKEN|AUDIT)_KEY=' || true
   } >"$tmp"
   chmod 600 "$tmp"
@@ -94,9 +94,11 @@ stop_pidfile() {
 }
 
 down() {
-  local entries; mapfile -t entries < <(services)
-  for entry in "${entries[@]}"; do
-    local name="${entry%%:*}"
+  # Every service this var/ started (each has its keys file), whatever HOTLINE_CONSUMERS says now.
+  local keys name
+  for keys in "$RUN_DIR"/*.env; do
+    [[ -e "$keys" ]] || continue
+    name=$(basename "$keys" .env)
     [[ -f "$RUN_DIR/$name.pid" ]] && { stop_pidfile "$RUN_DIR/$name.pid"; log "stopped $name"; }
   done
   "$ROOT/infra/kafka.sh" stop

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlparse
 
-from pydantic import ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.common.kafka.security import sasl
@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     # A consumer's static group membership (make up sets one per process; unique in its group).
     consumer_instance: str = ""
+    # Members per consumer group in the distributed wiring, e.g. `triage=2,dispatch=2,desk=1`.
+    consumers: str = ""
+    # API worker processes (distributed wiring); 0: one per core.
+    api_workers: int = Field(default=0, ge=0, le=32)
     # /readyz says "degraded" when an outbox backlog or a consumer's lag exceeds this.
     lag_threshold: int = 1000
     # `make chaos` only: faults armed by files under var/faults (ignored in production).

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import psycopg
@@ -132,11 +133,19 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(FieldError, invalid)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    for close in reversed(getattr(app.state, "closers", [])):  # what the process opened for it
+        close()
+
+
 def create_app(container: ApiContainer, readiness_checks: list[ReadinessCheck] | None = None) -> FastAPI:
     app = FastAPI(
         title="Minor-protection hotline API",
         version="1",
         description="Reports about children at risk: intake, triage, referral to agencies.",
+        lifespan=_lifespan,
     )
     settings = container.settings
     app.state.container = container

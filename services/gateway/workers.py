@@ -4,21 +4,17 @@ consumers and scheduler that `make up` starts (its list comes from `hotline proc
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import threading
-from pathlib import Path
 from typing import Any
 
 import structlog
-from prometheus_client import CollectorRegistry
 
 from services.bootstrap import (
     CONSUMERS,
     RELAYS,
     Wiring,
-    bootstrap_api,
     bootstrap_consumer,
     bootstrap_embedded,
     bootstrap_relay,
@@ -26,48 +22,17 @@ from services.bootstrap import (
     bootstrap_sequencer,
 )
 from services.bootstrap.roles import KAFKA_ACLS, kafka_password, url_for
-from services.common.kafka.admin import broker_count
 from services.common.secrets import NEEDS
 from services.common.settings import Settings
-from services.common.web.storewatch import StoreWatch
 from services.gateway.admin import cmd_keys_rotate as admin_rotate
 from services.gateway.demo import create_demo_users, print_demo_users
 from services.gateway.http import create_app
-from services.gateway.status import PipelineCollector
+from services.gateway.processlist import by_name, processes
+from services.gateway.serve import cmd_serve, serve
 
 log = structlog.get_logger("cli")
 
-# Every OS process of the distributed wiring: name, kind (which keys it gets: secrets.NEEDS),
-# `hotline` arguments. One list, used by the API's readiness check and by infra/stack.sh
-# (through `hotline processes` and `hotline keys env`).
-PROCESSES = (
-    *((f"relay-{app}", "relay", f"relay --app {app}") for app in RELAYS),
-    ("triage", "triage", "consume triage"),
-    ("dispatch", "dispatch", "consume dispatch"),
-    ("projection-desk", "desk", "consume desk"),
-    ("scheduler", "scheduler", "scheduler"),
-    ("audit", "audit", "audit-sequence"),
-    ("api", "api", "serve"),
-)
-WORKERS = tuple(name for name, _, _ in PROCESSES if name != "api")
-KIND_OF = {name: kind for name, kind, _ in PROCESSES}
 
-
-def _serve(app: Any, settings: Settings) -> None:
-    import uvicorn
-
-    # Forwarded headers are judged by HOTLINE_TRUSTED_PROXIES in the app, not by uvicorn
-    # (whose default believes any X-Forwarded-For from loopback).
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
-                proxy_headers=False)
-
-
-def _pid_alive(path: Path) -> bool:
-    try:
-        os.kill(int(path.read_text().strip()), 0)
-    except (OSError, ValueError):
-        return False
-    return True
 
 
 def _run_until_signalled(worker: Any) -> None:
@@ -103,45 +68,9 @@ def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
     sys.stdout.write(f"Hotline API on http://{settings.host}:{settings.port} (docs at /docs)\n")
     sys.stdout.flush()
     try:
-        _serve(app, settings)
+        serve(app, settings)
     finally:
         embedded.close()
-    return 0
-
-
-def cmd_serve(settings: Settings, _: argparse.Namespace) -> int:
-    """Distributed wiring: the API process alone (workers run as their own processes)."""
-    api = bootstrap_api(Wiring.of(settings))
-    run_dir = Path(settings.var_dir) / "run"
-
-    def broker_check() -> tuple[str, bool, str]:
-        n = broker_count(settings.kafka_bootstrap_servers.split(","), timeout_ms=2000,
-                         security=settings.kafka_security())
-        return "broker", n >= 1, f"{n} broker(s)"
-
-    def workers_check() -> tuple[str, bool, str]:
-        down = [name for name in WORKERS if not _pid_alive(run_dir / f"{name}.pid")]
-        return "workers", not down, "all running" if not down else f"not running: {', '.join(down)}"
-
-    pipeline = PipelineCollector(settings, api.view.sql, api.view)
-
-    def lag_check() -> tuple[str, bool, str]:
-        lag = pipeline.status().max_lag
-        return "lag", lag > settings.lag_threshold, (
-            f"largest backlog or consumer lag {lag} (degraded above {settings.lag_threshold})")
-
-    app = create_app(api, [broker_check, workers_check])
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(pipeline)  # type: ignore[arg-type]
-    app.state.metric_registries = [registry]
-    app.state.degradation_checks = [lag_check]
-    app.state.store_watch = StoreWatch(settings.database_url)
-    app.state.store_watch.start()
-    try:
-        _serve(app, settings)
-    finally:
-        app.state.store_watch.stop()
-        api.close()
     return 0
 
 
@@ -196,23 +125,37 @@ def cmd_sequence(settings: Settings, _: argparse.Namespace) -> int:
 
 def cmd_keys_env(settings: Settings, args: argparse.Namespace) -> int:
     """For infra/stack.sh: each service's environment gets only its own keys."""
-    needed = NEEDS[KIND_OF[args.process]]
+    try:
+        process = by_name(settings.consumers).get(args.process)
+    except ValueError as exc:
+        sys.stderr.write(f"hotline: {exc}\n")
+        return 2
+    if process is None:
+        sys.stderr.write(f"hotline: no process {args.process!r} (see `hotline processes`)\n")
+        return 2
+    needed = NEEDS[process.kind]
     sys.stdout.write("".join(f"HOTLINE_{p.upper()}_KEY={settings.secret(p)}\n" for p in needed))
+    principal = process.principal  # members of one consumer group share one role and principal
     if settings.distributed:  # and its own database role
-        url = url_for(settings.database_url, settings.secrets_dir, args.process)
+        url = url_for(settings.database_url, settings.secrets_dir, principal)
         sys.stdout.write(f"HOTLINE_DATABASE_URL={url}\n")
-    if settings.kafka_security() and args.process in KAFKA_ACLS:  # and its own Kafka principal
-        password = kafka_password(settings.secrets_dir, args.process)
+    if settings.kafka_security() and principal in KAFKA_ACLS:  # and its own Kafka principal
+        password = kafka_password(settings.secrets_dir, principal)
         sys.stdout.write(f"HOTLINE_KAFKA_SECURITY_PROTOCOL={settings.kafka_security_protocol}\n"
                          f"HOTLINE_KAFKA_SASL_MECHANISM={settings.kafka_sasl_mechanism}\n"
-                         f"HOTLINE_KAFKA_SASL_USERNAME={args.process}\n"
+                         f"HOTLINE_KAFKA_SASL_USERNAME={principal}\n"
                          f"HOTLINE_KAFKA_SASL_PASSWORD={password}\n")
     return 0
 
 
-def cmd_processes(_: Settings, __: argparse.Namespace) -> int:
+def cmd_processes(settings: Settings, _: argparse.Namespace) -> int:
     """`name:arguments` per line, for infra/stack.sh."""
-    sys.stdout.write("".join(f"{name}:{cmd}\n" for name, _, cmd in PROCESSES))
+    try:
+        listed = processes(settings.consumers)
+    except ValueError as exc:
+        sys.stderr.write(f"hotline: {exc}\n")
+        return 2
+    sys.stdout.write("".join(f"{p.name}:{p.args}\n" for p in listed))
     return 0
 
 
@@ -232,7 +175,7 @@ def add_commands(sub: Any) -> None:
                    ).set_defaults(fn=cmd_processes)
     keys = sub.add_parser("keys").add_subparsers(dest="keys_command", required=True)
     env = keys.add_parser("env", help="the HOTLINE_*_KEY lines one process needs, and no others")
-    env.add_argument("--process", required=True, choices=sorted(KIND_OF))
+    env.add_argument("--process", required=True, help="a name from `hotline processes`")
     env.set_defaults(fn=cmd_keys_env)
     keys.add_parser("rotate", help="a new event key; old events stay readable").set_defaults(
         fn=admin_rotate)

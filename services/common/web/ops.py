@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 router = APIRouter(tags=["operations"])
 
@@ -53,4 +61,8 @@ def readyz(request: Request) -> JSONResponse:
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
     extra = b"".join(generate_latest(r) for r in getattr(request.app.state, "metric_registries", []))
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # several API workers: their sum
+        summed = CollectorRegistry()
+        multiprocess.MultiProcessCollector(summed)  # type: ignore[no-untyped-call]
+        return Response(generate_latest(summed) + extra, media_type=CONTENT_TYPE_LATEST)
     return Response(generate_latest() + extra, media_type=CONTENT_TYPE_LATEST)

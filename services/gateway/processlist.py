@@ -1,0 +1,55 @@
+"""Every OS process of the distributed wiring, in one list: its name, its kind (which keys it
+gets: secrets.NEEDS), its database role and Kafka principal, and its `hotline` arguments. Used by
+the API's readiness check and by infra/stack.sh (`hotline processes`, `hotline keys env`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.bootstrap import CONSUMERS, RELAYS
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    kind: str
+    principal: str  # its database role and Kafka principal (members of one group share one)
+    args: str
+
+
+CONSUMER_KINDS = {"triage": "triage", "dispatch": "dispatch", "desk": "desk"}
+CONSUMER_NAMES = {"triage": "triage", "dispatch": "dispatch", "desk": "projection-desk"}
+
+
+def parse_consumers(value: str) -> dict[str, int]:
+    """`triage=2,dispatch=2,desk=1` (HOTLINE_CONSUMERS): members per consumer group; 1 each by
+    default. Raises ValueError naming what is wrong."""
+    counts = dict.fromkeys(CONSUMERS, 1)
+    for part in (p.strip() for p in value.split(",") if p.strip()):
+        service, _, n = part.partition("=")
+        if service.strip() not in CONSUMERS:
+            raise ValueError(f"HOTLINE_CONSUMERS: {service.strip()!r} is not one of {', '.join(CONSUMERS)}")
+        if not n.strip().isdigit() or not 1 <= int(n) <= 12:
+            raise ValueError(f"HOTLINE_CONSUMERS: {part!r} needs a count from 1 to 12")
+        counts[service.strip()] = int(n)
+    return counts
+
+
+def processes(consumers: str = "") -> tuple[Process, ...]:
+    """The processes `make up` starts; a group's second member is `<name>-2`, and so on (one
+    member per partition at most does work: the topics have HOTLINE_KAFKA_PARTITIONS)."""
+    counts = parse_consumers(consumers)
+    members = [
+        Process(name if i == 1 else f"{name}-{i}", CONSUMER_KINDS[service], name, f"consume {service}")
+        for service, name in CONSUMER_NAMES.items() for i in range(1, counts[service] + 1)]
+    return (
+        *(Process(f"relay-{app}", "relay", f"relay-{app}", f"relay --app {app}") for app in RELAYS),
+        *members,
+        Process("scheduler", "scheduler", "scheduler", "scheduler"),
+        Process("audit", "audit", "audit", "audit-sequence"),
+        Process("api", "api", "api", "serve"),
+    )
+
+
+def by_name(consumers: str = "") -> dict[str, Process]:
+    return {p.name: p for p in processes(consumers)}
