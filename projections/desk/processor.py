@@ -181,3 +181,7 @@ class DeskProjection:
 
     def process_event(self, message: Message | None, tracking: Tracking) -> None:
         self.view.apply(writes_for(message), tracking)
+
+    def process_batch(self, items: list[tuple[Message, Tracking]]) -> None:
+        """Messages of one partition in order, with the last one's position: one transaction."""
+        self.view.apply([w for message, _ in items for w in writes_for(message)], items[-1][1])

@@ -20,6 +20,7 @@ from services.bootstrap.processes import (
     bootstrap_scheduler,
     bootstrap_sequencer,
     edges_of,
+    process_batch_handler,
     process_handler,
     sequencer_of,
     setup_tables,
@@ -31,6 +32,6 @@ __all__ = [
     "ConsumerContainer", "EmbeddedContainer", "Overrides", "RelayContainer", "SchedulerContainer",
     "SequencerContainer", "Store", "Wiring",
     "bootstrap_api", "bootstrap_cli", "bootstrap_consumer", "bootstrap_embedded",
-    "bootstrap_relay", "bootstrap_scheduler", "bootstrap_sequencer", "edges_of", "process_handler",
-    "sequencer_of", "setup_tables",
+    "bootstrap_relay", "bootstrap_scheduler", "bootstrap_sequencer", "edges_of",
+    "process_batch_handler", "process_handler", "sequencer_of", "setup_tables",
 ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from typing import Any, cast
+from uuid import UUID
 
-from eventsourcing.application import Application
-from eventsourcing.persistence import TrackingRecorder
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import Tracking, TrackingRecorder
 
 from projections.desk.processor import DeskProjection
 from projections.desk.view import DeskView, GenerationWatch
@@ -24,7 +25,9 @@ from services.common.messages import (
     CASES_TOPIC,
     REFERRALS_TOPIC,
     REPORTS_TOPIC,
+    BatchHandler,
     Handler,
+    Message,
     Translator,
 )
 from services.common.settings import Settings
@@ -136,6 +139,24 @@ def process_handler(app: TriageApplication | DispatchApplication) -> Handler:
     return cast(Handler, app.process_event)
 
 
+def process_batch_handler(app: TriageApplication | DispatchApplication) -> BatchHandler:
+    """Several messages through the policy into one processing event: their new events and the
+    last one's tracking position in one transaction (eventsourcing's own process_event, for a
+    list). Each policy reads committed state only: two messages that touch one aggregate make
+    conflicting events, the insert fails whole, and the consumer goes one at a time."""
+
+    def handle(items: list[tuple[Message, Tracking]]) -> None:
+        with app.processing_lock:
+            processing = ProcessingEvent[UUID](tracking=items[-1][1])
+            for message, _ in items:
+                app.policy(message, processing)
+            recordings = app._record(processing)  # noqa: SLF001 - the steps of process_event
+            app._take_snapshots(processing)  # noqa: SLF001
+            app.notify(processing.events)
+            app._notify(recordings)  # noqa: SLF001
+    return handle
+
+
 def edges_of(api: ApiContainer) -> list[Edge]:
     """The embedded wiring's message flow: the same edges the Kafka topics carry."""
     view = cast(TrackingRecorder, api.view)
@@ -211,22 +232,25 @@ def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerConta
     topics, group = CONSUMERS[service]
     parts: tuple[Any, ...]
     resync = None
+    batch: BatchHandler
     if service == "desk":
         view = w.view()
-        handler: Handler = DeskProjection(view).process_event
+        projection = DeskProjection(view)
+        handler: Handler = projection.process_event
+        batch = projection.process_batch
         tracker, parts = cast(TrackingRecorder, view), (view,)
         resync = GenerationWatch(view).changed
-    elif service == "triage":
-        keys = w.keystore()
-        triage = w.triage(keys)
-        handler, tracker, parts = process_handler(triage), triage.recorder, (triage, keys)
     else:
-        dispatch = w.dispatch()
-        handler, tracker, parts = process_handler(dispatch), dispatch.recorder, (dispatch,)
+        # Only triage holds the data key (dispatch has no key but the event key).
+        keys = w.keystore() if service == "triage" else None
+        app = w.triage(keys) if keys is not None else w.dispatch()
+        handler, batch = process_handler(app), process_batch_handler(app)
+        tracker, parts = app.recorder, (app, *([keys] if keys else []))
     loop = ConsumerLoop(name=name or f"{service}-{os.getpid()}", topics=topics, group_id=group,
                         bootstrap_servers=w.settings.kafka_bootstrap_servers, handler=handler,
                         tracker=tracker, security=w.settings.kafka_security(),
-                        instance=w.settings.consumer_instance or None, resync=resync)
+                        instance=w.settings.consumer_instance or None, resync=resync,
+                        batch_handler=batch)
     return ConsumerContainer(loop, parts)
 
 

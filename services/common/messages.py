@@ -47,6 +47,13 @@ class Handler(Protocol):
     def __call__(self, message: Message | None, tracking: Tracking, /) -> None: ...
 
 
+class BatchHandler(Protocol):
+    """Applies several messages of one partition, in order, with the last one's tracking
+    position, in one transaction; raises (nothing written) when any of them cannot be."""
+
+    def __call__(self, items: list[tuple[Message, Tracking]], /) -> None: ...
+
+
 class MessageFormatError(ValueError):
     """A record that is not a message of this contract."""
 

@@ -1,4 +1,8 @@
-"""Kafka consumer loop: each message handled with its tracking position, offsets after."""
+"""Kafka consumer loop: messages handled with their tracking position, offsets after. A polled
+batch is applied in one transaction per partition when the handler can (`batch_handler`),
+cut where a key repeats (a report and its supplement stay in separate transactions, so one
+never reads state the other has not committed); on any failure the batch falls back to one
+message at a time, where conflicts, redeliveries and bad messages are dealt with."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 
 from services.common.kafka.deadletters import DeadLetters
-from services.common.messages import Handler, Message, MessageFormatError
+from services.common.messages import BatchHandler, Handler, Message, MessageFormatError
 
 log = structlog.get_logger("consumer")
 
@@ -53,10 +57,14 @@ class ConsumerLoop:
         security: dict[str, Any] | None = None,
         instance: str | None = None,
         resync: Callable[[], bool] | None = None,
+        batch_handler: BatchHandler | None = None,
     ):
         self.name = name
         self.topics = topics
         self.handler = handler
+        self.batch_handler = batch_handler
+        self.batches = 0  # transactions that applied more than one message
+        self.fallbacks = 0  # batches that went one at a time instead
         self.tracker = tracker
         self.max_retries = max_retries
         self._stop_event = threading.Event()
@@ -104,12 +112,45 @@ class ConsumerLoop:
         batch = self.consumer.poll(timeout_ms=timeout_ms)
         count = 0
         for records in batch.values():
-            for record in records:
-                self.handle_record(record)
-                count += 1
+            for run in self.runs(records):
+                self.handle_run(run)
+                count += len(run)
         if count:
             self.consumer.commit()
         return count
+
+    def runs(self, records: list[Any]) -> list[list[Any]]:
+        """Consecutive records of one partition, cut before a key seen earlier in the run."""
+        if self.batch_handler is None:
+            return [[r] for r in records]
+        out: list[list[Any]] = []
+        keys: set[bytes] = set()
+        for record in records:
+            if not out or record.key in keys:
+                out.append([])
+                keys = set()
+            out[-1].append(record)
+            keys.add(record.key)
+        return out
+
+    def handle_run(self, run: list[Any]) -> None:
+        if len(run) > 1 and self.batch_handler is not None:
+            try:
+                items = [(Message.decode(r.key, r.value, list(r.headers or [])),
+                          Tracking(tracking_name(r.topic, r.partition), r.offset + 1)) for r in run]
+                self.batch_handler(items)
+            except Exception as exc:  # nothing was written: one at a time finds out what and why
+                self.fallbacks += 1
+                log.info("batch fell back to one message at a time", size=len(run),
+                         reason=type(exc).__name__, topic=run[0].topic, partition=run[0].partition)
+            else:
+                self.handled += len(run)
+                self.batches += 1
+                log.info("handled batch", topic=run[0].topic, partition=run[0].partition,
+                         offsets=f"{run[0].offset}-{run[-1].offset}")
+                return
+        for record in run:
+            self.handle_record(record)
 
     def handle_record(self, record: Any) -> None:
         tracking = Tracking(tracking_name(record.topic, record.partition), record.offset + 1)

@@ -1,0 +1,102 @@
+"""Consumers that apply a polled batch in one transaction, and consumer groups with two
+members: the same effects as one message at a time, each exactly once (real broker, real
+database)."""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections import Counter
+
+from services.bootstrap import TRANSLATORS, ApiContainer, Wiring, process_batch_handler, process_handler
+from services.common.kafka.consumer import ConsumerLoop
+from services.common.kafka.relay import OutboxRelay, make_producer
+from services.common.settings import Settings
+from services.intake.schemas import ReportIn
+from tests.helpers import kafka_admin_security, report_body
+from tests.integration.test_exactly_once import case_count
+
+SECURITY = kafka_admin_security()
+
+
+def submit_and_publish(h: ApiContainer, settings: Settings, topic: str, *, distinct: int,
+                       same_child: int) -> tuple[list[str], list[str]]:
+    """Reports about `distinct` different children and `same_child` reports about one child,
+    interleaved, published (twice for some: at-least-once) to `topic` by the intake relay."""
+    distinct_ids: list[str] = []
+    joined_ids: list[str] = []
+    flags = [True] * same_child + [False] * distinct
+    random.Random(7).shuffle(flags)
+    for joined in flags:
+        name = "同一个孩子" if joined else f"儿童{uuid.uuid4().hex[:6]}"
+        child = {"name": name, "age": 7 if joined else 9}
+        receipt = h.intake.submit_report(ReportIn.model_validate(report_body(children=[child])),
+                                         submitted_by="op", role="operator",
+                                         idempotency_key=uuid.uuid4().hex)
+        (joined_ids if joined else distinct_ids).append(str(receipt.report_id))
+    position = Wiring.of(settings, create_tables=True).position_recorder(f"relay_it_{uuid.uuid4().hex[:6]}")
+    relay = OutboxRelay(leader=h.intake, translate=TRANSLATORS["intake"], topic=topic, position=position,
+                        producer=make_producer(settings.kafka_bootstrap_servers, "test-relay", SECURITY))
+    relay.publish_pending()
+    relay.producer.close()
+    return distinct_ids, joined_ids
+
+
+def member(h: ApiContainer, settings: Settings, topic: str, group: str, name: str) -> ConsumerLoop:
+    return ConsumerLoop(name=name, topics=(topic,), group_id=group,
+                        bootstrap_servers=settings.kafka_bootstrap_servers,
+                        handler=process_handler(h.triage), batch_handler=process_batch_handler(h.triage),
+                        tracker=h.triage.recorder, security=settings.kafka_security())
+
+
+def drain(loops: list[ConsumerLoop], done, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "the consumers did not get there in time"
+        for loop in loops:
+            loop.poll_once(timeout_ms=100)
+
+
+def assert_each_report_triaged_once(h: ApiContainer, distinct_ids: list[str], joined_ids: list[str]) -> None:
+    cases = {r: h.triage.case_for_report(r) for r in distinct_ids + joined_ids}
+    assert all(cases.values())
+    assert len({cases[r] for r in joined_ids}) == 1  # one child, one case
+    assert len({cases[r] for r in distinct_ids}) == len(distinct_ids)
+    case = h.triage.get_case(str(cases[joined_ids[0]]))
+    assert Counter(case.report_ids)[joined_ids[0]] == 1 and sorted(case.report_ids) == sorted(joined_ids)
+    assert case_count(h) == len(distinct_ids) + 1
+
+
+def test_a_batch_is_one_transaction_and_a_conflict_falls_back_to_one_at_a_time(
+    dist: ApiContainer, dist_settings: Settings, topic: str
+) -> None:
+    distinct_ids, joined_ids = submit_and_publish(dist, dist_settings, topic, distinct=24, same_child=8)
+    loop = member(dist, dist_settings, topic, f"g-{uuid.uuid4().hex}", "solo")
+    drain([loop], lambda: case_count(dist) == 25 and all(dist.triage.case_for_report(r) for r in joined_ids))
+    loop.consumer.close(autocommit=False)
+    assert loop.batches >= 1  # several messages in one transaction happened
+    # At least three of the eight reports about one child share a partition, and a batch: they
+    # conflict (each would open the child's case), so that batch went one at a time.
+    assert loop.fallbacks >= 1
+    assert_each_report_triaged_once(dist, distinct_ids, joined_ids)
+    # The tracked positions are the ends of the partitions: nothing left behind, nothing twice.
+    ends = sum(dist.triage.recorder.max_tracking_id(f"{topic}:{p}") or 0 for p in range(3))
+    assert ends == 24 + 8  # one message per report
+
+
+def test_two_members_of_a_group_take_every_message_once(
+    dist: ApiContainer, dist_settings: Settings, topic: str
+) -> None:
+    distinct_ids, joined_ids = submit_and_publish(dist, dist_settings, topic, distinct=30, same_child=10)
+    group = f"g-{uuid.uuid4().hex}"
+    a, b = member(dist, dist_settings, topic, group, "a"), member(dist, dist_settings, topic, group, "b")
+    drain([a, b], lambda: case_count(dist) == 31 and all(dist.triage.case_for_report(r) for r in joined_ids))
+    # Both kept polling to the end of every partition: a repeat would have shown by now.
+    drain([a, b], lambda: a.consumer.assignment() and b.consumer.assignment() and all(
+        loop.consumer.position(tp) >= loop.consumer.end_offsets([tp])[tp]
+        for loop in (a, b) for tp in loop.consumer.assignment()))
+    assert a.handled > 0 and b.handled > 0  # both members did work
+    a.consumer.close(autocommit=False)
+    b.consumer.close(autocommit=False)
+    assert_each_report_triaged_once(dist, distinct_ids, joined_ids)
