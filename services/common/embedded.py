@@ -10,6 +10,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
 from services.common.messages import Handler, Translator
+from services.common.wakeup import CommitSignal, after_commit
 
 log = structlog.get_logger("embedded")
 
@@ -26,13 +27,17 @@ class Edge:
 
 
 class EmbeddedRunner(threading.Thread):
-    """Pumps every edge until nothing is pending, then waits a little."""
+    """Pumps every edge until nothing is pending, then waits for a leader's next commit (or
+    `interval` seconds, whichever comes first)."""
 
-    def __init__(self, edges: list[Edge], *, interval: float = 0.05, batch: int = 100):
+    def __init__(self, edges: list[Edge], *, interval: float = 1.0, batch: int = 100):
         super().__init__(name="embedded-runner", daemon=True)
         self.edges = edges
         self.interval = interval
         self.batch = batch
+        self._committed = CommitSignal()
+        for leader in {id(e.leader): e.leader for e in edges}.values():
+            after_commit(leader, self._committed)
         self._stop_event = threading.Event()
         self.error: BaseException | None = None
 
@@ -60,7 +65,7 @@ class EmbeddedRunner(threading.Thread):
         while not self._stop_event.is_set():
             try:
                 if not self.pump():
-                    self._stop_event.wait(self.interval)
+                    self._committed.wait(self.interval)
             except Exception as exc:  # keep the API up; report and retry after a pause
                 self.error = exc
                 log.exception("embedded pump failed; retrying")
@@ -68,5 +73,6 @@ class EmbeddedRunner(threading.Thread):
 
     def stop(self) -> None:
         self._stop_event.set()
+        self._committed.close()
         if self.is_alive():
             self.join(timeout=10)

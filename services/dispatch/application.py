@@ -15,6 +15,7 @@ from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, FieldError, NotFound, parse_id
 from services.common.messages import CASE_OPENED, CASE_UPDATED, Message
+from services.common.wakeup import NotifiesCommits
 from services.dispatch.domain import (
     Referral,
     RoutingGap,
@@ -34,7 +35,7 @@ class ReferralNotFound(NotFound):
         self.referral_id = referral_id
 
 
-class DispatchApplication(ProcessApplication[UUID]):
+class DispatchApplication(NotifiesCommits, ProcessApplication[UUID]):
     """Consumes case messages; each referral records the matrix and directory versions used."""
 
     name = "dispatch"

@@ -20,6 +20,7 @@ from services.common.errors import FieldError, parse_id
 from services.common.keystore import KeyStore
 from services.common.principal import Principal
 from services.common.vocabulary import Role
+from services.common.wakeup import NotifiesCommits
 from services.intake.domain import (
     ReceiptIndex,
     Report,
@@ -44,7 +45,7 @@ class Receipt:
 TRANSFER_SERVICES = ("110", "120")
 
 
-class IntakeApplication(Application[UUID]):
+class IntakeApplication(NotifiesCommits, Application[UUID]):
     """Records each report once; retries with the same key return the same receipt."""
 
     name = "intake"

@@ -17,6 +17,7 @@ from services.common.errors import NotFound, parse_id
 from services.common.keystore import KeyStore
 from services.common.messages import REPORT_ERASED, REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
 from services.common.vocabulary import HOTLINE_CHANNELS, higher, one_level_up
+from services.common.wakeup import NotifiesCommits
 from services.triage.domain import (
     Case,
     ChildIndex,
@@ -39,7 +40,7 @@ class CaseNotFound(NotFound):
         self.case_id = case_id
 
 
-class TriageApplication(ProcessApplication[UUID]):
+class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
     """Consumes report messages; every decision records the rule version and its reasons."""
 
     name = "triage"

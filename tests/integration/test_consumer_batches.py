@@ -88,9 +88,10 @@ def test_a_batch_is_one_transaction_and_a_conflict_falls_back_to_one_at_a_time(
 def test_two_members_of_a_group_take_every_message_once(
     dist: ApiContainer, dist_settings: Settings, topic: str
 ) -> None:
-    distinct_ids, joined_ids = submit_and_publish(dist, dist_settings, topic, distinct=30, same_child=10)
     group = f"g-{uuid.uuid4().hex}"
     a, b = member(dist, dist_settings, topic, group, "a"), member(dist, dist_settings, topic, group, "b")
+    drain([a, b], lambda: a.consumer.assignment() and b.consumer.assignment())  # the group formed
+    distinct_ids, joined_ids = submit_and_publish(dist, dist_settings, topic, distinct=30, same_child=10)
     drain([a, b], lambda: case_count(dist) == 31 and all(dist.triage.case_for_report(r) for r in joined_ids))
     # Both kept polling to the end of every partition: a repeat would have shown by now.
     drain([a, b], lambda: a.consumer.assignment() and b.consumer.assignment() and all(

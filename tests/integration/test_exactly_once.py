@@ -238,3 +238,39 @@ def test_a_malformed_message_goes_to_the_dead_letter_topic_and_the_consumer_move
 
     assert end.end_offsets([TopicPartition(topic, 0)])[TopicPartition(topic, 0)] == 4  # replayed
     end.close()
+
+
+def test_a_running_relay_is_woken_by_the_commit_it_publishes(
+    dist: ApiContainer, dist_settings: Settings, topic: str
+) -> None:
+    """LISTEN/NOTIFY: with a poll interval of an hour, only the insert's notification can make
+    the relay publish a report committed after it went to sleep."""
+    import threading
+
+    from services.common.wakeup import ListenWakeup
+
+    position = Wiring.of(dist_settings, create_tables=True).position_recorder(
+        f"relay_w{uuid.uuid4().hex[:6]}")
+    producer = make_producer(dist_settings.kafka_bootstrap_servers, "test-relay", SECURITY)
+    relay = OutboxRelay(leader=dist.intake, translate=TRANSLATORS["intake"], topic=topic,
+                        position=position, producer=producer)
+    assert isinstance(relay.wakeup, ListenWakeup)
+    relay.publish_pending()  # whatever earlier tests left: the relay starts idle
+    thread = threading.Thread(target=relay.run, kwargs={"interval": 3600, "idle": 3600}, daemon=True)
+    thread.start()
+    try:
+        threading.Event().wait(1.0)  # asleep on LISTEN by now
+        receipt = dist.intake.submit_report(ReportIn.model_validate(report_body()), submitted_by="op",
+                                            role="operator", idempotency_key=uuid.uuid4().hex)
+        found: list[Message] = []
+        for _ in range(20):
+            found = [m for m in read_all(dist_settings.kafka_bootstrap_servers, topic)
+                     if m.data.get("report_id") == str(receipt.report_id)]
+            if found:
+                break
+        assert found, "the relay slept through the commit"
+    finally:
+        relay.stop()
+        thread.join(timeout=30)
+        relay.producer.close()
+    assert not thread.is_alive()  # a stop wakes it too

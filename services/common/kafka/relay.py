@@ -13,6 +13,7 @@ from kafka import KafkaProducer
 
 from services.common.faults import never
 from services.common.messages import Translator
+from services.common.wakeup import Wakeup, wakeup_for
 
 log = structlog.get_logger("relay")
 
@@ -49,6 +50,7 @@ class OutboxRelay:
         batch: int = 200,
         ack_timeout: float = 30.0,
         after_publish: Callable[[], None] = never,
+        wakeup: Wakeup | None = None,
     ):
         self.leader = leader
         self.translate = translate
@@ -61,6 +63,8 @@ class OutboxRelay:
         # kills a relay to show that a republished batch has no second effect downstream.
         self.after_publish = after_publish
         self._stop_event = threading.Event()
+        # Woken by the leader's commits (LISTEN/NOTIFY on PostgreSQL); else it polls.
+        self.wakeup = wakeup if wakeup is not None else wakeup_for(leader)
 
     def publish_pending(self) -> int:
         """Publish one batch; returns how many notifications it covered."""
@@ -106,11 +110,23 @@ class OutboxRelay:
     def record_position(self, notification_id: int) -> None:
         self.position.insert_tracking(Tracking(self.leader.name, notification_id))
 
-    def run(self, interval: float = 0.05) -> None:
-        log.info("relay started", application=self.leader.name, topic=self.topic)
-        while not self._stop_event.is_set():
-            if not self.publish_pending():
-                self._stop_event.wait(interval)
+    def run(self, interval: float = 0.05, idle: float = 1.0) -> None:
+        """Publish what is pending; then wait for the next commit (at most `idle` seconds),
+        or without a wakeup, `interval` seconds."""
+        log.info("relay started", application=self.leader.name, topic=self.topic,
+                 woken_by="LISTEN/NOTIFY" if self.wakeup else f"polling every {interval}s")
+        try:
+            while not self._stop_event.is_set():
+                if not self.publish_pending():
+                    if self.wakeup is not None:
+                        self.wakeup.wait(idle)
+                    else:
+                        self._stop_event.wait(interval)
+        finally:
+            if self.wakeup is not None:
+                self.wakeup.close()
 
     def stop(self) -> None:
         self._stop_event.set()
+        if self.wakeup is not None:
+            self.wakeup.interrupt()
