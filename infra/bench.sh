@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make bench: bring the distributed stack up (if not already), measure, leave it running.
+# make bench: the load generator against a stub, then each wiring fresh and alone (the distributed
+# one on its own ports and var/bench/stack, stopped after; the embedded one in var/bench/embedded).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-"$ROOT/infra/stack.sh" up >/dev/null
+"$ROOT/infra/python.sh"
 cd "$ROOT"
-"$ROOT/.venv/bin/python" -m tests.bench.bench_pipeline "$@"
+exec "$ROOT/.venv/bin/python" -m tests.bench.bench_pipeline "$@"
