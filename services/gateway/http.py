@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -72,6 +73,7 @@ def validation_errors(errors: Any) -> list[dict[str, Any]]:
 
 
 # Answered without the store, so they keep working while it is away.
+WORKER = os.getpid()  # which API worker answered (HOTLINE_API_WORKERS), in each request's log line
 WITHOUT_STORE = ("/healthz", "/readyz", "/metrics", "/favicon.ico", "/favicon.svg")
 
 
@@ -187,6 +189,7 @@ def create_app(container: ApiContainer, readiness_checks: list[ReadinessCheck] |
         HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
         HTTP_LATENCY.labels(route).observe(elapsed)
         log.info("request", method=request.method, route=route, status=response.status_code,
+                 worker=WORKER,
                  ms=round(elapsed * 1000, 1))
         return response
 

@@ -54,21 +54,32 @@ def report_body() -> bytes:
 class Connection:
     """One keep-alive HTTP/1.1 connection."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str):
-        self.reader, self.writer, self.host = reader, writer, host
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, url: str):
+        self.reader, self.writer, self.url = reader, writer, url
+        self.host = urlparse(url).netloc
 
     @classmethod
     async def open(cls, url: str) -> Connection:
         u = urlparse(url)
         reader, writer = await asyncio.open_connection(u.hostname, u.port or 80)
-        return cls(reader, writer, u.netloc)
+        return cls(reader, writer, url)
 
     async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
         head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-        self.writer.write(f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
-                          f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
-        await self.writer.drain()
-        status = int((await self.reader.readline()).split()[1])
+        request = (f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+                   f"{head}Content-Length: {len(body)}\r\n\r\n").encode() + body
+        for _ in range(2):
+            self.writer.write(request)
+            await self.writer.drain()
+            status_line = await self.reader.readline()
+            if status_line:
+                break
+            # The server closed an idle keep-alive connection: again on a new one (the same
+            # Idempotency-Key, so never a second report).
+            self.writer.close()
+            u = urlparse(self.url)
+            self.reader, self.writer = await asyncio.open_connection(u.hostname, u.port or 80)
+        status = int(status_line.split()[1])
         length = 0
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.decode().partition(":")

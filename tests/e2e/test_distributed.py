@@ -1,5 +1,6 @@
-"""`make up`: every service its own OS process on PostgreSQL and Kafka; a red report reaches
-the police and hospital desks; nothing personal in clear text on Kafka, in tables or logs."""
+"""`make up`: every service its own OS process on PostgreSQL and Kafka, with two API worker
+processes and two members in every consumer group; a red report reaches the police and hospital
+desks; every effect happens once; nothing personal in clear text on Kafka, in tables or logs."""
 
 from __future__ import annotations
 
@@ -25,8 +26,10 @@ from tests.helpers import PII_VALUES, report_body
 
 ROOT = Path(__file__).resolve().parents[2]
 RED_SLA = 4
-SERVICES = ("api", "relay-intake", "relay-triage", "relay-dispatch", "triage", "dispatch",
-            "projection-desk", "scheduler")
+SERVICES = ("api", "relay-intake", "relay-triage", "relay-dispatch", "triage", "triage-2", "dispatch",
+            "dispatch-2", "projection-desk", "projection-desk-2", "scheduler", "audit")
+GROUPS = {"triage": ("triage", "triage-2"), "dispatch": ("dispatch", "dispatch-2"),
+          "desk": ("projection-desk", "projection-desk-2")}
 
 
 def make(target: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
@@ -48,6 +51,9 @@ def stack():  # type: ignore[no-untyped-def]
         "HOTLINE_PORT": "18000",
         # Short red SLA so escalation happens within the test.
         "HOTLINE_ACK_SLA_SECONDS": f"red={RED_SLA},orange=7200,yellow=86400,blue=259200",
+        # Every guarantee with two API processes and two members per consumer group (#12).
+        "HOTLINE_API_WORKERS": "2",
+        "HOTLINE_CONSUMERS": "triage=2,dispatch=2,desk=2",
     }
     started = time.monotonic()
     try:
@@ -314,3 +320,80 @@ def test_a_crashed_consumer_is_restarted_and_loses_nothing(stack: dict[str, str]
                                ).stdout.split()
     assert restarted and restarted != [worker]
     assert "restarting" in (var / "log" / "triage.log").read_text()
+
+
+def test_two_api_workers_and_two_members_per_group_apply_every_effect_once(stack: dict[str, str]) -> None:
+    """40 reports (10 about one child), each sent twice with its key on fresh connections, so
+    both API workers take them; both members of every group handle their partitions. Each report
+    is stored once, joins its case once, the child has one case, and the audit chain verifies."""
+    from collections import Counter
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from services.bootstrap import Wiring
+    from services.common.settings import Settings
+
+    var = Path(stack["HOTLINE_VAR_DIR"])
+    conf = read_stack_env(var)
+    base = conf["HOTLINE_API_URL"]
+    headers = Client(base, var).auth("operator1")
+    child = f"周同一{uuid.uuid4().hex[:4]}"
+    bodies = [(f"two-{uuid.uuid4().hex}", report_body(children=[
+        {"name": child, "age": 6} if i % 4 == 0 else {"name": f"儿童{uuid.uuid4().hex[:6]}", "age": 8}]))
+        for i in range(40)]
+
+    def send(item: tuple[str, dict[str, Any]]) -> str:
+        key, body = item
+        ids = []
+        for _ in range(2):  # the same report again (a retry): the same answer, nothing new
+            with httpx.Client(base_url=base, timeout=30) as http:
+                r = http.post("/v1/reports", json=body, headers={**headers, "Idempotency-Key": key})
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["report_id"])
+        assert ids[0] == ids[1]
+        return str(ids[0])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        report_ids = list(pool.map(send, bodies))
+    joined, alone = report_ids[::4], [r for i, r in enumerate(report_ids) if i % 4]
+
+    def linked() -> dict[str, str] | None:
+        with psycopg.connect(conf["HOTLINE_DATABASE_URL"], autocommit=True) as conn:
+            rows = conn.execute("SELECT r.report_id, r.case_id FROM view_case_reports r WHERE"
+                                " r.report_id = ANY(%s) AND EXISTS (SELECT 1 FROM view_referrals f"
+                                " WHERE f.case_id = r.case_id)", (report_ids,)).fetchall()
+        found = {str(r): str(c) for r, c in rows}
+        return found if len(found) == len(report_ids) else None
+
+    cases = wait_for(linked, timeout=90, what="every report triaged and referred")
+    assert len({cases[r] for r in joined}) == 1 and len({cases[r] for r in alone}) == len(alone)
+
+    settings = Settings(database_url=conf["HOTLINE_DATABASE_URL"], var_dir=var)
+    wiring = Wiring.of(settings)
+    keys = wiring.keystore()
+    triage = wiring.triage(keys)
+    try:
+        for case_id in set(cases.values()):
+            counts = Counter(triage.get_case(case_id).report_ids)
+            assert max(counts.values()) == 1, counts  # no report joined its case twice
+        assert sorted(triage.get_case(cases[joined[0]]).report_ids) == sorted(joined)
+    finally:
+        triage.close()
+        keys.close()
+
+    requests = [json.loads(line) for line in (var / "log" / "api.log").read_text().splitlines()
+                if '"route": "/v1/reports"' in line and '"method": "POST"' in line]
+    assert len({r["worker"] for r in requests}) == 2  # both API worker processes answered
+    for group, members in GROUPS.items():
+        for name in members:  # both members of every group handled messages
+            text = (var / "log" / f"{name}.log").read_text()
+            assert '"event": "handled' in text, f"{name} ({group}) handled nothing"
+
+    def chained() -> dict[str, Any] | None:
+        verify = subprocess.run([str(ROOT / ".venv/bin/hotline"), "audit", "verify"], cwd=ROOT,
+                                env=stack, capture_output=True, text=True)
+        out = json.loads(verify.stdout)
+        return out if verify.returncode == 0 and out["queued"] == 0 else None
+
+    assert wait_for(chained, timeout=30, what="the audit chain to take every entry")["ok"]
