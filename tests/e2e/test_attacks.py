@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import jwt
@@ -21,7 +22,7 @@ from kafka.errors import KafkaError
 
 from services.common.messages import REPORTS_TOPIC
 from services.common.secrets import PUBLISHED
-from tests.e2e.client import Client
+from tests.e2e.client import Client, wait_for
 from tests.e2e.test_distributed import admin_security, make, read_stack_env
 from tests.helpers import report_body
 
@@ -164,7 +165,13 @@ def test_5_a_reporter_cannot_probe_and_a_desk_stops_reading_after_declining(clie
     hospital_ref = client.wait_for_referrals(mine["report_id"], ("hospital-desk",))["hospital-desk"]
     assert client.http.get(f"/v1/referrals/{hospital_ref['referral_id']}",
                            headers=police).status_code == 404  # another unit's: not revealed
-    trail = client.http.get("/v1/audit", headers=client.auth("auditor1")).json()
+
+    def chained() -> list[dict[str, Any]] | None:  # the sequencer chains entries within a second
+        entries = client.http.get("/v1/audit", headers=client.auth("auditor1")).json()
+        actions = {e["action"] for e in entries}
+        return entries if {"receipt.lookup", "access.not_found"} <= actions else None
+
+    trail = wait_for(chained, timeout=30, what="the lookup and the refusal on the audit trail")
     lookup = next(e for e in trail if e["action"] == "receipt.lookup")
     assert lookup["client"] is None  # anonymous lookups keep no address
     assert any(e["action"] == "access.not_found" and e["actor"] == "police-desk" for e in trail)

@@ -10,7 +10,7 @@ from kafka.errors import KafkaError
 
 from services.bootstrap.roles import ensure_kafka_principals, kafka_password
 from services.common.kafka.security import sasl
-from services.common.messages import CASES_TOPIC, REPORTS_TOPIC
+from services.common.messages import AUDIT_CHECKPOINTS_TOPIC, CASES_TOPIC, REPORTS_TOPIC
 from tests.helpers import kafka_admin_security
 
 
@@ -61,6 +61,10 @@ def test_each_service_principal_reaches_only_its_topics(kafka_servers: str, tmp_
     triage = as_process(secrets, "triage")
     assert can_read(kafka_servers, triage, REPORTS_TOPIC)
     assert not can_write(kafka_servers, triage, REPORTS_TOPIC)
+    # Only the audit sequencer publishes checkpoints; the API reads them to verify.
+    assert can_write(kafka_servers, as_process(secrets, "audit"), AUDIT_CHECKPOINTS_TOPIC)
+    assert not can_write(kafka_servers, as_process(secrets, "api"), AUDIT_CHECKPOINTS_TOPIC)
+    assert can_read(kafka_servers, as_process(secrets, "api"), AUDIT_CHECKPOINTS_TOPIC)
     wrong = sasl("SASL_PLAINTEXT", "SCRAM-SHA-512", "triage", "not-the-password")
     assert not can_write(kafka_servers, wrong, REPORTS_TOPIC)
     assert not can_write(kafka_servers, {}, REPORTS_TOPIC)  # no credentials: no way in

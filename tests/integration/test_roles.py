@@ -29,12 +29,22 @@ def test_each_service_role_reaches_only_its_tables(dist_settings: Settings, pg_u
     ensure_roles(pg_url, secrets)
     ensure_roles(pg_url, secrets)  # again: idempotent
     api = url_for(pg_url, secrets, "api")
-    assert not denied(api, "INSERT INTO audit_log (seq, case_id, sealed, prev_hash, hash)"
-                           " VALUES (1, NULL, 'x', 'p', 'h')")
+    forge = "INSERT INTO audit_log (seq, case_id, sealed, prev_hash, hash) VALUES (1, NULL, 'x', 'p', 'h')"
+    assert denied(api, forge)  # the API queues entries; only the sequencer chains them
+    assert not denied(api, "INSERT INTO audit_queue (id, at, sealed) VALUES ('q1', 'now', 'x')")
+    assert denied(api, "DELETE FROM audit_queue")  # nor can it take back what it queued
+    assert not denied(api, "SELECT count(*) FROM audit_log")  # auditors read the chain
     assert denied(api, "UPDATE audit_log SET hash = 'forged'")  # the trail cannot be rewritten
     assert denied(api, "DELETE FROM audit_log")
     assert denied(api, "TRUNCATE audit_log")
     assert denied(api, "DELETE FROM intake_events")
+    sequencer = url_for(pg_url, secrets, "audit")
+    assert not denied(sequencer, "SELECT count(*) FROM intake_events")  # the services' notes
+    assert denied(sequencer, "INSERT INTO intake_events (originator_id) VALUES (gen_random_uuid())")
+    assert not denied(sequencer, "DELETE FROM audit_queue WHERE id = 'q1'")
+    assert not denied(sequencer, forge)
+    assert denied(sequencer, "UPDATE audit_log SET hash = 'forged'")
+    assert denied(sequencer, "SELECT count(*) FROM view_cases")
     relay = url_for(pg_url, secrets, "relay-intake")
     assert not denied(relay, "SELECT count(*) FROM intake_events")
     assert denied(relay, "SELECT count(*) FROM triage_events")  # another service's store
