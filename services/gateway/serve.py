@@ -6,9 +6,12 @@ a second, audit entries queued in the database, caches of facts that never chang
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import shutil
+import signal
 import socket
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +66,25 @@ def _pid_alive(path: Path) -> bool:
     return True
 
 
+SUPERVISOR = "HOTLINE_API_SUPERVISOR_PID"
+
+
+def follow_supervisor() -> None:
+    """A worker ends with its supervisor: killed (-9) alone, it would leave its workers holding
+    the port, and the restarted API could not bind it. Linux delivers SIGTERM on the parent's
+    death (prctl PR_SET_PDEATHSIG); one already orphaned stops at once."""
+    supervisor = os.environ.get(SUPERVISOR)
+    if not supervisor:
+        return
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != int(supervisor):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def app_from_env() -> FastAPI:
     """One API worker: its container, readiness checks, lag gauges and store watch."""
+    follow_supervisor()
     settings = Settings()
     configure_logging(settings.log_level)
     api = bootstrap_api(Wiring.of(settings))
@@ -112,6 +132,7 @@ def cmd_serve(settings: Settings, _: argparse.Namespace) -> int:
         shutil.rmtree(metrics, ignore_errors=True)
         metrics.mkdir(parents=True, mode=0o700)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
+        os.environ[SUPERVISOR] = str(os.getpid())
         serve(None, settings, workers)
     else:
         serve(app_from_env(), settings)

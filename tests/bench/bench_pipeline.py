@@ -223,8 +223,8 @@ def distributed(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             view.datastore.close()
         processes = subprocess.run([str(ROOT / ".venv/bin/hotline"), "processes"], env=env,
-                                   capture_output=True, text=True).stdout.split()
-        return {**result, "processes": [p.split(":")[0] for p in processes],
+                                   capture_output=True, text=True).stdout.splitlines()
+        return {**result, "processes": [line.split(":")[0] for line in processes],
                 "api_workers": args.api_workers or os.cpu_count()}
     finally:
         for key in stack_env if "stack_env" in locals() else ():

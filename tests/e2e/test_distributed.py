@@ -397,3 +397,35 @@ def test_two_api_workers_and_two_members_per_group_apply_every_effect_once(stack
         return out if verify.returncode == 0 and out["queued"] == 0 else None
 
     assert wait_for(chained, timeout=30, what="the audit chain to take every entry")["ok"]
+
+
+def test_an_api_killed_with_its_workers_up_comes_back_on_its_port(stack: dict[str, str]) -> None:
+    """kill -9 of the API's supervisor: its workers stop with it (else they would hold the port
+    and the restarted API could not bind it), and the restarted API answers."""
+    var = Path(stack["HOTLINE_VAR_DIR"])
+    conf = read_stack_env(var)
+    loop_pid = int((var / "run" / "api.pid").read_text())
+
+    def children(pid: int) -> list[int]:
+        out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+
+    (supervisor,) = children(loop_pid)
+    workers = children(supervisor)
+    assert len(workers) >= 2  # two workers (and multiprocessing's resource tracker)
+    os.kill(supervisor, signal.SIGKILL)
+
+    def gone(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return Path(f"/proc/{pid}/status").read_text().count("State:\tZ") == 1
+
+    wait_for(lambda: all(gone(w) for w in workers), timeout=30, what="the old workers to stop")
+    client = Client(conf["HOTLINE_API_URL"], var)
+    client.wait_ready(timeout=60)
+    assert children(loop_pid) != [supervisor]
+    report = client.submit(report_body(children=[{"name": "钱小宝", "age": 5}]),
+                           key=f"back-{uuid.uuid4().hex}")
+    assert report["report_id"]
