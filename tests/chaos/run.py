@@ -36,9 +36,10 @@ def say(text: str) -> None:
     sys.stdout.flush()
 
 
-def stack_env(var: Path, brokers: int) -> dict[str, str]:
+def stack_env(var: Path, brokers: int, consumers: str = "") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "KAFKA_"))}
     return {**env, "HOTLINE_VAR_DIR": str(var), "HOTLINE_PG_PORT": "25472",
+            "HOTLINE_CONSUMERS": consumers,
             "HOTLINE_KAFKA_BROKERS": str(brokers),
             "HOTLINE_KAFKA_PORT": "29492", "HOTLINE_KAFKA_CONTROLLER_PORT": "29493",
             "HOTLINE_PORT": "18040", "HOTLINE_FAULT_INJECTION": "true",
@@ -105,9 +106,9 @@ class Load:
 
 
 class Stack:
-    def __init__(self, var: Path, brokers: int):
+    def __init__(self, var: Path, brokers: int, consumers: str = ""):
         self.var = var
-        self.env = stack_env(var, brokers)
+        self.env = stack_env(var, brokers, consumers)
 
     def make(self, target: str) -> None:
         r = subprocess.run(["make", target], cwd=ROOT, env=self.env, capture_output=True, text=True,
@@ -323,10 +324,12 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=8.0, help="reports per second")
     parser.add_argument("--brokers", type=int, default=3, help="Kafka brokers (replication 3, min ISR 2)")
     parser.add_argument("--keep", action="store_true", help="leave the stack up afterwards")
+    parser.add_argument("--consumers", default="triage=2,dispatch=2,desk=2",
+                        help="members per consumer group (HOTLINE_CONSUMERS)")
     args = parser.parse_args()
     var = OUT / "stack"
     shutil.rmtree(var, ignore_errors=True)
-    stack = Stack(var, args.brokers)
+    stack = Stack(var, args.brokers, args.consumers)
     say("[chaos] make up (own ports and var/chaos/stack) …")
     stack.make("up")
     result: dict[str, Any] = {}
@@ -343,7 +346,9 @@ def main() -> int:
         chaos = Chaos(stack, load, db_url)
         time.sleep(3)
         services = ["api", "relay-intake", "relay-triage", "relay-dispatch", "triage", "dispatch",
-                    "projection-desk", "scheduler"]
+                    "projection-desk", "scheduler", "audit"]
+        services += [f"{name}-2" for name in ("triage", "dispatch", "projection-desk")
+                     if f"{name.replace('projection-', '')}=2" in args.consumers]
         for service in services:
             chaos.fault(f"kill -9 {service}", lambda s=service: chaos.kill(s))
         for service in ("triage", "projection-desk", "relay-intake"):
