@@ -16,6 +16,29 @@ from services.common.vocabulary import RISK_LEVELS
 from services.common.web.proxies import parse_networks
 
 DEFAULT_ACK_SLA = "red=900,orange=7200,yellow=86400,blue=259200"
+# Follow-up visits (contract §6): the first within hours of the case opening, then every so many days.
+DEFAULT_FIRST_VISIT_HOURS = "red=24,orange=72,yellow=168,blue=720"
+DEFAULT_VISIT_INTERVAL_DAYS = "red=3,orange=7,yellow=30,blue=90"
+
+
+def parse_per_level(text: str, variable: str, unit: str) -> dict[str, float]:
+    """'red=24,orange=72,...' into a positive number (decimals allowed) per risk level; a clear
+    error naming the entry and the variable otherwise."""
+    result: dict[str, float] = {}
+    for part in text.split(","):
+        level, sep, amount = part.strip().partition("=")
+        try:
+            value = float(amount) if sep else -1.0
+        except ValueError:
+            value = -1.0
+        if level not in RISK_LEVELS or not value > 0 or value == float("inf"):
+            raise ValueError(f"{variable} entry {part.strip()!r} must look like 'red=24' with a level "
+                             f"in {RISK_LEVELS} and a positive number of {unit} (decimals allowed)")
+        result[level] = value
+    missing = [level for level in RISK_LEVELS if level not in result]
+    if missing:
+        raise ValueError(f"{variable} lacks levels: {', '.join(missing)}")
+    return result
 
 
 def parse_ack_sla(text: str) -> dict[str, int]:
@@ -69,6 +92,8 @@ class Settings(BaseSettings):
     key_files: bool = True
     token_ttl_seconds: int = 3600
     ack_sla_seconds: str = DEFAULT_ACK_SLA
+    first_visit_hours: str = DEFAULT_FIRST_VISIT_HOURS
+    visit_interval_days: str = DEFAULT_VISIT_INTERVAL_DAYS
     kafka_partitions: int = 6
     # SASL_PLAINTEXT with SCRAM in make up: each service its own principal (see roles.py).
     kafka_security_protocol: str = "PLAINTEXT"
@@ -83,6 +108,18 @@ class Settings(BaseSettings):
     @classmethod
     def _check_sla(cls, value: str) -> str:
         parse_ack_sla(value)
+        return value
+
+    @field_validator("first_visit_hours")
+    @classmethod
+    def _check_first_visit(cls, value: str) -> str:
+        parse_per_level(value, "HOTLINE_FIRST_VISIT_HOURS", "hours")
+        return value
+
+    @field_validator("visit_interval_days")
+    @classmethod
+    def _check_visit_interval(cls, value: str) -> str:
+        parse_per_level(value, "HOTLINE_VISIT_INTERVAL_DAYS", "days")
         return value
 
     @field_validator("trusted_proxies")
@@ -123,6 +160,12 @@ class Settings(BaseSettings):
     @cached_property
     def ack_sla(self) -> dict[str, int]:
         return parse_ack_sla(self.ack_sla_seconds)
+
+    @property
+    def visit_clock(self) -> tuple[dict[str, float], dict[str, float]]:
+        """(first visit hours, visit interval days) per risk level."""
+        return (parse_per_level(self.first_visit_hours, "HOTLINE_FIRST_VISIT_HOURS", "hours"),
+                parse_per_level(self.visit_interval_days, "HOTLINE_VISIT_INTERVAL_DAYS", "days"))
 
     @property
     def distributed(self) -> bool:

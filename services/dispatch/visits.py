@@ -1,0 +1,32 @@
+"""When a case's next follow-up visit is due (contract §6, 处置帮扶): the first within the level's
+hours of the case opening, then every interval after the last visit. A level change re-plans
+from the last visit, or, before the first visit, from the moment of the change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class VisitClock:
+    first_visit_hours: Mapping[str, float]
+    visit_interval_days: Mapping[str, float]
+
+    def first_due(self, level: str, opened_at: datetime) -> datetime:
+        return opened_at + timedelta(hours=self.first_visit_hours[level])
+
+    def after_visit(self, level: str, visited_at: datetime) -> datetime:
+        return visited_at + timedelta(days=self.visit_interval_days[level])
+
+    def replanned(self, level: str, *, last_visit: datetime | None, changed_at: datetime) -> datetime:
+        """The next due date after the case's level became `level` at `changed_at`."""
+        if last_visit is not None:
+            return self.after_visit(level, last_visit)
+        return self.first_due(level, changed_at)
+
+    @staticmethod
+    def overdue(due: datetime, now: datetime) -> bool:
+        """Due and not done: a visit at the due moment itself is in time."""
+        return now > due

@@ -1,0 +1,101 @@
+"""The follow-up plan aggregate (contract §6): due dates by level, visits, level changes,
+overdue once per due date, helpers, closure and reopening; and that it survives a store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from eventsourcing.application import Application
+
+from services.common.errors import FieldError
+from services.common.settings import Settings
+from services.dispatch.followup import FollowUpError, FollowUpPlan, plan_id_for
+from services.dispatch.visits import VisitClock
+
+OPENED = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+CLOCK = VisitClock(*Settings(var_dir="v").visit_clock)
+
+
+def plan(level: str = "orange") -> FollowUpPlan:
+    return FollowUpPlan.open(case_id="case-1", lead_agency_id="civil-affairs-441823", risk_level=level,
+                             opened_at=OPENED, clock=CLOCK)
+
+
+def visit(p: FollowUpPlan, at: datetime, visit_id: str = "v1", **kw: object) -> None:
+    p.record_visit(visit_id=visit_id, visited_at=at, visitor="王主任", child_seen=True,
+                   sealed_findings="v2:sealed", measures=kw.pop("measures", ["living_assistance"]),  # type: ignore[arg-type]
+                   suggested_level=kw.pop("suggested_level", None), now=at + timedelta(minutes=1),  # type: ignore[arg-type]
+                   clock=CLOCK)
+
+
+@pytest.mark.parametrize(("level", "first_hours", "interval_days"), [
+    ("red", 24, 3), ("orange", 72, 7), ("yellow", 168, 30), ("blue", 720, 90)])
+def test_every_level_has_its_first_visit_then_its_interval(level: str, first_hours: int,
+                                                          interval_days: int) -> None:
+    p = plan(level)
+    assert p.id == plan_id_for("case-1") and p.next_due == OPENED + timedelta(hours=first_hours)
+    at = OPENED + timedelta(hours=10)
+    visit(p, at)
+    assert p.next_due == at + timedelta(days=interval_days) and len(p.visits) == 1
+    visit(p, at, visit_id="v1")  # the same visit again: nothing new
+    assert len(p.visits) == 1
+
+
+def test_a_level_change_replans_and_a_suggested_level_only_flags() -> None:
+    p = plan("yellow")
+    changed = OPENED + timedelta(days=1)
+    assert p.replan(risk_level="red", at=changed, clock=CLOCK)
+    assert p.next_due == changed + timedelta(hours=24)  # no visit yet: from the change
+    at = OPENED + timedelta(days=1, hours=2)
+    visit(p, at, suggested_level="orange")
+    assert p.flagged_level == "orange" and p.risk_level == "red"  # a flag, not a change
+    assert p.replan(risk_level="blue", at=at + timedelta(hours=1), clock=CLOCK)
+    assert p.next_due == at + timedelta(days=90)  # after a visit: from the last visit
+    assert not p.replan(risk_level="blue", at=at, clock=CLOCK)  # same level: nothing
+
+
+def test_overdue_is_noted_once_per_due_date() -> None:
+    p = plan("red")
+    due = p.next_due
+    assert not p.note_overdue(now=due)
+    assert p.note_overdue(now=due + timedelta(seconds=1))
+    assert not p.note_overdue(now=due + timedelta(hours=5))  # the same due date: once
+    visit(p, due + timedelta(hours=6))
+    assert p.note_overdue(now=p.next_due + timedelta(seconds=1))  # the next due date: once more
+    assert len(p.overdue_noted) == 2
+
+
+def test_visits_are_checked_before_they_are_recorded() -> None:
+    p = plan()
+    with pytest.raises(FieldError, match="future"):
+        p.record_visit(visit_id="f", visited_at=OPENED + timedelta(days=2), visitor="x", child_seen=False,
+                       sealed_findings="", measures=[], suggested_level=None, now=OPENED + timedelta(days=1),
+                       clock=CLOCK)
+    with pytest.raises(FieldError, match="before the case opened"):
+        visit(p, OPENED - timedelta(hours=1))
+    with pytest.raises(FieldError, match="unknown measures"):
+        visit(p, OPENED + timedelta(hours=1), measures=["prayer"])
+    assert p.visits == []
+
+
+def test_closed_plans_take_nothing_until_reopened() -> None:
+    p = plan("orange")
+    p.pair_helper(helper="李老师", by="civil1", at=OPENED)
+    p.close(reason="监护落实", by="supervisor1", at=OPENED + timedelta(days=3))
+    with pytest.raises(FollowUpError):
+        visit(p, OPENED + timedelta(days=4))
+    assert not p.note_overdue(now=OPENED + timedelta(days=40))  # a closed plan is never overdue
+    again = OPENED + timedelta(days=20)
+    assert p.reopen(at=again, clock=CLOCK) and p.status == "active"
+    assert p.next_due == again + timedelta(hours=72) and p.helper == "李老师"
+
+
+def test_the_plan_is_rebuilt_from_its_events() -> None:
+    app: Application = Application(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})  # type: ignore[type-arg]
+    p = plan("red")
+    visit(p, OPENED + timedelta(hours=3))
+    p.pair_helper(helper="李老师", by="civil1", at=OPENED)
+    app.save(p)
+    again = app.repository.get(p.id)
+    assert (again.next_due, again.helper, len(again.visits)) == (p.next_due, "李老师", 1)

@@ -1,0 +1,61 @@
+"""The follow-up clock (contract §6): first visits by level, intervals after a visit, re-planning
+on a level change, and the settings that drive it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from services.common.settings import Settings
+from services.dispatch.visits import VisitClock
+
+OPENED = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+CLOCK = VisitClock(*Settings(var_dir="var-unused").visit_clock)
+
+
+@pytest.mark.parametrize(("level", "hours", "days"), [
+    ("red", 24, 3), ("orange", 72, 7), ("yellow", 168, 30), ("blue", 720, 90)])
+def test_each_level_has_its_first_visit_and_its_interval(level: str, hours: int, days: int) -> None:
+    assert CLOCK.first_due(level, OPENED) == OPENED + timedelta(hours=hours)
+    visited = OPENED + timedelta(hours=5)
+    assert CLOCK.after_visit(level, visited) == visited + timedelta(days=days)
+
+
+def test_a_level_change_replans_from_the_last_visit_or_from_the_change() -> None:
+    changed = OPENED + timedelta(days=2)
+    # No visit yet: the new level's first-visit time, counted from the change.
+    assert CLOCK.replanned("red", last_visit=None, changed_at=changed) == changed + timedelta(hours=24)
+    assert CLOCK.replanned("blue", last_visit=None, changed_at=changed) == changed + timedelta(hours=720)
+    # After a visit: the new level's interval, counted from that visit.
+    visit = OPENED + timedelta(hours=20)
+    assert CLOCK.replanned("orange", last_visit=visit, changed_at=changed) == visit + timedelta(days=7)
+    assert CLOCK.replanned("red", last_visit=visit, changed_at=changed) == visit + timedelta(days=3)
+
+
+def test_overdue_only_after_the_due_moment() -> None:
+    due = CLOCK.first_due("red", OPENED)
+    assert not VisitClock.overdue(due, due)
+    assert VisitClock.overdue(due, due + timedelta(microseconds=1))
+
+
+def test_decimals_make_short_clocks_for_tests_and_drills() -> None:
+    clock = VisitClock(*Settings(var_dir="v", first_visit_hours="red=0.001,orange=1,yellow=2,blue=3",
+                                 visit_interval_days="red=1,orange=2,yellow=0.001,blue=4").visit_clock)
+    assert clock.first_due("red", OPENED) == OPENED + timedelta(seconds=3.6)
+    assert clock.after_visit("yellow", OPENED) == OPENED + timedelta(seconds=86.4)
+
+
+@pytest.mark.parametrize(("field", "value", "named"), [
+    ("first_visit_hours", "red=soon,orange=72,yellow=168,blue=720", "'red=soon'"),
+    ("first_visit_hours", "red=24,orange=72,yellow=168", "lacks levels: blue"),
+    ("visit_interval_days", "red=0,orange=7,yellow=30,blue=90", "'red=0'"),
+    ("visit_interval_days", "purple=3,red=3,orange=7,yellow=30,blue=90", "'purple=3'"),
+    ("visit_interval_days", "red=-1,orange=7,yellow=30,blue=90", "'red=-1'"),
+])
+def test_a_bad_setting_is_refused_with_the_entry_named(field: str, value: str, named: str) -> None:
+    variable = f"HOTLINE_{field.upper()}"
+    with pytest.raises(ValidationError) as refused:
+        Settings(var_dir="v", **{field: value})
+    assert variable in str(refused.value) and named in str(refused.value)
