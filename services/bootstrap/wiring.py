@@ -31,6 +31,7 @@ from services.common.sqlstore import Sql
 from services.common.web.throttle import Throttle
 from services.dispatch.application import DispatchApplication
 from services.dispatch.routing import Directory, ReferralMatrix
+from services.dispatch.visits import VisitClock
 from services.intake.application import IntakeApplication
 from services.triage.application import TriageApplication
 from services.triage.rules import RiskRules
@@ -164,7 +165,8 @@ class Wiring:
 
     def dispatch(self) -> DispatchApplication:
         return DispatchApplication(self.env("dispatch"), ack_sla=self.settings.ack_sla,
-                                   matrix=self.overrides.matrix, directory=self.directory)
+                                   matrix=self.overrides.matrix, directory=self.directory,
+                                   visit_clock=VisitClock(*self.settings.visit_clock))
 
     def audit(self) -> AuditTrail:
         """The trail in a store of its own (sealed under the event key)."""

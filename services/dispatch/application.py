@@ -22,7 +22,9 @@ from services.dispatch.domain import (
     referral_id_for,
     routing_gap_id_for,
 )
+from services.dispatch.followup import FollowUpPlan, plan_id_for
 from services.dispatch.routing import Directory, ReferralMatrix
+from services.dispatch.visits import VisitClock
 
 log = structlog.get_logger("dispatch")
 
@@ -47,16 +49,39 @@ class DispatchApplication(NotifiesCommits, ProcessApplication[UUID]):
         ack_sla: dict[str, int],
         matrix: ReferralMatrix | None = None,
         directory: Directory | None = None,
+        visit_clock: VisitClock | None = None,
     ):
         super().__init__(env)
         self.ack_sla = ack_sla
         self.matrix = matrix or ReferralMatrix.load()
         self.directory = directory or Directory.load()
+        self.visit_clock = visit_clock or VisitClock.default()
 
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
         # A case update refers only units not yet referred: referral ids are per case and unit.
         if isinstance(domain_event, Message) and domain_event.type in (CASE_OPENED, CASE_UPDATED):
             self._refer(domain_event.data, processing_event)
+            self._plan(domain_event.data, processing_event)
+
+    def _plan(self, case: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
+        """Every case has a follow-up plan led by its region's civil-affairs unit (contract §6);
+        a level change re-plans its next visit."""
+        plan = self._find(plan_id_for(case["case_id"]))
+        now = datetime.now(UTC)
+        if plan is None:
+            lead = self.directory.resolve("civil_affairs", case["region_code"])
+            if lead is None:
+                log.warning("no civil-affairs unit to lead the follow-up", case_id=case["case_id"])
+                return
+            processing_event.collect_events(FollowUpPlan.open(
+                case_id=case["case_id"], lead_agency_id=lead.agency_id, risk_level=case["risk_level"],
+                opened_at=now, clock=self.visit_clock))
+        elif plan.replan(risk_level=case["risk_level"], at=now, clock=self.visit_clock):
+            processing_event.collect_events(plan)
+
+    def followup_plan(self, case_id: str) -> FollowUpPlan | None:
+        plan = self._find(plan_id_for(case_id))
+        return plan if isinstance(plan, FollowUpPlan) else None
 
     def _refer(self, case: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
         case_id = case["case_id"]

@@ -8,11 +8,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from services.common.settings import (
+    DEFAULT_FIRST_VISIT_HOURS,
+    DEFAULT_VISIT_INTERVAL_DAYS,
+    parse_per_level,
+)
+
 
 @dataclass(frozen=True)
 class VisitClock:
     first_visit_hours: Mapping[str, float]
     visit_interval_days: Mapping[str, float]
+
+    @classmethod
+    def default(cls) -> VisitClock:
+        """The contract's defaults (what the settings give when nothing is set)."""
+        return cls(parse_per_level(DEFAULT_FIRST_VISIT_HOURS, "HOTLINE_FIRST_VISIT_HOURS", "hours"),
+                   parse_per_level(DEFAULT_VISIT_INTERVAL_DAYS, "HOTLINE_VISIT_INTERVAL_DAYS", "days"))
 
     def first_due(self, level: str, opened_at: datetime) -> datetime:
         return opened_at + timedelta(hours=self.first_visit_hours[level])

@@ -7,6 +7,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from services.bootstrap import ApiContainer
 from services.common.messages import CASE_OPENED, REFERRAL_DISPATCHED
 from services.dispatch.domain import Referral, RoutingGap
+from services.dispatch.followup import FollowUpPlan
 from services.triage.domain import case_id_for
 from services.triage.translate import triage_translator
 from tests.helpers import report_message
@@ -70,8 +71,21 @@ def dispatch_case(h: ApiContainer, report_id: str, **kwargs) -> list[Referral | 
     assert h.dispatch is not None
     h.dispatch.process_event(opened.roundtrip(), Tracking("hotline.cases.v1:0", 1))
     h.dispatch.process_event(opened.roundtrip(), Tracking("hotline.cases.v1:0", 2))  # duplicate
-    return [h.dispatch.repository.get(n.originator_id)
-            for n in h.dispatch.recorder.select_notifications(start=1, limit=100)]
+    found = [h.dispatch.repository.get(n.originator_id)
+             for n in h.dispatch.recorder.select_notifications(start=1, limit=100)]
+    return [a for a in found if not isinstance(a, FollowUpPlan)]  # the plan: its own tests
+
+
+def test_every_case_gets_one_follow_up_plan_led_by_civil_affairs(hotline: ApiContainer) -> None:
+    """Led by the region's civil-affairs unit whether or not it got a referral (contract §6)."""
+    referrals = dispatch_case(hotline, str(uuid4()), concerns=["domestic_violence"])
+    case_id = referrals[0].case_id
+    plan = hotline.dispatch.followup_plan(case_id)
+    assert plan is not None and plan.lead_agency_id == "civil-441823"
+    assert "civil-441823" not in [r.agency_id for r in referrals]  # led without a referral
+    assert plan.version == 1  # delivered twice, opened once
+    assert plan.risk_level == "orange"
+    assert (plan.next_due - plan.opened_at).total_seconds() == 72 * 3600  # orange: within 3 days
 
 
 def test_dispatch_refers_police_and_hospital_in_parallel_once(hotline: ApiContainer) -> None:
@@ -102,9 +116,29 @@ def test_referral_message_carries_versions(hotline: ApiContainer) -> None:
 
     dispatch_case(hotline, str(uuid4()), concerns=["sexual_abuse"])
     assert hotline.dispatch is not None
-    (n,) = hotline.dispatch.recorder.select_notifications(start=1, limit=10)
-    message = dispatch_translator(hotline.dispatch.mapper.to_domain_event(n))
+    first, plan_opened = hotline.dispatch.recorder.select_notifications(start=1, limit=10)
+    message = dispatch_translator(hotline.dispatch.mapper.to_domain_event(first))
+    # The follow-up plan's events are not on the wire yet (issue #13 in progress).
+    assert dispatch_translator(hotline.dispatch.mapper.to_domain_event(plan_opened)) is None
     assert message is not None and message.type == REFERRAL_DISPATCHED
     assert message.data["agency_id"] == "police-441823"
     assert message.data["matrix_version"] == "referral-matrix/v1"
     assert UUID(message.key)  # keyed by the case id
+
+
+def test_a_level_change_replans_the_follow_up_once(hotline: ApiContainer) -> None:
+    from dataclasses import replace
+
+    from services.common.messages import CASE_UPDATED
+
+    referrals = dispatch_case(hotline, str(uuid4()), concerns=["domestic_violence"])
+    plan = hotline.dispatch.followup_plan(referrals[0].case_id)
+    assert plan is not None and plan.risk_level == "orange"
+    (opened,) = case_messages(hotline)
+    raised = replace(opened, type=CASE_UPDATED, id=f"{opened.id}-raised",
+                     data={**opened.data, "risk_level": "red", "previous_risk_level": "orange"})
+    for offset in (3, 4):  # the update delivered twice: one re-plan
+        hotline.dispatch.process_event(raised.roundtrip(), Tracking("hotline.cases.v1:0", offset))
+    replanned = hotline.dispatch.followup_plan(referrals[0].case_id)
+    assert replanned is not None and replanned.risk_level == "red" and replanned.version == 2
+    assert replanned.next_due < plan.next_due  # red: the first visit within a day of the change
