@@ -3,7 +3,6 @@ Entry points (services.gateway) call it; nothing below imports it."""
 
 from services.bootstrap.admin import CliContainer, bootstrap_cli
 from services.bootstrap.processes import (
-    AUDITED,
     CONSUMERS,
     RELAYS,
     TRANSLATORS,
@@ -12,18 +11,21 @@ from services.bootstrap.processes import (
     EmbeddedContainer,
     RelayContainer,
     SchedulerContainer,
-    SequencerContainer,
     bootstrap_api,
     bootstrap_consumer,
     bootstrap_embedded,
     bootstrap_relay,
     bootstrap_scheduler,
-    bootstrap_sequencer,
     edges_of,
     process_batch_handler,
     process_handler,
-    sequencer_of,
     setup_tables,
+)
+from services.bootstrap.sequencer import (
+    AUDITED,
+    SequencerContainer,
+    bootstrap_sequencer,
+    sequencer_of,
 )
 from services.bootstrap.wiring import Overrides, Store, Wiring
 

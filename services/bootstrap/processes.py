@@ -13,9 +13,9 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 from projections.desk.processor import DeskProjection
 from projections.desk.view import DeskView, GenerationWatch
 from services.accounts.application import AccountsApplication
-from services.audit.checkpoints import Checkpointer, CheckpointLog
-from services.audit.follower import AuditFollower
+from services.audit.checkpoints import CheckpointLog
 from services.audit.trail import AuditTrail
+from services.bootstrap.sequencer import AUDITED, SequencerContainer, sequencer_of
 from services.bootstrap.wiring import Wiring
 from services.common.embedded import Edge, EmbeddedRunner
 from services.common.kafka.consumer import ConsumerLoop
@@ -93,45 +93,6 @@ def bootstrap_api(w: Wiring) -> ApiContainer:
         keys=keys, intake=intake, accounts=accounts, triage=triage, dispatch=dispatch,
         view=w.view(), audit=audit, checkpoints=w.checkpoint_log(), throttle=w.throttle(),
     )
-
-
-AUDITED = ("intake", "accounts", "triage", "dispatch")  # the services whose actions leave notes
-
-
-@dataclass
-class SequencerContainer:
-    """The audit trail's single writer: chains queued entries and notes, checkpoints the head."""
-
-    trail: AuditTrail
-    follower: AuditFollower
-    checkpointer: Checkpointer
-    owned: tuple[Any, ...] = ()
-
-    def start(self) -> None:
-        self.follower.start()
-        self.checkpointer.start()
-
-    def stop(self) -> None:
-        self.follower.stop()  # every queued entry and note is in the chain
-        self.checkpointer.stop()  # the head as it is at shutdown, signed and published
-
-    def close(self) -> None:
-        sink_close = getattr(self.checkpointer.sink, "close", None)
-        if sink_close is not None:
-            sink_close()
-        _close(*self.owned)
-
-
-def sequencer_of(w: Wiring, trail: AuditTrail, sources: dict[str, Any],
-                 owned: tuple[Any, ...] = ()) -> SequencerContainer:
-    return SequencerContainer(trail, AuditFollower(trail, sources), w.checkpointer(trail), owned)
-
-
-def bootstrap_sequencer(w: Wiring) -> SequencerContainer:
-    """The distributed wiring's `audit` process: each service's log read with the event key only."""
-    trail = w.audit()
-    sources = {name: w.log_reader(name) for name in AUDITED}
-    return sequencer_of(w, trail, sources, (trail, *sources.values()))
 
 
 def process_handler(app: TriageApplication | DispatchApplication) -> Handler:

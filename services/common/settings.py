@@ -41,6 +41,13 @@ def parse_per_level(text: str, variable: str, unit: str) -> dict[str, float]:
     return result
 
 
+def parse_visit_clock(first_visit_hours: str, visit_interval_days: str
+                      ) -> tuple[dict[str, float], dict[str, float]]:
+    """(first visit hours, visit interval days) per risk level."""
+    return (parse_per_level(first_visit_hours, "HOTLINE_FIRST_VISIT_HOURS", "hours"),
+            parse_per_level(visit_interval_days, "HOTLINE_VISIT_INTERVAL_DAYS", "days"))
+
+
 def parse_ack_sla(text: str) -> dict[str, int]:
     """Parse 'red=900,orange=7200,...' into seconds per risk level."""
     result: dict[str, int] = {}
@@ -164,8 +171,7 @@ class Settings(BaseSettings):
     @property
     def visit_clock(self) -> tuple[dict[str, float], dict[str, float]]:
         """(first visit hours, visit interval days) per risk level."""
-        return (parse_per_level(self.first_visit_hours, "HOTLINE_FIRST_VISIT_HOURS", "hours"),
-                parse_per_level(self.visit_interval_days, "HOTLINE_VISIT_INTERVAL_DAYS", "days"))
+        return parse_visit_clock(self.first_visit_hours, self.visit_interval_days)
 
     @property
     def distributed(self) -> bool:

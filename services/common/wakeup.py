@@ -6,6 +6,7 @@ relays, an in-process signal for the embedded wiring. Followers still look at le
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -67,7 +68,7 @@ class ListenWakeup:
         except Exception as exc:  # the database went away: look again after the timeout
             log.warning("listen connection lost; polling until it is back", error=type(exc).__name__)
             self.close()
-            threading.Event().wait(timeout)
+            time.sleep(timeout)
 
     def interrupt(self) -> None:
         """Wake the waiter now (from another thread: a stop)."""

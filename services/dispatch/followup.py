@@ -1,7 +1,7 @@
 """The follow-up plan of a case (contract §6, 处置帮扶): led by the region's civil-affairs unit,
 visits due by the case's level, a one-to-one helper, overdue once per due date, closed and
-reopened with the case. First slice of issue #13: the aggregate and its rules, not yet driven by
-the dispatch policy, the API or the scheduler."""
+reopened with the case. The dispatch policy opens and re-plans it; visits, helpers, closure and
+the overdue round are not yet driven by the API or the scheduler (issue #13 in progress)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from services.common.settings import (
     DEFAULT_FIRST_VISIT_HOURS,
     DEFAULT_VISIT_INTERVAL_DAYS,
-    parse_per_level,
+    parse_visit_clock,
 )
 
 
@@ -23,8 +23,7 @@ class VisitClock:
     @classmethod
     def default(cls) -> VisitClock:
         """The contract's defaults (what the settings give when nothing is set)."""
-        return cls(parse_per_level(DEFAULT_FIRST_VISIT_HOURS, "HOTLINE_FIRST_VISIT_HOURS", "hours"),
-                   parse_per_level(DEFAULT_VISIT_INTERVAL_DAYS, "HOTLINE_VISIT_INTERVAL_DAYS", "days"))
+        return cls(*parse_visit_clock(DEFAULT_FIRST_VISIT_HOURS, DEFAULT_VISIT_INTERVAL_DAYS))
 
     def first_due(self, level: str, opened_at: datetime) -> datetime:
         return opened_at + timedelta(hours=self.first_visit_hours[level])
