@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from eventsourcing.persistence import Tracking
 
+from projections.desk.followups import FOLLOWUP_WRITERS
+from projections.desk.writes import WritableView, Write, epoch, flag, timeline, version_of, versioned
 from services.common.messages import (
     CASE_OPENED,
     CASE_UPDATED,
@@ -20,17 +21,6 @@ from services.common.messages import (
     ROUTING_GAP,
     Message,
 )
-
-# A portable statement (written with `?`) and its parameters.
-Write = tuple[str, tuple[Any, ...]]
-
-
-class WritableView(Protocol):
-    def apply(self, writes: list[Write], tracking: Tracking) -> None: ...
-
-
-def epoch(iso: str | None) -> float | None:
-    return datetime.fromisoformat(iso).timestamp() if iso else None
 
 
 def _report_rows(d: dict[str, Any], received_at: str | None) -> list[Write]:
@@ -45,38 +35,9 @@ def _report_rows(d: dict[str, Any], received_at: str | None) -> list[Write]:
     return rows
 
 
-def version_of(m: Message) -> int:
-    """Message ids end with the event's version in its aggregate (`source/aggregate/version`)."""
-    return int(m.id.rsplit("/", 1)[1])
-
-
-def _versioned(row_id: str, version: int, update: Write) -> list[Write]:
-    """An UPDATE (ending in a WHERE clause) applied only if this version is newer than the one
-    the row shows, and the row's version moved on: duplicates and replays change nothing."""
-    statement, params = update
-    return [
-        (statement + " AND ? > COALESCE((SELECT version FROM view_versions WHERE row_id = ?), 0)",
-         (*params, version, row_id)),
-        ("INSERT INTO view_versions (row_id, version) VALUES (?,?) ON CONFLICT (row_id)"
-         " DO UPDATE SET version = excluded.version WHERE view_versions.version < excluded.version",
-         (row_id, version)),
-    ]
-
-
-def _flag(m: Message, case_id: str, kind: str) -> Write:
-    return ("INSERT INTO view_case_flags (event_id, case_id, kind, at_ts) VALUES (?,?,?,?)"
-            " ON CONFLICT (event_id) DO NOTHING", (m.id, case_id, kind, m.time.timestamp()))
-
-
 def _concern_rows(case_id: str, concerns: list[str]) -> list[Write]:
     return [("INSERT INTO view_case_concerns (case_id, concern) VALUES (?,?)"
              " ON CONFLICT (case_id, concern) DO NOTHING", (case_id, c)) for c in concerns]
-
-
-def _timeline(m: Message, case_id: str, kind: str, by: str, detail: dict[str, Any]) -> Write:
-    return ("INSERT INTO view_timeline (event_id, case_id, at, type, by_whom, detail)"
-            " VALUES (?,?,?,?,?,?) ON CONFLICT (event_id) DO NOTHING",
-            (m.id, case_id, m.time.isoformat(), kind, by, json.dumps(detail, ensure_ascii=False)))
 
 
 def case_opened(m: Message) -> list[Write]:
@@ -88,8 +49,11 @@ def case_opened(m: Message) -> list[Write]:
          (d["case_id"], d["risk_level"], d["initial_risk_level"], json.dumps(d["concerns"]),
           d["region_code"], int(d["needs_review"]), d["rule_version"], d["opened_at"])),
         *_concern_rows(d["case_id"], d["concerns"]),
+        ("INSERT INTO view_case_categories (case_id, categories, suggested) VALUES (?,NULL,?)"
+         " ON CONFLICT (case_id) DO NOTHING",
+         (d["case_id"], json.dumps(d.get("suggested_categories") or []))),
         *_report_rows(d, d["opened_at"]),
-        _timeline(m, d["case_id"], "case_opened", "triage",
+        timeline(m, d["case_id"], "case_opened", "triage",
                   {"risk_level": d["risk_level"], "rationale": d["rationale"],
                    "rule_version": d["rule_version"]}),
     ]
@@ -98,16 +62,21 @@ def case_opened(m: Message) -> list[Write]:
 def case_updated(m: Message) -> list[Write]:
     d = m.data
     writes: list[Write] = [
-        *_versioned(d["case_id"], version_of(m), (
+        *versioned(d["case_id"], version_of(m), (
             "UPDATE view_cases SET risk_level = ?, concerns = ?, needs_review = ? WHERE case_id = ?",
             (d["risk_level"], json.dumps(d["concerns"]), int(d["needs_review"]), d["case_id"]))),
         *_concern_rows(d["case_id"], d["concerns"]),
+        *versioned(f"categories:{d['case_id']}", version_of(m), (
+            "UPDATE view_case_categories SET suggested = ?, categories = COALESCE(?, categories)"
+            " WHERE case_id = ?",
+            (json.dumps(d.get("suggested_categories") or []),
+             json.dumps(d["categories"]) if d.get("categories") is not None else None, d["case_id"]))),
     ]
     if d["reason"] == "report_joined":
         writes.extend(_report_rows(d, d.get("at")))
     if d["reason"] == "reassessment":  # a supervisor looked: earlier declines and gaps are settled
-        writes.append(_flag(m, d["case_id"], "reviewed"))
-    writes.append(_timeline(m, d["case_id"], f"case_{d['reason']}", d.get("by") or "triage",
+        writes.append(flag(m, d["case_id"], "reviewed"))
+    writes.append(timeline(m, d["case_id"], f"case_{d['reason']}", d.get("by") or "triage",
                             {"risk_level": d["risk_level"], "previous": d["previous_risk_level"],
                              "added_concerns": d["added_concerns"], "rationale": d["rationale"]}))
     return writes
@@ -122,9 +91,9 @@ def referral_dispatched(m: Message) -> list[Write]:
          (d["referral_id"], d["case_id"], d["agency_id"], d["agency_kind"], "dispatched",
           d["risk_level"], json.dumps(d["concerns"]), d["dispatched_at"], d["due_at"],
           epoch(d["dispatched_at"]), epoch(d["due_at"]))),
-        _timeline(m, d["case_id"], "referral_dispatched", "dispatch",
+        timeline(m, d["case_id"], "referral_dispatched", "dispatch",
                   {"agency_id": d["agency_id"], "referral_id": d["referral_id"]}),
-        *([_flag(m, d["case_id"], "reviewed")]  # a supervisor's re-routing settles a decline
+        *([flag(m, d["case_id"], "reviewed")]  # a supervisor's re-routing settles a decline
           if str(d.get("matrix_version", "")).startswith("manual:") else []),
     ]
 
@@ -138,10 +107,10 @@ def referral_status(m: Message) -> list[Write]:
         column = "escalated_at" if d["status"] == "escalated" else "closed_at"
         change = (f"UPDATE view_referrals SET status = ?, {column} = ? WHERE referral_id = ?",
                   (d["status"], d["at"], d["referral_id"]))
-    writes = _versioned(d["referral_id"], version_of(m), change)
+    writes = versioned(d["referral_id"], version_of(m), change)
     if d["status"] == "declined":  # back to the supervisor board for re-routing
-        writes.append(_flag(m, d["case_id"], "declined"))
-    writes.append(_timeline(m, d["case_id"], f"referral_{d['status']}", d["by"],
+        writes.append(flag(m, d["case_id"], "declined"))
+    writes.append(timeline(m, d["case_id"], f"referral_{d['status']}", d["by"],
                             {"agency_id": d["agency_id"], "referral_id": d["referral_id"]}))
     return writes
 
@@ -149,12 +118,13 @@ def referral_status(m: Message) -> list[Write]:
 def routing_gap(m: Message) -> list[Write]:
     d = m.data
     return [
-        _flag(m, d["case_id"], "routing_gap"),
-        _timeline(m, d["case_id"], "routing_gap", "dispatch", {"agency_kind": d["agency_kind"]}),
+        flag(m, d["case_id"], "routing_gap"),
+        timeline(m, d["case_id"], "routing_gap", "dispatch", {"agency_kind": d["agency_kind"]}),
     ]
 
 
 WRITERS: dict[str, Callable[[Message], list[Write]]] = {
+    **FOLLOWUP_WRITERS,
     CASE_OPENED: case_opened,
     CASE_UPDATED: case_updated,
     REFERRAL_DISPATCHED: referral_dispatched,

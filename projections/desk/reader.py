@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypedDict
 
+from projections.desk.followup_queries import CaseFollowUp, FollowUpQueries, FollowUpRow, LedgerRow
 from services.common.sqlstore import Sql
 from services.common.vocabulary import RISK_RANK
 
@@ -42,6 +43,9 @@ class CaseRow(TypedDict):
     report_ids: list[str]
     referrals: list[ReferralRow]
     timeline: list[TimelineRow]
+    categories: list[str]
+    suggested_categories: list[str]
+    followup: CaseFollowUp | None
 
 
 class CaseLink(TypedDict):
@@ -70,10 +74,17 @@ class DeskReader(Protocol):
     def submissions(self, submitter_ref: str, since: datetime) -> list[SubmissionRow]: ...
     def desk_referrals(self, agency_id: str, status: str | None = None) -> list[ReferralRow]: ...
     def stats(self, since: datetime | None, until: datetime | None, now: datetime) -> dict[str, Any]: ...
+    def followups(self, now: datetime, *, unit: str | None = None, overdue: bool | None = None,
+                  region: str | None = None) -> list[FollowUpRow]: ...
+    def due_followups(self, now: datetime) -> list[str]: ...
+    def helperless_followups(self, now: datetime, within_seconds: float) -> list[str]: ...
+    def ledger(self, start: datetime, end: datetime, region: str | None = None) -> list[LedgerRow]: ...
 
 
-def case_status(referrals: list[ReferralRow]) -> str:
-    """A case's status follows from its referrals."""
+def case_status(referrals: list[ReferralRow], closed: bool = False) -> str:
+    """A case's status follows from its referrals, until a supervisor closes it (contract §6)."""
+    if closed:
+        return "closed"
     if not referrals:
         return "triaged"
     if all(r["status"] == "closed" for r in referrals):
@@ -103,8 +114,8 @@ FLAGGED = (
 )
 
 
-class DeskQueries:
-    """The reader's queries; a case list costs four queries however many cases it holds."""
+class DeskQueries(FollowUpQueries):
+    """The reader's queries; a case list costs six queries however many cases it holds."""
 
     sql: Sql
 
@@ -115,7 +126,9 @@ class DeskQueries:
             return None
         referrals = [referral_row(r) for r in self.sql.rows(
             f"SELECT {REFERRAL_COLUMNS} FROM view_referrals WHERE case_id = ?", (row["case_id"],))]
-        return CaseLink(case_id=row["case_id"], status=case_status(referrals))
+        closed = self.sql.one("SELECT 1 AS x FROM view_followups WHERE case_id = ? AND status = 'closed'",
+                              (row["case_id"],))
+        return CaseLink(case_id=row["case_id"], status=case_status(referrals, closed is not None))
 
     def due_referrals(self, now: datetime) -> list[ReferralRow]:
         """Dispatched, unacknowledged referrals whose due time has passed (for the scheduler)."""
@@ -176,17 +189,22 @@ class DeskQueries:
         for r in self.sql.rows(f"SELECT report_id, case_id FROM view_case_reports WHERE case_id IN"
                                f" ({chosen}) ORDER BY report_id", params):
             reports.setdefault(r["case_id"], []).append(r["report_id"])
+        plans = self.case_followups(chosen, params, datetime.now(UTC))
+        categories = self.case_categories(chosen, params)
         out = []
         for row in rows:
             case_id, refs = row["case_id"], referrals.get(row["case_id"], [])
+            plan = plans.get(case_id)
+            chosen_categories, suggested = categories.get(case_id, ([], []))
             out.append(CaseRow(
-                case_id=case_id, status=case_status(refs),
+                case_id=case_id, status=case_status(refs, plan is not None and plan["status"] == "closed"),
                 escalated=any(r["status"] == "escalated" for r in refs),
                 risk_level=row["risk_level"], initial_risk_level=row["initial_risk_level"],
                 concerns=json.loads(row["concerns"]),
                 needs_review=bool(row["needs_review"]) or bool(row["flagged"]),
                 opened_at=row["opened_at"], report_ids=reports.get(case_id, []), referrals=refs,
-                timeline=timeline.get(case_id, []),
+                timeline=timeline.get(case_id, []), categories=chosen_categories,
+                suggested_categories=suggested, followup=plan,
             ))
         return out
 

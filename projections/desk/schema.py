@@ -45,4 +45,20 @@ DDL = (
     " event_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, at TEXT NOT NULL,"
     " type TEXT NOT NULL, by_whom TEXT NOT NULL, detail TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS view_timeline_case ON view_timeline (case_id, at)",
+    # Follow-up plans (contract §6): one row per case, its visits, and its ledger categories.
+    "CREATE TABLE IF NOT EXISTS view_followups ("
+    " case_id TEXT PRIMARY KEY, plan_id TEXT NOT NULL, lead_agency_id TEXT, region_code TEXT NOT NULL,"
+    " risk_level TEXT NOT NULL, helper TEXT, helper_missing INTEGER NOT NULL, status TEXT NOT NULL,"
+    " opened_at TEXT NOT NULL, opened_ts DOUBLE PRECISION NOT NULL, next_due TEXT NOT NULL,"
+    " next_due_ts DOUBLE PRECISION NOT NULL, overdue_due_ts DOUBLE PRECISION, closed_at TEXT,"
+    " closed_ts DOUBLE PRECISION)",
+    "CREATE INDEX IF NOT EXISTS view_followups_due ON view_followups (status, next_due_ts)",
+    "CREATE INDEX IF NOT EXISTS view_followups_lead ON view_followups (lead_agency_id)",
+    "CREATE TABLE IF NOT EXISTS view_visits ("
+    " visit_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, visited_at TEXT NOT NULL,"
+    " visited_ts DOUBLE PRECISION NOT NULL, visitor TEXT NOT NULL, child_seen INTEGER NOT NULL,"
+    " measures TEXT NOT NULL, suggested_level TEXT)",
+    "CREATE INDEX IF NOT EXISTS view_visits_case ON view_visits (case_id, visited_ts)",
+    "CREATE TABLE IF NOT EXISTS view_case_categories ("
+    " case_id TEXT PRIMARY KEY, categories TEXT, suggested TEXT NOT NULL)",
 )

@@ -13,6 +13,7 @@ from services.bootstrap.wiring import Wiring
 from services.common.keystore import KeyStore
 from services.dispatch.routing import Directory
 from services.intake.application import IntakeApplication
+from services.triage.application import TriageApplication
 
 
 @dataclass
@@ -39,6 +40,10 @@ class CliContainer:
     @cached_property
     def intake(self) -> IntakeApplication:
         return self._open(self.wiring.intake(self.keys))  # type: ignore[no-any-return]
+
+    @cached_property
+    def triage(self) -> TriageApplication:
+        return self._open(self.wiring.triage(self.keys))  # type: ignore[no-any-return]
 
     @cached_property
     def audit(self) -> AuditTrail:

@@ -118,6 +118,12 @@ class FileKeys:
         pass
 
 
+def case_key_owner(case_id: str) -> str:
+    """The data key of a case's own personal data (follow-up findings): erasing any report of
+    the case destroys it too, so nothing written about the child outlives the erasure."""
+    return f"case-{case_id}"
+
+
 class KeyStore:
     """One data key per owner (a report). No cache: a key destroyed anywhere is gone everywhere."""
 

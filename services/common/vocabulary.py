@@ -160,6 +160,45 @@ COARSE_REPORT_STATUS = {"received": "received", "triaged": "in_progress",
                         "dispatched": "in_progress", "closed": "handled"}
 
 
+class Category(StrEnum):
+    """A child's hardship category in the civil-affairs ledger (台账), set at reassessment."""
+
+    orphan = "orphan"
+    guardianship_missing = "guardianship_missing"
+    guardian_unable = "guardian_unable"
+    severe_disability_or_illness = "severe_disability_or_illness"
+    wandering = "wandering"
+    other_hardship = "other_hardship"
+    left_behind = "left_behind"
+    de_facto_unsupported = "de_facto_unsupported"
+
+
+CATEGORY_TEXT = {"orphan": "孤儿", "guardianship_missing": "监护缺失", "guardian_unable": "监护人无力履行",
+                 "severe_disability_or_illness": "重残重病", "wandering": "流浪",
+                 "other_hardship": "其他特殊困难", "left_behind": "留守",
+                 "de_facto_unsupported": "事实无人抚养"}
+
+
+class Measure(StrEnum):
+    """What a follow-up visit arranged (处置帮扶措施)."""
+
+    psychological_support = "psychological_support"
+    living_assistance = "living_assistance"
+    legal_aid = "legal_aid"
+    school_placement = "school_placement"
+    medical_care = "medical_care"
+    guardianship_guidance = "guardianship_guidance"
+    entrusted_guardianship = "entrusted_guardianship"
+    guardianship_transfer = "guardianship_transfer"
+    other = "other"
+
+
+MEASURE_TEXT = {"psychological_support": "心理疏导", "living_assistance": "生活救助",
+                "legal_aid": "法律援助", "school_placement": "就学安置", "medical_care": "医疗救治",
+                "guardianship_guidance": "监护指导", "entrusted_guardianship": "委托照护",
+                "guardianship_transfer": "监护权转移", "other": "其他"}
+
+
 class Role(StrEnum):
     operator = "operator"
     reporter = "reporter"

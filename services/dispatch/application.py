@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.application import ProcessingEvent
 from eventsourcing.system import ProcessApplication
 
 from services.common.auditnote import Actor
@@ -22,7 +22,7 @@ from services.dispatch.domain import (
     referral_id_for,
     routing_gap_id_for,
 )
-from services.dispatch.followup import FollowUpPlan, plan_id_for
+from services.dispatch.plans import FollowUps
 from services.dispatch.routing import Directory, ReferralMatrix
 from services.dispatch.visits import VisitClock
 
@@ -37,8 +37,9 @@ class ReferralNotFound(NotFound):
         self.referral_id = referral_id
 
 
-class DispatchApplication(NotifiesCommits, ProcessApplication[UUID]):
-    """Consumes case messages; each referral records the matrix and directory versions used."""
+class DispatchApplication(FollowUps, NotifiesCommits, ProcessApplication[UUID]):
+    """Consumes case messages; each referral records the matrix and directory versions used.
+    Each case also gets its follow-up plan here (`FollowUps`), beside the referrals it waits for."""
 
     name = "dispatch"
 
@@ -50,41 +51,25 @@ class DispatchApplication(NotifiesCommits, ProcessApplication[UUID]):
         matrix: ReferralMatrix | None = None,
         directory: Directory | None = None,
         visit_clock: VisitClock | None = None,
+        helper_within: timedelta | None = None,
     ):
         super().__init__(env)
         self.ack_sla = ack_sla
         self.matrix = matrix or ReferralMatrix.load()
         self.directory = directory or Directory.load()
         self.visit_clock = visit_clock or VisitClock.default()
+        if helper_within is not None:
+            self.helper_within = helper_within
 
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
         # A case update refers only units not yet referred: referral ids are per case and unit.
         if isinstance(domain_event, Message) and domain_event.type in (CASE_OPENED, CASE_UPDATED):
-            self._refer(domain_event.data, processing_event)
-            self._plan(domain_event.data, processing_event)
+            referred = self._refer(domain_event.data, processing_event)
+            self._plan(domain_event.data, referred, domain_event.data.get("reason"), processing_event)
 
-    def _plan(self, case: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
-        """Every case has a follow-up plan led by its region's civil-affairs unit (contract §6);
-        a level change re-plans its next visit."""
-        plan = self._find(plan_id_for(case["case_id"]))
-        now = datetime.now(UTC)
-        if plan is None:
-            lead = self.directory.resolve("civil_affairs", case["region_code"])
-            if lead is None:
-                log.warning("no civil-affairs unit to lead the follow-up", case_id=case["case_id"])
-                return
-            processing_event.collect_events(FollowUpPlan.open(
-                case_id=case["case_id"], lead_agency_id=lead.agency_id, risk_level=case["risk_level"],
-                opened_at=now, clock=self.visit_clock))
-        elif plan.replan(risk_level=case["risk_level"], at=now, clock=self.visit_clock):
-            processing_event.collect_events(plan)
-
-    def followup_plan(self, case_id: str) -> FollowUpPlan | None:
-        plan = self._find(plan_id_for(case_id))
-        return plan if isinstance(plan, FollowUpPlan) else None
-
-    def _refer(self, case: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
-        case_id = case["case_id"]
+    def _refer(self, case: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> list[str]:
+        """Refer the case to each unit its concerns call for; the ids of the new referrals."""
+        case_id, referred = case["case_id"], []
         now = datetime.now(UTC)
         sla = timedelta(seconds=self.ack_sla[case["risk_level"]])
         for kind in self.matrix.kinds_for(case["concerns"]):
@@ -120,12 +105,14 @@ class DispatchApplication(NotifiesCommits, ProcessApplication[UUID]):
                     directory_version=self.directory.version,
                 )
             )
+            referred.append(str(referral_id))
             log.info(
                 "referral dispatched",
                 case_id=case_id,
                 referral_id=str(referral_id),
                 agency_id=agency.agency_id,
             )
+        return referred
 
     def get_referral(self, referral_id: UUID | str, *, unit: str | None = None) -> Referral:
         """The referral; with `unit`, only if that agency unit holds it (a desk's scope)."""
@@ -133,12 +120,6 @@ class DispatchApplication(NotifiesCommits, ProcessApplication[UUID]):
         if not isinstance(referral, Referral) or (unit is not None and referral.agency_id != unit):
             raise ReferralNotFound(str(referral_id))
         return referral
-
-    def _find(self, aggregate_id: UUID) -> Any:
-        try:
-            return self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
 
     # -- desk and supervisor commands ------------------------------------------------------
 
@@ -195,8 +176,10 @@ class DispatchApplication(NotifiesCommits, ProcessApplication[UUID]):
             due_at=now + timedelta(seconds=self.ack_sla[case["risk_level"]]),
             matrix_version=f"manual:{by}", directory_version=self.directory.version,
         )
-        self.save(referral, *audit_note(actor, "case.refer", "referral", str(referral.id),
-                                        case["case_id"]))
+        plan = self.followup_plan(case["case_id"])
+        noted = [plan] if plan is not None and plan.note_referrals([str(referral.id)]) else []
+        self.save(referral, *noted, *audit_note(actor, "case.refer", "referral", str(referral.id),
+                                                case["case_id"]))
         log.info("referral dispatched by supervisor", case_id=case["case_id"], agency_id=agency_id)
         return referral
 

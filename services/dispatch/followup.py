@@ -1,27 +1,36 @@
 """The follow-up plan of a case (contract §6, 处置帮扶): led by the region's civil-affairs unit,
 visits due by the case's level, a one-to-one helper, overdue once per due date, closed and
-reopened with the case. The dispatch policy opens and re-plans it; visits, helpers, closure and
-the overdue round are not yet driven by the API or the scheduler (issue #13 in progress)."""
+reopened with the case. The dispatch policy opens, re-plans and reopens it; the lead unit's desk
+records visits and helpers; the scheduler notes what is late; a supervisor closes it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from services.common.errors import Conflict, FieldError
+from services.common.vocabulary import Measure
 from services.dispatch.visits import VisitClock
 
 PLAN_NS = uuid5(NAMESPACE_URL, "urn:hotline:followup-plan")
-MEASURES = ("psychological_support", "living_assistance", "legal_aid", "school_placement",
-            "medical_care", "guardianship_guidance", "entrusted_guardianship",
-            "guardianship_transfer", "other")
+MEASURES: tuple[str, ...] = tuple(Measure)
+
+
+# Orange and red cases get a one-to-one helper (一对一结对帮扶); without one this long, flagged.
+HELPER_LEVELS = ("orange", "red")
+HELPER_WITHIN = timedelta(hours=72)
 
 
 def plan_id_for(case_id: str) -> UUID:
     """One plan per case, however often the case is delivered."""
     return uuid5(PLAN_NS, case_id)
+
+
+def visit_id_for(case_id: str, visited_at: datetime, visitor: str) -> UUID:
+    """The same visit filed twice (a retry, a double tap) is one visit."""
+    return uuid5(PLAN_NS, f"{case_id}|{visited_at.isoformat()}|{visitor.strip()}")
 
 
 class FollowUpError(Conflict):
@@ -32,10 +41,13 @@ class FollowUpPlan(Aggregate):
     """Visits due by level; `sealed_findings` are personal data, sealed before they get here."""
 
     @event("Opened")
-    def __init__(self, id: UUID, *, case_id: str, lead_agency_id: str, risk_level: str,  # noqa: A002
-                 opened_at: datetime, next_due: datetime):
+    def __init__(self, id: UUID, *, case_id: str, lead_agency_id: str | None,  # noqa: A002
+                 risk_level: str, opened_at: datetime, next_due: datetime, region_code: str = "",
+                 referral_ids: list[str] | None = None):
         self.case_id = case_id
-        self.lead_agency_id = lead_agency_id
+        self.lead_agency_id = lead_agency_id  # None: the region has no civil-affairs unit yet
+        self.region_code = region_code
+        self.referral_ids = list(referral_ids or [])
         self.risk_level = risk_level
         self.opened_at = opened_at
         self.next_due = next_due
@@ -44,13 +56,27 @@ class FollowUpPlan(Aggregate):
         self.visits: list[dict[str, object]] = []
         self.overdue_noted: list[datetime] = []
         self.flagged_level: str | None = None
+        self.helper_flagged = False
 
     @classmethod
-    def open(cls, *, case_id: str, lead_agency_id: str, risk_level: str, opened_at: datetime,
-             clock: VisitClock) -> FollowUpPlan:
+    def open(cls, *, case_id: str, lead_agency_id: str | None, risk_level: str,
+             opened_at: datetime, clock: VisitClock, region_code: str = "",
+             referral_ids: list[str] | None = None) -> FollowUpPlan:
         return cls(plan_id_for(case_id), case_id=case_id, lead_agency_id=lead_agency_id,
-                   risk_level=risk_level, opened_at=opened_at,
-                   next_due=clock.first_due(risk_level, opened_at))
+                   risk_level=risk_level, opened_at=opened_at, region_code=region_code,
+                   next_due=clock.first_due(risk_level, opened_at), referral_ids=referral_ids)
+
+    def note_referrals(self, referral_ids: list[str]) -> bool:
+        """Referrals made after the plan opened (a joined report, a supervisor's re-routing):
+        closure waits for them too."""
+        new = [r for r in referral_ids if r not in self.referral_ids]
+        if new:
+            self._referred(referral_ids=new)
+        return bool(new)
+
+    @event("ReferralsNoted")
+    def _referred(self, *, referral_ids: list[str]) -> None:
+        self.referral_ids.extend(referral_ids)
 
     @property
     def last_visit(self) -> datetime | None:
@@ -64,18 +90,18 @@ class FollowUpPlan(Aggregate):
         """The case's level changed: the next due date from the last visit, or from now."""
         if risk_level == self.risk_level or self.status != "active":
             return False
-        self._replanned(risk_level=risk_level, at=at,
+        self._replanned(case_id=self.case_id, risk_level=risk_level, at=at,
                         next_due=clock.replanned(risk_level, last_visit=self.last_visit, changed_at=at))
         return True
 
     @event("Replanned")
-    def _replanned(self, *, risk_level: str, at: datetime, next_due: datetime) -> None:
+    def _replanned(self, *, case_id: str, risk_level: str, at: datetime, next_due: datetime) -> None:
         self.risk_level = risk_level
         self.next_due = next_due
 
     def record_visit(self, *, visit_id: str, visited_at: datetime, visitor: str, child_seen: bool,
                      sealed_findings: str, measures: list[str], suggested_level: str | None,
-                     now: datetime, clock: VisitClock) -> None:
+                     now: datetime, clock: VisitClock, by: str = "") -> None:
         self._check_active("record a visit")
         if visited_at > now:
             raise FieldError("visited_at", "a visit cannot be in the future")
@@ -90,14 +116,15 @@ class FollowUpPlan(Aggregate):
             return  # the same visit again (a retry)
         latest = max(visited_at, self.last_visit or visited_at)
         flag = suggested_level if suggested_level and suggested_level != self.risk_level else None
-        self._visited(visit_id=visit_id, visited_at=visited_at, visitor=visitor.strip(),
+        self._visited(case_id=self.case_id, visit_id=visit_id, visited_at=visited_at, visitor=visitor.strip(),
                       child_seen=child_seen, sealed_findings=sealed_findings, measures=measures,
-                      suggested_level=flag, next_due=clock.after_visit(self.risk_level, latest))
+                      suggested_level=flag, next_due=clock.after_visit(self.risk_level, latest),
+                      by=by, at=now)
 
     @event("Visited")
-    def _visited(self, *, visit_id: str, visited_at: datetime, visitor: str, child_seen: bool,
+    def _visited(self, *, case_id: str, visit_id: str, visited_at: datetime, visitor: str, child_seen: bool,
                  sealed_findings: str, measures: list[str], suggested_level: str | None,
-                 next_due: datetime) -> None:
+                 next_due: datetime, by: str = "", at: datetime | None = None) -> None:
         self.visits.append({"visit_id": visit_id, "visited_at": visited_at, "visitor": visitor,
                             "child_seen": child_seen, "sealed_findings": sealed_findings,
                             "measures": measures})
@@ -110,11 +137,23 @@ class FollowUpPlan(Aggregate):
         if not helper.strip():
             raise FieldError("helper", "name the one-to-one helper")
         if helper.strip() != self.helper:
-            self._paired(helper=helper.strip(), by=by, at=at)
+            self._paired(case_id=self.case_id, helper=helper.strip(), by=by, at=at)
 
     @event("HelperPaired")
-    def _paired(self, *, helper: str, by: str, at: datetime) -> None:
+    def _paired(self, *, case_id: str, helper: str, by: str, at: datetime) -> None:
         self.helper = helper
+
+    def flag_missing_helper(self, *, now: datetime, within: timedelta = HELPER_WITHIN) -> bool:
+        """An orange or red case still without a helper this long after it opened: flagged once."""
+        if (self.status != "active" or self.helper or self.helper_flagged
+                or self.risk_level not in HELPER_LEVELS or now < self.opened_at + within):
+            return False
+        self._helper_missing(case_id=self.case_id, at=now)
+        return True
+
+    @event("HelperMissing")
+    def _helper_missing(self, *, case_id: str, at: datetime) -> None:
+        self.helper_flagged = True
 
     def note_overdue(self, *, now: datetime) -> bool:
         """A visit not done by its due date: noted once per due date. True if this call did."""
@@ -122,31 +161,31 @@ class FollowUpPlan(Aggregate):
             return False
         if self.next_due in self.overdue_noted:
             return False
-        self._overdue(due=self.next_due, at=now)
+        self._overdue(case_id=self.case_id, due=self.next_due, at=now)
         return True
 
     @event("Overdue")
-    def _overdue(self, *, due: datetime, at: datetime) -> None:
+    def _overdue(self, *, case_id: str, due: datetime, at: datetime) -> None:
         self.overdue_noted.append(due)
 
     def close(self, *, reason: str, by: str, at: datetime) -> None:
         self._check_active("close")
         if not reason.strip():
             raise FieldError("reason", "say why the follow-up ends")
-        self._closed(reason=reason.strip(), by=by, at=at)
+        self._closed(case_id=self.case_id, reason=reason.strip(), by=by, at=at)
 
     @event("Closed")
-    def _closed(self, *, reason: str, by: str, at: datetime) -> None:
+    def _closed(self, *, case_id: str, reason: str, by: str, at: datetime) -> None:
         self.status = "closed"
 
     def reopen(self, *, at: datetime, clock: VisitClock) -> bool:
         """A new report about the child within 30 days reopened the case: visits are due again."""
         if self.status == "active":
             return False
-        self._reopened(at=at, next_due=clock.first_due(self.risk_level, at))
+        self._reopened(case_id=self.case_id, at=at, next_due=clock.first_due(self.risk_level, at))
         return True
 
     @event("Reopened")
-    def _reopened(self, *, at: datetime, next_due: datetime) -> None:
+    def _reopened(self, *, case_id: str, at: datetime, next_due: datetime) -> None:
         self.status = "active"
         self.next_due = next_due

@@ -1,4 +1,5 @@
-"""The SLA clock: escalates referrals whose acknowledgement is overdue, exactly once."""
+"""The clocks: escalates referrals whose acknowledgement is overdue, and notes follow-up visits
+not done by their due date and orange/red cases left without a helper, each exactly once."""
 
 from __future__ import annotations
 
@@ -17,15 +18,18 @@ log = structlog.get_logger("scheduler")
 
 
 class DueReferrals(Protocol):
-    """Where the scheduler learns which referrals look overdue (the desk view provides it)."""
+    """Where the scheduler learns what looks overdue (the desk view provides it)."""
 
     def due_referrals(self, now: datetime) -> list[Any]: ...
+    def due_followups(self, now: datetime) -> list[str]: ...
+    def helperless_followups(self, now: datetime, within_seconds: float) -> list[str]: ...
 
 
 class EscalationScheduler:
-    """Stateless: the view says which referrals look overdue, the Referral aggregate decides.
-    A restart re-reads what is due (nothing missed); the aggregate escalates only once and
-    never after an acknowledgement (nothing repeated), whatever the view's lag."""
+    """Stateless: the view says what looks overdue, the aggregate (Referral, FollowUpPlan)
+    decides. A restart re-reads what is due (nothing missed); the aggregate escalates or notes
+    only once per due date and never after the thing was done (nothing repeated), whatever the
+    view's lag."""
 
     def __init__(
         self,
@@ -52,7 +56,17 @@ class EscalationScheduler:
                 # Acknowledged (or escalated by another scheduler) at the same moment: the
                 # next tick reads the new state.
                 log.info("escalation raced; will re-check", referral_id=referral["referral_id"])
+        self.followup_round(now)
         return escalated
+
+    def followup_round(self, now: datetime) -> tuple[int, int]:
+        """(visits noted overdue, cases flagged for want of a helper) in this round."""
+        overdue = sum(self.dispatch.note_overdue(case_id, now=now)
+                      for case_id in self.view.due_followups(now))
+        within = self.dispatch.helper_within.total_seconds()
+        helperless = sum(self.dispatch.flag_missing_helper(case_id, now=now)
+                         for case_id in self.view.helperless_followups(now, within))
+        return overdue, helperless
 
     def run(self) -> None:
         log.info("scheduler started", interval=self.interval)

@@ -1,11 +1,20 @@
 """Dispatch domain events as integration messages on hotline.referrals.v1 (no personal data:
-decline reasons, outcomes and notes stay in the encrypted event store)."""
+decline reasons, outcomes, notes, visit findings and closure reasons stay in the encrypted
+event store)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from services.common.messages import (
+    FOLLOWUP_CLOSED,
+    FOLLOWUP_HELPER_MISSING,
+    FOLLOWUP_HELPER_PAIRED,
+    FOLLOWUP_OPENED,
+    FOLLOWUP_OVERDUE,
+    FOLLOWUP_REOPENED,
+    FOLLOWUP_REPLANNED,
+    FOLLOWUP_VISITED,
     REFERRAL_ACKNOWLEDGED,
     REFERRAL_CLOSED,
     REFERRAL_DECLINED,
@@ -15,6 +24,7 @@ from services.common.messages import (
     Message,
 )
 from services.dispatch.domain import Referral, RoutingGap
+from services.dispatch.followup import FollowUpPlan
 
 SOURCE = "/hotline/dispatch"
 
@@ -31,8 +41,48 @@ def _message(e: Any, ce_type: str, key: str, data: dict[str, Any]) -> Message:
                    type=ce_type, time=e.timestamp, key=key, data=data)
 
 
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _plan_data(e: Any) -> tuple[str, dict[str, Any]] | None:
+    """A plan event's message type and data (what the desk view, statistics and notices need)."""
+    kind = type(e).__name__
+    if kind == "ReferralsNoted":
+        return None  # dispatch's own bookkeeping (closure waits for these referrals)
+    common = {"case_id": e.case_id, "plan_id": str(e.originator_id), "at": _iso(getattr(e, "at", None))}
+    if kind == "Opened":
+        return FOLLOWUP_OPENED, {**common, "at": e.opened_at.isoformat(),
+                                 "lead_agency_id": e.lead_agency_id, "risk_level": e.risk_level,
+                                 "region_code": e.region_code, "opened_at": e.opened_at.isoformat(),
+                                 "next_visit_due": e.next_due.isoformat()}
+    if kind == "Replanned":
+        return FOLLOWUP_REPLANNED, {**common, "risk_level": e.risk_level,
+                                    "next_visit_due": e.next_due.isoformat()}
+    if kind == "Visited":  # the findings stay sealed in the store
+        return FOLLOWUP_VISITED, {**common, "at": _iso(e.at) or e.visited_at.isoformat(),
+                                  "visit_id": e.visit_id, "visited_at": e.visited_at.isoformat(),
+                                  "visitor": e.visitor, "child_seen": e.child_seen,
+                                  "measures": e.measures, "suggested_risk_level": e.suggested_level,
+                                  "next_visit_due": e.next_due.isoformat(), "by": e.by}
+    if kind == "HelperPaired":
+        return FOLLOWUP_HELPER_PAIRED, {**common, "helper": e.helper, "by": e.by}
+    if kind == "HelperMissing":
+        return FOLLOWUP_HELPER_MISSING, common
+    if kind == "Overdue":
+        return FOLLOWUP_OVERDUE, {**common, "due": e.due.isoformat()}
+    if kind == "Closed":  # the reason stays in the store: it may name people
+        return FOLLOWUP_CLOSED, {**common, "by": e.by}
+    if kind == "Reopened":
+        return FOLLOWUP_REOPENED, {**common, "next_visit_due": e.next_due.isoformat()}
+    return None
+
+
 def dispatch_translator(domain_event: Any) -> Message | None:
     e: Any = domain_event
+    if isinstance(domain_event, FollowUpPlan.Event):
+        found = _plan_data(e)
+        return _message(e, found[0], e.case_id, found[1]) if found else None
     if isinstance(e, Referral.Dispatched):  # type: ignore[attr-defined]
         return _message(e, REFERRAL_DISPATCHED, e.case_id, {
             "referral_id": str(e.originator_id),

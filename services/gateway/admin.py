@@ -15,6 +15,7 @@ from services.bootstrap import Wiring, bootstrap_cli, setup_tables
 from services.bootstrap.roles import ensure_kafka_principals, ensure_roles
 from services.common.auditnote import Actor
 from services.common.errors import DomainError
+from services.common.keystore import case_key_owner
 from services.common.secrets import rotate_event_key
 from services.common.settings import Settings
 from services.gateway.demo import create_demo_users, print_demo_users
@@ -95,6 +96,9 @@ def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
     try:
         report = cli.intake.erase(args.report, reason=args.reason, by=args.by,
                                   actor=Actor(args.by, "admin", None, "cli"))
+        case_id = cli.triage.case_for_report(str(report.id))
+        if case_id is not None:  # what follow-up visits found about the child goes with it
+            cli.keys.destroy(case_key_owner(str(case_id)))
     except DomainError as exc:
         sys.stderr.write(f"hotline: cannot erase {args.report}: {exc}\n")
         return 2

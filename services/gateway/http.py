@@ -29,14 +29,14 @@ from services.common.web.proxies import Proxies, is_https, parse_networks
 from services.gateway.deps import audit_log
 from services.gateway.pages import admin as admin_page
 from services.gateway.pages import assets, audit, board, desk, intake, login, report
-from services.gateway.routes import admin, auth, cases, oversight, referrals, reports
+from services.gateway.routes import admin, auth, cases, followups, oversight, referrals, reports
 from services.gateway.sessions import TokenVersions
 
 log = structlog.get_logger("http")
 MAX_BODY_BYTES = 256 * 1024  # a full report is far below this
 ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, admin.sentinels_router,
            admin.agencies_router, cases.router, cases.children_router, referrals.desk_router,
-           referrals.router,
+           referrals.router, followups.router, followups.case_router, followups.ledger_router,
            oversight.stats_router, oversight.audit_router, login.router, report.router,
            desk.router, board.router, intake.router, admin_page.router, audit.router,
            assets.router)

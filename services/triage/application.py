@@ -212,9 +212,10 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
     # -- supervisor commands --------------------------------------------------------------
 
     def reassess(self, case_id: UUID | str, *, risk_level: str, concerns: list[str], reason: str,
-                 by: str, actor: Actor | None = None) -> Case:
+                 by: str, actor: Actor | None = None, categories: list[str] | None = None) -> Case:
         case = self.get_case(case_id)
-        case.reassess(risk_level=risk_level, concerns=concerns, reason=reason, by=by)
+        case.reassess(risk_level=risk_level, concerns=concerns, reason=reason, by=by,
+                      categories=categories)
         self.save(case, *audit_note(actor, "case.reassess", "case", str(case.id), str(case.id)))
         log.info("case reassessed", case_id=str(case_id), risk_level=risk_level)
         return case

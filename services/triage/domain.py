@@ -125,8 +125,10 @@ class Case(Aggregate):
         self.supplement_ids.append(supplement_id)
         self._apply_change(concerns, risk_level, needs_review)
 
-    def reassess(self, *, risk_level: str, concerns: list[str], reason: str, by: str) -> None:
-        """A supervisor's decision, with a reason; clears the review flag."""
+    def reassess(self, *, risk_level: str, concerns: list[str], reason: str, by: str,
+                 categories: list[str] | None = None) -> None:
+        """A supervisor's decision, with a reason; clears the review flag. `categories` (the
+        ledger's hardship categories) replace the case's when given."""
         if not reason.strip():
             raise TriageError("reason", "a reassessment needs a reason")
         if risk_level not in LEVEL_ORDER:
@@ -141,7 +143,12 @@ class Case(Aggregate):
             needs_review=False,
             reason=reason.strip(),
             by=by,
+            categories=sorted(set(categories)) if categories is not None else None,
         )
+
+    @property
+    def categories(self) -> list[str]:
+        return list(getattr(self, "_categories", []))
 
     @event("Reassessed")
     def _reassessed(
@@ -155,8 +162,11 @@ class Case(Aggregate):
         needs_review: bool,
         reason: str,
         by: str,
+        categories: list[str] | None = None,
     ) -> None:
         self._apply_change(concerns, risk_level, needs_review)
+        if categories is not None:
+            self._categories = categories
 
 
 class ReportLink(Aggregate):

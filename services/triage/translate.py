@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from services.common.messages import CASE_OPENED, CASE_UPDATED, Message
@@ -15,6 +18,19 @@ UPDATE_REASONS = {
     "Supplemented": "supplement",
     "Reassessed": "reassessment",
 }
+
+
+@cache
+def category_rules(filename: str = "categories.v1.json") -> dict[str, Any]:
+    """Which ledger categories a concern suggests (versioned data, like the risk rules)."""
+    return json.loads(resources.files("services.triage").joinpath("data", filename).read_text())  # type: ignore[no-any-return]
+
+
+def categories_for(concerns: list[str]) -> dict[str, Any]:
+    """The suggestion a case's concerns make, with the version of the rules that made it."""
+    rules = category_rules()
+    suggested = sorted({c for concern in concerns for c in rules["suggest"].get(concern, [])})
+    return {"suggested_categories": suggested, "category_rules_version": rules["version"]}
 
 
 def triage_translator(domain_event: Any) -> Message | None:
@@ -40,6 +56,7 @@ def triage_translator(domain_event: Any) -> Message | None:
                 "opened_at": e.opened_at.isoformat(),
                 "channel": e.channel,
                 "submitter_ref": getattr(e, "submitter_ref", None),
+                **categories_for(e.concerns),
             },
         )
     reason = UPDATE_REASONS.get(type(e).__name__)
@@ -69,5 +86,8 @@ def triage_translator(domain_event: Any) -> Message | None:
             "channel": getattr(e, "channel", None),
             "submitter_ref": getattr(e, "submitter_ref", None),
             "at": e.at.isoformat() if hasattr(e, "at") else e.timestamp.isoformat(),
+            # Set by a supervisor's reassessment; None leaves the case's categories as they were.
+            "categories": getattr(e, "categories", None),
+            **categories_for(e.concerns),
         },
     )

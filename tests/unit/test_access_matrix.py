@@ -7,6 +7,7 @@ import pytest
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import report_body
+from tests.unit.test_followups import visit_body
 
 USERS = {"operator": "operator1", "reporter": "teacher1", "supervisor": "supervisor1",
          "desk": "police-desk", "auditor": "auditor1", "admin": "admin1"}
@@ -37,6 +38,13 @@ ROUTES = [
                                "first_reporter": "teacher1"}, {"admin": 201}),
     ("get", "/v1/stats", None, {"supervisor": 200, "auditor": 200}),
     ("get", "/v1/audit", None, {"auditor": 200}),
+    # Follow-up (contract §6): the desk here is the police unit, which leads no plan.
+    ("get", "/v1/followups", None, {"desk": 200, "supervisor": 200}),
+    ("post", "/v1/cases/{case}/visits", "visit", {"desk": 404, "supervisor": 201}),
+    ("get", "/v1/cases/{case}/visits", None, {"desk": 404, "supervisor": 200}),
+    ("post", "/v1/cases/{case}/helper", {"helper": "李老师"}, {"desk": 404}),
+    ("post", "/v1/cases/{case}/closure", {"reason": "处置完毕"}, {"supervisor": 409}),  # referrals open
+    ("get", "/v1/ledger", None, {"supervisor": 200}),
 ]
 
 
@@ -53,6 +61,8 @@ def test_route_by_role(api: Api, runner: EmbeddedRunner, method: str, template: 
     for role, user in USERS.items():
         payload = report_body(channel="web_form" if role == "reporter" else "hotline_12345",
                               reporter={"relation": "teacher"}) if body == "report" else body
+        if body == "visit":
+            payload = visit_body()
         headers = api.auth(user, **{"Idempotency-Key": f"matrix-{role}"})
         r = getattr(api.client, method)(path, headers=headers,
                                         **({"json": payload} if method == "post" else {}))

@@ -109,8 +109,10 @@ def test_reassessment_by_supervisor(api: Api, runner: EmbeddedRunner) -> None:
     assert case["risk_level"] == "orange" and case["initial_risk_level"] == "blue"
     assert not case["needs_review"]
     assert sorted(x["agency_kind"] for x in case["referrals"]) == ["civil_affairs", "education"]
-    assert case["timeline"][-2]["type"] == "case_reassessment"
-    assert case["timeline"][-2]["by"] == "supervisor1"
+    (reassessed,) = [t for t in case["timeline"] if t["type"] == "case_reassessment"]
+    assert reassessed["by"] == "supervisor1"
+    after = [t["type"] for t in case["timeline"][case["timeline"].index(reassessed) + 1:]]
+    assert sorted(after) == ["followup_replanned", "referral_dispatched"]  # blue → orange
 
 
 class Clock:

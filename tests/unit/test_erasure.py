@@ -3,14 +3,17 @@ or its personal values, and its children no longer join later reports."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from services.bootstrap import edges_of
 from services.common.embedded import EmbeddedRunner
+from services.common.keystore import case_key_owner
 from services.common.settings import Settings
 from services.gateway.cli import main
+from services.gateway.routes.followups import seal_findings
 from services.intake.schemas import ReportIn
 from tests.helpers import PII_VALUES, build, report_body
 
@@ -38,12 +41,21 @@ def test_erased_key_and_values_are_in_no_file_and_the_child_is_forgotten(
     wrapped = h.keys.backend.get(report_id)
     assert wrapped and files_holding(tmp_path, [wrapped.encode()])  # somewhere in keys.sqlite*
     first_case = h.triage.case_for_report(report_id)
+    # A follow-up visit's findings: sealed under the case's own key, which the erasure destroys.
+    findings, case_id = "王小明说爸爸昨晚又打了他", str(first_case)
+    h.dispatch.record_visit(case_id, visit_id="v1", visited_at=datetime.now(UTC), visitor="王主任",
+                            child_seen=True, sealed_findings=seal_findings(h.keys, case_id, "v1", findings),
+                            measures=[], suggested_level=None, by="civil-desk", unit=None)
+    runner.pump()
+    assert h.keys.key_for(case_key_owner(case_id)) is not None
+    assert files_holding(tmp_path, [findings.encode()]) == []  # sealed wherever it went
 
     # Erased by the admin CLI while the service keeps its connections open (as `make run` does,
     # which keeps the write-ahead log alive).
     assert main(["erase", "--report", report_id, "--reason", "监护人依法申请删除"]) == 0
     runner.pump()  # triage learns of the erasure
     assert h.keys.key_for(report_id) is None
+    assert h.keys.key_for(case_key_owner(case_id)) is None  # the findings cannot be opened
     assert h.keys.destroy(report_id) is False  # already gone: nothing to destroy
     assert files_holding(tmp_path, [wrapped.encode()]) == []  # not in keys.sqlite, nor its WAL
     assert files_holding(tmp_path, [v.encode() for v in PII_VALUES]) == []

@@ -5,7 +5,7 @@ from uuid import UUID, uuid4
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from services.bootstrap import ApiContainer
-from services.common.messages import CASE_OPENED, REFERRAL_DISPATCHED
+from services.common.messages import CASE_OPENED, FOLLOWUP_OPENED, REFERRAL_DISPATCHED
 from services.dispatch.domain import Referral, RoutingGap
 from services.dispatch.followup import FollowUpPlan
 from services.triage.domain import case_id_for
@@ -118,8 +118,10 @@ def test_referral_message_carries_versions(hotline: ApiContainer) -> None:
     assert hotline.dispatch is not None
     first, plan_opened = hotline.dispatch.recorder.select_notifications(start=1, limit=10)
     message = dispatch_translator(hotline.dispatch.mapper.to_domain_event(first))
-    # The follow-up plan's events are not on the wire yet (issue #13 in progress).
-    assert dispatch_translator(hotline.dispatch.mapper.to_domain_event(plan_opened)) is None
+    opened = dispatch_translator(hotline.dispatch.mapper.to_domain_event(plan_opened))
+    assert opened is not None and message is not None and opened.type == FOLLOWUP_OPENED
+    assert opened.key == message.key
+    assert opened.data["lead_agency_id"] == "civil-441823" and opened.data["risk_level"] == "red"
     assert message is not None and message.type == REFERRAL_DISPATCHED
     assert message.data["agency_id"] == "police-441823"
     assert message.data["matrix_version"] == "referral-matrix/v1"

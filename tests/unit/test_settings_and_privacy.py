@@ -139,7 +139,7 @@ def test_embedded_flow_keeps_no_personal_data_in_clear_text(tmp_path: Path) -> N
             assert value.encode() not in blob, (f.name, value)
     wire = b"".join(m.value() + json.dumps(m.headers(), default=bytes.hex).encode()
                     for m in messages)
-    assert len(messages) == 4
+    assert len(messages) == 5  # received, opened, two referrals, the follow-up plan
     for value in PII_VALUES:
         assert value.encode() not in wire
     # What was sealed is still there for whoever holds the key.

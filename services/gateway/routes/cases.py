@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from services.common.errors import NotFound
 from services.common.schemas import Strict
-from services.common.vocabulary import CaseStatus, Concern, RiskLevel
+from services.common.vocabulary import CaseStatus, Category, Concern, RiskLevel
 from services.gateway.deps import AuditDep, CaseReader, DispatchDep, Supervisor, TriageDep, ViewDep
 from services.intake.schemas import KnownCase, RepeatCheckIn
 
@@ -23,6 +23,8 @@ class ReassessmentIn(BaseModel):
     risk_level: RiskLevel
     concerns: list[Concern] = []
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    # The ledger's hardship categories (contract §6); left out, the case keeps its own.
+    categories: list[Category] | None = None
 
 
 class ManualReferralIn(BaseModel):
@@ -51,9 +53,11 @@ def reassess(case_id: str, body: ReassessmentIn, triage: TriageDep, audit: Audit
              principal: Supervisor) -> dict[str, Any]:
     case = triage.reassess(case_id, risk_level=body.risk_level,
                            concerns=[c.value for c in body.concerns], reason=body.reason,
-                           by=principal.subject, actor=audit.actor(principal))
+                           by=principal.subject, actor=audit.actor(principal),
+                           categories=None if body.categories is None else [c.value for c in body.categories])
     return {"case_id": case_id, "risk_level": case.risk_level,
-            "initial_risk_level": case.initial_risk_level, "concerns": case.concerns}
+            "initial_risk_level": case.initial_risk_level, "concerns": case.concerns,
+            "categories": case.categories}
 
 
 @router.post("/{case_id}/referrals", status_code=status.HTTP_201_CREATED)

@@ -1,0 +1,153 @@
+"""The follow-up side of dispatch (contract §6): the policy's plan step, and the commands of the
+lead unit's desk, the supervisor and the scheduler on a case's plan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from uuid import UUID
+
+import structlog
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.persistence import IntegrityError
+
+from services.common.auditnote import Actor
+from services.common.auditnote import note as audit_note
+from services.common.errors import Conflict, NotFound
+from services.common.vocabulary import OPEN_REFERRAL_STATUSES
+from services.dispatch.domain import Referral
+from services.dispatch.followup import HELPER_WITHIN, FollowUpPlan, plan_id_for
+from services.dispatch.routing import Directory
+from services.dispatch.visits import VisitClock
+
+log = structlog.get_logger("followup")
+T = TypeVar("T")
+
+
+class PlanNotFound(NotFound):
+    """No plan for this case, or not one the caller's unit leads (its existence is not revealed)."""
+
+    def __init__(self) -> None:
+        super().__init__("No such case")
+
+
+class FollowUps:
+    """Mixed into DispatchApplication: the plan lives beside the referrals it waits for."""
+
+    directory: Directory
+    visit_clock: VisitClock
+    helper_within: timedelta = HELPER_WITHIN
+    repository: Any
+    save: Callable[..., Any]
+
+    def _find(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _plan(self, case: dict[str, Any], new_referrals: list[str], reason: str | None,
+              processing_event: ProcessingEvent[UUID]) -> None:
+        """Every case has a plan led by its region's civil-affairs unit (whether or not that unit
+        got a referral); a level change re-plans it; a report joining a closed case reopens it."""
+        plan = self._find(plan_id_for(case["case_id"]))
+        now = datetime.now(UTC)
+        if plan is None:
+            lead = self.directory.resolve("civil_affairs", case["region_code"])
+            if lead is None:
+                log.warning("no civil-affairs unit to lead the follow-up", case_id=case["case_id"])
+            opened = datetime.fromisoformat(case["opened_at"]) if case.get("opened_at") else now
+            processing_event.collect_events(FollowUpPlan.open(
+                case_id=case["case_id"], lead_agency_id=lead.agency_id if lead else None,
+                risk_level=case["risk_level"], opened_at=opened, clock=self.visit_clock,
+                region_code=case["region_code"], referral_ids=new_referrals))
+            return
+        changed = plan.note_referrals(new_referrals)
+        if reason == "report_joined":
+            changed = plan.reopen(at=now, clock=self.visit_clock) or changed
+        changed = plan.replan(risk_level=case["risk_level"], at=now, clock=self.visit_clock) or changed
+        if changed:
+            processing_event.collect_events(plan)
+
+    def followup_plan(self, case_id: str) -> FollowUpPlan | None:
+        plan = self._find(plan_id_for(case_id))
+        return plan if isinstance(plan, FollowUpPlan) else None
+
+    def plan_for(self, case_id: str, *, unit: str | None = None) -> FollowUpPlan:
+        """The case's plan; with `unit`, only if that unit leads it (a desk's scope)."""
+        try:
+            plan = self.followup_plan(str(UUID(str(case_id))))
+        except ValueError:
+            plan = None
+        if plan is None or (unit is not None and plan.lead_agency_id != unit):
+            raise PlanNotFound()
+        return plan
+
+    def _change(self, case_id: str, unit: str | None, change: Callable[[FollowUpPlan], T],
+                notes: Callable[[FollowUpPlan], list[Any]] = lambda _: []) -> tuple[FollowUpPlan, T]:
+        """Get, change, save; a concurrent change to the same plan (the policy re-planning, the
+        scheduler noting it late) makes the save fail, and the change is tried on the new state."""
+        for attempt in range(5):
+            plan = self.plan_for(case_id, unit=unit)
+            result = change(plan)
+            extra = notes(plan)
+            if not plan.pending_events and not extra:
+                return plan, result
+            try:
+                self.save(plan, *extra)
+                return plan, result
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    def record_visit(self, case_id: str, *, visit_id: str, visited_at: datetime, visitor: str,
+                     child_seen: bool, sealed_findings: str, measures: list[str],
+                     suggested_level: str | None, by: str, unit: str | None,
+                     actor: Actor | None = None) -> FollowUpPlan:
+        plan, _ = self._change(case_id, unit, lambda p: p.record_visit(
+            visit_id=visit_id, visited_at=visited_at, visitor=visitor, child_seen=child_seen,
+            sealed_findings=sealed_findings, measures=measures, suggested_level=suggested_level,
+            now=datetime.now(UTC), clock=self.visit_clock, by=by),
+            lambda p: audit_note(actor, "followup.visit", "case", case_id, case_id))
+        log.info("follow-up visit recorded", case_id=case_id, visit_id=visit_id)
+        return plan
+
+    def pair_helper(self, case_id: str, *, helper: str, by: str, unit: str | None,
+                    actor: Actor | None = None) -> FollowUpPlan:
+        plan, _ = self._change(case_id, unit, lambda p: p.pair_helper(
+            helper=helper, by=by, at=datetime.now(UTC)),
+            lambda p: audit_note(actor, "followup.helper", "case", case_id, case_id))
+        log.info("one-to-one helper paired", case_id=case_id)
+        return plan
+
+    def close_case(self, case_id: str, *, reason: str, by: str,
+                   actor: Actor | None = None) -> FollowUpPlan:
+        """A supervisor closes the case and its plan, once no referral is still open."""
+        def close(plan: FollowUpPlan) -> None:
+            still_open = [r.agency_id for r in map(self._find, map(UUID, plan.referral_ids))
+                          if isinstance(r, Referral) and r.status in OPEN_REFERRAL_STATUSES]
+            if still_open:
+                raise Conflict(f"referrals still open at {', '.join(sorted(still_open))}: each must"
+                               " be closed or declined before the case is")
+            plan.close(reason=reason, by=by, at=datetime.now(UTC))
+
+        plan, _ = self._change(case_id, None, close,
+                               lambda p: audit_note(actor, "case.close", "case", case_id, case_id))
+        log.info("case closed", case_id=case_id)
+        return plan
+
+    def note_overdue(self, case_id: str, *, now: datetime) -> bool:
+        """The scheduler's round: a visit not done by its due date, noted once per due date."""
+        _, noted = self._change(case_id, None, lambda p: p.note_overdue(now=now))
+        if noted:
+            log.warning("follow-up visit overdue", case_id=case_id)
+        return noted
+
+    def flag_missing_helper(self, case_id: str, *, now: datetime) -> bool:
+        _, flagged = self._change(case_id, None,
+                                  lambda p: p.flag_missing_helper(now=now, within=self.helper_within))
+        if flagged:
+            log.warning("orange or red case still without a helper", case_id=case_id)
+        return flagged

@@ -1,0 +1,102 @@
+"""The monthly ledger (台账, contract §6): one row per child in the cases open that month, with
+names and id numbers from the reports' sealed data, as CSV or an Excel workbook."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from projections.desk.followup_queries import LedgerRow
+from services.common.vocabulary import CATEGORY_TEXT, LEVEL_TEXT
+from services.intake.application import IntakeApplication
+
+# The ledger's month is a calendar month in China (UTC+8, no daylight saving).
+BEIJING = timezone(timedelta(hours=8))
+COLUMNS = ("案件编号", "区划代码", "儿童姓名", "性别", "年龄", "身份证号", "困境类别", "风险等级",
+           "牵头单位", "结对帮扶人", "本月走访次数", "最近走访", "下次走访应于", "状态")
+GENDER_TEXT = {"male": "男", "female": "女", "unknown": "不详"}
+STATUS_TEXT = {"active": "帮扶中", "closed": "已结案"}
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """[first moment, first moment of the next month) of `YYYY-MM`, Beijing time."""
+    year, number = (int(x) for x in month.split("-"))
+    start = datetime(year, number, 1, tzinfo=BEIJING)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=BEIJING)
+    return start, end
+
+
+def _day(iso: str | None) -> str:
+    return datetime.fromisoformat(iso).astimezone(BEIJING).strftime("%Y-%m-%d") if iso else ""
+
+
+def children_of(intake: IntakeApplication, report_ids: list[str]) -> list[dict[str, Any]]:
+    """The case's children across its reports, each once (same id number, or same name and age);
+    one blank row stands for a case whose reports were all erased."""
+    seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for report_id in report_ids:
+        data = intake.personal_data(intake.get_report(report_id)) or {}
+        for child in data.get("children") or []:
+            key = (("id", child["id_number"]) if child.get("id_number")
+                   else ("name", child.get("name"), child.get("age")))
+            seen.setdefault(key, child)
+    return list(seen.values()) or [{"name": "（个人信息已删除）"}]
+
+
+def ledger_rows(rows: list[LedgerRow], intake: IntakeApplication,
+                agency_names: dict[str, str]) -> list[list[Any]]:
+    out: list[list[Any]] = []
+    for r in rows:
+        categories = "、".join(CATEGORY_TEXT.get(c, c) for c in r["categories"]) or "、".join(
+            f"{CATEGORY_TEXT.get(c, c)}（建议）" for c in r["suggested_categories"])
+        for child in children_of(intake, r["report_ids"]):
+            out.append([
+                r["case_id"], r["region_code"], child.get("name") or "", GENDER_TEXT.get(
+                    child.get("gender") or "", ""), child.get("age") if child.get("age") is not None else "",
+                child.get("id_number") or "", categories, LEVEL_TEXT.get(r["risk_level"], r["risk_level"]),
+                agency_names.get(r["lead_agency_id"] or "", r["lead_agency_id"] or "（无牵头单位）"),
+                r["helper"] or "", r["visits_in_month"], _day(r["last_visit"]),
+                _day(r["next_visit_due"]) if r["status"] == "active" else "",
+                STATUS_TEXT.get(r["status"], r["status"]),
+            ])
+    return out
+
+
+def _cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula is kept as text (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def as_csv(rows: list[list[Any]]) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel opens the Chinese text as such."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    writer.writerows([_cell(v) for v in row] for row in rows)
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def as_xlsx(rows: list[list[Any]], month: str) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = f"台账 {month}"
+    sheet.append(COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_cell(v) for v in row])
+    sheet.freeze_panes = "A2"
+    for column, width in zip("ABCDEFGHIJKLMN", (38, 12, 12, 6, 6, 20, 20, 8, 30, 12, 12, 12, 12, 8),
+                             strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
