@@ -41,6 +41,7 @@ class CaseFollowUp(TypedDict):
     status: str
     helper_missing: bool
     visits: list[VisitRow]
+    suggested_level: str | None  # what the latest visit suggested, if it did
 
 
 class LedgerRow(TypedDict):
@@ -120,15 +121,18 @@ class FollowUpQueries:
                        ) -> dict[str, CaseFollowUp]:
         """The plans (with their visits) of the cases `chosen` selects."""
         visits: dict[str, list[VisitRow]] = {}
+        latest_suggestion: dict[str, str | None] = {}
         for v in self.sql.rows(f"SELECT * FROM view_visits WHERE case_id IN ({chosen})"
                                " ORDER BY visited_ts, visit_id", params):
+            latest_suggestion[v["case_id"]] = v["suggested_level"]  # in visit order: the last wins
             visits.setdefault(v["case_id"], []).append(VisitRow(
                 visit_id=v["visit_id"], visited_at=v["visited_at"], visitor=v["visitor"],
                 child_seen=bool(v["child_seen"]), measures=json.loads(v["measures"])))
         return {r["case_id"]: CaseFollowUp(
             lead_agency_id=r["lead_agency_id"], helper=r["helper"], next_visit_due=r["next_due"],
             overdue=_overdue(r, now), status=r["status"], helper_missing=bool(r["helper_missing"]),
-            visits=visits.get(r["case_id"], []))
+            visits=visits.get(r["case_id"], []),
+            suggested_level=latest_suggestion.get(r["case_id"]))
             for r in self.sql.rows(f"SELECT * FROM view_followups WHERE case_id IN ({chosen})", params)}
 
     def case_categories(self, chosen: str, params: tuple[Any, ...]) -> dict[str, tuple[list[str], list[str]]]:

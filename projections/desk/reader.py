@@ -39,6 +39,7 @@ class CaseRow(TypedDict):
     initial_risk_level: str
     concerns: list[str]
     needs_review: bool
+    review_reasons: list[str]
     opened_at: str
     report_ids: list[str]
     referrals: list[ReferralRow]
@@ -106,16 +107,17 @@ REFERRAL_COLUMNS = ("referral_id, case_id, agency_id, agency_kind, status, risk_
                     " dispatched_at, due_at, acknowledged_at, escalated_at")
 
 
-# A decline or routing gap after the case's last review (reassessment, manual referral).
-FLAGGED = (
-    "EXISTS (SELECT 1 FROM view_case_flags f WHERE f.case_id = c.case_id AND f.kind <> 'reviewed'"
-    " AND f.at_ts > COALESCE((SELECT MAX(r.at_ts) FROM view_case_flags r"
-    " WHERE r.case_id = c.case_id AND r.kind = 'reviewed'), 0))"
+# Why a case wants the supervisor: a decline, a routing gap, a visit suggesting another level,
+# each after the case's last review (a reassessment, a manual referral).
+OPEN_FLAGS = (
+    "SELECT f.case_id, f.kind FROM view_case_flags f WHERE f.case_id IN ({chosen})"
+    " AND f.kind <> 'reviewed' AND f.at_ts > COALESCE((SELECT MAX(r.at_ts) FROM view_case_flags r"
+    " WHERE r.case_id = f.case_id AND r.kind = 'reviewed'), 0)"
 )
 
 
 class DeskQueries(FollowUpQueries):
-    """The reader's queries; a case list costs six queries however many cases it holds."""
+    """The reader's queries; a case list costs seven queries however many cases it holds."""
 
     sql: Sql
 
@@ -175,7 +177,10 @@ class DeskQueries(FollowUpQueries):
 
     def _cases(self, where: str, params: tuple[Any, ...]) -> list[CaseRow]:
         chosen = f"SELECT case_id FROM view_cases WHERE {where}"
-        rows = self.sql.rows(f"SELECT c.*, {FLAGGED} AS flagged FROM view_cases c WHERE {where}", params)
+        rows = self.sql.rows(f"SELECT c.* FROM view_cases c WHERE {where}", params)
+        flags: dict[str, set[str]] = {}
+        for f in self.sql.rows(OPEN_FLAGS.format(chosen=chosen), params):
+            flags.setdefault(f["case_id"], set()).add(f["kind"])
         referrals: dict[str, list[ReferralRow]] = {}
         for r in self.sql.rows(f"SELECT {REFERRAL_COLUMNS} FROM view_referrals WHERE case_id IN"
                                f" ({chosen}) ORDER BY agency_kind, agency_id", params):
@@ -201,7 +206,8 @@ class DeskQueries(FollowUpQueries):
                 escalated=any(r["status"] == "escalated" for r in refs),
                 risk_level=row["risk_level"], initial_risk_level=row["initial_risk_level"],
                 concerns=json.loads(row["concerns"]),
-                needs_review=bool(row["needs_review"]) or bool(row["flagged"]),
+                needs_review=bool(row["needs_review"]) or case_id in flags,
+                review_reasons=sorted(flags.get(case_id, ())),
                 opened_at=row["opened_at"], report_ids=reports.get(case_id, []), referrals=refs,
                 timeline=timeline.get(case_id, []), categories=chosen_categories,
                 suggested_categories=suggested, followup=plan,

@@ -21,6 +21,8 @@ MEASURES: tuple[str, ...] = tuple(Measure)
 # Orange and red cases get a one-to-one helper (一对一结对帮扶); without one this long, flagged.
 HELPER_LEVELS = ("orange", "red")
 HELPER_WITHIN = timedelta(hours=72)
+# A phone's clock may run a little ahead, and its time field has minutes only.
+SKEW = timedelta(minutes=1)
 
 
 def plan_id_for(case_id: str) -> UUID:
@@ -103,9 +105,9 @@ class FollowUpPlan(Aggregate):
                      sealed_findings: str, measures: list[str], suggested_level: str | None,
                      now: datetime, clock: VisitClock, by: str = "") -> None:
         self._check_active("record a visit")
-        if visited_at > now:
+        if visited_at > now + SKEW:
             raise FieldError("visited_at", "a visit cannot be in the future")
-        if visited_at < self.opened_at:
+        if visited_at < self.opened_at - SKEW:
             raise FieldError("visited_at", "a visit cannot be before the case opened")
         if not visitor.strip():
             raise FieldError("visitor", "name who visited")

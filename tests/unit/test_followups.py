@@ -106,12 +106,15 @@ def test_a_suggested_level_flags_the_case_until_a_reassessment(api: Api, runner:
     runner.pump()
     flagged = get(api, "supervisor1", f"/v1/cases/{case['case_id']}").json()
     assert flagged["needs_review"] and flagged["risk_level"] == "red"  # a flag, not a change
+    assert flagged["review_reasons"] == ["suggested_level"]
+    assert flagged["followup"]["suggested_level"] == "orange"
     r = post(api, "supervisor1", f"/v1/cases/{case['case_id']}/reassessments",
              {"risk_level": "orange", "reason": "走访核实", "categories": ["left_behind"]})
     assert r.status_code == 202 and r.json()["categories"] == ["left_behind"]
     runner.pump()
     reviewed = get(api, "supervisor1", f"/v1/cases/{case['case_id']}").json()
     assert not reviewed["needs_review"] and reviewed["categories"] == ["left_behind"]
+    assert reviewed["review_reasons"] == []
     assert reviewed["followup"]["next_visit_due"] != flagged["followup"]["next_visit_due"]  # re-planned
     bad = post(api, "supervisor1", f"/v1/cases/{case['case_id']}/reassessments",
                {"risk_level": "orange", "reason": "x", "categories": ["poor"]})

@@ -14,7 +14,7 @@ def login(client: TestClient, username: str = "teacher1", home: str | None = Non
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     r = client.post("/login", data={"username": username, "password": TEST_PASSWORD,
                                     "csrf": csrf, "next": "/report"}, follow_redirects=False)
-    homes = {"police-desk": "/desk", "hospital-desk": "/desk", "supervisor1": "/board",
+    homes = {"police-desk": "/desk", "hospital-desk": "/desk", "civil-desk": "/desk", "supervisor1": "/board",
              "operator1": "/intake", "auditor1": "/audit", "admin1": "/admin"}
     assert r.status_code == 303 and r.headers["location"] == (home or homes.get(username, "/report"))
 

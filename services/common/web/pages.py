@@ -16,9 +16,11 @@ from fastapi.templating import Jinja2Templates
 from services.common.principal import Principal
 from services.common.vocabulary import (
     CASE_STATUS_TEXT,
+    CATEGORY_TEXT,
     CONCERN_TEXT,
     KIND_TEXT,
     LEVEL_TEXT,
+    MEASURE_TEXT,
     STATUS_TEXT,
 )
 
@@ -31,8 +33,8 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "operator": (("/intake", "来电登记"),),
     "reporter": (("/report", "填写报告"),),
-    "desk": (("/desk", "转介收件箱"),),
-    "supervisor": (("/board", "案件督办"),),
+    "desk": (("/desk", "转介收件箱"), ("/followups", "随访帮扶")),
+    "supervisor": (("/board", "案件督办"), ("/followups", "随访帮扶")),
     "auditor": (("/audit", "审计日志"),),
     "admin": (("/admin", "账号与哨点"),),
 }
@@ -58,6 +60,7 @@ def beijing_full(iso: str | None) -> str:
 
 templates.env.globals.update(
     concern_text=CONCERN_TEXT, level_text=LEVEL_TEXT, status_text=STATUS_TEXT,
+    measure_text=MEASURE_TEXT, category_text=CATEGORY_TEXT,
     kind_text=KIND_TEXT, case_status_text=CASE_STATUS_TEXT, beijing=beijing,
     beijing_full=beijing_full, pages_of=lambda role: PAGES.get(role, ()), role_text=ROLE_TEXT,
 )
@@ -103,11 +106,13 @@ def refuse(request: Request, principal: Principal | None, message: str, status_c
                   status_code)
 
 
-def page_session(request: Request, role: str, home: str, refusal: str) -> tuple[str, Principal] | Response:
-    """The session of a user with this role; otherwise a redirect to log in, or 403 with why."""
+def page_session(request: Request, role: str | tuple[str, ...], home: str,
+                 refusal: str) -> tuple[str, Principal] | Response:
+    """The session of a user with this role (or one of these); otherwise a redirect to log in,
+    or 403 with why."""
     session = session_of(request)
     if session is None:
         return RedirectResponse(f"/login?next={home}", status_code=303)
-    if session[1].role != role:
+    if session[1].role not in ((role,) if isinstance(role, str) else role):
         return refuse(request, session[1], refusal)
     return session

@@ -1,7 +1,9 @@
-"""The supervisor's case board (/board): escalated and needs-review first, reassess, re-route."""
+"""The supervisor's case board (/board): overdue follow-ups, then escalated and needs-review
+cases first; reassess, re-route, close."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,11 +23,14 @@ def _supervisor(request: Request) -> tuple[str, Any] | Response:
 
 def _context(request: Request, token: str, principal: Any, notice: str | None = None) -> dict[str, Any]:
     container = request.app.state.container
+    plans = [p for p in container.view.followups(datetime.now(UTC)) if p["status"] == "active"]
     return {
         "username": principal.subject,
         "principal": principal,
         "cases": container.view.list_cases(None, None),
+        "late_followups": [p for p in plans if p["overdue"] or p["helper_missing"]],
         "agencies": container.directory.agencies,
+        "agencies_by_id": {a.agency_id: a.name for a in container.directory.agencies},
         "csrf": csrf_for(request, token),
         "notice": notice,
     }
@@ -55,7 +60,7 @@ async def board_action(request: Request, case_id: str, action: str) -> Response:
         return session
     token, principal = session
     form = await request.form()
-    if not check_csrf(request, token, form.get("csrf")) or action not in ("reassess", "refer"):
+    if not check_csrf(request, token, form.get("csrf")) or action not in ("reassess", "refer", "close"):
         return Response("页面已过期，请刷新后重试。", status_code=403, media_type="text/plain")
     container = request.app.state.container
     reason = str(form.get("reason", "")).strip()
@@ -65,7 +70,10 @@ async def board_action(request: Request, case_id: str, action: str) -> Response:
     audit = audit_log(request)
 
     def act() -> None:
-        if action == "reassess":
+        if action == "close":
+            container.dispatch.close_case(case_id, reason=reason, by=principal.subject,
+                                          actor=audit.actor(principal))
+        elif action == "reassess":
             container.triage.reassess(case_id, risk_level=str(form.get("risk_level")), concerns=[],
                                       reason=reason, by=principal.subject, actor=audit.actor(principal))
         else:
