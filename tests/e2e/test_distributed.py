@@ -26,6 +26,8 @@ from tests.helpers import PII_VALUES, report_body
 
 ROOT = Path(__file__).resolve().parents[2]
 RED_SLA = 4
+YELLOW_FIRST_HOURS = 0.01  # 36 s
+YELLOW_INTERVAL_DAYS = 0.0001  # 8.64 s
 SERVICES = ("api", "relay-intake", "relay-triage", "relay-dispatch", "triage", "triage-2", "dispatch",
             "dispatch-2", "projection-desk", "projection-desk-2", "scheduler", "audit")
 GROUPS = {"triage": ("triage", "triage-2"), "dispatch": ("dispatch", "dispatch-2"),
@@ -51,6 +53,9 @@ def stack():  # type: ignore[no-untyped-def]
         "HOTLINE_PORT": "18000",
         # Short red SLA so escalation happens within the test.
         "HOTLINE_ACK_SLA_SECONDS": f"red={RED_SLA},orange=7200,yellow=86400,blue=259200",
+        # Yellow follow-up visits due within seconds, so one goes overdue within the test (#13).
+        "HOTLINE_FIRST_VISIT_HOURS": f"red=24,orange=72,yellow={YELLOW_FIRST_HOURS},blue=720",
+        "HOTLINE_VISIT_INTERVAL_DAYS": f"red=3,orange=7,yellow={YELLOW_INTERVAL_DAYS},blue=90",
         # Every guarantee with two API processes and two members per consumer group (#12).
         "HOTLINE_API_WORKERS": "2",
         "HOTLINE_CONSUMERS": "triage=2,dispatch=2,desk=2",
@@ -429,3 +434,66 @@ def test_an_api_killed_with_its_workers_up_comes_back_on_its_port(stack: dict[st
     report = client.submit(report_body(children=[{"name": "钱小宝", "age": 5}]),
                            key=f"back-{uuid.uuid4().hex}")
     assert report["report_id"]
+
+
+def followup_messages(conf: dict[str, str], case_id: str, ce_type: str) -> list[dict[str, Any]]:
+    consumer = KafkaConsumer("hotline.referrals.v1", **admin_security(conf),
+                             bootstrap_servers=conf["KAFKA_BOOTSTRAP_SERVERS"],
+                             auto_offset_reset="earliest", consumer_timeout_ms=3000,
+                             group_id=None, enable_auto_commit=False)
+    found = [json.loads(r.value) for r in consumer
+             if dict(r.headers)["ce_type"] == ce_type.encode() and r.key == case_id.encode()]
+    consumer.close()
+    return found
+
+
+def test_a_visit_goes_overdue_once_and_closure_waits_for_the_referral(stack: dict[str, str]) -> None:
+    """Follow-up across processes (#13): the plan opens with the case, a visit filed through the
+    API moves the due date, the scheduler process notes it overdue exactly once for that due
+    date (on the board, on Kafka), and closure waits for the open referral."""
+    var = Path(stack["HOTLINE_VAR_DIR"])
+    conf = read_stack_env(var)
+    client = Client(conf["HOTLINE_API_URL"], var)
+    sup, civil = client.auth("supervisor1"), client.auth("civil-desk")
+    report = client.submit(report_body(children=[{"name": "周小雨", "age": 8}], concerns=["neglect"],
+                                       immediate_danger=False, narrative="父母外出务工，孩子常无人照看"),
+                           key="followup-1")
+    found = client.wait_for_referrals(report["report_id"], ("civil-desk",))["civil-desk"]
+    case_id = found["case_id"]
+    plan = wait_for(lambda: [p for p in client.http.get("/v1/followups", headers=civil).json()
+                             if p["case_id"] == case_id], what="the follow-up plan")[0]
+    assert plan["lead_agency_id"] == "civil-441823" and plan["risk_level"] == "yellow"
+
+    visit = {"visited_at": datetime.now(UTC).isoformat(), "visitor": "周主任", "child_seen": True,
+             "findings": "周小雨在家，由奶奶照看", "measures": ["living_assistance"]}
+    r = client.http.post(f"/v1/cases/{case_id}/visits", json=visit, headers=civil)
+    assert r.status_code == 201, r.text
+    due = r.json()["next_visit_due"]
+    assert datetime.fromisoformat(due) - datetime.fromisoformat(visit["visited_at"]) == timedelta(
+        days=YELLOW_INTERVAL_DAYS)
+
+    def overdue() -> list[dict[str, Any]]:
+        return [p for p in client.http.get("/v1/followups", params={"overdue": "true"}, headers=sup).json()
+                if p["case_id"] == case_id]
+
+    wait_for(overdue, timeout=60, what="the visit to be noted overdue")
+    time.sleep(3)  # several more scheduler rounds (one every second): none notes it again
+    wait_for(lambda: relay_caught_up(conf["HOTLINE_DATABASE_URL"], "dispatch"),
+             what="the dispatch relay to publish everything")
+    noted = followup_messages(conf, case_id, "hotline.followup.overdue")
+    assert [m["due"] for m in noted].count(due) == 1, noted
+    assert "周小雨" not in json.dumps(followup_messages(conf, case_id, "hotline.followup.visited"),
+                                     ensure_ascii=False)  # the findings stay sealed
+    timeline = client.http.get(f"/v1/cases/{case_id}", headers=sup).json()["timeline"]
+    assert [t["type"] for t in timeline].count("followup_overdue") == len(noted)
+
+    r = client.http.post(f"/v1/cases/{case_id}/closure", json={"reason": "监护落实"}, headers=sup)
+    assert r.status_code == 409
+    r = client.http.post(f"/v1/referrals/{found['referral_id']}/outcome",
+                         json={"outcome": "已落实监护", "note": ""}, headers=civil)
+    assert r.status_code == 200
+    r = client.http.post(f"/v1/cases/{case_id}/closure", json={"reason": "监护落实"}, headers=sup)
+    assert r.status_code == 202, r.text
+    wait_for(lambda: client.http.get(f"/v1/cases/{case_id}", headers=sup).json()["status"] == "closed",
+             what="the closed case on the board")
+    assert not overdue()  # a closed plan is late no more
