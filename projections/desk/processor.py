@@ -32,6 +32,10 @@ def _report_rows(d: dict[str, Any], received_at: str | None) -> list[Write]:
         rows.append(("INSERT INTO view_submissions (report_id, submitter_ref, received_ts)"
                      " VALUES (?,?,?) ON CONFLICT (report_id) DO NOTHING",
                      (d["report_id"], d["submitter_ref"], epoch(received_at))))
+    if d.get("sentinel_id"):  # a sentinel point's reports: how long since it last spoke
+        rows.append(("INSERT INTO view_sentinel_reports (report_id, sentinel_id, received_ts)"
+                     " VALUES (?,?,?) ON CONFLICT (report_id) DO NOTHING",
+                     (d["report_id"], d["sentinel_id"], epoch(received_at))))
     return rows
 
 

@@ -61,4 +61,10 @@ DDL = (
     "CREATE INDEX IF NOT EXISTS view_visits_case ON view_visits (case_id, visited_ts)",
     "CREATE TABLE IF NOT EXISTS view_case_categories ("
     " case_id TEXT PRIMARY KEY, categories TEXT, suggested TEXT NOT NULL)",
+    # Statistics (contract §7): reports by sentinel point, and cases by region.
+    "CREATE TABLE IF NOT EXISTS view_sentinel_reports ("
+    " report_id TEXT PRIMARY KEY, sentinel_id TEXT NOT NULL, received_ts DOUBLE PRECISION)",
+    "CREATE INDEX IF NOT EXISTS view_sentinel_reports_by ON view_sentinel_reports (sentinel_id, received_ts)",
+    "CREATE INDEX IF NOT EXISTS view_cases_region ON view_cases (region_code)",
+    "CREATE INDEX IF NOT EXISTS view_visits_time ON view_visits (visited_ts)",
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -45,8 +45,10 @@ class DeskView(DeskQueries):
     def ping(self) -> int | None:
         return self.max_tracking_id("intake")
 
-    def stats(self, since: datetime | None, until: datetime | None, now: datetime) -> dict[str, Any]:
-        return stats_sql.stats(self.sql, since, until, now)
+    def stats(self, since: datetime | None, until: datetime | None, now: datetime, *,
+              region: str | None = None, sla: Mapping[str, int] | None = None,
+              sentinels: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+        return stats_sql.stats(self.sql, since, until, now, region=region, sla=sla, sentinels=sentinels)
 
 
 class GenerationWatch:

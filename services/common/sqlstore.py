@@ -20,6 +20,14 @@ class Sql:
         self.datastore = datastore
         self.placeholder = placeholder_of(datastore)
 
+    @property
+    def postgres(self) -> bool:
+        return self.placeholder != "?"
+
+    def floor(self, expression: str) -> str:
+        """The largest integer not above it (PostgreSQL's CAST rounds; SQLite's truncates)."""
+        return f"CAST(FLOOR({expression}) AS BIGINT)" if self.postgres else f"CAST({expression} AS INTEGER)"
+
     def q(self, statement: str) -> str:
         return statement if self.placeholder == "?" else statement.replace("?", self.placeholder)
 

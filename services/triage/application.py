@@ -115,6 +115,7 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
                         "narrative_phrases": list(assessment.phrases)},
                 channel=report.get("channel"),
                 submitter_ref=report.get("submitter_ref"),
+                sentinel_id=report.get("sentinel_id"),
             )
             log.info("case opened", report_id=report_id, case_id=str(case.id),
                      risk_level=case.risk_level, rule_version=assessment.rule_version)
@@ -174,7 +175,7 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
             region_code=case.region_code, previous_risk_level=case.risk_level, risk_level=level,
             needs_review=case.needs_review or burst or stranger, burst=burst,
             rule_version=assessment.rule_version, rationale=rationale, child_keys=keys,
-            channel=channel, submitter_ref=submitter,
+            channel=channel, submitter_ref=submitter, sentinel_id=report.get("sentinel_id"),
             inputs={"concerns": concerns, "immediate_danger": danger,
                     "narrative_phrases": list(assessment.phrases),
                     "reports_in_burst_window": len(recent)},

@@ -54,6 +54,7 @@ class Case(Aggregate):
         inputs: dict[str, Any] | None = None,
         channel: str | None = None,
         submitter_ref: str | None = None,
+        sentinel_id: str | None = None,  # the sentinel point it came from (for its monitoring)
     ):
         self.report_ids = [report_id]
         self.submitter_refs = [submitter_ref] if submitter_ref else []
@@ -94,6 +95,7 @@ class Case(Aggregate):
         channel: str | None = None,
         inputs: dict[str, Any] | None = None,
         submitter_ref: str | None = None,
+        sentinel_id: str | None = None,
     ) -> None:
         """Another report about the same child within the joining window."""
         self.report_ids.append(report_id)

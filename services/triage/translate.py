@@ -56,6 +56,7 @@ def triage_translator(domain_event: Any) -> Message | None:
                 "opened_at": e.opened_at.isoformat(),
                 "channel": e.channel,
                 "submitter_ref": getattr(e, "submitter_ref", None),
+                "sentinel_id": getattr(e, "sentinel_id", None),
                 **categories_for(e.concerns),
             },
         )
@@ -85,6 +86,7 @@ def triage_translator(domain_event: Any) -> Message | None:
             "rationale": getattr(e, "rationale", None) or "reassessed by a supervisor",
             "channel": getattr(e, "channel", None),
             "submitter_ref": getattr(e, "submitter_ref", None),
+            "sentinel_id": getattr(e, "sentinel_id", None),
             "at": e.at.isoformat() if hasattr(e, "at") else e.timestamp.isoformat(),
             # Set by a supervisor's reassessment; None leaves the case's categories as they were.
             "categories": getattr(e, "categories", None),

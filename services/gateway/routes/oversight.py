@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
-from services.common.errors import FieldError
-from services.gateway.deps import AuditDep, Auditor, ContainerDep, StatsReader, ViewDep
+from services.gateway.deps import AuditDep, Auditor, ContainerDep, StatsReader
+from services.gateway.statistics import figures
 
 stats_router = APIRouter(prefix="/v1/stats", tags=["statistics"])
 audit_router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 
+RegionPrefix = Annotated[str | None, Query(pattern=r"^\d{2,12}$",
+                                           description="a region code or its leading digits")]
+
+
 @stats_router.get("")
-def stats(view: ViewDep, _: StatsReader, since: datetime | None = None,
-          until: datetime | None = None) -> dict[str, Any]:
-    """Counts by channel, concern, risk level, agency kind and referral status; acknowledgement
-    time percentiles by risk level; overdue referrals (reports received in [since, until))."""
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and value.tzinfo is None:
-            raise FieldError(name, "needs a time zone offset, e.g. +08:00", where="query")
-    return view.stats(since, until, datetime.now(UTC))
+def stats(c: ContainerDep, who: StatsReader, since: datetime | None = None,
+          until: datetime | None = None, region: RegionPrefix = None) -> dict[str, Any]:
+    """Reports received in [since, until), about cases in the region: counts by channel, day,
+    region, concern, risk level, agency kind and referral status; acknowledgement-time
+    percentiles per level next to its SLA; overdue referrals; follow-ups; sentinel activity.
+    An auditor's window spans at least 24 hours."""
+    return figures(c.view, c.accounts, c.dispatch, since=since, until=until, region=region,
+                   principal=who)
 
 
 @audit_router.get("")

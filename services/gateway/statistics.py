@@ -1,0 +1,45 @@
+"""Statistics for people (contract §7): the figures of a window, with the rules that guard them
+(an auditor's window is at least a day), shared by the API, the /stats page and the CLI."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from projections.desk.view import DeskView
+from services.accounts.application import AccountsApplication
+from services.common.errors import FieldError
+from services.common.principal import Principal
+from services.dispatch.application import DispatchApplication
+
+# Narrower windows would let a reader pick out one report's concerns (small counts).
+MIN_AUDITOR_WINDOW = timedelta(hours=24)
+
+
+def check_window(principal: Principal | None, since: datetime | None, until: datetime | None,
+                 now: datetime) -> None:
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise FieldError(name, "needs a time zone offset, e.g. +08:00", where="query")
+    if since is not None and until is not None and until <= since:
+        raise FieldError("until", "must be after since", where="query")
+    if principal is not None and principal.role == "auditor" and since is not None:
+        if (until or now) - since < MIN_AUDITOR_WINDOW:
+            raise FieldError("since", "an auditor's window must span at least 24 hours (small counts"
+                             " could identify a single report)", where="query")
+
+
+def sentinels_of(accounts: AccountsApplication) -> list[dict[str, Any]]:
+    """The active sentinel points, as the statistics need them."""
+    return [{"sentinel_id": str(s.id), "name": s.name, "kind": s.kind, "region_code": s.region_code,
+             "registered_at": s.created_on}
+            for s in accounts.list_sentinels() if getattr(s, "active", True)]
+
+
+def figures(view: DeskView, accounts: AccountsApplication, dispatch: DispatchApplication, *,
+            since: datetime | None, until: datetime | None, region: str | None,
+            principal: Principal | None = None) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    check_window(principal, since, until, now)
+    return view.stats(since, until, now, region=region, sla=dispatch.ack_sla,
+                      sentinels=sentinels_of(accounts))
