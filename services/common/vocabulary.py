@@ -77,6 +77,9 @@ class Channel(StrEnum):
     web_form = "web_form"
 
 
+CHANNEL_TEXT = {"hotline_12345": "12345热线", "hotline_12349": "12349民政热线",
+                "hotline_12355": "12355青少年热线", "sentinel": "哨点报告", "web_form": "网上报告",
+                "unknown": "未知"}
 HOTLINE_CHANNELS = frozenset({Channel.hotline_12345, Channel.hotline_12349, Channel.hotline_12355})
 
 

@@ -30,6 +30,7 @@ from services.gateway.deps import audit_log
 from services.gateway.pages import admin as admin_page
 from services.gateway.pages import assets, audit, board, desk, intake, login, report
 from services.gateway.pages import followups as followups_page
+from services.gateway.pages import stats as stats_page
 from services.gateway.routes import admin, auth, cases, followups, oversight, referrals, reports
 from services.gateway.sessions import TokenVersions
 
@@ -39,8 +40,8 @@ ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, adm
            admin.agencies_router, cases.router, cases.children_router, referrals.desk_router,
            referrals.router, followups.router, followups.case_router, followups.ledger_router,
            oversight.stats_router, oversight.audit_router, login.router, report.router,
-           desk.router, board.router, followups_page.router, intake.router, admin_page.router, audit.router,
-           assets.router)
+           desk.router, board.router, followups_page.router, stats_page.router, intake.router,
+           admin_page.router, audit.router, assets.router)
 
 
 def store_check(container: ApiContainer) -> ReadinessCheck:

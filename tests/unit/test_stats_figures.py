@@ -134,3 +134,19 @@ def test_an_auditor_cannot_ask_for_less_than_a_day(api: Api) -> None:
     assert ask("supervisor1", since="2026-11-29T08:00:00+08:00", until="2026-11-28T08:00:00+08:00"
                ).status_code == 422
     assert ask("supervisor1", region="44x").status_code == 422
+
+
+def test_the_stats_page_draws_from_the_same_figures(api: Api) -> None:
+    from tests.unit.test_pages import login
+
+    login(api.client, "auditor1")
+    page = api.client.get("/stats")
+    assert page.status_code == 200 and 'id="c-day"' in page.text and "统计分析" in page.text
+    assert 'src="/static/echarts/echarts.common.min.js"' in page.text and "nonce=" in page.text
+    script = api.client.get("/static/echarts/echarts.common.min.js")
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+    assert api.client.get("/static/echarts/LICENSE").status_code == 404
+    narrow = api.client.get("/stats", params={"from": "2026-11-29", "to": "2026-11-28"})
+    assert narrow.status_code == 422 and "无法统计" in narrow.text
+    login(api.client, "operator1")
+    assert api.client.get("/stats").status_code == 403

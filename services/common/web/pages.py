@@ -34,8 +34,8 @@ PAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "operator": (("/intake", "来电登记"),),
     "reporter": (("/report", "填写报告"),),
     "desk": (("/desk", "转介收件箱"), ("/followups", "随访帮扶")),
-    "supervisor": (("/board", "案件督办"), ("/followups", "随访帮扶")),
-    "auditor": (("/audit", "审计日志"),),
+    "supervisor": (("/board", "案件督办"), ("/followups", "随访帮扶"), ("/stats", "统计分析")),
+    "auditor": (("/audit", "审计日志"), ("/stats", "统计分析")),
     "admin": (("/admin", "账号与哨点"),),
 }
 ROLE_TEXT = {"operator": "热线接线员", "reporter": "强制报告责任人", "desk": "机构工作人员",
@@ -87,7 +87,8 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     """Render with a per-response script nonce and a strict Content-Security-Policy."""
     nonce = secrets.token_urlsafe(16)
     html = templates.get_template(name).render({"request": request, **context})
-    html = html.replace("<script>", f'<script nonce="{nonce}">')
+    html = html.replace("<script>", f'<script nonce="{nonce}">').replace(
+        "<script src=", f'<script nonce="{nonce}" src=')
     response = HTMLResponse(html, status_code=status_code)
     response.headers["Content-Security-Policy"] = (
         f"default-src 'self'; script-src 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "

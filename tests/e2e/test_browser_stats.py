@@ -1,0 +1,54 @@
+"""A supervisor opens /stats in headless Chromium (`make run`): every chart draws on a canvas from
+the application's own copy of ECharts, under the page's CSP, without console errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import ConsoleMessage, expect, sync_playwright
+
+from tests.e2e.client import Client, embedded_server, wait_for
+from tests.e2e.test_browser_desk import login
+from tests.e2e.test_browser_form import CHROMIUM_ARGS, SHOTS
+from tests.helpers import report_body
+
+PORT = 18007
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Client]:
+    with embedded_server(tmp_path / "var", PORT) as client:
+        yield client
+
+
+def test_the_charts_render_offline_without_console_errors(server: Client) -> None:
+    seeded = [report_body(), report_body(children=[{"name": "李小红", "age": 7}], concerns=["neglect"],
+                                         immediate_danger=False, narrative="常一个人在家"),
+              report_body(channel="hotline_12345", children=[{"name": "张小军", "age": 12}],
+                          concerns=["school_bullying"], immediate_danger=False, narrative="在校被欺负")]
+    for i, body in enumerate(seeded):
+        server.submit(body, key=f"stats-{i}")
+    wait_for(lambda: server.http.get("/v1/stats", headers=server.auth("supervisor1")).json()["cases"] == 3,
+             what="the cases in the view")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        # Nothing from outside: the page works offline.
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+            f"http://127.0.0.1:{PORT}") else route.abort())
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        login(page, server, "supervisor1", "/board")
+        page.goto(f"http://127.0.0.1:{PORT}/stats")
+        expect(page.locator("#n-reports")).to_have_text("3")
+        for chart in ("c-day", "c-level", "c-concern", "c-referral", "c-ack", "c-follow"):
+            expect(page.locator(f"#{chart} canvas")).to_have_count(1)
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SHOTS / "stats.png"), full_page=True)
+        browser.close()
+    assert errors == [], errors
