@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
 from services.audit.follower import AuditFollower
 from services.audit.trail import AuditTrail
@@ -42,6 +43,10 @@ class CliContainer:
         return self._open(self.wiring.intake(self.keys))  # type: ignore[no-any-return]
 
     @cached_property
+    def view(self) -> DeskView:
+        return self._open(self.wiring.view())  # type: ignore[no-any-return]
+
+    @cached_property
     def triage(self) -> TriageApplication:
         return self._open(self.wiring.triage(self.keys))  # type: ignore[no-any-return]
 
@@ -63,7 +68,7 @@ class CliContainer:
         if "audit" in self.__dict__ and self.audit.appended:  # publish the head it moved
             self.wiring.checkpointer(self.audit).checkpoint()
         for part in reversed(self._opened):
-            part.close()
+            (getattr(part, "close", None) or part.datastore.close)()  # a bare view: its datastore
         self._opened.clear()
 
 

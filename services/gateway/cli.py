@@ -10,7 +10,7 @@ from pathlib import Path
 from services.common.logging import configure_logging
 from services.common.secrets import MissingKey
 from services.common.settings import Settings
-from services.gateway import admin, backup, pipeline, workers
+from services.gateway import admin, backup, pipeline, reports_cli, workers
 
 
 def load_stack_env(var_dir: Path) -> None:
@@ -30,6 +30,7 @@ def parser() -> argparse.ArgumentParser:
     admin.add_commands(sub)
     backup.add_commands(sub)
     pipeline.add_commands(sub)
+    reports_cli.add_commands(sub)
     return p
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,6 @@ from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
 from services.common.errors import FieldError
 from services.common.principal import Principal
-from services.dispatch.application import DispatchApplication
 
 # Narrower windows would let a reader pick out one report's concerns (small counts).
 MIN_AUDITOR_WINDOW = timedelta(hours=24)
@@ -36,10 +36,9 @@ def sentinels_of(accounts: AccountsApplication) -> list[dict[str, Any]]:
             for s in accounts.list_sentinels() if getattr(s, "active", True)]
 
 
-def figures(view: DeskView, accounts: AccountsApplication, dispatch: DispatchApplication, *,
+def figures(view: DeskView, accounts: AccountsApplication, sla: Mapping[str, int], *,
             since: datetime | None, until: datetime | None, region: str | None,
             principal: Principal | None = None) -> dict[str, Any]:
     now = datetime.now(UTC)
     check_window(principal, since, until, now)
-    return view.stats(since, until, now, region=region, sla=dispatch.ack_sla,
-                      sentinels=sentinels_of(accounts))
+    return view.stats(since, until, now, region=region, sla=sla, sentinels=sentinels_of(accounts))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, expect, sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tests.e2e.client import Client, embedded_server, wait_for
 from tests.e2e.test_browser_desk import login

@@ -37,6 +37,7 @@ ROUTES = [
     ("post", "/v1/sentinels", {"name": "哨点", "kind": "school", "region_code": "441823",
                                "first_reporter": "teacher1"}, {"admin": 201}),
     ("get", "/v1/stats", None, {"supervisor": 200, "auditor": 200}),
+    ("get", "/v1/stats/monthly", None, {"supervisor": 200, "auditor": 200}),
     ("get", "/v1/audit", None, {"auditor": 200}),
     # Follow-up (contract §6): the desk here is the police unit, which leads no plan.
     ("get", "/v1/followups", None, {"desk": 200, "supervisor": 200}),

@@ -53,8 +53,9 @@ async def stats_page(request: Request) -> Response:
             raise FieldError("region", "区划代码应为2至12位数字")
         since = datetime.combine(first, time(), BEIJING)
         until = datetime.combine(last + timedelta(days=1), time(), BEIJING)  # the last day included
-        data = await run_in_threadpool(figures, container.view, container.accounts, container.dispatch,
-                                       since=since, until=until, region=region, principal=principal)
+        data = await run_in_threadpool(figures, container.view, container.accounts,
+                                       container.dispatch.ack_sla, since=since, until=until,
+                                       region=region, principal=principal)
     except FieldError as exc:
         notice, status_code = f"无法统计：{exc.message}", 422
         first, last = today - timedelta(days=29), today

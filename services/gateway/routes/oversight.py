@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from services.gateway.deps import AuditDep, Auditor, ContainerDep, StatsReader
+from services.gateway.ledger import BEIJING, month_bounds
+from services.gateway.monthly import as_csv, as_xlsx, tables
+from services.gateway.routes.followups import XLSX
 from services.gateway.statistics import figures
 
 stats_router = APIRouter(prefix="/v1/stats", tags=["statistics"])
@@ -25,8 +28,29 @@ def stats(c: ContainerDep, who: StatsReader, since: datetime | None = None,
     region, concern, risk level, agency kind and referral status; acknowledgement-time
     percentiles per level next to its SLA; overdue referrals; follow-ups; sentinel activity.
     An auditor's window spans at least 24 hours."""
-    return figures(c.view, c.accounts, c.dispatch, since=since, until=until, region=region,
+    return figures(c.view, c.accounts, c.dispatch.ack_sla, since=since, until=until, region=region,
                    principal=who)
+
+
+@stats_router.get("/monthly", response_class=Response, responses={
+    200: {"content": {"text/csv": {}, XLSX: {}}, "description": "the month's tables"}})
+def monthly(c: ContainerDep, audit: AuditDep, who: StatsReader,
+            month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                                               description="YYYY-MM; this month when left out")] = None,
+            region: RegionPrefix = None, format: Literal["xlsx", "csv"] = "xlsx") -> Response:  # noqa: A002
+    """The monthly statistical report (统计分析报告): summary, concerns, levels, channels, days,
+    regions, agency kinds, referral statuses, acknowledgement times, follow-ups, sentinels;
+    the workbook has a sheet and a chart for each."""
+    month = month or datetime.now(BEIJING).strftime("%Y-%m")
+    since, until = month_bounds(month)
+    figures_ = figures(c.view, c.accounts, c.dispatch.ack_sla, since=since, until=until,
+                       region=region, principal=who)
+    audit(who, "stats.monthly", "stats", month)
+    report = tables(figures_, month, region)
+    body, media = (as_xlsx(report), XLSX) if format == "xlsx" else (as_csv(report), "text/csv; charset=utf-8")
+    name = f"stats-{month}{'-' + region if region else ''}.{format}"
+    return Response(body, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
 @audit_router.get("")

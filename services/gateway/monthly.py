@@ -1,0 +1,121 @@
+"""The monthly statistical report (统计分析报告, contract §7): the month's figures as tables with
+Chinese headers and numbers as numbers, written as an Excel workbook (a sheet and a native chart
+per table) or as CSV (the tables one after another)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, PieChart, Reference
+from openpyxl.styles import Font
+
+from services.common.vocabulary import (
+    CHANNEL_TEXT,
+    CONCERN_TEXT,
+    KIND_TEXT,
+    LEVEL_TEXT,
+    SENTINEL_KIND_TEXT,
+    STATUS_TEXT,
+)
+
+LEVELS = ("red", "orange", "yellow", "blue")
+Table = tuple[str, list[str], list[list[Any]]]  # title, header, rows
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return round(seconds / 60, 1) if seconds is not None else None
+
+
+def _pairs(counts: dict[str, int], text: dict[str, str]) -> list[list[Any]]:
+    return [[text.get(k, k), n] for k, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+
+
+def tables(s: dict[str, Any], month: str, region: str | None) -> list[Table]:
+    """The report's tables, in the order a reader goes through them."""
+    f = s["followups"]
+    channels = sorted({c for d in s["by_day"] for c in d["by_channel"]})
+    return [
+        ("概要", ["指标", "数值"], [
+            ["统计月份", month], ["区划", region or "全部"], ["报告数", s["reports"]], ["案件数", s["cases"]],
+            ["超时未接收的转介", s["overdue"]], ["随访帮扶中", f["active"]], ["随访逾期", f["overdue"]],
+            ["7天内应访", f["due_within_7_days"]], ["本月走访次数", f["visits_done"]],
+            ["已结案的随访", f["closed"]]]),
+        ("问题类型", ["问题类型", "案件数"], _pairs(s["by_concern"], CONCERN_TEXT)),
+        ("风险等级", ["风险等级", "案件数"],
+         [[LEVEL_TEXT[lv], s["by_risk_level"].get(lv, 0)] for lv in LEVELS]),
+        ("报告渠道", ["渠道", "报告数"], _pairs(s["by_channel"], CHANNEL_TEXT)),
+        ("每日报告", ["日期", *[CHANNEL_TEXT.get(c, c) for c in channels], "合计"],
+         [[d["day"], *[d["by_channel"].get(c, 0) for c in channels], d["reports"]] for d in s["by_day"]]),
+        ("区划", ["区划代码", "案件数"], [[k, n] for k, n in sorted(s["by_region"].items())]),
+        ("机构类型", ["机构类型", "转介数"], _pairs(s["by_agency_kind"], KIND_TEXT)),
+        ("转介状态", ["状态", "转介数"], _pairs(s["by_referral_status"], STATUS_TEXT)),
+        ("接收用时", ["风险等级", "已接收", "中位数（分钟）", "90%（分钟）", "95%（分钟）", "时限（分钟）",
+                     "时限内接收"],
+         [[LEVEL_TEXT[lv], a.get("n", 0), _minutes(a.get("p50")), _minutes(a.get("p90")),
+           _minutes(a.get("p95")), _minutes(a["sla_seconds"]), a["within_sla"]]
+          for lv in LEVELS if (a := s["ack_seconds"].get(lv))]),
+        ("随访帮扶", ["指标", "数值"], [["帮扶中", f["active"]], ["7天内应访", f["due_within_7_days"]],
+                                     ["已逾期", f["overdue"]], ["本月走访", f["visits_done"]],
+                                     ["已结案", f["closed"]]]),
+        ("哨点", ["哨点", "类型", "区划代码", "本月报告", "最近报告", "无报告天数"],
+         [[x["name"], SENTINEL_KIND_TEXT.get(x["kind"], x["kind"]), x["region_code"], x["reports"],
+           (x["last_report_at"] or "")[:10] or "从未报告", x["silent_days"]] for x in s["sentinels"]]),
+    ]
+
+
+def _chart(title: str, header: list[str], rows: list[list[Any]]) -> Callable[[Any], None] | None:
+    """A native chart over the table's figures (none for tables that are not counts)."""
+    if not rows or title in ("概要", "接收用时", "哨点"):
+        return None
+
+    def add(sheet: Any) -> None:
+        chart: Any = PieChart() if title == "风险等级" else BarChart()
+        chart.title = title
+        last_col = len(header) - (1 if title == "每日报告" else 0)  # the total is not a series
+        data = Reference(sheet, min_col=2, max_col=max(2, last_col), min_row=1, max_row=len(rows) + 1)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=len(rows) + 1))
+        if isinstance(chart, BarChart) and title == "每日报告":
+            chart.grouping, chart.overlap = "stacked", 100
+        chart.width, chart.height = 18, 9
+        sheet.add_chart(chart, f"{chr(ord('A') + len(header) + 1)}2")
+
+    return add
+
+
+def as_xlsx(report: list[Table]) -> bytes:
+    book = Workbook()
+    first = True
+    for title, header, rows in report:
+        sheet = book.active if first else book.create_sheet()
+        first = False
+        assert sheet is not None
+        sheet.title = title
+        sheet.append(header)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(row)
+        sheet.column_dimensions["A"].width = 22
+        add_chart = _chart(title, header, rows)
+        if add_chart:
+            add_chart(sheet)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def as_csv(report: list[Table]) -> bytes:
+    """The tables one after another, each under its title, a blank line between (UTF-8, BOM)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for title, header, rows in report:
+        writer.writerow([f"【{title}】"])
+        writer.writerow(header)
+        writer.writerows(rows)
+        writer.writerow([])
+    return ("\ufeff" + buffer.getvalue()).encode()

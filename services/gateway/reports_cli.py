@@ -1,0 +1,55 @@
+"""`hotline stats monthly`: the report the county office sends upward, written from the command
+line (the same file as GET /v1/stats/monthly)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from services.bootstrap import Wiring, bootstrap_cli
+from services.common.errors import DomainError
+from services.common.settings import Settings
+from services.gateway.ledger import month_bounds
+from services.gateway.monthly import as_csv, as_xlsx, tables
+from services.gateway.statistics import figures
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+REGION = re.compile(r"^\d{2,12}$")
+
+
+def cmd_stats_monthly(settings: Settings, args: argparse.Namespace) -> int:
+    """The month's statistical report as xlsx (or csv, by the file's suffix)."""
+    if not MONTH.match(args.month) or (args.region and not REGION.match(args.region)):
+        sys.stderr.write("hotline: --month is YYYY-MM; --region is 2 to 12 digits\n")
+        return 2
+    cli = bootstrap_cli(Wiring.of(settings))
+    try:
+        since, until = month_bounds(args.month)
+        found = figures(cli.view, cli.accounts, settings.ack_sla, since=since, until=until,
+                        region=args.region)
+        cli.audit.record(actor=args.by, role="supervisor", unit=None, action="stats.monthly",
+                         resource_type="stats", resource_id=args.month, case_id=None, client="cli")
+    except DomainError as exc:
+        sys.stderr.write(f"hotline: {exc}\n")
+        return 2
+    finally:
+        cli.close()
+    report = tables(found, args.month, args.region)
+    out = Path(args.out)
+    out.write_bytes(as_csv(report) if out.suffix.lower() == ".csv" else as_xlsx(report))
+    sys.stdout.write(f"{out}: {found['reports']} reports, {found['cases']} cases in {args.month}\n")
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    stats = sub.add_parser("stats").add_subparsers(dest="stats_command", required=True)
+    monthly = stats.add_parser("monthly", help="the monthly statistical report (xlsx, or csv)")
+    monthly.add_argument("--month", required=True, help="YYYY-MM (Beijing time)")
+    monthly.add_argument("--region", help="a region code or its leading digits")
+    monthly.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
+    monthly.add_argument("--by", default="cli", help="who asks (for the audit trail)")
+    monthly.set_defaults(fn=cmd_stats_monthly)
+
