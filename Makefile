@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 HOTLINE := $(VENV)/bin/hotline
 
-.PHONY: install run test test-unit up down clean lint bench chaos
+.PHONY: install run test test-unit up down clean lint bench bench-stats chaos
 
 install:
 	@bash infra/python.sh
@@ -33,6 +33,9 @@ lint: install
 
 bench: install
 	@bash infra/bench.sh $(ARGS)
+
+bench-stats: install
+	@.venv/bin/python -m tests.bench.bench_stats $(ARGS)
 
 chaos: install
 	@bash infra/chaos.sh $(ARGS)

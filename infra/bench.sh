@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make bench: the load generator against a stub, then each wiring fresh and alone (the distributed
-# one on its own ports and var/bench/stack, stopped after; the embedded one in var/bench/embedded).
+# one on its own ports and var/bench/stack, stopped after; the embedded one in var/bench/embedded);
+# then the statistics over 100,000 seeded reports (make bench-stats alone: tests/bench/bench_stats.py).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$ROOT/infra/python.sh"
 cd "$ROOT"
-exec "$ROOT/.venv/bin/python" -m tests.bench.bench_pipeline "$@"
+"$ROOT/.venv/bin/python" -m tests.bench.bench_pipeline "$@"
+exec "$ROOT/.venv/bin/python" -m tests.bench.bench_stats

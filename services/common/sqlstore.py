@@ -3,7 +3,7 @@ datastores: statements are written with `?` and adapted to the datastore's drive
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -46,6 +46,16 @@ class Sql:
         with self.transaction(commit=False) as c:
             self.execute(c, statement, params)
             return [{k: row[k] for k in row.keys()} for row in c.fetchall()]
+
+    @contextmanager
+    def reading(self) -> Iterator[Callable[..., list[dict[str, Any]]]]:
+        """Several reads in one transaction on one connection (one snapshot, one checkout)."""
+        with self.transaction(commit=False) as c:
+            def rows(statement: str, params: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
+                self.execute(c, statement, params)
+                return [{k: row[k] for k in row.keys()} for row in c.fetchall()]
+
+            yield rows
 
     def one(self, statement: str, params: tuple[Any, ...] | list[Any] = ()) -> dict[str, Any] | None:
         found = self.rows(statement, params)
