@@ -17,6 +17,8 @@ from services.intake.application import IntakeApplication
 
 # The ledger's month is a calendar month in China (UTC+8, no daylight saving).
 BEIJING = timezone(timedelta(hours=8))
+# YYYY-MM from 1900 to 2099: the months a ledger or a report can be about.
+MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
 COLUMNS = ("案件编号", "区划代码", "儿童姓名", "性别", "年龄", "身份证号", "困境类别", "风险等级",
            "牵头单位", "结对帮扶人", "本月走访次数", "最近走访", "下次走访应于", "状态")
 GENDER_TEXT = {"male": "男", "female": "女", "unknown": "不详"}

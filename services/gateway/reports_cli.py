@@ -12,11 +12,11 @@ from typing import Any
 from services.bootstrap import Wiring, bootstrap_cli
 from services.common.errors import DomainError
 from services.common.settings import Settings
-from services.gateway.ledger import month_bounds
+from services.gateway.ledger import MONTH_PATTERN, month_bounds
 from services.gateway.monthly import as_csv, as_xlsx, tables
 from services.gateway.statistics import figures
 
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH = re.compile(MONTH_PATTERN)
 REGION = re.compile(r"^\d{2,12}$")
 
 

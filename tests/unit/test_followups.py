@@ -235,6 +235,7 @@ def test_the_ledger_has_one_row_per_child_in_csv_and_xlsx_and_each_case_read_is_
     assert len(reads) == 2  # one per export, for this case
     assert get(api, "supervisor1", "/v1/ledger", month="2020-01").content.decode("utf-8-sig").count("\n") == 1
     assert get(api, "supervisor1", "/v1/ledger", month="2026-13").status_code == 422
+    assert get(api, "supervisor1", "/v1/ledger", month="0000-01").status_code == 422  # no year 0
     assert get(api, "supervisor1", "/v1/ledger", month=month, format="pdf").status_code == 422
     assert get(api, "civil-desk", "/v1/ledger", month=month).status_code == 403
 

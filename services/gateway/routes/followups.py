@@ -23,7 +23,7 @@ from services.gateway.deps import (
     Supervisor,
     ViewDep,
 )
-from services.gateway.ledger import BEIJING, as_csv, as_xlsx, ledger_rows, month_bounds
+from services.gateway.ledger import BEIJING, MONTH_PATTERN, as_csv, as_xlsx, ledger_rows, month_bounds
 
 router = APIRouter(prefix="/v1/followups", tags=["follow-up"])
 case_router = APIRouter(prefix="/v1/cases", tags=["follow-up"])
@@ -126,7 +126,7 @@ def close_case(case_id: str, body: ClosureIn, dispatch: DispatchDep, audit: Audi
 @ledger_router.get("", response_class=Response, responses={
     200: {"content": {"text/csv": {}, XLSX: {}}, "description": "one row per child"}})
 def ledger(c: ContainerDep, audit: AuditDep, principal: Supervisor,
-           month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+           month: Annotated[str | None, Query(pattern=MONTH_PATTERN,
                                               description="YYYY-MM; this month when left out")] = None,
            region: RegionPrefix = None, format: Literal["csv", "xlsx"] = "csv") -> Response:  # noqa: A002
     """The monthly ledger (台账) of the cases open that month, with the children's names and id

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from services.gateway.deps import AuditDep, Auditor, ContainerDep, StatsReader
-from services.gateway.ledger import BEIJING, month_bounds
+from services.gateway.ledger import BEIJING, MONTH_PATTERN, month_bounds
 from services.gateway.monthly import as_csv, as_xlsx, tables
 from services.gateway.routes.followups import XLSX
 from services.gateway.statistics import figures
@@ -35,7 +35,7 @@ def stats(c: ContainerDep, who: StatsReader, since: datetime | None = None,
 @stats_router.get("/monthly", response_class=Response, responses={
     200: {"content": {"text/csv": {}, XLSX: {}}, "description": "the month's tables"}})
 def monthly(c: ContainerDep, audit: AuditDep, who: StatsReader,
-            month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+            month: Annotated[str | None, Query(pattern=MONTH_PATTERN,
                                                description="YYYY-MM; this month when left out")] = None,
             region: RegionPrefix = None, format: Literal["xlsx", "csv"] = "xlsx") -> Response:  # noqa: A002
     """The monthly statistical report (统计分析报告): summary, concerns, levels, channels, days,
