@@ -4,6 +4,7 @@ region, the cases whose region code starts with it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -54,21 +55,19 @@ def stats(sql: Sql, since: datetime | None, until: datetime | None, now: datetim
     case_bounds = bounds if bounds else []
     with sql.reading() as rows:
         days = by_day(sql, rows, where, bounds)
+        # Concerns from the case row's list (it only grows, like view_case_concerns): one scan.
         cases = rows(f"SELECT risk_level, SUBSTR(region_code, 1, {_region_digits(region)}) AS region,"
-                     f" COUNT(*) AS n FROM view_cases WHERE {in_range}"
-                     f" GROUP BY risk_level, SUBSTR(region_code, 1, {_region_digits(region)})", case_bounds)
+                     f" concerns, COUNT(*) AS n FROM view_cases WHERE {in_range}"
+                     f" GROUP BY risk_level, SUBSTR(region_code, 1, {_region_digits(region)}), concerns",
+                     case_bounds)
         referrals = rows(
-            "SELECT agency_kind, status, risk_level,"
-            " CASE WHEN status IN ('dispatched', 'escalated') AND due_ts <= ? THEN 1 ELSE 0 END AS late,"
-            " CASE WHEN acknowledged_ts IS NOT NULL AND acknowledged_ts <= due_ts THEN 1 ELSE 0 END"
-            "  AS in_time, COUNT(*) AS n"
-            f" FROM view_referrals WHERE {in_range} GROUP BY agency_kind, status, risk_level,"
-            " CASE WHEN status IN ('dispatched', 'escalated') AND due_ts <= ? THEN 1 ELSE 0 END,"
-            " CASE WHEN acknowledged_ts IS NOT NULL AND acknowledged_ts <= due_ts THEN 1 ELSE 0 END",
-            [now.timestamp(), *case_bounds, now.timestamp()])
-        concerns = _tally(rows(f"SELECT concern, COUNT(*) AS n FROM view_case_concerns WHERE {in_range}"
-                               " GROUP BY concern", case_bounds), "concern")
-        ack = ack_percentiles(rows, in_range, case_bounds)
+            "SELECT agency_kind, status, risk_level, late, in_time, COUNT(*) AS n FROM ("
+            " SELECT agency_kind, status, risk_level,"
+            "  CASE WHEN status IN ('dispatched', 'escalated') AND due_ts <= ? THEN 1 ELSE 0 END AS late,"
+            "  CASE WHEN acknowledged_ts IS NOT NULL AND acknowledged_ts <= due_ts THEN 1 ELSE 0 END"
+            f"   AS in_time FROM view_referrals WHERE {in_range}) r"
+            " GROUP BY agency_kind, status, risk_level, late, in_time", [now.timestamp(), *case_bounds])
+        ack = ack_percentiles(sql, rows, in_range, case_bounds)
         plans = followups(rows, in_range, case_bounds, since, until, now)
         points = sentinel_activity(rows, sentinels, since, until, now, region)
     by_channel: dict[str, int] = {}
@@ -76,6 +75,10 @@ def stats(sql: Sql, since: datetime | None, until: datetime | None, now: datetim
         for channel, n in d["by_channel"].items():
             by_channel[channel] = by_channel.get(channel, 0) + n
     in_time = _tally([r for r in referrals if r["in_time"]], "risk_level")
+    concerns: dict[str, int] = {}
+    for r in cases:
+        for concern in json.loads(r["concerns"]):
+            concerns[concern] = concerns.get(concern, 0) + int(r["n"])
     return {
         "since": since.isoformat() if since else None,
         "until": until.isoformat() if until else None,
@@ -83,7 +86,7 @@ def stats(sql: Sql, since: datetime | None, until: datetime | None, now: datetim
         "reports": sum(by_channel.values()),
         "cases": sum(int(r["n"]) for r in cases),
         "by_channel": dict(sorted(by_channel.items())),
-        "by_concern": concerns,
+        "by_concern": dict(sorted(concerns.items())),
         "by_risk_level": _tally(cases, "risk_level"),
         "by_region": _tally(cases, "region"),
         "by_day": days,
@@ -180,19 +183,26 @@ def sentinel_activity(rows: Rows, sentinels: Sequence[Mapping[str, Any]], since:
     return out
 
 
-def ack_percentiles(rows: Rows, in_range: str, bounds: list[Any]) -> dict[str, dict[str, float]]:
-    """Nearest-rank percentiles of acknowledgement time per level, picked by window functions."""
+def ack_percentiles(sql: Sql, rows: Rows, in_range: str, bounds: list[Any]) -> dict[str, dict[str, float]]:
+    """Nearest-rank percentiles of acknowledgement time per level (rank p × (n − 1), half rounded
+    up): PostgreSQL picks them from one sorted array per level; SQLite by window functions."""
+    seconds = "CASE WHEN acknowledged_ts > dispatched_ts THEN acknowledged_ts - dispatched_ts ELSE 0 END"
+    acknowledged = f"FROM view_referrals WHERE acknowledged_ts IS NOT NULL AND {in_range}"
+    out: dict[str, dict[str, float]] = {}
+    if sql.postgres:
+        picks = ", ".join(f"(ARRAY_AGG({seconds} ORDER BY {seconds}))"
+                          f"[CAST(FLOOR({p} * (COUNT(*) - 1) + 0.5) AS INTEGER) + 1] AS {name}"
+                          for name, p in PERCENTILES.items())
+        for r in rows(f"SELECT risk_level, COUNT(*) AS n, {picks} {acknowledged} GROUP BY risk_level",
+                      bounds):
+            out[r["risk_level"]] = {"n": int(r["n"]),
+                                    **{name: round(float(r[name]), 1) for name in PERCENTILES}}
+        return dict(sorted(out.items()))
     ranks = " OR ".join(f"rn = CAST(ROUND({p} * (n - 1)) AS INTEGER)" for p in PERCENTILES.values())
     found = rows(
-        "SELECT risk_level, seconds, rn, n FROM ("
-        " SELECT risk_level,"
-        "  CASE WHEN acknowledged_ts > dispatched_ts THEN acknowledged_ts - dispatched_ts ELSE 0 END"
-        "   AS seconds,"
-        "  ROW_NUMBER() OVER (PARTITION BY risk_level ORDER BY acknowledged_ts - dispatched_ts) - 1 AS rn,"
-        "  COUNT(*) OVER (PARTITION BY risk_level) AS n"
-        f" FROM view_referrals WHERE acknowledged_ts IS NOT NULL AND {in_range}) ranked"
-        f" WHERE {ranks}", bounds)
-    out: dict[str, dict[str, float]] = {}
+        f"SELECT risk_level, seconds, rn, n FROM (SELECT risk_level, {seconds} AS seconds,"
+        f" ROW_NUMBER() OVER (PARTITION BY risk_level ORDER BY {seconds}) - 1 AS rn,"
+        f" COUNT(*) OVER (PARTITION BY risk_level) AS n {acknowledged}) ranked WHERE {ranks}", bounds)
     for r in found:
         level = out.setdefault(r["risk_level"], {"n": int(r["n"])})
         for name, p in PERCENTILES.items():

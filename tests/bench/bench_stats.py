@@ -76,10 +76,12 @@ def rows(n: int, seed: int = 14) -> dict[str, list[tuple[Any, ...]]]:
             None if active else iso, None if active else ts + 30 * 86400))
         if rng.random() < 0.2:
             visited = ts + rng.uniform(0, 30) * 86400
-            out["view_visits"].append((f"visit-{i:06d}", case, datetime.fromtimestamp(visited, UTC).isoformat(),
-                                       visited, "王主任", 1, "[]", None))
+            out["view_visits"].append((f"visit-{i:06d}", case,
+                                       datetime.fromtimestamp(visited, UTC).isoformat(), visited,
+                                       "王主任", 1, "[]", None))
         if channel == "sentinel":
-            out["view_sentinel_reports"].append((f"report-{i:06d}", f"sentinel-{rng.randrange(SENTINELS)}", ts))
+            point = f"sentinel-{rng.randrange(SENTINELS)}"
+            out["view_sentinel_reports"].append((f"report-{i:06d}", point, ts))
     return out
 
 
