@@ -53,9 +53,10 @@ def visited(m: Message) -> list[Write]:
     d = m.data
     writes = [
         ("INSERT INTO view_visits (visit_id, case_id, visited_at, visited_ts, visitor, child_seen,"
-         " measures, suggested_level) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (visit_id) DO NOTHING",
+         " measures, suggested_level, region_code) VALUES (?,?,?,?,?,?,?,?,"
+         " (SELECT region_code FROM view_followups WHERE case_id = ?)) ON CONFLICT (visit_id) DO NOTHING",
          (d["visit_id"], d["case_id"], d["visited_at"], epoch(d["visited_at"]), d["visitor"],
-          int(d["child_seen"]), json.dumps(d["measures"]), d["suggested_risk_level"])),
+          int(d["child_seen"]), json.dumps(d["measures"]), d["suggested_risk_level"], d["case_id"])),
         *_update(m, "next_due = ?, next_due_ts = ?", _due(m)),
         timeline(m, d["case_id"], "followup_visited", d["by"] or "desk",
                  {"visit_id": d["visit_id"], "child_seen": d["child_seen"],

@@ -7,11 +7,14 @@ from typing import Any
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.sql import SQL
 
-from projections.desk.schema import DDL
+from projections.desk.schema import ADDED_COLUMNS, DDL, LATER_INDEXES
 from projections.desk.view import DeskView
 
 
 class PostgresDeskView(DeskView, PostgresTrackingRecorder):
     def __init__(self, datastore: Any, **kwargs: Any):
         super().__init__(datastore, **kwargs)
-        self.sql_create_statements.extend(SQL(stmt) for stmt in DDL)  # type: ignore[misc,arg-type]
+        added = [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"
+                 for table, column, kind in ADDED_COLUMNS]
+        statements = (*DDL, *added, *LATER_INDEXES)
+        self.sql_create_statements.extend(SQL(stmt) for stmt in statements)  # type: ignore[misc,arg-type]

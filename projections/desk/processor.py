@@ -25,9 +25,10 @@ from services.common.messages import (
 
 def _report_rows(d: dict[str, Any], received_at: str | None) -> list[Write]:
     rows: list[Write] = [(
-        "INSERT INTO view_case_reports (report_id, case_id, channel, received_at, received_ts)"
-        " VALUES (?,?,?,?,?) ON CONFLICT (report_id) DO NOTHING",
-        (d["report_id"], d["case_id"], d.get("channel"), received_at, epoch(received_at)))]
+        "INSERT INTO view_case_reports (report_id, case_id, channel, received_at, received_ts,"
+        " region_code) VALUES (?,?,?,?,?,?) ON CONFLICT (report_id) DO NOTHING",
+        (d["report_id"], d["case_id"], d.get("channel"), received_at, epoch(received_at),
+         d.get("region_code")))]
     if d.get("submitter_ref"):
         rows.append(("INSERT INTO view_submissions (report_id, submitter_ref, received_ts)"
                      " VALUES (?,?,?) ON CONFLICT (report_id) DO NOTHING",
@@ -48,10 +49,15 @@ def case_opened(m: Message) -> list[Write]:
     d = m.data
     return [
         ("INSERT INTO view_cases (case_id, risk_level, initial_risk_level, concerns, region_code,"
-         " needs_review, rule_version, opened_at) VALUES (?,?,?,?,?,?,?,?)"
+         " needs_review, rule_version, opened_at, opened_ts) VALUES (?,?,?,?,?,?,?,?,?)"
          " ON CONFLICT (case_id) DO NOTHING",
          (d["case_id"], d["risk_level"], d["initial_risk_level"], json.dumps(d["concerns"]),
-          d["region_code"], int(d["needs_review"]), d["rule_version"], d["opened_at"])),
+          d["region_code"], int(d["needs_review"]), d["rule_version"], d["opened_at"],
+          epoch(d["opened_at"]))),
+        # The case's region and opening time on its referrals, for statistics; referrals that
+        # arrived first (another topic) get them now, later ones when they arrive.
+        ("UPDATE view_referrals SET region_code = ?, case_opened_ts = ? WHERE case_id = ?"
+         " AND region_code IS NULL", (d["region_code"], epoch(d["opened_at"]), d["case_id"])),
         *_concern_rows(d["case_id"], d["concerns"]),
         ("INSERT INTO view_case_categories (case_id, categories, suggested) VALUES (?,NULL,?)"
          " ON CONFLICT (case_id) DO NOTHING",
@@ -90,11 +96,13 @@ def referral_dispatched(m: Message) -> list[Write]:
     d = m.data
     return [
         ("INSERT INTO view_referrals (referral_id, case_id, agency_id, agency_kind, status,"
-         " risk_level, concerns, dispatched_at, due_at, dispatched_ts, due_ts)"
-         " VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (referral_id) DO NOTHING",
+         " risk_level, concerns, dispatched_at, due_at, dispatched_ts, due_ts, region_code,"
+         " case_opened_ts) VALUES (?,?,?,?,?,?,?,?,?,?,?,"
+         " (SELECT region_code FROM view_cases WHERE case_id = ?),"
+         " (SELECT opened_ts FROM view_cases WHERE case_id = ?)) ON CONFLICT (referral_id) DO NOTHING",
          (d["referral_id"], d["case_id"], d["agency_id"], d["agency_kind"], "dispatched",
           d["risk_level"], json.dumps(d["concerns"]), d["dispatched_at"], d["due_at"],
-          epoch(d["dispatched_at"]), epoch(d["due_at"]))),
+          epoch(d["dispatched_at"]), epoch(d["due_at"]), d["case_id"], d["case_id"])),
         timeline(m, d["case_id"], "referral_dispatched", "dispatch",
                   {"agency_id": d["agency_id"], "referral_id": d["referral_id"]}),
         *([flag(m, d["case_id"], "reviewed")]  # a supervisor's re-routing settles a decline

@@ -7,13 +7,13 @@ DDL = (
     "CREATE TABLE IF NOT EXISTS view_cases ("
     " case_id TEXT PRIMARY KEY, risk_level TEXT NOT NULL, initial_risk_level TEXT NOT NULL,"
     " concerns TEXT NOT NULL, region_code TEXT NOT NULL, needs_review INTEGER NOT NULL,"
-    " rule_version TEXT NOT NULL, opened_at TEXT NOT NULL)",
+    " rule_version TEXT NOT NULL, opened_at TEXT NOT NULL, opened_ts DOUBLE PRECISION)",
     "CREATE INDEX IF NOT EXISTS view_cases_level ON view_cases (risk_level)",
     "CREATE TABLE IF NOT EXISTS view_case_concerns ("
     " case_id TEXT NOT NULL, concern TEXT NOT NULL, PRIMARY KEY (case_id, concern))",
     "CREATE TABLE IF NOT EXISTS view_case_reports ("
     " report_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, channel TEXT, received_at TEXT,"
-    " received_ts DOUBLE PRECISION)",
+    " received_ts DOUBLE PRECISION, region_code TEXT)",
     "CREATE INDEX IF NOT EXISTS view_case_reports_case ON view_case_reports (case_id)",
     "CREATE INDEX IF NOT EXISTS view_case_reports_received ON view_case_reports (received_ts)",
     # Who filed which report (a keyed pseudonym of the account): an operator's recent calls.
@@ -26,7 +26,7 @@ DDL = (
     " concerns TEXT NOT NULL, dispatched_at TEXT NOT NULL, due_at TEXT NOT NULL,"
     " acknowledged_at TEXT, escalated_at TEXT, closed_at TEXT,"
     " dispatched_ts DOUBLE PRECISION NOT NULL, due_ts DOUBLE PRECISION NOT NULL,"
-    " acknowledged_ts DOUBLE PRECISION)",
+    " acknowledged_ts DOUBLE PRECISION, region_code TEXT, case_opened_ts DOUBLE PRECISION)",
     "CREATE INDEX IF NOT EXISTS view_referrals_agency ON view_referrals (agency_id, status)",
     "CREATE INDEX IF NOT EXISTS view_referrals_case ON view_referrals (case_id)",
     "CREATE INDEX IF NOT EXISTS view_referrals_due ON view_referrals (status, due_ts)",
@@ -57,7 +57,7 @@ DDL = (
     "CREATE TABLE IF NOT EXISTS view_visits ("
     " visit_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, visited_at TEXT NOT NULL,"
     " visited_ts DOUBLE PRECISION NOT NULL, visitor TEXT NOT NULL, child_seen INTEGER NOT NULL,"
-    " measures TEXT NOT NULL, suggested_level TEXT)",
+    " measures TEXT NOT NULL, suggested_level TEXT, region_code TEXT)",
     "CREATE INDEX IF NOT EXISTS view_visits_case ON view_visits (case_id, visited_ts)",
     "CREATE TABLE IF NOT EXISTS view_case_categories ("
     " case_id TEXT PRIMARY KEY, categories TEXT, suggested TEXT NOT NULL)",
@@ -67,4 +67,20 @@ DDL = (
     "CREATE INDEX IF NOT EXISTS view_sentinel_reports_by ON view_sentinel_reports (sentinel_id, received_ts)",
     "CREATE INDEX IF NOT EXISTS view_cases_region ON view_cases (region_code)",
     "CREATE INDEX IF NOT EXISTS view_visits_time ON view_visits (visited_ts)",
+)
+
+# Columns added after a table was first made, so statistics filter each table on its own rows (the
+# case's opening time and region copied where they are counted): added where missing at setup.
+ADDED_COLUMNS = (
+    ("view_cases", "opened_ts", "DOUBLE PRECISION"),
+    ("view_case_reports", "region_code", "TEXT"),
+    ("view_referrals", "region_code", "TEXT"),
+    ("view_referrals", "case_opened_ts", "DOUBLE PRECISION"),
+    ("view_visits", "region_code", "TEXT"),
+)
+# Indexes on those columns, made after the columns are there.
+LATER_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS view_cases_opened ON view_cases (opened_ts)",
+    "CREATE INDEX IF NOT EXISTS view_referrals_opened ON view_referrals (case_opened_ts)",
+    "CREATE INDEX IF NOT EXISTS view_followups_opened ON view_followups (opened_ts)",
 )

@@ -1,6 +1,7 @@
 """GET /v1/stats (contract §7) computed by SQL aggregation over the desk view: no table is loaded
-whole, each figure is one grouped query over the reports received in [since, until) and, with a
-region, the cases whose region code starts with it."""
+whole. Reports count by when they were received; cases, their referrals and follow-ups by when
+the case opened; visits by when they were made; each table filtered on its own columns (the
+case's region and opening time are copied onto the rows that are counted by them)."""
 
 from __future__ import annotations
 
@@ -20,18 +21,20 @@ BEIJING = timezone(timedelta(hours=8))
 Rows = Callable[..., list[dict[str, Any]]]
 
 
-def _window(since: datetime | None, until: datetime | None, region: str | None) -> tuple[str, list[Any]]:
-    """The reports counted: received in the window, about a case in the region."""
+def _window(since: datetime | None, until: datetime | None, region: str | None,
+            time_column: str) -> tuple[str, list[Any]]:
+    """One table's rows in the window (by its own time column) and the region (by its own copy
+    of the case's region code): no join, so an index or one scan answers."""
     conditions: list[str] = ["1 = 1"]
     bounds: list[Any] = []
     if since is not None:
-        conditions.append("received_ts >= ?")
+        conditions.append(f"{time_column} >= ?")
         bounds.append(since.timestamp())
     if until is not None:
-        conditions.append("received_ts < ?")
+        conditions.append(f"{time_column} < ?")
         bounds.append(until.timestamp())
     if region:
-        conditions.append("case_id IN (SELECT case_id FROM view_cases WHERE region_code LIKE ?)")
+        conditions.append("region_code LIKE ?")
         bounds.append(region + "%")
     return " AND ".join(conditions), bounds
 
@@ -46,29 +49,28 @@ def _tally(rows: list[dict[str, Any]], key: str) -> dict[str, int]:
 def stats(sql: Sql, since: datetime | None, until: datetime | None, now: datetime, *,
           region: str | None = None, sla: Mapping[str, int] | None = None,
           sentinels: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
-    """Counts and times for reports received in [since, until), in the region if one is given:
-    nine grouped queries in one snapshot, each figure summed from the groups it needs."""
-    where, bounds = _window(since, until, region)
-    # Every case has a report: without a window or region, the filter is no filter.
-    in_range = (f"case_id IN (SELECT case_id FROM view_case_reports WHERE {where})"
-                if bounds else "1 = 1")
-    case_bounds = bounds if bounds else []
+    """Reports received in [since, until), and the cases opened then with their referrals and
+    follow-ups, in the region if one is given: eight grouped queries in one snapshot, each
+    figure summed from the groups it needs."""
+    def window(time_column: str) -> tuple[str, list[Any]]:
+        return _window(since, until, region, time_column)
+
     with sql.reading() as rows:
-        days = by_day(sql, rows, where, bounds)
+        days = by_day(sql, rows, *window("received_ts"))
+        where, bounds = window("opened_ts")
         # Concerns from the case row's list (it only grows, like view_case_concerns): one scan.
         cases = rows(f"SELECT risk_level, SUBSTR(region_code, 1, {_region_digits(region)}) AS region,"
-                     f" concerns, COUNT(*) AS n FROM view_cases WHERE {in_range}"
+                     f" concerns, COUNT(*) AS n FROM view_cases WHERE {where}"
                      f" GROUP BY risk_level, SUBSTR(region_code, 1, {_region_digits(region)}), concerns",
-                     case_bounds)
+                     bounds)
+        where, bounds = window("case_opened_ts")
         referrals = rows(
-            "SELECT agency_kind, status, risk_level, late, in_time, COUNT(*) AS n FROM ("
-            " SELECT agency_kind, status, risk_level,"
-            "  CASE WHEN status IN ('dispatched', 'escalated') AND due_ts <= ? THEN 1 ELSE 0 END AS late,"
-            "  CASE WHEN acknowledged_ts IS NOT NULL AND acknowledged_ts <= due_ts THEN 1 ELSE 0 END"
-            f"   AS in_time FROM view_referrals WHERE {in_range}) r"
-            " GROUP BY agency_kind, status, risk_level, late, in_time", [now.timestamp(), *case_bounds])
-        ack = ack_percentiles(sql, rows, in_range, case_bounds)
-        plans = followups(rows, in_range, case_bounds, since, until, now)
+            "SELECT agency_kind, status, risk_level,"
+            " CASE WHEN status IN ('dispatched', 'escalated') AND due_ts <= ? THEN 1 ELSE 0 END AS late,"
+            " CASE WHEN acknowledged_ts <= due_ts THEN 1 ELSE 0 END AS in_time, COUNT(*) AS n"
+            f" FROM view_referrals WHERE {where} GROUP BY 1, 2, 3, 4, 5", [now.timestamp(), *bounds])
+        ack = ack_percentiles(sql, rows, where, bounds)
+        plans = followups(rows, window("opened_ts"), window("visited_ts"), now)
         points = sentinel_activity(rows, sentinels, since, until, now, region)
     by_channel: dict[str, int] = {}
     for d in days:
@@ -121,11 +123,12 @@ def by_day(sql: Sql, rows: Rows, where: str, bounds: list[Any]) -> list[dict[str
             for d in sorted(days)]
 
 
-def followups(rows: Rows, in_range: str, bounds: list[Any], since: datetime | None,
-              until: datetime | None, now: datetime) -> dict[str, int]:
-    """The plans of the cases counted: active now, overdue now, due within a week, and the
+def followups(rows: Rows, plans_in: tuple[str, list[Any]], visits_in: tuple[str, list[Any]],
+              now: datetime) -> dict[str, int]:
+    """The plans of the cases counted: active now, overdue now, due within a week; and the
     visits done in the window."""
     t = now.timestamp()
+    (where, bounds), (visit_where, visit_bounds) = plans_in, visits_in
     plans = (rows(
         "SELECT COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0) AS active,"
         " COALESCE(SUM(CASE WHEN status = 'active' AND (next_due_ts < ? OR (overdue_due_ts IS NOT NULL"
@@ -133,17 +136,8 @@ def followups(rows: Rows, in_range: str, bounds: list[Any], since: datetime | No
         " COALESCE(SUM(CASE WHEN status = 'active' AND next_due_ts >= ? AND next_due_ts < ?"
         "  THEN 1 ELSE 0 END), 0) AS due_7d,"
         " COALESCE(SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END), 0) AS closed"
-        f" FROM view_followups WHERE {in_range}", [t, t, t + 7 * DAY, *bounds]) or [{}])[0]
-    visit_window: list[str] = ["1 = 1"]
-    visit_bounds: list[Any] = []
-    if since is not None:
-        visit_window.append("visited_ts >= ?")
-        visit_bounds.append(since.timestamp())
-    if until is not None:
-        visit_window.append("visited_ts < ?")
-        visit_bounds.append(until.timestamp())
-    visits = rows(f"SELECT COUNT(*) AS n FROM view_visits WHERE {' AND '.join(visit_window)}"
-                  f" AND {in_range}", [*visit_bounds, *bounds])
+        f" FROM view_followups WHERE {where}", [t, t, t + 7 * DAY, *bounds]) or [{}])[0]
+    visits = rows(f"SELECT COUNT(*) AS n FROM view_visits WHERE {visit_where}", visit_bounds)
     return {"active": int(plans.get("active") or 0), "overdue": int(plans.get("overdue") or 0),
             "due_within_7_days": int(plans.get("due_7d") or 0), "closed": int(plans.get("closed") or 0),
             "visits_done": int(visits[0]["n"]) if visits else 0}
@@ -183,18 +177,18 @@ def sentinel_activity(rows: Rows, sentinels: Sequence[Mapping[str, Any]], since:
     return out
 
 
-def ack_percentiles(sql: Sql, rows: Rows, in_range: str, bounds: list[Any]) -> dict[str, dict[str, float]]:
+def ack_percentiles(sql: Sql, rows: Rows, where: str, bounds: list[Any]) -> dict[str, dict[str, float]]:
     """Nearest-rank percentiles of acknowledgement time per level (rank p × (n − 1), half rounded
     up): PostgreSQL picks them from one sorted array per level; SQLite by window functions."""
     seconds = "CASE WHEN acknowledged_ts > dispatched_ts THEN acknowledged_ts - dispatched_ts ELSE 0 END"
-    acknowledged = f"FROM view_referrals WHERE acknowledged_ts IS NOT NULL AND {in_range}"
+    acknowledged = f"FROM view_referrals WHERE acknowledged_ts IS NOT NULL AND {where}"
     out: dict[str, dict[str, float]] = {}
-    if sql.postgres:
-        picks = ", ".join(f"(ARRAY_AGG({seconds} ORDER BY {seconds}))"
-                          f"[CAST(FLOOR({p} * (COUNT(*) - 1) + 0.5) AS INTEGER) + 1] AS {name}"
+    if sql.postgres:  # one sort per level, three picks from it
+        picks = ", ".join(f"a[CAST(FLOOR({p} * (n - 1) + 0.5) AS INTEGER) + 1] AS {name}"
                           for name, p in PERCENTILES.items())
-        for r in rows(f"SELECT risk_level, COUNT(*) AS n, {picks} {acknowledged} GROUP BY risk_level",
-                      bounds):
+        for r in rows(f"SELECT risk_level, n, {picks} FROM (SELECT risk_level, COUNT(*) AS n,"
+                      f" ARRAY_AGG({seconds} ORDER BY {seconds}) AS a {acknowledged}"
+                      " GROUP BY risk_level) sorted", bounds):
             out[r["risk_level"]] = {"n": int(r["n"]),
                                     **{name: round(float(r[name]), 1) for name in PERCENTILES}}
         return dict(sorted(out.items()))

@@ -57,9 +57,9 @@ def rows(n: int, seed: int = 14) -> dict[str, list[tuple[Any, ...]]]:
         ts, iso, case = at.timestamp(), at.isoformat(), f"case-{i:06d}"
         level, region, channel = rng.choice(list(LEVELS)), rng.choice(REGIONS), rng.choice(CHANNELS)
         concerns = sorted(set(rng.sample(CONCERNS, rng.randint(1, 2))))
-        out["view_cases"].append((case, level, level, json.dumps(concerns), region, 0, "v1", iso))
+        out["view_cases"].append((case, level, level, json.dumps(concerns), region, 0, "v1", iso, ts))
         out["view_case_concerns"] += [(case, c) for c in concerns]
-        out["view_case_reports"].append((f"report-{i:06d}", case, channel, iso, ts))
+        out["view_case_reports"].append((f"report-{i:06d}", case, channel, iso, ts, region))
         for j, kind in enumerate(rng.sample(KINDS, rng.randint(1, 2))):
             due = ts + LEVELS[level]
             ack = ts + rng.expovariate(1 / (LEVELS[level] / 3)) if rng.random() < 0.8 else None
@@ -67,7 +67,8 @@ def rows(n: int, seed: int = 14) -> dict[str, list[tuple[Any, ...]]]:
             out["view_referrals"].append((
                 f"ref-{i:06d}-{j}", case, f"{kind}-441823", kind, status, level, json.dumps(concerns), iso,
                 datetime.fromtimestamp(due, UTC).isoformat(),
-                datetime.fromtimestamp(ack, UTC).isoformat() if ack else None, None, None, ts, due, ack))
+                datetime.fromtimestamp(ack, UTC).isoformat() if ack else None, None, None, ts, due, ack,
+                region, ts))
         next_due = ts + rng.uniform(1, 120) * 86400
         active = rng.random() < 0.7
         out["view_followups"].append((
@@ -78,7 +79,7 @@ def rows(n: int, seed: int = 14) -> dict[str, list[tuple[Any, ...]]]:
             visited = ts + rng.uniform(0, 30) * 86400
             out["view_visits"].append((f"visit-{i:06d}", case,
                                        datetime.fromtimestamp(visited, UTC).isoformat(), visited,
-                                       "王主任", 1, "[]", None))
+                                       "王主任", 1, "[]", None, region))
         if channel == "sentinel":
             point = f"sentinel-{rng.randrange(SENTINELS)}"
             out["view_sentinel_reports"].append((f"report-{i:06d}", point, ts))
@@ -87,17 +88,17 @@ def rows(n: int, seed: int = 14) -> dict[str, list[tuple[Any, ...]]]:
 
 COLUMNS = {
     "view_cases": "case_id, risk_level, initial_risk_level, concerns, region_code, needs_review,"
-                  " rule_version, opened_at",
+                  " rule_version, opened_at, opened_ts",
     "view_case_concerns": "case_id, concern",
-    "view_case_reports": "report_id, case_id, channel, received_at, received_ts",
+    "view_case_reports": "report_id, case_id, channel, received_at, received_ts, region_code",
     "view_referrals": "referral_id, case_id, agency_id, agency_kind, status, risk_level, concerns,"
                       " dispatched_at, due_at, acknowledged_at, escalated_at, closed_at, dispatched_ts,"
-                      " due_ts, acknowledged_ts",
+                      " due_ts, acknowledged_ts, region_code, case_opened_ts",
     "view_followups": "case_id, plan_id, lead_agency_id, region_code, risk_level, helper, helper_missing,"
                       " status, opened_at, opened_ts, next_due, next_due_ts, overdue_due_ts, closed_at,"
                       " closed_ts",
     "view_visits": "visit_id, case_id, visited_at, visited_ts, visitor, child_seen, measures,"
-                   " suggested_level",
+                   " suggested_level, region_code",
     "view_sentinel_reports": "report_id, sentinel_id, received_ts",
 }
 
