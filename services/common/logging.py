@@ -105,6 +105,8 @@ def configure_logging(level: str = "INFO") -> None:
         processors=[structlog.contextvars.merge_contextvars, *shared,
                     structlog.processors.JSONRenderer(ensure_ascii=False)],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
+        # One write per line (PrintLogger writes the line and its newline apart): several
+        # processes appending to one log file never interleave inside a line.
+        logger_factory=structlog.WriteLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )

@@ -87,3 +87,31 @@ def test_validation_errors_name_the_field_and_echo_nothing(api: Api) -> None:
     assert r.json()["detail"] == [{"loc": ["body", "children", 0, "age"], "type": "less_than_equal",
                                    "msg": "Input should be less than or equal to 17"}]
     assert [m for m in MARKERS if m in r.text] == []
+
+
+def test_each_log_line_is_one_write(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """API workers append to one file: a line written in two parts could interleave with another
+    process's line (seen as two records on one line in api.log)."""
+    import io
+    import json as jsonlib
+    import sys
+
+    import structlog as sl
+
+    from services.common.logging import configure_logging
+
+    writes: list[str] = []
+
+    class Recording(io.StringIO):
+        def write(self, text: str) -> int:
+            writes.append(text)
+            return len(text)
+
+    monkeypatch.setattr(sys, "stderr", Recording())
+    configure_logging("INFO")
+    try:
+        sl.get_logger("t").info("request", route="/v1/reports")
+    finally:
+        sl.reset_defaults()
+    (line,) = writes
+    assert line.endswith("\n") and jsonlib.loads(line)["route"] == "/v1/reports"
