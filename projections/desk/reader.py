@@ -120,7 +120,7 @@ OPEN_FLAGS = (
 
 
 class DeskQueries(FollowUpQueries):
-    """The reader's queries; a case list costs seven queries however many cases it holds."""
+    """The reader's queries; a case list costs eight queries however many cases it holds."""
 
     sql: Sql
 

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from services.common.sqlstore import Sql
+from services.common.vocabulary import BEIJING, UNACKNOWLEDGED_STATUSES
 
 PERCENTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95}
 DAY = 86400.0
+UNACKNOWLEDGED = ", ".join(f"'{status}'" for status in UNACKNOWLEDGED_STATUSES)  # fixed words
 BEIJING_OFFSET = 8 * 3600  # days are counted in China's time (UTC+8)
-BEIJING = timezone(timedelta(hours=8))
 
 
 Rows = Callable[..., list[dict[str, Any]]]
@@ -66,7 +67,7 @@ def stats(sql: Sql, since: datetime | None, until: datetime | None, now: datetim
         where, bounds = window("case_opened_ts")
         referrals = rows(
             "SELECT agency_kind, status, risk_level,"
-            " CASE WHEN status IN ('dispatched', 'escalated') AND due_ts <= ? THEN 1 ELSE 0 END AS late,"
+            f" CASE WHEN status IN ({UNACKNOWLEDGED}) AND due_ts <= ? THEN 1 ELSE 0 END AS late,"
             " CASE WHEN acknowledged_ts <= due_ts THEN 1 ELSE 0 END AS in_time, COUNT(*) AS n"
             f" FROM view_referrals WHERE {where} GROUP BY 1, 2, 3, 4, 5", [now.timestamp(), *bounds])
         ack = ack_percentiles(sql, rows, where, bounds)

@@ -10,6 +10,7 @@ from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
 from services.audit.follower import AuditFollower
 from services.audit.trail import AuditTrail
+from services.bootstrap.processes import _close
 from services.bootstrap.wiring import Wiring
 from services.common.keystore import KeyStore
 from services.dispatch.routing import Directory
@@ -67,8 +68,7 @@ class CliContainer:
         self.sequence()
         if "audit" in self.__dict__ and self.audit.appended:  # publish the head it moved
             self.wiring.checkpointer(self.audit).checkpoint()
-        for part in reversed(self._opened):
-            (getattr(part, "close", None) or part.datastore.close)()  # a bare view: its datastore
+        _close(*reversed(self._opened))
         self._opened.clear()
 
 

@@ -43,9 +43,8 @@ class Sql:
             yield cursor
 
     def rows(self, statement: str, params: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
-        with self.transaction(commit=False) as c:
-            self.execute(c, statement, params)
-            return [{k: row[k] for k in row.keys()} for row in c.fetchall()]
+        with self.reading() as rows:
+            return rows(statement, params)
 
     @contextmanager
     def reading(self) -> Iterator[Callable[..., list[dict[str, Any]]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
 from enum import StrEnum
 
 
@@ -17,6 +18,9 @@ class RiskLevel(StrEnum):
 RISK_LEVELS: tuple[str, ...] = tuple(RiskLevel)
 LEVEL_ORDER: tuple[str, ...] = tuple(reversed(RISK_LEVELS))  # lowest to highest
 RISK_RANK = {level: i for i, level in enumerate(RISK_LEVELS)}
+# China's time (UTC+8, no daylight saving): days, months and times shown to people.
+BEIJING = timezone(timedelta(hours=8))
+
 LEVEL_TEXT = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
 
 

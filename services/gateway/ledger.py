@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from projections.desk.followup_queries import LedgerRow
-from services.common.vocabulary import CATEGORY_TEXT, LEVEL_TEXT
+from services.common.vocabulary import BEIJING, CATEGORY_TEXT, LEVEL_TEXT
 from services.intake.application import IntakeApplication
 
-# The ledger's month is a calendar month in China (UTC+8, no daylight saving).
-BEIJING = timezone(timedelta(hours=8))
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # YYYY-MM from 1900 to 2099: the months a ledger or a report can be about.
 MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
 COLUMNS = ("案件编号", "区划代码", "儿童姓名", "性别", "年龄", "身份证号", "困境类别", "风险等级",

@@ -30,7 +30,7 @@ def cmd_stats_monthly(settings: Settings, args: argparse.Namespace) -> int:
         since, until = month_bounds(args.month)
         found = figures(cli.view, cli.accounts, settings.ack_sla, since=since, until=until,
                         region=args.region)
-        cli.audit.record(actor=args.by, role="supervisor", unit=None, action="stats.monthly",
+        cli.audit.record(actor=args.by, role="admin", unit=None, action="stats.monthly",
                          resource_type="stats", resource_id=args.month, case_id=None, client="cli")
     except DomainError as exc:
         sys.stderr.write(f"hotline: {exc}\n")

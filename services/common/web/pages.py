@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from services.common.principal import Principal
 from services.common.vocabulary import (
+    BEIJING,
     CASE_STATUS_TEXT,
     CATEGORY_TEXT,
     CONCERN_TEXT,
@@ -26,7 +27,6 @@ from services.common.vocabulary import (
 
 SESSION_COOKIE = "hotline_session"
 CSRF_HEADER = "X-CSRF-Token"
-BEIJING = timezone(timedelta(hours=8))
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 # The pages each role may open, in the header's order; the first is the role's home.

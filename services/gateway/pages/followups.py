@@ -13,9 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from services.common.errors import DomainError, FieldError, NotFound
 from services.common.web.pages import BEIJING, check_csrf, csrf_for, page_session, render
-from services.dispatch.followup import visit_id_for
 from services.gateway.deps import audit_log
-from services.gateway.routes.followups import VisitIn, scope, seal_findings
+from services.gateway.routes.followups import VisitIn, file_visit, scope
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 FIELD_TEXT = {"visited_at": "走访时间", "visitor": "走访人", "child_seen": "是否见到儿童",
@@ -94,15 +93,7 @@ async def followup_action(request: Request, case_id: str, action: str) -> Respon
             container.dispatch.pair_helper(case_id, helper=helper, by=principal.subject,
                                            unit=unit or "", actor=audit.actor(principal))
             return
-        body = _visit(form, principal.subject)
-        container.dispatch.plan_for(case_id, unit=unit)
-        visit_id = str(visit_id_for(case_id, body.visited_at, body.visitor))
-        container.dispatch.record_visit(
-            case_id, visit_id=visit_id, visited_at=body.visited_at, visitor=body.visitor,
-            child_seen=body.child_seen, measures=[m.value for m in body.measures],
-            sealed_findings=seal_findings(container.keys, case_id, visit_id, body.findings),
-            suggested_level=body.suggested_risk_level.value if body.suggested_risk_level else None,
-            by=principal.subject, unit=unit, actor=audit.actor(principal))
+        file_visit(container, case_id, _visit(form, principal.subject), principal, audit.actor(principal))
 
     try:
         await run_in_threadpool(act)

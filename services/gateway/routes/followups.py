@@ -9,11 +9,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, Field
 
+from services.bootstrap import ApiContainer
+from services.common.auditnote import Actor
 from services.common.keystore import KeyStore, case_key_owner
 from services.common.principal import Principal
 from services.common.schemas import Strict
 from services.common.vocabulary import Measure, RiskLevel
-from services.dispatch.followup import visit_id_for
+from services.dispatch.followup import FollowUpPlan, visit_id_for
 from services.gateway.deps import (
     AuditDep,
     ContainerDep,
@@ -23,12 +25,19 @@ from services.gateway.deps import (
     Supervisor,
     ViewDep,
 )
-from services.gateway.ledger import BEIJING, MONTH_PATTERN, as_csv, as_xlsx, ledger_rows, month_bounds
+from services.gateway.ledger import (
+    BEIJING,
+    MONTH_PATTERN,
+    XLSX,
+    as_csv,
+    as_xlsx,
+    ledger_rows,
+    month_bounds,
+)
 
 router = APIRouter(prefix="/v1/followups", tags=["follow-up"])
 case_router = APIRouter(prefix="/v1/cases", tags=["follow-up"])
 ledger_router = APIRouter(prefix="/v1/ledger", tags=["follow-up"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 RegionPrefix = Annotated[str | None, Query(pattern=r"^\d{2,12}$",
                                            description="a region code or its leading digits")]
@@ -75,18 +84,26 @@ def list_followups(view: ViewDep, principal: DeskOrSupervisor, overdue: bool | N
                           region=region)
 
 
-@case_router.post("/{case_id}/visits", status_code=status.HTTP_201_CREATED)
-def record_visit(case_id: str, body: VisitIn, c: ContainerDep, audit: AuditDep,
-                 principal: DeskOrSupervisor) -> dict[str, Any]:
+def file_visit(c: ApiContainer, case_id: str, body: VisitIn, principal: Principal,
+               actor: Actor) -> tuple[str, FollowUpPlan]:
+    """A visit from the API or the page: scope first (404 before anything is sealed or kept),
+    then the findings sealed, then the plan."""
     unit = scope(principal)
-    c.dispatch.plan_for(case_id, unit=unit)  # 404 before anything is sealed or kept
+    c.dispatch.plan_for(case_id, unit=unit)
     visit_id = str(visit_id_for(case_id, body.visited_at, body.visitor))
     plan = c.dispatch.record_visit(
         case_id, visit_id=visit_id, visited_at=body.visited_at, visitor=body.visitor,
         child_seen=body.child_seen, sealed_findings=seal_findings(c.keys, case_id, visit_id, body.findings),
         measures=[m.value for m in body.measures],
         suggested_level=body.suggested_risk_level.value if body.suggested_risk_level else None,
-        by=principal.subject, unit=unit, actor=audit.actor(principal))
+        by=principal.subject, unit=unit, actor=actor)
+    return visit_id, plan
+
+
+@case_router.post("/{case_id}/visits", status_code=status.HTTP_201_CREATED)
+def record_visit(case_id: str, body: VisitIn, c: ContainerDep, audit: AuditDep,
+                 principal: DeskOrSupervisor) -> dict[str, Any]:
+    visit_id, plan = file_visit(c, case_id, body, principal, audit.actor(principal))
     return {"visit_id": visit_id, "next_visit_due": plan.next_due.isoformat()}
 
 

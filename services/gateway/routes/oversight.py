@@ -8,9 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from services.gateway.deps import AuditDep, Auditor, ContainerDep, StatsReader
-from services.gateway.ledger import BEIJING, MONTH_PATTERN, month_bounds
+from services.gateway.ledger import BEIJING, MONTH_PATTERN, XLSX, month_bounds
 from services.gateway.monthly import as_csv, as_xlsx, tables
-from services.gateway.routes.followups import XLSX
 from services.gateway.statistics import figures
 
 stats_router = APIRouter(prefix="/v1/stats", tags=["statistics"])
