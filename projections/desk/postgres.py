@@ -7,7 +7,7 @@ from typing import Any
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.sql import SQL
 
-from projections.desk.schema import ADDED_COLUMNS, DDL, LATER_INDEXES
+from projections.desk.schema import ADDED_COLUMNS, DDL, LATER_INDEXES, backfill
 from projections.desk.view import DeskView
 
 
@@ -16,5 +16,5 @@ class PostgresDeskView(DeskView, PostgresTrackingRecorder):
         super().__init__(datastore, **kwargs)
         added = [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"
                  for table, column, kind in ADDED_COLUMNS]
-        statements = (*DDL, *added, *LATER_INDEXES)
+        statements = (*DDL, *added, *LATER_INDEXES, *backfill(self.sql.floor))
         self.sql_create_statements.extend(SQL(stmt) for stmt in statements)  # type: ignore[misc,arg-type]

@@ -8,8 +8,9 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 
+from projections.desk import rollup
 from projections.desk.followups import FOLLOWUP_WRITERS
-from projections.desk.writes import WritableView, Write, epoch, flag, timeline, version_of, versioned
+from projections.desk.writes import WritableView, Write, epoch, flag, newer, timeline, version_of, versioned
 from services.common.messages import (
     CASE_OPENED,
     CASE_UPDATED,
@@ -40,6 +41,10 @@ def _report_rows(d: dict[str, Any], received_at: str | None) -> list[Write]:
     return rows
 
 
+def _reported(d: dict[str, Any], received_at: str | None) -> list[rollup.Part]:
+    return rollup.report(d["report_id"], d.get("channel"), epoch(received_at), d.get("region_code"))
+
+
 def _concern_rows(case_id: str, concerns: list[str]) -> list[Write]:
     return [("INSERT INTO view_case_concerns (case_id, concern) VALUES (?,?)"
              " ON CONFLICT (case_id, concern) DO NOTHING", (case_id, c)) for c in concerns]
@@ -47,13 +52,17 @@ def _concern_rows(case_id: str, concerns: list[str]) -> list[Write]:
 
 def case_opened(m: Message) -> list[Write]:
     d = m.data
+    opened = epoch(d["opened_at"])
     return [
+        # The daily counts first: they look for the rows before these writes add them.
+        *rollup.count([*rollup.case(d["case_id"], d["risk_level"], d["concerns"], opened, d["region_code"]),
+                       *_reported(d, d["opened_at"])]),
         ("INSERT INTO view_cases (case_id, risk_level, initial_risk_level, concerns, region_code,"
-         " needs_review, rule_version, opened_at, opened_ts) VALUES (?,?,?,?,?,?,?,?,?)"
+         " needs_review, rule_version, opened_at, opened_ts, opened_day) VALUES (?,?,?,?,?,?,?,?,?,?)"
          " ON CONFLICT (case_id) DO NOTHING",
          (d["case_id"], d["risk_level"], d["initial_risk_level"], json.dumps(d["concerns"]),
           d["region_code"], int(d["needs_review"]), d["rule_version"], d["opened_at"],
-          epoch(d["opened_at"]))),
+          opened, rollup.day_of(opened) if opened is not None else None)),
         # The case's region and opening time on its referrals, for statistics; referrals that
         # arrived first (another topic) get them now, later ones when they arrive.
         ("UPDATE view_referrals SET region_code = ?, case_opened_ts = ? WHERE case_id = ?"
@@ -72,6 +81,10 @@ def case_opened(m: Message) -> list[Write]:
 def case_updated(m: Message) -> list[Write]:
     d = m.data
     writes: list[Write] = [
+        *rollup.count([*rollup.guarded(rollup.level_change(d["case_id"], d["risk_level"]),
+                                       newer(d["case_id"], version_of(m))),
+                       *rollup.concerns(d["case_id"], d["concerns"]),
+                       *(_reported(d, d.get("at")) if d["reason"] == "report_joined" else [])]),
         *versioned(d["case_id"], version_of(m), (
             "UPDATE view_cases SET risk_level = ?, concerns = ?, needs_review = ? WHERE case_id = ?",
             (d["risk_level"], json.dumps(d["concerns"]), int(d["needs_review"]), d["case_id"]))),
@@ -95,6 +108,7 @@ def case_updated(m: Message) -> list[Write]:
 def referral_dispatched(m: Message) -> list[Write]:
     d = m.data
     return [
+        *rollup.count(rollup.referral(d["referral_id"], d["case_id"], d["agency_kind"])),
         ("INSERT INTO view_referrals (referral_id, case_id, agency_id, agency_kind, status,"
          " risk_level, concerns, dispatched_at, due_at, dispatched_ts, due_ts, region_code,"
          " case_opened_ts) VALUES (?,?,?,?,?,?,?,?,?,?,?,"
@@ -112,14 +126,19 @@ def referral_dispatched(m: Message) -> list[Write]:
 
 def referral_status(m: Message) -> list[Write]:
     d = m.data
-    if d["status"] == "acknowledged":
-        change: Write = ("UPDATE view_referrals SET status = ?, acknowledged_at = ?, acknowledged_ts = ?"
-                         " WHERE referral_id = ?", (d["status"], d["at"], epoch(d["at"]), d["referral_id"]))
+    acknowledged = epoch(d["at"]) if d["status"] == "acknowledged" else None
+    if acknowledged is not None:
+        change: Write = ("UPDATE view_referrals SET status = ?, acknowledged_at = ?, acknowledged_ts = ?,"
+                         " ack_seconds = CASE WHEN ? > dispatched_ts THEN ? - dispatched_ts ELSE 0 END"
+                         " WHERE referral_id = ?",
+                         (d["status"], d["at"], acknowledged, acknowledged, acknowledged, d["referral_id"]))
     else:
         column = "escalated_at" if d["status"] == "escalated" else "closed_at"
         change = (f"UPDATE view_referrals SET status = ?, {column} = ? WHERE referral_id = ?",
                   (d["status"], d["at"], d["referral_id"]))
-    writes = versioned(d["referral_id"], version_of(m), change)
+    writes = [*rollup.count(rollup.guarded(rollup.status_change(d["referral_id"], d["status"], acknowledged),
+                                           newer(d["referral_id"], version_of(m)))),
+              *versioned(d["referral_id"], version_of(m), change)]
     if d["status"] == "declined":  # back to the supervisor board for re-routing
         writes.append(flag(m, d["case_id"], "declined"))
     writes.append(timeline(m, d["case_id"], f"referral_{d['status']}", d["by"],

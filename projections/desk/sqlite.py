@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
-from projections.desk.schema import ADDED_COLUMNS, DDL, LATER_INDEXES
+from projections.desk.schema import ADDED_COLUMNS, DDL, LATER_INDEXES, backfill
 from projections.desk.view import DeskView
 
 
@@ -20,5 +20,5 @@ class SQLiteDeskView(DeskView, SQLiteTrackingRecorder):
                 c.execute(f"PRAGMA table_info({table})")
                 if column not in {row["name"] for row in c.fetchall()}:
                     c.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-            for statement in LATER_INDEXES:
+            for statement in (*LATER_INDEXES, *backfill(self.sql.floor)):
                 c.execute(statement)

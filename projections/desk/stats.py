@@ -1,22 +1,25 @@
 """GET /v1/stats (contract §7) computed by SQL aggregation over the desk view: no table is loaded
 whole. Reports count by when they were received; cases, their referrals and follow-ups by when
 the case opened; visits by when they were made; each table filtered on its own columns (the
-case's region and opening time are copied onto the rows that are counted by them)."""
+case's region and opening time are copied onto the rows that are counted by them). Whole days
+over a county or more are summed from the daily counts the writers keep (`rollup`)."""
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from projections.desk import rollup
 from services.common.sqlstore import Sql
 from services.common.vocabulary import BEIJING, UNACKNOWLEDGED_STATUSES
 
 PERCENTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95}
-DAY = 86400.0
+DAY = float(rollup.DAY)
 UNACKNOWLEDGED = ", ".join(f"'{status}'" for status in UNACKNOWLEDGED_STATUSES)  # fixed words
-BEIJING_OFFSET = 8 * 3600  # days are counted in China's time (UTC+8)
+BEIJING_OFFSET = rollup.BEIJING_OFFSET  # days are counted in China's time (UTC+8)
 
 
 Rows = Callable[..., list[dict[str, Any]]]
@@ -49,60 +52,112 @@ def _tally(rows: list[dict[str, Any]], key: str) -> dict[str, int]:
 
 def stats(sql: Sql, since: datetime | None, until: datetime | None, now: datetime, *,
           region: str | None = None, sla: Mapping[str, int] | None = None,
-          sentinels: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+          sentinels: Sequence[Mapping[str, Any]] = (), daily: bool = True) -> dict[str, Any]:
     """Reports received in [since, until), and the cases opened then with their referrals and
-    follow-ups, in the region if one is given: eight grouped queries in one snapshot, each
-    figure summed from the groups it needs."""
+    follow-ups, in the region if one is given, in one snapshot: the counts from the daily rollup
+    when the window is whole Beijing days and the region a county or wider (unless `daily` is
+    false), otherwise grouped from the rows; what depends on the time now always from the rows."""
     def window(time_column: str) -> tuple[str, list[Any]]:
         return _window(since, until, region, time_column)
 
     with sql.reading() as rows:
-        days = by_day(sql, rows, *window("received_ts"))
-        where, bounds = window("opened_ts")
-        # Concerns from the case row's list (it only grows, like view_case_concerns): one scan.
-        cases = rows(f"SELECT risk_level, SUBSTR(region_code, 1, {_region_digits(region)}) AS region,"
-                     f" concerns, COUNT(*) AS n FROM view_cases WHERE {where}"
-                     f" GROUP BY risk_level, SUBSTR(region_code, 1, {_region_digits(region)}), concerns",
-                     bounds)
+        if daily and rollup.is_midnight(since) and rollup.is_midnight(until) and (
+                not region or len(region) + 3 <= rollup.TOWNSHIP):
+            counted = counts_from_rollup(rows, since, until, region)
+        else:
+            counted = counts_from_rows(sql, rows, window, region)
         where, bounds = window("case_opened_ts")
-        referrals = rows(
-            "SELECT agency_kind, status, risk_level,"
-            f" CASE WHEN status IN ({UNACKNOWLEDGED}) AND due_ts <= ? THEN 1 ELSE 0 END AS late,"
-            " CASE WHEN acknowledged_ts <= due_ts THEN 1 ELSE 0 END AS in_time, COUNT(*) AS n"
-            f" FROM view_referrals WHERE {where} GROUP BY 1, 2, 3, 4, 5", [now.timestamp(), *bounds])
+        overdue = rows(f"SELECT COUNT(*) AS n FROM view_referrals WHERE status IN ({UNACKNOWLEDGED})"
+                       f" AND due_ts <= ? AND case_opened_ts IS NOT NULL AND {where}",
+                       [now.timestamp(), *bounds])
         ack = ack_percentiles(sql, rows, where, bounds)
         plans = followups(rows, window("opened_ts"), window("visited_ts"), now)
         points = sentinel_activity(rows, sentinels, since, until, now, region)
+    days, in_time = counted["by_day"], counted["in_time"]
     by_channel: dict[str, int] = {}
     for d in days:
         for channel, n in d["by_channel"].items():
             by_channel[channel] = by_channel.get(channel, 0) + n
-    in_time = _tally([r for r in referrals if r["in_time"]], "risk_level")
-    concerns: dict[str, int] = {}
-    for r in cases:
-        for concern in json.loads(r["concerns"]):
-            concerns[concern] = concerns.get(concern, 0) + int(r["n"])
     return {
         "since": since.isoformat() if since else None,
         "until": until.isoformat() if until else None,
         "region": region,
         "reports": sum(by_channel.values()),
-        "cases": sum(int(r["n"]) for r in cases),
+        "cases": sum(counted["by_risk_level"].values()),
         "by_channel": dict(sorted(by_channel.items())),
-        "by_concern": dict(sorted(concerns.items())),
-        "by_risk_level": _tally(cases, "risk_level"),
-        "by_region": _tally(cases, "region"),
+        "by_concern": counted["by_concern"],
+        "by_risk_level": counted["by_risk_level"],
+        "by_region": counted["by_region"],
         "by_day": days,
-        "by_agency_kind": _tally(referrals, "agency_kind"),
-        "by_referral_status": _tally(referrals, "status"),
+        "by_agency_kind": counted["by_agency_kind"],
+        "by_referral_status": counted["by_referral_status"],
         "ack_seconds_by_risk_level": ack,
         "ack_seconds": {level: {**ack.get(level, {"n": 0}), "sla_seconds": seconds,
                                 "within_sla": in_time.get(level, 0)}
                         for level, seconds in (sla or {}).items()},
-        "overdue": sum(int(r["n"]) for r in referrals if r["late"]),
+        "overdue": int(overdue[0]["n"]) if overdue else 0,
         "followups": plans,
         "sentinels": points,
     }
+
+
+def counts_from_rows(sql: Sql, rows: Rows, window: Callable[[str], tuple[str, list[Any]]],
+                     region: str | None) -> dict[str, Any]:
+    """The counts grouped from the rows, each table filtered on its own columns."""
+    days = by_day(sql, rows, *window("received_ts"))
+    where, bounds = window("opened_ts")
+    digits = _region_digits(region)
+    # Concerns from the case row's list (it only grows, like view_case_concerns): one scan.
+    cases = rows(f"SELECT risk_level, SUBSTR(region_code, 1, {digits}) AS region, concerns, COUNT(*) AS n"
+                 f" FROM view_cases WHERE {where} GROUP BY risk_level, SUBSTR(region_code, 1, {digits}),"
+                 " concerns", bounds)
+    where, bounds = window("case_opened_ts")
+    referrals = rows(
+        "SELECT agency_kind, status, risk_level, SUM(CASE WHEN acknowledged_ts <= due_ts THEN 1 ELSE 0 END)"
+        f" AS in_time, COUNT(*) AS n FROM view_referrals WHERE case_opened_ts IS NOT NULL AND {where}"
+        " GROUP BY agency_kind, status, risk_level", bounds)
+    concerns: dict[str, int] = {}
+    for r in cases:
+        for concern in json.loads(r["concerns"]):
+            concerns[concern] = concerns.get(concern, 0) + int(r["n"])
+    return {"by_day": days, "by_concern": dict(sorted(concerns.items())),
+            "by_risk_level": _tally(cases, "risk_level"), "by_region": _tally(cases, "region"),
+            "by_agency_kind": _tally(referrals, "agency_kind"),
+            "by_referral_status": _tally(referrals, "status"),
+            "in_time": _tally([{**r, "n": r["in_time"]} for r in referrals], "risk_level")}
+
+
+def counts_from_rollup(rows: Rows, since: datetime | None, until: datetime | None,
+                       region: str | None) -> dict[str, Any]:
+    """The same counts summed from the daily rollup (whole Beijing days; townships)."""
+    conditions, bounds = ["1 = 1"], list[Any]()
+    if since is not None:
+        conditions.append("day >= ?")
+        bounds.append(rollup.day_of(since.timestamp()))
+    if until is not None:
+        conditions.append("day < ?")
+        bounds.append(rollup.day_of(until.timestamp()))
+    if region:
+        conditions.append("township LIKE ?")
+        bounds.append(region + "%")
+    where, digits = " AND ".join(conditions), _region_digits(region)
+    found: dict[int, dict[str, int]] = {}
+    for r in rows(f"SELECT day, key, SUM(n) AS n FROM view_stats_daily WHERE figure = 'channel' AND {where}"
+                  " GROUP BY day, key", bounds):
+        if int(r["n"]):
+            found.setdefault(int(r["day"]), {})[str(r["key"])] = int(r["n"])
+    figures: dict[str, list[dict[str, Any]]] = {}
+    for r in rows(f"SELECT figure, SUBSTR(township, 1, {digits}) AS region, key, SUM(n) AS n"
+                  f" FROM view_stats_daily WHERE figure <> 'channel' AND {where}"
+                  f" GROUP BY figure, SUBSTR(township, 1, {digits}), key", bounds):
+        if int(r["n"]):
+            figures.setdefault(str(r["figure"]), []).append(r)
+    return {"by_day": _days(found), "by_concern": _tally(figures.get("concern", []), "key"),
+            "by_risk_level": _tally(figures.get("level", []), "key"),
+            "by_region": _tally(figures.get("level", []), "region"),
+            "by_agency_kind": _tally(figures.get("kind", []), "key"),
+            "by_referral_status": _tally(figures.get("status", []), "key"),
+            "in_time": _tally(figures.get("in_time", []), "key")}
 
 
 def _region_digits(region: str | None) -> int:
@@ -119,7 +174,11 @@ def by_day(sql: Sql, rows: Rows, where: str, bounds: list[Any]) -> list[dict[str
     days: dict[int, dict[str, int]] = {}
     for r in found:
         days.setdefault(int(r["d"]), {})[str(r["channel"])] = int(r["n"])
-    return [{"day": datetime.fromtimestamp(d * DAY - BEIJING_OFFSET, BEIJING).strftime("%Y-%m-%d"),
+    return _days(days)
+
+
+def _days(days: dict[int, dict[str, int]]) -> list[dict[str, Any]]:
+    return [{"day": datetime.fromtimestamp(rollup.day_start(d), BEIJING).strftime("%Y-%m-%d"),
              "by_channel": dict(sorted(days[d].items())), "reports": sum(days[d].values())}
             for d in sorted(days)]
 
@@ -179,32 +238,34 @@ def sentinel_activity(rows: Rows, sentinels: Sequence[Mapping[str, Any]], since:
 
 
 def ack_percentiles(sql: Sql, rows: Rows, where: str, bounds: list[Any]) -> dict[str, dict[str, float]]:
-    """Nearest-rank percentiles of acknowledgement time per level (rank p × (n − 1), half rounded
-    up): PostgreSQL picks them from one sorted array per level; SQLite by window functions."""
-    seconds = "CASE WHEN acknowledged_ts > dispatched_ts THEN acknowledged_ts - dispatched_ts ELSE 0 END"
-    acknowledged = f"FROM view_referrals WHERE acknowledged_ts IS NOT NULL AND {where}"
+    """Nearest-rank percentiles of acknowledgement time per level (the value at rank ⌈p × n⌉,
+    PostgreSQL's percentile_disc), read in the order of an index that covers the window."""
+    acknowledged = f"ack_seconds IS NOT NULL AND case_opened_ts IS NOT NULL AND {where}"
     out: dict[str, dict[str, float]] = {}
-    if sql.postgres:  # one sort per level, three picks from it
-        picks = ", ".join(f"a[CAST(FLOOR({p} * (n - 1) + 0.5) AS INTEGER) + 1] AS {name}"
-                          for name, p in PERCENTILES.items())
-        for r in rows(f"SELECT risk_level, n, {picks} FROM (SELECT risk_level, COUNT(*) AS n,"
-                      f" ARRAY_AGG({seconds} ORDER BY {seconds}) AS a {acknowledged}"
-                      " GROUP BY risk_level) sorted", bounds):
-            out[r["risk_level"]] = {"n": int(r["n"]),
-                                    **{name: round(float(r[name]), 1) for name in PERCENTILES}}
+    if sql.postgres:  # one aggregate per level over the index's order
+        fractions = ", ".join(str(p) for p in PERCENTILES.values())
+        for r in rows(f"SELECT risk_level, COUNT(*) AS n, PERCENTILE_DISC(ARRAY[{fractions}]) WITHIN GROUP"
+                      f" (ORDER BY ack_seconds) AS picks FROM view_referrals WHERE {acknowledged}"
+                      " GROUP BY risk_level", bounds):
+            out[r["risk_level"]] = {"n": int(r["n"]), **{
+                name: round(float(v), 1) for name, v in zip(PERCENTILES, r["picks"], strict=True)}}
         return dict(sorted(out.items()))
-    ranks = " OR ".join(f"rn = CAST(ROUND({p} * (n - 1)) AS INTEGER)" for p in PERCENTILES.values())
-    found = rows(
-        f"SELECT risk_level, seconds, rn, n FROM (SELECT risk_level, {seconds} AS seconds,"
-        f" ROW_NUMBER() OVER (PARTITION BY risk_level ORDER BY {seconds}) - 1 AS rn,"
-        f" COUNT(*) OVER (PARTITION BY risk_level) AS n {acknowledged}) ranked WHERE {ranks}", bounds)
-    for r in found:
-        level = out.setdefault(r["risk_level"], {"n": int(r["n"])})
+    ranks: dict[tuple[str, int], list[str]] = {}
+    for r in rows(f"SELECT risk_level, COUNT(*) AS n FROM view_referrals WHERE {acknowledged}"
+                  " GROUP BY risk_level", bounds):
+        out[r["risk_level"]] = {"n": int(r["n"])}
         for name, p in PERCENTILES.items():
-            if int(r["rn"]) == int(_round_half_up(p * (int(r["n"]) - 1))):
-                level[name] = round(float(r["seconds"]), 1)
+            ranks.setdefault((r["risk_level"], max(math.ceil(p * int(r["n"])), 1)), []).append(name)
+    if ranks and where == "1 = 1":  # every row counts: the index walked to each rank
+        for (level, rank), names in ranks.items():
+            picked = rows(f"SELECT ack_seconds FROM view_referrals WHERE risk_level = ? AND {acknowledged}"
+                          " ORDER BY ack_seconds LIMIT 1 OFFSET ?", [level, *bounds, rank - 1])
+            out[level].update({name: round(float(picked[0]["ack_seconds"]), 1) for name in names})
+    elif ranks:  # the window's rows numbered in the index's order: no sort
+        wanted = ", ".join(str(rank) for rank in sorted({rank for _, rank in ranks}))
+        for r in rows(f"SELECT risk_level, ack_seconds, rn FROM (SELECT risk_level, ack_seconds, ROW_NUMBER()"
+                      f" OVER (PARTITION BY risk_level ORDER BY ack_seconds) AS rn FROM view_referrals"
+                      f" WHERE {acknowledged}) ranked WHERE rn IN ({wanted})", bounds):
+            for name in ranks.get((r["risk_level"], int(r["rn"])), []):
+                out[r["risk_level"]][name] = round(float(r["ack_seconds"]), 1)
     return dict(sorted(out.items()))
-
-
-def _round_half_up(x: float) -> int:
-    return int(x + 0.5)

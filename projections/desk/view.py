@@ -47,8 +47,9 @@ class DeskView(DeskQueries):
 
     def stats(self, since: datetime | None, until: datetime | None, now: datetime, *,
               region: str | None = None, sla: Mapping[str, int] | None = None,
-              sentinels: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
-        return stats_sql.stats(self.sql, since, until, now, region=region, sla=sla, sentinels=sentinels)
+              sentinels: Sequence[Mapping[str, Any]] = (), daily: bool = True) -> dict[str, Any]:
+        return stats_sql.stats(self.sql, since, until, now, region=region, sla=sla, sentinels=sentinels,
+                               daily=daily)
 
 
 class GenerationWatch:

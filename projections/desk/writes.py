@@ -27,13 +27,18 @@ def version_of(m: Message) -> int:
     return int(m.id.rsplit("/", 1)[1])
 
 
+def newer(row_id: str, version: int) -> Write:
+    """The condition that this version is newer than the one the row shows."""
+    return " AND ? > COALESCE((SELECT version FROM view_versions WHERE row_id = ?), 0)", (version, row_id)
+
+
 def versioned(row_id: str, version: int, update: Write) -> list[Write]:
     """An UPDATE (ending in a WHERE clause) applied only if this version is newer than the one
     the row shows, and the row's version moved on: duplicates and replays change nothing."""
     statement, params = update
+    guard, guarded = newer(row_id, version)
     return [
-        (statement + " AND ? > COALESCE((SELECT version FROM view_versions WHERE row_id = ?), 0)",
-         (*params, version, row_id)),
+        (statement + guard, (*params, *guarded)),
         ("INSERT INTO view_versions (row_id, version) VALUES (?,?) ON CONFLICT (row_id)"
          " DO UPDATE SET version = excluded.version WHERE view_versions.version < excluded.version",
          (row_id, version)),

@@ -36,7 +36,7 @@ from services.common.messages import (
 
 VIEW = ["view_cases", "view_case_concerns", "view_case_reports", "view_referrals", "view_timeline",
         "view_submissions", "view_case_flags", "view_versions", "view_generation",
-        "view_followups", "view_visits", "view_case_categories", "view_sentinel_reports"]
+        "view_followups", "view_visits", "view_case_categories", "view_sentinel_reports", "view_stats_daily"]
 WRITE_EVENTS = ["SELECT", "INSERT", "UPDATE"]
 APPEND = ["SELECT", "INSERT"]
 # eventsourcing keeps one row per tracked source and moves it on (INSERT ... ON CONFLICT UPDATE).
