@@ -28,7 +28,9 @@ write_env() {
     printf '%s\n' "$kafka_admin"; printf '%s\n' "$kafka_admin" | sed 's/^HOTLINE_//'
     # Settings that tests or operators pass to `make up` travel to the services; keys given
     # here override var/secrets (each service still gets only its own, see start_service).
-    env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES|FAULT_INJECTION|CONSUMERS|API_WORKERS)=' || true
+    env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES|FAULT_INJECTION|CONSUMERS|API_WORKERS|PUBLIC_URL)=' || true
+    # The supervisors' webhook and its secret: for the notify process only (see start_service).
+    env | grep -E '^HOTLINE_SUPERVISOR_WEBHOOK(_SECRET|_FORMAT)?=' || true
     env | grep -E '^HOTLINE_(EVENT|DATA|HASH|RECEIPT|TOKEN|AUDIT)_KEY=' || true
   } >"$tmp"
   chmod 600 "$tmp"
@@ -42,11 +44,12 @@ start_service() {
   # does not read var/secrets (HOTLINE_KEY_FILES=false).
   (umask 077; set -a; source "$STACK_ENV"; set +a; "$HOTLINE" keys env --process "$name" >"$keys") \
     || fail "could not gather the keys of $name"
+  if [[ "$name" == notify ]]; then grep -E '^HOTLINE_SUPERVISOR_WEBHOOK' "$STACK_ENV" >>"$keys" || true; fi
   # setsid: each service leads its own process group, so `down` stops it and its children.
   # A service that dies (not one that was asked to stop) is restarted after a pause; it then
   # resumes from its tracked position, so a crash loses nothing.
   # shellcheck disable=SC2086
-  setsid bash -c "set -a; source <(grep -v -e '_KEY=' -e '^HOTLINE_DATABASE_URL=' -e '^HOTLINE_KAFKA_S' -e '^KAFKA_S' '$STACK_ENV'); source '$keys'; HOTLINE_KEY_FILES=false; HOTLINE_CONSUMER_INSTANCE='$name'; set +a
+  setsid bash -c "set -a; source <(grep -v -e '_KEY=' -e '^HOTLINE_DATABASE_URL=' -e '^HOTLINE_KAFKA_S' -e '^KAFKA_S' -e '^HOTLINE_SUPERVISOR_WEBHOOK' '$STACK_ENV'); source '$keys'; HOTLINE_KEY_FILES=false; HOTLINE_CONSUMER_INSTANCE='$name'; set +a
     while true; do
       '$HOTLINE' $cmd; rc=\$?
       [ \$rc -eq 0 ] && exit 0

@@ -50,6 +50,13 @@ def sequence(h: ApiContainer) -> int:
     return AuditFollower(h.audit, {name: getattr(h, name) for name in AUDITED}).pump()
 
 
+def on_call_everywhere(h: ApiContainer, url: str = "https://oncall.example.invalid/hook") -> None:
+    """A roster for every unit (someone always on duty), as a configured deployment has."""
+    for agency in h.directory.agencies:
+        h.notify.set_roster(agency.agency_id, [{"name": "值班员", "webhook_url": url}],
+                            "test-secret-0000000001", by="test")
+
+
 def audit_entries(h: ApiContainer, case_id: str | None = None) -> list[dict[str, Any]]:
     """The trail as an auditor reads it once the sequencer has run."""
     sequence(h)

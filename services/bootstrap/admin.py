@@ -15,6 +15,7 @@ from services.bootstrap.wiring import Wiring
 from services.common.keystore import KeyStore
 from services.dispatch.routing import Directory
 from services.intake.application import IntakeApplication
+from services.notify.application import NotifyApplication
 from services.triage.application import TriageApplication
 
 
@@ -52,13 +53,17 @@ class CliContainer:
         return self._open(self.wiring.triage(self.keys))  # type: ignore[no-any-return]
 
     @cached_property
+    def notify(self) -> NotifyApplication:
+        return self._open(self.wiring.notify())  # type: ignore[no-any-return]
+
+    @cached_property
     def audit(self) -> AuditTrail:
         return self._open(self.wiring.audit())  # type: ignore[no-any-return]
 
     def sequence(self) -> int:
         """What this command queued or noted, into the chain now (as the sequencer would within a
         second; sequencers meet safely, so the CLI may be one while the stack runs)."""
-        sources: dict[str, Any] = {name: self.__dict__[name] for name in ("intake", "accounts")
+        sources: dict[str, Any] = {name: self.__dict__[name] for name in ("intake", "accounts", "notify")
                                    if name in self.__dict__}
         if not sources and not ("audit" in self.__dict__ and self.audit.recorded):
             return 0

@@ -39,6 +39,8 @@ from services.dispatch.translate import dispatch_translator
 from services.intake.application import IntakeApplication
 from services.intake.disclosure import Disclosure
 from services.intake.translate import IntakeTranslator
+from services.notify.application import NotifyApplication
+from services.notify.notifier import Notifier
 from services.triage.application import TriageApplication
 from services.triage.translate import triage_translator
 
@@ -51,6 +53,7 @@ CONSUMERS = {
     "triage": ((REPORTS_TOPIC,), "hotline-triage"),
     "dispatch": ((CASES_TOPIC,), "hotline-dispatch"),
     "desk": ((CASES_TOPIC, REFERRALS_TOPIC), "hotline-projection-desk"),
+    "notify": ((REFERRALS_TOPIC,), "hotline-notify"),
 }
 
 
@@ -74,14 +77,15 @@ class ApiContainer:
     accounts: AccountsApplication
     triage: TriageApplication
     dispatch: DispatchApplication
+    notify: NotifyApplication  # rosters (admin), notifications and their health (supervisors)
     view: DeskView
     audit: AuditTrail  # the API queues entries and reads the chain; the sequencer writes it
     checkpoints: CheckpointLog  # read, to show auditors whether the chain verifies
     throttle: Throttle
 
     def close(self) -> None:
-        _close(self.intake, self.accounts, self.triage, self.dispatch, self.audit, self.view, self.keys,
-               self.throttle)
+        _close(self.intake, self.accounts, self.triage, self.dispatch, self.notify, self.audit, self.view,
+               self.keys, self.throttle)
 
 
 def bootstrap_api(w: Wiring) -> ApiContainer:
@@ -91,16 +95,16 @@ def bootstrap_api(w: Wiring) -> ApiContainer:
     return ApiContainer(
         settings=w.settings, store=w.store, directory=w.directory, disclosure=Disclosure.load(),
         keys=keys, intake=intake, accounts=accounts, triage=triage, dispatch=dispatch,
-        view=w.view(), audit=audit, checkpoints=w.checkpoint_log(), throttle=w.throttle(),
+        notify=w.notify(), view=w.view(), audit=audit, checkpoints=w.checkpoint_log(), throttle=w.throttle(),
     )
 
 
-def process_handler(app: TriageApplication | DispatchApplication) -> Handler:
+def process_handler(app: TriageApplication | DispatchApplication | NotifyApplication) -> Handler:
     """A process application applies a message and its tracking position in one transaction."""
     return cast(Handler, app.process_event)
 
 
-def process_batch_handler(app: TriageApplication | DispatchApplication) -> BatchHandler:
+def process_batch_handler(app: TriageApplication | DispatchApplication | NotifyApplication) -> BatchHandler:
     """Several messages through the policy into one processing event: their new events and the
     last one's tracking position in one transaction (eventsourcing's own process_event, for a
     list). Each policy reads committed state only: two messages that touch one aggregate make
@@ -128,6 +132,7 @@ def edges_of(api: ApiContainer) -> list[Edge]:
         Edge(api.triage, t["triage"], process_handler(api.dispatch), api.dispatch.recorder, "dispatch"),
         Edge(api.triage, t["triage"], desk, view, "desk"),
         Edge(api.dispatch, t["dispatch"], desk, view, "desk"),
+        Edge(api.dispatch, t["dispatch"], process_handler(api.notify), api.notify.recorder, "notify"),
     ]
 
 
@@ -139,8 +144,10 @@ class EmbeddedContainer:
     runner: EmbeddedRunner
     scheduler: EscalationScheduler
     sequencer: SequencerContainer
+    notifier: Notifier
 
     def close(self) -> None:
+        self.notifier.stop()
         self.scheduler.stop()
         self.runner.stop()
         self.sequencer.stop()
@@ -153,7 +160,7 @@ def bootstrap_embedded(w: Wiring) -> EmbeddedContainer:
     sources = {name: getattr(api, name) for name in AUDITED}
     return EmbeddedContainer(api, EmbeddedRunner(edges_of(api)),
                              EscalationScheduler(api.dispatch, api.view),
-                             sequencer_of(w, api.audit, sources))
+                             sequencer_of(w, api.audit, sources), Notifier(api.notify))
 
 
 @dataclass
@@ -184,8 +191,11 @@ def bootstrap_relay(w: Wiring, app_name: str, producer: Any = None) -> RelayCont
 class ConsumerContainer:
     loop: ConsumerLoop
     parts: tuple[Any, ...]
+    companion: Notifier | None = None  # runs beside the loop (the notify process's notifier)
 
     def close(self) -> None:
+        if self.companion is not None:
+            self.companion.stop()
         _close(*self.parts)
 
 
@@ -202,9 +212,10 @@ def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerConta
         tracker, parts = cast(TrackingRecorder, view), (view,)
         resync = GenerationWatch(view).changed
     else:
-        # Only triage holds the data key (dispatch has no key but the event key).
+        # Only triage holds the data key (dispatch and notify have no key but the event key).
         keys = w.keystore() if service == "triage" else None
-        app = w.triage(keys) if keys is not None else w.dispatch()
+        app: TriageApplication | DispatchApplication | NotifyApplication = (
+            w.triage(keys) if keys is not None else w.notify() if service == "notify" else w.dispatch())
         handler, batch = process_handler(app), process_batch_handler(app)
         tracker, parts = app.recorder, (app, *([keys] if keys else []))
     loop = ConsumerLoop(name=name or f"{service}-{os.getpid()}", topics=topics, group_id=group,
@@ -212,7 +223,8 @@ def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerConta
                         tracker=tracker, security=w.settings.kafka_security(),
                         instance=w.settings.consumer_instance or None, resync=resync,
                         batch_handler=batch)
-    return ConsumerContainer(loop, parts)
+    notifier = Notifier(app) if service == "notify" and isinstance(app, NotifyApplication) else None
+    return ConsumerContainer(loop, parts, notifier)
 
 
 @dataclass

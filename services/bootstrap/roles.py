@@ -43,14 +43,15 @@ APPEND = ["SELECT", "INSERT"]
 TRACK = ["SELECT", "INSERT", "UPDATE"]
 
 GRANTS: dict[str, list[tuple[list[str], list[str]]]] = {
-    "api": [(WRITE_EVENTS, ["intake_events", "accounts_events", "triage_events", "dispatch_events"]),
+    "api": [(WRITE_EVENTS, ["intake_events", "accounts_events", "triage_events", "dispatch_events",
+                            "notify_events"]),
             (APPEND, ["triage_snapshots"]),
             # Queues audit entries; reads the chain (auditors), never writes it.
             (["INSERT"], ["audit_queue"]),
             (["SELECT"], ["audit_log"]),
             (["SELECT"], [*VIEW, "desk_tracking"]),
             # Positions only (for /metrics and /readyz lag): no rows of anyone's data.
-            (["SELECT"], ["triage_tracking", "dispatch_tracking", "relay_intake_tracking",
+            (["SELECT"], ["triage_tracking", "dispatch_tracking", "notify_tracking", "relay_intake_tracking",
                           "relay_triage_tracking", "relay_dispatch_tracking"]),
             (["SELECT", "INSERT", "DELETE"], ["throttle_failures"])],
     "relay-intake": [(["SELECT"], ["intake_events"]), (TRACK, ["relay_intake_tracking"])],
@@ -60,9 +61,12 @@ GRANTS: dict[str, list[tuple[list[str], list[str]]]] = {
                (TRACK, ["triage_tracking"])],
     "dispatch": [(WRITE_EVENTS, ["dispatch_events"]), (TRACK, ["dispatch_tracking"])],
     "projection-desk": [(["SELECT", "INSERT", "UPDATE"], VIEW), (TRACK, ["desk_tracking"])],
+    # Plans deliveries as it consumes referrals; its notifier records each attempt.
+    "notify": [(WRITE_EVENTS, ["notify_events"]), (TRACK, ["notify_tracking"])],
     "scheduler": [(WRITE_EVENTS, ["dispatch_events"]), (["SELECT"], VIEW)],
     # The audit trail's single writer: reads the services' notes and the queue, chains them.
-    "audit": [(["SELECT"], ["intake_events", "accounts_events", "triage_events", "dispatch_events"]),
+    "audit": [(["SELECT"], ["intake_events", "accounts_events", "triage_events", "dispatch_events",
+                            "notify_events"]),
               (APPEND, ["audit_log"]), (TRACK, ["audit_sources"]),
               (["SELECT", "DELETE"], ["audit_queue"])],
 }
@@ -83,6 +87,9 @@ KAFKA_ACLS: dict[str, list[tuple[ResourceType, str, ACLOperation]]] = {
                         (ResourceType.TOPIC, REFERRALS_TOPIC, ACLOperation.READ),
                         (ResourceType.GROUP, "hotline-projection-desk", ACLOperation.READ),
                         (ResourceType.TOPIC, DEAD_LETTER_TOPIC, ACLOperation.WRITE)],
+    "notify": [(ResourceType.TOPIC, REFERRALS_TOPIC, ACLOperation.READ),
+               (ResourceType.GROUP, "hotline-notify", ACLOperation.READ),
+               (ResourceType.TOPIC, DEAD_LETTER_TOPIC, ACLOperation.WRITE)],
     "audit": [(ResourceType.TOPIC, AUDIT_CHECKPOINTS_TOPIC, ACLOperation.WRITE)],
     "api": [(ResourceType.TOPIC, AUDIT_CHECKPOINTS_TOPIC, ACLOperation.READ),  # to verify
             # Each topic's end offsets for the lag gauges: DESCRIBE, which reads no message.

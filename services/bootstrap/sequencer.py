@@ -11,7 +11,7 @@ from services.audit.follower import AuditFollower
 from services.audit.trail import AuditTrail
 from services.bootstrap.wiring import Wiring
 
-AUDITED = ("intake", "accounts", "triage", "dispatch")  # the services whose actions leave notes
+AUDITED = ("intake", "accounts", "triage", "dispatch", "notify")  # the services whose actions leave notes
 
 
 @dataclass

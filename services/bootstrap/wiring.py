@@ -33,6 +33,7 @@ from services.dispatch.application import DispatchApplication
 from services.dispatch.routing import Directory, ReferralMatrix
 from services.dispatch.visits import VisitClock
 from services.intake.application import IntakeApplication
+from services.notify.application import NotifyApplication, SupervisorHook
 from services.triage.application import TriageApplication
 from services.triage.rules import RiskRules
 
@@ -167,6 +168,12 @@ class Wiring:
         return DispatchApplication(self.env("dispatch"), ack_sla=self.settings.ack_sla,
                                    matrix=self.overrides.matrix, directory=self.directory,
                                    visit_clock=VisitClock(*self.settings.visit_clock))
+
+    def notify(self) -> NotifyApplication:
+        s = self.settings
+        hook = (SupervisorHook(s.supervisor_webhook, s.supervisor_webhook_secret, s.supervisor_webhook_format)
+                if s.supervisor_webhook else None)
+        return NotifyApplication(self.env("notify"), desk_url=s.desk_url, supervisors=hook)
 
     def audit(self) -> AuditTrail:
         """The trail in a store of its own (sealed under the event key)."""

@@ -33,6 +33,7 @@ NEEDS = {
     "dispatch": ("event",),
     "desk": (),
     "scheduler": ("event",),
+    "notify": ("event",),  # its store; the units' webhook secrets are in its (encrypted) events
     "audit": ("event", "audit"),  # opens the services' audit notes, seals the chain, signs heads
     "cli": tuple(PURPOSES),
 }

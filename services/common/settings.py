@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlparse
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.common.kafka.security import sasl
@@ -110,6 +110,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed.
     trusted_proxies: str = ""
+    # Where people open the desk: the link in every notification (default http://host:port).
+    public_url: str = ""
+    # The supervisors' webhook (contract §8): told of every escalation, signed with its secret.
+    supervisor_webhook: str = ""
+    supervisor_webhook_secret: str = ""
+    supervisor_webhook_format: Literal["json", "wecom", "dingtalk"] = "json"
 
     @field_validator("ack_sla_seconds")
     @classmethod
@@ -139,6 +145,17 @@ class Settings(BaseSettings):
     @classmethod
     def _check_key(cls, value: str, info: ValidationInfo) -> str:
         return check_key(value, f"HOTLINE_{str(info.field_name).upper()}") if value else value
+
+    @model_validator(mode="after")
+    def _check_supervisor_webhook(self) -> Settings:
+        if self.supervisor_webhook and len(self.supervisor_webhook_secret) < 16:
+            raise ValueError("HOTLINE_SUPERVISOR_WEBHOOK needs HOTLINE_SUPERVISOR_WEBHOOK_SECRET"
+                             " (16 characters or more) to sign what it is sent")
+        return self
+
+    @property
+    def desk_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     def kafka_security(self) -> dict[str, Any]:
         return sasl(self.kafka_security_protocol, self.kafka_sasl_mechanism,

@@ -33,7 +33,7 @@ from services.gateway.progress import progress
 log = structlog.get_logger("backup")
 FORMAT = 1
 # Consumer positions are rows named "topic:partition" in these tables (Kafka offsets).
-CONSUMER_TRACKING = ("triage_tracking", "dispatch_tracking", "desk_tracking")
+CONSUMER_TRACKING = ("triage_tracking", "dispatch_tracking", "desk_tracking", "notify_tracking")
 
 
 def pg_tool(name: str) -> str:

@@ -30,8 +30,18 @@ from services.gateway.deps import audit_log
 from services.gateway.pages import admin as admin_page
 from services.gateway.pages import assets, audit, board, desk, intake, login, report
 from services.gateway.pages import followups as followups_page
+from services.gateway.pages import oncall as oncall_page
 from services.gateway.pages import stats as stats_page
-from services.gateway.routes import admin, auth, cases, followups, oversight, referrals, reports
+from services.gateway.routes import (
+    admin,
+    auth,
+    cases,
+    followups,
+    notifications,
+    oversight,
+    referrals,
+    reports,
+)
 from services.gateway.sessions import TokenVersions
 
 log = structlog.get_logger("http")
@@ -39,8 +49,10 @@ MAX_BODY_BYTES = 256 * 1024  # a full report is far below this
 ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, admin.sentinels_router,
            admin.agencies_router, cases.router, cases.children_router, referrals.desk_router,
            referrals.router, followups.router, followups.case_router, followups.ledger_router,
-           oversight.stats_router, oversight.audit_router, login.router, report.router,
-           desk.router, board.router, followups_page.router, stats_page.router, intake.router,
+           oversight.stats_router, oversight.audit_router, notifications.oncall_router,
+           notifications.router, login.router, report.router,
+           desk.router, board.router, followups_page.router, stats_page.router, oncall_page.router,
+           intake.router,
            admin_page.router, audit.router, assets.router)
 
 
@@ -55,7 +67,9 @@ def store_check(container: ApiContainer) -> ReadinessCheck:
 
 def field_error_body(exc: FieldError) -> dict[str, object]:
     """FastAPI's own 422 shape, so clients handle one kind of validation error."""
-    return {"detail": [{"loc": [exc.where, exc.field], "msg": exc.message, "type": "value_error"}]}
+    # A field inside a list (`contacts.1.webhook_url`) gets the path FastAPI would give it.
+    path = [int(part) if part.isdigit() else part for part in exc.field.split(".")]
+    return {"detail": [{"loc": [exc.where, *path], "msg": exc.message, "type": "value_error"}]}
 
 
 RETRY_AFTER_SECONDS = 5

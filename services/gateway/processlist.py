@@ -17,8 +17,9 @@ class Process:
     args: str
 
 
-CONSUMER_KINDS = {"triage": "triage", "dispatch": "dispatch", "desk": "desk"}
-CONSUMER_NAMES = {"triage": "triage", "dispatch": "dispatch", "desk": "projection-desk"}
+CONSUMER_KINDS = {"triage": "triage", "dispatch": "dispatch", "desk": "desk", "notify": "notify"}
+CONSUMER_NAMES = {"triage": "triage", "dispatch": "dispatch", "desk": "projection-desk", "notify": "notify"}
+SINGLE = ("notify",)  # its notifier sends the webhooks: two members would send twice
 
 
 def parse_consumers(value: str) -> dict[str, int]:
@@ -31,6 +32,8 @@ def parse_consumers(value: str) -> dict[str, int]:
             raise ValueError(f"HOTLINE_CONSUMERS: {service.strip()!r} is not one of {', '.join(CONSUMERS)}")
         if not n.strip().isdigit() or not 1 <= int(n) <= 12:
             raise ValueError(f"HOTLINE_CONSUMERS: {part!r} needs a count from 1 to 12")
+        if service.strip() in SINGLE and int(n) != 1:
+            raise ValueError(f"HOTLINE_CONSUMERS: {service.strip()} runs as one process (it sends webhooks)")
         counts[service.strip()] = int(n)
     return counts
 

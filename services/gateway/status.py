@@ -18,7 +18,8 @@ from services.common.settings import Settings
 from services.common.sqlstore import Sql
 
 # The table where each consumer records its tracked positions (application name "topic:partition").
-TRACKING_TABLES = {"triage": "triage_tracking", "dispatch": "dispatch_tracking", "desk": "desk_tracking"}
+TRACKING_TABLES = {"triage": "triage_tracking", "dispatch": "dispatch_tracking", "desk": "desk_tracking",
+                   "notify": "notify_tracking"}
 
 
 @dataclass

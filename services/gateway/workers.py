@@ -55,13 +55,15 @@ def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
         print_demo_users(create_demo_users(embedded.api.accounts, settings.var_dir), settings.var_dir)
     embedded.runner.start()
     embedded.sequencer.start()
+    embedded.notifier.start()
     scheduler_thread = threading.Thread(target=embedded.scheduler.run, name="scheduler", daemon=True)
     scheduler_thread.start()
 
     def runner_check() -> tuple[str, bool, str]:
         runner = embedded.runner
-        ok = runner.is_alive() and runner.error is None and scheduler_thread.is_alive()
-        return "workers", ok, "embedded runner and scheduler " + (
+        ok = (runner.is_alive() and runner.error is None and scheduler_thread.is_alive()
+              and embedded.notifier.is_alive())
+        return "workers", ok, "embedded runner, scheduler and notifier " + (
             "running" if ok else f"failed: {runner.error!r}")
 
     app = create_app(embedded.api, [runner_check])
@@ -91,6 +93,8 @@ def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_consume(settings: Settings, args: argparse.Namespace) -> int:
     container = bootstrap_consumer(Wiring.of(settings), args.service)
+    if container.companion is not None:
+        container.companion.start()
     return _run_worker(args.service, container, container.loop)
 
 

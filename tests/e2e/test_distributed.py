@@ -11,6 +11,7 @@ import signal
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,13 +24,15 @@ from services.common.kafka.security import sasl
 from services.common.messages import TOPICS
 from tests.e2e.client import Client, wait_for
 from tests.helpers import PII_VALUES, report_body
+from tests.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 RED_SLA = 4
 YELLOW_FIRST_HOURS = 0.01  # 36 s
 YELLOW_INTERVAL_DAYS = 0.0001  # 8.64 s
 SERVICES = ("api", "relay-intake", "relay-triage", "relay-dispatch", "triage", "triage-2", "dispatch",
-            "dispatch-2", "projection-desk", "projection-desk-2", "scheduler", "audit")
+            "dispatch-2", "projection-desk", "projection-desk-2", "notify", "scheduler", "audit")
+SUPERVISORS_SECRET = "supervisors-webhook-secret-e2e"
 GROUPS = {"triage": ("triage", "triage-2"), "dispatch": ("dispatch", "dispatch-2"),
           "desk": ("projection-desk", "projection-desk-2")}
 
@@ -40,7 +43,15 @@ def make(target: str, env: dict[str, str], timeout: float = 300) -> subprocess.C
 
 
 @pytest.fixture(scope="module")
-def stack():  # type: ignore[no-untyped-def]
+def supervisors() -> Iterator[Receiver]:
+    """The supervisors' webhook (HOTLINE_SUPERVISOR_WEBHOOK), up before the stack."""
+    receiver = Receiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture(scope="module")
+def stack(supervisors: Receiver):  # type: ignore[no-untyped-def]
     # Under the repository, not /tmp/pytest-of-root: PostgreSQL runs as its own user and
     # must reach its data directory.
     var = ROOT / "var" / "e2e" / uuid.uuid4().hex[:8]
@@ -59,6 +70,9 @@ def stack():  # type: ignore[no-untyped-def]
         # Every guarantee with two API processes and two members per consumer group (#12).
         "HOTLINE_API_WORKERS": "2",
         "HOTLINE_CONSUMERS": "triage=2,dispatch=2,desk=2",
+        # Escalations also go to the supervisors (contract §8).
+        "HOTLINE_SUPERVISOR_WEBHOOK": supervisors.hook("supervisors"),
+        "HOTLINE_SUPERVISOR_WEBHOOK_SECRET": SUPERVISORS_SECRET,
     }
     started = time.monotonic()
     try:
@@ -141,7 +155,7 @@ def test_make_up_routes_a_red_report_to_police_and_hospital(stack: dict[str, str
 
     status = wait_for(caught_up, what="every consumer caught up")
     groups = {c["group"] for c in status["consumers"]}
-    assert groups == {"hotline-triage", "hotline-dispatch", "hotline-projection-desk"}
+    assert groups == {"hotline-triage", "hotline-dispatch", "hotline-projection-desk", "hotline-notify"}
     assert all(c["committed"] == c["tracked"] for c in status["consumers"] if c["end"])
     assert {o["app"] for o in status["outboxes"]} == {"intake", "triage", "dispatch"}
     metrics = client.http.get("/metrics").text
@@ -298,8 +312,8 @@ def test_escalation_once_across_scheduler_restart_and_decline_reroute(
                          json={"reason": "非本辖区"}, headers=client.auth("police-desk"))
     assert r.status_code == 200
     during_case = during["case_id"]
-    wait_for(lambda: client.http.get(f"/v1/cases/{during_case}", headers=sup).json()["needs_review"],
-             what="the declined case back on the board")
+    wait_for(lambda: "declined" in client.http.get(f"/v1/cases/{during_case}", headers=sup).json()[
+        "review_reasons"], what="the declined case back on the board")
     r = client.http.post(f"/v1/cases/{during_case}/referrals",
                          json={"agency_id": "police-441802", "reason": "改派清城分局"}, headers=sup)
     assert r.status_code == 201
@@ -497,3 +511,51 @@ def test_a_visit_goes_overdue_once_and_closure_waits_for_the_referral(stack: dic
     wait_for(lambda: client.http.get(f"/v1/cases/{case_id}", headers=sup).json()["status"] == "closed",
              what="the closed case on the board")
     assert not overdue()  # a closed plan is late no more
+
+
+def test_a_red_referral_reaches_the_on_call_contacts_signed_reminded_and_escalated(
+        stack: dict[str, str], supervisors: Receiver) -> None:
+    """The notify process on the referrals topic (contract §8): the first on-duty contact within
+    5 s, signed; the second at half the acknowledgement time; everyone and the supervisors at the
+    due time; a receiver failing for a while gets its delivery once it recovers, and only once."""
+    conf = read_stack_env(Path(stack["HOTLINE_VAR_DIR"]))
+    client = Client(conf["HOTLINE_API_URL"], Path(stack["HOTLINE_VAR_DIR"]))
+    police, hospital = Receiver(), Receiver()
+    hospital.failing = 3
+    secret = "police-webhook-secret-e2e-0001"
+    admin = client.auth("admin1")
+    try:
+        for unit, receiver in (("police-441823", police), ("hospital-441823", hospital)):
+            r = client.http.put(f"/v1/agencies/{unit}/oncall", headers=admin, json={
+                "contacts": [{"name": "值班员", "webhook_url": receiver.hook("first")},
+                             {"name": "副所长", "webhook_url": receiver.hook("second")}], "secret": secret})
+            assert r.status_code == 200, r.text
+        accepted = client.submit(report_body(), key="e2e-notify")
+        first = wait_for(lambda: [p for p in police.taken("first") if p["event"] == "referral.dispatched"
+                                  and p["risk_level"] == "red"], timeout=5, what="the police webhook in 5 s")
+        rid = first[0]["referral_id"]
+        assert police.signed(secret) and first[0]["agency_id"] == "police-441823"
+        found = client.wait_for_referrals(accepted["report_id"], ("police-desk",), timeout=30)
+        assert found["police-desk"]["referral_id"] == rid
+        wait_for(lambda: [p for p in police.taken("second") if p["event"] == "referral.reminder"
+                          and p["referral_id"] == rid], timeout=30, what="the half-time reminder")
+        wait_for(lambda: [p for p in supervisors.taken("supervisors") if p["event"] == "referral.escalated"
+                          and p["referral_id"] == rid], timeout=60, what="the escalation to supervisors")
+        assert supervisors.signed(SUPERVISORS_SECRET)
+        wait_for(lambda: {p["event"] for p in police.taken("first") if p["referral_id"] == rid}
+                 == {"referral.dispatched", "referral.escalated"}, timeout=30, what="escalation to everyone")
+        wait_for(lambda: [p for p in hospital.taken("first") if p["event"] == "referral.dispatched"],
+                 timeout=60, what="the hospital webhook after its receiver recovered")
+        time.sleep(3)  # a repeat would come within the backoff's first steps
+        assert len([p for p in hospital.taken("first") if p["event"] == "referral.dispatched"]) == 1
+        assert [g for g in hospital.got if not g["taken"] and b"referral.dispatched" in g["body"]]
+        for receiver in (police, hospital, supervisors):
+            for request in receiver.got:
+                assert not any(v.encode() in request["body"] for v in PII_VALUES)
+        shown = client.http.get("/v1/notifications", params={"referral_id": rid},
+                                headers=client.auth("supervisor1")).json()
+        assert [n["event"] for n in shown][:2] == ["referral.dispatched", "referral.reminder"]
+        assert all(n["delivered_at"] for n in shown)
+    finally:
+        police.close()
+        hospital.close()

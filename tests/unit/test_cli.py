@@ -117,3 +117,24 @@ def test_projection_rebuild_swaps_in_a_view_made_from_the_event_stores(
     assert runner.pump() == 0  # nothing new: the runner carries on where it stood
     assert main(["projection", "check"]) == 0
     hotline.close()
+
+
+def test_oncall_set_and_show_keep_the_secret_to_themselves(var: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    roster = var / "roster.json"
+    roster.write_text(json.dumps({"contacts": [
+        {"name": "值班员", "webhook_url": "https://qyapi.example/hook?key=1", "format": "wecom"},
+        {"name": "所长", "phone": "0763-1234567", "from": "22:00", "to": "06:00"}],
+        "secret": "a-long-enough-secret-1"}), encoding="utf-8")
+    assert main(["oncall", "set", "--agency", "police-441823", "--file", str(roster)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [c["name"] for c in shown["contacts"]] == ["值班员", "所长"]
+    assert main(["oncall", "show", "--agency", "police-441823"]) == 0
+    printed = capsys.readouterr().out
+    assert json.loads(printed)["contacts"] == shown["contacts"] and "a-long-enough-secret-1" not in printed
+    roster.write_text(json.dumps({"contacts": [{"name": "值班员", "webhook_url": "mailto:x"}],
+                                  "secret": "a-long-enough-secret-1"}), encoding="utf-8")
+    assert main(["oncall", "set", "--agency", "police-441823", "--file", str(roster)]) == 2
+    assert "contacts.0.webhook_url" in capsys.readouterr().err
+    assert main(["oncall", "set", "--agency", "nowhere", "--file", str(roster)]) == 2
+    assert "no agency unit" in capsys.readouterr().err

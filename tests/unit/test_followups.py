@@ -16,7 +16,7 @@ from services.common.embedded import EmbeddedRunner
 from services.dispatch.scheduler import EscalationScheduler
 from services.gateway.ledger import BEIJING, month_bounds
 from tests.conftest import Api
-from tests.helpers import audit_entries, report_body
+from tests.helpers import audit_entries, on_call_everywhere, report_body
 from tests.unit.test_desk import post, red_case, referral_of
 
 
@@ -98,7 +98,9 @@ def test_a_visit_in_the_future_before_the_case_or_with_bad_fields_is_refused(
     assert get(api, "civil-desk", "/v1/followups").json()[0]["visits_done"] == 0  # nothing kept
 
 
-def test_a_suggested_level_flags_the_case_until_a_reassessment(api: Api, runner: EmbeddedRunner) -> None:
+def test_a_suggested_level_flags_the_case_until_a_reassessment(api: Api, runner: EmbeddedRunner,
+                                                               hotline: ApiContainer) -> None:
+    on_call_everywhere(hotline)  # so the only reason to look is the visit's
     case = red_case(api, runner)
     r = post(api, "civil-desk", f"/v1/cases/{case['case_id']}/visits",
              visit_body(suggested_risk_level="orange"))

@@ -34,7 +34,8 @@ PAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "operator": (("/intake", "来电登记"),),
     "reporter": (("/report", "填写报告"),),
     "desk": (("/desk", "转介收件箱"), ("/followups", "随访帮扶")),
-    "supervisor": (("/board", "案件督办"), ("/followups", "随访帮扶"), ("/stats", "统计分析")),
+    "supervisor": (("/board", "案件督办"), ("/followups", "随访帮扶"), ("/stats", "统计分析"),
+                   ("/oncall", "值班与通知")),
     "auditor": (("/audit", "审计日志"), ("/stats", "统计分析")),
     "admin": (("/admin", "账号与哨点"),),
 }

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from services.common.errors import DomainError, NotFound
 from services.common.web.pages import check_csrf, csrf_for, page_session, render
 from services.gateway.deps import audit_log
+from services.gateway.unreached import flag_unreached
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -27,7 +28,7 @@ def _context(request: Request, token: str, principal: Any, notice: str | None = 
     return {
         "username": principal.subject,
         "principal": principal,
-        "cases": container.view.list_cases(None, None),
+        "cases": flag_unreached(container.view.list_cases(None, None), container.notify),
         "late_followups": [p for p in plans if p["overdue"] or p["helper_missing"]],
         "agencies": container.directory.agencies,
         "agencies_by_id": {a.agency_id: a.name for a in container.directory.agencies},

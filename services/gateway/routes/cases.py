@@ -11,7 +11,16 @@ from pydantic import BaseModel, Field
 from services.common.errors import NotFound
 from services.common.schemas import Strict
 from services.common.vocabulary import CaseStatus, Category, Concern, RiskLevel
-from services.gateway.deps import AuditDep, CaseReader, DispatchDep, Supervisor, TriageDep, ViewDep
+from services.gateway.deps import (
+    AuditDep,
+    CaseReader,
+    ContainerDep,
+    DispatchDep,
+    Supervisor,
+    TriageDep,
+    ViewDep,
+)
+from services.gateway.unreached import flag_case, flag_unreached
 from services.intake.schemas import KnownCase, RepeatCheckIn
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
@@ -34,14 +43,14 @@ class ManualReferralIn(BaseModel):
 
 
 @router.get("")
-def list_cases(view: ViewDep, _: CaseReader, risk_level: RiskLevel | None = None,
+def list_cases(view: ViewDep, container: ContainerDep, _: CaseReader, risk_level: RiskLevel | None = None,
                status: CaseStatus | None = None) -> list[Any]:
-    return view.list_cases(risk_level, status)  # type: ignore[return-value]
+    return flag_unreached(view.list_cases(risk_level, status), container.notify)  # type: ignore[return-value]
 
 
 @router.get("/{case_id}")
-def get_case(case_id: str, view: ViewDep, audit: AuditDep, who: CaseReader) -> Any:
-    case = view.get_case(case_id)
+def get_case(case_id: str, view: ViewDep, container: ContainerDep, audit: AuditDep, who: CaseReader) -> Any:
+    case = flag_case(view.get_case(case_id), container.notify)
     if case is None:
         raise NotFound("No such case")
     audit(who, "case.read", "case", case_id, case_id)

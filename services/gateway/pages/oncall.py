@@ -1,0 +1,28 @@
+"""The supervisors' notification health page (/oncall, 值班与通知): per unit, who is on duty now,
+the last delivery taken and failures in the last 24 hours; units nobody would be told first."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from services.common.vocabulary import KIND_TEXT
+from services.common.web.pages import page_session, render
+from services.gateway.deps import audit_log
+from services.gateway.routes.notifications import unit_health
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+@router.get("/oncall")
+def oncall_page(request: Request) -> Response:
+    session = page_session(request, "supervisor", "/oncall", "此页面供督办人员使用，请用督办账号登录。")
+    if isinstance(session, Response):
+        return session
+    principal = session[1]
+    audit_log(request)(principal, "notifications.health", "agency")
+    rows = unit_health(request.app.state.container)
+    return render(request, "oncall.html", {
+        "username": principal.subject, "principal": principal, "units": rows, "kind_text": KIND_TEXT,
+        "unreachable": sum(1 for r in rows if r["unreachable"]),
+        "failing": sum(1 for r in rows if r["failures_24h"])})

@@ -1,0 +1,1 @@
+"""Notifications and on-call (contract §8)."""

@@ -1,0 +1,186 @@
+"""Notify: on-call rosters, and the webhooks a referral owes people (contract §8). Consumes the
+referrals topic; plans each delivery as an event in the same transaction as the tracking
+position, so a redelivered message plans nothing twice; the notifier (`notifier.py`) makes the
+attempts and records each one here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import structlog
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.system import ProcessApplication
+
+from services.common.auditnote import Actor
+from services.common.auditnote import note as audit_note
+from services.common.errors import NotFound
+from services.common.messages import (
+    REFERRAL_ACKNOWLEDGED,
+    REFERRAL_CLOSED,
+    REFERRAL_DECLINED,
+    REFERRAL_DISPATCHED,
+    REFERRAL_ESCALATED,
+    Message,
+)
+from services.common.wakeup import NotifiesCommits
+from services.notify import webhook
+from services.notify.domain import SUPERVISORS, Delivery, UnitLog, Watch, unit_log_id, watch_id
+from services.notify.oncall import Contact, Roster, check_secret, parse_contacts, roster_id
+
+log = structlog.get_logger("notify")
+SETTLING = {REFERRAL_ACKNOWLEDGED: "acknowledged", REFERRAL_DECLINED: "declined",
+            REFERRAL_CLOSED: "closed"}
+
+
+@dataclass(frozen=True)
+class SupervisorHook:
+    """HOTLINE_SUPERVISOR_WEBHOOK: told of every escalation."""
+
+    url: str
+    secret: str
+    format: str = "json"
+
+
+class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
+    name = "notify"
+
+    def __init__(self, env: dict[str, str] | None = None, *, desk_url: str,  # type: ignore[no-untyped-def]
+                 supervisors: SupervisorHook | None = None,
+                 give_up_after: timedelta = timedelta(seconds=webhook.RETRY_FOR_SECONDS)):
+        super().__init__(env)
+        self.desk_url = desk_url
+        self.supervisors = supervisors
+        self.give_up_after = give_up_after
+
+    # Rosters (admin) ------------------------------------------------------------------------
+
+    def set_roster(self, agency_id: str, contacts: Any, secret: Any, *, by: str,
+                   actor: Actor | None = None) -> Roster:
+        """Replace a unit's roster; a wrong field → FieldError naming it, and nothing stored."""
+        checked, key = parse_contacts(contacts), check_secret(secret)
+        roster = self.roster(agency_id) or Roster(agency_id)
+        roster.replace(checked, key, by=by, at=datetime.now(UTC))
+        self.save(roster, *audit_note(actor, "oncall.set", "agency", agency_id))
+        log.info("on-call roster set", agency_id=agency_id, contacts=len(checked))
+        return roster
+
+    def roster(self, agency_id: str) -> Roster | None:
+        return self._find(roster_id(agency_id))  # type: ignore[no-any-return]
+
+    # The policy: referral messages ------------------------------------------------------------
+
+    def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
+        if not isinstance(domain_event, Message):
+            return
+        d, kind = domain_event.data, domain_event.type
+        if kind == REFERRAL_DISPATCHED:
+            self._dispatched(d, processing_event)
+        elif kind in SETTLING or kind == REFERRAL_ESCALATED:
+            watch = self._find(watch_id(d["referral_id"]))
+            if watch is None:
+                return
+            if kind in SETTLING and watch.settle(SETTLING[kind], domain_event.time):
+                processing_event.collect_events(watch)
+            elif kind == REFERRAL_ESCALATED and watch.escalate(domain_event.time):
+                roster = self.roster(watch.agency_id)
+                everyone = [c for c in (roster.contacts if roster else []) if c.webhook_url]
+                planned = [self._deliver(watch, "referral.escalated", c, domain_event.time) for c in everyone]
+                if self.supervisors is not None:
+                    planned.append(self._deliver(watch, "referral.escalated", Contact(
+                        SUPERVISORS, webhook_url=self.supervisors.url, format=self.supervisors.format),
+                        domain_event.time))
+                processing_event.collect_events(watch, *planned)
+
+    def _dispatched(self, d: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
+        if self._find(watch_id(d["referral_id"])) is not None:
+            return
+        at = datetime.fromisoformat(d["dispatched_at"])
+        roster = self.roster(d["agency_id"])
+        reachable = [c for c in (roster.on_duty(at) if roster else []) if c.webhook_url]
+        watch = Watch(referral_id=d["referral_id"], case_id=d["case_id"], agency_id=d["agency_id"],
+                      agency_kind=d["agency_kind"], risk_level=d["risk_level"], dispatched_at=at,
+                      due_at=datetime.fromisoformat(d["due_at"]), on_duty=len(reachable))
+        planned = [self._deliver(watch, "referral.dispatched", reachable[0], at)] if reachable else []
+        if not reachable:
+            log.warning("no on-duty contact with a webhook", referral_id=d["referral_id"],
+                        agency_id=d["agency_id"], risk_level=d["risk_level"])
+        processing_event.collect_events(watch, *planned)
+
+    def _deliver(self, watch: Watch, event_name: str, contact: Contact, at: datetime) -> Delivery:
+        payload = webhook.payload(event_name, {"referral_id": watch.referral_id, "agency_id": watch.agency_id,
+                                               "risk_level": watch.risk_level,
+                                               "due_at": watch.due_at.isoformat()}, self.desk_url)
+        delivery = Delivery(referral_id=watch.referral_id, agency_id=watch.agency_id,
+                            agency_kind=watch.agency_kind, event_name=event_name, contact=contact.name,
+                            webhook_url=str(contact.webhook_url), format=contact.format,
+                            payload=payload, planned_at=at)
+        watch.contacted_by(contact=contact.name, delivery_id=str(delivery.id))
+        return delivery
+
+    # The notifier's steps ------------------------------------------------------------------
+
+    def remind(self, referral_id: str, now: datetime) -> Delivery | None:
+        """Half the acknowledgement time gone: the next on-duty contact not told yet (or, with
+        none left, the first again). None if no reminder is due or another process sent it."""
+        watch = self._find(watch_id(referral_id))
+        if watch is None or not watch.needs_reminder(now):
+            return None
+        roster = self.roster(watch.agency_id)
+        reachable = [c for c in (roster.on_duty(now) if roster else []) if c.webhook_url]
+        fresh = [c for c in reachable if c.name not in watch.contacted] or reachable
+        watch.remind(now)
+        delivery = self._deliver(watch, "referral.reminder", fresh[0], now) if fresh else None
+        try:
+            self.save(watch, *([delivery] if delivery else []))
+        except IntegrityError:
+            return None
+        return delivery
+
+    def attempt(self, delivery_id: UUID, error: str | None, at: datetime, retry_in: float) -> Delivery:
+        """Record one attempt on the delivery and on its unit's log, in one transaction (tried
+        again on the new state if another attempt for the unit was recorded meanwhile)."""
+        for tries in range(5):
+            delivery: Delivery = self.repository.get(delivery_id)
+            delivery.attempt(error, at, retry_in, self.give_up_after)
+            unit = self._find(unit_log_id(delivery.agency_id)) or UnitLog(agency_id=delivery.agency_id)
+            unit.note(error=error, at=at)
+            try:
+                self.save(delivery, unit)
+                break
+            except IntegrityError:
+                if tries == 4:
+                    raise
+        log.info("webhook delivered" if error is None else "webhook failed", referral_id=delivery.referral_id,
+                 notify_event=delivery.event_name, attempts=delivery.attempts, error=error,
+                 gave_up=delivery.gave_up)
+        return delivery
+
+    def secret_for(self, delivery: Delivery) -> str | None:
+        if delivery.contact == SUPERVISORS and self.supervisors is not None:
+            return self.supervisors.secret
+        roster = self.roster(delivery.agency_id)
+        return roster.secret if roster else None
+
+    # What supervisors see --------------------------------------------------------------------
+
+    def watch(self, referral_id: str) -> Watch | None:
+        return self._find(watch_id(referral_id))  # type: ignore[no-any-return]
+
+    def deliveries(self, referral_id: str) -> list[Delivery]:
+        watch = self.watch(referral_id)
+        if watch is None:
+            raise NotFound("No notifications for this referral")
+        return [self.repository.get(UUID(i)) for i in watch.deliveries]
+
+    def unit_log(self, agency_id: str) -> UnitLog | None:
+        return self._find(unit_log_id(agency_id))  # type: ignore[no-any-return]
+
+    def _find(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None

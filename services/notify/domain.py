@@ -1,0 +1,165 @@
+"""What the notifier knows of a referral (`Watch`) and each webhook it owes someone (`Delivery`),
+with every attempt recorded; and each unit's delivery record (`UnitLog`) for the health view."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from services.common.errors import Conflict
+
+NOTIFY_NS = uuid5(NAMESPACE_URL, "urn:hotline:notify")
+URGENT = ("red", "orange")  # reminded at half their acknowledgement time, escalated at due
+SUPERVISORS = "supervisors"  # the supervisors' webhook, as a contact's name
+
+
+def watch_id(referral_id: str) -> UUID:
+    return uuid5(NOTIFY_NS, f"watch/{referral_id}")
+
+
+def delivery_id(referral_id: str, event_name: str, contact: str) -> UUID:
+    """One delivery per referral, event and contact: a repeated message plans nothing new."""
+    return uuid5(NOTIFY_NS, f"delivery/{referral_id}/{event_name}/{contact}")
+
+
+def unit_log_id(agency_id: str) -> UUID:
+    return uuid5(NOTIFY_NS, f"unit/{agency_id}")
+
+
+class Watch(Aggregate):
+    """A referral from its dispatch until it is acknowledged (or declined, closed)."""
+
+    @event("Opened")
+    def __init__(self, *, referral_id: str, case_id: str, agency_id: str, agency_kind: str,
+                 risk_level: str, dispatched_at: datetime, due_at: datetime, on_duty: int):
+        self.referral_id, self.case_id, self.agency_id = referral_id, case_id, agency_id
+        self.agency_kind, self.risk_level = agency_kind, risk_level
+        self.dispatched_at, self.due_at = dispatched_at, due_at
+        # How many contacts with a webhook were on duty at dispatch (0: nobody was reached).
+        self.on_duty = on_duty
+        self.contacted: list[str] = []
+        self.deliveries: list[str] = []
+        self.settled: str | None = None
+        self.reminded = False
+        self.escalated = False
+
+    @classmethod
+    def create_id(cls, *, referral_id: str, **_: Any) -> UUID:
+        return watch_id(referral_id)
+
+    @property
+    def remind_at(self) -> datetime:
+        return self.dispatched_at + (self.due_at - self.dispatched_at) / 2
+
+    def needs_reminder(self, now: datetime) -> bool:
+        return (self.risk_level in URGENT and self.settled is None and not self.reminded
+                and not self.escalated and now >= self.remind_at)
+
+    @event("Contacted")
+    def contacted_by(self, *, contact: str, delivery_id: str) -> None:
+        if contact not in self.contacted:
+            self.contacted.append(contact)
+        self.deliveries.append(delivery_id)
+
+    def settle(self, status: str, at: datetime) -> bool:
+        """Acknowledged, declined or closed: no reminder after it. True if this changed anything."""
+        if self.settled is not None:
+            return False
+        self._settled(status=status, at=at)
+        return True
+
+    @event("Settled")
+    def _settled(self, *, status: str, at: datetime) -> None:
+        self.settled = status
+
+    def remind(self, at: datetime) -> None:
+        if not self.needs_reminder(at):
+            raise Conflict("This referral needs no reminder")
+        self._reminded(at=at)
+
+    @event("Reminded")
+    def _reminded(self, *, at: datetime) -> None:
+        self.reminded = True
+
+    def escalate(self, at: datetime) -> bool:
+        if self.escalated or self.settled is not None or self.risk_level not in URGENT:
+            return False
+        self._escalated(at=at)
+        return True
+
+    @event("Escalated")
+    def _escalated(self, *, at: datetime) -> None:
+        self.escalated = True
+
+
+class Delivery(Aggregate):
+    """One webhook owed to one contact: tried until it is taken, or for `give_up_after`."""
+
+    @event("Planned")
+    def __init__(self, *, referral_id: str, agency_id: str, agency_kind: str, event_name: str,
+                 contact: str, webhook_url: str, format: str, payload: dict[str, Any],  # noqa: A002
+                 planned_at: datetime):
+        self.referral_id, self.agency_id, self.agency_kind = referral_id, agency_id, agency_kind
+        self.event_name, self.contact = event_name, contact
+        self.webhook_url, self.format, self.payload = webhook_url, format, payload
+        self.planned_at = planned_at
+        self.attempts = 0
+        self.last_error: str | None = None
+        self.delivered_at: datetime | None = None
+        self.gave_up = False
+        self.next_at = planned_at
+
+    @classmethod
+    def create_id(cls, *, referral_id: str, event_name: str, contact: str, **_: Any) -> UUID:
+        return delivery_id(referral_id, event_name, contact)
+
+    @property
+    def pending(self) -> bool:
+        return self.delivered_at is None and not self.gave_up
+
+    def attempt(self, error: str | None, at: datetime, retry_in: float, give_up_after: timedelta) -> None:
+        """Record one attempt: taken, failed (next try after `retry_in` seconds), or failed for
+        the last time. A delivery is taken once; after that no attempt is made or recorded."""
+        if not self.pending:
+            raise Conflict("This delivery is done")
+        last = error is not None and at + timedelta(seconds=retry_in) > self.planned_at + give_up_after
+        self._attempted(error=error, at=at, next_at=at + timedelta(seconds=retry_in), last=last)
+
+    @event("Attempted")
+    def _attempted(self, *, error: str | None, at: datetime, next_at: datetime, last: bool) -> None:
+        self.attempts += 1
+        self.last_error = error
+        if error is None:
+            self.delivered_at = at
+        self.gave_up = last
+        self.next_at = next_at
+
+
+class UnitLog(Aggregate):
+    """A unit's deliveries, as the supervisor's health view needs them: the last one taken and
+    the failures of the last 24 hours."""
+
+    WINDOW = timedelta(hours=24)
+
+    @event("Started")
+    def __init__(self, *, agency_id: str):
+        self.agency_id = agency_id
+        self.last_delivered_at: datetime | None = None
+        self.failures: list[datetime] = []
+
+    @classmethod
+    def create_id(cls, *, agency_id: str) -> UUID:
+        return unit_log_id(agency_id)
+
+    @event("Noted")
+    def note(self, *, error: str | None, at: datetime) -> None:
+        if error is None:
+            self.last_delivered_at = at
+        else:
+            self.failures = [*(f for f in self.failures if f > at - self.WINDOW), at]
+
+    def failures_since(self, now: datetime) -> int:
+        return sum(1 for f in self.failures if f > now - self.WINDOW)

@@ -1,0 +1,65 @@
+"""A local webhook receiver for the tests (unit and end-to-end): records every request, checks
+nothing itself, answers what the test sets (`status`, `answer`), can be made to fail for a while."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from services.notify import webhook
+
+
+class Receiver:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.got: list[dict[str, Any]] = []
+        self.status, self.answer = 200, b'{"errcode":0}'
+        self.failing = 0  # answer 503 to this many requests first
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                with outer.lock:
+                    failing = outer.failing > 0
+                    outer.failing -= 1 if failing else 0
+                    outer.got.append({"path": self.path, "headers": dict(self.headers), "body": body,
+                                      "taken": not failing and outer.status < 300})
+                self.send_response(503 if failing else outer.status)
+                self.end_headers()
+                self.wfile.write(b"" if failing else outer.answer)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.base = f"http://{host}:{self.server.server_address[1]}"
+        self.url = f"{self.base}/hook?key=robot-1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def hook(self, name: str) -> str:
+        """A URL of its own for one contact (the path tells contacts apart)."""
+        return f"{self.base}/{name}"
+
+    def taken(self, path: str | None = None) -> list[dict[str, Any]]:
+        """The payloads it accepted (JSON format), for one contact's path or all."""
+        with self.lock:
+            return [json.loads(g["body"]) for g in self.got
+                    if g["taken"] and (path is None or urlparse(g["path"]).path == f"/{path}")]
+
+    def signed(self, secret: str) -> bool:
+        """Whether every request carried a valid signature of its body under the secret."""
+        with self.lock:
+            return bool(self.got) and all(g["headers"].get(webhook.SIGNATURE_HEADER)
+                                          == webhook.sign(secret, g["body"]) for g in self.got)
+
+    @staticmethod
+    def query(path: str) -> dict[str, list[str]]:
+        return parse_qs(urlparse(path).query)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
