@@ -40,10 +40,13 @@ def test_desk_sees_new_red_referral_live_and_acknowledges_it(server: Client) -> 
         desk = browser.new_page(viewport={"width": 1100, "height": 700}, locale="zh-CN")
         login(desk, server, "police-desk", "/desk")
         expect(desk.locator("#empty")).to_be_visible()
+        expect(desk.locator("body")).to_have_attribute("data-live", "events")  # the stream is open
+        expect(desk.locator("#red-alert")).to_be_hidden()
 
         server.submit(report_body(), key="live-red")  # a hotline operator files a red report
         row = desk.locator("tr.red")
-        expect(row).to_be_visible(timeout=15_000)  # no reload: the page polls
+        expect(row).to_be_visible(timeout=2_000)  # no reload: pushed by server-sent events
+        expect(desk.locator("#red-alert")).to_be_visible()  # the banner (and a chime) for a red one
         assert desk.url == f"{base}/desk"
         expect(row.locator(".badge")).to_have_text("红色")
         expect(row.locator(".due")).to_contain_text("剩余")
@@ -59,4 +62,17 @@ def test_desk_sees_new_red_referral_live_and_acknowledges_it(server: Client) -> 
         hospital = board.locator(".referral", has_text="hospital-441823")
         expect(hospital.locator(".ref-status")).to_have_text("待接收")
         board.screenshot(path=str(SHOTS / "board.png"), full_page=True)
+        browser.close()
+
+
+def test_the_desk_polls_while_its_event_stream_is_down(server: Client) -> None:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="zh-CN")
+        context.route("**/desk/events", lambda route: route.abort())  # a proxy that drops the stream
+        desk = context.new_page()
+        login(desk, server, "police-desk", "/desk")
+        expect(desk.locator("body")).to_have_attribute("data-live", "polling")
+        server.submit(report_body(), key="polled-red")
+        expect(desk.locator("tr.red")).to_be_visible(timeout=15_000)
         browser.close()

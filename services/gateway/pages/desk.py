@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from services.common.errors import Conflict, FieldError, NotFound
@@ -14,6 +19,8 @@ from services.gateway.deps import audit_log
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 ACTIONS = ("acknowledge", "decline", "outcome")
+LOOK_EVERY = 0.5  # seconds between looks at the unit's inbox (a new referral shows within a second)
+STREAM_FOR = 300.0  # then the stream ends and the browser reconnects, its session checked again
 
 
 def _desk(request: Request) -> tuple[str, Any] | Response:
@@ -48,6 +55,32 @@ def desk_inbox(request: Request) -> Response:
     if isinstance(session, Response):
         return Response(status_code=401)
     return render(request, "desk_inbox.html", _context(request, *session))
+
+
+@router.get("/desk/events")
+def desk_events(request: Request) -> Response:
+    """Server-sent events for the unit's inbox: `inbox` whenever a referral arrives or changes,
+    with each referral's id, level and status, so the page refreshes and rings for a new red one.
+    The page polls instead while the stream is down."""
+    session = _desk(request)
+    if isinstance(session, Response):
+        return Response(status_code=401)
+    view, unit = request.app.state.container.view, session[1].agency_id
+
+    def inbox() -> list[list[str]]:
+        return [[r["referral_id"], r["risk_level"], r["status"]] for r in view.desk_referrals(unit)]
+
+    async def events() -> AsyncIterator[ServerSentEvent]:
+        seen: list[list[str]] | None = None
+        ends = time.monotonic() + STREAM_FOR
+        while time.monotonic() < ends and not await request.is_disconnected():
+            now = await run_in_threadpool(inbox)
+            if now != seen:
+                seen = now
+                yield ServerSentEvent(json.dumps(now), event="inbox", retry=1000)
+            await asyncio.sleep(LOOK_EVERY)
+
+    return EventSourceResponse(events(), ping=15, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/desk/referrals/{referral_id}/{action}")
