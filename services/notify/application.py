@@ -32,6 +32,7 @@ from services.notify.domain import SUPERVISORS, Delivery, UnitLog, Watch, unit_l
 from services.notify.oncall import Contact, Roster, check_secret, parse_contacts, roster_id
 
 log = structlog.get_logger("notify")
+NOTIFIER = Actor("notifier", "system")  # who the audit trail says made each attempt
 SETTLING = {REFERRAL_ACKNOWLEDGED: "acknowledged", REFERRAL_DECLINED: "declined",
             REFERRAL_CLOSED: "closed"}
 
@@ -114,7 +115,7 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
         payload = webhook.payload(event_name, {"referral_id": watch.referral_id, "agency_id": watch.agency_id,
                                                "risk_level": watch.risk_level,
                                                "due_at": watch.due_at.isoformat()}, self.desk_url)
-        delivery = Delivery(referral_id=watch.referral_id, agency_id=watch.agency_id,
+        delivery = Delivery(referral_id=watch.referral_id, case_id=watch.case_id, agency_id=watch.agency_id,
                             agency_kind=watch.agency_kind, event_name=event_name, contact=contact.name,
                             webhook_url=str(contact.webhook_url), format=contact.format,
                             payload=payload, planned_at=at)
@@ -141,15 +142,18 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
         return delivery
 
     def attempt(self, delivery_id: UUID, error: str | None, at: datetime, retry_in: float) -> Delivery:
-        """Record one attempt on the delivery and on its unit's log, in one transaction (tried
-        again on the new state if another attempt for the unit was recorded meanwhile)."""
+        """Record one attempt on the delivery, on its unit's log and on the audit trail (the
+        notifier as the actor), in one transaction; tried again on the new state if another
+        attempt for the unit was recorded meanwhile."""
         for tries in range(5):
             delivery: Delivery = self.repository.get(delivery_id)
             delivery.attempt(error, at, retry_in, self.give_up_after)
             unit = self._find(unit_log_id(delivery.agency_id)) or UnitLog(agency_id=delivery.agency_id)
             unit.note(error=error, at=at)
+            outcome = "delivered" if error is None else "gave-up" if delivery.gave_up else "failed"
             try:
-                self.save(delivery, unit)
+                self.save(delivery, unit, *audit_note(NOTIFIER, f"notify.{outcome}", "referral",
+                                                      delivery.referral_id, delivery.case_id))
                 break
             except IntegrityError:
                 if tries == 4:

@@ -99,10 +99,11 @@ class Delivery(Aggregate):
     """One webhook owed to one contact: tried until it is taken, or for `give_up_after`."""
 
     @event("Planned")
-    def __init__(self, *, referral_id: str, agency_id: str, agency_kind: str, event_name: str,
-                 contact: str, webhook_url: str, format: str, payload: dict[str, Any],  # noqa: A002
-                 planned_at: datetime):
-        self.referral_id, self.agency_id, self.agency_kind = referral_id, agency_id, agency_kind
+    def __init__(self, *, referral_id: str, case_id: str, agency_id: str, agency_kind: str,
+                 event_name: str, contact: str, webhook_url: str, format: str,  # noqa: A002
+                 payload: dict[str, Any], planned_at: datetime):
+        self.referral_id, self.case_id = referral_id, case_id
+        self.agency_id, self.agency_kind = agency_id, agency_kind
         self.event_name, self.contact = event_name, contact
         self.webhook_url, self.format, self.payload = webhook_url, format, payload
         self.planned_at = planned_at

@@ -62,7 +62,8 @@ class Contact:
             raise wrong("format", f"one of {', '.join(FORMATS)}")
         days = raw.get("weekdays")
         if days is not None and (not isinstance(days, list) or not days
-                                 or any(not isinstance(d, int) or not 1 <= d <= 7 for d in days)):
+                                 or any(isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 7
+                                        for d in days)):
             raise wrong("weekdays", "a list of days 1 (Monday) to 7 (Sunday)")
         start, end = raw.get("from"), raw.get("to")
         for key, value in (("from", start), ("to", end)):

@@ -80,6 +80,10 @@ def test_a_red_referral_reaches_the_first_on_duty_contact_signed(
                       "next_attempt_at": None}]
     assert api.client.get("/v1/notifications", params={"referral_id": referral["referral_id"]},
                           headers=api.auth("police-desk")).status_code == 403
+    # Each attempt is on the audit trail, by the notifier, under the case.
+    attempts = [e for e in audit_entries(hotline, referral["case_id"]) if e["action"].startswith("notify.")]
+    assert {(e["action"], e["actor"], e["resource_id"]) for e in attempts} >= {
+        ("notify.delivered", "notifier", referral["referral_id"])}
 
 
 def down(api: Api, runner: EmbeddedRunner, hotline: ApiContainer,

@@ -131,6 +131,7 @@ def test_duty_hours_are_beijing_time_and_a_night_shift_belongs_to_the_day_it_sta
     ([{"name": "甲"}, {"name": "乙", "webhook_url": "ftp://x"}], "contacts.1.webhook_url"),
     ([{"name": "甲", "format": "sms"}], "contacts.0.format"),
     ([{"name": "甲", "weekdays": [0]}], "contacts.0.weekdays"),
+    ([{"name": "甲", "weekdays": [True]}], "contacts.0.weekdays"),
     ([{"name": "甲", "from": "25:00", "to": "08:00"}], "contacts.0.from"),
     ([{"name": "甲", "from": "08:00"}], "contacts.0.to"),
     ([{"name": "甲", "phone": "call me"}], "contacts.0.phone"),
