@@ -24,7 +24,7 @@ bootstrap_servers() {
   echo "$out"
 }
 export HOTLINE_KAFKA_BOOTSTRAP_SERVERS="${HOTLINE_KAFKA_BOOTSTRAP_SERVERS:-$(bootstrap_servers)}"
-# SASL/SCRAM for clients, each service its own principal (made by `hotline setup`); the
+# SASL/SCRAM for clients, each service its own principal (made by `hotline migrate`); the
 # administrator's password, like every other, is random and kept in var/secrets.
 ADMIN_USER="hotline-admin"
 admin_env() {

@@ -48,7 +48,7 @@ start() {
     rm -f "$pwfile"
   fi
   # Connections: each process keeps a pool of 4 per store it opens (2 API workers open 9 stores
-  # each, the audit sequencer 6, and `hotline setup` run beside the services all of them again):
+  # each, the audit sequencer 6, and `hotline migrate` run beside the services all of them again):
   # about 200 with two members per consumer group, so room for twice that.
   as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PG_LOG" -w -t 60 \
     -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=400 -c fsync=on" start >/dev/null \

@@ -29,7 +29,7 @@ write_env() {
     # Settings that tests or operators pass to `make up` travel to the services; keys given
     # here override var/secrets (each service still gets only its own, see start_service).
     env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES|FAULT_INJECTION|CONSUMERS|API_WORKERS|PUBLIC_URL)=' || true
-    # The supervisors' webhook and its secret: for the notify process only (see start_service).
+    # The supervisors' webhook and its secret: for the notify process only (`hotline keys env`).
     env | grep -E '^HOTLINE_SUPERVISOR_WEBHOOK(_SECRET|_FORMAT)?=' || true
     env | grep -E '^HOTLINE_(EVENT|DATA|HASH|RECEIPT|TOKEN|AUDIT)_KEY=' || true
   } >"$tmp"
@@ -44,7 +44,6 @@ start_service() {
   # does not read var/secrets (HOTLINE_KEY_FILES=false).
   (umask 077; set -a; source "$STACK_ENV"; set +a; "$HOTLINE" keys env --process "$name" >"$keys") \
     || fail "could not gather the keys of $name"
-  if [[ "$name" == notify ]]; then grep -E '^HOTLINE_SUPERVISOR_WEBHOOK' "$STACK_ENV" >>"$keys" || true; fi
   # setsid: each service leads its own process group, so `down` stops it and its children.
   # A service that dies (not one that was asked to stop) is restarted after a pause; it then
   # resumes from its tracked position, so a crash loses nothing.
@@ -67,7 +66,7 @@ up() {
   "$ROOT/infra/postgres.sh" start
   "$ROOT/infra/kafka.sh" start
   write_env
-  (set -a; source "$STACK_ENV"; set +a; "$HOTLINE" setup) >>"$LOG_DIR/setup.log" 2>&1 \
+  (set -a; source "$STACK_ENV"; set +a; "$HOTLINE" migrate) >>"$LOG_DIR/setup.log" 2>&1 \
     || fail "table setup failed; read $LOG_DIR/setup.log"
   local demo=""
   if [[ "${HOTLINE_ENVIRONMENT:-development}" != production ]]; then

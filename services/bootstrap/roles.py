@@ -1,5 +1,5 @@
 """Least privilege in PostgreSQL and Kafka: a login role and a principal per service process,
-granted only the tables and topics it uses. `hotline setup` (as the database owner and the Kafka
+granted only the tables and topics it uses. `hotline migrate` (as the database owner and the Kafka
 administrator) creates them; `make up` hands each process its own.
 eventsourcing's insert takes LOCK TABLE ... IN EXCLUSIVE MODE, which PostgreSQL allows only with
 UPDATE, DELETE or TRUNCATE: writers of event tables get UPDATE for that (no row is ever updated,

@@ -74,7 +74,7 @@ class Wiring:
     def of(cls, settings: Settings, store: Store | None = None, *, create_tables: bool | None = None,
            overrides: Overrides | None = None) -> Wiring:
         store = store or ("postgres" if settings.distributed else "sqlite")
-        # PostgreSQL tables are created once by `hotline setup`, never by running services.
+        # PostgreSQL tables are created once by `hotline migrate`, never by running services.
         create = store != "postgres" if create_tables is None else create_tables
         return cls(settings, store, create, overrides or Overrides())
 

@@ -11,7 +11,8 @@ from typing import Any
 import structlog
 
 from services.audit.checkpoints import verify_checkpoints
-from services.bootstrap import Wiring, bootstrap_cli, setup_tables
+from services.bootstrap import Wiring, bootstrap_cli
+from services.bootstrap.migrations import applied, migrate
 from services.bootstrap.roles import ensure_kafka_principals, ensure_roles
 from services.common.auditnote import Actor
 from services.common.errors import DomainError
@@ -27,16 +28,20 @@ def out(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
 
-def cmd_setup(settings: Settings, _: argparse.Namespace) -> int:
-    """Create every application's tables once (PostgreSQL); services then run with CREATE_TABLE=n."""
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    """Create the tables and apply the migrations not yet recorded (PostgreSQL: once, before the
+    services start, which run with CREATE_TABLE=n); then the services' roles and principals."""
     w = Wiring.of(settings, create_tables=True)
-    setup_tables(w)
+    if getattr(args, "status", False):
+        out(applied(w))
+        return 0
+    done = migrate(w)
     if w.store == "postgres":
         ensure_roles(settings.database_url, settings.secrets_dir)
     if settings.kafka_bootstrap_servers and settings.kafka_security():
         ensure_kafka_principals(settings.kafka_bootstrap_servers, settings.kafka_security(),
                                 settings.secrets_dir)
-    log.info("tables ready", store=w.store)
+    log.info("tables ready", store=w.store, migrated=done)
     return 0
 
 
@@ -158,7 +163,10 @@ def cmd_keys_rotate(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def add_commands(sub: Any) -> None:
-    sub.add_parser("setup", help="create tables once (before services start)").set_defaults(fn=cmd_setup)
+    sub.add_parser("setup", help="the same as migrate").set_defaults(fn=cmd_migrate)
+    migrate_cmd = sub.add_parser("migrate", help="create tables, apply pending migrations (before services)")
+    migrate_cmd.add_argument("--status", action="store_true", help="list the migrations applied")
+    migrate_cmd.set_defaults(fn=cmd_migrate)
     sub.add_parser("demo-users", help="demo accounts for a fresh var/, random passwords").set_defaults(
         fn=cmd_demo_users)
     users = sub.add_parser("users").add_subparsers(dest="users_command", required=True)

@@ -27,7 +27,7 @@ import structlog
 from services.bootstrap import CONSUMERS, RELAYS, Wiring
 from services.common.kafka.offsets import end_offsets
 from services.common.settings import Settings
-from services.gateway.admin import cmd_setup, out
+from services.gateway.admin import cmd_migrate, out
 from services.gateway.progress import progress
 
 log = structlog.get_logger("backup")
@@ -118,7 +118,7 @@ def _database_empty(url: str) -> bool:
 
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     """Into a fresh database (and var/): the stores, the keys, the checkpoints; then roles and
-    grants as `hotline setup` makes them. Run `hotline republish` next, then start the services."""
+    grants as `hotline migrate` makes them. Run `hotline republish` next, then start the services."""
     source = Path(args.from_)
     manifest = json.loads((source / "manifest.json").read_text())
     w = Wiring.of(settings)
@@ -162,7 +162,7 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
                     published += 1
         bar.advance(task)
     if w.store == "postgres":
-        cmd_setup(settings, args)  # roles, grants and any table a newer version adds
+        cmd_migrate(settings, args)  # roles, grants and any table or migration a newer version adds
     out({"restored_from": str(source), "store": w.store, "keys": keys, "checkpoints": published,
          "next": "hotline republish, then start the services" if w.store == "postgres"
          else "start the product (make run)"})

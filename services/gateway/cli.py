@@ -10,7 +10,7 @@ from pathlib import Path
 from services.common.logging import configure_logging
 from services.common.secrets import MissingKey
 from services.common.settings import Settings
-from services.gateway import admin, backup, oncall_cli, pipeline, reports_cli, workers
+from services.gateway import admin, backup, deploy, oncall_cli, pipeline, reports_cli, workers
 
 
 def load_stack_env(var_dir: Path) -> None:
@@ -32,6 +32,7 @@ def parser() -> argparse.ArgumentParser:
     pipeline.add_commands(sub)
     reports_cli.add_commands(sub)
     oncall_cli.add_commands(sub)
+    deploy.add_commands(sub)
     return p
 
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.bootstrap import CONSUMERS, RELAYS
+from services.bootstrap.roles import KAFKA_ACLS, kafka_password, url_for
+from services.common.secrets import NEEDS
+from services.common.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -56,3 +59,23 @@ def processes(consumers: str = "") -> tuple[Process, ...]:
 
 def by_name(consumers: str = "") -> dict[str, Process]:
     return {p.name: p for p in processes(consumers)}
+
+
+def own_environment(settings: Settings, process: Process) -> list[str]:
+    """What only this process gets: its keys, its database role and its Kafka principal (members
+    of one consumer group share one role and principal)."""
+    lines = [f"HOTLINE_{p.upper()}_KEY={settings.secret(p)}" for p in NEEDS[process.kind]]
+    if settings.distributed:
+        url = url_for(settings.database_url, settings.secrets_dir, process.principal)
+        lines.append(f"HOTLINE_DATABASE_URL={url}")
+    if settings.kafka_security() and process.principal in KAFKA_ACLS:
+        password = kafka_password(settings.secrets_dir, process.principal)
+        lines += [f"HOTLINE_KAFKA_SECURITY_PROTOCOL={settings.kafka_security_protocol}",
+                  f"HOTLINE_KAFKA_SASL_MECHANISM={settings.kafka_sasl_mechanism}",
+                  f"HOTLINE_KAFKA_SASL_USERNAME={process.principal}",
+                  f"HOTLINE_KAFKA_SASL_PASSWORD={password}"]
+    if process.kind == "notify" and settings.supervisor_webhook:  # told of every escalation
+        lines += [f"HOTLINE_SUPERVISOR_WEBHOOK={settings.supervisor_webhook}",
+                  f"HOTLINE_SUPERVISOR_WEBHOOK_SECRET={settings.supervisor_webhook_secret}",
+                  f"HOTLINE_SUPERVISOR_WEBHOOK_FORMAT={settings.supervisor_webhook_format}"]
+    return lines

@@ -21,13 +21,11 @@ from services.bootstrap import (
     bootstrap_scheduler,
     bootstrap_sequencer,
 )
-from services.bootstrap.roles import KAFKA_ACLS, kafka_password, url_for
-from services.common.secrets import NEEDS
 from services.common.settings import Settings
 from services.gateway.admin import cmd_keys_rotate as admin_rotate
 from services.gateway.demo import create_demo_users, print_demo_users
 from services.gateway.http import create_app
-from services.gateway.processlist import by_name, processes
+from services.gateway.processlist import by_name, own_environment, processes
 from services.gateway.serve import cmd_serve, serve
 
 log = structlog.get_logger("cli")
@@ -137,18 +135,7 @@ def cmd_keys_env(settings: Settings, args: argparse.Namespace) -> int:
     if process is None:
         sys.stderr.write(f"hotline: no process {args.process!r} (see `hotline processes`)\n")
         return 2
-    needed = NEEDS[process.kind]
-    sys.stdout.write("".join(f"HOTLINE_{p.upper()}_KEY={settings.secret(p)}\n" for p in needed))
-    principal = process.principal  # members of one consumer group share one role and principal
-    if settings.distributed:  # and its own database role
-        url = url_for(settings.database_url, settings.secrets_dir, principal)
-        sys.stdout.write(f"HOTLINE_DATABASE_URL={url}\n")
-    if settings.kafka_security() and principal in KAFKA_ACLS:  # and its own Kafka principal
-        password = kafka_password(settings.secrets_dir, principal)
-        sys.stdout.write(f"HOTLINE_KAFKA_SECURITY_PROTOCOL={settings.kafka_security_protocol}\n"
-                         f"HOTLINE_KAFKA_SASL_MECHANISM={settings.kafka_sasl_mechanism}\n"
-                         f"HOTLINE_KAFKA_SASL_USERNAME={principal}\n"
-                         f"HOTLINE_KAFKA_SASL_PASSWORD={password}\n")
+    sys.stdout.write("".join(f"{line}\n" for line in own_environment(settings, process)))
     return 0
 
 

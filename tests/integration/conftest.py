@@ -65,7 +65,7 @@ def dist_settings(pg_url: str, kafka_servers: str, tmp_path) -> Settings:  # typ
 
 @pytest.fixture
 def dist(dist_settings: Settings) -> Iterator[ApiContainer]:
-    """Every application on PostgreSQL, tables created once as `hotline setup` does."""
+    """Every application on PostgreSQL, tables created once as `hotline migrate` does."""
     build(dist_settings, create_tables=True, password_hasher=FAST_HASHER).close()
     h = build(dist_settings, password_hasher=FAST_HASHER)
     yield h

@@ -1,0 +1,81 @@
+"""Versioned migrations of the project's own tables (`hotline migrate`, run by `make up` and by the
+systemd unit before any service starts). Each is idempotent, so a database made before the ledger
+existed is migrated safely; each runs once, recorded in `hotline_migrations`; two hosts running
+`hotline migrate` at once take turns (a PostgreSQL advisory lock held by the recording
+transaction). The event tables are eventsourcing's: their stored events change by upcasting
+(see docs/deploy.md), never by a migration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import structlog
+
+from services.bootstrap.processes import _close, setup_tables
+from services.bootstrap.wiring import Wiring
+from services.common.sqlstore import Sql
+
+log = structlog.get_logger("migrate")
+LOCK_KEY = 0x686F746C696E65  # "hotline": one advisory lock for every migrate run
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[Wiring], None]
+
+
+def _desk_statistics(w: Wiring) -> None:
+    view = w.view()
+    try:
+        view.create_table()  # type: ignore[attr-defined]  # the added columns, indexes and refill
+    finally:
+        _close(view)
+
+
+MIGRATIONS = (
+    Migration(1, "every table: applications, relay positions, desk view, audit trail, throttle",
+              setup_tables),
+    Migration(2, "desk view statistics (#14): region and opening time on counted rows, ack seconds, "
+                 "covering indexes, daily counts refilled from the rows", _desk_statistics),
+)
+LEDGER = ("CREATE TABLE IF NOT EXISTS hotline_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+          " applied_at TEXT NOT NULL)")
+
+
+def migrate(w: Wiring) -> list[int]:
+    """Apply the migrations not yet recorded, in order; the versions applied by this run."""
+    sql = Sql(w.factory("migrations").datastore)
+    done: list[int] = []
+    try:
+        with sql.transaction(commit=True) as c:
+            sql.execute(c, LEDGER)
+        with sql.transaction(commit=True) as c:
+            if sql.postgres:  # another host's run finishes first; then its versions are seen
+                sql.execute(c, f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
+            sql.execute(c, "SELECT version FROM hotline_migrations")
+            applied = {int(r["version"]) for r in c.fetchall()}
+            for m in MIGRATIONS:
+                if m.version in applied:
+                    continue
+                log.info("migrating", version=m.version, name=m.name)
+                m.apply(w)
+                sql.execute(c, "INSERT INTO hotline_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                            (m.version, m.name, datetime.now(UTC).isoformat()))
+                done.append(m.version)
+    finally:
+        sql.datastore.close()
+    return done
+
+
+def applied(w: Wiring) -> list[dict[str, object]]:
+    sql = Sql(w.factory("migrations").datastore)
+    try:
+        with sql.transaction(commit=True) as c:
+            sql.execute(c, LEDGER)
+        return sql.rows("SELECT version, name, applied_at FROM hotline_migrations ORDER BY version")
+    finally:
+        sql.datastore.close()

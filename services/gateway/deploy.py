@@ -1,0 +1,156 @@
+"""`hotline deploy systemd --out DIR`: the distributed wiring on hosts of its own, one systemd unit
+per process of `hotline processes`, each with an environment file holding only what that process
+may hold (its keys, its database role, its Kafka principal), a oneshot unit that creates and
+migrates the tables before any service starts, and a target that starts them all."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from services.common.settings import Settings
+from services.gateway.admin import out
+from services.gateway.processlist import Process, own_environment, processes
+
+# Settings every process reads the same (never a key, a role or a principal).
+SHARED = ("environment", "kafka_bootstrap_servers", "var_dir", "ack_sla_seconds", "first_visit_hours",
+          "visit_interval_days", "log_level", "trusted_proxies", "public_url", "consumers",
+          "api_workers", "lag_threshold", "token_ttl_seconds", "host", "port")
+# A service that leaves (crash, OOM kill) is started again; one that keeps failing stops trying
+# after 10 starts in 5 minutes, so the failure is seen rather than looped.
+LIMITS = {"api": ("2G", "400%"), "notify": ("512M", "100%")}
+DEFAULT_LIMITS = ("1G", "100%")
+
+
+def shared_environment(settings: Settings) -> list[str]:
+    lines = [f"HOTLINE_{name.upper()}={getattr(settings, name)}" for name in SHARED
+             if str(getattr(settings, name))]
+    return [*lines, "HOTLINE_KEY_FILES=false"]
+
+
+def unit(process: Process, prefix: Path, env_dir: Path, user: str, var_dir: Path) -> str:
+    memory, cpu = LIMITS.get(process.kind, DEFAULT_LIMITS)
+    return f"""[Unit]
+Description=Minor-protection hotline: {process.name} (hotline {process.args})
+Documentation=file://{prefix}/docs/deploy.md
+Wants=network-online.target
+After=network-online.target hotline-migrate.service
+Requires=hotline-migrate.service
+PartOf=hotline.target
+StartLimitIntervalSec=300
+StartLimitBurst=10
+
+[Service]
+Type=simple
+User={user}
+Group={user}
+WorkingDirectory={prefix}
+EnvironmentFile={env_dir}/{process.name}.env
+Environment=HOTLINE_CONSUMER_INSTANCE={process.name}
+ExecStart={prefix}/.venv/bin/hotline {process.args}
+Restart=on-failure
+RestartSec=2
+KillSignal=SIGTERM
+TimeoutStopSec=30
+MemoryMax={memory}
+CPUQuota={cpu}
+LimitNOFILE=65536
+NoNewPrivileges=yes
+PrivateTmp=yes
+ProtectHome=yes
+ProtectSystem=strict
+ReadWritePaths={var_dir}
+
+[Install]
+WantedBy=hotline.target
+"""
+
+
+def migrate_unit(prefix: Path, env_dir: Path, user: str, var_dir: Path) -> str:
+    return f"""[Unit]
+Description=Minor-protection hotline: create and migrate the tables (before any service)
+Documentation=file://{prefix}/docs/deploy.md
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+User={user}
+Group={user}
+WorkingDirectory={prefix}
+EnvironmentFile={env_dir}/migrate.env
+ExecStart={prefix}/.venv/bin/hotline migrate
+NoNewPrivileges=yes
+PrivateTmp=yes
+ProtectHome=yes
+ProtectSystem=strict
+ReadWritePaths={var_dir}
+"""
+
+
+TARGET = """[Unit]
+Description=Minor-protection hotline: every service process
+Wants={wants}
+After={wants}
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def write_private(path: Path, lines: list[str]) -> None:
+    """0600 from its creation: the file holds keys."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write("".join(f"{line}\n" for line in lines))
+
+
+def cmd_deploy_systemd(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.distributed or not settings.kafka_bootstrap_servers:
+        sys.stderr.write("hotline: set HOTLINE_DATABASE_URL (the owner's) and"
+                         " HOTLINE_KAFKA_BOOTSTRAP_SERVERS: the units are for the distributed wiring\n")
+        return 2
+    try:
+        listed = processes(settings.consumers)
+    except ValueError as exc:
+        sys.stderr.write(f"hotline: {exc}\n")
+        return 2
+    target, prefix = Path(args.out), Path(args.prefix).resolve()
+    env_dir = Path(args.env_dir) if args.env_dir else (target / "env").resolve()
+    (target / "env").mkdir(parents=True, exist_ok=True)
+    var_dir = Path(settings.var_dir).resolve()
+    shared = shared_environment(settings)
+    written = []
+    for process in listed:
+        write_private(target / "env" / f"{process.name}.env", [*shared, *own_environment(settings, process)])
+        (target / f"hotline-{process.name}.service").write_text(
+            unit(process, prefix, env_dir, args.user, var_dir))
+        written.append(f"hotline-{process.name}.service")
+    # The migration runs as the database owner with every key (it opens every store).
+    owner = [f"HOTLINE_DATABASE_URL={settings.database_url}",
+             *(f"HOTLINE_{p.upper()}_KEY={settings.secret(p)}"
+               for p in ("event", "data", "hash", "receipt", "token", "audit"))]
+    write_private(target / "env" / "migrate.env", [*shared, *owner])
+    (target / "hotline-migrate.service").write_text(migrate_unit(prefix, env_dir, args.user, var_dir))
+    (target / "hotline.target").write_text(TARGET.format(wants=" ".join(written)))
+    out({"out": str(target), "units": ["hotline-migrate.service", *written, "hotline.target"],
+         "env_dir": str(env_dir), "next": f"copy the units to /etc/systemd/system and {target}/env to"
+                                          f" {env_dir}; systemctl enable --now hotline.target"})
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    deploy = sub.add_parser("deploy", help="files to run the distributed wiring on hosts").add_subparsers(
+        dest="deploy_command", required=True)
+    systemd = deploy.add_parser("systemd", help="one systemd unit and environment file per process")
+    systemd.add_argument("--out", required=True, help="a folder for the units and env/")
+    systemd.add_argument("--prefix", default=str(Path(__file__).resolve().parents[2]),
+                         help="where the project is installed (its .venv/bin/hotline)")
+    systemd.add_argument("--env-dir", help="where the env files will be (default: OUT/env)")
+    systemd.add_argument("--user", default="hotline", help="the system user the services run as")
+    systemd.set_defaults(fn=cmd_deploy_systemd)
