@@ -15,6 +15,7 @@ trap cleanup EXIT
 "$ROOT/infra/python.sh"
 # The browser tests drive Debian's Chromium; a CJK font makes their screenshots readable.
 [[ -x /usr/bin/chromium ]] || apt_install chromium
+command -v promtool >/dev/null || apt_install prometheus  # checks the alert rules and scrape config
 fc-list 2>/dev/null | grep -qiE "wqy|noto.*cjk" || apt_install fonts-wqy-microhei
 t0=$SECONDS
 if ! "$ROOT/infra/postgres.sh" status >/dev/null 2>&1; then

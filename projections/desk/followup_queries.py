@@ -110,6 +110,12 @@ class FollowUpQueries:
             " AND (overdue_due_ts IS NULL OR ABS(overdue_due_ts - next_due_ts) > 0.0005)",
             (now.timestamp(),))]
 
+    def overdue_followup_count(self, now: datetime) -> int:
+        """Active plans whose visit is past due (the gauge `hotline_followups_overdue`)."""
+        row = self.sql.one("SELECT COUNT(*) AS n FROM view_followups WHERE status = 'active'"
+                           " AND next_due_ts < ?", (now.timestamp(),))
+        return int(row["n"]) if row else 0
+
     def helperless_followups(self, now: datetime, within_seconds: float) -> list[str]:
         """Orange and red cases without a helper that long after they opened, not yet flagged."""
         return [r["case_id"] for r in self.sql.rows(

@@ -61,6 +61,7 @@ class Checkpointer:
         self.interval = interval
         self.clock = clock
         self.published = -1
+        self.published_at = clock()  # when the last checkpoint went out (or the checkpointer started)
         self._periodic = Periodic("audit-checkpoints", interval, self.checkpoint)
 
     def checkpoint(self) -> dict[str, Any] | None:
@@ -71,7 +72,7 @@ class Checkpointer:
         checkpoint = {"seq": head.length, "head": head.head, "at": at,
                       "signature": signature(self.key, head.length, head.head, at)}
         self.sink.publish(checkpoint)
-        self.published = head.length
+        self.published, self.published_at = head.length, self.clock()
         return checkpoint
 
     def start(self) -> None:

@@ -94,7 +94,7 @@ KAFKA_ACLS: dict[str, list[tuple[ResourceType, str, ACLOperation]]] = {
     "api": [(ResourceType.TOPIC, AUDIT_CHECKPOINTS_TOPIC, ACLOperation.READ),  # to verify
             # Each topic's end offsets for the lag gauges: DESCRIBE, which reads no message.
             *((ResourceType.TOPIC, t, ACLOperation.DESCRIBE) for t in (REPORTS_TOPIC, CASES_TOPIC,
-                                                                      REFERRALS_TOPIC)),
+                                                                      REFERRALS_TOPIC, DEAD_LETTER_TOPIC)),
             (ResourceType.CLUSTER, "kafka-cluster", ACLOperation.DESCRIBE)],
 }
 

@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed.
     trusted_proxies: str = ""
+    # A worker process's own /healthz and /metrics (0: none); `make up` and the systemd units
+    # give each worker its own, from HOTLINE_METRICS_BASE_PORT up, in `hotline processes` order.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_base_port: int = Field(default=9400, ge=1024, le=65000)
     # Where people open the desk: the link in every notification (default http://host:port).
     public_url: str = ""
     # The supervisors' webhook (contract §8): told of every escalation, signed with its secret.

@@ -1,19 +1,25 @@
 """`hotline deploy systemd --out DIR`: the distributed wiring on hosts of its own, one systemd unit
 per process of `hotline processes`, each with an environment file holding only what that process
 may hold (its keys, its database role, its Kafka principal), a oneshot unit that creates and
-migrates the tables before any service starts, and a target that starts them all."""
+migrates the tables before any service starts, and a target that starts them all.
+`hotline deploy prometheus --out DIR`: a scrape configuration for the same processes (the API's
+port, each worker's HOTLINE_METRICS_PORT), the alert rules and the Grafana dashboard."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 from services.common.settings import Settings
 from services.gateway.admin import out
-from services.gateway.processlist import Process, own_environment, processes
+from services.gateway.processlist import Process, metrics_port, own_environment, processes
+
+MONITORING = Path(__file__).resolve().parents[2] / "infra" / "monitoring"
 
 # Settings every process reads the same (never a key, a role or a principal).
 SHARED = ("environment", "kafka_bootstrap_servers", "var_dir", "ack_sla_seconds", "first_visit_hours",
@@ -144,6 +150,44 @@ def cmd_deploy_systemd(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def scrape_config(settings: Settings, hosts: dict[str, str], default_host: str) -> dict[str, Any]:
+    """Prometheus's configuration (JSON is YAML): the API and every worker, labelled by process."""
+    listed = processes(settings.consumers)
+
+    def host(name: str) -> str:
+        return hosts.get(name, default_host)
+
+    workers = [{"targets": [f"{host(p.name)}:{metrics_port(settings, p)}"], "labels": {"process": p.name}}
+               for p in listed if p.kind != "api"]
+    return {
+        "global": {"scrape_interval": "15s", "evaluation_interval": "15s"},
+        "rule_files": ["alerts.yml"],
+        "scrape_configs": [
+            {"job_name": "hotline-api", "metrics_path": "/metrics", "static_configs": [
+                {"targets": [f"{host('api')}:{settings.port}"], "labels": {"process": "api"}}]},
+            {"job_name": "hotline-workers", "metrics_path": "/metrics", "static_configs": workers},
+        ],
+    }
+
+
+def cmd_deploy_prometheus(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        hosts = dict(pair.split("=", 1) for pair in args.host_of)
+        config = scrape_config(settings, hosts, args.host)
+    except ValueError as exc:
+        sys.stderr.write(f"hotline: {exc} (--host-of takes NAME=HOST)\n")
+        return 2
+    target = Path(args.out)
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "prometheus.yml").write_text(json.dumps(config, indent=2) + "\n")
+    for name in ("alerts.yml", "alerts.test.yml", "grafana-dashboard.json"):
+        shutil.copyfile(MONITORING / name, target / name)
+    out({"out": str(target), "files": ["prometheus.yml", "alerts.yml", "alerts.test.yml",
+                                        "grafana-dashboard.json"],
+         "check": f"promtool check config {target}/prometheus.yml"})
+    return 0
+
+
 def add_commands(sub: Any) -> None:
     deploy = sub.add_parser("deploy", help="files to run the distributed wiring on hosts").add_subparsers(
         dest="deploy_command", required=True)
@@ -154,3 +198,9 @@ def add_commands(sub: Any) -> None:
     systemd.add_argument("--env-dir", help="where the env files will be (default: OUT/env)")
     systemd.add_argument("--user", default="hotline", help="the system user the services run as")
     systemd.set_defaults(fn=cmd_deploy_systemd)
+    prometheus = deploy.add_parser("prometheus", help="scrape configuration, alert rules, Grafana dashboard")
+    prometheus.add_argument("--out", required=True)
+    prometheus.add_argument("--host", default="127.0.0.1", help="where the processes run")
+    prometheus.add_argument("--host-of", action="append", default=[], metavar="NAME=HOST",
+                            help="a process on another host (repeatable)")
+    prometheus.set_defaults(fn=cmd_deploy_prometheus)

@@ -74,8 +74,16 @@ def own_environment(settings: Settings, process: Process) -> list[str]:
                   f"HOTLINE_KAFKA_SASL_MECHANISM={settings.kafka_sasl_mechanism}",
                   f"HOTLINE_KAFKA_SASL_USERNAME={process.principal}",
                   f"HOTLINE_KAFKA_SASL_PASSWORD={password}"]
+    if process.kind != "api":  # its own /healthz and /metrics (the API serves them on its port)
+        lines.append(f"HOTLINE_METRICS_PORT={metrics_port(settings, process)}")
     if process.kind == "notify" and settings.supervisor_webhook:  # told of every escalation
         lines += [f"HOTLINE_SUPERVISOR_WEBHOOK={settings.supervisor_webhook}",
                   f"HOTLINE_SUPERVISOR_WEBHOOK_SECRET={settings.supervisor_webhook_secret}",
                   f"HOTLINE_SUPERVISOR_WEBHOOK_FORMAT={settings.supervisor_webhook_format}"]
     return lines
+
+
+def metrics_port(settings: Settings, process: Process) -> int:
+    """Each worker's port for /healthz and /metrics: the base port plus its place in the list."""
+    names = [p.name for p in processes(settings.consumers)]
+    return settings.metrics_base_port + names.index(process.name)

@@ -9,11 +9,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from prometheus_client import REGISTRY, CollectorRegistry, Gauge
 from prometheus_client.core import GaugeMetricFamily
 
 from projections.desk.view import DeskView
+from services.audit.checkpoints import Checkpointer
 from services.bootstrap import CONSUMERS, RELAYS
 from services.common.kafka.offsets import Partition, committed_offsets, end_offsets
+from services.common.messages import DEAD_LETTER_TOPIC
 from services.common.settings import Settings
 from services.common.sqlstore import Sql
 
@@ -27,6 +30,8 @@ class PipelineStatus:
     outboxes: list[dict[str, Any]] = field(default_factory=list)
     consumers: list[dict[str, Any]] = field(default_factory=list)
     overdue: int = 0
+    followups_overdue: int = 0
+    dead_letters: int = 0
 
     @property
     def max_lag(self) -> int:
@@ -65,11 +70,13 @@ def pipeline_status(settings: Settings, sql: Sql, view: DeskView, *, with_commit
                     ) -> PipelineStatus:
     topics = sorted({t for topics, _ in CONSUMERS.values() for t in topics})
     security = settings.kafka_security()
-    ends = end_offsets(settings.kafka_bootstrap_servers, topics, security)
+    ends = end_offsets(settings.kafka_bootstrap_servers, [*topics, DEAD_LETTER_TOPIC], security)
     committed = ({group: committed_offsets(settings.kafka_bootstrap_servers, group, security)
                   for _, group in CONSUMERS.values()} if with_committed else None)
-    return PipelineStatus(outboxes(sql), consumers(sql, ends, committed),
-                          len(view.due_referrals(datetime.now(UTC))))
+    now = datetime.now(UTC)
+    dead = sum(n for (topic, _), n in ends.items() if topic == DEAD_LETTER_TOPIC)
+    return PipelineStatus(outboxes(sql), consumers(sql, ends, committed), len(view.due_referrals(now)),
+                          view.overdue_followup_count(now), dead)
 
 
 class PipelineCollector:
@@ -97,4 +104,24 @@ class PipelineCollector:
         overdue = GaugeMetricFamily("hotline_referrals_overdue",
                                     "Referrals past their due time not yet escalated")
         overdue.add_metric([], status.overdue)
-        return [lag, backlog, overdue]
+        followups = GaugeMetricFamily("hotline_followups_overdue", "Follow-up visits past their due date")
+        followups.add_metric([], status.followups_overdue)
+        dead = GaugeMetricFamily("hotline_dead_letters", "Messages ever put on the dead-letter topic")
+        dead.add_metric([], status.dead_letters)
+        return [lag, backlog, overdue, followups, dead]
+
+
+def watch_checkpoints(checkpointer: Checkpointer, registry: CollectorRegistry = REGISTRY) -> None:
+    """The audit process's gauges: entries chained but not yet in a signed checkpoint, and how
+    long since the last checkpoint went out (alert when both stay up: checkpoints stalled)."""
+    unpublished = Gauge("hotline_audit_unpublished_entries", "Audit entries chained, not yet checkpointed",
+                        registry=registry)
+    age = Gauge("hotline_audit_checkpoint_age_seconds", "Seconds since the last signed checkpoint",
+                registry=registry)
+
+    def behind() -> float:
+        head = checkpointer.audit.head()
+        return float(max(0, (head.length if head else 0) - max(checkpointer.published, 0)))
+
+    unpublished.set_function(behind)
+    age.set_function(lambda: (datetime.now(UTC) - checkpointer.published_at).total_seconds())

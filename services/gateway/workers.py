@@ -7,6 +7,7 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -22,11 +23,13 @@ from services.bootstrap import (
     bootstrap_sequencer,
 )
 from services.common.settings import Settings
+from services.common.web.probe import ProbeServer
 from services.gateway.admin import cmd_keys_rotate as admin_rotate
 from services.gateway.demo import create_demo_users, print_demo_users
 from services.gateway.http import create_app
 from services.gateway.processlist import by_name, own_environment, processes
 from services.gateway.serve import cmd_serve, serve
+from services.gateway.status import watch_checkpoints
 
 log = structlog.get_logger("cli")
 
@@ -74,32 +77,40 @@ def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
-def _run_worker(service: str, container: Any, worker: Any) -> int:
-    """Run one worker until SIGTERM/SIGINT, with its logs bound to the service name."""
+def _run_worker(service: str, container: Any, worker: Any, settings: Settings,
+                alive: Callable[[], bool] = lambda: True) -> int:
+    """Run one worker until SIGTERM/SIGINT, with its logs bound to the service name and, given
+    HOTLINE_METRICS_PORT, its own /healthz and /metrics."""
     structlog.contextvars.bind_contextvars(service=service)
+    port = settings.metrics_port
+    probe = ProbeServer(settings.host, port, alive).start() if port else None
     try:
         _run_until_signalled(worker)
     finally:
+        if probe is not None:
+            probe.stop()
         container.close()
     return 0
 
 
 def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
     container = bootstrap_relay(Wiring.of(settings), args.app)
-    return _run_worker(f"relay-{args.app}", container, container.relay)
+    return _run_worker(f"relay-{args.app}", container, container.relay, settings)
 
 
 def cmd_consume(settings: Settings, args: argparse.Namespace) -> int:
     container = bootstrap_consumer(Wiring.of(settings), args.service)
-    if container.companion is not None:
-        container.companion.start()
-    return _run_worker(args.service, container, container.loop)
+    companion = container.companion
+    if companion is not None:
+        companion.start()
+    return _run_worker(args.service, container, container.loop, settings,
+                       alive=lambda: companion is None or companion.is_alive())
 
 
 def cmd_scheduler(settings: Settings, _: argparse.Namespace) -> int:
     """The SLA scheduler process of the distributed wiring."""
     container = bootstrap_scheduler(Wiring.of(settings))
-    return _run_worker("scheduler", container, container.scheduler)
+    return _run_worker("scheduler", container, container.scheduler, settings)
 
 
 class _Sequencing:
@@ -122,7 +133,8 @@ class _Sequencing:
 def cmd_sequence(settings: Settings, _: argparse.Namespace) -> int:
     """The audit trail's single writer (distributed wiring): chains, checkpoints."""
     container = bootstrap_sequencer(Wiring.of(settings))
-    return _run_worker("audit", container, _Sequencing(container))
+    watch_checkpoints(container.checkpointer)
+    return _run_worker("audit", container, _Sequencing(container), settings)
 
 
 def cmd_keys_env(settings: Settings, args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 import structlog
+from prometheus_client import Counter
 
 from services.common.errors import Conflict
 from services.common.wakeup import CommitSignal, after_commit
@@ -24,6 +25,7 @@ from services.notify.application import NotifyApplication
 from services.notify.domain import Delivery, Watch
 
 log = structlog.get_logger("notifier")
+ATTEMPTS = Counter("hotline_webhook_attempts", "Webhook attempts by outcome", ["outcome"])
 Clock = Callable[[], datetime]
 
 
@@ -39,7 +41,7 @@ class Notifier(threading.Thread):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
         self._signal = CommitSignal()
         after_commit(app, self._signal)
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self.error: BaseException | None = None
 
     def follow(self, page: int = 500) -> None:
@@ -88,23 +90,25 @@ class Notifier(threading.Thread):
             delivery.format, delivery.webhook_url, secret, delivery.payload, str(delivery.id),
             now_ms=int(self.clock().timestamp() * 1000), kind=delivery.agency_kind))
         try:
-            self.app.attempt(delivery_id, error, self.clock(), webhook.next_delay(delivery.attempts + 1))
+            retry_in = webhook.next_delay(delivery.attempts + 1)
+            done = self.app.attempt(delivery_id, error, self.clock(), retry_in)
         except Conflict:  # recorded by another attempt meanwhile: nothing more to do
             return 0
+        ATTEMPTS.labels("delivered" if error is None else "gave_up" if done.gave_up else "failed").inc()
         return 1
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
                 self.tick()
             except Exception as exc:  # keep going: a failed look is looked at again next time
                 self.error = exc
                 log.exception("notifier round failed; retrying")
-                self._stop.wait(1.0)
+                self._stopping.wait(1.0)
             self._signal.wait(self.interval)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
         self._signal.close()
         if self.is_alive():
             self.join(timeout=10)

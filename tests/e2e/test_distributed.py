@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from kafka import KafkaConsumer
@@ -73,6 +74,7 @@ def stack(supervisors: Receiver):  # type: ignore[no-untyped-def]
         # Escalations also go to the supervisors (contract §8).
         "HOTLINE_SUPERVISOR_WEBHOOK": supervisors.hook("supervisors"),
         "HOTLINE_SUPERVISOR_WEBHOOK_SECRET": SUPERVISORS_SECRET,
+        "HOTLINE_METRICS_BASE_PORT": "19400",  # each worker's /healthz and /metrics from here up
     }
     started = time.monotonic()
     try:
@@ -113,6 +115,14 @@ def test_make_up_routes_a_red_report_to_police_and_hospital(stack: dict[str, str
 
     client = Client(conf["HOTLINE_API_URL"], var)
     client.wait_ready()
+    # Every worker answers /healthz and /metrics on its own port, for a scraper (#16).
+    for name in SERVICES:
+        if name == "api":
+            continue
+        own = dict(line.split("=", 1) for line in (var / "run" / f"{name}.env").read_text().splitlines())
+        probe = f"http://127.0.0.1:{own['HOTLINE_METRICS_PORT']}"
+        assert httpx.get(f"{probe}/healthz", timeout=5).status_code == 200, name
+        assert "process_cpu_seconds_total" in httpx.get(f"{probe}/metrics", timeout=5).text, name
     accepted = client.submit(report_body(), key="e2e-red")
     found = client.wait_for_referrals(accepted["report_id"], ("police-desk", "hospital-desk"),
                                       timeout=30)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,91 @@ def test_migrate_applies_each_migration_once(tmp_path: Path, monkeypatch: pytest
     ledger = json.loads(capsys.readouterr().out)
     assert [m["version"] for m in ledger] == [1, 2]
     assert (tmp_path / "desk.sqlite").exists() and (tmp_path / "notify.sqlite").exists()
+
+
+def test_the_scrape_configuration_and_alert_rules_pass_promtool(
+        distributed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = distributed / "prometheus"
+    assert main(["deploy", "prometheus", "--out", str(out), "--host", "10.0.0.5",
+                 "--host-of", "api=10.0.0.2"]) == 0
+    config = json.loads((out / "prometheus.yml").read_text())
+    workers = {c["labels"]["process"]: c["targets"][0] for c in config["scrape_configs"][1]["static_configs"]}
+    assert set(workers) == {p.name for p in processes() if p.kind != "api"}
+    assert len(set(workers.values())) == len(workers)
+    assert all(t.startswith("10.0.0.5:") for t in workers.values())
+    assert config["scrape_configs"][0]["static_configs"][0]["targets"] == ["10.0.0.2:8000"]
+    promtool = shutil.which("promtool") or "promtool"
+    for args in (["check", "config", str(out / "prometheus.yml")],
+                 ["test", "rules", str(out / "alerts.test.yml")]):
+        checked = subprocess.run([promtool, *args], capture_output=True, text=True, timeout=60)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+    broken = out / "broken.yml"
+    broken.write_text((out / "alerts.yml").read_text().replace("hotline_referrals_overdue > 0",
+                                                                "hotline_referrals_overdue >"))
+    assert subprocess.run([promtool, "check", "rules", str(broken)], capture_output=True,
+                          timeout=60).returncode != 0  # the checker catches a broken rule
+
+
+def exported_metrics() -> set[str]:
+    """Every metric the processes export: the API's pipeline gauges and HTTP metrics, the audit
+    process's checkpoint gauges, the notifier's attempts, and Prometheus's own `up`."""
+    from prometheus_client import CollectorRegistry
+
+    from services.common.web import ops  # noqa: F401 - registers the HTTP metrics
+    from services.gateway.status import PipelineCollector, PipelineStatus, watch_checkpoints
+    from services.notify import notifier  # noqa: F401 - registers the attempts counter
+
+    class Fixed(PipelineCollector):
+        def __init__(self) -> None:
+            pass
+
+        def status(self) -> PipelineStatus:
+            return PipelineStatus()
+
+    class Trail:
+        def head(self) -> None:
+            return None
+
+    class Checkpoints:
+        published, published_at, audit = 0, datetime.now(UTC), Trail()
+
+    registry = CollectorRegistry()
+    watch_checkpoints(Checkpoints(), registry)  # type: ignore[arg-type]
+    names = {m.name for m in Fixed().collect()} | {m.name for m in registry.collect()}
+    from prometheus_client import REGISTRY
+    names |= {m.name for m in REGISTRY.collect()}
+    return names | {"up"}
+
+
+def test_the_alerts_and_the_dashboard_name_only_metrics_that_exist() -> None:
+    import re
+
+    monitoring = ROOT / "infra" / "monitoring"
+    dashboard = json.loads((monitoring / "grafana-dashboard.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    exprs += re.findall(r"expr: (.+)", (monitoring / "alerts.yml").read_text())
+    used = {re.sub(r"_(total|bucket|count|sum)$", "", n) for e in exprs
+            for n in re.findall(r"\b(hotline_[a-z_]+|up)\b", e)}
+    assert used and used <= exported_metrics(), used - exported_metrics()
+
+
+def test_a_workers_probe_answers_health_and_metrics() -> None:
+    import urllib.error
+    import urllib.request
+
+    from services.common.web.probe import ProbeServer
+    from services.notify import notifier  # noqa: F401 - a worker's own metric
+
+    alive = [True]
+    probe = ProbeServer("127.0.0.1", 0, lambda: alive[0]).start()
+    base = f"http://127.0.0.1:{probe.server.server_address[1]}"
+    try:
+        assert urllib.request.urlopen(f"{base}/healthz", timeout=5).status == 200
+        metrics = urllib.request.urlopen(f"{base}/metrics", timeout=5).read()
+        assert b"hotline_webhook_attempts_total" in metrics
+        alive[0] = False
+        with pytest.raises(urllib.error.HTTPError) as stopped:
+            urllib.request.urlopen(f"{base}/healthz", timeout=5)
+        assert stopped.value.code == 503
+    finally:
+        probe.stop()
