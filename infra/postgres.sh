@@ -23,6 +23,23 @@ ensure_installed() {
 
 pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres; }  # no login needed
 
+TLS_DIR="$VAR/pg/tls"
+make_tls() {
+  [[ -f "$TLS_DIR/server.crt" ]] && return 0
+  mkdir -p "$TLS_DIR"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=hotline test CA" \
+    -keyout "$TLS_DIR/ca.key" -out "$TLS_DIR/ca.crt" >/dev/null 2>&1 || fail "openssl could not make the CA"
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$TLS_DIR/server.key" \
+    -out "$TLS_DIR/server.csr" >/dev/null 2>&1 || fail "openssl could not make the server key"
+  printf 'subjectAltName=IP:127.0.0.1\n' >"$TLS_DIR/san.ext"
+  openssl x509 -req -in "$TLS_DIR/server.csr" -CA "$TLS_DIR/ca.crt" -CAkey "$TLS_DIR/ca.key" \
+    -CAcreateserial -days 30 -extfile "$TLS_DIR/san.ext" -out "$TLS_DIR/server.crt" >/dev/null 2>&1 \
+    || fail "openssl could not sign the server certificate"
+  chmod 600 "$TLS_DIR/server.key" "$TLS_DIR/ca.key"
+  [[ $(id -u) -eq 0 ]] && chown -R postgres "$TLS_DIR"
+  chmod 644 "$TLS_DIR/ca.crt"
+}
+
 start() {
   ensure_installed
   if pg_ready; then
@@ -47,11 +64,19 @@ start() {
       --auth-local=peer -E UTF8 --locale=C.UTF-8 >>"$PG_LOG" 2>&1 || { rm -f "$pwfile"; fail "initdb failed; read $PG_LOG"; }
     rm -f "$pwfile"
   fi
+  # HOTLINE_PG_TLS=1: TLS only (hostssl), a certificate for 127.0.0.1 from a CA of its own
+  # (`postgres.sh ca` prints its path, for sslmode=verify-full&sslrootcert=…).
+  local tls=""
+  if [[ "${HOTLINE_PG_TLS:-0}" == 1 ]]; then
+    make_tls
+    tls="-c ssl=on -c ssl_cert_file=$TLS_DIR/server.crt -c ssl_key_file=$TLS_DIR/server.key"
+    as_pg sed -i 's/^host\([[:space:]]\)/hostssl\1/' "$PGDATA/pg_hba.conf"
+  fi
   # Connections: each process keeps a pool of 4 per store it opens (2 API workers open 9 stores
   # each, the audit sequencer 6, and `hotline migrate` run beside the services all of them again):
   # about 200 with two members per consumer group, so room for twice that.
   as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PG_LOG" -w -t 60 \
-    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=400 -c fsync=on" start >/dev/null \
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=400 -c fsync=on $tls" start >/dev/null \
     || fail "postgres did not start; read $PG_LOG"
   wait_until 60 "postgres" pg_ready || fail "postgres not ready after 60s; read $PG_LOG"
   psql_admin() {
@@ -81,6 +106,7 @@ case "${1:-}" in
   stop) stop ;;
   status) pg_ready && echo "postgres up on 127.0.0.1:$PG_PORT" || { echo "postgres down"; exit 1; } ;;
   url) echo "postgresql://$DB_USER:$(password_of "$DB_USER")@127.0.0.1:$PG_PORT/$DB_NAME" ;;
+  ca) echo "$TLS_DIR/ca.crt" ;;
   admin-url) echo "postgresql://postgres:$(password_of postgres)@127.0.0.1:$PG_PORT/postgres" ;;
   *) echo "usage: $0 start|stop|status|url|admin-url" >&2; exit 2 ;;
 esac

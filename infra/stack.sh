@@ -12,20 +12,54 @@ services() {
   "$HOTLINE" processes
 }
 
+# Existing servers (#16): given HOTLINE_DATABASE_URL (the database owner's, TLS options in its
+# query) and HOTLINE_KAFKA_BOOTSTRAP_SERVERS with the Kafka administrator's HOTLINE_KAFKA_* settings,
+# `make up` starts only the services, after checking it can reach both; they are kept in
+# var/external.env (0600) for later `make up`s, and `make down` leaves the servers running.
+EXTERNAL_ENV="$VAR/external.env"
+# NAME=value lines, each value quoted for `source` (a URL's `?a=1&b=2` would end at the `&`).
+quoted() { local line; while IFS= read -r line; do [[ -n "$line" ]] || continue; printf '%s=%q\n' "${line%%=*}" "${line#*=}"; done; }
+
+external() {
+  if [[ -n "${HOTLINE_DATABASE_URL:-}" && -n "${HOTLINE_KAFKA_BOOTSTRAP_SERVERS:-}" ]]; then
+    mkdir -p "$VAR"
+    (umask 077; env | grep -E '^HOTLINE_(DATABASE_URL|KAFKA_BOOTSTRAP_SERVERS|KAFKA_SECURITY_PROTOCOL|KAFKA_SASL_[A-Z]+|KAFKA_REPLICAS)=' \
+      | quoted >"$EXTERNAL_ENV")
+  fi
+  [[ -f "$EXTERNAL_ENV" ]]
+}
+
+check_external() {
+  (set -a; source "$EXTERNAL_ENV"; set +a
+   "$ROOT/.venv/bin/python" -c 'import os, psycopg; psycopg.connect(os.environ["HOTLINE_DATABASE_URL"], connect_timeout=10).close()' \
+     >>"$LOG_DIR/setup.log" 2>&1 || fail "cannot reach PostgreSQL at HOTLINE_DATABASE_URL; read $LOG_DIR/setup.log"
+   "$ROOT/.venv/bin/python" -m services.common.kafka.admin ready 1 \
+     || fail "cannot reach Kafka at $HOTLINE_KAFKA_BOOTSTRAP_SERVERS as its administrator"
+   "$ROOT/.venv/bin/python" -m services.common.kafka.admin create-topics) \
+    || fail "the existing servers are not usable"
+  log "existing PostgreSQL and Kafka reachable"
+}
+
 write_env() {
-  local db_url; db_url=$("$ROOT/infra/postgres.sh" url)
-  local tmp="$STACK_ENV.tmp"
+  local db_url servers kafka_admin tmp="$STACK_ENV.tmp"
+  if [[ -f "$EXTERNAL_ENV" ]]; then
+    db_url=$(source "$EXTERNAL_ENV"; printf '%s' "$HOTLINE_DATABASE_URL")
+    servers=$(source "$EXTERNAL_ENV"; printf '%s' "$HOTLINE_KAFKA_BOOTSTRAP_SERVERS")
+    kafka_admin=$(set -a; source "$EXTERNAL_ENV"; env | grep -E '^HOTLINE_KAFKA_(SECURITY_PROTOCOL|SASL_)' || true)
+  else
+    db_url=$("$ROOT/infra/postgres.sh" url)
+    servers=$("$ROOT/infra/kafka.sh" bootstrap)
+    kafka_admin=$("$ROOT/infra/kafka.sh" admin-env)
+  fi
   {
     echo "HOTLINE_API_URL=http://127.0.0.1:$API_PORT"
-    local servers; servers=$("$ROOT/infra/kafka.sh" bootstrap)
     echo "KAFKA_BOOTSTRAP_SERVERS=$servers"
     echo "HOTLINE_KAFKA_BOOTSTRAP_SERVERS=$servers"
-    echo "HOTLINE_DATABASE_URL=$db_url"
+    printf 'HOTLINE_DATABASE_URL=%q\n' "$db_url"
     echo "HOTLINE_PORT=$API_PORT"
     echo "HOTLINE_VAR_DIR=$VAR"
     # The Kafka administrator (reads every topic): for `hotline` commands and operators (§5).
-    local kafka_admin; kafka_admin=$("$ROOT/infra/kafka.sh" admin-env)
-    printf '%s\n' "$kafka_admin"; printf '%s\n' "$kafka_admin" | sed 's/^HOTLINE_//'
+    printf '%s\n' "$kafka_admin" | quoted; printf '%s\n' "$kafka_admin" | sed 's/^HOTLINE_//' | quoted
     # Settings that tests or operators pass to `make up` travel to the services; keys given
     # here override var/secrets (each service still gets only its own, see start_service).
     env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES|FAULT_INJECTION|CONSUMERS|API_WORKERS|PUBLIC_URL|METRICS_BASE_PORT)=' || true
@@ -63,8 +97,12 @@ api_ready() { curl -fsS "http://127.0.0.1:$API_PORT/readyz" >/dev/null; }
 
 up() {
   "$ROOT/infra/python.sh"
-  "$ROOT/infra/postgres.sh" start
-  "$ROOT/infra/kafka.sh" start
+  if external; then
+    check_external
+  else
+    "$ROOT/infra/postgres.sh" start
+    "$ROOT/infra/kafka.sh" start
+  fi
   write_env
   (set -a; source "$STACK_ENV"; set +a; "$HOTLINE" migrate) >>"$LOG_DIR/setup.log" 2>&1 \
     || fail "table setup failed; read $LOG_DIR/setup.log"
@@ -103,8 +141,13 @@ down() {
     name=$(basename "$keys" .env)
     [[ -f "$RUN_DIR/$name.pid" ]] && { stop_pidfile "$RUN_DIR/$name.pid"; log "stopped $name"; }
   done
-  "$ROOT/infra/kafka.sh" stop
-  "$ROOT/infra/postgres.sh" stop
+  if [[ -f "$EXTERNAL_ENV" ]]; then
+    log "the existing PostgreSQL and Kafka are left running"
+    rm -f "$EXTERNAL_ENV"
+  else
+    "$ROOT/infra/kafka.sh" stop
+    "$ROOT/infra/postgres.sh" stop
+  fi
   rm -f "$STACK_ENV"
 }
 

@@ -46,16 +46,20 @@ LEDGER = ("CREATE TABLE IF NOT EXISTS hotline_migrations (version INTEGER PRIMAR
           " applied_at TEXT NOT NULL)")
 
 
+def _ledger(sql: Sql, c: object) -> None:
+    """The lock first (PostgreSQL): two runs creating the ledger at once collide otherwise."""
+    if sql.postgres:  # another host's run finishes first; then its versions are seen
+        sql.execute(c, f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
+    sql.execute(c, LEDGER)
+
+
 def migrate(w: Wiring) -> list[int]:
     """Apply the migrations not yet recorded, in order; the versions applied by this run."""
     sql = Sql(w.factory("migrations").datastore)
     done: list[int] = []
     try:
         with sql.transaction(commit=True) as c:
-            sql.execute(c, LEDGER)
-        with sql.transaction(commit=True) as c:
-            if sql.postgres:  # another host's run finishes first; then its versions are seen
-                sql.execute(c, f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
+            _ledger(sql, c)
             sql.execute(c, "SELECT version FROM hotline_migrations")
             applied = {int(r["version"]) for r in c.fetchall()}
             for m in MIGRATIONS:
@@ -75,7 +79,8 @@ def applied(w: Wiring) -> list[dict[str, object]]:
     sql = Sql(w.factory("migrations").datastore)
     try:
         with sql.transaction(commit=True) as c:
-            sql.execute(c, LEDGER)
-        return sql.rows("SELECT version, name, applied_at FROM hotline_migrations ORDER BY version")
+            _ledger(sql, c)
+            sql.execute(c, "SELECT version, name, applied_at FROM hotline_migrations ORDER BY version")
+            return [{k: r[k] for k in r.keys()} for r in c.fetchall()]
     finally:
         sql.datastore.close()

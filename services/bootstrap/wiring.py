@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -90,6 +91,7 @@ class Wiring:
             })
         if self.store == "postgres":
             env.update(self.settings.postgres_env())
+            os.environ.update(self.settings.libpq_tls())  # every connection of the process
         elif self.store == "sqlite":
             Path(self.settings.var_dir).mkdir(parents=True, exist_ok=True)
             env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"

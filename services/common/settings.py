@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -197,6 +197,15 @@ class Settings(BaseSettings):
     @property
     def distributed(self) -> bool:
         return bool(self.database_url)
+
+    def libpq_tls(self) -> dict[str, str]:
+        """TLS settings in the URL's query (`?sslmode=verify-full&sslrootcert=/etc/hotline/ca.crt`)
+        as libpq's environment variables: eventsourcing's pool connects by host and port, and
+        libpq reads these for every connection the process makes."""
+        query = parse_qs(urlparse(self.database_url).query)
+        names = {"sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT",
+                 "sslkey": "PGSSLKEY"}
+        return {names[k]: v[-1] for k, v in query.items() if k in names}
 
     def postgres_env(self) -> dict[str, str]:
         """eventsourcing's POSTGRES_* variables from the libpq URL."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from services.common.settings import Settings
 from services.gateway.admin import out
-from services.gateway.processlist import Process, metrics_port, own_environment, processes
+from services.gateway.processlist import Process, env_line, metrics_port, own_environment, processes
 
 MONITORING = Path(__file__).resolve().parents[2] / "infra" / "monitoring"
 
@@ -32,7 +32,7 @@ DEFAULT_LIMITS = ("1G", "100%")
 
 
 def shared_environment(settings: Settings) -> list[str]:
-    lines = [f"HOTLINE_{name.upper()}={getattr(settings, name)}" for name in SHARED
+    lines = [env_line(f"HOTLINE_{name.upper()}", getattr(settings, name)) for name in SHARED
              if str(getattr(settings, name))]
     return [*lines, "HOTLINE_KEY_FILES=false"]
 
@@ -138,8 +138,8 @@ def cmd_deploy_systemd(settings: Settings, args: argparse.Namespace) -> int:
             unit(process, prefix, env_dir, args.user, var_dir))
         written.append(f"hotline-{process.name}.service")
     # The migration runs as the database owner with every key (it opens every store).
-    owner = [f"HOTLINE_DATABASE_URL={settings.database_url}",
-             *(f"HOTLINE_{p.upper()}_KEY={settings.secret(p)}"
+    owner = [env_line("HOTLINE_DATABASE_URL", settings.database_url),
+             *(env_line(f"HOTLINE_{p.upper()}_KEY", settings.secret(p))
                for p in ("event", "data", "hash", "receipt", "token", "audit"))]
     write_private(target / "env" / "migrate.env", [*shared, *owner])
     (target / "hotline-migrate.service").write_text(migrate_unit(prefix, env_dir, args.user, var_dir))

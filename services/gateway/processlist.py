@@ -4,6 +4,7 @@ the API's readiness check and by infra/stack.sh (`hotline processes`, `hotline k
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 
 from services.bootstrap import CONSUMERS, RELAYS
@@ -61,26 +62,31 @@ def by_name(consumers: str = "") -> dict[str, Process]:
     return {p.name: p for p in processes(consumers)}
 
 
+def env_line(name: str, value: object) -> str:
+    """NAME=value, quoted for a shell's `source` and systemd's EnvironmentFile alike (a URL's
+    `?a=1&b=2` would otherwise end the assignment at the `&`)."""
+    return f"{name}={shlex.quote(str(value))}"
+
+
 def own_environment(settings: Settings, process: Process) -> list[str]:
     """What only this process gets: its keys, its database role and its Kafka principal (members
     of one consumer group share one role and principal)."""
-    lines = [f"HOTLINE_{p.upper()}_KEY={settings.secret(p)}" for p in NEEDS[process.kind]]
+    pairs = [(f"HOTLINE_{p.upper()}_KEY", settings.secret(p)) for p in NEEDS[process.kind]]
     if settings.distributed:
-        url = url_for(settings.database_url, settings.secrets_dir, process.principal)
-        lines.append(f"HOTLINE_DATABASE_URL={url}")
+        pairs.append(("HOTLINE_DATABASE_URL", url_for(settings.database_url, settings.secrets_dir,
+                                                      process.principal)))
     if settings.kafka_security() and process.principal in KAFKA_ACLS:
-        password = kafka_password(settings.secrets_dir, process.principal)
-        lines += [f"HOTLINE_KAFKA_SECURITY_PROTOCOL={settings.kafka_security_protocol}",
-                  f"HOTLINE_KAFKA_SASL_MECHANISM={settings.kafka_sasl_mechanism}",
-                  f"HOTLINE_KAFKA_SASL_USERNAME={process.principal}",
-                  f"HOTLINE_KAFKA_SASL_PASSWORD={password}"]
+        pairs += [("HOTLINE_KAFKA_SECURITY_PROTOCOL", settings.kafka_security_protocol),
+                  ("HOTLINE_KAFKA_SASL_MECHANISM", settings.kafka_sasl_mechanism),
+                  ("HOTLINE_KAFKA_SASL_USERNAME", process.principal),
+                  ("HOTLINE_KAFKA_SASL_PASSWORD", kafka_password(settings.secrets_dir, process.principal))]
     if process.kind != "api":  # its own /healthz and /metrics (the API serves them on its port)
-        lines.append(f"HOTLINE_METRICS_PORT={metrics_port(settings, process)}")
+        pairs.append(("HOTLINE_METRICS_PORT", str(metrics_port(settings, process))))
     if process.kind == "notify" and settings.supervisor_webhook:  # told of every escalation
-        lines += [f"HOTLINE_SUPERVISOR_WEBHOOK={settings.supervisor_webhook}",
-                  f"HOTLINE_SUPERVISOR_WEBHOOK_SECRET={settings.supervisor_webhook_secret}",
-                  f"HOTLINE_SUPERVISOR_WEBHOOK_FORMAT={settings.supervisor_webhook_format}"]
-    return lines
+        pairs += [("HOTLINE_SUPERVISOR_WEBHOOK", settings.supervisor_webhook),
+                  ("HOTLINE_SUPERVISOR_WEBHOOK_SECRET", settings.supervisor_webhook_secret),
+                  ("HOTLINE_SUPERVISOR_WEBHOOK_FORMAT", settings.supervisor_webhook_format)]
+    return [env_line(name, value) for name, value in pairs]
 
 
 def metrics_port(settings: Settings, process: Process) -> int:

@@ -5,6 +5,7 @@ migrate`: each migration once, recorded, nothing applied twice."""
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -34,7 +35,9 @@ def distributed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def env_of(path: Path) -> dict[str, str]:
-    return dict(line.split("=", 1) for line in path.read_text().splitlines())
+    """As a shell's `source` reads it (values are quoted)."""
+    return {name: (shlex.split(value) or [""])[0] for name, value in
+            (line.split("=", 1) for line in path.read_text().splitlines())}
 
 
 def test_the_units_pass_systemd_analyze_and_each_env_holds_only_its_own(

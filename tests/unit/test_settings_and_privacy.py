@@ -167,3 +167,13 @@ def test_tokens_expire_and_must_carry_our_signature() -> None:
         json.dumps({"sub": "x", "role": "admin", "iss": "hotline", "iat": 1, "exp": 9999999999}
                    ).encode()).decode().rstrip("=")
     assert issuer.verify(f"{head}.{forged_payload}.{sig}") is None
+
+
+def test_tls_in_the_database_url_reaches_every_connection(tmp_path: Path) -> None:
+    """libpq reads PGSSL* for the pool's connections, which eventsourcing opens by host and port."""
+    url = ("postgresql://hotline:pw@db.county.example:5432/hotline"
+           "?sslmode=verify-full&sslrootcert=/etc/hotline/pg-ca.crt&application_name=x")
+    settings = Settings(var_dir=tmp_path, database_url=url)
+    assert settings.libpq_tls() == {"PGSSLMODE": "verify-full", "PGSSLROOTCERT": "/etc/hotline/pg-ca.crt"}
+    assert settings.postgres_env()["POSTGRES_DBNAME"] == "hotline"
+    assert Settings(var_dir=tmp_path, database_url="postgresql://h:p@db/hotline").libpq_tls() == {}
