@@ -7,7 +7,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 from services.notify import webhook
 
@@ -55,10 +55,6 @@ class Receiver:
         with self.lock:
             return bool(self.got) and all(g["headers"].get(webhook.SIGNATURE_HEADER)
                                           == webhook.sign(secret, g["body"]) for g in self.got)
-
-    @staticmethod
-    def query(path: str) -> dict[str, list[str]]:
-        return parse_qs(urlparse(path).query)
 
     def close(self) -> None:
         self.server.shutdown()

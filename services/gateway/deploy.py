@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from services.common.secrets import NEEDS
 from services.common.settings import Settings
 from services.gateway.admin import out
 from services.gateway.processlist import Process, env_line, metrics_port, own_environment, processes
@@ -25,8 +26,8 @@ MONITORING = Path(__file__).resolve().parents[2] / "infra" / "monitoring"
 SHARED = ("environment", "kafka_bootstrap_servers", "var_dir", "ack_sla_seconds", "first_visit_hours",
           "visit_interval_days", "log_level", "trusted_proxies", "public_url", "consumers",
           "api_workers", "lag_threshold", "token_ttl_seconds", "host", "port")
-# A service that leaves (crash, OOM kill) is started again; one that keeps failing stops trying
-# after 10 starts in 5 minutes, so the failure is seen rather than looped.
+# Memory and CPU per process kind. A service that leaves (crash, OOM kill) is started again; one
+# that keeps failing stops after 10 starts in 5 minutes (StartLimit*), so it is seen, not looped.
 LIMITS = {"api": ("2G", "400%"), "notify": ("512M", "100%")}
 DEFAULT_LIMITS = ("1G", "100%")
 
@@ -139,8 +140,7 @@ def cmd_deploy_systemd(settings: Settings, args: argparse.Namespace) -> int:
         written.append(f"hotline-{process.name}.service")
     # The migration runs as the database owner with every key (it opens every store).
     owner = [env_line("HOTLINE_DATABASE_URL", settings.database_url),
-             *(env_line(f"HOTLINE_{p.upper()}_KEY", settings.secret(p))
-               for p in ("event", "data", "hash", "receipt", "token", "audit"))]
+             *(env_line(f"HOTLINE_{p.upper()}_KEY", settings.secret(p)) for p in NEEDS["cli"])]
     write_private(target / "env" / "migrate.env", [*shared, *owner])
     (target / "hotline-migrate.service").write_text(migrate_unit(prefix, env_dir, args.user, var_dir))
     (target / "hotline.target").write_text(TARGET.format(wants=" ".join(written)))

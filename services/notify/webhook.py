@@ -17,7 +17,6 @@ from urllib.parse import quote_plus
 
 from services.common.vocabulary import KIND_TEXT, LEVEL_TEXT
 
-EVENTS = ("referral.dispatched", "referral.reminder", "referral.escalated")
 HEADLINE = {"referral.dispatched": "新转介待签收", "referral.reminder": "转介仍未签收（提醒）",
             "referral.escalated": "转介超时未签收（已升级）"}
 SIGNATURE_HEADER = "X-Hotline-Signature"
