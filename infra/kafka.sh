@@ -2,6 +2,8 @@
 # Apache Kafka 4.3.1 (KRaft, combined broker+controller) assembled from Maven Central.
 # HOTLINE_KAFKA_BROKERS=3 makes a cluster of three (replication factor 3, min.insync.replicas 2):
 # node N listens on HOTLINE_KAFKA_PORT+2(N-1), its controller on HOTLINE_KAFKA_CONTROLLER_PORT+2(N-1).
+# HOTLINE_KAFKA_TLS=1: clients and brokers speak SASL_SSL, with a certificate for 127.0.0.1 from a
+# CA of its own (`kafka.sh ca` prints its path, for HOTLINE_KAFKA_SSL_CAFILE).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 KAFKA_VERSION="4.3.1"
@@ -27,9 +29,13 @@ export HOTLINE_KAFKA_BOOTSTRAP_SERVERS="${HOTLINE_KAFKA_BOOTSTRAP_SERVERS:-$(boo
 # SASL/SCRAM for clients, each service its own principal (made by `hotline migrate`); the
 # administrator's password, like every other, is random and kept in var/secrets.
 ADMIN_USER="hotline-admin"
+TLS_DIR="$VAR/kafka/tls"
+if [[ "${HOTLINE_KAFKA_TLS:-0}" == 1 ]]; then PROTOCOL=SASL_SSL; else PROTOCOL=SASL_PLAINTEXT; fi
+LISTENER=$(tr '[:upper:]' '[:lower:]' <<<"$PROTOCOL")
 admin_env() {
-  export HOTLINE_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT HOTLINE_KAFKA_SASL_MECHANISM=SCRAM-SHA-512
+  export HOTLINE_KAFKA_SECURITY_PROTOCOL=$PROTOCOL HOTLINE_KAFKA_SASL_MECHANISM=SCRAM-SHA-512
   export HOTLINE_KAFKA_SASL_USERNAME="$ADMIN_USER" HOTLINE_KAFKA_SASL_PASSWORD="$(secret_password kafka-admin)"
+  if [[ $PROTOCOL == SASL_SSL ]]; then export HOTLINE_KAFKA_SSL_CAFILE="$TLS_DIR/ca.crt"; fi
 }
 
 ensure_java() {
@@ -58,23 +64,34 @@ write_props() {
   local cport; cport=$(controller_port "$node")
   mkdir -p "$dir/data"
   local pw; pw=$(secret_password kafka-admin)
+  local tls=""
+  if [[ $PROTOCOL == SASL_SSL ]]; then
+    make_certificate "$TLS_DIR"
+    # Brokers check each other's certificate too (inter-broker traffic is on this listener).
+    tls="ssl.keystore.type=PEM
+ssl.keystore.location=$TLS_DIR/server.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.crt
+ssl.endpoint.identification.algorithm=https"
+  fi
   local voters="" n
   for n in $(seq 1 "$BROKERS"); do voters+="${voters:+,}$n@127.0.0.1:$(controller_port "$n")"; done
   (umask 077; cat >"$props" <<PROPS
 process.roles=broker,controller
 node.id=$node
 controller.quorum.voters=$voters
-listeners=SASL_PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=SASL_PLAINTEXT://127.0.0.1:$port
+listeners=$PROTOCOL://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=$PROTOCOL://127.0.0.1:$port
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=SASL_PLAINTEXT
-listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+inter.broker.listener.name=$PROTOCOL
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,$PROTOCOL:$PROTOCOL
+$tls
 sasl.mechanism.controller.protocol=PLAIN
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
 listener.name.controller.sasl.enabled.mechanisms=PLAIN
 listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$ADMIN_USER" password="$pw" user_$ADMIN_USER="$pw";
-listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512
-listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$ADMIN_USER" password="$pw";
+listener.name.$LISTENER.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.$LISTENER.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$ADMIN_USER" password="$pw";
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 super.users=User:$ADMIN_USER
 allow.everyone.if.no.acl.found=false
@@ -174,7 +191,8 @@ case "${1:-}" in
   start-node) start_node "${2:?node}"; wait_until 120 "kafka port" port_open "$(client_port "$2")" ;;
   stop-node) stop_node "${2:?node}" ;;
   bootstrap) bootstrap_servers ;;
-  admin-env) admin_env; env | grep -E '^HOTLINE_KAFKA_(SECURITY_PROTOCOL|SASL_)' ;;
+  ca) echo "$TLS_DIR/ca.crt" ;;
+  admin-env) admin_env; env | grep -E '^HOTLINE_KAFKA_(SECURITY_PROTOCOL|SASL_|SSL_CAFILE)' ;;
   status) port_open "$KAFKA_PORT" && echo "kafka up on $(bootstrap_servers)" || { echo "kafka down"; exit 1; } ;;
-  *) echo "usage: $0 fetch|start|stop|status|bootstrap|kill-node N|stop-node N|start-node N" >&2; exit 2 ;;
+  *) echo "usage: $0 fetch|start|stop|status|bootstrap|ca|admin-env|kill-node N|stop-node N|start-node N" >&2; exit 2 ;;
 esac

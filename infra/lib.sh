@@ -52,3 +52,23 @@ apt_install() {
   $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null \
     || fail "apt-get install $* failed"
 }
+
+# A CA of its own and a server certificate it signed for 127.0.0.1, under DIR (ca.crt,
+# server.crt, server.key; server.pem holds key and certificate for Kafka's PEM keystore):
+# for the TLS of the servers an operator would run, in tests.
+make_certificate() {
+  local dir="$1"
+  [[ -f "$dir/server.pem" ]] && return 0
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=hotline test CA" \
+    -keyout "$dir/ca.key" -out "$dir/ca.crt" >/dev/null 2>&1 || fail "openssl could not make the CA"
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$dir/server.key" \
+    -out "$dir/server.csr" >/dev/null 2>&1 || fail "openssl could not make the server key"
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$dir/san.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+    -CAcreateserial -days 30 -extfile "$dir/san.ext" -out "$dir/server.crt" >/dev/null 2>&1 \
+    || fail "openssl could not sign the server certificate"
+  (umask 077; cat "$dir/server.key" "$dir/server.crt" >"$dir/server.pem")
+  chmod 600 "$dir/server.key" "$dir/ca.key"
+  chmod 644 "$dir/ca.crt"
+}

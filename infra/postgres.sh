@@ -25,19 +25,8 @@ pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres; }  
 
 TLS_DIR="$VAR/pg/tls"
 make_tls() {
-  [[ -f "$TLS_DIR/server.crt" ]] && return 0
-  mkdir -p "$TLS_DIR"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=hotline test CA" \
-    -keyout "$TLS_DIR/ca.key" -out "$TLS_DIR/ca.crt" >/dev/null 2>&1 || fail "openssl could not make the CA"
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$TLS_DIR/server.key" \
-    -out "$TLS_DIR/server.csr" >/dev/null 2>&1 || fail "openssl could not make the server key"
-  printf 'subjectAltName=IP:127.0.0.1\n' >"$TLS_DIR/san.ext"
-  openssl x509 -req -in "$TLS_DIR/server.csr" -CA "$TLS_DIR/ca.crt" -CAkey "$TLS_DIR/ca.key" \
-    -CAcreateserial -days 30 -extfile "$TLS_DIR/san.ext" -out "$TLS_DIR/server.crt" >/dev/null 2>&1 \
-    || fail "openssl could not sign the server certificate"
-  chmod 600 "$TLS_DIR/server.key" "$TLS_DIR/ca.key"
-  [[ $(id -u) -eq 0 ]] && chown -R postgres "$TLS_DIR"
-  chmod 644 "$TLS_DIR/ca.crt"
+  make_certificate "$TLS_DIR"
+  if [[ $(id -u) -eq 0 ]]; then chown -R postgres "$TLS_DIR"; fi
 }
 
 start() {

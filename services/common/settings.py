@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlparse
@@ -65,12 +66,22 @@ def parse_ack_sla(text: str) -> dict[str, int]:
     return result
 
 
+def package_version() -> str:
+    try:
+        return version("hotline")
+    except PackageNotFoundError:  # run from a tree that was never installed
+        return "unknown"
+
+
 class Settings(BaseSettings):
     """Everything a process needs to know about its environment."""
 
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"
+    # What this process runs, in /healthz and hotline_build_info: the package's version unless
+    # a deployment names its release (a rolling upgrade watches each process report the new one).
+    release: str = Field(default_factory=lambda: package_version())
     var_dir: Path = Path("var")
     # A consumer's static group membership (make up sets one per process; unique in its group).
     consumer_instance: str = ""
@@ -102,11 +113,13 @@ class Settings(BaseSettings):
     first_visit_hours: str = DEFAULT_FIRST_VISIT_HOURS
     visit_interval_days: str = DEFAULT_VISIT_INTERVAL_DAYS
     kafka_partitions: int = 6
-    # SASL_PLAINTEXT with SCRAM in make up: each service its own principal (see roles.py).
-    kafka_security_protocol: str = "PLAINTEXT"
+    # SASL_PLAINTEXT with SCRAM in make up, SASL_SSL on a cluster with TLS: each service its own
+    # principal (see roles.py). The CA file checks the brokers' certificates (system CAs if empty).
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SSL", "SASL_SSL"] = "PLAINTEXT"
     kafka_sasl_mechanism: str = "SCRAM-SHA-512"
     kafka_sasl_username: str = ""
     kafka_sasl_password: str = ""
+    kafka_ssl_cafile: str = ""
     log_level: str = "INFO"
     # Addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed.
     trusted_proxies: str = ""
@@ -150,6 +163,14 @@ class Settings(BaseSettings):
     def _check_key(cls, value: str, info: ValidationInfo) -> str:
         return check_key(value, f"HOTLINE_{str(info.field_name).upper()}") if value else value
 
+    @field_validator("kafka_ssl_cafile")
+    @classmethod
+    def _check_cafile(cls, value: str) -> str:
+        if value and not Path(value).is_file():
+            raise ValueError(f"HOTLINE_KAFKA_SSL_CAFILE: no file at {value} (the CA that signed the"
+                             " brokers' certificates, PEM)")
+        return value
+
     @model_validator(mode="after")
     def _check_supervisor_webhook(self) -> Settings:
         if self.supervisor_webhook and len(self.supervisor_webhook_secret) < 16:
@@ -163,7 +184,12 @@ class Settings(BaseSettings):
 
     def kafka_security(self) -> dict[str, Any]:
         return sasl(self.kafka_security_protocol, self.kafka_sasl_mechanism,
-                    self.kafka_sasl_username, self.kafka_sasl_password)
+                    self.kafka_sasl_username, self.kafka_sasl_password, self.kafka_ssl_cafile)
+
+    @property
+    def kafka_principals(self) -> bool:
+        """Whether the broker knows principals by SASL (then each service gets its own)."""
+        return self.kafka_security_protocol.startswith("SASL_") and bool(self.kafka_sasl_username)
 
     @property
     def secrets_dir(self) -> Path:

@@ -38,7 +38,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     done = migrate(w)
     if w.store == "postgres":
         ensure_roles(settings.database_url, settings.secrets_dir)
-    if settings.kafka_bootstrap_servers and settings.kafka_security():
+    if settings.kafka_bootstrap_servers and settings.kafka_principals:
         ensure_kafka_principals(settings.kafka_bootstrap_servers, settings.kafka_security(),
                                 settings.secrets_dir)
     log.info("tables ready", store=w.store, migrated=done)

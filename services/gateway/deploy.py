@@ -138,9 +138,13 @@ def cmd_deploy_systemd(settings: Settings, args: argparse.Namespace) -> int:
         (target / f"hotline-{process.name}.service").write_text(
             unit(process, prefix, env_dir, args.user, var_dir))
         written.append(f"hotline-{process.name}.service")
-    # The migration runs as the database owner with every key (it opens every store).
+    # The migration runs as the database owner with every key (it opens every store), and as the
+    # Kafka administrator, who makes each service's principal and its ACLs.
+    administrator = ("security_protocol", "sasl_mechanism", "sasl_username", "sasl_password", "ssl_cafile")
     owner = [env_line("HOTLINE_DATABASE_URL", settings.database_url),
-             *(env_line(f"HOTLINE_{p.upper()}_KEY", settings.secret(p)) for p in NEEDS["cli"])]
+             *(env_line(f"HOTLINE_{p.upper()}_KEY", settings.secret(p)) for p in NEEDS["cli"]),
+             *(env_line(f"HOTLINE_KAFKA_{name.upper()}", getattr(settings, f"kafka_{name}"))
+               for name in administrator if settings.kafka_principals and getattr(settings, f"kafka_{name}"))]
     write_private(target / "env" / "migrate.env", [*shared, *owner])
     (target / "hotline-migrate.service").write_text(migrate_unit(prefix, env_dir, args.user, var_dir))
     (target / "hotline.target").write_text(TARGET.format(wants=" ".join(written)))

@@ -75,11 +75,15 @@ def own_environment(settings: Settings, process: Process) -> list[str]:
     if settings.distributed:
         pairs.append(("HOTLINE_DATABASE_URL", url_for(settings.database_url, settings.secrets_dir,
                                                       process.principal)))
-    if settings.kafka_security() and process.principal in KAFKA_ACLS:
-        pairs += [("HOTLINE_KAFKA_SECURITY_PROTOCOL", settings.kafka_security_protocol),
-                  ("HOTLINE_KAFKA_SASL_MECHANISM", settings.kafka_sasl_mechanism),
-                  ("HOTLINE_KAFKA_SASL_USERNAME", process.principal),
-                  ("HOTLINE_KAFKA_SASL_PASSWORD", kafka_password(settings.secrets_dir, process.principal))]
+    if process.principal in KAFKA_ACLS and settings.kafka_security_protocol != "PLAINTEXT":
+        pairs.append(("HOTLINE_KAFKA_SECURITY_PROTOCOL", settings.kafka_security_protocol))
+        if settings.kafka_ssl_cafile:
+            pairs.append(("HOTLINE_KAFKA_SSL_CAFILE", settings.kafka_ssl_cafile))
+        if settings.kafka_principals:
+            password = kafka_password(settings.secrets_dir, process.principal)
+            pairs += [("HOTLINE_KAFKA_SASL_MECHANISM", settings.kafka_sasl_mechanism),
+                      ("HOTLINE_KAFKA_SASL_USERNAME", process.principal),
+                      ("HOTLINE_KAFKA_SASL_PASSWORD", password)]
     if process.kind != "api":  # its own /healthz and /metrics (the API serves them on its port)
         pairs.append(("HOTLINE_METRICS_PORT", str(metrics_port(settings, process))))
     if process.kind == "notify" and settings.supervisor_webhook:  # told of every escalation

@@ -177,3 +177,24 @@ def test_tls_in_the_database_url_reaches_every_connection(tmp_path: Path) -> Non
     assert settings.libpq_tls() == {"PGSSLMODE": "verify-full", "PGSSLROOTCERT": "/etc/hotline/pg-ca.crt"}
     assert settings.postgres_env()["POSTGRES_DBNAME"] == "hotline"
     assert Settings(var_dir=tmp_path, database_url="postgresql://h:p@db/hotline").libpq_tls() == {}
+
+
+def test_kafka_over_tls_checks_the_brokers_against_the_ca(tmp_path: Path) -> None:
+    ca = tmp_path / "kafka-ca.crt"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    over_tls = Settings(var_dir=tmp_path, kafka_security_protocol="SASL_SSL", kafka_sasl_username="triage",
+                        kafka_sasl_password="pw", kafka_ssl_cafile=str(ca)).kafka_security()
+    assert over_tls == {"security_protocol": "SASL_SSL", "ssl_check_hostname": True, "ssl_cafile": str(ca),
+                        "sasl_mechanism": "SCRAM-SHA-512", "sasl_plain_username": "triage",
+                        "sasl_plain_password": "pw"}
+    tls_only = Settings(var_dir=tmp_path, kafka_security_protocol="SSL", kafka_ssl_cafile=str(ca))
+    assert tls_only.kafka_security() == {"security_protocol": "SSL", "ssl_check_hostname": True,
+                                         "ssl_cafile": str(ca)}
+    assert not tls_only.kafka_principals  # no SASL: no principal per service to make
+    plain = Settings(var_dir=tmp_path, kafka_security_protocol="SASL_PLAINTEXT", kafka_sasl_username="a",
+                     kafka_sasl_password="pw").kafka_security()
+    assert plain["security_protocol"] == "SASL_PLAINTEXT" and not [k for k in plain if k.startswith("ssl")]
+    with pytest.raises(ValidationError, match="HOTLINE_KAFKA_SSL_CAFILE: no file at"):
+        Settings(var_dir=tmp_path, kafka_security_protocol="SASL_SSL", kafka_ssl_cafile=str(tmp_path / "no"))
+    with pytest.raises(ValidationError, match="kafka_security_protocol"):
+        Settings(var_dir=tmp_path, kafka_security_protocol="TLS")
