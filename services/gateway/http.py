@@ -22,7 +22,7 @@ from services.bootstrap import ApiContainer
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.web.auth import TokenIssuer
 from services.common.web.limits import BodyLimits
-from services.common.web.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck
+from services.common.web.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck, build_info
 from services.common.web.ops import router as ops_router
 from services.common.web.pages import refuse, session_of
 from services.common.web.proxies import Proxies, is_https, parse_networks
@@ -173,6 +173,8 @@ def create_app(container: ApiContainer, readiness_checks: list[ReadinessCheck] |
     app.state.csrf_key = hashlib.sha256(b"csrf" + token_key.encode()).digest()
     app.state.proxies = Proxies(parse_networks(settings.trusted_proxies))
     app.state.readiness_checks = [store_check(container), *(readiness_checks or [])]
+    app.state.release = settings.release
+    app.state.metric_registries = [build_info(settings.release)]
     for router in ROUTERS:
         app.include_router(router)
     add_error_handlers(app)

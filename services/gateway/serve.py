@@ -110,7 +110,7 @@ def app_from_env() -> FastAPI:
     app = create_app(api, [broker_check, workers_check])
     registry = CollectorRegistry(auto_describe=False)
     registry.register(pipeline)  # type: ignore[arg-type]
-    app.state.metric_registries = [registry]
+    app.state.metric_registries.append(registry)
     app.state.degradation_checks = [lag_check]
     app.state.store_watch = StoreWatch(settings.database_url)
     app.state.store_watch.start()

@@ -83,7 +83,7 @@ def _run_worker(service: str, container: Any, worker: Any, settings: Settings,
     HOTLINE_METRICS_PORT, its own /healthz and /metrics."""
     structlog.contextvars.bind_contextvars(service=service)
     port = settings.metrics_port
-    probe = ProbeServer(settings.host, port, alive).start() if port else None
+    probe = ProbeServer(settings.host, port, alive, settings.release).start() if port else None
     try:
         _run_until_signalled(worker)
     finally:

@@ -191,7 +191,10 @@ def test_agencies_lists_every_kind_for_441823(api: Api) -> None:
 
 
 def test_health_ready_metrics(api: Api) -> None:
-    assert api.client.get("/healthz").json() == {"status": "alive"}
+    release = api.client.app.state.container.settings.release  # type: ignore[attr-defined]
+    assert release and api.client.get("/healthz").json() == {"status": "alive", "release": release}
     ready = api.client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["checks"]["store"]["ok"]
-    assert "hotline_http_requests_total" in api.client.get("/metrics").text
+    metrics = api.client.get("/metrics").text
+    assert "hotline_http_requests_total" in metrics
+    assert f'hotline_build_info{{release="{release}"}} 1.0' in metrics

@@ -11,6 +11,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -29,9 +30,17 @@ ReadinessCheck = Callable[[], tuple[str, bool, str]]
 DegradationCheck = Callable[[], tuple[str, bool, str]]
 
 
+def build_info(release: str) -> CollectorRegistry:
+    """`hotline_build_info{release="…"} 1`: which release each scraped process runs."""
+    registry = CollectorRegistry(auto_describe=False)
+    Gauge("hotline_build_info", "The release this process runs", ["release"],
+          registry=registry).labels(release).set(1)
+    return registry
+
+
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
-    return {"status": "alive"}
+def healthz(request: Request) -> dict[str, str]:
+    return {"status": "alive", "release": getattr(request.app.state, "release", "unknown")}
 
 
 @router.get("/readyz")

@@ -1,8 +1,10 @@
 """A worker process's own `/healthz` and `/metrics` (HOTLINE_METRICS_PORT), so a scraper watches
-every process, not only the API: `/healthz` answers 200 while the worker's thread is alive."""
+every process, not only the API: `/healthz` answers 200 while the worker's thread is alive, and
+names the release it runs."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,16 +12,21 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from services.common.web.ops import build_info
+
 
 class ProbeServer:
-    def __init__(self, host: str, port: int, alive: Callable[[], bool]):
+    def __init__(self, host: str, port: int, alive: Callable[[], bool], release: str = "unknown"):
+        build = build_info(release)
+
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
                 if self.path == "/metrics":
-                    self._answer(200, generate_latest(REGISTRY), CONTENT_TYPE_LATEST)
+                    self._answer(200, generate_latest(REGISTRY) + generate_latest(build), CONTENT_TYPE_LATEST)
                 elif self.path == "/healthz":
                     ok = alive()
-                    self._answer(200 if ok else 503, b"ok\n" if ok else b"stopped\n", "text/plain")
+                    body = {"status": "alive" if ok else "stopped", "release": release}
+                    self._answer(200 if ok else 503, json.dumps(body).encode(), "application/json")
                 else:
                     self._answer(404, b"not found\n", "text/plain")
 
