@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 HOTLINE := $(VENV)/bin/hotline
 
-.PHONY: install run test test-unit up down clean lint bench bench-stats chaos
+.PHONY: install run test test-unit up down roll clean lint bench bench-stats chaos
 
 install:
 	@bash infra/python.sh
@@ -22,6 +22,10 @@ up: install
 
 down:
 	@bash infra/stack.sh down
+
+# A rolling restart of make up's processes, one at a time (HOTLINE_RELEASE=… names the release).
+roll: install
+	@bash infra/stack.sh roll
 
 clean: down
 	rm -rf var

@@ -23,7 +23,7 @@ quoted() { local line; while IFS= read -r line; do [[ -n "$line" ]] || continue;
 external() {
   if [[ -n "${HOTLINE_DATABASE_URL:-}" && -n "${HOTLINE_KAFKA_BOOTSTRAP_SERVERS:-}" ]]; then
     mkdir -p "$VAR"
-    (umask 077; env | grep -E '^HOTLINE_(DATABASE_URL|KAFKA_BOOTSTRAP_SERVERS|KAFKA_SECURITY_PROTOCOL|KAFKA_SASL_[A-Z]+|KAFKA_REPLICAS)=' \
+    (umask 077; env | grep -E '^HOTLINE_(DATABASE_URL|KAFKA_BOOTSTRAP_SERVERS|KAFKA_SECURITY_PROTOCOL|KAFKA_SASL_[A-Z]+|KAFKA_SSL_CAFILE|KAFKA_REPLICAS)=' \
       | quoted >"$EXTERNAL_ENV")
   fi
   [[ -f "$EXTERNAL_ENV" ]]
@@ -45,7 +45,7 @@ write_env() {
   if [[ -f "$EXTERNAL_ENV" ]]; then
     db_url=$(source "$EXTERNAL_ENV"; printf '%s' "$HOTLINE_DATABASE_URL")
     servers=$(source "$EXTERNAL_ENV"; printf '%s' "$HOTLINE_KAFKA_BOOTSTRAP_SERVERS")
-    kafka_admin=$(set -a; source "$EXTERNAL_ENV"; env | grep -E '^HOTLINE_KAFKA_(SECURITY_PROTOCOL|SASL_)' || true)
+    kafka_admin=$(set -a; source "$EXTERNAL_ENV"; env | grep -E '^HOTLINE_KAFKA_(SECURITY_PROTOCOL|SASL_|SSL_CAFILE)' || true)
   else
     db_url=$("$ROOT/infra/postgres.sh" url)
     servers=$("$ROOT/infra/kafka.sh" bootstrap)
@@ -62,7 +62,7 @@ write_env() {
     printf '%s\n' "$kafka_admin" | quoted; printf '%s\n' "$kafka_admin" | sed 's/^HOTLINE_//' | quoted
     # Settings that tests or operators pass to `make up` travel to the services; keys given
     # here override var/secrets (each service still gets only its own, see start_service).
-    env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES|FAULT_INJECTION|CONSUMERS|API_WORKERS|PUBLIC_URL|METRICS_BASE_PORT)=' || true
+    env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES|FAULT_INJECTION|CONSUMERS|API_WORKERS|PUBLIC_URL|METRICS_BASE_PORT|RELEASE)=' || true
     # The supervisors' webhook and its secret: for the notify process only (`hotline keys env`).
     env | grep -E '^HOTLINE_SUPERVISOR_WEBHOOK(_SECRET|_FORMAT)?=' || true
     env | grep -E '^HOTLINE_(EVENT|DATA|HASH|RECEIPT|TOKEN|AUDIT)_KEY=' || true
@@ -94,6 +94,54 @@ start_service() {
 }
 
 api_ready() { curl -fsS "http://127.0.0.1:$API_PORT/readyz" >/dev/null; }
+
+# Whether a process answers /healthz (its own port; the API's on the API port) with the release
+# var/stack.env names (any release when it names none).
+answers_release() {
+  local name="$1" want port url
+  want=$(unset HOTLINE_RELEASE; source "$STACK_ENV"; printf '%s' "${HOTLINE_RELEASE:-}")
+  if [[ $name == api ]]; then
+    url="http://127.0.0.1:$API_PORT/healthz"
+  else
+    port=$(grep '^HOTLINE_METRICS_PORT=' "$RUN_DIR/$name.env" | cut -d= -f2-)
+    url="http://127.0.0.1:$port/healthz"
+  fi
+  curl -fsS -m 2 "$url" 2>/dev/null | "$ROOT/.venv/bin/python" -c \
+    'import json, sys; want = sys.argv[1]; got = json.load(sys.stdin)["release"]; sys.exit(0 if not want or got == want else 1)' \
+    "$want"
+}
+
+# make roll (#16): migrations first, then each process stopped (SIGTERM: it finishes the message
+# in hand and commits its position) and started again, one at a time, consumers before producers
+# of a message; the next waits until this one answers /healthz with the new release. A stopped
+# consumer's partitions wait for it (static membership) and the outboxes keep what a stopped
+# relay has not published, so nothing is lost; while the API restarts, clients retry with their
+# Idempotency-Key (a second API host behind a balancer hides even that).
+ROLL_ORDER=(projection-desk notify dispatch triage scheduler audit relay api)
+roll() {
+  [[ -f "$STACK_ENV" ]] || fail "no stack to roll (make up first)"
+  if [[ -n "${HOTLINE_RELEASE:-}" ]]; then
+    (umask 077; { grep -v '^HOTLINE_RELEASE=' "$STACK_ENV"; printf 'HOTLINE_RELEASE=%q\n' "$HOTLINE_RELEASE"; } >"$STACK_ENV.tmp")
+    mv "$STACK_ENV.tmp" "$STACK_ENV"
+  fi
+  (set -a; source "$STACK_ENV"; set +a; "$HOTLINE" migrate) >>"$LOG_DIR/setup.log" 2>&1 \
+    || fail "migrations failed; read $LOG_DIR/setup.log (nothing was restarted)"
+  local entries entry kind name; mapfile -t entries < <(services)
+  for kind in "${ROLL_ORDER[@]}"; do
+    for entry in "${entries[@]}"; do
+      name=${entry%%:*}
+      [[ $name == "$kind" || $name == "$kind"-* ]] || continue
+      local t0=$SECONDS
+      stop_pidfile "$RUN_DIR/$name.pid"
+      local stopped=$((SECONDS - t0))
+      start_service "$name" "${entry#*:}"
+      wait_until 90 "$name answering with its release" answers_release "$name" \
+        || fail "$name did not come back within 90s; read var/log/$name.log (the roll stopped here)"
+      log "$name replaced in $((SECONDS - t0))s (stopped in ${stopped}s)"
+    done
+  done
+  log "rolled: every process runs ${HOTLINE_RELEASE:-the installed release}"
+}
 
 up() {
   "$ROOT/infra/python.sh"
@@ -154,5 +202,6 @@ down() {
 case "${1:-}" in
   up) up ;;
   down) down ;;
-  *) echo "usage: $0 up|down" >&2; exit 2 ;;
+  roll) roll ;;
+  *) echo "usage: $0 up|down|roll" >&2; exit 2 ;;
 esac
