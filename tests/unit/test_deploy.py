@@ -5,6 +5,7 @@ migrate`: each migration once, recorded, nothing applied twice."""
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import shutil
 import subprocess
@@ -21,12 +22,18 @@ from services.gateway.processlist import processes
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def ca_file(where: Path) -> Path:
+    (where / "kafka-ca.crt").write_text("-----BEGIN CERTIFICATE-----\n")
+    return where / "kafka-ca.crt"
+
+
 @pytest.fixture
 def distributed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name, value in {"HOTLINE_VAR_DIR": str(tmp_path / "var"),
                         "HOTLINE_DATABASE_URL": "postgresql://hotline:owner-pw@db.county.example:5432/hotline",
                         "HOTLINE_KAFKA_BOOTSTRAP_SERVERS": "k1.county.example:9093,k2.county.example:9093",
-                        "HOTLINE_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+                        "HOTLINE_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+                        "HOTLINE_KAFKA_SSL_CAFILE": str(ca_file(tmp_path)),
                         "HOTLINE_KAFKA_SASL_USERNAME": "admin", "HOTLINE_KAFKA_SASL_PASSWORD": "admin-pw",
                         "HOTLINE_SUPERVISOR_WEBHOOK": "https://oapi.example/robot/send?access_token=t",
                         "HOTLINE_SUPERVISOR_WEBHOOK_SECRET": "SEC-supervisors-0001"}.items():
@@ -60,6 +67,8 @@ def test_the_units_pass_systemd_analyze_and_each_env_holds_only_its_own(
         assert env["HOTLINE_DATABASE_URL"].startswith(f"postgresql://hotline_{role}:")
         assert env.get("HOTLINE_KAFKA_SASL_USERNAME") == (
             process.principal if process.principal in KAFKA_ACLS else None)
+        assert env.get("HOTLINE_KAFKA_SSL_CAFILE") == (  # TLS to the brokers, checked against the CA
+            str(distributed / "kafka-ca.crt") if process.principal in KAFKA_ACLS else None)
         assert "owner-pw" not in env["HOTLINE_DATABASE_URL"] and "admin-pw" not in str(env)
         assert ("HOTLINE_SUPERVISOR_WEBHOOK_SECRET" in env) == (process.kind == "notify")
         unit = (out / f"hotline-{process.name}.service").read_text()
@@ -68,6 +77,9 @@ def test_the_units_pass_systemd_analyze_and_each_env_holds_only_its_own(
     migrate = env_of(out / "env" / "migrate.env")
     assert "owner-pw" in migrate["HOTLINE_DATABASE_URL"] and len(
         [k for k in migrate if k.endswith("_KEY") and k != "HOTLINE_KEY_FILES"]) == len(PURPOSES)
+    # The administrator makes the principals: only the migration has its password.
+    assert migrate["HOTLINE_KAFKA_SASL_PASSWORD"] == "admin-pw"
+    assert migrate["HOTLINE_KAFKA_SSL_CAFILE"] == str(distributed / "kafka-ca.crt")
 
 
 def test_a_unit_that_names_a_missing_program_is_refused_by_the_checker(
@@ -125,7 +137,8 @@ def test_the_scrape_configuration_and_alert_rules_pass_promtool(
 
 def exported_metrics() -> set[str]:
     """Every metric the processes export: the API's pipeline gauges and HTTP metrics, the audit
-    process's checkpoint gauges, the notifier's attempts, and Prometheus's own `up`."""
+    process's checkpoint gauges, the notifier's attempts, each process's release, and Prometheus's
+    own `up`."""
     from prometheus_client import CollectorRegistry
 
     from services.common.web import ops  # noqa: F401 - registers the HTTP metrics
@@ -151,6 +164,7 @@ def exported_metrics() -> set[str]:
     names = {m.name for m in Fixed().collect()} | {m.name for m in registry.collect()}
     from prometheus_client import REGISTRY
     names |= {m.name for m in REGISTRY.collect()}
+    names |= {m.name for m in ops.build_info("1.0").collect()}  # every process's release
     return names | {"up"}
 
 
@@ -174,15 +188,41 @@ def test_a_workers_probe_answers_health_and_metrics() -> None:
     from services.notify import notifier  # noqa: F401 - a worker's own metric
 
     alive = [True]
-    probe = ProbeServer("127.0.0.1", 0, lambda: alive[0]).start()
+    probe = ProbeServer("127.0.0.1", 0, lambda: alive[0], release="2.0.1").start()
     base = f"http://127.0.0.1:{probe.server.server_address[1]}"
     try:
-        assert urllib.request.urlopen(f"{base}/healthz", timeout=5).status == 200
+        answer = urllib.request.urlopen(f"{base}/healthz", timeout=5)
+        assert answer.status == 200 and json.loads(answer.read()) == {"status": "alive", "release": "2.0.1"}
         metrics = urllib.request.urlopen(f"{base}/metrics", timeout=5).read()
         assert b"hotline_webhook_attempts_total" in metrics
+        assert b'hotline_build_info{release="2.0.1"} 1.0' in metrics
         alive[0] = False
         with pytest.raises(urllib.error.HTTPError) as stopped:
             urllib.request.urlopen(f"{base}/healthz", timeout=5)
         assert stopped.value.code == 503
     finally:
         probe.stop()
+
+
+def test_the_containerfile_holds_what_the_processes_load_and_runs_the_same_cli() -> None:
+    """Not built here (no container engine, no registry): what can be checked without building.
+    It copies every package root and what the code reads outside them, installs the exact pins,
+    runs `hotline` unprivileged, and takes its keys from the environment only."""
+    import tomllib
+
+    from services.gateway.deploy import MONITORING
+
+    text = (ROOT / "Containerfile").read_text()
+    copied = {src for line in text.splitlines() if line.startswith("COPY ") for src in line.split()[1:-1]}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    roots = {pattern.rstrip("*") for pattern in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    assert roots and roots <= copied, roots - copied
+    assert {"requirements.lock", "pyproject.toml", str(MONITORING.relative_to(ROOT))} <= copied
+    assert "pip install --no-cache-dir --disable-pip-version-check -r requirements.lock" in text
+    (entry,) = re.findall(r"^ENTRYPOINT (.+)$", text, re.M)
+    assert json.loads(entry) == [f"/opt/hotline/.venv/bin/{next(iter(project['project']['scripts']))}"]
+    (user,) = re.findall(r"^USER (\S+)$", text, re.M)
+    assert user not in ("root", "0")
+    assert "HOTLINE_KEY_FILES=false" in text and "HOTLINE_ENVIRONMENT=production" in text
+    (command,) = re.findall(r"^CMD (.+)$", text, re.M)
+    assert " ".join(json.loads(command)) in {p.args for p in processes()}  # a process kind's own command
