@@ -39,4 +39,5 @@ log "lint: ruff, mypy and the import contracts"
 "$ROOT/.venv/bin/ruff" check -q services projections tests || fail "ruff found problems (make lint)"
 "$ROOT/.venv/bin/mypy" services projections >/dev/null || { "$ROOT/.venv/bin/mypy" services projections; fail "mypy found problems"; }
 "$ROOT/.venv/bin/lint-imports" --no-cache >/dev/null || { "$ROOT/.venv/bin/lint-imports" --no-cache; fail "an import breaks the layer contracts (make lint)"; }
-"$ROOT/.venv/bin/pytest" "$@"
+# The slowest tests, in the log: where make test's time goes.
+"$ROOT/.venv/bin/pytest" --durations=25 "$@"
