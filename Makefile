@@ -23,7 +23,7 @@ up: install
 down:
 	@bash infra/stack.sh down
 
-# A rolling restart of make up's processes, one at a time (HOTLINE_RELEASE=… names the release).
+# A rolling restart of make up's processes, one kind at a time (HOTLINE_RELEASE=… names the release).
 roll: install
 	@bash infra/stack.sh roll
 

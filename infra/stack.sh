@@ -111,9 +111,10 @@ answers_release() {
     "$want"
 }
 
-# make roll (#16): migrations first, then each process stopped (SIGTERM: it finishes the message
-# in hand and commits its position) and started again, one at a time, consumers before producers
-# of a message; the next waits until this one answers /healthz with the new release. A stopped
+# make roll (#16): migrations first, then one process kind at a time, consumers before producers
+# of a message: its processes stopped (SIGTERM: each finishes the message in hand and commits its
+# position) and started again; the next kind waits until these answer /healthz with the new
+# release. A stopped
 # consumer's partitions wait for it (static membership) and the outboxes keep what a stopped
 # relay has not published, so nothing is lost; while the API restarts, clients retry with their
 # Idempotency-Key (a second API host behind a balancer hides even that).
@@ -126,19 +127,22 @@ roll() {
   fi
   (set -a; source "$STACK_ENV"; set +a; "$HOTLINE" migrate) >>"$LOG_DIR/setup.log" 2>&1 \
     || fail "migrations failed; read $LOG_DIR/setup.log (nothing was restarted)"
-  local entries entry kind name; mapfile -t entries < <(services)
+  local entries entry kind name i; mapfile -t entries < <(services)
   for kind in "${ROLL_ORDER[@]}"; do
+    local names=() commands=() t0=$SECONDS
     for entry in "${entries[@]}"; do
       name=${entry%%:*}
       [[ $name == "$kind" || $name == "$kind"-* ]] || continue
-      local t0=$SECONDS
-      stop_pidfile "$RUN_DIR/$name.pid"
-      local stopped=$((SECONDS - t0))
-      start_service "$name" "${entry#*:}"
+      names+=("$name"); commands+=("${entry#*:}")
+    done
+    (( ${#names[@]} )) || continue
+    stop_services "${names[@]}"
+    for i in "${!names[@]}"; do start_service "${names[i]}" "${commands[i]}"; done
+    for name in "${names[@]}"; do
       wait_until 90 "$name answering with its release" answers_release "$name" \
         || fail "$name did not come back within 90s; read var/log/$name.log (the roll stopped here)"
-      log "$name replaced in $((SECONDS - t0))s (stopped in ${stopped}s)"
     done
+    log "$kind replaced in $((SECONDS - t0))s: ${names[*]}"
   done
   log "rolled: every process runs ${HOTLINE_RELEASE:-the installed release}"
 }
@@ -181,14 +185,25 @@ stop_pidfile() {
   rm -f "$pidfile"
 }
 
+# Stops these services at once (each may take its grace period), and returns when all have.
+stop_services() {
+  local name pids=()
+  for name in "$@"; do
+    [[ -f "$RUN_DIR/$name.pid" ]] || continue
+    { stop_pidfile "$RUN_DIR/$name.pid"; log "stopped $name"; } &
+    pids+=($!)
+  done
+  (( ${#pids[@]} == 0 )) || wait "${pids[@]}"
+}
+
 down() {
   # Every service this var/ started (each has its keys file), whatever HOTLINE_CONSUMERS says now.
-  local keys name
+  local keys names=()
   for keys in "$RUN_DIR"/*.env; do
     [[ -e "$keys" ]] || continue
-    name=$(basename "$keys" .env)
-    [[ -f "$RUN_DIR/$name.pid" ]] && { stop_pidfile "$RUN_DIR/$name.pid"; log "stopped $name"; }
+    names+=("$(basename "$keys" .env)")
   done
+  (( ${#names[@]} )) && stop_services "${names[@]}"
   if [[ -f "$EXTERNAL_ENV" ]]; then
     log "the existing PostgreSQL and Kafka are left running"
     rm -f "$EXTERNAL_ENV"

@@ -430,6 +430,9 @@ def test_two_api_workers_and_two_members_per_group_apply_every_effect_once(stack
     cases = wait_for(linked, timeout=90, what="every report triaged and referred")
     assert len({cases[r] for r in joined}) == 1 and len({cases[r] for r in alone}) == len(alone)
 
+    # The wiring sets libpq's PGSSL* for its whole process (here, pytest's): put them back after,
+    # or later tests would ask the session's PostgreSQL, which has no TLS, for it.
+    saved = dict(os.environ)
     settings = Settings(database_url=conf["HOTLINE_DATABASE_URL"], var_dir=var)
     wiring = Wiring.of(settings)
     keys = wiring.keystore()
@@ -442,6 +445,8 @@ def test_two_api_workers_and_two_members_per_group_apply_every_effect_once(stack
     finally:
         triage.close()
         keys.close()
+        os.environ.clear()
+        os.environ.update(saved)
 
     requests = [json.loads(line) for line in (var / "log" / "api.log").read_text().splitlines()
                 if '"route": "/v1/reports"' in line and '"method": "POST"' in line]
@@ -614,7 +619,7 @@ def orange_cases(db_url: str) -> int:
 
 
 def test_a_rolling_upgrade_under_a_steady_stream_of_reports_loses_nothing(stack: dict[str, str]) -> None:
-    """`make roll` replaces every process one at a time (migrations first, consumers before
+    """`make roll` replaces every process, one kind at a time (migrations first, consumers before
     producers) while reports keep arriving, each retried with its key while the API restarts, as a
     client does: every process then runs the new release, every report is stored once, triaged
     once into a case of its own and referred, and the kept counts moved by exactly that many."""
