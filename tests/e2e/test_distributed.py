@@ -23,7 +23,8 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import KafkaError
 
 from services.common.kafka.security import sasl
 from services.common.messages import TOPICS
@@ -197,6 +198,9 @@ def test_make_up_routes_a_red_report_to_police_and_hospital(servers: dict[str, s
     ready = client.http.get("/readyz").json()
     assert ready["ready"] and ready["degraded"] is False and ready["checks"]["lag"]["ok"]
 
+    # The brokers take TLS only: the administrator's own credentials without it are refused.
+    assert refused_without_tls(conf)
+
     # Every service's connection to PostgreSQL is encrypted (verify-full against the CA).
     with psycopg.connect(servers["pg_admin"]) as conn:
         everyone = conn.execute("SELECT a.usename, s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s"
@@ -209,6 +213,23 @@ def test_make_up_routes_a_red_report_to_police_and_hospital(servers: dict[str, s
     send_through_error_paths(client)
     assert_no_personal_data(conf, var)
     assert_erasure_holds(stack, conf, var, accepted["report_id"], Path(servers["base"]))
+
+
+def refused_without_tls(conf: dict[str, str]) -> bool:
+    plain = {k: v for k, v in admin_security(conf).items() if not k.startswith("ssl_")}
+    try:
+        producer = KafkaProducer(**{**plain, "security_protocol": "SASL_PLAINTEXT"}, max_block_ms=5000,
+                                 bootstrap_timeout_ms=5000,
+                                 bootstrap_servers=conf["KAFKA_BOOTSTRAP_SERVERS"].split(","))
+    except KafkaError:
+        return True
+    try:
+        producer.send(TOPICS[0], b"{}").get(timeout=5)
+        return False
+    except KafkaError:
+        return True
+    finally:
+        producer.close(timeout=2)
 
 
 def assert_erasure_holds(stack: dict[str, str], conf: dict[str, str], var: Path, report_id: str,
