@@ -5,6 +5,7 @@ attempts and records each one here."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ from services.notify.oncall import Contact, Roster, check_secret, parse_contacts
 
 log = structlog.get_logger("notify")
 NOTIFIER = Actor("notifier", "system")  # who the audit trail says made each attempt
+UNREACHABLE_EVERY = 60.0  # seconds between warnings about one unit nobody can be told of
 SETTLING = {REFERRAL_ACKNOWLEDGED: "acknowledged", REFERRAL_DECLINED: "declined",
             REFERRAL_CLOSED: "closed"}
 
@@ -56,6 +58,7 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
         self.desk_url = desk_url
         self.supervisors = supervisors
         self.give_up_after = give_up_after
+        self._silent: dict[str, tuple[float, int]] = {}  # unit → (last warned, referrals since)
 
     # Rosters (admin) ------------------------------------------------------------------------
 
@@ -107,9 +110,20 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
                       due_at=datetime.fromisoformat(d["due_at"]), on_duty=len(reachable))
         planned = [self._deliver(watch, "referral.dispatched", reachable[0], at)] if reachable else []
         if not reachable:
-            log.warning("no on-duty contact with a webhook", referral_id=d["referral_id"],
-                        agency_id=d["agency_id"], risk_level=d["risk_level"])
+            self._unreachable(d)
         processing_event.collect_events(watch, *planned)
+
+    def _unreachable(self, d: dict[str, Any]) -> None:
+        """A warning per unit and minute, with how many referrals it stands for: a unit without a
+        roster would otherwise log every referral (and pay the redactor on each line)."""
+        agency, now = d["agency_id"], time.monotonic()
+        first, count = self._silent.get(agency, (now - UNREACHABLE_EVERY, 0))
+        if now - first < UNREACHABLE_EVERY:
+            self._silent[agency] = (first, count + 1)
+            return
+        self._silent[agency] = (now, 0)
+        log.warning("no on-duty contact with a webhook", referral_id=d["referral_id"], agency_id=agency,
+                    risk_level=d["risk_level"], also_since_last_warning=count)
 
     def _deliver(self, watch: Watch, event_name: str, contact: Contact, at: datetime) -> Delivery:
         payload = webhook.payload(event_name, {"referral_id": watch.referral_id, "agency_id": watch.agency_id,

@@ -73,12 +73,15 @@ class Notifier(threading.Thread):
         """Reminders that are due, then every attempt that is due; how many attempts were made."""
         self.follow()
         now = self.clock()
-        for referral_id in [r for r, at in self.watching.items() if at <= now]:
+        reminders = [r for r, at in self.watching.items() if at <= now]
+        for referral_id in reminders:
             self.app.remind(referral_id, now)
-        self.follow()
+        if reminders:  # what the reminders planned (else the log has nothing new of ours)
+            self.follow()
         due = [d for d, at in self.pending.items() if at <= now]
         done = sum(self._pool.map(self._attempt, due))
-        self.follow()
+        if due:
+            self.follow()
         return done
 
     def _attempt(self, delivery_id: UUID) -> int:

@@ -220,6 +220,29 @@ def test_a_unit_with_nobody_on_duty_is_flagged_and_its_referral_reaches_no_one(
     assert "unreached" in board["review_reasons"]
 
 
+def test_a_unit_nobody_can_be_told_of_is_warned_about_once_a_minute_with_a_count(
+        api: Api, runner: EmbeddedRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a line per referral (each costs the redactor): the first, then one a minute saying how
+    many referrals it stands for."""
+    from structlog.testing import capture_logs
+
+    from services.notify import application
+
+    with capture_logs() as logs:
+        for i in range(3):
+            api.submit(report_body(children=[{"name": f"儿童{i}", "age": 8}]), key=f"nobody-{i}")
+            runner.pump()
+    warned = [e for e in logs if e["event"] == "no on-duty contact with a webhook"]
+    assert sorted(e["agency_id"] for e in warned) == ["hospital-441823", "police-441823"]
+    monkeypatch.setattr(application, "UNREACHABLE_EVERY", 0.0)  # a minute has gone by
+    with capture_logs() as logs:
+        api.submit(report_body(children=[{"name": "儿童9", "age": 8}]), key="nobody-9")
+        runner.pump()
+    counts = {e["agency_id"]: e["also_since_last_warning"] for e in logs
+              if e["event"] == "no on-duty contact with a webhook"}
+    assert counts == {"hospital-441823": 2, "police-441823": 2}
+
+
 def test_rosters_are_the_admins_and_each_wrong_field_is_named(api: Api, hotline: ApiContainer) -> None:
     url = "/v1/agencies/police-441823/oncall"
     good = {"contacts": [{"name": "值班员", "phone": "0763-1234567", "webhook_url": "https://x.example/h",
