@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.common.settings import (
+from services.common.clocks import (
     DEFAULT_FIRST_VISIT_HOURS,
     DEFAULT_VISIT_INTERVAL_DAYS,
     parse_visit_clock,

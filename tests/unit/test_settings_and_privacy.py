@@ -9,12 +9,13 @@ import structlog
 from pydantic import ValidationError
 
 from services.bootstrap import edges_of
+from services.common.clocks import parse_ack_sla
 from services.common.crypto import Hasher, Sealer
 from services.common.embedded import EmbeddedRunner
 from services.common.logging import configure_logging, redact
 from services.common.messages import Message
 from services.common.secrets import PUBLISHED, PURPOSES, MissingKey
-from services.common.settings import Settings, parse_ack_sla
+from services.common.settings import Settings
 from services.intake.schemas import ReportIn
 from tests.helpers import FAST_HASHER, PII_VALUES, build, report_body
 
