@@ -13,6 +13,13 @@ from services.common.vocabulary import OPEN_REFERRAL_STATUSES
 REFERRAL_NS = uuid5(NAMESPACE_URL, "urn:hotline:referral")
 DISCLOSURE_AFTER_CLOSE = timedelta(days=30)
 GAP_NS = uuid5(NAMESPACE_URL, "urn:hotline:routing-gap")
+# Why an outcome cannot be recorded, by the referral's status (shown whole on the desk's pages).
+OUTCOME_REFUSED = {
+    "dispatched": "请先接收该转介：接收后才能办结。",
+    "escalated": "请先接收该转介：接收后才能办结。",
+    "declined": "该转介已退回，不能再办结。",
+    "closed": "该转介已办结，不能重复办结。",
+}
 
 
 def referral_id_for(case_id: str, agency_id: str) -> UUID:
@@ -95,8 +102,13 @@ class Referral(Aggregate):
         self.status = "declined"
         self.decline_reason = reason
 
+    def _check_acknowledged(self) -> None:
+        """办结 records what the unit did about the case: only once it took the case on."""
+        if self.status != "acknowledged":
+            raise ReferralError(OUTCOME_REFUSED.get(self.status, OUTCOME_REFUSED["dispatched"]))
+
     def record_outcome(self, *, outcome: str, note: str, by: str, at: datetime) -> None:
-        self._check_open("record an outcome for")
+        self._check_acknowledged()
         if not outcome.strip():
             raise FieldError("outcome", "say what was done")
         self._closed(outcome=outcome.strip(), note=note.strip(), by=by, at=at, **self._refs())

@@ -573,6 +573,11 @@ def test_a_visit_goes_overdue_once_and_closure_waits_for_the_referral(stack: dic
     assert r.status_code == 409
     r = client.http.post(f"/v1/referrals/{found['referral_id']}/outcome",
                          json={"outcome": "已落实监护", "note": ""}, headers=civil)
+    assert r.status_code == 409  # 办结 only after 接收
+    r = client.http.post(f"/v1/referrals/{found['referral_id']}/acknowledge", headers=civil)
+    assert r.status_code == 200
+    r = client.http.post(f"/v1/referrals/{found['referral_id']}/outcome",
+                         json={"outcome": "已落实监护", "note": ""}, headers=civil)
     assert r.status_code == 200
     r = client.http.post(f"/v1/cases/{case_id}/closure", json={"reason": "监护落实"}, headers=sup)
     assert r.status_code == 202, r.text

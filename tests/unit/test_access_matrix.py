@@ -31,7 +31,8 @@ ROUTES = [
     ("get", "/v1/referrals/{police}", None, {"desk": 200, "supervisor": 200}),
     ("post", "/v1/referrals/{police}/acknowledge", None, {"desk": 200}),
     ("post", "/v1/referrals/{police}/decline", {"reason": "测试"}, {"desk": 200}),
-    ("post", "/v1/referrals/{police}/outcome", {"outcome": "已处置", "note": ""}, {"desk": 200}),
+    # 办结 only after 接收: the desk may call it, and is told the referral is not acknowledged yet.
+    ("post", "/v1/referrals/{police}/outcome", {"outcome": "已处置", "note": ""}, {"desk": 409}),
     ("get", "/v1/agencies", None, dict.fromkeys(ALL, 200)),
     ("get", "/v1/sentinels", None, {"admin": 200}),
     ("post", "/v1/sentinels", {"name": "哨点", "kind": "school", "region_code": "441823",

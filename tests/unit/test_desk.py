@@ -75,6 +75,10 @@ def test_outcomes_close_referrals_and_then_the_case(api: Api, runner: EmbeddedRu
     case = red_case(api, runner)
     report = case["report"]
     for kind, desk in (("police", "police-desk"), ("hospital", "hospital-desk")):
+        early = post(api, desk, f"/v1/referrals/{referral_of(case, kind)}/outcome",
+                     {"outcome": "已处置", "note": ""})
+        assert early.status_code == 409 and "接收后才能办结" in early.json()["detail"]  # not yet taken on
+        post(api, desk, f"/v1/referrals/{referral_of(case, kind)}/acknowledge")
         r = post(api, desk, f"/v1/referrals/{referral_of(case, kind)}/outcome",
                  {"outcome": "已处置", "note": "已出警并送医"})
         assert r.status_code == 200 and r.json()["status"] == "closed"

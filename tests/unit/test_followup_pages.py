@@ -80,6 +80,7 @@ def test_the_board_shows_late_follow_ups_and_closes_a_case(
     blocked = api.client.post(close, data={"csrf": csrf, "reason": "处置完毕"})
     assert blocked.status_code == 409 and "civil-441823" in blocked.text
     (referral,) = api.client.get("/v1/desk/referrals", headers=api.auth("civil-desk")).json()
+    api.client.post(f"/v1/referrals/{referral['referral_id']}/acknowledge", headers=api.auth("civil-desk"))
     api.client.post(f"/v1/referrals/{referral['referral_id']}/outcome",
                     json={"outcome": "已处置", "note": ""}, headers=api.auth("civil-desk"))
     closed = api.client.post(close, data={"csrf": csrf, "reason": "处置完毕"}, follow_redirects=False)

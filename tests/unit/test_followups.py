@@ -32,6 +32,7 @@ def get(api: Api, user: str, path: str, **params: Any) -> Any:
 
 def close_referrals(api: Api, case: dict[str, Any]) -> None:
     for kind, desk in (("police", "police-desk"), ("hospital", "hospital-desk")):
+        post(api, desk, f"/v1/referrals/{referral_of(case, kind)}/acknowledge")
         r = post(api, desk, f"/v1/referrals/{referral_of(case, kind)}/outcome",
                  {"outcome": "已处置", "note": ""})
         assert r.status_code == 200, r.text

@@ -191,6 +191,7 @@ def test_a_closed_referral_shares_personal_data_for_30_days_only() -> None:
                         risk_level="red", concerns=[], dispatched_at=now, due_at=now,
                         matrix_version="m", directory_version="d")
     assert referral.shares_personal_data(now)
+    referral.acknowledge(by="desk", at=now)
     referral.record_outcome(outcome="已处置", note="", by="desk", at=now)
     assert referral.shares_personal_data(now + timedelta(days=30))
     assert not referral.shares_personal_data(now + timedelta(days=31))
