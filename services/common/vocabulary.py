@@ -216,3 +216,16 @@ class Role(StrEnum):
 
 
 ROLES: tuple[str, ...] = tuple(Role)
+
+# A case's timeline events (view_timeline.type) as people read them.
+EVENT_TEXT = {
+    "case_opened": "立案研判", "case_report_joined": "新报告并入", "case_supplement": "补充情况",
+    "case_reassessment": "重新评估", "case_closed": "结案", "case_reopened": "重新启动",
+    "referral_dispatched": "转介", "referral_acknowledged": "接收转介", "referral_declined": "退回转介",
+    "referral_closed": "转介办结", "referral_escalated": "超时未接收，已督办", "routing_gap": "无对应接收单位",
+    "followup_opened": "启动随访", "followup_replanned": "调整随访计划", "followup_visited": "登记走访",
+    "followup_helper_paired": "结对帮扶", "followup_helper_missing": "超过72小时未结对",
+    "followup_overdue": "走访逾期",
+}
+# The system's own actors on the timeline (people are shown by their unit or role).
+ACTOR_TEXT = {"triage": "研判系统", "dispatch": "分派系统", "scheduler": "时限监控", "system": "系统"}
