@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -13,7 +14,8 @@ from services.audit.trail import AuditTrail
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Actor
 from services.common.principal import Principal
-from services.common.web.auth import require_roles
+from services.common.web.auth import current_principal, oauth2_scheme, require_roles
+from services.common.web.pages import session_of
 from services.common.web.proxies import client_address
 from services.common.web.throttle import Throttle
 from services.dispatch.application import DispatchApplication
@@ -99,3 +101,30 @@ Filer = Annotated[Principal, Depends(require_roles("operator", "reporter"))]
 CaseReader = Annotated[Principal, Depends(require_roles("supervisor", "operator"))]
 DeskOrSupervisor = Annotated[Principal, Depends(require_roles("desk", "supervisor"))]
 StatsReader = Annotated[Principal, Depends(require_roles("supervisor", "auditor"))]
+
+
+def download_principal(request: Request,
+                       token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
+    """The caller of a download: a bearer token, or the page's session cookie alone. A link on a
+    page cannot send a header; a GET changes nothing and the cookie is SameSite=Strict, so the
+    CSRF token that every write needs is not asked for here."""
+    if token is None and request.method in ("GET", "HEAD"):
+        session = session_of(request)
+        if session is not None:
+            request.state.principal = session[1]
+            return session[1]
+    return current_principal(request, token)
+
+
+def download_roles(*roles: str) -> Callable[[Principal], Principal]:
+    """The download routes' one rule: `download_principal`, then the same role check as the API."""
+    check = require_roles(*roles)
+
+    def allowed(principal: Annotated[Principal, Depends(download_principal)]) -> Principal:
+        return check(principal)
+
+    return allowed
+
+
+SupervisorDownload = Annotated[Principal, Depends(download_roles("supervisor"))]
+StatsDownload = Annotated[Principal, Depends(download_roles("supervisor", "auditor"))]

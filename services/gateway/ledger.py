@@ -36,13 +36,22 @@ def _day(iso: str | None) -> str:
     return datetime.fromisoformat(iso).astimezone(BEIJING).strftime("%Y-%m-%d") if iso else ""
 
 
+def merged_children(public: list[dict[str, Any]],
+                    sealed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each child whole: gender and age are kept on the report, name and id number sealed
+    (the same order in both); an erased report leaves no child."""
+    return [{"gender": p.get("gender"), "age": p.get("age"), **s}
+            for p, s in zip(public, sealed, strict=False)]
+
+
 def children_of(intake: IntakeApplication, report_ids: list[str]) -> list[dict[str, Any]]:
     """The case's children across its reports, each once (same id number, or same name and age);
     one blank row stands for a case whose reports were all erased."""
     seen: dict[tuple[Any, ...], dict[str, Any]] = {}
     for report_id in report_ids:
-        data = intake.personal_data(intake.get_report(report_id)) or {}
-        for child in data.get("children") or []:
+        report = intake.get_report(report_id)
+        data = intake.personal_data(report) or {}
+        for child in merged_children(report.children, data.get("children") or []):
             key = (("id", child["id_number"]) if child.get("id_number")
                    else ("name", child.get("name"), child.get("age")))
             seen.setdefault(key, child)

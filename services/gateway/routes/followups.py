@@ -23,6 +23,7 @@ from services.gateway.deps import (
     DeskOrSupervisor,
     DispatchDep,
     Supervisor,
+    SupervisorDownload,
     ViewDep,
 )
 from services.gateway.ledger import (
@@ -142,7 +143,7 @@ def close_case(case_id: str, body: ClosureIn, dispatch: DispatchDep, audit: Audi
 
 @ledger_router.get("", response_class=Response, responses={
     200: {"content": {"text/csv": {}, XLSX: {}}, "description": "one row per child"}})
-def ledger(c: ContainerDep, audit: AuditDep, principal: Supervisor,
+def ledger(c: ContainerDep, audit: AuditDep, principal: SupervisorDownload,
            month: Annotated[str | None, Query(pattern=MONTH_PATTERN,
                                               description="YYYY-MM; this month when left out")] = None,
            region: RegionPrefix = None, format: Literal["csv", "xlsx"] = "csv") -> Response:  # noqa: A002

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from services.gateway.deps import AuditDep, Auditor, ContainerDep, StatsReader
+from services.gateway.deps import AuditDep, Auditor, ContainerDep, StatsDownload, StatsReader
 from services.gateway.ledger import BEIJING, MONTH_PATTERN, XLSX, month_bounds
 from services.gateway.monthly import as_csv, as_xlsx, tables
 from services.gateway.statistics import figures
@@ -33,7 +33,7 @@ def stats(c: ContainerDep, who: StatsReader, since: datetime | None = None,
 
 @stats_router.get("/monthly", response_class=Response, responses={
     200: {"content": {"text/csv": {}, XLSX: {}}, "description": "the month's tables"}})
-def monthly(c: ContainerDep, audit: AuditDep, who: StatsReader,
+def monthly(c: ContainerDep, audit: AuditDep, who: StatsDownload,
             month: Annotated[str | None, Query(pattern=MONTH_PATTERN,
                                                description="YYYY-MM; this month when left out")] = None,
             region: RegionPrefix = None, format: Literal["xlsx", "csv"] = "xlsx") -> Response:  # noqa: A002

@@ -1,0 +1,85 @@
+"""Downloads open with the page's session (contract §15): one rule for the ledger and the monthly
+report (a bearer token or the session cookie), while a write still needs the CSRF token; the
+ledger carries every child's gender and age."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from openpyxl import load_workbook
+
+from services.common.embedded import EmbeddedRunner
+from services.common.web.pages import CSRF_HEADER
+from services.gateway.ledger import BEIJING, COLUMNS
+from tests.conftest import Api
+from tests.helpers import report_body
+from tests.unit.test_desk import red_case
+from tests.unit.test_pages import login
+
+
+def _month(case: dict) -> str:  # type: ignore[type-arg]
+    return datetime.fromisoformat(case["opened_at"]).astimezone(BEIJING).strftime("%Y-%m")
+
+
+def test_the_session_cookie_opens_the_downloads_without_a_token(api: Api, runner: EmbeddedRunner) -> None:
+    case = red_case(api, runner)
+    month = _month(case)
+    api.client.cookies.clear()
+    assert api.client.get("/v1/ledger", params={"month": month}).status_code == 401
+    login(api.client, "supervisor1")
+    ledger = api.client.get("/v1/ledger", params={"month": month, "format": "xlsx"})
+    assert ledger.status_code == 200 and "spreadsheetml" in ledger.headers["content-type"]
+    assert "attachment" in ledger.headers["content-disposition"]
+    report = api.client.get("/v1/stats/monthly", params={"month": month, "format": "csv"})
+    assert report.status_code == 200 and "【概要】" in report.content.decode("utf-8-sig")
+    # Only the downloads: another GET of the API still wants a token or the CSRF header.
+    assert api.client.get(f"/v1/cases/{case['case_id']}").status_code == 401
+
+
+def test_a_cookie_alone_never_authorises_a_write(api: Api, runner: EmbeddedRunner) -> None:
+    case = red_case(api, runner)
+    login(api.client, "supervisor1")
+    path = f"/v1/cases/{case['case_id']}/reassessments"
+    body = {"risk_level": "orange", "reason": "复核"}
+    assert api.client.post(path, json=body).status_code == 401
+    assert api.client.post(path, json=body, headers={CSRF_HEADER: "forged"}).status_code == 401
+    assert api.client.get(f"/v1/cases/{case['case_id']}",
+                          headers=api.auth("supervisor1")).json()["risk_level"] == "red"
+
+
+def test_the_token_still_works_and_roles_are_the_same(api: Api, runner: EmbeddedRunner) -> None:
+    case = red_case(api, runner)
+    month = _month(case)
+    api.client.cookies.clear()
+    assert api.client.get("/v1/ledger", params={"month": month},
+                          headers=api.auth("supervisor1")).status_code == 200
+    assert api.client.get("/v1/stats/monthly", params={"month": month},
+                          headers=api.auth("auditor1")).status_code == 200
+    assert api.client.get("/v1/ledger", params={"month": month},
+                          headers={"Authorization": "Bearer nonsense"}).status_code == 401
+    login(api.client, "auditor1")  # an auditor's session: the report yes, the ledger no
+    assert api.client.get("/v1/stats/monthly", params={"month": month}).status_code == 200
+    assert api.client.get("/v1/ledger", params={"month": month}).status_code == 403
+    api.client.cookies.clear()
+    login(api.client, "police-desk")
+    assert api.client.get("/v1/stats/monthly", params={"month": month}).status_code == 403
+
+
+def test_the_ledger_carries_gender_and_age(api: Api, runner: EmbeddedRunner) -> None:
+    case = red_case(api, runner)
+    api.submit(report_body(children=[
+        {"name": "王小明", "gender": "male", "age": 9, "id_number": "441823201501011234"},
+        {"name": "王小红", "gender": "female", "age": 6, "id_number": None}]), key="siblings")
+    runner.pump()
+    r = api.client.get("/v1/ledger", params={"month": _month(case)}, headers=api.auth("supervisor1"))
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert {(row["儿童姓名"], row["性别"], row["年龄"]) for row in rows} == {
+        ("王小明", "男", "9"), ("王小红", "女", "6")}
+    x = api.client.get("/v1/ledger", params={"month": _month(case), "format": "xlsx"},
+                       headers=api.auth("supervisor1"))
+    sheet = load_workbook(io.BytesIO(x.content)).active
+    assert sheet is not None
+    cells = [dict(zip(COLUMNS, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
+    assert sorted((c["性别"], c["年龄"]) for c in cells) == [("女", 6), ("男", 9)]
