@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from services.common.principal import Principal
 from services.common.vocabulary import (
@@ -39,6 +40,9 @@ PAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "auditor": (("/audit", "审计日志"), ("/stats", "统计分析")),
     "admin": (("/admin", "账号与哨点"),),
 }
+# Pages a desk opens only when its unit is of one of these kinds: follow-ups are led by
+# civil affairs (contract §6), so other units' desks would find that page empty.
+DESK_PAGE_KINDS: dict[str, tuple[str, ...]] = {"/followups": ("civil_affairs",)}
 ROLE_TEXT = {"operator": "热线接线员", "reporter": "强制报告责任人", "desk": "机构工作人员",
              "supervisor": "督办人员", "auditor": "审计人员", "admin": "系统管理员"}
 
@@ -59,11 +63,23 @@ def beijing_full(iso: str | None) -> str:
     return datetime.fromisoformat(iso).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
 
 
+@pass_context
+def pages_of(context: Any, role: str) -> tuple[tuple[str, str], ...]:
+    """The header's pages for this role; a desk's also depend on its unit's kind."""
+    pages = PAGES.get(role, ())
+    principal, request = context.get("principal"), context.get("request")
+    if role != "desk" or principal is None or request is None:
+        return pages
+    agency = request.app.state.container.directory.get(principal.agency_id or "")
+    kind = agency.kind if agency else ""
+    return tuple(p for p in pages if kind in DESK_PAGE_KINDS.get(p[0], (kind,)))
+
+
 templates.env.globals.update(
     concern_text=CONCERN_TEXT, level_text=LEVEL_TEXT, status_text=STATUS_TEXT,
     measure_text=MEASURE_TEXT, category_text=CATEGORY_TEXT,
     kind_text=KIND_TEXT, case_status_text=CASE_STATUS_TEXT, beijing=beijing,
-    beijing_full=beijing_full, pages_of=lambda role: PAGES.get(role, ()), role_text=ROLE_TEXT,
+    beijing_full=beijing_full, pages_of=pages_of, role_text=ROLE_TEXT,
 )
 
 
