@@ -228,4 +228,43 @@ EVENT_TEXT = {
     "followup_overdue": "走访逾期",
 }
 # The system's own actors on the timeline (people are shown by their unit or role).
-ACTOR_TEXT = {"triage": "研判系统", "dispatch": "分派系统", "scheduler": "时限监控", "system": "系统"}
+ACTOR_TEXT = {"triage": "研判系统", "dispatch": "分派系统", "scheduler": "时限监控", "system": "系统",
+              "notifier": "通知系统", "desk": "机构工作人员", "anonymous": "匿名访问者",
+              "unknown": "未知账号"}
+
+# Who acts, by role: the accounts' roles, the system's own processes and the public.
+ROLE_TEXT = {"operator": "热线接线员", "reporter": "强制报告责任人", "desk": "机构工作人员",
+             "supervisor": "督办人员", "auditor": "审计人员", "admin": "系统管理员",
+             "system": "系统", "public": "公众（未登录）"}
+
+# The audit trail's actions (every action the code records; a test checks none is missing).
+ACTION_TEXT = {
+    "report.submit": "提交报告", "report.read": "查看报告", "report.supplement": "补充报告",
+    "report.transfer": "确认转接110/120", "report.erase": "删除个人信息", "report.list-own": "查看本班来电",
+    "receipt.lookup": "凭受理编号查询", "child.repeat-check": "查询儿童在办案件",
+    "case.read": "查看案件", "case.reassess": "调整风险等级", "case.refer": "人工转介",
+    "case.close": "结案", "referral.read": "查看转介", "referral.acknowledge": "接收转介",
+    "referral.decline": "退回转介", "referral.outcome": "办结转介", "desk.inbox": "打开收件箱",
+    "board.read": "打开督办看板", "console.open": "打开来电登记", "admin.read": "打开系统管理",
+    "audit.read": "查看审计日志", "account.add": "新增账号", "account.disable": "停用账号",
+    "account.enable": "启用账号", "account.set-password": "重置密码", "auth.login": "登录",
+    "auth.login_failed": "登录失败", "auth.logout": "退出登录", "sentinel.register": "登记哨点",
+    "sentinel.first-reporter": "更换第一报告人", "sentinel.deactivate": "撤销哨点",
+    "access.not_found": "访问范围外资源", "stats.read": "查看统计分析", "stats.monthly": "导出月度统计报表",
+    "ledger.read": "导出台账", "followups.read": "打开随访帮扶", "followup.read": "查看走访记录",
+    "followup.visit": "登记走访", "followup.helper": "结对帮扶", "notifications.health": "查看值班与通知",
+    "notifications.read": "查看通知记录", "oncall.read": "查看值班表", "oncall.set": "设置值班表",
+    "notify.delivered": "通知已送达", "notify.failed": "通知送达失败", "notify.gave-up": "通知放弃重试",
+}
+# The groups the auditor's filter offers: an action's prefix.
+ACTION_GROUP_TEXT = {
+    "report.": "报告", "receipt.": "回执查询", "child.": "儿童查询", "case.": "案件", "referral.": "转介",
+    "followup": "随访帮扶", "ledger.": "台账", "stats.": "统计", "account.": "账号", "auth.": "登录与退出",
+    "sentinel.": "哨点", "oncall.": "值班表", "notif": "通知", "audit.": "审计",
+    "access.": "越权访问",
+}
+# What an audit entry is about (its resource type).
+RESOURCE_TEXT = {"report": "报告", "case": "案件", "cases": "案件列表", "referral": "转介",
+                 "account": "账号", "accounts": "账号列表", "sentinel": "哨点", "agency": "机构单位",
+                 "stats": "统计", "audit": "审计日志", "ledger": "台账", "console": "来电登记台",
+                 "child": "儿童"}

@@ -16,13 +16,19 @@ from jinja2 import pass_context
 
 from services.common.principal import Principal
 from services.common.vocabulary import (
+    ACTION_TEXT,
+    ACTOR_TEXT,
     BEIJING,
     CASE_STATUS_TEXT,
     CATEGORY_TEXT,
+    CHANNEL_TEXT,
     CONCERN_TEXT,
+    EVENT_TEXT,
     KIND_TEXT,
     LEVEL_TEXT,
     MEASURE_TEXT,
+    RESOURCE_TEXT,
+    ROLE_TEXT,
     STATUS_TEXT,
 )
 
@@ -43,8 +49,6 @@ PAGES: dict[str, tuple[tuple[str, str], ...]] = {
 # Pages a desk opens only when its unit is of one of these kinds: follow-ups are led by
 # civil affairs (contract §6), so other units' desks would find that page empty.
 DESK_PAGE_KINDS: dict[str, tuple[str, ...]] = {"/followups": ("civil_affairs",)}
-ROLE_TEXT = {"operator": "热线接线员", "reporter": "强制报告责任人", "desk": "机构工作人员",
-             "supervisor": "督办人员", "auditor": "审计人员", "admin": "系统管理员"}
 
 
 def home_of(role: str) -> str:
@@ -75,11 +79,49 @@ def pages_of(context: Any, role: str) -> tuple[tuple[str, str], ...]:
     return tuple(p for p in pages if kind in DESK_PAGE_KINDS.get(p[0], (kind,)))
 
 
+def _names(ctx: Any) -> dict[str, str]:
+    """Names already looked up while rendering this response."""
+    state = ctx["request"].state
+    if not hasattr(state, "names"):
+        state.names = {}
+    return state.names  # type: ignore[no-any-return]
+
+
+@pass_context
+def unit_name(ctx: Any, agency_id: str | None) -> str:
+    """An agency unit by its name in the directory the application serves."""
+    if not agency_id:
+        return ""
+    container = getattr(ctx["request"].app.state, "container", None)
+    agency = container.directory.get(agency_id) if container is not None else None
+    return agency.name if agency is not None else "未登记单位"
+
+
+@pass_context
+def actor_name(ctx: Any, by: str | None) -> str:
+    """Who did something, for people: the system's parts by what they are, a desk's account by
+    its unit, any other account by its role."""
+    if not by:
+        return ""
+    if by in ACTOR_TEXT:
+        return ACTOR_TEXT[by]
+    names = _names(ctx)
+    if by not in names:
+        container = getattr(ctx["request"].app.state, "container", None)
+        user = container.accounts.find(by) if container is not None else None
+        names[by] = (ACTOR_TEXT["unknown"] if user is None else unit_name(ctx, user.agency_id)
+                     if user.agency_id else ROLE_TEXT.get(user.role, ACTOR_TEXT["unknown"]))
+    return names[by]
+
+
 templates.env.globals.update(
     concern_text=CONCERN_TEXT, level_text=LEVEL_TEXT, status_text=STATUS_TEXT,
     measure_text=MEASURE_TEXT, category_text=CATEGORY_TEXT,
     kind_text=KIND_TEXT, case_status_text=CASE_STATUS_TEXT, beijing=beijing,
     beijing_full=beijing_full, pages_of=pages_of, role_text=ROLE_TEXT,
+    event_text=EVENT_TEXT, actor_text=ACTOR_TEXT, action_text=ACTION_TEXT,
+    resource_text=RESOURCE_TEXT, channel_text=CHANNEL_TEXT, unit_name=unit_name,
+    actor_name=actor_name,
 )
 
 
