@@ -254,6 +254,7 @@ ACTION_TEXT = {
     "ledger.read": "导出台账", "followups.read": "打开随访帮扶", "followup.read": "查看走访记录",
     "followup.visit": "登记走访", "followup.helper": "结对帮扶", "notifications.health": "查看值班与通知",
     "notifications.read": "查看通知记录", "oncall.read": "查看值班表", "oncall.set": "设置值班表",
+    "oncall.test": "发送值班测试通知",
     "notify.delivered": "通知已送达", "notify.failed": "通知送达失败", "notify.gave-up": "通知放弃重试",
 }
 # The groups the auditor's filter offers: an action's prefix.
