@@ -262,7 +262,8 @@ ACTION_GROUP_TEXT = {
     "report.": "报告", "receipt.": "回执查询", "child.": "儿童查询", "case.": "案件", "referral.": "转介",
     "followup": "随访帮扶", "ledger.": "台账", "stats.": "统计", "account.": "账号", "auth.": "登录与退出",
     "sentinel.": "哨点", "oncall.": "值班表", "notif": "通知", "audit.": "审计",
-    "access.": "越权访问",
+    "access.": "越权访问", "board.": "督办看板", "desk.": "转介收件箱", "console.": "来电登记",
+    "admin.": "系统管理",
 }
 # What an audit entry is about (its resource type).
 RESOURCE_TEXT = {"report": "报告", "case": "案件", "cases": "案件列表", "referral": "转介",
