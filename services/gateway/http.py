@@ -30,6 +30,7 @@ from services.gateway.deps import audit_log
 from services.gateway.pages import admin as admin_page
 from services.gateway.pages import assets, audit, board, desk, intake, login, report
 from services.gateway.pages import followups as followups_page
+from services.gateway.pages import lookup as lookup_page
 from services.gateway.pages import oncall as oncall_page
 from services.gateway.pages import stats as stats_page
 from services.gateway.routes import (
@@ -52,7 +53,7 @@ ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, adm
            oversight.stats_router, oversight.audit_router, notifications.oncall_router,
            notifications.router, login.router, report.router,
            desk.router, board.router, followups_page.router, stats_page.router, oncall_page.router,
-           intake.router,
+           intake.router, lookup_page.router,
            admin_page.router, audit.router, assets.router)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +20,7 @@ from services.common.crypto import Hasher
 from services.common.errors import FieldError, parse_id
 from services.common.keystore import KeyStore
 from services.common.principal import Principal
-from services.common.vocabulary import Role
+from services.common.vocabulary import BEIJING, Role
 from services.common.wakeup import NotifiesCommits
 from services.intake.domain import (
     ReceiptIndex,
@@ -31,6 +32,7 @@ from services.intake.domain import (
 )
 from services.intake.errors import IdempotencyConflict, ReportErased, ReportNotFound
 from services.intake.policy import check_channel, may_supplement
+from services.intake.receipts import spoken
 from services.intake.schemas import ReportIn
 
 
@@ -56,6 +58,7 @@ class IntakeApplication(NotifiesCommits, Application[UUID]):
         self.keys = keys
         self._receipt_nos = functools.lru_cache(maxsize=50_000)(
             lambda report_id: self.get_report(report_id).receipt_no)
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def submit_report(
         self,
@@ -76,14 +79,15 @@ class IntakeApplication(NotifiesCommits, Application[UUID]):
         sentinel_id = sentinel_id if body["channel"] == "sentinel" else None
         # Optimistic: a first attempt is the common case, so it is saved without a read first;
         # a retry meets the stored report on its id (IntegrityError) and answers as it did.
-        received_at = datetime.now(UTC)
+        received_at = self.clock()
         # The key is durable before the report is: a report is never stored unreadable.
         key = self.keys.key_for(str(report_id), create=True)
         assert key is not None
         region_code = body["location"]["region_code"]
         aggregate = Report(
             id=report_id,
-            receipt_no=receipt_no_for(report_id, received_at),
+            # The date a person reads on the receipt is the Beijing one (contract §15).
+            receipt_no=receipt_no_for(report_id, received_at.astimezone(BEIJING)),
             received_at=received_at,
             submitted_by=submitted_by,
             request_hash=request_hash,
@@ -201,9 +205,27 @@ class IntakeApplication(NotifiesCommits, Application[UUID]):
         """The report behind a receipt, only if the lookup code matches. The code is checked
         against the receipt number before the store is read, so a wrong code costs the same
         whether or not the receipt exists (its existence is not revealed by timing)."""
-        if not self.hasher.check_lookup_code(receipt_no.strip().upper(), lookup_code):
+        receipt_no, lookup_code = spoken(receipt_no), spoken(lookup_code)
+        if not self.hasher.check_lookup_code(receipt_no, lookup_code):
             return None
         return self._report_for_receipt(receipt_no)
+
+    def supplement_by_receipt(self, receipt_no: str, lookup_code: str, principal: Principal, *,
+                              narrative: str, concerns: list[str], immediate_danger: bool,
+                              idempotency_key: str | None, actor: Actor | None = None,
+                              case_of: Callable[[str], str | None] = lambda _: None,
+                              ) -> tuple[str, str] | None:
+        """A caller who rings back reads out receipt number and lookup code: the pair is their
+        right to add, whatever the channel, and the operator adds for them. None for a wrong
+        pair (told apart from an unknown receipt by nothing, as in `lookup`)."""
+        report = self.lookup(receipt_no, lookup_code)
+        if report is None:
+            return None
+        report_id = str(report.id)
+        return report_id, self.supplement(
+            report.id, narrative=narrative, concerns=concerns, immediate_danger=immediate_danger,
+            by=principal.subject, idempotency_key=idempotency_key, actor=actor,
+            case_id=case_of(report_id))
 
     def _report_for_receipt(self, receipt_no: str) -> Report | None:
         try:

@@ -178,3 +178,10 @@ class KnownCase(BaseModel):
     report_count: int
     concerns: list[str]
     joins: bool = Field(description="a report now would join this case (within the joining window)")
+
+
+class ReceiptSupplementIn(SupplementIn):
+    """A caller who rings back reads out receipt number and lookup code (contract §15)."""
+
+    receipt_no: Annotated[str, Field(min_length=1, max_length=40)]
+    lookup_code: Annotated[str, Field(min_length=1, max_length=40)]

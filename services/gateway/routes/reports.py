@@ -8,14 +8,17 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
 
+from projections.desk.view import DeskView
 from services.common.principal import Principal
 from services.common.vocabulary import COARSE_REPORT_STATUS
 from services.common.web.auth import require_roles
 from services.common.web.proxies import client_address
-from services.common.web.throttle import LOOKUP_PER_ADDRESS
-from services.gateway.deps import AuditDep, Filer, IntakeDep, Operator, ThrottleDep, ViewDep
+from services.common.web.throttle import LOOKUP_PER_ADDRESS, Limit, Throttle
+from services.gateway.deps import AuditDep, AuditLog, Filer, IntakeDep, Operator, ThrottleDep, ViewDep
+from services.intake.application import IntakeApplication
 from services.intake.schemas import (
     ReceiptLookupIn,
+    ReceiptSupplementIn,
     ReportAccepted,
     ReportIn,
     ReportStatus,
@@ -30,6 +33,10 @@ receipts_router = APIRouter(prefix="/v1/receipts", tags=["receipts"])
 
 ReportReader = Annotated[Principal, Depends(require_roles("operator", "supervisor", "reporter"))]
 Supplementer = Annotated[Principal, Depends(require_roles("operator", "reporter", "supervisor"))]
+# An operator who supplements by receipt guesses no more than anyone looking up: the same
+# per-address failures as the lookup, and as many again per account (whatever the address).
+LOOKUP_PER_ACCOUNT = Limit("lookup-account", LOOKUP_PER_ADDRESS.failures, LOOKUP_PER_ADDRESS.window)
+RECEIPT_NOT_FOUND = "未找到与该受理编号和查询码相符的报告，请核对后重试。"
 
 
 def report_status(view: ViewDep, report_id: str) -> tuple[str, str | None]:
@@ -106,17 +113,51 @@ def get_report(report_id: str, intake: IntakeDep, view: ViewDep, audit: AuditDep
                         transfers=getattr(report, "transfers", []))
 
 
+def look_up_receipt(intake: IntakeApplication, view: DeskView, throttle: Throttle, audit: AuditLog,
+                    address: str, receipt_no: str, lookup_code: str) -> str | None:
+    """The API's and the /lookup page's lookup: the coarse status, or None for a wrong pair
+    (counted against the address; 429 once it has used up its failures)."""
+    throttle.check(LOOKUP_PER_ADDRESS, address)
+    report = intake.lookup(receipt_no, lookup_code)
+    if report is None:
+        throttle.fail((LOOKUP_PER_ADDRESS, address))
+        return None
+    state, case_id = report_status(view, str(report.id))
+    audit(None, "receipt.lookup", "report", str(report.id), case_id, keep_client=False)
+    return COARSE_REPORT_STATUS[state]
+
+
 @receipts_router.post("/lookup")
 def lookup_receipt(lookup: ReceiptLookupIn, request: Request, intake: IntakeDep, view: ViewDep,
                    audit: AuditDep, throttle: ThrottleDep) -> dict[str, str]:
     """For reporters, anonymous ones too: the coarse status and nothing else."""
-    address = client_address(request)
-    throttle.check(LOOKUP_PER_ADDRESS, address)
-    report = intake.lookup(lookup.receipt_no, lookup.lookup_code)
-    if report is None:
-        throttle.fail((LOOKUP_PER_ADDRESS, address))
-        raise HTTPException(status_code=status.HTTP_404_NOT_FOUND,
-                            detail="No report matches this receipt number and lookup code")
-    state, case_id = report_status(view, str(report.id))
-    audit(None, "receipt.lookup", "report", str(report.id), case_id, keep_client=False)
-    return {"status": COARSE_REPORT_STATUS[state]}
+    state = look_up_receipt(intake, view, throttle, audit, client_address(request),
+                            lookup.receipt_no, lookup.lookup_code)
+    if state is None:
+        raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail=RECEIPT_NOT_FOUND)
+    return {"status": state}
+
+
+@receipts_router.post("/supplements", status_code=status.HTTP_202_ACCEPTED)
+def supplement_by_receipt(
+    supplement: ReceiptSupplementIn, request: Request, intake: IntakeDep, view: ViewDep,
+    audit: AuditDep, throttle: ThrottleDep, principal: Operator,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+) -> dict[str, str]:
+    """A caller who rings back reads out receipt number and lookup code: the operator adds to
+    that report as its submitter would (contract §15)."""
+    keyed = ((LOOKUP_PER_ADDRESS, client_address(request)), (LOOKUP_PER_ACCOUNT, principal.subject))
+    for limit, key in keyed:
+        throttle.check(limit, key)
+    added = intake.supplement_by_receipt(
+        supplement.receipt_no, supplement.lookup_code, principal, narrative=supplement.narrative,
+        concerns=[c.value for c in supplement.concerns], immediate_danger=supplement.immediate_danger,
+        idempotency_key=idempotency_key, actor=audit.actor(principal),
+        case_of=lambda report_id: report_status(view, report_id)[1])
+    if added is None:
+        throttle.fail(*keyed)
+        raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail=RECEIPT_NOT_FOUND)
+    report_id, supplement_id = added
+    structlog.contextvars.bind_contextvars(report_id=report_id)
+    log.info("supplement received by receipt", concerns=len(supplement.concerns))
+    return {"report_id": report_id, "supplement_id": supplement_id, "status": "accepted"}
