@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from services.accounts.application import AccountsApplication
 from services.audit.follower import AuditFollower
 from services.bootstrap import AUDITED, ApiContainer, Overrides, Store, Wiring, bootstrap_api
+from services.common.idnumber import check_character
 from services.common.kafka.security import from_env
 from services.common.messages import REPORT_RECEIVED, Message
 from services.common.settings import Settings
@@ -63,7 +64,13 @@ def audit_entries(h: ApiContainer, case_id: str | None = None) -> list[dict[str,
     return h.audit.entries(case_id)
 
 
-PII_VALUES = ("王小明", "13800000000", "李女士", "孩子被打流血", "某村三巷", "441823201501011234")
+def id_number(first17: str) -> str:
+    """An 18-character id number with its right check character (GB 11643)."""
+    return first17 + check_character(first17)
+
+
+CHILD_ID = id_number("44182320150101123")
+PII_VALUES = ("王小明", "13800000000", "李女士", "孩子被打流血", "某村三巷", CHILD_ID)
 
 
 def report_body(**overrides: Any) -> dict[str, Any]:
@@ -72,7 +79,7 @@ def report_body(**overrides: Any) -> dict[str, Any]:
         "reporter": {"name": "李女士", "phone": "13800000000", "relation": "neighbour",
                      "anonymous": False},
         "children": [{"name": "王小明", "gender": "male", "age": 9,
-                      "id_number": "441823201501011234"}],
+                      "id_number": CHILD_ID}],
         "location": {"region_code": "441823", "address": "某村三巷"},
         "concerns": ["domestic_violence", "serious_injury"],
         "narrative": "孩子被打流血",

@@ -63,8 +63,24 @@ class Directory:
         best = max((c for c, _ in self.places if region_code.startswith(c)), key=len, default="")
         return dict(self.places).get(best, "")
 
+    def find_places(self, text: str) -> list[tuple[str, str]]:
+        """The places a reporter means by `text`, spaces ignored: the one whose full name it is,
+        else those it names exactly ("三江镇", "金坑村"), else those whose names hold each of its
+        words ("金坑", "三排 新寨")."""
+        words = text.split()
+        wanted = "".join(words)
+        if not wanted:
+            return []
+        exact = [p for p in self.places if p[1].replace(" ", "") == wanted]
+        if exact:
+            return exact
+        named = [p for p in self.places if p[1].rsplit(" ", 1)[-1] == wanted]
+        if named:
+            return named
+        return [p for p in self.places if all(w in p[1].replace(" ", "") for w in words)]
+
     @classmethod
-    def load(cls, filename: str = "directory.demo.v2.json") -> Directory:
+    def load(cls, filename: str = "directory.demo.v3.json") -> Directory:
         raw = _load(filename)
         agencies = tuple(
             Agency(a["agency_id"], a["kind"], a["name"], tuple(a["regions"]))

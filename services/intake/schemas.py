@@ -8,11 +8,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from services.common.idnumber import IdNumber
 from services.common.schemas import Strict
 from services.common.vocabulary import Channel, Concern, Gender, Relation
 
 _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
-_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 
 
 
@@ -44,17 +44,7 @@ class Child(BaseModel):
     name: Annotated[str | None, Field(max_length=100)] = None
     gender: Gender = Gender.unknown
     age: Annotated[int | None, Field(ge=0, le=17, description="0-17 when known")] = None
-    id_number: str | None = None
-
-    @field_validator("id_number")
-    @classmethod
-    def _id_number(cls, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None
-        value = value.upper()
-        if not _ID_NUMBER.match(value):
-            raise ValueError("id_number must be 18 characters: 17 digits then a digit or X")
-        return value
+    id_number: IdNumber = None
 
 
 class Location(BaseModel):

@@ -135,7 +135,7 @@ def test_4_sessions_end_on_logout_and_disable(stack: dict[str, str], client: Cli
 
 
 def test_5_a_reporter_cannot_probe_and_a_desk_stops_reading_after_declining(client: Client) -> None:
-    child = [{"name": "孙小花", "gender": "female", "age": 7, "id_number": "441823201901011234"}]
+    child = [{"name": "孙小花", "gender": "female", "age": 7, "id_number": "441823201901011236"}]
     client.submit(report_body(children=child), key="attack-known")  # the child is known
     r = client.http.post("/v1/reports", json=report_body(
         channel="web_form", reporter={"relation": "teacher", "anonymous": True}, children=child),
@@ -157,7 +157,7 @@ def test_5_a_reporter_cannot_probe_and_a_desk_stops_reading_after_declining(clie
     assert client.http.post(f"/v1/referrals/{found['referral_id']}/decline",
                             json={"reason": "非本辖区"}, headers=police).status_code == 200
     after = client.http.get(f"/v1/referrals/{found['referral_id']}", headers=police).text
-    assert "孙小花" not in after and "441823201901011234" not in after
+    assert "孙小花" not in after and "441823201901011236" not in after
 
     receipt = r.json()
     assert client.http.post("/v1/receipts/lookup", json={

@@ -94,7 +94,7 @@ def test_repeat_check_finds_the_childs_open_cases_by_id_or_by_name_age_and_count
     report = api.submit(report_body(), key="first").json()
     runner.pump()
     check = "/v1/children/repeat-check"
-    by_id = api.client.post(check, json={"children": [{"id_number": "441823201501011234"}]},
+    by_id = api.client.post(check, json={"children": [{"id_number": "441823201501011237"}]},
                             headers=api.auth("operator1"))
     assert by_id.status_code == 200, by_id.text
     (known,) = by_id.json()
@@ -105,7 +105,7 @@ def test_repeat_check_finds_the_childs_open_cases_by_id_or_by_name_age_and_count
     by_name = api.client.post(check, json={"children": [{"name": "王 小明", "age": 9}],
                                            "region_code": "441823100"}, headers=api.auth("operator1"))
     assert [k["case_id"] for k in by_name.json()] == [known["case_id"]]
-    for other in ({"name": "王小明", "age": 10}, {"id_number": "441823201501019999"}):
+    for other in ({"name": "王小明", "age": 10}, {"id_number": "441823201501019992"}):
         r = api.client.post(check, json={"children": [other], "region_code": "441823"},
                             headers=api.auth("operator1"))
         assert r.json() == []
@@ -113,7 +113,7 @@ def test_repeat_check_finds_the_childs_open_cases_by_id_or_by_name_age_and_count
                         headers=api.auth("operator1"))
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "region_code"
     for role_user in ("teacher1", "police-desk", "auditor1"):
-        r = api.client.post(check, json={"children": [{"id_number": "441823201501011234"}]},
+        r = api.client.post(check, json={"children": [{"id_number": "441823201501011237"}]},
                             headers=api.auth(role_user))
         assert r.status_code == 403
     checks = [e for e in audit_entries(hotline) if e["action"] == "child.repeat-check"]

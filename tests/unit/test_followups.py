@@ -216,7 +216,7 @@ def test_an_orange_or_red_case_without_a_helper_is_flagged_after_72_hours(
 def test_the_ledger_has_one_row_per_child_in_csv_and_xlsx_and_each_case_read_is_audited(
         api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
     two = report_body(children=[
-        {"name": "王小明", "gender": "male", "age": 9, "id_number": "441823201501011234"},
+        {"name": "王小明", "gender": "male", "age": 9, "id_number": "441823201501011237"},
         {"name": "王小红", "gender": "female", "age": 6, "id_number": None}])
     case = red_case(api, runner)
     api.submit(two, key="siblings")  # the same child: joins the case, and brings a sibling

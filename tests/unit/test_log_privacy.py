@@ -16,13 +16,13 @@ from services.intake.application import IntakeApplication
 from tests.conftest import Api
 from tests.helpers import add_test_users, report_body
 
-MARKERS = ("标记童名", "13912345678", "110101201001011234", "标记叙述内容", "标记住址", "markpass-99")
+MARKERS = ("标记童名", "13912345678", "110101201001011237", "标记叙述内容", "标记住址", "markpass-99")
 
 
 def marked_body(**overrides: Any) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "reporter": {"name": "标记报告人", "phone": "13912345678", "relation": "neighbour"},
-        "children": [{"name": "标记童名", "age": 9, "id_number": "110101201001011234"}],
+        "children": [{"name": "标记童名", "age": 9, "id_number": "110101201001011237"}],
         "location": {"region_code": "441823", "address": "标记住址"},
         "narrative": "标记叙述内容"}
     return report_body(**{**fields, **overrides})

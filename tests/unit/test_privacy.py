@@ -39,7 +39,7 @@ def test_each_agency_kind_sees_only_what_it_needs(api: Api, runner: EmbeddedRunn
     _, case_id = filed(api, runner, concerns=["domestic_violence", "serious_injury",
                                               "school_dropout"])
     police = referral_detail(api, "police-desk", "police", case_id)["reports"][0]
-    assert police["children"][0]["id_number"] == "441823201501011234"
+    assert police["children"][0]["id_number"] == "441823201501011237"
     assert police["reporter"]["name"] == "李女士" and police["reporter"]["phone"] == "13800000000"
     assert police["narrative"] == "孩子被打流血" and police["address"] == "某村三巷"
 
@@ -146,7 +146,7 @@ def test_every_personal_field_is_sealed_under_the_reports_own_key(
               if str(e.originator_id) == report_id and hasattr(e, "pii")]
     assert [type(e).__name__ for e in sealed] == ["Received", "Supplemented"]
     received, supplemented = (own.open(e.pii) for e in sealed)
-    assert received["children"] == [{"name": "王小明", "id_number": "441823201501011234"}]
+    assert received["children"] == [{"name": "王小明", "id_number": "441823201501011237"}]
     assert received["reporter"] == {"name": "李女士", "phone": "13800000000"}
     assert received["address"] == "某村三巷" and received["narrative"] == "孩子被打流血"
     assert supplemented == {"narrative": "又见孩子被打流血"}

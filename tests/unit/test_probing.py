@@ -9,7 +9,7 @@ from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, report_body
 
-CHILD = [{"name": "周小雨", "gender": "female", "age": 8, "id_number": "441823201801011234"}]
+CHILD = [{"name": "周小雨", "gender": "female", "age": 8, "id_number": "441823201801011239"}]
 
 
 def web_report(api: Api, user: str, key: str) -> dict[str, Any]:

@@ -84,7 +84,7 @@ def test_sealer_roundtrip_and_wrong_key_fails() -> None:
 
 def test_child_keys_match_on_id_or_name_age_county_only_with_the_key() -> None:
     h = Hasher(KEY)
-    a = h.child_keys({"name": "王 小明", "age": 9, "id_number": "441823201501011234"}, "441823100")
+    a = h.child_keys({"name": "王 小明", "age": 9, "id_number": "441823201501011237"}, "441823100")
     b = h.child_keys({"name": "王小明", "age": 9}, "441823200")
     assert a[1] == b[0]  # same name + age + county, different township
     assert Hasher(base64.b64encode(b"z" * 32).decode()).child_keys(
@@ -100,7 +100,7 @@ def test_lookup_code_checks_in_constant_time_and_case_insensitively() -> None:
 
 
 def test_log_redaction_removes_personal_values() -> None:
-    out = redact(None, "info", {"event": "call from 13800000000 about 441823201501011234",
+    out = redact(None, "info", {"event": "call from 13800000000 about 441823201501011237",
                                 "name": "王小明", "narrative": "x", "case_id": "c"})
     assert out == {"event": "call from [phone] about [id]", "name": "[redacted]",
                    "narrative": "[redacted]", "case_id": "c"}

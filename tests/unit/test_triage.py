@@ -85,9 +85,9 @@ def test_repeat_report_about_the_same_child_joins_the_case(hotline: ApiContainer
 def test_same_id_number_joins_even_with_another_name(hotline: ApiContainer) -> None:
     t = Triage(hotline)
     a = t.report(concerns=["neglect"], at=T0, child={"name": "王小明", "age": 9,
-                                                     "id_number": "441823201501011234"})
+                                                     "id_number": "441823201501011237"})
     b = t.report(concerns=["neglect"], at=T0 + timedelta(days=1),
-                 child={"name": "王晓明", "age": 10, "id_number": "441823201501011234"})
+                 child={"name": "王晓明", "age": 10, "id_number": "441823201501011237"})
     assert t.case_of(a).id == t.case_of(b).id
 
 

@@ -17,6 +17,7 @@ from services.common.errors import Conflict, FieldError
 from services.common.principal import Principal
 from services.common.vocabulary import CONCERN_LABELS, RELATION_LABELS
 from services.common.web.pages import BEIJING, csrf_for, refuse, render, session_of
+from services.dispatch.routing import Directory
 from services.gateway.deps import audit_log
 from services.intake.schemas import ReportIn
 
@@ -26,11 +27,16 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 # One message per field, in words a teacher can act on.
 FIELD_MESSAGES = {
     "narrative": "请填写情况描述（1至5000字）：看到或听到了什么、儿童现在怎样。",
-    "location.region_code": "行政区划代码须为6位（县）、9位（乡镇）或12位（村）数字，例如 441823。",
+    "location.region_code": "行政区划代码须为6位（县）、9位（乡镇）或12位（村）数字，例如 441823；"
+                            "也可输入村、镇名称后从列表中选择。",
     "location.address": "详细地址不能超过500字。",
     "children": "请至少填写一名儿童的姓名、年龄或身份证号（最多20名）。",
     "children.N.age": "年龄须为0至17之间的整数（周岁）。",
-    "children.N.id_number": "身份证号须为18位：前17位为数字，最后一位为数字或X。",
+    "children.N.id_number": "身份证号码有误：须为18位（前17位为数字，最后一位为数字或X）"
+                            "且校验位正确，请核对。",
+    # By the kind of error (pydantic's type), where one field can be wrong in more than one way.
+    "children.N.id_number:id_number_format": "身份证号须为18位：前17位为数字，最后一位为数字或X。",
+    "children.N.id_number:id_number_check": "身份证号码校验位不正确，请核对。",
     "children.N.name": "姓名不能超过100字。",
     "reporter.phone": "电话号码格式不正确：5至20位数字，可含 +、- 或空格。",
     "reporter.name": "姓名不能超过100字。",
@@ -39,6 +45,10 @@ FIELD_MESSAGES = {
     "concerns": "情况类别无效，请重新勾选。",
     "channel": "您的账号未绑定监测哨点，不能以哨点名义报告。",
 }
+PLACE_MISSING = "请填写发生地点：输入村、镇名称中的字后从列表中选择，或填写行政区划代码。"
+PLACE_UNKNOWN = ("没有找到“{text}”：请输入村、镇名称中的字（如“金坑”）后从列表中选择，"
+                 "或填写6/9/12位行政区划代码。")
+PLACE_AMBIGUOUS = "有{count}个地点与“{text}”相符（如{examples}），请从列表中选择，或输入更完整的名称。"
 _DATETIME_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 
 
@@ -49,6 +59,7 @@ def _form_context(request: Request, token: str, principal: Principal, **extra: A
         "principal": principal,
         "sentinel_id": principal.sentinel_id,
         "concern_labels": CONCERN_LABELS,
+        "places": request.app.state.container.directory.places,
         "relation_labels": RELATION_LABELS,
         "errors": {},
         "values": {"reporter.relation": "teacher"},
@@ -70,9 +81,27 @@ def report_page(request: Request) -> Response:
     return render(request, "report.html", _form_context(request, token, principal))
 
 
-def form_to_body(form: Any, principal: Principal) -> tuple[dict[str, Any], dict[str, Any], list[int]]:
-    """The JSON body of contract §2 from the form, the raw values to re-render, and which form
-    row each submitted child came from (blank rows are dropped)."""
+def place_code(text: str, directory: Directory) -> tuple[str, str | None]:
+    """The region code a reporter means by a place's name (or a code typed as it is), or why
+    there is none."""
+    text = text.strip()
+    if not text:
+        return "", PLACE_MISSING
+    if text.isdigit():
+        return text, None  # the schema checks its length
+    found = directory.find_places(text)
+    if len(found) == 1:
+        return found[0][0], None
+    if not found:
+        return "", PLACE_UNKNOWN.format(text=text[:30])
+    examples = "、".join(name for _, name in found[:2])
+    return "", PLACE_AMBIGUOUS.format(count=len(found), text=text[:30], examples=examples)
+
+
+def form_to_body(form: Any, directory: Directory) -> tuple[dict[str, Any], dict[str, Any], list[int],
+                                                          dict[str, str]]:
+    """The JSON body of contract §2 from the form, the raw values to re-render, which form row
+    each submitted child came from (blank rows are dropped), and errors found while decoding."""
     values: dict[str, Any] = {k: str(v) for k, v in form.multi_items() if k != "concerns"}
     values["concerns"] = [str(v) for v in form.getlist("concerns")]
 
@@ -90,20 +119,21 @@ def form_to_body(form: Any, principal: Principal) -> tuple[dict[str, Any], dict[
     occurred = opt("occurred_at")
     if occurred and _DATETIME_LOCAL.match(occurred):
         occurred = occurred + (":00" if len(occurred) == 16 else "") + "+08:00"
+    region_code, place_error = place_code(values.get("location.region_code", ""), directory)
     body = {
         "channel": "sentinel" if values.get("channel") == "sentinel" else "web_form",
         "reporter": {"name": opt("reporter.name"), "phone": opt("reporter.phone"),
                      "relation": values.get("reporter.relation", ""),
                      "anonymous": bool(values.get("reporter.anonymous"))},
         "children": children,
-        "location": {"region_code": values.get("location.region_code", "").strip(),
+        "location": {"region_code": region_code,
                      "address": opt("location.address")},
         "concerns": values["concerns"],
         "narrative": values.get("narrative", "").strip(),
         "immediate_danger": bool(values.get("immediate_danger")),
         "occurred_at": occurred,
     }
-    return body, values, rows
+    return body, values, rows, ({"location.region_code": place_error} if place_error else {})
 
 
 def field_errors(exc: ValidationError, rows: list[int]) -> dict[str, str]:
@@ -117,7 +147,8 @@ def field_errors(exc: ValidationError, rows: list[int]) -> dict[str, str]:
         else:
             loc = [p for p in loc if not isinstance(p, int)] if loc[:1] == ["concerns"] else loc
             key = generic = ".".join(str(p) for p in loc)
-        errors.setdefault(key, FIELD_MESSAGES.get(generic, f"此项填写有误：{error['msg']}"))
+        message = FIELD_MESSAGES.get(f"{generic}:{error['type']}") or FIELD_MESSAGES.get(generic)
+        errors.setdefault(key, message or f"此项填写有误：{error['msg']}")
     return errors
 
 
@@ -133,7 +164,7 @@ async def report_submit(request: Request) -> Response:
     ):
         return render(request, "login.html", {"csrf": "", "next": "/report", "username": "",
                        "error": "页面已过期或会话无效，请重新登录后再提交。"}, 403)
-    body, values, rows = form_to_body(form, principal)
+    body, values, rows, decoded = form_to_body(form, request.app.state.container.directory)
     idempotency_key = str(form.get("idempotency_key", "")) or secrets.token_urlsafe(18)
     context = _form_context(request, token, principal, values=values, idempotency_key=idempotency_key)
     errors: dict[str, str] = {}
@@ -142,6 +173,7 @@ async def report_submit(request: Request) -> Response:
         report = ReportIn.model_validate(body)
     except ValidationError as exc:
         errors = field_errors(exc, rows)
+    errors.update(decoded)  # the place as typed says more than "the code is not 6/9/12 digits"
     if errors or report is None:
         return render(request, "report.html", {**context, "errors": errors}, 422)
     intake = request.app.state.container.intake
