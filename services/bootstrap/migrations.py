@@ -36,11 +36,21 @@ def _desk_statistics(w: Wiring) -> None:
         _close(view)
 
 
+def _notify_state(w: Wiring) -> None:
+    notify = w.notify()
+    try:
+        notify.ledgers.create_table()
+    finally:
+        _close(notify)
+
+
 MIGRATIONS = (
     Migration(1, "every table: applications, relay positions, desk view, audit trail, throttle",
               setup_tables),
     Migration(2, "desk view statistics (#14): region and opening time on counted rows, ack seconds, "
                  "covering indexes, daily counts refilled from the rows", _desk_statistics),
+    Migration(3, "the notifier's saved ledger (#25): a restart reads it, not the whole notify log",
+              _notify_state),
 )
 LEDGER = ("CREATE TABLE IF NOT EXISTS hotline_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
           " applied_at TEXT NOT NULL)")

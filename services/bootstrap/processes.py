@@ -160,7 +160,7 @@ def bootstrap_embedded(w: Wiring) -> EmbeddedContainer:
     sources = {name: getattr(api, name) for name in AUDITED}
     return EmbeddedContainer(api, EmbeddedRunner(edges_of(api)),
                              EscalationScheduler(api.dispatch, api.view),
-                             sequencer_of(w, api.audit, sources), Notifier(api.notify))
+                             sequencer_of(w, api.audit, sources), w.notifier(api.notify))
 
 
 @dataclass
@@ -223,7 +223,7 @@ def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerConta
                         tracker=tracker, security=w.settings.kafka_security(),
                         instance=w.settings.consumer_instance or None, resync=resync,
                         batch_handler=batch)
-    notifier = Notifier(app) if service == "notify" and isinstance(app, NotifyApplication) else None
+    notifier = w.notifier(app) if service == "notify" and isinstance(app, NotifyApplication) else None
     return ConsumerContainer(loop, parts, notifier)
 
 

@@ -50,6 +50,7 @@ GRANTS: dict[str, list[tuple[list[str], list[str]]]] = {
             (["INSERT"], ["audit_queue"]),
             (["SELECT"], ["audit_log"]),
             (["SELECT"], [*VIEW, "desk_tracking"]),
+            (["SELECT"], ["notify_state"]),  # receivers' health, as the notifier saved it
             # Positions only (for /metrics and /readyz lag): no rows of anyone's data.
             (["SELECT"], ["triage_tracking", "dispatch_tracking", "notify_tracking", "relay_intake_tracking",
                           "relay_triage_tracking", "relay_dispatch_tracking"]),
@@ -62,7 +63,8 @@ GRANTS: dict[str, list[tuple[list[str], list[str]]]] = {
     "dispatch": [(WRITE_EVENTS, ["dispatch_events"]), (TRACK, ["dispatch_tracking"])],
     "projection-desk": [(["SELECT", "INSERT", "UPDATE"], VIEW), (TRACK, ["desk_tracking"])],
     # Plans deliveries as it consumes referrals; its notifier records each attempt.
-    "notify": [(WRITE_EVENTS, ["notify_events"]), (TRACK, ["notify_tracking"])],
+    "notify": [(WRITE_EVENTS, ["notify_events"]), (TRACK, ["notify_tracking"]),
+               (["SELECT", "INSERT", "UPDATE"], ["notify_state"])],
     "scheduler": [(WRITE_EVENTS, ["dispatch_events"]), (["SELECT"], VIEW)],
     # The audit trail's single writer: reads the services' notes and the queue, chains them.
     "audit": [(["SELECT"], ["intake_events", "accounts_events", "triage_events", "dispatch_events",

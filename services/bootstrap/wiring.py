@@ -35,6 +35,7 @@ from services.dispatch.routing import Directory, ReferralMatrix
 from services.dispatch.visits import VisitClock
 from services.intake.application import IntakeApplication
 from services.notify.application import NotifyApplication, SupervisorHook
+from services.notify.notifier import Notifier
 from services.triage.application import TriageApplication
 from services.triage.rules import RiskRules
 
@@ -176,6 +177,11 @@ class Wiring:
         hook = (SupervisorHook(s.supervisor_webhook, s.supervisor_webhook_secret, s.supervisor_webhook_format)
                 if s.supervisor_webhook else None)
         return NotifyApplication(self.env("notify"), desk_url=s.desk_url, supervisors=hook)
+
+    def notifier(self, app: NotifyApplication) -> Notifier:
+        """The attempts' limits from the settings (HOTLINE_WEBHOOK_TIMEOUT_SECONDS, _CONCURRENCY)."""
+        return Notifier(app, timeout=self.settings.webhook_timeout_seconds,
+                        concurrency=self.settings.webhook_concurrency)
 
     def audit(self) -> AuditTrail:
         """The trail in a store of its own (sealed under the event key)."""

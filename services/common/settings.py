@@ -31,6 +31,18 @@ def package_version() -> str:
         return "unknown"
 
 
+def _bounded(value: Any, name: str, kind: type[float] | type[int], low: float, high: float,
+             unit: str) -> float:
+    """A number within bounds, or a ValueError naming the variable (the process stops at start)."""
+    try:
+        number = kind(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a number of {unit}") from None
+    if not low <= number <= high:
+        raise ValueError(f"{name}: {number} is outside {low:g} to {high:g} {unit}")
+    return number
+
+
 class Settings(BaseSettings):
     """Everything a process needs to know about its environment."""
 
@@ -91,6 +103,9 @@ class Settings(BaseSettings):
     supervisor_webhook: str = ""
     supervisor_webhook_secret: str = ""
     supervisor_webhook_format: Literal["json", "wecom", "dingtalk"] = "json"
+    # Each webhook attempt's limit, and how many run at once (contract §11).
+    webhook_timeout_seconds: float = 5.0
+    webhook_concurrency: int = 16
 
     @field_validator("ack_sla_seconds")
     @classmethod
@@ -109,6 +124,16 @@ class Settings(BaseSettings):
     def _check_visit_interval(cls, value: str) -> str:
         parse_per_level(value, "HOTLINE_VISIT_INTERVAL_DAYS", "days")
         return value
+
+    @field_validator("webhook_timeout_seconds", mode="before")
+    @classmethod
+    def _check_webhook_timeout(cls, value: Any) -> float:
+        return _bounded(value, "HOTLINE_WEBHOOK_TIMEOUT_SECONDS", float, 0.1, 60, "seconds")
+
+    @field_validator("webhook_concurrency", mode="before")
+    @classmethod
+    def _check_webhook_concurrency(cls, value: Any) -> int:
+        return int(_bounded(value, "HOTLINE_WEBHOOK_CONCURRENCY", int, 1, 256, "attempts at once"))
 
     @field_validator("trusted_proxies")
     @classmethod

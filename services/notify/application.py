@@ -29,8 +29,9 @@ from services.common.messages import (
 )
 from services.common.wakeup import NotifiesCommits
 from services.notify import webhook
-from services.notify.domain import SUPERVISORS, Delivery, UnitLog, Watch, unit_log_id, watch_id
+from services.notify.domain import SUPERVISORS, Delivery, Watch, watch_id
 from services.notify.oncall import Contact, Roster, check_secret, parse_contacts, roster_id
+from services.notify.store import LedgerStore
 
 log = structlog.get_logger("notify")
 NOTIFIER = Actor("notifier", "system")  # who the audit trail says made each attempt
@@ -59,6 +60,8 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
         self.supervisors = supervisors
         self.give_up_after = give_up_after
         self._silent: dict[str, tuple[float, int]] = {}  # unit → (last warned, referrals since)
+        self.ledgers = LedgerStore(self, create=str(self.env.get("CREATE_TABLE", "y")).lower()
+                                   in ("y", "yes", "true", "1"))
 
     # Rosters (admin) ------------------------------------------------------------------------
 
@@ -156,25 +159,16 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
         return delivery
 
     def attempt(self, delivery_id: UUID, error: str | None, at: datetime, retry_in: float) -> Delivery:
-        """Record one attempt on the delivery, on its unit's log and on the audit trail (the
-        notifier as the actor), in one transaction; tried again on the new state if another
-        attempt for the unit was recorded meanwhile."""
-        for tries in range(5):
-            delivery: Delivery = self.repository.get(delivery_id)
-            delivery.attempt(error, at, retry_in, self.give_up_after)
-            unit = self._find(unit_log_id(delivery.agency_id)) or UnitLog(agency_id=delivery.agency_id)
-            unit.note(error=error, at=at)
-            outcome = "delivered" if error is None else "gave-up" if delivery.gave_up else "failed"
-            try:
-                self.save(delivery, unit, *audit_note(NOTIFIER, f"notify.{outcome}", "referral",
-                                                      delivery.referral_id, delivery.case_id))
-                break
-            except IntegrityError:
-                if tries == 4:
-                    raise
+        """Record one attempt on the delivery and on the audit trail (the notifier as the actor), in
+        one transaction. Nothing else is written: attempts to one receiver never contend."""
+        delivery: Delivery = self.repository.get(delivery_id)
+        delivery.attempt(error, at, retry_in, self.give_up_after)
+        outcome = "delivered" if error is None else "gave-up" if delivery.gave_up else "failed"
+        self.save(delivery, *audit_note(NOTIFIER, f"notify.{outcome}", "referral",
+                                        delivery.referral_id, delivery.case_id))
         log.info("webhook delivered" if error is None else "webhook failed", referral_id=delivery.referral_id,
-                 notify_event=delivery.event_name, attempts=delivery.attempts, error=error,
-                 gave_up=delivery.gave_up)
+                 delivery_id=str(delivery.id), notify_event=delivery.event_name, attempts=delivery.attempts,
+                 error=error, gave_up=delivery.gave_up)
         return delivery
 
     def secret_for(self, delivery: Delivery) -> str | None:
@@ -194,8 +188,11 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
             raise NotFound("No notifications for this referral")
         return [self.repository.get(UUID(i)) for i in watch.deliveries]
 
-    def unit_log(self, agency_id: str) -> UnitLog | None:
-        return self._find(unit_log_id(agency_id))  # type: ignore[no-any-return]
+    def receiver_health(self, now: datetime) -> dict[str, dict[str, Any]]:
+        """Per receiver (`receiver_of`): failures in a row, the last delivery taken, deliveries
+        pending, failures in 24 hours; as the notifier last saved them (about a second ago)."""
+        ledger = self.ledgers.load()
+        return ledger.health(now.timestamp()) if ledger else {}
 
     def _find(self, aggregate_id: UUID) -> Any:
         try:

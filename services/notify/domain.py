@@ -1,5 +1,7 @@
 """What the notifier knows of a referral (`Watch`) and each webhook it owes someone (`Delivery`),
-with every attempt recorded; and each unit's delivery record (`UnitLog`) for the health view."""
+with every attempt recorded on the delivery itself: a receiver's health is derived from them
+(`ledger.py`), so no record is written by every attempt. `UnitLog` is no longer written; it stays
+so the events an older release stored still load."""
 
 from __future__ import annotations
 
@@ -27,6 +29,12 @@ def delivery_id(referral_id: str, event_name: str, contact: str) -> UUID:
 
 def unit_log_id(agency_id: str) -> UUID:
     return uuid5(NOTIFY_NS, f"unit/{agency_id}")
+
+
+def receiver_of(agency_id: str, contact: str) -> str:
+    """Whom a delivery goes to, as fairness and health count them: one contact of one unit, or the
+    supervisors' webhook (one receiver whatever the unit)."""
+    return SUPERVISORS if contact == SUPERVISORS else f"{agency_id}/{contact}"
 
 
 class Watch(Aggregate):
@@ -140,8 +148,8 @@ class Delivery(Aggregate):
 
 
 class UnitLog(Aggregate):
-    """A unit's deliveries, as the supervisor's health view needs them: the last one taken and
-    the failures of the last 24 hours."""
+    """Written by every attempt until #25 (a point they contended on): kept only so that stored
+    `UnitLog` events still load; nothing writes it now."""
 
     WINDOW = timedelta(hours=24)
 

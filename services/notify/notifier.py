@@ -1,6 +1,12 @@
 """The notifier: follows notify's own log to know which deliveries are owed and when, and which
-urgent referrals may need a reminder; makes the attempts and records each one. What it knows is
-rebuilt from the log when it starts, so a restart resumes every delivery still owed.
+urgent referrals may need a reminder; makes the attempts and records each one.
+
+A receiver that is down, slow or redirecting costs only its own deliveries (contract §11): each
+attempt is independent (its failure, even an exception, is its own), bounded in time (the
+webhook timeout) and in number (`concurrency` at once, at most `PER_RECEIVER` to one receiver),
+and the due ones start fairly: every fresh dispatch before any retry, receivers in turn.
+What it knows (`ledger.py`) is saved with its log position about once a second, so a restart
+reads that and the log after it, whatever the history's length.
 
 Guarantees: a delivery is recorded as taken once, and no attempt follows that record. An attempt
 whose answer is lost with the process (killed between the receiver's 2xx and the record) is made
@@ -10,100 +16,226 @@ per deployment (the notify consumer group has one member)."""
 from __future__ import annotations
 
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 from uuid import UUID
 
 import structlog
-from prometheus_client import Counter
+from prometheus_client import Counter as Counted
+from prometheus_client import Gauge
 
 from services.common.errors import Conflict
 from services.common.wakeup import CommitSignal, after_commit
 from services.notify import webhook
 from services.notify.application import NotifyApplication
-from services.notify.domain import Delivery, Watch
+from services.notify.domain import Delivery, Watch, receiver_of
+from services.notify.ledger import SETTLED, Ledger, fair, unit_of
 
+PLANNED, ATTEMPTED = Delivery.Planned, Delivery.Attempted  # type: ignore[attr-defined]  # made by @event
 log = structlog.get_logger("notifier")
-ATTEMPTS = Counter("hotline_webhook_attempts", "Webhook attempts by outcome", ["outcome"])
+ATTEMPTS = Counted("hotline_webhook_attempts", "Webhook attempts by outcome", ["outcome"])
+PENDING = Gauge("hotline_notify_pending", "Deliveries owed, per unit's receivers (or the supervisors')",
+                ["receiver"])
+OLDEST_DUE = Gauge("hotline_notify_oldest_due_seconds", "How long the oldest due delivery has waited")
+RED_WAITING = Gauge("hotline_notify_red_first_delivery_age_seconds",
+                    "Age of the oldest red referral's dispatch not yet delivered")
 Clock = Callable[[], datetime]
+PER_RECEIVER = 4  # attempts in flight to one receiver: a slow one holds no more workers than this
+SAVE_EVERY = 1.0  # seconds between saves of the ledger while running
 
 
 class Notifier(threading.Thread):
     def __init__(self, app: NotifyApplication, *, clock: Clock = lambda: datetime.now(UTC),
-                 post: Callable[[webhook.Request], str | None] = webhook.post, interval: float = 0.5,
-                 workers: int = 8):
+                 post: Callable[[webhook.Request], str | None] | None = None, interval: float = 0.5,
+                 timeout: float = webhook.TIMEOUT_SECONDS, concurrency: int = 16,
+                 per_receiver: int = PER_RECEIVER):
         super().__init__(name="notifier", daemon=True)
-        self.app, self.clock, self.post, self.interval = app, clock, post, interval
-        self.position = 0
-        self.pending: dict[UUID, datetime] = {}  # delivery → when to try it next
-        self.watching: dict[str, datetime] = {}  # referral → when it needs a reminder
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
+        self.app, self.clock, self.interval = app, clock, interval
+        self.post = post or partial(webhook.post, timeout=timeout)
+        self.concurrency, self.per_receiver = concurrency, per_receiver
+        self._ledger: Ledger | None = None
+        self._lock = threading.Lock()  # the ledger's schedule, changed by attempts as they end
+        self._running: dict[str, str] = {}  # delivery id → receiver, attempts in flight
+        self._futures: set[Future[int]] = set()
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="webhook")
         self._signal = CommitSignal()
         after_commit(app, self._signal)
         self._stopping = threading.Event()
+        self._saved = 0.0
         self.error: BaseException | None = None
 
+    @property
+    def ledger(self) -> Ledger:
+        """What the last notifier saved (or nothing yet), then the log after its position."""
+        if self._ledger is None:
+            self._ledger = self.app.ledgers.load() or Ledger()
+        return self._ledger
+
+    @property
+    def position(self) -> int:
+        return self.ledger.position
+
+    @property
+    def pending(self) -> dict[UUID, datetime]:
+        """Delivery → when it is tried next."""
+        return {UUID(i): datetime.fromtimestamp(o.next_at, UTC) for i, o in self.ledger.owed.items()
+                if o.next_at != SETTLED}
+
     def follow(self, page: int = 500) -> None:
-        """Read the log since last time; look again at each delivery and watch it names."""
+        """Read the log since last time: each delivery's plan and attempts, each watch."""
+        ledger = self.ledger
         while True:
-            notes = self.app.recorder.select_notifications(start=self.position, limit=page,
+            notes = self.app.recorder.select_notifications(start=ledger.position, limit=page,
                                                             inclusive_of_start=False)
-            for originator in dict.fromkeys(n.originator_id for n in notes
-                                            if ":Delivery." in n.topic or ":Watch." in n.topic):
-                self._look_at(self.app.repository.get(UUID(str(originator))))
+            watches: dict[UUID, None] = {}  # each watch once a page
+            with self._lock:
+                for n in notes:
+                    if ":Delivery." in n.topic:
+                        self._apply(self.app.mapper.to_domain_event(n))
+                    elif ":Watch." in n.topic:
+                        watches[UUID(str(n.originator_id))] = None
+            for originator in watches:
+                self._look_at(self.app.repository.get(originator))
             if notes:
-                self.position = notes[-1].id
+                ledger.position = notes[-1].id
             if len(notes) < page:
                 return
 
-    def _look_at(self, aggregate: object) -> None:
-        if isinstance(aggregate, Delivery):
-            if aggregate.pending:
-                self.pending[aggregate.id] = aggregate.next_at
+    def _apply(self, event: Any) -> None:
+        ledger, key = self.ledger, str(event.originator_id)
+        if isinstance(event, PLANNED):
+            ledger.plan(key, agency_id=event.agency_id, receiver=receiver_of(event.agency_id, event.contact),
+                        planned_at=event.planned_at, red_first=event.event_name == "referral.dispatched"
+                        and event.payload.get("risk_level") == "red")
+        elif isinstance(event, ATTEMPTED):
+            owed = ledger.owed.get(key)
+            if owed is None:  # planned before the saved position and already settled: health only
+                delivery: Delivery = self.app.repository.get(event.originator_id)
+                receiver, agency = receiver_of(delivery.agency_id, delivery.contact), delivery.agency_id
             else:
-                self.pending.pop(aggregate.id, None)
-        elif isinstance(aggregate, Watch):
-            if aggregate.needs_reminder(aggregate.remind_at):
-                self.watching[aggregate.referral_id] = aggregate.remind_at
-            else:
-                self.watching.pop(aggregate.referral_id, None)
+                receiver, agency = owed.receiver, ledger.receivers[owed.receiver].agency_id
+            ledger.attempted(key, receiver, agency, error=event.error, at=event.at, next_at=event.next_at,
+                             last=event.last)
 
-    def tick(self) -> int:
-        """Reminders that are due, then every attempt that is due; how many attempts were made."""
-        self.follow()
-        now = self.clock()
-        reminders = [r for r, at in self.watching.items() if at <= now]
-        for referral_id in reminders:
-            self.app.remind(referral_id, now)
-        if reminders:  # what the reminders planned (else the log has nothing new of ours)
-            self.follow()
-        due = [d for d, at in self.pending.items() if at <= now]
-        done = sum(self._pool.map(self._attempt, due))
-        if due:
-            self.follow()
-        return done
+    def _look_at(self, watch: Watch) -> None:
+        if watch.needs_reminder(watch.remind_at):
+            self.ledger.watching[watch.referral_id] = watch.remind_at.timestamp()
+        else:
+            self.ledger.watching.pop(watch.referral_id, None)
 
-    def _attempt(self, delivery_id: UUID) -> int:
-        delivery: Delivery = self.app.repository.get(delivery_id)
-        if not delivery.pending:
-            return 0
-        secret = self.app.secret_for(delivery)
-        error = "no secret: the unit's roster is gone" if secret is None else self.post(webhook.request(
-            delivery.format, delivery.webhook_url, secret, delivery.payload, str(delivery.id),
-            now_ms=int(self.clock().timestamp() * 1000), kind=delivery.agency_kind))
+    def _remind(self, now: datetime) -> bool:
+        due = [r for r, at in self.ledger.watching.items() if at <= now.timestamp()]
+        for referral_id in due:
+            try:
+                self.app.remind(referral_id, now)
+            except Exception:  # this one is looked at again next round; the others go on
+                log.exception("reminder failed", referral_id=referral_id)
+        return bool(due)
+
+    def _start_due(self) -> int:
+        """Start the due attempts that fit, fairly; how many were started."""
+        with self._lock:
+            due = self.ledger.due(self.clock().timestamp(), self._running)
+            if not due:
+                return 0
+            chosen = fair(due, Counter(self._running.values()), self.concurrency - len(self._running),
+                          self.per_receiver)
+            for delivery_id in chosen:
+                self._running[delivery_id] = self.ledger.owed[delivery_id].receiver
+        for delivery_id in chosen:
+            future = self._pool.submit(self._attempt, delivery_id)
+            self._futures.add(future)
+            future.add_done_callback(self._futures.discard)
+        return len(chosen)
+
+    def _attempt(self, delivery_id: str) -> int:
+        """One attempt, start to record; whatever goes wrong stays with this delivery."""
+        next_at = SETTLED
         try:
+            delivery: Delivery = self.app.repository.get(UUID(delivery_id))
+            if not delivery.pending:
+                return 0
             retry_in = webhook.next_delay(delivery.attempts + 1)
-            done = self.app.attempt(delivery_id, error, self.clock(), retry_in)
+            next_at = self.clock().timestamp() + retry_in
+            error = self._send(delivery)
+            done = self.app.attempt(delivery.id, error, self.clock(), retry_in)
+            if not done.pending:
+                next_at = SETTLED
+            ATTEMPTS.labels("delivered" if error is None else "gave_up" if done.gave_up else "failed").inc()
+            return 1
         except Conflict:  # recorded by another attempt meanwhile: nothing more to do
             return 0
-        ATTEMPTS.labels("delivered" if error is None else "gave_up" if done.gave_up else "failed").inc()
-        return 1
+        except Exception:
+            ATTEMPTS.labels("unrecorded").inc()
+            log.exception("webhook attempt not recorded; tried again later", delivery_id=delivery_id,
+                          receiver_agency=self._running.get(delivery_id, "").split("/", 1)[0])
+            next_at = next_at if next_at != SETTLED else self.clock().timestamp() + webhook.FIRST_DELAY
+            return 0
+        finally:
+            with self._lock:
+                self._running.pop(delivery_id, None)
+                owed = self.ledger.owed.get(delivery_id)
+                if owed is not None:
+                    owed.next_at = next_at
+            self._signal()
+
+    def _send(self, delivery: Delivery) -> str | None:
+        secret = self.app.secret_for(delivery)
+        if secret is None:
+            return "no secret: the unit's roster is gone"
+        try:
+            return self.post(webhook.request(
+                delivery.format, delivery.webhook_url, secret, delivery.payload, str(delivery.id),
+                now_ms=int(self.clock().timestamp() * 1000), kind=delivery.agency_kind))
+        except Exception as e:  # a transport that raises fails this attempt, and only it
+            return f"{type(e).__name__}: {e}"[:200]
+
+    def round(self) -> int:
+        """Follow the log, send the reminders due, start the attempts due; how many started."""
+        self.follow()
+        if self._remind(self.clock()):
+            self.follow()  # what the reminders planned
+        return self._start_due()
+
+    def tick(self) -> int:
+        """One round, waiting for every attempt it starts (and those due meanwhile); how many
+        attempts were recorded. The tests' and tools' step; `run` does not wait."""
+        self.round()
+        made = 0
+        while self._futures:
+            done, _ = wait(set(self._futures), return_when=FIRST_COMPLETED)
+            made += sum(f.result() for f in done)
+            self._futures.difference_update(done)
+            self._start_due()
+        self.follow()
+        self.save()
+        return made
+
+    def save(self) -> None:
+        """The ledger as of its position, for a restart and for the health view."""
+        with self._lock:
+            ledger = self.ledger
+            now = self.clock().timestamp()
+            self.app.ledgers.save(ledger)
+            for unit, n in Counter(unit_of(r) for r in ledger.pending().elements()).items():
+                PENDING.labels(unit).set(n)
+            for unit in {unit_of(r) for r in ledger.receivers} - {unit_of(r) for r in ledger.pending()}:
+                PENDING.labels(unit).set(0)
+            OLDEST_DUE.set(ledger.oldest_due_seconds(now))
+            RED_WAITING.set(ledger.oldest_red_first_seconds(now))
+        self._saved = time.monotonic()
 
     def run(self) -> None:
         while not self._stopping.is_set():
             try:
-                self.tick()
+                self.round()
+                if time.monotonic() - self._saved >= SAVE_EVERY:
+                    self.save()
             except Exception as exc:  # keep going: a failed look is looked at again next time
                 self.error = exc
                 log.exception("notifier round failed; retrying")
@@ -116,3 +248,7 @@ class Notifier(threading.Thread):
         if self.is_alive():
             self.join(timeout=10)
         self._pool.shutdown(wait=False, cancel_futures=True)
+        try:
+            self.save()
+        except Exception:  # the next start reads a little more of the log
+            log.exception("notifier state not saved at stop")

@@ -1,0 +1,145 @@
+"""What the notifier derives from notify's log, as of a position in it: the deliveries still owed
+(when each is due, to whom), the urgent referrals that may need a reminder, and each receiver's
+health (failures in a row, the last delivery taken, failures per hour). Kept as one document
+(`store.py`) so a restart reads it and only the log after its position."""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from services.notify.domain import SUPERVISORS
+
+DAY_HOURS = 24
+SETTLED = float("inf")  # an attempt took it or gave it up; the log's event removes it
+
+
+@dataclass
+class Owed:
+    """One delivery still owed, as the notifier schedules it (times in epoch seconds)."""
+
+    receiver: str
+    next_at: float
+    planned_at: float
+    attempts: int = 0
+    red_first: bool = False  # a red referral's dispatch: the alert watches how long it waits
+
+    @property
+    def fresh(self) -> bool:
+        return self.attempts == 0
+
+
+@dataclass
+class Health:
+    """One receiver's record, derived from the attempts on its deliveries."""
+
+    agency_id: str
+    consecutive_failures: int = 0
+    last_success_at: float | None = None
+    failures: dict[int, int] = field(default_factory=dict)  # hour since the epoch → failures
+
+    def note(self, error: str | None, at: float) -> None:
+        if error is None:
+            self.consecutive_failures = 0
+            self.last_success_at = max(at, self.last_success_at or at)
+            return
+        self.consecutive_failures += 1
+        hour = int(at // 3600)
+        self.failures[hour] = self.failures.get(hour, 0) + 1
+        for old in [h for h in self.failures if h <= hour - DAY_HOURS]:
+            del self.failures[old]
+
+    def failures_24h(self, now: float) -> int:
+        return sum(n for h, n in self.failures.items() if h > int(now // 3600) - DAY_HOURS)
+
+
+@dataclass
+class Ledger:
+    position: int = 0
+    owed: dict[str, Owed] = field(default_factory=dict)  # delivery id → its schedule
+    watching: dict[str, float] = field(default_factory=dict)  # referral → when to remind
+    receivers: dict[str, Health] = field(default_factory=dict)
+
+    def plan(self, delivery_id: str, *, agency_id: str, receiver: str, planned_at: datetime,
+             red_first: bool) -> None:
+        at = planned_at.timestamp()
+        self.owed.setdefault(delivery_id, Owed(receiver, at, at, red_first=red_first))
+        self.receivers.setdefault(receiver, Health(agency_id))
+
+    def attempted(self, delivery_id: str, receiver: str, agency_id: str, *, error: str | None,
+                  at: datetime, next_at: datetime, last: bool) -> None:
+        self.receivers.setdefault(receiver, Health(agency_id)).note(error, at.timestamp())
+        owed = self.owed.get(delivery_id)
+        if owed is None:
+            return
+        if error is None or last:
+            del self.owed[delivery_id]
+        else:
+            owed.attempts += 1
+            owed.next_at = next_at.timestamp()
+
+    def due(self, now: float, running: set[str] | dict[str, str]) -> list[tuple[str, Owed]]:
+        return [(i, o) for i, o in self.owed.items() if o.next_at <= now and i not in running]
+
+    def pending(self) -> Counter[str]:
+        return Counter(o.receiver for o in self.owed.values() if o.next_at != SETTLED)
+
+    def oldest_due_seconds(self, now: float) -> float:
+        return max((now - o.next_at for o in self.owed.values() if o.next_at <= now), default=0.0)
+
+    def oldest_red_first_seconds(self, now: float) -> float:
+        return max((now - o.planned_at for o in self.owed.values() if o.red_first), default=0.0)
+
+    def health(self, now: float) -> dict[str, dict[str, Any]]:
+        """Per receiver, what `GET /v1/notifications/health` shows."""
+        pending = self.pending()
+        return {key: {"agency_id": h.agency_id, "consecutive_failures": h.consecutive_failures,
+                      "last_success_at": _iso(h.last_success_at), "pending": pending.get(key, 0),
+                      "failures_24h": h.failures_24h(now)} for key, h in self.receivers.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"position": self.position, "watching": self.watching,
+                "owed": {i: asdict(o) for i, o in self.owed.items() if o.next_at != SETTLED},
+                "receivers": {k: {**asdict(h), "failures": {str(k2): v for k2, v in h.failures.items()}}
+                              for k, h in self.receivers.items()}}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Ledger:
+        return cls(position=int(doc["position"]), watching=dict(doc["watching"]),
+                   owed={i: Owed(**o) for i, o in doc["owed"].items()},
+                   receivers={k: Health(h["agency_id"], h["consecutive_failures"], h["last_success_at"],
+                                        {int(k2): v for k2, v in h["failures"].items()})
+                              for k, h in doc["receivers"].items()})
+
+
+def _iso(at: float | None) -> str | None:
+    return datetime.fromtimestamp(at, UTC).isoformat() if at is not None else None
+
+
+def fair(due: list[tuple[str, Owed]], busy: Counter[str], free: int, per_receiver: int) -> list[str]:
+    """Which due deliveries to start now, in order: every fresh dispatch before any retry; within
+    each, one receiver at a time in turn (oldest first in each receiver's queue), none with more
+    than `per_receiver` in flight, at most `free` in all."""
+    busy = Counter(busy)
+    picked: list[str] = []
+    for fresh in (True, False):
+        lanes: dict[str, deque[str]] = {}
+        for i, o in sorted((d for d in due if d[1].fresh == fresh), key=lambda d: d[1].next_at):
+            lanes.setdefault(o.receiver, deque()).append(i)
+        while lanes and len(picked) < free:
+            for receiver in list(lanes):
+                if len(picked) >= free:
+                    break
+                if busy[receiver] >= per_receiver or not lanes[receiver]:
+                    del lanes[receiver]
+                    continue
+                picked.append(lanes[receiver].popleft())
+                busy[receiver] += 1
+    return picked
+
+
+def unit_of(receiver: str) -> str:
+    """The metrics' label: a unit (its contacts together: no names in metrics) or the supervisors."""
+    return SUPERVISORS if receiver == SUPERVISORS else receiver.split("/", 1)[0]
