@@ -12,7 +12,7 @@ from services.common.errors import NotFound
 from services.common.schemas import Strict
 from services.gateway.deps import Admin, AuditDep, ContainerDep, Supervisor
 from services.notify.application import NotifyApplication
-from services.notify.domain import Delivery
+from services.notify.domain import SUPERVISORS, Delivery, receiver_of
 
 oncall_router = APIRouter(prefix="/v1/agencies", tags=["on-call"])
 router = APIRouter(prefix="/v1/notifications", tags=["on-call"])
@@ -73,22 +73,44 @@ def list_notifications(container: ContainerDep, audit: AuditDep, supervisor: Sup
 @router.get("/health")
 def notification_health(container: ContainerDep, audit: AuditDep,
                         supervisor: Supervisor) -> list[dict[str, Any]]:
-    """Per unit: contacts on duty now, the last delivery taken, failures in the last 24 hours;
-    units nobody would be told about first."""
+    """Per unit: contacts on duty now, the last delivery taken, failures in the last 24 hours, and
+    per receiver (each contact with a webhook) failures in a row, the last delivery taken and
+    deliveries pending; units nobody would be told about first; the supervisors' webhook last."""
     audit(supervisor, "notifications.health", "agency")
-    return unit_health(container)
+    rows = unit_health(container)
+    if container.notify.supervisors is not None:
+        rows.append(supervisors_health(container))
+    return rows
+
+
+def receiver_row(contact: str, seen: dict[str, Any] | None) -> dict[str, Any]:
+    seen = seen or {}
+    return {"contact": contact, "consecutive_failures": seen.get("consecutive_failures", 0),
+            "last_success_at": seen.get("last_success_at"), "pending": seen.get("pending", 0)}
 
 
 def unit_health(container: Any) -> list[dict[str, Any]]:
     now, notify = datetime.now(UTC), container.notify
+    seen = notify.receiver_health(now)
     rows = []
     for agency in container.directory.agencies:
-        roster, log = notify.roster(agency.agency_id), notify.unit_log(agency.agency_id)
+        roster = notify.roster(agency.agency_id)
         reachable = [c.name for c in (roster.on_duty(now) if roster else []) if c.webhook_url]
+        mine = {k: v for k, v in seen.items() if k != SUPERVISORS and v["agency_id"] == agency.agency_id}
+        last = max((v["last_success_at"] for v in mine.values() if v["last_success_at"]), default=None)
+        hooked = [c.name for c in (roster.contacts if roster else []) if c.webhook_url]
         rows.append({"agency_id": agency.agency_id, "name": agency.name, "kind": agency.kind,
-                     "on_duty_now": reachable, "unreachable": not reachable,
-                     "last_delivery_at": log.last_delivered_at.isoformat()
-                     if log and log.last_delivered_at else None,
-                     "failures_24h": log.failures_since(now) if log else 0})
+                     "on_duty_now": reachable, "unreachable": not reachable, "last_delivery_at": last,
+                     "failures_24h": sum(v["failures_24h"] for v in mine.values()),
+                     "receivers": [receiver_row(c, seen.get(receiver_of(agency.agency_id, c)))
+                                   for c in hooked]})
     rows.sort(key=lambda r: (not r["unreachable"], -r["failures_24h"], r["agency_id"]))
     return rows
+
+
+def supervisors_health(container: Any) -> dict[str, Any]:
+    """The supervisors' webhook (HOTLINE_SUPERVISOR_WEBHOOK), as a row of its own."""
+    seen = container.notify.receiver_health(datetime.now(UTC)).get(SUPERVISORS) or {}
+    return {"agency_id": SUPERVISORS, "name": "上级督导", "kind": SUPERVISORS, "on_duty_now": [SUPERVISORS],
+            "unreachable": False, "last_delivery_at": seen.get("last_success_at"),
+            "failures_24h": seen.get("failures_24h", 0), "receivers": [receiver_row(SUPERVISORS, seen)]}
