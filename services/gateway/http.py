@@ -28,7 +28,7 @@ from services.common.web.pages import refuse, session_of
 from services.common.web.proxies import Proxies, is_https, parse_networks
 from services.gateway.deps import audit_log
 from services.gateway.pages import admin as admin_page
-from services.gateway.pages import assets, audit, board, desk, intake, login, report
+from services.gateway.pages import admin_oncall, assets, audit, board, desk, intake, login, report
 from services.gateway.pages import followups as followups_page
 from services.gateway.pages import lookup as lookup_page
 from services.gateway.pages import oncall as oncall_page
@@ -54,7 +54,7 @@ ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, adm
            notifications.router, login.router, report.router,
            desk.router, board.router, followups_page.router, stats_page.router, oncall_page.router,
            intake.router, lookup_page.router,
-           admin_page.router, audit.router, assets.router)
+           admin_page.router, admin_oncall.router, audit.router, assets.router)
 
 
 def store_check(container: ApiContainer) -> ReadinessCheck:
@@ -165,6 +165,7 @@ def create_app(container: ApiContainer, readiness_checks: list[ReadinessCheck] |
         version="1",
         description="Reports about children at risk: intake, triage, referral to agencies.",
         lifespan=_lifespan,
+        docs_url=None, redoc_url=None,  # /docs from our own Swagger UI copy (pages/assets.py)
     )
     settings = container.settings
     app.state.container = container

@@ -17,8 +17,9 @@ from urllib.parse import quote_plus
 
 from services.common.vocabulary import KIND_TEXT, LEVEL_TEXT
 
+TEST_EVENT = "test"  # an admin's "发送测试": proves the address and the secret, says nothing else
 HEADLINE = {"referral.dispatched": "新转介待签收", "referral.reminder": "转介仍未签收（提醒）",
-            "referral.escalated": "转介超时未签收（已升级）"}
+            "referral.escalated": "转介超时未签收（已升级）", TEST_EVENT: "值班通知测试"}
 SIGNATURE_HEADER = "X-Hotline-Signature"
 DELIVERY_HEADER = "X-Hotline-Delivery"  # the same on every attempt: receivers drop repeats by it
 TIMEOUT_SECONDS = 5.0
@@ -33,12 +34,20 @@ def payload(event: str, referral: dict[str, Any], desk_url: str) -> dict[str, An
             "url": f"{desk_url.rstrip('/')}/desk?referral={referral['referral_id']}"}
 
 
+def probe_payload(agency_id: str, sent_at: str) -> dict[str, Any]:
+    """The test notification's JSON: which unit's roster and when, nothing about anyone."""
+    return {"event": TEST_EVENT, "agency_id": agency_id, "sent_at": sent_at}
+
+
 def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def robot_text(p: dict[str, Any], kind: str | None = None) -> str:
     """A group robot's markdown: what happened, how urgent, by when, and the link."""
+    if p["event"] == TEST_EVENT:
+        return (f"### {HEADLINE[TEST_EVENT]}\n- 这是系统管理员发送的测试通知，无需处理。\n"
+                f"- 收到即说明本群能收到未成年人保护热线的转介通知。\n- 发送时间：{p['sent_at']}")
     level = LEVEL_TEXT.get(p["risk_level"], p["risk_level"])
     unit = f"（{KIND_TEXT.get(kind, kind)}）" if kind else ""
     return (f"### 【{level}】{HEADLINE[p['event']]}{unit}\n"

@@ -1,5 +1,6 @@
-"""The administrator's page (/admin): accounts, sentinel points and the agency directory.
-Every action goes through the accounts application with the admin as its actor (audited)."""
+"""The administrator's page (/admin): accounts, sentinel points and the agency directory, each
+unit linked to its on-call roster (admin_oncall.py). Every action goes through the accounts
+application with the admin as its actor (audited)."""
 
 from __future__ import annotations
 
@@ -71,6 +72,7 @@ def _context(request: Request, token: str, principal: Principal, **extra: Any) -
         "sentinels": [{**s.public(), "place": directory.place_name(s.region_code)} for s in sentinels],
         "roles": [(r, ROLE_TEXT[r]) for r in ROLES],
         "agencies": directory.agencies,
+        "rosters": {a.agency_id: container.notify.roster(a.agency_id) for a in directory.agencies},
         "lines": LINES,
         "places": directory.places,
         "sentinel_kinds": list(SENTINEL_KIND_TEXT.items()),

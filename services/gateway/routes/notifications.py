@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -13,17 +14,57 @@ from services.common.schemas import Strict
 from services.gateway.deps import Admin, AuditDep, ContainerDep, Supervisor
 from services.notify.application import NotifyApplication
 from services.notify.domain import SUPERVISORS, Delivery, receiver_of
+from services.notify.oncall import CLOCK, MIN_SECRET, PHONE
 
 oncall_router = APIRouter(prefix="/v1/agencies", tags=["on-call"])
 router = APIRouter(prefix="/v1/notifications", tags=["on-call"])
+
+
+class WebhookFormat(StrEnum):
+    """How a contact's webhook is written: the contract's signed JSON, or a group robot's."""
+
+    json = "json"
+    wecom = "wecom"  # 企业微信群机器人: markdown message
+    dingtalk = "dingtalk"  # 钉钉群机器人: markdown message, the URL signed with the secret
+
+
+Weekday = Annotated[int, Field(ge=1, le=7, description="1 = Monday … 7 = Sunday")]
+Clock = Annotated[str, Field(pattern=CLOCK.pattern, description="HH:MM, Beijing time")]
+
+
+class ContactIn(BaseModel):
+    """One contact; without `weekdays`, `from` and `to` always on duty. A shift whose `to` is
+    before its `from` runs past midnight and belongs to the day it starts."""
+
+    model_config = {**Strict, "populate_by_name": True}
+    name: Annotated[str, Field(min_length=1, max_length=64, description="unique within the roster")]
+    phone: Annotated[str | None, Field(pattern=PHONE.pattern)] = None
+    webhook_url: Annotated[str | None, Field(
+        max_length=2048, pattern=r"^https?://[^\s/]+", description="http(s); without one, the "
+        "contact is on the roster but never notified automatically")] = None
+    format: WebhookFormat = WebhookFormat.json
+    weekdays: Annotated[list[Weekday] | None, Field(min_length=1, max_length=7)] = None
+    start: Annotated[Clock | None, Field(alias="from")] = None
+    end: Annotated[Clock | None, Field(alias="to")] = None
+
+    def raw(self) -> dict[str, Any]:
+        """As the roster's use case takes it (the contract's field names, no empty fields)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 class RosterIn(BaseModel):
     """Contacts in order of escalation, checked one by one (a wrong one is named: contacts.1.to)."""
 
     model_config = Strict
-    contacts: list[dict[str, Any]]
-    secret: Annotated[str, Field(min_length=16, max_length=256)]
+    contacts: Annotated[list[ContactIn], Field(min_length=1, max_length=20)]
+    secret: Annotated[str, Field(min_length=MIN_SECRET, max_length=256, description=(
+        "signs every webhook (HMAC-SHA256 of the body, X-Hotline-Signature)"))]
+
+
+class RosterOut(BaseModel):
+    agency_id: str
+    contacts: list[ContactIn]
+    on_duty_now: Annotated[list[str], Field(description="names of the contacts on duty now")]
 
 
 def _known_unit(container: Any, agency_id: str) -> None:
@@ -38,16 +79,16 @@ def roster_out(notify: NotifyApplication, agency_id: str) -> dict[str, Any]:
             "on_duty_now": [c.name for c in roster.on_duty(now)] if roster else []}
 
 
-@oncall_router.put("/{agency_id}/oncall")
+@oncall_router.put("/{agency_id}/oncall", response_model=RosterOut, response_model_exclude_none=True)
 def set_oncall(agency_id: str, body: RosterIn, container: ContainerDep, audit: AuditDep,
                admin: Admin) -> dict[str, Any]:
     _known_unit(container, agency_id)
-    container.notify.set_roster(agency_id, body.contacts, body.secret, by=admin.subject,
-                                actor=audit.actor(admin))
+    container.notify.set_roster(agency_id, [c.raw() for c in body.contacts], body.secret,
+                                by=admin.subject, actor=audit.actor(admin))
     return roster_out(container.notify, agency_id)
 
 
-@oncall_router.get("/{agency_id}/oncall")
+@oncall_router.get("/{agency_id}/oncall", response_model=RosterOut, response_model_exclude_none=True)
 def get_oncall(agency_id: str, container: ContainerDep, audit: AuditDep, admin: Admin) -> dict[str, Any]:
     _known_unit(container, agency_id)
     audit(admin, "oncall.read", "agency", agency_id)

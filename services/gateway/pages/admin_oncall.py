@@ -1,0 +1,166 @@
+"""A unit's on-call roster for the admin (/admin/oncall/{agency_id}, contract §8 and §15): the
+form edits the contacts (rows added, moved and removed without JavaScript), saves through the
+same use case and checks as PUT /v1/agencies/{id}/oncall, shows a generated secret once, and
+sends a test notification to a saved contact's webhook."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from services.common.errors import FieldError, NotFound
+from services.common.vocabulary import KIND_TEXT
+from services.common.web.pages import check_csrf, csrf_for, page_session, refuse, render
+from services.gateway.deps import audit_log
+from services.gateway.pages.roster_form import (
+    FORMAT_TEXT,
+    WEEKDAYS,
+    Row,
+    check,
+    rearranged,
+    refusal,
+    rows_from,
+)
+from services.notify.sendtest import Outcome, send_test
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+Session = tuple[str, Any]
+
+NOTICES = {"saved": "已保存值班表。"}
+PROBLEM_TEXT = {
+    "status": "接收方拒收，返回状态码 {code}。",
+    "errcode": "机器人拒收，返回错误码 {code}（请核对机器人地址和安全设置）。",
+    "timeout": "接收方5秒内没有应答（超时）。",
+    "refused": "无法连接接收方（连接被拒绝）。",
+    "dns": "找不到该地址的主机（域名无法解析）。",
+    "tls": "安全连接的证书校验未通过。",
+    "network": "网络错误，未能送达。",
+}
+
+
+def _secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _session(request: Request, agency_id: str) -> tuple[Session, Any] | Response:
+    """The admin's session and the unit, or the answer (log in, 403, 404)."""
+    session = page_session(request, "admin", f"/admin/oncall/{agency_id}",
+                           "此页面供系统管理员使用，请用管理员账号登录。")
+    if isinstance(session, Response):
+        return session
+    agency = next((a for a in request.app.state.container.directory.agencies
+                   if a.agency_id == agency_id), None)
+    if agency is None:
+        return refuse(request, session[1], "没有这个机构单位，请从系统管理页的机构名录进入。",
+                      404, "页面不存在")
+    return session, agency
+
+
+def _show(request: Request, session: Session, agency: Any, rows: list[Row] | None = None,
+          status_code: int = 200, **extra: Any) -> Response:
+    notify = request.app.state.container.notify
+    roster = notify.roster(agency.agency_id)
+    saved = list(roster.contacts) if roster else []
+    if rows is None:
+        rows = [Row.of(c) for c in saved]
+        rows += [Row() for _ in range(2 if not rows else 1)]
+    return render(request, "admin_oncall.html", {
+        "principal": session[1], "csrf": csrf_for(request, session[0]), "agency": agency,
+        "kind": KIND_TEXT.get(agency.kind, agency.kind), "rows": rows, "saved": bool(roster),
+        "testable": {c.name for c in saved if c.webhook_url},
+        "on_duty": [c.name for c in roster.on_duty(datetime.now(UTC))] if roster else [],
+        "weekdays": WEEKDAYS, "formats": FORMAT_TEXT, "errors": {}, "notice": None,
+        "secret": None, "tested": None, **extra}, status_code)
+
+
+async def _posted(request: Request, agency_id: str) -> tuple[Session, Any, Any] | Response:
+    found = _session(request, agency_id)
+    if isinstance(found, Response):
+        return found
+    session, agency = found
+    form = await request.form()
+    if not check_csrf(request, session[0], form.get("csrf")):
+        return _show(request, session, agency, status_code=403, notice="页面已过期，请刷新后再操作。")
+    return session, agency, form
+
+
+@router.get("/admin/oncall/{agency_id}")
+def roster_page(request: Request, agency_id: str, done: str = "") -> Response:
+    found = _session(request, agency_id)
+    if isinstance(found, Response):
+        return found
+    session, agency = found
+    audit_log(request)(session[1], "oncall.read", "agency", agency_id)
+    return _show(request, session, agency, notice=NOTICES.get(done))
+
+
+@router.post("/admin/oncall/{agency_id}")
+async def save_roster(request: Request, agency_id: str) -> Response:
+    """Save (the default button), or add / move / remove a row and show the form again."""
+    posted = await _posted(request, agency_id)
+    if isinstance(posted, Response):
+        return posted
+    session, agency, form = posted
+    rows, op = rows_from(form), str(form.get("op") or "save")
+    if op != "save":
+        return _show(request, session, agency, rearranged(rows, op),
+                     notice="顺序或行数已调整，尚未保存：确认无误后请按“保存值班表”。")
+    contacts, errors = check(rows)
+    if errors:
+        return _show(request, session, agency, rows, 422, errors=errors)
+    notify = request.app.state.container.notify
+    roster = notify.roster(agency_id)
+    secret = roster.secret if roster else _secret()
+    try:
+        await run_in_threadpool(lambda: notify.set_roster(
+            agency_id, contacts, secret, by=session[1].subject, actor=audit_log(request).actor(session[1])))
+    except FieldError as exc:
+        return _show(request, session, agency, rows, 422, errors=refusal(rows, exc))
+    if roster is None:
+        return _show(request, session, agency, secret=secret, notice="已保存值班表，并生成了签名密钥。")
+    return RedirectResponse(f"/admin/oncall/{agency_id}?done=saved", status_code=303)
+
+
+@router.post("/admin/oncall/{agency_id}/secret")
+async def new_secret(request: Request, agency_id: str) -> Response:
+    posted = await _posted(request, agency_id)
+    if isinstance(posted, Response):
+        return posted
+    session, agency, _ = posted
+    notify = request.app.state.container.notify
+    roster = notify.roster(agency_id)
+    if roster is None:
+        return _show(request, session, agency, status_code=409, notice="请先保存值班表，再生成密钥。")
+    secret = _secret()
+    contacts = [Row.of(c).raw() for c in roster.contacts]
+    await run_in_threadpool(lambda: notify.set_roster(
+        agency_id, contacts, secret, by=session[1].subject, actor=audit_log(request).actor(session[1])))
+    return _show(request, session, agency, secret=secret, notice="已重新生成签名密钥，旧密钥已失效。")
+
+
+@router.post("/admin/oncall/{agency_id}/test")
+async def test_contact(request: Request, agency_id: str) -> Response:
+    """A test notification to the saved contact named by the pressed button; the unsaved rows
+    of the form are shown again as they were."""
+    posted = await _posted(request, agency_id)
+    if isinstance(posted, Response):
+        return posted
+    session, agency, form = posted
+    roster = request.app.state.container.notify.roster(agency_id)
+    name = str(form.get("contact", ""))
+    rows = rows_from(form) or None
+    audit_log(request)(session[1], "oncall.test", "agency", agency_id)
+    try:
+        if roster is None:
+            raise NotFound("No roster")
+        outcome: Outcome = await run_in_threadpool(send_test, roster, name, now=datetime.now(UTC))
+    except NotFound:
+        return _show(request, session, agency, rows, 404,
+                     notice="只能向已保存、且填写了通知地址的联系人发送测试。")
+    why = PROBLEM_TEXT[outcome.problem].format(code=outcome.code) if outcome.problem else None
+    return _show(request, session, agency, rows, tested={"name": outcome.contact, "why": why})
