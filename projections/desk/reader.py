@@ -218,12 +218,19 @@ class DeskQueries(FollowUpQueries):
         return out
 
     def desk_referrals(self, agency_id: str, status: str | None = None) -> list[ReferralRow]:
-        """One unit's inbox: most urgent first, then newest."""
+        """One unit's inbox: most urgent first; within a level, those past their due time
+        unacknowledged (escalated or not yet) first; then newest."""
         sql, params = f"SELECT {REFERRAL_COLUMNS} FROM view_referrals WHERE agency_id = ?", [agency_id]
         if status:
             sql += " AND status = ?"
             params.append(status)
         rows = [referral_row(r) for r in self.sql.rows(sql, params)]
+        now = datetime.now(UTC)
+
+        def late(r: ReferralRow) -> bool:
+            return r["status"] == "escalated" or (
+                r["status"] == "dispatched" and datetime.fromisoformat(r["due_at"]) <= now)
+
         rows.sort(key=lambda r: r["dispatched_at"], reverse=True)
-        rows.sort(key=lambda r: RISK_RANK.get(r["risk_level"], 9))
+        rows.sort(key=lambda r: (RISK_RANK.get(r["risk_level"], 9), not late(r)))
         return rows

@@ -10,7 +10,7 @@ from services.common.embedded import EmbeddedRunner
 from services.dispatch.scheduler import EscalationScheduler
 from services.gateway.ledger import BEIJING
 from tests.conftest import Api
-from tests.helpers import report_body
+from tests.helpers import report_body, sequence
 from tests.unit.test_pages import login
 
 
@@ -48,11 +48,29 @@ def test_the_lead_desk_files_a_visit_and_pairs_a_helper(api: Api, runner: Embedd
     runner.pump()
     after = client.get("/followups?done=visit")
     assert "已登记走访" in after.text and "已走访 1 次" in after.text and "李老师" in after.text
+    card = re.search(r'<section class="card plan.*?</section>', after.text, re.S).group(0)  # type: ignore[union-attr]
+    assert "王小明" in card and "男，9岁" in card and "连南瑶族自治县，某村三巷" in card  # whom, where
+    assert "王主任 · 见到儿童 · 生活救助、法律援助" in card  # the visit made, listed
+    assert "已见到孩子" not in card  # the findings stay sealed on the list
     (plan,) = client.get("/v1/followups", headers=api.auth("civil-desk")).json()
     assert plan["visits_done"] == 1 and plan["helper"] == "李老师"
     login(client, "police-desk")  # not the lead unit: sees none, may file none
     assert "本周应访（0）" in client.get("/followups").text
+    assert "王小明" not in client.get("/followups").text
     assert client.post(path, data={**visit, "csrf": csrf_of(client.get("/desk").text)}).status_code == 404
+
+
+def test_supervisors_see_whom_each_plan_visits_and_the_reads_are_audited(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    api.submit(report_body(), key="page-red")
+    runner.pump()
+    login(api.client, "supervisor1")
+    page = api.client.get("/followups").text
+    assert "王小明" in page and "某村三巷" in page
+    sequence(hotline)
+    (plan,) = api.client.get("/v1/followups", headers=api.auth("supervisor1")).json()
+    trail = api.client.get(f"/v1/audit?case_id={plan['case_id']}", headers=api.auth("auditor1")).json()
+    assert ("followups.read", "supervisor1") in [(e["action"], e["actor"]) for e in trail]
 
 
 def test_followups_is_for_desks_and_supervisors(api: Api) -> None:

@@ -1,4 +1,5 @@
-"""The agency desk's inbox page (/desk): newest and most urgent first, updating by itself."""
+"""The agency desk's pages: the inbox (/desk), most urgent first, updating by itself; each
+referral's page (/desk/referrals/{id}) with the case as the unit may read it; the desk's actions."""
 
 from __future__ import annotations
 
@@ -10,15 +11,22 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from services.common.errors import Conflict, FieldError, NotFound
-from services.common.web.pages import check_csrf, csrf_for, page_session, render
+from services.common.web.pages import check_csrf, csrf_for, page_session, refuse, render
 from services.gateway.deps import audit_log
+from services.gateway.pages import casefile
+from services.gateway.routes.referrals import DeclineIn, OutcomeIn, read_referral, recipient_of
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 ACTIONS = ("acknowledge", "decline", "outcome")
+DONE = {"acknowledge": "已接收。请按下列信息尽快处置。", "decline": "已退回，退回原因已记录。",
+        "outcome": "已办结，处置结果已记录。"}
+FIELD_ERRORS = {"reason": "请填写退回原因（不超过2000字）。", "outcome": "请填写处置结果（不超过200字）。",
+                "note": "说明不超过5000字。"}
 LOOK_EVERY = 0.5  # seconds between looks at the unit's inbox (a new referral shows within a second)
 STREAM_FOR = 300.0  # then the stream ends and the browser reconnects, its session checked again
 
@@ -31,11 +39,13 @@ def _desk(request: Request) -> tuple[str, Any] | Response:
 def _context(request: Request, token: str, principal: Any) -> dict[str, Any]:
     container = request.app.state.container
     agency = container.directory.get(principal.agency_id)
+    referrals = container.view.desk_referrals(principal.agency_id)
     return {
         "username": principal.subject,
         "principal": principal,
         "agency_name": agency.name if agency else principal.agency_id,
-        "referrals": container.view.desk_referrals(principal.agency_id),
+        "referrals": referrals,
+        "endings": casefile.endings(container.dispatch, referrals),
         "csrf": csrf_for(request, token),
     }
 
@@ -83,8 +93,52 @@ def desk_events(request: Request) -> Response:
     return EventSourceResponse(events(), ping=15, headers={"Cache-Control": "no-store"})
 
 
+@router.get("/desk/referrals/{referral_id}")
+def referral_page(request: Request, referral_id: str) -> Response:
+    session = _desk(request)
+    if isinstance(session, Response):
+        return session
+    return _detail(request, *session, referral_id, notice=DONE.get(request.query_params.get("done", "")))
+
+
+def _detail(request: Request, token: str, principal: Any, referral_id: str, status_code: int = 200,
+            **extra: Any) -> Response:
+    """The referral as its unit may read it (contract §5), with its case's timeline; any other
+    unit's, or none, is the same Chinese 404."""
+    container = request.app.state.container
+    try:
+        referral = read_referral(container, referral_id, principal, audit_log(request))
+    except NotFound:
+        audit_log(request)(principal, "access.not_found", "/desk/referrals/{referral_id}", request.url.path)
+        return refuse(request, principal, "没有找到这条转介，或它不属于本单位。", 404, "未找到")
+    return render(request, "desk_referral.html", {
+        "username": principal.subject, "principal": principal, "csrf": csrf_for(request, token),
+        "referral": referral, "reports": casefile.reports(container, referral["reports"]),
+        "timeline": casefile.timeline(container, referral["case_id"]),
+        "withheld": recipient_of(container.dispatch.get_referral(referral_id), principal) == "ended",
+        "errors": {}, "confirm": None, "error": None, "notice": None, "open_form": None, **extra,
+    }, status_code)
+
+
+def _confirmation(action: str, form: Any) -> dict[str, Any]:
+    """What will be recorded, checked by the API's own rules before the user is asked again."""
+    if action == "decline":
+        return DeclineIn.model_validate({"reason": str(form.get("reason", "")).strip()}).model_dump()
+    return OutcomeIn.model_validate({"outcome": str(form.get("outcome", "")).strip(),
+                                     "note": str(form.get("note", "")).strip()}).model_dump()
+
+
+def _whole(message: str) -> str:
+    """The domain's refusal as it is when it is in Chinese; otherwise a Chinese one."""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in message):
+        return message
+    return "无法操作：这条转介的状态已经变化，请看下方的当前状态。"
+
+
 @router.post("/desk/referrals/{referral_id}/{action}")
 async def desk_action(request: Request, referral_id: str, action: str) -> Response:
+    """Acknowledge at once; decline and close in two server-rendered steps (the second one says
+    what will be recorded and asks to confirm), so the confirmation needs no script."""
     session = _desk(request)
     if isinstance(session, Response):
         return session
@@ -94,25 +148,34 @@ async def desk_action(request: Request, referral_id: str, action: str) -> Respon
         return Response("页面已过期，请刷新后重试。", status_code=403, media_type="text/plain")
     dispatch = request.app.state.container.dispatch
     unit, by = principal.agency_id, principal.subject
-    audit = audit_log(request)
-    actor = audit.actor(principal)
+    actor = audit_log(request).actor(principal)
+
+    def again(status_code: int, **extra: Any) -> Response:
+        return _detail(request, token, principal, referral_id, status_code, **extra)
+
+    try:
+        values = _confirmation(action, form) if action != "acknowledge" else {}
+    except ValidationError as exc:
+        errors = {str(e["loc"][0]): FIELD_ERRORS.get(str(e["loc"][0]), "请检查此项。") for e in exc.errors()}
+        return await run_in_threadpool(again, 422, errors=errors, open_form=action)
+    if action != "acknowledge" and form.get("confirmed") != "yes":
+        return await run_in_threadpool(again, 200, confirm={"action": action, **values})
 
     def act() -> None:
         if action == "acknowledge":
             dispatch.acknowledge(referral_id, by=by, unit=unit, actor=actor)
         elif action == "decline":
-            dispatch.decline(referral_id, reason=str(form.get("reason", "")), by=by, unit=unit,
-                             actor=actor)
+            dispatch.decline(referral_id, reason=values["reason"], by=by, unit=unit, actor=actor)
         else:
-            dispatch.record_outcome(referral_id, outcome=str(form.get("outcome", "")),
-                                    note=str(form.get("note", "")), by=by, unit=unit, actor=actor)
+            dispatch.record_outcome(referral_id, outcome=values["outcome"], note=values["note"], by=by,
+                                    unit=unit, actor=actor)
 
     try:
         await run_in_threadpool(act)
+    except (Conflict, FieldError) as exc:  # e.g. 办结 before 接收: the domain's words, whole
+        return await run_in_threadpool(again, 409, error=_whole(exc.message))
     except NotFound:
-        await run_in_threadpool(audit_log(request), principal, "access.not_found",
-                                "/desk/referrals/{referral_id}/{action}", request.url.path)
-        return Response("未找到该转介。", status_code=404, media_type="text/plain")
-    except (Conflict, FieldError) as exc:
-        return Response(f"无法操作：{exc}", status_code=409, media_type="text/plain")
+        return await run_in_threadpool(again, 404)
+    if form.get("back") == "detail":
+        return RedirectResponse(f"/desk/referrals/{referral_id}?done={action}", status_code=303)
     return RedirectResponse("/desk", status_code=303)

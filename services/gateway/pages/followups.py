@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from services.common.errors import DomainError, FieldError, NotFound
 from services.common.web.pages import BEIJING, check_csrf, csrf_for, page_session, render
 from services.gateway.deps import audit_log
+from services.gateway.pages import casefile
 from services.gateway.routes.followups import VisitIn, file_visit, scope
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -38,6 +39,9 @@ def _context(request: Request, token: str, principal: Any, notice: str | None = 
     def due_soon(plan: Any) -> bool:
         return datetime.fromisoformat(plan["next_visit_due"]) <= soon
     agency = container.directory.get(principal.agency_id) if principal.agency_id else None
+    shown = [p["case_id"] for p in plans]
+    visits = {c["case_id"]: (c["followup"] or {}).get("visits", [])
+              for c in container.view.cases_by_id(shown)}
     return {
         "username": principal.subject, "principal": principal, "csrf": csrf_for(request, token),
         "unit_name": agency.name if agency else ("全部牵头单位" if principal.role == "supervisor" else ""),
@@ -47,7 +51,21 @@ def _context(request: Request, token: str, principal: Any, notice: str | None = 
         "now_local": now.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M"),
         "notice": notice, "agencies": {a.agency_id: a.name for a in container.directory.agencies},
         "intervals": container.dispatch.visit_clock.visit_interval_days,
+        "visits": visits, "homes": _homes(request, principal, shown),
     }
+
+
+def _homes(request: Request, principal: Any, case_ids: list[str]) -> dict[str, Any]:
+    """Whom to visit and where, for each plan shown: only to its lead unit (the page lists no
+    other plan to a desk) and supervisors, as contract §5 lets them read it; each case audited."""
+    container, audit = request.app.state.container, audit_log(request)
+    agency = container.directory.get(principal.agency_id or "")
+    recipient = "supervisor" if principal.role == "supervisor" else (agency.kind if agency else "ended")
+    homes = {}
+    for case_id in case_ids:
+        audit(principal, "followups.read", "case", case_id, case_id)
+        homes[case_id] = casefile.home(container, case_id, recipient)
+    return homes
 
 
 @router.get("/followups")

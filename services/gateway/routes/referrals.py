@@ -14,7 +14,15 @@ from services.common.principal import Principal
 from services.common.schemas import Strict
 from services.common.vocabulary import ReferralStatus
 from services.dispatch.domain import Referral
-from services.gateway.deps import AuditDep, ContainerDep, Desk, DeskOrSupervisor, DispatchDep, ViewDep
+from services.gateway.deps import (
+    AuditDep,
+    AuditLog,
+    ContainerDep,
+    Desk,
+    DeskOrSupervisor,
+    DispatchDep,
+    ViewDep,
+)
 
 desk_router = APIRouter(prefix="/v1/desk", tags=["desk"])
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
@@ -68,20 +76,28 @@ def reports_for(container: ApiContainer, case_id: str, recipient: str) -> list[d
     return out
 
 
-@router.get("/{referral_id}")
-def get_referral(referral_id: str, container: ContainerDep, audit: AuditDep,
-                 principal: DeskOrSupervisor) -> dict[str, Any]:
+def recipient_of(referral: Referral, principal: Principal) -> str:
+    """Whose disclosure rule applies (contract §5): a desk's unit kind while it works the case."""
+    if principal.role == "supervisor":
+        return "supervisor"
+    return referral.agency_kind if referral.shares_personal_data(datetime.now(UTC)) else "ended"
+
+
+def read_referral(container: ApiContainer, referral_id: str, principal: Principal,
+                  audit: AuditLog) -> dict[str, Any]:
+    """The referral in the caller's scope (else NotFound) with what the caller may read of its
+    case's reports; the read is audited. The API and the desk's page both answer with it."""
     referral = container.dispatch.get_referral(referral_id, unit=desk_scope(principal))
     audit(principal, "referral.read", "referral", referral_id, referral.case_id)
     body = referral_body(referral, detail=True)
-    if principal.role == "supervisor":
-        recipient = "supervisor"
-    elif referral.shares_personal_data(datetime.now(UTC)):
-        recipient = referral.agency_kind
-    else:
-        recipient = "ended"
-    body["reports"] = reports_for(container, referral.case_id, recipient)
+    body["reports"] = reports_for(container, referral.case_id, recipient_of(referral, principal))
     return body
+
+
+@router.get("/{referral_id}")
+def get_referral(referral_id: str, container: ContainerDep, audit: AuditDep,
+                 principal: DeskOrSupervisor) -> dict[str, Any]:
+    return read_referral(container, referral_id, principal, audit)
 
 
 @router.post("/{referral_id}/acknowledge")

@@ -1,0 +1,65 @@
+"""What the desk's pages show of a case, in Chinese: its reports as the unit may read them, its
+timeline, whom to visit and where, and how a finished referral ended."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from services.bootstrap import ApiContainer
+from services.common.vocabulary import CHANNEL_TEXT, RELATION_LABELS
+from services.dispatch.application import DispatchApplication
+from services.gateway.ledger import GENDER_TEXT
+from services.gateway.routes.referrals import reports_for
+
+RELATION_TEXT = {**dict(RELATION_LABELS), "self": "儿童本人"}
+FINISHED = ("declined", "closed")
+
+
+def timeline(container: ApiContainer, case_id: str) -> list[Any]:
+    """The case's events in order (the view follows the stores: empty for a moment at first)."""
+    case = container.view.get_case(case_id)
+    return list(case["timeline"]) if case else []
+
+
+def reports(container: ApiContainer, disclosed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each report as disclosed, with its place by name and its codes in words."""
+    out = []
+    for r in disclosed:
+        reporter = r.get("reporter") or {}
+        out.append({
+            **r,
+            "place": container.directory.place_name(r["region_code"]) or r["region_code"],
+            "channel_text": CHANNEL_TEXT.get(r.get("channel") or "unknown", "未知"),
+            "children": [{**c, "gender_text": GENDER_TEXT.get(c.get("gender") or "unknown", "不详")}
+                         for c in r.get("children", [])],
+            "relation_text": RELATION_TEXT.get(reporter.get("relation") or "", ""),
+        })
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _ending(dispatch: DispatchApplication, referral_id: str) -> tuple[str, str]:
+    referral = dispatch.get_referral(referral_id)
+    if referral.status == "declined":
+        return "退回原因", referral.decline_reason or ""
+    return "处置结果", "；".join(t for t in (referral.outcome, referral.note) if t)
+
+
+def endings(dispatch: DispatchApplication, rows: list[Any]) -> dict[str, tuple[str, str]]:
+    """Why each finished referral of an inbox ended: a decline's reason, a closure's outcome.
+    Both states are final, so what was read once stays true (kept per process)."""
+    return {r["referral_id"]: _ending(dispatch, r["referral_id"]) for r in rows if r["status"] in FINISHED}
+
+
+def home(container: ApiContainer, case_id: str, recipient: str) -> dict[str, Any]:
+    """Whom to visit and where, for a follow-up card: the case's children and addresses as this
+    recipient may read them (contract §5), each once."""
+    disclosed = reports(container, reports_for(container, case_id, recipient))
+    children: dict[tuple[Any, ...], dict[str, Any]] = {}
+    places: dict[tuple[str, str], None] = {}
+    for r in disclosed:
+        for c in r["children"]:
+            children.setdefault((c.get("name"), c.get("id_number"), c.get("age")), c)
+        places[(r["place"], r.get("address") or "")] = None
+    return {"children": list(children.values()), "places": list(places)}

@@ -1,0 +1,140 @@
+"""The desk's referral page (/desk/referrals/{id}, contract §15): the case as the unit may read
+it, its timeline in Chinese, acknowledge / decline / close with a confirming step, and the
+reason or outcome kept on the page and in the inbox; the inbox's order and header links."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from services.bootstrap import ApiContainer
+from services.common.embedded import EmbeddedRunner
+from tests.conftest import Api
+from tests.helpers import report_body, sequence
+from tests.unit.test_followup_pages import csrf_of
+from tests.unit.test_pages import login
+
+
+def police_referral(api: Api, runner: EmbeddedRunner, key: str = "red") -> str:
+    api.submit(report_body(), key=key)
+    runner.pump()
+    return str(api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()[0]["referral_id"])
+
+
+def test_the_inbox_links_each_referral_to_its_page_with_the_child_and_the_address(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    referral_id = police_referral(api, runner)
+    login(api.client, "police-desk")
+    inbox = api.client.get("/desk").text
+    assert f'href="/desk/referrals/{referral_id}"' in inbox
+    page = api.client.get(f"/desk/referrals/{referral_id}")
+    assert page.status_code == 200
+    for seen in ("王小明", "男", "9岁", report_body()["children"][0]["id_number"], "某村三巷",
+                 "连南瑶族自治县", "孩子被打流血", "李女士", "13800000000", "家庭暴力", "待接收",
+                 "立案研判", "研判系统", "转介", "接收后才能办结"):
+        assert seen in page.text, seen
+    assert "case_opened" not in page.text and "triage" not in page.text
+    sequence(hotline)
+    case_id = hotline.dispatch.get_referral(referral_id).case_id
+    trail = api.client.get(f"/v1/audit?case_id={case_id}", headers=api.auth("auditor1")).json()
+    assert ("referral.read", "police-desk") in [(e["action"], e["actor"]) for e in trail]
+
+
+def test_a_hospital_reads_no_reporter_and_other_units_get_the_same_404(api: Api,
+                                                                       runner: EmbeddedRunner) -> None:
+    api.submit(report_body(), key="red")
+    runner.pump()
+    (hospital,) = api.client.get("/v1/desk/referrals", headers=api.auth("hospital-desk")).json()
+    login(api.client, "hospital-desk")
+    page = api.client.get(f"/desk/referrals/{hospital['referral_id']}").text
+    assert "王小明" in page and "某村三巷" in page and "13800000000" not in page and "李女士" not in page
+    assert "不向本单位提供" in page  # the id number and the reporter
+    api.client.cookies.clear()
+    login(api.client, "police-desk")
+    other = api.client.get(f"/desk/referrals/{hospital['referral_id']}")
+    unknown = api.client.get("/desk/referrals/00000000-0000-0000-0000-000000000000")
+    assert other.status_code == unknown.status_code == 404
+    assert "王小明" not in other.text and "没有找到这条转介" in other.text
+    api.client.cookies.clear()
+    login(api.client, "operator1")
+    assert api.client.get(f"/desk/referrals/{hospital['referral_id']}").status_code == 403
+
+
+def test_decline_asks_to_confirm_then_keeps_the_reason_and_hides_the_child(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    referral_id = police_referral(api, runner)
+    login(api.client, "police-desk")
+    path = f"/desk/referrals/{referral_id}"
+    csrf = csrf_of(api.client.get(path).text)
+    empty = api.client.post(f"{path}/decline", data={"csrf": csrf, "reason": " ", "back": "detail"})
+    assert empty.status_code == 422 and "请填写退回原因" in empty.text
+    asked = api.client.post(f"{path}/decline", data={"csrf": csrf, "reason": "不属本所辖区",
+                                                     "back": "detail"})
+    assert asked.status_code == 200 and "确认退回这条转介" in asked.text
+    assert 'name="confirmed" value="yes"' in asked.text
+    assert hotline.dispatch.get_referral(referral_id).status == "dispatched"  # nothing done yet
+    done = api.client.post(f"{path}/decline", data={"csrf": csrf, "reason": "不属本所辖区", "back": "detail",
+                                                    "confirmed": "yes"}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"{path}?done=decline"
+    page = api.client.get(done.headers["location"]).text
+    assert "已退回" in page and "不属本所辖区" in page and "王小明" not in page and "不再显示" in page
+    runner.pump()
+    row = re.search(rf'<tr [^>]*id="ref-{referral_id}".*?</tr>', api.client.get("/desk/inbox").text, re.S)
+    assert row and "退回原因：不属本所辖区" in row.group(0)
+
+
+def test_close_only_after_acknowledging_and_the_outcome_stays(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    referral_id = police_referral(api, runner)
+    login(api.client, "police-desk")
+    path = f"/desk/referrals/{referral_id}"
+    csrf = csrf_of(api.client.get(path).text)
+    assert 'id="close"' not in api.client.get(path).text  # no 办结 before 接收
+    early = api.client.post(f"{path}/outcome", data={"csrf": csrf, "outcome": "已出警", "back": "detail",
+                                                     "confirmed": "yes"})
+    assert early.status_code == 409 and "请先接收该转介：接收后才能办结。" in early.text
+    acked = api.client.post(f"{path}/acknowledge", data={"csrf": csrf, "back": "detail"},
+                            follow_redirects=False)
+    assert acked.status_code == 303 and acked.headers["location"] == f"{path}?done=acknowledge"
+    page = api.client.get(acked.headers["location"]).text
+    assert "已接收" in page and 'id="close"' in page
+    asked = api.client.post(f"{path}/outcome", data={"csrf": csrf, "outcome": "已出警，孩子送医",
+                                                     "note": "联系了学校", "back": "detail"})
+    assert asked.status_code == 200 and "确认办结这条转介" in asked.text
+    assert hotline.dispatch.get_referral(referral_id).status == "acknowledged"
+    done = api.client.post(f"{path}/outcome", data={
+        "csrf": csrf, "outcome": "已出警，孩子送医", "note": "联系了学校", "back": "detail",
+        "confirmed": "yes"},
+        follow_redirects=False)
+    assert done.status_code == 303
+    page = api.client.get(path).text
+    assert "已办结" in page and "已出警，孩子送医" in page and "联系了学校" in page and "王小明" in page
+    runner.pump()
+    assert "处置结果：已出警，孩子送医" in api.client.get("/desk/inbox").text
+    timeline = api.client.get(path).text
+    assert "接收转介" in timeline and "转介办结" in timeline and "连南瑶族自治县公安局" in timeline
+
+
+def test_a_red_referral_past_its_due_time_sorts_above_a_fresh_red_one(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    late = police_referral(api, runner, key="first")
+    hotline.dispatch.escalate_if_due(late, now=datetime.now(UTC) + timedelta(days=1))
+    api.submit(report_body(children=[{"name": "李小红", "age": 6}]), key="second")  # newer, fresh
+    runner.pump()
+    inbox = api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()
+    assert [r["risk_level"] for r in inbox] == ["red", "red"]
+    assert [r["referral_id"] for r in inbox][0] == late and inbox[0]["status"] == "escalated"
+    login(api.client, "police-desk")
+    page = api.client.get("/desk/inbox").text
+    assert page.index(f"ref-{late}") < page.index(f"ref-{inbox[1]['referral_id']}")
+
+
+def test_the_follow_up_link_only_for_desks_whose_unit_leads_follow_ups(api: Api) -> None:
+    login(api.client, "police-desk")
+    assert 'href="/followups"' not in api.client.get("/desk").text
+    api.client.cookies.clear()
+    login(api.client, "civil-desk")
+    assert 'href="/followups"' in api.client.get("/desk").text
+    api.client.cookies.clear()
+    login(api.client, "supervisor1")
+    assert 'href="/followups"' in api.client.get("/board").text
