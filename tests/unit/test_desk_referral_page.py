@@ -5,10 +5,15 @@ reason or outcome kept on the page and in the inbox; the inbox's order and heade
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
+from services.common.settings import Settings
 from tests.conftest import Api
 from tests.helpers import report_body, sequence
 from tests.unit.test_followup_pages import csrf_of
@@ -138,3 +143,21 @@ def test_the_follow_up_link_only_for_desks_whose_unit_leads_follow_ups(api: Api)
     api.client.cookies.clear()
     login(api.client, "supervisor1")
     assert 'href="/followups"' in api.client.get("/board").text
+
+
+class TestDueTimePassedWithoutEscalation:
+    """Before the scheduler escalates it, a red referral past its due time still sorts first."""
+
+    @pytest.fixture
+    def settings(self, tmp_path: Path) -> Settings:
+        return Settings(var_dir=tmp_path / "var", database_url="", environment="development",
+                        ack_sla_seconds="red=1,orange=7200,yellow=86400,blue=259200")
+
+    def test_order(self, api: Api, runner: EmbeddedRunner) -> None:
+        late = police_referral(api, runner, key="first")
+        time.sleep(1.1)  # its one second passes; nobody escalates it here
+        api.submit(report_body(children=[{"name": "李小红", "age": 6}]), key="second")
+        runner.pump()
+        inbox = api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()
+        assert [(r["referral_id"] == late, r["status"]) for r in inbox] == [
+            (True, "dispatched"), (False, "dispatched")]
