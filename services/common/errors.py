@@ -33,6 +33,10 @@ class FieldError(DomainError, ValueError):
         return f"{self.field}: {self.message}"
 
 
+# What a malformed id was meant to name, for the refusal's message.
+WHAT_TEXT = {"referral": "转介", "case": "案件", "report": "报告"}
+
+
 def parse_id(text: str | UUID, what: str) -> UUID:
     """An id from a path; a malformed one is simply not found."""
     if isinstance(text, UUID):
@@ -40,4 +44,4 @@ def parse_id(text: str | UUID, what: str) -> UUID:
     try:
         return UUID(text)
     except ValueError:
-        raise NotFound(f"No such {what}") from None
+        raise NotFound(f"没有这个{WHAT_TEXT.get(what, what)}。") from None

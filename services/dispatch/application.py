@@ -33,7 +33,7 @@ class ReferralNotFound(NotFound):
     """No such referral, or not one the caller's unit holds (its existence is not revealed)."""
 
     def __init__(self, referral_id: str = ""):
-        super().__init__("No such referral")
+        super().__init__("没有这个转介。")
         self.referral_id = referral_id
 
 
@@ -165,10 +165,10 @@ class DispatchApplication(FollowUps, NotifiesCommits, ProcessApplication[UUID]):
         """A supervisor routes a case to a chosen unit (e.g. after a decline)."""
         agency = self.directory.get(agency_id)
         if agency is None:
-            raise FieldError("agency_id", f"unknown agency unit {agency_id!r}")
+            raise FieldError("agency_id", "名录中没有这个机构单位，请从列表中选择。")
         referral_id = referral_id_for(case["case_id"], agency_id)
         if self._find(referral_id) is not None:
-            raise Conflict(f"the case was already referred to {agency_id}")
+            raise Conflict(f"该案件已转介给{agency.name}，不能重复转介。")
         now = datetime.now(UTC)
         referral = Referral(
             id=referral_id, case_id=case["case_id"], agency_id=agency_id, agency_kind=agency.kind,

@@ -8,7 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.common.errors import Conflict, FieldError
-from services.common.vocabulary import OPEN_REFERRAL_STATUSES
+from services.common.vocabulary import OPEN_REFERRAL_STATUSES, STATUS_TEXT
 
 REFERRAL_NS = uuid5(NAMESPACE_URL, "urn:hotline:referral")
 DISCLOSURE_AFTER_CLOSE = timedelta(days=30)
@@ -76,13 +76,13 @@ class Referral(Aggregate):
 
     def _check_open(self, action: str) -> None:
         if self.status not in OPEN_REFERRAL_STATUSES:
-            raise ReferralError(f"cannot {action} a referral that is {self.status}")
+            raise ReferralError(f"该转介{STATUS_TEXT.get(self.status, self.status)}，不能再{action}。")
 
     def acknowledge(self, *, by: str, at: datetime) -> bool:
         """Take the case on; repeating it is harmless. True if this call acknowledged it."""
         if self.status == "acknowledged":
             return False
-        self._check_open("acknowledge")
+        self._check_open("接收")
         self._acknowledged(by=by, at=at, **self._refs())
         return True
 
@@ -92,7 +92,7 @@ class Referral(Aggregate):
         self.acknowledged_at = at
 
     def decline(self, *, reason: str, by: str, at: datetime) -> None:
-        self._check_open("decline")
+        self._check_open("退回")
         if not reason.strip():
             raise FieldError("reason", "say why the unit cannot take this case")
         self._declined(reason=reason.strip(), by=by, at=at, **self._refs())

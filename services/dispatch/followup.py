@@ -86,7 +86,7 @@ class FollowUpPlan(Aggregate):
 
     def _check_active(self, action: str) -> None:
         if self.status != "active":
-            raise FollowUpError(f"cannot {action}: the follow-up plan is {self.status}")
+            raise FollowUpError(f"该案件的随访帮扶已结束，不能再{action}。")
 
     def replan(self, *, risk_level: str, at: datetime, clock: VisitClock) -> bool:
         """The case's level changed: the next due date from the last visit, or from now."""
@@ -104,7 +104,7 @@ class FollowUpPlan(Aggregate):
     def record_visit(self, *, visit_id: str, visited_at: datetime, visitor: str, child_seen: bool,
                      sealed_findings: str, measures: list[str], suggested_level: str | None,
                      now: datetime, clock: VisitClock, by: str = "") -> None:
-        self._check_active("record a visit")
+        self._check_active("登记走访")
         if visited_at > now + SKEW:
             raise FieldError("visited_at", "a visit cannot be in the future")
         if visited_at < self.opened_at - SKEW:
@@ -135,7 +135,7 @@ class FollowUpPlan(Aggregate):
             self.flagged_level = suggested_level  # for the supervisor: only a reassessment changes it
 
     def pair_helper(self, *, helper: str, by: str, at: datetime) -> None:
-        self._check_active("pair a helper")
+        self._check_active("结对帮扶")
         if not helper.strip():
             raise FieldError("helper", "name the one-to-one helper")
         if helper.strip() != self.helper:
@@ -171,7 +171,7 @@ class FollowUpPlan(Aggregate):
         self.overdue_noted.append(due)
 
     def close(self, *, reason: str, by: str, at: datetime) -> None:
-        self._check_active("close")
+        self._check_active("结案")
         if not reason.strip():
             raise FieldError("reason", "say why the follow-up ends")
         self._closed(case_id=self.case_id, reason=reason.strip(), by=by, at=at)

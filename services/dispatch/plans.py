@@ -29,7 +29,7 @@ class PlanNotFound(NotFound):
     """No plan for this case, or not one the caller's unit leads (its existence is not revealed)."""
 
     def __init__(self) -> None:
-        super().__init__("No such case")
+        super().__init__("没有这个案件。")
 
 
 class FollowUps:
@@ -129,8 +129,8 @@ class FollowUps:
             still_open = [r.agency_id for r in map(self._find, map(UUID, plan.referral_ids))
                           if isinstance(r, Referral) and r.status in OPEN_REFERRAL_STATUSES]
             if still_open:
-                raise Conflict(f"referrals still open at {', '.join(sorted(still_open))}: each must"
-                               " be closed or declined before the case is")
+                names = "、".join(sorted(getattr(self.directory.get(i), "name", i) for i in still_open))
+                raise Conflict(f"以下转介尚未办结或退回：{names}。请先办结或退回全部转介再结案。")
             plan.close(reason=reason, by=by, at=datetime.now(UTC))
 
         plan, _ = self._change(case_id, None, close,

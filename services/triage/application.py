@@ -36,7 +36,7 @@ class CaseNotFound(NotFound):
     """No such case."""
 
     def __init__(self, case_id: str = ""):
-        super().__init__("No such case")
+        super().__init__("没有这个案件。")
         self.case_id = case_id
 
 

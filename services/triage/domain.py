@@ -132,9 +132,9 @@ class Case(Aggregate):
         """A supervisor's decision, with a reason; clears the review flag. `categories` (the
         ledger's hardship categories) replace the case's when given."""
         if not reason.strip():
-            raise TriageError("reason", "a reassessment needs a reason")
+            raise TriageError("reason", "请填写调整风险等级的原因。")
         if risk_level not in LEVEL_ORDER:
-            raise TriageError("risk_level", f"one of {', '.join(LEVEL_ORDER)}")
+            raise TriageError("risk_level", "风险等级应为红色、橙色、黄色或蓝色。")
         added = [c for c in concerns if c not in self.concerns]
         self._reassessed(
             added_concerns=added,
