@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -180,13 +181,17 @@ class AuditTrail:
     def search(self, *, actor: str | None = None, role: str | None = None, action: str | None = None,
                case_id: str | None = None, since: datetime | None = None,
                until: datetime | None = None, before: int | None = None, limit: int = 50,
-               scan: int = 20000) -> tuple[list[dict[str, Any]], int | None]:
+               scan: int = 20000, case_prefix: str | None = None) -> tuple[list[dict[str, Any]], int | None]:
         """Entries matching every filter given, newest first, at most `limit`; and the position to
         continue from (older entries), or None when there are none. Fields other than the case
         are sealed, so entries are opened and filtered here, scanning at most `scan` per call."""
         found: list[dict[str, Any]] = []
         cursor = before if before is not None else (self.head() or Head(0, GENESIS)).length + 1
         where, params = ("case_id = ? AND seq < ?", (case_id,)) if case_id else ("seq < ?", ())
+        if case_prefix is not None:  # the short case id the pages show (hex digits and dashes only)
+            if not re.fullmatch(r"[0-9a-f-]+", case_prefix):
+                return [], None
+            where, params = "case_id LIKE ? AND seq < ?", (f"{case_prefix}%",)
         scanned = 0
         # Entries are appended in time order, give or take the follower's batches: a margin.
         floor = since - timedelta(minutes=5) if since else None

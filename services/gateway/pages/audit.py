@@ -3,6 +3,7 @@ the hash chain and its signed checkpoints verify."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime
 from typing import Any
@@ -13,28 +14,37 @@ from fastapi.responses import Response
 
 from services.audit.checkpoints import verify_checkpoints
 from services.common.principal import Principal
-from services.common.vocabulary import ROLES
-from services.common.web.pages import BEIJING, ROLE_TEXT, page_session, render
+from services.common.vocabulary import ACTION_GROUP_TEXT, ACTION_TEXT, ROLE_TEXT
+from services.common.web.pages import BEIJING, page_session, render
 from services.gateway.deps import audit_log
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PAGE_SIZE = 50
 VERIFY_EVERY = 60.0  # seconds a verification result is shown before it is run again
 
-# What each action means, for people (the filter matches a prefix: "report." is every report action).
-ACTIONS = {
-    "report.submit": "提交报告", "report.read": "查看报告", "report.supplement": "补充报告",
-    "report.transfer": "确认转接110/120", "report.erase": "删除个人信息", "report.list-own": "查看本班来电",
-    "receipt.lookup": "凭受理编号查询", "child.repeat-check": "查询儿童在办案件",
-    "case.read": "查看案件", "case.reassess": "调整风险等级", "case.refer": "人工转介",
-    "referral.read": "查看转介", "referral.acknowledge": "接收转介", "referral.decline": "退回转介",
-    "referral.outcome": "办结转介", "desk.inbox": "打开收件箱", "board.read": "打开督办看板",
-    "console.open": "打开来电登记", "admin.read": "打开系统管理", "audit.read": "查看审计日志",
-    "account.add": "新增账号", "account.disable": "停用账号", "account.enable": "启用账号",
-    "account.set-password": "重置密码", "auth.login": "登录", "auth.login_failed": "登录失败",
-    "auth.logout": "退出登录", "sentinel.register": "登记哨点", "sentinel.first-reporter": "更换第一报告人",
-    "sentinel.deactivate": "撤销哨点", "access.not_found": "访问范围外资源",
-}
+CASE_ID = re.compile(r"[0-9a-f]{8}(-[0-9a-f-]{0,27})?")  # the 8 characters pages show, or more
+MAX_SEQ = 2**62  # a paging position beyond any trail
+
+
+# What verification found, for people (the command line keeps the English it prints).
+PROBLEMS = (
+    (r"entry (\d+): cannot be opened", "第 {} 条记录无法解密，已被篡改"),
+    (r"entry (\d+): sequence is", "第 {} 条记录缺失或序号不连续"),
+    (r"entry (\d+): does not follow", "第 {} 条记录与前一条不衔接，记录被删除或调换"),
+    (r"entry (\d+): content does not match", "第 {} 条记录的内容与其哈希不符，已被篡改"),
+    (r"checkpoint (\S+) at .*bad signature", "第 {} 条处的签名检查点签名无效"),
+    (r"checkpoint (\S+) signed at .* no longer holds",
+     "签名检查点指向的第 {} 条记录已不在库中，数据库可能被截断或回滚"),
+    (r"entry (\d+) differs from its checkpoint", "第 {} 条记录与其签名检查点不一致，数据库可能被回滚"),
+)
+
+
+def problem_text(problem: str) -> str:
+    for pattern, text in PROBLEMS:
+        found = re.match(pattern, problem)
+        if found:
+            return text.format(found.group(1))
+    return "审计链校验发现异常"
 
 
 def _parse_time(value: str) -> datetime | None:
@@ -43,6 +53,8 @@ def _parse_time(value: str) -> datetime | None:
     if not value:
         return None
     parsed = datetime.fromisoformat(value if "T" in value else value + "T00:00")
+    if not 2000 <= parsed.year <= 2100:
+        raise ValueError("out of range")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=BEIJING)
 
 
@@ -56,7 +68,7 @@ def _verification(request: Request) -> dict[str, Any]:
     ok, checked, problem = container.audit.verify()
     cp_ok, last, cp_problem = verify_checkpoints(container.audit, container.settings.secret("audit"),
                                                  container.checkpoints)
-    result = {"ok": ok and cp_ok, "entries": checked, "problem": problem or cp_problem,
+    result = {"ok": ok and cp_ok, "entries": checked, "problem": problem_text(problem or cp_problem),
               "last": last, "checked": time.monotonic(), "at": datetime.now(BEIJING)}
     request.app.state.audit_verified = result
     return result
@@ -79,25 +91,36 @@ def audit_page(request: Request) -> Response:
             errors[field] = "时间格式不正确，请用日期时间选择器填写。"
             continue
         since, until = (parsed, until) if field == "since" else (since, parsed)
-    if q["role"] and q["role"] not in ROLES:
+    if q["role"] and q["role"] not in ROLE_TEXT:
         errors["role"] = "请从列表中选择角色。"
-    before = int(q["before"]) if q["before"].isdigit() else None
+    if q["action"] and q["action"] not in ACTION_TEXT and q["action"] not in ACTION_GROUP_TEXT:
+        errors["action"] = "请从列表中选择操作。"
+    case = q["case"].lower()
+    if case and not CASE_ID.fullmatch(case):
+        errors["case"] = "案件编号应为页面上显示的8位编号（如 3f2a9c1e），或完整编号。"
+    if since and until and since >= until:
+        errors["until"] = "截止时间应晚于起始时间。"
+    before = int(q["before"]) if re.fullmatch(r"[0-9]{1,18}", q["before"]) else None
+    if q["before"] and (before is None or not 0 < before < MAX_SEQ):
+        errors["before"] = "翻页位置不正确，请回到最新记录重新翻页。"
     entries: list[dict[str, Any]] = []
     older = None
     container = request.app.state.container
+    full = len(case) == 36
     if not errors:
         entries, older = container.audit.search(
             actor=q["actor"] or None, role=q["role"] or None, action=q["action"] or None,
-            case_id=q["case"] or None, since=since, until=until, before=before, limit=PAGE_SIZE)
-    audit_log(request)(principal, "audit.read", "case" if q["case"] else "audit",
-                       q["case"] or None, q["case"] or None)
+            case_id=case if full else None, case_prefix=case if case and not full else None,
+            since=since, until=until, before=before, limit=PAGE_SIZE)
+    audit_log(request)(principal, "audit.read", "case" if case else "audit", case or None,
+                       case if full else None)
     filters = {k: v for k, v in q.items() if v and k != "before"}
     return render(request, "audit.html", {
         "principal": principal, "q": q, "errors": errors, "entries": entries,
         "older": f"/audit?{urlencode({**filters, 'before': older})}" if older else None,
         "newest": f"/audit?{urlencode(filters)}" if before else None,
-        "verification": _verification(request), "actions": ACTIONS,
-        "roles": [(r, ROLE_TEXT[r]) for r in ROLES],
+        "verification": _verification(request), "action_groups": ACTION_GROUP_TEXT,
+        "roles": list(ROLE_TEXT.items()),
     }, 422 if errors else 200)
 
 
