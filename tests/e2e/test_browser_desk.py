@@ -1,25 +1,29 @@
-"""A police desk in headless Chromium sees a new red referral appear without reloading and
-acknowledges it; the supervisor's board then shows it acknowledged."""
+"""A police desk in headless Chromium, from `/`: a new red referral appears without reloading;
+the officer opens it, reads whom to look for and where, acknowledges, closes it with an outcome
+(confirming), and the outcome stays; the supervisor's board then shows it closed. The detail
+page passes axe at 1366 and 360 px."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server
 from tests.e2e.test_browser_form import CHROMIUM_ARGS, SHOTS
 from tests.helpers import report_body
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT = 18003
+PORT = 18110
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Client]:
-    with embedded_server(tmp_path / "var", PORT) as client:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    with embedded_server(tmp_path_factory.mktemp("desk") / "var", PORT) as client:
         yield client
 
 
@@ -32,16 +36,27 @@ def login(page: Page, server: Client, username: str, target: str) -> None:
     page.wait_for_url(f"{base}{target}")
 
 
-def test_desk_sees_new_red_referral_live_and_acknowledges_it(server: Client) -> None:
+def from_root(page: Page, server: Client, username: str, home: str) -> None:
+    """As a user starts: the site's address, sent to log in, then to the role's own page."""
+    base = str(server.http.base_url).rstrip("/")
+    page.goto(f"{base}/")
+    page.fill("#username", username)
+    page.fill("#password", server.password(username))
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}{home}")
+
+
+def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) -> None:
     base = f"http://127.0.0.1:{PORT}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        desk = browser.new_page(viewport={"width": 1100, "height": 700}, locale="zh-CN")
-        login(desk, server, "police-desk", "/desk")
+        desk = browser.new_page(viewport={"width": 1366, "height": 800}, locale="zh-CN")
+        from_root(desk, server, "police-desk", "/desk")
         expect(desk.locator("#empty")).to_be_visible()
         expect(desk.locator("body")).to_have_attribute("data-live", "events")  # the stream is open
         expect(desk.locator("#red-alert")).to_be_hidden()
+        assert desk.locator("header a[href='/followups']").count() == 0  # police leads no follow-up
 
         server.submit(report_body(), key="live-red")  # a hotline operator files a red report
         row = desk.locator("tr.red")
@@ -50,18 +65,54 @@ def test_desk_sees_new_red_referral_live_and_acknowledges_it(server: Client) -> 
         assert desk.url == f"{base}/desk"
         expect(row.locator(".badge")).to_have_text("红色")
         expect(row.locator(".due")).to_contain_text("剩余")
+        expect(row.locator(".status")).to_have_text("待接收")
         desk.screenshot(path=str(SHOTS / "desk-inbox.png"), full_page=True)
 
-        row.locator("button.ack").click()
-        expect(desk.locator("tr.red .status")).to_have_text("已接收", timeout=15_000)
+        row.locator("a.open").click()  # the referral's own page
+        desk.wait_for_url(re.compile(rf"{base}/desk/referrals/[0-9a-f-]+$"))
+        referral_id = desk.url.rsplit("/", 1)[1]
+        expect(desk.locator(".child-name")).to_have_text("王小明")  # whom to look for
+        expect(desk.locator(".address")).to_have_text("某村三巷")  # and where
+        expect(desk.locator(".place")).to_contain_text("连南")
+        expect(desk.locator(".narrative")).to_have_text("孩子被打流血")
+        expect(desk.locator(".reporter")).to_contain_text("13800000000")
+        expect(desk.locator("#timeline")).to_contain_text("立案研判")
+        expect(desk.locator(".due")).to_contain_text("剩余")
+        desk.screenshot(path=str(SHOTS / "desk-referral.png"), full_page=True)
+
+        checked = browser.new_context(locale="zh-CN", bypass_csp=True).new_page()  # to inject axe
+        login(checked, server, "police-desk", "/desk")
+        checked.goto(f"{base}/desk/referrals/{referral_id}")
+        for width in (1366, 360):
+            checked.set_viewport_size({"width": width, "height": 800})
+            assert serious_violations(checked) == [], width
+            assert checked.evaluate("document.documentElement.scrollWidth") <= width
+
+        desk.locator("#ack").click()
+        expect(desk.locator("#notice")).to_contain_text("已接收")
+        expect(desk.locator("#status")).to_have_text("已接收")
+        desk.locator("#close-box summary").click()
+        desk.fill("#outcome", "已出警，孩子送医救治，监护人已被控制")
+        desk.locator("#close").click()
+        expect(desk.locator("#confirm")).to_contain_text("确认办结这条转介")
+        expect(desk.locator("#confirm-yes")).to_be_focused()  # the keyboard is on the confirmation
+        assert desk.locator("#status").inner_text() == "已接收"  # nothing recorded yet
+        desk.keyboard.press("Enter")
+        expect(desk.locator("#notice")).to_contain_text("已办结")
+        expect(desk.locator("#status")).to_have_text("已办结")
+        expect(desk.locator("#ending")).to_have_text("已出警，孩子送医救治，监护人已被控制")
+
+        desk.locator("a[href='/desk']").first.click()
+        ours = desk.locator(f"#ref-{referral_id}")
+        expect(ours.locator(".status")).to_have_text("已办结", timeout=15_000)
+        expect(ours.locator(".ending")).to_contain_text("处置结果：已出警，孩子送医救治")
 
         board = browser.new_context(locale="zh-CN").new_page()
-        login(board, server, "supervisor1", "/board")
-        police = board.locator(".referral", has_text="police-441823")
-        expect(police.locator(".ref-status")).to_have_text("已接收", timeout=15_000)
-        hospital = board.locator(".referral", has_text="hospital-441823")
-        expect(hospital.locator(".ref-status")).to_have_text("待接收")
+        from_root(board, server, "supervisor1", "/board")
+        police = board.locator(f".referral[data-referral='{referral_id}']")
+        expect(police.locator(".ref-status")).to_have_text("已办结", timeout=15_000)
         board.screenshot(path=str(SHOTS / "board.png"), full_page=True)
+
         browser.close()
 
 
@@ -73,6 +124,7 @@ def test_the_desk_polls_while_its_event_stream_is_down(server: Client) -> None:
         desk = context.new_page()
         login(desk, server, "police-desk", "/desk")
         expect(desk.locator("body")).to_have_attribute("data-live", "polling")
-        server.submit(report_body(), key="polled-red")
-        expect(desk.locator("tr.red")).to_be_visible(timeout=15_000)
+        before = desk.locator("tr.red").count()
+        server.submit(report_body(children=[{"name": "李小红", "age": 7}]), key="polled-red")
+        expect(desk.locator("tr.red")).to_have_count(before + 1, timeout=15_000)
         browser.close()

@@ -40,6 +40,8 @@ def test_the_lead_desk_files_a_visit_and_pairs_a_helper(api: Api, runner: Embedd
     assert future.status_code == 422 and "走访时间" in future.text
     empty = client.post(path, data={**visit, "findings": ""})
     assert empty.status_code == 422 and "走访情况" in empty.text
+    nobody = client.post(path, data={**visit, "visitor": " "})  # a name, not the account's
+    assert nobody.status_code == 422 and "请检查：走访人" in nobody.text
     done = client.post(path, data={**visit, "visited_at": local(datetime.now(UTC))}, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == "/followups?done=visit"
     helper = client.post(f"/followups/cases/{case_id}/helper", data={"csrf": csrf, "helper": "李老师"},

@@ -78,12 +78,12 @@ def followups_page(request: Request) -> Response:
     return render(request, "followups.html", _context(request, *session, notice))
 
 
-def _visit(form: Any, username: str) -> VisitIn:
+def _visit(form: Any) -> VisitIn:
     """The form as the API's body: one set of rules. The local time a phone gives is Beijing's."""
     when = str(form.get("visited_at", ""))
     return VisitIn.model_validate({
         "visited_at": f"{when}:00+08:00" if len(when) == 16 else when,
-        "visitor": str(form.get("visitor", "")) or username,
+        "visitor": str(form.get("visitor", "")).strip(),
         "child_seen": form.get("child_seen") == "yes",
         "findings": str(form.get("findings", "")),
         "measures": form.getlist("measures"),
@@ -111,7 +111,7 @@ async def followup_action(request: Request, case_id: str, action: str) -> Respon
             container.dispatch.pair_helper(case_id, helper=helper, by=principal.subject,
                                            unit=unit or "", actor=audit.actor(principal))
             return
-        file_visit(container, case_id, _visit(form, principal.subject), principal, audit.actor(principal))
+        file_visit(container, case_id, _visit(form), principal, audit.actor(principal))
 
     try:
         await run_in_threadpool(act)
