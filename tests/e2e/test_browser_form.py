@@ -1,88 +1,193 @@
-"""A teacher on a phone, in headless Chromium: log in, make a mistake, read the message in
-Chinese next to the field, correct it, get a receipt; the report reaches the right desk."""
+"""A teacher on a phone, in headless Chromium, from `/`: log in, find the village by part of its
+name, tick "in danger" and read at once to call 110/120, mistype an id number and read the
+message in Chinese next to it, correct it, get a receipt; the report is stored with the
+village's code and routed by it. The same picker by keyboard at 1366 px, and without JavaScript."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.e2e.client import Client, embedded_server
+from tests.e2e.axe import axe_source, serious_violations
+from tests.e2e.client import Client, embedded_server, wait_for
+from tests.helpers import id_number
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "img"
 PORT = 18002
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BASE = f"http://127.0.0.1:{PORT}"
+CHILD_ID = id_number("44182320160301002")
+VILLAGE = "连南瑶族自治县 三江镇 金坑村"
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Client]:
-    with embedded_server(tmp_path / "var", PORT) as client:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    with embedded_server(tmp_path_factory.mktemp("form") / "var", PORT) as client:
         yield client
 
 
-def test_teacher_files_through_the_form_on_a_phone(server: Client) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    base = f"http://127.0.0.1:{PORT}"
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                is_mobile=True, has_touch=True, locale="zh-CN")
-        page.goto(f"{base}/report")
-        assert page.url.startswith(f"{base}/login")
-        page.fill("#username", "teacher1")
-        page.fill("#password", server.password("teacher1"))
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/report")
-        page.screenshot(path=str(SHOTS / "report-form-phone.png"), full_page=True)
-
-        # Immediate danger: the page says at once to call 110/120.
-        assert page.is_hidden("#danger-notice")
-        page.check("#f-immediate_danger")
-        assert page.is_visible("#danger-notice")
-        assert "110" in page.inner_text("#danger-notice")
-
-        page.fill("#f-children-0-name", "王小明")
-        page.fill("#f-children-0-age", "9")
-        page.fill("#f-location-region_code", "4418")  # the mistake: too short
-        page.check("input[value=domestic_violence]")
-        page.check("input[value=serious_injury]")
-        page.fill("#f-narrative", "孩子手臂有大片淤青，说是被父亲打的")
-        page.click("#submit")
-        page.wait_for_selector("#error-summary")
-        message = page.inner_text("#error-location-region_code")
-        assert "行政区划代码须为6位" in message
-        field_box = page.locator("#f-location-region_code").bounding_box()
-        message_box = page.locator("#error-location-region_code").bounding_box()
-        assert field_box and message_box and 0 <= message_box["y"] - field_box["y"] < 120
-        assert page.input_value("#f-narrative").startswith("孩子手臂")  # nothing typed is lost
-        page.screenshot(path=str(SHOTS / "report-form-error.png"), full_page=True)
-
-        page.fill("#f-location-region_code", "441823")
-        page.click("#submit")
-        page.wait_for_selector("#receipt")
-        receipt_no = page.inner_text("#receipt-no")
-        lookup_code = page.inner_text("#lookup-code")
-        page.screenshot(path=str(SHOTS / "report-receipt.png"), full_page=True)
+        yield browser
         browser.close()
 
-    assert len(receipt_no) == 19 and len(lookup_code) == 10
-    status = server.http.post("/v1/receipts/lookup",
-                              json={"receipt_no": receipt_no, "lookup_code": lookup_code})
-    assert status.status_code == 200
-    import time
 
-    deadline = time.monotonic() + 15
-    while True:
-        police = server.inbox("police-desk")
-        hospital = server.inbox("hospital-desk")
-        if police and hospital:
-            break
-        assert time.monotonic() < deadline, "the report never reached the police and hospital desks"
-        time.sleep(0.2)
-    assert police[0]["risk_level"] == "red" and police[0]["agency_id"] == "police-441823"
-    assert hospital[0]["case_id"] == police[0]["case_id"]
-    assert server.inbox("civil-desk") == []
+def login_from_root(page: Page, server: Client) -> None:
+    page.goto(f"{BASE}/")
+    page.wait_for_url(f"{BASE}/login")
+    page.fill("#username", "teacher1")
+    page.fill("#password", server.password("teacher1"))
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{BASE}/report")
+
+
+def routed_to(server: Client, agency_id: str) -> dict[str, Any]:
+    """The case and the report as the supervisor reads them through the API, once the unit's
+    referral exists (each test files to a unit of its own)."""
+    supervisor = server.auth("supervisor1")
+
+    def found() -> dict[str, Any] | None:
+        for case in server.http.get("/v1/cases", headers=supervisor).json():
+            detail = server.http.get(f"/v1/cases/{case['case_id']}", headers=supervisor).json()
+            for referral in detail["referrals"]:
+                if referral["agency_id"] == agency_id:
+                    r = server.http.get(f"/v1/referrals/{referral['referral_id']}", headers=supervisor)
+                    assert r.status_code == 200, r.text
+                    return {"case": detail, "report": r.json()["reports"][0]}
+        return None
+
+    return wait_for(found, 15, f"a referral to {agency_id}")  # type: ignore[no-any-return]
+
+
+def check_axe(page: Page) -> None:
+    """axe-core on a page whose CSP stays on: evaluated by the test driver, not injected."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_source())
+    assert serious_violations(page) == []
+
+
+def test_teacher_files_by_village_name_on_a_phone(server: Client, browser: Browser) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 360, "height": 780}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    refused: list[str] = []  # a script the page's CSP refused (no nonce) would show here
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    login_from_root(page, server)
+
+    # Immediate danger: the warning is there as soon as the box is ticked, before anything is sent.
+    expect(page.locator("#danger-notice")).to_be_hidden()
+    page.locator("#f-immediate_danger").tap()
+    expect(page.locator("#danger-notice")).to_be_visible()
+    expect(page.locator("#danger-notice")).to_contain_text("110")
+    expect(page.locator("#danger-notice")).to_contain_text("120")
+    assert page.url == f"{BASE}/report"  # nothing was submitted
+
+    page.fill("#f-children-0-name", "王小明")
+    page.fill("#f-children-0-age", "9")
+    page.fill("#f-children-0-id_number", CHILD_ID[:17] + ("1" if CHILD_ID[17] == "0" else "0"))
+    page.check("input[value=domestic_violence]")
+    page.fill("#f-narrative", "孩子手臂有大片淤青，说是被父亲打的")
+
+    # The place: part of the village's name, then a tap on it in the list.
+    place = page.locator("#f-location-region_code")
+    place.press_sequentially("金")
+    options = page.locator("#f-location-region_code-list [role=option]")
+    expect(options).to_have_count(2)  # 金坑村 and 金鸡村
+    expect(place).to_have_attribute("aria-expanded", "true")
+    place.evaluate("box => box.closest('fieldset').scrollIntoView()")
+    page.screenshot(path=str(SHOTS / "report-form-phone.png"))  # one phone screen: the picker open
+    place.press_sequentially("坑")
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text("金坑村")
+    expect(options.first).to_contain_text("连南瑶族自治县 三江镇")
+    options.first.tap()
+    expect(place).to_have_value(VILLAGE)
+    expect(place).to_have_attribute("data-code", "441823100201")
+    expect(page.locator("#f-location-region_code-list")).to_be_hidden()
+    check_axe(page)
+
+    page.click("#submit")
+    page.wait_for_selector("#error-summary")
+    message = page.locator("#error-children-0-id_number")
+    expect(message).to_have_text("身份证号码校验位不正确，请核对。")
+    field_box = page.locator("#f-children-0-id_number").bounding_box()
+    message_box = message.bounding_box()
+    assert field_box and message_box and 0 <= message_box["y"] - field_box["y"] < 120
+    expect(page.locator("#f-location-region_code")).to_have_value(VILLAGE)  # nothing typed is lost
+    expect(page.locator("#danger-notice")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "report-form-error.png"), full_page=True)
+    check_axe(page)
+
+    page.fill("#f-children-0-id_number", CHILD_ID.lower())
+    page.click("#submit")
+    page.wait_for_selector("#receipt")
+    receipt_no = page.inner_text("#receipt-no")
+    expect(page.locator("main")).to_contain_text("110")
+    page.screenshot(path=str(SHOTS / "report-receipt.png"), full_page=True)
+    context.close()
+
+    assert refused == []
+    assert len(receipt_no) == 19
+    stored = routed_to(server, "police-441823100")  # the town's police station, by the village's code
+    assert stored["report"]["region_code"] == "441823100201"
+    assert stored["report"]["immediate_danger"] is True
+    assert stored["report"]["children"][0]["id_number"] == CHILD_ID  # 'x' typed, 'X' kept
+    assert stored["case"]["risk_level"] == "red"
+
+
+def test_the_picker_by_keyboard_at_1366(server: Client, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    login_from_root(page, server)
+    place = page.locator("#f-location-region_code")
+    place.focus()
+    page.keyboard.type("新寨")
+    options = page.locator("#f-location-region_code-list [role=option]")
+    expect(options).to_have_count(2)  # one in 三江镇, one in 三排镇
+    expect(page.locator("#f-location-region_code-status")).to_contain_text("找到2个地点")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    assert place.get_attribute("aria-activedescendant") == options.nth(1).get_attribute("id")
+    check_axe(page)
+    page.keyboard.press("Enter")
+    expect(place).to_have_value("连南瑶族自治县 三排镇 新寨村")
+    expect(place).to_have_attribute("data-code", "441823106206")
+    assert page.url == f"{BASE}/report"  # Enter chose; it did not submit
+    place.fill("")
+    page.keyboard.type("月球")
+    expect(page.locator("#f-location-region_code-status")).to_contain_text("没有找到")
+    page.keyboard.press("Escape")
+    check_axe(page)
+    context.close()
+
+
+def test_without_javascript_the_name_is_mapped_to_its_code(server: Client, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="zh-CN",
+                                  java_script_enabled=False)
+    page = context.new_page()
+    login_from_root(page, server)
+    place = page.locator("#f-location-region_code")
+    assert place.get_attribute("list") == "f-location-region_code-names"  # the browser's suggestions
+    page.check("#f-immediate_danger")
+    page.fill("#f-children-0-name", "李小红")
+    page.fill("#f-narrative", "孩子独自在家多日无人照看")
+    place.fill("三江")  # more than one place: say so, keep what was typed
+    page.click("#submit")
+    expect(page.locator("#error-location-region_code")).to_contain_text("请从列表中选择")
+    expect(page.locator("#danger-notice")).to_be_visible()  # the server's warning stays
+    place.fill("油岭村")
+    page.click("#submit")
+    page.wait_for_selector("#receipt")
+    context.close()
+    stored = routed_to(server, "civil-441823")  # 三排镇 has no unit of its own: the county's
+    assert stored["report"]["region_code"] == "441823106201"
