@@ -20,13 +20,13 @@ def check_window(principal: Principal | None, since: datetime | None, until: dat
                  now: datetime) -> None:
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
-            raise FieldError(name, "needs a time zone offset, e.g. +08:00", where="query")
+            raise FieldError(name, "时间须带时区，如 +08:00", where="query")
     if since is not None and until is not None and until <= since:
-        raise FieldError("until", "must be after since", where="query")
+        raise FieldError("until", "截止时间应晚于开始时间。", where="query")
     if principal is not None and principal.role == "auditor" and since is not None:
         if (until or now) - since < MIN_AUDITOR_WINDOW:
-            raise FieldError("since", "an auditor's window must span at least 24 hours (small counts"
-                             " could identify a single report)", where="query")
+            raise FieldError("since", "审计人员的统计时段至少为24小时（过小的计数可能认出单份报告）。",
+                             where="query")
 
 
 def sentinels_of(accounts: AccountsApplication) -> list[dict[str, Any]]:

@@ -33,7 +33,19 @@ def _day(text: str | None, default: date) -> date:
     try:
         return date.fromisoformat(text) if text else default
     except ValueError:
-        raise FieldError("date", f"not a date: {text!r} (use YYYY-MM-DD)") from None
+        raise FieldError("date", "日期格式不正确，请用日期选择器选择。") from None
+
+
+def regions(places: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
+    """The places to filter by: each county (in the directory's order) first, then its townships
+    and villages by code, named without the county's name."""
+    counties = [c for c in places if len(c[0]) == 6]
+    out = []
+    for code, name in counties:
+        within = sorted((p for p in places if p[0].startswith(code) and p[0] != code), key=lambda p: p[0])
+        out.append({"code": code, "name": name.replace(" ", ""), "places": [
+            (c, n.removeprefix(name).strip(), len(c) > 9) for c, n in within]})
+    return out
 
 
 @router.get("/stats")
@@ -49,8 +61,10 @@ async def stats_page(request: Request) -> Response:
     notice, status_code, data = None, 200, None
     try:
         first, last = _day(q.get("from"), today - timedelta(days=29)), _day(q.get("to"), today)
-        if region is not None and not (region.isdigit() and 2 <= len(region) <= 12):
-            raise FieldError("region", "区划代码应为2至12位数字")
+        if region is not None and region not in dict(container.directory.places):
+            raise FieldError("region", "请从列表中选择地区。")
+        if first > last:
+            raise FieldError("to", "结束日期不能早于开始日期。")
         since = datetime.combine(first, time(), BEIJING)
         until = datetime.combine(last + timedelta(days=1), time(), BEIJING)  # the last day included
         data = await run_in_threadpool(figures, container.view, container.accounts,
@@ -58,13 +72,14 @@ async def stats_page(request: Request) -> Response:
                                        region=region, principal=principal)
     except FieldError as exc:
         notice, status_code = f"无法统计：{exc.message}", 422
-        first, last = today - timedelta(days=29), today
+        first, last, region = today - timedelta(days=29), today, None
     audit_log(request)(principal, "stats.read", "stats", region)
     silent = [s for s in (data or {}).get("sentinels", []) if s["silent_days"] >= SILENT_DAYS]
     context: dict[str, Any] = {
         "principal": principal, "username": principal.subject, "notice": notice, "data": data,
         "first": first.isoformat(), "last": last.isoformat(), "region": region or "",
         "silent": silent, "silent_days": SILENT_DAYS, "sentinel_kind_text": SENTINEL_KIND_TEXT,
-        "labels": LABELS,
+        "labels": LABELS, "regions": regions(container.directory.places),
+        "place_name": container.directory.place_name,
     }
     return render(request, "stats.html", context, status_code)
