@@ -1,11 +1,13 @@
 """The HTTP API over in-memory applications: reports, idempotency, validation, roles."""
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 import pytest
 
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
+from services.common.vocabulary import BEIJING
 from tests.conftest import Api
 from tests.helpers import audit_entries, report_body
 
@@ -17,7 +19,8 @@ def test_report_is_received_then_routed_to_police_and_hospital(
     assert r.status_code == 201, r.text
     accepted = r.json()
     assert accepted["status"] == "received"
-    assert accepted["receipt_no"].startswith(accepted["received_at"][:10].replace("-", ""))
+    received = datetime.fromisoformat(accepted["received_at"]).astimezone(BEIJING)
+    assert accepted["receipt_no"].startswith(f"{received:%Y%m%d}-")  # the Beijing date
     assert len(accepted["lookup_code"]) == 10
 
     status = api.client.get(f"/v1/reports/{accepted['report_id']}", headers=api.auth("operator1"))
