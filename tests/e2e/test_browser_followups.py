@@ -77,6 +77,8 @@ def test_a_visit_is_filed_on_a_phone(server: Client) -> None:
         expect(plan.locator("ul.visits li")).to_contain_text("见到儿童 · 心理疏导、生活救助")
         plan.scroll_into_view_if_needed()
         plan.screenshot(path=str(SHOTS / "followup-card-phone.png"))
+        plan.locator("a.visits-link").tap()  # the findings, read back for the lead unit
+        expect(page.locator(".visit .findings")).to_have_text("见到孩子，手臂淤青已消退，已联系学校心理老师")
 
         checked = browser.new_context(locale="zh-CN", bypass_csp=True).new_page()  # to inject axe
         login(checked, server, "civil-desk", "/desk")

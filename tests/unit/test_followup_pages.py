@@ -54,11 +54,16 @@ def test_the_lead_desk_files_a_visit_and_pairs_a_helper(api: Api, runner: Embedd
     assert "王小明" in card and "男，9岁" in card and "连南瑶族自治县，某村三巷" in card  # whom, where
     assert "王主任 · 见到儿童 · 生活救助、法律援助" in card  # the visit made, listed
     assert "已见到孩子" not in card  # the findings stay sealed on the list
+    read = client.get(f"/followups/cases/{case_id}")  # read back, opened for the lead unit
+    assert read.status_code == 200 and "已见到孩子" in read.text and "王主任" in read.text
+    assert f'href="/followups/cases/{case_id}"' in card
     (plan,) = client.get("/v1/followups", headers=api.auth("civil-desk")).json()
     assert plan["visits_done"] == 1 and plan["helper"] == "李老师"
     login(client, "police-desk")  # not the lead unit: sees none, may file none
     assert "本周应访（0）" in client.get("/followups").text
     assert "王小明" not in client.get("/followups").text
+    other = client.get(f"/followups/cases/{case_id}")
+    assert other.status_code == 404 and "已见到孩子" not in other.text and "王小明" not in other.text
     assert client.post(path, data={**visit, "csrf": csrf_of(client.get("/desk").text)}).status_code == 404
 
 
@@ -69,10 +74,12 @@ def test_supervisors_see_whom_each_plan_visits_and_the_reads_are_audited(
     login(api.client, "supervisor1")
     page = api.client.get("/followups").text
     assert "王小明" in page and "某村三巷" in page
-    sequence(hotline)
     (plan,) = api.client.get("/v1/followups", headers=api.auth("supervisor1")).json()
+    assert "尚未走访" in api.client.get(f"/followups/cases/{plan['case_id']}").text
+    sequence(hotline)
     trail = api.client.get(f"/v1/audit?case_id={plan['case_id']}", headers=api.auth("auditor1")).json()
-    assert ("followups.read", "supervisor1") in [(e["action"], e["actor"]) for e in trail]
+    read = [(e["action"], e["actor"]) for e in trail]
+    assert ("followups.read", "supervisor1") in read and ("followup.read", "supervisor1") in read
 
 
 def test_followups_is_for_desks_and_supervisors(api: Api) -> None:

@@ -12,10 +12,11 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from services.common.errors import DomainError, FieldError, NotFound
-from services.common.web.pages import BEIJING, check_csrf, csrf_for, page_session, render
+from services.common.web.pages import BEIJING, check_csrf, csrf_for, page_session, refuse, render
 from services.gateway.deps import audit_log
 from services.gateway.pages import casefile
 from services.gateway.routes.followups import VisitIn, file_visit, scope
+from services.gateway.routes.followups import visits as read_visits
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 FIELD_TEXT = {"visited_at": "走访时间", "visitor": "走访人", "child_seen": "是否见到儿童",
@@ -55,12 +56,17 @@ def _context(request: Request, token: str, principal: Any, notice: str | None = 
     }
 
 
+def _recipient(container: Any, principal: Any) -> str:
+    """Whose disclosure rule applies (contract §5): a supervisor's, or the lead unit's kind."""
+    agency = container.directory.get(principal.agency_id or "")
+    return "supervisor" if principal.role == "supervisor" else (agency.kind if agency else "ended")
+
+
 def _homes(request: Request, principal: Any, case_ids: list[str]) -> dict[str, Any]:
     """Whom to visit and where, for each plan shown: only to its lead unit (the page lists no
     other plan to a desk) and supervisors, as contract §5 lets them read it; each case audited."""
     container, audit = request.app.state.container, audit_log(request)
-    agency = container.directory.get(principal.agency_id or "")
-    recipient = "supervisor" if principal.role == "supervisor" else (agency.kind if agency else "ended")
+    recipient = _recipient(container, principal)
     homes = {}
     for case_id in case_ids:
         audit(principal, "followups.read", "case", case_id, case_id)
@@ -76,6 +82,23 @@ def followups_page(request: Request) -> Response:
     audit_log(request)(session[1], "followups.read", "agency", session[1].agency_id)
     notice = DONE.get(request.query_params.get("done", ""))
     return render(request, "followups.html", _context(request, *session, notice))
+
+
+@router.get("/followups/cases/{case_id}")
+def visits_page(request: Request, case_id: str) -> Response:
+    """The visits made, with their findings opened, for the lead unit and supervisors: the
+    API's own read (audited as followup.read); any other case is the same Chinese 404."""
+    session = _session(request)
+    if isinstance(session, Response):
+        return session
+    principal, container = session[1], request.app.state.container
+    try:
+        made = read_visits(case_id, container, audit_log(request), principal)
+    except NotFound:
+        return refuse(request, principal, "没有找到这个案件的随访计划，或它不由本单位牵头。", 404, "未找到")
+    return render(request, "followup_visits.html", {
+        "principal": principal, "case_id": case_id, "visits": list(reversed(made)),
+        "home": casefile.home(container, case_id, _recipient(container, principal))})
 
 
 def _visit(form: Any) -> VisitIn:
