@@ -47,6 +47,8 @@ def test_the_public_looks_up_progress_on_a_page_without_signing_in(
     wrong = look_up(api.client, receipt["receipt_no"], "AAAAAAAAAA")
     assert wrong.status_code == 404 and "未找到与该受理编号和查询码相符的报告" in wrong.text
     assert 'aria-invalid="true"' in wrong.text
+    typed = look_up(api.client, '"><b>20261202', "AAAAAAAAAA")
+    assert typed.status_code == 404 and "<b>20261202" not in typed.text  # echoed, escaped
     empty = look_up(api.client, "", "")
     assert empty.status_code == 422 and "请填写受理编号" in empty.text and "请填写10位查询码" in empty.text
     lookups = [e for e in audit_entries(hotline) if e["action"] == "receipt.lookup"]
