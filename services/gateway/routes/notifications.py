@@ -40,7 +40,7 @@ class ContactIn(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=64, description="unique within the roster")]
     phone: Annotated[str | None, Field(pattern=PHONE.pattern)] = None
     webhook_url: Annotated[str | None, Field(
-        max_length=2048, pattern=r"^https?://[^\s/]+", description="http(s); without one, the "
+        pattern=r"^(?i:https?)://[^\s/]+", description="http(s); without one, the "
         "contact is on the roster but never notified automatically")] = None
     format: WebhookFormat = WebhookFormat.json
     weekdays: Annotated[list[Weekday] | None, Field(min_length=1, max_length=7)] = None

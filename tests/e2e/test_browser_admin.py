@@ -1,0 +1,170 @@
+"""The admin's day in headless Chromium, from `/` with no API call of its own: add a user (the
+first password shown once), open a unit's on-call roster from /admin, add two contacts (one
+with a webhook on a local receiver, one without), save, see the secret once, send a test and
+see it delivered, signed with that secret; the contact without webhook is warned about; axe at
+1366 and 360 px. And /docs renders every operation with the outside network blocked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+
+from tests.e2e.axe import serious_violations
+from tests.e2e.client import Client, embedded_server
+from tests.e2e.test_browser_form import CHROMIUM_ARGS, SHOTS
+from tests.receiver import Receiver
+
+PORT = 18150
+BASE = f"http://127.0.0.1:{PORT}"
+UNIT = "police-441823"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    # Loopback webhooks are for tests only (issue 26 refuses them unless allowed).
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HOTLINE_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
+        with embedded_server(tmp_path_factory.mktemp("admin") / "var", PORT) as client:
+            yield client
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def log_in(page: Page, server: Client, user: str, password: str, home: str) -> None:
+    page.goto(f"{BASE}/")
+    page.wait_for_url(f"{BASE}/login*")
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{BASE}{home}")
+
+
+def test_admin_adds_a_user_and_sets_a_roster_and_its_test_arrives_signed(
+        server: Client, browser: Browser, receiver: Receiver) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    log_in(page, server, "admin1", server.password("admin1"), "/admin")
+
+    page.fill("#f-username", "auditor7")
+    page.select_option("#f-role", "auditor")
+    page.click("#add-user-submit")
+    password = page.inner_text("#secret-password").strip()
+    assert len(password) >= 12
+    page.goto(f"{BASE}/admin")
+    assert password not in page.content()  # shown once
+
+    page.click(f'#directory a[href="/admin/oncall/{UNIT}"]')
+    page.wait_for_url(f"{BASE}/admin/oncall/{UNIT}")
+    expect(page.locator("#on-duty")).to_contain_text("尚未设置值班表")
+    page.fill("#f-c0_name", "值班民警")
+    page.fill("#f-c0_phone", "0763-1234567")
+    page.fill("#f-c0_webhook_url", receiver.hook("police"))
+    page.fill("#f-c1_name", "所长")
+    page.fill("#f-c1_phone", "13800000000")
+    page.uncheck('#contact-1 input[name="c1_weekdays"][value="7"]')
+    page.fill("#f-c1_from", "8:00")  # read as 08:00
+    page.fill("#f-c1_to", "18:00")
+    page.click("#save")
+    secret = page.inner_text("#secret-value").strip()
+    assert len(secret) >= 16
+    expect(page.locator("#oncall-secret")).to_contain_text("只显示这一次")
+    expect(page.locator("#warn-1")).to_contain_text("不会自动收到通知")
+    expect(page.locator("#warn-0")).to_have_count(0)
+    page.screenshot(path=str(SHOTS / "admin-oncall.png"), full_page=True)
+
+    page.goto(f"{BASE}/admin/oncall/{UNIT}")
+    assert secret not in page.content()  # never shown again
+    expect(page.locator("#on-duty")).to_contain_text("值班民警")  # all day, every day
+    expect(page.locator("#f-c1_from")).to_have_value("08:00")
+    expect(page.locator('#contact-1 input[name="c1_weekdays"][value="7"]')).not_to_be_checked()
+    expect(page.locator("#contact-1 button.test")).to_have_count(0)  # no webhook, nothing to test
+    page.click("#contact-0 button.test")
+    expect(page.locator("#test-result")).to_contain_text("已送达")
+    (got,) = receiver.got
+    assert receiver.signed(secret)
+    body = json.loads(got["body"])
+    assert body["event"] == "test" and body["agency_id"] == UNIT
+    assert "13800000000" not in got["body"].decode() and "0763" not in got["body"].decode()
+
+    page.goto(f"{BASE}/admin")
+    expect(page.locator(f'#directory a[href="/admin/oncall/{UNIT}"]')).to_be_visible()
+    expect(page.locator("#directory")).to_contain_text("2 位联系人")
+    context.close()
+
+    other = browser.new_context(locale="zh-CN")
+    log_in(other.new_page(), server, "auditor7", password, "/audit")  # the first password works
+    other.close()
+    assert errors == [], errors
+
+
+@pytest.mark.parametrize("width", [1366, 360])
+def test_the_admin_pages_pass_axe_and_fit_the_width(server: Client, browser: Browser, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 800}, locale="zh-CN",
+                                  bypass_csp=True)  # to inject axe; the CSP is kept in the test above
+    page = context.new_page()
+    log_in(page, server, "admin1", server.password("admin1"), "/admin")
+    found: dict[str, list[str]] = {}
+    for path in ("/admin", f"/admin/oncall/{UNIT}", "/admin/oncall/hospital-441823"):
+        page.goto(f"{BASE}{path}")
+        found[path] = serious_violations(page)
+        overflow = page.evaluate("document.documentElement.scrollWidth") - width
+        if overflow > 0:
+            found[path].append(f"{overflow}px wider than the screen")
+    if width == 360:
+        page.goto(f"{BASE}/admin/oncall/{UNIT}")
+        page.screenshot(path=str(SHOTS / "admin-oncall-phone.png"), full_page=True)
+    page.goto(f"{BASE}/admin/oncall/hospital-441823")
+    page.fill("#f-c0_name", "值班医生")
+    page.fill("#f-c0_from", "08:00")
+    page.click("#save")  # an error next to its field (no end time) is also checked
+    expect(page.locator("#error-c0_to")).to_be_visible()
+    found["errors"] = serious_violations(page)
+    context.close()
+    assert found == {k: [] for k in found}, found
+
+
+def test_docs_render_every_operation_with_no_outside_network(server: Client, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    outside: list[str] = []
+
+    def only_local(route: Route) -> None:
+        if route.request.url.startswith("http://127.0.0.1:"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{BASE}/docs")
+    paths = server.http.get("/openapi.json").json()["paths"]
+    operations = sum(len([m for m in ops if m in ("get", "put", "post", "delete", "patch")])
+                     for ops in paths.values())
+    expect(page.locator(".opblock")).to_have_count(operations, timeout=15_000)
+    roster = page.locator(".opblock-summary-path", has_text="/v1/agencies/{agency_id}/oncall")
+    expect(roster.first).to_be_visible()
+    page.wait_for_timeout(300)
+    context.close()
+    assert outside == [] and errors == [], (outside, errors)
