@@ -82,11 +82,12 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
 
         checked = browser.new_context(locale="zh-CN", bypass_csp=True).new_page()  # to inject axe
         login(checked, server, "police-desk", "/desk")
-        checked.goto(f"{base}/desk/referrals/{referral_id}")
-        for width in (1366, 360):
-            checked.set_viewport_size({"width": width, "height": 800})
-            assert serious_violations(checked) == [], width
-            assert checked.evaluate("document.documentElement.scrollWidth") <= width
+        for path in (f"/desk/referrals/{referral_id}", "/desk"):
+            checked.goto(f"{base}{path}")
+            for width in (1366, 360):
+                checked.set_viewport_size({"width": width, "height": 800})
+                assert serious_violations(checked) == [], (path, width)
+                assert checked.evaluate("document.documentElement.scrollWidth") <= width, (path, width)
 
         desk.locator("#ack").click()
         expect(desk.locator("#notice")).to_contain_text("已接收")
