@@ -59,7 +59,7 @@ class Health:
 class Ledger:
     position: int = 0
     owed: dict[str, Owed] = field(default_factory=dict)  # delivery id → its schedule
-    watching: dict[str, float] = field(default_factory=dict)  # referral → when to remind
+    watching: dict[str, tuple[str, float]] = field(default_factory=dict)  # watch → referral, remind at
     receivers: dict[str, Health] = field(default_factory=dict)
 
     def plan(self, delivery_id: str, *, agency_id: str, receiver: str, planned_at: datetime,
@@ -107,7 +107,8 @@ class Ledger:
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Ledger:
-        return cls(position=int(doc["position"]), watching=dict(doc["watching"]),
+        return cls(position=int(doc["position"]),
+                   watching={k: (r, at) for k, (r, at) in doc["watching"].items()},
                    owed={i: Owed(**o) for i, o in doc["owed"].items()},
                    receivers={k: Health(h["agency_id"], h["consecutive_failures"], h["last_success_at"],
                                         {int(k2): v for k2, v in h["failures"].items()})

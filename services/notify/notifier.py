@@ -33,10 +33,12 @@ from services.common.errors import Conflict
 from services.common.wakeup import CommitSignal, after_commit
 from services.notify import webhook
 from services.notify.application import NotifyApplication
-from services.notify.domain import Delivery, Watch, receiver_of
+from services.notify.domain import URGENT, Delivery, Watch, receiver_of
 from services.notify.ledger import SETTLED, Ledger, fair, unit_of
 
 PLANNED, ATTEMPTED = Delivery.Planned, Delivery.Attempted  # type: ignore[attr-defined]  # made by @event
+OPENED = Watch.Opened  # type: ignore[attr-defined]
+WATCH_CHANGES = (":Watch.Opened", ":Watch.Settled", ":Watch.Reminded", ":Watch.Escalated")
 log = structlog.get_logger("notifier")
 ATTEMPTS = Counted("hotline_webhook_attempts", "Webhook attempts by outcome", ["outcome"])
 PENDING = Gauge("hotline_notify_pending", "Deliveries owed, per unit's receivers (or the supervisors')",
@@ -61,7 +63,6 @@ class Notifier(threading.Thread):
         self._ledger: Ledger | None = None
         self._lock = threading.Lock()  # the ledger's schedule, changed by attempts as they end
         self._running: dict[str, str] = {}  # delivery id → receiver, attempts in flight
-        self._futures: set[Future[int]] = set()
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="webhook")
         self._signal = CommitSignal()
         after_commit(app, self._signal)
@@ -92,15 +93,12 @@ class Notifier(threading.Thread):
         while True:
             notes = self.app.recorder.select_notifications(start=ledger.position, limit=page,
                                                             inclusive_of_start=False)
-            watches: dict[UUID, None] = {}  # each watch once a page
             with self._lock:
                 for n in notes:
                     if ":Delivery." in n.topic:
                         self._apply(self.app.mapper.to_domain_event(n))
-                    elif ":Watch." in n.topic:
-                        watches[UUID(str(n.originator_id))] = None
-            for originator in watches:
-                self._look_at(self.app.repository.get(originator))
+                    elif n.topic.endswith(WATCH_CHANGES):
+                        self._watch(self.app.mapper.to_domain_event(n))
             if notes:
                 ledger.position = notes[-1].id
             if len(notes) < page:
@@ -122,36 +120,39 @@ class Notifier(threading.Thread):
             ledger.attempted(key, receiver, agency, error=event.error, at=event.at, next_at=event.next_at,
                              last=event.last)
 
-    def _look_at(self, watch: Watch) -> None:
-        if watch.needs_reminder(watch.remind_at):
-            self.ledger.watching[watch.referral_id] = watch.remind_at.timestamp()
+    def _watch(self, event: Any) -> None:
+        """An urgent referral is watched from its dispatch until it is reminded, escalated or
+        settled (the events say so: no watch is read back)."""
+        key = str(event.originator_id)
+        if isinstance(event, OPENED):
+            if event.risk_level in URGENT:
+                self.ledger.watching[key] = (event.referral_id, (
+                    event.dispatched_at + (event.due_at - event.dispatched_at) / 2).timestamp())
         else:
-            self.ledger.watching.pop(watch.referral_id, None)
+            self.ledger.watching.pop(key, None)
 
     def _remind(self, now: datetime) -> bool:
-        due = [r for r, at in self.ledger.watching.items() if at <= now.timestamp()]
-        for referral_id in due:
+        due = [(key, referral) for key, (referral, at) in self.ledger.watching.items()
+               if at <= now.timestamp()]
+        for key, referral_id in due:
             try:
-                self.app.remind(referral_id, now)
+                if self.app.remind(referral_id, now) is None:  # none needed (or another sent it)
+                    self.ledger.watching.pop(key, None)
             except Exception:  # this one is looked at again next round; the others go on
                 log.exception("reminder failed", referral_id=referral_id)
         return bool(due)
 
-    def _start_due(self) -> int:
-        """Start the due attempts that fit, fairly; how many were started."""
+    def _start_due(self) -> list[Future[int]]:
+        """Start the due attempts that fit, fairly."""
         with self._lock:
             due = self.ledger.due(self.clock().timestamp(), self._running)
             if not due:
-                return 0
+                return []
             chosen = fair(due, Counter(self._running.values()), self.concurrency - len(self._running),
                           self.per_receiver)
             for delivery_id in chosen:
                 self._running[delivery_id] = self.ledger.owed[delivery_id].receiver
-        for delivery_id in chosen:
-            future = self._pool.submit(self._attempt, delivery_id)
-            self._futures.add(future)
-            future.add_done_callback(self._futures.discard)
-        return len(chosen)
+        return [self._pool.submit(self._attempt, delivery_id) for delivery_id in chosen]
 
     def _attempt(self, delivery_id: str) -> int:
         """One attempt, start to record; whatever goes wrong stays with this delivery."""
@@ -170,10 +171,11 @@ class Notifier(threading.Thread):
             return 1
         except Conflict:  # recorded by another attempt meanwhile: nothing more to do
             return 0
-        except Exception:
+        except Exception as exc:  # a line, not a traceback: a dead store would otherwise cost more
             ATTEMPTS.labels("unrecorded").inc()
-            log.exception("webhook attempt not recorded; tried again later", delivery_id=delivery_id,
-                          receiver_agency=self._running.get(delivery_id, "").split("/", 1)[0])
+            log.warning("webhook attempt not recorded; tried again later", delivery_id=delivery_id,
+                        agency_id=unit_of(self._running.get(delivery_id, "")),
+                        error=f"{type(exc).__name__}: {exc}"[:300])
             next_at = next_at if next_at != SETTLED else self.clock().timestamp() + webhook.FIRST_DELAY
             return 0
         finally:
@@ -195,8 +197,8 @@ class Notifier(threading.Thread):
         except Exception as e:  # a transport that raises fails this attempt, and only it
             return f"{type(e).__name__}: {e}"[:200]
 
-    def round(self) -> int:
-        """Follow the log, send the reminders due, start the attempts due; how many started."""
+    def round(self) -> list[Future[int]]:
+        """Follow the log, send the reminders due, start the attempts due."""
         self.follow()
         if self._remind(self.clock()):
             self.follow()  # what the reminders planned
@@ -205,13 +207,11 @@ class Notifier(threading.Thread):
     def tick(self) -> int:
         """One round, waiting for every attempt it starts (and those due meanwhile); how many
         attempts were recorded. The tests' and tools' step; `run` does not wait."""
-        self.round()
-        made = 0
-        while self._futures:
-            done, _ = wait(set(self._futures), return_when=FIRST_COMPLETED)
+        running, made = set(self.round()), 0
+        while running:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
             made += sum(f.result() for f in done)
-            self._futures.difference_update(done)
-            self._start_due()
+            running |= set(self._start_due())
         self.follow()
         self.save()
         return made

@@ -54,7 +54,10 @@ class Contact:
             raise wrong("phone", "digits, dashes and a leading + only")
         url = raw.get("webhook_url")
         if url is not None:
-            parts = urlparse(str(url))
+            try:
+                parts = urlparse(str(url))
+            except ValueError:  # e.g. an unbalanced "[" in the host
+                raise wrong("webhook_url", "an http(s) URL is required") from None
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise wrong("webhook_url", "an http(s) URL is required")
         fmt = raw.get("format") or "json"

@@ -146,6 +146,11 @@ def test_a_receiver_down_for_longer_than_the_retry_window_is_given_up_and_counte
     police = next(u for u in health if u["agency_id"] == referral["agency_id"])
     assert police["failures_24h"] >= 10 and police["last_delivery_at"] is None
     assert police["on_duty_now"] == ["值班员"] and not police["unreachable"]
+    [receiver] = police["receivers"]  # per receiver (#25): failures in a row, nothing pending now
+    # Its dispatch and its reminder (the same contact, the only one) both failed every time.
+    assert receiver == {"contact": "值班员", "consecutive_failures": receiver["consecutive_failures"],
+                        "last_success_at": None, "pending": 0}
+    assert receiver["consecutive_failures"] == police["failures_24h"] >= 2 * 10
 
 
 def test_a_redelivered_referral_message_plans_nothing_twice(
@@ -191,6 +196,14 @@ def test_half_time_reminds_the_next_contact_and_the_due_time_escalates_to_everyo
                                                  headers=api.auth("supervisor1")).json()]
     assert events.count("referral.escalated") == 4
     assert events[:2] == ["referral.dispatched", "referral.reminder"]
+    health = api.client.get("/v1/notifications/health", headers=api.auth("supervisor1")).json()
+    assert health[-1]["agency_id"] == "supervisors"  # the supervisors' webhook, a row of its own, last
+    [supervisors] = health[-1]["receivers"]
+    assert supervisors["consecutive_failures"] == 0 and supervisors["pending"] == 0
+    assert supervisors["last_success_at"] is not None
+    police = next(u for u in health if u["agency_id"] == unit)
+    assert [r["contact"] for r in police["receivers"]] == ["值班员", "副所长", "所长"]
+    assert all(r["last_success_at"] for r in police["receivers"])
 
 
 def test_an_acknowledged_referral_is_not_reminded(

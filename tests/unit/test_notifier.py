@@ -1,0 +1,267 @@
+"""The notifier under a pile of failing deliveries (#25, contract §11), with a fake clock and a fake
+transport: a fresh dispatch goes before a thousand due retries; a receiver whose every attempt
+raises, times out or cannot be recorded costs only its own deliveries; a restart reads what is
+pending, not the whole history; the receivers' health is derived from the deliveries."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from services.bootstrap import ApiContainer
+from services.common.settings import Settings
+from services.notify import webhook
+from services.notify.application import NotifyApplication
+from services.notify.domain import Delivery, UnitLog, Watch
+from services.notify.ledger import Owed, fair
+from services.notify.notifier import Notifier
+from services.notify.oncall import Contact, roster_id
+
+SECRET = "unit-secret-for-tests-0001"
+DEAD, LIVE = "police-441823", "hospital-441823"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Transport:
+    """Answers each request by its URL's unit: `fail` maps a unit to what happens to its requests."""
+
+    def __init__(self, fail: dict[str, Callable[[], str | None]] | None = None):
+        self.fail = fail or {}
+        self.calls: list[str] = []  # the unit of each request, in the order they were made
+        self.lock = threading.Lock()
+
+    def __call__(self, request: webhook.Request) -> str | None:
+        unit = request.url.rsplit("/", 1)[-1]
+        with self.lock:
+            self.calls.append(unit)
+        answer = self.fail.get(unit)
+        return answer() if answer else None
+
+
+def rosters(notify: NotifyApplication, *units: str) -> None:
+    for unit in units:
+        notify.set_roster(unit, [{"name": "值班员", "webhook_url": f"https://hooks.example.invalid/{unit}"}],
+                          SECRET, by="test")
+
+
+def plan(notify: NotifyApplication, unit: str, count: int, at: datetime, *, start: int = 0,
+         risk: str = "yellow", delivered: bool = False) -> list[UUID]:
+    """`count` referrals dispatched to the unit, each with its delivery planned (as the policy
+    does), and taken at once if `delivered` (a long history, made quickly)."""
+    contact = Contact("值班员", webhook_url=f"https://hooks.example.invalid/{unit}")
+    made: list[Any] = []
+    for i in range(start, start + count):
+        watch = Watch(referral_id=f"{unit}-r{i}", case_id=f"c{i}", agency_id=unit, agency_kind="police",
+                      risk_level=risk, dispatched_at=at, due_at=at + timedelta(minutes=15), on_duty=1)
+        delivery = notify._deliver(watch, "referral.dispatched", contact, at)  # noqa: SLF001
+        if delivered:
+            delivery.attempt(None, at, 2.0, timedelta(minutes=15))
+        made += [watch, delivery]
+        if len(made) >= 400:
+            notify.save(*made)
+            made = []
+    if made:
+        notify.save(*made)
+    return [Delivery.create_id(referral_id=f"{unit}-r{i}", event_name="referral.dispatched",
+                               contact="值班员") for i in range(start, start + count)]
+
+
+def refusing() -> str:
+    return "HTTP 503"
+
+
+@pytest.mark.parametrize("concurrency", [1, 16])
+def test_a_fresh_dispatch_goes_before_a_thousand_due_retries(hotline: ApiContainer, concurrency: int) -> None:
+    notify, clock = hotline.notify, Clock()
+    rosters(notify, DEAD, LIVE)
+    plan(notify, DEAD, 1000, clock.now)
+    transport = Transport({DEAD: refusing})
+    notifier = Notifier(notify, clock=clock, post=transport, concurrency=concurrency)
+    assert notifier.tick() == 1000  # every one tried once, and failed
+    clock.now += timedelta(minutes=10)  # every retry is due
+    plan(notify, LIVE, 1, clock.now)
+    transport.calls.clear()
+    notifier.tick()
+    assert len(transport.calls) == 1001
+    # The fresh dispatch first (with 16 workers, among the first few to start: 4 at most to one receiver).
+    assert transport.calls.index(LIVE) == 0 if concurrency == 1 else transport.calls.index(LIVE) < 5
+
+
+def test_the_order_is_fresh_first_then_receivers_in_turn() -> None:
+    due = [(f"a{i}", Owed("a", 10.0 + i, 0.0, attempts=3)) for i in range(6)]
+    due += [(f"b{i}", Owed("b", 20.0 + i, 0.0, attempts=1)) for i in range(2)]
+    due += [("c0", Owed("c", 50.0, 50.0)), ("d0", Owed("d", 40.0, 40.0))]
+    from collections import Counter
+    assert fair(due, Counter(), 16, 4) == ["d0", "c0", "a0", "b0", "a1", "b1", "a2", "a3"]
+    assert fair(due, Counter({"a": 3}), 4, 4) == ["d0", "c0", "a0", "b0"]  # a has one slot left
+    assert fair(due, Counter(), 1, 4) == ["d0"]
+
+
+@pytest.mark.parametrize("dead", ["raises", "times out", "cannot be recorded"])
+def test_a_receiver_that_fails_every_attempt_does_not_stop_a_live_one(
+        hotline: ApiContainer, monkeypatch: pytest.MonkeyPatch, dead: str) -> None:
+    notify, clock = hotline.notify, Clock()
+    rosters(notify, DEAD, LIVE)
+
+    def raising() -> str:
+        raise ConnectionResetError("peer reset")
+
+    def timing_out() -> str:
+        time.sleep(0.05)
+        raise TimeoutError("timed out")
+
+    transport = Transport({DEAD: raising if dead == "raises" else timing_out if dead == "times out"
+                           else refusing})
+    if dead == "cannot be recorded":  # the store refuses every record of the dead unit's attempts
+        attempt = notify.attempt
+
+        def refuse(delivery_id: UUID, error: str | None, at: datetime, retry_in: float) -> Delivery:
+            if notify.repository.get(delivery_id).agency_id == DEAD:
+                raise RuntimeError("the database said no")
+            return attempt(delivery_id, error, at, retry_in)
+        monkeypatch.setattr(notify, "attempt", refuse)
+    dead_ones = plan(notify, DEAD, 40, clock.now)
+    notifier = Notifier(notify, clock=clock, post=transport)
+    for minute in range(3):
+        live = plan(notify, LIVE, 5, clock.now, start=minute * 5)
+        notifier.tick()
+        assert all(notify.repository.get(d).delivered_at == clock.now for d in live)  # each, in its round
+        clock.now += timedelta(minutes=1)
+    assert transport.calls.count(LIVE) == 15
+    assert transport.calls.count(DEAD) >= 80  # the dead one was tried again and again meanwhile
+    first: Delivery = notify.repository.get(dead_ones[0])
+    if dead == "cannot be recorded":
+        assert first.attempts == 0 and first.pending
+    else:  # the exception is that attempt's error, recorded on it
+        assert first.attempts >= 2 and str(first.last_error).startswith(
+            "ConnectionResetError" if dead == "raises" else "TimeoutError")
+    health = notify.receiver_health(clock.now)
+    assert health[f"{LIVE}/值班员"]["consecutive_failures"] == 0 and health[f"{LIVE}/值班员"]["pending"] == 0
+    assert health[f"{DEAD}/值班员"]["pending"] == 40
+    assert health[f"{DEAD}/值班员"]["consecutive_failures"] == (0 if dead == "cannot be recorded" else
+                                                               transport.calls.count(DEAD))
+
+
+def test_a_slow_receiver_does_not_hold_up_a_live_one_while_running(hotline: ApiContainer) -> None:
+    """The running notifier does not wait for attempts: a dispatch to a live receiver goes out
+    while every worker it may give the slow one is stuck."""
+    notify = hotline.notify
+    rosters(notify, DEAD, LIVE)
+    release = threading.Event()
+    transport = Transport({DEAD: lambda: "TimeoutError" if release.wait(10) else "TimeoutError"})
+    notifier = Notifier(notify, post=transport, interval=0.05, concurrency=4, per_receiver=2)
+    plan(notify, DEAD, 30, datetime.now(UTC))
+    notifier.start()
+    try:
+        time.sleep(0.3)
+        assert transport.calls.count(DEAD) == 2  # two in flight at most, the rest wait their turn
+        [live] = plan(notify, LIVE, 1, datetime.now(UTC))
+        began = time.monotonic()
+        while notify.repository.get(live).delivered_at is None and time.monotonic() - began < 5:
+            time.sleep(0.02)
+        took = time.monotonic() - began
+        assert notify.repository.get(live).delivered_at is not None and took < 1.0, took
+    finally:
+        release.set()
+        notifier.stop()
+
+
+def test_a_restart_reads_what_is_pending_not_the_whole_history(
+        hotline: ApiContainer, monkeypatch: pytest.MonkeyPatch) -> None:
+    notify, clock = hotline.notify, Clock()
+    rosters(notify, DEAD, LIVE)
+    plan(notify, LIVE, 5000, clock.now, delivered=True)
+    first = Notifier(notify, clock=clock, post=Transport({DEAD: refusing}))
+    first.follow()  # the first start after the upgrade: the whole log, once
+    assert first.ledger.receivers[f"{LIVE}/值班员"].last_success_at == clock.now.timestamp()
+    owed = plan(notify, DEAD, 3, clock.now)
+    first.tick()  # refused: still owed
+    first.stop()
+
+    read: list[int] = []
+    select = notify.recorder.select_notifications
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        notes = select(*args, **kwargs)
+        read.append(len(notes))
+        return notes
+    monkeypatch.setattr(notify.recorder, "select_notifications", counted)
+    loaded: list[UUID] = []
+    get = notify.repository.get
+
+    def counted_get(aggregate_id: UUID, *args: Any, **kwargs: Any) -> Any:
+        loaded.append(aggregate_id)
+        return get(aggregate_id, *args, **kwargs)
+    monkeypatch.setattr(notify.repository, "get", counted_get)
+
+    restarted = Notifier(notify, clock=clock, post=Transport({DEAD: refusing}))
+    restarted.follow()
+    assert sum(read) == 0 and loaded == []  # the saved ledger, and nothing of the log before it
+    assert set(restarted.pending) == set(owed)
+    clock.now += timedelta(minutes=5)
+    assert restarted.tick() == 3
+    assert sum(read) <= 3 + 3 * 2  # what the three attempts recorded (with their audit notes)
+    assert {i for i in loaded if i != roster_id(DEAD)} == set(owed)  # each owed one, to be tried
+    assert notify.ledgers.reads == 2  # the health view reads the same ledger (the first notifier's too)
+
+
+def test_a_store_written_by_the_old_release_still_loads_and_its_history_counts(hotline: ApiContainer) -> None:
+    """Before #25 each attempt also wrote its unit's `UnitLog`: those events still load, and the
+    first start after the upgrade (no saved ledger) derives each receiver's health from the
+    deliveries' own attempts."""
+    notify, clock = hotline.notify, Clock()
+    rosters(notify, LIVE)
+    [done, failing] = plan(notify, LIVE, 2, clock.now)
+    log = UnitLog(agency_id=LIVE)
+    for delivery_id, error in ((done, None), (failing, "HTTP 503"), (failing, "HTTP 503")):
+        delivery: Delivery = notify.repository.get(delivery_id)
+        delivery.attempt(error, clock.now, 2.0, timedelta(minutes=15))
+        log.note(error=error, at=clock.now)
+        notify.save(delivery, log)  # as the old release recorded an attempt
+    assert notify.repository.get(log.id).last_delivered_at == clock.now
+    assert notify.ledgers.load() is None
+    notifier = Notifier(notify, clock=clock, post=Transport({LIVE: refusing}))
+    notifier.follow()
+    assert set(notifier.pending) == {failing}
+    notifier.save()
+    health = notify.receiver_health(clock.now)[f"{LIVE}/值班员"]
+    assert health == {"agency_id": LIVE, "consecutive_failures": 2, "last_success_at": clock.now.isoformat(),
+                      "pending": 1, "failures_24h": 2}
+
+
+@pytest.mark.parametrize(("name", "value"), [("HOTLINE_WEBHOOK_TIMEOUT_SECONDS", "soon"),
+                                             ("HOTLINE_WEBHOOK_TIMEOUT_SECONDS", "0"),
+                                             ("HOTLINE_WEBHOOK_CONCURRENCY", "0"),
+                                             ("HOTLINE_WEBHOOK_CONCURRENCY", "many")])
+def test_webhook_limits_are_checked_at_start_by_name(monkeypatch: pytest.MonkeyPatch, name: str,
+                                                     value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name):
+        Settings()
+
+
+def test_webhook_limits_reach_the_notifier(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    from services.bootstrap import Wiring
+    monkeypatch.setenv("HOTLINE_WEBHOOK_TIMEOUT_SECONDS", "2.5")
+    monkeypatch.setenv("HOTLINE_WEBHOOK_CONCURRENCY", "3")
+    settings = Settings(var_dir=tmp_path, database_url="", environment="development")
+    assert (settings.webhook_timeout_seconds, settings.webhook_concurrency) == (2.5, 3)
+    wiring = Wiring.of(settings, store="memory")
+    notify = wiring.notify()
+    notifier = wiring.notifier(notify)
+    assert notifier.concurrency == 3 and notifier.post.keywords == {"timeout": 2.5}  # type: ignore[union-attr]
+    notifier.stop()
+    notify.close()
