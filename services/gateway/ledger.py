@@ -58,12 +58,18 @@ def children_of(intake: IntakeApplication, report_ids: list[str]) -> list[dict[s
     return list(seen.values()) or [{"name": "（个人信息已删除）"}]
 
 
+def _in_order(categories: list[str]) -> list[str]:
+    """In the vocabulary's order, as the board lists them."""
+    order = list(CATEGORY_TEXT)
+    return sorted(categories, key=lambda c: order.index(c) if c in order else len(order))
+
+
 def ledger_rows(rows: list[LedgerRow], intake: IntakeApplication,
                 agency_names: dict[str, str]) -> list[list[Any]]:
     out: list[list[Any]] = []
     for r in rows:
-        categories = "、".join(CATEGORY_TEXT.get(c, c) for c in r["categories"]) or "、".join(
-            f"{CATEGORY_TEXT.get(c, c)}（建议）" for c in r["suggested_categories"])
+        categories = "、".join(CATEGORY_TEXT.get(c, c) for c in _in_order(r["categories"])) or "、".join(
+            f"{CATEGORY_TEXT.get(c, c)}（建议）" for c in _in_order(r["suggested_categories"]))
         for child in children_of(intake, r["report_ids"]):
             out.append([
                 r["case_id"], r["region_code"], child.get("name") or "", GENDER_TEXT.get(

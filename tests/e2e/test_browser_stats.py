@@ -46,8 +46,10 @@ def test_the_charts_render_offline_without_console_errors(server: Client) -> Non
         login(page, server, "supervisor1", "/board")
         page.goto(f"http://127.0.0.1:{PORT}/stats")
         expect(page.locator("#n-reports")).to_have_text("3")
-        for chart in ("c-day", "c-level", "c-concern", "c-referral", "c-ack", "c-follow"):
+        for chart in ("c-day", "c-level", "c-concern", "c-kind", "c-status", "c-ack", "c-follow"):
             expect(page.locator(f"#{chart} canvas")).to_have_count(1)
+        # The concern chart is as tall as its list: a bar and a readable name for each concern.
+        assert page.locator("#c-concern").bounding_box()["height"] >= 3 * 46  # type: ignore[index]
         page.wait_for_timeout(300)
         page.screenshot(path=str(SHOTS / "stats.png"), full_page=True)
         browser.close()

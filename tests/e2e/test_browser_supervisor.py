@@ -1,0 +1,170 @@
+"""The supervisor's day in headless Chromium, from `/` (contract §15): a desk declined a red
+referral; the supervisor reads why on the board, re-routes the case to a chosen unit, sets its
+ledger categories, downloads the ledger and the monthly report by clicking the pages' links (no
+token) and opens both; the auditor filters the trail by the short case id the pages show. The
+board and /stats pass axe at 1366 and 360 px."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import Page, expect, sync_playwright
+
+from services.common.vocabulary import BEIJING
+from tests.e2e.axe import serious_violations
+from tests.e2e.client import Client, embedded_server, wait_for
+from tests.e2e.test_browser_desk import from_root
+from tests.e2e.test_browser_form import CHROMIUM_ARGS, SHOTS
+from tests.helpers import report_body
+
+PORT = 18120
+BASE = f"http://127.0.0.1:{PORT}"
+REASON = "该地址属三江派出所辖区，请改派"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    with embedded_server(tmp_path_factory.mktemp("supervisor") / "var", PORT) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def declined(server: Client) -> dict[str, Any]:
+    """A red case whose police referral the desk declined (through the API, before the browser)."""
+    report = server.submit(report_body(), key="declined-red")
+    police = server.wait_for_referrals(report["report_id"], ("police-desk",))["police-desk"]
+    r = server.http.post(f"/v1/referrals/{police['referral_id']}/decline", json={"reason": REASON},
+                         headers=server.auth("police-desk"))
+    assert r.status_code == 200, r.text
+
+    def seen() -> dict[str, Any] | None:
+        case: dict[str, Any] = server.http.get(f"/v1/cases/{police['case_id']}",
+                                               headers=server.auth("supervisor1")).json()
+        return case if any(x["status"] == "declined" for x in case["referrals"]) else None
+
+    return wait_for(seen, what="the decline on the board")  # type: ignore[no-any-return]
+
+
+def rows(path: Path) -> list[dict[str, Any]]:
+    sheet = load_workbook(path).active
+    assert sheet is not None
+    cells = [[c.value for c in row] for row in sheet.iter_rows()]
+    return [dict(zip(cells[0], row, strict=True)) for row in cells[1:]]
+
+
+def open_case(page: Page, case_id: str) -> Any:
+    row = page.locator(f"#case-{case_id}")
+    if row.locator("details").get_attribute("open") is None:
+        row.locator("summary").click()
+    return row
+
+
+def test_the_supervisor_reroutes_sets_categories_and_downloads(server: Client, declined: dict[str, Any],
+                                                               tmp_path: Path) -> None:
+    case_id = declined["case_id"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN",
+                                      accept_downloads=True)
+        page = context.new_page()
+        from_root(page, server, "supervisor1", "/board")
+
+        police = page.locator(f"#case-{case_id} .referral[data-agency='police-441823']")
+        expect(police.locator(".unit")).to_have_text("连南瑶族自治县公安局")
+        expect(police.locator(".ref-status")).to_have_text("已退回")
+        expect(police.locator(".decline-reason")).to_have_text(f"退回原因：{REASON}")
+        expect(page.locator(f"#case-{case_id}")).to_contain_text("待复核：有单位退回转介")
+
+        row = open_case(page, case_id)
+        expect(row.locator(".timeline")).to_contain_text("退回转介（连南瑶族自治县公安局）")
+        row.locator(f"#agency-{case_id}").select_option(label="连南瑶族自治县公安局三江派出所")
+        row.locator(f"#refer-reason-{case_id}").fill("公安局退回，改派属地派出所")
+        row.locator("form.refer button").click()
+        page.wait_for_url(f"{BASE}/board")
+        station = page.locator(f"#case-{case_id} .referral[data-agency='police-441823100']")
+        expect(station.locator(".ref-status")).to_have_text("待接收", timeout=15_000)
+        expect(page.locator(f"#case-{case_id}")).not_to_contain_text("有单位退回转介")  # re-routed: settled
+
+        row = open_case(page, case_id)
+        for box in row.locator("input[name=categories]").all():
+            box.uncheck()
+        row.get_by_label("留守").check()
+        row.get_by_label("事实无人抚养").check()
+        row.locator(f"#reassess-reason-{case_id}").fill("核实为留守儿童，父母均在外务工")
+        row.locator("form.reassess button").click()
+        page.wait_for_url(f"{BASE}/board")
+        expect(page.locator(f"#case-{case_id} .categories")).to_have_text("台账类别：留守、事实无人抚养",
+                                                                        timeout=15_000)
+        page.screenshot(path=str(SHOTS / "board.png"), full_page=True)
+
+        month = datetime.fromisoformat(declined["opened_at"]).astimezone(BEIJING).strftime("%Y-%m")
+        page.select_option("#ledger-month", month)
+        with page.expect_download() as ledger_download:
+            page.click("#ledger-xlsx")
+        ledger = tmp_path / "ledger.xlsx"
+        ledger_download.value.save_as(ledger)
+        (child,) = [r for r in rows(ledger) if r["案件编号"] == case_id]
+        assert (child["儿童姓名"], child["性别"], child["年龄"]) == ("王小明", "男", 9)
+        assert child["困境类别"] == "留守、事实无人抚养" and child["风险等级"] == "红色"
+        assert child["牵头单位"] == "连南瑶族自治县民政局（未成年人保护中心）"
+
+        page.click("header a[href='/stats']")
+        page.wait_for_url(f"{BASE}/stats")
+        with page.expect_download() as report_download:
+            page.click("#monthly-xlsx")
+        report = tmp_path / "monthly.xlsx"
+        report_download.value.save_as(report)
+        book = load_workbook(report)
+        summary = {r[0].value: r[1].value for r in book["概要"].iter_rows(min_row=2)}
+        assert summary["报告数"] == 1 and summary["案件数"] == 1
+        browser.close()
+
+
+def test_the_auditor_filters_the_trail_by_the_short_case_id(server: Client, declined: dict[str, Any]) -> None:
+    short = declined["case_id"][:8]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+        from_root(page, server, "auditor1", "/audit")
+        page.fill("#f-case", short)
+        page.click("#apply")
+        page.wait_for_url(f"{BASE}/audit?*")
+        trail = page.locator("#trail tbody tr")
+        expect(trail.first).to_be_visible()
+        assert trail.count() >= 3
+        for i in range(trail.count()):
+            expect(trail.nth(i).locator("td").nth(6)).to_have_text(short)
+        expect(page.locator("#trail")).to_contain_text("退回转介")
+        expect(page.locator("#trail")).to_contain_text("连南瑶族自治县公安局")
+        expect(page.locator("#trail")).not_to_contain_text("referral.decline")
+        page.fill("#f-case", "不是编号")
+        page.click("#apply")
+        expect(page.locator("#error-case")).to_contain_text("案件编号应为页面上显示的8位编号")
+        browser.close()
+
+
+def test_the_board_and_stats_pass_axe_on_a_desk_and_a_phone(server: Client, declined: dict[str, Any]) -> None:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_context(locale="zh-CN", bypass_csp=True).new_page()  # to inject axe
+        from_root(page, server, "supervisor1", "/board")
+        found: dict[str, list[str]] = {}
+        for path in ("/board", "/stats"):
+            for width in (1366, 360):
+                page.set_viewport_size({"width": width, "height": 800})
+                page.goto(f"{BASE}{path}")
+                if path == "/board":
+                    open_case(page, declined["case_id"])
+                found[f"{path} {width}"] = serious_violations(page)
+        page.set_viewport_size({"width": 360, "height": 800})
+        page.goto(f"{BASE}/stats")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SHOTS / "stats-phone.png"), full_page=True)
+        browser.close()
+    assert all(v == [] for v in found.values()), found
