@@ -1,6 +1,7 @@
 """The operator console's server side: homes per role, navigation, error pages, the API called
 with the session cookie, the repeat check, this shift's calls and confirmed transfers."""
 
+import json
 import re
 
 import pytest
@@ -85,7 +86,13 @@ def test_operator_console_presets_the_line_of_the_account(api: Api, hotline: Api
     login(api.client, "operator12355", "/intake")
     page = api.client.get("/intake").text
     assert re.search(r'<option value="hotline_12355" selected>', page)
-    assert "连南瑶族自治县 三江镇" in page  # places by name, from the directory
+    # The place by name from the directory, with the picker the report form uses (no select).
+    assert re.search(r'<input type="text" id="f-location-region_code" name="location.region_code"'
+                     r' value="" list="f-location-region_code-names"', page)
+    assert '<option value="连南瑶族自治县 三江镇 金坑村" data-code="441823100201">' in page
+    assert '<select id="f-place"' not in page
+    data = json.loads(page.split('id="console-data">', 1)[1].split("</script>", 1)[0])
+    assert "请用上下键从列表中选择" in data["place"]["ambiguous"]  # said when a name fits several
 
 
 def test_repeat_check_finds_the_childs_open_cases_by_id_or_by_name_age_and_county(

@@ -18,6 +18,7 @@ from services.common.vocabulary import ROLES, SENTINEL_KIND_TEXT, Role
 from services.common.web.pages import ROLE_TEXT, check_csrf, csrf_for, page_session, render
 from services.gateway.deps import audit_log
 from services.gateway.pages.intake import LINES
+from services.gateway.pages.report import place_code
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Session = tuple[str, Principal]
@@ -37,7 +38,9 @@ FIELD_TEXT = {
     "sentinel_id": "只有强制报告责任人账号可以绑定监测哨点，且哨点须在用。",
     "channel": "只有热线接线员账号有来电线路。",
     "first_reporter": "第一报告人须为已有的强制报告责任人账号。",
-    "region_code": "行政区划代码须为6位（县）、9位（乡镇）或12位（村）数字。",
+    "region_code": "行政区划代码须为6位（县）、9位（乡镇）或12位（村）数字；"
+                   "也可输入村、镇名称后从列表中选择。",
+    "region_missing": "请填写哨点所在地区：输入村、镇名称中的字后从列表中选择，或填写行政区划代码。",
     "name": "请填写哨点名称（1至100字）。",
     "kind": "请选择哨点类型。",
     "reason": "请填写撤销原因。",
@@ -181,14 +184,17 @@ async def register_sentinel(request: Request) -> Response:
     if isinstance(posted, Response):
         return posted
     session, form = posted
-    region = form.get("region_code") or form.get("place", "")
+    typed = form.get("region_code") or form.get("place", "")  # a place's name, or a code
+    region, unplaced = place_code(typed, request.app.state.container.directory)
     errors = {}
     if not 1 <= len(form.get("name", "")) <= 100:
         errors["name"] = FIELD_TEXT["name"]
     if form.get("kind") not in SENTINEL_KIND_TEXT:
         errors["kind"] = FIELD_TEXT["kind"]
-    if not (region.isdigit() and len(region) in (6, 9, 12)):
-        errors["region_code"] = FIELD_TEXT["region_code"]
+    if not typed:
+        errors["region_code"] = FIELD_TEXT["region_missing"]
+    elif unplaced or not (region.isdigit() and len(region) in (6, 9, 12)):
+        errors["region_code"] = unplaced or FIELD_TEXT["region_code"]
     if errors:
         return _show(request, session, 422, values=form, errors=errors)
     accounts = request.app.state.container.accounts

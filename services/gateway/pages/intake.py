@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from services.common.vocabulary import CONCERN_LABELS, HOTLINE_CHANNELS, LEVEL_TEXT, RELATION_LABELS
 from services.common.web.pages import csrf_for, page_session, render
 from services.gateway.deps import audit_log
-from services.gateway.pages.report import FIELD_MESSAGES
+from services.gateway.pages.report import FIELD_MESSAGES, PLACE_MISSING, PLACE_UNKNOWN
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -19,6 +19,10 @@ LINES = (("hotline_12345", "12345 政务服务热线"), ("hotline_12349", "12349
 # Keys a call-taker uses without the mouse; none of them is a browser shortcut.
 SHORTCUTS = (("Ctrl+Enter", "提交报告"), ("F2", "儿童正处于危险中"), ("F4", "匿名来电"),
              ("F8", "添加一名儿童"), ("F9", "下一个来电（清空）"))
+# Why a place typed names no one place, said by the field before anything is sent.
+PLACE_TEXT = {"missing": PLACE_MISSING, "unknown": PLACE_UNKNOWN,
+              "ambiguous": "有{count}个地点与“{text}”相符：请用上下键从列表中选择、回车确认，"
+                           "或输入更完整的名称。"}
 
 
 @router.get("/intake")
@@ -42,5 +46,6 @@ def console(request: Request) -> Response:
         "places": container.directory.places,
         "shortcuts": SHORTCUTS,
         "messages": FIELD_MESSAGES,
+        "place_text": PLACE_TEXT,
         "level_text": LEVEL_TEXT,
     })
