@@ -200,6 +200,12 @@ def test_a_receiver_that_cannot_be_reached_is_said_so_in_chinese(api: Api, recei
     assert classify("URLError: [Errno -2] Name or service not known")[0] == "dns"
 
 
+def test_a_url_python_cannot_even_split_is_a_named_error_not_a_server_error(api: Api) -> None:
+    r = api.client.put("/v1/agencies/police-441823/oncall", headers=api.auth("admin1"), json={
+        "contacts": [{"name": "甲", "webhook_url": "https://[x/h"}], "secret": "s" * 16})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "contacts", 0, "webhook_url"]
+
+
 def test_the_api_documents_the_roster_format(api: Api) -> None:
     schema = api.client.get("/openapi.json").json()
     put = schema["paths"]["/v1/agencies/{agency_id}/oncall"]["put"]
