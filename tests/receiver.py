@@ -1,10 +1,12 @@
 """A local webhook receiver for the tests (unit and end-to-end): records every request, checks
-nothing itself, answers what the test sets (`status`, `answer`), can be made to fail for a while."""
+nothing itself, answers what the test sets (`status`, `answer`), can be made to fail for a while
+or to answer slowly (`delay`)."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlparse
@@ -17,18 +19,25 @@ class Receiver:
         self.got: list[dict[str, Any]] = []
         self.status, self.answer = 200, b'{"errcode":0}'
         self.failing = 0  # answer 503 to this many requests first
+        self.delay = 0.0  # seconds before each answer (a slow receiver)
+        self.location: str | None = None  # answer 302 to everything, pointing there
         self.lock = threading.Lock()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                if outer.delay:
+                    time.sleep(outer.delay)
                 with outer.lock:
                     failing = outer.failing > 0
                     outer.failing -= 1 if failing else 0
                     outer.got.append({"path": self.path, "headers": dict(self.headers), "body": body,
-                                      "taken": not failing and outer.status < 300})
-                self.send_response(503 if failing else outer.status)
+                                      "taken": not failing and outer.status < 300 and not outer.location,
+                                      "at": time.time()})
+                self.send_response(503 if failing else 302 if outer.location else outer.status)
+                if outer.location:
+                    self.send_header("Location", outer.location)
                 self.end_headers()
                 self.wfile.write(b"" if failing else outer.answer)
 

@@ -81,11 +81,22 @@ def request(fmt: str, url: str, secret: str, p: dict[str, Any], delivery_id: str
                                SIGNATURE_HEADER: sign(secret, body), DELIVERY_HEADER: delivery_id})
 
 
+class _Unfollowed(urllib.request.HTTPRedirectHandler):
+    """A redirect is the receiver's answer (`HTTP 302`), not an address to follow: the signed body
+    goes only where the roster says, and a moved robot or a redirect loop fails at once."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_Unfollowed)
+
+
 def post(req: Request, timeout: float = TIMEOUT_SECONDS) -> str | None:
     """One attempt: None if the receiver took it (2xx; a robot's JSON `errcode` 0 or absent),
     else what went wrong, short enough to record."""
     try:
-        with urllib.request.urlopen(urllib.request.Request(  # noqa: S310 (http(s) checked at entry)
+        with _OPENER.open(urllib.request.Request(  # noqa: S310 (http(s) checked at entry)
                 req.url, data=req.body, headers=req.headers, method="POST"), timeout=timeout) as answer:
             text = answer.read(4096)
     except urllib.error.HTTPError as e:

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import random
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -86,6 +87,22 @@ def test_a_failing_receiver_is_reported_with_what_went_wrong(receiver: Receiver)
     receiver.server.server_close()
     error = webhook.post(webhook.request("json", receiver.url, SECRET, p, "d", now_ms=0), timeout=1)
     assert error is not None and "refused" in error.lower()
+
+
+def test_a_redirect_is_a_failure_not_followed_and_a_slow_receiver_times_out(receiver: Receiver) -> None:
+    """#25: the signed body goes only where the roster says; an attempt lasts the timeout at most."""
+    elsewhere = Receiver()
+    try:
+        receiver.location = elsewhere.hook("moved")
+        p = webhook.payload("referral.dispatched", REFERRAL, "http://desk")
+        assert webhook.post(webhook.request("json", receiver.url, SECRET, p, "d", now_ms=0)) == "HTTP 302"
+        assert elsewhere.got == []
+        receiver.location, receiver.delay = None, 3.0
+        began = time.monotonic()
+        error = webhook.post(webhook.request("json", receiver.url, SECRET, p, "d", now_ms=0), timeout=0.5)
+        assert error is not None and "timed out" in error and time.monotonic() - began < 2
+    finally:
+        elsewhere.close()
 
 
 def test_backoff_doubles_to_two_minutes_with_jitter_and_retries_past_ten_minutes() -> None:
