@@ -17,10 +17,12 @@ from services.common.vocabulary import BEIJING
 from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server, wait_for
 from tests.e2e.test_browser_form import CHROMIUM_ARGS, SHOTS
-from tests.e2e.test_browser_roles import Watched
+from tests.e2e.test_browser_roles import Watched, region_codes
 
 PORT = 18130
 BASE = f"http://127.0.0.1:{PORT}"
+PLACE = "f-location-region_code"  # the console's place picker
+VILLAGE = "441823100208"  # 连南瑶族自治县 三江镇 龙湾村
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +68,18 @@ def take_a_call(w: Watched, server: Client) -> tuple[str, str]:
     kb.press("Space")
     w.tab_to("f-narrative")
     kb.type("孩子常常一个人在家，没人做饭")
-    w.tab_to("f-place")
+    # The place by two words of its name (the town's and part of the village's), the second of
+    # the two matches chosen with the arrow keys; Enter chooses, Ctrl+Enter sends.
+    w.tab_to(PLACE)
+    kb.type("三江 龙")
+    options = page.locator(f"#{PLACE}-list [role=option]")
+    options.nth(1).wait_for()
+    assert options.count() == 2 and "龙湾村" in options.nth(1).inner_text()
     kb.press("ArrowDown")
+    kb.press("ArrowDown")
+    kb.press("Enter")
+    assert page.input_value(f"#{PLACE}") == "连南瑶族自治县 三江镇 龙湾村"
+    assert page.get_attribute(f"#{PLACE}", "data-code") == VILLAGE and page.is_hidden("#receipt-panel")
     kb.press("Control+Enter")
     page.wait_for_selector("#receipt-panel:not([hidden])")
     assert page.get_attribute("#receipt-panel a[href='/lookup']", "target") == "_blank"
@@ -138,8 +150,10 @@ def beijing_opened_date(w: Watched, server: Client, case_id: str) -> None:
     kb.type("陈小雨")
     w.tab_to("f-children-0-age")
     kb.type("7")
-    w.tab_to("f-place")
-    kb.press("ArrowDown")
+    w.tab_to(PLACE)
+    kb.type("龙湾")
+    kb.press("Enter")  # the one match: chosen
+    assert page.get_attribute(f"#{PLACE}", "data-code") == VILLAGE
     page.wait_for_selector("#repeat-known", timeout=15000)
     opened = datetime.fromisoformat(str(case(server, case_id)["opened_at"])).astimezone(BEIJING)
     assert f"立案 {opened:%Y-%m-%d}" in page.inner_text("#repeat-check")
@@ -167,6 +181,7 @@ def test_a_caller_looks_up_progress_and_rings_back_with_more(server: Client, bro
     first = wait_for(lambda: report_of(server, receipt_no), what="the call triaged")
     before = case(server, first["case_id"])
     assert before["risk_level"] == "yellow"
+    assert region_codes(server, first["case_id"]) == {first["report_id"]: VILLAGE}  # the village chosen
     assert [r["agency_kind"] for r in before["referrals"]] == ["civil_affairs"]  # type: ignore[attr-defined]
 
     look_up_on_a_phone_without_javascript(browser, receipt_no, code)

@@ -16,6 +16,8 @@ from tests.helpers import report_body
 
 PORT = 18005
 BASE = f"http://127.0.0.1:{PORT}"
+PLACE = "f-location-region_code"  # the console's place picker (the report form's)
+VILLAGE = "441823100201"  # 连南瑶族自治县 三江镇 金坑村
 HOMES = {"operator1": ("/intake", "来电登记"), "teacher1": ("/report", "强制报告"),
          "police-desk": ("/desk", "转介收件箱"), "supervisor1": ("/board", "案件督办看板"),
          "auditor1": ("/audit", "审计日志"), "admin1": ("/admin", "账号与哨点")}
@@ -68,6 +70,18 @@ def log_in_with_keyboard(w: Watched, server: Client, user: str) -> None:
     w.page.wait_for_url(f"{BASE}{HOMES[user][0]}*")
 
 
+def region_codes(server: Client, case_id: str) -> dict[str, str]:
+    """Each report of the case with the region code stored, as the supervisor reads them."""
+    supervisor = server.auth("supervisor1")
+    case = server.http.get(f"/v1/cases/{case_id}", headers=supervisor).json()
+    codes = {}
+    for referral in case["referrals"]:
+        r = server.http.get(f"/v1/referrals/{referral['referral_id']}", headers=supervisor)
+        assert r.status_code == 200, r.text
+        codes.update({report["report_id"]: report["region_code"] for report in r.json()["reports"]})
+    return codes
+
+
 def test_operator_takes_calls_with_the_keyboard_only(server: Client, browser: Browser) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     w = Watched(browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN"))
@@ -101,9 +115,17 @@ def test_operator_takes_calls_with_the_keyboard_only(server: Client, browser: Br
     kb.press("Space")
     w.tab_to("f-narrative")
     kb.type("邻居听到孩子哭喊，父亲在打孩子，孩子手臂流血")
-    w.tab_to("f-place")
+    # The place by part of a village's name, chosen from the list with the arrow keys and Enter.
+    w.tab_to(PLACE)
+    kb.type("金坑")
+    page.wait_for_selector(f"#{PLACE}-list [role=option]:has-text('金坑村')")
     kb.press("ArrowDown")
-    assert page.input_value("#f-place") == "441823"
+    kb.press("Enter")  # chooses the place; the call is not sent
+    assert page.input_value(f"#{PLACE}") == "连南瑶族自治县 三江镇 金坑村"
+    assert page.get_attribute(f"#{PLACE}", "data-code") == VILLAGE
+    assert page.is_hidden(f"#{PLACE}-list") and w.active() == PLACE
+    kb.press("Enter")  # again: still nothing sent
+    assert page.is_hidden("#receipt-panel") and page.is_hidden("#error-summary")
     kb.press("Control+Enter")
 
     page.wait_for_selector("#receipt-panel:not([hidden])")
@@ -124,8 +146,16 @@ def test_operator_takes_calls_with_the_keyboard_only(server: Client, browser: Br
     kb.type("王小明")
     w.tab_to("f-children-0-age")
     kb.type("9")
-    w.tab_to("f-place")
-    kb.press("ArrowDown")
+    w.tab_to(PLACE)
+    kb.type("新寨")  # two villages of that name: nothing is sent, the field says so and has the focus
+    kb.press("Control+Enter")
+    page.wait_for_selector("#error-location-region_code")
+    assert "有2个地点与“新寨”相符" in page.inner_text("#error-location-region_code")
+    assert w.active() == PLACE and page.get_attribute(f"#{PLACE}", "aria-invalid") == "true"
+    assert page.is_hidden("#receipt-panel")
+    kb.press("Control+A")
+    kb.type(VILLAGE)  # a code typed as it is still works
+    assert page.locator("#error-location-region_code").count() == 0
     page.wait_for_selector("#repeat-known", timeout=15000)
     known = page.inner_text("#repeat-check")
     assert "1 个在办案件" in known and "红色" in known and "本次报告将并入此案" in known
@@ -161,6 +191,9 @@ def test_operator_takes_calls_with_the_keyboard_only(server: Client, browser: Br
         "/v1/reports/mine", headers=server.auth("operator1")).json() if r["receipt_no"] == second), None),
         what="the second call triaged")
     assert again["case_id"] == first["case_id"]  # the same child: the same case (contract §3)
+    # Both stored with the village's code: chosen by name, then typed.
+    codes = region_codes(server, first["case_id"])
+    assert codes == {first["report_id"]: VILLAGE, again["report_id"]: VILLAGE}
 
 
 def test_admin_disables_a_user(server: Client, browser: Browser) -> None:
@@ -192,15 +225,16 @@ def test_auditor_filters_the_trail(server: Client, browser: Browser) -> None:
     page = w.page
     assert "哈希链校验通过" in page.inner_text("#chain")
     page.fill("#f-actor", "admin1")
-    page.fill("#f-action", "account.")
+    page.select_option("#f-action", "account.")  # the group 账号, by its Chinese name in the list
     page.click("#apply")
     page.wait_for_url("**/audit?*")
     rows = page.locator("#trail tbody tr")
     assert rows.count() >= 1
     for i in range(rows.count()):
         cells = rows.nth(i).locator("td")
-        assert cells.nth(2).inner_text().startswith("admin1") and "account." in cells.nth(4).inner_text()
-    assert "account.disable" in page.inner_text("#trail")
+        action = cells.nth(4).locator("[data-action]").get_attribute("data-action") or ""
+        assert cells.nth(2).inner_text().startswith("admin1") and action.startswith("account.")
+    assert "停用账号" in page.inner_text("#trail") and "account." not in page.inner_text("#trail")
     page.screenshot(path=str(SHOTS / "audit.png"))
     page.context.close()
     assert w.errors == [], w.errors
