@@ -119,21 +119,25 @@ def _iso(at: float | None) -> str | None:
     return datetime.fromtimestamp(at, UTC).isoformat() if at is not None else None
 
 
-def fair(due: list[tuple[str, Owed]], busy: Counter[str], free: int, per_receiver: int) -> list[str]:
-    """Which due deliveries to start now, in order: every fresh dispatch before any retry; within
-    each, one receiver at a time in turn (oldest first in each receiver's queue), none with more
-    than `per_receiver` in flight, at most `free` in all."""
+def fair(due: list[tuple[str, Owed]], busy: Counter[str], free: int, per_receiver: int, *,
+         retries: int | None = None, failing: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Which due deliveries to start now, in order: every fresh dispatch before any retry (and at
+    most `retries` of these); within each, one receiver at a time in turn (oldest first in each
+    receiver's queue), none with more than `per_receiver` in flight (one if `failing`), at most
+    `free` in all."""
     busy = Counter(busy)
     picked: list[str] = []
     for fresh in (True, False):
+        limit = free if fresh else min(free, len(picked) + max(0, free if retries is None else retries))
         lanes: dict[str, deque[str]] = {}
         for i, o in sorted((d for d in due if d[1].fresh == fresh), key=lambda d: d[1].next_at):
             lanes.setdefault(o.receiver, deque()).append(i)
-        while lanes and len(picked) < free:
+        while lanes and len(picked) < limit:
             for receiver in list(lanes):
-                if len(picked) >= free:
+                if len(picked) >= limit:
                     break
-                if busy[receiver] >= per_receiver or not lanes[receiver]:
+                cap = 1 if receiver in failing else per_receiver
+                if busy[receiver] >= cap or not lanes[receiver]:
                     del lanes[receiver]
                     continue
                 picked.append(lanes[receiver].popleft())

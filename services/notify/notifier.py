@@ -48,6 +48,7 @@ RED_WAITING = Gauge("hotline_notify_red_first_delivery_age_seconds",
                     "Age of the oldest red referral's dispatch not yet delivered")
 Clock = Callable[[], datetime]
 PER_RECEIVER = 4  # attempts in flight to one receiver: a slow one holds no more workers than this
+FAILING = 3  # failures in a row after which a receiver gets one attempt at a time until one succeeds
 SAVE_EVERY = 1.0  # seconds between saves of the ledger while running
 
 
@@ -63,6 +64,9 @@ class Notifier(threading.Thread):
         self._ledger: Ledger | None = None
         self._lock = threading.Lock()  # the ledger's schedule, changed by attempts as they end
         self._running: dict[str, str] = {}  # delivery id → receiver, attempts in flight
+        self._retrying: set[str] = set()  # those of them that are retries
+        # Slots retries never take: a fresh dispatch finds one free at once, whatever is failing.
+        self.kept_for_fresh = concurrency // 4
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="webhook")
         self._signal = CommitSignal()
         after_commit(app, self._signal)
@@ -148,10 +152,15 @@ class Notifier(threading.Thread):
             due = self.ledger.due(self.clock().timestamp(), self._running)
             if not due:
                 return []
+            failing = {r for r, h in self.ledger.receivers.items() if h.consecutive_failures >= FAILING}
+            room = self.concurrency - self.kept_for_fresh - len(self._retrying)
             chosen = fair(due, Counter(self._running.values()), self.concurrency - len(self._running),
-                          self.per_receiver)
+                          self.per_receiver, retries=room, failing=failing)
             for delivery_id in chosen:
-                self._running[delivery_id] = self.ledger.owed[delivery_id].receiver
+                owed = self.ledger.owed[delivery_id]
+                self._running[delivery_id] = owed.receiver
+                if not owed.fresh:
+                    self._retrying.add(delivery_id)
         return [self._pool.submit(self._attempt, delivery_id) for delivery_id in chosen]
 
     def _attempt(self, delivery_id: str) -> int:
@@ -181,6 +190,7 @@ class Notifier(threading.Thread):
         finally:
             with self._lock:
                 self._running.pop(delivery_id, None)
+                self._retrying.discard(delivery_id)
                 owed = self.ledger.owed.get(delivery_id)
                 if owed is not None:
                     owed.next_at = next_at

@@ -108,6 +108,9 @@ def test_the_order_is_fresh_first_then_receivers_in_turn() -> None:
     assert fair(due, Counter(), 16, 4) == ["d0", "c0", "a0", "b0", "a1", "b1", "a2", "a3"]
     assert fair(due, Counter({"a": 3}), 4, 4) == ["d0", "c0", "a0", "b0"]  # a has one slot left
     assert fair(due, Counter(), 1, 4) == ["d0"]
+    # Retries never take the slots kept for fresh dispatches; a failing receiver gets one at a time.
+    assert fair(due, Counter(), 16, 4, retries=3) == ["d0", "c0", "a0", "b0", "a1"]
+    assert fair(due, Counter(), 16, 4, failing={"a"}) == ["d0", "c0", "a0", "b0", "b1"]
 
 
 @pytest.mark.parametrize("dead", ["raises", "times out", "cannot be recorded"])
