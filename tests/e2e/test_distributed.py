@@ -40,6 +40,9 @@ YELLOW_INTERVAL_DAYS = 0.0001  # 8.64 s
 SERVICES = ("api", "relay-intake", "relay-triage", "relay-dispatch", "triage", "triage-2", "dispatch",
             "dispatch-2", "projection-desk", "projection-desk-2", "notify", "scheduler", "audit")
 SUPERVISORS_SECRET = "supervisors-webhook-secret-e2e"
+# Ports of this module's servers and stack; another run beside it (a colleague's) moves them.
+PORTS = {name: int(os.environ.get(f"HOTLINE_TEST_DISTRIBUTED_{name.upper()}_PORT", default))
+         for name, default in (("pg", 25442), ("kafka", 29212), ("api", 18000), ("metrics", 19400))}
 GROUPS = {"triage": ("triage", "triage-2"), "dispatch": ("dispatch", "dispatch-2"),
           "desk": ("projection-desk", "projection-desk-2")}
 
@@ -59,7 +62,8 @@ def supervisors() -> Iterator[Receiver]:
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[dict[str, str]]:
-    with operator_servers(ROOT / "var" / "e2e" / f"servers-{uuid.uuid4().hex[:8]}", 25442, 29212) as found:
+    base = ROOT / "var" / "e2e" / f"servers-{uuid.uuid4().hex[:8]}"
+    with operator_servers(base, PORTS["pg"], PORTS["kafka"]) as found:
         yield found
 
 
@@ -72,7 +76,7 @@ def stack(servers: dict[str, str], supervisors: Receiver):  # type: ignore[no-un
         **os.environ,
         **{k: v for k, v in servers.items() if k.startswith("HOTLINE_")},
         "HOTLINE_VAR_DIR": str(var),
-        "HOTLINE_PORT": "18000",
+        "HOTLINE_PORT": str(PORTS["api"]),
         # Short red SLA so escalation happens within the test.
         "HOTLINE_ACK_SLA_SECONDS": f"red={RED_SLA},orange=7200,yellow=86400,blue=259200",
         # Yellow follow-up visits due within seconds, so one goes overdue within the test (#13).
@@ -84,7 +88,7 @@ def stack(servers: dict[str, str], supervisors: Receiver):  # type: ignore[no-un
         # Escalations also go to the supervisors (contract §8).
         "HOTLINE_SUPERVISOR_WEBHOOK": supervisors.hook("supervisors"),
         "HOTLINE_SUPERVISOR_WEBHOOK_SECRET": SUPERVISORS_SECRET,
-        "HOTLINE_METRICS_BASE_PORT": "19400",  # each worker's /healthz and /metrics from here up
+        "HOTLINE_METRICS_BASE_PORT": str(PORTS["metrics"]),  # each worker's /healthz and /metrics
     }
     started = time.monotonic()
     try:
@@ -634,6 +638,77 @@ def test_a_red_referral_reaches_the_on_call_contacts_signed_reminded_and_escalat
     finally:
         police.close()
         hospital.close()
+
+
+def test_dead_and_slow_receivers_with_hundreds_of_failing_deliveries_delay_no_live_one(
+        stack: dict[str, str], supervisors: Receiver) -> None:
+    """#25 (contract §11): the supervisors' webhook refusing everything, the police's receiver gone
+    (nothing listens) and the hospital's answering after 30 s; 40 red reports escalating after
+    4 s pile up their failing deliveries (before #25, one unit's failing attempts abandoned every
+    round and nobody got anything); a live receiver still gets each new dispatch within 5 s,
+    once, signed, and the health view counts the failures per receiver."""
+    var = Path(stack["HOTLINE_VAR_DIR"])
+    client = Client(read_stack_env(var)["HOTLINE_API_URL"], var)
+    slow, live = Receiver(), Receiver()
+    slow.delay = 30.0
+    nobody = Receiver()
+    gone = nobody.hook("gone")
+    nobody.close()  # connection refused from now on
+    supervisors.failing = 10**9
+    secret = "civil-webhook-secret-e2e-0001"
+    admin = client.auth("admin1")
+    try:
+        for unit, url in (("police-441823", gone), ("hospital-441823", slow.hook("slow")),
+                          ("civil-441823", live.hook("civil"))):
+            r = client.http.put(f"/v1/agencies/{unit}/oncall", headers=admin, json={
+                "contacts": [{"name": "值班员", "webhook_url": url}], "secret": secret})
+            assert r.status_code == 200, r.text
+
+        known: set[str] = set()
+
+        def dispatched(key: str) -> dict[str, Any]:
+            """A red report to police, hospital and civil affairs; the civil one's dispatch in 5 s."""
+            child = [{"name": f"测试儿童{key}", "gender": "female", "age": 7}]
+            accepted = client.submit(report_body(children=child, concerns=[
+                "domestic_violence", "serious_injury", "neglect"]), key=f"e2e-dark-{key}")
+            began = time.monotonic()
+            got = wait_for(lambda: [p for p in live.taken("civil") if p["referral_id"] not in known
+                                    and p["event"] == "referral.dispatched"], timeout=5,
+                           what="the live receiver in 5 s")
+            seconds = time.monotonic() - began
+            found = client.wait_for_referrals(accepted["report_id"], ("civil-desk",), timeout=30)
+            assert [p["referral_id"] for p in got] == [found["civil-desk"]["referral_id"]]
+            known.add(got[0]["referral_id"])
+            return {"rid": got[0]["referral_id"], "seconds": seconds}
+
+        piled = [dispatched(f"pile-{i}") for i in range(40)]
+        time.sleep(2 * RED_SLA)  # every one escalated: to each unit's contact and the supervisors
+
+        def health() -> dict[str, dict[str, Any]]:
+            rows = client.http.get("/v1/notifications/health", headers=client.auth("supervisor1")).json()
+            return {row["agency_id"]: row["receivers"][0] for row in rows if row["receivers"]}
+        wait_for(lambda: health()["supervisors"]["pending"] >= 40 <= health()["police-441823"]["pending"],
+                 timeout=30, what="the failing deliveries piled up")
+        fresh = [dispatched(f"after-{i}") for i in range(5)]
+        for d in piled + fresh:
+            assert len([p for p in live.taken("civil") if p["referral_id"] == d["rid"]
+                        and p["event"] == "referral.dispatched"]) == 1
+        assert live.signed(secret)
+        seen = health()
+        assert seen["civil-441823"]["consecutive_failures"] == 0 and seen["civil-441823"]["last_success_at"]
+        assert seen["supervisors"]["consecutive_failures"] >= 40
+        assert seen["police-441823"]["consecutive_failures"] >= 40
+        assert seen["hospital-441823"]["pending"] >= 1  # the slow one's: taking its turns, 5 s each
+        notify_log = (var / "log" / "notify.log").read_text()
+        assert "notifier round failed" not in notify_log and "IntegrityError" not in notify_log
+        seconds = sorted(d["seconds"] for d in piled + fresh)
+        (ROOT / "var" / "e2e" / "dark-receivers.json").write_text(json.dumps({  # figures for the README
+            "p50_s": seconds[len(seconds) // 2], "max_s": seconds[-1], "reports": len(seconds),
+            "pending": {k: v["pending"] for k, v in seen.items()}}))
+    finally:
+        supervisors.failing = 0
+        slow.close()
+        live.close()
 
 
 def orange_cases(db_url: str) -> int:
