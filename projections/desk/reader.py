@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypedDict
+from typing import Any, NotRequired, Protocol, TypedDict
 
 from projections.desk.followup_queries import CaseFollowUp, FollowUpQueries, FollowUpRow, LedgerRow
 from services.common.sqlstore import Sql
@@ -30,6 +30,7 @@ class TimelineRow(TypedDict):
     at: str
     type: str
     by: str
+    agency_id: NotRequired[str]  # the unit a referral event is about
 
 
 class CaseRow(TypedDict):
@@ -189,10 +190,12 @@ class DeskQueries(FollowUpQueries):
                                f" ({chosen}) ORDER BY agency_kind, agency_id", params):
             referrals.setdefault(r["case_id"], []).append(referral_row(r))
         timeline: dict[str, list[TimelineRow]] = {}
-        for t in self.sql.rows(f"SELECT case_id, at, type, by_whom FROM view_timeline WHERE case_id IN"
-                               f" ({chosen}) ORDER BY at, event_id", params):
-            timeline.setdefault(t["case_id"], []).append(
-                TimelineRow(at=t["at"], type=t["type"], by=t["by_whom"]))
+        for t in self.sql.rows(f"SELECT case_id, at, type, by_whom, detail FROM view_timeline WHERE"
+                               f" case_id IN ({chosen}) ORDER BY at, event_id", params):
+            event = TimelineRow(at=t["at"], type=t["type"], by=t["by_whom"])
+            if t["type"].startswith("referral_"):
+                event["agency_id"] = json.loads(t["detail"]).get("agency_id") or ""
+            timeline.setdefault(t["case_id"], []).append(event)
         reports: dict[str, list[str]] = {}
         for r in self.sql.rows(f"SELECT report_id, case_id FROM view_case_reports WHERE case_id IN"
                                f" ({chosen}) ORDER BY report_id", params):
