@@ -22,6 +22,8 @@ from typing import Any
 import httpx
 import psycopg
 
+from tests.chaos import receivers
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "var" / "chaos"
 # Every referral is overdue after this (nobody acknowledges): escalations happen all through the
@@ -43,6 +45,9 @@ def stack_env(var: Path, brokers: int, consumers: str = "") -> dict[str, str]:
             "HOTLINE_KAFKA_BROKERS": str(brokers),
             "HOTLINE_KAFKA_PORT": "29492", "HOTLINE_KAFKA_CONTROLLER_PORT": "29493",
             "HOTLINE_PORT": "18040", "HOTLINE_FAULT_INJECTION": "true",
+            # Down for the whole run (#25): every escalation's delivery to it fails.
+            "HOTLINE_SUPERVISOR_WEBHOOK": receivers.SUPERVISORS,
+            "HOTLINE_SUPERVISOR_WEBHOOK_SECRET": receivers.SECRET,
             "HOTLINE_ACK_SLA_SECONDS": ",".join(f"{lv}={SLA_SECONDS}" for lv in
                                                 ("red", "orange", "yellow", "blue"))}
 
@@ -339,6 +344,10 @@ def main() -> int:
         api = conf["HOTLINE_API_URL"]
         token = httpx.post(f"{api}/v1/auth/token", data={"username": "operator1",
                            "password": stack.password("operator1")}).json()["access_token"]
+        admin = httpx.post(f"{api}/v1/auth/token", data={"username": "admin1",
+                           "password": stack.password("admin1")}).json()["access_token"]
+        faults = receivers.ReceiverFaults()
+        faults.rosters(api, admin)  # before the stream: every referral has its live receiver
         load = Load(api, token, args.rate)
         load.flowing.set()
         worker = threading.Thread(target=load.run, daemon=True)
@@ -380,6 +389,10 @@ def main() -> int:
                 break
             time.sleep(1)
         final = duplicates(db_url, len(load.accepted))  # the stream has stopped: exact counts
+        supervisor = httpx.post(f"{api}/v1/auth/token", data={"username": "supervisor1",
+                                "password": stack.password("supervisor1")}).json()["access_token"]
+        notified = faults.figures(db_url, api, supervisor)
+        faults.close()
         result = {
             "reports_accepted": len(load.accepted),
             "statuses": load.statuses,
@@ -390,6 +403,7 @@ def main() -> int:
             "audit_verified": verify.returncode == 0,
             "view_equals_rebuild": check is not None and check.returncode == 0,
             "faults": [asdict(r) for r in chaos.rows],
+            "receivers": notified,
         }
     finally:
         if not args.keep:
@@ -400,6 +414,7 @@ def main() -> int:
     ok = (result and result["lost"] == 0 and not any(result["duplicates"].values())
           and result["server_errors"] == 0 and result["overdue_not_escalated"] == 0
           and result["audit_verified"] and result["view_equals_rebuild"]
+          and result["receivers"]["missed"] == 0
           and all(r["lost"] == 0 and r["duplicated"] == 0 and r["server_errors"] == 0
                   and r["view_equals_rebuild"] and r["audit_verified"] and r["escalated_exactly_once"]
                   for r in result["faults"]))
@@ -424,6 +439,12 @@ def print_table(result: dict[str, Any]) -> None:
           f"duplicates {result['duplicates']}, overdue not escalated {result['overdue_not_escalated']}, "
           f"audit verified {result['audit_verified']}, view = rebuild {result['view_equals_rebuild']}")
     say(f"answers seen by the clients: {result['statuses']}")
+    n = result["receivers"]
+    say("receiver faults all run long (police's second contact down, hospital's answering after 30 s, "
+        "civil affairs' redirecting, the supervisors' webhook down): live receivers got "
+        f"{n['delivered']} of {n['referrals']} dispatches, missed {n['missed']}, repeated {n['repeated']}; "
+        f"dispatch to delivery p50 {n['p50_s']} s, p99 {n['p99_s']} s, max {n['max_s']} s; "
+        f"redirects followed {n['redirects_followed']}; still pending {n['pending']}")
 
 
 if __name__ == "__main__":
