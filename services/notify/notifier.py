@@ -71,7 +71,7 @@ class Notifier(threading.Thread):
         self._signal = CommitSignal()
         after_commit(app, self._signal)
         self._stopping = threading.Event()
-        self._saved = 0.0
+        self._saved = (-1, 0.0)  # the position last saved, and when
         self.error: BaseException | None = None
 
     @property
@@ -229,23 +229,32 @@ class Notifier(threading.Thread):
     def save(self) -> None:
         """The ledger as of its position, for a restart and for the health view."""
         with self._lock:
-            ledger = self.ledger
-            now = self.clock().timestamp()
-            self.app.ledgers.save(ledger)
-            for unit, n in Counter(unit_of(r) for r in ledger.pending().elements()).items():
-                PENDING.labels(unit).set(n)
-            for unit in {unit_of(r) for r in ledger.receivers} - {unit_of(r) for r in ledger.pending()}:
-                PENDING.labels(unit).set(0)
+            self.app.ledgers.save(self.ledger)
+            self._saved = (self.ledger.position, time.monotonic())
+        self.gauges()
+
+    def gauges(self) -> None:
+        """Deliveries pending per unit (its contacts together), the oldest due, the oldest red
+        dispatch not yet taken: on /metrics, every round."""
+        with self._lock:
+            ledger, now = self.ledger, self.clock().timestamp()
+            pending = Counter[str]()
+            for receiver, n in ledger.pending().items():
+                pending[unit_of(receiver)] += n
+            for unit in {unit_of(r) for r in ledger.receivers} | set(pending):
+                PENDING.labels(unit).set(pending.get(unit, 0))
             OLDEST_DUE.set(ledger.oldest_due_seconds(now))
             RED_WAITING.set(ledger.oldest_red_first_seconds(now))
-        self._saved = time.monotonic()
 
     def run(self) -> None:
         while not self._stopping.is_set():
             try:
                 self.round()
-                if time.monotonic() - self._saved >= SAVE_EVERY:
-                    self.save()
+                position, at = self._saved
+                if position != self.ledger.position and time.monotonic() - at >= SAVE_EVERY:
+                    self.save()  # only once the log moved: an idle notifier writes nothing
+                else:
+                    self.gauges()
             except Exception as exc:  # keep going: a failed look is looked at again next time
                 self.error = exc
                 log.exception("notifier round failed; retrying")

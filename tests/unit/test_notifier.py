@@ -268,3 +268,27 @@ def test_webhook_limits_reach_the_notifier(monkeypatch: pytest.MonkeyPatch, tmp_
     assert notifier.concurrency == 3 and notifier.post.keywords == {"timeout": 2.5}  # type: ignore[union-attr]
     notifier.stop()
     notify.close()
+
+
+def test_metrics_show_what_is_pending_per_unit_and_how_long_a_red_dispatch_has_waited(
+        hotline: ApiContainer) -> None:
+    from prometheus_client import REGISTRY
+
+    notify, clock = hotline.notify, Clock()
+    rosters(notify, DEAD, LIVE)
+    plan(notify, DEAD, 2, clock.now, risk="red")
+    plan(notify, LIVE, 1, clock.now, risk="red")
+    notifier = Notifier(notify, clock=clock, post=Transport({DEAD: refusing}))
+    notifier.tick()
+    clock.now += timedelta(seconds=90)
+    notifier.gauges()
+
+    def sample(name: str, **labels: str) -> float | None:
+        return REGISTRY.get_sample_value(name, labels)
+    assert sample("hotline_notify_pending", receiver=DEAD) == 2
+    assert sample("hotline_notify_pending", receiver=LIVE) == 0
+    assert sample("hotline_notify_red_first_delivery_age_seconds") == 90  # the alert's: over 60
+    assert 85 <= (sample("hotline_notify_oldest_due_seconds") or 0) <= 89  # due 1-2 s after the first try
+    notifier.tick()  # the refused ones tried again: still owed, still red, still waiting
+    assert sample("hotline_notify_red_first_delivery_age_seconds") == 90
+    assert sample("hotline_notify_oldest_due_seconds") == 0
