@@ -14,7 +14,7 @@ from services.common.embedded import EmbeddedRunner
 from services.common.web.pages import CSRF_HEADER
 from services.gateway.ledger import BEIJING, COLUMNS
 from tests.conftest import Api
-from tests.helpers import report_body
+from tests.helpers import CHILD_ID, report_body
 from tests.unit.test_desk import red_case
 from tests.unit.test_pages import login
 
@@ -70,7 +70,7 @@ def test_the_token_still_works_and_roles_are_the_same(api: Api, runner: Embedded
 def test_the_ledger_carries_gender_and_age(api: Api, runner: EmbeddedRunner) -> None:
     case = red_case(api, runner)
     api.submit(report_body(children=[
-        {"name": "王小明", "gender": "male", "age": 9, "id_number": "441823201501011234"},
+        {"name": "王小明", "gender": "male", "age": 9, "id_number": CHILD_ID},
         {"name": "王小红", "gender": "female", "age": 6, "id_number": None}]), key="siblings")
     runner.pump()
     r = api.client.get("/v1/ledger", params={"month": _month(case)}, headers=api.auth("supervisor1"))
