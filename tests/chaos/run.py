@@ -44,7 +44,7 @@ def stack_env(var: Path, brokers: int, consumers: str = "") -> dict[str, str]:
             "HOTLINE_CONSUMERS": consumers,
             "HOTLINE_KAFKA_BROKERS": str(brokers),
             "HOTLINE_KAFKA_PORT": "29492", "HOTLINE_KAFKA_CONTROLLER_PORT": "29493",
-            "HOTLINE_PORT": "18040", "HOTLINE_FAULT_INJECTION": "true",
+            "HOTLINE_PORT": "18040", "HOTLINE_FAULT_INJECTION": "true", "HOTLINE_METRICS_BASE_PORT": "9470",
             # Down for the whole run (#25): every escalation's delivery to it fails.
             "HOTLINE_SUPERVISOR_WEBHOOK": receivers.SUPERVISORS,
             "HOTLINE_SUPERVISOR_WEBHOOK_SECRET": receivers.SECRET,
