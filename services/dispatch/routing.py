@@ -51,6 +51,15 @@ class Agency:
                 "regions": list(self.regions)}
 
 
+def _holds(name: str, word: str) -> bool:
+    """Whether a place's name holds the word, or the word is the name of a place above (its last
+    character, 镇 or 村, may be left out) run on into part of its own: "三江镇龙", "三江龙"."""
+    *above, own = name.split(" ")
+    heads = {head for n in above for head in (n, n[:-1]) if head}
+    return word in name.replace(" ", "") or any(
+        word.startswith(head) and word[len(head):] in own for head in heads if len(word) > len(head))
+
+
 @dataclass(frozen=True)
 class Directory:
     version: str
@@ -65,8 +74,8 @@ class Directory:
 
     def find_places(self, text: str) -> list[tuple[str, str]]:
         """The places a reporter means by `text`, spaces ignored: the one whose full name it is,
-        else those it names exactly ("三江镇", "金坑村"), else those whose names hold each of its
-        words ("金坑", "三排 新寨")."""
+        else those it names exactly, each followed by the places under it ("三江镇" and its
+        villages), else those whose names hold each of its words ("金坑", "三排 新寨", "三江镇龙")."""
         words = text.split()
         wanted = "".join(words)
         if not wanted:
@@ -76,8 +85,9 @@ class Directory:
             return exact
         named = [p for p in self.places if p[1].rsplit(" ", 1)[-1] == wanted]
         if named:
-            return named
-        return [p for p in self.places if all(w in p[1].replace(" ", "") for w in words)]
+            return [p for n in named for p in self.places
+                    if p == n or (p[0].startswith(n[0]) and len(p[0]) > len(n[0]))]
+        return [p for p in self.places if all(_holds(p[1], w) for w in words)]
 
     @classmethod
     def load(cls, filename: str = "directory.demo.v3.json") -> Directory:

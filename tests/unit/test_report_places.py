@@ -12,6 +12,7 @@ from tests.conftest import Api
 from tests.unit.test_pages import GOOD, form_fields, login
 
 DIRECTORY = Directory.load()
+SANJIANG_VILLAGES = [c for c, _ in DIRECTORY.places if len(c) == 12 and c.startswith("441823100")]
 TOWNS = ["三江镇", "寨岗镇", "大麦山镇", "香坪镇", "大坪镇", "涡水镇", "三排镇"]
 
 
@@ -39,7 +40,10 @@ def test_the_agencies_are_v2s() -> None:
 
 @pytest.mark.parametrize(("text", "codes"), [
     ("金坑", ["441823100201"]),                             # part of a village's name
-    ("三江镇", ["441823100"]),                               # a town's own name, not its villages
+    ("三江镇", ["441823100", *SANJIANG_VILLAGES]),          # a town's own name: it and its villages
+    ("三江镇龙", ["441823100202", "441823100208"]),           # a town run on into part of a village's name
+    ("三江龙", ["441823100202", "441823100208"]),             # the town without its 镇
+    ("三江 龙", ["441823100202", "441823100208"]),            # 大龙村, 龙湾村
     ("连南瑶族自治县 三江镇 金坑村", ["441823100201"]),        # the full name, as the list shows it
     ("三江镇金坑村", ["441823100201"]),                      # spaces do not matter
     ("三排 新寨", ["441823106206"]),                         # words narrowing down
@@ -77,7 +81,8 @@ def county_police_referral(api: Api, runner: EmbeddedRunner) -> dict:  # type: i
 
 @pytest.mark.parametrize(("typed", "code"), [("油岭", "441823106201"),
                                               ("连南瑶族自治县 三排镇 油岭村", "441823106201"),
-                                              ("441823106", "441823106")])
+                                              ("441823106", "441823106"),
+                                              ("三排镇", "441823106")])  # the town, listed with its villages
 def test_a_name_posted_without_javascript_is_stored_as_its_code(
     api: Api, runner: EmbeddedRunner, typed: str, code: str
 ) -> None:

@@ -90,8 +90,10 @@ def place_code(text: str, directory: Directory) -> tuple[str, str | None]:
     if text.isdigit():
         return text, None  # the schema checks its length
     found = directory.find_places(text)
-    if len(found) == 1:
-        return found[0][0], None
+    wanted, first = "".join(text.split()), found[0] if found else ("", "")
+    if len(found) == 1 or (wanted in (first[1].replace(" ", ""), first[1].rsplit(" ", 1)[-1])
+                           and all(code.startswith(first[0]) for code, _ in found)):
+        return first[0], None  # the one found, or the town it names listed with its villages
     if not found:
         return "", PLACE_UNKNOWN.format(text=text[:30])
     examples = "、".join(name for _, name in found[:2])
