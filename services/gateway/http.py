@@ -15,8 +15,9 @@ import structlog
 from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from services.bootstrap import ApiContainer
 from services.common.errors import Conflict, FieldError, NotFound
@@ -106,6 +107,18 @@ def store_unavailable(request: Request) -> Response:
                         503, headers=headers)
 
 
+def page_above(request: Request) -> str:
+    """The nearest address above this one that a browser may open (GET), else the home page."""
+    parts = request.url.path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        path = "/".join(parts) or "/"
+        scope = {"type": "http", "path": path, "method": "GET"}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            return path
+    return "/"
+
+
 def add_error_handlers(app: FastAPI) -> None:
     def not_found(request: Request, exc: Exception) -> Response:
         principal = getattr(request.state, "principal", None)
@@ -134,6 +147,9 @@ def add_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         wants_page = (not request.url.path.startswith("/v1/")
                       and "text/html" in request.headers.get("accept", ""))
+        if wants_page and exc.status_code == 405 and request.method == "GET":
+            # A form's result reloaded, restored or shared: back to the page the form is on.
+            return RedirectResponse(page_above(request), status_code=303)
         if wants_page and exc.status_code in (403, 404):
             session = session_of(request)
             principal = session[1] if session else None

@@ -92,3 +92,16 @@ def test_a_wrong_lookup_code_never_reads_the_store(hotline: ApiContainer) -> Non
     assert intake.reads == 0  # known and unknown receipts cost the same: one HMAC
     found = intake.lookup(receipt.receipt_no.lower(), receipt.lookup_code.lower())
     assert found is not None and found.id == receipt.report_id and intake.reads == 1
+
+
+def test_a_forms_address_opened_in_the_browser_goes_back_to_its_page(api: Api) -> None:
+    """Reloading a form's result (a GET on a POST-only address) is a redirect to the page the
+    form is on, never FastAPI's English JSON; the API keeps its 405."""
+    page = {"Accept": "text/html,application/xhtml+xml"}
+    for address, above in (("/admin/users/police-desk/reset-password", "/admin"),
+                           ("/followups/cases/0f0e/visit", "/followups/cases/0f0e"),
+                           ("/desk/referrals/0f0e/decline", "/desk/referrals/0f0e")):
+        r = api.client.get(address, headers=page, follow_redirects=False)
+        assert (r.status_code, r.headers.get("location")) == (303, above), address
+    r = api.client.get("/v1/referrals/x/acknowledge", headers=page, follow_redirects=False)
+    assert r.status_code == 405 and r.json()["detail"] == "Method Not Allowed"
