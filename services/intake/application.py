@@ -32,7 +32,7 @@ from services.intake.domain import (
 )
 from services.intake.errors import IdempotencyConflict, ReportErased, ReportNotFound
 from services.intake.policy import check_channel, may_supplement
-from services.intake.receipts import spoken
+from services.intake.receipts import readings, spoken
 from services.intake.schemas import ReportIn
 
 
@@ -204,11 +204,13 @@ class IntakeApplication(NotifiesCommits, Application[UUID]):
     def lookup(self, receipt_no: str, lookup_code: str) -> Report | None:
         """The report behind a receipt, only if the lookup code matches. The code is checked
         against the receipt number before the store is read, so a wrong code costs the same
-        whether or not the receipt exists (its existence is not revealed by timing)."""
-        receipt_no, lookup_code = spoken(receipt_no), spoken(lookup_code)
-        if not self.hasher.check_lookup_code(receipt_no, lookup_code):
-            return None
-        return self._report_for_receipt(receipt_no)
+        whether or not the receipt exists (its existence is not revealed by timing). A receipt
+        number is tried as typed, then with its look-alikes read both ways (`readings`)."""
+        lookup_code = spoken(lookup_code)
+        for reading in readings(receipt_no):
+            if self.hasher.check_lookup_code(reading, lookup_code):
+                return self._report_for_receipt(reading)
+        return None
 
     def supplement_by_receipt(self, receipt_no: str, lookup_code: str, principal: Principal, *,
                               narrative: str, concerns: list[str], immediate_danger: bool,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
+
+from services.intake.receipts import receipt_tail
 
 REPORT_NS = uuid5(NAMESPACE_URL, "urn:hotline:report")
 RECEIPT_NS = uuid5(NAMESPACE_URL, "urn:hotline:receipt")
@@ -21,8 +22,7 @@ def report_id_for(submitted_by: str, idempotency_key: str) -> UUID:
 
 def receipt_no_for(report_id: UUID, received_at: datetime) -> str:
     """Date plus 10 characters of the id: readable aloud, unique, free of personal data."""
-    tail = base64.b32encode(report_id.bytes).decode()[:10]
-    return f"{received_at:%Y%m%d}-{tail}"
+    return f"{received_at:%Y%m%d}-{receipt_tail(report_id.bytes)}"
 
 
 class Report(Aggregate):

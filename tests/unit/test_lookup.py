@@ -3,12 +3,16 @@ for a caller who rings back; receipt numbers carry the Beijing date (issue #24, 
 
 import re
 from datetime import UTC, datetime
+from uuid import UUID
 
+import pytest
 from fastapi.testclient import TestClient
 
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
-from services.intake.receipts import spoken
+from services.intake import application
+from services.intake.domain import receipt_no_for
+from services.intake.receipts import CROCKFORD, readings, spoken
 from tests.conftest import Api
 from tests.helpers import audit_entries, report_body
 from tests.unit.test_intake_features import case_of, file_report
@@ -164,3 +168,31 @@ def test_what_a_caller_reads_out_is_typed_back_to_one_form() -> None:
     assert spoken(" 20261202 abcd－efghij ") == "20261202-ABCDEFGHIJ"
     assert spoken("２０２６１２０２—ＡＢＣＤＥＦＧＨＩＪ") == "20261202-ABCDEFGHIJ"
     assert spoken("k7m p9 q2rs") == "K7MP9Q2RS"
+
+
+def test_new_receipts_have_no_look_alikes_and_old_ones_are_still_found(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An id whose RFC 4648 base32 starts "OILU…": the alphabet of receipts before, for contrast.
+    report_id = UUID(bytes=bytes.fromhex("721740") + bytes(13))
+    assert receipt_no_for(report_id, datetime(2026, 12, 2)) == "20261202-E8BM000000"
+    tails = [api.submit(report_body(), key=f"new-{i}").json()["receipt_no"][9:] for i in range(4)]
+    assert all(set(tail) <= set(CROCKFORD) for tail in tails) and not set("ILOU") & set("".join(tails))
+    # A receipt issued before, in the old alphabet (letters O, I, L and U).
+    monkeypatch.setattr(application, "receipt_no_for", lambda _id, at: f"{at:%Y%m%d}-KVO3IL7UAB")
+    old = api.submit(report_body(), key="old").json()
+    monkeypatch.undo()
+    date = old["receipt_no"][:9]
+    for typed in (old["receipt_no"], f"{date}kvo3il7uab", f"{date}KV03IL7UAB", f"{date}KVO31L7UAB"):
+        pair = {"receipt_no": typed, "lookup_code": old["lookup_code"]}
+        assert api.client.post("/v1/receipts/lookup", json=pair).status_code == 200, typed
+    wrong = {"receipt_no": f"{date}KVO3IL7VAB", "lookup_code": old["lookup_code"]}
+    assert api.client.post("/v1/receipts/lookup", json=wrong).status_code == 404
+
+
+def test_look_alikes_typed_are_read_in_the_new_alphabet_then_in_the_old() -> None:
+    assert readings("20261202-K0M1P") == ["20261202K0M1P"]  # not a whole receipt number
+    assert readings("2026 1202 kom lpqrsuv") == ["20261202-KOMLPQRSUV", "20261202-K0M1PQRSVV"]
+    assert readings("20261202-V0311AAAAA") == [
+        "20261202-V0311AAAAA", *(f"20261202-VO3{a}{b}AAAAA" for a in "IL" for b in "IL")]
+    assert readings("20261202-1111111111") == ["20261202-1111111111"]  # too many 1s to try
