@@ -50,6 +50,7 @@ Clock = Callable[[], datetime]
 PER_RECEIVER = 4  # attempts in flight to one receiver: a slow one holds no more workers than this
 FAILING = 3  # failures in a row after which a receiver gets one attempt at a time until one succeeds
 SAVE_EVERY = 1.0  # seconds between saves of the ledger while running
+MIN_ROUND = 0.05  # seconds
 
 
 class Notifier(threading.Thread):
@@ -248,6 +249,7 @@ class Notifier(threading.Thread):
 
     def run(self) -> None:
         while not self._stopping.is_set():
+            began = time.monotonic()
             try:
                 self.round()
                 position, at = self._saved
@@ -259,6 +261,9 @@ class Notifier(threading.Thread):
                 self.error = exc
                 log.exception("notifier round failed; retrying")
                 self._stopping.wait(1.0)
+            # Every commit and every attempt's end wakes it: a round at most every 50 ms, so a
+            # pile of quick failures does not turn into a query and a scan per attempt.
+            self._stopping.wait(max(0.0, MIN_ROUND - (time.monotonic() - began)))
             self._signal.wait(self.interval)
 
     def stop(self) -> None:
