@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
-from tests.helpers import TEST_PASSWORD
+from tests.helpers import TEST_PASSWORD, id_number
 
 
 def login(client: TestClient, username: str = "teacher1", home: str | None = None) -> None:
@@ -88,3 +88,26 @@ def test_form_post_without_csrf_is_refused(api: Api, runner: EmbeddedRunner) -> 
 def test_form_is_for_reporters(api: Api) -> None:
     login(api.client, "operator1")
     assert api.client.get("/report").status_code == 403
+
+
+def test_the_error_summary_names_the_child_and_keeps_their_blocks_open(
+    api: Api, runner: EmbeddedRunner
+) -> None:
+    login(api.client)
+    page = api.client.get("/report").text
+    # Children 2 and 3 wait behind a button (shown by the script; without it all three show).
+    assert '<button type="button" class="more" id="add-child" hidden>' in page
+    assert re.findall(r'id="child-(\d)" data-child( data-filled)?>', page) == [
+        ("0", " data-filled"), ("1", ""), ("2", "")]
+    right = id_number("44182320160301002")
+    wrong_check = right[:17] + ("1" if right[17] == "0" else "0")
+    r = api.client.post("/report", data={**GOOD, **form_fields(page), "children.0.age": "19",
+                                         "children.2.name": "王小红", "children.2.id_number": wrong_check})
+    assert r.status_code == 422
+    summary = re.search(r'id="error-summary">(.*?)</div>', r.text, re.S).group(1)  # type: ignore[union-attr]
+    items = re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', summary)
+    assert ("f-children-0-age", "儿童1：年龄须为0至17之间的整数（周岁）。") in items
+    assert ("f-children-2-id_number", "儿童3：身份证号码校验位不正确，请核对。") in items
+    assert re.findall(r'id="child-(\d)" data-child( data-filled)?>', r.text) == [
+        ("0", " data-filled"), ("1", ""), ("2", " data-filled")]  # the wrong one stays in sight
+    assert runner.pump() == 0

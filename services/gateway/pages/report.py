@@ -16,9 +16,10 @@ from starlette.concurrency import run_in_threadpool
 from services.common.errors import Conflict, FieldError
 from services.common.principal import Principal
 from services.common.vocabulary import CONCERN_LABELS, RELATION_LABELS
-from services.common.web.pages import BEIJING, csrf_for, refuse, render, session_of
+from services.common.web.pages import BEIJING, csrf_for, home_of, refuse, render, session_of
 from services.dispatch.routing import Directory
 from services.gateway.deps import audit_log
+from services.gateway.pages import relogin
 from services.intake.schemas import ReportIn
 
 log = structlog.get_logger("pages")
@@ -154,18 +155,36 @@ def field_errors(exc: ValidationError, rows: list[int]) -> dict[str, str]:
     return errors
 
 
+def kept_form(request: Request, form: Any, token: str, principal: Principal, notice: str,
+              status_code: int) -> Response:
+    """The form as it was typed, under a new form token, to be checked and sent again."""
+    values = form_to_body(relogin.report_fields(form), request.app.state.container.directory)[1]
+    return render(request, "report.html", _form_context(
+        request, token, principal, values=values, notice=notice,
+        idempotency_key=str(form.get("idempotency_key", "")) or secrets.token_urlsafe(18)), status_code)
+
+
 @router.post("/report")
 async def report_submit(request: Request) -> Response:
-    session = session_of(request)
-    if session is None:
-        return RedirectResponse("/login?next=/report", status_code=303)
-    token, principal = session
     form = await request.form()
-    if principal.role != "reporter" or not hmac.compare_digest(
-        csrf_for(request, token), str(form.get("csrf", ""))
-    ):
+    session = session_of(request)
+    if session is None and not relogin.is_relogin(form):
+        return relogin.ask_to_log_in(request, form)  # ran out while typing: nothing typed is lost
+    if session is None:
+        again = await run_in_threadpool(relogin.log_in_again, request, form)
+        if again is None:
+            return relogin.ask_to_log_in(request, form, relogin.WRONG)
+        if again[1].role != "reporter":
+            return relogin.start_session(request, RedirectResponse(home_of(again[1].role), 303), again[0])
+        return relogin.start_session(request, kept_form(request, form, *again, relogin.AGAIN, 200),
+                                     again[0])
+    token, principal = session
+    if principal.role != "reporter":
         return render(request, "login.html", {"csrf": "", "next": "/report", "username": "",
                        "error": "页面已过期或会话无效，请重新登录后再提交。"}, 403)
+    if not hmac.compare_digest(csrf_for(request, token), str(form.get("csrf", ""))):
+        return kept_form(request, form, token, principal,
+                         "页面已过期（可能在别处重新登录过）。您填写的内容已保留，请核对后再次提交。", 403)
     body, values, rows, decoded = form_to_body(form, request.app.state.container.directory)
     idempotency_key = str(form.get("idempotency_key", "")) or secrets.token_urlsafe(18)
     context = _form_context(request, token, principal, values=values, idempotency_key=idempotency_key)
