@@ -39,7 +39,7 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 # The pages each role may open, in the header's order; the first is the role's home.
 PAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "operator": (("/intake", "来电登记"),),
-    "reporter": (("/report", "填写报告"),),
+    "reporter": (("/report", "填写报告"), ("/report/mine", "我提交的报告")),
     "desk": (("/desk", "转介收件箱"), ("/followups", "随访帮扶")),
     "supervisor": (("/board", "案件督办"), ("/followups", "随访帮扶"), ("/stats", "统计分析"),
                    ("/oncall", "值班与通知")),

@@ -19,11 +19,12 @@ from services.common.vocabulary import CONCERN_LABELS, RELATION_LABELS
 from services.common.web.pages import BEIJING, csrf_for, home_of, refuse, render, session_of
 from services.dispatch.routing import Directory
 from services.gateway.deps import audit_log
-from services.gateway.pages import relogin
+from services.gateway.pages import my_reports, relogin
 from services.intake.schemas import ReportIn
 
 log = structlog.get_logger("pages")
 router = APIRouter(tags=["pages"], include_in_schema=False)
+router.include_router(my_reports.router)  # the reporter's own list, /report/mine
 
 # One message per field, in words a teacher can act on.
 FIELD_MESSAGES = {

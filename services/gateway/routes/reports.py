@@ -7,6 +7,7 @@ from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
+from pydantic import BaseModel
 
 from projections.desk.view import DeskView
 from services.common.principal import Principal
@@ -74,17 +75,41 @@ def add_supplement(
     return {"report_id": report_id, "supplement_id": supplement_id, "status": "accepted"}
 
 
-@router.get("/mine", response_model=list[Submission])
-def my_reports(intake: IntakeDep, view: ViewDep, audit: AuditDep, principal: Operator,
-               hours: Annotated[int, Query(ge=1, le=72)] = 12) -> list[Submission]:
-    """The caller's own reports of the last hours (a shift), newest first, once triaged."""
-    since = datetime.now(UTC) - timedelta(hours=hours)
+class OwnReport(BaseModel):
+    """One of a reporter's own recent reports: its receipt, when, and the coarse status only."""
+
+    report_id: str
+    receipt_no: str
+    received_at: datetime
+    status: str  # received | in_progress | handled, as the lookup says
+
+
+REPORTER_DAYS = 30  # a reporter's window: a month of her own reports; an operator's is a shift
+
+
+def own_reports(intake: IntakeApplication, view: DeskView, audit: AuditLog, principal: Principal,
+                since: datetime) -> list[Submission | OwnReport]:
+    """The caller's own reports since then, newest first, once triaged; a reporter's with the
+    coarse status only (the case and its level stay hidden, as in GET /v1/reports/{id})."""
     rows = view.submissions(intake.submitter_ref(principal.subject), since)
     audit(principal, "report.list-own", "report")
+    if principal.role == "reporter":
+        return [OwnReport(report_id=r["report_id"], receipt_no=intake.receipt_no_of(r["report_id"]),
+                          received_at=datetime.fromisoformat(r["received_at"]),
+                          status=COARSE_REPORT_STATUS[r["status"]]) for r in rows]
     return [Submission(report_id=r["report_id"], case_id=r["case_id"],
                        receipt_no=intake.receipt_no_of(r["report_id"]),
                        received_at=datetime.fromisoformat(r["received_at"]), channel=r["channel"],
                        risk_level=r["risk_level"], status=r["status"]) for r in rows]
+
+
+@router.get("/mine", response_model=list[Submission] | list[OwnReport])
+def my_reports(intake: IntakeDep, view: ViewDep, audit: AuditDep, principal: Filer,
+               hours: Annotated[int, Query(ge=1, le=72)] = 12) -> list[Submission | OwnReport]:
+    """The caller's own reports, newest first, once triaged: an operator's of the last hours (a
+    shift), a reporter's of the last 30 days (receipt, time and coarse status)."""
+    window = timedelta(days=REPORTER_DAYS) if principal.role == "reporter" else timedelta(hours=hours)
+    return own_reports(intake, view, audit, principal, datetime.now(UTC) - window)
 
 
 @router.post("/{report_id}/transfers", status_code=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,33 @@
+"""/report/mine: a reporter's own reports of the last 30 days (receipt, Beijing time, coarse
+status), through the same use case as GET /v1/reports/mine; no personal data on it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from services.common.web.pages import BEIJING, page_session, render
+from services.gateway.deps import audit_log
+from services.gateway.pages.lookup import STATUS  # the same words as the lookup's
+from services.gateway.routes.reports import REPORTER_DAYS, own_reports
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+@router.get("/report/mine")
+def my_reports_page(request: Request) -> Response:
+    session = page_session(request, "reporter", "/report/mine",
+                           "此页列出强制报告责任人自己提交的报告。")
+    if isinstance(session, Response):
+        return session
+    principal = session[1]
+    container = request.app.state.container
+    since = datetime.now(UTC) - timedelta(days=REPORTER_DAYS)
+    reports = own_reports(container.intake, container.view, audit_log(request), principal, since)
+    rows = [{"receipt_no": r.receipt_no, "status": STATUS[r.status][0],
+             "received_at": r.received_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")}
+            for r in reports]
+    return render(request, "my_reports.html", {"principal": principal, "rows": rows,
+                                               "days": REPORTER_DAYS})
