@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from services.intake.application import IntakeApplication
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # YYYY-MM from 1900 to 2099: the months a ledger or a report can be about.
 MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
-COLUMNS = ("案件编号", "区划代码", "儿童姓名", "性别", "年龄", "身份证号", "困境类别", "风险等级",
+COLUMNS = ("案件编号", "区划代码", "地点", "儿童姓名", "性别", "年龄", "身份证号", "困境类别", "风险等级",
            "牵头单位", "结对帮扶人", "本月走访次数", "最近走访", "下次走访应于", "状态")
 GENDER_TEXT = {"male": "男", "female": "女", "unknown": "不详"}
 STATUS_TEXT = {"active": "帮扶中", "closed": "已结案"}
@@ -64,15 +65,18 @@ def _in_order(categories: list[str]) -> list[str]:
     return sorted(categories, key=lambda c: order.index(c) if c in order else len(order))
 
 
-def ledger_rows(rows: list[LedgerRow], intake: IntakeApplication,
-                agency_names: dict[str, str]) -> list[list[Any]]:
+def ledger_rows(rows: list[LedgerRow], intake: IntakeApplication, agency_names: dict[str, str],
+                place_name: Callable[[str], str] | None = None) -> list[list[Any]]:
+    """One row per child; the place by name (the nearest named place above its code)."""
     out: list[list[Any]] = []
     for r in rows:
         categories = "、".join(CATEGORY_TEXT.get(c, c) for c in _in_order(r["categories"])) or "、".join(
             f"{CATEGORY_TEXT.get(c, c)}（建议）" for c in _in_order(r["suggested_categories"]))
         for child in children_of(intake, r["report_ids"]):
             out.append([
-                r["case_id"], r["region_code"], child.get("name") or "", GENDER_TEXT.get(
+                r["case_id"], r["region_code"],
+                place_name(r["region_code"]).replace(" ", "") if place_name and r["region_code"] else "",
+                child.get("name") or "", GENDER_TEXT.get(
                     child.get("gender") or "", ""), child.get("age") if child.get("age") is not None else "",
                 child.get("id_number") or "", categories, LEVEL_TEXT.get(r["risk_level"], r["risk_level"]),
                 agency_names.get(r["lead_agency_id"] or "", r["lead_agency_id"] or "（无牵头单位）"),
@@ -110,7 +114,7 @@ def as_xlsx(rows: list[list[Any]], month: str) -> bytes:
     for row in rows:
         sheet.append([_cell(v) for v in row])
     sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHIJKLMN", (38, 12, 12, 6, 6, 20, 20, 8, 30, 12, 12, 12, 12, 8),
+    for column, width in zip("ABCDEFGHIJKLMNO", (38, 12, 24, 12, 6, 6, 20, 20, 8, 30, 12, 12, 12, 12, 8),
                              strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()

@@ -24,23 +24,35 @@ from services.common.vocabulary import (
 
 LEVELS = ("red", "orange", "yellow", "blue")
 Table = tuple[str, list[str], list[list[Any]]]  # title, header, rows
+PlaceName = Callable[[str], str]  # a region code → its place's name (longest prefix), "" if none
 
 
-def _minutes(seconds: float | None) -> float | None:
-    return round(seconds / 60, 1) if seconds is not None else None
+def _minutes(seconds: float | None) -> float | int | None:
+    """Minutes to a tenth; whole minutes as a whole number (the CSV says "15", not "15.0")."""
+    if seconds is None:
+        return None
+    minutes = round(seconds / 60, 1)
+    return int(minutes) if minutes.is_integer() else minutes
+
+
+def _place(place_name: PlaceName | None, code: str | None) -> str:
+    """A region by its name (the nearest named place above a code the directory lacks), else its code."""
+    name = place_name(code).replace(" ", "") if place_name and code else ""
+    return name or code or ""
 
 
 def _pairs(counts: dict[str, int], text: dict[str, str]) -> list[list[Any]]:
     return [[text.get(k, k), n] for k, n in sorted(counts.items(), key=lambda kv: -kv[1])]
 
 
-def tables(s: dict[str, Any], month: str, region: str | None) -> list[Table]:
-    """The report's tables, in the order a reader goes through them."""
+def tables(s: dict[str, Any], month: str, region: str | None,
+           place_name: PlaceName | None = None) -> list[Table]:
+    """The report's tables, in the order a reader goes through them; regions by name."""
     f = s["followups"]
     channels = sorted({c for d in s["by_day"] for c in d["by_channel"]})
     return [
         ("概要", ["指标", "数值"], [
-            ["统计月份", month], ["区划", region or "全部"], ["报告数", s["reports"]], ["案件数", s["cases"]],
+            ["统计月份", month], ["区划", _place(place_name, region) or "全部"], ["报告数", s["reports"]], ["案件数", s["cases"]],
             ["超时未接收的转介", s["overdue"]], ["随访帮扶中", f["active"]], ["随访逾期", f["overdue"]],
             ["7天内应访", f["due_within_7_days"]], ["本月走访次数", f["visits_done"]],
             ["已结案的随访", f["closed"]]]),
@@ -50,7 +62,8 @@ def tables(s: dict[str, Any], month: str, region: str | None) -> list[Table]:
         ("报告渠道", ["渠道", "报告数"], _pairs(s["by_channel"], CHANNEL_TEXT)),
         ("每日报告", ["日期", *[CHANNEL_TEXT.get(c, c) for c in channels], "合计"],
          [[d["day"], *[d["by_channel"].get(c, 0) for c in channels], d["reports"]] for d in s["by_day"]]),
-        ("区划", ["区划代码", "案件数"], [[k, n] for k, n in sorted(s["by_region"].items())]),
+        ("区划", ["区划", "区划代码", "案件数"],
+         [[_place(place_name, k), k, n] for k, n in sorted(s["by_region"].items())]),
         ("机构类型", ["机构类型", "转介数"], _pairs(s["by_agency_kind"], KIND_TEXT)),
         ("转介状态", ["状态", "转介数"], _pairs(s["by_referral_status"], STATUS_TEXT)),
         ("接收用时", ["风险等级", "已接收", "中位数（分钟）", "90%（分钟）", "95%（分钟）", "时限（分钟）",
@@ -61,8 +74,9 @@ def tables(s: dict[str, Any], month: str, region: str | None) -> list[Table]:
         ("随访帮扶", ["指标", "数值"], [["帮扶中", f["active"]], ["7天内应访", f["due_within_7_days"]],
                                      ["已逾期", f["overdue"]], ["本月走访", f["visits_done"]],
                                      ["已结案", f["closed"]]]),
-        ("哨点", ["哨点", "类型", "区划代码", "本月报告", "最近报告", "无报告天数"],
-         [[x["name"], SENTINEL_KIND_TEXT.get(x["kind"], x["kind"]), x["region_code"], x["reports"],
+        ("哨点", ["哨点", "类型", "区划", "区划代码", "本月报告", "最近报告", "无报告天数"],
+         [[x["name"], SENTINEL_KIND_TEXT.get(x["kind"], x["kind"]), _place(place_name, x["region_code"]),
+           x["region_code"], x["reports"],
            (x["last_report_at"] or "")[:10] or "从未报告", x["silent_days"]] for x in s["sentinels"]]),
     ]
 
@@ -76,7 +90,9 @@ def _chart(title: str, header: list[str], rows: list[list[Any]]) -> Callable[[An
         chart: Any = PieChart() if title == "风险等级" else BarChart()
         chart.title = title
         last_col = len(header) - (1 if title == "每日报告" else 0)  # the total is not a series
-        data = Reference(sheet, min_col=2, max_col=max(2, last_col), min_row=1, max_row=len(rows) + 1)
+        first_col = 3 if title == "区划" else 2  # the region's code is not a series
+        data = Reference(sheet, min_col=first_col, max_col=max(first_col, last_col), min_row=1,
+                         max_row=len(rows) + 1)
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=len(rows) + 1))
         if isinstance(chart, BarChart) and title == "每日报告":

@@ -37,7 +37,7 @@ def cmd_stats_monthly(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     finally:
         cli.close()
-    report = tables(found, args.month, args.region)
+    report = tables(found, args.month, args.region, cli.directory.place_name)
     out = Path(args.out)
     out.write_bytes(as_csv(report) if out.suffix.lower() == ".csv" else as_xlsx(report))
     sys.stdout.write(f"{out}: {found['reports']} reports, {found['cases']} cases in {args.month}\n")

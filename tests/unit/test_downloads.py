@@ -83,3 +83,13 @@ def test_the_ledger_carries_gender_and_age(api: Api, runner: EmbeddedRunner) -> 
     assert sheet is not None
     cells = [dict(zip(COLUMNS, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
     assert sorted((c["性别"], c["年龄"]) for c in cells) == [("女", 6), ("男", 9)]
+
+
+def test_the_ledger_names_the_place_next_to_its_code(api: Api, runner: EmbeddedRunner) -> None:
+    api.submit(report_body(location={"region_code": "441823100999", "address": "某村"}), key="place")
+    runner.pump()
+    month = datetime.now(BEIJING).strftime("%Y-%m")
+    r = api.client.get("/v1/ledger", params={"month": month}, headers=api.auth("supervisor1"))
+    (row,) = csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))
+    # A code the directory lacks: the nearest named place above it.
+    assert (row["区划代码"], row["地点"]) == ("441823100999", "连南瑶族自治县三江镇")

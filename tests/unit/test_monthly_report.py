@@ -73,5 +73,33 @@ def test_the_cli_writes_the_monthly_report(tmp_path: Path, monkeypatch: pytest.M
     out = tmp_path / "report.xlsx"
     assert main(["stats", "monthly", "--month", month, "--region", "441823", "--out", str(out)]) == 0
     head = summary(load_workbook(out))
-    assert head["报告数"] == 1 and head["区划"] == "441823"
+    assert head["报告数"] == 1 and head["区划"] == "连南瑶族自治县"  # by name (an intended change)
     assert main(["stats", "monthly", "--month", "2026-13", "--out", str(out)]) == 2
+
+
+def test_regions_are_named_and_whole_minutes_stay_whole(api: Api, runner: EmbeddedRunner) -> None:
+    api.submit(report_body(location={"region_code": "441823100", "address": "某村"}), key="named")
+    # A code the directory lacks is named after the nearest place above it (三江镇).
+    api.submit(report_body(children=[{"name": "李小红", "age": 7}], concerns=["neglect"], immediate_danger=False,
+                           location={"region_code": "441823100999", "address": "某村"}), key="unnamed")
+    assert api.client.post("/v1/sentinels", json={"name": "三江镇中心小学", "kind": "school",
+                                                  "region_code": "441823100", "first_reporter": "teacher1"},
+                           headers=api.auth("admin1")).status_code == 201
+    runner.pump()
+    month = datetime.now(BEIJING).strftime("%Y-%m")
+    r = api.client.get("/v1/stats/monthly", params={"month": month, "region": "441823100"},
+                       headers=api.auth("supervisor1"))
+    book = load_workbook(io.BytesIO(r.content))
+    assert summary(book)["区划"] == "连南瑶族自治县三江镇"
+    regions = [[c.value for c in row] for row in book["区划"].iter_rows()]
+    assert regions[0] == ["区划", "区划代码", "案件数"]
+    assert ["连南瑶族自治县三江镇", "441823100", 1] in regions
+    assert ["连南瑶族自治县三江镇", "441823100999", 1] in regions
+    sentinels = [[c.value for c in row] for row in book["哨点"].iter_rows()]
+    assert sentinels[0][2:4] == ["区划", "区划代码"] and sentinels[1][:4] == [
+        "三江镇中心小学", "学校", "连南瑶族自治县三江镇", "441823100"]
+    text = api.client.get("/v1/stats/monthly", params={"month": month, "format": "csv"},
+                          headers=api.auth("supervisor1")).content.decode("utf-8-sig")
+    assert "区划,全部" in text and "红色," in text
+    sla = [line.split(",")[5] for line in text.split("【接收用时】")[1].split("\r\n\r\n")[0].splitlines()[2:]]
+    assert sla == ["15", "120", "1440", "4320"], sla  # whole numbers, as the workbook shows them

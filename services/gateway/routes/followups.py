@@ -155,7 +155,8 @@ def ledger(c: ContainerDep, audit: AuditDep, principal: SupervisorDownload,
         audit(principal, "ledger.read", "case", row["case_id"], row["case_id"])
     if not rows:
         audit(principal, "ledger.read", "ledger", month)
-    table = ledger_rows(rows, c.intake, {a.agency_id: a.name for a in c.directory.agencies})
+    table = ledger_rows(rows, c.intake, {a.agency_id: a.name for a in c.directory.agencies},
+                        c.directory.place_name)
     name = f"ledger-{month}{'-' + region if region else ''}.{format}"
     if format == "xlsx":
         body, media = as_xlsx(table, month), XLSX

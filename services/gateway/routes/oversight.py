@@ -45,7 +45,7 @@ def monthly(c: ContainerDep, audit: AuditDep, who: StatsDownload,
     figures_ = figures(c.view, c.accounts, c.dispatch.ack_sla, since=since, until=until,
                        region=region, principal=who)
     audit(who, "stats.monthly", "stats", month)
-    report = tables(figures_, month, region)
+    report = tables(figures_, month, region, c.directory.place_name)
     body, media = (as_xlsx(report), XLSX) if format == "xlsx" else (as_csv(report), "text/csv; charset=utf-8")
     name = f"stats-{month}{'-' + region if region else ''}.{format}"
     return Response(body, media_type=media, headers={
