@@ -18,7 +18,7 @@ from services.common.vocabulary import BEIJING
 ROSTER_NS = uuid5(NAMESPACE_URL, "urn:hotline:oncall")
 FORMATS = ("json", "wecom", "dingtalk")
 CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-PHONE = re.compile(r"^\+?[0-9\-]{3,20}$")
+PHONE = re.compile(r"^\+?[0-9\-]{3,20}(?:转[0-9]{1,8})?$")  # an extension after 转: 110转3
 MIN_SECRET = 16
 RESERVED = "supervisors"  # the supervisors' webhook
 
@@ -51,7 +51,7 @@ class Contact:
             raise wrong("name", "a name of 1 to 64 characters is required")
         phone = raw.get("phone")
         if phone is not None and not PHONE.match(str(phone)):
-            raise wrong("phone", "digits, dashes and a leading + only")
+            raise wrong("phone", "digits, dashes, a leading + and an extension after 转 only")
         url = raw.get("webhook_url")
         if url is not None:
             try:

@@ -52,17 +52,23 @@ def test_admin_form_errors_are_named_and_nothing_is_stored(api: Api, hotline: Ap
     assert r.status_code == 403 and hotline.accounts.find("ok-name") is None
 
 
+def confirmed(csrf: str, **fields: str) -> dict[str, str]:
+    """The second step's form: the first step's fields, confirmed."""
+    return {"csrf": csrf, "confirmed": "yes", **fields}
+
+
 def test_admin_disables_enables_and_resets_a_password(api: Api, hotline: ApiContainer) -> None:
+    """(Both risky actions now take a confirmation step: see test_admin_risky_actions.py.)"""
     token = api.token("teacher1")
     csrf = admin(api)
-    r = api.client.post("/admin/users/teacher1/disable", data={"csrf": csrf}, follow_redirects=False)
+    r = api.client.post("/admin/users/teacher1/disable", data=confirmed(csrf), follow_redirects=False)
     assert r.status_code == 303
-    assert "已停用账号 teacher1" in api.client.get(r.headers["location"]).text
+    assert "已停用账号 teacher1：该账号已登录的会话将立即退出" in api.client.get(r.headers["location"]).text
     assert api.client.get("/v1/agencies", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert token_status(api, "teacher1", TEST_PASSWORD) == 401
     api.client.post("/admin/users/teacher1/enable", data={"csrf": csrf})
     assert token_status(api, "teacher1", TEST_PASSWORD) == 200
-    r = api.client.post("/admin/users/teacher1/reset-password", data={"csrf": csrf})
+    r = api.client.post("/admin/users/teacher1/reset-password", data=confirmed(csrf))
     new = re.search(r'id="secret-password">([^<]+)<', r.text).group(1)  # type: ignore[union-attr]
     assert token_status(api, "teacher1", TEST_PASSWORD) == 401 and token_status(api, "teacher1", new) == 200
     assert api.client.post("/admin/users/admin1/disable", data={"csrf": csrf}).status_code == 409
@@ -90,13 +96,13 @@ def test_admin_registers_rebinds_and_closes_a_sentinel_point(api: Api, hotline: 
     assert hotline.accounts.find("teacher2").sentinel_id == str(sentinel.id)  # type: ignore[union-attr]
     r = api.client.post(f"{base}/deactivate", data={"csrf": csrf, "reason": ""})
     assert r.status_code == 422 and "撤销原因" in r.text
-    r = api.client.post(f"{base}/deactivate", data={"csrf": csrf, "reason": "学校合并"},
+    r = api.client.post(f"{base}/deactivate", data=confirmed(csrf, reason="学校合并"),
                         follow_redirects=False)
     assert r.status_code == 303
     assert hotline.accounts.find("teacher2").sentinel_id is None  # type: ignore[union-attr]
     assert not hotline.accounts.sentinel_exists(str(sentinel.id))
     page = api.client.get("/admin").text
-    assert "已撤销" in page and "directory/demo-v3" in page
+    assert "已撤销" in page and "名录由系统维护，当前为第3版" in page
     r = api.client.post("/admin/sentinels", data={"csrf": csrf, "name": "", "kind": "bad",
                                                   "region_code": "12", "first_reporter": "teacher1"})
     assert r.status_code == 422 and all(f'id="error-{f}"' in r.text for f in ("name", "kind", "region_code"))

@@ -68,6 +68,7 @@ def test_the_directory_links_each_unit_to_its_roster_by_name(api: Api, hotline: 
     directory = page.split('id="directory"')[1]
     assert "police-441823</td>" not in directory and "公安" in directory and "未设置" in directory
     assert api.client.get("/admin/oncall/nowhere").status_code == 404
+    api.client.cookies.clear()  # signed out first: /login now sends one signed in on to their page
     login(api.client, "supervisor1")
     assert api.client.get(URL).status_code == 403
 
@@ -107,7 +108,7 @@ def test_saving_a_roster_shows_its_secret_once_and_warns_of_a_contact_without_we
 def test_regenerating_the_secret_shows_the_new_one_once(api: Api, hotline: ApiContainer) -> None:
     csrf = open_roster(api)
     first = secret_in(api.client.post(URL, data=form(csrf, {"name": "值班员"})).text)
-    r = api.client.post(f"{URL}/secret", data={"csrf": csrf})
+    r = api.client.post(f"{URL}/secret", data={"csrf": csrf, "confirmed": "yes"})  # asked first
     second = secret_in(r.text)
     assert r.status_code == 200 and second and second != first
     assert hotline.notify.roster("police-441823").secret == second  # type: ignore[union-attr]

@@ -4,7 +4,6 @@ application with the admin as its actor (audited)."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 from urllib.parse import quote
 
@@ -12,40 +11,25 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from services.accounts.passwords import generate_password
 from services.common.errors import Conflict, DomainError, FieldError, NotFound
 from services.common.principal import Principal
 from services.common.vocabulary import ROLES, SENTINEL_KIND_TEXT, Role
 from services.common.web.pages import ROLE_TEXT, check_csrf, csrf_for, page_session, render
 from services.gateway.deps import audit_log
+from services.gateway.pages.admin_text import (
+    FIELD_TEXT,
+    NOTICES,
+    confirm_close,
+    confirm_user,
+    mixups,
+    version_text,
+)
 from services.gateway.pages.intake import LINES
 from services.gateway.pages.report import place_code
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Session = tuple[str, Principal]
-
-# What the page says after an action that has nothing secret to show (redirect, then GET).
-NOTICES = {
-    "disabled": "已停用账号 {}：该账号的登录和令牌立即失效。",
-    "enabled": "已重新启用账号 {}。",
-    "sentinel-registered": "已登记监测哨点 {}，并绑定第一报告人。",
-    "sentinel-rebound": "已更换监测哨点 {} 的第一报告人。",
-    "sentinel-closed": "已撤销监测哨点 {}：其报告人不能再以哨点名义报告，历史记录保留。",
-}
-FIELD_TEXT = {
-    "username": "用户名须为3至64位字母、数字、点、下划线或连字符。",
-    "role": "请选择角色。",
-    "agency_id": "机构账号须选择所属机构。",
-    "sentinel_id": "只有强制报告责任人账号可以绑定监测哨点，且哨点须在用。",
-    "channel": "只有热线接线员账号有来电线路。",
-    "first_reporter": "第一报告人须为已有的强制报告责任人账号。",
-    "region_code": "行政区划代码须为6位（县）、9位（乡镇）或12位（村）数字；"
-                   "也可输入村、镇名称后从列表中选择。",
-    "region_missing": "请填写哨点所在地区：输入村、镇名称中的字后从列表中选择，或填写行政区划代码。",
-    "name": "请填写哨点名称（1至100字）。",
-    "kind": "请选择哨点类型。",
-    "reason": "请填写撤销原因。",
-}
-
 
 def _admin(request: Request) -> Session | Response:
     return page_session(request, "admin", "/admin", "此页面供系统管理员使用，请用管理员账号登录。")
@@ -79,7 +63,7 @@ def _context(request: Request, token: str, principal: Principal, **extra: Any) -
         "lines": LINES,
         "places": directory.places,
         "sentinel_kinds": list(SENTINEL_KIND_TEXT.items()),
-        "directory": directory,
+        "directory": directory, "version": version_text(directory.version),
         "notice": None, "secret": None, "errors": {}, "values": {},
         **extra,
     }
@@ -119,6 +103,12 @@ def _refused(request: Request, session: Session, form: dict[str, str], exc: Doma
     return _show(request, session, 409, values=form, errors={conflict[0]: conflict[1]})
 
 
+def _confirm(request: Request, session: Session, confirm: dict[str, Any]) -> Response:
+    """The second step of a risky action: what will happen, confirm (focused) or go back."""
+    return render(request, "admin_confirm.html", {
+        "principal": session[1], "csrf": csrf_for(request, session[0]), "confirm": confirm})
+
+
 def _done(code: str, who: str) -> Response:
     return RedirectResponse(f"/admin?done={code}&who={quote(who)}#{code.split('-')[0]}", status_code=303)
 
@@ -130,7 +120,10 @@ async def add_user(request: Request) -> Response:
         return posted
     session, form = posted
     role = form.get("role", "")
-    password = secrets.token_urlsafe(12)
+    refused = mixups(form)
+    if refused:
+        return _show(request, session, 422, values=form, errors=refused)
+    password = generate_password()
     accounts = request.app.state.container.accounts
     audit = audit_log(request)
     try:
@@ -161,7 +154,11 @@ async def change_user(request: Request, username: str, action: str) -> Response:
     accounts = request.app.state.container.accounts
     audit = audit_log(request)
     actor = audit.actor(principal)
-    password = secrets.token_urlsafe(12)
+    if action != "enable" and form.get("confirmed") != "yes":
+        if accounts.find(username) is None:
+            return _show(request, session, 404, notice=f"没有名为 {username} 的账号。")
+        return _confirm(request, session, confirm_user(username, action))
+    password = generate_password()
     try:
         if action == "disable":
             await run_in_threadpool(lambda: accounts.disable(username, by=principal.subject, actor=actor))
@@ -191,6 +188,8 @@ async def register_sentinel(request: Request) -> Response:
         errors["name"] = FIELD_TEXT["name"]
     if form.get("kind") not in SENTINEL_KIND_TEXT:
         errors["kind"] = FIELD_TEXT["kind"]
+    if not form.get("first_reporter"):
+        errors["first_reporter"] = FIELD_TEXT["first_reporter"]
     if not typed:
         errors["region_code"] = FIELD_TEXT["region_missing"]
     elif unplaced or not (region.isdigit() and len(region) in (6, 9, 12)):
@@ -223,6 +222,13 @@ async def change_sentinel(request: Request, sentinel_id: str, action: str) -> Re
             sentinel = await run_in_threadpool(lambda: accounts.change_first_reporter(
                 sentinel_id, form.get("first_reporter", ""), by=principal.subject, actor=actor))
             code = "sentinel-rebound"
+        elif action == "deactivate" and form.get("confirmed") != "yes":
+            if not form.get("reason"):
+                return _show(request, session, 422, notice=FIELD_TEXT["reason"])
+            names = {str(s.id): s.name for s in accounts.list_sentinels() if s.public()["active"]}
+            if sentinel_id not in names:
+                return _show(request, session, 409, notice="未能完成：该哨点不存在或已撤销。")
+            return _confirm(request, session, confirm_close(sentinel_id, names[sentinel_id], form["reason"]))
         elif action == "deactivate":
             sentinel = await run_in_threadpool(lambda: accounts.deactivate_sentinel(
                 sentinel_id, reason=form.get("reason", ""), by=principal.subject, actor=actor))

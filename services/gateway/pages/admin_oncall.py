@@ -32,6 +32,10 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 Session = tuple[str, Any]
 
 NOTICES = {"saved": "已保存值班表。"}
+CONFIRM_SECRET = {
+    "title": "确认重新生成签名密钥？", "button": "确认重新生成", "fields": {},
+    "lines": ["重新生成后，旧密钥立即失效：接收通知的系统换上新密钥之前，无法核对通知的签名，"
+              "钉钉群机器人会拒收通知。", "新密钥只显示一次，请准备好立即复制到接收系统。"]}
 PROBLEM_TEXT = {
     "status": "接收方拒收，返回状态码 {code}。",
     "errcode": "机器人拒收，返回错误码 {code}（请核对机器人地址和安全设置）。",
@@ -45,6 +49,17 @@ PROBLEM_TEXT = {
 
 def _secret() -> str:
     return secrets.token_urlsafe(24)
+
+
+def tel(phone: str | None) -> str | None:
+    """A `tel:` address that dials the extension after a pause: 0763-6612345转8001 → …,8001."""
+    return "tel:" + phone.replace("转", ",") if phone else None
+
+
+def _unsaved(rows: list[Row] | None, roster: Any) -> bool:
+    """Whether the form's rows differ from the saved roster."""
+    saved = [Row.of(c).raw() for c in roster.contacts] if roster else []
+    return rows is not None and [r.raw() for r in rows if not r.blank] != saved
 
 
 def _session(request: Request, agency_id: str) -> tuple[Session, Any] | Response:
@@ -73,9 +88,10 @@ def _show(request: Request, session: Session, agency: Any, rows: list[Row] | Non
         "principal": session[1], "csrf": csrf_for(request, session[0]), "agency": agency,
         "kind": KIND_TEXT.get(agency.kind, agency.kind), "rows": rows, "saved": bool(roster),
         "testable": {c.name for c in saved if c.webhook_url},
-        "on_duty": [c.name for c in roster.on_duty(datetime.now(UTC))] if roster else [],
+        "on_duty": [{"name": c.name, "phone": c.phone, "tel": tel(c.phone)}
+                    for c in roster.on_duty(datetime.now(UTC))] if roster else [],
         "weekdays": WEEKDAYS, "formats": FORMAT_TEXT, "errors": {}, "notice": None,
-        "secret": None, "tested": None, **extra}, status_code)
+        "secret": None, "tested": None, "unsaved": False, **extra}, status_code)
 
 
 async def _posted(request: Request, agency_id: str) -> tuple[Session, Any, Any] | Response:
@@ -131,11 +147,16 @@ async def new_secret(request: Request, agency_id: str) -> Response:
     posted = await _posted(request, agency_id)
     if isinstance(posted, Response):
         return posted
-    session, agency, _ = posted
+    session, agency, form = posted
     notify = request.app.state.container.notify
     roster = notify.roster(agency_id)
     if roster is None:
         return _show(request, session, agency, status_code=409, notice="请先保存值班表，再生成密钥。")
+    if form.get("confirmed") != "yes":
+        return render(request, "admin_confirm.html", {
+            "principal": session[1], "csrf": csrf_for(request, session[0]),
+            "confirm": CONFIRM_SECRET | {"action": f"/admin/oncall/{agency_id}/secret",
+                                         "back": f"/admin/oncall/{agency_id}#regenerate"}})
     secret = _secret()
     contacts = [Row.of(c).raw() for c in roster.contacts]
     await run_in_threadpool(lambda: notify.set_roster(
@@ -163,4 +184,6 @@ async def test_contact(request: Request, agency_id: str) -> Response:
         return _show(request, session, agency, rows, 404,
                      notice="只能向已保存、且填写了通知地址的联系人发送测试。")
     why = PROBLEM_TEXT[outcome.problem].format(code=outcome.code) if outcome.problem else None
-    return _show(request, session, agency, rows, tested={"name": outcome.contact, "why": why})
+    address = next(c.webhook_url for c in roster.contacts if c.name == outcome.contact)
+    return _show(request, session, agency, rows, unsaved=_unsaved(rows, roster),
+                 tested={"name": outcome.contact, "why": why, "address": address})

@@ -25,4 +25,12 @@ def oncall_page(request: Request) -> Response:
     return render(request, "oncall.html", {
         "username": principal.subject, "principal": principal, "units": rows, "kind_text": KIND_TEXT,
         "unreachable": sum(1 for r in rows if r["unreachable"]),
-        "failing": sum(1 for r in rows if r["failures_24h"])})
+        "failing": sum(1 for r in rows if r["failures_24h"]), "phones": _phones(request)})
+
+
+def _phones(request: Request) -> dict[str, dict[str, str]]:
+    """Each unit's contacts' phones by name, for the 此刻值班 column's tel: links."""
+    container = request.app.state.container
+    rosters = {a.agency_id: container.notify.roster(a.agency_id) for a in container.directory.agencies}
+    return {unit: {c.name: c.phone for c in roster.contacts if c.phone}
+            for unit, roster in rosters.items() if roster}
