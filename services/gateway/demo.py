@@ -19,6 +19,10 @@ DEMO_USERS = (
     ("hospital-desk", "desk", "hospital-441823"),
     ("civil-desk", "desk", "civil-441823"),
     ("edu-desk", "desk", "edu-441823"),
+    # The township's own police station and child director: reports placed in 三江镇 (its
+    # villages too) go to them, not to the county's units (the longest prefix wins).
+    ("police-sanjiang", "desk", "police-441823100"),
+    ("civil-sanjiang", "desk", "civil-441823100"),
     ("auditor1", "auditor", None),
     ("admin1", "admin", None),
 )
