@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import re
 
+from datetime import datetime, timedelta
+
 from services.common.embedded import EmbeddedRunner
+from services.common.web.pages import BEIJING
 from tests.conftest import Api
 from tests.unit.test_board_page import visible
 from tests.unit.test_desk import red_case
@@ -29,12 +32,13 @@ def test_the_region_is_chosen_by_name_and_the_report_downloads(api: Api, runner:
     assert "连南瑶族自治县" in text and "441823" not in text
     for chart in ("c-kind", "c-status", "c-concern", "c-level"):
         assert f'id="{chart}"' in page.text
-    links = {kind: href.replace("&amp;", "&") for href, kind in
-             re.findall(r'href="(/v1/stats/monthly\?[^"]+)" id="monthly-(xlsx|csv)"', page.text)}
-    assert set(links) == {"xlsx", "csv"} and all("region=441823" in h for h in links.values())
-    xlsx = api.client.get(links["xlsx"])  # the session cookie alone, as a click sends it
+    form = re.search(r'<form method="get" action="(/v1/stats/monthly)"(.*?)</form>', page.text, re.S)
+    assert form is not None and 'name="region" value="441823"' in form.group(2)
+    month = re.search(r'<option value="(\d{4}-\d{2})">', form.group(2)).group(1)  # type: ignore[union-attr]
+    params = {"month": month, "region": "441823"}
+    xlsx = api.client.get(form.group(1), params={**params, "format": "xlsx"})  # as the button sends it
     assert xlsx.status_code == 200 and "spreadsheetml" in xlsx.headers["content-type"]
-    assert "【概要】" in api.client.get(links["csv"]).content.decode("utf-8-sig")
+    assert "【概要】" in api.client.get(form.group(1), params={**params, "format": "csv"}).content.decode("utf-8-sig")
 
 
 def test_refusals_are_in_chinese(api: Api) -> None:
@@ -44,4 +48,58 @@ def test_refusals_are_in_chinese(api: Api) -> None:
                             ({"from": "2026-11-29", "to": "2026-11-28"}, "结束日期不能早于开始日期")):
         r = api.client.get("/stats", params=params)
         assert r.status_code == 422 and message in r.text, params
-        assert not re.search(r"[A-Za-z]{4,}", visible(r.text).replace("auditor1", "")), params
+        assert not re.search(r"[A-Za-z]{4,}", visible(r.text).replace("auditor1", "").replace("Excel", "")), params
+
+
+def _value(html: str, field: str) -> str:
+    return re.search(rf'id="{field}" name="{field}" value="([^"]*)"', html).group(1)  # type: ignore[union-attr]
+
+
+def test_a_wrong_window_keeps_what_was_typed(api: Api) -> None:
+    login(api.client, "supervisor1")
+    r = api.client.get("/stats", params={"from": "2026-11-29", "to": "2026-11-28", "region": "441823100"})
+    assert r.status_code == 422
+    assert (_value(r.text, "from"), _value(r.text, "to")) == ("2026-11-29", "2026-11-28")
+    assert '<option value="441823100" selected>' in r.text
+    assert re.search(r'id="to"[^>]*aria-describedby="error-to">\s*<p class="error" id="error-to">结束日期不能早于开始日期',
+                     r.text)
+    r = api.client.get("/stats", params={"from": "", "to": "2026-11-28"})
+    assert r.status_code == 422 and 'id="error-from">请选择开始日期' in r.text
+    assert (_value(r.text, "from"), _value(r.text, "to")) == ("", "2026-11-28")
+
+
+def test_quick_ranges_follow_the_beijing_calendar(api: Api) -> None:
+    login(api.client, "supervisor1")
+    today = datetime.now(BEIJING).date()
+    monday = today - timedelta(days=today.weekday())
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    links = dict((text, href.replace("&amp;", "&")) for href, text in re.findall(
+        r'<a href="(/stats\?from=[^"]+)"[^>]*>([^<]+)</a>', api.client.get("/stats").text))
+    assert links == {
+        "今天": f"/stats?from={today}&to={today}", "本周": f"/stats?from={monday}&to={today}",
+        "本月": f"/stats?from={today.replace(day=1)}&to={today}",
+        "上月": f"/stats?from={last_month_end.replace(day=1)}&to={last_month_end}"}
+    scoped = api.client.get("/stats", params={"region": "441823100"}).text
+    assert f"/stats?from={today}&amp;to={today}&amp;region=441823100" in scoped
+
+
+def test_empty_charts_say_so(api: Api, runner: EmbeddedRunner) -> None:
+    login(api.client, "supervisor1")
+    page = api.client.get("/stats").text
+    for chart in ("c-day", "c-level", "c-concern", "c-kind", "c-status", "c-ack", "c-follow"):
+        assert f'id="{chart}-empty">暂无数据' in page and f'id="{chart}"' not in page, chart
+    red_case(api, runner)  # referrals sent, none acknowledged
+    page = api.client.get("/stats").text
+    assert 'id="c-level"' in page and 'id="c-level-empty"' not in page
+    assert 'id="c-ack-empty">暂无数据' in page and 'id="c-ack"' not in page  # no SLA line over nothing
+
+
+def test_the_monthly_report_is_chosen_by_month(api: Api) -> None:
+    login(api.client, "supervisor1")
+    page = api.client.get("/stats", params={"from": "2025-01-01", "to": "2025-01-31"}).text
+    select = re.search(r'<select id="month" name="month">(.*?)</select>', page, re.S).group(1)  # type: ignore[union-attr]
+    months = re.findall(r'<option value="(\d{4}-\d{2})">(.*?)</option>', select)
+    today = datetime.now(BEIJING).date()
+    assert len(months) == 12 and months[0] == (today.strftime("%Y-%m"), f"{today.year}年{today.month}月")
+    assert "2025-01" not in select  # not derived from the window's end
+    assert months[1][0] == (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")

@@ -29,11 +29,53 @@ LABELS = {"channel": CHANNEL_TEXT, "concern": CONCERN_TEXT, "level": LEVEL_TEXT,
           "status": STATUS_TEXT}
 
 
-def _day(text: str | None, default: date) -> date:
+CHARTS = (("c-day", "每日报告（按渠道）"), ("c-level", "案件风险等级"), ("c-concern", "案件问题类型"),
+          ("c-kind", "转介（按机构类型）"), ("c-status", "转介（按办理状态）"),
+          ("c-ack", "接收用时与时限（分钟）"), ("c-follow", "随访帮扶"))
+
+
+def _day(q: Any, name: str, default: date, errors: dict[str, str]) -> tuple[str, date | None]:
+    """What the field holds (as typed, to show it again) and its date; absent → the default."""
+    if name not in q:
+        return default.isoformat(), default
+    text = q[name].strip()
+    if not text:
+        errors[name] = "请选择开始日期。" if name == "from" else "请选择结束日期。"
+        return text, None
     try:
-        return date.fromisoformat(text) if text else default
+        return text, date.fromisoformat(text)
     except ValueError:
-        raise FieldError("date", "日期格式不正确，请用日期选择器选择。") from None
+        errors[name] = "日期格式不正确，请用日期选择器选择。"
+        return text, None
+
+
+def quick_ranges(today: date) -> list[dict[str, str]]:
+    """今天, this week (from Monday), this month, last month: Beijing calendar days."""
+    month_start = today.replace(day=1)
+    last_month_end = month_start - timedelta(days=1)
+    return [{"text": text, "from": a.isoformat(), "to": b.isoformat()} for text, a, b in (
+        ("今天", today, today), ("本周", today - timedelta(days=today.weekday()), today),
+        ("本月", month_start, today), ("上月", last_month_end.replace(day=1), last_month_end))]
+
+
+def months(today: date, count: int = 12) -> list[tuple[str, str]]:
+    """The last `count` months, this one first: (YYYY-MM, its name)."""
+    out, year, month = [], today.year, today.month
+    for _ in range(count):
+        out.append((f"{year:04d}-{month:02d}", f"{year}年{month}月"))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out
+
+
+def empty_charts(data: dict[str, Any]) -> set[str]:
+    """The charts with nothing to draw: the page says 暂无数据 instead of bare axes."""
+    f, ack = data["followups"], data["ack_seconds"].values()
+    return {chart for chart, empty in (
+        ("c-day", not data["reports"]), ("c-level", not any(data["by_risk_level"].values())),
+        ("c-concern", not data["by_concern"]), ("c-kind", not data["by_agency_kind"]),
+        ("c-status", not data["by_referral_status"]), ("c-ack", not any(a.get("n") for a in ack)),
+        ("c-follow", not any(f[k] for k in ("active", "due_within_7_days", "overdue", "visits_done"))),
+    ) if empty}
 
 
 def regions(places: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
@@ -57,29 +99,34 @@ async def stats_page(request: Request) -> Response:
     principal = session[1]
     container, q = request.app.state.container, request.query_params
     today = datetime.now(BEIJING).date()
+    errors: dict[str, str] = {}
+    first_text, first = _day(q, "from", today - timedelta(days=29), errors)
+    last_text, last = _day(q, "to", today, errors)
     region = (q.get("region") or "").strip() or None
-    notice, status_code, data = None, 200, None
-    try:
-        first, last = _day(q.get("from"), today - timedelta(days=29)), _day(q.get("to"), today)
-        if region is not None and region not in dict(container.directory.places):
-            raise FieldError("region", "请从列表中选择地区。")
-        if first > last:
-            raise FieldError("to", "结束日期不能早于开始日期。")
+    if region is not None and region not in dict(container.directory.places):
+        errors["region"] = "请从列表中选择地区。"
+    if first and last and first > last:
+        errors["to"] = "结束日期不能早于开始日期。"
+    data = None
+    if not errors and first and last:
         since = datetime.combine(first, time(), BEIJING)
         until = datetime.combine(last + timedelta(days=1), time(), BEIJING)  # the last day included
-        data = await run_in_threadpool(figures, container.view, container.accounts,
-                                       container.dispatch.ack_sla, since=since, until=until,
-                                       region=region, principal=principal)
-    except FieldError as exc:
-        notice, status_code = f"无法统计：{exc.message}", 422
-        first, last, region = today - timedelta(days=29), today, None
-    audit_log(request)(principal, "stats.read", "stats", region)
+        try:
+            data = await run_in_threadpool(figures, container.view, container.accounts,
+                                           container.dispatch.ack_sla, since=since, until=until,
+                                           region=region, principal=principal)
+        except FieldError as exc:
+            errors["from" if exc.field == "since" else "to"] = exc.message
+    chosen = region if "region" not in errors else None  # never what was typed, unchecked
+    audit_log(request)(principal, "stats.read", "stats", chosen)
     silent = [s for s in (data or {}).get("sentinels", []) if s["silent_days"] >= SILENT_DAYS]
     context: dict[str, Any] = {
-        "principal": principal, "username": principal.subject, "notice": notice, "data": data,
-        "first": first.isoformat(), "last": last.isoformat(), "region": region or "",
+        "principal": principal, "username": principal.subject, "errors": errors, "data": data,
+        "first": first_text, "last": last_text, "region": region or "", "chosen_region": chosen or "",
         "silent": silent, "silent_days": SILENT_DAYS, "sentinel_kind_text": SENTINEL_KIND_TEXT,
         "labels": LABELS, "regions": regions(container.directory.places),
-        "place_name": container.directory.place_name,
+        "place_name": container.directory.place_name, "charts": CHARTS,
+        "empty": empty_charts(data) if data else set(), "months": months(today),
+        "quick": quick_ranges(today),
     }
-    return render(request, "stats.html", context, status_code)
+    return render(request, "stats.html", context, 422 if errors else 200)
