@@ -68,6 +68,17 @@ def test_login_lands_on_the_asked_page_only_when_the_role_may_open_it(api: Api) 
     assert r.headers["location"] == "/intake"
 
 
+def test_the_login_page_with_a_live_session_goes_on_to_the_roles_page(api: Api) -> None:
+    page = api.client.get("/login")
+    # One name for the product: the tab's title and the header agree.
+    assert "<title>登录 · 未成年人保护热线</title>" in page.text and "强制报告" not in page.text
+    assert "<strong>未成年人保护热线</strong>" in page.text
+    login(api.client, "operator1")
+    r = api.client.get("/login", follow_redirects=False)  # the back button, mid-call
+    assert r.status_code == 303 and r.headers["location"] == "/intake"
+    assert api.client.get("/login?next=/board", follow_redirects=False).headers["location"] == "/intake"
+
+
 def test_the_session_cookie_opens_the_api_only_with_its_csrf_header(api: Api) -> None:
     login(api.client, "operator1")
     body = report_body()
@@ -79,6 +90,19 @@ def test_the_session_cookie_opens_the_api_only_with_its_csrf_header(api: Api) ->
     assert r.status_code == 401
     r = api.client.post("/v1/reports", json=body, headers={"Idempotency-Key": "c-1", "X-CSRF-Token": csrf})
     assert r.status_code == 201 and r.json()["receipt_no"]
+
+
+def test_the_console_reads_back_both_and_offers_new_concerns_on_each_rows_supplement(api: Api) -> None:
+    login(api.client, "operator1", "/intake")
+    page = api.client.get("/intake").text
+    assert "再次来电报出受理编号和查询码即可补充" in page  # a caller needs both to be found again
+    data = json.loads(re.search(r'id="console-data">(.*?)</script>', page).group(1))  # type: ignore[union-attr]
+    assert data["messages"]["children"] == "请填写至少一名儿童的姓名、年龄或身份证号码。"
+    # One markup for new concerns: the form by receipt number and each row's inline supplement.
+    template = page[page.index('<template id="sup-template">'):page.index('<template id="child-template">')]
+    assert template.count('name="sup-concerns"') == page.count('name="r-concerns"') == 16
+    assert "新的情况类别（可选）" in template and 'role="status"' in template
+    assert "white-space: nowrap" in page[page.index(".receipt-no"):].split("\n", 1)[0]
 
 
 def test_operator_console_presets_the_line_of_the_account(api: Api, hotline: ApiContainer) -> None:

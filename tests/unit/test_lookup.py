@@ -96,7 +96,15 @@ def test_the_way_to_the_lookup_page_from_the_root_and_the_receipts(api: Api) -> 
     receipt = api.client.post("/report", data={
         **fields, "children.0.name": "王小明", "children.0.age": "9", "reporter.relation": "teacher",
         "location.region_code": "441823", "narrative": "孩子身上有伤"})
-    assert receipt.status_code == 201 and '可凭此<a href="/lookup">查询处理进度</a>' in receipt.text
+    assert receipt.status_code == 201
+    # The link fills in the receipt number; the lookup code never goes into a URL (history, logs).
+    receipt_no = re.search(r'id="receipt-no">([^<]+)<', receipt.text).group(1)  # type: ignore[union-attr]
+    code = re.search(r'id="lookup-code">([^<]+)<', receipt.text).group(1)  # type: ignore[union-attr]
+    link = re.search(r'href="(/lookup[^"]*)" id="lookup-link"', receipt.text).group(1)  # type: ignore[union-attr]
+    assert link == f"/lookup?receipt_no={receipt_no}" and receipt.text.count(code) == 1
+    filled = api.client.get(link).text
+    assert f'value="{receipt_no}"' in filled and re.search(r'id="lookup_code"[^>]*autofocus', filled)
+    assert f'value="{receipt_no}"' in api.client.get(f"/lookup?receipt_no={receipt_no.lower()}").text
     api.client.cookies.clear()
     login(api.client, "operator1")
     assert 'href="/lookup"' in api.client.get("/intake").text

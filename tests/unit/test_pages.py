@@ -5,11 +5,13 @@ import re
 from fastapi.testclient import TestClient
 
 from services.common.embedded import EmbeddedRunner
+from services.common.web.pages import SESSION_COOKIE
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, id_number
 
 
 def login(client: TestClient, username: str = "teacher1", home: str | None = None) -> None:
+    client.cookies.delete(SESSION_COOKIE)  # another user: /login sends one signed in to their page
     page = client.get("/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     r = client.post("/login", data={"username": username, "password": TEST_PASSWORD,

@@ -23,6 +23,8 @@ SHORTCUTS = (("Ctrl+Enter", "提交报告"), ("F2", "儿童正处于危险中"),
 PLACE_TEXT = {"missing": PLACE_MISSING, "unknown": PLACE_UNKNOWN,
               "ambiguous": "有{count}个地点与“{text}”相符：请用上下键从列表中选择、回车确认，"
                            "或输入更完整的名称。"}
+# Said before anything is sent, when no child is described at all.
+MESSAGES = {**FIELD_MESSAGES, "children": "请填写至少一名儿童的姓名、年龄或身份证号码。"}
 
 
 @router.get("/intake")
@@ -45,7 +47,7 @@ def console(request: Request) -> Response:
         "relation_labels": RELATION_LABELS,
         "places": container.directory.places,
         "shortcuts": SHORTCUTS,
-        "messages": FIELD_MESSAGES,
+        "messages": MESSAGES,
         "place_text": PLACE_TEXT,
         "level_text": LEVEL_TEXT,
     })

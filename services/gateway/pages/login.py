@@ -26,6 +26,10 @@ def home(request: Request) -> Response:
 
 @router.get("/login")
 def login_page(request: Request, next: str = "") -> Response:  # noqa: A002
+    """The form; one already signed in (the back button mid-call) goes on to their page."""
+    session = session_of(request)
+    if session is not None:
+        return RedirectResponse(_landing(session[1].role, _safe_next(next)), status_code=303)
     csrf = secrets.token_urlsafe(24)
     response = render(request, "login.html",
                        {"csrf": csrf, "next": _safe_next(next), "username": "", "error": None})
@@ -53,6 +57,12 @@ async def login_submit(request: Request) -> Response:
     if not cookie_csrf or not hmac.compare_digest(cookie_csrf, str(form.get("csrf", ""))):
         return render(request, "login.html", {"csrf": "", "next": "", "username": username,
                        "error": "页面已过期，请刷新后重新登录。"}, 400)
+    missing = "用户名和密码" if not username.strip() and not password else "用户名" if not username.strip() \
+        else "密码" if not password else ""
+    if missing:  # nothing typed is not a wrong password
+        return render(request, "login.html", {"csrf": cookie_csrf,
+                       "next": _safe_next(str(form.get("next", ""))),
+                       "username": username, "error": f"请填写{missing}。"}, 422)
     token = await run_in_threadpool(sessions.login, request, username, password)
     if token is None:
         return render(request, "login.html", {"csrf": cookie_csrf,

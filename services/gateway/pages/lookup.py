@@ -62,8 +62,9 @@ def _page(request: Request, status_code: int = 200, **context: Any) -> Response:
 
 
 @router.get("/lookup")
-def lookup_page(request: Request) -> Response:
-    return _page(request)
+def lookup_page(request: Request, receipt_no: str = "") -> Response:
+    """The form; a receipt's link fills in its number (never the lookup code: URLs are kept)."""
+    return _page(request, receipt_no=spoken(receipt_no[:40]))
 
 
 @router.post("/lookup")
