@@ -2,11 +2,14 @@
 first password shown once), open a unit's on-call roster from /admin, add two contacts (one
 with a webhook on a local receiver, one without), save, see the secret once, send a test and
 see it delivered, signed with that secret; the contact without webhook is warned about; axe at
-1366 and 360 px. And /docs renders every operation with the outside network blocked."""
+1366 and 360 px. Only the chosen role's unit field shows; a risky action asks first (its confirm
+button focused, 取消 back); statuses and sentinel names do not wrap at 1366 px; a fixed error
+goes away as its field changes. And /docs renders every operation with the outside network blocked."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -64,11 +67,19 @@ def test_admin_adds_a_user_and_sets_a_roster_and_its_test_arrives_signed(
     page.on("pageerror", lambda e: errors.append(str(e)))
     log_in(page, server, "admin1", server.password("admin1"), "/admin")
 
+    unit_fields = page.locator("#add-user .unit:visible select")
+    expect(unit_fields).to_have_count(0)  # 请选择: no unit field yet
+    page.select_option("#f-role", "desk")
+    expect(unit_fields).to_have_count(1)
+    expect(page.locator("#f-agency_id")).to_be_visible()
+    page.select_option("#f-agency_id", UNIT)  # then the role changes: the agency is not posted
     page.fill("#f-username", "auditor7")
     page.select_option("#f-role", "auditor")
+    expect(unit_fields).to_have_count(0)
     page.click("#add-user-submit")
     password = page.inner_text("#secret-password").strip()
-    assert len(password) >= 12
+    assert re.fullmatch(r"[A-HJ-NP-Za-km-z2-9]{5}(-[A-HJ-NP-Za-km-z2-9]{5}){2}", password), password
+    expect(page.locator("#user-auditor7")).not_to_contain_text("公安")
     page.goto(f"{BASE}/admin")
     assert password not in page.content()  # shown once
 
@@ -116,6 +127,30 @@ def test_admin_adds_a_user_and_sets_a_roster_and_its_test_arrives_signed(
     assert errors == [], errors
 
 
+def test_risky_actions_ask_first_and_the_table_keeps_its_shape(server: Client, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, server, "admin1", server.password("admin1"), "/admin")
+    page.click('button[aria-label="重置密码 teacher1"]')
+    expect(page.locator("#confirm-yes")).to_be_focused()
+    expect(page.locator("#confirm")).to_contain_text("已登录的会话将立即退出")
+    page.click("#confirm-no")
+    page.wait_for_url(f"{BASE}/admin#user-teacher1")
+    page.click('button[aria-label="停用 operator1"]')
+    page.keyboard.press("Enter")  # the focused button confirms
+    expect(page.locator("#notice")).to_contain_text("已停用账号 operator1")
+    page.fill("#f-name", "连南瑶族自治县三江镇中心小学")
+    page.fill("#f-region_code", "441823100")
+    page.select_option("#f-first_reporter", "teacher1")
+    page.click('#add-sentinel button[type="submit"]')
+    expect(page.locator("#notice")).to_contain_text("已登记监测哨点")
+    lines = """(sel) => { const r = document.createRange(); r.selectNodeContents(document.querySelector(sel));
+        return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; }"""
+    assert page.evaluate(lines, "#user-operator1 .state") == 1  # 已停用 on one line
+    assert page.evaluate(lines, "#sentinel-1 .sname") <= 2
+    context.close()
+
+
 @pytest.mark.parametrize("width", [1366, 360])
 def test_the_admin_pages_pass_axe_and_fit_the_width(server: Client, browser: Browser, width: int) -> None:
     context = browser.new_context(viewport={"width": width, "height": 800}, locale="zh-CN",
@@ -138,6 +173,9 @@ def test_the_admin_pages_pass_axe_and_fit_the_width(server: Client, browser: Bro
     page.click("#save")  # an error next to its field (no end time) is also checked
     expect(page.locator("#error-c0_to")).to_be_visible()
     found["errors"] = serious_violations(page)
+    page.fill("#f-c0_to", "17:00")  # fixed: its error goes at once
+    expect(page.locator("#error-c0_to")).to_have_count(0)
+    expect(page.locator("#f-c0_to")).not_to_have_attribute("aria-invalid", "true")
     context.close()
     assert found == {k: [] for k in found}, found
 
