@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from services.dispatch.routing import Directory
+from services.gateway.pages.report import place_code
 from tests.e2e.axe import axe_source, serious_violations
 from tests.e2e.client import Client, embedded_server, wait_for
 from tests.helpers import id_number
@@ -83,6 +85,16 @@ def test_teacher_files_by_village_name_on_a_phone(server: Client, browser: Brows
     page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     login_from_root(page, server)
 
+    # A short form: children 2 and 3 wait behind a button, one at a time.
+    expect(page.locator("#child-1")).to_be_hidden()
+    expect(page.locator("#child-2")).to_be_hidden()
+    page.locator("#add-child").tap()
+    expect(page.locator("#child-1")).to_be_visible()
+    expect(page.locator("#f-children-1-name")).to_be_focused()
+    expect(page.locator("#child-2")).to_be_hidden()
+    page.fill("#f-children-1-name", "王小华")
+    page.fill("#f-children-1-age", "18")  # too old: the block must stay in sight after the error
+
     # Immediate danger: the warning is there as soon as the box is ticked, before anything is sent.
     expect(page.locator("#danger-notice")).to_be_hidden()
     page.locator("#f-immediate_danger").tap()
@@ -119,6 +131,11 @@ def test_teacher_files_by_village_name_on_a_phone(server: Client, browser: Brows
     page.wait_for_selector("#error-summary")
     message = page.locator("#error-children-0-id_number")
     expect(message).to_have_text("身份证号码校验位不正确，请核对。")
+    expect(page.locator("#error-summary")).to_contain_text("儿童1：身份证号码校验位不正确，请核对。")
+    expect(page.locator("#error-summary")).to_contain_text("儿童2：年龄须为0至17")
+    expect(page.locator("#error-children-1-age")).to_be_visible()  # the wrong child's block is shown
+    expect(page.locator("#child-2")).to_be_hidden()
+    expect(page.locator("#add-child")).to_be_visible()
     field_box = page.locator("#f-children-0-id_number").bounding_box()
     message_box = message.bounding_box()
     assert field_box and message_box and 0 <= message_box["y"] - field_box["y"] < 120
@@ -128,6 +145,7 @@ def test_teacher_files_by_village_name_on_a_phone(server: Client, browser: Brows
     check_axe(page)
 
     page.fill("#f-children-0-id_number", CHILD_ID.lower())
+    page.fill("#f-children-1-age", "7")
     page.click("#submit")
     page.wait_for_selector("#receipt")
     receipt_no = page.inner_text("#receipt-no")
@@ -142,6 +160,46 @@ def test_teacher_files_by_village_name_on_a_phone(server: Client, browser: Brows
     assert stored["report"]["immediate_danger"] is True
     assert stored["report"]["children"][0]["id_number"] == CHILD_ID  # 'x' typed, 'X' kept
     assert stored["case"]["risk_level"] == "red"
+
+
+PICKER_QUERIES = ["金坑", "三江镇", "三江", "三江镇龙", "三江龙", "三江 龙", "江镇龙湾", "新寨村", "三排 新寨",
+                  "连南瑶族自治县 三江镇", "连南瑶族自治县", "清城区", "龙", "村", "月球"]
+
+
+def test_the_picker_finds_what_the_server_finds_and_lists_a_towns_villages(
+    server: Client, browser: Browser
+) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 780}, is_mobile=True,
+                                  has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    login_from_root(page, server)
+    place = page.locator("#f-location-region_code")
+    listed = page.locator("#f-location-region_code-list [role=option]")
+    directory = Directory.load()
+    for text in PICKER_QUERIES:  # the script's rule and Directory.find_places, side by side
+        place.fill(text)
+        places = directory.find_places(text)
+        found = [code for code, _ in places]
+        chosen = [name for _, name in places] == [text]  # its full name: nothing more to choose
+        assert place.get_attribute("data-matches") == str(len(found)), text
+        assert listed.evaluate_all("items => items.map(li => li.dataset.code)") == (
+            [] if chosen else found[:30]), text
+        assert place.get_attribute("data-code") == place_code(text, directory)[0], text
+
+    place.fill("三江镇")  # the town and all its villages, in a list that scrolls on the phone
+    expect(listed).to_have_count(15)
+    expect(page.locator("#f-location-region_code-status")).to_contain_text("找到15个地点，请点选")
+    box = page.locator("#f-location-region_code-list")
+    sizes = box.evaluate("ul => [ul.scrollHeight, ul.clientHeight, ul.getBoundingClientRect().height]")
+    assert sizes[0] > sizes[1] and sizes[2] <= 780 * 0.6
+    listed.nth(14).scroll_into_view_if_needed()
+    listed.nth(14).tap()
+    expect(place).to_have_value("连南瑶族自治县 三江镇 三联村")
+    place.fill("三江镇龙")
+    expect(listed).to_have_count(2)  # 大龙村 and 龙湾村
+    expect(page.locator("label[for=f-location-region_code]")).to_contain_text("可输入镇名和村名，如：三江 龙湾")
+    check_axe(page)
+    context.close()
 
 
 def test_the_picker_by_keyboard_at_1366(server: Client, browser: Browser) -> None:
