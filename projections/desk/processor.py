@@ -97,7 +97,7 @@ def case_updated(m: Message) -> list[Write]:
     ]
     if d["reason"] == "report_joined":
         writes.extend(_report_rows(d, d.get("at")))
-    if d["reason"] == "reassessment":  # a supervisor looked: earlier declines and gaps are settled
+    if d["reason"] in ("reassessment", "review"):  # a supervisor looked: earlier flags are settled
         writes.append(flag(m, d["case_id"], "reviewed"))
     writes.append(timeline(m, d["case_id"], f"case_{d['reason']}", d.get("by") or "triage",
                             {"risk_level": d["risk_level"], "previous": d["previous_risk_level"],
@@ -117,7 +117,10 @@ def referral_dispatched(m: Message) -> list[Write]:
          (d["referral_id"], d["case_id"], d["agency_id"], d["agency_kind"], "dispatched",
           d["risk_level"], json.dumps(d["concerns"]), d["dispatched_at"], d["due_at"],
           epoch(d["dispatched_at"]), epoch(d["due_at"]), d["case_id"], d["case_id"])),
-        timeline(m, d["case_id"], "referral_dispatched", "dispatch",
+        # A supervisor's re-routing is theirs on the timeline (`manual:<account>`), not the system's.
+        timeline(m, d["case_id"], "referral_dispatched",
+                 str(d.get("matrix_version", "")).removeprefix("manual:")
+                 if str(d.get("matrix_version", "")).startswith("manual:") else "dispatch",
                   {"agency_id": d["agency_id"], "referral_id": d["referral_id"]}),
         *([flag(m, d["case_id"], "reviewed")]  # a supervisor's re-routing settles a decline
           if str(d.get("matrix_version", "")).startswith("manual:") else []),

@@ -31,6 +31,8 @@ class TimelineRow(TypedDict):
     type: str
     by: str
     agency_id: NotRequired[str]  # the unit a referral event is about
+    risk_level: NotRequired[str]  # a reassessment's or review's level, and the one before it
+    previous: NotRequired[str]
 
 
 class CaseRow(TypedDict):
@@ -110,6 +112,9 @@ def referral_row(row: dict[str, Any]) -> ReferralRow:
 REFERRAL_COLUMNS = ("referral_id, case_id, agency_id, agency_kind, status, risk_level, concerns,"
                     " dispatched_at, due_at, acknowledged_at, escalated_at")
 
+
+# The timeline's entries by which a supervisor settled a case's flags.
+REVIEWS = ("case_reassessment", "case_review")
 
 # Why a case wants the supervisor: a decline, a routing gap, a visit suggesting another level,
 # each after the case's last review (a reassessment, a manual referral).
@@ -195,6 +200,9 @@ class DeskQueries(FollowUpQueries):
             event = TimelineRow(at=t["at"], type=t["type"], by=t["by_whom"])
             if t["type"].startswith("referral_"):
                 event["agency_id"] = json.loads(t["detail"]).get("agency_id") or ""
+            elif t["type"] in REVIEWS:
+                detail = json.loads(t["detail"])
+                event["risk_level"], event["previous"] = detail["risk_level"], detail["previous"]
             timeline.setdefault(t["case_id"], []).append(event)
         reports: dict[str, list[str]] = {}
         for r in self.sql.rows(f"SELECT report_id, case_id FROM view_case_reports WHERE case_id IN"

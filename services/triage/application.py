@@ -221,6 +221,26 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
         log.info("case reassessed", case_id=str(case_id), risk_level=risk_level)
         return case
 
+    def review(self, case_id: UUID | str, *, note: str, by: str, actor: Actor | None = None) -> Case:
+        case = self.get_case(case_id)
+        case.review(note=note, by=by)
+        self.save(case, *audit_note(actor, "case.review", "case", str(case.id), str(case.id)))
+        log.info("case reviewed", case_id=str(case_id))
+        return case
+
+    def reasons(self, case_id: UUID | str) -> list[dict[str, Any]]:
+        """The supervisors' written reasons on a case (reassessments and reviews), oldest first:
+        kept only in the (encrypted) event store, read back for the board."""
+        try:
+            events = self.repository.event_store.get(parse_id(case_id, "case"))
+        except AggregateNotFoundError:  # pragma: no cover - the store answers empty instead
+            return []
+        written: list[Any] = [e for e in events if type(e).__name__ in ("Reassessed", "Reviewed")]
+        return [{"at": e.timestamp.isoformat(), "by": e.by, "kind": type(e).__name__,
+                 "previous": getattr(e, "previous_risk_level", None), "risk_level": e.risk_level,
+                 "text": getattr(e, "reason", None) or getattr(e, "note", "")}
+                for e in written]
+
     def get_case(self, case_id: UUID | str) -> Case:
         case = self._find(parse_id(case_id, "case"))
         if not isinstance(case, Case):

@@ -171,6 +171,23 @@ class Case(Aggregate):
             self._categories = categories
 
 
+    def check_review(self, note: str) -> None:
+        """Ending a review needs a word on what was looked at, and a review to end."""
+        if not note.strip():
+            raise TriageError("note", "请填写复核意见。")
+
+    def review(self, *, note: str, by: str) -> None:
+        """A supervisor looked at the case and keeps its level: the review flag is cleared."""
+        self.check_review(note)
+        self._reviewed(note=note.strip(), by=by, risk_level=self.risk_level, concerns=self.concerns,
+                       region_code=self.region_code)
+
+    @event("Reviewed")
+    def _reviewed(self, *, note: str, by: str, risk_level: str, concerns: list[str],
+                  region_code: str) -> None:
+        self.needs_review = False
+
+
 class ReportLink(Aggregate):
     """Which case a report went to (its existence means the report was triaged), and which child
     indexes it was noted in, so an erasure can tombstone those entries."""

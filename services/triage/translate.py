@@ -17,6 +17,7 @@ UPDATE_REASONS = {
     "ReportJoined": "report_joined",
     "Supplemented": "supplement",
     "Reassessed": "reassessment",
+    "Reviewed": "review",  # the level kept, the review flag cleared
 }
 
 
@@ -76,14 +77,15 @@ def triage_translator(domain_event: Any) -> Message | None:
             "report_id": getattr(e, "report_id", None),
             "by": getattr(e, "by", "triage"),
             "risk_level": e.risk_level,
-            "previous_risk_level": e.previous_risk_level,
-            "added_concerns": e.added_concerns,
+            "previous_risk_level": getattr(e, "previous_risk_level", e.risk_level),
+            "added_concerns": getattr(e, "added_concerns", []),
             "concerns": e.concerns,
             "region_code": e.region_code,
-            "needs_review": e.needs_review,
+            "needs_review": getattr(e, "needs_review", False),
             "rule_version": getattr(e, "rule_version", None),
             # A supervisor's free-text reason stays in the (encrypted) event store: it may name people.
-            "rationale": getattr(e, "rationale", None) or "reassessed by a supervisor",
+            "rationale": getattr(e, "rationale", None) or (
+                "reviewed by a supervisor" if reason == "review" else "reassessed by a supervisor"),
             "channel": getattr(e, "channel", None),
             "submitter_ref": getattr(e, "submitter_ref", None),
             "sentinel_id": getattr(e, "sentinel_id", None),

@@ -104,3 +104,95 @@ def test_the_board_offers_the_ledger_by_month(api: Api, runner: EmbeddedRunner) 
     month = re.search(r'<option value="(\d{4}-\d{2})">', page).group(1)  # type: ignore[union-attr]
     r = api.client.get("/v1/ledger", params={"month": month, "format": "xlsx"})  # as the form sends it
     assert r.status_code == 200 and "spreadsheetml" in r.headers["content-type"]
+
+
+def test_a_command_names_its_case_and_result_before_the_view_catches_up(
+        api: Api, runner: EmbeddedRunner) -> None:
+    case = red_case(api, runner)
+    short = case["case_id"][:8]
+    login(api.client, "supervisor1")
+    token = csrf(api.client.get("/board").text)
+    r = api.client.post(f"/board/cases/{case['case_id']}/reassess",
+                        data={"csrf": token, "risk_level": "orange", "reason": "核实后下调",
+                              "categories_shown": "1", "categories": ["left_behind", "guardian_unable"]})
+    # No pump: the desk view has not seen the reassessment, the notice and the row still say it.
+    notice = re.search(r'<div class="done" role="status" id="notice">(.*?)</div>', r.text, re.S)
+    assert notice is not None
+    assert visible(notice.group(1)) == f"已将案件{short}调整为橙色，类别：监护人无力履行、留守。"
+    row = re.search(rf'<tr class="(\w+)" id="case-{case["case_id"]}"', r.text)
+    assert row is not None and row.group(1) == "orange"
+    runner.pump()
+    police = referral_of(case, "police")
+    post(api, "police-desk", f"/v1/referrals/{police}/decline", {"reason": "非本辖区"})
+    runner.pump()
+    moved = api.client.post(f"/board/cases/{case['case_id']}/refer",
+                            data={"csrf": token, "agency_id": "civil-441823", "reason": "公安退回，转民政"})
+    assert f"已将案件{short}改派给连南瑶族自治县民政局" in visible(moved.text)
+
+
+def test_a_refusal_keeps_the_form_open_with_what_was_typed(api: Api, runner: EmbeddedRunner) -> None:
+    case = red_case(api, runner)
+    cid, short = case["case_id"], case["case_id"][:8]
+    login(api.client, "supervisor1")
+    token = csrf(api.client.get("/board").text)
+    blank = api.client.post(f"/board/cases/{cid}/refer",
+                            data={"csrf": token, "agency_id": "civil-441823", "reason": "   "})
+    assert blank.status_code == 422
+    assert re.search(rf'<details open><summary>[^<]*</summary>(?:(?!</details>).)*'
+                     rf'id="refer-reason-{cid}-err">请填写改派原因。', blank.text, re.S)
+    assert re.search(r'<option value="civil-441823" selected>', blank.text)
+    assert f"案件{short}：未能改派：请填写改派原因。" in visible(blank.text)
+    other = api.client.post(f"/board/cases/{cid}/reassess",
+                            data={"csrf": token, "risk_level": "yellow", "reason": " ",
+                                  "categories_shown": "1", "categories": ["orphan"]})
+    assert other.status_code == 422 and f'id="reassess-reason-{cid}-err">请填写改级原因。' in other.text
+    assert '<option value="yellow" selected>' in other.text
+    assert re.search(r'value="orphan" checked', other.text) and not re.search(r'value="left_behind" checked',
+                                                                               other.text)
+    refused = api.client.post(f"/board/cases/{cid}/close", data={"csrf": token, "reason": "处置完毕"})
+    assert refused.status_code == 409 and f'id="close-reason-{cid}"' in refused.text
+    assert 'name="reason" required value="处置完毕"' in refused.text
+    assert f"案件{short}：未能结案：以下转介尚未办结或退回" in visible(refused.text)
+    assert "<details open>" in refused.text
+
+
+def test_the_review_ends_on_the_board_and_the_timeline_says_who_and_why(
+        api: Api, runner: EmbeddedRunner) -> None:
+    case = red_case(api, runner)
+    cid = case["case_id"]
+    post(api, "police-desk", f"/v1/referrals/{referral_of(case, 'police')}/decline", {"reason": "非本辖区"})
+    runner.pump()
+    login(api.client, "supervisor1")
+    page = api.client.get("/board").text
+    assert "待复核：有单位退回转介" in visible(page) and f'action="/board/cases/{cid}/review"' in page
+    assert "红色转介无人值守，未能通知：连南瑶族自治县人民医院" in visible(page)  # the declined one is not
+    assert api.client.post(f"/v1/cases/{cid}/review", json={"note": "  "},
+                           headers=api.auth("supervisor1")).status_code == 422
+    assert api.client.post(f"/v1/cases/{cid}/review", json={"note": "x"},
+                           headers=api.auth("police-desk")).status_code == 403
+    done = api.client.post(f"/board/cases/{cid}/review",
+                           data={"csrf": csrf(page), "note": "已电话联系派出所"})
+    assert f"已完成案件{cid[:8]}的复核，风险等级保持红色。" in visible(done.text)
+    runner.pump()
+    got = api.client.get(f"/v1/cases/{cid}", headers=api.auth("supervisor1")).json()
+    assert got["needs_review"] is False and got["review_reasons"] == []
+    api.client.post(f"/board/cases/{cid}/reassess", data={"csrf": csrf(page), "risk_level": "orange",
+                                                         "reason": "伤情较轻", "categories_shown": "1"})
+    runner.pump()  # the re-routing below takes the case's level from the view
+    api.client.post(f"/board/cases/{cid}/refer",
+                    data={"csrf": csrf(page), "agency_id": "civil-441823", "reason": "转民政"})
+    runner.pump()
+    row = re.search(rf'<tr [^>]*id="case-{cid}">(.*?)</tr>', api.client.get("/board").text, re.S)
+    assert row is not None
+    text = visible(row.group(1))
+    assert "待复核" not in text and "未能通知" not in text and "复核完毕</button>" not in row.group(1)
+    assert "复核完毕：风险等级保持红色，意见：已电话联系派出所（督办人员）" in text
+    assert "重新评估：红色→橙色，原因：伤情较轻（督办人员）" in text
+    assert "转介：连南瑶族自治县民政局（未成年人保护中心）（督办人员）" in text
+
+
+def test_statuses_keep_a_label_where_the_headers_are_hidden(api: Api, runner: EmbeddedRunner) -> None:
+    red_case(api, runner)
+    login(api.client, "supervisor1")
+    text = visible(api.client.get("/board").text)
+    assert "转介状态：已转介" in text and "紧急程度：红色" in text

@@ -156,3 +156,16 @@ def test_every_assessment_records_version_inputs_and_rationale(hotline: ApiConta
                              "narrative_phrases": ["流血"]}
     assert joined.inputs["concerns"] == ["school_bullying"]
     assert "narrative mentions 流血" in opened.rationale and joined.rationale
+
+
+def test_a_review_clears_the_flag_and_keeps_the_level(hotline: ApiContainer) -> None:
+    t = Triage(hotline)
+    rid = t.report(concerns=[], at=T0)
+    case = t.case_of(rid)
+    assert case.needs_review
+    with pytest.raises(TriageError, match="note"):
+        t.app.review(case.id, note="   ", by="supervisor1")
+    t.app.review(case.id, note="已核实，维持蓝色", by="supervisor1")
+    case = t.case_of(rid)
+    assert not case.needs_review and case.risk_level == "blue"
+    assert [r["text"] for r in t.app.reasons(case.id)] == ["已核实，维持蓝色"]

@@ -1,10 +1,12 @@
 """The supervisor's case board (/board): overdue follow-ups, then escalated and needs-review
-cases first; reassess (level and ledger categories), re-route, close; the ledger's download."""
+cases first; reassess (level and ledger categories), end a review, re-route, close; the
+ledger's download. Each command's result is named in a notice; a refusal keeps its form open."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,10 +16,18 @@ from services.common.errors import DomainError, FieldError, NotFound
 from services.common.vocabulary import BEIJING, RISK_LEVELS, Category
 from services.common.web.pages import check_csrf, csrf_for, page_session, render
 from services.gateway.deps import audit_log
-from services.gateway.unreached import flag_unreached
+from services.gateway.pages.board_state import add_written_reasons, outcome, patched
+from services.gateway.unreached import UNREACHED, flag_unreached, unreached_units
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-ACTIONS = ("reassess", "refer", "close")
+ACTIONS = ("reassess", "review", "refer", "close")
+# Each form's free text and what to say when it is left blank.
+TEXT_FIELD = {"reassess": ("reason", "请填写改级原因。"), "review": ("note", "请填写复核意见。"),
+              "refer": ("reason", "请填写改派原因。"), "close": ("reason", "请填写结案原因。")}
+FIELDS = {"reassess": ("risk_level", "categories", "reason"), "review": ("note",),
+          "refer": ("agency_id", "reason"), "close": ("reason",)}
+FIELD_ID = {"risk_level": "level", "categories": "cats", "agency_id": "agency"}
+VERB = {"reassess": "调整风险等级", "review": "完成复核", "refer": "改派", "close": "结案"}
 LEDGER_MONTHS = 12  # how many months back the ledger's download offers
 
 
@@ -51,15 +61,26 @@ def _referral_notes(container: Any, cases: list[Any]) -> dict[str, dict[str, str
     return notes
 
 
-def _context(request: Request, token: str, principal: Any, notice: str | None = None) -> dict[str, Any]:
+def _unreached_units(container: Any, cases: list[Any]) -> dict[str, list[str]]:
+    """The units of the red referrals nobody was told of, per case flagged so."""
+    return {c["case_id"]: unreached_units(c, container.notify) for c in cases
+            if UNREACHED in c["review_reasons"]}
+
+
+def _context(request: Request, token: str, principal: Any, notice: str | None = None,
+             error: dict[str, Any] | None = None, done: tuple[str, dict[str, Any]] | None = None
+             ) -> dict[str, Any]:
     container = request.app.state.container
     plans = [p for p in container.view.followups(datetime.now(UTC)) if p["status"] == "active"]
     cases = flag_unreached(container.view.list_cases(None, None), container.notify)
+    if done is not None:
+        cases = patched(cases, *done)
     return {
         "username": principal.subject,
         "principal": principal,
-        "cases": cases,
+        "cases": add_written_reasons(container, cases),
         "notes": _referral_notes(container, cases),
+        "unreached": _unreached_units(container, cases),
         "late_followups": [p for p in plans if p["overdue"] or p["helper_missing"]],
         "agencies": container.directory.agencies,
         "levels": RISK_LEVELS,
@@ -67,6 +88,7 @@ def _context(request: Request, token: str, principal: Any, notice: str | None = 
         "months": _months(datetime.now(BEIJING)),
         "csrf": csrf_for(request, token),
         "notice": notice,
+        "error": error,
     }
 
 
@@ -76,7 +98,12 @@ def board_page(request: Request) -> Response:
     if isinstance(session, Response):
         return session
     audit_log(request)(session[1], "board.read", "cases")
-    return render(request, "board.html", _context(request, *session))
+    action, case_id = request.query_params.get("done", ""), request.query_params.get("case", "")
+    result = outcome(request.app.state.container, action, case_id, request.query_params.get("unit")) \
+        if action in ACTIONS and case_id else None
+    return render(request, "board.html", _context(
+        request, *session, notice=result[0] if result else None,
+        done=(case_id, result[1]) if result else None))
 
 
 @router.get("/board/cases")
@@ -108,20 +135,35 @@ async def board_action(request: Request, case_id: str, action: str) -> Response:
     if not check_csrf(request, token, form.get("csrf")) or action not in ACTIONS:
         return Response("页面已过期，请刷新后重试。", status_code=403, media_type="text/plain; charset=utf-8")
     container = request.app.state.container
-    reason = str(form.get("reason", "")).strip()
-    if not reason:
-        return render(request, "board.html", _context(request, token, principal, "请填写原因。"), 422)
+    field, blank = TEXT_FIELD[action]
+    text = str(form.get(field, "")).strip()
+    shown = bool(form.get("categories_shown"))
+    values = {"text": str(form.get(field, "")), "risk_level": form.get("risk_level"),
+              "agency_id": form.get("agency_id"),
+              "categories": [str(c) for c in form.getlist("categories")] if shown else None}
 
+    def refused(field: str | None, message: str, status: int) -> Response:
+        field = field if field in FIELDS[action] else None
+        target = (f"{FIELD_ID.get(field, action + '-' + field)}-{case_id}" if field
+                  else f"{action}-{case_id}-err")
+        error = {"case_id": case_id, "action": action, "field": field, "message": message, "target": target,
+                 "summary": f"案件 {case_id[:8]}：未能{VERB[action]}：{message}", **values}
+        return render(request, "board.html", _context(request, token, principal, error=error), status)
+
+    if not text:
+        return refused(field, blank, 422)
     audit = audit_log(request)
 
     def act() -> None:
         if action == "close":
-            container.dispatch.close_case(case_id, reason=reason, by=principal.subject,
+            container.dispatch.close_case(case_id, reason=text, by=principal.subject,
                                           actor=audit.actor(principal))
         elif action == "reassess":
             container.triage.reassess(case_id, risk_level=str(form.get("risk_level")), concerns=[],
-                                      reason=reason, by=principal.subject, actor=audit.actor(principal),
+                                      reason=text, by=principal.subject, actor=audit.actor(principal),
                                       categories=_categories(form))
+        elif action == "review":
+            container.triage.review(case_id, note=text, by=principal.subject, actor=audit.actor(principal))
         else:
             case = container.view.get_case(case_id)
             if case is None:
@@ -133,6 +175,6 @@ async def board_action(request: Request, case_id: str, action: str) -> Response:
         await run_in_threadpool(act)
     except DomainError as exc:
         status = 422 if isinstance(exc, FieldError) else 404 if isinstance(exc, NotFound) else 409
-        return render(request, "board.html",
-                      _context(request, token, principal, f"未能完成：{exc.message}"), status)
-    return RedirectResponse("/board", status_code=303)
+        return refused(exc.field if isinstance(exc, FieldError) else None, exc.message, status)
+    unit = f"&unit={quote(str(form.get('agency_id', '')))}" if action == "refer" else ""
+    return RedirectResponse(f"/board?done={action}&case={quote(case_id)}{unit}#notice", status_code=303)

@@ -42,6 +42,11 @@ class ManualReferralIn(BaseModel):
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
+class ReviewIn(BaseModel):
+    model_config = Strict
+    note: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
 @router.get("")
 def list_cases(view: ViewDep, container: ContainerDep, _: CaseReader, risk_level: RiskLevel | None = None,
                status: CaseStatus | None = None) -> list[Any]:
@@ -67,6 +72,14 @@ def reassess(case_id: str, body: ReassessmentIn, triage: TriageDep, audit: Audit
     return {"case_id": case_id, "risk_level": case.risk_level,
             "initial_risk_level": case.initial_risk_level, "concerns": case.concerns,
             "categories": case.categories}
+
+
+@router.post("/{case_id}/review", status_code=status.HTTP_202_ACCEPTED)
+def review(case_id: str, body: ReviewIn, triage: TriageDep, audit: AuditDep,
+           principal: Supervisor) -> dict[str, Any]:
+    """End a case's review, its level kept (an extension of contract §2)."""
+    case = triage.review(case_id, note=body.note, by=principal.subject, actor=audit.actor(principal))
+    return {"case_id": case_id, "risk_level": case.risk_level, "needs_review": case.needs_review}
 
 
 @router.post("/{case_id}/referrals", status_code=status.HTTP_201_CREATED)
