@@ -10,7 +10,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +24,8 @@ from services.common.sqlstore import Sql
 log = structlog.get_logger("audit")
 
 GENESIS = "0" * 64
+# An auditor's own page views, which the auditor's page can leave out of the list.
+OWN_READS = frozenset({"audit.read", "stats.read"})
 FIELDS = ("seq", "at", "actor", "role", "unit", "action", "resource_type", "resource_id",
           "case_id", "client")
 DDL = (
@@ -178,20 +180,37 @@ class AuditTrail:
         rows = self._rows("case_id = ?", (case_id,)) if case_id else self._rows()
         return [{**self._sealer.open(r["sealed"]), "hash": r["hash"]} for r in rows]
 
+    def case_ids(self, prefix: str, limit: int = 20) -> list[str]:
+        """The full ids of the cases on the trail whose id starts with `prefix` (hex and dashes)."""
+        if not re.fullmatch(r"[0-9a-f-]+", prefix):
+            return []
+        rows = self.sql.rows("SELECT DISTINCT case_id FROM audit_log WHERE case_id LIKE ?"
+                             " ORDER BY case_id LIMIT ?", (f"{prefix}%", limit))
+        return [str(r["case_id"]) for r in rows]
+
     def search(self, *, actor: str | None = None, role: str | None = None, action: str | None = None,
                case_id: str | None = None, since: datetime | None = None,
                until: datetime | None = None, before: int | None = None, limit: int = 50,
-               scan: int = 20000, case_prefix: str | None = None) -> tuple[list[dict[str, Any]], int | None]:
+               scan: int = 20000, case_prefix: str | None = None,
+               report_ids: Collection[str] = (), hide_reads_of: str | None = None,
+               ) -> tuple[list[dict[str, Any]], int | None]:
         """Entries matching every filter given, newest first, at most `limit`; and the position to
         continue from (older entries), or None when there are none. Fields other than the case
-        are sealed, so entries are opened and filtered here, scanning at most `scan` per call."""
+        are sealed, so entries are opened and filtered here, scanning at most `scan` per call.
+        `actor` matches the start of the name, in any case; with a case, `report_ids` adds the
+        entries about its reports recorded without the case (a report filed before the case
+        existed); `hide_reads_of` leaves out that person's own reading of the trail and statistics."""
         found: list[dict[str, Any]] = []
         cursor = before if before is not None else (self.head() or Head(0, GENESIS)).length + 1
-        where, params = ("case_id = ? AND seq < ?", (case_id,)) if case_id else ("seq < ?", ())
+        where, params = ("case_id = ?", (case_id,)) if case_id else ("", ())
         if case_prefix is not None:  # the short case id the pages show (hex digits and dashes only)
             if not re.fullmatch(r"[0-9a-f-]+", case_prefix):
                 return [], None
-            where, params = "case_id LIKE ? AND seq < ?", (f"{case_prefix}%",)
+            where, params = "case_id LIKE ?", (f"{case_prefix}%",)
+        if where and report_ids:
+            where = f"({where} OR case_id IS NULL)"
+        where = f"{where} AND seq < ?" if where else "seq < ?"
+        wanted_actor = actor.lower() if actor else None
         scanned = 0
         # Entries are appended in time order, give or take the follower's batches: a margin.
         floor = since - timedelta(minutes=5) if since else None
@@ -207,8 +226,14 @@ class AuditTrail:
                 at = datetime.fromisoformat(entry["at"])
                 if floor and at < floor:
                     return found, None
-                if ((actor and entry.get("actor") != actor) or (role and entry.get("role") != role)
+                if report_ids and entry.get("case_id") is None and not (
+                        entry.get("resource_type") == "report" and entry.get("resource_id") in report_ids):
+                    continue
+                if ((wanted_actor and not str(entry.get("actor") or "").lower().startswith(wanted_actor))
+                        or (role and entry.get("role") != role)
                         or (action and not str(entry.get("action", "")).startswith(action))
+                        or (hide_reads_of and entry.get("actor") == hide_reads_of
+                            and entry.get("action") in OWN_READS)
                         or (since and at < since) or (until and at >= until)):
                     continue
                 found.append(entry)

@@ -52,7 +52,8 @@ def tables(s: dict[str, Any], month: str, region: str | None,
     channels = sorted({c for d in s["by_day"] for c in d["by_channel"]})
     return [
         ("概要", ["指标", "数值"], [
-            ["统计月份", month], ["区划", _place(place_name, region) or "全部"], ["报告数", s["reports"]], ["案件数", s["cases"]],
+            ["统计月份", month], ["区划", _place(place_name, region) or "全部"], ["报告数", s["reports"]],
+            ["案件数", s["cases"]],
             ["超时未接收的转介", s["overdue"]], ["随访帮扶中", f["active"]], ["随访逾期", f["overdue"]],
             ["7天内应访", f["due_within_7_days"]], ["本月走访次数", f["visits_done"]],
             ["已结案的随访", f["closed"]]]),

@@ -3,10 +3,13 @@ filter takes the short id the pages show; a bad filter says why (422), never a 5
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
+from services.common.web.pages import BEIJING
 from tests.conftest import Api
-from tests.helpers import report_body, sequence
+from tests.helpers import audit_entries, report_body, sequence
 from tests.unit.test_admin_audit_pages import trail_rows
 from tests.unit.test_board_page import visible
 from tests.unit.test_desk import red_case
@@ -57,7 +60,7 @@ def test_the_case_filter_takes_the_short_id(api: Api, runner: EmbeddedRunner, ho
 def test_bad_filters_say_why_in_chinese(api: Api) -> None:
     login(api.client, "auditor1")
     cases = {
-        "since": ("2026-13-40", "时间格式不正确"), "until": ("0001-01-01T00:00", "时间格式不正确"),
+        "since": ("2026-13-40", "日期不正确"), "until": ("0001-01-01T00:00", "日期不正确"),
         "case": ("'; drop table", "案件编号应为"), "before": ("²", "翻页位置不正确"),
         "action": ("report.submit'", "请从列表中选择操作"), "role": ("king", "请从列表中选择角色"),
     }
@@ -66,5 +69,70 @@ def test_bad_filters_say_why_in_chinese(api: Api) -> None:
         assert r.status_code == 422 and message in r.text, field
     for before in ("99999999999999999999999", "0", "-1"):
         assert api.client.get("/audit", params={"before": before}).status_code == 422
-    r = api.client.get("/audit", params={"since": "2026-12-02T00:00", "until": "2026-12-01T00:00"})
-    assert r.status_code == 422 and "截止时间应晚于起始时间" in r.text
+    r = api.client.get("/audit", params={"since": "2026-12-02", "until": "2026-12-01"})
+    assert r.status_code == 422 and "截止日期不能早于起始日期" in r.text
+
+
+
+def test_whole_days_are_a_window_and_a_bad_one_runs_no_search(api: Api, runner: EmbeddedRunner,
+                                                               hotline: ApiContainer) -> None:
+    red_case(api, runner)
+    sequence(hotline)
+    login(api.client, "auditor1")
+    today = datetime.now(BEIJING).date()
+    day = api.client.get("/audit", params={"since": today.isoformat(), "until": today.isoformat()})
+    assert day.status_code == 200 and trail_rows(day.text)  # the same day in both: that one day
+    for params in ({"since": (today + timedelta(days=1)).isoformat()},  # a date alone is not dropped
+                   {"until": (today - timedelta(days=1)).isoformat()}):
+        page = api.client.get("/audit", params=params)
+        assert page.status_code == 200 and "没有符合条件的记录" in page.text, params
+    bad = api.client.get("/audit", params={"since": "2026-02-30"})
+    assert bad.status_code == 422 and 'id="error-since">日期不正确' in bad.text
+    assert "本页" not in bad.text and "没有符合条件的记录" not in bad.text and 'id="trail"' not in bad.text
+    assert 'type="date" id="f-since"' in bad.text and 'type="date" id="f-until"' in bad.text
+
+
+def test_the_case_and_actor_filters_take_what_a_person_types(api: Api, runner: EmbeddedRunner,
+                                                             hotline: ApiContainer) -> None:
+    case = red_case(api, runner)
+    short = case["case_id"][:8]
+    sequence(hotline)
+    login(api.client, "auditor1")
+    for typed in (f"{short[:4].upper()} {short[4:]}", f"{short[:4]}-{short[4:].upper()}",
+                  case["case_id"].replace("-", "").upper()):
+        page = api.client.get("/audit", params={"case": typed})
+        rows = trail_rows(page.text)
+        assert page.status_code == 200 and rows and all(short in r[6] for r in rows), typed
+        # The case's report, filed before the case existed, is found through it and said so.
+        assert any('data-action="report.submit"' in r[4] and "经报告" in r[6] for r in rows), typed
+    reads = [e for e in audit_entries(hotline) if e["action"] == "audit.read" and e["resource_id"]]
+    assert [e["resource_id"] for e in reads] == [short, short, case["case_id"]]  # normalised
+    api.client.get("/audit", params={"case": "a2f3 610"})  # refused: nothing garbled recorded
+    last = audit_entries(hotline)[-1]
+    assert last["action"] == "audit.read" and last["resource_id"] is None
+    rows = trail_rows(api.client.get("/audit", params={"actor": "OPERA"}).text)
+    assert rows and all(r[2].startswith("operator1") for r in rows)
+
+
+def test_own_page_views_are_left_out_unless_asked(api: Api, hotline: ApiContainer) -> None:
+    login(api.client, "auditor1")
+    api.client.get("/stats")
+    api.client.get("/audit")
+    sequence(hotline)
+    page = api.client.get("/audit").text
+    assert 'id="f-hide-own" checked' in page
+    assert "查看审计日志" not in visible(page.split('id="trail"')[1])
+    assert "查看统计分析" not in visible(page.split('id="trail"')[1])
+    shown = api.client.get("/audit", params={"form": "1"}).text  # the box unticked
+    assert 'id="f-hide-own" checked' not in shown
+    assert "查看审计日志" in visible(shown.split('id="trail"')[1])
+    assert "查看统计分析" in visible(shown.split('id="trail"')[1])
+
+
+def test_the_chain_banner_speaks_plainly(api: Api, hotline: ApiContainer) -> None:
+    api.submit(report_body(), key="banner")
+    sequence(hotline)
+    login(api.client, "auditor1")
+    text = visible(api.client.get("/audit").text)
+    assert "签名密钥不在数据库中" not in text and "检查点由独立密钥签名，可发现数据库被整体回退" in text
+    assert "截至校验时共" in text

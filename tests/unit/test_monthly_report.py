@@ -80,7 +80,8 @@ def test_the_cli_writes_the_monthly_report(tmp_path: Path, monkeypatch: pytest.M
 def test_regions_are_named_and_whole_minutes_stay_whole(api: Api, runner: EmbeddedRunner) -> None:
     api.submit(report_body(location={"region_code": "441823100", "address": "某村"}), key="named")
     # A code the directory lacks is named after the nearest place above it (三江镇).
-    api.submit(report_body(children=[{"name": "李小红", "age": 7}], concerns=["neglect"], immediate_danger=False,
+    api.submit(report_body(children=[{"name": "李小红", "age": 7}], concerns=["neglect"],
+                           immediate_danger=False,
                            location={"region_code": "441823100999", "address": "某村"}), key="unnamed")
     assert api.client.post("/v1/sentinels", json={"name": "三江镇中心小学", "kind": "school",
                                                   "region_code": "441823100", "first_reporter": "teacher1"},

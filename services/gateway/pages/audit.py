@@ -17,12 +17,12 @@ from services.common.principal import Principal
 from services.common.vocabulary import ACTION_GROUP_TEXT, ACTION_TEXT, ROLE_TEXT
 from services.common.web.pages import BEIJING, page_session, render
 from services.gateway.deps import audit_log
+from services.gateway.pages.audit_filters import case_id, day_bound, reports_of_cases
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PAGE_SIZE = 50
 VERIFY_EVERY = 60.0  # seconds a verification result is shown before it is run again
 
-CASE_ID = re.compile(r"[0-9a-f]{8}(-[0-9a-f-]{0,27})?")  # the 8 characters pages show, or more
 MAX_SEQ = 2**62  # a paging position beyond any trail
 
 
@@ -47,17 +47,6 @@ def problem_text(problem: str) -> str:
     return "审计链校验发现异常"
 
 
-def _parse_time(value: str) -> datetime | None:
-    """A datetime-local value (Beijing time), or a date."""
-    value = value.strip()
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value if "T" in value else value + "T00:00")
-    if not 2000 <= parsed.year <= 2100:
-        raise ValueError("out of range")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=BEIJING)
-
-
 def _verification(request: Request) -> dict[str, Any]:
     """The chain and its checkpoints, verified at most once a minute unless asked."""
     cached: dict[str, Any] | None = getattr(request.app.state, "audit_verified", None)
@@ -80,26 +69,31 @@ def audit_page(request: Request) -> Response:
     if isinstance(session, Response):
         return session
     principal: Principal = session[1]
-    q = {k: request.query_params.get(k, "").strip() for k in
-         ("actor", "role", "action", "case", "since", "until", "before")}
+    params = request.query_params
+    q = {k: params.get(k, "").strip()
+         for k in ("actor", "role", "action", "case", "since", "until", "before")}
+    # The box is ticked unless the form was sent without it (a link or a first visit: ticked).
+    hide_own = params.get("hide_own") == "1" or "form" not in params
     errors: dict[str, str] = {}
-    since = until = None
+    bounds: dict[str, datetime | None] = {}
     for field in ("since", "until"):
         try:
-            parsed = _parse_time(q[field])
+            bounds[field] = day_bound(q[field], until=field == "until")
         except ValueError:
-            errors[field] = "时间格式不正确，请用日期时间选择器填写。"
-            continue
-        since, until = (parsed, until) if field == "since" else (since, parsed)
+            bounds[field] = None
+            errors[field] = "日期不正确，请用日期选择器选择（如 2026-12-01）。"
+    since, until = bounds["since"], bounds["until"]
     if q["role"] and q["role"] not in ROLE_TEXT:
         errors["role"] = "请从列表中选择角色。"
     if q["action"] and q["action"] not in ACTION_TEXT and q["action"] not in ACTION_GROUP_TEXT:
         errors["action"] = "请从列表中选择操作。"
-    case = q["case"].lower()
-    if case and not CASE_ID.fullmatch(case):
+    try:
+        case = case_id(q["case"])
+    except ValueError:
+        case = ""
         errors["case"] = "案件编号应为页面上显示的8位编号（如 3f2a9c1e），或完整编号。"
     if since and until and since >= until:
-        errors["until"] = "截止时间应晚于起始时间。"
+        errors["until"] = "截止日期不能早于起始日期。"
     before = int(q["before"]) if re.fullmatch(r"[0-9]{1,18}", q["before"]) else None
     if q["before"] and (before is None or not 0 < before < MAX_SEQ):
         errors["before"] = "翻页位置不正确，请回到最新记录重新翻页。"
@@ -107,20 +101,26 @@ def audit_page(request: Request) -> Response:
     older = None
     container = request.app.state.container
     full = len(case) == 36
+    report_case = reports_of_cases(container, case) if case and not errors else {}
     if not errors:
         entries, older = container.audit.search(
             actor=q["actor"] or None, role=q["role"] or None, action=q["action"] or None,
             case_id=case if full else None, case_prefix=case if case and not full else None,
-            since=since, until=until, before=before, limit=PAGE_SIZE)
+            since=since, until=until, before=before, limit=PAGE_SIZE, report_ids=set(report_case),
+            hide_reads_of=principal.subject if hide_own else None)
+    # What was searched for, normalised (never the text as typed, which a refusal may garble).
     audit_log(request)(principal, "audit.read", "case" if case else "audit", case or None,
                        case if full else None)
-    filters = {k: v for k, v in q.items() if v and k != "before"}
+    if case:
+        q["case"] = case
+    filters = {**{k: v for k, v in q.items() if v and k != "before"}, "form": "1",
+               **({"hide_own": "1"} if hide_own else {})}
     return render(request, "audit.html", {
         "principal": principal, "q": q, "errors": errors, "entries": entries,
         "older": f"/audit?{urlencode({**filters, 'before': older})}" if older else None,
         "newest": f"/audit?{urlencode(filters)}" if before else None,
         "verification": _verification(request), "action_groups": ACTION_GROUP_TEXT,
-        "roles": list(ROLE_TEXT.items()),
+        "roles": list(ROLE_TEXT.items()), "hide_own": hide_own, "report_case": report_case,
     }, 422 if errors else 200)
 
 
