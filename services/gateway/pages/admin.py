@@ -171,7 +171,7 @@ async def change_user(request: Request, username: str, action: str) -> Response:
         return _show(request, session, 404, notice=f"没有名为 {username} 的账号。")
     if action == "reset-password":
         return _show(request, session, secret=(username, password, "新密码"),
-                     notice=f"已重置 {username} 的密码：该账号已有的登录全部失效。")
+                     notice=f"已重置 {username} 的密码：原密码不能再用，该账号已登录的会话将立即退出。")
     return _done("disabled" if action == "disable" else "enabled", username)
 
 
