@@ -35,7 +35,7 @@ from services.dispatch.routing import Directory, ReferralMatrix
 from services.dispatch.visits import VisitClock
 from services.intake.application import IntakeApplication
 from services.notify.application import NotifyApplication, SupervisorHook
-from services.notify.notifier import Notifier
+from services.notify.notifier import PROBE_EVERY, Notifier
 from services.triage.application import TriageApplication
 from services.triage.rules import RiskRules
 
@@ -181,7 +181,7 @@ class Wiring:
     def notifier(self, app: NotifyApplication) -> Notifier:
         """The attempts' limits from the settings (HOTLINE_WEBHOOK_TIMEOUT_SECONDS, _CONCURRENCY)."""
         return Notifier(app, timeout=self.settings.webhook_timeout_seconds,
-                        concurrency=self.settings.webhook_concurrency)
+                        concurrency=self.settings.webhook_concurrency, probe_every=PROBE_EVERY)
 
     def audit(self) -> AuditTrail:
         """The trail in a store of its own (sealed under the event key)."""

@@ -49,6 +49,7 @@ RED_WAITING = Gauge("hotline_notify_red_first_delivery_age_seconds",
 Clock = Callable[[], datetime]
 PER_RECEIVER = 4  # attempts in flight to one receiver: a slow one holds no more workers than this
 FAILING = 3  # failures in a row after which a receiver gets one attempt at a time until one succeeds
+PROBE_EVERY = 0.5  # seconds between two attempts to a failing receiver (the deployed notifier's)
 SAVE_EVERY = 1.0  # seconds between saves of the ledger while running
 MIN_ROUND = 0.05  # seconds
 
@@ -57,11 +58,17 @@ class Notifier(threading.Thread):
     def __init__(self, app: NotifyApplication, *, clock: Clock = lambda: datetime.now(UTC),
                  post: Callable[[webhook.Request], str | None] | None = None, interval: float = 0.5,
                  timeout: float = webhook.TIMEOUT_SECONDS, concurrency: int = 16,
-                 per_receiver: int = PER_RECEIVER):
+                 per_receiver: int = PER_RECEIVER, probe_every: float = 0.0):
         super().__init__(name="notifier", daemon=True)
         self.app, self.clock, self.interval = app, clock, interval
         self.post = post or partial(webhook.post, timeout=timeout)
         self.concurrency, self.per_receiver = concurrency, per_receiver
+        # A failing receiver gets an attempt at most this often (seconds of the process's clock):
+        # a dead one costs a write every so often, not one per delivery owed to it as fast as
+        # refusals come back. Its deliveries wait their turn (and are given up when tried late).
+        self.probe_every = probe_every
+        self._probed: dict[str, float] = {}  # failing receiver → when its last attempt started
+        self.monotonic = time.monotonic
         self._ledger: Ledger | None = None
         self._lock = threading.Lock()  # the ledger's schedule, changed by attempts as they end
         self._running: dict[str, str] = {}  # delivery id → receiver, attempts in flight
@@ -154,12 +161,18 @@ class Notifier(threading.Thread):
             if not due:
                 return []
             failing = {r for r, h in self.ledger.receivers.items() if h.consecutive_failures >= FAILING}
+            if self.probe_every:
+                now = self.monotonic()
+                resting = {r for r in failing if now - self._probed.get(r, -1e9) < self.probe_every}
+                due = [d for d in due if d[1].receiver not in resting]
             room = self.concurrency - self.kept_for_fresh - len(self._retrying)
             chosen = fair(due, Counter(self._running.values()), self.concurrency - len(self._running),
                           self.per_receiver, retries=room, failing=failing)
             for delivery_id in chosen:
                 owed = self.ledger.owed[delivery_id]
                 self._running[delivery_id] = owed.receiver
+                if owed.receiver in failing:
+                    self._probed[owed.receiver] = self.monotonic()
                 if not owed.fresh:
                     self._retrying.add(delivery_id)
         return [self._pool.submit(self._attempt, delivery_id) for delivery_id in chosen]

@@ -292,3 +292,30 @@ def test_metrics_show_what_is_pending_per_unit_and_how_long_a_red_dispatch_has_w
     notifier.tick()  # the refused ones tried again: still owed, still red, still waiting
     assert sample("hotline_notify_red_first_delivery_age_seconds") == 90
     assert sample("hotline_notify_oldest_due_seconds") == 0
+
+
+def test_a_failing_receiver_is_probed_now_and_then_not_hammered(hotline: ApiContainer) -> None:
+    """Once it failed 3 times in a row, one attempt per `probe_every` (the deployed notifier's
+    0.5 s): a dead receiver owed hundreds of deliveries costs a write now and then; the live one
+    gets all of its own meanwhile."""
+    notify, clock = hotline.notify, Clock()
+    rosters(notify, DEAD, LIVE)
+    plan(notify, DEAD, 20, clock.now)
+    transport = Transport({DEAD: refusing})
+    notifier = Notifier(notify, clock=clock, post=transport, probe_every=10.0)
+    seconds = [0.0]
+    notifier.monotonic = lambda: seconds[0]
+    notifier.tick()  # not known to fail yet: every one tried
+    assert transport.calls.count(DEAD) == 20
+    clock.now += timedelta(minutes=1)
+    live = plan(notify, LIVE, 3, clock.now, start=0)
+    transport.calls.clear()
+    notifier.tick()
+    assert transport.calls.count(DEAD) == 1 and transport.calls.count(LIVE) == 3  # one probe
+    assert all(notify.repository.get(d).delivered_at for d in live)
+    notifier.tick()
+    assert transport.calls.count(DEAD) == 1  # resting
+    seconds[0] += 10.0
+    notifier.tick()
+    assert transport.calls.count(DEAD) == 2
+    assert len(notifier.pending) == 20  # the dead one's, still owed: given up when tried past the window
