@@ -323,12 +323,37 @@ class Chaos:
         self.stack.infra("kafka", "start")
 
 
+def process_faults(chaos: Chaos, args: argparse.Namespace) -> None:
+    """One at a time, each at a random moment of the stream."""
+    services = ["api", "relay-intake", "relay-triage", "relay-dispatch", "triage", "dispatch",
+                "projection-desk", "scheduler", "audit"]
+    services += [f"{name}-2" for name in ("triage", "dispatch", "projection-desk")
+                 if f"{name.replace('projection-', '')}=2" in args.consumers]
+    for service in services:
+        chaos.fault(f"kill -9 {service}", lambda s=service: chaos.kill(s))
+    for service in ("triage", "projection-desk", "relay-intake"):
+        chaos.fault(f"SIGTERM {service} mid-stream, then make up", lambda s=service: chaos.terminate(s),
+                    "finished its batch, exit 0")
+    for app in ("intake", "triage", "dispatch"):
+        chaos.fault(f"relay-{app} killed between publish and position",
+                    lambda a=app: chaos.relay_crash(a), "its last batch republished")
+    if args.brokers >= 3:
+        chaos.fault("Kafka broker 2 of 3 killed (-9) mid-stream, back after 20 s",
+                    lambda: chaos.broker_away(2, 20, kill=True), "replication 3, min.insync.replicas 2")
+        chaos.fault("Kafka broker 1 of 3 restarted", lambda: chaos.broker_away(1, 0, kill=False))
+    chaos.fault("Kafka restart (every broker)", lambda: chaos.restart("kafka", 0))
+    chaos.fault("Kafka stopped for 30 s", lambda: chaos.kafka_away(30), "intake answered 201 throughout")
+    chaos.fault("PostgreSQL restart (down 15 s)", lambda: chaos.restart("postgres", 15))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reports", type=int, default=1000, help="at least this many reports")
     parser.add_argument("--rate", type=float, default=8.0, help="reports per second")
     parser.add_argument("--brokers", type=int, default=3, help="Kafka brokers (replication 3, min ISR 2)")
     parser.add_argument("--keep", action="store_true", help="leave the stack up afterwards")
+    parser.add_argument("--receivers-only", action="store_true",
+                        help="only the receiver faults (all along): no process, broker or database fault")
     parser.add_argument("--consumers", default="triage=2,dispatch=2,desk=2",
                         help="members per consumer group (HOTLINE_CONSUMERS)")
     args = parser.parse_args()
@@ -354,25 +379,8 @@ def main() -> int:
         worker.start()
         chaos = Chaos(stack, load, db_url)
         time.sleep(3)
-        services = ["api", "relay-intake", "relay-triage", "relay-dispatch", "triage", "dispatch",
-                    "projection-desk", "scheduler", "audit"]
-        services += [f"{name}-2" for name in ("triage", "dispatch", "projection-desk")
-                     if f"{name.replace('projection-', '')}=2" in args.consumers]
-        for service in services:
-            chaos.fault(f"kill -9 {service}", lambda s=service: chaos.kill(s))
-        for service in ("triage", "projection-desk", "relay-intake"):
-            chaos.fault(f"SIGTERM {service} mid-stream, then make up", lambda s=service: chaos.terminate(s),
-                        "finished its batch, exit 0")
-        for app in ("intake", "triage", "dispatch"):
-            chaos.fault(f"relay-{app} killed between publish and position",
-                        lambda a=app: chaos.relay_crash(a), "its last batch republished")
-        if args.brokers >= 3:
-            chaos.fault("Kafka broker 2 of 3 killed (-9) mid-stream, back after 20 s",
-                        lambda: chaos.broker_away(2, 20, kill=True), "replication 3, min.insync.replicas 2")
-            chaos.fault("Kafka broker 1 of 3 restarted", lambda: chaos.broker_away(1, 0, kill=False))
-        chaos.fault("Kafka restart (every broker)", lambda: chaos.restart("kafka", 0))
-        chaos.fault("Kafka stopped for 30 s", lambda: chaos.kafka_away(30), "intake answered 201 throughout")
-        chaos.fault("PostgreSQL restart (down 15 s)", lambda: chaos.restart("postgres", 15))
+        if not args.receivers_only:
+            process_faults(chaos, args)
         while len(load.accepted) < args.reports:
             time.sleep(1)
         load.stop.set()
