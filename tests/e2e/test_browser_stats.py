@@ -1,5 +1,6 @@
-"""A supervisor opens /stats in headless Chromium (`make run`): every chart draws on a canvas from
-the application's own copy of ECharts, under the page's CSP, without console errors."""
+"""A supervisor opens /stats in headless Chromium (`make run`): every chart with figures draws on a
+canvas from the application's own copy of ECharts, under the page's CSP, without console errors;
+an empty one says 暂无数据; a wrong window keeps what was typed and a quick range mends it."""
 
 from __future__ import annotations
 
@@ -46,11 +47,25 @@ def test_the_charts_render_offline_without_console_errors(server: Client) -> Non
         login(page, server, "supervisor1", "/board")
         page.goto(f"http://127.0.0.1:{PORT}/stats")
         expect(page.locator("#n-reports")).to_have_text("3")
-        for chart in ("c-day", "c-level", "c-concern", "c-kind", "c-status", "c-ack", "c-follow"):
+        for chart in ("c-day", "c-level", "c-concern", "c-kind", "c-status", "c-follow"):
             expect(page.locator(f"#{chart} canvas")).to_have_count(1)
+        # Nothing acknowledged yet: the ack chart says so instead of drawing an SLA line alone.
+        expect(page.locator("#c-ack-empty")).to_have_text("暂无数据")
+        expect(page.locator("#c-ack canvas")).to_have_count(0)
         # The concern chart is as tall as its list: a bar and a readable name for each concern.
         assert page.locator("#c-concern").bounding_box()["height"] >= 3 * 46  # type: ignore[index]
         page.wait_for_timeout(300)
         page.screenshot(path=str(SHOTS / "stats.png"), full_page=True)
+        assert errors == [], errors
+        # A wrong window keeps what was typed (answered 422, which the console notes); a quick
+        # range mends it.
+        page.fill("#from", "2026-11-29")
+        page.fill("#to", "2026-11-28")
+        page.click("form[action='/stats'] button[type=submit]")
+        expect(page.locator("#error-to")).to_have_text("结束日期不能早于开始日期。")
+        expect(page.locator("#from")).to_have_value("2026-11-29")
+        page.click(".quick a:text('本月')")
+        expect(page.locator("#n-reports")).to_have_text("3")
+        expect(page.locator(".quick a[aria-current]")).to_have_text("本月")
         browser.close()
-    assert errors == [], errors
+    assert [e for e in errors if "status of 422" not in e] == [], errors
