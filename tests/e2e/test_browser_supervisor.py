@@ -86,7 +86,9 @@ def test_the_supervisor_reroutes_sets_categories_and_downloads(server: Client, d
         row.locator(f"#agency-{case_id}").select_option(label="连南瑶族自治县公安局三江派出所")
         row.locator(f"#refer-reason-{case_id}").fill("公安局退回，改派属地派出所")
         row.locator("form.refer button").click()
-        page.wait_for_url(f"{BASE}/board")
+        page.wait_for_url(f"{BASE}/board?done=refer*")
+        expect(page.locator("#notice[role=status]")).to_contain_text(
+            f"已将案件 {case_id[:8]} 改派给连南瑶族自治县公安局三江派出所")
         station = page.locator(f"#case-{case_id} .referral[data-agency='police-441823100']")
         expect(station.locator(".ref-status")).to_have_text("待接收", timeout=15_000)
         expect(page.locator(f"#case-{case_id}")).not_to_contain_text("有单位退回转介")  # re-routed: settled
@@ -98,7 +100,9 @@ def test_the_supervisor_reroutes_sets_categories_and_downloads(server: Client, d
         row.get_by_label("事实无人抚养").check()
         row.locator(f"#reassess-reason-{case_id}").fill("核实为留守儿童，父母均在外务工")
         row.locator("form.reassess button").click()
-        page.wait_for_url(f"{BASE}/board")
+        page.wait_for_url(f"{BASE}/board?done=reassess*")
+        expect(page.locator("#notice")).to_contain_text(
+            f"已将案件 {case_id[:8]} 调整为红色，类别：留守、事实无人抚养")
         expect(page.locator(f"#case-{case_id} .categories")).to_have_text("台账类别：留守、事实无人抚养",
                                                                         timeout=15_000)
         page.screenshot(path=str(SHOTS / "board.png"), full_page=True)
@@ -123,6 +127,23 @@ def test_the_supervisor_reroutes_sets_categories_and_downloads(server: Client, d
         book = load_workbook(report)
         summary = {r[0].value: r[1].value for r in book["概要"].iter_rows(min_row=2)}
         assert summary["报告数"] == 1 and summary["案件数"] == 1
+        browser.close()
+
+
+def test_the_board_on_a_phone_labels_statuses_and_has_big_targets(server: Client,
+                                                                 declined: dict[str, Any]) -> None:
+    case_id = declined["case_id"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 360, "height": 800}, locale="zh-CN")
+        from_root(page, server, "supervisor1", "/board")
+        expect(page.locator(f"#case-{case_id} td.case-status")).to_have_text("转介状态：已转介")
+        row = open_case(page, case_id)
+        box = row.locator("input[name=categories]").first.bounding_box()
+        assert box is not None and box["width"] >= 24 and box["height"] >= 24, box
+        for form in ("refer", "close"):
+            button = row.locator(f"form.{form} button").bounding_box()
+            assert button is not None and button["height"] >= 44, (form, button)
         browser.close()
 
 
