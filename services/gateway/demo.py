@@ -5,11 +5,11 @@ username<TAB>password<TAB>role<TAB>unit."""
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 from pathlib import Path
 
 from services.accounts.application import AccountsApplication
+from services.accounts.passwords import generate_password
 
 DEMO_USERS = (
     ("operator1", "operator", None),
@@ -41,7 +41,7 @@ def create_demo_users(accounts: AccountsApplication, var_dir: Path) -> list[Acco
         return []
     made = []
     for username, role, unit in DEMO_USERS:
-        password = secrets.token_urlsafe(12)
+        password = generate_password()
         accounts.add_user(username, password, role, unit, channel=DEMO_LINES.get(username))
         made.append((username, password, role, unit or ""))
     path = demo_file(var_dir)
