@@ -153,14 +153,17 @@ def test_the_auditor_filters_the_trail_by_the_short_case_id(server: Client, decl
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
         from_root(page, server, "auditor1", "/audit")
-        page.fill("#f-case", short)
+        page.fill("#f-case", f"{short[:4].upper()} {short[4:]}")  # as read out, spaced and upper case
         page.click("#apply")
         page.wait_for_url(f"{BASE}/audit?*")
+        expect(page.locator("#f-case")).to_have_value(short)
         trail = page.locator("#trail tbody tr")
         expect(trail.first).to_be_visible()
         assert trail.count() >= 3
         for i in range(trail.count()):
-            expect(trail.nth(i).locator("td").nth(6)).to_have_text(short)
+            expect(trail.nth(i).locator("td").nth(6)).to_contain_text(short)
+        # The report filed before the case existed is found through the case, and says so.
+        expect(trail.filter(has_text="提交报告").locator("td").nth(6)).to_contain_text("经报告")
         expect(page.locator("#trail")).to_contain_text("退回转介")
         expect(page.locator("#trail")).to_contain_text("连南瑶族自治县公安局")
         expect(page.locator("#trail")).not_to_contain_text("referral.decline")
