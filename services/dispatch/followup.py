@@ -106,14 +106,14 @@ class FollowUpPlan(Aggregate):
                      now: datetime, clock: VisitClock, by: str = "") -> None:
         self._check_active("登记走访")
         if visited_at > now + SKEW:
-            raise FieldError("visited_at", "a visit cannot be in the future")
+            raise FieldError("visited_at", "走访时间不能晚于现在。")
         if visited_at < self.opened_at - SKEW:
-            raise FieldError("visited_at", "a visit cannot be before the case opened")
+            raise FieldError("visited_at", "走访时间不能早于立案时间。")
         if not visitor.strip():
-            raise FieldError("visitor", "name who visited")
+            raise FieldError("visitor", "请填写走访人姓名。")
         unknown = [m for m in measures if m not in MEASURES]
         if unknown:
-            raise FieldError("measures", f"unknown measures {unknown}; use {', '.join(MEASURES)}")
+            raise FieldError("measures", f"帮扶措施无法识别：{'、'.join(unknown)}。")
         if any(v["visit_id"] == visit_id for v in self.visits):
             return  # the same visit again (a retry)
         latest = max(visited_at, self.last_visit or visited_at)
@@ -129,7 +129,7 @@ class FollowUpPlan(Aggregate):
                  next_due: datetime, by: str = "", at: datetime | None = None) -> None:
         self.visits.append({"visit_id": visit_id, "visited_at": visited_at, "visitor": visitor,
                             "child_seen": child_seen, "sealed_findings": sealed_findings,
-                            "measures": measures})
+                            "measures": measures, "suggested_level": suggested_level})
         self.next_due = next_due
         if suggested_level:
             self.flagged_level = suggested_level  # for the supervisor: only a reassessment changes it
@@ -137,7 +137,7 @@ class FollowUpPlan(Aggregate):
     def pair_helper(self, *, helper: str, by: str, at: datetime) -> None:
         self._check_active("结对帮扶")
         if not helper.strip():
-            raise FieldError("helper", "name the one-to-one helper")
+            raise FieldError("helper", "请填写结对帮扶人姓名。")
         if helper.strip() != self.helper:
             self._paired(case_id=self.case_id, helper=helper.strip(), by=by, at=at)
 
@@ -173,7 +173,7 @@ class FollowUpPlan(Aggregate):
     def close(self, *, reason: str, by: str, at: datetime) -> None:
         self._check_active("结案")
         if not reason.strip():
-            raise FieldError("reason", "say why the follow-up ends")
+            raise FieldError("reason", "请填写结案原因。")
         self._closed(case_id=self.case_id, reason=reason.strip(), by=by, at=at)
 
     @event("Closed")

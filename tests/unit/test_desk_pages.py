@@ -20,9 +20,24 @@ def test_desk_page_lists_and_acknowledges_with_csrf(api: Api, runner: EmbeddedRu
     action = f"/desk/referrals/{referral_id}/acknowledge"
     assert client.post(action, data={"csrf": "forged"}).status_code == 403
     r = client.post(action, data={"csrf": csrf}, follow_redirects=False)
-    assert r.status_code == 303
+    assert r.status_code == 303 and r.headers["location"] == f"/desk?done=acknowledge&referral={referral_id}"
+    said = client.get(r.headers["location"]).text
+    assert re.search(r'<div class="card" role="status" id="notice">已接收，请尽快处置。', said)
+    assert f'href="/desk/referrals/{referral_id}">查看这条转介的详情' in said
     runner.pump()
     assert "已接收" in client.get("/desk/inbox").text
+
+
+def test_the_header_names_the_desks_unit_and_the_title_keeps_it_on_its_own_line(api: Api) -> None:
+    login(api.client, "police-desk")
+    page = api.client.get("/desk").text
+    assert "police-desk · <span class=\"unit-name\">连南瑶族自治县公安局</span>" in page
+    assert "机构工作人员" not in page
+    assert '<h1>转介收件箱 <span class="unit">连南瑶族自治县公安局</span></h1>' in page
+    assert 'id="live"' in page and "正在连接" in page  # the script says 实时更新中 / 连接中断 there
+    api.client.cookies.clear()
+    login(api.client, "civil-desk")
+    assert "civil-desk（儿童主任（民政）） · " in api.client.get("/desk").text
 
 
 def test_desk_cannot_act_on_another_units_referral(api: Api, runner: EmbeddedRunner) -> None:

@@ -161,3 +161,18 @@ class TestDueTimePassedWithoutEscalation:
         inbox = api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()
         assert [(r["referral_id"] == late, r["status"]) for r in inbox] == [
             (True, "dispatched"), (False, "dispatched")]
+
+
+def test_the_timeline_says_a_visit_missed_the_child_and_suggested_a_level(
+        api: Api, runner: EmbeddedRunner) -> None:
+    api.submit(report_body(concerns=["neglect"], immediate_danger=False), key="yellow")
+    runner.pump()
+    (referral,) = api.client.get("/v1/desk/referrals", headers=api.auth("civil-desk")).json()
+    visit = {"visited_at": datetime.now(UTC).isoformat(), "visitor": "王主任", "child_seen": False,
+             "findings": "孩子不在家", "measures": [], "suggested_risk_level": "blue"}
+    assert api.client.post(f"/v1/cases/{referral['case_id']}/visits", json=visit,
+                           headers=api.auth("civil-desk")).status_code == 201
+    runner.pump()
+    login(api.client, "civil-desk")
+    page = api.client.get(f"/desk/referrals/{referral['referral_id']}").text
+    assert '登记走访（<span class="flag">未见到儿童</span>，建议调整为蓝色）' in page

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
+from services.common.web.pages import beijing
 from services.dispatch.scheduler import EscalationScheduler
 from services.gateway.ledger import BEIJING
 from tests.conftest import Api
@@ -29,7 +30,7 @@ def test_the_lead_desk_files_a_visit_and_pairs_a_helper(api: Api, runner: Embedd
     client = api.client
     login(client, "civil-desk")
     page = client.get("/followups")
-    assert page.status_code == 200 and "本周应访（1）" in page.text and "未结对" in page.text
+    assert page.status_code == 200 and "7天内应访（1）" in page.text and "未结对" in page.text
     case_id = re.search(r'id="plan-([0-9a-f-]+)"', page.text).group(1)  # type: ignore[union-attr]
     csrf = csrf_of(page.text)
     visit = {"csrf": csrf, "visited_at": local(datetime.now(UTC) + timedelta(minutes=1)), "visitor": "王主任",
@@ -41,9 +42,9 @@ def test_the_lead_desk_files_a_visit_and_pairs_a_helper(api: Api, runner: Embedd
     empty = client.post(path, data={**visit, "findings": ""})
     assert empty.status_code == 422 and "走访情况" in empty.text
     nobody = client.post(path, data={**visit, "visitor": " "})  # a name, not the account's
-    assert nobody.status_code == 422 and "请检查：走访人" in nobody.text
+    assert nobody.status_code == 422 and "请填写走访人姓名" in nobody.text
     done = client.post(path, data={**visit, "visited_at": local(datetime.now(UTC))}, follow_redirects=False)
-    assert done.status_code == 303 and done.headers["location"] == "/followups?done=visit"
+    assert done.status_code == 303 and done.headers["location"] == f"/followups?done=visit&case={case_id}"
     helper = client.post(f"/followups/cases/{case_id}/helper", data={"csrf": csrf, "helper": "李老师"},
                          follow_redirects=False)
     assert helper.status_code == 303, re.findall("请检查[^<]*", helper.text)
@@ -59,12 +60,13 @@ def test_the_lead_desk_files_a_visit_and_pairs_a_helper(api: Api, runner: Embedd
     assert f'href="/followups/cases/{case_id}"' in card
     (plan,) = client.get("/v1/followups", headers=api.auth("civil-desk")).json()
     assert plan["visits_done"] == 1 and plan["helper"] == "李老师"
-    login(client, "police-desk")  # not the lead unit: sees none, may file none
-    assert "本周应访（0）" in client.get("/followups").text
-    assert "王小明" not in client.get("/followups").text
+    login(client, "police-desk")  # not a lead unit: told why in Chinese, sees none, may file none
+    refused = client.get("/followups")
+    assert refused.status_code == 403 and "随访帮扶由民政部门牵头" in refused.text
+    assert "王小明" not in refused.text
     other = client.get(f"/followups/cases/{case_id}")
-    assert other.status_code == 404 and "已见到孩子" not in other.text and "王小明" not in other.text
-    assert client.post(path, data={**visit, "csrf": csrf_of(client.get("/desk").text)}).status_code == 404
+    assert other.status_code == 403 and "已见到孩子" not in other.text and "王小明" not in other.text
+    assert client.post(path, data={**visit, "csrf": csrf_of(client.get("/desk").text)}).status_code == 403
 
 
 def test_supervisors_see_whom_each_plan_visits_and_the_reads_are_audited(
@@ -116,3 +118,85 @@ def test_the_board_shows_late_follow_ups_and_closes_a_case(
     case = api.client.get(f"/v1/cases/{plan['case_id']}", headers=api.auth("supervisor1")).json()
     assert case["status"] == "closed"
     assert 'id="late-followups"' not in api.client.get("/board").text  # a closed plan is late no more
+
+
+def card_of(html: str, case_id: str) -> str:
+    return re.search(rf'id="plan-{case_id}".*?</section>', html, re.S).group(0)  # type: ignore[union-attr]
+
+
+def _civil_plan(api: Api, runner: EmbeddedRunner) -> tuple[str, str]:
+    """A case whose follow-up the civil-affairs desk leads, and the desk logged in on its page."""
+    api.submit(report_body(), key="page-red")
+    runner.pump()
+    login(api.client, "civil-desk")
+    page = api.client.get("/followups").text
+    return re.search(r'id="plan-([0-9a-f-]+)"', page).group(1), csrf_of(page)  # type: ignore[union-attr]
+
+
+def test_a_refused_visit_keeps_everything_typed_with_a_chinese_error_at_its_field(
+        api: Api, runner: EmbeddedRunner) -> None:
+    case_id, csrf = _civil_plan(api, runner)
+    early = local(datetime.now(UTC) - timedelta(days=3))  # before the case opened
+    typed = {"csrf": csrf, "visited_at": early, "visitor": "王主任", "child_seen": "no",
+             "findings": "外婆在家，孩子去了镇上", "measures": ["legal_aid", "school_placement"],
+             "suggested_risk_level": "orange"}
+    page = api.client.post(f"/followups/cases/{case_id}/visit", data=typed)
+    assert page.status_code == 422
+    html = page.text
+    assert f'id="visited_at-error-{case_id}">走访时间不能早于立案时间。' in html
+    assert f'aria-describedby="visited_at-error-{case_id}"' in html and "a visit cannot" not in html
+    form = re.search(rf'<form [^>]*{case_id}/visit".*?</form>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert f'value="{early}"' in form and 'value="王主任"' in form
+    assert ">外婆在家，孩子去了镇上</textarea>" in form
+    assert 'value="legal_aid" checked' in form and 'value="school_placement" checked' in form
+    assert 'value="living_assistance" checked' not in form
+    assert 'value="no" checked' in form and 'value="yes" checked' not in form
+    assert 'value="orange" selected' in form
+    opened = rf'<details class="visit-box" open>\s*<summary>登记走访</summary>\s*<form [^>]*{case_id}/visit'
+    assert re.search(opened, html)
+    helper = api.client.post(f"/followups/cases/{case_id}/helper", data={"csrf": csrf, "helper": " "})
+    assert helper.status_code == 422 and f'id="helper-error-{case_id}">请填写结对帮扶人姓名' in helper.text
+    assert "one-to-one" not in helper.text
+
+
+def test_a_filed_visit_shows_at_once_with_its_suggestion_and_the_helper_can_change(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    case_id, csrf = _civil_plan(api, runner)
+    visit = {"csrf": csrf, "visited_at": local(datetime.now(UTC)), "visitor": "王主任", "child_seen": "no",
+             "findings": "孩子不在家", "measures": ["legal_aid"], "suggested_risk_level": "orange"}
+    page = api.client.post(f"/followups/cases/{case_id}/visit", data=visit)  # no pump: the view lags
+    due = hotline.dispatch.plan_for(case_id).next_due.isoformat()
+    card = card_of(page.text, case_id)
+    assert f"下次走访：{beijing(due)}" in page.text and "已走访 1 次" in page.text  # the notice
+    assert f">{beijing(due)}</strong>" in card and "已走访 1 次" in card
+    assert '<span class="flag">未见到儿童</span>' in card and "建议调整为橙色" in card
+    runner.pump()
+    card = card_of(api.client.get("/followups").text, case_id)
+    assert "走访建议调整为橙色，待督办人员复核" in card and '<span class="flag">未见到儿童</span>' in card
+    visits = api.client.get(f"/followups/cases/{case_id}").text
+    assert '<span class="flag">未见到儿童</span>' in visits and "建议调整为橙色" in visits
+    for helper in ("李老师", "张老师"):
+        after = api.client.post(f"/followups/cases/{case_id}/helper", data={"csrf": csrf, "helper": helper})
+        assert f'<span class="helper-name">{helper}</span>' in after.text  # at once, before the view
+    assert "更换结对帮扶人" in after.text
+    assert hotline.dispatch.plan_for(case_id).helper == "张老师"
+
+
+def test_the_card_says_why_and_links_the_units_referral(api: Api, runner: EmbeddedRunner) -> None:
+    api.submit(report_body(concerns=["neglect"], immediate_danger=False), key="page-yellow")
+    runner.pump()
+    (referral,) = api.client.get("/v1/desk/referrals", headers=api.auth("civil-desk")).json()
+    login(api.client, "civil-desk")
+    page = api.client.get("/followups").text
+    card = card_of(page, referral["case_id"])
+    assert f'href="/desk/referrals/{referral["referral_id"]}"' in card
+    assert report_body()["narrative"] in card
+
+
+def test_desks_of_other_units_are_told_follow_ups_are_civil_affairs(api: Api) -> None:
+    for desk in ("police-desk", "hospital-desk"):
+        api.client.cookies.clear()
+        login(api.client, desk)
+        page = api.client.get("/followups")
+        assert page.status_code == 403 and "随访帮扶由民政部门牵头" in page.text
+        assert "登记走访</button>" not in page.text

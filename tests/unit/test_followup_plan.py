@@ -68,13 +68,13 @@ def test_overdue_is_noted_once_per_due_date() -> None:
 
 def test_visits_are_checked_before_they_are_recorded() -> None:
     p = plan()
-    with pytest.raises(FieldError, match="future"):
+    with pytest.raises(FieldError, match="晚于现在"):
         p.record_visit(visit_id="f", visited_at=OPENED + timedelta(days=2), visitor="x", child_seen=False,
                        sealed_findings="", measures=[], suggested_level=None, now=OPENED + timedelta(days=1),
                        clock=CLOCK)
-    with pytest.raises(FieldError, match="before the case opened"):
+    with pytest.raises(FieldError, match="早于立案时间"):
         visit(p, OPENED - timedelta(hours=1))
-    with pytest.raises(FieldError, match="unknown measures"):
+    with pytest.raises(FieldError, match="帮扶措施无法识别"):
         visit(p, OPENED + timedelta(hours=1), measures=["prayer"])
     assert p.visits == []
 

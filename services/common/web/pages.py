@@ -98,6 +98,14 @@ def unit_name(ctx: Any, agency_id: str | None) -> str:
 
 
 @pass_context
+def unit_kind(ctx: Any, agency_id: str | None) -> str:
+    """An agency unit's kind (police, civil_affairs, …), or "" when it is not in the directory."""
+    container = getattr(ctx["request"].app.state, "container", None)
+    agency = container.directory.get(agency_id or "") if container is not None else None
+    return agency.kind if agency is not None else ""
+
+
+@pass_context
 def actor_name(ctx: Any, by: str | None) -> str:
     """Who did something, for people: the system's parts by what they are, a desk's account by
     its unit, any other account by its role."""
@@ -120,7 +128,7 @@ templates.env.globals.update(
     kind_text=KIND_TEXT, case_status_text=CASE_STATUS_TEXT, beijing=beijing,
     beijing_full=beijing_full, pages_of=pages_of, role_text=ROLE_TEXT,
     event_text=EVENT_TEXT, actor_text=ACTOR_TEXT, action_text=ACTION_TEXT,
-    resource_text=RESOURCE_TEXT, channel_text=CHANNEL_TEXT, unit_name=unit_name,
+    resource_text=RESOURCE_TEXT, channel_text=CHANNEL_TEXT, unit_name=unit_name, unit_kind=unit_kind,
     actor_name=actor_name,
 )
 

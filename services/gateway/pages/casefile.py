@@ -17,9 +17,18 @@ FINISHED = ("declined", "closed")
 
 
 def timeline(container: ApiContainer, case_id: str) -> list[Any]:
-    """The case's events in order (the view follows the stores: empty for a moment at first)."""
+    """The case's events in order (the view follows the stores: empty for a moment at first);
+    each visit with whether the child was seen and the level it suggested, from the plan (its
+    visits are in the order of their events, as the timeline's are)."""
     case = container.view.get_case(case_id)
-    return list(case["timeline"]) if case else []
+    events = [dict(t) for t in case["timeline"]] if case else []
+    plan = container.dispatch.followup_plan(case_id)
+    made = iter(plan.visits if plan else [])
+    for event in (t for t in events if t["type"] == "followup_visited"):
+        visit = next(made, None)
+        if visit is not None:
+            event["child_seen"], event["suggested_level"] = visit["child_seen"], visit.get("suggested_level")
+    return events
 
 
 def reports(container: ApiContainer, disclosed: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -53,13 +62,16 @@ def endings(dispatch: DispatchApplication, rows: list[Any]) -> dict[str, tuple[s
 
 
 def home(container: ApiContainer, case_id: str, recipient: str) -> dict[str, Any]:
-    """Whom to visit and where, for a follow-up card: the case's children and addresses as this
-    recipient may read them (contract §5), each once."""
+    """Whom to visit, where and why, for a follow-up card: the case's children, addresses and
+    narratives as this recipient may read them (contract §5), each once."""
     disclosed = reports(container, reports_for(container, case_id, recipient))
     children: dict[tuple[Any, ...], dict[str, Any]] = {}
     places: dict[tuple[str, str], None] = {}
+    narratives: dict[str, None] = {}
     for r in disclosed:
+        if r.get("narrative"):
+            narratives[r["narrative"]] = None
         for c in r["children"]:
             children.setdefault((c.get("name"), c.get("id_number"), c.get("age")), c)
         places[(r["place"], r.get("address") or "")] = None
-    return {"children": list(children.values()), "places": list(places)}
+    return {"children": list(children.values()), "places": list(places), "narratives": list(narratives)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,11 +24,12 @@ from services.gateway.routes.referrals import DeclineIn, OutcomeIn, read_referra
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 ACTIONS = ("acknowledge", "decline", "outcome")
-DONE = {"acknowledge": "已接收。请按下列信息尽快处置。", "decline": "已退回，退回原因已记录。",
+DONE = {"acknowledge": "已接收，请尽快处置。", "decline": "已退回，退回原因已记录。",
         "outcome": "已办结，处置结果已记录。"}
 FIELD_ERRORS = {"reason": "请填写退回原因（不超过2000字）。", "outcome": "请填写处置结果（不超过200字）。",
                 "note": "说明不超过5000字。"}
 LOOK_EVERY = 0.5  # seconds between looks at the unit's inbox (a new referral shows within a second)
+_UUID = re.compile(r"[0-9a-f-]{36}")
 STREAM_FOR = 300.0  # then the stream ends and the browser reconnects, its session checked again
 
 
@@ -56,7 +58,10 @@ def desk_page(request: Request) -> Response:
     if isinstance(session, Response):
         return session
     audit_log(request)(session[1], "desk.inbox", "agency", session[1].agency_id)
-    return render(request, "desk.html", _context(request, *session))
+    done = request.query_params.get("done", "")
+    shown = request.query_params.get("referral", "") if done else ""
+    return render(request, "desk.html", {**_context(request, *session), "notice": DONE.get(done),
+                                         "acted_on": shown if _UUID.fullmatch(shown) else ""})
 
 
 @router.get("/desk/inbox")
@@ -178,4 +183,4 @@ async def desk_action(request: Request, referral_id: str, action: str) -> Respon
         return await run_in_threadpool(again, 404)
     if form.get("back") == "detail":
         return RedirectResponse(f"/desk/referrals/{referral_id}?done={action}", status_code=303)
-    return RedirectResponse("/desk", status_code=303)
+    return RedirectResponse(f"/desk?done={action}&referral={referral_id}", status_code=303)

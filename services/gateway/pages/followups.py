@@ -1,5 +1,5 @@
-"""The follow-up page (/followups, 随访帮扶): the lead unit's visits due this week, overdue first,
-with a visit form that works on a phone; supervisors see every unit's."""
+"""The follow-up page (/followups, 随访帮扶): the lead unit's visits due within 7 days, overdue
+first, with a visit form that works on a phone; supervisors see every unit's."""
 
 from __future__ import annotations
 
@@ -12,40 +12,59 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from services.common.errors import DomainError, FieldError, NotFound
-from services.common.web.pages import BEIJING, check_csrf, csrf_for, page_session, refuse, render
+from services.common.web.pages import BEIJING, beijing, check_csrf, csrf_for, page_session, refuse, render
 from services.gateway.deps import audit_log
 from services.gateway.pages import casefile
+from services.gateway.pages.followup_cards import card_visits, pending_suggestion, refreshed
 from services.gateway.routes.followups import VisitIn, file_visit, scope
 from services.gateway.routes.followups import visits as read_visits
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-FIELD_TEXT = {"visited_at": "走访时间", "visitor": "走访人", "child_seen": "是否见到儿童",
-              "findings": "走访情况", "measures": "帮扶措施", "suggested_risk_level": "建议等级",
-              "helper": "结对帮扶人"}
+# What to fix, next to each field, when the API's rules refuse the form.
+FIELD_ERRORS = {"visited_at": "请填写走访时间。", "visitor": "请填写走访人姓名（不超过100字）。",
+                "child_seen": "请选择是否见到儿童。", "findings": "请填写走访情况（不超过5000字）。",
+                "measures": "请从列表中勾选帮扶措施。", "suggested_risk_level": "请从列表中选择建议等级。",
+                "helper": "请填写结对帮扶人姓名（不超过100字）。"}
 WEEK = timedelta(days=7)
-DONE = {"visit": "已登记走访，下次走访时间已更新。", "helper": "已记录结对帮扶人。"}
+DONE = {"visit": "已登记走访。", "helper": "已记录结对帮扶人。"}
+NOT_LEAD = ("随访帮扶由民政部门牵头（儿童主任登记走访、结对帮扶），本单位无需在此登记。"
+            "请在转介收件箱处理转给本单位的案件。")
 
 
 def _session(request: Request) -> tuple[str, Any] | Response:
-    return page_session(request, ("desk", "supervisor"), "/followups",
-                        "此页面供牵头随访的民政工作人员和督办人员使用。")
+    """Desks of the lead (civil-affairs) unit and supervisors; any other unit's desk is told why."""
+    session = page_session(request, ("desk", "supervisor"), "/followups",
+                           "此页面供牵头随访的民政工作人员和督办人员使用。")
+    if isinstance(session, Response) or session[1].role != "desk":
+        return session
+    agency = request.app.state.container.directory.get(session[1].agency_id or "")
+    if agency is None or agency.kind != "civil_affairs":
+        return refuse(request, session[1], NOT_LEAD)
+    return session
 
 
-def _context(request: Request, token: str, principal: Any, notice: str | None = None) -> dict[str, Any]:
+def _context(request: Request, token: str, principal: Any, notice: str | None = None,
+             failed: dict[str, Any] | None = None, fresh: str | None = None) -> dict[str, Any]:
+    """The plans by due date; `failed` is a refused form (its case, action, values and errors),
+    shown open and filled in; `fresh` a case just changed, read from the store (the view lags)."""
     container = request.app.state.container
     now = datetime.now(UTC)
-    plans = [p for p in container.view.followups(now, unit=scope(principal)) if p["status"] == "active"]
+    unit = scope(principal)
+    plans = [p for p in container.view.followups(now, unit=unit) if p["status"] == "active"]
+    shown = [p["case_id"] for p in plans]
+    cases = {c["case_id"]: c for c in container.view.cases_by_id(shown)}
+    visits = {i: card_visits(c) for i, c in cases.items()}
+    suggested = {i: pending_suggestion(c) for i, c in cases.items()}
+    if fresh is not None and fresh in shown:
+        plans, visits[fresh], suggested[fresh] = refreshed(container, plans, fresh, unit, now)
     soon = now + WEEK
 
     def due_soon(plan: Any) -> bool:
         return datetime.fromisoformat(plan["next_visit_due"]) <= soon
     agency = container.directory.get(principal.agency_id) if principal.agency_id else None
-    shown = [p["case_id"] for p in plans]
-    visits = {c["case_id"]: (c["followup"] or {}).get("visits", [])
-              for c in container.view.cases_by_id(shown)}
     return {
         "username": principal.subject, "principal": principal, "csrf": csrf_for(request, token),
-        "unit_name": agency.name if agency else ("全部牵头单位" if principal.role == "supervisor" else ""),
+        "lead_name": agency.name if agency else ("全部牵头单位" if principal.role == "supervisor" else ""),
         "overdue": [p for p in plans if p["overdue"]],
         "this_week": [p for p in plans if not p["overdue"] and due_soon(p)],
         "later": [p for p in plans if not p["overdue"] and not due_soon(p)],
@@ -53,6 +72,10 @@ def _context(request: Request, token: str, principal: Any, notice: str | None = 
         "notice": notice, "agencies": {a.agency_id: a.name for a in container.directory.agencies},
         "intervals": container.dispatch.visit_clock.visit_interval_days,
         "visits": visits, "homes": _homes(request, principal, shown),
+        "suggested": suggested,
+        "referrals": ({r["case_id"]: r["referral_id"] for r in container.view.desk_referrals(unit)}
+                      if unit else {}),
+        "failed": failed or {},
     }
 
 
@@ -63,8 +86,8 @@ def _recipient(container: Any, principal: Any) -> str:
 
 
 def _homes(request: Request, principal: Any, case_ids: list[str]) -> dict[str, Any]:
-    """Whom to visit and where, for each plan shown: only to its lead unit (the page lists no
-    other plan to a desk) and supervisors, as contract §5 lets them read it; each case audited."""
+    """Whom to visit, where and why, for each plan shown: only to its lead unit (the page lists
+    no other plan to a desk) and supervisors, as contract §5 lets them read it; each case audited."""
     container, audit = request.app.state.container, audit_log(request)
     recipient = _recipient(container, principal)
     homes = {}
@@ -80,8 +103,16 @@ def followups_page(request: Request) -> Response:
     if isinstance(session, Response):
         return session
     audit_log(request)(session[1], "followups.read", "agency", session[1].agency_id)
-    notice = DONE.get(request.query_params.get("done", ""))
-    return render(request, "followups.html", _context(request, *session, notice))
+    done = request.query_params.get("done", "")
+    fresh = request.query_params.get("case") if done else None
+    context = _context(request, *session, DONE.get(done), fresh=fresh)
+    plan = next((p for key in ("overdue", "this_week", "later") for p in context[key]
+                 if p["case_id"] == fresh), None)
+    if done == "visit" and plan is not None:  # the date the command set, not the lagging view's
+        context["notice"] = (f"已登记走访（案件 {plan['case_id'][:8]}），"
+                             f"下次走访：{beijing(plan['next_visit_due'])}，"
+                             f"已走访 {plan['visits_done']} 次。")
+    return render(request, "followups.html", context)
 
 
 @router.get("/followups/cases/{case_id}")
@@ -94,10 +125,13 @@ def visits_page(request: Request, case_id: str) -> Response:
     principal, container = session[1], request.app.state.container
     try:
         made = read_visits(case_id, container, audit_log(request), principal)
+        plan = container.dispatch.plan_for(case_id, unit=scope(principal))
     except NotFound:
         return refuse(request, principal, "没有找到这个案件的随访计划，或它不由本单位牵头。", 404, "未找到")
+    suggested = {v["visit_id"]: v.get("suggested_level") for v in plan.visits}
     return render(request, "followup_visits.html", {
-        "principal": principal, "case_id": case_id, "visits": list(reversed(made)),
+        "principal": principal, "case_id": case_id,
+        "visits": [{**v, "suggested_level": suggested.get(v["visit_id"])} for v in reversed(made)],
         "home": casefile.home(container, case_id, _recipient(container, principal))})
 
 
@@ -112,6 +146,15 @@ def _visit(form: Any) -> VisitIn:
         "measures": form.getlist("measures"),
         "suggested_risk_level": form.get("suggested_risk_level") or None,
     })
+
+
+def _typed(form: Any) -> dict[str, Any]:
+    """Everything typed, to put back in the form when it is refused."""
+    return {"visited_at": str(form.get("visited_at", "")), "visitor": str(form.get("visitor", "")),
+            "child_seen": form.get("child_seen", "yes"), "findings": str(form.get("findings", "")),
+            "measures": list(form.getlist("measures")),
+            "suggested_risk_level": str(form.get("suggested_risk_level", "")),
+            "helper": str(form.get("helper", ""))}
 
 
 @router.post("/followups/cases/{case_id}/{action}")
@@ -136,18 +179,21 @@ async def followup_action(request: Request, case_id: str, action: str) -> Respon
             return
         file_visit(container, case_id, _visit(form), principal, audit.actor(principal))
 
+    def again(status_code: int, errors: dict[str, str], notice: str) -> Response:
+        failed = {"case_id": case_id, "action": action, "typed": _typed(form), "errors": errors}
+        context = _context(request, token, principal, notice, failed)
+        return render(request, "followups.html", context, status_code)
+
     try:
         await run_in_threadpool(act)
     except ValidationError as exc:
-        names = (str(e["loc"][0]) for e in exc.errors())
-        fields = "、".join(dict.fromkeys(FIELD_TEXT.get(n, n) for n in names))
-        return render(request, "followups.html", _context(request, token, principal, f"请检查：{fields}。"),
-                      422)
+        errors = {str(e["loc"][0]): FIELD_ERRORS.get(str(e["loc"][0]), "请检查此项。") for e in exc.errors()}
+        return await run_in_threadpool(again, 422, errors, "请按提示修改后再提交，已填写的内容都还在。")
     except FieldError as exc:
-        text = f"请检查{FIELD_TEXT.get(exc.field, exc.field)}：{exc.message}"
-        return render(request, "followups.html", _context(request, token, principal, text), 422)
+        return await run_in_threadpool(again, 422, {exc.field: exc.message},
+                                       "请按提示修改后再提交，已填写的内容都还在。")
     except NotFound:
-        return render(request, "followups.html", _context(request, token, principal, "未找到该案件。"), 404)
+        return await run_in_threadpool(again, 404, {}, "未找到该案件。")
     except DomainError as exc:
-        return render(request, "followups.html", _context(request, token, principal, f"未能完成：{exc}"), 409)
-    return RedirectResponse(f"/followups?done={action}", status_code=303)
+        return await run_in_threadpool(again, 409, {}, f"未能完成：{exc}")
+    return RedirectResponse(f"/followups?done={action}&case={case_id}", status_code=303)

@@ -1,0 +1,43 @@
+"""What a follow-up card shows beyond the view's row: the visits with the level the latest one
+suggested, and a case just changed read from the store itself (the view lags it a moment)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from services.common.errors import NotFound
+from services.dispatch.visits import VisitClock
+
+
+def pending_suggestion(case: dict[str, Any]) -> str | None:
+    """The level the latest visit suggested, while the supervisor has not yet decided on it."""
+    followup = case.get("followup") or {}
+    return followup.get("suggested_level") if "suggested_level" in case.get("review_reasons", ()) else None
+
+
+def card_visits(case: dict[str, Any]) -> list[dict[str, Any]]:
+    """The visits in order; the view keeps only the latest visit's suggestion, so only it has one."""
+    followup = case.get("followup") or {}
+    made = [dict(v, suggested_level=None) for v in followup.get("visits", [])]
+    if made:
+        made[-1]["suggested_level"] = followup.get("suggested_level")
+    return made
+
+
+def refreshed(container: Any, plans: list[dict[str, Any]], case_id: str, unit: str | None,
+              now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+    """The plans with this case's row, visits and pending suggestion as the store has them."""
+    try:
+        plan = container.dispatch.plan_for(case_id, unit=unit)
+    except NotFound:
+        return plans, [], None
+    made = sorted(plan.visits, key=lambda v: v["visited_at"])
+    visits = [{"visit_id": v["visit_id"], "visited_at": v["visited_at"].isoformat(), "visitor": v["visitor"],
+               "child_seen": v["child_seen"], "measures": v["measures"],
+               "suggested_level": v.get("suggested_level")} for v in made]
+    last = made[-1]["visited_at"].isoformat() if made else None
+    row = {"next_visit_due": plan.next_due.isoformat(), "overdue": VisitClock.overdue(plan.next_due, now),
+           "visits_done": len(made), "last_visit": last, "helper": plan.helper}
+    suggestion = visits[-1]["suggested_level"] if visits else None
+    return [dict(p, **row) if p["case_id"] == case_id else p for p in plans], visits, suggestion
