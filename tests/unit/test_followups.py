@@ -226,14 +226,14 @@ def test_the_ledger_has_one_row_per_child_in_csv_and_xlsx_and_each_case_read_is_
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert r.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["案件编号", "区划代码", "儿童姓名"]
-    assert sorted(row[2] for row in rows[1:]) == ["王小明", "王小红"]  # one row per child
+    assert rows[0][:4] == ["案件编号", "区划代码", "地点", "儿童姓名"]  # the place by name too
+    assert sorted(row[3] for row in rows[1:]) == ["王小明", "王小红"]  # one row per child
     assert {row[0] for row in rows[1:]} == {case["case_id"]}
     x = get(api, "supervisor1", "/v1/ledger", month=month, format="xlsx")
     sheet = load_workbook(io.BytesIO(x.content)).active
     assert sheet is not None
     cells = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert cells[0] == rows[0] and sorted(str(c[2]) for c in cells[1:]) == ["王小明", "王小红"]
+    assert cells[0] == rows[0] and sorted(str(c[3]) for c in cells[1:]) == ["王小明", "王小红"]
     reads = [e for e in audit_entries(hotline, case["case_id"]) if e["action"] == "ledger.read"]
     assert len(reads) == 2  # one per export, for this case
     assert get(api, "supervisor1", "/v1/ledger", month="2020-01").content.decode("utf-8-sig").count("\n") == 1
