@@ -55,6 +55,7 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
         from_root(desk, server, "police-desk", "/desk")
         expect(desk.locator("#empty")).to_be_visible()
         expect(desk.locator("body")).to_have_attribute("data-live", "events")  # the stream is open
+        expect(desk.locator("#live")).to_have_text("实时更新中")  # so an empty inbox means no work
         expect(desk.locator("#red-alert")).to_be_hidden()
         assert desk.locator("header a[href='/followups']").count() == 0  # police leads no follow-up
 
@@ -88,6 +89,8 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
                 checked.set_viewport_size({"width": width, "height": 800})
                 assert serious_violations(checked) == [], (path, width)
                 assert checked.evaluate("document.documentElement.scrollWidth") <= width, (path, width)
+        checked.set_viewport_size({"width": 360, "height": 800})  # the inbox's title on a phone:
+        assert checked.locator("h1").bounding_box()["height"] <= 70  # type: ignore[index]  # two short lines
 
         desk.locator("#ack").click()
         expect(desk.locator("#notice")).to_contain_text("已接收")
@@ -125,6 +128,7 @@ def test_the_desk_polls_while_its_event_stream_is_down(server: Client) -> None:
         desk = context.new_page()
         login(desk, server, "police-desk", "/desk")
         expect(desk.locator("body")).to_have_attribute("data-live", "polling")
+        expect(desk.locator("#live")).to_have_text("连接中断，每3秒刷新")
         before = desk.locator("tr.red").count()
         server.submit(report_body(children=[{"name": "李小红", "age": 7}]), key="polled-red")
         expect(desk.locator("tr.red")).to_have_count(before + 1, timeout=15_000)
