@@ -139,13 +139,14 @@ def test_a_refusal_keeps_the_form_open_with_what_was_typed(api: Api, runner: Emb
                             data={"csrf": token, "agency_id": "civil-441823", "reason": "   "})
     assert blank.status_code == 422
     assert re.search(rf'<details open><summary>[^<]*</summary>(?:(?!</details>).)*'
-                     rf'id="refer-reason-{cid}-err">请填写改派原因。', blank.text, re.S)
+                     rf'id="refer-reason-{cid}-err">案件 {short}：请填写改派原因。', blank.text, re.S)
     assert re.search(r'<option value="civil-441823" selected>', blank.text)
     assert f"案件{short}：未能改派：请填写改派原因。" in visible(blank.text)
     other = api.client.post(f"/board/cases/{cid}/reassess",
                             data={"csrf": token, "risk_level": "yellow", "reason": " ",
                                   "categories_shown": "1", "categories": ["orphan"]})
-    assert other.status_code == 422 and f'id="reassess-reason-{cid}-err">请填写改级原因。' in other.text
+    assert other.status_code == 422
+    assert f'id="reassess-reason-{cid}-err">案件 {short}：请填写改级原因。' in other.text
     assert '<option value="yellow" selected>' in other.text
     assert re.search(r'value="orphan" checked', other.text) and not re.search(r'value="left_behind" checked',
                                                                                other.text)

@@ -147,7 +147,8 @@ async def board_action(request: Request, case_id: str, action: str) -> Response:
         target = (f"{FIELD_ID.get(field, action + '-' + field)}-{case_id}" if field
                   else f"{action}-{case_id}-err")
         error = {"case_id": case_id, "action": action, "field": field, "message": message, "target": target,
-                 "summary": f"案件 {case_id[:8]}：未能{VERB[action]}：{message}", **values}
+                 "summary": f"案件 {case_id[:8]}：未能{VERB[action]}：{message}",
+                 "beside": f"案件 {case_id[:8]}：{message}", **values}
         return render(request, "board.html", _context(request, token, principal, error=error), status)
 
     if not text:
