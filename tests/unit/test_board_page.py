@@ -128,6 +128,9 @@ def test_a_command_names_its_case_and_result_before_the_view_catches_up(
     moved = api.client.post(f"/board/cases/{case['case_id']}/refer",
                             data={"csrf": token, "agency_id": "civil-441823", "reason": "公安退回，转民政"})
     assert f"已将案件{short}改派给连南瑶族自治县民政局" in visible(moved.text)
+    for link in (f"done=refer&case={case['case_id']}&unit=edu-441823", "done=close&case=nonsense"):
+        made_up = api.client.get(f"/board?{link}")  # nothing was done: nothing is claimed
+        assert made_up.status_code == 200 and 'id="notice"' not in made_up.text
 
 
 def test_a_refusal_keeps_the_form_open_with_what_was_typed(api: Api, runner: EmbeddedRunner) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from projections.desk.reader import REVIEWS
 from services.common.errors import DomainError
 from services.common.vocabulary import CATEGORY_TEXT, LEVEL_TEXT, Category
+from services.dispatch.domain import referral_id_for
 
 DONE = ("reassess", "review", "refer", "close")
 
@@ -36,7 +37,8 @@ def outcome(container: Any, action: str, case_id: str, unit: str | None) -> tupl
                 return None
             return f"已将案件 {short} 结案。", {"status": "closed"}
         agency = container.directory.get(unit or "")
-        if action == "refer" and agency is not None:
+        if action == "refer" and agency is not None and container.dispatch.get_referral(
+                str(referral_id_for(case_id, agency.agency_id))) is not None:
             return f"已将案件 {short} 改派给{agency.name}，该单位将在收件箱中看到此案件。", {}
     except DomainError:
         return None
