@@ -220,7 +220,8 @@ ROLES: tuple[str, ...] = tuple(Role)
 # A case's timeline events (view_timeline.type) as people read them.
 EVENT_TEXT = {
     "case_opened": "立案研判", "case_report_joined": "新报告并入", "case_supplement": "补充情况",
-    "case_reassessment": "重新评估", "case_review": "复核完毕", "case_closed": "结案", "case_reopened": "重新启动",
+    "case_reassessment": "重新评估", "case_review": "复核完毕", "case_closed": "结案",
+    "case_reopened": "重新启动",
     "referral_dispatched": "转介", "referral_acknowledged": "接收转介", "referral_declined": "退回转介",
     "referral_closed": "转介办结", "referral_escalated": "超时未接收，已督办",
     "routing_gap": "无对应接收单位",
@@ -241,9 +242,11 @@ ROLE_TEXT = {"operator": "热线接线员", "reporter": "强制报告责任人",
 # The audit trail's actions (every action the code records; a test checks none is missing).
 ACTION_TEXT = {
     "report.submit": "提交报告", "report.read": "查看报告", "report.supplement": "补充报告",
-    "report.transfer": "确认转接110/120", "report.erase": "删除个人信息", "report.list-own": "查看本班来电",
+    "report.transfer": "确认转接110/120", "report.erase": "删除个人信息",
+    "report.list-own": "查看本人的报告列表",
     "receipt.lookup": "凭受理编号查询", "child.repeat-check": "查询儿童在办案件",
-    "case.read": "查看案件", "case.reassess": "调整风险等级", "case.review": "复核完毕", "case.refer": "人工转介",
+    "case.read": "查看案件", "case.reassess": "调整风险等级", "case.review": "复核完毕",
+    "case.refer": "人工转介",
     "case.close": "结案", "referral.read": "查看转介", "referral.acknowledge": "接收转介",
     "referral.decline": "退回转介", "referral.outcome": "办结转介", "desk.inbox": "打开收件箱",
     "board.read": "打开督办看板", "console.open": "打开来电登记", "admin.read": "打开系统管理",

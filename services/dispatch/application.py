@@ -160,7 +160,7 @@ class DispatchApplication(FollowUps, NotifiesCommits, ProcessApplication[UUID]):
     def _note(actor: Actor | None, action: str, referral: Referral) -> list[Any]:
         return audit_note(actor, action, "referral", str(referral.id), referral.case_id)
 
-    def refer_manually(self, case: Mapping[str, Any], agency_id: str, *, by: str,
+    def refer_manually(self, case: Mapping[str, Any], agency_id: str, *, by: str, reason: str = "",
                        actor: Actor | None = None) -> Referral:
         """A supervisor routes a case to a chosen unit (e.g. after a decline)."""
         agency = self.directory.get(agency_id)
@@ -176,6 +176,7 @@ class DispatchApplication(FollowUps, NotifiesCommits, ProcessApplication[UUID]):
             due_at=now + timedelta(seconds=self.ack_sla[case["risk_level"]]),
             matrix_version=f"manual:{by}", directory_version=self.directory.version,
         )
+        referral.note_routing(reason)
         plan = self.followup_plan(case["case_id"])
         noted = [plan] if plan is not None and plan.note_referrals([str(referral.id)]) else []
         self.save(referral, *noted, *audit_note(actor, "case.refer", "referral", str(referral.id),

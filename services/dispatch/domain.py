@@ -62,6 +62,7 @@ class Referral(Aggregate):
         self.due_at = due_at
         self.matrix_version = matrix_version
         self.directory_version = directory_version
+        self.routing_reason = ""
         self.status = "dispatched"
         self.escalated_at: datetime | None = None
         self.acknowledged_at: datetime | None = None
@@ -77,6 +78,15 @@ class Referral(Aggregate):
     def _check_open(self, action: str) -> None:
         if self.status not in OPEN_REFERRAL_STATUSES:
             raise ReferralError(f"该转介{STATUS_TEXT.get(self.status, self.status)}，不能再{action}。")
+
+    def note_routing(self, reason: str) -> None:
+        """Why a supervisor routed the case to this unit by hand (kept for the unit to read)."""
+        if reason.strip():
+            self._routed_by_hand(reason=reason.strip())
+
+    @event("RoutedByHand")
+    def _routed_by_hand(self, reason: str) -> None:
+        self.routing_reason = reason
 
     def acknowledge(self, *, by: str, at: datetime) -> bool:
         """Take the case on; repeating it is harmless. True if this call acknowledged it."""

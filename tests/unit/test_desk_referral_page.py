@@ -176,3 +176,25 @@ def test_the_timeline_says_a_visit_missed_the_child_and_suggested_a_level(
     login(api.client, "civil-desk")
     page = api.client.get(f"/desk/referrals/{referral['referral_id']}").text
     assert '登记走访（<span class="flag">未见到儿童</span>，建议调整为蓝色）' in page
+
+
+def test_a_re_routing_keeps_the_supervisors_reason_for_the_unit_it_goes_to(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """The reason a supervisor gives for routing a case by hand is stored with the referral (it
+    was accepted and dropped) and read by the unit it went to."""
+    api.submit(report_body(), key="red")
+    runner.pump()
+    (hospital,) = api.client.get("/v1/desk/referrals", headers=api.auth("hospital-desk")).json()
+    api.client.post(f"/v1/referrals/{hospital['referral_id']}/decline", json={"reason": "不在本院"},
+                    headers=api.auth("hospital-desk"))
+    r = api.client.post(f"/v1/cases/{hospital['case_id']}/referrals", headers=api.auth("supervisor1"),
+                        json={"agency_id": "edu-441823", "reason": "孩子在校受伤，请教育局协调"})
+    assert r.status_code == 201, r.text
+    runner.pump()
+    read = api.client.get(f"/v1/referrals/{r.json()['referral_id']}", headers=api.auth("edu-desk")).json()
+    assert read["routing_reason"] == "孩子在校受伤，请教育局协调"
+    login(api.client, "edu-desk", "/desk")
+    page = api.client.get(f"/desk/referrals/{r.json()['referral_id']}").text
+    assert "督办改派原因" in page and "孩子在校受伤，请教育局协调" in page
+    routed = api.client.get(f"/v1/referrals/{hospital['referral_id']}", headers=api.auth("supervisor1"))
+    assert routed.json()["routing_reason"] is None  # routed by the matrix, not by hand

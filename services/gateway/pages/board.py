@@ -170,7 +170,7 @@ async def board_action(request: Request, case_id: str, action: str) -> Response:
             if case is None:
                 raise NotFound("没有这个案件。")
             container.dispatch.refer_manually(case, str(form.get("agency_id")), by=principal.subject,
-                                              actor=audit.actor(principal))
+                                              reason=text, actor=audit.actor(principal))
 
     try:
         await run_in_threadpool(act)

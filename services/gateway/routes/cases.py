@@ -89,7 +89,7 @@ def refer(case_id: str, body: ManualReferralIn, view: ViewDep, dispatch: Dispatc
     case = view.get_case(case_id)
     if case is None:
         raise NotFound("No such case")
-    referral = dispatch.refer_manually(case, body.agency_id, by=principal.subject,
+    referral = dispatch.refer_manually(case, body.agency_id, by=principal.subject, reason=body.reason,
                                        actor=audit.actor(principal))
     return {"referral_id": str(referral.id), "agency_id": referral.agency_id,
             "status": referral.status}

@@ -58,7 +58,7 @@ def referral_body(referral: Referral, detail: bool = False) -> dict[str, Any]:
     }
     if detail:
         body.update(decline_reason=referral.decline_reason, outcome=referral.outcome,
-                    note=referral.note)
+                    note=referral.note, routing_reason=getattr(referral, "routing_reason", "") or None)
     return body
 
 
