@@ -82,8 +82,11 @@ def take_a_call(w: Watched, server: Client) -> tuple[str, str]:
     assert page.get_attribute(f"#{PLACE}", "data-code") == VILLAGE and page.is_hidden("#receipt-panel")
     kb.press("Control+Enter")
     page.wait_for_selector("#receipt-panel:not([hidden])")
-    assert page.get_attribute("#receipt-panel a[href='/lookup']", "target") == "_blank"
-    return page.inner_text("#receipt-no"), page.inner_text("#lookup-code")
+    receipt_no = page.inner_text("#receipt-no")
+    # The link fills in the receipt number on /lookup; the lookup code never goes into a URL.
+    assert page.get_attribute("#receipt-lookup", "href") == f"/lookup?receipt_no={receipt_no}"
+    assert page.get_attribute("#receipt-lookup", "target") == "_blank"
+    return receipt_no, page.inner_text("#lookup-code")
 
 
 def look_up_on_a_phone_without_javascript(browser: Browser, receipt_no: str, code: str) -> None:

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server, wait_for
 from tests.e2e.test_browser_form import CHROMIUM_ARGS, SHOTS
-from tests.helpers import report_body
+from tests.helpers import id_number, report_body
 
 PORT = 18005
 BASE = f"http://127.0.0.1:{PORT}"
@@ -90,6 +90,10 @@ def test_operator_takes_calls_with_the_keyboard_only(server: Client, browser: Br
     assert w.active() == "f-danger"
     assert page.input_value("#f-channel") == "hotline_12345"  # the account's line
     assert "Ctrl+Enter" in page.inner_text("#shortcuts")
+    kb.press("Control+Enter")  # nothing typed: every missing field is said at once, nothing sent
+    assert page.inner_text("#error-children") == "请填写至少一名儿童的姓名、年龄或身份证号码。"
+    assert page.locator("#error-narrative, #error-location-region_code").count() == 2
+    assert page.locator("#error-summary li").count() == 3 and w.active() == "f-children-0-name"
 
     # Danger: the transfer script appears and stays until the transfer is confirmed.
     kb.press("F2")
@@ -125,13 +129,19 @@ def test_operator_takes_calls_with_the_keyboard_only(server: Client, browser: Br
     assert page.get_attribute(f"#{PLACE}", "data-code") == VILLAGE
     assert page.is_hidden(f"#{PLACE}-list") and w.active() == PLACE
     kb.press("Enter")  # again: still nothing sent
-    assert page.is_hidden("#receipt-panel") and page.is_hidden("#error-summary")
+    assert page.is_hidden("#receipt-panel") and page.is_hidden("#error-summary")  # all mended
+    leaving = ("() => { const e = new Event('beforeunload', {cancelable: true}); dispatchEvent(e);"
+               " return e.defaultPrevented; }")
+    assert page.evaluate(leaving)  # the back button asks while the call is unsent
     kb.press("Control+Enter")
 
     page.wait_for_selector("#receipt-panel:not([hidden])")
     assert w.active() == "receipt-title"
     receipt_no, lookup_code = page.inner_text("#receipt-no"), page.inner_text("#lookup-code")
-    assert len(receipt_no) == 19 and len(lookup_code) == 10
+    assert len(receipt_no) == 19 and len(lookup_code) == 10 and not page.evaluate(leaving)
+    assert page.eval_on_selector("#receipt-no", "e => getComputedStyle(e).whiteSpace") == "nowrap"
+    assert page.get_attribute("#receipt-lookup", "href") == f"/lookup?receipt_no={receipt_no}"
+    assert "受理编号和查询码即可补充" in page.inner_text("#receipt-panel")
     for _ in range(3):  # the read-back checklist
         kb.press("Tab")
         kb.press("Space")
@@ -146,6 +156,16 @@ def test_operator_takes_calls_with_the_keyboard_only(server: Client, browser: Br
     kb.type("王小明")
     w.tab_to("f-children-0-age")
     kb.type("9")
+    w.tab_to("f-children-0-id_number")  # a wrong check character is flagged while typing
+    right = id_number("44182320150101123")
+    kb.type(right[:17] + ("0" if right[17] != "0" else "1"))
+    page.wait_for_selector("#error-children-0-id_number:has-text('校验位')")
+    kb.press("Backspace")
+    kb.type(right[17])  # corrected: the error goes, the check answers
+    page.wait_for_selector("#repeat-check:not([hidden])")
+    assert page.locator("#error-children-0-id_number").count() == 0
+    kb.press("Control+A")
+    kb.press("Backspace")
     w.tab_to(PLACE)
     kb.type("新寨")  # two villages of that name: nothing is sent, the field says so and has the focus
     kb.press("Control+Enter")
@@ -173,14 +193,26 @@ def test_operator_takes_calls_with_the_keyboard_only(server: Client, browser: Br
     # The caller rings back: "my recent calls" finds the first report; add a supplement.
     wait_for(lambda: page.locator(f"#recent-calls tr:has-text('{receipt_no}') .badge").count(),
                what="the first call triaged in the recent list")
+    status = "getComputedStyle(document.querySelector('#recent-calls td.status')).whiteSpace"
+    assert page.evaluate(status) == "nowrap"
     page.focus(f"button.supplement[data-receipt='{receipt_no}']")
     kb.press("Enter")
-    kb.type("孩子已被送到奶奶家")
-    page.locator("tr.sup .sup-send").focus()
-    kb.press("Enter")
-    page.wait_for_selector("tr.sup .sup-result:has-text('已补充')")
+    kb.type("孩子已被送到奶奶家，奶奶说孩子常常没饭吃")
+    kb.press("Tab")
+    kb.press("Enter")  # the new concerns, as by receipt number
+    w.tab_to("neglect")
+    kb.press("Space")
+    page.focus("tr.sup textarea")
+    kb.press("Control+Enter")  # sends this supplement, never the (empty) call form
+    page.wait_for_selector(f"tr.sup .sup-result:has-text('已补充到受理编号 {receipt_no} 的报告')")
+    assert w.active().endswith("-result") and page.input_value("tr.sup textarea") == ""
+    assert page.is_hidden("#error-summary")
+    # The caller checks progress: the receipt's link fills in the number, never the code.
+    page.fill("#r-receipt_no", receipt_no)
+    assert page.eval_on_selector("#r-receipt_no", "e => e.scrollWidth <= e.clientWidth")
     page.context.close()
-    assert w.errors == [], w.errors  # no CSP refusal, no 404 (the favicon), no script error
+    # No CSP refusal, no 404 (the favicon), no script error; the one 422 is the wrong id's check.
+    assert [e for e in w.errors if "status of 422" not in e] == [] and len(w.errors) <= 1, w.errors
 
     # What the console sent is what the API holds.
     reports = server.http.get("/v1/reports/mine", headers=server.auth("operator1")).json()
@@ -194,6 +226,9 @@ def test_operator_takes_calls_with_the_keyboard_only(server: Client, browser: Br
     # Both stored with the village's code: chosen by name, then typed.
     codes = region_codes(server, first["case_id"])
     assert codes == {first["report_id"]: VILLAGE, again["report_id"]: VILLAGE}
+    wait_for(lambda: "neglect" in server.http.get(f"/v1/cases/{first['case_id']}",
+                                                  headers=server.auth("supervisor1")).json()["concerns"],
+             what="the row's supplement with its new concern")
 
 
 def test_admin_disables_a_user(server: Client, browser: Browser) -> None:
