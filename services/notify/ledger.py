@@ -89,6 +89,9 @@ class Ledger:
     def oldest_due_seconds(self, now: float) -> float:
         return max((now - o.next_at for o in self.owed.values() if o.next_at <= now), default=0.0)
 
+    def oldest_pending_seconds(self, now: float) -> float:
+        return max((now - o.planned_at for o in self.owed.values() if o.next_at != SETTLED), default=0.0)
+
     def oldest_red_first_seconds(self, now: float) -> float:
         return max((now - o.planned_at for o in self.owed.values() if o.red_first), default=0.0)
 

@@ -44,6 +44,7 @@ ATTEMPTS = Counted("hotline_webhook_attempts", "Webhook attempts by outcome", ["
 PENDING = Gauge("hotline_notify_pending", "Deliveries owed, per unit's receivers (or the supervisors')",
                 ["receiver"])
 OLDEST_DUE = Gauge("hotline_notify_oldest_due_seconds", "How long the oldest due delivery has waited")
+OLDEST_PENDING = Gauge("hotline_notify_oldest_pending_seconds", "Age of the oldest delivery still owed")
 RED_WAITING = Gauge("hotline_notify_red_first_delivery_age_seconds",
                     "Age of the oldest red referral's dispatch not yet delivered")
 Clock = Callable[[], datetime]
@@ -258,6 +259,7 @@ class Notifier(threading.Thread):
             for unit in {unit_of(r) for r in ledger.receivers} | set(pending):
                 PENDING.labels(unit).set(pending.get(unit, 0))
             OLDEST_DUE.set(ledger.oldest_due_seconds(now))
+            OLDEST_PENDING.set(ledger.oldest_pending_seconds(now))
             RED_WAITING.set(ledger.oldest_red_first_seconds(now))
 
     def run(self) -> None:

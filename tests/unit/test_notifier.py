@@ -288,6 +288,7 @@ def test_metrics_show_what_is_pending_per_unit_and_how_long_a_red_dispatch_has_w
     assert sample("hotline_notify_pending", receiver=DEAD) == 2
     assert sample("hotline_notify_pending", receiver=LIVE) == 0
     assert sample("hotline_notify_red_first_delivery_age_seconds") == 90  # the alert's: over 60
+    assert sample("hotline_notify_oldest_pending_seconds") == 90
     assert 85 <= (sample("hotline_notify_oldest_due_seconds") or 0) <= 89  # due 1-2 s after the first try
     notifier.tick()  # the refused ones tried again: still owed, still red, still waiting
     assert sample("hotline_notify_red_first_delivery_age_seconds") == 90
