@@ -52,6 +52,14 @@ def test_each_service_role_reaches_only_its_tables(dist_settings: Settings, pg_u
     desk = url_for(pg_url, secrets, "projection-desk")
     assert denied(desk, "SELECT count(*) FROM intake_events")
     assert not denied(desk, "SELECT count(*) FROM view_cases")
+    # The notifier's saved ledger (#25): its own to write, the API's to read for the health view.
+    notify = url_for(pg_url, secrets, "notify")
+    assert not denied(notify, "INSERT INTO notify_state (name, position, body, saved_at)"
+                              " VALUES ('t', 0, 'x', 'now')")
+    assert not denied(notify, "UPDATE notify_state SET position = 1 WHERE name = 't'")
+    assert denied(notify, "DELETE FROM notify_state")
+    assert not denied(api, "SELECT count(*) FROM notify_state")
+    assert denied(api, "UPDATE notify_state SET body = 'forged'")
     assert (secrets / "pg-hotline_api.password").stat().st_mode & 0o777 == 0o600
     wrong = urlparse(api)._replace(netloc=f"hotline_api:wrong@{urlparse(api).netloc.split('@')[1]}")
     with pytest.raises(psycopg.OperationalError):  # SCRAM: a wrong password is refused
