@@ -237,6 +237,7 @@ def test_admin_disables_a_user(server: Client, browser: Browser) -> None:
     log_in_with_keyboard(w, server, "admin1")
     page = w.page
     page.click("#user-edu-desk button:has-text('停用')")
+    page.click("#confirm-yes")  # a risky action asks first, on a page of its own
     page.wait_for_selector("#notice")
     assert "已停用账号 edu-desk" in page.inner_text("#notice")
     assert "已停用" in page.inner_text("#user-edu-desk")
