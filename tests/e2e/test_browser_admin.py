@@ -137,6 +137,7 @@ def test_risky_actions_ask_first_and_the_table_keeps_its_shape(server: Client, b
     page.click("#confirm-no")
     page.wait_for_url(f"{BASE}/admin#user-teacher1")
     page.click('button[aria-label="停用 operator1"]')
+    expect(page.locator("#confirm-yes")).to_be_focused()  # the confirming page is there
     page.keyboard.press("Enter")  # the focused button confirms
     expect(page.locator("#notice")).to_contain_text("已停用账号 operator1")
     page.fill("#f-name", "连南瑶族自治县三江镇中心小学")
