@@ -191,9 +191,9 @@ def test_a_caller_looks_up_progress_and_rings_back_with_more(server: Client, bro
 
     supplement_by_receipt(w, receipt_no, code)
 
-    def moved() -> dict[str, object] | None:
+    def moved() -> dict[str, object] | None:  # the level (triage), then the police referral (dispatch)
         now = case(server, first["case_id"])
-        return now if now["risk_level"] == "orange" else None
+        return now if now["risk_level"] == "orange" and len(now["referrals"]) == 2 else None  # type: ignore[arg-type]
 
     after = wait_for(moved, what="the level raised by the supplement's new concern")
     assert sorted(r["agency_kind"] for r in after["referrals"]) == ["civil_affairs", "police"]
