@@ -147,6 +147,10 @@ def add_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         wants_page = (not request.url.path.startswith("/v1/")
                       and "text/html" in request.headers.get("accept", ""))
+        if (exc.status_code == 401 and request.method == "GET"
+                and "text/html" in request.headers.get("accept", "")):
+            # A download link followed after the page's session ended: log in again, not JSON.
+            return RedirectResponse("/login", status_code=303)
         if wants_page and exc.status_code == 405 and request.method == "GET":
             # A form's result reloaded, restored or shared: back to the page the form is on.
             return RedirectResponse(page_above(request), status_code=303)

@@ -93,3 +93,14 @@ def test_the_ledger_names_the_place_next_to_its_code(api: Api, runner: EmbeddedR
     (row,) = csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))
     # A code the directory lacks: the nearest named place above it.
     assert (row["区划代码"], row["地点"]) == ("441823100999", "连南瑶族自治县三江镇")
+
+
+def test_a_download_link_after_the_session_ended_leads_to_the_login_page(api: Api) -> None:
+    """A browser following a download link with no session is sent to log in again; an API
+    client without a token still gets 401 JSON."""
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*"}
+    for path in ("/v1/ledger?month=2026-11&format=xlsx", "/v1/stats/monthly?month=2026-11&format=csv"):
+        r = api.client.get(path, headers=browser, follow_redirects=False)
+        assert (r.status_code, r.headers.get("location")) == (303, "/login"), path
+        r = api.client.get(path, follow_redirects=False)
+        assert r.status_code == 401 and "detail" in r.json()
