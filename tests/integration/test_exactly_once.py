@@ -25,7 +25,7 @@ SECURITY = kafka_admin_security()
 def triage_loop(h: ApiContainer, settings: Settings, topic: str, group: str,
                 handler: Callable[[Any, Tracking], None] | None = None) -> ConsumerLoop:
     assert h.triage is not None
-    return ConsumerLoop(
+    loop = ConsumerLoop(
         name="test",
         topics=(topic,),
         group_id=group,
@@ -34,6 +34,18 @@ def triage_loop(h: ApiContainer, settings: Settings, topic: str, group: str,
         tracker=h.triage.recorder,
         security=settings.kafka_security(),
     )
+    return knowing_partitions(loop, topic)
+
+
+def knowing_partitions(loop: ConsumerLoop, topic: str) -> ConsumerLoop:
+    """The topic was made moments ago: know its partitions before the group forms, or the
+    group's leader may assign none ("No partition metadata for topic") and wait for a later
+    rebalance (seen in the full suite, where that took over the test's minute)."""
+    deadline = time.monotonic() + 30
+    while not loop.consumer.partitions_for_topic(topic):
+        assert time.monotonic() < deadline, f"no partitions known for {topic}"
+        time.sleep(0.2)
+    return loop
 
 
 def run_until(loop: ConsumerLoop, done: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -217,9 +229,10 @@ def test_a_malformed_message_goes_to_the_dead_letter_topic_and_the_consumer_move
     producer.close()
 
     letters = DeadLetters(kafka_servers, dlq_topic, SECURITY)
-    loop = ConsumerLoop(name="test", topics=(topic,), group_id=f"g-{uuid.uuid4().hex}",
-                        bootstrap_servers=kafka_servers, handler=process_handler(dist.triage),
-                        tracker=dist.triage.recorder, dead_letters=letters, security=SECURITY)
+    loop = knowing_partitions(ConsumerLoop(
+        name="test", topics=(topic,), group_id=f"g-{uuid.uuid4().hex}", bootstrap_servers=kafka_servers,
+        handler=process_handler(dist.triage), tracker=dist.triage.recorder, dead_letters=letters,
+        security=SECURITY), topic)
     run_until(loop, lambda: case_count(dist) == 1, timeout=30)  # the good one behind them
     loop.consumer.close(autocommit=False)
     assert loop.dead_lettered == 2
