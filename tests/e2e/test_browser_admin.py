@@ -13,11 +13,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server
-from tests.e2e.test_browser_form import CHROMIUM_ARGS, SHOTS
+from tests.e2e.test_browser_form import SHOTS
 from tests.receiver import Receiver
 
 PORT = 18150
@@ -32,14 +32,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
         env.setenv("HOTLINE_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
         with embedded_server(tmp_path_factory.mktemp("admin") / "var", PORT) as client:
             yield client
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server
-from tests.e2e.test_browser_form import CHROMIUM_ARGS, SHOTS
+from tests.e2e.conftest import CHROMIUM_ARGS
+from tests.e2e.test_browser_form import SHOTS
 from tests.helpers import report_body
 
 ROOT = Path(__file__).resolve().parents[2]

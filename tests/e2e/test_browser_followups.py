@@ -12,8 +12,9 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server, wait_for
+from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.e2e.test_browser_desk import from_root, login
-from tests.e2e.test_browser_form import CHROMIUM_ARGS, SHOTS
+from tests.e2e.test_browser_form import SHOTS
 from tests.helpers import report_body
 
 PORT = 18111

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from services.dispatch.routing import Directory
 from services.gateway.pages.report import place_code
@@ -21,8 +21,6 @@ from tests.helpers import id_number
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "img"
 PORT = 18002
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 BASE = f"http://127.0.0.1:{PORT}"
 CHILD_ID = id_number("44182320160301002")
 VILLAGE = "连南瑶族自治县 三江镇 金坑村"
@@ -32,14 +30,6 @@ VILLAGE = "连南瑶族自治县 三江镇 金坑村"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     with embedded_server(tmp_path_factory.mktemp("form") / "var", PORT) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def login_from_root(page: Page, server: Client) -> None:

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route
 
 from services.common.vocabulary import BEIJING
 from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server, wait_for
-from tests.e2e.test_browser_form import CHROMIUM_ARGS, SHOTS
+from tests.e2e.test_browser_form import SHOTS
 from tests.e2e.test_browser_roles import Watched, region_codes
 
 PORT = 18130
@@ -29,14 +29,6 @@ VILLAGE = "441823100208"  # 连南瑶族自治县 三江镇 龙湾村
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     with embedded_server(tmp_path_factory.mktemp("lookup") / "var", PORT) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def report_of(server: Client, receipt_no: str) -> dict[str, str] | None:

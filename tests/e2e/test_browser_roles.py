@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from playwright.sync_api import Browser, BrowserContext
 
 from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server, wait_for
-from tests.e2e.test_browser_form import CHROMIUM_ARGS, SHOTS
+from tests.e2e.test_browser_form import SHOTS
 from tests.helpers import id_number, report_body
 
 PORT = 18005
@@ -27,14 +27,6 @@ HOMES = {"operator1": ("/intake", "来电登记"), "teacher1": ("/report", "强�
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     with embedded_server(tmp_path_factory.mktemp("roles") / "var", PORT) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 class Watched:

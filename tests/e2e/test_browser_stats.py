@@ -11,8 +11,9 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.e2e.client import Client, embedded_server, wait_for
+from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.e2e.test_browser_desk import login
-from tests.e2e.test_browser_form import CHROMIUM_ARGS, SHOTS
+from tests.e2e.test_browser_form import SHOTS
 from tests.helpers import report_body
 
 PORT = 18007
