@@ -75,7 +75,7 @@ def migrate(w: Wiring) -> list[int]:
             for m in MIGRATIONS:
                 if m.version in applied:
                     continue
-                log.info("migrating", version=m.version, name=m.name)
+                log.info("migrating", version=m.version, migration=m.name)
                 m.apply(w)
                 sql.execute(c, "INSERT INTO hotline_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                             (m.version, m.name, datetime.now(UTC).isoformat()))

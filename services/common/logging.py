@@ -20,12 +20,32 @@ PII_KEYS = frozenset(
 )
 _PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+# Identifiers pass verbatim (a referral is traced through every process's log by its id): uuids
+# with or without dashes, request ids (16 hex) and receipt numbers (date, dash, 10 Crockford
+# characters). Only the text between them is scrubbed.
+_IDENTIFIER = re.compile(
+    r"(?<![0-9A-Za-z])(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|[0-9a-f]{32}|[0-9a-f]{16}|\d{8}-[0-9A-HJKMNP-TV-Z]{10})(?![0-9A-Za-z])")
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
+
+def _scrub_text(text: str) -> str:
+    return _ID_NUMBER.sub("[id]", _PHONE.sub("[phone]", text))
+
+
+def scrub_text(text: str) -> str:
+    """Phone and id numbers replaced by a marker; identifiers left whole."""
+    out, at = [], 0
+    for found in _IDENTIFIER.finditer(text):
+        out += [_scrub_text(text[at:found.start()]), found.group()]
+        at = found.end()
+    out.append(_scrub_text(text[at:]))
+    return "".join(out)
 
 
 def _scrub(value: Any) -> Any:
     if isinstance(value, str):
-        return _ID_NUMBER.sub("[id]", _PHONE.sub("[phone]", value))
+        return scrub_text(value)
     if isinstance(value, dict):
         return {k: "[redacted]" if str(k).lower() in PII_KEYS else _scrub(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

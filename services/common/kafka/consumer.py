@@ -193,7 +193,7 @@ class ConsumerLoop:
         self.dead_lettered += 1
 
     def run(self) -> None:
-        log.info("consumer started", name=self.name, topics=list(self.topics))
+        log.info("consumer started", consumer=self.name, topics=list(self.topics))
         try:
             while not self._stop_event.is_set():
                 self.poll_once()
