@@ -21,6 +21,7 @@ from services.common.clocks import (
 )
 from services.common.kafka.security import sasl
 from services.common.secrets import PURPOSES, MissingKey, check_key, ensure_keys, key_file, read_key
+from services.common.vocabulary import ROLES
 from services.common.web.proxies import parse_networks
 
 
@@ -41,6 +42,23 @@ def _bounded(value: Any, name: str, kind: type[float] | type[int], low: float, h
     if not low <= number <= high:
         raise ValueError(f"{name}: {number} is outside {low:g} to {high:g} {unit}")
     return number
+
+
+# Who can read or change every case, account or audit entry: a password alone is not enough.
+TOTP_DEFAULT_ROLES = ("admin", "security", "auditor", "supervisor")
+
+
+def parse_totp_roles(value: str | None, environment: str) -> frozenset[str]:
+    """HOTLINE_TOTP_ROLES ('admin,auditor', '' for none); a ValueError names an unknown role."""
+    if value is None:  # the default's security role comes with the account requests (§10)
+        return frozenset(r for r in TOTP_DEFAULT_ROLES if r in ROLES) if environment == "production" \
+            else frozenset()
+    roles = frozenset(r.strip() for r in value.split(",") if r.strip())
+    unknown = sorted(roles - set(ROLES))
+    if unknown:
+        raise ValueError(f"HOTLINE_TOTP_ROLES: unknown role {', '.join(unknown)}; the roles are "
+                         + ", ".join(ROLES))
+    return roles
 
 
 class Settings(BaseSettings):
@@ -106,6 +124,9 @@ class Settings(BaseSettings):
     # Each webhook attempt's limit, and how many run at once (contract §11).
     webhook_timeout_seconds: float = 5.0
     webhook_concurrency: int = 16
+    # Roles that log in with a TOTP code as well (contract §10); unset: TOTP_DEFAULT_ROLES in
+    # production, none elsewhere.
+    totp_roles: str | None = None
 
     @field_validator("ack_sla_seconds")
     @classmethod
@@ -134,6 +155,13 @@ class Settings(BaseSettings):
     @classmethod
     def _check_webhook_concurrency(cls, value: Any) -> int:
         return int(_bounded(value, "HOTLINE_WEBHOOK_CONCURRENCY", int, 1, 256, "attempts at once"))
+
+    @field_validator("totp_roles")
+    @classmethod
+    def _check_totp_roles(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_totp_roles(value, "development")
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -197,6 +225,11 @@ class Settings(BaseSettings):
     @cached_property
     def ack_sla(self) -> dict[str, int]:
         return parse_ack_sla(self.ack_sla_seconds)
+
+    @cached_property
+    def second_factor_roles(self) -> frozenset[str]:
+        """The roles that must give a TOTP code with their password (HOTLINE_TOTP_ROLES)."""
+        return parse_totp_roles(self.totp_roles, self.environment)
 
     @property
     def visit_clock(self) -> tuple[dict[str, float], dict[str, float]]:
