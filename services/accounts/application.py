@@ -8,10 +8,11 @@ from uuid import UUID
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
+from services.accounts.approvals import DualControl
 from services.accounts.domain import (
     REGISTRY_ID,
     USERNAME,
@@ -21,14 +22,15 @@ from services.accounts.domain import (
     sentinel_id_for,
     user_id_for,
 )
+from services.accounts.passwords import weakness
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.principal import Principal
-from services.common.vocabulary import HOTLINE_CHANNELS, ROLES, Role
+from services.common.vocabulary import Role
 
 
-class AccountsApplication(Application[UUID]):
+class AccountsApplication(DualControl):
     """Registers users and checks passwords (argon2id)."""
 
     name = "accounts"
@@ -48,8 +50,9 @@ class AccountsApplication(Application[UUID]):
 
     @staticmethod
     def check_password(password: str) -> None:
-        if len(password) < 8:
-            raise FieldError("password", "at least 8 characters")
+        """A password a person chose (the CLI) or the system made: weak ones are refused."""
+        if problem := weakness(password):
+            raise FieldError("password", problem)
 
     def add_user(
         self,
@@ -62,23 +65,8 @@ class AccountsApplication(Application[UUID]):
         channel: str | None = None,
         actor: Actor | None = None,
     ) -> Principal:
-        if not USERNAME.match(username):
-            raise FieldError("username", "3-64 letters, digits, '.', '_' or '-'")
         self.check_password(password)
-        if role not in ROLES:
-            raise FieldError("role", f"role must be one of {', '.join(ROLES)}")
-        if role == Role.desk and not agency_id:
-            raise FieldError("agency_id", "a desk user needs --agency (the agency unit they work for)")
-        if agency_id and self.known_agencies is not None and agency_id not in self.known_agencies:
-            raise FieldError("agency_id", f"unknown agency {agency_id!r}; see `hotline agencies list`")
-        if sentinel_id and role != Role.reporter:
-            raise FieldError("sentinel_id", "only a reporter can be bound to a sentinel point")
-        if sentinel_id and not self.sentinel_exists(sentinel_id):
-            raise FieldError("sentinel_id",
-                             f"unknown sentinel point {sentinel_id!r}; register it with POST /v1/sentinels")
-        if channel and (role != Role.operator or channel not in HOTLINE_CHANNELS):
-            raise FieldError("channel", "only an operator has a hotline line: one of "
-                             + ", ".join(sorted(HOTLINE_CHANNELS)))
+        self.check_new_account(username, role, agency_id, sentinel_id, channel)
         user = User(
             id=user_id_for(username),
             username=username,
@@ -126,15 +114,7 @@ class AccountsApplication(Application[UUID]):
     def list_users(self) -> list[User]:
         """Every account, in the order they were added (read from the notification log: a
         registry aggregate would make concurrent additions conflict)."""
-        topic = get_topic(User.Registered)  # type: ignore[attr-defined]
-        ids: list[Any] = []
-        start = 1
-        while True:
-            batch = self.recorder.select_notifications(start=start, limit=500, topics=[topic])
-            ids.extend(n.originator_id for n in batch)
-            if len(batch) < 500:
-                break
-            start = batch[-1].id + 1
+        ids = self.originators(get_topic(User.Registered))  # type: ignore[attr-defined]
         return [self.repository.get(i) for i in ids]
 
     def change_first_reporter(self, sentinel_id: str, first_reporter: str, *, by: str,

@@ -18,3 +18,19 @@ def generate_password() -> str:
         chars = "".join(secrets.choice(ALPHABET) for _ in range(GROUPS * GROUP_SIZE))
         if all(any(c in cls for c in chars) for cls in (UPPER, LOWER, DIGITS)):
             return "-".join(chars[i:i + GROUP_SIZE] for i in range(0, len(chars), GROUP_SIZE))
+
+
+MIN_LENGTH, MIN_CLASSES = 10, 3
+CLASSES = (str.islower, str.isupper, str.isdigit)
+
+
+def weakness(password: str) -> str | None:
+    """Why a password a person chose is too weak (None when it is strong enough): at least 10
+    characters of at least 3 classes among lower case, upper case, digits and others."""
+    classes = sum(any(test(c) for c in password) for test in CLASSES)
+    classes += any(not any(test(c) for test in CLASSES) for c in password)
+    if len(password) < MIN_LENGTH or classes < MIN_CLASSES:
+        return (f"a password needs at least {MIN_LENGTH} characters of at least {MIN_CLASSES} kinds "
+                f"(lower case, upper case, digits, others); this one has {len(password)} "
+                f"characters of {classes} kind{'s' if classes != 1 else ''}")
+    return None

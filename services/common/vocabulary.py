@@ -213,6 +213,7 @@ class Role(StrEnum):
     desk = "desk"
     auditor = "auditor"
     admin = "admin"
+    security = "security"
 
 
 ROLES: tuple[str, ...] = tuple(Role)
@@ -237,6 +238,7 @@ ACTOR_TEXT = {"triage": "研判系统", "dispatch": "分派系统", "scheduler":
 # Who acts, by role: the accounts' roles, the system's own processes and the public.
 ROLE_TEXT = {"operator": "热线接线员", "reporter": "强制报告责任人", "desk": "机构工作人员",
              "supervisor": "督办人员", "auditor": "审计人员", "admin": "系统管理员",
+             "security": "安全管理员",
              "system": "系统", "public": "公众（未登录）"}
 
 # The audit trail's actions (every action the code records; a test checks none is missing).
@@ -251,7 +253,10 @@ ACTION_TEXT = {
     "referral.decline": "退回转介", "referral.outcome": "办结转介", "desk.inbox": "打开收件箱",
     "board.read": "打开督办看板", "console.open": "打开来电登记", "admin.read": "打开系统管理",
     "audit.read": "查看审计日志", "account.add": "新增账号", "account.disable": "停用账号",
-    "account.enable": "启用账号", "account.set-password": "重置密码", "auth.login": "登录",
+    "account.enable": "启用账号", "account.set-password": "重置密码",
+    "account.request": "提出账号变更申请", "account.approve": "批准账号变更申请",
+    "account.reject": "驳回账号变更申请", "account.request-list": "查看账号变更申请",
+    "security.read": "打开账号变更审批", "auth.login": "登录",
     "auth.login_failed": "登录失败", "auth.logout": "退出登录", "sentinel.register": "登记哨点",
     "sentinel.first-reporter": "更换第一报告人", "sentinel.deactivate": "撤销哨点",
     "access.not_found": "访问范围外资源", "stats.read": "查看统计分析", "stats.monthly": "导出月度统计报表",
@@ -267,7 +272,7 @@ ACTION_GROUP_TEXT = {
     "followup": "随访帮扶", "ledger.": "台账", "stats.": "统计", "account.": "账号", "auth.": "登录与退出",
     "sentinel.": "哨点", "oncall.": "值班表", "notif": "通知", "audit.": "审计",
     "access.": "越权访问", "board.": "督办看板", "desk.": "转介收件箱", "console.": "来电登记",
-    "admin.": "系统管理",
+    "admin.": "系统管理", "security.": "账号变更审批",
 }
 # What an audit entry is about (its resource type).
 RESOURCE_TEXT = {"report": "报告", "case": "案件", "cases": "案件列表", "referral": "转介",

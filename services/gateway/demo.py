@@ -25,6 +25,8 @@ DEMO_USERS = (
     ("civil-sanjiang", "desk", "civil-441823100"),
     ("auditor1", "auditor", None),
     ("admin1", "admin", None),
+    # 三员分立: the security officer approves the admin's privileged account changes.
+    ("security1", "security", None),
 )
 Account = tuple[str, str, str, str]  # username, password, role, unit
 # The line each demo operator answers (the console's preset channel).

@@ -72,11 +72,11 @@ def test_set_password_reads_stdin_and_ends_old_sessions(
 ) -> None:
     _, api = shared
     token = api.token("supervisor1")
-    monkeypatch.setattr("sys.stdin", io.StringIO("a-new-long-password\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-New-long-password\n"))
     assert main(["users", "set-password", "--username", "supervisor1"]) == 0
     assert within(1.0, lambda: not works(api, token))
     assert login(api, "supervisor1", TEST_PASSWORD) == 401
-    assert login(api, "supervisor1", "a-new-long-password") == 200
+    assert login(api, "supervisor1", "a-New-long-password") == 200
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["users", "set-password", "--username", "supervisor1"]) == 2
 

@@ -31,6 +31,7 @@ from services.common.vocabulary import (
     ROLE_TEXT,
     STATUS_TEXT,
 )
+from services.common.web.activity import is_idle
 
 SESSION_COOKIE = "hotline_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -45,6 +46,7 @@ PAGES: dict[str, tuple[tuple[str, str], ...]] = {
                    ("/oncall", "值班与通知")),
     "auditor": (("/audit", "审计日志"), ("/stats", "统计分析")),
     "admin": (("/admin", "账号与哨点"),),
+    "security": (("/security", "账号变更审批"),),
 }
 # Pages a desk opens only when its unit is of one of these kinds: follow-ups are led by
 # civil affairs (contract §6), so other units' desks would find that page empty.
@@ -147,7 +149,13 @@ def session_of(request: Request) -> tuple[str, Principal] | None:
     if not token:
         return None
     principal = request.app.state.tokens.verify(token)
-    return (token, principal) if principal else None
+    if principal is None:
+        return None
+    if is_idle(request, token):
+        request.state.idle = True
+        return None
+    request.state.active_session = token  # renewed on the way out (gateway/http.py)
+    return token, principal
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
@@ -180,7 +188,8 @@ def page_session(request: Request, role: str | tuple[str, ...], home: str,
     or 403 with why."""
     session = session_of(request)
     if session is None:
-        return RedirectResponse(f"/login?next={home}", status_code=303)
+        idle = "&idle=1" if getattr(request.state, "idle", False) else ""
+        return RedirectResponse(f"/login?next={home}{idle}", status_code=303)
     if session[1].role not in ((role,) if isinstance(role, str) else role):
         return refuse(request, session[1], refusal)
     return session

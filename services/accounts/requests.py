@@ -1,0 +1,110 @@
+"""Account requests (三员分立): a privileged account change an admin asks for, which takes effect
+only when a security officer (安全管理员) other than the asker approves it within 24 hours."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from services.common.errors import Conflict
+from services.common.vocabulary import Role
+
+REQUEST_NS = uuid5(NAMESPACE_URL, "urn:hotline:account-request")
+REQUEST_TTL = timedelta(hours=24)
+# Accounts that can read everything, grant anything or approve: changes to them need approval.
+PRIVILEGED = frozenset({Role.supervisor, Role.auditor, Role.admin, Role.security})
+# Disabling these would silence the ones who watch or approve: that needs approval too.
+GUARDED_FROM_DISABLE = frozenset({Role.auditor, Role.security})
+KINDS = ("create", "enable", "disable", "reset-password")
+STATUSES = ("pending", "approved", "rejected", "expired")
+# What each kind does once approved, as the audit trail names it.
+EFFECT_ACTION = {"create": "account.add", "enable": "account.enable", "disable": "account.disable",
+                 "reset-password": "account.set-password"}
+
+
+def needs_approval(kind: str, role: str) -> bool:
+    """Whether an admin's change of this kind to an account of this role waits for approval."""
+    if kind == "disable":
+        return role in GUARDED_FROM_DISABLE
+    return role in PRIVILEGED
+
+
+def request_id_for(kind: str, username: str, attempt: int) -> UUID:
+    """The same change asked again (a retry, a double click) names the same request."""
+    return uuid5(REQUEST_NS, f"{kind}\x1f{username.lower()}\x1f{attempt}")
+
+
+class AccountRequest(Aggregate):
+    """One privileged change: who asked, what, for whom; then who approved or rejected it."""
+
+    @event("Asked")
+    def __init__(
+        self,
+        id: UUID,  # noqa: A002
+        *,
+        kind: str,
+        username: str,
+        role: str,
+        agency_id: str | None,
+        sentinel_id: str | None,
+        channel: str | None,
+        asked_by: str,
+        asked_at: datetime,
+    ):
+        self.kind = kind
+        self.username = username
+        self.role = role
+        self.agency_id = agency_id
+        self.sentinel_id = sentinel_id
+        self.channel = channel
+        self.asked_by = asked_by
+        self.asked_at = asked_at
+        self.decision: str | None = None
+        self.decided_by: str | None = None
+        self.decided_at: datetime | None = None
+        self.reason: str | None = None
+
+    def status(self, now: datetime) -> str:
+        """pending, approved, rejected, or expired (pending for 24 hours: lazily, on reading)."""
+        if self.decision is not None:
+            return self.decision
+        return "expired" if now >= self.asked_at + REQUEST_TTL else "pending"
+
+    def _check_decidable(self, by: str, now: datetime) -> None:
+        state = self.status(now)
+        if state == "expired":
+            raise Conflict("this request expired (24 hours after it was made); ask again")
+        if state != "pending":
+            raise Conflict(f"this request was {state} already")
+        if by == self.asked_by:
+            raise Conflict("the one who asked cannot decide their own request")
+        if by.lower() == self.username.lower():
+            raise Conflict("a request about your own account is decided by another security officer")
+
+    def approve(self, *, by: str, at: datetime) -> None:
+        self._check_decidable(by, at)
+        self._approved(by=by, at=at)
+
+    @event("Approved")
+    def _approved(self, *, by: str, at: datetime) -> None:
+        self.decision, self.decided_by, self.decided_at = "approved", by, at
+
+    def reject(self, *, by: str, at: datetime, reason: str | None = None) -> None:
+        self._check_decidable(by, at)
+        self._rejected(by=by, at=at, reason=reason)
+
+    @event("Rejected")
+    def _rejected(self, *, by: str, at: datetime, reason: str | None) -> None:
+        self.decision, self.decided_by, self.decided_at, self.reason = "rejected", by, at, reason
+
+    def public(self, now: datetime) -> dict[str, object]:
+        return {"request_id": str(self.id), "kind": self.kind, "username": self.username,
+                "role": self.role, "agency_id": self.agency_id, "sentinel_id": self.sentinel_id,
+                "channel": self.channel, "asked_by": self.asked_by,
+                "asked_at": self.asked_at.isoformat(),
+                "expires_at": (self.asked_at + REQUEST_TTL).isoformat(),
+                "status": self.status(now), "decided_by": self.decided_by,
+                "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+                "reason": self.reason}
