@@ -14,6 +14,8 @@ from eventsourcing.cipher import AESCipher
 from eventsourcing.persistence import Cipher
 from eventsourcing.utils import Environment
 
+from services.common.digits import fold
+
 _LOOKUP_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
 
 
@@ -118,7 +120,8 @@ class Hasher:
         """Keys under which repeat reports about one child meet (contract §3)."""
         keys = []
         if child.get("id_number"):
-            keys.append(self.digest("child-id", str(child["id_number"]).strip().upper()))
+            # Folded: a number stored before digits were normalised meets its ASCII form.
+            keys.append(self.digest("child-id", fold(str(child["id_number"])).strip().upper()))
         if child.get("name") and child.get("age") is not None:
             county = region_code[:6]
             name = "".join(str(child["name"]).split())

@@ -9,7 +9,9 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+from services.common.digits import fold
+
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII only: `\d` also takes Arabic-Indic digits
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"  # indexed by the weighted sum mod 11
 
@@ -19,7 +21,7 @@ CHECK_ERROR = "id_number_check"
 
 def check_character(first17: str) -> str:
     """The check character ('0'-'9' or 'X') for 17 digits."""
-    if len(first17) != 17 or not first17.isdigit():
+    if len(first17) != 17 or not (first17.isascii() and first17.isdigit()):
         raise ValueError("the check character is computed over exactly 17 digits")
     return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
@@ -30,7 +32,7 @@ def id_number(value: str | None) -> str | None:
     child born since 2004)."""
     if value is None or not value.strip():
         return None
-    value = value.strip().upper()
+    value = fold(value).strip().upper()  # fullwidth digits and ｘ as typed by a Chinese IME
     if not _SHAPE.match(value):
         raise PydanticCustomError(
             FORMAT_ERROR, "id_number must be 18 characters: 17 digits then a digit or X")
@@ -42,4 +44,5 @@ def id_number(value: str | None) -> str | None:
 
 # The one id-number field type every schema uses.
 IdNumber = Annotated[str | None, AfterValidator(id_number), Field(
-    description="18 characters (GB 11643): 17 digits and a check character, 0-9 or X (x accepted)")]
+    description="18 characters (GB 11643): 17 digits and a check character, 0-9 or X (x accepted; "
+                "fullwidth forms are folded)")]

@@ -17,7 +17,7 @@ from services.gateway.monthly import as_csv, as_xlsx, tables
 from services.gateway.statistics import figures
 
 MONTH = re.compile(MONTH_PATTERN)
-REGION = re.compile(r"^\d{2,12}$")
+REGION = re.compile(r"^[0-9]{2,12}$")
 
 
 def cmd_stats_monthly(settings: Settings, args: argparse.Namespace) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import itertools
 import re
-import unicodedata
+
+from services.common.digits import ASCII_DIGITS, fold
 
 _DASHES = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
 # Receipts are read aloud and copied by hand: Crockford's base32 has no I, L, O or U, and a
@@ -27,8 +28,8 @@ def spoken(text: str) -> str:
     """A receipt number or lookup code as typed from what a caller read out: full-width forms
     folded (NFKC), spaces and dashes of any kind dropped, upper case; a receipt number gets its
     one dash back after the date."""
-    plain = _DASHES.sub("", unicodedata.normalize("NFKC", text)).upper()
-    return f"{plain[:8]}-{plain[8:]}" if len(plain) == 18 and plain[:8].isdigit() else plain
+    plain = _DASHES.sub("", fold(text)).upper()
+    return f"{plain[:8]}-{plain[8:]}" if len(plain) == 18 and ASCII_DIGITS.fullmatch(plain[:8]) else plain
 
 
 def readings(text: str) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from services.common.digits import Folded, RegionCode, TypedCode
 from services.common.idnumber import IdNumber
 from services.common.schemas import Strict
 from services.common.vocabulary import Channel, Concern, Gender, Relation
@@ -19,7 +20,7 @@ _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 class Reporter(BaseModel):
     model_config = Strict
     name: Annotated[str | None, Field(max_length=100)] = None
-    phone: Annotated[str | None, Field(max_length=20)] = None
+    phone: Annotated[str | None, Folded, Field(max_length=20)] = None
     relation: Relation
     anonymous: bool = False
 
@@ -49,17 +50,8 @@ class Child(BaseModel):
 
 class Location(BaseModel):
     model_config = Strict
-    region_code: str
+    region_code: RegionCode
     address: Annotated[str | None, Field(max_length=500)] = None
-
-    @field_validator("region_code")
-    @classmethod
-    def _region(cls, value: str) -> str:
-        if not (value.isdigit() and len(value) in (6, 9, 12)):
-            raise ValueError(
-                "region_code must be 6, 9 or 12 digits (county, township or village code)"
-            )
-        return value
 
 
 class ReportIn(BaseModel):
@@ -114,13 +106,22 @@ class RepeatCheckIn(BaseModel):
 
     model_config = Strict
     children: Annotated[list[Child], Field(min_length=1, max_length=20)]
-    region_code: Annotated[str, Field(pattern=r"^(\d{6}|\d{9}|\d{12})$")] | None = None
+    region_code: RegionCode | None = None
+
+    @field_validator("children")
+    @classmethod
+    def _matchable(cls, value: list[Child]) -> list[Child]:
+        # What matching cannot use is not looked up (nor counted, nor audited as a child).
+        for child in value:
+            if not child.id_number and not (child.name and child.name.strip() and child.age is not None):
+                raise ValueError("describe each child by id_number, or by name and age")
+        return value
 
 
 class ReceiptLookupIn(BaseModel):
     model_config = Strict
-    receipt_no: Annotated[str, Field(min_length=1, max_length=40)]
-    lookup_code: Annotated[str, Field(min_length=1, max_length=40)]
+    receipt_no: TypedCode
+    lookup_code: TypedCode
 
 
 
@@ -158,20 +159,18 @@ class Submission(BaseModel):
 
 
 class KnownCase(BaseModel):
-    """A case the described child already appears in (the operator's repeat check)."""
+    """An open case the described child already appears in (the operator's repeat check): what
+    the operator needs to ask the right questions, never which case or what it is about."""
 
-    case_id: str
     risk_level: str
     status: str
-    opened_at: datetime
     last_report_at: datetime
     report_count: int
-    concerns: list[str]
     joins: bool = Field(description="a report now would join this case (within the joining window)")
 
 
 class ReceiptSupplementIn(SupplementIn):
     """A caller who rings back reads out receipt number and lookup code (contract §15)."""
 
-    receipt_no: Annotated[str, Field(min_length=1, max_length=40)]
-    lookup_code: Annotated[str, Field(min_length=1, max_length=40)]
+    receipt_no: TypedCode
+    lookup_code: TypedCode

@@ -12,6 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from services.common.digits import fold
 from services.common.errors import FieldError
 from services.common.vocabulary import BEIJING
 
@@ -49,7 +50,7 @@ class Contact:
         name = str(raw.get("name") or "").strip()
         if not name or len(name) > 64:
             raise wrong("name", "a name of 1 to 64 characters is required")
-        phone = raw.get("phone")
+        phone = fold(raw.get("phone"))
         if phone is not None and not PHONE.match(str(phone)):
             raise wrong("phone", "digits, dashes, a leading + and an extension after 转 only")
         url = raw.get("webhook_url")

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from services.accounts.passwords import generate_password
+from services.common.digits import is_region_code
 from services.common.errors import Conflict, DomainError, FieldError, NotFound
 from services.common.principal import Principal
 from services.common.vocabulary import ROLES, SENTINEL_KIND_TEXT, Role
@@ -192,7 +193,7 @@ async def register_sentinel(request: Request) -> Response:
         errors["first_reporter"] = FIELD_TEXT["first_reporter"]
     if not typed:
         errors["region_code"] = FIELD_TEXT["region_missing"]
-    elif unplaced or not (region.isdigit() and len(region) in (6, 9, 12)):
+    elif unplaced or not is_region_code(region):
         errors["region_code"] = unplaced or FIELD_TEXT["region_code"]
     if errors:
         return _show(request, session, 422, values=form, errors=errors)

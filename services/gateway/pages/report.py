@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from services.common.digits import fold
 from services.common.errors import Conflict, FieldError
 from services.common.principal import Principal
 from services.common.vocabulary import CONCERN_LABELS, RELATION_LABELS
@@ -86,7 +87,7 @@ def report_page(request: Request) -> Response:
 def place_code(text: str, directory: Directory) -> tuple[str, str | None]:
     """The region code a reporter means by a place's name (or a code typed as it is), or why
     there is none."""
-    text = text.strip()
+    text = fold(text).strip()  # a code typed with fullwidth digits is the same code
     if not text:
         return "", PLACE_MISSING
     if text.isdigit():

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
+from services.common.digits import RegionCode
 from services.common.schemas import Strict
 from services.common.vocabulary import SentinelKind
 from services.common.web.auth import CurrentPrincipal
 from services.gateway.deps import AccountsDep, Admin, AuditDep, ContainerDep
-from services.intake.schemas import Location
 
 sentinels_router = APIRouter(prefix="/v1/sentinels", tags=["sentinels"])
 agencies_router = APIRouter(prefix="/v1/agencies", tags=["directory"])
@@ -21,13 +21,8 @@ class SentinelIn(BaseModel):
     model_config = Strict
     name: Annotated[str, Field(min_length=1, max_length=100)]
     kind: SentinelKind
-    region_code: str
+    region_code: RegionCode
     first_reporter: Annotated[str, Field(min_length=3, max_length=64)]
-
-    @field_validator("region_code")
-    @classmethod
-    def _region(cls, value: str) -> str:
-        return Location._region(value)
 
 
 @sentinels_router.get("")

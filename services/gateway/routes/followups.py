@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Actor
+from services.common.digits import REGION_PREFIX, Folded
 from services.common.keystore import KeyStore, case_key_owner
 from services.common.principal import Principal
 from services.common.schemas import Strict
@@ -40,7 +41,7 @@ router = APIRouter(prefix="/v1/followups", tags=["follow-up"])
 case_router = APIRouter(prefix="/v1/cases", tags=["follow-up"])
 ledger_router = APIRouter(prefix="/v1/ledger", tags=["follow-up"])
 
-RegionPrefix = Annotated[str | None, Query(pattern=r"^\d{2,12}$",
+RegionPrefix = Annotated[str | None, Folded, Query(pattern=REGION_PREFIX,
                                            description="a region code or its leading digits")]
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from services.common.digits import Folded
 from services.common.errors import NotFound
 from services.common.schemas import Strict
 from services.gateway.deps import Admin, AuditDep, ContainerDep, Supervisor
@@ -38,7 +39,7 @@ class ContactIn(BaseModel):
 
     model_config = {**Strict, "populate_by_name": True}
     name: Annotated[str, Field(min_length=1, max_length=64, description="unique within the roster")]
-    phone: Annotated[str | None, Field(pattern=PHONE.pattern)] = None
+    phone: Annotated[str | None, Folded, Field(pattern=PHONE.pattern)] = None
     webhook_url: Annotated[str | None, Field(
         pattern=r"^(?i:https?)://[^\s/]+", description="http(s); without one, the "
         "contact is on the roster but never notified automatically")] = None

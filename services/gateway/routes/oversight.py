@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from services.common.digits import REGION_PREFIX, Folded
 from services.gateway.deps import AuditDep, Auditor, ContainerDep, StatsDownload, StatsReader
 from services.gateway.ledger import BEIJING, MONTH_PATTERN, XLSX, month_bounds
 from services.gateway.monthly import as_csv, as_xlsx, tables
@@ -16,7 +17,7 @@ stats_router = APIRouter(prefix="/v1/stats", tags=["statistics"])
 audit_router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 
-RegionPrefix = Annotated[str | None, Query(pattern=r"^\d{2,12}$",
+RegionPrefix = Annotated[str | None, Folded, Query(pattern=REGION_PREFIX,
                                            description="a region code or its leading digits")]
 
 
