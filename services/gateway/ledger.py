@@ -3,7 +3,6 @@ names and id numbers from the reports' sealed data, as CSV or an Excel workbook.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 from datetime import datetime
@@ -13,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from projections.desk.followup_queries import LedgerRow
+from services.common.exportcells import append, csv_bytes
 from services.common.vocabulary import BEIJING, CATEGORY_TEXT, LEVEL_TEXT
 from services.intake.application import IntakeApplication
 
@@ -87,20 +87,9 @@ def ledger_rows(rows: list[LedgerRow], intake: IntakeApplication, agency_names: 
     return out
 
 
-def _cell(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula is kept as text (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def as_csv(rows: list[list[Any]]) -> bytes:
     """UTF-8 with a byte-order mark, so Excel opens the Chinese text as such."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    writer.writerows([_cell(v) for v in row] for row in rows)
-    return ("\ufeff" + buffer.getvalue()).encode()
+    return csv_bytes([list(COLUMNS), *rows])
 
 
 def as_xlsx(rows: list[list[Any]], month: str) -> bytes:
@@ -108,11 +97,11 @@ def as_xlsx(rows: list[list[Any]], month: str) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = f"台账 {month}"
-    sheet.append(COLUMNS)
+    append(sheet, COLUMNS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_cell(v) for v in row])
+        append(sheet, row)
     sheet.freeze_panes = "A2"
     for column, width in zip("ABCDEFGHIJKLMNO", (38, 12, 24, 12, 6, 6, 20, 20, 8, 30, 12, 12, 12, 12, 8),
                              strict=True):

@@ -4,7 +4,6 @@ per table) or as CSV (the tables one after another)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.styles import Font
 
+from services.common.exportcells import append, csv_bytes
 from services.common.vocabulary import (
     CHANNEL_TEXT,
     CONCERN_TEXT,
@@ -112,11 +112,11 @@ def as_xlsx(report: list[Table]) -> bytes:
         first = False
         assert sheet is not None
         sheet.title = title
-        sheet.append(header)
+        append(sheet, header)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append(row)
+            append(sheet, row)
         sheet.column_dimensions["A"].width = 22
         add_chart = _chart(title, header, rows)
         if add_chart:
@@ -128,11 +128,7 @@ def as_xlsx(report: list[Table]) -> bytes:
 
 def as_csv(report: list[Table]) -> bytes:
     """The tables one after another, each under its title, a blank line between (UTF-8, BOM)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    lines: list[list[Any]] = []
     for title, header, rows in report:
-        writer.writerow([f"【{title}】"])
-        writer.writerow(header)
-        writer.writerows(rows)
-        writer.writerow([])
-    return ("\ufeff" + buffer.getvalue()).encode()
+        lines += [[f"【{title}】"], header, *rows, []]
+    return csv_bytes(lines)

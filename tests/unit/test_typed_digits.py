@@ -119,3 +119,11 @@ def test_other_schemas_fold_too(api: Api) -> None:
     lookup = api.client.post("/v1/receipts/lookup", json={"receipt_no": "二〇二六", "lookup_code": "码"})
     assert lookup.status_code == 422
     assert {d["loc"][-1] for d in lookup.json()["detail"]} == {"receipt_no", "lookup_code"}
+
+
+def test_the_lookup_page_says_why_next_to_the_field(api: Api) -> None:
+    page = api.client.get("/lookup")
+    csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+    r = api.client.post("/lookup", data={"csrf": csrf, "receipt_no": "二〇二六一二〇一", "lookup_code": "ＡＢＣ"})
+    assert r.status_code == 422
+    assert "只能填写数字和英文字母" in r.text

@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from services.common.digits import fold
 from services.common.web.pages import render, session_of
 from services.common.web.proxies import client_address, is_https
 from services.gateway.deps import audit_log
@@ -34,6 +35,7 @@ MESSAGES = {
     "lookup_code": "请填写10位查询码。",
     "not_found": "未找到与该受理编号和查询码相符的报告，请核对后重试（注意区分受理编号与查询码）。",
     "expired": "页面已过期，请重新填写后查询。",
+    "not_ascii": "只能填写数字和英文字母（全角字符会自动转换）。",
 }
 
 
@@ -74,8 +76,9 @@ async def lookup_submit(request: Request) -> Response:
     lookup_code = str(form.get("lookup_code", "")).strip()[:40]
     if not _from_this_page(request, form.get("csrf")):
         return _page(request, 403, receipt_no=receipt_no, summary=MESSAGES["expired"])
-    errors = {field: MESSAGES[field] for field, value in
-              (("receipt_no", receipt_no), ("lookup_code", lookup_code)) if not value}
+    errors = {field: MESSAGES[field] if not value else MESSAGES["not_ascii"] for field, value in
+              (("receipt_no", receipt_no), ("lookup_code", lookup_code))
+              if not value or not fold(value).isascii()}  # as the API's schema (TypedCode)
     if errors:
         return _page(request, 422, receipt_no=receipt_no, errors=errors)
     container = request.app.state.container
