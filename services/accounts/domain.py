@@ -83,6 +83,19 @@ class User(Aggregate):
         """Logout: every token issued so far is refused."""
         self.token_version += 1
 
+    @event("TotpEnrolled")
+    def enrol_totp(self, *, sealed_secret: str, by: str, at: datetime) -> None:
+        """A new second-factor secret, sealed under the account's own data key (services/
+        accounts/totp.py); sessions end, so a lost phone's replacement shuts out its finder."""
+        self.totp_secret = sealed_secret
+        self.totp_step = 0
+        self.token_version += 1
+
+    @event("TotpUsed")
+    def use_totp(self, *, step: int, at: datetime) -> None:
+        """A code of this time step logged in: it and every earlier one are refused from now on."""
+        self.totp_step = step
+
     def principal(self) -> Principal:
         return Principal(self.username, self.role, self.agency_id, self.sentinel_id)
 

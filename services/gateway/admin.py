@@ -19,6 +19,7 @@ from services.common.errors import DomainError
 from services.common.keystore import case_key_owner
 from services.common.secrets import rotate_event_key
 from services.common.settings import Settings
+from services.gateway import totp_cli
 from services.gateway.demo import create_demo_users, print_demo_users
 
 log = structlog.get_logger("cli")
@@ -185,6 +186,7 @@ def add_commands(sub: Any) -> None:
         change = users.add_parser(name, help=text)
         change.add_argument("--username", required=True)
         change.set_defaults(fn=cmd_users_change)
+    totp_cli.add_command(users)
     erase = sub.add_parser("erase", help="crypto-shred a report's personal data")
     erase.add_argument("--report", required=True, help="report id")
     erase.add_argument("--reason", required=True)

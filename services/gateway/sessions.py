@@ -13,6 +13,7 @@ from services.bootstrap import ApiContainer
 from services.common.principal import Principal
 from services.common.web.proxies import client_address
 from services.common.web.throttle import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS
+from services.gateway import second_factor
 from services.gateway.deps import audit_log
 
 
@@ -39,9 +40,10 @@ class TokenVersions:
         return seen[1] is not None and seen[1] == version
 
 
-def login(request: Request, username: str, password: str) -> str | None:
-    """A token for the right password of an enabled account; failures are counted per account
-    and per address (429 once either has too many) and recorded on the audit trail."""
+def login(request: Request, username: str, password: str, totp: str | None = None) -> str | None:
+    """A token for the right password of an enabled account (and the right code, for a role with
+    a second factor: else SecondFactorRefused); failures are counted per account and per address
+    (429 once either has too many) and recorded on the audit trail."""
     container: ApiContainer = request.app.state.container
     address = client_address(request)
     container.throttle.check(LOGIN_PER_ADDRESS, address)
@@ -54,6 +56,7 @@ def login(request: Request, username: str, password: str) -> str | None:
                            "auth.login_failed", "account", username if known else None)
         return None
     principal, version = found
+    second_factor.require(request, principal, totp)
     audit_log(request)(principal, "auth.login", "account", principal.subject)
     return request.app.state.tokens.issue(principal, version)  # type: ignore[no-any-return]
 

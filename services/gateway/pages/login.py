@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from services.common.web.pages import PAGES, SESSION_COOKIE, home_of, render, session_of
 from services.common.web.proxies import is_https
-from services.gateway import sessions
+from services.gateway import second_factor, sessions
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 LOGIN_CSRF_COOKIE = "hotline_login_csrf"
@@ -32,7 +32,8 @@ def login_page(request: Request, next: str = "") -> Response:  # noqa: A002
         return RedirectResponse(_landing(session[1].role, _safe_next(next)), status_code=303)
     csrf = secrets.token_urlsafe(24)
     response = render(request, "login.html",
-                       {"csrf": csrf, "next": _safe_next(next), "username": "", "error": None})
+                       {"csrf": csrf, "next": _safe_next(next), "username": "", "error": None,
+                        **second_factor.form_context(request)})
     response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
                         secure=is_https(request), max_age=3600)
     return response
@@ -56,18 +57,28 @@ async def login_submit(request: Request) -> Response:
     cookie_csrf = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie_csrf or not hmac.compare_digest(cookie_csrf, str(form.get("csrf", ""))):
         return render(request, "login.html", {"csrf": "", "next": "", "username": username,
-                       "error": "页面已过期，请刷新后重新登录。"}, 400)
+                       "error": "页面已过期，请刷新后重新登录。",
+                       **second_factor.form_context(request)}, 400)
     missing = "用户名和密码" if not username.strip() and not password else "用户名" if not username.strip() \
         else "密码" if not password else ""
     if missing:  # nothing typed is not a wrong password
         return render(request, "login.html", {"csrf": cookie_csrf,
                        "next": _safe_next(str(form.get("next", ""))),
-                       "username": username, "error": f"请填写{missing}。"}, 422)
-    token = await run_in_threadpool(sessions.login, request, username, password)
+                       "username": username, "error": f"请填写{missing}。",
+                       **second_factor.form_context(request)}, 422)
+    try:
+        token = await run_in_threadpool(sessions.login, request, username, password,
+                                        str(form.get("totp", "")))
+    except second_factor.SecondFactorRefused as refused:
+        return render(request, "login.html", {"csrf": cookie_csrf,
+                       "next": _safe_next(str(form.get("next", ""))), "username": username,
+                       "error": None, "totp_error": refused.page_text,
+                       **second_factor.form_context(request)}, 401)
     if token is None:
         return render(request, "login.html", {"csrf": cookie_csrf,
                        "next": _safe_next(str(form.get("next", ""))),
-                       "username": username, "error": "用户名或密码不正确。"}, 401)
+                       "username": username, "error": "用户名或密码不正确。",
+                       **second_factor.form_context(request)}, 401)
     principal = request.app.state.tokens.verify(token)
     target = _landing(principal.role, _safe_next(str(form.get("next") or "")))
     response = RedirectResponse(target, status_code=303)

@@ -14,13 +14,13 @@ from starlette.datastructures import FormData
 from services.common.principal import Principal
 from services.common.web.pages import SESSION_COOKIE, render
 from services.common.web.proxies import is_https
-from services.gateway import sessions
+from services.gateway import second_factor, sessions
 from services.gateway.pages.login import LOGIN_CSRF_COOKIE
 
 EXPIRED = "登录已过期，请重新登录。您填写的内容仍在本页，登录后会回到报告表单，请核对后再提交。"
 WRONG = "用户名或密码不正确。您填写的内容仍在本页。"
 AGAIN = "已重新登录。您填写的内容已保留，请核对后点击“提交报告”。"
-LOGIN_FIELDS = ("login_csrf", "username", "password")
+LOGIN_FIELDS = ("login_csrf", "username", "password", "totp")
 
 
 def is_relogin(form: FormData) -> bool:
@@ -38,6 +38,7 @@ def ask_to_log_in(request: Request, form: FormData, error: str = EXPIRED) -> Res
     kept = [(k, str(v)) for k, v in report_fields(form).multi_items()]
     response = render(request, "report_relogin.html", {
         "csrf": csrf, "kept": kept, "username": str(form.get("username", ""))[:100], "error": error,
+        **second_factor.form_context(request),
     }, 401)
     response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
                         secure=is_https(request), max_age=3600)
@@ -49,7 +50,11 @@ def log_in_again(request: Request, form: FormData) -> tuple[str, Principal] | No
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie, str(form.get("login_csrf", ""))):
         return None
-    token = sessions.login(request, str(form.get("username", "")), str(form.get("password", "")))
+    try:
+        token = sessions.login(request, str(form.get("username", "")), str(form.get("password", "")),
+                               str(form.get("totp", "")))
+    except second_factor.SecondFactorRefused:  # counted and audited; the form asks again
+        return None
     principal = request.app.state.tokens.verify(token) if token else None
     return (token, principal) if token and principal else None
 

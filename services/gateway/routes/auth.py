@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from services.common.web.auth import CurrentPrincipal
 from services.gateway import sessions
+from services.gateway.second_factor import SecondFactorRefused
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
 
 @router.post("/token")
-def issue_token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> dict[str, object]:
-    token = sessions.login(request, form.username, form.password)
+def issue_token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()],
+                totp: Annotated[str, Form(description="the second factor's 6 digits (contract §10)")] = "",
+                ) -> dict[str, object]:
+    try:
+        token = sessions.login(request, form.username, form.password, totp)
+    except SecondFactorRefused as refused:
+        raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail=refused.api_text,
+                            headers={"WWW-Authenticate": "Bearer"}) from None
     if token is None:
         raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED,
                             detail="Wrong username or password",
