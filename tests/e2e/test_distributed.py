@@ -119,6 +119,14 @@ def read_stack_env(var: Path) -> dict[str, str]:
     return {name: (shlex.split(value) or [""])[0] for name, value in pairs}
 
 
+def holds_partitions(var: Path, name: str) -> bool:
+    """The member's latest start was followed by an assignment it still holds (its log)."""
+    text = (var / "log" / f"{name}.log").read_text()
+    since_start = text[text.rfind('"event": "consumer started"'):]
+    assigned = since_start.rfind('"event": "partition assigned"')
+    return assigned >= 0 and assigned > since_start.rfind('"event": "partitions revoked"')
+
+
 def test_make_up_routes_a_red_report_to_police_and_hospital(servers: dict[str, str],
                                                            stack: dict[str, str]) -> None:
     var = Path(stack["HOTLINE_VAR_DIR"])
@@ -406,6 +414,8 @@ def test_a_crashed_consumer_is_restarted_and_loses_nothing(stack: dict[str, str]
                                ).stdout.split()
     assert restarted and restarted != [worker]
     assert "restarting" in (var / "log" / "triage.log").read_text()
+    # The restarted member takes its partitions back (static membership), not only its peer.
+    wait_for(lambda: holds_partitions(var, "triage"), timeout=60, what="triage to hold partitions again")
 
 
 def test_two_api_workers_and_two_members_per_group_apply_every_effect_once(stack: dict[str, str]) -> None:
@@ -440,6 +450,10 @@ def test_two_api_workers_and_two_members_per_group_apply_every_effect_once(stack
         assert ids[0] == ids[1]
         return str(ids[0])
 
+    # Every member holds partitions before the reports come (a member restarted by the test
+    # before may still be rejoining: its peer would take every message meanwhile).
+    for name in (n for members in GROUPS.values() for n in members):
+        wait_for(lambda n=name: holds_partitions(var, n), timeout=60, what=f"{name} to hold partitions")
     with ThreadPoolExecutor(max_workers=8) as pool:
         report_ids = list(pool.map(send, bodies))
     joined, alone = report_ids[::4], [r for i, r in enumerate(report_ids) if i % 4]
