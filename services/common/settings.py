@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     # missing). `make up` turns it off for services: each gets only its keys, in its environment.
     key_files: bool = True
     token_ttl_seconds: int = 3600
+    # A page session nobody uses ends after this many minutes (contract §10).
+    session_idle_minutes: int = Field(default=30, ge=1, le=1440)
+    # Who may read the API's /metrics without a token: these addresses or networks (Prometheus).
+    metrics_allowed_networks: str = "127.0.0.1/32,::1/128"
     ack_sla_seconds: str = DEFAULT_ACK_SLA
     first_visit_hours: str = DEFAULT_FIRST_VISIT_HOURS
     visit_interval_days: str = DEFAULT_VISIT_INTERVAL_DAYS
@@ -167,6 +171,16 @@ class Settings(BaseSettings):
     @classmethod
     def _check_proxies(cls, value: str) -> str:
         parse_networks(value)
+        return value
+
+    @field_validator("metrics_allowed_networks")
+    @classmethod
+    def _check_metrics_networks(cls, value: str) -> str:
+        try:
+            parse_networks(value)
+        except ValueError as exc:
+            raise ValueError(str(exc).replace("HOTLINE_TRUSTED_PROXIES", "HOTLINE_METRICS_ALLOWED_NETWORKS")
+                             ) from None
         return value
 
     @field_validator(*(f"{p}_key" for p in PURPOSES))

@@ -16,12 +16,15 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from services.bootstrap import ApiContainer
 from services.common.errors import Conflict, FieldError, NotFound
+from services.common.web.activity import ACTIVITY_COOKIE, activity_cookie, renews_activity
 from services.common.web.auth import TokenIssuer
+from services.common.web.exposure import guarded, refusal
 from services.common.web.limits import BodyLimits
 from services.common.web.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck, build_info
 from services.common.web.ops import router as ops_router
@@ -172,6 +175,14 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(FieldError, invalid)
 
 
+def renew_activity(request: Request, response: Response) -> None:
+    """A page session the person used is stamped active now (not by its page's own polling)."""
+    token = getattr(request.state, "active_session", None)
+    if token and renews_activity(request):
+        response.set_cookie(ACTIVITY_COOKIE, activity_cookie(request, token), httponly=True,
+                            samesite="strict", secure=is_https(request))
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
@@ -194,6 +205,8 @@ def create_app(container: ApiContainer, readiness_checks: list[ReadinessCheck] |
                                    is_current=TokenVersions(container.accounts).is_current)
     app.state.csrf_key = hashlib.sha256(b"csrf" + token_key.encode()).digest()
     app.state.proxies = Proxies(parse_networks(settings.trusted_proxies))
+    app.state.idle_seconds = settings.session_idle_minutes * 60
+    app.state.metrics_networks = parse_networks(settings.metrics_allowed_networks)
     app.state.readiness_checks = [store_check(container), *(readiness_checks or [])]
     app.state.release = settings.release
     app.state.metric_registries = [build_info(settings.release)]
@@ -212,6 +225,8 @@ def create_app(container: ApiContainer, readiness_checks: list[ReadinessCheck] |
         try:
             if watch is not None and watch.down and request.url.path not in WITHOUT_STORE:
                 response = store_unavailable(request)
+            elif guarded(request.url.path) and (refused := await run_in_threadpool(refusal, request)):
+                response = refused
             else:
                 response = await call_next(request)
         except Exception:
@@ -226,6 +241,7 @@ def create_app(container: ApiContainer, readiness_checks: list[ReadinessCheck] |
         response.headers.setdefault("Cache-Control", "no-store")
         if is_https(request):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        renew_activity(request, response)
         HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
         HTTP_LATENCY.labels(route).observe(elapsed)
         log.info("request", method=request.method, route=route, status=response.status_code,

@@ -198,6 +198,8 @@ def test_health_ready_metrics(api: Api) -> None:
     assert release and api.client.get("/healthz").json() == {"status": "alive", "release": release}
     ready = api.client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["checks"]["store"]["ok"]
-    metrics = api.client.get("/metrics").text
+    # TestClient's peer is no address: /metrics answers it only for an admin's token (#26).
+    assert api.client.get("/metrics").status_code == 403
+    metrics = api.client.get("/metrics", headers=api.auth("admin1")).text
     assert "hotline_http_requests_total" in metrics
     assert f'hotline_build_info{{release="{release}"}} 1.0' in metrics

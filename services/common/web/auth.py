@@ -13,6 +13,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from services.common.principal import Principal
 from services.common.vocabulary import ROLES
+from services.common.web.activity import is_idle
 from services.common.web.pages import CSRF_HEADER, SESSION_COOKIE, check_csrf
 
 ISSUER = "hotline"
@@ -79,6 +80,9 @@ def _session_token(request: Request) -> str | None:
     the session's CSRF token in a header (which another site's form or script cannot send)."""
     session = request.cookies.get(SESSION_COOKIE)
     if session and check_csrf(request, session, request.headers.get(CSRF_HEADER)):
+        if is_idle(request, session):  # the page's session has ended; its cookie opens nothing
+            return None
+        request.state.active_session = session
         return session
     return None
 

@@ -17,6 +17,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from services.common.errors import Conflict, FieldError, NotFound
+from services.common.web.activity import is_idle
 from services.common.web.pages import check_csrf, csrf_for, page_session, refuse, render
 from services.gateway.deps import audit_log
 from services.gateway.pages import casefile
@@ -81,14 +82,20 @@ def desk_events(request: Request) -> Response:
     if isinstance(session, Response):
         return Response(status_code=401)
     view, unit = request.app.state.container.view, session[1].agency_id
+    token, tokens = session[0], request.app.state.tokens
 
     def inbox() -> list[list[str]]:
         return [[r["referral_id"], r["risk_level"], r["status"]] for r in view.desk_referrals(unit)]
 
+    def session_stands() -> bool:
+        """Not logged out, disabled, re-passworded, expired or idle (read at most every 0.5 s)."""
+        return tokens.verify(token) is not None and not is_idle(request, token)
+
     async def events() -> AsyncIterator[ServerSentEvent]:
         seen: list[list[str]] | None = None
         ends = time.monotonic() + STREAM_FOR
-        while time.monotonic() < ends and not await request.is_disconnected():
+        while (time.monotonic() < ends and not await request.is_disconnected()
+               and await run_in_threadpool(session_stands)):
             now = await run_in_threadpool(inbox)
             if now != seen:
                 seen = now

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from services.common.web.activity import IDLE_MESSAGE
 from services.common.web.pages import PAGES, SESSION_COOKIE, home_of, render, session_of
 from services.common.web.proxies import is_https
 from services.gateway import second_factor, sessions
@@ -21,7 +22,8 @@ LOGIN_CSRF_COOKIE = "hotline_login_csrf"
 def home(request: Request) -> Response:
     """Each role's own page; the login page when signed out."""
     session = session_of(request)
-    return RedirectResponse(home_of(session[1].role) if session else "/login", status_code=303)
+    idle = "?idle=1" if getattr(request.state, "idle", False) else ""
+    return RedirectResponse(home_of(session[1].role) if session else f"/login{idle}", status_code=303)
 
 
 @router.get("/login")
@@ -32,7 +34,8 @@ def login_page(request: Request, next: str = "") -> Response:  # noqa: A002
         return RedirectResponse(_landing(session[1].role, _safe_next(next)), status_code=303)
     csrf = secrets.token_urlsafe(24)
     response = render(request, "login.html",
-                       {"csrf": csrf, "next": _safe_next(next), "username": "", "error": None,
+                       {"csrf": csrf, "next": _safe_next(next), "username": "",
+                        "error": IDLE_MESSAGE if request.query_params.get("idle") == "1" else None,
                         **second_factor.form_context(request)})
     response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
                         secure=is_https(request), max_age=3600)
