@@ -36,8 +36,10 @@ from services.gateway.pages import admin_oncall, assets, audit, board, desk, int
 from services.gateway.pages import followups as followups_page
 from services.gateway.pages import lookup as lookup_page
 from services.gateway.pages import oncall as oncall_page
+from services.gateway.pages import security as security_page
 from services.gateway.pages import stats as stats_page
 from services.gateway.routes import (
+    account_requests,
     admin,
     auth,
     cases,
@@ -46,6 +48,7 @@ from services.gateway.routes import (
     oversight,
     referrals,
     reports,
+    users,
 )
 from services.gateway.sessions import TokenVersions
 
@@ -57,8 +60,8 @@ ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, adm
            oversight.stats_router, oversight.audit_router, notifications.oncall_router,
            notifications.router, login.router, report.router,
            desk.router, board.router, followups_page.router, stats_page.router, oncall_page.router,
-           intake.router, lookup_page.router,
-           admin_page.router, admin_oncall.router, audit.router, assets.router)
+           intake.router, lookup_page.router, users.router, account_requests.router,
+           admin_page.router, admin_oncall.router, security_page.router, audit.router, assets.router)
 
 
 def store_check(container: ApiContainer) -> ReadinessCheck:

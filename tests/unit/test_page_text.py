@@ -25,7 +25,7 @@ WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-/:]*")
 ID = re.compile(r"(?=[0-9a-fA-F-]*\d)[0-9a-fA-F-]{6,}")
 ROLES = {"operator1": "/intake", "teacher1": "/report", "police-desk": "/desk",
          "hospital-desk": "/desk", "civil-desk": "/desk", "supervisor1": "/board",
-         "auditor1": "/audit", "admin1": "/admin"}
+         "auditor1": "/audit", "admin1": "/admin", "security1": "/security"}
 # Links that are not pages: downloads, the API docs (Swagger's own words), logging out.
 SKIP = ("/v1/", "/docs", "/openapi.json", "/logout", "/static/", "/assets/", "/redoc")
 
@@ -133,7 +133,13 @@ def test_the_words_rule_catches_codes_and_lets_ids_through() -> None:
 def test_every_page_of_every_role_is_in_chinese(api: Api, hotline: ApiContainer,
                                               runner: EmbeddedRunner) -> None:
     seed(api, hotline, runner)
-    names = frozenset({u.username for u in hotline.accounts.list_users()} | {hotline.directory.version})
+    # Account requests: one pending, one rejected (on /admin and /security).
+    for body in ({"username": "boss9", "role": "supervisor"}, {"username": "audit9", "role": "auditor"}):
+        asked = api.client.post("/v1/users", json=body, headers=api.auth("admin1")).json()
+    api.client.post(f"/v1/account-requests/{asked['request_id']}/reject", json={"reason": "不需要"},
+                    headers=api.auth("security1"))
+    names = frozenset({u.username for u in hotline.accounts.list_users()} | {hotline.directory.version}
+                      | {r.username for r in hotline.accounts.list_requests()})
     english, seen = {}, set()
     for user, home in ROLES.items():
         for path, words in crawl(api, user, home, names, seen).items():

@@ -4,6 +4,7 @@ application with the admin as its actor (audited)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from services.accounts.passwords import generate_password
+from services.accounts.requests import needs_approval
 from services.common.digits import is_region_code
 from services.common.errors import Conflict, DomainError, FieldError, NotFound
 from services.common.principal import Principal
@@ -28,6 +29,7 @@ from services.gateway.pages.admin_text import (
 )
 from services.gateway.pages.intake import LINES
 from services.gateway.pages.report import place_code
+from services.gateway.pages.security_text import asked_text, request_row
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Session = tuple[str, Principal]
@@ -65,9 +67,18 @@ def _context(request: Request, token: str, principal: Principal, **extra: Any) -
         "places": directory.places,
         "sentinel_kinds": list(SENTINEL_KIND_TEXT.items()),
         "directory": directory, "version": version_text(directory.version),
+        "asked": asked_rows(accounts, principal.subject, agency_names),
         "notice": None, "secret": None, "errors": {}, "values": {},
         **extra,
     }
+
+
+def asked_rows(accounts: Any, subject: str, agency_names: dict[str, str]) -> list[dict[str, Any]]:
+    """This admin's requests: the pending ones, then the last ones decided."""
+    now = datetime.now(UTC)
+    rows = [request_row(r, now, agency_names.get(r.agency_id or "", ""))
+            for r in accounts.list_requests() if r.asked_by == subject]
+    return [r for r in rows if r["state"] == "pending"] + [r for r in rows if r["state"] != "pending"][:10]
 
 
 def _show(request: Request, session: Session, status_code: int = 200, **extra: Any) -> Response:
@@ -124,20 +135,19 @@ async def add_user(request: Request) -> Response:
     refused = mixups(form)
     if refused:
         return _show(request, session, 422, values=form, errors=refused)
-    password = generate_password()
     accounts = request.app.state.container.accounts
-    audit = audit_log(request)
+    actor = audit_log(request).actor(session[1])
     try:
-        await run_in_threadpool(
-            accounts.add_user, form.get("username", ""), password, role,
-            form.get("agency_id") if role == Role.desk else None,
+        outcome = await run_in_threadpool(lambda: accounts.admin_add_user(
+            form.get("username", ""), role, form.get("agency_id") if role == Role.desk else None,
             form.get("sentinel_id") or None if role == Role.reporter else None,
-            channel=form.get("channel") or None if role == Role.operator else None,
-            actor=audit.actor(session[1]))
+            form.get("channel") or None if role == Role.operator else None, actor=actor))
     except (FieldError, Conflict) as exc:
         taken = ("username", f"用户名 {form.get('username')} 已被使用。")
         return _refused(request, session, form, exc, taken)
-    return _show(request, session, 201, secret=(form["username"], password, "新账号"),
+    if outcome.request is not None:
+        return _show(request, session, 202, notice=asked_text(outcome.request))
+    return _show(request, session, 201, secret=(form["username"], outcome.password, "新账号"),
                  notice=f"已创建账号 {form['username']}。")
 
 
@@ -153,25 +163,17 @@ async def change_user(request: Request, username: str, action: str) -> Response:
     if username == principal.subject and action == "disable":
         return _show(request, session, 409, notice="不能停用自己正在使用的账号。")
     accounts = request.app.state.container.accounts
-    audit = audit_log(request)
-    actor = audit.actor(principal)
-    if action != "enable" and form.get("confirmed") != "yes":
-        if accounts.find(username) is None:
-            return _show(request, session, 404, notice=f"没有名为 {username} 的账号。")
-        return _confirm(request, session, confirm_user(username, action))
-    password = generate_password()
-    try:
-        if action == "disable":
-            await run_in_threadpool(lambda: accounts.disable(username, by=principal.subject, actor=actor))
-        elif action == "enable":
-            await run_in_threadpool(lambda: accounts.enable(username, by=principal.subject, actor=actor))
-        else:
-            await run_in_threadpool(lambda: accounts.set_password(
-                username, password, by=principal.subject, actor=actor))
-    except NotFound:
+    user = accounts.find(username)
+    if user is None:
         return _show(request, session, 404, notice=f"没有名为 {username} 的账号。")
+    if action != "enable" and form.get("confirmed") != "yes":
+        return _confirm(request, session, confirm_user(username, action, needs_approval(action, user.role)))
+    actor = audit_log(request).actor(principal)
+    outcome = await run_in_threadpool(lambda: accounts.admin_change(username, action, actor=actor))
+    if outcome.request is not None:
+        return _done("asked", username)
     if action == "reset-password":
-        return _show(request, session, secret=(username, password, "新密码"),
+        return _show(request, session, secret=(username, outcome.password, "新密码"),
                      notice=f"已重置 {username} 的密码：原密码不能再用，该账号已登录的会话将立即退出。")
     return _done("disabled" if action == "disable" else "enabled", username)
 

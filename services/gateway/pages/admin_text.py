@@ -11,6 +11,7 @@ from services.common.vocabulary import Role
 NOTICES = {
     "disabled": "已停用账号 {}：该账号已登录的会话将立即退出。",
     "enabled": "已重新启用账号 {}。",
+    "asked": "已提交，等待安全管理员批准：账号 {} 的变更在批准前不生效。",
     "sentinel-registered": "已登记监测哨点 {}，并绑定第一报告人。",
     "sentinel-rebound": "已更换监测哨点 {} 的第一报告人。",
     "sentinel-closed": "已撤销监测哨点 {}：其报告人不能再以哨点名义报告，历史记录保留。",
@@ -47,18 +48,27 @@ def mixups(form: dict[str, str]) -> dict[str, str]:
     return {f: MIXUP_TEXT[f] for f in MIXUP_TEXT if f != own and form.get(f)}
 
 
-def confirm_user(username: str, action: str) -> dict[str, Any]:
-    """The second step of 停用 and 重置密码: what will happen, in plain words."""
+ASK_LINE = ("此账号的这项变更须经安全管理员批准：确认后提交申请，批准前账号不作任何变更"
+            "（24小时内未批准即过期）。")
+GIVEN_BY_OFFICER = "给批准的安全管理员，由其当面或电话告知本人。"
+GIVEN_BY_YOU = "，请当面或电话告知本人。"
+
+
+def confirm_user(username: str, action: str, asks: bool = False) -> dict[str, Any]:
+    """The second step of 停用 and 重置密码: what will happen, in plain words (and, for a
+    privileged account, that it is a request a security officer approves)."""
     back = f"/admin#user-{username}"
     if action == "disable":
-        return {"title": f"确认停用账号 {username}？", "button": "确认停用", "back": back,
-                "action": f"/admin/users/{username}/disable", "fields": {},
-                "lines": [f"停用后，{username} 不能再登录，该账号已登录的会话将立即退出。",
+        return {"title": f"确认停用账号 {username}？", "button": "提交停用申请" if asks else "确认停用",
+                "back": back, "action": f"/admin/users/{username}/disable", "fields": {},
+                "lines": [*([ASK_LINE] if asks else []),
+                          f"停用后，{username} 不能再登录，该账号已登录的会话将立即退出。",
                           "账号和它留下的记录都保留；需要时可以在本页重新启用。"]}
-    return {"title": f"确认重置 {username} 的密码？", "button": "确认重置密码", "back": back,
-            "action": f"/admin/users/{username}/reset-password", "fields": {},
-            "lines": [f"重置后，{username} 原来的密码立即不能再用，该账号已登录的会话将立即退出。",
-                      "系统会生成一个新密码，只显示一次，请当面或电话告知本人。"]}
+    return {"title": f"确认重置 {username} 的密码？", "button": "提交重置申请" if asks else "确认重置密码",
+            "back": back, "action": f"/admin/users/{username}/reset-password", "fields": {},
+            "lines": [*([ASK_LINE] if asks else []),
+                      f"重置后，{username} 原来的密码立即不能再用，该账号已登录的会话将立即退出。",
+                      "系统会生成一个新密码，只显示一次" + (GIVEN_BY_OFFICER if asks else GIVEN_BY_YOU)]}
 
 
 def confirm_close(sentinel_id: str, name: str, reason: str) -> dict[str, Any]:

@@ -1,0 +1,66 @@
+"""What the pages say about account requests (三员分立): the change asked, its state, why an
+approval was refused, and the confirmation asked before deciding."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from services.accounts.requests import AccountRequest
+from services.common.vocabulary import ROLE_TEXT
+
+KIND_TEXT = {"create": "新建账号", "enable": "启用账号", "disable": "停用账号", "reset-password": "重置密码"}
+STATE_TEXT = {"pending": "待批准", "approved": "已批准", "rejected": "已驳回", "expired": "已过期"}
+# The domain's refusals, as the security officer reads them (matched on the message's words).
+REFUSALS = (
+    ("expired", "该申请已过期（提出后24小时内未批准），已不能批准；如仍需要，请系统管理员重新提出。"),
+    ("who asked", "提出申请的人不能批准或驳回自己的申请。"),
+    ("your own account", "与您本人账号有关的申请，须由另一位安全管理员批准。"),
+    ("exists already", "该用户名已被使用，不能再新建；请驳回此申请。"),
+    ("already", "该申请已经处理过了。"),
+    ("same moment", "该申请刚被其他人处理，请刷新后查看。"),
+)
+
+
+def refusal_text(message: str) -> str:
+    return next((text for words, text in REFUSALS if words in message), "未能完成，请刷新页面后重试。")
+
+
+def what_text(r: AccountRequest, unit: str = "") -> str:
+    """`新建账号：督办人员` / `重置密码` — what the request changes, in words."""
+    role = ROLE_TEXT.get(r.role, r.role)
+    return f"{KIND_TEXT.get(r.kind, r.kind)}（{role}{'，' + unit if unit else ''}）"
+
+
+def request_row(r: AccountRequest, now: datetime, unit: str = "") -> dict[str, Any]:
+    return {"id": str(r.id), "what": what_text(r, unit), "username": r.username, "kind": r.kind,
+            "asked_by": r.asked_by, "asked_at": r.asked_at.isoformat(),
+            "expires_at": r.public(now)["expires_at"], "state": r.status(now),
+            "state_text": STATE_TEXT[r.status(now)], "decided_by": r.decided_by or "",
+            "decided_at": r.decided_at.isoformat() if r.decided_at else "", "reason": r.reason or ""}
+
+
+def confirm_decision(row: dict[str, Any], decision: str) -> dict[str, Any]:
+    """The second step of 批准 or 驳回: what will happen, in plain words."""
+    who, what = row["username"], row["what"]
+    if decision == "reject":
+        return {"title": f"确认驳回对 {who} 的申请？", "button": "确认驳回", "reason": True,
+                "action": f"/security/requests/{row['id']}/reject", "back": f"/security#request-{row['id']}",
+                "lines": [f"申请内容：{what}，账号 {who}，由 {row['asked_by']} 提出。",
+                          "驳回后账号不作任何变更；如仍需要，系统管理员须重新提出申请。"]}
+    lines = [f"申请内容：{what}，账号 {who}，由 {row['asked_by']} 提出。"]
+    if row["kind"] in ("create", "reset-password"):
+        lines.append("批准后系统生成该账号的密码，只显示一次，请当面或电话告知本人。")
+    if row["kind"] == "disable":
+        lines.append(f"批准后 {who} 立即不能再登录，已登录的会话将立即退出。")
+    if row["kind"] == "enable":
+        lines.append(f"批准后 {who} 可以重新登录。")
+    return {"title": f"确认批准对 {who} 的申请？", "button": "确认批准", "reason": False,
+            "action": f"/security/requests/{row['id']}/approve", "back": f"/security#request-{row['id']}",
+            "lines": lines}
+
+
+
+def asked_text(r: AccountRequest) -> str:
+    """What the admin reads once a change became a request."""
+    return f"已提交，等待安全管理员批准：{what_text(r)}，账号 {r.username}。批准前账号不作任何变更。"
