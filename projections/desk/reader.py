@@ -77,6 +77,7 @@ class DeskReader(Protocol):
     def list_cases(self, risk_level: str | None = None, status: str | None = None) -> list[CaseRow]: ...
     def cases_by_id(self, case_ids: list[str]) -> list[CaseRow]: ...
     def submissions(self, submitter_ref: str, since: datetime) -> list[SubmissionRow]: ...
+    def cases_filed_by(self, submitter_ref: str) -> set[str]: ...
     def desk_referrals(self, agency_id: str, status: str | None = None) -> list[ReferralRow]: ...
     def stats(self, since: datetime | None, until: datetime | None, now: datetime, *,
               region: str | None = None, sla: Mapping[str, int] | None = None,
@@ -183,6 +184,12 @@ class DeskQueries(FollowUpQueries):
                               received_at=r["received_at"], channel=r["channel"],
                               risk_level=r["risk_level"], status=statuses.get(r["case_id"], "triaged"))
                 for r in rows]
+
+    def cases_filed_by(self, submitter_ref: str) -> set[str]:
+        """The cases holding a report this account filed (an operator's own, contract §10)."""
+        return {str(r["case_id"]) for r in self.sql.rows(
+            "SELECT DISTINCT r.case_id FROM view_submissions s JOIN view_case_reports r"
+            " ON r.report_id = s.report_id WHERE s.submitter_ref = ?", (submitter_ref,))}
 
     def _cases(self, where: str, params: tuple[Any, ...]) -> list[CaseRow]:
         chosen = f"SELECT case_id FROM view_cases WHERE {where}"

@@ -16,6 +16,7 @@ import structlog
 from services.bootstrap.processes import _close, setup_tables
 from services.bootstrap.wiring import Wiring
 from services.common.sqlstore import Sql
+from services.common.web.throttle import Throttle
 
 log = structlog.get_logger("migrate")
 LOCK_KEY = 0x686F746C696E65  # "hotline": one advisory lock for every migrate run
@@ -44,6 +45,14 @@ def _notify_state(w: Wiring) -> None:
         _close(notify)
 
 
+def _repeat_checks(w: Wiring) -> None:
+    throttle = Throttle(Sql(w.factory("throttle").datastore))
+    try:
+        throttle.create_tables()  # the repeat check's allowance, beside the failures
+    finally:
+        throttle.close()
+
+
 MIGRATIONS = (
     Migration(1, "every table: applications, relay positions, desk view, audit trail, throttle",
               setup_tables),
@@ -51,6 +60,8 @@ MIGRATIONS = (
                  "covering indexes, daily counts refilled from the rows", _desk_statistics),
     Migration(3, "the notifier's saved ledger (#25): a restart reads it, not the whole notify log",
               _notify_state),
+    Migration(4, "the repeat check's allowance (#26): distinct children per operator an hour",
+              _repeat_checks),
 )
 LEDGER = ("CREATE TABLE IF NOT EXISTS hotline_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
           " applied_at TEXT NOT NULL)")

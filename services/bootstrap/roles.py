@@ -54,7 +54,9 @@ GRANTS: dict[str, list[tuple[list[str], list[str]]]] = {
             # Positions only (for /metrics and /readyz lag): no rows of anyone's data.
             (["SELECT"], ["triage_tracking", "dispatch_tracking", "notify_tracking", "relay_intake_tracking",
                           "relay_triage_tracking", "relay_dispatch_tracking"]),
-            (["SELECT", "INSERT", "DELETE"], ["throttle_failures"])],
+            (["SELECT", "INSERT", "DELETE"], ["throttle_failures"]),
+            # The repeat check's allowance: what an operator checked this hour (fingerprints only).
+            (["SELECT", "INSERT", "DELETE"], ["repeat_checks"])],
     "relay-intake": [(["SELECT"], ["intake_events"]), (TRACK, ["relay_intake_tracking"])],
     "relay-triage": [(["SELECT"], ["triage_events"]), (TRACK, ["relay_triage_tracking"])],
     "relay-dispatch": [(["SELECT"], ["dispatch_events"]), (TRACK, ["relay_dispatch_tracking"])],

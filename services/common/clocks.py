@@ -3,6 +3,8 @@ error that names the variable and the entry."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from services.common.vocabulary import RISK_LEVELS
 
 DEFAULT_ACK_SLA = "red=900,orange=7200,yellow=86400,blue=259200"
@@ -53,3 +55,9 @@ def parse_ack_sla(text: str) -> dict[str, int]:
     if missing:
         raise ValueError(f"HOTLINE_ACK_SLA_SECONDS lacks levels: {', '.join(missing)}")
     return result
+
+
+def now() -> datetime:
+    """The clock seam: what time rules that read "now" ask (tests move it, e.g. past the 30 days
+    a closed plan's findings stay readable); always `clocks.now()`, never imported by name."""
+    return datetime.now(UTC)

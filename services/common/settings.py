@@ -128,6 +128,8 @@ class Settings(BaseSettings):
     # Each webhook attempt's limit, and how many run at once (contract §11).
     webhook_timeout_seconds: float = 5.0
     webhook_concurrency: int = 16
+    # Distinct children one operator may look up by the repeat check in an hour (contract §10).
+    repeat_checks_per_hour: int = 120
     # Roles that log in with a TOTP code as well (contract §10); unset: TOTP_DEFAULT_ROLES in
     # production, none elsewhere.
     totp_roles: str | None = None
@@ -166,6 +168,11 @@ class Settings(BaseSettings):
         if value is not None:
             parse_totp_roles(value, "development")
         return value
+
+    @field_validator("repeat_checks_per_hour", mode="before")
+    @classmethod
+    def _check_repeat_checks(cls, value: Any) -> int:
+        return int(_bounded(value, "HOTLINE_REPEAT_CHECKS_PER_HOUR", int, 1, 100000, "children an hour"))
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -14,6 +14,8 @@ from services.common.errors import Conflict, FieldError
 from services.common.vocabulary import Measure
 from services.dispatch.visits import VisitClock
 
+FINDINGS_AFTER_CLOSE = timedelta(days=30)
+
 PLAN_NS = uuid5(NAMESPACE_URL, "urn:hotline:followup-plan")
 MEASURES: tuple[str, ...] = tuple(Measure)
 
@@ -58,6 +60,7 @@ class FollowUpPlan(Aggregate):
         self.visits: list[dict[str, object]] = []
         self.overdue_noted: list[datetime] = []
         self.flagged_level: str | None = None
+        self.closed_at: datetime | None = None
         self.helper_flagged = False
 
     @classmethod
@@ -179,6 +182,13 @@ class FollowUpPlan(Aggregate):
     @event("Closed")
     def _closed(self, *, case_id: str, reason: str, by: str, at: datetime) -> None:
         self.status = "closed"
+        self.closed_at = at
+
+    def findings_open(self, now: datetime) -> bool:
+        """The lead unit reads visit findings while the plan is active and for 30 days after it
+        closed (contract §10, "Closed means closed for findings too")."""
+        closed_at = getattr(self, "closed_at", None)
+        return self.status == "active" or closed_at is None or now - closed_at <= FINDINGS_AFTER_CLOSE
 
     def reopen(self, *, at: datetime, clock: VisitClock) -> bool:
         """A new report about the child within 30 days reopened the case: visits are due again."""
@@ -191,3 +201,4 @@ class FollowUpPlan(Aggregate):
     def _reopened(self, *, case_id: str, at: datetime, next_due: datetime) -> None:
         self.status = "active"
         self.next_due = next_due
+        self.closed_at = None

@@ -11,9 +11,18 @@ from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
 from services.common.errors import FieldError
 from services.common.principal import Principal
+from services.common.vocabulary import BEIJING
 
-# Narrower windows would let a reader pick out one report's concerns (small counts).
-MIN_AUDITOR_WINDOW = timedelta(hours=24)
+# Narrower windows would let a reader pick out one report's concerns (small counts); so would
+# two windows differing by a moment (until=T-1s, until=T+1s): an auditor's are whole days.
+MIN_AUDITOR_WINDOW = timedelta(days=1)
+AUDITOR_WINDOW = ("审计人员的统计时段须为整日（北京时间0点起止），且至少一天"
+                  "（过小或错开的时段可能认出单份报告）。")
+
+
+def _whole_day(value: datetime) -> bool:
+    local = value.astimezone(BEIJING)
+    return (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
 
 
 def check_window(principal: Principal | None, since: datetime | None, until: datetime | None,
@@ -23,10 +32,13 @@ def check_window(principal: Principal | None, since: datetime | None, until: dat
             raise FieldError(name, "时间须带时区，如 +08:00", where="query")
     if since is not None and until is not None and until <= since:
         raise FieldError("until", "截止时间应晚于开始时间。", where="query")
-    if principal is not None and principal.role == "auditor" and since is not None:
-        if (until or now) - since < MIN_AUDITOR_WINDOW:
-            raise FieldError("since", "审计人员的统计时段至少为24小时（过小的计数可能认出单份报告）。",
-                             where="query")
+    if principal is not None and principal.role == "auditor":
+        for name, value in (("since", since), ("until", until)):
+            if value is None or not _whole_day(value):
+                raise FieldError(name, AUDITOR_WINDOW, where="query")
+        assert since is not None and until is not None
+        if until - since < MIN_AUDITOR_WINDOW:
+            raise FieldError("until", AUDITOR_WINDOW, where="query")
 
 
 def sentinels_of(accounts: AccountsApplication) -> list[dict[str, Any]]:

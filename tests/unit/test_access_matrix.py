@@ -37,7 +37,9 @@ ROUTES = [
     ("get", "/v1/sentinels", None, {"admin": 200}),
     ("post", "/v1/sentinels", {"name": "哨点", "kind": "school", "region_code": "441823",
                                "first_reporter": "teacher1"}, {"admin": 201}),
-    ("get", "/v1/stats", None, {"supervisor": 200, "auditor": 200}),
+    # An auditor's window is whole Beijing days, both bounds given (contract §10).
+    ("get", "/v1/stats?since=2026-01-01T00:00:00%2B08:00&until=2026-02-01T00:00:00%2B08:00", None,
+     {"supervisor": 200, "auditor": 200}),
     ("get", "/v1/stats/monthly", None, {"supervisor": 200, "auditor": 200}),
     ("get", "/v1/audit", None, {"auditor": 200}),
     # Follow-up (contract §6): the desk here is the police unit, which leads no plan.

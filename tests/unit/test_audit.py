@@ -34,17 +34,19 @@ def test_reads_and_actions_are_on_the_trail_for_auditors(api: Api, runner: Embed
     sequence(hotline)
     trail = api.client.get(f"/v1/audit?case_id={case_id}", headers=api.auth("auditor1")).json()
     actions = [(e["action"], e["actor"], e["role"]) for e in trail]
-    assert actions == [
-        ("report.read", "operator1", "operator"),
-        ("case.read", "supervisor1", "supervisor"),
-        ("referral.read", "police-desk", "desk"),
+    assert actions == [  # newest first (contract §10, "The trail by API")
         ("referral.acknowledge", "police-desk", "desk"),
+        ("referral.read", "police-desk", "desk"),
+        ("case.read", "supervisor1", "supervisor"),
+        ("report.read", "operator1", "operator"),
     ]
-    assert trail[2]["unit"] == "police-441823" and trail[2]["client"]
+    assert trail[1]["unit"] == "police-441823"
+    assert set(trail[1]) == {"seq", "at", "actor", "role", "unit", "action", "resource_type",
+                             "resource_id", "case_id"}
     everything = api.client.get("/v1/audit", headers=api.auth("auditor1")).json()
-    assert everything[0]["action"] == "auth.login" and everything[0]["actor"] == "operator1"
-    assert [e["action"] for e in everything if not e["action"].startswith("auth.")][0] == "report.submit"
-    assert [e["seq"] for e in everything] == list(range(1, len(everything) + 1))
+    assert everything[-1]["action"] == "auth.login" and everything[-1]["actor"] == "operator1"
+    assert [e["action"] for e in everything if not e["action"].startswith("auth.")][-1] == "report.submit"
+    assert [e["seq"] for e in everything] == list(range(len(everything), 0, -1))
 
 
 def test_the_chain_detects_an_altered_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

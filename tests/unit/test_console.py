@@ -130,12 +130,14 @@ def test_repeat_check_finds_the_childs_open_cases_by_id_or_by_name_age_and_count
     assert by_id.status_code == 200, by_id.text
     (known,) = by_id.json()
     case = api.client.get(f"/v1/reports/{report['report_id']}", headers=api.auth("operator1")).json()
-    assert known["case_id"] == case["case_id"] and known["risk_level"] == "red"
+    # Level, status, last report, count and joins only (contract §10): no case id, no concerns.
+    assert set(known) == {"risk_level", "status", "last_report_at", "report_count", "joins"}
+    assert known["risk_level"] == "red" and known["status"] == "dispatched"
     assert known["joins"] is True and known["report_count"] == 1
     # Name, age and county (a township code counts as its county), spaces ignored.
     by_name = api.client.post(check, json={"children": [{"name": "王 小明", "age": 9}],
                                            "region_code": "441823100"}, headers=api.auth("operator1"))
-    assert [k["case_id"] for k in by_name.json()] == [known["case_id"]]
+    assert by_name.json() == [known]
     for other in ({"name": "王小明", "age": 10}, {"id_number": "441823201501019992"}):
         r = api.client.post(check, json={"children": [other], "region_code": "441823"},
                             headers=api.auth("operator1"))
@@ -148,8 +150,10 @@ def test_repeat_check_finds_the_childs_open_cases_by_id_or_by_name_age_and_count
                             headers=api.auth(role_user))
         assert r.status_code == 403
     checks = [e for e in audit_entries(hotline) if e["action"] == "child.repeat-check"]
-    assert [e["case_id"] for e in checks] == [known["case_id"], known["case_id"], None, None]
-    assert all(e["actor"] == "operator1" for e in checks)
+    assert [e["case_id"] for e in checks] == [case["case_id"], case["case_id"], None, None]
+    assert all(e["actor"] == "operator1" and e["resource_type"] == "child" for e in checks)
+    # Four descriptions, four fingerprints (the id and the name with age are two ways to type one child).
+    assert len({e["resource_id"] for e in checks}) == 4
 
 
 def test_my_calls_lists_this_operators_reports_of_the_shift(

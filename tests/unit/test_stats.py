@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
+from services.common.vocabulary import BEIJING
 from tests.conftest import Api
 from tests.helpers import report_body
+
+DAY = datetime.now(BEIJING).date()
+NEXT = DAY + timedelta(days=1)
 
 
 def test_stats_count_and_survive_erasure(api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
@@ -23,7 +28,9 @@ def test_stats_count_and_survive_erasure(api: Api, runner: EmbeddedRunner, hotli
     runner.pump()
 
     assert api.client.get("/v1/stats", headers=api.auth("operator1")).status_code == 403
-    stats = api.client.get("/v1/stats", headers=api.auth("auditor1")).json()
+    days = f"since={DAY}T00:00:00%2B08:00&until={NEXT}T00:00:00%2B08:00"
+    assert api.client.get("/v1/stats", headers=api.auth("auditor1")).status_code == 422
+    stats = api.client.get(f"/v1/stats?{days}", headers=api.auth("auditor1")).json()
     assert stats["reports"] == 2 and stats["cases"] == 2
     assert stats["by_channel"] == {"hotline_12345": 1, "web_form": 1}
     assert stats["by_risk_level"] == {"red": 1, "yellow": 1}
@@ -41,5 +48,5 @@ def test_stats_count_and_survive_erasure(api: Api, runner: EmbeddedRunner, hotli
 
     assert hotline.intake is not None
     hotline.intake.erase(UUID(red["report_id"]), reason="依法删除", by="admin1")
-    after = api.client.get("/v1/stats", headers=api.auth("auditor1")).json()
+    after = api.client.get(f"/v1/stats?{days}", headers=api.auth("auditor1")).json()
     assert after == stats

@@ -146,7 +146,10 @@ def test_an_auditor_cannot_ask_for_less_than_a_day(api: Api) -> None:
     r = ask("auditor1", **narrow)
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "since"]
     assert ask("supervisor1", **narrow).status_code == 200
-    day = {"since": "2026-11-28T08:00:00+08:00", "until": "2026-11-29T08:00:00+08:00"}
+    # 24 hours that are not a whole Beijing day are refused too (contract §10): whole days only.
+    shifted = {"since": "2026-11-28T08:00:00+08:00", "until": "2026-11-29T08:00:00+08:00"}
+    assert ask("auditor1", **shifted).status_code == 422
+    day = {"since": "2026-11-28T00:00:00+08:00", "until": "2026-11-29T00:00:00+08:00"}
     assert ask("auditor1", **day).status_code == 200
     recent = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
     assert ask("auditor1", since=recent).status_code == 422  # until defaults to now

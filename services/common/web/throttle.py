@@ -16,6 +16,10 @@ DDL = (
     "CREATE TABLE IF NOT EXISTS throttle_failures ("
     " scope TEXT NOT NULL, subject TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)",
     "CREATE INDEX IF NOT EXISTS throttle_failures_subject ON throttle_failures (scope, subject, at)",
+    # The repeat check's allowance (allowance.py): one row per distinct child an operator checked.
+    "CREATE TABLE IF NOT EXISTS repeat_checks ("
+    " subject TEXT NOT NULL, fingerprint TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS repeat_checks_subject ON repeat_checks (subject, at)",
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -128,6 +128,8 @@ def visits_page(request: Request, case_id: str) -> Response:
         plan = container.dispatch.plan_for(case_id, unit=scope(principal))
     except NotFound:
         return refuse(request, principal, "没有找到这个案件的随访计划，或它不由本单位牵头。", 404, "未找到")
+    except HTTPException as refused:
+        return refuse(request, principal, str(refused.detail), refused.status_code, "走访情况不再开放")
     suggested = {v["visit_id"]: v.get("suggested_level") for v in plan.visits}
     return render(request, "followup_visits.html", {
         "principal": principal, "case_id": case_id,

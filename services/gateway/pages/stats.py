@@ -21,6 +21,7 @@ from services.common.vocabulary import (
 )
 from services.common.web.pages import BEIJING, page_session, render
 from services.gateway.deps import audit_log
+from services.gateway.oversight_audit import filters_text
 from services.gateway.statistics import figures
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -47,6 +48,24 @@ def _day(q: Any, name: str, default: date, errors: dict[str, str]) -> tuple[str,
     except ValueError:
         errors[name] = "日期格式不正确，请用日期选择器选择。"
         return text, None
+
+
+def _moments(q: Any, errors: dict[str, str]) -> tuple[datetime | None, datetime | None, str, str]:
+    """`since` and `until` as the API takes them (a link, a bookmark): the moments, and the days
+    the pickers show for them (the last day included). An auditor's partial days are refused
+    with why by the statistics' own rule."""
+    bounds: list[datetime | None] = []
+    for name, field in (("since", "from"), ("until", "to")):
+        try:
+            moment = datetime.fromisoformat(q.get(name, "").strip())
+            bounds.append(moment if moment.tzinfo else moment.replace(tzinfo=BEIJING))
+        except ValueError:
+            bounds.append(None)
+            errors[field] = "时间格式不正确，请用日期选择器选择日期。"
+    since, until = bounds
+    first = since.astimezone(BEIJING).date().isoformat() if since else ""
+    last = (until - timedelta(microseconds=1)).astimezone(BEIJING).date().isoformat() if until else ""
+    return since, until, first, last
 
 
 def quick_ranges(today: date) -> list[dict[str, str]]:
@@ -108,9 +127,13 @@ async def stats_page(request: Request) -> Response:
     if first and last and first > last:
         errors["to"] = "结束日期不能早于开始日期。"
     data = None
+    since = until = None
     if not errors and first and last:
         since = datetime.combine(first, time(), BEIJING)
         until = datetime.combine(last + timedelta(days=1), time(), BEIJING)  # the last day included
+    if "since" in q or "until" in q:  # a link with the API's bounds: the pickers show their days
+        since, until, first_text, last_text = _moments(q, errors)
+    if not errors and since and until:
         try:
             data = await run_in_threadpool(figures, container.view, container.accounts,
                                            container.dispatch.ack_sla, since=since, until=until,
@@ -118,7 +141,8 @@ async def stats_page(request: Request) -> Response:
         except FieldError as exc:
             errors["from" if exc.field == "since" else "to"] = exc.message
     chosen = region if "region" not in errors else None  # never what was typed, unchecked
-    audit_log(request)(principal, "stats.read", "stats", chosen)
+    read = filters_text(since=since, until=until, region=chosen)
+    audit_log(request)(principal, "stats.read", "stats", read)
     silent = [s for s in (data or {}).get("sentinels", []) if s["silent_days"] >= SILENT_DAYS]
     context: dict[str, Any] = {
         "principal": principal, "username": principal.subject, "errors": errors, "data": data,

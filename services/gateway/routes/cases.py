@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, status
@@ -11,6 +10,8 @@ from pydantic import BaseModel, Field
 from services.common.errors import NotFound
 from services.common.schemas import Strict
 from services.common.vocabulary import CaseStatus, Category, Concern, RiskLevel
+from services.gateway import case_scope
+from services.gateway import repeat_check as repeat_checks
 from services.gateway.deps import (
     AuditDep,
     CaseReader,
@@ -20,7 +21,6 @@ from services.gateway.deps import (
     TriageDep,
     ViewDep,
 )
-from services.gateway.unreached import flag_case, flag_unreached
 from services.intake.schemas import KnownCase, RepeatCheckIn
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
@@ -48,18 +48,17 @@ class ReviewIn(BaseModel):
 
 
 @router.get("")
-def list_cases(view: ViewDep, container: ContainerDep, _: CaseReader, risk_level: RiskLevel | None = None,
+def list_cases(container: ContainerDep, audit: AuditDep, who: CaseReader, risk_level: RiskLevel | None = None,
                status: CaseStatus | None = None) -> list[Any]:
-    return flag_unreached(view.list_cases(risk_level, status), container.notify)  # type: ignore[return-value]
+    """Supervisors: every case; an operator: the cases holding a report the operator filed.
+    Each list read is audited with its filters."""
+    return case_scope.list_cases(container, who, audit, risk_level, status)  # type: ignore[return-value]
 
 
 @router.get("/{case_id}")
-def get_case(case_id: str, view: ViewDep, container: ContainerDep, audit: AuditDep, who: CaseReader) -> Any:
-    case = flag_case(view.get_case(case_id), container.notify)
-    if case is None:
-        raise NotFound("No such case")
-    audit(who, "case.read", "case", case_id, case_id)
-    return case
+def get_case(case_id: str, container: ContainerDep, audit: AuditDep, who: CaseReader) -> Any:
+    """One case (audited); an operator's only when it holds a report the operator filed (else 404)."""
+    return case_scope.get_case(container, who, audit, case_id)
 
 
 @router.post("/{case_id}/reassessments", status_code=status.HTTP_202_ACCEPTED)
@@ -95,26 +94,10 @@ def refer(case_id: str, body: ManualReferralIn, view: ViewDep, dispatch: Dispatc
             "status": referral.status}
 
 
-@children_router.post("/repeat-check", response_model=list[KnownCase])
-def repeat_check(check: RepeatCheckIn, triage: TriageDep, view: ViewDep, audit: AuditDep,
+@children_router.post("/repeat-check", response_model=list[KnownCase], responses={
+    429: {"description": "this hour's distinct children used up (Retry-After: seconds)"}})
+def repeat_check(check: RepeatCheckIn, container: ContainerDep, audit: AuditDep,
                  who: CaseReader) -> list[KnownCase]:
-    """Is this child known? The cases they appear in (by the same keyed hashes that join reports),
-    so the operator can ask the right questions. Each case shown is on the audit trail."""
-    children = [c.model_dump() for c in check.children]
-    found = triage.known_cases(children, check.region_code or "")
-    window = timedelta(days=triage.rules.join_within_days)
-    now = datetime.now(UTC)
-    last = dict(found)
-    out = []
-    for case in view.cases_by_id([case_id for case_id, _ in found]):
-        if case["status"] == "closed":
-            continue
-        seen = last[case["case_id"]]
-        out.append(KnownCase(case_id=case["case_id"], risk_level=case["risk_level"],
-                             status=case["status"], opened_at=datetime.fromisoformat(case["opened_at"]),
-                             last_report_at=seen, report_count=len(case["report_ids"]),
-                             concerns=case["concerns"], joins=now - seen <= window))
-    shown: list[str | None] = [k.case_id for k in out] or [None]
-    for case_id in shown:
-        audit(who, "child.repeat-check", "case" if case_id else "child", case_id, case_id)
-    return out
+    """Is this child in an open case? Level, status, last report, count and whether a report now
+    joins it; never the case id or concerns. Each child checked is audited by a fingerprint."""
+    return repeat_checks.check(container, check, who, audit)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, Field
 
 from services.bootstrap import ApiContainer
+from services.common import clocks
 from services.common.auditnote import Actor
 from services.common.digits import REGION_PREFIX, Folded
 from services.common.keystore import KeyStore, case_key_owner
@@ -36,6 +37,7 @@ from services.gateway.ledger import (
     ledger_rows,
     month_bounds,
 )
+from services.gateway.oversight_audit import filters_text
 
 router = APIRouter(prefix="/v1/followups", tags=["follow-up"])
 case_router = APIRouter(prefix="/v1/cases", tags=["follow-up"])
@@ -63,6 +65,9 @@ class HelperIn(BaseModel):
 class ClosureIn(BaseModel):
     model_config = Strict
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+FINDINGS_CLOSED = "这个案件已结案超过30天，走访情况不再向牵头单位开放；如确需查阅，请联系督办人员。"
 
 
 def scope(principal: Principal) -> str | None:
@@ -111,9 +116,13 @@ def record_visit(case_id: str, body: VisitIn, c: ContainerDep, audit: AuditDep,
 
 @case_router.get("/{case_id}/visits")
 def visits(case_id: str, c: ContainerDep, audit: AuditDep, principal: DeskOrSupervisor) -> list[Any]:
-    """The visits with their findings, for the lead unit and supervisors (each read audited);
-    after an erasure the findings read as null."""
+    """The visits with their findings, for the lead unit (while the plan is active and 30 days
+    after it closed, else 403) and supervisors; each read audited; after an erasure the
+    findings read as null."""
     plan = c.dispatch.plan_for(case_id, unit=scope(principal))
+    if principal.role == "desk" and not plan.findings_open(clocks.now()):
+        audit(principal, "followup.read-refused", "case", case_id, case_id)
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=FINDINGS_CLOSED)
     audit(principal, "followup.read", "case", case_id, case_id)
     key = c.keys.key_for(case_key_owner(case_id))
 
@@ -152,10 +161,9 @@ def ledger(c: ContainerDep, audit: AuditDep, principal: SupervisorDownload,
     numbers: each case in it is audited as read before the file is answered."""
     month = month or datetime.now(BEIJING).strftime("%Y-%m")
     rows = c.view.ledger(*month_bounds(month), region)
+    audit(principal, "ledger.read", "ledger", filters_text(month=month, region=region, format=format))
     for row in rows:
         audit(principal, "ledger.read", "case", row["case_id"], row["case_id"])
-    if not rows:
-        audit(principal, "ledger.read", "ledger", month)
     table = ledger_rows(rows, c.intake, {a.agency_id: a.name for a in c.directory.agencies},
                         c.directory.place_name)
     name = f"ledger-{month}{'-' + region if region else ''}.{format}"

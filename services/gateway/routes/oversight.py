@@ -7,14 +7,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from services.audit.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_SEQ, TrailQuery
+from services.audit.query import read as read_trail
 from services.common.digits import REGION_PREFIX, Folded
 from services.gateway.deps import AuditDep, Auditor, ContainerDep, StatsDownload, StatsReader
 from services.gateway.ledger import BEIJING, MONTH_PATTERN, XLSX, month_bounds
 from services.gateway.monthly import as_csv, as_xlsx, tables
+from services.gateway.oversight_audit import filters_text
 from services.gateway.statistics import figures
 
 stats_router = APIRouter(prefix="/v1/stats", tags=["statistics"])
 audit_router = APIRouter(prefix="/v1/audit", tags=["audit"])
+Role = Literal["operator", "reporter", "supervisor", "desk", "auditor", "admin", "security", "system",
+               "public"]
 
 
 RegionPrefix = Annotated[str | None, Folded, Query(pattern=REGION_PREFIX,
@@ -22,12 +27,14 @@ RegionPrefix = Annotated[str | None, Folded, Query(pattern=REGION_PREFIX,
 
 
 @stats_router.get("")
-def stats(c: ContainerDep, who: StatsReader, since: datetime | None = None,
+def stats(c: ContainerDep, audit: AuditDep, who: StatsReader, since: datetime | None = None,
           until: datetime | None = None, region: RegionPrefix = None) -> dict[str, Any]:
     """Reports received in [since, until), about cases in the region: counts by channel, day,
     region, concern, risk level, agency kind and referral status; acknowledgement-time
     percentiles per level next to its SLA; overdue referrals; follow-ups; sentinel activity.
-    An auditor's window spans at least 24 hours."""
+    Every read is audited with its filters. An auditor gives both bounds as whole Beijing days
+    (T00:00:00+08:00), at least one day apart (else 422 naming the bound)."""
+    audit(who, "stats.read", "stats", filters_text(since=since, until=until, region=region))
     return figures(c.view, c.accounts, c.dispatch.ack_sla, since=since, until=until, region=region,
                    principal=who)
 
@@ -45,7 +52,7 @@ def monthly(c: ContainerDep, audit: AuditDep, who: StatsDownload,
     since, until = month_bounds(month)
     figures_ = figures(c.view, c.accounts, c.dispatch.ack_sla, since=since, until=until,
                        region=region, principal=who)
-    audit(who, "stats.monthly", "stats", month)
+    audit(who, "stats.monthly", "stats", filters_text(month=month, region=region, format=format))
     report = tables(figures_, month, region, c.directory.place_name)
     body, media = (as_xlsx(report), XLSX) if format == "xlsx" else (as_csv(report), "text/csv; charset=utf-8")
     name = f"stats-{month}{'-' + region if region else ''}.{format}"
@@ -54,9 +61,21 @@ def monthly(c: ContainerDep, audit: AuditDep, who: StatsDownload,
 
 
 @audit_router.get("")
-def audit_trail(container: ContainerDep, audit: AuditDep, who: Auditor,
-                case_id: str | None = None) -> list[dict[str, Any]]:
-    """Who read or did what about a case (or everything), oldest first."""
-    entries = container.audit.entries(case_id)
+def audit_trail(container: ContainerDep, audit: AuditDep, who: Auditor, response: Response,
+                actor: Annotated[str | None, Query(max_length=100, description="a name's start")] = None,
+                role: Role | None = None,
+                action: Annotated[str | None, Query(max_length=100, description="an action's prefix")] = None,
+                case_id: Annotated[str | None, Query(max_length=64)] = None,
+                since: datetime | None = None, until: datetime | None = None,
+                limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+                before: Annotated[int | None, Query(ge=1, lt=MAX_SEQ,
+                                                    description="older than this seq (paging)")] = None,
+                ) -> list[dict[str, Any]]:
+    """The trail, newest first, at most `limit` entries; a time without an offset is Beijing
+    time. `X-Older-Before` names the `before` that reads on, when there is more."""
+    found, older = read_trail(container.audit, TrailQuery(actor, role, action, case_id, since, until,
+                                                          limit, before))
     audit(who, "audit.read", "case" if case_id else "audit", case_id, case_id)
-    return entries
+    if older is not None:
+        response.headers["X-Older-Before"] = str(older)
+    return found
