@@ -154,6 +154,7 @@ start() {
   wait_until 90 "kafka metadata" broker_ready || fail "kafka metadata lists fewer than $BROKERS broker(s); read $LOG_DIR/kafka-server.log"
   (admin_env; HOTLINE_KAFKA_REPLICAS="$REPLICAS" "$ROOT/.venv/bin/python" -m services.common.kafka.admin create-topics) \
     || fail "topic creation failed"
+  private_var
 }
 
 stop_node() {

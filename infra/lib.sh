@@ -15,7 +15,27 @@ export PATH="$PATH:/usr/sbin:/sbin"
 PG_PORT="${HOTLINE_PG_PORT:-25432}"
 KAFKA_PORT="${HOTLINE_KAFKA_PORT:-29092}"
 KAFKA_CONTROLLER_PORT="${HOTLINE_KAFKA_CONTROLLER_PORT:-29093}"
+# Nothing under var/ is for other users of the machine (contract §10): what these scripts and the
+# servers they start (Kafka, PostgreSQL, the services) create is private to its owner.
+umask 077
 mkdir -p "$RUN_DIR" "$LOG_DIR" "$CACHE_DIR"
+chmod o-rwx "$VAR" "$RUN_DIR" "$LOG_DIR"
+
+# private_var: "other" loses every bit under var/ (files made before, or by a third party's umask).
+private_var() { chmod -R o-rwx "$VAR" 2>/dev/null || true; }
+
+# reach_for USER DIR...: USER (PostgreSQL's system account, when root runs it) may pass through
+# each DIR and every private folder above it inside the repository's var/, by group, not "other".
+reach_for() {
+  local user="$1" top="$ROOT/var" dir; shift
+  for dir in "$@"; do
+    while [[ -d "$dir" ]]; do
+      if [[ "$(stat -c %U "$dir")" == root ]]; then chgrp "$user" "$dir" && chmod g+x,o-rwx "$dir"; fi
+      [[ "$dir" == "$top" || "$dir" == / || "$dir" != "$top"/* ]] && break
+      dir="$(dirname "$dir")"
+    done
+  done
+}
 
 # secret_password NAME: a random password in var/secrets/NAME.password (0600), made on first use.
 secret_password() {
@@ -70,5 +90,5 @@ make_certificate() {
     || fail "openssl could not sign the server certificate"
   (umask 077; cat "$dir/server.key" "$dir/server.crt" >"$dir/server.pem")
   chmod 600 "$dir/server.key" "$dir/ca.key"
-  chmod 644 "$dir/ca.crt"
+  chmod 640 "$dir/ca.crt"
 }

@@ -40,6 +40,7 @@ start() {
   mkdir -p "$VAR/pg"
   if [[ $(id -u) -eq 0 ]]; then
     chown postgres "$VAR/pg"; touch "$PG_LOG"; chown postgres "$PG_LOG"
+    reach_for postgres "$VAR" "$LOG_DIR"
     runuser -u postgres -- test -w "$VAR/pg" \
       || fail "the postgres user cannot reach $VAR/pg (a parent directory is private); set HOTLINE_VAR_DIR elsewhere"
   fi
@@ -68,6 +69,7 @@ start() {
     -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=400 -c fsync=on $tls" start >/dev/null \
     || fail "postgres did not start; read $PG_LOG"
   wait_until 60 "postgres" pg_ready || fail "postgres not ready after 60s; read $PG_LOG"
+  private_var
   psql_admin() {
     PGPASSWORD="$(password_of postgres)" "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres \
       -v ON_ERROR_STOP=1 -qtA "$@"

@@ -62,7 +62,7 @@ write_env() {
     printf '%s\n' "$kafka_admin" | quoted; printf '%s\n' "$kafka_admin" | sed 's/^HOTLINE_//' | quoted
     # Settings that tests or operators pass to `make up` travel to the services; keys given
     # here override var/secrets (each service still gets only its own, see start_service).
-    env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES|FAULT_INJECTION|CONSUMERS|API_WORKERS|PUBLIC_URL|METRICS_BASE_PORT|RELEASE|WEBHOOK_TIMEOUT_SECONDS|WEBHOOK_CONCURRENCY)=' || true
+    env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES|FAULT_INJECTION|CONSUMERS|API_WORKERS|PUBLIC_URL|METRICS_BASE_PORT|RELEASE|WEBHOOK_TIMEOUT_SECONDS|WEBHOOK_CONCURRENCY|WEBHOOK_ALLOWED_NETWORKS)=' || true
     # The supervisors' webhook and its secret: for the notify process only (`hotline keys env`).
     env | grep -E '^HOTLINE_SUPERVISOR_WEBHOOK(_SECRET|_FORMAT)?=' || true
     env | grep -E '^HOTLINE_(EVENT|DATA|HASH|RECEIPT|TOKEN|AUDIT)_KEY=' || true
@@ -170,6 +170,7 @@ up() {
     curl -sS "http://127.0.0.1:$API_PORT/readyz" >&2 || true
     fail "/readyz did not answer 200 within 90s; read var/log/*.log"
   }
+  private_var  # what a server made with its own modes before this run, too
   [[ -n "$demo" ]] && printf '%s\n' "$demo"
   log "stack up: $(grep HOTLINE_API_URL "$STACK_ENV")"
 }

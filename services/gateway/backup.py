@@ -105,8 +105,17 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
         manifest["checkpoints"] = len(checkpoints)
         bar.advance(task)
     (target / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    private(target)
     out({"backup": str(target), **manifest})
     return 0
+
+
+def private(folder: Path) -> None:
+    """The backup is its owner's alone (contract §10): folders 0700, files 0600, whatever the
+    umask of the process or of pg_dump was."""
+    os.chmod(folder, 0o700)
+    for path in folder.rglob("*"):
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)
 
 
 def _database_empty(url: str) -> bool:

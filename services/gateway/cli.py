@@ -37,6 +37,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # What any command writes (var/, logs, backups, exports) is its owner's alone (contract §10).
+    umask = os.umask(0o077)
+    try:
+        return _main(argv)
+    finally:
+        os.umask(umask)  # for a caller in the same process (the tests)
+
+
+def _main(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     var_dir = Path(os.environ.get("HOTLINE_VAR_DIR", "var"))
     if args.command not in ("run", "processes"):

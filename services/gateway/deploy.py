@@ -59,6 +59,7 @@ WorkingDirectory={prefix}
 EnvironmentFile={env_dir}/{process.name}.env
 Environment=HOTLINE_CONSUMER_INSTANCE={process.name}
 ExecStart={prefix}/.venv/bin/hotline {process.args}
+UMask=0077
 Restart=on-failure
 RestartSec=2
 KillSignal=SIGTERM
@@ -92,6 +93,7 @@ Group={user}
 WorkingDirectory={prefix}
 EnvironmentFile={env_dir}/migrate.env
 ExecStart={prefix}/.venv/bin/hotline migrate
+UMask=0077
 NoNewPrivileges=yes
 PrivateTmp=yes
 ProtectHome=yes

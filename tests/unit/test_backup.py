@@ -4,6 +4,7 @@ verifies against its checkpoints, and the view equals a rebuild; refusals say wh
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -62,3 +63,26 @@ def test_a_backup_restores_into_a_fresh_var(tmp_path: Path, monkeypatch: pytest.
             assert again.intake.personal_data(report)["children"][0]["name"] == "王小明"  # type: ignore[index]
     finally:
         again.close()
+
+
+def test_a_backup_is_its_owners_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """No file or folder of a backup (or of the var/ it reads) has a bit for group or other, even
+    from a shell whose umask is 022 (#26 finding 7)."""
+    var = tmp_path / "var"
+    hotline = build(use(monkeypatch, var), store="sqlite")
+    hotline.intake.submit_report(ReportIn.model_validate(report_body()), submitted_by="operator1",
+                                 idempotency_key="a", role="operator")
+    hotline.close()
+    before = os.umask(0o022)
+    try:
+        folder = tmp_path / "backup"
+        assert main(["backup", "--out", str(folder)]) == 0
+        assert os.umask(0o022) == 0o022  # the command gave the caller's umask back
+    finally:
+        os.umask(before)
+    capsys.readouterr()
+    written = [folder, *folder.rglob("*")]
+    assert len(written) > 4 and any(p.name == "manifest.json" for p in written)
+    assert {oct(p.stat().st_mode & 0o777) for p in written if p.is_dir()} == {"0o700"}
+    assert {oct(p.stat().st_mode & 0o777) for p in written if p.is_file()} == {"0o600"}
