@@ -19,6 +19,7 @@ from services.bootstrap import ApiContainer
 from services.common.errors import Conflict
 from services.common.settings import Settings
 from services.common.vocabulary import ACTION_TEXT
+from services.gateway.cli import main
 from services.gateway.http import create_app
 from services.gateway.second_factor import AUDIT_ACTION
 from tests.helpers import TEST_PASSWORD, add_test_users, audit_entries, build
@@ -174,3 +175,36 @@ def test_login_page_asks_for_the_code_next_to_its_field(sup: ApiContainer) -> No
 def test_without_totp_roles_the_login_page_has_no_code_field(api: object, hotline: ApiContainer) -> None:
     with TestClient(create_app(hotline)) as client:
         assert 'id="totp"' not in client.get("/login").text
+
+
+def test_the_cli_enrols_prints_the_uri_and_a_qr_and_is_audited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("HOTLINE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("HOTLINE_TOTP_ROLES", "supervisor")
+    h = build(Settings(var_dir=tmp_path, totp_roles="supervisor"))
+    add_test_users(h.accounts)
+    try:
+        assert main(["users", "totp", "--username", "supervisor1"]) == 0
+        first = capsys.readouterr()
+        link = first.out.strip().splitlines()[-1]
+        assert link.startswith("otpauth://totp/") and "issuer=" in link
+        assert "▀" in first.out or "▄" in first.out  # the QR code, for the phone's camera
+        assert first.out.count(secret_of(link)) == 1 and secret_of(link) not in first.err
+        assert main(["users", "totp", "--username", "supervisor1"]) == 2
+        assert "--reset" in capsys.readouterr().err
+        assert main(["users", "totp", "--username", "supervisor1", "--reset", "--no-qr"]) == 0
+        second = capsys.readouterr().out.strip()
+        assert second.startswith("otpauth://") and "\n" not in second
+        assert secret_of(second) != secret_of(link)
+        assert factor(h).check("supervisor1", pyotp.TOTP(secret_of(link)).at(NOW)) is Check.wrong
+        assert factor(h).check("supervisor1", pyotp.TOTP(secret_of(second)).at(NOW)) is Check.ok
+        assert main(["users", "totp", "--username", "operator1", "--no-qr"]) == 0
+        assert "not in HOTLINE_TOTP_ROLES" in capsys.readouterr().err
+        assert main(["users", "totp", "--username", "nobody-here"]) == 2
+        trail = [(e["action"], e["resource_id"], e["client"]) for e in audit_entries(h)]
+        assert ("account.totp-enrol", "supervisor1", "cli") in trail
+        assert ("account.totp-reset", "supervisor1", "cli") in trail
+    finally:
+        h.close()
