@@ -1,0 +1,128 @@
+"""三员分立 in headless Chromium, from `/` with no API call of its own: admin1 creates a supervisor
+account and sees that it waits for approval; security1 approves it on the keyboard (a confirming
+step, its button focused) and sees the password once; the new supervisor logs in with it. A
+rejection with its reason typed; the security page and its confirming step pass axe at 1366 and
+360 px and fit the width."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.e2e.axe import serious_violations
+from tests.e2e.client import Client, embedded_server
+from tests.e2e.test_browser_form import SHOTS
+
+PORT = 18160
+BASE = f"http://127.0.0.1:{PORT}"
+PASSWORD = re.compile(r"[A-HJ-NP-Za-km-z2-9]{5}(-[A-HJ-NP-Za-km-z2-9]{5}){2}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    with embedded_server(tmp_path_factory.mktemp("security") / "var", PORT) as client:
+        yield client
+
+
+def log_in(context: BrowserContext, user: str, password: str, home: str) -> Page:
+    """From `/`, on the keyboard: the login page, then the role's own page."""
+    page = context.new_page()
+    page.goto(f"{BASE}/")
+    page.wait_for_url(f"{BASE}/login*")
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.press("#password", "Enter")
+    page.wait_for_url(f"{BASE}{home}")
+    return page
+
+
+def test_a_supervisor_account_needs_the_security_officer(server: Client, browser: Browser) -> None:
+    errors: list[str] = []
+    admin_ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = log_in(admin_ctx, "admin1", server.password("admin1"), "/admin")
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.fill("#f-username", "boss8")
+    page.select_option("#f-role", "supervisor")
+    page.click("#add-user-submit")
+    expect(page.locator("#notice")).to_contain_text("已提交，等待安全管理员批准")
+    expect(page.locator("#secret-password")).to_have_count(0)
+    expect(page.locator("#asked")).to_contain_text("boss8")
+    expect(page.locator("#asked")).to_contain_text("待批准")
+    expect(page.locator("#user-boss8")).to_have_count(0)  # nothing made yet
+    admin_ctx.close()
+
+    officer_ctx = browser.new_context(viewport={"width": 360, "height": 800}, locale="zh-CN")
+    page = log_in(officer_ctx, "security1", server.password("security1"), "/security")
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    card = page.locator("#pending li", has_text="boss8")
+    expect(card).to_contain_text("新建账号（督办人员）")
+    expect(card).to_contain_text("admin1（系统管理员）")
+    card.get_by_role("button", name="批准 boss8 的申请").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#confirm-yes")).to_be_focused()  # the confirming step, on a page of its own
+    expect(page.locator("#confirm")).to_contain_text("只显示一次")
+    page.keyboard.press("Enter")
+    password = page.inner_text("#secret-password").strip()
+    assert PASSWORD.fullmatch(password), password
+    page.screenshot(path=str(SHOTS / "security-phone.png"), full_page=True)
+    page.goto(f"{BASE}/security")
+    assert password not in page.content()  # shown once
+    expect(page.locator("#history")).to_contain_text("已批准")
+    expect(page.locator("#none-pending")).to_be_visible()
+    officer_ctx.close()
+
+    boss_ctx = browser.new_context(locale="zh-CN")
+    log_in(boss_ctx, "boss8", password, "/board")
+    boss_ctx.close()
+    assert errors == [], errors
+
+
+def test_a_rejection_keeps_its_reason(server: Client, browser: Browser) -> None:
+    asked = server.http.post("/v1/users/auditor1/reset-password", headers=server.auth("admin1"))
+    assert asked.status_code == 202
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = log_in(context, "security1", server.password("security1"), "/security")
+    page.locator("#pending li", has_text="auditor1").get_by_role("button", name="驳回 auditor1 的申请").click()
+    expect(page.locator("#f-reason")).to_be_focused()
+    page.keyboard.type("本人未提出重置")
+    page.keyboard.press("Enter")
+    expect(page.locator("#notice")).to_contain_text("已驳回对账号 auditor1 的申请")
+    expect(page.locator("#history")).to_contain_text("理由：本人未提出重置")
+    context.close()
+    token = server.http.post("/v1/auth/token", data={"username": "auditor1",
+                                                     "password": server.password("auditor1")})
+    assert token.status_code == 200  # the old password still works: nothing changed
+
+
+@pytest.mark.parametrize("width", [1366, 360])
+def test_the_security_pages_pass_axe_and_fit_the_width(server: Client, browser: Browser, width: int) -> None:
+    server.http.post("/v1/users", json={"username": f"audit{width}", "role": "auditor"},
+                     headers=server.auth("admin1"))
+    context = browser.new_context(viewport={"width": width, "height": 800}, locale="zh-CN",
+                                  bypass_csp=True)  # to inject axe; the CSP is kept in the tests above
+    found: dict[str, list[str]] = {}
+    page = log_in(context, "admin1", server.password("admin1"), "/admin")
+
+    def check(name: str) -> None:
+        found[name] = serious_violations(page)
+        overflow = page.evaluate("document.documentElement.scrollWidth") - width
+        if overflow > 0:
+            found[name].append(f"{overflow}px wider than the screen")
+
+    check("/admin")  # with the admin's requests
+    page.click('button[aria-label="重置密码 supervisor1"]')
+    expect(page.locator("#confirm")).to_contain_text("须经安全管理员批准")
+    check("/admin confirm")
+    context.clear_cookies()
+    page = log_in(context, "security1", server.password("security1"), "/security")
+    check("/security")
+    page.locator("#pending li", has_text=f"audit{width}").get_by_role("button", name="批准").click()
+    check("approve")
+    page.goto(f"{BASE}/security")
+    page.locator("#pending li", has_text=f"audit{width}").get_by_role("button", name="驳回").click()
+    check("reject")
+    context.close()
+    assert found == {k: [] for k in found}, found
