@@ -13,7 +13,7 @@ from tests.e2e.client import Client, embedded_server
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT = 18004
-USERS = ["operator1", "teacher1", "supervisor1", "police-desk", "auditor1", "admin1"]
+USERS = ["operator1", "teacher1", "supervisor1", "police-desk", "auditor1", "admin1", "security1"]
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from tests.helpers import report_body
 from tests.unit.test_followups import visit_body
 
 USERS = {"operator": "operator1", "reporter": "teacher1", "supervisor": "supervisor1",
-         "desk": "police-desk", "auditor": "auditor1", "admin": "admin1"}
+         "desk": "police-desk", "auditor": "auditor1", "admin": "admin1", "security": "security1"}
 ALL = set(USERS)
 
 # (method, path, body, the exact status for each role that may call it); every other role
@@ -49,6 +49,13 @@ ROUTES = [
     ("post", "/v1/cases/{case}/helper", {"helper": "李老师"}, {"desk": 404}),
     ("post", "/v1/cases/{case}/closure", {"reason": "处置完毕"}, {"supervisor": 409}),  # referrals open
     ("get", "/v1/ledger", None, {"supervisor": 200}),
+    # Accounts (contract §10): the admin manages, the security officer approves.
+    ("get", "/v1/users", None, {"admin": 200}),
+    ("post", "/v1/users", {"username": "matrix9", "role": "operator"}, {"admin": 201}),
+    ("post", "/v1/users/edu-desk/enable", None, {"admin": 200}),
+    ("get", "/v1/account-requests", None, {"admin": 200, "security": 200}),
+    ("post", "/v1/account-requests/00000000-0000-0000-0000-000000000000/approve", None, {"security": 404}),
+    ("post", "/v1/account-requests/00000000-0000-0000-0000-000000000000/reject", None, {"security": 404}),
 ]
 
 
