@@ -36,6 +36,8 @@ DEFAULT_LIMITS = ("1G", "100%")
 def shared_environment(settings: Settings) -> list[str]:
     lines = [env_line(f"HOTLINE_{name.upper()}", getattr(settings, name)) for name in SHARED
              if str(getattr(settings, name))]
+    if settings.totp_roles is not None:  # '' too: no second factor even in production, if so set
+        lines.append(env_line("HOTLINE_TOTP_ROLES", settings.totp_roles))
     return [*lines, "HOTLINE_KEY_FILES=false"]
 
 

@@ -208,3 +208,12 @@ def test_the_cli_enrols_prints_the_uri_and_a_qr_and_is_audited(
         assert ("account.totp-reset", "supervisor1", "cli") in trail
     finally:
         h.close()
+
+
+def test_the_setting_travels_to_every_service_unit_even_when_empty() -> None:
+    from services.gateway.deploy import shared_environment
+
+    both = Settings(totp_roles="supervisor,admin")
+    assert "HOTLINE_TOTP_ROLES=supervisor,admin" in shared_environment(both)
+    assert "HOTLINE_TOTP_ROLES=''" in shared_environment(Settings(environment="production", totp_roles=""))
+    assert not [line for line in shared_environment(Settings()) if "TOTP" in line]  # the default
