@@ -21,7 +21,10 @@ AUDITOR_WINDOW = ("审计人员的统计时段须为整日（北京时间0点起
 
 
 def _whole_day(value: datetime) -> bool:
-    local = value.astimezone(BEIJING)
+    try:
+        local = value.astimezone(BEIJING)
+    except OverflowError:  # year 1 or 9999 with an offset: no day of ours
+        return False
     return (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
 
 

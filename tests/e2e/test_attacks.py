@@ -173,7 +173,9 @@ def test_5_a_reporter_cannot_probe_and_a_desk_stops_reading_after_declining(clie
 
     trail = wait_for(chained, timeout=30, what="the lookup and the refusal on the audit trail")
     lookup = next(e for e in trail if e["action"] == "receipt.lookup")
-    assert lookup["client"] is None  # anonymous lookups keep no address
+    # The API's entries carry no address at all (contract §10); anonymous lookups keep none on
+    # the trail either (tests/unit/test_audit_checkpoints.py).
+    assert "client" not in lookup
     assert any(e["action"] == "access.not_found" and e["actor"] == "police-desk" for e in trail)
     submit = next(e for e in trail
                   if e["resource_id"] == mine["report_id"] and e["action"] == "report.submit")

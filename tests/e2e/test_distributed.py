@@ -175,7 +175,9 @@ def test_make_up_routes_a_red_report_to_police_and_hospital(servers: dict[str, s
     op = client.auth("operator1")
     known = client.http.post("/v1/children/repeat-check", headers=op,
                              json={"children": [{"name": "王小明", "age": 9}], "region_code": "441823"})
-    assert known.status_code == 200 and [k["case_id"] for k in known.json()] == [case_id]
+    # The level of the child's open case, never its id (contract §10).
+    assert known.status_code == 200 and [k["risk_level"] for k in known.json()] == ["red"]
+    assert case_id not in known.text
     mine = client.http.get("/v1/reports/mine", headers=op)
     assert [r["receipt_no"] for r in mine.json()] == [accepted["receipt_no"]]
     transfer = client.http.post(f"/v1/reports/{accepted['report_id']}/transfers", headers=op,

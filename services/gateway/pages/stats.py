@@ -54,17 +54,16 @@ def _moments(q: Any, errors: dict[str, str]) -> tuple[datetime | None, datetime 
     """`since` and `until` as the API takes them (a link, a bookmark): the moments, and the days
     the pickers show for them (the last day included). An auditor's partial days are refused
     with why by the statistics' own rule."""
-    bounds: list[datetime | None] = []
-    for name, field in (("since", "from"), ("until", "to")):
+    found: list[tuple[datetime | None, str]] = []
+    for name, field, back in (("since", "from", timedelta()), ("until", "to", timedelta(microseconds=1))):
         try:
             moment = datetime.fromisoformat(q.get(name, "").strip())
-            bounds.append(moment if moment.tzinfo else moment.replace(tzinfo=BEIJING))
-        except ValueError:
-            bounds.append(None)
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
+            found.append((moment, (moment - back).astimezone(BEIJING).date().isoformat()))
+        except (ValueError, OverflowError):
+            found.append((None, ""))
             errors[field] = "时间格式不正确，请用日期选择器选择日期。"
-    since, until = bounds
-    first = since.astimezone(BEIJING).date().isoformat() if since else ""
-    last = (until - timedelta(microseconds=1)).astimezone(BEIJING).date().isoformat() if until else ""
+    (since, first), (until, last) = found
     return since, until, first, last
 
 
