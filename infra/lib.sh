@@ -27,8 +27,10 @@ private_var() { chmod -R o-rwx "$VAR" 2>/dev/null || true; }
 # reach_for USER DIR...: USER (PostgreSQL's system account, when root runs it) may pass through
 # each DIR and every private folder above it inside the repository's var/, by group, not "other".
 reach_for() {
-  local user="$1" top="$ROOT/var" dir; shift
+  local user="$1" top dir; shift
+  top="$(realpath -m "$ROOT/var")"
   for dir in "$@"; do
+    dir="$(realpath -m "$dir")"
     while [[ -d "$dir" ]]; do
       if [[ "$(stat -c %U "$dir")" == root ]]; then chgrp "$user" "$dir" && chmod g+x,o-rwx "$dir"; fi
       [[ "$dir" == "$top" || "$dir" == / || "$dir" != "$top"/* ]] && break
