@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -12,6 +13,11 @@ from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
 from services.gateway.http import create_app
 from tests.helpers import TEST_PASSWORD, add_test_users, build
+
+# The tests' webhook receivers (tests/receiver.py) listen on 127.0.0.1, inside: every Settings the
+# tests make, and every process they start, allows it explicitly (contract §10; none by default).
+LOCAL_RECEIVERS = "127.0.0.0/8,::1/128"
+os.environ.setdefault("HOTLINE_WEBHOOK_ALLOWED_NETWORKS", LOCAL_RECEIVERS)
 
 
 @pytest.fixture

@@ -176,7 +176,8 @@ class Wiring:
         s = self.settings
         hook = (SupervisorHook(s.supervisor_webhook, s.supervisor_webhook_secret, s.supervisor_webhook_format)
                 if s.supervisor_webhook else None)
-        return NotifyApplication(self.env("notify"), desk_url=s.desk_url, supervisors=hook)
+        return NotifyApplication(self.env("notify"), desk_url=s.desk_url, supervisors=hook,
+                                 guard=s.webhook_guard)
 
     def notifier(self, app: NotifyApplication) -> Notifier:
         """The attempts' limits from the settings (HOTLINE_WEBHOOK_TIMEOUT_SECONDS, _CONCURRENCY)."""

@@ -51,10 +51,11 @@ def is_region_code(text: str) -> bool:
     return REGION.fullmatch(fold(text).strip()) is not None
 
 
-# Fold before anything else looks at the value: `Annotated[str, Folded, …]`.
+# Fold before anything else looks at the value: last in `Annotated[str, Field(…), Folded]` (it
+# wraps what comes before it, and the JSON schema keeps their constraints).
 Folded = BeforeValidator(fold)
 Ascii = AfterValidator(_ascii)
 RegionCode = Annotated[str, Folded, AfterValidator(_region), Field(
     description="6, 9 or 12 digits (county, township or village code); fullwidth digits are folded")]
 # Receipt numbers and lookup codes: digits and Crockford letters, read out and typed by hand.
-TypedCode = Annotated[str, Folded, Field(min_length=1, max_length=40), Ascii]
+TypedCode = Annotated[str, Field(min_length=1, max_length=40), Folded, Ascii]

@@ -20,6 +20,7 @@ from services.common.clocks import (
     parse_visit_clock,
 )
 from services.common.kafka.security import sasl
+from services.common.outbound import AddressGuard, AddressRefused, parse_allowed
 from services.common.secrets import PURPOSES, MissingKey, check_key, ensure_keys, key_file, read_key
 from services.common.vocabulary import ROLES
 from services.common.web.proxies import parse_networks
@@ -128,6 +129,9 @@ class Settings(BaseSettings):
     # Each webhook attempt's limit, and how many run at once (contract §11).
     webhook_timeout_seconds: float = 5.0
     webhook_concurrency: int = 16
+    # Inside networks (loopback, private…) a webhook may reach all the same, as CIDRs (contract
+    # §10): none by default; the tests and the demo set 127.0.0.0/8 for their local receivers.
+    webhook_allowed_networks: str = ""
     # Distinct children one operator may look up by the repeat check in an hour (contract §10).
     repeat_checks_per_hour: int = 120
     # Roles that log in with a TOTP code as well (contract §10); unset: TOTP_DEFAULT_ROLES in
@@ -203,12 +207,30 @@ class Settings(BaseSettings):
                              " brokers' certificates, PEM)")
         return value
 
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _check_webhook_networks(cls, value: str) -> str:
+        parse_allowed(value)
+        return value
+
     @model_validator(mode="after")
     def _check_supervisor_webhook(self) -> Settings:
         if self.supervisor_webhook and len(self.supervisor_webhook_secret) < 16:
             raise ValueError("HOTLINE_SUPERVISOR_WEBHOOK needs HOTLINE_SUPERVISOR_WEBHOOK_SECRET"
                              " (16 characters or more) to sign what it is sent")
+        if self.supervisor_webhook:
+            if urlparse(self.supervisor_webhook).scheme not in ("http", "https"):
+                raise ValueError("HOTLINE_SUPERVISOR_WEBHOOK must be an http(s) URL")
+            try:
+                self.webhook_guard.check(self.supervisor_webhook)
+            except AddressRefused as exc:
+                raise ValueError(f"HOTLINE_SUPERVISOR_WEBHOOK is refused: {exc}") from None
         return self
+
+    @cached_property
+    def webhook_guard(self) -> AddressGuard:
+        """The webhook address rule with HOTLINE_WEBHOOK_ALLOWED_NETWORKS, parsed once."""
+        return AddressGuard(parse_allowed(self.webhook_allowed_networks))
 
     @property
     def desk_url(self) -> str:

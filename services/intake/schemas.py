@@ -20,7 +20,7 @@ _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 class Reporter(BaseModel):
     model_config = Strict
     name: Annotated[str | None, Field(max_length=100)] = None
-    phone: Annotated[str | None, Folded, Field(max_length=20)] = None
+    phone: Annotated[str | None, Field(max_length=20), Folded] = None
     relation: Relation
     anonymous: bool = False
 

@@ -27,6 +27,7 @@ from services.common.messages import (
     REFERRAL_ESCALATED,
     Message,
 )
+from services.common.outbound import AddressGuard
 from services.common.wakeup import NotifiesCommits
 from services.notify import webhook
 from services.notify.domain import SUPERVISORS, Delivery, Watch, watch_id
@@ -54,10 +55,13 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None, *, desk_url: str,  # type: ignore[no-untyped-def]
                  supervisors: SupervisorHook | None = None,
-                 give_up_after: timedelta = timedelta(seconds=webhook.RETRY_FOR_SECONDS)):
+                 give_up_after: timedelta = timedelta(seconds=webhook.RETRY_FOR_SECONDS),
+                 guard: AddressGuard | None = None):
         super().__init__(env)
         self.desk_url = desk_url
         self.supervisors = supervisors
+        # Where webhooks may go (contract §10): checked when a roster is set and at every attempt.
+        self.guard = guard or AddressGuard()
         self.give_up_after = give_up_after
         self._silent: dict[str, tuple[float, int]] = {}  # unit → (last warned, referrals since)
         self.ledgers = LedgerStore(self, create=str(self.env.get("CREATE_TABLE", "y")).lower()
@@ -68,7 +72,7 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
     def set_roster(self, agency_id: str, contacts: Any, secret: Any, *, by: str,
                    actor: Actor | None = None) -> Roster:
         """Replace a unit's roster; a wrong field → FieldError naming it, and nothing stored."""
-        checked, key = parse_contacts(contacts), check_secret(secret)
+        checked, key = parse_contacts(contacts, self.guard), check_secret(secret)
         roster = self.roster(agency_id) or Roster(agency_id)
         roster.replace(checked, key, by=by, at=datetime.now(UTC))
         self.save(roster, *audit_note(actor, "oncall.set", "agency", agency_id))

@@ -62,7 +62,7 @@ class Notifier(threading.Thread):
                  per_receiver: int = PER_RECEIVER, probe_every: float = 0.0):
         super().__init__(name="notifier", daemon=True)
         self.app, self.clock, self.interval = app, clock, interval
-        self.post = post or partial(webhook.post, timeout=timeout)
+        self.post = post or partial(webhook.post, timeout=timeout, guard=app.guard)
         self.concurrency, self.per_receiver = concurrency, per_receiver
         # A failing receiver gets an attempt at most this often (seconds of the process's clock):
         # a dead one costs a write every so often, not one per delivery owed to it as fast as
@@ -214,13 +214,13 @@ class Notifier(threading.Thread):
     def _send(self, delivery: Delivery) -> str | None:
         secret = self.app.secret_for(delivery)
         if secret is None:
-            return "no secret: the unit's roster is gone"
+            return webhook.NO_SECRET
         try:
             return self.post(webhook.request(
                 delivery.format, delivery.webhook_url, secret, delivery.payload, str(delivery.id),
                 now_ms=int(self.clock().timestamp() * 1000), kind=delivery.agency_kind))
         except Exception as e:  # a transport that raises fails this attempt, and only it
-            return f"{type(e).__name__}: {e}"[:200]
+            return type(e).__name__  # its class only: a message may quote the receiver
 
     def round(self) -> list[Future[int]]:
         """Follow the log, send the reminders due, start the attempts due."""

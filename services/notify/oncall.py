@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate, event
 
 from services.common.digits import fold
 from services.common.errors import FieldError
+from services.common.outbound import AddressGuard, AddressRefused
 from services.common.vocabulary import BEIJING
 
 ROSTER_NS = uuid5(NAMESPACE_URL, "urn:hotline:oncall")
@@ -42,8 +43,9 @@ class Contact:
     end: str | None = None  # ("to")
 
     @classmethod
-    def parse(cls, raw: dict[str, Any], where: str) -> Contact:
-        """From the contract's JSON; a wrong field → FieldError naming it (`contacts.0.from`)."""
+    def parse(cls, raw: dict[str, Any], where: str, guard: AddressGuard | None = None) -> Contact:
+        """From the contract's JSON; a wrong field → FieldError naming it (`contacts.0.from`), a
+        webhook whose host is or resolves inside (contract §10) too."""
         def wrong(name: str, message: str) -> FieldError:
             return FieldError(f"{where}.{name}", message)
 
@@ -61,6 +63,10 @@ class Contact:
                 raise wrong("webhook_url", "an http(s) URL is required") from None
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise wrong("webhook_url", "an http(s) URL is required")
+            try:
+                (guard or AddressGuard()).check(str(url))
+            except AddressRefused as exc:
+                raise wrong("webhook_url", str(exc)) from None
         fmt = raw.get("format") or "json"
         if fmt not in FORMATS:
             raise wrong("format", f"one of {', '.join(FORMATS)}")
@@ -105,10 +111,11 @@ class Contact:
         return out
 
 
-def parse_contacts(raw: Any) -> list[Contact]:
+def parse_contacts(raw: Any, guard: AddressGuard | None = None) -> list[Contact]:
     if not isinstance(raw, list) or not raw or len(raw) > 20:
         raise FieldError("contacts", "a list of 1 to 20 contacts, in order of escalation")
-    contacts = [Contact.parse(c if isinstance(c, dict) else {}, f"contacts.{i}") for i, c in enumerate(raw)]
+    contacts = [Contact.parse(c if isinstance(c, dict) else {}, f"contacts.{i}", guard)
+                for i, c in enumerate(raw)]
     for i, c in enumerate(contacts):
         if c.name == RESERVED or any(other.name == c.name for other in contacts[:i]):
             raise FieldError(f"contacts.{i}.name", "names must differ from each other and from "

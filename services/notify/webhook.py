@@ -7,14 +7,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import random
-import urllib.error
-import urllib.request
+import re
+import socket
+import ssl
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit
 
+from services.common.outbound import AddressGuard, AddressRefused, Target
 from services.common.vocabulary import KIND_TEXT, LEVEL_TEXT
 
 TEST_EVENT = "test"  # an admin's "发送测试": proves the address and the secret, says nothing else
@@ -81,33 +84,78 @@ def request(fmt: str, url: str, secret: str, p: dict[str, Any], delivery_id: str
                                SIGNATURE_HEADER: sign(secret, body), DELIVERY_HEADER: delivery_id})
 
 
-class _Unfollowed(urllib.request.HTTPRedirectHandler):
-    """A redirect is the receiver's answer (`HTTP 302`), not an address to follow: the signed body
-    goes only where the roster says, and a moved robot or a redirect loop fails at once."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_Unfollowed)
+REFUSED = "AddressRefused"  # what is recorded of an attempt whose host is inside (contract §10)
+NO_SECRET = "no secret: the unit's roster is gone"
+_ROBOT_CODE = re.compile(r"^-?[0-9]{1,6}$")  # WeCom's and DingTalk's documented error codes
+_SAFE = re.compile(r"^(HTTP [0-9]{3}|errcode(?: -?[0-9]{1,6})?|[A-Za-z_][A-Za-z0-9_]{0,63})$")
+_HEAD = re.compile(r"^(HTTP [0-9]{3}|errcode|[A-Za-z_][A-Za-z0-9_]{0,63})\b")
 
 
-def post(req: Request, timeout: float = TIMEOUT_SECONDS) -> str | None:
+def recorded(error: str | None) -> str | None:
+    """What is shown of a failed attempt: a status, a robot's numeric code or an error's class.
+    Attempts recorded before this rule kept the receiver's words (`errcode` text, an exception's
+    message with addresses): only their leading status or class is shown."""
+    if error is None or error == NO_SECRET or _SAFE.match(error):
+        return error
+    head = _HEAD.match(error)
+    return head.group(1) if head else "error"
+
+
+def _pinned(target: Target, address: str, timeout: float) -> http.client.HTTPConnection:
+    """A connection to the vetted address that still names the URL's host (Host header, TLS
+    SNI and certificate check): nothing resolves the name again between check and connect."""
+    conn: http.client.HTTPConnection = (
+        http.client.HTTPSConnection(target.host, target.port, timeout=timeout,
+                                    context=ssl.create_default_context())
+        if target.scheme == "https"
+        else http.client.HTTPConnection(target.host, target.port, timeout=timeout))
+
+    def connect(_: tuple[str, int], wait: float | None = None, source: Any = None) -> socket.socket:
+        return socket.create_connection((address, target.port), wait, source)
+
+    conn._create_connection = connect  # type: ignore[attr-defined]
+    return conn
+
+
+def _exchange(target: Target, req: Request, timeout: float) -> tuple[int, bytes]:
+    """POST to the first vetted address that takes the connection; the answer's status and at
+    most 4 KiB of its body (never followed: http.client does not redirect)."""
+    parts = urlsplit(req.url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    for i, address in enumerate(target.addresses):
+        conn = _pinned(target, address, timeout)
+        try:
+            conn.request("POST", path, body=req.body, headers=req.headers)
+            answer = conn.getresponse()
+            return answer.status, answer.read(4096)
+        except ConnectionError:
+            if i == len(target.addresses) - 1:
+                raise
+        finally:
+            conn.close()
+    raise ConnectionError  # no address at all (the guard returns at least one)
+
+
+def post(req: Request, timeout: float = TIMEOUT_SECONDS, guard: AddressGuard | None = None) -> str | None:
     """One attempt: None if the receiver took it (2xx; a robot's JSON `errcode` 0 or absent),
-    else what went wrong, short enough to record."""
+    else what went wrong as a status code or an error's class (`HTTP 302`, `ConnectionRefusedError`,
+    `AddressRefused`), never the receiver's words. The host is resolved and checked here, at every
+    attempt, and the connection made to the address checked. A 3xx is a failed attempt."""
     try:
-        with _OPENER.open(urllib.request.Request(  # noqa: S310 (http(s) checked at entry)
-                req.url, data=req.body, headers=req.headers, method="POST"), timeout=timeout) as answer:
-            text = answer.read(4096)
-    except urllib.error.HTTPError as e:
-        return f"HTTP {e.code}"
-    except (urllib.error.URLError, OSError, ValueError) as e:
-        return f"{type(e).__name__}: {getattr(e, 'reason', e)}"[:200]
+        status, text = _exchange((guard or AddressGuard()).target(req.url), req, timeout)
+    except AddressRefused:
+        return REFUSED
+    except (OSError, ValueError, http.client.HTTPException) as e:
+        return type(e).__name__
+    if not 200 <= status < 300:
+        return f"HTTP {status}"
     try:  # WeCom and DingTalk answer 200 with an error code in the body
         code = json.loads(text).get("errcode", 0) if text.strip().startswith(b"{") else 0
-    except ValueError:
+    except (ValueError, AttributeError):
         code = 0
-    return None if code in (0, "0") else f"errcode {code}"
+    if code in (0, "0"):
+        return None
+    return f"errcode {code}" if _ROBOT_CODE.match(str(code)) else "errcode"
 
 
 def next_delay(attempts: int, rng: random.Random | None = None) -> float:

@@ -48,6 +48,8 @@ def stack_env(var: Path, brokers: int, consumers: str = "") -> dict[str, str]:
             # Down for the whole run (#25): every escalation's delivery to it fails.
             "HOTLINE_SUPERVISOR_WEBHOOK": receivers.SUPERVISORS,
             "HOTLINE_SUPERVISOR_WEBHOOK_SECRET": receivers.SECRET,
+            # The receivers listen on 127.0.0.1: inside, so allowed explicitly (contract §10).
+            "HOTLINE_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",
             "HOTLINE_ACK_SLA_SECONDS": ",".join(f"{lv}={SLA_SECONDS}" for lv in
                                                 ("red", "orange", "yellow", "blue"))}
 

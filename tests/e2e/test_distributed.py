@@ -88,6 +88,8 @@ def stack(servers: dict[str, str], supervisors: Receiver):  # type: ignore[no-un
         # Escalations also go to the supervisors (contract §8).
         "HOTLINE_SUPERVISOR_WEBHOOK": supervisors.hook("supervisors"),
         "HOTLINE_SUPERVISOR_WEBHOOK_SECRET": SUPERVISORS_SECRET,
+        # The test's receivers listen on 127.0.0.1: inside, so allowed explicitly (contract §10).
+        "HOTLINE_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",
         "HOTLINE_METRICS_BASE_PORT": str(PORTS["metrics"]),  # each worker's /healthz and /metrics
     }
     started = time.monotonic()
@@ -828,3 +830,42 @@ def test_a_rolling_upgrade_under_a_steady_stream_of_reports_loses_nothing(stack:
     assert len({n for _, n in cases.values()}) == 1  # the same routing, no referral twice
     assert wait_for(lambda: orange_cases(db_url) == counted_before + len(report_ids) or None, timeout=60,
                     what="the kept counts moved by the stream's reports, each once")
+
+
+def test_perm_nothing_under_var_is_for_other_users(stack: dict[str, str], servers: dict[str, str]) -> None:
+    """Contract §10 (#26 finding 7): after make up, a report, a backup and exports, no file or folder
+    under the stack's var/ or the operator servers' (Kafka and PostgreSQL data, logs, keys) has a
+    permission bit for "other"; the backup's files are 0600. The API's /metrics still answers the
+    loopback scraper, /openapi.json only a token."""
+    var = Path(stack["HOTLINE_VAR_DIR"])
+    conf = read_stack_env(var)
+    client = Client(conf["HOTLINE_API_URL"], var)
+    receipt = client.submit(report_body(), key=f"perm-{uuid.uuid4().hex[:8]}")
+    client.wait_for_referrals(str(receipt["report_id"]), ("police-desk",), timeout=60)
+
+    def hotline(*args: str) -> None:
+        run = subprocess.run([str(ROOT / ".venv/bin/hotline"), *args], env=stack, cwd=ROOT,
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr[-2000:]
+
+    backup = var / "backups" / "perm"
+    hotline("backup", "--out", str(backup))
+    month = datetime.now(UTC).astimezone().strftime("%Y-%m")
+    hotline("stats", "monthly", "--month", month, "--out", str(var / "exports" / "monthly.xlsx"))
+    hotline("stats", "monthly", "--month", month, "--out", str(var / "exports" / "monthly.csv"))
+    ledger = client.http.get("/v1/ledger", headers=client.auth("supervisor1"))
+    assert ledger.status_code == 200 and ledger.headers["content-type"].startswith("text/csv")
+    written = [p for p in backup.rglob("*") if p.is_file()]
+    assert any(p.name == "database.dump" for p in written)
+    assert {p.stat().st_mode & 0o777 for p in written} == {0o600}
+    assert (var / "exports" / "monthly.xlsx").stat().st_size > 0
+
+    base = Path(servers["base"])
+    assert list(base.glob("*/pg/data")) and list(base.glob("*/kafka/data"))
+    assert list((var / "log").glob("*.log")) and (var / "stack.env").exists()
+    found = subprocess.run(["find", str(var), str(base), "-perm", "/o=rwx"], capture_output=True,
+                           text=True, check=True)
+    assert found.stdout == ""
+
+    assert "hotline_http_requests_total" in httpx.get(f"{conf['HOTLINE_API_URL']}/metrics", timeout=5).text
+    assert httpx.get(f"{conf['HOTLINE_API_URL']}/openapi.json", timeout=5).status_code == 401

@@ -265,7 +265,8 @@ def test_webhook_limits_reach_the_notifier(monkeypatch: pytest.MonkeyPatch, tmp_
     wiring = Wiring.of(settings, store="memory")
     notify = wiring.notify()
     notifier = wiring.notifier(notify)
-    assert notifier.concurrency == 3 and notifier.post.keywords == {"timeout": 2.5}  # type: ignore[union-attr]
+    assert notifier.concurrency == 3 and notifier.post.keywords == {  # type: ignore[union-attr]
+        "timeout": 2.5, "guard": settings.webhook_guard}  # and the address rule (contract §10)
     notifier.stop()
     notify.close()
 

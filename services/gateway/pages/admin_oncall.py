@@ -44,6 +44,8 @@ PROBLEM_TEXT = {
     "dns": "找不到该地址的主机（域名无法解析）。",
     "tls": "安全连接的证书校验未通过。",
     "network": "网络错误，未能送达。",
+    "robot": "机器人拒收（请核对机器人地址和安全设置）。",
+    "blocked": "该地址指向内部网络（本机、内网或保留地址），出于安全考虑不予发送。",
 }
 
 
@@ -179,7 +181,9 @@ async def test_contact(request: Request, agency_id: str) -> Response:
     try:
         if roster is None:
             raise NotFound("No roster")
-        outcome: Outcome = await run_in_threadpool(send_test, roster, name, now=datetime.now(UTC))
+        outcome: Outcome = await run_in_threadpool(
+            lambda: send_test(roster, name, now=datetime.now(UTC),
+                              guard=request.app.state.container.notify.guard))
     except NotFound:
         return _show(request, session, agency, rows, 404,
                      notice="只能向已保存、且填写了通知地址的联系人发送测试。")

@@ -13,6 +13,7 @@ from services.common.digits import Folded
 from services.common.errors import NotFound
 from services.common.schemas import Strict
 from services.gateway.deps import Admin, AuditDep, ContainerDep, Supervisor
+from services.notify import webhook
 from services.notify.application import NotifyApplication
 from services.notify.domain import SUPERVISORS, Delivery, receiver_of
 from services.notify.oncall import CLOCK, MIN_SECRET, PHONE
@@ -39,7 +40,7 @@ class ContactIn(BaseModel):
 
     model_config = {**Strict, "populate_by_name": True}
     name: Annotated[str, Field(min_length=1, max_length=64, description="unique within the roster")]
-    phone: Annotated[str | None, Folded, Field(pattern=PHONE.pattern)] = None
+    phone: Annotated[str | None, Field(pattern=PHONE.pattern), Folded] = None
     webhook_url: Annotated[str | None, Field(
         pattern=r"^(?i:https?)://[^\s/]+", description="http(s); without one, the "
         "contact is on the roster but never notified automatically")] = None
@@ -99,7 +100,7 @@ def get_oncall(agency_id: str, container: ContainerDep, audit: AuditDep, admin: 
 def delivery_out(d: Delivery) -> dict[str, Any]:
     return {"event": d.event_name, "contact": d.contact, "attempts": d.attempts,
             "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None,
-            "last_error": d.last_error, "gave_up": d.gave_up, "next_attempt_at":
+            "last_error": webhook.recorded(d.last_error), "gave_up": d.gave_up, "next_attempt_at":
                 d.next_at.isoformat() if d.pending else None}
 
 
