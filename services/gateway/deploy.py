@@ -26,7 +26,7 @@ MONITORING = Path(__file__).resolve().parents[2] / "infra" / "monitoring"
 SHARED = ("environment", "kafka_bootstrap_servers", "var_dir", "ack_sla_seconds", "first_visit_hours",
           "visit_interval_days", "log_level", "trusted_proxies", "public_url", "consumers",
           "api_workers", "lag_threshold", "token_ttl_seconds", "host", "port",
-          "webhook_timeout_seconds", "webhook_concurrency")
+          "webhook_timeout_seconds", "webhook_concurrency", "webhook_allowed_networks")
 # Memory and CPU per process kind. A service that leaves (crash, OOM kill) is started again; one
 # that keeps failing stops after 10 starts in 5 minutes (StartLimit*), so it is seen, not looped.
 LIMITS = {"api": ("2G", "400%"), "notify": ("512M", "100%")}
