@@ -85,7 +85,8 @@ def test_a_rejection_keeps_its_reason(server: Client, browser: Browser) -> None:
     assert asked.status_code == 202
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     page = log_in(context, "security1", server.password("security1"), "/security")
-    page.locator("#pending li", has_text="auditor1").get_by_role("button", name="驳回 auditor1 的申请").click()
+    card = page.locator("#pending li", has_text="auditor1")
+    card.get_by_role("button", name="驳回 auditor1 的申请").click()
     expect(page.locator("#f-reason")).to_be_focused()
     page.keyboard.type("本人未提出重置")
     page.keyboard.press("Enter")
