@@ -44,7 +44,8 @@ def test_csv_cells_are_escaped_and_numbers_stay_numbers() -> None:
     assert rows == [["'" + EVIL, "-3", "'-3"]]
 
 
-def test_a_sentinel_named_like_a_formula_is_text_in_the_monthly_report(api: Api, runner: EmbeddedRunner) -> None:
+def test_a_sentinel_named_like_a_formula_is_text_in_the_monthly_report(api: Api,
+                                                                      runner: EmbeddedRunner) -> None:
     made = api.client.post("/v1/sentinels", json={"name": EVIL, "kind": "school", "region_code": "441823100",
                                                   "first_reporter": "teacher1"}, headers=api.auth("admin1"))
     assert made.status_code == 201, made.text
@@ -54,7 +55,8 @@ def test_a_sentinel_named_like_a_formula_is_text_in_the_monthly_report(api: Api,
     r = api.client.get("/v1/stats/monthly", params={"month": month}, headers=api.auth("supervisor1"))
     assert r.status_code == 200
     book = load_workbook(io.BytesIO(r.content))
-    named = [c for row in book["哨点"].iter_rows() for c in row if isinstance(c.value, str) and EVIL in c.value]
+    named = [c for row in book["哨点"].iter_rows() for c in row
+             if isinstance(c.value, str) and EVIL in c.value]
     assert [(c.value, c.data_type) for c in named] == [("'" + EVIL, "s")]
     assert not [c for sheet in book for row in sheet.iter_rows() for c in row if c.data_type == "f"]
     numbers = [c.value for row in book["概要"].iter_rows(min_row=2) for c in row[1:]]
@@ -68,7 +70,8 @@ def test_the_ledger_escapes_through_the_same_cells(api: Api, runner: EmbeddedRun
     api.submit(report_body(children=[{"name": "=cmd|' /C calc'!A0", "age": 9}]), key="l1")
     runner.pump()
     month = datetime.now(BEIJING).strftime("%Y-%m")
-    r = api.client.get("/v1/ledger", params={"month": month, "format": "xlsx"}, headers=api.auth("supervisor1"))
+    r = api.client.get("/v1/ledger", params={"month": month, "format": "xlsx"},
+                       headers=api.auth("supervisor1"))
     assert r.status_code == 200, r.text
     sheet = load_workbook(io.BytesIO(r.content)).active
     assert sheet is not None

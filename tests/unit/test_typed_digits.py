@@ -77,7 +77,8 @@ def test_a_red_report_typed_in_fullwidth_digits_reaches_the_police_and_joins_the
 
     body = report_body(concerns=["sexual_abuse"], immediate_danger=True,
                        location={"region_code": "４４１８２３", "address": "某村三巷"},
-                       reporter={"name": "李女士", "phone": "１３８－００００－００００", "relation": "neighbour"})
+                       reporter={"name": "李女士", "phone": "１３８－００００－００００",
+                                 "relation": "neighbour"})
     body["children"][0]["id_number"] = CHILD_ID.translate(FULLWIDTH)
     red = api.submit(body, key="fullwidth")
     assert red.status_code == 201, red.text
@@ -124,6 +125,7 @@ def test_other_schemas_fold_too(api: Api) -> None:
 def test_the_lookup_page_says_why_next_to_the_field(api: Api) -> None:
     page = api.client.get("/lookup")
     csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
-    r = api.client.post("/lookup", data={"csrf": csrf, "receipt_no": "二〇二六一二〇一", "lookup_code": "ＡＢＣ"})
+    r = api.client.post("/lookup", data={"csrf": csrf, "receipt_no": "二〇二六一二〇一",
+                                         "lookup_code": "ＡＢＣ"})
     assert r.status_code == 422
     assert "只能填写数字和英文字母" in r.text
