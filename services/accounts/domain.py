@@ -84,10 +84,11 @@ class User(Aggregate):
         self.token_version += 1
 
     @event("TotpEnrolled")
-    def enrol_totp(self, *, sealed_secret: str, by: str, at: datetime) -> None:
-        """A new second-factor secret, sealed under the account's own data key (services/
-        accounts/totp.py); sessions end, so a lost phone's replacement shuts out its finder."""
+    def enrol_totp(self, *, sealed_secret: str, key_owner: str, by: str, at: datetime) -> None:
+        """A new second-factor secret, sealed under a data key of its own (services/accounts/
+        totp.py); sessions end, so a lost phone's replacement shuts out its finder."""
         self.totp_secret = sealed_secret
+        self.totp_key = key_owner
         self.totp_step = 0
         self.token_version += 1
 

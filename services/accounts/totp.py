@@ -1,5 +1,5 @@
 """The second factor (contract §10): TOTP codes (RFC 6238: 6 digits, 30 s, SHA-1). Each secret is
-sealed under a data key of the account's own (the key store, as a report's personal data), which
+sealed under a data key of its own (the key store, as a report's personal data), which
 re-enrolment destroys: the old secret, still in older events, no longer opens."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+from uuid import uuid4
 
 import pyotp
 from eventsourcing.persistence import IntegrityError
@@ -36,10 +37,6 @@ class Check(StrEnum):
     wrong = "wrong"
     replayed = "replayed"  # right, but its step (or a later one) logged in already
     unenrolled = "unenrolled"  # no secret: the account cannot log in until IT enrols it
-
-
-def key_owner(user: User) -> str:
-    return f"totp-{user.id}"
 
 
 def normalised(code: str | None) -> str:
@@ -72,29 +69,32 @@ class SecondFactor:
             raise NotFound(f"no user named {username!r}")
         return user
 
-    def enrolled(self, username: str) -> bool:
-        return self._secret(self._user(username)) is not None
-
     def enrol(self, username: str, *, reset: bool = False, actor: Actor | None = None) -> str:
         """A new secret for the account; its `otpauth://` URI, to be shown to its owner only."""
         user = self._user(username)
         if getattr(user, "totp_secret", None) and not reset:
             raise Conflict(f"{username} has a second factor already; --reset replaces it "
                            "(the old one stops working and the account's sessions end)")
-        owner = key_owner(user)
-        self.keys.destroy(owner)
+        previous: str | None = getattr(user, "totp_key", None)
+        owner = f"totp-{uuid4()}"
         key = self.keys.key_for(owner, create=True)
         assert key is not None  # made just now
         secret = pyotp.random_base32()  # 160 bits, as RFC 4226 recommends
-        user.enrol_totp(sealed_secret=key.seal(secret), by=actor.subject if actor else "system",
-                        at=datetime.now(UTC))
-        self.accounts.save(user, *audit_note(actor, "account.totp-reset" if reset else "account.totp-enrol",
-                                             "account", user.username))
+        user.enrol_totp(sealed_secret=key.seal(secret), key_owner=owner,
+                        by=actor.subject if actor else "system", at=datetime.now(UTC))
+        try:
+            self.accounts.save(user, *audit_note(
+                actor, "account.totp-reset" if reset else "account.totp-enrol", "account", user.username))
+        except IntegrityError:
+            self.keys.destroy(owner)
+            raise Conflict(f"{username} changed meanwhile; run the command again") from None
+        if previous:
+            self.keys.destroy(previous)  # crypto-shredded: the old secret opens nowhere
         return uri(secret, user.username)
 
     def _secret(self, user: User) -> str | None:
-        sealed = getattr(user, "totp_secret", None)
-        secret: Any = self.keys.open(key_owner(user), sealed) if sealed else None
+        sealed, owner = getattr(user, "totp_secret", None), getattr(user, "totp_key", None)
+        secret: Any = self.keys.open(owner, sealed) if sealed and owner else None
         return str(secret) if secret else None
 
     def check(self, username: str, code: str | None) -> Check:

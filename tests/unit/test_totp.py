@@ -108,9 +108,13 @@ def test_the_secret_is_never_stored_in_clear(sup: ApiContainer, tmp_path: Path) 
         if path.is_file():
             data = path.read_bytes()
             assert secret.encode() not in data and secret.lower().encode() not in data, path
-    with sqlite3.connect(tmp_path / "keys.sqlite") as db:  # the account's own data key
-        assert db.execute("SELECT count(*) FROM data_keys WHERE owner_id = ?",
-                          (f"totp-{user_id}",)).fetchone()[0] == 1
+    owner = enrolled[0].key_owner  # type: ignore[attr-defined]
+    with sqlite3.connect(tmp_path / "keys.sqlite") as db:  # a data key of its own
+        assert db.execute("SELECT count(*) FROM data_keys WHERE owner_id = ?", (owner,)).fetchone()[0] == 1
+    factor(sup).enrol("supervisor1", reset=True)
+    with sqlite3.connect(tmp_path / "keys.sqlite") as db:  # gone with the re-enrolment
+        assert db.execute("SELECT count(*) FROM data_keys WHERE owner_id = ?", (owner,)).fetchone()[0] == 0
+    assert sup.keys.open(owner, sealed) is None
 
 
 def test_every_refusal_has_an_audit_label() -> None:
