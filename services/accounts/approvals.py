@@ -121,6 +121,9 @@ class DualControl(Application[UUID]):
         same = [r for r in self.list_requests() if r.kind == kind and r.username.lower() == username.lower()]
         pending = next((r for r in same if r.status(now) == "pending"), None)
         if pending is not None:
+            if (pending.role, pending.agency_id, pending.sentinel_id, pending.channel) != (
+                    role, unit.get("agency_id"), unit.get("sentinel_id"), unit.get("channel")):
+                raise Conflict(f"another request for {username!r} is pending; it is decided first")
             return pending
         request = AccountRequest(id=request_id_for(kind, username, len(same)), kind=kind, username=username,
                                  role=role, agency_id=unit.get("agency_id"),

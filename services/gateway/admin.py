@@ -173,7 +173,8 @@ def add_commands(sub: Any) -> None:
     users = sub.add_parser("users").add_subparsers(dest="users_command", required=True)
     add = users.add_parser("add", help="create a user")
     add.add_argument("--username", required=True)
-    add.add_argument("--password", help="omit to read it from standard input")
+    add.add_argument("--password", help="omit to read it from standard input; at least 10 characters "
+                                        "of 3 classes (lower, upper, digits, others)")
     add.add_argument("--role", required=True)
     add.add_argument("--agency")
     add.add_argument("--sentinel")

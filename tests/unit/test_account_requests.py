@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from services.accounts.requests import (
     GUARDED_FROM_DISABLE,
@@ -254,3 +255,22 @@ def test_a_chosen_password_needs_10_characters_of_3_classes(
         assert main(["users", "add", "--username", "op7", "--role", "operator"]) == 0
     monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
     assert (main(["users", "set-password", "--username", "op7"]) == 0) is ok
+
+
+def test_a_different_request_for_the_same_name_waits_for_the_first(api: Api) -> None:
+    first = ask(api, {"username": "boss9", "role": "supervisor"})
+    r = api.client.post("/v1/users", json={"username": "boss9", "role": "auditor"},
+                        headers=api.auth("admin1"))
+    assert r.status_code == 409 and "pending" in r.json()["detail"]
+    assert ask(api, {"username": "boss9", "role": "supervisor"}) == first
+
+
+def test_two_approvals_at_once_apply_one(api: Api, hotline: ApiContainer) -> None:
+    outcome = hotline.accounts.admin_add_user("boss9", "supervisor", actor=Actor("admin1", "admin"))
+    assert outcome.request is not None
+    stale = hotline.accounts.get_request(outcome.request.id)  # read by a second officer's request
+    assert hotline.accounts.approve_request(outcome.request.id, actor=SECURITY).password
+    stale.approve(by="security2", at=datetime.now(UTC))  # it still looks pending to them
+    with pytest.raises(IntegrityError):
+        hotline.accounts.save(stale)
+    assert hotline.accounts.get_request(outcome.request.id).decided_by == "security1"

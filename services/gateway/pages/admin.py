@@ -143,7 +143,8 @@ async def add_user(request: Request) -> Response:
             form.get("sentinel_id") or None if role == Role.reporter else None,
             form.get("channel") or None if role == Role.operator else None, actor=actor))
     except (FieldError, Conflict) as exc:
-        taken = ("username", f"用户名 {form.get('username')} 已被使用。")
+        taken = ("username", f"用户名 {form.get('username')} 已被使用" + (
+            "。" if "exists" in exc.message else "，或已有一份待批准的新建申请。"))
         return _refused(request, session, form, exc, taken)
     if outcome.request is not None:
         return _show(request, session, 202, notice=asked_text(outcome.request))
