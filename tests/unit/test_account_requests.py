@@ -207,6 +207,9 @@ def test_accounts_by_api_direct_for_the_rest(api: Api, hotline: ApiContainer) ->
         assert api.client.get("/v1/users", headers=api.auth(who)).status_code == 403
     # Disabling a supervisor or another admin is not on §10's list: direct, audited.
     assert api.client.post("/v1/users/supervisor1/disable", headers=api.auth("admin1")).status_code == 200
+    # ...but enabling it again is (a privileged account back in use).
+    assert api.client.post("/v1/users/supervisor1/enable", headers=api.auth("admin1")).status_code == 202
+    assert hotline.accounts.find("supervisor1").disabled  # type: ignore[union-attr]
     users = api.client.get("/v1/users", headers=api.auth("admin1")).json()
     assert {"op9", "desk9", "security1"} <= {u["username"] for u in users}
     assert next(u for u in users if u["username"] == "op9")["channel"] == "hotline_12349"
