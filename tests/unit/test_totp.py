@@ -221,3 +221,21 @@ def test_the_setting_travels_to_every_service_unit_even_when_empty() -> None:
     assert "HOTLINE_TOTP_ROLES=supervisor,admin" in shared_environment(both)
     assert "HOTLINE_TOTP_ROLES=''" in shared_environment(Settings(environment="production", totp_roles=""))
     assert not [line for line in shared_environment(Settings()) if "TOTP" in line]  # the default
+
+
+def test_logging_in_again_from_the_report_form_takes_the_code_too(sup: ApiContainer) -> None:
+    totp = pyotp.TOTP(secret_of(factor(sup).enrol("supervisor1")))
+    with TestClient(create_app(sup)) as client:
+        page = client.post("/report", data={"narrative": "孩子说"}, follow_redirects=False)
+        assert page.status_code == 401 and 'id="totp"' in page.text  # the session ran out
+        csrf = re.search(r'name="login_csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        form = {"login_csrf": csrf, "narrative": "孩子说", "username": "supervisor1",
+                "password": TEST_PASSWORD}
+        refused = client.post("/report", data={**form, "totp": "000000"}, follow_redirects=False)
+        assert refused.status_code == 401
+        assert not [h for h in re.findall(r'<input type="hidden"[^>]*>', refused.text) if 'name="totp"' in h]
+        form["login_csrf"] = re.search(r'name="login_csrf" value="([^"]+)"',  # type: ignore[union-attr]
+                                       refused.text).group(1)
+        ok = client.post("/report", data={**form, "totp": totp.now()}, follow_redirects=False)
+        assert ok.status_code == 303 and ok.headers["location"] == "/board"  # a supervisor's home
+    assert ("auth.totp_wrong", "supervisor1") in [(e["action"], e["actor"]) for e in audit_entries(sup)]
