@@ -6,7 +6,12 @@ never followed; what is recorded of a failure is a status or an error's class, n
 from __future__ import annotations
 
 import ipaddress
+import socket
+import ssl
+import subprocess
+import threading
 from collections.abc import Iterator, Sequence
+from contextlib import suppress
 from datetime import UTC, datetime
 
 import pytest
@@ -207,3 +212,33 @@ def test_a_stored_webhook_now_inside_is_refused_at_the_attempt_and_the_test_says
     owed = api.client.get("/v1/notifications", params={"referral_id": referral["referral_id"]},
                           headers=api.auth("supervisor1")).json()
     assert [d["last_error"] for d in owed] == [webhook.REFUSED] and receiver.got == []
+
+
+def test_a_tls_attempt_goes_to_the_vetted_address_and_names_the_host_in_its_handshake(  # type: ignore[no-untyped-def]
+        tmp_path) -> None:
+    """SNI (and so the certificate check) is the URL's name, the TCP connection the checked address."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "1", "-subj", "/CN=robot.example.cn"],
+                   check=True, capture_output=True)
+    named: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda sock, name, ctx: named.append(name)  # type: ignore[assignment,misc]
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with suppress(OSError):
+            context.wrap_socket(conn, server_side=True).close()
+        conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    guard = AddressGuard(parse_allowed("127.0.0.0/8"), resolver({"robot.example.cn": ["127.0.0.1"]}))
+    error = webhook.post(_request(f"https://robot.example.cn:{port}/hook"), guard=guard, timeout=5)
+    thread.join(5)
+    listener.close()
+    assert named == ["robot.example.cn"]
+    assert error == "SSLCertVerificationError"  # a certificate nobody vouches for: refused, by class
