@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from services.common.logging import configure_logging
 from services.common.secrets import MissingKey
 from services.common.settings import Settings
@@ -52,6 +54,11 @@ def _main(argv: list[str] | None) -> int:
         load_stack_env(var_dir)
     try:
         settings = Settings()
+    except ValidationError as exc:  # what is wrong, never the values (keys and secrets among them)
+        why = "\n".join(f"  {'HOTLINE_' + str(e['loc'][0]).upper() + ': ' if e['loc'] else ''}{e['msg']}"
+                        for e in exc.errors(include_url=False, include_input=False))
+        sys.stderr.write(f"hotline: invalid settings:\n{why}\n")
+        return 2
     except ValueError as exc:
         sys.stderr.write(f"hotline: invalid settings:\n{exc}\n")
         return 2

@@ -242,3 +242,15 @@ def test_a_tls_attempt_goes_to_the_vetted_address_and_names_the_host_in_its_hand
     listener.close()
     assert named == ["robot.example.cn"]
     assert error == "SSLCertVerificationError"  # a certificate nobody vouches for: refused, by class
+
+
+def test_hotline_refuses_to_start_and_says_why_without_the_secret(
+        tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    from services.gateway.cli import main
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("HOTLINE_WEBHOOK_ALLOWED_NETWORKS", raising=False)
+    monkeypatch.setenv("HOTLINE_SUPERVISOR_WEBHOOK", "http://169.254.169.254/latest")
+    monkeypatch.setenv("HOTLINE_SUPERVISOR_WEBHOOK_SECRET", "supervisors-secret-0042")
+    assert main(["agencies", "list"]) == 2
+    err = capsys.readouterr().err
+    assert "HOTLINE_SUPERVISOR_WEBHOOK is refused" in err and "supervisors-secret-0042" not in err
