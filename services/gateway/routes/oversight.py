@@ -65,7 +65,7 @@ def audit_trail(container: ContainerDep, audit: AuditDep, who: Auditor, response
                 actor: Annotated[str | None, Query(max_length=100, description="a name's start")] = None,
                 role: Role | None = None,
                 action: Annotated[str | None, Query(max_length=100, description="an action's prefix")] = None,
-                case_id: Annotated[str | None, Query(max_length=64)] = None,
+                case_id: Annotated[str | None, Query(max_length=64, pattern=r"^[0-9A-Za-z-]+$")] = None,
                 since: datetime | None = None, until: datetime | None = None,
                 limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
                 before: Annotated[int | None, Query(ge=1, lt=MAX_SEQ,
