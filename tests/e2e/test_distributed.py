@@ -841,7 +841,11 @@ def test_perm_nothing_under_var_is_for_other_users(stack: dict[str, str], server
     conf = read_stack_env(var)
     client = Client(conf["HOTLINE_API_URL"], var)
     receipt = client.submit(report_body(), key=f"perm-{uuid.uuid4().hex[:8]}")
-    client.wait_for_referrals(str(receipt["report_id"]), ("police-desk",), timeout=60)
+    referral = client.wait_for_referrals(str(receipt["report_id"]), ("police-desk",), timeout=60)
+    referral_id = referral["police-desk"]["referral_id"]
+    # Logs stay traceable: the referral's id verbatim in the log of the process that made it.
+    assert wait_for(lambda: any(referral_id in p.read_text() for p in (var / "log").glob("dispatch*.log")),
+                    timeout=30, what="the referral's id in the dispatch log")
 
     def hotline(*args: str) -> None:
         run = subprocess.run([str(ROOT / ".venv/bin/hotline"), *args], env=stack, cwd=ROOT,
