@@ -25,14 +25,6 @@ def fold(value: Any) -> Any:
     return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
 
 
-def folded_digits(value: str) -> str:
-    """The folded text if it is ASCII digits only, else ValueError."""
-    plain = fold(value).strip()
-    if not ASCII_DIGITS.fullmatch(plain):
-        raise ValueError("only the digits 0-9")
-    return plain
-
-
 def _ascii(value: str | None) -> str | None:
     if value is not None and not value.isascii():
         raise PydanticCustomError(DIGITS_ERROR, "only ASCII digits and letters (fullwidth forms are folded)")
