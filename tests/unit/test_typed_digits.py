@@ -129,3 +129,13 @@ def test_the_lookup_page_says_why_next_to_the_field(api: Api) -> None:
                                          "lookup_code": "ＡＢＣ"})
     assert r.status_code == 422
     assert "只能填写数字和英文字母" in r.text
+
+
+def test_the_admin_page_registers_a_sentinel_by_a_fullwidth_code(api: Api, hotline: ApiContainer) -> None:
+    from tests.unit.test_admin_sentinel_places import admin, post_sentinel
+    r = post_sentinel(api, admin(api), "４４１８２３１０６")
+    assert r.status_code == 303, r.text
+    (sentinel,) = hotline.accounts.list_sentinels()
+    assert sentinel.region_code == "441823106"
+    refused = post_sentinel(api, admin(api), "٤٤١٨٢٣١٠٦", name="另一个哨点")
+    assert refused.status_code == 422 and "error-region_code" in refused.text
