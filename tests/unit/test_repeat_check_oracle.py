@@ -6,6 +6,7 @@ fingerprint per child probed, the same each time the same child is typed."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from services.bootstrap import ApiContainer, Wiring
@@ -115,6 +116,15 @@ def test_two_api_processes_share_one_allowance_and_retry_after_counts_down(tmp_p
         assert a.spend("operator1", ["fp-1", "fp-3"]) == 0
         now[0] += 3001
         assert b.spend("operator1", ["fp-4"]) == 1  # fp-1 and fp-2 left the hour
+
+        def check(n: int) -> bool:  # two workers' threads at once, for one operator
+            try:
+                (a, b)[n % 2].spend("operator3", [f"fp-{n}"])
+                return True
+            except AllowanceSpent:
+                return False
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            assert sum(pool.map(check, range(32))) == 3
     finally:
         first.close()
         second.close()
