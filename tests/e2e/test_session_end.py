@@ -1,6 +1,7 @@
 """Sessions end everywhere (contract §10, #26 finding 7), against `hotline run`: a desk's live
 stream (/desk/events) ends soon after its session does (logout, account disabled, password
-changed), 50 streams left open after a logout all end; and nothing the embedded product writes
+changed), 50 streams left open after a logout all end, the open inbox page goes to the login page;
+and nothing the embedded product writes
 under var/ has a permission bit for "other"."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Browser
 
 from tests.e2e.client import ROOT, Client, embedded_server
 
@@ -103,6 +105,24 @@ def test_fifty_streams_left_open_after_logout_all_end(server: Client) -> None:
     assert server.http.post("/v1/auth/logout", headers=server.auth("edu-desk")).status_code in (200, 204)
     assert all_end(streams)
     assert sum(s.ended.is_set() for s in streams) == 50
+
+
+def test_the_open_inbox_goes_to_login_when_its_session_ends(server: Client, browser: Browser) -> None:
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    base = str(server.http.base_url).rstrip("/")
+    page.goto(f"{base}/desk")
+    page.wait_for_url(f"{base}/login**")
+    page.fill("#username", "police-sanjiang")
+    page.fill("#password", server.password("police-sanjiang"))
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/desk")
+    page.wait_for_selector("body[data-live=events]")  # the stream is open
+    logout = server.http.post("/v1/auth/logout", headers=server.auth("police-sanjiang"))
+    assert logout.status_code in (200, 204)
+    page.wait_for_url(f"{base}/login**", timeout=20_000)  # stream ended, then the inbox's 401
+    assert "/login?next=/desk" in page.url
+    context.close()
 
 
 def test_nothing_under_the_embedded_var_is_for_other_users(server: Client) -> None:
