@@ -80,6 +80,12 @@ def test_oversight_reads_are_audited_with_their_filters(api: Api, runner: Embedd
         ("case.list", "supervisor1", "cases", "risk_level=red"),
         ("case.list", "operator1", "cases", "-"),
     ]
+    # The auditor's page says the filters in Chinese, codes for places and months only.
+    login(api.client, "auditor1")
+    page = api.client.get("/audit", params={"action": "case.list"}).text
+    assert "查看案件列表" in page and "案件列表 等级 红色" in page and "案件列表 全部" in page
+    page = api.client.get("/audit", params={"action": "ledger.read"}).text
+    assert f"台账 格式 文本表格 月份 {month} 地区 4418" in page and "risk_level" not in page
 
 
 @pytest.mark.parametrize(("params", "field"), [

@@ -17,6 +17,7 @@ from services.common.principal import Principal
 from services.common.vocabulary import ACTION_GROUP_TEXT, ACTION_TEXT, ROLE_TEXT
 from services.common.web.pages import BEIJING, page_session, render
 from services.gateway.deps import audit_log
+from services.gateway.oversight_audit import filters_label
 from services.gateway.pages.audit_filters import case_id, day_bound, reports_of_cases
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -121,6 +122,7 @@ def audit_page(request: Request) -> Response:
         "newest": f"/audit?{urlencode(filters)}" if before else None,
         "verification": _verification(request), "action_groups": ACTION_GROUP_TEXT,
         "roles": list(ROLE_TEXT.items()), "hide_own": hide_own, "report_case": report_case,
+        "filter_label": filters_label,
     }, 422 if errors else 200)
 
 
