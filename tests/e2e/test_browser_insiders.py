@@ -85,6 +85,14 @@ def test_an_auditor_is_told_why_a_partial_day_window_is_refused(server: Client, 
     assert page.get_attribute("#from", "type") == "date"
     expect(page.locator("#auditor-days")).to_be_visible()
     check_axe(page)
+    page.set_viewport_size({"width": 1366, "height": 900})
     page.click("form[action='/stats'] button[type=submit]")  # whole days from the pickers: counted
     page.wait_for_load_state()
     assert page.locator("#stats-errors").count() == 0 and "无法统计" not in page.inner_text("main")
+
+    # The operator's checks on the trail: one fingerprint per child, in Chinese, on a phone too.
+    page.goto(f"{BASE}/audit?form=1&action=child.")
+    trail = page.inner_text("#trail")
+    assert "查询儿童在办案件" in trail and "超出每小时限额" in trail and "fp-" in trail
+    check_axe(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
