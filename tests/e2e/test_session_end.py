@@ -14,9 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 from playwright.sync_api import Browser
 
+from services.common.principal import Principal
+from services.common.secrets import read_key
+from services.common.web.auth import TokenIssuer
 from tests.e2e.client import ROOT, Client, embedded_server
 
 PORT = 18200
@@ -58,8 +62,8 @@ class Stream:
             self._client.close()
 
 
-def open_streams(server: Client, user: str, count: int = 1) -> list[Stream]:
-    token = server.auth(user)["Authorization"].removeprefix("Bearer ")
+def open_streams(server: Client, user: str, count: int = 1, token: str = "") -> list[Stream]:
+    token = token or server.auth(user)["Authorization"].removeprefix("Bearer ")
     streams = [Stream(str(server.http.base_url), token) for _ in range(count)]
     for stream in streams:
         assert stream.opened.wait(10) and not stream.ended.is_set()
@@ -68,8 +72,8 @@ def open_streams(server: Client, user: str, count: int = 1) -> list[Stream]:
     return streams
 
 
-def all_end(streams: list[Stream]) -> bool:
-    deadline = time.monotonic() + ENDS_WITHIN
+def all_end(streams: list[Stream], within: float = ENDS_WITHIN) -> bool:
+    deadline = time.monotonic() + within
     return all(s.ended.wait(max(0.0, deadline - time.monotonic())) for s in streams)
 
 
@@ -98,6 +102,18 @@ def test_the_stream_ends_when_the_password_is_changed(server: Client) -> None:
     [stream] = open_streams(server, "hospital-desk")
     hotline(server, "users", "set-password", "--username", "hospital-desk", stdin="Another-pass-2026!\n")
     assert all_end([stream])
+
+
+def test_the_stream_ends_when_its_token_expires(server: Client) -> None:
+    """A token of the server's own key and the account's current version, good for 4 seconds."""
+    issued = jwt.decode(server.auth("civil-sanjiang")["Authorization"].removeprefix("Bearer "),
+                        options={"verify_signature": False})
+    key = read_key(Path(server.var) / "secrets", "token")
+    assert key
+    short = TokenIssuer(key, ttl_seconds=4).issue(
+        Principal(issued["sub"], issued["role"], agency_id=issued["agency_id"]), issued["ver"])
+    [stream] = open_streams(server, "civil-sanjiang", token=short)
+    assert all_end([stream], within=4 + ENDS_WITHIN)
 
 
 def test_fifty_streams_left_open_after_logout_all_end(server: Client) -> None:
