@@ -12,8 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from services.common.networks import Network, parse_networks
+
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 # host, port → the addresses it stands for (the system's getaddrinfo; tests pass their own).
 Resolver = Callable[[str, int], Sequence[str]]
 
@@ -29,14 +30,7 @@ class AddressRefused(ValueError):
 
 def parse_allowed(text: str) -> tuple[Network, ...]:
     """'127.0.0.0/8, ::1/128' → networks; a bad entry is an error naming the variable."""
-    out = []
-    for part in (p.strip() for p in text.split(",")):
-        if part:
-            try:
-                out.append(ipaddress.ip_network(part, strict=False))
-            except ValueError:
-                raise ValueError(f"{ALLOWED_VARIABLE} entry {part!r} is not a network (CIDR)") from None
-    return tuple(out)
+    return parse_networks(text, ALLOWED_VARIABLE)
 
 
 def _forms(address: IP) -> list[IP]:

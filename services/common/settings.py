@@ -20,10 +20,10 @@ from services.common.clocks import (
     parse_visit_clock,
 )
 from services.common.kafka.security import sasl
+from services.common.networks import parse_networks
 from services.common.outbound import AddressGuard, AddressRefused, parse_allowed
 from services.common.secrets import PURPOSES, MissingKey, check_key, ensure_keys, key_file, read_key
 from services.common.vocabulary import ROLES
-from services.common.web.proxies import parse_networks
 
 
 def package_version() -> str:
@@ -187,11 +187,7 @@ class Settings(BaseSettings):
     @field_validator("metrics_allowed_networks")
     @classmethod
     def _check_metrics_networks(cls, value: str) -> str:
-        try:
-            parse_networks(value)
-        except ValueError as exc:
-            raise ValueError(str(exc).replace("HOTLINE_TRUSTED_PROXIES", "HOTLINE_METRICS_ALLOWED_NETWORKS")
-                             ) from None
+        parse_networks(value, "HOTLINE_METRICS_ALLOWED_NETWORKS")
         return value
 
     @field_validator(*(f"{p}_key" for p in PURPOSES))

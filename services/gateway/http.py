@@ -22,6 +22,7 @@ from starlette.routing import Match
 
 from services.bootstrap import ApiContainer
 from services.common.errors import Conflict, FieldError, NotFound
+from services.common.networks import parse_networks
 from services.common.web.activity import ACTIVITY_COOKIE, activity_cookie, renews_activity
 from services.common.web.auth import TokenIssuer
 from services.common.web.exposure import guarded, refusal
@@ -29,7 +30,7 @@ from services.common.web.limits import BodyLimits
 from services.common.web.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck, build_info
 from services.common.web.ops import router as ops_router
 from services.common.web.pages import refuse, session_of
-from services.common.web.proxies import Proxies, is_https, parse_networks
+from services.common.web.proxies import Proxies, is_https
 from services.gateway.deps import audit_log
 from services.gateway.pages import admin as admin_page
 from services.gateway.pages import admin_oncall, assets, audit, board, desk, intake, login, report

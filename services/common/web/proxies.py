@@ -7,20 +7,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def parse_networks(text: str) -> tuple[Network, ...]:
-    """'10.0.0.1, 192.168.0.0/16' → networks; a bad entry is an error a person can fix."""
-    out = []
-    for part in (p.strip() for p in text.split(",")):
-        if part:
-            try:
-                out.append(ipaddress.ip_network(part, strict=False))
-            except ValueError:
-                raise ValueError(f"HOTLINE_TRUSTED_PROXIES entry {part!r} is not an address or network"
-                                 ) from None
-    return tuple(out)
+from services.common.networks import Network
 
 
 @dataclass(frozen=True)
