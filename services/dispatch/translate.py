@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.common.envelope import envelope
 from services.common.messages import (
     FOLLOWUP_CLOSED,
     FOLLOWUP_HELPER_MISSING,
@@ -26,7 +27,7 @@ from services.common.messages import (
 from services.dispatch.domain import Referral, RoutingGap
 from services.dispatch.followup import FollowUpPlan
 
-SOURCE = "/hotline/dispatch"
+APP = "dispatch"
 
 STATUS_CHANGES = {
     "Acknowledged": (REFERRAL_ACKNOWLEDGED, "acknowledged"),
@@ -34,11 +35,8 @@ STATUS_CHANGES = {
     "Closed": (REFERRAL_CLOSED, "closed"),
     "Escalated": (REFERRAL_ESCALATED, "escalated"),
 }
-
-
-def _message(e: Any, ce_type: str, key: str, data: dict[str, Any]) -> Message:
-    return Message(id=f"dispatch/{e.originator_id}/{e.originator_version}", source=SOURCE,
-                   type=ce_type, time=e.timestamp, key=key, data=data)
+# Who changed a referral's status: a unit's desk, or the scheduler that escalates at the due time.
+ACTED_BY_SCHEDULER = frozenset({"Escalated"})
 
 
 def _iso(value: Any) -> str | None:
@@ -50,10 +48,11 @@ def _plan_data(e: Any) -> tuple[str, dict[str, Any]] | None:
     kind = type(e).__name__
     if kind == "ReferralsNoted":
         return None  # dispatch's own bookkeeping (closure waits for these referrals)
-    common = {"case_id": e.case_id, "plan_id": str(e.originator_id), "at": _iso(getattr(e, "at", None))}
+    # Every plan event but the opening carries when it happened.
+    at = e.opened_at.isoformat() if kind == "Opened" else _iso(e.at)
+    common = {"case_id": e.case_id, "plan_id": str(e.originator_id), "at": at}
     if kind == "Opened":
-        return FOLLOWUP_OPENED, {**common, "at": e.opened_at.isoformat(),
-                                 "lead_agency_id": e.lead_agency_id, "risk_level": e.risk_level,
+        return FOLLOWUP_OPENED, {**common, "lead_agency_id": e.lead_agency_id, "risk_level": e.risk_level,
                                  "region_code": e.region_code, "opened_at": e.opened_at.isoformat(),
                                  "next_visit_due": e.next_due.isoformat()}
     if kind == "Replanned":
@@ -82,9 +81,9 @@ def dispatch_translator(domain_event: Any) -> Message | None:
     e: Any = domain_event
     if isinstance(domain_event, FollowUpPlan.Event):
         found = _plan_data(e)
-        return _message(e, found[0], e.case_id, found[1]) if found else None
+        return envelope(APP, e, found[0], found[1], key=e.case_id) if found else None
     if isinstance(e, Referral.Dispatched):  # type: ignore[attr-defined]
-        return _message(e, REFERRAL_DISPATCHED, e.case_id, {
+        return envelope(APP, e, REFERRAL_DISPATCHED, key=e.case_id, data={
             "referral_id": str(e.originator_id),
             "case_id": e.case_id,
             "agency_id": e.agency_id,
@@ -97,7 +96,7 @@ def dispatch_translator(domain_event: Any) -> Message | None:
             "directory_version": e.directory_version,
         })
     if isinstance(e, RoutingGap.Found):  # type: ignore[attr-defined]
-        return _message(e, ROUTING_GAP, e.case_id, {
+        return envelope(APP, e, ROUTING_GAP, key=e.case_id, data={
             "case_id": e.case_id,
             "agency_kind": e.agency_kind,
             "region_code": e.region_code,
@@ -106,12 +105,12 @@ def dispatch_translator(domain_event: Any) -> Message | None:
     change = STATUS_CHANGES.get(type(e).__name__)
     if change and isinstance(domain_event, Referral.Event):
         ce_type, status = change
-        return _message(e, ce_type, e.case_id, {
+        return envelope(APP, e, ce_type, key=e.case_id, data={
             "referral_id": str(e.originator_id),
             "case_id": e.case_id,
             "agency_id": e.agency_id,
             "status": status,
             "at": e.at.isoformat(),
-            "by": getattr(e, "by", "scheduler"),
+            "by": "scheduler" if type(e).__name__ in ACTED_BY_SCHEDULER else e.by,
         })
     return None

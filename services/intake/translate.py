@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.common.envelope import envelope
 from services.common.messages import REPORT_ERASED, REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
 from services.intake.domain import Report
 
-SOURCE = "/hotline/intake"
+APP = "intake"
 
 
 class IntakeTranslator:
@@ -15,40 +16,29 @@ class IntakeTranslator:
     `pii` blob (its own data key), so erasing the report shreds its Kafka history too."""
 
     def __call__(self, domain_event: Any) -> Message | None:
-        if isinstance(domain_event, Report.Received):  # type: ignore[attr-defined]
-            return self._received(domain_event)
+        if isinstance(domain_event, Report.Received):
+            return envelope(APP, domain_event, REPORT_RECEIVED, self._received(domain_event))
         if isinstance(domain_event, Report.Supplemented):  # type: ignore[attr-defined]
-            return self._supplemented(domain_event)
+            return envelope(APP, domain_event, REPORT_SUPPLEMENTED, self._supplemented(domain_event))
         if isinstance(domain_event, Report.Erased):  # type: ignore[attr-defined]
-            report_id = str(domain_event.originator_id)
             # Who erased it and why stay in the store: the message says only that it happened.
-            return Message(id=f"intake/{report_id}/{domain_event.originator_version}", source=SOURCE,
-                           type=REPORT_ERASED, time=domain_event.timestamp, key=report_id,
-                           data={"report_id": report_id, "at": domain_event.at.isoformat()})
+            return envelope(APP, domain_event, REPORT_ERASED, {
+                "report_id": str(domain_event.originator_id), "at": domain_event.at.isoformat()})
         return None
 
-    def _supplemented(self, e: Any) -> Message:
-        report_id = str(e.originator_id)
-        return Message(
-            id=f"intake/{report_id}/{e.originator_version}",
-            source=SOURCE,
-            type=REPORT_SUPPLEMENTED,
-            time=e.timestamp,
-            key=report_id,
-            data={
-                "report_id": report_id,
-                "supplement_id": e.supplement_id,
-                "concerns": e.concerns,
-                "immediate_danger": e.immediate_danger,
-                "at": e.at.isoformat(),
-                "pii": e.pii,
-            },
-        )
+    def _supplemented(self, e: Any) -> dict[str, Any]:
+        return {
+            "report_id": str(e.originator_id),
+            "supplement_id": e.supplement_id,
+            "concerns": e.concerns,
+            "immediate_danger": e.immediate_danger,
+            "at": e.at.isoformat(),
+            "pii": e.pii,
+        }
 
-    def _received(self, e: Any) -> Message:
-        report_id = str(e.originator_id)
-        data = {
-            "report_id": report_id,
+    def _received(self, e: Report.Received) -> dict[str, Any]:
+        return {
+            "report_id": str(e.originator_id),
             "receipt_no": e.receipt_no,
             "channel": e.channel,
             "sentinel_id": e.sentinel_id,
@@ -61,13 +51,5 @@ class IntakeTranslator:
             # Matching keys of reports stored before v1.1 stay in the store, off the wire.
             "children": [{k: v for k, v in c.items() if k != "keys"} for c in e.children],
             "pii": e.pii,
-            "submitter_ref": getattr(e, "submitter_ref", None),
+            "submitter_ref": e.submitter_ref,
         }
-        return Message(
-            id=f"intake/{report_id}/{e.originator_version}",
-            source=SOURCE,
-            type=REPORT_RECEIVED,
-            time=e.timestamp,
-            key=report_id,
-            data=data,
-        )

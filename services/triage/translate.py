@@ -7,10 +7,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from services.common.envelope import envelope
 from services.common.messages import CASE_OPENED, CASE_UPDATED, Message
 from services.triage.domain import Case
 
-SOURCE = "/hotline/triage"
+APP = "triage"
 
 # Case events that change it, and the reason each carries on the wire.
 UPDATE_REASONS = {
@@ -38,13 +39,9 @@ def triage_translator(domain_event: Any) -> Message | None:
     e: Any = domain_event
     if isinstance(e, Case.Opened):  # type: ignore[attr-defined]
         case_id = str(e.originator_id)
-        return Message(
-            id=f"triage/{case_id}/{e.originator_version}",
-            source=SOURCE,
-            type=CASE_OPENED,
-            time=e.timestamp,
-            key=case_id,
-            data={
+        return envelope(
+            APP, e, CASE_OPENED,
+            {
                 "case_id": case_id,
                 "report_id": e.report_id,
                 "risk_level": e.risk_level,
@@ -65,13 +62,9 @@ def triage_translator(domain_event: Any) -> Message | None:
     if reason is None or not isinstance(domain_event, Case.Event):
         return None
     case_id = str(e.originator_id)
-    return Message(
-        id=f"triage/{case_id}/{e.originator_version}",
-        source=SOURCE,
-        type=CASE_UPDATED,
-        time=e.timestamp,
-        key=case_id,
-        data={
+    return envelope(
+        APP, e, CASE_UPDATED,
+        {
             "case_id": case_id,
             "reason": reason,
             "report_id": getattr(e, "report_id", None),
