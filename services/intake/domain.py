@@ -31,7 +31,31 @@ class Report(Aggregate):
     Names, phone and id numbers, the address and the narrative are sealed under the report's
     own data key (`pii`); what is left in the clear is what routing and statistics need."""
 
-    @event("Received")
+    class Received(Aggregate.Created):
+        """The report as filed; version 2 carries the submitter's pseudonym (disclosure/v2)."""
+
+        class_version = 2
+        receipt_no: str
+        received_at: datetime
+        submitted_by: str
+        request_hash: str
+        channel: str
+        reporter: dict[str, Any]
+        children: list[dict[str, Any]]
+        region_code: str
+        concerns: list[str]
+        immediate_danger: bool
+        occurred_at: str | None
+        pii: str
+        sentinel_id: str | None
+        submitter_ref: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Filed before the pseudonym was kept: no submitter to tell apart.
+            state.setdefault("submitter_ref", None)
+
+    @event(Received)
     def __init__(
         self,
         id: UUID,  # noqa: A002 - eventsourcing takes the aggregate id from this parameter
@@ -90,10 +114,10 @@ class Report(Aggregate):
     @event("TransferConfirmed")
     def confirm_transfer(self, *, to: str, by: str, at: datetime) -> None:
         """The operator put the caller through to 110 (police) or 120 (ambulance)."""
-        self.transfers = [*getattr(self, "transfers", []), {"to": to, "by": by, "at": at.isoformat()}]
+        self.transfers = [*self.transfers, {"to": to, "by": by, "at": at.isoformat()}]
 
     def transferred_to(self, to: str) -> bool:
-        return any(t["to"] == to for t in getattr(self, "transfers", []))
+        return any(t["to"] == to for t in self.transfers)
 
     @event("Erased")
     def erase(self, *, reason: str, by: str, at: datetime) -> None:
