@@ -3,8 +3,6 @@ Entry points (services.gateway) call it; nothing below imports it."""
 
 from services.bootstrap.admin import CliContainer, bootstrap_cli
 from services.bootstrap.processes import (
-    CONSUMERS,
-    RELAYS,
     TRANSLATORS,
     ApiContainer,
     ConsumerContainer,
@@ -27,6 +25,7 @@ from services.bootstrap.sequencer import (
     bootstrap_sequencer,
     sequencer_of,
 )
+from services.bootstrap.topology import CONSUMERS, RELAYS
 from services.bootstrap.wiring import Overrides, Store, Wiring
 
 __all__ = [

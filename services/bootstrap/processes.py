@@ -16,20 +16,13 @@ from services.accounts.application import AccountsApplication
 from services.audit.checkpoints import CheckpointLog
 from services.audit.trail import AuditTrail
 from services.bootstrap.sequencer import AUDITED, SequencerContainer, sequencer_of
+from services.bootstrap.topology import CONSUMERS, RELAYS
 from services.bootstrap.wiring import Wiring
 from services.common.embedded import Edge, EmbeddedRunner
 from services.common.kafka.consumer import ConsumerLoop
 from services.common.kafka.relay import OutboxRelay, make_producer
 from services.common.keystore import KeyStore
-from services.common.messages import (
-    CASES_TOPIC,
-    REFERRALS_TOPIC,
-    REPORTS_TOPIC,
-    BatchHandler,
-    Handler,
-    Message,
-    Translator,
-)
+from services.common.messages import BatchHandler, Handler, Message, Translator
 from services.common.settings import Settings
 from services.common.web.throttle import Throttle
 from services.dispatch.application import DispatchApplication
@@ -44,16 +37,10 @@ from services.notify.notifier import Notifier
 from services.triage.application import TriageApplication
 from services.triage.translate import triage_translator
 
-# The message contract between the services: who publishes what, who consumes what.
+# How each relay's leader's events become contract messages (who publishes what, who consumes
+# what: topology.py).
 TRANSLATORS: dict[str, Translator] = {
     "intake": IntakeTranslator(), "triage": triage_translator, "dispatch": dispatch_translator,
-}
-RELAYS = {"intake": REPORTS_TOPIC, "triage": CASES_TOPIC, "dispatch": REFERRALS_TOPIC}
-CONSUMERS = {
-    "triage": ((REPORTS_TOPIC,), "hotline-triage"),
-    "dispatch": ((CASES_TOPIC,), "hotline-dispatch"),
-    "desk": ((CASES_TOPIC, REFERRALS_TOPIC), "hotline-projection-desk"),
-    "notify": ((REFERRALS_TOPIC,), "hotline-notify"),
 }
 
 
@@ -123,17 +110,17 @@ def process_batch_handler(app: TriageApplication | DispatchApplication | NotifyA
 
 
 def edges_of(api: ApiContainer) -> list[Edge]:
-    """The embedded wiring's message flow: the same edges the Kafka topics carry."""
-    view = cast(TrackingRecorder, api.view)
-    desk = DeskProjection(api.view).process_event
-    t = TRANSLATORS
-    return [
-        Edge(api.intake, t["intake"], process_handler(api.triage), api.triage.recorder, "triage"),
-        Edge(api.triage, t["triage"], process_handler(api.dispatch), api.dispatch.recorder, "dispatch"),
-        Edge(api.triage, t["triage"], desk, view, "desk"),
-        Edge(api.dispatch, t["dispatch"], desk, view, "desk"),
-        Edge(api.dispatch, t["dispatch"], process_handler(api.notify), api.notify.recorder, "notify"),
-    ]
+    """The embedded wiring's message flow: the same edges the Kafka topics carry (a consumer's
+    topic, from the application whose relay publishes it)."""
+    followers: dict[str, tuple[Handler, TrackingRecorder]] = {
+        "triage": (process_handler(api.triage), api.triage.recorder),
+        "dispatch": (process_handler(api.dispatch), api.dispatch.recorder),
+        "desk": (DeskProjection(api.view).process_event, cast(TrackingRecorder, api.view)),
+        "notify": (process_handler(api.notify), api.notify.recorder),
+    }
+    leaders = {topic: app for app, topic in RELAYS.items()}
+    return [Edge(getattr(api, leaders[topic]), TRANSLATORS[leaders[topic]], *followers[service], service)
+            for service, (topics, _) in CONSUMERS.items() for topic in topics]
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Least privilege in PostgreSQL and Kafka: a login role and a principal per service process,
-granted only the tables and topics it uses. `hotline migrate` (as the database owner and the Kafka
-administrator) creates them; `make up` hands each process its own.
+granted only the tables and topics it uses (`topology.py` declares them). `hotline migrate` (as
+the database owner and the Kafka administrator) creates them; `make up` hands each its own.
 eventsourcing's insert takes LOCK TABLE ... IN EXCLUSIVE MODE, which PostgreSQL allows only with
 UPDATE, DELETE or TRUNCATE: writers of event tables get UPDATE for that (no row is ever updated,
 none can be removed). The audit trail is a plain table: INSERT and SELECT, nothing more (its
@@ -26,81 +26,28 @@ from kafka.admin import (
 )
 from psycopg import sql
 
-from services.common.messages import (
-    AUDIT_CHECKPOINTS_TOPIC,
-    CASES_TOPIC,
-    DEAD_LETTER_TOPIC,
-    REFERRALS_TOPIC,
-    REPORTS_TOPIC,
-)
+from services.bootstrap.topology import TOPOLOGY, Grant, Service
+from services.common.messages import DEAD_LETTER_TOPIC
 
-VIEW = ["view_cases", "view_case_concerns", "view_case_reports", "view_referrals", "view_timeline",
-        "view_submissions", "view_case_flags", "view_versions", "view_generation",
-        "view_followups", "view_visits", "view_case_categories", "view_sentinel_reports", "view_stats_daily"]
-WRITE_EVENTS = ["SELECT", "INSERT", "UPDATE"]
-APPEND = ["SELECT", "INSERT"]
-# eventsourcing keeps one row per tracked source and moves it on (INSERT ... ON CONFLICT UPDATE).
-TRACK = ["SELECT", "INSERT", "UPDATE"]
+# PostgreSQL: what each process's role may do, as the topology declares it.
+GRANTS: dict[str, tuple[Grant, ...]] = {s.name: s.grants for s in TOPOLOGY}
+Acl = tuple[ResourceType, str, ACLOperation]
 
-GRANTS: dict[str, list[tuple[list[str], list[str]]]] = {
-    "api": [(WRITE_EVENTS, ["intake_events", "accounts_events", "triage_events", "dispatch_events",
-                            "notify_events"]),
-            (APPEND, ["triage_snapshots"]),
-            # Queues audit entries; reads the chain (auditors), never writes it.
-            (["INSERT"], ["audit_queue"]),
-            (["SELECT"], ["audit_log"]),
-            (["SELECT"], [*VIEW, "desk_tracking"]),
-            (["SELECT"], ["notify_state"]),  # receivers' health, as the notifier saved it
-            # Positions only (for /metrics and /readyz lag): no rows of anyone's data.
-            (["SELECT"], ["triage_tracking", "dispatch_tracking", "notify_tracking", "relay_intake_tracking",
-                          "relay_triage_tracking", "relay_dispatch_tracking"]),
-            (["SELECT", "INSERT", "DELETE"], ["throttle_failures"]),
-            # The repeat check's allowance: what an operator checked this hour (fingerprints only).
-            (["SELECT", "INSERT", "DELETE"], ["repeat_checks"])],
-    "relay-intake": [(["SELECT"], ["intake_events"]), (TRACK, ["relay_intake_tracking"])],
-    "relay-triage": [(["SELECT"], ["triage_events"]), (TRACK, ["relay_triage_tracking"])],
-    "relay-dispatch": [(["SELECT"], ["dispatch_events"]), (TRACK, ["relay_dispatch_tracking"])],
-    "triage": [(WRITE_EVENTS, ["triage_events"]), (APPEND, ["triage_snapshots"]),
-               (TRACK, ["triage_tracking"])],
-    "dispatch": [(WRITE_EVENTS, ["dispatch_events"]), (TRACK, ["dispatch_tracking"])],
-    "projection-desk": [(["SELECT", "INSERT", "UPDATE"], VIEW), (TRACK, ["desk_tracking"])],
-    # Plans deliveries as it consumes referrals; its notifier records each attempt.
-    "notify": [(WRITE_EVENTS, ["notify_events"]), (TRACK, ["notify_tracking"]),
-               (["SELECT", "INSERT", "UPDATE"], ["notify_state"])],
-    "scheduler": [(WRITE_EVENTS, ["dispatch_events"]), (["SELECT"], VIEW)],
-    # The audit trail's single writer: reads the services' notes and the queue, chains them.
-    "audit": [(["SELECT"], ["intake_events", "accounts_events", "triage_events", "dispatch_events",
-                            "notify_events"]),
-              (APPEND, ["audit_log"]), (TRACK, ["audit_sources"]),
-              (["SELECT", "DELETE"], ["audit_queue"])],
-}
+
+def acls_of(service: Service) -> list[Acl]:
+    """Its topics as the authorizer sees them: write what it publishes, read what it consumes
+    (and its group's offsets; a message that fits no contract goes to the dead letters)."""
+    consumer = [(ResourceType.GROUP, service.group, ACLOperation.READ),
+                (ResourceType.TOPIC, DEAD_LETTER_TOPIC, ACLOperation.WRITE)] if service.consumes else []
+    # End offsets for the lag gauges: DESCRIBE, which reads no message.
+    watcher = [(ResourceType.CLUSTER, "kafka-cluster", ACLOperation.DESCRIBE)] if service.watches else []
+    return [*((ResourceType.TOPIC, t, ACLOperation.WRITE) for t in [service.publishes] if t),
+            *((ResourceType.TOPIC, t, ACLOperation.READ) for t in (*service.reads, *service.consumes)),
+            *consumer, *((ResourceType.TOPIC, t, ACLOperation.DESCRIBE) for t in service.watches), *watcher]
 
 
 # Kafka: what each process's principal may do (everything else is refused by the authorizer).
-KAFKA_ACLS: dict[str, list[tuple[ResourceType, str, ACLOperation]]] = {
-    "relay-intake": [(ResourceType.TOPIC, REPORTS_TOPIC, ACLOperation.WRITE)],
-    "relay-triage": [(ResourceType.TOPIC, CASES_TOPIC, ACLOperation.WRITE)],
-    "relay-dispatch": [(ResourceType.TOPIC, REFERRALS_TOPIC, ACLOperation.WRITE)],
-    "triage": [(ResourceType.TOPIC, REPORTS_TOPIC, ACLOperation.READ),
-               (ResourceType.GROUP, "hotline-triage", ACLOperation.READ),
-               (ResourceType.TOPIC, DEAD_LETTER_TOPIC, ACLOperation.WRITE)],
-    "dispatch": [(ResourceType.TOPIC, CASES_TOPIC, ACLOperation.READ),
-                 (ResourceType.GROUP, "hotline-dispatch", ACLOperation.READ),
-                 (ResourceType.TOPIC, DEAD_LETTER_TOPIC, ACLOperation.WRITE)],
-    "projection-desk": [(ResourceType.TOPIC, CASES_TOPIC, ACLOperation.READ),
-                        (ResourceType.TOPIC, REFERRALS_TOPIC, ACLOperation.READ),
-                        (ResourceType.GROUP, "hotline-projection-desk", ACLOperation.READ),
-                        (ResourceType.TOPIC, DEAD_LETTER_TOPIC, ACLOperation.WRITE)],
-    "notify": [(ResourceType.TOPIC, REFERRALS_TOPIC, ACLOperation.READ),
-               (ResourceType.GROUP, "hotline-notify", ACLOperation.READ),
-               (ResourceType.TOPIC, DEAD_LETTER_TOPIC, ACLOperation.WRITE)],
-    "audit": [(ResourceType.TOPIC, AUDIT_CHECKPOINTS_TOPIC, ACLOperation.WRITE)],
-    "api": [(ResourceType.TOPIC, AUDIT_CHECKPOINTS_TOPIC, ACLOperation.READ),  # to verify
-            # Each topic's end offsets for the lag gauges: DESCRIBE, which reads no message.
-            *((ResourceType.TOPIC, t, ACLOperation.DESCRIBE) for t in (REPORTS_TOPIC, CASES_TOPIC,
-                                                                      REFERRALS_TOPIC, DEAD_LETTER_TOPIC)),
-            (ResourceType.CLUSTER, "kafka-cluster", ACLOperation.DESCRIBE)],
-}
+KAFKA_ACLS: dict[str, list[Acl]] = {s.name: acls for s in TOPOLOGY if (acls := acls_of(s))}
 
 
 def kafka_password(secrets_dir: Path, process: str) -> str:

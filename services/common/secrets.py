@@ -1,6 +1,6 @@
 """The keys: one per purpose, none built in. A fresh `var/` gets random ones in `var/secrets/`
-(mode 0600) on first start; `HOTLINE_<PURPOSE>_KEY` overrides a file. Each process kind loads
-only the keys it needs (`NEEDS`), and in `make up` gets only those, in its environment."""
+(mode 0600) on first start; `HOTLINE_<PURPOSE>_KEY` overrides a file. Which keys each process
+gets (least privilege) is declared with the system's topology (`services/bootstrap/topology.py`)."""
 
 from __future__ import annotations
 
@@ -22,22 +22,6 @@ PUBLISHED = frozenset(base64.b64encode(raw).decode() for raw in (
     b"hotline-dev-data-key-32-bytes!!!", b"hotline-dev-hash-key-32-bytes!!!",
     b"hotline-dev-token-key-32-bytes!!",
 ))
-
-# Which keys each process kind needs (least privilege).
-NEEDS = {
-    # The API holds the data key, which opens far more than the hash key; it needs the hash key
-    # for the operators' repeat check (is this child already known?).
-    "api": ("event", "data", "hash", "receipt", "token", "audit"),
-    "relay": ("event",),
-    "triage": ("event", "data", "hash"),
-    "dispatch": ("event",),
-    "desk": (),
-    "scheduler": ("event",),
-    "notify": ("event",),  # its store; the units' webhook secrets are in its (encrypted) events
-    "audit": ("event", "audit"),  # opens the services' audit notes, seals the chain, signs heads
-    "cli": tuple(PURPOSES),
-}
-
 
 class MissingKey(ValueError):
     """A key the process needs was given neither in the environment nor in a key file."""

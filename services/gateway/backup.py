@@ -25,6 +25,7 @@ import psycopg
 import structlog
 
 from services.bootstrap import CONSUMERS, RELAYS, Wiring
+from services.bootstrap.topology import TRACKING_TABLES
 from services.common.kafka.offsets import end_offsets
 from services.common.settings import Settings
 from services.gateway.admin import cmd_migrate, out
@@ -33,7 +34,7 @@ from services.gateway.progress import progress
 log = structlog.get_logger("backup")
 FORMAT = 1
 # Consumer positions are rows named "topic:partition" in these tables (Kafka offsets).
-CONSUMER_TRACKING = ("triage_tracking", "dispatch_tracking", "desk_tracking", "notify_tracking")
+CONSUMER_TRACKING = tuple(TRACKING_TABLES.values())
 
 
 def pg_tool(name: str) -> str:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from services.common.secrets import NEEDS
+from services.bootstrap.topology import NEEDS
 from services.common.settings import Settings
 from services.gateway.admin import out
 from services.gateway.processlist import Process, env_line, metrics_port, own_environment, processes

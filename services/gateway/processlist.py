@@ -1,15 +1,15 @@
-"""Every OS process of the distributed wiring, in one list: its name, its kind (which keys it
-gets: secrets.NEEDS), its database role and Kafka principal, and its `hotline` arguments. Used by
-the API's readiness check and by infra/stack.sh (`hotline processes`, `hotline keys env`)."""
+"""Every OS process of the distributed wiring, derived from the topology
+(`services/bootstrap/topology.py`): its name, its kind (which keys it gets), its database role and
+Kafka principal, and its `hotline` arguments. Used by the API's readiness check, the systemd units
+and infra/stack.sh (`hotline processes`, `hotline keys env`)."""
 
 from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
 
-from services.bootstrap import CONSUMERS, RELAYS
 from services.bootstrap.roles import KAFKA_ACLS, kafka_password, url_for
-from services.common.secrets import NEEDS
+from services.bootstrap.topology import CONSUMERS, NEEDS, SINGLE, TOPOLOGY
 from services.common.settings import Settings
 
 
@@ -19,11 +19,6 @@ class Process:
     kind: str
     principal: str  # its database role and Kafka principal (members of one group share one)
     args: str
-
-
-CONSUMER_KINDS = {"triage": "triage", "dispatch": "dispatch", "desk": "desk", "notify": "notify"}
-CONSUMER_NAMES = {"triage": "triage", "dispatch": "dispatch", "desk": "projection-desk", "notify": "notify"}
-SINGLE = ("notify",)  # its notifier sends the webhooks: two members would send twice
 
 
 def parse_consumers(value: str) -> dict[str, int]:
@@ -46,16 +41,8 @@ def processes(consumers: str = "") -> tuple[Process, ...]:
     """The processes `make up` starts; a group's second member is `<name>-2`, and so on (one
     member per partition at most does work: the topics have HOTLINE_KAFKA_PARTITIONS)."""
     counts = parse_consumers(consumers)
-    members = [
-        Process(name if i == 1 else f"{name}-{i}", CONSUMER_KINDS[service], name, f"consume {service}")
-        for service, name in CONSUMER_NAMES.items() for i in range(1, counts[service] + 1)]
-    return (
-        *(Process(f"relay-{app}", "relay", f"relay-{app}", f"relay --app {app}") for app in RELAYS),
-        *members,
-        Process("scheduler", "scheduler", "scheduler", "scheduler"),
-        Process("audit", "audit", "audit", "audit-sequence"),
-        Process("api", "api", "api", "serve"),
-    )
+    return tuple(Process(s.name if i == 1 else f"{s.name}-{i}", s.kind, s.name, s.command)
+                 for s in TOPOLOGY for i in range(1, counts.get(s.scaling, 1) + 1))
 
 
 def by_name(consumers: str = "") -> dict[str, Process]:

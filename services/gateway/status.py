@@ -15,14 +15,11 @@ from prometheus_client.core import GaugeMetricFamily
 from projections.desk.view import DeskView
 from services.audit.checkpoints import Checkpointer
 from services.bootstrap import CONSUMERS, RELAYS
+from services.bootstrap.topology import TRACKING_TABLES
 from services.common.kafka.offsets import Partition, committed_offsets, end_offsets
 from services.common.messages import DEAD_LETTER_TOPIC
 from services.common.settings import Settings
 from services.common.sqlstore import Sql
-
-# The table where each consumer records its tracked positions (application name "topic:partition").
-TRACKING_TABLES = {"triage": "triage_tracking", "dispatch": "dispatch_tracking", "desk": "desk_tracking",
-                   "notify": "notify_tracking"}
 
 
 @dataclass
@@ -50,6 +47,7 @@ def outboxes(sql: Sql) -> list[dict[str, Any]]:
 
 def consumers(sql: Sql, ends: dict[Partition, int],
               committed: dict[str, dict[Partition, int]] | None = None) -> list[dict[str, Any]]:
+    """Each consumer's tracked positions are rows named "topic:partition" in its tracking table."""
     out = []
     for service, (topics, group) in CONSUMERS.items():
         tracked = {str(r["application_name"]): int(r["notification_id"]) for r in sql.rows(

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from services.bootstrap.roles import KAFKA_ACLS
-from services.common.secrets import NEEDS, PURPOSES
+from services.bootstrap.topology import NEEDS
+from services.common.secrets import PURPOSES
 from services.gateway.cli import main
 from services.gateway.processlist import processes
 

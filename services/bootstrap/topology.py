@@ -1,0 +1,129 @@
+"""What the distributed system is, declared once: each service process, what it consumes and
+publishes, its database grants, its Kafka principal (its ACLs follow from its topics) and its
+keys. The process list, the roles and ACLs (`roles.py`), the keys each process gets, the systemd
+units and the embedded wiring's edges are derived from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from services.common.messages import (
+    AUDIT_CHECKPOINTS_TOPIC,
+    CASES_TOPIC,
+    DEAD_LETTER_TOPIC,
+    REFERRALS_TOPIC,
+    REPORTS_TOPIC,
+)
+from services.common.secrets import PURPOSES
+
+
+class Grant(NamedTuple):
+    privileges: tuple[str, ...]
+    tables: tuple[str, ...]
+
+
+VIEW = ("view_cases", "view_case_concerns", "view_case_reports", "view_referrals", "view_timeline",
+        "view_submissions", "view_case_flags", "view_versions", "view_generation",
+        "view_followups", "view_visits", "view_case_categories", "view_sentinel_reports", "view_stats_daily")
+EVENT_STORES = ("intake_events", "accounts_events", "triage_events", "dispatch_events", "notify_events")
+# eventsourcing's insert takes LOCK TABLE ... IN EXCLUSIVE MODE, which needs UPDATE (roles.py).
+WRITE_EVENTS = ("SELECT", "INSERT", "UPDATE")
+APPEND = ("SELECT", "INSERT")
+# eventsourcing keeps one row per tracked source and moves it on (INSERT ... ON CONFLICT UPDATE).
+TRACK = ("SELECT", "INSERT", "UPDATE")
+
+
+@dataclass(frozen=True)
+class Service:
+    """One service process of `make up` (a consumer group: as many members as HOTLINE_CONSUMERS
+    says, sharing its role and principal)."""
+
+    name: str  # its process name, database role (hotline_<name>) and Kafka principal
+    kind: str  # which keys it gets (NEEDS) and its unit's limits; the relays share one
+    command: str  # its `hotline` arguments
+    keys: tuple[str, ...]
+    grants: tuple[Grant, ...]
+    consumes: tuple[str, ...] = ()  # topics it reads as the consumer group `group`
+    publishes: str = ""  # the topic it writes
+    reads: tuple[str, ...] = ()  # topics it reads without a group
+    watches: tuple[str, ...] = ()  # topics whose end offsets it reads (lag gauges), never a message
+    scaling: str = ""  # its name in HOTLINE_CONSUMERS and `hotline consume`
+    leader: str = ""  # a relay: the application whose outbox it publishes
+    tracking: str = ""  # the table of its positions
+    single: bool = False  # one member only (two would do its side effect twice)
+
+    @property
+    def group(self) -> str:
+        return f"hotline-{self.name}" if self.consumes else ""
+
+
+def relay(app: str, topic: str) -> Service:
+    """A relay needs the event key to read its leader's log, and nothing else."""
+    tracking = f"relay_{app}_tracking"
+    return Service(f"relay-{app}", "relay", f"relay --app {app}", ("event",),
+                   (Grant(("SELECT",), (f"{app}_events",)), Grant(TRACK, (tracking,))),
+                   publishes=topic, leader=app, tracking=tracking)
+
+
+def consumer(name: str, scaling: str, topics: tuple[str, ...], keys: tuple[str, ...],
+             *grants: Grant, single: bool = False) -> Service:
+    tracking = f"{scaling}_tracking"
+    return Service(name, scaling, f"consume {scaling}", keys, (*grants, Grant(TRACK, (tracking,))),
+                   consumes=topics, scaling=scaling, tracking=tracking, single=single)
+
+
+RELAY_SERVICES = (relay("intake", REPORTS_TOPIC), relay("triage", CASES_TOPIC),
+                  relay("dispatch", REFERRALS_TOPIC))
+CONSUMER_SERVICES = (
+    consumer("triage", "triage", (REPORTS_TOPIC,), ("event", "data", "hash"),
+             Grant(WRITE_EVENTS, ("triage_events",)), Grant(APPEND, ("triage_snapshots",))),
+    consumer("dispatch", "dispatch", (CASES_TOPIC,), ("event",), Grant(WRITE_EVENTS, ("dispatch_events",))),
+    consumer("projection-desk", "desk", (CASES_TOPIC, REFERRALS_TOPIC), (),
+             Grant(("SELECT", "INSERT", "UPDATE"), VIEW)),
+    # Plans deliveries as it consumes referrals; its notifier records each attempt and sends the
+    # webhooks (its store; the units' webhook secrets are in its encrypted events).
+    consumer("notify", "notify", (REFERRALS_TOPIC,), ("event",), Grant(WRITE_EVENTS, ("notify_events",)),
+             Grant(("SELECT", "INSERT", "UPDATE"), ("notify_state",)), single=True),
+)
+POSITIONS = tuple(s.tracking for s in (*RELAY_SERVICES, *CONSUMER_SERVICES))
+
+TOPOLOGY: tuple[Service, ...] = (
+    *RELAY_SERVICES,
+    *CONSUMER_SERVICES,
+    Service("scheduler", "scheduler", "scheduler", ("event",),
+            (Grant(WRITE_EVENTS, ("dispatch_events",)), Grant(("SELECT",), VIEW))),
+    # The audit trail's single writer: opens the services' notes and the queue, chains them,
+    # signs and publishes the checkpoints.
+    Service("audit", "audit", "audit-sequence", ("event", "audit"),
+            (Grant(("SELECT",), EVENT_STORES), Grant(APPEND, ("audit_log",)),
+             Grant(TRACK, ("audit_sources",)), Grant(("SELECT", "DELETE"), ("audit_queue",))),
+            publishes=AUDIT_CHECKPOINTS_TOPIC),
+    # The API holds the data key, which opens far more than the hash key; it needs the hash key
+    # for the operators' repeat check (is this child already known?).
+    Service("api", "api", "serve", ("event", "data", "hash", "receipt", "token", "audit"),
+            (Grant(WRITE_EVENTS, EVENT_STORES), Grant(APPEND, ("triage_snapshots",)),
+             # Queues audit entries; reads the chain (auditors), never writes it.
+             Grant(("INSERT",), ("audit_queue",)), Grant(("SELECT",), ("audit_log",)),
+             Grant(("SELECT",), VIEW), Grant(("SELECT",), ("notify_state",)),  # receivers' health
+             # Positions only (for /metrics and /readyz lag): no rows of anyone's data.
+             Grant(("SELECT",), POSITIONS),
+             Grant(("SELECT", "INSERT", "DELETE"), ("throttle_failures",)),
+             # The repeat check's allowance: what an operator checked this hour (fingerprints only).
+             Grant(("SELECT", "INSERT", "DELETE"), ("repeat_checks",))),
+            reads=(AUDIT_CHECKPOINTS_TOPIC,),  # to verify the chain against its checkpoints
+            watches=(*(s.publishes for s in RELAY_SERVICES), DEAD_LETTER_TOPIC)),
+)
+
+# Derived: each relay's leader and topic, each consumer group's topics, the keys per kind.
+RELAYS = {s.leader: s.publishes for s in TOPOLOGY if s.leader}
+CONSUMERS = {s.scaling: (s.consumes, s.group) for s in TOPOLOGY if s.consumes}
+TRACKING_TABLES = {s.scaling: s.tracking for s in TOPOLOGY if s.consumes}
+SINGLE = tuple(s.scaling for s in TOPOLOGY if s.single)
+NEEDS = {**{s.kind: s.keys for s in TOPOLOGY}, "cli": tuple(PURPOSES)}  # the CLI opens every store
+
+
+def publisher(topic: str) -> Service:
+    """The one service that writes a topic."""
+    (writer,) = (s for s in TOPOLOGY if s.publishes == topic)
+    return writer
