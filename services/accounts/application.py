@@ -8,7 +8,6 @@ from uuid import UUID
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
@@ -23,6 +22,7 @@ from services.accounts.domain import (
     user_id_for,
 )
 from services.accounts.passwords import weakness
+from services.common import aggregates
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, FieldError, NotFound
@@ -96,17 +96,15 @@ class AccountsApplication(DualControl):
             )
         sentinel = Sentinel(id=sentinel_id_for(region_code, name), name=name, kind=kind,
                             region_code=region_code, first_reporter=user.username)
-        try:
-            registry: Any = self.repository.get(REGISTRY_ID)
-        except AggregateNotFoundError:
-            registry = SentinelRegistry(id=REGISTRY_ID)
+        registry = (aggregates.find(self.repository, REGISTRY_ID, SentinelRegistry)
+                    or SentinelRegistry(id=REGISTRY_ID))
         registry.add(str(sentinel.id))
         user.bind_sentinel(str(sentinel.id))
         try:
             self.save(sentinel, registry, user,
                       *audit_note(actor, "sentinel.register", "sentinel", str(sentinel.id)))
         except IntegrityError:
-            if self._get_sentinel(sentinel.id) is not None:
+            if aggregates.find(self.repository, sentinel.id, Sentinel) is not None:
                 raise Conflict(f"a sentinel point {name!r} exists in {region_code}") from None
             raise  # a concurrent registration moved the registry on; the caller may retry
         return sentinel
@@ -153,44 +151,26 @@ class AccountsApplication(DualControl):
         return sentinel
 
     def _active_sentinel(self, sentinel_id: str) -> Sentinel:
-        try:
-            sentinel = self._get_sentinel(UUID(sentinel_id))
-        except ValueError:
-            sentinel = None
+        sentinel = aggregates.find(self.repository, sentinel_id, Sentinel)
         if sentinel is None:
             raise NotFound(f"no sentinel point {sentinel_id!r}")
-        if not getattr(sentinel, "active", True):
+        if not sentinel.active:
             raise Conflict(f"sentinel point {sentinel.name!r} is closed already")
         return sentinel
 
     def list_sentinels(self) -> list[Sentinel]:
-        try:
-            registry: Any = self.repository.get(REGISTRY_ID)
-        except AggregateNotFoundError:
+        registry = aggregates.find(self.repository, REGISTRY_ID, SentinelRegistry)
+        if registry is None:
             return []
         return [self.repository.get(UUID(sid)) for sid in registry.sentinel_ids]
 
     def sentinel_exists(self, sentinel_id: str) -> bool:
         """Registered and not closed."""
-        try:
-            found = self._get_sentinel(UUID(sentinel_id))
-        except ValueError:
-            return False
-        return found is not None and getattr(found, "active", True)
-
-    def _get_sentinel(self, sentinel_id: UUID) -> Sentinel | None:
-        try:
-            found: Any = self.repository.get(sentinel_id)
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, Sentinel) else None
+        found = aggregates.find(self.repository, sentinel_id, Sentinel)
+        return found is not None and found.active
 
     def find(self, username: str) -> User | None:
-        try:
-            found: Any = self.repository.get(user_id_for(username))
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, User) else None
+        return aggregates.find(self.repository, user_id_for(username), User)
 
     def login(self, username: str, password: str) -> tuple[Principal, int] | None:
         """The principal and its token version, if the password is right and the account enabled."""

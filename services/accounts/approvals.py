@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
@@ -22,6 +22,7 @@ from services.accounts.requests import (
     needs_approval,
     request_id_for,
 )
+from services.common import aggregates
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, FieldError, NotFound
@@ -192,11 +193,8 @@ class DualControl(Application[UUID]):
         return ids
 
     def get_request(self, request_id: str | UUID) -> AccountRequest:
-        try:
-            found: Any = self.repository.get(UUID(str(request_id)))
-        except (ValueError, AggregateNotFoundError):
-            found = None
-        if not isinstance(found, AccountRequest):
+        found = aggregates.find(self.repository, request_id, AccountRequest)
+        if found is None:
             raise NotFound("no such account request")
         return found
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -15,7 +16,23 @@ USERNAME = re.compile(r"^[a-zA-Z0-9_.\-]{3,64}$")
 
 
 class User(Aggregate):
-    @event("Registered")
+    class Registered(Aggregate.Created):
+        """An account; version 2 carries an operator's hotline line."""
+
+        class_version = 2
+        username: str
+        password_hash: str
+        role: str
+        agency_id: str | None
+        sentinel_id: str | None
+        channel: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Registered before operators had a line of their own.
+            state.setdefault("channel", None)
+
+    @event(Registered)
     def __init__(
         self,
         id: UUID,  # noqa: A002
@@ -37,12 +54,16 @@ class User(Aggregate):
         self.disabled = False
         # Tokens carry the version they were issued under; a change of it ends every session.
         self.token_version = 0
+        # The second factor, once enrolled (services/accounts/totp.py).
+        self.totp_secret: str | None = None
+        self.totp_key: str | None = None
+        self.totp_step = 0
 
     @event("BoundToSentinel")
     def bind_sentinel(self, sentinel_id: str) -> None:
         self.sentinel_id = sentinel_id
         # Tokens carry the binding: the next one must be issued under it.
-        self.token_version = getattr(self, "token_version", 0) + 1
+        self.token_version += 1
 
     @event("UnboundFromSentinel")
     def unbind_sentinel(self, *, sentinel_id: str, at: datetime) -> None:
@@ -102,7 +123,7 @@ class User(Aggregate):
 
     def public(self) -> dict[str, object]:
         return {"username": self.username, "role": self.role, "agency_id": self.agency_id,
-                "sentinel_id": self.sentinel_id, "channel": getattr(self, "channel", None),
+                "sentinel_id": self.sentinel_id, "channel": self.channel,
                 "disabled": self.disabled}
 
 
@@ -149,7 +170,7 @@ class Sentinel(Aggregate):
     def public(self) -> dict[str, str | bool]:
         return {"sentinel_id": str(self.id), "name": self.name, "kind": self.kind,
                 "region_code": self.region_code, "first_reporter": self.first_reporter,
-                "active": getattr(self, "active", True)}
+                "active": self.active}
 
 
 REGISTRY_ID = uuid5(SENTINEL_NS, "registry")

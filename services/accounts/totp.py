@@ -72,10 +72,10 @@ class SecondFactor:
     def enrol(self, username: str, *, reset: bool = False, actor: Actor | None = None) -> str:
         """A new secret for the account; its `otpauth://` URI, to be shown to its owner only."""
         user = self._user(username)
-        if getattr(user, "totp_secret", None) and not reset:
+        if user.totp_secret and not reset:
             raise Conflict(f"{username} has a second factor already; --reset replaces it "
                            "(the old one stops working and the account's sessions end)")
-        previous: str | None = getattr(user, "totp_key", None)
+        previous = user.totp_key
         owner = f"totp-{uuid4()}"
         key = self.keys.key_for(owner, create=True)
         assert key is not None  # made just now
@@ -93,7 +93,7 @@ class SecondFactor:
         return uri(secret, user.username)
 
     def _secret(self, user: User) -> str | None:
-        sealed, owner = getattr(user, "totp_secret", None), getattr(user, "totp_key", None)
+        sealed, owner = user.totp_secret, user.totp_key
         secret: Any = self.keys.open(owner, sealed) if sealed and owner else None
         return str(secret) if secret else None
 
@@ -115,7 +115,7 @@ class SecondFactor:
                  if hmac.compare_digest(totp.generate_otp(s).encode(), given.encode())]
         if not steps:
             return Check.wrong
-        fresh = [s for s in steps if s > getattr(user, "totp_step", 0)]
+        fresh = [s for s in steps if s > user.totp_step]
         if not fresh:
             return Check.replayed
         user.use_totp(step=max(fresh), at=datetime.now(UTC))

@@ -1,0 +1,25 @@
+"""Finding an aggregate that may not be there: eventsourcing's `get` raises, every room asks."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Repository
+from eventsourcing.domain import Aggregate
+
+T = TypeVar("T")
+
+
+def find(repository: Repository[Any], aggregate_id: UUID | str, kind: type[T]) -> T | None:
+    """The aggregate of that id if it is a `kind`; None when there is none (or the id is no UUID)."""
+    try:
+        found: Any = repository.get(aggregate_id if isinstance(aggregate_id, UUID) else UUID(aggregate_id))
+    except (ValueError, AggregateNotFoundError):
+        return None
+    return found if isinstance(found, kind) else None
+
+
+def exists(repository: Repository[Any], aggregate_id: UUID) -> bool:
+    """Whether anything was saved under that id."""
+    return find(repository, aggregate_id, Aggregate) is not None
