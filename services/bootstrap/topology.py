@@ -5,7 +5,7 @@ units and the embedded wiring's edges are derived from it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from services.common.messages import (
@@ -52,6 +52,7 @@ class Service:
     leader: str = ""  # a relay: the application whose outbox it publishes
     tracking: str = ""  # the table of its positions
     single: bool = False  # one member only (two would do its side effect twice)
+    limits: tuple[str, str] = ("1G", "100%")  # its systemd unit's MemoryMax and CPUQuota
 
     @property
     def group(self) -> str:
@@ -67,10 +68,10 @@ def relay(app: str, topic: str) -> Service:
 
 
 def consumer(name: str, scaling: str, topics: tuple[str, ...], keys: tuple[str, ...],
-             *grants: Grant, single: bool = False) -> Service:
+             *grants: Grant) -> Service:
     tracking = f"{scaling}_tracking"
     return Service(name, scaling, f"consume {scaling}", keys, (*grants, Grant(TRACK, (tracking,))),
-                   consumes=topics, scaling=scaling, tracking=tracking, single=single)
+                   consumes=topics, scaling=scaling, tracking=tracking)
 
 
 RELAY_SERVICES = (relay("intake", REPORTS_TOPIC), relay("triage", CASES_TOPIC),
@@ -83,8 +84,10 @@ CONSUMER_SERVICES = (
              Grant(("SELECT", "INSERT", "UPDATE"), VIEW)),
     # Plans deliveries as it consumes referrals; its notifier records each attempt and sends the
     # webhooks (its store; the units' webhook secrets are in its encrypted events).
-    consumer("notify", "notify", (REFERRALS_TOPIC,), ("event",), Grant(WRITE_EVENTS, ("notify_events",)),
-             Grant(("SELECT", "INSERT", "UPDATE"), ("notify_state",)), single=True),
+    replace(consumer("notify", "notify", (REFERRALS_TOPIC,), ("event",),
+                     Grant(WRITE_EVENTS, ("notify_events",)),
+                     Grant(("SELECT", "INSERT", "UPDATE"), ("notify_state",))),
+            single=True, limits=("512M", "100%")),
 )
 POSITIONS = tuple(s.tracking for s in (*RELAY_SERVICES, *CONSUMER_SERVICES))
 
@@ -112,15 +115,16 @@ TOPOLOGY: tuple[Service, ...] = (
              # The repeat check's allowance: what an operator checked this hour (fingerprints only).
              Grant(("SELECT", "INSERT", "DELETE"), ("repeat_checks",))),
             reads=(AUDIT_CHECKPOINTS_TOPIC,),  # to verify the chain against its checkpoints
-            watches=(*(s.publishes for s in RELAY_SERVICES), DEAD_LETTER_TOPIC)),
+            watches=(*(s.publishes for s in RELAY_SERVICES), DEAD_LETTER_TOPIC), limits=("2G", "400%")),
 )
 
-# Derived: each relay's leader and topic, each consumer group's topics, the keys per kind.
+# Derived: each relay's leader and topic, each consumer group's topics, the keys and limits per kind.
 RELAYS = {s.leader: s.publishes for s in TOPOLOGY if s.leader}
 CONSUMERS = {s.scaling: (s.consumes, s.group) for s in TOPOLOGY if s.consumes}
 TRACKING_TABLES = {s.scaling: s.tracking for s in TOPOLOGY if s.consumes}
 SINGLE = tuple(s.scaling for s in TOPOLOGY if s.single)
 NEEDS = {**{s.kind: s.keys for s in TOPOLOGY}, "cli": tuple(PURPOSES)}  # the CLI opens every store
+LIMITS = {s.kind: s.limits for s in TOPOLOGY}
 
 
 def publisher(topic: str) -> Service:

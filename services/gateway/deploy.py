@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from services.bootstrap.topology import NEEDS
+from services.bootstrap.topology import LIMITS, NEEDS
 from services.common.settings import Settings
 from services.gateway.admin import out
 from services.gateway.processlist import Process, env_line, metrics_port, own_environment, processes
@@ -27,10 +27,9 @@ SHARED = ("environment", "kafka_bootstrap_servers", "var_dir", "ack_sla_seconds"
           "visit_interval_days", "log_level", "trusted_proxies", "public_url", "consumers",
           "api_workers", "lag_threshold", "token_ttl_seconds", "host", "port",
           "webhook_timeout_seconds", "webhook_concurrency", "webhook_allowed_networks")
-# Memory and CPU per process kind. A service that leaves (crash, OOM kill) is started again; one
-# that keeps failing stops after 10 starts in 5 minutes (StartLimit*), so it is seen, not looped.
-LIMITS = {"api": ("2G", "400%"), "notify": ("512M", "100%")}
-DEFAULT_LIMITS = ("1G", "100%")
+# Memory and CPU per process kind: topology.LIMITS. A service that leaves (crash, OOM kill) is
+# started again; one that keeps failing stops after 10 starts in 5 minutes (StartLimit*), so it is
+# seen, not looped.
 
 
 def shared_environment(settings: Settings) -> list[str]:
@@ -42,7 +41,7 @@ def shared_environment(settings: Settings) -> list[str]:
 
 
 def unit(process: Process, prefix: Path, env_dir: Path, user: str, var_dir: Path) -> str:
-    memory, cpu = LIMITS.get(process.kind, DEFAULT_LIMITS)
+    memory, cpu = LIMITS[process.kind]
     return f"""[Unit]
 Description=Minor-protection hotline: {process.name} (hotline {process.args})
 Documentation=file://{prefix}/docs/deploy.md

@@ -5,6 +5,8 @@ system is, and the ground floor knows no process kind."""
 from __future__ import annotations
 
 import inspect
+import re
+from pathlib import Path
 
 from kafka.admin import ACLOperation, ResourceType
 
@@ -19,6 +21,7 @@ from services.common.messages import (
     REFERRALS_TOPIC,
     REPORTS_TOPIC,
 )
+from services.gateway.deploy import unit
 from services.gateway.processlist import processes
 
 
@@ -123,3 +126,11 @@ def test_the_embedded_edges_carry_the_topics(hotline: ApiContainer) -> None:
     assert edges == {("intake", "triage"), ("triage", "dispatch"), ("triage", "desk"), ("dispatch", "desk"),
                      ("dispatch", "notify")}
     assert len(edges_of(hotline)) == sum(len(topics) for topics, _ in CONSUMERS.values())
+
+
+def test_each_unit_holds_its_kinds_limits() -> None:
+    where = Path("/opt/hotline")
+    units = {p.name: unit(p, where, where / "env", "hotline", where / "var") for p in processes()}
+    limits = {name: re.findall(r"^(?:MemoryMax|CPUQuota)=(\S+)$", text, re.M) for name, text in units.items()}
+    assert limits == {name: ["2G", "400%"] if name == "api" else ["512M", "100%"] if name == "notify"
+                      else ["1G", "100%"] for name in units}
