@@ -16,17 +16,11 @@ from services.common.crypto import Hasher
 from services.common.errors import NotFound, parse_id
 from services.common.keystore import KeyStore
 from services.common.messages import REPORT_ERASED, REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
-from services.common.vocabulary import HOTLINE_CHANNELS, higher, one_level_up
 from services.common.wakeup import NotifiesCommits
-from services.triage.domain import (
-    Case,
-    ChildIndex,
-    ReportLink,
-    TriageError,
-    case_id_for,
-    child_index_id,
-    link_id_for,
-)
+from services.triage.case import Case, TriageError
+from services.triage.child_index import ChildIndex, child_index_id
+from services.triage.facts import ReportFacts, SupplementFacts
+from services.triage.report_link import ReportLink, link_id_for
 from services.triage.rules import RiskRules
 
 log = structlog.get_logger("triage")
@@ -86,46 +80,28 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
                                                report["region_code"]))
         return sorted(keys)
 
-    def _triage_report(self, report: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
-        report_id = report["report_id"]
+    def _triage_report(self, data: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
+        report_id = data["report_id"]
         if self._find(link_id_for(report_id)) is not None:
             log.info("report already triaged", report_id=report_id)
             return
-        at = datetime.fromisoformat(report["received_at"])
-        concerns = list(report["concerns"])
-        personal = self._personal(report)
-        keys = self._child_keys(report, personal)
-        assessment = self.rules.assess(concerns, bool(report["immediate_danger"]),
-                                       str(personal.get("narrative") or ""))
+        personal = self._personal(data)
+        report = ReportFacts.of(data, str(personal.get("narrative") or ""))
+        keys = self._child_keys(data, personal)
         indexes = {k: self._find(child_index_id(k)) for k in keys}
-        case = self._recent_case(indexes, at)
+        case = self._recent_case(indexes, report.at)
         if case is None:
-            case = Case(
-                id=case_id_for(report_id),
-                report_id=report_id,
-                risk_level=assessment.level,
-                concerns=concerns,
-                region_code=report["region_code"],
-                needs_review=not concerns,
-                rule_version=assessment.rule_version,
-                rationale=assessment.rationale,
-                child_keys=keys,
-                opened_at=at,
-                inputs={"concerns": concerns, "immediate_danger": bool(report["immediate_danger"]),
-                        "narrative_phrases": list(assessment.phrases)},
-                channel=report.get("channel"),
-                submitter_ref=report.get("submitter_ref"),
-                sentinel_id=report.get("sentinel_id"),
-            )
+            case = Case.open(report, self.rules, keys)
             log.info("case opened", report_id=report_id, case_id=str(case.id),
-                     risk_level=case.risk_level, rule_version=assessment.rule_version)
-        else:
-            self._join(case, report, at, keys, assessment)
+                     risk_level=case.risk_level, rule_version=case.rule_version)
+        elif case.join(report, self.rules, keys):
+            log.info("report joined case", report_id=report_id, case_id=str(case.id),
+                     risk_level=case.risk_level, burst=case.burst_flagged)
         for key, index in indexes.items():
             index = index or ChildIndex(id=child_index_id(key))
-            index.note(str(case.id), at, report_id)
+            index.note(str(case.id), report.at, report_id)
             processing_event.collect_events(index)
-        link = ReportLink(id=link_id_for(report_id), report_id=report_id, case_id=str(case.id),
+        link = ReportLink(report_id=report_id, case_id=str(case.id),
                           index_ids=[str(child_index_id(k)) for k in keys])
         processing_event.collect_events(case, link)
 
@@ -134,7 +110,7 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
         child indexes are tombstoned (the indexes are found through the report's link, since
         its personal data, and so its matching keys, can no longer be computed)."""
         link = self._find(link_id_for(data["report_id"]))
-        for index_id in getattr(link, "index_ids", []) if link else []:
+        for index_id in link.index_ids if link else []:
             index = self._find(UUID(index_id))
             if isinstance(index, ChildIndex) and index.holds(data["report_id"]):
                 index.forget(data["report_id"])
@@ -150,65 +126,15 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
             return None
         return self.get_case(UUID(max(recent)[1]))
 
-    def _join(self, case: Case, report: dict[str, Any], at: datetime, keys: list[str],
-              assessment: Any) -> None:
-        report_id, concerns, channel = report["report_id"], list(report["concerns"]), report.get("channel")
-        danger, submitter = bool(report["immediate_danger"]), report.get("submitter_ref")
-        added = [c for c in concerns if c not in case.concerns]
-        level = higher(case.risk_level, assessment.level)
-        rationale = assessment.rationale if level == assessment.level else f"{level}: kept"
-        burst_window = timedelta(hours=self.rules.burst_hours)
-        recent = [t for t in [*case.report_times, at] if at - burst_window <= t <= at]
-        burst = len(recent) >= self.rules.burst_reports and not case.burst_flagged
-        if burst:
-            level = one_level_up(level)
-            rationale = (f"{level}: {len(recent)} reports about one child within "
-                         f"{self.rules.burst_hours} hours ({rationale})")
-        # A mandated reporter's report joining a case someone else opened could be a probe for
-        # whether a child is known: a supervisor looks at it.
-        stranger = (submitter is not None and channel not in HOTLINE_CHANNELS
-                    and submitter not in getattr(case, "submitter_refs", []))
-        if stranger:
-            rationale += "; joined by a report from another reporter account (review)"
-        case.join_report(
-            report_id=report_id, at=at, added_concerns=added, concerns=case.concerns + added,
-            region_code=case.region_code, previous_risk_level=case.risk_level, risk_level=level,
-            needs_review=case.needs_review or burst or stranger, burst=burst,
-            rule_version=assessment.rule_version, rationale=rationale, child_keys=keys,
-            channel=channel, submitter_ref=submitter, sentinel_id=report.get("sentinel_id"),
-            inputs={"concerns": concerns, "immediate_danger": danger,
-                    "narrative_phrases": list(assessment.phrases),
-                    "reports_in_burst_window": len(recent)},
-        )
-        log.info("report joined case", report_id=report_id, case_id=str(case.id),
-                 risk_level=level, burst=burst)
-
     def _supplement(self, data: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
         link = self._find(link_id_for(data["report_id"]))
         if link is None:  # cannot happen: a report's messages share a partition, in order
             raise CaseNotFound(f"no case for report {data['report_id']}")
         case = self.get_case(UUID(link.case_id))
-        if data["supplement_id"] in case.supplement_ids:
-            return
-        added = [c for c in data["concerns"] if c not in case.concerns]
-        assessment = self.rules.assess(case.concerns + added, bool(data["immediate_danger"]),
-                                       self._narrative(data))
-        level = higher(case.risk_level, assessment.level)
-        rationale = (assessment.rationale if level == assessment.level
-                     else f"{level}: kept (supplement assessed {assessment.level})")
-        case.supplement(
-            report_id=data["report_id"], supplement_id=data["supplement_id"],
-            added_concerns=added, concerns=case.concerns + added, region_code=case.region_code,
-            immediate_danger=bool(data["immediate_danger"]), previous_risk_level=case.risk_level,
-            risk_level=level, rule_version=assessment.rule_version, rationale=rationale,
-            needs_review=case.needs_review and not (case.concerns + added),
-            inputs={"concerns": list(data["concerns"]),
-                    "immediate_danger": bool(data["immediate_danger"]),
-                    "narrative_phrases": list(assessment.phrases)},
-        )
-        processing_event.collect_events(case)
-        log.info("case supplemented", case_id=str(case.id), report_id=data["report_id"],
-                 risk_level=level, added_concerns=len(added))
+        if case.add_supplement(SupplementFacts.of(data, self._narrative(data)), self.rules):
+            processing_event.collect_events(case)
+            log.info("case supplemented", case_id=str(case.id), report_id=data["report_id"],
+                     risk_level=case.risk_level)
 
     # -- supervisor commands --------------------------------------------------------------
 
@@ -235,11 +161,11 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
             events = self.repository.event_store.get(parse_id(case_id, "case"))
         except AggregateNotFoundError:  # pragma: no cover - the store answers empty instead
             return []
-        written: list[Any] = [e for e in events if type(e).__name__ in ("Reassessed", "Reviewed")]
         return [{"at": e.timestamp.isoformat(), "by": e.by, "kind": type(e).__name__,
-                 "previous": getattr(e, "previous_risk_level", None), "risk_level": e.risk_level,
-                 "text": getattr(e, "reason", None) or getattr(e, "note", "")}
-                for e in written]
+                 "previous": e.previous_risk_level if isinstance(e, Case.Reassessed) else None,
+                 "risk_level": e.risk_level,
+                 "text": e.reason if isinstance(e, Case.Reassessed) else e.note}
+                for e in events if isinstance(e, Case.Reassessed | Case.Reviewed)]
 
     def get_case(self, case_id: UUID | str) -> Case:
         case = self._find(parse_id(case_id, "case"))

@@ -9,7 +9,7 @@ from typing import Any
 
 from services.common.envelope import envelope
 from services.common.messages import CASE_OPENED, CASE_UPDATED, Message
-from services.triage.domain import Case
+from services.triage.case import Case
 
 APP = "triage"
 
@@ -35,9 +35,35 @@ def categories_for(concerns: list[str]) -> dict[str, Any]:
     return {"suggested_categories": suggested, "category_rules_version": rules["version"]}
 
 
+# An update's fields its kind of change does not carry. categories None leaves the case's as
+# they were (only a reassessment sets them).
+UNSAID: dict[str, Any] = {"report_id": None, "by": "triage", "added_concerns": [], "needs_review": False,
+          "rule_version": None, "channel": None, "submitter_ref": None, "sentinel_id": None,
+          "categories": None}
+
+
+def said_by(e: Any) -> dict[str, Any]:
+    """The fields each kind of change carries on an update."""
+    if isinstance(e, Case.Reviewed):
+        return {"by": e.by, "previous_risk_level": e.risk_level,
+                "rationale": "reviewed by a supervisor"}
+    assessed = {"previous_risk_level": e.previous_risk_level, "added_concerns": e.added_concerns,
+                "needs_review": e.needs_review}
+    if isinstance(e, Case.Reassessed):
+        # A supervisor's free-text reason stays in the (encrypted) event store: it may name people.
+        return {**assessed, "by": e.by, "rationale": "reassessed by a supervisor",
+                "categories": e.categories}
+    triaged = {**assessed, "report_id": e.report_id, "rule_version": e.rule_version,
+               "rationale": e.rationale}
+    if isinstance(e, Case.Supplemented):
+        return triaged
+    return {**triaged, "channel": e.channel, "submitter_ref": e.submitter_ref,
+            "sentinel_id": e.sentinel_id, "at": e.at.isoformat()}
+
+
 def triage_translator(domain_event: Any) -> Message | None:
     e: Any = domain_event
-    if isinstance(e, Case.Opened):  # type: ignore[attr-defined]
+    if isinstance(e, Case.Opened):
         case_id = str(e.originator_id)
         return envelope(
             APP, e, CASE_OPENED,
@@ -53,8 +79,8 @@ def triage_translator(domain_event: Any) -> Message | None:
                 "rationale": e.rationale,
                 "opened_at": e.opened_at.isoformat(),
                 "channel": e.channel,
-                "submitter_ref": getattr(e, "submitter_ref", None),
-                "sentinel_id": getattr(e, "sentinel_id", None),
+                "submitter_ref": e.submitter_ref,
+                "sentinel_id": e.sentinel_id,
                 **categories_for(e.concerns),
             },
         )
@@ -67,24 +93,12 @@ def triage_translator(domain_event: Any) -> Message | None:
         {
             "case_id": case_id,
             "reason": reason,
-            "report_id": getattr(e, "report_id", None),
-            "by": getattr(e, "by", "triage"),
+            **UNSAID,
+            "at": e.timestamp.isoformat(),
             "risk_level": e.risk_level,
-            "previous_risk_level": getattr(e, "previous_risk_level", e.risk_level),
-            "added_concerns": getattr(e, "added_concerns", []),
             "concerns": e.concerns,
             "region_code": e.region_code,
-            "needs_review": getattr(e, "needs_review", False),
-            "rule_version": getattr(e, "rule_version", None),
-            # A supervisor's free-text reason stays in the (encrypted) event store: it may name people.
-            "rationale": getattr(e, "rationale", None) or (
-                "reviewed by a supervisor" if reason == "review" else "reassessed by a supervisor"),
-            "channel": getattr(e, "channel", None),
-            "submitter_ref": getattr(e, "submitter_ref", None),
-            "sentinel_id": getattr(e, "sentinel_id", None),
-            "at": e.at.isoformat() if hasattr(e, "at") else e.timestamp.isoformat(),
-            # Set by a supervisor's reassessment; None leaves the case's categories as they were.
-            "categories": getattr(e, "categories", None),
+            **said_by(e),
             **categories_for(e.concerns),
         },
     )
