@@ -11,6 +11,7 @@ import structlog
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.system import ProcessApplication
 
+from services.common import aggregates
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, FieldError, NotFound, parse_id
@@ -116,8 +117,8 @@ class DispatchApplication(FollowUps, NotifiesCommits, ProcessApplication[UUID]):
 
     def get_referral(self, referral_id: UUID | str, *, unit: str | None = None) -> Referral:
         """The referral; with `unit`, only if that agency unit holds it (a desk's scope)."""
-        referral = self._find(parse_id(referral_id, "referral"))
-        if not isinstance(referral, Referral) or (unit is not None and referral.agency_id != unit):
+        referral = aggregates.find(self.repository, parse_id(referral_id, "referral"), Referral)
+        if referral is None or (unit is not None and referral.agency_id != unit):
             raise ReferralNotFound(str(referral_id))
         return referral
 
@@ -167,7 +168,7 @@ class DispatchApplication(FollowUps, NotifiesCommits, ProcessApplication[UUID]):
         if agency is None:
             raise FieldError("agency_id", "名录中没有这个机构单位，请从列表中选择。")
         referral_id = referral_id_for(case["case_id"], agency_id)
-        if self._find(referral_id) is not None:
+        if aggregates.exists(self.repository, referral_id):
             raise Conflict(f"该案件已转介给{agency.name}，不能重复转介。")
         now = datetime.now(UTC)
         referral = Referral(
@@ -185,4 +186,4 @@ class DispatchApplication(FollowUps, NotifiesCommits, ProcessApplication[UUID]):
         return referral
 
     def _exists(self, aggregate_id: UUID) -> bool:
-        return self._find(aggregate_id) is not None
+        return aggregates.exists(self.repository, aggregate_id)

@@ -187,7 +187,7 @@ class FollowUpPlan(Aggregate):
     def findings_open(self, now: datetime) -> bool:
         """The lead unit reads visit findings while the plan is active and for 30 days after it
         closed (contract §10, "Closed means closed for findings too")."""
-        closed_at = getattr(self, "closed_at", None)
+        closed_at = self.closed_at
         return self.status == "active" or closed_at is None or now - closed_at <= FINDINGS_AFTER_CLOSE
 
     def reopen(self, *, at: datetime, clock: VisitClock) -> bool:

@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import structlog
-from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import IntegrityError
 
+from services.common import aggregates
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, NotFound
@@ -41,17 +42,11 @@ class FollowUps:
     repository: Any
     save: Callable[..., Any]
 
-    def _find(self, aggregate_id: UUID) -> Any:
-        try:
-            return self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-
     def _plan(self, case: dict[str, Any], new_referrals: list[str], reason: str | None,
               processing_event: ProcessingEvent[UUID]) -> None:
         """Every case has a plan led by its region's civil-affairs unit (whether or not that unit
         got a referral); a level change re-plans it; a report joining a closed case reopens it."""
-        plan = self._find(plan_id_for(case["case_id"]))
+        plan = self.followup_plan(case["case_id"])
         now = datetime.now(UTC)
         if plan is None:
             lead = self.directory.resolve("civil_affairs", case["region_code"])
@@ -71,8 +66,7 @@ class FollowUps:
             processing_event.collect_events(plan)
 
     def followup_plan(self, case_id: str) -> FollowUpPlan | None:
-        plan = self._find(plan_id_for(case_id))
-        return plan if isinstance(plan, FollowUpPlan) else None
+        return aggregates.find(self.repository, plan_id_for(case_id), FollowUpPlan)
 
     def plan_for(self, case_id: str, *, unit: str | None = None) -> FollowUpPlan:
         """The case's plan; with `unit`, only if that unit leads it (a desk's scope)."""
@@ -126,8 +120,9 @@ class FollowUps:
                    actor: Actor | None = None) -> FollowUpPlan:
         """A supervisor closes the case and its plan, once no referral is still open."""
         def close(plan: FollowUpPlan) -> None:
-            still_open = [r.agency_id for r in map(self._find, map(UUID, plan.referral_ids))
-                          if isinstance(r, Referral) and r.status in OPEN_REFERRAL_STATUSES]
+            referrals = [aggregates.find(self.repository, r, Referral) for r in plan.referral_ids]
+            still_open = [r.agency_id for r in referrals
+                          if r is not None and r.status in OPEN_REFERRAL_STATUSES]
             if still_open:
                 names = "、".join(sorted(getattr(self.directory.get(i), "name", i) for i in still_open))
                 raise Conflict(f"以下转介尚未办结或退回：{names}。请先办结或退回全部转介再结案。")

@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 
+from services.common import aggregates
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.crypto import Hasher
@@ -230,11 +231,8 @@ class IntakeApplication(NotifiesCommits, Application[UUID]):
             case_id=case_of(report_id))
 
     def _report_for_receipt(self, receipt_no: str) -> Report | None:
-        try:
-            index: Any = self.repository.get(receipt_index_id(receipt_no))
-        except AggregateNotFoundError:
-            return None
-        return self.get_report(index.report_id)
+        index = aggregates.find(self.repository, receipt_index_id(receipt_no), ReceiptIndex)
+        return self.get_report(index.report_id) if index else None
 
     def audit_identity(self, principal: Principal, report: ReportIn) -> Principal:
         """Who the audit trail names as the submitter: a reporter who chose to stay anonymous
@@ -265,17 +263,10 @@ class IntakeApplication(NotifiesCommits, Application[UUID]):
 
     def get_report(self, report_id: UUID | str) -> Report:
         report_id = parse_id(report_id, "report")
-        report = self._find(report_id)
+        report = aggregates.find(self.repository, report_id, Report)
         if report is None:
             raise ReportNotFound(str(report_id))
         return report
-
-    def _find(self, report_id: UUID) -> Report | None:
-        try:
-            found: Any = self.repository.get(report_id)
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, Report) else None
 
     def _receipt(self, report: Report) -> Receipt:
         return Receipt(

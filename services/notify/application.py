@@ -12,10 +12,11 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.system import ProcessApplication
 
+from services.common import aggregates
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import NotFound
@@ -80,7 +81,7 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
         return roster
 
     def roster(self, agency_id: str) -> Roster | None:
-        return self._find(roster_id(agency_id))  # type: ignore[no-any-return]
+        return aggregates.find(self.repository, roster_id(agency_id), Roster)
 
     # The policy: referral messages ------------------------------------------------------------
 
@@ -91,7 +92,7 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
         if kind == REFERRAL_DISPATCHED:
             self._dispatched(d, processing_event)
         elif kind in SETTLING or kind == REFERRAL_ESCALATED:
-            watch = self._find(watch_id(d["referral_id"]))
+            watch = self.watch(d["referral_id"])
             if watch is None:
                 return
             if kind in SETTLING and watch.settle(SETTLING[kind], domain_event.time):
@@ -107,7 +108,7 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
                 processing_event.collect_events(watch, *planned)
 
     def _dispatched(self, d: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
-        if self._find(watch_id(d["referral_id"])) is not None:
+        if self.watch(d["referral_id"]) is not None:
             return
         at = datetime.fromisoformat(d["dispatched_at"])
         roster = self.roster(d["agency_id"])
@@ -148,7 +149,7 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
     def remind(self, referral_id: str, now: datetime) -> Delivery | None:
         """Half the acknowledgement time gone: the next on-duty contact not told yet (or, with
         none left, the first again). None if no reminder is due or another process sent it."""
-        watch = self._find(watch_id(referral_id))
+        watch = self.watch(referral_id)
         if watch is None or not watch.needs_reminder(now):
             return None
         roster = self.roster(watch.agency_id)
@@ -184,7 +185,7 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
     # What supervisors see --------------------------------------------------------------------
 
     def watch(self, referral_id: str) -> Watch | None:
-        return self._find(watch_id(referral_id))  # type: ignore[no-any-return]
+        return aggregates.find(self.repository, watch_id(referral_id), Watch)
 
     def deliveries(self, referral_id: str) -> list[Delivery]:
         watch = self.watch(referral_id)
@@ -198,8 +199,3 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
         ledger = self.ledgers.load()
         return ledger.health(now.timestamp()) if ledger else {}
 
-    def _find(self, aggregate_id: UUID) -> Any:
-        try:
-            return self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
