@@ -25,7 +25,7 @@ class User(Aggregate):
         role: str
         agency_id: str | None
         sentinel_id: str | None
-        channel: str | None
+        channel: str | None = None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:

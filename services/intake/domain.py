@@ -47,8 +47,8 @@ class Report(Aggregate):
         immediate_danger: bool
         occurred_at: str | None
         pii: str
-        sentinel_id: str | None
-        submitter_ref: str | None
+        sentinel_id: str | None = None
+        submitter_ref: str | None = None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
