@@ -35,18 +35,20 @@ def categories_for(concerns: list[str]) -> dict[str, Any]:
     return {"suggested_categories": suggested, "category_rules_version": rules["version"]}
 
 
-# An update's fields its kind of change does not carry. categories None leaves the case's as
-# they were (only a reassessment sets them).
-UNSAID: dict[str, Any] = {"report_id": None, "by": "triage", "added_concerns": [], "needs_review": False,
-          "rule_version": None, "channel": None, "submitter_ref": None, "sentinel_id": None,
-          "categories": None}
+def update_fields(e: Any) -> dict[str, Any]:
+    """An update's fields in their wire order, as a change that carries none of its own says them
+    (categories None leaves the case's as they were: only a reassessment sets them)."""
+    return {"report_id": None, "by": "triage", "risk_level": e.risk_level,
+            "previous_risk_level": e.risk_level, "added_concerns": [], "concerns": e.concerns,
+            "region_code": e.region_code, "needs_review": False, "rule_version": None,
+            "rationale": None, "channel": None, "submitter_ref": None, "sentinel_id": None,
+            "at": e.timestamp.isoformat(), "categories": None}
 
 
 def said_by(e: Any) -> dict[str, Any]:
     """The fields each kind of change carries on an update."""
     if isinstance(e, Case.Reviewed):
-        return {"by": e.by, "previous_risk_level": e.risk_level,
-                "rationale": "reviewed by a supervisor"}
+        return {"by": e.by, "rationale": "reviewed by a supervisor"}
     assessed = {"previous_risk_level": e.previous_risk_level, "added_concerns": e.added_concerns,
                 "needs_review": e.needs_review}
     if isinstance(e, Case.Reassessed):
@@ -93,12 +95,7 @@ def triage_translator(domain_event: Any) -> Message | None:
         {
             "case_id": case_id,
             "reason": reason,
-            **UNSAID,
-            "at": e.timestamp.isoformat(),
-            "risk_level": e.risk_level,
-            "concerns": e.concerns,
-            "region_code": e.region_code,
-            **said_by(e),
+            **update_fields(e) | said_by(e),
             **categories_for(e.concerns),
         },
     )
