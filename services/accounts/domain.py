@@ -25,11 +25,12 @@ class User(Aggregate):
         role: str
         agency_id: str | None
         sentinel_id: str | None
-        channel: str | None = None
+        channel: str | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
-            # Registered before operators had a line of their own.
+            # Registered before operators had a line of their own (or since, before the class
+            # had a version: those carry it already).
             state.setdefault("channel", None)
 
     @event(Registered)

@@ -47,12 +47,13 @@ class Report(Aggregate):
         immediate_danger: bool
         occurred_at: str | None
         pii: str
-        sentinel_id: str | None = None
-        submitter_ref: str | None = None
+        sentinel_id: str | None
+        submitter_ref: str | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
-            # Filed before the pseudonym was kept: no submitter to tell apart.
+            # Filed before the pseudonym was kept: no submitter to tell apart. (Version 1 is also
+            # every report filed since, until the class had a version: those carry it already.)
             state.setdefault("submitter_ref", None)
 
     @event(Received)
