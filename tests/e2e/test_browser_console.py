@@ -1,0 +1,122 @@
+"""The operator console as a call is taken, in headless Chromium (the usability review's mends): the
+repeat check's answer next to the place field, Enter moving on instead of filing, fullwidth digits
+folded as typed, an id number with letters flagged on leaving it, an honest miss, the calls table
+inside its card, and leaving the page asking until the lookup code is marked as told. axe clean at
+1366 and 360 px."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.axe import serious_violations
+from tests.e2e.client import Client, embedded_server, wait_for
+from tests.helpers import report_body
+
+PORT = 18230
+BASE = f"http://127.0.0.1:{PORT}"
+PLACE = "#f-location-region_code"
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+KNOWN = {"name": "赵小红", "gender": "female", "age": 9, "id_number": None}
+LEAVING = ("() => { const e = new Event('beforeunload', {cancelable: true}); dispatchEvent(e);"
+           " return e.defaultPrevented; }")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    with embedded_server(tmp_path_factory.mktemp("console") / "var", PORT) as client:
+        yield client
+
+
+def console(server: Client, browser: Browser, width: int = 1366) -> Page:
+    page = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN",
+                               bypass_csp=True).new_page()
+    page.goto(f"{BASE}/login?next=/intake")
+    page.fill("#username", "operator1")
+    page.fill("#password", server.password("operator1"))
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{BASE}/intake*")
+    return page
+
+
+def test_the_repeat_check_answers_next_to_the_place_and_says_a_miss_honestly(
+        server: Client, browser: Browser) -> None:
+    accepted = server.submit(report_body(children=[KNOWN]), key="console-known")
+    wait_for(lambda: server.http.get(f"/v1/reports/{accepted['report_id']}",
+                                     headers=server.auth("operator1")).json().get("case_id"),
+             what="the report triaged")
+    page = console(server, browser)
+    page.fill("#f-children-0-name", KNOWN["name"])
+    page.fill("#f-children-0-age", "10")  # not the age first reported
+    page.fill("#f-narrative", "孩子又被打了")
+    page.fill(PLACE, "441823".translate(FULLWIDTH))  # as a Chinese input method types a code
+    status = page.locator("#f-location-region_code-status")
+    expect(status).to_have_text("已选择：连南瑶族自治县")
+    inline = page.locator("#repeat-inline")
+    expect(inline).to_contain_text("按所填的姓名、年龄、地点未发现在办案件", timeout=15_000)
+    assert "年龄须与原报告一致" in inline.inner_text()
+    assert page.get_attribute("#repeat-inline", "aria-live") == "polite"
+    assert "未发现该儿童的在办案件" not in page.content()
+
+    page.fill("#f-children-0-age", "9")
+    expect(inline).to_contain_text("该儿童已有 1 个在办案件", timeout=15_000)
+    assert "本次报告将并入" in inline.inner_text()
+    page.focus(PLACE)
+    # The answer is on screen while the operator is at the place field, whatever the panel's position.
+    box, view = inline.bounding_box(), page.viewport_size
+    assert box is not None and view is not None
+    assert 0 <= box["y"] and box["y"] + box["height"] <= view["height"]
+    for width in (1366, 360):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert serious_violations(page) == [], width
+
+
+def test_enter_moves_on_digits_are_folded_and_a_letter_in_an_id_number_is_said_on_leaving(
+        server: Client, browser: Browser) -> None:
+    page = console(server, browser)
+    page.fill("#f-children-0-name", "孙小东")
+    page.fill("#f-narrative", "孩子独自在家三天")
+    page.fill(PLACE, "441823")
+    expect(page.locator("#f-location-region_code-status")).to_have_text("已选择：连南瑶族自治县")
+    page.fill("#f-children-0-id_number", "4418232019O315OO29")
+    page.focus("#f-reporter-phone")  # leaving the id number
+    error = page.locator("#error-children-0-id_number")
+    expect(error).to_contain_text("身份证号须为18位")
+    assert "字母O" in error.inner_text()
+    assert page.get_attribute("#f-children-0-id_number", "aria-invalid") == "true"
+    page.fill("#f-children-0-id_number", "")
+    expect(error).to_have_count(0)
+
+    page.fill("#f-reporter-phone", "13800000000".translate(FULLWIDTH))
+    page.focus("#f-reporter-name")
+    assert page.input_value("#f-reporter-phone") == "13800000000"  # folded on leaving
+    page.keyboard.type("李女士")
+    page.keyboard.press("Enter")  # a complete form: still not filed, on to the next field
+    assert page.evaluate("document.activeElement.id") == "f-reporter-phone"
+    page.wait_for_timeout(500)
+    assert page.is_hidden("#receipt-panel")
+    reports = server.http.get("/v1/reports/mine", headers=server.auth("operator1")).json()
+    before = len(reports)
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#receipt-panel:not([hidden])")
+    assert len(server.http.get("/v1/reports/mine", headers=server.auth("operator1")).json()) == before + 1
+
+    # The lookup code is shown once: leaving asks until it is marked as told.
+    assert page.evaluate(LEAVING)
+    page.check("#readback-code")
+    assert not page.evaluate(LEAVING)
+
+    # This shift's calls stay inside their card; every header reads alike.
+    page.wait_for_selector("#recent-calls button.supplement")
+    card = page.locator("section[aria-labelledby=recent-title]")
+    fits = card.evaluate("c => c.scrollWidth <= c.clientWidth && "
+                         "[...c.querySelectorAll('button.supplement')].every(b => "
+                         "b.getBoundingClientRect().right <= c.getBoundingClientRect().right)")
+    assert fits
+    weights = page.eval_on_selector_all("#recent th", "ths => ths.map(t => getComputedStyle(t).fontWeight)")
+    assert len(set(weights)) == 1 and weights[0] == "700"
+    for width in (1366, 360):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert serious_violations(page) == [], width
