@@ -15,19 +15,12 @@ def fill(state: dict[str, Any], **defaults: Any) -> None:
         state.setdefault(name, value)
 
 
-class Opened(Aggregate.Created):
-    """Version 2: submitter_ref (c831fb9) and sentinel_id (bcb95ba) are written on every opening."""
+class Reported(Aggregate.Event):
+    """What a report brings to the case it opens or joins: the assessment's inputs, its channel,
+    reporter account and sentinel point (version 2: each always written; earlier releases wrote
+    inputs from 1677c8c, submitter_ref from c831fb9, sentinel_id from bcb95ba)."""
 
     class_version = 2
-    report_id: str
-    risk_level: str
-    concerns: list[str]
-    region_code: str
-    needs_review: bool
-    rule_version: str
-    rationale: str
-    child_keys: list[str]
-    opened_at: datetime
     inputs: dict[str, Any] | None
     channel: str | None
     submitter_ref: str | None
@@ -38,47 +31,51 @@ class Opened(Aggregate.Created):
         fill(state, inputs=None, channel=None, submitter_ref=None, sentinel_id=None)
 
 
-class ReportJoined(Aggregate.Event):
-    """Version 2: inputs (1677c8c), submitter_ref (c831fb9) and sentinel_id (bcb95ba) always written."""
+class Changed(Aggregate.Event):
+    """A change to the case's concerns and level, and whether it needs a supervisor's review."""
 
-    class_version = 2
-    report_id: str
-    at: datetime
     added_concerns: list[str]
     concerns: list[str]
     region_code: str
     previous_risk_level: str
     risk_level: str
     needs_review: bool
+
+
+class Opened(Reported, Aggregate.Created):
+    """A report opened the case."""
+
+    report_id: str
+    risk_level: str
+    concerns: list[str]
+    region_code: str
+    needs_review: bool
+    rule_version: str
+    rationale: str
+    child_keys: list[str]
+    opened_at: datetime
+
+
+class ReportJoined(Reported, Changed):
+    """A repeat report about the same child joined the case."""
+
+    report_id: str
+    at: datetime
     burst: bool
     rule_version: str
     rationale: str
     child_keys: list[str]
-    channel: str | None
-    inputs: dict[str, Any] | None
-    submitter_ref: str | None
-    sentinel_id: str | None
-
-    @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
-        fill(state, channel=None, inputs=None, submitter_ref=None, sentinel_id=None)
 
 
-class Supplemented(Aggregate.Event):
+class Supplemented(Changed):
     """Version 2: needs_review and inputs (1677c8c) always written."""
 
     class_version = 2
     report_id: str
     supplement_id: str
-    added_concerns: list[str]
-    concerns: list[str]
-    region_code: str
     immediate_danger: bool
-    previous_risk_level: str
-    risk_level: str
     rule_version: str
     rationale: str
-    needs_review: bool
     inputs: dict[str, Any] | None
 
     @staticmethod
@@ -86,16 +83,10 @@ class Supplemented(Aggregate.Event):
         fill(state, needs_review=False, inputs=None)
 
 
-class Reassessed(Aggregate.Event):
+class Reassessed(Changed):
     """Version 2: categories (7d717c9) always written; None leaves the case's as they were."""
 
     class_version = 2
-    added_concerns: list[str]
-    concerns: list[str]
-    region_code: str
-    previous_risk_level: str
-    risk_level: str
-    needs_review: bool
     reason: str
     by: str
     categories: list[str] | None

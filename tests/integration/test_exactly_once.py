@@ -16,7 +16,7 @@ from services.common.kafka.relay import OutboxRelay, make_producer
 from services.common.messages import Message
 from services.common.settings import Settings
 from services.intake.schemas import ReportIn
-from services.triage.domain import Case
+from services.triage.case import Case
 from tests.helpers import kafka_admin_security, report_body, report_message
 
 SECURITY = kafka_admin_security()

@@ -8,7 +8,7 @@ from services.bootstrap import ApiContainer
 from services.common.messages import CASE_OPENED, FOLLOWUP_OPENED, REFERRAL_DISPATCHED
 from services.dispatch.domain import Referral, RoutingGap
 from services.dispatch.followup import FollowUpPlan
-from services.triage.domain import case_id_for
+from services.triage.case import case_id_for
 from services.triage.translate import triage_translator
 from tests.helpers import report_message
 

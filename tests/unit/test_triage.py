@@ -9,7 +9,7 @@ import pytest
 from eventsourcing.persistence import Tracking
 
 from services.bootstrap import ApiContainer
-from services.triage.domain import Case, TriageError
+from services.triage.case import Case, TriageError
 from services.triage.rules import RiskRules
 from tests.helpers import report_message
 
