@@ -94,9 +94,11 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
             case = Case.open(report, self.rules, keys)
             log.info("case opened", report_id=report_id, case_id=str(case.id),
                      risk_level=case.risk_level, rule_version=case.rule_version)
-        elif case.join(report, self.rules, keys):
-            log.info("report joined case", report_id=report_id, case_id=str(case.id),
-                     risk_level=case.risk_level, burst=case.burst_flagged)
+        else:
+            flagged = case.burst_flagged
+            if case.join(report, self.rules, keys):
+                log.info("report joined case", report_id=report_id, case_id=str(case.id),
+                         risk_level=case.risk_level, burst=case.burst_flagged and not flagged)
         for key, index in indexes.items():
             index = index or ChildIndex(id=child_index_id(key))
             index.note(str(case.id), report.at, report_id)
