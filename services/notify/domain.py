@@ -106,8 +106,29 @@ class Watch(Aggregate):
 class Delivery(Aggregate):
     """One webhook owed to one contact: tried until it is taken, or for `give_up_after`."""
 
-    @event("Planned")
-    def __init__(self, *, referral_id: str, case_id: str, agency_id: str, agency_kind: str,
+    class Planned(Aggregate.Created):
+        """Version 2 names the case, so each attempt goes on the audit trail under it."""
+
+        class_version = 2
+        referral_id: str
+        case_id: str | None
+        agency_id: str
+        agency_kind: str
+        event_name: str
+        contact: str
+        webhook_url: str
+        format: str  # noqa: A003
+        payload: dict[str, Any]
+        planned_at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Planned by the first notify release: the delivery never knew its case (its watch
+            # does). Version 1 is also every delivery since, until the class had a version.
+            state.setdefault("case_id", None)
+
+    @event(Planned)
+    def __init__(self, *, referral_id: str, case_id: str | None, agency_id: str, agency_kind: str,
                  event_name: str, contact: str, webhook_url: str, format: str,  # noqa: A002
                  payload: dict[str, Any], planned_at: datetime):
         self.referral_id, self.case_id = referral_id, case_id

@@ -24,6 +24,7 @@ from services.common.settings import Settings
 from services.dispatch.domain import referral_id_for
 from services.dispatch.followup import plan_id_for
 from services.intake.domain import ReceiptIndex, receipt_index_id, report_id_for
+from services.notify.domain import delivery_id, watch_id
 from tests.helpers import build
 
 AT = datetime(2026, 11, 29, 6, 30, tzinfo=UTC)
@@ -169,6 +170,36 @@ def test_old_referral_and_plan_histories_load_with_what_dispatch_learned_to_keep
     assert [(m.type, m.data.get("by")) for m in published if m] == [
         ("hotline.referral.dispatched", None), ("hotline.referral.acknowledged", "police-desk"),
         ("hotline.followup.opened", None), ("hotline.followup.closed", "supervisor1")]
+
+
+def test_a_delivery_planned_before_deliveries_named_their_case(hotline: ApiContainer) -> None:
+    """Delivery.Planned v1 (the first notify release) had no case: read with case_id None, its
+    attempts and its watch as they were."""
+    referral_id, agency_id = str(uuid4()), "police-441823"
+    planned = delivery_id(referral_id, "referral.dispatched", "值班员")
+    store_old(hotline.notify, watch_id(referral_id), [
+        ("services.notify.domain:Watch.Opened", {
+            "timestamp": AT, "originator_topic": "services.notify.domain:Watch",
+            "referral_id": referral_id, "case_id": str(uuid4()), "agency_id": agency_id,
+            "agency_kind": "police", "risk_level": "red", "dispatched_at": AT,
+            "due_at": AT + timedelta(minutes=30), "on_duty": 1}),
+        ("services.notify.domain:Watch.Contacted", {
+            "timestamp": AT, "contact": "值班员", "delivery_id": str(planned)}),
+    ])
+    store_old(hotline.notify, planned, [
+        ("services.notify.domain:Delivery.Planned", {
+            "timestamp": AT, "originator_topic": "services.notify.domain:Delivery",
+            "referral_id": referral_id, "agency_id": agency_id, "agency_kind": "police",
+            "event_name": "referral.dispatched", "contact": "值班员",
+            "webhook_url": "https://oncall.example.invalid/hook", "format": "json",
+            "payload": {"event": "referral.dispatched", "referral_id": referral_id}, "planned_at": AT}),
+        ("services.notify.domain:Delivery.Attempted", {
+            "timestamp": AT, "error": None, "at": AT + timedelta(seconds=1),
+            "next_at": AT + timedelta(seconds=3), "last": False}),
+    ])
+    (delivery,) = hotline.notify.deliveries(referral_id)
+    assert (delivery.case_id, delivery.contact, delivery.attempts) == (None, "值班员", 1)
+    assert delivery.delivered_at == AT + timedelta(seconds=1) and not delivery.pending
 
 
 def test_old_events_are_sealed_at_rest(hotline: ApiContainer, tmp_path: Path) -> None:
