@@ -33,7 +33,17 @@ from services.common.web.pages import refuse, session_of
 from services.common.web.proxies import Proxies, is_https
 from services.gateway.deps import audit_log
 from services.gateway.pages import admin as admin_page
-from services.gateway.pages import admin_oncall, assets, audit, board, desk, intake, login, report
+from services.gateway.pages import (
+    admin_oncall,
+    assets,
+    audit,
+    board,
+    desk,
+    intake,
+    intake_case,
+    login,
+    report,
+)
 from services.gateway.pages import followups as followups_page
 from services.gateway.pages import lookup as lookup_page
 from services.gateway.pages import oncall as oncall_page
@@ -61,7 +71,7 @@ ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, adm
            oversight.stats_router, oversight.audit_router, notifications.oncall_router,
            notifications.router, login.router, report.router,
            desk.router, board.router, followups_page.router, stats_page.router, oncall_page.router,
-           intake.router, lookup_page.router, users.router, account_requests.router,
+           intake.router, intake_case.router, lookup_page.router, users.router, account_requests.router,
            admin_page.router, admin_oncall.router, security_page.router, audit.router, assets.router)
 
 

@@ -101,7 +101,8 @@ def test_enter_moves_on_digits_are_folded_and_a_letter_in_an_id_number_is_said_o
     before = len(reports)
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("#receipt-panel:not([hidden])")
-    assert len(server.http.get("/v1/reports/mine", headers=server.auth("operator1")).json()) == before + 1
+    wait_for(lambda: len(server.http.get("/v1/reports/mine", headers=server.auth("operator1")).json())
+             == before + 1, what="the report filed once")
 
     # The lookup code is shown once: leaving asks until it is marked as told.
     assert page.evaluate(LEAVING)
@@ -109,7 +110,7 @@ def test_enter_moves_on_digits_are_folded_and_a_letter_in_an_id_number_is_said_o
     assert not page.evaluate(LEAVING)
 
     # This shift's calls stay inside their card; every header reads alike.
-    page.wait_for_selector("#recent-calls button.supplement")
+    expect(page.locator("#recent-calls a.case-link")).to_have_count(2, timeout=20_000)  # both triaged
     card = page.locator("section[aria-labelledby=recent-title]")
     fits = card.evaluate("c => c.scrollWidth <= c.clientWidth && "
                          "[...c.querySelectorAll('button.supplement')].every(b => "
@@ -120,3 +121,14 @@ def test_enter_moves_on_digits_are_folded_and_a_letter_in_an_id_number_is_said_o
     for width in (1366, 360):
         page.set_viewport_size({"width": width, "height": 900})
         assert serious_violations(page) == [], width
+
+    # Each call links its case, read-only, as the operator may read it.
+    link = page.locator("#recent-calls a.case-link").first
+    expect(link).to_be_visible(timeout=15_000)
+    link.click()
+    page.wait_for_url(f"{BASE}/intake/cases/*")
+    assert "我受理的报告所在案件" in page.inner_text("h1") and page.locator("#timeline li").count() >= 1
+    for width in (1366, 360):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert serious_violations(page) == [], width
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width

@@ -191,3 +191,28 @@ def test_a_transfer_to_110_is_recorded_on_the_report_once(api: Api, hotline: Api
     assert api.client.post(path, json={"to": "110"}, headers=api.auth("teacher1")).status_code == 403
     actions = [e["action"] for e in audit_entries(hotline) if e["resource_id"] == report["report_id"]]
     assert actions.count("report.transfer") == 2
+
+
+def test_an_operator_reads_a_case_of_their_own_report_on_a_page_and_no_other(
+    api: Api, runner: EmbeddedRunner, hotline: ApiContainer
+) -> None:
+    hotline.accounts.add_user("operator2", TEST_PASSWORD, "operator")
+    mine = api.submit(report_body(), key="mine-case").json()
+    theirs = api.submit(report_body(children=[{"name": "李四", "age": 5}], immediate_danger=False,
+                                    concerns=["neglect"]), as_user="operator2", key="theirs-case").json()
+    runner.pump()
+    case_of = {r["report_id"]: r["case_id"] for who in ("operator1", "operator2")
+               for r in api.client.get("/v1/reports/mine", headers=api.auth(who)).json()}
+    login(api.client, "operator1", "/intake")
+    page = api.client.get(f"/intake/cases/{case_of[mine['report_id']]}")
+    assert page.status_code == 200
+    text = page.text
+    assert "我受理的报告所在案件" in text and "红色" in text and "已转介" in text
+    assert "公安" in text and "待接收" in text and "立案研判" in text  # units, states, timeline in Chinese
+    assert "case_opened" not in text and "police-441823" not in text and "王小明" not in text
+    other = api.client.get(f"/intake/cases/{case_of[theirs['report_id']]}")
+    assert other.status_code == 404 and "只能查看含有您本人受理报告的案件" in other.text
+    reads = [e for e in audit_entries(hotline) if e["action"] == "case.read" and e["actor"] == "operator1"]
+    assert [e["resource_id"] for e in reads] == [case_of[mine["report_id"]]]
+    login(api.client, "supervisor1")
+    assert api.client.get(f"/intake/cases/{case_of[mine['report_id']]}").status_code == 403

@@ -1,0 +1,30 @@
+"""/intake/cases/{id}: a case holding a report the operator filed, read-only, as an operator may
+read it (contract §10, "Operators see their own"): level, status, the referrals' units and states
+and the timeline in Chinese; no people's names, no other operator's report. The same use case as
+GET /v1/cases/{id} (audited as case.read; another operator's case answers 404)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from services.common.errors import NotFound
+from services.common.web.pages import page_session, refuse, render
+from services.gateway import case_scope
+from services.gateway.deps import audit_log
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+@router.get("/intake/cases/{case_id}")
+def operator_case(request: Request, case_id: str) -> Response:
+    session = page_session(request, "operator", f"/intake/cases/{case_id}",
+                           "此页供热线接线员查看自己受理的报告所在的案件。")
+    if isinstance(session, Response):
+        return session
+    principal = session[1]
+    try:
+        case = case_scope.get_case(request.app.state.container, principal, audit_log(request), case_id)
+    except NotFound:
+        return refuse(request, principal, "未找到该案件：只能查看含有您本人受理报告的案件。", 404, "未找到")
+    return render(request, "intake_case.html", {"principal": principal, "case": case})
