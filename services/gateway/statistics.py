@@ -16,8 +16,8 @@ from services.common.vocabulary import BEIJING
 # Narrower windows would let a reader pick out one report's concerns (small counts); so would
 # two windows differing by a moment (until=T-1s, until=T+1s): an auditor's are whole days.
 MIN_AUDITOR_WINDOW = timedelta(days=1)
-AUDITOR_WINDOW = ("审计人员的统计时段须为整日（北京时间0点起止），且至少一天"
-                  "（过小或错开的时段可能认出单份报告）。")
+AUDITOR_WINDOW = ("审计人员的统计时段须为整日（北京时间0点起止），且至少一天，"
+                  "以免从两个时间段的差推断出单份报告的内容。")
 
 
 def _whole_day(value: datetime) -> bool:

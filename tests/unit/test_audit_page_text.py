@@ -135,4 +135,4 @@ def test_the_chain_banner_speaks_plainly(api: Api, hotline: ApiContainer) -> Non
     login(api.client, "auditor1")
     text = visible(api.client.get("/audit").text)
     assert "签名密钥不在数据库中" not in text and "检查点由独立密钥签名，可发现数据库被整体回退" in text
-    assert "截至校验时共" in text
+    assert "校验的" in text and "之后新增的记录将在下次校验时核对" in text  # and what it has not

@@ -13,12 +13,22 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.audit.checkpoints import verify_checkpoints
+from services.common.labels import ACTION_GROUP_TEXT, ACTION_TEXT, ROLE_TEXT
 from services.common.principal import Principal
-from services.common.vocabulary import ACTION_GROUP_TEXT, ACTION_TEXT, ROLE_TEXT
 from services.common.web.pages import BEIJING, page_session, render
 from services.gateway.deps import audit_log
-from services.gateway.oversight_audit import filters_label
-from services.gateway.pages.audit_filters import case_id, day_bound, reports_of_cases
+from services.gateway.oversight_audit import filters_label, filters_text
+from services.gateway.pages.audit_filters import (
+    EARLIEST_DAY,
+    OutOfRange,
+    account_requests,
+    active_filters,
+    case_id,
+    day_bound,
+    latest_day,
+    range_text,
+    reports_of_cases,
+)
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PAGE_SIZE = 50
@@ -77,9 +87,13 @@ def audit_page(request: Request) -> Response:
     hide_own = params.get("hide_own") == "1" or "form" not in params
     errors: dict[str, str] = {}
     bounds: dict[str, datetime | None] = {}
+    today = datetime.now(BEIJING).date()
     for field in ("since", "until"):
         try:
-            bounds[field] = day_bound(q[field], until=field == "until")
+            bounds[field] = day_bound(q[field], until=field == "until", today=today)
+        except OutOfRange:
+            bounds[field] = None
+            errors[field] = f"日期不正确：{range_text(today)}"
         except ValueError:
             bounds[field] = None
             errors[field] = "日期不正确，请用日期选择器选择（如 2026-12-01）。"
@@ -109,20 +123,29 @@ def audit_page(request: Request) -> Response:
             case_id=case if full else None, case_prefix=case if case and not full else None,
             since=since, until=until, before=before, limit=PAGE_SIZE, report_ids=set(report_case),
             hide_reads_of=principal.subject if hide_own else None)
-    # What was searched for, normalised (never the text as typed, which a refusal may garble).
-    audit_log(request)(principal, "audit.read", "case" if case else "audit", case or None,
-                       case if full else None)
+    # What was searched for, normalised (never the text as typed, which a refusal may garble);
+    # an account name's start only, bounded.
+    used = None if errors else filters_text(
+        actor=q["actor"][:32], role=q["role"], action=q["action"], since=since, until=until,
+        hide_own="1" if hide_own else None)
+    audit_log(request)(principal, "audit.read", "case" if case else "audit",
+                       case or (None if used in (None, "-", "hide_own=1") else used), case if full else None)
     if case:
         q["case"] = case
     filters = {**{k: v for k, v in q.items() if v and k != "before"}, "form": "1",
                **({"hide_own": "1"} if hide_own else {})}
+    places = dict(container.directory.places)
     return render(request, "audit.html", {
         "principal": principal, "q": q, "errors": errors, "entries": entries,
         "older": f"/audit?{urlencode({**filters, 'before': older})}" if older else None,
         "newest": f"/audit?{urlencode(filters)}" if before else None,
         "verification": _verification(request), "action_groups": ACTION_GROUP_TEXT,
         "roles": list(ROLE_TEXT.items()), "hide_own": hide_own, "report_case": report_case,
-        "filter_label": filters_label,
+        "filter_label": lambda text: filters_label(text, lambda code: places.get(code, "")),
+        "active": active_filters(q, bounds, hide_own, {**ROLE_TEXT, **ACTION_TEXT, **{
+            k: f"{v}（全部）" for k, v in ACTION_GROUP_TEXT.items()}}),
+        "requests": account_requests(container, entries),
+        "date_min": EARLIEST_DAY.isoformat(), "date_max": latest_day(today).isoformat(),
     }, 422 if errors else 200)
 
 

@@ -1,13 +1,19 @@
-"""The auditor's filters as a person fills them: whole Beijing days, a case id however it was
-typed (spaces, dashes, upper case), and the case's reports found with it."""
+"""The auditor's filters as a person fills them: whole Beijing days within one range, a case id
+however it was typed (spaces, dashes, upper case), the case's reports found with it, the filters
+in force said back, and which account request an entry is about."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from services.common.vocabulary import BEIJING
+from services.gateway.pages.security_text import KIND_TEXT as REQUEST_KIND_TEXT
+
+REQUEST_ACTIONS = ("account.request", "account.approve", "account.reject")
+MATCH_SECONDS = 5.0  # a request and its entry are written in one transaction, moments apart
 
 HEX = re.compile(r"[0-9a-f]{8,32}")
 SEPARATORS = re.compile(r"[\s\-‐‑–—－_]+")
@@ -25,22 +31,98 @@ def case_id(typed: str) -> str:
     return "-".join(p for p in parts if p)
 
 
-def day_bound(text: str, *, until: bool) -> datetime | None:
+EARLIEST_DAY = date(2000, 1, 1)
+
+
+class OutOfRange(ValueError):
+    """A real date outside the days the pages take (a typing slip: 1999, 2206)."""
+
+
+def latest_day(today: date) -> date:
+    """The last day a date picker offers: a year from today (planning a window ahead is fine)."""
+    return today + timedelta(days=366)
+
+
+def range_text(today: date) -> str:
+    return f"日期须在 {EARLIEST_DAY.isoformat()} 至 {latest_day(today).isoformat()} 之间。"
+
+
+def in_range(day: date, today: date) -> date:
+    if not EARLIEST_DAY <= day <= latest_day(today):
+        raise OutOfRange(day.isoformat())
+    return day
+
+
+def day_bound(text: str, *, until: bool, today: date | None = None) -> datetime | None:
     """A Beijing day: from its 00:00 (起始日期), or up to the next day's 00:00 (截止日期, the day
-    included). A date with a time (older links) is that moment. ValueError when impossible."""
+    included). A date with a time (older links) is that moment. ValueError when impossible,
+    OutOfRange when outside the pages' days."""
     text = text.strip()
     if not text:
         return None
+    today = today or datetime.now(BEIJING).date()
     if "T" in text:
         moment = datetime.fromisoformat(text)
-        if not 2000 <= moment.year <= 2100:
-            raise ValueError("out of range")
-        return moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
-    day = date.fromisoformat(text)
-    if not 2000 <= day.year <= 2100:
-        raise ValueError("out of range")
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
+        try:
+            in_range(moment.astimezone(BEIJING).date(), today)
+        except OverflowError:
+            raise OutOfRange(text) from None
+        return moment
+    day = in_range(date.fromisoformat(text), today)
     start = datetime(day.year, day.month, day.day, tzinfo=BEIJING)
     return start + timedelta(days=1) if until else start
+
+
+FILTER_CHIPS = {"actor": "操作人以“{}”开头", "case": "案件 {}"}
+
+
+def active_filters(q: dict[str, str], bounds: dict[str, datetime | None], hide_own: bool,
+                   names: dict[str, str]) -> list[dict[str, str]]:
+    """Every filter in force, for people, each with the link that drops it (a time from a link
+    included: the date boxes cannot show one)."""
+    base = {k: v for k, v in q.items() if v and k != "before"}
+    chips = []
+    for key, value in base.items():
+        if key in ("since", "until"):
+            moment = bounds.get(key)
+            if moment is None:
+                continue
+            if "T" in value:
+                shown = moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+                text = f"起 {shown}" if key == "since" else f"止 {shown}（不含）"
+            else:
+                text = f"起始日期 {value}" if key == "since" else f"截止日期 {value}（含）"
+        elif key in FILTER_CHIPS:
+            text = FILTER_CHIPS[key].format(value)
+        else:
+            text = names.get(value, value)
+        rest = {k: v for k, v in base.items() if k != key}
+        chips.append({"key": key, "text": text, "href": "/audit?" + urlencode(
+            {**rest, "form": "1", **({"hide_own": "1"} if hide_own else {})})})
+    return chips
+
+
+def account_requests(container: Any, entries: list[dict[str, Any]]) -> dict[int, str]:
+    """seq → '重置密码 · 申请 1a2b3c4d' for the entries of account requests and their decisions:
+    the request found by its account, who acted and when (the entry names the account only)."""
+    wanted = [e for e in entries if e.get("action") in REQUEST_ACTIONS]
+    if not wanted:
+        return {}
+    requests = container.accounts.list_requests()
+    out: dict[int, str] = {}
+    for e in wanted:
+        at = e["at"] if isinstance(e["at"], datetime) else datetime.fromisoformat(str(e["at"]))
+        asking = e["action"] == "account.request"
+        near = [(abs(((r.asked_at if asking else r.decided_at) - at).total_seconds()), r) for r in requests
+                if r.username == e.get("resource_id")
+                and (r.asked_by if asking else r.decided_by) == e.get("actor")
+                and (r.asked_at if asking else r.decided_at) is not None]
+        near = [n for n in near if n[0] < MATCH_SECONDS]
+        if near:
+            found = min(near, key=lambda n: n[0])[1]
+            out[e["seq"]] = f"{REQUEST_KIND_TEXT.get(found.kind, '变更')} · 申请 {str(found.id)[:8]}"
+    return out
 
 
 def reports_of_cases(container: Any, case: str) -> dict[str, str]:

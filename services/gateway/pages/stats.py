@@ -3,6 +3,7 @@ and region drawn as charts in the page, with the sentinel points that have gone 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from services.common.errors import FieldError
-from services.common.vocabulary import (
+from services.common.labels import (
     CHANNEL_TEXT,
     CONCERN_TEXT,
     KIND_TEXT,
@@ -21,8 +22,9 @@ from services.common.vocabulary import (
 )
 from services.common.web.pages import BEIJING, page_session, render
 from services.gateway.deps import audit_log
-from services.gateway.oversight_audit import filters_text
-from services.gateway.statistics import figures
+from services.gateway.oversight_audit import filters_text, typed_text
+from services.gateway.pages.audit_filters import EARLIEST_DAY, OutOfRange, in_range, latest_day, range_text
+from services.gateway.statistics import AUDITOR_WINDOW, figures
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 SILENT_DAYS = 30
@@ -35,7 +37,12 @@ CHARTS = (("c-day", "每日报告（按渠道）"), ("c-level", "案件风险等
           ("c-ack", "接收用时与时限（分钟）"), ("c-follow", "随访帮扶"))
 
 
-def _day(q: Any, name: str, default: date, errors: dict[str, str]) -> tuple[str, date | None]:
+AUDITOR_WHY = AUDITOR_WINDOW  # the same words for a date with a moment typed into a box
+TIME_OF_DAY = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d")
+
+
+def _day(q: Any, name: str, default: date, errors: dict[str, str], today: date,
+         auditor: bool) -> tuple[str, date | None]:
     """What the field holds (as typed, to show it again) and its date; absent → the default."""
     if name not in q:
         return default.isoformat(), default
@@ -43,14 +50,20 @@ def _day(q: Any, name: str, default: date, errors: dict[str, str]) -> tuple[str,
     if not text:
         errors[name] = "请选择开始日期。" if name == "from" else "请选择结束日期。"
         return text, None
-    try:
-        return text, date.fromisoformat(text)
-    except ValueError:
-        errors[name] = "日期格式不正确，请用日期选择器选择。"
+    if TIME_OF_DAY.match(text):  # a date with a moment: a link, never the picker
+        errors[name] = AUDITOR_WHY if auditor else "请只选择日期，不带具体时刻。"
         return text, None
+    try:
+        return text, in_range(date.fromisoformat(text), today)
+    except OutOfRange:
+        errors[name] = range_text(today)
+    except ValueError:
+        errors[name] = "日期格式不正确，请用日期选择器选择（如 2026-12-01）。"
+    return text, None
 
 
-def _moments(q: Any, errors: dict[str, str]) -> tuple[datetime | None, datetime | None, str, str]:
+def _moments(q: Any, errors: dict[str, str],
+             today: date) -> tuple[datetime | None, datetime | None, str, str]:
     """`since` and `until` as the API takes them (a link, a bookmark): the moments, and the days
     the pickers show for them (the last day included). An auditor's partial days are refused
     with why by the statistics' own rule."""
@@ -59,8 +72,12 @@ def _moments(q: Any, errors: dict[str, str]) -> tuple[datetime | None, datetime 
         try:
             moment = datetime.fromisoformat(q.get(name, "").strip())
             moment = moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
-            found.append((moment, (moment - back).astimezone(BEIJING).date().isoformat()))
-        except (ValueError, OverflowError):
+            shown = in_range((moment - back).astimezone(BEIJING).date(), today)
+            found.append((moment, shown.isoformat()))
+        except (OutOfRange, OverflowError):
+            found.append((None, ""))
+            errors[field] = range_text(today)
+        except ValueError:
             found.append((None, ""))
             errors[field] = "时间格式不正确，请用日期选择器选择日期。"
     (since, first), (until, last) = found
@@ -118,8 +135,9 @@ async def stats_page(request: Request) -> Response:
     container, q = request.app.state.container, request.query_params
     today = datetime.now(BEIJING).date()
     errors: dict[str, str] = {}
-    first_text, first = _day(q, "from", today - timedelta(days=29), errors)
-    last_text, last = _day(q, "to", today, errors)
+    auditor = principal.role == "auditor"
+    first_text, first = _day(q, "from", today - timedelta(days=29), errors, today, auditor)
+    last_text, last = _day(q, "to", today, errors, today, auditor)
     region = (q.get("region") or "").strip() or None
     if region is not None and region not in dict(container.directory.places):
         errors["region"] = "请从列表中选择地区。"
@@ -131,7 +149,7 @@ async def stats_page(request: Request) -> Response:
         since = datetime.combine(first, time(), BEIJING)
         until = datetime.combine(last + timedelta(days=1), time(), BEIJING)  # the last day included
     if "since" in q or "until" in q:  # a link with the API's bounds: the pickers show their days
-        since, until, first_text, last_text = _moments(q, errors)
+        since, until, first_text, last_text = _moments(q, errors, today)
     if not errors and since and until:
         try:
             data = await run_in_threadpool(figures, container.view, container.accounts,
@@ -140,8 +158,14 @@ async def stats_page(request: Request) -> Response:
         except FieldError as exc:
             errors["from" if exc.field == "since" else "to"] = exc.message
     chosen = region if "region" not in errors else None  # never what was typed, unchecked
-    read = filters_text(since=since, until=until, region=chosen)
-    audit_log(request)(principal, "stats.read", "stats", read)
+    if errors:  # someone may be probing narrow windows: what was asked, as typed (dates and codes)
+        asked = typed_text(**{k: q.get(k) for k in ("from", "to", "since", "until")})
+        if region is not None:  # a place by its code when it is one; never what was typed otherwise
+            asked = "&".join(p for p in (asked, f"region={chosen or '?'}") if p != "-")
+        audit_log(request)(principal, "stats.refused", "stats", asked)
+    else:
+        read = filters_text(since=since, until=until, region=chosen)
+        audit_log(request)(principal, "stats.read", "stats", read)
     silent = [s for s in (data or {}).get("sentinels", []) if s["silent_days"] >= SILENT_DAYS]
     context: dict[str, Any] = {
         "principal": principal, "username": principal.subject, "errors": errors, "data": data,
@@ -150,6 +174,8 @@ async def stats_page(request: Request) -> Response:
         "labels": LABELS, "regions": regions(container.directory.places),
         "place_name": container.directory.place_name, "charts": CHARTS,
         "empty": empty_charts(data) if data else set(), "months": months(today),
-        "quick": quick_ranges(today),
+        "quick": quick_ranges(today), "messages": list(dict.fromkeys(errors.values())),
+        "date_min": EARLIEST_DAY.isoformat(), "date_max": latest_day(today).isoformat(),
+        "auditor_why": AUDITOR_WHY,
     }
     return render(request, "stats.html", context, 422 if errors else 200)
