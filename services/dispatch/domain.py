@@ -8,7 +8,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.common.errors import Conflict, FieldError
-from services.common.vocabulary import OPEN_REFERRAL_STATUSES, STATUS_TEXT
+from services.common.labels import STATUS_TEXT
+from services.common.vocabulary import OPEN_REFERRAL_STATUSES
 
 REFERRAL_NS = uuid5(NAMESPACE_URL, "urn:hotline:referral")
 DISCLOSURE_AFTER_CLOSE = timedelta(days=30)

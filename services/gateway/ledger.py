@@ -13,7 +13,8 @@ from openpyxl.styles import Font
 
 from projections.desk.followup_queries import LedgerRow
 from services.common.exportcells import append, csv_bytes
-from services.common.vocabulary import BEIJING, CATEGORY_TEXT, LEVEL_TEXT
+from services.common.labels import CATEGORY_TEXT, LEVEL_TEXT
+from services.common.vocabulary import BEIJING
 from services.intake.application import IntakeApplication
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

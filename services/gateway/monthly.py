@@ -13,7 +13,7 @@ from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.styles import Font
 
 from services.common.exportcells import append, csv_bytes
-from services.common.vocabulary import (
+from services.common.labels import (
     CHANNEL_TEXT,
     CONCERN_TEXT,
     KIND_TEXT,

@@ -7,8 +7,8 @@ from fastapi import Request
 
 from services.accounts.totp import Check, SecondFactor
 from services.bootstrap import ApiContainer
+from services.common.labels import ROLE_TEXT
 from services.common.principal import Principal
-from services.common.vocabulary import ROLE_TEXT
 from services.common.web.proxies import client_address
 from services.common.web.throttle import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS
 from services.gateway.deps import audit_log

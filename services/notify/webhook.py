@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
+from services.common.labels import KIND_TEXT, LEVEL_TEXT
 from services.common.outbound import AddressGuard, AddressRefused, Target
-from services.common.vocabulary import KIND_TEXT, LEVEL_TEXT
 
 TEST_EVENT = "test"  # an admin's "发送测试": proves the address and the secret, says nothing else
 HEADLINE = {"referral.dispatched": "新转介待签收", "referral.reminder": "转介仍未签收（提醒）",

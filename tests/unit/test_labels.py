@@ -8,17 +8,16 @@ import ast
 import re
 from pathlib import Path
 
-from services.common.vocabulary import (
+from services.common.labels import (
     ACTION_GROUP_TEXT,
     ACTION_TEXT,
     ACTOR_TEXT,
     EVENT_TEXT,
     RESOURCE_TEXT,
     ROLE_TEXT,
-    ROLES,
     STATUS_TEXT,
-    ReferralStatus,
 )
+from services.common.vocabulary import ROLES, ReferralStatus
 from services.triage.translate import UPDATE_REASONS
 
 ROOT = Path(__file__).resolve().parents[2]

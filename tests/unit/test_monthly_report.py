@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from services.bootstrap import edges_of
 from services.common.embedded import EmbeddedRunner
+from services.common.labels import CONCERN_TEXT
 from services.common.settings import Settings
-from services.common.vocabulary import CONCERN_TEXT
 from services.gateway.cli import main
 from services.gateway.ledger import BEIJING, month_bounds
 from services.intake.schemas import ReportIn

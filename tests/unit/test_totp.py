@@ -17,8 +17,8 @@ from services.accounts.domain import user_id_for
 from services.accounts.totp import Check, SecondFactor
 from services.bootstrap import ApiContainer
 from services.common.errors import Conflict
+from services.common.labels import ACTION_TEXT
 from services.common.settings import Settings
-from services.common.vocabulary import ACTION_TEXT
 from services.gateway.cli import main
 from services.gateway.http import create_app
 from services.gateway.second_factor import AUDIT_ACTION

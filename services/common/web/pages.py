@@ -14,11 +14,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
-from services.common.principal import Principal
-from services.common.vocabulary import (
+from services.common.labels import (
     ACTION_TEXT,
     ACTOR_TEXT,
-    BEIJING,
     CASE_STATUS_TEXT,
     CATEGORY_TEXT,
     CHANNEL_TEXT,
@@ -31,6 +29,8 @@ from services.common.vocabulary import (
     ROLE_TEXT,
     STATUS_TEXT,
 )
+from services.common.principal import Principal
+from services.common.vocabulary import BEIJING
 from services.common.web.activity import is_idle
 
 SESSION_COOKIE = "hotline_session"

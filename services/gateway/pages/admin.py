@@ -15,8 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from services.accounts.requests import needs_approval
 from services.common.digits import is_region_code
 from services.common.errors import Conflict, DomainError, FieldError, NotFound
+from services.common.labels import SENTINEL_KIND_TEXT
 from services.common.principal import Principal
-from services.common.vocabulary import ROLES, SENTINEL_KIND_TEXT, Role
+from services.common.vocabulary import ROLES, Role
 from services.common.web.pages import ROLE_TEXT, check_csrf, csrf_for, page_session, render
 from services.gateway.deps import audit_log
 from services.gateway.pages.admin_text import (

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from services.common.errors import FieldError, NotFound
-from services.common.vocabulary import KIND_TEXT
+from services.common.labels import KIND_TEXT
 from services.common.web.pages import check_csrf, csrf_for, page_session, refuse, render
 from services.gateway.deps import audit_log
 from services.gateway.pages.roster_form import (

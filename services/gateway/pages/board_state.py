@@ -8,7 +8,8 @@ from typing import Any
 
 from projections.desk.reader import REVIEWS
 from services.common.errors import DomainError
-from services.common.vocabulary import CATEGORY_TEXT, LEVEL_TEXT, Category
+from services.common.labels import CATEGORY_TEXT, LEVEL_TEXT
+from services.common.vocabulary import Category
 from services.dispatch.domain import referral_id_for
 
 DONE = ("reassess", "review", "refer", "close")

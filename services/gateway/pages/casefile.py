@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from services.bootstrap import ApiContainer
-from services.common.vocabulary import CHANNEL_TEXT, RELATION_LABELS
+from services.common.labels import CHANNEL_TEXT, RELATION_LABELS
 from services.dispatch.application import DispatchApplication
 from services.gateway.ledger import GENDER_TEXT
 from services.gateway.routes.referrals import reports_for

@@ -7,7 +7,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.common.vocabulary import CONCERN_LABELS, HOTLINE_CHANNELS, LEVEL_TEXT, RELATION_LABELS
+from services.common.labels import CONCERN_LABELS, LEVEL_TEXT, RELATION_LABELS
+from services.common.vocabulary import HOTLINE_CHANNELS
 from services.common.web.pages import csrf_for, page_session, render
 from services.gateway.deps import audit_log
 from services.gateway.pages.report import FIELD_MESSAGES, PLACE_MISSING, PLACE_UNKNOWN

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.common.vocabulary import KIND_TEXT
+from services.common.labels import KIND_TEXT
 from services.common.web.pages import page_session, render
 from services.gateway.deps import audit_log
 from services.gateway.routes.notifications import unit_health

@@ -15,8 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from services.common.digits import fold
 from services.common.errors import Conflict, FieldError
+from services.common.labels import CONCERN_LABELS, RELATION_LABELS
 from services.common.principal import Principal
-from services.common.vocabulary import CONCERN_LABELS, RELATION_LABELS
 from services.common.web.pages import BEIJING, csrf_for, home_of, refuse, render, session_of
 from services.dispatch.routing import Directory
 from services.gateway.deps import audit_log
