@@ -17,8 +17,11 @@ from services.accounts.passwords import generate_password
 from services.accounts.requests import (
     EFFECT_ACTION,
     KINDS,
+    NOTE_MAX,
     STATUSES,
     AccountRequest,
+    FormUse,
+    form_use_id,
     needs_approval,
     request_id_for,
 )
@@ -36,12 +39,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What an account change did: a password to show once, or a request now pending."""
+    """What an account change did: a password to show once, or a request now pending (`duplicate`:
+    the same change was pending already); `already`: this form had acted before (a reload)."""
 
     username: str
     password: str | None = None
     request: AccountRequest | None = None
     disabled: bool | None = None
+    already: FormUse | None = None
+    duplicate: bool = False
 
 
 class DualControl(Application[UUID]):
@@ -84,40 +90,88 @@ class DualControl(Application[UUID]):
         if self.find(username) is not None:
             raise Conflict(f"user {username!r} exists already")
 
+    def form_use(self, form_id: str | None, kind: str, username: str) -> FormUse | None:
+        """The earlier use of this page form for this change, if it acted already."""
+        if not form_id:
+            return None
+        return aggregates.find(self.repository, form_use_id(form_id, kind, username), FormUse)
+
+    def _once(self, form_id: str | None, kind: str, username: str, actor: Actor, *changed: Any,
+              request_id: str | None = None) -> FormUse | None:
+        """Save the change with its form's use (one transaction); the earlier use if a
+        resubmission of the same form got there first."""
+        use = [FormUse(id=form_use_id(form_id, kind, username), kind=kind, username=username,
+                       by=actor.subject, at=datetime.now(UTC), request_id=request_id)] if form_id else []
+        if not changed and not use:
+            return None
+        try:
+            self.save(*changed, *use)
+        except IntegrityError:
+            earlier = self.form_use(form_id, kind, username)
+            if earlier is None:
+                raise
+            return earlier
+        return None
+
     def admin_add_user(self, username: str, role: str, agency_id: str | None = None,
                        sentinel_id: str | None = None, channel: str | None = None, *,
-                       actor: Actor) -> Outcome:
-        """An admin creates an account with a generated password, or asks to (privileged roles)."""
+                       actor: Actor, note: str | None = None, form_id: str | None = None) -> Outcome:
+        """An admin creates an account with a generated password, or asks to (privileged roles);
+        `note` (申请说明) travels with a request; a page form acts once (`form_id`)."""
+        if (earlier := self.form_use(form_id, "create", username)) is not None:
+            return Outcome(username, already=earlier)
+        if note is not None and len(note) > NOTE_MAX:
+            raise FieldError("note", f"at most {NOTE_MAX} characters")
         self.check_new_account(username, role, agency_id, sentinel_id, channel)
         if needs_approval("create", role):
-            return Outcome(username, request=self._ask("create", username, role, actor, agency_id=agency_id,
-                                                       sentinel_id=sentinel_id, channel=channel))
+            request, duplicate = self._ask("create", username, role, actor, note, form_id,
+                                           agency_id=agency_id, sentinel_id=sentinel_id, channel=channel)
+            return Outcome(username, request=request, duplicate=duplicate)
         password = generate_password()
-        self.add_user(username, password, role, agency_id, sentinel_id, channel=channel, actor=actor)
+        user = User(id=user_id_for(username), username=username, password_hash=self.hasher.hash(password),
+                    role=role, agency_id=agency_id, sentinel_id=sentinel_id, channel=channel)
+        try:
+            earlier = self._once(form_id, "create", username, actor, user,
+                                 *audit_note(actor, "account.add", "account", username))
+        except IntegrityError:
+            raise Conflict(f"user {username!r} exists already") from None
+        if earlier is not None:
+            return Outcome(username, already=earlier)
         return Outcome(username, password=password, disabled=False)
 
-    def admin_change(self, username: str, kind: str, *, actor: Actor) -> Outcome:
-        """An admin disables, enables or resets an account, or asks to (contract §10's list)."""
+    def admin_change(self, username: str, kind: str, *, actor: Actor, form_id: str | None = None) -> Outcome:
+        """An admin disables, enables or resets an account, or asks to (contract §10's list);
+        a page form acts once (`form_id`): a reload never resets a password twice."""
         if kind not in KINDS or kind == "create":
             raise NotFound(f"no account action {kind!r}")
         user = self._user(username)
+        if (earlier := self.form_use(form_id, kind, user.username)) is not None:
+            return Outcome(user.username, already=earlier, disabled=user.disabled)
         if kind == "disable" and user.username == actor.subject:
             raise Conflict("you cannot disable the account you are using")
         if needs_approval(kind, user.role):
-            return Outcome(user.username, request=self._ask(kind, user.username, user.role, actor))
-        password = None
+            request, duplicate = self._ask(kind, user.username, user.role, actor, None, form_id)
+            return Outcome(user.username, request=request, duplicate=duplicate)
+        password, now, changed = None, datetime.now(UTC), True
         if kind == "disable":
-            self.disable(user.username, by=actor.subject, actor=actor)
+            changed = bool(user.disable(by=actor.subject, at=now))
         elif kind == "enable":
-            self.enable(user.username, by=actor.subject, actor=actor)
+            changed = bool(user.enable(by=actor.subject, at=now))
         else:
             password = generate_password()
-            self.set_password(user.username, password, by=actor.subject, actor=actor)
-        return Outcome(user.username, password=password, disabled=kind == "disable")
+            user.change_password(password_hash=self.hasher.hash(password), by=actor.subject, at=now)
+        effect = [user, *audit_note(actor, EFFECT_ACTION[kind], "account", user.username)] if changed else []
+        try:
+            earlier = self._once(form_id, kind, user.username, actor, *effect)
+        except IntegrityError:
+            raise Conflict("this account was changed by someone else at the same moment; try again") from None
+        if earlier is not None:
+            return Outcome(user.username, already=earlier, disabled=user.disabled)
+        return Outcome(user.username, password=password, disabled=user.disabled)
 
-    def _ask(self, kind: str, username: str, role: str, actor: Actor,
-             **unit: str | None) -> AccountRequest:
-        """A pending request; the same change asked again while one is pending is that one."""
+    def _ask(self, kind: str, username: str, role: str, actor: Actor, note: str | None,
+             form_id: str | None, **unit: str | None) -> tuple[AccountRequest, bool]:
+        """A pending request, and whether the same change was pending already (then it is that one)."""
         now = datetime.now(UTC)
         same = [r for r in self.list_requests() if r.kind == kind and r.username.lower() == username.lower()]
         pending = next((r for r in same if r.status(now) == "pending"), None)
@@ -125,16 +179,19 @@ class DualControl(Application[UUID]):
             if (pending.role, pending.agency_id, pending.sentinel_id, pending.channel) != (
                     role, unit.get("agency_id"), unit.get("sentinel_id"), unit.get("channel")):
                 raise Conflict(f"another request for {username!r} is pending; it is decided first")
-            return pending
+            return pending, True
         request = AccountRequest(id=request_id_for(kind, username, len(same)), kind=kind, username=username,
                                  role=role, agency_id=unit.get("agency_id"),
                                  sentinel_id=unit.get("sentinel_id"), channel=unit.get("channel"),
                                  asked_by=actor.subject, asked_at=now)
+        if note and note.strip():
+            request.explain(note.strip())
         try:
-            self.save(request, *audit_note(actor, "account.request", "account", username))
+            self._once(form_id, kind, username, actor, request,
+                       *audit_note(actor, "account.request", "account", username), request_id=str(request.id))
         except IntegrityError:  # the same change asked at the same moment (a double click)
-            return self.get_request(request.id)
-        return request
+            return self.get_request(request.id), True
+        return request, False
 
     def approve_request(self, request_id: str | UUID, *, actor: Actor) -> Outcome:
         """Apply a pending request, once; a new password is made here and shown only to the caller."""

@@ -12,6 +12,8 @@ from services.common.errors import Conflict
 from services.common.vocabulary import Role
 
 REQUEST_NS = uuid5(NAMESPACE_URL, "urn:hotline:account-request")
+FORM_NS = uuid5(NAMESPACE_URL, "urn:hotline:account-form")
+NOTE_MAX = 200  # 申请说明: real name, unit, area, why
 REQUEST_TTL = timedelta(hours=24)
 # Accounts that can read everything, grant anything or approve: changes to them need approval.
 PRIVILEGED = frozenset({Role.supervisor, Role.auditor, Role.admin, Role.security})
@@ -34,6 +36,24 @@ def needs_approval(kind: str, role: str) -> bool:
 def request_id_for(kind: str, username: str, attempt: int) -> UUID:
     """The same change asked again (a retry, a double click) names the same request."""
     return uuid5(REQUEST_NS, f"{kind}\x1f{username.lower()}\x1f{attempt}")
+
+
+def form_use_id(form_id: str, kind: str, username: str) -> UUID:
+    """A page form's one-time id as the command's idempotency: a resubmission names the same use."""
+    return uuid5(FORM_NS, f"{form_id}\x1f{kind}\x1f{username.lower()}")
+
+
+class FormUse(Aggregate):
+    """A page form acted on once (saved with the change it made): a reload finds it and says so."""
+
+    @event("Used")
+    def __init__(self, id: UUID, *, kind: str, username: str, by: str, at: datetime,  # noqa: A002
+                 request_id: str | None = None):
+        self.kind = kind
+        self.username = username
+        self.by = by
+        self.at = at
+        self.request_id = request_id
 
 
 class AccountRequest(Aggregate):
@@ -61,10 +81,16 @@ class AccountRequest(Aggregate):
         self.channel = channel
         self.asked_by = asked_by
         self.asked_at = asked_at
+        self.note: str | None = None  # 申请说明 (Explained): kept in the encrypted events, never logged
         self.decision: str | None = None
         self.decided_by: str | None = None
         self.decided_at: datetime | None = None
         self.reason: str | None = None
+
+    @event("Explained")
+    def explain(self, note: str) -> None:
+        """The admin's 申请说明: whom the account is for (name, unit, area) and why."""
+        self.note = note
 
     def status(self, now: datetime) -> str:
         """pending, approved, rejected, or expired (pending for 24 hours: lazily, on reading)."""
@@ -102,7 +128,7 @@ class AccountRequest(Aggregate):
     def public(self, now: datetime) -> dict[str, object]:
         return {"request_id": str(self.id), "kind": self.kind, "username": self.username,
                 "role": self.role, "agency_id": self.agency_id, "sentinel_id": self.sentinel_id,
-                "channel": self.channel, "asked_by": self.asked_by,
+                "channel": self.channel, "note": self.note, "asked_by": self.asked_by,
                 "asked_at": self.asked_at.isoformat(),
                 "expires_at": (self.asked_at + REQUEST_TTL).isoformat(),
                 "status": self.status(now), "decided_by": self.decided_by,

@@ -106,7 +106,8 @@ def test_generated_passwords_can_be_read_aloud() -> None:
 def test_the_pages_passwords_are_the_readable_ones_and_work(api: Api) -> None:
     csrf = admin(api)
     # An operator: an auditor's account waits for the security officer (test_account_requests.py).
-    r = api.client.post("/admin/users", data={"csrf": csrf, "username": "operator9", "role": "operator"})
+    r = api.client.post("/admin/users", data={"csrf": csrf, "username": "operator9", "role": "operator",
+                                                "channel": "hotline_12345"})
     first = shown_password(r.text)
     assert PASSWORD.match(first) and token_status(api, "operator9", first) == 200
     r = api.client.post("/admin/users/operator9/reset-password", data={"csrf": csrf, "confirmed": "yes"})

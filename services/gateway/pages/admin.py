@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
+from uuid import uuid4
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from services.accounts.requests import needs_approval
+from services.accounts.requests import PRIVILEGED, needs_approval
 from services.common.digits import is_region_code
 from services.common.errors import Conflict, DomainError, FieldError, NotFound
 from services.common.labels import SENTINEL_KIND_TEXT
@@ -21,11 +22,14 @@ from services.common.vocabulary import ROLES, Role
 from services.common.web.pages import ROLE_TEXT, check_csrf, csrf_for, page_session, render
 from services.gateway.deps import audit_log
 from services.gateway.pages.admin_text import (
+    DUPLICATE,
     FIELD_TEXT,
     NOTICES,
+    already_text,
     confirm_close,
     confirm_user,
     mixups,
+    settled,
     version_text,
 )
 from services.gateway.pages.intake import LINES
@@ -70,6 +74,7 @@ def _context(request: Request, token: str, principal: Principal, **extra: Any) -
         "directory": directory, "version": version_text(directory.version),
         "asked": asked_rows(accounts, principal.subject, agency_names),
         "notice": None, "secret": None, "errors": {}, "values": {},
+        "form_id": str(uuid4()), "asking_roles": sorted(PRIVILEGED),
         **extra,
     }
 
@@ -142,15 +147,35 @@ async def add_user(request: Request) -> Response:
         outcome = await run_in_threadpool(lambda: accounts.admin_add_user(
             form.get("username", ""), role, form.get("agency_id") if role == Role.desk else None,
             form.get("sentinel_id") or None if role == Role.reporter else None,
-            form.get("channel") or None if role == Role.operator else None, actor=actor))
+            form.get("channel") or None if role == Role.operator else None, actor=actor,
+            note=form.get("note") or None, form_id=form.get("form_id") or None))
     except (FieldError, Conflict) as exc:
         taken = ("username", f"用户名 {form.get('username')} 已被使用" + (
             "。" if "exists" in exc.message else "，或已有一份待批准的新建申请。"))
         return _refused(request, session, form, exc, taken)
+    if outcome.already is not None:
+        return _show(request, session, notice=already_text(outcome.already))
+    if outcome.duplicate:
+        return _show(request, session, 200, notice=DUPLICATE.format(form["username"]))
     if outcome.request is not None:
         return _show(request, session, 202, notice=asked_text(outcome.request))
     return _show(request, session, 201, secret=(form["username"], outcome.password, "新账号"),
                  notice=f"已创建账号 {form['username']}。")
+
+
+@router.get("/admin/users/{username}/{action}")
+def confirm_change(request: Request, username: str, action: str) -> Response:
+    """The confirming step of 停用 and 重置密码, by GET: the back button lands here and it renders."""
+    session = _admin(request)
+    if isinstance(session, Response):
+        return session
+    user = request.app.state.container.accounts.find(username)
+    if action not in ("disable", "reset-password") or user is None or (
+            action == "disable" and username == session[1].subject):
+        return RedirectResponse(f"/admin#user-{quote(username)}", status_code=303)
+    confirm = settled(username) if action == "disable" and user.disabled else confirm_user(
+        username, action, needs_approval(action, user.role), str(uuid4()))
+    return _confirm(request, session, confirm)
 
 
 @router.post("/admin/users/{username}/{action}")
@@ -169,9 +194,15 @@ async def change_user(request: Request, username: str, action: str) -> Response:
     if user is None:
         return _show(request, session, 404, notice=f"没有名为 {username} 的账号。")
     if action != "enable" and form.get("confirmed") != "yes":
-        return _confirm(request, session, confirm_user(username, action, needs_approval(action, user.role)))
+        return _confirm(request, session, confirm_user(
+            username, action, needs_approval(action, user.role), str(uuid4())))
     actor = audit_log(request).actor(principal)
-    outcome = await run_in_threadpool(lambda: accounts.admin_change(username, action, actor=actor))
+    outcome = await run_in_threadpool(lambda: accounts.admin_change(
+        username, action, actor=actor, form_id=form.get("form_id") or None))
+    if outcome.already is not None:
+        return _show(request, session, notice=already_text(outcome.already))
+    if outcome.duplicate:
+        return _show(request, session, notice=DUPLICATE.format(username))
     if outcome.request is not None:
         return _done("asked", username)
     if action == "reset-password":

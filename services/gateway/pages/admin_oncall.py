@@ -22,6 +22,7 @@ from services.gateway.pages.roster_form import (
     WEEKDAYS,
     Row,
     check,
+    masked,
     rearranged,
     refusal,
     rows_from,
@@ -45,7 +46,8 @@ PROBLEM_TEXT = {
     "tls": "安全连接的证书校验未通过。",
     "network": "网络错误，未能送达。",
     "robot": "机器人拒收（请核对机器人地址和安全设置）。",
-    "blocked": "该地址指向内部网络（本机、内网或保留地址），出于安全考虑不予发送。",
+    "blocked": "该地址指向内部网络（本机、内网或保留地址），出于安全考虑不予发送。"
+               "如接收系统在政务内网，请联系信息科将该网段加入允许名单。",
 }
 
 
@@ -128,7 +130,7 @@ async def save_roster(request: Request, agency_id: str) -> Response:
     if op != "save":
         return _show(request, session, agency, rearranged(rows, op),
                      notice="顺序或行数已调整，尚未保存：确认无误后请按“保存值班表”。")
-    contacts, errors = check(rows)
+    contacts, errors = check(rows, request.app.state.container.notify.guard)
     if errors:
         return _show(request, session, agency, rows, 422, errors=errors)
     notify = request.app.state.container.notify
@@ -188,6 +190,6 @@ async def test_contact(request: Request, agency_id: str) -> Response:
         return _show(request, session, agency, rows, 404,
                      notice="只能向已保存、且填写了通知地址的联系人发送测试。")
     why = PROBLEM_TEXT[outcome.problem].format(code=outcome.code) if outcome.problem else None
-    address = next(c.webhook_url for c in roster.contacts if c.name == outcome.contact)
+    address = masked(next(c.webhook_url or "" for c in roster.contacts if c.name == outcome.contact))
     return _show(request, session, agency, rows, unsaved=_unsaved(rows, roster),
                  tested={"name": outcome.contact, "why": why, "address": address})

@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from services.accounts.domain import USERNAME
 from services.common.vocabulary import Role
+from services.common.web.pages import beijing_full
 
 NOTICES = {
     "disabled": "已停用账号 {}：该账号已登录的会话将立即退出。",
@@ -29,7 +31,21 @@ FIELD_TEXT = {
     "name": "请填写哨点名称（1至100字）。",
     "kind": "请选择哨点类型。",
     "reason": "请填写撤销原因。",
+    "operator_channel": "请选择该接线员的来电线路（12345、12349或12355）。",
+    "note": "申请说明最多200字。",
 }
+NOTE_MAX = 200
+# What a resubmitted form (a reload, the back button) says instead of acting again.
+ALREADY = {
+    "create": "此操作已完成：账号 {u} 已于 {t} 创建，不会重复创建。密码只显示一次，"
+              "如未记下，请在账号列表中为其重置密码。",
+    "reset-password": "此操作已完成：{u} 的密码已于 {t} 重置，不会再次重置。密码只显示一次，"
+                      "如未记下请重新重置。",
+    "disable": "此操作已完成：账号 {u} 已于 {t} 停用。",
+    "enable": "此操作已完成：账号 {u} 已于 {t} 重新启用。",
+    "request": "此申请已于 {t} 提交，不会重复提交：账号 {u} 的变更等待安全管理员批准。",
+}
+DUPLICATE = "已有相同的申请在等待批准：账号 {} 的这项变更不再重复提交，请等待安全管理员处理。"
 # The one unit field each role may carry; a value in another role's field is refused, not dropped.
 UNIT_FIELD = {Role.desk: "agency_id", Role.reporter: "sentinel_id", Role.operator: "channel"}
 MIXUP_TEXT = {
@@ -40,12 +56,28 @@ MIXUP_TEXT = {
 
 
 def mixups(form: dict[str, str]) -> dict[str, str]:
-    """A unit field filled that does not belong to the chosen role, by field."""
+    """Every field of 新增账号 to correct, at once: the name, the role, a missing unit or line,
+    a unit field that does not belong to the chosen role, a note too long."""
     role = form.get("role", "")
+    errors = {}
+    if not USERNAME.match(form.get("username", "")):
+        errors["username"] = FIELD_TEXT["username"]
     if not role:
-        return {"role": FIELD_TEXT["role"]}
-    own = UNIT_FIELD.get(role)  # type: ignore[call-overload]
-    return {f: MIXUP_TEXT[f] for f in MIXUP_TEXT if f != own and form.get(f)}
+        errors["role"] = FIELD_TEXT["role"]
+    elif role == Role.desk and not form.get("agency_id"):
+        errors["agency_id"] = FIELD_TEXT["agency_id"]
+    elif role == Role.operator and not form.get("channel"):
+        errors["channel"] = FIELD_TEXT["operator_channel"]
+    if len(form.get("note", "")) > NOTE_MAX:
+        errors["note"] = FIELD_TEXT["note"]
+    own = UNIT_FIELD.get(role) if role else None  # type: ignore[call-overload]
+    return errors | {f: MIXUP_TEXT[f] for f in MIXUP_TEXT if role and f != own and form.get(f)}
+
+
+def already_text(use: Any) -> str:
+    """What a form already acted on says when it comes again."""
+    key = "request" if use.request_id else use.kind
+    return ALREADY[key].format(u=use.username, t=beijing_full(use.at.isoformat()))
 
 
 ASK_LINE = ("此账号的这项变更须经安全管理员批准：确认后提交申请，批准前账号不作任何变更"
@@ -54,18 +86,25 @@ GIVEN_BY_OFFICER = "给批准的安全管理员，由其当面或电话告知本
 GIVEN_BY_YOU = "，请当面或电话告知本人。"
 
 
-def confirm_user(username: str, action: str, asks: bool = False) -> dict[str, Any]:
+def settled(username: str) -> dict[str, Any]:
+    """The confirming page of 停用 reached again (the back button) once the account is disabled."""
+    return {"title": f"账号 {username} 已停用", "button": "", "back": f"/admin#user-{username}",
+            "action": "", "fields": {}, "lines": ["无需再次操作；需要时可以在账号列表中重新启用。"]}
+
+
+def confirm_user(username: str, action: str, asks: bool = False, form_id: str = "") -> dict[str, Any]:
     """The second step of 停用 and 重置密码: what will happen, in plain words (and, for a
-    privileged account, that it is a request a security officer approves)."""
+    privileged account, that it is a request a security officer approves); its form acts once."""
     back = f"/admin#user-{username}"
+    once = {"form_id": form_id} if form_id else {}
     if action == "disable":
         return {"title": f"确认停用账号 {username}？", "button": "提交停用申请" if asks else "确认停用",
-                "back": back, "action": f"/admin/users/{username}/disable", "fields": {},
+                "back": back, "action": f"/admin/users/{username}/disable", "fields": once,
                 "lines": [*([ASK_LINE] if asks else []),
                           f"停用后，{username} 不能再登录，该账号已登录的会话将立即退出。",
                           "账号和它留下的记录都保留；需要时可以在本页重新启用。"]}
     return {"title": f"确认重置 {username} 的密码？", "button": "提交重置申请" if asks else "确认重置密码",
-            "back": back, "action": f"/admin/users/{username}/reset-password", "fields": {},
+            "back": back, "action": f"/admin/users/{username}/reset-password", "fields": once,
             "lines": [*([ASK_LINE] if asks else []),
                       f"重置后，{username} 原来的密码立即不能再用，该账号已登录的会话将立即退出。",
                       "系统会生成一个新密码，只显示一次" + (GIVEN_BY_OFFICER if asks else GIVEN_BY_YOU)]}

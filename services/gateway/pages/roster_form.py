@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from services.common.errors import FieldError
+from services.common.outbound import AddressGuard
 from services.gateway.routes.notifications import ContactIn
 from services.notify.oncall import Contact
 
@@ -34,9 +36,23 @@ RULE_TEXT = {
     "give both": "开始和结束时间须同时填写；都留空表示全天值班。",
     "a shift must not": "结束时间不能与开始时间相同。",
     "names must differ": "姓名不能与其他联系人重复。",
-    "the webhook's host": "该通知地址指向内部网络（本机、内网、链路本地或保留地址），不能使用；"
-                          "请填写接收系统或机器人的公网地址。",
+    "the webhook's host": "该通知地址指向内部网络（本机、内网、链路本地或保留地址），出于安全考虑不能使用。"
+                          "请填写接收系统或机器人的公网地址；如接收系统在政务内网，"
+                          "请联系信息科将该网段加入允许名单后再保存。",
 }
+SECRET_PARAMS = ("key", "access_token", "sign", "secret", "token")
+
+
+def masked(url: str) -> str:
+    """A webhook address as a page shows it: the secrets in its query (a robot's `key=`,
+    `access_token=`, `sign=`) cut to their last 4 characters (`…send?key=****ab12`)."""
+    try:
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+    except ValueError:
+        return "（地址无法解析）"
+    shown = [(k, "****" + v[-4:] if k.lower() in SECRET_PARAMS and v else v) for k, v in query]
+    return urlunsplit(parts._replace(query=urlencode(shown, safe="*"))) if shown else url
 
 
 @dataclass
@@ -110,8 +126,9 @@ def rearranged(rows: list[Row], op: str) -> list[Row]:
     return rows
 
 
-def check(rows: list[Row]) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """The filled rows as the roster's contacts, checked by the API's model; errors by field."""
+def check(rows: list[Row], guard: AddressGuard | None = None) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The filled rows as the roster's contacts, checked by the API's model and the roster's own
+    rules (the webhook address rule too); every error at once, by field."""
     contacts: list[dict[str, Any]] = []
     errors: dict[str, str] = {}
     for i, row in enumerate(rows):
@@ -123,6 +140,17 @@ def check(rows: list[Row]) -> tuple[list[dict[str, Any]], dict[str, str]]:
             for e in exc.errors():
                 name = str(e["loc"][0]) if e["loc"] else "name"
                 errors.setdefault(f"c{i}_{name}", FIELD_TEXT.get(name, FIELD_TEXT["name"]))
+        # The roster's own rules: the address rule always, the rest once the fields are well-formed.
+        mine = any(key.startswith(f"c{i}_") for key in errors)
+        tried = [{"name": "x", "webhook_url": row.webhook_url}] if row.webhook_url else []
+        for raw in tried + ([] if mine else [row.raw()]):
+            try:
+                Contact.parse(raw, f"contacts.{i}", guard)
+            except FieldError as exc:
+                name = exc.field.rsplit(".", 1)[-1]
+                errors.setdefault(f"c{i}_{name}", next(
+                    (t for start, t in RULE_TEXT.items() if exc.message.startswith(start)),
+                    FIELD_TEXT.get(name, FIELD_TEXT["name"])))
     if not contacts and not errors:
         errors["contacts"] = "请至少填写一位联系人（按通知顺序，第一位最先收到）。"
     elif len(contacts) > MAX_ROWS:

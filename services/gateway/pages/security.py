@@ -16,13 +16,14 @@ from services.common.errors import Conflict, NotFound
 from services.common.principal import Principal
 from services.common.web.pages import check_csrf, csrf_for, page_session, render
 from services.gateway.deps import audit_log
-from services.gateway.pages.security_text import confirm_decision, refusal_text, request_row
+from services.gateway.pages.security_text import confirm_decision, decided_text, refusal_text, request_row
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Session = tuple[str, Principal]
 HISTORY = 50  # decided requests shown, newest first
-NOTICES = {"rejected": "已驳回对账号 {} 的申请，账号未作变更。",
-           "approved": "已批准对账号 {} 的申请，已生效。"}
+NOTICES = {"rejected": "已驳回：账号 {} 的申请已驳回，账号未作变更。",
+           "approved": "已批准：账号 {} 的申请已生效。"}
+REASON_MISSING = "请填写驳回理由：申请人和审计人员都会看到它。"
 
 
 def _officer(request: Request) -> Session | Response:
@@ -55,6 +56,28 @@ def security_page(request: Request, done: str = "", who: str = "") -> Response:
     return _show(request, session, notice=NOTICES[done].format(who) if done in NOTICES else None)
 
 
+def _confirm(request: Request, session: Session, row: dict[str, Any], decision: str,
+             status_code: int = 200, error: str | None = None) -> Response:
+    return render(request, "security_confirm.html", {
+        "principal": session[1], "csrf": csrf_for(request, session[0]),
+        "confirm": confirm_decision(row, decision), "error": error}, status_code)
+
+
+@router.get("/security/requests/{request_id}/{decision}")
+def confirm_page(request: Request, request_id: str, decision: str) -> Response:
+    """The confirming step by GET: the back button from a result lands here and it renders
+    (saying who decided the request, once it is decided)."""
+    session = _officer(request)
+    if isinstance(session, Response):
+        return session
+    row = next((r for r in _rows(request) if r["id"] == request_id), None)
+    if decision not in ("approve", "reject") or row is None:
+        return _show(request, session, 404, refusal="没有这个申请或操作。")
+    if row["state"] != "pending":
+        return _show(request, session, refusal=decided_text(row))
+    return _confirm(request, session, row, decision)
+
+
 @router.post("/security/requests/{request_id}/{decision}")
 async def decide(request: Request, request_id: str, decision: str) -> Response:
     session = _officer(request)
@@ -67,12 +90,11 @@ async def decide(request: Request, request_id: str, decision: str) -> Response:
     if decision not in ("approve", "reject") or row is None:
         return _show(request, session, 404, refusal="没有这个申请或操作。")
     if row["state"] != "pending":
-        return _show(request, session, 409, refusal=refusal_text(
-            "expired" if row["state"] == "expired" else "decided already"))
+        return _show(request, session, 409, refusal=decided_text(row))
     if form.get("confirmed") != "yes":
-        return render(request, "security_confirm.html", {
-            "principal": session[1], "csrf": csrf_for(request, session[0]),
-            "confirm": confirm_decision(row, decision)})
+        return _confirm(request, session, row, decision)
+    if decision == "reject" and not form.get("reason"):
+        return _confirm(request, session, row, decision, 422, REASON_MISSING)
     accounts = request.app.state.container.accounts
     actor = audit_log(request).actor(session[1])
     try:
@@ -82,7 +104,9 @@ async def decide(request: Request, request_id: str, decision: str) -> Response:
             return RedirectResponse(f"/security?done=rejected&who={quote(row['username'])}", status_code=303)
         outcome = await run_in_threadpool(lambda: accounts.approve_request(request_id, actor=actor))
     except (Conflict, NotFound) as exc:
-        return _show(request, session, 409, refusal=refusal_text(exc.message))
+        fresh = next((r for r in _rows(request) if r["id"] == request_id), row)
+        return _show(request, session, 409, refusal=decided_text(fresh) if fresh["state"] != "pending"
+                     else refusal_text(exc.message))
     if outcome.password:
         return _show(request, session, notice=NOTICES["approved"].format(row["username"]),
                      secret=(row["username"], outcome.password, row["what"]))

@@ -8,6 +8,7 @@ from typing import Any
 
 from services.accounts.requests import AccountRequest
 from services.common.labels import ROLE_TEXT
+from services.common.web.pages import beijing_full
 
 KIND_TEXT = {"create": "新建账号", "enable": "启用账号", "disable": "停用账号", "reset-password": "重置密码"}
 STATE_TEXT = {"pending": "待批准", "approved": "已批准", "rejected": "已驳回", "expired": "已过期"}
@@ -38,18 +39,35 @@ def request_row(r: AccountRequest, now: datetime, unit: str = "") -> dict[str, A
             "asked_by": r.asked_by, "asked_at": r.asked_at.isoformat(),
             "expires_at": r.public(now)["expires_at"], "state": r.status(now),
             "state_text": STATE_TEXT[r.status(now)], "decided_by": r.decided_by or "",
-            "decided_at": r.decided_at.isoformat() if r.decided_at else "", "reason": r.reason or ""}
+            "decided_at": r.decided_at.isoformat() if r.decided_at else "", "reason": r.reason or "",
+            "note": r.note or ""}
+
+
+def decided_text(row: dict[str, Any]) -> str:
+    """A request no longer pending, reached again (a reload, the back button, a second officer):
+    who decided it, when and with what result."""
+    if row["state"] == "expired":
+        return REFUSALS[0][1]
+    when = beijing_full(row["decided_at"])
+    if row["state"] == "rejected":
+        why = f"理由：{row['reason']}。" if row["reason"] else ""
+        return f"此申请已处理：{row['decided_by']}（安全管理员）已于 {when} 驳回，账号未作变更。{why}"
+    once = ("密码只显示一次，不会再次生成；如未记下，请系统管理员重新提出重置密码的申请。"
+            if row["kind"] in ("create", "reset-password") else "")
+    return f"此申请已处理：{row['decided_by']}（安全管理员）已于 {when} 批准，已生效。{once}"
 
 
 def confirm_decision(row: dict[str, Any], decision: str) -> dict[str, Any]:
     """The second step of 批准 or 驳回: what will happen, in plain words."""
     who, what = row["username"], row["what"]
+    note = [f"申请说明：{row['note']}" if row.get("note")
+            else "申请说明：（申请人未填写，请向申请人核实账号的使用人和用途）"]
     if decision == "reject":
         return {"title": f"确认驳回对 {who} 的申请？", "button": "确认驳回", "reason": True,
                 "action": f"/security/requests/{row['id']}/reject", "back": f"/security#request-{row['id']}",
-                "lines": [f"申请内容：{what}，账号 {who}，由 {row['asked_by']} 提出。",
+                "lines": [f"申请内容：{what}，账号 {who}，由 {row['asked_by']} 提出。", *note,
                           "驳回后账号不作任何变更；如仍需要，系统管理员须重新提出申请。"]}
-    lines = [f"申请内容：{what}，账号 {who}，由 {row['asked_by']} 提出。"]
+    lines = [f"申请内容：{what}，账号 {who}，由 {row['asked_by']} 提出。", *note]
     if row["kind"] in ("create", "reset-password"):
         lines.append("批准后系统生成该账号的密码，只显示一次，请当面或电话告知本人。")
     if row["kind"] == "disable":

@@ -29,6 +29,7 @@ class UserIn(BaseModel):
     agency_id: Annotated[str | None, Field(max_length=64)] = None
     sentinel_id: Annotated[str | None, Field(max_length=64)] = None
     channel: Channel | None = None
+    note: Annotated[str | None, Field(max_length=200)] = None  # 申请说明 for a request: who, unit, why
 
 
 class UserOut(BaseModel):
@@ -83,7 +84,7 @@ def add_user(user: UserIn, accounts: AccountsDep, audit: AuditDep, admin: Admin)
     outcome = accounts.admin_add_user(user.username, user.role.value, user.agency_id or None,
                                       user.sentinel_id or None,
                                       user.channel.value if user.channel else None,
-                                      actor=audit.actor(admin))
+                                      actor=audit.actor(admin), note=user.note)
     if outcome.request is not None:
         return pending(outcome)
     return PasswordOut(username=outcome.username, password=outcome.password or "")
