@@ -105,7 +105,22 @@ class User(Aggregate):
         """Logout: every token issued so far is refused."""
         self.token_version += 1
 
-    @event("TotpEnrolled")
+    class TotpEnrolled(Aggregate.Event):
+        """Version 2 names the data key the secret is sealed under (a new one per enrolment)."""
+
+        class_version = 2
+        sealed_secret: str
+        key_owner: str
+        by: str
+        at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # The first release sealed every enrolment under the account's own key. (Version 1 is
+            # also every enrolment since, until the class had a version: those name their key.)
+            state.setdefault("key_owner", f"totp-{state['originator_id']}")
+
+    @event(TotpEnrolled)
     def enrol_totp(self, *, sealed_secret: str, key_owner: str, by: str, at: datetime) -> None:
         """A new second-factor secret, sealed under a data key of its own (services/accounts/
         totp.py); sessions end, so a lost phone's replacement shuts out its finder."""

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import pyotp
 import pytest
 from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
 
 from services.accounts.domain import user_id_for
+from services.accounts.totp import Check, SecondFactor
 from services.bootstrap import TRANSLATORS, ApiContainer, edges_of
 from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
@@ -127,6 +129,28 @@ def test_an_account_registered_before_operators_had_a_line(hotline: ApiContainer
     assert next(iter(registered)).channel is None  # type: ignore[attr-defined]
     logged_in = hotline.accounts.login("oldop", "an old password 1")
     assert logged_in is not None and logged_in[0].role == "operator" and logged_in[1] == 1
+
+
+def test_a_second_factor_enrolled_by_the_first_release_still_logs_in(hotline: ApiContainer) -> None:
+    """TotpEnrolled v1 sealed the secret under the account's own key (`totp-<account id>`) and did
+    not name it: read as that key, the enrolment works, and a new one destroys it."""
+    user_id, secret, now = user_id_for("oldsup"), pyotp.random_base32(), AT.timestamp()
+    key = hotline.keys.key_for(f"totp-{user_id}", create=True)
+    assert key is not None
+    store_old(hotline.accounts, user_id, [
+        ("services.accounts.domain:User.Registered", {
+            "timestamp": AT, "originator_topic": "services.accounts.domain:User",
+            "username": "oldsup", "password_hash": hotline.accounts.hasher.hash("an old password 1"),
+            "role": "supervisor", "agency_id": None, "sentinel_id": None, "channel": None}),
+        ("services.accounts.domain:User.TotpEnrolled", {
+            "timestamp": AT, "sealed_secret": key.seal(secret), "by": "system", "at": AT}),
+    ])
+    user = hotline.accounts.find("oldsup")
+    assert user is not None and user.totp_key == f"totp-{user_id}"
+    factor = SecondFactor(hotline.accounts, hotline.keys, frozenset({"supervisor"}), clock=lambda: now)
+    assert factor.check("oldsup", pyotp.TOTP(secret).at(now)) is Check.ok
+    factor.enrol("oldsup", reset=True)
+    assert hotline.keys.key_for(f"totp-{user_id}") is None  # the old secret opens nowhere now
 
 
 def test_old_referral_and_plan_histories_load_with_what_dispatch_learned_to_keep(
