@@ -172,7 +172,7 @@ class AccountsApplication(DualControl):
     def find(self, username: str) -> User | None:
         return aggregates.find(self.repository, user_id_for(username), User)
 
-    def login(self, username: str, password: str) -> tuple[Principal, int] | None:
+    def check_login(self, username: str, password: str) -> tuple[Principal, int] | None:
         """The principal and its token version, if the password is right and the account enabled."""
         user = self.find(username) if USERNAME.match(username or "") else None
         try:
@@ -184,7 +184,7 @@ class AccountsApplication(DualControl):
         return user.principal(), user.token_version
 
     def authenticate(self, username: str, password: str) -> Principal | None:
-        found = self.login(username, password)
+        found = self.check_login(username, password)
         return found[0] if found else None
 
     def token_version(self, username: str) -> int | None:

@@ -48,7 +48,7 @@ def login(request: Request, username: str, password: str, totp: str | None = Non
     address = client_address(request)
     container.throttle.check(LOGIN_PER_ADDRESS, address)
     container.throttle.check(LOGIN_PER_ACCOUNT, username)
-    found = container.accounts.login(username, password)
+    found = container.accounts.check_login(username, password)
     if found is None:
         container.throttle.fail((LOGIN_PER_ADDRESS, address), (LOGIN_PER_ACCOUNT, username))
         known = container.accounts.find(username) is not None

@@ -127,7 +127,7 @@ def test_an_account_registered_before_operators_had_a_line(hotline: ApiContainer
     assert user.public()["channel"] is None
     registered = hotline.accounts.repository.event_store.get(user_id_for("oldop"))
     assert next(iter(registered)).channel is None  # type: ignore[attr-defined]
-    logged_in = hotline.accounts.login("oldop", "an old password 1")
+    logged_in = hotline.accounts.check_login("oldop", "an old password 1")
     assert logged_in is not None and logged_in[0].role == "operator" and logged_in[1] == 1
 
 
