@@ -116,8 +116,8 @@ class FollowUps:
         log.info("one-to-one helper paired", case_id=case_id)
         return plan
 
-    def close_case(self, case_id: str, *, reason: str, by: str,
-                   actor: Actor | None = None) -> FollowUpPlan:
+    def close_followup_plan(self, case_id: str, *, reason: str, by: str,
+                            actor: Actor | None = None) -> FollowUpPlan:
         """A supervisor closes the case and its plan, once no referral is still open."""
         def close(plan: FollowUpPlan) -> None:
             referrals = [aggregates.find(self.repository, r, Referral) for r in plan.referral_ids]

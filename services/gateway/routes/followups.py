@@ -146,8 +146,8 @@ def pair_helper(case_id: str, body: HelperIn, dispatch: DispatchDep, audit: Audi
 def close_case(case_id: str, body: ClosureIn, dispatch: DispatchDep, audit: AuditDep,
                principal: Supervisor) -> dict[str, Any]:
     """202 once every referral is closed or declined, else 409; closing ends the plan."""
-    plan = dispatch.close_case(case_id, reason=body.reason, by=principal.subject,
-                               actor=audit.actor(principal))
+    plan = dispatch.close_followup_plan(case_id, reason=body.reason, by=principal.subject,
+                                        actor=audit.actor(principal))
     return {"case_id": case_id, "status": plan.status}
 
 
