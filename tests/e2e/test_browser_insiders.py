@@ -16,7 +16,7 @@ from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server, wait_for
 from tests.helpers import CHILD_ID, id_number, report_body
 
-PORT = 18180
+PORT = 18220
 BASE = f"http://127.0.0.1:{PORT}"
 ALLOWANCE = 2  # distinct children an hour, small enough to reach by hand
 
@@ -96,3 +96,33 @@ def test_an_auditor_is_told_why_a_partial_day_window_is_refused(server: Client, 
     assert "查询儿童在办案件" in trail and "超出每小时限额" in trail and "fp-" in trail
     check_axe(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_an_auditor_sees_the_filters_in_force_and_the_refused_reads(server: Client, browser: Browser) -> None:
+    page = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN",
+                               bypass_csp=True).new_page()
+    log_in(page, server, "auditor1", "/audit")
+    page.goto(f"{BASE}/stats?from=1999-12-31&to=abc")  # refused: on the trail as such
+    assert page.locator("#error-from").inner_text().startswith("日期须在 2000-01-01 至")
+    tops = [page.locator(f).bounding_box()["y"] for f in ("#from", "#to", "#region")]  # type: ignore[index]
+    assert max(tops) - min(tops) < 2, tops  # the messages under the fields keep them in line
+    assert page.get_attribute("#from", "min") == "2000-01-01"
+    check_axe(page)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    today = datetime.now(BEIJING).date().isoformat()
+    page.wait_for_timeout(1500)  # the sequencer chains the entry within a second
+    page.goto(f"{BASE}/audit?form=1&action=stats.&since={today}T00:00:01")
+    chips = page.locator("#active-filters")
+    expect(chips).to_contain_text(f"起 {today} 00:00:01")
+    assert page.input_value("#f-since") == ""  # the box cannot show a time: the chip does
+    trail = page.inner_text("#trail")
+    assert "统计查询被拒" in trail and "开始日期 1999-12-31 结束日期 abc" in trail
+    check_axe(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.click("#active-filters [data-filter='since'] a")
+    page.wait_for_load_state()
+    assert "since=" not in page.url and page.locator("#active-filters [data-filter='since']").count() == 0
+    page.click("#clear-filters")
+    page.wait_for_load_state()
+    assert page.locator("#active-filters").count() == 0

@@ -16,7 +16,7 @@ from tests.e2e.test_browser_desk import login
 from tests.e2e.test_browser_form import SHOTS
 from tests.helpers import report_body
 
-PORT = 18007
+PORT = 18221
 
 
 @pytest.fixture
@@ -50,6 +50,10 @@ def test_the_charts_render_offline_without_console_errors(server: Client) -> Non
         expect(page.locator("#n-reports")).to_have_text("3")
         for chart in ("c-day", "c-level", "c-concern", "c-kind", "c-status", "c-follow"):
             expect(page.locator(f"#{chart} canvas")).to_have_count(1)
+        # Every bar chart says its values, 随访帮扶 included.
+        follow = page.evaluate("echarts.getInstanceByDom(document.getElementById('c-follow'))"
+                               ".getOption().series[0].label.show")
+        assert follow is True
         # Nothing acknowledged yet: the ack chart says so instead of drawing an SLA line alone.
         expect(page.locator("#c-ack-empty")).to_have_text("暂无数据")
         expect(page.locator("#c-ack canvas")).to_have_count(0)
@@ -64,6 +68,9 @@ def test_the_charts_render_offline_without_console_errors(server: Client) -> Non
         page.fill("#to", "2026-11-28")
         page.click("form[action='/stats'] button[type=submit]")
         expect(page.locator("#error-to")).to_have_text("结束日期不能早于开始日期。")
+        # A message under one field leaves the row's fields in line.
+        tops = [page.locator(f).bounding_box()["y"] for f in ("#from", "#to", "#region")]  # type: ignore[index]
+        assert max(tops) - min(tops) < 2, tops
         expect(page.locator("#from")).to_have_value("2026-11-29")
         page.click(".quick a:text('本月')")
         expect(page.locator("#n-reports")).to_have_text("3")

@@ -158,7 +158,7 @@ async def board_action(request: Request, case_id: str, action: str) -> Response:
     def act() -> None:
         if action == "close":
             container.dispatch.close_followup_plan(case_id, reason=text, by=principal.subject,
-                                          actor=audit.actor(principal))
+                                                   actor=audit.actor(principal))
         elif action == "reassess":
             container.triage.reassess(case_id, risk_level=str(form.get("risk_level")), concerns=[],
                                       reason=text, by=principal.subject, actor=audit.actor(principal),
