@@ -80,9 +80,10 @@ class Wiring:
         create = store != "postgres" if create_tables is None else create_tables
         return cls(settings, store, create, overrides or Overrides())
 
-    def env(self, name: str, *, events: bool = True) -> dict[str, str]:
+    def prepare_environment(self, name: str, *, events: bool = True) -> dict[str, str]:
         """eventsourcing environment for one application (or view) with its own tables or file;
-        only stores of events are encrypted (and so need the event key)."""
+        only stores of events are encrypted (and so need the event key). Prepares the process too:
+        makes the var dir (SQLite) or sets libpq's TLS variables in os.environ (PostgreSQL)."""
         env = {"CREATE_TABLE": "y" if self.create_tables else "n"}
         if events:
             env.update({
@@ -107,7 +108,7 @@ class Wiring:
             # A shared-cache URI, unique per instance, so all pooled connections see one database.
             return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                     "SQLITE_DBNAME": f"file:{name}-{uuid.uuid4().hex}?mode=memory&cache=shared"}
-        return self.env(name, events=False)
+        return self.prepare_environment(name, events=False)
 
     def fault(self, name: str) -> Callable[[], None]:
         """A crash point for `make chaos` (var/faults/<name>), or nothing outside it."""
@@ -145,30 +146,30 @@ class Wiring:
     def position_recorder(self, name: str) -> TrackingRecorder:
         """Where a relay records how far it has published (its own tracking table)."""
         return cast(TrackingRecorder, InfrastructureFactory.construct(
-            env=Environment(name, self.env(name, events=False))).tracking_recorder())
+            env=Environment(name, self.prepare_environment(name, events=False))).tracking_recorder())
 
     def log_reader(self, name: str) -> Application[Any]:
         """An application's notification log, readable without its keys or rules (relays)."""
-        return NotificationLog(name, self.env(name))
+        return NotificationLog(name, self.prepare_environment(name))
 
     def intake(self, keys: KeyStore) -> IntakeApplication:
-        return IntakeApplication(self.env("intake"), hasher=Hasher(self.settings.secret("receipt")),
+        return IntakeApplication(self.prepare_environment("intake"), hasher=Hasher(self.settings.secret("receipt")),
                                  keys=keys)
 
     def accounts(self) -> AccountsApplication:
         return AccountsApplication(
-            self.env("accounts"), known_agencies={a.agency_id for a in self.directory.agencies},
+            self.prepare_environment("accounts"), known_agencies={a.agency_id for a in self.directory.agencies},
             password_hasher=self.overrides.password_hasher)
 
     def triage(self, keys: KeyStore) -> TriageApplication:
         """With the hash key: the consumer matches reports about one child with it, the API
         answers the operators' repeat checks."""
         hasher = Hasher(self.settings.secret("hash"))
-        return TriageApplication(self.env("triage"), rules=self.overrides.rules, keys=keys,
+        return TriageApplication(self.prepare_environment("triage"), rules=self.overrides.rules, keys=keys,
                                  hasher=hasher)
 
     def dispatch(self) -> DispatchApplication:
-        return DispatchApplication(self.env("dispatch"), ack_sla=self.settings.ack_sla,
+        return DispatchApplication(self.prepare_environment("dispatch"), ack_sla=self.settings.ack_sla,
                                    matrix=self.overrides.matrix, directory=self.directory,
                                    visit_clock=VisitClock(*self.settings.visit_clock))
 
@@ -176,7 +177,7 @@ class Wiring:
         s = self.settings
         hook = (SupervisorHook(s.supervisor_webhook, s.supervisor_webhook_secret, s.supervisor_webhook_format)
                 if s.supervisor_webhook else None)
-        return NotifyApplication(self.env("notify"), desk_url=s.desk_url, supervisors=hook,
+        return NotifyApplication(self.prepare_environment("notify"), desk_url=s.desk_url, supervisors=hook,
                                  guard=s.webhook_guard)
 
     def notifier(self, app: NotifyApplication) -> Notifier:

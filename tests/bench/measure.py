@@ -30,7 +30,7 @@ def floor_events_per_s(settings: Settings, threads: int, seconds: float = 5.0) -
     """A throwaway application on the same database, cipher and compressor: how many events per
     second one aggregate per save reaches from this many threads. Its table is dropped after."""
     name = f"benchfloor{uuid.uuid4().hex[:6]}"
-    env = Wiring.of(settings, create_tables=True).env(name)
+    env = Wiring.of(settings, create_tables=True).prepare_environment(name)
     app: Application[Any] = Application(env=env)
     app.name = name
     done = [0] * threads

@@ -66,7 +66,7 @@ class PagerV2(Aggregate):
 def store(tmp_path: Path) -> Application[Any]:
     """An application on the product's real store settings: encrypted, compressed, its own file."""
     wiring = Wiring.of(Settings(var_dir=tmp_path, database_url="", environment="development"))
-    return Application(wiring.env("upgrades"))
+    return Application(wiring.prepare_environment("upgrades"))
 
 
 def test_version_1_events_are_read_by_the_version_2_class(tmp_path: Path) -> None:
