@@ -88,7 +88,7 @@ class Wiring:
         if events:
             env.update({
                 "CIPHER_TOPIC": "services.common.crypto:RotatingCipher",
-                "CIPHER_KEY": self.settings.secret("event"),
+                "CIPHER_KEY": self.settings.ensure_secret("event"),
                 "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
             })
         if self.store == "postgres":
@@ -131,7 +131,7 @@ class Wiring:
             backend = FileKeys(Path(self.settings.var_dir) / "keys")
         else:
             backend = SQLiteKeys(self.factory("keys").datastore)
-        return KeyStore(backend, self.settings.secret("data"))
+        return KeyStore(backend, self.settings.ensure_secret("data"))
 
     def throttle(self) -> Throttle:
         throttle = Throttle(Sql(self.factory("throttle").datastore))
@@ -153,18 +153,19 @@ class Wiring:
         return NotificationLog(name, self.prepare_environment(name))
 
     def intake(self, keys: KeyStore) -> IntakeApplication:
-        return IntakeApplication(self.prepare_environment("intake"), hasher=Hasher(self.settings.secret("receipt")),
-                                 keys=keys)
+        return IntakeApplication(self.prepare_environment("intake"),
+                                 hasher=Hasher(self.settings.ensure_secret("receipt")), keys=keys)
 
     def accounts(self) -> AccountsApplication:
         return AccountsApplication(
-            self.prepare_environment("accounts"), known_agencies={a.agency_id for a in self.directory.agencies},
+            self.prepare_environment("accounts"),
+            known_agencies={a.agency_id for a in self.directory.agencies},
             password_hasher=self.overrides.password_hasher)
 
     def triage(self, keys: KeyStore) -> TriageApplication:
         """With the hash key: the consumer matches reports about one child with it, the API
         answers the operators' repeat checks."""
-        hasher = Hasher(self.settings.secret("hash"))
+        hasher = Hasher(self.settings.ensure_secret("hash"))
         return TriageApplication(self.prepare_environment("triage"), rules=self.overrides.rules, keys=keys,
                                  hasher=hasher)
 
@@ -187,7 +188,7 @@ class Wiring:
 
     def audit(self) -> AuditTrail:
         """The trail in a store of its own (sealed under the event key)."""
-        trail = AuditTrail(Sql(self.factory("audit").datastore), self.settings.secret("event"))
+        trail = AuditTrail(Sql(self.factory("audit").datastore), self.settings.ensure_secret("event"))
         if self.create_tables or self.store != "postgres":
             trail.create_tables()
         return trail
@@ -201,4 +202,4 @@ class Wiring:
         return FileCheckpointLog(Path(self.settings.var_dir) / "audit" / "checkpoints.jsonl")
 
     def checkpointer(self, audit: AuditTrail) -> Checkpointer:
-        return Checkpointer(audit, self.settings.secret("audit"), self.checkpoint_log())
+        return Checkpointer(audit, self.settings.ensure_secret("audit"), self.checkpoint_log())

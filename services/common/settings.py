@@ -245,7 +245,7 @@ class Settings(BaseSettings):
     def secrets_dir(self) -> Path:
         return Path(self.var_dir) / "secrets"
 
-    def secret(self, purpose: str) -> str:
+    def ensure_secret(self, purpose: str) -> str:
         """A key by purpose: the environment first, then its key file; else the process stops
         with a message saying how to provide it (production never makes keys up)."""
         value = str(getattr(self, f"{purpose}_key"))

@@ -121,7 +121,7 @@ def cmd_audit_verify(settings: Settings, _: argparse.Namespace) -> int:
     cli = bootstrap_cli(w)
     try:
         ok, checked, problem = cli.audit.verify()
-        cp_ok, last, cp_problem = verify_checkpoints(cli.audit, settings.secret("audit"),
+        cp_ok, last, cp_problem = verify_checkpoints(cli.audit, settings.ensure_secret("audit"),
                                                      w.checkpoint_log())
         queued = cli.audit.queued()
     finally:

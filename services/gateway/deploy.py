@@ -146,7 +146,7 @@ def cmd_deploy_systemd(settings: Settings, args: argparse.Namespace) -> int:
     # Kafka administrator, who makes each service's principal and its ACLs.
     administrator = ("security_protocol", "sasl_mechanism", "sasl_username", "sasl_password", "ssl_cafile")
     owner = [env_line("HOTLINE_DATABASE_URL", settings.database_url),
-             *(env_line(f"HOTLINE_{p.upper()}_KEY", settings.secret(p)) for p in NEEDS["cli"]),
+             *(env_line(f"HOTLINE_{p.upper()}_KEY", settings.ensure_secret(p)) for p in NEEDS["cli"]),
              *(env_line(f"HOTLINE_KAFKA_{name.upper()}", getattr(settings, f"kafka_{name}"))
                for name in administrator if settings.kafka_principals and getattr(settings, f"kafka_{name}"))]
     write_private(target / "env" / "migrate.env", [*shared, *owner])

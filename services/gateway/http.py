@@ -214,7 +214,7 @@ def create_app(container: ApiContainer, readiness_checks: list[ReadinessCheck] |
     )
     settings = container.settings
     app.state.container = container
-    token_key = settings.secret("token")
+    token_key = settings.ensure_secret("token")
     app.state.tokens = TokenIssuer(token_key, settings.token_ttl_seconds,
                                    is_current=TokenVersions(container.accounts).is_current)
     app.state.csrf_key = hashlib.sha256(b"csrf" + token_key.encode()).digest()

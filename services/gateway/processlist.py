@@ -58,7 +58,7 @@ def env_line(name: str, value: object) -> str:
 def own_environment(settings: Settings, process: Process) -> list[str]:
     """What only this process gets: its keys, its database role and its Kafka principal (members
     of one consumer group share one role and principal)."""
-    pairs = [(f"HOTLINE_{p.upper()}_KEY", settings.secret(p)) for p in NEEDS[process.kind]]
+    pairs = [(f"HOTLINE_{p.upper()}_KEY", settings.ensure_secret(p)) for p in NEEDS[process.kind]]
     if settings.distributed:
         pairs.append(("HOTLINE_DATABASE_URL", url_for(settings.database_url, settings.secrets_dir,
                                                       process.principal)))

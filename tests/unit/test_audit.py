@@ -66,7 +66,7 @@ def test_the_chain_detects_an_altered_entry(tmp_path: Path, monkeypatch: pytest.
 
     # Someone with the database and the event key rewrites entry 2 (validly sealed, so only the
     # chain can tell).
-    sealer = Sealer(Settings(var_dir=tmp_path).secret("event"))
+    sealer = Sealer(Settings(var_dir=tmp_path).ensure_secret("event"))
     (row,) = h.audit.sql.rows("SELECT sealed FROM audit_log WHERE seq = 2")
     forged = {**sealer.open(row["sealed"]), "actor": "mallory"}
     h.close()

@@ -80,7 +80,7 @@ def test_a_forged_checkpoint_is_refused(var: Path, capsys: pytest.CaptureFixture
 def test_the_head_is_checkpointed_while_entries_arrive(var: Path) -> None:
     h = build(Settings(var_dir=var))
     log = FileCheckpointLog(var / "cp.jsonl")
-    checkpointer = Checkpointer(h.audit, Settings(var_dir=var).secret("audit"), log, interval=0.05)
+    checkpointer = Checkpointer(h.audit, Settings(var_dir=var).ensure_secret("audit"), log, interval=0.05)
     checkpointer.start()
     for i in range(3):
         h.audit.record(actor=f"u{i}", role="desk", action="x", resource_type="r")

@@ -62,10 +62,10 @@ def test_rotation_new_events_under_the_new_key_old_ones_readable(
         return str(receipt.report_id)
 
     first = submit("before")
-    old = Settings(var_dir=tmp_path).secret("event")
+    old = Settings(var_dir=tmp_path).ensure_secret("event")
     assert main(["keys", "rotate"]) == 0
     assert json.loads(capsys.readouterr().out)["keys_kept"] == 2
-    keys = Settings(var_dir=tmp_path).secret("event")
+    keys = Settings(var_dir=tmp_path).ensure_secret("event")
     new = keys.split(",")[0]
     assert keys == f"{new},{old}" and new != old
     second = submit("after")

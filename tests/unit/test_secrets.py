@@ -46,7 +46,7 @@ def test_each_process_gets_only_its_keys(var: Path, capsys: pytest.CaptureFixtur
 def test_relays_and_the_projection_run_without_the_keys_they_do_not_need(var: Path) -> None:
     Wiring.of(Settings(var_dir=var)).keystore()  # a var/ with every key file
     event_only = Settings(var_dir=var, key_files=False,
-                          event_key=Settings(var_dir=var).secret("event"))
+                          event_key=Settings(var_dir=var).ensure_secret("event"))
     relay = bootstrap_relay(Wiring.of(event_only), "intake", producer=object())
     relay.leader.close()
     view = Wiring.of(Settings(var_dir=var, key_files=False)).view()  # no key at all
@@ -85,7 +85,7 @@ def test_no_demo_accounts_in_production(var: Path, capsys: pytest.CaptureFixture
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     keys = Settings(var_dir=var / "k", environment="development")
     for purpose in PURPOSES:
-        monkeypatch.setenv(f"HOTLINE_{purpose.upper()}_KEY", keys.secret(purpose))
+        monkeypatch.setenv(f"HOTLINE_{purpose.upper()}_KEY", keys.ensure_secret(purpose))
     monkeypatch.setenv("HOTLINE_ENVIRONMENT", "production")
     assert main(["demo-users"]) == 2
     assert not (var / "demo-users.txt").exists()

@@ -29,35 +29,35 @@ def test_keys_published_in_the_history_are_refused_everywhere(tmp_path: Path) ->
         (tmp_path / "secrets").mkdir(exist_ok=True)
         (tmp_path / "secrets" / "token.key").write_text(published)
         with pytest.raises(ValueError, match="published"):
-            Settings(var_dir=tmp_path).secret("token")
+            Settings(var_dir=tmp_path).ensure_secret("token")
 
 
 def test_production_never_makes_keys_up(tmp_path: Path) -> None:
     with pytest.raises(MissingKey, match="HOTLINE_DATA_KEY"):
-        Settings(environment="production", var_dir=tmp_path).secret("data")
+        Settings(environment="production", var_dir=tmp_path).ensure_secret("data")
     assert not (tmp_path / "secrets").exists()
-    assert Settings(environment="production", var_dir=tmp_path, data_key=KEY).secret("data") == KEY
+    assert Settings(environment="production", var_dir=tmp_path, data_key=KEY).ensure_secret("data") == KEY
 
 
 def test_a_fresh_var_gets_random_keys_in_private_files(tmp_path: Path) -> None:
     settings = Settings(var_dir=tmp_path)
-    keys = {p: settings.secret(p) for p in PURPOSES}
+    keys = {p: settings.ensure_secret(p) for p in PURPOSES}
     assert len(set(keys.values())) == len(PURPOSES)  # one key per purpose
     assert (tmp_path / "secrets").stat().st_mode & 0o777 == 0o700
     for purpose in PURPOSES:
         assert (tmp_path / "secrets" / f"{purpose}.key").stat().st_mode & 0o777 == 0o600
-    assert {p: Settings(var_dir=tmp_path).secret(p) for p in PURPOSES} == keys  # reused
-    assert Settings(var_dir=tmp_path, token_key=KEY).secret("token") == KEY  # env overrides
+    assert {p: Settings(var_dir=tmp_path).ensure_secret(p) for p in PURPOSES} == keys  # reused
+    assert Settings(var_dir=tmp_path, token_key=KEY).ensure_secret("token") == KEY  # env overrides
     other = tmp_path / "other"
-    assert Settings(var_dir=other).secret("token") != keys["token"]  # no key is built in
+    assert Settings(var_dir=other).ensure_secret("token") != keys["token"]  # no key is built in
 
 
 def test_without_key_files_a_process_has_only_the_keys_it_was_given(tmp_path: Path) -> None:
-    Settings(var_dir=tmp_path).secret("data")  # the files exist
+    Settings(var_dir=tmp_path).ensure_secret("data")  # the files exist
     relay = Settings(var_dir=tmp_path, key_files=False, event_key=KEY)
-    assert relay.secret("event") == KEY
+    assert relay.ensure_secret("event") == KEY
     with pytest.raises(MissingKey):
-        relay.secret("data")
+        relay.ensure_secret("data")
 
 
 def test_key_must_be_32_bytes_of_base64() -> None:

@@ -66,7 +66,7 @@ def _verification(request: Request) -> dict[str, Any]:
         return cached
     container = request.app.state.container
     ok, checked, problem = container.audit.verify()
-    cp_ok, last, cp_problem = verify_checkpoints(container.audit, container.settings.secret("audit"),
+    cp_ok, last, cp_problem = verify_checkpoints(container.audit, container.settings.ensure_secret("audit"),
                                                  container.checkpoints)
     result = {"ok": ok and cp_ok, "entries": checked, "problem": problem_text(problem or cp_problem),
               "last": last, "checked": time.monotonic(), "at": datetime.now(BEIJING)}
