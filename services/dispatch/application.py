@@ -23,7 +23,7 @@ from services.dispatch.domain import (
     referral_id_for,
     routing_gap_id_for,
 )
-from services.dispatch.plans import FollowUps
+from services.dispatch.followups import FollowUps
 from services.dispatch.routing import Directory, ReferralMatrix
 from services.dispatch.visits import VisitClock
 
