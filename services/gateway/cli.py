@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from services.common.logging import configure_logging
 from services.common.secrets import MissingKey
 from services.common.settings import Settings
-from services.gateway import admin, backup, deploy, oncall_cli, pipeline, reports_cli, workers
+from services.gateway import admin, backup, deploy, oncall_cli, pipeline, stats_cli, workers
 
 
 def load_stack_env(var_dir: Path) -> None:
@@ -32,7 +32,7 @@ def parser() -> argparse.ArgumentParser:
     admin.add_commands(sub)
     backup.add_commands(sub)
     pipeline.add_commands(sub)
-    reports_cli.add_commands(sub)
+    stats_cli.add_commands(sub)
     oncall_cli.add_commands(sub)
     deploy.add_commands(sub)
     return p
