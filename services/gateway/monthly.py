@@ -21,8 +21,8 @@ from services.common.labels import (
     SENTINEL_KIND_TEXT,
     STATUS_TEXT,
 )
+from services.common.vocabulary import RISK_LEVELS
 
-LEVELS = ("red", "orange", "yellow", "blue")
 Table = tuple[str, list[str], list[list[Any]]]  # title, header, rows
 PlaceName = Callable[[str], str]  # a region code → its place's name (longest prefix), "" if none
 
@@ -59,7 +59,7 @@ def tables(s: dict[str, Any], month: str, region: str | None,
             ["已结案的随访", f["closed"]]]),
         ("问题类型", ["问题类型", "案件数"], _pairs(s["by_concern"], CONCERN_TEXT)),
         ("风险等级", ["风险等级", "案件数"],
-         [[LEVEL_TEXT[lv], s["by_risk_level"].get(lv, 0)] for lv in LEVELS]),
+         [[LEVEL_TEXT[lv], s["by_risk_level"].get(lv, 0)] for lv in RISK_LEVELS]),
         ("报告渠道", ["渠道", "报告数"], _pairs(s["by_channel"], CHANNEL_TEXT)),
         ("每日报告", ["日期", *[CHANNEL_TEXT.get(c, c) for c in channels], "合计"],
          [[d["day"], *[d["by_channel"].get(c, 0) for c in channels], d["reports"]] for d in s["by_day"]]),
@@ -71,7 +71,7 @@ def tables(s: dict[str, Any], month: str, region: str | None,
                      "时限内接收"],
          [[LEVEL_TEXT[lv], a.get("n", 0), _minutes(a.get("p50")), _minutes(a.get("p90")),
            _minutes(a.get("p95")), _minutes(a["sla_seconds"]), a["within_sla"]]
-          for lv in LEVELS if (a := s["ack_seconds"].get(lv))]),
+          for lv in RISK_LEVELS if (a := s["ack_seconds"].get(lv))]),
         ("随访帮扶", ["指标", "数值"], [["帮扶中", f["active"]], ["7天内应访", f["due_within_7_days"]],
                                      ["已逾期", f["overdue"]], ["本月走访", f["visits_done"]],
                                      ["已结案", f["closed"]]]),

@@ -4,7 +4,8 @@ with a webhook on a local receiver, one without), save, see the secret once, sen
 see it delivered, signed with that secret; the contact without webhook is warned about; axe at
 1366 and 360 px. Only the chosen role's unit field shows; a risky action asks first (its confirm
 button focused, 取消 back); statuses and sentinel names do not wrap at 1366 px; a fixed error
-goes away as its field changes. And /docs renders every operation with the outside network blocked."""
+goes away as its field changes. Every error of 新增账号 at once; Back after 停用 lands on a page
+that renders. And /docs renders every operation with the outside network blocked."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tests.e2e.client import Client, embedded_server
 from tests.e2e.test_browser_form import SHOTS
 from tests.receiver import Receiver
 
-PORT = 18150
+PORT = 18211
 BASE = f"http://127.0.0.1:{PORT}"
 UNIT = "police-441823"
 
@@ -67,8 +68,11 @@ def test_admin_adds_a_user_and_sets_a_roster_and_its_test_arrives_signed(
     page.select_option("#f-agency_id", UNIT)  # then the role changes: the agency is not posted
     page.fill("#f-username", "operator7")  # (an auditor's account waits for approval: test_browser_security)
     page.select_option("#f-role", "operator")
-    expect(unit_fields).to_have_count(1)  # the operator's line, left empty
+    expect(unit_fields).to_have_count(1)  # the operator's line, left empty: refused
     expect(page.locator("#f-channel")).to_be_visible()
+    page.click("#add-user-submit")
+    expect(page.locator("#error-channel")).to_contain_text("请选择该接线员的来电线路")
+    page.select_option("#f-channel", "hotline_12349")
     page.click("#add-user-submit")
     password = page.inner_text("#secret-password").strip()
     assert re.fullmatch(r"[A-HJ-NP-Za-km-z2-9]{5}(-[A-HJ-NP-Za-km-z2-9]{5}){2}", password), password
@@ -133,6 +137,12 @@ def test_risky_actions_ask_first_and_the_table_keeps_its_shape(server: Client, b
     expect(page.locator("#confirm-yes")).to_be_focused()  # the confirming page is there
     page.keyboard.press("Enter")  # the focused button confirms
     expect(page.locator("#notice")).to_contain_text("已停用账号 operator1")
+    page.go_back()  # a GET page, not "Confirm Form Resubmission"
+    expect(page.locator("#confirm-h")).to_have_text("账号 operator1 已停用")
+    page.click("#confirm-no")
+    page.click("#add-user-submit")  # empty: every error at once
+    expect(page.locator("#error-username")).to_be_visible()
+    expect(page.locator("#error-role")).to_be_visible()
     page.fill("#f-name", "连南瑶族自治县三江镇中心小学")
     page.fill("#f-region_code", "441823100")
     page.select_option("#f-first_reporter", "teacher1")

@@ -1,8 +1,11 @@
 """三员分立 in headless Chromium, from `/` with no API call of its own: admin1 creates a supervisor
 account and sees that it waits for approval; security1 approves it on the keyboard (a confirming
-step, its button focused) and sees the password once; the new supervisor logs in with it. A
-rejection with its reason typed; the security page and its confirming step pass axe at 1366 and
-360 px and fit the width."""
+step, its button focused) and sees the password once; Back from it lands on a page that renders
+(no "Confirm Form Resubmission"); the new supervisor logs in with it. The admin's 申请说明 on the
+officer's card; the button says 提交申请 for a privileged role. A rejection whose empty reason is
+refused in Chinese next to it, then kept; 确认批准 and 确认驳回 the same size; the history's dates
+on one line at 1366 px; the security page and its confirming steps pass axe at 1366 and 360 px
+and fit the width."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server
 from tests.e2e.test_browser_form import SHOTS
 
-PORT = 18160
+PORT = 18210
 BASE = f"http://127.0.0.1:{PORT}"
 PASSWORD = re.compile(r"[A-HJ-NP-Za-km-z2-9]{5}(-[A-HJ-NP-Za-km-z2-9]{5}){2}")
 
@@ -45,7 +48,10 @@ def test_a_supervisor_account_needs_the_security_officer(server: Client, browser
     page = log_in(admin_ctx, "admin1", server.password("admin1"), "/admin")
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.fill("#f-username", "boss8")
+    expect(page.locator("#add-user-submit")).to_have_text("创建账号")
     page.select_option("#f-role", "supervisor")
+    expect(page.locator("#add-user-submit")).to_have_text("提交申请")  # it is only asked for
+    page.fill("#f-note", "赵敏，县民政局，督办三江镇个案")
     page.click("#add-user-submit")
     expect(page.locator("#notice")).to_contain_text("已提交，等待安全管理员批准")
     expect(page.locator("#secret-password")).to_have_count(0)
@@ -60,14 +66,19 @@ def test_a_supervisor_account_needs_the_security_officer(server: Client, browser
     card = page.locator("#pending li", has_text="boss8")
     expect(card).to_contain_text("新建账号（督办人员）")
     expect(card).to_contain_text("admin1（系统管理员）")
+    expect(card).to_contain_text("赵敏，县民政局，督办三江镇个案")
     card.get_by_role("button", name="批准 boss8 的申请").focus()
     page.keyboard.press("Enter")
     expect(page.locator("#confirm-yes")).to_be_focused()  # the confirming step, on a page of its own
     expect(page.locator("#confirm")).to_contain_text("只显示一次")
+    expect(page.locator("#confirm")).to_contain_text("申请说明：赵敏")
     page.keyboard.press("Enter")
     password = page.inner_text("#secret-password").strip()
     assert PASSWORD.fullmatch(password), password
     page.screenshot(path=str(SHOTS / "security-phone.png"), full_page=True)
+    page.go_back()  # the confirming step by GET: it renders and says who decided
+    expect(page.locator("#refusal")).to_contain_text("此申请已处理：security1（安全管理员）")
+    assert password not in page.content()
     page.goto(f"{BASE}/security")
     assert password not in page.content()  # shown once
     expect(page.locator("#history")).to_contain_text("已批准")
@@ -88,10 +99,25 @@ def test_a_rejection_keeps_its_reason(server: Client, browser: Browser) -> None:
     card = page.locator("#pending li", has_text="auditor1")
     card.get_by_role("button", name="驳回 auditor1 的申请").click()
     expect(page.locator("#f-reason")).to_be_focused()
-    page.keyboard.type("本人未提出重置")
+    reject_box = page.locator("#confirm-yes").bounding_box()
+    page.keyboard.press("Tab")  # to 确认驳回, with no reason typed
     page.keyboard.press("Enter")
-    expect(page.locator("#notice")).to_contain_text("已驳回对账号 auditor1 的申请")
+    expect(page.locator("#error-reason")).to_contain_text("请填写驳回理由")
+    expect(page.locator("#f-reason")).to_be_focused()
+    page.keyboard.type("本人未提出重置")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#notice")).to_contain_text("已驳回：账号 auditor1 的申请已驳回")
     expect(page.locator("#history")).to_contain_text("理由：本人未提出重置")
+    lines = """(sel) => [...document.querySelectorAll(sel)].map(el => { const r = document.createRange();
+        r.selectNodeContents(el); return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; })"""
+    assert set(page.evaluate(lines, "#history td.when")) == {1}  # dates on one line at 1366 px
+    server.http.post("/v1/users/auditor1/reset-password", headers=server.auth("admin1"))
+    page.goto(f"{BASE}/security")
+    page.locator("#pending li", has_text="auditor1").get_by_role("button", name="批准").click()
+    approve_box = page.locator("#confirm-yes").bounding_box()
+    assert reject_box and approve_box and (reject_box["width"], reject_box["height"]) == (
+        approve_box["width"], approve_box["height"])  # 确认批准 and 确认驳回 the same size
     context.close()
     token = server.http.post("/v1/auth/token", data={"username": "auditor1",
                                                      "password": server.password("auditor1")})
