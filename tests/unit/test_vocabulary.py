@@ -4,6 +4,7 @@ exactly its members (a member added without a label, or a label for no member, f
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import get_args
 
 from services.common.labels import (
     CASE_STATUS_TEXT,
@@ -39,6 +40,7 @@ from services.common.vocabulary import (
     Role,
     SentinelKind,
 )
+from services.gateway.routes.oversight import Role as AuditedRole
 
 
 def values(enum: type[StrEnum]) -> list[str]:
@@ -89,3 +91,8 @@ def test_the_labels_are_keyed_by_plain_text_too() -> None:
     assert STATUS_TEXT["triaged"] == "已研判" and KIND_TEXT.get("police") == "公安"
     assert all(type(value) is str for value, _ in CONCERN_LABELS + RELATION_LABELS)
     assert set(COARSE_REPORT_STATUS) == {"received", *values(CaseStatus)}
+
+
+def test_the_audit_filters_roles_are_the_accounts_roles_then_the_systems() -> None:
+    """The OpenAPI enum of GET /v1/audit's role must be a Literal; it is checked against Role here."""
+    assert get_args(AuditedRole) == (*ROLES, "system", "public")
