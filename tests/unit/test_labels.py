@@ -95,7 +95,7 @@ def test_the_code_is_read_for_what_it_writes() -> None:
 def test_every_audit_action_and_resource_type_has_a_label() -> None:
     actions, resources = audit_calls()
     missing = sorted(actions - ACTION_TEXT.keys())
-    assert not missing, f"add these to ACTION_TEXT in services/common/vocabulary.py: {missing}"
+    assert not missing, f"add these to ACTION_TEXT in services/common/labels.py: {missing}"
     unlabelled = sorted(r for r in resources - RESOURCE_TEXT.keys() if not r.startswith("/"))
     assert not unlabelled, f"add these to RESOURCE_TEXT: {unlabelled}"  # a route reads as 页面或接口
     assert all(any(a.startswith(p) for p in ACTION_GROUP_TEXT) for a in ACTION_TEXT)
@@ -103,7 +103,7 @@ def test_every_audit_action_and_resource_type_has_a_label() -> None:
 
 def test_every_timeline_event_has_a_label() -> None:
     missing = sorted(timeline_types() - EVENT_TEXT.keys())
-    assert not missing, f"add these to EVENT_TEXT in services/common/vocabulary.py: {missing}"
+    assert not missing, f"add these to EVENT_TEXT in services/common/labels.py: {missing}"
 
 
 def test_roles_statuses_and_system_actors_have_labels() -> None:
