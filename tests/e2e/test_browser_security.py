@@ -109,8 +109,9 @@ def test_a_rejection_keeps_its_reason(server: Client, browser: Browser) -> None:
     page.keyboard.press("Enter")
     expect(page.locator("#notice")).to_contain_text("已驳回：账号 auditor1 的申请已驳回")
     expect(page.locator("#history")).to_contain_text("理由：本人未提出重置")
-    lines = """(sel) => [...document.querySelectorAll(sel)].map(el => { const r = document.createRange();
-        r.selectNodeContents(el); return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; })"""
+    lines = """(sel) => [...document.querySelectorAll(sel)].map(el => {
+        const r = document.createRange(); r.selectNodeContents(el);
+        return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; })"""
     assert set(page.evaluate(lines, "#history td.when")) == {1}  # dates on one line at 1366 px
     server.http.post("/v1/users/auditor1/reset-password", headers=server.auth("admin1"))
     page.goto(f"{BASE}/security")
