@@ -67,6 +67,9 @@ def test_a_supervisor_account_needs_the_security_officer(server: Client, browser
     expect(card).to_contain_text("新建账号（督办人员）")
     expect(card).to_contain_text("admin1（系统管理员）")
     expect(card).to_contain_text("赵敏，县民政局，督办三江镇个案")
+    boxes = [card.get_by_role("button", name=f"{verb} boss8 的申请").bounding_box()
+             for verb in ("批准", "驳回")]
+    assert boxes[0] and boxes[1] and boxes[0]["height"] == boxes[1]["height"]  # one size
     card.get_by_role("button", name="批准 boss8 的申请").focus()
     page.keyboard.press("Enter")
     expect(page.locator("#confirm-yes")).to_be_focused()  # the confirming step, on a page of its own
