@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import get_args
 
+from services.api.routes.oversight import Role as AuditedRole
 from services.common.labels import (
     CASE_STATUS_TEXT,
     CATEGORY_TEXT,
@@ -40,7 +41,6 @@ from services.common.vocabulary import (
     Role,
     SentinelKind,
 )
-from services.gateway.routes.oversight import Role as AuditedRole
 
 
 def values(enum: type[StrEnum]) -> list[str]:
