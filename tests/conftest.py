@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from services.api.http import create_app
 from services.bootstrap import ApiContainer, edges_of
 from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
-from services.gateway.http import create_app
 from tests.helpers import TEST_PASSWORD, add_test_users, build
 
 # The tests' webhook receivers (tests/receiver.py) listen on 127.0.0.1, inside: every Settings the

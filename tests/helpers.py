@@ -15,7 +15,7 @@ from services.common.idnumber import check_character
 from services.common.kafka.security import from_env
 from services.common.messages import REPORT_RECEIVED, Message
 from services.common.settings import Settings
-from services.gateway.demo import DEMO_LINES, DEMO_USERS
+from services.runtime.demo import DEMO_LINES, DEMO_USERS
 
 
 def kafka_admin_security() -> dict[str, Any]:

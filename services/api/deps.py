@@ -10,14 +10,14 @@ from fastapi import Depends, Request
 
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
+from services.api.auth import current_principal, oauth2_scheme, require_roles
+from services.api.proxies import client_address
+from services.api.web import session_of
 from services.audit.trail import AuditTrail
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Actor
 from services.common.principal import Principal
-from services.common.web.auth import current_principal, oauth2_scheme, require_roles
-from services.common.web.pages import session_of
-from services.common.web.proxies import client_address
-from services.common.web.throttle import Throttle
+from services.common.throttle import Throttle
 from services.dispatch.application import DispatchApplication
 from services.intake.application import IntakeApplication
 from services.triage.application import TriageApplication

@@ -9,10 +9,10 @@ import ipaddress
 from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from services.api.proxies import client_address
+from services.api.web import session_of
 from services.common.networks import Network
 from services.common.principal import Principal
-from services.common.web.pages import session_of
-from services.common.web.proxies import client_address
 
 METRICS_PATH = "/metrics"
 DOCS_PATHS = frozenset({"/docs", "/openapi.json"})

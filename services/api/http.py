@@ -20,21 +20,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from services.bootstrap import ApiContainer
-from services.common.errors import Conflict, FieldError, NotFound
-from services.common.networks import parse_networks
-from services.common.web.activity import ACTIVITY_COOKIE, activity_cookie, renews_activity
-from services.common.web.auth import TokenIssuer
-from services.common.web.exposure import guarded, refusal
-from services.common.web.limits import BodyLimits
-from services.common.web.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck, build_info
-from services.common.web.ops import router as ops_router
-from services.common.web.pages import refuse, session_of
-from services.common.web.proxies import Proxies, is_https
-from services.gateway.deps import audit_log
-from services.gateway.pages import admin as admin_page
-from services.gateway.pages import (
-    admin_oncall,
+from services.api.activity import ACTIVITY_COOKIE, activity_cookie, renews_activity
+from services.api.auth import TokenIssuer
+from services.api.deps import audit_log
+from services.api.exposure import guarded, refusal
+from services.api.limits import BodyLimits
+from services.api.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck, build_info
+from services.api.ops import router as ops_router
+from services.api.pages import (
+    accounts,
     assets,
     audit,
     board,
@@ -43,15 +37,16 @@ from services.gateway.pages import (
     intake_case,
     login,
     report,
+    rosters,
 )
-from services.gateway.pages import followups as followups_page
-from services.gateway.pages import lookup as lookup_page
-from services.gateway.pages import oncall as oncall_page
-from services.gateway.pages import security as security_page
-from services.gateway.pages import stats as stats_page
-from services.gateway.routes import (
+from services.api.pages import followups as followups_page
+from services.api.pages import lookup as lookup_page
+from services.api.pages import oncall as oncall_page
+from services.api.pages import security as security_page
+from services.api.pages import stats as stats_page
+from services.api.proxies import Proxies, is_https
+from services.api.routes import (
     account_requests,
-    admin,
     auth,
     cases,
     followups,
@@ -59,20 +54,25 @@ from services.gateway.routes import (
     oversight,
     referrals,
     reports,
+    sentinels,
     users,
 )
-from services.gateway.sessions import TokenVersions
+from services.api.sessions import TokenVersions
+from services.api.web import refuse, session_of
+from services.bootstrap import ApiContainer
+from services.common.errors import Conflict, FieldError, NotFound
+from services.common.networks import parse_networks
 
 log = structlog.get_logger("http")
 MAX_BODY_BYTES = 256 * 1024  # a full report is far below this
-ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, admin.sentinels_router,
-           admin.agencies_router, cases.router, cases.children_router, referrals.desk_router,
+ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, sentinels.sentinels_router,
+           sentinels.agencies_router, cases.router, cases.children_router, referrals.desk_router,
            referrals.router, followups.router, followups.case_router, followups.ledger_router,
            oversight.stats_router, oversight.audit_router, notifications.oncall_router,
            notifications.router, login.router, report.router,
            desk.router, board.router, followups_page.router, stats_page.router, oncall_page.router,
            intake.router, intake_case.router, lookup_page.router, users.router, account_requests.router,
-           admin_page.router, admin_oncall.router, security_page.router, audit.router, assets.router)
+           accounts.router, rosters.router, security_page.router, audit.router, assets.router)
 
 
 def store_check(container: ApiContainer) -> ReadinessCheck:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from fastapi import Request
 
 from services.accounts.totp import Check, SecondFactor
+from services.api.deps import audit_log
+from services.api.proxies import client_address
 from services.bootstrap import ApiContainer
 from services.common.labels import ROLE_TEXT
 from services.common.principal import Principal
-from services.common.web.proxies import client_address
-from services.common.web.throttle import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS
-from services.gateway.deps import audit_log
+from services.common.throttle import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS
 
 # Next to the page's field; the API says `detail` in English (contract §2).
 PAGE_TEXT = {

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from fastapi import Request
 
 from services.accounts.application import AccountsApplication
+from services.api import second_factor
+from services.api.deps import audit_log
+from services.api.proxies import client_address
 from services.bootstrap import ApiContainer
 from services.common.principal import Principal
-from services.common.web.proxies import client_address
-from services.common.web.throttle import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS
-from services.gateway import second_factor
-from services.gateway.deps import audit_log
+from services.common.throttle import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS
 
 
 class TokenVersions:

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
+from services.api.activity import is_idle
 from services.common.labels import (
     ACTION_TEXT,
     ACTOR_TEXT,
@@ -31,7 +32,6 @@ from services.common.labels import (
 )
 from services.common.principal import Principal
 from services.common.vocabulary import BEIJING
-from services.common.web.activity import is_idle
 
 SESSION_COOKIE = "hotline_session"
 CSRF_HEADER = "X-CSRF-Token"

@@ -16,7 +16,7 @@ import structlog
 from services.bootstrap.processes import _close, setup_tables
 from services.bootstrap.wiring import Wiring
 from services.common.sqlstore import Sql
-from services.common.web.throttle import Throttle
+from services.common.throttle import Throttle
 
 log = structlog.get_logger("migrate")
 LOCK_KEY = 0x686F746C696E65  # "hotline": one advisory lock for every migrate run

@@ -24,7 +24,7 @@ from services.common.kafka.relay import OutboxRelay, make_producer
 from services.common.keystore import KeyStore
 from services.common.messages import BatchHandler, Handler, Message, Translator
 from services.common.settings import Settings
-from services.common.web.throttle import Throttle
+from services.common.throttle import Throttle
 from services.dispatch.application import DispatchApplication
 from services.dispatch.routing import Directory
 from services.dispatch.scheduler import EscalationScheduler

@@ -29,7 +29,7 @@ from services.common.keystore import FileKeys, KeyBackend, KeyStore, SQLiteKeys
 from services.common.messages import AUDIT_CHECKPOINTS_TOPIC
 from services.common.settings import Settings
 from services.common.sqlstore import Sql
-from services.common.web.throttle import Throttle
+from services.common.throttle import Throttle
 from services.dispatch.application import DispatchApplication
 from services.dispatch.routing import Directory, ReferralMatrix
 from services.dispatch.visits import VisitClock

@@ -26,10 +26,11 @@ import structlog
 
 from services.bootstrap import CONSUMERS, RELAYS, Wiring
 from services.bootstrap.topology import TRACKING_TABLES
+from services.cli.output import out
+from services.cli.progress import progress
+from services.cli.setup import cmd_migrate
 from services.common.kafka.offsets import end_offsets
 from services.common.settings import Settings
-from services.gateway.admin import cmd_migrate, out
-from services.gateway.progress import progress
 
 log = structlog.get_logger("backup")
 FORMAT = 1

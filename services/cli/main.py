@@ -9,10 +9,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from services.cli import backup, deploy, oncall, pipeline, privacy, setup, stats, users
 from services.common.logging import configure_logging
 from services.common.secrets import MissingKey
 from services.common.settings import Settings
-from services.gateway import admin, backup, deploy, oncall_cli, pipeline, stats_cli, workers
+from services.runtime import workers
 
 
 def load_stack_env(var_dir: Path) -> None:
@@ -29,11 +30,13 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hotline", description="Minor-protection hotline backend")
     sub = p.add_subparsers(dest="command", required=True)
     workers.add_commands(sub)
-    admin.add_commands(sub)
+    setup.add_commands(sub)
+    users.add_commands(sub)
+    privacy.add_commands(sub)
     backup.add_commands(sub)
     pipeline.add_commands(sub)
-    stats_cli.add_commands(sub)
-    oncall_cli.add_commands(sub)
+    stats.add_commands(sub)
+    oncall.add_commands(sub)
     deploy.add_commands(sub)
     return p
 

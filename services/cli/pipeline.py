@@ -9,11 +9,11 @@ from typing import Any
 
 from projections.desk.rebuild import differences, messages, positions, rebuild, swap
 from services.bootstrap import TRANSLATORS, Wiring
+from services.cli.output import out
+from services.cli.progress import counted, progress
 from services.common.kafka.deadletters import DeadLetters
 from services.common.settings import Settings
-from services.gateway.admin import out
-from services.gateway.progress import counted, progress
-from services.gateway.status import pipeline_status
+from services.runtime.status import pipeline_status
 
 
 def cmd_dlq(settings: Settings, args: argparse.Namespace) -> int:

@@ -12,9 +12,9 @@ from typing import Any
 from services.bootstrap import Wiring, bootstrap_cli
 from services.common.errors import DomainError
 from services.common.settings import Settings
-from services.gateway.ledger import MONTH_PATTERN, month_bounds
-from services.gateway.monthly import as_csv, as_xlsx, tables
-from services.gateway.statistics import figures
+from services.oversight.ledger import MONTH_PATTERN, month_bounds
+from services.oversight.monthly import as_csv, as_xlsx, tables
+from services.oversight.statistics import figures
 
 MONTH = re.compile(MONTH_PATTERN)
 REGION = re.compile(r"^[0-9]{2,12}$")

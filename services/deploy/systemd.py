@@ -1,26 +1,16 @@
-"""`hotline deploy systemd --out DIR`: the distributed wiring on hosts of its own, one systemd unit
-per process of `hotline processes`, each with an environment file holding only what that process
-may hold (its keys, its database role, its Kafka principal), a oneshot unit that creates and
-migrates the tables before any service starts, and a target that starts them all.
-`hotline deploy prometheus --out DIR`: a scrape configuration for the same processes (the API's
-port, each worker's HOTLINE_METRICS_PORT), the alert rules and the Grafana dashboard."""
+"""The systemd units of the distributed wiring: one unit per process of `hotline processes`, each
+with an environment file holding only what that process may hold (its keys, its database role,
+its Kafka principal), a oneshot unit that creates and migrates the tables before any service
+starts, and a target that starts them all."""
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import shutil
-import sys
 from pathlib import Path
-from typing import Any
 
 from services.bootstrap.topology import LIMITS, NEEDS
 from services.common.settings import Settings
-from services.gateway.admin import out
-from services.gateway.processlist import Process, env_line, metrics_port, own_environment, processes
-
-MONITORING = Path(__file__).resolve().parents[2] / "infra" / "monitoring"
+from services.runtime.processlist import Process, env_line, own_environment, processes
 
 # Settings every process reads the same (never a key, a role or a principal).
 SHARED = ("environment", "kafka_bootstrap_servers", "var_dir", "ack_sla_seconds", "first_visit_hours",
@@ -121,18 +111,13 @@ def write_private(path: Path, lines: list[str]) -> None:
         f.write("".join(f"{line}\n" for line in lines))
 
 
-def cmd_deploy_systemd(settings: Settings, args: argparse.Namespace) -> int:
-    if not settings.distributed or not settings.kafka_bootstrap_servers:
-        sys.stderr.write("hotline: set HOTLINE_DATABASE_URL (the owner's) and"
-                         " HOTLINE_KAFKA_BOOTSTRAP_SERVERS: the units are for the distributed wiring\n")
-        return 2
-    try:
-        listed = processes(settings.consumers)
-    except ValueError as exc:
-        sys.stderr.write(f"hotline: {exc}\n")
-        return 2
-    target, prefix = Path(args.out), Path(args.prefix).resolve()
-    env_dir = Path(args.env_dir) if args.env_dir else (target / "env").resolve()
+def write_units(settings: Settings, target: Path, prefix: Path, env_dir: Path | None,
+                user: str) -> tuple[Path, list[str]]:
+    """The units and their environment files under `target`; the env folder and the units written.
+    ValueError for a wrong HOTLINE_CONSUMERS."""
+    listed = processes(settings.consumers)
+    prefix = prefix.resolve()
+    env_dir = env_dir or (target / "env").resolve()
     (target / "env").mkdir(parents=True, exist_ok=True)
     var_dir = Path(settings.var_dir).resolve()
     shared = shared_environment(settings)
@@ -140,7 +125,7 @@ def cmd_deploy_systemd(settings: Settings, args: argparse.Namespace) -> int:
     for process in listed:
         write_private(target / "env" / f"{process.name}.env", [*shared, *own_environment(settings, process)])
         (target / f"hotline-{process.name}.service").write_text(
-            unit(process, prefix, env_dir, args.user, var_dir))
+            unit(process, prefix, env_dir, user, var_dir))
         written.append(f"hotline-{process.name}.service")
     # The migration runs as the database owner with every key (it opens every store), and as the
     # Kafka administrator, who makes each service's principal and its ACLs.
@@ -150,65 +135,6 @@ def cmd_deploy_systemd(settings: Settings, args: argparse.Namespace) -> int:
              *(env_line(f"HOTLINE_KAFKA_{name.upper()}", getattr(settings, f"kafka_{name}"))
                for name in administrator if settings.kafka_principals and getattr(settings, f"kafka_{name}"))]
     write_private(target / "env" / "migrate.env", [*shared, *owner])
-    (target / "hotline-migrate.service").write_text(migrate_unit(prefix, env_dir, args.user, var_dir))
+    (target / "hotline-migrate.service").write_text(migrate_unit(prefix, env_dir, user, var_dir))
     (target / "hotline.target").write_text(TARGET.format(wants=" ".join(written)))
-    out({"out": str(target), "units": ["hotline-migrate.service", *written, "hotline.target"],
-         "env_dir": str(env_dir), "next": f"copy the units to /etc/systemd/system and {target}/env to"
-                                          f" {env_dir}; systemctl enable --now hotline.target"})
-    return 0
-
-
-def scrape_config(settings: Settings, hosts: dict[str, str], default_host: str) -> dict[str, Any]:
-    """Prometheus's configuration (JSON is YAML): the API and every worker, labelled by process."""
-    listed = processes(settings.consumers)
-
-    def host(name: str) -> str:
-        return hosts.get(name, default_host)
-
-    workers = [{"targets": [f"{host(p.name)}:{metrics_port(settings, p)}"], "labels": {"process": p.name}}
-               for p in listed if p.kind != "api"]
-    return {
-        "global": {"scrape_interval": "15s", "evaluation_interval": "15s"},
-        "rule_files": ["alerts.yml"],
-        "scrape_configs": [
-            {"job_name": "hotline-api", "metrics_path": "/metrics", "static_configs": [
-                {"targets": [f"{host('api')}:{settings.port}"], "labels": {"process": "api"}}]},
-            {"job_name": "hotline-workers", "metrics_path": "/metrics", "static_configs": workers},
-        ],
-    }
-
-
-def cmd_deploy_prometheus(settings: Settings, args: argparse.Namespace) -> int:
-    try:
-        hosts = dict(pair.split("=", 1) for pair in args.host_of)
-        config = scrape_config(settings, hosts, args.host)
-    except ValueError as exc:
-        sys.stderr.write(f"hotline: {exc} (--host-of takes NAME=HOST)\n")
-        return 2
-    target = Path(args.out)
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "prometheus.yml").write_text(json.dumps(config, indent=2) + "\n")
-    for name in ("alerts.yml", "alerts.test.yml", "grafana-dashboard.json"):
-        shutil.copyfile(MONITORING / name, target / name)
-    out({"out": str(target), "files": ["prometheus.yml", "alerts.yml", "alerts.test.yml",
-                                        "grafana-dashboard.json"],
-         "check": f"promtool check config {target}/prometheus.yml"})
-    return 0
-
-
-def add_commands(sub: Any) -> None:
-    deploy = sub.add_parser("deploy", help="files to run the distributed wiring on hosts").add_subparsers(
-        dest="deploy_command", required=True)
-    systemd = deploy.add_parser("systemd", help="one systemd unit and environment file per process")
-    systemd.add_argument("--out", required=True, help="a folder for the units and env/")
-    systemd.add_argument("--prefix", default=str(Path(__file__).resolve().parents[2]),
-                         help="where the project is installed (its .venv/bin/hotline)")
-    systemd.add_argument("--env-dir", help="where the env files will be (default: OUT/env)")
-    systemd.add_argument("--user", default="hotline", help="the system user the services run as")
-    systemd.set_defaults(fn=cmd_deploy_systemd)
-    prometheus = deploy.add_parser("prometheus", help="scrape configuration, alert rules, Grafana dashboard")
-    prometheus.add_argument("--out", required=True)
-    prometheus.add_argument("--host", default="127.0.0.1", help="where the processes run")
-    prometheus.add_argument("--host-of", action="append", default=[], metavar="NAME=HOST",
-                            help="a process on another host (repeatable)")
-    prometheus.set_defaults(fn=cmd_deploy_prometheus)
+    return env_dir, ["hotline-migrate.service", *written, "hotline.target"]

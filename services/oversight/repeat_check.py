@@ -10,12 +10,12 @@ from typing import Any
 
 from fastapi import HTTPException, status
 
+from services.api.deps import AuditLog
 from services.bootstrap import ApiContainer
 from services.common.crypto import Hasher
 from services.common.principal import Principal
-from services.common.web.allowance import AllowanceSpent, RepeatAllowance
-from services.gateway.deps import AuditLog
 from services.intake.schemas import KnownCase, RepeatCheckIn
+from services.oversight.allowance import AllowanceSpent, RepeatAllowance
 from services.triage.domain import TriageError
 
 # Fingerprints are 128 bits of an HMAC under the hash key, with a purpose of their own: they

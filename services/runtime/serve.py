@@ -18,16 +18,16 @@ from typing import Any
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from services.api.http import create_app
+from services.api.storewatch import StoreWatch
 from services.bootstrap import Wiring, bootstrap_api
 from services.common.kafka.admin import broker_count
 from services.common.logging import configure_logging
 from services.common.settings import Settings
-from services.common.web.storewatch import StoreWatch
-from services.gateway.http import create_app
-from services.gateway.processlist import processes
-from services.gateway.status import PipelineCollector
+from services.runtime.processlist import processes
+from services.runtime.status import PipelineCollector
 
-FACTORY = "services.gateway.serve:app_from_env"
+FACTORY = "services.runtime.serve:app_from_env"
 
 
 def serve(app: Any, settings: Settings, workers: int = 1) -> None:

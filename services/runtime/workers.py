@@ -12,6 +12,7 @@ from typing import Any
 
 import structlog
 
+from services.api.http import create_app
 from services.bootstrap import (
     CONSUMERS,
     RELAYS,
@@ -23,13 +24,11 @@ from services.bootstrap import (
     bootstrap_sequencer,
 )
 from services.common.settings import Settings
-from services.common.web.probe import ProbeServer
-from services.gateway.admin import cmd_keys_rotate as admin_rotate
-from services.gateway.demo import create_demo_users, print_demo_users
-from services.gateway.http import create_app
-from services.gateway.processlist import by_name, own_environment, processes
-from services.gateway.serve import cmd_serve, serve
-from services.gateway.status import watch_checkpoints
+from services.runtime.demo import create_demo_users, print_demo_users
+from services.runtime.probe import ProbeServer
+from services.runtime.processlist import by_name, own_environment, processes
+from services.runtime.serve import cmd_serve, serve
+from services.runtime.status import watch_checkpoints
 
 log = structlog.get_logger("cli")
 
@@ -176,9 +175,3 @@ def add_commands(sub: Any) -> None:
                    ).set_defaults(fn=cmd_sequence)
     sub.add_parser("processes", help="the distributed wiring's processes (name:arguments)"
                    ).set_defaults(fn=cmd_processes)
-    keys = sub.add_parser("keys").add_subparsers(dest="keys_command", required=True)
-    env = keys.add_parser("env", help="the HOTLINE_*_KEY lines one process needs, and no others")
-    env.add_argument("--process", required=True, help="a name from `hotline processes`")
-    env.set_defaults(fn=cmd_keys_env)
-    keys.add_parser("rotate", help="a new event key; old events stay readable").set_defaults(
-        fn=admin_rotate)

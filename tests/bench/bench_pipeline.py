@@ -26,8 +26,8 @@ import httpx
 
 from services.bootstrap import Wiring
 from services.common.settings import Settings
-from services.gateway.demo import read_demo_users
-from services.gateway.status import pipeline_status
+from services.runtime.demo import read_demo_users
+from services.runtime.status import pipeline_status
 from tests.bench.measure import floor_events_per_s, process_memory_mib, stack_memory_mib
 from tests.bench.plot import plot
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from services.gateway.demo import read_demo_users
+from services.runtime.demo import read_demo_users
 
 
 def wait_for(predicate: Any, timeout: float = 30, what: str = "") -> Any:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from services.api.pages.report import place_code
 from services.dispatch.routing import Directory
-from services.gateway.pages.report import place_code
 from tests.e2e.axe import axe_source, serious_violations
 from tests.e2e.client import Client, embedded_server, wait_for
 from tests.helpers import id_number

@@ -15,7 +15,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from services.gateway.cli import main
+from services.cli.main import main
 from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server
 from tests.e2e.test_browser_form import SHOTS

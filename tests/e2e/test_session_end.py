@@ -18,9 +18,9 @@ import jwt
 import pytest
 from playwright.sync_api import Browser
 
+from services.api.auth import TokenIssuer
 from services.common.principal import Principal
 from services.common.secrets import read_key
-from services.common.web.auth import TokenIssuer
 from tests.e2e.client import ROOT, Client, embedded_server
 
 PORT = 18200

@@ -4,8 +4,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
 
+from services.api.http import create_app
 from services.bootstrap import ApiContainer
-from services.gateway.http import create_app
 from tests.conftest import Api
 from tests.helpers import add_test_users, audit_entries, report_body
 

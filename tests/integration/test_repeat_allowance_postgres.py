@@ -13,7 +13,7 @@ from services.bootstrap import Wiring
 from services.bootstrap.migrations import MIGRATIONS
 from services.bootstrap.roles import ensure_roles, url_for
 from services.common.settings import Settings
-from services.common.web.allowance import AllowanceSpent, RepeatAllowance
+from services.oversight.allowance import AllowanceSpent, RepeatAllowance
 
 
 def denied(url: str, statement: str) -> bool:

@@ -10,9 +10,9 @@ from urllib.parse import urlparse
 import psycopg
 from fastapi.testclient import TestClient
 
+from services.api.http import create_app
+from services.api.storewatch import StoreWatch
 from services.bootstrap import ApiContainer
-from services.common.web.storewatch import StoreWatch
-from services.gateway.http import create_app
 from tests.helpers import TEST_PASSWORD, add_test_users, report_body
 
 

@@ -21,10 +21,10 @@ from services.accounts.requests import (
     request_id_for,
 )
 from services.bootstrap import ApiContainer
+from services.cli.main import main
 from services.common.auditnote import Actor
 from services.common.errors import Conflict
 from services.common.vocabulary import ROLES
-from services.gateway.cli import main
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, audit_entries
 from tests.unit.test_admin_audit_pages import admin

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from services.api.http import create_app
 from services.bootstrap import ApiContainer
+from services.cli.main import main
 from services.common.settings import Settings
-from services.gateway.cli import main
-from services.gateway.http import create_app
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, add_test_users, audit_entries, build
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from services.api.pages import assets
 from services.bootstrap import ApiContainer
-from services.gateway.pages import assets
 from services.notify import webhook
 from services.notify.sendtest import classify
 from tests.conftest import Api

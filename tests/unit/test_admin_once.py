@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from services.api.pages.roster_form import masked
 from services.bootstrap import ApiContainer
-from services.gateway.pages.roster_form import masked
 from tests.conftest import Api
 from tests.receiver import Receiver
 from tests.unit.test_admin_audit_pages import admin, token_status

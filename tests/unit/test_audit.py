@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from services.cli.main import main
 from services.common.crypto import Sealer
 from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
-from services.gateway.cli import main
 from tests.conftest import Api
 from tests.helpers import build, report_body, sequence
 

@@ -12,8 +12,8 @@ import pytest
 
 from services.audit.checkpoints import Checkpointer, FileCheckpointLog
 from services.bootstrap import AUDITED, Wiring, sequencer_of
+from services.cli.main import main
 from services.common.settings import Settings
-from services.gateway.cli import main
 from tests.conftest import Api
 from tests.helpers import audit_entries, build, report_body
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 from services.bootstrap import ApiContainer
 from services.common.vocabulary import BEIJING
-from services.gateway.oversight_audit import filters_label, filters_text, typed_text
+from services.oversight.filters import filters_label, filters_text, typed_text
 from tests.conftest import Api
 from tests.helpers import audit_entries, sequence
 from tests.unit.test_admin_audit_pages import trail_rows
@@ -157,5 +157,5 @@ def test_the_follow_up_chart_has_value_labels(api: Api) -> None:
     page = api.client.get("/stats").text
     follow = page.split("draw('c-follow'")[1].split("});")[0] if "draw('c-follow'" in page else ""
     assert "label: {show: true" in follow or 'id="c-follow-empty"' in page
-    template = open("services/common/web/templates/stats.html", encoding="utf-8").read()
+    template = open("services/api/templates/stats.html", encoding="utf-8").read()
     assert "label: {show: true, position: 'top'}" in template.split("draw('c-follow'")[1].split("});")[0]

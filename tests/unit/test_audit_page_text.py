@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from services.api.web import BEIJING
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
-from services.common.web.pages import BEIJING
 from tests.conftest import Api
 from tests.helpers import audit_entries, report_body, sequence
 from tests.unit.test_admin_audit_pages import trail_rows

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from services.bootstrap import Wiring, edges_of
+from services.cli.main import main
 from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
-from services.gateway.cli import main
 from services.intake.schemas import ReportIn
 from tests.helpers import build, report_body, sequence
 

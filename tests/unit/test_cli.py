@@ -8,9 +8,9 @@ import pytest
 from projections.desk.rebuild import positions
 from projections.desk.view import GenerationWatch
 from services.bootstrap import edges_of
+from services.cli.main import main
 from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
-from services.gateway.cli import main
 from services.intake.schemas import ReportIn
 from tests.helpers import build, report_body
 

@@ -12,9 +12,9 @@ import pytest
 from eventsourcing.cipher import AESCipher
 from eventsourcing.utils import Environment
 
+from services.cli.main import main
 from services.common.crypto import RotatingCipher, Sealer, fingerprint
 from services.common.settings import Settings
-from services.gateway.cli import main
 from services.intake.schemas import ReportIn
 from tests.helpers import build, report_body
 

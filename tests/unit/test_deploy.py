@@ -16,9 +16,9 @@ import pytest
 
 from services.bootstrap.roles import KAFKA_ACLS
 from services.bootstrap.topology import NEEDS
+from services.cli.main import main
 from services.common.secrets import PURPOSES
-from services.gateway.cli import main
-from services.gateway.processlist import processes
+from services.runtime.processlist import processes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -144,9 +144,9 @@ def exported_metrics() -> set[str]:
     own `up`."""
     from prometheus_client import CollectorRegistry
 
-    from services.common.web import ops  # noqa: F401 - registers the HTTP metrics
-    from services.gateway.status import PipelineCollector, PipelineStatus, watch_checkpoints
+    from services.api import ops  # noqa: F401 - registers the HTTP metrics
     from services.notify import notifier  # noqa: F401 - registers the attempts counter
+    from services.runtime.status import PipelineCollector, PipelineStatus, watch_checkpoints
 
     class Fixed(PipelineCollector):
         def __init__(self) -> None:
@@ -187,8 +187,8 @@ def test_a_workers_probe_answers_health_and_metrics() -> None:
     import urllib.error
     import urllib.request
 
-    from services.common.web.probe import ProbeServer
     from services.notify import notifier  # noqa: F401 - a worker's own metric
+    from services.runtime.probe import ProbeServer
 
     alive = [True]
     probe = ProbeServer("127.0.0.1", 0, lambda: alive[0], release="2.0.1").start()
@@ -213,7 +213,7 @@ def test_the_containerfile_holds_what_the_processes_load_and_runs_the_same_cli()
     runs `hotline` unprivileged, and takes its keys from the environment only."""
     import tomllib
 
-    from services.gateway.deploy import MONITORING
+    from services.deploy.prometheus import MONITORING
 
     text = (ROOT / "Containerfile").read_text()
     copied = {src for line in text.splitlines() if line.startswith("COPY ") for src in line.split()[1:-1]}

@@ -10,9 +10,9 @@ from datetime import datetime
 
 from openpyxl import load_workbook
 
+from services.api.web import CSRF_HEADER
 from services.common.embedded import EmbeddedRunner
-from services.common.web.pages import CSRF_HEADER
-from services.gateway.ledger import BEIJING, COLUMNS
+from services.oversight.ledger import BEIJING, COLUMNS
 from tests.conftest import Api
 from tests.helpers import CHILD_ID, report_body
 from tests.unit.test_desk import red_case

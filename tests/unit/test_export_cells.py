@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from services.common.embedded import EmbeddedRunner
 from services.common.exportcells import append, cell, csv_bytes
-from services.gateway.ledger import BEIJING
+from services.oversight.ledger import BEIJING
 from tests.conftest import Api
 from tests.helpers import report_body
 

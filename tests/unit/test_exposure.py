@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from services.api.http import create_app
+from services.api.web import SESSION_COOKIE
 from services.bootstrap import ApiContainer
 from services.common.settings import Settings
-from services.common.web.pages import SESSION_COOKIE
-from services.gateway.http import create_app
 from tests.conftest import Api
 from tests.helpers import add_test_users, build
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from services.api.web import beijing
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
-from services.common.web.pages import beijing
 from services.dispatch.scheduler import EscalationScheduler
-from services.gateway.ledger import BEIJING
+from services.oversight.ledger import BEIJING
 from tests.conftest import Api
 from tests.helpers import report_body, sequence
 from tests.unit.test_pages import login

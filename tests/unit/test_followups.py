@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from services.dispatch.scheduler import EscalationScheduler
-from services.gateway.ledger import BEIJING, month_bounds
+from services.oversight.ledger import BEIJING, month_bounds
 from tests.conftest import Api
 from tests.helpers import audit_entries, on_call_everywhere, report_body
 from tests.unit.test_desk import post, red_case, referral_of

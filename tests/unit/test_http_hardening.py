@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from services.api.http import create_app
 from services.bootstrap import ApiContainer
 from services.common.settings import Settings
-from services.gateway.http import create_app
 from services.intake.application import IntakeApplication
 from services.intake.schemas import ReportIn
 from tests.conftest import Api

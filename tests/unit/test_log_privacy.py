@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from services.api.http import MAX_BODY_BYTES, create_app
 from services.bootstrap import ApiContainer
 from services.common.logging import configure_logging
-from services.gateway.http import MAX_BODY_BYTES, create_app
 from services.intake.application import IntakeApplication
 from tests.conftest import Api
 from tests.helpers import add_test_users, report_body

@@ -12,12 +12,12 @@ import pytest
 from openpyxl import load_workbook
 
 from services.bootstrap import edges_of
+from services.cli.main import main
 from services.common.embedded import EmbeddedRunner
 from services.common.labels import CONCERN_TEXT
 from services.common.settings import Settings
-from services.gateway.cli import main
-from services.gateway.ledger import BEIJING, month_bounds
 from services.intake.schemas import ReportIn
+from services.oversight.ledger import BEIJING, month_bounds
 from tests.conftest import Api
 from tests.helpers import build, report_body
 

@@ -4,8 +4,8 @@ import re
 
 from fastapi.testclient import TestClient
 
+from services.api.web import SESSION_COOKIE
 from services.common.embedded import EmbeddedRunner
-from services.common.web.pages import SESSION_COOKIE
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, id_number
 

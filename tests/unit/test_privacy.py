@@ -10,9 +10,9 @@ from uuid import UUID
 import pytest
 
 from services.bootstrap import ApiContainer, edges_of
+from services.cli.main import main
 from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
-from services.gateway.cli import main
 from services.intake.schemas import ReportIn
 from services.intake.translate import IntakeTranslator
 from tests.conftest import Api

@@ -13,8 +13,8 @@ from services.bootstrap import ApiContainer, Wiring
 from services.common.crypto import Hasher
 from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
-from services.common.web.allowance import AllowanceSpent, RepeatAllowance
-from services.gateway.repeat_check import fingerprint
+from services.oversight.allowance import AllowanceSpent, RepeatAllowance
+from services.oversight.repeat_check import fingerprint
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, audit_entries, id_number, report_body
 

@@ -5,8 +5,8 @@ in, to check and send."""
 import re
 from html import unescape
 
+from services.api.web import SESSION_COOKIE
 from services.common.embedded import EmbeddedRunner
-from services.common.web.pages import SESSION_COOKIE
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD
 from tests.unit.test_pages import GOOD, form_fields, login

@@ -10,12 +10,12 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
+from services.api.http import create_app
 from services.bootstrap import Wiring, bootstrap_relay
+from services.cli.main import main
 from services.common.secrets import PUBLISHED, PURPOSES
 from services.common.settings import Settings
-from services.gateway.cli import main
-from services.gateway.demo import DEMO_USERS, create_demo_users, read_demo_users
-from services.gateway.http import create_app
+from services.runtime.demo import DEMO_USERS, create_demo_users, read_demo_users
 from tests.helpers import build
 
 

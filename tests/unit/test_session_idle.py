@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from services.api.activity import ACTIVITY_COOKIE
+from services.api.http import create_app
+from services.api.web import CSRF_HEADER, SESSION_COOKIE
 from services.bootstrap import ApiContainer
 from services.common.settings import Settings
-from services.common.web.activity import ACTIVITY_COOKIE
-from services.common.web.pages import CSRF_HEADER, SESSION_COOKIE
-from services.gateway.http import create_app
 from tests.conftest import Api
 from tests.helpers import add_test_users
 

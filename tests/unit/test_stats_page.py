@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from services.api.web import BEIJING
 from services.common.embedded import EmbeddedRunner
-from services.common.web.pages import BEIJING
 from tests.conftest import Api
 from tests.unit.test_board_page import visible
 from tests.unit.test_desk import red_case

@@ -21,8 +21,8 @@ from services.common.messages import (
     REFERRALS_TOPIC,
     REPORTS_TOPIC,
 )
-from services.gateway.deploy import unit
-from services.gateway.processlist import processes
+from services.deploy.systemd import unit
+from services.runtime.processlist import processes
 
 
 def test_every_topic_read_has_one_publisher_and_every_topic_published_is_read() -> None:

@@ -15,13 +15,13 @@ from pydantic import ValidationError
 
 from services.accounts.domain import user_id_for
 from services.accounts.totp import Check, SecondFactor
+from services.api.http import create_app
+from services.api.second_factor import AUDIT_ACTION
 from services.bootstrap import ApiContainer
+from services.cli.main import main
 from services.common.errors import Conflict
 from services.common.labels import ACTION_TEXT
 from services.common.settings import Settings
-from services.gateway.cli import main
-from services.gateway.http import create_app
-from services.gateway.second_factor import AUDIT_ACTION
 from tests.helpers import TEST_PASSWORD, add_test_users, audit_entries, build
 
 NOW = 1_790_000_000.0  # a fixed moment: codes are made for it and its neighbouring steps
@@ -215,7 +215,7 @@ def test_the_cli_enrols_prints_the_uri_and_a_qr_and_is_audited(
 
 
 def test_the_setting_travels_to_every_service_unit_even_when_empty() -> None:
-    from services.gateway.deploy import shared_environment
+    from services.deploy.systemd import shared_environment
 
     both = Settings(totp_roles="supervisor,admin")
     assert "HOTLINE_TOTP_ROLES=supervisor,admin" in shared_environment(both)

@@ -246,7 +246,7 @@ def test_a_tls_attempt_goes_to_the_vetted_address_and_names_the_host_in_its_hand
 
 def test_hotline_refuses_to_start_and_says_why_without_the_secret(
         tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
-    from services.gateway.cli import main
+    from services.cli.main import main
     monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
     monkeypatch.delenv("HOTLINE_WEBHOOK_ALLOWED_NETWORKS", raising=False)
     monkeypatch.setenv("HOTLINE_SUPERVISOR_WEBHOOK", "http://169.254.169.254/latest")

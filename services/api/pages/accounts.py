@@ -14,14 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from services.accounts.requests import PRIVILEGED, needs_approval
-from services.common.digits import is_region_code
-from services.common.errors import Conflict, DomainError, FieldError, NotFound
-from services.common.labels import SENTINEL_KIND_TEXT
-from services.common.principal import Principal
-from services.common.vocabulary import ROLES, Role
-from services.common.web.pages import ROLE_TEXT, check_csrf, csrf_for, page_session, render
-from services.gateway.deps import audit_log
-from services.gateway.pages.admin_text import (
+from services.api.deps import audit_log
+from services.api.pages.accounts_text import (
     DUPLICATE,
     FIELD_TEXT,
     NOTICES,
@@ -32,9 +26,15 @@ from services.gateway.pages.admin_text import (
     settled,
     version_text,
 )
-from services.gateway.pages.intake import LINES
-from services.gateway.pages.report import place_code
-from services.gateway.pages.security_text import asked_text, request_row
+from services.api.pages.intake import LINES
+from services.api.pages.report import place_code
+from services.api.pages.security_text import asked_text, request_row
+from services.api.web import ROLE_TEXT, check_csrf, csrf_for, page_session, render
+from services.common.digits import is_region_code
+from services.common.errors import Conflict, DomainError, FieldError, NotFound
+from services.common.labels import SENTINEL_KIND_TEXT
+from services.common.principal import Principal
+from services.common.vocabulary import ROLES, Role
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Session = tuple[str, Principal]

@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 from services.accounts.domain import USERNAME
+from services.api.web import beijing_full
 from services.common.vocabulary import Role
-from services.common.web.pages import beijing_full
 
 NOTICES = {
     "disabled": "已停用账号 {}：该账号已登录的会话将立即退出。",

@@ -32,7 +32,7 @@ def favicon() -> Response:
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
-STATIC = Path(__file__).parents[2] / "common" / "web" / "static"
+STATIC = Path(__file__).parents[1] / "static"
 ECHARTS = STATIC / "echarts" / "echarts.common.min.js"
 ECHARTS_SHA256 = "61f13280aba3161f77fc801bf5f9c786f55f10432153a0683fc5cc0700b013d5"
 

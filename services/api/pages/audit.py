@@ -12,13 +12,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.audit.checkpoints import verify_checkpoints
-from services.common.labels import ACTION_GROUP_TEXT, ACTION_TEXT, ROLE_TEXT
-from services.common.principal import Principal
-from services.common.web.pages import BEIJING, page_session, render
-from services.gateway.deps import audit_log
-from services.gateway.oversight_audit import filters_label, filters_text
-from services.gateway.pages.audit_filters import (
+from services.api.deps import audit_log
+from services.api.pages.audit_filters import (
     EARLIEST_DAY,
     OutOfRange,
     account_requests,
@@ -29,6 +24,11 @@ from services.gateway.pages.audit_filters import (
     range_text,
     reports_of_cases,
 )
+from services.api.web import BEIJING, page_session, render
+from services.audit.checkpoints import verify_checkpoints
+from services.common.labels import ACTION_GROUP_TEXT, ACTION_TEXT, ROLE_TEXT
+from services.common.principal import Principal
+from services.oversight.filters import filters_label, filters_text
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PAGE_SIZE = 50

@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from services.api.pages.security_text import KIND_TEXT as REQUEST_KIND_TEXT
 from services.common.vocabulary import BEIJING
-from services.gateway.pages.security_text import KIND_TEXT as REQUEST_KIND_TEXT
 
 REQUEST_ACTIONS = ("account.request", "account.approve", "account.reject")
 MATCH_SECONDS = 5.0  # a request and its entry are written in one transaction, moments apart

@@ -12,12 +12,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from services.api.deps import audit_log
+from services.api.pages.board_state import add_written_reasons, outcome, patched
+from services.api.web import check_csrf, csrf_for, page_session, render
 from services.common.errors import DomainError, FieldError, NotFound
 from services.common.vocabulary import BEIJING, RISK_LEVELS, Category
-from services.common.web.pages import check_csrf, csrf_for, page_session, render
-from services.gateway.deps import audit_log
-from services.gateway.pages.board_state import add_written_reasons, outcome, patched
-from services.gateway.unreached import UNREACHED, flag_unreached, unreached_units
+from services.oversight.unreached import UNREACHED, flag_unreached, unreached_units
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 ACTIONS = ("reassess", "review", "refer", "close")

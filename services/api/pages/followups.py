@@ -11,13 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from services.api.deps import audit_log
+from services.api.pages import casefile
+from services.api.pages.followup_cards import card_visits, pending_suggestion, refreshed
+from services.api.routes.followups import VisitIn, file_visit, scope
+from services.api.routes.followups import visits as read_visits
+from services.api.web import BEIJING, beijing, check_csrf, csrf_for, page_session, refuse, render
 from services.common.errors import DomainError, FieldError, NotFound
-from services.common.web.pages import BEIJING, beijing, check_csrf, csrf_for, page_session, refuse, render
-from services.gateway.deps import audit_log
-from services.gateway.pages import casefile
-from services.gateway.pages.followup_cards import card_visits, pending_suggestion, refreshed
-from services.gateway.routes.followups import VisitIn, file_visit, scope
-from services.gateway.routes.followups import visits as read_visits
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 # What to fix, next to each field, when the API's rules refuse the form.

@@ -7,11 +7,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from services.api.deps import audit_log
+from services.api.pages.report import FIELD_MESSAGES, PLACE_MISSING, PLACE_UNKNOWN
+from services.api.web import csrf_for, page_session, render
 from services.common.labels import CONCERN_LABELS, LEVEL_TEXT, RELATION_LABELS
 from services.common.vocabulary import HOTLINE_CHANNELS
-from services.common.web.pages import csrf_for, page_session, render
-from services.gateway.deps import audit_log
-from services.gateway.pages.report import FIELD_MESSAGES, PLACE_MISSING, PLACE_UNKNOWN
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

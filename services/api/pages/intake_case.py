@@ -8,10 +8,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from services.api.deps import audit_log
+from services.api.web import page_session, refuse, render
 from services.common.errors import NotFound
-from services.common.web.pages import page_session, refuse, render
-from services.gateway import case_scope
-from services.gateway.deps import audit_log
+from services.oversight import case_scope
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from services.common.web.activity import IDLE_MESSAGE
-from services.common.web.pages import PAGES, SESSION_COOKIE, home_of, render, session_of
-from services.common.web.proxies import is_https
-from services.gateway import second_factor, sessions
+from services.api import second_factor, sessions
+from services.api.activity import IDLE_MESSAGE
+from services.api.proxies import is_https
+from services.api.web import PAGES, SESSION_COOKIE, home_of, render, session_of
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 LOGIN_CSRF_COOKIE = "hotline_login_csrf"

@@ -12,11 +12,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from services.api.deps import audit_log
+from services.api.proxies import client_address, is_https
+from services.api.routes.reports import look_up_receipt
+from services.api.web import render, session_of
 from services.common.digits import fold
-from services.common.web.pages import render, session_of
-from services.common.web.proxies import client_address, is_https
-from services.gateway.deps import audit_log
-from services.gateway.routes.reports import look_up_receipt
 from services.intake.receipts import spoken
 
 router = APIRouter(tags=["pages"], include_in_schema=False)

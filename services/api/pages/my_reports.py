@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.common.web.pages import BEIJING, page_session, render
-from services.gateway.deps import audit_log
-from services.gateway.pages.lookup import STATUS  # the same words as the lookup's
-from services.gateway.routes.reports import REPORTER_DAYS, own_reports
+from services.api.deps import audit_log
+from services.api.pages.lookup import STATUS  # the same words as the lookup's
+from services.api.routes.reports import REPORTER_DAYS, own_reports
+from services.api.web import BEIJING, page_session, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from services.api.deps import audit_log
+from services.api.routes.notifications import unit_health
+from services.api.web import page_session, render
 from services.common.labels import KIND_TEXT
-from services.common.web.pages import page_session, render
-from services.gateway.deps import audit_log
-from services.gateway.routes.notifications import unit_health
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

@@ -11,11 +11,11 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from services.api import second_factor, sessions
+from services.api.pages.login import LOGIN_CSRF_COOKIE
+from services.api.proxies import is_https
+from services.api.web import SESSION_COOKIE, render
 from services.common.principal import Principal
-from services.common.web.pages import SESSION_COOKIE, render
-from services.common.web.proxies import is_https
-from services.gateway import second_factor, sessions
-from services.gateway.pages.login import LOGIN_CSRF_COOKIE
 
 EXPIRED = "登录已过期，请重新登录。您填写的内容仍在本页，登录后会回到报告表单，请核对后再提交。"
 WRONG = "用户名或密码不正确。您填写的内容仍在本页。"

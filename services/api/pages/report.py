@@ -13,14 +13,14 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from services.api.deps import audit_log
+from services.api.pages import my_reports, relogin
+from services.api.web import BEIJING, csrf_for, home_of, refuse, render, session_of
 from services.common.digits import fold
 from services.common.errors import Conflict, FieldError
 from services.common.labels import CONCERN_LABELS, RELATION_LABELS
 from services.common.principal import Principal
-from services.common.web.pages import BEIJING, csrf_for, home_of, refuse, render, session_of
 from services.dispatch.routing import Directory
-from services.gateway.deps import audit_log
-from services.gateway.pages import my_reports, relogin
 from services.intake.schemas import ReportIn
 
 log = structlog.get_logger("pages")

@@ -13,11 +13,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from services.common.errors import FieldError, NotFound
-from services.common.labels import KIND_TEXT
-from services.common.web.pages import check_csrf, csrf_for, page_session, refuse, render
-from services.gateway.deps import audit_log
-from services.gateway.pages.roster_form import (
+from services.api.deps import audit_log
+from services.api.pages.roster_form import (
     FORMAT_TEXT,
     WEEKDAYS,
     Row,
@@ -27,6 +24,9 @@ from services.gateway.pages.roster_form import (
     refusal,
     rows_from,
 )
+from services.api.web import check_csrf, csrf_for, page_session, refuse, render
+from services.common.errors import FieldError, NotFound
+from services.common.labels import KIND_TEXT
 from services.notify.sendtest import Outcome, send_test
 
 router = APIRouter(tags=["pages"], include_in_schema=False)

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from services.api.deps import audit_log
+from services.api.pages.security_text import confirm_decision, decided_text, refusal_text, request_row
+from services.api.web import check_csrf, csrf_for, page_session, render
 from services.common.errors import Conflict, NotFound
 from services.common.principal import Principal
-from services.common.web.pages import check_csrf, csrf_for, page_session, render
-from services.gateway.deps import audit_log
-from services.gateway.pages.security_text import confirm_decision, decided_text, refusal_text, request_row
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Session = tuple[str, Principal]

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from services.accounts.requests import AccountRequest
+from services.api.web import beijing_full
 from services.common.labels import ROLE_TEXT
-from services.common.web.pages import beijing_full
 
 KIND_TEXT = {"create": "新建账号", "enable": "启用账号", "disable": "停用账号", "reset-password": "重置密码"}
 STATE_TEXT = {"pending": "待批准", "approved": "已批准", "rejected": "已驳回", "expired": "已过期"}

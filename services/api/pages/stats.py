@@ -11,6 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from services.api.deps import audit_log
+from services.api.pages.audit_filters import EARLIEST_DAY, OutOfRange, in_range, latest_day, range_text
+from services.api.web import BEIJING, page_session, render
 from services.common.errors import FieldError
 from services.common.labels import (
     CHANNEL_TEXT,
@@ -20,11 +23,8 @@ from services.common.labels import (
     SENTINEL_KIND_TEXT,
     STATUS_TEXT,
 )
-from services.common.web.pages import BEIJING, page_session, render
-from services.gateway.deps import audit_log
-from services.gateway.oversight_audit import filters_text, typed_text
-from services.gateway.pages.audit_filters import EARLIEST_DAY, OutOfRange, in_range, latest_day, range_text
-from services.gateway.statistics import AUDITOR_WINDOW, figures
+from services.oversight.filters import filters_text, typed_text
+from services.oversight.statistics import AUDITOR_WINDOW, figures
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 SILENT_DAYS = 30

@@ -10,10 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, Field
 
+from services.api.auth import require_roles
+from services.api.deps import AccountsDep, AuditDep
 from services.common.principal import Principal
 from services.common.schemas import Strict
-from services.common.web.auth import require_roles
-from services.gateway.deps import AccountsDep, AuditDep
 
 router = APIRouter(prefix="/v1/account-requests", tags=["accounts"])
 Security = Annotated[Principal, Depends(require_roles("security"))]

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from services.common.web.auth import CurrentPrincipal
-from services.gateway import sessions
-from services.gateway.second_factor import SecondFactorRefused
+from services.api import sessions
+from services.api.auth import CurrentPrincipal
+from services.api.second_factor import SecondFactorRefused
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 

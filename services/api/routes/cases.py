@@ -7,12 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from services.common.errors import NotFound
-from services.common.schemas import Strict
-from services.common.vocabulary import CaseStatus, Category, Concern, RiskLevel
-from services.gateway import case_scope
-from services.gateway import repeat_check as repeat_checks
-from services.gateway.deps import (
+from services.api.deps import (
     AuditDep,
     CaseReader,
     ContainerDep,
@@ -21,7 +16,12 @@ from services.gateway.deps import (
     TriageDep,
     ViewDep,
 )
+from services.common.errors import NotFound
+from services.common.schemas import Strict
+from services.common.vocabulary import CaseStatus, Category, Concern, RiskLevel
 from services.intake.schemas import KnownCase, RepeatCheckIn
+from services.oversight import case_scope
+from services.oversight import repeat_check as repeat_checks
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 children_router = APIRouter(prefix="/v1/children", tags=["cases"])

@@ -9,16 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, Field
 
-from services.bootstrap import ApiContainer
-from services.common import clocks
-from services.common.auditnote import Actor
-from services.common.digits import REGION_PREFIX, Folded
-from services.common.keystore import KeyStore, case_key_owner
-from services.common.principal import Principal
-from services.common.schemas import Strict
-from services.common.vocabulary import Measure, RiskLevel
-from services.dispatch.followup import FollowUpPlan, visit_id_for
-from services.gateway.deps import (
+from services.api.deps import (
     AuditDep,
     ContainerDep,
     Desk,
@@ -28,7 +19,17 @@ from services.gateway.deps import (
     SupervisorDownload,
     ViewDep,
 )
-from services.gateway.ledger import (
+from services.bootstrap import ApiContainer
+from services.common import clocks
+from services.common.auditnote import Actor
+from services.common.digits import REGION_PREFIX, Folded
+from services.common.keystore import KeyStore, case_key_owner
+from services.common.principal import Principal
+from services.common.schemas import Strict
+from services.common.vocabulary import Measure, RiskLevel
+from services.dispatch.followup import FollowUpPlan, visit_id_for
+from services.oversight.filters import filters_text
+from services.oversight.ledger import (
     BEIJING,
     MONTH_PATTERN,
     XLSX,
@@ -37,7 +38,6 @@ from services.gateway.ledger import (
     ledger_rows,
     month_bounds,
 )
-from services.gateway.oversight_audit import filters_text
 
 router = APIRouter(prefix="/v1/followups", tags=["follow-up"])
 case_router = APIRouter(prefix="/v1/cases", tags=["follow-up"])

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from services.api.deps import Admin, AuditDep, ContainerDep, Supervisor
 from services.common.digits import Folded
 from services.common.errors import NotFound
 from services.common.schemas import Strict
-from services.gateway.deps import Admin, AuditDep, ContainerDep, Supervisor
 from services.notify import webhook
 from services.notify.application import NotifyApplication
 from services.notify.domain import SUPERVISORS, Delivery, receiver_of

@@ -7,14 +7,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from services.api.deps import AuditDep, Auditor, ContainerDep, StatsDownload, StatsReader
 from services.audit.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_SEQ, TrailQuery
 from services.audit.query import read as read_trail
 from services.common.digits import REGION_PREFIX, Folded
-from services.gateway.deps import AuditDep, Auditor, ContainerDep, StatsDownload, StatsReader
-from services.gateway.ledger import BEIJING, MONTH_PATTERN, XLSX, month_bounds
-from services.gateway.monthly import as_csv, as_xlsx, tables
-from services.gateway.oversight_audit import filters_text
-from services.gateway.statistics import figures
+from services.oversight.filters import filters_text
+from services.oversight.ledger import BEIJING, MONTH_PATTERN, XLSX, month_bounds
+from services.oversight.monthly import as_csv, as_xlsx, tables
+from services.oversight.statistics import figures
 
 stats_router = APIRouter(prefix="/v1/stats", tags=["statistics"])
 audit_router = APIRouter(prefix="/v1/audit", tags=["audit"])

@@ -9,12 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from services.bootstrap import ApiContainer
-from services.common.principal import Principal
-from services.common.schemas import Strict
-from services.common.vocabulary import ReferralStatus
-from services.dispatch.domain import Referral
-from services.gateway.deps import (
+from services.api.deps import (
     AuditDep,
     AuditLog,
     ContainerDep,
@@ -23,6 +18,11 @@ from services.gateway.deps import (
     DispatchDep,
     ViewDep,
 )
+from services.bootstrap import ApiContainer
+from services.common.principal import Principal
+from services.common.schemas import Strict
+from services.common.vocabulary import ReferralStatus
+from services.dispatch.domain import Referral
 
 desk_router = APIRouter(prefix="/v1/desk", tags=["desk"])
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])

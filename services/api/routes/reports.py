@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, s
 from pydantic import BaseModel
 
 from projections.desk.view import DeskView
+from services.api.auth import require_roles
+from services.api.deps import AuditDep, AuditLog, Filer, IntakeDep, Operator, ThrottleDep, ViewDep
+from services.api.proxies import client_address
 from services.common.principal import Principal
+from services.common.throttle import LOOKUP_PER_ADDRESS, Limit, Throttle
 from services.common.vocabulary import COARSE_REPORT_STATUS
-from services.common.web.auth import require_roles
-from services.common.web.proxies import client_address
-from services.common.web.throttle import LOOKUP_PER_ADDRESS, Limit, Throttle
-from services.gateway.deps import AuditDep, AuditLog, Filer, IntakeDep, Operator, ThrottleDep, ViewDep
 from services.intake.application import IntakeApplication
 from services.intake.schemas import (
     ReceiptLookupIn,

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
+from services.api.auth import CurrentPrincipal
+from services.api.deps import AccountsDep, Admin, AuditDep, ContainerDep
 from services.common.digits import RegionCode
 from services.common.schemas import Strict
 from services.common.vocabulary import SentinelKind
-from services.common.web.auth import CurrentPrincipal
-from services.gateway.deps import AccountsDep, Admin, AuditDep, ContainerDep
 
 sentinels_router = APIRouter(prefix="/v1/sentinels", tags=["sentinels"])
 agencies_router = APIRouter(prefix="/v1/agencies", tags=["directory"])

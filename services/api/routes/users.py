@@ -12,11 +12,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from services.accounts.approvals import Outcome
+from services.api.auth import require_roles
+from services.api.deps import AccountsDep, AuditDep
 from services.common.principal import Principal
 from services.common.schemas import Strict
 from services.common.vocabulary import Channel, Role
-from services.common.web.auth import require_roles
-from services.gateway.deps import AccountsDep, AuditDep
 
 router = APIRouter(prefix="/v1/users", tags=["accounts"])
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
