@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,13 +12,12 @@ from services.accounts.application import AccountsApplication
 from services.api.auth import current_principal, oauth2_scheme, require_roles
 from services.api.proxies import client_address
 from services.api.web import session_of
-from services.audit.trail import AuditTrail
 from services.bootstrap import ApiContainer
-from services.common.auditnote import Actor
 from services.common.principal import Principal
 from services.common.throttle import Throttle
 from services.dispatch.application import DispatchApplication
 from services.intake.application import IntakeApplication
+from services.oversight.auditlog import AuditLog
 from services.triage.application import TriageApplication
 
 
@@ -60,29 +58,6 @@ AccountsDep = Annotated[AccountsApplication, Depends(get_accounts)]
 TriageDep = Annotated[TriageApplication, Depends(get_triage)]
 DispatchDep = Annotated[DispatchApplication, Depends(get_dispatch)]
 ViewDep = Annotated[DeskView, Depends(get_view)]
-
-
-@dataclass
-class AuditLog:
-    """Queues a read on the audit trail, with who and from where, before answering. Actions are
-    recorded by their service with the action itself (`actor`); the sequencer chains both."""
-
-    audit: AuditTrail
-    client: str | None
-
-    def actor(self, principal: Principal) -> Actor:
-        return Actor(principal.subject, principal.role, principal.unit, self.client)
-
-    def __call__(self, principal: Principal | None, action: str, resource_type: str,
-                 resource_id: str | None = None, case_id: str | None = None, *,
-                 keep_client: bool = True) -> None:
-        self.audit.record(
-            actor=principal.subject if principal else "anonymous",
-            role=principal.role if principal else "public",
-            unit=principal.unit if principal else None,
-            action=action, resource_type=resource_type, resource_id=resource_id,
-            case_id=case_id, client=self.client if keep_client else None,
-        )
 
 
 def audit_log(request: Request) -> AuditLog:

@@ -1,4 +1,4 @@
-"""The HTTP gateway: one FastAPI app mounting every router; domain errors mapped to HTTP once."""
+"""The HTTP API: one FastAPI app mounting every router; domain errors mapped to HTTP once."""
 
 from __future__ import annotations
 

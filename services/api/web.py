@@ -154,7 +154,7 @@ def session_of(request: Request) -> tuple[str, Principal] | None:
     if is_idle(request, token):
         request.state.idle = True
         return None
-    request.state.active_session = token  # renewed on the way out (gateway/http.py)
+    request.state.active_session = token  # renewed on the way out (api/http.py)
     return token, principal
 
 

@@ -11,12 +11,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from services.api.routes.notifications import RosterIn, roster_out
 from services.bootstrap import Wiring, bootstrap_cli
 from services.cli.output import out
 from services.common.auditnote import Actor
 from services.common.errors import DomainError
 from services.common.settings import Settings
+from services.oversight.rosters import RosterIn, roster_out
 
 
 def cmd_oncall_set(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""Domain errors the applications raise; the gateway maps each kind to HTTP once."""
+"""Domain errors the applications raise; the API (services/api/http.py) maps each kind to HTTP once."""
 
 from __future__ import annotations
 

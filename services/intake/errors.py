@@ -1,4 +1,4 @@
-"""What intake refuses, as the typed errors the gateway maps to HTTP."""
+"""What intake refuses, as the typed errors the API maps to HTTP."""
 
 from __future__ import annotations
 

@@ -4,10 +4,10 @@ operator only the cases holding a report that operator filed; list reads audited
 from __future__ import annotations
 
 from projections.desk.reader import CaseRow
-from services.api.deps import AuditLog
 from services.bootstrap import ApiContainer
 from services.common.errors import NotFound
 from services.common.principal import Principal
+from services.oversight.auditlog import AuditLog
 from services.oversight.filters import filters_text
 from services.oversight.unreached import flag_case, flag_unreached
 

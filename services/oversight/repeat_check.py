@@ -8,14 +8,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import HTTPException, status
-
-from services.api.deps import AuditLog
 from services.bootstrap import ApiContainer
 from services.common.crypto import Hasher
 from services.common.principal import Principal
 from services.intake.schemas import KnownCase, RepeatCheckIn
 from services.oversight.allowance import AllowanceSpent, RepeatAllowance
+from services.oversight.auditlog import AuditLog
 from services.triage.domain import TriageError
 
 # Fingerprints are 128 bits of an HMAC under the hash key, with a purpose of their own: they
@@ -41,7 +39,7 @@ def fingerprint(hasher: Hasher, child: dict[str, Any], region_code: str) -> str:
 
 
 def check(c: ApiContainer, body: RepeatCheckIn, who: Principal, audit: AuditLog) -> list[KnownCase]:
-    """Count the children against the caller's hour (429 when spent, nothing looked up), then
+    """Count the children against the caller's hour (AllowanceSpent when spent, nothing looked up), then
     each child's open cases, one audit entry per child: `resource_id` its fingerprint, `case_id`
     the newest open case it is in (None when none)."""
     if c.triage.hasher is None:
@@ -54,11 +52,9 @@ def check(c: ApiContainer, body: RepeatCheckIn, who: Principal, audit: AuditLog)
     allowance = RepeatAllowance(c.throttle.sql, c.settings.repeat_checks_per_hour)
     try:
         allowance.spend(who.subject, children)
-    except AllowanceSpent as spent:
+    except AllowanceSpent:
         audit(who, "child.repeat-check.refused", "child", None)
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
-                            detail=f"Repeat checks of this hour used up; try again in {spent.retry_after}"
-                                   " seconds", headers={"Retry-After": str(spent.retry_after)}) from None
+        raise
     window = timedelta(days=c.triage.rules.join_within_days)
     now = datetime.now(UTC)
     last: dict[str, datetime] = {}

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from services.api.routes.followups import seal_findings
 from services.bootstrap import edges_of
 from services.cli.main import main
 from services.common.embedded import EmbeddedRunner
 from services.common.keystore import case_key_owner
 from services.common.settings import Settings
 from services.intake.schemas import ReportIn
+from services.oversight.followups import seal_findings
 from tests.helpers import PII_VALUES, build, report_body
 
 

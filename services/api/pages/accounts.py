@@ -1,5 +1,5 @@
 """The administrator's page (/admin): accounts, sentinel points and the agency directory, each
-unit linked to its on-call roster (admin_oncall.py). Every action goes through the accounts
+unit linked to its on-call roster (rosters.py). Every action goes through the accounts
 application with the admin as its actor (audited)."""
 
 from __future__ import annotations

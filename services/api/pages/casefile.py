@@ -6,11 +6,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from services.api.routes.referrals import reports_for
 from services.bootstrap import ApiContainer
 from services.common.labels import CHANNEL_TEXT, RELATION_LABELS
 from services.dispatch.application import DispatchApplication
 from services.oversight.ledger import GENDER_TEXT
+from services.oversight.referrals import reports_for
 
 RELATION_TEXT = {**dict(RELATION_LABELS), "self": "儿童本人"}
 FINISHED = ("declined", "closed")

@@ -19,9 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from services.api.activity import is_idle
 from services.api.deps import audit_log
 from services.api.pages import casefile
-from services.api.routes.referrals import DeclineIn, OutcomeIn, read_referral, recipient_of
 from services.api.web import check_csrf, csrf_for, page_session, refuse, render
 from services.common.errors import Conflict, FieldError, NotFound
+from services.oversight.referrals import DeclineIn, OutcomeIn, read_referral, recipient_of
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 ACTIONS = ("acknowledge", "decline", "outcome")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -14,10 +14,10 @@ from starlette.concurrency import run_in_threadpool
 from services.api.deps import audit_log
 from services.api.pages import casefile
 from services.api.pages.followup_cards import card_visits, pending_suggestion, refreshed
-from services.api.routes.followups import VisitIn, file_visit, scope
-from services.api.routes.followups import visits as read_visits
 from services.api.web import BEIJING, beijing, check_csrf, csrf_for, page_session, refuse, render
 from services.common.errors import DomainError, FieldError, NotFound
+from services.oversight.followups import FindingsClosed, VisitIn, file_visit, read_visits
+from services.oversight.scope import desk_scope
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 # What to fix, next to each field, when the API's rules refuse the form.
@@ -49,7 +49,7 @@ def _context(request: Request, token: str, principal: Any, notice: str | None = 
     shown open and filled in; `fresh` a case just changed, read from the store (the view lags)."""
     container = request.app.state.container
     now = datetime.now(UTC)
-    unit = scope(principal)
+    unit = desk_scope(principal)
     plans = [p for p in container.view.followups(now, unit=unit) if p["status"] == "active"]
     shown = [p["case_id"] for p in plans]
     cases = {c["case_id"]: c for c in container.view.cases_by_id(shown)}
@@ -124,12 +124,12 @@ def visits_page(request: Request, case_id: str) -> Response:
         return session
     principal, container = session[1], request.app.state.container
     try:
-        made = read_visits(case_id, container, audit_log(request), principal)
-        plan = container.dispatch.plan_for(case_id, unit=scope(principal))
+        made = read_visits(container, case_id, principal, audit_log(request))
+        plan = container.dispatch.plan_for(case_id, unit=desk_scope(principal))
     except NotFound:
         return refuse(request, principal, "没有找到这个案件的随访计划，或它不由本单位牵头。", 404, "未找到")
-    except HTTPException as refused:
-        return refuse(request, principal, str(refused.detail), refused.status_code, "走访情况不再开放")
+    except FindingsClosed as closed:
+        return refuse(request, principal, closed.message, 403, "走访情况不再开放")
     suggested = {v["visit_id"]: v.get("suggested_level") for v in plan.visits}
     return render(request, "followup_visits.html", {
         "principal": principal, "case_id": case_id,
@@ -169,7 +169,7 @@ async def followup_action(request: Request, case_id: str, action: str) -> Respon
     if not check_csrf(request, token, form.get("csrf")) or action not in ("visit", "helper"):
         return Response("页面已过期，请刷新后重试。", status_code=403, media_type="text/plain")
     container, audit = request.app.state.container, audit_log(request)
-    unit = scope(principal)
+    unit = desk_scope(principal)
 
     def act() -> None:
         if action == "helper":

@@ -14,10 +14,10 @@ from starlette.concurrency import run_in_threadpool
 
 from services.api.deps import audit_log
 from services.api.proxies import client_address, is_https
-from services.api.routes.reports import look_up_receipt
 from services.api.web import render, session_of
 from services.common.digits import fold
 from services.intake.receipts import spoken
+from services.oversight.reports import look_up_receipt
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

@@ -10,8 +10,8 @@ from fastapi.responses import Response
 
 from services.api.deps import audit_log
 from services.api.pages.lookup import STATUS  # the same words as the lookup's
-from services.api.routes.reports import REPORTER_DAYS, own_reports
 from services.api.web import BEIJING, page_session, render
+from services.oversight.reports import REPORTER_DAYS, own_reports
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

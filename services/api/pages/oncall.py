@@ -7,9 +7,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.api.deps import audit_log
-from services.api.routes.notifications import unit_health
 from services.api.web import page_session, render
 from services.common.labels import KIND_TEXT
+from services.oversight.notifications import unit_health
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

@@ -12,10 +12,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from services.api.routes.notifications import ContactIn
 from services.common.errors import FieldError
 from services.common.outbound import AddressGuard
 from services.notify.oncall import Contact
+from services.oversight.rosters import ContactIn
 
 WEEKDAYS = ((1, "周一"), (2, "周二"), (3, "周三"), (4, "周四"), (5, "周五"), (6, "周六"), (7, "周日"))
 DAY_VALUES = {str(d) for d, _ in WEEKDAYS}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
 from services.api.deps import (
@@ -22,6 +22,7 @@ from services.common.vocabulary import CaseStatus, Category, Concern, RiskLevel
 from services.intake.schemas import KnownCase, RepeatCheckIn
 from services.oversight import case_scope
 from services.oversight import repeat_check as repeat_checks
+from services.oversight.allowance import AllowanceSpent
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 children_router = APIRouter(prefix="/v1/children", tags=["cases"])
@@ -100,4 +101,9 @@ def repeat_check(check: RepeatCheckIn, container: ContainerDep, audit: AuditDep,
                  who: CaseReader) -> list[KnownCase]:
     """Is this child in an open case? Level, status, last report, count and whether a report now
     joins it; never the case id or concerns. Each child checked is audited by a fingerprint."""
-    return repeat_checks.check(container, check, who, audit)
+    try:
+        return repeat_checks.check(container, check, who, audit)
+    except AllowanceSpent as spent:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
+                            detail=f"Repeat checks of this hour used up; try again in {spent.retry_after}"
+                                   " seconds", headers={"Retry-After": str(spent.retry_after)}) from None

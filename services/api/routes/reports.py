@@ -7,16 +7,12 @@ from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
-from pydantic import BaseModel
 
-from projections.desk.view import DeskView
 from services.api.auth import require_roles
-from services.api.deps import AuditDep, AuditLog, Filer, IntakeDep, Operator, ThrottleDep, ViewDep
+from services.api.deps import AuditDep, Filer, IntakeDep, Operator, ThrottleDep, ViewDep
 from services.api.proxies import client_address
 from services.common.principal import Principal
-from services.common.throttle import LOOKUP_PER_ADDRESS, Limit, Throttle
-from services.common.vocabulary import COARSE_REPORT_STATUS
-from services.intake.application import IntakeApplication
+from services.common.throttle import LOOKUP_PER_ADDRESS, Limit
 from services.intake.schemas import (
     ReceiptLookupIn,
     ReceiptSupplementIn,
@@ -27,6 +23,7 @@ from services.intake.schemas import (
     SupplementIn,
     TransferIn,
 )
+from services.oversight.reports import REPORTER_DAYS, OwnReport, look_up_receipt, own_reports, report_status
 
 log = structlog.get_logger("intake")
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -38,11 +35,6 @@ Supplementer = Annotated[Principal, Depends(require_roles("operator", "reporter"
 # per-address failures as the lookup, and as many again per account (whatever the address).
 LOOKUP_PER_ACCOUNT = Limit("lookup-account", LOOKUP_PER_ADDRESS.failures, LOOKUP_PER_ADDRESS.window)
 RECEIPT_NOT_FOUND = "未找到与该受理编号和查询码相符的报告，请核对后重试。"
-
-
-def report_status(view: ViewDep, report_id: str) -> tuple[str, str | None]:
-    link = view.case_for_report(report_id)
-    return ("received", None) if link is None else (link["status"], link["case_id"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportAccepted)
@@ -73,34 +65,6 @@ def add_supplement(
     structlog.contextvars.bind_contextvars(report_id=report_id)
     log.info("supplement received", concerns=len(supplement.concerns))
     return {"report_id": report_id, "supplement_id": supplement_id, "status": "accepted"}
-
-
-class OwnReport(BaseModel):
-    """One of a reporter's own recent reports: its receipt, when, and the coarse status only."""
-
-    report_id: str
-    receipt_no: str
-    received_at: datetime
-    status: str  # received | in_progress | handled, as the lookup says
-
-
-REPORTER_DAYS = 30  # a reporter's window: a month of her own reports; an operator's is a shift
-
-
-def own_reports(intake: IntakeApplication, view: DeskView, audit: AuditLog, principal: Principal,
-                since: datetime) -> list[Submission | OwnReport]:
-    """The caller's own reports since then, newest first, once triaged; a reporter's with the
-    coarse status only (the case and its level stay hidden, as in GET /v1/reports/{id})."""
-    rows = view.submissions(intake.submitter_ref(principal.subject), since)
-    audit(principal, "report.list-own", "report")
-    if principal.role == "reporter":
-        return [OwnReport(report_id=r["report_id"], receipt_no=intake.receipt_no_of(r["report_id"]),
-                          received_at=datetime.fromisoformat(r["received_at"]),
-                          status=COARSE_REPORT_STATUS[r["status"]]) for r in rows]
-    return [Submission(report_id=r["report_id"], case_id=r["case_id"],
-                       receipt_no=intake.receipt_no_of(r["report_id"]),
-                       received_at=datetime.fromisoformat(r["received_at"]), channel=r["channel"],
-                       risk_level=r["risk_level"], status=r["status"]) for r in rows]
 
 
 @router.get("/mine", response_model=list[Submission] | list[OwnReport])
@@ -136,20 +100,6 @@ def get_report(report_id: str, intake: IntakeDep, view: ViewDep, audit: AuditDep
     return ReportStatus(report_id=report_id, receipt_no=report.receipt_no, status=state,
                         case_id=case_id, received_at=report.received_at,
                         transfers=getattr(report, "transfers", []))
-
-
-def look_up_receipt(intake: IntakeApplication, view: DeskView, throttle: Throttle, audit: AuditLog,
-                    address: str, receipt_no: str, lookup_code: str) -> str | None:
-    """The API's and the /lookup page's lookup: the coarse status, or None for a wrong pair
-    (counted against the address; 429 once it has used up its failures)."""
-    throttle.check(LOOKUP_PER_ADDRESS, address)
-    report = intake.lookup(receipt_no, lookup_code)
-    if report is None:
-        throttle.fail((LOOKUP_PER_ADDRESS, address))
-        return None
-    state, case_id = report_status(view, str(report.id))
-    audit(None, "receipt.lookup", "report", str(report.id), case_id, keep_client=False)
-    return COARSE_REPORT_STATUS[state]
 
 
 @receipts_router.post("/lookup")

@@ -1,0 +1,84 @@
+"""Follow-up visits (contract §6, §10): the findings sealed under the case's data key, and who may
+read them back (the lead unit while the plan is active and 30 days after it closed; supervisors)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from services.bootstrap import ApiContainer
+from services.common import clocks
+from services.common.auditnote import Actor
+from services.common.errors import DomainError
+from services.common.keystore import KeyStore, case_key_owner
+from services.common.principal import Principal
+from services.common.schemas import Strict
+from services.common.vocabulary import Measure, RiskLevel
+from services.dispatch.followup import FollowUpPlan, visit_id_for
+from services.oversight.auditlog import AuditLog
+from services.oversight.scope import desk_scope
+
+FINDINGS_CLOSED = "这个案件已结案超过30天，走访情况不再向牵头单位开放；如确需查阅，请联系督办人员。"
+
+
+class FindingsClosed(DomainError):
+    """The plan closed more than 30 days ago: its findings are no longer the lead unit's to read."""
+
+
+class VisitIn(BaseModel):
+    model_config = Strict
+    visited_at: AwareDatetime
+    visitor: Annotated[str, Field(min_length=1, max_length=100)]
+    child_seen: bool
+    findings: Annotated[str, Field(min_length=1, max_length=5000)]
+    measures: list[Measure]
+    suggested_risk_level: RiskLevel | None = None
+
+
+def seal_findings(keys: KeyStore, case_id: str, visit_id: str, findings: str) -> str:
+    """Findings are personal data: sealed under the case's data key, which erasure destroys."""
+    owner = case_key_owner(case_id)
+    key = keys.key_for(owner) or keys.key_for(owner, create=True)
+    assert key is not None
+    return key.seal(findings, context=f"visit:{visit_id}")
+
+
+def may_read_findings(principal: Principal, plan: FollowUpPlan, now: datetime) -> bool:
+    """Supervisors always; a desk while the plan is active and 30 days after it closed."""
+    return principal.role != "desk" or plan.findings_open(now)
+
+
+def file_visit(c: ApiContainer, case_id: str, body: VisitIn, principal: Principal,
+               actor: Actor) -> tuple[str, FollowUpPlan]:
+    """A visit from the API or the page: scope first (404 before anything is sealed or kept),
+    then the findings sealed, then the plan."""
+    unit = desk_scope(principal)
+    c.dispatch.plan_for(case_id, unit=unit)
+    visit_id = str(visit_id_for(case_id, body.visited_at, body.visitor))
+    plan = c.dispatch.record_visit(
+        case_id, visit_id=visit_id, visited_at=body.visited_at, visitor=body.visitor,
+        child_seen=body.child_seen, sealed_findings=seal_findings(c.keys, case_id, visit_id, body.findings),
+        measures=[m.value for m in body.measures],
+        suggested_level=body.suggested_risk_level.value if body.suggested_risk_level else None,
+        by=principal.subject, unit=unit, actor=actor)
+    return visit_id, plan
+
+
+def read_visits(c: ApiContainer, case_id: str, principal: Principal, audit: AuditLog) -> list[dict[str, Any]]:
+    """The visits with their findings, in the caller's scope (else NotFound); FindingsClosed for a
+    desk past the 30 days; each read audited; after an erasure the findings read as None."""
+    plan = c.dispatch.plan_for(case_id, unit=desk_scope(principal))
+    if not may_read_findings(principal, plan, clocks.now()):
+        audit(principal, "followup.read-refused", "case", case_id, case_id)
+        raise FindingsClosed(FINDINGS_CLOSED)
+    audit(principal, "followup.read", "case", case_id, case_id)
+    key = c.keys.key_for(case_key_owner(case_id))
+
+    def findings(v: dict[str, Any]) -> Any:
+        return key.open(str(v["sealed_findings"]), context=f"visit:{v['visit_id']}") if key else None
+
+    return [{"visit_id": v["visit_id"], "visited_at": v["visited_at"].isoformat(),  # type: ignore[attr-defined]
+             "visitor": v["visitor"], "child_seen": v["child_seen"], "measures": v["measures"],
+             "findings": findings(v)} for v in plan.visits]

@@ -1,0 +1,50 @@
+"""What the notifier did (contract §8), for supervisors: each delivery of a referral, and per unit
+who is on duty now, the last delivery taken and the failures (the API and the /oncall page)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from services.notify import webhook
+from services.notify.domain import SUPERVISORS, Delivery, receiver_of
+
+
+def delivery_out(d: Delivery) -> dict[str, Any]:
+    return {"event": d.event_name, "contact": d.contact, "attempts": d.attempts,
+            "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None,
+            "last_error": webhook.recorded(d.last_error), "gave_up": d.gave_up, "next_attempt_at":
+                d.next_at.isoformat() if d.pending else None}
+
+
+def receiver_row(contact: str, seen: dict[str, Any] | None) -> dict[str, Any]:
+    seen = seen or {}
+    return {"contact": contact, "consecutive_failures": seen.get("consecutive_failures", 0),
+            "last_success_at": seen.get("last_success_at"), "pending": seen.get("pending", 0)}
+
+
+def unit_health(container: Any) -> list[dict[str, Any]]:
+    now, notify = datetime.now(UTC), container.notify
+    seen = notify.receiver_health(now)
+    rows = []
+    for agency in container.directory.agencies:
+        roster = notify.roster(agency.agency_id)
+        reachable = [c.name for c in (roster.on_duty(now) if roster else []) if c.webhook_url]
+        mine = {k: v for k, v in seen.items() if k != SUPERVISORS and v["agency_id"] == agency.agency_id}
+        last = max((v["last_success_at"] for v in mine.values() if v["last_success_at"]), default=None)
+        hooked = [c.name for c in (roster.contacts if roster else []) if c.webhook_url]
+        rows.append({"agency_id": agency.agency_id, "name": agency.name, "kind": agency.kind,
+                     "on_duty_now": reachable, "unreachable": not reachable, "last_delivery_at": last,
+                     "failures_24h": sum(v["failures_24h"] for v in mine.values()),
+                     "receivers": [receiver_row(c, seen.get(receiver_of(agency.agency_id, c)))
+                                   for c in hooked]})
+    rows.sort(key=lambda r: (not r["unreachable"], -r["failures_24h"], r["agency_id"]))
+    return rows
+
+
+def supervisors_health(container: Any) -> dict[str, Any]:
+    """The supervisors' webhook (HOTLINE_SUPERVISOR_WEBHOOK), as a row of its own."""
+    seen = container.notify.receiver_health(datetime.now(UTC)).get(SUPERVISORS) or {}
+    return {"agency_id": SUPERVISORS, "name": "上级督导", "kind": SUPERVISORS, "on_duty_now": [SUPERVISORS],
+            "unreachable": False, "last_delivery_at": seen.get("last_success_at"),
+            "failures_24h": seen.get("failures_24h", 0), "receivers": [receiver_row(SUPERVISORS, seen)]}

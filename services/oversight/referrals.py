@@ -1,0 +1,73 @@
+"""A referral as its desk reads it (contract §2, §5): what its unit may read of the case's
+reports (least privilege across intake, triage and dispatch); the API and the desk's page both
+answer with it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+from services.bootstrap import ApiContainer
+from services.common.principal import Principal
+from services.common.schemas import Strict
+from services.dispatch.domain import Referral
+from services.oversight.auditlog import AuditLog
+from services.oversight.scope import desk_scope
+
+
+class DeclineIn(BaseModel):
+    model_config = Strict
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class OutcomeIn(BaseModel):
+    model_config = Strict
+    outcome: Annotated[str, Field(min_length=1, max_length=200)]
+    note: Annotated[str, Field(max_length=5000)] = ""
+
+
+def referral_body(referral: Referral, detail: bool = False) -> dict[str, Any]:
+    def iso(value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+    body: dict[str, Any] = {
+        "referral_id": str(referral.id), "case_id": referral.case_id,
+        "agency_id": referral.agency_id, "agency_kind": referral.agency_kind,
+        "status": referral.status, "risk_level": referral.risk_level,
+        "concerns": referral.concerns, "dispatched_at": iso(referral.dispatched_at),
+        "due_at": iso(referral.due_at), "acknowledged_at": iso(referral.acknowledged_at),
+        "escalated_at": iso(referral.escalated_at),
+    }
+    if detail:
+        body.update(decline_reason=referral.decline_reason, outcome=referral.outcome,
+                    note=referral.note, routing_reason=getattr(referral, "routing_reason", "") or None)
+    return body
+
+
+def reports_for(container: ApiContainer, case_id: str, recipient: str) -> list[dict[str, Any]]:
+    case = container.triage.get_case(case_id)
+    out = []
+    for report_id in case.report_ids:
+        report = container.intake.get_report(report_id)
+        out.append(container.disclosure.view(report, container.intake.personal_data(report), recipient))
+    return out
+
+
+def recipient_of(referral: Referral, principal: Principal) -> str:
+    """Whose disclosure rule applies (contract §5): a desk's unit kind while it works the case."""
+    if principal.role == "supervisor":
+        return "supervisor"
+    return referral.agency_kind if referral.shares_personal_data(datetime.now(UTC)) else "ended"
+
+
+def read_referral(container: ApiContainer, referral_id: str, principal: Principal,
+                  audit: AuditLog) -> dict[str, Any]:
+    """The referral in the caller's scope (else NotFound) with what the caller may read of its
+    case's reports; the read is audited. The API and the desk's page both answer with it."""
+    referral = container.dispatch.get_referral(referral_id, unit=desk_scope(principal))
+    audit(principal, "referral.read", "referral", referral_id, referral.case_id)
+    body = referral_body(referral, detail=True)
+    body["reports"] = reports_for(container, referral.case_id, recipient_of(referral, principal))
+    return body

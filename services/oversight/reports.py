@@ -1,0 +1,63 @@
+"""Reads of reports that the API and the pages share: a report's state, the caller's own recent
+reports, and the receipt lookup (contract §2, Reports and receipts)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from projections.desk.view import DeskView
+from services.common.principal import Principal
+from services.common.throttle import LOOKUP_PER_ADDRESS, Throttle
+from services.common.vocabulary import COARSE_REPORT_STATUS
+from services.intake.application import IntakeApplication
+from services.intake.schemas import Submission
+from services.oversight.auditlog import AuditLog
+
+
+def report_status(view: DeskView, report_id: str) -> tuple[str, str | None]:
+    link = view.case_for_report(report_id)
+    return ("received", None) if link is None else (link["status"], link["case_id"])
+
+
+class OwnReport(BaseModel):
+    """One of a reporter's own recent reports: its receipt, when, and the coarse status only."""
+
+    report_id: str
+    receipt_no: str
+    received_at: datetime
+    status: str  # received | in_progress | handled, as the lookup says
+
+
+REPORTER_DAYS = 30  # a reporter's window: a month of her own reports; an operator's is a shift
+
+
+def own_reports(intake: IntakeApplication, view: DeskView, audit: AuditLog, principal: Principal,
+                since: datetime) -> list[Submission | OwnReport]:
+    """The caller's own reports since then, newest first, once triaged; a reporter's with the
+    coarse status only (the case and its level stay hidden, as in GET /v1/reports/{id})."""
+    rows = view.submissions(intake.submitter_ref(principal.subject), since)
+    audit(principal, "report.list-own", "report")
+    if principal.role == "reporter":
+        return [OwnReport(report_id=r["report_id"], receipt_no=intake.receipt_no_of(r["report_id"]),
+                          received_at=datetime.fromisoformat(r["received_at"]),
+                          status=COARSE_REPORT_STATUS[r["status"]]) for r in rows]
+    return [Submission(report_id=r["report_id"], case_id=r["case_id"],
+                       receipt_no=intake.receipt_no_of(r["report_id"]),
+                       received_at=datetime.fromisoformat(r["received_at"]), channel=r["channel"],
+                       risk_level=r["risk_level"], status=r["status"]) for r in rows]
+
+
+def look_up_receipt(intake: IntakeApplication, view: DeskView, throttle: Throttle, audit: AuditLog,
+                    address: str, receipt_no: str, lookup_code: str) -> str | None:
+    """The API's and the /lookup page's lookup: the coarse status, or None for a wrong pair
+    (counted against the address; 429 once it has used up its failures)."""
+    throttle.check(LOOKUP_PER_ADDRESS, address)
+    report = intake.lookup(receipt_no, lookup_code)
+    if report is None:
+        throttle.fail((LOOKUP_PER_ADDRESS, address))
+        return None
+    state, case_id = report_status(view, str(report.id))
+    audit(None, "receipt.lookup", "report", str(report.id), case_id, keep_client=False)
+    return COARSE_REPORT_STATUS[state]
