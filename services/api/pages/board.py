@@ -4,7 +4,7 @@ ledger's download. Each command's result is named in a notice; a refusal keeps i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -17,7 +17,7 @@ from services.api.pages.board_state import add_written_reasons, outcome, patched
 from services.api.web import check_csrf, csrf_for, page_session, render
 from services.common.errors import DomainError, FieldError, NotFound
 from services.common.vocabulary import BEIJING, RISK_LEVELS, Category
-from services.oversight.unreached import UNREACHED, flag_unreached, unreached_units
+from services.oversight.board import active_plans, flagged_cases, referral_notes, unreached_by_case
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 ACTIONS = ("reassess", "review", "refer", "close")
@@ -45,42 +45,19 @@ def _months(now: datetime) -> list[str]:
     return out
 
 
-def _referral_notes(container: Any, cases: list[Any]) -> dict[str, dict[str, str]]:
-    """Why a unit declined, or what it did: kept in the referral's (encrypted) events, not in the
-    view, and read for the referrals that ended so."""
-    notes: dict[str, dict[str, str]] = {}
-    for case in cases:
-        for r in case["referrals"]:
-            if r["status"] in ("declined", "closed"):
-                try:
-                    referral = container.dispatch.get_referral(r["referral_id"])
-                except NotFound:
-                    continue
-                notes[r["referral_id"]] = {"reason": referral.decline_reason or "",
-                                           "outcome": referral.outcome or "", "note": referral.note or ""}
-    return notes
-
-
-def _unreached_units(container: Any, cases: list[Any]) -> dict[str, list[str]]:
-    """The units of the red referrals nobody was told of, per case flagged so."""
-    return {c["case_id"]: unreached_units(c, container.notify) for c in cases
-            if UNREACHED in c["review_reasons"]}
-
-
 def _context(request: Request, token: str, principal: Any, notice: str | None = None,
              error: dict[str, Any] | None = None, done: tuple[str, dict[str, Any]] | None = None
              ) -> dict[str, Any]:
     container = request.app.state.container
-    plans = [p for p in container.view.followups(datetime.now(UTC)) if p["status"] == "active"]
-    cases = flag_unreached(container.view.list_cases(None, None), container.notify)
+    plans, cases = active_plans(container), flagged_cases(container)
     if done is not None:
         cases = patched(cases, *done)
     return {
         "username": principal.subject,
         "principal": principal,
         "cases": add_written_reasons(container, cases),
-        "notes": _referral_notes(container, cases),
-        "unreached": _unreached_units(container, cases),
+        "notes": referral_notes(container, cases),
+        "unreached": unreached_by_case(container, cases),
         "late_followups": [p for p in plans if p["overdue"] or p["helper_missing"]],
         "agencies": container.directory.agencies,
         "levels": RISK_LEVELS,
