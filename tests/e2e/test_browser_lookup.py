@@ -151,19 +151,19 @@ def beijing_opened_date(w: Watched, server: Client, case_id: str) -> None:
     assert page.get_attribute(f"#{PLACE}", "data-code") == VILLAGE
     page.wait_for_selector("#repeat-known", timeout=15000)
     opened = datetime.fromisoformat(str(case(server, case_id)["opened_at"])).astimezone(BEIJING)
-    assert f"立案 {opened:%Y-%m-%d}" in page.inner_text("#repeat-check")
+    # The answer names the last report's time, never the case (contract §10); one report so far.
+    assert f"最近报告 {opened:%Y-%m-%d}" in page.inner_text("#repeat-check")
 
     def at_half_past_nine_utc(route: Route) -> None:
-        known = [{"case_id": case_id, "risk_level": "orange", "status": "dispatched",
-                  "opened_at": "2026-12-01T21:30:00+00:00", "last_report_at": "2026-12-01T21:30:00+00:00",
-                  "report_count": 1, "concerns": ["neglect"], "joins": True}]
+        known = [{"risk_level": "orange", "status": "dispatched",
+                  "last_report_at": "2026-12-01T21:30:00+00:00", "report_count": 1, "joins": True}]
         route.fulfill(status=200, content_type="application/json", body=json.dumps(known))
 
     page.route("**/v1/children/repeat-check", at_half_past_nine_utc)
     w.tab_to("f-children-0-age")
     kb.press("Backspace")
     kb.type("8")
-    page.wait_for_selector("#repeat-check:has-text('立案 2026-12-02')")
+    page.wait_for_selector("#repeat-check:has-text('最近报告 2026-12-02 05:30')")  # Beijing time
 
 
 def test_a_caller_looks_up_progress_and_rings_back_with_more(server: Client, browser: Browser) -> None:
