@@ -1,70 +1,19 @@
-"""What the desk view answers: typed rows, the reader interface, and its SQL queries."""
+"""What the desk view answers: the reader interface and its SQL queries (rows in rows.py)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, NotRequired, Protocol, TypedDict
+from typing import Any, Protocol
 
-from projections.desk.followup_queries import CaseFollowUp, FollowUpQueries, FollowUpRow, LedgerRow
+from projections.desk.followup_queries import FollowUpQueries, FollowUpRow, LedgerRow
+from projections.desk.rows import CaseLink, CaseRow, ReferralRow, SubmissionRow, TimelineRow
 from services.common.sqlstore import Sql
 from services.common.vocabulary import RISK_RANK
 
-
-class ReferralRow(TypedDict):
-    referral_id: str
-    case_id: str
-    agency_id: str
-    agency_kind: str
-    status: str
-    risk_level: str
-    concerns: list[str]
-    dispatched_at: str
-    due_at: str
-    acknowledged_at: str | None
-    escalated_at: str | None
-
-
-class TimelineRow(TypedDict):
-    at: str
-    type: str
-    by: str
-    agency_id: NotRequired[str]  # the unit a referral event is about
-    risk_level: NotRequired[str]  # a reassessment's or review's level, and the one before it
-    previous: NotRequired[str]
-
-
-class CaseRow(TypedDict):
-    case_id: str
-    status: str
-    escalated: bool
-    risk_level: str
-    initial_risk_level: str
-    concerns: list[str]
-    needs_review: bool
-    review_reasons: list[str]
-    opened_at: str
-    report_ids: list[str]
-    referrals: list[ReferralRow]
-    timeline: list[TimelineRow]
-    categories: list[str]
-    suggested_categories: list[str]
-    followup: CaseFollowUp | None
-
-
-class CaseLink(TypedDict):
-    case_id: str
-    status: str
-
-
-class SubmissionRow(TypedDict):
-    report_id: str
-    case_id: str
-    received_at: str
-    channel: str | None
-    risk_level: str
-    status: str
+__all__ = ["REVIEWS", "CaseLink", "CaseRow", "DeskQueries", "DeskReader", "ReferralRow",
+           "SubmissionRow", "TimelineRow", "case_status", "referral_row"]
 
 
 class DeskReader(Protocol):

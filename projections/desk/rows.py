@@ -1,0 +1,62 @@
+"""The typed rows the desk view answers with."""
+
+from __future__ import annotations
+
+from typing import NotRequired, TypedDict
+
+from projections.desk.followup_queries import CaseFollowUp
+
+
+class ReferralRow(TypedDict):
+    referral_id: str
+    case_id: str
+    agency_id: str
+    agency_kind: str
+    status: str
+    risk_level: str
+    concerns: list[str]
+    dispatched_at: str
+    due_at: str
+    acknowledged_at: str | None
+    escalated_at: str | None
+
+
+class TimelineRow(TypedDict):
+    at: str
+    type: str
+    by: str
+    agency_id: NotRequired[str]  # the unit a referral event is about
+    risk_level: NotRequired[str]  # a reassessment's or review's level, and the one before it
+    previous: NotRequired[str]
+
+
+class CaseRow(TypedDict):
+    case_id: str
+    status: str
+    escalated: bool
+    risk_level: str
+    initial_risk_level: str
+    concerns: list[str]
+    needs_review: bool
+    review_reasons: list[str]
+    opened_at: str
+    report_ids: list[str]
+    referrals: list[ReferralRow]
+    timeline: list[TimelineRow]
+    categories: list[str]
+    suggested_categories: list[str]
+    followup: CaseFollowUp | None
+
+
+class CaseLink(TypedDict):
+    case_id: str
+    status: str
+
+
+class SubmissionRow(TypedDict):
+    report_id: str
+    case_id: str
+    received_at: str
+    channel: str | None
+    risk_level: str
+    status: str
