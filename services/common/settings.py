@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from functools import cached_property
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import parse_qs, unquote, urlparse
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,47 +17,20 @@ from services.common.clocks import (
     parse_per_level,
     parse_visit_clock,
 )
+from services.common.database_url import libpq_tls, postgres_env
 from services.common.kafka.security import sasl
 from services.common.networks import parse_networks
-from services.common.outbound import AddressGuard, AddressRefused, parse_allowed
+from services.common.outbound import AddressGuard, parse_allowed
 from services.common.secrets import PURPOSES, MissingKey, check_key, ensure_keys, key_file, read_key
-from services.common.vocabulary import ROLES
+from services.common.setting_checks import (
+    TOTP_DEFAULT_ROLES,
+    bounded,
+    check_supervisor_webhook,
+    package_version,
+    parse_totp_roles,
+)
 
-
-def package_version() -> str:
-    try:
-        return version("hotline")
-    except PackageNotFoundError:  # run from a tree that was never installed
-        return "unknown"
-
-
-def _bounded(value: Any, name: str, kind: type[float] | type[int], low: float, high: float,
-             unit: str) -> float:
-    """A number within bounds, or a ValueError naming the variable (the process stops at start)."""
-    try:
-        number = kind(str(value).strip())
-    except ValueError:
-        raise ValueError(f"{name}: {value!r} is not a number of {unit}") from None
-    if not low <= number <= high:
-        raise ValueError(f"{name}: {number} is outside {low:g} to {high:g} {unit}")
-    return number
-
-
-# Who can read or change every case, account or audit entry: a password alone is not enough.
-TOTP_DEFAULT_ROLES = ("admin", "security", "auditor", "supervisor")
-
-
-def parse_totp_roles(value: str | None, environment: str) -> frozenset[str]:
-    """HOTLINE_TOTP_ROLES ('admin,auditor', '' for none); a ValueError names an unknown role."""
-    if value is None:  # the default's security role comes with the account requests (§10)
-        return frozenset(r for r in TOTP_DEFAULT_ROLES if r in ROLES) if environment == "production" \
-            else frozenset()
-    roles = frozenset(r.strip() for r in value.split(",") if r.strip())
-    unknown = sorted(roles - set(ROLES))
-    if unknown:
-        raise ValueError(f"HOTLINE_TOTP_ROLES: unknown role {', '.join(unknown)}; the roles are "
-                         + ", ".join(ROLES))
-    return roles
+__all__ = ["TOTP_DEFAULT_ROLES", "Settings", "package_version", "parse_totp_roles"]
 
 
 class Settings(BaseSettings):
@@ -144,27 +115,22 @@ class Settings(BaseSettings):
         parse_ack_sla(value)
         return value
 
-    @field_validator("first_visit_hours")
+    @field_validator("first_visit_hours", "visit_interval_days")
     @classmethod
-    def _check_first_visit(cls, value: str) -> str:
-        parse_per_level(value, "HOTLINE_FIRST_VISIT_HOURS", "hours")
-        return value
-
-    @field_validator("visit_interval_days")
-    @classmethod
-    def _check_visit_interval(cls, value: str) -> str:
-        parse_per_level(value, "HOTLINE_VISIT_INTERVAL_DAYS", "days")
+    def _check_visit_clock(cls, value: str, info: ValidationInfo) -> str:
+        unit = "hours" if info.field_name == "first_visit_hours" else "days"
+        parse_per_level(value, f"HOTLINE_{str(info.field_name).upper()}", unit)
         return value
 
     @field_validator("webhook_timeout_seconds", mode="before")
     @classmethod
     def _check_webhook_timeout(cls, value: Any) -> float:
-        return _bounded(value, "HOTLINE_WEBHOOK_TIMEOUT_SECONDS", float, 0.1, 60, "seconds")
+        return bounded(value, "HOTLINE_WEBHOOK_TIMEOUT_SECONDS", float, 0.1, 60, "seconds")
 
     @field_validator("webhook_concurrency", mode="before")
     @classmethod
     def _check_webhook_concurrency(cls, value: Any) -> int:
-        return int(_bounded(value, "HOTLINE_WEBHOOK_CONCURRENCY", int, 1, 256, "attempts at once"))
+        return int(bounded(value, "HOTLINE_WEBHOOK_CONCURRENCY", int, 1, 256, "attempts at once"))
 
     @field_validator("totp_roles")
     @classmethod
@@ -176,18 +142,12 @@ class Settings(BaseSettings):
     @field_validator("repeat_checks_per_hour", mode="before")
     @classmethod
     def _check_repeat_checks(cls, value: Any) -> int:
-        return int(_bounded(value, "HOTLINE_REPEAT_CHECKS_PER_HOUR", int, 1, 100000, "children an hour"))
+        return int(bounded(value, "HOTLINE_REPEAT_CHECKS_PER_HOUR", int, 1, 100000, "children an hour"))
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "metrics_allowed_networks")
     @classmethod
-    def _check_proxies(cls, value: str) -> str:
-        parse_networks(value)
-        return value
-
-    @field_validator("metrics_allowed_networks")
-    @classmethod
-    def _check_metrics_networks(cls, value: str) -> str:
-        parse_networks(value, "HOTLINE_METRICS_ALLOWED_NETWORKS")
+    def _check_networks(cls, value: str, info: ValidationInfo) -> str:
+        parse_networks(value, f"HOTLINE_{str(info.field_name).upper()}")
         return value
 
     @field_validator(*(f"{p}_key" for p in PURPOSES))
@@ -211,16 +171,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_supervisor_webhook(self) -> Settings:
-        if self.supervisor_webhook and len(self.supervisor_webhook_secret) < 16:
-            raise ValueError("HOTLINE_SUPERVISOR_WEBHOOK needs HOTLINE_SUPERVISOR_WEBHOOK_SECRET"
-                             " (16 characters or more) to sign what it is sent")
         if self.supervisor_webhook:
-            if urlparse(self.supervisor_webhook).scheme not in ("http", "https"):
-                raise ValueError("HOTLINE_SUPERVISOR_WEBHOOK must be an http(s) URL")
-            try:
-                self.webhook_guard.check(self.supervisor_webhook)
-            except AddressRefused as exc:
-                raise ValueError(f"HOTLINE_SUPERVISOR_WEBHOOK is refused: {exc}") from None
+            check_supervisor_webhook(self.supervisor_webhook, self.supervisor_webhook_secret,
+                                     self.webhook_guard)
         return self
 
     @cached_property
@@ -280,27 +233,9 @@ class Settings(BaseSettings):
         return bool(self.database_url)
 
     def libpq_tls(self) -> dict[str, str]:
-        """TLS settings in the URL's query (`?sslmode=verify-full&sslrootcert=/etc/hotline/ca.crt`)
-        as libpq's environment variables: eventsourcing's pool connects by host and port, and
-        libpq reads these for every connection the process makes."""
-        query = parse_qs(urlparse(self.database_url).query)
-        names = {"sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT",
-                 "sslkey": "PGSSLKEY"}
-        return {names[k]: v[-1] for k, v in query.items() if k in names}
+        """TLS settings in the database URL's query as libpq's environment variables."""
+        return libpq_tls(self.database_url)
 
     def postgres_env(self) -> dict[str, str]:
         """eventsourcing's POSTGRES_* variables from the libpq URL."""
-        url = urlparse(self.database_url)
-        return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": url.path.lstrip("/"),
-            "POSTGRES_HOST": url.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(url.port or 5432),
-            "POSTGRES_USER": unquote(url.username or ""),
-            "POSTGRES_PASSWORD": unquote(url.password or ""),
-            "POSTGRES_POOL_SIZE": "4",
-            "POSTGRES_MAX_OVERFLOW": "8",
-            "POSTGRES_CONNECT_TIMEOUT": "5",
-            # A connection the server dropped (a restart) is noticed before use, not by a request.
-            "POSTGRES_PRE_PING": "y",
-        }
+        return postgres_env(self.database_url)
