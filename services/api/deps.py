@@ -16,7 +16,9 @@ from services.bootstrap import ApiContainer
 from services.common.principal import Principal
 from services.common.throttle import Throttle
 from services.dispatch.application import DispatchApplication
+from services.dispatch.routing import Directory
 from services.intake.application import IntakeApplication
+from services.notify.application import NotifyApplication
 from services.oversight.auditlog import AuditLog
 from services.triage.application import TriageApplication
 
@@ -52,17 +54,26 @@ def get_throttle(c: ContainerDep) -> Throttle:
     return c.throttle
 
 
+def get_directory(c: ContainerDep) -> Directory:
+    return c.directory
+
+
+def get_notify(c: ContainerDep) -> NotifyApplication:
+    return c.notify
+
+
 ThrottleDep = Annotated[Throttle, Depends(get_throttle)]
 IntakeDep = Annotated[IntakeApplication, Depends(get_intake)]
 AccountsDep = Annotated[AccountsApplication, Depends(get_accounts)]
 TriageDep = Annotated[TriageApplication, Depends(get_triage)]
 DispatchDep = Annotated[DispatchApplication, Depends(get_dispatch)]
 ViewDep = Annotated[DeskView, Depends(get_view)]
+DirectoryDep = Annotated[Directory, Depends(get_directory)]
+NotifyDep = Annotated[NotifyApplication, Depends(get_notify)]
 
 
 def audit_log(request: Request) -> AuditLog:
-    container: ApiContainer = request.app.state.container
-    return AuditLog(container.audit, client_address(request))
+    return AuditLog(get_container(request).audit, client_address(request))
 
 
 AuditDep = Annotated[AuditLog, Depends(audit_log)]

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from services.api.deps import audit_log
+from services.api.guard import Refused
 from services.api.web import refuse, session_of
 from services.common.errors import Conflict, FieldError, NotFound
 
@@ -119,3 +120,4 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(Conflict, conflict)
     app.add_exception_handler(FieldError, invalid)
+    app.add_exception_handler(Refused, lambda _, exc: exc.response)  # type: ignore[attr-defined]

@@ -5,16 +5,17 @@ ledger's download. Each command's result is named in a notice; a refusal keeps i
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
-from services.api.deps import audit_log
+from services.api.deps import AuditDep, ContainerDep
+from services.api.guard import STALE, Page, page_guard
 from services.api.pages.board_state import add_written_reasons, outcome, patched
-from services.api.web import check_csrf, csrf_for, page_session, render
+from services.api.web import render
+from services.bootstrap import ApiContainer
 from services.common.errors import DomainError, FieldError, NotFound
 from services.common.vocabulary import BEIJING, RISK_LEVELS, Category
 from services.oversight.board import active_plans, flagged_cases, referral_notes, unreached_by_case
@@ -31,8 +32,9 @@ VERB = {"reassess": "调整风险等级", "review": "完成复核", "refer": "�
 LEDGER_MONTHS = 12  # how many months back the ledger's download offers
 
 
-def _supervisor(request: Request) -> tuple[str, Any] | Response:
-    return page_session(request, "supervisor", "/board", "此页面供督办人员使用，请用督办账号登录。")
+REFUSAL = "此页面供督办人员使用，请用督办账号登录。"
+Supervisor = Annotated[Page, Depends(page_guard("supervisor", "/board", REFUSAL))]
+SupervisorPart = Annotated[Page, Depends(page_guard("supervisor", "/board", REFUSAL, fragment=True))]
 
 
 def _months(now: datetime) -> list[str]:
@@ -45,10 +47,10 @@ def _months(now: datetime) -> list[str]:
     return out
 
 
-def _context(request: Request, token: str, principal: Any, notice: str | None = None,
+def _context(request: Request, container: ApiContainer, page: Page, notice: str | None = None,
              error: dict[str, Any] | None = None, done: tuple[str, dict[str, Any]] | None = None
              ) -> dict[str, Any]:
-    container = request.app.state.container
+    principal = page.principal
     plans, cases = active_plans(container), flagged_cases(container)
     if done is not None:
         cases = patched(cases, *done)
@@ -63,32 +65,26 @@ def _context(request: Request, token: str, principal: Any, notice: str | None = 
         "levels": RISK_LEVELS,
         "categories": tuple(Category),
         "months": _months(datetime.now(BEIJING)),
-        "csrf": csrf_for(request, token),
+        "csrf": page.csrf(request),
         "notice": notice,
         "error": error,
     }
 
 
 @router.get("/board")
-def board_page(request: Request) -> Response:
-    session = _supervisor(request)
-    if isinstance(session, Response):
-        return session
-    audit_log(request)(session[1], "board.read", "cases")
+def board_page(request: Request, page: Supervisor, container: ContainerDep, audit: AuditDep) -> Response:
+    audit(page.principal, "board.read", "cases")
     action, case_id = request.query_params.get("done", ""), request.query_params.get("case", "")
-    result = outcome(request.app.state.container, action, case_id, request.query_params.get("unit")) \
+    result = outcome(container, action, case_id, request.query_params.get("unit")) \
         if action in ACTIONS and case_id else None
     return render(request, "board.html", _context(
-        request, *session, notice=result[0] if result else None,
+        request, container, page, notice=result[0] if result else None,
         done=(case_id, result[1]) if result else None))
 
 
 @router.get("/board/cases")
-def board_cases(request: Request) -> Response:
-    session = _supervisor(request)
-    if isinstance(session, Response):
-        return Response(status_code=401)
-    return render(request, "board_cases.html", _context(request, *session))
+def board_cases(request: Request, page: SupervisorPart, container: ContainerDep) -> Response:
+    return render(request, "board_cases.html", _context(request, container, page))
 
 
 def _categories(form: Any) -> list[str] | None:
@@ -103,15 +99,11 @@ def _categories(form: Any) -> list[str] | None:
 
 
 @router.post("/board/cases/{case_id}/{action}")
-async def board_action(request: Request, case_id: str, action: str) -> Response:
-    session = _supervisor(request)
-    if isinstance(session, Response):
-        return session
-    token, principal = session
-    form = await request.form()
-    if not check_csrf(request, token, form.get("csrf")) or action not in ACTIONS:
-        return Response("页面已过期，请刷新后重试。", status_code=403, media_type="text/plain; charset=utf-8")
-    container = request.app.state.container
+def board_action(request: Request, case_id: str, action: str, page: Supervisor, container: ContainerDep,
+                 audit: AuditDep) -> Response:
+    principal, form = page.principal, page.form
+    if action not in ACTIONS:
+        return Response(STALE, status_code=403, media_type="text/plain; charset=utf-8")
     field, blank = TEXT_FIELD[action]
     text = str(form.get(field, "")).strip()
     shown = bool(form.get("categories_shown"))
@@ -126,11 +118,10 @@ async def board_action(request: Request, case_id: str, action: str) -> Response:
         error = {"case_id": case_id, "action": action, "field": field, "message": message, "target": target,
                  "summary": f"案件 {case_id[:8]}：未能{VERB[action]}：{message}",
                  "beside": f"案件 {case_id[:8]}：{message}", **values}
-        return render(request, "board.html", _context(request, token, principal, error=error), status)
+        return render(request, "board.html", _context(request, container, page, error=error), status)
 
     if not text:
         return refused(field, blank, 422)
-    audit = audit_log(request)
 
     def act() -> None:
         if action == "close":
@@ -150,7 +141,7 @@ async def board_action(request: Request, case_id: str, action: str) -> Response:
                                               reason=text, actor=audit.actor(principal))
 
     try:
-        await run_in_threadpool(act)
+        act()
     except DomainError as exc:
         status = 422 if isinstance(exc, FieldError) else 404 if isinstance(exc, NotFound) else 409
         return refused(exc.field if isinstance(exc, FieldError) else None, exc.message, status)

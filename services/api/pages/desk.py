@@ -8,18 +8,20 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from services.api.activity import is_idle
-from services.api.deps import audit_log
+from services.api.deps import AuditDep, ContainerDep, DispatchDep, ViewDep
+from services.api.guard import STALE, Page, page_guard
 from services.api.pages import casefile
-from services.api.web import check_csrf, csrf_for, page_session, refuse, render
+from services.api.web import refuse, render
+from services.bootstrap import ApiContainer
 from services.common.errors import Conflict, FieldError, NotFound
 from services.oversight.referrals import DeclineIn, OutcomeIn, read_referral, recipient_of
 
@@ -34,13 +36,13 @@ _UUID = re.compile(r"[0-9a-f-]{36}")
 STREAM_FOR = 300.0  # then the stream ends and the browser reconnects, its session checked again
 
 
-def _desk(request: Request) -> tuple[str, Any] | Response:
-    return page_session(request, "desk", "/desk",
-                        "此页面供接收转介的机构工作人员使用，请用机构账号登录。")
+REFUSAL = "此页面供接收转介的机构工作人员使用，请用机构账号登录。"
+DeskPage = Annotated[Page, Depends(page_guard("desk", "/desk", REFUSAL))]
+DeskPart = Annotated[Page, Depends(page_guard("desk", "/desk", REFUSAL, fragment=True))]
 
 
-def _context(request: Request, token: str, principal: Any) -> dict[str, Any]:
-    container = request.app.state.container
+def _context(request: Request, container: ApiContainer, page: Page) -> dict[str, Any]:
+    principal: Any = page.principal  # a desk's: its unit is set
     agency = container.directory.get(principal.agency_id)
     referrals = container.view.desk_referrals(principal.agency_id)
     return {
@@ -49,40 +51,31 @@ def _context(request: Request, token: str, principal: Any) -> dict[str, Any]:
         "agency_name": agency.name if agency else principal.agency_id,
         "referrals": referrals,
         "endings": casefile.endings(container.dispatch, referrals),
-        "csrf": csrf_for(request, token),
+        "csrf": page.csrf(request),
     }
 
 
 @router.get("/desk")
-def desk_page(request: Request) -> Response:
-    session = _desk(request)
-    if isinstance(session, Response):
-        return session
-    audit_log(request)(session[1], "desk.inbox", "agency", session[1].agency_id)
+def desk_page(request: Request, page: DeskPage, container: ContainerDep, audit: AuditDep) -> Response:
+    audit(page.principal, "desk.inbox", "agency", page.principal.agency_id)
     done = request.query_params.get("done", "")
     shown = request.query_params.get("referral", "") if done else ""
-    return render(request, "desk.html", {**_context(request, *session), "notice": DONE.get(done),
+    return render(request, "desk.html", {**_context(request, container, page), "notice": DONE.get(done),
                                          "acted_on": shown if _UUID.fullmatch(shown) else ""})
 
 
 @router.get("/desk/inbox")
-def desk_inbox(request: Request) -> Response:
-    session = _desk(request)
-    if isinstance(session, Response):
-        return Response(status_code=401)
-    return render(request, "desk_inbox.html", _context(request, *session))
+def desk_inbox(request: Request, page: DeskPart, container: ContainerDep) -> Response:
+    return render(request, "desk_inbox.html", _context(request, container, page))
 
 
 @router.get("/desk/events")
-def desk_events(request: Request) -> Response:
+def desk_events(request: Request, page: DeskPart, view: ViewDep) -> Response:
     """Server-sent events for the unit's inbox: `inbox` whenever a referral arrives or changes,
     with each referral's id, level and status, so the page refreshes and rings for a new red one.
     The page polls instead while the stream is down."""
-    session = _desk(request)
-    if isinstance(session, Response):
-        return Response(status_code=401)
-    view, unit = request.app.state.container.view, session[1].agency_id
-    token, tokens = session[0], request.app.state.tokens
+    unit: Any = page.principal.agency_id
+    token, tokens = page.token, request.app.state.tokens
 
     def inbox() -> list[list[str]]:
         return [[r["referral_id"], r["risk_level"], r["status"]] for r in view.desk_referrals(unit)]
@@ -106,25 +99,24 @@ def desk_events(request: Request) -> Response:
 
 
 @router.get("/desk/referrals/{referral_id}")
-def referral_page(request: Request, referral_id: str) -> Response:
-    session = _desk(request)
-    if isinstance(session, Response):
-        return session
-    return _detail(request, *session, referral_id, notice=DONE.get(request.query_params.get("done", "")))
+def referral_page(request: Request, referral_id: str, page: DeskPage, container: ContainerDep,
+                  audit: AuditDep) -> Response:
+    return _detail(request, container, audit, page, referral_id,
+                   notice=DONE.get(request.query_params.get("done", "")))
 
 
-def _detail(request: Request, token: str, principal: Any, referral_id: str, status_code: int = 200,
-            **extra: Any) -> Response:
+def _detail(request: Request, container: ApiContainer, audit: Any, page: Page, referral_id: str,
+            status_code: int = 200, **extra: Any) -> Response:
     """The referral as its unit may read it (contract §5), with its case's timeline; any other
     unit's, or none, is the same Chinese 404."""
-    container = request.app.state.container
+    principal = page.principal
     try:
-        referral = read_referral(container, referral_id, principal, audit_log(request))
+        referral = read_referral(container, referral_id, principal, audit)
     except NotFound:
-        audit_log(request)(principal, "access.not_found", "/desk/referrals/{referral_id}", request.url.path)
+        audit(principal, "access.not_found", "/desk/referrals/{referral_id}", request.url.path)
         return refuse(request, principal, "没有找到这条转介，或它不属于本单位。", 404, "未找到")
     return render(request, "desk_referral.html", {
-        "username": principal.subject, "principal": principal, "csrf": csrf_for(request, token),
+        "username": principal.subject, "principal": principal, "csrf": page.csrf(request),
         "referral": referral, "reports": casefile.reports(container, referral["reports"]),
         "timeline": casefile.timeline(container, referral["case_id"]),
         "withheld": recipient_of(container.dispatch.get_referral(referral_id), principal) == "ended",
@@ -148,30 +140,27 @@ def _whole(message: str) -> str:
 
 
 @router.post("/desk/referrals/{referral_id}/{action}")
-async def desk_action(request: Request, referral_id: str, action: str) -> Response:
+def desk_action(request: Request, referral_id: str, action: str, page: DeskPage, container: ContainerDep,
+                dispatch: DispatchDep, audit: AuditDep) -> Response:
     """Acknowledge at once; decline and close in two server-rendered steps (the second one says
     what will be recorded and asks to confirm), so the confirmation needs no script."""
-    session = _desk(request)
-    if isinstance(session, Response):
-        return session
-    token, principal = session
-    form = await request.form()
-    if not check_csrf(request, token, form.get("csrf")) or action not in ACTIONS:
-        return Response("页面已过期，请刷新后重试。", status_code=403, media_type="text/plain")
-    dispatch = request.app.state.container.dispatch
+    principal: Any = page.principal
+    form = page.form
+    if action not in ACTIONS:
+        return Response(STALE, status_code=403, media_type="text/plain")
     unit, by = principal.agency_id, principal.subject
-    actor = audit_log(request).actor(principal)
+    actor = audit.actor(principal)
 
     def again(status_code: int, **extra: Any) -> Response:
-        return _detail(request, token, principal, referral_id, status_code, **extra)
+        return _detail(request, container, audit, page, referral_id, status_code, **extra)
 
     try:
         values = _confirmation(action, form) if action != "acknowledge" else {}
     except ValidationError as exc:
         errors = {str(e["loc"][0]): FIELD_ERRORS.get(str(e["loc"][0]), "请检查此项。") for e in exc.errors()}
-        return await run_in_threadpool(again, 422, errors=errors, open_form=action)
+        return again(422, errors=errors, open_form=action)
     if action != "acknowledge" and form.get("confirmed") != "yes":
-        return await run_in_threadpool(again, 200, confirm={"action": action, **values})
+        return again(200, confirm={"action": action, **values})
 
     def act() -> None:
         if action == "acknowledge":
@@ -183,11 +172,11 @@ async def desk_action(request: Request, referral_id: str, action: str) -> Respon
                                     unit=unit, actor=actor)
 
     try:
-        await run_in_threadpool(act)
+        act()
     except (Conflict, FieldError) as exc:  # e.g. 办结 before 接收: the domain's words, whole
-        return await run_in_threadpool(again, 409, error=_whole(exc.message))
+        return again(409, error=_whole(exc.message))
     except NotFound:
-        return await run_in_threadpool(again, 404)
+        return again(404)
     if form.get("back") == "detail":
         return RedirectResponse(f"/desk/referrals/{referral_id}?done={action}", status_code=303)
     return RedirectResponse(f"/desk?done={action}&referral={referral_id}", status_code=303)

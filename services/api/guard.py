@@ -1,0 +1,81 @@
+"""The pages' one guard, as a dependency: a session of an allowed role, and on a POST its form
+with the CSRF token checked; otherwise the answer (log in, the Chinese refusal, a stale form)."""
+
+# No postponed annotations here: FastAPI reads the closures' Annotated types at runtime.
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from services.api.web import check_csrf, csrf_for, refuse, session_of
+from services.common.principal import Principal
+
+STALE = "页面已过期，请刷新后重试。"
+
+
+class Refused(Exception):
+    """The answer a page gives instead of itself; errors.py sends it as it is."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+@dataclass(frozen=True)
+class Page:
+    """Who is on the page: their session token, principal and, on a POST, the checked form."""
+
+    token: str
+    principal: Principal
+    form: FormData = field(default_factory=FormData)
+
+    def csrf(self, request: Request) -> str:
+        return csrf_for(request, self.token)
+
+    @property
+    def session(self) -> tuple[str, Principal]:
+        return self.token, self.principal
+
+
+def stale_text(request: Request, page: Page) -> Response:
+    """A POST whose CSRF token does not hold: the pages' plain answer."""
+    return Response(STALE, status_code=403, media_type="text/plain")
+
+
+def page_guard(roles: str | tuple[str, ...], home: str, refusal: str, *, fragment: bool = False,
+               stale: Callable[[Request, Page], Response] = stale_text,
+               admit: Callable[[Request, Principal], Response | None] | None = None,
+               ) -> Callable[..., Any]:
+    """The dependency for a page open to `roles`: without a session, a redirect to log in and
+    back to `home` (formatted with the path's parameters), another role gets `refusal` (403);
+    a `fragment` (a part the page reloads by itself) answers both with a bare 401. `admit`
+    may refuse further; `stale` is the answer to a POST with a wrong CSRF token."""
+    allowed = (roles,) if isinstance(roles, str) else roles
+
+    def session(request: Request) -> Page:  # plain def: the pool reads the token's account
+        found = session_of(request)
+        if fragment and (found is None or found[1].role not in allowed):
+            raise Refused(Response(status_code=401))
+        if found is None:
+            idle = "&idle=1" if getattr(request.state, "idle", False) else ""
+            back = home.format(**request.path_params)
+            raise Refused(RedirectResponse(f"/login?next={back}{idle}", status_code=303))
+        if found[1].role not in allowed:
+            raise Refused(refuse(request, found[1], refusal))
+        refused = admit(request, found[1]) if admit is not None else None
+        if refused is not None:
+            raise Refused(refused)
+        return Page(*found)
+
+    async def guard(request: Request, page: Annotated[Page, Depends(session)]) -> Page:
+        if request.method != "POST":
+            return page
+        form = await request.form()
+        if not check_csrf(request, page.token, form.get("csrf")):
+            raise Refused(stale(request, page))
+        return replace(page, form=form)
+
+    return guard
