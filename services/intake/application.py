@@ -23,6 +23,7 @@ from services.common.keystore import KeyStore
 from services.common.principal import Principal
 from services.common.vocabulary import BEIJING, Role
 from services.common.wakeup import NotifiesCommits
+from services.intake.by_receipt import ReceiptCommands
 from services.intake.domain import (
     ReceiptIndex,
     Report,
@@ -33,7 +34,6 @@ from services.intake.domain import (
 )
 from services.intake.errors import IdempotencyConflict, ReportErased, ReportNotFound
 from services.intake.policy import check_channel, may_supplement
-from services.intake.receipts import readings, spoken
 from services.intake.schemas import ReportIn
 
 
@@ -48,7 +48,7 @@ class Receipt:
 TRANSFER_SERVICES = ("110", "120")
 
 
-class IntakeApplication(NotifiesCommits, Application[UUID]):
+class IntakeApplication(NotifiesCommits, ReceiptCommands, Application[UUID]):
     """Records each report once; retries with the same key return the same receipt."""
 
     name = "intake"
@@ -201,38 +201,6 @@ class IntakeApplication(NotifiesCommits, Application[UUID]):
             self.save(report, *audit_note(actor, "report.erase", "report", str(report.id)))
         self.keys.destroy(str(report.id))
         return report
-
-    def lookup(self, receipt_no: str, lookup_code: str) -> Report | None:
-        """The report behind a receipt, only if the lookup code matches. The code is checked
-        against the receipt number before the store is read, so a wrong code costs the same
-        whether or not the receipt exists (its existence is not revealed by timing). A receipt
-        number is tried as typed, then with its look-alikes read both ways (`readings`)."""
-        lookup_code = spoken(lookup_code)
-        for reading in readings(receipt_no):
-            if self.hasher.check_lookup_code(reading, lookup_code):
-                return self._report_for_receipt(reading)
-        return None
-
-    def supplement_by_receipt(self, receipt_no: str, lookup_code: str, principal: Principal, *,
-                              narrative: str, concerns: list[str], immediate_danger: bool,
-                              idempotency_key: str | None, actor: Actor | None = None,
-                              case_of: Callable[[str], str | None] = lambda _: None,
-                              ) -> tuple[str, str] | None:
-        """A caller who rings back reads out receipt number and lookup code: the pair is their
-        right to add, whatever the channel, and the operator adds for them. None for a wrong
-        pair (told apart from an unknown receipt by nothing, as in `lookup`)."""
-        report = self.lookup(receipt_no, lookup_code)
-        if report is None:
-            return None
-        report_id = str(report.id)
-        return report_id, self.supplement(
-            report.id, narrative=narrative, concerns=concerns, immediate_danger=immediate_danger,
-            by=principal.subject, idempotency_key=idempotency_key, actor=actor,
-            case_id=case_of(report_id))
-
-    def _report_for_receipt(self, receipt_no: str) -> Report | None:
-        index = aggregates.find(self.repository, receipt_index_id(receipt_no), ReceiptIndex)
-        return self.get_report(index.report_id) if index else None
 
     def audit_identity(self, principal: Principal, report: ReportIn) -> Principal:
         """Who the audit trail names as the submitter: a reporter who chose to stay anonymous
