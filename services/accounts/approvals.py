@@ -8,17 +8,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import get_topic
 
 from services.accounts.domain import USERNAME, User, user_id_for
 from services.accounts.passwords import generate_password
+from services.accounts.request_log import RequestLog
 from services.accounts.requests import (
     EFFECT_ACTION,
     KINDS,
     NOTE_MAX,
-    STATUSES,
     AccountRequest,
     FormUse,
     form_use_id,
@@ -50,7 +48,7 @@ class Outcome:
     duplicate: bool = False
 
 
-class DualControl(Application[UUID]):
+class DualControl(RequestLog):
     """The accounts application's admin and security-officer commands."""
 
     if TYPE_CHECKING:  # defined by AccountsApplication
@@ -235,31 +233,3 @@ class DualControl(Application[UUID]):
         except IntegrityError:
             raise Conflict("this request was decided by someone else at the same moment") from None
         return request
-
-    def originators(self, topic: str) -> list[Any]:
-        """The aggregates created by events of this topic, oldest first (from the notification
-        log: a registry aggregate would make concurrent additions conflict)."""
-        ids: list[Any] = []
-        start = 1
-        while True:
-            batch = self.recorder.select_notifications(start=start, limit=500, topics=[topic])
-            ids.extend(n.originator_id for n in batch)
-            if len(batch) < 500:
-                break
-            start = batch[-1].id + 1
-        return ids
-
-    def get_request(self, request_id: str | UUID) -> AccountRequest:
-        found = aggregates.find(self.repository, request_id, AccountRequest)
-        if found is None:
-            raise NotFound("no such account request")
-        return found
-
-    def list_requests(self, status: str | None = None) -> list[AccountRequest]:
-        """Every request, newest first; with `status`, those in it now (expiry is read lazily)."""
-        if status is not None and status not in STATUSES:
-            raise FieldError("status", f"one of {', '.join(STATUSES)}", where="query")
-        ids = self.originators(get_topic(AccountRequest.Asked))  # type: ignore[attr-defined]
-        now = datetime.now(UTC)
-        found: list[AccountRequest] = [self.repository.get(i) for i in reversed(ids)]
-        return [r for r in found if status is None or r.status(now) == status]
