@@ -4,18 +4,20 @@ first, with a visit form that works on a phone; supervisors see every unit's."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 
-from services.api.deps import audit_log
+from services.api.deps import AuditDep, ContainerDep, get_container
+from services.api.guard import STALE, Page, page_guard
 from services.api.pages import casefile
 from services.api.pages.followup_cards import card_visits, pending_suggestion, refreshed
-from services.api.web import BEIJING, beijing, check_csrf, csrf_for, page_session, refuse, render
+from services.api.web import BEIJING, beijing, refuse, render
+from services.bootstrap import ApiContainer
 from services.common.errors import DomainError, FieldError, NotFound
+from services.common.principal import Principal
 from services.oversight.followups import FindingsClosed, VisitIn, file_visit, read_visits
 from services.oversight.scope import desk_scope
 
@@ -31,23 +33,23 @@ NOT_LEAD = ("随访帮扶由民政部门牵头（儿童主任登记走访、结�
             "请在转介收件箱处理转给本单位的案件。")
 
 
-def _session(request: Request) -> tuple[str, Any] | Response:
+def _lead(request: Request, principal: Principal) -> Response | None:
     """Desks of the lead (civil-affairs) unit and supervisors; any other unit's desk is told why."""
-    session = page_session(request, ("desk", "supervisor"), "/followups",
-                           "此页面供牵头随访的民政工作人员和督办人员使用。")
-    if isinstance(session, Response) or session[1].role != "desk":
-        return session
-    agency = request.app.state.container.directory.get(session[1].agency_id or "")
-    if agency is None or agency.kind != "civil_affairs":
-        return refuse(request, session[1], NOT_LEAD)
-    return session
+    if principal.role != "desk":
+        return None
+    agency = get_container(request).directory.get(principal.agency_id or "")
+    return refuse(request, principal, NOT_LEAD) if agency is None or agency.kind != "civil_affairs" else None
 
 
-def _context(request: Request, token: str, principal: Any, notice: str | None = None,
+Lead = Annotated[Page, Depends(page_guard(("desk", "supervisor"), "/followups",
+                                          "此页面供牵头随访的民政工作人员和督办人员使用。", admit=_lead))]
+
+
+def _context(request: Request, container: Any, audit: Any, page: Page, notice: str | None = None,
              failed: dict[str, Any] | None = None, fresh: str | None = None) -> dict[str, Any]:
     """The plans by due date; `failed` is a refused form (its case, action, values and errors),
     shown open and filled in; `fresh` a case just changed, read from the store (the view lags)."""
-    container = request.app.state.container
+    principal: Any = page.principal
     now = datetime.now(UTC)
     unit = desk_scope(principal)
     plans = [p for p in container.view.followups(now, unit=unit) if p["status"] == "active"]
@@ -63,7 +65,7 @@ def _context(request: Request, token: str, principal: Any, notice: str | None = 
         return datetime.fromisoformat(plan["next_visit_due"]) <= soon
     agency = container.directory.get(principal.agency_id) if principal.agency_id else None
     return {
-        "username": principal.subject, "principal": principal, "csrf": csrf_for(request, token),
+        "username": principal.subject, "principal": principal, "csrf": page.csrf(request),
         "lead_name": agency.name if agency else ("全部牵头单位" if principal.role == "supervisor" else ""),
         "overdue": [p for p in plans if p["overdue"]],
         "this_week": [p for p in plans if not p["overdue"] and due_soon(p)],
@@ -71,7 +73,7 @@ def _context(request: Request, token: str, principal: Any, notice: str | None = 
         "now_local": now.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M"),
         "notice": notice, "agencies": {a.agency_id: a.name for a in container.directory.agencies},
         "intervals": container.dispatch.visit_clock.visit_interval_days,
-        "visits": visits, "homes": _homes(request, principal, shown),
+        "visits": visits, "homes": _homes(container, audit, principal, shown),
         "suggested": suggested,
         "referrals": ({r["case_id"]: r["referral_id"] for r in container.view.desk_referrals(unit)}
                       if unit else {}),
@@ -85,10 +87,9 @@ def _recipient(container: Any, principal: Any) -> str:
     return "supervisor" if principal.role == "supervisor" else (agency.kind if agency else "ended")
 
 
-def _homes(request: Request, principal: Any, case_ids: list[str]) -> dict[str, Any]:
+def _homes(container: ApiContainer, audit: Any, principal: Any, case_ids: list[str]) -> dict[str, Any]:
     """Whom to visit, where and why, for each plan shown: only to its lead unit (the page lists
     no other plan to a desk) and supervisors, as contract §5 lets them read it; each case audited."""
-    container, audit = request.app.state.container, audit_log(request)
     recipient = _recipient(container, principal)
     homes = {}
     for case_id in case_ids:
@@ -98,14 +99,11 @@ def _homes(request: Request, principal: Any, case_ids: list[str]) -> dict[str, A
 
 
 @router.get("/followups")
-def followups_page(request: Request) -> Response:
-    session = _session(request)
-    if isinstance(session, Response):
-        return session
-    audit_log(request)(session[1], "followups.read", "agency", session[1].agency_id)
+def followups_page(request: Request, page: Lead, container: ContainerDep, audit: AuditDep) -> Response:
+    audit(page.principal, "followups.read", "agency", page.principal.agency_id)
     done = request.query_params.get("done", "")
     fresh = request.query_params.get("case") if done else None
-    context = _context(request, *session, DONE.get(done), fresh=fresh)
+    context = _context(request, container, audit, page, DONE.get(done), fresh=fresh)
     plan = next((p for key in ("overdue", "this_week", "later") for p in context[key]
                  if p["case_id"] == fresh), None)
     if done == "visit" and plan is not None:  # the date the command set, not the lagging view's
@@ -116,15 +114,13 @@ def followups_page(request: Request) -> Response:
 
 
 @router.get("/followups/cases/{case_id}")
-def visits_page(request: Request, case_id: str) -> Response:
+def visits_page(request: Request, case_id: str, page: Lead, container: ContainerDep,
+                audit: AuditDep) -> Response:
     """The visits made, with their findings opened, for the lead unit and supervisors: the
     API's own read (audited as followup.read); any other case is the same Chinese 404."""
-    session = _session(request)
-    if isinstance(session, Response):
-        return session
-    principal, container = session[1], request.app.state.container
+    principal = page.principal
     try:
-        made = read_visits(container, case_id, principal, audit_log(request))
+        made = read_visits(container, case_id, principal, audit)
         plan = container.dispatch.plan_for(case_id, unit=desk_scope(principal))
     except NotFound:
         return refuse(request, principal, "没有找到这个案件的随访计划，或它不由本单位牵头。", 404, "未找到")
@@ -160,15 +156,11 @@ def _typed(form: Any) -> dict[str, Any]:
 
 
 @router.post("/followups/cases/{case_id}/{action}")
-async def followup_action(request: Request, case_id: str, action: str) -> Response:
-    session = _session(request)
-    if isinstance(session, Response):
-        return session
-    token, principal = session
-    form = await request.form()
-    if not check_csrf(request, token, form.get("csrf")) or action not in ("visit", "helper"):
-        return Response("页面已过期，请刷新后重试。", status_code=403, media_type="text/plain")
-    container, audit = request.app.state.container, audit_log(request)
+def followup_action(request: Request, case_id: str, action: str, page: Lead, container: ContainerDep,
+                    audit: AuditDep) -> Response:
+    principal, form = page.principal, page.form
+    if action not in ("visit", "helper"):
+        return Response(STALE, status_code=403, media_type="text/plain")
     unit = desk_scope(principal)
 
     def act() -> None:
@@ -183,19 +175,18 @@ async def followup_action(request: Request, case_id: str, action: str) -> Respon
 
     def again(status_code: int, errors: dict[str, str], notice: str) -> Response:
         failed = {"case_id": case_id, "action": action, "typed": _typed(form), "errors": errors}
-        context = _context(request, token, principal, notice, failed)
+        context = _context(request, container, audit, page, notice, failed)
         return render(request, "followups.html", context, status_code)
 
     try:
-        await run_in_threadpool(act)
+        act()
     except ValidationError as exc:
         errors = {str(e["loc"][0]): FIELD_ERRORS.get(str(e["loc"][0]), "请检查此项。") for e in exc.errors()}
-        return await run_in_threadpool(again, 422, errors, "请按提示修改后再提交，已填写的内容都还在。")
+        return again(422, errors, "请按提示修改后再提交，已填写的内容都还在。")
     except FieldError as exc:
-        return await run_in_threadpool(again, 422, {exc.field: exc.message},
-                                       "请按提示修改后再提交，已填写的内容都还在。")
+        return again(422, {exc.field: exc.message}, "请按提示修改后再提交，已填写的内容都还在。")
     except NotFound:
-        return await run_in_threadpool(again, 404, {}, "未找到该案件。")
+        return again(404, {}, "未找到该案件。")
     except DomainError as exc:
-        return await run_in_threadpool(again, 409, {}, f"未能完成：{exc}")
+        return again(409, {}, f"未能完成：{exc}")
     return RedirectResponse(f"/followups?done={action}&case={case_id}", status_code=303)
