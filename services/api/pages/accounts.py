@@ -4,17 +4,16 @@ application with the admin as its actor (audited)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import uuid4
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from services.accounts.requests import PRIVILEGED, needs_approval
-from services.api.deps import audit_log
+from services.api.deps import AccountsDep, AuditDep, DirectoryDep, get_container
+from services.api.guard import Page, page_guard
 from services.api.pages.accounts_text import (
     DUPLICATE,
     FIELD_TEXT,
@@ -28,23 +27,18 @@ from services.api.pages.accounts_text import (
 )
 from services.api.pages.intake import LINES
 from services.api.pages.report import place_code
-from services.api.pages.security_text import asked_text, request_row
-from services.api.web import ROLE_TEXT, check_csrf, csrf_for, page_session, render
+from services.api.pages.security_text import asked_rows, asked_text
+from services.api.web import ROLE_TEXT, render
 from services.common.digits import is_region_code
 from services.common.errors import Conflict, DomainError, FieldError, NotFound
 from services.common.labels import SENTINEL_KIND_TEXT
-from services.common.principal import Principal
 from services.common.vocabulary import ROLES, Role
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-Session = tuple[str, Principal]
-
-def _admin(request: Request) -> Session | Response:
-    return page_session(request, "admin", "/admin", "此页面供系统管理员使用，请用管理员账号登录。")
 
 
-def _context(request: Request, token: str, principal: Principal, **extra: Any) -> dict[str, Any]:
-    container = request.app.state.container
+def _context(request: Request, container: Any, page: Page, **extra: Any) -> dict[str, Any]:
+    principal = page.principal
     accounts, directory = container.accounts, container.directory
     users = accounts.list_users()
     sentinels = accounts.list_sentinels()
@@ -61,7 +55,7 @@ def _context(request: Request, token: str, principal: Principal, **extra: Any) -
 
     return {
         "principal": principal,
-        "csrf": csrf_for(request, token),
+        "csrf": page.csrf(request),
         "users": [{**u.public(), "unit": unit(u)} for u in users],
         "reporters": [u.username for u in users if u.role == Role.reporter and not u.disabled],
         "sentinels": [{**s.public(), "place": directory.place_name(s.region_code)} for s in sentinels],
@@ -79,40 +73,29 @@ def _context(request: Request, token: str, principal: Principal, **extra: Any) -
     }
 
 
-def asked_rows(accounts: Any, subject: str, agency_names: dict[str, str]) -> list[dict[str, Any]]:
-    """This admin's requests: the pending ones, then the last ones decided."""
-    now = datetime.now(UTC)
-    rows = [request_row(r, now, agency_names.get(r.agency_id or "", ""))
-            for r in accounts.list_requests() if r.asked_by == subject]
-    return [r for r in rows if r["state"] == "pending"] + [r for r in rows if r["state"] != "pending"][:10]
+def _show(request: Request, page: Page, status_code: int = 200, **extra: Any) -> Response:
+    return render(request, "admin.html", _context(request, get_container(request), page, **extra),
+                  status_code)
 
 
-def _show(request: Request, session: Session, status_code: int = 200, **extra: Any) -> Response:
-    return render(request, "admin.html", _context(request, *session, **extra), status_code)
+AdminPage = Annotated[Page, Depends(page_guard(
+    "admin", "/admin", "此页面供系统管理员使用，请用管理员账号登录。",
+    stale=lambda request, page: _show(request, page, 403, notice="页面已过期，请刷新后再操作。")))]
+
+
+def _typed(page: Page) -> dict[str, str]:
+    """The submitted form, each value trimmed."""
+    return {k: str(v).strip() for k, v in page.form.items()}
 
 
 @router.get("/admin")
-def admin_page(request: Request, done: str = "", who: str = "") -> Response:
-    session = _admin(request)
-    if isinstance(session, Response):
-        return session
-    audit_log(request)(session[1], "admin.read", "accounts")
+def admin_page(request: Request, page: AdminPage, audit: AuditDep, done: str = "", who: str = "") -> Response:
+    audit(page.principal, "admin.read", "accounts")
     notice = NOTICES[done].format(who) if done in NOTICES else None
-    return _show(request, session, notice=notice)
+    return _show(request, page, notice=notice)
 
 
-async def _posted(request: Request) -> tuple[Session, dict[str, str]] | Response:
-    """An admin's session and the submitted form, if its CSRF token holds; else the answer."""
-    session = _admin(request)
-    if isinstance(session, Response):
-        return session
-    form = await request.form()
-    if not check_csrf(request, session[0], form.get("csrf")):
-        return _show(request, session, 403, notice="页面已过期，请刷新后再操作。")
-    return session, {k: str(v).strip() for k, v in form.items()}
-
-
-def _refused(request: Request, session: Session, form: dict[str, str], exc: DomainError,
+def _refused(request: Request, session: Page, form: dict[str, str], exc: DomainError,
              conflict: tuple[str, str]) -> Response:
     """The form again, with what to correct next to its field (422), or why it exists (409)."""
     if isinstance(exc, FieldError):
@@ -121,10 +104,10 @@ def _refused(request: Request, session: Session, form: dict[str, str], exc: Doma
     return _show(request, session, 409, values=form, errors={conflict[0]: conflict[1]})
 
 
-def _confirm(request: Request, session: Session, confirm: dict[str, Any]) -> Response:
+def _confirm(request: Request, page: Page, confirm: dict[str, Any]) -> Response:
     """The second step of a risky action: what will happen, confirm (focused) or go back."""
     return render(request, "admin_confirm.html", {
-        "principal": session[1], "csrf": csrf_for(request, session[0]), "confirm": confirm})
+        "principal": page.principal, "csrf": page.csrf(request), "confirm": confirm})
 
 
 def _done(code: str, who: str) -> Response:
@@ -132,23 +115,19 @@ def _done(code: str, who: str) -> Response:
 
 
 @router.post("/admin/users")
-async def add_user(request: Request) -> Response:
-    posted = await _posted(request)
-    if isinstance(posted, Response):
-        return posted
-    session, form = posted
+def add_user(request: Request, session: AdminPage, accounts: AccountsDep, audit: AuditDep) -> Response:
+    form = _typed(session)
     role = form.get("role", "")
     refused = mixups(form)
     if refused:
         return _show(request, session, 422, values=form, errors=refused)
-    accounts = request.app.state.container.accounts
-    actor = audit_log(request).actor(session[1])
     try:
-        outcome = await run_in_threadpool(lambda: accounts.admin_add_user(
+        outcome = accounts.admin_add_user(
             form.get("username", ""), role, form.get("agency_id") if role == Role.desk else None,
             form.get("sentinel_id") or None if role == Role.reporter else None,
-            form.get("channel") or None if role == Role.operator else None, actor=actor,
-            note=form.get("note") or None, form_id=form.get("form_id") or None))
+            form.get("channel") or None if role == Role.operator else None,
+            actor=audit.actor(session.principal), note=form.get("note") or None,
+            form_id=form.get("form_id") or None)
     except (FieldError, Conflict) as exc:
         taken = ("username", f"用户名 {form.get('username')} 已被使用" + (
             "。" if "exists" in exc.message else "，或已有一份待批准的新建申请。"))
@@ -164,14 +143,12 @@ async def add_user(request: Request) -> Response:
 
 
 @router.get("/admin/users/{username}/{action}")
-def confirm_change(request: Request, username: str, action: str) -> Response:
+def confirm_change(request: Request, username: str, action: str, session: AdminPage,
+                   accounts: AccountsDep) -> Response:
     """The confirming step of 停用 and 重置密码, by GET: the back button lands here and it renders."""
-    session = _admin(request)
-    if isinstance(session, Response):
-        return session
-    user = request.app.state.container.accounts.find(username)
+    user = accounts.find(username)
     if action not in ("disable", "reset-password") or user is None or (
-            action == "disable" and username == session[1].subject):
+            action == "disable" and username == session.principal.subject):
         return RedirectResponse(f"/admin#user-{quote(username)}", status_code=303)
     confirm = settled(username) if action == "disable" and user.disabled else confirm_user(
         username, action, needs_approval(action, user.role), str(uuid4()))
@@ -179,26 +156,21 @@ def confirm_change(request: Request, username: str, action: str) -> Response:
 
 
 @router.post("/admin/users/{username}/{action}")
-async def change_user(request: Request, username: str, action: str) -> Response:
-    posted = await _posted(request)
-    if isinstance(posted, Response):
-        return posted
-    session, form = posted
-    principal = session[1]
+def change_user(request: Request, username: str, action: str, session: AdminPage, accounts: AccountsDep,
+                audit: AuditDep) -> Response:
+    form, principal = _typed(session), session.principal
     if action not in ("disable", "enable", "reset-password"):
         return _show(request, session, 404, notice="没有这个操作。")
     if username == principal.subject and action == "disable":
         return _show(request, session, 409, notice="不能停用自己正在使用的账号。")
-    accounts = request.app.state.container.accounts
     user = accounts.find(username)
     if user is None:
         return _show(request, session, 404, notice=f"没有名为 {username} 的账号。")
     if action != "enable" and form.get("confirmed") != "yes":
         return _confirm(request, session, confirm_user(
             username, action, needs_approval(action, user.role), str(uuid4())))
-    actor = audit_log(request).actor(principal)
-    outcome = await run_in_threadpool(lambda: accounts.admin_change(
-        username, action, actor=actor, form_id=form.get("form_id") or None))
+    outcome = accounts.admin_change(username, action, actor=audit.actor(principal),
+                                    form_id=form.get("form_id") or None)
     if outcome.already is not None:
         return _show(request, session, notice=already_text(outcome.already))
     if outcome.duplicate:
@@ -212,13 +184,11 @@ async def change_user(request: Request, username: str, action: str) -> Response:
 
 
 @router.post("/admin/sentinels")
-async def register_sentinel(request: Request) -> Response:
-    posted = await _posted(request)
-    if isinstance(posted, Response):
-        return posted
-    session, form = posted
+def register_sentinel(request: Request, session: AdminPage, accounts: AccountsDep, directory: DirectoryDep,
+                      audit: AuditDep) -> Response:
+    form = _typed(session)
     typed = form.get("region_code") or form.get("place", "")  # a place's name, or a code
-    region, unplaced = place_code(typed, request.app.state.container.directory)
+    region, unplaced = place_code(typed, directory)
     errors = {}
     if not 1 <= len(form.get("name", "")) <= 100:
         errors["name"] = FIELD_TEXT["name"]
@@ -232,31 +202,24 @@ async def register_sentinel(request: Request) -> Response:
         errors["region_code"] = unplaced or FIELD_TEXT["region_code"]
     if errors:
         return _show(request, session, 422, values=form, errors=errors)
-    accounts = request.app.state.container.accounts
-    audit = audit_log(request)
     try:
-        await run_in_threadpool(lambda: accounts.register_sentinel(
-            name=form["name"], kind=form["kind"], region_code=region,
-            first_reporter=form.get("first_reporter", ""), actor=audit.actor(session[1])))
+        accounts.register_sentinel(name=form["name"], kind=form["kind"], region_code=region,
+                                   first_reporter=form.get("first_reporter", ""),
+                                   actor=audit.actor(session.principal))
     except (FieldError, Conflict) as exc:
         return _refused(request, session, form, exc, ("name", f"该地区已有名为 {form['name']} 的哨点。"))
     return _done("sentinel-registered", form["name"])
 
 
 @router.post("/admin/sentinels/{sentinel_id}/{action}")
-async def change_sentinel(request: Request, sentinel_id: str, action: str) -> Response:
-    posted = await _posted(request)
-    if isinstance(posted, Response):
-        return posted
-    session, form = posted
-    principal = session[1]
-    accounts = request.app.state.container.accounts
-    audit = audit_log(request)
+def change_sentinel(request: Request, sentinel_id: str, action: str, session: AdminPage,
+                    accounts: AccountsDep, audit: AuditDep) -> Response:
+    form, principal = _typed(session), session.principal
     actor = audit.actor(principal)
     try:
         if action == "first-reporter":
-            sentinel = await run_in_threadpool(lambda: accounts.change_first_reporter(
-                sentinel_id, form.get("first_reporter", ""), by=principal.subject, actor=actor))
+            sentinel = accounts.change_first_reporter(sentinel_id, form.get("first_reporter", ""),
+                                                      by=principal.subject, actor=actor)
             code = "sentinel-rebound"
         elif action == "deactivate" and form.get("confirmed") != "yes":
             if not form.get("reason"):
@@ -266,8 +229,8 @@ async def change_sentinel(request: Request, sentinel_id: str, action: str) -> Re
                 return _show(request, session, 409, notice="未能完成：该哨点不存在或已撤销。")
             return _confirm(request, session, confirm_close(sentinel_id, names[sentinel_id], form["reason"]))
         elif action == "deactivate":
-            sentinel = await run_in_threadpool(lambda: accounts.deactivate_sentinel(
-                sentinel_id, reason=form.get("reason", ""), by=principal.subject, actor=actor))
+            sentinel = accounts.deactivate_sentinel(sentinel_id, reason=form.get("reason", ""),
+                                                    by=principal.subject, actor=actor)
             code = "sentinel-closed"
         else:
             return _show(request, session, 404, notice="没有这个操作。")
