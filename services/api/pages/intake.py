@@ -4,12 +4,15 @@ the browser's storage (call-centre PCs are shared)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from services.api.deps import audit_log
+from services.api.deps import AccountsDep, AuditDep, DirectoryDep
+from services.api.guard import Page, page_guard
 from services.api.pages.report import FIELD_MESSAGES, PLACE_MISSING, PLACE_UNKNOWN
-from services.api.web import csrf_for, page_session, render
+from services.api.web import render
 from services.common.labels import CONCERN_LABELS, LEVEL_TEXT, RELATION_LABELS
 from services.common.vocabulary import HOTLINE_CHANNELS
 
@@ -28,25 +31,25 @@ PLACE_TEXT = {"missing": PLACE_MISSING, "unknown": PLACE_UNKNOWN,
 MESSAGES = {**FIELD_MESSAGES, "children": "请填写至少一名儿童的姓名、年龄或身份证号码。"}
 
 
+Operator = Annotated[Page, Depends(page_guard(
+    "operator", "/intake", "来电登记页面供12345等热线接线员使用，请用接线员账号登录。"))]
+
+
 @router.get("/intake")
-def console(request: Request) -> Response:
-    session = page_session(request, "operator", "/intake",
-                           "来电登记页面供12345等热线接线员使用，请用接线员账号登录。")
-    if isinstance(session, Response):
-        return session
-    token, principal = session
-    container = request.app.state.container
-    user = container.accounts.find(principal.subject)
+def console(request: Request, page: Operator, accounts: AccountsDep, directory: DirectoryDep,
+            audit: AuditDep) -> Response:
+    principal = page.principal
+    user = accounts.find(principal.subject)
     line = getattr(user, "channel", None)
-    audit_log(request)(principal, "console.open", "console")
+    audit(principal, "console.open", "console")
     return render(request, "intake.html", {
         "principal": principal,
-        "csrf": csrf_for(request, token),
+        "csrf": page.csrf(request),
         "channel": line if line in HOTLINE_CHANNELS else "hotline_12345",
         "lines": LINES,
         "concern_labels": CONCERN_LABELS,
         "relation_labels": RELATION_LABELS,
-        "places": container.directory.places,
+        "places": directory.places,
         "shortcuts": SHORTCUTS,
         "messages": MESSAGES,
         "place_text": PLACE_TEXT,

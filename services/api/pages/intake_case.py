@@ -5,26 +5,30 @@ GET /v1/cases/{id} (audited as case.read; another operator's case answers 404)."
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from services.api.deps import audit_log
-from services.api.web import page_session, refuse, render
+from services.api.deps import AuditDep, ContainerDep
+from services.api.guard import Page, page_guard
+from services.api.web import refuse, render
 from services.common.errors import NotFound
 from services.oversight import case_scope
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
+Operator = Annotated[Page, Depends(page_guard("operator", "/intake/cases/{case_id}",
+                                              "此页供热线接线员查看自己受理的报告所在的案件。"))]
+
+
 @router.get("/intake/cases/{case_id}")
-def operator_case(request: Request, case_id: str) -> Response:
-    session = page_session(request, "operator", f"/intake/cases/{case_id}",
-                           "此页供热线接线员查看自己受理的报告所在的案件。")
-    if isinstance(session, Response):
-        return session
-    principal = session[1]
+def operator_case(request: Request, case_id: str, page: Operator, container: ContainerDep,
+                  audit: AuditDep) -> Response:
+    principal = page.principal
     try:
-        case = case_scope.get_case(request.app.state.container, principal, audit_log(request), case_id)
+        case = case_scope.get_case(container, principal, audit, case_id)
     except NotFound:
         return refuse(request, principal, "未找到该案件：只能查看含有您本人受理报告的案件。", 404, "未找到")
     return render(request, "intake_case.html", {"principal": principal, "case": case})

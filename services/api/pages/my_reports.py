@@ -4,28 +4,30 @@ status), through the same use case as GET /v1/reports/mine; no personal data on 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from services.api.deps import audit_log
+from services.api.deps import AuditDep, IntakeDep, ViewDep
+from services.api.guard import Page, page_guard
 from services.api.pages.lookup import STATUS  # the same words as the lookup's
-from services.api.web import BEIJING, page_session, render
+from services.api.web import BEIJING, render
 from services.oversight.reports import REPORTER_DAYS, own_reports
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
+Reporter = Annotated[Page, Depends(page_guard("reporter", "/report/mine",
+                                              "此页列出强制报告责任人自己提交的报告。"))]
+
+
 @router.get("/report/mine")
-def my_reports_page(request: Request) -> Response:
-    session = page_session(request, "reporter", "/report/mine",
-                           "此页列出强制报告责任人自己提交的报告。")
-    if isinstance(session, Response):
-        return session
-    principal = session[1]
-    container = request.app.state.container
+def my_reports_page(request: Request, page: Reporter, intake: IntakeDep, view: ViewDep,
+                    audit: AuditDep) -> Response:
+    principal = page.principal
     since = datetime.now(UTC) - timedelta(days=REPORTER_DAYS)
-    reports = own_reports(container.intake, container.view, audit_log(request), principal, since)
+    reports = own_reports(intake, view, audit, principal, since)
     rows = [{"receipt_no": r.receipt_no, "status": STATUS[r.status][0],
              "received_at": r.received_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")}
             for r in reports]
