@@ -17,39 +17,27 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
 from uuid import UUID
 
 import structlog
-from prometheus_client import Counter as Counted
-from prometheus_client import Gauge
 
 from services.common.errors import Conflict
 from services.common.wakeup import CommitSignal, after_commit
 from services.notify import webhook
 from services.notify.application import NotifyApplication
-from services.notify.domain import URGENT, Delivery, Watch, receiver_of
-from services.notify.ledger import SETTLED, Ledger, fair, unit_of
+from services.notify.domain import Delivery
+from services.notify.gauges import ATTEMPTS, publish
+from services.notify.ledger import SETTLED, Ledger, unit_of
+from services.notify.slots import FAILING, PER_RECEIVER, Slots
+from services.notify.tracking import WATCH_CHANGES, track_delivery, track_watch
 
-PLANNED, ATTEMPTED = Delivery.Planned, Delivery.Attempted  # type: ignore[attr-defined]  # made by @event
-OPENED = Watch.Opened  # type: ignore[attr-defined]
-WATCH_CHANGES = (":Watch.Opened", ":Watch.Settled", ":Watch.Reminded", ":Watch.Escalated")
+__all__ = ["FAILING", "PER_RECEIVER", "PROBE_EVERY", "Notifier"]
 log = structlog.get_logger("notifier")
-ATTEMPTS = Counted("hotline_webhook_attempts", "Webhook attempts by outcome", ["outcome"])
-PENDING = Gauge("hotline_notify_pending", "Deliveries owed, per unit's receivers (or the supervisors')",
-                ["receiver"])
-OLDEST_DUE = Gauge("hotline_notify_oldest_due_seconds", "How long the oldest due delivery has waited")
-OLDEST_PENDING = Gauge("hotline_notify_oldest_pending_seconds", "Age of the oldest delivery still owed")
-RED_WAITING = Gauge("hotline_notify_red_first_delivery_age_seconds",
-                    "Age of the oldest red referral's dispatch not yet delivered")
 Clock = Callable[[], datetime]
-PER_RECEIVER = 4  # attempts in flight to one receiver: a slow one holds no more workers than this
-FAILING = 3  # failures in a row after which a receiver gets one attempt at a time until one succeeds
 PROBE_EVERY = 0.5  # seconds between two attempts to a failing receiver (the deployed notifier's)
 SAVE_EVERY = 1.0  # seconds between saves of the ledger while running
 MIN_ROUND = 0.05  # seconds
@@ -63,19 +51,11 @@ class Notifier(threading.Thread):
         super().__init__(name="notifier", daemon=True)
         self.app, self.clock, self.interval = app, clock, interval
         self.post = post or partial(webhook.post, timeout=timeout, guard=app.guard)
-        self.concurrency, self.per_receiver = concurrency, per_receiver
-        # A failing receiver gets an attempt at most this often (seconds of the process's clock):
-        # a dead one costs a write every so often, not one per delivery owed to it as fast as
-        # refusals come back. Its deliveries wait their turn (and are given up when tried late).
-        self.probe_every = probe_every
-        self._probed: dict[str, float] = {}  # failing receiver → when its last attempt started
+        self.concurrency = concurrency
+        self.slots = Slots(concurrency, per_receiver, probe_every)
         self.monotonic = time.monotonic
         self._ledger: Ledger | None = None
         self._lock = threading.Lock()  # the ledger's schedule, changed by attempts as they end
-        self._running: dict[str, str] = {}  # delivery id → receiver, attempts in flight
-        self._retrying: set[str] = set()  # those of them that are retries
-        # Slots retries never take: a fresh dispatch finds one free at once, whatever is failing.
-        self.kept_for_fresh = concurrency // 4
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="webhook")
         self._signal = CommitSignal()
         after_commit(app, self._signal)
@@ -109,40 +89,13 @@ class Notifier(threading.Thread):
             with self._lock:
                 for n in notes:
                     if ":Delivery." in n.topic:
-                        self._apply(self.app.mapper.to_domain_event(n))
+                        track_delivery(ledger, self.app.mapper.to_domain_event(n), self.app.repository)
                     elif n.topic.endswith(WATCH_CHANGES):
-                        self._watch(self.app.mapper.to_domain_event(n))
+                        track_watch(ledger, self.app.mapper.to_domain_event(n))
             if notes:
                 ledger.position = notes[-1].id
             if len(notes) < page:
                 return
-
-    def _apply(self, event: Any) -> None:
-        ledger, key = self.ledger, str(event.originator_id)
-        if isinstance(event, PLANNED):
-            ledger.plan(key, agency_id=event.agency_id, receiver=receiver_of(event.agency_id, event.contact),
-                        planned_at=event.planned_at, red_first=event.event_name == "referral.dispatched"
-                        and event.payload.get("risk_level") == "red")
-        elif isinstance(event, ATTEMPTED):
-            owed = ledger.owed.get(key)
-            if owed is None:  # planned before the saved position and already settled: health only
-                delivery: Delivery = self.app.repository.get(event.originator_id)
-                receiver, agency = receiver_of(delivery.agency_id, delivery.contact), delivery.agency_id
-            else:
-                receiver, agency = owed.receiver, ledger.receivers[owed.receiver].agency_id
-            ledger.attempted(key, receiver, agency, error=event.error, at=event.at, next_at=event.next_at,
-                             last=event.last)
-
-    def _watch(self, event: Any) -> None:
-        """An urgent referral is watched from its dispatch until it is reminded, escalated or
-        settled (the events say so: no watch is read back)."""
-        key = str(event.originator_id)
-        if isinstance(event, OPENED):
-            if event.risk_level in URGENT:
-                self.ledger.watching[key] = (event.referral_id, (
-                    event.dispatched_at + (event.due_at - event.dispatched_at) / 2).timestamp())
-        else:
-            self.ledger.watching.pop(key, None)
 
     def _remind(self, now: datetime) -> bool:
         due = [(key, referral) for key, (referral, at) in self.ledger.watching.items()
@@ -158,24 +111,7 @@ class Notifier(threading.Thread):
     def _start_due(self) -> list[Future[int]]:
         """Start the due attempts that fit, fairly."""
         with self._lock:
-            due = self.ledger.due(self.clock().timestamp(), self._running)
-            if not due:
-                return []
-            failing = {r for r, h in self.ledger.receivers.items() if h.consecutive_failures >= FAILING}
-            if self.probe_every:
-                now = self.monotonic()
-                resting = {r for r in failing if now - self._probed.get(r, -1e9) < self.probe_every}
-                due = [d for d in due if d[1].receiver not in resting]
-            room = self.concurrency - self.kept_for_fresh - len(self._retrying)
-            chosen = fair(due, Counter(self._running.values()), self.concurrency - len(self._running),
-                          self.per_receiver, retries=room, failing=failing)
-            for delivery_id in chosen:
-                owed = self.ledger.owed[delivery_id]
-                self._running[delivery_id] = owed.receiver
-                if owed.receiver in failing:
-                    self._probed[owed.receiver] = self.monotonic()
-                if not owed.fresh:
-                    self._retrying.add(delivery_id)
+            chosen = self.slots.take(self.ledger, self.clock().timestamp(), self.monotonic())
         return [self._pool.submit(self._attempt, delivery_id) for delivery_id in chosen]
 
     def _attempt(self, delivery_id: str) -> int:
@@ -198,14 +134,13 @@ class Notifier(threading.Thread):
         except Exception as exc:  # a line, not a traceback: a dead store would otherwise cost more
             ATTEMPTS.labels("unrecorded").inc()
             log.warning("webhook attempt not recorded; tried again later", delivery_id=delivery_id,
-                        agency_id=unit_of(self._running.get(delivery_id, "")),
+                        agency_id=unit_of(self.slots.running.get(delivery_id, "")),
                         error=f"{type(exc).__name__}: {exc}"[:300])
             next_at = next_at if next_at != SETTLED else self.clock().timestamp() + webhook.FIRST_DELAY
             return 0
         finally:
             with self._lock:
-                self._running.pop(delivery_id, None)
-                self._retrying.discard(delivery_id)
+                self.slots.free(delivery_id)
                 owed = self.ledger.owed.get(delivery_id)
                 if owed is not None:
                     owed.next_at = next_at
@@ -252,15 +187,7 @@ class Notifier(threading.Thread):
         """Deliveries pending per unit (its contacts together), the oldest due, the oldest red
         dispatch not yet taken: on /metrics, every round."""
         with self._lock:
-            ledger, now = self.ledger, self.clock().timestamp()
-            pending = Counter[str]()
-            for receiver, n in ledger.pending().items():
-                pending[unit_of(receiver)] += n
-            for unit in {unit_of(r) for r in ledger.receivers} | set(pending):
-                PENDING.labels(unit).set(pending.get(unit, 0))
-            OLDEST_DUE.set(ledger.oldest_due_seconds(now))
-            OLDEST_PENDING.set(ledger.oldest_pending_seconds(now))
-            RED_WAITING.set(ledger.oldest_red_first_seconds(now))
+            publish(self.ledger, self.clock().timestamp())
 
     def run(self) -> None:
         while not self._stopping.is_set():
