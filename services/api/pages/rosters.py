@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
-from services.api.deps import audit_log
+from services.api.deps import AuditDep, DirectoryDep, NotifyDep, get_container
+from services.api.guard import Page, page_guard
 from services.api.pages.roster_form import (
     FORMAT_TEXT,
     WEEKDAYS,
@@ -24,13 +24,13 @@ from services.api.pages.roster_form import (
     refusal,
     rows_from,
 )
-from services.api.web import check_csrf, csrf_for, page_session, refuse, render
+from services.api.web import refuse, render
 from services.common.errors import FieldError, NotFound
 from services.common.labels import KIND_TEXT
+from services.dispatch.routing import Directory
 from services.notify.sendtest import Outcome, send_test
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-Session = tuple[str, Any]
 
 NOTICES = {"saved": "已保存值班表。"}
 CONFIRM_SECRET = {
@@ -66,30 +66,32 @@ def _unsaved(rows: list[Row] | None, roster: Any) -> bool:
     return rows is not None and [r.raw() for r in rows if not r.blank] != saved
 
 
-def _session(request: Request, agency_id: str) -> tuple[Session, Any] | Response:
-    """The admin's session and the unit, or the answer (log in, 403, 404)."""
-    session = page_session(request, "admin", f"/admin/oncall/{agency_id}",
-                           "此页面供系统管理员使用，请用管理员账号登录。")
-    if isinstance(session, Response):
-        return session
-    agency = next((a for a in request.app.state.container.directory.agencies
-                   if a.agency_id == agency_id), None)
-    if agency is None:
-        return refuse(request, session[1], "没有这个机构单位，请从系统管理页的机构名录进入。",
-                      404, "页面不存在")
-    return session, agency
+def _unit(directory: Directory, agency_id: str) -> Any:
+    return next((a for a in directory.agencies if a.agency_id == agency_id), None)
 
 
-def _show(request: Request, session: Session, agency: Any, rows: list[Row] | None = None,
+def _known(request: Request, principal: Any) -> Response | None:
+    """The unit of the address, or 404 in Chinese."""
+    if _unit(get_container(request).directory, request.path_params["agency_id"]) is not None:
+        return None
+    return refuse(request, principal, "没有这个机构单位，请从系统管理页的机构名录进入。", 404, "页面不存在")
+
+
+def _stale(request: Request, page: Page) -> Response:
+    agency = _unit(get_container(request).directory, request.path_params["agency_id"])
+    return _show(request, page, agency, status_code=403, notice="页面已过期，请刷新后再操作。")
+
+
+def _show(request: Request, session: Page, agency: Any, rows: list[Row] | None = None,
           status_code: int = 200, **extra: Any) -> Response:
-    notify = request.app.state.container.notify
+    notify = get_container(request).notify
     roster = notify.roster(agency.agency_id)
     saved = list(roster.contacts) if roster else []
     if rows is None:
         rows = [Row.of(c) for c in saved]
         rows += [Row() for _ in range(2 if not rows else 1)]
     return render(request, "admin_oncall.html", {
-        "principal": session[1], "csrf": csrf_for(request, session[0]), "agency": agency,
+        "principal": session.principal, "csrf": session.csrf(request), "agency": agency,
         "kind": KIND_TEXT.get(agency.kind, agency.kind), "rows": rows, "saved": bool(roster),
         "testable": {c.name for c in saved if c.webhook_url},
         "on_duty": [{"name": c.name, "phone": c.phone, "tel": tel(c.phone)}
@@ -98,47 +100,43 @@ def _show(request: Request, session: Session, agency: Any, rows: list[Row] | Non
         "secret": None, "tested": None, "unsaved": False, **extra}, status_code)
 
 
-async def _posted(request: Request, agency_id: str) -> tuple[Session, Any, Any] | Response:
-    found = _session(request, agency_id)
-    if isinstance(found, Response):
-        return found
-    session, agency = found
-    form = await request.form()
-    if not check_csrf(request, session[0], form.get("csrf")):
-        return _show(request, session, agency, status_code=403, notice="页面已过期，请刷新后再操作。")
-    return session, agency, form
+AdminPage = Annotated[Page, Depends(page_guard(
+    "admin", "/admin/oncall/{agency_id}", "此页面供系统管理员使用，请用管理员账号登录。",
+    admit=_known, stale=_stale))]
+
+
+def unit_of(agency_id: str, directory: DirectoryDep) -> Any:
+    """The unit the address names (the guard has refused any other)."""
+    return _unit(directory, agency_id)
+
+
+Unit = Annotated[Any, Depends(unit_of)]
 
 
 @router.get("/admin/oncall/{agency_id}")
-def roster_page(request: Request, agency_id: str, done: str = "") -> Response:
-    found = _session(request, agency_id)
-    if isinstance(found, Response):
-        return found
-    session, agency = found
-    audit_log(request)(session[1], "oncall.read", "agency", agency_id)
+def roster_page(request: Request, agency_id: str, session: AdminPage, agency: Unit, audit: AuditDep,
+                done: str = "") -> Response:
+    audit(session.principal, "oncall.read", "agency", agency_id)
     return _show(request, session, agency, notice=NOTICES.get(done))
 
 
 @router.post("/admin/oncall/{agency_id}")
-async def save_roster(request: Request, agency_id: str) -> Response:
+def save_roster(request: Request, agency_id: str, session: AdminPage, agency: Unit, notify: NotifyDep,
+                audit: AuditDep) -> Response:
     """Save (the default button), or add / move / remove a row and show the form again."""
-    posted = await _posted(request, agency_id)
-    if isinstance(posted, Response):
-        return posted
-    session, agency, form = posted
+    form = session.form
     rows, op = rows_from(form), str(form.get("op") or "save")
     if op != "save":
         return _show(request, session, agency, rearranged(rows, op),
                      notice="顺序或行数已调整，尚未保存：确认无误后请按“保存值班表”。")
-    contacts, errors = check(rows, request.app.state.container.notify.guard)
+    contacts, errors = check(rows, notify.guard)
     if errors:
         return _show(request, session, agency, rows, 422, errors=errors)
-    notify = request.app.state.container.notify
     roster = notify.roster(agency_id)
     secret = roster.secret if roster else _secret()
     try:
-        await run_in_threadpool(lambda: notify.set_roster(
-            agency_id, contacts, secret, by=session[1].subject, actor=audit_log(request).actor(session[1])))
+        notify.set_roster(agency_id, contacts, secret, by=session.principal.subject,
+                          actor=audit.actor(session.principal))
     except FieldError as exc:
         return _show(request, session, agency, rows, 422, errors=refusal(rows, exc))
     if roster is None:
@@ -147,45 +145,38 @@ async def save_roster(request: Request, agency_id: str) -> Response:
 
 
 @router.post("/admin/oncall/{agency_id}/secret")
-async def new_secret(request: Request, agency_id: str) -> Response:
-    posted = await _posted(request, agency_id)
-    if isinstance(posted, Response):
-        return posted
-    session, agency, form = posted
-    notify = request.app.state.container.notify
+def new_secret(request: Request, agency_id: str, session: AdminPage, agency: Unit, notify: NotifyDep,
+               audit: AuditDep) -> Response:
+    form = session.form
     roster = notify.roster(agency_id)
     if roster is None:
         return _show(request, session, agency, status_code=409, notice="请先保存值班表，再生成密钥。")
     if form.get("confirmed") != "yes":
         return render(request, "admin_confirm.html", {
-            "principal": session[1], "csrf": csrf_for(request, session[0]),
+            "principal": session.principal, "csrf": session.csrf(request),
             "confirm": CONFIRM_SECRET | {"action": f"/admin/oncall/{agency_id}/secret",
                                          "back": f"/admin/oncall/{agency_id}#regenerate"}})
     secret = _secret()
     contacts = [Row.of(c).raw() for c in roster.contacts]
-    await run_in_threadpool(lambda: notify.set_roster(
-        agency_id, contacts, secret, by=session[1].subject, actor=audit_log(request).actor(session[1])))
+    notify.set_roster(agency_id, contacts, secret, by=session.principal.subject,
+                      actor=audit.actor(session.principal))
     return _show(request, session, agency, secret=secret, notice="已重新生成签名密钥，旧密钥已失效。")
 
 
 @router.post("/admin/oncall/{agency_id}/test")
-async def test_contact(request: Request, agency_id: str) -> Response:
+def test_contact(request: Request, agency_id: str, session: AdminPage, agency: Unit, notify: NotifyDep,
+                 audit: AuditDep) -> Response:
     """A test notification to the saved contact named by the pressed button; the unsaved rows
     of the form are shown again as they were."""
-    posted = await _posted(request, agency_id)
-    if isinstance(posted, Response):
-        return posted
-    session, agency, form = posted
-    roster = request.app.state.container.notify.roster(agency_id)
+    form = session.form
+    roster = notify.roster(agency_id)
     name = str(form.get("contact", ""))
     rows = rows_from(form) or None
-    audit_log(request)(session[1], "oncall.test", "agency", agency_id)
+    audit(session.principal, "oncall.test", "agency", agency_id)
     try:
         if roster is None:
             raise NotFound("No roster")
-        outcome: Outcome = await run_in_threadpool(
-            lambda: send_test(roster, name, now=datetime.now(UTC),
-                              guard=request.app.state.container.notify.guard))
+        outcome: Outcome = send_test(roster, name, now=datetime.now(UTC), guard=notify.guard)
     except NotFound:
         return _show(request, session, agency, rows, 404,
                      notice="只能向已保存、且填写了通知地址的联系人发送测试。")
