@@ -112,7 +112,7 @@ PROPS
   )
 }
 
-broker_ready() { (admin_env; "$ROOT/.venv/bin/python" -m services.common.kafka.admin ready "$BROKERS"); }
+broker_ready() { (admin_env; "$ROOT/.venv/bin/python" -m services.common.kafka.topics ready "$BROKERS"); }
 
 cluster_id() {
   if [[ ! -s "$CLUSTER_ID_FILE" ]]; then
@@ -152,7 +152,7 @@ start() {
       || fail "kafka node $n did not open $(client_port "$n") in 120s; read $KLOG and $LOG_DIR/kafka-server.log"
   done
   wait_until 90 "kafka metadata" broker_ready || fail "kafka metadata lists fewer than $BROKERS broker(s); read $LOG_DIR/kafka-server.log"
-  (admin_env; HOTLINE_KAFKA_REPLICAS="$REPLICAS" "$ROOT/.venv/bin/python" -m services.common.kafka.admin create-topics) \
+  (admin_env; HOTLINE_KAFKA_REPLICAS="$REPLICAS" "$ROOT/.venv/bin/python" -m services.common.kafka.topics create-topics) \
     || fail "topic creation failed"
   private_var
 }

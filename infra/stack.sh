@@ -33,9 +33,9 @@ check_external() {
   (set -a; source "$EXTERNAL_ENV"; set +a
    "$ROOT/.venv/bin/python" -c 'import os, psycopg; psycopg.connect(os.environ["HOTLINE_DATABASE_URL"], connect_timeout=10).close()' \
      >>"$LOG_DIR/setup.log" 2>&1 || fail "cannot reach PostgreSQL at HOTLINE_DATABASE_URL; read $LOG_DIR/setup.log"
-   "$ROOT/.venv/bin/python" -m services.common.kafka.admin ready 1 \
+   "$ROOT/.venv/bin/python" -m services.common.kafka.topics ready 1 \
      || fail "cannot reach Kafka at $HOTLINE_KAFKA_BOOTSTRAP_SERVERS as its administrator"
-   "$ROOT/.venv/bin/python" -m services.common.kafka.admin create-topics) \
+   "$ROOT/.venv/bin/python" -m services.common.kafka.topics create-topics) \
     || fail "the existing servers are not usable"
   log "existing PostgreSQL and Kafka reachable"
 }

@@ -1,7 +1,7 @@
 """The one composition root: settings in, a typed container per process kind out.
 Entry points (services.api, services.cli, services.runtime) call it; nothing below imports it."""
 
-from services.bootstrap.admin import CliContainer, bootstrap_cli
+from services.bootstrap.cli_container import CliContainer, bootstrap_cli
 from services.bootstrap.processes import (
     TRANSLATORS,
     ApiContainer,

@@ -21,7 +21,7 @@ from prometheus_client import CollectorRegistry
 from services.api.http import create_app
 from services.api.storewatch import StoreWatch
 from services.bootstrap import Wiring, bootstrap_api
-from services.common.kafka.admin import broker_count
+from services.common.kafka.topics import broker_count
 from services.common.logging import configure_logging
 from services.common.settings import Settings
 from services.runtime.processlist import processes

@@ -99,7 +99,7 @@ def get_report(report_id: str, intake: IntakeDep, view: ViewDep, audit: AuditDep
         state, case_id = ("received" if state == "received" else "triaged"), None
     return ReportStatus(report_id=report_id, receipt_no=report.receipt_no, status=state,
                         case_id=case_id, received_at=report.received_at,
-                        transfers=getattr(report, "transfers", []))
+                        transfers=report.transfers)
 
 
 @receipts_router.post("/lookup")

@@ -61,7 +61,7 @@ def main(argv: list[str]) -> int:
         created = create_topics(servers, partitions, security=from_env(), replicas=replicas)
         sys.stderr.write(f"[infra] topics created: {created or 'none (all present)'}\n")
         return 0
-    sys.stderr.write("usage: python -m services.common.kafka.admin ready|create-topics\n")
+    sys.stderr.write("usage: python -m services.common.kafka.topics ready|create-topics\n")
     return 2
 
 
