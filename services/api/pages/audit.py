@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 import time
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from services.api.deps import audit_log
+from services.api.deps import AuditDep, ContainerDep
+from services.api.guard import Page, page_guard
 from services.api.pages.audit_filters import (
     EARLIEST_DAY,
     OutOfRange,
@@ -24,8 +25,9 @@ from services.api.pages.audit_filters import (
     range_text,
     reports_of_cases,
 )
-from services.api.web import BEIJING, page_session, render
+from services.api.web import BEIJING, render
 from services.audit.checkpoints import verify_checkpoints
+from services.bootstrap import ApiContainer
 from services.common.labels import ACTION_GROUP_TEXT, ACTION_TEXT, ROLE_TEXT
 from services.common.principal import Principal
 from services.oversight.filters import filters_label, filters_text
@@ -58,13 +60,12 @@ def problem_text(problem: str) -> str:
     return "审计链校验发现异常"
 
 
-def _verification(request: Request) -> dict[str, Any]:
+def _verification(request: Request, container: ApiContainer) -> dict[str, Any]:
     """The chain and its checkpoints, verified at most once a minute unless asked."""
     cached: dict[str, Any] | None = getattr(request.app.state, "audit_verified", None)
     fresh = cached is not None and time.monotonic() - cached["checked"] < VERIFY_EVERY
     if cached is not None and fresh and not request.query_params.get("verify"):
         return cached
-    container = request.app.state.container
     ok, checked, problem = container.audit.verify()
     cp_ok, last, cp_problem = verify_checkpoints(container.audit, container.settings.ensure_secret("audit"),
                                                  container.checkpoints)
@@ -74,12 +75,13 @@ def _verification(request: Request) -> dict[str, Any]:
     return result
 
 
+Auditor = Annotated[Page, Depends(page_guard("auditor", "/audit",
+                                             "审计日志页面供审计人员使用，请用审计账号登录。"))]
+
+
 @router.get("/audit")
-def audit_page(request: Request) -> Response:
-    session = page_session(request, "auditor", "/audit", "审计日志页面供审计人员使用，请用审计账号登录。")
-    if isinstance(session, Response):
-        return session
-    principal: Principal = session[1]
+def audit_page(request: Request, page: Auditor, container: ContainerDep, audit: AuditDep) -> Response:
+    principal: Principal = page.principal
     params = request.query_params
     q = {k: params.get(k, "").strip()
          for k in ("actor", "role", "action", "case", "since", "until", "before")}
@@ -114,7 +116,6 @@ def audit_page(request: Request) -> Response:
         errors["before"] = "翻页位置不正确，请回到最新记录重新翻页。"
     entries: list[dict[str, Any]] = []
     older = None
-    container = request.app.state.container
     full = len(case) == 36
     report_case = reports_of_cases(container, case) if case and not errors else {}
     if not errors:
@@ -128,7 +129,7 @@ def audit_page(request: Request) -> Response:
     used = None if errors else filters_text(
         actor=q["actor"][:32], role=q["role"], action=q["action"], since=since, until=until,
         hide_own="1" if hide_own else None)
-    audit_log(request)(principal, "audit.read", "case" if case else "audit",
+    audit(principal, "audit.read", "case" if case else "audit",
                        case or (None if used in (None, "-", "hide_own=1") else used), case if full else None)
     if case:
         q["case"] = case
@@ -139,7 +140,7 @@ def audit_page(request: Request) -> Response:
         "principal": principal, "q": q, "errors": errors, "entries": entries,
         "older": f"/audit?{urlencode({**filters, 'before': older})}" if older else None,
         "newest": f"/audit?{urlencode(filters)}" if before else None,
-        "verification": _verification(request), "action_groups": ACTION_GROUP_TEXT,
+        "verification": _verification(request, container), "action_groups": ACTION_GROUP_TEXT,
         "roles": list(ROLE_TEXT.items()), "hide_own": hide_own, "report_case": report_case,
         "filter_label": lambda text: filters_label(text, lambda code: places.get(code, "")),
         "active": active_filters(q, bounds, hide_own, {**ROLE_TEXT, **ACTION_TEXT, **{

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
-from services.api.deps import audit_log
+from services.api.deps import AuditDep, ContainerDep
+from services.api.guard import Page, page_guard
 from services.api.pages.audit_filters import EARLIEST_DAY, OutOfRange, in_range, latest_day, range_text
-from services.api.web import BEIJING, page_session, render
+from services.api.web import BEIJING, render
 from services.common.errors import FieldError
 from services.common.labels import (
     CHANNEL_TEXT,
@@ -125,14 +125,13 @@ def regions(places: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
     return out
 
 
+StatsReader = Annotated[Page, Depends(page_guard(("supervisor", "auditor"), "/stats",
+                                                 "此页面供督办人员和审计人员使用。"))]
+
+
 @router.get("/stats")
-async def stats_page(request: Request) -> Response:
-    session = page_session(request, ("supervisor", "auditor"), "/stats",
-                           "此页面供督办人员和审计人员使用。")
-    if isinstance(session, Response):
-        return session
-    principal = session[1]
-    container, q = request.app.state.container, request.query_params
+def stats_page(request: Request, page: StatsReader, container: ContainerDep, audit: AuditDep) -> Response:
+    principal, q = page.principal, request.query_params
     today = datetime.now(BEIJING).date()
     errors: dict[str, str] = {}
     auditor = principal.role == "auditor"
@@ -152,9 +151,8 @@ async def stats_page(request: Request) -> Response:
         since, until, first_text, last_text = _moments(q, errors, today)
     if not errors and since and until:
         try:
-            data = await run_in_threadpool(figures, container.view, container.accounts,
-                                           container.dispatch.ack_sla, since=since, until=until,
-                                           region=region, principal=principal)
+            data = figures(container.view, container.accounts, container.dispatch.ack_sla, since=since,
+                           until=until, region=region, principal=principal)
         except FieldError as exc:
             errors["from" if exc.field == "since" else "to"] = exc.message
     chosen = region if "region" not in errors else None  # never what was typed, unchecked
@@ -162,10 +160,10 @@ async def stats_page(request: Request) -> Response:
         asked = typed_text(**{k: q.get(k) for k in ("from", "to", "since", "until")})
         if region is not None:  # a place by its code when it is one; never what was typed otherwise
             asked = "&".join(p for p in (asked, f"region={chosen or '?'}") if p != "-")
-        audit_log(request)(principal, "stats.refused", "stats", asked)
+        audit(principal, "stats.refused", "stats", asked)
     else:
         read = filters_text(since=since, until=until, region=chosen)
-        audit_log(request)(principal, "stats.read", "stats", read)
+        audit(principal, "stats.read", "stats", read)
     silent = [s for s in (data or {}).get("sentinels", []) if s["silent_days"] >= SILENT_DAYS]
     context: dict[str, Any] = {
         "principal": principal, "username": principal.subject, "errors": errors, "data": data,
