@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from services.api.deps import audit_log
+from services.api.deps import AuditDep, IntakeDep, ThrottleDep, ViewDep
 from services.api.proxies import client_address, is_https
 from services.api.web import render, session_of
 from services.common.digits import fold
@@ -70,7 +70,9 @@ def lookup_page(request: Request, receipt_no: str = "") -> Response:
 
 
 @router.post("/lookup")
-async def lookup_submit(request: Request) -> Response:
+async def lookup_submit(request: Request, intake: IntakeDep, view: ViewDep, throttle: ThrottleDep,
+                        audit: AuditDep) -> Response:
+    """The form's answer; anonymous, so no page guard: the form's own token and the API's limit."""
     form = await request.form()
     receipt_no = str(form.get("receipt_no", "")).strip()[:40]
     lookup_code = str(form.get("lookup_code", "")).strip()[:40]
@@ -81,11 +83,9 @@ async def lookup_submit(request: Request) -> Response:
               if not value or not fold(value).isascii()}  # as the API's schema (TypedCode)
     if errors:
         return _page(request, 422, receipt_no=receipt_no, errors=errors)
-    container = request.app.state.container
     try:
-        state = await run_in_threadpool(
-            look_up_receipt, container.intake, container.view, container.throttle,
-            audit_log(request), client_address(request), receipt_no, lookup_code)
+        state = await run_in_threadpool(look_up_receipt, intake, view, throttle, audit,
+                                        client_address(request), receipt_no, lookup_code)
     except HTTPException as exc:
         if exc.status_code != 429:
             raise
