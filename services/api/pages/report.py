@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from services.api.deps import audit_log
+from services.api.deps import AuditDep, DirectoryDep, IntakeDep, get_container
 from services.api.pages import my_reports, relogin
 from services.api.web import BEIJING, csrf_for, home_of, refuse, render, session_of
 from services.common.digits import fold
@@ -56,13 +56,14 @@ _DATETIME_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 
 
 def _form_context(request: Request, token: str, principal: Principal, **extra: Any) -> dict[str, Any]:
+    directory = get_container(request).directory
     return {
         "csrf": csrf_for(request, token),
         "username": principal.subject,
         "principal": principal,
         "sentinel_id": principal.sentinel_id,
         "concern_labels": CONCERN_LABELS,
-        "places": request.app.state.container.directory.places,
+        "places": directory.places,
         "relation_labels": RELATION_LABELS,
         "errors": {},
         "values": {"reporter.relation": "teacher"},
@@ -160,14 +161,16 @@ def field_errors(exc: ValidationError, rows: list[int]) -> dict[str, str]:
 def kept_form(request: Request, form: Any, token: str, principal: Principal, notice: str,
               status_code: int) -> Response:
     """The form as it was typed, under a new form token, to be checked and sent again."""
-    values = form_to_body(relogin.report_fields(form), request.app.state.container.directory)[1]
+    values = form_to_body(relogin.report_fields(form), get_container(request).directory)[1]
     return render(request, "report.html", _form_context(
         request, token, principal, values=values, notice=notice,
         idempotency_key=str(form.get("idempotency_key", "")) or secrets.token_urlsafe(18)), status_code)
 
 
 @router.post("/report")
-async def report_submit(request: Request) -> Response:
+async def report_submit(request: Request, directory: DirectoryDep, intake: IntakeDep,
+                        audit: AuditDep) -> Response:
+    """Not the page guard: a session run out while typing keeps the report for a new login."""
     form = await request.form()
     session = session_of(request)
     if session is None and not relogin.is_relogin(form):
@@ -187,7 +190,7 @@ async def report_submit(request: Request) -> Response:
     if not hmac.compare_digest(csrf_for(request, token), str(form.get("csrf", ""))):
         return kept_form(request, form, token, principal,
                          "页面已过期（可能在别处重新登录过）。您填写的内容已保留，请核对后再次提交。", 403)
-    body, values, rows, decoded = form_to_body(form, request.app.state.container.directory)
+    body, values, rows, decoded = form_to_body(form, directory)
     idempotency_key = str(form.get("idempotency_key", "")) or secrets.token_urlsafe(18)
     context = _form_context(request, token, principal, values=values, idempotency_key=idempotency_key)
     errors: dict[str, str] = {}
@@ -199,8 +202,6 @@ async def report_submit(request: Request) -> Response:
     errors.update(decoded)  # the place as typed says more than "the code is not 6/9/12 digits"
     if errors or report is None:
         return render(request, "report.html", {**context, "errors": errors}, 422)
-    intake = request.app.state.container.intake
-    audit = audit_log(request)
     valid = report
     try:
         receipt = await run_in_threadpool(
