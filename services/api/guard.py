@@ -79,3 +79,11 @@ def page_guard(roles: str | tuple[str, ...], home: str, refusal: str, *, fragmen
         return replace(page, form=form)
 
     return guard
+
+
+async def posted_form(request: Request) -> FormData:
+    """The form of a page no session guards (log in, look up): read here, so the page is a plain def."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(posted_form)]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
@@ -180,16 +180,3 @@ def refuse(request: Request, principal: Principal | None, message: str, status_c
                                           "message": message,
                                           "home": home_of(principal.role) if principal else "/login"},
                   status_code)
-
-
-def page_session(request: Request, role: str | tuple[str, ...], home: str,
-                 refusal: str) -> tuple[str, Principal] | Response:
-    """The session of a user with this role (or one of these); otherwise a redirect to log in,
-    or 403 with why."""
-    session = session_of(request)
-    if session is None:
-        idle = "&idle=1" if getattr(request.state, "idle", False) else ""
-        return RedirectResponse(f"/login?next={home}{idle}", status_code=303)
-    if session[1].role not in ((role,) if isinstance(role, str) else role):
-        return refuse(request, session[1], refusal)
-    return session

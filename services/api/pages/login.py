@@ -7,10 +7,10 @@ import secrets
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from services.api import second_factor, sessions
 from services.api.activity import IDLE_MESSAGE
+from services.api.guard import FormDep
 from services.api.proxies import is_https
 from services.api.web import PAGES, SESSION_COOKIE, home_of, render, session_of
 
@@ -54,8 +54,7 @@ def _landing(role: str, target: str) -> str:
 
 
 @router.post("/login")
-async def login_submit(request: Request) -> Response:
-    form = await request.form()
+def login_submit(request: Request, form: FormDep) -> Response:
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     cookie_csrf = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie_csrf or not hmac.compare_digest(cookie_csrf, str(form.get("csrf", ""))):
@@ -70,8 +69,7 @@ async def login_submit(request: Request) -> Response:
                        "username": username, "error": f"请填写{missing}。",
                        **second_factor.form_context(request)}, 422)
     try:
-        token = await run_in_threadpool(sessions.login, request, username, password,
-                                        str(form.get("totp", "")))
+        token = sessions.login(request, username, password, str(form.get("totp", "")))
     except second_factor.SecondFactorRefused as refused:
         return render(request, "login.html", {"csrf": cookie_csrf,
                        "next": _safe_next(str(form.get("next", ""))), "username": username,

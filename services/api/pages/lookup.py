@@ -10,9 +10,9 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from services.api.deps import AuditDep, IntakeDep, ThrottleDep, ViewDep
+from services.api.guard import FormDep
 from services.api.proxies import client_address, is_https
 from services.api.web import render, session_of
 from services.common.digits import fold
@@ -70,10 +70,9 @@ def lookup_page(request: Request, receipt_no: str = "") -> Response:
 
 
 @router.post("/lookup")
-async def lookup_submit(request: Request, intake: IntakeDep, view: ViewDep, throttle: ThrottleDep,
-                        audit: AuditDep) -> Response:
+def lookup_submit(request: Request, form: FormDep, intake: IntakeDep, view: ViewDep, throttle: ThrottleDep,
+                  audit: AuditDep) -> Response:
     """The form's answer; anonymous, so no page guard: the form's own token and the API's limit."""
-    form = await request.form()
     receipt_no = str(form.get("receipt_no", "")).strip()[:40]
     lookup_code = str(form.get("lookup_code", "")).strip()[:40]
     if not _from_this_page(request, form.get("csrf")):
@@ -84,8 +83,8 @@ async def lookup_submit(request: Request, intake: IntakeDep, view: ViewDep, thro
     if errors:
         return _page(request, 422, receipt_no=receipt_no, errors=errors)
     try:
-        state = await run_in_threadpool(look_up_receipt, intake, view, throttle, audit,
-                                        client_address(request), receipt_no, lookup_code)
+        state = look_up_receipt(intake, view, throttle, audit, client_address(request), receipt_no,
+                                lookup_code)
     except HTTPException as exc:
         if exc.status_code != 429:
             raise

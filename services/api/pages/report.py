@@ -11,9 +11,9 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from services.api.deps import AuditDep, DirectoryDep, IntakeDep, get_container
+from services.api.guard import FormDep
 from services.api.pages import my_reports, relogin
 from services.api.web import BEIJING, csrf_for, home_of, refuse, render, session_of
 from services.common.digits import fold
@@ -168,15 +168,14 @@ def kept_form(request: Request, form: Any, token: str, principal: Principal, not
 
 
 @router.post("/report")
-async def report_submit(request: Request, directory: DirectoryDep, intake: IntakeDep,
-                        audit: AuditDep) -> Response:
+def report_submit(request: Request, form: FormDep, directory: DirectoryDep, intake: IntakeDep,
+                  audit: AuditDep) -> Response:
     """Not the page guard: a session run out while typing keeps the report for a new login."""
-    form = await request.form()
     session = session_of(request)
     if session is None and not relogin.is_relogin(form):
         return relogin.ask_to_log_in(request, form)  # ran out while typing: nothing typed is lost
     if session is None:
-        again = await run_in_threadpool(relogin.log_in_again, request, form)
+        again = relogin.log_in_again(request, form)
         if again is None:
             return relogin.ask_to_log_in(request, form, relogin.WRONG)
         if again[1].role != "reporter":
@@ -204,13 +203,10 @@ async def report_submit(request: Request, directory: DirectoryDep, intake: Intak
         return render(request, "report.html", {**context, "errors": errors}, 422)
     valid = report
     try:
-        receipt = await run_in_threadpool(
-            lambda: intake.submit_report(
-                valid, submitted_by=principal.subject, idempotency_key=f"web:{idempotency_key}",
-                role=principal.role, sentinel_id=principal.sentinel_id,
-                actor=audit.actor(intake.audit_identity(principal, valid)),
-            )
-        )
+        receipt = intake.submit_report(
+            valid, submitted_by=principal.subject, idempotency_key=f"web:{idempotency_key}",
+            role=principal.role, sentinel_id=principal.sentinel_id,
+            actor=audit.actor(intake.audit_identity(principal, valid)))
     except FieldError as exc:
         message = FIELD_MESSAGES.get(exc.field, f"此项填写有误：{exc.message}")
         return render(request, "report.html", {**context, "errors": {exc.field: message}}, 422)
