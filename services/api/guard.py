@@ -35,10 +35,6 @@ class Page:
     def csrf(self, request: Request) -> str:
         return csrf_for(request, self.token)
 
-    @property
-    def session(self) -> tuple[str, Principal]:
-        return self.token, self.principal
-
 
 def stale_text(request: Request, page: Page) -> Response:
     """A POST whose CSRF token does not hold: the pages' plain answer."""

@@ -23,6 +23,7 @@ from services.api.pages import casefile
 from services.api.web import refuse, render
 from services.bootstrap import ApiContainer
 from services.common.errors import Conflict, FieldError, NotFound
+from services.oversight.auditlog import AuditLog
 from services.oversight.referrals import DeclineIn, OutcomeIn, read_referral, recipient_of
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -105,7 +106,7 @@ def referral_page(request: Request, referral_id: str, page: DeskPage, container:
                    notice=DONE.get(request.query_params.get("done", "")))
 
 
-def _detail(request: Request, container: ApiContainer, audit: Any, page: Page, referral_id: str,
+def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Page, referral_id: str,
             status_code: int = 200, **extra: Any) -> Response:
     """The referral as its unit may read it (contract §5), with its case's timeline; any other
     unit's, or none, is the same Chinese 404."""

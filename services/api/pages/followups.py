@@ -18,6 +18,7 @@ from services.api.web import BEIJING, beijing, refuse, render
 from services.bootstrap import ApiContainer
 from services.common.errors import DomainError, FieldError, NotFound
 from services.common.principal import Principal
+from services.oversight.auditlog import AuditLog
 from services.oversight.followups import FindingsClosed, VisitIn, file_visit, read_visits
 from services.oversight.scope import desk_scope
 
@@ -45,7 +46,7 @@ Lead = Annotated[Page, Depends(page_guard(("desk", "supervisor"), "/followups",
                                           "此页面供牵头随访的民政工作人员和督办人员使用。", admit=_lead))]
 
 
-def _context(request: Request, container: Any, audit: Any, page: Page, notice: str | None = None,
+def _context(request: Request, container: Any, audit: AuditLog, page: Page, notice: str | None = None,
              failed: dict[str, Any] | None = None, fresh: str | None = None) -> dict[str, Any]:
     """The plans by due date; `failed` is a refused form (its case, action, values and errors),
     shown open and filled in; `fresh` a case just changed, read from the store (the view lags)."""
@@ -87,7 +88,7 @@ def _recipient(container: Any, principal: Any) -> str:
     return "supervisor" if principal.role == "supervisor" else (agency.kind if agency else "ended")
 
 
-def _homes(container: ApiContainer, audit: Any, principal: Any, case_ids: list[str]) -> dict[str, Any]:
+def _homes(container: ApiContainer, audit: AuditLog, principal: Any, case_ids: list[str]) -> dict[str, Any]:
     """Whom to visit, where and why, for each plan shown: only to its lead unit (the page lists
     no other plan to a desk) and supervisors, as contract §5 lets them read it; each case audited."""
     recipient = _recipient(container, principal)
