@@ -51,7 +51,7 @@ def _context(request: Request, container: Any, page: Page, **extra: Any) -> dict
             return agency_names.get(user.agency_id, user.agency_id)
         if user.sentinel_id:
             return "哨点：" + sentinel_names.get(user.sentinel_id, user.sentinel_id)
-        return line_names.get(getattr(user, "channel", None) or "", "")
+        return line_names.get(user.channel or "", "")
 
     return {
         "principal": principal,

@@ -40,7 +40,7 @@ def console(request: Request, page: Operator, accounts: AccountsDep, directory: 
             audit: AuditDep) -> Response:
     principal = page.principal
     user = accounts.find(principal.subject)
-    line = getattr(user, "channel", None)
+    line = user.channel if user is not None else None
     audit(principal, "console.open", "console")
     return render(request, "intake.html", {
         "principal": principal,
