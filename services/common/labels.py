@@ -42,6 +42,7 @@ CONCERN_LABELS: list[tuple[str, str]] = [(str(concern), text) for concern, text 
 CHANNEL_TEXT: dict[str, str] = {
     Channel.hotline_12345: "12345热线", Channel.hotline_12349: "12349民政热线",
     Channel.hotline_12355: "12355青少年热线", Channel.sentinel: "哨点报告", Channel.web_form: "网上报告",
+    Channel.agency_notice: "部门通报",
     "unknown": "未知",
 }
 
@@ -62,7 +63,9 @@ SENTINEL_KIND_TEXT: dict[str, str] = {
     SentinelKind.social_org: "社会组织", SentinelKind.legal_unit: "政法单位",
 }
 KIND_TEXT: dict[str, str] = {AgencyKind.police: "公安", AgencyKind.civil_affairs: "民政",
-                             AgencyKind.education: "教育", AgencyKind.hospital: "医院"}
+                             AgencyKind.education: "教育", AgencyKind.hospital: "医院",
+                             AgencyKind.procuratorate: "检察院", AgencyKind.court: "法院",
+                             AgencyKind.justice: "司法局"}
 
 STATUS_TEXT: dict[str, str] = {
     ReferralStatus.dispatched: "待接收", ReferralStatus.escalated: "已超时",

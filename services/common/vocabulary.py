@@ -56,6 +56,7 @@ class Channel(StrEnum):
     hotline_12355 = "hotline_12355"
     sentinel = "sentinel"
     web_form = "web_form"
+    agency_notice = "agency_notice"
 
 
 HOTLINE_CHANNELS = frozenset({Channel.hotline_12345, Channel.hotline_12349, Channel.hotline_12355})
@@ -92,6 +93,9 @@ class AgencyKind(StrEnum):
     civil_affairs = "civil_affairs"
     education = "education"
     hospital = "hospital"
+    procuratorate = "procuratorate"
+    court = "court"
+    justice = "justice"
 
 
 AGENCY_KINDS: tuple[str, ...] = tuple(AgencyKind)

@@ -167,6 +167,8 @@ class DispatchApplication(FollowUps, NotifiesCommits, ProcessApplication[UUID]):
         agency = self.directory.get(agency_id)
         if agency is None:
             raise FieldError("agency_id", "名录中没有这个机构单位，请从列表中选择。")
+        if not self.matrix.receives(agency.kind):
+            raise FieldError("agency_id", "该单位只报送通报，不接收转介，请选择其他单位。")
         referral_id = referral_id_for(case["case_id"], agency_id)
         if aggregates.exists(self.repository, referral_id):
             raise Conflict(f"该案件已转介给{agency.name}，不能重复转介。")

@@ -19,24 +19,35 @@ class ReferralMatrix:
     version: str
     concerns: dict[str, tuple[str, ...]]
     no_concern: tuple[str, ...]
+    # The agency kinds that may receive referrals, in routing order (v2 on; v1 named none, and
+    # received on the kinds its rows name, in the order the directory then knew).
+    receiving_kinds: tuple[str, ...] = ()
 
     @classmethod
-    def load(cls, filename: str = "referral_matrix.v1.json") -> ReferralMatrix:
+    def load(cls, filename: str = "referral_matrix.v2.json") -> ReferralMatrix:
         raw = _load(filename)
-        return cls(
-            version=raw["version"],
-            concerns={c: tuple(kinds) for c, kinds in raw["concerns"].items()},
-            no_concern=tuple(raw["no_concern"]),
-        )
+        concerns = {c: tuple(kinds) for c, kinds in raw["concerns"].items()}
+        named = {k for kinds in concerns.values() for k in kinds} | set(raw["no_concern"])
+        receiving = tuple(raw.get("receiving_kinds") or (k for k in AGENCY_KINDS if k in named))
+        unknown = (named | set(receiving)) - set(AGENCY_KINDS)
+        wrong = unknown | (named - set(receiving))
+        if wrong:
+            raise ValueError(f"matrix {filename}: kinds unknown or not receiving {sorted(wrong)}")
+        return cls(version=raw["version"], concerns=concerns, no_concern=tuple(raw["no_concern"]),
+                   receiving_kinds=receiving)
+
+    def receives(self, kind: str) -> bool:
+        """Whether units of this kind may be referred to (procuratorate, court, justice: never)."""
+        return kind in self.receiving_kinds
 
     def kinds_for(self, concerns: list[str]) -> list[str]:
-        """The union of agency kinds for the concerns, in the directory's kind order."""
+        """The union of agency kinds for the concerns, in the matrix's receiving order."""
         wanted: set[str] = set()
         for concern in concerns:
             wanted.update(self.concerns.get(concern, ()))
         if not wanted:
             wanted.update(self.no_concern)
-        return [k for k in AGENCY_KINDS if k in wanted]
+        return [k for k in self.receiving_kinds if k in wanted]
 
 
 @dataclass(frozen=True)
@@ -90,7 +101,7 @@ class Directory:
         return [p for p in self.places if all(_holds(p[1], w) for w in words)]
 
     @classmethod
-    def load(cls, filename: str = "directory.demo.v3.json") -> Directory:
+    def load(cls, filename: str = "directory.demo.v4.json") -> Directory:
         raw = _load(filename)
         agencies = tuple(
             Agency(a["agency_id"], a["kind"], a["name"], tuple(a["regions"]))

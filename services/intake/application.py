@@ -69,10 +69,11 @@ class IntakeApplication(NotifiesCommits, ReceiptCommands, Application[UUID]):
         idempotency_key: str,
         role: str,
         sentinel_id: str | None = None,
+        agency_id: str | None = None,
         actor: Actor | None = None,
     ) -> Receipt:
         """Store the report durably and return its receipt; a retry returns the same one."""
-        check_channel(report.channel, role=role, sentinel_id=sentinel_id)
+        check_channel(report.channel, role=role, sentinel_id=sentinel_id, agency_id=agency_id)
         report_id = report_id_for(submitted_by, idempotency_key)
         body = report.model_dump(mode="json")
         canonical = json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
@@ -108,6 +109,7 @@ class IntakeApplication(NotifiesCommits, ReceiptCommands, Application[UUID]):
             }),
             sentinel_id=sentinel_id,
             submitter_ref=self.submitter_ref(submitted_by),
+            filing_unit=agency_id if body["channel"] == "agency_notice" else None,
         )
         index = ReceiptIndex(id=receipt_index_id(aggregate.receipt_no), report_id=report_id)
         try:

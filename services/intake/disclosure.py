@@ -33,6 +33,7 @@ class Disclosure:
         body: dict[str, Any] = {
             "report_id": str(report.id),
             "channel": report.channel,
+            "filing_unit": report.filing_unit,
             "received_at": report.received_at.isoformat(),
             "region_code": report.region_code,
             "concerns": report.concerns,

@@ -32,9 +32,10 @@ class Report(Aggregate):
     own data key (`pii`); what is left in the clear is what routing and statistics need."""
 
     class Received(Aggregate.Created):
-        """The report as filed; version 2 carries the submitter's pseudonym (disclosure/v2)."""
+        """The report as filed; version 2 carries the submitter's pseudonym (disclosure/v2),
+        version 3 the unit that filed an agency notice (§12)."""
 
-        class_version = 2
+        class_version = 3
         receipt_no: str
         received_at: datetime
         submitted_by: str
@@ -49,12 +50,18 @@ class Report(Aggregate):
         pii: str
         sentinel_id: str | None
         submitter_ref: str | None
+        filing_unit: str | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             # Filed before the pseudonym was kept: no submitter to tell apart. (Version 1 is also
             # every report filed since, until the class had a version: those carry it already.)
             state.setdefault("submitter_ref", None)
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            # Filed before agencies notified: no report came from a unit's desk.
+            state["filing_unit"] = None
 
     @event(Received)
     def __init__(
@@ -75,6 +82,7 @@ class Report(Aggregate):
         pii: str,
         sentinel_id: str | None = None,
         submitter_ref: str | None = None,
+        filing_unit: str | None = None,
     ):
         self.receipt_no = receipt_no
         self.received_at = received_at
@@ -92,6 +100,8 @@ class Report(Aggregate):
         # A keyed pseudonym of the submitting account: triage can tell submitters apart
         # without learning who they are.
         self.submitter_ref = submitter_ref
+        # The agency unit whose desk filed it (channel agency_notice), else None.
+        self.filing_unit = filing_unit
         self.supplement_ids: list[str] = []
         self.supplement_pii: list[str] = []
         self.erased_at: datetime | None = None

@@ -144,6 +144,8 @@ class ReportStatus(BaseModel):
     received_at: datetime
     # Immediate danger: to whom the caller was put through, by whom, when (an extension).
     transfers: list[dict[str, str]] = []
+    # The agency unit whose desk filed it as a notice (channel agency_notice, §12), else null.
+    filing_unit: str | None = None
 
 
 class Submission(BaseModel):

@@ -23,6 +23,9 @@ DEMO_USERS = (
     # villages too) go to them, not to the county's units (the longest prefix wins).
     ("police-sanjiang", "desk", "police-441823100"),
     ("civil-sanjiang", "desk", "civil-441823100"),
+    ("procuratorate-desk", "desk", "procuratorate-441823"),
+    ("court-desk", "desk", "court-441823"),
+    ("justice-desk", "desk", "justice-441823"),
     ("auditor1", "auditor", None),
     ("admin1", "admin", None),
     # 三员分立: the security officer approves the admin's privileged account changes.

@@ -16,7 +16,8 @@ ALL = set(USERS)
 # (method, path, body, the exact status for each role that may call it); every other role
 # gets 403. {report}, {case}, {police} are filled in per test.
 ROUTES = [
-    ("post", "/v1/reports", "report", {"operator": 201, "reporter": 201}),
+    # A desk files its unit's notices (channel agency_notice, contract §12).
+    ("post", "/v1/reports", "report", {"operator": 201, "reporter": 201, "desk": 201}),
     # A reporter may read only their own reports: another's is not found (not revealed).
     ("get", "/v1/reports/{report}", None, {"operator": 200, "supervisor": 200, "reporter": 404}),
     ("post", "/v1/reports/{report}/supplements", {"narrative": "补充"},
@@ -70,7 +71,8 @@ def test_route_by_role(api: Api, runner: EmbeddedRunner, method: str, template: 
     (police,) = api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()
     path = template.format(report=report["report_id"], case=case_id, police=police["referral_id"])
     for role, user in USERS.items():
-        payload = report_body(channel="web_form" if role == "reporter" else "hotline_12345",
+        channel = {"reporter": "web_form", "desk": "agency_notice"}.get(role, "hotline_12345")
+        payload = report_body(channel=channel,
                               reporter={"relation": "teacher"}) if body == "report" else body
         if body == "visit":
             payload = visit_body()

@@ -50,7 +50,7 @@ def test_users_add_explains_what_is_wrong(
 def test_agencies_list_is_json(var: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["agencies", "list"]) == 0
     kinds = {a["kind"] for a in json.loads(capsys.readouterr().out)}
-    assert kinds == {"police", "civil_affairs", "education", "hospital"}
+    assert kinds == {"police", "civil_affairs", "education", "hospital", "procuratorate", "court", "justice"}
 
 
 def test_bad_settings_are_reported_not_raised(

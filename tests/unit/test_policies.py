@@ -94,8 +94,8 @@ def test_dispatch_refers_police_and_hospital_in_parallel_once(hotline: ApiContai
     assert sorted(r.agency_id for r in referrals) == ["hospital-441823", "police-441823"]
     for r in referrals:
         assert isinstance(r, Referral)
-        assert r.matrix_version == "referral-matrix/v1"
-        assert r.directory_version == "directory/demo-v3"
+        assert r.matrix_version == "referral-matrix/v2"
+        assert r.directory_version == "directory/demo-v4"
         assert (r.due_at - r.dispatched_at).total_seconds() == 900  # red SLA default
 
 
@@ -124,7 +124,7 @@ def test_referral_message_carries_versions(hotline: ApiContainer) -> None:
     assert opened.data["lead_agency_id"] == "civil-441823" and opened.data["risk_level"] == "red"
     assert message is not None and message.type == REFERRAL_DISPATCHED
     assert message.data["agency_id"] == "police-441823"
-    assert message.data["matrix_version"] == "referral-matrix/v1"
+    assert message.data["matrix_version"] == "referral-matrix/v2"
     assert UUID(message.key)  # keyed by the case id
 
 

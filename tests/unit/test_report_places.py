@@ -17,7 +17,7 @@ TOWNS = ["三江镇", "寨岗镇", "大麦山镇", "香坪镇", "大坪镇", "�
 
 
 def test_the_demo_directory_lists_every_village_of_the_county_under_its_town() -> None:
-    assert DIRECTORY.version == "directory/demo-v3"
+    assert DIRECTORY.version == "directory/demo-v4"
     places = dict(DIRECTORY.places)
     assert places["441823"] == "连南瑶族自治县" and places["441802"] == "清远市 清城区"
     towns = {code: name for code, name in places.items() if len(code) == 9 and code.startswith("441823")}
@@ -34,8 +34,12 @@ def test_the_demo_directory_lists_every_village_of_the_county_under_its_town() -
             assert name.rsplit(" ", 1)[0] == places[parent]
 
 
-def test_the_agencies_are_v2s() -> None:
-    assert DIRECTORY.agencies == Directory.load("directory.demo.v2.json").agencies
+def test_the_agencies_are_v2s_and_the_notifying_units() -> None:
+    older = Directory.load("directory.demo.v2.json").agencies
+    assert DIRECTORY.agencies[:len(older)] == older
+    assert [(a.agency_id, a.kind) for a in DIRECTORY.agencies[len(older):]] == [
+        ("procuratorate-441823", "procuratorate"), ("court-441823", "court"), ("justice-441823", "justice")]
+    assert Directory.load("directory.demo.v3.json").version == "directory/demo-v3"  # still loadable
 
 
 @pytest.mark.parametrize(("text", "codes"), [

@@ -51,7 +51,8 @@ def test_the_tuples_are_the_enums_in_their_order() -> None:
     assert list(RISK_LEVELS) == values(RiskLevel) == ["red", "orange", "yellow", "blue"]
     assert list(LEVEL_ORDER) == ["blue", "yellow", "orange", "red"]
     assert RISK_RANK == {"red": 0, "orange": 1, "yellow": 2, "blue": 3}
-    assert list(AGENCY_KINDS) == values(AgencyKind) == ["police", "civil_affairs", "education", "hospital"]
+    assert list(AGENCY_KINDS) == values(AgencyKind) == ["police", "civil_affairs", "education", "hospital",
+                                                        "procuratorate", "court", "justice"]
     assert list(ROLES) == values(Role)
     assert list(OPEN_REFERRAL_STATUSES) == ["dispatched", "escalated", "acknowledged"]
     assert list(UNACKNOWLEDGED_STATUSES) == ["dispatched", "escalated"]

@@ -61,7 +61,8 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "notes": referral_notes(container, cases),
         "unreached": unreached_by_case(container, cases),
         "late_followups": [p for p in plans if p["overdue"] or p["helper_missing"]],
-        "agencies": container.directory.agencies,
+        # Only units that receive referrals can be chosen (the routing data names their kinds).
+        "agencies": [a for a in container.directory.agencies if container.dispatch.matrix.receives(a.kind)],
         "levels": RISK_LEVELS,
         "categories": tuple(Category),
         "months": _months(datetime.now(BEIJING)),

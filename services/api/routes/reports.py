@@ -30,6 +30,8 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 receipts_router = APIRouter(prefix="/v1/receipts", tags=["receipts"])
 
 ReportReader = Annotated[Principal, Depends(require_roles("operator", "supervisor", "reporter"))]
+# An agency unit's desk files its notices here too (channel agency_notice, §12).
+Submitter = Annotated[Principal, Depends(require_roles("operator", "reporter", "desk"))]
 Supplementer = Annotated[Principal, Depends(require_roles("operator", "reporter", "supervisor"))]
 # An operator who supplements by receipt guesses no more than anyone looking up: the same
 # per-address failures as the lookup, and as many again per account (whatever the address).
@@ -39,11 +41,12 @@ RECEIPT_NOT_FOUND = "未找到与该受理编号和查询码相符的报告，�
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportAccepted)
 def submit_report(
-    report: ReportIn, intake: IntakeDep, audit: AuditDep, principal: Filer,
+    report: ReportIn, intake: IntakeDep, audit: AuditDep, principal: Submitter,
     idempotency_key: Annotated[str, Header(min_length=1, max_length=200)],
 ) -> ReportAccepted:
     receipt = intake.submit_report(report, submitted_by=principal.subject, role=principal.role,
                                    idempotency_key=idempotency_key, sentinel_id=principal.sentinel_id,
+                                   agency_id=principal.agency_id,
                                    actor=audit.actor(intake.audit_identity(principal, report)))
     structlog.contextvars.bind_contextvars(report_id=str(receipt.report_id))
     log.info("report received", channel=report.channel.value, concerns=len(report.concerns))
@@ -99,7 +102,7 @@ def get_report(report_id: str, intake: IntakeDep, view: ViewDep, audit: AuditDep
         state, case_id = ("received" if state == "received" else "triaged"), None
     return ReportStatus(report_id=report_id, receipt_no=report.receipt_no, status=state,
                         case_id=case_id, received_at=report.received_at,
-                        transfers=report.transfers)
+                        transfers=report.transfers, filing_unit=report.filing_unit)
 
 
 @receipts_router.post("/lookup")
