@@ -41,7 +41,7 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "operator": (("/intake", "来电登记"),),
     "reporter": (("/report", "填写报告"), ("/report/mine", "我提交的报告")),
-    "desk": (("/desk", "转介收件箱"), ("/followups", "随访帮扶")),
+    "desk": (("/desk", "转介收件箱"), ("/followups", "随访帮扶"), ("/desk/notice", "部门通报")),
     "supervisor": (("/board", "案件督办"), ("/followups", "随访帮扶"), ("/stats", "统计分析"),
                    ("/oncall", "值班与通知")),
     "auditor": (("/audit", "审计日志"), ("/stats", "统计分析")),
@@ -50,7 +50,10 @@ PAGES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 # Pages a desk opens only when its unit is of one of these kinds: follow-ups are led by
 # civil affairs (contract §6), so other units' desks would find that page empty.
-DESK_PAGE_KINDS: dict[str, tuple[str, ...]] = {"/followups": ("civil_affairs",)}
+# Notices (contract §12) are filed by police and by the units never referred to.
+NOTIFYING_KINDS = ("police", "procuratorate", "court", "justice")
+DESK_PAGE_KINDS: dict[str, tuple[str, ...]] = {"/followups": ("civil_affairs",),
+                                                "/desk/notice": NOTIFYING_KINDS}
 
 
 def home_of(role: str) -> str:

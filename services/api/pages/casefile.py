@@ -36,7 +36,9 @@ def reports(container: ApiContainer, disclosed: list[dict[str, Any]]) -> list[di
     out = []
     for r in disclosed:
         reporter = r.get("reporter") or {}
+        unit = container.directory.get(r.get("filing_unit") or "")
         out.append({
+            "filing_unit_name": unit.name if unit else "",
             **r,
             "place": container.directory.place_name(r["region_code"]) or r["region_code"],
             "channel_text": CHANNEL_TEXT.get(r.get("channel") or "unknown", "未知"),

@@ -20,6 +20,7 @@ from services.api.activity import is_idle
 from services.api.deps import AuditDep, ContainerDep, DispatchDep, ViewDep
 from services.api.guard import STALE, Page, page_guard
 from services.api.pages import casefile
+from services.api.pages import notice as agency_notice
 from services.api.web import refuse, render
 from services.bootstrap import ApiContainer
 from services.common.errors import Conflict, FieldError, NotFound
@@ -27,6 +28,7 @@ from services.oversight.auditlog import AuditLog
 from services.oversight.referrals import DeclineIn, OutcomeIn, read_referral, recipient_of
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+router.include_router(agency_notice.router)  # the unit's own notices, /desk/notice (§12)
 ACTIONS = ("acknowledge", "decline", "outcome")
 DONE = {"acknowledge": "已接收，请尽快处置。", "decline": "已退回，退回原因已记录。",
         "outcome": "已办结，处置结果已记录。"}
@@ -50,6 +52,9 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         "username": principal.subject,
         "principal": principal,
         "agency_name": agency.name if agency else principal.agency_id,
+        # Procuratorate, court, justice: never referred to (the routing data says so), they notify.
+        "receives": agency is not None and container.dispatch.matrix.receives(agency.kind),
+        "notifies": agency_notice.notifies(container, principal.agency_id),
         "referrals": referrals,
         "endings": casefile.endings(container.dispatch, referrals),
         "csrf": page.csrf(request),
