@@ -82,7 +82,7 @@ def old_report(h: ApiContainer) -> UUID:
 def test_an_old_report_loads_with_its_new_field_filled_and_reaches_triage(hotline: ApiContainer) -> None:
     report_id = old_report(hotline)
     report = hotline.intake.get_report(report_id)
-    assert report.submitter_ref is None and report.version == 2
+    assert report.submitter_ref is None and report.filing_unit is None and report.version == 2
     assert report.transfers == [{"to": "110", "by": "operator1", "at": AT.isoformat()}]
     assert report.transferred_to("110") and not report.transferred_to("120")
     code = hotline.intake.hasher.lookup_code(report.receipt_no)
