@@ -52,4 +52,5 @@ class IntakeTranslator:
             "children": [{k: v for k, v in c.items() if k != "keys"} for c in e.children],
             "pii": e.pii,
             "submitter_ref": e.submitter_ref,
+            "filing_unit": e.filing_unit,  # the agency unit of an agency notice (§12), else null
         }
