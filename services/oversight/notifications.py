@@ -27,7 +27,9 @@ def unit_health(container: Any) -> list[dict[str, Any]]:
     now, notify = datetime.now(UTC), container.notify
     seen = notify.receiver_health(now)
     rows = []
-    for agency in container.directory.agencies:
+    # Units never referred to (procuratorate, court, justice: they notify) need no one on duty.
+    receiving = [a for a in container.directory.agencies if container.dispatch.matrix.receives(a.kind)]
+    for agency in receiving:
         roster = notify.roster(agency.agency_id)
         reachable = [c.name for c in (roster.on_duty(now) if roster else []) if c.webhook_url]
         mine = {k: v for k, v in seen.items() if k != SUPERVISORS and v["agency_id"] == agency.agency_id}

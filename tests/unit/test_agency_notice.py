@@ -89,3 +89,10 @@ def test_a_supervisor_cannot_refer_to_a_notifying_unit(api: Api, runner: Embedde
     r = api.client.post(f"/v1/cases/{case['case_id']}/referrals", headers=api.auth("supervisor1"),
                         json={"agency_id": "court-441823", "reason": "试试"})
     assert r.status_code == 422 and "agency_id" in r.text
+
+
+def test_the_on_call_health_leaves_out_the_units_never_referred_to(api: Api) -> None:
+    rows = api.client.get("/v1/notifications/health", headers=api.auth("supervisor1"))
+    assert rows.status_code == 200, rows.text
+    units = {r["agency_id"] for r in rows.json()}
+    assert "police-441823" in units and not units & {"procuratorate-441823", "court-441823", "justice-441823"}
