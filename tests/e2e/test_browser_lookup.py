@@ -227,3 +227,22 @@ def test_the_lookup_page_passes_axe_and_fits_the_width(server: Client, browser: 
     check("result", page)
     context.close()
     assert found == {"form": [], "not found": [], "result": []}
+
+
+def test_a_receipt_of_wide_letters_fits_a_phone(browser: Browser) -> None:
+    """The receipt's own style (base.html), the widest receipt there can be: ten W's. Random
+    receipts such as 20261202-XWFTQWRNQ5 overflowed 360 px by 16 px in a full run."""
+    import re
+    from pathlib import Path
+
+    base = (Path(__file__).parents[2] / "services/api/templates/base.html").read_text()
+    rule = re.search(r"^\s*\.receipt \{[^}]*\}", base, re.M)
+    assert rule is not None
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    try:
+        widest = "<p>受理编号<br><span class='receipt'>20261202-WWWWWWWWWW</span></p>"
+        page.set_content(f"<html lang='zh-CN'><style>main {{ padding: 1rem; }} {rule.group(0)}</style>"
+                         f"<main>{widest}</main></html>")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    finally:
+        page.close()
