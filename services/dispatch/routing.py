@@ -77,6 +77,8 @@ class Directory:
     agencies: tuple[Agency, ...]
     # The places it covers, (region code, name): what operators choose from by name.
     places: tuple[tuple[str, str], ...] = ()
+    # The regions above its counties (a province, a city), by name: never a place to report.
+    areas: tuple[tuple[str, str], ...] = ()
 
     def place_name(self, region_code: str) -> str:
         """The name of the longest listed prefix of the code ("" when none)."""
@@ -100,8 +102,18 @@ class Directory:
                     if p == n or (p[0].startswith(n[0]) and len(p[0]) > len(n[0]))]
         return [p for p in self.places if all(_holds(p[1], w) for w in words)]
 
+    def region_name(self, code: str) -> str:
+        """A region's own short name ("清远市", "清城区", "东城街道"), "" when not known."""
+        known = dict(self.areas).get(code) or dict(self.places).get(code, "")
+        return known.rsplit(" ", 1)[-1]
+
+    def subregions(self, region: str | None, digits: int) -> list[str]:
+        """The codes of `digits` digits it knows inside the region (a prefix), in order."""
+        codes = [c for c, _ in (*self.areas, *self.places)]
+        return sorted({c[:digits] for c in codes if len(c) >= digits and c.startswith(region or "")})
+
     @classmethod
-    def load(cls, filename: str = "directory.demo.v4.json") -> Directory:
+    def load(cls, filename: str = "directory.demo.v5.json") -> Directory:
         raw = _load(filename)
         agencies = tuple(
             Agency(a["agency_id"], a["kind"], a["name"], tuple(a["regions"]))
@@ -111,7 +123,8 @@ class Directory:
         if unknown:
             raise ValueError(f"directory {filename} has unknown agency kinds {sorted(unknown)}")
         places = tuple((p["code"], p["name"]) for p in raw.get("places", ()))
-        return cls(version=raw["version"], agencies=agencies, places=places)
+        areas = tuple((p["code"], p["name"]) for p in raw.get("areas", ()))
+        return cls(version=raw["version"], agencies=agencies, places=places, areas=areas)
 
     def get(self, agency_id: str) -> Agency | None:
         return next((a for a in self.agencies if a.agency_id == agency_id), None)

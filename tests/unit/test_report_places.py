@@ -7,6 +7,7 @@ import re
 import pytest
 
 from services.common.embedded import EmbeddedRunner
+from services.common.vocabulary import AGENCY_KINDS
 from services.dispatch.routing import Directory
 from tests.conftest import Api
 from tests.unit.test_pages import GOOD, form_fields, login
@@ -17,7 +18,7 @@ TOWNS = ["三江镇", "寨岗镇", "大麦山镇", "香坪镇", "大坪镇", "�
 
 
 def test_the_demo_directory_lists_every_village_of_the_county_under_its_town() -> None:
-    assert DIRECTORY.version == "directory/demo-v4"
+    assert DIRECTORY.version == "directory/demo-v5"
     places = dict(DIRECTORY.places)
     assert places["441823"] == "连南瑶族自治县" and places["441802"] == "清远市 清城区"
     towns = {code: name for code, name in places.items() if len(code) == 9 and code.startswith("441823")}
@@ -28,6 +29,8 @@ def test_the_demo_directory_lists_every_village_of_the_county_under_its_town() -
         assert all(v.startswith(town + " ") for v in villages)
     streets = [c for c in places if len(c) == 9 and c.startswith("441802")]
     assert len(streets) == 8
+    for street in streets:  # the second county's towns and streets have theirs too (v5)
+        assert 3 <= len([c for c in places if len(c) == 12 and c.startswith(street)]) <= 15, street
     for code, name in places.items():  # each name is its parent's name and its own
         parent = code[:-3] if len(code) > 6 else None
         if parent:
@@ -38,8 +41,12 @@ def test_the_agencies_are_v2s_and_the_notifying_units() -> None:
     older = Directory.load("directory.demo.v2.json").agencies
     assert DIRECTORY.agencies[:len(older)] == older
     assert [(a.agency_id, a.kind) for a in DIRECTORY.agencies[len(older):]] == [
-        ("procuratorate-441823", "procuratorate"), ("court-441823", "court"), ("justice-441823", "justice")]
+        ("procuratorate-441823", "procuratorate"), ("court-441823", "court"), ("justice-441823", "justice"),
+        ("procuratorate-441802", "procuratorate"), ("court-441802", "court"), ("justice-441802", "justice")]
+    for county in ("441823", "441802"):  # every kind, receiving or notifying, in each county
+        assert {a.kind for a in DIRECTORY.agencies if county in a.regions} == set(AGENCY_KINDS)
     assert Directory.load("directory.demo.v3.json").version == "directory/demo-v3"  # still loadable
+    assert Directory.load("directory.demo.v4.json").version == "directory/demo-v4"  # decisions name it
 
 
 @pytest.mark.parametrize(("text", "codes"), [
