@@ -24,6 +24,8 @@ REPORT_SUPPLEMENTED = "hotline.report.supplemented"
 REPORT_ERASED = "hotline.report.erased"
 CASE_UPDATED = "hotline.case.updated"
 CASE_OPENED = "hotline.case.opened"
+# A case went upward as a major incident (重大事项, contract §12), on the cases topic.
+CASE_MAJOR_INCIDENT = "hotline.case.major_incident"
 REFERRAL_DISPATCHED = "hotline.referral.dispatched"
 ROUTING_GAP = "hotline.referral.routing_gap"
 REFERRAL_ACKNOWLEDGED = "hotline.referral.acknowledged"

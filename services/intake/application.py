@@ -76,7 +76,9 @@ class IntakeApplication(NotifiesCommits, ReceiptCommands, Application[UUID]):
         check_channel(report.channel, role=role, sentinel_id=sentinel_id, agency_id=agency_id)
         report_id = report_id_for(submitted_by, idempotency_key)
         body = report.model_dump(mode="json")
-        canonical = json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
+        # Without a death a report hashes as before child_died: a retry across the upgrade is one report.
+        hashed = {k: v for k, v in body.items() if k != "child_died" or v}
+        canonical = json.dumps(hashed, sort_keys=True, ensure_ascii=False).encode()
         request_hash = self.hasher.digest("request", hashlib.sha256(canonical).hexdigest())
         sentinel_id = sentinel_id if body["channel"] == "sentinel" else None
         # Optimistic: a first attempt is the common case, so it is saved without a read first;
@@ -110,6 +112,7 @@ class IntakeApplication(NotifiesCommits, ReceiptCommands, Application[UUID]):
             sentinel_id=sentinel_id,
             submitter_ref=self.submitter_ref(submitted_by),
             filing_unit=agency_id if body["channel"] == "agency_notice" else None,
+            child_died=body["child_died"],
         )
         index = ReceiptIndex(id=receipt_index_id(aggregate.receipt_no), report_id=report_id)
         try:
@@ -137,6 +140,7 @@ class IntakeApplication(NotifiesCommits, ReceiptCommands, Application[UUID]):
         idempotency_key: str | None,
         actor: Actor | None = None,
         case_id: str | None = None,
+        child_died: bool = False,
     ) -> str:
         """Append a supplement; with an Idempotency-Key a retry appends nothing new."""
         report = self.get_report(report_id)
@@ -151,6 +155,7 @@ class IntakeApplication(NotifiesCommits, ReceiptCommands, Application[UUID]):
             pii=key.seal({"narrative": narrative}),
             concerns=concerns,
             immediate_danger=immediate_danger,
+            child_died=child_died,
             by=by,
             at=datetime.now(UTC),
         )
@@ -222,14 +227,15 @@ class IntakeApplication(NotifiesCommits, ReceiptCommands, Application[UUID]):
     def supplement_as(self, report_id: UUID | str, principal: Principal, *, narrative: str,
                       concerns: list[str], immediate_danger: bool,
                       idempotency_key: str | None, actor: Actor | None = None,
-                      case_id: str | None = None) -> str:
+                      case_id: str | None = None, child_died: bool = False) -> str:
         """Who may add to a report: its submitter, any operator for a hotline call, supervisors."""
         report = self.report_for(report_id, principal)
         if not may_supplement(principal, submitted_by=report.submitted_by, channel=report.channel):
             raise ReportNotFound(str(report_id))
         return self.supplement(report.id, narrative=narrative, concerns=concerns,
                                immediate_danger=immediate_danger, by=principal.subject,
-                               idempotency_key=idempotency_key, actor=actor, case_id=case_id)
+                               idempotency_key=idempotency_key, actor=actor, case_id=case_id,
+                               child_died=child_died)
 
     def get_report(self, report_id: UUID | str) -> Report:
         report_id = parse_id(report_id, "report")

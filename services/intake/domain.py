@@ -33,9 +33,9 @@ class Report(Aggregate):
 
     class Received(Aggregate.Created):
         """The report as filed; version 2 carries the submitter's pseudonym (disclosure/v2),
-        version 3 the unit that filed an agency notice (§12)."""
+        version 3 the unit that filed an agency notice (§12), version 4 whether a child died."""
 
-        class_version = 3
+        class_version = 4
         receipt_no: str
         received_at: datetime
         submitted_by: str
@@ -51,6 +51,7 @@ class Report(Aggregate):
         sentinel_id: str | None
         submitter_ref: str | None
         filing_unit: str | None
+        child_died: bool
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -62,6 +63,11 @@ class Report(Aggregate):
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             # Filed before agencies notified: no report came from a unit's desk.
             state["filing_unit"] = None
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            # Filed before major incidents (§12): no report said a child died.
+            state["child_died"] = False
 
     @event(Received)
     def __init__(
@@ -83,6 +89,7 @@ class Report(Aggregate):
         sentinel_id: str | None = None,
         submitter_ref: str | None = None,
         filing_unit: str | None = None,
+        child_died: bool = False,
     ):
         self.receipt_no = receipt_no
         self.received_at = received_at
@@ -102,12 +109,29 @@ class Report(Aggregate):
         self.submitter_ref = submitter_ref
         # The agency unit whose desk filed it (channel agency_notice), else None.
         self.filing_unit = filing_unit
+        self.child_died = child_died
         self.supplement_ids: list[str] = []
         self.supplement_pii: list[str] = []
         self.erased_at: datetime | None = None
         self.transfers: list[dict[str, str]] = []
 
-    @event("Supplemented")
+    class Supplemented(Aggregate.Event):
+        """New information; version 2 says whether a child died (§12)."""
+
+        class_version = 2
+        supplement_id: str
+        pii: str
+        concerns: list[str]
+        immediate_danger: bool
+        child_died: bool
+        by: str
+        at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["child_died"] = False
+
+    @event(Supplemented)
     def supplement(
         self,
         *,
@@ -115,6 +139,7 @@ class Report(Aggregate):
         pii: str,
         concerns: list[str],
         immediate_danger: bool,
+        child_died: bool,
         by: str,
         at: datetime,
     ) -> None:

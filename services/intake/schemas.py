@@ -65,6 +65,8 @@ class ReportIn(BaseModel):
     concerns: Annotated[list[Concern], Field(max_length=16)] = []
     narrative: Annotated[str, Field(min_length=1, max_length=5000)]
     immediate_danger: bool = False
+    # A child died (§12): the case becomes a major incident and goes upward.
+    child_died: bool = False
     occurred_at: datetime | None = None
 
     @field_validator("concerns")
@@ -87,6 +89,7 @@ class SupplementIn(BaseModel):
     narrative: Annotated[str, Field(min_length=1, max_length=5000)]
     concerns: Annotated[list[Concern], Field(max_length=16)] = []
     immediate_danger: bool = False
+    child_died: bool = False
 
     @field_validator("concerns")
     @classmethod

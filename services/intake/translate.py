@@ -32,6 +32,7 @@ class IntakeTranslator:
             "supplement_id": e.supplement_id,
             "concerns": e.concerns,
             "immediate_danger": e.immediate_danger,
+            "child_died": e.child_died,
             "at": e.at.isoformat(),
             "pii": e.pii,
         }
@@ -47,6 +48,7 @@ class IntakeTranslator:
             "region_code": e.region_code,
             "concerns": e.concerns,
             "immediate_danger": e.immediate_danger,
+            "child_died": e.child_died,
             "reporter": e.reporter,
             # Matching keys of reports stored before v1.1 stay in the store, off the wire.
             "children": [{k: v for k, v in c.items() if k != "keys"} for c in e.children],

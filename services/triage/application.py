@@ -14,16 +14,18 @@ from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.crypto import Hasher
 from services.common.errors import NotFound, parse_id
-from services.common.keystore import KeyStore
+from services.common.keystore import KeyStore, case_key_owner
 from services.common.messages import REPORT_ERASED, REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
 from services.common.wakeup import NotifiesCommits
 from services.triage.case import Case, TriageError
 from services.triage.child_index import ChildIndex, child_index_id
 from services.triage.facts import ReportFacts, SupplementFacts
+from services.triage.incident import IncidentRules
 from services.triage.report_link import ReportLink, link_id_for
 from services.triage.rules import RiskRules
 
 log = structlog.get_logger("triage")
+TRIAGE = Actor("triage", "system")  # who the audit trail says sent a case upward by the rule
 
 
 class CaseNotFound(NotFound):
@@ -43,10 +45,11 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
 
     def __init__(  # type: ignore[no-untyped-def]
         self, env=None, *, rules: RiskRules | None = None, keys: KeyStore | None = None,
-        hasher: Hasher | None = None,
+        hasher: Hasher | None = None, incidents: IncidentRules | None = None,
     ):
         super().__init__(env)
         self.rules = rules or RiskRules.load()
+        self.incidents = incidents or IncidentRules.load()  # the major-incident rule (§12), data
         self.keys = keys
         self.hasher = hasher
 
@@ -91,12 +94,12 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
         indexes = {k: self._find(child_index_id(k)) for k in keys}
         case = self._recent_case(indexes, report.at)
         if case is None:
-            case = Case.open(report, self.rules, keys)
+            case = Case.open(report, self.rules, keys, self.incidents)
             log.info("case opened", report_id=report_id, case_id=str(case.id),
                      risk_level=case.risk_level, rule_version=case.rule_version)
         else:
             flagged = case.burst_flagged
-            if case.join(report, self.rules, keys):
+            if case.join(report, self.rules, keys, self.incidents):
                 log.info("report joined case", report_id=report_id, case_id=str(case.id),
                          risk_level=case.risk_level, burst=case.burst_flagged and not flagged)
         for key, index in indexes.items():
@@ -105,7 +108,7 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
             processing_event.collect_events(index)
         link = ReportLink(report_id=report_id, case_id=str(case.id),
                           index_ids=[str(child_index_id(k)) for k in keys])
-        processing_event.collect_events(case, link)
+        processing_event.collect_events(case, link, *self._upward_notes(case))
 
     def _forget(self, data: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
         """An erased report no longer lets later reports find its children: its entries in the
@@ -133,12 +136,36 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
         if link is None:  # cannot happen: a report's messages share a partition, in order
             raise CaseNotFound(f"no case for report {data['report_id']}")
         case = self.get_case(UUID(link.case_id))
-        if case.add_supplement(SupplementFacts.of(data, self._narrative(data)), self.rules):
-            processing_event.collect_events(case)
+        if case.add_supplement(SupplementFacts.of(data, self._narrative(data)), self.rules, self.incidents):
+            processing_event.collect_events(case, *self._upward_notes(case))
             log.info("case supplemented", case_id=str(case.id), report_id=data["report_id"],
                      risk_level=case.risk_level)
 
+    def _upward_notes(self, case: Case) -> list[Any]:
+        """Each major incident the rule or a death made now is an audit entry, the system's."""
+        pending = [e for e in case.pending_events if isinstance(e, Case.MajorIncident)]
+        return [n for e in pending for n in audit_note(
+            TRIAGE, f"case.major-incident-{e.reason}", "case", str(case.id), str(case.id))]
+
     # -- supervisor commands --------------------------------------------------------------
+
+    def mark_major_incident(self, case_id: UUID | str, *, summary: str, names: list[str], by: str,
+                            actor: Actor | None = None) -> Case:
+        """A supervisor's mark (重大事项): the summary checked first (nothing sealed or kept when
+        refused), then sealed under the case's data key, which erasing a report destroys."""
+        case = self.get_case(case_id)
+        case.check_mark(summary, names, self.incidents)
+        if self.keys is None:
+            raise TriageError("summary", "this process cannot seal (no data key)")
+        owner = case_key_owner(str(case.id))
+        key = self.keys.key_for(owner) or self.keys.key_for(owner, create=True)
+        assert key is not None
+        case.mark_major_incident(summary=summary, names=names, by=by, incidents=self.incidents,
+                                 seal=lambda text: key.seal(text, context=f"major-incident:{case.id}"))
+        self.save(case, *audit_note(actor, "case.major-incident", "case", str(case.id), str(case.id)))
+        log.info("case marked as a major incident", case_id=str(case.id))
+        return case
+
 
     def reassess(self, case_id: UUID | str, *, risk_level: str, concerns: list[str], reason: str,
                  by: str, actor: Actor | None = None, categories: list[str] | None = None) -> Case:

@@ -1,25 +1,23 @@
 """The Case: a child's case under triage, and the decisions taken on it (opening, a repeat report
-joining, a supplement, a supervisor's reassessment or review), each a command with its guards."""
+joining, a supplement, a supervisor's reassessment, review or mark as a major incident), each a
+command with its guards."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from services.common.errors import FieldError
-from services.common.vocabulary import HOTLINE_CHANNELS, LEVEL_ORDER, higher, one_level_up
-from services.triage import case_events
+from services.common.vocabulary import LEVEL_ORDER
+from services.triage import case_events, changes, incident
 from services.triage.facts import ReportFacts, SupplementFacts, assessment_inputs
+from services.triage.incident import MARK, IncidentRules, TriageError, default_rules
 from services.triage.rules import RiskRules
 
 CASE_NS = uuid5(NAMESPACE_URL, "urn:hotline:case")
-
-
-class TriageError(FieldError):
-    """A case cannot be changed as asked (the field named says what to correct)."""
 
 
 def case_id_for(report_id: str) -> UUID:
@@ -30,12 +28,16 @@ def case_id_for(report_id: str) -> UUID:
 class Case(Aggregate):
     """A case under triage; its initial risk level is never changed."""
 
-    # 2: snapshots keep submitter_refs and categories (c831fb9, 7d717c9 wrote none).
-    class_version = 2
+    # 2: snapshots keep submitter_refs and categories (c831fb9, 7d717c9 wrote none); 3: major incidents.
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         case_events.fill(state, submitter_refs=[], categories=state.pop("_categories", []))
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        case_events.fill(state, youngest_age=None, major_incident=None, death_reported=False)
 
     class Opened(case_events.Opened):
         """A report opened the case."""
@@ -44,7 +46,7 @@ class Case(Aggregate):
     def __init__(self, *, report_id: str, risk_level: str, concerns: list[str], region_code: str,
                  needs_review: bool, rule_version: str, rationale: str, child_keys: list[str],
                  opened_at: datetime, inputs: dict[str, Any] | None, channel: str | None,
-                 submitter_ref: str | None, sentinel_id: str | None):
+                 submitter_ref: str | None, sentinel_id: str | None, youngest_age: int | None):
         self.report_ids = [report_id]
         self.submitter_refs = [submitter_ref] if submitter_ref else []
         self.report_times = [opened_at]
@@ -60,22 +62,28 @@ class Case(Aggregate):
         self.supplement_ids: list[str] = []
         self.burst_flagged = False
         self.categories: list[str] = []  # the ledger's hardship categories, set on reassessment
+        self.youngest_age = youngest_age
+        self.major_incident: str | None = None  # why it first went upward (§12)
+        self.death_reported = False
 
     @classmethod
     def create_id(cls, report_id: str, **_: Any) -> UUID:
         return case_id_for(report_id)
 
     @classmethod
-    def open(cls, report: ReportFacts, rules: RiskRules, child_keys: list[str]) -> Case:
+    def open(cls, report: ReportFacts, rules: RiskRules, child_keys: list[str],
+             incidents: IncidentRules | None = None) -> Case:
         """A report about children in no recent case opens one; no concern at all needs review."""
         assessment = rules.assess(report.concerns, report.immediate_danger, report.narrative)
-        return cls(report_id=report.report_id, risk_level=assessment.level, concerns=report.concerns,
+        case = cls(report_id=report.report_id, risk_level=assessment.level, concerns=report.concerns,
                    region_code=report.region_code, needs_review=not report.concerns,
                    rule_version=assessment.rule_version, rationale=assessment.rationale,
                    child_keys=child_keys, opened_at=report.at,
                    inputs=assessment_inputs(report.concerns, report.immediate_danger, assessment),
                    channel=report.channel, submitter_ref=report.submitter_ref,
-                   sentinel_id=report.sentinel_id)
+                   sentinel_id=report.sentinel_id, youngest_age=report.youngest_age)
+        case.go_upward(incidents, report.child_died)
+        return case
 
     def _apply_change(self, concerns: list[str], risk_level: str, needs_review: bool) -> None:
         self.concerns = concerns
@@ -93,41 +101,16 @@ class Case(Aggregate):
         if not any(abs(report.at - t) <= window for t in self.report_times):
             raise TriageError("report_id", "该报告不在此案件的合并期限内。")
 
-    def join(self, report: ReportFacts, rules: RiskRules, child_keys: list[str]) -> bool:
+    def join(self, report: ReportFacts, rules: RiskRules, child_keys: list[str],
+             incidents: IncidentRules | None = None) -> bool:
         """Another report about the same child: the level only rises, a third report within the
         burst hours raises it once more, and a reporter account new to the case asks for review.
         False if the report had already joined."""
         if report.report_id in self.report_ids:
             return False
         self.check_join(report, rules)
-        assessment = rules.assess(report.concerns, report.immediate_danger, report.narrative)
-        level = higher(self.risk_level, assessment.level)
-        rationale = assessment.rationale if level == assessment.level else f"{level}: kept"
-        burst_window = timedelta(hours=rules.burst_hours)
-        recent = [t for t in [*self.report_times, report.at] if report.at - burst_window <= t <= report.at]
-        burst = len(recent) >= rules.burst_reports and not self.burst_flagged
-        if burst:
-            level = one_level_up(level)
-            rationale = (f"{level}: {len(recent)} reports about one child within "
-                         f"{rules.burst_hours} hours ({rationale})")
-        # A mandated reporter's report joining a case someone else opened could be a probe for
-        # whether a child is known: a supervisor looks at it.
-        stranger = (report.submitter_ref is not None and report.channel not in HOTLINE_CHANNELS
-                    and report.submitter_ref not in self.submitter_refs)
-        if stranger:
-            rationale += "; joined by a report from another reporter account (review)"
-        added = self._added(report.concerns)
-        self._report_joined(
-            report_id=report.report_id, at=report.at, added_concerns=added,
-            concerns=self.concerns + added, region_code=self.region_code,
-            previous_risk_level=self.risk_level, risk_level=level,
-            needs_review=self.needs_review or burst or stranger, burst=burst,
-            rule_version=assessment.rule_version, rationale=rationale, child_keys=child_keys,
-            channel=report.channel, submitter_ref=report.submitter_ref,
-            sentinel_id=report.sentinel_id,
-            inputs={**assessment_inputs(report.concerns, report.immediate_danger, assessment),
-                    "reports_in_burst_window": len(recent)},
-        )
+        self._report_joined(**changes.joined(self, report, rules, child_keys))
+        self.go_upward(incidents, report.child_died)
         return True
 
     class ReportJoined(case_events.ReportJoined):
@@ -139,13 +122,14 @@ class Case(Aggregate):
                        risk_level: str, needs_review: bool, burst: bool, rule_version: str,
                        rationale: str, child_keys: list[str], channel: str | None,
                        inputs: dict[str, Any] | None, submitter_ref: str | None,
-                       sentinel_id: str | None) -> None:
+                       sentinel_id: str | None, youngest_age: int | None) -> None:
         self.report_ids.append(report_id)
         if submitter_ref and submitter_ref not in self.submitter_refs:
             self.submitter_refs = [*self.submitter_refs, submitter_ref]
         self.report_times.append(at)
         self.child_keys = sorted(set(self.child_keys) | set(child_keys))
         self.burst_flagged = self.burst_flagged or burst
+        self.youngest_age = youngest_age
         self._apply_change(concerns, risk_level, needs_review)
 
     # -- a supplement to one of the case's reports ----------------------------------------
@@ -155,26 +139,15 @@ class Case(Aggregate):
         if supplement.report_id not in self.report_ids:
             raise TriageError("report_id", "该补充所属的报告不在此案件中。")
 
-    def add_supplement(self, supplement: SupplementFacts, rules: RiskRules) -> bool:
+    def add_supplement(self, supplement: SupplementFacts, rules: RiskRules,
+                       incidents: IncidentRules | None = None) -> bool:
         """Concerns only added, the level only raised (the case reassessed with the supplement's
         concerns and danger). False if this supplement was already added."""
         if supplement.supplement_id in self.supplement_ids:
             return False
         self.check_supplement(supplement)
-        added = self._added(supplement.concerns)
-        concerns = self.concerns + added
-        assessment = rules.assess(concerns, supplement.immediate_danger, supplement.narrative)
-        level = higher(self.risk_level, assessment.level)
-        rationale = (assessment.rationale if level == assessment.level
-                     else f"{level}: kept (supplement assessed {assessment.level})")
-        self._supplemented(
-            report_id=supplement.report_id, supplement_id=supplement.supplement_id,
-            added_concerns=added, concerns=concerns, region_code=self.region_code,
-            immediate_danger=supplement.immediate_danger, previous_risk_level=self.risk_level,
-            risk_level=level, rule_version=assessment.rule_version, rationale=rationale,
-            needs_review=self.needs_review and not concerns,
-            inputs=assessment_inputs(supplement.concerns, supplement.immediate_danger, assessment),
-        )
+        self._supplemented(**changes.supplemented(self, supplement, rules))
+        self.go_upward(incidents, supplement.child_died)
         return True
 
     class Supplemented(case_events.Supplemented):
@@ -209,6 +182,7 @@ class Case(Aggregate):
             reason=reason.strip(), by=by,
             categories=sorted(set(categories)) if categories is not None else None,
         )
+        self.go_upward(None, died=False)
 
     class Reassessed(case_events.Reassessed):
         """A supervisor set the level (and the ledger's categories), with a reason."""
@@ -239,3 +213,32 @@ class Case(Aggregate):
     def _reviewed(self, *, note: str, by: str, risk_level: str, concerns: list[str],
                   region_code: str) -> None:
         self.needs_review = False
+
+    # -- major incidents (重大事项, contract §12) ---------------------------------------------
+
+    def go_upward(self, incidents: IncidentRules | None, died: bool) -> None:
+        """After any change: the upward reports the rule (once) or a death (once) now owes."""
+        rules = incidents or default_rules()
+        for reason in incident.due(rules, self, died):
+            self._went_upward(**changes.upward(self, rules, reason, None, None))
+
+    def check_mark(self, summary: str, names: list[str], incidents: IncidentRules | None = None) -> None:
+        """Once per case; a summary of at most the rule's length, with no id number or name."""
+        incident.check_mark(incidents or default_rules(), self.major_incident, summary, names)
+
+    def mark_major_incident(self, *, summary: str, names: list[str], seal: Callable[[str], str],
+                            by: str, incidents: IncidentRules | None = None) -> None:
+        """A supervisor's mark: the summary checked against the case's names, then sealed."""
+        rules = incidents or default_rules()
+        self.check_mark(summary, names, rules)
+        self._went_upward(**changes.upward(self, rules, MARK, seal(summary.strip()), by))
+
+    class MajorIncident(case_events.MajorIncident):
+        """The case went upward (重大事项报告)."""
+
+    @event(MajorIncident)
+    def _went_upward(self, *, reason: str, summary: str | None, sealed_summary: str | None,
+                     by: str | None, rule_version: str, risk_level: str, concerns: list[str],
+                     region_code: str, reported_at: datetime) -> None:
+        self.major_incident = self.major_incident or reason
+        self.death_reported = self.death_reported or reason == incident.DEATH

@@ -18,17 +18,23 @@ def fill(state: dict[str, Any], **defaults: Any) -> None:
 class Reported(Aggregate.Event):
     """What a report brings to the case it opens or joins: the assessment's inputs, its channel,
     reporter account and sentinel point (version 2: each always written; earlier releases wrote
-    inputs from 1677c8c, submitter_ref from c831fb9, sentinel_id from bcb95ba)."""
+    inputs from 1677c8c, submitter_ref from c831fb9, sentinel_id from bcb95ba); version 3 the
+    youngest child's age (§12's rule), unknown before."""
 
-    class_version = 2
+    class_version = 3
     inputs: dict[str, Any] | None
     channel: str | None
     submitter_ref: str | None
     sentinel_id: str | None
+    youngest_age: int | None
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         fill(state, inputs=None, channel=None, submitter_ref=None, sentinel_id=None)
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        fill(state, youngest_age=None)
 
 
 class Changed(Aggregate.Event):
@@ -104,3 +110,18 @@ class Reviewed(Aggregate.Event):
     risk_level: str
     concerns: list[str]
     region_code: str
+
+
+class MajorIncident(Aggregate.Event):
+    """The case went upward (§12): by the rule (`auto`), a supervisor's mark (`mark`, its summary
+    sealed under the case's data key) or a reported death (`death`); version 1, as first written."""
+
+    reason: str
+    summary: str | None  # the fixed automatic summary; None for a mark (sealed instead)
+    sealed_summary: str | None
+    by: str | None
+    rule_version: str
+    risk_level: str
+    concerns: list[str]
+    region_code: str
+    reported_at: datetime

@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Any
 
 from services.common.envelope import envelope
-from services.common.messages import CASE_OPENED, CASE_UPDATED, Message
+from services.common.messages import CASE_MAJOR_INCIDENT, CASE_OPENED, CASE_UPDATED, Message
 from services.triage.case import Case
 
 APP = "triage"
@@ -63,6 +63,15 @@ def said_by(e: Any) -> dict[str, Any]:
             "sentinel_id": e.sentinel_id, "at": e.at.isoformat()}
 
 
+def major_incident(e: Any) -> dict[str, Any]:
+    """A case gone upward (§12): a mark's summary only sealed (`pii`, the case's data key), the
+    supervisor not named; an automatic one's fixed summary names no one."""
+    return {"case_id": str(e.originator_id), "reason": e.reason, "region_code": e.region_code,
+            "risk_level": e.risk_level, "concerns": e.concerns, "summary": e.summary,
+            "pii": e.sealed_summary, "rule_version": e.rule_version,
+            "reported_at": e.reported_at.isoformat()}
+
+
 def triage_translator(domain_event: Any) -> Message | None:
     e: Any = domain_event
     if isinstance(e, Case.Opened):
@@ -86,6 +95,8 @@ def triage_translator(domain_event: Any) -> Message | None:
                 **categories_for(e.concerns),
             },
         )
+    if isinstance(e, Case.MajorIncident):
+        return envelope(APP, e, CASE_MAJOR_INCIDENT, major_incident(e))
     reason = UPDATE_REASONS.get(type(e).__name__)
     if reason is None or not isinstance(domain_event, Case.Event):
         return None
