@@ -23,7 +23,8 @@ class DeskReader(Protocol):
     def case_for_report(self, report_id: str) -> CaseLink | None: ...
     def due_referrals(self, now: datetime) -> list[ReferralRow]: ...
     def get_case(self, case_id: str) -> CaseRow | None: ...
-    def list_cases(self, risk_level: str | None = None, status: str | None = None) -> list[CaseRow]: ...
+    def list_cases(self, risk_level: str | None = None, status: str | None = None,
+                   region: str | None = None) -> list[CaseRow]: ...
     def cases_by_id(self, case_ids: list[str]) -> list[CaseRow]: ...
     def submissions(self, submitter_ref: str, since: datetime) -> list[SubmissionRow]: ...
     def cases_filed_by(self, submitter_ref: str) -> set[str]: ...
@@ -101,9 +102,13 @@ class DeskQueries(FollowUpQueries):
         found = self._cases("case_id = ?", (case_id,))
         return found[0] if found else None
 
-    def list_cases(self, risk_level: str | None = None, status: str | None = None) -> list[CaseRow]:
-        """The board: escalated and needs-review first, then by risk, newest first within a level."""
+    def list_cases(self, risk_level: str | None = None, status: str | None = None,
+                   region: str | None = None) -> list[CaseRow]:
+        """The board: escalated and needs-review first, then by risk, newest first within a level;
+        `region`: only cases whose region code starts with it (a supervisor's jurisdiction)."""
         where, params = ("risk_level = ?", (risk_level,)) if risk_level else ("1 = 1", ())
+        if region:
+            where, params = f"{where} AND region_code LIKE ? || '%'", (*params, region)
         cases = [c for c in self._cases(where, params) if not status or c["status"] == status]
         cases.sort(key=lambda c: c["opened_at"], reverse=True)
         cases.sort(key=lambda c: (not c["escalated"], not c["needs_review"],
@@ -180,7 +185,7 @@ class DeskQueries(FollowUpQueries):
                 review_reasons=sorted(flags.get(case_id, ())),
                 opened_at=row["opened_at"], report_ids=reports.get(case_id, []), referrals=refs,
                 timeline=timeline.get(case_id, []), categories=chosen_categories,
-                suggested_categories=suggested, followup=plan,
+                suggested_categories=suggested, followup=plan, region_code=row["region_code"],
             ))
         return out
 

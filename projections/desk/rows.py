@@ -46,6 +46,7 @@ class CaseRow(TypedDict):
     categories: list[str]
     suggested_categories: list[str]
     followup: CaseFollowUp | None
+    region_code: str  # where the case is: what a supervisor's or auditor's region is matched on
 
 
 class CaseLink(TypedDict):

@@ -22,6 +22,7 @@ from services.accounts.domain import (
     user_id_for,
 )
 from services.accounts.passwords import weakness
+from services.accounts.regions import clean_region
 from services.common import aggregates
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
@@ -63,10 +64,12 @@ class AccountsApplication(DualControl):
         sentinel_id: str | None = None,
         *,
         channel: str | None = None,
+        region: str | None = None,
         actor: Actor | None = None,
     ) -> Principal:
         self.check_password(password)
-        self.check_new_account(username, role, agency_id, sentinel_id, channel)
+        region = clean_region(region, role)
+        self.check_new_account(username, role, agency_id, sentinel_id, channel, region)
         user = User(
             id=user_id_for(username),
             username=username,
@@ -75,6 +78,7 @@ class AccountsApplication(DualControl):
             agency_id=agency_id,
             sentinel_id=sentinel_id,
             channel=channel,
+            region=region,
         )
         try:
             self.save(user, *audit_note(actor, "account.add", "account", username))

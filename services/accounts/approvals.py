@@ -12,6 +12,7 @@ from eventsourcing.persistence import IntegrityError
 
 from services.accounts.domain import USERNAME, User, user_id_for
 from services.accounts.passwords import generate_password
+from services.accounts.regions import clean_region
 from services.accounts.request_log import RequestLog
 from services.accounts.requests import (
     EFFECT_ACTION,
@@ -60,14 +61,14 @@ class DualControl(RequestLog):
         def sentinel_exists(self, sentinel_id: str) -> bool: ...
         def add_user(self, username: str, password: str, role: str, agency_id: str | None = None,
                      sentinel_id: str | None = None, *, channel: str | None = None,
-                     actor: Actor | None = None) -> Principal: ...
+                     region: str | None = None, actor: Actor | None = None) -> Principal: ...
         def disable(self, username: str, *, by: str, actor: Actor | None = None) -> User: ...
         def enable(self, username: str, *, by: str, actor: Actor | None = None) -> User: ...
         def set_password(self, username: str, password: str, *, by: str,
                          actor: Actor | None = None) -> User: ...
 
     def check_new_account(self, username: str, role: str, agency_id: str | None,
-                          sentinel_id: str | None, channel: str | None) -> None:
+                          sentinel_id: str | None, channel: str | None, region: str | None = None) -> None:
         """Refuse a new account's fields (FieldError naming the field) or a taken name."""
         if not USERNAME.match(username):
             raise FieldError("username", "3-64 letters, digits, '.', '_' or '-'")
@@ -85,6 +86,8 @@ class DualControl(RequestLog):
         if channel and (role != Role.operator or channel not in HOTLINE_CHANNELS):
             raise FieldError("channel", "only an operator has a hotline line: one of "
                              + ", ".join(sorted(HOTLINE_CHANNELS)))
+        if region is not None and clean_region(region, role) != region:
+            raise FieldError("region", "give the region folded: 2, 4 or 6 ASCII digits")
         if self.find(username) is not None:
             raise Conflict(f"user {username!r} exists already")
 
@@ -113,21 +116,24 @@ class DualControl(RequestLog):
 
     def admin_add_user(self, username: str, role: str, agency_id: str | None = None,
                        sentinel_id: str | None = None, channel: str | None = None, *,
-                       actor: Actor, note: str | None = None, form_id: str | None = None) -> Outcome:
+                       actor: Actor, note: str | None = None, form_id: str | None = None,
+                       region: str | None = None) -> Outcome:
         """An admin creates an account with a generated password, or asks to (privileged roles);
         `note` (申请说明) travels with a request; a page form acts once (`form_id`)."""
         if (earlier := self.form_use(form_id, "create", username)) is not None:
             return Outcome(username, already=earlier)
         if note is not None and len(note) > NOTE_MAX:
             raise FieldError("note", f"at most {NOTE_MAX} characters")
-        self.check_new_account(username, role, agency_id, sentinel_id, channel)
+        region = clean_region(region, role)
+        self.check_new_account(username, role, agency_id, sentinel_id, channel, region)
         if needs_approval("create", role):
             request, duplicate = self._ask("create", username, role, actor, note, form_id,
-                                           agency_id=agency_id, sentinel_id=sentinel_id, channel=channel)
+                                           agency_id=agency_id, sentinel_id=sentinel_id, channel=channel,
+                                           region=region)
             return Outcome(username, request=request, duplicate=duplicate)
         password = generate_password()
         user = User(id=user_id_for(username), username=username, password_hash=self.hasher.hash(password),
-                    role=role, agency_id=agency_id, sentinel_id=sentinel_id, channel=channel)
+                    role=role, agency_id=agency_id, sentinel_id=sentinel_id, channel=channel, region=region)
         try:
             earlier = self._once(form_id, "create", username, actor, user,
                                  *audit_note(actor, "account.add", "account", username))
@@ -174,14 +180,17 @@ class DualControl(RequestLog):
         same = [r for r in self.list_requests() if r.kind == kind and r.username.lower() == username.lower()]
         pending = next((r for r in same if r.status(now) == "pending"), None)
         if pending is not None:
-            if (pending.role, pending.agency_id, pending.sentinel_id, pending.channel) != (
-                    role, unit.get("agency_id"), unit.get("sentinel_id"), unit.get("channel")):
+            if (pending.role, pending.agency_id, pending.sentinel_id, pending.channel, pending.region) != (
+                    role, unit.get("agency_id"), unit.get("sentinel_id"), unit.get("channel"),
+                    unit.get("region")):
                 raise Conflict(f"another request for {username!r} is pending; it is decided first")
             return pending, True
         request = AccountRequest(id=request_id_for(kind, username, len(same)), kind=kind, username=username,
                                  role=role, agency_id=unit.get("agency_id"),
                                  sentinel_id=unit.get("sentinel_id"), channel=unit.get("channel"),
                                  asked_by=actor.subject, asked_at=now)
+        if unit.get("region"):
+            request.give_region(str(unit["region"]))
         if note and note.strip():
             request.explain(note.strip())
         try:
@@ -201,11 +210,12 @@ class DualControl(RequestLog):
         password = None
         if request.kind == "create":
             self.check_new_account(request.username, request.role, request.agency_id,
-                                   request.sentinel_id, request.channel)
+                                   request.sentinel_id, request.channel, request.region)
             password = generate_password()
             user = User(id=user_id_for(request.username), username=request.username,
                         password_hash=self.hasher.hash(password), role=request.role,
-                        agency_id=request.agency_id, sentinel_id=request.sentinel_id, channel=request.channel)
+                        agency_id=request.agency_id, sentinel_id=request.sentinel_id, channel=request.channel,
+                        region=request.region)
         else:
             user = self._user(request.username)
             if request.kind == "disable":

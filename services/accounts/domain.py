@@ -17,21 +17,28 @@ USERNAME = re.compile(r"^[a-zA-Z0-9_.\-]{3,64}$")
 
 class User(Aggregate):
     class Registered(Aggregate.Created):
-        """An account; version 2 carries an operator's hotline line."""
+        """An account; version 2 carries an operator's hotline line, version 3 a supervisor's or
+        auditor's region (contract §12)."""
 
-        class_version = 2
+        class_version = 3
         username: str
         password_hash: str
         role: str
         agency_id: str | None
         sentinel_id: str | None
         channel: str | None
+        region: str | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             # Registered before operators had a line of their own (or since, before the class
             # had a version: those carry it already).
             state.setdefault("channel", None)
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            # Registered before jurisdictions nested: every account saw everywhere.
+            state.setdefault("region", None)
 
     @event(Registered)
     def __init__(
@@ -44,6 +51,7 @@ class User(Aggregate):
         agency_id: str | None,
         sentinel_id: str | None,
         channel: str | None = None,
+        region: str | None = None,
     ):
         self.username = username
         self.password_hash = password_hash
@@ -52,6 +60,8 @@ class User(Aggregate):
         self.sentinel_id = sentinel_id
         # An operator's hotline line (hotline_12345, …): the console's preset channel.
         self.channel = channel
+        # A supervisor's or auditor's administrative-code prefix (2, 4 or 6 digits); None: everywhere.
+        self.region = region
         self.disabled = False
         # Tokens carry the version they were issued under; a change of it ends every session.
         self.token_version = 0
@@ -135,12 +145,12 @@ class User(Aggregate):
         self.totp_step = step
 
     def principal(self) -> Principal:
-        return Principal(self.username, self.role, self.agency_id, self.sentinel_id)
+        return Principal(self.username, self.role, self.agency_id, self.sentinel_id, self.region)
 
     def public(self) -> dict[str, object]:
         return {"username": self.username, "role": self.role, "agency_id": self.agency_id,
                 "sentinel_id": self.sentinel_id, "channel": self.channel,
-                "disabled": self.disabled}
+                "region": self.region, "disabled": self.disabled}
 
 
 def user_id_for(username: str) -> UUID:

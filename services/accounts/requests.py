@@ -79,6 +79,7 @@ class AccountRequest(Aggregate):
         self.agency_id = agency_id
         self.sentinel_id = sentinel_id
         self.channel = channel
+        self.region: str | None = None  # a supervisor's or auditor's (RegionGiven), else everywhere
         self.asked_by = asked_by
         self.asked_at = asked_at
         self.note: str | None = None  # 申请说明 (Explained): kept in the encrypted events, never logged
@@ -91,6 +92,12 @@ class AccountRequest(Aggregate):
     def explain(self, note: str) -> None:
         """The admin's 申请说明: whom the account is for (name, unit, area) and why."""
         self.note = note
+
+    @event("RegionGiven")
+    def give_region(self, region: str) -> None:
+        """The region of the supervisor or auditor to be created (contract §12); a request asked
+        before regions existed has none, as every account then had."""
+        self.region = region
 
     def status(self, now: datetime) -> str:
         """pending, approved, rejected, or expired (pending for 24 hours: lazily, on reading)."""
@@ -128,7 +135,7 @@ class AccountRequest(Aggregate):
     def public(self, now: datetime) -> dict[str, object]:
         return {"request_id": str(self.id), "kind": self.kind, "username": self.username,
                 "role": self.role, "agency_id": self.agency_id, "sentinel_id": self.sentinel_id,
-                "channel": self.channel, "note": self.note, "asked_by": self.asked_by,
+                "channel": self.channel, "region": self.region, "note": self.note, "asked_by": self.asked_by,
                 "asked_at": self.asked_at.isoformat(),
                 "expires_at": (self.asked_at + REQUEST_TTL).isoformat(),
                 "status": self.status(now), "decided_by": self.decided_by,

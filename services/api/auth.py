@@ -45,6 +45,10 @@ class TokenIssuer:
             claims["agency_id"] = principal.agency_id
         if principal.sentinel_id:
             claims["sentinel_id"] = principal.sentinel_id
+        if principal.region:
+            # An account's region is fixed when it is made: a token from before regions existed
+            # belongs to an account without one, and reads everywhere as that account does.
+            claims["region"] = principal.region
         return jwt.encode(claims, self._key, algorithm="HS256")
 
     def verify(self, token: str) -> Principal | None:
@@ -64,6 +68,7 @@ class TokenIssuer:
             role=claims["role"],
             agency_id=claims.get("agency_id"),
             sentinel_id=claims.get("sentinel_id"),
+            region=claims.get("region"),
         )
 
 

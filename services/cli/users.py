@@ -33,6 +33,7 @@ def cmd_users_add(settings: Settings, args: argparse.Namespace) -> int:
     try:
         principal = cli.accounts.add_user(args.username, read_password(args.password), args.role,
                                           args.agency, args.sentinel, channel=args.channel,
+                                          region=args.region,
                                           actor=Actor(os.environ.get("USER", "admin"), "admin",
                                                       None, "cli"))
     except DomainError as exc:
@@ -41,7 +42,8 @@ def cmd_users_add(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         cli.close()
     out({"username": principal.subject, "role": principal.role,
-         "agency_id": principal.agency_id, "sentinel_id": principal.sentinel_id})
+         "agency_id": principal.agency_id, "sentinel_id": principal.sentinel_id,
+         "region": principal.region})
     return 0
 
 
@@ -94,6 +96,8 @@ def add_commands(sub: Any) -> None:
     add.add_argument("--sentinel")
     add.add_argument("--channel", help="an operator's hotline line: hotline_12345, hotline_12349 or "
                                        "hotline_12355 (the console's preset)")
+    add.add_argument("--region", help="a supervisor's or auditor's jurisdiction: 2 digits a province, "
+                                      "4 a city, 6 a county (left out: everywhere)")
     add.set_defaults(fn=cmd_users_add)
     for name, text in (("disable", "refuse the account's logins and tokens"),
                        ("enable", "allow the account again"),

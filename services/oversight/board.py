@@ -9,15 +9,18 @@ from typing import Any
 from projections.desk.reader import CaseRow
 from services.bootstrap import ApiContainer
 from services.common.errors import NotFound
+from services.common.principal import Principal
 from services.oversight.unreached import UNREACHED, flag_unreached, unreached_units
 
 
-def active_plans(c: ApiContainer) -> list[Any]:
-    return [p for p in c.view.followups(datetime.now(UTC)) if p["status"] == "active"]
+def active_plans(c: ApiContainer, who: Principal) -> list[Any]:
+    """The active plans of the caller's region (contract §12)."""
+    return [p for p in c.view.followups(datetime.now(UTC), region=who.region) if p["status"] == "active"]
 
 
-def flagged_cases(c: ApiContainer) -> list[CaseRow]:
-    return flag_unreached(c.view.list_cases(None, None), c.notify)
+def flagged_cases(c: ApiContainer, who: Principal) -> list[CaseRow]:
+    """The cases of the caller's region, the red referrals nobody was told of flagged."""
+    return flag_unreached(c.view.list_cases(None, None, region=who.region), c.notify)
 
 
 def referral_notes(c: ApiContainer, cases: list[Any]) -> dict[str, dict[str, str]]:

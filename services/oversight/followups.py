@@ -18,6 +18,7 @@ from services.common.schemas import Strict
 from services.common.vocabulary import Measure, RiskLevel
 from services.dispatch.followup import FollowUpPlan, visit_id_for
 from services.oversight.auditlog import AuditLog
+from services.oversight.jurisdiction import Outside, check_case, narrowed
 from services.oversight.scope import desk_scope
 
 FINDINGS_CLOSED = "这个案件已结案超过30天，走访情况不再向牵头单位开放；如确需查阅，请联系督办人员。"
@@ -55,6 +56,7 @@ def file_visit(c: ApiContainer, case_id: str, body: VisitIn, principal: Principa
     """A visit from the API or the page: scope first (404 before anything is sealed or kept),
     then the findings sealed, then the plan."""
     unit = desk_scope(principal)
+    check_case(c, principal, case_id)
     c.dispatch.plan_for(case_id, unit=unit)
     visit_id = str(visit_id_for(case_id, body.visited_at, body.visitor))
     plan = c.dispatch.record_visit(
@@ -69,6 +71,7 @@ def file_visit(c: ApiContainer, case_id: str, body: VisitIn, principal: Principa
 def read_visits(c: ApiContainer, case_id: str, principal: Principal, audit: AuditLog) -> list[dict[str, Any]]:
     """The visits with their findings, in the caller's scope (else NotFound); FindingsClosed for a
     desk past the 30 days; each read audited; after an erasure the findings read as None."""
+    check_case(c, principal, case_id)
     plan = c.dispatch.plan_for(case_id, unit=desk_scope(principal))
     if not may_read_findings(principal, plan, clocks.now()):
         audit(principal, "followup.read-refused", "case", case_id, case_id)
@@ -82,3 +85,15 @@ def read_visits(c: ApiContainer, case_id: str, principal: Principal, audit: Audi
     return [{"visit_id": v["visit_id"], "visited_at": v["visited_at"].isoformat(),  # type: ignore[attr-defined]
              "visitor": v["visitor"], "child_seen": v["child_seen"], "measures": v["measures"],
              "findings": findings(v)} for v in plan.visits]
+
+
+def list_plans(c: ApiContainer, principal: Principal, *, overdue: bool | None = None,
+               region: str | None = None) -> list[Any]:
+    """The plans a caller follows: a desk its unit's, a supervisor those of the asked region
+    within their own (none when the asked one lies outside it)."""
+    try:
+        region = narrowed(principal, region)
+    except Outside:
+        return []
+    return c.view.followups(clocks.now(), unit=desk_scope(principal), overdue=overdue,  # type: ignore[return-value]
+                            region=region)

@@ -14,6 +14,7 @@ from services.common.principal import Principal
 from services.common.schemas import Strict
 from services.dispatch.domain import Referral
 from services.oversight.auditlog import AuditLog
+from services.oversight.jurisdiction import check_case
 from services.oversight.scope import desk_scope
 
 
@@ -64,9 +65,11 @@ def recipient_of(referral: Referral, principal: Principal) -> str:
 
 def read_referral(container: ApiContainer, referral_id: str, principal: Principal,
                   audit: AuditLog) -> dict[str, Any]:
-    """The referral in the caller's scope (else NotFound) with what the caller may read of its
-    case's reports; the read is audited. The API and the desk's page both answer with it."""
+    """The referral in the caller's scope, its case in a supervisor's region (else NotFound), with
+    what the caller may read of its case's reports; the read is audited. The API and the desk's
+    page both answer with it."""
     referral = container.dispatch.get_referral(referral_id, unit=desk_scope(principal))
+    check_case(container, principal, referral.case_id, "referral")
     audit(principal, "referral.read", "referral", referral_id, referral.case_id)
     body = referral_body(referral, detail=True)
     body["reports"] = reports_for(container, referral.case_id, recipient_of(referral, principal))

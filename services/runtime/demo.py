@@ -1,6 +1,6 @@
 """Demo accounts: made only for a fresh var/ outside production, each with a random password
 printed once and written to var/demo-users.txt (0600), one account a line:
-username<TAB>password<TAB>role<TAB>unit."""
+username<TAB>password<TAB>role<TAB>unit (an agency, or a supervisor's or auditor's region)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,18 @@ DEMO_USERS = (
     ("procuratorate-desk", "desk", "procuratorate-441823"),
     ("court-desk", "desk", "court-441823"),
     ("justice-desk", "desk", "justice-441823"),
+    # The second county's units (清城区, 441802): its places route to them, never to 441823's.
+    ("police-qingcheng", "desk", "police-441802"),
+    ("civil-qingcheng", "desk", "civil-441802"),
+    ("edu-qingcheng", "desk", "edu-441802"),
+    ("hospital-qingcheng", "desk", "hospital-441802"),
+    ("procuratorate-qingcheng", "desk", "procuratorate-441802"),
     ("auditor1", "auditor", None),
+    # Nested jurisdictions (contract §12): a county's and the city's supervisors, a county's
+    # auditor; supervisor1 and auditor1 above see the whole province's (no region).
+    ("supervisor-qingcheng", "supervisor", None),
+    ("supervisor-qingyuan", "supervisor", None),
+    ("auditor-qingcheng", "auditor", None),
     ("admin1", "admin", None),
     # 三员分立: the security officer approves the admin's privileged account changes.
     ("security1", "security", None),
@@ -34,6 +45,9 @@ DEMO_USERS = (
 Account = tuple[str, str, str, str]  # username, password, role, unit
 # The line each demo operator answers (the console's preset channel).
 DEMO_LINES = {"operator1": "hotline_12345"}
+# The region each region-bound demo account oversees (its line's unit column shows it).
+DEMO_REGIONS = {"supervisor-qingcheng": "441802", "supervisor-qingyuan": "4418",
+                "auditor-qingcheng": "441802"}
 
 
 def demo_file(var_dir: Path) -> Path:
@@ -47,8 +61,9 @@ def create_demo_users(accounts: AccountsApplication, var_dir: Path) -> list[Acco
     made = []
     for username, role, unit in DEMO_USERS:
         password = generate_password()
-        accounts.add_user(username, password, role, unit, channel=DEMO_LINES.get(username))
-        made.append((username, password, role, unit or ""))
+        region = DEMO_REGIONS.get(username)
+        accounts.add_user(username, password, role, unit, channel=DEMO_LINES.get(username), region=region)
+        made.append((username, password, role, unit or region or ""))
     path = demo_file(var_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

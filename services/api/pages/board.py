@@ -19,6 +19,7 @@ from services.bootstrap import ApiContainer
 from services.common.errors import DomainError, FieldError, NotFound
 from services.common.vocabulary import BEIJING, RISK_LEVELS, Category
 from services.oversight.board import active_plans, flagged_cases, referral_notes, unreached_by_case
+from services.oversight.jurisdiction import check_case
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 ACTIONS = ("reassess", "review", "refer", "close")
@@ -51,7 +52,7 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
              error: dict[str, Any] | None = None, done: tuple[str, dict[str, Any]] | None = None
              ) -> dict[str, Any]:
     principal = page.principal
-    plans, cases = active_plans(container), flagged_cases(container)
+    plans, cases = active_plans(container, principal), flagged_cases(container, principal)
     if done is not None:
         cases = patched(cases, *done)
     return {
@@ -72,12 +73,21 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
     }
 
 
+def _ours(container: ApiContainer, page: Page, case_id: str) -> bool:
+    """Whether the case lies in the supervisor's region: a notice names no case outside it."""
+    try:
+        check_case(container, page.principal, case_id)
+    except NotFound:
+        return False
+    return True
+
+
 @router.get("/board")
 def board_page(request: Request, page: Supervisor, container: ContainerDep, audit: AuditDep) -> Response:
     audit(page.principal, "board.read", "cases")
     action, case_id = request.query_params.get("done", ""), request.query_params.get("case", "")
     result = outcome(container, action, case_id, request.query_params.get("unit")) \
-        if action in ACTIONS and case_id else None
+        if action in ACTIONS and case_id and _ours(container, page, case_id) else None
     return render(request, "board.html", _context(
         request, container, page, notice=result[0] if result else None,
         done=(case_id, result[1]) if result else None))
@@ -125,6 +135,7 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
         return refused(field, blank, 422)
 
     def act() -> None:
+        check_case(container, principal, case_id)
         if action == "close":
             container.dispatch.close_followup_plan(case_id, reason=text, by=principal.subject,
                                                    actor=audit.actor(principal))

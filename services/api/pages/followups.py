@@ -53,7 +53,8 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
     principal: Any = page.principal
     now = datetime.now(UTC)
     unit = desk_scope(principal)
-    plans = [p for p in container.view.followups(now, unit=unit) if p["status"] == "active"]
+    plans = [p for p in container.view.followups(now, unit=unit, region=principal.region)
+             if p["status"] == "active"]
     shown = [p["case_id"] for p in plans]
     cases = {c["case_id"]: c for c in container.view.cases_by_id(shown)}
     visits = {i: card_visits(c) for i, c in cases.items()}

@@ -23,6 +23,7 @@ from services.intake.schemas import KnownCase, RepeatCheckIn
 from services.oversight import case_scope
 from services.oversight import repeat_check as repeat_checks
 from services.oversight.allowance import AllowanceSpent
+from services.oversight.jurisdiction import check_case
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 children_router = APIRouter(prefix="/v1/children", tags=["cases"])
@@ -63,8 +64,9 @@ def get_case(case_id: str, container: ContainerDep, audit: AuditDep, who: CaseRe
 
 
 @router.post("/{case_id}/reassessments", status_code=status.HTTP_202_ACCEPTED)
-def reassess(case_id: str, body: ReassessmentIn, triage: TriageDep, audit: AuditDep,
+def reassess(case_id: str, body: ReassessmentIn, c: ContainerDep, triage: TriageDep, audit: AuditDep,
              principal: Supervisor) -> dict[str, Any]:
+    check_case(c, principal, case_id)
     case = triage.reassess(case_id, risk_level=body.risk_level,
                            concerns=[c.value for c in body.concerns], reason=body.reason,
                            by=principal.subject, actor=audit.actor(principal),
@@ -75,17 +77,20 @@ def reassess(case_id: str, body: ReassessmentIn, triage: TriageDep, audit: Audit
 
 
 @router.post("/{case_id}/review", status_code=status.HTTP_202_ACCEPTED)
-def review(case_id: str, body: ReviewIn, triage: TriageDep, audit: AuditDep,
+def review(case_id: str, body: ReviewIn, c: ContainerDep, triage: TriageDep, audit: AuditDep,
            principal: Supervisor) -> dict[str, Any]:
     """End a case's review, its level kept (an extension of contract §2)."""
+    check_case(c, principal, case_id)
     case = triage.review(case_id, note=body.note, by=principal.subject, actor=audit.actor(principal))
     return {"case_id": case_id, "risk_level": case.risk_level, "needs_review": case.needs_review}
 
 
 @router.post("/{case_id}/referrals", status_code=status.HTTP_201_CREATED)
-def refer(case_id: str, body: ManualReferralIn, view: ViewDep, dispatch: DispatchDep,
+def refer(case_id: str, body: ManualReferralIn, c: ContainerDep, view: ViewDep, dispatch: DispatchDep,
           audit: AuditDep, principal: Supervisor) -> dict[str, Any]:
-    """Route a case to a chosen unit, e.g. after a decline (an extension of contract §2)."""
+    """Route a case to a chosen unit, e.g. after a decline (an extension of contract §2); a case
+    outside the supervisor's region is 404."""
+    check_case(c, principal, case_id)
     case = view.get_case(case_id)
     if case is None:
         raise NotFound("No such case")

@@ -3,7 +3,7 @@ one-to-one helper, and the supervisor's closure of a case."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
@@ -17,12 +17,12 @@ from services.api.deps import (
     DispatchDep,
     Supervisor,
     SupervisorDownload,
-    ViewDep,
 )
 from services.common.digits import REGION_PREFIX, Folded
 from services.common.schemas import Strict
 from services.oversight.filters import filters_text
-from services.oversight.followups import FindingsClosed, VisitIn, file_visit, read_visits
+from services.oversight.followups import FindingsClosed, VisitIn, file_visit, list_plans, read_visits
+from services.oversight.jurisdiction import check_case, narrowed
 from services.oversight.ledger import (
     BEIJING,
     MONTH_PATTERN,
@@ -32,7 +32,6 @@ from services.oversight.ledger import (
     ledger_rows,
     month_bounds,
 )
-from services.oversight.scope import desk_scope
 
 router = APIRouter(prefix="/v1/followups", tags=["follow-up"])
 case_router = APIRouter(prefix="/v1/cases", tags=["follow-up"])
@@ -53,11 +52,10 @@ class ClosureIn(BaseModel):
 
 
 @router.get("")
-def list_followups(view: ViewDep, principal: DeskOrSupervisor, overdue: bool | None = None,
+def list_followups(c: ContainerDep, principal: DeskOrSupervisor, overdue: bool | None = None,
                    region: RegionPrefix = None) -> list[Any]:
-    """Most overdue first, then by due date; closed plans last."""
-    return view.followups(datetime.now(UTC), unit=desk_scope(principal), overdue=overdue,  # type: ignore[return-value]
-                          region=region)
+    """Most overdue first, then by due date; closed plans last; a supervisor's within their region."""
+    return list_plans(c, principal, overdue=overdue, region=region)
 
 
 @case_router.post("/{case_id}/visits", status_code=status.HTTP_201_CREATED)
@@ -87,9 +85,10 @@ def pair_helper(case_id: str, body: HelperIn, dispatch: DispatchDep, audit: Audi
 
 
 @case_router.post("/{case_id}/closure", status_code=status.HTTP_202_ACCEPTED)
-def close_case(case_id: str, body: ClosureIn, dispatch: DispatchDep, audit: AuditDep,
+def close_case(case_id: str, body: ClosureIn, c: ContainerDep, dispatch: DispatchDep, audit: AuditDep,
                principal: Supervisor) -> dict[str, Any]:
     """202 once every referral is closed or declined, else 409; closing ends the plan."""
+    check_case(c, principal, case_id)
     plan = dispatch.close_followup_plan(case_id, reason=body.reason, by=principal.subject,
                                         actor=audit.actor(principal))
     return {"case_id": case_id, "status": plan.status}
@@ -104,7 +103,7 @@ def ledger(c: ContainerDep, audit: AuditDep, principal: SupervisorDownload,
     """The monthly ledger (台账) of the cases open that month, with the children's names and id
     numbers: each case in it is audited as read before the file is answered."""
     month = month or datetime.now(BEIJING).strftime("%Y-%m")
-    rows = c.view.ledger(*month_bounds(month), region)
+    rows = c.view.ledger(*month_bounds(month), narrowed(principal, region))
     audit(principal, "ledger.read", "ledger", filters_text(month=month, region=region, format=format))
     for row in rows:
         audit(principal, "ledger.read", "case", row["case_id"], row["case_id"])

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from services.accounts.approvals import Outcome
 from services.api.auth import require_roles
 from services.api.deps import AccountsDep, AuditDep
+from services.common.digits import Folded
 from services.common.principal import Principal
 from services.common.schemas import Strict
 from services.common.vocabulary import Channel, Role
@@ -29,6 +30,10 @@ class UserIn(BaseModel):
     agency_id: Annotated[str | None, Field(max_length=64)] = None
     sentinel_id: Annotated[str | None, Field(max_length=64)] = None
     channel: Channel | None = None
+    # A supervisor's or auditor's jurisdiction (contract §12); left out: everywhere.
+    region: Annotated[str | None, Field(pattern=r"^([0-9]{2}|[0-9]{4}|[0-9]{6})$", description=(
+        "supervisor and auditor only: 2 digits a province, 4 a city, 6 a county; fullwidth digits "
+        "are folded")), Folded] = None
     note: Annotated[str | None, Field(max_length=200)] = None  # 申请说明 for a request: who, unit, why
 
 
@@ -38,6 +43,7 @@ class UserOut(BaseModel):
     agency_id: str | None
     sentinel_id: str | None
     channel: str | None
+    region: str | None
     disabled: bool
 
 
@@ -84,7 +90,7 @@ def add_user(user: UserIn, accounts: AccountsDep, audit: AuditDep, admin: Admin)
     outcome = accounts.admin_add_user(user.username, user.role.value, user.agency_id or None,
                                       user.sentinel_id or None,
                                       user.channel.value if user.channel else None,
-                                      actor=audit.actor(admin), note=user.note)
+                                      actor=audit.actor(admin), note=user.note, region=user.region)
     if outcome.request is not None:
         return pending(outcome)
     return PasswordOut(username=outcome.username, password=outcome.password or "")

@@ -1,0 +1,37 @@
+"""Where a supervisor or auditor may look (contract §12): a case inside the caller's region, and
+the region a filtered read covers. Every test of a code against a region is `within`'s."""
+
+from __future__ import annotations
+
+from services.bootstrap import ApiContainer
+from services.common.errors import NotFound
+from services.common.principal import Principal, within
+
+
+class Outside(NotFound):
+    """A case or a region outside the caller's jurisdiction: as if it did not exist."""
+
+
+def check_case(c: ApiContainer, who: Principal, case_id: str, what: str = "case") -> None:
+    """Outside (404) unless the case lies in the caller's region; read from triage's store, so a
+    case the view has not caught up with is judged too."""
+    if who.region is None:
+        return
+    try:
+        region_code = c.triage.get_case(case_id).region_code
+    except NotFound:
+        raise Outside(f"No such {what}") from None
+    if not who.sees_region(region_code):
+        raise Outside(f"No such {what}")
+
+
+def narrowed(who: Principal, asked: str | None) -> str | None:
+    """The region a read filtered by `asked` covers for this caller: the asked one when it lies
+    in the caller's, the caller's when it lies in the asked one; Outside when they are apart."""
+    if asked is None:
+        return who.region
+    if within(asked, who.region):
+        return asked
+    if who.region and within(who.region, asked):
+        return who.region
+    raise Outside(f"region {asked} is outside your jurisdiction")
