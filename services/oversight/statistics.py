@@ -1,5 +1,6 @@
 """Statistics for people (contract §7): the figures of a window, with the rules that guard them
-(an auditor's window is at least a day), shared by the API, the /stats page and the CLI."""
+(an auditor's window is at least a day; a region caller counts only inside their region, §12),
+and the roll-up one level below the region, shared by the API, the /stats page and the CLI."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from typing import Any
 
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
-from services.common.errors import FieldError
-from services.common.principal import Principal
+from services.common.errors import FieldError, NotFound
+from services.common.principal import Principal, within
 from services.common.vocabulary import BEIJING
+from services.dispatch.routing import Directory
 
 # Narrower windows would let a reader pick out one report's concerns (small counts); so would
 # two windows differing by a moment (until=T-1s, until=T+1s): an auditor's are whole days.
@@ -44,6 +46,30 @@ def check_window(principal: Principal | None, since: datetime | None, until: dat
             raise FieldError("until", AUDITOR_WINDOW, where="query")
 
 
+# The digits of each level: province, city, county, township, village.
+LEVELS = (2, 4, 6, 9, 12)
+GROUPS = ("region",)
+OUTSIDE = "不在本账号的辖区内，无法查看该地区的统计。"
+
+
+def scoped_region(principal: Principal | None, region: str | None) -> str | None:
+    """The region counted: the one asked for if it lies inside the caller's, else the caller's
+    own; one outside it, or wider, is not found (404, as a case outside it: nothing said about
+    what is there)."""
+    mine = principal.region if principal is not None else None
+    if region is None:
+        return mine
+    if not within(region, mine):
+        raise NotFound(OUTSIDE)
+    return region
+
+
+def group_digits(region: str | None) -> int | None:
+    """The level one below a region's: none → provinces, a province → cities, a city →
+    counties, a county → townships, a township → villages; a village has none."""
+    return next((d for d in LEVELS if d > len(region or "")), None)
+
+
 def sentinels_of(accounts: AccountsApplication) -> list[dict[str, Any]]:
     """The active sentinel points, as the statistics need them."""
     return [{"sentinel_id": str(s.id), "name": s.name, "kind": s.kind, "region_code": s.region_code,
@@ -53,7 +79,31 @@ def sentinels_of(accounts: AccountsApplication) -> list[dict[str, Any]]:
 
 def figures(view: DeskView, accounts: AccountsApplication, sla: Mapping[str, int], *,
             since: datetime | None, until: datetime | None, region: str | None,
-            principal: Principal | None = None) -> dict[str, Any]:
+            principal: Principal | None = None, group: str | None = None,
+            directory: Directory | None = None) -> dict[str, Any]:
+    """The figures of the window in the region (within the caller's); with `group="region"`
+    also `groups`: the same figures for each region one level below, with its code and name."""
     now = datetime.now(UTC)
     check_window(principal, since, until, now)
-    return view.stats(since, until, now, region=region, sla=sla, sentinels=sentinels_of(accounts))
+    if group is not None and group not in GROUPS:
+        raise FieldError("group", "分组方式只能是 region（按下级区划）。", where="query")
+    region = scoped_region(principal, region)
+    sentinels = sentinels_of(accounts)
+    found = view.stats(since, until, now, region=region, sla=sla, sentinels=sentinels)
+    if group == "region":
+        found["group"] = group
+        found["groups"] = [
+            {"code": code, "name": directory.region_name(code) if directory else "",
+             **view.stats(since, until, now, region=code, sla=sla, sentinels=sentinels)}
+            for code in subregions(found, region, directory)]
+    return found
+
+
+def subregions(found: Mapping[str, Any], region: str | None, directory: Directory | None) -> list[str]:
+    """The regions one level below: those the directory knows and those with cases counted."""
+    digits = group_digits(region)
+    if digits is None:
+        return []
+    known = directory.subregions(region, digits) if directory else []
+    counted = {code[:digits] for code in found["by_region"] if len(code) >= digits}
+    return sorted(set(known) | counted)

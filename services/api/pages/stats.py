@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -23,6 +24,8 @@ from services.common.labels import (
     SENTINEL_KIND_TEXT,
     STATUS_TEXT,
 )
+from services.common.principal import within
+from services.dispatch.routing import Directory
 from services.oversight.filters import filters_text, typed_text
 from services.oversight.statistics import AUDITOR_WINDOW, figures
 
@@ -113,16 +116,22 @@ def empty_charts(data: dict[str, Any]) -> set[str]:
     ) if empty}
 
 
-def regions(places: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
-    """The places to filter by: each county (in the directory's order) first, then its townships
-    and villages by code, named without the county's name."""
-    counties = [c for c in places if len(c[0]) == 6]
+def regions(places: tuple[tuple[str, str], ...], mine: str | None = None) -> list[dict[str, Any]]:
+    """The places to filter by, inside the caller's region: each county (in the directory's
+    order) first, then its townships and villages by code, named without the county's name."""
+    counties = [c for c in places if len(c[0]) == 6 and within(c[0], mine)]
     out = []
     for code, name in counties:
-        within = sorted((p for p in places if p[0].startswith(code) and p[0] != code), key=lambda p: p[0])
-        out.append({"code": code, "name": name.replace(" ", ""), "places": [
-            (c, n.removeprefix(name).strip(), len(c) > 9) for c, n in within]})
+        under = sorted((p for p in places if p[0].startswith(code) and p[0] != code), key=lambda p: p[0])
+        out.append({"code": code, "name": name.replace(" ", ""), "codes": [code, *(c for c, _ in under)],
+                    "places": [(c, n.removeprefix(name).strip(), len(c) > 9) for c, n in under]})
     return out
+
+
+def region_title(directory: Directory, code: str) -> str:
+    """A region's full name as the page shows it ("连南瑶族自治县三江镇", "清远市")."""
+    return directory.place_name(code).replace(" ", "") if code in dict(directory.places) else (
+        directory.region_name(code) or code)
 
 
 StatsReader = Annotated[Page, Depends(page_guard(("supervisor", "auditor"), "/stats",
@@ -138,8 +147,11 @@ def stats_page(request: Request, page: StatsReader, container: ContainerDep, aud
     first_text, first = _day(q, "from", today - timedelta(days=29), errors, today, auditor)
     last_text, last = _day(q, "to", today, errors, today, auditor)
     region = (q.get("region") or "").strip() or None
-    if region is not None and region not in dict(container.directory.places):
+    directory = container.directory
+    if region is not None and region not in dict(directory.places):
         errors["region"] = "请从列表中选择地区。"
+    elif region is not None and not principal.sees_region(region):
+        errors["region"] = "该地区不在您的辖区内，请从列表中选择。"
     if first and last and first > last:
         errors["to"] = "结束日期不能早于开始日期。"
     data = None
@@ -152,7 +164,8 @@ def stats_page(request: Request, page: StatsReader, container: ContainerDep, aud
     if not errors and since and until:
         try:
             data = figures(container.view, container.accounts, container.dispatch.ack_sla, since=since,
-                           until=until, region=region, principal=principal)
+                           until=until, region=region, principal=principal, group="region",
+                           directory=directory)
         except FieldError as exc:
             errors["from" if exc.field == "since" else "to"] = exc.message
     chosen = region if "region" not in errors else None  # never what was typed, unchecked
@@ -165,12 +178,15 @@ def stats_page(request: Request, page: StatsReader, container: ContainerDep, aud
         read = filters_text(since=since, until=until, region=chosen)
         audit(principal, "stats.read", "stats", read)
     silent = [s for s in (data or {}).get("sentinels", []) if s["silent_days"] >= SILENT_DAYS]
+    picker = regions(directory.places, principal.region)
     context: dict[str, Any] = {
         "principal": principal, "username": principal.subject, "errors": errors, "data": data,
         "first": first_text, "last": last_text, "region": region or "", "chosen_region": chosen or "",
         "silent": silent, "silent_days": SILENT_DAYS, "sentinel_kind_text": SENTINEL_KIND_TEXT,
-        "labels": LABELS, "regions": regions(container.directory.places),
-        "place_name": container.directory.place_name, "charts": CHARTS,
+        "labels": LABELS, "regions": picker, "picker_codes": {c for r in picker for c in r["codes"]},
+        "mine": region_title(directory, principal.region) if principal.region else "",
+        "region_title": partial(region_title, directory), "place_name": directory.place_name,
+        "charts": CHARTS,
         "empty": empty_charts(data) if data else set(), "months": months(today),
         "quick": quick_ranges(today), "messages": list(dict.fromkeys(errors.values())),
         "date_min": EARLIEST_DAY.isoformat(), "date_max": latest_day(today).isoformat(),

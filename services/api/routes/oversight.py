@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -11,6 +13,9 @@ from services.api.deps import AuditDep, Auditor, ContainerDep, StatsDownload, St
 from services.audit.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_SEQ, TrailQuery
 from services.audit.query import read as read_trail
 from services.common.digits import REGION_PREFIX, Folded
+from services.common.errors import DomainError
+from services.common.principal import Principal
+from services.oversight.auditlog import AuditLog
 from services.oversight.filters import filters_text
 from services.oversight.ledger import BEIJING, MONTH_PATTERN, XLSX, month_bounds
 from services.oversight.monthly import as_csv, as_xlsx, tables
@@ -28,15 +33,34 @@ RegionPrefix = Annotated[str | None, Folded, Query(pattern=REGION_PREFIX,
 
 @stats_router.get("")
 def stats(c: ContainerDep, audit: AuditDep, who: StatsReader, since: datetime | None = None,
-          until: datetime | None = None, region: RegionPrefix = None) -> dict[str, Any]:
+          until: datetime | None = None, region: RegionPrefix = None,
+          group: Annotated[Literal["region"] | None, Query(
+              description="region: the same figures for each region one level below")] = None,
+          ) -> dict[str, Any]:
     """Reports received in [since, until), about cases in the region: counts by channel, day,
     region, concern, risk level, agency kind and referral status; acknowledgement-time
     percentiles per level next to its SLA; overdue referrals; follow-ups; sentinel activity.
-    Every read is audited with its filters. An auditor gives both bounds as whole Beijing days
-    (T00:00:00+08:00), at least one day apart (else 422 naming the bound)."""
-    audit(who, "stats.read", "stats", filters_text(since=since, until=until, region=region))
-    return figures(c.view, c.accounts, c.dispatch.ack_sla, since=since, until=until, region=region,
-                   principal=who)
+    A caller with a region counts inside it only: a region outside (or wider) is 404. With
+    `group=region`, `groups` holds the same figures for each region one level below (code and
+    name). Every read is audited with its filters, a refused one as `stats.refused`. An auditor
+    gives both bounds as whole Beijing days (T00:00:00+08:00), at least one day apart (else 422
+    naming the bound)."""
+    asked = filters_text(since=since, until=until, region=region, group=group)
+    with refusals_audited(audit, who, asked):
+        found = figures(c.view, c.accounts, c.dispatch.ack_sla, since=since, until=until, region=region,
+                        principal=who, group=group, directory=c.directory)
+    audit(who, "stats.read", "stats", asked)
+    return found
+
+
+@contextmanager
+def refusals_audited(audit: AuditLog, who: Principal, asked: str) -> Iterator[None]:
+    """A read the statistics' rules refuse (a window too narrow, a region outside) is audited."""
+    try:
+        yield
+    except DomainError:
+        audit(who, "stats.refused", "stats", asked)
+        raise
 
 
 @stats_router.get("/monthly", response_class=Response, responses={
@@ -50,9 +74,12 @@ def monthly(c: ContainerDep, audit: AuditDep, who: StatsDownload,
     the workbook has a sheet and a chart for each."""
     month = month or datetime.now(BEIJING).strftime("%Y-%m")
     since, until = month_bounds(month)
-    figures_ = figures(c.view, c.accounts, c.dispatch.ack_sla, since=since, until=until,
-                       region=region, principal=who)
-    audit(who, "stats.monthly", "stats", filters_text(month=month, region=region, format=format))
+    asked = filters_text(month=month, region=region, format=format)
+    with refusals_audited(audit, who, asked):
+        figures_ = figures(c.view, c.accounts, c.dispatch.ack_sla, since=since, until=until,
+                           region=region, principal=who)
+    audit(who, "stats.monthly", "stats", asked)
+    region = figures_["region"]  # the caller's own region when none was asked for
     report = tables(figures_, month, region, c.directory.place_name)
     body, media = (as_xlsx(report), XLSX) if format == "xlsx" else (as_csv(report), "text/csv; charset=utf-8")
     name = f"stats-{month}{'-' + region if region else ''}.{format}"

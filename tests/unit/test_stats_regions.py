@@ -1,0 +1,89 @@
+"""Statistics by region (contract §12): every read inside the caller's region, a region asked for
+outside it refused (404, audited), and the roll-up one level below (group=region) with the same
+figures per sub-region, its code and its name; cases seeded in 连南 (441823) and 清城区 (441802)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from projections.desk.processor import DeskProjection
+from services.bootstrap import ApiContainer
+from services.common.errors import FieldError, NotFound
+from services.common.principal import Principal
+from services.oversight.statistics import figures, group_digits, scoped_region
+from tests.conftest import Api
+from tests.unit.test_stats_figures import NOW, SLA, seed
+
+
+def stats_of(h: ApiContainer, region: str | None, asked: str | None = None) -> dict[str, Any]:
+    return figures(h.view, h.accounts, SLA, since=None, until=NOW, region=asked, group="region",
+                   principal=Principal("sup", "supervisor", region=region), directory=h.directory)
+
+
+@pytest.fixture
+def seeded(hotline: ApiContainer) -> ApiContainer:
+    seed(DeskProjection(hotline.view))  # six cases in 441823, one in 441802001 (a blue one)
+    return hotline
+
+
+def groups(found: dict[str, Any]) -> dict[str, tuple[str, int, int]]:
+    return {g["code"]: (g["name"], g["reports"], g["cases"]) for g in found["groups"]}
+
+
+def test_a_city_caller_gets_its_two_counties_with_their_figures(seeded: ApiContainer) -> None:
+    found = stats_of(seeded, "4418")
+    assert found["region"] == "4418" and found["cases"] == 7 and found["group"] == "region"
+    assert groups(found) == {"441802": ("清城区", 1, 1), "441823": ("连南瑶族自治县", 6, 6)}
+    county = next(g for g in found["groups"] if g["code"] == "441823")
+    alone = seeded.view.stats(None, NOW, NOW, region="441823", sla=SLA)
+    for figure in ("by_risk_level", "by_referral_status", "by_agency_kind", "by_concern", "overdue"):
+        assert county[figure] == alone[figure], figure
+    assert county["by_risk_level"] == {"orange": 1, "red": 4, "yellow": 1}
+    assert county["ack_seconds"]["red"]["within_sla"] == 3  # SLA met, per sub-region too
+    qingcheng = next(g for g in found["groups"] if g["code"] == "441802")
+    assert qingcheng["by_risk_level"] == {"blue": 1}
+    assert qingcheng["followups"]["active"] == 1 and qingcheng["by_channel"] == {"web_form": 1}
+
+
+def test_a_county_caller_gets_its_towns_and_nothing_of_the_other_county(seeded: ApiContainer) -> None:
+    found = stats_of(seeded, "441802")
+    assert found["region"] == "441802" and found["reports"] == 1 and found["cases"] == 1
+    towns = groups(found)
+    assert len(towns) == 8 and all(code.startswith("441802") and len(code) == 9 for code in towns)
+    assert towns["441802001"] == ("凤城街道", 1, 1) and towns["441802103"] == ("飞来峡镇", 0, 0)
+    assert found["by_region"] == {"441802001": 1} and found["followups"]["active"] == 1
+    narrower = stats_of(seeded, "441802", asked="441802001")  # inside: its villages
+    assert narrower["region"] == "441802001" and narrower["cases"] == 1
+    assert all(len(code) == 12 for code in groups(narrower))
+
+
+def test_a_region_outside_the_callers_or_wider_is_refused(seeded: ApiContainer) -> None:
+    for asked in ("441823", "4418", "44", "441823100"):
+        with pytest.raises(NotFound):
+            stats_of(seeded, "441802", asked=asked)
+    assert scoped_region(Principal("s", "supervisor", region="4418"), "441802") == "441802"
+    assert scoped_region(Principal("s", "supervisor", region="4418"), None) == "4418"
+    assert scoped_region(Principal("s", "supervisor"), "441823") == "441823"
+
+
+def test_no_region_rolls_up_to_the_province(seeded: ApiContainer) -> None:
+    found = stats_of(seeded, None)
+    assert found["region"] is None and groups(found) == {"44": ("广东省", 7, 7)}
+    assert [group_digits(r) for r in (None, "44", "4418", "441802", "441802001", "441802001001")] == [
+        2, 4, 6, 9, 12, None]
+    with pytest.raises(FieldError) as refused:
+        figures(seeded.view, seeded.accounts, SLA, since=None, until=None, region=None, group="town")
+    assert refused.value.field == "group"
+
+
+def test_the_api_names_group_when_it_is_unknown(api: Api) -> None:
+    r = api.client.get("/v1/stats", params={"group": "county"}, headers=api.auth("supervisor1"))
+    assert r.status_code == 422
+    assert any(e["loc"] == ["query", "group"] for e in r.json()["detail"])
+    r = api.client.get("/v1/stats", params={"group": "region", "region": "4418"},
+                       headers=api.auth("supervisor1"))
+    assert r.status_code == 200
+    assert [(g["code"], g["name"]) for g in r.json()["groups"]] == [("441802", "清城区"),
+                                                                    ("441823", "连南瑶族自治县")]
