@@ -4,6 +4,7 @@ figures per sub-region, its code and its name; cases seeded in 连南 (441823) a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -12,8 +13,12 @@ from projections.desk.processor import DeskProjection
 from services.bootstrap import ApiContainer
 from services.common.errors import FieldError, NotFound
 from services.common.principal import Principal
+from services.oversight.filters import filters_label
 from services.oversight.statistics import figures, group_digits, scoped_region
 from tests.conftest import Api
+from tests.helpers import TEST_PASSWORD, audit_entries
+from tests.unit.test_board_page import visible
+from tests.unit.test_pages import login
 from tests.unit.test_stats_figures import NOW, SLA, seed
 
 
@@ -87,3 +92,37 @@ def test_the_api_names_group_when_it_is_unknown(api: Api) -> None:
     assert r.status_code == 200
     assert [(g["code"], g["name"]) for g in r.json()["groups"]] == [("441802", "清城区"),
                                                                     ("441823", "连南瑶族自治县")]
+
+
+def test_a_county_caller_asking_for_the_other_county_is_refused_and_audited(
+        api: Api, hotline: ApiContainer) -> None:
+    hotline.accounts.add_user("sup-qc", TEST_PASSWORD, "supervisor", region="441802")
+    seed(DeskProjection(hotline.view))
+    sup = api.auth("sup-qc")
+    r = api.client.get("/v1/stats", params={"region": "441823"}, headers=sup)
+    assert r.status_code == 404 and "辖区" in r.json()["detail"]
+    assert api.client.get("/v1/stats/monthly", params={"region": "4418"}, headers=sup).status_code == 404
+    r = api.client.get("/v1/stats", params={"group": "region"}, headers=sup)
+    assert r.status_code == 200 and r.json()["region"] == "441802" and r.json()["cases"] == 1
+    assert {g["code"][:6] for g in r.json()["groups"]} == {"441802"}
+    refused = [(e["action"], e["resource_id"]) for e in audit_entries(hotline)
+               if e["actor"] == "sup-qc" and e["resource_type"] == "stats"]
+    assert [action for action, _ in refused] == ["stats.refused", "stats.refused", "stats.read"]
+    assert refused[0][1] == "region=441823" and refused[1][1].endswith("&region=4418")
+    assert refused[2][1] == "group=region"
+    assert filters_label("group=region&region=441802", hotline.directory.place_name) == (
+        "分组 按下级区划 地区 清远市清城区")
+
+
+def test_the_county_callers_page_offers_only_its_own_county(api: Api, hotline: ApiContainer) -> None:
+    hotline.accounts.add_user("sup-qc", TEST_PASSWORD, "supervisor", region="441802")
+    seed(DeskProjection(hotline.view))
+    login(api.client, "sup-qc", home="/board")
+    page = api.client.get("/stats", params={"from": "2026-11-01", "to": "2026-11-30"})
+    assert page.status_code == 200
+    codes = re.findall(r'<option value="(\d+)"', page.text.split('id="region"')[1].split("</select>")[0])
+    assert codes and all(c.startswith("441802") for c in codes) and "441802" in codes
+    assert "清城区（全部）" in page.text and "全部地区" not in page.text
+    assert 'id="g-441802001"' in page.text and "飞来峡镇" in visible(page.text)  # a chart, a quiet town
+    page = api.client.get("/stats", params={"from": "2026-11-01", "to": "2026-11-30", "region": "441823"})
+    assert page.status_code == 422 and "该地区不在您的辖区内" in page.text
