@@ -1,6 +1,7 @@
 """The pages speak Chinese: every page each role reaches from its home, crawled link by link
 over a seeded case, shows no English word or code in its visible text outside a short allowlist
-(ids, receipt numbers, key names)."""
+(ids, receipt numbers, key names). It reads the server's HTML; text that JavaScript draws (the
+operator's receipt, the charts) is checked in the browser tests with the same english_in."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import on_call_everywhere, report_body
-from tests.unit.test_pages import login
+from tests.unit.test_notice_page import FILLED as FILED_NOTICE
+from tests.unit.test_pages import GOOD, form_fields, login
 
 # Words a Chinese office reads as they are: keys on the keyboard, file formats.
 ALLOWED = {"Ctrl", "Enter", "Tab", "Esc", "Shift", "Alt", "Space", "Excel", "CSV", "ID",
@@ -23,6 +25,10 @@ NOT_SHOWN = {"script", "style", "template"}
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-/:]*")
 # An id as the pages show it: hex with at least one digit (uuid or its first 8 characters).
 ID = re.compile(r"(?=[0-9a-fA-F-]*\d)[0-9a-fA-F-]{6,}")
+# A receipt number as a whole token: the date, a dash, ten characters of base32 (upper case).
+RECEIPT_NO = re.compile(r"(?<![A-Za-z0-9_.\-/:])\d{8}-[0-9A-Z]{10}(?![A-Za-z0-9_\-/:])")
+# A lookup code only where the page shows it as one: right after its label 查询码.
+LOOKUP_CODE = re.compile(r"(查询码[：:\s]*)[2-9A-HJ-NP-Z]{10}(?![A-Za-z0-9_\-/:])")
 ROLES = {"operator1": "/intake", "teacher1": "/report", "police-desk": "/desk",
          "hospital-desk": "/desk", "civil-desk": "/desk", "supervisor1": "/board",
          "auditor1": "/audit", "admin1": "/admin", "security1": "/security"}
@@ -63,6 +69,7 @@ def english_in(text: str, names: frozenset[str] = frozenset()) -> list[str]:
     """Words on a Chinese page that a Chinese reader should not meet (names: identifiers people
     chose or type, such as account names and the directory's version, which are allowed)."""
     found = []
+    text = LOOKUP_CODE.sub(r"\1", RECEIPT_NO.sub(" ", text))
     for word in WORD.findall(text):
         word = word.rstrip(".:-/")
         if word and word not in ALLOWED and word not in names and not ID.fullmatch(word):
@@ -130,6 +137,57 @@ def test_the_words_rule_catches_codes_and_lets_ids_through() -> None:
     assert english_in("Not authenticated") == ["Not", "authenticated"]
 
 
+def test_receipt_numbers_pass_whole_and_lookup_codes_only_as_one() -> None:
+    assert english_in("受理编号：20261202-XWFTQWRNQ5。") == []
+    assert english_in("受理编号\n20261202-XWFTQWRNQ5 查询码：K7MPQ2RZ9C") == []
+    assert english_in("查询码\nK7MPQ2RZ9C") == []
+    # Not whole, not upper case, or not where a lookup code is shown: still words.
+    assert english_in("20261202-XWFTQWRNQ5X 20261202-xwftqwrnq5") == ["XWFTQWRNQ5X", "xwftqwrnq5"]
+    assert english_in("案件 K7MPQ2RZ9C XWFTQWRNQ5") == ["K7MPQ2RZ9C", "XWFTQWRNQ5"]
+    assert english_in("查询码：HELLOWORLD") == ["HELLOWORLD"]  # O is not in the codes' alphabet
+    assert english_in("查询码：K7MPQ2RZ9CABC") == ["K7MPQ2RZ9CABC"]
+
+
+def visible_english(html: str, names: frozenset[str] = frozenset()) -> list[str]:
+    parser = Visible()
+    parser.feed(html)
+    return english_in(" ".join(parser.text), names)
+
+
+def filed_pages(api: Api, runner: EmbeddedRunner, names: frozenset[str]) -> dict[str, list[str]]:
+    """Pages that show a receipt number or a lookup code, which the crawl does not reach: the
+    reporter's receipt, the lookup's answer, a desk's notice receipt, the admin's 停用 confirmation."""
+    client, found = api.client, {}
+    client.cookies.clear()
+    login(client, "teacher1")
+    fields = form_fields(client.get("/report").text)
+    receipt = client.post("/report", data={**GOOD, **fields})
+    assert receipt.status_code == 201, receipt.text
+    receipt_no = re.search(r'id="receipt-no">([^<]+)<', receipt.text).group(1)  # type: ignore[union-attr]
+    code = re.search(r'id="lookup-code">([^<]+)<', receipt.text).group(1)  # type: ignore[union-attr]
+    found["teacher1 POST /report"] = visible_english(receipt.text, names)
+    runner.pump()
+    mine = client.get("/report/mine").text
+    assert receipt_no in mine  # the crawl of teacher1 below meets /report/mine with rows
+    client.cookies.clear()
+    form = client.get("/lookup").text
+    answer = client.post("/lookup", data={"csrf": form_fields(form)["csrf"], "receipt_no": receipt_no,
+                                          "lookup_code": code})
+    assert answer.status_code == 200 and 'id="lookup-status"' in answer.text and receipt_no in answer.text
+    found["anyone POST /lookup"] = visible_english(answer.text)
+    login(client, "court-desk", "/desk")
+    form = client.get("/desk/notice").text
+    notice = client.post("/desk/notice", data={**FILED_NOTICE, **form_fields(form)})
+    assert notice.status_code in (200, 201) and 'id="lookup-code"' in notice.text, notice.text
+    found["court-desk POST /desk/notice"] = visible_english(notice.text, names)
+    client.cookies.clear()
+    login(client, "admin1")
+    confirm = client.get("/admin/users/teacher1/disable")
+    assert confirm.status_code == 200 and "停用" in confirm.text and 'name="confirmed"' in confirm.text
+    found["admin1 /admin/users/teacher1/disable"] = visible_english(confirm.text, names)
+    return {where: words for where, words in found.items() if words}
+
+
 def test_every_page_of_every_role_is_in_chinese(api: Api, hotline: ApiContainer,
                                               runner: EmbeddedRunner) -> None:
     seed(api, hotline, runner)
@@ -140,7 +198,7 @@ def test_every_page_of_every_role_is_in_chinese(api: Api, hotline: ApiContainer,
                     headers=api.auth("security1"))
     names = frozenset({u.username for u in hotline.accounts.list_users()} | {hotline.directory.version}
                       | {r.username for r in hotline.accounts.list_requests()})
-    english, seen = {}, set()
+    english, seen = filed_pages(api, runner, names), set()
     for user, home in ROLES.items():
         for path, words in crawl(api, user, home, names, seen).items():
             english[f"{user} {path}"] = words
@@ -151,7 +209,7 @@ def test_every_page_of_every_role_is_in_chinese(api: Api, hotline: ApiContainer,
         if words := english_in(" ".join(parser.text)):
             english[f"anyone {public}"] = words
     # The crawl reached the pages behind the homes (a referral, a case's visits, a roster).
-    for behind in ("/desk/referrals/", "/followups/cases/", "/admin/oncall/", "/lookup"):
+    for behind in ("/desk/referrals/", "/followups/cases/", "/admin/oncall/", "/lookup", "/report/mine"):
         assert any(path.startswith(behind) for path in seen), f"no link reached {behind}"
     assert english == {}, "English or codes on Chinese pages: " + "; ".join(
         f"{where}: {', '.join(words)}" for where, words in english.items())
