@@ -4,19 +4,23 @@ figures per sub-region, its code and its name; cases seeded in 连南 (441823) a
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from projections.desk.processor import DeskProjection
 from services.bootstrap import ApiContainer
+from services.cli.main import main
 from services.common.errors import FieldError, NotFound
 from services.common.principal import Principal
+from services.common.settings import Settings
 from services.oversight.filters import filters_label
 from services.oversight.statistics import figures, group_digits, scoped_region
 from tests.conftest import Api
-from tests.helpers import TEST_PASSWORD, audit_entries
+from tests.helpers import TEST_PASSWORD, audit_entries, build
 from tests.unit.test_board_page import visible
 from tests.unit.test_pages import login
 from tests.unit.test_stats_figures import NOW, SLA, seed
@@ -126,3 +130,19 @@ def test_the_county_callers_page_offers_only_its_own_county(api: Api, hotline: A
     assert 'id="g-441802001"' in page.text and "飞来峡镇" in visible(page.text)  # a chart, a quiet town
     page = api.client.get("/stats", params={"from": "2026-11-01", "to": "2026-11-30", "region": "441823"})
     assert page.status_code == 422 and "该地区不在您的辖区内" in page.text
+
+
+def test_the_cli_shows_the_figures_per_region(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("HOTLINE_DATABASE_URL", raising=False)
+    h = build(Settings(var_dir=tmp_path))
+    seed(DeskProjection(h.view))
+    h.close()
+    capsys.readouterr()
+    assert main(["stats", "show", "--region", "4418", "--group", "region"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [(g["code"], g["name"], g["cases"]) for g in shown["groups"]] == [
+        ("441802", "清城区", 1), ("441823", "连南瑶族自治县", 6)]
+    with pytest.raises(SystemExit):  # argparse names the choices
+        main(["stats", "show", "--group", "town"])
