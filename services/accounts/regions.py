@@ -1,12 +1,9 @@
 """A supervisor's or auditor's region (contract §12): an administrative-code prefix, 2 digits a
-province, 4 a city, 6 a county; and the names of such regions (versioned data)."""
+province, 4 a city, 6 a county (their names are the directory's: Directory.region_name)."""
 
 from __future__ import annotations
 
-import json
 import re
-from functools import cache
-from importlib import resources
 
 from services.common.digits import fold
 from services.common.errors import FieldError
@@ -14,7 +11,6 @@ from services.common.vocabulary import Role
 
 REGION_ROLES = frozenset({Role.supervisor, Role.auditor})
 JURISDICTION = re.compile(r"[0-9]{2}|[0-9]{4}|[0-9]{6}")
-JURISDICTIONS_FILE = "jurisdictions.v1.json"
 
 
 def clean_region(region: str | None, role: str) -> str | None:
@@ -27,10 +23,3 @@ def clean_region(region: str | None, role: str) -> str | None:
     if not (folded.isascii() and JURISDICTION.fullmatch(folded)):
         raise FieldError("region", "region must be 2, 4 or 6 digits 0-9 (province, city or county code)")
     return folded
-
-
-@cache
-def jurisdiction_names() -> dict[str, str]:
-    """Province, city and county names by code, as the data file lists them."""
-    data = json.loads(resources.files("services.accounts").joinpath("data", JURISDICTIONS_FILE).read_text())
-    return {p["code"]: p["name"] for p in data["places"]}

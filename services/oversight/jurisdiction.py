@@ -26,12 +26,11 @@ def check_case(c: ApiContainer, who: Principal, case_id: str, what: str = "case"
 
 
 def narrowed(who: Principal, asked: str | None) -> str | None:
-    """The region a read filtered by `asked` covers for this caller: the asked one when it lies
-    in the caller's, the caller's when it lies in the asked one; Outside when they are apart."""
+    """The region a read filtered by `asked` covers: the caller's when none is asked, the asked
+    one when it lies in the caller's; Outside (404) when it lies outside or is wider (as the
+    statistics answer: nothing said about what is there)."""
     if asked is None:
         return who.region
-    if within(asked, who.region):
-        return asked
-    if who.region and within(who.region, asked):
-        return who.region
-    raise Outside(f"region {asked} is outside your jurisdiction")
+    if not within(asked, who.region):
+        raise Outside(f"region {asked} is outside your jurisdiction")
+    return asked

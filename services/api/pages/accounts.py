@@ -11,6 +11,7 @@ from uuid import uuid4
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from services.accounts.regions import REGION_ROLES
 from services.accounts.requests import PRIVILEGED, needs_approval
 from services.api.deps import AccountsDep, AuditDep, DirectoryDep, get_container
 from services.api.guard import Page, page_guard
@@ -22,6 +23,7 @@ from services.api.pages.accounts_text import (
     confirm_close,
     confirm_user,
     mixups,
+    region_text,
     settled,
     version_text,
 )
@@ -51,6 +53,8 @@ def _context(request: Request, container: Any, page: Page, **extra: Any) -> dict
             return agency_names.get(user.agency_id, user.agency_id)
         if user.sentinel_id:
             return "哨点：" + sentinel_names.get(user.sentinel_id, user.sentinel_id)
+        if user.role in REGION_ROLES:
+            return region_text(user.region, directory.region_name(user.region or ""))
         return line_names.get(user.channel or "", "")
 
     return {
@@ -63,6 +67,8 @@ def _context(request: Request, container: Any, page: Page, **extra: Any) -> dict
         "agencies": directory.agencies,
         "rosters": {a.agency_id: container.notify.roster(a.agency_id) for a in directory.agencies},
         "lines": LINES,
+        "regions": [(code, directory.region_name(code)) for digits in (2, 4, 6)
+                    for code in directory.subregions(None, digits)],
         "places": directory.places,
         "sentinel_kinds": list(SENTINEL_KIND_TEXT.items()),
         "directory": directory, "version": version_text(directory.version),
@@ -127,7 +133,8 @@ def add_user(request: Request, session: AdminPage, accounts: AccountsDep, audit:
             form.get("sentinel_id") or None if role == Role.reporter else None,
             form.get("channel") or None if role == Role.operator else None,
             actor=audit.actor(session.principal), note=form.get("note") or None,
-            form_id=form.get("form_id") or None)
+            form_id=form.get("form_id") or None,
+            region=form.get("region") or None if role in REGION_ROLES else None)
     except (FieldError, Conflict) as exc:
         taken = ("username", f"用户名 {form.get('username')} 已被使用" + (
             "。" if "exists" in exc.message else "，或已有一份待批准的新建申请。"))

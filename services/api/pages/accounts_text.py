@@ -33,6 +33,7 @@ FIELD_TEXT = {
     "reason": "请填写撤销原因。",
     "operator_channel": "请选择该接线员的来电线路（12345、12349或12355）。",
     "note": "申请说明最多200字。",
+    "region": "辖区须为2位（省）、4位（市）或6位（县）行政区划代码，只有督办人员和审计人员账号有辖区。",
 }
 NOTE_MAX = 200
 # What a resubmitted form (a reload, the back button) says instead of acting again.
@@ -47,11 +48,13 @@ ALREADY = {
 }
 DUPLICATE = "已有相同的申请在等待批准：账号 {} 的这项变更不再重复提交，请等待安全管理员处理。"
 # The one unit field each role may carry; a value in another role's field is refused, not dropped.
-UNIT_FIELD = {Role.desk: "agency_id", Role.reporter: "sentinel_id", Role.operator: "channel"}
+UNIT_FIELD = {Role.desk: "agency_id", Role.reporter: "sentinel_id", Role.operator: "channel",
+              Role.supervisor: "region", Role.auditor: "region"}
 MIXUP_TEXT = {
     "agency_id": "只有机构工作人员账号选择所属机构；所选角色请把此项留空。",
     "sentinel_id": "只有强制报告责任人账号可以绑定监测哨点；所选角色请把此项留空。",
     "channel": "只有热线接线员账号有来电线路；所选角色请把此项留空。",
+    "region": "只有督办人员和审计人员账号有辖区；所选角色请把此项留空。",
 }
 
 
@@ -72,6 +75,11 @@ def mixups(form: dict[str, str]) -> dict[str, str]:
         errors["note"] = FIELD_TEXT["note"]
     own = UNIT_FIELD.get(role) if role else None  # type: ignore[call-overload]
     return errors | {f: MIXUP_TEXT[f] for f in MIXUP_TEXT if role and f != own and form.get(f)}
+
+
+def region_text(region: str | None, name: str) -> str:
+    """A supervisor's or auditor's jurisdiction as the admin reads it: `辖区：4418 清远市`."""
+    return f"辖区：{region} {name}".rstrip() if region else "辖区：全部"
 
 
 def already_text(use: Any) -> str:

@@ -31,6 +31,7 @@ def refusal_text(message: str) -> str:
 def what_text(r: AccountRequest, unit: str = "") -> str:
     """`新建账号：督办人员` / `重置密码` — what the request changes, in words."""
     role = ROLE_TEXT.get(r.role, r.role)
+    unit = unit or (f"辖区 {r.region}" if r.region else "")
     return f"{KIND_TEXT.get(r.kind, r.kind)}（{role}{'，' + unit if unit else ''}）"
 
 
