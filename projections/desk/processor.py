@@ -10,6 +10,7 @@ from eventsourcing.persistence import Tracking
 
 from projections.desk import rollup
 from projections.desk.followups import FOLLOWUP_WRITERS
+from projections.desk.incidents import INCIDENT_WRITERS
 from projections.desk.writes import WritableView, Write, epoch, flag, newer, timeline, version_of, versioned
 from services.common.messages import (
     CASE_OPENED,
@@ -159,6 +160,7 @@ def routing_gap(m: Message) -> list[Write]:
 
 WRITERS: dict[str, Callable[[Message], list[Write]]] = {
     **FOLLOWUP_WRITERS,
+    **INCIDENT_WRITERS,
     CASE_OPENED: case_opened,
     CASE_UPDATED: case_updated,
     REFERRAL_DISPATCHED: referral_dispatched,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from projections.desk.followup_queries import FollowUpQueries, FollowUpRow, LedgerRow
+from projections.desk.incidents import IncidentQueries, IncidentRow
 from projections.desk.rows import CaseLink, CaseRow, ReferralRow, SubmissionRow, TimelineRow
 from services.common.sqlstore import Sql
 from services.common.vocabulary import RISK_RANK
@@ -37,6 +38,8 @@ class DeskReader(Protocol):
     def due_followups(self, now: datetime) -> list[str]: ...
     def helperless_followups(self, now: datetime, within_seconds: float) -> list[str]: ...
     def ledger(self, start: datetime, end: datetime, region: str | None = None) -> list[LedgerRow]: ...
+    def major_incidents(self, since: datetime | None = None,
+                        until: datetime | None = None) -> list[IncidentRow]: ...
 
 
 def case_status(referrals: list[ReferralRow], closed: bool = False) -> str:
@@ -76,7 +79,7 @@ OPEN_FLAGS = (
 )
 
 
-class DeskQueries(FollowUpQueries):
+class DeskQueries(FollowUpQueries, IncidentQueries):
     """The reader's queries; a case list costs eight queries however many cases it holds."""
 
     sql: Sql

@@ -16,7 +16,7 @@ from services.common.sqlstore import Sql
 # Every table of rows (the tracking table is where each copy happens to be, not what it holds).
 TABLES = ("view_cases", "view_case_concerns", "view_case_reports", "view_submissions",
           "view_referrals", "view_timeline", "view_case_flags", "view_followups", "view_visits",
-          "view_case_categories", "view_sentinel_reports", "view_stats_daily")
+          "view_case_categories", "view_sentinel_reports", "view_stats_daily", "view_incidents")
 # Counts that went to zero are left as rows; they say nothing, so comparisons skip them.
 COUNTED = {"view_stats_daily": " WHERE n <> 0"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from projections.desk import rollup
+from projections.desk import incidents, rollup
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS view_cases ("
@@ -72,6 +72,7 @@ DDL = (
     "CREATE INDEX IF NOT EXISTS view_cases_region ON view_cases (region_code)",
     "CREATE INDEX IF NOT EXISTS view_visits_time ON view_visits (visited_ts)",
     *rollup.DDL,
+    *incidents.DDL,  # major incidents (§12)
 )
 
 # Columns added after a table was first made, so statistics filter each table on its own rows (the

@@ -62,6 +62,7 @@ MIGRATIONS = (
               _notify_state),
     Migration(4, "the repeat check's allowance (#26): distinct children per operator an hour",
               _repeat_checks),
+    Migration(5, "major incidents in the desk view (#28, §12): view_incidents", _desk_statistics),
 )
 LEDGER = ("CREATE TABLE IF NOT EXISTS hotline_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
           " applied_at TEXT NOT NULL)")

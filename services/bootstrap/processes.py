@@ -82,7 +82,7 @@ def bootstrap_api(w: Wiring) -> ApiContainer:
     return ApiContainer(
         settings=w.settings, store=w.store, directory=w.directory, disclosure=Disclosure.load(),
         keys=keys, intake=intake, accounts=accounts, triage=triage, dispatch=dispatch,
-        notify=w.notify(), view=w.view(), audit=audit, checkpoints=w.checkpoint_log(), throttle=w.throttle(),
+        notify=w.notify(keys), view=w.view(), audit=audit, checkpoints=w.checkpoint_log(), throttle=w.throttle(),
     )
 
 
@@ -199,10 +199,11 @@ def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerConta
         tracker, parts = cast(TrackingRecorder, view), (view,)
         resync = GenerationWatch(view).changed
     else:
-        # Only triage holds the data key (dispatch and notify have no key but the event key).
-        keys = w.keystore() if service == "triage" else None
+        # Triage and notify hold the data key (notify to open a major incident's summary, §12).
+        keys = w.keystore() if service in ("triage", "notify") else None
         app: TriageApplication | DispatchApplication | NotifyApplication = (
-            w.triage(keys) if keys is not None else w.notify() if service == "notify" else w.dispatch())
+            w.triage(keys) if service == "triage" and keys is not None
+            else w.notify(keys) if service == "notify" else w.dispatch())
         handler, batch = process_handler(app), process_batch_handler(app)
         tracker, parts = app.recorder, (app, *([keys] if keys else []))
     loop = ConsumerLoop(name=name or f"{service}-{os.getpid()}", topics=topics, group_id=group,

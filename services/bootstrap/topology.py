@@ -25,7 +25,8 @@ class Grant(NamedTuple):
 
 VIEW = ("view_cases", "view_case_concerns", "view_case_reports", "view_referrals", "view_timeline",
         "view_submissions", "view_case_flags", "view_versions", "view_generation",
-        "view_followups", "view_visits", "view_case_categories", "view_sentinel_reports", "view_stats_daily")
+        "view_followups", "view_visits", "view_case_categories", "view_sentinel_reports", "view_stats_daily",
+        "view_incidents")
 EVENT_STORES = ("intake_events", "accounts_events", "triage_events", "dispatch_events", "notify_events")
 # eventsourcing's insert takes LOCK TABLE ... IN EXCLUSIVE MODE, which needs UPDATE (roles.py).
 WRITE_EVENTS = ("SELECT", "INSERT", "UPDATE")
@@ -82,9 +83,10 @@ CONSUMER_SERVICES = (
     consumer("dispatch", "dispatch", (CASES_TOPIC,), ("event",), Grant(WRITE_EVENTS, ("dispatch_events",))),
     consumer("projection-desk", "desk", (CASES_TOPIC, REFERRALS_TOPIC), (),
              Grant(("SELECT", "INSERT", "UPDATE"), VIEW)),
-    # Plans deliveries as it consumes referrals; its notifier records each attempt and sends the
-    # webhooks (its store; the units' webhook secrets are in its encrypted events).
-    replace(consumer("notify", "notify", (REFERRALS_TOPIC,), ("event",),
+    # Plans deliveries as it consumes referrals (and major incidents from the cases: the upward
+    # report, §12, whose supervisor's summary opens with the case's data key); its notifier records
+    # each attempt and sends the webhooks (its store; the units' webhook secrets are in its events).
+    replace(consumer("notify", "notify", (REFERRALS_TOPIC, CASES_TOPIC), ("event", "data"),
                      Grant(WRITE_EVENTS, ("notify_events",)),
                      Grant(("SELECT", "INSERT", "UPDATE"), ("notify_state",))),
             single=True, limits=("512M", "100%")),

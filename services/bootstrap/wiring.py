@@ -174,12 +174,15 @@ class Wiring:
                                    matrix=self.overrides.matrix, directory=self.directory,
                                    visit_clock=VisitClock(*self.settings.visit_clock))
 
-    def notify(self) -> NotifyApplication:
+    def notify(self, keys: KeyStore | None = None) -> NotifyApplication:
+        """With the data key where it delivers: a supervisor's major-incident summary is sealed."""
         s = self.settings
         hook = (SupervisorHook(s.supervisor_webhook, s.supervisor_webhook_secret, s.supervisor_webhook_format)
                 if s.supervisor_webhook else None)
+        upward = (SupervisorHook(s.upward_webhook, s.upward_webhook_secret, s.upward_webhook_format)
+                  if s.upward_webhook else None)
         return NotifyApplication(self.prepare_environment("notify"), desk_url=s.desk_url, supervisors=hook,
-                                 guard=s.webhook_guard)
+                                 guard=s.webhook_guard, upward_hook=upward, keys=keys)
 
     def notifier(self, app: NotifyApplication) -> Notifier:
         """The attempts' limits from the settings (HOTLINE_WEBHOOK_TIMEOUT_SECONDS, _CONCURRENCY)."""

@@ -99,7 +99,7 @@ EVENT_TEXT = {
     "routing_gap": "无对应接收单位",
     "followup_opened": "启动随访", "followup_replanned": "调整随访计划", "followup_visited": "登记走访",
     "followup_helper_paired": "结对帮扶", "followup_helper_missing": "超过72小时未结对",
-    "followup_overdue": "走访逾期",
+    "followup_overdue": "走访逾期", "case_major_incident": "重大事项上报",
 }
 # The system's own actors on the timeline (people are shown by their unit or role).
 ACTOR_TEXT = {"triage": "研判系统", "dispatch": "分派系统", "scheduler": "时限监控", "system": "系统",
@@ -144,6 +144,11 @@ ACTION_TEXT = {
     "notifications.read": "查看通知记录", "oncall.read": "查看值班表", "oncall.set": "设置值班表",
     "oncall.test": "发送值班测试通知",
     "notify.delivered": "通知已送达", "notify.failed": "通知送达失败", "notify.gave-up": "通知放弃重试",
+    # Major incidents (重大事项, §12): a supervisor's mark, the rule's and a death's, the upward report.
+    "case.major-incident": "标记为重大事项", "case.major-incident-auto": "自动认定为重大事项",
+    "case.major-incident-death": "报告儿童死亡（重大事项）", "incident.list": "查看重大事项",
+    "notify.upward-delivered": "重大事项已上报", "notify.upward-failed": "重大事项上报失败",
+    "notify.upward-gave-up": "重大事项上报放弃重试",
 }
 # The groups the auditor's filter offers: an action's prefix.
 ACTION_GROUP_TEXT = {
@@ -151,10 +156,14 @@ ACTION_GROUP_TEXT = {
     "followup": "随访帮扶", "ledger.": "台账", "stats.": "统计", "account.": "账号", "auth.": "登录与退出",
     "sentinel.": "哨点", "oncall.": "值班表", "notif": "通知", "audit.": "审计",
     "access.": "越权访问", "board.": "督办看板", "desk.": "转介收件箱", "console.": "来电登记",
-    "admin.": "系统管理", "security.": "账号变更审批",
+    "admin.": "系统管理", "security.": "账号变更审批", "incident.": "重大事项",
 }
 # What an audit entry is about (its resource type).
 RESOURCE_TEXT = {"report": "报告", "case": "案件", "cases": "案件列表", "referral": "转介",
                  "account": "账号", "accounts": "账号列表", "sentinel": "哨点", "agency": "机构单位",
                  "stats": "统计", "audit": "审计日志", "ledger": "台账", "console": "来电登记台",
-                 "child": "儿童"}
+                 "child": "儿童", "incidents": "重大事项列表"}
+# Why a case went upward (重大事项, §12), and where its upward report is.
+INCIDENT_REASON_TEXT = {"auto": "自动认定", "mark": "督办人员标记", "death": "报告儿童死亡"}
+UPWARD_STATE_TEXT = {"delivered": "已上报", "pending": "上报中", "failing": "上报失败",
+                     "unconfigured": "未配置上报地址"}

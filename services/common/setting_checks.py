@@ -46,15 +46,16 @@ def parse_totp_roles(value: str | None, environment: str) -> frozenset[str]:
     return roles
 
 
-def check_supervisor_webhook(url: str, secret: str, guard: AddressGuard) -> None:
-    """The supervisors' webhook needs a signing secret, an http(s) URL and an allowed address."""
+def check_supervisor_webhook(url: str, secret: str, guard: AddressGuard,
+                             name: str = "HOTLINE_SUPERVISOR_WEBHOOK") -> None:
+    """The supervisors' (or the upward, `name`) webhook needs a signing secret, an http(s) URL
+    and an allowed address."""
     if url and len(secret) < 16:
-        raise ValueError("HOTLINE_SUPERVISOR_WEBHOOK needs HOTLINE_SUPERVISOR_WEBHOOK_SECRET"
-                         " (16 characters or more) to sign what it is sent")
+        raise ValueError(f"{name} needs {name}_SECRET (16 characters or more) to sign what it is sent")
     if url:
         if urlparse(url).scheme not in ("http", "https"):
-            raise ValueError("HOTLINE_SUPERVISOR_WEBHOOK must be an http(s) URL")
+            raise ValueError(f"{name} must be an http(s) URL")
         try:
             guard.check(url)
         except AddressRefused as exc:
-            raise ValueError(f"HOTLINE_SUPERVISOR_WEBHOOK is refused: {exc}") from None
+            raise ValueError(f"{name} is refused: {exc}") from None

@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     supervisor_webhook: str = ""
     supervisor_webhook_secret: str = ""
     supervisor_webhook_format: Literal["json", "wecom", "dingtalk"] = "json"
+    # The upward report of major incidents (重大事项, contract §12), signed like §8 with its secret.
+    upward_webhook: str = ""
+    upward_webhook_secret: str = ""
+    upward_webhook_format: Literal["json", "wecom", "dingtalk"] = "json"
     # Each webhook attempt's limit, and how many run at once (contract §11).
     webhook_timeout_seconds: float = 5.0
     webhook_concurrency: int = 16
@@ -174,6 +178,9 @@ class Settings(BaseSettings):
         if self.supervisor_webhook:
             check_supervisor_webhook(self.supervisor_webhook, self.supervisor_webhook_secret,
                                      self.webhook_guard)
+        if self.upward_webhook:
+            check_supervisor_webhook(self.upward_webhook, self.upward_webhook_secret,
+                                     self.webhook_guard, "HOTLINE_UPWARD_WEBHOOK")
         return self
 
     @cached_property

@@ -20,7 +20,9 @@ from services.common import aggregates
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import NotFound
+from services.common.keystore import KeyStore
 from services.common.messages import (
+    CASE_MAJOR_INCIDENT,
     REFERRAL_ACKNOWLEDGED,
     REFERRAL_CLOSED,
     REFERRAL_DECLINED,
@@ -30,8 +32,8 @@ from services.common.messages import (
 )
 from services.common.outbound import AddressGuard
 from services.common.wakeup import NotifiesCommits
-from services.notify import webhook
-from services.notify.domain import SUPERVISORS, Delivery, Watch, watch_id
+from services.notify import upward, webhook
+from services.notify.domain import SUPERVISORS, UPWARD, Delivery, Watch, watch_id
 from services.notify.oncall import Contact, Roster, check_secret, parse_contacts, roster_id
 from services.notify.store import LedgerStore
 
@@ -44,7 +46,8 @@ SETTLING = {REFERRAL_ACKNOWLEDGED: "acknowledged", REFERRAL_DECLINED: "declined"
 
 @dataclass(frozen=True)
 class SupervisorHook:
-    """HOTLINE_SUPERVISOR_WEBHOOK: told of every escalation."""
+    """HOTLINE_SUPERVISOR_WEBHOOK: told of every escalation (HOTLINE_UPWARD_WEBHOOK: of every
+    major incident)."""
 
     url: str
     secret: str
@@ -57,10 +60,12 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
     def __init__(self, env: dict[str, str] | None = None, *, desk_url: str,  # type: ignore[no-untyped-def]
                  supervisors: SupervisorHook | None = None,
                  give_up_after: timedelta = timedelta(seconds=webhook.RETRY_FOR_SECONDS),
-                 guard: AddressGuard | None = None):
+                 guard: AddressGuard | None = None, upward_hook: SupervisorHook | None = None,
+                 keys: KeyStore | None = None):
         super().__init__(env)
         self.desk_url = desk_url
         self.supervisors = supervisors
+        self.upward, self.keys = upward_hook, keys  # a supervisor's summary opens with the case's key
         # Where webhooks may go (contract §10): checked when a roster is set and at every attempt.
         self.guard = guard or AddressGuard()
         self.give_up_after = give_up_after
@@ -89,7 +94,9 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
         if not isinstance(domain_event, Message):
             return
         d, kind = domain_event.data, domain_event.type
-        if kind == REFERRAL_DISPATCHED:
+        if kind == CASE_MAJOR_INCIDENT:
+            self._upward(d, processing_event)
+        elif kind == REFERRAL_DISPATCHED:
             self._dispatched(d, processing_event)
         elif kind in SETTLING or kind == REFERRAL_ESCALATED:
             watch = self.watch(d["referral_id"])
@@ -120,6 +127,16 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
         if not reachable:
             self._unreachable(d)
         processing_event.collect_events(watch, *planned)
+
+    def _upward(self, d: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
+        """A major incident: one delivery upward (a repeat of the message meets it stored)."""
+        if self.upward is None:
+            log.warning("major incident not reported upward: HOTLINE_UPWARD_WEBHOOK is not set",
+                        case_id=d["case_id"], reason=d["reason"])
+            return
+        delivery = upward.plan(d, self.upward.url, self.upward.format, self.keys)
+        if aggregates.find(self.repository, delivery.id, Delivery) is None:
+            processing_event.collect_events(delivery)
 
     def _unreachable(self, d: dict[str, Any]) -> None:
         """A warning per unit and minute, with how many referrals it stands for: a unit without a
@@ -169,8 +186,12 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
         delivery: Delivery = self.repository.get(delivery_id)
         delivery.attempt(error, at, retry_in, self.give_up_after)
         outcome = "delivered" if error is None else "gave-up" if delivery.gave_up else "failed"
-        self.save(delivery, *audit_note(NOTIFIER, f"notify.{outcome}", "referral",
-                                        delivery.referral_id, delivery.case_id))
+        if delivery.contact == UPWARD:  # the upward report is about the case, not a referral
+            self.save(delivery, *audit_note(NOTIFIER, f"notify.upward-{outcome}", "case",
+                                            delivery.case_id, delivery.case_id))
+        else:
+            self.save(delivery, *audit_note(NOTIFIER, f"notify.{outcome}", "referral",
+                                            delivery.referral_id, delivery.case_id))
         log.info("webhook delivered" if error is None else "webhook failed", referral_id=delivery.referral_id,
                  delivery_id=str(delivery.id), notify_event=delivery.event_name, attempts=delivery.attempts,
                  error=error, gave_up=delivery.gave_up)
@@ -179,6 +200,8 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
     def secret_for(self, delivery: Delivery) -> str | None:
         if delivery.contact == SUPERVISORS and self.supervisors is not None:
             return self.supervisors.secret
+        if delivery.contact == UPWARD:
+            return self.upward.secret if self.upward is not None else None
         roster = self.roster(delivery.agency_id)
         return roster.secret if roster else None
 

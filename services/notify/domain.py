@@ -16,6 +16,8 @@ from services.common.errors import Conflict
 NOTIFY_NS = uuid5(NAMESPACE_URL, "urn:hotline:notify")
 URGENT = ("red", "orange")  # reminded at half their acknowledgement time, escalated at due
 SUPERVISORS = "supervisors"  # the supervisors' webhook, as a contact's name
+UPWARD = "upward"  # the upward report of major incidents (§12), as a contact's and a unit's name
+HOOKS = (SUPERVISORS, UPWARD)  # receivers of their own, whatever the unit
 
 
 def watch_id(referral_id: str) -> UUID:
@@ -34,7 +36,7 @@ def unit_log_id(agency_id: str) -> UUID:
 def receiver_of(agency_id: str, contact: str) -> str:
     """Whom a delivery goes to, as fairness and health count them: one contact of one unit, or the
     supervisors' webhook (one receiver whatever the unit)."""
-    return SUPERVISORS if contact == SUPERVISORS else f"{agency_id}/{contact}"
+    return contact if contact in HOOKS else f"{agency_id}/{contact}"
 
 
 class Watch(Aggregate):

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from services.notify.domain import SUPERVISORS
+from services.notify.domain import HOOKS
 
 DAY_HOURS = 24
 SETTLED = float("inf")  # an attempt took it or gave it up; the log's event removes it
@@ -150,4 +150,4 @@ def fair(due: list[tuple[str, Owed]], busy: Counter[str], free: int, per_receive
 
 def unit_of(receiver: str) -> str:
     """The metrics' label: a unit (its contacts together: no names in metrics) or the supervisors."""
-    return SUPERVISORS if receiver == SUPERVISORS else receiver.split("/", 1)[0]
+    return receiver if receiver in HOOKS else receiver.split("/", 1)[0]

@@ -22,7 +22,8 @@ from services.common.outbound import AddressGuard, AddressRefused, Target
 
 TEST_EVENT = "test"  # an admin's "发送测试": proves the address and the secret, says nothing else
 HEADLINE = {"referral.dispatched": "新转介待签收", "referral.reminder": "转介仍未签收（提醒）",
-            "referral.escalated": "转介超时未签收（已升级）", TEST_EVENT: "值班通知测试"}
+            "referral.escalated": "转介超时未签收（已升级）", TEST_EVENT: "值班通知测试",
+            "major_incident.reported": "重大事项报告"}
 SIGNATURE_HEADER = "X-Hotline-Signature"
 DELIVERY_HEADER = "X-Hotline-Delivery"  # the same on every attempt: receivers drop repeats by it
 TIMEOUT_SECONDS = 5.0
@@ -52,6 +53,9 @@ def robot_text(p: dict[str, Any], kind: str | None = None) -> str:
         return (f"### {HEADLINE[TEST_EVENT]}\n- 这是系统管理员发送的测试通知，无需处理。\n"
                 f"- 收到即说明本群能收到未成年人保护热线的转介通知。\n- 发送时间：{p['sent_at']}")
     level = LEVEL_TEXT.get(p["risk_level"], p["risk_level"])
+    if "case_id" in p:  # a major incident going upward (§12)
+        return (f"### 【{level}】{HEADLINE[p['event']]}\n- 案件编号：{p['case_id']}\n"
+                f"- 地区代码：{p['region_code']}\n- 摘要：{p['summary']}\n- 报告时间：{p['reported_at']}")
     unit = f"（{KIND_TEXT.get(kind, kind)}）" if kind else ""
     return (f"### 【{level}】{HEADLINE[p['event']]}{unit}\n"
             f"- 转介编号：{p['referral_id']}\n- 签收时限：{p['due_at']}\n"

@@ -46,7 +46,12 @@ def unit_health(container: Any) -> list[dict[str, Any]]:
 
 def supervisors_health(container: Any) -> dict[str, Any]:
     """The supervisors' webhook (HOTLINE_SUPERVISOR_WEBHOOK), as a row of its own."""
-    seen = container.notify.receiver_health(datetime.now(UTC)).get(SUPERVISORS) or {}
-    return {"agency_id": SUPERVISORS, "name": "上级督导", "kind": SUPERVISORS, "on_duty_now": [SUPERVISORS],
+    return hook_health(container, SUPERVISORS, "上级督导")
+
+
+def hook_health(container: Any, receiver: str, name: str) -> dict[str, Any]:
+    """A webhook of its own (the supervisors', or the upward report of major incidents) as a row."""
+    seen = container.notify.receiver_health(datetime.now(UTC)).get(receiver) or {}
+    return {"agency_id": receiver, "name": name, "kind": receiver, "on_duty_now": [receiver],
             "unreachable": False, "last_delivery_at": seen.get("last_success_at"),
-            "failures_24h": seen.get("failures_24h", 0), "receivers": [receiver_row(SUPERVISORS, seen)]}
+            "failures_24h": seen.get("failures_24h", 0), "receivers": [receiver_row(receiver, seen)]}

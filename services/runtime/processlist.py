@@ -77,6 +77,10 @@ def own_environment(settings: Settings, process: Process) -> list[str]:
         pairs += [("HOTLINE_SUPERVISOR_WEBHOOK", settings.supervisor_webhook),
                   ("HOTLINE_SUPERVISOR_WEBHOOK_SECRET", settings.supervisor_webhook_secret),
                   ("HOTLINE_SUPERVISOR_WEBHOOK_FORMAT", settings.supervisor_webhook_format)]
+    if process.kind == "notify" and settings.upward_webhook:  # major incidents go upward (§12)
+        pairs += [("HOTLINE_UPWARD_WEBHOOK", settings.upward_webhook),
+                  ("HOTLINE_UPWARD_WEBHOOK_SECRET", settings.upward_webhook_secret),
+                  ("HOTLINE_UPWARD_WEBHOOK_FORMAT", settings.upward_webhook_format)]
     return [env_line(name, value) for name, value in pairs]
 
 

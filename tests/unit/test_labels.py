@@ -22,7 +22,9 @@ from services.triage.translate import UPDATE_REASONS
 
 ROOT = Path(__file__).resolve().parents[2]
 # f-strings the code builds actions from, and the values they take.
-ACTION_TEMPLATES = {"notify.": ("delivered", "failed", "gave-up")}
+ACTION_TEMPLATES = {"notify.": ("delivered", "failed", "gave-up"),
+                    "notify.upward-": ("delivered", "failed", "gave-up"),  # major incidents (§12)
+                    "case.major-incident-": ("auto", "death")}
 
 
 def _calls(folder: str) -> list[ast.Call]:

@@ -39,7 +39,7 @@ def test_the_keys_each_process_gets_are_todays() -> None:
     assert {p.name: set(NEEDS[p.kind]) for p in processes("triage=2")} == {
         "relay-intake": {"event"}, "relay-triage": {"event"}, "relay-dispatch": {"event"},
         "triage": {"event", "data", "hash"}, "triage-2": {"event", "data", "hash"},
-        "dispatch": {"event"}, "projection-desk": set(), "notify": {"event"}, "scheduler": {"event"},
+        "dispatch": {"event"}, "projection-desk": set(), "notify": {"event", "data"}, "scheduler": {"event"},
         "audit": {"event", "audit"}, "api": {"event", "data", "hash", "receipt", "token", "audit"}}
     assert set(NEEDS["cli"]) == set(secrets.PURPOSES)
     # A kind is one key set: services of one kind (the relays) declare the same keys.
@@ -109,7 +109,8 @@ def test_each_principal_reads_what_it_consumes_and_writes_what_it_publishes() ->
         "hotline-triage", "hotline-dispatch", "hotline-projection-desk", "hotline-notify"}
     assert acl("api", topic, ACLOperation.DESCRIBE) == {REPORTS_TOPIC, CASES_TOPIC, REFERRALS_TOPIC,
                                                         DEAD_LETTER_TOPIC}
-    assert sum(len(a) for a in KAFKA_ACLS.values()) == 23  # as many as before the declaration
+    # As many as before the declaration, and notify's read of the cases (major incidents, §12).
+    assert sum(len(a) for a in KAFKA_ACLS.values()) == 24
 
 
 def test_the_process_list_scales_consumer_groups_only() -> None:
@@ -124,7 +125,7 @@ def test_the_process_list_scales_consumer_groups_only() -> None:
 def test_the_embedded_edges_carry_the_topics(hotline: ApiContainer) -> None:
     edges = {(e.leader.name, e.follower) for e in edges_of(hotline)}
     assert edges == {("intake", "triage"), ("triage", "dispatch"), ("triage", "desk"), ("dispatch", "desk"),
-                     ("dispatch", "notify")}
+                     ("dispatch", "notify"), ("triage", "notify")}
     assert len(edges_of(hotline)) == sum(len(topics) for topics, _ in CONSUMERS.values())
 
 

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from services.api.deps import Admin, AuditDep, ContainerDep, Supervisor
-from services.oversight.notifications import delivery_out, supervisors_health, unit_health
+from services.notify.domain import UPWARD
+from services.oversight.notifications import delivery_out, hook_health, supervisors_health, unit_health
 from services.oversight.rosters import RosterIn, RosterOut, known_unit, roster_out
 
 oncall_router = APIRouter(prefix="/v1/agencies", tags=["on-call"])
@@ -49,4 +50,6 @@ def notification_health(container: ContainerDep, audit: AuditDep,
     rows = unit_health(container)
     if container.notify.supervisors is not None:
         rows.append(supervisors_health(container))
+    if container.notify.upward is not None:  # the upward report of major incidents (§12)
+        rows.append(hook_health(container, UPWARD, "上级报告（重大事项）"))
     return rows
