@@ -15,7 +15,7 @@ from services.common.idnumber import check_character
 from services.common.kafka.security import from_env
 from services.common.messages import REPORT_RECEIVED, Message
 from services.common.settings import Settings
-from services.runtime.demo import DEMO_LINES, DEMO_USERS
+from services.runtime.demo import DEMO_LINES, DEMO_REGIONS, DEMO_USERS
 
 
 def kafka_admin_security() -> dict[str, Any]:
@@ -31,7 +31,8 @@ def add_test_users(accounts: AccountsApplication) -> None:
     """The demo roles and units, with a password the tests know."""
     for username, role, unit in DEMO_USERS:
         if accounts.find(username) is None:
-            accounts.add_user(username, TEST_PASSWORD, role, unit, channel=DEMO_LINES.get(username))
+            accounts.add_user(username, TEST_PASSWORD, role, unit, channel=DEMO_LINES.get(username),
+                              region=DEMO_REGIONS.get(username))
 
 
 # Cheap argon2 parameters: the tests exercise the logic, not the cost.

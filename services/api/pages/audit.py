@@ -28,9 +28,11 @@ from services.api.pages.audit_filters import (
 from services.api.web import BEIJING, render
 from services.audit.checkpoints import verify_checkpoints
 from services.bootstrap import ApiContainer
+from services.common.errors import NotFound
 from services.common.labels import ACTION_GROUP_TEXT, ACTION_TEXT, ROLE_TEXT
 from services.common.principal import Principal
 from services.oversight.filters import filters_label, filters_text
+from services.oversight.jurisdiction import check_case_filter
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PAGE_SIZE = 50
@@ -109,6 +111,11 @@ def audit_page(request: Request, page: Auditor, container: ContainerDep, audit: 
     except ValueError:
         case = ""
         errors["case"] = "案件编号应为页面上显示的8位编号（如 3f2a9c1e），或完整编号。"
+    try:
+        if case:
+            check_case_filter(container, principal, case)
+    except NotFound:  # a region-bound auditor names a case outside the region
+        errors["case"] = "本辖区内没有这个案件。"
     if since and until and since >= until:
         errors["until"] = "截止日期不能早于起始日期。"
     before = int(q["before"]) if re.fullmatch(r"[0-9]{1,18}", q["before"]) else None

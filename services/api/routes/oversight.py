@@ -17,6 +17,7 @@ from services.common.errors import DomainError
 from services.common.principal import Principal
 from services.oversight.auditlog import AuditLog
 from services.oversight.filters import filters_text
+from services.oversight.jurisdiction import check_case_filter
 from services.oversight.ledger import BEIJING, MONTH_PATTERN, XLSX, month_bounds
 from services.oversight.monthly import as_csv, as_xlsx, tables
 from services.oversight.statistics import figures
@@ -100,6 +101,8 @@ def audit_trail(container: ContainerDep, audit: AuditDep, who: Auditor, response
                 ) -> list[dict[str, Any]]:
     """The trail, newest first, at most `limit` entries; a time without an offset is Beijing
     time. `X-Older-Before` names the `before` that reads on, when there is more."""
+    if case_id:
+        check_case_filter(container, who, case_id)  # a region-bound auditor's cases only (404)
     found, older = read_trail(container.audit, TrailQuery(actor, role, action, case_id, since, until,
                                                           limit, before))
     audit(who, "audit.read", "case" if case_id else "audit", case_id, case_id)
