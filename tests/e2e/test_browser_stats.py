@@ -15,8 +15,17 @@ from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.e2e.test_browser_desk import login
 from tests.e2e.test_browser_form import SHOTS
 from tests.helpers import report_body
+from tests.unit.test_page_text import english_in
 
 PORT = 18221
+# What each chart drew on its canvas: the text of every displayed element (legend, labels, axes).
+DRAWN = """() => Object.fromEntries([...document.querySelectorAll('[_echarts_instance_]')].map(el => {
+  const chart = echarts.getInstanceByDom(el);
+  const texts = chart.getZr().storage.getDisplayList().map(e => e.style && e.style.text)
+    .filter(t => typeof t === 'string' && t.trim());
+  const pies = chart.getOption().series.filter(s => s.type === 'pie')
+    .map(s => s.data.map(d => d.name));
+  return [el.id, {texts, pies}]; }))"""
 
 
 @pytest.fixture
@@ -54,6 +63,23 @@ def test_the_charts_render_offline_without_console_errors(server: Client) -> Non
         follow = page.evaluate("echarts.getInstanceByDom(document.getElementById('c-follow'))"
                                ".getOption().series[0].label.show")
         assert follow is True
+        # Each pie names its categories whole, as the label table writes them, in what it drew.
+        drawn = page.evaluate(DRAWN)
+        labels = page.evaluate("JSON.parse(document.getElementById('stats-data').textContent).labels")
+        full = {name for table in labels.values() for name in table.values()}
+        pies = {chart: d for chart, d in drawn.items() if d["pies"]}
+        assert pies, drawn.keys()
+        for chart, d in pies.items():
+            names = [n for pie in d["pies"] for n in pie]
+            assert names and set(names) <= full, (chart, names)
+            for name in names:
+                assert any(name in text for text in d["texts"]), (chart, name, d["texts"])
+            assert not [t for t in d["texts"] if t.rstrip().endswith(("…", "..."))], (chart, d["texts"])
+        # The page's text and what the charts drew speak Chinese (JavaScript draws it: the
+        # page-text check reads the server's HTML only).
+        shown = page.evaluate("document.body.innerText") + " " + " ".join(
+            t for d in drawn.values() for t in d["texts"])
+        assert english_in(shown, frozenset({"supervisor1"})) == []
         # Nothing acknowledged yet: the ack chart says so instead of drawing an SLA line alone.
         expect(page.locator("#c-ack-empty")).to_have_text("暂无数据")
         expect(page.locator("#c-ack canvas")).to_have_count(0)
