@@ -60,7 +60,8 @@ class IncidentQueries:
 
     sql: Sql
 
-    def major_incidents(self, since: datetime | None = None, until: datetime | None = None) -> list[IncidentRow]:
+    def major_incidents(self, since: datetime | None = None,
+                        until: datetime | None = None) -> list[IncidentRow]:
         """Newest first, within [since, until) when given (the caller keeps those of its region)."""
         where, params = ["1 = 1"], []
         if since is not None:

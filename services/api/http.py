@@ -34,6 +34,7 @@ from services.api.pages import (
     rosters,
 )
 from services.api.pages import followups as followups_page
+from services.api.pages import incidents as incidents_page
 from services.api.pages import lookup as lookup_page
 from services.api.pages import oncall as oncall_page
 from services.api.pages import security as security_page
@@ -44,6 +45,7 @@ from services.api.routes import (
     auth,
     cases,
     followups,
+    incidents,
     notifications,
     oversight,
     referrals,
@@ -64,7 +66,8 @@ ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, sen
            notifications.router, login.router, report.router,
            desk.router, board.router, followups_page.router, stats_page.router, oncall_page.router,
            intake.router, intake_case.router, lookup_page.router, users.router, account_requests.router,
-           accounts.router, rosters.router, security_page.router, audit.router, assets.router)
+           accounts.router, rosters.router, security_page.router, audit.router, assets.router,
+           incidents.router, incidents.list_router, incidents_page.router)  # major incidents (§12)
 
 
 def store_check(container: ApiContainer) -> ReadinessCheck:

@@ -82,7 +82,8 @@ def bootstrap_api(w: Wiring) -> ApiContainer:
     return ApiContainer(
         settings=w.settings, store=w.store, directory=w.directory, disclosure=Disclosure.load(),
         keys=keys, intake=intake, accounts=accounts, triage=triage, dispatch=dispatch,
-        notify=w.notify(keys), view=w.view(), audit=audit, checkpoints=w.checkpoint_log(), throttle=w.throttle(),
+        notify=w.notify(keys), view=w.view(), audit=audit, checkpoints=w.checkpoint_log(),
+        throttle=w.throttle(),
     )
 
 

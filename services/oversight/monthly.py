@@ -16,6 +16,7 @@ from services.common.exportcells import append, csv_bytes
 from services.common.labels import (
     CHANNEL_TEXT,
     CONCERN_TEXT,
+    INCIDENT_REASON_TEXT,
     KIND_TEXT,
     LEVEL_TEXT,
     SENTINEL_KIND_TEXT,
@@ -56,7 +57,8 @@ def tables(s: dict[str, Any], month: str, region: str | None,
             ["案件数", s["cases"]],
             ["超时未接收的转介", s["overdue"]], ["随访帮扶中", f["active"]], ["随访逾期", f["overdue"]],
             ["7天内应访", f["due_within_7_days"]], ["本月走访次数", f["visits_done"]],
-            ["已结案的随访", f["closed"]]]),
+            ["已结案的随访", f["closed"]],
+            ["重大事项", sum(s.get("major_incidents", {}).values())]]),
         ("问题类型", ["问题类型", "案件数"], _pairs(s["by_concern"], CONCERN_TEXT)),
         ("风险等级", ["风险等级", "案件数"],
          [[LEVEL_TEXT[lv], s["by_risk_level"].get(lv, 0)] for lv in RISK_LEVELS]),
@@ -79,6 +81,8 @@ def tables(s: dict[str, Any], month: str, region: str | None,
          [[x["name"], SENTINEL_KIND_TEXT.get(x["kind"], x["kind"]), _place(place_name, x["region_code"]),
            x["region_code"], x["reports"],
            (x["last_report_at"] or "")[:10] or "从未报告", x["silent_days"]] for x in s["sentinels"]]),
+        ("重大事项", ["上报原因", "件数"],  # §12: by why each went upward
+         [[INCIDENT_REASON_TEXT[r], s.get("major_incidents", {}).get(r, 0)] for r in INCIDENT_REASON_TEXT]),
     ]
 
 

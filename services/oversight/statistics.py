@@ -14,6 +14,7 @@ from services.common.errors import FieldError, NotFound
 from services.common.principal import Principal, within
 from services.common.vocabulary import BEIJING
 from services.dispatch.routing import Directory
+from services.oversight.incidents import incident_counts
 
 # Narrower windows would let a reader pick out one report's concerns (small counts); so would
 # two windows differing by a moment (until=T-1s, until=T+1s): an auditor's are whole days.
@@ -90,6 +91,7 @@ def figures(view: DeskView, accounts: AccountsApplication, sla: Mapping[str, int
     region = scoped_region(principal, region)
     sentinels = sentinels_of(accounts)
     found = view.stats(since, until, now, region=region, sla=sla, sentinels=sentinels)
+    found["major_incidents"] = incident_counts(view, since, until, region)  # by reason (§12)
     if group == "region":
         found["group"] = group
         found["groups"] = [

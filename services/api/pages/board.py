@@ -19,6 +19,7 @@ from services.bootstrap import ApiContainer
 from services.common.errors import DomainError, FieldError, NotFound
 from services.common.vocabulary import BEIJING, RISK_LEVELS, Category
 from services.oversight.board import active_plans, flagged_cases, referral_notes, unreached_by_case
+from services.oversight.incidents import incident_context
 from services.oversight.jurisdiction import check_case
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -70,6 +71,7 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "csrf": page.csrf(request),
         "notice": notice,
         "error": error,
+        **incident_context(container, principal),
     }
 
 

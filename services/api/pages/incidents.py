@@ -1,0 +1,40 @@
+"""Marking a case as a major incident (重大事项, contract §12) from the board: the summary checked
+(errors beside it, in Chinese), then a confirming step, then the mark; the upward report follows."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from services.api.deps import AuditDep, ContainerDep
+from services.api.guard import Page, page_guard
+from services.api.web import refuse, render
+from services.common.errors import Conflict, FieldError, NotFound
+from services.oversight import incidents
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+REFUSAL = "此页面供督办人员使用，请用督办账号登录。"
+Supervisor = Annotated[Page, Depends(page_guard("supervisor", "/board", REFUSAL))]
+
+
+@router.post("/board/cases/{case_id}/major-incident")
+def mark_page(request: Request, case_id: str, page: Supervisor, container: ContainerDep,
+              audit: AuditDep) -> Response:
+    principal, form = page.principal, page.form
+    summary = str(form.get("summary", ""))
+    context = {"principal": principal, "csrf": page.csrf(request), "case_id": case_id, "summary": summary}
+    try:
+        if form.get("confirmed") != "yes":
+            incidents.check_mark(container, case_id, summary, principal)
+            return render(request, "board_incident_confirm.html", context)
+        incidents.mark(container, case_id, summary, principal, audit.actor(principal))
+    except NotFound:
+        return refuse(request, principal, "未找到该案件，或该案件不在您的辖区内。", 404, "未找到")
+    except FieldError as e:
+        return render(request, "board_incident_confirm.html", {**context, "error": e.message}, 422)
+    except Conflict:
+        return render(request, "board_incident_confirm.html",
+                      {**context, "conflict": "该案件已是重大事项，已向上级报告，无需重复标记。"}, 409)
+    return RedirectResponse(f"/board?incident={case_id}#incidents", status_code=303)

@@ -1,0 +1,105 @@
+"""Major incidents (重大事项, contract §12) for supervisors and auditors: those of their region,
+newest first, with where each upward report is; a supervisor's mark; the month's counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from projections.desk.incidents import IncidentRow
+from projections.desk.reader import DeskReader
+from services.bootstrap import ApiContainer
+from services.common import aggregates
+from services.common.auditnote import Actor
+from services.common.errors import NotFound
+from services.common.keystore import KeyStore, case_key_owner
+from services.common.labels import INCIDENT_REASON_TEXT, UPWARD_STATE_TEXT
+from services.common.principal import Principal, within
+from services.notify.application import NotifyApplication
+from services.notify.domain import UPWARD, Delivery, delivery_id
+from services.notify.upward import ERASED_SUMMARY, UPWARD_EVENT, incident_key
+from services.oversight.auditlog import AuditLog
+from services.triage.case import Case
+
+
+def names_on(c: ApiContainer, case: Case) -> list[str]:
+    """The names of the case's children and reporters, opened for a comparison in memory only."""
+    names: list[str] = []
+    for report_id in case.report_ids:
+        data = c.intake.personal_data(c.intake.get_report(report_id)) or {}
+        names += [str(child.get("name") or "") for child in data.get("children") or []]
+        names.append(str((data.get("reporter") or {}).get("name") or ""))
+    return [n for n in names if n.strip()]
+
+
+def case_of(c: ApiContainer, case_id: str, who: Principal) -> Case:
+    """The case, if it lies in the caller's region (else 404, as if it did not exist)."""
+    case = c.triage.get_case(case_id)
+    if not who.sees_region(case.region_code):
+        raise NotFound("No such case")
+    return case
+
+
+def check_mark(c: ApiContainer, case_id: str, summary: str, who: Principal) -> Case:
+    """What a mark would answer, nothing kept: the page's confirming step comes after it."""
+    case = case_of(c, case_id, who)
+    case.check_mark(summary, names_on(c, case), c.triage.incidents)
+    return case
+
+
+def mark(c: ApiContainer, case_id: str, summary: str, who: Principal, actor: Actor) -> Case:
+    """A supervisor marks a case of their region (else 404) with a summary naming no one."""
+    case = case_of(c, case_id, who)
+    return c.triage.mark_major_incident(case.id, summary=summary, names=names_on(c, case),
+                                        by=who.subject, actor=actor)
+
+
+def upward_state(notify: NotifyApplication, case_id: str, reason: str) -> str:
+    """delivered, failing (an attempt failed or it gave up) or pending (not yet planned or tried)."""
+    key = delivery_id(incident_key(case_id, reason), UPWARD_EVENT, UPWARD)
+    found = aggregates.find(notify.repository, key, Delivery)
+    if found is None or (found.pending and found.last_error is None):
+        return "pending"
+    return "delivered" if found.delivered_at is not None else "failing"
+
+
+def summary_of(keys: KeyStore, row: IncidentRow) -> str:
+    """An automatic incident's fixed summary, or the supervisor's, opened with the case's key."""
+    if row["summary"] is not None:
+        return row["summary"]
+    sealed = row["sealed_summary"]
+    key = keys.key_for(case_key_owner(row["case_id"])) if sealed else None
+    if key is None or sealed is None:
+        return ERASED_SUMMARY
+    return str(key.open(sealed, context=f"major-incident:{row['case_id']}"))
+
+
+def list_incidents(c: ApiContainer, who: Principal, audit: AuditLog) -> list[dict[str, Any]]:
+    """The API's read, audited (the board's section reads `incidents_of` under board.read)."""
+    audit(who, "incident.list", "incidents", who.region)
+    return incidents_of(c, who)
+
+
+def incidents_of(c: ApiContainer, who: Principal) -> list[dict[str, Any]]:
+    """Those whose region lies within the caller's, each with its county and upward state."""
+    return [{"case_id": r["case_id"], "region_code": r["region_code"], "county": r["region_code"][:6],
+             "risk_level": r["risk_level"], "concerns": r["concerns"], "summary": summary_of(c.keys, r),
+             "reason": r["reason"], "reported_at": r["reported_at"],
+             "upward": upward_state(c.notify, r["case_id"], r["reason"])}
+            for r in c.view.major_incidents() if who.sees_region(r["region_code"])]
+
+
+def incident_counts(view: DeskReader, since: datetime | None, until: datetime | None,
+                    region: str | None) -> dict[str, int]:
+    """The window's major incidents in the region, by reason (the monthly report's table)."""
+    return dict(Counter(r["reason"] for r in view.major_incidents(since, until)
+                        if within(r["region_code"], region)))
+
+
+def incident_context(c: ApiContainer, who: Principal) -> dict[str, Any]:
+    """The board's section (重大事项) and which of its cases are one already, with their words."""
+    found = incidents_of(c, who)
+    return {"incidents": found, "incident_cases": {i["case_id"] for i in found},
+            "incident_reason_text": INCIDENT_REASON_TEXT, "upward_state_text": UPWARD_STATE_TEXT,
+            "place_name": c.directory.place_name}

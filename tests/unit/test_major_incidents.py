@@ -1,0 +1,157 @@
+"""Major incidents (重大事项, contract §12): the rule on the Case alone (red, a grave concern, a
+child under 14; a death; a supervisor's mark), the upward delivery with a fake transport (once,
+signed, no names), and the routes (roles, region, the summary's checks)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from services.common.errors import Conflict
+from services.common.messages import CASE_MAJOR_INCIDENT
+from services.common.principal import Principal
+from services.notify import webhook
+from services.notify.application import SupervisorHook
+from services.notify.notifier import Notifier
+from services.oversight import incidents
+from services.triage.case import Case, TriageError
+from services.triage.facts import ReportFacts, SupplementFacts
+from services.triage.incident import IncidentRules
+from services.triage.rules import RiskRules
+from services.triage.translate import triage_translator
+from tests.conftest import Api
+from tests.helpers import CHILD_ID, PII_VALUES, id_number, report_body
+
+RULES, INCIDENTS = RiskRules.load(), IncidentRules.load()
+UPWARD_URL, UPWARD_SECRET = "https://upward.example.invalid/hook", "upward-secret-for-tests-01"
+
+
+def opened(concerns: list[str], age: int | None, *, died: bool = False, danger: bool = False) -> Case:
+    report = ReportFacts(report_id="r-1", at=datetime.now(UTC), concerns=concerns, immediate_danger=danger,
+                         region_code="441823", youngest_age=age, child_died=died)
+    return Case.open(report, RULES, [], INCIDENTS)
+
+
+def went_upward(case: Case) -> list[Any]:
+    return [e for e in case.collect_events() if isinstance(e, Case.MajorIncident)]
+
+
+def test_red_sexual_abuse_of_a_nine_year_old_is_a_major_incident() -> None:
+    case = opened(["sexual_abuse"], 9)
+    (event,) = went_upward(case)
+    assert case.risk_level == "red" and case.major_incident == "auto"
+    assert event.reason == "auto" and event.rule_version == "major-incidents/v1"
+    assert event.summary == "红色风险：性侵害或疑似性侵害；涉及14岁以下儿童。" and event.sealed_summary is None
+
+
+@pytest.mark.parametrize(("concerns", "age"), [
+    (["sexual_abuse"], 14),  # not under 14
+    (["trafficking_abduction"], None),  # no age known
+    (["domestic_violence"], 9),  # orange
+    (["serious_injury"], 5),  # red, but not one of the rule's concerns
+])
+def test_the_rule_holds_only_for_red_grave_concerns_under_fourteen(concerns: list[str], age: int | None) -> None:
+    case = opened(concerns, age)
+    assert went_upward(case) == [] and case.major_incident is None
+
+
+def test_a_death_on_a_supplement_goes_upward_once_and_after_the_rule_too() -> None:
+    case = opened(["neglect"], 15)
+    case.collect_events()
+    died = SupplementFacts(report_id="r-1", supplement_id="s-1", concerns=[], immediate_danger=False,
+                           child_died=True)
+    assert case.add_supplement(died, RULES, INCIDENTS)
+    (event,) = went_upward(case)
+    assert event.reason == "death" and "儿童死亡" in str(event.summary)
+    assert not case.add_supplement(died, RULES, INCIDENTS)  # the same supplement again: nothing
+    again = SupplementFacts(report_id="r-1", supplement_id="s-2", concerns=["sexual_abuse"],
+                            immediate_danger=True, child_died=True)
+    assert case.add_supplement(again, RULES, INCIDENTS)
+    assert went_upward(case) == []  # a major incident already, and its death already reported
+    ruled = opened(["sexual_abuse"], 9)
+    ruled.collect_events()
+    ruled.add_supplement(died, RULES, INCIDENTS)
+    assert [e.reason for e in went_upward(ruled)] == ["death"]  # the death is reported on top
+
+
+def test_a_supervisors_mark_is_checked_then_sealed_once() -> None:
+    case = opened(["domestic_violence"], 9)
+    case.collect_events()
+    names = ["王小明", "李女士"]
+
+    def seal(text: str) -> str:
+        return "sealed:" + text[::-1]
+
+    for bad in ("", "   ", "字" * 501, f"身份证 {CHILD_ID} 的孩子", "王小明被打", "报告人李女士说"):
+        with pytest.raises(TriageError) as refused:
+            case.mark_major_incident(summary=bad, names=names, seal=seal, by="supervisor1")
+        assert refused.value.field == "summary"
+    assert went_upward(case) == []
+    case.mark_major_incident(summary="某镇一名儿童多次遭受家庭暴力，已报警。", names=names, seal=seal,
+                             by="supervisor1")
+    (event,) = went_upward(case)
+    assert event.reason == "mark" and event.summary is None and event.sealed_summary.startswith("sealed:")
+    message = triage_translator(event)
+    assert message is not None and message.type == CASE_MAJOR_INCIDENT
+    assert "家庭暴力" not in json.dumps(message.data, ensure_ascii=False)  # only sealed on the wire
+    with pytest.raises(Conflict):
+        case.mark_major_incident(summary="再次标记", names=names, seal=seal, by="supervisor1")
+
+
+def upward_body(api: Api, runner: Any, hotline: Any, body: dict[str, Any], key: str) -> tuple[str, list[Any]]:
+    hotline.notify.upward = SupervisorHook(UPWARD_URL, UPWARD_SECRET)
+    report = api.submit(body, key=key)
+    assert report.status_code == 201, report.text
+    runner.pump()
+    sent: list[webhook.Request] = []
+    notifier = Notifier(hotline.notify, post=lambda r: sent.append(r) or None)
+    notifier.tick()
+    notifier.tick()
+    return hotline.triage.case_for_report(report.json()["report_id"]), sent
+
+
+def test_the_upward_report_goes_once_signed_and_without_names(api: Api, runner: Any, hotline: Any) -> None:
+    case_id, sent = upward_body(api, runner, hotline, report_body(
+        concerns=["sexual_abuse"], immediate_danger=False, narrative="孩子被性侵"), "mi-1")
+    upward = [r for r in sent if r.url == UPWARD_URL]
+    assert len(upward) == 1
+    request = upward[0]
+    assert request.headers[webhook.SIGNATURE_HEADER] == webhook.sign(UPWARD_SECRET, request.body)
+    body = json.loads(request.body)
+    assert set(body) == {"event", "case_id", "region_code", "risk_level", "concerns", "summary",
+                         "reported_at", "reason"}
+    assert body["event"] == "major_incident.reported" and body["case_id"] == str(case_id)
+    assert body["risk_level"] == "red" and body["reason"] == "auto" and body["region_code"] == "441823"
+    assert not any(v in request.body.decode() for v in PII_VALUES)
+    runner.pump()  # nothing new to deliver: one delivery per incident
+    assert hotline.notify.upward is not None
+    rows = incidents.incidents_of(hotline, Principal("supervisor1", "supervisor"))
+    assert [(r["case_id"], r["upward"], r["county"]) for r in rows] == [(str(case_id), "delivered", "441823")]
+
+
+def test_the_mark_route_roles_region_and_summary(api: Api, runner: Any, hotline: Any) -> None:
+    report = api.submit(report_body(concerns=["domestic_violence"], immediate_danger=False,
+                                    narrative="经常挨打"), key="mi-2")
+    runner.pump()
+    case_id = str(hotline.triage.case_for_report(report.json()["report_id"]))
+    url = f"/v1/cases/{case_id}/major-incident"
+    good = {"summary": "一名儿童长期遭受家庭暴力，已报警处理。"}
+    assert api.client.post(url, json=good, headers=api.auth("operator1")).status_code == 403
+    outside = api.client.post(url, json=good, headers=api.auth("supervisor-qingcheng"))
+    assert outside.status_code == 404  # a 441823 case for a 441802 supervisor
+    for bad in ({"summary": ""}, {"summary": f"儿童身份证号 {id_number('44182320150101123')}"},
+                {"summary": "王小明长期被打"}, {"summary": "字" * 501}):
+        refused = api.client.post(url, json=bad, headers=api.auth("supervisor1"))
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"][0]["loc"] == ["body", "summary"]
+    assert api.client.post(url, json=good, headers=api.auth("supervisor1")).status_code == 202
+    again = api.client.post(url, json=good, headers=api.auth("supervisor1"))
+    assert again.status_code == 409 and "重大事项" in again.json()["detail"]
+    runner.pump()
+    listed = api.client.get("/v1/major-incidents", headers=api.auth("supervisor1")).json()
+    assert [(i["case_id"], i["reason"], i["summary"]) for i in listed] == [(case_id, "mark", good["summary"])]
+    assert api.client.get("/v1/major-incidents", headers=api.auth("supervisor-qingcheng")).json() == []
+    assert api.client.get("/v1/major-incidents", headers=api.auth("operator1")).status_code == 403
