@@ -52,6 +52,7 @@ PAGES: dict[str, tuple[tuple[str, str], ...]] = {
 # civil affairs (contract §6), so other units' desks would find that page empty.
 # Notices (contract §12) are filed by police and by the units never referred to.
 NOTIFYING_KINDS = ("police", "procuratorate", "court", "justice")
+NOTICE_HOME = "本单位通报"  # a notifying unit's /desk when it receives no referrals
 DESK_PAGE_KINDS: dict[str, tuple[str, ...]] = {"/followups": ("civil_affairs",),
                                                 "/desk/notice": NOTIFYING_KINDS}
 
@@ -81,7 +82,11 @@ def pages_of(context: Any, role: str) -> tuple[tuple[str, str], ...]:
         return pages
     agency = request.app.state.container.directory.get(principal.agency_id or "")
     kind = agency.kind if agency else ""
-    return tuple(p for p in pages if kind in DESK_PAGE_KINDS.get(p[0], (kind,)))
+    pages = tuple(p for p in pages if kind in DESK_PAGE_KINDS.get(p[0], (kind,)))
+    if agency is not None and not request.app.state.container.dispatch.matrix.receives(kind):
+        # No inbox there: its /desk is the notices' home (the unit's own notices).
+        pages = tuple((href, NOTICE_HOME if href == "/desk" else label) for href, label in pages)
+    return pages
 
 
 def _names(ctx: Any) -> dict[str, str]:

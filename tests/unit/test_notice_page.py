@@ -31,14 +31,31 @@ def test_a_court_desk_files_a_notice_and_sees_the_receipt(api: Api, runner: Embe
     missing = api.client.post("/desk/notice", data={"csrf": csrf, "idempotency_key": "n1"})
     assert missing.status_code == 422 and 'id="error-narrative"' in missing.text
     assert 'id="error-location-region_code"' in missing.text
-    done = api.client.post("/desk/notice", data={**FILLED, "csrf": csrf, "idempotency_key": "n2"})
-    assert done.status_code == 201 and "通报已受理" in done.text
-    receipt_no = re.search(r'id="receipt-no">([^<]+)<', done.text).group(1)  # type: ignore[union-attr]
+    done = api.client.post("/desk/notice", data={**FILLED, "csrf": csrf, "idempotency_key": "n2"},
+                           follow_redirects=False)  # Post/Redirect/Get: Reload sends nothing again
+    assert done.status_code == 303 and re.fullmatch(r"/desk/notice/receipt/[0-9a-f-]{36}", done.headers["location"])
+    receipt_url = done.headers["location"]
+    shown = api.client.get(receipt_url)
+    assert shown.status_code == 200 and "通报已受理" in shown.text and "no-store" in shown.headers["cache-control"]
+    receipt_no = re.search(r'id="receipt-no">([^<]+)<', shown.text).group(1)  # type: ignore[union-attr]
+    code = re.search(r'id="lookup-code">([^<]+)<', shown.text).group(1)  # type: ignore[union-attr]
+    assert code not in receipt_url and "李小花" in shown.text and "金坑" in shown.text
+    assert "您的报告" not in shown.text and "儿童主任" in shown.text
+    again = api.client.get(receipt_url)  # once: a reload shows the receipt without the code
+    assert again.status_code == 200 and receipt_no in again.text and code not in again.text
     runner.pump()
     (referral,) = api.client.get("/v1/desk/referrals", headers=api.auth("civil-sanjiang")).json()
     assert referral["risk_level"] and receipt_no
+    desk = api.client.get("/desk").text  # the unit's own notices: receipt, place, units, statuses
+    assert 'id="own-notices"' in desk and receipt_no in desk and "待接收" in desk and "李小花" not in desk
+    (mine,) = api.client.get("/v1/notices/mine", headers=api.auth("court-desk")).json()
+    assert mine["receipt_no"] == receipt_no and mine["status"] == "in_progress"
+    assert mine["referrals"] == [{"agency_id": referral["agency_id"], "agency_name": mine["referrals"][0]["agency_name"],
+                                  "status": "dispatched"}] and "三江" in mine["referrals"][0]["agency_name"]
+    assert api.client.get("/v1/notices/mine", headers=api.auth("procuratorate-desk")).json() == []
     api.client.cookies.clear()
     login(api.client, "civil-sanjiang", "/desk")
+    assert api.client.get(receipt_url).status_code == 404  # another account's receipt: none
     page = api.client.get(f"/desk/referrals/{referral['referral_id']}").text
     assert "部门通报（<span class=\"filing-unit\">连南瑶族自治县人民法院</span>）" in page
 

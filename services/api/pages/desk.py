@@ -66,7 +66,9 @@ def desk_page(request: Request, page: DeskPage, container: ContainerDep, audit: 
     audit(page.principal, "desk.inbox", "agency", page.principal.agency_id)
     done = request.query_params.get("done", "")
     shown = request.query_params.get("referral", "") if done else ""
-    return render(request, "desk.html", {**_context(request, container, page), "notice": DONE.get(done),
+    context = _context(request, container, page)
+    own = agency_notice.own_notices(container, audit, page.principal) if context["notifies"] else []
+    return render(request, "desk.html", {**context, "notice": DONE.get(done), "own_notices": own,
                                          "acted_on": shown if _UUID.fullmatch(shown) else ""})
 
 

@@ -4,6 +4,7 @@ justice bureaus file what they learned in their own work; civil affairs gets the
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import structlog
@@ -13,19 +14,27 @@ from pydantic import ValidationError
 
 from services.api.deps import AuditDep, ContainerDep, IntakeDep
 from services.api.guard import Page, page_guard
-from services.api.pages.report import FIELD_MESSAGES, field_errors, form_to_body
+from services.api.pages import notice_receipt
+from services.api.pages.lookup import STATUS  # the same words as the lookup's
+from services.api.pages.report import FIELD_MESSAGES, PLACE_MISSING, field_errors, form_to_body
 from services.api.web import BEIJING, NOTIFYING_KINDS, refuse, render
 from services.bootstrap import ApiContainer
 from services.common.errors import Conflict, FieldError
-from services.common.labels import CONCERN_LABELS
+from services.common.labels import CONCERN_LABELS, STATUS_TEXT
 from services.intake.schemas import ReportIn
+from services.oversight.auditlog import AuditLog
+from services.oversight.notices import NOTICE_DAYS, unit_notices
 
 log = structlog.get_logger("pages")
 router = APIRouter(tags=["pages"], include_in_schema=False)
+router.include_router(notice_receipt.router)  # the receipt after Post/Redirect/Get
 
 REFUSAL = "此页面供公安、检察、审判、司法行政机关报送通报使用，请用本单位账号登录。"
 NOT_NOTIFYING = "本单位不报送部门通报。如发现儿童需要帮助，请通过12345热线或强制报告渠道报告。"
 UNBOUND = "本账号未绑定机构单位，不能报送通报，请联系管理员。"
+NOTICE_MESSAGES = {**FIELD_MESSAGES, "channel": UNBOUND,
+                   "narrative": "请填写通报事由（1至5000字）：案件情况、儿童现状、目前由谁照看。"}
+PLACE_NEEDED = "请填写儿童现住地或所在地：输入村、镇名称中的字后从列表中选择，或填写行政区划代码。"
 NoticePage = Annotated[Page, Depends(page_guard("desk", "/desk/notice", REFUSAL))]
 
 
@@ -69,22 +78,45 @@ def notice_submit(request: Request, page: NoticePage, container: ContainerDep, i
         report = ReportIn.model_validate(body)
     except ValidationError as exc:
         errors = {**field_errors(exc, rows), **errors}
+    if errors.get("location.region_code") == PLACE_MISSING:
+        errors["location.region_code"] = PLACE_NEEDED
+    if "narrative" in errors:
+        errors["narrative"] = NOTICE_MESSAGES["narrative"]
     if errors or report is None:
-        return render(request, "notice.html", {**context, "errors": errors}, 422)
+        return render(request, "notice.html", {**context, "errors": _in_form_order(errors)}, 422)
     try:
         receipt = intake.submit_report(report, submitted_by=principal.subject, idempotency_key=f"web:{key}",
                                        role=principal.role, agency_id=principal.agency_id,
                                        actor=audit.actor(principal))
     except FieldError as exc:
-        message = {**FIELD_MESSAGES, "channel": UNBOUND}.get(exc.field, "此项填写有误，请核对。")
+        message = NOTICE_MESSAGES.get(exc.field, "此项填写有误，请核对。")
         return render(request, "notice.html", {**context, "errors": {exc.field: message}}, 422)
     except Conflict:
         return render(request, "notice.html", {**context, "idempotency_key": secrets.token_urlsafe(18),
                        "notice": "此通报已提交过且内容不同。如需补充情况，请核对后再次提交。"}, 409)
     log.info("agency notice received", report_id=str(receipt.report_id))
-    return render(request, "receipt.html", {
-        "username": principal.subject, "principal": principal, "receipt_no": receipt.receipt_no,
-        "lookup_code": receipt.lookup_code, "immediate_danger": report.immediate_danger,
-        "received_at": receipt.received_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S 北京时间"),
-        "title": "通报已受理", "again_url": "/desk/notice", "again_text": "再报送一份通报",
-    }, 201)
+    return notice_receipt.filed(request, page, receipt)
+
+
+FORM_ORDER = ("children", "children.0.", "children.1.", "children.2.", "location.", "concerns", "narrative",
+              "occurred_at", "immediate_danger", "reporter.")
+
+
+def _in_form_order(errors: dict[str, str]) -> dict[str, str]:
+    """The summary lists the errors as the form shows the fields, top to bottom."""
+    def rank(name: str) -> int:
+        return next((i for i, head in enumerate(FORM_ORDER) if name == head or name.startswith(head)),
+                    len(FORM_ORDER))
+    return dict(sorted(errors.items(), key=lambda item: rank(item[0])))
+
+
+def own_notices(container: ApiContainer, audit: AuditLog, principal: Any) -> list[dict[str, Any]]:
+    """The unit's notices of the last 90 days for its /desk (本单位报送的通报), in Chinese."""
+    since = datetime.now(UTC) - timedelta(days=NOTICE_DAYS)
+    notices = unit_notices(container.intake, container.view, container.accounts, container.directory,
+                           audit, principal, since)
+    return [{"receipt_no": n.receipt_no, "place": n.place_name or n.region_code,
+             "received_at": n.received_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
+             "status": STATUS[n.status][0],
+             "referrals": [(r.agency_name, STATUS_TEXT.get(r.status, r.status)) for r in n.referrals]}
+            for n in notices]
