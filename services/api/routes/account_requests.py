@@ -35,6 +35,7 @@ class RequestOut(BaseModel):
     agency_id: str | None
     sentinel_id: str | None
     channel: str | None
+    region: str | None = None  # a supervisor's or auditor's to be created (contract §12)
     note: str | None = None  # 申请说明, as the admin wrote it
     asked_by: str
     asked_at: str
