@@ -105,6 +105,7 @@ def test_the_city_board_holds_both_counties_and_the_county_board_its_own(server:
         browser.close()
 
     asked = server.http.get("/v1/account-requests", headers=server.auth("security1")).json()
-    assert [(r["username"], r["role"], r["region"]) for r in asked] == [("auditor-qingyuan", "auditor", "4418")]
+    assert [(r["username"], r["role"], r["region"]) for r in asked] == [
+        ("auditor-qingyuan", "auditor", "4418")]
     county_api = server.http.get("/v1/cases", headers=server.auth("supervisor-qingcheng")).json()
     assert [c["case_id"] for c in county_api] == [cases["441802"]]
