@@ -221,6 +221,43 @@ def test_a_restart_reads_what_is_pending_not_the_whole_history(
     assert notify.ledgers.reads == 2  # the health view reads the same ledger (the first notifier's too)
 
 
+def test_a_crash_costs_only_the_events_since_the_last_save(
+        hotline: ApiContainer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No clean stop (the process killed): the next notifier reads the ledger saved last (about
+    every second while running) and only the log after its position, and still makes each
+    attempt owed since, once."""
+    notify, clock = hotline.notify, Clock()
+    rosters(notify, DEAD, LIVE)
+    plan(notify, DEAD, 5000, clock.now, delivered=True)  # planned and taken: a long history
+    first = Notifier(notify, clock=clock, post=Transport())
+    first.tick()  # tracked all 5,000, and saved (as `run` does about once a second)
+    saved = notify.ledgers.load()
+    assert saved is not None and saved.position == first.position and saved.owed == {}
+    fresh = plan(notify, LIVE, 20, clock.now)  # 20 more, after the save
+    since = (notify.recorder.max_notification_id() or 0) - saved.position
+    assert 20 <= since < 5000
+    del first  # dropped: no stop, no last save
+
+    read: list[int] = []
+    select = notify.recorder.select_notifications
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        notes = select(*args, **kwargs)
+        read.append(len(notes))
+        return notes
+    monkeypatch.setattr(notify.recorder, "select_notifications", counted)
+    transport = Transport()
+    restarted = Notifier(notify, clock=clock, post=transport)
+    restarted.follow()
+    assert sum(read) == since  # only the events after the saved position
+    assert set(restarted.pending) == set(fresh)
+    assert restarted.tick() == 20
+    assert transport.calls == [LIVE] * 20
+    assert all(notify.repository.get(d).delivered_at for d in fresh)
+    restarted.tick()
+    assert transport.calls == [LIVE] * 20  # once each
+
+
 def test_a_store_written_by_the_old_release_still_loads_and_its_history_counts(hotline: ApiContainer) -> None:
     """Before #25 each attempt also wrote its unit's `UnitLog`: those events still load, and the
     first start after the upgrade (no saved ledger) derives each receiver's health from the
