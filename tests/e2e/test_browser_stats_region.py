@@ -10,11 +10,11 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server, wait_for
 from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.e2e.test_browser_desk import login
 from tests.e2e.test_browser_form import SHOTS
+from tests.e2e.test_browser_notice import no_serious
 from tests.helpers import report_body
 
 PORT = 18280
@@ -32,14 +32,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
         wait_for(lambda: client.http.get("/v1/stats", headers=client.auth("supervisor1")).json()["cases"]
                  == len(PLACES), what="the cases in the view")
         yield client
-
-
-def no_serious(page: Page) -> None:
-    for width in (1366, 360):
-        page.set_viewport_size({"width": width, "height": 800})
-        assert serious_violations(page) == [], width
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, (width, overflow)
 
 
 def offered(page: Page) -> list[str]:
