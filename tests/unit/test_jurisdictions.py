@@ -15,6 +15,7 @@ from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from services.common.errors import NotFound
 from services.common.principal import Principal
+from services.common.vocabulary import BEIJING
 from services.oversight import case_scope
 from services.oversight.auditlog import AuditLog
 from services.oversight.board import active_plans, flagged_cases
@@ -100,7 +101,7 @@ def test_referrals_visits_and_the_ledger_outside_are_not_found(hotline: ApiConta
     with pytest.raises(NotFound):
         read_visits(hotline, cases["441823"], COUNTY, log)
     assert read_visits(hotline, cases["441802"], COUNTY, log) == []
-    month = datetime.now(UTC).strftime("%Y-%m")
+    month = datetime.now(BEIJING).strftime("%Y-%m")
     ledger = hotline.view.ledger(*month_bounds(month), narrowed(COUNTY, None))
     assert {r["case_id"] for r in ledger} == {cases["441802"]}
     assert {r["case_id"] for r in hotline.view.ledger(*month_bounds(month), narrowed(PROVINCE, None))} == set(
@@ -134,6 +135,12 @@ def test_a_supervisors_commands_on_a_case_outside_are_not_found(api: Api, cases:
     assert {c["case_id"] for c in api.client.get("/v1/cases", headers=city).json()} == {inside, outside}
     assert api.client.get("/v1/followups?region=441823", headers=county).json() == []
     assert api.client.get("/v1/ledger?region=441823", headers=county).status_code == 404
+    month = datetime.now(BEIJING).strftime("%Y-%m")  # the monthly report counts the county's only
+    report = api.client.get(f"/v1/stats/monthly?month={month}&format=csv", headers=county)
+    assert report.status_code == 200 and "案件数,1" in report.text.replace("\r", ""), report.text[:300]
+    wide = api.client.get(f"/v1/stats/monthly?month={month}&format=csv", headers=city)
+    assert "案件数,2" in wide.text.replace("\r", "")
+    assert api.client.get(f"/v1/stats/monthly?month={month}&region=441823", headers=county).status_code == 404
     auditor = {"Authorization": f"Bearer {api.token('auditor-qingcheng')}"}
     assert api.client.get(f"/v1/audit?case_id={outside}", headers=auditor).status_code == 404
     assert api.client.get(f"/v1/audit?case_id={inside}", headers=auditor).status_code == 200
