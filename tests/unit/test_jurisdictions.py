@@ -120,7 +120,8 @@ def test_a_county_auditor_filters_the_trail_by_the_countys_cases_only(hotline: A
     check_case_filter(hotline, Principal("aud", "auditor"), cases["441823"])  # no region: everywhere
 
 
-def test_a_supervisors_commands_on_a_case_outside_are_not_found(api: Api, cases: dict[str, str]) -> None:
+def test_a_supervisors_commands_on_a_case_outside_are_not_found(api: Api, hotline: ApiContainer,
+                                                                 cases: dict[str, str]) -> None:
     county = {"Authorization": f"Bearer {api.token('supervisor-qingcheng')}"}
     outside, inside = cases["441823"], cases["441802"]
     assert api.client.get(f"/v1/cases/{outside}", headers=county).status_code == 404
@@ -131,6 +132,9 @@ def test_a_supervisors_commands_on_a_case_outside_are_not_found(api: Api, cases:
                        (f"/v1/cases/{outside}/referrals", {"agency_id": "civil-441823", "reason": "x"}),
                        (f"/v1/cases/{outside}/closure", {"reason": "x"})):
         assert api.client.post(path, json=body, headers=county).status_code == 404, path
+    reports = {c: hotline.view.get_case(i)["report_ids"][0] for c, i in cases.items()}  # type: ignore[index]
+    assert api.client.get(f"/v1/reports/{reports['441823']}", headers=county).status_code == 404
+    assert api.client.get(f"/v1/reports/{reports['441802']}", headers=county).json()["case_id"] == inside
     city = {"Authorization": f"Bearer {api.token('supervisor-qingyuan')}"}
     assert {c["case_id"] for c in api.client.get("/v1/cases", headers=city).json()} == {inside, outside}
     assert api.client.get("/v1/followups?region=441823", headers=county).json() == []

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, s
 from services.api.auth import require_roles
 from services.api.deps import AuditDep, Filer, IntakeDep, Operator, ThrottleDep, ViewDep
 from services.api.proxies import client_address
+from services.common.errors import NotFound
 from services.common.principal import Principal
 from services.common.throttle import LOOKUP_PER_ADDRESS, Limit
 from services.intake.schemas import (
@@ -96,6 +97,8 @@ def confirm_transfer(report_id: str, transfer: TransferIn, intake: IntakeDep, vi
 def get_report(report_id: str, intake: IntakeDep, view: ViewDep, audit: AuditDep,
                principal: ReportReader) -> ReportStatus:
     report = intake.report_for(report_id, principal)
+    if not principal.sees_region(report.region_code):  # a supervisor's region (§12): as if absent
+        raise NotFound("No such report")
     state, case_id = report_status(view, report_id)
     audit(principal, "report.read", "report", report_id, case_id)
     if principal.role == "reporter":
