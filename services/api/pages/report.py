@@ -137,6 +137,7 @@ def form_to_body(form: Any, directory: Directory) -> tuple[dict[str, Any], dict[
         "concerns": values["concerns"],
         "narrative": values.get("narrative", "").strip(),
         "immediate_danger": bool(values.get("immediate_danger")),
+        "child_died": bool(values.get("child_died")),  # a major incident (§12)
         "occurred_at": occurred,
     }
     return body, values, rows, ({"location.region_code": place_error} if place_error else {})
