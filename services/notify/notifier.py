@@ -184,7 +184,7 @@ class Notifier(threading.Thread):
         self.gauges()
 
     def gauges(self) -> None:
-        """Deliveries pending per unit (its contacts together), the oldest due, the oldest red
+        """Deliveries pending per receiver (no names), the oldest due, the oldest red
         dispatch not yet taken: on /metrics, every round."""
         with self._lock:
             publish(self.ledger, self.clock().timestamp())

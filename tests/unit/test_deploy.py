@@ -183,6 +183,26 @@ def test_the_alerts_and_the_dashboard_name_only_metrics_that_exist() -> None:
     assert used and used <= exported_metrics(), used - exported_metrics()
 
 
+
+def test_the_dashboards_legends_name_labels_their_metrics_have() -> None:
+    """A legend naming a label the metric lost (a rename) would draw one nameless series."""
+    import re
+
+    from prometheus_client import REGISTRY
+
+    from services.notify import gauges  # noqa: F401 - the notifier's metrics
+    labels = {name: set(getattr(c, "_labelnames", ())) for name, c in
+              REGISTRY._names_to_collectors.items()}  # noqa: SLF001
+    dashboard = json.loads((ROOT / "infra" / "monitoring" / "grafana-dashboard.json").read_text())
+    checked = 0
+    for target in (t for p in dashboard["panels"] for t in p["targets"]):
+        named = set(re.findall(r"{{\s*(\w+)\s*}}", target.get("legendFormat", "")))
+        if named and target["expr"] in labels:
+            assert named <= labels[target["expr"]], (target["expr"], named)
+            checked += 1
+    assert checked and labels["hotline_notify_pending"] == {"unit", "contact"}
+
+
 def test_a_workers_probe_answers_health_and_metrics() -> None:
     import urllib.error
     import urllib.request

@@ -323,14 +323,40 @@ def test_metrics_show_what_is_pending_per_unit_and_how_long_a_red_dispatch_has_w
 
     def sample(name: str, **labels: str) -> float | None:
         return REGISTRY.get_sample_value(name, labels)
-    assert sample("hotline_notify_pending", receiver=DEAD) == 2
-    assert sample("hotline_notify_pending", receiver=LIVE) == 0
+    assert sample("hotline_notify_pending", unit=DEAD, contact="1") == 2
+    assert sample("hotline_notify_pending", unit=LIVE, contact="1") == 0
     assert sample("hotline_notify_red_first_delivery_age_seconds") == 90  # the alert's: over 60
     assert sample("hotline_notify_oldest_pending_seconds") == 90
     assert 85 <= (sample("hotline_notify_oldest_due_seconds") or 0) <= 89  # due 1-2 s after the first try
     notifier.tick()  # the refused ones tried again: still owed, still red, still waiting
     assert sample("hotline_notify_red_first_delivery_age_seconds") == 90
     assert sample("hotline_notify_oldest_due_seconds") == 0
+
+
+def test_pending_is_per_receiver_so_a_dead_second_contact_shows_beside_a_live_first(
+        hotline: ApiContainer) -> None:
+    """Labelled by unit and contact number, no names: a unit's contacts are not added together."""
+    from prometheus_client import REGISTRY
+
+    notify, clock, unit = hotline.notify, Clock(), "police-441802"
+    first, second = (Contact(name, webhook_url=f"https://hooks.example.invalid/{path}")
+                     for name, path in (("值班员", unit), ("备班员", f"{unit}-b")))
+    notify.set_roster(unit, [{"name": c.name, "webhook_url": c.webhook_url} for c in (first, second)], SECRET,
+                      by="test")
+    for i in range(3):
+        watch = Watch(referral_id=f"{unit}-r{i}", case_id=f"c{i}", agency_id=unit, agency_kind="police",
+                      risk_level="red", dispatched_at=clock.now, due_at=clock.now + timedelta(minutes=15),
+                      on_duty=2)
+        notify.save(watch, *(notify._deliver(watch, "referral.dispatched", c, clock.now)  # noqa: SLF001
+                             for c in (first, second)))
+    notifier = Notifier(notify, clock=clock, post=Transport({f"{unit}-b": refusing}))
+    notifier.tick()
+    pending = {s.labels["contact"]: s.value for m in REGISTRY.collect() if m.name == "hotline_notify_pending"
+               for s in m.samples if s.labels["unit"] == unit}
+    assert pending == {"1": 0, "2": 3}
+    text = "".join(f"{s.labels}" for m in REGISTRY.collect() if m.name == "hotline_notify_pending"
+                   for s in m.samples)
+    assert "值班员" not in text and "备班员" not in text and "hooks.example" not in text
 
 
 def test_a_failing_receiver_is_probed_now_and_then_not_hammered(hotline: ApiContainer) -> None:
