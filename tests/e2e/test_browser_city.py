@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server, wait_for
 from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.e2e.test_browser_desk import from_root
+from tests.e2e.test_browser_notice import no_serious
 from tests.helpers import report_body
 
 PORT = 18270
@@ -28,12 +28,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
         yield client
 
 
-def no_serious(page: Page) -> None:
-    for width in (1366, 360):
-        page.set_viewport_size({"width": width, "height": 800})
-        assert serious_violations(page) == [], width
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, (width, overflow)
+def checked(page: Page) -> None:
+    """Axe and no sideways scrolling at 1366 and 360 px, then back to the desktop's width."""
+    no_serious(page)
     page.set_viewport_size({"width": 1366, "height": 800})
 
 
@@ -68,7 +65,7 @@ def test_the_city_board_holds_both_counties_and_the_county_board_its_own(server:
         from_root(city, server, "supervisor-qingyuan", "/board")
         for case_id in cases.values():
             expect(city.locator(f"#case-{case_id}")).to_be_visible()
-        no_serious(city)
+        checked(city)
 
         county = browser.new_context(viewport={"width": 1366, "height": 800}, locale="zh-CN",
                                      bypass_csp=True).new_page()
@@ -76,14 +73,14 @@ def test_the_city_board_holds_both_counties_and_the_county_board_its_own(server:
         expect(county.locator(f"#case-{cases['441802']}")).to_be_visible()
         assert county.locator(f"#case-{cases['441823']}").count() == 0
         assert cases["441823"][:8] not in county.locator("main").inner_text()
-        no_serious(county)
+        checked(county)
         own = county.goto(f"{base}/followups/cases/{cases['441802']}")
         assert own is not None and own.status == 200
         other = county.goto(f"{base}/followups/cases/{cases['441823']}")
         assert other is not None and other.status == 404
         expect(county.locator("h1")).to_have_text("未找到")
         assert cases["441823"][:8] not in county.locator("main").inner_text()
-        no_serious(county)
+        checked(county)
 
         admin = browser.new_context(viewport={"width": 1366, "height": 800}, locale="zh-CN",
                                     bypass_csp=True).new_page()
@@ -97,11 +94,11 @@ def test_the_city_board_holds_both_counties_and_the_county_board_its_own(server:
         expect(admin.locator("#f-channel")).to_be_hidden()
         admin.fill("#f-username", "auditor-qingyuan")
         admin.select_option("#f-region", "4418")
-        no_serious(admin)
+        checked(admin)
         admin.locator("#add-user-submit").click()
         expect(admin.locator("main")).to_contain_text("等待安全管理员批准")
         expect(admin.locator("main")).to_contain_text("辖区 4418")
-        no_serious(admin)
+        checked(admin)
         browser.close()
 
     asked = server.http.get("/v1/account-requests", headers=server.auth("security1")).json()
