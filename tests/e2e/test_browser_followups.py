@@ -83,11 +83,14 @@ def test_a_visit_is_filed_on_a_phone(server: Client) -> None:
 
         checked = browser.new_context(locale="zh-CN", bypass_csp=True).new_page()  # to inject axe
         login(checked, server, "civil-desk", "/desk")
-        checked.goto(f"{str(server.http.base_url).rstrip('/')}/followups")
-        for width in (1366, 360):
-            checked.set_viewport_size({"width": width, "height": 844})
-            assert serious_violations(checked) == [], width
-            assert checked.evaluate("document.documentElement.scrollWidth") <= width
+        base = str(server.http.base_url).rstrip('/')
+        for path in ("/followups", f"/followups/cases/{case_id}"):  # the plans, one child's visits
+            checked.goto(base + path)
+            expect(checked.locator("main")).to_be_visible()
+            for width in (1366, 360):
+                checked.set_viewport_size({"width": width, "height": 844})
+                assert serious_violations(checked) == [], (path, width)
+                assert checked.evaluate("document.documentElement.scrollWidth") <= width, (path, width)
         browser.close()
 
     visits = server.http.get(f"/v1/cases/{case_id}/visits",
