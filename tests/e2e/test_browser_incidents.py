@@ -94,7 +94,8 @@ def test_a_red_report_goes_upward_and_a_supervisor_marks_another(
     expect(item).to_contain_text("已上报")
     expect(item).to_contain_text("441823")
     expect(item).to_contain_text("涉及14岁以下儿童")
-    expect(item.locator(f"a[href='/board#case-{sent['case_id']}']")).to_have_text(f"案件 {sent['case_id'][:8]}")
+    link = item.locator(f"a[href='/board#case-{sent['case_id']}']")
+    expect(link).to_have_text(f"案件 {sent['case_id'][:8]}")
     no_serious(board)
 
     orange = server.submit(report_body(concerns=["domestic_violence"], immediate_danger=False,

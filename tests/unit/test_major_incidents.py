@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from eventsourcing.persistence import Tracking
 
 from services.common.errors import Conflict
-from services.common.messages import CASE_MAJOR_INCIDENT
+from services.common.messages import CASE_MAJOR_INCIDENT, REPORT_SUPPLEMENTED, Message
 from services.common.principal import Principal
 from services.notify import webhook
 from services.notify.application import SupervisorHook
@@ -24,6 +25,7 @@ from services.triage.rules import RiskRules
 from services.triage.translate import triage_translator
 from tests.conftest import Api
 from tests.helpers import CHILD_ID, PII_VALUES, id_number, report_body
+from tests.unit.test_triage_old_events import CASE_ID, T0, release, write_previous_release
 
 RULES, INCIDENTS = RiskRules.load(), IncidentRules.load()
 UPWARD_URL, UPWARD_SECRET = "https://upward.example.invalid/hook", "upward-secret-for-tests-01"
@@ -44,7 +46,8 @@ def test_red_sexual_abuse_of_a_nine_year_old_is_a_major_incident() -> None:
     (event,) = went_upward(case)
     assert case.risk_level == "red" and case.major_incident == "auto"
     assert event.reason == "auto" and event.rule_version == "major-incidents/v1"
-    assert event.summary == "红色风险：性侵害或疑似性侵害；涉及14岁以下儿童。" and event.sealed_summary is None
+    assert event.summary == "红色风险：性侵害或疑似性侵害；涉及14岁以下儿童。"
+    assert event.sealed_summary is None
 
 
 @pytest.mark.parametrize(("concerns", "age"), [
@@ -53,7 +56,8 @@ def test_red_sexual_abuse_of_a_nine_year_old_is_a_major_incident() -> None:
     (["domestic_violence"], 9),  # orange
     (["serious_injury"], 5),  # red, but not one of the rule's concerns
 ])
-def test_the_rule_holds_only_for_red_grave_concerns_under_fourteen(concerns: list[str], age: int | None) -> None:
+def test_the_rule_holds_only_for_red_grave_concerns_under_fourteen(concerns: list[str],
+                                                                   age: int | None) -> None:
     case = opened(concerns, age)
     assert went_upward(case) == [] and case.major_incident is None
 
@@ -155,3 +159,20 @@ def test_the_mark_route_roles_region_and_summary(api: Api, runner: Any, hotline:
     assert [(i["case_id"], i["reason"], i["summary"]) for i in listed] == [(case_id, "mark", good["summary"])]
     assert api.client.get("/v1/major-incidents", headers=api.auth("supervisor-qingcheng")).json() == []
     assert api.client.get("/v1/major-incidents", headers=api.auth("operator1")).status_code == 403
+
+
+def test_a_previous_releases_case_gains_no_incident_until_a_death_is_reported(tmp_path: Any) -> None:
+    old = release(tmp_path)
+    write_previous_release(old)
+    old.close()
+    app = release(tmp_path)
+    case = app.get_case(CASE_ID)
+    assert (case.youngest_age, case.major_incident, case.death_reported) == (None, None, False)
+    assert [e.youngest_age for e in list(app.repository.event_store.get(CASE_ID))[:2]] == [None, None]
+    data = {"report_id": "r-old", "supplement_id": "s-died", "concerns": [], "immediate_danger": False,
+            "child_died": True, "pii": ""}
+    app.process_event(Message(id="intake/r-old/9", source="/hotline/intake", type=REPORT_SUPPLEMENTED,  # type: ignore[arg-type]
+                              time=T0, key="r-old", data=data), Tracking("reports:0", 1))
+    case = app.get_case(CASE_ID)
+    assert (case.major_incident, case.death_reported) == ("death", True)
+    app.close()
