@@ -174,18 +174,20 @@ def test_the_auditor_filters_the_trail_by_the_short_case_id(server: Client, decl
         browser.close()
 
 
-def test_the_board_and_stats_pass_axe_on_a_desk_and_a_phone(server: Client, declined: dict[str, Any]) -> None:
+def test_supervisor_pages_pass_axe_on_a_desk_and_a_phone(server: Client, declined: dict[str, Any]) -> None:
+    """The board (a case open), statistics, who is on duty and the follow-ups."""
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_context(locale="zh-CN", bypass_csp=True).new_page()  # to inject axe
         from_root(page, server, "supervisor1", "/board")
         found: dict[str, list[str]] = {}
-        for path in ("/board", "/stats"):
+        for path in ("/board", "/stats", "/oncall", "/followups"):
             for width in (1366, 360):
                 page.set_viewport_size({"width": width, "height": 800})
                 page.goto(f"{BASE}{path}")
                 if path == "/board":
                     open_case(page, declined["case_id"])
+                expect(page.locator("main h1, main h2").first).to_be_visible()
                 found[f"{path} {width}"] = serious_violations(page)
         page.set_viewport_size({"width": 360, "height": 800})
         page.goto(f"{BASE}/stats")
