@@ -117,6 +117,7 @@ ACTION_TEXT = {
     "report.submit": "提交报告", "report.read": "查看报告", "report.supplement": "补充报告",
     "report.transfer": "确认转接110/120", "report.erase": "删除个人信息",
     "report.list-own": "查看本人的报告列表",
+    "report.list-unit": "查看本单位报送的通报", "report.receipt": "查看通报回执",
     "receipt.lookup": "凭受理编号查询", "child.repeat-check": "查询儿童在办案件",
     "child.repeat-check.refused": "查询儿童在办案件（超出每小时限额）", "case.list": "查看案件列表",
     "case.read": "查看案件", "case.reassess": "调整风险等级", "case.review": "复核完毕",

@@ -49,7 +49,7 @@ def unit_notices(intake: IntakeApplication, view: DeskView, accounts: AccountsAp
             if r["channel"] == Channel.agency_notice]
     rows.sort(key=lambda r: r["received_at"], reverse=True)
     cases = {c["case_id"]: c for c in view.cases_by_id(sorted({r["case_id"] for r in rows}))}
-    audit(principal, "notice.list-own", "agency", unit)
+    audit(principal, "report.list-unit", "agency", unit)
     notices = []
     for row in rows:
         report = intake.get_report(row["report_id"])

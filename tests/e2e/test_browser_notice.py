@@ -14,8 +14,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.e2e.axe import serious_violations
 from services.common.idnumber import check_character
+from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server
 from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.e2e.test_browser_desk import from_root

@@ -105,7 +105,8 @@ FORM_ORDER = ("children", "children.0.", "children.1.", "children.2.", "location
 def _in_form_order(errors: dict[str, str]) -> dict[str, str]:
     """The summary lists the errors as the form shows the fields, top to bottom."""
     def rank(name: str) -> int:
-        return next((i for i, head in enumerate(FORM_ORDER) if name == head or name.startswith(head)),
+        return next((i for i, head in enumerate(FORM_ORDER)
+                     if name == head or (head.endswith(".") and name.startswith(head))),
                     len(FORM_ORDER))
     return dict(sorted(errors.items(), key=lambda item: rank(item[0])))
 

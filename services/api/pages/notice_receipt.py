@@ -67,7 +67,7 @@ def notice_receipt(request: Request, report_id: str, page: ReceiptPage, containe
     data = container.intake.personal_data(report)
     if report.submitted_by != principal.subject or report.channel != "agency_notice" or data is None:
         return refuse(request, principal, GONE, 404, "没有找到")
-    audit(principal, "notice.receipt", "report", report_id)
+    audit(principal, "report.receipt", "report", report_id)
     lookup_code = _lookup_code(request, page, report_id)
     response = render(request, "receipt.html", {
         "principal": principal, "receipt_no": report.receipt_no, "lookup_code": lookup_code,
