@@ -176,3 +176,12 @@ def test_a_previous_releases_case_gains_no_incident_until_a_death_is_reported(tm
     case = app.get_case(CASE_ID)
     assert (case.major_incident, case.death_reported) == ("death", True)
     app.close()
+
+
+def test_the_upward_receiver_has_a_row_of_its_own_in_the_health(api: Api, runner: Any, hotline: Any) -> None:
+    upward_body(api, runner, hotline, report_body(concerns=["trafficking_abduction"], immediate_danger=False,
+                                                  narrative="孩子被陌生人带走"), "mi-3")
+    hotline.notify.upward = None  # as the API process of `make up` is: the setting is notify's
+    rows = api.client.get("/v1/notifications/health", headers=api.auth("supervisor1")).json()
+    (row,) = [r for r in rows if r["agency_id"] == "upward"]
+    assert row["receivers"][0]["consecutive_failures"] == 0 and row["last_delivery_at"]

@@ -50,6 +50,7 @@ def notification_health(container: ContainerDep, audit: AuditDep,
     rows = unit_health(container)
     if container.notify.supervisors is not None:
         rows.append(supervisors_health(container))
-    if container.notify.upward is not None:  # the upward report of major incidents (§12)
-        rows.append(hook_health(container, UPWARD, "上级报告（重大事项）"))
+    upward = hook_health(container, UPWARD, "上级报告（重大事项）")  # major incidents (§12)
+    if container.notify.upward is not None or upward["last_delivery_at"] or upward["failures_24h"]:
+        rows.append(upward)  # configured here, or seen by the notifier (the API may lack the setting)
     return rows
