@@ -141,6 +141,17 @@ def test_teacher_files_by_village_name_on_a_phone(server: Client, browser: Brows
     receipt_no = page.inner_text("#receipt-no")
     expect(page.locator("main")).to_contain_text("110")
     page.screenshot(path=str(SHOTS / "report-receipt.png"), full_page=True)
+    for width in (1366, 360):  # the receipt, then the reporter's own list with this report in it
+        page.set_viewport_size({"width": width, "height": 780})
+        check_axe(page)
+
+    def listed() -> bool:
+        page.goto(f"{BASE}/report/mine")  # listed a moment after filing (the view follows)
+        return receipt_no in page.locator("td.receipt-no").all_inner_texts()
+    wait_for(listed, timeout=20, what="the report in /report/mine")
+    for width in (1366, 360):
+        page.set_viewport_size({"width": width, "height": 780})
+        check_axe(page)
     context.close()
 
     assert refused == []
