@@ -173,3 +173,24 @@ def test_the_place_hint_on_a_touch_screen_speaks_of_tapping(server: Client) -> N
         expect(status).to_contain_text("请点选")
         assert "上下键" not in status.inner_text()
         browser.close()
+
+
+def test_the_report_form_shares_the_summary_in_form_order(server: Client) -> None:
+    """The reporter's form uses the same parts: its summary follows its own order (the place
+    comes after what happened there), is focused, and an error goes once its field is fixed."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 800}, locale="zh-CN")
+        from_root(page, server, "teacher1", "/report")
+        page.locator("#f-children-0-name").fill("张小军")
+        page.locator("#f-children-0-age").fill("19")
+        page.locator("#f-children-0-name").press("Control+Enter")
+        expect(page.locator("#error-summary")).to_be_visible()
+        assert page.evaluate("document.activeElement.id") == "error-summary"
+        links = page.locator("#error-summary a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+        assert links == ["#f-children-0-age", "#f-narrative", "#f-location-region_code"], links
+        page.locator("#f-children-0-age").fill("9")
+        expect(page.locator("#error-children-0-age")).to_have_count(0)
+        expect(page.locator("#f-children-0-age")).not_to_have_class("invalid")
+        expect(page.locator("#error-count")).to_have_text("有 2 处需要修改：")
+        browser.close()
