@@ -50,6 +50,9 @@ ROUTES = [
     ("post", "/v1/cases/{case}/helper", {"helper": "李老师"}, {"desk": 404}),
     ("post", "/v1/cases/{case}/closure", {"reason": "处置完毕"}, {"supervisor": 409}),  # referrals open
     ("get", "/v1/ledger", None, {"supervisor": 200}),
+    # Major incidents (contract §12): a supervisor marks; supervisors and auditors read.
+    ("post", "/v1/cases/{case}/major-incident", {"summary": "一名儿童受重伤，已送医。"}, {"supervisor": 202}),
+    ("get", "/v1/major-incidents", None, {"supervisor": 200, "auditor": 200}),
     # Accounts (contract §10): the admin manages, the security officer approves.
     ("get", "/v1/users", None, {"admin": 200}),
     ("post", "/v1/users", {"username": "matrix9", "role": "operator"}, {"admin": 201}),
