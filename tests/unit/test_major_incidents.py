@@ -185,3 +185,20 @@ def test_the_upward_receiver_has_a_row_of_its_own_in_the_health(api: Api, runner
     rows = api.client.get("/v1/notifications/health", headers=api.auth("supervisor1")).json()
     (row,) = [r for r in rows if r["agency_id"] == "upward"]
     assert row["receivers"][0]["consecutive_failures"] == 0 and row["last_delivery_at"]
+
+
+def test_a_death_said_on_a_report_or_by_receipt_goes_upward(api: Api, runner: Any, hotline: Any) -> None:
+    died = api.submit(report_body(concerns=["neglect"], immediate_danger=False, narrative="孩子无人照料",
+                                  child_died=True), key="mi-died").json()
+    other = api.submit(report_body(concerns=["neglect"], immediate_danger=False, narrative="独自在家",
+                                   children=[{"name": "赵小兰", "age": 15}]), key="mi-later").json()
+    runner.pump()
+    by_receipt = api.client.post("/v1/receipts/supplements", headers=api.auth("operator1"), json={
+        "receipt_no": other["receipt_no"], "lookup_code": other["lookup_code"],
+        "narrative": "来电人说孩子已经去世", "child_died": True})
+    assert by_receipt.status_code == 202, by_receipt.text
+    runner.pump()
+    listed = api.client.get("/v1/major-incidents", headers=api.auth("supervisor1")).json()
+    cases = {str(hotline.triage.case_for_report(r["report_id"])) for r in (died, other)}
+    assert {(i["case_id"], i["reason"]) for i in listed} == {(c, "death") for c in cases}
+    assert all("儿童死亡" in i["summary"] for i in listed)
