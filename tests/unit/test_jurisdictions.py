@@ -25,6 +25,7 @@ from services.oversight.ledger import month_bounds
 from services.oversight.referrals import read_referral
 from tests.conftest import Api
 from tests.helpers import report_body
+from tests.unit.test_pages import login
 
 COUNTY = Principal("sup-qc", "supervisor", region="441802")
 CITY = Principal("sup-qy", "supervisor", region="4418")
@@ -148,3 +149,18 @@ def test_a_supervisors_commands_on_a_case_outside_are_not_found(api: Api, hotlin
     auditor = {"Authorization": f"Bearer {api.token('auditor-qingcheng')}"}
     assert api.client.get(f"/v1/audit?case_id={outside}", headers=auditor).status_code == 404
     assert api.client.get(f"/v1/audit?case_id={inside}", headers=auditor).status_code == 200
+
+
+def test_the_county_supervisors_pages_hold_only_the_countys_cases(api: Api, cases: dict[str, str]) -> None:
+    login(api.client, "supervisor-qingcheng", home="/board")
+    outside, inside = cases["441823"][:8], cases["441802"][:8]
+    for path in ("/board", "/followups"):
+        page = api.client.get(path)
+        assert page.status_code == 200 and inside in page.text and outside not in page.text, path
+    refused = api.client.get(f"/followups/cases/{cases['441823']}")
+    assert refused.status_code == 404 and "未找到" in refused.text and outside not in refused.text
+    notice = api.client.get(f"/board?done=review&case={cases['441823']}")
+    assert outside not in notice.text  # no notice names a case outside
+    login(api.client, "supervisor-qingyuan", home="/board")
+    page = api.client.get("/followups").text
+    assert inside in page and outside in page
