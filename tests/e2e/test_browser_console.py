@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server, wait_for
 from tests.helpers import report_body
+from tests.unit.test_page_text import english_in
 
 PORT = 18230
 BASE = f"http://127.0.0.1:{PORT}"
@@ -108,6 +109,10 @@ def test_enter_moves_on_digits_are_folded_and_a_letter_in_an_id_number_is_said_o
     assert page.evaluate(LEAVING)
     page.check("#readback-code")
     assert not page.evaluate(LEAVING)
+    # The receipt JavaScript drew (受理编号, 查询码) speaks Chinese: the page-text check reads
+    # the server's HTML only.
+    assert page.locator("#lookup-code").inner_text().strip()
+    assert english_in(page.evaluate("document.body.innerText"), frozenset({"operator1"})) == []
 
     # This shift's calls stay inside their card; every header reads alike.
     expect(page.locator("#recent-calls a.case-link")).to_have_count(2, timeout=20_000)  # both triaged
