@@ -79,6 +79,19 @@ def plan(notify: NotifyApplication, unit: str, count: int, at: datetime, *, star
                                contact="值班员") for i in range(start, start + count)]
 
 
+def rows_read(notify: NotifyApplication, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many of the log's events each read from now on returns."""
+    read: list[int] = []
+    select = notify.recorder.select_notifications
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        notes = select(*args, **kwargs)
+        read.append(len(notes))
+        return notes
+    monkeypatch.setattr(notify.recorder, "select_notifications", counted)
+    return read
+
+
 def refusing() -> str:
     return "HTTP 503"
 
@@ -194,14 +207,7 @@ def test_a_restart_reads_what_is_pending_not_the_whole_history(
     first.tick()  # refused: still owed
     first.stop()
 
-    read: list[int] = []
-    select = notify.recorder.select_notifications
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        notes = select(*args, **kwargs)
-        read.append(len(notes))
-        return notes
-    monkeypatch.setattr(notify.recorder, "select_notifications", counted)
+    read = rows_read(notify, monkeypatch)
     loaded: list[UUID] = []
     get = notify.repository.get
 
@@ -238,14 +244,7 @@ def test_a_crash_costs_only_the_events_since_the_last_save(
     assert 20 <= since < 5000
     del first  # dropped: no stop, no last save
 
-    read: list[int] = []
-    select = notify.recorder.select_notifications
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        notes = select(*args, **kwargs)
-        read.append(len(notes))
-        return notes
-    monkeypatch.setattr(notify.recorder, "select_notifications", counted)
+    read = rows_read(notify, monkeypatch)
     transport = Transport()
     restarted = Notifier(notify, clock=clock, post=transport)
     restarted.follow()
