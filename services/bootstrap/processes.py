@@ -82,7 +82,7 @@ def bootstrap_api(w: Wiring) -> ApiContainer:
     return ApiContainer(
         settings=w.settings, store=w.store, directory=w.directory, disclosure=Disclosure.load(),
         keys=keys, intake=intake, accounts=accounts, triage=triage, dispatch=dispatch,
-        notify=w.notify(keys), view=w.view(), audit=audit, checkpoints=w.checkpoint_log(),
+        notify=w.notify(), view=w.view(), audit=audit, checkpoints=w.checkpoint_log(),
         throttle=w.throttle(),
     )
 
@@ -200,11 +200,11 @@ def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerConta
         tracker, parts = cast(TrackingRecorder, view), (view,)
         resync = GenerationWatch(view).changed
     else:
-        # Triage and notify hold the data key (notify to open a major incident's summary, §12).
-        keys = w.keystore() if service in ("triage", "notify") else None
+        # Only triage holds the data key (notify opens a major incident's summary without it, §12).
+        keys = w.keystore() if service == "triage" else None
         app: TriageApplication | DispatchApplication | NotifyApplication = (
             w.triage(keys) if service == "triage" and keys is not None
-            else w.notify(keys) if service == "notify" else w.dispatch())
+            else w.notify() if service == "notify" else w.dispatch())
         handler, batch = process_handler(app), process_batch_handler(app)
         tracker, parts = app.recorder, (app, *([keys] if keys else []))
     loop = ConsumerLoop(name=name or f"{service}-{os.getpid()}", topics=topics, group_id=group,

@@ -84,9 +84,10 @@ CONSUMER_SERVICES = (
     consumer("projection-desk", "desk", (CASES_TOPIC, REFERRALS_TOPIC), (),
              Grant(("SELECT", "INSERT", "UPDATE"), VIEW)),
     # Plans deliveries as it consumes referrals (and major incidents from the cases: the upward
-    # report, §12, whose supervisor's summary opens with the case's data key); its notifier records
-    # each attempt and sends the webhooks (its store; the units' webhook secrets are in its events).
-    replace(consumer("notify", "notify", (REFERRALS_TOPIC, CASES_TOPIC), ("event", "data"),
+    # report, §12, whose supervisor's summary opens with the event key's subkey for it, never the
+    # data key: this process talks to outside receivers); its notifier records each attempt and
+    # sends the webhooks (its store; the units' webhook secrets are in its events).
+    replace(consumer("notify", "notify", (REFERRALS_TOPIC, CASES_TOPIC), ("event",),
                      Grant(WRITE_EVENTS, ("notify_events",)),
                      Grant(("SELECT", "INSERT", "UPDATE"), ("notify_state",))),
             single=True, limits=("512M", "100%")),

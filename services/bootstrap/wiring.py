@@ -22,7 +22,7 @@ from services.accounts.application import AccountsApplication
 from services.audit.checkpoints import Checkpointer, CheckpointLog, FileCheckpointLog
 from services.audit.trail import AuditTrail
 from services.common import pgpool
-from services.common.crypto import Hasher
+from services.common.crypto import UPWARD_SUMMARY, Hasher, Sealer, subkeys
 from services.common.faults import FaultFile, never
 from services.common.kafka.log import KafkaTopicLog
 from services.common.keystore import FileKeys, KeyBackend, KeyStore, SQLiteKeys
@@ -167,22 +167,29 @@ class Wiring:
         answers the operators' repeat checks."""
         hasher = Hasher(self.settings.ensure_secret("hash"))
         return TriageApplication(self.prepare_environment("triage"), rules=self.overrides.rules, keys=keys,
-                                 hasher=hasher)
+                                 hasher=hasher, summaries=self.upward_summaries())
 
     def dispatch(self) -> DispatchApplication:
         return DispatchApplication(self.prepare_environment("dispatch"), ack_sla=self.settings.ack_sla,
                                    matrix=self.overrides.matrix, directory=self.directory,
                                    visit_clock=VisitClock(*self.settings.visit_clock))
 
-    def notify(self, keys: KeyStore | None = None) -> NotifyApplication:
-        """With the data key where it delivers: a supervisor's major-incident summary is sealed."""
+    def upward_summaries(self) -> Sealer:
+        """A supervisor's major-incident summary on the wire: under the event key's subkey for it
+        (triage seals, notify opens; no data key in the process that talks to the outside)."""
+        return Sealer(subkeys(self.settings.ensure_secret("event"), UPWARD_SUMMARY))
+
+    def notify(self) -> NotifyApplication:
+        """Without the data key: it opens a supervisor's major-incident summary with the event key's
+        subkey for it (contract §10, least privilege)."""
         s = self.settings
         hook = (SupervisorHook(s.supervisor_webhook, s.supervisor_webhook_secret, s.supervisor_webhook_format)
                 if s.supervisor_webhook else None)
         upward = (SupervisorHook(s.upward_webhook, s.upward_webhook_secret, s.upward_webhook_format)
                   if s.upward_webhook else None)
         return NotifyApplication(self.prepare_environment("notify"), desk_url=s.desk_url, supervisors=hook,
-                                 guard=s.webhook_guard, upward_hook=upward, keys=keys)
+                                 guard=s.webhook_guard, upward_hook=upward,
+                                 summaries=self.upward_summaries())
 
     def notifier(self, app: NotifyApplication) -> Notifier:
         """The attempts' limits from the settings (HOTLINE_WEBHOOK_TIMEOUT_SECONDS, _CONCURRENCY)."""

@@ -10,6 +10,8 @@ import os
 from typing import Any
 
 from Crypto.Cipher import AES
+from Crypto.Hash import SHA256
+from Crypto.Protocol.KDF import HKDF
 from eventsourcing.cipher import AESCipher
 from eventsourcing.persistence import Cipher
 from eventsourcing.utils import Environment
@@ -17,11 +19,20 @@ from eventsourcing.utils import Environment
 from services.common.digits import fold
 
 _LOOKUP_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
+# The upward summary's subkey of the event key (§12): triage seals with it, notify opens.
+UPWARD_SUMMARY = b"hotline/upward-summary/v1"
 
 
 def _keys(keys_b64: str) -> list[bytes]:
     """'current[,older,…]': the first key seals, every key opens (rotation)."""
     return [base64.b64decode(k) for k in keys_b64.split(",") if k.strip()]
+
+
+def subkeys(keys_b64: str, info: bytes) -> str:
+    """Each key of 'current[,older,…]' turned into its subkey for one purpose (HKDF-SHA256), in
+    order: the raw key never seals for that purpose, and a rotation carries over."""
+    return ",".join(base64.b64encode(HKDF(k, 32, b"", SHA256, context=info)).decode()  # type: ignore[arg-type]
+                    for k in _keys(keys_b64))
 
 
 def legacy_open(keys: list[bytes], blob: bytes) -> bytes:

@@ -19,8 +19,8 @@ from eventsourcing.system import ProcessApplication
 from services.common import aggregates
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
+from services.common.crypto import Sealer
 from services.common.errors import NotFound
-from services.common.keystore import KeyStore
 from services.common.messages import (
     CASE_MAJOR_INCIDENT,
     REFERRAL_ACKNOWLEDGED,
@@ -61,11 +61,12 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
                  supervisors: SupervisorHook | None = None,
                  give_up_after: timedelta = timedelta(seconds=webhook.RETRY_FOR_SECONDS),
                  guard: AddressGuard | None = None, upward_hook: SupervisorHook | None = None,
-                 keys: KeyStore | None = None):
+                 summaries: Sealer | None = None):
         super().__init__(env)
         self.desk_url = desk_url
         self.supervisors = supervisors
-        self.upward, self.keys = upward_hook, keys  # a supervisor's summary opens with the case's key
+        # A supervisor's summary opens with the event key's subkey for it (no data key here).
+        self.upward, self.summaries = upward_hook, summaries
         # Where webhooks may go (contract §10): checked when a roster is set and at every attempt.
         self.guard = guard or AddressGuard()
         self.give_up_after = give_up_after
@@ -134,7 +135,7 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
             log.warning("major incident not reported upward: HOTLINE_UPWARD_WEBHOOK is not set",
                         case_id=d["case_id"], reason=d["reason"])
             return
-        delivery = upward.plan(d, self.upward.url, self.upward.format, self.keys)
+        delivery = upward.plan(d, self.upward.url, self.upward.format, self.summaries)
         if aggregates.find(self.repository, delivery.id, Delivery) is None:
             processing_event.collect_events(delivery)
 

@@ -7,11 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from services.common.keystore import KeyStore, case_key_owner
+import structlog
+
+from services.common.crypto import Sealer
 from services.notify.domain import UPWARD, Delivery
 
+log = structlog.get_logger("notify")
 UPWARD_EVENT = "major_incident.reported"
 ERASED_SUMMARY = "（摘要已随个人信息删除）"  # the case's data key is gone: nothing to open
+UNREADABLE_SUMMARY = "（摘要无法读取）"  # an earlier release sealed it under the case's data key
 
 
 def incident_key(case_id: str, reason: str) -> str:
@@ -19,14 +23,27 @@ def incident_key(case_id: str, reason: str) -> str:
     return f"{case_id}/{reason}"
 
 
-def summary_of(data: dict[str, Any], keys: KeyStore | None) -> str:
-    """An automatic incident's fixed summary, or the supervisor's, opened with the case's key."""
+def open_summary(sealed: str | None, case_id: str, summaries: Sealer | None) -> str | None:
+    """A mark's summary as sealed on the wire (`pii`: the event key's subkey for it, the case id
+    bound in), or None: sealed otherwise (the case's data key, before) or nothing to open."""
+    if not sealed or summaries is None:
+        return None
+    try:
+        return str(summaries.open(sealed, context=case_id))
+    except ValueError:
+        return None
+
+
+def summary_of(data: dict[str, Any], summaries: Sealer | None) -> str:
+    """An automatic incident's fixed summary, or the supervisor's, opened without the data key."""
     if data.get("summary"):
         return str(data["summary"])
-    key = keys.key_for(case_key_owner(data["case_id"])) if keys and data.get("pii") else None
-    if key is None:
-        return ERASED_SUMMARY
-    return str(key.open(data["pii"], context=f"major-incident:{data['case_id']}"))
+    opened = open_summary(data.get("pii"), data["case_id"], summaries)
+    if opened is None:
+        log.warning("major incident summary not readable here: sent upward as unreadable",
+                    case_id=data["case_id"], reason=data["reason"])
+        return UNREADABLE_SUMMARY
+    return opened
 
 
 def payload(data: dict[str, Any], summary: str) -> dict[str, Any]:
@@ -36,9 +53,9 @@ def payload(data: dict[str, Any], summary: str) -> dict[str, Any]:
             "reported_at": data["reported_at"], "reason": data["reason"]}
 
 
-def plan(data: dict[str, Any], url: str, fmt: str, keys: KeyStore | None) -> Delivery:
+def plan(data: dict[str, Any], url: str, fmt: str, summaries: Sealer | None) -> Delivery:
     """The delivery, keyed by uuid5 of the case and reason: a redelivered message plans nothing new."""
     return Delivery(referral_id=incident_key(data["case_id"], data["reason"]), case_id=data["case_id"],
                     agency_id=UPWARD, agency_kind=UPWARD, event_name=UPWARD_EVENT, contact=UPWARD,
-                    webhook_url=url, format=fmt, payload=payload(data, summary_of(data, keys)),
+                    webhook_url=url, format=fmt, payload=payload(data, summary_of(data, summaries)),
                     planned_at=datetime.fromisoformat(data["reported_at"]))

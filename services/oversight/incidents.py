@@ -13,12 +13,12 @@ from services.bootstrap import ApiContainer
 from services.common import aggregates
 from services.common.auditnote import Actor
 from services.common.errors import NotFound
-from services.common.keystore import KeyStore, case_key_owner
+from services.common.keystore import case_key_owner
 from services.common.labels import INCIDENT_REASON_TEXT, UPWARD_STATE_TEXT
 from services.common.principal import Principal, within
 from services.notify.application import NotifyApplication
 from services.notify.domain import UPWARD, Delivery, delivery_id
-from services.notify.upward import ERASED_SUMMARY, UPWARD_EVENT, incident_key
+from services.notify.upward import ERASED_SUMMARY, UPWARD_EVENT, incident_key, open_summary
 from services.oversight.auditlog import AuditLog
 from services.triage.case import Case
 
@@ -64,12 +64,16 @@ def upward_state(notify: NotifyApplication, case_id: str, reason: str) -> str:
     return "delivered" if found.delivered_at is not None else "failing"
 
 
-def summary_of(keys: KeyStore, row: IncidentRow) -> str:
-    """An automatic incident's fixed summary, or the supervisor's, opened with the case's key."""
+def summary_of(c: ApiContainer, row: IncidentRow) -> str:
+    """An automatic incident's fixed summary, or the supervisor's: as notify opens it (the event
+    key's subkey), else as an earlier release sealed it (the case's data key)."""
     if row["summary"] is not None:
         return row["summary"]
     sealed = row["sealed_summary"]
-    key = keys.key_for(case_key_owner(row["case_id"])) if sealed else None
+    opened = open_summary(sealed, row["case_id"], c.notify.summaries)
+    if opened is not None:
+        return opened
+    key = c.keys.key_for(case_key_owner(row["case_id"])) if sealed else None
     if key is None or sealed is None:
         return ERASED_SUMMARY
     return str(key.open(sealed, context=f"major-incident:{row['case_id']}"))
@@ -84,7 +88,7 @@ def list_incidents(c: ApiContainer, who: Principal, audit: AuditLog) -> list[dic
 def incidents_of(c: ApiContainer, who: Principal) -> list[dict[str, Any]]:
     """Those whose region lies within the caller's, each with its county and upward state."""
     return [{"case_id": r["case_id"], "region_code": r["region_code"], "county": r["region_code"][:6],
-             "risk_level": r["risk_level"], "concerns": r["concerns"], "summary": summary_of(c.keys, r),
+             "risk_level": r["risk_level"], "concerns": r["concerns"], "summary": summary_of(c, r),
              "reason": r["reason"], "reported_at": r["reported_at"],
              "upward": upward_state(c.notify, r["case_id"], r["reason"])}
             for r in c.view.major_incidents() if who.sees_region(r["region_code"])]

@@ -12,9 +12,9 @@ from eventsourcing.system import ProcessApplication
 
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
-from services.common.crypto import Hasher
+from services.common.crypto import Hasher, Sealer
 from services.common.errors import NotFound, parse_id
-from services.common.keystore import KeyStore, case_key_owner
+from services.common.keystore import KeyStore
 from services.common.messages import REPORT_ERASED, REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
 from services.common.wakeup import NotifiesCommits
 from services.triage.case import Case, TriageError
@@ -46,12 +46,14 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
     def __init__(  # type: ignore[no-untyped-def]
         self, env=None, *, rules: RiskRules | None = None, keys: KeyStore | None = None,
         hasher: Hasher | None = None, incidents: IncidentRules | None = None,
+        summaries: Sealer | None = None,
     ):
         super().__init__(env)
         self.rules = rules or RiskRules.load()
         self.incidents = incidents or IncidentRules.load()  # the major-incident rule (§12), data
         self.keys = keys
         self.hasher = hasher
+        self.summaries = summaries  # the event key's subkey for a mark's summary (notify opens it)
 
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
         if not isinstance(domain_event, Message):
@@ -152,16 +154,16 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
     def mark_major_incident(self, case_id: UUID | str, *, summary: str, names: list[str], by: str,
                             actor: Actor | None = None) -> Case:
         """A supervisor's mark (重大事项): the summary checked first (nothing sealed or kept when
-        refused), then sealed under the case's data key, which erasing a report destroys."""
+        refused), then sealed for notify under the event key's subkey for it, the case id bound in."""
+        # Not the case's data key: notify talks to outside receivers and must not hold the data key;
+        # the summary names no one (§12) and notify keeps what goes upward under the event key anyway.
         case = self.get_case(case_id)
         case.check_mark(summary, names, self.incidents)
-        if self.keys is None:
-            raise TriageError("summary", "this process cannot seal (no data key)")
-        owner = case_key_owner(str(case.id))
-        key = self.keys.key_for(owner) or self.keys.key_for(owner, create=True)
-        assert key is not None
+        sealer = self.summaries
+        if sealer is None:
+            raise TriageError("summary", "this process cannot seal (no event key)")
         case.mark_major_incident(summary=summary, names=names, by=by, incidents=self.incidents,
-                                 seal=lambda text: key.seal(text, context=f"major-incident:{case.id}"))
+                                 seal=lambda text: sealer.seal(text, context=str(case.id)))
         self.save(case, *audit_note(actor, "case.major-incident", "case", str(case.id), str(case.id)))
         log.info("case marked as a major incident", case_id=str(case.id))
         return case

@@ -64,7 +64,8 @@ def said_by(e: Any) -> dict[str, Any]:
 
 
 def major_incident(e: Any) -> dict[str, Any]:
-    """A case gone upward (§12): a mark's summary only sealed (`pii`, the case's data key), the
+    """A case gone upward (§12): a mark's summary only sealed (`pii`, under the event key's subkey
+    for upward summaries, the case id bound in: notify opens it without the data key), the
     supervisor not named; an automatic one's fixed summary names no one."""
     return {"case_id": str(e.originator_id), "reason": e.reason, "region_code": e.region_code,
             "risk_level": e.risk_level, "concerns": e.concerns, "summary": e.summary,

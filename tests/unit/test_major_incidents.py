@@ -7,14 +7,19 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import Tracking
+from structlog.testing import capture_logs
 
+from services.bootstrap.topology import NEEDS
+from services.common.crypto import Sealer
 from services.common.errors import Conflict
+from services.common.keystore import KeyStore, case_key_owner
 from services.common.messages import CASE_MAJOR_INCIDENT, REPORT_SUPPLEMENTED, Message
 from services.common.principal import Principal
-from services.notify import webhook
+from services.notify import upward, webhook
 from services.notify.application import SupervisorHook
 from services.notify.notifier import Notifier
 from services.oversight import incidents
@@ -202,3 +207,62 @@ def test_a_death_said_on_a_report_or_by_receipt_goes_upward(api: Api, runner: An
     cases = {str(hotline.triage.case_for_report(r["report_id"])) for r in (died, other)}
     assert {(i["case_id"], i["reason"]) for i in listed} == {(c, "death") for c in cases}
     assert all("儿童死亡" in i["summary"] for i in listed)
+
+
+def marked(api: Api, runner: Any, hotline: Any, summary: str, key: str) -> tuple[str, list[Any]]:
+    """A supervisor's mark through the API, relayed, and its upward delivery tried once."""
+    hotline.notify.upward = SupervisorHook(UPWARD_URL, UPWARD_SECRET)
+    report = api.submit(report_body(concerns=["domestic_violence"], immediate_danger=False,
+                                    narrative="经常挨打"), key=key)
+    runner.pump()
+    case_id = str(hotline.triage.case_for_report(report.json()["report_id"]))
+    assert api.client.post(f"/v1/cases/{case_id}/major-incident", json={"summary": summary},
+                           headers=api.auth("supervisor1")).status_code == 202
+    sent: list[webhook.Request] = []
+    with capture_logs() as logged:
+        runner.pump()
+        Notifier(hotline.notify, post=lambda r: sent.append(r) or None).tick()
+    assert summary not in json.dumps(logged, ensure_ascii=False, default=str)  # never in notify's logs
+    return case_id, [r for r in sent if r.url == UPWARD_URL]
+
+
+def test_a_marks_summary_goes_upward_from_a_notify_without_the_data_key(api: Api, runner: Any,
+                                                                         hotline: Any) -> None:
+    assert not any(isinstance(v, KeyStore) for v in vars(hotline.notify).values())
+    assert NEEDS["notify"] == ("event",)
+    summary = "一名儿童长期遭受家庭暴力，已报警处理。"
+    case_id, (request,) = marked(api, runner, hotline, summary, "mi-sub")
+    body = json.loads(request.body)
+    assert (body["case_id"], body["reason"], body["summary"]) == (case_id, "mark", summary)
+
+
+def test_the_sealed_summary_opens_only_under_its_subkey_and_its_case(api: Api, runner: Any,
+                                                                     hotline: Any) -> None:
+    summary = "某镇一名儿童多次遭受家庭暴力。"
+    case_id, _ = marked(api, runner, hotline, summary, "mi-seal")
+    event = list(hotline.triage.repository.event_store.get(UUID(case_id)))[-1]
+    message = triage_translator(event)
+    assert message is not None and message.type == CASE_MAJOR_INCIDENT
+    sealed = message.data["pii"]
+    assert hotline.notify.summaries.open(sealed, context=case_id) == summary
+    event_key = hotline.settings.ensure_secret("event")
+    with pytest.raises(ValueError):
+        Sealer(event_key).open(sealed, context=case_id)  # the raw event key does not open it
+    with pytest.raises(ValueError):
+        hotline.notify.summaries.open(sealed, context=str(uuid4()))  # nor under another case's id
+    assert upward.open_summary(sealed, str(uuid4()), hotline.notify.summaries) is None
+
+
+def test_a_summary_sealed_the_old_way_goes_up_unreadable_and_the_api_still_opens_it(hotline: Any) -> None:
+    case_id, summary = str(uuid4()), "旧版本封存的摘要"
+    key = hotline.keys.key_for(case_key_owner(case_id), create=True)
+    data = {"case_id": case_id, "reason": "mark", "region_code": "441823", "risk_level": "red",
+            "concerns": ["domestic_violence"], "summary": None, "rule_version": "v1",
+            "pii": key.seal(summary, context=f"major-incident:{case_id}"), "reported_at": T0.isoformat()}
+    with capture_logs() as logged:
+        delivery = upward.plan(data, UPWARD_URL, "json", hotline.notify.summaries)
+    assert delivery.payload["summary"] == upward.UNREADABLE_SUMMARY
+    (warning,) = [e for e in logged if e["log_level"] == "warning"]
+    assert set(warning) == {"event", "log_level", "case_id", "reason"} and warning["case_id"] == case_id
+    row = {"case_id": case_id, "summary": None, "sealed_summary": data["pii"]}
+    assert incidents.summary_of(hotline, row) == summary  # type: ignore[arg-type]  # the API holds the data key

@@ -39,7 +39,7 @@ def test_the_keys_each_process_gets_are_todays() -> None:
     assert {p.name: set(NEEDS[p.kind]) for p in processes("triage=2")} == {
         "relay-intake": {"event"}, "relay-triage": {"event"}, "relay-dispatch": {"event"},
         "triage": {"event", "data", "hash"}, "triage-2": {"event", "data", "hash"},
-        "dispatch": {"event"}, "projection-desk": set(), "notify": {"event", "data"}, "scheduler": {"event"},
+        "dispatch": {"event"}, "projection-desk": set(), "notify": {"event"}, "scheduler": {"event"},
         "audit": {"event", "audit"}, "api": {"event", "data", "hash", "receipt", "token", "audit"}}
     assert set(NEEDS["cli"]) == set(secrets.PURPOSES)
     # A kind is one key set: services of one kind (the relays) declare the same keys.
