@@ -23,6 +23,7 @@ from services.accounts.domain import (
 )
 from services.accounts.passwords import weakness
 from services.accounts.regions import clean_region
+from services.accounts.requests import AccountRequest
 from services.common import aggregates
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
@@ -222,6 +223,16 @@ class AccountsApplication(DualControl):
         user.change_password(password_hash=self.hasher.hash(password), by=by, at=datetime.now(UTC))
         self.save(user, *audit_note(actor, "account.set-password", "account", user.username))
         return user
+
+    def withdraw_request(self, request_id: str | UUID, *, actor: Actor) -> AccountRequest:
+        """The asking admin withdraws a pending request (audited); no one else, and not once decided."""
+        request = self.get_request(request_id)
+        request.withdraw(by=actor.subject, at=datetime.now(UTC))
+        try:
+            self.save(request, *audit_note(actor, "account.withdraw", "account", request.username))
+        except IntegrityError:
+            raise Conflict("this request was decided by someone else at the same moment") from None
+        return request
 
     def end_sessions(self, username: str, actor: Actor | None = None) -> None:
         """Logout: the user's tokens issued so far are refused from now on."""

@@ -20,7 +20,7 @@ PRIVILEGED = frozenset({Role.supervisor, Role.auditor, Role.admin, Role.security
 # Disabling these would silence the ones who watch or approve: that needs approval too.
 GUARDED_FROM_DISABLE = frozenset({Role.auditor, Role.security})
 KINDS = ("create", "enable", "disable", "reset-password")
-STATUSES = ("pending", "approved", "rejected", "expired")
+STATUSES = ("pending", "approved", "rejected", "expired", "withdrawn")
 # What each kind does once approved, as the audit trail names it.
 EFFECT_ACTION = {"create": "account.add", "enable": "account.enable", "disable": "account.disable",
                  "reset-password": "account.set-password"}
@@ -131,6 +131,22 @@ class AccountRequest(Aggregate):
     @event("Rejected")
     def _rejected(self, *, by: str, at: datetime, reason: str | None) -> None:
         self.decision, self.decided_by, self.decided_at, self.reason = "rejected", by, at, reason
+
+    def withdraw(self, *, by: str, at: datetime) -> None:
+        """The asking admin takes the request back before a security officer decides it."""
+        self._check_withdrawable(by, at)
+        self._withdrawn(by=by, at=at)
+
+    def _check_withdrawable(self, by: str, now: datetime) -> None:
+        state = self.status(now)
+        if state != "pending":
+            raise Conflict(f"this request was {state} already")
+        if by != self.asked_by:
+            raise Conflict("only the one who asked can withdraw this request")
+
+    @event("Withdrawn")
+    def _withdrawn(self, *, by: str, at: datetime) -> None:
+        self.decision, self.decided_by, self.decided_at = "withdrawn", by, at
 
     def public(self, now: datetime) -> dict[str, object]:
         return {"request_id": str(self.id), "kind": self.kind, "username": self.username,

@@ -129,6 +129,7 @@ ACTION_TEXT = {
     "account.enable": "启用账号", "account.set-password": "重置密码",
     "account.request": "提出账号变更申请", "account.approve": "批准账号变更申请",
     "account.reject": "驳回账号变更申请", "account.request-list": "查看账号变更申请",
+    "account.withdraw": "撤回账号变更申请",
     "security.read": "打开账号变更审批", "auth.login": "登录",
     "auth.login_failed": "登录失败",
     "auth.totp_missing": "登录失败：未填动态验证码", "auth.totp_wrong": "登录失败：动态验证码错误",

@@ -104,4 +104,4 @@ def test_admin_adds_a_city_auditor_and_reads_each_accounts_region(api: Api, hotl
                                               "role": "auditor", "region": "4418"})
     assert r.status_code == 202, r.text
     asked = next(q for q in hotline.accounts.list_requests() if q.username == "city-aud")
-    assert asked.region == "4418" and "辖区 4418" in r.text
+    assert asked.region == "4418" and "辖区：4418 清远市" in r.text and "批准后可查看：清远市。" in r.text

@@ -112,7 +112,8 @@ def test_finding_2_admin_alone_cannot_make_an_auditor_and_read_the_ledger(
         assert token_status(api, f"{role}9", TEST_PASSWORD) == 401
     # The page's form is the same rule.
     csrf = admin(api)
-    r = api.client.post("/admin/users", data={"csrf": csrf, "username": "boss7", "role": "supervisor"})
+    r = api.client.post("/admin/users", data={"csrf": csrf, "username": "boss7", "role": "supervisor",
+                                              "region": "all"})
     assert r.status_code == 202 and "已提交，等待安全管理员批准" in r.text
     assert 'id="secret-password"' not in r.text
     assert hotline.accounts.find("boss7") is None

@@ -88,7 +88,7 @@ def test_a_note_travels_with_the_request_and_a_duplicate_is_said_so(
     csrf = admin(api)
     note = "王建国，县公安局治安大队，负责三江镇督办"
     data = {"csrf": csrf, "form_id": form_id_of(api.client.get("/admin").text),
-            "username": "wangjg", "role": "supervisor", "note": note}
+            "username": "wangjg", "role": "supervisor", "region": "all", "note": note}
     assert api.client.post("/admin/users", data=data).status_code == 202
     (request,) = hotline.accounts.list_requests()
     assert request.note == note

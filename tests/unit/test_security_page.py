@@ -27,10 +27,12 @@ def officer(api: Api, request_id: object) -> str:
 def test_an_admins_request_is_approved_on_the_security_page(api: Api, hotline: ApiContainer) -> None:
     csrf = admin(api)
     r = api.client.post("/admin/users", data={"csrf": csrf, "username": "boss7", "role": "supervisor",
+                                              "region": "all",
                                               "note": "赵敏，县民政局，督办三江镇个案"})
-    assert r.status_code == 202 and "已提交，等待安全管理员批准：新建账号（督办人员），账号 boss7" in r.text
+    assert r.status_code == 202
+    assert "已提交，等待安全管理员批准：新建账号（督办人员，辖区：全部地区），账号 boss7" in r.text
     mine = r.text.split('id="asked"')[1].split("</section>")[0]
-    assert "boss7" in mine and "待批准" in mine and "新建账号（督办人员）" in mine
+    assert "boss7" in mine and "待批准" in mine and "新建账号（督办人员，辖区：全部地区）" in mine
     (request,) = hotline.accounts.list_requests()
 
     csrf = officer(api, request.id)

@@ -15,21 +15,22 @@ from services.accounts.regions import REGION_ROLES
 from services.accounts.requests import PRIVILEGED, needs_approval
 from services.api.deps import AccountsDep, AuditDep, DirectoryDep, get_container
 from services.api.guard import Page, page_guard
+from services.api.pages import accounts_rows as rows
 from services.api.pages.accounts_text import (
     DUPLICATE,
+    EVERYWHERE,
     FIELD_TEXT,
+    NOT_APPLICABLE,
     NOTICES,
     already_text,
     confirm_close,
     confirm_user,
     mixups,
-    region_text,
     settled,
     version_text,
 )
 from services.api.pages.intake import LINES
 from services.api.pages.report import place_code
-from services.api.pages.security_text import asked_rows, asked_text
 from services.api.web import ROLE_TEXT, render
 from services.common.digits import is_region_code
 from services.common.errors import Conflict, DomainError, FieldError, NotFound
@@ -42,37 +43,23 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 def _context(request: Request, container: Any, page: Page, **extra: Any) -> dict[str, Any]:
     principal = page.principal
     accounts, directory = container.accounts, container.directory
-    users = accounts.list_users()
-    sentinels = accounts.list_sentinels()
-    sentinel_names = {str(s.id): s.name for s in sentinels}
-    agency_names = {a.agency_id: a.name for a in directory.agencies}
-    line_names = dict(LINES)
-
-    def unit(user: Any) -> str:
-        if user.agency_id:
-            return agency_names.get(user.agency_id, user.agency_id)
-        if user.sentinel_id:
-            return "哨点：" + sentinel_names.get(user.sentinel_id, user.sentinel_id)
-        if user.role in REGION_ROLES:
-            return region_text(user.region, directory.region_name(user.region or ""))
-        return line_names.get(user.channel or "", "")
-
+    units = rows.Units(accounts, directory)
     return {
         "principal": principal,
         "csrf": page.csrf(request),
-        "users": [{**u.public(), "unit": unit(u)} for u in users],
-        "reporters": [u.username for u in users if u.role == Role.reporter and not u.disabled],
-        "sentinels": [{**s.public(), "place": directory.place_name(s.region_code)} for s in sentinels],
+        "users": rows.account_rows(accounts, units),
+        "reporters": [u.username for u in accounts.list_users()
+                      if u.role == Role.reporter and not u.disabled],
+        "sentinels": [{**s.public(), "place": directory.place_name(s.region_code)}
+                      for s in accounts.list_sentinels()],
         "roles": [(r, ROLE_TEXT[r]) for r in ROLES],
         "agencies": directory.agencies,
         "rosters": {a.agency_id: container.notify.roster(a.agency_id) for a in directory.agencies},
-        "lines": LINES,
-        "regions": [(code, directory.region_name(code)) for digits in (2, 4, 6)
-                    for code in directory.subregions(None, digits)],
-        "places": directory.places,
+        "lines": LINES, "regions": rows.region_options(directory), "region_full": rows.region_full,
+        "places": directory.places, "not_applicable": NOT_APPLICABLE, "everywhere": EVERYWHERE,
         "sentinel_kinds": list(SENTINEL_KIND_TEXT.items()),
         "directory": directory, "version": version_text(directory.version),
-        "asked": asked_rows(accounts, principal.subject, agency_names),
+        "asked": rows.asked_rows(accounts, principal.subject, units),
         "notice": None, "secret": None, "errors": {}, "values": {},
         "form_id": str(uuid4()), "asking_roles": sorted(PRIVILEGED),
         **extra,
@@ -121,12 +108,14 @@ def _done(code: str, who: str) -> Response:
 
 
 @router.post("/admin/users")
-def add_user(request: Request, session: AdminPage, accounts: AccountsDep, audit: AuditDep) -> Response:
+def add_user(request: Request, session: AdminPage, accounts: AccountsDep, directory: DirectoryDep,
+             audit: AuditDep) -> Response:
     form = _typed(session)
     role = form.get("role", "")
     refused = mixups(form)
     if refused:
         return _show(request, session, 422, values=form, errors=refused)
+    region = form.get("region") or None if role in REGION_ROLES else None
     try:
         outcome = accounts.admin_add_user(
             form.get("username", ""), role, form.get("agency_id") if role == Role.desk else None,
@@ -134,17 +123,18 @@ def add_user(request: Request, session: AdminPage, accounts: AccountsDep, audit:
             form.get("channel") or None if role == Role.operator else None,
             actor=audit.actor(session.principal), note=form.get("note") or None,
             form_id=form.get("form_id") or None,
-            region=form.get("region") or None if role in REGION_ROLES else None)
+            region=region if region != EVERYWHERE else None)
     except (FieldError, Conflict) as exc:
-        taken = ("username", f"用户名 {form.get('username')} 已被使用" + (
-            "。" if "exists" in exc.message else "，或已有一份待批准的新建申请。"))
-        return _refused(request, session, form, exc, taken)
+        taken = rows.taken(accounts, form.get("username", ""), "exists" in exc.message,
+                           session.principal.subject)
+        return _refused(request, session, form, exc, ("username", taken))
     if outcome.already is not None:
         return _show(request, session, notice=already_text(outcome.already))
     if outcome.duplicate:
         return _show(request, session, 200, notice=DUPLICATE.format(form["username"]))
     if outcome.request is not None:
-        return _show(request, session, 202, notice=asked_text(outcome.request))
+        notice = rows.asked_notice(outcome.request, rows.Units(accounts, directory))
+        return _show(request, session, 202, notice=notice)
     return _show(request, session, 201, secret=(form["username"], outcome.password, "新账号"),
                  notice=f"已创建账号 {form['username']}。")
 
@@ -188,6 +178,17 @@ def change_user(request: Request, username: str, action: str, session: AdminPage
         return _show(request, session, secret=(username, outcome.password, "新密码"),
                      notice=f"已重置 {username} 的密码：原密码不能再用，该账号已登录的会话将立即退出。")
     return _done("disabled" if action == "disable" else "enabled", username)
+
+
+@router.post("/admin/requests/{request_id}/withdraw")
+def withdraw_request(request: Request, request_id: str, session: AdminPage, accounts: AccountsDep,
+                     audit: AuditDep) -> Response:
+    """撤回: the asking admin takes back a pending request (the domain refuses anyone else)."""
+    try:
+        asked = accounts.withdraw_request(request_id, actor=audit.actor(session.principal))
+    except (Conflict, NotFound):
+        return _show(request, session, 409, notice=NOTICES["unwithdrawn"])
+    return RedirectResponse(f"/admin?done=withdrawn&who={quote(asked.username)}#asked", status_code=303)
 
 
 @router.post("/admin/sentinels")

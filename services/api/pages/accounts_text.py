@@ -17,6 +17,8 @@ NOTICES = {
     "sentinel-registered": "已登记监测哨点 {}，并绑定第一报告人。",
     "sentinel-rebound": "已更换监测哨点 {} 的第一报告人。",
     "sentinel-closed": "已撤销监测哨点 {}：其报告人不能再以哨点名义报告，历史记录保留。",
+    "unwithdrawn": "未能撤回：该申请已处理、已过期或不是您提出的，请刷新后查看。",
+    "withdrawn": "已撤回对账号 {} 的申请：账号不作任何变更，安全管理员不再看到这份申请。",
 }
 FIELD_TEXT = {
     "username": "用户名须为3至64位字母、数字、点、下划线或连字符。",
@@ -34,7 +36,12 @@ FIELD_TEXT = {
     "operator_channel": "请选择该接线员的来电线路（12345、12349或12355）。",
     "note": "申请说明最多200字。",
     "region": "辖区须为2位（省）、4位（市）或6位（县）行政区划代码，只有督办人员和审计人员账号有辖区。",
+    "username_missing": "请填写用户名。",
+    "username_wide": "用户名只能用半角字母、数字、点、下划线或连字符，不能用汉字或全角字符。",
+    "region_choice": "请选择辖区：督办人员、审计人员须选定辖区；不限辖区请选“全部地区（不限辖区）”。",
 }
+NOT_APPLICABLE = "（不适用）"  # a unit field's empty choice: what another role's account picks
+EVERYWHERE = "all"  # the region choice 全部地区（不限辖区）: posted as no region (contract §12)
 NOTE_MAX = 200
 # What a resubmitted form (a reload, the back button) says instead of acting again.
 ALREADY = {
@@ -51,10 +58,10 @@ DUPLICATE = "已有相同的申请在等待批准：账号 {} 的这项变更不
 UNIT_FIELD = {Role.desk: "agency_id", Role.reporter: "sentinel_id", Role.operator: "channel",
               Role.supervisor: "region", Role.auditor: "region"}
 MIXUP_TEXT = {
-    "agency_id": "只有机构工作人员账号选择所属机构；所选角色请把此项留空。",
-    "sentinel_id": "只有强制报告责任人账号可以绑定监测哨点；所选角色请把此项留空。",
-    "channel": "只有热线接线员账号有来电线路；所选角色请把此项留空。",
-    "region": "只有督办人员和审计人员账号有辖区；所选角色请把此项留空。",
+    "agency_id": "只有机构工作人员账号选择所属机构；所选角色请选“（不适用）”。",
+    "sentinel_id": "只有强制报告责任人账号可以绑定监测哨点；所选角色请选“（不适用）”。",
+    "channel": "只有热线接线员账号有来电线路；所选角色请选“（不适用）”。",
+    "region": "只有督办人员和审计人员账号有辖区；所选角色请选“（不适用）”。",
 }
 
 
@@ -63,7 +70,12 @@ def mixups(form: dict[str, str]) -> dict[str, str]:
     a unit field that does not belong to the chosen role, a note too long."""
     role = form.get("role", "")
     errors = {}
-    if not USERNAME.match(form.get("username", "")):
+    username = form.get("username", "")
+    if not username:
+        errors["username"] = FIELD_TEXT["username_missing"]
+    elif not username.isascii():
+        errors["username"] = FIELD_TEXT["username_wide"]
+    elif not USERNAME.match(username):
         errors["username"] = FIELD_TEXT["username"]
     if not role:
         errors["role"] = FIELD_TEXT["role"]
@@ -71,6 +83,8 @@ def mixups(form: dict[str, str]) -> dict[str, str]:
         errors["agency_id"] = FIELD_TEXT["agency_id"]
     elif role == Role.operator and not form.get("channel"):
         errors["channel"] = FIELD_TEXT["operator_channel"]
+    elif UNIT_FIELD.get(role) == "region" and not form.get("region"):  # type: ignore[call-overload]
+        errors["region"] = FIELD_TEXT["region_choice"]
     if len(form.get("note", "")) > NOTE_MAX:
         errors["note"] = FIELD_TEXT["note"]
     own = UNIT_FIELD.get(role) if role else None  # type: ignore[call-overload]
@@ -79,7 +93,19 @@ def mixups(form: dict[str, str]) -> dict[str, str]:
 
 def region_text(region: str | None, name: str) -> str:
     """A supervisor's or auditor's jurisdiction as the admin reads it: `辖区：4418 清远市`."""
-    return f"辖区：{region} {name}".rstrip() if region else "辖区：全部"
+    return f"辖区：{region} {name}".rstrip() if region else "辖区：全部地区"
+
+
+def taken_text(username: str, exists: bool, pending: Any, me: str) -> str:
+    """Why a new account's name cannot be used: the account exists, or a different new account of
+    that name waits for approval (who asked, and how to change it)."""
+    if exists or pending is None:
+        return f"用户名 {username} 已被使用：已有这个账号，请换一个用户名。"
+    mine = pending.asked_by == me
+    return (f"用户名 {username} 已有一份待批准的新建申请（{'您' if mine else pending.asked_by}于 "
+            f"{beijing_full(pending.asked_at.isoformat())} 提出，角色或单位与本次不同）："
+            + ("如要改成本次的内容，请先在“我提交的账号变更申请”中撤回那一份。" if mine
+               else "请等安全管理员处理，或请提出人撤回后再提出。"))
 
 
 def already_text(use: Any) -> str:

@@ -11,7 +11,8 @@ from services.api.web import beijing_full
 from services.common.labels import ROLE_TEXT
 
 KIND_TEXT = {"create": "新建账号", "enable": "启用账号", "disable": "停用账号", "reset-password": "重置密码"}
-STATE_TEXT = {"pending": "待批准", "approved": "已批准", "rejected": "已驳回", "expired": "已过期"}
+STATE_TEXT = {"pending": "待批准", "approved": "已批准", "rejected": "已驳回", "expired": "已过期",
+              "withdrawn": "已撤回"}
 # The domain's refusals, as the security officer reads them (matched on the message's words).
 REFUSALS = (
     ("expired", "该申请已过期（提出后24小时内未批准），已不能批准；如仍需要，请系统管理员重新提出。"),
@@ -50,6 +51,8 @@ def decided_text(row: dict[str, Any]) -> str:
     if row["state"] == "expired":
         return REFUSALS[0][1]
     when = beijing_full(row["decided_at"])
+    if row["state"] == "withdrawn":
+        return f"此申请已于 {when} 由提出人 {row['decided_by']} 撤回，账号未作变更。"
     if row["state"] == "rejected":
         why = f"理由：{row['reason']}。" if row["reason"] else ""
         return f"此申请已处理：{row['decided_by']}（安全管理员）已于 {when} 驳回，账号未作变更。{why}"

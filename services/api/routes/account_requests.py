@@ -1,5 +1,6 @@
 """Account requests (contract §10, 三员分立): listed for admins and security officers; approved
-or rejected by a security officer other than the one who asked."""
+or rejected by a security officer other than the one who asked; withdrawn, while pending, by
+the admin who asked."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from services.common.schemas import Strict
 
 router = APIRouter(prefix="/v1/account-requests", tags=["accounts"])
 Security = Annotated[Principal, Depends(require_roles("security"))]
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
 AdminOrSecurity = Annotated[Principal, Depends(require_roles("admin", "security"))]
 
 
@@ -25,6 +27,7 @@ class RequestStatus(StrEnum):
     approved = "approved"
     rejected = "rejected"
     expired = "expired"
+    withdrawn = "withdrawn"
 
 
 class RequestOut(BaseModel):
@@ -79,4 +82,10 @@ def reject(request_id: str, accounts: AccountsDep, audit: AuditDep, officer: Sec
            body: Annotated[RejectIn | None, Body()] = None) -> RequestOut:
     request = accounts.reject_request(request_id, actor=audit.actor(officer),
                                       reason=body.reason if body else None)
+    return RequestOut(**request.public(datetime.now(UTC)))  # type: ignore[arg-type]
+
+
+@router.post("/{request_id}/withdraw")
+def withdraw(request_id: str, accounts: AccountsDep, audit: AuditDep, admin: Admin) -> RequestOut:
+    request = accounts.withdraw_request(request_id, actor=audit.actor(admin))
     return RequestOut(**request.public(datetime.now(UTC)))  # type: ignore[arg-type]

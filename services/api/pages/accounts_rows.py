@@ -1,0 +1,95 @@
+"""What the admin page lists: each account's unit, line or region by name, the new accounts still
+waiting for approval, this admin's requests (with when a pending one expires) and regions named
+as the directory names them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from services.accounts.regions import REGION_ROLES
+from services.api.pages.accounts_text import region_text, taken_text
+from services.api.pages.intake import LINES
+from services.api.pages.security_text import request_row
+from services.dispatch.routing import Directory
+
+PENDING_STATE = "待安全管理员批准"
+ALL_REGIONS = "全部地区"
+
+
+def region_full(directory: Directory, code: str | None) -> str:
+    """A region named from its city down ("清远市 清城区", "清远市 连南瑶族自治县 三江镇"),
+    a province by its own name ("广东省"); "" when the directory does not know it."""
+    if not code:
+        return ""
+    if len(code) <= 2:
+        return directory.region_name(code)
+    names = [directory.region_name(code[:n]) for n in (4, 6, 9, 12) if n <= len(code)]
+    return " ".join(n for n in names if n)
+
+
+def sees_text(directory: Directory, region: str | None) -> str:
+    """What a supervisor or auditor will see, by name: `可查看：清远市 清城区` / `可查看：全部地区`."""
+    return "可查看：" + (region_full(directory, region) or str(region) if region else ALL_REGIONS)
+
+
+class Units:
+    """Each account's (or asked account's) unit, line or region, as the account list shows it."""
+
+    def __init__(self, accounts: Any, directory: Directory) -> None:
+        self.directory = directory
+        self.agencies = {a.agency_id: a.name for a in directory.agencies}
+        self.sentinels = {str(s.id): s.name for s in accounts.list_sentinels()}
+
+    def region(self, code: str | None) -> str:
+        """`辖区：441802 清城区` / `辖区：全部地区`."""
+        return region_text(code, self.directory.region_name(code or ""))
+
+    def __call__(self, user: Any) -> str:
+        if user.agency_id:
+            return self.agencies.get(user.agency_id, user.agency_id)
+        if user.sentinel_id:
+            return "哨点：" + self.sentinels.get(user.sentinel_id, user.sentinel_id)
+        if user.role in REGION_ROLES:
+            return self.region(user.region)
+        return dict(LINES).get(user.channel or "", "")
+
+
+def account_rows(accounts: Any, units: Units) -> list[dict[str, Any]]:
+    """Every account, then each new account still waiting for a security officer (no actions)."""
+    now = datetime.now(UTC)
+    rows = [{**u.public(), "unit": units(u), "pending": False} for u in accounts.list_users()]
+    return rows + [{"username": r.username, "role": r.role, "unit": units(r), "disabled": False,
+                    "pending": True} for r in reversed(accounts.list_requests())
+                   if r.kind == "create" and r.status(now) == "pending"]
+
+
+def asked_rows(accounts: Any, subject: str, units: Units) -> list[dict[str, Any]]:
+    """This admin's requests, each unit or region by name: the pending ones, then the last ten."""
+    now = datetime.now(UTC)
+    rows = [request_row(r, now, units(r) if r.kind == "create" else "")
+            for r in accounts.list_requests() if r.asked_by == subject]
+    return [r for r in rows if r["state"] == "pending"] + [r for r in rows if r["state"] != "pending"][:10]
+
+
+def region_options(directory: Directory) -> list[tuple[str, str]]:
+    """The regions a supervisor or auditor may be given, broadest first: `4418 清远市`."""
+    return [(code, f"{code} {region_full(directory, code)}") for digits in (2, 4, 6)
+            for code in directory.subregions(None, digits)]
+
+
+def asked_notice(request: Any, units: Units) -> str:
+    """What the admin reads once a new account or change became a request, regions by name."""
+    what = request_row(request, datetime.now(UTC), units(request) if request.kind == "create" else "")["what"]
+    sees = f"批准后{sees_text(units.directory, request.region)}。" if request.role in REGION_ROLES \
+        and request.kind == "create" else ""
+    return (f"已提交，等待安全管理员批准：{what}，账号 {request.username}。{sees}"
+            "批准前账号不作任何变更；批准前您可以在“我提交的账号变更申请”中撤回。")
+
+
+
+def taken(accounts: Any, username: str, exists: bool, me: str) -> str:
+    """Why the name cannot be used: the account exists, or which new account of it waits."""
+    pending = next((r for r in accounts.list_requests("pending")
+                    if r.kind == "create" and r.username.lower() == username.lower()), None)
+    return taken_text(username, exists, pending, me)
