@@ -26,12 +26,17 @@ def check_case(c: ApiContainer, who: Principal, case_id: str, what: str = "case"
 
 
 def narrowed(who: Principal, asked: str | None) -> str | None:
+    """The region a read filtered by `asked` covers, for this caller (see `narrow`)."""
+    return narrow(who.region, asked)
+
+
+def narrow(mine: str | None, asked: str | None) -> str | None:
     """The region a read filtered by `asked` covers: the caller's when none is asked, the asked
-    one when it lies in the caller's; Outside (404) when it lies outside or is wider (as the
-    statistics answer: nothing said about what is there)."""
+    one when it lies in the caller's; Outside (404) when it lies outside or is wider (nothing
+    said about what is there)."""
     if asked is None:
-        return who.region
-    if not within(asked, who.region):
+        return mine
+    if not within(asked, mine):
         raise Outside(f"region {asked} is outside your jurisdiction")
     return asked
 

@@ -11,10 +11,11 @@ from typing import Any
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
 from services.common.errors import FieldError, NotFound
-from services.common.principal import Principal, within
+from services.common.principal import Principal
 from services.common.vocabulary import BEIJING
 from services.dispatch.routing import Directory
 from services.oversight.incidents import incident_counts
+from services.oversight.jurisdiction import Outside, narrow
 
 # Narrower windows would let a reader pick out one report's concerns (small counts); so would
 # two windows differing by a moment (until=T-1s, until=T+1s): an auditor's are whole days.
@@ -54,15 +55,11 @@ OUTSIDE = "不在本账号的辖区内，无法查看该地区的统计。"
 
 
 def scoped_region(principal: Principal | None, region: str | None) -> str | None:
-    """The region counted: the one asked for if it lies inside the caller's, else the caller's
-    own; one outside it, or wider, is not found (404, as a case outside it: nothing said about
-    what is there)."""
-    mine = principal.region if principal is not None else None
-    if region is None:
-        return mine
-    if not within(region, mine):
-        raise NotFound(OUTSIDE)
-    return region
+    """The region counted (jurisdiction's one rule), refused with the statistics' own words."""
+    try:
+        return narrow(principal.region if principal is not None else None, region)
+    except Outside:
+        raise NotFound(OUTSIDE) from None
 
 
 def group_digits(region: str | None) -> int | None:
