@@ -6,8 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from services.bootstrap import ApiContainer
+from services.common.errors import NotFound
+from services.common.principal import Principal
 from services.notify import webhook
 from services.notify.domain import SUPERVISORS, Delivery, receiver_of
+from services.oversight.jurisdiction import Outside, check_case
 
 
 def delivery_out(d: Delivery) -> dict[str, Any]:
@@ -15,6 +19,18 @@ def delivery_out(d: Delivery) -> dict[str, Any]:
             "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None,
             "last_error": webhook.recorded(d.last_error), "gave_up": d.gave_up, "next_attempt_at":
                 d.next_at.isoformat() if d.pending else None}
+
+
+def referral_deliveries(c: ApiContainer, who: Principal, referral_id: str) -> list[dict[str, Any]]:
+    """Every webhook owed for a referral and each attempt's outcome, oldest first; a referral
+    outside a region-bound supervisor's region is not found (contract §12)."""
+    if who.region is not None:
+        try:
+            case_id = c.dispatch.get_referral(referral_id).case_id
+        except NotFound:
+            raise Outside("No such referral") from None
+        check_case(c, who, case_id, "referral")
+    return [delivery_out(d) for d in c.notify.deliveries(referral_id)]
 
 
 def receiver_row(contact: str, seen: dict[str, Any] | None) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from services.oversight.board import active_plans, flagged_cases
 from services.oversight.followups import VisitIn, file_visit, list_plans, read_visits
 from services.oversight.jurisdiction import check_case_filter, narrowed
 from services.oversight.ledger import month_bounds
+from services.oversight.notifications import referral_deliveries
 from services.oversight.referrals import read_referral
 from tests.conftest import Api
 from tests.helpers import report_body
@@ -164,3 +165,17 @@ def test_the_county_supervisors_pages_hold_only_the_countys_cases(api: Api, case
     login(api.client, "supervisor-qingyuan", home="/board")
     page = api.client.get("/followups").text
     assert inside in page and outside in page
+
+
+def test_a_referrals_deliveries_are_read_only_inside_the_region(hotline: ApiContainer,
+                                                                cases: dict[str, str]) -> None:
+    outside = hotline.view.get_case(cases["441823"])
+    inside = hotline.view.get_case(cases["441802"])
+    assert outside is not None and inside is not None
+    far, near = outside["referrals"][0]["referral_id"], inside["referrals"][0]["referral_id"]
+    with pytest.raises(NotFound):
+        referral_deliveries(hotline, COUNTY, far)
+    with pytest.raises(NotFound):
+        referral_deliveries(hotline, COUNTY, "no-such-referral")
+    assert referral_deliveries(hotline, COUNTY, near) == referral_deliveries(hotline, PROVINCE, near)
+    assert referral_deliveries(hotline, CITY, far) == referral_deliveries(hotline, PROVINCE, far)

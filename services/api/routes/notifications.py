@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from services.api.deps import Admin, AuditDep, ContainerDep, Supervisor
 from services.notify.domain import UPWARD
-from services.oversight.notifications import delivery_out, hook_health, supervisors_health, unit_health
+from services.oversight.notifications import hook_health, referral_deliveries, supervisors_health, unit_health
 from services.oversight.rosters import RosterIn, RosterOut, known_unit, roster_out
 
 oncall_router = APIRouter(prefix="/v1/agencies", tags=["on-call"])
@@ -37,7 +37,7 @@ def list_notifications(container: ContainerDep, audit: AuditDep, supervisor: Sup
                        ) -> list[dict[str, Any]]:
     """Every webhook owed for the referral and every attempt's outcome, oldest first."""
     audit(supervisor, "notifications.read", "referral", referral_id)
-    return [delivery_out(d) for d in container.notify.deliveries(referral_id)]
+    return referral_deliveries(container, supervisor, referral_id)
 
 
 @router.get("/health")
