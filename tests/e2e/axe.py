@@ -29,3 +29,14 @@ def serious_violations(page: Page) -> list[str]:
     return [f"{v['id']} ({v['impact']}): {v['help']} — "
             + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:5])
             for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def no_serious(page: Page, height: int = 800) -> None:
+    """No serious or critical violation, and nothing wider than the window, at 1366 and 360 px;
+    the page is left at 1366 px."""
+    for width in (1366, 360):
+        page.set_viewport_size({"width": width, "height": height})
+        assert serious_violations(page) == [], width
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (width, overflow)
+    page.set_viewport_size({"width": 1366, "height": height})

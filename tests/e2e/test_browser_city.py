@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from tests.e2e.axe import no_serious
 from tests.e2e.client import Client, embedded_server, wait_for
 from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.e2e.test_browser_desk import from_root
-from tests.e2e.test_browser_notice import no_serious
 from tests.helpers import report_body
 
 PORT = 18270

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from services.notify import webhook
-from tests.e2e.axe import serious_violations
+from tests.e2e.axe import no_serious
 from tests.e2e.client import Client, embedded_server, wait_for
 from tests.helpers import report_body
 from tests.receiver import Receiver
@@ -56,15 +56,6 @@ def signed_in(server: Client, browser: Browser, user: str, home: str) -> Page:
     page.click("button[type=submit]")
     page.wait_for_url(f"{BASE}{home}*")
     return page
-
-
-def no_serious(page: Page) -> None:
-    for width in (1366, 360):
-        page.set_viewport_size({"width": width, "height": 900})
-        assert serious_violations(page) == [], width
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, (width, overflow)
-    page.set_viewport_size({"width": 1366, "height": 900})
 
 
 def test_a_red_report_goes_upward_and_a_supervisor_marks_another(

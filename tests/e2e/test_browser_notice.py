@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from services.common.idnumber import check_character
-from tests.e2e.axe import serious_violations
+from tests.e2e.axe import no_serious
 from tests.e2e.client import Client, embedded_server
 from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.e2e.test_browser_desk import from_root
@@ -27,14 +27,6 @@ PORT = 18250
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     with embedded_server(tmp_path_factory.mktemp("notice") / "var", PORT) as client:
         yield client
-
-
-def no_serious(page: Page) -> None:
-    for width in (1366, 360):
-        page.set_viewport_size({"width": width, "height": 800})
-        assert serious_violations(page) == [], width
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, (width, overflow)
 
 
 def test_a_procuratorate_notice_reaches_the_towns_civil_affairs_desk(server: Client) -> None:

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from tests.e2e.axe import no_serious
 from tests.e2e.client import Client, embedded_server, wait_for
 from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.e2e.test_browser_desk import login
 from tests.e2e.test_browser_form import SHOTS
-from tests.e2e.test_browser_notice import no_serious
 from tests.helpers import report_body
 
 PORT = 18280
