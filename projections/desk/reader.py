@@ -111,7 +111,8 @@ class DeskQueries(FollowUpQueries, IncidentQueries):
         `region`: only cases whose region code starts with it (a supervisor's jurisdiction)."""
         where, params = ("risk_level = ?", (risk_level,)) if risk_level else ("1 = 1", ())
         if region:
-            where, params = f"{where} AND region_code LIKE ? || '%'", (*params, region)
+            # The prefix's % in the parameter: a literal % in the statement breaks psycopg's placeholders.
+            where, params = f"{where} AND region_code LIKE ?", (*params, region + "%")
         cases = [c for c in self._cases(where, params) if not status or c["status"] == status]
         cases.sort(key=lambda c: c["opened_at"], reverse=True)
         cases.sort(key=lambda c: (not c["escalated"], not c["needs_review"],

@@ -40,6 +40,7 @@ YELLOW_INTERVAL_DAYS = 0.0001  # 8.64 s
 SERVICES = ("api", "relay-intake", "relay-triage", "relay-dispatch", "triage", "triage-2", "dispatch",
             "dispatch-2", "projection-desk", "projection-desk-2", "notify", "scheduler", "audit")
 SUPERVISORS_SECRET = "supervisors-webhook-secret-e2e"
+UPWARD_SECRET = "upward-webhook-secret-e2e-0001"
 # Ports of this module's servers and stack; another run beside it (a colleague's) moves them.
 PORTS = {name: int(os.environ.get(f"HOTLINE_TEST_DISTRIBUTED_{name.upper()}_PORT", default))
          for name, default in (("pg", 25442), ("kafka", 29212), ("api", 18000), ("metrics", 19400))}
@@ -61,6 +62,14 @@ def supervisors() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
+def upward() -> Iterator[Receiver]:
+    """The upward report's receiver (HOTLINE_UPWARD_WEBHOOK, contract §12), up before the stack."""
+    receiver = Receiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture(scope="module")
 def servers() -> Iterator[dict[str, str]]:
     base = ROOT / "var" / "e2e" / f"servers-{uuid.uuid4().hex[:8]}"
     with operator_servers(base, PORTS["pg"], PORTS["kafka"]) as found:
@@ -68,7 +77,7 @@ def servers() -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def stack(servers: dict[str, str], supervisors: Receiver):  # type: ignore[no-untyped-def]
+def stack(servers: dict[str, str], supervisors: Receiver, upward: Receiver):  # type: ignore[no-untyped-def]
     # Under the repository, not /tmp/pytest-of-root: PostgreSQL runs as its own user and
     # must reach its data directory.
     var = ROOT / "var" / "e2e" / uuid.uuid4().hex[:8]
@@ -88,6 +97,9 @@ def stack(servers: dict[str, str], supervisors: Receiver):  # type: ignore[no-un
         # Escalations also go to the supervisors (contract §8).
         "HOTLINE_SUPERVISOR_WEBHOOK": supervisors.hook("supervisors"),
         "HOTLINE_SUPERVISOR_WEBHOOK_SECRET": SUPERVISORS_SECRET,
+        # Major incidents go upward (contract §12).
+        "HOTLINE_UPWARD_WEBHOOK": upward.hook("upward"),
+        "HOTLINE_UPWARD_WEBHOOK_SECRET": UPWARD_SECRET,
         # The test's receivers listen on 127.0.0.1: inside, so allowed explicitly (contract §10).
         "HOTLINE_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",
         "HOTLINE_METRICS_BASE_PORT": str(PORTS["metrics"]),  # each worker's /healthz and /metrics
@@ -874,3 +886,214 @@ def test_perm_nothing_under_var_is_for_other_users(stack: dict[str, str], server
 
     assert "hotline_http_requests_total" in httpx.get(f"{conf['HOTLINE_API_URL']}/metrics", timeout=5).text
     assert httpx.get(f"{conf['HOTLINE_API_URL']}/openapi.json", timeout=5).status_code == 401
+
+
+def case_of_report(client: Client, report_id: str) -> str:
+    """The case the triage process put the report in (the operator's view of it)."""
+    def found() -> str | None:
+        r = client.http.get(f"/v1/reports/{report_id}", headers=client.auth("operator1"))
+        return r.json().get("case_id") if r.status_code == 200 else None
+    return str(wait_for(found, timeout=30, what="the report triaged into a case"))
+
+
+def regional(stack: dict[str, str], client: Client, username: str, region: str) -> dict[str, str]:
+    """A supervisor of the region, made as an operator makes one (`hotline users add --region`)."""
+    password = "Jurisdiction-e2e-1"
+    run = subprocess.run([str(ROOT / ".venv/bin/hotline"), "users", "add", "--username", username,
+                          "--role", "supervisor", "--region", region, "--password", password],
+                         env=stack, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 or "exists" in run.stderr, run.stderr
+    r = client.http.post("/v1/auth/token", data={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def test_major_incidents_go_upward_once_signed_and_without_names(stack: dict[str, str],
+                                                                 upward: Receiver) -> None:
+    """Contract §12 on `make up`: a red sexual-abuse report about a 9-year-old, a supervisor's mark
+    on an orange case and a death said on a supplement each reach HOTLINE_UPWARD_WEBHOOK within
+    60 s, once, signed, naming nobody; the province's supervisor lists them, delivered."""
+    var = Path(stack["HOTLINE_VAR_DIR"])
+    client = Client(read_stack_env(var)["HOTLINE_API_URL"], var)
+    tag = uuid.uuid4().hex[:6]
+    names = {"abused": f"韩小{tag}", "kept": f"吴小{tag}", "died": f"郑小{tag}"}
+    seconds: dict[str, float] = {}
+
+    def reported(case_id: str, what: str, since: float) -> dict[str, Any]:
+        got = wait_for(lambda: [p for p in upward.taken("upward") if p["case_id"] == case_id], timeout=60,
+                       what=f"the upward report of the {what} in 60 s")
+        seconds[what] = time.monotonic() - since
+        return dict(got[0])
+
+    began = time.monotonic()
+    red = client.submit(report_body(children=[{"name": names["abused"], "gender": "female", "age": 9}],
+                                    concerns=["sexual_abuse"], narrative="孩子被邻居性侵"),
+                        key=f"up-red-{tag}")
+    red_case = case_of_report(client, red["report_id"])
+    auto = reported(red_case, "red report", began)
+    assert auto["event"] == "major_incident.reported" and auto["reason"] == "auto"
+    assert (auto["region_code"], auto["risk_level"]) == ("441823", "red")
+    assert "sexual_abuse" in auto["concerns"]
+    assert datetime.fromisoformat(auto["reported_at"]) > datetime.now(UTC) - timedelta(minutes=2)
+
+    orange = client.submit(report_body(children=[{"name": names["kept"], "age": 10}],
+                                       concerns=["domestic_violence"], immediate_danger=False,
+                                       narrative="邻居说孩子常被关在家里"), key=f"up-mark-{tag}")
+    orange_case = case_of_report(client, orange["report_id"])
+    sup = client.auth("supervisor1")
+    wait_for(lambda: client.http.get(f"/v1/cases/{orange_case}", headers=sup).status_code == 200,
+             what="the orange case on the board")
+    assert client.http.get(f"/v1/cases/{orange_case}", headers=sup).json()["risk_level"] == "orange"
+    assert not [p for p in upward.taken("upward") if p["case_id"] == orange_case]  # not by itself
+    summary = "一名儿童长期被关在家中，已报警处理。"
+    began = time.monotonic()
+    r = client.http.post(f"/v1/cases/{orange_case}/major-incident", json={"summary": summary}, headers=sup)
+    assert r.status_code == 202, r.text
+    marked = reported(orange_case, "mark", began)
+    assert (marked["reason"], marked["summary"], marked["risk_level"]) == ("mark", summary, "orange")
+
+    later = client.submit(report_body(children=[{"name": names["died"], "age": 12}], concerns=["neglect"],
+                                      immediate_danger=False, narrative="孩子无人照料"), key=f"up-died-{tag}")
+    died_case = case_of_report(client, later["report_id"])
+    began = time.monotonic()
+    r = client.http.post(f"/v1/reports/{later['report_id']}/supplements", headers=client.auth("operator1"),
+                         json={"narrative": "来电人说孩子已经去世", "child_died": True})
+    assert r.status_code == 202, r.text
+    assert reported(died_case, "death", began)["reason"] == "death"
+
+    time.sleep(5)  # a repeat would come within the retries' first steps
+    ours = (red_case, orange_case, died_case)
+    assert [len([p for p in upward.taken("upward") if p["case_id"] == c]) for c in ours] == [1, 1, 1]
+    assert upward.signed(UPWARD_SECRET)
+    for request in upward.got:
+        assert not [v for v in (*names.values(), *PII_VALUES) if v.encode() in request["body"]]
+
+    province = regional(stack, client, "sup-e2e-44", "44")
+    listed = client.http.get("/v1/major-incidents", headers=province)
+    assert listed.status_code == 200, listed.text
+    state = {i["case_id"]: (i["reason"], i["upward"]) for i in listed.json()}
+    assert [state.get(c) for c in ours] == [(reason, "delivered") for reason in ("auto", "mark", "death")]
+    (ROOT / "var" / "e2e" / "upward.json").write_text(json.dumps(seconds))  # figures for the README
+
+
+def test_county_and_city_supervisors_see_their_jurisdiction_only(stack: dict[str, str]) -> None:
+    """Contract §12 on `make up`: a case in 连南 (441823) and one in 清城区 (441802), both major
+    incidents; the 441802 supervisor gets 404 for the other county's case, lists and counts only
+    its own, and neither county sees the other's incidents; the city's (4418) sees both and rolls up."""
+    var = Path(stack["HOTLINE_VAR_DIR"])
+    client = Client(read_stack_env(var)["HOTLINE_API_URL"], var)
+    county, other, city = (regional(stack, client, f"sup-e2e-{r}", r) for r in ("441802", "441823", "4418"))
+
+    def stats(who: dict[str, str], **params: str) -> dict[str, Any]:
+        r = client.http.get("/v1/stats", params=params, headers=who)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    def groups(found: dict[str, Any]) -> dict[str, int]:
+        return {g["code"]: g["cases"] for g in found["groups"]}
+
+    county_before, city_before = stats(county)["cases"], stats(city, group="region")
+    assert set(groups(city_before)) == {"441802", "441823"}
+    tag = uuid.uuid4().hex[:6]
+    cases = {}
+    for village in ("441823101201", "441802002201"):
+        filed = client.submit(report_body(children=[{"name": f"区{village[-4:]}{tag}", "age": 9}],
+                                          concerns=["sexual_abuse"], location={"region_code": village,
+                                                                                "address": "某村三巷"}),
+                              key=f"region-{village}-{tag}")
+        cases[village[:6]] = case_of_report(client, filed["report_id"])
+    wait_for(lambda: all(client.http.get(f"/v1/cases/{c}", headers=city).status_code == 200
+                         for c in cases.values()), what="both cases on the city's board")
+
+    assert client.http.get(f"/v1/cases/{cases['441823']}", headers=county).status_code == 404
+    own = client.http.get(f"/v1/cases/{cases['441802']}", headers=county)
+    assert own.status_code == 200 and own.json()["region_code"] == "441802002201"
+    r = client.http.get("/v1/cases", headers=county)
+    assert r.status_code == 200, r.text
+    listed = r.json()
+    assert {c["case_id"] for c in listed} & set(cases.values()) == {cases["441802"]}
+    assert all(c["region_code"].startswith("441802") for c in listed)
+    both = {c["case_id"] for c in client.http.get("/v1/cases", headers=city).json()}
+    assert {cases["441802"], cases["441823"]} <= both
+
+    counted = wait_for(lambda: (lambda s: s if s["cases"] == county_before + 1 else None)(stats(county)),
+                       what="the county's count to take its case")
+    assert all(code.startswith("441802") for code in counted["by_region"])
+    rolled = wait_for(lambda: (lambda s: s if s["cases"] == city_before["cases"] + 2 else None)(
+        stats(city, group="region")), what="the city's count to take both")
+    assert groups(rolled) == {code: n + 1 for code, n in groups(city_before).items()}
+    assert groups(rolled)["441802"] == counted["cases"] and sum(groups(rolled).values()) == rolled["cases"]
+    assert client.http.get("/v1/stats", params={"region": "441823"}, headers=county).status_code == 404
+
+    def incidents(who: dict[str, str]) -> set[str]:
+        r = client.http.get("/v1/major-incidents", headers=who)
+        assert r.status_code == 200, r.text
+        return {i["case_id"] for i in r.json()} & set(cases.values())
+
+    wait_for(lambda: incidents(city) == set(cases.values()), timeout=60, what="both incidents for the city")
+    assert incidents(county) == {cases["441802"]} and incidents(other) == {cases["441823"]}
+    assert all(i["region_code"].startswith("441802")
+               for i in client.http.get("/v1/major-incidents", headers=county).json())
+
+
+def test_a_notify_killed_with_kill_9_resumes_in_5_s_and_sends_nothing_twice(stack: dict[str, str]) -> None:
+    """#25 (contract §11): the notify process killed (-9, with its supervising loop) after some
+    deliveries, a red report filed while it is down, `make up` restarting it: the pending dispatch
+    reaches the live receiver within 5 s of the restart, a new one within 5 s of its filing, and
+    no delivery made before the kill comes again (counted per referral and event)."""
+    from collections import Counter
+
+    var = Path(stack["HOTLINE_VAR_DIR"])
+    client = Client(read_stack_env(var)["HOTLINE_API_URL"], var)
+    live, secret = Receiver(), "police-qingcheng-secret-e2e-01"
+    r = client.http.put("/v1/agencies/police-441802/oncall", headers=client.auth("admin1"), json={
+        "contacts": [{"name": "值班员", "webhook_url": live.hook("police")}], "secret": secret})
+    assert r.status_code == 200, r.text
+    tag = uuid.uuid4().hex[:6]
+
+    def sent() -> Counter[tuple[str, str]]:
+        return Counter((p["referral_id"], p["event"]) for p in live.taken("police"))
+
+    def red(key: str) -> str:
+        filed = client.submit(report_body(children=[{"name": f"重启{key}{tag}", "age": 8}],
+                                          location={"region_code": "441802002201", "address": "某村三巷"}),
+                              key=f"restart-{key}-{tag}")
+        found = client.wait_for_referrals(filed["report_id"], ("police-qingcheng",), timeout=30)
+        return str(found["police-qingcheng"]["referral_id"])
+
+    def dispatched(rid: str, timeout: float) -> float:
+        """When the receiver took the referral's dispatch (its clock)."""
+        wait_for(lambda: sent()[(rid, "referral.dispatched")], timeout=timeout, what=f"{rid} dispatched")
+        return min(g["at"] for g in live.got if g["taken"] and rid.encode() in g["body"])
+
+    try:
+        before = [red(f"before-{i}") for i in range(3)]
+        for rid in before:
+            dispatched(rid, 10)
+            assert client.http.post(f"/v1/referrals/{rid}/acknowledge",
+                                    headers=client.auth("police-qingcheng")).status_code == 200
+        time.sleep(3)  # a reminder planned before the acknowledgement has gone out
+        history = sent()
+        os.killpg(int((var / "run" / "notify.pid").read_text()), signal.SIGKILL)
+        while_down = red("down")
+        time.sleep(1)
+        assert not sent()[(while_down, "referral.dispatched")]  # nobody sent it
+        restarting = time.time()
+        up = make("up", stack)
+        restarted = time.time()
+        assert up.returncode == 0, up.stderr
+        started = (var / "run" / "notify.pid").stat().st_mtime  # the new process's, written as it starts
+        assert restarting < started < restarted
+        resumed = dispatched(while_down, 5 + started - time.time()) - started
+        filed = time.time()
+        fresh = red("after")
+        new = dispatched(fresh, 5 + filed - time.time()) - filed
+        time.sleep(3)  # a repeat would come within the retries' first steps
+        after = sent()
+        assert max(after.values()) == 1, after
+        assert {k: after[k] for k in history} == dict(history)
+        assert live.signed(secret)
+        (ROOT / "var" / "e2e" / "notify-restart.json").write_text(json.dumps({  # figures for the README
+            "make_up_s": restarted - restarting, "pending_after_start_s": resumed, "new_s": new}))
+    finally:
+        live.close()
