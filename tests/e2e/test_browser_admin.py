@@ -5,7 +5,9 @@ see it delivered, signed with that secret; the contact without webhook is warned
 1366 and 360 px. Only the chosen role's unit field shows; a risky action asks first (its confirm
 button focused, 取消 back); statuses and sentinel names do not wrap at 1366 px; a fixed error
 goes away as its field changes. Every error of 新增账号 at once; Back after 停用 lands on a page
-that renders. And /docs renders every operation with the outside network blocked."""
+that renders. A supervisor's region is chosen (never defaulted), said by name, the pending account
+listed and the request withdrawn; roles and action buttons keep one line. And /docs renders every
+operation with the outside network blocked."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from tests.e2e.client import Client, embedded_server
 from tests.e2e.test_browser_form import SHOTS
 from tests.receiver import Receiver
 
-PORT = 18211
+PORT = 18150
 BASE = f"http://127.0.0.1:{PORT}"
 UNIT = "police-441823"
 
@@ -49,6 +51,12 @@ def log_in(page: Page, server: Client, user: str, password: str, home: str) -> N
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{BASE}{home}")
+
+
+# How many lines each cell's text takes, for every cell the selector finds.
+LINES = """(sel) => [...document.querySelectorAll(sel)].map(cell => {
+    const r = document.createRange(); r.selectNodeContents(cell);
+    return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; })"""
 
 
 def test_admin_adds_a_user_and_sets_a_roster_and_its_test_arrives_signed(
@@ -148,10 +156,8 @@ def test_risky_actions_ask_first_and_the_table_keeps_its_shape(server: Client, b
     page.select_option("#f-first_reporter", "teacher1")
     page.click('#add-sentinel button[type="submit"]')
     expect(page.locator("#notice")).to_contain_text("已登记监测哨点")
-    lines = """(sel) => { const r = document.createRange(); r.selectNodeContents(document.querySelector(sel));
-        return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; }"""
-    assert page.evaluate(lines, "#user-operator1 .state") == 1  # 已停用 on one line
-    assert page.evaluate(lines, "#sentinel-1 .sname") <= 2
+    assert page.evaluate(LINES, "#user-operator1 .state") == [1]  # 已停用 on one line
+    assert page.evaluate(LINES, "#sentinel-1 .sname")[0] <= 2
     context.close()
 
 
@@ -216,3 +222,41 @@ def test_docs_render_every_operation_with_no_outside_network(server: Client, bro
     page.wait_for_timeout(300)
     context.close()
     assert outside == [] and errors == [], (outside, errors)
+
+
+def test_a_region_is_chosen_named_and_a_request_withdrawn(server: Client, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, server, "admin1", server.password("admin1"), "/admin")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.fill("#f-username", "ｑｉａｎ")  # fullwidth letters: said so
+    page.select_option("#f-role", "desk")
+    expect(page.locator('label[for="f-agency_id"]')).to_contain_text("所属机构 *")
+    page.select_option("#f-role", "supervisor")
+    expect(page.locator("#f-region option").first).to_have_text("请选择")
+    page.click("#add-user-submit")
+    expect(page.locator("#error-username")).to_contain_text("不能用汉字或全角字符")
+    expect(page.locator("#error-region")).to_contain_text("请选择辖区")
+    page.fill("#f-username", "qian.qc")
+    page.select_option("#f-region", "441802")
+    page.click("#add-user-submit")
+    expect(page.locator("#notice")).to_contain_text("批准后可查看：清远市 清城区")
+    expect(page.locator("#notice")).to_contain_text("辖区：441802 清城区")
+    expect(page.locator("#pending-qian\\.qc")).to_contain_text("待安全管理员批准")
+    expect(page.locator("#pending-qian\\.qc button")).to_have_count(0)
+    page.click('.admin-nav a[href="#asked"]')
+    expect(page.locator("#asked-title")).to_have_text("我提交的账号变更申请")
+    expect(page.locator("#asked")).to_contain_text("过期")
+    page.click('button[aria-label="撤回对 qian.qc 的申请"]')
+    expect(page.locator("#notice")).to_contain_text("已撤回对账号 qian.qc 的申请")
+    expect(page.locator("#pending-qian\\.qc")).to_have_count(0)
+    expect(page.locator("#asked")).to_contain_text("已撤回")
+    assert set(page.evaluate(LINES, "#users td.role")) == {1}  # 热线接线员, 系统管理员 … on one line
+    tops = """(sel) => new Set([...document.querySelectorAll(sel)]
+        .map(b => b.getBoundingClientRect().top)).size"""
+    assert page.evaluate(tops, "#user-teacher1 td.actions button") == 1  # 停用 and 重置密码 side by side
+    height = page.evaluate("document.querySelector('#users table').getBoundingClientRect().height")
+    assert height < page.locator("#users tbody tr").count() * 80, height  # a button tall (was ~190 px)
+    context.close()
+    assert errors == [], errors
