@@ -17,6 +17,7 @@ from tests.helpers import audit_entries
 from tests.unit.test_account_requests import ask
 from tests.unit.test_admin_audit_pages import admin
 from tests.unit.test_admin_once import form_id_of
+from tests.unit.test_pages import login
 
 
 def add(api: Api, csrf: str, **fields: str) -> str:
@@ -74,6 +75,9 @@ def test_the_admin_withdraws_a_pending_request_and_the_officer_no_longer_sees_it
     assert ("account.withdraw", "admin1", "qy-sup") in [
         (e["action"], e["actor"], e["resource_id"]) for e in audit_entries(hotline)]
     assert hotline.accounts.find("qy-sup") is None
+    login(api.client, "auditor1")  # the trail names the request withdrawn
+    trail = api.client.get("/audit", params={"action": "account.withdraw"}).text
+    assert "撤回账号变更申请" in trail and f"申请 {str(request.id)[:8]}" in trail
 
 
 def test_the_api_withdraws_for_the_admin_who_asked_only(api: Api) -> None:

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from services.api.pages.security_text import KIND_TEXT as REQUEST_KIND_TEXT
 from services.common.vocabulary import BEIJING
 
-REQUEST_ACTIONS = ("account.request", "account.approve", "account.reject")
+REQUEST_ACTIONS = ("account.request", "account.approve", "account.reject", "account.withdraw")
 MATCH_SECONDS = 5.0  # a request and its entry are written in one transaction, moments apart
 
 HEX = re.compile(r"[0-9a-f]{8,32}")
