@@ -97,7 +97,8 @@ def test_the_city_board_holds_both_counties_and_the_county_board_its_own(server:
         checked(admin)
         admin.locator("#add-user-submit").click()
         expect(admin.locator("main")).to_contain_text("等待安全管理员批准")
-        expect(admin.locator("main")).to_contain_text("辖区 4418")
+        expect(admin.locator("main")).to_contain_text("辖区：4418 清远市")
+        expect(admin.locator("#notice")).to_contain_text("批准后可查看：清远市")
         checked(admin)
         browser.close()
 

@@ -51,6 +51,7 @@ def test_a_supervisor_account_needs_the_security_officer(server: Client, browser
     expect(page.locator("#add-user-submit")).to_have_text("创建账号")
     page.select_option("#f-role", "supervisor")
     expect(page.locator("#add-user-submit")).to_have_text("提交申请")  # it is only asked for
+    page.select_option("#f-region", "all")  # chosen, never defaulted (#28)
     page.fill("#f-note", "赵敏，县民政局，督办三江镇个案")
     page.click("#add-user-submit")
     expect(page.locator("#notice")).to_contain_text("已提交，等待安全管理员批准")
