@@ -1,6 +1,6 @@
 """What the admin page lists: each account's unit, line or region by name, the new accounts still
-waiting for approval, this admin's requests (with when a pending one expires) and regions named
-as the directory names them."""
+waiting for approval, this admin's requests (with when a pending one expires); regions are named
+by the one rule of services/oversight/regions_text.py."""
 
 from __future__ import annotations
 
@@ -12,25 +12,19 @@ from services.api.pages.accounts_text import region_text, taken_text
 from services.api.pages.intake import LINES
 from services.api.pages.security_text import request_row
 from services.dispatch.routing import Directory
+from services.oversight.regions_text import region_label, region_trail
 
 PENDING_STATE = "待安全管理员批准"
 ALL_REGIONS = "全部地区"
 
 
-def region_full(directory: Directory, code: str | None) -> str:
-    """A region named from its city down ("清远市 清城区", "清远市 连南瑶族自治县 三江镇"),
-    a province by its own name ("广东省"); "" when the directory does not know it."""
-    if not code:
-        return ""
-    if len(code) <= 2:
-        return directory.region_name(code)
-    names = [directory.region_name(code[:n]) for n in (4, 6, 9, 12) if n <= len(code)]
-    return " ".join(n for n in names if n)
-
-
 def sees_text(directory: Directory, region: str | None) -> str:
-    """What a supervisor or auditor will see, by name: `可查看：清远市 清城区` / `可查看：全部地区`."""
-    return "可查看：" + (region_full(directory, region) or str(region) if region else ALL_REGIONS)
+    """What a supervisor or auditor will see, by name from the city down: `可查看：清远市 清城区` /
+    `可查看：全部地区`."""
+    if not region:
+        return "可查看：" + ALL_REGIONS
+    names = [name for _, name in region_trail(directory, region, region[:4] if len(region) > 2 else None)]
+    return "可查看：" + (" ".join(names) or region)
 
 
 class Units:
@@ -74,7 +68,7 @@ def asked_rows(accounts: Any, subject: str, units: Units) -> list[dict[str, Any]
 
 def region_options(directory: Directory) -> list[tuple[str, str]]:
     """The regions a supervisor or auditor may be given, broadest first: `4418 清远市`."""
-    return [(code, f"{code} {region_full(directory, code)}") for digits in (2, 4, 6)
+    return [(code, f"{code} {region_label(directory, code)}") for digits in (2, 4, 6)
             for code in directory.subregions(None, digits)]
 
 
