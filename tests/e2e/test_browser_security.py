@@ -65,7 +65,7 @@ def test_a_supervisor_account_needs_the_security_officer(server: Client, browser
     page = log_in(officer_ctx, "security1", server.password("security1"), "/security")
     page.on("pageerror", lambda e: errors.append(str(e)))
     card = page.locator("#pending li", has_text="boss8")
-    expect(card).to_contain_text("新建账号（督办人员）")
+    expect(card).to_contain_text("新建账号（督办人员，辖区：全部地区）")
     expect(card).to_contain_text("admin1（系统管理员）")
     expect(card).to_contain_text("赵敏，县民政局，督办三江镇个案")
     boxes = [card.get_by_role("button", name=f"{verb} boss8 的申请").bounding_box()

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.api.deps import AccountsDep, AuditDep, get_container
 from services.api.guard import Page, page_guard
+from services.api.pages.accounts_rows import Units
 from services.api.pages.security_text import confirm_decision, decided_text, refusal_text, request_row
 from services.api.web import render
 from services.common.errors import Conflict, NotFound
@@ -26,9 +27,10 @@ REASON_MISSING = "请填写驳回理由：申请人和审计人员都会看到�
 
 def _rows(request: Request) -> list[dict[str, Any]]:
     container = get_container(request)
-    names = {a.agency_id: a.name for a in container.directory.agencies}
+    units = Units(container.accounts, container.directory)  # units and regions by name, as /admin
     now = datetime.now(UTC)
-    return [request_row(r, now, names.get(r.agency_id or "", "")) for r in container.accounts.list_requests()]
+    return [request_row(r, now, units(r) if r.kind == "create" else "")
+            for r in container.accounts.list_requests()]
 
 
 def _show(request: Request, session: Page, status_code: int = 200, **extra: Any) -> Response:

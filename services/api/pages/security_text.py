@@ -3,7 +3,7 @@ approval was refused, and the confirmation asked before deciding."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from services.accounts.requests import AccountRequest
@@ -81,17 +81,3 @@ def confirm_decision(row: dict[str, Any], decision: str) -> dict[str, Any]:
     return {"title": f"确认批准对 {who} 的申请？", "button": "确认批准", "reason": False,
             "action": f"/security/requests/{row['id']}/approve", "back": f"/security#request-{row['id']}",
             "lines": lines}
-
-
-
-def asked_text(r: AccountRequest) -> str:
-    """What the admin reads once a change became a request."""
-    return f"已提交，等待安全管理员批准：{what_text(r)}，账号 {r.username}。批准前账号不作任何变更。"
-
-
-def asked_rows(accounts: Any, subject: str, agency_names: dict[str, str]) -> list[dict[str, Any]]:
-    """This admin's requests: the pending ones, then the last ones decided."""
-    now = datetime.now(UTC)
-    rows = [request_row(r, now, agency_names.get(r.agency_id or "", ""))
-            for r in accounts.list_requests() if r.asked_by == subject]
-    return [r for r in rows if r["state"] == "pending"] + [r for r in rows if r["state"] != "pending"][:10]
