@@ -169,3 +169,10 @@ RESOURCE_TEXT = {"report": "报告", "case": "案件", "cases": "案件列表", 
 INCIDENT_REASON_TEXT = {"auto": "自动认定", "mark": "督办人员标记", "death": "报告儿童死亡"}
 UPWARD_STATE_TEXT = {"delivered": "已上报", "pending": "上报中", "failing": "上报失败",
                      "unconfigured": "未配置上报地址"}
+# What a case on the board is at now (the referral that matters most), and why it waits for review.
+BOARD_STATUS_TEXT = {"closed": "已结案", "triaged": "已研判，待转介", "escalated": "已超时",
+                     "declined": "有退回", "dispatched": "待接收", "acknowledged": "处理中",
+                     "referrals_closed": "转介已办结"}
+REVIEW_REASON_TEXT = {"declined": "有单位退回转介", "routing_gap": "缺少对应接收单位",
+                      "suggested_level": "走访建议调整风险等级", "unreached": "红色转介未能通知值班人员",
+                      "no_concerns": "未选问题类型", "triage": "研判提示需人工复核"}

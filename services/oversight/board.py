@@ -10,6 +10,8 @@ from projections.desk.reader import CaseRow
 from services.bootstrap import ApiContainer
 from services.common.errors import NotFound
 from services.common.principal import Principal
+from services.common.vocabulary import UNACKNOWLEDGED_STATUSES
+from services.dispatch.routing import Agency
 from services.oversight.unreached import UNREACHED, flag_unreached, unreached_units
 
 
@@ -40,6 +42,71 @@ def referral_notes(c: ApiContainer, cases: list[Any]) -> dict[str, dict[str, str
 
 
 def unreached_by_case(c: ApiContainer, cases: list[Any]) -> dict[str, list[str]]:
-    """The units of the red referrals nobody was told of, per case flagged so."""
-    return {case["case_id"]: unreached_units(case, c.notify) for case in cases
-            if UNREACHED in case["review_reasons"]}
+    """The units of the red referrals still unacknowledged that nobody was told of, per case: a
+    fact about now, shown after a review too (the review only settles it as a reason)."""
+    found = {case["case_id"]: unreached_units(case, c.notify, since_review=False) for case in cases
+             if UNREACHED in case["review_reasons"] or any(
+                 r["risk_level"] == "red" and r["status"] in UNACKNOWLEDGED_STATUSES
+                 for r in case["referrals"])}
+    return {case_id: units for case_id, units in found.items() if units}
+
+
+def case_state(case: Any) -> str:
+    """What matters most about the case now (BOARD_STATUS_TEXT): closed; not yet referred; a
+    referral past its time; a decline not yet settled; one waiting; one taken up; all done."""
+    statuses = {r["status"] for r in case["referrals"]}
+    if case["status"] == "closed":
+        return "closed"
+    if not statuses:
+        return "triaged"
+    if "escalated" in statuses:
+        return "escalated"
+    if "declined" in statuses and ("declined" in case["review_reasons"] or statuses == {"declined"}):
+        return "declined"
+    for status in ("dispatched", "acknowledged"):
+        if status in statuses:
+            return status
+    return "referrals_closed"
+
+
+def review_reasons(case: Any) -> list[str]:
+    """Why the case waits for a supervisor (REVIEW_REASON_TEXT), never none when it does: the
+    view's open flags, else triage's own (no concerns chosen, or its rules asked for a look)."""
+    if not case["needs_review"]:
+        return []
+    return list(case["review_reasons"]) or ["triage" if case["concerns"] else "no_concerns"]
+
+
+def counties(c: ApiContainer, who: Principal) -> list[tuple[str, str]]:
+    """The counties of the caller's region, by name (the board's county filter)."""
+    return [(code, c.directory.region_name(code)) for code in c.directory.subregions(who.region, 6)]
+
+
+def units_by_county(c: ApiContainer, region_code: str, units: list[Agency]) -> list[tuple[str, list[Agency]]]:
+    """The units a case can be re-routed to, by the county they serve (the case's own first, then
+    those enclosing it, then the others), each group named."""
+    own = region_code[:6]
+    groups: dict[str, list[Agency]] = {}
+    for unit in units:
+        served = min((r[:6] for r in unit.regions), key=lambda r: (not own.startswith(r), r), default="")
+        groups.setdefault(served, []).append(unit)
+    order = sorted(groups, key=lambda r: (r != own, not own.startswith(r), r))
+    return [(c.directory.region_name(r) or "其他单位", groups[r]) for r in order]
+
+
+def name_incident_entries(c: ApiContainer, cases: list[Any]) -> list[Any]:
+    """Each 重大事项上报 timeline entry with its reason (`incident`): the view's entry is the triage
+    room's, though a supervisor's mark is a person's act; matched to the incident by its time."""
+    marked = [t for case in cases for t in case["timeline"] if t["type"] == "case_major_incident"]
+    if not marked:
+        return cases
+    rows: dict[str, list[Any]] = {}
+    for row in c.view.major_incidents():
+        rows.setdefault(row["case_id"], []).append(row)
+    for case in cases:
+        for t in case["timeline"]:
+            if t["type"] == "case_major_incident" and rows.get(case["case_id"]):
+                at = datetime.fromisoformat(t["at"])
+                t["incident"] = min(rows[case["case_id"]], key=lambda r: abs(
+                    (datetime.fromisoformat(r["reported_at"]) - at).total_seconds()))["reason"]
+    return cases

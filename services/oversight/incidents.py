@@ -4,7 +4,7 @@ newest first, with where each upward report is; a supervisor's mark; the month's
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from projections.desk.incidents import IncidentRow
@@ -12,25 +12,30 @@ from projections.desk.reader import DeskReader
 from services.bootstrap import ApiContainer
 from services.common import aggregates
 from services.common.auditnote import Actor
-from services.common.errors import NotFound
+from services.common.errors import DomainError, NotFound
 from services.common.keystore import case_key_owner
 from services.common.labels import INCIDENT_REASON_TEXT, UPWARD_STATE_TEXT
 from services.common.principal import Principal, within
-from services.notify.application import NotifyApplication
 from services.notify.domain import UPWARD, Delivery, delivery_id
 from services.notify.upward import ERASED_SUMMARY, UPWARD_EVENT, incident_key, open_summary
 from services.oversight.auditlog import AuditLog
 from services.triage.case import Case
+from services.triage.incident import check_address
+
+UPWARD_WITHIN = timedelta(seconds=60)  # contract §12: the upward report goes within 60 s
 
 
-def names_on(c: ApiContainer, case: Case) -> list[str]:
-    """The names of the case's children and reporters, opened for a comparison in memory only."""
+def personal_on(c: ApiContainer, case: Case) -> tuple[list[str], list[str]]:
+    """The names of the case's children and reporters, and the addresses its reports filed,
+    opened for a comparison in memory only."""
     names: list[str] = []
+    addresses: list[str] = []
     for report_id in case.report_ids:
         data = c.intake.personal_data(c.intake.get_report(report_id)) or {}
         names += [str(child.get("name") or "") for child in data.get("children") or []]
         names.append(str((data.get("reporter") or {}).get("name") or ""))
-    return [n for n in names if n.strip()]
+        addresses.append(str(data.get("address") or ""))
+    return [n for n in names if n.strip()], [a for a in addresses if a.strip()]
 
 
 def case_of(c: ApiContainer, case_id: str, who: Principal) -> Case:
@@ -44,21 +49,29 @@ def case_of(c: ApiContainer, case_id: str, who: Principal) -> Case:
 def check_mark(c: ApiContainer, case_id: str, summary: str, who: Principal) -> Case:
     """What a mark would answer, nothing kept: the page's confirming step comes after it."""
     case = case_of(c, case_id, who)
-    case.check_mark(summary, names_on(c, case), c.triage.incidents)
+    names, addresses = personal_on(c, case)
+    case.check_mark(summary, names, c.triage.incidents)
+    check_address(summary, addresses)
     return case
 
 
 def mark(c: ApiContainer, case_id: str, summary: str, who: Principal, actor: Actor) -> Case:
     """A supervisor marks a case of their region (else 404) with a summary naming no one."""
-    case = case_of(c, case_id, who)
-    return c.triage.mark_major_incident(case.id, summary=summary, names=names_on(c, case),
+    case = check_mark(c, case_id, summary, who)
+    return c.triage.mark_major_incident(case.id, summary=summary, names=personal_on(c, case)[0],
                                         by=who.subject, actor=actor)
 
 
-def upward_state(notify: NotifyApplication, case_id: str, reason: str) -> str:
-    """delivered, failing (an attempt failed or it gave up) or pending (not yet planned or tried)."""
+def upward_state(c: ApiContainer, case_id: str, reason: str, reported_at: str) -> str:
+    """delivered, failing (an attempt failed or it gave up), pending (not yet planned or tried) or
+    unconfigured: nothing planned and no upward receiver set (this process shares notify's
+    settings when embedded; the distributed API is not told, so 60 s without a plan says so)."""
     key = delivery_id(incident_key(case_id, reason), UPWARD_EVENT, UPWARD)
-    found = aggregates.find(notify.repository, key, Delivery)
+    found = aggregates.find(c.notify.repository, key, Delivery)
+    if found is None and not (c.settings.upward_webhook or c.notify.upward):
+        waited = datetime.now(UTC) - datetime.fromisoformat(reported_at)
+        if not c.settings.distributed or waited > UPWARD_WITHIN:
+            return "unconfigured"
     if found is None or (found.pending and found.last_error is None):
         return "pending"
     return "delivered" if found.delivered_at is not None else "failing"
@@ -85,13 +98,29 @@ def list_incidents(c: ApiContainer, who: Principal, audit: AuditLog) -> list[dic
     return incidents_of(c, who)
 
 
-def incidents_of(c: ApiContainer, who: Principal) -> list[dict[str, Any]]:
-    """Those whose region lies within the caller's, each with its county and upward state."""
+def incidents_of(c: ApiContainer, who: Principal,
+                 rows: list[IncidentRow] | None = None) -> list[dict[str, Any]]:
+    """Those whose region lies within the caller's, each with its county (by name) and upward state."""
+    rows = c.view.major_incidents() if rows is None else rows
     return [{"case_id": r["case_id"], "region_code": r["region_code"], "county": r["region_code"][:6],
+             "county_name": c.directory.region_name(r["region_code"][:6]),
              "risk_level": r["risk_level"], "concerns": r["concerns"], "summary": summary_of(c, r),
              "reason": r["reason"], "reported_at": r["reported_at"],
-             "upward": upward_state(c.notify, r["case_id"], r["reason"])}
-            for r in c.view.major_incidents() if who.sees_region(r["region_code"])]
+             "upward": upward_state(c, r["case_id"], r["reason"], r["reported_at"])}
+            for r in rows if who.sees_region(r["region_code"])]
+
+
+def marked_now(c: ApiContainer, case_id: str, who: Principal) -> list[IncidentRow]:
+    """A case's incidents as the triage store has them (the desk view lags it a moment): the board
+    shows a mark at once after its redirect."""
+    try:
+        case = case_of(c, case_id, who)
+    except DomainError:
+        return []
+    return [IncidentRow(case_id=case_id, reason=e.reason, region_code=e.region_code, risk_level=e.risk_level,
+                        concerns=list(e.concerns), summary=e.summary, sealed_summary=e.sealed_summary,
+                        reported_at=e.reported_at.isoformat())
+            for e in c.triage.repository.event_store.get(case.id) if isinstance(e, Case.MajorIncident)]
 
 
 def incident_counts(view: DeskReader, since: datetime | None, until: datetime | None,
@@ -101,9 +130,14 @@ def incident_counts(view: DeskReader, since: datetime | None, until: datetime | 
                         if within(r["region_code"], region)))
 
 
-def incident_context(c: ApiContainer, who: Principal) -> dict[str, Any]:
-    """The board's section (重大事项) and which of its cases are one already, with their words."""
+def incident_context(c: ApiContainer, who: Principal, done: str = "") -> dict[str, Any]:
+    """The board's section (重大事项) and which of its cases are one already, with their words;
+    `done`: the case just marked, shown even before the view has it."""
     found = incidents_of(c, who)
+    if done and not any(i["case_id"] == done for i in found):
+        found = incidents_of(c, who, marked_now(c, done, who)) + found
+    just = [i for i in found if i["case_id"] == done]
     return {"incidents": found, "incident_cases": {i["case_id"] for i in found},
-            "incident_reason_text": INCIDENT_REASON_TEXT, "upward_state_text": UPWARD_STATE_TEXT,
-            "place_name": c.directory.place_name}
+            "incident_done": done if just else "",
+            "upward_configured": not any(i["upward"] == "unconfigured" for i in just),
+            "incident_reason_text": INCIDENT_REASON_TEXT, "upward_state_text": UPWARD_STATE_TEXT}

@@ -23,10 +23,12 @@ def flag_unreached(cases: list[CaseRow], notify: NotifyApplication) -> list[Case
     return cases
 
 
-def unreached_units(case: CaseRow, notify: NotifyApplication) -> list[str]:
-    """The units of the case's unacknowledged red referrals nobody was told of, sent since a
-    supervisor last reviewed the case (a review settles those before it: they took it up)."""
-    reviewed = max((t["at"] for t in case["timeline"] if t["type"] in REVIEWS), default="")
+def unreached_units(case: CaseRow, notify: NotifyApplication, since_review: bool = True) -> list[str]:
+    """The units of the case's unacknowledged red referrals nobody was told of; with
+    `since_review`, only those sent since a supervisor last reviewed the case (a review settles
+    them as a reason to look, not as a fact: the board still says nobody was told)."""
+    reviewed = max((t["at"] for t in case["timeline"] if t["type"] in REVIEWS), default="") \
+        if since_review else ""
     units = []
     for referral in case["referrals"]:
         if referral["risk_level"] != "red" or referral["status"] not in UNACKNOWLEDGED_STATUSES:

@@ -18,6 +18,12 @@ from services.common.labels import CONCERN_TEXT, LEVEL_TEXT
 AUTO, MARK, DEATH = "auto", "mark", "death"  # why a case went upward
 _ID_LIKE = re.compile(r"[0-9]{17}[0-9X]")
 _LONG_NUMBER = re.compile(r"[0-9]{15,}")  # no summary needs one; a mistyped id number is still one
+# Phone numbers: a mobile (spaces or dashes between its groups), a landline with its area code, or
+# any run of 7+ digits (no summary needs one).
+_PHONE = re.compile(r"1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}|0[0-9]{2,3}-[0-9]{7,8}|[0-9]{7,}")
+_HOUSE_NUMBER = re.compile(r"[0-9]+\s*(?:号|栋|幢|室|单元)")
+# What follows a surname without being a given name ("李女士").
+_HONORIFICS = ("女士", "先生", "小姐", "老师", "阿姨", "同学")
 
 
 class TriageError(FieldError):
@@ -87,5 +93,35 @@ def check_mark(rules: IncidentRules, already: str | None, summary: str, names: l
     folded = fold(text).upper()
     if any(check_character(m[:17]) == m[17] for m in _ID_LIKE.findall(folded)) or _LONG_NUMBER.search(folded):
         raise TriageError("summary", "摘要不能含有身份证号码。")
-    if any(name.strip() and name.strip() in text for name in names):
-        raise TriageError("summary", "摘要不能含有儿童或报告人的姓名。")
+    if _PHONE.search(folded):
+        raise TriageError("summary", "摘要不能含有电话号码。")
+    if _HOUSE_NUMBER.search(folded):
+        raise TriageError("summary", "摘要不能含有门牌号（几号、几栋、几室、几单元）。")
+    found = named_in(text, names)
+    if found:
+        raise TriageError("summary", f"摘要不能含有儿童或报告人的{found}。")
+
+
+def _bare(text: str) -> str:
+    return "".join(fold(text).split())
+
+
+def named_in(summary: str, names: list[str]) -> str:
+    """What of a name the summary holds: "姓名" (spaces ignored), "名字" (the name without a
+    one-character surname, when two or more characters remain), or ""."""
+    text = _bare(summary)
+    for name in map(_bare, names):
+        if name and name in text:
+            return "姓名"
+    for name in map(_bare, names):
+        given = name[1:]
+        if len(given) >= 2 and given not in _HONORIFICS and given in text:
+            return "名字"
+    return ""
+
+
+def check_address(summary: str, addresses: list[str]) -> None:
+    """A supervisor's summary may not hold an address as the report filed it (spaces ignored)."""
+    text = _bare(summary)
+    if any(a and a in text for a in map(_bare, addresses)):
+        raise TriageError("summary", "摘要不能含有报告中登记的住址。")

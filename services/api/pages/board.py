@@ -4,6 +4,7 @@ ledger's download. Each command's result is named in a notice; a refusal keeps i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -17,8 +18,20 @@ from services.api.pages.board_state import add_written_reasons, outcome, patched
 from services.api.web import render
 from services.bootstrap import ApiContainer
 from services.common.errors import DomainError, FieldError, NotFound
+from services.common.labels import BOARD_STATUS_TEXT, REVIEW_REASON_TEXT
+from services.common.principal import Principal
 from services.common.vocabulary import BEIJING, RISK_LEVELS, Category
-from services.oversight.board import active_plans, flagged_cases, referral_notes, unreached_by_case
+from services.oversight.board import (
+    active_plans,
+    case_state,
+    counties,
+    flagged_cases,
+    name_incident_entries,
+    referral_notes,
+    review_reasons,
+    units_by_county,
+    unreached_by_case,
+)
 from services.oversight.incidents import incident_context
 from services.oversight.jurisdiction import check_case
 
@@ -49,29 +62,50 @@ def _months(now: datetime) -> list[str]:
     return out
 
 
+def _scope(request: Request, container: ApiContainer, page: Page) -> tuple[Principal, str, list[Any]]:
+    """The caller narrowed to the county chosen in the URL (one of their region's), the county's
+    code ("" for all) and the counties to choose from (none when the region holds only one)."""
+    principal = page.principal
+    choices = counties(container, principal)
+    county = request.query_params.get("county", "")
+    if county not in dict(choices):
+        return principal, "", choices if len(choices) > 1 else []
+    return replace(principal, region=county), county, choices if len(choices) > 1 else []
+
+
 def _context(request: Request, container: ApiContainer, page: Page, notice: str | None = None,
              error: dict[str, Any] | None = None, done: tuple[str, dict[str, Any]] | None = None
              ) -> dict[str, Any]:
-    principal = page.principal
+    principal, county, choices = _scope(request, container, page)
     plans, cases = active_plans(container, principal), flagged_cases(container, principal)
     if done is not None:
         cases = patched(cases, *done)
+    # Only units that receive referrals can be chosen (the routing data names their kinds).
+    units = [a for a in container.directory.agencies if container.dispatch.matrix.receives(a.kind)]
     return {
         "username": principal.subject,
-        "principal": principal,
-        "cases": add_written_reasons(container, cases),
+        "principal": page.principal,
+        "county": county,
+        "county_q": f"?county={county}" if county else "",
+        "counties": choices,
+        "county_name": lambda code: container.directory.region_name(code[:6]),
+        "cases": name_incident_entries(container, add_written_reasons(container, cases)),
+        "case_state": case_state,
+        "review_reasons": review_reasons,
+        "board_status_text": BOARD_STATUS_TEXT,
+        "review_reason_text": REVIEW_REASON_TEXT,
         "notes": referral_notes(container, cases),
         "unreached": unreached_by_case(container, cases),
         "late_followups": [p for p in plans if p["overdue"] or p["helper_missing"]],
-        # Only units that receive referrals can be chosen (the routing data names their kinds).
-        "agencies": [a for a in container.directory.agencies if container.dispatch.matrix.receives(a.kind)],
+        "units_for": lambda case: units_by_county(container, case["region_code"], [
+            a for a in units if a.agency_id not in {r["agency_id"] for r in case["referrals"]}]),
         "levels": RISK_LEVELS,
         "categories": tuple(Category),
         "months": _months(datetime.now(BEIJING)),
         "csrf": page.csrf(request),
         "notice": notice,
         "error": error,
-        **incident_context(container, principal),
+        **incident_context(container, principal, request.query_params.get("incident", "")),
     }
 
 
@@ -160,4 +194,6 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
         status = 422 if isinstance(exc, FieldError) else 404 if isinstance(exc, NotFound) else 409
         return refused(exc.field if isinstance(exc, FieldError) else None, exc.message, status)
     unit = f"&unit={quote(str(form.get('agency_id', '')))}" if action == "refer" else ""
+    county = request.query_params.get("county", "")
+    unit += f"&county={quote(county)}" if county else ""
     return RedirectResponse(f"/board?done={action}&case={quote(case_id)}{unit}#notice", status_code=303)

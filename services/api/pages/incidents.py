@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -37,4 +38,5 @@ def mark_page(request: Request, case_id: str, page: Supervisor, container: Conta
     except Conflict:
         return render(request, "board_incident_confirm.html",
                       {**context, "conflict": "该案件已是重大事项，已向上级报告，无需重复标记。"}, 409)
-    return RedirectResponse(f"/board?incident={case_id}#incidents", status_code=303)
+    # Post/Redirect/Get: Back or Reload on the board sends nothing again.
+    return RedirectResponse(f"/board?incident={quote(case_id)}#incidents", status_code=303)

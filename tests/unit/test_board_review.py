@@ -1,0 +1,128 @@
+"""What a usability review of the city supervisor's board found (#28): each case's county and a
+county filter for a region of several, re-routing units grouped by county (the case's own first),
+a status that says what matters, 待复核 never without its reasons, the actions' disclosure named
+in full, a supervisor's mark on the timeline as theirs, and 重大事项 when no upward receiver is set."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from services.bootstrap import ApiContainer
+from services.common.embedded import EmbeddedRunner
+from services.common.principal import Principal
+from services.oversight.board import case_state, counties, review_reasons, units_by_county
+from tests.conftest import Api
+from tests.helpers import report_body
+from tests.unit.test_board_page import csrf, visible
+from tests.unit.test_desk import post, red_case, referral_of
+from tests.unit.test_pages import login
+
+
+def row(status: str, referrals: list[str], reasons: tuple[str, ...] = (), needs: bool = False,
+        concerns: tuple[str, ...] = ("neglect",)) -> dict[str, Any]:
+    return {"status": status, "referrals": [{"status": s} for s in referrals],
+            "review_reasons": list(reasons), "needs_review": needs, "concerns": list(concerns)}
+
+
+def test_the_case_status_says_what_matters() -> None:
+    assert case_state(row("dispatched", ["acknowledged", "escalated"])) == "escalated"
+    assert case_state(row("dispatched", ["declined", "acknowledged"], ("declined",))) == "declined"
+    assert case_state(row("dispatched", ["declined", "acknowledged"])) == "acknowledged"  # re-routed
+    assert case_state(row("dispatched", ["dispatched", "acknowledged"])) == "dispatched"
+    assert case_state(row("dispatched", ["closed", "closed"])) == "referrals_closed"
+    assert case_state(row("triaged", [])) == "triaged"
+    assert case_state(row("closed", ["escalated"])) == "closed"
+
+
+def test_needs_review_always_has_a_reason() -> None:
+    assert review_reasons(row("dispatched", [], needs=True)) == ["triage"]
+    assert review_reasons(row("dispatched", [], needs=True, concerns=())) == ["no_concerns"]
+    both = ("declined", "unreached")
+    assert review_reasons(row("dispatched", [], both, needs=True)) == list(both)
+    assert review_reasons(row("dispatched", [], ("declined",), needs=False)) == []
+
+
+def test_counties_and_units_by_county(hotline: ApiContainer) -> None:
+    city = Principal("supervisor-qingyuan", "supervisor", region="4418")
+    assert counties(hotline, city) == [("441802", "清城区"), ("441823", "连南瑶族自治县")]
+    assert counties(hotline, Principal("s", "supervisor", region="441802")) == [("441802", "清城区")]
+    units = list(hotline.directory.agencies)
+    groups = units_by_county(hotline, "441802001001", units)
+    assert [name for name, _ in groups] == ["清城区", "连南瑶族自治县"]
+    assert all(any(r.startswith("441802") for r in a.regions) for a in groups[0][1])
+    assert groups[1][1] and all(any(r.startswith("441823") for r in a.regions) for a in groups[1][1])
+
+
+def county_case(api: Api, runner: EmbeddedRunner, code: str, name: str) -> str:
+    report = api.submit(report_body(location={"region_code": code, "address": "某村三巷"},
+                                    children=[{"name": name, "gender": "female", "age": 8}]),
+                        key=f"county-{code}").json()
+    runner.pump()
+    return str(api.client.get(f"/v1/reports/{report['report_id']}",
+                              headers=api.auth("operator1")).json()["case_id"])
+
+
+def case_row(html: str, case_id: str) -> str:
+    found = re.search(rf'<tr [^>]*id="case-{case_id}">(.*?)</tr>', html, re.S)
+    assert found is not None, case_id
+    return found.group(1)
+
+
+def test_the_city_board_names_each_cases_county_and_filters_by_it(api: Api, runner: EmbeddedRunner) -> None:
+    lianan = county_case(api, runner, "441823100201", "王小明")
+    qingcheng = county_case(api, runner, "441802001001", "陈小红")
+    login(api.client, "supervisor-qingyuan", home="/board")
+    page = api.client.get("/board").text
+    assert "县区：连南瑶族自治县" in visible(case_row(page, lianan))
+    assert "县区：清城区" in visible(case_row(page, qingcheng))
+    assert '<option value="441823">连南瑶族自治县</option>' in page
+    refer = re.search(rf'<select id="agency-{qingcheng}".*?</select>', page, re.S)
+    assert refer is not None
+    assert refer.group(0).index('label="清城区"') < refer.group(0).index('label="连南瑶族自治县"')
+    narrowed = api.client.get("/board?county=441802").text
+    assert f'id="case-{qingcheng}"' in narrowed and f'id="case-{lianan}"' not in narrowed
+    assert '<option value="441802" selected>' in narrowed
+    assert 'data-src="/board/cases?county=441802"' in narrowed
+    assert f'id="case-{lianan}"' not in api.client.get("/board/cases?county=441802").text
+    assert f'action="/board/cases/{qingcheng}/reassess?county=441802"' in narrowed
+    done = api.client.post(f"/board/cases/{qingcheng}/reassess?county=441802", follow_redirects=False,
+                           data={"csrf": csrf(narrowed), "risk_level": "yellow", "reason": "已核实"})
+    assert done.status_code == 303 and "county=441802" in done.headers["location"]
+    # Outside the region or unknown: the whole region, no error.
+    assert f'id="case-{lianan}"' in api.client.get("/board?county=440100").text
+    login(api.client, "supervisor-qingcheng", home="/board")
+    assert 'id="county"' not in api.client.get("/board").text  # one county: nothing to choose
+
+
+def test_a_review_keeps_its_reason_and_the_disclosure_names_every_action(
+        api: Api, runner: EmbeddedRunner) -> None:
+    case = red_case(api, runner)
+    cid = case["case_id"]
+    post(api, "police-desk", f"/v1/referrals/{referral_of(case, 'police')}/decline", {"reason": "非本辖区"})
+    runner.pump()
+    login(api.client, "supervisor1")
+    text = visible(case_row(api.client.get("/board").text, cid))
+    assert "待复核：有单位退回转介；红色转介未能通知值班人员" in text and "状态：有退回" in text
+    assert "复核/改级/改派/结案/上报重大事项/时间线" in text
+
+
+def test_a_supervisors_mark_is_theirs_on_the_timeline_and_unconfigured_says_so(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    assert not hotline.settings.upward_webhook and hotline.notify.upward is None
+    case = red_case(api, runner)
+    cid = case["case_id"]
+    login(api.client, "supervisor1")
+    token = csrf(api.client.get("/board").text)
+    summary = "一名儿童受重伤，已送医。"
+    r = api.client.post(f"/board/incidents/{cid}", data={"csrf": token, "summary": summary,
+                                                        "confirmed": "yes"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/board?incident={cid}#incidents"
+    shown = api.client.get(r.headers["location"]).text  # before the view has it
+    section = visible(re.search(r'<section class="card" id="incidents".*?</section>', shown, re.S).group(0))  # type: ignore[union-attr]
+    assert f"已标记为重大事项：案件{cid[:8]}" in section and "未配置上报地址（请联系系统管理员）" in section
+    assert summary in section and "连南瑶族自治县" in section and "441823" not in section
+    runner.pump()
+    text = visible(case_row(api.client.get("/board").text, cid))
+    assert "重大事项上报（督办人员）" in text and "重大事项上报（研判系统）" not in text
+    assert "上报重大事项" not in text  # marked: the disclosure no longer offers it
