@@ -25,9 +25,10 @@ Rows = Callable[..., list[dict[str, Any]]]
 
 
 def _window(since: datetime | None, until: datetime | None, region: str | None,
-            time_column: str) -> tuple[str, list[Any]]:
+            time_column: str, shallower: int | None = None) -> tuple[str, list[Any]]:
     """One table's rows in the window (by its own time column) and the region (by its own copy
-    of the case's region code): no join, so an index or one scan answers."""
+    of the case's region code), its code shorter than `shallower` digits if given: no join, so
+    an index or one scan answers."""
     conditions: list[str] = ["1 = 1"]
     bounds: list[Any] = []
     if since is not None:
@@ -39,6 +40,9 @@ def _window(since: datetime | None, until: datetime | None, region: str | None,
     if region:
         conditions.append("region_code LIKE ?")
         bounds.append(region + "%")
+    if shallower is not None:
+        conditions.append("LENGTH(region_code) < ?")
+        bounds.append(shallower)
     return " AND ".join(conditions), bounds
 
 
@@ -51,18 +55,21 @@ def _tally(rows: list[dict[str, Any]], key: str) -> dict[str, int]:
 
 def stats(sql: Sql, since: datetime | None, until: datetime | None, now: datetime, *,
           region: str | None = None, sla: Mapping[str, int] | None = None,
-          sentinels: Sequence[Mapping[str, Any]] = (), daily: bool = True) -> dict[str, Any]:
+          sentinels: Sequence[Mapping[str, Any]] = (), daily: bool = True,
+          shallower: int | None = None) -> dict[str, Any]:
     """Reports received in [since, until), and the cases opened then with their referrals and
-    follow-ups, in the region if one is given, in one snapshot: the counts from the daily rollup
-    when the window is whole Beijing days and the region a county or wider (unless `daily` is
-    false), otherwise grouped from the rows; what depends on the time now always from the rows."""
+    follow-ups, in the region if one is given (placed with fewer than `shallower` digits if
+    given: those a roll-up's sub-regions leave out), in one snapshot: the counts from the daily
+    rollup when the window is whole Beijing days and the region a county or wider (unless
+    `daily` is false), otherwise grouped from the rows; what depends on the time now always
+    from the rows."""
     def window(time_column: str) -> tuple[str, list[Any]]:
-        return _window(since, until, region, time_column)
+        return _window(since, until, region, time_column, shallower)
 
     with sql.reading() as rows:
         if daily and rollup.is_midnight(since) and rollup.is_midnight(until) and (
                 not region or len(region) + 3 <= rollup.TOWNSHIP):
-            counted = counts_from_rollup(rows, since, until, region)
+            counted = counts_from_rollup(rows, since, until, region, shallower)
         else:
             counted = counts_from_rows(sql, rows, window, region)
         where, bounds = window("case_opened_ts")
@@ -71,7 +78,9 @@ def stats(sql: Sql, since: datetime | None, until: datetime | None, now: datetim
                        [now.timestamp(), *bounds])
         ack = ack_percentiles(sql, rows, where, bounds)
         plans = followups(rows, window("opened_ts"), window("visited_ts"), now)
-        points = sentinel_activity(rows, sentinels, since, until, now, region)
+        points = sentinel_activity(rows, [s for s in sentinels if shallower is None
+                                          or len(str(s["region_code"])) < shallower],
+                                   since, until, now, region)
     days, in_time = counted["by_day"], counted["in_time"]
     by_channel: dict[str, int] = {}
     for d in days:
@@ -127,7 +136,7 @@ def counts_from_rows(sql: Sql, rows: Rows, window: Callable[[str], tuple[str, li
 
 
 def counts_from_rollup(rows: Rows, since: datetime | None, until: datetime | None,
-                       region: str | None) -> dict[str, Any]:
+                       region: str | None, shallower: int | None = None) -> dict[str, Any]:
     """The same counts summed from the daily rollup (whole Beijing days; townships)."""
     conditions, bounds = ["1 = 1"], list[Any]()
     if since is not None:
@@ -139,6 +148,9 @@ def counts_from_rollup(rows: Rows, since: datetime | None, until: datetime | Non
     if region:
         conditions.append("township LIKE ?")
         bounds.append(region + "%")
+    if shallower is not None:  # a township keeps 9 digits: enough below a county or wider
+        conditions.append("LENGTH(township) < ?")
+        bounds.append(shallower)
     where, digits = " AND ".join(conditions), _region_digits(region)
     found: dict[int, dict[str, int]] = {}
     for r in rows(f"SELECT day, key, SUM(n) AS n FROM view_stats_daily WHERE figure = 'channel' AND {where}"

@@ -47,9 +47,10 @@ class DeskView(DeskQueries):
 
     def stats(self, since: datetime | None, until: datetime | None, now: datetime, *,
               region: str | None = None, sla: Mapping[str, int] | None = None,
-              sentinels: Sequence[Mapping[str, Any]] = (), daily: bool = True) -> dict[str, Any]:
+              sentinels: Sequence[Mapping[str, Any]] = (), daily: bool = True,
+              shallower: int | None = None) -> dict[str, Any]:
         return stats_sql.stats(self.sql, since, until, now, region=region, sla=sla, sentinels=sentinels,
-                               daily=daily)
+                               daily=daily, shallower=shallower)
 
 
 class GenerationWatch:

@@ -23,9 +23,10 @@ from services.common.labels import (
     STATUS_TEXT,
 )
 from services.common.vocabulary import RISK_LEVELS
+from services.dispatch.routing import Directory
+from services.oversight.regions_text import region_label
 
 Table = tuple[str, list[str], list[list[Any]]]  # title, header, rows
-PlaceName = Callable[[str], str]  # a region code → its place's name (longest prefix), "" if none
 
 
 def _minutes(seconds: float | None) -> float | int | None:
@@ -36,10 +37,16 @@ def _minutes(seconds: float | None) -> float | int | None:
     return int(minutes) if minutes.is_integer() else minutes
 
 
-def _place(place_name: PlaceName | None, code: str | None) -> str:
-    """A region by its name (the nearest named place above a code the directory lacks), else its code."""
-    name = place_name(code).replace(" ", "") if place_name and code else ""
-    return name or code or ""
+def _place(directory: Directory | None, code: str | None) -> str:
+    """A region by its name as shown everywhere (regions_text), else its code."""
+    return region_label(directory, code) if directory and code else code or ""
+
+
+def _groups(s: dict[str, Any]) -> list[list[Any]]:
+    """The regions one level below (GET /v1/stats?group=region), each once, then those placed
+    above that level: they add up to the whole."""
+    return [[g["name"] or f"区划{g['code']}" if g["code"] else g["name"], g["code"] or "", g["reports"],
+             g["cases"]] for g in s.get("groups", [])]
 
 
 def _pairs(counts: dict[str, int], text: dict[str, str]) -> list[list[Any]]:
@@ -47,13 +54,14 @@ def _pairs(counts: dict[str, int], text: dict[str, str]) -> list[list[Any]]:
 
 
 def tables(s: dict[str, Any], month: str, region: str | None,
-           place_name: PlaceName | None = None) -> list[Table]:
-    """The report's tables, in the order a reader goes through them; regions by name."""
+           directory: Directory | None = None) -> list[Table]:
+    """The report's tables, in the order a reader goes through them; regions by name (the
+    figures grouped by region, `group="region"`, for the 区划 sheet)."""
     f = s["followups"]
     channels = sorted({c for d in s["by_day"] for c in d["by_channel"]})
     return [
         ("概要", ["指标", "数值"], [
-            ["统计月份", month], ["区划", _place(place_name, region) or "全部"], ["报告数", s["reports"]],
+            ["统计月份", month], ["区划", _place(directory, region) or "全部"], ["报告数", s["reports"]],
             ["案件数", s["cases"]],
             ["超时未接收的转介", s["overdue"]], ["随访帮扶中", f["active"]], ["随访逾期", f["overdue"]],
             ["7天内应访", f["due_within_7_days"]], ["本月走访次数", f["visits_done"]],
@@ -65,8 +73,7 @@ def tables(s: dict[str, Any], month: str, region: str | None,
         ("报告渠道", ["渠道", "报告数"], _pairs(s["by_channel"], CHANNEL_TEXT)),
         ("每日报告", ["日期", *[CHANNEL_TEXT.get(c, c) for c in channels], "合计"],
          [[d["day"], *[d["by_channel"].get(c, 0) for c in channels], d["reports"]] for d in s["by_day"]]),
-        ("区划", ["区划", "区划代码", "案件数"],
-         [[_place(place_name, k), k, n] for k, n in sorted(s["by_region"].items())]),
+        ("区划", ["区划", "区划代码", "报告数", "案件数"], _groups(s)),
         ("机构类型", ["机构类型", "转介数"], _pairs(s["by_agency_kind"], KIND_TEXT)),
         ("转介状态", ["状态", "转介数"], _pairs(s["by_referral_status"], STATUS_TEXT)),
         ("接收用时", ["风险等级", "已接收", "中位数（分钟）", "90%（分钟）", "95%（分钟）", "时限（分钟）",
@@ -78,7 +85,7 @@ def tables(s: dict[str, Any], month: str, region: str | None,
                                      ["已逾期", f["overdue"]], ["本月走访", f["visits_done"]],
                                      ["已结案", f["closed"]]]),
         ("哨点", ["哨点", "类型", "区划", "区划代码", "本月报告", "最近报告", "无报告天数"],
-         [[x["name"], SENTINEL_KIND_TEXT.get(x["kind"], x["kind"]), _place(place_name, x["region_code"]),
+         [[x["name"], SENTINEL_KIND_TEXT.get(x["kind"], x["kind"]), _place(directory, x["region_code"]),
            x["region_code"], x["reports"],
            (x["last_report_at"] or "")[:10] or "从未报告", x["silent_days"]] for x in s["sentinels"]]),
         ("重大事项", ["上报原因", "件数"],  # §12: by why each went upward

@@ -16,6 +16,7 @@ from services.common.vocabulary import BEIJING
 from services.dispatch.routing import Directory
 from services.oversight.incidents import incident_counts
 from services.oversight.jurisdiction import Outside, narrow
+from services.oversight.regions_text import LEVELS, region_label
 
 # Narrower windows would let a reader pick out one report's concerns (small counts); so would
 # two windows differing by a moment (until=T-1s, until=T+1s): an auditor's are whole days.
@@ -48,9 +49,11 @@ def check_window(principal: Principal | None, since: datetime | None, until: dat
             raise FieldError("until", AUDITOR_WINDOW, where="query")
 
 
-# The digits of each level: province, city, county, township, village.
-LEVELS = (2, 4, 6, 9, 12)
 GROUPS = ("region",)
+# The roll-up's last group (code null): what was placed above the level it splits by, so that
+# the groups add up to the whole (a report placed at the county only, in a county's towns).
+REST_TEXT = {2: "未细化到省份", 4: "未细化到地市", 6: "未细化到县区", 9: "未细化到乡镇",
+             12: "未细化到村（社区）"}
 OUTSIDE = "不在本账号的辖区内，无法查看该地区的统计。"
 
 
@@ -80,7 +83,8 @@ def figures(view: DeskView, accounts: AccountsApplication, sla: Mapping[str, int
             principal: Principal | None = None, group: str | None = None,
             directory: Directory | None = None) -> dict[str, Any]:
     """The figures of the window in the region (within the caller's); with `group="region"`
-    also `groups`: the same figures for each region one level below, with its code and name."""
+    also `groups`: the same figures for each region one level below, with its code and name,
+    and last those placed above that level (code null), so that the groups add up."""
     now = datetime.now(UTC)
     check_window(principal, since, until, now)
     if group is not None and group not in GROUPS:
@@ -90,12 +94,22 @@ def figures(view: DeskView, accounts: AccountsApplication, sla: Mapping[str, int
     found = view.stats(since, until, now, region=region, sla=sla, sentinels=sentinels)
     found["major_incidents"] = incident_counts(view, since, until, region)  # by reason (§12)
     if group == "region":
-        found["group"] = group
+        found["group"], digits = group, group_digits(region)
         found["groups"] = [
-            {"code": code, "name": directory.region_name(code) if directory else "",
+            {"code": code, "name": _group_name(directory, code, region),
              **view.stats(since, until, now, region=code, sla=sla, sentinels=sentinels)}
             for code in subregions(found, region, directory)]
+        if digits is not None:
+            rest = view.stats(since, until, now, region=region, sla=sla, sentinels=sentinels,
+                              shallower=digits)
+            if rest["reports"] or rest["cases"] or rest["sentinels"] or any(rest["followups"].values()):
+                found["groups"].append({"code": None, "name": REST_TEXT[digits], **rest})
     return found
+
+
+def _group_name(directory: Directory | None, code: str, region: str | None) -> str:
+    """A sub-region's name as shown inside the region ("" when the directory lacks it)."""
+    return region_label(directory, code, region) if directory and directory.region_name(code) else ""
 
 
 def subregions(found: Mapping[str, Any], region: str | None, directory: Directory | None) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from services.cli.main import main
 from services.common.errors import FieldError, NotFound
 from services.common.principal import Principal
 from services.common.settings import Settings
+from services.common.vocabulary import BEIJING
 from services.oversight.filters import filters_label
 from services.oversight.statistics import figures, group_digits, scoped_region
 from tests.conftest import Api
@@ -65,7 +67,8 @@ def test_a_county_caller_gets_its_towns_and_nothing_of_the_other_county(seeded: 
     assert found["by_region"] == {"441802001": 1} and found["followups"]["active"] == 1
     narrower = stats_of(seeded, "441802", asked="441802001")  # inside: its villages
     assert narrower["region"] == "441802001" and narrower["cases"] == 1
-    assert all(len(code) == 12 for code in groups(narrower))
+    assert all(len(code) == 12 for code in groups(narrower) if code is not None)
+    assert groups(narrower)[None] == ("未细化到村（社区）", 1, 1)  # placed at the street only
 
 
 def test_a_region_outside_the_callers_or_wider_is_refused(seeded: ApiContainer) -> None:
@@ -146,3 +149,38 @@ def test_the_cli_shows_the_figures_per_region(tmp_path: Path, monkeypatch: pytes
         ("441802", "清城区", 1), ("441823", "连南瑶族自治县", 6)]
     with pytest.raises(SystemExit):  # argparse names the choices
         main(["stats", "show", "--group", "town"])
+
+
+def _sum(values: list[Any]) -> Any:
+    """Figures added: numbers, or tallies key by key (the zeros left out)."""
+    if isinstance(values[0], dict):
+        keys = {k for v in values for k in v}
+        return {k: n for k in keys if (n := sum(v.get(k, 0) for v in values))}
+    return sum(values)
+
+
+@pytest.mark.parametrize("whole_days", [False, True])  # from the rows; from the daily rollup
+@pytest.mark.parametrize("caller", [None, "4418", "441823", "441823100"])
+def test_the_groups_add_up_to_the_whole(seeded: ApiContainer, caller: str | None, whole_days: bool) -> None:
+    since, until = (datetime(2026, 11, 1, tzinfo=BEIJING), datetime(2026, 12, 1, tzinfo=BEIJING)) \
+        if whole_days else (None, NOW)
+    found = figures(seeded.view, seeded.accounts, SLA, since=since, until=until, region=None,
+                    group="region", principal=Principal("sup", "supervisor", region=caller),
+                    directory=seeded.directory)
+    assert found["reports"] and found["groups"]
+    for read in (lambda s: s["reports"], lambda s: s["cases"], lambda s: s["overdue"],
+                 lambda s: s["by_channel"], lambda s: s["by_concern"], lambda s: s["by_risk_level"],
+                 lambda s: s["by_agency_kind"], lambda s: s["by_referral_status"],
+                 lambda s: s["followups"], lambda s: len(s["sentinels"]),
+                 lambda s: {lv: a["within_sla"] for lv, a in s["ack_seconds"].items()}):
+        assert _sum([read(g) for g in found["groups"]]) == _sum([read(found)])
+
+
+def test_a_report_placed_at_the_county_only_has_its_group_in_the_countys_towns(
+        seeded: ApiContainer) -> None:
+    found = stats_of(seeded, "441823")
+    assert found["reports"] == 6
+    rest = found["groups"][-1]
+    assert (rest["code"], rest["name"], rest["reports"], rest["cases"]) == (None, "未细化到乡镇", 1, 1)
+    assert sum(g["reports"] for g in found["groups"] if g["code"]) == 5
+    assert all(g["code"] for g in stats_of(seeded, "4418")["groups"])  # none above the counties

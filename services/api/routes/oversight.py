@@ -78,10 +78,10 @@ def monthly(c: ContainerDep, audit: AuditDep, who: StatsDownload,
     asked = filters_text(month=month, region=region, format=format)
     with refusals_audited(audit, who, asked):
         figures_ = figures(c.view, c.accounts, c.dispatch.ack_sla, since=since, until=until,
-                           region=region, principal=who)
+                           region=region, principal=who, group="region", directory=c.directory)
     audit(who, "stats.monthly", "stats", asked)
     region = figures_["region"]  # the caller's own region when none was asked for
-    report = tables(figures_, month, region, c.directory.place_name)
+    report = tables(figures_, month, region, c.directory)
     body, media = (as_xlsx(report), XLSX) if format == "xlsx" else (as_csv(report), "text/csv; charset=utf-8")
     name = f"stats-{month}{'-' + region if region else ''}.{format}"
     return Response(body, media_type=media, headers={
