@@ -126,3 +126,18 @@ def test_a_supervisors_mark_is_theirs_on_the_timeline_and_unconfigured_says_so(
     text = visible(case_row(api.client.get("/board").text, cid))
     assert "重大事项上报（督办人员）" in text and "重大事项上报（研判系统）" not in text
     assert "上报重大事项" not in text  # marked: the disclosure no longer offers it
+
+
+def test_follow_ups_for_a_supervisor_offer_no_suggestion_and_say_region(
+        api: Api, runner: EmbeddedRunner) -> None:
+    lianan = county_case(api, runner, "441823100201", "王小明")
+    api.submit(report_body(), key="followup-red")
+    runner.pump()
+    login(api.client, "supervisor1")
+    page = api.client.get("/followups").text
+    assert "登记走访" in page and "建议调整风险等级" not in page and 'name="suggested_risk_level"' not in page
+    login(api.client, "civil-desk", home="/desk")
+    assert 'name="suggested_risk_level"' in api.client.get("/followups").text  # the lead unit suggests
+    login(api.client, "supervisor-qingcheng", home="/board")
+    other = api.client.get(f"/followups/cases/{lianan}")
+    assert other.status_code == 404 and "没有找到这个案件，或它不在您的辖区内。" in visible(other.text)

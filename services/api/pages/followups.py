@@ -22,6 +22,8 @@ from services.oversight.auditlog import AuditLog
 from services.oversight.followups import FindingsClosed, VisitIn, file_visit, read_visits
 from services.oversight.scope import desk_scope
 
+# The not-found answer: a desk's (its unit leads the plan) or a supervisor's (the case is in the region).
+NOT_YOURS = ("没有找到这个案件的随访计划，或它不由本单位牵头。", "没有找到这个案件，或它不在您的辖区内。")
 router = APIRouter(tags=["pages"], include_in_schema=False)
 # What to fix, next to each field, when the API's rules refuse the form.
 FIELD_ERRORS = {"visited_at": "请填写走访时间。", "visitor": "请填写走访人姓名（不超过100字）。",
@@ -125,7 +127,7 @@ def visits_page(request: Request, case_id: str, page: Lead, container: Container
         made = read_visits(container, case_id, principal, audit)
         plan = container.dispatch.plan_for(case_id, unit=desk_scope(principal))
     except NotFound:
-        return refuse(request, principal, "没有找到这个案件的随访计划，或它不由本单位牵头。", 404, "未找到")
+        return refuse(request, principal, NOT_YOURS[principal.role == "supervisor"], 404, "未找到")
     except FindingsClosed as closed:
         return refuse(request, principal, closed.message, 403, "走访情况不再开放")
     suggested = {v["visit_id"]: v.get("suggested_level") for v in plan.visits}
