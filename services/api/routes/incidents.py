@@ -18,7 +18,8 @@ list_router = APIRouter(prefix="/v1/major-incidents", tags=["major incidents"])
 
 class MarkIn(BaseModel):
     model_config = Strict
-    # The length, id numbers and names are the case's rule (Case.check_mark): 422 naming summary.
+    # The length, id and phone numbers, house numbers and names are the case's rule (Case.check_mark),
+    # the filed address oversight's (incidents.check_mark): 422 naming summary.
     summary: Annotated[str, Field(max_length=2000)]
 
 
@@ -32,6 +33,6 @@ def mark(case_id: str, body: MarkIn, c: ContainerDep, audit: AuditDep, who: Supe
 
 @list_router.get("")
 def list_incidents(c: ContainerDep, audit: AuditDep, who: StatsReader) -> list[dict[str, Any]]:
-    """Newest first, those whose region lies within the caller's, each with where its upward
-    report is (`delivered`, `pending`, `failing`)."""
+    """Newest first, those whose region lies within the caller's, each with its county's name and
+    where its upward report is (`delivered`, `pending`, `failing`, `unconfigured`)."""
     return incidents.list_incidents(c, who, audit)
