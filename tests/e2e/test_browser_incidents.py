@@ -83,7 +83,8 @@ def test_a_red_report_goes_upward_and_a_supervisor_marks_another(
     item = board.locator(f"#incidents li[data-case='{sent['case_id']}']")
     wait_for(lambda: board.reload() or item.count(), what="the incident on the board")
     expect(item).to_contain_text("已上报")
-    expect(item).to_contain_text("441823")
+    expect(item.locator(".county")).to_have_text("连南瑶族自治县")  # by name, no code
+    assert "441823" not in item.inner_text()
     expect(item).to_contain_text("涉及14岁以下儿童")
     link = item.locator(f"a[href='/board#case-{sent['case_id']}']")
     expect(link).to_have_text(f"案件 {sent['case_id'][:8]}")
@@ -106,10 +107,66 @@ def test_a_red_report_goes_upward_and_a_supervisor_marks_another(
     expect(board.locator("#confirm-h")).to_have_text("标记为重大事项")
     no_serious(board)
     board.click("#confirm-yes")
-    board.wait_for_url(re.compile(rf"{BASE}/board\?incident={case_id}"))
+    board.wait_for_url(re.compile(rf"{BASE}/board\?incident={case_id}"))  # Post/Redirect/Get
     expect(board.locator("#incident-done")).to_contain_text(case_id[:8])
+    expect(board.locator(f"#incidents li[data-case='{case_id}']")).to_contain_text("一名9岁儿童")  # at once
     marked = wait_for(lambda: [r for r in receiver.got if r["path"] == "/upward"
                                and json.loads(r["body"])["case_id"] == case_id], timeout=60,
                       what="the mark's upward report")
     assert json.loads(marked[0]["body"])["summary"] == "一名9岁儿童长期遭受家庭暴力，已报警处理。"
     assert json.loads(marked[0]["body"])["reason"] == "mark"
+    board.reload()  # a GET: nothing sent again
+    assert len([r for r in receiver.got if r["path"] == "/upward"
+                and json.loads(r["body"])["case_id"] == case_id]) == 1
+    row = board.locator(f"#case-{case_id}")
+    wait_for(lambda: board.reload() or "重大事项上报（督办人员）" in row.inner_text(),
+             what="the mark on the timeline as the supervisor's")
+    assert "重大事项上报（研判系统）" not in row.inner_text()
+
+
+def test_the_board_names_counties_filters_them_and_opens_a_linked_case(
+        server: Client, browser: Browser) -> None:
+    """The city supervisor (清远市: two counties): each case's county by name, the county filter
+    by keyboard (kept in the URL), the actions' disclosure looking like a button with a focus
+    ring, and a case link opening and marking its row."""
+    plain = {"concerns": ["neglect"], "immediate_danger": False, "narrative": "孩子常独自在家"}
+    lianan = server.submit(report_body(
+        **plain, location={"region_code": "441823100201", "address": "某村三巷"}), key="county-lianan")
+    qingcheng = server.submit(report_body(
+        **plain, location={"region_code": "441802001001", "address": "某街一巷"},
+        children=[{"name": "陈小红", "gender": "female", "age": 8}]), key="county-qingcheng")
+    ids = [wait_for(lambda r=r: server.http.get(f"/v1/reports/{r['report_id']}",  # type: ignore[misc]
+                                                headers=server.auth("operator1")).json().get("case_id"),
+                    what="the case") for r in (lianan, qingcheng)]
+    city = signed_in(server, browser, "supervisor-qingyuan", "/board")
+    wait_for(lambda: city.goto(f"{BASE}/board") and all(city.locator(f"#case-{i}").count() for i in ids),
+             what="both counties' cases")
+    expect(city.locator(f"#case-{ids[0]} td.county")).to_contain_text("连南瑶族自治县")
+    expect(city.locator(f"#case-{ids[1]} td.county")).to_contain_text("清城区")
+    groups = city.locator(f"#agency-{ids[1]} optgroup")
+    assert groups.first.get_attribute("label") == "清城区"  # the case's own county first
+
+    city.focus("#county")
+    city.select_option("#county", "441802")
+    city.keyboard.press("Tab")
+    city.keyboard.press("Enter")  # 筛选
+    city.wait_for_url(f"{BASE}/board?county=441802")
+    expect(city.locator(f"#case-{ids[1]}")).to_be_visible()
+    assert city.locator(f"#case-{ids[0]}").count() == 0
+    expect(city.locator("#county-shown")).to_contain_text("清城区")
+
+    summary = city.locator(f"#case-{ids[1]} summary")
+    expect(summary).to_contain_text("改级 / 改派 / 结案 / 上报重大事项 / 时间线")
+    summary.focus()
+    style = summary.evaluate("e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).borderTopStyle,"
+                             " getComputedStyle(e, '::before').content]")
+    assert style[0] != "none" and style[1] == "solid" and "▸" in style[2]
+    city.keyboard.press("Enter")
+    expect(city.locator(f"#case-{ids[1]} details")).to_have_attribute("open", "")
+
+    city.goto(f"{BASE}/board#case-{ids[0]}")
+    target = city.locator(f"#case-{ids[0]}")
+    expect(target).to_have_class(re.compile("target"))
+    expect(target.locator("details")).to_have_attribute("open", "")
+    assert target.evaluate("e => getComputedStyle(e).outlineStyle") != "none"
+    no_serious(city)
