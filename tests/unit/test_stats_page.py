@@ -23,7 +23,9 @@ def test_the_region_is_chosen_by_name_and_the_report_downloads(api: Api, runner:
     select = re.search(r'<select id="region" name="region">(.*?)</select>', page.text, re.S).group(1)  # type: ignore[union-attr]
     options = re.findall(r'<option value="(\d*)"\s*(selected)?\s*>([^<]+)</option>', select)
     assert options[0] == ("", "", "全部地区")
-    assert options[1] == ("441823", "selected", "连南瑶族自治县（全县）")  # the county first, then its places
+    # The province and the city (#28: their figures, as the API's), then each county and its places.
+    assert options[1:3] == [("44", "", "广东省"), ("4418", "", "清远市")]
+    assert options[3] == ("441823", "selected", "连南瑶族自治县（全县）")
     assert [o[1] for o in options].count("selected") == 1 and len(options) > 20
     assert any(name.strip() == "三江镇" for _, _, name in options)
     assert all(not re.search(r"\d", name) for _, _, name in options)  # names, not codes
@@ -43,7 +45,7 @@ def test_the_region_is_chosen_by_name_and_the_report_downloads(api: Api, runner:
 
 def test_refusals_are_in_chinese(api: Api) -> None:
     login(api.client, "auditor1")
-    for params, message in (({"region": "44"}, "请从列表中选择地区"),
+    for params, message in (({"region": "45"}, "请从列表中选择地区"),
                             ({"from": "2026-02-30"}, "日期格式不正确"),
                             ({"from": "2026-11-29", "to": "2026-11-28"}, "结束日期不能早于开始日期")):
         r = api.client.get("/stats", params=params)

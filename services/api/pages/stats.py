@@ -27,6 +27,7 @@ from services.common.labels import (
 from services.common.principal import within
 from services.dispatch.routing import Directory
 from services.oversight.filters import filters_text, typed_text
+from services.oversight.regions_text import region_label, region_trail
 from services.oversight.statistics import AUDITOR_WINDOW, figures
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -116,22 +117,31 @@ def empty_charts(data: dict[str, Any]) -> set[str]:
     ) if empty}
 
 
-def regions(places: tuple[tuple[str, str], ...], mine: str | None = None) -> list[dict[str, Any]]:
+def regions(directory: Directory, mine: str | None = None) -> list[dict[str, Any]]:
     """The places to filter by, inside the caller's region: each county (in the directory's
-    order) first, then its townships and villages by code, named without the county's name."""
-    counties = [c for c in places if len(c[0]) == 6 and within(c[0], mine)]
+    order) first, then its townships and villages by code, named below the county."""
+    counties = [c for c, _ in directory.places if len(c) == 6 and within(c, mine)]
     out = []
-    for code, name in counties:
-        under = sorted((p for p in places if p[0].startswith(code) and p[0] != code), key=lambda p: p[0])
-        out.append({"code": code, "name": name.replace(" ", ""), "codes": [code, *(c for c, _ in under)],
-                    "places": [(c, n.removeprefix(name).strip(), len(c) > 9) for c, n in under]})
+    for code in counties:
+        under = sorted(c for c, _ in directory.places if c.startswith(code) and c != code)
+        out.append({"code": code, "name": region_label(directory, code), "codes": [code, *under],
+                    "places": [(c, region_label(directory, c, code), len(c) > 9) for c in under]})
     return out
 
 
-def region_title(directory: Directory, code: str) -> str:
-    """A region's full name as the page shows it ("连南瑶族自治县三江镇", "清远市")."""
-    return directory.place_name(code).replace(" ", "") if code in dict(directory.places) else (
-        directory.region_name(code) or code)
+def wider(directory: Directory, mine: str | None) -> list[tuple[str, str]]:
+    """The regions above the counties (a province, a city) inside and below the caller's."""
+    return [(c, region_label(directory, c)) for c, _ in directory.areas
+            if len(c) > len(mine or "") and within(c, mine)]
+
+
+def crumbs(directory: Directory, region: str | None, mine: str | None) -> list[tuple[str, str]]:
+    """The way back up (清远市 › 连南瑶族自治县 › 三江镇): from the caller's own region, the page
+    without a region (code ""), down to the one shown; none when that is the caller's own."""
+    if not region or region == mine:
+        return []
+    return [("", region_label(directory, mine) if mine else "全部地区"),
+            *((c, n) for c, n in region_trail(directory, region, mine) if len(c) > len(mine or ""))]
 
 
 StatsReader = Annotated[Page, Depends(page_guard(("supervisor", "auditor"), "/stats",
@@ -148,10 +158,10 @@ def stats_page(request: Request, page: StatsReader, container: ContainerDep, aud
     last_text, last = _day(q, "to", today, errors, today, auditor)
     region = (q.get("region") or "").strip() or None
     directory = container.directory
-    if region is not None and region not in dict(directory.places):
+    if region is not None and not principal.sees_region(region):
+        errors["region"] = "该地区不在您的辖区内。"
+    elif region is not None and region not in {*dict(directory.places), *dict(directory.areas)}:
         errors["region"] = "请从列表中选择地区。"
-    elif region is not None and not principal.sees_region(region):
-        errors["region"] = "该地区不在您的辖区内，请从列表中选择。"
     if first and last and first > last:
         errors["to"] = "结束日期不能早于开始日期。"
     data = None
@@ -178,15 +188,16 @@ def stats_page(request: Request, page: StatsReader, container: ContainerDep, aud
         read = filters_text(since=since, until=until, region=chosen)
         audit(principal, "stats.read", "stats", read)
     silent = [s for s in (data or {}).get("sentinels", []) if s["silent_days"] >= SILENT_DAYS]
-    picker = regions(directory.places, principal.region)
+    picker, above = regions(directory, principal.region), wider(directory, principal.region)
     context: dict[str, Any] = {
         "principal": principal, "username": principal.subject, "errors": errors, "data": data,
         "first": first_text, "last": last_text, "region": region or "", "chosen_region": chosen or "",
         "silent": silent, "silent_days": SILENT_DAYS, "sentinel_kind_text": SENTINEL_KIND_TEXT,
-        "labels": LABELS, "regions": picker, "picker_codes": {c for r in picker for c in r["codes"]},
-        "mine": region_title(directory, principal.region) if principal.region else "",
-        "region_title": partial(region_title, directory), "place_name": directory.place_name,
-        "charts": CHARTS,
+        "labels": LABELS, "regions": picker, "wider": above,
+        "picker_codes": {c for r in picker for c in r["codes"]} | {c for c, _ in above},
+        "mine": region_label(directory, principal.region) if principal.region else "",
+        "region_label": partial(region_label, directory), "charts": CHARTS,
+        "crumbs": crumbs(directory, chosen, principal.region),
         "empty": empty_charts(data) if data else set(), "months": months(today),
         "quick": quick_ranges(today), "messages": list(dict.fromkeys(errors.values())),
         "date_min": EARLIEST_DAY.isoformat(), "date_max": latest_day(today).isoformat(),
