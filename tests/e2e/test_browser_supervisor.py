@@ -138,7 +138,7 @@ def test_the_board_on_a_phone_labels_statuses_and_has_big_targets(server: Client
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 360, "height": 800}, locale="zh-CN")
         from_root(page, server, "supervisor1", "/board")
-        expect(page.locator(f"#case-{case_id} td.case-status")).to_have_text("转介状态：已转介")
+        expect(page.locator(f"#case-{case_id} td.case-status")).to_have_text("状态：待接收")
         row = open_case(page, case_id)
         box = row.locator("input[name=categories]").first.bounding_box()
         assert box is not None and box["width"] >= 24 and box["height"] >= 24, box
