@@ -43,7 +43,8 @@ def stats(c: ContainerDep, audit: AuditDep, who: StatsReader, since: datetime | 
     percentiles per level next to its SLA; overdue referrals; follow-ups; sentinel activity.
     A caller with a region counts inside it only: a region outside (or wider) is 404. With
     `group=region`, `groups` holds the same figures for each region one level below (code and
-    name), then those placed above that level (code null), so that the groups add up. Every read is audited with its filters, a refused one as `stats.refused`. An auditor
+    name), then those placed above that level (code null), so that the groups add up. Every
+    read is audited with its filters, a refused one as `stats.refused`. An auditor
     gives both bounds as whole Beijing days (T00:00:00+08:00), at least one day apart (else 422
     naming the bound)."""
     asked = filters_text(since=since, until=until, region=region, group=group)
