@@ -170,6 +170,9 @@ def test_the_review_ends_on_the_board_and_the_timeline_says_who_and_why(
     page = api.client.get("/board").text
     assert "待复核：有单位退回转介" in visible(page) and f'action="/board/cases/{cid}/review"' in page
     assert "红色转介无人值守，未能通知：连南瑶族自治县人民医院" in visible(page)  # the declined one is not
+    before = visible(re.search(rf'<tr [^>]*id="case-{cid}">(.*?)</tr>', page, re.S).group(1))  # type: ignore[union-attr]
+    assert "待复核：有单位退回转介；红色转介未能通知值班人员" in before and "状态：有退回" in before
+    assert "复核/改级/改派/结案/上报重大事项/时间线" in before  # every action named on the disclosure
     assert api.client.post(f"/v1/cases/{cid}/review", json={"note": "  "},
                            headers=api.auth("supervisor1")).status_code == 422
     assert api.client.post(f"/v1/cases/{cid}/review", json={"note": "x"},

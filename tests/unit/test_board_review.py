@@ -15,7 +15,7 @@ from services.oversight.board import case_state, counties, review_reasons, units
 from tests.conftest import Api
 from tests.helpers import report_body
 from tests.unit.test_board_page import csrf, visible
-from tests.unit.test_desk import post, red_case, referral_of
+from tests.unit.test_desk import red_case
 from tests.unit.test_pages import login
 
 
@@ -93,18 +93,6 @@ def test_the_city_board_names_each_cases_county_and_filters_by_it(api: Api, runn
     assert f'id="case-{lianan}"' in api.client.get("/board?county=440100").text
     login(api.client, "supervisor-qingcheng", home="/board")
     assert 'id="county"' not in api.client.get("/board").text  # one county: nothing to choose
-
-
-def test_a_review_keeps_its_reason_and_the_disclosure_names_every_action(
-        api: Api, runner: EmbeddedRunner) -> None:
-    case = red_case(api, runner)
-    cid = case["case_id"]
-    post(api, "police-desk", f"/v1/referrals/{referral_of(case, 'police')}/decline", {"reason": "非本辖区"})
-    runner.pump()
-    login(api.client, "supervisor1")
-    text = visible(case_row(api.client.get("/board").text, cid))
-    assert "待复核：有单位退回转介；红色转介未能通知值班人员" in text and "状态：有退回" in text
-    assert "复核/改级/改派/结案/上报重大事项/时间线" in text
 
 
 def test_a_supervisors_mark_is_theirs_on_the_timeline_and_unconfigured_says_so(
