@@ -132,6 +132,14 @@ def check_known_set(view: Any) -> None:
         summed = view.stats(since, until, NOW, region=region, sla=SLA, sentinels=SENTINELS)
         assert summed == view.stats(since, until, NOW, region=region, sla=SLA, sentinels=SENTINELS,
                                     daily=False), (since, until, region)
+    # Placed above the towns (a roll-up's last group, #28): the county-only case, from the rows
+    # and from the daily counts alike.
+    nov_1 = datetime(2026, 10, 31, 16, 0, tzinfo=UTC)
+    for since, until in [(None, NOW), (nov_1, nov_1 + timedelta(days=30))]:
+        rest = view.stats(since, until, NOW, region="441823", sla=SLA, sentinels=SENTINELS, shallower=9)
+        assert (rest["reports"], rest["cases"], rest["by_region"]) == (1, 1, {"441823": 1}), since
+        assert rest == view.stats(since, until, NOW, region="441823", sla=SLA, sentinels=SENTINELS,
+                                  shallower=9, daily=False)
     one_day = view.stats(nov_29, nov_29 + timedelta(days=1), NOW, sla=SLA, sentinels=SENTINELS)
     assert one_day["reports"] == 4 and one_day["by_risk_level"] == {"orange": 1, "red": 2, "yellow": 1}
     assert one_day["by_referral_status"] == {"acknowledged": 3, "dispatched": 1}
