@@ -45,8 +45,8 @@ def _place(directory: Directory | None, code: str | None) -> str:
 def _groups(s: dict[str, Any]) -> list[list[Any]]:
     """The regions one level below (GET /v1/stats?group=region), each once, then those placed
     above that level: they add up to the whole."""
-    return [[g["name"] or f"区划{g['code']}" if g["code"] else g["name"], g["code"] or "", g["reports"],
-             g["cases"]] for g in s.get("groups", [])]
+    return [[g["name"] or f"区划{g['code']}", g["code"] or "", g["reports"], g["cases"]]
+            for g in s.get("groups", [])]
 
 
 def _pairs(counts: dict[str, int], text: dict[str, str]) -> list[list[Any]]:
