@@ -50,6 +50,8 @@ def test_the_workbook_holds_the_same_figures_as_the_api(api: Api, runner: Embedd
     assert all(isinstance(n, int) for n in concerns.values())  # numbers, not text
     levels = {row[0].value: row[1].value for row in book["风险等级"].iter_rows(min_row=2)}
     assert levels == {"红色": 1, "橙色": 0, "黄色": 1, "蓝色": 0}
+    regions = [[c.value for c in row] for row in book["区划"].iter_rows(min_row=2)]
+    assert regions == [["广东省", "44", 2, 2]]  # no region: the provinces (#28)
     ack = [[c.value for c in row] for row in book["接收用时"].iter_rows(min_row=2)]
     assert [row[5] for row in ack] == [15.0, 120.0, 1440.0, 4320.0]  # each level's SLA, minutes
     assert book["问题类型"]._charts and book["风险等级"]._charts and book["每日报告"]._charts
