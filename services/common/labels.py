@@ -168,7 +168,8 @@ RESOURCE_TEXT = {"report": "报告", "case": "案件", "cases": "案件列表", 
 # Why a case went upward (重大事项, §12), and where its upward report is.
 INCIDENT_REASON_TEXT = {"auto": "自动认定", "mark": "督办人员标记", "death": "报告儿童死亡"}
 UPWARD_STATE_TEXT = {"delivered": "已上报", "pending": "上报中", "failing": "上报失败",
-                     "unconfigured": "未配置上报地址"}
+                     "unconfigured": "未配置上报地址",
+                     "unsent": "超过60秒未送出：上报地址未配置或通知服务未运行"}
 # What a case on the board is at now (the referral that matters most), and why it waits for review.
 BOARD_STATUS_TEXT = {"closed": "已结案", "triaged": "已研判，待转介", "escalated": "已超时",
                      "declined": "有退回", "dispatched": "待接收", "acknowledged": "处理中",

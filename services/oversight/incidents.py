@@ -63,15 +63,18 @@ def mark(c: ApiContainer, case_id: str, summary: str, who: Principal, actor: Act
 
 
 def upward_state(c: ApiContainer, case_id: str, reason: str, reported_at: str) -> str:
-    """delivered, failing (an attempt failed or it gave up), pending (not yet planned or tried) or
-    unconfigured: nothing planned and no upward receiver set (this process shares notify's
-    settings when embedded; the distributed API is not told, so 60 s without a plan says so)."""
+    """delivered, failing (an attempt failed or it gave up), pending (not yet planned or tried),
+    unconfigured (embedded: this process shares notify's settings and none is set) or unsent
+    (distributed: the API is not told notify's settings, so 60 s without a plan can mean either no
+    receiver set or notify not running; the page says both)."""
     key = delivery_id(incident_key(case_id, reason), UPWARD_EVENT, UPWARD)
     found = aggregates.find(c.notify.repository, key, Delivery)
     if found is None and not (c.settings.upward_webhook or c.notify.upward):
         waited = datetime.now(UTC) - datetime.fromisoformat(reported_at)
-        if not c.settings.distributed or waited > UPWARD_WITHIN:
+        if not c.settings.distributed:
             return "unconfigured"
+        if waited > UPWARD_WITHIN:
+            return "unsent"
     if found is None or (found.pending and found.last_error is None):
         return "pending"
     return "delivered" if found.delivered_at is not None else "failing"
@@ -139,5 +142,5 @@ def incident_context(c: ApiContainer, who: Principal, done: str = "") -> dict[st
     just = [i for i in found if i["case_id"] == done]
     return {"incidents": found, "incident_cases": {i["case_id"] for i in found},
             "incident_done": done if just else "",
-            "upward_configured": not any(i["upward"] == "unconfigured" for i in just),
+            "upward_configured": not any(i["upward"] in ("unconfigured", "unsent") for i in just),
             "incident_reason_text": INCIDENT_REASON_TEXT, "upward_state_text": UPWARD_STATE_TEXT}

@@ -6,12 +6,19 @@ in full, a supervisor's mark on the timeline as theirs, and 重大事项 when no
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
+from uuid import uuid4
+
+from eventsourcing.application import AggregateNotFoundError
 
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
+from services.common.labels import UPWARD_STATE_TEXT
 from services.common.principal import Principal
 from services.oversight.board import case_state, counties, review_reasons, units_by_county
+from services.oversight.incidents import upward_state
 from tests.conftest import Api
 from tests.helpers import report_body
 from tests.unit.test_board_page import csrf, visible
@@ -129,3 +136,23 @@ def test_follow_ups_for_a_supervisor_offer_no_suggestion_and_say_region(
     login(api.client, "supervisor-qingcheng", home="/board")
     other = api.client.get(f"/followups/cases/{lianan}")
     assert other.status_code == 404 and "没有找到这个案件，或它不在您的辖区内。" in visible(other.text)
+
+
+class NothingStored:
+    """A repository that holds no delivery (notify planned nothing)."""
+
+    def get(self, aggregate_id: Any) -> Any:
+        raise AggregateNotFoundError(aggregate_id)
+
+
+def test_an_upward_report_never_planned_says_why_it_may_be(hotline: ApiContainer) -> None:
+    def state(distributed: bool, seconds_ago: int) -> str:
+        c = SimpleNamespace(settings=SimpleNamespace(upward_webhook="", distributed=distributed),
+                            notify=SimpleNamespace(upward=None, repository=NothingStored()))
+        at = (datetime.now(UTC) - timedelta(seconds=seconds_ago)).isoformat()
+        return upward_state(c, str(uuid4()), "auto", at)  # type: ignore[arg-type]
+
+    assert state(distributed=False, seconds_ago=1) == "unconfigured"  # this process holds the setting
+    assert state(distributed=True, seconds_ago=5) == "pending"  # notify may still be planning it
+    assert state(distributed=True, seconds_ago=120) == "unsent"  # no setting, or notify not running
+    assert "通知服务未运行" in UPWARD_STATE_TEXT["unsent"]
