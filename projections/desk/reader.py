@@ -168,6 +168,8 @@ class DeskQueries(FollowUpQueries, IncidentQueries):
             elif t["type"] in REVIEWS:
                 detail = json.loads(t["detail"])
                 event["risk_level"], event["previous"] = detail["risk_level"], detail["previous"]
+            elif t["type"] == "case_major_incident":
+                event["incident"] = json.loads(t["detail"])["reason"]
             timeline.setdefault(t["case_id"], []).append(event)
         reports: dict[str, list[str]] = {}
         for r in self.sql.rows(f"SELECT report_id, case_id FROM view_case_reports WHERE case_id IN"

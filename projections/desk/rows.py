@@ -28,6 +28,7 @@ class TimelineRow(TypedDict):
     agency_id: NotRequired[str]  # the unit a referral event is about
     risk_level: NotRequired[str]  # a reassessment's or review's level, and the one before it
     previous: NotRequired[str]
+    incident: NotRequired[str]  # why a case went upward (auto, mark, death): a mark is a person's act
 
 
 class CaseRow(TypedDict):

@@ -92,21 +92,3 @@ def units_by_county(c: ApiContainer, region_code: str, units: list[Agency]) -> l
         groups.setdefault(served, []).append(unit)
     order = sorted(groups, key=lambda r: (r != own, not own.startswith(r), r))
     return [(c.directory.region_name(r) or "其他单位", groups[r]) for r in order]
-
-
-def name_incident_entries(c: ApiContainer, cases: list[Any]) -> list[Any]:
-    """Each 重大事项上报 timeline entry with its reason (`incident`): the view's entry is the triage
-    room's, though a supervisor's mark is a person's act; matched to the incident by its time."""
-    marked = [t for case in cases for t in case["timeline"] if t["type"] == "case_major_incident"]
-    if not marked:
-        return cases
-    rows: dict[str, list[Any]] = {}
-    for row in c.view.major_incidents():
-        rows.setdefault(row["case_id"], []).append(row)
-    for case in cases:
-        for t in case["timeline"]:
-            if t["type"] == "case_major_incident" and rows.get(case["case_id"]):
-                at = datetime.fromisoformat(t["at"])
-                t["incident"] = min(rows[case["case_id"]], key=lambda r: abs(
-                    (datetime.fromisoformat(r["reported_at"]) - at).total_seconds()))["reason"]
-    return cases
