@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from services.api.deps import AuditDep, DirectoryDep, IntakeDep, get_container
 from services.api.guard import FormDep
-from services.api.pages import my_reports, relogin
+from services.api.pages import my_reports, offline, relogin
 from services.api.web import BEIJING, csrf_for, home_of, refuse, render, session_of
 from services.common.digits import fold
 from services.common.errors import Conflict, FieldError
@@ -26,6 +26,7 @@ from services.intake.schemas import ReportIn
 log = structlog.get_logger("pages")
 router = APIRouter(tags=["pages"], include_in_schema=False)
 router.include_router(my_reports.router)  # the reporter's own list, /report/mine
+router.include_router(offline.router)  # the form's service worker and files (§13)
 
 # One message per field, in words a teacher can act on.
 FIELD_MESSAGES = {

@@ -1,0 +1,44 @@
+"""The files that make /report work offline (contract §13): the service worker, at the root so
+its scope may be /report, and the form's own files (script, web app manifest, icons)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from services.common.errors import NotFound
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+FILES = Path(__file__).parents[1] / "static" / "report"
+MEDIA_TYPES = {
+    "offline.js": "text/javascript; charset=utf-8",
+    "manifest.webmanifest": "application/manifest+json; charset=utf-8",
+    "icon.svg": "image/svg+xml",
+    "icon-192.png": "image/png",
+    "icon-512.png": "image/png",
+}
+# Asked again each time (the service worker keeps the copies the form needs offline), so a new
+# release's files reach the phones at their next visit with a network.
+REVALIDATE = "no-cache"
+
+
+@cache
+def _read(name: str) -> bytes:
+    return (FILES / name).read_bytes()
+
+
+@router.get("/report-sw.js")
+def service_worker() -> Response:
+    return Response(_read("sw.js"), media_type="text/javascript; charset=utf-8",
+                    headers={"Cache-Control": REVALIDATE, "Service-Worker-Allowed": "/report"})
+
+
+@router.get("/static/report/{name}")
+def report_file(name: str) -> Response:
+    if name not in MEDIA_TYPES:
+        raise NotFound("No such file")
+    return Response(_read(name), media_type=MEDIA_TYPES[name], headers={"Cache-Control": REVALIDATE})

@@ -1,0 +1,64 @@
+// The reporter's form without a network (contract §13): served at /report-sw.js, registered for
+// the scope /report. It keeps the last form page /report gave this browser (network first, the
+// copy only when the network fails) and the files that page uses. It keeps no report: a report
+// typed offline waits in the page's own storage (offline.js) and leaves it once sent.
+'use strict';
+
+var CACHE = 'hotline-report-v1';
+var SHELL = '/report';
+var ASSETS = ['/static/report/offline.js', '/static/report/manifest.webmanifest',
+  '/static/report/icon.svg', '/static/report/icon-192.png', '/favicon.svg'];
+
+self.addEventListener('install', function (event) {
+  event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(ASSETS); })
+    .then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener('activate', function (event) {
+  event.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (n) { return n !== CACHE; })
+      .map(function (n) { return caches.delete(n); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+// The copy keeps no form token: the token belongs to a session that will have ended by the time
+// the copy is shown; the page fetches a fresh one before anything is sent.
+function keepShell(response) {
+  return response.text().then(function (html) {
+    var blank = html.replace(/(name="csrf" value=")[^"]*"/, '$1"');
+    var headers = new Headers(response.headers);
+    headers.delete('Content-Length');  // the body is shorter by the token
+    return caches.open(CACHE).then(function (cache) {
+      return cache.put(SHELL, new Response(blank, {status: 200, headers: headers}));
+    });
+  });
+}
+
+function networkFirst(request, key, keep) {
+  return fetch(request).then(function (response) {
+    if (keep(response)) {
+      var copy = response.clone();
+      return (key === SHELL ? keepShell(copy) : caches.open(CACHE).then(function (cache) {
+        return cache.put(key, copy);
+      })).then(function () { return response; }, function () { return response; });
+    }
+    return response;
+  }, function () {
+    return caches.match(key).then(function (found) { return found || Response.error(); });
+  });
+}
+
+self.addEventListener('fetch', function (event) {
+  var request = event.request, url = new URL(request.url);
+  if (url.origin !== self.location.origin || request.method !== 'GET') {
+    return;  // a report sent, a login: always the network
+  }
+  if (request.mode === 'navigate' && url.pathname === SHELL) {
+    // Only the form itself, signed in as a reporter: not a login page it was sent to instead.
+    event.respondWith(networkFirst(request, SHELL, function (response) {
+      return response.status === 200 && !response.redirected && new URL(response.url).pathname === SHELL;
+    }));
+  } else if (ASSETS.indexOf(url.pathname) >= 0) {
+    event.respondWith(networkFirst(request, url.pathname, function (response) { return response.ok; }));
+  }
+});
