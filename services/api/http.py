@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -54,12 +54,14 @@ from services.api.routes import (
     sentinels,
     users,
 )
+from services.api.routes import callers as caller_history
 from services.api.sessions import TokenVersions
 from services.bootstrap import ApiContainer
 from services.common.networks import parse_networks
 
 log = structlog.get_logger("http")
 MAX_BODY_BYTES = 256 * 1024  # a full report is far below this
+ROUTERS: tuple[APIRouter, ...]  # the later sections add theirs below, one line each
 ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, sentinels.sentinels_router,
            sentinels.agencies_router, cases.router, cases.children_router, referrals.desk_router,
            referrals.router, followups.router, followups.case_router, followups.ledger_router,
@@ -69,6 +71,7 @@ ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, sen
            intake.router, intake_case.router, lookup_page.router, users.router, account_requests.router,
            accounts.router, rosters.router, security_page.router, audit.router, assets.router,
            incidents.router, incidents.list_router, incidents_page.router)  # major incidents (§12)
+ROUTERS = (*ROUTERS, caller_history.router)  # the caller history (来电弹屏, §13)
 
 
 def store_check(container: ApiContainer) -> ReadinessCheck:

@@ -17,6 +17,7 @@ from services.bootstrap.processes import _close, setup_tables
 from services.bootstrap.wiring import Wiring
 from services.common.sqlstore import Sql
 from services.common.throttle import Throttle
+from services.intake.callers import create_table as create_caller_table
 
 log = structlog.get_logger("migrate")
 LOCK_KEY = 0x686F746C696E65  # "hotline": one advisory lock for every migrate run
@@ -53,6 +54,14 @@ def _repeat_checks(w: Wiring) -> None:
         throttle.close()
 
 
+def _caller_index(w: Wiring) -> None:
+    sql = Sql(w.factory("callers").datastore)
+    try:
+        create_caller_table(sql)
+    finally:
+        sql.datastore.close()
+
+
 MIGRATIONS = (
     Migration(1, "every table: applications, relay positions, desk view, audit trail, throttle",
               setup_tables),
@@ -63,6 +72,8 @@ MIGRATIONS = (
     Migration(4, "the repeat check's allowance (#26): distinct children per operator an hour",
               _repeat_checks),
     Migration(5, "major incidents in the desk view (#28, §12): view_incidents", _desk_statistics),
+    Migration(6, "the caller history's index (#29, §13): report, keyed hash of the number, time",
+              _caller_index),
 )
 LEDGER = ("CREATE TABLE IF NOT EXISTS hotline_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
           " applied_at TEXT NOT NULL)")

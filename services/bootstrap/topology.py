@@ -116,7 +116,9 @@ TOPOLOGY: tuple[Service, ...] = (
              Grant(("SELECT",), POSITIONS),
              Grant(("SELECT", "INSERT", "DELETE"), ("throttle_failures",)),
              # The repeat check's allowance: what an operator checked this hour (fingerprints only).
-             Grant(("SELECT", "INSERT", "DELETE"), ("repeat_checks",))),
+             Grant(("SELECT", "INSERT", "DELETE"), ("repeat_checks",)),
+             # The caller history's index (§13): keyed hashes of numbers; erasure deletes a row.
+             Grant(("SELECT", "INSERT", "DELETE"), ("caller_reports",))),
             reads=(AUDIT_CHECKPOINTS_TOPIC,),  # to verify the chain against its checkpoints
             watches=(*(s.publishes for s in RELAY_SERVICES), DEAD_LETTER_TOPIC), limits=("2G", "400%")),
 )

@@ -34,6 +34,7 @@ from services.dispatch.application import DispatchApplication
 from services.dispatch.routing import Directory, ReferralMatrix
 from services.dispatch.visits import VisitClock
 from services.intake.application import IntakeApplication
+from services.intake.callers import CallerIndex
 from services.notify.application import NotifyApplication, SupervisorHook
 from services.notify.notifier import PROBE_EVERY, Notifier
 from services.triage.application import TriageApplication
@@ -153,8 +154,18 @@ class Wiring:
         return NotificationLog(name, self.prepare_environment(name))
 
     def intake(self, keys: KeyStore) -> IntakeApplication:
-        return IntakeApplication(self.prepare_environment("intake"),
-                                 hasher=Hasher(self.settings.ensure_secret("receipt")), keys=keys)
+        intake = IntakeApplication(self.prepare_environment("intake"),
+                                   hasher=Hasher(self.settings.ensure_secret("receipt")), keys=keys)
+        intake.callers = self.callers()
+        return intake
+
+    def callers(self) -> CallerIndex:
+        """The caller history's index (§13), under the hash key with a purpose of its own."""
+        index = CallerIndex(Sql(self.factory("callers").datastore),
+                            Hasher(self.settings.ensure_secret("hash")), self.settings.caller_history_days)
+        if self.create_tables or self.store != "postgres":
+            index.create_table()
+        return index
 
     def accounts(self) -> AccountsApplication:
         return AccountsApplication(

@@ -120,6 +120,7 @@ ACTION_TEXT = {
     "report.list-unit": "查看本单位报送的通报", "report.receipt": "查看通报回执",
     "receipt.lookup": "凭受理编号查询", "child.repeat-check": "查询儿童在办案件",
     "child.repeat-check.refused": "查询儿童在办案件（超出每小时限额）", "case.list": "查看案件列表",
+    "caller.history": "查询来电历史", "caller.history.refused": "查询来电历史（超出每小时限额）",
     "case.read": "查看案件", "case.reassess": "调整风险等级", "case.review": "复核完毕",
     "case.refer": "人工转介",
     "case.close": "结案", "referral.read": "查看转介", "referral.acknowledge": "接收转介",
@@ -155,6 +156,7 @@ ACTION_TEXT = {
 # The groups the auditor's filter offers: an action's prefix.
 ACTION_GROUP_TEXT = {
     "report.": "报告", "receipt.": "回执查询", "child.": "儿童查询", "case.": "案件", "referral.": "转介",
+    "caller.": "来电历史查询",
     "followup": "随访帮扶", "ledger.": "台账", "stats.": "统计", "account.": "账号", "auth.": "登录与退出",
     "sentinel.": "哨点", "oncall.": "值班表", "notif": "通知", "audit.": "审计",
     "access.": "越权访问", "board.": "督办看板", "desk.": "转介收件箱", "console.": "来电登记",
@@ -164,7 +166,7 @@ ACTION_GROUP_TEXT = {
 RESOURCE_TEXT = {"report": "报告", "case": "案件", "cases": "案件列表", "referral": "转介",
                  "account": "账号", "accounts": "账号列表", "sentinel": "哨点", "agency": "机构单位",
                  "stats": "统计", "audit": "审计日志", "ledger": "台账", "console": "来电登记台",
-                 "child": "儿童", "incidents": "重大事项列表"}
+                 "child": "儿童", "incidents": "重大事项列表", "caller": "来电号码"}
 # Why a case went upward (重大事项, §12), and where its upward report is.
 INCIDENT_REASON_TEXT = {"auto": "自动认定", "mark": "督办人员标记", "death": "报告儿童死亡"}
 UPWARD_STATE_TEXT = {"delivered": "已上报", "pending": "上报中", "failing": "上报失败",

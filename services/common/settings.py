@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     webhook_allowed_networks: str = ""
     # Distinct children one operator may look up by the repeat check in an hour (contract §10).
     repeat_checks_per_hour: int = 120
+    # Days the caller history (来电弹屏, contract §13) reaches back; older entries are dropped.
+    caller_history_days: int = 365
     # Roles that log in with a TOTP code as well (contract §10); unset: TOTP_DEFAULT_ROLES in
     # production, none elsewhere.
     totp_roles: str | None = None
@@ -147,6 +149,11 @@ class Settings(BaseSettings):
     @classmethod
     def _check_repeat_checks(cls, value: Any) -> int:
         return int(bounded(value, "HOTLINE_REPEAT_CHECKS_PER_HOUR", int, 1, 100000, "children an hour"))
+
+    @field_validator("caller_history_days", mode="before")
+    @classmethod
+    def _check_caller_history_days(cls, value: Any) -> int:
+        return int(bounded(value, "HOTLINE_CALLER_HISTORY_DAYS", int, 1, 3650, "days"))
 
     @field_validator("trusted_proxies", "metrics_allowed_networks")
     @classmethod

@@ -24,6 +24,7 @@ from services.common.principal import Principal
 from services.common.vocabulary import BEIJING, Role
 from services.common.wakeup import NotifiesCommits
 from services.intake.by_receipt import ReceiptCommands
+from services.intake.callers import CallerNotes
 from services.intake.domain import (
     ReceiptIndex,
     Report,
@@ -48,7 +49,7 @@ class Receipt:
 TRANSFER_SERVICES = ("110", "120")
 
 
-class IntakeApplication(NotifiesCommits, ReceiptCommands, Application[UUID]):
+class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, Application[UUID]):
     """Records each report once; retries with the same key return the same receipt."""
 
     name = "intake"
@@ -127,6 +128,7 @@ class IntakeApplication(NotifiesCommits, ReceiptCommands, Application[UUID]):
                 self.keys.destroy(str(report_id))  # the key just made for it unlocks nothing
         if existing.request_hash != request_hash:
             raise IdempotencyConflict(str(report_id))
+        self.note_caller(existing, body["reporter"])  # after the report is durable; a retry notes it
         return self._receipt(existing)
 
     def supplement(
@@ -207,6 +209,7 @@ class IntakeApplication(NotifiesCommits, ReceiptCommands, Application[UUID]):
             # The erasure (and its audit entry) is recorded before the key goes.
             self.save(report, *audit_note(actor, "report.erase", "report", str(report.id)))
         self.keys.destroy(str(report.id))
+        self.forget_caller(str(report.id))  # the caller history no longer finds it
         return report
 
     def audit_identity(self, principal: Principal, report: ReportIn) -> Principal:

@@ -16,6 +16,12 @@ from services.common.vocabulary import Channel, Concern, Gender, Relation
 _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 
 
+def check_phone(value: str | None) -> str | None:
+    """A telephone number as the forms take it (already folded): digits with +, - or spaces."""
+    if value and not _PHONE.match(value):
+        raise ValueError("phone must be digits (5-20), optionally with +, - or spaces")
+    return value or None
+
 
 class Reporter(BaseModel):
     model_config = Strict
@@ -27,9 +33,7 @@ class Reporter(BaseModel):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
-        if value and not _PHONE.match(value):
-            raise ValueError("phone must be digits (5-20), optionally with +, - or spaces")
-        return value or None
+        return check_phone(value)
 
     @model_validator(mode="after")
     def _forget_anonymous(self) -> Reporter:

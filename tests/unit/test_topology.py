@@ -73,7 +73,7 @@ def test_each_table_is_written_by_exactly_the_roles_of_today() -> None:
         "dispatch_events": {"api", "dispatch", "scheduler"}, "notify_events": {"api", "notify"},
         "triage_snapshots": {"api", "triage"}, "notify_state": {"notify"},
         "audit_queue": {"api"}, "audit_log": {"audit"}, "audit_sources": {"audit"},
-        "throttle_failures": {"api"}, "repeat_checks": {"api"},
+        "throttle_failures": {"api"}, "repeat_checks": {"api"}, "caller_reports": {"api"},
         "relay_intake_tracking": {"relay-intake"}, "relay_triage_tracking": {"relay-triage"},
         "relay_dispatch_tracking": {"relay-dispatch"}, "triage_tracking": {"triage"},
         "dispatch_tracking": {"dispatch"}, "desk_tracking": {"projection-desk"},
@@ -82,7 +82,9 @@ def test_each_table_is_written_by_exactly_the_roles_of_today() -> None:
     assert all(writers[t] <= holders("UPDATE")[t] for t in writers if t.endswith("_events"))
     # Only the audit sequencer takes entries out of the queue; no one deletes an event or the chain.
     deleters = holders("DELETE")
-    assert deleters == {"audit_queue": {"audit"}, "throttle_failures": {"api"}, "repeat_checks": {"api"}}
+    # The API drops the caller history's rows past its window (§13); erasure is the CLI's.
+    assert deleters == {"audit_queue": {"audit"}, "throttle_failures": {"api"}, "repeat_checks": {"api"},
+                        "caller_reports": {"api"}}
 
 
 def test_personal_data_is_read_only_by_the_roles_that_need_it() -> None:

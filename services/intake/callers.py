@@ -1,0 +1,94 @@
+"""The caller index (来电弹屏, contract §13): which reports one telephone number made, found by a
+keyed hash of the number only. Intake notes a report as it takes it (where the number is still
+open), never an anonymous one; erasure deletes the report's row; rows older than the history's
+window are dropped as new ones come."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.common.crypto import Hasher
+from services.common.sqlstore import Sql
+
+# A purpose of its own: these hashes cannot be joined with the children's or the audit's.
+PURPOSE = "caller-phone"
+DDL = (
+    "CREATE TABLE IF NOT EXISTS caller_reports (report_id TEXT PRIMARY KEY,"
+    " caller TEXT NOT NULL, received_ts DOUBLE PRECISION NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS caller_reports_caller ON caller_reports (caller, received_ts)",
+)
+_NOT_DIGITS = re.compile(r"[^0-9]")
+
+
+def canonical_phone(phone: str) -> str:
+    """The number as dialled: digits only, a leading +86 or 0086 dropped, so the ways one number
+    is typed meet."""
+    digits = _NOT_DIGITS.sub("", phone)
+    if phone.strip().startswith("+86"):
+        return digits[2:]
+    return digits[4:] if digits.startswith("0086") else digits
+
+
+def create_table(sql: Sql) -> None:
+    """The index's table (no key needed: `hotline migrate` holds none)."""
+    with sql.transaction(commit=True) as c:
+        for statement in DDL:
+            c.execute(statement)
+
+
+class CallerIndex:
+    def __init__(self, sql: Sql, hasher: Hasher, days: int):
+        self.sql = sql
+        self.hasher = hasher
+        self.days = days
+
+    def create_table(self) -> None:
+        create_table(self.sql)
+
+    def close(self) -> None:
+        self.sql.datastore.close()
+
+    def caller(self, phone: str) -> str:
+        return self.hasher.digest(PURPOSE, canonical_phone(phone))
+
+    def note(self, report_id: str, phone: str, received_at: datetime) -> None:
+        """Idempotent: a retried report is noted once."""
+        since = (received_at - timedelta(days=self.days)).timestamp()
+        with self.sql.transaction(commit=True) as c:
+            self.sql.execute(c, "DELETE FROM caller_reports WHERE received_ts < ?", (since,))
+            self.sql.execute(c, "INSERT INTO caller_reports (report_id, caller, received_ts) VALUES (?,?,?)"
+                                " ON CONFLICT (report_id) DO NOTHING",
+                             (report_id, self.caller(phone), received_at.timestamp()))
+
+    def forget(self, report_id: str) -> None:
+        with self.sql.transaction(commit=True) as c:
+            self.sql.execute(c, "DELETE FROM caller_reports WHERE report_id = ?", (report_id,))
+
+    def reports(self, phone: str, now: datetime) -> list[str]:
+        """The number's reports within the window, newest first (their ids)."""
+        since = (now - timedelta(days=self.days)).timestamp()
+        rows = self.sql.rows("SELECT report_id FROM caller_reports WHERE caller = ? AND received_ts >= ?"
+                             " ORDER BY received_ts DESC LIMIT 200", (self.caller(phone), since))
+        return [str(r["report_id"]) for r in rows]
+
+
+class CallerNotes:
+    """What intake does with the index: note a report with a reporter's number, forget an erased one."""
+
+    callers: CallerIndex | None = None
+
+    def note_caller(self, report: Any, reporter: dict[str, Any]) -> None:
+        if self.callers is not None and reporter.get("phone") and not reporter.get("anonymous") \
+                and report.erased_at is None:
+            self.callers.note(str(report.id), reporter["phone"], report.received_at)
+
+    def forget_caller(self, report_id: str) -> None:
+        if self.callers is not None:
+            self.callers.forget(report_id)
+
+    def close(self) -> None:
+        super().close()  # type: ignore[misc]
+        if self.callers is not None:
+            self.callers.close()

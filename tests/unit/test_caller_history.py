@@ -1,0 +1,146 @@
+"""The caller history (来电弹屏, contract §13): an operator types the caller's number and sees that
+number's earlier reports, newest first; anonymous reports never enter it, erasure takes the
+report out of it, each lookup is audited without the number and counts against the repeat
+check's hourly allowance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from services.bootstrap import ApiContainer, edges_of
+from services.cli.main import main
+from services.common.embedded import EmbeddedRunner
+from services.common.settings import Settings
+from services.intake.callers import canonical_phone
+from services.intake.schemas import ReportIn
+from services.oversight.allowance import RepeatAllowance
+from services.oversight.callers import fingerprint
+from tests.conftest import Api
+from tests.helpers import TEST_PASSWORD, audit_entries, build, report_body
+
+HISTORY = "/v1/callers/history"
+CALLER = "13911112222"
+
+
+def reporter(phone: str | None = CALLER, anonymous: bool = False) -> dict[str, Any]:
+    return {"name": "陈先生", "phone": phone, "relation": "neighbour", "anonymous": anonymous}
+
+
+def file(api: Api, key: str, **overrides: Any) -> dict[str, Any]:
+    r = api.submit(report_body(**overrides), key=key)
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def level_of(api: Api, report: dict[str, Any]) -> str:
+    supervisor = api.auth("supervisor1")
+    case_id = api.client.get(f"/v1/reports/{report['report_id']}", headers=supervisor).json()["case_id"]
+    return str(api.client.get(f"/v1/cases/{case_id}", headers=supervisor).json()["risk_level"])
+
+
+def look_up(api: Api, phone: str, user: str = "operator1") -> Any:
+    return api.client.post(HISTORY, json={"phone": phone}, headers=api.auth(user))
+
+
+def test_one_numbers_reports_are_found_newest_first_and_the_anonymous_one_is_not(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    first = file(api, "a", reporter=reporter(), concerns=["school_dropout"], immediate_danger=False,
+                 children=[{"name": "张小红", "gender": "female", "age": 7}])
+    second = file(api, "b", reporter=reporter("139 1111 2222"))  # the same number, typed otherwise
+    anonymous = file(api, "c", reporter=reporter(anonymous=True))
+    other = file(api, "d", reporter=reporter("13700000000"))
+    runner.pump()
+
+    r = look_up(api, "１３９１１１１２２２２")  # fullwidth digits, as an input method types them
+    assert r.status_code == 200, r.text
+    found = r.json()
+    assert [f["receipt_no"] for f in found] == [second["receipt_no"], first["receipt_no"]]
+    assert [f["risk_level"] for f in found] == [level_of(api, second), level_of(api, first)]
+    assert {f["status"] for f in found} <= {"received", "in_progress", "handled"}
+    assert set(found[0]) == {"receipt_no", "received_at", "status", "risk_level"}
+    said = json.dumps(found)
+    assert anonymous["receipt_no"] not in said and other["receipt_no"] not in said
+    assert [f["receipt_no"] for f in look_up(api, "13700000000").json()] == [other["receipt_no"]]
+    assert look_up(api, "13600000000").json() == []  # a third number: nothing
+
+    # Erased: the report leaves the history (its row deleted, not only made unreadable).
+    hotline.intake.erase(UUID(second["report_id"]), reason="依法删除", by="admin1")
+    assert [f["receipt_no"] for f in look_up(api, CALLER).json()] == [first["receipt_no"]]
+    index = hotline.intake.callers
+    assert index is not None
+    rows = index.sql.rows("SELECT report_id FROM caller_reports")
+    assert second["report_id"] not in {r["report_id"] for r in rows}
+    assert anonymous["report_id"] not in {r["report_id"] for r in rows}
+
+
+def test_a_lookup_is_audited_by_a_fingerprint_never_the_number(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    file(api, "a", reporter=reporter())
+    runner.pump()
+    assert len(look_up(api, CALLER).json()) == 1
+    trail = [e for e in audit_entries(hotline) if e["action"].startswith("caller.")]
+    assert [(e["action"], e["actor"], e["resource_type"]) for e in trail] == [
+        ("caller.history", "operator1", "caller")]
+    index = hotline.intake.callers
+    assert index is not None
+    assert trail[0]["resource_id"] == fingerprint(index.hasher, "+86 139-1111-2222")
+    assert trail[0]["resource_id"] != "fp-" + index.caller(CALLER)[:32]  # not joinable with the index
+    assert CALLER not in json.dumps(audit_entries(hotline))
+
+
+def test_lookups_count_against_the_repeat_checks_hour(api: Api, hotline: ApiContainer) -> None:
+    hotline.accounts.add_user("operator2", TEST_PASSWORD, "operator")
+    RepeatAllowance(hotline.throttle.sql, hotline.settings.repeat_checks_per_hour).spend(
+        "operator1", {f"fp-child-{n}" for n in range(hotline.settings.repeat_checks_per_hour)})
+    r = look_up(api, CALLER)
+    assert r.status_code == 429 and 1 <= int(r.headers["Retry-After"]) <= 3600
+    refused = [e for e in audit_entries(hotline) if e["action"] == "caller.history.refused"]
+    assert len(refused) == 1 and refused[0]["actor"] == "operator1"
+    assert look_up(api, CALLER, "operator2").status_code == 200  # another operator's hour
+
+
+@pytest.mark.parametrize("user", ["supervisor1", "teacher1", "police-desk", "auditor1", "admin1"])
+def test_only_operators_look_callers_up(api: Api, user: str) -> None:
+    assert look_up(api, CALLER, user).status_code == 403
+
+
+@pytest.mark.parametrize("phone", ["", "12ab345", "١٣٩١١١١٢٢٢٢", "1" * 25, "+"])
+def test_a_bad_number_is_422_naming_phone(api: Api, phone: str) -> None:
+    r = look_up(api, phone)
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"][-1] == "phone"
+
+
+def test_canonical_number_folds_the_ways_one_number_is_typed() -> None:
+    assert {canonical_phone(p) for p in ("13911112222", "139-1111-2222", "+86 139 1111 2222",
+                                         "008613911112222")} == {"13911112222"}
+    assert canonical_phone("0755-8888 1234") == "075588881234"
+
+
+def test_hotline_erase_deletes_the_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("HOTLINE_DATABASE_URL", raising=False)
+    h = build(Settings(var_dir=tmp_path))
+    kept, erased = (h.intake.submit_report(ReportIn.model_validate(report_body(reporter=reporter())),
+                                           submitted_by="op", role="operator", idempotency_key=key)
+                    for key in ("k1", "k2"))
+    EmbeddedRunner(edges_of(h)).pump()
+    assert h.intake.callers is not None and len(h.intake.callers.reports(CALLER, kept.received_at)) == 2
+    h.close()
+    assert main(["erase", "--report", str(erased.report_id), "--reason", "依法删除"]) == 0
+    capsys.readouterr()
+    h = build(Settings(var_dir=tmp_path))
+    try:
+        assert h.intake.callers is not None
+        assert h.intake.callers.reports(CALLER, kept.received_at) == [str(kept.report_id)]
+        assert h.intake.callers.sql.rows("SELECT report_id FROM caller_reports WHERE report_id = ?",
+                                         (str(erased.report_id),)) == []
+    finally:
+        h.close()
+    assert CALLER.encode() not in (tmp_path / "callers.sqlite").read_bytes()
