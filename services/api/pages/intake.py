@@ -20,8 +20,9 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 
 LINES = (("hotline_12345", "12345 政务服务热线"), ("hotline_12349", "12349 民政服务热线"),
          ("hotline_12355", "12355 青少年服务台"))
-# Keys a call-taker uses without the mouse; none of them is a browser shortcut.
-SHORTCUTS = (("Ctrl+Enter", "提交报告"), ("F2", "儿童正处于危险中"), ("F4", "匿名来电"),
+# Keys a call-taker uses without the mouse; none of them is a browser shortcut but F1 (help),
+# which opens the console's own help, the knowledge base.
+SHORTCUTS = (("Ctrl+Enter", "提交报告"), ("F1", "知识库"), ("F2", "儿童正处于危险中"), ("F4", "匿名来电"),
              ("F8", "添加一名儿童"), ("F9", "下一个来电（清空）"))
 # Why a place typed names no one place, said by the field before anything is sent.
 PLACE_TEXT = {"missing": PLACE_MISSING, "unknown": PLACE_UNKNOWN,
