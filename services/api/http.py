@@ -54,8 +54,8 @@ from services.api.routes import (
     sentinels,
     users,
 )
-from services.api.routes import knowledge as knowledge_routes
 from services.api.routes import callers as caller_history
+from services.api.routes import knowledge as knowledge_routes
 from services.api.sessions import TokenVersions
 from services.bootstrap import ApiContainer
 from services.common.networks import parse_networks
@@ -72,8 +72,8 @@ ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, sen
            intake.router, intake_case.router, lookup_page.router, users.router, account_requests.router,
            accounts.router, rosters.router, security_page.router, audit.router, assets.router,
            incidents.router, incidents.list_router, incidents_page.router)  # major incidents (§12)
-ROUTERS = (*ROUTERS, knowledge_routes.router)  # the knowledge base (知识库, §13)
 ROUTERS = (*ROUTERS, caller_history.router)  # the caller history (来电弹屏, §13)
+ROUTERS = (*ROUTERS, knowledge_routes.router)  # the knowledge base (知识库, §13)
 
 
 def store_check(container: ApiContainer) -> ReadinessCheck:
