@@ -116,3 +116,10 @@ def test_the_console_carries_the_panel_and_reads_it_with_its_session(api: Api) -
     assert api.client.get("/v1/knowledge", params={"q": "转接"}).status_code == 401  # no CSRF header
     r = api.client.get("/v1/knowledge", params={"q": "转接"}, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 200 and r.json()["entries"]
+
+
+def test_every_concern_the_matrix_and_the_risk_rules_name_has_guidance(hotline: ApiContainer) -> None:
+    named = set(hotline.dispatch.matrix.concerns)
+    for rule in hotline.triage.rules.rules:
+        named |= set(rule.get("concerns_any", ())) | set(rule.get("concerns_any_except", ()))
+    assert named and named <= set(Knowledge.load().concerns)
