@@ -54,6 +54,7 @@ from services.api.routes import (
     sentinels,
     users,
 )
+from services.api.routes import callbacks as callback_routes
 from services.api.routes import callers as caller_history
 from services.api.routes import knowledge as knowledge_routes
 from services.api.sessions import TokenVersions
@@ -73,6 +74,7 @@ ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, sen
            accounts.router, rosters.router, security_page.router, audit.router, assets.router,
            incidents.router, incidents.list_router, incidents_page.router)  # major incidents (§12)
 ROUTERS = (*ROUTERS, caller_history.router)  # the caller history (来电弹屏, §13)
+ROUTERS = (*ROUTERS, callback_routes.router)  # callbacks (回访, §13)
 ROUTERS = (*ROUTERS, knowledge_routes.router)  # the knowledge base (知识库, §13)
 
 

@@ -15,6 +15,7 @@ from services.bootstrap.wiring import Wiring
 from services.common.keystore import KeyStore
 from services.dispatch.routing import Directory
 from services.intake.application import IntakeApplication
+from services.intake.callbacks import CallbacksApplication
 from services.notify.application import NotifyApplication
 from services.triage.application import TriageApplication
 
@@ -55,6 +56,11 @@ class CliContainer:
     @cached_property
     def notify(self) -> NotifyApplication:
         return self._open(self.wiring.notify())  # type: ignore[no-any-return]
+
+    @cached_property
+    def callbacks(self) -> CallbacksApplication:
+        """Read for the statistics (回访, §13)."""
+        return self._open(self.wiring.callbacks(self.keys, self.intake))  # type: ignore[no-any-return]
 
     @cached_property
     def audit(self) -> AuditTrail:

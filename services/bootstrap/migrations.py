@@ -54,6 +54,12 @@ def _repeat_checks(w: Wiring) -> None:
         throttle.close()
 
 
+def _callbacks(w: Wiring) -> None:
+    keys = w.keystore()
+    callbacks = w.callbacks(keys)  # its events and tracking tables, made as it starts
+    _close(callbacks.reports, callbacks, keys)
+
+
 def _caller_index(w: Wiring) -> None:
     sql = Sql(w.factory("callers").datastore)
     try:
@@ -74,6 +80,7 @@ MIGRATIONS = (
     Migration(5, "major incidents in the desk view (#28, §12): view_incidents", _desk_statistics),
     Migration(6, "the caller history's index (#29, §13): report, keyed hash of the number, time",
               _caller_index),
+    Migration(7, "callbacks (回访, #29, §13): callbacks_events and callbacks_tracking", _callbacks),
 )
 LEDGER = ("CREATE TABLE IF NOT EXISTS hotline_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
           " applied_at TEXT NOT NULL)")

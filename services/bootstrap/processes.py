@@ -30,6 +30,7 @@ from services.dispatch.routing import Directory
 from services.dispatch.scheduler import EscalationScheduler
 from services.dispatch.translate import dispatch_translator
 from services.intake.application import IntakeApplication
+from services.intake.callbacks import CallbacksApplication
 from services.intake.disclosure import Disclosure
 from services.intake.translate import IntakeTranslator
 from services.notify.application import NotifyApplication
@@ -66,13 +67,14 @@ class ApiContainer:
     dispatch: DispatchApplication
     notify: NotifyApplication  # rosters (admin), notifications and their health (supervisors)
     view: DeskView
+    callbacks: CallbacksApplication  # callbacks (回访, §13): the console's list and results
     audit: AuditTrail  # the API queues entries and reads the chain; the sequencer writes it
     checkpoints: CheckpointLog  # read, to show auditors whether the chain verifies
     throttle: Throttle
 
     def close(self) -> None:
         _close(self.intake, self.accounts, self.triage, self.dispatch, self.notify, self.audit, self.view,
-               self.keys, self.throttle)
+               self.callbacks, self.keys, self.throttle)
 
 
 def bootstrap_api(w: Wiring) -> ApiContainer:
@@ -82,17 +84,20 @@ def bootstrap_api(w: Wiring) -> ApiContainer:
     return ApiContainer(
         settings=w.settings, store=w.store, directory=w.directory, disclosure=Disclosure.load(),
         keys=keys, intake=intake, accounts=accounts, triage=triage, dispatch=dispatch,
-        notify=w.notify(), view=w.view(), audit=audit, checkpoints=w.checkpoint_log(),
-        throttle=w.throttle(),
+        notify=w.notify(), view=w.view(), callbacks=w.callbacks(keys, intake), audit=audit,
+        checkpoints=w.checkpoint_log(), throttle=w.throttle(),
     )
 
 
-def process_handler(app: TriageApplication | DispatchApplication | NotifyApplication) -> Handler:
+Follower = TriageApplication | DispatchApplication | NotifyApplication | CallbacksApplication
+
+
+def process_handler(app: Follower) -> Handler:
     """A process application applies a message and its tracking position in one transaction."""
     return cast(Handler, app.process_event)
 
 
-def process_batch_handler(app: TriageApplication | DispatchApplication | NotifyApplication) -> BatchHandler:
+def process_batch_handler(app: Follower) -> BatchHandler:
     """Several messages through the policy into one processing event: their new events and the
     last one's tracking position in one transaction (eventsourcing's own process_event, for a
     list). Each policy reads committed state only: two messages that touch one aggregate make
@@ -118,6 +123,7 @@ def edges_of(api: ApiContainer) -> list[Edge]:
         "dispatch": (process_handler(api.dispatch), api.dispatch.recorder),
         "desk": (DeskProjection(api.view).process_event, cast(TrackingRecorder, api.view)),
         "notify": (process_handler(api.notify), api.notify.recorder),
+        "callbacks": (process_handler(api.callbacks), api.callbacks.recorder),
     }
     leaders = {topic: app for app, topic in RELAYS.items()}
     return [Edge(getattr(api, leaders[topic]), TRANSLATORS[leaders[topic]], *followers[service], service)
@@ -200,13 +206,15 @@ def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerConta
         tracker, parts = cast(TrackingRecorder, view), (view,)
         resync = GenerationWatch(view).changed
     else:
-        # Only triage holds the data key (notify opens a major incident's summary without it, §12).
-        keys = w.keystore() if service == "triage" else None
-        app: TriageApplication | DispatchApplication | NotifyApplication = (
+        # Triage and callbacks hold the data key (notify opens a major incident's summary without it, §12).
+        keys = w.keystore() if service in ("triage", "callbacks") else None
+        app: Follower = (
             w.triage(keys) if service == "triage" and keys is not None
+            else w.callbacks(keys) if service == "callbacks" and keys is not None
             else w.notify() if service == "notify" else w.dispatch())
         handler, batch = process_handler(app), process_batch_handler(app)
-        tracker, parts = app.recorder, (app, *([keys] if keys else []))
+        reader = [app.reports] if isinstance(app, CallbacksApplication) else []
+        tracker, parts = app.recorder, (app, *reader, *([keys] if keys else []))
     loop = ConsumerLoop(name=name or f"{service}-{os.getpid()}", topics=topics, group_id=group,
                         bootstrap_servers=w.settings.kafka_bootstrap_servers, handler=handler,
                         tracker=tracker, security=w.settings.kafka_security(),

@@ -11,7 +11,8 @@ from services.audit.follower import AuditFollower
 from services.audit.trail import AuditTrail
 from services.bootstrap.wiring import Wiring
 
-AUDITED = ("intake", "accounts", "triage", "dispatch", "notify")  # the services whose actions leave notes
+# The services whose actions leave notes.
+AUDITED = ("intake", "accounts", "triage", "dispatch", "notify", "callbacks")
 
 
 @dataclass

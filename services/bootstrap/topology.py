@@ -27,7 +27,8 @@ VIEW = ("view_cases", "view_case_concerns", "view_case_reports", "view_referrals
         "view_submissions", "view_case_flags", "view_versions", "view_generation",
         "view_followups", "view_visits", "view_case_categories", "view_sentinel_reports", "view_stats_daily",
         "view_incidents")
-EVENT_STORES = ("intake_events", "accounts_events", "triage_events", "dispatch_events", "notify_events")
+EVENT_STORES = ("intake_events", "accounts_events", "triage_events", "dispatch_events", "notify_events",
+                "callbacks_events")
 # eventsourcing's insert takes LOCK TABLE ... IN EXCLUSIVE MODE, which needs UPDATE (roles.py).
 WRITE_EVENTS = ("SELECT", "INSERT", "UPDATE")
 APPEND = ("SELECT", "INSERT")
@@ -91,6 +92,11 @@ CONSUMER_SERVICES = (
                      Grant(WRITE_EVENTS, ("notify_events",)),
                      Grant(("SELECT", "INSERT", "UPDATE"), ("notify_state",))),
             single=True, limits=("512M", "100%")),
+    # Callbacks (回访, §13), intake's room: which reports a case holds (cases), its closure
+    # (referrals); reads intake's reports and opens the reporter's phone (a callback only for a
+    # reporter who can be called).
+    consumer("callbacks", "callbacks", (CASES_TOPIC, REFERRALS_TOPIC), ("event", "data"),
+             Grant(WRITE_EVENTS, ("callbacks_events",)), Grant(("SELECT",), ("intake_events",))),
 )
 POSITIONS = tuple(s.tracking for s in (*RELAY_SERVICES, *CONSUMER_SERVICES))
 

@@ -34,6 +34,7 @@ from services.dispatch.application import DispatchApplication
 from services.dispatch.routing import Directory, ReferralMatrix
 from services.dispatch.visits import VisitClock
 from services.intake.application import IntakeApplication
+from services.intake.callbacks import CallbacksApplication
 from services.intake.callers import CallerIndex
 from services.notify.application import NotifyApplication, SupervisorHook
 from services.notify.notifier import PROBE_EVERY, Notifier
@@ -166,6 +167,13 @@ class Wiring:
         if self.create_tables or self.store != "postgres":
             index.create_table()
         return index
+
+    def callbacks(self, keys: KeyStore, reports: Application[Any] | None = None) -> CallbacksApplication:
+        """Reads intake's reports (its own store when not given) and opens the reporter's phone
+        with the data key: a callback is opened only for a reporter who can be called."""
+        return CallbacksApplication(self.prepare_environment("callbacks"),
+                                    reports=reports or self.log_reader("intake"), keys=keys,
+                                    days=self.settings.callback_days)
 
     def accounts(self) -> AccountsApplication:
         return AccountsApplication(

@@ -32,7 +32,7 @@ def cmd_stats_monthly(settings: Settings, args: argparse.Namespace) -> int:
     try:
         since, until = month_bounds(args.month)
         found = figures(cli.view, cli.accounts, settings.ack_sla, since=since, until=until,
-                        region=args.region, group="region", directory=cli.directory)
+                        region=args.region, group="region", directory=cli.directory, callbacks=cli.callbacks)
         cli.audit.record(actor=args.by, role="admin", unit=None, action="stats.monthly",
                          resource_type="stats", resource_id=args.month, case_id=None, client="cli")
     except DomainError as exc:
@@ -56,7 +56,8 @@ def cmd_stats_show(settings: Settings, args: argparse.Namespace) -> int:
     try:
         since, until = month_bounds(args.month) if args.month else (None, None)
         found = figures(cli.view, cli.accounts, settings.ack_sla, since=since, until=until,
-                        region=args.region, group=args.group, directory=cli.directory)
+                        region=args.region, group=args.group, directory=cli.directory,
+                        callbacks=cli.callbacks)
         cli.audit.record(actor=args.by, role="admin", unit=None, action="stats.read", resource_type="stats",
                          resource_id=filters_text(month=args.month, region=args.region, group=args.group),
                          case_id=None, client="cli")

@@ -34,7 +34,7 @@ class FieldError(DomainError, ValueError):
 
 
 # What a malformed id was meant to name, for the refusal's message.
-WHAT_TEXT = {"referral": "转介", "case": "案件", "report": "报告"}
+WHAT_TEXT = {"referral": "转介", "case": "案件", "report": "报告", "callback": "回访"}
 
 
 def parse_id(text: str | UUID, what: str) -> UUID:

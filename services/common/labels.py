@@ -72,6 +72,8 @@ STATUS_TEXT: dict[str, str] = {
     ReferralStatus.acknowledged: "已接收", ReferralStatus.declined: "已退回", ReferralStatus.closed: "已办结",
     CaseStatus.triaged: "已研判",
 }
+# A report's coarse status (the receipt lookup's and the caller history's, contract §13).
+REPORT_STATUS_TEXT = {"received": "已收到", "in_progress": "处理中", "handled": "已处理"}
 CASE_STATUS_TEXT: dict[str, str] = {CaseStatus.triaged: "已研判，待转介", CaseStatus.dispatched: "已转介",
                                     CaseStatus.closed: "已办结"}
 
@@ -152,6 +154,7 @@ ACTION_TEXT = {
     "case.major-incident-death": "报告儿童死亡（重大事项）", "incident.list": "查看重大事项",
     "notify.upward-delivered": "重大事项已上报", "notify.upward-failed": "重大事项上报失败",
     "notify.upward-gave-up": "重大事项上报放弃重试",
+    "callback.record": "登记回访结果", "callback.contact": "查看回访电话",  # callbacks (回访, §13)
 }
 # The groups the auditor's filter offers: an action's prefix.
 ACTION_GROUP_TEXT = {
@@ -161,12 +164,14 @@ ACTION_GROUP_TEXT = {
     "sentinel.": "哨点", "oncall.": "值班表", "notif": "通知", "audit.": "审计",
     "access.": "越权访问", "board.": "督办看板", "desk.": "转介收件箱", "console.": "来电登记",
     "admin.": "系统管理", "security.": "账号变更审批", "incident.": "重大事项",
+    "callback.": "回访",
 }
 # What an audit entry is about (its resource type).
 RESOURCE_TEXT = {"report": "报告", "case": "案件", "cases": "案件列表", "referral": "转介",
                  "account": "账号", "accounts": "账号列表", "sentinel": "哨点", "agency": "机构单位",
                  "stats": "统计", "audit": "审计日志", "ledger": "台账", "console": "来电登记台",
                  "child": "儿童", "incidents": "重大事项列表", "caller": "来电号码"}
+RESOURCE_TEXT["callback"] = "回访"  # callbacks (§13)
 # Why a case went upward (重大事项, §12), and where its upward report is.
 INCIDENT_REASON_TEXT = {"auto": "自动认定", "mark": "督办人员标记", "death": "报告儿童死亡"}
 UPWARD_STATE_TEXT = {"delivered": "已上报", "pending": "上报中", "failing": "上报失败",
@@ -178,4 +183,5 @@ BOARD_STATUS_TEXT = {"closed": "已结案", "triaged": "已研判，待转介", 
                      "referrals_closed": "转介已办结"}
 REVIEW_REASON_TEXT = {"declined": "有单位退回转介", "routing_gap": "缺少对应接收单位",
                       "suggested_level": "走访建议调整风险等级", "unreached": "红色转介未能通知值班人员",
-                      "no_concerns": "未选问题类型", "triage": "研判提示需人工复核"}
+                      "no_concerns": "未选问题类型", "triage": "研判提示需人工复核",
+                      "dissatisfied": "回访不满意"}

@@ -111,6 +111,8 @@ class Settings(BaseSettings):
     repeat_checks_per_hour: int = 120
     # Days the caller history (来电弹屏, contract §13) reaches back; older entries are dropped.
     caller_history_days: int = 365
+    # Days a closed case's reporter waits for a callback (回访, contract §13).
+    callback_days: int = 3
     # Roles that log in with a TOTP code as well (contract §10); unset: TOTP_DEFAULT_ROLES in
     # production, none elsewhere.
     totp_roles: str | None = None
@@ -154,6 +156,11 @@ class Settings(BaseSettings):
     @classmethod
     def _check_caller_history_days(cls, value: Any) -> int:
         return int(bounded(value, "HOTLINE_CALLER_HISTORY_DAYS", int, 1, 3650, "days"))
+
+    @field_validator("callback_days", mode="before")
+    @classmethod
+    def _check_callback_days(cls, value: Any) -> int:
+        return int(bounded(value, "HOTLINE_CALLBACK_DAYS", int, 1, 30, "days"))
 
     @field_validator("trusted_proxies", "metrics_allowed_networks")
     @classmethod

@@ -12,6 +12,7 @@ from services.common.errors import NotFound
 from services.common.principal import Principal
 from services.common.vocabulary import UNACKNOWLEDGED_STATUSES
 from services.dispatch.routing import Agency
+from services.oversight.callbacks import flag_dissatisfied
 from services.oversight.unreached import UNREACHED, flag_unreached, unreached_units
 
 
@@ -21,8 +22,9 @@ def active_plans(c: ApiContainer, who: Principal) -> list[Any]:
 
 
 def flagged_cases(c: ApiContainer, who: Principal) -> list[CaseRow]:
-    """The cases of the caller's region, the red referrals nobody was told of flagged."""
-    return flag_unreached(c.view.list_cases(None, None, region=who.region), c.notify)
+    """The cases of the caller's region, the red referrals nobody was told of flagged, and the
+    reporters dissatisfied at the callback (§13)."""
+    return flag_dissatisfied(c, flag_unreached(c.view.list_cases(None, None, region=who.region), c.notify))
 
 
 def referral_notes(c: ApiContainer, cases: list[Any]) -> dict[str, dict[str, str]]:

@@ -90,12 +90,25 @@ def tables(s: dict[str, Any], month: str, region: str | None,
            (x["last_report_at"] or "")[:10] or "从未报告", x["silent_days"]] for x in s["sentinels"]]),
         ("重大事项", ["上报原因", "件数"],  # §12: by why each went upward
          [[INCIDENT_REASON_TEXT[r], s.get("major_incidents", {}).get(r, 0)] for r in INCIDENT_REASON_TEXT]),
+        *_callbacks(s),
     ]
+
+
+def _callbacks(s: dict[str, Any]) -> list[Table]:
+    """Callbacks (回访, §13) of the cases closed in the month, when the figures carry them."""
+    cb = s.get("callbacks")
+    if cb is None:
+        return []
+    rate = cb["satisfied_rate"]
+    return [("回访", ["指标", "数值"], [
+        ["待回访", cb["due"]], ["其中已超期", cb["overdue"]], ["已回访", cb["done"]],
+        ["联系上", cb["reached"]],
+        ["满意率（%）", round(rate * 100, 1) if rate is not None else "无"]])]
 
 
 def _chart(title: str, header: list[str], rows: list[list[Any]]) -> Callable[[Any], None] | None:
     """A native chart over the table's figures (none for tables that are not counts)."""
-    if not rows or title in ("概要", "接收用时", "哨点"):
+    if not rows or title in ("概要", "接收用时", "哨点", "回访"):
         return None
 
     def add(sheet: Any) -> None:

@@ -14,6 +14,8 @@ from services.common.errors import FieldError, NotFound
 from services.common.principal import Principal
 from services.common.vocabulary import BEIJING
 from services.dispatch.routing import Directory
+from services.intake.callbacks import CallbacksApplication
+from services.oversight.callbacks import callback_figures
 from services.oversight.incidents import incident_counts
 from services.oversight.jurisdiction import Outside, narrow
 from services.oversight.regions_text import LEVELS, region_label
@@ -81,8 +83,10 @@ def sentinels_of(accounts: AccountsApplication) -> list[dict[str, Any]]:
 def figures(view: DeskView, accounts: AccountsApplication, sla: Mapping[str, int], *,
             since: datetime | None, until: datetime | None, region: str | None,
             principal: Principal | None = None, group: str | None = None,
-            directory: Directory | None = None) -> dict[str, Any]:
-    """The figures of the window in the region (within the caller's); with `group="region"`
+            directory: Directory | None = None,
+            callbacks: CallbacksApplication | None = None) -> dict[str, Any]:
+    """The figures of the window in the region (within the caller's); with `callbacks`, theirs
+    (回访, §13: `callback_figures`); with `group="region"`
     also `groups`: the same figures for each region one level below, with its code and name,
     and last those placed above that level (code null), so that the groups add up."""
     now = datetime.now(UTC)
@@ -93,6 +97,8 @@ def figures(view: DeskView, accounts: AccountsApplication, sla: Mapping[str, int
     sentinels = sentinels_of(accounts)
     found = view.stats(since, until, now, region=region, sla=sla, sentinels=sentinels)
     found["major_incidents"] = incident_counts(view, since, until, region)  # by reason (§12)
+    if callbacks is not None:
+        found["callbacks"] = callback_figures(callbacks, region, since, until)
     if group == "region":
         found["group"], digits = group, group_digits(region)
         found["groups"] = [

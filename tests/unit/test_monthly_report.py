@@ -22,7 +22,7 @@ from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, build, report_body
 
 SHEETS = ["概要", "问题类型", "风险等级", "报告渠道", "每日报告", "区划", "机构类型", "转介状态", "接收用时",
-          "随访帮扶", "哨点", "重大事项"]  # 重大事项: major incidents by reason (#28)
+          "随访帮扶", "哨点", "重大事项", "回访"]  # 重大事项: major incidents by reason (#28); 回访: #29
 
 
 def summary(book: Any) -> dict[str, Any]:

@@ -40,7 +40,8 @@ def test_the_keys_each_process_gets_are_todays() -> None:
         "relay-intake": {"event"}, "relay-triage": {"event"}, "relay-dispatch": {"event"},
         "triage": {"event", "data", "hash"}, "triage-2": {"event", "data", "hash"},
         "dispatch": {"event"}, "projection-desk": set(), "notify": {"event"}, "scheduler": {"event"},
-        "audit": {"event", "audit"}, "api": {"event", "data", "hash", "receipt", "token", "audit"}}
+        "audit": {"event", "audit"}, "api": {"event", "data", "hash", "receipt", "token", "audit"},
+        "callbacks": {"event", "data"}}
     assert set(NEEDS["cli"]) == set(secrets.PURPOSES)
     # A kind is one key set: services of one kind (the relays) declare the same keys.
     assert all(NEEDS[s.kind] == s.keys and set(s.keys) <= set(secrets.PURPOSES) for s in TOPOLOGY)
@@ -77,7 +78,8 @@ def test_each_table_is_written_by_exactly_the_roles_of_today() -> None:
         "relay_intake_tracking": {"relay-intake"}, "relay_triage_tracking": {"relay-triage"},
         "relay_dispatch_tracking": {"relay-dispatch"}, "triage_tracking": {"triage"},
         "dispatch_tracking": {"dispatch"}, "desk_tracking": {"projection-desk"},
-        "notify_tracking": {"notify"}}
+        "notify_tracking": {"notify"}, "callbacks_events": {"api", "callbacks"},
+        "callbacks_tracking": {"callbacks"}}
     # eventsourcing's insert locks the table: every writer of an event store may UPDATE it.
     assert all(writers[t] <= holders("UPDATE")[t] for t in writers if t.endswith("_events"))
     # Only the audit sequencer takes entries out of the queue; no one deletes an event or the chain.
@@ -89,7 +91,7 @@ def test_each_table_is_written_by_exactly_the_roles_of_today() -> None:
 
 def test_personal_data_is_read_only_by_the_roles_that_need_it() -> None:
     readers = holders("SELECT")
-    assert readers["intake_events"] == {"api", "relay-intake", "audit"}
+    assert readers["intake_events"] == {"api", "relay-intake", "audit", "callbacks"}
     assert readers["triage_events"] == {"api", "relay-triage", "triage", "audit"}
     assert "projection-desk" not in {r for t, rs in readers.items() if t.endswith("_events") for r in rs}
     assert all(GRANTS[s.name] for s in TOPOLOGY) and set(GRANTS) == {s.name for s in TOPOLOGY}
@@ -108,11 +110,13 @@ def test_each_principal_reads_what_it_consumes_and_writes_what_it_publishes() ->
         assert acl(s.name, ResourceType.GROUP, ACLOperation.READ) == ({s.group} if s.group else set())
     assert set(KAFKA_ACLS) == {s.name for s in TOPOLOGY} - {"scheduler"}  # it speaks no Kafka
     assert {g for _, g in CONSUMERS.values()} == {
-        "hotline-triage", "hotline-dispatch", "hotline-projection-desk", "hotline-notify"}
+        "hotline-triage", "hotline-dispatch", "hotline-projection-desk", "hotline-notify",
+        "hotline-callbacks"}
     assert acl("api", topic, ACLOperation.DESCRIBE) == {REPORTS_TOPIC, CASES_TOPIC, REFERRALS_TOPIC,
                                                         DEAD_LETTER_TOPIC}
-    # As many as before the declaration, and notify's read of the cases (major incidents, §12).
-    assert sum(len(a) for a in KAFKA_ACLS.values()) == 24
+    # As many as before the declaration, notify's read of the cases (major incidents, §12) and the
+    # callbacks consumer's four (two topics, its group, the dead letters: §13).
+    assert sum(len(a) for a in KAFKA_ACLS.values()) == 28
 
 
 def test_the_process_list_scales_consumer_groups_only() -> None:
@@ -127,7 +131,8 @@ def test_the_process_list_scales_consumer_groups_only() -> None:
 def test_the_embedded_edges_carry_the_topics(hotline: ApiContainer) -> None:
     edges = {(e.leader.name, e.follower) for e in edges_of(hotline)}
     assert edges == {("intake", "triage"), ("triage", "dispatch"), ("triage", "desk"), ("dispatch", "desk"),
-                     ("dispatch", "notify"), ("triage", "notify")}
+                     ("dispatch", "notify"), ("triage", "notify"), ("triage", "callbacks"),
+                     ("dispatch", "callbacks")}
     assert len(edges_of(hotline)) == sum(len(topics) for topics, _ in CONSUMERS.values())
 
 

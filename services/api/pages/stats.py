@@ -175,7 +175,7 @@ def stats_page(request: Request, page: StatsReader, container: ContainerDep, aud
         try:
             data = figures(container.view, container.accounts, container.dispatch.ack_sla, since=since,
                            until=until, region=region, principal=principal, group="region",
-                           directory=directory)
+                           directory=directory, callbacks=container.callbacks)
         except FieldError as exc:
             errors["from" if exc.field == "since" else "to"] = exc.message
     chosen = region if "region" not in errors else None  # never what was typed, unchecked

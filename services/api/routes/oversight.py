@@ -50,7 +50,7 @@ def stats(c: ContainerDep, audit: AuditDep, who: StatsReader, since: datetime | 
     asked = filters_text(since=since, until=until, region=region, group=group)
     with refusals_audited(audit, who, asked):
         found = figures(c.view, c.accounts, c.dispatch.ack_sla, since=since, until=until, region=region,
-                        principal=who, group=group, directory=c.directory)
+                        principal=who, group=group, directory=c.directory, callbacks=c.callbacks)
     audit(who, "stats.read", "stats", asked)
     return found
 
@@ -79,7 +79,8 @@ def monthly(c: ContainerDep, audit: AuditDep, who: StatsDownload,
     asked = filters_text(month=month, region=region, format=format)
     with refusals_audited(audit, who, asked):
         figures_ = figures(c.view, c.accounts, c.dispatch.ack_sla, since=since, until=until,
-                           region=region, principal=who, group="region", directory=c.directory)
+                           region=region, principal=who, group="region", directory=c.directory,
+                           callbacks=c.callbacks)
     audit(who, "stats.monthly", "stats", asked)
     region = figures_["region"]  # the caller's own region when none was asked for
     report = tables(figures_, month, region, c.directory)

@@ -1,0 +1,105 @@
+"""Callbacks (回访, contract §13): once a case closes, each reachable reporter is called back and
+asked whether they are satisfied; a case's reports are known here from the cases topic."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from services.common.errors import Conflict, FieldError
+
+CALLBACK_NS = uuid5(NAMESPACE_URL, "urn:hotline:callback")
+CASE_REPORTS_NS = uuid5(NAMESPACE_URL, "urn:hotline:case-reports")
+SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
+
+
+def callback_id_for(report_id: str) -> UUID:
+    """One callback per report, however often its case's closure is delivered."""
+    return uuid5(CALLBACK_NS, str(report_id))
+
+
+def case_reports_id(case_id: str) -> UUID:
+    return uuid5(CASE_REPORTS_NS, str(case_id))
+
+
+class CallbackDone(Conflict):
+    """A callback's result is recorded once."""
+
+    def __init__(self, callback_id: str = ""):
+        super().__init__("该回访已记录结果，不能重复记录。(This callback's result was already recorded.)")
+        self.callback_id = callback_id
+
+
+class Callback(Aggregate):
+    """A closed case's reporter to be called back by `due_at`; its result recorded once."""
+
+    @event("Opened")
+    def __init__(
+        self,
+        id: UUID,  # noqa: A002 - eventsourcing takes the aggregate id from this parameter
+        *,
+        report_id: str,
+        case_id: str,
+        receipt_no: str,
+        region_code: str,
+        opened_at: datetime,
+        due_at: datetime,
+    ):
+        self.report_id = report_id
+        self.case_id = case_id
+        self.receipt_no = receipt_no
+        self.region_code = region_code
+        self.opened_at = opened_at
+        self.due_at = due_at
+        self.status = "due"
+        self.reached: bool | None = None
+        self.satisfaction: str | None = None
+        self.sealed_note: str | None = None
+        self.done_at: datetime | None = None
+
+    def _check_due(self) -> None:
+        if self.status != "due":
+            raise CallbackDone(str(self.id))
+
+    @staticmethod
+    def _check_satisfaction(reached: bool, satisfaction: str | None) -> None:
+        if satisfaction is not None and satisfaction not in SATISFACTION:
+            raise FieldError("satisfaction", "satisfied, basically_satisfied or dissatisfied")
+        if satisfaction is not None and not reached:
+            raise FieldError("satisfaction", "only when the reporter was reached")
+
+    def record(self, *, reached: bool, satisfaction: str | None, sealed_note: str | None,
+               by: str, at: datetime) -> None:
+        """The call's result: reached or not, how satisfied, a note (sealed by the caller)."""
+        self._check_due()
+        self._check_satisfaction(reached, satisfaction)
+        self._recorded(reached=reached, satisfaction=satisfaction, sealed_note=sealed_note, by=by, at=at)
+
+    @event("Recorded")
+    def _recorded(self, *, reached: bool, satisfaction: str | None, sealed_note: str | None,
+                  by: str, at: datetime) -> None:
+        self.status = "done"
+        self.reached = reached
+        self.satisfaction = satisfaction
+        self.sealed_note = sealed_note
+        self.done_at = at
+
+
+class CaseReports(Aggregate):
+    """Which reports a case holds and its region, as the cases topic tells (one per case)."""
+
+    @event("Started")
+    def __init__(self, id: UUID, *, case_id: str, region_code: str):  # noqa: A002
+        self.case_id = case_id
+        self.region_code = region_code
+        self.report_ids: list[str] = []
+
+    def add(self, report_id: str) -> None:
+        if report_id not in self.report_ids:
+            self._added(report_id=report_id)
+
+    @event("Added")
+    def _added(self, *, report_id: str) -> None:
+        self.report_ids = [*self.report_ids, report_id]

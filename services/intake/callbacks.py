@@ -1,0 +1,120 @@
+"""The callbacks application (回访, contract §13), in intake's room (intake owns the reporter's
+contact): follows the cases topic for which reports a case holds and the referrals topic for the
+case's closure, then opens one callback per report whose reporter gave a phone and is not
+anonymous; the operators record each call's result once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import structlog
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.system import ProcessApplication
+
+from services.common import aggregates
+from services.common.auditnote import Actor
+from services.common.auditnote import note as audit_note
+from services.common.errors import NotFound, parse_id
+from services.common.keystore import KeyStore
+from services.common.messages import CASE_OPENED, CASE_UPDATED, FOLLOWUP_CLOSED, Message
+from services.common.wakeup import NotifiesCommits
+from services.intake.callback import Callback, CaseReports, callback_id_for, case_reports_id
+from services.intake.callback_book import CallbackBook
+from services.intake.domain import Report
+
+log = structlog.get_logger("callbacks")
+
+
+class CallbackNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("没有这个回访。")
+
+
+class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
+    """Opens callbacks as cases close; keeps each call's result (its note sealed by the caller)."""
+
+    name = "callbacks"
+
+    def __init__(self, env: Any = None, *, reports: Application[Any], keys: KeyStore | None,
+                 days: int = 3):
+        super().__init__(env)
+        self.reports = reports  # intake's store, read: whether a reporter can be called back
+        self.keys = keys
+        self.days = days
+        self.book = CallbackBook(self)
+
+    def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
+        if not isinstance(domain_event, Message):
+            return
+        d = domain_event.data
+        if domain_event.type in (CASE_OPENED, CASE_UPDATED) and d.get("report_id"):
+            held = aggregates.find(self.repository, case_reports_id(d["case_id"]), CaseReports) \
+                or CaseReports(id=case_reports_id(d["case_id"]), case_id=d["case_id"],
+                               region_code=d["region_code"])
+            held.add(d["report_id"])
+            if held.pending_events:
+                processing_event.collect_events(held)
+        elif domain_event.type == FOLLOWUP_CLOSED:
+            at = datetime.fromisoformat(d["at"]) if d.get("at") else domain_event.time
+            processing_event.collect_events(*self.open_for(d["case_id"], at))
+
+    def open_for(self, case_id: str, closed_at: datetime) -> list[Callback]:
+        """The callbacks a case's closure opens: none twice, none for an anonymous reporter or
+        one who gave no phone."""
+        held = aggregates.find(self.repository, case_reports_id(case_id), CaseReports)
+        if held is None:
+            log.warning("case closed before its reports were seen", case_id=case_id)
+            return []
+        opened = []
+        for report_id in held.report_ids:
+            callback_id = callback_id_for(report_id)
+            if aggregates.exists(self.repository, callback_id):
+                continue
+            report = aggregates.find(self.reports.repository, report_id, Report)
+            if report is None or self.phone(report) is None:
+                continue
+            opened.append(Callback(id=callback_id, report_id=report_id, case_id=case_id,
+                                   receipt_no=report.receipt_no, region_code=held.region_code,
+                                   opened_at=closed_at, due_at=closed_at + timedelta(days=self.days)))
+        return opened
+
+    def phone(self, report: Report) -> str | None:
+        """The reporter's phone, if they gave one and did not stay anonymous (and it is not erased)."""
+        if report.reporter.get("anonymous") or report.erased_at is not None or self.keys is None:
+            return None
+        data = self.keys.open(str(report.id), report.pii)
+        phone = ((data or {}).get("reporter") or {}).get("phone")
+        return str(phone) if phone else None
+
+    def get_callback(self, callback_id: str | UUID) -> Callback:
+        found = aggregates.find(self.repository, parse_id(callback_id, "callback"), Callback)
+        if found is None:
+            raise CallbackNotFound()
+        return found
+
+    def record(self, callback_id: str | UUID, *, reached: bool, satisfaction: str | None,
+               note: str | None, by: str, actor: Actor | None = None) -> Callback:
+        """The call's result, once; the note sealed under the report's own key (erased with it)."""
+        callback = self.get_callback(callback_id)
+        sealed = None
+        if note and note.strip() and self.keys is not None:
+            key = self.keys.key_for(callback.report_id)
+            sealed = key.seal({"note": note.strip()}) if key is not None else None
+        callback.record(reached=reached, satisfaction=satisfaction, sealed_note=sealed, by=by,
+                        at=datetime.now(UTC))
+        self.save(callback, *audit_note(actor, "callback.record", "callback", str(callback.id),
+                                        callback.case_id))
+        return callback
+
+    def note_of(self, callback: Callback) -> str | None:
+        if callback.sealed_note is None or self.keys is None:
+            return None
+        return (self.keys.open(callback.report_id, callback.sealed_note) or {}).get("note")
+
+    def contact(self, callback_id: str | UUID) -> tuple[Callback, str | None]:
+        """The callback with its reporter's phone (None once erased)."""
+        callback = self.get_callback(callback_id)
+        report = aggregates.find(self.reports.repository, callback.report_id, Report)
+        return callback, self.phone(report) if report is not None else None
