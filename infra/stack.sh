@@ -65,6 +65,8 @@ write_env() {
     env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES|FAULT_INJECTION|CONSUMERS|API_WORKERS|PUBLIC_URL|METRICS_BASE_PORT|RELEASE|WEBHOOK_TIMEOUT_SECONDS|WEBHOOK_CONCURRENCY|WEBHOOK_ALLOWED_NETWORKS|SESSION_IDLE_MINUTES|METRICS_ALLOWED_NETWORKS)=' || true
     # The roles that log in with a second factor (contract §10), set even when empty.
     env | grep -E '^HOTLINE_TOTP_ROLES=' || true
+    # Days a closed case's reporter waits for a callback (回访, §13): the callbacks consumer's.
+    env | grep -E '^HOTLINE_CALLBACK_DAYS=' || true
     # The supervisors' webhook and its secret: for the notify process only (`hotline keys env`).
     env | grep -E '^HOTLINE_SUPERVISOR_WEBHOOK(_SECRET|_FORMAT)?=' || true
     env | grep -E '^HOTLINE_(EVENT|DATA|HASH|RECEIPT|TOKEN|AUDIT)_KEY=' || true
@@ -120,7 +122,7 @@ answers_release() {
 # consumer's partitions wait for it (static membership) and the outboxes keep what a stopped
 # relay has not published, so nothing is lost; while the API restarts, clients retry with their
 # Idempotency-Key (a second API host behind a balancer hides even that).
-ROLL_ORDER=(projection-desk notify dispatch triage scheduler audit relay api)
+ROLL_ORDER=(projection-desk notify callbacks dispatch triage scheduler audit relay api)
 roll() {
   [[ -f "$STACK_ENV" ]] || fail "no stack to roll (make up first)"
   if [[ -n "${HOTLINE_RELEASE:-}" ]]; then

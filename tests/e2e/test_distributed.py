@@ -38,7 +38,7 @@ RED_SLA = 4
 YELLOW_FIRST_HOURS = 0.01  # 36 s
 YELLOW_INTERVAL_DAYS = 0.0001  # 8.64 s
 SERVICES = ("api", "relay-intake", "relay-triage", "relay-dispatch", "triage", "triage-2", "dispatch",
-            "dispatch-2", "projection-desk", "projection-desk-2", "notify", "scheduler", "audit")
+            "dispatch-2", "projection-desk", "projection-desk-2", "notify", "callbacks", "scheduler", "audit")
 SUPERVISORS_SECRET = "supervisors-webhook-secret-e2e"
 UPWARD_SECRET = "upward-webhook-secret-e2e-0001"
 # Ports of this module's servers and stack; another run beside it (a colleague's) moves them.
@@ -169,7 +169,8 @@ def test_make_up_routes_a_red_report_to_police_and_hospital(servers: dict[str, s
         probe = f"http://127.0.0.1:{own['HOTLINE_METRICS_PORT']}"
         assert httpx.get(f"{probe}/healthz", timeout=5).status_code == 200, name
         assert "process_cpu_seconds_total" in httpx.get(f"{probe}/metrics", timeout=5).text, name
-        if name.startswith(("relay-", "triage", "dispatch", "projection-desk", "notify", "audit")):
+        if name.startswith(("relay-", "triage", "dispatch", "projection-desk", "notify", "callbacks",
+                            "audit")):
             # Its own principal, over TLS checked against the operator's CA.
             assert own["HOTLINE_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL", name
             assert shlex.split(own["HOTLINE_KAFKA_SSL_CAFILE"]) == [servers["HOTLINE_KAFKA_SSL_CAFILE"]], name
