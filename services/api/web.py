@@ -26,6 +26,7 @@ from services.common.labels import (
     KIND_TEXT,
     LEVEL_TEXT,
     MEASURE_TEXT,
+    REPORT_STATUS_TEXT,
     RESOURCE_TEXT,
     ROLE_TEXT,
     STATUS_TEXT,
@@ -141,6 +142,7 @@ templates.env.globals.update(
     resource_text=RESOURCE_TEXT, channel_text=CHANNEL_TEXT, unit_name=unit_name, unit_kind=unit_kind,
     actor_name=actor_name,
 )
+templates.env.globals["report_status_text"] = REPORT_STATUS_TEXT  # the caller history (§13)
 
 
 def csrf_for(request: Request, session: str) -> str:

@@ -6,6 +6,7 @@ check's hourly allowance."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -22,6 +23,7 @@ from services.oversight.allowance import RepeatAllowance
 from services.oversight.callers import fingerprint
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, audit_entries, build, report_body
+from tests.unit.test_pages import login
 
 HISTORY = "/v1/callers/history"
 CALLER = "13911112222"
@@ -144,3 +146,24 @@ def test_hotline_erase_deletes_the_row(tmp_path: Path, monkeypatch: pytest.Monke
     finally:
         h.close()
     assert CALLER.encode() not in (tmp_path / "callers.sqlite").read_bytes()
+
+
+def test_the_console_looks_the_number_up_with_its_session(api: Api, runner: EmbeddedRunner) -> None:
+    filed = file(api, "a", reporter=reporter())
+    runner.pump()
+    login(api.client, "operator1")
+    page = api.client.get("/intake")
+    assert page.status_code == 200
+    # The phone field's hook, the panel beside the form, its labels and its script under the nonce.
+    assert re.search(r'<input type="tel" id="f-reporter-phone"[^>]* data-caller-history>', page.text)
+    assert 'id="caller-history"' in page.text
+    labels = re.search(r'<script type="application/json" id="caller-history-data">(.*?)</script>', page.text)
+    assert labels and json.loads(labels.group(1))["statuses"]["handled"] == "已处理"
+    script = page.text.index("document.querySelector('[data-caller-history]')")
+    assert re.search(r'<script nonce="[^"]+">\n$', page.text[page.text.rindex("<script", 0, script):script]
+                     .split("document.addEventListener")[0])
+    csrf = re.search(r'"csrf": "([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    r = api.client.post(HISTORY, json={"phone": CALLER}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200 and [f["receipt_no"] for f in r.json()] == [filed["receipt_no"]]
+    # The cookie alone (no CSRF header) is no way in.
+    assert api.client.post(HISTORY, json={"phone": CALLER}).status_code == 401
