@@ -130,6 +130,12 @@ def test_a_dissatisfied_reporter_puts_the_case_up_for_review_until_reviewed(
     assert mine["needs_review"] and "dissatisfied" in mine["review_reasons"]
     login(api.client, "supervisor1")
     assert "待复核：回访不满意" in visible(api.client.get("/board").text)
+    # A supervisor's review after it settles the reason.
+    reviewed = post(api, "supervisor1", f"/v1/cases/{case['case_id']}/review", {"note": "已约谈承办单位"})
+    assert reviewed.status_code == 202, reviewed.text
+    runner.pump()
+    mine = next(c for c in flagged_cases(hotline, boss) if c["case_id"] == case["case_id"])
+    assert "dissatisfied" not in mine["review_reasons"]
     figures = callback_figures(hotline.callbacks, None)
     assert figures == {"due": 0, "overdue": 0, "done": 1, "reached": 1, "satisfied_rate": 0.0}
     assert callback_figures(hotline.callbacks, "441802")["done"] == 0
