@@ -161,3 +161,11 @@ def test_the_figures_in_the_stats_the_page_and_the_monthly_workbook(
     login(api.client, "supervisor1")
     text = visible(api.client.get("/stats").text)
     assert "回访与满意度" in text and "已回访1件" in text and "满意率100.0%" in text
+
+
+def test_the_console_holds_the_callbacks_list_without_a_number(api: Api, runner: EmbeddedRunner) -> None:
+    closed_case(api, runner)
+    login(api.client, "operator1")
+    page = api.client.get("/intake").text
+    assert 'id="callbacks"' in page and "待回访" in visible(page) and "显示电话" in page
+    assert PII_VALUES[1] not in page  # the number only by POST /v1/callbacks/{id}/contact
