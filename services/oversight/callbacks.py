@@ -14,6 +14,7 @@ from services.bootstrap import ApiContainer
 from services.common.errors import FieldError
 from services.common.principal import Principal, within
 from services.common.schemas import Strict
+from services.common.vocabulary import BEIJING
 from services.intake.callback import Callback
 from services.intake.callback_book import CallbackRow
 from services.intake.callbacks import CallbackNotFound, CallbacksApplication
@@ -88,10 +89,19 @@ def callback_figures(callbacks: CallbacksApplication, region: str | None, since:
                      until: datetime | None = None) -> dict[str, Any]:
     """Due now (and of them overdue), done, reached, and the satisfied rate: satisfied and
     basically satisfied over the reached callbacks that gave an answer (None when none did); of
-    the callbacks opened (cases closed) in the window."""
+    the callbacks opened (cases closed) in the window; the same for each Beijing month (`by_month`)."""
     now = datetime.now(UTC)
     rows = [r for r in callbacks.book.read() if within(r.region_code, region)
             and (since is None or r.opened_at >= since) and (until is None or r.opened_at < until)]
+    months: dict[str, list[CallbackRow]] = {}
+    for r in rows:
+        months.setdefault(r.opened_at.astimezone(BEIJING).strftime("%Y-%m"), []).append(r)
+    return {**_counts(rows, now), "by_month": [
+        {"month": m, **{k: v for k, v in _counts(months[m], now).items() if k != "overdue"}}
+        for m in sorted(months)]}
+
+
+def _counts(rows: list[CallbackRow], now: datetime) -> dict[str, Any]:
     answered = [r for r in rows if r.reached and r.satisfaction is not None]
     satisfied = [r for r in answered if r.satisfaction != DISSATISFIED]
     return {"due": sum(r.status == "due" for r in rows),

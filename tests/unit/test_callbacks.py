@@ -137,7 +137,9 @@ def test_a_dissatisfied_reporter_puts_the_case_up_for_review_until_reviewed(
     mine = next(c for c in flagged_cases(hotline, boss) if c["case_id"] == case["case_id"])
     assert "dissatisfied" not in mine["review_reasons"]
     figures = callback_figures(hotline.callbacks, None)
-    assert figures == {"due": 0, "overdue": 0, "done": 1, "reached": 1, "satisfied_rate": 0.0}
+    month = datetime.now(BEIJING).strftime("%Y-%m")
+    assert figures == {"due": 0, "overdue": 0, "done": 1, "reached": 1, "satisfied_rate": 0.0, "by_month": [
+        {"month": month, "due": 0, "done": 1, "reached": 1, "satisfied_rate": 0.0}]}
     assert callback_figures(hotline.callbacks, "441802")["done"] == 0
 
 
@@ -146,14 +148,18 @@ def test_the_figures_in_the_stats_the_page_and_the_monthly_workbook(
     closed_case(api, runner)
     (due,) = api.client.get("/v1/callbacks", headers=api.auth("operator1")).json()
     stats = api.client.get("/v1/stats", headers=api.auth("supervisor1")).json()
-    assert stats["callbacks"] == {"due": 1, "overdue": 0, "done": 0, "reached": 0, "satisfied_rate": None}
+    month = datetime.now(BEIJING).strftime("%Y-%m")
+    assert stats["callbacks"] == {"due": 1, "overdue": 0, "done": 0, "reached": 0, "satisfied_rate": None,
+                                  "by_month": [{"month": month, "due": 1, "done": 0, "reached": 0,
+                                                "satisfied_rate": None}]}
     post(api, "operator1", f"/v1/callbacks/{due['callback_id']}",
          {"reached": True, "satisfaction": "basically_satisfied"})
     stats = api.client.get("/v1/stats", headers=api.auth("supervisor1")).json()
-    assert stats["callbacks"] == {"due": 0, "overdue": 0, "done": 1, "reached": 1, "satisfied_rate": 1.0}
+    assert {k: v for k, v in stats["callbacks"].items() if k != "by_month"} == {
+        "due": 0, "overdue": 0, "done": 1, "reached": 1, "satisfied_rate": 1.0}
+    assert stats["callbacks"]["by_month"][0]["satisfied_rate"] == 1.0
     outside = api.client.get("/v1/stats", headers=api.auth("supervisor-qingcheng")).json()
     assert outside["callbacks"]["done"] == 0
-    month = datetime.now(BEIJING).strftime("%Y-%m")
     r = api.client.get("/v1/stats/monthly", params={"month": month}, headers=api.auth("supervisor1"))
     sheet = load_workbook(io.BytesIO(r.content))["回访"]
     rows = {row[0].value: row[1].value for row in sheet.iter_rows(min_row=2)}
@@ -161,6 +167,7 @@ def test_the_figures_in_the_stats_the_page_and_the_monthly_workbook(
     login(api.client, "supervisor1")
     text = visible(api.client.get("/stats").text)
     assert "回访与满意度" in text and "已回访1件" in text and "满意率100.0%" in text
+    assert 'id="c-callbacks"' in api.client.get("/stats").text  # the months' chart
 
 
 def test_the_console_holds_the_callbacks_list_without_a_number(api: Api, runner: EmbeddedRunner) -> None:
