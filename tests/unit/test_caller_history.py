@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -17,6 +18,7 @@ from services.bootstrap import ApiContainer, edges_of
 from services.cli.main import main
 from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
+from services.deploy.systemd import shared_environment
 from services.intake.callers import canonical_phone
 from services.intake.schemas import ReportIn
 from services.oversight.allowance import RepeatAllowance
@@ -167,3 +169,26 @@ def test_the_console_looks_the_number_up_with_its_session(api: Api, runner: Embe
     assert r.status_code == 200 and [f["receipt_no"] for f in r.json()] == [filed["receipt_no"]]
     # The cookie alone (no CSRF header) is no way in.
     assert api.client.post(HISTORY, json={"phone": CALLER}).status_code == 401
+
+
+def test_the_window_is_a_bounded_setting_handed_to_the_services(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(var_dir=tmp_path).caller_history_days == 365
+    monkeypatch.setenv("HOTLINE_CALLER_HISTORY_DAYS", "30")
+    assert "HOTLINE_CALLER_HISTORY_DAYS=30" in shared_environment(Settings(var_dir=tmp_path))
+    for wrong in ("0", "3651", "a year"):
+        monkeypatch.setenv("HOTLINE_CALLER_HISTORY_DAYS", wrong)
+        with pytest.raises(ValueError, match="HOTLINE_CALLER_HISTORY_DAYS"):
+            Settings(var_dir=tmp_path)
+
+
+def test_reports_past_the_window_are_not_found_and_are_dropped(hotline: ApiContainer) -> None:
+    index = hotline.intake.callers
+    assert index is not None
+    now = datetime.now(UTC)
+    index.note("old", CALLER, now - timedelta(days=400))
+    index.note("recent", CALLER, now - timedelta(days=3))
+    assert index.reports(CALLER, now) == ["recent"]
+    index.note("new", "13700000000", now)  # noting drops what left the window
+    kept = {r["report_id"] for r in index.sql.rows("SELECT report_id FROM caller_reports")}
+    assert kept == {"recent", "new"}
