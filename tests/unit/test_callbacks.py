@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -16,7 +17,9 @@ from services.common.embedded import EmbeddedRunner
 from services.common.errors import FieldError
 from services.common.messages import FOLLOWUP_CLOSED, Message
 from services.common.principal import Principal
+from services.common.settings import Settings
 from services.common.vocabulary import BEIJING
+from services.deploy.systemd import shared_environment
 from services.intake.callback import Callback, CallbackDone
 from services.oversight.board import flagged_cases
 from services.oversight.callbacks import callback_figures
@@ -176,3 +179,14 @@ def test_the_console_holds_the_callbacks_list_without_a_number(api: Api, runner:
     page = api.client.get("/intake").text
     assert 'id="callbacks"' in page and "待回访" in visible(page) and "显示电话" in page
     assert PII_VALUES[1] not in page  # the number only by POST /v1/callbacks/{id}/contact
+
+
+def test_the_days_are_a_bounded_setting_handed_to_the_services(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(var_dir=tmp_path).callback_days == 3
+    monkeypatch.setenv("HOTLINE_CALLBACK_DAYS", "5")
+    assert "HOTLINE_CALLBACK_DAYS=5" in shared_environment(Settings(var_dir=tmp_path))
+    for wrong in ("0", "31", "three"):
+        monkeypatch.setenv("HOTLINE_CALLBACK_DAYS", wrong)
+        with pytest.raises(ValueError, match="HOTLINE_CALLBACK_DAYS"):
+            Settings(var_dir=tmp_path)
