@@ -39,5 +39,20 @@ log "lint: ruff, mypy and the import contracts"
 "$ROOT/.venv/bin/ruff" check -q services projections tests || fail "ruff found problems (make lint)"
 "$ROOT/.venv/bin/mypy" services projections >/dev/null || { "$ROOT/.venv/bin/mypy" services projections; fail "mypy found problems"; }
 "$ROOT/.venv/bin/lint-imports" --no-cache >/dev/null || { "$ROOT/.venv/bin/lint-imports" --no-cache; fail "an import breaks the layer contracts (make lint)"; }
-# The slowest tests, in the log: where make test's time goes.
-"$ROOT/.venv/bin/pytest" --durations=25 "$@"
+# The slowest tests, in the log: where make test's time goes. Named tests (ARGS) run as asked.
+if (($#)); then
+  "$ROOT/.venv/bin/pytest" --durations=25 "$@"
+  exit
+fi
+# The unit tests and the browser modules are self-contained (in-memory stores, each browser module
+# its own embedded server on its own ports), so they run in parallel, a module per worker
+# (HOTLINE_TEST_WORKERS, one per core by default, at most 4). The integration tests share the
+# test PostgreSQL and Kafka, and the distributed ones start whole stacks: those run one at a time.
+workers="${HOTLINE_TEST_WORKERS:-$(nproc)}"
+((workers > 4)) && workers=4
+log "unit and browser tests on $workers workers"
+rc=0
+"$ROOT/.venv/bin/pytest" --durations=15 -n "$workers" --dist loadfile tests/unit tests/e2e/test_browser_*.py || rc=1
+log "integration and whole-wiring tests, one at a time"
+"$ROOT/.venv/bin/pytest" --durations=15 tests/integration tests/e2e --ignore-glob='tests/e2e/test_browser_*.py' || rc=1
+((rc == 0)) || fail "tests failed (see each run's summary above)"
