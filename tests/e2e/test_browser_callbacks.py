@@ -5,6 +5,7 @@ keyboard; the supervisor finds the case on /board with the reason 回访不满�
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -16,6 +17,7 @@ from tests.e2e.test_browser_desk import from_root
 from tests.helpers import PII_VALUES, report_body
 
 PORT = 18430
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 
 @pytest.fixture(scope="module")
@@ -62,13 +64,14 @@ def test_a_dissatisfied_callback_reaches_the_board(server: Client) -> None:
         expect(row.locator(".cb-form")).to_be_visible()
         assert page.evaluate("document.activeElement.value") == "yes"  # the first choice focused
         page.keyboard.press("Space")  # 已联系上
-        page.keyboard.press("Tab")
-        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")  # out of the radio group, to the satisfaction
         assert page.evaluate("document.activeElement.className") == "cb-sat"
         row.locator(".cb-sat").select_option("dissatisfied")
         page.keyboard.press("Tab")
         page.keyboard.type("来电人说孩子仍无人照看，没有人上门")
         no_serious(page)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("#callbacks").screenshot(path=str(SHOTS / "console-callbacks.png"))
         page.keyboard.press("Tab")
         page.keyboard.press("Enter")  # 保存回访结果
         expect(page.locator("#cb-status")).to_contain_text(f"已保存受理编号 {receipt} 的回访结果")
