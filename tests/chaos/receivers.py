@@ -69,8 +69,7 @@ class ReceiverFaults:
                 break
             time.sleep(1)
         seconds = sorted(min(at) - owed[rid][1] for rid, at in taken.items() if rid in owed)
-        health = httpx.get(f"{api}/v1/notifications/health", headers={"Authorization": f"Bearer {token}"},
-                           timeout=30).json()
+        health = _health(api, token)
         return {
             "referrals": len(owed), "delivered": len(seconds), "missed": len(missed),
             "repeated": sum(len(at) - 1 for at in taken.values()),
@@ -86,6 +85,20 @@ class ReceiverFaults:
     def close(self) -> None:
         for receiver in (self.live, self.slow, self.moved):
             receiver.close()
+
+
+def _health(api: str, token: str, tries: int = 10) -> list[dict[str, Any]]:
+    """The notifier's health view; a refusal or an unready API is retried, then said with its
+    status and body (a chaos run once ended on a health answer that was not the list)."""
+    r = None
+    for _ in range(tries):
+        r = httpx.get(f"{api}/v1/notifications/health", headers={"Authorization": f"Bearer {token}"},
+                      timeout=30)
+        if r.status_code == 200 and isinstance(r.json(), list):
+            return r.json()  # type: ignore[no-any-return]
+        time.sleep(3)
+    assert r is not None
+    raise RuntimeError(f"GET /v1/notifications/health answered {r.status_code}: {r.text[:300]}")
 
 
 def _quantile(values: list[float], q: float) -> float:
