@@ -21,6 +21,7 @@ def test_the_service_worker_is_served_for_the_scope_report_without_a_session(api
     assert r.headers["cache-control"] == "no-cache"  # a new release reaches the phones
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "request.method !== 'GET'" in r.text  # a report sent never comes from a copy
+    assert api.client.head("/report-sw.js").status_code == 200  # the form's "can the server be reached"
     kept = re.search(r"var ASSETS = \[([^\]]*)\]", r.text)
     assert kept is not None
     for path in re.findall(r"'([^']+)'", kept.group(1)):  # one missing file fails the install
@@ -63,6 +64,7 @@ def test_the_form_links_its_manifest_and_offline_script_under_the_pages_nonce(ap
     assert r.status_code == 200
     nonce = re.search(r"script-src 'nonce-([^']+)'", r.headers["content-security-policy"])
     assert nonce is not None
+    assert r.headers["content-security-policy"].endswith("; worker-src 'self'")  # not only nonces
     assert f'<script nonce="{nonce.group(1)}" src="/static/report/offline.js"></script>' in r.text
     assert '<link rel="manifest" href="/static/report/manifest.webmanifest">' in r.text
     assert 'data-user="teacher1" data-fresh>' in r.text
@@ -76,6 +78,7 @@ def test_a_refused_form_keeps_its_key_and_is_not_marked_fresh(api: Api, runner: 
     r = api.client.post("/report", data={**GOOD, **fields, "narrative": ""})
     assert r.status_code == 422
     assert "data-fresh" not in r.text  # the key the server kept is the one sent again
+    assert "worker-src 'self'" in r.headers["content-security-policy"]
     assert f'name="idempotency_key" value="{fields["idempotency_key"]}"' in r.text
     assert runner.pump() == 0
 

@@ -31,8 +31,9 @@ def _read(name: str) -> bytes:
     return (FILES / name).read_bytes()
 
 
-@router.get("/report-sw.js")
+@router.api_route("/report-sw.js", methods=["GET", "HEAD"])
 def service_worker() -> Response:
+    """Also a HEAD: the form asks it before sending, to see whether the server can be reached."""
     return Response(_read("sw.js"), media_type="text/javascript; charset=utf-8",
                     headers={"Cache-Control": REVALIDATE, "Service-Worker-Allowed": "/report"})
 

@@ -74,6 +74,13 @@ def _form_context(request: Request, token: str, principal: Principal, **extra: A
     }
 
 
+def form_page(request: Request, context: dict[str, Any], status_code: int = 200) -> Response:
+    """The form, whose page registers the service worker that keeps it for use offline."""
+    response = render(request, "report.html", context, status_code)
+    response.headers["Content-Security-Policy"] += "; worker-src 'self'"
+    return response
+
+
 @router.get("/report")
 def report_page(request: Request) -> Response:
     session = session_of(request)
@@ -83,7 +90,7 @@ def report_page(request: Request) -> Response:
     if principal.role != "reporter":
         return refuse(request, principal, "此表单供强制报告责任人（教师、医生等）使用；"
                       "热线来电请在“来电登记”页面录入。")
-    return render(request, "report.html", _form_context(request, token, principal))
+    return form_page(request, _form_context(request, token, principal))
 
 
 def place_code(text: str, directory: Directory) -> tuple[str, str | None]:
@@ -164,7 +171,7 @@ def kept_form(request: Request, form: Any, token: str, principal: Principal, not
               status_code: int) -> Response:
     """The form as it was typed, under a new form token, to be checked and sent again."""
     values = form_to_body(relogin.report_fields(form), get_container(request).directory)[1]
-    return render(request, "report.html", _form_context(
+    return form_page(request, _form_context(
         request, token, principal, values=values, notice=notice,
         idempotency_key=str(form.get("idempotency_key", "")) or secrets.token_urlsafe(18)), status_code)
 
@@ -202,7 +209,7 @@ def report_submit(request: Request, form: FormDep, directory: DirectoryDep, inta
         errors = field_errors(exc, rows)
     errors.update(decoded)  # the place as typed says more than "the code is not 6/9/12 digits"
     if errors or report is None:
-        return render(request, "report.html", {**context, "errors": errors}, 422)
+        return form_page(request, {**context, "errors": errors}, 422)
     valid = report
     try:
         receipt = intake.submit_report(
@@ -211,9 +218,9 @@ def report_submit(request: Request, form: FormDep, directory: DirectoryDep, inta
             actor=audit.actor(intake.audit_identity(principal, valid)))
     except FieldError as exc:
         message = FIELD_MESSAGES.get(exc.field, f"此项填写有误：{exc.message}")
-        return render(request, "report.html", {**context, "errors": {exc.field: message}}, 422)
+        return form_page(request, {**context, "errors": {exc.field: message}}, 422)
     except Conflict:
-        return render(request, "report.html", {**context, "idempotency_key": secrets.token_urlsafe(18),
+        return form_page(request, {**context, "idempotency_key": secrets.token_urlsafe(18),
                        "notice": "此表单已提交过且内容不同。如需补充情况，请核对后再次提交。"}, 409)
     log.info("report received", report_id=str(receipt.report_id), channel=report.channel.value)
     return render(request, "receipt.html", {

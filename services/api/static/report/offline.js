@@ -16,7 +16,7 @@
   if (!form || !box) { return; }
   var csrf = form.querySelector('input[name="csrf"]');
   var key = form.querySelector('input[name="idempotency_key"]');
-  var sending = false;
+  var sending = false, retry = null;
 
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('/report-sw.js', {scope: '/report'}).catch(function () {});
@@ -52,9 +52,7 @@
   var RETRY = '报告仍保存在本机，暂未发送成功，稍后自动重试。';
   var EXPIRED = '登录已过期：报告仍保存在本机。请重新登录，登录后自动发送。';
 
-  form.addEventListener('submit', function (e) {
-    if (navigator.onLine) { return; }
-    e.preventDefault();
+  function queue() {
     var fields = [];
     new FormData(form).forEach(function (value, name) {
       if (name !== 'csrf' && name !== 'idempotency_key') { fields.push([name, String(value)]); }
@@ -62,11 +60,40 @@
     var list = queued();
     list.push({key: key.value || newKey(), user: form.getAttribute('data-user') || '', fields: fields});
     keep(list);
-    form.reset();
+    form.reset();  // what the form's script showed for the last one goes with it
+    document.getElementById('danger-notice').hidden = true;
+    Array.prototype.forEach.call(form.querySelectorAll('.id-warning'), function (w) { w.hidden = true; });
     key.value = newKey();  // the next report is another report
     document.getElementById('submit').disabled = false;
     say(WAITING, false);
     box.focus();
+    later();
+  }
+
+  function send() {  // the form's own submit: `form.submit` is the button with the id "submit"
+    HTMLFormElement.prototype.submit.call(form);
+  }
+
+  // The browser may say it is online on a signal that carries nothing: a small request first,
+  // and the form goes as before (the server's answer as the page) only if that one came back.
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    if (!navigator.onLine) { queue(); return; }
+    var stop = new AbortController(), timer = setTimeout(function () { stop.abort(); }, 8000);
+    // A HEAD, which the service worker never answers from its copies.
+    fetch('/report-sw.js', {method: 'HEAD', cache: 'no-store', signal: stop.signal}).then(function () {
+      clearTimeout(timer);
+      if (csrf.value) { send(); return; }
+      // A form page kept for offline use has no form token: this session's first (a session
+      // run out gets the login page, which keeps what was typed).
+      return freshForm().then(function (page) {
+        if (page) { csrf.value = page.csrf; }
+        send();
+      });
+    }, function () {
+      clearTimeout(timer);
+      throw new Error('unreachable');
+    }).catch(function () { queue(); });
   });
 
   // The form page as the server gives it now: its form token and whose session it is, or null
@@ -138,9 +165,13 @@
           return true;
         }
         say(RETRY, false);  // refused for now (busy, a stale token): kept, tried again later
-        setTimeout(sendAll, 60000);
+        later();
         return true;
       });
+  }
+
+  function later() {  // the `online` event does not come when the browser never thought it was offline
+    if (retry === null) { retry = setTimeout(function () { retry = null; sendAll(); }, 30000); }
   }
 
   function sendAll() {
@@ -156,9 +187,9 @@
       return sendNext(queued(), page);
     }).then(function (stopped) {
       if (!stopped) { say('', false); }
-    }, function () {  // the network went again, or the server is not ready: kept for the next try
-      say(navigator.onLine ? RETRY : WAITING, false);
-      if (navigator.onLine) { setTimeout(sendAll, 60000); }
+    }, function (error) {  // the network went again, or the server is not ready: kept for the next try
+      say(!navigator.onLine || error instanceof TypeError ? WAITING : RETRY, false);
+      later();
     }).then(function () { sending = false; });
   }
 

@@ -9,8 +9,18 @@ var SHELL = '/report';
 var ASSETS = ['/static/report/offline.js', '/static/report/manifest.webmanifest',
   '/static/report/icon.svg', '/static/report/icon-192.png', '/favicon.svg'];
 
+// Only the form itself, signed in as a reporter: not a login page the server sent instead.
+function isForm(response) {
+  return response.status === 200 && !response.redirected && new URL(response.url).pathname === SHELL;
+}
+
 self.addEventListener('install', function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(ASSETS); })
+    .then(function () {  // the form of the visit that installs it: offline from the next visit on
+      return fetch(SHELL, {credentials: 'same-origin', cache: 'no-store'}).then(function (response) {
+        return isForm(response) ? keepShell(response) : null;
+      }, function () { return null; });
+    })
     .then(function () { return self.skipWaiting(); }));
 });
 
@@ -54,10 +64,7 @@ self.addEventListener('fetch', function (event) {
     return;  // a report sent, a login: always the network
   }
   if (request.mode === 'navigate' && url.pathname === SHELL) {
-    // Only the form itself, signed in as a reporter: not a login page it was sent to instead.
-    event.respondWith(networkFirst(request, SHELL, function (response) {
-      return response.status === 200 && !response.redirected && new URL(response.url).pathname === SHELL;
-    }));
+    event.respondWith(networkFirst(request, SHELL, isForm));
   } else if (ASSETS.indexOf(url.pathname) >= 0) {
     event.respondWith(networkFirst(request, url.pathname, function (response) { return response.ok; }));
   }
