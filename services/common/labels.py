@@ -74,8 +74,6 @@ STATUS_TEXT: dict[str, str] = {
 }
 # A report's coarse status (the receipt lookup's and the caller history's, contract §13).
 REPORT_STATUS_TEXT = {"received": "已收到", "in_progress": "处理中", "handled": "已处理"}
-# A report's coarse status (the receipt lookup's and the caller history's, contract §13).
-REPORT_STATUS_TEXT = {"received": "已收到", "in_progress": "处理中", "handled": "已处理"}
 CASE_STATUS_TEXT: dict[str, str] = {CaseStatus.triaged: "已研判，待转介", CaseStatus.dispatched: "已转介",
                                     CaseStatus.closed: "已办结"}
 
