@@ -218,7 +218,8 @@ def test_make_up_routes_a_red_report_to_police_and_hospital(servers: dict[str, s
 
     status = wait_for(caught_up, what="every consumer caught up")
     groups = {c["group"] for c in status["consumers"]}
-    assert groups == {"hotline-triage", "hotline-dispatch", "hotline-projection-desk", "hotline-notify"}
+    assert groups == {"hotline-triage", "hotline-dispatch", "hotline-projection-desk", "hotline-notify",
+                      "hotline-callbacks"}  # #29: the callbacks consumer
     assert all(c["committed"] == c["tracked"] for c in status["consumers"] if c["end"])
     assert {o["app"] for o in status["outboxes"]} == {"intake", "triage", "dispatch"}
     metrics = client.http.get("/metrics").text
