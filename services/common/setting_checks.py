@@ -17,6 +17,16 @@ def package_version() -> str:
         return "unknown"
 
 
+# Numbers a setting must keep within: type, lowest, highest and what they count (said in errors).
+BOUNDS: dict[str, tuple[type[float] | type[int], float, float, str]] = {
+    "webhook_timeout_seconds": (float, 0.1, 60, "seconds"),
+    "webhook_concurrency": (int, 1, 256, "attempts at once"),
+    "repeat_checks_per_hour": (int, 1, 100000, "children an hour"),
+    "caller_history_days": (int, 1, 3650, "days"),
+    "callback_days": (int, 1, 30, "days"),
+}
+
+
 def bounded(value: Any, name: str, kind: type[float] | type[int], low: float, high: float,
              unit: str) -> float:
     """A number within bounds, or a ValueError naming the variable (the process stops at start)."""

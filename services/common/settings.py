@@ -23,6 +23,7 @@ from services.common.networks import parse_networks
 from services.common.outbound import AddressGuard, parse_allowed
 from services.common.secrets import PURPOSES, MissingKey, check_key, ensure_keys, key_file, read_key
 from services.common.setting_checks import (
+    BOUNDS,
     TOTP_DEFAULT_ROLES,
     bounded,
     check_supervisor_webhook,
@@ -130,15 +131,11 @@ class Settings(BaseSettings):
         parse_per_level(value, f"HOTLINE_{str(info.field_name).upper()}", unit)
         return value
 
-    @field_validator("webhook_timeout_seconds", mode="before")
+    @field_validator(*BOUNDS, mode="before")
     @classmethod
-    def _check_webhook_timeout(cls, value: Any) -> float:
-        return bounded(value, "HOTLINE_WEBHOOK_TIMEOUT_SECONDS", float, 0.1, 60, "seconds")
-
-    @field_validator("webhook_concurrency", mode="before")
-    @classmethod
-    def _check_webhook_concurrency(cls, value: Any) -> int:
-        return int(bounded(value, "HOTLINE_WEBHOOK_CONCURRENCY", int, 1, 256, "attempts at once"))
+    def _check_bounded(cls, value: Any, info: ValidationInfo) -> float:
+        kind, low, high, unit = BOUNDS[str(info.field_name)]
+        return bounded(value, f"HOTLINE_{str(info.field_name).upper()}", kind, low, high, unit)
 
     @field_validator("totp_roles")
     @classmethod
@@ -146,21 +143,6 @@ class Settings(BaseSettings):
         if value is not None:
             parse_totp_roles(value, "development")
         return value
-
-    @field_validator("repeat_checks_per_hour", mode="before")
-    @classmethod
-    def _check_repeat_checks(cls, value: Any) -> int:
-        return int(bounded(value, "HOTLINE_REPEAT_CHECKS_PER_HOUR", int, 1, 100000, "children an hour"))
-
-    @field_validator("caller_history_days", mode="before")
-    @classmethod
-    def _check_caller_history_days(cls, value: Any) -> int:
-        return int(bounded(value, "HOTLINE_CALLER_HISTORY_DAYS", int, 1, 3650, "days"))
-
-    @field_validator("callback_days", mode="before")
-    @classmethod
-    def _check_callback_days(cls, value: Any) -> int:
-        return int(bounded(value, "HOTLINE_CALLBACK_DAYS", int, 1, 30, "days"))
 
     @field_validator("trusted_proxies", "metrics_allowed_networks")
     @classmethod
