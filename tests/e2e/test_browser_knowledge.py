@@ -7,6 +7,7 @@ narrative, covering nothing. Axe at 1366 and 360 px with the panel open."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -17,6 +18,7 @@ from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.e2e.test_browser_desk import from_root
 
 PORT = 18400
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +80,8 @@ def test_an_operator_reads_the_guidance_of_the_concerns_ticked_and_searches_it(s
         expect(page.locator("#kb-entries mark").first).to_have_text("一站式")
         expect(page.locator("#kb-status")).to_contain_text("找到 1 条指引")
         expect(q).to_be_focused()  # Enter in the search box did not move on through the form
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        kb.screenshot(path=str(SHOTS / "console-knowledge.png"))
         q.fill("车牌")
         expect(entries).to_have_text(["被拐卖、拐骗或失踪"])
         q.fill("没有这样的词")
