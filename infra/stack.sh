@@ -69,6 +69,8 @@ write_env() {
     env | grep -E '^HOTLINE_CALLBACK_DAYS=' || true
     # How far back the caller history reaches (来电弹屏, §13): the API's (it notes and looks up).
     env | grep -E '^HOTLINE_CALLER_HISTORY_DAYS=' || true
+    # The suite of new sealed data, keyed hashes and audit entries (国密, §14): every process's.
+    env | grep -E '^HOTLINE_CRYPTO_SUITE=' || true
     # The supervisors' webhook and its secret: for the notify process only (`hotline keys env`).
     env | grep -E '^HOTLINE_SUPERVISOR_WEBHOOK(_SECRET|_FORMAT)?=' || true
     env | grep -E '^HOTLINE_(EVENT|DATA|HASH|RECEIPT|TOKEN|AUDIT)_KEY=' || true

@@ -22,7 +22,7 @@ from services.accounts.application import AccountsApplication
 from services.audit.checkpoints import Checkpointer, CheckpointLog, FileCheckpointLog
 from services.audit.trail import AuditTrail
 from services.common import pgpool
-from services.common.crypto import UPWARD_SUMMARY, Hasher, Sealer, subkeys
+from services.common.crypto import SUITE_ENV, UPWARD_SUMMARY, Hasher, Sealer
 from services.common.faults import FaultFile, never
 from services.common.kafka.log import KafkaTopicLog
 from services.common.keystore import FileKeys, KeyBackend, KeyStore, SQLiteKeys
@@ -91,6 +91,7 @@ class Wiring:
             env.update({
                 "CIPHER_TOPIC": "services.common.crypto:RotatingCipher",
                 "CIPHER_KEY": self.settings.ensure_secret("event"),
+                SUITE_ENV: self.settings.crypto_suite,  # the suite of new events (RotatingCipher)
                 "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
             })
         if self.store == "postgres":
@@ -133,7 +134,7 @@ class Wiring:
             backend = FileKeys(Path(self.settings.var_dir) / "keys")
         else:
             backend = SQLiteKeys(self.factory("keys").datastore)
-        return KeyStore(backend, self.settings.ensure_secret("data"))
+        return KeyStore(backend, self.settings.ensure_secret("data"), self.settings.crypto_suite)
 
     def throttle(self) -> Throttle:
         throttle = Throttle(Sql(self.factory("throttle").datastore))
@@ -156,14 +157,14 @@ class Wiring:
 
     def intake(self, keys: KeyStore) -> IntakeApplication:
         intake = IntakeApplication(self.prepare_environment("intake"),
-                                   hasher=Hasher(self.settings.ensure_secret("receipt")), keys=keys)
+                                   hasher=self.hasher("receipt"), keys=keys)
         intake.callers = self.callers()
         return intake
 
     def callers(self) -> CallerIndex:
         """The caller history's index (§13), under the hash key with a purpose of its own."""
         index = CallerIndex(Sql(self.factory("callers").datastore),
-                            Hasher(self.settings.ensure_secret("hash")), self.settings.caller_history_days)
+                            self.hasher("hash"), self.settings.caller_history_days)
         if self.create_tables or self.store != "postgres":
             index.create_table()
         return index
@@ -184,9 +185,8 @@ class Wiring:
     def triage(self, keys: KeyStore) -> TriageApplication:
         """With the hash key: the consumer matches reports about one child with it, the API
         answers the operators' repeat checks."""
-        hasher = Hasher(self.settings.ensure_secret("hash"))
         return TriageApplication(self.prepare_environment("triage"), rules=self.overrides.rules, keys=keys,
-                                 hasher=hasher, summaries=self.upward_summaries())
+                                 hasher=self.hasher("hash"), summaries=self.upward_summaries())
 
     def dispatch(self) -> DispatchApplication:
         return DispatchApplication(self.prepare_environment("dispatch"), ack_sla=self.settings.ack_sla,
@@ -196,7 +196,12 @@ class Wiring:
     def upward_summaries(self) -> Sealer:
         """A supervisor's major-incident summary on the wire: under the event key's subkey for it
         (triage seals, notify opens; no data key in the process that talks to the outside)."""
-        return Sealer(subkeys(self.settings.ensure_secret("event"), UPWARD_SUMMARY))
+        return Sealer(self.settings.ensure_secret("event"), suite=self.settings.crypto_suite,
+                      info=UPWARD_SUMMARY)
+
+    def hasher(self, purpose: str) -> Hasher:
+        """Keyed hashes under the key of that purpose, in the suite of HOTLINE_CRYPTO_SUITE."""
+        return Hasher(self.settings.ensure_secret(purpose), self.settings.crypto_suite)
 
     def notify(self) -> NotifyApplication:
         """Without the data key: it opens a supervisor's major-incident summary with the event key's

@@ -5,11 +5,14 @@ keys live in a store of their own whose deletion is final (no copy left in a fil
 from __future__ import annotations
 
 import base64
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from services.common.crypto import Sealer
+from services.common.crypto import SEALED_PREFIX, Sealer
 from services.common.sqlstore import Sql
 
 
@@ -20,6 +23,11 @@ class KeyBackend(Protocol):
     def put(self, owner_id: str, wrapped: str) -> None: ...
     def get(self, owner_id: str) -> str | None: ...
     def destroy(self, owner_id: str) -> bool: ...
+    def owners(self) -> list[str]: ...
+    def replace(self, owner_id: str, old: str, new: str) -> bool:
+        """`new` for `old`, atomically, only if the owner still holds `old` (never revives an
+        erased key); whether it did."""
+        ...
     def close(self) -> None: ...
 
 
@@ -43,6 +51,15 @@ class SQLiteKeys:
     def get(self, owner_id: str) -> str | None:
         row = self.sql.one("SELECT wrapped FROM data_keys WHERE owner_id = ?", (owner_id,))
         return str(row["wrapped"]) if row else None
+
+    def owners(self) -> list[str]:
+        return [str(r["owner_id"]) for r in self.sql.rows("SELECT owner_id FROM data_keys ORDER BY owner_id")]
+
+    def replace(self, owner_id: str, old: str, new: str) -> bool:
+        with self.sql.transaction(commit=True) as c:
+            c.execute("PRAGMA secure_delete = ON")  # the old wrapping leaves no page behind
+            return bool(self.sql.execute(c, "UPDATE data_keys SET wrapped = ? WHERE owner_id = ?"
+                                            " AND wrapped = ?", (new, owner_id, old)))
 
     def destroy(self, owner_id: str) -> bool:
         with self.sql.transaction(commit=True) as c:
@@ -93,19 +110,45 @@ class FileKeys:
         except FileNotFoundError:
             return None
 
+    def owners(self) -> list[str]:
+        return sorted(p.name for p in self.folder.iterdir() if not p.name.startswith("."))
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Replacing and destroying exclude each other: a re-sealed key never revives an erased one."""
+        fd = os.open(self.folder / ".lock", os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def replace(self, owner_id: str, old: str, new: str) -> bool:
+        final, previous = self._path(owner_id), self.folder / f".{owner_id}.old"
+        with self._locked():
+            _wipe(previous)  # left by a replace that crashed: the old wrapping, same key
+            if self.get(owner_id) != old:
+                return False
+            tmp = self.folder / f".{owner_id}.new"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(new)
+                f.flush()
+                os.fsync(f.fileno())
+            os.link(final, previous)
+            os.replace(tmp, final)  # atomic: the key is readable under one wrapping or the other
+            self._sync_folder()
+            _wipe(previous)
+            self._sync_folder()
+        return True
+
     def destroy(self, owner_id: str) -> bool:
         path = self._path(owner_id)
-        try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            return False
-        with open(path, "r+b") as f:
-            f.write(b"\0" * size)
-            f.flush()
-            os.fsync(f.fileno())
-        path.unlink()
-        self._sync_folder()
-        return True
+        with self._locked():
+            _wipe(self.folder / f".{owner_id}.old")
+            destroyed = _wipe(path)
+            self._sync_folder()
+        return destroyed
 
     def _sync_folder(self) -> None:
         fd = os.open(self.folder, os.O_RDONLY)
@@ -118,29 +161,66 @@ class FileKeys:
         pass
 
 
+def _wipe(path: Path) -> bool:
+    """Overwrite a key file and unlink it; whether there was one."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return False
+    with open(path, "r+b") as f:
+        f.write(b"\0" * size)
+        f.flush()
+        os.fsync(f.fileno())
+    path.unlink()
+    return True
+
+
 def case_key_owner(case_id: str) -> str:
     """The data key of a case's own personal data (follow-up findings): erasing any report of
     the case destroys it too, so nothing written about the child outlives the erasure."""
     return f"case-{case_id}"
 
 
+def _wrapping(owner_id: str) -> str:
+    return f"data-key:{owner_id}"  # a wrapped key moved to another owner does not open
+
+
 class KeyStore:
     """One data key per owner (a report). No cache: a key destroyed anywhere is gone everywhere."""
 
-    def __init__(self, backend: KeyBackend, kek_b64: str):
+    def __init__(self, backend: KeyBackend, kek_b64: str, suite: str = "aes"):
         self.backend = backend
-        self._kek = Sealer(kek_b64)
+        self.suite = suite  # of new wrappings and of what the owners' sealers seal
+        self._kek = Sealer(kek_b64, suite=suite)
 
     def key_for(self, owner_id: str, *, create: bool = False) -> Sealer | None:
         """The owner's sealer; with create, make the key first (concurrent callers share one)."""
-        wrapping = f"data-key:{owner_id}"  # a wrapped key moved to another owner does not open
         if create:
             dek = base64.b64encode(os.urandom(32)).decode()
-            self.backend.put(owner_id, self._kek.seal(dek, context=wrapping))
+            self.backend.put(owner_id, self._kek.seal(dek, context=_wrapping(owner_id)))
         wrapped = self.backend.get(owner_id)
         if not wrapped:
             return None
-        return Sealer(self._kek.open(wrapped, context=wrapping), context=f"report:{owner_id}")
+        return Sealer(self._kek.open(wrapped, context=_wrapping(owner_id)), context=f"report:{owner_id}",
+                      suite=self.suite)
+
+    def reseal(self) -> tuple[int, int]:
+        """Every wrapped key not under this store's suite opened and wrapped again under it:
+        (re-sealed now, already under it). Idempotent: a run cut short is finished by the next;
+        a key erased meanwhile stays erased."""
+        done = kept = 0
+        prefix = SEALED_PREFIX[self.suite]
+        for owner_id in self.backend.owners():
+            wrapped = self.backend.get(owner_id)
+            if not wrapped:
+                continue
+            if wrapped.startswith(prefix):
+                kept += 1
+                continue
+            dek = self._kek.open(wrapped, context=_wrapping(owner_id))
+            if self.backend.replace(owner_id, wrapped, self._kek.seal(dek, context=_wrapping(owner_id))):
+                done += 1
+        return done, kept
 
     def destroy(self, owner_id: str) -> bool:
         return self.backend.destroy(owner_id)

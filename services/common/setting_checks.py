@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from services.common.outbound import AddressGuard, AddressRefused
+from services.common.suites import suite
 from services.common.vocabulary import ROLES
 
 
@@ -37,6 +38,11 @@ def bounded(value: Any, name: str, kind: type[float] | type[int], low: float, hi
     if not low <= number <= high:
         raise ValueError(f"{name}: {number} is outside {low:g} to {high:g} {unit}")
     return number
+
+
+def check_suite(name: str) -> str:
+    """HOTLINE_CRYPTO_SUITE: a suite's name (aes, sm); an unknown one stops the process at start."""
+    return suite(name.strip()).name
 
 
 # Who can read or change every case, account or audit entry: a password alone is not enough.

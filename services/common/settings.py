@@ -26,6 +26,7 @@ from services.common.setting_checks import (
     BOUNDS,
     TOTP_DEFAULT_ROLES,
     bounded,
+    check_suite,
     check_supervisor_webhook,
     package_version,
     parse_totp_roles,
@@ -114,6 +115,8 @@ class Settings(BaseSettings):
     caller_history_days: int = 365
     # Days a closed case's reporter waits for a callback (回访, contract §13).
     callback_days: int = 3
+    # The suite of new sealed data, keyed hashes and audit entries (contract §14): aes or sm (国密).
+    crypto_suite: str = "aes"
     # Roles that log in with a TOTP code as well (contract §10); unset: TOTP_DEFAULT_ROLES in
     # production, none elsewhere.
     totp_roles: str | None = None
@@ -136,6 +139,11 @@ class Settings(BaseSettings):
     def _check_bounded(cls, value: Any, info: ValidationInfo) -> float:
         kind, low, high, unit = BOUNDS[str(info.field_name)]
         return bounded(value, f"HOTLINE_{str(info.field_name).upper()}", kind, low, high, unit)
+
+    @field_validator("crypto_suite")
+    @classmethod
+    def _check_suite(cls, value: str) -> str:
+        return check_suite(value)
 
     @field_validator("totp_roles")
     @classmethod
