@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
+
+from services.common.suites import suite
 
 GENESIS = "0" * 64
 FIELDS = ("seq", "at", "actor", "role", "unit", "action", "resource_type", "resource_id",
           "case_id", "client")
 
 
-def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    """Each entry's hash covers its fields and the previous entry's hash."""
+def entry_hash(prev_hash: str, fields: dict[str, Any], suite_name: str = "aes") -> str:
+    """Each entry's hash covers its fields and the previous entry's hash, under the entry's own
+    suite (aes: SHA-256, sm: SM3; both 64 hex digits, so a chain may switch between entries)."""
     canonical = json.dumps({k: fields.get(k) for k in FIELDS}, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(f"{prev_hash}\x1f{canonical}".encode()).hexdigest()
+    return suite(suite_name).hash(f"{prev_hash}\x1f{canonical}".encode()).hex()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ that `verify` still catches, because a checkpoint signed earlier names a longer 
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import os
@@ -16,6 +15,7 @@ from typing import Any, Protocol
 
 from services.audit.trail import AuditTrail
 from services.common.periodic import Periodic
+from services.common.suites import SUITES, suite
 
 
 class CheckpointLog(Protocol):
@@ -25,8 +25,9 @@ class CheckpointLog(Protocol):
     def read_all(self) -> list[dict[str, Any]]: ...
 
 
-def signature(key: bytes, seq: int, head: str, at: str) -> str:
-    return hmac.new(key, f"audit-checkpoint\x1f{seq}\x1f{head}\x1f{at}".encode(), hashlib.sha256).hexdigest()
+def signature(key: bytes, seq: int, head: str, at: str, suite_name: str = "aes") -> str:
+    """The checkpoint's MAC under its own suite (aes: HMAC-SHA256, sm: HMAC-SM3)."""
+    return suite(suite_name).mac(key, f"audit-checkpoint\x1f{seq}\x1f{head}\x1f{at}".encode()).hex()
 
 
 class FileCheckpointLog:
@@ -56,6 +57,7 @@ class Checkpointer:
     def __init__(self, audit: AuditTrail, key_b64: str, sink: CheckpointLog, *,
                  interval: float = 5.0, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.audit = audit
+        self.suite = audit.suite  # signs under the suite its trail chains with
         self.key = base64.b64decode(key_b64)
         self.sink = sink
         self.interval = interval
@@ -69,8 +71,8 @@ class Checkpointer:
         if head is None or head.length == self.published:
             return None
         at = self.clock().isoformat()
-        checkpoint = {"seq": head.length, "head": head.head, "at": at,
-                      "signature": signature(self.key, head.length, head.head, at)}
+        checkpoint = {"seq": head.length, "head": head.head, "at": at, "suite": self.suite,
+                      "signature": signature(self.key, head.length, head.head, at, self.suite)}
         self.sink.publish(checkpoint)
         self.published, self.published_at = head.length, self.clock()
         return checkpoint
@@ -86,13 +88,16 @@ class Checkpointer:
 def verify_checkpoints(audit: AuditTrail, key_b64: str, source: CheckpointLog
                        ) -> tuple[bool, dict[str, Any] | None, str]:
     """(ok, the newest checkpoint that verified, problem). Every signed checkpoint must name an
-    entry the trail still holds, with the same hash."""
+    entry the trail still holds, with the same hash; each is checked under its own suite (one
+    written before #30 has none: aes)."""
     key = base64.b64decode(key_b64)
     hashes = audit.entry_hashes()
     newest: dict[str, Any] | None = None
     for cp in sorted(source.read_all(), key=lambda c: int(c.get("seq", 0))):
-        expected = signature(key, int(cp["seq"]), str(cp["head"]), str(cp["at"]))
-        if not hmac.compare_digest(expected, str(cp.get("signature", ""))):
+        named = str(cp.get("suite", "aes"))
+        expected = (signature(key, int(cp["seq"]), str(cp["head"]), str(cp["at"]), named)
+                    if named in SUITES else "")
+        if not expected or not hmac.compare_digest(expected, str(cp.get("signature", ""))):
             return False, newest, f"checkpoint {cp.get('seq')} at {cp.get('at')}: bad signature"
         seq = int(cp["seq"])
         found = hashes[seq - 1] if 0 < seq <= len(hashes) else None

@@ -30,7 +30,7 @@ class TrailReads:
         out: list[dict[str, Any]] = []
         after = 0
         while True:
-            batch = self.sql.rows(f"SELECT seq, sealed, prev_hash, hash FROM audit_log WHERE {where}"
+            batch = self.sql.rows(f"SELECT seq, sealed, prev_hash, hash, suite FROM audit_log WHERE {where}"
                                   " AND seq > ? ORDER BY seq LIMIT 1000", (*params, after))
             out.extend(batch)
             if len(batch) < 1000:
@@ -109,8 +109,9 @@ class TrailReads:
         return [str(r["hash"]) for r in self._rows()]
 
     def verify(self) -> tuple[bool, int, str]:
-        """(ok, entries checked, problem): altered, removed or reordered entries. A cut tail
-        leaves a consistent chain; the signed checkpoints (checkpoints.py) catch that."""
+        """(ok, entries checked, problem): altered, removed or reordered entries, each entry's hash
+        under its own row's suite. A cut tail leaves a consistent chain; the signed checkpoints
+        (checkpoints.py) catch that."""
         prev = GENESIS
         rows = self._rows()
         for n, row in enumerate(rows, start=1):
@@ -122,7 +123,7 @@ class TrailReads:
                 return False, n - 1, f"entry {n}: sequence is {row['seq']} (missing entry?)"
             if row["prev_hash"] != prev:
                 return False, n - 1, f"entry {n}: does not follow entry {n - 1}"
-            if entry_hash(prev, fields) != row["hash"]:
+            if entry_hash(prev, fields, str(row["suite"])) != row["hash"]:
                 return False, n - 1, f"entry {n}: content does not match its hash (altered)"
             prev = row["hash"]
         return True, len(rows), ""

@@ -22,6 +22,7 @@ from services.common.sqlstore import Sql
 log = structlog.get_logger("audit")
 __all__ = ["DDL", "FIELDS", "GENESIS", "OWN_READS", "AuditTrail", "Head", "entry_hash"]
 
+SUITE_COLUMN = "suite TEXT NOT NULL DEFAULT 'aes'"  # each entry's suite (contract §14)
 DDL = (
     "CREATE TABLE IF NOT EXISTS audit_log ("
     " seq BIGINT PRIMARY KEY, case_id TEXT, sealed TEXT NOT NULL,"
@@ -43,9 +44,10 @@ class AuditTrail(TrailReads):
     meet each other (the CLI, a restarted one) on the chain's primary key: a conflict means
     someone appended first; build on theirs."""
 
-    def __init__(self, sql: Sql, seal_key_b64: str):
+    def __init__(self, sql: Sql, seal_key_b64: str, suite: str = "aes"):
         self.sql = sql
-        self._sealer = Sealer(seal_key_b64)
+        self.suite = suite  # seals and chains new entries; each row names its own (contract §14)
+        self._sealer = Sealer(seal_key_b64, suite=suite)
         self._lock = threading.Lock()
         self._head: Head | None = None  # as this process last wrote or read it
         self.appended = 0  # entries this process chained (the CLI checkpoints only if it did)
@@ -55,6 +57,13 @@ class AuditTrail(TrailReads):
         with self.sql.transaction(commit=True) as c:
             for statement in DDL:
                 c.execute(statement)
+            # A trail made before #30 gains the column; its entries were all chained under aes.
+            if self.sql.postgres:
+                c.execute(f"ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS {SUITE_COLUMN}")
+            else:
+                c.execute("SELECT 1 FROM pragma_table_info('audit_log') WHERE name = 'suite'")
+                if not c.fetchall():
+                    c.execute(f"ALTER TABLE audit_log ADD COLUMN {SUITE_COLUMN}")
 
     def record(self, *, actor: str, role: str, action: str, resource_type: str,
                resource_id: str | None = None, case_id: str | None = None,
@@ -122,16 +131,16 @@ class AuditTrail(TrailReads):
                 rows, prev = [], head
                 for entry in entries:
                     fields = {**entry, "seq": prev.length + 1}
-                    digest = entry_hash(prev.head, fields)
+                    digest = entry_hash(prev.head, fields, self.suite)
                     rows.append((fields["seq"], fields.get("case_id"), self._sealer.seal(fields),
-                                 prev.head, digest))
+                                 prev.head, digest, self.suite))
                     prev = Head(prev.length + 1, digest)
                 try:
                     with self.sql.transaction(commit=True) as c:
                         take(c)
                         for row in rows:
                             self.sql.execute(c, "INSERT INTO audit_log (seq, case_id, sealed,"
-                                                " prev_hash, hash) VALUES (?,?,?,?,?)", row)
+                                                " prev_hash, hash, suite) VALUES (?,?,?,?,?,?)", row)
                 except _Taken:
                     return False
                 except IntegrityError:

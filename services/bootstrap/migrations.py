@@ -60,6 +60,11 @@ def _callbacks(w: Wiring) -> None:
     _close(callbacks.reports, callbacks, keys)
 
 
+def _audit_suite(w: Wiring) -> None:
+    trail = w.audit()  # with create_tables: the suite column, 'aes' for every entry before it
+    trail.close()
+
+
 def _caller_index(w: Wiring) -> None:
     sql = Sql(w.factory("callers").datastore)
     try:
@@ -81,6 +86,8 @@ MIGRATIONS = (
     Migration(6, "the caller history's index (#29, §13): report, keyed hash of the number, time",
               _caller_index),
     Migration(7, "callbacks (回访, #29, §13): callbacks_events and callbacks_tracking", _callbacks),
+    Migration(8, "the audit trail's suite column (#30, §14): each entry's chain hash under its own suite",
+              _audit_suite),
 )
 LEDGER = ("CREATE TABLE IF NOT EXISTS hotline_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
           " applied_at TEXT NOT NULL)")

@@ -221,8 +221,10 @@ class Wiring:
                         concurrency=self.settings.webhook_concurrency, probe_every=PROBE_EVERY)
 
     def audit(self) -> AuditTrail:
-        """The trail in a store of its own (sealed under the event key)."""
-        trail = AuditTrail(Sql(self.factory("audit").datastore), self.settings.ensure_secret("event"))
+        """The trail in a store of its own (sealed under the event key), new entries sealed and
+        chained in the suite of HOTLINE_CRYPTO_SUITE."""
+        trail = AuditTrail(Sql(self.factory("audit").datastore), self.settings.ensure_secret("event"),
+                           self.settings.crypto_suite)
         if self.create_tables or self.store != "postgres":
             trail.create_tables()
         return trail

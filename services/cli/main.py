@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from services.cli import backup, deploy, oncall, pipeline, privacy, setup, stats, users
+from services.cli import backup, crypto, deploy, oncall, pipeline, privacy, setup, stats, users
 from services.common.logging import configure_logging
 from services.common.secrets import MissingKey
 from services.common.settings import Settings
@@ -38,6 +38,7 @@ def parser() -> argparse.ArgumentParser:
     stats.add_commands(sub)
     oncall.add_commands(sub)
     deploy.add_commands(sub)
+    crypto.add_commands(sub)
     return p
 
 

@@ -111,7 +111,8 @@ def test_migrate_applies_each_migration_once(tmp_path: Path, monkeypatch: pytest
     capsys.readouterr()
     assert main(["migrate", "--status"]) == 0
     ledger = json.loads(capsys.readouterr().out)
-    assert [m["version"] for m in ledger] == [1, 2, 3, 4, 5, 6, 7]  # 5: major incidents (#28), 6-7: #29
+    # 5: major incidents (#28), 6-7: #29, 8: the audit trail's suite column (#30)
+    assert [m["version"] for m in ledger] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert (tmp_path / "desk.sqlite").exists() and (tmp_path / "notify.sqlite").exists()
 
 
