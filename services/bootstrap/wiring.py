@@ -126,15 +126,16 @@ class Wiring:
     def directory(self) -> Directory:
         return self.overrides.directory or Directory.load()
 
-    def keystore(self) -> KeyStore:
+    def keystore(self, suite: str | None = None) -> KeyStore:
         """Data keys in a store of their own: SQLite (embedded, in memory for unit tests) or,
-        with PostgreSQL, files under var/keys (never in the database with the events)."""
+        with PostgreSQL, files under var/keys (never in the database with the events); wrapped
+        under HOTLINE_CRYPTO_SUITE's suite, or the one given (`hotline keys rotate --suite`)."""
         backend: KeyBackend
         if self.store == "postgres":
             backend = FileKeys(Path(self.settings.var_dir) / "keys")
         else:
             backend = SQLiteKeys(self.factory("keys").datastore)
-        return KeyStore(backend, self.settings.ensure_secret("data"), self.settings.crypto_suite)
+        return KeyStore(backend, self.settings.ensure_secret("data"), suite or self.settings.crypto_suite)
 
     def throttle(self) -> Throttle:
         throttle = Throttle(Sql(self.factory("throttle").datastore))

@@ -15,6 +15,7 @@ from services.bootstrap.roles import ensure_kafka_principals, ensure_roles
 from services.cli.output import out
 from services.common.secrets import rotate_event_key
 from services.common.settings import Settings
+from services.common.suites import SUITES
 from services.runtime.workers import cmd_keys_env
 
 log = structlog.get_logger("cli")
@@ -37,8 +38,11 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_keys_rotate(settings: Settings, _: argparse.Namespace) -> int:
-    """New events under a new event key; events under the old ones stay readable."""
+def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
+    """New events under a new event key; events under the old ones stay readable. With --suite:
+    instead, every data key wrapped again under that suite (contract §14)."""
+    if args.suite:
+        return reseal_data_keys(settings, args.suite)
     if settings.event_key:
         sys.stderr.write("hotline: HOTLINE_EVENT_KEY is set: rotate where it is kept, putting the new "
                          "key first ('new,old')\n")
@@ -46,6 +50,20 @@ def cmd_keys_rotate(settings: Settings, _: argparse.Namespace) -> int:
     kept = rotate_event_key(settings.secrets_dir)
     out({"rotated": "event", "keys_kept": kept,
          "next": "restart the services (make down && make up) so new events use the new key"})
+    return 0
+
+
+def reseal_data_keys(settings: Settings, suite: str) -> int:
+    """Each wrapped data key opened and sealed again under the suite; a re-run finishes a run cut
+    short (those already under it are left as they are)."""
+    keys = Wiring.of(settings).keystore(suite)
+    try:
+        resealed, kept = keys.reseal()
+    finally:
+        keys.close()
+    switch = f"set HOTLINE_CRYPTO_SUITE={suite} for every process and restart them (new data under it)"
+    out({"resealed": "data keys", "suite": suite, "count": resealed, "already_under_suite": kept,
+         "next": "" if settings.crypto_suite == suite else switch})
     return 0
 
 
@@ -63,7 +81,9 @@ def add_commands(sub: Any) -> None:
     env = keys.add_parser("env", help="the HOTLINE_*_KEY lines one process needs, and no others")
     env.add_argument("--process", required=True, help="a name from `hotline processes`")
     env.set_defaults(fn=cmd_keys_env)
-    keys.add_parser("rotate", help="a new event key; old events stay readable").set_defaults(
-        fn=cmd_keys_rotate)
+    rotate = keys.add_parser("rotate", help="a new event key; old events stay readable")
+    rotate.add_argument("--suite", choices=sorted(SUITES),
+                        help="instead: re-seal every data key under this suite (aes, sm)")
+    rotate.set_defaults(fn=cmd_keys_rotate)
     agencies = sub.add_parser("agencies").add_subparsers(dest="agencies_command", required=True)
     agencies.add_parser("list", help="the agency directory as JSON").set_defaults(fn=cmd_agencies_list)

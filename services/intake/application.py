@@ -80,7 +80,8 @@ class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, Applicati
         # Without a death a report hashes as before child_died: a retry across the upgrade is one report.
         hashed = {k: v for k, v in body.items() if k != "child_died" or v}
         canonical = json.dumps(hashed, sort_keys=True, ensure_ascii=False).encode()
-        request_hash = self.hasher.digest("request", hashlib.sha256(canonical).hexdigest())
+        request = hashlib.sha256(canonical).hexdigest()
+        request_hash = self.hasher.digest("request", request)
         sentinel_id = sentinel_id if body["channel"] == "sentinel" else None
         # Optimistic: a first attempt is the common case, so it is saved without a read first;
         # a retry meets the stored report on its id (IntegrityError) and answers as it did.
@@ -126,7 +127,7 @@ class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, Applicati
             existing = self.repository.get(report_id)
             if existing.erased_at is not None:
                 self.keys.destroy(str(report_id))  # the key just made for it unlocks nothing
-        if existing.request_hash != request_hash:
+        if not self.hasher.matches(existing.request_hash, "request", request):  # either suite's
             raise IdempotencyConflict(str(report_id))
         self.note_caller(existing, body["reporter"])  # after the report is durable; a retry notes it
         return self._receipt(existing)
@@ -171,7 +172,11 @@ class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, Applicati
 
     def submitter_ref(self, username: str) -> str:
         """The keyed pseudonym of an account that travels with its reports."""
-        return self.hasher.digest("submitter", username)[:32]
+        return self.hasher.short("submitter", username, 32)
+
+    def submitter_refs(self, username: str) -> list[str]:
+        """The account's pseudonym in every suite's family: its reports from before a switch too."""
+        return [h.short("submitter", username, 32) for h in self.hasher.families()]
 
     def confirm_transfer(self, report_id: UUID | str, principal: Principal, *, to: str,
                          actor: Actor | None = None, case_id: str | None = None) -> Report:
@@ -217,7 +222,7 @@ class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, Applicati
         appears under a stable pseudonym, so auditors cannot link the report to the account."""
         if principal.role != Role.reporter or not report.reporter.anonymous:
             return principal
-        return Principal(f"anon-{self.hasher.digest('audit-pseudonym', principal.subject)[:16]}",
+        return Principal(f"anon-{self.hasher.short('audit-pseudonym', principal.subject, 16)}",
                          principal.role)
 
     def report_for(self, report_id: UUID | str, principal: Principal) -> Report:

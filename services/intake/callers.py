@@ -67,10 +67,13 @@ class CallerIndex:
             self.sql.execute(c, "DELETE FROM caller_reports WHERE report_id = ?", (report_id,))
 
     def reports(self, phone: str, now: datetime) -> list[str]:
-        """The number's reports within the window, newest first (their ids)."""
+        """The number's reports within the window, newest first (their ids): under either suite's
+        hash, so reports noted before a switch of suite are found until they leave the window."""
         since = (now - timedelta(days=self.days)).timestamp()
-        rows = self.sql.rows("SELECT report_id FROM caller_reports WHERE caller = ? AND received_ts >= ?"
-                             " ORDER BY received_ts DESC LIMIT 200", (self.caller(phone), since))
+        callers = self.hasher.digests(PURPOSE, canonical_phone(phone))
+        marks = ",".join("?" * len(callers))
+        rows = self.sql.rows(f"SELECT report_id FROM caller_reports WHERE caller IN ({marks})"
+                             " AND received_ts >= ? ORDER BY received_ts DESC LIMIT 200", (*callers, since))
         return [str(r["report_id"]) for r in rows]
 
 

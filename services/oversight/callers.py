@@ -47,7 +47,7 @@ class CallerReport(BaseModel):
 
 
 def fingerprint(hasher: Hasher, phone: str) -> str:
-    return "fp-" + hasher.digest(PURPOSE, canonical_phone(phone))[:32]
+    return "fp-" + hasher.short(PURPOSE, canonical_phone(phone), 32)
 
 
 def history(c: ApiContainer, body: CallerHistoryIn, who: Principal, audit: AuditLog) -> list[CallerReport]:

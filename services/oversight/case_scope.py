@@ -18,7 +18,7 @@ def own_cases(c: ApiContainer, who: Principal) -> set[str] | None:
     their region)."""
     if who.role != "operator":
         return None
-    return c.view.cases_filed_by(c.intake.submitter_ref(who.subject))
+    return set().union(*(c.view.cases_filed_by(ref) for ref in c.intake.submitter_refs(who.subject)))
 
 
 def list_cases(c: ApiContainer, who: Principal, audit: AuditLog, risk_level: str | None,

@@ -45,7 +45,7 @@ def unit_notices(intake: IntakeApplication, view: DeskView, accounts: AccountsAp
     triaged; the report's recorded filing unit decides, not the account that filed it."""
     unit = principal.agency_id or ""
     desks = [u.username for u in accounts.list_users() if u.role == "desk" and u.agency_id == unit]
-    rows = [r for name in desks for r in view.submissions(intake.submitter_ref(name), since)
+    rows = [r for name in desks for ref in intake.submitter_refs(name) for r in view.submissions(ref, since)
             if r["channel"] == Channel.agency_notice]
     rows.sort(key=lambda r: r["received_at"], reverse=True)
     cases = {c["case_id"]: c for c in view.cases_by_id(sorted({r["case_id"] for r in rows}))}

@@ -37,7 +37,9 @@ def own_reports(intake: IntakeApplication, view: DeskView, audit: AuditLog, prin
                 since: datetime) -> list[Submission | OwnReport]:
     """The caller's own reports since then, newest first, once triaged; a reporter's with the
     coarse status only (the case and its level stay hidden, as in GET /v1/reports/{id})."""
-    rows = view.submissions(intake.submitter_ref(principal.subject), since)
+    refs = intake.submitter_refs(principal.subject)  # either suite's pseudonym (§14)
+    rows = sorted((r for ref in refs for r in view.submissions(ref, since)),
+                  key=lambda r: r["received_at"], reverse=True)
     audit(principal, "report.list-own", "report")
     if principal.role == "reporter":
         return [OwnReport(report_id=r["report_id"], receipt_no=intake.receipt_no_of(r["report_id"]),

@@ -73,17 +73,20 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
     def _narrative(self, data: dict[str, Any]) -> str:
         return str(self._personal(data).get("narrative") or "")
 
-    def _child_keys(self, report: dict[str, Any], personal: dict[str, Any]) -> list[str]:
+    def _child_keys(self, report: dict[str, Any], personal: dict[str, Any]) -> tuple[list[str], list[str]]:
         """Matching keys computed here, from the sealed names and id numbers triage can open:
-        no matching hash travels on Kafka or sits beside the names it was made from."""
+        no matching hash travels on Kafka or sits beside the names it was made from. (The keys
+        noted, in the current suite's family; the keys looked up, in every family.)"""
         if self.hasher is None:
-            return []
+            return [], []
         named = personal.get("children") or []
         keys: set[str] = set()
+        every: set[str] = set()
         for public, private in zip(report["children"], named, strict=False):
-            keys.update(self.hasher.child_keys({**private, "age": public.get("age")},
-                                               report["region_code"]))
-        return sorted(keys)
+            child = {**private, "age": public.get("age")}
+            keys.update(self.hasher.child_keys(child, report["region_code"]))
+            every.update(self.hasher.every_child_key(child, report["region_code"]))
+        return sorted(keys), sorted(every)
 
     def _triage_report(self, data: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
         report_id = data["report_id"]
@@ -92,8 +95,10 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
             return
         personal = self._personal(data)
         report = ReportFacts.of(data, str(personal.get("narrative") or ""))
-        keys = self._child_keys(data, personal)
-        indexes = {k: self._find(child_index_id(k)) for k in keys}
+        keys, every = self._child_keys(data, personal)
+        # Both families are looked up: a child reported before a switch of suite is found until
+        # the old entries age out of the joining window; a report is noted in the current one.
+        indexes = {k: self._find(child_index_id(k)) for k in every}
         case = self._recent_case(indexes, report.at)
         if case is None:
             case = Case.open(report, self.rules, keys, self.incidents)
@@ -104,8 +109,8 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
             if case.join(report, self.rules, keys, self.incidents):
                 log.info("report joined case", report_id=report_id, case_id=str(case.id),
                          risk_level=case.risk_level, burst=case.burst_flagged and not flagged)
-        for key, index in indexes.items():
-            index = index or ChildIndex(id=child_index_id(key))
+        for key in keys:
+            index = indexes[key] or ChildIndex(id=child_index_id(key))
             index.note(str(case.id), report.at, report_id)
             processing_event.collect_events(index)
         link = ReportLink(report_id=report_id, case_id=str(case.id),
@@ -210,8 +215,8 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
         if self.hasher is None:
             raise TriageError("children", "this process cannot match children (no hash key)")
         keys: set[str] = set()
-        for child in children:
-            keys.update(self.hasher.child_keys(child, region_code))
+        for child in children:  # in every family: a child reported before a switch is known
+            keys.update(self.hasher.every_child_key(child, region_code))
         last: dict[str, datetime] = {}
         for key in keys:
             index = self._find(child_index_id(key))
