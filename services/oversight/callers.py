@@ -44,6 +44,8 @@ class CallerReport(BaseModel):
     received_at: datetime
     status: str = Field(description="received | in_progress | handled, as the receipt lookup says")
     risk_level: str | None = Field(description="the case's level; null until triaged")
+    concerns: list[str] = Field(default_factory=list, description="the report's concern codes, to ask "
+                                "whether the new call is about the same matter")
 
 
 def fingerprint(hasher: Hasher, phone: str) -> str:
@@ -63,7 +65,7 @@ def history(c: ApiContainer, body: CallerHistoryIn, who: Principal, audit: Audit
         audit(who, "caller.history.refused", "caller", print_)
         raise
     audit(who, "caller.history", "caller", print_)
-    found: list[tuple[str, datetime, str, str | None]] = []
+    found: list[tuple[str, datetime, str, str | None, list[str]]] = []
     for report_id in index.reports(body.phone, datetime.now(UTC)):
         try:
             report = c.intake.get_report(report_id)
@@ -71,9 +73,9 @@ def history(c: ApiContainer, body: CallerHistoryIn, who: Principal, audit: Audit
             continue
         if report.erased_at is None:
             state, case_id = report_status(c.view, report_id)
-            found.append((report.receipt_no, report.received_at, state, case_id))
+            found.append((report.receipt_no, report.received_at, state, case_id, list(report.concerns)))
     levels = {case["case_id"]: case["risk_level"]
               for case in c.view.cases_by_id(sorted({f[3] for f in found if f[3]}))}
     return [CallerReport(receipt_no=no, received_at=at, status=COARSE_REPORT_STATUS[state],
-                         risk_level=levels.get(case_id) if case_id else None)
-            for no, at, state, case_id in found]
+                         risk_level=levels.get(case_id) if case_id else None, concerns=concerns)
+            for no, at, state, case_id, concerns in found]

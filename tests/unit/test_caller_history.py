@@ -66,7 +66,9 @@ def test_one_numbers_reports_are_found_newest_first_and_the_anonymous_one_is_not
     assert [f["receipt_no"] for f in found] == [second["receipt_no"], first["receipt_no"]]
     assert [f["risk_level"] for f in found] == [level_of(api, second), level_of(api, first)]
     assert {f["status"] for f in found} <= {"received", "in_progress", "handled"}
-    assert set(found[0]) == {"receipt_no", "received_at", "status", "risk_level"}
+    assert set(found[0]) == {"receipt_no", "received_at", "status", "risk_level", "concerns"}
+    # Each report's concerns: is the new call about the same matter? (#29)
+    assert [f["concerns"] for f in found] == [["domestic_violence", "serious_injury"], ["school_dropout"]]
     said = json.dumps(found)
     assert anonymous["receipt_no"] not in said and other["receipt_no"] not in said
     assert [f["receipt_no"] for f in look_up(api, "13700000000").json()] == [other["receipt_no"]]
