@@ -30,6 +30,8 @@ from services.runtime.demo import read_demo_users
 from services.runtime.status import pipeline_status
 from tests.bench.measure import floor_events_per_s, process_memory_mib, stack_memory_mib
 from tests.bench.plot import plot
+from tests.bench.suite_cost import lines as suite_lines
+from tests.bench.suite_cost import measure as suite_cost
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "var" / "bench"
@@ -302,6 +304,8 @@ def main() -> None:
                                            capture_output=True, text=True, check=True, cwd=ROOT).stdout)
     say(f"generator: {selftest['open_achieved_per_s']}/s open loop against the stub, "
         f"{selftest['closed_50_clients']['reports_per_s']}/s closed")
+    say("the cryptography of one report under each suite (aes, sm) …")
+    suites = suite_cost()
     d = distributed(args) if args.wiring in ("both", "distributed") else {}
     e = embedded(args) if args.wiring in ("both", "embedded") else {}
     main_figures = d or e
@@ -312,9 +316,12 @@ def main() -> None:
                                         "memory_mib")},
         "wiring": "distributed" if d else "embedded",
         "distributed": d, "embedded": e, "loadgen": selftest, "targets": targets(d, e),
+        "suites": suites,  # µs of cryptography per report, aes and sm (contract §14)
     }
     (OUT / "latest.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
     plot(result, OUT / "latest.png")
+    for line in suite_lines(suites):
+        say(line)
     for t in result["targets"]:
         say(f"{'met   ' if t['met'] else 'MISSED'} {t['wiring']:11s} {t['target']}: "
             f"{t['measured']} (limit {t['limit']})")
