@@ -5,15 +5,14 @@ keys live in a store of their own whose deletion is final (no copy left in a fil
 from __future__ import annotations
 
 import base64
-import fcntl
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, Protocol
 
 from services.common.crypto import SEALED_PREFIX, Sealer
+from services.common.keyfiles import FileKeys
 from services.common.sqlstore import Sql
+
+__all__ = ["FileKeys", "KeyBackend", "KeyStore", "SQLiteKeys", "case_key_owner"]
 
 
 class KeyBackend(Protocol):
@@ -27,6 +26,9 @@ class KeyBackend(Protocol):
     def replace(self, owner_id: str, old: str, new: str) -> bool:
         """`new` for `old`, atomically, only if the owner still holds `old` (never revives an
         erased key); whether it did."""
+        ...
+    def sweep(self) -> None:
+        """Leave nothing of a replace that was cut short (old wrappings)."""
         ...
     def close(self) -> None: ...
 
@@ -55,6 +57,9 @@ class SQLiteKeys:
     def owners(self) -> list[str]:
         return [str(r["owner_id"]) for r in self.sql.rows("SELECT owner_id FROM data_keys ORDER BY owner_id")]
 
+    def sweep(self) -> None:
+        pass  # a replace is one transaction: nothing is left of one cut short
+
     def replace(self, owner_id: str, old: str, new: str) -> bool:
         with self.sql.transaction(commit=True) as c:
             c.execute("PRAGMA secure_delete = ON")  # the old wrapping leaves no page behind
@@ -71,108 +76,6 @@ class SQLiteKeys:
 
     def close(self) -> None:
         self.sql.datastore.close()
-
-
-class FileKeys:
-    """Distributed (the default behind the interface): one file per key in a private folder,
-    overwritten and unlinked on erasure. Not in PostgreSQL, whose dead tuples, WAL and backups
-    would keep the key next to the events it unlocks. Several hosts need a shared key service
-    behind the same interface."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(folder, 0o700)
-
-    def _path(self, owner_id: str) -> Path:
-        if not owner_id.replace("-", "").isalnum():
-            raise ValueError(f"not a key owner id: {owner_id!r}")
-        return self.folder / owner_id
-
-    def put(self, owner_id: str, wrapped: str) -> None:
-        final, tmp = self._path(owner_id), self.folder / f".{owner_id}.{os.getpid()}.{os.urandom(4).hex()}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(wrapped)
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            os.link(tmp, final)  # atomic and exclusive: the first key written wins
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(tmp)
-        self._sync_folder()
-
-    def get(self, owner_id: str) -> str | None:
-        try:
-            return self._path(owner_id).read_text()
-        except FileNotFoundError:
-            return None
-
-    def owners(self) -> list[str]:
-        return sorted(p.name for p in self.folder.iterdir() if not p.name.startswith("."))
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        """Replacing and destroying exclude each other: a re-sealed key never revives an erased one."""
-        fd = os.open(self.folder / ".lock", os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
-
-    def replace(self, owner_id: str, old: str, new: str) -> bool:
-        final, previous = self._path(owner_id), self.folder / f".{owner_id}.old"
-        with self._locked():
-            _wipe(previous)  # left by a replace that crashed: the old wrapping, same key
-            if self.get(owner_id) != old:
-                return False
-            tmp = self.folder / f".{owner_id}.new"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(new)
-                f.flush()
-                os.fsync(f.fileno())
-            os.link(final, previous)
-            os.replace(tmp, final)  # atomic: the key is readable under one wrapping or the other
-            self._sync_folder()
-            _wipe(previous)
-            self._sync_folder()
-        return True
-
-    def destroy(self, owner_id: str) -> bool:
-        path = self._path(owner_id)
-        with self._locked():
-            _wipe(self.folder / f".{owner_id}.old")
-            destroyed = _wipe(path)
-            self._sync_folder()
-        return destroyed
-
-    def _sync_folder(self) -> None:
-        fd = os.open(self.folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-    def close(self) -> None:
-        pass
-
-
-def _wipe(path: Path) -> bool:
-    """Overwrite a key file and unlink it; whether there was one."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        return False
-    with open(path, "r+b") as f:
-        f.write(b"\0" * size)
-        f.flush()
-        os.fsync(f.fileno())
-    path.unlink()
-    return True
 
 
 def case_key_owner(case_id: str) -> str:
@@ -209,6 +112,7 @@ class KeyStore:
         (re-sealed now, already under it). Idempotent: a run cut short is finished by the next;
         a key erased meanwhile stays erased."""
         done = kept = 0
+        self.backend.sweep()
         prefix = SEALED_PREFIX[self.suite]
         for owner_id in self.backend.owners():
             wrapped = self.backend.get(owner_id)
