@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 
-from services.bootstrap import ApiContainer, edges_of
+from services.bootstrap import ApiContainer, Overrides, Wiring
+from services.bootstrap.processes import EmbeddedContainer, bootstrap_embedded
 from services.cli.main import main
-from services.common.embedded import EmbeddedRunner
 from services.common.principal import Principal
 from services.common.settings import Settings
 from services.intake.application import Receipt
 from services.intake.schemas import ReportIn
 from services.oversight.case_scope import own_cases
-from tests.helpers import CHILD_ID, build, report_body
+from tests.helpers import CHILD_ID, FAST_HASHER, build, report_body
 
 CALLER = "13911112222"
 REPORTER = {"name": "陈先生", "phone": CALLER, "relation": "neighbour", "anonymous": False}
@@ -34,11 +34,12 @@ def var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def under(suite: str, var: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[ApiContainer, EmbeddedRunner]:
-    """The embedded wiring on var's SQLite files, as `hotline run` builds it, under that suite."""
+def under(suite: str, var: Path, monkeypatch: pytest.MonkeyPatch) -> EmbeddedContainer:
+    """The embedded wiring on var's SQLite files as `hotline run` builds it, under that suite
+    (closing it chains and checkpoints the audit entries, as stopping `hotline run` does)."""
     monkeypatch.setenv("HOTLINE_CRYPTO_SUITE", suite)
-    h = build(Settings(var_dir=var))
-    return h, EmbeddedRunner(edges_of(h))
+    fast = Overrides(password_hasher=FAST_HASHER)
+    return bootstrap_embedded(Wiring.of(Settings(var_dir=var), overrides=fast))
 
 
 def submit(h: ApiContainer, key: str, narrative: str) -> Receipt:
@@ -64,16 +65,20 @@ def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> Any:
 
 def test_a_store_switched_from_aes_to_sm_reads_matches_rotates_and_erases_both(
         var: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    h, runner = under("aes", var, monkeypatch)
+    run = under("aes", var, monkeypatch)
+    h = run.api
     old = submit(h, "before", "第一次：孩子被打流血")
-    runner.pump()
+    h.audit.record(actor="operator1", role="operator", action="report.read", resource_type="report",
+                   resource_id=str(old.report_id))  # chained under aes when this run stops
+    run.runner.pump()
     old_case = h.triage.case_for_report(str(old.report_id))
     assert old_case is not None and stored_magics(var) == {b"\x00hk1"}
-    h.close()
+    run.close()
 
-    h, runner = under("sm", var, monkeypatch)
+    run = under("sm", var, monkeypatch)
+    h = run.api
     new = submit(h, "after", "第二次：孩子又被打了")
-    runner.pump()
+    run.runner.pump()
     reports = {r.report_id: h.intake.get_report(r.report_id) for r in (old, new)}
     assert reports[old.report_id].pii.startswith("v2:") and reports[new.report_id].pii.startswith("s4:")
     assert stored_magics(var) == {b"\x00hk1", b"\x00hs1"}  # events of both suites in one store
@@ -103,7 +108,7 @@ def test_a_store_switched_from_aes_to_sm_reads_matches_rotates_and_erases_both(
     assert submit(h, "before", "第一次：孩子被打流血").report_id == old.report_id
     # The operator's own cases: found by either suite's pseudonym.
     assert own_cases(h, Principal("operator1", "operator")) == {str(old_case)}
-    h.close()
+    run.close()
 
     # Every data key wrapped again under sm; a second run finds nothing left to do.
     before = wrapped_prefixes(build(Settings(var_dir=var)))
@@ -112,22 +117,26 @@ def test_a_store_switched_from_aes_to_sm_reads_matches_rotates_and_erases_both(
     done = cli(["keys", "rotate", "--suite", "sm"], capsys)
     assert (done["count"], done["already_under_suite"]) == (aes_keys, len(before) - aes_keys)
     assert cli(["keys", "rotate", "--suite", "sm"], capsys)["count"] == 0
-    h, runner = under("sm", var, monkeypatch)
-    assert set(wrapped_prefixes(h).values()) == {"s4:"}
+    run = under("sm", var, monkeypatch)
+    assert set(wrapped_prefixes(run.api).values()) == {"s4:"}
     for receipt in (old, new):
-        assert h.intake.personal_data(h.intake.get_report(receipt.report_id)) is not None
-    h.close()
+        assert run.api.intake.personal_data(run.api.intake.get_report(receipt.report_id)) is not None
+    run.close()
 
     # `hotline erase` of both: no key, no caller row, no index entry, no clear value anywhere.
     for receipt in (old, new):
         cli(["erase", "--report", str(receipt.report_id), "--reason", "依法删除"], capsys)
-    h, runner = under("sm", var, monkeypatch)
-    runner.pump()
+    run = under("sm", var, monkeypatch)
+    h = run.api
+    run.runner.pump()
     for receipt in (old, new):
         assert h.keys.key_for(str(receipt.report_id)) is None
         assert h.intake.personal_data(h.intake.get_report(receipt.report_id)) is None
     assert h.intake.callers.sql.rows("SELECT caller FROM caller_reports") == []  # type: ignore[union-attr]
     assert h.triage.known_cases([child], "441823") == []
-    h.close()
+    run.close()
+    assert cli(["audit", "verify"], capsys)["ok"] is True
+    with sqlite3.connect(var / "audit.sqlite") as db:  # a chain of both suites
+        assert dict(db.execute("SELECT suite, COUNT(*) FROM audit_log GROUP BY suite")) == {"aes": 1, "sm": 2}
     values = [v.encode() for v in ("王小明", CALLER, "陈先生", "孩子被打流血", "孩子又被打了", CHILD_ID)]
     assert [str(f) for f in var.rglob("*") if f.is_file() and any(v in f.read_bytes() for v in values)] == []
