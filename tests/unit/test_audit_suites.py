@@ -17,13 +17,15 @@ from services.audit.chain import GENESIS, entry_hash
 from services.audit.checkpoints import Checkpointer, FileCheckpointLog, signature
 from services.audit.trail import AuditTrail
 from services.bootstrap import Wiring
-from services.cli.main import main
 from services.common.crypto import Sealer
 from services.common.settings import Settings
 from services.common.sqlstore import Sql
 from services.common.suites import sm3
+from tests.unit import test_audit_checkpoints as checkpoints
 
 Cap = pytest.CaptureFixture[str]
+var = checkpoints.var  # the fixture: an embedded var/ of the test's own
+verify = checkpoints.verify  # `hotline audit verify`: (exit code, its JSON)
 AT = "2026-12-02T09:00:00+00:00"
 # What an entry's hash covers, written out here (not taken from the code under test).
 COVERED = ("seq", "at", "actor", "role", "unit", "action", "resource_type", "resource_id", "case_id",
@@ -37,13 +39,6 @@ def canonical(prev: str, fields: dict[str, Any]) -> bytes:
 
 def audit_key(var: Path) -> bytes:
     return base64.b64decode(Settings(var_dir=var).ensure_secret("audit"))
-
-
-@pytest.fixture
-def var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
-    monkeypatch.delenv("HOTLINE_DATABASE_URL", raising=False)
-    return tmp_path
 
 
 def trail(var: Path, suite: str) -> AuditTrail:
@@ -69,12 +64,6 @@ def switched(var: Path) -> None:
     """Entries 1-3 under aes, 4-6 under sm; a checkpoint after each segment."""
     chain(var, "aes", ["alice", "bob", "carol"])
     chain(var, "sm", ["dave", "erin", "frank"])
-
-
-def verify(capsys: Cap) -> tuple[int, dict[str, Any]]:
-    capsys.readouterr()
-    code = main(["audit", "verify"])
-    return code, json.loads(capsys.readouterr().out)
 
 
 def rows(var: Path) -> list[dict[str, Any]]:
@@ -143,43 +132,23 @@ def test_entries_reordered_across_the_switch_are_caught(var: Path, capsys: Cap) 
     assert code == 1 and "entry 3" in out["problem"]
 
 
-@pytest.mark.parametrize("suite", ["aes", "sm"])
+@pytest.mark.parametrize(("named", "signed", "seq", "problem"), [
+    ("aes", "sm", 6, "bad signature"),  # signed with the other suite's MAC than it names
+    ("sm", "aes", 6, "bad signature"),
+    ("des", "aes", 6, "bad signature"),  # a suite nobody knows
+    ("aes", "aes", 2, "entry 2 differs"),  # well signed, naming another head than the entry's
+    ("sm", "sm", 2, "entry 2 differs"),
+])
 def test_a_checkpoint_of_either_suite_is_checked_under_its_own(
-    var: Path, capsys: Cap, suite: str
+    var: Path, capsys: Cap, named: str, signed: str, seq: int, problem: str
 ) -> None:
     switched(var)
-    raw = audit_key(var)
-    head = rows(var)[5]["hash"]
-    log = FileCheckpointLog(var / "audit" / "checkpoints.jsonl")
-    other = "sm" if suite == "aes" else "aes"
-    # Signed with the other suite's MAC but naming this one: refused.
-    log.publish({"seq": 6, "head": head, "at": AT, "suite": suite,
-                 "signature": signature(raw, 6, head, AT, other)})
+    head = rows(var)[5]["hash"] if seq == 6 else GENESIS
+    FileCheckpointLog(var / "audit" / "checkpoints.jsonl").publish(
+        {"seq": seq, "head": head, "at": AT, "suite": named,
+         "signature": signature(audit_key(var), seq, head, AT, signed)})
     code, out = verify(capsys)
-    assert code == 1 and "bad signature" in out["problem"]
-
-
-@pytest.mark.parametrize("suite", ["aes", "sm"])
-def test_a_well_signed_checkpoint_of_either_suite_naming_another_head_is_caught(
-    var: Path, capsys: Cap, suite: str
-) -> None:
-    switched(var)
-    raw = audit_key(var)
-    log = FileCheckpointLog(var / "audit" / "checkpoints.jsonl")
-    log.publish({"seq": 2, "head": GENESIS, "at": AT, "suite": suite,
-                 "signature": signature(raw, 2, GENESIS, AT, suite)})
-    code, out = verify(capsys)
-    assert code == 1 and "entry 2 differs" in out["problem"]
-
-
-def test_a_checkpoint_naming_an_unknown_suite_is_refused(var: Path, capsys: Cap) -> None:
-    switched(var)
-    raw = audit_key(var)
-    head = rows(var)[5]["hash"]
-    log = FileCheckpointLog(var / "audit" / "checkpoints.jsonl")
-    log.publish({"seq": 6, "head": head, "at": AT, "suite": "des", "signature": signature(raw, 6, head, AT)})
-    code, out = verify(capsys)
-    assert code == 1 and "bad signature" in out["problem"]
+    assert code == 1 and problem in out["problem"]
 
 
 def test_a_trail_made_before_the_suite_column_gains_it_and_still_verifies(
