@@ -155,6 +155,7 @@ ACTION_TEXT = {
     "notify.upward-delivered": "重大事项已上报", "notify.upward-failed": "重大事项上报失败",
     "notify.upward-gave-up": "重大事项上报放弃重试",
     "callback.record": "登记回访结果", "callback.contact": "查看回访电话",  # callbacks (回访, §13)
+    "callback.read": "查看回访记录",  # a case's callback notes opened on the board (§13)
 }
 # The groups the auditor's filter offers: an action's prefix.
 ACTION_GROUP_TEXT = {

@@ -13,6 +13,8 @@ from services.common.errors import Conflict, FieldError
 CALLBACK_NS = uuid5(NAMESPACE_URL, "urn:hotline:callback")
 CASE_REPORTS_NS = uuid5(NAMESPACE_URL, "urn:hotline:case-reports")
 SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
+DISSATISFIED = "dissatisfied"
+NOTE_NEEDED = "不满意时请写明原因。"
 
 
 def callback_id_for(report_id: str) -> UUID:
@@ -70,9 +72,22 @@ class Callback(Aggregate):
         if satisfaction is not None and not reached:
             raise FieldError("satisfaction", "only when the reporter was reached")
 
+    @staticmethod
+    def check_note(satisfaction: str | None, note: str | None) -> None:
+        """A dissatisfied reporter's reason is what the supervisor reviews: it must be written."""
+        if satisfaction == DISSATISFIED and not (note or "").strip():
+            raise FieldError("note", NOTE_NEEDED)
+
+    def check_result(self, reached: bool, satisfaction: str | None, note: str | None) -> None:
+        """Whether this result may be recorded now, before its note is sealed."""
+        self._check_due()
+        self._check_satisfaction(reached, satisfaction)
+        self.check_note(satisfaction, note)
+
     def record(self, *, reached: bool, satisfaction: str | None, sealed_note: str | None,
                by: str, at: datetime) -> None:
-        """The call's result: reached or not, how satisfied, a note (sealed by the caller)."""
+        """The call's result: reached or not, how satisfied, a note (sealed by the caller, who
+        checked it with `check_result`)."""
         self._check_due()
         self._check_satisfaction(reached, satisfaction)
         self._recorded(reached=reached, satisfaction=satisfaction, sealed_note=sealed_note, by=by, at=at)

@@ -30,6 +30,7 @@ class CallbackRow:
     reached: bool | None = None
     satisfaction: str | None = None
     done_at: datetime | None = None
+    by: str | None = None  # who recorded the result
 
 
 class CallbackBook:
@@ -61,3 +62,4 @@ class CallbackBook:
         elif key in self.rows:
             row = self.rows[key]
             row.status, row.reached, row.satisfaction, row.done_at = "done", e.reached, e.satisfaction, e.at
+            row.by = e.by

@@ -11,6 +11,7 @@ from uuid import UUID
 
 import structlog
 from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.system import ProcessApplication
 
 from services.common import aggregates
@@ -20,7 +21,7 @@ from services.common.errors import NotFound, parse_id
 from services.common.keystore import KeyStore
 from services.common.messages import CASE_OPENED, CASE_UPDATED, FOLLOWUP_CLOSED, Message
 from services.common.wakeup import NotifiesCommits
-from services.intake.callback import Callback, CaseReports, callback_id_for, case_reports_id
+from services.intake.callback import Callback, CallbackDone, CaseReports, callback_id_for, case_reports_id
 from services.intake.callback_book import CallbackBook
 from services.intake.domain import Report
 
@@ -44,6 +45,7 @@ class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
         self.keys = keys
         self.days = days
         self.book = CallbackBook(self)
+        self._concerns: dict[str, list[str]] = {}  # a report's concerns never change
 
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
         if not isinstance(domain_event, Message):
@@ -82,11 +84,22 @@ class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
 
     def phone(self, report: Report) -> str | None:
         """The reporter's phone, if they gave one and did not stay anonymous (and it is not erased)."""
-        if report.reporter.get("anonymous") or report.erased_at is not None or self.keys is None:
-            return None
-        data = self.keys.open(str(report.id), report.pii)
-        phone = ((data or {}).get("reporter") or {}).get("phone")
+        phone = self.reporter(report).get("phone")
         return str(phone) if phone else None
+
+    def reporter(self, report: Report) -> dict[str, Any]:
+        """The reporter's sealed contact, opened ({} when anonymous or erased)."""
+        if report.reporter.get("anonymous") or report.erased_at is not None or self.keys is None:
+            return {}
+        data = self.keys.open(str(report.id), report.pii)
+        return dict((data or {}).get("reporter") or {})
+
+    def concerns_of(self, report_id: str) -> list[str]:
+        """The concerns the report gave (codes), as filed."""
+        if report_id not in self._concerns:
+            report = aggregates.find(self.reports.repository, report_id, Report)
+            self._concerns[report_id] = list(report.concerns) if report is not None else []
+        return self._concerns[report_id]
 
     def get_callback(self, callback_id: str | UUID) -> Callback:
         found = aggregates.find(self.repository, parse_id(callback_id, "callback"), Callback)
@@ -96,16 +109,23 @@ class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
 
     def record(self, callback_id: str | UUID, *, reached: bool, satisfaction: str | None,
                note: str | None, by: str, actor: Actor | None = None) -> Callback:
-        """The call's result, once; the note sealed under the report's own key (erased with it)."""
+        """The call's result, once (a second click's request, racing the first, is refused as a
+        second record); the note sealed under the report's own key (erased with it)."""
         callback = self.get_callback(callback_id)
+        callback.check_result(reached, satisfaction, note)
         sealed = None
         if note and note.strip() and self.keys is not None:
             key = self.keys.key_for(callback.report_id)
             sealed = key.seal({"note": note.strip()}) if key is not None else None
         callback.record(reached=reached, satisfaction=satisfaction, sealed_note=sealed, by=by,
                         at=datetime.now(UTC))
-        self.save(callback, *audit_note(actor, "callback.record", "callback", str(callback.id),
-                                        callback.case_id))
+        try:
+            self.save(callback, *audit_note(actor, "callback.record", "callback", str(callback.id),
+                                            callback.case_id))
+        except IntegrityError:
+            if self.get_callback(callback.id).status == "done":
+                raise CallbackDone(str(callback.id)) from None
+            raise
         return callback
 
     def note_of(self, callback: Callback) -> str | None:
@@ -113,8 +133,8 @@ class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
             return None
         return (self.keys.open(callback.report_id, callback.sealed_note) or {}).get("note")
 
-    def contact(self, callback_id: str | UUID) -> tuple[Callback, str | None]:
-        """The callback with its reporter's phone (None once erased)."""
+    def contact(self, callback_id: str | UUID) -> tuple[Callback, dict[str, Any]]:
+        """The callback with its reporter's contact: `name` and `phone` ({} once erased)."""
         callback = self.get_callback(callback_id)
         report = aggregates.find(self.reports.repository, callback.report_id, Report)
-        return callback, self.phone(report) if report is not None else None
+        return callback, self.reporter(report) if report is not None else {}

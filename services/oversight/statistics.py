@@ -11,11 +11,11 @@ from typing import Any
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
 from services.common.errors import FieldError, NotFound
-from services.common.principal import Principal
+from services.common.principal import Principal, within
 from services.common.vocabulary import BEIJING
 from services.dispatch.routing import Directory
 from services.intake.callbacks import CallbacksApplication
-from services.oversight.callbacks import callback_figures
+from services.oversight.callback_figures import COUNTY_DIGITS, callback_figures
 from services.oversight.incidents import incident_counts
 from services.oversight.jurisdiction import Outside, narrow
 from services.oversight.regions_text import LEVELS, region_label
@@ -86,7 +86,7 @@ def figures(view: DeskView, accounts: AccountsApplication, sla: Mapping[str, int
             directory: Directory | None = None,
             callbacks: CallbacksApplication | None = None) -> dict[str, Any]:
     """The figures of the window in the region (within the caller's); with `callbacks`, theirs
-    (回访, §13: `callback_figures`); with `group="region"`
+    (回访, §13: `callback_figures`, with `group` per county and the dissatisfied cases); with `group="region"`
     also `groups`: the same figures for each region one level below, with its code and name,
     and last those placed above that level (code null), so that the groups add up."""
     now = datetime.now(UTC)
@@ -98,7 +98,10 @@ def figures(view: DeskView, accounts: AccountsApplication, sla: Mapping[str, int
     found = view.stats(since, until, now, region=region, sla=sla, sentinels=sentinels)
     found["major_incidents"] = incident_counts(view, since, until, region)  # by reason (§12)
     if callbacks is not None:
-        found["callbacks"] = callback_figures(callbacks, region, since, until)
+        counties = [c for c, _ in directory.places if len(c) == COUNTY_DIGITS and within(c, region)] \
+            if directory else []
+        found["callbacks"] = callback_figures(callbacks, region, since, until, counties=counties,
+                                              detail=group == "region")
     if group == "region":
         found["group"], digits = group, group_digits(region)
         found["groups"] = [

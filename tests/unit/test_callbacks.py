@@ -22,7 +22,7 @@ from services.common.vocabulary import BEIJING
 from services.deploy.systemd import shared_environment
 from services.intake.callback import Callback, CallbackDone
 from services.oversight.board import flagged_cases
-from services.oversight.callbacks import callback_figures
+from services.oversight.callback_figures import callback_figures
 from tests.conftest import Api
 from tests.helpers import PII_VALUES, audit_entries, report_body
 from tests.unit.test_board_page import visible
@@ -89,7 +89,7 @@ def test_a_closed_case_opens_one_callback_per_reachable_reporter_once(
 def test_callbacks_through_the_api(api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
     closed_case(api, runner)
     (due,) = api.client.get("/v1/callbacks?status=due", headers=api.auth("operator1")).json()
-    assert set(due) == {"callback_id", "receipt_no", "due_at", "status"}
+    assert set(due) == {"callback_id", "receipt_no", "due_at", "status", "case_id", "concerns", "outcomes"}
     path = f"/v1/callbacks/{due['callback_id']}"
     # Roles and the supervisors' regions.
     assert api.client.get("/v1/callbacks", headers=api.auth("police-desk")).status_code == 403
@@ -128,7 +128,7 @@ def test_a_dissatisfied_reporter_puts_the_case_up_for_review_until_reviewed(
     mine = next(c for c in flagged_cases(hotline, boss) if c["case_id"] == case["case_id"])
     assert "dissatisfied" not in mine["review_reasons"]
     post(api, "operator1", f"/v1/callbacks/{due['callback_id']}",
-         {"reached": True, "satisfaction": "dissatisfied"})
+         {"reached": True, "satisfaction": "dissatisfied", "note": "没有人上门"})
     mine = next(c for c in flagged_cases(hotline, boss) if c["case_id"] == case["case_id"])
     assert mine["needs_review"] and "dissatisfied" in mine["review_reasons"]
     login(api.client, "supervisor1")
@@ -141,8 +141,9 @@ def test_a_dissatisfied_reporter_puts_the_case_up_for_review_until_reviewed(
     assert "dissatisfied" not in mine["review_reasons"]
     figures = callback_figures(hotline.callbacks, None)
     month = datetime.now(BEIJING).strftime("%Y-%m")
-    assert figures == {"due": 0, "overdue": 0, "done": 1, "reached": 1, "satisfied_rate": 0.0, "by_month": [
-        {"month": month, "due": 0, "done": 1, "reached": 1, "satisfied_rate": 0.0}]}
+    counted = {"due": 0, "done": 1, "reached": 1, "unreached": 0, "satisfied": 0, "basically_satisfied": 0,
+               "dissatisfied": 1, "callback_rate": 1.0, "satisfied_rate": 0.0}
+    assert figures == {**counted, "overdue": 0, "by_month": [{"month": month, **counted}]}
     assert callback_figures(hotline.callbacks, "441802")["done"] == 0
 
 
@@ -152,14 +153,15 @@ def test_the_figures_in_the_stats_the_page_and_the_monthly_workbook(
     (due,) = api.client.get("/v1/callbacks", headers=api.auth("operator1")).json()
     stats = api.client.get("/v1/stats", headers=api.auth("supervisor1")).json()
     month = datetime.now(BEIJING).strftime("%Y-%m")
-    assert stats["callbacks"] == {"due": 1, "overdue": 0, "done": 0, "reached": 0, "satisfied_rate": None,
-                                  "by_month": [{"month": month, "due": 1, "done": 0, "reached": 0,
-                                                "satisfied_rate": None}]}
+    counted = {"due": 1, "done": 0, "reached": 0, "unreached": 0, "satisfied": 0, "basically_satisfied": 0,
+               "dissatisfied": 0, "callback_rate": 0.0, "satisfied_rate": None}
+    assert stats["callbacks"] == {**counted, "overdue": 0, "by_month": [{"month": month, **counted}]}
     post(api, "operator1", f"/v1/callbacks/{due['callback_id']}",
          {"reached": True, "satisfaction": "basically_satisfied"})
     stats = api.client.get("/v1/stats", headers=api.auth("supervisor1")).json()
     assert {k: v for k, v in stats["callbacks"].items() if k != "by_month"} == {
-        "due": 0, "overdue": 0, "done": 1, "reached": 1, "satisfied_rate": 1.0}
+        "due": 0, "overdue": 0, "done": 1, "reached": 1, "unreached": 0, "satisfied": 0,
+        "basically_satisfied": 1, "dissatisfied": 0, "callback_rate": 1.0, "satisfied_rate": 1.0}
     assert stats["callbacks"]["by_month"][0]["satisfied_rate"] == 1.0
     outside = api.client.get("/v1/stats", headers=api.auth("supervisor-qingcheng")).json()
     assert outside["callbacks"]["done"] == 0
