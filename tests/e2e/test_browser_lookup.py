@@ -140,6 +140,8 @@ def beijing_opened_date(w: Watched, server: Client, case_id: str) -> None:
     """The repeat check's 立案 date is the Beijing date: the real case's, and one opened at
     21:30 UTC (already the next day in Beijing)."""
     page, kb = w.page, w.page.keyboard
+    for box in page.locator(".readback").all():  # read back first: else the next call asks (#29)
+        box.check()
     kb.press("F9")
     w.tab_to("f-children-0-name")
     kb.type("陈小雨")
@@ -152,7 +154,7 @@ def beijing_opened_date(w: Watched, server: Client, case_id: str) -> None:
     page.wait_for_selector("#repeat-known", timeout=15000)
     opened = datetime.fromisoformat(str(case(server, case_id)["opened_at"])).astimezone(BEIJING)
     # The answer names the last report's time, never the case (contract §10); one report so far.
-    assert f"最近报告 {opened:%Y-%m-%d}" in page.inner_text("#repeat-check")
+    assert f"最近报告 {opened.month}月{opened.day}日" in page.inner_text("#repeat-check")  # the console's dates (#29)
 
     def at_half_past_nine_utc(route: Route) -> None:
         known = [{"risk_level": "orange", "status": "dispatched",
@@ -163,7 +165,7 @@ def beijing_opened_date(w: Watched, server: Client, case_id: str) -> None:
     w.tab_to("f-children-0-age")
     kb.press("Backspace")
     kb.type("8")
-    page.wait_for_selector("#repeat-check:has-text('最近报告 2026-12-02 05:30')")  # Beijing time
+    page.wait_for_selector("#repeat-check:has-text('12月2日 05:30')")  # Beijing time
 
 
 def test_a_caller_looks_up_progress_and_rings_back_with_more(server: Client, browser: Browser) -> None:

@@ -14,16 +14,16 @@ from services.api.guard import Page, page_guard
 from services.api.pages.report import FIELD_MESSAGES, PLACE_MISSING, PLACE_UNKNOWN
 from services.api.web import render
 from services.common.labels import CONCERN_LABELS, LEVEL_TEXT, RELATION_LABELS
-from services.common.vocabulary import HOTLINE_CHANNELS
+from services.common.vocabulary import COARSE_REPORT_STATUS, HOTLINE_CHANNELS
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 LINES = (("hotline_12345", "12345 政务服务热线"), ("hotline_12349", "12349 民政服务热线"),
          ("hotline_12355", "12355 青少年服务台"))
 # Keys a call-taker uses without the mouse; none of them is a browser shortcut but F1 (help),
-# which opens the console's own help, the knowledge base.
-SHORTCUTS = (("Ctrl+Enter", "提交报告"), ("F1", "知识库"), ("F2", "儿童正处于危险中"), ("F4", "匿名来电"),
-             ("F8", "添加一名儿童"), ("F9", "下一个来电（清空）"))
+# which opens the console's own help, the knowledge base, and F3 (find again), the callbacks due.
+SHORTCUTS = (("Ctrl+Enter", "提交报告"), ("F1", "知识库"), ("F2", "儿童正处于危险中"), ("F3", "待回访"),
+             ("F4", "匿名来电"), ("F8", "添加一名儿童"), ("F9", "下一个来电（清空）"))
 # Why a place typed names no one place, said by the field before anything is sent.
 PLACE_TEXT = {"missing": PLACE_MISSING, "unknown": PLACE_UNKNOWN,
               "ambiguous": "有{count}个地点与“{text}”相符：请用上下键从列表中选择、回车确认，"
@@ -55,4 +55,5 @@ def console(request: Request, page: Operator, accounts: AccountsDep, directory: 
         "messages": MESSAGES,
         "place_text": PLACE_TEXT,
         "level_text": LEVEL_TEXT,
+        "coarse_status": COARSE_REPORT_STATUS,  # 本班来电 in the caller history's words
     })
