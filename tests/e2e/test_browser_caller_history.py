@@ -110,7 +110,8 @@ def test_the_console_shows_the_callers_earlier_reports(server: Client, browser: 
     now = datetime.now(UTC) + timedelta(hours=8)
     for i, concern in enumerate(("家庭暴力", "无人照料、被忽视")):
         cells = rows.nth(i).locator("td").all_inner_texts()
-        assert re.fullmatch(rf"{now.month}月{now.day}日 \d\d:\d\d", cells[1]), cells  # Beijing time, as 12月5日 17:17
+        # Beijing time, as 12月5日 17:17
+        assert re.fullmatch(rf"{now.month}月{now.day}日 \d\d:\d\d", cells[1]), cells
         assert cells[2] == concern, cells  # is the new call about the same matter?
         assert cells[3] in ("已收到", "处理中", "已处理"), cells
         assert cells[4] in ("红色", "橙色", "黄色", "蓝色", "待研判"), cells
@@ -149,7 +150,8 @@ def test_the_console_shows_the_callers_earlier_reports(server: Client, browser: 
     page.wait_for_timeout(800)
     assert len(lookups) == 1
     page.keyboard.press("F4")
-    assert page.input_value("#f-reporter-name") == "陈女士" and page.input_value("#f-reporter-phone") == CALLER
+    assert page.input_value("#f-reporter-name") == "陈女士"
+    assert page.input_value("#f-reporter-phone") == CALLER
     expect(rows).to_have_count(2, timeout=10_000)  # the same number again: free within the hour
 
     # Anonymous again and filed: the number typed is kept on screen but never sent.

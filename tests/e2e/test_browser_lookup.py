@@ -154,7 +154,8 @@ def beijing_opened_date(w: Watched, server: Client, case_id: str) -> None:
     page.wait_for_selector("#repeat-known", timeout=15000)
     opened = datetime.fromisoformat(str(case(server, case_id)["opened_at"])).astimezone(BEIJING)
     # The answer names the last report's time, never the case (contract §10); one report so far.
-    assert f"最近报告 {opened.month}月{opened.day}日" in page.inner_text("#repeat-check")  # the console's dates (#29)
+    # The console's dates (#29): 12月2日.
+    assert f"最近报告 {opened.month}月{opened.day}日" in page.inner_text("#repeat-check")
 
     def at_half_past_nine_utc(route: Route) -> None:
         known = [{"risk_level": "orange", "status": "dispatched",
