@@ -17,7 +17,7 @@ from services.intake.callbacks import CallbacksApplication
 COUNTY_DIGITS = 6
 ANSWERS = ("satisfied", "basically_satisfied", "dissatisfied")
 # The rules, in the words the page and the workbook print beside the figures.
-CALLBACK_RATE_RULE = "回访率 = 已回访 ÷（已回访 + 待回访）"
+CALLBACK_RATE_RULE = "回访率 = 已回访 ÷ 应回访（已回访 + 待回访）"
 SATISFIED_RATE_RULE = "满意率 =（满意 + 基本满意）÷ 联系上"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
@@ -22,8 +23,9 @@ from services.common.labels import (
     SENTINEL_KIND_TEXT,
     STATUS_TEXT,
 )
-from services.common.vocabulary import RISK_LEVELS
+from services.common.vocabulary import BEIJING, RISK_LEVELS
 from services.dispatch.routing import Directory
+from services.oversight.callback_figures import CALLBACK_RATE_RULE, SATISFIED_RATE_RULE
 from services.oversight.regions_text import region_label
 
 Table = tuple[str, list[str], list[list[Any]]]  # title, header, rows
@@ -90,20 +92,49 @@ def tables(s: dict[str, Any], month: str, region: str | None,
            (x["last_report_at"] or "")[:10] or "从未报告", x["silent_days"]] for x in s["sentinels"]]),
         ("重大事项", ["上报原因", "件数"],  # §12: by why each went upward
          [[INCIDENT_REASON_TEXT[r], s.get("major_incidents", {}).get(r, 0)] for r in INCIDENT_REASON_TEXT]),
-        *_callbacks(s),
+        *_callbacks(s, directory),
     ]
 
 
-def _callbacks(s: dict[str, Any]) -> list[Table]:
-    """Callbacks (回访, §13) of the cases closed in the month, when the figures carry them."""
+CALLBACK_HEADER = ["区划", "应回访", "已回访", "待回访", "其中已超期", "回访率（%）", "联系上", "未联系上",
+                   "满意", "基本满意", "不满意", "满意率（%）"]
+
+
+def _percent(rate: float | None) -> float | None:
+    """A rate as a percentage to a tenth (a whole one as a whole number, as in the CSV); None (a
+    blank cell) when there was nothing to count."""
+    if rate is None:
+        return None
+    percent = round(rate * 100, 1)
+    return int(percent) if percent.is_integer() else percent
+
+
+def _callback_row(name: str, f: dict[str, Any]) -> list[Any]:
+    return [name, f["due"] + f["done"], f["done"], f["due"], f["overdue"], _percent(f["callback_rate"]),
+            f["reached"], f["unreached"], f["satisfied"], f["basically_satisfied"], f["dissatisfied"],
+            _percent(f["satisfied_rate"])]
+
+
+def _callbacks(s: dict[str, Any], directory: Directory | None) -> list[Table]:
+    """Callbacks (回访, §13) of the cases closed in the month, when the figures carry them: the
+    whole, each county (when there are several), the rules, and the dissatisfied cases (a short
+    case id, the county and the day recorded: nothing personal)."""
     cb = s.get("callbacks")
     if cb is None:
         return []
-    rate = cb["satisfied_rate"]
-    return [("回访", ["指标", "数值"], [
-        ["待回访", cb["due"]], ["其中已超期", cb["overdue"]], ["已回访", cb["done"]],
-        ["联系上", cb["reached"]],
-        ["满意率（%）", round(rate * 100, 1) if rate is not None else "无"]])]
+    rows: list[list[Any]] = [_callback_row("合计", cb)]
+    rows += [_callback_row(_place(directory, c["code"]), c) for c in cb.get("by_county", [])]
+    rows += [[], [f"说明：按案件结案时间统计（其余各表按报告接收时间）；{CALLBACK_RATE_RULE}；"
+                  f"{SATISFIED_RATE_RULE}；无可计算的数时留空。"], [], ["不满意的案件"]]
+    unhappy = cb.get("dissatisfied_cases", [])
+    rows += [["案件编号", "区划", "登记日期"],
+             *[[d["case_id"][:8], _place(directory, d["region_code"][:6]), _day(d["recorded_at"])]
+               for d in unhappy]] if unhappy else [["本月没有不满意的回访。"]]
+    return [("回访", CALLBACK_HEADER, rows)]
+
+
+def _day(iso: str | None) -> str:
+    return datetime.fromisoformat(iso).astimezone(BEIJING).date().isoformat() if iso else ""
 
 
 def _chart(title: str, header: list[str], rows: list[list[Any]]) -> Callable[[Any], None] | None:

@@ -26,6 +26,7 @@ from services.common.labels import (
 )
 from services.common.principal import within
 from services.dispatch.routing import Directory
+from services.oversight.callback_figures import CALLBACK_RATE_RULE, SATISFIED_RATE_RULE
 from services.oversight.filters import filters_text, typed_text
 from services.oversight.regions_text import region_label, region_trail
 from services.oversight.statistics import AUDITOR_WINDOW, figures
@@ -104,6 +105,12 @@ def months(today: date, count: int = 12) -> list[tuple[str, str]]:
         out.append((f"{year:04d}-{month:02d}", f"{year}年{month}月"))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return out
+
+
+def month_text(month: str, today: date) -> str:
+    """A month (YYYY-MM) as the page says it: 本月 for this one, else 2026年11月."""
+    year, number = month.split("-")
+    return "本月" if month == f"{today:%Y-%m}" else f"{year}年{int(number)}月"
 
 
 def empty_charts(data: dict[str, Any]) -> set[str]:
@@ -201,6 +208,7 @@ def stats_page(request: Request, page: StatsReader, container: ContainerDep, aud
         "empty": empty_charts(data) if data else set(), "months": months(today),
         "quick": quick_ranges(today), "messages": list(dict.fromkeys(errors.values())),
         "date_min": EARLIEST_DAY.isoformat(), "date_max": latest_day(today).isoformat(),
-        "auditor_why": AUDITOR_WHY,
+        "auditor_why": AUDITOR_WHY, "rules": (CALLBACK_RATE_RULE, SATISFIED_RATE_RULE),
+        "month_text": partial(month_text, today=today),
     }
     return render(request, "stats.html", context, 422 if errors else 200)
