@@ -15,6 +15,8 @@ ACTIVITY_COOKIE = "hotline_active"
 # Requests a page makes by itself (the desk's stream and polling, the board's refresh): they are
 # not the person's activity and keep no session alive.
 BACKGROUND_PATHS = frozenset({"/desk/events", "/desk/inbox", "/board/cases"})
+# Sent by a page's script on the requests it makes by itself (the offline form's retries).
+BACKGROUND_HEADER = "x-hotline-background"
 IDLE_MESSAGE = "长时间未操作，请重新登录。"
 
 
@@ -54,4 +56,5 @@ def is_idle(request: Request, token: str) -> bool:
 def renews_activity(request: Request) -> bool:
     """A page the person opened or a change they made; not a background read of the API."""
     path = request.url.path
-    return path not in BACKGROUND_PATHS and (not path.startswith("/v1/") or request.method != "GET")
+    return (path not in BACKGROUND_PATHS and BACKGROUND_HEADER not in request.headers
+            and (not path.startswith("/v1/") or request.method != "GET"))

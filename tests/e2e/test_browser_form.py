@@ -199,7 +199,8 @@ def test_the_picker_finds_what_the_server_finds_and_lists_a_towns_villages(
     place.fill("三江镇龙")
     expect(listed).to_have_count(2)  # 大龙村 and 龙湾村
     hint = page.locator("label[for=f-location-region_code]")
-    expect(hint).to_contain_text("可输入镇名和村名，如：三江 龙湾")
+    expect(hint).to_have_text(  # short (#29): the codes are in the guide
+        "发生地点 *（输入村名或镇名中的字，如“金坑”“三江 龙湾”，从列表中点选）")
     check_axe(page)
     context.close()
 

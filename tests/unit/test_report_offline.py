@@ -1,23 +1,28 @@
 """The reporter's form offline (contract §13): the service worker is served at the root with the
-scope /report allowed, every file it keeps for offline use is there, the web app manifest is
-the form's (Chinese name, start /report, icons of the sizes it says), and the form page links
-them under its script nonce, marks a fresh form (the page gives it a new key) and whose it is."""
+whole site as its scope allowed (a link it cannot fetch offline gets its small page), every file
+it keeps for offline use is there, the web app manifest is the form's (Chinese name, start
+/report, icons of the sizes it says), and the form page links them under its script nonce,
+marks a fresh form (the page gives it a new key) and whose it is, and carries the server's own
+messages for the checks it makes before keeping a report; the offline page is static, in
+Chinese, under a CSP with no inline script."""
 
 import json
 import re
 import struct
 
+from services.api.pages.report import FIELD_MESSAGES, PLACE_MISSING
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
+from tests.unit.test_page_text import Visible, english_in
 from tests.unit.test_pages import GOOD, form_fields, login
 
 
-def test_the_service_worker_is_served_for_the_scope_report_without_a_session(api: Api) -> None:
+def test_the_service_worker_is_served_for_the_whole_site_without_a_session(api: Api) -> None:
     api.client.cookies.clear()
     r = api.client.get("/report-sw.js")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/javascript")
-    assert r.headers["service-worker-allowed"] == "/report"
+    assert r.headers["service-worker-allowed"] == "/"  # 我提交的报告 and /lookup get the offline page
     assert r.headers["cache-control"] == "no-cache"  # a new release reaches the phones
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "request.method !== 'GET'" in r.text  # a report sent never comes from a copy
@@ -97,3 +102,30 @@ def test_a_queued_report_sent_later_with_a_new_token_is_filed_once(api: Api, run
     assert len(receipts) == 1
     runner.pump()
     assert len(api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()) == 1
+
+
+def test_the_offline_page_is_chinese_static_and_under_a_strict_csp(api: Api) -> None:
+    api.client.cookies.clear()
+    r = api.client.get("/static/report/offline.html")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "unsafe-inline" not in csp.split("style-src")[0]
+    assert "<h1>网络已断开</h1>" in r.text and 'href="/report"' in r.text
+    assert re.findall(r"<script[^>]*>", r.text) == ['<script src="/static/report/offline-page.js">']
+    seen = Visible()
+    seen.feed(r.text)
+    assert english_in(" ".join(seen.text)) == [] and "/report" in seen.links
+
+
+def test_the_form_carries_the_servers_messages_for_its_own_checks(api: Api) -> None:
+    login(api.client)
+    r = api.client.get("/report")
+    found = re.search(r'<script type="application/json" id="report-messages">(.*?)</script>', r.text)
+    assert found is not None
+    messages = json.loads(found.group(1))
+    assert messages["narrative"] == FIELD_MESSAGES["narrative"]
+    assert messages["children.N.id_number:id_number_check"] == "身份证号码校验位不正确，请核对。"
+    assert messages["place:missing"] == PLACE_MISSING and "{text}" in messages["place:unknown"]
+    scripts = ("checks.js", "queue.js", "home.js", "offline.js")  # in this order: offline.js uses them
+    order = [r.text.index(f'src="/static/report/{script}"') for script in scripts]
+    assert order == sorted(order)

@@ -53,6 +53,15 @@ PLACE_MISSING = "请填写发生地点：输入村、镇名称中的字后从列
 PLACE_UNKNOWN = ("没有找到“{text}”：请输入村、镇名称中的字（如“金坑”）后从列表中选择，"
                  "或填写6/9/12位行政区划代码。")
 PLACE_AMBIGUOUS = "有{count}个地点与“{text}”相符（如{examples}），请从列表中选择，或输入更完整的名称。"
+# What the page checks itself before it keeps a report offline (static/report/checks.js): the
+# same messages, by the same keys.
+CLIENT_MESSAGES = {
+    **{key: FIELD_MESSAGES[key] for key in (
+        "narrative", "location.region_code", "location.address", "children", "children.N.age",
+        "children.N.id_number:id_number_format", "children.N.id_number:id_number_check",
+        "children.N.name", "reporter.phone", "reporter.name")},
+    "place:missing": PLACE_MISSING, "place:unknown": PLACE_UNKNOWN, "place:ambiguous": PLACE_AMBIGUOUS,
+}
 _DATETIME_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 
 
@@ -70,6 +79,7 @@ def _form_context(request: Request, token: str, principal: Principal, **extra: A
         "values": {"reporter.relation": "teacher"},
         "idempotency_key": secrets.token_urlsafe(18),
         "notice": None,
+        "client_messages": CLIENT_MESSAGES,
         **extra,
     }
 

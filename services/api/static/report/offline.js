@@ -1,49 +1,41 @@
-// The reporter's form without a network (contract §13). Offline, a submitted report waits in
-// this browser's storage with its idempotency key; when the network returns (the `online` event,
-// or the next time the page opens) it is sent with a form token fetched then, under the session
-// of that moment. A 2xx, 409 or 422 answer removes it from the browser: a 2xx shows the receipt,
-// a 409 or 422 posts it once more as the page itself so the server's form shows what to fix
-// (nothing was stored, so the same key files nothing twice). A session run out keeps it and asks
-// to log in again; the page sends it after the login brings the reporter back here.
+// The reporter's form without a network (contract §13). Offline, a report that passes the form's
+// own checks (checks.js) waits in this browser's storage with its idempotency key; when the
+// network returns (the `online` event, every 30 s, or the next time the page opens) it is sent
+// with a form token fetched then, under the session of that moment. Only the server's acceptance
+// (2xx) removes it from the browser, and its receipt is shown with what it was. A report the
+// server refuses (422, 409) stays kept and comes back into the form, one at a time, with the
+// server's messages by the fields; sent again, it is the same report (the same key). A session
+// run out keeps every report and asks to log in again. Requests the page makes by itself carry
+// X-Hotline-Background, so retries keep no idle session alive (services/api/activity.py).
 (function () {
   'use strict';
-  var STORE = 'hotline-report-queue';
   var form = document.querySelector('form[action="/report"]');
   var box = document.getElementById('offline-box');
-  var text = document.getElementById('offline-text');
-  var relogin = document.getElementById('offline-login');
-  var receipts = document.getElementById('sent-receipts');
   if (!form || !box) { return; }
-  var csrf = form.querySelector('input[name="csrf"]');
-  var key = form.querySelector('input[name="idempotency_key"]');
-  var sending = false, retry = null;
+  var el = function (id) { return document.getElementById(id); };
+  var text = el('offline-text'), relogin = el('offline-login'), receipts = el('sent-receipts');
+  var fixBox = el('fix-box'), checks = window.reportChecks;
+  var csrf = form.querySelector('input[name="csrf"]'), key = form.querySelector('input[name="idempotency_key"]');
+  var sending = false, retry = null, fixing = null;
 
-  if ('serviceWorker' in navigator) {
-    navigator.serviceWorker.register('/report-sw.js', {scope: '/report'}).catch(function () {});
+  if ('serviceWorker' in navigator) {  // the whole site, so a link it cannot fetch gets its page
+    navigator.serviceWorker.register('/report-sw.js', {scope: '/'}).then(function () {
+      return navigator.serviceWorker.getRegistrations();
+    }).then(function (all) {  // the form's own scope of the first release
+      all.forEach(function (r) { if (r.scope === location.origin + '/report') { r.unregister(); } });
+    }).catch(function () {});
   }
 
-  function newKey() {  // as the server makes one: 18 random bytes, base64url
-    var bytes = new Uint8Array(18);
-    crypto.getRandomValues(bytes);
-    return btoa(String.fromCharCode.apply(null, bytes)).replace(/\+/g, '-').replace(/\//g, '_');
-  }
+  var store = window.reportQueue, newKey = store.newKey, queued = store.queued, keep = store.keep;
+  var change = store.change, drop = store.drop, toMend = store.toMend, who = store.who;
+  var beijing = store.beijing, written = store.written, body = store.body, refusal = store.refusal;
   // A fresh form gets its own key here: a form page kept for offline use would otherwise give
   // every report typed on it the same key, and the second would be refused as a conflict.
   if (form.hasAttribute('data-fresh')) { key.value = newKey(); }
 
-  function queued() {
-    try { return JSON.parse(localStorage.getItem(STORE) || '[]'); } catch (e) { return []; }
-  }
-  function keep(list) {
-    if (list.length) { localStorage.setItem(STORE, JSON.stringify(list)); } else { localStorage.removeItem(STORE); }
-  }
-  function drop(record) {
-    keep(queued().filter(function (r) { return r.key !== record.key; }));
-  }
-
   function say(message, login) {
-    var count = queued().length;
-    box.hidden = !count;
+    var count = queued().filter(function (r) { return !r.fix; }).length;
+    box.hidden = !count && !login;
     relogin.hidden = !login;
     text.textContent = message + (count > 1 ? '（共 ' + count + ' 份）' : '');
   }
@@ -52,22 +44,36 @@
   var RETRY = '报告仍保存在本机，暂未发送成功，稍后自动重试。';
   var EXPIRED = '登录已过期：报告仍保存在本机。请重新登录，登录后自动发送。';
 
-  function queue() {
-    var fields = [];
+  function fields() {
+    var list = [];
     new FormData(form).forEach(function (value, name) {
-      if (name !== 'csrf' && name !== 'idempotency_key') { fields.push([name, String(value)]); }
+      if (name !== 'csrf' && name !== 'idempotency_key') { list.push([name, String(value)]); }
     });
-    var list = queued();
-    list.push({key: key.value || newKey(), user: form.getAttribute('data-user') || '', fields: fields});
-    keep(list);
-    form.reset();  // what the form's script showed for the last one goes with it
-    document.getElementById('danger-notice').hidden = true;
+    return list;
+  }
+  function clean() {  // the form empty again, for another report
+    form.reset();  // the place's 已选择 goes with it (the picker listens)
+    checks.clear();
+    el('danger-notice').hidden = true;
     Array.prototype.forEach.call(form.querySelectorAll('.id-warning'), function (w) { w.hidden = true; });
     key.value = newKey();  // the next report is another report
-    document.getElementById('submit').disabled = false;
-    say(WAITING, false);
-    box.focus();
-    later();
+    el('submit').disabled = false;
+  }
+
+  function queue() {  // kept only when the form's own checks pass, as the server would refuse it
+    var errors = checks.check();
+    if (Object.keys(errors).length) { checks.show(errors); el('submit').disabled = false; return; }
+    var list = queued(), record = {key: key.value || newKey(), user: form.getAttribute('data-user') || '',
+      fields: fields(), written: new Date().toISOString()};
+    if (fixing) {  // the mended one goes back in its place, under its own key
+      list = list.map(function (r) { return r.key === fixing.key ? Object.assign(record, {key: r.key, written: r.written}) : r; });
+      fixing = null; fixBox.hidden = true;
+    } else {
+      list.push(record);
+    }
+    keep(list);
+    clean();
+    if (navigator.onLine) { sendAll(true); } else { say(WAITING, false); box.focus(); later(); }
   }
 
   function send() {  // the form's own submit: `form.submit` is the button with the id "submit"
@@ -76,9 +82,10 @@
 
   // The browser may say it is online on a signal that carries nothing: a small request first,
   // and the form goes as before (the server's answer as the page) only if that one came back.
+  // A report taken back from the browser's storage is sent from here, never as the page.
   form.addEventListener('submit', function (e) {
     e.preventDefault();
-    if (!navigator.onLine) { queue(); return; }
+    if (!navigator.onLine || fixing) { queue(); return; }
     var stop = new AbortController(), timer = setTimeout(function () { stop.abort(); }, 8000);
     // A HEAD, which the service worker never answers from its copies.
     fetch('/report-sw.js', {method: 'HEAD', cache: 'no-store', signal: stop.signal}).then(function () {
@@ -86,7 +93,7 @@
       if (csrf.value) { send(); return; }
       // A form page kept for offline use has no form token: this session's first (a session
       // run out gets the login page, which keeps what was typed).
-      return freshForm().then(function (page) {
+      return freshForm(true).then(function (page) {
         if (page) { csrf.value = page.csrf; }
         send();
       });
@@ -96,10 +103,12 @@
     }).catch(function () { queue(); });
   });
 
+  function headers(person) { return person ? {} : {'X-Hotline-Background': '1'}; }
+
   // The form page as the server gives it now: its form token and whose session it is, or null
   // when the session has run out (the server sent the login page instead).
-  function freshForm() {
-    return fetch('/report', {credentials: 'same-origin', cache: 'no-store'}).then(function (r) {
+  function freshForm(person) {
+    return fetch('/report', {credentials: 'same-origin', cache: 'no-store', headers: headers(person)}).then(function (r) {
       if (new URL(r.url).pathname === '/login') { return null; }
       if (!r.ok) { throw new Error('refused: ' + r.status); }  // another role, the store down
       return r.text().then(function (html) {
@@ -109,56 +118,45 @@
     });
   }
 
-  function body(record, token) {
-    var data = new URLSearchParams();
-    record.fields.forEach(function (pair) { data.append(pair[0], pair[1]); });
-    data.append('csrf', token);
-    data.append('idempotency_key', record.key);
-    return data;
-  }
-
-  function showReceipt(html) {
+  function showReceipt(html, record) {
     var main = new DOMParser().parseFromString(html, 'text/html').getElementById('main');
     Array.prototype.forEach.call(main.children, function (node) {
       var copy = document.importNode(node, true);
       [copy].concat(Array.prototype.slice.call(copy.querySelectorAll('[id]'))).forEach(function (n) {
         if (n.id) { n.setAttribute('data-was', n.id); n.removeAttribute('id'); }
       });
+      var title = copy.querySelector('h1');
+      if (title) {
+        var what = document.createElement('p');
+        what.className = 'sent-what';
+        what.textContent = who(record) + '。' + (record.written ? written(record) + '，' : '') +
+          '发送于 ' + beijing(new Date()) + '（北京时间）';
+        title.insertAdjacentElement('afterend', what);
+      }
       receipts.appendChild(copy);
     });
   }
 
-  function postAsPage(record, token) {  // the server's own form, with its errors by the fields
-    var page = document.createElement('form');
-    page.method = 'post';
-    page.action = '/report';
-    page.hidden = true;
-    body(record, token).forEach(function (value, name) {
-      var input = document.createElement('input');
-      input.type = 'hidden'; input.name = name; input.value = value;
-      page.appendChild(input);
-    });
-    document.body.appendChild(page);
-    page.submit();
-  }
-
-  function sendNext(list, page) {
+  function sendNext(list, page, person) {
     var record = list.shift();
     if (!record) { return Promise.resolve(false); }
+    if (record.fix) { return sendNext(list, page, person); }  // waits for the person to mend it
     if (record.user && page.user && record.user !== page.user) {
       say('本机保存的报告由账号“' + record.user + '”填写，请用该账号重新登录，登录后自动发送。', true);
       return Promise.resolve(true);
     }
-    return fetch('/report', {method: 'POST', body: body(record, page.csrf), credentials: 'same-origin'})
+    return fetch('/report', {method: 'POST', body: body(record, page.csrf), credentials: 'same-origin',
+                             headers: headers(person)})
       .then(function (r) {
         if (r.ok) {
           drop(record);
-          return r.text().then(function (html) { showReceipt(html); return sendNext(list, page); });
+          return r.text().then(function (html) { showReceipt(html, record); return sendNext(list, page, person); });
         }
-        if (r.status === 409 || r.status === 422) {
-          drop(record);
-          postAsPage(record, page.csrf);
-          return true;
+        if (r.status === 409 || r.status === 422) {  // kept, to be mended (409: the key was another's)
+          return r.text().then(function (html) {
+            change(record, {fix: refusal(html), key: r.status === 409 ? newKey() : record.key});
+            return sendNext(list, page, person);
+          });
         }
         if (r.status === 401) {
           say(EXPIRED, true);
@@ -171,38 +169,78 @@
   }
 
   function later() {  // the `online` event does not come when the browser never thought it was offline
-    if (retry === null) { retry = setTimeout(function () { retry = null; sendAll(); }, 30000); }
+    if (retry === null) { retry = setTimeout(function () { retry = null; sendAll(false); }, 30000); }
   }
 
-  function sendAll() {
-    if (sending || !navigator.onLine || !queued().length) { return; }
+  function sendAll(person) {
+    if (sending || !navigator.onLine || !queued().some(function (r) { return !r.fix; })) { offerMend(); return; }
     sending = true;
     say(SENDING, false);
-    freshForm().then(function (page) {
+    freshForm(person).then(function (page) {
       if (page === null) {
         say(EXPIRED, true);
         return true;
       }
       csrf.value = page.csrf;  // this page's own form can be sent again too
-      return sendNext(queued(), page);
+      return sendNext(queued(), page, person);
     }).then(function (stopped) {
       if (!stopped) { say('', false); }
     }, function (error) {  // the network went again, or the server is not ready: kept for the next try
       say(!navigator.onLine || error instanceof TypeError ? WAITING : RETRY, false);
       later();
-    }).then(function () { sending = false; });
+    }).then(function () { sending = false; offerMend(); });
   }
+
+  // A refused report back in the form, when the form holds nothing typed: one at a time.
+  function blank() {
+    return !fields().some(function (p) { return p[1] && p[0] !== 'reporter.relation' && !/\.gender$/.test(p[0]); });
+  }
+  function offerMend() {
+    var waiting = toMend().filter(function (r) { return !r.user || r.user === form.getAttribute('data-user'); });
+    if (fixing || !waiting.length) { return; }
+    var others = waiting.slice(1).map(who);
+    fixBox.hidden = false;
+    el('fix-more').textContent = others.length ? '另有 ' + others.length + ' 份等待修改：' + others.join('；') + '。' : '';
+    if (!blank()) {
+      el('fix-text').textContent = '本机保存的 ' + waiting.length + ' 份报告未能发送，需要修改：提交或清空当前表单后，将逐份放回表单。';
+      return;
+    }
+    mend(waiting[0]);
+  }
+  function mend(record) {
+    fixing = record;
+    clean();
+    key.value = record.key;
+    var more = el('add-child');
+    record.fields.forEach(function (pair) {
+      var input = form.querySelector('[name="' + pair[0] + '"]' + (/^(concerns|immediate_danger|child_died|channel|reporter\.anonymous)$/.test(pair[0]) ? '[value="' + pair[1] + '"]' : ''));
+      if (!input) { return; }
+      if (input.type === 'checkbox') { input.checked = true; } else { input.value = pair[1]; }
+      var row = input.closest('[data-child]');
+      while (pair[1] && row && row.hidden && !more.hidden) { more.click(); }
+      input.dispatchEvent(new Event('change', {bubbles: true}));
+    });
+    form.elements.namedItem('location.region_code').dispatchEvent(new Event('place-refresh'));
+    el('fix-text').textContent = '这份本机保存的报告（' + who(record) + (record.written ? '，' + written(record) : '') +
+      '）未能发送：' + (record.fix.notice || '请按提示修改后点“提交报告”。');
+    checks.show(record.fix.errors);
+    if (!Object.keys(record.fix.errors).length) { fixBox.focus(); }
+  }
+
+  window.addEventListener('online', function () {
+    if (queued().length) { sendAll(false); } else { refreshToken(); }
+  });
+  window.addEventListener('offline', function () { if (queued().length) { say(WAITING, false); } });
 
   // A form page kept for offline use has no form token: fetch one once the network is here.
   function refreshToken() {
-    freshForm().then(function (page) { if (page) { csrf.value = page.csrf; } }, function () {});
+    freshForm(false).then(function (page) { if (page) { csrf.value = page.csrf; } }, function () {});
   }
 
-  window.addEventListener('online', function () { if (queued().length) { sendAll(); } else { refreshToken(); } });
-  window.addEventListener('offline', function () { if (queued().length) { say(WAITING, false); } });
-  if (queued().length) {
-    if (navigator.onLine) { sendAll(); } else { say(WAITING, false); }
-  } else if (!csrf.value && navigator.onLine) {
-    refreshToken();
+  if (queued().some(function (r) { return !r.fix; })) {
+    if (navigator.onLine) { sendAll(false); } else { say(WAITING, false); }
+  } else {
+    offerMend();
+    if (!csrf.value && navigator.onLine) { refreshToken(); }
   }
 })();

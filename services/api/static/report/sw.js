@@ -1,13 +1,18 @@
 // The reporter's form without a network (contract §13): served at /report-sw.js, registered for
-// the scope /report. It keeps the last form page /report gave this browser (network first, the
-// copy only when the network fails) and the files that page uses. It keeps no report: a report
-// typed offline waits in the page's own storage (offline.js) and leaves it once sent.
+// the whole site. It keeps the last form page /report gave this browser (network first, the
+// copy only when the network fails) and the files that page uses; any other page it cannot
+// fetch is answered by a small page that says the network is gone and links back to the form.
+// It keeps no report: a report typed offline waits in the page's own storage (offline.js) and
+// leaves it once sent.
 'use strict';
 
-var CACHE = 'hotline-report-v1';
+var CACHE = 'hotline-report-v2';
 var SHELL = '/report';
-var ASSETS = ['/static/report/offline.js', '/static/report/manifest.webmanifest',
-  '/static/report/icon.svg', '/static/report/icon-192.png', '/favicon.svg'];
+var OFFLINE = '/static/report/offline.html';
+var ASSETS = ['/static/report/offline.js', '/static/report/checks.js', '/static/report/queue.js',
+  '/static/report/home.js', '/static/report/manifest.webmanifest',
+  '/static/report/icon.svg', '/static/report/icon-192.png', '/favicon.svg', OFFLINE,
+  '/static/report/offline-page.js'];
 
 // Only the form itself, signed in as a reporter: not a login page the server sent instead.
 function isForm(response) {
@@ -54,8 +59,14 @@ function networkFirst(request, key, keep) {
     }
     return response;
   }, function () {
-    return caches.match(key).then(function (found) { return found || Response.error(); });
+    return caches.match(key).then(function (found) { return found || offlinePage(request); });
   });
+}
+
+// A page it cannot fetch: the small offline page for a navigation, an error for anything else.
+function offlinePage(request) {
+  if (request.mode !== 'navigate') { return Response.error(); }
+  return caches.match(OFFLINE).then(function (found) { return found || Response.error(); });
 }
 
 self.addEventListener('fetch', function (event) {
@@ -65,6 +76,8 @@ self.addEventListener('fetch', function (event) {
   }
   if (request.mode === 'navigate' && url.pathname === SHELL) {
     event.respondWith(networkFirst(request, SHELL, isForm));
+  } else if (request.mode === 'navigate') {  // 我提交的报告, 查询处理进度…: the network, or that page
+    event.respondWith(fetch(request).catch(function () { return offlinePage(request); }));
   } else if (ASSETS.indexOf(url.pathname) >= 0) {
     event.respondWith(networkFirst(request, url.pathname, function (response) { return response.ok; }));
   }
