@@ -33,6 +33,7 @@ from services.api.pages import (
     report,
     rosters,
 )
+from services.api.pages import board_callbacks as board_callbacks_page
 from services.api.pages import followups as followups_page
 from services.api.pages import incidents as incidents_page
 from services.api.pages import lookup as lookup_page
@@ -75,6 +76,7 @@ ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, sen
            incidents.router, incidents.list_router, incidents_page.router)  # major incidents (§12)
 ROUTERS = (*ROUTERS, caller_history.router)  # the caller history (来电弹屏, §13)
 ROUTERS = (*ROUTERS, callback_routes.router)  # callbacks (回访, §13)
+ROUTERS = (*ROUTERS, board_callbacks_page.router)  # the supervisor's callbacks (回访, §13)
 ROUTERS = (*ROUTERS, knowledge_routes.router)  # the knowledge base (知识库, §13)
 
 

@@ -186,3 +186,7 @@ REVIEW_REASON_TEXT = {"declined": "有单位退回转介", "routing_gap": "缺�
                       "suggested_level": "走访建议调整风险等级", "unreached": "红色转介未能通知值班人员",
                       "no_concerns": "未选问题类型", "triage": "研判提示需人工复核",
                       "dissatisfied": "回访不满意"}
+# A callback's result (回访, §13): whether the reporter was reached, how satisfied, on the timeline.
+SATISFACTION_TEXT = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+REACHED_TEXT = {True: "已联系上", False: "未联系上"}
+EVENT_TEXT["callback_recorded"] = "回访"

@@ -18,7 +18,7 @@ from services.api.pages.board_state import add_written_reasons, outcome, patched
 from services.api.web import render
 from services.bootstrap import ApiContainer
 from services.common.errors import DomainError, FieldError, NotFound
-from services.common.labels import BOARD_STATUS_TEXT, REVIEW_REASON_TEXT
+from services.common.labels import BOARD_STATUS_TEXT, REACHED_TEXT, REVIEW_REASON_TEXT, SATISFACTION_TEXT
 from services.common.principal import Principal
 from services.common.vocabulary import BEIJING, RISK_LEVELS, Category
 from services.oversight.board import (
@@ -31,6 +31,7 @@ from services.oversight.board import (
     units_by_county,
     unreached_by_case,
 )
+from services.oversight.board_callbacks import CALLBACK_LINE, add_callback_lines
 from services.oversight.incidents import incident_context
 from services.oversight.jurisdiction import check_case
 
@@ -88,11 +89,12 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "county_q": f"?county={county}" if county else "",
         "counties": choices,
         "county_name": lambda code: container.directory.region_name(code[:6]),
-        "cases": add_written_reasons(container, cases),
+        "cases": add_callback_lines(container, add_written_reasons(container, cases)),
         "case_state": case_state,
         "review_reasons": review_reasons,
         "board_status_text": BOARD_STATUS_TEXT,
         "review_reason_text": REVIEW_REASON_TEXT,
+        "callback_line": CALLBACK_LINE, "reached_text": REACHED_TEXT, "satisfaction_text": SATISFACTION_TEXT,
         "notes": referral_notes(container, cases),
         "unreached": unreached_by_case(container, cases),
         "late_followups": [p for p in plans if p["overdue"] or p["helper_missing"]],
@@ -131,6 +133,12 @@ def board_page(request: Request, page: Supervisor, container: ContainerDep, audi
 @router.get("/board/cases")
 def board_cases(request: Request, page: SupervisorPart, container: ContainerDep) -> Response:
     return render(request, "board_cases.html", _context(request, container, page))
+
+
+@router.get("/board/cases/{case_id}/{action}")
+def board_action_reloaded(case_id: str, page: Supervisor) -> Response:
+    """A command's address opened (a reload after a refusal, a link): the board at that case."""
+    return RedirectResponse(f"/board#case-{quote(case_id)}", status_code=303)
 
 
 def _categories(form: Any) -> list[str] | None:

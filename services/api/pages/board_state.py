@@ -11,8 +11,10 @@ from services.common.errors import DomainError
 from services.common.labels import CATEGORY_TEXT, LEVEL_TEXT
 from services.common.vocabulary import Category
 from services.dispatch.domain import referral_id_for
+from services.oversight.board_callbacks import settled_dissatisfied
 
 DONE = ("reassess", "review", "refer", "close")
+CLEARED = "“回访不满意”已复核，看板上的该提示已清除，回访记录仍在案件经过中。"
 
 
 def _categories_text(chosen: list[str]) -> str:
@@ -29,9 +31,12 @@ def outcome(container: Any, action: str, case_id: str, unit: str | None) -> tupl
             level = LEVEL_TEXT[case.risk_level]
             patch = {"risk_level": case.risk_level, "categories": case.categories,
                      "needs_review": False, "review_reasons": []}
+            cleared = (CLEARED if settled_dissatisfied(container, case_id, container.triage.reasons(case_id))
+                       else "")
             if action == "review":
-                return f"已完成案件 {short} 的复核，风险等级保持{level}。", patch
-            return (f"已将案件 {short} 调整为{level}，类别：{_categories_text(case.categories)}。", patch)
+                return f"已完成案件 {short} 的复核，风险等级保持{level}。{cleared}", patch
+            return (f"已将案件 {short} 调整为{level}，类别：{_categories_text(case.categories)}。{cleared}",
+                    patch)
         if action == "close":
             plan = container.dispatch.followup_plan(case_id)
             if plan is None or plan.status != "closed":
