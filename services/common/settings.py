@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.common.clocks import (
@@ -116,7 +116,7 @@ class Settings(BaseSettings):
     # Days a closed case's reporter waits for a callback (回访, contract §13).
     callback_days: int = 3
     # The suite of new sealed data, keyed hashes and audit entries (contract §14): aes or sm (国密).
-    crypto_suite: str = "aes"
+    crypto_suite: Annotated[str, AfterValidator(check_suite)] = "aes"
     # Roles that log in with a TOTP code as well (contract §10); unset: TOTP_DEFAULT_ROLES in
     # production, none elsewhere.
     totp_roles: str | None = None
@@ -139,11 +139,6 @@ class Settings(BaseSettings):
     def _check_bounded(cls, value: Any, info: ValidationInfo) -> float:
         kind, low, high, unit = BOUNDS[str(info.field_name)]
         return bounded(value, f"HOTLINE_{str(info.field_name).upper()}", kind, low, high, unit)
-
-    @field_validator("crypto_suite")
-    @classmethod
-    def _check_suite(cls, value: str) -> str:
-        return check_suite(value)
 
     @field_validator("totp_roles")
     @classmethod

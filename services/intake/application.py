@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
@@ -31,11 +31,11 @@ from services.intake.domain import (
     receipt_index_id,
     receipt_no_for,
     report_id_for,
-    supplement_id_for,
 )
-from services.intake.errors import IdempotencyConflict, ReportErased, ReportNotFound
-from services.intake.policy import check_channel, may_supplement
+from services.intake.errors import IdempotencyConflict, ReportNotFound
+from services.intake.policy import check_channel
 from services.intake.schemas import ReportIn
+from services.intake.supplements import SupplementCommands
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,8 @@ class Receipt:
     received_at: datetime
 
 
-TRANSFER_SERVICES = ("110", "120")
-
-
-class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, Application[UUID]):
+class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, SupplementCommands,
+                        Application[UUID]):
     """Records each report once; retries with the same key return the same receipt."""
 
     name = "intake"
@@ -132,39 +130,6 @@ class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, Applicati
         self.note_caller(existing, body["reporter"])  # after the report is durable; a retry notes it
         return self._receipt(existing)
 
-    def supplement(
-        self,
-        report_id: UUID,
-        *,
-        narrative: str,
-        concerns: list[str],
-        immediate_danger: bool,
-        by: str,
-        idempotency_key: str | None,
-        actor: Actor | None = None,
-        case_id: str | None = None,
-        child_died: bool = False,
-    ) -> str:
-        """Append a supplement; with an Idempotency-Key a retry appends nothing new."""
-        report = self.get_report(report_id)
-        supplement_id = supplement_id_for(report_id, by, idempotency_key or uuid4().hex)
-        if supplement_id in report.supplement_ids:
-            return supplement_id
-        key = self.keys.key_for(str(report_id))
-        if key is None or report.erased_at is not None:
-            raise ReportErased(str(report_id))
-        report.supplement(
-            supplement_id=supplement_id,
-            pii=key.seal({"narrative": narrative}),
-            concerns=concerns,
-            immediate_danger=immediate_danger,
-            child_died=child_died,
-            by=by,
-            at=datetime.now(UTC),
-        )
-        self.save(report, *audit_note(actor, "report.supplement", "report", str(report_id), case_id))
-        return supplement_id
-
     def receipt_no_of(self, report_id: str) -> str:
         """A report's receipt number (it never changes: kept once read, for the console's list
         of recent calls, which asks for the same ones every few seconds)."""
@@ -177,20 +142,6 @@ class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, Applicati
     def submitter_refs(self, username: str) -> list[str]:
         """The account's pseudonym in every suite's family: its reports from before a switch too."""
         return [h.short("submitter", username, 32) for h in self.hasher.families()]
-
-    def confirm_transfer(self, report_id: UUID | str, principal: Principal, *, to: str,
-                         actor: Actor | None = None, case_id: str | None = None) -> Report:
-        """Record that a caller in immediate danger was put through to 110 or 120 (once each)."""
-        if to not in TRANSFER_SERVICES:
-            raise FieldError("to", "110 (police) or 120 (ambulance)")
-        report = self.report_for(report_id, principal)
-        if principal.role not in (Role.operator, Role.supervisor) or not may_supplement(
-                principal, submitted_by=report.submitted_by, channel=report.channel):
-            raise ReportNotFound(str(report_id))
-        if not report.transferred_to(to):
-            report.confirm_transfer(to=to, by=principal.subject, at=datetime.now(UTC))
-            self.save(report, *audit_note(actor, "report.transfer", "report", str(report.id), case_id))
-        return report
 
     def personal_data(self, report: Report) -> dict[str, Any] | None:
         """The report's personal data with its supplements' narratives; None once erased."""
@@ -231,19 +182,6 @@ class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, Applicati
         if principal.role == Role.reporter and report.submitted_by != principal.subject:
             raise ReportNotFound(str(report_id))
         return report
-
-    def supplement_as(self, report_id: UUID | str, principal: Principal, *, narrative: str,
-                      concerns: list[str], immediate_danger: bool,
-                      idempotency_key: str | None, actor: Actor | None = None,
-                      case_id: str | None = None, child_died: bool = False) -> str:
-        """Who may add to a report: its submitter, any operator for a hotline call, supervisors."""
-        report = self.report_for(report_id, principal)
-        if not may_supplement(principal, submitted_by=report.submitted_by, channel=report.channel):
-            raise ReportNotFound(str(report_id))
-        return self.supplement(report.id, narrative=narrative, concerns=concerns,
-                               immediate_danger=immediate_danger, by=principal.subject,
-                               idempotency_key=idempotency_key, actor=actor, case_id=case_id,
-                               child_died=child_died)
 
     def get_report(self, report_id: UUID | str) -> Report:
         report_id = parse_id(report_id, "report")
