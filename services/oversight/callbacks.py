@@ -56,6 +56,8 @@ def list_callbacks(c: ApiContainer, who: Principal, status: str | None, mine: bo
         raise FieldError("status", "due or done", where="query")
     if mine and status == "due":
         raise FieldError("mine", "本人登记的回访只有已回访的（status=done）。", where="query")
+    if since is not None and not mine:
+        raise FieldError("since", "只用于本人登记的回访（mine=1）。", where="query")
     rows = [r for r in _rows(c, who) if status in (None, r.status)]
     if mine:
         start = _since(since, datetime.now(UTC))

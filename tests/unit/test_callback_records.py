@@ -103,6 +103,8 @@ def test_the_operators_own_done_list_newest_first(api: Api, runner: EmbeddedRunn
         assert refused.status_code == 422 and "since" in refused.text, since
     assert api.client.get("/v1/callbacks?mine=1&status=due",
                           headers=api.auth("operator1")).status_code == 422
+    assert api.client.get("/v1/callbacks", params={"status": "done", "since": later},
+                          headers=api.auth("operator1")).status_code == 422  # since: with mine only
 
 
 def test_contact_gives_the_name_beside_the_number_audited(api: Api, runner: EmbeddedRunner,
