@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,20 +75,28 @@ def mine(server: Client, user: str) -> list[dict[str, str]]:
     return r.json()  # type: ignore[no-any-return]
 
 
-def strict_page(context: BrowserContext) -> Page:
-    """A page under the site's own CSP, with axe added by the browser rather than by a script tag."""
-    context.add_init_script(axe_source())
-    return context.new_page()
+@contextmanager
+def phone() -> Iterator[tuple[BrowserContext, Page]]:
+    """A 360 px phone's page under the site's own CSP, with axe added by the browser rather than
+    by a script tag."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 360, "height": 800}, locale="zh-CN")
+        context.add_init_script(axe_source())
+        yield context, context.new_page()
+        browser.close()
+
+
+def open_form(page: Page, server: Client) -> None:
+    """The teacher signs in from the site's address, lands on /report, and the worker keeps it."""
+    from_root(page, server, "teacher1", "/report")
+    controlled(page)
 
 
 def test_a_report_filed_offline_is_sent_once_when_the_network_returns(server: Client) -> None:
     base = f"http://127.0.0.1:{PORT}"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 800}, locale="zh-CN")
-        page = strict_page(context)
-        from_root(page, server, "teacher1", "/report")
-        controlled(page)
+    with phone() as (context, page):
+        open_form(page, server)
         key = page.input_value("input[name=idempotency_key]")
         assert re.fullmatch(r"[A-Za-z0-9_-]{24}", key)  # the page's own, for a form kept offline
 
@@ -134,7 +143,8 @@ def test_a_report_filed_offline_is_sent_once_when_the_network_returns(server: Cl
         page.goto(f"{base}/lookup")
         expect(page.locator("h1")).to_have_text("网络已断开")
         page.click("#back")
-        expect(page.locator("#offline-text")).to_have_text(WAITING)
+        page.wait_for_url(f"{base}/report")
+        expect(page.locator("#offline-text")).to_have_text(WAITING, timeout=15_000)
         page.set_viewport_size({"width": 360, "height": 800})
 
         context.set_offline(False)
@@ -166,20 +176,15 @@ def test_a_report_filed_offline_is_sent_once_when_the_network_returns(server: Cl
         page.click("#install")
         expect(page.locator("#install")).to_be_hidden()
         assert page.evaluate("window.prompted === true")
-        browser.close()
     assert [r["receipt_no"] for r in mine(server, "teacher1")] == [receipt]
 
 
 def test_the_form_opens_offline_and_a_report_waits_through_a_new_login(tmp_path: Path) -> None:
     base = f"http://127.0.0.1:{RESTARTED_PORT}"
     var = tmp_path / "var"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 800}, locale="zh-CN")
-        page = strict_page(context)
+    with phone() as (context, page):
         with embedded_server(var, RESTARTED_PORT) as server:
-            from_root(page, server, "teacher1", "/report")
-            controlled(page)
+            open_form(page, server)
             password = server.password("teacher1")
         # The server is gone and the network off: the form opens all the same.
         context.set_offline(True)
@@ -211,7 +216,6 @@ def test_the_form_opens_offline_and_a_report_waits_through_a_new_login(tmp_path:
             assert not kept_anywhere(page, "被继父打的")
             wait_for(lambda: mine(server, "teacher1"), what="the report in her own list")
             assert [r["receipt_no"] for r in mine(server, "teacher1")] == [receipt]
-        browser.close()
 
 
 def kept_by_an_earlier_page(child: str, id_number: str, narrative: str) -> dict[str, object]:
@@ -228,12 +232,8 @@ def test_two_kept_reports_the_server_refuses_stay_until_each_is_mended(server: C
     before = len(mine(server, "teacher1"))
     first = kept_by_an_earlier_page("林小花", "441823201602024560", "林小花说晚上常被锁在门外。")
     second = kept_by_an_earlier_page("黄小宝", "441823201501011230", "黄小宝脸上有新的伤痕。")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 800}, locale="zh-CN")
-        page = strict_page(context)
-        from_root(page, server, "teacher1", "/report")
-        controlled(page)
+    with phone() as (context, page):
+        open_form(page, server)
         context.set_offline(True)
         page.evaluate("([key, list]) => localStorage.setItem(key, JSON.stringify(list))",
                       [QUEUE, [first, second]])
@@ -266,5 +266,4 @@ def test_two_kept_reports_the_server_refuses_stay_until_each_is_mended(server: C
         expect(page.locator("#fix-box")).to_be_hidden()
         assert page.evaluate(f"localStorage.getItem('{QUEUE}')") is None
         assert page.input_value("#f-children-0-name") == ""
-        browser.close()
     wait_for(lambda: len(mine(server, "teacher1")) == before + 2, what="both reports in her list")
