@@ -7,5 +7,9 @@
   try { count = JSON.parse(localStorage.getItem('hotline-report-queue') || '[]').length; } catch (e) { count = 0; }
   queued.hidden = !count;
   queued.textContent = count + ' 份报告保存在本机，联网后自动发送。';
-  window.addEventListener('online', function () { location.reload(); });
+  // Opened again once the server answers: the browser's `online` alone may come and go (a
+  // navigation just begun would be cancelled by a reload on a signal that carries nothing).
+  window.addEventListener('online', function () {
+    fetch('/report-sw.js', {method: 'HEAD', cache: 'no-store'}).then(function () { location.reload(); }, function () {});
+  });
 })();

@@ -65,12 +65,12 @@
     if (Object.keys(errors).length) { checks.show(errors); el('submit').disabled = false; return; }
     var list = queued(), record = {key: key.value || newKey(), user: form.getAttribute('data-user') || '',
       fields: fields(), written: new Date().toISOString()};
-    if (fixing) {  // the mended one goes back in its place, under its own key
-      list = list.map(function (r) { return r.key === fixing.key ? Object.assign(record, {key: r.key, written: r.written}) : r; });
+    if (fixing) {  // the mended one goes back in its place, under its own key and time
+      Object.assign(record, {key: fixing.key, written: fixing.written});
       fixing = null; fixBox.hidden = true;
-    } else {
-      list.push(record);
     }
+    var at = list.map(function (r) { return r.key; }).indexOf(record.key);
+    if (at >= 0) { list[at] = record; } else { list.push(record); }
     keep(list);
     clean();
     if (navigator.onLine) { sendAll(true); } else { say(WAITING, false); box.focus(); later(); }
