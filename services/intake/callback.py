@@ -103,18 +103,45 @@ class Callback(Aggregate):
 
 
 class CaseReports(Aggregate):
-    """Which reports a case holds and its region, as the cases topic tells (one per case)."""
+    """Which reports a case holds, its region, and whether it closed, as the cases and referrals
+    topics tell (one per case). The two topics are not ordered with each other: a closure may
+    come first, with no region yet, and the reports then open their callbacks as they arrive."""
 
     @event("Started")
     def __init__(self, id: UUID, *, case_id: str, region_code: str):  # noqa: A002
         self.case_id = case_id
         self.region_code = region_code
         self.report_ids: list[str] = []
+        self.closed_at: datetime | None = None
 
     def add(self, report_id: str) -> None:
         if report_id not in self.report_ids:
             self._added(report_id=report_id)
 
+    def locate(self, region_code: str) -> None:
+        if region_code and not self.region_code:
+            self._located(region_code=region_code)
+
+    def close(self, at: datetime) -> None:
+        if self.closed_at is None:
+            self._closed(at=at)
+
+    def reopen(self) -> None:
+        if self.closed_at is not None:
+            self._reopened()
+
     @event("Added")
     def _added(self, *, report_id: str) -> None:
         self.report_ids = [*self.report_ids, report_id]
+
+    @event("Reopened")
+    def _reopened(self) -> None:
+        self.closed_at = None
+
+    @event("Located")
+    def _located(self, *, region_code: str) -> None:
+        self.region_code = region_code
+
+    @event("Closed")
+    def _closed(self, *, at: datetime) -> None:
+        self.closed_at = at

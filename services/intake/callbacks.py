@@ -19,7 +19,13 @@ from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import NotFound, parse_id
 from services.common.keystore import KeyStore
-from services.common.messages import CASE_OPENED, CASE_UPDATED, FOLLOWUP_CLOSED, Message
+from services.common.messages import (
+    CASE_OPENED,
+    CASE_UPDATED,
+    FOLLOWUP_CLOSED,
+    FOLLOWUP_REOPENED,
+    Message,
+)
 from services.common.wakeup import NotifiesCommits
 from services.intake.callback import Callback, CallbackDone, CaseReports, callback_id_for, case_reports_id
 from services.intake.callback_book import CallbackBook
@@ -52,23 +58,31 @@ class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
             return
         d = domain_event.data
         if domain_event.type in (CASE_OPENED, CASE_UPDATED) and d.get("report_id"):
-            held = aggregates.find(self.repository, case_reports_id(d["case_id"]), CaseReports) \
-                or CaseReports(id=case_reports_id(d["case_id"]), case_id=d["case_id"],
-                               region_code=d["region_code"])
+            held = self._held(d["case_id"], d.get("region_code") or "")
             held.add(d["report_id"])
-            if held.pending_events:
-                processing_event.collect_events(held)
         elif domain_event.type == FOLLOWUP_CLOSED:
-            at = datetime.fromisoformat(d["at"]) if d.get("at") else domain_event.time
-            processing_event.collect_events(*self.open_for(d["case_id"], at))
+            held = self._held(d["case_id"], "")
+            held.close(datetime.fromisoformat(d["at"]) if d.get("at") else domain_event.time)
+        elif domain_event.type == FOLLOWUP_REOPENED:
+            held = self._held(d["case_id"], "")
+            held.reopen()
+        else:
+            return
+        # A report that arrives after its case closed opens its callback then (the topics race).
+        opened = self.open_for(held) if held.closed_at is not None else []
+        if held.pending_events or opened:
+            processing_event.collect_events(held, *opened)
 
-    def open_for(self, case_id: str, closed_at: datetime) -> list[Callback]:
-        """The callbacks a case's closure opens: none twice, none for an anonymous reporter or
-        one who gave no phone."""
-        held = aggregates.find(self.repository, case_reports_id(case_id), CaseReports)
-        if held is None:
-            log.warning("case closed before its reports were seen", case_id=case_id)
-            return []
+    def _held(self, case_id: str, region_code: str) -> CaseReports:
+        held = aggregates.find(self.repository, case_reports_id(case_id), CaseReports) \
+            or CaseReports(id=case_reports_id(case_id), case_id=case_id, region_code=region_code)
+        held.locate(region_code)
+        return held
+
+    def open_for(self, held: CaseReports) -> list[Callback]:
+        """The callbacks a closed case opens: none twice, none for an anonymous reporter or one
+        who gave no phone."""
+        assert held.closed_at is not None
         opened = []
         for report_id in held.report_ids:
             callback_id = callback_id_for(report_id)
@@ -77,9 +91,10 @@ class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
             report = aggregates.find(self.reports.repository, report_id, Report)
             if report is None or self.phone(report) is None:
                 continue
-            opened.append(Callback(id=callback_id, report_id=report_id, case_id=case_id,
+            opened.append(Callback(id=callback_id, report_id=report_id, case_id=held.case_id,
                                    receipt_no=report.receipt_no, region_code=held.region_code,
-                                   opened_at=closed_at, due_at=closed_at + timedelta(days=self.days)))
+                                   opened_at=held.closed_at,
+                                   due_at=held.closed_at + timedelta(days=self.days)))
         return opened
 
     def phone(self, report: Report) -> str | None:

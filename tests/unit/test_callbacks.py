@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from services.bootstrap import ApiContainer, process_handler
 from services.common.embedded import EmbeddedRunner
 from services.common.errors import FieldError
-from services.common.messages import FOLLOWUP_CLOSED, Message
+from services.common.messages import CASE_OPENED, CASE_UPDATED, FOLLOWUP_CLOSED, FOLLOWUP_REOPENED, Message
 from services.common.principal import Principal
 from services.common.settings import Settings
 from services.common.vocabulary import BEIJING
@@ -194,3 +194,30 @@ def test_the_days_are_a_bounded_setting_handed_to_the_services(tmp_path: Path,
         monkeypatch.setenv("HOTLINE_CALLBACK_DAYS", wrong)
         with pytest.raises(ValueError, match="HOTLINE_CALLBACK_DAYS"):
             Settings(var_dir=tmp_path)
+
+
+def test_a_closure_that_arrives_before_the_cases_reports_still_opens_their_callbacks(
+        api: Api, hotline: ApiContainer) -> None:
+    """The cases and referrals topics are not ordered with each other: the closure first, the
+    report after (the runner not pumped: these messages are the only ones delivered)."""
+    report = api.submit(report_body(), key="closed-first").json()
+    case_id, handle = str(uuid4()), process_handler(hotline.callbacks)
+
+    def message(kind: str, n: int, **data: str) -> None:
+        handle(Message(id=f"test/{kind}/{n}", source="/hotline/test", type=kind, time=NOW, key=case_id,
+                       data={"case_id": case_id, **data}), Tracking(f"{kind}:0", n))
+
+    message(FOLLOWUP_CLOSED, 1, at=NOW.isoformat(), by="supervisor1")
+    assert hotline.callbacks.book.read() == []  # no report seen yet
+    message(CASE_OPENED, 1, report_id=report["report_id"], region_code="441823100201")
+    (row,) = hotline.callbacks.book.read()
+    assert row.receipt_no == report["receipt_no"] and row.status == "due"
+    assert row.opened_at == NOW and row.due_at == NOW + timedelta(days=hotline.settings.callback_days)
+    # Reopened, another report joins: none until the case closes again; then one for it alone.
+    second = api.submit(report_body(), key="closed-first-2").json()
+    message(FOLLOWUP_REOPENED, 2)
+    message(CASE_UPDATED, 2, report_id=second["report_id"], region_code="441823100201")
+    assert len(hotline.callbacks.book.read()) == 1
+    message(FOLLOWUP_CLOSED, 3, at=(NOW + timedelta(days=1)).isoformat(), by="supervisor1")
+    rows = hotline.callbacks.book.read()
+    assert sorted(r.receipt_no for r in rows) == sorted([report["receipt_no"], second["receipt_no"]])
