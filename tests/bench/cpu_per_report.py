@@ -1,6 +1,8 @@
 """Where the time goes: CPU per report of each process of a fresh `make up` stack (its own ports
 and var/bench/cpu), PostgreSQL and Kafka included, over N reports sent by 10 clients until every
-consumer has caught up (idle polling in that window included). Prints one JSON object.
+consumer has caught up (idle polling in that window included). Prints one JSON object. `make
+bench` measures the same on its own stack (`cpu` of each wiring in var/bench/latest.json); this
+probe alone is quicker when only the CPU is wanted.
 
     .venv/bin/python -m tests.bench.cpu_per_report --reports 600
 """
@@ -18,40 +20,13 @@ from pathlib import Path
 
 import httpx
 
+from tests.bench.procstat import ms_per_report, stack_ticks
 from tests.e2e.test_distributed import read_stack_env
 
 ROOT = Path(__file__).resolve().parents[2]
 VAR = ROOT / "var" / "bench" / "cpu"
 PORTS = {"HOTLINE_PG_PORT": "25492", "HOTLINE_KAFKA_PORT": "29522", "HOTLINE_KAFKA_CONTROLLER_PORT": "29523",
          "HOTLINE_PORT": "18070", "HOTLINE_METRICS_BASE_PORT": "19700"}
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_ticks(pid: str) -> tuple[int, int]:
-    """(user + system ticks, process group) of one live process."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12]), int(fields[2])
-
-
-def snapshot() -> dict[str, int]:
-    """Ticks per service (its process group), PostgreSQL's processes and this stack's Kafka."""
-    pidfiles = [p for p in (VAR / "run").glob("*.pid") if not p.stem.startswith("kafka")]
-    groups = {p.stem: int(p.read_text()) for p in pidfiles}
-    out = dict.fromkeys([*groups, "postgres", "kafka"], 0)
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            ticks, group = cpu_ticks(pid)
-            command = Path(f"/proc/{pid}/cmdline").read_text()
-        except OSError:  # gone meanwhile
-            continue
-        for name, leader in groups.items():
-            if group == leader:
-                out[name] += ticks
-        if command.startswith("postgres:") or "/postgresql/15/bin/postgres" in command:
-            out["postgres"] += ticks
-        if "kafka.Kafka" in command and str(VAR) in command:
-            out["kafka"] += ticks
-    return out
 
 
 def max_lag(env: dict[str, str]) -> int:
@@ -76,19 +51,19 @@ def main() -> None:
         login = {"username": "operator1", "password": users["operator1"]}
         token = httpx.post(f"{base}/v1/auth/token", data=login).json()["access_token"]
         time.sleep(5)  # past the services' start
-        before, started = snapshot(), time.monotonic()
+        before, started = stack_ticks(VAR), time.monotonic()
         load = ["closed", "--url", base, "--token", token, "--clients", "10", "--reports", str(args.reports)]
         sent = subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "tests.bench.loadgen", *load],
                               cwd=ROOT, capture_output=True, text=True)
         closed = time.monotonic() - started
         while max_lag(stack) > 0:
             time.sleep(1)
-        after, caught_up = snapshot(), time.monotonic() - started
-        per = {k: round((after[k] - before[k]) / TICK * 1000 / args.reports, 2) for k in after}
+        after, caught_up = stack_ticks(VAR), time.monotonic() - started
+        per = ms_per_report(before, after, args.reports)
         sys.stdout.write(json.dumps({
             "command": f".venv/bin/python -m tests.bench.cpu_per_report --reports {args.reports}",
             "reports": args.reports, "sent_in_s": round(closed, 1), "caught_up_in_s": round(caught_up, 1),
-            "ms_cpu_per_report": dict(sorted(per.items(), key=lambda kv: -kv[1])),
+            "ms_cpu_per_report": per,
             "total_ms": round(sum(per.values()), 1),
             "post": json.loads(sent.stdout.strip().splitlines()[-1])["summary"]}, indent=1) + "\n")
     finally:

@@ -3,7 +3,6 @@ store's raw append rate on the same database (PostgreSQL or SQLite), and proport
 
 from __future__ import annotations
 
-import subprocess
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from services.bootstrap import Wiring
 from services.common.settings import Settings
+from tests.bench import procstat
 
 
 class Probe(Aggregate):
@@ -53,35 +53,11 @@ def floor_events_per_s(settings: Settings, threads: int, seconds: float = 5.0) -
     return round(sum(done) / seconds, 1)
 
 
-def _pss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _tree(pid: int) -> list[int]:
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    return [pid, *(p for c in children for p in _tree(int(c)))]
-
-
-def process_memory_mib(pid: int) -> float:
+def process_memory_mib(pid: int) -> dict[str, float]:
     """Proportional set size of one process and its children (the embedded wiring)."""
-    return round(sum(_pss_kib(p) for p in _tree(pid)) / 1024, 1)
+    return {"hotline run": round(sum(procstat.pss_kib(p) for p in procstat.tree(pid)) / 1024, 1)}
 
 
-def stack_memory_mib(var: Path) -> float:
-    """Proportional set size of every process the stack runs: services, Kafka, PostgreSQL."""
-    pids: set[int] = set()
-    for pidfile in (var / "run").glob("*.pid"):
-        try:
-            pids.update(_tree(int(pidfile.read_text().strip())))
-        except ValueError:
-            continue
-    postmaster = var / "pg" / "data" / "postmaster.pid"
-    if postmaster.exists():
-        pids.update(_tree(int(postmaster.read_text().splitlines()[0])))
-    return round(sum(_pss_kib(p) for p in pids) / 1024, 1)
+def stack_memory_mib(var: Path) -> dict[str, float]:
+    """Proportional set size of every process the stack runs, by name: services, Kafka, PostgreSQL."""
+    return procstat.stack_pss_mib(var)

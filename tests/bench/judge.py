@@ -1,0 +1,77 @@
+"""One line per stage of what bounds it in an open-loop window: its CPU against the wall, its
+consumer lag, and what its PostgreSQL sessions were doing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+BUSY = 0.8  # of the cores a stage can use: above it, CPU is what bounds the stage
+BACKLOG = 20  # a lag above this, even one that drains, means the stage queued work
+
+
+def waits_text(share_pct: dict[str, float]) -> str:
+    """The sessions' states other than idle, largest first: `cpu 20 %, waits:IO/WALSync 8 %`."""
+    busy = [(k, v) for k, v in share_pct.items() if k != "idle"]
+    return ", ".join(f"{k} {v:g} %" for k, v in busy[:3]) if busy else "idle"
+
+
+def judge(stage: str, busy: float | None, *, cores: float = 1.0, lag: dict[str, Any] | None = None,
+          sessions: dict[str, Any] | None = None) -> str:
+    """`triage: 35 % busy, lag ≤ 12 → 0 → CPU-light, keeps up; PostgreSQL sessions: …`.
+    `busy` is CPU seconds per wall second (None: a stage with no process of its own, an edge of
+    the embedded process); `cores` what the stage can use (one per process)."""
+    line = f"{stage}: " + ("in the process" if busy is None else f"{busy * 100:.0f} % busy")
+    if cores > 1 and busy is not None:
+        line += f" (of {cores:g} cores)"
+    if lag is not None:
+        line += f", lag ≤ {lag['max']} → {lag['last']}"
+    light = "" if busy is None else "CPU-light, "
+    if busy is not None and busy >= BUSY * cores:
+        verdict = "CPU-bound"
+    elif lag is not None and lag["last"] > 0:
+        verdict = ("behind" if busy is None else "behind while not busy: waits") + (
+            " (a serial point, a poll, a lock or the machine)")
+    elif lag is not None and lag["max"] > BACKLOG:
+        verdict = f"{light}queued work but drained it"
+    else:
+        verdict = f"{light}keeps up"
+    line += f" → {verdict}"
+    if sessions:
+        line += f"; its database sessions: {waits_text(sessions['share_pct'])}"
+    return line
+
+
+def machine_line(utilisation: dict[str, float], nproc: int) -> str:
+    """The stack's CPU against the machine's cores."""
+    total = sum(utilisation.values())
+    full = total >= 0.9 * nproc
+    full_text = " → the cores are full: every stage waits on them" if full else ""
+    return f"machine: {total:.2f} of {nproc} cores busy{full_text}"
+
+
+def stage_of(who: str) -> str:
+    """A process, a member (`triage-2`) or a role (`hotline_projection_desk`) as its stage."""
+    name = who.removeprefix("hotline_").replace("_", "-")
+    base, _, n = name.rpartition("-")
+    return base if n.isdigit() and base else name
+
+
+def judge_window(utilisation: dict[str, float], sampled: dict[str, Any], nproc: int,
+                 cores: dict[str, float], threads: dict[str, float] | None = None) -> list[str]:
+    """Every stage with CPU or lag in the window (a group's members summed, one core each unless
+    `cores` says more), largest CPU first; then any thread near a core (one thread is a serial
+    point whatever the process's cores), then the machine."""
+    lag, sessions = sampled.get("lag", {}), sampled.get("pg_sessions", {})
+    by_stage: dict[str, float] = {}
+    members: dict[str, int] = {}
+    for name, busy in utilisation.items():
+        stage = stage_of(name)
+        by_stage[stage] = by_stage.get(stage, 0.0) + busy
+        members[stage] = members.get(stage, 0) + 1
+    names = sorted(set(by_stage) | set(lag), key=lambda n: (-by_stage.get(n, 0.0), n))
+    lines = [judge(n, by_stage.get(n), cores=cores.get(n, float(members.get(n, 1))), lag=lag.get(n),
+                   sessions=sessions.get(n)) for n in names]
+    lines += [f"thread {name}: {busy * 100:.0f} % of a core → "
+              + ("CPU-bound: a serial point" if busy >= BUSY else "the busiest thread")
+              for name, busy in sorted((threads or {}).items(), key=lambda kv: -kv[1])[:2] if busy >= 0.5]
+    return [*lines, machine_line(utilisation, nproc)]

@@ -1,0 +1,131 @@
+"""What /proc says of the processes under measure: CPU ticks (per process group of a `make up`
+service, PostgreSQL's and Kafka's process trees, the embedded process's threads) and PSS."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(path: Path) -> list[str]:
+    """The fields of a stat file after the command name (field 3, the state, first)."""
+    return path.read_text().rsplit(")", 1)[1].split()
+
+
+def ticks(pid: int, *, reaped: bool = False) -> int:
+    """User + system ticks of one process; with `reaped`, also those of its exited children
+    (PostgreSQL's short-lived backends, e.g. a connection opened every second)."""
+    f = _stat(Path(f"/proc/{pid}/stat"))
+    return int(f[11]) + int(f[12]) + (int(f[13]) + int(f[14]) if reaped else 0)
+
+
+def children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out
+
+
+def tree(pid: int) -> list[int]:
+    """A process and its descendants (those alive now)."""
+    return [pid, *(p for c in children(pid) for p in tree(c))]
+
+
+def _pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def stack_members(var: Path) -> dict[str, list[int]]:
+    """Every live process of a `make up` stack by name: each service's process group (its
+    restart loop, the service, an API's workers), PostgreSQL's postmaster tree, Kafka's."""
+    leaders = {p.stem: _pid(p) for p in (var / "run").glob("*.pid")}
+    groups = {name: pid for name, pid in leaders.items() if pid and not name.startswith("kafka")}
+    out: dict[str, list[int]] = {name: [] for name in groups}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            group = int(_stat(Path(f"/proc/{entry}/stat"))[2])
+        except OSError:
+            continue
+        for name, leader in groups.items():
+            if group == leader:
+                out[name].append(int(entry))
+    postmaster = _pid(var / "pg" / "data" / "postmaster.pid")
+    out["postgres"] = tree(postmaster) if postmaster and Path(f"/proc/{postmaster}").exists() else []
+    out["kafka"] = [p for name, pid in leaders.items() if pid and name.startswith("kafka")
+                    and Path(f"/proc/{pid}").exists() for p in tree(pid)]
+    return out
+
+
+def group_ticks(members: dict[str, list[int]], reaped: frozenset[int] = frozenset()) -> dict[str, int]:
+    """Ticks per name; `reaped` pids count their exited children too."""
+    out = {}
+    for name, pids in members.items():
+        total = 0
+        for pid in pids:
+            try:
+                total += ticks(pid, reaped=pid in reaped)
+            except OSError:  # gone meanwhile
+                continue
+        out[name] = total
+    return out
+
+
+def stack_ticks(var: Path, bench: frozenset[int] = frozenset()) -> dict[str, int]:
+    """Ticks per service, PostgreSQL (exited backends included) and Kafka, now; the `bench`
+    backends (the bench's own reads: the desk view polled, the lag) under a name of their own."""
+    postmaster = _pid(var / "pg" / "data" / "postmaster.pid")
+    members = stack_members(var)
+    members["postgres (the bench's reads)"] = [p for p in members["postgres"] if p in bench]
+    members["postgres"] = [p for p in members["postgres"] if p not in bench]
+    return group_ticks(members, frozenset([postmaster] if postmaster else []))
+
+
+def thread_ticks(pid: int) -> dict[str, int]:
+    """Ticks per thread of one process and of its children, named `comm/tid` ("main" for the
+    main thread): Python 3.11 leaves its threads' OS names as the process's, so the tid and the
+    order of start (tids grow) are what tells them apart."""
+    out = {}
+    for p in tree(pid):
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                comm = (task / "comm").read_text().strip()
+                f = _stat(task / "stat")
+            except OSError:
+                continue
+            name = "main" if int(task.name) == p else f"{comm}/{task.name}"
+            out[name if p == pid else f"child {p} {name}"] = int(f[11]) + int(f[12])
+    return out
+
+
+def pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def stack_pss_mib(var: Path) -> dict[str, float]:
+    """Proportional set size per name of the stack (every process of it counted once)."""
+    return {name: round(sum(pss_kib(p) for p in pids) / 1024, 1) for name, pids in stack_members(var).items()}
+
+
+def ms_per_report(before: dict[str, int], after: dict[str, int], reports: int) -> dict[str, float]:
+    """CPU milliseconds per report of each name, largest first."""
+    per = {k: round((after[k] - before.get(k, 0)) / TICK * 1000 / max(reports, 1), 2) for k in after}
+    return dict(sorted(per.items(), key=lambda kv: -kv[1]))
+
+
+def utilisation(before: dict[str, int], after: dict[str, int], wall_s: float) -> dict[str, float]:
+    """Each name's CPU time over the wall time (1.0: one core busy the whole while)."""
+    return {k: round((after[k] - before.get(k, 0)) / TICK / max(wall_s, 1e-9), 3) for k in after}

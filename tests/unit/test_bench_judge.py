@@ -1,0 +1,95 @@
+"""The bench's busy-against-waiting judgement per stage and its step search (#31)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.bench import openloop
+from tests.bench.judge import judge, judge_window, machine_line, stage_of
+
+
+def test_stage_names() -> None:
+    assert stage_of("hotline_projection_desk") == "projection-desk"
+    assert stage_of("hotline_relay_intake") == "relay-intake"
+    assert stage_of("triage-2") == "triage"
+    assert stage_of("api") == "api"
+
+
+def test_cpu_light_stage_that_keeps_up() -> None:
+    line = judge("triage", 0.35, lag={"max": 3, "last": 0})
+    assert line == "triage: 35 % busy, lag ≤ 3 → 0 → CPU-light, keeps up"
+
+
+def test_cpu_bound_stage() -> None:
+    assert judge("notify", 0.92, lag={"max": 400, "last": 380}).endswith("→ CPU-bound")
+    assert "of 2 cores" in judge("api", 1.7, cores=2)
+    assert judge("api", 1.7, cores=2).endswith("CPU-bound")
+    assert judge("api", 0.9, cores=2).endswith("CPU-light, keeps up")
+
+
+def test_behind_while_not_busy_names_the_waits() -> None:
+    sessions = {"share_pct": {"idle": 50.0, "waits:Lock/transactionid": 30.0, "cpu": 20.0}}
+    line = judge("dispatch", 0.2, lag={"max": 300, "last": 120}, sessions=sessions)
+    assert "behind while not busy" in line
+    assert line.endswith("its database sessions: waits:Lock/transactionid 30 %, cpu 20 %")
+
+
+def test_drained_backlog() -> None:
+    assert judge("desk", 0.5, lag={"max": 200, "last": 0}).endswith("CPU-light, queued work but drained it")
+
+
+def test_window_sums_members_and_judges_the_machine() -> None:
+    sampled: dict[str, Any] = {"lag": {"triage": {"max": 5, "last": 0}},
+                               "pg_sessions": {"triage": {"share_pct": {"cpu": 10.0, "idle": 90.0}}}}
+    lines = judge_window({"triage": 0.5, "triage-2": 0.45, "api": 0.3}, sampled, 2, {"api": 2.0})
+    assert lines[0].startswith("triage: 95 % busy (of 2 cores), lag ≤ 5 → 0")
+    assert lines[0].endswith("its database sessions: cpu 10 %")
+    assert lines[1].startswith("api: 30 % busy (of 2 cores)")
+    assert lines[-1] == "machine: 1.25 of 2 cores busy"
+    assert machine_line({"a": 1.0, "b": 0.9}, 2).endswith("the cores are full: every stage waits on them")
+
+
+def test_rates_of() -> None:
+    assert openloop.rates_of("10:50:10") == [10, 20, 30, 40, 50]
+    assert openloop.rates_of("5,15") == [5, 15]
+    assert openloop.rates_of("") == []
+
+
+def step(rate: float, drain: float | None, errors: int = 0, visible: int = 10) -> dict[str, Any]:
+    return {"offered_per_s": rate, "drain_s": drain, "errors": errors, "sent": 10, "visible": visible}
+
+
+def test_sustained_needs_every_report_no_error_and_a_drain_within_5_s() -> None:
+    assert openloop.sustained(step(10, 4.9))
+    assert not openloop.sustained(step(10, 5.1))
+    assert not openloop.sustained(step(10, None))
+    assert not openloop.sustained(step(10, 1.0, errors=1))
+    assert not openloop.sustained(step(10, 1.0, visible=9))
+
+
+def test_step_search_stops_at_the_first_rate_not_sustained() -> None:
+    drains = {10.0: 0.5, 20.0: 2.0, 30.0: 9.0, 40.0: 0.1}
+    asked: list[tuple[float, float]] = []
+
+    def run(rate: float, give_up: float) -> dict[str, Any]:
+        asked.append((rate, give_up))
+        return step(rate, drains[rate])
+
+    found = openloop.step_search(run, [10, 20, 30, 40], lambda: 0)
+    assert found["rate_per_s"] == 20
+    assert [s["sustained"] for s in found["steps"]] == [True, True, False]
+    assert asked == [(10, 6.0), (20, 6.0), (30, 6.0)]
+    assert openloop.step_search(lambda r, g: step(r, None), [10, 20], lambda: 0)["rate_per_s"] == 0
+
+
+def test_embedded_edges_and_a_thread_near_a_core() -> None:
+    sampled: dict[str, Any] = {"lag": {"triage": {"max": 5, "last": 0},
+                                       "dispatch": {"max": 384, "last": 234}}}
+    lines = judge_window({"hotline run": 0.6}, sampled, 2, {"hotline run": 2.0},
+                         {"hotline/17248": 0.85, "main": 0.1, "hotline/17254": 0.55})
+    assert lines[0] == "hotline run: 60 % busy (of 2 cores) → CPU-light, keeps up"
+    assert "dispatch: in the process, lag ≤ 384 → 234 → behind (a serial point" in lines[1]
+    assert lines[2] == "triage: in the process, lag ≤ 5 → 0 → keeps up"
+    assert lines[3] == "thread hotline/17248: 85 % of a core → CPU-bound: a serial point"
+    assert lines[4] == "thread hotline/17254: 55 % of a core → the busiest thread"
+    assert lines[5] == "machine: 0.60 of 2 cores busy"
