@@ -14,7 +14,7 @@ from eventsourcing.system import ProcessApplication
 from services.common import aggregates
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
-from services.common.errors import Conflict, FieldError, NotFound, parse_id
+from services.common.errors import Conflict, NotFound, parse_id
 from services.common.messages import CASE_OPENED, CASE_UPDATED, Message
 from services.common.wakeup import NotifiesCommits
 from services.dispatch.domain import (
@@ -24,6 +24,7 @@ from services.dispatch.domain import (
     routing_gap_id_for,
 )
 from services.dispatch.followups import FollowUps
+from services.dispatch.rework import Rework
 from services.dispatch.routing import Directory, ReferralMatrix
 from services.dispatch.visits import VisitClock
 
@@ -38,9 +39,10 @@ class ReferralNotFound(NotFound):
         self.referral_id = referral_id
 
 
-class DispatchApplication(FollowUps, NotifiesCommits, ProcessApplication[UUID]):
+class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication[UUID]):
     """Consumes case messages; each referral records the matrix and directory versions used.
-    Each case also gets its follow-up plan here (`FollowUps`), beside the referrals it waits for."""
+    Each case also gets its follow-up plan here (`FollowUps`), beside the referrals it waits for;
+    a closed case sent back to a unit (`Rework`) reopens it with a new referral."""
 
     name = "dispatch"
 
@@ -164,22 +166,11 @@ class DispatchApplication(FollowUps, NotifiesCommits, ProcessApplication[UUID]):
     def refer_manually(self, case: Mapping[str, Any], agency_id: str, *, by: str, reason: str = "",
                        actor: Actor | None = None) -> Referral:
         """A supervisor routes a case to a chosen unit (e.g. after a decline)."""
-        agency = self.directory.get(agency_id)
-        if agency is None:
-            raise FieldError("agency_id", "名录中没有这个机构单位，请从列表中选择。")
-        if not self.matrix.receives(agency.kind):
-            raise FieldError("agency_id", "该单位只报送通报，不接收转介，请选择其他单位。")
+        agency = self._receiving_unit(agency_id)
         referral_id = referral_id_for(case["case_id"], agency_id)
         if aggregates.exists(self.repository, referral_id):
             raise Conflict(f"该案件已转介给{agency.name}，不能重复转介。")
-        now = datetime.now(UTC)
-        referral = Referral(
-            id=referral_id, case_id=case["case_id"], agency_id=agency_id, agency_kind=agency.kind,
-            risk_level=case["risk_level"], concerns=list(case["concerns"]), dispatched_at=now,
-            due_at=now + timedelta(seconds=self.ack_sla[case["risk_level"]]),
-            matrix_version=f"manual:{by}", directory_version=self.directory.version,
-        )
-        referral.note_routing(reason)
+        referral = self._by_hand(case, agency, referral_id, by=by, reason=reason)
         plan = self.followup_plan(case["case_id"])
         noted = [plan] if plan is not None and plan.note_referrals([str(referral.id)]) else []
         self.save(referral, *noted, *audit_note(actor, "case.refer", "referral", str(referral.id),

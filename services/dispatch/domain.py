@@ -23,9 +23,18 @@ OUTCOME_REFUSED = {
 }
 
 
-def referral_id_for(case_id: str, agency_id: str) -> UUID:
-    """At most one referral per case and unit, however often the case is delivered."""
-    return uuid5(REFERRAL_NS, f"{case_id}\x1f{agency_id}")
+def referral_id_for(case_id: str, agency_id: str, round_no: int = 0) -> UUID:
+    """At most one referral per case and unit, however often the case is delivered; a closed
+    case sent back to the unit (重办) makes its next round, each round one referral."""
+    if round_no == 0:
+        return uuid5(REFERRAL_NS, f"{case_id}\x1f{agency_id}")
+    return uuid5(REFERRAL_NS, f"{case_id}\x1f{agency_id}\x1f{round_no}")
+
+
+def check_no_open_referral(earlier: list[Referral], unit_name: str) -> None:
+    """A unit is sent a case again only once its earlier referrals of it ended (办结 or 退回)."""
+    if any(r.status in OPEN_REFERRAL_STATUSES for r in earlier):
+        raise ReferralError(f"{unit_name}仍有该案件未办结的转介，不能重新交办。")
 
 
 def routing_gap_id_for(case_id: str, kind: str) -> UUID:

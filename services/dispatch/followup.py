@@ -62,6 +62,7 @@ class FollowUpPlan(Aggregate):
         self.flagged_level: str | None = None
         self.closed_at: datetime | None = None
         self.helper_flagged = False
+        self.reworks: list[dict[str, object]] = []  # 重办: each time a supervisor sent it back
 
     @classmethod
     def open(cls, *, case_id: str, lead_agency_id: str | None, risk_level: str,
@@ -194,11 +195,50 @@ class FollowUpPlan(Aggregate):
         """A new report about the child within 30 days reopened the case: visits are due again."""
         if self.status == "active":
             return False
-        self._reopened(case_id=self.case_id, at=at, next_due=clock.first_due(self.risk_level, at))
+        self._reopened(case_id=self.case_id, at=at, next_due=clock.first_due(self.risk_level, at),
+                       by="", reason="", agency_id="", referral_id="")
         return True
 
-    @event("Reopened")
-    def _reopened(self, *, case_id: str, at: datetime, next_due: datetime) -> None:
+    def check_rework(self, reason: str) -> None:
+        """重办 sends a closed case back to a unit, with the supervisor's reason."""
+        if self.status != "closed":
+            raise FollowUpError("该案件尚未结案：请用“改派”交给其他单位。")
+        if not reason.strip():
+            raise FieldError("reason", "请填写重新交办原因。")
+
+    def rework(self, *, agency_id: str, referral_id: str, reason: str, by: str, at: datetime,
+               clock: VisitClock) -> None:
+        """A supervisor sent the closed case back to a unit: the plan is active again, and its
+        closure waits for the new referral too."""
+        self.check_rework(reason)
+        self._reopened(case_id=self.case_id, at=at, next_due=clock.first_due(self.risk_level, at),
+                       by=by, reason=reason.strip(), agency_id=agency_id, referral_id=referral_id)
+
+    class Reopened(Aggregate.Event):
+        """Version 2 says who sent the case back to which unit and why (重办); a reopening by a
+        joined report leaves them blank."""
+
+        class_version = 2
+        case_id: str
+        at: datetime
+        next_due: datetime
+        by: str
+        reason: str
+        agency_id: str
+        referral_id: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            # Every reopening before 重办 came from a report joining the closed case.
+            state.update(by="", reason="", agency_id="", referral_id="")
+
+    @event(Reopened)
+    def _reopened(self, *, case_id: str, at: datetime, next_due: datetime, by: str, reason: str,
+                  agency_id: str, referral_id: str) -> None:
         self.status = "active"
         self.next_due = next_due
         self.closed_at = None
+        if agency_id:
+            self.reworks.append({"at": at, "by": by, "reason": reason, "agency_id": agency_id,
+                                 "referral_id": referral_id})
+            self.referral_ids.append(referral_id)

@@ -72,8 +72,9 @@ def _plan_data(e: Any) -> tuple[str, dict[str, Any]] | None:
         return FOLLOWUP_OVERDUE, {**common, "due": e.due.isoformat()}
     if kind == "Closed":  # the reason stays in the store: it may name people
         return FOLLOWUP_CLOSED, {**common, "by": e.by}
-    if kind == "Reopened":
-        return FOLLOWUP_REOPENED, {**common, "next_visit_due": e.next_due.isoformat()}
+    if kind == "Reopened":  # 重办 names who sent it back to which unit; the reason stays in the store
+        return FOLLOWUP_REOPENED, {**common, "next_visit_due": e.next_due.isoformat(), "by": e.by,
+                                   "agency_id": e.agency_id, "referral_id": e.referral_id}
     return None
 
 

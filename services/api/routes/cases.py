@@ -88,16 +88,17 @@ def review(case_id: str, body: ReviewIn, c: ContainerDep, triage: TriageDep, aud
 @router.post("/{case_id}/referrals", status_code=status.HTTP_201_CREATED)
 def refer(case_id: str, body: ManualReferralIn, c: ContainerDep, view: ViewDep, dispatch: DispatchDep,
           audit: AuditDep, principal: Supervisor) -> dict[str, Any]:
-    """Route a case to a chosen unit, e.g. after a decline (an extension of contract §2); a case
-    outside the supervisor's region is 404."""
+    """Route a case to a chosen unit, e.g. after a decline (an extension of contract §2); a closed
+    case is sent back (重办: reopened, the unit's next referral; the same request again returns
+    it); a case outside the supervisor's region is 404, a unit with the case open 409."""
     check_case(c, principal, case_id)
     case = view.get_case(case_id)
     if case is None:
         raise NotFound("No such case")
-    referral = dispatch.refer_manually(case, body.agency_id, by=principal.subject, reason=body.reason,
-                                       actor=audit.actor(principal))
+    referral, rework = dispatch.refer(case, body.agency_id, by=principal.subject, reason=body.reason,
+                                      actor=audit.actor(principal))
     return {"referral_id": str(referral.id), "agency_id": referral.agency_id,
-            "status": referral.status}
+            "status": referral.status, "rework": rework}
 
 
 @children_router.post("/repeat-check", response_model=list[KnownCase], responses={

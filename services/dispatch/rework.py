@@ -1,0 +1,104 @@
+"""重办: a supervisor sends a closed case back to a unit (the same one allowed). The plan reopens
+and the unit gets a new referral, the next round of that case and unit; and the referral a
+supervisor makes by hand, shared with 改派."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from eventsourcing.persistence import IntegrityError
+
+from services.common import aggregates
+from services.common.auditnote import Actor
+from services.common.auditnote import note as audit_note
+from services.common.errors import Conflict, FieldError
+from services.dispatch.domain import Referral, check_no_open_referral, referral_id_for
+from services.dispatch.followup import FollowUpPlan
+from services.dispatch.routing import Agency, Directory, ReferralMatrix
+from services.dispatch.visits import VisitClock
+
+log = structlog.get_logger("dispatch")
+
+
+class Rework:
+    """Mixed into DispatchApplication beside `FollowUps`."""
+
+    directory: Directory
+    matrix: ReferralMatrix
+    ack_sla: dict[str, int]
+    visit_clock: VisitClock
+    repository: Any
+    save: Callable[..., Any]
+    followup_plan: Callable[[str], FollowUpPlan | None]
+    refer_manually: Callable[..., Referral]
+
+    def _receiving_unit(self, agency_id: str) -> Agency:
+        agency = self.directory.get(agency_id)
+        if agency is None:
+            raise FieldError("agency_id", "名录中没有这个机构单位，请从列表中选择。")
+        if not self.matrix.receives(agency.kind):
+            raise FieldError("agency_id", "该单位只报送通报，不接收转介，请选择其他单位。")
+        return agency
+
+    def _by_hand(self, case: Mapping[str, Any], agency: Agency, referral_id: Any, *, by: str,
+                 reason: str) -> Referral:
+        """A referral a supervisor made, due by the case's level like any other."""
+        now = datetime.now(UTC)
+        referral = Referral(
+            id=referral_id, case_id=case["case_id"], agency_id=agency.agency_id, agency_kind=agency.kind,
+            risk_level=case["risk_level"], concerns=list(case["concerns"]), dispatched_at=now,
+            due_at=now + timedelta(seconds=self.ack_sla[case["risk_level"]]),
+            matrix_version=f"manual:{by}", directory_version=self.directory.version,
+        )
+        referral.note_routing(reason)
+        return referral
+
+    def refer(self, case: Mapping[str, Any], agency_id: str, *, by: str, reason: str = "",
+              actor: Actor | None = None) -> tuple[Referral, bool]:
+        """A supervisor's referral: a closed case is sent back (重办), an open one routed (改派).
+        The referral, and whether it was 重办 (the same 重办 retried returns its referral)."""
+        plan = self.followup_plan(case["case_id"])
+        if plan is not None and plan.status == "closed":
+            return self.rework(case, agency_id, plan, by=by, reason=reason, actor=actor), True
+        again = self._same_rework(plan, agency_id, by, reason)
+        if again is not None:
+            return again, True
+        return self.refer_manually(case, agency_id, by=by, reason=reason, actor=actor), False
+
+    def _same_rework(self, plan: FollowUpPlan | None, agency_id: str, by: str,
+                     reason: str) -> Referral | None:
+        """The referral of the plan's last 重办 when it was this very request, still open."""
+        if plan is None or plan.status != "active" or not plan.reworks:
+            return None
+        last = plan.reworks[-1]
+        if (last["agency_id"], last["by"], last["reason"]) != (agency_id, by, reason.strip()):
+            return None
+        return aggregates.find(self.repository, str(last["referral_id"]), Referral)
+
+    def rework(self, case: Mapping[str, Any], agency_id: str, plan: FollowUpPlan, *, by: str,
+               reason: str, actor: Actor | None = None) -> Referral:
+        agency = self._receiving_unit(agency_id)
+        plan.check_rework(reason)
+        earlier: list[Referral] = []
+        while (found := aggregates.find(self.repository, referral_id_for(
+                case["case_id"], agency_id, len(earlier)), Referral)) is not None:
+            earlier.append(found)
+        check_no_open_referral(earlier, agency.name)
+        referral = self._by_hand(case, agency, referral_id_for(case["case_id"], agency_id, len(earlier)),
+                                 by=by, reason=reason)
+        plan.rework(agency_id=agency_id, referral_id=str(referral.id), reason=reason, by=by,
+                    at=referral.dispatched_at, clock=self.visit_clock)
+        try:
+            self.save(referral, plan, *audit_note(actor, "case.rework", "referral", str(referral.id),
+                                                  case["case_id"]))
+        except IntegrityError:  # the same request at the same moment: the one saved stands
+            again = self._same_rework(self.followup_plan(case["case_id"]), agency_id, by, reason)
+            if again is None:
+                raise Conflict("该案件刚被其他操作更改，请刷新后重试。") from None
+            return again
+        log.info("case sent back for rework", case_id=case["case_id"], agency_id=agency_id,
+                 round=len(earlier))
+        return referral
