@@ -25,7 +25,7 @@ import httpx
 
 from services.bootstrap import Wiring
 from services.common.settings import Settings
-from tests.bench import budget
+from tests.bench import budget, procstat
 from tests.bench.measure import floor_events_per_s, process_memory_mib, stack_memory_mib
 from tests.bench.observe import Observer, embedded_ticks, stack_ticks
 from tests.bench.openloop import loadgen, open_loop, rates_of, say, settle, step_search, visible_in
@@ -148,7 +148,7 @@ def embedded(args: argparse.Namespace) -> dict[str, Any]:
                 pass
             time.sleep(0.2)
         settings = Settings(var_dir=var, database_url="", key_files=True)
-        sampler = Sampler(embedded_lags(var))
+        sampler = Sampler(embedded_lags(var), tasks=lambda: procstat.thread_states(proc.pid))
         sampler.start()
         try:
             return measure(base, var, settings, args,

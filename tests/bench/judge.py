@@ -31,7 +31,9 @@ def judge(stage: str, busy: float | None, *, cores: float = 1.0, lag: dict[str, 
     elif lag is not None and lag["last"] > 0:
         verdict = ("behind" if busy is None else "behind while not busy: waits") + (
             " (a serial point, a poll, a lock or the machine)")
-    elif lag is not None and lag["max"] > BACKLOG:
+    elif lag is None:
+        verdict = "CPU-light"
+    elif lag["max"] > BACKLOG:
         verdict = f"{light}queued work but drained it"
     else:
         verdict = f"{light}keeps up"
@@ -47,6 +49,12 @@ def machine_line(utilisation: dict[str, float], nproc: int) -> str:
     full = total >= 0.9 * nproc
     full_text = " → the cores are full: every stage waits on them" if full else ""
     return f"machine: {total:.2f} of {nproc} cores busy{full_text}"
+
+
+def states_text(share_pct: dict[str, float]) -> str:
+    """A thread's sampled states: `R 40 %, S:futex_wait_queue 35 %` (R: on a CPU or queued for
+    one; S:futex…: waiting on a lock, often the GIL; D: the disk)."""
+    return ", ".join(f"{k} {v:g} %" for k, v in list(share_pct.items())[:3])
 
 
 def stage_of(who: str) -> str:
@@ -71,7 +79,9 @@ def judge_window(utilisation: dict[str, float], sampled: dict[str, Any], nproc: 
     names = sorted(set(by_stage) | set(lag), key=lambda n: (-by_stage.get(n, 0.0), n))
     lines = [judge(n, by_stage.get(n), cores=cores.get(n, float(members.get(n, 1))), lag=lag.get(n),
                    sessions=sessions.get(n)) for n in names]
+    states = sampled.get("thread_states", {})
     lines += [f"thread {name}: {busy * 100:.0f} % of a core → "
               + ("CPU-bound: a serial point" if busy >= BUSY else "the busiest thread")
-              for name, busy in sorted((threads or {}).items(), key=lambda kv: -kv[1])[:2] if busy >= 0.5]
+              + (f"; sampled: {states_text(states[name])}" if name in states else "")
+              for name, busy in sorted((threads or {}).items(), key=lambda kv: -kv[1])[:2] if busy >= 0.3]
     return [*lines, machine_line(utilisation, nproc)]

@@ -105,6 +105,23 @@ def thread_ticks(pid: int) -> dict[str, int]:
     return out
 
 
+def thread_states(pid: int) -> dict[str, str]:
+    """What each thread of one process is doing now, named as `thread_ticks` names them: `R`
+    (running or runnable), or its state and kernel wait (`D:…` in the disk's wait, `S:futex…`
+    waiting on a lock: the GIL, a queue, a condition; `S:do_epoll_wait…` on the network)."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            state = _stat(task / "stat")[0]
+            wchan = (task / "wchan").read_text().strip()
+            comm = (task / "comm").read_text().strip()
+        except OSError:
+            continue
+        name = "main" if int(task.name) == pid else f"{comm}/{task.name}"
+        out[name] = "R" if state == "R" else f"{state}:{wchan}"
+    return out
+
+
 def pss_kib(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():

@@ -80,9 +80,11 @@ def embedded_lags(var: Path) -> Lags:
 
 
 class Sampler(threading.Thread):
-    def __init__(self, lags: Lags, pg_url: str | None = None):
+    def __init__(self, lags: Lags, pg_url: str | None = None,
+                 tasks: Callable[[], dict[str, str]] | None = None):
         super().__init__(name="bench-sampler", daemon=True)
-        self.lags, self.pg_url = lags, pg_url
+        self.lags, self.pg_url, self.tasks = lags, pg_url, tasks
+        self.task_samples: list[tuple[float, dict[str, str]]] = []
         self.lag_samples: list[tuple[float, dict[str, int]]] = []
         self.pg_samples: list[tuple[float, list[tuple[str, str, str]]]] = []
         self._halt = threading.Event()
@@ -99,6 +101,8 @@ class Sampler(threading.Thread):
                     rows = conn.execute(ACTIVITY, (BENCH_APP,)).fetchall()
                     self.pg_samples.append((now, [(stage_of(r[0] or "?"), *state(r[1], r[2], r[3]))
                                                   for r in rows]))
+                if self.tasks is not None:
+                    self.task_samples.append((now, self.tasks()))
                 if now >= next_lag:
                     current = self.lags()
                     with self._fresh:
@@ -134,13 +138,23 @@ class Sampler(threading.Thread):
         for rows in taken:
             for who, kind, detail in rows:
                 waits[who][f"{kind}:{detail}" if detail else kind] += 1
-        return {"lag": {g: {"max": max(n for _, n in s), "last": s[-1][1], "series": s}
+        states: dict[str, Counter[str]] = defaultdict(Counter)
+        for t, sample in self.task_samples:
+            if start <= t <= end:
+                for name, what in sample.items():
+                    states[name][what] += 1
+        return {"thread_states": {n: shares(c) for n, c in states.items()} if states else {},
+                "lag": {g: {"max": max(n for _, n in s), "last": s[-1][1], "series": s}
                         for g, s in lag.items()},
                 "pg_samples": len(taken),
                 "pg_sessions": {who: {"sessions": round(sum(c.values()) / max(len(taken), 1), 1),
-                                      "share_pct": {k: round(v / sum(c.values()) * 100, 1)
-                                                    for k, v in c.most_common(6)}}
-                                for who, c in sorted(waits.items())}}
+                                      "share_pct": shares(c)} for who, c in sorted(waits.items())}}
+
+
+def shares(counts: Counter[str]) -> dict[str, float]:
+    """The six commonest, each in % of all."""
+    total = sum(counts.values())
+    return {k: round(v / total * 100, 1) for k, v in counts.most_common(6)}
 
 
 def state(status: str | None, wait_type: str | None, wait: str | None) -> tuple[str, str]:

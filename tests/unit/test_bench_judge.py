@@ -6,6 +6,7 @@ from typing import Any
 
 from tests.bench import openloop
 from tests.bench.judge import judge, judge_window, machine_line, stage_of
+from tests.bench.sampler import Sampler, state
 
 
 def test_stage_names() -> None:
@@ -24,7 +25,7 @@ def test_cpu_bound_stage() -> None:
     assert judge("notify", 0.92, lag={"max": 400, "last": 380}).endswith("→ CPU-bound")
     assert "of 2 cores" in judge("api", 1.7, cores=2)
     assert judge("api", 1.7, cores=2).endswith("CPU-bound")
-    assert judge("api", 0.9, cores=2).endswith("CPU-light, keeps up")
+    assert judge("api", 0.9, cores=2).endswith("→ CPU-light")
 
 
 def test_behind_while_not_busy_names_the_waits() -> None:
@@ -44,7 +45,7 @@ def test_window_sums_members_and_judges_the_machine() -> None:
     lines = judge_window({"triage": 0.5, "triage-2": 0.45, "api": 0.3}, sampled, 2, {"api": 2.0})
     assert lines[0].startswith("triage: 95 % busy (of 2 cores), lag ≤ 5 → 0")
     assert lines[0].endswith("its database sessions: cpu 10 %")
-    assert lines[1].startswith("api: 30 % busy (of 2 cores)")
+    assert lines[1] == "api: 30 % busy (of 2 cores) → CPU-light"
     assert lines[-1] == "machine: 1.25 of 2 cores busy"
     assert machine_line({"a": 1.0, "b": 0.9}, 2).endswith("the cores are full: every stage waits on them")
 
@@ -84,12 +85,36 @@ def test_step_search_stops_at_the_first_rate_not_sustained() -> None:
 
 def test_embedded_edges_and_a_thread_near_a_core() -> None:
     sampled: dict[str, Any] = {"lag": {"triage": {"max": 5, "last": 0},
-                                       "dispatch": {"max": 384, "last": 234}}}
+                                       "dispatch": {"max": 384, "last": 234}},
+                               "thread_states": {"hotline/17248": {"R": 80.0, "S:futex_wait_queue": 20.0}}}
     lines = judge_window({"hotline run": 0.6}, sampled, 2, {"hotline run": 2.0},
                          {"hotline/17248": 0.85, "main": 0.1, "hotline/17254": 0.55})
-    assert lines[0] == "hotline run: 60 % busy (of 2 cores) → CPU-light, keeps up"
+    assert lines[0] == "hotline run: 60 % busy (of 2 cores) → CPU-light"
     assert "dispatch: in the process, lag ≤ 384 → 234 → behind (a serial point" in lines[1]
     assert lines[2] == "triage: in the process, lag ≤ 5 → 0 → keeps up"
-    assert lines[3] == "thread hotline/17248: 85 % of a core → CPU-bound: a serial point"
+    assert lines[3] == ("thread hotline/17248: 85 % of a core → CPU-bound: a serial point; sampled: "
+                        "R 80 %, S:futex_wait_queue 20 %")
     assert lines[4] == "thread hotline/17254: 55 % of a core → the busiest thread"
     assert lines[5] == "machine: 0.60 of 2 cores busy"
+
+
+def test_sampler_window_summarises_only_its_window() -> None:
+    s = Sampler(lambda: {})
+    s.lag_samples = [(9.0, {"triage": 50}), (10.5, {"triage": 7}), (11.0, {"triage": 0}),
+                     (20.0, {"triage": 9})]
+    s.pg_samples = [(10.1, [("triage", "cpu", ""), ("triage", "idle", "")]),
+                    (10.2, [("triage", "waits", "IO/WALSync"), ("triage", "idle", "")])]
+    s.task_samples = [(10.1, {"main": "R"}), (10.2, {"main": "S:futex_wait_queue"}), (30.0, {"main": "R"})]
+    w = s.window(10.0, 12.0)
+    assert w["lag"] == {"triage": {"max": 7, "last": 0, "series": [[0.5, 7], [1.0, 0]]}}
+    assert w["pg_samples"] == 2
+    assert w["pg_sessions"]["triage"] == {"sessions": 2.0, "share_pct": {
+        "idle": 50.0, "cpu": 25.0, "waits:IO/WALSync": 25.0}}
+    assert w["thread_states"] == {"main": {"R": 50.0, "S:futex_wait_queue": 50.0}}
+
+
+def test_session_states() -> None:
+    assert state("active", None, None) == ("cpu", "")
+    assert state("active", "Lock", "transactionid") == ("waits", "Lock/transactionid")
+    assert state("idle in transaction", "Client", "ClientRead") == ("idle in transaction", "")
+    assert state("idle", "Client", "ClientRead") == ("idle", "")

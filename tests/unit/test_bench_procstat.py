@@ -59,3 +59,18 @@ def test_per_report_and_utilisation() -> None:
 def test_pss_of_a_process_gone_is_0() -> None:
     assert procstat.pss_kib(999999999) == 0
     assert procstat.pss_kib(os.getpid()) > 1000
+
+
+def test_thread_states_name_the_wait() -> None:
+    gate = threading.Event()
+    waiter = threading.Thread(target=gate.wait, daemon=True)
+    waiter.start()
+    time.sleep(0.1)
+    try:
+        states = procstat.thread_states(os.getpid())
+    finally:
+        gate.set()
+        waiter.join()
+    assert states["main"] == "R"
+    waiting = next(v for k, v in states.items() if k.endswith(f"/{waiter.native_id}"))
+    assert waiting.startswith("S:") and "futex" in waiting
