@@ -33,8 +33,10 @@ def plot(result: dict[str, Any], path: Path) -> None:
             right.plot(offered, [x[key] for x in r["e2e_rates"]], style, label=key.replace("_ms", ""))
         right.set_xlabel("offered reports per second (open loop)")
         right.set_ylabel("report → desk view (ms)")
-        right.set_title(f"{name}: floor {r['floor_events_per_s']} events/s · memory {r['memory_mib']} MiB",
-                        fontsize=9)
+        extra = (f"\nCPU {r['cpu']['total_ms']} ms/report" if r.get("cpu") else "") + (
+            f" · sustained {r['sustained']['rate_per_s']:g}/s" if r.get("sustained") else "")
+        right.set_title(f"{name}: floor {r['floor_events_per_s']} events/s · memory {r['memory_mib']} MiB"
+                        + extra, fontsize=9)
         right.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
