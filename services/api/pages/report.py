@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from services.api.deps import AuditDep, DirectoryDep, IntakeDep, get_container
 from services.api.guard import FormDep
-from services.api.pages import my_reports, offline, relogin
-from services.api.web import BEIJING, csrf_for, home_of, refuse, render, session_of
+from services.api.pages import my_reports, offline, relogin, report_receipt
+from services.api.web import csrf_for, home_of, refuse, render, session_of
 from services.common.digits import fold
 from services.common.errors import Conflict, FieldError
 from services.common.labels import CONCERN_LABELS, RELATION_LABELS
@@ -27,6 +27,7 @@ log = structlog.get_logger("pages")
 router = APIRouter(tags=["pages"], include_in_schema=False)
 router.include_router(my_reports.router)  # the reporter's own list, /report/mine
 router.include_router(offline.router)  # the form's service worker and files (§13)
+router.include_router(report_receipt.router)  # the receipt after Post/Redirect/Get
 
 # One message per field, in words a teacher can act on.
 FIELD_MESSAGES = {
@@ -233,8 +234,4 @@ def report_submit(request: Request, form: FormDep, directory: DirectoryDep, inta
         return form_page(request, {**context, "idempotency_key": secrets.token_urlsafe(18),
                        "notice": "此表单已提交过且内容不同。如需补充情况，请核对后再次提交。"}, 409)
     log.info("report received", report_id=str(receipt.report_id), channel=report.channel.value)
-    return render(request, "receipt.html", {
-        "username": principal.subject, "principal": principal, "receipt_no": receipt.receipt_no,
-        "lookup_code": receipt.lookup_code, "immediate_danger": report.immediate_danger,
-        "received_at": receipt.received_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S 北京时间"),
-    }, 201)
+    return report_receipt.CARRIED.filed(request, token, receipt)  # 303: Back never posts again

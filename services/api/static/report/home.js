@@ -1,23 +1,32 @@
-// The form page's two quiet notes: no network now (the form works all the same), and how to put
-// the form on the phone's home screen (the browser's own offer as a button, when it makes one).
+// The form page's two quiet notes: no network now (the form works all the same; not while the
+// saved-notice of offline.js says it already), and a short line near the top on putting the form
+// on the phone's home screen (the browser's own offer as a button, when it makes one), closed for
+// good with 知道了: a flag in this browser, nothing else.
 (function () {
   'use strict';
   var el = function (id) { return document.getElementById(id); };
-  var banner = el('net-banner');
+  var banner = el('net-banner'), box = el('offline-box');
   if (!banner) { return; }
-  function network() { banner.hidden = navigator.onLine; }
+  function network() { banner.hidden = navigator.onLine || (box !== null && !box.hidden); }
   window.addEventListener('online', network);
   window.addEventListener('offline', network);
   network();
 
-  // To the home screen: the browser's own offer when it makes one, else the hint's words.
-  var offer = null, install = el('install');
+  var CLOSED = 'hotline-install-hint-closed';
+  var hint = el('install-hint'), offer = null, install = el('install');
+  function closed() { try { return localStorage.getItem(CLOSED) === '1'; } catch (e) { return false; } }
+  var standalone = window.matchMedia && window.matchMedia('(display-mode: standalone)').matches;
+  hint.hidden = closed() || standalone;
+  el('install-close').addEventListener('click', function () {
+    try { localStorage.setItem(CLOSED, '1'); } catch (e) { /* private mode: closed for this page */ }
+    hint.hidden = true;
+    el('f-immediate_danger').focus();  // the focus stays on the form, not lost with the button
+  });
   window.addEventListener('beforeinstallprompt', function (e) { e.preventDefault(); offer = e; install.hidden = false; });
   install.addEventListener('click', function () {
     if (!offer) { return; }
     offer.prompt();
     offer.userChoice.then(function () { offer = null; install.hidden = true; });
   });
-  if (window.matchMedia && window.matchMedia('(display-mode: standalone)').matches) { el('install-hint').hidden = true; }
-  window.addEventListener('appinstalled', function () { el('install-hint').hidden = true; });
+  window.addEventListener('appinstalled', function () { hint.hidden = true; });
 })();

@@ -16,7 +16,10 @@
   var text = el('offline-text'), relogin = el('offline-login'), receipts = el('sent-receipts');
   var fixBox = el('fix-box'), checks = window.reportChecks;
   var csrf = form.querySelector('input[name="csrf"]'), key = form.querySelector('input[name="idempotency_key"]');
-  var sending = false, retry = null, fixing = null;
+  var banner = el('net-banner'), detail = el('offline-detail');
+  // Set by a report just kept, until the form is touched again: a second tap on the emptied form
+  // does nothing (it would only have shown the empty form's errors under the saved-notice).
+  var sending = false, retry = null, fixing = null, justKept = false;
 
   if ('serviceWorker' in navigator) {  // the whole site, so a link it cannot fetch gets its page
     navigator.serviceWorker.register('/report-sw.js', {scope: '/'}).then(function () {
@@ -37,8 +40,19 @@
     var count = queued().filter(function (r) { return !r.fix; }).length;
     box.hidden = !count && !login;
     relogin.hidden = !login;
+    detail.hidden = false;
     text.textContent = message + (count > 1 ? '（共 ' + count + ' 份）' : '');
+    if (banner) { banner.hidden = navigator.onLine || !box.hidden; }  // one notice at a time
   }
+  // The form filled again: the saved-notice gives way to a count of what still waits.
+  function quieter() {
+    justKept = false;
+    if (box.hidden || text.textContent.indexOf(WAITING) !== 0) { return; }
+    text.textContent = queued().filter(function (r) { return !r.fix; }).length + ' 份报告保存在本机，联网后自动发送。';
+    detail.hidden = true;
+  }
+  form.addEventListener('input', quieter);
+  form.addEventListener('change', quieter);
   var WAITING = '网络已断开：报告已保存在本机，联网后自动发送';
   var SENDING = '网络已恢复，正在发送本机保存的报告……';
   var RETRY = '报告仍保存在本机，暂未发送成功，稍后自动重试。';
@@ -73,6 +87,7 @@
     if (at >= 0) { list[at] = record; } else { list.push(record); }
     keep(list);
     clean();
+    justKept = true;
     if (navigator.onLine) { sendAll(true); } else { say(WAITING, false); box.focus(); later(); }
   }
 
@@ -85,6 +100,7 @@
   // A report taken back from the browser's storage is sent from here, never as the page.
   form.addEventListener('submit', function (e) {
     e.preventDefault();
+    if (justKept && blank()) { el('submit').disabled = false; return; }  // a double tap: kept already
     if (!navigator.onLine || fixing) { queue(); return; }
     var stop = new AbortController(), timer = setTimeout(function () { stop.abort(); }, 8000);
     // A HEAD, which the service worker never answers from its copies.
@@ -125,13 +141,16 @@
       [copy].concat(Array.prototype.slice.call(copy.querySelectorAll('[id]'))).forEach(function (n) {
         if (n.id) { n.setAttribute('data-was', n.id); n.removeAttribute('id'); }
       });
-      var title = copy.querySelector('h1');
-      if (title) {
-        var what = document.createElement('p');
-        what.className = 'sent-what';
-        what.textContent = who(record) + '。' + (record.written ? written(record) + '，' : '') +
+      var title = copy.querySelector('h1'), what = copy.querySelector('.sent-what');
+      if (title) {  // the receipt's own line naming the report, with when it was written and sent
+        if (!what) {
+          what = document.createElement('p');
+          what.className = 'sent-what';
+          what.textContent = who(record);
+          title.insertAdjacentElement('afterend', what);
+        }
+        what.textContent += '。' + (record.written ? written(record) + '，' : '') +
           '发送于 ' + beijing(new Date()) + '（北京时间）';
-        title.insertAdjacentElement('afterend', what);
       }
       receipts.appendChild(copy);
     });

@@ -1,0 +1,54 @@
+"""The reporter's receipt after Post/Redirect/Get (/report answers 303 here): Back and reload show
+it again from the server; the lookup code within its cookie's 10 minutes, then a plain line. It
+names the report as the offline queue does (children's names, the narrative's first words), on
+the page only."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from services.api.deps import AuditDep, ContainerDep
+from services.api.guard import Page, page_guard
+from services.api.pages.receipt_cookie import ReceiptCookie
+from services.api.web import BEIJING, refuse, render
+from services.common.errors import NotFound
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+CARRIED = ReceiptCookie("hotline_report_receipt", "/report/receipt", b"report-receipt")
+GONE = "没有找到这份报告的回执。您提交的报告见“我提交的报告”。"
+ReceiptPage = Annotated[Page, Depends(page_guard("reporter", "/report/mine", GONE))]
+CODE_GONE = "查询码已不再显示（只在提交后10分钟内显示）。请用您记下的查询码查询。"
+FORM_CHANNELS = ("web_form", "sentinel")
+
+
+def which(data: dict[str, Any]) -> str:
+    """The report in the reporter's words, as static/report/queue.js `who` names a kept one."""
+    names = [c["name"].strip() for c in data.get("children", []) if (c.get("name") or "").strip()]
+    words = (data.get("narrative") or "").strip()[:16]
+    return ("儿童" + "、".join(names) if names else "未填写儿童姓名") + (f"，“{words}……”" if words else "")
+
+
+@router.get(CARRIED.path + "/{report_id}")
+def report_receipt(request: Request, report_id: str, page: ReceiptPage, container: ContainerDep,
+                   audit: AuditDep) -> Response:
+    principal = page.principal
+    try:
+        report = container.intake.get_report(report_id)
+    except NotFound:
+        return refuse(request, principal, GONE, 404, "没有找到")
+    data = container.intake.personal_data(report)
+    if report.submitted_by != principal.subject or report.channel not in FORM_CHANNELS or data is None:
+        return refuse(request, principal, GONE, 404, "没有找到")
+    audit(principal, "report.receipt", "report", report_id)
+    response = render(request, "receipt.html", {
+        "principal": principal, "receipt_no": report.receipt_no,
+        "lookup_code": CARRIED.lookup_code(request, page.token, report_id), "code_gone": CODE_GONE,
+        "immediate_danger": report.immediate_danger, "which": which(data),
+        "received_at": report.received_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S 北京时间"),
+        "mine_url": "/report/mine", "mine_text": "我提交的报告",
+    })
+    response.headers["Cache-Control"] = "no-store"  # Back asks the server again: no resubmission
+    return response

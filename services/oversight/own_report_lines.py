@@ -1,0 +1,37 @@
+"""A reporter's own recent reports as her page lists them: the receipt, time and coarse status of
+`own_reports`, with what tells them apart and is not personal: the concerns and the place."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from projections.desk.view import DeskView
+from services.common.principal import Principal
+from services.intake.application import IntakeApplication
+from services.oversight.auditlog import AuditLog
+from services.oversight.reports import OwnReport, own_reports
+
+
+class OwnReportLine(BaseModel):
+    """One row of 我提交的报告: never a child's name or the narrative."""
+
+    receipt_no: str
+    received_at: datetime
+    status: str
+    concerns: list[str]
+    region_code: str
+
+
+def own_report_lines(intake: IntakeApplication, view: DeskView, audit: AuditLog, principal: Principal,
+                     since: datetime) -> list[OwnReportLine]:
+    """The reporter's own reports since then, newest first, each with its concerns and place."""
+    lines = []
+    for row in own_reports(intake, view, audit, principal, since):
+        if not isinstance(row, OwnReport):
+            continue  # staff's rows: their own lists (a reporter's are always OwnReport)
+        report = intake.get_report(row.report_id)
+        lines.append(OwnReportLine(receipt_no=row.receipt_no, received_at=row.received_at, status=row.status,
+                                   concerns=list(report.concerns), region_code=report.region_code))
+    return lines
