@@ -1,5 +1,6 @@
 """The supervisor's case board (/board): overdue follow-ups, then escalated and needs-review
-cases first; reassess (level and ledger categories), end a review, re-route, close; the
+cases first; reassess (level and ledger categories), end a review, re-route, close, send a
+closed case back (重办); the
 ledger's download. Each command's result is named in a notice; a refusal keeps its form open."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import STALE, Page, page_guard
-from services.api.pages.board_state import add_written_reasons, outcome, patched
+from services.api.pages.board_state import add_reworks, add_written_reasons, handled_by, outcome, patched
 from services.api.web import render
 from services.bootstrap import ApiContainer
 from services.common.errors import DomainError, FieldError, NotFound
@@ -36,14 +37,16 @@ from services.oversight.incidents import incident_context
 from services.oversight.jurisdiction import check_case
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-ACTIONS = ("reassess", "review", "refer", "close")
+ACTIONS = ("reassess", "review", "refer", "close", "rework")
 # Each form's free text and what to say when it is left blank.
 TEXT_FIELD = {"reassess": ("reason", "请填写改级原因。"), "review": ("note", "请填写复核意见。"),
-              "refer": ("reason", "请填写改派原因。"), "close": ("reason", "请填写结案原因。")}
+              "refer": ("reason", "请填写改派原因。"), "close": ("reason", "请填写结案原因。"),
+              "rework": ("reason", "请填写重新交办原因。")}
 FIELDS = {"reassess": ("risk_level", "categories", "reason"), "review": ("note",),
-          "refer": ("agency_id", "reason"), "close": ("reason",)}
+          "refer": ("agency_id", "reason"), "close": ("reason",), "rework": ("agency_id", "reason")}
 FIELD_ID = {"risk_level": "level", "categories": "cats", "agency_id": "agency"}
-VERB = {"reassess": "调整风险等级", "review": "完成复核", "refer": "改派", "close": "结案"}
+VERB = {"reassess": "调整风险等级", "review": "完成复核", "refer": "改派", "close": "结案",
+        "rework": "重新交办"}
 LEDGER_MONTHS = 12  # how many months back the ledger's download offers
 
 
@@ -89,7 +92,7 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "county_q": f"?county={county}" if county else "",
         "counties": choices,
         "county_name": lambda code: container.directory.region_name(code[:6]),
-        "cases": add_callback_lines(container, add_written_reasons(container, cases)),
+        "cases": add_reworks(container, add_callback_lines(container, add_written_reasons(container, cases))),
         "case_state": case_state,
         "review_reasons": review_reasons,
         "board_status_text": BOARD_STATUS_TEXT,
@@ -100,6 +103,9 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "late_followups": [p for p in plans if p["overdue"] or p["helper_missing"]],
         "units_for": lambda case: units_by_county(container, case["region_code"], [
             a for a in units if a.agency_id not in {r["agency_id"] for r in case["referrals"]}]),
+        # 重办: any unit, the one that handled the case too (preselected: `handled_by`)
+        "rework_units_for": lambda case: units_by_county(container, case["region_code"], units),
+        "handled_by": handled_by,
         "levels": RISK_LEVELS,
         "categories": tuple(Category),
         "months": _months(datetime.now(BEIJING)),
@@ -192,15 +198,16 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
             case = container.view.get_case(case_id)
             if case is None:
                 raise NotFound("没有这个案件。")
-            container.dispatch.refer_manually(case, str(form.get("agency_id")), by=principal.subject,
-                                              reason=text, actor=audit.actor(principal))
+            refer = container.dispatch.refer if action == "rework" else container.dispatch.refer_manually
+            refer(case, str(form.get("agency_id")), by=principal.subject, reason=text,
+                  actor=audit.actor(principal))
 
     try:
         act()
     except DomainError as exc:
         status = 422 if isinstance(exc, FieldError) else 404 if isinstance(exc, NotFound) else 409
         return refused(exc.field if isinstance(exc, FieldError) else None, exc.message, status)
-    unit = f"&unit={quote(str(form.get('agency_id', '')))}" if action == "refer" else ""
+    unit = f"&unit={quote(str(form.get('agency_id', '')))}" if action in ("refer", "rework") else ""
     county = request.query_params.get("county", "")
     unit += f"&county={quote(county)}" if county else ""
     return RedirectResponse(f"/board?done={action}&case={quote(case_id)}{unit}#notice", status_code=303)

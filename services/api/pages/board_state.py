@@ -11,10 +11,12 @@ from services.common.errors import DomainError
 from services.common.labels import CATEGORY_TEXT, LEVEL_TEXT
 from services.common.vocabulary import Category
 from services.dispatch.domain import referral_id_for
-from services.oversight.board_callbacks import settled_dissatisfied
+from services.oversight.board_callbacks import CALLBACK_LINE, settled_dissatisfied
+from services.oversight.callbacks import DISSATISFIED
 
-DONE = ("reassess", "review", "refer", "close")
+DONE = ("reassess", "review", "refer", "close", "rework")
 CLEARED = "“回访不满意”已复核，看板上的该提示已清除，回访记录仍在案件经过中。"
+REWORK_CLEARED = "“回访不满意”已由此次重新交办复核，看板上的该提示已清除，回访记录仍在案件经过中。"
 
 
 def _categories_text(chosen: list[str]) -> str:
@@ -43,12 +45,66 @@ def outcome(container: Any, action: str, case_id: str, unit: str | None) -> tupl
                 return None
             return f"已将案件 {short} 结案。", {"status": "closed"}
         agency = container.directory.get(unit or "")
+        if action == "rework":
+            return _reworked(container, case_id, agency)
         if action == "refer" and agency is not None and container.dispatch.get_referral(
                 str(referral_id_for(case_id, agency.agency_id))) is not None:
             return f"已将案件 {short} 改派给{agency.name}，该单位将在收件箱中看到此案件。", {}
     except DomainError:
         return None
     return None
+
+
+def _reworked(container: Any, case_id: str, agency: Any) -> tuple[str, dict[str, Any]] | None:
+    """重办's notice, once the store shows the plan sent back to that unit; whether it settled a
+    dissatisfied reporter is said by the board row (`add_reworks`)."""
+    plan = container.dispatch.followup_plan(case_id)
+    if agency is None or plan is None or plan.status != "active" or not plan.reworks \
+            or plan.reworks[-1]["agency_id"] != agency.agency_id:
+        return None
+    last = plan.reworks[-1]["at"].isoformat()
+    reworks = [{"at": r["at"].isoformat()} for r in plan.reworks]
+    settles = sorted([*container.triage.reasons(case_id), *reworks],
+                     key=lambda r: _moment(r["at"]))  # reviews, reassessments and 重办 settle alike
+    cleared = REWORK_CLEARED if settles[-1]["at"] == last and settled_dissatisfied(
+        container, case_id, settles) else ""
+    return (f"已将案件 {case_id[:8]} 重新交办给{agency.name}，该单位将在收件箱中看到此案件。{cleared}",
+            {"status": "dispatched", "reworked": True})
+
+
+def handled_by(case: Any) -> str:
+    """The unit that last finished the case's work (办结), for 重办 to preselect; "" if none did."""
+    closed = [t.get("agency_id", "") for t in case["timeline"] if t["type"] == "referral_closed"]
+    return closed[-1] if closed else ""
+
+
+def add_reworks(container: Any, cases: list[Any]) -> list[Any]:
+    """Each 重办 on its case's timeline (unit, reason, who; the view's reopening line, or one of its
+    own while the view lags), and a 重办 after a dissatisfied callback settling it as a review
+    does: the flag cleared, the line marked. The store is read only for reopened cases."""
+    for case in cases:
+        if not case.pop("reworked", False) and all(t["type"] != "case_reopened" for t in case["timeline"]):
+            continue
+        plan = container.dispatch.followup_plan(case["case_id"])
+        for r in plan.reworks if plan is not None else []:
+            line = {"agency_id": r["agency_id"], "reason": r["reason"]}
+            found = [t for t in case["timeline"] if t["type"] == "case_reopened"
+                     and abs(_moment(t["at"]) - r["at"].timestamp()) < 1]  # the event's own clock
+            for t in found or [{"type": "case_reopened", "at": r["at"].isoformat()}]:
+                t.update(by=r["by"], rework=line)
+                if not found:
+                    case["timeline"].append(t)
+        case["timeline"].sort(key=lambda t: _moment(t["at"]))
+        waiting = False
+        for t in case["timeline"]:
+            if t["type"] == CALLBACK_LINE and t["satisfaction"] == DISSATISFIED:
+                waiting = True
+            elif t["type"] in REVIEWS or t.get("rework"):
+                t["settles_dissatisfied"], waiting = waiting, False
+        if not waiting and DISSATISFIED in case["review_reasons"]:
+            case["review_reasons"] = [x for x in case["review_reasons"] if x != DISSATISFIED]
+            case["needs_review"] = bool(case["review_reasons"])
+    return cases
 
 
 def patched(cases: list[Any], case_id: str, patch: dict[str, Any]) -> list[Any]:
