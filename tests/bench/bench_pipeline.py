@@ -27,7 +27,7 @@ from services.bootstrap import Wiring
 from services.common.settings import Settings
 from tests.bench import budget, procstat
 from tests.bench.measure import floor_events_per_s, process_memory_mib, stack_memory_mib
-from tests.bench.observe import Observer, embedded_ticks, stack_ticks
+from tests.bench.observe import Observer, embedded_queued, embedded_ticks, stack_queued, stack_ticks
 from tests.bench.openloop import loadgen, open_loop, rates_of, say, settle, step_search, visible_in
 from tests.bench.plot import plot
 from tests.bench.posting import closed_loops, last_summary, token
@@ -71,7 +71,7 @@ def measure(base: str, var: Path, settings: Settings, args: argparse.Namespace, 
     visible = visible_in(view)
 
     def window(rate: float, seconds: float, give_up: float = 120) -> dict[str, Any]:
-        return observer.window(lambda: open_loop(base, tok, rate, seconds, visible, lag,
+        return observer.window(lambda: open_loop(base, tok, rate, seconds, visible, observer.sampler.latest,
                                                  give_up_after=give_up))
 
     rates = []
@@ -115,7 +115,7 @@ def distributed(args: argparse.Namespace) -> dict[str, Any]:
         backends = bench_backends(admin)
         try:
             result = measure(stack_env["HOTLINE_API_URL"], var, settings, args,
-                             Observer(stack_ticks(var, backends), sampler, cores),
+                             Observer(stack_ticks(var, backends), stack_queued(var), sampler, cores),
                              lambda: stack_memory_mib(var))
         finally:
             sampler.stop()
@@ -152,7 +152,7 @@ def embedded(args: argparse.Namespace) -> dict[str, Any]:
         sampler.start()
         try:
             return measure(base, var, settings, args,
-                           Observer(embedded_ticks(proc.pid), sampler,
+                           Observer(embedded_ticks(proc.pid), embedded_queued(proc.pid), sampler,
                                     {"hotline run": float(os.cpu_count() or 1)}),
                            lambda: process_memory_mib(proc.pid))
         finally:

@@ -16,18 +16,23 @@ def waits_text(share_pct: dict[str, float]) -> str:
 
 
 def judge(stage: str, busy: float | None, *, cores: float = 1.0, lag: dict[str, Any] | None = None,
-          sessions: dict[str, Any] | None = None) -> str:
+          sessions: dict[str, Any] | None = None, queued: float | None = None) -> str:
     """`triage: 35 % busy, lag ≤ 12 → 0 → CPU-light, keeps up; PostgreSQL sessions: …`.
     `busy` is CPU seconds per wall second (None: a stage with no process of its own, an edge of
-    the embedded process); `cores` what the stage can use (one per process)."""
+    the embedded process); `cores` what the stage can use (one per process); `queued` the seconds
+    per wall second its threads were runnable but waited for a CPU."""
     line = f"{stage}: " + ("in the process" if busy is None else f"{busy * 100:.0f} % busy")
     if cores > 1 and busy is not None:
         line += f" (of {cores:g} cores)"
+    if queued is not None and queued >= 0.01:
+        line += f", waited for a CPU {queued * 100:.0f} %"
     if lag is not None:
         line += f", lag ≤ {lag['max']} → {lag['last']}"
     light = "" if busy is None else "CPU-light, "
     if busy is not None and busy >= BUSY * cores:
         verdict = "CPU-bound"
+    elif busy is not None and queued is not None and queued >= max(busy, 0.2):
+        verdict = "starved: it waits for a CPU more than it runs (the machine's cores are taken)"
     elif lag is not None and lag["last"] > 0:
         verdict = ("behind" if busy is None else "behind while not busy: waits") + (
             " (a serial point, a poll, a lock or the machine)")
@@ -43,12 +48,13 @@ def judge(stage: str, busy: float | None, *, cores: float = 1.0, lag: dict[str, 
     return line
 
 
-def machine_line(utilisation: dict[str, float], nproc: int) -> str:
-    """The stack's CPU against the machine's cores."""
+def machine_line(utilisation: dict[str, float], nproc: int, everything: float | None = None) -> str:
+    """The stack's CPU (and the whole machine's, other processes included) against the cores."""
     total = sum(utilisation.values())
-    full = total >= 0.9 * nproc
-    full_text = " → the cores are full: every stage waits on them" if full else ""
-    return f"machine: {total:.2f} of {nproc} cores busy{full_text}"
+    busiest = max(total, everything or 0.0)
+    full_text = " → the cores are full: every stage waits on them" if busiest >= 0.9 * nproc else ""
+    others = "" if everything is None else f" (everything on the machine: {everything:.2f})"
+    return f"machine: {total:.2f} of {nproc} cores busy{others}{full_text}"
 
 
 def states_text(share_pct: dict[str, float]) -> str:
@@ -77,11 +83,14 @@ def judge_window(utilisation: dict[str, float], sampled: dict[str, Any], nproc: 
         by_stage[stage] = by_stage.get(stage, 0.0) + busy
         members[stage] = members.get(stage, 0) + 1
     names = sorted(set(by_stage) | set(lag), key=lambda n: (-by_stage.get(n, 0.0), n))
+    queued: dict[str, float] = {}
+    for name, waited in sampled.get("queued", {}).items():
+        queued[stage_of(name)] = queued.get(stage_of(name), 0.0) + waited
     lines = [judge(n, by_stage.get(n), cores=cores.get(n, float(members.get(n, 1))), lag=lag.get(n),
-                   sessions=sessions.get(n)) for n in names]
+                   sessions=sessions.get(n), queued=queued.get(n)) for n in names]
     states = sampled.get("thread_states", {})
     lines += [f"thread {name}: {busy * 100:.0f} % of a core → "
               + ("CPU-bound: a serial point" if busy >= BUSY else "the busiest thread")
               + (f"; sampled: {states_text(states[name])}" if name in states else "")
               for name, busy in sorted((threads or {}).items(), key=lambda kv: -kv[1])[:2] if busy >= 0.3]
-    return [*lines, machine_line(utilisation, nproc)]
+    return [*lines, machine_line(utilisation, nproc, sampled.get("machine"))]

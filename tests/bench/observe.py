@@ -21,6 +21,14 @@ def stack_ticks(var: Path, bench: Callable[[], frozenset[int]]) -> Ticks:
     return lambda: procstat.stack_ticks(var, bench())
 
 
+def stack_queued(var: Path) -> Ticks:
+    return lambda: procstat.stack_queued_ns(var)
+
+
+def embedded_queued(pid: int) -> Ticks:
+    return lambda: {"hotline run": procstat.queued_ns(procstat.tree(pid))}
+
+
 def embedded_ticks(pid: int) -> Ticks:
     """The process (and any child) as one, and each of its threads as `thread NAME`."""
     def ticks() -> dict[str, int]:
@@ -35,8 +43,8 @@ def threads_of(figures: dict[str, float], least: float) -> dict[str, float]:
 
 
 class Observer:
-    def __init__(self, ticks: Ticks, sampler: Sampler, cores: dict[str, float]):
-        self.ticks, self.sampler, self.cores = ticks, sampler, cores
+    def __init__(self, ticks: Ticks, queued: Ticks, sampler: Sampler, cores: dict[str, float]):
+        self.ticks, self.queued, self.sampler, self.cores = ticks, queued, sampler, cores
         self.nproc = os.cpu_count() or 1
 
     def cpu_per_report(self, phase: Callable[[], int]) -> dict[str, Any]:
@@ -61,17 +69,21 @@ class Observer:
     def window(self, phase: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """An open-loop phase with, under `busy`, each process's CPU over the window's wall time,
         each group's lag over time, the database sessions' states and the judgement."""
-        before = self.ticks()
+        before, queued, machine = self.ticks(), self.queued(), procstat.machine_busy_ticks()
         result = phase()
-        after = self.ticks()
+        after, queued_after, machine_after = self.ticks(), self.queued(), procstat.machine_busy_ticks()
         start, end = result["window"]
         util = procstat.utilisation(before, after, end - start)
+        waited = {k: round((v - queued.get(k, 0)) / 1e9 / (end - start), 3) for k, v in queued_after.items()}
+        everything = round((machine_after - machine) / procstat.TICK / (end - start), 2)
         processes = {k: v for k, v in util.items() if not k.startswith("thread ")}
         threads = threads_of(util, 0.01)
         sampled = self.sampler.window(start, end)
-        judgement = judge_window(processes, sampled, self.nproc, self.cores, threads)
+        judgement = judge_window(processes, {**sampled, "queued": waited, "machine": everything},
+                                 self.nproc, self.cores, threads)
         for line in judgement:
             say(f"  {line}")
-        result["busy"] = {"utilisation": processes, **({"threads": threads} if threads else {}),
+        result["busy"] = {"utilisation": processes, "waited_for_cpu": waited,
+                          "machine_cores_busy": everything, **({"threads": threads} if threads else {}),
                           **sampled, "judgement": judgement}
         return result

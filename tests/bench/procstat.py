@@ -105,6 +105,29 @@ def thread_ticks(pid: int) -> dict[str, int]:
     return out
 
 
+def queued_ns(pids: list[int]) -> int:
+    """Nanoseconds the threads of these processes have spent runnable but waiting for a CPU
+    (the second field of each task's schedstat)."""
+    total = 0
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                total += int((task / "schedstat").read_text().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    return total
+
+
+def stack_queued_ns(var: Path) -> dict[str, int]:
+    return {name: queued_ns(pids) for name, pids in stack_members(var).items()}
+
+
+def machine_busy_ticks() -> int:
+    """Ticks every CPU of the machine spent on anything but idle and I/O wait, every process's."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return sum(fields) - fields[3] - fields[4]
+
+
 def thread_states(pid: int) -> dict[str, str]:
     """What each thread of one process is doing now, named as `thread_ticks` names them: `R`
     (running or runnable), or its state and kernel wait (`D:…` in the disk's wait, `S:futex…`

@@ -122,6 +122,12 @@ class Sampler(threading.Thread):
                                  timeout=30)
             return max(self.lag_samples[-1][1].values(), default=0) if self.lag_samples else 0
 
+    def latest(self) -> tuple[float, int]:
+        """The latest sample's time and largest lag or backlog, without waiting."""
+        with self._fresh:
+            taken, sample = self.lag_samples[-1] if self.lag_samples else (0.0, {})
+        return taken, max(sample.values(), default=0)
+
     def stop(self) -> None:
         self._halt.set()
         self.join(timeout=10)

@@ -118,3 +118,15 @@ def test_session_states() -> None:
     assert state("active", "Lock", "transactionid") == ("waits", "Lock/transactionid")
     assert state("idle in transaction", "Client", "ClientRead") == ("idle in transaction", "")
     assert state("idle", "Client", "ClientRead") == ("idle", "")
+
+
+def test_a_stage_starved_of_cpu_and_the_machine_full_of_others() -> None:
+    line = judge("hotline run", 0.21, cores=2, queued=0.9)
+    assert line == ("hotline run: 21 % busy (of 2 cores), waited for a CPU 90 % → starved: it waits for a "
+                    "CPU more than it runs (the machine's cores are taken)")
+    assert judge("triage", 0.3, queued=0.005) == "triage: 30 % busy → CPU-light"
+    lines = judge_window({"triage": 0.2, "triage-2": 0.1}, {"queued": {"triage": 0.3, "triage-2": 0.2},
+                                                            "machine": 1.9}, 2, {})
+    assert lines[0].startswith("triage: 30 % busy (of 2 cores), waited for a CPU 50 % → starved")
+    assert lines[1] == ("machine: 0.30 of 2 cores busy (everything on the machine: 1.90) → the cores are "
+                        "full: every stage waits on them")

@@ -23,18 +23,33 @@ def test_own_ticks_grow_with_work() -> None:
 
 
 def test_a_busy_thread_is_told_apart() -> None:
-    stop = threading.Event()
-    worker = threading.Thread(target=lambda: [burn(0.01) for _ in iter(stop.is_set, True)], daemon=True)
+    busy, stop = threading.Event(), threading.Event()
+
+    def work() -> None:
+        while time.thread_time() < 0.3:
+            pass
+        busy.set()
+        stop.wait()
+
+    worker = threading.Thread(target=work, daemon=True)
     worker.start()
-    time.sleep(0.5)
+    assert busy.wait(60)
     try:
         comm = (Path("/proc/self/task") / str(worker.native_id) / "comm").read_text().strip()
         threads = procstat.thread_ticks(os.getpid())
+        queued = procstat.queued_ns([os.getpid()])
     finally:
         stop.set()
         worker.join()
     assert "main" in threads
     assert threads[f"{comm}/{worker.native_id}"] >= 0.2 * procstat.TICK
+    assert queued >= 0
+
+
+def test_machine_ticks_grow() -> None:
+    before = procstat.machine_busy_ticks()
+    burn(0.2)
+    assert procstat.machine_busy_ticks() - before >= 0.1 * procstat.TICK
 
 
 def test_stack_members_by_process_group(tmp_path: Path) -> None:
