@@ -30,6 +30,7 @@ from services.common.kafka.security import sasl
 from services.common.messages import TOPICS
 from tests.e2e.client import Client, wait_for
 from tests.e2e.servers import operator_servers
+from tests.e2e.suite_switch import body_of, counted_in_both, filed_by_teacher, hotline, switch_to_sm
 from tests.helpers import PII_VALUES, report_body
 from tests.receiver import Receiver
 
@@ -103,6 +104,7 @@ def stack(servers: dict[str, str], supervisors: Receiver, upward: Receiver):  # 
         # The test's receivers listen on 127.0.0.1: inside, so allowed explicitly (contract §10).
         "HOTLINE_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",
         "HOTLINE_METRICS_BASE_PORT": str(PORTS["metrics"]),  # each worker's /healthz and /metrics
+        "HOTLINE_CRYPTO_SUITE": "aes",  # until switch_to_sm: the session's own switch (#30)
     }
     started = time.monotonic()
     try:
@@ -110,6 +112,8 @@ def stack(servers: dict[str, str], supervisors: Receiver, upward: Receiver):  # 
         assert up.returncode == 0, up.stdout + up.stderr
         env["UP_SECONDS"] = f"{time.monotonic() - started:.1f}"
         env["UP_LOG"] = up.stderr
+        # A report under aes, then every process under sm: the rest of the session holds both (#30).
+        switch_to_sm(env, read_stack_env(var)["HOTLINE_API_URL"], make)
         yield env
     finally:
         down = make("down", env)
@@ -141,6 +145,7 @@ def holds_partitions(var: Path, name: str) -> bool:
     return assigned >= 0 and assigned > since_start.rfind('"event": "partitions revoked"')
 
 
+@pytest.mark.timeout(600)  # its setup is the module's: the servers, the stack and its switch to sm
 def test_make_up_routes_a_red_report_to_police_and_hospital(servers: dict[str, str],
                                                            stack: dict[str, str]) -> None:
     var = Path(stack["HOTLINE_VAR_DIR"])
@@ -245,6 +250,66 @@ def test_make_up_routes_a_red_report_to_police_and_hospital(servers: dict[str, s
     assert_erasure_holds(stack, conf, var, accepted["report_id"], Path(servers["base"]))
 
 
+def test_a_store_written_under_aes_and_switched_to_sm_reads_matches_and_erases_both(
+        servers: dict[str, str], stack: dict[str, str]) -> None:
+    """#30 on make up, switched from aes to sm by the stack fixture (suite_switch.py): a report about
+    the same child under sm joins the aes report's case; the police desk reads both; the lookup
+    codes of both check; the caller history finds both; `hotline crypto info` counts both suites;
+    `keys rotate --suite sm` re-wraps every data key and both still read; the chain verifies
+    across the switch; both erase, leaving no key or value in any file or record."""
+    var = Path(stack["HOTLINE_VAR_DIR"])
+    conf = read_stack_env(var)
+    assert conf["HOTLINE_CRYPTO_SUITE"] == "sm"  # what make up handed every process
+    shared = json.loads(stack["SUITE_SWITCH"])
+    client = Client(conf["HOTLINE_API_URL"], var)
+    client.wait_ready()
+    sm = filed_by_teacher(client, body_of(shared, "乙"), key=f"suite-sm-{shared['tag']}")
+    assert case_of_report(client, sm["report_id"]) == shared["case_id"]  # matched across the switch
+
+    def police_reads() -> str:
+        r = client.http.get(f"/v1/referrals/{shared['referral_id']}", headers=client.auth("police-desk"))
+        assert r.status_code == 200, r.text
+        return r.text
+
+    narratives = (f"甲{shared['tag']}", f"乙{shared['tag']}")
+    wait_for(lambda: all(n in police_reads() for n in narratives), what="both reports read by the police")
+    for receipt in (shared["aes"], sm):  # a lookup code issued under each suite checks
+        pair = {k: receipt[k] for k in ("receipt_no", "lookup_code")}
+        r = client.http.post("/v1/receipts/lookup", json=pair)
+        assert r.status_code == 200, r.text
+
+    def history() -> set[str]:
+        r = client.http.post("/v1/callers/history", json={"phone": shared["phone"]},
+                             headers=client.auth("operator1"))
+        assert r.status_code == 200, r.text
+        return {e["receipt_no"] for e in r.json()}
+
+    assert history() == {shared["aes"]["receipt_no"], sm["receipt_no"]}
+    admin = {**stack, **conf}
+    info = counted_in_both(admin)
+    assert info["suite"] == "sm"
+    first_key = var / "keys" / shared["aes"]["report_id"]
+    wrapped_before = first_key.read_text()
+    rotated = hotline(admin, "keys", "rotate", "--suite", "sm")
+    assert rotated["count"] == info["data_keys"]["aes"] > 0
+    assert hotline(admin, "crypto", "info")["data_keys"]["aes"] == 0
+    assert all(n in police_reads() for n in narratives)  # still read, under the re-wrapped keys
+    verified = hotline(admin, "audit", "verify")
+    assert verified["ok"] and verified["problem"] is None
+
+    wrapped_after = first_key.read_text()
+    assert (wrapped_before[:3], wrapped_after[:3]) == ("v2:", "s4:")
+    # The aes report erased first; one scan then looks for both its wrappings (text) too.
+    erased = hotline(admin, "erase", "--report", shared["aes"]["report_id"], "--reason", "依法删除")
+    assert erased["erased_at"] and not first_key.exists()
+    values = (*narratives, shared["name"], shared["phone"], shared["id_number"], shared["address"],
+              wrapped_before, wrapped_after)
+    assert_erasure_holds(stack, conf, var, sm["report_id"], Path(servers["base"]), values)
+    assert not [n for n in narratives if n in police_reads()]
+    assert history() == set()
+    (ROOT / "var" / "e2e" / "suite-switch.json").write_text(stack["SUITE_SWITCH_SECONDS"])  # README
+
+
 def refused_without_tls(conf: dict[str, str]) -> bool:
     plain = {k: v for k, v in admin_security(conf).items() if not k.startswith("ssl_")}
     try:
@@ -263,7 +328,7 @@ def refused_without_tls(conf: dict[str, str]) -> bool:
 
 
 def assert_erasure_holds(stack: dict[str, str], conf: dict[str, str], var: Path, report_id: str,
-                         servers: Path) -> None:
+                         servers: Path, values: tuple[str, ...] = PII_VALUES) -> None:
     """After `hotline erase`, neither the wrapped key nor a clear value is in any file under
     var/ or the servers' data directories (PostgreSQL's after a CHECKPOINT) or any Kafka record."""
     wrapped = (var / "keys" / report_id).read_bytes()
@@ -273,7 +338,7 @@ def assert_erasure_holds(stack: dict[str, str], conf: dict[str, str], var: Path,
     assert erase.returncode == 0, erase.stderr
     with psycopg.connect(conf["HOTLINE_DATABASE_URL"], autocommit=True) as conn:
         conn.execute("CHECKPOINT")
-    needles = [wrapped, *(v.encode() for v in PII_VALUES)]
+    needles = [wrapped, *(v.encode() for v in values)]
     holding = [str(f) for f in (*var.rglob("*"), *servers.rglob("*"))
                if f.is_file() and not f.is_symlink() and any(n in f.read_bytes() for n in needles)]
     assert holding == []
