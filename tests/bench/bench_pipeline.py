@@ -185,6 +185,9 @@ def main() -> None:
     machine = {"nproc": os.cpu_count(), "cores": os.cpu_count(),
                "loadavg_before": [round(x, 2) for x in os.getloadavg()]}
     os.environ["PGAPPNAME"] = BENCH_APP  # the bench's own database sessions, told apart
+    if machine["loadavg_before"][0] > 0.5 * (os.cpu_count() or 1):
+        say(f"the machine was not idle before the run (load {machine['loadavg_before'][0]}): "
+            "figures taken beside other work are not comparable with the baseline's")
     OUT.mkdir(parents=True, exist_ok=True)
     say("load generator against a stub (3 × the 50/s target) …")
     selftest = last_summary(subprocess.run(loadgen("selftest", "--rate", "150", "--seconds", "10"),
