@@ -8,11 +8,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from projections.desk.reader import DeskQueries
 from services.common.principal import within
 from services.common.vocabulary import BEIJING
 from services.intake.callback import DISSATISFIED
 from services.intake.callback_book import CallbackRow
 from services.intake.callbacks import CallbacksApplication
+from services.oversight.callback_reviews import reviewed_at
 
 COUNTY_DIGITS = 6
 ANSWERS = ("satisfied", "basically_satisfied", "dissatisfied")
@@ -42,10 +44,11 @@ def counts(rows: Iterable[CallbackRow], now: datetime) -> dict[str, Any]:
 
 def callback_figures(callbacks: CallbacksApplication, region: str | None, since: datetime | None = None,
                      until: datetime | None = None, *, counties: Iterable[str] = (),
-                     detail: bool = False) -> dict[str, Any]:
+                     detail: bool = False, view: DeskQueries | None = None) -> dict[str, Any]:
     """The figures of the callbacks opened (cases closed) in the window and region, and of each
     Beijing month (`by_month`, without overdue); with `detail`, `by_county` (each of `counties`
-    and any other county counted, when more than one) and `dissatisfied_cases` (newest first)."""
+    and any other county counted, when more than one) and `dissatisfied_cases` (newest first; with
+    `view`, each with `reviewed_at`: the case's first review since, or None)."""
     now = datetime.now(UTC)
     rows = [r for r in callbacks.book.read() if within(r.region_code, region)
             and (since is None or r.opened_at >= since) and (until is None or r.opened_at < until)]
@@ -56,10 +59,12 @@ def callback_figures(callbacks: CallbacksApplication, region: str | None, since:
         {"month": m, **{k: v for k, v in counts(months[m], now).items() if k != "overdue"}}
         for m in sorted(months)]}
     if detail:
+        reviewed = reviewed_at(view, rows) if view is not None else {}
         found["by_county"] = by_county(rows, now, region, counties)
         found["dissatisfied_cases"] = [
             {"case_id": r.case_id, "region_code": r.region_code,
-             "recorded_at": r.done_at.isoformat() if r.done_at else None}
+             "recorded_at": r.done_at.isoformat() if r.done_at else None,
+             "reviewed_at": reviewed[r.callback_id].isoformat() if r.callback_id in reviewed else None}
             for r in sorted((r for r in rows if r.satisfaction == DISSATISFIED),
                             key=lambda r: r.done_at or r.opened_at, reverse=True)]
     return found

@@ -5,6 +5,7 @@ per table) or as CSV (the tables one after another)."""
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -127,8 +128,9 @@ def _callbacks(s: dict[str, Any], directory: Directory | None) -> list[Table]:
     rows += [[], [f"说明：按案件结案时间统计（其余各表按报告接收时间）；{CALLBACK_RATE_RULE}；"
                   f"{SATISFIED_RATE_RULE}；无可计算的数时留空。"], [], ["不满意的案件"]]
     unhappy = cb.get("dissatisfied_cases", [])
-    rows += [["案件编号", "区划", "登记日期"],
-             *[[d["case_id"][:8], _place(directory, d["region_code"][:6]), _day(d["recorded_at"])]
+    rows += [["案件编号", "区划", "回访登记日期", "是否已复核"],
+             *[[d["case_id"][:8], _place(directory, d["region_code"][:6]), _day(d["recorded_at"]),
+                f"已复核 {_day(d['reviewed_at'])}" if d.get("reviewed_at") else "未复核"]
                for d in unhappy]] if unhappy else [["本月没有不满意的回访。"]]
     return [("回访", CALLBACK_HEADER, rows)]
 
@@ -159,6 +161,26 @@ def _chart(title: str, header: list[str], rows: list[list[Any]]) -> Callable[[An
     return add
 
 
+def _width(value: Any) -> int:
+    """How many narrow characters a cell's text takes (a Chinese character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
+
+
+MIN_WIDTH, MAX_WIDTH = 10, 48
+
+
+def _widen(sheet: Any) -> None:
+    """Each column as wide as its widest header or figure, so that nothing is cut off; a line of
+    text alone in its row (the rules, a title) may run on over the empty cells beside it."""
+    widths: dict[str, int] = {}
+    for row in sheet.iter_rows():
+        filled = [c for c in row if c.value is not None and c.value != ""]
+        for cell in filled if len(filled) > 1 else ():
+            widths[cell.column_letter] = max(widths.get(cell.column_letter, 0), _width(cell.value))
+    for letter, width in widths.items():
+        sheet.column_dimensions[letter].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
+
+
 def as_xlsx(report: list[Table]) -> bytes:
     book = Workbook()
     first = True
@@ -172,7 +194,7 @@ def as_xlsx(report: list[Table]) -> bytes:
             cell.font = Font(bold=True)
         for row in rows:
             append(sheet, row)
-        sheet.column_dimensions["A"].width = 22
+        _widen(sheet)
         add_chart = _chart(title, header, rows)
         if add_chart:
             add_chart(sheet)

@@ -101,7 +101,7 @@ def figures(view: DeskView, accounts: AccountsApplication, sla: Mapping[str, int
         counties = [c for c, _ in directory.places if len(c) == COUNTY_DIGITS and within(c, region)] \
             if directory else []
         found["callbacks"] = callback_figures(callbacks, region, since, until, counties=counties,
-                                              detail=group == "region")
+                                              detail=group == "region", view=view)
     if group == "region":
         found["group"], digits = group, group_digits(region)
         found["groups"] = [

@@ -67,7 +67,8 @@ def test_a_dissatisfied_reporter_on_the_board_reviewed_and_listed(server: Client
         row.locator("summary").focus()
         page.keyboard.press("Enter")  # the panel opens by the keyboard
         record = row.locator(".cb-record")
-        expect(record).to_contain_text(f"热线接线员（operator1）回访（受理编号 {receipt}）：已联系上，不满意")
+        # By role, as the timeline names the caller (no account name on either).
+        expect(record).to_contain_text(f"热线接线员回访（受理编号 {receipt}）：已联系上，不满意")
         expect(record.locator(".cb-note")).to_have_text(f"来电人原话：{WORDS}")  # loaded on opening
         expect(row.locator("ol.timeline")).to_contain_text(
             f"回访（受理编号 {receipt}）：已联系上，不满意（热线接线员）")
@@ -122,7 +123,7 @@ def test_a_dissatisfied_reporter_on_the_board_reviewed_and_listed(server: Client
         done = page.locator("#cb-done tbody tr")
         expect(done).to_have_count(1)
         expect(done).to_contain_text(f"案件 {short}")
-        expect(done.locator(".cb-outcome")).to_have_text("结果：已联系上，不满意")
+        expect(done.locator(".cb-outcome")).to_contain_text("结果：已联系上，不满意，已复核（")  # and when
         expect(page.locator("#cb-due")).to_contain_text("暂无待回访")
         assert PII_VALUES[1] not in page.content() and WORDS not in page.content()
         done.locator("a").click()

@@ -1,7 +1,9 @@
 """The callbacks' figures (回访, contract §13) as supervisors read them: the callback rate and the
 satisfied rate per month in GET /v1/stats, per county where the caller sees several, the
-dissatisfied cases, the monthly workbook's 回访 sheet (blank cells where nothing was counted; CSV
-the same) and the /stats page (counted by 结案时间; one month said, several charted)."""
+dissatisfied cases and whether each was reviewed since, the monthly workbook's 回访 sheet (blank
+cells where nothing was counted; CSV the same; every sheet's columns as wide as their headers) and
+the /stats page (counted by 结案时间; one month charted as one group of bars, like several); /callbacks
+says 已复核 and when for a dissatisfied reporter's case reviewed since."""
 
 from __future__ import annotations
 
@@ -15,10 +17,13 @@ import pytest
 from openpyxl import load_workbook
 
 from services.bootstrap import ApiContainer
+from services.common.embedded import EmbeddedRunner
 from services.common.vocabulary import BEIJING
 from services.intake.callback import Callback
+from services.oversight.monthly import _width
 from tests.conftest import Api
-from tests.unit.test_board_page import visible
+from tests.unit.test_board_callbacks import unhappy as unhappy_case
+from tests.unit.test_board_page import csrf, visible
 from tests.unit.test_pages import login
 
 OCT, NOV = datetime(2026, 10, 15, 2, tzinfo=UTC), datetime(2026, 11, 15, 2, tzinfo=UTC)
@@ -69,8 +74,8 @@ def test_the_rates_per_month_and_per_county(api: Api, unhappy: Callback) -> None
     assert "dissatisfied_cases" not in plain and "by_county" not in plain
 
 
-def sheet_rows(api: Api, user: str) -> tuple[list[list[Any]], list[list[str]]]:
-    asked = {"month": "2026-11"}
+def sheet_rows(api: Api, user: str, month: str = "2026-11") -> tuple[list[list[Any]], list[list[str]]]:
+    asked = {"month": month}
     xlsx = api.client.get("/v1/stats/monthly", params={**asked, "format": "xlsx"}, headers=api.auth(user))
     rows = [list(r) for r in load_workbook(io.BytesIO(xlsx.content))["回访"].iter_rows(values_only=True)]
     text = api.client.get("/v1/stats/monthly", params={**asked, "format": "csv"},
@@ -102,8 +107,9 @@ def test_the_workbooks_sheet_counts_each_county_and_lists_the_dissatisfied(api: 
     rule = next(t for t in firsts if t and t.startswith("说明"))
     assert "结案时间" in rule and "满意率 =（满意 + 基本满意）÷ 联系上" in rule and "已回访 ÷ 应回访" in rule
     at = firsts.index("不满意的案件")
-    assert rows[at + 1][:3] == ["案件编号", "区划", "登记日期"]
-    assert rows[at + 2][:3] == [unhappy.case_id[:8], rows[3][0], datetime.now(BEIJING).date().isoformat()]
+    assert rows[at + 1][:4] == ["案件编号", "区划", "回访登记日期", "是否已复核"]
+    assert rows[at + 2][:4] == [unhappy.case_id[:8], rows[3][0], datetime.now(BEIJING).date().isoformat(),
+                                "未复核"]  # the seeded case is not in the view: never reviewed
     assert rows[at + 3:] == []
     assert "没人来" not in str(rows) and "20261015-X" not in str(rows)  # nothing personal, no receipt
     # The CSV says the same, cell by cell (a blank cell empty, never 无).
@@ -126,7 +132,42 @@ def test_the_page_says_the_basis_and_charts_several_months(api: Api, unhappy: Ca
     text = visible(both)
     assert "回访率60.0%" in text and "满意率50.0%" in text and "应回访5件" in text
     assert "回访按案件结案时间统计" in text and "按报告接收时间统计" in text
-    assert 'id="c-callbacks"' in both and "cb-one-month" not in both
+    assert 'id="c-callbacks"' in both and "以上即" not in visible(both)
+    # One month: charted all the same (one group of bars, the month named under it), no sentence.
     one = api.client.get("/stats", params={"from": "2026-11-01", "to": "2026-11-30"}).text
-    assert 'id="c-callbacks"' not in one and "都在2026年11月" in visible(one)
+    assert 'id="c-callbacks"' in one and "以上即" not in visible(one) and "都在" not in visible(one)
+    assert '"month": "2026-11"' in one and '"month": "2026-10"' not in one  # the chart's one month
     assert "回访率66.7%" in visible(one) and "满意率0.0%" in visible(one)
+    assert 'id="cb-no-rate"' not in one  # each month has a satisfied rate: no note about none
+
+
+def test_every_sheets_columns_fit_their_headers(api: Api, unhappy: Callback) -> None:
+    xlsx = api.client.get("/v1/stats/monthly", params={"month": "2026-11"}, headers=api.auth("supervisor1"))
+    book = load_workbook(io.BytesIO(xlsx.content))
+    for sheet in book.worksheets:
+        for cell in sheet[1]:
+            width = sheet.column_dimensions[cell.column_letter].width
+            assert width >= _width(cell.value) + 1, (sheet.title, cell.value, width)
+    widths = {c.value: book["回访"].column_dimensions[c.column_letter].width for c in book["回访"][1]}
+    assert widths["回访率（%）"] >= 12 and widths["其中已超期"] >= 11  # were cut off at the default 8.43
+    assert book["回访"].column_dimensions["A"].width <= 48  # the rules' line runs on, never widens A
+
+
+def test_a_dissatisfied_case_reviewed_since_says_so(api: Api, runner: EmbeddedRunner) -> None:
+    case_id, receipt = unhappy_case(api, runner)
+    login(api.client, "supervisor1")
+    listed = visible(api.client.get("/callbacks").text.split('id="cb-done"')[1])
+    assert "已联系上，不满意，待复核" in listed and "（operator1）" not in listed  # by role, as the timeline
+    board = api.client.get("/board").text
+    api.client.post(f"/board/cases/{case_id}/review", data={"csrf": csrf(board), "note": "已核实"})
+    runner.pump()
+    listed = visible(api.client.get("/callbacks").text.split('id="cb-done"')[1])
+    today = datetime.now(BEIJING)
+    assert f"已联系上，不满意，已复核（{today:%m-%d}" in listed and "待复核" not in listed
+    assert "回访人：热线接线员" in listed
+    rows, _ = sheet_rows(api, "supervisor1", f"{today:%Y-%m}")
+    at = [r[0] for r in rows].index("不满意的案件")
+    assert rows[at + 2][:4] == [case_id[:8], rows[at + 2][1], today.date().isoformat(),
+                                f"已复核 {today.date().isoformat()}"]
+    record = visible(api.client.get(f"/board/callbacks/{case_id}").text)
+    assert f"热线接线员回访（受理编号{receipt}）" in record  # no account here either

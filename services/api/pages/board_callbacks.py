@@ -1,6 +1,7 @@
 """Callbacks (回访, contract §13) on the supervisor's pages: a case's callback record with the
 reporters' words (opened for the case's region only, each reading audited; the board's case panel
-loads it when opened) and /callbacks, the region's due and done callbacks."""
+loads it when opened) and /callbacks, the region's due and done callbacks, a dissatisfied one with
+whether the case was reviewed since. Who called back is named by role, as on the board's timeline."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from services.api.guard import Page, page_guard
 from services.api.web import refuse, render
 from services.common.errors import NotFound
 from services.common.labels import REACHED_TEXT, SATISFACTION_TEXT
-from services.oversight.board_callbacks import region_callbacks
+from services.oversight.callback_reviews import region_callbacks_reviewed
 from services.oversight.callbacks import callback_review
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -28,7 +29,7 @@ TEXTS = {"reached_text": REACHED_TEXT, "satisfaction_text": SATISFACTION_TEXT}
 @router.get("/callbacks")
 def callbacks_page(request: Request, page: Supervisor, container: ContainerDep) -> Response:
     return render(request, "callbacks.html", {
-        "principal": page.principal, **region_callbacks(container, page.principal), **TEXTS,
+        "principal": page.principal, **region_callbacks_reviewed(container, page.principal), **TEXTS,
         "county_name": lambda code: container.directory.region_name(code[:6])})
 
 

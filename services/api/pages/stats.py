@@ -107,12 +107,6 @@ def months(today: date, count: int = 12) -> list[tuple[str, str]]:
     return out
 
 
-def month_text(month: str, today: date) -> str:
-    """A month (YYYY-MM) as the page says it: 本月 for this one, else 2026年11月."""
-    year, number = month.split("-")
-    return "本月" if month == f"{today:%Y-%m}" else f"{year}年{int(number)}月"
-
-
 def empty_charts(data: dict[str, Any]) -> set[str]:
     """The charts with nothing to draw: the page says 暂无数据 instead of bare axes."""
     f, ack = data["followups"], data["ack_seconds"].values()
@@ -209,6 +203,5 @@ def stats_page(request: Request, page: StatsReader, container: ContainerDep, aud
         "quick": quick_ranges(today), "messages": list(dict.fromkeys(errors.values())),
         "date_min": EARLIEST_DAY.isoformat(), "date_max": latest_day(today).isoformat(),
         "auditor_why": AUDITOR_WHY, "rules": (CALLBACK_RATE_RULE, SATISFIED_RATE_RULE),
-        "month_text": partial(month_text, today=today),
     }
     return render(request, "stats.html", context, 422 if errors else 200)
