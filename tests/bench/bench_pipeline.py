@@ -182,11 +182,11 @@ def arguments() -> argparse.Namespace:
 
 def main() -> None:
     args = arguments()
-    machine = {"nproc": os.cpu_count(), "cores": os.cpu_count(),
-               "loadavg_before": [round(x, 2) for x in os.getloadavg()]}
+    load = [round(x, 2) for x in os.getloadavg()]
+    machine = {"nproc": os.cpu_count(), "cores": os.cpu_count(), "loadavg_before": load}
     os.environ["PGAPPNAME"] = BENCH_APP  # the bench's own database sessions, told apart
-    if machine["loadavg_before"][0] > 0.5 * (os.cpu_count() or 1):
-        say(f"the machine was not idle before the run (load {machine['loadavg_before'][0]}): "
+    if load[0] > 0.5 * (os.cpu_count() or 1):
+        say(f"the machine was not idle before the run (load {load[0]}): "
             "figures taken beside other work are not comparable with the baseline's")
     OUT.mkdir(parents=True, exist_ok=True)
     say("load generator against a stub (3 × the 50/s target) …")

@@ -145,9 +145,9 @@ class Sampler(threading.Thread):
             for who, kind, detail in rows:
                 waits[who][f"{kind}:{detail}" if detail else kind] += 1
         states: dict[str, Counter[str]] = defaultdict(Counter)
-        for t, sample in self.task_samples:
+        for t, tasks in self.task_samples:
             if start <= t <= end:
-                for name, what in sample.items():
+                for name, what in tasks.items():
                     states[name][what] += 1
         return {"thread_states": {n: shares(c) for n, c in states.items()} if states else {},
                 "lag": {g: {"max": max(n for _, n in s), "last": s[-1][1], "series": s}
