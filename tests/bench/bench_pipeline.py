@@ -40,7 +40,8 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "var" / "bench"
 # Own ports and var/: the bench runs beside a development stack (stopped for the figures' sake).
 STACK_PORTS = {"HOTLINE_PG_PORT": "25482", "HOTLINE_KAFKA_PORT": "29502",
-               "HOTLINE_KAFKA_CONTROLLER_PORT": "29503", "HOTLINE_PORT": "18050"}
+               "HOTLINE_KAFKA_CONTROLLER_PORT": "29503", "HOTLINE_PORT": "18050",
+               "HOTLINE_METRICS_BASE_PORT": "9500"}  # not a dev stack's 9400 nor make chaos's 9470
 EMBEDDED_PORT = "18051"
 
 
