@@ -67,3 +67,19 @@ def test_the_suites_differ_and_an_unknown_name_is_refused() -> None:
         AES_SUITE.open([key], SM_SUITE.seal(key, b"x", b""), b"")
     with pytest.raises(ValueError, match="HOTLINE_CRYPTO_SUITE"):
         suite("des")
+
+
+def test_aes_gcm_blobs_are_the_bytes_pycryptodome_seals_and_opens() -> None:
+    """The AES suite moved to PyCA (#31): what pycryptodome sealed before still opens, and back."""
+    from Crypto.Cipher import AES
+
+    key, nonce = os.urandom(32), os.urandom(12)
+    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce)
+    cipher.update(b"aad")
+    ciphertext, tag = cipher.encrypt_and_digest("王小明".encode())
+    old = AES_SUITE.key_id(key) + nonce + ciphertext + tag
+    assert AES_SUITE.open([key], old, b"aad") == "王小明".encode()
+    new = AES_SUITE.seal(key, b"x", b"aad")
+    back = AES.new(key, AES.MODE_GCM, nonce=new[4:16])
+    back.update(b"aad")
+    assert back.decrypt_and_verify(new[16:-16], new[-16:]) == b"x"
