@@ -15,16 +15,15 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.e2e.axe import axe_source, no_serious
+from tests.e2e.axe import no_serious
 from tests.e2e.client import Client, embedded_server, wait_for
-from tests.e2e.conftest import CHROMIUM_ARGS
-from tests.e2e.test_browser_desk import from_root
+from tests.e2e.report_phone import fill, kept_anywhere, mine, open_form, phone
+from tests.e2e.report_review import hint_and_double_tap, receipt_back_and_mine
 
 PORT, RESTARTED_PORT = 18410, 18411
 WAITING = "网络已断开：报告已保存在本机，联网后自动发送"
@@ -37,60 +36,6 @@ WRONG_CHECK = "441823201501011230"  # its check character is 7
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     with embedded_server(tmp_path_factory.mktemp("offline") / "var", PORT) as client:
         yield client
-
-
-def controlled(page: Page) -> None:
-    """The service worker runs this page and has kept the form for the next visit."""
-    # Polled from here: wait_for_function evaluates a string, which the pages' CSP refuses.
-    wait_for(lambda: page.evaluate("navigator.serviceWorker.controller !== null"), what="the worker")
-    wait_for(lambda: page.evaluate("async () => !!(await caches.match('/report'))"), what="the kept form")
-
-
-def fill(page: Page, child: str, narrative: str) -> None:
-    page.fill("#f-children-0-name", child)
-    page.fill("#f-children-0-age", "8")
-    page.fill("#f-location-region_code", "441823")
-    page.fill("#f-narrative", narrative)
-
-
-def kept_anywhere(page: Page, text: str, storage: bool = True) -> bool:
-    """Whether the browser's storage holds this text: web storage, IndexedDB, the caches (or
-    only the caches)."""
-    return bool(page.evaluate("""async ([text, storage]) => {
-        const stored = JSON.stringify(Object.assign({}, localStorage, sessionStorage));
-        if (storage && (stored.includes(text) || (await indexedDB.databases()).length)) { return true; }
-        for (const name of await caches.keys()) {
-            const cache = await caches.open(name);
-            for (const request of await cache.keys()) {
-                if ((await (await cache.match(request)).text()).includes(text)) { return true; }
-            }
-        }
-        return false;
-    }""", [text, storage]))
-
-
-def mine(server: Client, user: str) -> list[dict[str, str]]:
-    r = server.http.get("/v1/reports/mine", headers=server.auth(user))
-    assert r.status_code == 200, r.text
-    return r.json()  # type: ignore[no-any-return]
-
-
-@contextmanager
-def phone() -> Iterator[tuple[BrowserContext, Page]]:
-    """A 360 px phone's page under the site's own CSP, with axe added by the browser rather than
-    by a script tag."""
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 800}, locale="zh-CN")
-        context.add_init_script(axe_source())
-        yield context, context.new_page()
-        browser.close()
-
-
-def open_form(page: Page, server: Client) -> None:
-    """The teacher signs in from the site's address, lands on /report, and the worker keeps it."""
-    from_root(page, server, "teacher1", "/report")
-    controlled(page)
 
 
 def test_a_report_filed_offline_is_sent_once_when_the_network_returns(server: Client) -> None:
@@ -267,3 +212,10 @@ def test_two_kept_reports_the_server_refuses_stay_until_each_is_mended(server: C
         assert page.evaluate(f"localStorage.getItem('{QUEUE}')") is None
         assert page.input_value("#f-children-0-name") == ""
     wait_for(lambda: len(mine(server, "teacher1")) == before + 2, what="both reports in her list")
+
+
+def test_the_re_review_on_a_phone(tmp_path: Path) -> None:
+    """Each finding of the teacher's re-review (report_review.py), on a server of its own."""
+    with embedded_server(tmp_path / "var", RESTARTED_PORT) as server, phone() as (context, page):
+        hint_and_double_tap(context, page, server)
+        receipt_back_and_mine(context, page, f"http://127.0.0.1:{RESTARTED_PORT}")

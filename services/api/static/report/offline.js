@@ -19,7 +19,7 @@
   var banner = el('net-banner'), detail = el('offline-detail');
   // Set by a report just kept, until the form is touched again: a second tap on the emptied form
   // does nothing (it would only have shown the empty form's errors under the saved-notice).
-  var sending = false, retry = null, fixing = null, justKept = false;
+  var sending = false, retry = null, fixing = null, justKept = false, justOnline = false;
 
   if ('serviceWorker' in navigator) {  // the whole site, so a link it cannot fetch gets its page
     navigator.serviceWorker.register('/report-sw.js', {scope: '/'}).then(function () {
@@ -31,7 +31,7 @@
 
   var store = window.reportQueue, newKey = store.newKey, queued = store.queued, keep = store.keep;
   var change = store.change, drop = store.drop, toMend = store.toMend, who = store.who;
-  var beijing = store.beijing, written = store.written, body = store.body, refusal = store.refusal;
+  var written = store.written, body = store.body, refusal = store.refusal, shown = store.shown;
   // A fresh form gets its own key here: a form page kept for offline use would otherwise give
   // every report typed on it the same key, and the second would be refused as a conflict.
   if (form.hasAttribute('data-fresh')) { key.value = newKey(); }
@@ -134,28 +134,6 @@
     });
   }
 
-  function showReceipt(html, record) {
-    var main = new DOMParser().parseFromString(html, 'text/html').getElementById('main');
-    Array.prototype.forEach.call(main.children, function (node) {
-      var copy = document.importNode(node, true);
-      [copy].concat(Array.prototype.slice.call(copy.querySelectorAll('[id]'))).forEach(function (n) {
-        if (n.id) { n.setAttribute('data-was', n.id); n.removeAttribute('id'); }
-      });
-      var title = copy.querySelector('h1'), what = copy.querySelector('.sent-what');
-      if (title) {  // the receipt's own line naming the report, with when it was written and sent
-        if (!what) {
-          what = document.createElement('p');
-          what.className = 'sent-what';
-          what.textContent = who(record);
-          title.insertAdjacentElement('afterend', what);
-        }
-        what.textContent += '。' + (record.written ? written(record) + '，' : '') +
-          '发送于 ' + beijing(new Date()) + '（北京时间）';
-      }
-      receipts.appendChild(copy);
-    });
-  }
-
   function sendNext(list, page, person) {
     var record = list.shift();
     if (!record) { return Promise.resolve(false); }
@@ -169,7 +147,7 @@
       .then(function (r) {
         if (r.ok) {
           drop(record);
-          return r.text().then(function (html) { showReceipt(html, record); return sendNext(list, page, person); });
+          return r.text().then(function (html) { shown(html, record, receipts); return sendNext(list, page, person); });
         }
         if (r.status === 409 || r.status === 422) {  // kept, to be mended (409: the key was another's)
           return r.text().then(function (html) {
@@ -188,7 +166,9 @@
   }
 
   function later() {  // the `online` event does not come when the browser never thought it was offline
-    if (retry === null) { retry = setTimeout(function () { retry = null; sendAll(false); }, 30000); }
+    // Just back online, the first try may fail before the connection settles: soon again, once.
+    if (retry === null) { retry = setTimeout(function () { retry = null; sendAll(false); }, justOnline ? 3000 : 30000); }
+    justOnline = false;
   }
 
   function sendAll(person) {
@@ -247,6 +227,7 @@
   }
 
   window.addEventListener('online', function () {
+    justOnline = true;
     if (queued().length) { sendAll(false); } else { refreshToken(); }
   });
   window.addEventListener('offline', function () { if (queued().length) { say(WAITING, false); } });

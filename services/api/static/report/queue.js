@@ -59,6 +59,30 @@
     return {errors: errors, notice: notice ? notice.textContent.trim() : ''};
   }
 
+  // The server's receipt for a kept report, its ids made data-was (the form's page has its own),
+  // its line naming the report completed with when it was written here and sent.
+  function shown(html, record, into) {
+    var main = new DOMParser().parseFromString(html, 'text/html').getElementById('main');
+    Array.prototype.forEach.call(main.children, function (node) {
+      var copy = document.importNode(node, true);
+      [copy].concat(Array.prototype.slice.call(copy.querySelectorAll('[id]'))).forEach(function (n) {
+        if (n.id) { n.setAttribute('data-was', n.id); n.removeAttribute('id'); }
+      });
+      var title = copy.querySelector('h1'), what = copy.querySelector('.sent-what');
+      if (title) {  // the receipt's own line naming the report, with when it was written and sent
+        if (!what) {
+          what = document.createElement('p');
+          what.className = 'sent-what';
+          what.textContent = who(record);
+          title.insertAdjacentElement('afterend', what);
+        }
+        what.textContent += '。' + (record.written ? written(record) + '，' : '') +
+          '发送于 ' + beijing(new Date()) + '（北京时间）';
+      }
+      into.appendChild(copy);
+    });
+  }
+
   window.reportQueue = {newKey: newKey, queued: queued, keep: keep, change: change, drop: drop,
-    toMend: toMend, who: who, beijing: beijing, written: written, body: body, refusal: refusal};
+    toMend: toMend, who: who, beijing: beijing, written: written, body: body, refusal: refusal, shown: shown};
 })();
