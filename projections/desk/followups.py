@@ -92,9 +92,14 @@ def closed(m: Message) -> list[Write]:
 
 def reopened(m: Message) -> list[Write]:
     d = m.data
+    # 重办 (a supervisor sent the closed case back to a unit) is the supervisor's, and settles the
+    # case's flags as a review does (reader.REVIEWS); before it, only a joined report reopened one.
+    rework = bool(d.get("agency_id"))
     return [*_update(m, "status = 'active', closed_at = NULL, closed_ts = NULL, next_due = ?,"
                         " next_due_ts = ?", _due(m)),
-            timeline(m, d["case_id"], "case_reopened", "triage", {"next_visit_due": d["next_visit_due"]})]
+            timeline(m, d["case_id"], "case_reworked" if rework else "case_reopened",
+                     d["by"] if rework else "triage", {"next_visit_due": d["next_visit_due"],
+                                                       **({"agency_id": d["agency_id"]} if rework else {})})]
 
 
 FOLLOWUP_WRITERS: dict[str, Callable[[Message], list[Write]]] = {

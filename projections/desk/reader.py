@@ -67,8 +67,8 @@ REFERRAL_COLUMNS = ("referral_id, case_id, agency_id, agency_kind, status, risk_
                     " dispatched_at, due_at, acknowledged_at, escalated_at")
 
 
-# The timeline's entries by which a supervisor settled a case's flags.
-REVIEWS = ("case_reassessment", "case_review")
+# The timeline's entries by which a supervisor settled a case's flags (重办 too).
+REVIEWS = ("case_reassessment", "case_review", "case_reworked")
 
 # Why a case wants the supervisor: a decline, a routing gap, a visit suggesting another level,
 # each after the case's last review (a reassessment, a manual referral).
@@ -167,7 +167,8 @@ class DeskQueries(FollowUpQueries, IncidentQueries):
                 event["agency_id"] = json.loads(t["detail"]).get("agency_id") or ""
             elif t["type"] in REVIEWS:
                 detail = json.loads(t["detail"])
-                event["risk_level"], event["previous"] = detail["risk_level"], detail["previous"]
+                if "risk_level" in detail:  # 重办 keeps the level
+                    event["risk_level"], event["previous"] = detail["risk_level"], detail["previous"]
             elif t["type"] == "case_major_incident":
                 event["incident"] = json.loads(t["detail"])["reason"]
             timeline.setdefault(t["case_id"], []).append(event)

@@ -95,7 +95,7 @@ MEASURE_TEXT: dict[str, str] = {
 EVENT_TEXT = {
     "case_opened": "立案研判", "case_report_joined": "新报告并入", "case_supplement": "补充情况",
     "case_reassessment": "重新评估", "case_review": "复核完毕", "case_closed": "结案",
-    "case_reopened": "重新启动",
+    "case_reopened": "重新启动", "case_reworked": "重新交办",
     "referral_dispatched": "转介", "referral_acknowledged": "接收转介", "referral_declined": "退回转介",
     "referral_closed": "转介办结", "referral_escalated": "超时未接收，已督办",
     "routing_gap": "无对应接收单位",

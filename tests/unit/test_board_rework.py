@@ -46,6 +46,8 @@ def test_a_closed_dissatisfied_case_is_sent_back_from_the_board(
     assert "待复核" not in row and "已结案" not in row
     assert "重新交办给连南瑶族自治县公安局：孩子仍被打，回访不满意已复核（督办人员）" in row
     assert row.count("重新交办给") == 1
+    listed = visible(api.client.get("/callbacks").text)  # the same rule: reviewed by 重办
+    assert "结果：已联系上，不满意，已复核（" in listed
 
     again = api.client.post(f"/board/cases/{case_id}/rework",
                             data={"csrf": csrf(page), "agency_id": POLICE, "reason": "孩子仍被打"})

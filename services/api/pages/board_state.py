@@ -79,32 +79,35 @@ def handled_by(case: Any) -> str:
 
 
 def add_reworks(container: Any, cases: list[Any]) -> list[Any]:
-    """Each 重办 on its case's timeline (unit, reason, who; the view's reopening line, or one of its
-    own while the view lags), and a 重办 after a dissatisfied callback settling it as a review
-    does: the flag cleared, the line marked. The store is read only for reopened cases."""
+    """Each 重办's unit and reason on its timeline line (kept in the store, read only for cases
+    sent back). While the view lags the command just done, its line is added here, and settles a
+    dissatisfied callback before it as the view's line will (callbacks.flag_dissatisfied)."""
     for case in cases:
-        if not case.pop("reworked", False) and all(t["type"] != "case_reopened" for t in case["timeline"]):
+        just_done = case.pop("reworked", False)
+        if not just_done and all(t["type"] != "case_reworked" for t in case["timeline"]):
             continue
         plan = container.dispatch.followup_plan(case["case_id"])
         for r in plan.reworks if plan is not None else []:
-            line = {"agency_id": r["agency_id"], "reason": r["reason"]}
-            found = [t for t in case["timeline"] if t["type"] == "case_reopened"
+            found = [t for t in case["timeline"] if t["type"] == "case_reworked"
                      and abs(_moment(t["at"]) - r["at"].timestamp()) < 1]  # the event's own clock
-            for t in found or [{"type": "case_reopened", "at": r["at"].isoformat()}]:
-                t.update(by=r["by"], rework=line)
+            for t in found or [{"type": "case_reworked", "at": r["at"].isoformat()}]:
+                t.update(by=r["by"], rework={"agency_id": r["agency_id"], "reason": r["reason"]})
                 if not found:
                     case["timeline"].append(t)
-        case["timeline"].sort(key=lambda t: _moment(t["at"]))
-        waiting = False
-        for t in case["timeline"]:
-            if t["type"] == CALLBACK_LINE and t["satisfaction"] == DISSATISFIED:
-                waiting = True
-            elif t["type"] in REVIEWS or t.get("rework"):
-                t["settles_dissatisfied"], waiting = waiting, False
-        if not waiting and DISSATISFIED in case["review_reasons"]:
-            case["review_reasons"] = [x for x in case["review_reasons"] if x != DISSATISFIED]
-            case["needs_review"] = bool(case["review_reasons"])
+                    _settle(case, t)
     return cases
+
+
+def _settle(case: Any, line: dict[str, Any]) -> None:
+    """The 重办 just done, not yet in the view: a dissatisfied callback before it is settled."""
+    case["timeline"].sort(key=lambda t: _moment(t["at"]))
+    before = [t for t in case["timeline"] if t is not line and _moment(t["at"]) <= _moment(line["at"])]
+    unhappy = [_moment(t["at"]) for t in before
+               if t["type"] == CALLBACK_LINE and t["satisfaction"] == DISSATISFIED]
+    if unhappy and not [t for t in before if t["type"] in REVIEWS and _moment(t["at"]) >= unhappy[-1]]:
+        line["settles_dissatisfied"] = True
+        case["review_reasons"] = [x for x in case["review_reasons"] if x != DISSATISFIED]
+        case["needs_review"] = bool(case["review_reasons"])
 
 
 def patched(cases: list[Any], case_id: str, patch: dict[str, Any]) -> list[Any]:
