@@ -7,7 +7,6 @@ finds the new referral in its inbox beside the finished one. Axe at 1366 and 360
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
@@ -28,20 +27,16 @@ POLICE = "连南瑶族自治县公安局"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
-    with embedded_server(tmp_path_factory.mktemp("rework") / "var", PORT) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def unhappy(server: Client) -> dict[str, Any]:
-    """A closed case whose reporter the operator reached and who was dissatisfied."""
-    receipt = closed_case(server, "rework", PII_VALUES[0], "44182320150101123")
-    (due,) = server.http.get("/v1/callbacks?status=due", headers=server.auth("operator1")).json()
-    done = server.http.post(f"/v1/callbacks/{due['callback_id']}", headers=server.auth("operator1"),
-                            json={"reached": True, "satisfaction": "dissatisfied", "note": WORDS})
-    assert done.status_code == 200 and due["receipt_no"] == receipt, done.text
-    return {"case_id": due["case_id"]}
+def unhappy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Client, str]]:
+    """The server, and a case it closed whose reporter was reached and dissatisfied."""
+    with embedded_server(tmp_path_factory.mktemp("rework") / "var", PORT) as server:
+        receipt = closed_case(server, "rework", PII_VALUES[0], "44182320150101123")
+        (due,) = server.http.get("/v1/callbacks?status=due", headers=server.auth("operator1")).json()
+        said = {"reached": True, "satisfaction": "dissatisfied", "note": WORDS}
+        done = server.http.post(f"/v1/callbacks/{due['callback_id']}", json=said,
+                                headers=server.auth("operator1"))
+        assert done.status_code == 200 and due["receipt_no"] == receipt, done.text
+        yield server, due["case_id"]
 
 
 def open_panel(page: Page, case_id: str) -> None:
@@ -52,8 +47,9 @@ def open_panel(page: Page, case_id: str) -> None:
 
 
 def test_a_closed_case_is_sent_back_to_the_police_and_reaches_its_inbox(
-        server: Client, unhappy: dict[str, Any]) -> None:
-    case_id, short = unhappy["case_id"], unhappy["case_id"][:8]
+        unhappy: tuple[Client, str]) -> None:
+    server, case_id = unhappy
+    short = case_id[:8]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         # Axe first, at both widths, on the closed case's panel with 重新交办 open.
