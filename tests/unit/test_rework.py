@@ -133,3 +133,19 @@ def test_a_closed_case_goes_back_to_its_unit_once_however_often_asked(
     assert fresh.due_at - fresh.dispatched_at == sla and fresh.routing_reason == "孩子仍被打"
     assert hotline.notify.watch(new_id) is not None  # the on-call contacts are told, as of any referral
     assert datetime.now(UTC) - fresh.dispatched_at < timedelta(minutes=1)
+
+
+def test_a_unit_given_the_closed_case_by_a_reassessment_is_not_sent_it_again(
+        api: Api, runner: EmbeddedRunner) -> None:
+    case = closed_case(api, runner)
+    case_id = case["case_id"]  # a concern added after closing refers civil affairs, the case stays closed
+    r = post(api, "supervisor1", f"/v1/cases/{case_id}/reassessments",
+             {"risk_level": "red", "concerns": ["neglect"], "reason": "补充监护缺失情况"})
+    assert r.status_code == 202, r.text
+    runner.pump()
+    assert get(api, "supervisor1", f"/v1/cases/{case_id}").json()["status"] == "closed"
+    refused = post(api, "supervisor1", f"/v1/cases/{case_id}/referrals",
+                   {"agency_id": "civil-441823", "reason": "请民政再跟进"})
+    assert refused.status_code == 409 and "仍有该案件未办结的转介" in refused.text
+    runner.pump()
+    assert get(api, "supervisor1", f"/v1/cases/{case_id}").json()["followup"]["status"] == "closed"
