@@ -7,14 +7,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.api.proxies import is_https
 from services.common.crypto import gcm_open, gcm_seal
-from services.intake.application import Receipt
+from services.common.errors import NotFound
+from services.common.principal import Principal
+from services.intake.application import IntakeApplication, Receipt
+from services.intake.domain import Report
+from services.oversight.auditlog import AuditLog
 
 KEEP_SECONDS = 600
 
@@ -54,3 +60,18 @@ class ReceiptCookie:
     def forget(self, request: Request, response: Response) -> None:
         response.delete_cookie(self.name, path=self.path, httponly=True, samesite="strict",
                                secure=is_https(request))
+
+
+def own_filed(intake: IntakeApplication, audit: AuditLog, principal: Principal, report_id: str,
+              channels: Collection[str]) -> tuple[Report, dict[str, Any]] | None:
+    """The report this account filed on one of these channels and its personal data (the reading
+    audited), or None: not found, another's, another form's or erased."""
+    try:
+        report = intake.get_report(report_id)
+    except NotFound:
+        return None
+    data = intake.personal_data(report)
+    if report.submitted_by != principal.subject or report.channel not in channels or data is None:
+        return None
+    audit(principal, "report.receipt", "report", report_id)
+    return report, data

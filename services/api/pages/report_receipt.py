@@ -12,9 +12,8 @@ from fastapi.responses import Response
 
 from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import Page, page_guard
-from services.api.pages.receipt_cookie import ReceiptCookie
+from services.api.pages.receipt_cookie import ReceiptCookie, own_filed
 from services.api.web import BEIJING, refuse, render
-from services.common.errors import NotFound
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 CARRIED = ReceiptCookie("hotline_report_receipt", "/report/receipt", b"report-receipt")
@@ -35,14 +34,10 @@ def which(data: dict[str, Any]) -> str:
 def report_receipt(request: Request, report_id: str, page: ReceiptPage, container: ContainerDep,
                    audit: AuditDep) -> Response:
     principal = page.principal
-    try:
-        report = container.intake.get_report(report_id)
-    except NotFound:
+    found = own_filed(container.intake, audit, principal, report_id, FORM_CHANNELS)
+    if found is None:
         return refuse(request, principal, GONE, 404, "没有找到")
-    data = container.intake.personal_data(report)
-    if report.submitted_by != principal.subject or report.channel not in FORM_CHANNELS or data is None:
-        return refuse(request, principal, GONE, 404, "没有找到")
-    audit(principal, "report.receipt", "report", report_id)
+    report, data = found
     response = render(request, "receipt.html", {
         "principal": principal, "receipt_no": report.receipt_no,
         "lookup_code": CARRIED.lookup_code(request, page.token, report_id), "code_gone": CODE_GONE,
