@@ -195,6 +195,6 @@ def test_a_re_routing_keeps_the_supervisors_reason_for_the_unit_it_goes_to(
     assert read["routing_reason"] == "孩子在校受伤，请教育局协调"
     login(api.client, "edu-desk", "/desk")
     page = api.client.get(f"/desk/referrals/{r.json()['referral_id']}").text
-    assert "督办改派原因" in page and "孩子在校受伤，请教育局协调" in page
+    assert "督办人员交办原因" in page and "孩子在校受伤，请教育局协调" in page
     routed = api.client.get(f"/v1/referrals/{hospital['referral_id']}", headers=api.auth("supervisor1"))
     assert routed.json()["routing_reason"] is None  # routed by the matrix, not by hand
