@@ -17,9 +17,10 @@ DISSATISFIED = "dissatisfied"
 NOTE_NEEDED = "不满意时请写明原因。"
 
 
-def callback_id_for(report_id: str) -> UUID:
-    """One callback per report, however often its case's closure is delivered."""
-    return uuid5(CALLBACK_NS, str(report_id))
+def callback_id_for(report_id: str, round_: int = 0) -> UUID:
+    """One callback per report and round, however often its case's closure is delivered: round 0
+    at the first closure, one more after each 重办 (the case sent back to a unit) closes again."""
+    return uuid5(CALLBACK_NS, str(report_id) if round_ == 0 else f"{report_id}/{round_}")
 
 
 def case_reports_id(case_id: str) -> UUID:
@@ -113,6 +114,7 @@ class CaseReports(Aggregate):
         self.region_code = region_code
         self.report_ids: list[str] = []
         self.closed_at: datetime | None = None
+        self.round = 0
 
     def add(self, report_id: str) -> None:
         if report_id not in self.report_ids:
@@ -126,9 +128,13 @@ class CaseReports(Aggregate):
         if self.closed_at is None:
             self._closed(at=at)
 
-    def reopen(self) -> None:
+    def reopen(self, *, rework: bool = False) -> None:
+        """Reopened: by a report joining (the same callbacks) or by 重办 (a new round of them)."""
         if self.closed_at is not None:
-            self._reopened()
+            if rework:
+                self._reworked()
+            else:
+                self._reopened()
 
     @event("Added")
     def _added(self, *, report_id: str) -> None:
@@ -137,6 +143,11 @@ class CaseReports(Aggregate):
     @event("Reopened")
     def _reopened(self) -> None:
         self.closed_at = None
+
+    @event("Reworked")
+    def _reworked(self) -> None:
+        self.closed_at = None
+        self.round = self.round + 1
 
     @event("Located")
     def _located(self, *, region_code: str) -> None:

@@ -65,7 +65,7 @@ class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
             held.close(datetime.fromisoformat(d["at"]) if d.get("at") else domain_event.time)
         elif domain_event.type == FOLLOWUP_REOPENED:
             held = self._held(d["case_id"], "")
-            held.reopen()
+            held.reopen(rework=bool(d.get("agency_id")))  # 重办 names the unit sent back to
         else:
             return
         # A report that arrives after its case closed opens its callback then (the topics race).
@@ -85,7 +85,7 @@ class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
         assert held.closed_at is not None
         opened = []
         for report_id in held.report_ids:
-            callback_id = callback_id_for(report_id)
+            callback_id = callback_id_for(report_id, held.round)
             if aggregates.exists(self.repository, callback_id):
                 continue
             report = aggregates.find(self.reports.repository, report_id, Report)

@@ -222,3 +222,27 @@ def test_a_closure_that_arrives_before_the_cases_reports_still_opens_their_callb
     message(FOLLOWUP_CLOSED, 3, at=(NOW + timedelta(days=1)).isoformat(), by="supervisor1")
     rows = hotline.callbacks.book.read()
     assert sorted(r.receipt_no for r in rows) == sorted([report["receipt_no"], second["receipt_no"]])
+
+
+def test_a_case_sent_back_by_rework_gets_a_new_round_of_callbacks_when_it_closes_again(
+        api: Api, hotline: ApiContainer) -> None:
+    """12345: a work order done again (重办) is called back again; a report joining does not."""
+    report = api.submit(report_body(), key="rework-round").json()
+    case_id, handle = str(uuid4()), process_handler(hotline.callbacks)
+
+    def message(kind: str, n: int, **data: str) -> None:
+        handle(Message(id=f"test/{kind}/{n}", source="/hotline/test", type=kind, time=NOW, key=case_id,
+                       data={"case_id": case_id, **data}), Tracking(f"{kind}:0", n))
+
+    message(CASE_OPENED, 1, report_id=report["report_id"], region_code="441823100201")
+    message(FOLLOWUP_CLOSED, 1, at=NOW.isoformat(), by="supervisor1")
+    message(FOLLOWUP_REOPENED, 2)  # a report joined: no new round
+    message(FOLLOWUP_CLOSED, 2, at=(NOW + timedelta(days=1)).isoformat(), by="supervisor1")
+    assert len(hotline.callbacks.book.read()) == 1
+    message(FOLLOWUP_REOPENED, 3, by="supervisor1", agency_id="police-441823", referral_id=str(uuid4()))
+    message(FOLLOWUP_CLOSED, 3, at=(NOW + timedelta(days=2)).isoformat(), by="supervisor1")
+    rows = hotline.callbacks.book.read()
+    assert [r.receipt_no for r in rows] == [report["receipt_no"]] * 2
+    assert sorted(r.opened_at for r in rows) == [NOW, NOW + timedelta(days=2)]
+    message(FOLLOWUP_CLOSED, 4, at=(NOW + timedelta(days=2)).isoformat(), by="supervisor1")  # republished
+    assert len(hotline.callbacks.book.read()) == 2
