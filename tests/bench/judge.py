@@ -16,11 +16,12 @@ def waits_text(share_pct: dict[str, float]) -> str:
 
 
 def judge(stage: str, busy: float | None, *, cores: float = 1.0, lag: dict[str, Any] | None = None,
-          sessions: dict[str, Any] | None = None, queued: float | None = None) -> str:
+          sessions: dict[str, Any] | None = None, queued: float | None = None, crowded: bool = True) -> str:
     """`triage: 35 % busy, lag ≤ 12 → 0 → CPU-light, keeps up; PostgreSQL sessions: …`.
     `busy` is CPU seconds per wall second (None: a stage with no process of its own, an edge of
     the embedded process); `cores` what the stage can use (one per process); `queued` the seconds
-    per wall second its threads were runnable but waited for a CPU."""
+    per wall second its threads were runnable but waited for a CPU (judged only when the machine is
+    `crowded`: many threads waking together wait a little on an idle machine too)."""
     line = f"{stage}: " + ("in the process" if busy is None else f"{busy * 100:.0f} % busy")
     if cores > 1 and busy is not None:
         line += f" (of {cores:g} cores)"
@@ -31,7 +32,7 @@ def judge(stage: str, busy: float | None, *, cores: float = 1.0, lag: dict[str, 
     light = "" if busy is None else "CPU-light, "
     if busy is not None and busy >= BUSY * cores:
         verdict = "CPU-bound"
-    elif busy is not None and queued is not None and queued >= max(busy, 0.2):
+    elif crowded and busy is not None and queued is not None and queued >= max(busy, 0.2):
         verdict = "starved: it waits for a CPU more than it runs (the machine's cores are taken)"
     elif lag is not None and lag["last"] > 0:
         verdict = ("behind" if busy is None else "behind while not busy: waits") + (
@@ -86,8 +87,9 @@ def judge_window(utilisation: dict[str, float], sampled: dict[str, Any], nproc: 
     queued: dict[str, float] = {}
     for name, waited in sampled.get("queued", {}).items():
         queued[stage_of(name)] = queued.get(stage_of(name), 0.0) + waited
+    crowded = max(sum(utilisation.values()), sampled.get("machine") or 0.0) >= 0.75 * nproc
     lines = [judge(n, by_stage.get(n), cores=cores.get(n, float(members.get(n, 1))), lag=lag.get(n),
-                   sessions=sessions.get(n), queued=queued.get(n)) for n in names]
+                   sessions=sessions.get(n), queued=queued.get(n), crowded=crowded) for n in names]
     states = sampled.get("thread_states", {})
     lines += [f"thread {name}: {busy * 100:.0f} % of a core → "
               + ("CPU-bound: a serial point" if busy >= BUSY else "the busiest thread")

@@ -130,3 +130,8 @@ def test_a_stage_starved_of_cpu_and_the_machine_full_of_others() -> None:
     assert lines[0].startswith("triage: 30 % busy (of 2 cores), waited for a CPU 50 % → starved")
     assert lines[1] == ("machine: 0.30 of 2 cores busy (everything on the machine: 1.90) → the cores are "
                         "full: every stage waits on them")
+
+
+def test_waiting_for_a_cpu_on_a_machine_with_cores_to_spare_is_not_starvation() -> None:
+    lines = judge_window({"notify": 0.14, "kafka": 0.3}, {"queued": {"notify": 0.22}, "machine": 1.0}, 2, {})
+    assert lines[1] == "notify: 14 % busy, waited for a CPU 22 % → CPU-light"
