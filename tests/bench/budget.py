@@ -91,7 +91,7 @@ def verdict(rows: list[Row], baseline_found: bool) -> tuple[int, list[str]]:
     lines = [f"budget (worse by more than {LIMIT_PCT:g} % fails: CPU per report, sustained rate):"]
     for r in rows:
         change = "—" if r.change_pct is None else f"{r.change_pct:+.1f} %"
-        state = ("OVER " if r.over else "ok   ") if r.gated else "     "
+        state = ("OVER " if r.over else "ok   ") if r.gated and r.worse_pct is not None else "     "
         note = "" if r.current is not None else " (not measured in this run)"
         note = note or ("" if r.baseline is not None else " (not in the baseline)")
         lines.append(f"  {state}{r.figure:36s} {_num(r.current):>9s} against {_num(r.baseline):>9s}"

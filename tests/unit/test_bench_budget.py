@@ -85,6 +85,8 @@ def test_missing_fields_are_said_not_failed() -> None:
     said = {f.key: next(line for line in lines if f" {f.key} " in line) for f in budget.FIGURES}
     assert said["distributed.cpu_ms_per_report"].endswith("(not measured in this run)")
     assert said["embedded.sustained_per_s"].endswith("(not in the baseline)")
+    assert said["embedded.sustained_per_s"].startswith("       ")
+    assert said["embedded.cpu_ms_per_report"].startswith("  ok   ")
 
 
 def test_a_wiring_not_run_is_missing() -> None:
