@@ -41,13 +41,16 @@ class RepeatAllowance:
         """Count these children against the operator's hour; how many were new. Raises
         AllowanceSpent (nothing counted) when the new ones do not fit. One operator's checks
         take turns: an advisory lock (PostgreSQL) or the write lock taken first (SQLite)."""
-        subject, now = _subject(username), self.clock()
+        subject = _subject(username)
         with self.sql.transaction(commit=True) as c:
             if self.sql.postgres:
                 self.sql.execute(c, "SELECT pg_advisory_xact_lock(?)", (_lock_key(subject),))
             # Forget what left the hour (in SQLite this write also takes the lock first).
             self.sql.execute(c, "DELETE FROM repeat_checks WHERE subject = ? AND at <= ?",
-                             (subject, now - HOUR))
+                             (subject, self.clock() - HOUR))
+            # The clock read under the lock: a check that waited for it must not count from
+            # before another's (its retry-after came out longer than the hour: 3601 s).
+            now = self.clock()
             self.sql.execute(c, "SELECT fingerprint, at FROM repeat_checks WHERE subject = ? ORDER BY at",
                              (subject,))
             counted = [(str(r["fingerprint"]), float(r["at"])) for r in c.fetchall()]
@@ -57,7 +60,8 @@ class RepeatAllowance:
                 # The oldest check that must leave the hour before these fit.
                 must_leave = len(seen) + len(new) - self.per_hour
                 at = counted[min(must_leave, len(counted)) - 1][1] if counted else now
-                raise AllowanceSpent(max(1, math.ceil(at + HOUR - now)))
+                # Never past the hour, whatever the clocks of the processes that counted.
+                raise AllowanceSpent(max(1, min(int(HOUR), math.ceil(at + HOUR - now))))
             for fingerprint in new:
                 self.sql.execute(c, "INSERT INTO repeat_checks (subject, fingerprint, at) VALUES (?,?,?)",
                                  (subject, fingerprint, now))
