@@ -67,3 +67,20 @@ def test_the_api_answers_503_while_the_store_is_away_and_recovers(dist: ApiConta
         row = conn.execute("SELECT count(*) FROM intake_events WHERE topic LIKE %s",
                            ("%Report.Received",)).fetchone()
     assert row is not None and row[0] == 1
+
+
+def test_the_watch_keeps_one_session_and_a_closed_one_is_no_outage(pg_url: str) -> None:
+    """#31: one kept session, not a connection a second; the server closing it while idle (a
+    restart of the backend, idle_session_timeout) is answered by a new one, not by 503s."""
+    watch = StoreWatch(pg_url)
+    try:
+        assert watch.probe() and watch.probe()
+        conn = watch._conn  # noqa: SLF001 - the session the watch keeps
+        assert conn is not None
+        pid = conn.info.backend_pid
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        assert watch.probe() and not watch.down
+        assert watch._conn is not None and watch._conn.info.backend_pid != pid  # noqa: SLF001
+    finally:
+        watch.stop()
