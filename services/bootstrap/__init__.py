@@ -2,8 +2,8 @@
 Entry points (services.api, services.cli, services.runtime) call it; nothing below imports it."""
 
 from services.bootstrap.cli_container import CliContainer, bootstrap_cli
+from services.bootstrap.outboxes import TRANSLATORS
 from services.bootstrap.processes import (
-    TRANSLATORS,
     ApiContainer,
     ConsumerContainer,
     EmbeddedContainer,

@@ -15,6 +15,7 @@ from projections.desk.view import DeskView, GenerationWatch
 from services.accounts.application import AccountsApplication
 from services.audit.checkpoints import CheckpointLog
 from services.audit.trail import AuditTrail
+from services.bootstrap.outboxes import TRANSLATED, TRANSLATORS
 from services.bootstrap.sequencer import AUDITED, SequencerContainer, sequencer_of
 from services.bootstrap.topology import CONSUMERS, RELAYS
 from services.bootstrap.wiring import Wiring
@@ -22,27 +23,18 @@ from services.common.embedded import Edge, EmbeddedRunner
 from services.common.kafka.consumer import ConsumerLoop
 from services.common.kafka.relay import OutboxRelay, make_producer
 from services.common.keystore import KeyStore
-from services.common.messages import BatchHandler, Handler, Message, Translator
+from services.common.messages import BatchHandler, Handler, Message
 from services.common.settings import Settings
 from services.common.throttle import Throttle
 from services.dispatch.application import DispatchApplication
 from services.dispatch.routing import Directory
 from services.dispatch.scheduler import EscalationScheduler
-from services.dispatch.translate import dispatch_translator
 from services.intake.application import IntakeApplication
 from services.intake.callbacks import CallbacksApplication
 from services.intake.disclosure import Disclosure
-from services.intake.translate import IntakeTranslator
 from services.notify.application import NotifyApplication
 from services.notify.notifier import Notifier
 from services.triage.application import TriageApplication
-from services.triage.translate import triage_translator
-
-# How each relay's leader's events become contract messages (who publishes what, who consumes
-# what: topology.py).
-TRANSLATORS: dict[str, Translator] = {
-    "intake": IntakeTranslator(), "triage": triage_translator, "dispatch": dispatch_translator,
-}
 
 
 def _close(*parts: Any) -> None:
@@ -118,15 +110,16 @@ def process_batch_handler(app: Follower) -> BatchHandler:
 def edges_of(api: ApiContainer) -> list[Edge]:
     """The embedded wiring's message flow: the same edges the Kafka topics carry (a consumer's
     topic, from the application whose relay publishes it)."""
-    followers: dict[str, tuple[Handler, TrackingRecorder]] = {
-        "triage": (process_handler(api.triage), api.triage.recorder),
-        "dispatch": (process_handler(api.dispatch), api.dispatch.recorder),
-        "desk": (DeskProjection(api.view).process_event, cast(TrackingRecorder, api.view)),
-        "notify": (process_handler(api.notify), api.notify.recorder),
-        "callbacks": (process_handler(api.callbacks), api.callbacks.recorder),
+    desk = DeskProjection(api.view)
+    followers: dict[str, tuple[Handler, TrackingRecorder, BatchHandler]] = {
+        "desk": (desk.process_event, cast(TrackingRecorder, api.view), desk.process_batch),
+        **{name: (process_handler(app), app.recorder, process_batch_handler(app)) for name, app in (
+            ("triage", api.triage), ("dispatch", api.dispatch), ("notify", api.notify),
+            ("callbacks", api.callbacks))},
     }
     leaders = {topic: app for app, topic in RELAYS.items()}
-    return [Edge(getattr(api, leaders[topic]), TRANSLATORS[leaders[topic]], *followers[service], service)
+    return [Edge(getattr(api, leaders[topic]), TRANSLATORS[leaders[topic]], *followers[service][:2], service,
+                 TRANSLATED[leaders[topic]], followers[service][2])
             for service, (topics, _) in CONSUMERS.items() for topic in topics]
 
 
@@ -172,7 +165,7 @@ class RelayContainer:
 def bootstrap_relay(w: Wiring, app_name: str, producer: Any = None) -> RelayContainer:
     leader = w.log_reader(app_name)
     relay = OutboxRelay(
-        leader=leader, translate=TRANSLATORS[app_name], topic=RELAYS[app_name],
+        leader=leader, translate=TRANSLATORS[app_name], topic=RELAYS[app_name], topics=TRANSLATED[app_name],
         producer=producer or make_producer(w.settings.kafka_bootstrap_servers, f"relay-{app_name}",
                                            w.settings.kafka_security()),
         position=w.position_recorder(f"relay_{app_name}"),

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
 
 T = TypeVar("T")
 
@@ -23,3 +24,16 @@ def find(repository: Repository[Any], aggregate_id: UUID | str, kind: type[T]) -
 def exists(repository: Repository[Any], aggregate_id: UUID) -> bool:
     """Whether anything was saved under that id."""
     return find(repository, aggregate_id, Aggregate) is not None
+
+
+def event_topics(*aggregates: type[Aggregate], also_under: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The stored topics of every event class of these aggregates (what a relay may translate),
+    also under the modules earlier releases kept them in (`also_under`: their topics still name it)."""
+    topics = []
+    for aggregate in aggregates:
+        found = (getattr(aggregate, name) for name in dir(aggregate))
+        events = {cls for cls in found if isinstance(cls, type) and issubclass(cls, aggregate.Event)}
+        for cls in events:
+            topic = get_topic(cls)
+            topics += [topic, *(f"{module}:{topic.split(':', 1)[1]}" for module in also_under)]
+    return tuple(sorted(set(topics)))

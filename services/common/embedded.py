@@ -9,7 +9,8 @@ import structlog
 from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
-from services.common.messages import Handler, Translator
+from services.common.messages import BatchHandler, Handler, Message, Translator, runs
+from services.common.outbox import pending
 from services.common.wakeup import CommitSignal, after_commit
 
 log = structlog.get_logger("embedded")
@@ -24,6 +25,8 @@ class Edge:
     handle: Handler
     tracker: TrackingRecorder
     follower: str
+    topics: tuple[str, ...] = ()  # the leader's stored topics it translates (none: all)
+    batch: BatchHandler | None = None  # several messages in one transaction, as a consumer does
 
 
 class EmbeddedRunner(threading.Thread):
@@ -52,14 +55,32 @@ class EmbeddedRunner(threading.Thread):
 
     def _pump_edge(self, edge: Edge) -> int:
         start = edge.tracker.max_tracking_id(edge.leader.name) or 0
-        notifications = edge.leader.recorder.select_notifications(
-            start=start, limit=self.batch, inclusive_of_start=False
-        )
+        notifications, covered = pending(edge.leader, start, self.batch, edge.topics)
+        items = []
         for n in notifications:
             message = edge.translate(edge.leader.mapper.to_domain_event(n))
             # Same bytes a Kafka consumer would decode: the embedded path tests the codec too.
-            edge.handle(message.roundtrip() if message else None, Tracking(edge.leader.name, n.id))
-        return len(notifications)
+            if message is not None:
+                items.append((message.roundtrip(), Tracking(edge.leader.name, n.id)))
+        for run in runs(items, key=lambda item: item[0].key):
+            self._apply(edge, run)
+        if covered > (items[-1][1].notification_id if items else start):
+            edge.handle(None, Tracking(edge.leader.name, covered))  # past the events it does not carry
+        return len(items) + (covered > start and not items)
+
+    @staticmethod
+    def _apply(edge: Edge, run: list[tuple[Message, Tracking]]) -> None:
+        """A run in one transaction; on any failure (two messages touching one aggregate), one
+        at a time, as the Kafka consumer does."""
+        if len(run) > 1 and edge.batch is not None:
+            try:
+                edge.batch(run)
+                return
+            except Exception as exc:  # nothing was written: one at a time finds out what and why
+                log.info("batch fell back to one message at a time", follower=edge.follower,
+                         size=len(run), reason=type(exc).__name__)
+        for message, tracking in run:
+            edge.handle(message, tracking)
 
     def run(self) -> None:
         while not self._stop_event.is_set():

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from eventsourcing.persistence import Tracking
+
+T = TypeVar("T")
 
 REPORTS_TOPIC = "hotline.reports.v1"
 CASES_TOPIC = "hotline.cases.v1"
@@ -63,6 +66,21 @@ class BatchHandler(Protocol):
     position, in one transaction; raises (nothing written) when any of them cannot be."""
 
     def __call__(self, items: list[tuple[Message, Tracking]], /) -> None: ...
+
+
+def runs(items: list[T], key: Callable[[T], object]) -> list[list[T]]:
+    """Consecutive items cut before a key seen earlier in the run: each run can be applied in
+    one transaction (a report and its supplement stay apart, so one never reads state the other
+    has not committed)."""
+    out: list[list[T]] = []
+    keys: set[object] = set()
+    for item in items:
+        if not out or key(item) in keys:
+            out.append([])
+            keys = set()
+        out[-1].append(item)
+        keys.add(key(item))
+    return out
 
 
 class MessageFormatError(ValueError):

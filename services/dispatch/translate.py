@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.common.aggregates import event_topics
 from services.common.envelope import envelope
 from services.common.messages import (
     FOLLOWUP_CLOSED,
@@ -28,6 +29,8 @@ from services.dispatch.domain import Referral, RoutingGap
 from services.dispatch.followup import FollowUpPlan
 
 APP = "dispatch"
+# What the relay reads of dispatch's log.
+TOPICS = event_topics(FollowUpPlan, Referral, RoutingGap)
 
 STATUS_CHANGES = {
     "Acknowledged": (REFERRAL_ACKNOWLEDGED, "acknowledged"),

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.common.aggregates import event_topics
 from services.common.envelope import envelope
 from services.common.messages import REPORT_ERASED, REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
 from services.intake.domain import Report
 
 APP = "intake"
+# What the relay reads of intake's log: the report's events (receipts, callbacks stay inside).
+TOPICS = event_topics(Report)
 
 
 class IntakeTranslator:

@@ -7,11 +7,15 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from services.common.aggregates import event_topics
 from services.common.envelope import envelope
 from services.common.messages import CASE_MAJOR_INCIDENT, CASE_OPENED, CASE_UPDATED, Message
 from services.triage.case import Case
 
 APP = "triage"
+# What the relay reads of triage's log: the case's events, also under the module earlier releases
+# stored them in (the child index and report links stay inside).
+TOPICS = event_topics(Case, also_under=("services.triage.domain",))
 
 # Case events that change it, and the reason each carries on the wire.
 UPDATE_REASONS = {

@@ -16,7 +16,7 @@ from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 
 from services.common.kafka.deadletters import DeadLetters
-from services.common.messages import BatchHandler, Handler, Message, MessageFormatError
+from services.common.messages import BatchHandler, Handler, Message, MessageFormatError, runs
 
 log = structlog.get_logger("consumer")
 
@@ -123,15 +123,7 @@ class ConsumerLoop:
         """Consecutive records of one partition, cut before a key seen earlier in the run."""
         if self.batch_handler is None:
             return [[r] for r in records]
-        out: list[list[Any]] = []
-        keys: set[bytes] = set()
-        for record in records:
-            if not out or record.key in keys:
-                out.append([])
-                keys = set()
-            out[-1].append(record)
-            keys.add(record.key)
-        return out
+        return runs(records, key=lambda r: r.key)
 
     def handle_run(self, run: list[Any]) -> None:
         if len(run) > 1 and self.batch_handler is not None:

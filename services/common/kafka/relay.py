@@ -13,6 +13,7 @@ from kafka import KafkaProducer
 
 from services.common.faults import never
 from services.common.messages import Translator
+from services.common.outbox import pending
 from services.common.wakeup import Wakeup, wakeup_for
 
 log = structlog.get_logger("relay")
@@ -47,6 +48,7 @@ class OutboxRelay:
         producer: Any,
         topic: str,
         position: TrackingRecorder,
+        topics: tuple[str, ...] = (),
         batch: int = 200,
         ack_timeout: float = 30.0,
         after_publish: Callable[[], None] = never,
@@ -57,6 +59,8 @@ class OutboxRelay:
         self.producer = producer
         self.topic = topic
         self.position = position
+        # The stored topics the translator may publish (none: all): the rest is never read.
+        self.topics = topics
         self.batch = batch
         self.ack_timeout = ack_timeout
         # Between the broker's acknowledgement and the recorded position: where `make chaos`
@@ -69,10 +73,8 @@ class OutboxRelay:
     def publish_pending(self) -> int:
         """Publish one batch; returns how many notifications it covered."""
         start = self.position.max_tracking_id(self.leader.name) or 0
-        notifications = self.leader.recorder.select_notifications(
-            start=start, limit=self.batch, inclusive_of_start=False
-        )
-        if not notifications:
+        notifications, covered = pending(self.leader, start, self.batch, self.topics)
+        if not covered:
             return 0
         futures = []
         for n in notifications:
@@ -104,8 +106,8 @@ class OutboxRelay:
                 offset=meta.offset,
             )
         self.after_publish()
-        self.record_position(notifications[-1].id)
-        return len(notifications)
+        self.record_position(covered)
+        return covered - start
 
     def record_position(self, notification_id: int) -> None:
         self.position.insert_tracking(Tracking(self.leader.name, notification_id))

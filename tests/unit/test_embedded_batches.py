@@ -1,0 +1,68 @@
+"""The embedded wiring applies what a pump finds in one transaction per run, as the Kafka
+consumers do (#31), and falls back to one message at a time when a run cannot be applied whole:
+the effects are those of one at a time either way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.bootstrap import ApiContainer
+from services.common.embedded import Edge, EmbeddedRunner
+from tests.conftest import Api
+from tests.helpers import id_number, report_body
+
+
+def counted(edge: Edge, sizes: list[int], failures: list[str]) -> None:
+    """The edge's batch handler, recording each run's size and each failure (then raising it)."""
+    batch = edge.batch
+    assert batch is not None
+
+    def record(items: list[Any]) -> None:
+        sizes.append(len(items))
+        try:
+            batch(items)
+        except Exception as exc:
+            failures.append(type(exc).__name__)
+            raise
+    edge.batch = record
+
+
+def triage_edge(runner: EmbeddedRunner) -> Edge:
+    (edge,) = (e for e in runner.edges if e.follower == "triage")
+    return edge
+
+
+def child(n: int) -> dict[str, Any]:
+    return report_body(children=[{"name": f"周小{n}", "gender": "female", "age": 8,
+                                  "id_number": id_number(f"44182320150303{n:03d}")}])
+
+
+def case_of(api: Api, report: dict[str, Any]) -> str:
+    r = api.client.get(f"/v1/reports/{report['report_id']}", headers=api.auth("operator1"))
+    return str(r.json()["case_id"])
+
+
+def test_reports_about_different_children_are_triaged_in_one_transaction(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    sizes: list[int] = []
+    failures: list[str] = []
+    counted(triage_edge(runner), sizes, failures)
+    reports = [api.submit(child(n), key=f"b-{n}").json() for n in range(5)]
+    runner.pump()
+    assert sizes[0] == 5 and not failures
+    cases = {case_of(api, r) for r in reports}
+    assert len(cases) == 5 and "None" not in cases
+    referrals = api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()
+    assert {r["case_id"] for r in referrals} == cases  # dispatch and the desk view followed
+
+
+def test_a_run_that_cannot_be_applied_whole_goes_one_at_a_time_with_the_same_effects(
+        api: Api, runner: EmbeddedRunner) -> None:
+    sizes: list[int] = []
+    failures: list[str] = []
+    counted(triage_edge(runner), sizes, failures)
+    same = [api.submit(child(7) | {"narrative": f"第{n}次来电"}, key=f"s-{n}").json() for n in range(3)]
+    runner.pump()
+    assert sizes and sizes[0] == 3 and failures  # one case for one child: the run conflicts
+    assert len({case_of(api, r) for r in same}) == 1  # and one at a time joins them
+    assert runner.pump() == 0
