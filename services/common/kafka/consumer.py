@@ -67,6 +67,8 @@ class ConsumerLoop:
         self.fallbacks = 0  # batches that went one at a time instead
         self.tracker = tracker
         self.max_retries = max_retries
+        self.commit_every = 1.0  # seconds between Kafka offset commits while busy
+        self._uncommitted, self._committed_at = False, time.monotonic()
         self._stop_event = threading.Event()
         self.handled = 0
         self.skipped = 0
@@ -115,8 +117,13 @@ class ConsumerLoop:
             for run in self.runs(records):
                 self.handle_run(run)
                 count += len(run)
-        if count:
+        # Kafka's committed offsets only inform (`hotline consumers status`): the positions are
+        # the tracking rows, committed with the effects. So they are committed once a second
+        # while busy and when idle, not after every poll (a coordinator round trip each).
+        self._uncommitted |= count > 0
+        if self._uncommitted and (not count or time.monotonic() - self._committed_at >= self.commit_every):
             self.consumer.commit()
+            self._uncommitted, self._committed_at = False, time.monotonic()
         return count
 
     def runs(self, records: list[Any]) -> list[list[Any]]:
