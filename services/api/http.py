@@ -19,7 +19,7 @@ from services.api.auth import TokenIssuer
 from services.api.errors import add_error_handlers, store_unavailable
 from services.api.exposure import guarded, refusal
 from services.api.limits import BodyLimits
-from services.api.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck, build_info
+from services.api.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck
 from services.api.ops import router as ops_router
 from services.api.pages import (
     accounts,
@@ -60,6 +60,7 @@ from services.api.routes import callers as caller_history
 from services.api.routes import knowledge as knowledge_routes
 from services.api.sessions import TokenVersions
 from services.bootstrap import ApiContainer
+from services.common.build_info import build_info
 from services.common.networks import parse_networks
 
 log = structlog.get_logger("http")

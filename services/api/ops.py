@@ -11,7 +11,6 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
-    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -28,14 +27,6 @@ HTTP_LATENCY = Histogram("hotline_http_request_seconds", "HTTP request latency",
 # degraded is still ready (the API takes reports), but an operator should look.
 ReadinessCheck = Callable[[], tuple[str, bool, str]]
 DegradationCheck = Callable[[], tuple[str, bool, str]]
-
-
-def build_info(release: str) -> CollectorRegistry:
-    """`hotline_build_info{release="…"} 1`: which release each scraped process runs."""
-    registry = CollectorRegistry(auto_describe=False)
-    Gauge("hotline_build_info", "The release this process runs", ["release"],
-          registry=registry).labels(release).set(1)
-    return registry
 
 
 @router.get("/healthz")

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from services.cli import backup, crypto, deploy, oncall, pipeline, privacy, setup, stats, users
 from services.common.logging import configure_logging
 from services.common.secrets import MissingKey
 from services.common.settings import Settings
@@ -26,10 +25,20 @@ def load_stack_env(var_dir: Path) -> None:
                 os.environ.setdefault(key, value)
 
 
-def parser() -> argparse.ArgumentParser:
+# The long-running processes of `make up` (the API's supervisor among them): their parser holds
+# only the process commands, so they never import the administrators' commands (workbooks, the
+# web app: ~30 MiB of each process, #31).
+WORKERS = frozenset({"consume", "relay", "scheduler", "audit-sequence", "serve"})
+
+
+def parser(lean: bool = False) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hotline", description="Minor-protection hotline backend")
     sub = p.add_subparsers(dest="command", required=True)
     workers.add_commands(sub)
+    if lean:
+        return p
+    from services.cli import backup, crypto, deploy, oncall, pipeline, privacy, setup, stats, users
+
     setup.add_commands(sub)
     users.add_commands(sub)
     privacy.add_commands(sub)
@@ -52,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
-    args = parser().parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    args = parser(lean=bool(given) and given[0] in WORKERS).parse_args(given)
     var_dir = Path(os.environ.get("HOTLINE_VAR_DIR", "var"))
     if args.command not in ("run", "processes"):
         load_stack_env(var_dir)

@@ -8,8 +8,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fastapi import HTTPException, status
-
 from services.common.sqlstore import Sql
 
 DDL = (
@@ -62,6 +60,9 @@ class Throttle:
             " ORDER BY at", (limit.scope, _subject(key), now - limit.window))
         if len(rows) >= limit.failures:
             retry = int(rows[-limit.failures]["at"] + limit.window - now) + 1
+            # Imported here: the workers that share this module never load the web framework.
+            from fastapi import HTTPException, status
+
             raise HTTPException(status_code=status.HTTP_429_TOO_MANY_REQUESTS,
                                 detail=f"Too many failed attempts; try again in {retry} seconds",
                                 headers={"Retry-After": str(max(retry, 1))})

@@ -12,7 +12,7 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from services.api.ops import build_info
+from services.common.build_info import build_info
 
 
 class ProbeServer:

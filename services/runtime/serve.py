@@ -1,7 +1,6 @@
-"""The distributed wiring's API: `HOTLINE_API_WORKERS` uvicorn worker processes (default one
-per core), each building its own container from the environment. Nothing a request relies on
-lives in one worker only: failures throttled in the database, token versions read again within
-a second, audit entries queued in the database, caches of facts that never change."""
+"""The API's server: uvicorn, with `HOTLINE_API_WORKERS` worker processes (default one per core)
+on one socket in the distributed wiring, each building its own app (`apps.py`). This supervising
+process loads no app itself (#31: it held the whole web app for nothing)."""
 
 from __future__ import annotations
 
@@ -15,19 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
-from prometheus_client import CollectorRegistry
-
-from services.api.http import create_app
-from services.api.storewatch import StoreWatch
-from services.bootstrap import Wiring, bootstrap_api
-from services.common.kafka.topics import broker_count
-from services.common.logging import configure_logging
 from services.common.settings import Settings
-from services.runtime.processlist import processes
-from services.runtime.status import PipelineCollector
 
-FACTORY = "services.runtime.serve:app_from_env"
+FACTORY = "services.runtime.apps:app_from_env"
 
 
 def serve(app: Any, settings: Settings, workers: int = 1) -> None:
@@ -58,14 +47,6 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _pid_alive(path: Path) -> bool:
-    try:
-        os.kill(int(path.read_text().strip()), 0)
-    except (OSError, ValueError):
-        return False
-    return True
-
-
 SUPERVISOR = "HOTLINE_API_SUPERVISOR_PID"
 
 
@@ -80,42 +61,6 @@ def follow_supervisor() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
     if os.getppid() != int(supervisor):
         os.kill(os.getpid(), signal.SIGTERM)
-
-
-def app_from_env() -> FastAPI:
-    """One API worker: its container, readiness checks, lag gauges and store watch."""
-    follow_supervisor()
-    settings = Settings()
-    configure_logging(settings.log_level)
-    api = bootstrap_api(Wiring.of(settings))
-    run_dir = Path(settings.var_dir) / "run"
-    workers = tuple(p.name for p in processes(settings.consumers) if p.name != "api")
-
-    def broker_check() -> tuple[str, bool, str]:
-        n = broker_count(settings.kafka_bootstrap_servers.split(","), timeout_ms=2000,
-                         security=settings.kafka_security())
-        return "broker", n >= 1, f"{n} broker(s)"
-
-    def workers_check() -> tuple[str, bool, str]:
-        down = [name for name in workers if not _pid_alive(run_dir / f"{name}.pid")]
-        return "workers", not down, "all running" if not down else f"not running: {', '.join(down)}"
-
-    pipeline = PipelineCollector(settings, api.view.sql, api.view)
-
-    def lag_check() -> tuple[str, bool, str]:
-        lag = pipeline.status().max_lag
-        return "lag", lag > settings.lag_threshold, (
-            f"largest backlog or consumer lag {lag} (degraded above {settings.lag_threshold})")
-
-    app = create_app(api, [broker_check, workers_check])
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(pipeline)  # type: ignore[arg-type]
-    app.state.metric_registries.append(registry)
-    app.state.degradation_checks = [lag_check]
-    app.state.store_watch = StoreWatch(settings.database_url)
-    app.state.store_watch.start()
-    app.state.closers = [api.close, app.state.store_watch.stop]
-    return app
 
 
 def worker_count(settings: Settings) -> int:
@@ -135,5 +80,7 @@ def cmd_serve(settings: Settings, _: argparse.Namespace) -> int:
         os.environ[SUPERVISOR] = str(os.getpid())
         serve(None, settings, workers)
     else:
+        from services.runtime.apps import app_from_env
+
         serve(app_from_env(), settings)
     return 0

@@ -4,6 +4,7 @@ consumers and scheduler that `make up` starts (its list comes from `hotline proc
 from __future__ import annotations
 
 import argparse
+import importlib
 import signal
 import sys
 import threading
@@ -12,22 +13,18 @@ from typing import Any
 
 import structlog
 
-from services.api.http import create_app
 from services.bootstrap import (
     CONSUMERS,
     RELAYS,
     Wiring,
     bootstrap_consumer,
-    bootstrap_embedded,
     bootstrap_relay,
     bootstrap_scheduler,
     bootstrap_sequencer,
 )
 from services.common.settings import Settings
-from services.runtime.demo import create_demo_users, print_demo_users
 from services.runtime.probe import ProbeServer
 from services.runtime.processlist import by_name, own_environment, processes
-from services.runtime.serve import cmd_serve, serve
 from services.runtime.status import watch_checkpoints
 
 log = structlog.get_logger("cli")
@@ -43,37 +40,6 @@ def _run_until_signalled(worker: Any) -> None:
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)
     worker.run()
-
-
-def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
-    """Embedded wiring: SQLite files, in-process runner, API; one foreground process."""
-    if settings.distributed:
-        sys.stderr.write("hotline run is the embedded wiring; unset HOTLINE_DATABASE_URL\n")
-        return 2
-    embedded = bootstrap_embedded(Wiring.of(settings))
-    if settings.environment != "production":
-        print_demo_users(create_demo_users(embedded.api.accounts, settings.var_dir), settings.var_dir)
-    embedded.runner.start()
-    embedded.sequencer.start()
-    embedded.notifier.start()
-    scheduler_thread = threading.Thread(target=embedded.scheduler.run, name="scheduler", daemon=True)
-    scheduler_thread.start()
-
-    def runner_check() -> tuple[str, bool, str]:
-        runner = embedded.runner
-        ok = (runner.is_alive() and runner.error is None and scheduler_thread.is_alive()
-              and embedded.notifier.is_alive())
-        return "workers", ok, "embedded runner, scheduler and notifier " + (
-            "running" if ok else f"failed: {runner.error!r}")
-
-    app = create_app(embedded.api, [runner_check])
-    sys.stdout.write(f"Hotline API on http://{settings.host}:{settings.port} (docs at /docs)\n")
-    sys.stdout.flush()
-    try:
-        serve(app, settings)
-    finally:
-        embedded.close()
-    return 0
 
 
 def _run_worker(service: str, container: Any, worker: Any, settings: Settings,
@@ -161,9 +127,19 @@ def cmd_processes(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+def later(module: str, name: str) -> Callable[[Settings, argparse.Namespace], int]:
+    """A command whose module is imported only when it runs: a consumer, relay or scheduler
+    never loads the web app (about 30 MiB of each process, #31)."""
+    def command(settings: Settings, args: argparse.Namespace) -> int:
+        return int(getattr(importlib.import_module(module), name)(settings, args))
+    return command
+
+
 def add_commands(sub: Any) -> None:
-    sub.add_parser("run", help="embedded wiring in one process").set_defaults(fn=cmd_run)
-    sub.add_parser("serve", help="API process of the distributed wiring").set_defaults(fn=cmd_serve)
+    sub.add_parser("run", help="embedded wiring in one process").set_defaults(
+        fn=later("services.runtime.apps", "cmd_run"))
+    sub.add_parser("serve", help="API process of the distributed wiring").set_defaults(
+        fn=later("services.runtime.serve", "cmd_serve"))
     relay = sub.add_parser("relay", help="outbox relay of one application")
     relay.add_argument("--app", choices=sorted(RELAYS), required=True)
     relay.set_defaults(fn=cmd_relay)

@@ -146,6 +146,7 @@ def exported_metrics() -> set[str]:
     from prometheus_client import CollectorRegistry
 
     from services.api import ops  # noqa: F401 - registers the HTTP metrics
+    from services.common.build_info import build_info
     from services.notify import notifier  # noqa: F401 - registers the attempts counter
     from services.runtime.status import PipelineCollector, PipelineStatus, watch_checkpoints
 
@@ -168,7 +169,7 @@ def exported_metrics() -> set[str]:
     names = {m.name for m in Fixed().collect()} | {m.name for m in registry.collect()}
     from prometheus_client import REGISTRY
     names |= {m.name for m in REGISTRY.collect()}
-    names |= {m.name for m in ops.build_info("1.0").collect()}  # every process's release
+    names |= {m.name for m in build_info("1.0").collect()}  # every process's release
     return names | {"up"}
 
 
