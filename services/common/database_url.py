@@ -25,7 +25,10 @@ def postgres_env(database_url: str) -> dict[str, str]:
         "POSTGRES_PORT": str(url.port or 5432),
         "POSTGRES_USER": unquote(url.username or ""),
         "POSTGRES_PASSWORD": unquote(url.password or ""),
-        "POSTGRES_POOL_SIZE": "4",
+        # One connection kept per store, more opened while concurrent work needs them (up to 9,
+        # idle ones closed after ten minutes): four kept per store gave one county's stack 193
+        # backends, a third of PostgreSQL's memory (#31).
+        "POSTGRES_POOL_SIZE": "1",
         "POSTGRES_MAX_OVERFLOW": "8",
         "POSTGRES_CONNECT_TIMEOUT": "5",
         # A connection the server dropped (a restart) is noticed before use, not by a request.
