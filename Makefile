@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 HOTLINE := $(VENV)/bin/hotline
 
-.PHONY: install run test test-unit up down roll clean lint bench bench-stats chaos
+.PHONY: install run test test-unit up down roll restart clean lint bench bench-stats chaos
 
 install:
 	@bash infra/python.sh
@@ -26,6 +26,11 @@ down:
 # A rolling restart of make up's processes, one kind at a time (HOTLINE_RELEASE=… names the release).
 roll: install
 	@bash infra/stack.sh roll
+
+# Every service stopped and started again at once under the settings given now (HOTLINE_CRYPTO_SUITE=…);
+# PostgreSQL and Kafka keep running.
+restart: install
+	@bash infra/stack.sh restart
 
 clean: down
 	rm -rf var

@@ -1,9 +1,9 @@
 """The distributed session's switch of suite (#30, contract §14): the stack starts under `aes`, a
 report is filed and triaged, then every process is stopped and started again under `sm` (`make
-down`, `make up` with HOTLINE_CRYPTO_SUITE=sm), so the rest of the session, its privacy scans and
-erasure checks included, runs under `sm` on a store that holds both suites. The session's test of
-the switch (test_distributed) files a report about the same child under `sm` and reads, matches
-and erases both."""
+restart` with HOTLINE_CRYPTO_SUITE=sm: the operator's servers keep running, as under `make down`
+and `make up`), so the rest of the session, its privacy scans and erasure checks included, runs
+under `sm` on a store that holds both suites. The session's test of the switch (test_distributed)
+files a report about the same child under `sm` and reads, matches and erases both."""
 
 from __future__ import annotations
 
@@ -64,11 +64,14 @@ def switch_to_sm(env: dict[str, str], api_url: str, make: Callable[[str, dict[st
     while not hotline(env, "audit", "verify")["last_checkpoint"]:
         assert time.monotonic() < deadline, "no audit checkpoint under aes within 30 s"
         time.sleep(1)
-    down = make("down", env)
-    assert down.returncode == 0, down.stdout + down.stderr
+    run = Path(env["HOTLINE_VAR_DIR"]) / "run"
+    before = {p.name: p.read_text() for p in run.glob("*.pid")}
     env["HOTLINE_CRYPTO_SUITE"] = "sm"
-    up = make("up", env)
-    assert up.returncode == 0, up.stdout + up.stderr
+    restart = make("restart", env)
+    assert restart.returncode == 0, restart.stdout + restart.stderr
+    # Every process is a new one, started under sm.
+    assert not [name for name, pid in before.items() if (run / name).read_text() == pid]
+    assert "HOTLINE_CRYPTO_SUITE=sm" in (Path(env["HOTLINE_VAR_DIR"]) / "stack.env").read_text().splitlines()
     env["SUITE_SWITCH"] = json.dumps(shared, ensure_ascii=False)
     env["SUITE_SWITCH_SECONDS"] = f"{time.monotonic() - began:.1f}"  # what the switch adds to the session
 
