@@ -8,9 +8,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from projections.desk.followup_queries import LedgerRow
 from services.common.exportcells import append, csv_bytes
 from services.common.labels import CATEGORY_TEXT, LEVEL_TEXT
@@ -94,6 +91,11 @@ def as_csv(rows: list[list[Any]]) -> bytes:
 
 
 def as_xlsx(rows: list[list[Any]], month: str) -> bytes:
+    # Imported when a workbook is asked for: openpyxl (and the numpy it loads) would otherwise
+    # sit in every API worker's memory (#31).
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

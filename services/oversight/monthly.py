@@ -10,10 +10,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, PieChart, Reference
-from openpyxl.styles import Font
-
 from services.common.exportcells import append, csv_bytes
 from services.common.labels import (
     CHANNEL_TEXT,
@@ -145,6 +141,8 @@ def _chart(title: str, header: list[str], rows: list[list[Any]]) -> Callable[[An
         return None
 
     def add(sheet: Any) -> None:
+        from openpyxl.chart import BarChart, PieChart, Reference  # as in as_xlsx
+
         chart: Any = PieChart() if title == "风险等级" else BarChart()
         chart.title = title
         last_col = len(header) - (1 if title == "每日报告" else 0)  # the total is not a series
@@ -182,6 +180,11 @@ def _widen(sheet: Any) -> None:
 
 
 def as_xlsx(report: list[Table]) -> bytes:
+    # Imported when a workbook is asked for: openpyxl (and the numpy it loads) would otherwise
+    # sit in every API worker's memory (#31).
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     first = True
     for title, header, rows in report:
