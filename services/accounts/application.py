@@ -67,6 +67,7 @@ class AccountsApplication(DualControl):
         channel: str | None = None,
         region: str | None = None,
         actor: Actor | None = None,
+        hasher: PasswordHasher | None = None,
     ) -> Principal:
         self.check_password(password)
         region = clean_region(region, role)
@@ -74,7 +75,7 @@ class AccountsApplication(DualControl):
         user = User(
             id=user_id_for(username),
             username=username,
-            password_hash=self.hasher.hash(password),
+            password_hash=(hasher or self.hasher).hash(password),
             role=role,
             agency_id=agency_id,
             sentinel_id=sentinel_id,

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import jwt
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
+from services.accounts.domain import user_id_for
 from services.api.http import create_app
 from services.bootstrap import Wiring, bootstrap_relay
 from services.cli.main import main
@@ -78,6 +80,22 @@ def test_demo_accounts_only_for_a_fresh_var_with_random_passwords(tmp_path: Path
     assert demo.read_text().splitlines()[3] == f"police-desk\t{passwords[3]}\tdesk\tpolice-441823"
     assert create_demo_users(h.accounts, tmp_path) == []  # not a fresh var/ any more
     assert h.accounts.authenticate("operator1", passwords[0]) is not None
+    h.close()
+
+
+def test_demo_accounts_hash_at_the_demo_cost_and_accounts_people_make_at_the_full_one(tmp_path: Path) -> None:
+    """#31: the demo passwords are generated and kept in clear in var/, so their hashes are cheap
+    (a fresh make run started 2 s sooner); an account an administrator adds keeps Argon2's cost."""
+    h = build(Settings(var_dir=tmp_path), store="memory", password_hasher=PasswordHasher())
+    made = dict((m[0], m[1]) for m in create_demo_users(h.accounts, tmp_path))
+    h.accounts.add_user("operator9", "Kp7mQ-4xz9T-fRa2b", "operator")
+
+    def stored(username: str) -> str:
+        return str(h.accounts.repository.get(user_id_for(username)).password_hash)
+    assert "m=8192,t=1,p=1" in stored("operator1") and "m=65536,t=3,p=4" in stored("operator9")
+    assert h.accounts.authenticate("operator1", made["operator1"]) is not None
+    assert h.accounts.authenticate("operator9", "Kp7mQ-4xz9T-fRa2b") is not None
+    assert h.accounts.authenticate("operator1", "Kp7mQ-4xz9T-fRa2b") is None
     h.close()
 
 
