@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server, wait_for
@@ -137,3 +137,35 @@ def test_enter_moves_on_digits_are_folded_and_a_letter_in_an_id_number_is_said_o
         page.set_viewport_size({"width": width, "height": 900})
         assert serious_violations(page) == [], width
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
+
+
+def test_a_supplement_being_typed_outlives_the_recent_calls_refreshing(
+        server: Client, browser: Browser) -> None:
+    earlier = server.submit(report_body(children=[{**KNOWN, "name": "钱小兰"}]), key="console-refresh")
+    page = console(server, browser)
+    button = f"button.supplement[data-receipt='{earlier['receipt_no']}']"
+    page.wait_for_selector(button)
+    held: list[Route] = []  # the list's next answer arrives while a supplement is typed (CI, stop 35)
+    page.route("**/v1/reports/mine", lambda route: held.append(route))
+    page.fill("#f-children-0-name", "周小北")
+    page.fill("#f-children-0-age", "7")
+    page.fill("#f-narrative", "孩子一个人在家")
+    page.fill(PLACE, "441823")
+    page.focus("#f-narrative")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#receipt-panel:not([hidden])")
+    wait_for(lambda: held, what="the list asked again after the call was filed")
+    page.focus(button)
+    page.keyboard.press("Enter")
+    page.keyboard.type("奶奶说孩子常常没饭吃")
+    page.evaluate("document.querySelector('#recent-calls tr').dataset.stale = 'y'")
+    for route in held:
+        route.continue_()
+    expect(page.locator("#recent-calls tr[data-stale]")).to_have_count(0)  # the list was drawn again
+    area = page.locator("tr.sup textarea")
+    assert area.input_value() == "奶奶说孩子常常没饭吃"
+    assert page.evaluate("document.activeElement.closest('tr.sup') !== null")
+    page.unroute("**/v1/reports/mine")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("tr.sup .sup-result")).to_contain_text(
+        f"已补充到受理编号 {earlier['receipt_no']} 的报告")
