@@ -22,6 +22,7 @@ from services.common.messages import (
     REFERRAL_ESCALATED,
     ROUTING_GAP,
     Message,
+    same_message,
 )
 
 
@@ -181,6 +182,7 @@ class DeskProjection:
     """Applies case and referral messages to the desk view: rows and tracking in one transaction."""
 
     name = "desk"
+    run_key = staticmethod(same_message)  # its rows are written from the messages alone, in order
 
     def __init__(self, view: WritableView):
         self.view = view

@@ -23,7 +23,7 @@ from services.common.embedded import Edge, EmbeddedRunner
 from services.common.kafka.consumer import ConsumerLoop
 from services.common.kafka.relay import OutboxRelay, make_producer
 from services.common.keystore import KeyStore
-from services.common.messages import BatchHandler, Handler, Message
+from services.common.messages import BatchHandler, Handler, Message, RunKey
 from services.common.settings import Settings
 from services.common.throttle import Throttle
 from services.dispatch.application import DispatchApplication
@@ -111,15 +111,15 @@ def edges_of(api: ApiContainer) -> list[Edge]:
     """The embedded wiring's message flow: the same edges the Kafka topics carry (a consumer's
     topic, from the application whose relay publishes it)."""
     desk = DeskProjection(api.view)
-    followers: dict[str, tuple[Handler, TrackingRecorder, BatchHandler]] = {
-        "desk": (desk.process_event, cast(TrackingRecorder, api.view), desk.process_batch),
-        **{name: (process_handler(app), app.recorder, process_batch_handler(app)) for name, app in (
-            ("triage", api.triage), ("dispatch", api.dispatch), ("notify", api.notify),
-            ("callbacks", api.callbacks))},
+    followers: dict[str, tuple[Handler, TrackingRecorder, BatchHandler, RunKey]] = {
+        "desk": (desk.process_event, cast(TrackingRecorder, api.view), desk.process_batch, desk.run_key),
+        **{name: (process_handler(app), app.recorder, process_batch_handler(app), app.run_key)
+           for name, app in (("triage", api.triage), ("dispatch", api.dispatch), ("notify", api.notify),
+                             ("callbacks", api.callbacks))},
     }
     leaders = {topic: app for app, topic in RELAYS.items()}
     return [Edge(getattr(api, leaders[topic]), TRANSLATORS[leaders[topic]], *followers[service][:2], service,
-                 TRANSLATED[leaders[topic]], followers[service][2])
+                 TRANSLATED[leaders[topic]], *followers[service][2:])
             for service, (topics, _) in CONSUMERS.items() for topic in topics]
 
 
@@ -191,11 +191,12 @@ def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerConta
     parts: tuple[Any, ...]
     resync = None
     batch: BatchHandler
+    run_key: RunKey
     if service == "desk":
         view = w.view()
         projection = DeskProjection(view)
         handler: Handler = projection.process_event
-        batch = projection.process_batch
+        batch, run_key = projection.process_batch, projection.run_key
         tracker, parts = cast(TrackingRecorder, view), (view,)
         resync = GenerationWatch(view).changed
     else:
@@ -205,14 +206,14 @@ def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerConta
             w.triage(keys) if service == "triage" and keys is not None
             else w.callbacks(keys) if service == "callbacks" and keys is not None
             else w.notify() if service == "notify" else w.dispatch())
-        handler, batch = process_handler(app), process_batch_handler(app)
+        handler, batch, run_key = process_handler(app), process_batch_handler(app), app.run_key
         reader = [app.reports] if isinstance(app, CallbacksApplication) else []
         tracker, parts = app.recorder, (app, *reader, *([keys] if keys else []))
     loop = ConsumerLoop(name=name or f"{service}-{os.getpid()}", topics=topics, group_id=group,
                         bootstrap_servers=w.settings.kafka_bootstrap_servers, handler=handler,
                         tracker=tracker, security=w.settings.kafka_security(),
                         instance=w.settings.consumer_instance or None, resync=resync,
-                        batch_handler=batch)
+                        batch_handler=batch, run_key=run_key)
     notifier = w.notifier(app) if service == "notify" and isinstance(app, NotifyApplication) else None
     return ConsumerContainer(loop, parts, notifier)
 

@@ -9,7 +9,7 @@ import structlog
 from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
-from services.common.messages import BatchHandler, Handler, Message, Translator, runs
+from services.common.messages import BatchHandler, Handler, Message, RunKey, Translator, runs, same_key
 from services.common.outbox import pending
 from services.common.wakeup import CommitSignal, after_commit
 
@@ -27,6 +27,7 @@ class Edge:
     follower: str
     topics: tuple[str, ...] = ()  # the leader's stored topics it translates (none: all)
     batch: BatchHandler | None = None  # several messages in one transaction, as a consumer does
+    run_key: RunKey = same_key  # what the messages of one transaction must not share
 
 
 class EmbeddedRunner(threading.Thread):
@@ -62,7 +63,7 @@ class EmbeddedRunner(threading.Thread):
             # Same bytes a Kafka consumer would decode: the embedded path tests the codec too.
             if message is not None:
                 items.append((message.roundtrip(), Tracking(edge.leader.name, n.id)))
-        for run in runs(items, key=lambda item: item[0].key):
+        for run in runs(items, key=lambda item: edge.run_key(item[0].id, item[0].key)):
             self._apply(edge, run)
         if covered > (items[-1][1].notification_id if items else start):
             edge.handle(None, Tracking(edge.leader.name, covered))  # past the events it does not carry

@@ -68,6 +68,30 @@ class BatchHandler(Protocol):
     def __call__(self, items: list[tuple[Message, Tracking]], /) -> None: ...
 
 
+class RunKey(Protocol):
+    """What two messages must not share to be applied in one transaction, from their CloudEvents
+    id and their key (a consumer reads both before it decodes the data)."""
+
+    def __call__(self, ce_id: str, key: str, /) -> object: ...
+
+
+def same_key(ce_id: str, key: str) -> object:
+    """Messages of one key (a report's, a case's) stay apart: they may touch one aggregate."""
+    return key
+
+
+def same_originator(ce_id: str, key: str) -> object:
+    """Messages of one stored aggregate (`<app>/<id>` of the ce_id) stay apart: for a follower
+    whose reads and effects are those of the message's own aggregate (a referral's watch)."""
+    return ce_id.rpartition("/")[0]
+
+
+def same_message(ce_id: str, key: str) -> object:
+    """Only a message and its republication stay apart: for a projection whose writes are made
+    from the messages alone and applied in order."""
+    return ce_id
+
+
 def runs(items: list[T], key: Callable[[T], object]) -> list[list[T]]:
     """Consecutive items cut before a key seen earlier in the run: each run can be applied in
     one transaction (a report and its supplement stay apart, so one never reads state the other

@@ -15,7 +15,7 @@ from services.common import aggregates
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, NotFound, parse_id
-from services.common.messages import CASE_OPENED, CASE_UPDATED, Message
+from services.common.messages import CASE_OPENED, CASE_UPDATED, Message, same_key
 from services.common.wakeup import NotifiesCommits
 from services.dispatch.domain import (
     Referral,
@@ -45,6 +45,7 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
     a closed case sent back to a unit (`Rework`) reopens it with a new referral."""
 
     name = "dispatch"
+    run_key = staticmethod(same_key)  # a case's messages apart
 
     def __init__(  # type: ignore[no-untyped-def]
         self,

@@ -25,6 +25,7 @@ from services.common.messages import (
     FOLLOWUP_CLOSED,
     FOLLOWUP_REOPENED,
     Message,
+    same_key,
 )
 from services.common.wakeup import NotifiesCommits
 from services.intake.callback import Callback, CallbackDone, CaseReports, callback_id_for, case_reports_id
@@ -43,6 +44,7 @@ class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
     """Opens callbacks as cases close; keeps each call's result (its note sealed by the caller)."""
 
     name = "callbacks"
+    run_key = staticmethod(same_key)  # a case's messages apart (one CaseReports each)
 
     def __init__(self, env: Any = None, *, reports: Application[Any], keys: KeyStore | None,
                  days: int = 3):

@@ -29,6 +29,7 @@ from services.common.messages import (
     REFERRAL_DISPATCHED,
     REFERRAL_ESCALATED,
     Message,
+    same_originator,
 )
 from services.common.outbound import AddressGuard
 from services.common.wakeup import NotifiesCommits
@@ -56,6 +57,7 @@ class SupervisorHook:
 
 class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
     name = "notify"
+    run_key = staticmethod(same_originator)  # a referral's messages apart: its watch and deliveries
 
     def __init__(self, env: dict[str, str] | None = None, *, desk_url: str,  # type: ignore[no-untyped-def]
                  supervisors: SupervisorHook | None = None,

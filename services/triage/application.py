@@ -15,7 +15,7 @@ from services.common.auditnote import note as audit_note
 from services.common.crypto import Hasher, Sealer
 from services.common.errors import NotFound, parse_id
 from services.common.keystore import KeyStore
-from services.common.messages import REPORT_ERASED, REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
+from services.common.messages import REPORT_ERASED, REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message, same_key
 from services.common.wakeup import NotifiesCommits
 from services.triage.case import Case, TriageError
 from services.triage.child_index import ChildIndex, child_index_id
@@ -40,6 +40,7 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
     """Consumes report messages; every decision records the rule version and its reasons."""
 
     name = "triage"
+    run_key = staticmethod(same_key)  # a report and its supplement apart
     # A child reported again and again must not make each new report slower to triage.
     snapshotting_intervals = {Case: 50, ChildIndex: 50}
 

@@ -1,6 +1,7 @@
 """The embedded wiring applies what a pump finds in one transaction per run, as the Kafka
 consumers do (#31), and falls back to one message at a time when a run cannot be applied whole:
-the effects are those of one at a time either way."""
+the effects are those of one at a time either way. Runs are cut by each follower's run key: a
+case's referrals go to notify (per referral) and to the desk view (per message) together."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from services.bootstrap import ApiContainer
 from services.common.embedded import Edge, EmbeddedRunner
+from services.common.messages import same_key, same_message, same_originator
 from tests.conftest import Api
 from tests.helpers import id_number, report_body
 
@@ -66,3 +68,31 @@ def test_a_run_that_cannot_be_applied_whole_goes_one_at_a_time_with_the_same_eff
     assert sizes and sizes[0] == 3 and failures  # one case for one child: the run conflicts
     assert len({case_of(api, r) for r in same}) == 1  # and one at a time joins them
     assert runner.pump() == 0
+
+
+def test_a_cases_referrals_reach_notify_and_the_desk_in_one_transaction_each(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    sizes: dict[str, list[int]] = {"notify": [], "desk": []}
+    failures: list[str] = []
+    for edge in runner.edges:
+        if edge.follower in sizes:
+            counted(edge, sizes[edge.follower], failures)
+    report = api.submit(report_body(), key="red-1").json()  # red: police and hospital, one case
+    runner.pump()
+    assert not failures
+    assert sizes["notify"] and max(sizes["notify"]) >= 2  # keyed by the case, cut by the referral
+    assert sizes["desk"] and max(sizes["desk"]) >= 3  # the referrals and the follow-up plan
+    referrals = [r for r in api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()
+                 + api.client.get("/v1/desk/referrals", headers=api.auth("hospital-desk")).json()
+                 if r["case_id"] == case_of(api, report)]
+    assert len(referrals) == 2
+    assert all(hotline.notify.watch(r["referral_id"]) is not None for r in referrals)
+    assert runner.pump() == 0
+
+
+def test_run_keys_keep_apart_what_must_not_share_a_transaction() -> None:
+    first, second = "dispatch/7f1c/1", "dispatch/7f1c/2"
+    assert same_originator(first, "case-1") == same_originator(second, "case-1")
+    assert same_originator(first, "case-1") != same_originator("dispatch/8a2d/1", "case-1")
+    assert same_key(first, "case-1") == same_key("dispatch/8a2d/1", "case-1")
+    assert same_message(first, "case-1") != same_message(second, "case-1")

@@ -1,7 +1,8 @@
 """Kafka consumer loop: messages handled with their tracking position, offsets after. A polled
 batch is applied in one transaction per partition when the handler can (`batch_handler`),
-cut where a key repeats (a report and its supplement stay in separate transactions, so one
-never reads state the other has not committed); on any failure the batch falls back to one
+cut where the follower's run key repeats (by default the message key: a report and its
+supplement stay in separate transactions, so one never reads state the other has not
+committed); on any failure the batch falls back to one
 message at a time, where conflicts, redeliveries and bad messages are dealt with."""
 
 from __future__ import annotations
@@ -16,13 +17,25 @@ from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 
 from services.common.kafka.deadletters import DeadLetters
-from services.common.messages import BatchHandler, Handler, Message, MessageFormatError, runs
+from services.common.messages import (
+    BatchHandler,
+    Handler,
+    Message,
+    MessageFormatError,
+    RunKey,
+    runs,
+    same_key,
+)
 
 log = structlog.get_logger("consumer")
 
 
 def tracking_name(topic: str, partition: int) -> str:
     return f"{topic}:{partition}"
+
+
+def _ce_id(record: Any) -> str:
+    return next((raw.decode() for name, raw in record.headers or [] if name == "ce_id"), "")
 
 
 class _ResumeFromTracking(ConsumerRebalanceListener):
@@ -58,11 +71,13 @@ class ConsumerLoop:
         instance: str | None = None,
         resync: Callable[[], bool] | None = None,
         batch_handler: BatchHandler | None = None,
+        run_key: RunKey = same_key,
     ):
         self.name = name
         self.topics = topics
         self.handler = handler
         self.batch_handler = batch_handler
+        self.run_key = run_key
         self.batches = 0  # transactions that applied more than one message
         self.fallbacks = 0  # batches that went one at a time instead
         self.tracker = tracker
@@ -130,10 +145,10 @@ class ConsumerLoop:
         return count
 
     def runs(self, records: list[Any]) -> list[list[Any]]:
-        """Consecutive records of one partition, cut before a key seen earlier in the run."""
+        """Consecutive records of one partition, cut before a run key seen earlier in the run."""
         if self.batch_handler is None:
             return [[r] for r in records]
-        return runs(records, key=lambda r: r.key)
+        return runs(records, key=lambda r: self.run_key(_ce_id(r), (r.key or b"").decode()))
 
     def handle_run(self, run: list[Any]) -> None:
         if len(run) > 1 and self.batch_handler is not None:
