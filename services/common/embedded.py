@@ -63,7 +63,7 @@ class EmbeddedRunner(threading.Thread):
             # Same bytes a Kafka consumer would decode: the embedded path tests the codec too.
             if message is not None:
                 items.append((message.roundtrip(), Tracking(edge.leader.name, n.id)))
-        for run in runs(items, key=lambda item: edge.run_key(item[0].id, item[0].key)):
+        for run in runs(items, key=lambda item: edge.run_key(item[0].id, item[0].type, item[0].key)):
             self._apply(edge, run)
         if covered > (items[-1][1].notification_id if items else start):
             edge.handle(None, Tracking(edge.leader.name, covered))  # past the events it does not carry

@@ -70,23 +70,23 @@ class BatchHandler(Protocol):
 
 class RunKey(Protocol):
     """What two messages must not share to be applied in one transaction, from their CloudEvents
-    id and their key (a consumer reads both before it decodes the data)."""
+    id and type and their key (a consumer reads these before it decodes the data)."""
 
-    def __call__(self, ce_id: str, key: str, /) -> object: ...
+    def __call__(self, ce_id: str, ce_type: str, key: str, /) -> object: ...
 
 
-def same_key(ce_id: str, key: str) -> object:
+def same_key(ce_id: str, ce_type: str, key: str) -> object:
     """Messages of one key (a report's, a case's) stay apart: they may touch one aggregate."""
     return key
 
 
-def same_originator(ce_id: str, key: str) -> object:
+def same_originator(ce_id: str, ce_type: str, key: str) -> object:
     """Messages of one stored aggregate (`<app>/<id>` of the ce_id) stay apart: for a follower
     whose reads and effects are those of the message's own aggregate (a referral's watch)."""
     return ce_id.rpartition("/")[0]
 
 
-def same_message(ce_id: str, key: str) -> object:
+def same_message(ce_id: str, ce_type: str, key: str) -> object:
     """Only a message and its republication stay apart: for a projection whose writes are made
     from the messages alone and applied in order."""
     return ce_id

@@ -25,7 +25,6 @@ from services.common.messages import (
     FOLLOWUP_CLOSED,
     FOLLOWUP_REOPENED,
     Message,
-    same_key,
 )
 from services.common.wakeup import NotifiesCommits
 from services.intake.callback import Callback, CallbackDone, CaseReports, callback_id_for, case_reports_id
@@ -33,6 +32,16 @@ from services.intake.callback_book import CallbackBook
 from services.intake.domain import Report
 
 log = structlog.get_logger("callbacks")
+
+
+# What changes a case's reports (and may open its callbacks); the policy ignores the rest.
+CHANGES_REPORTS = (CASE_OPENED, CASE_UPDATED, FOLLOWUP_CLOSED, FOLLOWUP_REOPENED)
+
+
+def by_case_when_it_changes(ce_id: str, ce_type: str, key: str) -> object:
+    """A case's messages that change its reports stay apart; those the policy ignores (the
+    referrals, the visits) never cut a run."""
+    return key if ce_type in CHANGES_REPORTS else ce_id
 
 
 class CallbackNotFound(NotFound):
@@ -44,7 +53,7 @@ class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
     """Opens callbacks as cases close; keeps each call's result (its note sealed by the caller)."""
 
     name = "callbacks"
-    run_key = staticmethod(same_key)  # a case's messages apart (one CaseReports each)
+    run_key = staticmethod(by_case_when_it_changes)
 
     def __init__(self, env: Any = None, *, reports: Application[Any], keys: KeyStore | None,
                  days: int = 3):

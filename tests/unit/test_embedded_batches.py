@@ -1,7 +1,8 @@
 """The embedded wiring applies what a pump finds in one transaction per run, as the Kafka
 consumers do (#31), and falls back to one message at a time when a run cannot be applied whole:
 the effects are those of one at a time either way. Runs are cut by each follower's run key: a
-case's referrals go to notify (per referral) and to the desk view (per message) together."""
+case's referrals go to notify (per referral), the desk view (per message) and callbacks (which
+ignores them) together."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from typing import Any
 
 from services.bootstrap import ApiContainer
 from services.common.embedded import Edge, EmbeddedRunner
-from services.common.messages import same_key, same_message, same_originator
+from services.common.messages import (
+    CASE_UPDATED,
+    FOLLOWUP_CLOSED,
+    REFERRAL_DISPATCHED,
+    same_key,
+    same_message,
+    same_originator,
+)
+from services.intake.callbacks import CallbacksApplication
 from tests.conftest import Api
 from tests.helpers import id_number, report_body
 
@@ -70,9 +79,9 @@ def test_a_run_that_cannot_be_applied_whole_goes_one_at_a_time_with_the_same_eff
     assert runner.pump() == 0
 
 
-def test_a_cases_referrals_reach_notify_and_the_desk_in_one_transaction_each(
+def test_a_cases_referrals_reach_notify_the_desk_and_callbacks_in_one_transaction_each(
         api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
-    sizes: dict[str, list[int]] = {"notify": [], "desk": []}
+    sizes: dict[str, list[int]] = {"notify": [], "desk": [], "callbacks": []}
     failures: list[str] = []
     for edge in runner.edges:
         if edge.follower in sizes:
@@ -82,6 +91,7 @@ def test_a_cases_referrals_reach_notify_and_the_desk_in_one_transaction_each(
     assert not failures
     assert sizes["notify"] and max(sizes["notify"]) >= 2  # keyed by the case, cut by the referral
     assert sizes["desk"] and max(sizes["desk"]) >= 3  # the referrals and the follow-up plan
+    assert sizes["callbacks"] and max(sizes["callbacks"]) >= 3  # which change none of its reports
     referrals = [r for r in api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()
                  + api.client.get("/v1/desk/referrals", headers=api.auth("hospital-desk")).json()
                  if r["case_id"] == case_of(api, report)]
@@ -91,8 +101,14 @@ def test_a_cases_referrals_reach_notify_and_the_desk_in_one_transaction_each(
 
 
 def test_run_keys_keep_apart_what_must_not_share_a_transaction() -> None:
-    first, second = "dispatch/7f1c/1", "dispatch/7f1c/2"
-    assert same_originator(first, "case-1") == same_originator(second, "case-1")
-    assert same_originator(first, "case-1") != same_originator("dispatch/8a2d/1", "case-1")
-    assert same_key(first, "case-1") == same_key("dispatch/8a2d/1", "case-1")
-    assert same_message(first, "case-1") != same_message(second, "case-1")
+    first, second, other = "dispatch/7f1c/1", "dispatch/7f1c/2", "dispatch/8a2d/1"
+    seen = REFERRAL_DISPATCHED
+    assert same_originator(first, seen, "case-1") == same_originator(second, seen, "case-1")
+    assert same_originator(first, seen, "case-1") != same_originator(other, seen, "case-1")
+    assert same_key(first, seen, "case-1") == same_key(other, seen, "case-1")
+    assert same_message(first, seen, "case-1") != same_message(second, seen, "case-1")
+    # Callbacks: what changes a case's reports stays apart by case; the rest never cuts a run.
+    closed = CallbacksApplication.run_key("dispatch/p1/3", FOLLOWUP_CLOSED, "case-1")
+    assert closed == CallbacksApplication.run_key("triage/c1/2", CASE_UPDATED, "case-1")
+    assert CallbacksApplication.run_key(first, seen, "case-1") != CallbacksApplication.run_key(
+        other, seen, "case-1")

@@ -34,8 +34,8 @@ def tracking_name(topic: str, partition: int) -> str:
     return f"{topic}:{partition}"
 
 
-def _ce_id(record: Any) -> str:
-    return next((raw.decode() for name, raw in record.headers or [] if name == "ce_id"), "")
+def _header(record: Any, wanted: str) -> str:
+    return next((raw.decode() for name, raw in record.headers or [] if name == wanted), "")
 
 
 class _ResumeFromTracking(ConsumerRebalanceListener):
@@ -148,7 +148,8 @@ class ConsumerLoop:
         """Consecutive records of one partition, cut before a run key seen earlier in the run."""
         if self.batch_handler is None:
             return [[r] for r in records]
-        return runs(records, key=lambda r: self.run_key(_ce_id(r), (r.key or b"").decode()))
+        return runs(records, key=lambda r: self.run_key(_header(r, "ce_id"), _header(r, "ce_type"),
+                                                        (r.key or b"").decode()))
 
     def handle_run(self, run: list[Any]) -> None:
         if len(run) > 1 and self.batch_handler is not None:
