@@ -26,7 +26,7 @@ class Edge:
     tracker: TrackingRecorder
     follower: str
     topics: tuple[str, ...] = ()  # the leader's stored topics it translates (none: all)
-    batch: BatchHandler | None = None  # several messages in one transaction, as a consumer does
+    batch_handler: BatchHandler | None = None  # several messages in one transaction, as a consumer does
     run_key: RunKey = same_key  # what the messages of one transaction must not share
 
 
@@ -73,9 +73,9 @@ class EmbeddedRunner(threading.Thread):
     def _apply(edge: Edge, run: list[tuple[Message, Tracking]]) -> None:
         """A run in one transaction; on any failure (two messages touching one aggregate), one
         at a time, as the Kafka consumer does."""
-        if len(run) > 1 and edge.batch is not None:
+        if len(run) > 1 and edge.batch_handler is not None:
             try:
-                edge.batch(run)
+                edge.batch_handler(run)
                 return
             except Exception as exc:  # nothing was written: one at a time finds out what and why
                 log.info("batch fell back to one message at a time", follower=edge.follower,

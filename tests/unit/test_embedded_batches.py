@@ -25,7 +25,7 @@ from tests.helpers import id_number, report_body
 
 def counted(edge: Edge, sizes: list[int], failures: list[str]) -> None:
     """The edge's batch handler, recording each run's size and each failure (then raising it)."""
-    batch = edge.batch
+    batch = edge.batch_handler
     assert batch is not None
 
     def record(items: list[Any]) -> None:
@@ -35,7 +35,7 @@ def counted(edge: Edge, sizes: list[int], failures: list[str]) -> None:
         except Exception as exc:
             failures.append(type(exc).__name__)
             raise
-    edge.batch = record
+    edge.batch_handler = record
 
 
 def triage_edge(runner: EmbeddedRunner) -> Edge:
