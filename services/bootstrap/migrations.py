@@ -88,6 +88,8 @@ MIGRATIONS = (
     Migration(7, "callbacks (回访, #29, §13): callbacks_events and callbacks_tracking", _callbacks),
     Migration(8, "the audit trail's suite column (#30, §14): each entry's chain hash under its own suite",
               _audit_suite),
+    Migration(9, "the caller index by time (#31): a report's pruning of old rows reads none of the rest",
+              _caller_index),
 )
 LEDGER = ("CREATE TABLE IF NOT EXISTS hotline_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
           " applied_at TEXT NOT NULL)")

@@ -18,6 +18,8 @@ DDL = (
     "CREATE TABLE IF NOT EXISTS caller_reports (report_id TEXT PRIMARY KEY,"
     " caller TEXT NOT NULL, received_ts DOUBLE PRECISION NOT NULL)",
     "CREATE INDEX IF NOT EXISTS caller_reports_caller ON caller_reports (caller, received_ts)",
+    # Each report drops the rows older than the window: by time, or every report reads them all.
+    "CREATE INDEX IF NOT EXISTS caller_reports_received ON caller_reports (received_ts)",
 )
 _NOT_DIGITS = re.compile(r"[^0-9]")
 

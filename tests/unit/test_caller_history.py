@@ -194,3 +194,13 @@ def test_reports_past_the_window_are_not_found_and_are_dropped(hotline: ApiConta
     index.note("new", "13700000000", now)  # noting drops what left the window
     kept = {r["report_id"] for r in index.sql.rows("SELECT report_id FROM caller_reports")}
     assert kept == {"recent", "new"}
+
+
+def test_dropping_what_left_the_window_reads_by_time_not_every_row(hotline: ApiContainer) -> None:
+    """Every report drops the rows past the window: through an index on the time, or each report
+    would read every row of the window (the table scan found by #31's per-table counts)."""
+    index = hotline.intake.callers
+    assert index is not None
+    plan = index.sql.rows("EXPLAIN QUERY PLAN DELETE FROM caller_reports WHERE received_ts < ?", (0.0,))
+    steps = " ".join(str(r["detail"]) for r in plan)
+    assert "USING INDEX caller_reports_received" in steps and "SCAN" not in steps, steps

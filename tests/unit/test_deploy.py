@@ -111,8 +111,9 @@ def test_migrate_applies_each_migration_once(tmp_path: Path, monkeypatch: pytest
     capsys.readouterr()
     assert main(["migrate", "--status"]) == 0
     ledger = json.loads(capsys.readouterr().out)
-    # 5: major incidents (#28), 6-7: #29, 8: the audit trail's suite column (#30)
-    assert [m["version"] for m in ledger] == [1, 2, 3, 4, 5, 6, 7, 8]
+    # 5: major incidents (#28), 6-7: #29, 8: the audit trail's suite column (#30), 9: the caller
+    # index by time (#31)
+    assert [m["version"] for m in ledger] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert (tmp_path / "desk.sqlite").exists() and (tmp_path / "notify.sqlite").exists()
 
 
