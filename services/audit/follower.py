@@ -10,6 +10,7 @@ from typing import Any
 
 from services.audit.trail import AuditTrail
 from services.common.auditnote import NOTE_TOPIC
+from services.common.outbox import pending
 from services.common.periodic import Periodic
 
 BATCH = 500
@@ -39,11 +40,12 @@ class AuditFollower:
         full = len(queued) == BATCH
         for name, app in self.sources.items():
             position = self.trail.position(name)
-            batch = app.recorder.select_notifications(
-                start=position, limit=BATCH, topics=[NOTE_TOPIC], inclusive_of_start=False)
-            if batch:
+            # Up to the log's head, so the position passes the other events too: a log with few
+            # notes (triage's) is not read from its last note to its end every round.
+            batch, covered = pending(app, position, BATCH, (NOTE_TOPIC,))
+            if covered > position:
                 entries.extend(app.mapper.to_domain_event(n).entry for n in batch)
-                moves.append((name, position, batch[-1].id))
+                moves.append((name, position, covered))
                 full = full or len(batch) == BATCH
         if not self.trail.take(entries, queued=[i for i, _ in queued], moves=moves):
             return 0, True  # another sequencer took some first: read again

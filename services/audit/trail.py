@@ -102,9 +102,8 @@ class AuditTrail(TrailReads):
              moves: Sequence[tuple[str, int, int]] = ()) -> bool:
         """Chain entries (in time order) and claim them in the same transaction: delete the
         queued ones, move each source's position (source, from, to) of the notes. False when
-        another sequencer claimed any of them first (nothing written)."""
-        if not entries:
-            return True
+        another sequencer claimed any of them first (nothing written). With no entries, the
+        positions alone move (past a log's other events)."""
 
         def claim(c: Any) -> None:
             if queued:
@@ -120,6 +119,8 @@ class AuditTrail(TrailReads):
                                            " WHERE source = ? AND position = ?",
                                         (position, source, expected)):
                     raise _Taken
+        if not entries:
+            return self._claim_only(claim) if moves else True
         ordered = sorted(entries, key=lambda e: str(e.get("at", "")))
         return self._chain(ordered, claim)
 
@@ -150,6 +151,14 @@ class AuditTrail(TrailReads):
                 self.appended += len(rows)
                 return True
         raise RuntimeError("could not append to the audit trail")
+
+    def _claim_only(self, claim: Callable[[Any], None]) -> bool:
+        try:
+            with self.sql.transaction(commit=True) as c:
+                claim(c)
+        except _Taken:
+            return False
+        return True
 
     def close(self) -> None:
         self.sql.datastore.close()

@@ -49,3 +49,21 @@ def test_actions_through_the_api_are_chained_by_the_sequencer(api, hotline) -> N
     sequence(hotline)
     assert [e["action"] for e in hotline.audit.entries()][-1] == "report.submit"
     assert hotline.audit.position("intake") == hotline.intake.recorder.max_notification_id()
+
+
+def test_the_position_passes_a_logs_other_events_so_no_round_reads_them_again(tmp_path: Path) -> None:
+    """A log whose last events are not notes (reports filed without an actor, as triage's log is
+    mostly cases): the position moves to its head, so later rounds read nothing of it (#31)."""
+    app = build(Settings(var_dir=tmp_path))
+    app.intake.submit_report(ReportIn.model_validate(report_body()), submitted_by="op",
+                             role="operator", idempotency_key="noted", actor=ACTOR)
+    for n in range(3):
+        app.intake.submit_report(ReportIn.model_validate(report_body(narrative=f"第{n}份")),
+                                 submitted_by="op", role="operator", idempotency_key=f"quiet-{n}")
+    follower = AuditFollower(app.audit, {"intake": app.intake})
+    assert follower.pump() == 1
+    head = app.intake.recorder.max_notification_id()
+    assert app.audit.position("intake") == head  # past the last note, to the log's head
+    assert follower.round() == (0, False)
+    assert len(app.audit.entries()) == 1
+    app.intake.close()
