@@ -65,8 +65,8 @@ class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
         self._concerns: dict[str, list[str]] = {}  # a report's concerns never change
 
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
-        if not isinstance(domain_event, Message):
-            return
+        if not isinstance(domain_event, Message) or domain_event.type not in CHANGES_REPORTS:
+            return  # the run key lets these share any run: they must change nothing
         d = domain_event.data
         if domain_event.type in (CASE_OPENED, CASE_UPDATED) and d.get("report_id"):
             held = self._held(d["case_id"], d.get("region_code") or "")
