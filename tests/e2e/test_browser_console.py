@@ -139,33 +139,58 @@ def test_enter_moves_on_digits_are_folded_and_a_letter_in_an_id_number_is_said_o
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
 
 
-def test_a_supplement_being_typed_outlives_the_recent_calls_refreshing(
-        server: Client, browser: Browser) -> None:
-    earlier = server.submit(report_body(children=[{**KNOWN, "name": "钱小兰"}]), key="console-refresh")
-    page = console(server, browser)
-    button = f"button.supplement[data-receipt='{earlier['receipt_no']}']"
-    page.wait_for_selector(button)
-    held: list[Route] = []  # the list's next answer arrives while a supplement is typed (CI, stop 35)
-    page.route("**/v1/reports/mine", lambda route: held.append(route))
-    page.fill("#f-children-0-name", "周小北")
+def file_a_call(page: Page, name: str) -> None:
+    page.fill("#f-children-0-name", name)
     page.fill("#f-children-0-age", "7")
     page.fill("#f-narrative", "孩子一个人在家")
     page.fill(PLACE, "441823")
     page.focus("#f-narrative")
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("#receipt-panel:not([hidden])")
-    wait_for(lambda: held, what="the list asked again after the call was filed")
-    page.focus(button)
-    page.keyboard.press("Enter")
-    page.keyboard.type("奶奶说孩子常常没饭吃")
+    for box in page.query_selector_all(".readback"):
+        box.check()
+
+
+def redrawn_after(page: Page, held: list[Route]) -> None:
+    """The held answers of the list let through, and the list drawn again from them."""
     page.evaluate("document.querySelector('#recent-calls tr').dataset.stale = 'y'")
     for route in held:
         route.continue_()
-    expect(page.locator("#recent-calls tr[data-stale]")).to_have_count(0)  # the list was drawn again
+    held.clear()
+    expect(page.locator("#recent-calls tr[data-stale]")).to_have_count(0)
+
+
+def test_a_supplement_being_typed_outlives_the_recent_calls_refreshing(
+        server: Client, browser: Browser) -> None:
+    earlier = server.submit(report_body(children=[{**KNOWN, "name": "钱小兰"}]), key="console-refresh")
+    page = console(server, browser)
+    button = f"button.supplement[data-receipt='{earlier['receipt_no']}']"
+    page.wait_for_selector(button)
+    held: list[Route] = []  # the list's next answer arrives mid-work (CI, stop 35; the operator's day)
+    page.route("**/v1/reports/mine", lambda route: held.append(route))
+
+    file_a_call(page, "周小北")  # the list asks again; the operator tabs onto a row's 补充 meanwhile
+    wait_for(lambda: held, what="the list asked again after the call was filed")
+    page.focus(button)
+    redrawn_after(page, held)
+    assert page.evaluate("document.activeElement.dataset.receipt") == earlier["receipt_no"]
+
+    file_a_call(page, "孙小南")  # again, and now a supplement is being typed when the answer comes
+    wait_for(lambda: held, what="the list asked again after the second call")
+    page.focus(button)
+    page.keyboard.press("Enter")
+    page.keyboard.type("奶奶说孩子常常没饭吃")
+    assert page.evaluate(LEAVING)  # leaving the page asks while a supplement is unsent
+    redrawn_after(page, held)
     area = page.locator("tr.sup textarea")
     assert area.input_value() == "奶奶说孩子常常没饭吃"
     assert page.evaluate("document.activeElement.closest('tr.sup') !== null")
+    page.keyboard.press("F2")  # in a supplement: its own danger box, the typing stays where it is
+    assert page.is_checked("tr.sup .sup-danger") and not page.is_checked("#f-danger")
+    assert page.evaluate("document.activeElement.tagName") == "TEXTAREA"
+    page.keyboard.press("F2")
     page.unroute("**/v1/reports/mine")
     page.keyboard.press("Control+Enter")
     expect(page.locator("tr.sup .sup-result")).to_contain_text(
         f"已补充到受理编号 {earlier['receipt_no']} 的报告")
+    assert not page.evaluate(LEAVING)
