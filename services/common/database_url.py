@@ -19,17 +19,17 @@ def postgres_env(database_url: str) -> dict[str, str]:
     """eventsourcing's POSTGRES_* variables from the libpq URL."""
     url = urlparse(database_url)
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "services.common.pgshared:SharedPostgresFactory",
         "POSTGRES_DBNAME": url.path.lstrip("/"),
         "POSTGRES_HOST": url.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(url.port or 5432),
         "POSTGRES_USER": unquote(url.username or ""),
         "POSTGRES_PASSWORD": unquote(url.password or ""),
-        # One connection kept per store, more opened while concurrent work needs them (up to 9,
-        # idle ones closed after ten minutes): four kept per store gave one county's stack 193
-        # backends, a third of PostgreSQL's memory (#31).
-        "POSTGRES_POOL_SIZE": "1",
-        "POSTGRES_MAX_OVERFLOW": "8",
+        # One pool per process, shared by its stores (pgshared): two connections kept, more
+        # opened while concurrent work needs them (up to 16, idle ones closed after ten
+        # minutes). A pool of up to 9 per store gave the API's two workers 71 backends (#31).
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": "14",
         "POSTGRES_CONNECT_TIMEOUT": "5",
         # A connection the server dropped (a restart) is noticed before use, not by a request.
         "POSTGRES_PRE_PING": "y",

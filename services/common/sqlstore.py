@@ -10,7 +10,8 @@ from typing import Any
 
 def placeholder_of(datastore: Any) -> str:
     """psycopg wants `%s`; sqlite3 wants `?`."""
-    return "%s" if type(datastore).__module__.startswith("eventsourcing.postgres") else "?"
+    postgres = any(c.__module__ == "eventsourcing.postgres" for c in type(datastore).__mro__)
+    return "%s" if postgres else "?"
 
 
 class Sql:

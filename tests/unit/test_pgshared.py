@@ -1,0 +1,48 @@
+"""The stores of one process share one PostgreSQL pool per role, and it closes with the last."""
+
+from __future__ import annotations
+
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment
+
+from services.common.database_url import postgres_env
+from services.common.pgshared import SharedDatastore
+from services.common.sqlstore import placeholder_of
+
+URL = "postgresql://hotline_api:pw@127.0.0.1:1/hotline"
+
+
+def factory(name: str, url: str = URL):
+    return InfrastructureFactory.construct(env=Environment(name, {**postgres_env(url), "CREATE_TABLE": "n"}))
+
+
+def test_the_stores_of_a_process_share_one_pool_and_it_closes_with_the_last():
+    intake, triage = factory("intake"), factory("triage")
+    assert intake.datastore is triage.datastore
+    assert isinstance(intake.datastore, SharedDatastore)
+    pool = intake.datastore.pool
+    pool.open(wait=False)  # nothing listens on port 1: the pool is open, its connections fail
+    intake.close()
+    assert not pool.closed, "a store closing must not close the others' pool"
+    triage.close()
+    assert pool.closed
+    again = factory("intake")
+    assert again.datastore.pool is not pool  # a new pool after the last one closed
+    again.close()
+
+
+def test_another_role_or_database_gets_a_pool_of_its_own():
+    api = factory("intake")
+    relay = factory("intake", URL.replace("hotline_api", "hotline_relay_intake"))
+    other_db = factory("intake", URL.replace("/hotline", "/elsewhere"))
+    assert len({id(api.datastore), id(relay.datastore), id(other_db.datastore)}) == 3
+    for f in (api, relay, other_db):
+        f.close()
+
+
+def test_hand_written_sql_on_the_shared_datastore_uses_psycopg_placeholders():
+    f = factory("callers")
+    try:
+        assert placeholder_of(f.datastore) == "%s"
+    finally:
+        f.close()
