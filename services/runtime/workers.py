@@ -13,19 +13,8 @@ from typing import Any
 
 import structlog
 
-from services.bootstrap import (
-    CONSUMERS,
-    RELAYS,
-    Wiring,
-    bootstrap_consumer,
-    bootstrap_relay,
-    bootstrap_scheduler,
-    bootstrap_sequencer,
-)
+from services.bootstrap.topology import CONSUMERS, RELAYS
 from services.common.settings import Settings
-from services.runtime.probe import ProbeServer
-from services.runtime.processlist import by_name, own_environment, processes
-from services.runtime.status import watch_checkpoints
 
 log = structlog.get_logger("cli")
 
@@ -46,6 +35,8 @@ def _run_worker(service: str, container: Any, worker: Any, settings: Settings,
                 alive: Callable[[], bool] = lambda: True) -> int:
     """Run one worker until SIGTERM/SIGINT, with its logs bound to the service name and, given
     HOTLINE_METRICS_PORT, its own /healthz and /metrics."""
+    from services.runtime.probe import ProbeServer
+
     structlog.contextvars.bind_contextvars(service=service)
     port = settings.metrics_port
     probe = ProbeServer(settings.host, port, alive, settings.release).start() if port else None
@@ -58,12 +49,18 @@ def _run_worker(service: str, container: Any, worker: Any, settings: Settings,
     return 0
 
 
+# The composition root is imported by the command that runs, not by the parser: the API's
+# supervisor and `hotline processes` load none of the rooms (#31).
 def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
+    from services.bootstrap import Wiring, bootstrap_relay
+
     container = bootstrap_relay(Wiring.of(settings), args.app)
     return _run_worker(f"relay-{args.app}", container, container.relay, settings)
 
 
 def cmd_consume(settings: Settings, args: argparse.Namespace) -> int:
+    from services.bootstrap import Wiring, bootstrap_consumer
+
     container = bootstrap_consumer(Wiring.of(settings), args.service)
     companion = container.companion
     if companion is not None:
@@ -74,6 +71,8 @@ def cmd_consume(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_scheduler(settings: Settings, _: argparse.Namespace) -> int:
     """The SLA scheduler process of the distributed wiring."""
+    from services.bootstrap import Wiring, bootstrap_scheduler
+
     container = bootstrap_scheduler(Wiring.of(settings))
     return _run_worker("scheduler", container, container.scheduler, settings)
 
@@ -97,6 +96,9 @@ class _Sequencing:
 
 def cmd_sequence(settings: Settings, _: argparse.Namespace) -> int:
     """The audit trail's single writer (distributed wiring): chains, checkpoints."""
+    from services.bootstrap import Wiring, bootstrap_sequencer
+    from services.runtime.status import watch_checkpoints
+
     container = bootstrap_sequencer(Wiring.of(settings))
     watch_checkpoints(container.checkpointer)
     return _run_worker("audit", container, _Sequencing(container), settings)
@@ -104,6 +106,8 @@ def cmd_sequence(settings: Settings, _: argparse.Namespace) -> int:
 
 def cmd_keys_env(settings: Settings, args: argparse.Namespace) -> int:
     """For infra/stack.sh: each service's environment gets only its own keys."""
+    from services.runtime.processlist import by_name, own_environment
+
     try:
         process = by_name(settings.consumers).get(args.process)
     except ValueError as exc:
@@ -118,6 +122,8 @@ def cmd_keys_env(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_processes(settings: Settings, _: argparse.Namespace) -> int:
     """`name:arguments` per line, for infra/stack.sh."""
+    from services.runtime.processlist import processes
+
     try:
         listed = processes(settings.consumers)
     except ValueError as exc:
