@@ -1,8 +1,8 @@
 """Where the time goes: CPU per report of each process of a fresh `make up` stack (its own ports
 and var/bench/cpu), PostgreSQL and Kafka included, over N reports sent by 10 clients until every
-consumer has caught up (idle polling in that window included). Prints one JSON object. `make
-bench` measures the same on its own stack (`cpu` of each wiring in var/bench/latest.json); this
-probe alone is quicker when only the CPU is wanted.
+consumer has caught up (idle polling in that window included), and each one's PSS after. Prints
+one JSON object. `make bench` measures the same on its own stack (`cpu` of each wiring in
+var/bench/latest.json); this probe alone is quicker when only the CPU is wanted.
 
     .venv/bin/python -m tests.bench.cpu_per_report --reports 600
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.bench.procstat import ms_per_report, stack_ticks
+from tests.bench.procstat import ms_per_report, stack_pss_mib, stack_ticks
 from tests.e2e.test_distributed import read_stack_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,11 +60,14 @@ def main() -> None:
             time.sleep(1)
         after, caught_up = stack_ticks(VAR), time.monotonic() - started
         per = ms_per_report(before, after, args.reports)
+        pss = stack_pss_mib(VAR)
         sys.stdout.write(json.dumps({
             "command": f".venv/bin/python -m tests.bench.cpu_per_report --reports {args.reports}",
             "reports": args.reports, "sent_in_s": round(closed, 1), "caught_up_in_s": round(caught_up, 1),
             "ms_cpu_per_report": per,
             "total_ms": round(sum(per.values()), 1),
+            "pss_mib": dict(sorted(pss.items(), key=lambda kv: -kv[1])),
+            "pss_total_mib": round(sum(pss.values()), 1),
             "post": json.loads(sent.stdout.strip().splitlines()[-1])["summary"]}, indent=1) + "\n")
     finally:
         subprocess.run(["make", "-s", "down"], cwd=ROOT, env=env, capture_output=True)
