@@ -1,36 +1,62 @@
 """One PostgreSQL connection pool per process and role, shared by every application, view and
 table store the process opens, instead of one pool each: the API's two workers held 71 backends
-after 50 clients (123 MiB of PostgreSQL's memory), the audit sequencer 14 (#31). The pool closes
-when the last store using it closes."""
+after 50 clients (123 MiB of PostgreSQL's memory), the audit sequencer 14 (#31). Each store holds
+a lease on it; the pool closes when the last lease is let go."""
 
 from __future__ import annotations
 
 import threading
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 
 _lock = threading.Lock()
-_pools: dict[tuple[Any, ...], SharedDatastore] = {}
 
 
-class SharedDatastore(PostgresDatastore):
-    """A datastore handed to several stores; `close` is theirs to call, once each."""
+@dataclass
+class _Shared:
+    datastore: PostgresDatastore
+    leases: int = 0
 
-    key: tuple[Any, ...]
-    users: int
+
+_pools: dict[tuple[Any, ...], _Shared] = {}
+
+
+class Lease(PostgresDatastore):
+    """One store's hold on the shared datastore: everything is read from it; `close` (and an
+    application's `__exit__` or `__del__`, which eventsourcing also calls) lets go once."""
+
+    def __init__(self, key: tuple[Any, ...], shared: PostgresDatastore):  # no super(): nothing of its own
+        self._key, self._shared, self._released = key, shared, False
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("_key", "_shared", "_released"):  # not set yet (a failed construction)
+            raise AttributeError(name)
+        return getattr(self._shared, name)
 
     def close(self) -> None:
         with _lock:
-            self.users -= 1
-            if self.users > 0:
+            if getattr(self, "_released", True):
                 return
-            if _pools.get(self.key) is self:
-                del _pools[self.key]
-        super().close()
+            self._released = True
+            shared = _pools.get(self._key)
+            if shared is None or shared.datastore is not self._shared:
+                return
+            shared.leases -= 1
+            if shared.leases > 0:
+                return
+            del _pools[self._key]
+        self._shared.close()
 
-    def __del__(self) -> None:  # unreachable, so no store uses it any more
-        PostgresDatastore.close(self)
+    def __enter__(self) -> Lease:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def _key(ds: PostgresDatastore) -> tuple[Any, ...]:
@@ -41,19 +67,14 @@ def _key(ds: PostgresDatastore) -> tuple[Any, ...]:
             ds.originator_id_type, ds.enable_db_functions)
 
 
-def shared(ds: PostgresDatastore) -> SharedDatastore:
-    """The process's datastore with the same connection and settings as `ds` (a pool not yet
-    opened, which is dropped), or `ds` itself, made the shared one."""
+def lease(ds: PostgresDatastore) -> Lease:
+    """A lease on the process's datastore with the same connection and settings as `ds` (a pool
+    not yet opened, dropped if one is shared already)."""
     key = _key(ds)
     with _lock:
-        found = _pools.get(key)
-        if found is None:
-            ds.__class__ = SharedDatastore  # the same object, its close counted
-            found = cast(SharedDatastore, ds)
-            found.key, found.users = key, 0
-            _pools[key] = found
-        found.users += 1
-        return found
+        shared = _pools.setdefault(key, _Shared(ds))
+        shared.leases += 1
+        return Lease(key, shared.datastore)
 
 
 class SharedPostgresFactory(PostgresFactory):
@@ -61,4 +82,4 @@ class SharedPostgresFactory(PostgresFactory):
 
     def __init__(self, env: Any):
         super().__init__(env)
-        self.datastore = shared(self.datastore)
+        self.datastore = lease(self.datastore)

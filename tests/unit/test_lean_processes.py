@@ -14,7 +14,8 @@ HEAVY = ("kafka", "psycopg", "fastapi", "projections", "services.intake", "servi
 
 def test_the_command_line_loads_no_room_before_a_command_runs():
     probe = ("import sys, services.cli.main as m; m.parser(lean=True); "
-             f"print(','.join(h for h in {HEAVY!r} if any(k == h or k.startswith(h + '.') for k in sys.modules)))")
+             f"print(','.join(h for h in {HEAVY!r}"
+             " if any(k == h or k.startswith(h + '.') for k in sys.modules)))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == ""
 

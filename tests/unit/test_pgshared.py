@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from services.common.database_url import postgres_env
-from services.common.pgshared import SharedDatastore
+from services.common.pgshared import Lease
 from services.common.sqlstore import placeholder_of
 
 URL = "postgresql://hotline_api:pw@127.0.0.1:1/hotline"
@@ -18,8 +20,8 @@ def factory(name: str, url: str = URL):
 
 def test_the_stores_of_a_process_share_one_pool_and_it_closes_with_the_last():
     intake, triage = factory("intake"), factory("triage")
-    assert intake.datastore is triage.datastore
-    assert isinstance(intake.datastore, SharedDatastore)
+    assert intake.datastore.pool is triage.datastore.pool
+    assert isinstance(intake.datastore, Lease)
     pool = intake.datastore.pool
     pool.open(wait=False)  # nothing listens on port 1: the pool is open, its connections fail
     intake.close()
@@ -31,11 +33,28 @@ def test_the_stores_of_a_process_share_one_pool_and_it_closes_with_the_last():
     again.close()
 
 
+def test_a_store_closed_twice_or_collected_after_closing_lets_go_once():
+    # eventsourcing closes an application's factory in close(), again in __del__, and its
+    # datastore in __exit__: the bench's status reader lost its pool that way.
+    reader, app = factory("view"), factory("intake")
+    pool = reader.datastore.pool
+    pool.open(wait=False)
+    app.close()
+    app.close()
+    with app.datastore:
+        pass
+    del app
+    gc.collect()
+    assert not pool.closed
+    reader.close()
+    assert pool.closed
+
+
 def test_another_role_or_database_gets_a_pool_of_its_own():
     api = factory("intake")
     relay = factory("intake", URL.replace("hotline_api", "hotline_relay_intake"))
     other_db = factory("intake", URL.replace("/hotline", "/elsewhere"))
-    assert len({id(api.datastore), id(relay.datastore), id(other_db.datastore)}) == 3
+    assert len({id(api.datastore.pool), id(relay.datastore.pool), id(other_db.datastore.pool)}) == 3
     for f in (api, relay, other_db):
         f.close()
 
