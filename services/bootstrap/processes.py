@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
 from projections.desk.processor import DeskProjection
@@ -21,7 +21,7 @@ from services.bootstrap.topology import CONSUMERS, RELAYS
 from services.bootstrap.wiring import Wiring
 from services.common.embedded import Edge, EmbeddedRunner
 from services.common.kafka.consumer import ConsumerLoop
-from services.common.kafka.relay import OutboxRelay, make_producer
+from services.common.kafka.relay import OutboxRelay, Relays, make_producer
 from services.common.keystore import KeyStore
 from services.common.messages import BatchHandler, Handler, Message, RunKey
 from services.common.settings import Settings
@@ -152,26 +152,34 @@ def bootstrap_embedded(w: Wiring) -> EmbeddedContainer:
 
 @dataclass
 class RelayContainer:
-    """A relay needs the event key to read its leader's log, and nothing else."""
+    """The relays of one process: each its leader's log, its topic and its position; one
+    producer between them (kafka-python's is safe across threads)."""
 
-    leader: Application[Any]
-    relay: OutboxRelay
+    relays: tuple[OutboxRelay, ...]
+    runner: Relays
+
+    @property
+    def relay(self) -> OutboxRelay:
+        (only,) = self.relays
+        return only
 
     def close(self) -> None:
-        self.relay.producer.close(timeout=10)
-        _close(self.leader, self.relay.position)
+        self.relays[0].producer.close(timeout=10)
+        for relay in self.relays:
+            _close(relay.leader, relay.position)
 
 
-def bootstrap_relay(w: Wiring, app_name: str, producer: Any = None) -> RelayContainer:
-    leader = w.log_reader(app_name)
-    relay = OutboxRelay(
-        leader=leader, translate=TRANSLATORS[app_name], topic=RELAYS[app_name], topics=TRANSLATED[app_name],
-        producer=producer or make_producer(w.settings.kafka_bootstrap_servers, f"relay-{app_name}",
-                                           w.settings.kafka_security()),
-        position=w.position_recorder(f"relay_{app_name}"),
+def bootstrap_relay(w: Wiring, *app_names: str, producer: Any = None) -> RelayContainer:
+    """The relays of the applications named (every relay when none is)."""
+    names = app_names or tuple(RELAYS)
+    producer = producer or make_producer(w.settings.kafka_bootstrap_servers, "relay-" + "-".join(names),
+                                         w.settings.kafka_security())
+    relays = tuple(OutboxRelay(
+        leader=w.log_reader(app_name), translate=TRANSLATORS[app_name], topic=RELAYS[app_name],
+        topics=TRANSLATED[app_name], producer=producer, position=w.position_recorder(f"relay_{app_name}"),
         after_publish=w.fault(f"relay-{app_name}.crash-after-publish"),
-    )
-    return RelayContainer(leader, relay)
+    ) for app_name in names)
+    return RelayContainer(relays, Relays(relays))
 
 
 @dataclass

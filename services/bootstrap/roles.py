@@ -41,7 +41,7 @@ def acls_of(service: Service) -> list[Acl]:
                 (ResourceType.TOPIC, DEAD_LETTER_TOPIC, ACLOperation.WRITE)] if service.consumes else []
     # End offsets for the lag gauges: DESCRIBE, which reads no message.
     watcher = [(ResourceType.CLUSTER, "kafka-cluster", ACLOperation.DESCRIBE)] if service.watches else []
-    return [*((ResourceType.TOPIC, t, ACLOperation.WRITE) for t in [service.publishes] if t),
+    return [*((ResourceType.TOPIC, t, ACLOperation.WRITE) for t in service.publishes),
             *((ResourceType.TOPIC, t, ACLOperation.READ) for t in (*service.reads, *service.consumes)),
             *consumer, *((ResourceType.TOPIC, t, ACLOperation.DESCRIBE) for t in service.watches), *watcher]
 

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     consumer_instance: str = ""
     # Members per consumer group in the distributed wiring, e.g. `triage=2,dispatch=2,desk=1`.
     consumers: str = ""
+    # The outbox relays as one process (`one`), or a process per application (`each`).
+    relays: Literal["one", "each"] = "one"
     # API worker processes (distributed wiring); 0: one per core.
     api_workers: int = Field(default=0, ge=0, le=32)
     # /readyz says "degraded" when an outbox backlog or a consumer's lag exceeds this.

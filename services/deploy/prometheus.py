@@ -18,7 +18,7 @@ FILES = ("prometheus.yml", "alerts.yml", "alerts.test.yml", "grafana-dashboard.j
 
 def scrape_config(settings: Settings, hosts: dict[str, str], default_host: str) -> dict[str, Any]:
     """Prometheus's configuration (JSON is YAML): the API and every worker, labelled by process."""
-    listed = processes(settings.consumers)
+    listed = processes(settings.consumers, settings.relays)
 
     def host(name: str) -> str:
         return hosts.get(name, default_host)

@@ -116,7 +116,7 @@ def write_units(settings: Settings, target: Path, prefix: Path, env_dir: Path | 
                 user: str) -> tuple[Path, list[str]]:
     """The units and their environment files under `target`; the env folder and the units written.
     ValueError for a wrong HOTLINE_CONSUMERS."""
-    listed = processes(settings.consumers)
+    listed = processes(settings.consumers, settings.relays)
     prefix = prefix.resolve()
     env_dir = env_dir or (target / "env").resolve()
     (target / "env").mkdir(parents=True, exist_ok=True)

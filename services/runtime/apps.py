@@ -41,7 +41,7 @@ def app_from_env() -> FastAPI:
     configure_logging(settings.log_level)
     api = bootstrap_api(Wiring.of(settings))
     run_dir = Path(settings.var_dir) / "run"
-    workers = tuple(p.name for p in processes(settings.consumers) if p.name != "api")
+    workers = tuple(p.name for p in processes(settings.consumers, settings.relays) if p.name != "api")
 
     def broker_check() -> tuple[str, bool, str]:
         n = broker_count(settings.kafka_bootstrap_servers.split(","), timeout_ms=2000,

@@ -37,16 +37,29 @@ def parse_consumers(value: str) -> dict[str, int]:
     return counts
 
 
-def processes(consumers: str = "") -> tuple[Process, ...]:
+RELAY_LAYOUTS = ("one", "each")
+
+
+def processes(consumers: str = "", relays: str = "one") -> tuple[Process, ...]:
     """The processes `make up` starts; a group's second member is `<name>-2`, and so on (one
-    member per partition at most does work: the topics have HOTLINE_KAFKA_PARTITIONS)."""
+    member per partition at most does work: the topics have HOTLINE_KAFKA_PARTITIONS); the
+    relays as one process, or `relay-<application>` each (HOTLINE_RELAYS=each)."""
     counts = parse_consumers(consumers)
-    return tuple(Process(s.name if i == 1 else f"{s.name}-{i}", s.kind, s.name, s.command)
-                 for s in TOPOLOGY for i in range(1, counts.get(s.scaling, 1) + 1))
+    if relays not in RELAY_LAYOUTS:
+        raise ValueError(f"HOTLINE_RELAYS: {relays!r} is not one of {', '.join(RELAY_LAYOUTS)}")
+    listed: list[Process] = []
+    for s in TOPOLOGY:
+        if s.leaders and relays == "each":
+            listed += [Process(f"{s.name}-{app}", s.kind, s.name, f"{s.command} --app {app}")
+                       for app in s.leaders]
+            continue
+        listed += [Process(s.name if i == 1 else f"{s.name}-{i}", s.kind, s.name, s.command)
+                   for i in range(1, counts.get(s.scaling, 1) + 1)]
+    return tuple(listed)
 
 
-def by_name(consumers: str = "") -> dict[str, Process]:
-    return {p.name: p for p in processes(consumers)}
+def by_name(consumers: str = "", relays: str = "one") -> dict[str, Process]:
+    return {p.name: p for p in processes(consumers, relays)}
 
 
 def env_line(name: str, value: object) -> str:
@@ -86,5 +99,5 @@ def own_environment(settings: Settings, process: Process) -> list[str]:
 
 def metrics_port(settings: Settings, process: Process) -> int:
     """Each worker's port for /healthz and /metrics: the base port plus its place in the list."""
-    names = [p.name for p in processes(settings.consumers)]
+    names = [p.name for p in processes(settings.consumers, settings.relays)]
     return settings.metrics_base_port + names.index(process.name)

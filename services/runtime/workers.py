@@ -54,8 +54,9 @@ def _run_worker(service: str, container: Any, worker: Any, settings: Settings,
 def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
     from services.bootstrap import Wiring, bootstrap_relay
 
-    container = bootstrap_relay(Wiring.of(settings), args.app)
-    return _run_worker(f"relay-{args.app}", container, container.relay, settings)
+    container = bootstrap_relay(Wiring.of(settings), *args.app)
+    name = "-".join(("relay", *args.app))
+    return _run_worker(name, container, container.runner, settings)
 
 
 def cmd_consume(settings: Settings, args: argparse.Namespace) -> int:
@@ -109,7 +110,7 @@ def cmd_keys_env(settings: Settings, args: argparse.Namespace) -> int:
     from services.runtime.processlist import by_name, own_environment
 
     try:
-        process = by_name(settings.consumers).get(args.process)
+        process = by_name(settings.consumers, settings.relays).get(args.process)
     except ValueError as exc:
         sys.stderr.write(f"hotline: {exc}\n")
         return 2
@@ -125,7 +126,7 @@ def cmd_processes(settings: Settings, _: argparse.Namespace) -> int:
     from services.runtime.processlist import processes
 
     try:
-        listed = processes(settings.consumers)
+        listed = processes(settings.consumers, settings.relays)
     except ValueError as exc:
         sys.stderr.write(f"hotline: {exc}\n")
         return 2
@@ -146,8 +147,8 @@ def add_commands(sub: Any) -> None:
         fn=later("services.runtime.apps", "cmd_run"))
     sub.add_parser("serve", help="API process of the distributed wiring").set_defaults(
         fn=later("services.runtime.serve", "cmd_serve"))
-    relay = sub.add_parser("relay", help="outbox relay of one application")
-    relay.add_argument("--app", choices=sorted(RELAYS), required=True)
+    relay = sub.add_parser("relay", help="the outbox relays: every application's, or those named")
+    relay.add_argument("--app", choices=sorted(RELAYS), action="append", default=[])
     relay.set_defaults(fn=cmd_relay)
     consume = sub.add_parser("consume", help="Kafka consumer of one service")
     consume.add_argument("service", choices=sorted(CONSUMERS))

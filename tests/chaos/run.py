@@ -327,17 +327,17 @@ class Chaos:
 
 def process_faults(chaos: Chaos, args: argparse.Namespace) -> None:
     """One at a time, each at a random moment of the stream."""
-    services = ["api", "relay-intake", "relay-triage", "relay-dispatch", "triage", "dispatch",
+    services = ["api", "relay", "triage", "dispatch",
                 "projection-desk", "scheduler", "audit"]
     services += [f"{name}-2" for name in ("triage", "dispatch", "projection-desk")
                  if f"{name.replace('projection-', '')}=2" in args.consumers]
     for service in services:
         chaos.fault(f"kill -9 {service}", lambda s=service: chaos.kill(s))
-    for service in ("triage", "projection-desk", "relay-intake"):
+    for service in ("triage", "projection-desk", "relay"):
         chaos.fault(f"SIGTERM {service} mid-stream, then make up", lambda s=service: chaos.terminate(s),
                     "finished its batch, exit 0")
     for app in ("intake", "triage", "dispatch"):
-        chaos.fault(f"relay-{app} killed between publish and position",
+        chaos.fault(f"the relay killed between publishing {app}'s batch and its position",
                     lambda a=app: chaos.relay_crash(a), "its last batch republished")
     if args.brokers >= 3:
         chaos.fault("Kafka broker 2 of 3 killed (-9) mid-stream, back after 20 s",

@@ -101,14 +101,14 @@ def test_2_the_services_reach_only_their_own(stack: dict[str, str], conf: dict[s
         for statement in ("UPDATE audit_log SET hash = 'x'", "DELETE FROM audit_log"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
-    with psycopg.connect(service_url(stack, "relay-intake"), autocommit=True) as conn:
+    with psycopg.connect(service_url(stack, "relay"), autocommit=True) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute("SELECT count(*) FROM triage_events")
+            conn.execute("SELECT count(*) FROM accounts_events")
     servers = conf["KAFKA_BOOTSTRAP_SERVERS"].split(",")
     with pytest.raises(KafkaError):  # no credentials, no way in
         KafkaProducer(bootstrap_servers=servers, max_block_ms=4000).send(REPORTS_TOPIC, b"x").get(5)
 
-    env = (Path(stack["HOTLINE_VAR_DIR"]) / "run" / "relay-intake.env").read_text().splitlines()
+    env = (Path(stack["HOTLINE_VAR_DIR"]) / "run" / "relay.env").read_text().splitlines()
     relay = dict(line.split("=", 1) for line in env if line.startswith("HOTLINE_KAFKA_SASL_"))
     consumer = KafkaConsumer(REPORTS_TOPIC, bootstrap_servers=servers, group_id=None,
                              security_protocol="SASL_PLAINTEXT", sasl_mechanism="SCRAM-SHA-512",

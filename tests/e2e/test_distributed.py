@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RED_SLA = 4
 YELLOW_FIRST_HOURS = 0.01  # 36 s
 YELLOW_INTERVAL_DAYS = 0.0001  # 8.64 s
-SERVICES = ("api", "relay-intake", "relay-triage", "relay-dispatch", "triage", "triage-2", "dispatch",
+SERVICES = ("api", "relay", "triage", "triage-2", "dispatch",
             "dispatch-2", "projection-desk", "projection-desk-2", "notify", "callbacks", "scheduler", "audit")
 SUPERVISORS_SECRET = "supervisors-webhook-secret-e2e"
 UPWARD_SECRET = "upward-webhook-secret-e2e-0001"

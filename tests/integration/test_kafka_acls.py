@@ -10,7 +10,7 @@ from kafka.errors import KafkaError
 
 from services.bootstrap.roles import ensure_kafka_principals, kafka_password
 from services.common.kafka.security import sasl
-from services.common.messages import AUDIT_CHECKPOINTS_TOPIC, CASES_TOPIC, REPORTS_TOPIC
+from services.common.messages import AUDIT_CHECKPOINTS_TOPIC, REPORTS_TOPIC
 from tests.helpers import kafka_admin_security
 
 
@@ -58,9 +58,9 @@ def test_each_service_principal_reaches_only_its_topics(kafka_servers: str, tmp_
     secrets = tmp_path / "secrets"
     ensure_kafka_principals(kafka_servers, admin, secrets)
     ensure_kafka_principals(kafka_servers, admin, secrets)  # again: idempotent
-    relay = as_process(secrets, "relay-intake")
+    relay = as_process(secrets, "relay")
     assert can_write(kafka_servers, relay, REPORTS_TOPIC)
-    assert not can_write(kafka_servers, relay, CASES_TOPIC)  # another service's topic
+    assert not can_write(kafka_servers, relay, AUDIT_CHECKPOINTS_TOPIC)  # another service's topic
     assert not can_read(kafka_servers, relay, REPORTS_TOPIC)  # a relay only publishes
     triage = as_process(secrets, "triage")
     assert can_read(kafka_servers, triage, REPORTS_TOPIC)

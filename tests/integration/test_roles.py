@@ -45,9 +45,9 @@ def test_each_service_role_reaches_only_its_tables(dist_settings: Settings, pg_u
     assert not denied(sequencer, forge)
     assert denied(sequencer, "UPDATE audit_log SET hash = 'forged'")
     assert denied(sequencer, "SELECT count(*) FROM view_cases")
-    relay = url_for(pg_url, secrets, "relay-intake")
+    relay = url_for(pg_url, secrets, "relay")
     assert not denied(relay, "SELECT count(*) FROM intake_events")
-    assert denied(relay, "SELECT count(*) FROM triage_events")  # another service's store
+    assert denied(relay, "SELECT count(*) FROM accounts_events")  # a store no relay publishes
     assert denied(relay, "INSERT INTO intake_events (originator_id) VALUES (gen_random_uuid())")
     desk = url_for(pg_url, secrets, "projection-desk")
     assert denied(desk, "SELECT count(*) FROM intake_events")

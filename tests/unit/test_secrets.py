@@ -34,7 +34,7 @@ def test_each_process_gets_only_its_keys(var: Path, capsys: pytest.CaptureFixtur
         return {line.split("=")[0] for line in capsys.readouterr().out.splitlines()
                 if line.split("=")[0].endswith("_KEY")}
 
-    assert keys_of("relay-intake") == {"HOTLINE_EVENT_KEY"}
+    assert keys_of("relay") == {"HOTLINE_EVENT_KEY"}
     assert keys_of("projection-desk") == set()
     assert keys_of("scheduler") == {"HOTLINE_EVENT_KEY"}
     assert keys_of("triage") == {"HOTLINE_EVENT_KEY", "HOTLINE_DATA_KEY", "HOTLINE_HASH_KEY"}
@@ -50,7 +50,7 @@ def test_relays_and_the_projection_run_without_the_keys_they_do_not_need(var: Pa
     event_only = Settings(var_dir=var, key_files=False,
                           event_key=Settings(var_dir=var).ensure_secret("event"))
     relay = bootstrap_relay(Wiring.of(event_only), "intake", producer=object())
-    relay.leader.close()
+    relay.relay.leader.close()
     view = Wiring.of(Settings(var_dir=var, key_files=False)).view()  # no key at all
     assert view.ping() is None
 

@@ -8,6 +8,7 @@ import inspect
 import re
 from pathlib import Path
 
+import pytest
 from kafka.admin import ACLOperation, ResourceType
 
 from services.bootstrap import ApiContainer, edges_of
@@ -26,18 +27,18 @@ from services.runtime.processlist import processes
 
 
 def test_every_topic_read_has_one_publisher_and_every_topic_published_is_read() -> None:
-    published = [s.publishes for s in TOPOLOGY if s.publishes]
+    published = [t for s in TOPOLOGY for t in s.publishes]
     read = {t for s in TOPOLOGY for t in (*s.consumes, *s.reads)}
     assert len(published) == len(set(published))  # one writer per topic
     assert read == set(published)
     assert {t: publisher(t).name for t in read} == {
-        REPORTS_TOPIC: "relay-intake", CASES_TOPIC: "relay-triage", REFERRALS_TOPIC: "relay-dispatch",
+        REPORTS_TOPIC: "relay", CASES_TOPIC: "relay", REFERRALS_TOPIC: "relay",
         AUDIT_CHECKPOINTS_TOPIC: "audit"}
 
 
 def test_the_keys_each_process_gets_are_todays() -> None:
     assert {p.name: set(NEEDS[p.kind]) for p in processes("triage=2")} == {
-        "relay-intake": {"event"}, "relay-triage": {"event"}, "relay-dispatch": {"event"},
+        "relay": {"event"},
         "triage": {"event", "data", "hash"}, "triage-2": {"event", "data", "hash"},
         "dispatch": {"event"}, "projection-desk": set(), "notify": {"event"}, "scheduler": {"event"},
         "audit": {"event", "audit"}, "api": {"event", "data", "hash", "receipt", "token", "audit"},
@@ -75,8 +76,8 @@ def test_each_table_is_written_by_exactly_the_roles_of_today() -> None:
         "triage_snapshots": {"api", "triage"}, "notify_state": {"notify"},
         "audit_queue": {"api"}, "audit_log": {"audit"}, "audit_sources": {"audit"},
         "throttle_failures": {"api"}, "repeat_checks": {"api"}, "caller_reports": {"api"},
-        "relay_intake_tracking": {"relay-intake"}, "relay_triage_tracking": {"relay-triage"},
-        "relay_dispatch_tracking": {"relay-dispatch"}, "triage_tracking": {"triage"},
+        "relay_intake_tracking": {"relay"}, "relay_triage_tracking": {"relay"},
+        "relay_dispatch_tracking": {"relay"}, "triage_tracking": {"triage"},
         "dispatch_tracking": {"dispatch"}, "desk_tracking": {"projection-desk"},
         "notify_tracking": {"notify"}, "callbacks_events": {"api", "callbacks"},
         "callbacks_tracking": {"callbacks"}}
@@ -91,8 +92,8 @@ def test_each_table_is_written_by_exactly_the_roles_of_today() -> None:
 
 def test_personal_data_is_read_only_by_the_roles_that_need_it() -> None:
     readers = holders("SELECT")
-    assert readers["intake_events"] == {"api", "relay-intake", "audit", "callbacks"}
-    assert readers["triage_events"] == {"api", "relay-triage", "triage", "audit"}
+    assert readers["intake_events"] == {"api", "relay", "audit", "callbacks"}
+    assert readers["triage_events"] == {"api", "relay", "triage", "audit"}
     assert "projection-desk" not in {r for t, rs in readers.items() if t.endswith("_events") for r in rs}
     assert all(GRANTS[s.name] for s in TOPOLOGY) and set(GRANTS) == {s.name for s in TOPOLOGY}
 
@@ -105,7 +106,7 @@ def test_each_principal_reads_what_it_consumes_and_writes_what_it_publishes() ->
     topic = ResourceType.TOPIC
     for s in TOPOLOGY:
         assert acl(s.name, topic, ACLOperation.WRITE) == (
-            {t for t in [s.publishes] if t} | ({DEAD_LETTER_TOPIC} if s.consumes else set())), s.name
+            set(s.publishes) | ({DEAD_LETTER_TOPIC} if s.consumes else set())), s.name
         assert acl(s.name, topic, ACLOperation.READ) == {*s.consumes, *s.reads}, s.name
         assert acl(s.name, ResourceType.GROUP, ACLOperation.READ) == ({s.group} if s.group else set())
     assert set(KAFKA_ACLS) == {s.name for s in TOPOLOGY} - {"scheduler"}  # it speaks no Kafka
@@ -125,7 +126,16 @@ def test_the_process_list_scales_consumer_groups_only() -> None:
     assert [p.name for p in more if p.principal == "triage"] == ["triage", "triage-2", "triage-3"]
     assert [p.args for p in more if p.principal == "projection-desk"] == ["consume desk"] * 2
     assert len(more) == len(one) + 3 and len({p.name for p in more}) == len(more)
-    assert {p.args for p in one if p.kind == "relay"} == {f"relay --app {app}" for app in RELAYS}
+    assert [p.args for p in one if p.kind == "relay"] == ["relay"]
+
+
+def test_the_relays_run_as_one_process_or_one_each_with_one_role() -> None:
+    each = processes(relays="each")
+    assert [(p.name, p.args, p.principal) for p in each if p.kind == "relay"] == [
+        (f"relay-{app}", f"relay --app {app}", "relay") for app in RELAYS]
+    assert len(each) == len(processes()) + len(RELAYS) - 1
+    with pytest.raises(ValueError, match="HOTLINE_RELAYS"):
+        processes(relays="two")
 
 
 def test_the_embedded_edges_carry_the_topics(hotline: ApiContainer) -> None:

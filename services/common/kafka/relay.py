@@ -132,3 +132,43 @@ class OutboxRelay:
         self._stop_event.set()
         if self.wakeup is not None:
             self.wakeup.interrupt()
+
+
+class Relays:
+    """Several relays in one process, a thread each, as one worker: it runs until it is stopped
+    or one of them ends (a failure stops the others and is raised, so the process exits and is
+    restarted, as a process per relay was)."""
+
+    def __init__(self, relays: tuple[OutboxRelay, ...]):
+        self.relays = relays
+        self._ended = threading.Event()
+        self._errors: list[BaseException] = []
+
+    def _run(self, relay: OutboxRelay) -> None:
+        try:
+            relay.run()
+        except BaseException as exc:
+            log.error("relay failed", application=relay.leader.name, error=type(exc).__name__)
+            self._errors.append(exc)
+        finally:
+            self._ended.set()
+
+    def run(self) -> None:
+        if len(self.relays) == 1:
+            self.relays[0].run()
+            return
+        threads = [threading.Thread(target=self._run, args=(r,), name=f"relay-{r.leader.name}")
+                   for r in self.relays]
+        for thread in threads:
+            thread.start()
+        self._ended.wait()
+        self.stop()
+        for thread in threads:
+            thread.join()
+        if self._errors:
+            raise self._errors[0]
+
+    def stop(self) -> None:
+        for relay in self.relays:
+            relay.stop()
+        self._ended.set()
