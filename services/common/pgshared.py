@@ -12,6 +12,7 @@ from typing import Any
 from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 
 _lock = threading.Lock()
+MAX_IDLE = 30.0  # seconds
 
 
 @dataclass
@@ -72,6 +73,11 @@ def lease(ds: PostgresDatastore) -> Lease:
     not yet opened, dropped if one is shared already)."""
     key = _key(ds)
     with _lock:
+        if key not in _pools:
+            # An idle connection beyond the kept ones closes after this long (one per interval:
+            # psycopg_pool shrinks a connection at a time), not ten minutes: a burst's backends
+            # held PostgreSQL's memory for over an hour after it (#31).
+            ds.pool.max_idle = MAX_IDLE
         shared = _pools.setdefault(key, _Shared(ds))
         shared.leases += 1
         return Lease(key, shared.datastore)

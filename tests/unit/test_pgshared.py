@@ -65,3 +65,12 @@ def test_hand_written_sql_on_the_shared_datastore_uses_psycopg_placeholders():
         assert placeholder_of(f.datastore) == "%s"
     finally:
         f.close()
+
+
+def test_a_bursts_connections_are_let_go_within_minutes_not_hours():
+    f = factory("intake")
+    try:
+        assert f.datastore.pool.max_idle == 30.0
+        assert (f.datastore.pool.min_size, f.datastore.pool.max_size) == (2, 16)
+    finally:
+        f.close()
