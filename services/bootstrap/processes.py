@@ -4,37 +4,40 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
-from projections.desk.processor import DeskProjection
-from projections.desk.view import DeskView, GenerationWatch
-from services.accounts.application import AccountsApplication
-from services.audit.checkpoints import CheckpointLog
-from services.audit.trail import AuditTrail
-from services.bootstrap.outboxes import TRANSLATED, TRANSLATORS
-from services.bootstrap.sequencer import AUDITED, SequencerContainer, sequencer_of
 from services.bootstrap.topology import CONSUMERS, RELAYS
-from services.bootstrap.wiring import Wiring
-from services.common.embedded import Edge, EmbeddedRunner
-from services.common.kafka.consumer import ConsumerLoop
-from services.common.kafka.relay import OutboxRelay, Relays, make_producer
-from services.common.keystore import KeyStore
 from services.common.messages import BatchHandler, Handler, Message, RunKey
-from services.common.settings import Settings
-from services.common.throttle import Throttle
-from services.dispatch.application import DispatchApplication
-from services.dispatch.routing import Directory
-from services.dispatch.scheduler import EscalationScheduler
-from services.intake.application import IntakeApplication
-from services.intake.callbacks import CallbacksApplication
-from services.intake.disclosure import Disclosure
-from services.notify.application import NotifyApplication
-from services.notify.notifier import Notifier
-from services.triage.application import TriageApplication
+
+# Each container's parts are imported by the function that builds it (wiring.py says why).
+if TYPE_CHECKING:
+    from projections.desk.view import DeskView
+    from services.accounts.application import AccountsApplication
+    from services.audit.checkpoints import CheckpointLog
+    from services.audit.trail import AuditTrail
+    from services.bootstrap.sequencer import SequencerContainer
+    from services.bootstrap.wiring import Wiring
+    from services.common.embedded import Edge, EmbeddedRunner
+    from services.common.kafka.consumer import ConsumerLoop
+    from services.common.kafka.relay import OutboxRelay, Relays
+    from services.common.keystore import KeyStore
+    from services.common.settings import Settings
+    from services.common.throttle import Throttle
+    from services.dispatch.application import DispatchApplication
+    from services.dispatch.routing import Directory
+    from services.dispatch.scheduler import EscalationScheduler
+    from services.intake.application import IntakeApplication
+    from services.intake.callbacks import CallbacksApplication
+    from services.intake.disclosure import Disclosure
+    from services.notify.application import NotifyApplication
+    from services.notify.notifier import Notifier
+    from services.triage.application import TriageApplication
+
+    Follower = TriageApplication | DispatchApplication | NotifyApplication | CallbacksApplication
 
 
 def _close(*parts: Any) -> None:
@@ -70,6 +73,8 @@ class ApiContainer:
 
 
 def bootstrap_api(w: Wiring) -> ApiContainer:
+    from services.intake.disclosure import Disclosure
+
     keys, audit = w.keystore(), w.audit()
     intake, accounts = w.intake(keys), w.accounts()
     triage, dispatch = w.triage(keys), w.dispatch()
@@ -79,9 +84,6 @@ def bootstrap_api(w: Wiring) -> ApiContainer:
         notify=w.notify(), view=w.view(), callbacks=w.callbacks(keys, intake), audit=audit,
         checkpoints=w.checkpoint_log(), throttle=w.throttle(),
     )
-
-
-Follower = TriageApplication | DispatchApplication | NotifyApplication | CallbacksApplication
 
 
 def process_handler(app: Follower) -> Handler:
@@ -110,6 +112,10 @@ def process_batch_handler(app: Follower) -> BatchHandler:
 def edges_of(api: ApiContainer) -> list[Edge]:
     """The embedded wiring's message flow: the same edges the Kafka topics carry (a consumer's
     topic, from the application whose relay publishes it)."""
+    from projections.desk.processor import DeskProjection
+    from services.bootstrap.outboxes import TRANSLATED, TRANSLATORS
+    from services.common.embedded import Edge
+
     desk = DeskProjection(api.view)
     followers: dict[str, tuple[Handler, TrackingRecorder, BatchHandler, RunKey]] = {
         "desk": (desk.process_event, cast(TrackingRecorder, api.view), desk.process_batch, desk.run_key),
@@ -143,6 +149,10 @@ class EmbeddedContainer:
 
 
 def bootstrap_embedded(w: Wiring) -> EmbeddedContainer:
+    from services.bootstrap.sequencer import AUDITED, sequencer_of
+    from services.common.embedded import EmbeddedRunner
+    from services.dispatch.scheduler import EscalationScheduler
+
     api = bootstrap_api(w)
     sources = {name: getattr(api, name) for name in AUDITED}
     return EmbeddedContainer(api, EmbeddedRunner(edges_of(api)),
@@ -171,6 +181,9 @@ class RelayContainer:
 
 def bootstrap_relay(w: Wiring, *app_names: str, producer: Any = None) -> RelayContainer:
     """The relays of the applications named (every relay when none is)."""
+    from services.bootstrap.outboxes import TRANSLATED, TRANSLATORS
+    from services.common.kafka.relay import OutboxRelay, Relays, make_producer
+
     names = app_names or tuple(RELAYS)
     producer = producer or make_producer(w.settings.kafka_bootstrap_servers, "relay-" + "-".join(names),
                                          w.settings.kafka_security())
@@ -195,12 +208,17 @@ class ConsumerContainer:
 
 
 def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerContainer:
+    from services.common.kafka.consumer import ConsumerLoop
+
     topics, group = CONSUMERS[service]
     parts: tuple[Any, ...]
     resync = None
     batch: BatchHandler
     run_key: RunKey
     if service == "desk":
+        from projections.desk.processor import DeskProjection
+        from projections.desk.view import GenerationWatch
+
         view = w.view()
         projection = DeskProjection(view)
         handler: Handler = projection.process_event
@@ -215,14 +233,14 @@ def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerConta
             else w.callbacks(keys) if service == "callbacks" and keys is not None
             else w.notify() if service == "notify" else w.dispatch())
         handler, batch, run_key = process_handler(app), process_batch_handler(app), app.run_key
-        reader = [app.reports] if isinstance(app, CallbacksApplication) else []
+        reader = [cast("CallbacksApplication", app).reports] if service == "callbacks" else []
         tracker, parts = app.recorder, (app, *reader, *([keys] if keys else []))
     loop = ConsumerLoop(name=name or f"{service}-{os.getpid()}", topics=topics, group_id=group,
                         bootstrap_servers=w.settings.kafka_bootstrap_servers, handler=handler,
                         tracker=tracker, security=w.settings.kafka_security(),
                         instance=w.settings.consumer_instance or None, resync=resync,
                         batch_handler=batch, run_key=run_key)
-    notifier = w.notifier(app) if service == "notify" and isinstance(app, NotifyApplication) else None
+    notifier = w.notifier(cast("NotifyApplication", app)) if service == "notify" else None
     return ConsumerContainer(loop, parts, notifier)
 
 
@@ -237,6 +255,8 @@ class SchedulerContainer:
 
 
 def bootstrap_scheduler(w: Wiring) -> SchedulerContainer:
+    from services.dispatch.scheduler import EscalationScheduler
+
     dispatch, view = w.dispatch(), w.view()
     return SchedulerContainer(EscalationScheduler(dispatch, view), dispatch, view)
 

@@ -8,38 +8,38 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from argon2 import PasswordHasher
 from eventsourcing.application import Application
 from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
 from eventsourcing.utils import Environment
 
-from projections.desk.postgres import PostgresDeskView
-from projections.desk.sqlite import SQLiteDeskView
-from projections.desk.view import DeskView
-from services.accounts.application import AccountsApplication
-from services.audit.checkpoints import Checkpointer, CheckpointLog, FileCheckpointLog
-from services.audit.trail import AuditTrail
 from services.common import pgpool
 from services.common.crypto import SUITE_ENV, UPWARD_SUMMARY, Hasher, Sealer
 from services.common.faults import FaultFile, never
-from services.common.kafka.log import KafkaTopicLog
 from services.common.keystore import FileKeys, KeyBackend, KeyStore, SQLiteKeys
 from services.common.messages import AUDIT_CHECKPOINTS_TOPIC
 from services.common.settings import Settings
 from services.common.sqlstore import Sql
-from services.common.throttle import Throttle
-from services.dispatch.application import DispatchApplication
-from services.dispatch.routing import Directory, ReferralMatrix
-from services.dispatch.visits import VisitClock
-from services.intake.application import IntakeApplication
-from services.intake.callbacks import CallbacksApplication
-from services.intake.callers import CallerIndex
-from services.notify.application import NotifyApplication, SupervisorHook
-from services.notify.notifier import PROBE_EVERY, Notifier
-from services.triage.application import TriageApplication
-from services.triage.rules import RiskRules
+
+# The rooms are imported by the method that builds one: a process loads only those it runs (a
+# relay none of them, a consumer its own: about 7 MiB less of each process, #31).
+if TYPE_CHECKING:
+    from projections.desk.view import DeskView
+    from services.accounts.application import AccountsApplication
+    from services.audit.checkpoints import Checkpointer, CheckpointLog
+    from services.audit.trail import AuditTrail
+    from services.common.throttle import Throttle
+    from services.dispatch.application import DispatchApplication
+    from services.dispatch.routing import Directory, ReferralMatrix
+    from services.intake.application import IntakeApplication
+    from services.intake.callbacks import CallbacksApplication
+    from services.intake.callers import CallerIndex
+    from services.notify.application import NotifyApplication
+    from services.notify.notifier import Notifier
+    from services.triage.application import TriageApplication
+    from services.triage.rules import RiskRules
 
 Store = Literal["sqlite", "postgres", "memory"]
 
@@ -124,6 +124,8 @@ class Wiring:
 
     @cached_property
     def directory(self) -> Directory:
+        from services.dispatch.routing import Directory
+
         return self.overrides.directory or Directory.load()
 
     def keystore(self, suite: str | None = None) -> KeyStore:
@@ -138,14 +140,19 @@ class Wiring:
         return KeyStore(backend, self.settings.ensure_secret("data"), suite or self.settings.crypto_suite)
 
     def throttle(self) -> Throttle:
+        from services.common.throttle import Throttle
+
         throttle = Throttle(Sql(self.factory("throttle").datastore))
         if self.create_tables or self.store != "postgres":
             throttle.create_tables()
         return throttle
 
     def view(self) -> DeskView:
+        from projections.desk.postgres import PostgresDeskView
+        from projections.desk.sqlite import SQLiteDeskView
+
         view_class = PostgresDeskView if self.store == "postgres" else SQLiteDeskView
-        return cast(DeskView, self.factory("desk").tracking_recorder(view_class))
+        return cast("DeskView", self.factory("desk").tracking_recorder(view_class))
 
     def position_recorder(self, name: str) -> TrackingRecorder:
         """Where a relay records how far it has published (its own tracking table)."""
@@ -157,6 +164,8 @@ class Wiring:
         return NotificationLog(name, self.prepare_environment(name))
 
     def intake(self, keys: KeyStore) -> IntakeApplication:
+        from services.intake.application import IntakeApplication
+
         intake = IntakeApplication(self.prepare_environment("intake"),
                                    hasher=self.hasher("receipt"), keys=keys)
         intake.callers = self.callers()
@@ -164,6 +173,8 @@ class Wiring:
 
     def callers(self) -> CallerIndex:
         """The caller history's index (§13), under the hash key with a purpose of its own."""
+        from services.intake.callers import CallerIndex
+
         index = CallerIndex(Sql(self.factory("callers").datastore),
                             self.hasher("hash"), self.settings.caller_history_days)
         if self.create_tables or self.store != "postgres":
@@ -173,11 +184,15 @@ class Wiring:
     def callbacks(self, keys: KeyStore, reports: Application[Any] | None = None) -> CallbacksApplication:
         """Reads intake's reports (its own store when not given) and opens the reporter's phone
         with the data key: a callback is opened only for a reporter who can be called."""
+        from services.intake.callbacks import CallbacksApplication
+
         return CallbacksApplication(self.prepare_environment("callbacks"),
                                     reports=reports or self.log_reader("intake"), keys=keys,
                                     days=self.settings.callback_days)
 
     def accounts(self) -> AccountsApplication:
+        from services.accounts.application import AccountsApplication
+
         return AccountsApplication(
             self.prepare_environment("accounts"),
             known_agencies={a.agency_id for a in self.directory.agencies},
@@ -186,10 +201,15 @@ class Wiring:
     def triage(self, keys: KeyStore) -> TriageApplication:
         """With the hash key: the consumer matches reports about one child with it, the API
         answers the operators' repeat checks."""
+        from services.triage.application import TriageApplication
+
         return TriageApplication(self.prepare_environment("triage"), rules=self.overrides.rules, keys=keys,
                                  hasher=self.hasher("hash"), summaries=self.upward_summaries())
 
     def dispatch(self) -> DispatchApplication:
+        from services.dispatch.application import DispatchApplication
+        from services.dispatch.visits import VisitClock
+
         return DispatchApplication(self.prepare_environment("dispatch"), ack_sla=self.settings.ack_sla,
                                    matrix=self.overrides.matrix, directory=self.directory,
                                    visit_clock=VisitClock(*self.settings.visit_clock))
@@ -207,6 +227,8 @@ class Wiring:
     def notify(self) -> NotifyApplication:
         """Without the data key: it opens a supervisor's major-incident summary with the event key's
         subkey for it (contract §10, least privilege)."""
+        from services.notify.application import NotifyApplication, SupervisorHook
+
         s = self.settings
         hook = (SupervisorHook(s.supervisor_webhook, s.supervisor_webhook_secret, s.supervisor_webhook_format)
                 if s.supervisor_webhook else None)
@@ -218,12 +240,16 @@ class Wiring:
 
     def notifier(self, app: NotifyApplication) -> Notifier:
         """The attempts' limits from the settings (HOTLINE_WEBHOOK_TIMEOUT_SECONDS, _CONCURRENCY)."""
+        from services.notify.notifier import PROBE_EVERY, Notifier
+
         return Notifier(app, timeout=self.settings.webhook_timeout_seconds,
                         concurrency=self.settings.webhook_concurrency, probe_every=PROBE_EVERY)
 
     def audit(self) -> AuditTrail:
         """The trail in a store of its own (sealed under the event key), new entries sealed and
         chained in the suite of HOTLINE_CRYPTO_SUITE."""
+        from services.audit.trail import AuditTrail
+
         trail = AuditTrail(Sql(self.factory("audit").datastore), self.settings.ensure_secret("event"),
                            self.settings.crypto_suite)
         if self.create_tables or self.store != "postgres":
@@ -232,6 +258,9 @@ class Wiring:
 
     def checkpoint_log(self) -> CheckpointLog:
         """Outside the database: a Kafka topic (distributed) or a file under var/ (embedded)."""
+        from services.audit.checkpoints import FileCheckpointLog
+        from services.common.kafka.log import KafkaTopicLog
+
         if self.store == "postgres" and self.settings.kafka_bootstrap_servers:
             return KafkaTopicLog(self.settings.kafka_bootstrap_servers, AUDIT_CHECKPOINTS_TOPIC,
                                  client_id="hotline-audit-checkpoints",
@@ -239,4 +268,6 @@ class Wiring:
         return FileCheckpointLog(Path(self.settings.var_dir) / "audit" / "checkpoints.jsonl")
 
     def checkpointer(self, audit: AuditTrail) -> Checkpointer:
+        from services.audit.checkpoints import Checkpointer
+
         return Checkpointer(audit, self.settings.ensure_secret("audit"), self.checkpoint_log())

@@ -20,6 +20,15 @@ def test_the_command_line_loads_no_room_before_a_command_runs():
     assert loaded.stdout.strip() == ""
 
 
+def test_the_composition_root_loads_a_room_only_when_a_process_builds_it():
+    probe = ("import sys; from services.bootstrap import Wiring, bootstrap_consumer, bootstrap_relay; "
+             "import services.bootstrap.outboxes, services.common.kafka.relay; "
+             "print(','.join(sorted({k.split('.')[1] for k in sys.modules if k.startswith('services.')"
+             " and k.endswith('.application')})))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "", "a relay loads no room's application"
+
+
 def test_every_name_of_the_composition_root_is_found_where_it_says():
     for name in bootstrap.__all__:
         assert getattr(bootstrap, name) is not None, name
