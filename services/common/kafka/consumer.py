@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
+from eventsourcing.persistence import IntegrityError, OperationalError, Tracking, TrackingRecorder
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 
 from services.common.kafka.deadletters import DeadLetters
@@ -36,6 +36,23 @@ def tracking_name(topic: str, partition: int) -> str:
 
 def _header(record: Any, wanted: str) -> str:
     return next((raw.decode() for name, raw in record.headers or [] if name == wanted), "")
+
+
+# PostgreSQL's "transaction rollback" states a client is meant to retry: serialization failure,
+# deadlock detected.
+ROLLED_BACK = frozenset({"40001", "40P01"})
+
+
+def rolled_back(exc: BaseException) -> str | None:
+    """The SQLSTATE when the database rolled the transaction back for a retry, else None (the
+    driver's error is the cause of the store's)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        state = getattr(seen, "sqlstate", None)
+        if state in ROLLED_BACK:
+            return str(state)
+        seen = seen.__cause__
+    return None
 
 
 class _ResumeFromTracking(ConsumerRebalanceListener):
@@ -194,6 +211,16 @@ class ConsumerLoop:
                     return
                 # A concurrent writer touched the same aggregate: read again and retry.
                 bound.warning("conflict; retrying", attempt=attempt)
+                time.sleep(min(0.05 * attempt, 1.0))
+                continue
+            except OperationalError as exc:
+                state = rolled_back(exc)
+                if state is None:
+                    raise  # the database away: the process exits, is restarted and resumes
+                # The database undid the transaction (a deadlock with another member's writes to
+                # a shared row, the daily counts say): nothing of it was written; apply it again.
+                bound.warning("transaction rolled back by the database; retrying", attempt=attempt,
+                              sqlstate=state)
                 time.sleep(min(0.05 * attempt, 1.0))
                 continue
             self.handled += 1
