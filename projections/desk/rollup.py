@@ -56,8 +56,11 @@ def count(parts: list[Part]) -> list[Write]:
     if not parts:
         return []
     union = " UNION ALL ".join(f"SELECT '{figure}' AS figure, {select}" for figure, select, _ in parts)
-    # SQLite needs a WHERE clause before ON CONFLICT to read it as the upsert's.
-    return [(UPSERT.format(select=f"SELECT figure, day, township, key, n FROM ({union}) delta WHERE 1 = 1"),
+    # SQLite needs a WHERE clause before ON CONFLICT to read it as the upsert's. In key order:
+    # two desk members adding to the same rows take their locks in one order (in any order they
+    # deadlocked, `make chaos` found; a deadlock left is applied again, consumer.py).
+    return [(UPSERT.format(select=f"SELECT figure, day, township, key, n FROM ({union}) delta WHERE 1 = 1"
+                                  " ORDER BY figure, day, township, key"),
              tuple(p for _, _, ps in parts for p in ps))]
 
 
