@@ -77,6 +77,7 @@ def test_projection_check_compares_the_view_with_a_rebuild(
         EmbeddedRunner(edges_of(hotline)).pump()
     finally:
         hotline.close()
+    capsys.readouterr()  # the pipeline's own logs (on stdout until a command configures logging)
     assert main(["projection", "check"]) == 0
     found = json.loads(capsys.readouterr().out)
     assert found["equal"] and found["messages"] >= 4  # two cases opened or joined, referrals
