@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from services.bootstrap.cli_container import CliContainer, bootstrap_cli
+    from services.bootstrap.handlers import edges_of, process_batch_handler, process_handler
     from services.bootstrap.outboxes import TRANSLATORS
     from services.bootstrap.processes import (
         ApiContainer,
@@ -22,9 +23,6 @@ if TYPE_CHECKING:
         bootstrap_embedded,
         bootstrap_relay,
         bootstrap_scheduler,
-        edges_of,
-        process_batch_handler,
-        process_handler,
         setup_tables,
     )
     from services.bootstrap.sequencer import AUDITED, SequencerContainer, bootstrap_sequencer, sequencer_of
@@ -33,11 +31,11 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "cli_container": ("CliContainer", "bootstrap_cli"),
+    "handlers": ("edges_of", "process_batch_handler", "process_handler"),
     "outboxes": ("TRANSLATORS",),
     "processes": ("ApiContainer", "ConsumerContainer", "EmbeddedContainer", "RelayContainer",
                   "SchedulerContainer", "bootstrap_api", "bootstrap_consumer", "bootstrap_embedded",
-                  "bootstrap_relay", "bootstrap_scheduler", "edges_of", "process_batch_handler",
-                  "process_handler", "setup_tables"),
+                  "bootstrap_relay", "bootstrap_scheduler", "setup_tables"),
     "sequencer": ("AUDITED", "SequencerContainer", "bootstrap_sequencer", "sequencer_of"),
     "topology": ("CONSUMERS", "RELAYS"),
     "wiring": ("Overrides", "Store", "Wiring"),

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
-from uuid import UUID
 
-from eventsourcing.application import ProcessingEvent
-from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.persistence import TrackingRecorder
 
+from services.bootstrap.handlers import edges_of, process_batch_handler, process_handler
 from services.bootstrap.topology import CONSUMERS, RELAYS
-from services.common.messages import BatchHandler, Handler, Message, RunKey
+from services.common.messages import BatchHandler, Handler, RunKey
 
 # Each container's parts are imported by the function that builds it (wiring.py says why).
 if TYPE_CHECKING:
@@ -19,9 +18,10 @@ if TYPE_CHECKING:
     from services.accounts.application import AccountsApplication
     from services.audit.checkpoints import CheckpointLog
     from services.audit.trail import AuditTrail
+    from services.bootstrap.handlers import Follower
     from services.bootstrap.sequencer import SequencerContainer
     from services.bootstrap.wiring import Wiring
-    from services.common.embedded import Edge, EmbeddedRunner
+    from services.common.embedded import EmbeddedRunner
     from services.common.kafka.consumer import ConsumerLoop
     from services.common.kafka.relay import OutboxRelay, Relays
     from services.common.keystore import KeyStore
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
     from services.notify.application import NotifyApplication
     from services.notify.notifier import Notifier
     from services.triage.application import TriageApplication
-
-    Follower = TriageApplication | DispatchApplication | NotifyApplication | CallbacksApplication
 
 
 def _close(*parts: Any) -> None:
@@ -84,49 +82,6 @@ def bootstrap_api(w: Wiring) -> ApiContainer:
         notify=w.notify(), view=w.view(), callbacks=w.callbacks(keys, intake), audit=audit,
         checkpoints=w.checkpoint_log(), throttle=w.throttle(),
     )
-
-
-def process_handler(app: Follower) -> Handler:
-    """A process application applies a message and its tracking position in one transaction."""
-    return cast(Handler, app.process_event)
-
-
-def process_batch_handler(app: Follower) -> BatchHandler:
-    """Several messages through the policy into one processing event: their new events and the
-    last one's tracking position in one transaction (eventsourcing's own process_event, for a
-    list). Each policy reads committed state only: two messages that touch one aggregate make
-    conflicting events, the insert fails whole, and the consumer goes one at a time."""
-
-    def handle(items: list[tuple[Message, Tracking]]) -> None:
-        with app.processing_lock:
-            processing = ProcessingEvent[UUID](tracking=items[-1][1])
-            for message, _ in items:
-                app.policy(message, processing)
-            recordings = app._record(processing)  # noqa: SLF001 - the steps of process_event
-            app._take_snapshots(processing)  # noqa: SLF001
-            app.notify(processing.events)
-            app._notify(recordings)  # noqa: SLF001
-    return handle
-
-
-def edges_of(api: ApiContainer) -> list[Edge]:
-    """The embedded wiring's message flow: the same edges the Kafka topics carry (a consumer's
-    topic, from the application whose relay publishes it)."""
-    from projections.desk.processor import DeskProjection
-    from services.bootstrap.outboxes import TRANSLATED, TRANSLATORS
-    from services.common.embedded import Edge
-
-    desk = DeskProjection(api.view)
-    followers: dict[str, tuple[Handler, TrackingRecorder, BatchHandler, RunKey]] = {
-        "desk": (desk.process_event, cast(TrackingRecorder, api.view), desk.process_batch, desk.run_key),
-        **{name: (process_handler(app), app.recorder, process_batch_handler(app), app.run_key)
-           for name, app in (("triage", api.triage), ("dispatch", api.dispatch), ("notify", api.notify),
-                             ("callbacks", api.callbacks))},
-    }
-    leaders = {topic: app for app, topic in RELAYS.items()}
-    return [Edge(getattr(api, leaders[topic]), TRANSLATORS[leaders[topic]], *followers[service][:2], service,
-                 TRANSLATED[leaders[topic]], *followers[service][2:])
-            for service, (topics, _) in CONSUMERS.items() for topic in topics]
 
 
 @dataclass
