@@ -56,9 +56,10 @@ def count(parts: list[Part]) -> list[Write]:
     if not parts:
         return []
     union = " UNION ALL ".join(f"SELECT '{figure}' AS figure, {select}" for figure, select, _ in parts)
-    # SQLite needs a WHERE clause before ON CONFLICT to read it as the upsert's. In key order:
-    # two desk members adding to the same rows take their locks in one order (in any order they
-    # deadlocked, `make chaos` found; a deadlock left is applied again, consumer.py).
+    # SQLite needs a WHERE clause before ON CONFLICT to read it as the upsert's. In key order, so
+    # one statement of each of two desk members takes its row locks in one order; the statements
+    # of a batch can still cross (`make chaos` saw it), and a deadlock is applied again
+    # (consumer.py).
     return [(UPSERT.format(select=f"SELECT figure, day, township, key, n FROM ({union}) delta WHERE 1 = 1"
                                   " ORDER BY figure, day, township, key"),
              tuple(p for _, _, ps in parts for p in ps))]

@@ -20,8 +20,9 @@ from tests.integration.test_exactly_once import produce, run_until, triage_loop
 
 class Deadlocking:
     """Writes row a then row b in the store's own transaction; on its first call another
-    session holds b and, once this one waits on b, asks for a: PostgreSQL finds the cycle and
-    rolls back this transaction (the one that waited first), then the other one commits."""
+    session holds b and, once this one waits on b (seen in pg_stat_activity), asks for a:
+    PostgreSQL finds the cycle and rolls back this transaction (the one that waited first),
+    then the other one commits."""
 
     def __init__(self, h: ApiContainer, url: str):
         assert h.triage is not None
@@ -31,27 +32,29 @@ class Deadlocking:
         self.errors: list[BaseException] = []
         self.other: threading.Thread | None = None
 
-    def other_session(self, holding_b: threading.Event, waiting: threading.Event) -> None:
-        with psycopg.connect(self.url) as conn:
+    def other_session(self, holding_b: threading.Event) -> None:
+        with psycopg.connect(self.url) as conn, psycopg.connect(self.url, autocommit=True) as look:
             conn.execute("UPDATE counters SET n = n + 1 WHERE k = 'b'")
             holding_b.set()
-            waiting.wait(10)
-            time.sleep(0.3)  # this call is now waiting on b
+            # Only once this call waits on b (so it waited first, and PostgreSQL's check picks it).
+            deadline = time.monotonic() + 10
+            while not look.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                   " AND wait_event_type = 'Lock'").fetchone()[0]:
+                assert time.monotonic() < deadline, "the consumer's transaction never waited on b"
+                time.sleep(0.02)
             conn.execute("UPDATE counters SET n = n + 1 WHERE k = 'a'")
             conn.commit()
 
     def __call__(self, message: Any, tracking: Tracking) -> None:
         self.calls += 1
-        waiting = threading.Event()
         if self.calls == 1:
             holding_b = threading.Event()
-            self.other = threading.Thread(target=self.other_session, args=(holding_b, waiting))
+            self.other = threading.Thread(target=self.other_session, args=(holding_b,))
             self.other.start()
             assert holding_b.wait(10)
         try:
             with self.datastore.transaction(commit=True) as curs:
                 curs.execute("UPDATE counters SET n = n + 1 WHERE k = 'a'")
-                waiting.set()
                 curs.execute("UPDATE counters SET n = n + 1 WHERE k = 'b'")
         except OperationalError as exc:
             self.errors.append(exc)
