@@ -166,9 +166,12 @@ class Wiring:
     def intake(self, keys: KeyStore) -> IntakeApplication:
         from services.intake.application import IntakeApplication
 
-        intake = IntakeApplication(self.prepare_environment("intake"),
-                                   hasher=self.hasher("receipt"), keys=keys)
+        env = self.prepare_environment("intake")
+        if self.store == "postgres":  # the caller index in the report's own transaction
+            env["APPLICATION_RECORDER_TOPIC"] = "services.intake.recorder:IntakeRecorder"
+        intake = IntakeApplication(env, hasher=self.hasher("receipt"), keys=keys)
         intake.callers = self.callers()
+        intake.callers_in_save = self.store == "postgres"
         return intake
 
     def callers(self) -> CallerIndex:

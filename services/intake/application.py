@@ -115,10 +115,11 @@ class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, Supplemen
             child_died=body["child_died"],
         )
         index = ReceiptIndex(id=receipt_index_id(aggregate.receipt_no), report_id=report_id)
+        caller_rows = self.caller_statements(aggregate, body["reporter"]) if self.callers_in_save else []
         try:
             # One transaction; save() returns only after the commit: the report is durable.
-            self.save(aggregate, index,
-                      *audit_note(actor, "report.submit", "report", str(report_id)))
+            self.save(aggregate, index, *audit_note(actor, "report.submit", "report", str(report_id)),
+                      **({"caller_rows": caller_rows} if caller_rows else {}))
             existing = aggregate
         except IntegrityError:
             # A retry, or a concurrent one that won the race: answer as the first did.
@@ -127,7 +128,8 @@ class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, Supplemen
                 self.keys.destroy(str(report_id))  # the key just made for it unlocks nothing
         if not self.hasher.matches(existing.request_hash, "request", request):  # either suite's
             raise IdempotencyConflict(str(report_id))
-        self.note_caller(existing, body["reporter"])  # after the report is durable; a retry notes it
+        if existing is not aggregate or not self.callers_in_save:
+            self.note_caller(existing, body["reporter"])  # after the report is durable; a retry notes it
         return self._receipt(existing)
 
     def receipt_no_of(self, report_id: str) -> str:

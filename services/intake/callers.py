@@ -22,6 +22,7 @@ DDL = (
     "CREATE INDEX IF NOT EXISTS caller_reports_received ON caller_reports (received_ts)",
 )
 _NOT_DIGITS = re.compile(r"[^0-9]")
+Statements = list[tuple[str, tuple[Any, ...]]]  # portable SQL (`?`) and its parameters
 
 
 def canonical_phone(phone: str) -> str:
@@ -55,14 +56,22 @@ class CallerIndex:
     def caller(self, phone: str) -> str:
         return self.hasher.digest(PURPOSE, canonical_phone(phone))
 
-    def note(self, report_id: str, phone: str, received_at: datetime) -> None:
-        """Idempotent: a retried report is noted once."""
+    def note_statements(self, report_id: str, phone: str, received_at: datetime) -> Statements:
+        """What noting a report writes (idempotent: a retried report is noted once), as portable
+        statements: run in a transaction of their own (`note`) or in the report's (`IntakeRecorder`)."""
         since = (received_at - timedelta(days=self.days)).timestamp()
+        return [("DELETE FROM caller_reports WHERE received_ts < ?", (since,)),
+                ("INSERT INTO caller_reports (report_id, caller, received_ts) VALUES (?,?,?)"
+                 " ON CONFLICT (report_id) DO NOTHING",
+                 (report_id, self.caller(phone), received_at.timestamp()))]
+
+    def note(self, report_id: str, phone: str, received_at: datetime) -> None:
+        self.run(self.note_statements(report_id, phone, received_at))
+
+    def run(self, statements: Statements) -> None:
         with self.sql.transaction(commit=True) as c:
-            self.sql.execute(c, "DELETE FROM caller_reports WHERE received_ts < ?", (since,))
-            self.sql.execute(c, "INSERT INTO caller_reports (report_id, caller, received_ts) VALUES (?,?,?)"
-                                " ON CONFLICT (report_id) DO NOTHING",
-                             (report_id, self.caller(phone), received_at.timestamp()))
+            for statement, params in statements:
+                self.sql.execute(c, statement, params)
 
     def forget(self, report_id: str) -> None:
         with self.sql.transaction(commit=True) as c:
@@ -83,11 +92,20 @@ class CallerNotes:
     """What intake does with the index: note a report with a reporter's number, forget an erased one."""
 
     callers: CallerIndex | None = None
+    # On PostgreSQL the index shares the events' database, and a new report's row is written in the
+    # transaction that stores the report (`IntakeRecorder`): one commit per report, not two.
+    callers_in_save = False
+
+    def caller_statements(self, report: Any, reporter: dict[str, Any]) -> Statements:
+        """What noting the report writes; nothing for an anonymous or erased one, or no number."""
+        if self.callers is None or not reporter.get("phone") or reporter.get("anonymous") \
+                or report.erased_at is not None:
+            return []
+        return self.callers.note_statements(str(report.id), reporter["phone"], report.received_at)
 
     def note_caller(self, report: Any, reporter: dict[str, Any]) -> None:
-        if self.callers is not None and reporter.get("phone") and not reporter.get("anonymous") \
-                and report.erased_at is None:
-            self.callers.note(str(report.id), reporter["phone"], report.received_at)
+        if self.callers is not None and (statements := self.caller_statements(report, reporter)):
+            self.callers.run(statements)
 
     def forget_caller(self, report_id: str) -> None:
         if self.callers is not None:

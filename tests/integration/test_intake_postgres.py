@@ -2,10 +2,12 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
 from fastapi.testclient import TestClient
 
 from services.api.http import create_app
 from services.bootstrap import ApiContainer
+from services.intake.schemas import ReportIn
 from tests.conftest import Api
 from tests.helpers import add_test_users, audit_entries, report_body
 
@@ -28,3 +30,19 @@ def test_32_parallel_identical_requests_store_one_report(dist: ApiContainer) -> 
     # One report, its receipt index and its audit note; one entry on the trail.
     assert dist.intake.recorder.max_notification_id() == 3
     assert [e["action"] for e in audit_entries(dist)].count("report.submit") == 1
+
+
+def test_a_report_and_its_caller_row_commit_in_one_transaction(dist: ApiContainer, pg_url: str) -> None:
+    """One commit per report (#31): the caller index's row carries the report's transaction id;
+    a retry notes nothing twice."""
+    assert dist.intake is not None
+    for _ in range(2):  # the first stores and notes; the retry meets both
+        receipt = dist.intake.submit_report(ReportIn.model_validate(report_body()), submitted_by="operator1",
+                                            idempotency_key="one-commit", role="operator")
+    with psycopg.connect(pg_url) as conn:
+        events = conn.execute("SELECT DISTINCT xmin::text FROM intake_events WHERE originator_id = %s",
+                              (receipt.report_id,)).fetchall()
+        callers = conn.execute("SELECT xmin::text FROM caller_reports WHERE report_id = %s",
+                               (str(receipt.report_id),)).fetchall()
+    assert len(events) == 1
+    assert callers == events
