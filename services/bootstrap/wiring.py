@@ -156,8 +156,11 @@ class Wiring:
 
     def position_recorder(self, name: str) -> TrackingRecorder:
         """Where a relay records how far it has published (its own tracking table)."""
-        return cast(TrackingRecorder, InfrastructureFactory.construct(
-            env=Environment(name, self.prepare_environment(name, events=False))).tracking_recorder())
+        env = self.prepare_environment(name, events=False)
+        if self.store == "postgres":  # committed without waiting for the disk
+            env["TRACKING_RECORDER_TOPIC"] = "services.common.kafka.positions:RelayPositions"
+        factory = InfrastructureFactory.construct(env=Environment(name, env))
+        return cast(TrackingRecorder, factory.tracking_recorder())
 
     def log_reader(self, name: str) -> Application[Any]:
         """An application's notification log, readable without its keys or rules (relays)."""

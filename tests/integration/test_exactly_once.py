@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import Tracking
 from kafka import KafkaConsumer, KafkaProducer
 
@@ -287,3 +288,21 @@ def test_a_running_relay_is_woken_by_the_commit_it_publishes(
         thread.join(timeout=30)
         relay.producer.close()
     assert not thread.is_alive()  # a stop wakes it too
+
+
+def test_a_relay_records_its_position_without_waiting_for_the_disk(dist_settings: Settings,
+                                                                  pg_url: str) -> None:
+    """A position lost with the database is only a redelivery (the test above): its commit does
+    not wait for the flush (#31). A trigger notes the setting each write ran under."""
+    position = Wiring.of(dist_settings, create_tables=True).position_recorder("relay_intake")
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE seen (setting TEXT)")
+        conn.execute("CREATE FUNCTION note_setting() RETURNS trigger AS $$ BEGIN INSERT INTO seen"
+                     " VALUES (current_setting('synchronous_commit')); RETURN NEW; END $$ LANGUAGE plpgsql")
+        conn.execute("CREATE TRIGGER noted AFTER INSERT OR UPDATE ON relay_intake_tracking"
+                     " FOR EACH ROW EXECUTE FUNCTION note_setting()")
+        position.insert_tracking(Tracking("intake", 3))
+        position.insert_tracking(Tracking("intake", 7))
+        assert position.max_tracking_id("intake") == 7
+        assert [r[0] for r in conn.execute("SELECT setting FROM seen")] == ["off", "off"]
+        assert conn.execute("SHOW synchronous_commit").fetchone() == ("on",)  # the session's own
