@@ -61,6 +61,24 @@ class Ledger:
     owed: dict[str, Owed] = field(default_factory=dict)  # delivery id → its schedule
     watching: dict[str, tuple[str, float]] = field(default_factory=dict)  # watch → referral, remind at
     receivers: dict[str, Health] = field(default_factory=dict)
+    # No watch is due before this (a lower bound, not saved): a round looks through the watches
+    # only when one may be due, not at every commit (#31).
+    remind_floor: float = field(default=SETTLED, compare=False)
+
+    def __post_init__(self) -> None:
+        self.remind_floor = min((at for _, at in self.watching.values()), default=SETTLED)
+
+    def watch(self, key: str, referral_id: str, remind_at: float) -> None:
+        self.watching[key] = (referral_id, remind_at)
+        self.remind_floor = min(self.remind_floor, remind_at)
+
+    def due_watches(self, now: float) -> list[tuple[str, str]]:
+        """The watches whose reminder is due (watch, referral); the floor moves to the next one."""
+        if now < self.remind_floor:
+            return []
+        due = [(key, referral) for key, (referral, at) in self.watching.items() if at <= now]
+        self.remind_floor = min((at for _, at in self.watching.values() if at > now), default=SETTLED)
+        return due
 
     def plan(self, delivery_id: str, *, agency_id: str, receiver: str, planned_at: datetime,
              red_first: bool) -> None:

@@ -61,6 +61,7 @@ class Notifier(threading.Thread):
         after_commit(app, self._signal)
         self._stopping = threading.Event()
         self._saved = (-1, 0.0)  # the position last saved, and when
+        self._gauged_at = 0.0
         self.error: BaseException | None = None
 
     @property
@@ -98,13 +99,13 @@ class Notifier(threading.Thread):
                 return
 
     def _remind(self, now: datetime) -> bool:
-        due = [(key, referral) for key, (referral, at) in self.ledger.watching.items()
-               if at <= now.timestamp()]
+        due = self.ledger.due_watches(now.timestamp())
         for key, referral_id in due:
             try:
                 if self.app.remind(referral_id, now) is None:  # none needed (or another sent it)
                     self.ledger.watching.pop(key, None)
             except Exception:  # this one is looked at again next round; the others go on
+                self.ledger.remind_floor = now.timestamp()
                 log.exception("reminder failed", referral_id=referral_id)
         return bool(due)
 
@@ -185,9 +186,10 @@ class Notifier(threading.Thread):
 
     def gauges(self) -> None:
         """Deliveries pending per receiver (no names), the oldest due, the oldest red
-        dispatch not yet taken: on /metrics, every round."""
+        dispatch not yet taken: on /metrics, at most once a second while running."""
         with self._lock:
             publish(self.ledger, self.clock().timestamp())
+            self._gauged_at = time.monotonic()
 
     def run(self) -> None:
         while not self._stopping.is_set():
@@ -197,8 +199,8 @@ class Notifier(threading.Thread):
                 position, at = self._saved
                 if position != self.ledger.position and time.monotonic() - at >= SAVE_EVERY:
                     self.save()  # only once the log moved: an idle notifier writes nothing
-                else:
-                    self.gauges()
+                elif time.monotonic() - self._gauged_at >= SAVE_EVERY:
+                    self.gauges()  # O(deliveries owed): once a second, not at every commit's round
             except Exception as exc:  # keep going: a failed look is looked at again next time
                 self.error = exc
                 log.exception("notifier round failed; retrying")

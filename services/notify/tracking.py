@@ -38,7 +38,7 @@ def track_watch(ledger: Ledger, event: Any) -> None:
     key = str(event.originator_id)
     if isinstance(event, OPENED):
         if event.risk_level in URGENT:
-            ledger.watching[key] = (event.referral_id, (
-                event.dispatched_at + (event.due_at - event.dispatched_at) / 2).timestamp())
+            ledger.watch(key, event.referral_id,
+                         (event.dispatched_at + (event.due_at - event.dispatched_at) / 2).timestamp())
     else:
         ledger.watching.pop(key, None)

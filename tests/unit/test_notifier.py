@@ -19,7 +19,7 @@ from services.common.settings import Settings
 from services.notify import webhook
 from services.notify.application import NotifyApplication
 from services.notify.domain import Delivery, UnitLog, Watch
-from services.notify.ledger import Owed, fair
+from services.notify.ledger import Ledger, Owed, fair
 from services.notify.notifier import Notifier
 from services.notify.oncall import Contact, roster_id
 
@@ -383,3 +383,31 @@ def test_a_failing_receiver_is_probed_now_and_then_not_hammered(hotline: ApiCont
     notifier.tick()
     assert transport.calls.count(DEAD) == 2
     assert len(notifier.pending) == 20  # the dead one's, still owed: given up when tried past the window
+
+
+def test_a_round_looks_through_the_watches_only_when_one_may_be_due() -> None:
+    """Reminders fall due minutes apart while rounds come at every commit: between them a round
+    reads no watch (#31). The floor is the earliest; a restart's ledger computes it again."""
+    ledger = Ledger()
+    for i in range(1000):
+        ledger.watch(f"w{i}", f"r{i}", 1_000.0 + i)
+    assert ledger.remind_floor == 1_000.0
+    ledger.watching = Watches(ledger.watching)  # counts what a round reads from here on
+    assert ledger.due_watches(999.0) == []
+    assert ledger.watching.scans == 0
+    assert ledger.due_watches(1_001.5) == [("w0", "r0"), ("w1", "r1")]
+    assert ledger.watching.scans == 2  # the due ones, then the next floor
+    assert ledger.remind_floor == 1_002.0
+    assert Ledger.from_json(ledger.to_json()).remind_floor == 1_000.0  # none was settled here
+
+
+class Watches(dict[str, tuple[str, float]]):
+    scans = 0
+
+    def items(self) -> Any:
+        self.scans += 1
+        return super().items()
+
+    def values(self) -> Any:
+        self.scans += 1
+        return super().values()
