@@ -10,6 +10,7 @@ import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.system import ProcessApplication
 
+from services.common import aggregates
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.crypto import Hasher, Sealer
@@ -91,15 +92,17 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
 
     def _triage_report(self, data: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
         report_id = data["report_id"]
-        if self._find(link_id_for(report_id)) is not None:
-            log.info("report already triaged", report_id=report_id)
-            return
         personal = self._personal(data)
-        report = ReportFacts.of(data, str(personal.get("narrative") or ""))
         keys, every = self._child_keys(data, personal)
         # Both families are looked up: a child reported before a switch of suite is found until
         # the old entries age out of the joining window; a report is noted in the current one.
-        indexes = {k: self._find(child_index_id(k)) for k in every}
+        # The report's link and the indexes in one read (#31).
+        found = aggregates.find_all(self, [link_id_for(report_id), *map(child_index_id, every)])
+        if isinstance(found.get(link_id_for(report_id)), ReportLink):
+            log.info("report already triaged", report_id=report_id)
+            return
+        report = ReportFacts.of(data, str(personal.get("narrative") or ""))
+        indexes = {k: _index(found.get(child_index_id(k))) for k in every}
         case = self._recent_case(indexes, report.at)
         if case is None:
             case = Case.open(report, self.rules, keys, self.incidents)
@@ -234,6 +237,10 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
             return self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
+
+
+def _index(found: Any) -> ChildIndex | None:
+    return found if isinstance(found, ChildIndex) else None
 
 
 __all__ = ["CaseNotFound", "TriageApplication", "TriageError"]

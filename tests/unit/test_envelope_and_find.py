@@ -4,13 +4,19 @@ finding an aggregate that may not be there."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from uuid import uuid4
 
-from services.bootstrap import ApiContainer
+import pytest
+
+from services.bootstrap import ApiContainer, Store
 from services.common import aggregates
 from services.common.envelope import envelope
 from services.common.messages import REFERRAL_DISPATCHED, REPORT_RECEIVED
+from services.common.settings import Settings
 from services.intake.domain import ReceiptIndex, Report
+from services.triage.child_index import ChildIndex
+from tests.helpers import build
 
 AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
@@ -39,3 +45,23 @@ def test_find_answers_none_for_nothing_another_kind_or_no_uuid(hotline: ApiConta
     assert aggregates.find(repository, uuid4(), ReceiptIndex) is None
     assert aggregates.find(repository, "not-a-uuid", ReceiptIndex) is None
     assert aggregates.exists(repository, index.id) and not aggregates.exists(repository, uuid4())
+
+
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+def test_find_all_rebuilds_several_as_get_would(store: Store, tmp_path: Path) -> None:
+    """The indexes a policy looks up per message, in one read of the SQL store (#31): the same
+    aggregates the repository rebuilds, every version, the absent left out."""
+    triage = build(Settings(var_dir=tmp_path), store=store).triage
+    assert hasattr(triage.recorder, "datastore") == (store == "sqlite")  # the SQL read, or get
+    grown = ChildIndex(id=uuid4())
+    for n in range(3):
+        grown.note(f"case-{n}", AT, f"report-{n}")
+    single = ChildIndex(id=uuid4())
+    single.note("case-9", AT, "report-9")
+    triage.save(grown, single)
+    found = aggregates.find_all(triage, [grown.id, single.id, uuid4(), grown.id])
+    assert set(found) == {grown.id, single.id}
+    for aggregate in (grown, single):
+        again = triage.repository.get(aggregate.id)
+        assert (found[aggregate.id].version, found[aggregate.id].entries) == (again.version, again.entries)
+    assert aggregates.find_all(triage, []) == {}
