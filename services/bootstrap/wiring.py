@@ -93,6 +93,10 @@ class Wiring:
                 "CIPHER_KEY": self.settings.ensure_secret("event"),
                 SUITE_ENV: self.settings.crypto_suite,  # the suite of new events (RotatingCipher)
                 "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+                # Aggregates read again (a roster, a watch, a delivery, a case) are kept, and each
+                # read only asks the store for events after the kept version: no event is opened
+                # twice (#31). Fast-forwarding keeps them current with other processes' writes.
+                "AGGREGATE_CACHE_MAXSIZE": "500",
             })
         if self.store == "postgres":
             env.update(self.settings.postgres_env())

@@ -411,3 +411,25 @@ class Watches(dict[str, tuple[str, float]]):
     def values(self) -> Any:
         self.scans += 1
         return super().values()
+
+
+def test_a_roster_read_again_opens_only_the_events_written_since(tmp_path: Any) -> None:
+    """Each referral and each attempt reads its unit's roster: the kept one is brought up to date
+    with what another process wrote, and no event is opened twice (#31)."""
+    from tests.helpers import build
+
+    writer = build(Settings(var_dir=tmp_path), store="sqlite").notify  # the API's, say
+    reader = build(Settings(var_dir=tmp_path), store="sqlite").notify  # the notify process's
+    rosters(writer, "unit-a")
+    opened: list[Any] = []
+    to_domain_event = reader.mapper.to_domain_event
+    reader.mapper.to_domain_event = lambda stored: opened.append(stored) or to_domain_event(stored)  # type: ignore[method-assign]
+    first = reader.roster("unit-a")
+    assert first is not None and len(opened) == first.version
+    assert reader.roster("unit-a") == first and len(opened) == first.version  # kept: nothing opened
+    writer.set_roster("unit-a", [{"name": "副所长", "webhook_url": "https://hooks.example.invalid/b"}],
+                      SECRET, by="test")
+    again = reader.roster("unit-a")
+    assert again is not None and again.version == first.version + 1
+    assert [c.name for c in again.contacts] == ["副所长"]
+    assert len(opened) == again.version  # only the new event
