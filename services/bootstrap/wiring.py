@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from argon2 import PasswordHasher
 from eventsourcing.application import Application
 from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
 from eventsourcing.utils import Environment
 
+from services.bootstrap.environments import NotificationLog, Store, environment, store_environment
 from services.common import pgpool
-from services.common.crypto import SUITE_ENV, UPWARD_SUMMARY, Hasher, Sealer
+from services.common.crypto import UPWARD_SUMMARY, Hasher, Sealer
 from services.common.faults import FaultFile, never
 from services.common.keystore import FileKeys, KeyBackend, KeyStore, SQLiteKeys
 from services.common.messages import AUDIT_CHECKPOINTS_TOPIC
@@ -41,18 +40,9 @@ if TYPE_CHECKING:
     from services.triage.application import TriageApplication
     from services.triage.rules import RiskRules
 
-Store = Literal["sqlite", "postgres", "memory"]
 
 
 pgpool.install()
-
-
-class NotificationLog(Application[Any]):
-    """Reads one application's stored events in notification order, under its name and tables."""
-
-    def __init__(self, name: str, env: dict[str, str]):
-        self.name = name
-        super().__init__(env)
 
 
 @dataclass(frozen=True)
@@ -83,39 +73,11 @@ class Wiring:
         return cls(settings, store, create, overrides or Overrides())
 
     def prepare_environment(self, name: str, *, events: bool = True) -> dict[str, str]:
-        """eventsourcing environment for one application (or view) with its own tables or file;
-        only stores of events are encrypted (and so need the event key). Prepares the process too:
-        makes the var dir (SQLite) or sets libpq's TLS variables in os.environ (PostgreSQL)."""
-        env = {"CREATE_TABLE": "y" if self.create_tables else "n"}
-        if events:
-            env.update({
-                "CIPHER_TOPIC": "services.common.crypto:RotatingCipher",
-                "CIPHER_KEY": self.settings.ensure_secret("event"),
-                SUITE_ENV: self.settings.crypto_suite,  # the suite of new events (RotatingCipher)
-                "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
-                # Aggregates read again (a roster, a watch, a delivery, a case) are kept, and each
-                # read only asks the store for events after the kept version: no event is opened
-                # twice (#31). Fast-forwarding keeps them current with other processes' writes.
-                "AGGREGATE_CACHE_MAXSIZE": "500",
-            })
-        if self.store == "postgres":
-            env.update(self.settings.postgres_env())
-            os.environ.update(self.settings.libpq_tls())  # every connection of the process
-        elif self.store == "sqlite":
-            Path(self.settings.var_dir).mkdir(parents=True, exist_ok=True)
-            env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
-            # Each application its own file: eventsourcing's SQLite tracking table has a fixed name.
-            env["SQLITE_DBNAME"] = str(Path(self.settings.var_dir) / f"{name}.sqlite")
-        else:
-            env["PERSISTENCE_MODULE"] = "eventsourcing.popo"
-        return env
+        """eventsourcing's environment for one application or view (`environments.py`)."""
+        return environment(self.settings, self.store, name, create_tables=self.create_tables, events=events)
 
     def _store_env(self, name: str) -> dict[str, str]:
-        if self.store == "memory":
-            # A shared-cache URI, unique per instance, so all pooled connections see one database.
-            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                    "SQLITE_DBNAME": f"file:{name}-{uuid.uuid4().hex}?mode=memory&cache=shared"}
-        return self.prepare_environment(name, events=False)
+        return store_environment(self.settings, self.store, name, create_tables=self.create_tables)
 
     def fault(self, name: str) -> Callable[[], None]:
         """A crash point for `make chaos` (var/faults/<name>), or nothing outside it."""
@@ -162,7 +124,7 @@ class Wiring:
         """Where a relay records how far it has published (its own tracking table)."""
         env = self.prepare_environment(name, events=False)
         if self.store == "postgres":  # committed without waiting for the disk
-            env["TRACKING_RECORDER_TOPIC"] = "services.common.kafka.positions:RelayPositions"
+            env["TRACKING_RECORDER_TOPIC"] = "services.common.kafka.relay:RelayPositions"
         factory = InfrastructureFactory.construct(env=Environment(name, env))
         return cast(TrackingRecorder, factory.tracking_recorder())
 
