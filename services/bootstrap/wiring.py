@@ -136,11 +136,11 @@ class Wiring:
         from services.intake.application import IntakeApplication
 
         env = self.prepare_environment("intake")
-        if self.store == "postgres":  # the caller index in the report's own transaction
+        in_save = self.store == "postgres"  # the caller index in the report's own transaction
+        if in_save:
             env["APPLICATION_RECORDER_TOPIC"] = "services.intake.recorder:IntakeRecorder"
         intake = IntakeApplication(env, hasher=self.hasher("receipt"), keys=keys)
-        intake.callers = self.callers()
-        intake.callers_in_save = self.store == "postgres"
+        intake.callers, intake.callers_in_save = self.callers(), in_save
         return intake
 
     def callers(self) -> CallerIndex:

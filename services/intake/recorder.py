@@ -4,6 +4,7 @@ that stores the report (one commit per report, not two; #31)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
@@ -20,6 +21,9 @@ class IntakeRecorder(PostgresApplicationRecorder):
     def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], *,
                        caller_rows: Statements | None = None, **kwargs: Any) -> None:
         super()._insert_events(curs, stored_events, **kwargs)
-        sql = Sql(self.datastore)
         for statement, params in caller_rows or ():
-            curs.execute(sql.q(statement), params)
+            curs.execute(self._sql.q(statement), params)
+
+    @cached_property
+    def _sql(self) -> Sql:
+        return Sql(self.datastore)

@@ -63,7 +63,7 @@ class Ledger:
     receivers: dict[str, Health] = field(default_factory=dict)
     # No watch is due before this (a lower bound, not saved): a round looks through the watches
     # only when one may be due, not at every commit (#31).
-    remind_floor: float = field(default=SETTLED, compare=False)
+    remind_floor: float = field(init=False, default=SETTLED, compare=False)
 
     def __post_init__(self) -> None:
         self.remind_floor = min((at for _, at in self.watching.values()), default=SETTLED)
