@@ -23,9 +23,10 @@ from services.dispatch.domain import (
     referral_id_for,
     routing_gap_id_for,
 )
+from services.dispatch.followup import FollowUpPlan, plan_id_for
 from services.dispatch.followups import FollowUps
 from services.dispatch.rework import Rework
-from services.dispatch.routing import Directory, ReferralMatrix
+from services.dispatch.routing import Agency, Directory, ReferralMatrix
 from services.dispatch.visits import VisitClock
 
 log = structlog.get_logger("dispatch")
@@ -68,36 +69,50 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
         # A case update refers only units not yet referred: referral ids are per case and unit.
         if isinstance(domain_event, Message) and domain_event.type in (CASE_OPENED, CASE_UPDATED):
-            referred = self._refer(domain_event.data, processing_event)
-            self._plan(domain_event.data, referred, domain_event.data.get("reason"), processing_event)
+            case = domain_event.data
+            targets = self._targets(case)
+            # The referrals, routing gaps and plan this message may make, in one read (#31).
+            known = aggregates.find_all(self, [*(i for _, _, i in targets), plan_id_for(case["case_id"])])
+            referred = self._refer(case, targets, known, processing_event)
+            plan = known.get(plan_id_for(case["case_id"]))
+            self._plan(case, referred, case.get("reason"), processing_event,
+                       plan if isinstance(plan, FollowUpPlan) else None)
 
-    def _refer(self, case: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> list[str]:
-        """Refer the case to each unit its concerns call for; the ids of the new referrals."""
+    def _targets(self, case: dict[str, Any]) -> list[tuple[str, Agency | None, UUID]]:
+        """Per agency kind the case's concerns call for: the unit that serves its region, and the
+        id of its referral (of a routing gap when no unit does)."""
+        targets = []
+        for kind in self.matrix.kinds_for(case["concerns"]):
+            agency = self.directory.resolve(kind, case["region_code"])
+            targets.append((kind, agency, referral_id_for(case["case_id"], agency.agency_id) if agency
+                            else routing_gap_id_for(case["case_id"], kind)))
+        return targets
+
+    def _refer(self, case: dict[str, Any], targets: list[tuple[str, Agency | None, UUID]],
+               known: Mapping[UUID, Any], processing_event: ProcessingEvent[UUID]) -> list[str]:
+        """Refer the case to each unit not referred yet (`known`: what is stored); the ids of
+        the new referrals."""
         case_id, referred = case["case_id"], []
         now = datetime.now(UTC)
         sla = timedelta(seconds=self.ack_sla[case["risk_level"]])
-        for kind in self.matrix.kinds_for(case["concerns"]):
-            agency = self.directory.resolve(kind, case["region_code"])
-            if agency is None:
-                gap_id = routing_gap_id_for(case_id, kind)
-                if not self._exists(gap_id):
-                    processing_event.collect_events(
-                        RoutingGap(
-                            id=gap_id,
-                            case_id=case_id,
-                            agency_kind=kind,
-                            region_code=case["region_code"],
-                            directory_version=self.directory.version,
-                        )
-                    )
-                    log.warning("no unit for kind", case_id=case_id, agency_kind=kind)
+        for kind, agency, target_id in targets:
+            if target_id in known:
                 continue
-            referral_id = referral_id_for(case_id, agency.agency_id)
-            if self._exists(referral_id):
+            if agency is None:
+                processing_event.collect_events(
+                    RoutingGap(
+                        id=target_id,
+                        case_id=case_id,
+                        agency_kind=kind,
+                        region_code=case["region_code"],
+                        directory_version=self.directory.version,
+                    )
+                )
+                log.warning("no unit for kind", case_id=case_id, agency_kind=kind)
                 continue
             processing_event.collect_events(
                 Referral(
-                    id=referral_id,
+                    id=target_id,
                     case_id=case_id,
                     agency_id=agency.agency_id,
                     agency_kind=kind,
@@ -109,11 +124,11 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
                     directory_version=self.directory.version,
                 )
             )
-            referred.append(str(referral_id))
+            referred.append(str(target_id))
             log.info(
                 "referral dispatched",
                 case_id=case_id,
-                referral_id=str(referral_id),
+                referral_id=str(target_id),
                 agency_id=agency.agency_id,
             )
         return referred
@@ -178,6 +193,3 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
                                                 case["case_id"]))
         log.info("referral dispatched by supervisor", case_id=case["case_id"], agency_id=agency_id)
         return referral
-
-    def _exists(self, aggregate_id: UUID) -> bool:
-        return aggregates.exists(self.repository, aggregate_id)

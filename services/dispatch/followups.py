@@ -43,10 +43,10 @@ class FollowUps:
     save: Callable[..., Any]
 
     def _plan(self, case: dict[str, Any], new_referrals: list[str], reason: str | None,
-              processing_event: ProcessingEvent[UUID]) -> None:
+              processing_event: ProcessingEvent[UUID], plan: FollowUpPlan | None) -> None:
         """Every case has a plan led by its region's civil-affairs unit (whether or not that unit
-        got a referral); a level change re-plans it; a report joining a closed case reopens it."""
-        plan = self.followup_plan(case["case_id"])
+        got a referral); a level change re-plans it (`plan`, the stored one); a report joining a
+        closed case reopens it."""
         now = datetime.now(UTC)
         if plan is None:
             lead = self.directory.resolve("civil_affairs", case["region_code"])

@@ -118,10 +118,13 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
                 processing_event.collect_events(watch, *planned)
 
     def _dispatched(self, d: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
-        if self.watch(d["referral_id"]) is not None:
+        # The referral's watch (there after a redelivery) and the unit's roster in one read (#31).
+        found = aggregates.find_all(self, [watch_id(d["referral_id"]), roster_id(d["agency_id"])])
+        if isinstance(found.get(watch_id(d["referral_id"])), Watch):
             return
         at = datetime.fromisoformat(d["dispatched_at"])
-        roster = self.roster(d["agency_id"])
+        roster = found.get(roster_id(d["agency_id"]))
+        roster = roster if isinstance(roster, Roster) else None
         reachable = [c for c in (roster.on_duty(at) if roster else []) if c.webhook_url]
         watch = Watch(referral_id=d["referral_id"], case_id=d["case_id"], agency_id=d["agency_id"],
                       agency_kind=d["agency_kind"], risk_level=d["risk_level"], dispatched_at=at,
