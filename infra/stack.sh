@@ -169,13 +169,17 @@ roll() {
       names+=("$name"); commands+=("${entry#*:}")
     done
     (( ${#names[@]} )) || continue
-    stop_services "${names[@]}"
+    # Processes of this kind the settings no longer list (three relays become one, a group
+    # scaled down): stopped with the others and not started again, their keys file removed.
+    local retired=(); mapfile -t retired < <(retired_names "$kind" "${names[@]}")
+    stop_services "${names[@]}" "${retired[@]}"
+    forget "${retired[@]}"
     for i in "${!names[@]}"; do start_service "${names[i]}" "${commands[i]}"; done
     for name in "${names[@]}"; do
       wait_until 90 "$name answering with its release" answers_release "$name" \
         || fail "$name did not come back within 90s; read var/log/$name.log (the roll stopped here)"
     done
-    log "$kind replaced in $((SECONDS - t0))s: ${names[*]}"
+    log "$kind replaced in $((SECONDS - t0))s: ${names[*]}${retired[*]:+ (retired: ${retired[*]})}"
   done
   log "rolled: every process runs ${HOTLINE_RELEASE:-the installed release}"
 }
@@ -221,7 +225,9 @@ start_all() {
 # stopping the servers and without what `make up` checks and sets up once).
 restart() {
   [[ -f "$STACK_ENV" ]] || fail "no stack to restart (make up first)"
-  stop_services $(started_names)
+  local started; started=$(started_names)
+  stop_services $started
+  rm -f "$RUN_DIR"/*.env  # start_all gathers the keys of the processes listed now, no others
   external || true  # the existing servers' settings, when given again
   write_env
   start_all
@@ -255,6 +261,21 @@ started_names() {
   local keys
   for keys in "$RUN_DIR"/*.env; do [[ -e "$keys" ]] && basename "$keys" .env; done
   return 0
+}
+
+# Started names of this kind (the kind itself, or kind-*) that are not among the names given.
+retired_names() {
+  local kind="$1" name; shift
+  for name in $(started_names); do
+    [[ $name == "$kind" || $name == "$kind"-* ]] || continue
+    [[ " $* " == *" $name "* ]] || printf '%s\n' "$name"
+  done
+}
+
+# A retired process's keys file goes with it (its keys are nobody's now).
+forget() {
+  local name
+  for name in "$@"; do rm -f "$RUN_DIR/$name.env" "$RUN_DIR/$name.pid"; log "retired $name"; done
 }
 
 down() {

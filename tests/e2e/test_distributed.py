@@ -836,7 +836,9 @@ def test_a_rolling_upgrade_under_a_steady_stream_of_reports_loses_nothing(stack:
     """`make roll` replaces every process, one kind at a time (migrations first, consumers before
     producers) while reports keep arriving, each retried with its key while the API restarts, as a
     client does: every process then runs the new release, every report is stored once, triaged
-    once into a case of its own and referred, and the kept counts moved by exactly that many."""
+    once into a case of its own and referred, and the kept counts moved by exactly that many. A
+    process the settings no longer list (one of three relays, from `HOTLINE_RELAYS=each`) is
+    stopped, not left running the old release, and its keys file is removed."""
     import threading
 
     var = Path(stack["HOTLINE_VAR_DIR"])
@@ -845,6 +847,11 @@ def test_a_rolling_upgrade_under_a_steady_stream_of_reports_loses_nothing(stack:
     headers = Client(base, var).auth("operator1")
     release = f"2.0.0-roll.{uuid.uuid4().hex[:6]}"
     before = {name: int((var / "run" / f"{name}.pid").read_text()) for name in SERVICES}
+    # What `make up` with HOTLINE_RELAYS=each left beside the one relay listed now: a process
+    # leading its own group (as start_service makes them), its pid file and its keys file.
+    retired = subprocess.Popen(["sleep", "600"], start_new_session=True)
+    (var / "run" / "relay-intake.pid").write_text(f"{retired.pid}\n")
+    (var / "run" / "relay-intake.env").write_text("HOTLINE_EVENT_KEY=retired\n")
     counted_before = orange_cases(db_url)
     stop = threading.Event()
     sent: list[tuple[float, str]] = []  # (when acknowledged, report id)
@@ -884,11 +891,16 @@ def test_a_rolling_upgrade_under_a_steady_stream_of_reports_loses_nothing(stack:
         ended = time.monotonic()
         assert roll.returncode == 0, roll.stdout + roll.stderr
         assert f"rolled: every process runs {release}" in roll.stderr
+        assert "retired relay-intake" in roll.stderr
+        assert retired.wait(timeout=10) is not None  # stopped by the roll
+        assert not (var / "run" / "relay-intake.env").exists()
+        assert not (var / "run" / "relay-intake.pid").exists()
         count = len(sent)
         wait_for(lambda: len(sent) >= count + 3, timeout=60, what="the stream going on after the roll")
     finally:
         stop.set()
         sender.join(timeout=30)
+        retired.kill()  # when the roll failed before it
     assert wrong == []
     during = [r for t, r in sent if started <= t <= ended]
     assert during  # reports were taken while the processes were being replaced
