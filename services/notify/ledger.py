@@ -122,7 +122,9 @@ class Ledger:
 
     def to_json(self) -> dict[str, Any]:
         return {"position": self.position, "watching": self.watching,
-                "owed": {i: asdict(o) for i, o in self.owed.items() if o.next_at != SETTLED},
+                # Its fields are flat: a copy of each, not asdict's deep copy (a ledger of 5,000
+                # owed to a dead receiver: 39 → 3 ms of the second's save, #31).
+                "owed": {i: dict(vars(o)) for i, o in self.owed.items() if o.next_at != SETTLED},
                 "receivers": {k: {**asdict(h), "failures": {str(k2): v for k2, v in h.failures.items()}}
                               for k, h in self.receivers.items()}}
 

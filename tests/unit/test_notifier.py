@@ -5,6 +5,7 @@ pending, not the whole history; the receivers' health is derived from the delive
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from services.common.settings import Settings
 from services.notify import webhook
 from services.notify.application import NotifyApplication
 from services.notify.domain import Delivery, UnitLog, Watch
-from services.notify.ledger import Ledger, Owed, fair
+from services.notify.ledger import SETTLED, Ledger, Owed, fair
 from services.notify.notifier import Notifier
 from services.notify.oncall import Contact, roster_id
 
@@ -433,3 +434,25 @@ def test_a_roster_read_again_opens_only_the_events_written_since(tmp_path: Any) 
     assert again is not None and again.version == first.version + 1
     assert [c.name for c in again.contacts] == ["副所长"]
     assert len(opened) == again.version  # only the new event
+
+
+def test_the_saved_ledger_keeps_its_shape_and_reads_back() -> None:
+    """The document a restart reads (and an earlier release saved): each delivery owed as its
+    fields by name, settled ones left out; read back, the same schedule."""
+    ledger, unit, at = Ledger(), "unit-a/值班员", lambda seconds: datetime.fromtimestamp(seconds, UTC)
+    ledger.plan("d1", agency_id="unit-a", receiver=unit, planned_at=at(10),
+                red_first=True)
+    ledger.plan("d2", agency_id="unit-a", receiver=unit, planned_at=at(20),
+                red_first=False)
+    ledger.attempted("d2", unit, "unit-a", error="HTTP 503", at=at(21), next_at=at(51), last=False)
+    ledger.plan("d3", agency_id="unit-a", receiver=unit, planned_at=at(30),
+                red_first=False)
+    ledger.owed["d3"].next_at = SETTLED  # taken; the log's event removes it
+    doc = ledger.to_json()
+    assert doc["owed"] == {
+        "d1": {"receiver": unit, "next_at": 10.0, "planned_at": 10.0, "attempts": 0, "red_first": True},
+        "d2": {"receiver": unit, "next_at": 51.0, "planned_at": 20.0, "attempts": 1, "red_first": False}}
+    again = Ledger.from_json(json.loads(json.dumps(doc)))
+    assert again.owed == {i: o for i, o in ledger.owed.items() if i != "d3"}
+    ledger.owed["d1"].attempts = 5
+    assert doc["owed"]["d1"]["attempts"] == 0  # a copy: the document does not move with the ledger
