@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import structlog
-from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, FastAPI
 
-from services.api.activity import ACTIVITY_COOKIE, activity_cookie, renews_activity
 from services.api.auth import TokenIssuer
-from services.api.errors import add_error_handlers, store_unavailable
-from services.api.exposure import guarded, refusal
+from services.api.errors import add_error_handlers
 from services.api.limits import BodyLimits
-from services.api.ops import HTTP_LATENCY, HTTP_REQUESTS, ReadinessCheck
+from services.api.ops import ReadinessCheck
 from services.api.ops import router as ops_router
 from services.api.pages import (
     accounts,
@@ -40,7 +33,8 @@ from services.api.pages import lookup as lookup_page
 from services.api.pages import oncall as oncall_page
 from services.api.pages import security as security_page
 from services.api.pages import stats as stats_page
-from services.api.proxies import Proxies, is_https
+from services.api.proxies import Proxies
+from services.api.requestlog import RequestLog
 from services.api.routes import (
     account_requests,
     auth,
@@ -63,7 +57,6 @@ from services.bootstrap import ApiContainer
 from services.common.build_info import build_info
 from services.common.networks import parse_networks
 
-log = structlog.get_logger("http")
 MAX_BODY_BYTES = 256 * 1024  # a full report is far below this
 ROUTERS: tuple[APIRouter, ...]  # the later sections add theirs below, one line each
 ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, sentinels.sentinels_router,
@@ -90,17 +83,7 @@ def store_check(container: ApiContainer) -> ReadinessCheck:
     return check
 
 
-# Answered without the store, so they keep working while it is away.
 WORKER = os.getpid()  # which API worker answered (HOTLINE_API_WORKERS), in each request's log line
-WITHOUT_STORE = ("/healthz", "/readyz", "/metrics", "/favicon.ico", "/favicon.svg")
-
-
-def renew_activity(request: Request, response: Response) -> None:
-    """A page session the person used is stamped active now (not by its page's own polling)."""
-    token = getattr(request.state, "active_session", None)
-    if token and renews_activity(request):
-        response.set_cookie(ACTIVITY_COOKIE, activity_cookie(request, token), httponly=True,
-                            samesite="strict", secure=is_https(request))
 
 
 @asynccontextmanager
@@ -133,40 +116,7 @@ def create_app(container: ApiContainer, readiness_checks: list[ReadinessCheck] |
     for router in ROUTERS:
         app.include_router(router)
     add_error_handlers(app)
-    # Added first, so it runs inside the request log below and before anything reads the body.
+    # Added first, so it runs inside the request log and before anything reads the body.
     app.add_middleware(BodyLimits, max_bytes=MAX_BODY_BYTES)
-
-    @app.middleware("http")
-    async def log_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=uuid.uuid4().hex[:16])
-        started = time.perf_counter()
-        watch = getattr(request.app.state, "store_watch", None)
-        try:
-            if watch is not None and watch.down and request.url.path not in WITHOUT_STORE:
-                response = store_unavailable(request)
-            elif guarded(request.url.path) and (refused := await run_in_threadpool(refusal, request)):
-                response = refused
-            else:
-                response = await call_next(request)
-        except Exception:
-            log.exception("unhandled error", method=request.method, path=request.url.path)
-            response = JSONResponse({"detail": "Internal error; it has been logged"}, 500)
-        elapsed = time.perf_counter() - started
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        # Answers may hold personal data: no browser or proxy keeps a copy.
-        response.headers.setdefault("Cache-Control", "no-store")
-        if is_https(request):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        renew_activity(request, response)
-        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-        HTTP_LATENCY.labels(route).observe(elapsed)
-        log.info("request", method=request.method, route=route, status=response.status_code,
-                 worker=WORKER,
-                 ms=round(elapsed * 1000, 1))
-        return response
-
+    app.add_middleware(RequestLog, worker=WORKER)
     return app

@@ -105,3 +105,35 @@ def test_a_forms_address_opened_in_the_browser_goes_back_to_its_page(api: Api) -
         assert (r.status_code, r.headers.get("location")) == (303, above), address
     r = api.client.get("/v1/referrals/x/acknowledge", headers=page, follow_redirects=False)
     assert r.status_code == 405 and r.json()["detail"] == "Method Not Allowed"
+
+
+def test_every_answer_leaves_with_the_security_headers_and_a_log_line(
+        hotline: ApiContainer, capsys: pytest.CaptureFixture[str]) -> None:
+    """The way out (`requestlog.py`) wraps every answer: a route's, the body limit's 413, the
+    500 of an error that escaped a route (logged; the answer says only that), and a streamed one
+    that set its own Cache-Control."""
+    from starlette.responses import StreamingResponse
+
+    app = create_app(hotline)
+
+    @app.get("/v1/test-boom")
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    @app.get("/v1/test-stream")
+    def stream() -> StreamingResponse:
+        return StreamingResponse(iter([b"a", b"b"]), headers={"Cache-Control": "private"})
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answers = {"route": client.get("/healthz"), "413": client.post("/v1/reports", content=b"x" * 300_000),
+                   "500": client.get("/v1/test-boom"), "stream": client.get("/v1/test-stream")}
+    assert [a.status_code for a in answers.values()] == [200, 413, 500, 200]
+    for answer in answers.values():
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "no-referrer"
+    assert answers["500"].json() == {"detail": "Internal error; it has been logged"}
+    assert answers["stream"].text == "ab" and answers["stream"].headers["cache-control"] == "private"
+    assert answers["route"].headers["cache-control"] == "no-store"
+    logged = capsys.readouterr()
+    assert "unhandled error" in logged.out + logged.err  # its message withheld: test_log_privacy.py
