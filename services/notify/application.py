@@ -224,7 +224,8 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
 
     def receiver_health(self, now: datetime) -> dict[str, dict[str, Any]]:
         """Per receiver (`receiver_of`): failures in a row, the last delivery taken, deliveries
-        pending, failures in 24 hours; as the notifier last saved them (about a second ago)."""
+        pending, failures in 24 hours; as the notifier last saved them (about a second ago; a few
+        seconds when its ledger is large)."""
         ledger = self.ledgers.load()
         return ledger.health(now.timestamp()) if ledger else {}
 

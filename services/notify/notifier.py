@@ -5,7 +5,8 @@ A receiver that is down, slow or redirecting costs only its own deliveries (cont
 attempt is independent (its failure, even an exception, is its own), bounded in time (the
 webhook timeout) and in number (`concurrency` at once, at most `PER_RECEIVER` to one receiver),
 and the due ones start fairly: every fresh dispatch before any retry, receivers in turn.
-What it knows (`ledger.py`) is saved with its log position about once a second, so a restart
+What it knows (`ledger.py`) is saved with its log position about once a second (less often when
+it is large: a save takes at most 2 % of the time), so a restart
 reads that and the log after it, whatever the history's length.
 
 Guarantees: a delivery is recorded as taken once, and no attempt follows that record. An attempt
@@ -39,7 +40,11 @@ __all__ = ["FAILING", "PER_RECEIVER", "PROBE_EVERY", "Notifier"]
 log = structlog.get_logger("notifier")
 Clock = Callable[[], datetime]
 PROBE_EVERY = 0.5  # seconds between two attempts to a failing receiver (the deployed notifier's)
-SAVE_EVERY = 1.0  # seconds between saves of the ledger while running
+SAVE_EVERY = 1.0  # seconds between saves of the ledger while running, at least
+# A save takes at most this share of the notifier's time: a ledger grown large (thousands of
+# referrals nobody acknowledged) is saved less often, not at a cost that grows with it (#31).
+SAVE_SHARE = 0.02
+SAVE_AT_LEAST_EVERY = 10.0  # seconds: the health view is never older (a save slowed by a busy disk)
 MIN_ROUND = 0.05  # seconds
 
 
@@ -61,6 +66,7 @@ class Notifier(threading.Thread):
         after_commit(app, self._signal)
         self._stopping = threading.Event()
         self._saved = (-1, 0.0)  # the position last saved, and when
+        self.save_every = SAVE_EVERY  # seconds until the next save: longer after a long one
         self._gauged_at = 0.0
         self.error: BaseException | None = None
 
@@ -180,9 +186,18 @@ class Notifier(threading.Thread):
     def save(self) -> None:
         """The ledger as of its position, for a restart and for the health view."""
         with self._lock:
+            began = self.monotonic()
             self.app.ledgers.save(self.ledger)
-            self._saved = (self.ledger.position, time.monotonic())
+            self._saved = (self.ledger.position, self.monotonic())
+            took = self._saved[1] - began
+            self.save_every = min(SAVE_AT_LEAST_EVERY, max(SAVE_EVERY, took / SAVE_SHARE))
         self.gauges()
+
+    def save_due(self) -> bool:
+        """Whether the running notifier saves now: the log moved since the last save, and that
+        was long enough ago (`save_every`). An idle notifier writes nothing."""
+        position, at = self._saved
+        return position != self.ledger.position and self.monotonic() - at >= self.save_every
 
     def gauges(self) -> None:
         """Deliveries pending per receiver (no names), the oldest due, the oldest red
@@ -196,9 +211,8 @@ class Notifier(threading.Thread):
             began = time.monotonic()
             try:
                 self.round()
-                position, at = self._saved
-                if position != self.ledger.position and time.monotonic() - at >= SAVE_EVERY:
-                    self.save()  # only once the log moved: an idle notifier writes nothing
+                if self.save_due():
+                    self.save()
                 elif time.monotonic() - self._gauged_at >= SAVE_EVERY:
                     self.gauges()  # O(deliveries owed): once a second, not at every commit's round
             except Exception as exc:  # keep going: a failed look is looked at again next time

@@ -456,3 +456,47 @@ def test_the_saved_ledger_keeps_its_shape_and_reads_back() -> None:
     assert again.owed == {i: o for i, o in ledger.owed.items() if i != "d3"}
     ledger.owed["d1"].attempts = 5
     assert doc["owed"]["d1"]["attempts"] == 0  # a copy: the document does not move with the ledger
+
+
+class SlowLedgers:
+    """notify's ledger store, whose save takes `took` seconds of the notifier's clock."""
+
+    def __init__(self, ledgers: Any, clock: list[float], took: float):
+        self.ledgers, self.clock, self.took, self.saves = ledgers, clock, took, 0
+
+    def save(self, ledger: Ledger) -> None:
+        self.ledgers.save(ledger)
+        self.clock[0] += self.took
+        self.saves += 1
+
+    def load(self) -> Ledger | None:
+        return self.ledgers.load()
+
+
+def test_a_ledger_slow_to_save_is_saved_less_often(hotline: ApiContainer) -> None:
+    """A save takes at most 2 % of the notifier's time (#31): one of 0.1 s comes 5 s after the
+    last, one of a few milliseconds after a second, as before; only once the log moved."""
+    notify, now = hotline.notify, [1_000.0]
+    notifier = Notifier(notify, clock=Clock(), post=Transport())
+    notifier.monotonic = lambda: now[0]
+    slow = SlowLedgers(notify.ledgers, now, took=0.1)
+    notify.ledgers = slow  # type: ignore[assignment]
+    rosters(notify, LIVE)
+    notifier.follow()
+    notifier.save()
+    assert notifier.save_every == pytest.approx(5.0)
+    plan(notify, LIVE, 1, datetime.now(UTC))
+    notifier.follow()  # the log moved
+    now[0] += 1.5
+    assert not notifier.save_due()  # before: saved at every second while the log moved
+    now[0] += 3.6  # 5.1 s after the last save ended
+    assert notifier.save_due()
+    slow.took = 0.004
+    notifier.save()
+    assert notifier.save_every == pytest.approx(1.0)  # a quick save: once a second again
+    now[0] += 1.0
+    assert not notifier.save_due()  # saved since, and the log has not moved
+    assert slow.saves == 2
+    slow.took = 2.0  # the disk busy: the health view still no older than 10 s
+    notifier.save()
+    assert notifier.save_every == pytest.approx(10.0)
