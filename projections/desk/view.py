@@ -29,8 +29,7 @@ class DeskView(DeskQueries):
 
     def apply(self, writes: list[Write], tracking: Tracking) -> None:
         with self.sql.transaction(commit=True) as c:
-            for statement, params in writes:
-                self.sql.execute(c, statement, params)
+            self.sql.execute_all(c, writes)  # a message's dozen rows in one round trip (#31)
             self._insert_tracking(c, tracking)
 
     @property

@@ -43,6 +43,17 @@ class Sql:
         with self.datastore.transaction(commit=commit) as cursor:
             yield cursor
 
+    def execute_all(self, cursor: Any, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        """Several statements in one go: on PostgreSQL pipelined (sent together, their results
+        read at the end: one round trip, not one each); an error raises before the commit."""
+        if not self.postgres:
+            for statement, params in statements:
+                cursor.execute(statement, tuple(params))
+            return
+        with cursor.connection.pipeline():
+            for statement, params in statements:
+                cursor.execute(self.q(statement), tuple(params))
+
     def rows(self, statement: str, params: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
         with self.reading() as rows:
             return rows(statement, params)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from eventsourcing.persistence import ProgrammingError, Tracking
+
 from services.bootstrap import ApiContainer
 from services.common.settings import Settings
 from tests.helpers import build
@@ -27,3 +30,20 @@ def test_a_regions_board_on_postgres(pg_url: str, tmp_path: Path) -> None:
         assert len(h.view.list_cases(region="4418")) == 7 and h.view.list_cases(region="4419") == []
     finally:
         h.close()
+
+
+def test_a_desk_write_is_whole_or_nothing_through_the_pipeline(dist: ApiContainer) -> None:
+    """The desk view's statements go to PostgreSQL pipelined (#31): each one's rows are there
+    after the commit, and a failing one in the middle leaves none of them, nor the position."""
+    view = dist.view
+    flags = "INSERT INTO view_case_flags (event_id, case_id, kind, at_ts) VALUES (?,?,?,?)"
+    view.apply([(flags, ("e1", "case-p", "reviewed", 1.0)), (flags, ("e2", "case-p", "declined", 2.0))],
+               Tracking("it.pipeline:0", 1))
+    missing = ("INSERT INTO no_such_table VALUES (?)", (1,))
+    with pytest.raises(ProgrammingError, match="no_such_table"):  # raised as the pipeline ends
+        view.apply([(flags, ("e3", "case-q", "reviewed", 3.0)), missing,
+                    (flags, ("e4", "case-q", "reviewed", 4.0))], Tracking("it.pipeline:0", 2))
+    rows = view.sql.rows("SELECT event_id FROM view_case_flags WHERE case_id IN ('case-p', 'case-q')"
+                         " ORDER BY event_id")
+    assert [r["event_id"] for r in rows] == ["e1", "e2"]
+    assert view.max_tracking_id("it.pipeline:0") == 1
