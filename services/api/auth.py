@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import jwt
@@ -108,16 +108,21 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_roles(*roles: str) -> Callable[[Principal], Principal]:
-    """Dependency: the caller must hold one of these roles, or gets 403."""
+def role_check(principal: Principal, roles: tuple[str, ...]) -> Principal:
+    """The caller, if it holds one of these roles; 403 otherwise."""
+    if principal.role not in roles:
+        raise HTTPException(
+            status_code=status.HTTP_403_FORBIDDEN,
+            detail=f"Role '{principal.role}' may not do this; allowed: {', '.join(roles)}",
+        )
+    return principal
 
-    def check(principal: CurrentPrincipal) -> Principal:
-        if principal.role not in roles:
-            raise HTTPException(
-                status_code=status.HTTP_403_FORBIDDEN,
-                detail=f"Role '{principal.role}' may not do this; allowed: {', '.join(roles)}",
-            )
-        return principal
+
+def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """Dependency: the caller must hold one of these roles, or gets 403 (async: no thread)."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        return role_check(principal, roles)
 
     return check
 
