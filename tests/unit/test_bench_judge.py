@@ -135,3 +135,14 @@ def test_a_stage_starved_of_cpu_and_the_machine_full_of_others() -> None:
 def test_waiting_for_a_cpu_on_a_machine_with_cores_to_spare_is_not_starvation() -> None:
     lines = judge_window({"notify": 0.14, "kafka": 0.3}, {"queued": {"notify": 0.22}, "machine": 1.0}, 2, {})
     assert lines[1] == "notify: 14 % busy, waited for a CPU 22 % → CPU-light"
+
+
+def test_the_drain_counts_from_the_load_s_scheduled_end_not_the_generator_s_exit() -> None:
+    """A load of 20 s whose answers came back half a minute late has not been kept up with,
+    though the pipeline's lag was 0 a moment after the last answer."""
+    sent = {f"r{i}": 1_000.0 + i / 10 for i in range(200)}  # 10/s from 1,000 s, for 20 s
+    assert openloop.drain_seconds(1_021.5, sent, 20) == 1.5
+    assert openloop.drain_seconds(1_050.0, sent, 20) == 30.0  # the generator ended at 1,049.8
+    assert not openloop.sustained(step(10, openloop.drain_seconds(1_050.0, sent, 20)))
+    assert openloop.drain_seconds(1_019.0, sent, 20) == 0.0
+    assert openloop.drain_seconds(None, sent, 20) is None and openloop.drain_seconds(1.0, {}, 20) is None
