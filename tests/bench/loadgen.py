@@ -68,13 +68,19 @@ class Connection:
         head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         request = (f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
                    f"{head}Content-Length: {len(body)}\r\n\r\n").encode() + body
-        for _ in range(2):
-            self.writer.write(request)
-            await self.writer.drain()
-            status_line = await self.reader.readline()
+        for attempt in range(2):
+            try:
+                self.writer.write(request)
+                await self.writer.drain()
+                status_line = await self.reader.readline()
+            except (ConnectionResetError, BrokenPipeError):  # closed under the request: a reset
+                if attempt:
+                    raise
+                status_line = b""
             if status_line:
                 break
-            # The server closed an idle keep-alive connection: again on a new one (the same
+            # The server closed an idle keep-alive connection (a FIN read as the answer, or a
+            # reset once the request was on its way): again on a new one (the same
             # Idempotency-Key, so never a second report).
             self.writer.close()
             u = urlparse(self.url)

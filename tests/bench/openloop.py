@@ -91,7 +91,9 @@ def open_loop(base: str, tok: str, rate: float, seconds: float, visible: Visible
               "max_backlog": max_backlog,
               "drain_s": drain_seconds(drained_at, sent, seconds),
               "post_p99_ms": summary.get("post", {}).get("p99_ms"),
-              "generator_max_behind_ms": summary.get("max_behind_ms"), "errors": summary.get("errors"),
+              "generator_max_behind_ms": summary.get("max_behind_ms"),
+              # A generator that died sent less than it was asked to: the step failed.
+              "errors": summary.get("errors") if proc.returncode == 0 else (summary.get("errors") or 0) + 1,
               "window": [round(began, 3), round(time.time(), 3)]}
     say(f"open loop {rate}/s: report→desk p50 {result['p50_ms']} p99 {result['p99_ms']} ms, "
         f"max lag {max_lag}, drained {result['drain_s']} s after the load stopped")
