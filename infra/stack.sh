@@ -225,8 +225,7 @@ start_all() {
 # stopping the servers and without what `make up` checks and sets up once).
 restart() {
   [[ -f "$STACK_ENV" ]] || fail "no stack to restart (make up first)"
-  local started; started=$(started_names)
-  stop_services $started
+  stop_services $(started_names)
   rm -f "$RUN_DIR"/*.env  # start_all gathers the keys of the processes listed now, no others
   external || true  # the existing servers' settings, when given again
   write_env

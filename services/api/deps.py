@@ -28,7 +28,7 @@ def get_container(request: Request) -> ApiContainer:
 
 
 # The dependencies that only pick a part are `async def`: FastAPI runs a plain `def` one in the
-# thread pool, a hand-off each (#31: four of them were a tenth of a report's CPU in the API).
+# thread pool, a hand-off each (#31: four per report; the API's CPU per report 7.0 → 5.9 ms).
 async def container(request: Request) -> ApiContainer:
     return get_container(request)
 

@@ -4,7 +4,7 @@ datastores: statements are written with `?` and adapted to the datastore's drive
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 
@@ -46,13 +46,9 @@ class Sql:
     def execute_all(self, cursor: Any, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
         """Several statements in one go: on PostgreSQL pipelined (sent together, their results
         read at the end: one round trip, not one each); an error raises before the commit."""
-        if not self.postgres:
+        with cursor.connection.pipeline() if self.postgres else nullcontext():
             for statement, params in statements:
-                cursor.execute(statement, tuple(params))
-            return
-        with cursor.connection.pipeline():
-            for statement, params in statements:
-                cursor.execute(self.q(statement), tuple(params))
+                self.execute(cursor, statement, params)
 
     def rows(self, statement: str, params: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
         with self.reading() as rows:
