@@ -11,9 +11,9 @@ from argon2 import PasswordHasher
 from services.accounts.application import AccountsApplication
 from services.audit.follower import AuditFollower
 from services.bootstrap import AUDITED, ApiContainer, Overrides, Store, Wiring, bootstrap_api
-from services.common.idnumber import check_character
 from services.common.kafka.security import from_env
 from services.common.messages import REPORT_RECEIVED, Message
+from services.common.numbers import check_character
 from services.common.settings import Settings
 from services.runtime.demo import DEMO_LINES, DEMO_REGIONS, DEMO_USERS
 

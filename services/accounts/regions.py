@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from services.common.digits import fold
 from services.common.errors import FieldError
+from services.common.numbers import fold
 from services.common.vocabulary import Role
 
 REGION_ROLES = frozenset({Role.supervisor, Role.auditor})

@@ -11,8 +11,7 @@ import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
-from services.api.activity import is_idle
-from services.api.web import CSRF_HEADER, SESSION_COOKIE, check_csrf
+from services.api.web import CSRF_HEADER, SESSION_COOKIE, check_csrf, is_idle
 from services.common.principal import Principal
 from services.common.vocabulary import ROLES
 

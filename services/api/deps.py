@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
 from services.api.auth import current_principal, oauth2_scheme, require_roles, role_check
-from services.api.proxies import client_address
+from services.api.guards import client_address
 from services.api.web import session_of
 from services.bootstrap import ApiContainer
 from services.common.principal import Principal

@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 
 from services.api.auth import TokenIssuer
 from services.api.errors import add_error_handlers
-from services.api.limits import BodyLimits
+from services.api.guards import BodyLimits, Proxies
 from services.api.ops import ReadinessCheck
 from services.api.ops import router as ops_router
 from services.api.pages import (
@@ -33,7 +33,6 @@ from services.api.pages import lookup as lookup_page
 from services.api.pages import oncall as oncall_page
 from services.api.pages import security as security_page
 from services.api.pages import stats as stats_page
-from services.api.proxies import Proxies
 from services.api.requestlog import RequestLog
 from services.api.routes import (
     account_requests,

@@ -12,11 +12,10 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.api.activity import ACTIVITY_COOKIE, activity_cookie, renews_activity
 from services.api.errors import store_unavailable
-from services.api.exposure import guarded, refusal
+from services.api.guards import guarded, is_https, refusal
 from services.api.ops import HTTP_LATENCY, HTTP_REQUESTS
-from services.api.proxies import is_https
+from services.api.web import ACTIVITY_COOKIE, activity_cookie, renews_activity
 
 log = structlog.get_logger("http")
 # Answered without the store, so they keep working while it is away.

@@ -7,7 +7,7 @@ from fastapi import Request
 
 from services.accounts.totp import Check, SecondFactor
 from services.api.deps import audit_log
-from services.api.proxies import client_address
+from services.api.guards import client_address
 from services.bootstrap import ApiContainer
 from services.common.labels import ROLE_TEXT
 from services.common.principal import Principal

@@ -11,7 +11,7 @@ from fastapi import Request
 from services.accounts.application import AccountsApplication
 from services.api import second_factor
 from services.api.deps import audit_log
-from services.api.proxies import client_address
+from services.api.guards import client_address
 from services.bootstrap import ApiContainer
 from services.common.principal import Principal
 from services.common.throttle import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from services.notify.application import NotifyApplication
     from services.notify.notifier import Notifier
     from services.triage.application import TriageApplication
-    from services.triage.rules import RiskRules
+    from services.triage.assessment import RiskRules
 
 
 
@@ -138,7 +138,7 @@ class Wiring:
         env = self.prepare_environment("intake")
         in_save = self.store == "postgres"  # the caller index in the report's own transaction
         if in_save:
-            env["APPLICATION_RECORDER_TOPIC"] = "services.intake.recorder:IntakeRecorder"
+            env["APPLICATION_RECORDER_TOPIC"] = "services.intake.callers:IntakeRecorder"
         intake = IntakeApplication(env, hasher=self.hasher("receipt"), keys=keys)
         intake.callers, intake.callers_in_save = self.callers(), in_save
         return intake

@@ -12,7 +12,7 @@ from eventsourcing.cipher import AESCipher
 from eventsourcing.persistence import Cipher
 from eventsourcing.utils import Environment
 
-from services.common.digits import fold
+from services.common.numbers import fold
 from services.common.suites import AES_SUITE, SUITES, Suite
 from services.common.suites import suite as named
 

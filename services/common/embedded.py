@@ -10,8 +10,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
 from services.common.messages import BatchHandler, Handler, Message, RunKey, Translator, runs, same_key
-from services.common.outbox import pending
-from services.common.wakeup import CommitSignal, after_commit
+from services.common.outbox import CommitSignal, after_commit, pending
 
 log = structlog.get_logger("embedded")
 

@@ -1,4 +1,5 @@
-"""Integration messages: what crosses service boundaries (Kafka, or in-process in embedded mode)."""
+"""Integration messages: what crosses service boundaries (Kafka, or in-process in embedded mode),
+and the CloudEvents envelope every service's translator puts a stored event in."""
 
 from __future__ import annotations
 
@@ -161,3 +162,13 @@ class Message:
     def roundtrip(self) -> Message:
         """The message as a consumer sees it after the wire (used by the embedded wiring)."""
         return Message.decode(self.key.encode(), self.value(), self.headers())
+
+
+def envelope(app: str, domain_event: Any, ce_type: str, data: dict[str, Any], *,
+             key: str | None = None) -> Message:
+    """`ce_id` is `<app>/<aggregate id>/<version>` (stable when a relay republishes), `ce_source`
+    `/hotline/<app>`, `ce_time` the event's; the key is the aggregate's id unless given."""
+    originator = str(domain_event.originator_id)
+    return Message(id=f"{app}/{originator}/{domain_event.originator_version}", source=f"/hotline/{app}",
+                   type=ce_type, time=domain_event.timestamp, key=originator if key is None else key,
+                   data=data)

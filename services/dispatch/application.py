@@ -16,7 +16,7 @@ from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, NotFound, parse_id
 from services.common.messages import CASE_OPENED, CASE_UPDATED, Message, same_key
-from services.common.wakeup import NotifiesCommits
+from services.common.outbox import NotifiesCommits
 from services.dispatch.domain import (
     Referral,
     RoutingGap,

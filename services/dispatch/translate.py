@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from services.common.aggregates import event_topics
-from services.common.envelope import envelope
 from services.common.messages import (
     FOLLOWUP_CLOSED,
     FOLLOWUP_HELPER_MISSING,
@@ -24,6 +23,7 @@ from services.common.messages import (
     REFERRAL_ESCALATED,
     ROUTING_GAP,
     Message,
+    envelope,
 )
 from services.dispatch.domain import Referral, RoutingGap
 from services.dispatch.followup import FollowUpPlan

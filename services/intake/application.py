@@ -20,9 +20,9 @@ from services.common.auditnote import note as audit_note
 from services.common.crypto import Hasher
 from services.common.errors import FieldError, parse_id
 from services.common.keystore import KeyStore
+from services.common.outbox import NotifiesCommits
 from services.common.principal import Principal
 from services.common.vocabulary import BEIJING, Role
-from services.common.wakeup import NotifiesCommits
 from services.intake.by_receipt import ReceiptCommands
 from services.intake.callers import CallerNotes
 from services.intake.domain import (

@@ -12,8 +12,7 @@ from services.common import aggregates
 from services.common.auditnote import Actor
 from services.common.crypto import Hasher
 from services.common.principal import Principal
-from services.intake.domain import ReceiptIndex, Report, receipt_index_id
-from services.intake.receipts import readings, spoken
+from services.intake.domain import ReceiptIndex, Report, readings, receipt_index_id, spoken
 
 
 class ReceiptCommands(Application[UUID]):

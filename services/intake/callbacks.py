@@ -26,7 +26,7 @@ from services.common.messages import (
     FOLLOWUP_REOPENED,
     Message,
 )
-from services.common.wakeup import NotifiesCommits
+from services.common.outbox import NotifiesCommits
 from services.intake.callback import Callback, CallbackDone, CaseReports, callback_id_for, case_reports_id
 from services.intake.callback_book import CallbackBook
 from services.intake.domain import Report

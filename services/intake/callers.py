@@ -1,13 +1,19 @@
 """The caller index (来电弹屏, contract §13): which reports one telephone number made, found by a
 keyed hash of the number only. Intake notes a report as it takes it (where the number is still
 open), never an anonymous one; erasure deletes the report's row; rows older than the history's
-window are dropped as new ones come."""
+window are dropped as new ones come. On PostgreSQL a new report's rows go in the transaction
+that stores the report (`IntakeRecorder`: one commit per report, not two; #31)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
 
 from services.common.crypto import Hasher
 from services.common.sqlstore import Sql
@@ -115,3 +121,18 @@ class CallerNotes:
         super().close()  # type: ignore[misc]
         if self.callers is not None:
             self.callers.close()
+
+
+class IntakeRecorder(PostgresApplicationRecorder):
+    """`save(..., caller_rows=…)`: the statements run first in the events' transaction (eventsourcing's
+    hook for "other things", pipelined with the insert), so both commit or neither does."""
+
+    def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], *,
+                       caller_rows: Statements | None = None, **kwargs: Any) -> None:
+        super()._insert_events(curs, stored_events, **kwargs)
+        for statement, params in caller_rows or ():
+            curs.execute(self._sql.q(statement), params)
+
+    @cached_property
+    def _sql(self) -> Sql:
+        return Sql(self.datastore)

@@ -8,8 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from services.common.digits import Folded, RegionCode, TypedCode
-from services.common.idnumber import IdNumber
+from services.common.numbers import Folded, IdNumber, RegionCode, TypedCode
 from services.common.schemas import Strict
 from services.common.vocabulary import Channel, Concern, Gender, Relation
 

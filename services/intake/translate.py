@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.common.aggregates import event_topics
-from services.common.envelope import envelope
-from services.common.messages import REPORT_ERASED, REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message
+from services.common.messages import REPORT_ERASED, REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message, envelope
 from services.intake.domain import Report
 
 APP = "intake"

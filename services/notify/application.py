@@ -32,7 +32,7 @@ from services.common.messages import (
     same_originator,
 )
 from services.common.outbound import AddressGuard
-from services.common.wakeup import NotifiesCommits
+from services.common.outbox import NotifiesCommits
 from services.notify import upward, webhook
 from services.notify.domain import SUPERVISORS, UPWARD, Delivery, Watch, watch_id
 from services.notify.oncall import Contact, Roster, check_secret, parse_contacts, roster_id

@@ -27,14 +27,12 @@ from uuid import UUID
 import structlog
 
 from services.common.errors import Conflict
-from services.common.wakeup import CommitSignal, after_commit
+from services.common.outbox import CommitSignal, after_commit
 from services.notify import webhook
 from services.notify.application import NotifyApplication
 from services.notify.domain import Delivery
-from services.notify.gauges import ATTEMPTS, publish
-from services.notify.ledger import SETTLED, Ledger, unit_of
-from services.notify.slots import FAILING, PER_RECEIVER, Slots
-from services.notify.tracking import WATCH_CHANGES, track_delivery, track_watch
+from services.notify.ledger import SETTLED, WATCH_CHANGES, Ledger, track_delivery, track_watch, unit_of
+from services.notify.rounds import ATTEMPTS, FAILING, PER_RECEIVER, Slots, publish
 
 __all__ = ["FAILING", "PER_RECEIVER", "PROBE_EVERY", "Notifier"]
 log = structlog.get_logger("notifier")

@@ -12,8 +12,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from services.common.digits import fold
 from services.common.errors import FieldError
+from services.common.numbers import fold
 from services.common.outbound import AddressGuard, AddressRefused
 from services.common.vocabulary import BEIJING
 

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field, field_validator
 
 from services.bootstrap import ApiContainer
 from services.common.crypto import Hasher
-from services.common.digits import Folded
 from services.common.errors import DomainError
+from services.common.numbers import Folded
 from services.common.principal import Principal
 from services.common.schemas import Strict
 from services.common.vocabulary import COARSE_REPORT_STATUS

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from services.common.digits import Folded
 from services.common.errors import NotFound
+from services.common.numbers import Folded
 from services.common.schemas import Strict
 from services.notify.application import NotifyApplication
 from services.notify.oncall import CLOCK, MIN_SECRET, PHONE

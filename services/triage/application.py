@@ -17,13 +17,11 @@ from services.common.crypto import Hasher, Sealer
 from services.common.errors import NotFound, parse_id
 from services.common.keystore import KeyStore
 from services.common.messages import REPORT_ERASED, REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message, same_key
-from services.common.wakeup import NotifiesCommits
+from services.common.outbox import NotifiesCommits
+from services.triage.assessment import ReportFacts, RiskRules, SupplementFacts
 from services.triage.case import Case, TriageError
-from services.triage.child_index import ChildIndex, child_index_id
-from services.triage.facts import ReportFacts, SupplementFacts
 from services.triage.incident import IncidentRules
-from services.triage.report_link import ReportLink, link_id_for
-from services.triage.rules import RiskRules
+from services.triage.indexes import ChildIndex, ReportLink, child_index_id, link_id_for
 
 log = structlog.get_logger("triage")
 TRIAGE = Actor("triage", "system")  # who the audit trail says sent a case upward by the rule

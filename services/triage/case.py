@@ -13,9 +13,8 @@ from eventsourcing.domain import Aggregate, event
 
 from services.common.vocabulary import LEVEL_ORDER
 from services.triage import case_events, changes, incident
-from services.triage.facts import ReportFacts, SupplementFacts, assessment_inputs
+from services.triage.assessment import ReportFacts, RiskRules, SupplementFacts, assessment_inputs
 from services.triage.incident import MARK, IncidentRules, TriageError, default_rules
-from services.triage.rules import RiskRules
 
 CASE_NS = uuid5(NAMESPACE_URL, "urn:hotline:case")
 

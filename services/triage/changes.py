@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.common.vocabulary import HOTLINE_CHANNELS, higher, one_level_up
-from services.triage.facts import ReportFacts, SupplementFacts, assessment_inputs
+from services.triage.assessment import ReportFacts, RiskRules, SupplementFacts, assessment_inputs
 from services.triage.incident import IncidentRules, youngest
-from services.triage.rules import RiskRules
 
 
 def added_to(case: Any, concerns: list[str]) -> list[str]:

@@ -2,8 +2,7 @@
 its names resolve those topics to the aggregates' own modules. New code imports those."""
 
 from services.triage.case import Case, TriageError, case_id_for
-from services.triage.child_index import ChildIndex, child_index_id
-from services.triage.report_link import ReportLink, link_id_for
+from services.triage.indexes import ChildIndex, ReportLink, child_index_id, link_id_for
 
 __all__ = ["Case", "ChildIndex", "ReportLink", "TriageError", "case_id_for", "child_index_id",
            "link_id_for"]

@@ -10,10 +10,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from services.common.digits import fold
 from services.common.errors import Conflict, FieldError
-from services.common.idnumber import check_character
 from services.common.labels import CONCERN_TEXT, LEVEL_TEXT
+from services.common.numbers import check_character, fold
 
 AUTO, MARK, DEATH = "auto", "mark", "death"  # why a case went upward
 _ID_LIKE = re.compile(r"[0-9]{17}[0-9X]")

@@ -8,8 +8,7 @@ from importlib import resources
 from typing import Any
 
 from services.common.aggregates import event_topics
-from services.common.envelope import envelope
-from services.common.messages import CASE_MAJOR_INCIDENT, CASE_OPENED, CASE_UPDATED, Message
+from services.common.messages import CASE_MAJOR_INCIDENT, CASE_OPENED, CASE_UPDATED, Message, envelope
 from services.triage.case import Case
 
 APP = "triage"

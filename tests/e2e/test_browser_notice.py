@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from services.common.idnumber import check_character
+from services.common.numbers import check_character
 from tests.e2e.axe import no_serious
 from tests.e2e.client import Client, embedded_server
 from tests.e2e.conftest import CHROMIUM_ARGS

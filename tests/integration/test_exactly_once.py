@@ -261,7 +261,7 @@ def test_a_running_relay_is_woken_by_the_commit_it_publishes(
     the relay publish a report committed after it went to sleep."""
     import threading
 
-    from services.common.wakeup import ListenWakeup
+    from services.common.outbox import ListenWakeup
 
     position = Wiring.of(dist_settings, create_tables=True).position_recorder(
         f"relay_w{uuid.uuid4().hex[:6]}")

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
+from services.triage.assessment import ReportFacts, RiskRules, SupplementFacts
 from services.triage.case import Case, TriageError, case_id_for
-from services.triage.facts import ReportFacts, SupplementFacts
-from services.triage.rules import RiskRules
 
 RULES = RiskRules.load()
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)

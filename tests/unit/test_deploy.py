@@ -193,7 +193,7 @@ def test_the_dashboards_legends_name_labels_their_metrics_have() -> None:
 
     from prometheus_client import REGISTRY
 
-    from services.notify import gauges  # noqa: F401 - the notifier's metrics
+    from services.notify import rounds  # noqa: F401 - the notifier's metrics
     labels = {name: set(getattr(c, "_labelnames", ())) for name, c in
               REGISTRY._names_to_collectors.items()}  # noqa: SLF001
     dashboard = json.loads((ROOT / "infra" / "monitoring" / "grafana-dashboard.json").read_text())

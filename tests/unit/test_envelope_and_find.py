@@ -11,11 +11,10 @@ import pytest
 
 from services.bootstrap import ApiContainer, Store
 from services.common import aggregates
-from services.common.envelope import envelope
-from services.common.messages import REFERRAL_DISPATCHED, REPORT_RECEIVED
+from services.common.messages import REFERRAL_DISPATCHED, REPORT_RECEIVED, envelope
 from services.common.settings import Settings
 from services.intake.domain import ReceiptIndex, Report
-from services.triage.child_index import ChildIndex
+from services.triage.indexes import ChildIndex
 from tests.helpers import build
 
 AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 
 import services
 from services.common.embedded import EmbeddedRunner
-from services.common.idnumber import CHECK_ERROR, FORMAT_ERROR, check_character, id_number
+from services.common.numbers import CHECK_ERROR, FORMAT_ERROR, check_character, id_number
 from tests.conftest import Api
 from tests.helpers import CHILD_ID, report_body
 from tests.helpers import id_number as with_check

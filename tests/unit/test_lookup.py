@@ -11,8 +11,7 @@ from fastapi.testclient import TestClient
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from services.intake import application
-from services.intake.domain import receipt_no_for
-from services.intake.receipts import CROCKFORD, readings, spoken
+from services.intake.domain import CROCKFORD, readings, receipt_no_for, spoken
 from tests.conftest import Api
 from tests.helpers import audit_entries, report_body
 from tests.unit.test_intake_features import case_of, file_report

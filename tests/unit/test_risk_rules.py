@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.triage.rules import RiskRules
+from services.triage.assessment import RiskRules
 
 RULES = RiskRules.load()
 ALL = [

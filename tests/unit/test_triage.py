@@ -9,8 +9,8 @@ import pytest
 from eventsourcing.persistence import Tracking
 
 from services.bootstrap import ApiContainer
+from services.triage.assessment import RiskRules
 from services.triage.case import Case, TriageError
-from services.triage.rules import RiskRules
 from tests.helpers import report_message
 
 RULES = RiskRules.load()

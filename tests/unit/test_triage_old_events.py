@@ -17,7 +17,7 @@ from services.common.messages import REPORT_SUPPLEMENTED, Message
 from services.common.settings import Settings
 from services.triage.application import TriageApplication
 from services.triage.case import case_id_for
-from services.triage.report_link import link_id_for
+from services.triage.indexes import link_id_for
 from services.triage.translate import triage_translator
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)

@@ -9,10 +9,9 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from services.bootstrap import ApiContainer
-from services.common.digits import RegionCode, TypedCode, fold
 from services.common.embedded import EmbeddedRunner
-from services.common.idnumber import IdNumber
-from services.intake.receipts import spoken
+from services.common.numbers import IdNumber, RegionCode, TypedCode, fold
+from services.intake.domain import spoken
 from tests.conftest import Api
 from tests.helpers import CHILD_ID, report_body
 

@@ -32,9 +32,9 @@ from services.api.pages.accounts_text import (
 from services.api.pages.intake import LINES
 from services.api.pages.report import place_code
 from services.api.web import ROLE_TEXT, render
-from services.common.digits import is_region_code
 from services.common.errors import Conflict, DomainError, FieldError, NotFound
 from services.common.labels import SENTINEL_KIND_TEXT
+from services.common.numbers import is_region_code
 from services.common.vocabulary import ROLES, Role
 
 router = APIRouter(tags=["pages"], include_in_schema=False)

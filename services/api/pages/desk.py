@@ -16,12 +16,11 @@ from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-from services.api.activity import is_idle
 from services.api.deps import AuditDep, ContainerDep, DispatchDep, ViewDep
 from services.api.guard import STALE, Page, page_guard
 from services.api.pages import casefile
 from services.api.pages import notice as agency_notice
-from services.api.web import refuse, render
+from services.api.web import is_idle, refuse, render
 from services.bootstrap import ApiContainer
 from services.common.errors import Conflict, FieldError, NotFound
 from services.oversight.auditlog import AuditLog

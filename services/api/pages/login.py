@@ -9,10 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.api import second_factor, sessions
-from services.api.activity import IDLE_MESSAGE
 from services.api.guard import FormDep
-from services.api.proxies import is_https
-from services.api.web import PAGES, SESSION_COOKIE, home_of, render, session_of
+from services.api.guards import is_https
+from services.api.web import IDLE_MESSAGE, PAGES, SESSION_COOKIE, home_of, render, session_of
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 LOGIN_CSRF_COOKIE = "hotline_login_csrf"

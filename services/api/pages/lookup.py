@@ -13,10 +13,10 @@ from fastapi.responses import Response
 
 from services.api.deps import AuditDep, IntakeDep, ThrottleDep, ViewDep
 from services.api.guard import FormDep
-from services.api.proxies import client_address, is_https
+from services.api.guards import client_address, is_https
 from services.api.web import render, session_of
-from services.common.digits import fold
-from services.intake.receipts import spoken
+from services.common.numbers import fold
+from services.intake.domain import spoken
 from services.oversight.reports import look_up_receipt
 
 router = APIRouter(tags=["pages"], include_in_schema=False)

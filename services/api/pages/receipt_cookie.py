@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.api.proxies import is_https
+from services.api.guards import is_https
 from services.common.crypto import gcm_open, gcm_seal
 from services.common.errors import NotFound
 from services.common.principal import Principal

@@ -12,8 +12,8 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from services.api import second_factor, sessions
+from services.api.guards import is_https
 from services.api.pages.login import LOGIN_CSRF_COOKIE
-from services.api.proxies import is_https
 from services.api.web import SESSION_COOKIE, render
 from services.common.principal import Principal
 

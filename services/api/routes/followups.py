@@ -18,7 +18,7 @@ from services.api.deps import (
     Supervisor,
     SupervisorDownload,
 )
-from services.common.digits import REGION_PREFIX, Folded
+from services.common.numbers import REGION_PREFIX, Folded
 from services.common.schemas import Strict
 from services.oversight.filters import filters_text
 from services.oversight.followups import FindingsClosed, VisitIn, file_visit, list_plans, read_visits

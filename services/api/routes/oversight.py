@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query, Response
 from services.api.deps import AuditDep, Auditor, ContainerDep, StatsDownload, StatsReader
 from services.audit.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_SEQ, TrailQuery
 from services.audit.query import read as read_trail
-from services.common.digits import REGION_PREFIX, Folded
 from services.common.errors import DomainError
+from services.common.numbers import REGION_PREFIX, Folded
 from services.common.principal import Principal
 from services.oversight.auditlog import AuditLog
 from services.oversight.filters import filters_text

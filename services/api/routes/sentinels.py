@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from services.api.auth import CurrentPrincipal
 from services.api.deps import AccountsDep, Admin, AuditDep, ContainerDep
-from services.common.digits import RegionCode
+from services.common.numbers import RegionCode
 from services.common.schemas import Strict
 from services.common.vocabulary import SentinelKind
 

@@ -14,8 +14,7 @@ from kafka import KafkaProducer
 
 from services.common.faults import never
 from services.common.messages import Translator
-from services.common.outbox import pending
-from services.common.wakeup import Wakeup, wakeup_for
+from services.common.outbox import Wakeup, pending, wakeup_for
 
 log = structlog.get_logger("relay")
 

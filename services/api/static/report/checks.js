@@ -15,7 +15,7 @@
     var field = form.elements.namedItem(name);
     return field && field.value ? field.value.normalize('NFKC').trim() : '';
   }
-  function idProblem(v) {  // GB 11643, as services/common/idnumber.py
+  function idProblem(v) {  // GB 11643, as services/common/numbers.py
     if (!/^[0-9]{17}[0-9X]$/.test(v)) { return 'id_number_format'; }
     var sum = 0;
     for (var i = 0; i < 17; i++) { sum += WEIGHTS[i] * +v[i]; }

@@ -6,7 +6,7 @@
 // server refuses (422, 409) stays kept and comes back into the form, one at a time, with the
 // server's messages by the fields; sent again, it is the same report (the same key). A session
 // run out keeps every report and asks to log in again. Requests the page makes by itself carry
-// X-Hotline-Background, so retries keep no idle session alive (services/api/activity.py).
+// X-Hotline-Background, so retries keep no idle session alive (services/api/web.py).
 (function () {
   'use strict';
   var form = document.querySelector('form[action="/report"]');

@@ -1,7 +1,8 @@
-"""Digits as people type them (contract §10): region codes, id numbers, phone numbers, receipt
+"""Numbers as people type them (contract §10): region codes, id numbers, phone numbers, receipt
 numbers and lookup codes are folded (Unicode NFKC: fullwidth `４４１８２３` → `441823`) before they
 are validated, matched or stored; what is still not ASCII after folding is refused (422 naming the
-field). One place, used by every schema that takes such a field."""
+field). One place, used by every schema that takes such a field; and the resident identity
+number's check character (GB 11643-1999)."""
 
 from __future__ import annotations
 
@@ -51,3 +52,40 @@ RegionCode = Annotated[str, Folded, AfterValidator(_region), Field(
     description="6, 9 or 12 digits (county, township or village code); fullwidth digits are folded")]
 # Receipt numbers and lookup codes: digits and Crockford letters, read out and typed by hand.
 TypedCode = Annotated[str, Field(min_length=1, max_length=40), Folded, Ascii]
+
+
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII only: `\d` also takes Arabic-Indic digits
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"  # indexed by the weighted sum mod 11
+
+FORMAT_ERROR = "id_number_format"
+CHECK_ERROR = "id_number_check"
+
+
+def check_character(first17: str) -> str:
+    """The check character ('0'-'9' or 'X') for 17 digits."""
+    if len(first17) != 17 or not (first17.isascii() and first17.isdigit()):
+        raise ValueError("the check character is computed over exactly 17 digits")
+    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+
+
+def id_number(value: str | None) -> str | None:
+    """The number with an upper-case 'X', or None when blank; a wrong shape or check character
+    is a validation error naming its kind (15-digit numbers are refused: none was issued to a
+    child born since 2004)."""
+    if value is None or not value.strip():
+        return None
+    value = fold(value).strip().upper()  # fullwidth digits and ｘ as typed by a Chinese IME
+    if not _SHAPE.match(value):
+        raise PydanticCustomError(
+            FORMAT_ERROR, "id_number must be 18 characters: 17 digits then a digit or X")
+    if check_character(value[:17]) != value[17]:
+        raise PydanticCustomError(
+            CHECK_ERROR, "id_number check character is wrong (GB 11643, ISO 7064 MOD 11-2)")
+    return value
+
+
+# The one id-number field type every schema uses.
+IdNumber = Annotated[str | None, AfterValidator(id_number), Field(
+    description="18 characters (GB 11643): 17 digits and a check character, 0-9 or X (x accepted; "
+                "fullwidth forms are folded)")]
