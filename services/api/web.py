@@ -1,4 +1,7 @@
-"""Shared pieces of the server-rendered pages: templates, session cookie, CSRF, headers."""
+"""Shared pieces of the server-rendered pages: templates, session cookie, CSRF, headers; and idle
+page sessions (contract §10): the page session's last activity, kept in a cookie signed for its
+token and renewed by what the person does, so a session nobody uses ends after
+HOTLINE_SESSION_IDLE_MINUTES even while its page keeps a stream open."""
 
 from __future__ import annotations
 
