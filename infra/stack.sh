@@ -62,7 +62,7 @@ write_env() {
     printf '%s\n' "$kafka_admin" | quoted; printf '%s\n' "$kafka_admin" | sed 's/^HOTLINE_//' | quoted
     # Settings that tests or operators pass to `make up` travel to the services; keys given
     # here override var/secrets (each service still gets only its own, see start_service).
-    env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES|FAULT_INJECTION|CONSUMERS|API_WORKERS|PUBLIC_URL|METRICS_BASE_PORT|RELEASE|WEBHOOK_TIMEOUT_SECONDS|WEBHOOK_CONCURRENCY|WEBHOOK_ALLOWED_NETWORKS|SESSION_IDLE_MINUTES|METRICS_ALLOWED_NETWORKS|KAFKA_FETCH_LINGER_MS)=' || true
+    env | grep -E '^HOTLINE_(ACK_SLA_SECONDS|ENVIRONMENT|TOKEN_TTL_SECONDS|LOG_LEVEL|TRUSTED_PROXIES|FAULT_INJECTION|CONSUMERS|API_WORKERS|PUBLIC_URL|METRICS_BASE_PORT|RELEASE|WEBHOOK_TIMEOUT_SECONDS|WEBHOOK_CONCURRENCY|WEBHOOK_ALLOWED_NETWORKS|SESSION_IDLE_MINUTES|METRICS_ALLOWED_NETWORKS)=' || true
     # The roles that log in with a second factor (contract §10), set even when empty.
     env | grep -E '^HOTLINE_TOTP_ROLES=' || true
     # Days a closed case's reporter waits for a callback (回访, §13): the callbacks consumer's.

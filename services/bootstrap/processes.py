@@ -194,7 +194,7 @@ def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerConta
                         bootstrap_servers=w.settings.kafka_bootstrap_servers, handler=handler,
                         tracker=tracker, security=w.settings.kafka_security(),
                         instance=w.settings.consumer_instance or None, resync=resync,
-                        batch_handler=batch, run_key=run_key, linger_ms=w.settings.kafka_fetch_linger_ms)
+                        batch_handler=batch, run_key=run_key)
     notifier = w.notifier(cast("NotifyApplication", app)) if service == "notify" else None
     return ConsumerContainer(loop, parts, notifier)
 

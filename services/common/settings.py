@@ -81,10 +81,6 @@ class Settings(BaseSettings):
     first_visit_hours: str = DEFAULT_FIRST_VISIT_HOURS
     visit_interval_days: str = DEFAULT_VISIT_INTERVAL_DAYS
     kafka_partitions: int = 6
-    # While a consumer is busy, each fetch waits this long at the broker for more records: fewer
-    # fetches and larger batches (one transaction for several messages), at most this much later
-    # per hop; 0: never wait for more (#31).
-    kafka_fetch_linger_ms: int = 25
     # SASL_PLAINTEXT with SCRAM in make up, SASL_SSL on a cluster with TLS: each service its own
     # principal (see roles.py). The CA file checks the brokers' certificates (system CAs if empty).
     kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SSL", "SASL_SSL"] = "PLAINTEXT"

@@ -17,7 +17,7 @@ SHARED = ("environment", "kafka_bootstrap_servers", "var_dir", "ack_sla_seconds"
           "visit_interval_days", "log_level", "trusted_proxies", "public_url", "consumers",
           "api_workers", "lag_threshold", "token_ttl_seconds", "host", "port",
           "webhook_timeout_seconds", "webhook_concurrency", "webhook_allowed_networks",
-          "caller_history_days", "callback_days", "crypto_suite", "kafka_fetch_linger_ms")
+          "caller_history_days", "callback_days", "crypto_suite")
 # Memory and CPU per process kind: topology.LIMITS. A service that leaves (crash, OOM kill) is
 # started again; one that keeps failing stops after 10 starts in 5 minutes (StartLimit*), so it is
 # seen, not looped.

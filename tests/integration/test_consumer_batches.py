@@ -54,12 +54,11 @@ class Reports:
         self.relay.producer.close()
 
 
-def member(h: ApiContainer, settings: Settings, topic: str, group: str, name: str,
-           linger_ms: int = 0) -> ConsumerLoop:
+def member(h: ApiContainer, settings: Settings, topic: str, group: str, name: str) -> ConsumerLoop:
     return ConsumerLoop(name=name, topics=(topic,), group_id=group,
                         bootstrap_servers=settings.kafka_bootstrap_servers,
                         handler=process_handler(h.triage), batch_handler=process_batch_handler(h.triage),
-                        tracker=h.triage.recorder, security=settings.kafka_security(), linger_ms=linger_ms)
+                        tracker=h.triage.recorder, security=settings.kafka_security())
 
 
 def drain(loops: list[ConsumerLoop], done, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]
@@ -134,28 +133,4 @@ def test_two_members_of_a_group_take_every_message_once(
             thread.join(timeout=30)
         reports.close()
     assert a.handled + b.handled == 40  # each message had its effect once, whoever took it
-    assert_each_report_triaged_once(dist, distinct_ids, joined_ids)
-
-
-def test_a_busy_member_lingers_for_more_and_an_idle_one_does_not(
-    dist: ApiContainer, dist_settings: Settings, topic: str
-) -> None:
-    """The fetch's wait is set on kafka-python's own fetcher (#31): lingering while records come,
-    every message still taken once."""
-    reports = Reports(dist, dist_settings, topic)
-    loop = member(dist, dist_settings, topic, f"g-{uuid.uuid4().hex}", "lingering", linger_ms=25)
-    fetcher = loop.consumer._fetcher.config  # noqa: SLF001 - what the broker is asked, per fetch
-    assert (fetcher["fetch_min_bytes"], fetcher["fetch_max_wait_ms"]) == (1, 2000)
-    distinct_ids, joined_ids = reports.publish(distinct=12, same_child=4)
-    lingered = False
-    deadline = time.monotonic() + 90
-    while case_count(dist) < 13 or not all(dist.triage.case_for_report(r) for r in joined_ids):
-        assert time.monotonic() < deadline, "the member did not get there in time"
-        lingered |= loop.poll_once(timeout_ms=100) > 0 and fetcher["fetch_max_wait_ms"] == 25
-    assert lingered
-    while loop.poll_once(timeout_ms=100):
-        pass
-    assert (fetcher["fetch_min_bytes"], fetcher["fetch_max_wait_ms"]) == (1, 2000)
-    loop.consumer.close(autocommit=False)
-    reports.close()
     assert_each_report_triaged_once(dist, distinct_ids, joined_ids)

@@ -74,7 +74,6 @@ def test_the_units_pass_systemd_analyze_and_each_env_holds_only_its_own(
         assert ("HOTLINE_SUPERVISOR_WEBHOOK_SECRET" in env) == (process.kind == "notify")
         # The notifier's attempt limits reach the units as make up hands them on (#25).
         assert env["HOTLINE_WEBHOOK_TIMEOUT_SECONDS"] == "5.0" and env["HOTLINE_WEBHOOK_CONCURRENCY"] == "16"
-        assert env["HOTLINE_KAFKA_FETCH_LINGER_MS"] == "25"  # the consumers' fetch linger (#31)
         unit = (out / f"hotline-{process.name}.service").read_text()
         assert f"ExecStart={ROOT}/.venv/bin/hotline {process.args}" in unit
         assert "Requires=hotline-migrate.service" in unit and "Restart=on-failure" in unit
