@@ -2,8 +2,8 @@
 batch is applied in one transaction per partition when the handler can (`batch_handler`),
 cut where the follower's run key repeats (by default the message key: a report and its
 supplement stay in separate transactions, so one never reads state the other has not
-committed); on any failure the batch falls back to one
-message at a time, where conflicts, redeliveries and bad messages are dealt with."""
+committed); on any failure the batch falls back to one message at a time, where conflicts,
+redeliveries and bad messages are dealt with."""
 
 from __future__ import annotations
 
@@ -131,6 +131,7 @@ class ConsumerLoop:
             # after a crash takes its partitions back at once instead of after the session
             # timeout. Without it, dynamic membership (safe for ad-hoc extra consumers).
             group_instance_id=instance,
+            metrics_enabled=False,  # kafka-python's own sensors, per fetch and record: nothing reads them
         )
         self.consumer.subscribe(topics=list(topics), listener=_ResumeFromTracking(self))
 

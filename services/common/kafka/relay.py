@@ -45,6 +45,7 @@ def make_producer(bootstrap_servers: str, client_id: str, security: dict[str, An
         # Reconnect within 2 s of the brokers' return (the default backs off up to 30 s:
         # `make chaos` measured 53 s to recover from Kafka away for 30 s).
         reconnect_backoff_max_ms=2000,
+        metrics_enabled=False,  # kafka-python's own sensors, per request: nothing reads them
     )
 
 
