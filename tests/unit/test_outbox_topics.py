@@ -101,3 +101,37 @@ def test_the_topics_earlier_releases_stored_are_read() -> None:
     assert f"services.triage.case:{Case.Opened.__qualname__}" in current  # the case's own topics
     for topic in current:  # each also under the module earlier releases stored it in
         assert topic.replace("services.triage.case:", "services.triage.domain:") in TRANSLATED["triage"]
+
+
+class CountedPositions(POPOTrackingRecorder):
+    """A relay's positions, counting how often it asks where it stands."""
+
+    asked = 0
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        self.asked += 1
+        return super().max_tracking_id(application_name)
+
+
+def test_a_relay_reads_its_position_once_and_a_new_one_resumes_from_the_store(
+        api: Api, hotline: ApiContainer) -> None:
+    """Each wake asks the store for the leader's log only: the relay is its position's one
+    writer (#31); a relay started again reads where the last one recorded."""
+    leader, position, producer = hotline.intake, CountedPositions(), Producer()
+
+    def relay() -> OutboxRelay:
+        return OutboxRelay(leader=leader, translate=TRANSLATORS["intake"], producer=producer,
+                           topic="hotline.reports.v1", position=position,
+                           topics=TRANSLATED["intake"], wakeup=None)
+
+    first = relay()
+    for key in ("one", "two"):
+        api.submit(report_body(), key=key)
+        assert first.publish_pending() > 0
+        assert first.publish_pending() == 0
+    assert position.asked == 1 and len(producer.sent) == 2
+    api.submit(report_body(), key="three")
+    again = relay()  # the process restarted
+    assert again.publish_pending() > 0 and position.asked == 2
+    assert len(producer.sent) == 3  # the third report only: nothing published twice
+    assert position.max_tracking_id("intake") == leader.recorder.max_notification_id()

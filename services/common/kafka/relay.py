@@ -82,10 +82,16 @@ class OutboxRelay:
         self._stop_event = threading.Event()
         # Woken by the leader's commits (LISTEN/NOTIFY on PostgreSQL); else it polls.
         self.wakeup = wakeup if wakeup is not None else wakeup_for(leader)
+        # Its position, read once: a relay is the only writer of its leader's (`hotline
+        # republish` clears them with the services stopped), so each wake asks the store only
+        # for the leader's log, not for where it stands (#31).
+        self._position: int | None = None
 
     def publish_pending(self) -> int:
         """Publish one batch; returns how many notifications it covered."""
-        start = self.position.max_tracking_id(self.leader.name) or 0
+        if self._position is None:
+            self._position = self.position.max_tracking_id(self.leader.name) or 0
+        start = self._position
         notifications, covered = pending(self.leader, start, self.batch, self.topics)
         if not covered:
             return 0
@@ -124,6 +130,7 @@ class OutboxRelay:
 
     def record_position(self, notification_id: int) -> None:
         self.position.insert_tracking(Tracking(self.leader.name, notification_id))
+        self._position = notification_id
 
     def run(self, interval: float = 0.05, idle: float = 1.0) -> None:
         """Publish what is pending; then wait for the next commit (at most `idle` seconds),
