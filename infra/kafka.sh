@@ -146,12 +146,7 @@ start_node() {
   # The serial collector, which the JVM itself picks for a small machine: on a heap this small
   # G1's regions and remembered sets cost more than they save (PSS after 600 reports 230 MiB
   # against 237–264 with G1, the same CPU per report, three runs each, #31).
-  # Its JIT compiles with C1 only: C2's compiles took 160 ms/s of CPU, as much as the broker's
-  # requests, for the minutes after a start under 15 reports/s, and its arenas and code ~58 MiB
-  # of PSS (the broker's share of the stack's CPU per report 23 → 16 % at 15/s, 13 → 9 % under
-  # 10 clients; the stack's PSS after 1,200 reports 1,000 → 943 MiB; #31). C2's code would be
-  # faster after hours of steady load: a cluster of the operator's own keeps its own flags.
-  nohup java -Xmx256m -Xms64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$LIBS/*" \
+  nohup java -Xmx256m -Xms64m -XX:+UseSerialGC -cp "$LIBS/*" \
     -Dlog4j2.configurationFile="$ROOT/infra/kafka/log4j2.properties" -Dkafka.logs.dir="$LOG_DIR" \
     kafka.Kafka "$dir/server.properties" >>"$KLOG" 2>&1 &
   echo $! >"$pidfile"
