@@ -16,6 +16,8 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 from psycopg import sql
 
+log = structlog.get_logger("wakeup")
+
 
 def pending(leader: Application, start: int, limit: int, topics: tuple[str, ...]  # type: ignore[type-arg]
             ) -> tuple[Sequence[Notification], int]:
@@ -33,8 +35,6 @@ def pending(leader: Application, start: int, limit: int, topics: tuple[str, ...]
                                                  inclusive_of_start=False)
     return found, found[-1].id if len(found) == limit else head
 
-
-log = structlog.get_logger("wakeup")
 
 
 class Wakeup(Protocol):

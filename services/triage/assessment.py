@@ -12,7 +12,7 @@ from typing import Any
 
 from services.common.vocabulary import higher
 
-__all__ = ["Assessment", "RiskRules"]
+__all__ = ["Assessment", "ReportFacts", "RiskRules", "SupplementFacts", "assessment_inputs"]
 
 
 @dataclass(frozen=True)

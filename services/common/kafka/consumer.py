@@ -123,8 +123,7 @@ class ConsumerLoop:
             fetch_max_wait_ms=2000,
             session_timeout_ms=10000,
             heartbeat_interval_ms=2000,
-            # Refresh metadata often: a group formed before a topic's partitions were known
-            # (seen with freshly created topics) rebalances within seconds, not minutes.
+            # Often: a group formed before a new topic's partitions were known rebalances in seconds.
             metadata_max_age_ms=5000,
             reconnect_backoff_max_ms=2000,  # back within 2 s of the brokers (default: up to 30 s)
             # Static membership (`instance`, one per process of a group): a consumer restarted
