@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server, wait_for
-from tests.helpers import report_body
+from tests.helpers import id_number, report_body
 from tests.unit.test_page_text import english_in
 
 PORT = 18230
@@ -194,3 +194,22 @@ def test_a_supplement_being_typed_outlives_the_recent_calls_refreshing(
     expect(page.locator("tr.sup .sup-result")).to_contain_text(
         f"已补充到受理编号 {earlier['receipt_no']} 的报告")
     assert not page.evaluate(LEAVING)
+
+
+def test_a_fullwidth_id_number_with_a_wrong_check_character_is_checked_once(
+        server: Client, browser: Browser) -> None:
+    """A wrong check character typed in fullwidth digits is flagged and not sent again (the
+    operator's review: it was sent about 900 times in a quarter of a second)."""
+    page = console(server, browser)
+    checks: list[str] = []
+    page.on("request", lambda r: checks.append(r.url) if r.url.endswith("/repeat-check") else None)
+    page.fill(PLACE, "441823")
+    expect(page.locator("#f-location-region_code-status")).to_have_text("已选择：连南瑶族自治县")
+    right = id_number("44182320170301456")
+    wrong = right[:17] + ("0" if right[17] != "0" else "1")
+    page.focus("#f-children-0-id_number")  # still in the field when the check answers
+    page.keyboard.type(wrong.translate(FULLWIDTH))
+    expect(page.locator("#error-children-0-id_number")).to_have_text("身份证号码校验位不正确，请核对。",
+                                                                     timeout=15_000)
+    page.wait_for_timeout(1500)  # long enough for the page to have asked again, had it
+    assert len(checks) == 1, len(checks)
