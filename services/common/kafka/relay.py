@@ -77,8 +77,9 @@ class OutboxRelay:
         self.batch = batch
         self.ack_timeout = ack_timeout
         # Between the broker's acknowledgement and the recorded position: where `make chaos`
-        # kills a relay to show that a republished batch has no second effect downstream.
-        self.after_publish = after_publish
+        # kills a relay to show that a republished batch has no second effect downstream; outside
+        # it there is nothing to call.
+        self.after_publish = None if after_publish is never else after_publish
         self._stop_event = threading.Event()
         # Woken by the leader's commits (LISTEN/NOTIFY on PostgreSQL); else it polls.
         self.wakeup = wakeup if wakeup is not None else wakeup_for(leader)
@@ -124,7 +125,8 @@ class OutboxRelay:
                 partition=meta.partition,
                 offset=meta.offset,
             )
-        self.after_publish()
+        if self.after_publish is not None:
+            self.after_publish()
         self.record_position(covered)
         return covered - start
 
