@@ -13,12 +13,17 @@ from services.common.auditnote import note as audit_note
 from services.common.errors import FieldError
 from services.common.keystore import KeyStore
 from services.common.principal import Principal
-from services.common.vocabulary import Role
+from services.common.vocabulary import HOTLINE_CHANNELS, Role
 from services.intake.domain import Report, supplement_id_for
 from services.intake.errors import ReportErased, ReportNotFound
-from services.intake.policy import may_supplement
 
 TRANSFER_SERVICES = ("110", "120")
+
+
+def may_supplement(principal: Principal, *, submitted_by: str, channel: str) -> bool:
+    """The submitter, any operator for a hotline call (the next shift takes over), supervisors."""
+    return (principal.role == Role.supervisor or principal.subject == submitted_by
+            or (principal.role == Role.operator and channel in HOTLINE_CHANNELS))
 
 
 class SupplementCommands(Application[UUID]):
