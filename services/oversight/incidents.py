@@ -19,8 +19,8 @@ from services.common.principal import Principal, within
 from services.notify.domain import UPWARD, Delivery, delivery_id
 from services.notify.upward import ERASED_SUMMARY, UPWARD_EVENT, incident_key, open_summary
 from services.oversight.auditlog import AuditLog
+from services.triage.assessment import check_address
 from services.triage.case import Case
-from services.triage.incident import check_address
 
 UPWARD_WITHIN = timedelta(seconds=60)  # contract §12: the upward report goes within 60 s
 

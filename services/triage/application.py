@@ -18,9 +18,8 @@ from services.common.errors import NotFound, parse_id
 from services.common.keystore import KeyStore
 from services.common.messages import REPORT_ERASED, REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message, same_key
 from services.common.outbox import NotifiesCommits
-from services.triage.assessment import ReportFacts, RiskRules, SupplementFacts
+from services.triage.assessment import IncidentRules, ReportFacts, RiskRules, SupplementFacts
 from services.triage.case import Case, TriageError
-from services.triage.incident import IncidentRules
 from services.triage.indexes import ChildIndex, ReportLink, child_index_id, link_id_for
 
 log = structlog.get_logger("triage")

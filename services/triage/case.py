@@ -12,9 +12,16 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.common.vocabulary import LEVEL_ORDER
-from services.triage import case_events, changes, incident
-from services.triage.assessment import ReportFacts, RiskRules, SupplementFacts, assessment_inputs
-from services.triage.incident import MARK, IncidentRules, TriageError, default_rules
+from services.triage import assessment, case_events, changes
+from services.triage.assessment import (
+    IncidentRules,
+    ReportFacts,
+    RiskRules,
+    SupplementFacts,
+    TriageError,
+    assessment_inputs,
+    default_rules,
+)
 
 CASE_NS = uuid5(NAMESPACE_URL, "urn:hotline:case")
 
@@ -218,19 +225,19 @@ class Case(Aggregate):
     def go_upward(self, incidents: IncidentRules | None, died: bool) -> None:
         """After any change: the upward reports the rule (once) or a death (once) now owes."""
         rules = incidents or default_rules()
-        for reason in incident.due(rules, self, died):
+        for reason in assessment.due(rules, self, died):
             self._went_upward(**changes.upward(self, rules, reason, None, None))
 
     def check_mark(self, summary: str, names: list[str], incidents: IncidentRules | None = None) -> None:
         """Once per case; a summary of at most the rule's length, with no id number or name."""
-        incident.check_mark(incidents or default_rules(), self.major_incident, summary, names)
+        assessment.check_mark(incidents or default_rules(), self.major_incident, summary, names)
 
     def mark_major_incident(self, *, summary: str, names: list[str], seal: Callable[[str], str],
                             by: str, incidents: IncidentRules | None = None) -> None:
         """A supervisor's mark: the summary checked against the case's names, then sealed."""
         rules = incidents or default_rules()
         self.check_mark(summary, names, rules)
-        self._went_upward(**changes.upward(self, rules, MARK, seal(summary.strip()), by))
+        self._went_upward(**changes.upward(self, rules, assessment.MARK, seal(summary.strip()), by))
 
     class MajorIncident(case_events.MajorIncident):
         """The case went upward (重大事项报告)."""
@@ -240,4 +247,4 @@ class Case(Aggregate):
                      by: str | None, rule_version: str, risk_level: str, concerns: list[str],
                      region_code: str, reported_at: datetime) -> None:
         self.major_incident = self.major_incident or reason
-        self.death_reported = self.death_reported or reason == incident.DEATH
+        self.death_reported = self.death_reported or reason == assessment.DEATH

@@ -7,8 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.common.vocabulary import HOTLINE_CHANNELS, higher, one_level_up
-from services.triage.assessment import ReportFacts, RiskRules, SupplementFacts, assessment_inputs
-from services.triage.incident import IncidentRules, youngest
+from services.triage.assessment import (
+    IncidentRules,
+    ReportFacts,
+    RiskRules,
+    SupplementFacts,
+    assessment_inputs,
+    youngest,
+)
 
 
 def added_to(case: Any, concerns: list[str]) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 
 from services.common.principal import Principal
 from services.oversight import incidents
-from services.triage.incident import TriageError, check_address, check_mark, default_rules
+from services.triage.assessment import TriageError, check_address, check_mark, default_rules
 from tests.conftest import Api
 from tests.helpers import report_body
 

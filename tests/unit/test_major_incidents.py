@@ -23,9 +23,8 @@ from services.notify import upward, webhook
 from services.notify.application import SupervisorHook
 from services.notify.notifier import Notifier
 from services.oversight import incidents
-from services.triage.assessment import ReportFacts, RiskRules, SupplementFacts
+from services.triage.assessment import IncidentRules, ReportFacts, RiskRules, SupplementFacts
 from services.triage.case import Case, TriageError
-from services.triage.incident import IncidentRules
 from services.triage.translate import triage_translator
 from tests.conftest import Api
 from tests.helpers import CHILD_ID, PII_VALUES, id_number, report_body
