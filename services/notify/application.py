@@ -35,8 +35,8 @@ from services.common.outbound import AddressGuard
 from services.common.outbox import NotifiesCommits
 from services.notify import upward, webhook
 from services.notify.domain import SUPERVISORS, UPWARD, Delivery, Watch, watch_id
+from services.notify.ledger import LedgerStore
 from services.notify.oncall import Contact, Roster, check_secret, parse_contacts, roster_id
-from services.notify.store import LedgerStore
 
 log = structlog.get_logger("notify")
 NOTIFIER = Actor("notifier", "system")  # who the audit trail says made each attempt

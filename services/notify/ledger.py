@@ -1,18 +1,24 @@
 """What the notifier derives from notify's log, as of a position in it: the deliveries still owed
 (when each is due, to whom), the urgent referrals that may need a reminder, and each receiver's
 health (failures in a row, the last delivery taken, failures per hour); and how each event of the
-log (deliveries planned and attempted, watches) is told to it. Kept as one document (`store.py`)
-so a restart reads it and only the log after its position."""
+log (deliveries planned and attempted, watches) is told to it. Kept as one document between starts
+(`LedgerStore`): one row in `notify_state` beside notify's events (the in-memory store's
+dictionary in tests), sealed like the events (it names contacts), written by the notifier alone
+and read by it at start and by the API for the health view (no attempt waits on it), so a restart
+reads it and only the log after its position."""
 
 from __future__ import annotations
 
-from collections import Counter, deque
+import base64
+import json
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.application import Repository
 
+from services.common.sqlstore import Sql
 from services.notify.domain import HOOKS, URGENT, Delivery, Watch, receiver_of
 
 DAY_HOURS = 24
@@ -145,32 +151,6 @@ def _iso(at: float | None) -> str | None:
     return datetime.fromtimestamp(at, UTC).isoformat() if at is not None else None
 
 
-def fair(due: list[tuple[str, Owed]], busy: Counter[str], free: int, per_receiver: int, *,
-         retries: int | None = None, failing: set[str] | frozenset[str] = frozenset()) -> list[str]:
-    """Which due deliveries to start now, in order: every fresh dispatch before any retry (and at
-    most `retries` of these); within each, one receiver at a time in turn (oldest first in each
-    receiver's queue), none with more than `per_receiver` in flight (one if `failing`), at most
-    `free` in all."""
-    busy = Counter(busy)
-    picked: list[str] = []
-    for fresh in (True, False):
-        limit = free if fresh else min(free, len(picked) + max(0, free if retries is None else retries))
-        lanes: dict[str, deque[str]] = {}
-        for i, o in sorted((d for d in due if d[1].fresh == fresh), key=lambda d: d[1].next_at):
-            lanes.setdefault(o.receiver, deque()).append(i)
-        while lanes and len(picked) < limit:
-            for receiver in list(lanes):
-                if len(picked) >= limit:
-                    break
-                cap = 1 if receiver in failing else per_receiver
-                if busy[receiver] >= cap or not lanes[receiver]:
-                    del lanes[receiver]
-                    continue
-                picked.append(lanes[receiver].popleft())
-                busy[receiver] += 1
-    return picked
-
-
 def unit_of(receiver: str) -> str:
     """The metrics' label: a unit (its contacts together: no names in metrics) or the supervisors."""
     return receiver if receiver in HOOKS else receiver.split("/", 1)[0]
@@ -209,3 +189,61 @@ def track_watch(ledger: Ledger, event: Any) -> None:
                          (event.dispatched_at + (event.due_at - event.dispatched_at) / 2).timestamp())
     else:
         ledger.watching.pop(key, None)
+
+
+DDL = ("CREATE TABLE IF NOT EXISTS notify_state (name TEXT PRIMARY KEY, position BIGINT NOT NULL,"
+       " body TEXT NOT NULL, saved_at TEXT NOT NULL)")
+UPSERT = ("INSERT INTO notify_state (name, position, body, saved_at) VALUES (?, ?, ?, ?)"
+          " ON CONFLICT (name) DO UPDATE SET position = excluded.position, body = excluded.body,"
+          " saved_at = excluded.saved_at")
+NAME = "notifier"
+
+
+class LedgerStore:
+    """Saves and loads the notifier's ledger, sealed with the application's cipher."""
+
+    def __init__(self, app: Any, *, create: bool):
+        datastore = getattr(app.recorder, "datastore", None)
+        self.sql = Sql(datastore) if datastore is not None else None
+        self.mapper = app.mapper
+        self._memory: dict[str, str] = {}
+        self.reads = 0  # how many times the ledger was read (tests count them)
+        if self.sql is not None and create:
+            self.create_table()
+
+    def create_table(self) -> None:
+        if self.sql is not None:
+            with self.sql.transaction(commit=True) as c:
+                self.sql.execute(c, DDL)
+
+    def save(self, ledger: Ledger) -> None:
+        body = self._seal(json.dumps(ledger.to_json(), separators=(",", ":")).encode())
+        if self.sql is None:
+            self._memory[NAME] = body
+            return
+        with self.sql.transaction(commit=True) as c:
+            self.sql.execute(c, UPSERT, (NAME, ledger.position, body, datetime.now(UTC).isoformat()))
+
+    def load(self) -> Ledger | None:
+        self.reads += 1
+        if self.sql is None:
+            body = self._memory.get(NAME)
+        else:
+            row = self.sql.one("SELECT body FROM notify_state WHERE name = ?", (NAME,))
+            body = str(row["body"]) if row else None
+        return Ledger.from_json(json.loads(self._open(body))) if body else None
+
+    def _seal(self, data: bytes) -> str:
+        if self.mapper.compressor:
+            data = self.mapper.compressor.compress(data)
+        if self.mapper.cipher:
+            data = self.mapper.cipher.encrypt(data)
+        return base64.b64encode(data).decode()
+
+    def _open(self, body: str) -> bytes:
+        data = base64.b64decode(body)
+        if self.mapper.cipher:
+            data = self.mapper.cipher.decrypt(data)
+        if self.mapper.compressor:
+            data = self.mapper.compressor.decompress(data)
+        return data

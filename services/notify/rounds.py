@@ -1,18 +1,45 @@
-"""A notifier round: the attempts in flight and which due ones start now (fairly, within the
-notifier's limits); then its metrics (attempts by outcome, what is owed) on /metrics."""
+"""A notifier round: the attempts in flight and which due ones start now (`fair`: fresh before
+retries, receivers in turn, within the notifier's limits); then its metrics (attempts by outcome,
+what is owed) on /metrics."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable
 
 from prometheus_client import Counter as Counted
 from prometheus_client import Gauge
 
-from services.notify.ledger import Ledger, fair, unit_of
+from services.notify.ledger import Ledger, Owed, unit_of
 
 PER_RECEIVER = 4  # attempts in flight to one receiver: a slow one holds no more workers than this
 FAILING = 3  # failures in a row after which a receiver gets one attempt at a time until one succeeds
+
+
+def fair(due: list[tuple[str, Owed]], busy: Counter[str], free: int, per_receiver: int, *,
+         retries: int | None = None, failing: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Which due deliveries to start now, in order: every fresh dispatch before any retry (and at
+    most `retries` of these); within each, one receiver at a time in turn (oldest first in each
+    receiver's queue), none with more than `per_receiver` in flight (one if `failing`), at most
+    `free` in all."""
+    busy = Counter(busy)
+    picked: list[str] = []
+    for fresh in (True, False):
+        limit = free if fresh else min(free, len(picked) + max(0, free if retries is None else retries))
+        lanes: dict[str, deque[str]] = {}
+        for i, o in sorted((d for d in due if d[1].fresh == fresh), key=lambda d: d[1].next_at):
+            lanes.setdefault(o.receiver, deque()).append(i)
+        while lanes and len(picked) < limit:
+            for receiver in list(lanes):
+                if len(picked) >= limit:
+                    break
+                cap = 1 if receiver in failing else per_receiver
+                if busy[receiver] >= cap or not lanes[receiver]:
+                    del lanes[receiver]
+                    continue
+                picked.append(lanes[receiver].popleft())
+                busy[receiver] += 1
+    return picked
 
 
 class Slots:

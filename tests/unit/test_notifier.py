@@ -20,9 +20,10 @@ from services.common.settings import Settings
 from services.notify import webhook
 from services.notify.application import NotifyApplication
 from services.notify.domain import Delivery, UnitLog, Watch
-from services.notify.ledger import SETTLED, Ledger, Owed, fair
+from services.notify.ledger import SETTLED, Ledger, Owed
 from services.notify.notifier import Notifier
 from services.notify.oncall import Contact, roster_id
+from services.notify.rounds import fair
 
 SECRET = "unit-secret-for-tests-0001"
 DEAD, LIVE = "police-441823", "hospital-441823"
