@@ -1,11 +1,13 @@
-"""Bearer tokens, the calling principal and role checks shared by every router."""
+"""Bearer tokens and their current versions, the calling principal and role checks shared by
+every router."""
 
 from __future__ import annotations
 
 import base64
+import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
@@ -14,6 +16,9 @@ from fastapi.security import OAuth2PasswordBearer
 from services.api.web import CSRF_HEADER, SESSION_COOKIE, check_csrf, is_idle
 from services.common.principal import Principal
 from services.common.vocabulary import ROLES
+
+if TYPE_CHECKING:
+    from services.accounts.application import AccountsApplication
 
 ISSUER = "hotline"
 
@@ -69,6 +74,29 @@ class TokenIssuer:
             sentinel_id=claims.get("sentinel_id"),
             region=claims.get("region"),
         )
+
+
+class TokenVersions:
+    """Each account's current token version, read again at most every `ttl` seconds per
+    process: a logout, password change or disable takes effect everywhere within a second."""
+
+    def __init__(self, accounts: AccountsApplication, ttl: float = 0.5,
+                 clock: Callable[[], float] = time.monotonic):
+        self.accounts = accounts
+        self.ttl = ttl
+        self.clock = clock
+        self._seen: dict[str, tuple[float, int | None]] = {}
+        self._lock = threading.Lock()
+
+    def is_current(self, subject: str, version: int) -> bool:
+        now = self.clock()
+        with self._lock:
+            seen = self._seen.get(subject)
+        if seen is None or now - seen[0] > self.ttl:
+            seen = (now, self.accounts.token_version(subject))
+            with self._lock:
+                self._seen[subject] = seen
+        return seen[1] is not None and seen[1] == version
 
 
 def _unauthorized() -> HTTPException:

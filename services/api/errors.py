@@ -16,6 +16,7 @@ from starlette.routing import Match
 
 from services.api.deps import audit_log
 from services.api.guard import Refused
+from services.api.guards import store_unavailable
 from services.api.web import refuse, session_of
 from services.common.errors import Conflict, FieldError, NotFound
 
@@ -29,7 +30,6 @@ def field_error_body(exc: FieldError) -> dict[str, object]:
     return {"detail": [{"loc": [exc.where, *path], "msg": exc.message, "type": "value_error"}]}
 
 
-RETRY_AFTER_SECONDS = 5
 # The store cannot be reached (a restart, a failover): nothing half-done was kept, since every
 # write is one transaction. The client retries with the same Idempotency-Key.
 UNAVAILABLE = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
@@ -43,18 +43,6 @@ def validation_errors(errors: Any) -> list[dict[str, Any]]:
     return [{"loc": list(e.get("loc", ())), "type": e.get("type", "value_error"),
              "msg": UNICODE_MESSAGE if e.get("type") == "string_unicode" else e.get("msg", "")}
             for e in errors]
-
-
-def store_unavailable(request: Request) -> Response:
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    if not request.url.path.startswith("/v1/") and "text/html" in request.headers.get("accept", ""):
-        response = refuse(request, None, "系统暂时无法访问数据库，请稍候几秒再试；"
-                          "已提交成功的报告不受影响。", 503, "暂时无法服务")
-        response.headers.update(headers)
-        return response
-    return JSONResponse({"detail": "The data store is unavailable right now; nothing was stored "
-                         "by this request. Retry in a few seconds (with the same Idempotency-Key)."},
-                        503, headers=headers)
 
 
 def page_above(request: Request) -> str:

@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from services.api.auth import TokenIssuer
+from services.api.auth import TokenIssuer, TokenVersions
 from services.api.errors import add_error_handlers
-from services.api.guards import BodyLimits, Proxies
+from services.api.guards import BodyLimits, Proxies, RequestLog
 from services.api.ops import ReadinessCheck
 from services.api.ops import router as ops_router
 from services.api.pages import (
@@ -33,7 +33,6 @@ from services.api.pages import lookup as lookup_page
 from services.api.pages import oncall as oncall_page
 from services.api.pages import security as security_page
 from services.api.pages import stats as stats_page
-from services.api.requestlog import RequestLog
 from services.api.routes import (
     account_requests,
     auth,
@@ -51,7 +50,6 @@ from services.api.routes import (
 from services.api.routes import callbacks as callback_routes
 from services.api.routes import callers as caller_history
 from services.api.routes import knowledge as knowledge_routes
-from services.api.sessions import TokenVersions
 from services.bootstrap import ApiContainer
 from services.common.build_info import build_info
 from services.common.networks import parse_networks

@@ -1,43 +1,15 @@
-"""Logins and the tokens they give: throttled failures, audited attempts, revocable sessions."""
+"""Logins and logouts: throttled failures, audited attempts, every session of an account ended."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
-
 from fastapi import Request
 
-from services.accounts.application import AccountsApplication
 from services.api import second_factor
 from services.api.deps import audit_log
 from services.api.guards import client_address
 from services.bootstrap import ApiContainer
 from services.common.principal import Principal
 from services.common.throttle import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS
-
-
-class TokenVersions:
-    """Each account's current token version, read again at most every `ttl` seconds per
-    process: a logout, password change or disable takes effect everywhere within a second."""
-
-    def __init__(self, accounts: AccountsApplication, ttl: float = 0.5,
-                 clock: Callable[[], float] = time.monotonic):
-        self.accounts = accounts
-        self.ttl = ttl
-        self.clock = clock
-        self._seen: dict[str, tuple[float, int | None]] = {}
-        self._lock = threading.Lock()
-
-    def is_current(self, subject: str, version: int) -> bool:
-        now = self.clock()
-        with self._lock:
-            seen = self._seen.get(subject)
-        if seen is None or now - seen[0] > self.ttl:
-            seen = (now, self.accounts.token_version(subject))
-            with self._lock:
-                self._seen[subject] = seen
-        return seen[1] is not None and seen[1] == version
 
 
 def login(request: Request, username: str, password: str, totp: str | None = None) -> str | None:

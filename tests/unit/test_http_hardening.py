@@ -109,7 +109,7 @@ def test_a_forms_address_opened_in_the_browser_goes_back_to_its_page(api: Api) -
 
 def test_every_answer_leaves_with_the_security_headers_and_a_log_line(
         hotline: ApiContainer, capsys: pytest.CaptureFixture[str]) -> None:
-    """The way out (`requestlog.py`) wraps every answer: a route's, the body limit's 413, the
+    """The way out (`guards.py` `RequestLog`) wraps every answer: a route's, the body limit's 413, the
     500 of an error that escaped a route (logged; the answer says only that), and a streamed one
     that set its own Cache-Control."""
     from starlette.responses import StreamingResponse
