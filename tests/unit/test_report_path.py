@@ -14,8 +14,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from services.api.auth import TokenVersions
 from services.api.http import create_app
-from services.api.sessions import TokenVersions
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from services.notify.notifier import Notifier
@@ -27,10 +27,10 @@ from tests.unit.test_notifications import receiver, set_rosters  # noqa: F401 - 
 from tests.unit.test_pages import login
 
 ROOT = Path(__file__).resolve().parents[2]
-# Where the distributed wiring differs: the relay and the consumer loop (and the relay's hook for
-# `make chaos`) do what the embedded runner does here.
+# Where the distributed wiring differs: the relay and the consumer loop do what the embedded runner
+# does here (the relay's crash point for `make chaos` is not called outside it).
 EMBEDDED = {"common/embedded.py"}
-DISTRIBUTED = {"common/kafka/relay.py", "common/kafka/consumer.py", "common/faults.py"}
+DISTRIBUTED = {"common/kafka/relay.py", "common/kafka/consumer.py"}
 # Branches beside the path: the callbacks consumer (the desk's projection is under projections/).
 BESIDE = {"intake/callback.py", "intake/callbacks.py"}
 # What every log line passes through (its redaction), whatever the step: beside the path, and
