@@ -134,3 +134,51 @@ def test_the_desk_polls_while_its_event_stream_is_down(server: Client) -> None:
         server.submit(report_body(children=[{"name": "李小红", "age": 7}]), key="polled-red")
         expect(desk.locator("tr.red")).to_have_count(before + 1, timeout=15_000)
         browser.close()
+
+
+def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_decline(server: Client) -> None:
+    """The on-call message's link opened signed out on a phone: log in, the referral itself; the
+    reporter's number dials; a decline's confirmation goes back to the form with the reason kept;
+    the inbox's cards say what each line is, and the red banner's button stays on one line."""
+    base = f"http://127.0.0.1:{PORT}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        phone = browser.new_context(locale="zh-CN", viewport={"width": 360, "height": 740},
+                                    is_mobile=True, has_touch=True).new_page()
+        filed = server.submit(report_body(children=[{"name": "陈小雨", "age": 6}]), key="phone-red")
+        found = server.wait_for_referrals(filed["report_id"], ("police-desk",))
+        referral_id = found["police-desk"]["referral_id"]
+        phone.goto(f"{base}/desk/referrals/{referral_id}")  # the link in the group robot's message
+        phone.wait_for_url(re.compile(r".*/login\?next=/desk/referrals/"))
+        phone.fill("#username", "police-desk")
+        phone.fill("#password", server.password("police-desk"))
+        phone.click("button[type=submit]")
+        phone.wait_for_url(f"{base}/desk/referrals/{referral_id}")  # the referral, not the inbox
+        expect(phone.locator(".reporter a.tel")).to_have_attribute("href", "tel:13800000000")
+
+        reason = "不属本所辖区，请转交属地派出所"
+        phone.locator("#decline-box summary").click()
+        phone.fill("#reason", reason)
+        phone.locator("#decline").click()
+        expect(phone.locator("#confirm")).to_contain_text(reason)
+        assert phone.url == f"{base}/desk/referrals/{referral_id}"  # reloading sends no form again
+        phone.locator("#confirm-no").click()  # 返回修改: second thoughts
+        expect(phone.locator("#confirm")).to_have_count(0)
+        expect(phone.locator("#reason")).to_have_value(reason)  # nothing to type again
+        expect(phone.locator("#status")).to_have_text("待接收")  # and nothing recorded
+
+        phone.locator("a[href='/desk']").first.click()
+        phone.wait_for_url(f"{base}/desk")
+        expect(phone.locator("body")).to_have_attribute("data-live", "events")
+        row = phone.locator(f"#ref-{referral_id}")
+        labels = row.locator("td[data-label]").evaluate_all(
+            "cells => cells.map(c => getComputedStyle(c, '::before').content)")
+        assert '"接收时限："' in labels and '"状态："' in labels, labels
+        server.submit(report_body(children=[{"name": "陈小雷", "age": 5}]), key="phone-red-2")
+        expect(phone.locator("#red-alert")).to_be_visible(timeout=5_000)
+        lines = phone.locator("#red-alert-close").evaluate(  # 知道了 on one line, not squeezed
+            "b => { const r = document.createRange(); r.selectNodeContents(b);"
+            " return r.getClientRects().length; }")
+        assert lines == 1, lines
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+        browser.close()

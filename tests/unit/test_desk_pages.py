@@ -4,7 +4,7 @@ import re
 
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
-from tests.helpers import report_body
+from tests.helpers import TEST_PASSWORD, report_body
 from tests.unit.test_pages import login
 
 
@@ -22,10 +22,70 @@ def test_desk_page_lists_and_acknowledges_with_csrf(api: Api, runner: EmbeddedRu
     r = client.post(action, data={"csrf": csrf}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/desk?done=acknowledge&referral={referral_id}"
     said = client.get(r.headers["location"]).text
-    assert re.search(r'<div class="card" role="status" id="notice">已接收，请尽快处置。', said)
+    assert re.search(r'<div class="card" role="status" id="notice">已接收。处置完成后', said)
     assert f'href="/desk/referrals/{referral_id}">查看这条转介的详情' in said
     runner.pump()
-    assert "已接收" in client.get("/desk/inbox").text
+    inbox = client.get("/desk/inbox").text
+    assert "已接收" in inbox and "处置后请办结" in inbox and 'class="hint acked"' in inbox  # what comes next
+    detail = client.get(f"/desk/referrals/{referral_id}").text
+    assert 'id="next-step">处置完成后办结' in detail
+
+
+def referral_on_page(api: Api, runner: EmbeddedRunner, desk: str = "police-desk") -> tuple[str, str]:
+    """A red report's referral to this desk, its page open: (referral id, the page's CSRF token)."""
+    api.submit(report_body(), key="page-red")
+    runner.pump()
+    login(api.client, desk)
+    page = api.client.get("/desk").text
+    referral_id = re.search(r'id="ref-([0-9a-f-]+)"', page).group(1)  # type: ignore[union-attr]
+    return referral_id, re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+
+def test_a_referral_link_opened_signed_out_comes_back_to_the_referral_after_login(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """The on-call message's link: log in, then the referral itself, not the inbox."""
+    referral_id, _ = referral_on_page(api, runner)
+    api.client.cookies.clear()
+    r = api.client.get(f"/desk/referrals/{referral_id}", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/login?next=/desk/referrals/{referral_id}"
+    page = api.client.get(r.headers["location"])
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    r = api.client.post("/login", data={"username": "police-desk", "password": TEST_PASSWORD, "csrf": csrf,
+                                        "next": f"/desk/referrals/{referral_id}"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/desk/referrals/{referral_id}"
+
+
+def test_what_a_desk_typed_comes_back_after_an_error_and_from_the_confirmation(
+        api: Api, runner: EmbeddedRunner) -> None:
+    referral_id, csrf = referral_on_page(api, runner)
+    base = f"/desk/referrals/{referral_id}"
+    api.client.post(f"{base}/acknowledge", data={"csrf": csrf, "back": "detail"})
+    missing = api.client.post(f"{base}/outcome", data={"csrf": csrf, "outcome": "", "note": "已联系学校"})
+    assert missing.status_code == 422 and ">已联系学校</textarea>" in missing.text  # the note kept
+    reason = "不属本单位辖区，应转交属地派出所"
+    asked = api.client.post(f"{base}/decline", data={"csrf": csrf, "reason": reason})
+    assert 'id="confirm-no">返回修改' in asked.text and 'class="risky" autofocus>确认退回' in asked.text
+    back = api.client.post(f"{base}/decline", data={"csrf": csrf, "reason": reason, "edit": "yes"})
+    assert back.status_code == 200 and f'value="{reason}"' in back.text
+    assert re.search(r'<details id="decline-box" open>', back.text) and 'id="confirm"' not in back.text
+    status = api.client.get(f"/v1/referrals/{referral_id}", headers=api.auth("police-desk")).json()["status"]
+    assert status == "acknowledged"  # going back recorded nothing
+
+
+def test_a_civil_affairs_desk_sees_the_visit_its_unit_owes(api: Api, runner: EmbeddedRunner) -> None:
+    body = report_body(concerns=["neglect"], immediate_danger=False)
+    api.submit(body, key="neglect")
+    runner.pump()
+    login(api.client, "civil-desk")
+    referral_id = re.search(r'id="ref-([0-9a-f-]+)"',  # type: ignore[union-attr]
+                            api.client.get("/desk").text).group(1)
+    page = api.client.get(f"/desk/referrals/{referral_id}").text
+    assert 'id="lead-plan">本单位负责此案的跟进回访' in page and 'href="/followups"' in page
+    login(api.client, "police-desk")
+    api.submit(report_body(), key="page-red")
+    runner.pump()
+    police = re.search(r'id="ref-([0-9a-f-]+)"', api.client.get("/desk").text).group(1)  # type: ignore[union-attr]
+    assert 'id="lead-plan"' not in api.client.get(f"/desk/referrals/{police}").text  # police leads none
 
 
 def test_the_header_names_the_desks_unit_and_the_title_keeps_it_on_its_own_line(api: Api) -> None:

@@ -29,8 +29,9 @@ from services.oversight.referrals import DeclineIn, OutcomeIn, read_referral, re
 router = APIRouter(tags=["pages"], include_in_schema=False)
 router.include_router(agency_notice.router)  # the unit's own notices, /desk/notice (§12)
 ACTIONS = ("acknowledge", "decline", "outcome")
-DONE = {"acknowledge": "已接收，请尽快处置。", "decline": "已退回，退回原因已记录。",
-        "outcome": "已办结，处置结果已记录。"}
+DONE = {"acknowledge": "已接收。处置完成后，请在这条转介的页面“办结”并填写处置结果；"
+                       "本单位不能处理的，请“退回”并写明原因。",
+        "decline": "已退回，退回原因已记录。", "outcome": "已办结，处置结果已记录。"}
 FIELD_ERRORS = {"reason": "请填写退回原因（不超过2000字）。", "outcome": "请填写处置结果（不超过200字）。",
                 "note": "说明不超过5000字。"}
 LOOK_EVERY = 0.5  # seconds between looks at the unit's inbox (a new referral shows within a second)
@@ -41,6 +42,9 @@ STREAM_FOR = 300.0  # then the stream ends and the browser reconnects, its sessi
 REFUSAL = "此页面供接收转介的机构工作人员使用，请用机构账号登录。"
 DeskPage = Annotated[Page, Depends(page_guard("desk", "/desk", REFUSAL))]
 DeskPart = Annotated[Page, Depends(page_guard("desk", "/desk", REFUSAL, fragment=True))]
+# A referral's own address (the on-call message's link): after logging in, back to that referral.
+ReferralPage = Annotated[Page, Depends(page_guard("desk", "/desk/referrals/{referral_id}", REFUSAL))]
+TYPED = ("reason", "outcome", "note")  # what a desk types on a referral's page, kept across its steps
 
 
 def _context(request: Request, container: ApiContainer, page: Page) -> dict[str, Any]:
@@ -106,7 +110,7 @@ def desk_events(request: Request, page: DeskPart, view: ViewDep) -> Response:
 
 
 @router.get("/desk/referrals/{referral_id}")
-def referral_page(request: Request, referral_id: str, page: DeskPage, container: ContainerDep,
+def referral_page(request: Request, referral_id: str, page: ReferralPage, container: ContainerDep,
                   audit: AuditDep) -> Response:
     return _detail(request, container, audit, page, referral_id,
                    notice=DONE.get(request.query_params.get("done", "")))
@@ -127,8 +131,19 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
         "referral": referral, "reports": casefile.reports(container, referral["reports"]),
         "timeline": casefile.timeline(container, referral["case_id"]),
         "withheld": recipient_of(container.dispatch.get_referral(referral_id), principal) == "ended",
-        "errors": {}, "confirm": None, "error": None, "notice": None, "open_form": None, **extra,
+        "lead_plan": _lead_plan(container, referral["case_id"], principal.agency_id),
+        "errors": {}, "confirm": None, "error": None, "notice": None, "open_form": None, "typed": {},
+        **extra,
     }, status_code)
+
+
+def _lead_plan(container: ApiContainer, case_id: str, unit: str | None) -> dict[str, Any] | None:
+    """The case's follow-up plan when this unit leads it (its visits are the unit's next duty)."""
+    try:
+        plan = container.dispatch.plan_for(case_id, unit=unit)
+    except NotFound:
+        return None
+    return {"next_due": plan.next_due.isoformat(), "active": plan.status == "active"}
 
 
 def _confirmation(action: str, form: Any) -> dict[str, Any]:
@@ -147,16 +162,18 @@ def _whole(message: str) -> str:
 
 
 @router.post("/desk/referrals/{referral_id}/{action}")
-def desk_action(request: Request, referral_id: str, action: str, page: DeskPage, container: ContainerDep,
+def desk_action(request: Request, referral_id: str, action: str, page: ReferralPage, container: ContainerDep,
                 dispatch: DispatchDep, audit: AuditDep) -> Response:
     """Acknowledge at once; decline and close in two server-rendered steps (the second one says
-    what will be recorded and asks to confirm), so the confirmation needs no script."""
+    what will be recorded and asks to confirm), so the confirmation needs no script. What was
+    typed comes back into the form after an error or when the desk goes back to change it."""
     principal: Any = page.principal
     form = page.form
     if action not in ACTIONS:
         return Response(STALE, status_code=403, media_type="text/plain")
     unit, by = principal.agency_id, principal.subject
     actor = audit.actor(principal)
+    typed = {name: str(form.get(name, "")) for name in TYPED}
 
     def again(status_code: int, **extra: Any) -> Response:
         return _detail(request, container, audit, page, referral_id, status_code, **extra)
@@ -165,7 +182,9 @@ def desk_action(request: Request, referral_id: str, action: str, page: DeskPage,
         values = _confirmation(action, form) if action != "acknowledge" else {}
     except ValidationError as exc:
         errors = {str(e["loc"][0]): FIELD_ERRORS.get(str(e["loc"][0]), "请检查此项。") for e in exc.errors()}
-        return again(422, errors=errors, open_form=action)
+        return again(422, errors=errors, open_form=action, typed=typed)
+    if action != "acknowledge" and form.get("edit") == "yes":  # 返回修改 on the confirmation
+        return again(200, open_form=action, typed=typed)
     if action != "acknowledge" and form.get("confirmed") != "yes":
         return again(200, confirm={"action": action, **values})
 
