@@ -1,16 +1,14 @@
-"""How a message reaches an application: one in a transaction, several in one, and the
-embedded wiring's edges (the same ones the Kafka topics carry)."""
+"""The embedded wiring's edges (the same ones the Kafka topics carry); how a follower applies a
+message or several is `common/messages.py`'s (re-exported here for the wiring)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
-from uuid import UUID
 
-from eventsourcing.application import ProcessingEvent
-from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.persistence import TrackingRecorder
 
 from services.bootstrap.topology import CONSUMERS, RELAYS
-from services.common.messages import BatchHandler, Handler, Message, RunKey
+from services.common.messages import BatchHandler, Handler, RunKey, process_batch_handler, process_handler
 
 if TYPE_CHECKING:
     from services.bootstrap.processes import ApiContainer
@@ -22,28 +20,7 @@ if TYPE_CHECKING:
 
     Follower = TriageApplication | DispatchApplication | NotifyApplication | CallbacksApplication
 
-
-def process_handler(app: Follower) -> Handler:
-    """A process application applies a message and its tracking position in one transaction."""
-    return cast(Handler, app.process_event)
-
-
-def process_batch_handler(app: Follower) -> BatchHandler:
-    """Several messages through the policy into one processing event: their new events and the
-    last one's tracking position in one transaction (eventsourcing's own process_event, for a
-    list). Each policy reads committed state only: two messages that touch one aggregate make
-    conflicting events, the insert fails whole, and the consumer goes one at a time."""
-
-    def handle(items: list[tuple[Message, Tracking]]) -> None:
-        with app.processing_lock:
-            processing = ProcessingEvent[UUID](tracking=items[-1][1])
-            for message, _ in items:
-                app.policy(message, processing)
-            recordings = app._record(processing)  # noqa: SLF001 - the steps of process_event
-            app._take_snapshots(processing)  # noqa: SLF001
-            app.notify(processing.events)
-            app._notify(recordings)  # noqa: SLF001
-    return handle
+__all__ = ["edges_of", "process_batch_handler", "process_handler"]
 
 
 def edges_of(api: ApiContainer) -> list[Edge]:

@@ -1,5 +1,6 @@
 """Integration messages: what crosses service boundaries (Kafka, or in-process in embedded mode),
-and the CloudEvents envelope every service's translator puts a stored event in."""
+the CloudEvents envelope every service's translator puts a stored event in, and how a follower
+applies them: one in a transaction, or several in one."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
+from uuid import UUID
 
+from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import Tracking
 
 T = TypeVar("T")
@@ -172,3 +175,40 @@ def envelope(app: str, domain_event: Any, ce_type: str, data: dict[str, Any], *,
     return Message(id=f"{app}/{originator}/{domain_event.originator_version}", source=f"/hotline/{app}",
                    type=ce_type, time=domain_event.timestamp, key=originator if key is None else key,
                    data=data)
+
+
+class Follower(Protocol):
+    """A process application that takes messages (triage, dispatch, notify, callbacks): its
+    policy collects the new events of a message into a processing event."""
+
+    processing_lock: Any
+
+    def policy(self, message: Any, processing: Any, /) -> Any: ...
+    def process_event(self, message: Any, tracking: Any, /) -> Any: ...
+    def notify(self, new_events: Any, /) -> Any: ...
+    def _record(self, processing: Any, /) -> Any: ...
+    def _take_snapshots(self, processing: Any, /) -> Any: ...
+    def _notify(self, recordings: Any, /) -> Any: ...
+
+
+def process_handler(app: Follower) -> Handler:
+    """A process application applies a message and its tracking position in one transaction."""
+    return cast(Handler, app.process_event)
+
+
+def process_batch_handler(app: Follower) -> BatchHandler:
+    """Several messages through the policy into one processing event: their new events and the
+    last one's tracking position in one transaction (eventsourcing's own process_event, for a
+    list). Each policy reads committed state only: two messages that touch one aggregate make
+    conflicting events, the insert fails whole, and the consumer goes one at a time."""
+
+    def handle(items: list[tuple[Message, Tracking]]) -> None:
+        with app.processing_lock:
+            processing = ProcessingEvent[UUID](tracking=items[-1][1])
+            for message, _ in items:
+                app.policy(message, processing)
+            recordings = app._record(processing)  # noqa: SLF001 - the steps of process_event
+            app._take_snapshots(processing)  # noqa: SLF001
+            app.notify(processing.events)
+            app._notify(recordings)  # noqa: SLF001
+    return handle
