@@ -11,7 +11,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.common.errors import Conflict, FieldError
-from services.common.vocabulary import Measure
+from services.common.vocabulary import BEIJING, Measure
 from services.dispatch.visits import VisitClock
 
 FINDINGS_AFTER_CLOSE = timedelta(days=30)
@@ -112,7 +112,8 @@ class FollowUpPlan(Aggregate):
         if visited_at > now + SKEW:
             raise FieldError("visited_at", "走访时间不能晚于现在。")
         if visited_at < self.opened_at - SKEW:
-            raise FieldError("visited_at", "走访时间不能早于立案时间。")
+            opened = self.opened_at.astimezone(BEIJING)
+            raise FieldError("visited_at", f"走访时间不能早于立案时间（{opened:%m-%d %H:%M}）。")
         if not visitor.strip():
             raise FieldError("visitor", "请填写走访人姓名。")
         unknown = [m for m in measures if m not in MEASURES]

@@ -165,6 +165,12 @@ def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_declin
         phone.locator("#confirm-no").click()  # 返回修改: second thoughts
         expect(phone.locator("#confirm")).to_have_count(0)
         expect(phone.locator("#reason")).to_have_value(reason)  # nothing to type again
+        expect(phone.locator("#reason")).to_be_focused()  # and the field is where the eyes are
+        phone.fill("#reason", "")
+        phone.locator("#decline").click()
+        expect(phone.locator("#reason-error")).to_be_in_viewport()  # the refusal, on screen at its field
+        expect(phone.locator("#reason")).to_be_focused()
+        expect(phone.locator("#error-summary")).to_contain_text("请填写退回原因")  # and said at the top
         expect(phone.locator("#status")).to_have_text("待接收")  # and nothing recorded
 
         phone.locator("a[href='/desk']").first.click()

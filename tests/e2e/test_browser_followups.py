@@ -67,6 +67,7 @@ def test_a_visit_is_filed_on_a_phone(server: Client) -> None:
         plan.locator("summary", has_text="登记走访").tap()
         plan.locator("input[name=visitor]").fill("张主任")
         plan.locator("textarea[name=findings]").fill("见到孩子，手臂淤青已消退，已联系学校心理老师")
+        plan.get_by_label("见到", exact=True).check()  # asked, never assumed
         plan.get_by_label("心理疏导").check()
         plan.get_by_label("生活救助").check()
         page.screenshot(path=str(SHOTS / "followups-phone.png"), full_page=True)
@@ -97,3 +98,41 @@ def test_a_visit_is_filed_on_a_phone(server: Client) -> None:
                              headers=server.auth("civil-desk")).json()
     assert [v["measures"] for v in visits] == [["psychological_support", "living_assistance"]]
     assert visits[0]["findings"].startswith("见到孩子")  # sealed, and opened for the lead unit
+
+
+def test_from_a_referral_to_a_visit_that_did_not_see_the_child(server: Client) -> None:
+    """The referral's page says the unit leads the case's visits and links to its card, whose
+    visit form opens; a visit with no answer to 见到/未见到 is refused at that field (the page
+    keeps its own address); one that did not see the child keeps the case at the top, flagged."""
+    body = report_body(concerns=["neglect"], immediate_danger=False, narrative="孩子常一个人在家，无人照看",
+                       children=[{"name": "赵小雪", "gender": "female", "age": 7}])
+    report = server.submit(body, key="phone-yellow")
+    found = server.wait_for_referrals(report["report_id"], ("civil-desk",))["civil-desk"]
+    base = str(server.http.base_url).rstrip("/")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": WIDTH, "height": 844}, is_mobile=True, has_touch=True,
+                                locale="zh-CN")
+        from_root(page, server, "civil-desk", "/desk")
+        page.locator(f"#ref-{found['referral_id']} a.open").tap()
+        expect(page.locator("#lead-plan")).to_contain_text("本单位牵头此案的随访帮扶")
+        page.locator("#lead-plan a").tap()
+        card = page.locator(f"#plan-{found['case_id']}")
+        expect(card.locator("details.visit-box")).to_have_attribute("open", "")  # the form, ready
+        expect(card.locator("details.helper-box")).not_to_have_attribute("open", "")  # yellow: no pairing due
+        card.locator("input[name=visitor]").fill("孙主任")
+        card.locator("textarea[name=findings]").fill("家中无人，门锁着，邻居说孩子随外婆去了镇上")
+        card.locator("form.visit button").tap()
+        card = page.locator(f"#plan-{found['case_id']}")
+        expect(card.locator(".error")).to_contain_text("请选择是否见到儿童")
+        assert page.url == f"{base}/followups#plan-{found['case_id']}"  # reloading sends nothing again
+        expect(card.locator("textarea[name=findings]")).to_have_value("家中无人，门锁着，邻居说孩子随外婆去了镇上")
+        card.get_by_label("未见到").check()
+        card.locator("form.visit button").tap()
+        expect(page.locator("#notice")).to_contain_text("这次未见到儿童")
+        unseen = page.locator("h2", has_text="上次未见到儿童")
+        expect(unseen).to_be_visible()
+        card = page.locator(f"#plan-{found['case_id']}")
+        expect(card.locator(".unseen")).to_contain_text("上次走访未见到儿童")
+        assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+        browser.close()

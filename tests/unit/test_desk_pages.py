@@ -80,7 +80,8 @@ def test_a_civil_affairs_desk_sees_the_visit_its_unit_owes(api: Api, runner: Emb
     referral_id = re.search(r'id="ref-([0-9a-f-]+)"',  # type: ignore[union-attr]
                             api.client.get("/desk").text).group(1)
     page = api.client.get(f"/desk/referrals/{referral_id}").text
-    assert 'id="lead-plan">本单位负责此案的跟进回访' in page and 'href="/followups"' in page
+    case_id = re.search(r'案件 ([0-9a-f]{8})', page).group(1)  # type: ignore[union-attr]
+    assert 'id="lead-plan">本单位牵头此案的随访帮扶' in page and f'href="/followups#plan-{case_id}' in page
     login(api.client, "police-desk")
     api.submit(report_body(), key="page-red")
     runner.pump()

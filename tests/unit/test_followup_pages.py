@@ -143,7 +143,7 @@ def test_a_refused_visit_keeps_everything_typed_with_a_chinese_error_at_its_fiel
     page = api.client.post(f"/followups/cases/{case_id}/visit", data=typed)
     assert page.status_code == 422
     html = page.text
-    assert f'id="visited_at-error-{case_id}">走访时间不能早于立案时间。' in html
+    assert f'id="visited_at-error-{case_id}">走访时间不能早于立案时间（' in html  # and says when it was
     assert f'aria-describedby="visited_at-error-{case_id}"' in html and "a visit cannot" not in html
     form = re.search(rf'<form [^>]*{case_id}/visit".*?</form>', html, re.S).group(0)  # type: ignore[union-attr]
     assert f'value="{early}"' in form and 'value="王主任"' in form
@@ -200,3 +200,35 @@ def test_desks_of_other_units_are_told_follow_ups_are_civil_affairs(api: Api) ->
         page = api.client.get("/followups")
         assert page.status_code == 403 and "随访帮扶由民政部门牵头" in page.text
         assert "登记走访</button>" not in page.text
+
+
+def test_a_visit_that_did_not_see_the_child_keeps_the_case_near_the_top(api: Api,
+                                                                        runner: EmbeddedRunner) -> None:
+    """Whether the child was seen is asked, never assumed; a visit that did not see the child
+    puts the case under 上次未见到儿童, above the week's visits, whatever its next due date."""
+    alone = report_body(concerns=["neglect"], immediate_danger=False, narrative="孩子常一个人在家，无人照看")
+    api.submit(alone, key="page-yellow")
+    runner.pump()
+    login(api.client, "civil-desk")
+    page = api.client.get("/followups").text
+    assert "plan yellow" in page  # due in 7 days, then every 30: without the rule it would drop below
+    case_id = re.search(r'id="plan-([0-9a-f-]+)"', page).group(1)  # type: ignore[union-attr]
+    assert re.search(r'name="child_seen" value="(yes|no)"[^>]* checked', page) is None  # no default
+    assert "首次走访：立案后红色24小时内" in page and "黄色每30天" in page
+    visit = {"csrf": csrf_of(page), "visited_at": local(datetime.now(UTC)), "visitor": "王主任",
+             "findings": "家中无人，门锁着", "measures": []}
+    unasked = api.client.post(f"/followups/cases/{case_id}/visit", data=visit)
+    assert unasked.status_code == 422
+    assert f'id="child_seen-error-{case_id}">请选择是否见到儿童。' in unasked.text
+    assert f"history.replaceState(null, '', '/followups#plan-{case_id}')" in unasked.text  # no re-POST
+    done = api.client.post(f"/followups/cases/{case_id}/visit", data={**visit, "child_seen": "no"})
+    assert "这次未见到儿童" in done.text
+    sections = re.split(r"<h2>", done.text)
+    unseen = next(s for s in sections if s.startswith("上次未见到儿童（1）"))
+    assert f'id="plan-{case_id}"' in unseen and "上次走访未见到儿童：请尽快再次入户" in unseen
+    runner.pump()
+    later = api.client.get("/followups").text  # from the view too, not only the fresh read
+    assert "上次未见到儿童（1）" in later and "7天以后到期" not in later
+    again = {**visit, "visitor": "李主任", "child_seen": "yes"}  # another visit, not the same one again
+    seen = api.client.post(f"/followups/cases/{case_id}/visit", data=again)
+    assert "上次未见到儿童（" not in seen.text  # seen at the next visit: back in its place

@@ -67,16 +67,23 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
 
     def due_soon(plan: Any) -> bool:
         return datetime.fromisoformat(plan["next_visit_due"]) <= soon
+
+    def unseen(plan: Any) -> bool:
+        """The latest visit did not see the child: shown near the top whatever its due date."""
+        made = visits.get(plan["case_id"]) or [{}]
+        return not plan["overdue"] and made[-1].get("child_seen") is False
     agency = container.directory.get(principal.agency_id) if principal.agency_id else None
     return {
         "username": principal.subject, "principal": principal, "csrf": page.csrf(request),
         "lead_name": agency.name if agency else ("全部牵头单位" if principal.role == "supervisor" else ""),
         "overdue": [p for p in plans if p["overdue"]],
-        "this_week": [p for p in plans if not p["overdue"] and due_soon(p)],
-        "later": [p for p in plans if not p["overdue"] and not due_soon(p)],
+        "unseen": [p for p in plans if unseen(p)],
+        "this_week": [p for p in plans if not p["overdue"] and not unseen(p) and due_soon(p)],
+        "later": [p for p in plans if not p["overdue"] and not unseen(p) and not due_soon(p)],
         "now_local": now.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M"),
         "notice": notice, "agencies": {a.agency_id: a.name for a in container.directory.agencies},
         "intervals": container.dispatch.visit_clock.visit_interval_days,
+        "first_hours": container.dispatch.visit_clock.first_visit_hours,
         "visits": visits, "homes": _homes(container, audit, principal, shown),
         "suggested": suggested,
         "referrals": ({r["case_id"]: r["referral_id"] for r in container.view.desk_referrals(unit)}
@@ -108,12 +115,14 @@ def followups_page(request: Request, page: Lead, container: ContainerDep, audit:
     done = request.query_params.get("done", "")
     fresh = request.query_params.get("case") if done else None
     context = _context(request, container, audit, page, DONE.get(done), fresh=fresh)
-    plan = next((p for key in ("overdue", "this_week", "later") for p in context[key]
+    plan = next((p for key in ("overdue", "unseen", "this_week", "later") for p in context[key]
                  if p["case_id"] == fresh), None)
     if done == "visit" and plan is not None:  # the date the command set, not the lagging view's
         context["notice"] = (f"已登记走访（案件 {plan['case_id'][:8]}），"
                              f"下次走访：{beijing(plan['next_visit_due'])}，"
                              f"已走访 {plan['visits_done']} 次。")
+        if (context["visits"].get(plan["case_id"]) or [{}])[-1].get("child_seen") is False:
+            context["notice"] += "这次未见到儿童：案件列在“上次未见到儿童”中，请尽快再次入户，当面见到儿童。"
     return render(request, "followups.html", context)
 
 
@@ -143,7 +152,7 @@ def _visit(form: Any) -> VisitIn:
     return VisitIn.model_validate({
         "visited_at": f"{when}:00+08:00" if len(when) == 16 else when,
         "visitor": str(form.get("visitor", "")).strip(),
-        "child_seen": form.get("child_seen") == "yes",
+        "child_seen": {"yes": True, "no": False}.get(str(form.get("child_seen"))),  # no default: asked
         "findings": str(form.get("findings", "")),
         "measures": form.getlist("measures"),
         "suggested_risk_level": form.get("suggested_risk_level") or None,
@@ -153,7 +162,7 @@ def _visit(form: Any) -> VisitIn:
 def _typed(form: Any) -> dict[str, Any]:
     """Everything typed, to put back in the form when it is refused."""
     return {"visited_at": str(form.get("visited_at", "")), "visitor": str(form.get("visitor", "")),
-            "child_seen": form.get("child_seen", "yes"), "findings": str(form.get("findings", "")),
+            "child_seen": form.get("child_seen", ""), "findings": str(form.get("findings", "")),
             "measures": list(form.getlist("measures")),
             "suggested_risk_level": str(form.get("suggested_risk_level", "")),
             "helper": str(form.get("helper", ""))}
