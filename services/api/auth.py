@@ -92,7 +92,9 @@ class TokenVersions:
         now = self.clock()
         with self._lock:
             seen = self._seen.get(subject)
-        if seen is None or now - seen[0] > self.ttl:
+        # A version newer than the one read is a login since: read again at once, or a logout
+        # followed by a login within the ttl would refuse the new session's own token.
+        if seen is None or now - seen[0] > self.ttl or (seen[1] is not None and version > seen[1]):
             seen = (now, self.accounts.token_version(subject))
             with self._lock:
                 self._seen[subject] = seen

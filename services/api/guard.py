@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from services.api.web import check_csrf, csrf_for, refuse, session_of
+from services.api.web import SESSION_COOKIE, check_csrf, csrf_for, refuse, session_of
 from services.common.principal import Principal
 
 STALE = "页面已过期，请刷新后重试。"
@@ -56,7 +56,9 @@ def page_guard(roles: str | tuple[str, ...], home: str, refusal: str, *, fragmen
         if fragment and (found is None or found[1].role not in allowed):
             raise Refused(Response(status_code=401))
         if found is None:
-            idle = "&idle=1" if getattr(request.state, "idle", False) else ""
+            # Why: idle, or a session that ended elsewhere (a logout, a new password, expiry).
+            idle = ("&idle=1" if getattr(request.state, "idle", False)
+                    else "&ended=1" if request.cookies.get(SESSION_COOKIE) else "")
             back = home.format(**request.path_params)
             raise Refused(RedirectResponse(f"/login?next={back}{idle}", status_code=303))
         if found[1].role not in allowed:

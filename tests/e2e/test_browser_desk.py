@@ -155,6 +155,9 @@ def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_declin
         phone.click("button[type=submit]")
         phone.wait_for_url(f"{base}/desk/referrals/{referral_id}")  # the referral, not the inbox
         expect(phone.locator(".reporter a.tel")).to_have_attribute("href", "tel:13800000000")
+        expect(phone.locator("#brief")).to_contain_text("陈小雨（6岁）")  # whom and where, first
+        expect(phone.locator("#call")).to_be_in_viewport()  # and the call, one tap on the first screen
+        expect(phone.locator("#call")).to_have_attribute("href", "tel:13800000000")
 
         reason = "不属本所辖区，请转交属地派出所"
         phone.locator("#decline-box summary").click()
@@ -180,8 +183,12 @@ def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_declin
         labels = row.locator("td[data-label]").evaluate_all(
             "cells => cells.map(c => getComputedStyle(c, '::before').content)")
         assert '"接收时限："' in labels and '"状态："' in labels, labels
-        server.submit(report_body(children=[{"name": "陈小雷", "age": 5}]), key="phone-red-2")
-        expect(phone.locator("#red-alert")).to_be_visible(timeout=5_000)
+        phone.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # reading further down
+        filed = server.submit(report_body(children=[{"name": "陈小雷", "age": 5}]), key="phone-red-2")
+        expect(phone.locator("#red-alert")).to_be_in_viewport(timeout=5_000)  # seen wherever scrolled
+        assert phone.title().startswith("【新红色转介】")
+        newer = server.wait_for_referrals(filed["report_id"], ("police-desk",))["police-desk"]["referral_id"]
+        expect(phone.locator(f"#ref-{newer}")).to_have_class(re.compile(r"\bnew\b"))
         lines = phone.locator("#red-alert-close").evaluate(  # 知道了 on one line, not squeezed
             "b => { const r = document.createRange(); r.selectNodeContents(b);"
             " return r.getClientRects().length; }")

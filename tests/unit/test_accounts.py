@@ -110,3 +110,14 @@ def test_failed_logins_and_out_of_scope_reads_are_on_the_trail(api: Api, hotline
     assert ("auth.login_failed", "unknown", None) in trail  # typed usernames are not kept
     assert ("access.not_found", "police-desk",
             "/v1/referrals/00000000-0000-0000-0000-000000000000") in trail
+
+
+def test_signing_in_again_at_once_after_a_logout_works(api: Api) -> None:
+    """A logout and a new login within the version's reading interval: the new token carries a
+    newer version than the one just read, so it is read again, not refused (a 500 on /login)."""
+    first = api.token("operator1")
+    assert works(api, first)  # its version read, and kept for half a second
+    assert api.client.post("/v1/auth/logout", headers={"Authorization": f"Bearer {first}"}).status_code == 204
+    r = api.client.post("/v1/auth/token", data={"username": "operator1", "password": TEST_PASSWORD})
+    assert r.status_code == 200 and works(api, r.json()["access_token"])
+    assert within(1.0, lambda: not works(api, first))  # the old one ends as before

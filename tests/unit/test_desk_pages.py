@@ -1,7 +1,9 @@
 """Desk and board pages: role checks, CSRF, actions through forms."""
 
 import re
+import time
 
+from services.api.web import SESSION_COOKIE
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, report_body
@@ -66,7 +68,7 @@ def test_what_a_desk_typed_comes_back_after_an_error_and_from_the_confirmation(
     asked = api.client.post(f"{base}/decline", data={"csrf": csrf, "reason": reason})
     assert 'id="confirm-no">返回修改' in asked.text and 'class="risky" autofocus>确认退回' in asked.text
     back = api.client.post(f"{base}/decline", data={"csrf": csrf, "reason": reason, "edit": "yes"})
-    assert back.status_code == 200 and f'value="{reason}"' in back.text
+    assert back.status_code == 200 and f">{reason}</textarea>" in back.text
     assert re.search(r'<details id="decline-box" open>', back.text) and 'id="confirm"' not in back.text
     status = api.client.get(f"/v1/referrals/{referral_id}", headers=api.auth("police-desk")).json()["status"]
     assert status == "acknowledged"  # going back recorded nothing
@@ -137,3 +139,41 @@ def test_board_reassess_needs_a_reason(api: Api, runner: EmbeddedRunner) -> None
     runner.pump()
     case = api.client.get(f"/v1/cases/{case_id}", headers=api.auth("supervisor1")).json()
     assert case["risk_level"] == "orange" and case["initial_risk_level"] == "red"
+
+
+def test_the_inbox_says_where_and_keeps_finished_work_apart(api: Api, runner: EmbeddedRunner) -> None:
+    referral_id, csrf = referral_on_page(api, runner)
+    inbox = api.client.get("/desk/inbox").text
+    assert '<span class="place">连南' in inbox and 'id="finished"' not in inbox
+    base = f"/desk/referrals/{referral_id}"
+    api.client.post(f"{base}/acknowledge", data={"csrf": csrf, "back": "detail"})
+    after = api.client.get(f"/desk?done=acknowledge&referral={referral_id}").text
+    assert re.search(r"查看这条转介的详情（案件 [0-9a-f]{8}）", after)  # which one was acted on
+    api.client.post(f"{base}/outcome", data={"csrf": csrf, "outcome": "已出警", "confirmed": "yes"})
+    runner.pump()
+    inbox = api.client.get("/desk/inbox").text
+    finished = inbox.split('<h2 class="finished-h">', 1)[1]
+    assert finished.startswith("已办结、已退回（1）") and f'id="ref-{referral_id}"' in finished
+    assert 'id="nothing-open"' in inbox
+    detail = api.client.get(base).text
+    assert 'id="ended-at"' in detail and "办结时间" in detail
+    assert "转介（连南瑶族自治县公安局）" in detail  # the timeline names each referral's unit
+
+
+def test_the_login_form_says_why_it_is_shown(api: Api, runner: EmbeddedRunner) -> None:
+    referral_id, _ = referral_on_page(api, runner)
+    out = api.client.get("/logout", follow_redirects=False)
+    assert out.headers["location"] == "/login?out=1"
+    assert "已退出登录。退出会结束本账号在所有设备上的登录" in api.client.get("/login?out=1").text
+    page = api.client.get(f"/login?next=/desk/referrals/{referral_id}").text
+    assert 'id="login-notice">请登录后查看这条转介。' in page
+    login(api.client, "police-desk")
+    token = api.client.cookies.get(SESSION_COOKIE)
+    api.client.get("/logout")  # elsewhere: the same account's other device still holds its cookie
+    api.client.cookies.set(SESSION_COOKIE, token or "")
+    deadline = time.monotonic() + 2  # each process reads the version at most every 0.5 s
+    while (ended := api.client.get("/desk", follow_redirects=False)).status_code == 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert ended.headers["location"] == "/login?next=/desk&ended=1"
+    assert "您的登录已结束" in api.client.get(ended.headers["location"]).text

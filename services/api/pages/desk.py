@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -35,7 +34,6 @@ DONE = {"acknowledge": "已接收。处置完成后，请在这条转介的页�
 FIELD_ERRORS = {"reason": "请填写退回原因（不超过2000字）。", "outcome": "请填写处置结果（不超过200字）。",
                 "note": "说明不超过5000字。"}
 LOOK_EVERY = 0.5  # seconds between looks at the unit's inbox (a new referral shows within a second)
-_UUID = re.compile(r"[0-9a-f-]{36}")
 STREAM_FOR = 300.0  # then the stream ends and the browser reconnects, its session checked again
 
 
@@ -60,6 +58,9 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         "notifies": agency_notice.notifies(container, principal.agency_id),
         "referrals": referrals,
         "endings": casefile.endings(container.dispatch, referrals),
+        # Where each case is (its place's name, no address): which to go to first.
+        "places": {c["case_id"]: container.directory.place_name(c["region_code"])
+                   for c in container.view.cases_by_id(sorted({r["case_id"] for r in referrals}))},
         "csrf": page.csrf(request),
     }
 
@@ -71,8 +72,9 @@ def desk_page(request: Request, page: DeskPage, container: ContainerDep, audit: 
     shown = request.query_params.get("referral", "") if done else ""
     context = _context(request, container, page)
     own = agency_notice.own_notices(container, audit, page.principal) if context["notifies"] else []
+    acted = next((r for r in context["referrals"] if r["referral_id"] == shown), None)
     return render(request, "desk.html", {**context, "notice": DONE.get(done), "own_notices": own,
-                                         "acted_on": shown if _UUID.fullmatch(shown) else ""})
+                                         "acted_on": acted})  # named in the notice, marked in the list
 
 
 @router.get("/desk/inbox")

@@ -7,6 +7,7 @@ import secrets
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import QueryParams
 
 from services.api import second_factor, sessions
 from services.api.guard import FormDep
@@ -35,10 +36,27 @@ def login_page(request: Request, next: str = "") -> Response:  # noqa: A002
     response = render(request, "login.html",
                        {"csrf": csrf, "next": _safe_next(next), "username": "",
                         "error": IDLE_MESSAGE if request.query_params.get("idle") == "1" else None,
+                        "notice": _why(request.query_params, _safe_next(next)),
                         **second_factor.form_context(request)})
     response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
                         secure=is_https(request), max_age=3600)
     return response
+
+
+# Why the login form is shown, when the person did not come to it themselves.
+SIGNED_OUT = "已退出登录。退出会结束本账号在所有设备上的登录（手机上打开的收件箱也需重新登录）。"
+ENDED = ("您的登录已结束：可能在另一台设备上退出了登录、密码已更改或登录已过期。请重新登录；"
+         "退出会结束本账号在所有设备上的登录。")
+
+
+def _why(query: QueryParams, target: str) -> str | None:
+    if query.get("out") == "1":
+        return SIGNED_OUT
+    if query.get("ended") == "1":
+        return ENDED
+    if target.startswith("/desk/referrals/"):
+        return "请登录后查看这条转介。"
+    return None
 
 
 def _safe_next(target: str) -> str:
@@ -94,6 +112,6 @@ def logout(request: Request) -> Response:
     session = session_of(request)
     if session is not None:
         sessions.logout(request, session[1])  # the cookie's token is refused from now on
-    response = RedirectResponse("/login", status_code=303)
+    response = RedirectResponse("/login?out=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
