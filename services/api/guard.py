@@ -5,6 +5,7 @@ with the CSRF token checked; otherwise the answer (log in, the Chinese refusal, 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -60,7 +61,9 @@ def page_guard(roles: str | tuple[str, ...], home: str, refusal: str, *, fragmen
             idle = ("&idle=1" if getattr(request.state, "idle", False)
                     else "&ended=1" if request.cookies.get(SESSION_COOKIE) else "")
             back = home.format(**request.path_params)
-            raise Refused(RedirectResponse(f"/login?next={back}{idle}", status_code=303))
+            if request.method == "GET" and request.url.path == back and request.url.query:
+                back += "?" + request.url.query  # the link as sent (an on-call message's ?referral=)
+            raise Refused(RedirectResponse(f"/login?next={quote(back, safe='/')}{idle}", status_code=303))
         if found[1].role not in allowed:
             raise Refused(refuse(request, found[1], refusal))
         refused = admit(request, found[1]) if admit is not None else None

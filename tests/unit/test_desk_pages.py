@@ -177,3 +177,19 @@ def test_the_login_form_says_why_it_is_shown(api: Api, runner: EmbeddedRunner) -
         time.sleep(0.1)
     assert ended.headers["location"] == "/login?next=/desk&ended=1"
     assert "您的登录已结束" in api.client.get(ended.headers["location"]).text
+
+
+def test_the_on_call_messages_link_opens_the_referral_after_login(api: Api, runner: EmbeddedRunner) -> None:
+    """The webhook's `url` is /desk?referral=<id>: signed out, log in and land on that referral."""
+    referral_id, _ = referral_on_page(api, runner)
+    api.client.cookies.clear()
+    r = api.client.get(f"/desk?referral={referral_id}", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/login?next=/desk%3Freferral%3D{referral_id}"
+    page = api.client.get(r.headers["location"])
+    assert f'name="next" value="/desk?referral={referral_id}"' in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    r = api.client.post("/login", data={"username": "police-desk", "password": TEST_PASSWORD, "csrf": csrf,
+                                        "next": f"/desk?referral={referral_id}"}, follow_redirects=False)
+    assert r.headers["location"] == f"/desk?referral={referral_id}"
+    r = api.client.get(r.headers["location"], follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/desk/referrals/{referral_id}"

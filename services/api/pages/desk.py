@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -67,8 +68,11 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
 
 @router.get("/desk")
 def desk_page(request: Request, page: DeskPage, container: ContainerDep, audit: AuditDep) -> Response:
-    audit(page.principal, "desk.inbox", "agency", page.principal.agency_id)
     done = request.query_params.get("done", "")
+    linked = request.query_params.get("referral", "")
+    if linked and not done:  # the on-call message's link (`?referral=`): that referral's own page
+        return RedirectResponse(f"/desk/referrals/{quote(linked, safe='')}", status_code=303)
+    audit(page.principal, "desk.inbox", "agency", page.principal.agency_id)
     shown = request.query_params.get("referral", "") if done else ""
     context = _context(request, container, page)
     own = agency_notice.own_notices(container, audit, page.principal) if context["notifies"] else []
