@@ -213,3 +213,22 @@ def test_a_fullwidth_id_number_with_a_wrong_check_character_is_checked_once(
                                                                      timeout=15_000)
     page.wait_for_timeout(1500)  # long enough for the page to have asked again, had it
     assert len(checks) == 1, len(checks)
+
+
+def test_a_supplement_saying_the_child_is_in_danger_now_records_the_transfer(
+        server: Client, browser: Browser) -> None:
+    """A caller rings back: the child is in danger now. The supplement says to transfer, and the
+    operator records the transfer there, on the report, as for a new call."""
+    earlier = server.submit(report_body(children=[{**KNOWN, "name": "吴小东"}]), key="console-danger-again")
+    page = console(server, browser)
+    page.locator(f"button.supplement[data-receipt='{earlier['receipt_no']}']").click()
+    page.locator("tr.sup textarea").fill("孩子又被关在屋里，听到哭喊")
+    page.locator("tr.sup .sup-danger").check()
+    page.locator("tr.sup .sup-send").click()
+    expect(page.locator("tr.sup .sup-result")).to_contain_text("请立即按转接脚本转接 110 或 120")
+    page.locator("tr.sup .sup-to[data-to='110']").click()
+    expect(page.locator("tr.sup .sup-result")).to_contain_text(
+        f"受理编号 {earlier['receipt_no']}：已确认转接 110")
+    expect(page.locator("tr.sup .sup-transfer")).to_be_hidden()
+    status = server.http.get(f"/v1/reports/{earlier['report_id']}", headers=server.auth("operator1")).json()
+    assert [t["to"] for t in status["transfers"]] == ["110"]
