@@ -19,7 +19,6 @@ FINDINGS_AFTER_CLOSE = timedelta(days=30)
 PLAN_NS = uuid5(NAMESPACE_URL, "urn:hotline:followup-plan")
 MEASURES: tuple[str, ...] = tuple(Measure)
 
-
 # Orange and red cases get a one-to-one helper (一对一结对帮扶); without one this long, flagged.
 HELPER_LEVELS = ("orange", "red")
 HELPER_WITHIN = timedelta(hours=72)
@@ -73,8 +72,7 @@ class FollowUpPlan(Aggregate):
                    next_due=clock.first_due(risk_level, opened_at), referral_ids=referral_ids)
 
     def note_referrals(self, referral_ids: list[str]) -> bool:
-        """Referrals made after the plan opened (a joined report, a supervisor's re-routing):
-        closure waits for them too."""
+        """Referrals made since it opened (a joined report, a re-routing): closure waits for them."""
         new = [r for r in referral_ids if r not in self.referral_ids]
         if new:
             self._referred(referral_ids=new)
@@ -88,6 +86,11 @@ class FollowUpPlan(Aggregate):
     def last_visit(self) -> datetime | None:
         return max((v["visited_at"] for v in self.visits), default=None)  # type: ignore[type-var,return-value]
 
+    @property
+    def last_seen(self) -> bool:
+        """Whether the latest visit saw the child (before any visit: as if it had)."""
+        return all(bool(v["child_seen"]) for v in self.visits if v["visited_at"] == self.last_visit)
+
     def _check_active(self, action: str) -> None:
         if self.status != "active":
             raise FollowUpError(f"该案件的随访帮扶已结束，不能再{action}。")
@@ -97,7 +100,8 @@ class FollowUpPlan(Aggregate):
         if risk_level == self.risk_level or self.status != "active":
             return False
         self._replanned(case_id=self.case_id, risk_level=risk_level, at=at,
-                        next_due=clock.replanned(risk_level, last_visit=self.last_visit, changed_at=at))
+                        next_due=clock.replanned(risk_level, last_visit=self.last_visit, changed_at=at,
+                                                 seen=self.last_seen))
         return True
 
     @event("Replanned")
@@ -122,10 +126,12 @@ class FollowUpPlan(Aggregate):
         if any(v["visit_id"] == visit_id for v in self.visits):
             return  # the same visit again (a retry)
         latest = max(visited_at, self.last_visit or visited_at)
+        seen = child_seen if latest == visited_at else self.last_seen  # the latest visit's answer
+        due = clock.after_visit(self.risk_level, latest, child_seen=seen)
         flag = suggested_level if suggested_level and suggested_level != self.risk_level else None
         self._visited(case_id=self.case_id, visit_id=visit_id, visited_at=visited_at, visitor=visitor.strip(),
                       child_seen=child_seen, sealed_findings=sealed_findings, measures=measures,
-                      suggested_level=flag, next_due=clock.after_visit(self.risk_level, latest),
+                      suggested_level=flag, next_due=due,
                       by=by, at=now)
 
     @event("Visited")
@@ -164,9 +170,8 @@ class FollowUpPlan(Aggregate):
 
     def note_overdue(self, *, now: datetime) -> bool:
         """A visit not done by its due date: noted once per due date. True if this call did."""
-        if self.status != "active" or not VisitClock.overdue(self.next_due, now):
-            return False
-        if self.next_due in self.overdue_noted:
+        if (self.status != "active" or not VisitClock.overdue(self.next_due, now)
+                or self.next_due in self.overdue_noted):
             return False
         self._overdue(case_id=self.case_id, due=self.next_due, at=now)
         return True
