@@ -232,3 +232,31 @@ def test_a_visit_that_did_not_see_the_child_keeps_the_case_near_the_top(api: Api
     again = {**visit, "visitor": "李主任", "child_seen": "yes"}  # another visit, not the same one again
     seen = api.client.post(f"/followups/cases/{case_id}/visit", data=again)
     assert "上次未见到儿童（" not in seen.text  # seen at the next visit: back in its place
+
+
+def test_the_card_says_when_the_units_referral_still_waits_and_notices_name_the_case(
+        api: Api, runner: EmbeddedRunner) -> None:
+    alone = report_body(concerns=["neglect"], immediate_danger=False, narrative="孩子常一个人在家，无人照看")
+    api.submit(alone, key="page-yellow")
+    runner.pump()
+    (referral,) = api.client.get("/v1/desk/referrals", headers=api.auth("civil-desk")).json()
+    case_id = referral["case_id"]
+    login(api.client, "civil-desk")
+    page = api.client.get("/followups").text
+    assert "本单位尚未接收这条转介，请先接收" in card_of(page, case_id)
+    paired = api.client.post(f"/followups/cases/{case_id}/helper",
+                             data={"csrf": csrf_of(page), "helper": "李老师"})
+    assert f"已记录结对帮扶人（案件 {case_id[:8]}）" in paired.text
+    assert f'href="#plan-{case_id}" id="to-case">查看这个案件' in paired.text
+    visit = {"csrf": csrf_of(page), "visited_at": local(datetime.now(UTC)), "visitor": "王主任",
+             "child_seen": "yes", "findings": "见到孩子，外婆在照顾", "measures": []}
+    api.client.post(f"/followups/cases/{case_id}/visit", data=visit)
+    runner.pump()
+    base = f"/desk/referrals/{referral['referral_id']}"
+    api.client.post(f"{base}/acknowledge", data={"csrf": csrf_of(page), "back": "detail"})
+    detail = api.client.get(base).text
+    assert "登记走访（见到儿童）" in detail  # the timeline says the child was seen, not only when not
+    csrf = csrf_of(detail)
+    asked = api.client.post(f"{base}/decline", data={"csrf": csrf, "reason": "应由户籍地民政部门办理"})
+    assert "本单位牵头的随访帮扶（入户走访）不受退回影响" in asked.text
+    assert "例如：已入户核实" in detail and "已出警" not in detail  # the example fits the unit

@@ -29,8 +29,7 @@ from services.oversight.referrals import DeclineIn, OutcomeIn, read_referral, re
 router = APIRouter(tags=["pages"], include_in_schema=False)
 router.include_router(agency_notice.router)  # the unit's own notices, /desk/notice (§12)
 ACTIONS = ("acknowledge", "decline", "outcome")
-DONE = {"acknowledge": "已接收。处置完成后，请在这条转介的页面“办结”并填写处置结果；"
-                       "本单位不能处理的，请“退回”并写明原因。",
+DONE = {"acknowledge": "已接收。处置完成后，请“办结”并填写处置结果；本单位不能处理的，请“退回”并写明原因。",
         "decline": "已退回，退回原因已记录。", "outcome": "已办结，处置结果已记录。"}
 FIELD_ERRORS = {"reason": "请填写退回原因（不超过2000字）。", "outcome": "请填写处置结果（不超过200字）。",
                 "note": "说明不超过5000字。"}

@@ -86,8 +86,8 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
         "first_hours": container.dispatch.visit_clock.first_visit_hours,
         "visits": visits, "homes": _homes(container, audit, principal, shown),
         "suggested": suggested,
-        "referrals": ({r["case_id"]: r["referral_id"] for r in container.view.desk_referrals(unit)}
-                      if unit else {}),
+        "referrals": ({r["case_id"]: (r["referral_id"], r["status"])  # and whether it waits for 接收
+                       for r in container.view.desk_referrals(unit)} if unit else {}),
         "failed": failed or {},
     }
 
@@ -117,13 +117,15 @@ def followups_page(request: Request, page: Lead, container: ContainerDep, audit:
     context = _context(request, container, audit, page, DONE.get(done), fresh=fresh)
     plan = next((p for key in ("overdue", "unseen", "this_week", "later") for p in context[key]
                  if p["case_id"] == fresh), None)
+    if done == "helper" and plan is not None:
+        context["notice"] = f"已记录结对帮扶人（案件 {plan['case_id'][:8]}）。"
     if done == "visit" and plan is not None:  # the date the command set, not the lagging view's
         context["notice"] = (f"已登记走访（案件 {plan['case_id'][:8]}），"
                              f"下次走访：{beijing(plan['next_visit_due'])}，"
                              f"已走访 {plan['visits_done']} 次。")
         if (context["visits"].get(plan["case_id"]) or [{}])[-1].get("child_seen") is False:
             context["notice"] += "这次未见到儿童：案件列在“上次未见到儿童”中，请尽快再次入户，当面见到儿童。"
-    return render(request, "followups.html", context)
+    return render(request, "followups.html", {**context, "fresh": plan["case_id"] if plan else None})
 
 
 @router.get("/followups/cases/{case_id}")
