@@ -165,6 +165,12 @@ def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_declin
         phone.locator("#decline").click()
         expect(phone.locator("#confirm")).to_contain_text(reason)
         assert phone.url == f"{base}/desk/referrals/{referral_id}"  # reloading sends no form again
+        phone.reload()  # a pull-to-refresh on the confirmation: the text comes back in the form
+        expect(phone.locator("#decline-box")).to_have_attribute("open", "")
+        expect(phone.locator("#reason")).to_have_value(reason)
+        expect(phone.locator("#decline-box .count")).to_contain_text(f"已输入 {len(reason)} / 2000 字")
+        phone.locator("#decline").click()
+        expect(phone.locator("#confirm")).to_contain_text(reason)
         phone.locator("#confirm-no").click()  # 返回修改: second thoughts
         expect(phone.locator("#confirm")).to_have_count(0)
         expect(phone.locator("#reason")).to_have_value(reason)  # nothing to type again

@@ -193,3 +193,31 @@ def test_the_on_call_messages_link_opens_the_referral_after_login(api: Api, runn
     assert r.headers["location"] == f"/desk?referral={referral_id}"
     r = api.client.get(r.headers["location"], follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/desk/referrals/{referral_id}"
+
+
+def test_a_refused_field_says_whether_it_is_empty_or_too_long_and_by_how_much(
+        api: Api, runner: EmbeddedRunner) -> None:
+    referral_id, csrf = referral_on_page(api, runner)
+    base = f"/desk/referrals/{referral_id}"
+    api.client.post(f"{base}/acknowledge", data={"csrf": csrf, "back": "detail"})
+    empty = api.client.post(f"{base}/outcome", data={"csrf": csrf, "outcome": " "})
+    assert empty.status_code == 422 and 'id="outcome-error">请填写处置结果。' in empty.text
+    long = "已出警" * 88  # 264 characters
+    over = api.client.post(f"{base}/outcome", data={"csrf": csrf, "outcome": long})
+    assert over.status_code == 422 and "处置结果不能超过200字（现在264字），请删减后再提交。" in over.text
+    assert f">{long}</textarea>" in over.text  # nothing cut: the whole text, to trim
+    page = api.client.get(base).text
+    assert "<strong>找谁：</strong>王小明（男，9岁）" in page
+    assert "<strong>什么情况：</strong>孩子被打流血" in page  # near the top, with whom and where
+    legend = api.client.get("/desk").text
+    assert re.search(r'id="legend">红色为最紧急：请在时限内点击“接收”（红色15分钟、橙色2小时', legend)
+
+
+def test_an_anonymous_report_says_there_is_no_one_to_call(api: Api, runner: EmbeddedRunner) -> None:
+    body = report_body(reporter={"relation": "other", "anonymous": True})
+    api.submit(body, key="anonymous-red")
+    runner.pump()
+    login(api.client, "police-desk")
+    referral_id = re.search(r'id="ref-([0-9a-f-]+)"', api.client.get("/desk").text).group(1)  # type: ignore[union-attr]
+    page = api.client.get(f"/desk/referrals/{referral_id}").text
+    assert 'id="no-call">匿名报告：报告人未留电话，无法回电。' in page and 'id="call"' not in page

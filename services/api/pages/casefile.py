@@ -54,7 +54,7 @@ def _ending(dispatch: DispatchApplication, referral_id: str) -> tuple[str, str]:
     referral = dispatch.get_referral(referral_id)
     if referral.status == "declined":
         return "退回原因", referral.decline_reason or ""
-    return "处置结果", "；".join(t for t in (referral.outcome, referral.note) if t)
+    return "处置结果", "；".join(t.rstrip("。；;. ") for t in (referral.outcome, referral.note) if t)
 
 
 def endings(dispatch: DispatchApplication, rows: list[Any]) -> dict[str, tuple[str, str]]:

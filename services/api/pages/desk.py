@@ -31,8 +31,7 @@ router.include_router(agency_notice.router)  # the unit's own notices, /desk/not
 ACTIONS = ("acknowledge", "decline", "outcome")
 DONE = {"acknowledge": "已接收。处置完成后，请“办结”并填写处置结果；本单位不能处理的，请“退回”并写明原因。",
         "decline": "已退回，退回原因已记录。", "outcome": "已办结，处置结果已记录。"}
-FIELD_ERRORS = {"reason": "请填写退回原因（不超过2000字）。", "outcome": "请填写处置结果（不超过200字）。",
-                "note": "说明不超过5000字。"}
+LABELS = {"reason": "退回原因", "outcome": "处置结果", "note": "说明"}
 LOOK_EVERY = 0.5  # seconds between looks at the unit's inbox (a new referral shows within a second)
 STREAM_FOR = 300.0  # then the stream ends and the browser reconnects, its session checked again
 
@@ -62,6 +61,7 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         "places": {c["case_id"]: container.directory.place_name(c["region_code"])
                    for c in container.view.cases_by_id(sorted({r["case_id"] for r in referrals}))},
         "csrf": page.csrf(request),
+        "ack_sla": container.dispatch.ack_sla,  # seconds to 接收, by level: said in the legend
     }
 
 
@@ -159,6 +159,16 @@ def _confirmation(action: str, form: Any) -> dict[str, Any]:
                                      "note": str(form.get("note", "")).strip()}).model_dump()
 
 
+def _field_error(error: Any, typed: dict[str, str]) -> str:
+    """Empty, or too long by how much: each said as it is, so a full field is not asked for."""
+    name = str(error["loc"][0])
+    label = LABELS.get(name, "此项")
+    if error["type"] == "string_too_long":
+        limit = error["ctx"]["max_length"]
+        return f"{label}不能超过{limit}字（现在{len(typed.get(name, '').strip())}字），请删减后再提交。"
+    return f"请填写{label}。"
+
+
 def _whole(message: str) -> str:
     """The domain's refusal as it is when it is in Chinese; otherwise a Chinese one."""
     if any("\u4e00" <= ch <= "\u9fff" for ch in message):
@@ -186,7 +196,7 @@ def desk_action(request: Request, referral_id: str, action: str, page: ReferralP
     try:
         values = _confirmation(action, form) if action != "acknowledge" else {}
     except ValidationError as exc:
-        errors = {str(e["loc"][0]): FIELD_ERRORS.get(str(e["loc"][0]), "请检查此项。") for e in exc.errors()}
+        errors = {str(e["loc"][0]): _field_error(e, typed) for e in exc.errors()}
         return again(422, errors=errors, open_form=action, typed=typed)
     if action != "acknowledge" and form.get("edit") == "yes":  # 返回修改 on the confirmation
         return again(200, open_form=action, typed=typed)
