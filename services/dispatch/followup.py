@@ -86,11 +86,6 @@ class FollowUpPlan(Aggregate):
     def last_visit(self) -> datetime | None:
         return max((v["visited_at"] for v in self.visits), default=None)  # type: ignore[type-var,return-value]
 
-    @property
-    def last_seen(self) -> bool:
-        """Whether the latest visit saw the child (before any visit: as if it had)."""
-        return all(bool(v["child_seen"]) for v in self.visits if v["visited_at"] == self.last_visit)
-
     def _check_active(self, action: str) -> None:
         if self.status != "active":
             raise FollowUpError(f"该案件的随访帮扶已结束，不能再{action}。")
@@ -100,8 +95,7 @@ class FollowUpPlan(Aggregate):
         if risk_level == self.risk_level or self.status != "active":
             return False
         self._replanned(case_id=self.case_id, risk_level=risk_level, at=at,
-                        next_due=clock.replanned(risk_level, last_visit=self.last_visit, changed_at=at,
-                                                 seen=self.last_seen))
+                        next_due=clock.replanned(risk_level, last_visit=self.last_visit, changed_at=at))
         return True
 
     @event("Replanned")
@@ -126,8 +120,7 @@ class FollowUpPlan(Aggregate):
         if any(v["visit_id"] == visit_id for v in self.visits):
             return  # the same visit again (a retry)
         latest = max(visited_at, self.last_visit or visited_at)
-        seen = child_seen if latest == visited_at else self.last_seen  # the latest visit's answer
-        due = clock.after_visit(self.risk_level, latest, child_seen=seen)
+        due = clock.after_visit(self.risk_level, latest)
         flag = suggested_level if suggested_level and suggested_level != self.risk_level else None
         self._visited(case_id=self.case_id, visit_id=visit_id, visited_at=visited_at, visitor=visitor.strip(),
                       child_seen=child_seen, sealed_findings=sealed_findings, measures=measures,

@@ -1,8 +1,8 @@
 """When a case's next follow-up visit is due (contract §6, 处置帮扶): the first within the level's
-hours of the case opening, then every interval after the last visit; after a visit that did not
-see the child, within the first visit's hours again (never later than the interval): the child
-is still to be seen. A level change re-plans from the last visit, or, before the first visit,
-from the moment of the change."""
+hours of the case opening, then every interval after the last visit. A level change re-plans
+from the last visit, or, before the first visit, from the moment of the change. After a visit
+that did not see the child the pages suggest going again within the first visit's hours
+(`revisit_by`); the plan's due date stays the contract's."""
 
 from __future__ import annotations
 
@@ -30,16 +30,18 @@ class VisitClock:
     def first_due(self, level: str, opened_at: datetime) -> datetime:
         return opened_at + timedelta(hours=self.first_visit_hours[level])
 
-    def after_visit(self, level: str, visited_at: datetime, *, child_seen: bool = True) -> datetime:
-        due = visited_at + timedelta(days=self.visit_interval_days[level])
-        return due if child_seen else min(due, self.first_due(level, visited_at))
+    def after_visit(self, level: str, visited_at: datetime) -> datetime:
+        return visited_at + timedelta(days=self.visit_interval_days[level])
 
-    def replanned(self, level: str, *, last_visit: datetime | None, changed_at: datetime,
-                  seen: bool = True) -> datetime:
-        """The next due date after the case's level became `level` at `changed_at` (`seen`:
-        whether the last visit saw the child)."""
+    def revisit_by(self, level: str, visited_at: datetime) -> datetime:
+        """After a visit that did not see the child: when to go again, as a first visit would be
+        (never later than the next due date itself). A suggestion the pages show."""
+        return min(self.after_visit(level, visited_at), self.first_due(level, visited_at))
+
+    def replanned(self, level: str, *, last_visit: datetime | None, changed_at: datetime) -> datetime:
+        """The next due date after the case's level became `level` at `changed_at`."""
         if last_visit is not None:
-            return self.after_visit(level, last_visit, child_seen=seen)
+            return self.after_visit(level, last_visit)
         return self.first_due(level, changed_at)
 
     @staticmethod

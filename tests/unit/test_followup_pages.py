@@ -120,6 +120,14 @@ def test_the_board_shows_late_follow_ups_and_closes_a_case(
     assert 'id="late-followups"' not in api.client.get("/board").text  # a closed plan is late no more
 
 
+def hotline_due(html: str, case_id: str) -> tuple[str, str]:
+    """A card's next due date and, after a visit that did not see the child, when to go again."""
+    card = card_of(html, case_id)
+    due = re.search(r'<strong class="next-due[^"]*">([^<（]+)', card).group(1)  # type: ignore[union-attr]
+    again = re.search(r"请在 ([^ ]+ [^ ]+) 前再次入户", card)
+    return due, again.group(1) if again else ""
+
+
 def card_of(html: str, case_id: str) -> str:
     return re.search(rf'id="plan-{case_id}".*?</section>', html, re.S).group(0)  # type: ignore[union-attr]
 
@@ -225,7 +233,9 @@ def test_a_visit_that_did_not_see_the_child_keeps_the_case_near_the_top(api: Api
     assert "这次未见到儿童" in done.text
     sections = re.split(r"<h2>", done.text)
     unseen = next(s for s in sections if s.startswith("上次未见到儿童（1）"))
-    assert f'id="plan-{case_id}"' in unseen and "上次走访未见到儿童：请尽快再次入户" in unseen
+    assert f'id="plan-{case_id}"' in unseen
+    due, again = hotline_due(done.text, case_id)
+    assert f"上次走访未见到儿童：请在 {again} 前再次入户" in unseen and again != due  # sooner than due
     runner.pump()
     later = api.client.get("/followups").text  # from the view too, not only the fresh read
     assert "上次未见到儿童（1）" in later and "7天以后到期" not in later

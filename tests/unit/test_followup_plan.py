@@ -101,22 +101,11 @@ def test_the_plan_is_rebuilt_from_its_events() -> None:
     assert (again.next_due, again.helper, len(again.visits)) == (p.next_due, "李老师", 1)
 
 
-def test_a_visit_that_did_not_see_the_child_is_followed_within_the_first_visits_hours() -> None:
-    """The child is still to be seen: the next visit falls due as a first one would (7 days for
-    yellow, not 30), never later than the interval; a visit that sees the child, a back-dated
-    one before it, and a level change all count from the latest visit and its answer."""
+def test_a_visit_that_did_not_see_the_child_keeps_the_contracts_schedule() -> None:
+    """Contract §6: the next visit is due an interval after the last visit, seen or not; the
+    pages suggest going again sooner (`VisitClock.revisit_by`), the plan's due date is the contract's."""
     p = plan("yellow")
     at = OPENED + timedelta(hours=10)
     visit(p, at, seen=False)
-    assert p.next_due == at + timedelta(hours=168) and not p.last_seen
-    seen = at + timedelta(days=2)
-    visit(p, seen, visit_id="v2")
-    assert p.next_due == seen + timedelta(days=30) and p.last_seen
-    visit(p, at + timedelta(days=1), visit_id="v3", seen=False)  # filed late, made before v2
-    assert p.next_due == seen + timedelta(days=30)
-    unseen = seen + timedelta(days=3)
-    visit(p, unseen, visit_id="v4", seen=False)
-    assert p.replan(risk_level="red", at=unseen + timedelta(hours=1), clock=CLOCK)
-    assert p.next_due == unseen + timedelta(hours=24)  # red's first-visit hours, from that visit
-    assert p.replan(risk_level="blue", at=unseen + timedelta(hours=2), clock=CLOCK)
-    assert p.next_due == unseen + timedelta(hours=720)  # blue: 30 days, still under its 90
+    assert p.next_due == at + timedelta(days=30) and p.visits[-1]["child_seen"] is False
+    assert CLOCK.revisit_by("yellow", at) == at + timedelta(hours=168)

@@ -62,9 +62,10 @@ def test_a_bad_setting_is_refused_with_the_entry_named(field: str, value: str, n
 
 
 @pytest.mark.parametrize(("level", "hours"), [("red", 24), ("orange", 72), ("yellow", 168), ("blue", 720)])
-def test_after_a_visit_that_did_not_see_the_child_the_first_visits_hours_again(level: str,
-                                                                                hours: int) -> None:
+def test_after_a_visit_that_did_not_see_the_child_go_again_within_the_first_visits_hours(
+        level: str, hours: int) -> None:
     visited = OPENED + timedelta(days=1)
-    assert CLOCK.after_visit(level, visited, child_seen=False) == visited + timedelta(hours=hours)
+    assert CLOCK.revisit_by(level, visited) == visited + timedelta(hours=hours)
+    assert CLOCK.after_visit(level, visited) > CLOCK.revisit_by(level, visited)  # the due date stays
     short = VisitClock({level: 24 * 40}, {level: 1})  # a first window longer than the interval
-    assert short.after_visit(level, visited, child_seen=False) == visited + timedelta(days=1)
+    assert short.revisit_by(level, visited) == visited + timedelta(days=1)

@@ -78,6 +78,11 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
         "lead_name": agency.name if agency else ("全部牵头单位" if principal.role == "supervisor" else ""),
         "overdue": [p for p in plans if p["overdue"]],
         "unseen": [p for p in plans if unseen(p)],
+        # After a visit that did not see the child: go again as a first visit would (a suggestion;
+        # the plan's due date is contract §6's).
+        "revisit": {p["case_id"]: container.dispatch.visit_clock.revisit_by(
+            p["risk_level"], datetime.fromisoformat(visits[p["case_id"]][-1]["visited_at"])).isoformat()
+            for p in plans if unseen(p)},
         "this_week": [p for p in plans if not p["overdue"] and not unseen(p) and due_soon(p)],
         "later": [p for p in plans if not p["overdue"] and not unseen(p) and not due_soon(p)],
         "now_local": now.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M"),
@@ -124,7 +129,8 @@ def followups_page(request: Request, page: Lead, container: ContainerDep, audit:
                              f"下次走访：{beijing(plan['next_visit_due'])}，"
                              f"已走访 {plan['visits_done']} 次。")
         if (context["visits"].get(plan["case_id"]) or [{}])[-1].get("child_seen") is False:
-            context["notice"] += "这次未见到儿童：案件列在“上次未见到儿童”中，请尽快再次入户，当面见到儿童。"
+            context["notice"] += (f"这次未见到儿童：请在 {beijing(context['revisit'][plan['case_id']])} 前"
+                                  "再次入户，当面见到儿童（案件列在“上次未见到儿童”中）。")
     return render(request, "followups.html", {**context, "fresh": plan["case_id"] if plan else None})
 
 
