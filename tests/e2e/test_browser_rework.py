@@ -106,11 +106,11 @@ def test_a_closed_case_is_sent_back_to_the_police_and_reaches_its_inbox(
         expect(page.locator(f"#case-{case_id} .case-status")).to_contain_text("待接收")
         assert refused == [], refused
 
-        # The police desk: the new referral in its inbox, waiting, beside the finished one.
+        # The police desk: the new referral in its inbox, waiting; the finished one listed apart.
         desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN").new_page()
         from_root(desk, server, "police-desk", "/desk")
-        rows = desk.locator("#referrals tbody tr", has_text=f"案件 {short}")
-        expect(rows).to_have_count(2)
+        expect(desk.locator("#referrals tbody tr", has_text=f"案件 {short}")).to_have_count(1)
+        expect(desk.locator("#finished tbody tr", has_text=f"案件 {short}")).to_have_count(1)
         fresh = desk.locator("#referrals tbody tr[data-status=dispatched]", has_text=f"案件 {short}")
         expect(fresh.locator(".status")).to_have_text("待接收")
         expect(fresh.locator("button.ack")).to_be_visible()
