@@ -19,6 +19,7 @@ FINDINGS_AFTER_CLOSE = timedelta(days=30)
 PLAN_NS = uuid5(NAMESPACE_URL, "urn:hotline:followup-plan")
 MEASURES: tuple[str, ...] = tuple(Measure)
 
+
 # Orange and red cases get a one-to-one helper (一对一结对帮扶); without one this long, flagged.
 HELPER_LEVELS = ("orange", "red")
 HELPER_WITHIN = timedelta(hours=72)
@@ -72,7 +73,8 @@ class FollowUpPlan(Aggregate):
                    next_due=clock.first_due(risk_level, opened_at), referral_ids=referral_ids)
 
     def note_referrals(self, referral_ids: list[str]) -> bool:
-        """Referrals made since it opened (a joined report, a re-routing): closure waits for them."""
+        """Referrals made after the plan opened (a joined report, a supervisor's re-routing):
+        closure waits for them too."""
         new = [r for r in referral_ids if r not in self.referral_ids]
         if new:
             self._referred(referral_ids=new)
@@ -120,11 +122,10 @@ class FollowUpPlan(Aggregate):
         if any(v["visit_id"] == visit_id for v in self.visits):
             return  # the same visit again (a retry)
         latest = max(visited_at, self.last_visit or visited_at)
-        due = clock.after_visit(self.risk_level, latest)
         flag = suggested_level if suggested_level and suggested_level != self.risk_level else None
         self._visited(case_id=self.case_id, visit_id=visit_id, visited_at=visited_at, visitor=visitor.strip(),
                       child_seen=child_seen, sealed_findings=sealed_findings, measures=measures,
-                      suggested_level=flag, next_due=due,
+                      suggested_level=flag, next_due=clock.after_visit(self.risk_level, latest),
                       by=by, at=now)
 
     @event("Visited")
@@ -163,8 +164,9 @@ class FollowUpPlan(Aggregate):
 
     def note_overdue(self, *, now: datetime) -> bool:
         """A visit not done by its due date: noted once per due date. True if this call did."""
-        if (self.status != "active" or not VisitClock.overdue(self.next_due, now)
-                or self.next_due in self.overdue_noted):
+        if self.status != "active" or not VisitClock.overdue(self.next_due, now):
+            return False
+        if self.next_due in self.overdue_noted:
             return False
         self._overdue(case_id=self.case_id, due=self.next_due, at=now)
         return True

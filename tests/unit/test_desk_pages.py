@@ -43,18 +43,29 @@ def referral_on_page(api: Api, runner: EmbeddedRunner, desk: str = "police-desk"
     return referral_id, re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
 
 
-def test_a_referral_link_opened_signed_out_comes_back_to_the_referral_after_login(
-        api: Api, runner: EmbeddedRunner) -> None:
-    """The on-call message's link: log in, then the referral itself, not the inbox."""
-    referral_id, _ = referral_on_page(api, runner)
+def signed_out_link(api: Api, link: str) -> tuple[str, str, str]:
+    """A link opened signed out, then the login form it leads to filled in: where the link sent
+    (the login form's address), what the form said, and where logging in sent."""
     api.client.cookies.clear()
-    r = api.client.get(f"/desk/referrals/{referral_id}", follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == f"/login?next=/desk/referrals/{referral_id}"
-    page = api.client.get(r.headers["location"])
+    sent = api.client.get(link, follow_redirects=False)
+    assert sent.status_code == 303
+    page = api.client.get(sent.headers["location"])
+    assert f'name="next" value="{link}"' in page.text  # the link, as it was, is where login goes
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     r = api.client.post("/login", data={"username": "police-desk", "password": TEST_PASSWORD, "csrf": csrf,
-                                        "next": f"/desk/referrals/{referral_id}"}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == f"/desk/referrals/{referral_id}"
+                                        "next": link}, follow_redirects=False)
+    assert r.status_code == 303
+    return sent.headers["location"], page.text, r.headers["location"]
+
+
+def test_a_referral_link_opened_signed_out_comes_back_to_the_referral_after_login(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """A referral's own link: log in, then the referral itself, not the inbox."""
+    referral_id, _ = referral_on_page(api, runner)
+    link = f"/desk/referrals/{referral_id}"
+    login_at, page, after = signed_out_link(api, link)
+    assert login_at == f"/login?next={link}" and after == link
+    assert 'id="login-notice">请登录后查看这条转介。' in page
 
 
 def test_what_a_desk_typed_comes_back_after_an_error_and_from_the_confirmation(
@@ -161,12 +172,10 @@ def test_the_inbox_says_where_and_keeps_finished_work_apart(api: Api, runner: Em
 
 
 def test_the_login_form_says_why_it_is_shown(api: Api, runner: EmbeddedRunner) -> None:
-    referral_id, _ = referral_on_page(api, runner)
+    referral_on_page(api, runner)
     out = api.client.get("/logout", follow_redirects=False)
     assert out.headers["location"] == "/login?out=1"
     assert "已退出登录。退出会结束本账号在所有设备上的登录" in api.client.get("/login?out=1").text
-    page = api.client.get(f"/login?next=/desk/referrals/{referral_id}").text
-    assert 'id="login-notice">请登录后查看这条转介。' in page
     login(api.client, "police-desk")
     token = api.client.cookies.get(SESSION_COOKIE)
     api.client.get("/logout")  # elsewhere: the same account's other device still holds its cookie
@@ -182,16 +191,11 @@ def test_the_login_form_says_why_it_is_shown(api: Api, runner: EmbeddedRunner) -
 def test_the_on_call_messages_link_opens_the_referral_after_login(api: Api, runner: EmbeddedRunner) -> None:
     """The webhook's `url` is /desk?referral=<id>: signed out, log in and land on that referral."""
     referral_id, _ = referral_on_page(api, runner)
-    api.client.cookies.clear()
-    r = api.client.get(f"/desk?referral={referral_id}", follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == f"/login?next=/desk%3Freferral%3D{referral_id}"
-    page = api.client.get(r.headers["location"])
-    assert f'name="next" value="/desk?referral={referral_id}"' in page.text
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    r = api.client.post("/login", data={"username": "police-desk", "password": TEST_PASSWORD, "csrf": csrf,
-                                        "next": f"/desk?referral={referral_id}"}, follow_redirects=False)
-    assert r.headers["location"] == f"/desk?referral={referral_id}"
-    r = api.client.get(r.headers["location"], follow_redirects=False)
+    link = f"/desk?referral={referral_id}"
+    login_at, page, after = signed_out_link(api, link)
+    assert login_at == f"/login?next=/desk%3Freferral%3D{referral_id}" and after == link
+    assert 'id="login-notice">请登录后查看这条转介。' in page
+    r = api.client.get(after, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/desk/referrals/{referral_id}"
 
 

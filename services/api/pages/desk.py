@@ -58,8 +58,8 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         "referrals": referrals,
         "endings": casefile.endings(container.dispatch, referrals),
         # Where each case is (its place's name, no address): which to go to first.
-        "places": {c["case_id"]: container.directory.place_name(c["region_code"])
-                   for c in container.view.cases_by_id(sorted({r["case_id"] for r in referrals}))},
+        "places": {case_id: container.directory.place_name(region) for case_id, region
+                   in container.view.case_regions(sorted({r["case_id"] for r in referrals})).items()},
         "csrf": page.csrf(request),
         "ack_sla": container.dispatch.ack_sla,  # seconds to 接收, by level: said in the legend
     }
@@ -72,10 +72,9 @@ def desk_page(request: Request, page: DeskPage, container: ContainerDep, audit: 
     if linked and not done:  # the on-call message's link (`?referral=`): that referral's own page
         return RedirectResponse(f"/desk/referrals/{quote(linked, safe='')}", status_code=303)
     audit(page.principal, "desk.inbox", "agency", page.principal.agency_id)
-    shown = request.query_params.get("referral", "") if done else ""
     context = _context(request, container, page)
     own = agency_notice.own_notices(container, audit, page.principal) if context["notifies"] else []
-    acted = next((r for r in context["referrals"] if r["referral_id"] == shown), None)
+    acted = next((r for r in context["referrals"] if linked and r["referral_id"] == linked), None)
     return render(request, "desk.html", {**context, "notice": DONE.get(done), "own_notices": own,
                                          "acted_on": acted})  # named in the notice, marked in the list
 

@@ -68,27 +68,28 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
     def due_soon(plan: Any) -> bool:
         return datetime.fromisoformat(plan["next_visit_due"]) <= soon
 
-    def unseen(plan: Any) -> bool:
-        """The latest visit did not see the child: shown near the top whatever its due date."""
-        made = visits.get(plan["case_id"]) or [{}]
-        return not plan["overdue"] and made[-1].get("child_seen") is False
+    # Plans whose latest visit did not see the child (not overdue: those lead anyway), with when
+    # to go again: shown near the top whatever their due date (a suggestion; the plan's due date
+    # is contract §6's).
+    clock, revisit = container.dispatch.visit_clock, {}
+    for p in plans:
+        made = [(datetime.fromisoformat(v["visited_at"]), v["child_seen"])
+                for v in visits.get(p["case_id"], [])]
+        at, seen = max(made, default=(None, True))
+        if not p["overdue"] and at is not None and seen is False:
+            revisit[p["case_id"]] = clock.revisit_by(p["risk_level"], at)
     agency = container.directory.get(principal.agency_id) if principal.agency_id else None
     return {
         "username": principal.subject, "principal": principal, "csrf": page.csrf(request),
         "lead_name": agency.name if agency else ("全部牵头单位" if principal.role == "supervisor" else ""),
         "overdue": [p for p in plans if p["overdue"]],
-        "unseen": [p for p in plans if unseen(p)],
-        # After a visit that did not see the child: go again as a first visit would (a suggestion;
-        # the plan's due date is contract §6's).
-        "revisit": {p["case_id"]: container.dispatch.visit_clock.revisit_by(
-            p["risk_level"], datetime.fromisoformat(visits[p["case_id"]][-1]["visited_at"])).isoformat()
-            for p in plans if unseen(p)},
-        "this_week": [p for p in plans if not p["overdue"] and not unseen(p) and due_soon(p)],
-        "later": [p for p in plans if not p["overdue"] and not unseen(p) and not due_soon(p)],
+        "unseen": [p for p in plans if p["case_id"] in revisit],
+        "revisit": {case_id: at.isoformat() for case_id, at in revisit.items()},
+        "this_week": [p for p in plans if not p["overdue"] and p["case_id"] not in revisit and due_soon(p)],
+        "later": [p for p in plans if not p["overdue"] and p["case_id"] not in revisit and not due_soon(p)],
         "now_local": now.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M"),
         "notice": notice, "agencies": {a.agency_id: a.name for a in container.directory.agencies},
-        "intervals": container.dispatch.visit_clock.visit_interval_days,
-        "first_hours": container.dispatch.visit_clock.first_visit_hours,
+        "intervals": clock.visit_interval_days, "first_hours": clock.first_visit_hours,
         "visits": visits, "homes": _homes(container, audit, principal, shown),
         "suggested": suggested,
         "referrals": ({r["case_id"]: (r["referral_id"], r["status"])  # and whether it waits for 接收
@@ -128,7 +129,7 @@ def followups_page(request: Request, page: Lead, container: ContainerDep, audit:
         context["notice"] = (f"已登记走访（案件 {plan['case_id'][:8]}），"
                              f"下次走访：{beijing(plan['next_visit_due'])}，"
                              f"已走访 {plan['visits_done']} 次。")
-        if (context["visits"].get(plan["case_id"]) or [{}])[-1].get("child_seen") is False:
+        if plan["case_id"] in context["revisit"]:
             context["notice"] += (f"这次未见到儿童：请在 {beijing(context['revisit'][plan['case_id']])} 前"
                                   "再次入户，当面见到儿童（案件列在“上次未见到儿童”中）。")
     return render(request, "followups.html", {**context, "fresh": plan["case_id"] if plan else None})

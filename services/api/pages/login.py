@@ -54,7 +54,7 @@ def _why(query: QueryParams, target: str) -> str | None:
         return SIGNED_OUT
     if query.get("ended") == "1":
         return ENDED
-    if target.startswith("/desk/referrals/"):
+    if target.startswith(("/desk/referrals/", "/desk?referral=")):  # a referral's link, or the on-call one
         return "请登录后查看这条转介。"
     return None
 
