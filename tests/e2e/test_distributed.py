@@ -145,6 +145,41 @@ def holds_partitions(var: Path, name: str) -> bool:
     return assigned >= 0 and assigned > since_start.rfind('"event": "partitions revoked"')
 
 
+def group_holdings(conf: dict[str, str]) -> dict[str, tuple[str, int]]:
+    """Kafka's own answer, by member (static instance id): its group's state and how many
+    partitions the coordinator gave it."""
+    from kafka.admin import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=conf["KAFKA_BOOTSTRAP_SERVERS"].split(","),
+                             **admin_security(conf))
+    try:
+        groups = [g["group_id"] for g in admin.list_groups()]
+        held: dict[str, tuple[str, int]] = {}
+        for group in admin.describe_groups(groups).values():
+            for member in group.get("members") or []:
+                assignment = member.get("member_assignment") or {}  # decoded, then as a dict
+                count = sum(len(tp["partitions"]) for tp in assignment.get("assigned_partitions", []))
+                name = str(member.get("group_instance_id") or member["member_id"])
+                held[name] = (group["group_state"], count)
+        return held
+    finally:
+        admin.close()
+
+
+def members_hold_partitions(var: Path, conf: dict[str, str], names: list[str]) -> bool:
+    """Every member named holds partitions in a stable group, by Kafka and by its own log."""
+    held = group_holdings(conf)
+    return all(held.get(n, ("", 0))[0] == "Stable" and held[n][1] > 0 and holds_partitions(var, n)
+               for n in names)
+
+
+def consumer_events(var: Path, name: str, last: int = 12) -> list[str]:
+    """The member's latest starts, assignments and revocations (for a wait that failed)."""
+    lines = (var / "log" / f"{name}.log").read_text().splitlines()
+    return [line[:200] for line in lines if any(e in line for e in (
+        '"consumer started"', '"partition assigned"', '"partitions revoked"', "restarting"))][-last:]
+
+
 @pytest.mark.timeout(600)  # its setup is the module's: the servers, the stack and its switch to sm
 def test_make_up_routes_a_red_report_to_police_and_hospital(servers: dict[str, str],
                                                            stack: dict[str, str]) -> None:
@@ -542,8 +577,13 @@ def test_two_api_workers_and_two_members_per_group_apply_every_effect_once(stack
 
     # Every member holds partitions before the reports come (a member restarted by the test
     # before may still be rejoining: its peer would take every message meanwhile).
-    for name in (n for members in GROUPS.values() for n in members):
-        wait_for(lambda n=name: holds_partitions(var, n), timeout=60, what=f"{name} to hold partitions")
+    names = [n for members in GROUPS.values() for n in members]
+    try:
+        wait_for(lambda: members_hold_partitions(var, conf, names), timeout=90,
+                 what="every member's partitions")
+    except AssertionError as waited:  # say what Kafka and each member's log held (CI, stop 41)
+        raise AssertionError(f"{waited}: Kafka {group_holdings(conf)}; logs "
+                             f"{ {n: consumer_events(var, n) for n in names} }") from None
     with ThreadPoolExecutor(max_workers=8) as pool:
         report_ids = list(pool.map(send, bodies))
     joined, alone = report_ids[::4], [r for i, r in enumerate(report_ids) if i % 4]
