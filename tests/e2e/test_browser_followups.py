@@ -136,3 +136,67 @@ def test_from_a_referral_to_a_visit_that_did_not_see_the_child(server: Client) -
         expect(card.locator(".unseen")).to_contain_text("上次走访未见到儿童")
         assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
         browser.close()
+
+
+def test_a_visit_typed_while_the_session_ended_is_there_after_logging_in_again(server: Client) -> None:
+    """A child director types a visit in a home; meanwhile her login ends (here: signed out on
+    another device). Sending it asks her to log in again, and the form she comes back to holds
+    what she typed, said so, until the visit is recorded. Signing out on this phone clears it."""
+    body = report_body(concerns=["neglect"], immediate_danger=False, narrative="孩子放学后常在网吧，无人接送",
+                       children=[{"name": "钱小禾", "gender": "female", "age": 10}])
+    report = server.submit(body, key="phone-draft")
+    found = server.wait_for_referrals(report["report_id"], ("civil-desk",))["civil-desk"]
+    base = str(server.http.base_url).rstrip("/")
+    findings = "孩子在家，奶奶说晚上常去网吧，已约学校老师放学后接送"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": WIDTH, "height": 844}, is_mobile=True, has_touch=True,
+                                locale="zh-CN")
+        from_root(page, server, "civil-desk", "/desk")
+        page.goto(f"{base}/followups#plan-{found['case_id']}")
+        card = page.locator(f"#plan-{found['case_id']}")
+        card.locator("input[name=visitor]").fill("周主任")
+        card.locator("textarea[name=findings]").fill(findings)
+        card.get_by_label("见到", exact=True).check()
+        card.get_by_label("心理疏导").check()
+
+        other = browser.new_page(locale="zh-CN")  # her other device signs out: every login ends
+        login(other, server, "civil-desk", "/followups")
+        other.locator("header a.logout").click()
+        # Each process reads an account's sign-outs at most every 0.5 s: until then, the phone's
+        # login still holds (asked without following the answer, so nothing changes).
+        wait_for(lambda: page.request.get(f"{base}/followups", max_redirects=0).status == 303,
+                 what="the phone's login to have ended")
+        card.locator("form.visit button").tap()
+        expect(page.locator("#login-notice")).to_contain_text("您的登录已结束")
+        page.fill("#username", "civil-desk")
+        page.fill("#password", server.password("civil-desk"))
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/followups")
+        card = page.locator(f"#plan-{found['case_id']}")
+        expect(card.locator(".restored")).to_contain_text("已恢复您此前填写但未提交的走访记录")
+        expect(card.locator("textarea[name=findings]")).to_have_value(findings)
+        expect(card.locator("input[name=visitor]")).to_have_value("周主任")
+        expect(card.get_by_label("见到", exact=True)).to_be_checked()
+        expect(card.get_by_label("心理疏导")).to_be_checked()
+        expect(card.get_by_label("生活救助")).not_to_be_checked()
+        card.locator("form.visit button").tap()
+        expect(page.locator("#notice")).to_contain_text("已登记走访")
+        page.reload()  # recorded: nothing is offered again
+        card = page.locator(f"#plan-{found['case_id']}")
+        expect(card.locator(".restored")).to_have_count(0)
+        expect(card.locator("textarea[name=findings]")).to_have_value("")
+
+        page.goto(f"{base}/desk")  # the next visit is weeks away: its card is among the later ones
+        page.goto(f"{base}/followups#plan-{found['case_id']}")
+        card = page.locator(f"#plan-{found['case_id']}")
+        card.locator("textarea[name=findings]").fill("第二次走访，尚未写完")
+        page.locator("header a.logout").tap()  # signing out here leaves nothing typed in the tab
+        expect(page.locator("#login-notice")).to_contain_text("已退出登录")
+        login(page, server, "civil-desk", "/desk")
+        page.goto(f"{base}/followups#plan-{found['case_id']}")
+        card = page.locator(f"#plan-{found['case_id']}")
+        expect(card.locator("details.visit-box")).to_have_attribute("open", "")
+        expect(card.locator(".restored")).to_have_count(0)
+        expect(card.locator("textarea[name=findings]")).to_have_value("")
+        browser.close()

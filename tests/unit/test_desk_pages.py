@@ -175,7 +175,10 @@ def test_the_login_form_says_why_it_is_shown(api: Api, runner: EmbeddedRunner) -
     referral_on_page(api, runner)
     out = api.client.get("/logout", follow_redirects=False)
     assert out.headers["location"] == "/login?out=1"
-    assert "已退出登录。退出会结束本账号在所有设备上的登录" in api.client.get("/login?out=1").text
+    signed_out = api.client.get("/login?out=1").text
+    assert "已退出登录。退出会结束本账号在所有设备上的登录" in signed_out
+    assert "sessionStorage.clear()" in signed_out  # nothing typed stays in the tab signed out of
+    assert "sessionStorage.clear()" not in api.client.get("/login?ended=1").text  # an ended login keeps it
     login(api.client, "police-desk")
     token = api.client.cookies.get(SESSION_COOKIE)
     api.client.get("/logout")  # elsewhere: the same account's other device still holds its cookie

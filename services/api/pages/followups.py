@@ -132,7 +132,9 @@ def followups_page(request: Request, page: Lead, container: ContainerDep, audit:
         if plan["case_id"] in context["revisit"]:
             context["notice"] += (f"这次未见到儿童：请在 {beijing(context['revisit'][plan['case_id']])} 前"
                                   "再次入户，当面见到儿童（案件列在“上次未见到儿童”中）。")
-    return render(request, "followups.html", {**context, "fresh": plan["case_id"] if plan else None})
+    fresh = plan["case_id"] if plan else None
+    return render(request, "followups.html",  # a visit recorded: its draft in the tab is done
+                  {**context, "fresh": fresh, "recorded": fresh if done == "visit" else None})
 
 
 @router.get("/followups/cases/{case_id}")

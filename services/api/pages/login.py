@@ -37,6 +37,7 @@ def login_page(request: Request, next: str = "") -> Response:  # noqa: A002
                        {"csrf": csrf, "next": _safe_next(next), "username": "",
                         "error": IDLE_MESSAGE if request.query_params.get("idle") == "1" else None,
                         "notice": _why(request.query_params, _safe_next(next)),
+                        "signed_out": request.query_params.get("out") == "1",
                         **second_factor.form_context(request)})
     response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
                         secure=is_https(request), max_age=3600)
