@@ -155,6 +155,8 @@ def test_a_visit_typed_while_the_session_ended_is_there_after_logging_in_again(s
         from_root(page, server, "civil-desk", "/desk")
         page.goto(f"{base}/followups#plan-{found['case_id']}")
         card = page.locator(f"#plan-{found['case_id']}")
+        when = card.locator("input[name=visited_at]").bounding_box()
+        assert when and when["width"] >= 220  # the whole visit time on a phone, not two columns
         card.locator("input[name=visitor]").fill("周主任")
         card.locator("textarea[name=findings]").fill(findings)
         card.get_by_label("见到", exact=True).check()
@@ -169,6 +171,7 @@ def test_a_visit_typed_while_the_session_ended_is_there_after_logging_in_again(s
                  what="the phone's login to have ended")
         card.locator("form.visit button").tap()
         expect(page.locator("#login-notice")).to_contain_text("您的登录已结束")
+        expect(page.locator("#login-notice")).to_contain_text("尚未提交的走访记录仍保存在这个浏览器页面中")
         page.fill("#username", "civil-desk")
         page.fill("#password", server.password("civil-desk"))
         page.click("button[type=submit]")

@@ -179,6 +179,9 @@ def test_the_login_form_says_why_it_is_shown(api: Api, runner: EmbeddedRunner) -
     assert "已退出登录。退出会结束本账号在所有设备上的登录" in signed_out
     assert "sessionStorage.clear()" in signed_out  # nothing typed stays in the tab signed out of
     assert "sessionStorage.clear()" not in api.client.get("/login?ended=1").text  # an ended login keeps it
+    for why in ("ended", "idle"):  # a child director's visit being typed: kept, and said so
+        assert "尚未提交的走访记录仍保存" in api.client.get(f"/login?next=/followups&{why}=1").text
+        assert "尚未提交的走访记录仍保存" not in api.client.get(f"/login?next=/desk&{why}=1").text
     login(api.client, "police-desk")
     token = api.client.cookies.get(SESSION_COOKIE)
     api.client.get("/logout")  # elsewhere: the same account's other device still holds its cookie

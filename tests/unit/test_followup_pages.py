@@ -40,7 +40,10 @@ def test_the_lead_desk_files_a_visit_and_pairs_a_helper(api: Api, runner: Embedd
     future = client.post(path, data={**visit, "visited_at": local(datetime.now(UTC) + timedelta(hours=2))})
     assert future.status_code == 422 and "走访时间" in future.text
     empty = client.post(path, data={**visit, "findings": ""})
-    assert empty.status_code == 422 and "走访情况" in empty.text
+    assert empty.status_code == 422 and "请填写走访情况。" in empty.text
+    long = client.post(path, data={**visit, "findings": "孩" * 5003})  # too long is not "fill it in"
+    assert long.status_code == 422 and "走访情况不能超过5000字（现在5003字），请删减后再提交。" in long.text
+    assert "孩" * 5003 in long.text and 'data-max="5000"' in long.text  # all of it back, counted, not cut
     nobody = client.post(path, data={**visit, "visitor": " "})  # a name, not the account's
     assert nobody.status_code == 422 and "请填写走访人姓名" in nobody.text
     done = client.post(path, data={**visit, "visited_at": local(datetime.now(UTC))}, follow_redirects=False)
@@ -121,11 +124,15 @@ def test_the_board_shows_late_follow_ups_and_closes_a_case(
 
 
 def hotline_due(html: str, case_id: str) -> tuple[str, str]:
-    """A card's next due date and, after a visit that did not see the child, when to go again."""
+    """A card's plan due date (the cycle's) and, after a visit that did not see the child, when
+    to go again: then the card's next visit says the sooner one, and the cycle's beside it."""
     card = card_of(html, case_id)
-    due = re.search(r'<strong class="next-due[^"]*">([^<（]+)', card).group(1)  # type: ignore[union-attr]
     again = re.search(r"请在 ([^ ]+ [^ ]+) 前再次入户", card)
-    return due, again.group(1) if again else ""
+    if again is None:
+        return re.search(r'<strong class="next-due[^"]*">([^<（]+)', card).group(1), ""  # type: ignore[union-attr]
+    shown = re.search(r'<strong class="next-due[^"]*">([^ ]+ [^ ]+) 前再次入户', card).group(1)  # type: ignore[union-attr]
+    assert shown == again.group(1)  # one date to act on
+    return re.search(r"按随访周期应在 ([^ ]+ [^ ]+) 前", card).group(1), shown  # type: ignore[union-attr]
 
 
 def card_of(html: str, case_id: str) -> str:
@@ -175,8 +182,9 @@ def test_a_filed_visit_shows_at_once_with_its_suggestion_and_the_helper_can_chan
     page = api.client.post(f"/followups/cases/{case_id}/visit", data=visit)  # no pump: the view lags
     due = hotline.dispatch.plan_for(case_id).next_due.isoformat()
     card = card_of(page.text, case_id)
-    assert f"下次走访：{beijing(due)}" in page.text and "已走访 1 次" in page.text  # the notice
-    assert f">{beijing(due)}</strong>" in card and "已走访 1 次" in card
+    _, again = hotline_due(page.text, case_id)  # not seen: the notice and card say the sooner date
+    assert f"这次未见到儿童：请在 {again} 前再次入户" in page.text and "已走访 1 次" in page.text
+    assert f"按随访周期应在 {beijing(due)} 前" in card and "已走访 1 次" in card and again != beijing(due)
     assert '<span class="flag">未见到儿童</span>' in card and "建议调整为橙色" in card
     runner.pump()
     card = card_of(api.client.get("/followups").text, case_id)

@@ -20,6 +20,7 @@ from services.api.deps import AuditDep, ContainerDep, DispatchDep, ViewDep
 from services.api.guard import STALE, Page, page_guard
 from services.api.pages import casefile
 from services.api.pages import notice as agency_notice
+from services.api.pages.field_text import field_error
 from services.api.web import is_idle, refuse, render
 from services.bootstrap import ApiContainer
 from services.common.errors import Conflict, FieldError, NotFound
@@ -158,16 +159,6 @@ def _confirmation(action: str, form: Any) -> dict[str, Any]:
                                      "note": str(form.get("note", "")).strip()}).model_dump()
 
 
-def _field_error(error: Any, typed: dict[str, str]) -> str:
-    """Empty, or too long by how much: each said as it is, so a full field is not asked for."""
-    name = str(error["loc"][0])
-    label = LABELS.get(name, "此项")
-    if error["type"] == "string_too_long":
-        limit = error["ctx"]["max_length"]
-        return f"{label}不能超过{limit}字（现在{len(typed.get(name, '').strip())}字），请删减后再提交。"
-    return f"请填写{label}。"
-
-
 def _whole(message: str) -> str:
     """The domain's refusal as it is when it is in Chinese; otherwise a Chinese one."""
     if any("\u4e00" <= ch <= "\u9fff" for ch in message):
@@ -195,7 +186,7 @@ def desk_action(request: Request, referral_id: str, action: str, page: ReferralP
     try:
         values = _confirmation(action, form) if action != "acknowledge" else {}
     except ValidationError as exc:
-        errors = {str(e["loc"][0]): _field_error(e, typed) for e in exc.errors()}
+        errors = {str(e["loc"][0]): field_error(e, typed, LABELS) for e in exc.errors()}
         return again(422, errors=errors, open_form=action, typed=typed)
     if action != "acknowledge" and form.get("edit") == "yes":  # 返回修改 on the confirmation
         return again(200, open_form=action, typed=typed)

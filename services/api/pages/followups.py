@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from services.api.deps import AuditDep, ContainerDep, get_container
 from services.api.guard import STALE, Page, page_guard
 from services.api.pages import casefile
+from services.api.pages.field_text import field_error
 from services.api.pages.followup_cards import card_visits, pending_suggestion, refreshed
 from services.api.web import BEIJING, beijing, refuse, render
 from services.bootstrap import ApiContainer
@@ -26,10 +27,9 @@ from services.oversight.scope import desk_scope
 NOT_YOURS = ("没有找到这个案件的随访计划，或它不由本单位牵头。", "没有找到这个案件，或它不在您的辖区内。")
 router = APIRouter(tags=["pages"], include_in_schema=False)
 # What to fix, next to each field, when the API's rules refuse the form.
-FIELD_ERRORS = {"visited_at": "请填写走访时间。", "visitor": "请填写走访人姓名（不超过100字）。",
-                "child_seen": "请选择是否见到儿童。", "findings": "请填写走访情况（不超过5000字）。",
-                "measures": "请从列表中勾选帮扶措施。", "suggested_risk_level": "请从列表中选择建议等级。",
-                "helper": "请填写结对帮扶人姓名（不超过100字）。"}
+FIELD_ERRORS = {"visited_at": "请填写走访时间。", "child_seen": "请选择是否见到儿童。",
+                "measures": "请从列表中勾选帮扶措施。", "suggested_risk_level": "请从列表中选择建议等级。"}
+LABELS = {"visitor": "走访人姓名", "findings": "走访情况", "helper": "结对帮扶人姓名"}
 WEEK = timedelta(days=7)
 DONE = {"visit": "已登记走访。", "helper": "已记录结对帮扶人。"}
 NOT_LEAD = ("随访帮扶由民政部门牵头（儿童主任登记走访、结对帮扶），本单位无需在此登记。"
@@ -126,12 +126,12 @@ def followups_page(request: Request, page: Lead, container: ContainerDep, audit:
     if done == "helper" and plan is not None:
         context["notice"] = f"已记录结对帮扶人（案件 {plan['case_id'][:8]}）。"
     if done == "visit" and plan is not None:  # the date the command set, not the lagging view's
+        again = context["revisit"].get(plan["case_id"])  # not seen: the sooner date is the one to act on
+        then = (f"这次未见到儿童：请在 {beijing(again)} 前再次入户，当面见到儿童"
+                "（案件列在“上次未见到儿童”中）。" if again
+                else f"下次走访：{beijing(plan['next_visit_due'])}。")
         context["notice"] = (f"已登记走访（案件 {plan['case_id'][:8]}），"
-                             f"下次走访：{beijing(plan['next_visit_due'])}，"
-                             f"已走访 {plan['visits_done']} 次。")
-        if plan["case_id"] in context["revisit"]:
-            context["notice"] += (f"这次未见到儿童：请在 {beijing(context['revisit'][plan['case_id']])} 前"
-                                  "再次入户，当面见到儿童（案件列在“上次未见到儿童”中）。")
+                             f"已走访 {plan['visits_done']} 次。{then}")
     fresh = plan["case_id"] if plan else None
     return render(request, "followups.html",  # a visit recorded: its draft in the tab is done
                   {**context, "fresh": fresh, "recorded": fresh if done == "visit" else None})
@@ -205,7 +205,7 @@ def followup_action(request: Request, case_id: str, action: str, page: Lead, con
     try:
         act()
     except ValidationError as exc:
-        errors = {str(e["loc"][0]): FIELD_ERRORS.get(str(e["loc"][0]), "请检查此项。") for e in exc.errors()}
+        errors = {str(e["loc"][0]): field_error(e, _typed(form), LABELS, FIELD_ERRORS) for e in exc.errors()}
         return again(422, errors, "请按提示修改后再提交，已填写的内容都还在。")
     except FieldError as exc:
         return again(422, {exc.field: exc.message}, "请按提示修改后再提交，已填写的内容都还在。")

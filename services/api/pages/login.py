@@ -48,13 +48,17 @@ def login_page(request: Request, next: str = "") -> Response:  # noqa: A002
 SIGNED_OUT = "已退出登录。退出会结束本账号在所有设备上的登录（手机上打开的收件箱也需重新登录）。"
 ENDED = ("您的登录已结束：可能在另一台设备上退出了登录、密码已更改或登录已过期。请重新登录；"
          "退出会结束本账号在所有设备上的登录。")
+KEPT = "尚未提交的走访记录仍保存在这个浏览器页面中，重新登录后会自动填回，核对后再提交即可。"
 
 
 def _why(query: QueryParams, target: str) -> str | None:
     if query.get("out") == "1":
         return SIGNED_OUT
+    kept = KEPT if target.startswith("/followups") else ""  # a visit being typed (followups.html)
     if query.get("ended") == "1":
-        return ENDED
+        return ENDED + kept
+    if query.get("idle") == "1" and kept:
+        return kept
     if target.startswith(("/desk/referrals/", "/desk?referral=")):  # a referral's link, or the on-call one
         return "请登录后查看这条转介。"
     return None
