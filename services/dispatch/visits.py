@@ -6,7 +6,7 @@ that did not see the child the pages suggest going again within the first visit'
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,6 +37,12 @@ class VisitClock:
         """After a visit that did not see the child: when to go again, as a first visit would be
         (never later than the next due date itself). A suggestion the pages show."""
         return min(self.after_visit(level, visited_at), self.first_due(level, visited_at))
+
+    def go_again_by(self, level: str, visits: Iterable[tuple[datetime, bool]]) -> datetime | None:
+        """(visited_at, child_seen) of a plan's visits: when the latest in time did not see the
+        child, when to go again (the one date the pages give to act on); otherwise None."""
+        at, seen = max(visits, default=(None, True))
+        return None if at is None or seen else self.revisit_by(level, at)
 
     def replanned(self, level: str, *, last_visit: datetime | None, changed_at: datetime) -> datetime:
         """The next due date after the case's level became `level` at `changed_at`."""

@@ -125,6 +125,8 @@ def test_from_a_referral_to_a_visit_that_did_not_see_the_child(server: Client) -
         card.locator("form.visit button").tap()
         card = page.locator(f"#plan-{found['case_id']}")
         expect(card.locator(".error")).to_contain_text("请选择是否见到儿童")
+        page.wait_for_load_state("load")
+        assert page.evaluate("document.activeElement.name") == "child_seen"  # the cursor where to fix
         assert page.url == f"{base}/followups#plan-{found['case_id']}"  # reloading sends nothing again
         expect(card.locator("textarea[name=findings]")).to_have_value("家中无人，门锁着，邻居说孩子随外婆去了镇上")
         card.get_by_label("未见到").check()

@@ -124,15 +124,13 @@ def test_the_board_shows_late_follow_ups_and_closes_a_case(
 
 
 def hotline_due(html: str, case_id: str) -> tuple[str, str]:
-    """A card's plan due date (the cycle's) and, after a visit that did not see the child, when
-    to go again: then the card's next visit says the sooner one, and the cycle's beside it."""
+    """A card's next visit and, after a visit that did not see the child, when to go again:
+    then one date, the sooner, to act on."""
     card = card_of(html, case_id)
+    due = re.search(r'<strong class="next-due[^"]*">([^ ]+ [^ <（]+)', card).group(1)  # type: ignore[union-attr]
     again = re.search(r"请在 ([^ ]+ [^ ]+) 前再次入户", card)
-    if again is None:
-        return re.search(r'<strong class="next-due[^"]*">([^<（]+)', card).group(1), ""  # type: ignore[union-attr]
-    shown = re.search(r'<strong class="next-due[^"]*">([^ ]+ [^ ]+) 前再次入户', card).group(1)  # type: ignore[union-attr]
-    assert shown == again.group(1)  # one date to act on
-    return re.search(r"按随访周期应在 ([^ ]+ [^ ]+) 前", card).group(1), shown  # type: ignore[union-attr]
+    assert again is None or due == again.group(1)
+    return due, again.group(1) if again else ""
 
 
 def card_of(html: str, case_id: str) -> str:
@@ -185,7 +183,7 @@ def test_a_filed_visit_shows_at_once_with_its_suggestion_and_the_helper_can_chan
     card = card_of(page.text, case_id)
     _, again = hotline_due(page.text, case_id)  # not seen: the notice and card say the sooner date
     assert f"这次未见到儿童：请在 {again} 前再次入户" in page.text and "已走访 1 次" in page.text
-    assert f"按随访周期应在 {beijing(due)} 前" in card and "已走访 1 次" in card and again != beijing(due)
+    assert beijing(due) not in card and "已走访 1 次" in card and again != beijing(due)  # the sooner only
     assert '<span class="flag">未见到儿童</span>' in card and "建议调整为橙色" in card
     runner.pump()
     card = card_of(api.client.get("/followups").text, case_id)
@@ -219,8 +217,8 @@ def test_desks_of_other_units_are_told_follow_ups_are_civil_affairs(api: Api) ->
         assert "登记走访</button>" not in page.text
 
 
-def test_a_visit_that_did_not_see_the_child_keeps_the_case_near_the_top(api: Api,
-                                                                        runner: EmbeddedRunner) -> None:
+def test_a_visit_that_did_not_see_the_child_keeps_the_case_near_the_top(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
     """Whether the child was seen is asked, never assumed; a visit that did not see the child
     puts the case under 上次未见到儿童, above the week's visits, whatever its next due date."""
     alone = report_body(concerns=["neglect"], immediate_danger=False, narrative="孩子常一个人在家，无人照看")
@@ -243,8 +241,12 @@ def test_a_visit_that_did_not_see_the_child_keeps_the_case_near_the_top(api: Api
     sections = re.split(r"<h2>", done.text)
     unseen = next(s for s in sections if s.startswith("上次未见到儿童（1）"))
     assert f'id="plan-{case_id}"' in unseen
-    due, again = hotline_due(done.text, case_id)
-    assert f"上次走访未见到儿童：请在 {again} 前再次入户" in unseen and again != due  # sooner than due
+    shown, again = hotline_due(done.text, case_id)
+    planned = beijing(hotline.dispatch.plan_for(case_id).next_due.isoformat())
+    assert f"上次走访未见到儿童：请在 {again} 前再次入户" in unseen and shown == again != planned  # sooner
+    (referral,) = api.client.get("/v1/desk/referrals", headers=api.auth("civil-desk")).json()
+    lead = api.client.get(f"/desk/referrals/{referral['referral_id']}").text.split('id="lead-plan"', 1)[1]
+    assert again in lead.split("</dd>")[0] and "上次走访未见到儿童，须再次入户" in lead  # the same date there
     runner.pump()
     later = api.client.get("/followups").text  # from the view too, not only the fresh read
     assert "上次未见到儿童（1）" in later and "7天以后到期" not in later
@@ -262,7 +264,7 @@ def test_the_card_says_when_the_units_referral_still_waits_and_notices_name_the_
     case_id = referral["case_id"]
     login(api.client, "civil-desk")
     page = api.client.get("/followups").text
-    assert "本单位尚未接收这条转介，请先接收" in card_of(page, case_id)
+    assert "本单位尚未接收这条转介：请在转介详情中点“接收”" in card_of(page, case_id)
     paired = api.client.post(f"/followups/cases/{case_id}/helper",
                              data={"csrf": csrf_of(page), "helper": "李老师"})
     assert f"已记录结对帮扶人（案件 {case_id[:8]}）" in paired.text

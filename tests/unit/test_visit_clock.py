@@ -69,3 +69,13 @@ def test_after_a_visit_that_did_not_see_the_child_go_again_within_the_first_visi
     assert CLOCK.after_visit(level, visited) > CLOCK.revisit_by(level, visited)  # the due date stays
     short = VisitClock({level: 24 * 40}, {level: 1})  # a first window longer than the interval
     assert short.revisit_by(level, visited) == visited + timedelta(days=1)
+
+
+def test_go_again_by_reads_the_latest_visit_in_time_whatever_the_order() -> None:
+    clock = VisitClock.default()
+    monday = datetime(2026, 12, 7, 9, tzinfo=UTC)
+    assert clock.go_again_by("red", []) is None  # no visit yet: the plan's first visit
+    assert clock.go_again_by("red", [(monday, True)]) is None  # seen
+    not_seen = [(monday + timedelta(days=1), False), (monday, True)]  # entered out of order
+    assert clock.go_again_by("red", not_seen) == clock.revisit_by("red", monday + timedelta(days=1))
+    assert clock.go_again_by("red", [(monday, False), (monday + timedelta(days=1), True)]) is None

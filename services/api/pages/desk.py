@@ -148,7 +148,11 @@ def _lead_plan(container: ApiContainer, case_id: str, unit: str | None) -> dict[
         plan = container.dispatch.plan_for(case_id, unit=unit)
     except NotFound:
         return None
-    return {"next_due": plan.next_due.isoformat(), "active": plan.status == "active"}
+    # The child not seen at the latest visit: the sooner date is the one to act on (as /followups).
+    again = container.dispatch.visit_clock.go_again_by(
+        plan.risk_level, ((v["visited_at"], v["child_seen"]) for v in plan.visits))  # type: ignore[misc]
+    due = min(plan.next_due, again) if again else plan.next_due
+    return {"next_due": due.isoformat(), "active": plan.status == "active", "unseen": again is not None}
 
 
 def _confirmation(action: str, form: Any) -> dict[str, Any]:

@@ -73,11 +73,10 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
     # is contract §6's).
     clock, revisit = container.dispatch.visit_clock, {}
     for p in plans:
-        made = [(datetime.fromisoformat(v["visited_at"]), v["child_seen"])
-                for v in visits.get(p["case_id"], [])]
-        at, seen = max(made, default=(None, True))
-        if not p["overdue"] and at is not None and seen is False:
-            revisit[p["case_id"]] = clock.revisit_by(p["risk_level"], at)
+        again = clock.go_again_by(p["risk_level"], ((datetime.fromisoformat(v["visited_at"]), v["child_seen"])
+                                                     for v in visits.get(p["case_id"], [])))
+        if not p["overdue"] and again is not None:
+            revisit[p["case_id"]] = again
     agency = container.directory.get(principal.agency_id) if principal.agency_id else None
     return {
         "username": principal.subject, "principal": principal, "csrf": page.csrf(request),
