@@ -60,6 +60,7 @@ def test_the_lead_desk_files_a_visit_and_pairs_a_helper(api: Api, runner: Embedd
     assert "已见到孩子" not in card  # the findings stay sealed on the list
     read = client.get(f"/followups/cases/{case_id}")  # read back, opened for the lead unit
     assert read.status_code == 200 and "已见到孩子" in read.text and "王主任" in read.text
+    assert 'id="next-visit">下次走访：' in read.text and "结对帮扶人：李老师" in read.text  # what next
     assert f'href="/followups/cases/{case_id}"' in card
     (plan,) = client.get("/v1/followups", headers=api.auth("civil-desk")).json()
     assert plan["visits_done"] == 1 and plan["helper"] == "李老师"
@@ -247,6 +248,8 @@ def test_a_visit_that_did_not_see_the_child_keeps_the_case_near_the_top(
     (referral,) = api.client.get("/v1/desk/referrals", headers=api.auth("civil-desk")).json()
     lead = api.client.get(f"/desk/referrals/{referral['referral_id']}").text.split('id="lead-plan"', 1)[1]
     assert again in lead.split("</dd>")[0] and "上次走访未见到儿童，须再次入户" in lead  # the same date there
+    history = api.client.get(f"/followups/cases/{case_id}").text.split('id="next-visit"', 1)[1]
+    assert again in history.split("</p>")[0] and "上次走访未见到儿童，须再次入户" in history  # and here
     runner.pump()
     later = api.client.get("/followups").text  # from the view too, not only the fresh read
     assert "上次未见到儿童（1）" in later and "7天以后到期" not in later

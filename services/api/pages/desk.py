@@ -21,6 +21,7 @@ from services.api.guard import STALE, Page, page_guard
 from services.api.pages import casefile
 from services.api.pages import notice as agency_notice
 from services.api.pages.field_text import field_error
+from services.api.pages.followup_cards import next_visit
 from services.api.web import is_idle, refuse, render
 from services.bootstrap import ApiContainer
 from services.common.errors import Conflict, FieldError, NotFound
@@ -148,11 +149,8 @@ def _lead_plan(container: ApiContainer, case_id: str, unit: str | None) -> dict[
         plan = container.dispatch.plan_for(case_id, unit=unit)
     except NotFound:
         return None
-    # The child not seen at the latest visit: the sooner date is the one to act on (as /followups).
-    again = container.dispatch.visit_clock.go_again_by(
-        plan.risk_level, ((v["visited_at"], v["child_seen"]) for v in plan.visits))  # type: ignore[misc]
-    due = min(plan.next_due, again) if again else plan.next_due
-    return {"next_due": due.isoformat(), "active": plan.status == "active", "unseen": again is not None}
+    due, unseen = next_visit(container.dispatch.visit_clock, plan)  # the one date, as /followups gives
+    return {"next_due": due.isoformat(), "active": plan.status == "active", "unseen": unseen}
 
 
 def _confirmation(action: str, form: Any) -> dict[str, Any]:

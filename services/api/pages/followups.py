@@ -14,7 +14,7 @@ from services.api.deps import AuditDep, ContainerDep, get_container
 from services.api.guard import STALE, Page, page_guard
 from services.api.pages import casefile
 from services.api.pages.field_text import field_error
-from services.api.pages.followup_cards import card_visits, pending_suggestion, refreshed
+from services.api.pages.followup_cards import card_visits, next_visit, pending_suggestion, refreshed
 from services.api.web import BEIJING, beijing, refuse, render
 from services.bootstrap import ApiContainer
 from services.common.errors import DomainError, FieldError, NotFound
@@ -150,8 +150,10 @@ def visits_page(request: Request, case_id: str, page: Lead, container: Container
     except FindingsClosed as closed:
         return refuse(request, principal, closed.message, 403, "走访情况不再开放")
     suggested = {v["visit_id"]: v.get("suggested_level") for v in plan.visits}
+    due, unseen = next_visit(container.dispatch.visit_clock, plan)
     return render(request, "followup_visits.html", {
-        "principal": principal, "case_id": case_id,
+        "principal": principal, "case_id": case_id, "helper": plan.helper,
+        "next": {"due": due.isoformat(), "unseen": unseen} if plan.status == "active" else None,
         "visits": [{**v, "suggested_level": suggested.get(v["visit_id"])} for v in reversed(made)],
         "home": casefile.home(container, case_id, _recipient(container, principal))})
 
