@@ -38,11 +38,13 @@ class VisitClock:
         (never later than the next due date itself). A suggestion the pages show."""
         return min(self.after_visit(level, visited_at), self.first_due(level, visited_at))
 
-    def go_again_by(self, level: str, visits: Iterable[tuple[datetime, bool]]) -> datetime | None:
-        """(visited_at, child_seen) of a plan's visits: when the latest in time did not see the
-        child, when to go again (the one date the pages give to act on); otherwise None."""
+    def go_again_by(self, level: str, visits: Iterable[tuple[datetime, bool]],
+                    due: datetime) -> datetime | None:
+        """(visited_at, child_seen) of a plan's visits and its due date: when the latest visit in
+        time did not see the child, when to go again, never later than `due` (the one date the
+        pages give to act on); otherwise None."""
         at, seen = max(visits, default=(None, True))
-        return None if at is None or seen else self.revisit_by(level, at)
+        return None if at is None or seen else min(due, self.revisit_by(level, at))
 
     def replanned(self, level: str, *, last_visit: datetime | None, changed_at: datetime) -> datetime:
         """The next due date after the case's level became `level` at `changed_at`."""

@@ -74,8 +74,11 @@ def test_after_a_visit_that_did_not_see_the_child_go_again_within_the_first_visi
 def test_go_again_by_reads_the_latest_visit_in_time_whatever_the_order() -> None:
     clock = VisitClock.default()
     monday = datetime(2026, 12, 7, 9, tzinfo=UTC)
-    assert clock.go_again_by("red", []) is None  # no visit yet: the plan's first visit
-    assert clock.go_again_by("red", [(monday, True)]) is None  # seen
+    due = monday + timedelta(days=30)
+    assert clock.go_again_by("red", [], due) is None  # no visit yet: the plan's first visit
+    assert clock.go_again_by("red", [(monday, True)], due) is None  # seen
     not_seen = [(monday + timedelta(days=1), False), (monday, True)]  # entered out of order
-    assert clock.go_again_by("red", not_seen) == clock.revisit_by("red", monday + timedelta(days=1))
-    assert clock.go_again_by("red", [(monday, False), (monday + timedelta(days=1), True)]) is None
+    assert clock.go_again_by("red", not_seen, due) == clock.revisit_by("red", monday + timedelta(days=1))
+    assert clock.go_again_by("red", [(monday, False), (monday + timedelta(days=1), True)], due) is None
+    sooner = monday + timedelta(hours=1)  # the plan's own date is sooner (a level raised): that one
+    assert clock.go_again_by("red", [(monday, False)], sooner) == sooner

@@ -46,5 +46,6 @@ def refreshed(container: Any, plans: list[dict[str, Any]], case_id: str, unit: s
 def next_visit(clock: VisitClock, plan: Any) -> tuple[datetime, bool]:
     """The one next visit the pages give for a plan (its aggregate), and whether it is sooner
     than the plan's because the latest visit did not see the child."""
-    again = clock.go_again_by(plan.risk_level, ((v["visited_at"], v["child_seen"]) for v in plan.visits))
-    return (min(plan.next_due, again), True) if again else (plan.next_due, False)
+    again = clock.go_again_by(plan.risk_level, ((v["visited_at"], v["child_seen"]) for v in plan.visits),
+                              plan.next_due)
+    return (again, True) if again else (plan.next_due, False)

@@ -73,8 +73,9 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
     # is contract §6's).
     clock, revisit = container.dispatch.visit_clock, {}
     for p in plans:
-        again = clock.go_again_by(p["risk_level"], ((datetime.fromisoformat(v["visited_at"]), v["child_seen"])
-                                                     for v in visits.get(p["case_id"], [])))
+        made = ((datetime.fromisoformat(v["visited_at"]), v["child_seen"])
+                for v in visits.get(p["case_id"], []))
+        again = clock.go_again_by(p["risk_level"], made, datetime.fromisoformat(p["next_visit_due"]))
         if not p["overdue"] and again is not None:
             revisit[p["case_id"]] = again
     agency = container.directory.get(principal.agency_id) if principal.agency_id else None
@@ -206,7 +207,8 @@ def followup_action(request: Request, case_id: str, action: str, page: Lead, con
     try:
         act()
     except ValidationError as exc:
-        errors = {str(e["loc"][0]): field_error(e, _typed(form), LABELS, FIELD_ERRORS) for e in exc.errors()}
+        typed = _typed(form)
+        errors = {str(e["loc"][0]): field_error(e, typed, LABELS, FIELD_ERRORS) for e in exc.errors()}
         return again(422, errors, "请按提示修改后再提交，已填写的内容都还在。")
     except FieldError as exc:
         return again(422, {exc.field: exc.message}, "请按提示修改后再提交，已填写的内容都还在。")
