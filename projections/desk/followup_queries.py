@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any, TypedDict
 
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 
 
 class VisitRow(TypedDict):

@@ -10,7 +10,7 @@ from typing import Any, TypedDict
 
 from projections.desk.writes import Write, epoch, timeline
 from services.common.messages import CASE_MAJOR_INCIDENT, Message
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS view_incidents ("

@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 
 PERCENTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95}
 Rows = Callable[..., list[dict[str, Any]]]

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from projections.desk.followup_queries import FollowUpQueries, FollowUpRow, LedgerRow
 from projections.desk.incidents import IncidentQueries, IncidentRow
 from projections.desk.rows import CaseLink, CaseRow, ReferralRow, SubmissionRow, TimelineRow
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 from services.common.vocabulary import RISK_RANK
 
 __all__ = ["REVIEWS", "CaseLink", "CaseRow", "DeskQueries", "DeskReader", "ReferralRow",

@@ -11,7 +11,7 @@ from eventsourcing.persistence import Tracking
 from projections.desk.processor import DeskProjection, WritableView
 from projections.desk.view import DeskView
 from services.common.messages import Message, Translator
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 
 # Every table of rows (the tracking table is where each copy happens to be, not what it holds).
 TABLES = ("view_cases", "view_case_concerns", "view_case_reports", "view_submissions",

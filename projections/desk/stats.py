@@ -13,7 +13,7 @@ from typing import Any
 
 from projections.desk import rollup
 from projections.desk.percentiles import ack_percentiles
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 from services.common.vocabulary import BEIJING, UNACKNOWLEDGED_STATUSES
 
 DAY = float(rollup.DAY)

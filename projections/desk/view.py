@@ -12,7 +12,7 @@ from eventsourcing.persistence import Tracking
 from projections.desk import stats as stats_sql
 from projections.desk.processor import Write
 from projections.desk.reader import DeskQueries
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 
 
 class DeskView(DeskQueries):

@@ -24,7 +24,7 @@ from services.accounts.domain import (
 from services.accounts.passwords import weakness
 from services.accounts.regions import clean_region
 from services.accounts.requests import AccountRequest
-from services.common import aggregates
+from services.common import store
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, FieldError, NotFound
@@ -102,7 +102,7 @@ class AccountsApplication(DualControl):
             )
         sentinel = Sentinel(id=sentinel_id_for(region_code, name), name=name, kind=kind,
                             region_code=region_code, first_reporter=user.username)
-        registry = (aggregates.find(self.repository, REGISTRY_ID, SentinelRegistry)
+        registry = (store.find(self.repository, REGISTRY_ID, SentinelRegistry)
                     or SentinelRegistry(id=REGISTRY_ID))
         registry.add(str(sentinel.id))
         user.bind_sentinel(str(sentinel.id))
@@ -110,7 +110,7 @@ class AccountsApplication(DualControl):
             self.save(sentinel, registry, user,
                       *audit_note(actor, "sentinel.register", "sentinel", str(sentinel.id)))
         except IntegrityError:
-            if aggregates.find(self.repository, sentinel.id, Sentinel) is not None:
+            if store.find(self.repository, sentinel.id, Sentinel) is not None:
                 raise Conflict(f"a sentinel point {name!r} exists in {region_code}") from None
             raise  # a concurrent registration moved the registry on; the caller may retry
         return sentinel
@@ -157,7 +157,7 @@ class AccountsApplication(DualControl):
         return sentinel
 
     def _active_sentinel(self, sentinel_id: str) -> Sentinel:
-        sentinel = aggregates.find(self.repository, sentinel_id, Sentinel)
+        sentinel = store.find(self.repository, sentinel_id, Sentinel)
         if sentinel is None:
             raise NotFound(f"no sentinel point {sentinel_id!r}")
         if not sentinel.active:
@@ -165,18 +165,18 @@ class AccountsApplication(DualControl):
         return sentinel
 
     def list_sentinels(self) -> list[Sentinel]:
-        registry = aggregates.find(self.repository, REGISTRY_ID, SentinelRegistry)
+        registry = store.find(self.repository, REGISTRY_ID, SentinelRegistry)
         if registry is None:
             return []
         return [self.repository.get(UUID(sid)) for sid in registry.sentinel_ids]
 
     def sentinel_exists(self, sentinel_id: str) -> bool:
         """Registered and not closed."""
-        found = aggregates.find(self.repository, sentinel_id, Sentinel)
+        found = store.find(self.repository, sentinel_id, Sentinel)
         return found is not None and found.active
 
     def find(self, username: str) -> User | None:
-        return aggregates.find(self.repository, user_id_for(username), User)
+        return store.find(self.repository, user_id_for(username), User)
 
     def check_login(self, username: str, password: str) -> tuple[Principal, int] | None:
         """The principal and its token version, if the password is right and the account enabled."""

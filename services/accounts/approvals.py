@@ -24,7 +24,7 @@ from services.accounts.requests import (
     needs_approval,
     request_id_for,
 )
-from services.common import aggregates
+from services.common import store
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, FieldError, NotFound
@@ -95,7 +95,7 @@ class DualControl(RequestLog):
         """The earlier use of this page form for this change, if it acted already."""
         if not form_id:
             return None
-        return aggregates.find(self.repository, form_use_id(form_id, kind, username), FormUse)
+        return store.find(self.repository, form_use_id(form_id, kind, username), FormUse)
 
     def _once(self, form_id: str | None, kind: str, username: str, actor: Actor, *changed: Any,
               request_id: str | None = None) -> FormUse | None:

@@ -10,7 +10,7 @@ from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
 
 from services.accounts.requests import STATUSES, AccountRequest
-from services.common import aggregates
+from services.common import store
 from services.common.errors import FieldError, NotFound
 
 
@@ -31,7 +31,7 @@ class RequestLog(Application[UUID]):
         return ids
 
     def get_request(self, request_id: str | UUID) -> AccountRequest:
-        found = aggregates.find(self.repository, request_id, AccountRequest)
+        found = store.find(self.repository, request_id, AccountRequest)
         if found is None:
             raise NotFound("no such account request")
         return found

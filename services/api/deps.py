@@ -9,17 +9,16 @@ from fastapi import Depends, Request
 
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
-from services.api.auth import current_principal, oauth2_scheme, require_roles, role_check
+from services.api.auth import current_principal, oauth2_scheme, require_roles, role_check, session_of
 from services.api.guards import client_address
-from services.api.web import session_of
 from services.bootstrap import ApiContainer
+from services.common.auditnote import AuditLog
 from services.common.principal import Principal
 from services.common.throttle import Throttle
 from services.dispatch.application import DispatchApplication
 from services.dispatch.routing import Directory
 from services.intake.application import IntakeApplication
 from services.notify.application import NotifyApplication
-from services.oversight.auditlog import AuditLog
 from services.triage.application import TriageApplication
 
 

@@ -14,10 +14,11 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from services.api.auth import session_of
 from services.api.deps import audit_log
 from services.api.guard import Refused
 from services.api.guards import store_unavailable
-from services.api.web import refuse, session_of
+from services.api.web import refuse
 from services.common.errors import Conflict, FieldError, NotFound
 
 log = structlog.get_logger("http")

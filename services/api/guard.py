@@ -11,7 +11,8 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from services.api.web import SESSION_COOKIE, check_csrf, csrf_for, refuse, session_of
+from services.api.auth import SESSION_COOKIE, check_csrf, csrf_for, session_of
+from services.api.web import refuse
 from services.common.principal import Principal
 
 STALE = "页面已过期，请刷新后重试。"

@@ -20,8 +20,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.api.auth import ACTIVITY_COOKIE, activity_cookie, renews_activity, session_of
 from services.api.ops import HTTP_LATENCY, HTTP_REQUESTS
-from services.api.web import ACTIVITY_COOKIE, activity_cookie, refuse, renews_activity, session_of
+from services.api.web import refuse
 from services.common.networks import Network
 from services.common.principal import Principal
 
@@ -84,8 +85,7 @@ class BodyLimits:
     before the app sees it; too large → 413, JSON that is not UTF-8 → 422 naming the body."""
 
     def __init__(self, app: Any, max_bytes: int):
-        self.app = app
-        self.max_bytes = max_bytes
+        self.app, self.max_bytes = app, max_bytes
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":

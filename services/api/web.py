@@ -1,19 +1,14 @@
-"""Shared pieces of the server-rendered pages: templates, session cookie, CSRF, headers; and idle
-page sessions (contract §10): the page session's last activity, kept in a cookie signed for its
-token and renewed by what the person does, so a session nobody uses ends after
-HOTLINE_SESSION_IDLE_MINUTES even while its page keeps a stream open."""
+"""Shared pieces of the server-rendered pages: templates and what they name (pages, units, people,
+Beijing time), the page session (its cookie and idleness are checked in `api/auth.py`), the
+rendering with a script nonce, and the page that refuses."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import jwt
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -38,8 +33,6 @@ from services.common.labels import (
 from services.common.principal import Principal
 from services.common.vocabulary import BEIJING
 
-SESSION_COOKIE = "hotline_session"
-CSRF_HEADER = "X-CSRF-Token"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 # The pages each role may open, in the header's order; the first is the role's home.
@@ -149,29 +142,6 @@ templates.env.globals.update(
 templates.env.globals["report_status_text"] = REPORT_STATUS_TEXT  # the caller history (§13)
 
 
-def csrf_for(request: Request, session: str) -> str:
-    key = request.app.state.csrf_key
-    return hmac.new(key, f"csrf\x1f{session}".encode(), hashlib.sha256).hexdigest()
-
-
-def check_csrf(request: Request, session: str, submitted: Any) -> bool:
-    return hmac.compare_digest(csrf_for(request, session), str(submitted or ""))
-
-
-def session_of(request: Request) -> tuple[str, Principal] | None:
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None
-    principal = request.app.state.tokens.verify(token)
-    if principal is None:
-        return None
-    if is_idle(request, token):
-        request.state.idle = True
-        return None
-    request.state.active_session = token  # renewed on the way out (api/http.py)
-    return token, principal
-
-
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
     """Render with a per-response script nonce and a strict Content-Security-Policy."""
     nonce = secrets.token_urlsafe(16)
@@ -194,52 +164,3 @@ def refuse(request: Request, principal: Principal | None, message: str, status_c
                                           "message": message,
                                           "home": home_of(principal.role) if principal else "/login"},
                   status_code)
-
-
-ACTIVITY_COOKIE = "hotline_active"
-# Requests a page makes by itself (the desk's stream and polling, the board's refresh): they are
-# not the person's activity and keep no session alive.
-BACKGROUND_PATHS = frozenset({"/desk/events", "/desk/inbox", "/board/cases"})
-# Sent by a page's script on the requests it makes by itself (the offline form's retries).
-BACKGROUND_HEADER = "x-hotline-background"
-IDLE_MESSAGE = "长时间未操作，请重新登录。"
-
-
-def wall_clock(request: Request) -> float:
-    """Seconds since the epoch; the app's `wall_clock` seam lets tests move time."""
-    return float(getattr(request.app.state, "wall_clock", time.time)())
-
-
-def _activity_mac(request: Request, token: str, at: int) -> str:
-    key = request.app.state.csrf_key
-    return hmac.new(key, f"active\x1f{token}\x1f{at}".encode(), hashlib.sha256).hexdigest()
-
-
-def activity_cookie(request: Request, token: str) -> str:
-    """The activity cookie's value for this session, stamped now."""
-    at = int(wall_clock(request))
-    return f"{at}.{_activity_mac(request, token, at)}"
-
-
-def last_activity(request: Request, token: str) -> float:
-    """When the person last did something in this session: the activity cookie when it is this
-    session's, else the login itself (the token's issue time)."""
-    at, _, mac = request.cookies.get(ACTIVITY_COOKIE, "").partition(".")
-    if at.isdigit() and hmac.compare_digest(_activity_mac(request, token, int(at)), mac):
-        return float(at)
-    try:
-        return float(jwt.decode(token, options={"verify_signature": False}).get("iat", 0))
-    except jwt.PyJWTError:
-        return 0.0
-
-
-def is_idle(request: Request, token: str) -> bool:
-    limit = getattr(request.app.state, "idle_seconds", None)
-    return limit is not None and wall_clock(request) - last_activity(request, token) > limit
-
-
-def renews_activity(request: Request) -> bool:
-    """A page the person opened or a change they made; not a background read of the API."""
-    path = request.url.path
-    return (path not in BACKGROUND_PATHS and BACKGROUND_HEADER not in request.headers
-            and (not path.startswith("/v1/") or request.method != "GET"))

@@ -9,7 +9,7 @@ from typing import Any
 
 from services.audit.chain import GENESIS, Head, entry_hash
 from services.common.crypto import Sealer
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 
 # An auditor's own page views, which the auditor's page can leave out of the list.
 OWN_READS = frozenset({"audit.read", "stats.read"})

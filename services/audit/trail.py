@@ -17,7 +17,7 @@ from eventsourcing.persistence import IntegrityError
 from services.audit.chain import FIELDS, GENESIS, Head, entry_hash
 from services.audit.reads import OWN_READS, TrailReads
 from services.common.crypto import Sealer
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 
 log = structlog.get_logger("audit")
 __all__ = ["DDL", "FIELDS", "GENESIS", "OWN_READS", "AuditTrail", "Head", "entry_hash"]

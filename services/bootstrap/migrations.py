@@ -15,7 +15,7 @@ import structlog
 
 from services.bootstrap.processes import _close, setup_tables
 from services.bootstrap.wiring import Wiring
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 from services.common.throttle import Throttle
 from services.intake.callers import create_table as create_caller_table
 

@@ -20,7 +20,7 @@ from services.common.faults import FaultFile, never
 from services.common.keystore import FileKeys, KeyBackend, KeyStore, SQLiteKeys
 from services.common.messages import AUDIT_CHECKPOINTS_TOPIC
 from services.common.settings import Settings
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 
 # The rooms are imported by the method that builds one: a process loads only those it runs (a
 # relay none of them, a consumer its own: about 7 MiB less of each process, #31).
@@ -180,7 +180,7 @@ class Wiring:
 
     def dispatch(self) -> DispatchApplication:
         from services.dispatch.application import DispatchApplication
-        from services.dispatch.visits import VisitClock
+        from services.dispatch.followups import VisitClock
 
         return DispatchApplication(self.prepare_environment("dispatch"), ack_sla=self.settings.ack_sla,
                                    matrix=self.overrides.matrix, directory=self.directory,

@@ -1,14 +1,18 @@
-"""An action's audit entry, saved with the action in one transaction of the acting service's
-own store; the audit trail takes it from there (services/audit/follower.py), exactly once. So
-an action cannot commit without its entry, nor an entry without its action."""
+"""How the audit trail learns who did what: an action's entry (`AuditNote`), saved with the action
+in one transaction of the acting service's own store, which the audit trail takes from there
+(services/audit/follower.py), exactly once, so an action cannot commit without its entry, nor an
+entry without its action; and a read's entry (`AuditLog`), queued on the trail before the answer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
+
+from services.common.principal import Principal
 
 
 @dataclass(frozen=True)
@@ -39,3 +43,34 @@ def note(actor: Actor | None, action: str, resource_type: str, resource_id: str 
 
 
 NOTE_TOPIC = f"{AuditNote.Written.__module__}:{AuditNote.Written.__qualname__}"  # type: ignore[attr-defined]
+
+
+class Queues(Protocol):
+    """Where a read's entry is queued (services/audit/trail.py `AuditTrail`)."""
+
+    def record(self, *, actor: str, role: str, action: str, resource_type: str,
+               resource_id: str | None = None, case_id: str | None = None,
+               unit: str | None = None, client: str | None = None) -> dict[str, Any]: ...
+
+
+@dataclass
+class AuditLog:
+    """Queues a read on the audit trail, with who and from where, before answering. Actions are
+    recorded by their service with the action itself (`actor`); the sequencer chains both."""
+
+    audit: Queues
+    client: str | None
+
+    def actor(self, principal: Principal) -> Actor:
+        return Actor(principal.subject, principal.role, principal.unit, self.client)
+
+    def __call__(self, principal: Principal | None, action: str, resource_type: str,
+                 resource_id: str | None = None, case_id: str | None = None, *,
+                 keep_client: bool = True) -> None:
+        self.audit.record(
+            actor=principal.subject if principal else "anonymous",
+            role=principal.role if principal else "public",
+            unit=principal.unit if principal else None,
+            action=action, resource_type=resource_type, resource_id=resource_id,
+            case_id=case_id, client=self.client if keep_client else None,
+        )

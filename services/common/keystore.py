@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from services.common.crypto import SEALED_PREFIX, Sealer
 from services.common.keyfiles import FileKeys
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 
 __all__ = ["FileKeys", "KeyBackend", "KeyStore", "SQLiteKeys", "case_key_owner"]
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS throttle_failures ("

@@ -11,7 +11,7 @@ import structlog
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.system import ProcessApplication
 
-from services.common import aggregates
+from services.common import store
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, NotFound, parse_id
@@ -24,10 +24,9 @@ from services.dispatch.domain import (
     routing_gap_id_for,
 )
 from services.dispatch.followup import FollowUpPlan, plan_id_for
-from services.dispatch.followups import FollowUps
+from services.dispatch.followups import FollowUps, VisitClock
 from services.dispatch.rework import Rework
 from services.dispatch.routing import Agency, Directory, ReferralMatrix
-from services.dispatch.visits import VisitClock
 
 log = structlog.get_logger("dispatch")
 
@@ -72,7 +71,7 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
             case = domain_event.data
             targets = self._targets(case)
             # The referrals, routing gaps and plan this message may make, in one read (#31).
-            known = aggregates.find_all(self, [*(i for _, _, i in targets), plan_id_for(case["case_id"])])
+            known = store.find_all(self, [*(i for _, _, i in targets), plan_id_for(case["case_id"])])
             referred = self._refer(case, targets, known, processing_event)
             plan = known.get(plan_id_for(case["case_id"]))
             self._plan(case, referred, case.get("reason"), processing_event,
@@ -135,7 +134,7 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
 
     def get_referral(self, referral_id: UUID | str, *, unit: str | None = None) -> Referral:
         """The referral; with `unit`, only if that agency unit holds it (a desk's scope)."""
-        referral = aggregates.find(self.repository, parse_id(referral_id, "referral"), Referral)
+        referral = store.find(self.repository, parse_id(referral_id, "referral"), Referral)
         if referral is None or (unit is not None and referral.agency_id != unit):
             raise ReferralNotFound(str(referral_id))
         return referral
@@ -184,7 +183,7 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
         """A supervisor routes a case to a chosen unit (e.g. after a decline)."""
         agency = self._receiving_unit(agency_id)
         referral_id = referral_id_for(case["case_id"], agency_id)
-        if aggregates.exists(self.repository, referral_id):
+        if store.exists(self.repository, referral_id):
             raise Conflict(f"该案件已转介给{agency.name}，不能重复转介。")
         referral = self._by_hand(case, agency, referral_id, by=by, reason=reason)
         plan = self.followup_plan(case["case_id"])

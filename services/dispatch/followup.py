@@ -6,19 +6,19 @@ records visits and helpers; the scheduler notes what is late; a supervisor close
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from services.common.errors import Conflict, FieldError
 from services.common.vocabulary import BEIJING, Measure
-from services.dispatch.visits import VisitClock
 
+if TYPE_CHECKING:  # the clock lives with the use cases that drive the plan by it
+    from services.dispatch.followups import VisitClock
 FINDINGS_AFTER_CLOSE = timedelta(days=30)
-
 PLAN_NS = uuid5(NAMESPACE_URL, "urn:hotline:followup-plan")
 MEASURES: tuple[str, ...] = tuple(Measure)
-
 
 # Orange and red cases get a one-to-one helper (一对一结对帮扶); without one this long, flagged.
 HELPER_LEVELS = ("orange", "red")
@@ -30,6 +30,11 @@ SKEW = timedelta(minutes=1)
 def plan_id_for(case_id: str) -> UUID:
     """One plan per case, however often the case is delivered."""
     return uuid5(PLAN_NS, case_id)
+
+
+def overdue(due: datetime, now: datetime) -> bool:
+    """Due and not done: a visit at the due moment itself is in time."""
+    return now > due
 
 
 def visit_id_for(case_id: str, visited_at: datetime, visitor: str) -> UUID:
@@ -164,7 +169,7 @@ class FollowUpPlan(Aggregate):
 
     def note_overdue(self, *, now: datetime) -> bool:
         """A visit not done by its due date: noted once per due date. True if this call did."""
-        if self.status != "active" or not VisitClock.overdue(self.next_due, now):
+        if self.status != "active" or not overdue(self.next_due, now):
             return False
         if self.next_due in self.overdue_noted:
             return False

@@ -1,9 +1,14 @@
-"""The follow-up side of dispatch (contract §6): the policy's plan step, and the commands of the
-lead unit's desk, the supervisor and the scheduler on a case's plan."""
+"""The follow-up side of dispatch (contract §6): the policy's plan step, the commands of the
+lead unit's desk, the supervisor and the scheduler on a case's plan, and the clock its visits fall
+due by (`VisitClock`): the first within the level's hours of the case opening, then every interval
+after the last visit; a level change re-plans from the last visit, or, before the first visit,
+from the moment of the change. After a visit that did not see the child the pages suggest going
+again within the first visit's hours (`revisit_by`); the plan's due date stays the contract's."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
@@ -12,18 +17,60 @@ import structlog
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import IntegrityError
 
-from services.common import aggregates
+from services.common import store
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
+from services.common.clocks import (
+    DEFAULT_FIRST_VISIT_HOURS,
+    DEFAULT_VISIT_INTERVAL_DAYS,
+    parse_visit_clock,
+)
 from services.common.errors import Conflict, NotFound
 from services.common.vocabulary import OPEN_REFERRAL_STATUSES
 from services.dispatch.domain import Referral
-from services.dispatch.followup import HELPER_WITHIN, FollowUpPlan, plan_id_for
+from services.dispatch.followup import HELPER_WITHIN, FollowUpPlan, overdue, plan_id_for
 from services.dispatch.routing import Directory
-from services.dispatch.visits import VisitClock
 
 log = structlog.get_logger("followup")
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class VisitClock:
+    first_visit_hours: Mapping[str, float]
+    visit_interval_days: Mapping[str, float]
+
+    @classmethod
+    def default(cls) -> VisitClock:
+        """The contract's defaults (what the settings give when nothing is set)."""
+        return cls(*parse_visit_clock(DEFAULT_FIRST_VISIT_HOURS, DEFAULT_VISIT_INTERVAL_DAYS))
+
+    def first_due(self, level: str, opened_at: datetime) -> datetime:
+        return opened_at + timedelta(hours=self.first_visit_hours[level])
+
+    def after_visit(self, level: str, visited_at: datetime) -> datetime:
+        return visited_at + timedelta(days=self.visit_interval_days[level])
+
+    def revisit_by(self, level: str, visited_at: datetime) -> datetime:
+        """After a visit that did not see the child: when to go again, as a first visit would be
+        (never later than the next due date itself). A suggestion the pages show."""
+        return min(self.after_visit(level, visited_at), self.first_due(level, visited_at))
+
+    def go_again_by(self, level: str, visits: Iterable[tuple[datetime, bool]],
+                    due: datetime) -> datetime | None:
+        """(visited_at, child_seen) of a plan's visits and its due date: when the latest visit in
+        time did not see the child, when to go again, never later than `due` (the one date the
+        pages give to act on); otherwise None."""
+        at, seen = max(visits, default=(None, True))
+        return None if at is None or seen else min(due, self.revisit_by(level, at))
+
+    def replanned(self, level: str, *, last_visit: datetime | None, changed_at: datetime) -> datetime:
+        """The next due date after the case's level became `level` at `changed_at`."""
+        if last_visit is not None:
+            return self.after_visit(level, last_visit)
+        return self.first_due(level, changed_at)
+
+    overdue = staticmethod(overdue)
 
 
 class PlanNotFound(NotFound):
@@ -66,7 +113,7 @@ class FollowUps:
             processing_event.collect_events(plan)
 
     def followup_plan(self, case_id: str) -> FollowUpPlan | None:
-        return aggregates.find(self.repository, plan_id_for(case_id), FollowUpPlan)
+        return store.find(self.repository, plan_id_for(case_id), FollowUpPlan)
 
     def plan_for(self, case_id: str, *, unit: str | None = None) -> FollowUpPlan:
         """The case's plan; with `unit`, only if that unit leads it (a desk's scope)."""
@@ -120,7 +167,7 @@ class FollowUps:
                             actor: Actor | None = None) -> FollowUpPlan:
         """A supervisor closes the case and its plan, once no referral is still open."""
         def close(plan: FollowUpPlan) -> None:
-            referrals = [aggregates.find(self.repository, r, Referral) for r in plan.referral_ids]
+            referrals = [store.find(self.repository, r, Referral) for r in plan.referral_ids]
             still_open = [r.agency_id for r in referrals
                           if r is not None and r.status in OPEN_REFERRAL_STATUSES]
             if still_open:

@@ -11,14 +11,14 @@ from typing import Any
 import structlog
 from eventsourcing.persistence import IntegrityError
 
-from services.common import aggregates
+from services.common import store
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, FieldError
 from services.dispatch.domain import Referral, check_no_open_referral, referral_id_for
 from services.dispatch.followup import FollowUpPlan
+from services.dispatch.followups import VisitClock
 from services.dispatch.routing import Agency, Directory, ReferralMatrix
-from services.dispatch.visits import VisitClock
 
 log = structlog.get_logger("dispatch")
 
@@ -76,14 +76,14 @@ class Rework:
         last = plan.reworks[-1]
         if (last["agency_id"], last["by"], last["reason"]) != (agency_id, by, reason.strip()):
             return None
-        return aggregates.find(self.repository, str(last["referral_id"]), Referral)
+        return store.find(self.repository, str(last["referral_id"]), Referral)
 
     def rework(self, case: Mapping[str, Any], agency_id: str, plan: FollowUpPlan, *, by: str,
                reason: str, actor: Actor | None = None) -> Referral:
         agency = self._receiving_unit(agency_id)
         plan.check_rework(reason)
         earlier: list[Referral] = []
-        while (found := aggregates.find(self.repository, referral_id_for(
+        while (found := store.find(self.repository, referral_id_for(
                 case["case_id"], agency_id, len(earlier)), Referral)) is not None:
             earlier.append(found)
         check_no_open_referral(earlier, agency.name)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.common.aggregates import event_topics
 from services.common.messages import (
     FOLLOWUP_CLOSED,
     FOLLOWUP_HELPER_MISSING,
@@ -25,6 +24,7 @@ from services.common.messages import (
     Message,
     envelope,
 )
+from services.common.store import event_topics
 from services.dispatch.domain import Referral, RoutingGap
 from services.dispatch.followup import FollowUpPlan
 

@@ -14,7 +14,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 
-from services.common import aggregates
+from services.common import store
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.crypto import Hasher
@@ -208,7 +208,7 @@ class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, Supplemen
 
     def get_report(self, report_id: UUID | str) -> Report:
         report_id = parse_id(report_id, "report")
-        report = aggregates.find(self.repository, report_id, Report)
+        report = store.find(self.repository, report_id, Report)
         if report is None:
             raise ReportNotFound(str(report_id))
         return report

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
-from services.common import aggregates
+from services.common import store
 from services.common.auditnote import Actor
 from services.common.crypto import Hasher
 from services.common.principal import Principal
@@ -56,5 +56,5 @@ class ReceiptCommands(Application[UUID]):
             case_id=case_of(report_id), child_died=child_died)
 
     def _report_for_receipt(self, receipt_no: str) -> Report | None:
-        index = aggregates.find(self.repository, receipt_index_id(receipt_no), ReceiptIndex)
+        index = store.find(self.repository, receipt_index_id(receipt_no), ReceiptIndex)
         return self.get_report(index.report_id) if index else None

@@ -14,7 +14,7 @@ from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.system import ProcessApplication
 
-from services.common import aggregates
+from services.common import store
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import NotFound, parse_id
@@ -85,7 +85,7 @@ class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
             processing_event.collect_events(held, *opened)
 
     def _held(self, case_id: str, region_code: str) -> CaseReports:
-        held = aggregates.find(self.repository, case_reports_id(case_id), CaseReports) \
+        held = store.find(self.repository, case_reports_id(case_id), CaseReports) \
             or CaseReports(id=case_reports_id(case_id), case_id=case_id, region_code=region_code)
         held.locate(region_code)
         return held
@@ -97,9 +97,9 @@ class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
         opened = []
         for report_id in held.report_ids:
             callback_id = callback_id_for(report_id, held.round)
-            if aggregates.exists(self.repository, callback_id):
+            if store.exists(self.repository, callback_id):
                 continue
-            report = aggregates.find(self.reports.repository, report_id, Report)
+            report = store.find(self.reports.repository, report_id, Report)
             if report is None or self.phone(report) is None:
                 continue
             opened.append(Callback(id=callback_id, report_id=report_id, case_id=held.case_id,
@@ -123,12 +123,12 @@ class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
     def concerns_of(self, report_id: str) -> list[str]:
         """The concerns the report gave (codes), as filed."""
         if report_id not in self._concerns:
-            report = aggregates.find(self.reports.repository, report_id, Report)
+            report = store.find(self.reports.repository, report_id, Report)
             self._concerns[report_id] = list(report.concerns) if report is not None else []
         return self._concerns[report_id]
 
     def get_callback(self, callback_id: str | UUID) -> Callback:
-        found = aggregates.find(self.repository, parse_id(callback_id, "callback"), Callback)
+        found = store.find(self.repository, parse_id(callback_id, "callback"), Callback)
         if found is None:
             raise CallbackNotFound()
         return found
@@ -162,5 +162,5 @@ class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
     def contact(self, callback_id: str | UUID) -> tuple[Callback, dict[str, Any]]:
         """The callback with its reporter's contact: `name` and `phone` ({} once erased)."""
         callback = self.get_callback(callback_id)
-        report = aggregates.find(self.reports.repository, callback.report_id, Report)
+        report = store.find(self.reports.repository, callback.report_id, Report)
         return callback, self.reporter(report) if report is not None else {}

@@ -16,7 +16,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from services.common.crypto import Hasher
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 
 # A purpose of its own: these hashes cannot be joined with the children's or the audit's.
 PURPOSE = "caller-phone"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.common.aggregates import event_topics
 from services.common.messages import REPORT_ERASED, REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message, envelope
+from services.common.store import event_topics
 from services.intake.domain import Report
 
 APP = "intake"

@@ -16,7 +16,7 @@ from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.system import ProcessApplication
 
-from services.common import aggregates
+from services.common import store
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.crypto import Sealer
@@ -89,7 +89,7 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
         return roster
 
     def roster(self, agency_id: str) -> Roster | None:
-        return aggregates.find(self.repository, roster_id(agency_id), Roster)
+        return store.find(self.repository, roster_id(agency_id), Roster)
 
     # The policy: referral messages ------------------------------------------------------------
 
@@ -119,7 +119,7 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
 
     def _dispatched(self, d: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
         # The referral's watch (there after a redelivery) and the unit's roster in one read (#31).
-        found = aggregates.find_all(self, [watch_id(d["referral_id"]), roster_id(d["agency_id"])])
+        found = store.find_all(self, [watch_id(d["referral_id"]), roster_id(d["agency_id"])])
         if isinstance(found.get(watch_id(d["referral_id"])), Watch):
             return
         at = datetime.fromisoformat(d["dispatched_at"])
@@ -141,7 +141,7 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
                         case_id=d["case_id"], reason=d["reason"])
             return
         delivery = upward.plan(d, self.upward.url, self.upward.format, self.summaries)
-        if aggregates.find(self.repository, delivery.id, Delivery) is None:
+        if store.find(self.repository, delivery.id, Delivery) is None:
             processing_event.collect_events(delivery)
 
     def _unreachable(self, d: dict[str, Any]) -> None:
@@ -214,7 +214,7 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
     # What supervisors see --------------------------------------------------------------------
 
     def watch(self, referral_id: str) -> Watch | None:
-        return aggregates.find(self.repository, watch_id(referral_id), Watch)
+        return store.find(self.repository, watch_id(referral_id), Watch)
 
     def deliveries(self, referral_id: str) -> list[Delivery]:
         watch = self.watch(referral_id)

@@ -18,7 +18,7 @@ from typing import Any
 
 from eventsourcing.application import Repository
 
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 from services.notify.domain import HOOKS, URGENT, Delivery, Watch, receiver_of
 
 DAY_HOURS = 24

@@ -9,7 +9,7 @@ import math
 import time
 from collections.abc import Callable, Collection
 
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 
 HOUR = 3600.0
 

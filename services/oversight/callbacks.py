@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from projections.desk.reader import REVIEWS, CaseRow
 from services.bootstrap import ApiContainer
+from services.common.auditnote import AuditLog
 from services.common.errors import FieldError, NotFound
 from services.common.principal import Principal
 from services.common.schemas import Strict
@@ -19,7 +20,6 @@ from services.common.vocabulary import BEIJING
 from services.intake.callback import DISSATISFIED, Callback
 from services.intake.callback_book import CallbackRow
 from services.intake.callbacks import CallbackNotFound
-from services.oversight.auditlog import AuditLog
 from services.oversight.jurisdiction import check_case
 
 STATUSES = ("due", "done")

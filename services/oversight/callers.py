@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, field_validator
 
 from services.bootstrap import ApiContainer
+from services.common.auditnote import AuditLog
 from services.common.crypto import Hasher
 from services.common.errors import DomainError
 from services.common.numbers import Folded
@@ -21,7 +22,6 @@ from services.intake.callers import canonical_phone
 from services.intake.errors import ReportNotFound
 from services.intake.schemas import check_phone
 from services.oversight.allowance import AllowanceSpent, RepeatAllowance
-from services.oversight.auditlog import AuditLog
 from services.oversight.reports import report_status
 
 PURPOSE = "caller-history-fingerprint"

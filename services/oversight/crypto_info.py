@@ -12,7 +12,7 @@ from typing import Any
 from services.bootstrap.topology import EVENT_STORES
 from services.bootstrap.wiring import Wiring
 from services.common.crypto import EVENT_MAGIC, HASH_PREFIX, SEALED_PREFIX, sealed_suite
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 from services.common.suites import SUITES
 
 LEGACY = "legacy"  # sealed before v1.1 (AES, no suite named): opened as AES

@@ -10,15 +10,14 @@ from typing import Any
 from projections.desk.incidents import IncidentRow
 from projections.desk.reader import DeskReader
 from services.bootstrap import ApiContainer
-from services.common import aggregates
-from services.common.auditnote import Actor
+from services.common import store
+from services.common.auditnote import Actor, AuditLog
 from services.common.errors import DomainError, NotFound
 from services.common.keystore import case_key_owner
 from services.common.labels import INCIDENT_REASON_TEXT, UPWARD_STATE_TEXT
 from services.common.principal import Principal, within
 from services.notify.domain import UPWARD, Delivery, delivery_id
 from services.notify.upward import ERASED_SUMMARY, UPWARD_EVENT, incident_key, open_summary
-from services.oversight.auditlog import AuditLog
 from services.triage.assessment import check_address
 from services.triage.case import Case
 
@@ -68,7 +67,7 @@ def upward_state(c: ApiContainer, case_id: str, reason: str, reported_at: str) -
     (distributed: the API is not told notify's settings, so 60 s without a plan can mean either no
     receiver set or notify not running; the page says both)."""
     key = delivery_id(incident_key(case_id, reason), UPWARD_EVENT, UPWARD)
-    found = aggregates.find(c.notify.repository, key, Delivery)
+    found = store.find(c.notify.repository, key, Delivery)
     if found is None and not (c.settings.upward_webhook or c.notify.upward):
         waited = datetime.now(UTC) - datetime.fromisoformat(reported_at)
         if not c.settings.distributed:

@@ -10,11 +10,11 @@ from pydantic import BaseModel
 
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
+from services.common.auditnote import AuditLog
 from services.common.principal import Principal
 from services.common.vocabulary import COARSE_REPORT_STATUS, Channel
 from services.dispatch.routing import Directory
 from services.intake.application import IntakeApplication
-from services.oversight.auditlog import AuditLog
 
 NOTICE_DAYS = 90  # a unit's window: a quarter of its notices
 

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.bootstrap import ApiContainer
+from services.common.auditnote import AuditLog
 from services.common.crypto import Hasher
 from services.common.principal import Principal
 from services.intake.schemas import KnownCase, RepeatCheckIn
 from services.oversight.allowance import AllowanceSpent, RepeatAllowance
-from services.oversight.auditlog import AuditLog
 from services.triage.domain import TriageError
 
 # Fingerprints are 128 bits of an HMAC under the hash key, with a purpose of their own: they

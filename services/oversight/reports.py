@@ -8,12 +8,12 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from projections.desk.view import DeskView
+from services.common.auditnote import AuditLog
 from services.common.principal import Principal
 from services.common.throttle import LOOKUP_PER_ADDRESS, Throttle
 from services.common.vocabulary import COARSE_REPORT_STATUS
 from services.intake.application import IntakeApplication
 from services.intake.schemas import Submission
-from services.oversight.auditlog import AuditLog
 
 
 def report_status(view: DeskView, report_id: str) -> tuple[str, str | None]:

@@ -19,7 +19,7 @@ from services.bootstrap.topology import TRACKING_TABLES
 from services.common.kafka.offsets import Partition, committed_offsets, end_offsets
 from services.common.messages import DEAD_LETTER_TOPIC
 from services.common.settings import Settings
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 
 
 @dataclass

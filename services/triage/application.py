@@ -10,7 +10,7 @@ import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.system import ProcessApplication
 
-from services.common import aggregates
+from services.common import store
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.crypto import Hasher, Sealer
@@ -94,7 +94,7 @@ class TriageApplication(NotifiesCommits, ProcessApplication[UUID]):
         # Both families are looked up: a child reported before a switch of suite is found until
         # the old entries age out of the joining window; a report is noted in the current one.
         # The report's link and the indexes in one read (#31).
-        found = aggregates.find_all(self, [link_id_for(report_id), *map(child_index_id, every)])
+        found = store.find_all(self, [link_id_for(report_id), *map(child_index_id, every)])
         if isinstance(found.get(link_id_for(report_id)), ReportLink):
             log.info("report already triaged", report_id=report_id)
             return

@@ -7,8 +7,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from services.common.aggregates import event_topics
 from services.common.messages import CASE_MAJOR_INCIDENT, CASE_OPENED, CASE_UPDATED, Message, envelope
+from services.common.store import event_topics
 from services.triage.case import Case
 
 APP = "triage"

@@ -17,7 +17,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from services.bootstrap import CONSUMERS
 from services.common.settings import Settings
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 from services.runtime.status import consumers, outboxes
 from tests.bench.judge import stage_of
 

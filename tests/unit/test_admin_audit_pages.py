@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.bootstrap import ApiContainer
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, audit_entries, report_body, sequence
 from tests.unit.test_pages import login

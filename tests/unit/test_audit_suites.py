@@ -19,7 +19,7 @@ from services.audit.trail import AuditTrail
 from services.bootstrap import Wiring
 from services.common.crypto import Sealer
 from services.common.settings import Settings
-from services.common.sqlstore import Sql
+from services.common.store import Sql
 from services.common.suites import sm3
 from tests.unit import test_audit_checkpoints as checkpoints
 

@@ -3,7 +3,7 @@
 import re
 import time
 
-from services.api.web import SESSION_COOKIE
+from services.api.auth import SESSION_COOKIE
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, report_body

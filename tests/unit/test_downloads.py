@@ -10,7 +10,7 @@ from datetime import datetime
 
 from openpyxl import load_workbook
 
-from services.api.web import CSRF_HEADER
+from services.api.auth import CSRF_HEADER
 from services.common.embedded import EmbeddedRunner
 from services.oversight.ledger import BEIJING, COLUMNS
 from tests.conftest import Api

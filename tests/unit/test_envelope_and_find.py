@@ -10,7 +10,7 @@ from uuid import uuid4
 import pytest
 
 from services.bootstrap import ApiContainer, Store
-from services.common import aggregates
+from services.common import store as aggregates
 from services.common.messages import REFERRAL_DISPATCHED, REPORT_RECEIVED, envelope
 from services.common.settings import Settings
 from services.intake.domain import ReceiptIndex, Report

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from services.api.auth import SESSION_COOKIE
 from services.api.http import create_app
-from services.api.web import SESSION_COOKIE
 from services.bootstrap import ApiContainer
 from services.common.settings import Settings
 from tests.conftest import Api

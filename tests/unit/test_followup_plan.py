@@ -11,7 +11,7 @@ from eventsourcing.application import Application
 from services.common.errors import FieldError
 from services.common.settings import Settings
 from services.dispatch.followup import FollowUpError, FollowUpPlan, plan_id_for
-from services.dispatch.visits import VisitClock
+from services.dispatch.followups import VisitClock
 
 OPENED = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 CLOCK = VisitClock(*Settings(var_dir="v").visit_clock)

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from services.bootstrap import ApiContainer
+from services.common.auditnote import AuditLog
 from services.common.embedded import EmbeddedRunner
 from services.common.errors import NotFound
 from services.common.principal import Principal
 from services.common.vocabulary import BEIJING
 from services.oversight import case_scope
-from services.oversight.auditlog import AuditLog
 from services.oversight.board import active_plans, flagged_cases
 from services.oversight.followups import VisitIn, file_visit, list_plans, read_visits
 from services.oversight.jurisdiction import check_case_filter, narrowed

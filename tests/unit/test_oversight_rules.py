@@ -17,7 +17,7 @@ from services.common.principal import Principal
 from services.common.settings import Settings
 from services.common.vocabulary import BEIJING
 from services.dispatch.followup import FollowUpPlan
-from services.dispatch.visits import VisitClock
+from services.dispatch.followups import VisitClock
 from services.oversight.followups import may_read_findings, seal_findings
 from services.oversight.scope import desk_scope
 from services.oversight.statistics import check_window

@@ -14,9 +14,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.testclient import TestClient
 
+from services.api.auth import SESSION_COOKIE, csrf_for
 from services.api.guard import FormDep, Page, page_guard
 from services.api.http import create_app
-from services.api.web import SESSION_COOKIE, csrf_for, refuse
+from services.api.web import refuse
 from services.bootstrap import ApiContainer
 from services.common.principal import Principal
 from tests.helpers import add_test_users

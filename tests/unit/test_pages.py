@@ -4,7 +4,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from services.api.web import SESSION_COOKIE
+from services.api.auth import SESSION_COOKIE
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, id_number

@@ -9,7 +9,7 @@ from eventsourcing.utils import Environment
 
 from services.common.database_url import postgres_env
 from services.common.pgshared import Lease
-from services.common.sqlstore import placeholder_of
+from services.common.store import placeholder_of
 
 URL = "postgresql://hotline_api:pw@127.0.0.1:1/hotline"
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from services.api.auth import ACTIVITY_COOKIE, SESSION_COOKIE
 from services.api.http import create_app
-from services.api.web import ACTIVITY_COOKIE, SESSION_COOKIE
 from services.bootstrap import ApiContainer
 from tests.conftest import Api
 from tests.helpers import add_test_users

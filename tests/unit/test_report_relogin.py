@@ -5,7 +5,7 @@ in, to check and send."""
 import re
 from html import unescape
 
-from services.api.web import SESSION_COOKIE
+from services.api.auth import SESSION_COOKIE
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD

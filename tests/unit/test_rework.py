@@ -14,8 +14,8 @@ from services.common.embedded import EmbeddedRunner
 from services.common.errors import FieldError
 from services.dispatch.domain import Referral, ReferralError, check_no_open_referral, referral_id_for
 from services.dispatch.followup import FollowUpError, FollowUpPlan, plan_id_for
+from services.dispatch.followups import VisitClock
 from services.dispatch.translate import dispatch_translator
-from services.dispatch.visits import VisitClock
 from tests.conftest import Api
 from tests.helpers import on_call_everywhere
 from tests.unit.test_desk import post, red_case, referral_of

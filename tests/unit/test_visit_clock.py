@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.common.settings import Settings
-from services.dispatch.visits import VisitClock
+from services.dispatch.followups import VisitClock
 
 OPENED = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 CLOCK = VisitClock(*Settings(var_dir="var-unused").visit_clock)

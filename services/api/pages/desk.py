@@ -16,16 +16,17 @@ from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
+from services.api.auth import is_idle
 from services.api.deps import AuditDep, ContainerDep, DispatchDep, ViewDep
 from services.api.guard import STALE, Page, page_guard
 from services.api.pages import casefile
 from services.api.pages import notice as agency_notice
 from services.api.pages.field_text import field_error
 from services.api.pages.followup_cards import next_visit
-from services.api.web import is_idle, refuse, render
+from services.api.web import refuse, render
 from services.bootstrap import ApiContainer
+from services.common.auditnote import AuditLog
 from services.common.errors import Conflict, FieldError, NotFound
-from services.oversight.auditlog import AuditLog
 from services.oversight.referrals import DeclineIn, OutcomeIn, read_referral, recipient_of
 
 router = APIRouter(tags=["pages"], include_in_schema=False)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from services.common.errors import NotFound
-from services.dispatch.visits import VisitClock
+from services.dispatch.followups import VisitClock
 
 
 def pending_suggestion(case: dict[str, Any]) -> str | None:

@@ -10,9 +10,10 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import QueryParams
 
 from services.api import second_factor, sessions
+from services.api.auth import IDLE_MESSAGE, SESSION_COOKIE, session_of
 from services.api.guard import FormDep
 from services.api.guards import is_https
-from services.api.web import IDLE_MESSAGE, PAGES, SESSION_COOKIE, home_of, render, session_of
+from services.api.web import PAGES, home_of, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 LOGIN_CSRF_COOKIE = "hotline_login_csrf"

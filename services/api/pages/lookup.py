@@ -11,10 +11,11 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
+from services.api.auth import session_of
 from services.api.deps import AuditDep, IntakeDep, ThrottleDep, ViewDep
 from services.api.guard import FormDep
 from services.api.guards import client_address, is_https
-from services.api.web import render, session_of
+from services.api.web import render
 from services.common.numbers import fold
 from services.intake.domain import spoken
 from services.oversight.reports import look_up_receipt

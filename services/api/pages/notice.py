@@ -19,10 +19,10 @@ from services.api.pages.lookup import STATUS  # the same words as the lookup's
 from services.api.pages.report import FIELD_MESSAGES, PLACE_MISSING, field_errors, form_to_body
 from services.api.web import BEIJING, NOTIFYING_KINDS, refuse, render
 from services.bootstrap import ApiContainer
+from services.common.auditnote import AuditLog
 from services.common.errors import Conflict, FieldError
 from services.common.labels import CONCERN_LABELS, STATUS_TEXT
 from services.intake.schemas import ReportIn
-from services.oversight.auditlog import AuditLog
 from services.oversight.notices import NOTICE_DAYS, unit_notices
 
 log = structlog.get_logger("pages")

@@ -12,10 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from services.api.auth import csrf_for, session_of
 from services.api.deps import AuditDep, DirectoryDep, IntakeDep, get_container
 from services.api.guard import FormDep
 from services.api.pages import my_reports, offline, relogin, report_receipt
-from services.api.web import csrf_for, home_of, refuse, render, session_of
+from services.api.web import home_of, refuse, render
 from services.common.errors import Conflict, FieldError
 from services.common.labels import CONCERN_LABELS, RELATION_LABELS
 from services.common.numbers import fold
