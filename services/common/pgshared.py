@@ -11,6 +11,8 @@ from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 
+from services.common.pgwrites import TwoTripApplicationRecorder, TwoTripProcessRecorder
+
 _lock = threading.Lock()
 MAX_IDLE = 30.0  # seconds
 
@@ -84,7 +86,10 @@ def lease(ds: PostgresDatastore) -> Lease:
 
 
 class SharedPostgresFactory(PostgresFactory):
-    """eventsourcing's PostgreSQL factory on the process's shared pool."""
+    """eventsourcing's PostgreSQL factory on the process's shared pool, writing in two round trips."""
+
+    application_recorder_class = TwoTripApplicationRecorder
+    process_recorder_class = TwoTripProcessRecorder
 
     def __init__(self, env: Any):
         super().__init__(env)

@@ -13,9 +13,9 @@ from functools import cached_property
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
 
 from services.common.crypto import Hasher
+from services.common.pgwrites import TwoTripApplicationRecorder
 from services.common.store import Sql
 
 # A purpose of its own: these hashes cannot be joined with the children's or the audit's.
@@ -123,7 +123,7 @@ class CallerNotes:
             self.callers.close()
 
 
-class IntakeRecorder(PostgresApplicationRecorder):
+class IntakeRecorder(TwoTripApplicationRecorder):
     """`save(..., caller_rows=…)`: the statements run first in the events' transaction (eventsourcing's
     hook for "other things", pipelined with the insert), so both commit or neither does."""
 

@@ -1,0 +1,69 @@
+"""Events written in two round trips (#31) on the real PostgreSQL: what a save stores, what a
+duplicate refuses, and that a refused save leaves nothing behind, not even an open transaction."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from services.bootstrap import ApiContainer
+from services.common.pgwrites import TwoTripWrites
+from services.intake.domain import ReceiptIndex, receipt_index_id
+
+
+class Probe(Aggregate):
+    @event("Made")
+    def __init__(self, n: int):
+        self.n = n
+
+
+def test_every_postgres_store_writes_in_two_round_trips(dist: ApiContainer) -> None:
+    assert dist.intake is not None and dist.triage is not None and dist.notify is not None
+    for app in (dist.intake, dist.triage, dist.dispatch, dist.notify, dist.accounts):
+        assert isinstance(app.recorder, TwoTripWrites), type(app.recorder)
+
+
+def test_a_duplicate_is_refused_whole_and_the_next_save_goes_through(dist: ApiContainer,
+                                                                     pg_url: str) -> None:
+    intake = dist.intake
+    assert intake is not None
+    first = ReceiptIndex(id=receipt_index_id("20261204-AAAA"), report_id="r-1")
+    intake.save(first)
+    before = intake.recorder.max_notification_id()
+    again = ReceiptIndex(id=receipt_index_id("20261204-AAAA"), report_id="r-2")  # the same id
+    beside = ReceiptIndex(id=receipt_index_id("20261204-BBBB"), report_id="r-3")
+    with pytest.raises(IntegrityError):
+        intake.save(beside, again)
+    assert intake.recorder.max_notification_id() == before  # nothing of that transaction
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM intake_events WHERE originator_id = %s",
+                            (beside.id,)).fetchone() == (0,)
+        # No session left inside a transaction (the pool's connection was rolled back).
+        assert conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                            " AND state LIKE 'idle in transaction%'").fetchone() == (0,)
+    later = ReceiptIndex(id=receipt_index_id("20261204-CCCC"), report_id="r-4")
+    (recording,) = intake.save(later)
+    # Past the refused transaction's numbers (a sequence does not roll back): readers skip the gap.
+    assert recording.notification.id > before
+    assert intake.recorder.max_notification_id() == recording.notification.id
+    assert intake.repository.get(later.id).report_id == "r-4"
+
+
+def test_a_tracking_position_recorded_twice_is_refused_with_its_events(dist: ApiContainer) -> None:
+    """A consumer's effect and its position commit together: a redelivered position stores none
+    of the effect it came with."""
+    triage = dist.triage
+    assert triage is not None
+    made = Probe(1)
+    stored = [triage.mapper.to_stored_event(e) for e in made.collect_events()]
+    position = Tracking(notification_id=7, application_name="upstream-test")
+    triage.recorder.insert_events(stored, tracking=position)
+    assert triage.recorder.max_tracking_id("upstream-test") == 7
+    other = Probe(2)
+    with pytest.raises(IntegrityError):
+        triage.recorder.insert_events([triage.mapper.to_stored_event(e) for e in other.collect_events()],
+                                      tracking=position)
+    assert triage.recorder.select_events(other.id) == []
+    assert [e.originator_id for e in triage.recorder.select_events(made.id)] == [made.id]
