@@ -6,15 +6,37 @@ then COMMIT with the pipeline's last sync. What is written, and in what order, i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresProcessRecorder
 from eventsourcing.utils import retry
+from psycopg import Cursor, Pipeline
 from psycopg.pq import TransactionStatus
 
 OPEN = (TransactionStatus.INTRANS, TransactionStatus.INERROR)
+
+
+@contextmanager
+def two_trips(datastore: Any) -> Iterator[tuple[Pipeline, Cursor[Any]]]:
+    """A write transaction on one pooled (autocommit) connection: BEGIN queued first; the body
+    queues its statements and syncs once (where a violated constraint raises); COMMIT leaves with
+    the pipeline's closing sync. A failed one is rolled back before the connection goes back."""
+    failed: Exception | None = None
+    with datastore.get_connection() as conn:
+        try:
+            with conn.pipeline() as pipeline, conn.cursor() as curs:
+                curs.execute("BEGIN")
+                yield pipeline, curs
+                curs.execute("COMMIT")
+        except Exception as e:  # raised after the pipeline is left (psycopg warns otherwise)
+            failed = e
+        if failed is not None:
+            if not conn.closed and conn.pgconn.transaction_status in OPEN:
+                conn.rollback()
+            raise failed
 
 
 class TwoTripWrites(PostgresApplicationRecorder):
@@ -24,25 +46,14 @@ class TwoTripWrites(PostgresApplicationRecorder):
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if self.datastore.enable_db_functions:  # never set here; eventsourcing's own path then
             return super().insert_events(stored_events, **kwargs)  # type: ignore[no-any-return]
-        failed: Exception | None = None
         ids: Sequence[int] | None = None
-        with self.datastore.get_connection() as conn:  # autocommit: the transaction is ours
-            try:
-                with conn.pipeline() as pipeline, conn.cursor() as curs:
-                    curs.execute("BEGIN")
-                    self._insert_events(curs, stored_events, **kwargs)
-                    if stored_events:
-                        self._insert_stored_events(curs, stored_events, **kwargs)
-                    pipeline.sync()  # the first round trip: a constraint violated raises here
-                    if stored_events:
-                        ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-                    curs.execute("COMMIT")  # sent with the pipeline's closing sync
-            except Exception as e:  # raised after the pipeline is left (psycopg warns otherwise)
-                failed = e
-            if failed is not None:
-                if not conn.closed and conn.pgconn.transaction_status in OPEN:
-                    conn.rollback()
-                raise failed
+        with two_trips(self.datastore) as (pipeline, curs):
+            self._insert_events(curs, stored_events, **kwargs)
+            if stored_events:
+                self._insert_stored_events(curs, stored_events, **kwargs)
+            pipeline.sync()  # the first round trip: a constraint violated raises here
+            if stored_events:
+                ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         return ids
 
 

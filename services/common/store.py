@@ -54,7 +54,8 @@ class Sql:
     def execute_all(self, cursor: Any, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
         """Several statements in one go: on PostgreSQL pipelined (sent together, their results
         read at the end: one round trip, not one each); an error raises before the commit."""
-        with cursor.connection.pipeline() if self.postgres else nullcontext():
+        piped = self.postgres and not cursor.connection.pgconn.pipeline_status  # not one inside another
+        with cursor.connection.pipeline() if piped else nullcontext():
             for statement, params in statements:
                 self.execute(cursor, statement, params)
 

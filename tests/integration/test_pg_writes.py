@@ -67,3 +67,19 @@ def test_a_tracking_position_recorded_twice_is_refused_with_its_events(dist: Api
                                       tracking=position)
     assert triage.recorder.select_events(other.id) == []
     assert [e.originator_id for e in triage.recorder.select_events(made.id)] == [made.id]
+
+
+def test_the_desk_view_applies_a_message_once_and_a_redelivery_not_at_all(dist: ApiContainer,
+                                                                         pg_url: str) -> None:
+    view = dist.view
+    flags = "INSERT INTO view_case_flags (event_id, case_id, kind, at_ts) VALUES (?,?,?,?)"
+    view.apply([(flags, ("t1", "case-t", "reviewed", 1.0))], Tracking("it.t", 3))
+    with pytest.raises(IntegrityError):  # the same position again: the message was applied
+        view.apply([(flags, ("t2", "case-t", "declined", 2.0))], Tracking("it.t", 3))
+    rows = view.sql.rows("SELECT event_id FROM view_case_flags WHERE case_id = 'case-t'")
+    assert [r["event_id"] for r in rows] == ["t1"]
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                            " AND state LIKE 'idle in transaction%'").fetchone() == (0,)
+    view.apply([(flags, ("t3", "case-t", "reviewed", 3.0))], Tracking("it.t", 4))
+    assert view.max_tracking_id("it.t") == 4
