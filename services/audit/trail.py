@@ -72,9 +72,8 @@ class AuditTrail(TrailReads):
         entry = {"at": datetime.now(UTC).isoformat(), "actor": actor, "role": role, "unit": unit,
                  "action": action, "resource_type": resource_type, "resource_id": resource_id,
                  "case_id": case_id, "client": client}
-        with self.sql.transaction(commit=True) as c:
-            self.sql.execute(c, "INSERT INTO audit_queue (id, at, sealed) VALUES (?,?,?)",
-                             (uuid.uuid4().hex, entry["at"], self._sealer.seal(entry)))
+        self.sql.run("INSERT INTO audit_queue (id, at, sealed) VALUES (?,?,?)",
+                     (uuid.uuid4().hex, entry["at"], self._sealer.seal(entry)))
         self.recorded += 1
         return entry
 

@@ -51,6 +51,15 @@ class Sql:
         with self.datastore.transaction(commit=commit) as cursor:
             yield cursor
 
+    def run(self, statement: str, params: tuple[Any, ...] | list[Any] = ()) -> int:
+        """One statement committed on its own (on PostgreSQL one round trip, the pool's
+        connections committing each statement); how many rows it changed."""
+        if not self.postgres:
+            with self.transaction(commit=True) as c:
+                return self.execute(c, statement, params)
+        with self.datastore.get_connection() as conn, conn.cursor() as c:
+            return self.execute(c, statement, params)
+
     def execute_all(self, cursor: Any, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
         """Several statements in one go: on PostgreSQL pipelined (sent together, their results
         read at the end: one round trip, not one each); an error raises before the commit."""
@@ -60,8 +69,14 @@ class Sql:
                 self.execute(cursor, statement, params)
 
     def rows(self, statement: str, params: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
-        with self.reading() as rows:
-            return rows(statement, params)
+        """One SELECT's rows. On PostgreSQL on its own (the pool's connections commit each
+        statement, and one statement is one snapshot): one round trip, not BEGIN, it and ROLLBACK."""
+        if not self.postgres:
+            with self.reading() as rows:
+                return rows(statement, params)
+        with self.datastore.get_connection() as conn, conn.cursor() as c:
+            self.execute(c, statement, params)
+            return [{k: row[k] for k in row.keys()} for row in c.fetchall()]
 
     @contextmanager
     def reading(self) -> Iterator[Callable[..., list[dict[str, Any]]]]:

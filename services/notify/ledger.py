@@ -221,8 +221,7 @@ class LedgerStore:
         if self.sql is None:
             self._memory[NAME] = body
             return
-        with self.sql.transaction(commit=True) as c:
-            self.sql.execute(c, UPSERT, (NAME, ledger.position, body, datetime.now(UTC).isoformat()))
+        self.sql.run(UPSERT, (NAME, ledger.position, body, datetime.now(UTC).isoformat()))
 
     def load(self) -> Ledger | None:
         self.reads += 1

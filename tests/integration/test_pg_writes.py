@@ -83,3 +83,17 @@ def test_the_desk_view_applies_a_message_once_and_a_redelivery_not_at_all(dist: 
                             " AND state LIKE 'idle in transaction%'").fetchone() == (0,)
     view.apply([(flags, ("t3", "case-t", "reviewed", 3.0))], Tracking("it.t", 4))
     assert view.max_tracking_id("it.t") == 4
+
+
+def test_one_statement_reads_and_writes_go_alone(dist: ApiContainer, pg_url: str) -> None:
+    """`Sql.rows` and `Sql.run` send one statement in one round trip (the pool's connections
+    commit each statement): a write is visible to every other session once it returns."""
+    sql = dist.view.sql
+    assert sql.run("INSERT INTO view_case_flags (event_id, case_id, kind, at_ts) VALUES (?,?,?,?)",
+                   ("r1", "case-r", "reviewed", 1.0)) == 1
+    with psycopg.connect(pg_url) as conn:
+        seen = conn.execute("SELECT kind FROM view_case_flags WHERE event_id = 'r1'").fetchone()
+    assert seen == ("reviewed",)
+    assert sql.rows("SELECT event_id, kind FROM view_case_flags WHERE case_id = ?", ("case-r",)) == [
+        {"event_id": "r1", "kind": "reviewed"}]
+    assert sql.one("SELECT kind FROM view_case_flags WHERE event_id = ?", ("none",)) is None

@@ -15,6 +15,7 @@ from kafka import KafkaProducer
 from services.common.faults import never
 from services.common.messages import Translator
 from services.common.outbox import Wakeup, pending, wakeup_for
+from services.common.pgwrites import two_trips
 
 log = structlog.get_logger("relay")
 
@@ -26,9 +27,10 @@ class RelayPositions(PostgresTrackingRecorder):
     redelivery, as when a relay dies between publishing and recording."""
 
     def insert_tracking(self, tracking: Tracking) -> None:
-        with self.datastore.transaction(commit=True) as curs:
+        with two_trips(self.datastore) as (pipeline, curs):
             curs.execute("SET LOCAL synchronous_commit TO OFF")  # this transaction only
             self._insert_tracking(curs, tracking)
+            pipeline.sync()
 
 
 def make_producer(bootstrap_servers: str, client_id: str, security: dict[str, Any] | None = None
