@@ -70,12 +70,13 @@ class Sql:
 
     def rows(self, statement: str, params: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
         """One SELECT's rows. On PostgreSQL on its own (the pool's connections commit each
-        statement, and one statement is one snapshot): one round trip, not BEGIN, it and ROLLBACK."""
+        statement, and one statement is one snapshot): one round trip, not BEGIN, it and ROLLBACK;
+        planned each time, never prepared: a plan kept from when a table was small reads it whole."""
         if not self.postgres:
             with self.reading() as rows:
                 return rows(statement, params)
         with self.datastore.get_connection() as conn, conn.cursor() as c:
-            self.execute(c, statement, params)
+            c.execute(self.q(statement), tuple(params), prepare=False)
             return [{k: row[k] for k in row.keys()} for row in c.fetchall()]
 
     @contextmanager
