@@ -1,6 +1,6 @@
 """Shared pieces of the server-rendered pages: templates and what they name (pages, units, people,
-Beijing time), the page session (its cookie and idleness are checked in `api/auth.py`), the
-rendering with a script nonce, and the page that refuses."""
+Beijing time), the rendering with a script nonce, and the page that refuses. Who is calling (the
+session cookie, its CSRF token, its idleness) is `api/auth.py`'s."""
 
 from __future__ import annotations
 

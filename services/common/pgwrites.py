@@ -39,8 +39,9 @@ def two_trips(datastore: Any) -> Iterator[tuple[Pipeline, Cursor[Any]]]:
             raise failed
 
 
-class TwoTripWrites(PostgresApplicationRecorder):
-    """Mixed in before eventsourcing's PostgreSQL application or process recorder."""
+class TwoTripApplicationRecorder(PostgresApplicationRecorder):
+    """An application's events (intake's report, notify's deliveries, …); the process recorder
+    below adds a consumer's tracking position to the same transaction."""
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -57,9 +58,5 @@ class TwoTripWrites(PostgresApplicationRecorder):
         return ids
 
 
-class TwoTripApplicationRecorder(TwoTripWrites):
-    """An application's events (intake's report, notify's deliveries, …)."""
-
-
-class TwoTripProcessRecorder(TwoTripWrites, PostgresProcessRecorder):
+class TwoTripProcessRecorder(TwoTripApplicationRecorder, PostgresProcessRecorder):
     """A consumer's events with its tracking position, in one transaction as before."""

@@ -77,7 +77,7 @@ class Sql:
                 return rows(statement, params)
         with self.datastore.get_connection() as conn, conn.cursor() as c:
             c.execute(self.q(statement), tuple(params), prepare=False)
-            return [{k: row[k] for k in row.keys()} for row in c.fetchall()]
+            return _dicts(c)
 
     @contextmanager
     def reading(self) -> Iterator[Callable[..., list[dict[str, Any]]]]:
@@ -85,13 +85,18 @@ class Sql:
         with self.transaction(commit=False) as c:
             def rows(statement: str, params: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
                 self.execute(c, statement, params)
-                return [{k: row[k] for k in row.keys()} for row in c.fetchall()]
+                return _dicts(c)
 
             yield rows
 
     def one(self, statement: str, params: tuple[Any, ...] | list[Any] = ()) -> dict[str, Any] | None:
         found = self.rows(statement, params)
         return found[0] if found else None
+
+
+def _dicts(cursor: Any) -> list[dict[str, Any]]:
+    """The fetched rows as dicts (sqlite3's Row and psycopg's dict rows alike)."""
+    return [{k: row[k] for k in row.keys()} for row in cursor.fetchall()]
 
 
 T = TypeVar("T")

@@ -12,7 +12,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresDatastore
 
 from services.bootstrap import ApiContainer
-from services.common.pgwrites import TwoTripWrites
+from services.common.pgwrites import TwoTripApplicationRecorder
 from services.common.store import Sql
 from services.intake.domain import ReceiptIndex, receipt_index_id
 
@@ -23,10 +23,10 @@ class Probe(Aggregate):
         self.n = n
 
 
-def test_every_postgres_store_writes_in_two_round_trips(dist: ApiContainer) -> None:
+def test_every_postgres_store_has_the_two_round_trip_recorder(dist: ApiContainer) -> None:
     assert dist.intake is not None and dist.triage is not None and dist.notify is not None
     for app in (dist.intake, dist.triage, dist.dispatch, dist.notify, dist.accounts):
-        assert isinstance(app.recorder, TwoTripWrites), type(app.recorder)
+        assert isinstance(app.recorder, TwoTripApplicationRecorder), type(app.recorder)
 
 
 def test_a_duplicate_is_refused_whole_and_the_next_save_goes_through(dist: ApiContainer,
