@@ -37,9 +37,9 @@ def overdue(due: datetime, now: datetime) -> bool:
     return now > due
 
 
-def visit_id_for(case_id: str, visited_at: datetime, visitor: str) -> UUID:
-    """The same visit filed twice (a retry, a double tap) is one visit."""
-    return uuid5(PLAN_NS, f"{case_id}|{visited_at.isoformat()}|{visitor.strip()}")
+def visit_id_for(case_id: str, visited_at: datetime, visitor: str, filed: str) -> UUID:
+    """The same form filed twice (a retry) is one visit; `filed`, a keyed digest of the rest of it."""
+    return uuid5(PLAN_NS, f"{case_id}|{visited_at.isoformat()}|{visitor.strip()}|{filed}")
 
 
 class FollowUpError(Conflict):

@@ -3,6 +3,7 @@ read them back (the lead unit while the plan is active and 30 days after it clos
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -57,13 +58,16 @@ def file_visit(c: ApiContainer, case_id: str, body: VisitIn, principal: Principa
     unit = desk_scope(principal)
     check_case(c, principal, case_id)
     c.dispatch.plan_for(case_id, unit=unit)
-    visit_id = str(visit_id_for(case_id, body.visited_at, body.visitor))
+    measures = [m.value for m in body.measures]
+    suggested = body.suggested_risk_level.value if body.suggested_risk_level else None
+    # Keyed: the findings are personal data, and an id must not let anyone guess them.
+    form = [body.child_seen, sorted(measures), suggested, body.findings]
+    filed = c.intake.hasher.digest("visit", json.dumps(form, ensure_ascii=False))
+    visit_id = str(visit_id_for(case_id, body.visited_at, body.visitor, filed))
     plan = c.dispatch.record_visit(
         case_id, visit_id=visit_id, visited_at=body.visited_at, visitor=body.visitor,
         child_seen=body.child_seen, sealed_findings=seal_findings(c.keys, case_id, visit_id, body.findings),
-        measures=[m.value for m in body.measures],
-        suggested_level=body.suggested_risk_level.value if body.suggested_risk_level else None,
-        by=principal.subject, unit=unit, actor=actor)
+        measures=measures, suggested_level=suggested, by=principal.subject, unit=unit, actor=actor)
     return visit_id, plan
 
 

@@ -53,6 +53,24 @@ def test_the_regions_civil_affairs_unit_leads_every_plan(api: Api, runner: Embed
     assert get(api, "operator1", "/v1/followups").status_code == 403
 
 
+
+def test_another_visit_of_the_same_minute_and_visitor_is_kept(api: Api, runner: EmbeddedRunner) -> None:
+    """The civil-affairs desk's review (stop 43): a second visit filed for the same minute and
+    visitor with other findings was taken for a retry of the first and answered as recorded, and
+    nothing of it was kept. A retry is the same form again; anything else filed is a visit."""
+    case = red_case(api, runner)
+    path = f"/v1/cases/{case['case_id']}/visits"
+    at = datetime.now(UTC).replace(second=0, microsecond=0).isoformat()
+    first = post(api, "civil-desk", path, visit_body(visited_at=at))
+    other = post(api, "civil-desk", path, visit_body(visited_at=at, child_seen=False, findings="家中无人"))
+    again = post(api, "civil-desk", path, visit_body(visited_at=at, child_seen=False, findings="家中无人"))
+    assert first.status_code == other.status_code == again.status_code == 201
+    assert other.json()["visit_id"] != first.json()["visit_id"]
+    assert again.json()["visit_id"] == other.json()["visit_id"]  # the same form again: a retry
+    visits = get(api, "civil-desk", f"/v1/cases/{case['case_id']}/visits").json()
+    assert sorted((v["child_seen"], v["findings"]) for v in visits) == [
+        (False, "家中无人"), (True, "孩子手臂有淤青，已联系学校心理老师")]
+
 def test_a_visit_is_recorded_once_and_moves_the_due_date(api: Api, runner: EmbeddedRunner) -> None:
     case = red_case(api, runner)
     path = f"/v1/cases/{case['case_id']}/visits"
