@@ -25,10 +25,9 @@ from services.accounts.passwords import weakness
 from services.accounts.regions import clean_region
 from services.accounts.requests import AccountRequest
 from services.common import store
-from services.common.auditnote import Actor
+from services.common.auditnote import Actor, Principal
 from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, FieldError, NotFound
-from services.common.principal import Principal
 from services.common.vocabulary import Role
 
 

@@ -33,7 +33,7 @@ from services.common.vocabulary import HOTLINE_CHANNELS, ROLES, Role
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
-    from services.common.principal import Principal
+    from services.common.auditnote import Principal
 
 
 @dataclass(frozen=True)

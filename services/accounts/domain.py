@@ -9,7 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from services.common.principal import Principal
+from services.common.auditnote import Principal
 
 USER_NS = uuid5(NAMESPACE_URL, "urn:hotline:user")
 USERNAME = re.compile(r"^[a-zA-Z0-9_.\-]{3,64}$")

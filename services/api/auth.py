@@ -18,7 +18,7 @@ import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
-from services.common.principal import Principal
+from services.common.auditnote import Principal
 from services.common.vocabulary import ROLES
 
 if TYPE_CHECKING:

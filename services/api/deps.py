@@ -12,8 +12,7 @@ from services.accounts.application import AccountsApplication
 from services.api.auth import current_principal, oauth2_scheme, require_roles, role_check, session_of
 from services.api.guards import client_address
 from services.bootstrap import ApiContainer
-from services.common.auditnote import AuditLog
-from services.common.principal import Principal
+from services.common.auditnote import AuditLog, Principal
 from services.common.throttle import Throttle
 from services.dispatch.application import DispatchApplication
 from services.dispatch.routing import Directory

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 
 from services.api.auth import SESSION_COOKIE, check_csrf, csrf_for, session_of
 from services.api.web import refuse
-from services.common.principal import Principal
+from services.common.auditnote import Principal
 
 STALE = "页面已过期，请刷新后重试。"
 

@@ -23,8 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.api.auth import ACTIVITY_COOKIE, activity_cookie, renews_activity, session_of
 from services.api.ops import HTTP_LATENCY, HTTP_REQUESTS
 from services.api.web import refuse
+from services.common.auditnote import Principal
 from services.common.networks import Network
-from services.common.principal import Principal
 
 METRICS_PATH = "/metrics"
 DOCS_PATHS = frozenset({"/docs", "/openapi.json"})

@@ -9,8 +9,8 @@ from services.accounts.totp import Check, SecondFactor
 from services.api.deps import audit_log
 from services.api.guards import client_address
 from services.bootstrap import ApiContainer
+from services.common.auditnote import Principal
 from services.common.labels import ROLE_TEXT
-from services.common.principal import Principal
 from services.common.throttle import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS
 
 # Next to the page's field; the API says `detail` in English (contract §2).

@@ -8,7 +8,7 @@ from services.api import second_factor
 from services.api.deps import audit_log
 from services.api.guards import client_address
 from services.bootstrap import ApiContainer
-from services.common.principal import Principal
+from services.common.auditnote import Principal
 from services.common.throttle import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS
 
 

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
+from services.common.auditnote import Principal
 from services.common.labels import (
     ACTION_TEXT,
     ACTOR_TEXT,
@@ -30,7 +31,6 @@ from services.common.labels import (
     ROLE_TEXT,
     STATUS_TEXT,
 )
-from services.common.principal import Principal
 from services.common.vocabulary import BEIJING
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))

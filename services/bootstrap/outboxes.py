@@ -5,8 +5,8 @@ from __future__ import annotations
 from services.common.messages import Translator
 from services.dispatch.translate import TOPICS as DISPATCH_TOPICS
 from services.dispatch.translate import dispatch_translator
-from services.intake.translate import TOPICS as INTAKE_TOPICS
-from services.intake.translate import IntakeTranslator
+from services.intake.schemas import TOPICS as INTAKE_TOPICS
+from services.intake.schemas import IntakeTranslator
 from services.triage.translate import TOPICS as TRIAGE_TOPICS
 from services.triage.translate import triage_translator
 

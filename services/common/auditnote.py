@@ -1,5 +1,6 @@
-"""How the audit trail learns who did what: an action's entry (`AuditNote`), saved with the action
-in one transaction of the acting service's own store, which the audit trail takes from there
+"""Who acts and how the audit trail learns what they did: the caller (`Principal`) and the actor
+an entry names (`Actor`); an action's entry (`AuditNote`), saved with the action in one transaction
+of the acting service's own store, which the audit trail takes from there
 (services/audit/follower.py), exactly once, so an action cannot commit without its entry, nor an
 entry without its action; and a read's entry (`AuditLog`), queued on the trail before the answer."""
 
@@ -12,7 +13,33 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from services.common.principal import Principal
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user with one role, scoped to an agency unit or sentinel point, and for
+    supervisors and auditors to a region (contract §12)."""
+
+    subject: str
+    role: str
+    agency_id: str | None = None
+    sentinel_id: str | None = None
+    # An administrative-code prefix: 2 digits a province, 4 a city, 6 a county; None everywhere.
+    region: str | None = None
+
+    @property
+    def unit(self) -> str | None:
+        return self.agency_id or self.sentinel_id
+
+    def sees_region(self, region_code: str | None) -> bool:
+        """Whether a case of this region code is inside the caller's jurisdiction."""
+        return within(region_code, self.region)
+
+
+def within(region_code: str | None, region: str | None) -> bool:
+    """A region code lies in a jurisdiction when it starts with the jurisdiction's prefix."""
+    if not region:
+        return True
+    return bool(region_code) and str(region_code).startswith(region)
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,12 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 
 from services.common import store
-from services.common.auditnote import Actor
+from services.common.auditnote import Actor, Principal
 from services.common.auditnote import note as audit_note
 from services.common.crypto import Hasher
 from services.common.errors import FieldError, parse_id
 from services.common.keystore import KeyStore
 from services.common.outbox import NotifiesCommits
-from services.common.principal import Principal
 from services.common.vocabulary import BEIJING, HOTLINE_CHANNELS, Channel, Role
 from services.intake.by_receipt import ReceiptCommands
 from services.intake.callers import CallerNotes

@@ -9,9 +9,8 @@ from uuid import UUID
 from eventsourcing.application import Application
 
 from services.common import store
-from services.common.auditnote import Actor
+from services.common.auditnote import Actor, Principal
 from services.common.crypto import Hasher
-from services.common.principal import Principal
 from services.intake.domain import ReceiptIndex, Report, readings, receipt_index_id, spoken
 
 

@@ -8,11 +8,10 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import Application
 
-from services.common.auditnote import Actor
+from services.common.auditnote import Actor, Principal
 from services.common.auditnote import note as audit_note
 from services.common.errors import FieldError
 from services.common.keystore import KeyStore
-from services.common.principal import Principal
 from services.common.vocabulary import HOTLINE_CHANNELS, Role
 from services.intake.domain import Report, supplement_id_for
 from services.intake.errors import ReportErased, ReportNotFound

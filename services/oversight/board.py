@@ -8,8 +8,8 @@ from typing import Any
 
 from projections.desk.reader import CaseRow
 from services.bootstrap import ApiContainer
+from services.common.auditnote import Principal
 from services.common.errors import NotFound
-from services.common.principal import Principal
 from services.common.vocabulary import UNACKNOWLEDGED_STATUSES
 from services.dispatch.routing import Agency
 from services.oversight.callbacks import flag_dissatisfied

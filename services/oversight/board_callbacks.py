@@ -9,7 +9,7 @@ from typing import Any
 
 from projections.desk.reader import REVIEWS
 from services.bootstrap import ApiContainer
-from services.common.principal import Principal
+from services.common.auditnote import Principal
 from services.intake.callback_book import CallbackRow
 from services.oversight.callbacks import DISSATISFIED
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from projections.desk.reader import DeskQueries
-from services.common.principal import within
+from services.common.auditnote import within
 from services.common.vocabulary import BEIJING
 from services.intake.callback import DISSATISFIED
 from services.intake.callback_book import CallbackRow

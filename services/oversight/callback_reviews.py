@@ -11,7 +11,7 @@ from typing import Any
 
 from projections.desk.reader import REVIEWS, DeskQueries
 from services.bootstrap import ApiContainer
-from services.common.principal import Principal
+from services.common.auditnote import Principal
 from services.intake.callback import DISSATISFIED
 from services.intake.callback_book import CallbackRow
 from services.oversight.board_callbacks import region_callbacks

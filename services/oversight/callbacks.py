@@ -12,9 +12,8 @@ from pydantic import BaseModel, Field
 
 from projections.desk.reader import REVIEWS, CaseRow
 from services.bootstrap import ApiContainer
-from services.common.auditnote import AuditLog
+from services.common.auditnote import AuditLog, Principal
 from services.common.errors import FieldError, NotFound
-from services.common.principal import Principal
 from services.common.schemas import Strict
 from services.common.vocabulary import BEIJING
 from services.intake.callback import DISSATISFIED, Callback

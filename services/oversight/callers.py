@@ -11,11 +11,10 @@ from typing import Annotated
 from pydantic import BaseModel, Field, field_validator
 
 from services.bootstrap import ApiContainer
-from services.common.auditnote import AuditLog
+from services.common.auditnote import AuditLog, Principal
 from services.common.crypto import Hasher
 from services.common.errors import DomainError
 from services.common.numbers import Folded
-from services.common.principal import Principal
 from services.common.schemas import Strict
 from services.common.vocabulary import COARSE_REPORT_STATUS
 from services.intake.callers import canonical_phone

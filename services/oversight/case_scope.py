@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from projections.desk.reader import CaseRow
 from services.bootstrap import ApiContainer
-from services.common.auditnote import AuditLog
+from services.common.auditnote import AuditLog, Principal
 from services.common.errors import NotFound
-from services.common.principal import Principal
 from services.oversight.filters import filters_text
 from services.oversight.unreached import flag_case, flag_unreached
 

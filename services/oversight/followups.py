@@ -11,10 +11,9 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from services.bootstrap import ApiContainer
 from services.common import clocks
-from services.common.auditnote import Actor, AuditLog
+from services.common.auditnote import Actor, AuditLog, Principal
 from services.common.errors import DomainError
 from services.common.keystore import KeyStore, case_key_owner
-from services.common.principal import Principal
 from services.common.schemas import Strict
 from services.common.vocabulary import Measure, RiskLevel
 from services.dispatch.followup import FollowUpPlan, visit_id_for

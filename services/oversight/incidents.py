@@ -11,11 +11,10 @@ from projections.desk.incidents import IncidentRow
 from projections.desk.reader import DeskReader
 from services.bootstrap import ApiContainer
 from services.common import store
-from services.common.auditnote import Actor, AuditLog
+from services.common.auditnote import Actor, AuditLog, Principal, within
 from services.common.errors import DomainError, NotFound
 from services.common.keystore import case_key_owner
 from services.common.labels import INCIDENT_REASON_TEXT, UPWARD_STATE_TEXT
-from services.common.principal import Principal, within
 from services.notify.domain import UPWARD, Delivery, delivery_id
 from services.notify.upward import ERASED_SUMMARY, UPWARD_EVENT, incident_key, open_summary
 from services.triage.assessment import check_address

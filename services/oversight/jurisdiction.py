@@ -4,8 +4,8 @@ the region a filtered read covers. Every test of a code against a region is `wit
 from __future__ import annotations
 
 from services.bootstrap import ApiContainer
+from services.common.auditnote import Principal, within
 from services.common.errors import NotFound
-from services.common.principal import Principal, within
 
 
 class Outside(NotFound):

@@ -10,8 +10,7 @@ from pydantic import BaseModel
 
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
-from services.common.auditnote import AuditLog
-from services.common.principal import Principal
+from services.common.auditnote import AuditLog, Principal
 from services.common.vocabulary import COARSE_REPORT_STATUS, Channel
 from services.dispatch.routing import Directory
 from services.intake.application import IntakeApplication

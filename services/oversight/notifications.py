@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.bootstrap import ApiContainer
+from services.common.auditnote import Principal
 from services.common.errors import NotFound
-from services.common.principal import Principal
 from services.notify import webhook
 from services.notify.domain import SUPERVISORS, Delivery, receiver_of
 from services.oversight.jurisdiction import Outside, check_case

@@ -8,8 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from projections.desk.view import DeskView
-from services.common.auditnote import AuditLog
-from services.common.principal import Principal
+from services.common.auditnote import AuditLog, Principal
 from services.intake.application import IntakeApplication
 from services.oversight.reports import OwnReport, own_reports
 

@@ -10,8 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from services.bootstrap import ApiContainer
-from services.common.auditnote import AuditLog
-from services.common.principal import Principal
+from services.common.auditnote import AuditLog, Principal
 from services.common.schemas import Strict
 from services.dispatch.domain import Referral
 from services.oversight.jurisdiction import check_case

@@ -9,9 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.bootstrap import ApiContainer
-from services.common.auditnote import AuditLog
+from services.common.auditnote import AuditLog, Principal
 from services.common.crypto import Hasher
-from services.common.principal import Principal
 from services.intake.schemas import KnownCase, RepeatCheckIn
 from services.oversight.allowance import AllowanceSpent, RepeatAllowance
 from services.triage.domain import TriageError

@@ -8,8 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from projections.desk.view import DeskView
-from services.common.auditnote import AuditLog
-from services.common.principal import Principal
+from services.common.auditnote import AuditLog, Principal
 from services.common.throttle import LOOKUP_PER_ADDRESS, Throttle
 from services.common.vocabulary import COARSE_REPORT_STATUS
 from services.intake.application import IntakeApplication

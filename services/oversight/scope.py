@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.common.principal import Principal
+from services.common.auditnote import Principal
 
 
 def desk_scope(principal: Principal) -> str | None:

@@ -10,8 +10,8 @@ from typing import Any
 
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
+from services.common.auditnote import Principal, within
 from services.common.errors import FieldError, NotFound
-from services.common.principal import Principal, within
 from services.common.vocabulary import BEIJING
 from services.dispatch.routing import Directory
 from services.intake.callbacks import CallbacksApplication

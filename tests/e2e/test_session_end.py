@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from services.api.auth import TokenIssuer
-from services.common.principal import Principal
+from services.common.auditnote import Principal
 from services.common.secrets import read_key
 from tests.e2e.client import ROOT, Client, embedded_server
 

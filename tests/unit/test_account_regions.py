@@ -14,7 +14,7 @@ import pytest
 from services.accounts.domain import user_id_for
 from services.bootstrap import ApiContainer
 from services.cli.main import main
-from services.common.principal import Principal
+from services.common.auditnote import Principal
 from tests.conftest import Api
 from tests.unit.test_account_requests import approve, ask
 from tests.unit.test_old_events import AT, store_old

@@ -12,8 +12,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from services.bootstrap import ApiContainer
+from services.common.auditnote import Principal
 from services.common.embedded import EmbeddedRunner
-from services.common.principal import Principal
 from services.intake.callback_book import CallbackRow
 from services.oversight.board_callbacks import add_callback_lines, region_callbacks
 from tests.conftest import Api

@@ -14,9 +14,9 @@ from uuid import uuid4
 from eventsourcing.application import AggregateNotFoundError
 
 from services.bootstrap import ApiContainer
+from services.common.auditnote import Principal
 from services.common.embedded import EmbeddedRunner
 from services.common.labels import UPWARD_STATE_TEXT
-from services.common.principal import Principal
 from services.oversight.board import case_state, counties, review_reasons, units_by_county
 from services.oversight.incidents import upward_state
 from tests.conftest import Api

@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 
 from services.bootstrap import ApiContainer
-from services.common.auditnote import AuditLog
+from services.common.auditnote import AuditLog, Principal
 from services.common.embedded import EmbeddedRunner
 from services.common.errors import NotFound
-from services.common.principal import Principal
 from services.oversight.callbacks import callback_review
 from tests.conftest import Api
 from tests.helpers import PII_VALUES, audit_entries, report_body

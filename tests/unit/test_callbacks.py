@@ -13,10 +13,10 @@ from eventsourcing.persistence import Tracking
 from openpyxl import load_workbook
 
 from services.bootstrap import ApiContainer, process_handler
+from services.common.auditnote import Principal
 from services.common.embedded import EmbeddedRunner
 from services.common.errors import FieldError
 from services.common.messages import CASE_OPENED, CASE_UPDATED, FOLLOWUP_CLOSED, FOLLOWUP_REOPENED, Message
-from services.common.principal import Principal
 from services.common.settings import Settings
 from services.common.vocabulary import BEIJING
 from services.deploy.systemd import shared_environment

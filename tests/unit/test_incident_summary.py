@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.common.principal import Principal
+from services.common.auditnote import Principal
 from services.oversight import incidents
 from services.triage.assessment import TriageError, check_address, check_mark, default_rules
 from tests.conftest import Api

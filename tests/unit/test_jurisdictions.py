@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 
 from services.bootstrap import ApiContainer
-from services.common.auditnote import AuditLog
+from services.common.auditnote import AuditLog, Principal
 from services.common.embedded import EmbeddedRunner
 from services.common.errors import NotFound
-from services.common.principal import Principal
 from services.common.vocabulary import BEIJING
 from services.oversight import case_scope
 from services.oversight.board import active_plans, flagged_cases

@@ -14,11 +14,11 @@ from eventsourcing.persistence import Tracking
 from structlog.testing import capture_logs
 
 from services.bootstrap.topology import NEEDS
+from services.common.auditnote import Principal
 from services.common.crypto import Sealer
 from services.common.errors import Conflict
 from services.common.keystore import KeyStore, case_key_owner
 from services.common.messages import CASE_MAJOR_INCIDENT, REPORT_SUPPLEMENTED, Message
-from services.common.principal import Principal
 from services.notify import upward, webhook
 from services.notify.application import SupervisorHook
 from services.notify.notifier import Notifier

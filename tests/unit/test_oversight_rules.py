@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from services.common.auditnote import Principal
 from services.common.errors import FieldError
 from services.common.keystore import FileKeys, KeyStore, case_key_owner
-from services.common.principal import Principal
 from services.common.settings import Settings
 from services.common.vocabulary import BEIJING
 from services.dispatch.followup import FollowUpPlan

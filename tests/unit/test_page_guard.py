@@ -19,7 +19,7 @@ from services.api.guard import FormDep, Page, page_guard
 from services.api.http import create_app
 from services.api.web import refuse
 from services.bootstrap import ApiContainer
-from services.common.principal import Principal
+from services.common.auditnote import Principal
 from tests.helpers import add_test_users
 from tests.unit.test_pages import login
 

@@ -13,8 +13,7 @@ from services.bootstrap import ApiContainer, edges_of
 from services.cli.main import main
 from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
-from services.intake.schemas import ReportIn
-from services.intake.translate import IntakeTranslator
+from services.intake.schemas import IntakeTranslator, ReportIn
 from tests.conftest import Api
 from tests.helpers import FAST_HASHER, PII_VALUES, audit_entries, build, report_body
 

@@ -154,7 +154,7 @@ def test_embedded_flow_keeps_no_personal_data_in_clear_text(tmp_path: Path) -> N
 
 def test_tokens_expire_and_must_carry_our_signature() -> None:
     from services.api.auth import TokenIssuer
-    from services.common.principal import Principal
+    from services.common.auditnote import Principal
 
     issuer = TokenIssuer(KEY, ttl_seconds=3600)
     token = issuer.issue(Principal("desk7", "desk", agency_id="police-441823"))

@@ -15,8 +15,8 @@ import pytest
 from projections.desk.processor import DeskProjection
 from services.bootstrap import ApiContainer
 from services.cli.main import main
+from services.common.auditnote import Principal
 from services.common.errors import FieldError, NotFound
-from services.common.principal import Principal
 from services.common.settings import Settings
 from services.common.vocabulary import BEIJING
 from services.oversight.filters import filters_label

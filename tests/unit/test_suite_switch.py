@@ -16,7 +16,7 @@ import pytest
 from services.bootstrap import ApiContainer, Overrides, Wiring
 from services.bootstrap.processes import EmbeddedContainer, bootstrap_embedded
 from services.cli.main import main
-from services.common.principal import Principal
+from services.common.auditnote import Principal
 from services.common.settings import Settings
 from services.intake.application import Receipt
 from services.intake.schemas import ReportIn

@@ -28,9 +28,9 @@ from services.api.pages.audit_filters import (
 from services.api.web import BEIJING, render
 from services.audit.checkpoints import verify_checkpoints
 from services.bootstrap import ApiContainer
+from services.common.auditnote import Principal
 from services.common.errors import NotFound
 from services.common.labels import ACTION_GROUP_TEXT, ACTION_TEXT, ROLE_TEXT
-from services.common.principal import Principal
 from services.oversight.filters import filters_label, filters_text
 from services.oversight.jurisdiction import check_case_filter
 

@@ -18,9 +18,9 @@ from services.api.guard import STALE, Page, page_guard
 from services.api.pages.board_state import add_reworks, add_written_reasons, handled_by, outcome, patched
 from services.api.web import render
 from services.bootstrap import ApiContainer
+from services.common.auditnote import Principal
 from services.common.errors import DomainError, FieldError, NotFound
 from services.common.labels import BOARD_STATUS_TEXT, REACHED_TEXT, REVIEW_REASON_TEXT, SATISFACTION_TEXT
-from services.common.principal import Principal
 from services.common.vocabulary import BEIJING, RISK_LEVELS, Category
 from services.oversight.board import (
     active_plans,

@@ -17,9 +17,8 @@ from services.api.pages.field_text import field_error
 from services.api.pages.followup_cards import card_visits, next_visit, pending_suggestion, refreshed
 from services.api.web import BEIJING, beijing, refuse, render
 from services.bootstrap import ApiContainer
-from services.common.auditnote import AuditLog
+from services.common.auditnote import AuditLog, Principal
 from services.common.errors import DomainError, FieldError, NotFound
-from services.common.principal import Principal
 from services.oversight.followups import FindingsClosed, VisitIn, file_visit, read_visits
 from services.oversight.scope import desk_scope
 

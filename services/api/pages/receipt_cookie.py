@@ -15,10 +15,9 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.api.guards import is_https
-from services.common.auditnote import AuditLog
+from services.common.auditnote import AuditLog, Principal
 from services.common.crypto import gcm_open, gcm_seal
 from services.common.errors import NotFound
-from services.common.principal import Principal
 from services.intake.application import IntakeApplication, Receipt
 from services.intake.domain import Report
 

@@ -16,7 +16,7 @@ from services.api.auth import SESSION_COOKIE
 from services.api.guards import is_https
 from services.api.pages.login import LOGIN_CSRF_COOKIE
 from services.api.web import render
-from services.common.principal import Principal
+from services.common.auditnote import Principal
 
 EXPIRED = "登录已过期，请重新登录。您填写的内容仍在本页，登录后会回到报告表单，请核对后再提交。"
 WRONG = "用户名或密码不正确。您填写的内容仍在本页。"

@@ -17,10 +17,10 @@ from services.api.deps import AuditDep, DirectoryDep, IntakeDep, get_container
 from services.api.guard import FormDep
 from services.api.pages import my_reports, offline, relogin, report_receipt
 from services.api.web import home_of, refuse, render
+from services.common.auditnote import Principal
 from services.common.errors import Conflict, FieldError
 from services.common.labels import CONCERN_LABELS, RELATION_LABELS
 from services.common.numbers import fold
-from services.common.principal import Principal
 from services.dispatch.routing import Directory
 from services.intake.schemas import ReportIn
 

@@ -15,6 +15,7 @@ from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import Page, page_guard
 from services.api.pages.audit_filters import EARLIEST_DAY, OutOfRange, in_range, latest_day, range_text
 from services.api.web import BEIJING, render
+from services.common.auditnote import within
 from services.common.errors import FieldError
 from services.common.labels import (
     CHANNEL_TEXT,
@@ -24,7 +25,6 @@ from services.common.labels import (
     SENTINEL_KIND_TEXT,
     STATUS_TEXT,
 )
-from services.common.principal import within
 from services.dispatch.routing import Directory
 from services.oversight.callback_figures import CALLBACK_RATE_RULE, SATISFIED_RATE_RULE
 from services.oversight.filters import filters_text, typed_text

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from services.api.auth import require_roles
 from services.api.deps import AccountsDep, AuditDep
-from services.common.principal import Principal
+from services.common.auditnote import Principal
 from services.common.schemas import Strict
 
 router = APIRouter(prefix="/v1/account-requests", tags=["accounts"])

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from services.api.auth import require_roles
 from services.api.deps import ContainerDep
-from services.common.principal import Principal
+from services.common.auditnote import Principal
 from services.oversight import knowledge
 
 router = APIRouter(prefix="/v1/knowledge", tags=["knowledge base"])

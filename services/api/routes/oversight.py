@@ -12,10 +12,9 @@ from fastapi import APIRouter, Query, Response
 from services.api.deps import AuditDep, Auditor, ContainerDep, StatsDownload, StatsReader
 from services.audit.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_SEQ, TrailQuery
 from services.audit.query import read as read_trail
-from services.common.auditnote import AuditLog
+from services.common.auditnote import AuditLog, Principal
 from services.common.errors import DomainError
 from services.common.numbers import REGION_PREFIX, Folded
-from services.common.principal import Principal
 from services.oversight.filters import filters_text
 from services.oversight.jurisdiction import check_case_filter
 from services.oversight.ledger import BEIJING, MONTH_PATTERN, XLSX, month_bounds

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, s
 from services.api.auth import require_roles
 from services.api.deps import AuditDep, Filer, IntakeDep, Operator, ThrottleDep, ViewDep
 from services.api.guards import client_address
+from services.common.auditnote import Principal
 from services.common.errors import NotFound
-from services.common.principal import Principal
 from services.common.throttle import LOOKUP_PER_ADDRESS, Limit
 from services.intake.schemas import (
     ReceiptLookupIn,

@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 from services.accounts.approvals import Outcome
 from services.api.auth import require_roles
 from services.api.deps import AccountsDep, AuditDep
+from services.common.auditnote import Principal
 from services.common.numbers import Folded
-from services.common.principal import Principal
 from services.common.schemas import Strict
 from services.common.vocabulary import Channel, Role
 
