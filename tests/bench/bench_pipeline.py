@@ -43,6 +43,7 @@ STACK_PORTS = {"HOTLINE_PG_PORT": "25482", "HOTLINE_KAFKA_PORT": "29502",
                "HOTLINE_KAFKA_CONTROLLER_PORT": "29503", "HOTLINE_PORT": "18050",
                "HOTLINE_METRICS_BASE_PORT": "9500"}  # not a dev stack's 9400 nor make chaos's 9470
 EMBEDDED_PORT = "18051"
+CPU_CLIENTS = 10  # the CPU target's phase: the clients of #16's probe, which the issue's 56 ms came from
 
 
 def clean_env(var: Path, **extra: str) -> dict[str, str]:
@@ -61,13 +62,17 @@ def measure(base: str, var: Path, settings: Settings, args: argparse.Namespace, 
     post: list[dict[str, Any]] = []
     settled = [0.0]
 
-    def posting() -> int:
-        post.extend(closed_loops(base, tok, [int(c) for c in args.clients.split(",")], args.reports))
-        settled[0] = settle(lag)
-        say(f"the pipeline took {settled[0]} s more to catch up with the closed loops")
-        return sum(p["n"] - p["errors"] for p in post)
+    def posting(clients: int) -> Callable[[], int]:
+        def phase() -> int:
+            done = closed_loops(base, tok, [clients], args.reports)
+            post.extend(done)
+            settled[0] = settle(lag)
+            say(f"the pipeline took {settled[0]} s more to catch up with {clients} clients' reports")
+            return sum(p["n"] - p["errors"] for p in done)
+        return phase
 
-    cpu = observer.cpu_per_report(posting)
+    cpu_by_clients = {n: observer.cpu_per_report(posting(n)) for n in map(int, args.clients.split(","))}
+    cpu = judged_cpu(cpu_by_clients)
     view = Wiring.of(settings).view()
     visible = visible_in(view)
 
@@ -89,7 +94,23 @@ def measure(base: str, var: Path, settings: Settings, args: argparse.Namespace, 
     return {"floor_events_per_s": floor["8_threads"], "floor": floor, "post": post,
             "catch_up_after_post_s": settled[0], "e2e": rates[-1], "e2e_rates": rates,
             "memory_mib": round(sum(by_process.values()), 1), "memory_by_process_mib": by_process,
-            "cpu": cpu, "sustained": sustained}
+            "cpu": cpu, "cpu_by_clients": cpu_by_clients, "sustained": sustained}
+
+
+def judged_cpu(by_clients: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """The figure the CPU target is judged on: the phase of CPU_CLIENTS clients, as #16's probe
+    (`tests/bench/cpu_per_report.py`, whose 56 ms the issue starts from) measures it, with every
+    phase's reports and catch-up together beside it (`all_phases`); without that phase, those."""
+    total = sum(c["reports"] for c in by_clients.values()) or 1
+    names = {k for c in by_clients.values() for k in c["per_process_ms"]}
+    per = {k: round(sum(c["per_process_ms"].get(k, 0) * c["reports"] for c in by_clients.values()) / total, 2)
+           for k in names}
+    pipeline = sum(v for k, v in per.items() if "bench" not in k)
+    all_phases = {"reports": total, "clients": sorted(by_clients), "total_ms": round(pipeline, 1),
+                  "per_process_ms": dict(sorted(per.items(), key=lambda kv: -kv[1]))}
+    if CPU_CLIENTS not in by_clients:
+        return all_phases
+    return {**by_clients[CPU_CLIENTS], "clients": CPU_CLIENTS, "all_phases": all_phases}
 
 
 def distributed(args: argparse.Namespace) -> dict[str, Any]:
@@ -215,7 +236,10 @@ def main() -> None:
         say(line)
     for wiring, r in (("distributed", d), ("embedded", e)):
         if r:
-            say(f"{wiring}: CPU {r['cpu']['total_ms']} ms per report, sustained "
+            every = r["cpu"].get("all_phases")
+            say(f"{wiring}: CPU {r['cpu']['total_ms']} ms per report"
+                + (f" ({r['cpu']['clients']} clients; {every['total_ms']} over every phase)" if every else "")
+                + ", sustained "
                 f"{r['sustained'].get('rate_per_s', '—')} reports/s, memory {r['memory_mib']} MiB PSS")
     for t in result["targets"]:
         say(f"{'met   ' if t['met'] else 'MISSED'} {t['wiring']:11s} {t['target']}: "

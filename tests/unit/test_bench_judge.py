@@ -146,3 +146,20 @@ def test_the_drain_counts_from_the_load_s_scheduled_end_not_the_generator_s_exit
     assert not openloop.sustained(step(10, openloop.drain_seconds(1_050.0, sent, 20)))
     assert openloop.drain_seconds(1_019.0, sent, 20) == 0.0
     assert openloop.drain_seconds(None, sent, 20) is None and openloop.drain_seconds(1.0, {}, 20) is None
+
+
+def test_cpu_is_judged_on_the_probes_phase_with_every_phase_beside_it() -> None:
+    from tests.bench.bench_pipeline import CPU_CLIENTS, judged_cpu
+
+    def phase(reports: int, api: float, kafka: float) -> dict[str, Any]:
+        return {"reports": reports, "total_ms": api + kafka, "per_process_ms": {"api": api, "kafka": kafka}}
+
+    phases = {1: phase(600, 9.0, 6.0), CPU_CLIENTS: phase(600, 4.0, 3.0), 50: phase(1200, 3.0, 2.0)}
+    cpu = judged_cpu(phases)
+    assert (cpu["clients"], cpu["total_ms"]) == (CPU_CLIENTS, 7.0)
+    # Every phase together weighs each by its reports: (15×600 + 7×600 + 5×1200) / 2400.
+    assert cpu["all_phases"]["total_ms"] == 8.0
+    assert cpu["all_phases"]["per_process_ms"] == {"api": 4.75, "kafka": 3.25}
+    without = judged_cpu({1: phases[1], 50: phases[50]})
+    assert "all_phases" not in without and without["clients"] == [1, 50]
+    assert without["total_ms"] == round((15 * 600 + 5 * 1200) / 1800, 1)
