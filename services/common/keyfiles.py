@@ -26,7 +26,7 @@ class FileKeys:
             raise ValueError(f"not a key owner id: {owner_id!r}")
         return self.folder / owner_id
 
-    def put(self, owner_id: str, wrapped: str) -> None:
+    def put(self, owner_id: str, wrapped: str) -> bool:
         final, tmp = self._path(owner_id), self.folder / f".{owner_id}.{os.getpid()}.{os.urandom(4).hex()}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
@@ -35,11 +35,13 @@ class FileKeys:
             os.fsync(f.fileno())
         try:
             os.link(tmp, final)  # atomic and exclusive: the first key written wins
+            kept = True
         except FileExistsError:
-            pass
+            kept = False
         finally:
             os.unlink(tmp)
         self._sync_folder()
+        return kept
 
     def get(self, owner_id: str) -> str | None:
         try:

@@ -17,9 +17,9 @@ __all__ = ["FileKeys", "KeyBackend", "KeyStore", "SQLiteKeys", "case_key_owner"]
 
 class KeyBackend(Protocol):
     """Where wrapped keys rest. `put` keeps the first value for an owner (concurrent callers
-    share one key); `destroy` leaves nothing readable behind."""
+    share one key) and says whether it was this one; `destroy` leaves nothing readable behind."""
 
-    def put(self, owner_id: str, wrapped: str) -> None: ...
+    def put(self, owner_id: str, wrapped: str) -> bool: ...
     def get(self, owner_id: str) -> str | None: ...
     def destroy(self, owner_id: str) -> bool: ...
     def owners(self) -> list[str]: ...
@@ -45,10 +45,10 @@ class SQLiteKeys:
         with self.sql.transaction(commit=True) as c:
             c.execute(self.DDL)
 
-    def put(self, owner_id: str, wrapped: str) -> None:
+    def put(self, owner_id: str, wrapped: str) -> bool:
         with self.sql.transaction(commit=True) as c:
-            self.sql.execute(c, "INSERT INTO data_keys (owner_id, wrapped) VALUES (?,?)"
-                                " ON CONFLICT (owner_id) DO NOTHING", (owner_id, wrapped))
+            return bool(self.sql.execute(c, "INSERT INTO data_keys (owner_id, wrapped) VALUES (?,?)"
+                                            " ON CONFLICT (owner_id) DO NOTHING", (owner_id, wrapped)))
 
     def get(self, owner_id: str) -> str | None:
         row = self.sql.one("SELECT wrapped FROM data_keys WHERE owner_id = ?", (owner_id,))
@@ -100,12 +100,15 @@ class KeyStore:
         """The owner's sealer; with create, make the key first (concurrent callers share one)."""
         if create:
             dek = base64.b64encode(os.urandom(32)).decode()
-            self.backend.put(owner_id, self._kek.seal(dek, context=_wrapping(owner_id)))
+            if self.backend.put(owner_id, self._kek.seal(dek, context=_wrapping(owner_id))):
+                return self._sealer(owner_id, dek)  # this key is the one kept: no read back
         wrapped = self.backend.get(owner_id)
         if not wrapped:
             return None
-        return Sealer(self._kek.open(wrapped, context=_wrapping(owner_id)), context=f"report:{owner_id}",
-                      suite=self.suite)
+        return self._sealer(owner_id, self._kek.open(wrapped, context=_wrapping(owner_id)))
+
+    def _sealer(self, owner_id: str, dek: str) -> Sealer:
+        return Sealer(dek, context=f"report:{owner_id}", suite=self.suite)
 
     def reseal(self) -> tuple[int, int]:
         """Every wrapped key not under this store's suite opened and wrapped again under it:

@@ -70,3 +70,20 @@ def test_a_replace_after_erasure_revives_nothing(tmp_path: Path, kind: str) -> N
     store.key_for("r2", create=True)
     assert keys.replace("r2", "v2:not-what-it-holds", "s4:new") is False  # compare, then swap
     assert (keys.get("r2") or "").startswith("v2:")
+
+
+@pytest.mark.parametrize("kind", ["files", "sqlite"])
+def test_the_first_key_made_for_an_owner_is_the_one_every_caller_gets(tmp_path: Path, kind: str) -> None:
+    """A new key is used without reading it back; a second caller for the same owner (a retry, a
+    concurrent request) gets the key kept, not the one it made."""
+    keys = backend(kind, tmp_path)
+    store = KeyStore(keys, KEK)
+    first = store.key_for("r1", create=True)
+    assert first is not None
+    assert keys.put("r1", "another wrapping") is False  # the first value stays
+    second = store.key_for("r1", create=True)
+    assert second is not None
+    blob = first.seal({"narrative": "经过"})
+    assert second.open(blob) == {"narrative": "经过"}
+    assert store.open("r1", second.seal({"n": 1})) == {"n": 1}
+    assert keys.put("r2", store._kek.seal("x", context="data-key:r2")) is True
