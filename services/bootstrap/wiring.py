@@ -136,21 +136,26 @@ class Wiring:
         from services.intake.application import IntakeApplication
 
         env = self.prepare_environment("intake")
-        in_save = self.store == "postgres"  # the caller index in the report's own transaction
-        if in_save:
-            env["APPLICATION_RECORDER_TOPIC"] = "services.intake.callers:IntakeRecorder"
+        # The caller index in the report's own transaction (not in memory: no SQL there).
+        recorder = {"postgres": "IntakeRecorder", "sqlite": "SQLiteIntakeRecorder"}.get(self.store)
+        if recorder:
+            env["APPLICATION_RECORDER_TOPIC"] = f"services.intake.callers:{recorder}"
         intake = IntakeApplication(env, hasher=self.hasher("receipt"), keys=keys)
-        intake.callers, intake.callers_in_save = self.callers(), in_save
+        intake.callers, intake.callers_in_save = self.callers(intake), recorder is not None
         return intake
 
-    def callers(self) -> CallerIndex:
-        """The caller history's index (§13), under the hash key with a purpose of its own."""
+    def callers(self, intake: Application[Any]) -> CallerIndex:
+        """The caller history's index (§13), under the hash key with a purpose of its own; in
+        intake's own file embedded (a file of its own before #31: its rows taken in, it goes)."""
         from services.intake.callers import CallerIndex
 
-        index = CallerIndex(Sql(self.factory("callers").datastore),
-                            self.hasher("hash"), self.settings.caller_history_days)
+        sqlite = self.store == "sqlite"
+        store = cast(Any, intake.recorder) if sqlite else self.factory("callers")
+        index = CallerIndex(Sql(store.datastore), self.hasher("hash"), self.settings.caller_history_days)
         if self.create_tables or self.store != "postgres":
             index.create_table()
+        if sqlite and (old := Path(self.settings.var_dir) / "callers.sqlite").exists():
+            index.adopt(Sql(self.factory("callers").datastore), old)
         return index
 
     def callbacks(self, keys: KeyStore, reports: Application[Any] | None = None) -> CallbacksApplication:

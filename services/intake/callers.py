@@ -1,8 +1,9 @@
 """The caller index (来电弹屏, contract §13): which reports one telephone number made, found by a
 keyed hash of the number only. Intake notes a report as it takes it (where the number is still
 open), never an anonymous one; erasure deletes the report's row; rows older than the history's
-window are dropped as new ones come. On PostgreSQL a new report's rows go in the transaction
-that stores the report (`IntakeRecorder`: one commit per report, not two; #31)."""
+window are dropped as new ones come. A new report's rows go in the transaction that stores the
+report (`IntakeRecorder` on PostgreSQL, `SQLiteIntakeRecorder` in intake's own file embedded: one
+commit per report, not two; #31)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from services.common.crypto import Hasher
 from services.common.pgwrites import TwoTripApplicationRecorder
@@ -56,6 +59,21 @@ class CallerIndex:
     def create_table(self) -> None:
         create_table(self.sql)
 
+    def adopt(self, old: Sql, path: Path) -> int:
+        """The rows of an index kept in a file of its own (embedded, before #31) taken into this
+        one (a row already here is kept), then that file removed; how many were read."""
+        try:
+            rows = old.rows("SELECT report_id, caller, received_ts FROM caller_reports") if old.one(
+                "SELECT 1 AS t FROM sqlite_master WHERE type = 'table' AND name = 'caller_reports'") else []
+        finally:
+            old.datastore.close()
+        self.run([("INSERT INTO caller_reports (report_id, caller, received_ts) VALUES (?,?,?)"
+                   " ON CONFLICT (report_id) DO NOTHING", (r["report_id"], r["caller"], r["received_ts"]))
+                  for r in rows])
+        for left in (path, *path.parent.glob(f"{path.name}-*")):  # its write-ahead log and index
+            left.unlink(missing_ok=True)
+        return len(rows)
+
     def close(self) -> None:
         self.sql.datastore.close()
 
@@ -98,8 +116,8 @@ class CallerNotes:
     """What intake does with the index: note a report with a reporter's number, forget an erased one."""
 
     callers: CallerIndex | None = None
-    # On PostgreSQL the index shares the events' database, and a new report's row is written in the
-    # transaction that stores the report (`IntakeRecorder`): one commit per report, not two.
+    # The index shares the events' database (PostgreSQL) or file (SQLite), and a new report's row
+    # is written in the transaction that stores the report: one commit per report, not two.
     callers_in_save = False
 
     def caller_statements(self, report: Any, reporter: dict[str, Any]) -> Statements:
@@ -136,3 +154,14 @@ class IntakeRecorder(TwoTripApplicationRecorder):
     @cached_property
     def _sql(self) -> Sql:
         return Sql(self.datastore)
+
+
+class SQLiteIntakeRecorder(SQLiteApplicationRecorder):
+    """The same in the embedded wiring, where the index is a table of intake's own file."""
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], *,
+                       caller_rows: Statements | None = None, **kwargs: Any) -> Sequence[int] | None:
+        returning = super()._insert_events(c, stored_events, **kwargs)
+        for statement, params in caller_rows or ():
+            c.execute(statement, params)
+        return returning

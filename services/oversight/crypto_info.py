@@ -18,7 +18,7 @@ from services.common.suites import SUITES
 LEGACY = "legacy"  # sealed before v1.1 (AES, no suite named): opened as AES
 APPLICATIONS = tuple(table.removesuffix("_events") for table in EVENT_STORES)
 # Tables of keyed hashes (column, and the prefix a value carries before its family's).
-HASH_TABLES = {"caller_reports": ("callers", "caller", ""),
+HASH_TABLES = {"caller_reports": ("intake", "caller", ""),  # in intake's store (#31)
                "repeat_checks": ("throttle", "fingerprint", "fp-")}
 
 
