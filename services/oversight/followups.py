@@ -70,6 +70,12 @@ def file_visit(c: ApiContainer, case_id: str, body: VisitIn, principal: Principa
     return visit_id, plan
 
 
+def in_visit_order(visits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A plan's visits as the desk view lists them: by time, visits of one minute by id (the
+    plan keeps them in the order they were filed)."""
+    return sorted(visits, key=lambda v: (v["visited_at"], str(v["visit_id"])))
+
+
 def read_visits(c: ApiContainer, case_id: str, principal: Principal, audit: AuditLog) -> list[dict[str, Any]]:
     """The visits with their findings, in the caller's scope (else NotFound); FindingsClosed for a
     desk past the 30 days; each read audited; after an erasure the findings read as None."""
@@ -86,7 +92,7 @@ def read_visits(c: ApiContainer, case_id: str, principal: Principal, audit: Audi
 
     return [{"visit_id": v["visit_id"], "visited_at": v["visited_at"].isoformat(),  # type: ignore[attr-defined]
              "visitor": v["visitor"], "child_seen": v["child_seen"], "measures": v["measures"],
-             "findings": findings(v)} for v in plan.visits]
+             "findings": findings(v)} for v in in_visit_order(plan.visits)]
 
 
 def list_plans(c: ApiContainer, principal: Principal, *, overdue: bool | None = None,

@@ -136,6 +136,9 @@ def test_from_a_referral_to_a_visit_that_did_not_see_the_child(server: Client) -
         expect(unseen).to_be_visible()
         card = page.locator(f"#plan-{found['case_id']}")
         expect(card.locator(".unseen")).to_contain_text("上次走访未见到儿童")
+        for link in ("a.referral-link", "a.visits-link"):  # a finger's target, not a line of text
+            box = card.locator(link).bounding_box()
+            assert box is not None and box["height"] >= 24, (link, box)
         assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
         browser.close()
 

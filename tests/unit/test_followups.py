@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from services.dispatch.scheduler import EscalationScheduler
+from services.oversight.followups import in_visit_order
 from services.oversight.ledger import BEIJING, month_bounds
 from tests.conftest import Api
 from tests.helpers import audit_entries, on_call_everywhere, report_body
@@ -70,6 +71,15 @@ def test_another_visit_of_the_same_minute_and_visitor_is_kept(api: Api, runner: 
     visits = get(api, "civil-desk", f"/v1/cases/{case['case_id']}/visits").json()
     assert sorted((v["child_seen"], v["findings"]) for v in visits) == [
         (False, "家中无人"), (True, "孩子手臂有淤青，已联系学校心理老师")]
+    # Listed as the desk view lists them (the same review: the order changed from one load to
+    # the next): by time, visits of one minute by id, not in the order they were filed.
+    runner.pump()
+    viewed = get(api, "supervisor1", f"/v1/cases/{case['case_id']}").json()["followup"]["visits"]
+    listed = [v["visit_id"] for v in visits]
+    assert listed == [v["visit_id"] for v in viewed] == sorted(listed)
+    filed = [{"visit_id": "b", "visited_at": at}, {"visit_id": "a", "visited_at": at},
+             {"visit_id": "c", "visited_at": "2000-01-01T00:00:00+00:00"}]
+    assert [v["visit_id"] for v in in_visit_order(filed)] == ["c", "a", "b"]
 
 def test_a_visit_is_recorded_once_and_moves_the_due_date(api: Api, runner: EmbeddedRunner) -> None:
     case = red_case(api, runner)

@@ -8,6 +8,7 @@ from typing import Any
 
 from services.common.errors import NotFound
 from services.dispatch.followups import VisitClock
+from services.oversight.followups import in_visit_order
 
 
 def pending_suggestion(case: dict[str, Any]) -> str | None:
@@ -32,7 +33,7 @@ def refreshed(container: Any, plans: list[dict[str, Any]], case_id: str, unit: s
         plan = container.dispatch.plan_for(case_id, unit=unit)
     except NotFound:
         return plans, [], None
-    made = sorted(plan.visits, key=lambda v: v["visited_at"])
+    made = in_visit_order(plan.visits)
     visits = [{"visit_id": v["visit_id"], "visited_at": v["visited_at"].isoformat(), "visitor": v["visitor"],
                "child_seen": v["child_seen"], "measures": v["measures"],
                "suggested_level": v.get("suggested_level")} for v in made]
