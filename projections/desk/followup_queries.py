@@ -129,7 +129,7 @@ class FollowUpQueries:
         visits: dict[str, list[VisitRow]] = {}
         latest_suggestion: dict[str, str | None] = {}
         for v in self.sql.rows(f"SELECT * FROM view_visits WHERE case_id IN ({chosen})"
-                               " ORDER BY visited_ts, visit_id", params):
+                               " ORDER BY visited_ts, child_seen, visit_id", params):  # in_visit_order's
             latest_suggestion[v["case_id"]] = v["suggested_level"]  # in visit order: the last wins
             visits.setdefault(v["case_id"], []).append(VisitRow(
                 visit_id=v["visit_id"], visited_at=v["visited_at"], visitor=v["visitor"],

@@ -71,9 +71,10 @@ def file_visit(c: ApiContainer, case_id: str, body: VisitIn, principal: Principa
 
 
 def in_visit_order(visits: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A plan's visits as the desk view lists them: by time, visits of one minute by id (the
-    plan keeps them in the order they were filed)."""
-    return sorted(visits, key=lambda v: (v["visited_at"], str(v["visit_id"])))
+    """A plan's visits as the desk view lists them: by time; of one minute, one that did not see
+    the child before one that did, as the plan's clock counts them (the child was seen in that
+    minute: no revisit), then by id (the plan keeps them in the order they were filed)."""
+    return sorted(visits, key=lambda v: (v["visited_at"], bool(v["child_seen"]), str(v["visit_id"])))
 
 
 def read_visits(c: ApiContainer, case_id: str, principal: Principal, audit: AuditLog) -> list[dict[str, Any]]:

@@ -72,14 +72,17 @@ def test_another_visit_of_the_same_minute_and_visitor_is_kept(api: Api, runner: 
     assert sorted((v["child_seen"], v["findings"]) for v in visits) == [
         (False, "家中无人"), (True, "孩子手臂有淤青，已联系学校心理老师")]
     # Listed as the desk view lists them (the same review: the order changed from one load to
-    # the next): by time, visits of one minute by id, not in the order they were filed.
+    # the next, and a not-seen visit listed last read as the latest while no revisit was asked):
+    # by time; of one minute, the visit that saw the child last, as the plan's clock counts it.
     runner.pump()
     viewed = get(api, "supervisor1", f"/v1/cases/{case['case_id']}").json()["followup"]["visits"]
     listed = [v["visit_id"] for v in visits]
-    assert listed == [v["visit_id"] for v in viewed] == sorted(listed)
-    filed = [{"visit_id": "b", "visited_at": at}, {"visit_id": "a", "visited_at": at},
-             {"visit_id": "c", "visited_at": "2000-01-01T00:00:00+00:00"}]
-    assert [v["visit_id"] for v in in_visit_order(filed)] == ["c", "a", "b"]
+    assert listed == [v["visit_id"] for v in viewed] == [other.json()["visit_id"], first.json()["visit_id"]]
+    filed = [{"visit_id": "b", "visited_at": at, "child_seen": False},
+             {"visit_id": "a", "visited_at": at, "child_seen": True},
+             {"visit_id": "d", "visited_at": at, "child_seen": False},
+             {"visit_id": "c", "visited_at": "2000-01-01T00:00:00+00:00", "child_seen": True}]
+    assert [v["visit_id"] for v in in_visit_order(filed)] == ["c", "b", "d", "a"]
 
 def test_a_visit_is_recorded_once_and_moves_the_due_date(api: Api, runner: EmbeddedRunner) -> None:
     case = red_case(api, runner)
