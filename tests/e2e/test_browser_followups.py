@@ -81,6 +81,8 @@ def test_a_visit_is_filed_on_a_phone(server: Client) -> None:
         plan.screenshot(path=str(SHOTS / "followup-card-phone.png"))
         plan.locator("a.visits-link").tap()  # the findings, read back for the lead unit
         expect(page.locator(".visit .findings")).to_have_text("见到孩子，手臂淤青已消退，已联系学校心理老师")
+        back = page.locator("a.back").bounding_box()  # "← 返回随访帮扶": a finger's target (19 px before)
+        assert back is not None and back["height"] >= 24, back
 
         checked = browser.new_context(locale="zh-CN", bypass_csp=True).new_page()  # to inject axe
         login(checked, server, "civil-desk", "/desk")
