@@ -30,6 +30,9 @@ DDL = (
     # Each report drops the rows older than the window: by time, or every report reads them all.
     "CREATE INDEX IF NOT EXISTS caller_reports_received ON caller_reports (received_ts)",
 )
+# A report noted once: a retried report, or a row taken in again, keeps the row there.
+NOTE = ("INSERT INTO caller_reports (report_id, caller, received_ts) VALUES (?,?,?)"
+        " ON CONFLICT (report_id) DO NOTHING")
 _NOT_DIGITS = re.compile(r"[^0-9]")
 Statements = list[tuple[str, tuple[Any, ...]]]  # portable SQL (`?`) and its parameters
 
@@ -67,9 +70,7 @@ class CallerIndex:
                 "SELECT 1 AS t FROM sqlite_master WHERE type = 'table' AND name = 'caller_reports'") else []
         finally:
             old.datastore.close()
-        self.run([("INSERT INTO caller_reports (report_id, caller, received_ts) VALUES (?,?,?)"
-                   " ON CONFLICT (report_id) DO NOTHING", (r["report_id"], r["caller"], r["received_ts"]))
-                  for r in rows])
+        self.run([(NOTE, (r["report_id"], r["caller"], r["received_ts"])) for r in rows])
         for left in (path, *path.parent.glob(f"{path.name}-*")):  # its write-ahead log and index
             left.unlink(missing_ok=True)
         return len(rows)
@@ -85,9 +86,7 @@ class CallerIndex:
         statements: run in a transaction of their own (`note`) or in the report's (`IntakeRecorder`)."""
         since = (received_at - timedelta(days=self.days)).timestamp()
         return [("DELETE FROM caller_reports WHERE received_ts < ?", (since,)),
-                ("INSERT INTO caller_reports (report_id, caller, received_ts) VALUES (?,?,?)"
-                 " ON CONFLICT (report_id) DO NOTHING",
-                 (report_id, self.caller(phone), received_at.timestamp()))]
+                (NOTE, (report_id, self.caller(phone), received_at.timestamp()))]
 
     def note(self, report_id: str, phone: str, received_at: datetime) -> None:
         self.run(self.note_statements(report_id, phone, received_at))
@@ -137,7 +136,9 @@ class CallerNotes:
 
     def close(self) -> None:
         super().close()  # type: ignore[misc]
-        if self.callers is not None:
+        # Embedded the index is a table of intake's own file, closed with it just now.
+        if self.callers is not None and self.callers.sql.datastore is not getattr(
+                self.recorder, "datastore", None):  # type: ignore[attr-defined]
             self.callers.close()
 
 
