@@ -25,6 +25,7 @@ import httpx
 
 from services.bootstrap import Wiring
 from services.common.settings import Settings
+from services.runtime.serve import worker_count
 from tests.bench import budget, procstat
 from tests.bench.measure import floor_events_per_s, process_memory_mib, stack_memory_mib
 from tests.bench.observe import Observer, embedded_queued, embedded_ticks, stack_queued, stack_ticks
@@ -132,7 +133,7 @@ def distributed(args: argparse.Namespace) -> dict[str, Any]:
         lags = DistributedLag(settings, view.sql)
         sampler = Sampler(lags, admin)
         sampler.start()
-        workers = float(args.api_workers or os.cpu_count() or 1)
+        workers = float(worker_count(settings))
         cores = {"api": workers, "postgres": float(os.cpu_count() or 1), "kafka": float(os.cpu_count() or 1)}
         backends = bench_backends(admin)
         try:
