@@ -61,6 +61,12 @@ def test_the_lead_desk_files_a_visit_and_pairs_a_helper(api: Api, runner: Embedd
     read = client.get(f"/followups/cases/{case_id}")  # read back, opened for the lead unit
     assert read.status_code == 200 and "已见到孩子" in read.text and "王主任" in read.text
     assert 'id="next-visit">下次走访：' in read.text and "结对帮扶人：李老师" in read.text  # what next
+    # A visit is entered to the minute: its heading and the next due date with the year, no
+    # seconds the desk never typed (stop 45's review: "2026-12-05 03:49:00").
+    heading = re.search(r'<h2 id="visit-h-1">([^<]*)</h2>', read.text).group(1)  # type: ignore[union-attr]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d · 王主任", heading), heading
+    due = r'id="next-visit">下次走访：<strong[^>]*>\d{4}-\d\d-\d\d \d\d:\d\d 前</strong>'
+    assert re.search(due, read.text)
     assert f'href="/followups/cases/{case_id}"' in card
     (plan,) = client.get("/v1/followups", headers=api.auth("civil-desk")).json()
     assert plan["visits_done"] == 1 and plan["helper"] == "李老师"
