@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     consumers: str = ""
     # The outbox relays as one process (`one`), or a process per application (`each`).
     relays: Literal["one", "each"] = "one"
-    # API worker processes (distributed wiring); 0: one per core.
+    # API worker processes (distributed wiring); 0: half the cores, at least one (serve.worker_count).
     api_workers: int = Field(default=0, ge=0, le=32)
     # /readyz says "degraded" when an outbox backlog or a consumer's lag exceeds this.
     lag_threshold: int = 1000
