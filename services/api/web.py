@@ -60,9 +60,11 @@ def home_of(role: str) -> str:
 
 
 def beijing(iso: str | None) -> str:
+    """Month, day and minute; with the year when it is not this one (a visit due next January)."""
     if not iso:
         return ""
-    return datetime.fromisoformat(iso).astimezone(BEIJING).strftime("%m-%d %H:%M")
+    at = datetime.fromisoformat(iso).astimezone(BEIJING)
+    return at.strftime("%m-%d %H:%M" if at.year == datetime.now(BEIJING).year else "%Y-%m-%d %H:%M")
 
 
 def beijing_minute(iso: str | None) -> str:

@@ -83,6 +83,17 @@ def test_a_visit_is_filed_on_a_phone(server: Client) -> None:
         expect(page.locator(".visit .findings")).to_have_text("见到孩子，手臂淤青已消退，已联系学校心理老师")
         back = page.locator("a.back").bounding_box()  # "← 返回随访帮扶": a finger's target (19 px before)
         assert back is not None and back["height"] >= 24, back
+        # A finger's target on a phone (stop 45's review: header links and 报告的情况 26 px, the
+        # radios' labels 37 px).
+        for target in page.locator("header nav a").all():
+            box = target.bounding_box()
+            assert box is not None and box["height"] >= 38, (target.inner_text(), box)
+        page.locator("a.back").tap()  # back to the plans, at this case's card
+        expect(page.locator("section.plan.red")).to_be_in_viewport()
+        plan = page.locator("section.plan.red")
+        for target in (plan.locator("details.why > summary"), plan.get_by_text("见到", exact=True)):
+            box = target.bounding_box()
+            assert box is not None and box["height"] >= 38, box
 
         checked = browser.new_context(locale="zh-CN", bypass_csp=True).new_page()  # to inject axe
         login(checked, server, "civil-desk", "/desk")
@@ -192,6 +203,10 @@ def test_a_visit_typed_while_the_session_ended_is_there_after_logging_in_again(s
         expect(card.get_by_label("生活救助")).not_to_be_checked()
         card.locator("form.visit button").tap()
         expect(page.locator("#notice")).to_contain_text("已登记走访")
+        # The next visit is weeks away: the card moved into the folded 7天以后到期; the notice's
+        # link opens that section at it (stop 45's review: it landed on a closed section).
+        page.locator("#to-case").tap()
+        expect(page.locator(f"#plan-{found['case_id']}")).to_be_in_viewport()
         page.reload()  # recorded: nothing is offered again
         card = page.locator(f"#plan-{found['case_id']}")
         expect(card.locator(".restored")).to_have_count(0)

@@ -4,6 +4,8 @@ import re
 import time
 
 from services.api.auth import SESSION_COOKIE
+from services.api.web import beijing
+from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, report_body
@@ -152,7 +154,8 @@ def test_board_reassess_needs_a_reason(api: Api, runner: EmbeddedRunner) -> None
     assert case["risk_level"] == "orange" and case["initial_risk_level"] == "red"
 
 
-def test_the_inbox_says_where_and_keeps_finished_work_apart(api: Api, runner: EmbeddedRunner) -> None:
+def test_the_inbox_says_where_and_keeps_finished_work_apart(api: Api, runner: EmbeddedRunner,
+                                                           hotline: ApiContainer) -> None:
     referral_id, csrf = referral_on_page(api, runner)
     inbox = api.client.get("/desk/inbox").text
     assert '<span class="place">连南' in inbox and 'id="finished"' not in inbox
@@ -165,6 +168,12 @@ def test_the_inbox_says_where_and_keeps_finished_work_apart(api: Api, runner: Em
     inbox = api.client.get("/desk/inbox").text
     finished = inbox.split('<h2 class="finished-h">', 1)[1]
     assert finished.startswith("已办结、已退回（1）") and f'id="ref-{referral_id}"' in finished
+    # When it was taken on and when it was closed, not a deadline; the outcome whole, with its 。
+    referral = hotline.dispatch.get_referral(referral_id)
+    assert "<th>接收、办结时间</th>" in finished and "接收时限" not in finished
+    assert f'{beijing(referral.acknowledged_at.isoformat())} 接收' in finished
+    assert f'<span class="hint ended">{beijing(referral.closed_at.isoformat())} 办结</span>' in finished
+    assert "处置结果：已出警。</div>" in finished
     assert 'id="nothing-open"' in inbox
     detail = api.client.get(base).text
     assert 'id="ended-at"' in detail and "办结时间" in detail

@@ -61,6 +61,8 @@ def test_the_lead_desk_files_a_visit_and_pairs_a_helper(api: Api, runner: Embedd
     read = client.get(f"/followups/cases/{case_id}")  # read back, opened for the lead unit
     assert read.status_code == 200 and "已见到孩子" in read.text and "王主任" in read.text
     assert 'id="next-visit">下次走访：' in read.text and "结对帮扶人：李老师" in read.text  # what next
+    # Back to the plans at this case's card (its section opened even when folded: the page's script).
+    assert f'<a href="/followups#plan-{case_id}" class="back tap">← 返回随访帮扶</a>' in read.text
     # A visit is entered to the minute: its heading and the next due date with the year, no
     # seconds the desk never typed (stop 45's review: "2026-12-05 03:49:00").
     heading = re.search(r'<h2 id="visit-h-1">([^<]*)</h2>', read.text).group(1)  # type: ignore[union-attr]
@@ -290,3 +292,14 @@ def test_the_card_says_when_the_units_referral_still_waits_and_notices_name_the_
     asked = api.client.post(f"{base}/decline", data={"csrf": csrf, "reason": "应由户籍地民政部门办理"})
     assert "本单位牵头的随访帮扶（入户走访）不受退回影响" in asked.text
     assert "例如：已入户核实" in detail and "已出警" not in detail  # the example fits the unit
+
+
+def test_a_time_in_another_year_names_its_year() -> None:
+    """"下次走访：01-04 03:49" read in December is next January (stop 45's review): the year is
+    given when it is not this one, in every list that shows month and day."""
+    now = datetime.now(BEIJING)
+    this_year = now.replace(month=6, day=1, hour=9, minute=30)
+    assert beijing(this_year.isoformat()) == "06-01 09:30"
+    next_year = this_year.replace(year=now.year + 1, month=1, day=4, hour=3, minute=49)
+    assert beijing(next_year.isoformat()) == f"{now.year + 1}-01-04 03:49"
+    assert beijing(next_year.astimezone(UTC).isoformat()) == f"{now.year + 1}-01-04 03:49"  # Beijing's date
