@@ -189,6 +189,10 @@ def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_declin
         labels = row.locator("td[data-label]").evaluate_all(
             "cells => cells.map(c => getComputedStyle(c, '::before').content)")
         assert '"接收时限："' in labels and '"状态："' in labels, labels
+        # What a finger hits in a row, 40 px or more (stop 46's review: 接收 34, the concerns' link 19).
+        for target in (row.locator("a.open"), row.locator("button.ack"), row.locator("a.detail")):
+            box = target.bounding_box()
+            assert box is not None and box["height"] >= 40, (target.inner_text(), box)
         phone.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # reading further down
         filed = server.submit(report_body(children=[{"name": "陈小雷", "age": 5}]), key="phone-red-2")
         expect(phone.locator("#red-alert")).to_be_in_viewport(timeout=5_000)  # seen wherever scrolled

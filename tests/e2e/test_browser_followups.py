@@ -88,8 +88,9 @@ def test_a_visit_is_filed_on_a_phone(server: Client) -> None:
         for target in page.locator("header nav a").all():
             box = target.bounding_box()
             assert box is not None and box["height"] >= 38, (target.inner_text(), box)
-        page.locator("a.back").tap()  # back to the plans, at this case's card
+        page.locator("a.back").tap()  # back to the plans, at this case's card as it was
         expect(page.locator("section.plan.red")).to_be_in_viewport()
+        expect(page.locator("section.plan.red details.visit-box")).not_to_have_attribute("open", "")
         plan = page.locator("section.plan.red")
         for target in (plan.locator("details.why > summary"), plan.get_by_text("见到", exact=True)):
             box = target.bounding_box()

@@ -115,7 +115,8 @@ def test_close_only_after_acknowledging_and_the_outcome_stays(
     page = api.client.get(path).text
     assert "已办结" in page and "已出警，孩子送医" in page and "联系了学校" in page and "王小明" in page
     runner.pump()
-    assert "处置结果：已出警，孩子送医" in api.client.get("/desk/inbox").text
+    # The note apart from the outcome, each ending with its 。 (stop 46's review: "…；联系了学校").
+    assert "处置结果：已出警，孩子送医。 说明：联系了学校。" in api.client.get("/desk/inbox").text
     timeline = api.client.get(path).text
     assert "接收转介" in timeline and "转介办结" in timeline and "连南瑶族自治县公安局" in timeline
 

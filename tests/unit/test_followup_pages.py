@@ -56,13 +56,15 @@ def test_the_lead_desk_files_a_visit_and_pairs_a_helper(api: Api, runner: Embedd
     assert "已登记走访" in after.text and "已走访 1 次" in after.text and "李老师" in after.text
     card = re.search(r'<section class="card plan.*?</section>', after.text, re.S).group(0)  # type: ignore[union-attr]
     assert "王小明" in card and "男，9岁" in card and "连南瑶族自治县，某村三巷" in card  # whom, where
+    assert '<p class="concerns">情况：家庭暴力、' in card  # why: the report's concerns, not only its words
     assert "王主任 · 见到儿童 · 生活救助、法律援助" in card  # the visit made, listed
     assert "已见到孩子" not in card  # the findings stay sealed on the list
     read = client.get(f"/followups/cases/{case_id}")  # read back, opened for the lead unit
     assert read.status_code == 200 and "已见到孩子" in read.text and "王主任" in read.text
     assert 'id="next-visit">下次走访：' in read.text and "结对帮扶人：李老师" in read.text  # what next
     # Back to the plans at this case's card (its section opened even when folded: the page's script).
-    assert f'<a href="/followups#plan-{case_id}" class="back tap">← 返回随访帮扶</a>' in read.text
+    # To its heading: the card as it is, not its visit form opened (stop 46's review).
+    assert f'<a href="/followups#h-{case_id}" class="back tap">← 返回随访帮扶</a>' in read.text
     # A visit is entered to the minute: its heading and the next due date with the year, no
     # seconds the desk never typed (stop 45's review: "2026-12-05 03:49:00").
     heading = re.search(r'<h2 id="visit-h-1">([^<]*)</h2>', read.text).group(1)  # type: ignore[union-attr]

@@ -55,8 +55,9 @@ def _ending(dispatch: DispatchApplication, referral_id: str) -> tuple[str, str, 
     when = (referral.closed_at or referral.modified_on).isoformat()  # a decline is its last event
     if referral.status == "declined":
         return "退回原因", sentence(referral.decline_reason or ""), when
-    done = "；".join(t.rstrip("。；;. ") for t in (referral.outcome, referral.note) if t)
-    return "处置结果", sentence(done), when
+    # The note apart from the outcome, as on the referral's page: where one ends is seen.
+    note = f" 说明：{sentence(referral.note)}" if referral.note else ""
+    return "处置结果", f"{sentence(referral.outcome or '')}{note}", when
 
 
 def sentence(text: str) -> str:
@@ -77,10 +78,13 @@ def home(container: ApiContainer, case_id: str, recipient: str) -> dict[str, Any
     children: dict[tuple[Any, ...], dict[str, Any]] = {}
     places: dict[tuple[str, str], None] = {}
     narratives: dict[str, None] = {}
+    concerns: dict[str, None] = {}
     for r in disclosed:
+        concerns.update(dict.fromkeys(r.get("concerns") or ()))
         if r.get("narrative"):
             narratives[r["narrative"]] = None
         for c in r["children"]:
             children.setdefault((c.get("name"), c.get("id_number"), c.get("age")), c)
         places[(r["place"], r.get("address") or "")] = None
-    return {"children": list(children.values()), "places": list(places), "narratives": list(narratives)}
+    return {"children": list(children.values()), "places": list(places), "narratives": list(narratives),
+            "concerns": list(concerns)}
