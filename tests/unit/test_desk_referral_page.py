@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from services.api.web import beijing_minute
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
@@ -169,14 +170,17 @@ def test_the_timeline_says_a_visit_missed_the_child_and_suggested_a_level(
     api.submit(report_body(concerns=["neglect"], immediate_danger=False), key="yellow")
     runner.pump()
     (referral,) = api.client.get("/v1/desk/referrals", headers=api.auth("civil-desk")).json()
-    visit = {"visited_at": datetime.now(UTC).isoformat(), "visitor": "王主任", "child_seen": False,
+    # The timeline says when the visit was made, not only when it was entered (stop 46's review).
+    made = datetime.now(UTC)
+    visit = {"visited_at": made.isoformat(), "visitor": "王主任", "child_seen": False,
              "findings": "孩子不在家", "measures": [], "suggested_risk_level": "blue"}
     assert api.client.post(f"/v1/cases/{referral['case_id']}/visits", json=visit,
                            headers=api.auth("civil-desk")).status_code == 201
     runner.pump()
     login(api.client, "civil-desk")
     page = api.client.get(f"/desk/referrals/{referral['referral_id']}").text
-    assert '登记走访（<span class="flag">未见到儿童</span>，建议调整为蓝色）' in page
+    assert (f'登记走访（走访时间 {beijing_minute(made.isoformat())}，<span class="flag">未见到儿童</span>，'
+            '建议调整为蓝色）') in page
 
 
 def test_a_re_routing_keeps_the_supervisors_reason_for_the_unit_it_goes_to(

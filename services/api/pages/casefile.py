@@ -18,8 +18,8 @@ FINISHED = ("declined", "closed")
 
 def timeline(container: ApiContainer, case_id: str) -> list[Any]:
     """The case's events in order (the view follows the stores: empty for a moment at first);
-    each visit with whether the child was seen and the level it suggested, from the plan (its
-    visits are in the order of their events, as the timeline's are)."""
+    each visit with when it was made, whether the child was seen and the level it suggested,
+    from the plan (its visits are in the order of their events, as the timeline's are)."""
     case = container.view.get_case(case_id)
     events = [dict(t) for t in case["timeline"]] if case else []
     plan = container.dispatch.followup_plan(case_id)
@@ -28,6 +28,7 @@ def timeline(container: ApiContainer, case_id: str) -> list[Any]:
         visit = next(made, None)
         if visit is not None:
             event["child_seen"], event["suggested_level"] = visit["child_seen"], visit.get("suggested_level")
+            event["visited_at"] = visit["visited_at"].isoformat()  # type: ignore[attr-defined]
     return events
 
 
