@@ -155,6 +155,8 @@ def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_declin
         phone.click("button[type=submit]")
         phone.wait_for_url(f"{base}/desk/referrals/{referral_id}")  # the referral, not the inbox
         expect(phone.locator(".reporter a.tel")).to_have_attribute("href", "tel:13800000000")
+        tel = phone.locator(".reporter a.tel").bounding_box()  # a finger's target too (19 px before)
+        assert tel is not None and tel["height"] >= 40, tel
         expect(phone.locator("#brief")).to_contain_text("陈小雨（6岁）")  # whom and where, first
         expect(phone.locator("#call")).to_be_in_viewport()  # and the call, one tap on the first screen
         expect(phone.locator("#call")).to_have_attribute("href", "tel:13800000000")
@@ -180,6 +182,8 @@ def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_declin
         expect(phone.locator("#reason-error")).to_be_in_viewport()  # the refusal, on screen at its field
         expect(phone.locator("#reason")).to_be_focused()
         expect(phone.locator("#error-summary")).to_contain_text("请填写退回原因")  # and said at the top
+        to_field = phone.locator("#error-summary a").first.bounding_box()  # its link: 19 px before
+        assert to_field is not None and to_field["height"] >= 40, to_field
         expect(phone.locator("#status")).to_have_text("待接收")  # and nothing recorded
 
         phone.locator("a[href='/desk']").first.click()
@@ -189,13 +193,17 @@ def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_declin
         labels = row.locator("td[data-label]").evaluate_all(
             "cells => cells.map(c => getComputedStyle(c, '::before').content)")
         assert '"接收时限："' in labels and '"状态："' in labels, labels
-        # What a finger hits in a row, 40 px or more (stop 46's review: 接收 34, the concerns' link 19).
-        for target in (row.locator("a.open"), row.locator("button.ack"), row.locator("a.detail")):
+        # What a finger hits in a row, 40 px or more (stop 46's reviews: 接收 34, the concerns' link
+        # 19), and the page's 报送部门通报 (19).
+        for target in (row.locator("a.open"), row.locator("button.ack"), row.locator("a.detail"),
+                       phone.locator("#file-notice")):
             box = target.bounding_box()
             assert box is not None and box["height"] >= 40, (target.inner_text(), box)
         phone.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # reading further down
         filed = server.submit(report_body(children=[{"name": "陈小雷", "age": 5}]), key="phone-red-2")
         expect(phone.locator("#red-alert")).to_be_in_viewport(timeout=5_000)  # seen wherever scrolled
+        go = phone.locator("#red-alert-go").bounding_box()  # 转到这条转介: 19 px before
+        assert go is not None and go["height"] >= 40, go
         assert phone.title().startswith("【新红色转介】")
         newer = server.wait_for_referrals(filed["report_id"], ("police-desk",))["police-desk"]["referral_id"]
         expect(phone.locator(f"#ref-{newer}")).to_have_class(re.compile(r"\bnew\b"))

@@ -87,7 +87,7 @@ def test_a_visit_is_filed_on_a_phone(server: Client) -> None:
         # radios' labels 37 px).
         for target in page.locator("header nav a").all():
             box = target.bounding_box()
-            assert box is not None and box["height"] >= 38, (target.inner_text(), box)
+            assert box is not None and box["height"] >= 40, (target.inner_text(), box)
         page.locator("a.back").tap()  # back to the plans, at this case's card as it was
         expect(page.locator("section.plan.red")).to_be_in_viewport()
         expect(page.locator("section.plan.red details.visit-box")).not_to_have_attribute("open", "")

@@ -163,6 +163,9 @@ def test_the_inbox_says_where_and_keeps_finished_work_apart(api: Api, runner: Em
     api.client.post(f"{base}/acknowledge", data={"csrf": csrf, "back": "detail"})
     after = api.client.get(f"/desk?done=acknowledge&referral={referral_id}").text
     assert re.search(r"查看这条转介的详情（案件 [0-9a-f]{8}）", after)  # which one was acted on
+    # Taken on: the row says when, under a label that says so, not under the deadline's.
+    runner.pump()
+    assert 'data-label="接收时间"><span class="hint acked">' in api.client.get("/desk/inbox").text
     api.client.post(f"{base}/outcome", data={"csrf": csrf, "outcome": "已出警", "confirmed": "yes"})
     runner.pump()
     inbox = api.client.get("/desk/inbox").text
@@ -173,7 +176,7 @@ def test_the_inbox_says_where_and_keeps_finished_work_apart(api: Api, runner: Em
     assert "<th>接收、办结时间</th>" in finished and "接收时限" not in finished
     assert f'{beijing(referral.acknowledged_at.isoformat())} 接收' in finished
     assert f'<span class="hint ended">{beijing(referral.closed_at.isoformat())} 办结</span>' in finished
-    assert "处置结果：已出警。</div>" in finished
+    assert "处置结果：已出警</div>" in finished  # as typed: nothing added, nothing taken away
     assert 'id="nothing-open"' in inbox
     detail = api.client.get(base).text
     assert 'id="ended-at"' in detail and "办结时间" in detail

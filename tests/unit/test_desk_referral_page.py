@@ -115,9 +115,13 @@ def test_close_only_after_acknowledging_and_the_outcome_stays(
     assert done.status_code == 303
     page = api.client.get(path).text
     assert "已办结" in page and "已出警，孩子送医" in page and "联系了学校" in page and "王小明" in page
+    # Times to the minute, the year only when not this one, as in the inbox (stop 46's review).
+    assert not re.search(r"\d\d:\d\d:\d\d", page.split("<main", 1)[1].split("<script", 1)[0])
     runner.pump()
-    # The note apart from the outcome, each ending with its 。 (stop 46's review: "…；联系了学校").
-    assert "处置结果：已出警，孩子送医。 说明：联系了学校。" in api.client.get("/desk/inbox").text
+    # The note on a line of its own, each as typed (stop 46's reviews: "…；联系了学校", a 。 added).
+    ending = '<div class="hint ending">处置结果：已出警，孩子送医</div>'
+    inbox = api.client.get("/desk/inbox").text
+    assert f'{ending}<div class="hint ending-note">说明：联系了学校</div>' in inbox
     timeline = api.client.get(path).text
     assert "接收转介" in timeline and "转介办结" in timeline and "连南瑶族自治县公安局" in timeline
 

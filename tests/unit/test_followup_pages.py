@@ -289,7 +289,8 @@ def test_the_card_says_when_the_units_referral_still_waits_and_notices_name_the_
     base = f"/desk/referrals/{referral['referral_id']}"
     api.client.post(f"{base}/acknowledge", data={"csrf": csrf_of(page), "back": "detail"})
     detail = api.client.get(base).text
-    assert "登记走访（见到儿童）" in detail  # the timeline says the child was seen, not only when not
+    # The timeline says the child was seen, not only when not, and when the visit was made.
+    assert re.search(r"登记走访（走访时间 \d{4}-\d\d-\d\d \d\d:\d\d，见到儿童）", detail)
     csrf = csrf_of(detail)
     asked = api.client.post(f"{base}/decline", data={"csrf": csrf, "reason": "应由户籍地民政部门办理"})
     assert "本单位牵头的随访帮扶（入户走访）不受退回影响" in asked.text

@@ -51,24 +51,18 @@ def reports(container: ApiContainer, disclosed: list[dict[str, Any]]) -> list[di
 
 
 @lru_cache(maxsize=4096)
-def _ending(dispatch: DispatchApplication, referral_id: str) -> tuple[str, str, str]:
+def _ending(dispatch: DispatchApplication, referral_id: str) -> tuple[str, str, str, str]:
     referral = dispatch.get_referral(referral_id)
     when = (referral.closed_at or referral.modified_on).isoformat()  # a decline is its last event
     if referral.status == "declined":
-        return "退回原因", sentence(referral.decline_reason or ""), when
-    # The note apart from the outcome, as on the referral's page: where one ends is seen.
-    note = f" 说明：{sentence(referral.note)}" if referral.note else ""
-    return "处置结果", f"{sentence(referral.outcome or '')}{note}", when
+        return "退回原因", referral.decline_reason or "", when, ""
+    # As typed (its 。 kept, none added), the note on a line of its own, as on the referral's page.
+    return "处置结果", referral.outcome or "", when, referral.note or ""
 
 
-def sentence(text: str) -> str:
-    """Ends with its full stop, so a reader sees it was not cut off."""
-    return text if not text or text.endswith(("。", "！", "？", ".", "!", "?")) else f"{text}。"
-
-
-def endings(dispatch: DispatchApplication, rows: list[Any]) -> dict[str, tuple[str, str, str]]:
-    """Why and when each finished referral of an inbox ended: a decline's reason, a closure's
-    outcome. Both states are final, so what was read once stays true (kept per process)."""
+def endings(dispatch: DispatchApplication, rows: list[Any]) -> dict[str, tuple[str, str, str, str]]:
+    """Why, when and with what note each finished referral of an inbox ended: a decline's reason,
+    a closure's outcome. Both states are final, so what was read once stays true (per process)."""
     return {r["referral_id"]: _ending(dispatch, r["referral_id"]) for r in rows if r["status"] in FINISHED}
 
 
