@@ -98,6 +98,7 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
         expect(desk.locator("#status")).to_have_text("已接收")
         desk.locator("#close-box summary").click()
         desk.fill("#outcome", "已出警，孩子送医救治，监护人已被控制")
+        desk.fill("#note", "民警两名到场\n下一步：联系民政评估监护")  # typed on two lines
         desk.locator("#close").click()
         expect(desk.locator("#confirm")).to_contain_text("确认办结这条转介")
         expect(desk.locator("#confirm-yes")).to_be_focused()  # the keyboard is on the confirmation
@@ -106,11 +107,14 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
         expect(desk.locator("#notice")).to_contain_text("已办结")
         expect(desk.locator("#status")).to_have_text("已办结")
         expect(desk.locator("#ending")).to_have_text("已出警，孩子送医救治，监护人已被控制")
+        # The note's lines kept, here and in the inbox (stop 46's review: joined on one line).
+        assert desk.locator("#ending-note").inner_text() == "民警两名到场\n下一步：联系民政评估监护"
 
         desk.locator("a[href='/desk']").first.click()
         ours = desk.locator(f"#ref-{referral_id}")
         expect(ours.locator(".status")).to_have_text("已办结", timeout=15_000)
         expect(ours.locator(".ending")).to_contain_text("处置结果：已出警，孩子送医救治")
+        assert ours.locator(".ending-note").inner_text() == "说明：民警两名到场\n下一步：联系民政评估监护"
 
         board = browser.new_context(locale="zh-CN").new_page()
         from_root(board, server, "supervisor1", "/board")

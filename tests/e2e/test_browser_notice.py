@@ -121,6 +121,13 @@ def test_a_police_desk_keeps_its_inbox_and_gets_the_notice_form(server: Client) 
         expect(page.locator("#file-notice")).to_be_visible()
         page.locator("#file-notice").click()
         expect(page.locator("#own-notices-link")).to_have_attribute("href", "/desk#own-notices")
+        # A finger's target (stop 46's review: the link 39 px, the boxes 13 px in 26 px labels).
+        for target in (page.locator("#own-notices-link"), page.locator("label:has(#f-immediate_danger)"),
+                       page.locator(".checks label").first):
+            box = target.bounding_box()
+            assert box is not None and box["height"] >= 38, (target.inner_text(), box)
+        danger = page.locator("#f-immediate_danger").bounding_box()
+        assert danger is not None and danger["height"] >= 20, danger
         page.locator("#submit").click()  # nothing filled in: the errors by their fields, in Chinese
         expect(page.locator("#error-summary")).to_contain_text("请填写")
         expect(page.locator("#error-narrative")).to_contain_text("通报事由")

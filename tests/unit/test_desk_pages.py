@@ -173,7 +173,7 @@ def test_the_inbox_says_where_and_keeps_finished_work_apart(api: Api, runner: Em
     assert finished.startswith("已办结、已退回（1）") and f'id="ref-{referral_id}"' in finished
     # When it was taken on and when it was closed, not a deadline; the outcome whole, with its 。
     referral = hotline.dispatch.get_referral(referral_id)
-    assert "<th>接收、办结时间</th>" in finished and "接收时限" not in finished
+    assert "<th>接收、办结或退回时间</th>" in finished and "接收时限" not in finished
     assert f'{beijing(referral.acknowledged_at.isoformat())} 接收' in finished
     assert f'<span class="hint ended">{beijing(referral.closed_at.isoformat())} 办结</span>' in finished
     assert "处置结果：已出警</div>" in finished  # as typed: nothing added, nothing taken away
