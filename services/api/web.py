@@ -67,13 +67,6 @@ def beijing(iso: str | None) -> str:
     return at.strftime("%m-%d %H:%M" if at.year == datetime.now(BEIJING).year else "%Y-%m-%d %H:%M")
 
 
-def beijing_minute(iso: str | None) -> str:
-    """A time people enter to the minute (a visit): the date with its year, no seconds."""
-    if not iso:
-        return ""
-    return datetime.fromisoformat(iso).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
-
-
 def beijing_full(iso: str | None) -> str:
     if not iso:
         return ""
@@ -143,7 +136,7 @@ templates.env.globals.update(
     concern_text=CONCERN_TEXT, level_text=LEVEL_TEXT, status_text=STATUS_TEXT,
     measure_text=MEASURE_TEXT, category_text=CATEGORY_TEXT,
     kind_text=KIND_TEXT, case_status_text=CASE_STATUS_TEXT, beijing=beijing,
-    beijing_full=beijing_full, beijing_minute=beijing_minute, pages_of=pages_of, role_text=ROLE_TEXT,
+    beijing_full=beijing_full, pages_of=pages_of, role_text=ROLE_TEXT,
     event_text=EVENT_TEXT, actor_text=ACTOR_TEXT, action_text=ACTION_TEXT,
     resource_text=RESOURCE_TEXT, channel_text=CHANNEL_TEXT, unit_name=unit_name, unit_kind=unit_kind,
     actor_name=actor_name,

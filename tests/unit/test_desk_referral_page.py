@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from services.api.web import beijing_minute
+from services.api.web import beijing
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from services.common.settings import Settings
@@ -115,6 +115,10 @@ def test_close_only_after_acknowledging_and_the_outcome_stays(
     assert done.status_code == 303
     page = api.client.get(path).text
     assert "已办结" in page and "已出警，孩子送医" in page and "联系了学校" in page and "王小明" in page
+    # When it was closed, from the store before the view has it (stop 46's review: the page
+    # showed it only on a later visit).
+    closed_at = hotline.dispatch.get_referral(referral_id).closed_at.isoformat()
+    assert f'<dt>办结时间</dt><dd id="ended-at">{beijing(closed_at)}</dd>' in page
     # Times to the minute, the year only when not this one, as in the inbox (stop 46's review).
     assert not re.search(r"\d\d:\d\d:\d\d", page.split("<main", 1)[1].split("<script", 1)[0])
     runner.pump()
@@ -183,7 +187,7 @@ def test_the_timeline_says_a_visit_missed_the_child_and_suggested_a_level(
     runner.pump()
     login(api.client, "civil-desk")
     page = api.client.get(f"/desk/referrals/{referral['referral_id']}").text
-    assert (f'登记走访（走访时间 {beijing_minute(made.isoformat())}，<span class="flag">未见到儿童</span>，'
+    assert (f'登记走访（走访时间 {beijing(made.isoformat())}，<span class="flag">未见到儿童</span>，'
             '建议调整为蓝色）') in page
 
 

@@ -65,11 +65,13 @@ def test_the_lead_desk_files_a_visit_and_pairs_a_helper(api: Api, runner: Embedd
     # Back to the plans at this case's card (its section opened even when folded: the page's script).
     # To its heading: the card as it is, not its visit form opened (stop 46's review).
     assert f'<a href="/followups#h-{case_id}" class="back tap">← 返回随访帮扶</a>' in read.text
-    # A visit is entered to the minute: its heading and the next due date with the year, no
-    # seconds the desk never typed (stop 45's review: "2026-12-05 03:49:00").
+    # A visit is entered to the minute: its heading and the next due date as every page writes a
+    # time (`beijing`: the year only when not this one), no seconds the desk never typed (stop
+    # 45's review: "2026-12-05 03:49:00").
     heading = re.search(r'<h2 id="visit-h-1">([^<]*)</h2>', read.text).group(1)  # type: ignore[union-attr]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d · 王主任", heading), heading
-    due = r'id="next-visit">下次走访：<strong[^>]*>\d{4}-\d\d-\d\d \d\d:\d\d 前</strong>'
+    (visit,) = client.get(f"/v1/cases/{case_id}/visits", headers=api.auth("civil-desk")).json()
+    assert heading == f"{beijing(visit['visited_at'])} · 王主任", heading
+    due = r'id="next-visit">下次走访：<strong[^>]*>(\d{4}-)?\d\d-\d\d \d\d:\d\d 前</strong>'
     assert re.search(due, read.text)
     assert f'href="/followups/cases/{case_id}"' in card
     (plan,) = client.get("/v1/followups", headers=api.auth("civil-desk")).json()
@@ -290,7 +292,7 @@ def test_the_card_says_when_the_units_referral_still_waits_and_notices_name_the_
     api.client.post(f"{base}/acknowledge", data={"csrf": csrf_of(page), "back": "detail"})
     detail = api.client.get(base).text
     # The timeline says the child was seen, not only when not, and when the visit was made.
-    assert re.search(r"登记走访（走访时间 \d{4}-\d\d-\d\d \d\d:\d\d，见到儿童）", detail)
+    assert re.search(r"登记走访（走访时间 (\d{4}-)?\d\d-\d\d \d\d:\d\d，见到儿童）", detail)
     csrf = csrf_of(detail)
     asked = api.client.post(f"{base}/decline", data={"csrf": csrf, "reason": "应由户籍地民政部门办理"})
     assert "本单位牵头的随访帮扶（入户走访）不受退回影响" in asked.text

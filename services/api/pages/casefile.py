@@ -60,6 +60,12 @@ def _ending(dispatch: DispatchApplication, referral_id: str) -> tuple[str, str, 
     return "处置结果", referral.outcome or "", when, referral.note or ""
 
 
+def ended_at(dispatch: DispatchApplication, referral_id: str, status: str) -> str | None:
+    """When a finished referral was closed or declined, from its store (the view's timeline
+    follows a moment later): None while it is open."""
+    return _ending(dispatch, referral_id)[2] if status in FINISHED else None
+
+
 def endings(dispatch: DispatchApplication, rows: list[Any]) -> dict[str, tuple[str, str, str, str]]:
     """Why, when and with what note each finished referral of an inbox ended: a decline's reason,
     a closure's outcome. Both states are final, so what was read once stays true (per process)."""
