@@ -25,17 +25,17 @@ LEAVING = ("() => { const e = new Event('beforeunload', {cancelable: true}); dis
            " return e.defaultPrevented; }")
 # What makes the page ask before leaving, for a failure to name (CI, stop 44: once, not reproduced
 # in 6 runs under load): the call's fields, the receipt's read-back, the supplements being typed.
-ASKS_WHY = """() => ({narrative: document.getElementById('f-narrative').value,
+ASKS_WHY = """() => ({receipt_shown: !document.getElementById('receipt-panel').hidden,
+  code_told: document.getElementById('readback-code').checked,
+  supplements: [...document.querySelectorAll('tr.sup textarea')].map(a => a.value),
+  by_receipt: document.getElementById('r-narrative').value,
+  narrative: document.getElementById('f-narrative').value,
   children: [...document.querySelectorAll('#children [data-field]')]
     .map(i => i.dataset.field + '=' + i.value),
   place: document.querySelector('#f-location-region_code').value,
   address: document.getElementById('f-location-address').value,
   reporter: document.getElementById('f-reporter-name').value + '/'
-    + document.getElementById('f-reporter-phone').value,
-  receipt_shown: !document.getElementById('receipt-panel').hidden,
-  code_told: document.getElementById('readback-code').checked,
-  supplements: [...document.querySelectorAll('tr.sup textarea')].map(a => a.value),
-  by_receipt: document.getElementById('r-narrative').value})"""
+    + document.getElementById('f-reporter-phone').value})"""
 
 
 @pytest.fixture(scope="module")

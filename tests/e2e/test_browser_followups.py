@@ -66,7 +66,7 @@ def test_a_visit_is_filed_on_a_phone(server: Client) -> None:
 
         plan.locator("summary", has_text="登记走访").tap()
         plan.locator("input[name=visitor]").fill("张主任")
-        plan.locator("textarea[name=findings]").fill("见到孩子，手臂淤青已消退，已联系学校心理老师")
+        plan.locator("textarea[name=findings]").fill("见到孩子，手臂淤青已消退\n已联系学校心理老师")
         plan.get_by_label("见到", exact=True).check()  # asked, never assumed
         plan.get_by_label("心理疏导").check()
         plan.get_by_label("生活救助").check()
@@ -80,7 +80,8 @@ def test_a_visit_is_filed_on_a_phone(server: Client) -> None:
         plan.scroll_into_view_if_needed()
         plan.screenshot(path=str(SHOTS / "followup-card-phone.png"))
         plan.locator("a.visits-link").tap()  # the findings, read back for the lead unit
-        expect(page.locator(".visit .findings")).to_have_text("见到孩子，手臂淤青已消退，已联系学校心理老师")
+        # Read back with its lines as typed (stop 46's review: run together into one paragraph).
+        assert page.locator(".visit .findings").inner_text() == "见到孩子，手臂淤青已消退\n已联系学校心理老师"
         back = page.locator("a.back").bounding_box()  # "← 返回随访帮扶": a finger's target (19 px before)
         assert back is not None and back["height"] >= 24, back
         # A finger's target on a phone (stop 45's review: header links and 报告的情况 26 px, the
@@ -94,7 +95,7 @@ def test_a_visit_is_filed_on_a_phone(server: Client) -> None:
         plan = page.locator("section.plan.red")
         for target in (plan.locator("details.why > summary"), plan.get_by_text("见到", exact=True)):
             box = target.bounding_box()
-            assert box is not None and box["height"] >= 38, box
+            assert box is not None and box["height"] >= 40, box
 
         checked = browser.new_context(locale="zh-CN", bypass_csp=True).new_page()  # to inject axe
         login(checked, server, "civil-desk", "/desk")
