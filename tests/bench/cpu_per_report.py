@@ -38,10 +38,13 @@ def max_lag(env: dict[str, str]) -> int:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--reports", type=int, default=600)
+    p.add_argument("--set", action="append", default=[], metavar="HOTLINE_X=value",
+                   help="a setting for the stack under test (repeatable), to compare one change")
     args = p.parse_args()
     shutil.rmtree(VAR, ignore_errors=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "KAFKA_"))}
     env.update(HOTLINE_VAR_DIR=str(VAR), **PORTS)
+    env.update(setting.split("=", 1) for setting in args.set)
     up = subprocess.run(["make", "-s", "up"], cwd=ROOT, env=env, capture_output=True, text=True)
     try:
         assert up.returncode == 0, up.stderr[-2000:]
@@ -62,7 +65,8 @@ def main() -> None:
         per = ms_per_report(before, after, args.reports)
         pss = stack_pss_mib(VAR)
         sys.stdout.write(json.dumps({
-            "command": f".venv/bin/python -m tests.bench.cpu_per_report --reports {args.reports}",
+            "command": " ".join([".venv/bin/python -m tests.bench.cpu_per_report --reports",
+                                 str(args.reports), *(f"--set {s}" for s in args.set)]),
             "reports": args.reports, "sent_in_s": round(closed, 1), "caught_up_in_s": round(caught_up, 1),
             "ms_cpu_per_report": per,
             "total_ms": round(sum(per.values()), 1),
