@@ -110,6 +110,7 @@ class Referral(Aggregate):
     def _acknowledged(self, *, by: str, at: datetime, case_id: str, agency_id: str) -> None:
         self.status = "acknowledged"
         self.acknowledged_at = at
+        self.acknowledged_by = by
 
     def decline(self, *, reason: str, by: str, at: datetime) -> None:
         self._check_open("退回")
@@ -121,6 +122,7 @@ class Referral(Aggregate):
     def _declined(self, *, reason: str, by: str, at: datetime, case_id: str, agency_id: str) -> None:
         self.status = "declined"
         self.decline_reason = reason
+        self.ended_by = by
 
     def _check_acknowledged(self) -> None:
         """办结 records what the unit did about the case: only once it took the case on."""
@@ -141,6 +143,7 @@ class Referral(Aggregate):
         self.outcome = outcome
         self.note = note
         self.closed_at = at
+        self.ended_by = by
 
     def shares_personal_data(self, now: datetime) -> bool:
         """A unit reads the child's personal data while it works the case: not once it declined,

@@ -27,6 +27,11 @@ def police_referral(api: Api, runner: EmbeddedRunner, key: str = "red") -> str:
     return str(api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()[0]["referral_id"])
 
 
+def timeline_of(page: str) -> str:
+    """The page's 案件经过, its entries' text."""
+    return re.sub(r"<[^>]+>", "", page.split('id="timeline"', 1)[1].split("</ol>", 1)[0])
+
+
 def test_the_inbox_links_each_referral_to_its_page_with_the_child_and_the_address(
         api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
     referral_id = police_referral(api, runner)
@@ -113,6 +118,8 @@ def test_close_only_after_acknowledging_and_the_outcome_stays(
         "confirmed": "yes"},
         follow_redirects=False)
     assert done.status_code == 303
+    onward = api.client.get(done.headers["location"]).text  # and on to the next (stop 46's review)
+    assert '<a class="tap" href="/desk" id="onward">返回转介收件箱，处理下一条</a>' in onward
     page = api.client.get(path).text
     assert "已办结" in page and "已出警，孩子送医" in page and "联系了学校" in page and "王小明" in page
     # When it was closed, from the store before the view has it (stop 46's review: the page
@@ -121,7 +128,14 @@ def test_close_only_after_acknowledging_and_the_outcome_stays(
     assert f'<dt>办结时间</dt><dd id="ended-at">{beijing(closed_at)}</dd>' in page
     # Times to the minute, the year only when not this one, as in the inbox (stop 46's review).
     assert not re.search(r"\d\d:\d\d:\d\d", page.split("<main", 1)[1].split("<script", 1)[0])
+    # 案件经过 has the 接收 and the 办结 before the view (the police desk's review, stop 46: it
+    # ended at 接收 until a later visit), each once, and once again when the view has them.
+    steps = timeline_of(page)
+    assert steps.count("接收转介") == 1 and steps.count("转介办结") == 1, steps
+    assert "police-desk" not in steps and steps.index("接收转介") < steps.index("转介办结")
     runner.pump()
+    steps = timeline_of(api.client.get(path).text)
+    assert steps.count("接收转介") == 1 and steps.count("转介办结") == 1, steps
     # The note on a line of its own, each as typed (stop 46's reviews: "…；联系了学校", a 。 added).
     ending = '<div class="hint ending">处置结果：已出警，孩子送医</div>'
     inbox = api.client.get("/desk/inbox").text

@@ -16,12 +16,15 @@ RELATION_TEXT = {**dict(RELATION_LABELS), "self": "儿童本人"}
 FINISHED = ("declined", "closed")
 
 
-def timeline(container: ApiContainer, case_id: str) -> list[Any]:
+def timeline(container: ApiContainer, case_id: str, referral_id: str | None = None) -> list[Any]:
     """The case's events in order (the view follows the stores: empty for a moment at first);
     each visit with when it was made, whether the child was seen and the level it suggested,
-    from the plan (its visits are in the order of their events, as the timeline's are)."""
+    from the plan (its visits are in the order of their events, as the timeline's are); the
+    page's own referral taken on, declined or closed from its store if the view has not yet."""
     case = container.view.get_case(case_id)
     events = [dict(t) for t in case["timeline"]] if case else []
+    if referral_id is not None:
+        events += _fresh(container.dispatch, referral_id, events)
     plan = container.dispatch.followup_plan(case_id)
     made = iter(plan.visits if plan else [])
     for event in (t for t in events if t["type"] == "followup_visited"):
@@ -30,6 +33,20 @@ def timeline(container: ApiContainer, case_id: str) -> list[Any]:
             event["child_seen"], event["suggested_level"] = visit["child_seen"], visit.get("suggested_level")
             event["visited_at"] = visit["visited_at"].isoformat()  # type: ignore[attr-defined]
     return events
+
+
+def _fresh(dispatch: DispatchApplication, referral_id: str, events: list[Any]) -> list[Any]:
+    """What the desk just did to its referral and the view does not show yet (a moment after
+    办结, 案件经过 ended at 接收: the police desk's review, stop 46)."""
+    r = dispatch.get_referral(referral_id)
+    steps = []
+    if r.acknowledged_at is not None:
+        steps.append(("referral_acknowledged", r.acknowledged_at, getattr(r, "acknowledged_by", "")))
+    if r.status in FINISHED:
+        steps.append((f"referral_{r.status}", r.closed_at or r.modified_on, getattr(r, "ended_by", "")))
+    shown = {(t["type"], t.get("agency_id")) for t in events}
+    return [{"at": at.isoformat(), "type": kind, "by": by, "agency_id": r.agency_id}
+            for kind, at, by in steps if (kind, r.agency_id) not in shown]
 
 
 def reports(container: ApiContainer, disclosed: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -136,7 +136,7 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
     return render(request, "desk_referral.html", {
         "username": principal.subject, "principal": principal, "csrf": page.csrf(request),
         "referral": referral, "reports": casefile.reports(container, referral["reports"]),
-        "timeline": casefile.timeline(container, referral["case_id"]),
+        "timeline": casefile.timeline(container, referral["case_id"], referral_id),
         "ended_at": casefile.ended_at(container.dispatch, referral_id, referral["status"]),
         "withheld": recipient_of(container.dispatch.get_referral(referral_id), principal) == "ended",
         "lead_plan": _lead_plan(container, referral["case_id"], principal.agency_id),
