@@ -63,6 +63,8 @@ def test_the_repeat_check_answers_next_to_the_place_and_says_a_miss_honestly(
                                      headers=server.auth("operator1")).json().get("case_id"),
              what="the report triaged")
     page = console(server, browser)
+    for target in ("#add-child", "#cb-jump"):  # a pointer's targets (stop 45's review: 38 and 26 px)
+        assert page.locator(target).bounding_box()["height"] >= 40, target  # type: ignore[index]
     page.fill("#f-children-0-name", KNOWN["name"])
     page.fill("#f-children-0-age", "10")  # not the age first reported
     page.fill("#f-narrative", "孩子又被打了")
