@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.bench.procstat import ms_per_report, stack_pss_mib, stack_ticks
+from tests.bench.procstat import broker_thread_ticks, ms_per_report, stack_pss_mib, stack_ticks
 from tests.e2e.test_distributed import read_stack_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +38,8 @@ def max_lag(env: dict[str, str]) -> int:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--reports", type=int, default=600)
+    p.add_argument("--warmup", type=int, default=0, metavar="N",
+                   help="first N reports, not measured, and their catch-up (a stack that has run)")
     p.add_argument("--set", action="append", default=[], metavar="HOTLINE_X=value",
                    help="a setting for the stack under test (repeatable), to compare one change")
     args = p.parse_args()
@@ -54,22 +56,31 @@ def main() -> None:
         login = {"username": "operator1", "password": users["operator1"]}
         token = httpx.post(f"{base}/v1/auth/token", data=login).json()["access_token"]
         time.sleep(5)  # past the services' start
-        before, started = stack_ticks(VAR), time.monotonic()
-        load = ["closed", "--url", base, "--token", token, "--clients", "10", "--reports", str(args.reports)]
-        sent = subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "tests.bench.loadgen", *load],
-                              cwd=ROOT, capture_output=True, text=True)
+
+        def post(reports: int) -> subprocess.CompletedProcess[str]:
+            load = ["closed", "--url", base, "--token", token, "--clients", "10", "--reports", str(reports)]
+            return subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "tests.bench.loadgen", *load],
+                                  cwd=ROOT, capture_output=True, text=True)
+        if args.warmup:
+            post(args.warmup)
+            while max_lag(stack) > 0:
+                time.sleep(1)
+        before, started, broker = stack_ticks(VAR), time.monotonic(), broker_thread_ticks(VAR)
+        sent = post(args.reports)
         closed = time.monotonic() - started
         while max_lag(stack) > 0:
             time.sleep(1)
         after, caught_up = stack_ticks(VAR), time.monotonic() - started
         per = ms_per_report(before, after, args.reports)
+        threads = ms_per_report(broker, broker_thread_ticks(VAR), args.reports)
         pss = stack_pss_mib(VAR)
         sys.stdout.write(json.dumps({
-            "command": " ".join([".venv/bin/python -m tests.bench.cpu_per_report --reports",
-                                 str(args.reports), *(f"--set {s}" for s in args.set)]),
+            "command": " ".join(["python -m tests.bench.cpu_per_report", f"--reports {args.reports}",
+                                 f"--warmup {args.warmup}", *(f"--set {s}" for s in args.set)]),
             "reports": args.reports, "sent_in_s": round(closed, 1), "caught_up_in_s": round(caught_up, 1),
             "ms_cpu_per_report": per,
             "total_ms": round(sum(per.values()), 1),
+            "kafka_by_thread": {k: v for k, v in threads.items() if v},
             "pss_mib": dict(sorted(pss.items(), key=lambda kv: -kv[1])),
             "pss_total_mib": round(sum(pss.values()), 1),
             "post": json.loads(sent.stdout.strip().splitlines()[-1])["summary"]}, indent=1) + "\n")

@@ -160,6 +160,23 @@ def stack_pss_mib(var: Path) -> dict[str, float]:
     return {name: round(sum(pss_kib(p) for p in pids) / 1024, 1) for name, pids in stack_members(var).items()}
 
 
+def broker_thread_ticks(var: Path) -> dict[str, int]:
+    """Ticks of the Kafka broker's threads by kind (the JIT's compilers, the collector, the
+    request handlers and network threads...), its threads' names without their numbers: a fresh
+    broker compiles for minutes, a cost a broker that has run for a day no longer pays."""
+    out: dict[str, int] = {}
+    for pid in stack_members(var)["kafka"]:
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                comm = (task / "comm").read_text().strip()
+                f = _stat(task / "stat")
+            except OSError:
+                continue
+            kind = comm.rstrip("0123456789-").strip() or comm
+            out[kind] = out.get(kind, 0) + int(f[11]) + int(f[12])
+    return out
+
+
 def ms_per_report(before: dict[str, int], after: dict[str, int], reports: int) -> dict[str, float]:
     """CPU milliseconds per report of each name, largest first."""
     per = {k: round((after[k] - before.get(k, 0)) / TICK * 1000 / max(reports, 1), 2) for k in after}
