@@ -7,7 +7,11 @@ import json
 from datetime import datetime
 from typing import Any, TypedDict
 
+from projections.desk.schema import HELPERLESS
 from services.common.store import Sql
+
+# Orange and red plans without a helper that long after they opened, not yet flagged.
+HELPERLESS_PLANS = f"SELECT case_id FROM view_followups WHERE {HELPERLESS} AND opened_ts <= ?"
 
 
 class VisitRow(TypedDict):
@@ -119,8 +123,7 @@ class FollowUpQueries:
     def helperless_followups(self, now: datetime, within_seconds: float) -> list[str]:
         """Orange and red cases without a helper that long after they opened, not yet flagged."""
         return [r["case_id"] for r in self.sql.rows(
-            "SELECT case_id FROM view_followups WHERE status = 'active' AND helper IS NULL"
-            " AND helper_missing = 0 AND risk_level IN ('orange', 'red') AND opened_ts <= ?",
+            HELPERLESS_PLANS,
             (now.timestamp() - within_seconds,))]
 
     def case_followups(self, chosen: str, params: tuple[Any, ...], now: datetime

@@ -90,6 +90,8 @@ MIGRATIONS = (
               _audit_suite),
     Migration(9, "the caller index by time (#31): a report's pruning of old rows reads none of the rest",
               _caller_index),
+    Migration(10, "the helperless plans' index (#31): the scheduler's look each second reads only them",
+              _desk_statistics),
 )
 LEDGER = ("CREATE TABLE IF NOT EXISTS hotline_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
           " applied_at TEXT NOT NULL)")

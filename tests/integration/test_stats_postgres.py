@@ -11,6 +11,7 @@ from eventsourcing.persistence import ProgrammingError, Tracking
 from services.bootstrap import ApiContainer
 from services.common.settings import Settings
 from tests.helpers import build
+from tests.unit.test_followups import helperless_plans_read_by_their_index
 from tests.unit.test_stats_figures import check_known_set
 
 
@@ -47,3 +48,7 @@ def test_a_desk_write_is_whole_or_nothing_through_the_pipeline(dist: ApiContaine
                          " ORDER BY event_id")
     assert [r["event_id"] for r in rows] == ["e1", "e2"]
     assert view.max_tracking_id("it.pipeline:0") == 1
+
+
+def test_the_scheduler_reads_only_the_plans_that_may_want_a_helper_on_postgres(dist: ApiContainer) -> None:
+    helperless_plans_read_by_their_index(dist.view)

@@ -112,8 +112,8 @@ def test_migrate_applies_each_migration_once(tmp_path: Path, monkeypatch: pytest
     assert main(["migrate", "--status"]) == 0
     ledger = json.loads(capsys.readouterr().out)
     # 5: major incidents (#28), 6-7: #29, 8: the audit trail's suite column (#30), 9: the caller
-    # index by time (#31)
-    assert [m["version"] for m in ledger] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    # index by time (#31), 10: the helperless plans' index (#31)
+    assert [m["version"] for m in ledger] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
     assert (tmp_path / "desk.sqlite").exists() and (tmp_path / "notify.sqlite").exists()
 
 
