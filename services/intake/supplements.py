@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError
 
 from services.common.auditnote import Actor, Principal
 from services.common.auditnote import note as audit_note
@@ -17,6 +18,7 @@ from services.intake.domain import Report, supplement_id_for
 from services.intake.errors import ReportErased, ReportNotFound
 
 TRANSFER_SERVICES = ("110", "120")
+TRANSFER_ATTEMPTS = 3  # a report's two transfers confirmed at once: the later one reads it again
 
 
 def may_supplement(principal: Principal, *, submitted_by: str, channel: str) -> bool:
@@ -85,11 +87,19 @@ class SupplementCommands(Application[UUID]):
         """Record that a caller in immediate danger was put through to 110 or 120 (once each)."""
         if to not in TRANSFER_SERVICES:
             raise FieldError("to", "110 (police) or 120 (ambulance)")
-        report = self.report_for(report_id, principal)
-        if principal.role not in (Role.operator, Role.supervisor) or not may_supplement(
-                principal, submitted_by=report.submitted_by, channel=report.channel):
-            raise ReportNotFound(str(report_id))
-        if not report.transferred_to(to):
+        for attempt in range(1, TRANSFER_ATTEMPTS + 1):
+            report = self.report_for(report_id, principal)
+            if principal.role not in (Role.operator, Role.supervisor) or not may_supplement(
+                    principal, submitted_by=report.submitted_by, channel=report.channel):
+                raise ReportNotFound(str(report_id))
+            if report.transferred_to(to):
+                return report
             report.confirm_transfer(to=to, by=principal.subject, at=datetime.now(UTC))
-            self.save(report, *audit_note(actor, "report.transfer", "report", str(report.id), case_id))
-        return report
+            try:
+                self.save(report, *audit_note(actor, "report.transfer", "report", str(report.id), case_id))
+            except IntegrityError:  # the other transfer saved first (110 and 120 at once): read again
+                if attempt == TRANSFER_ATTEMPTS:
+                    raise
+                continue
+            return report
+        raise AssertionError("unreachable")

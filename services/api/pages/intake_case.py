@@ -5,7 +5,7 @@ GET /v1/cases/{id} (audited as case.read; another operator's case answers 404)."
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import Page, page_guard
 from services.api.web import refuse, render
+from services.bootstrap import ApiContainer
 from services.common.errors import NotFound
 from services.oversight import case_scope
 
@@ -31,4 +32,12 @@ def operator_case(request: Request, case_id: str, page: Operator, container: Con
         case = case_scope.get_case(container, principal, audit, case_id)
     except NotFound:
         return refuse(request, principal, "未找到该案件：只能查看含有您本人受理报告的案件。", 404, "未找到")
-    return render(request, "intake_case.html", {"principal": principal, "case": case})
+    return render(request, "intake_case.html", {"principal": principal, "case": case,
+                                                "own": _own_reports(container, case, principal.subject)})
+
+
+def _own_reports(container: ApiContainer, case: Any, subject: str) -> list[Any]:
+    """The operator's own reports in the case, oldest first: receipt number, time and the
+    transfers recorded on each (110, 120), which the case's timeline does not hold."""
+    reports = (container.intake.get_report(report_id) for report_id in case.get("report_ids") or ())
+    return sorted((r for r in reports if r.submitted_by == subject), key=lambda r: r.received_at)
