@@ -146,7 +146,9 @@ def test_enter_moves_on_digits_are_folded_and_a_letter_in_an_id_number_is_said_o
     # Each call links its case, read-only, as the operator may read it.
     link = page.locator("#recent-calls a.case-link").first
     expect(link).to_be_visible(timeout=15_000)
-    link.click()
+    with page.context.expect_page() as opened:  # a tab of its own: the call on the console stays (stop 47)
+        link.click()
+    page = opened.value
     page.wait_for_url(f"{BASE}/intake/cases/*")
     assert "我受理的报告所在案件" in page.inner_text("h1") and page.locator("#timeline li").count() >= 1
     for width in (1366, 360):
@@ -266,6 +268,74 @@ def test_a_supplement_saying_the_child_is_in_danger_now_records_the_transfer(
     page.locator("tr.sup .sup-to[data-to='110']").click()
     expect(page.locator("tr.sup .sup-result")).to_contain_text(
         f"受理编号 {earlier['receipt_no']}：已确认转接 110")
+    # A child hurt by someone: 120 as well, a button away (the operator's review, stop 47).
+    also = page.locator("tr.sup .sup-to[data-to='120']")
+    expect(also).to_have_text("另已转接 120")
+    expect(page.locator("tr.sup .sup-to[data-to='110']")).to_be_hidden()
+    also.click()
+    expect(page.locator("tr.sup .sup-result")).to_contain_text("已确认转接 110（")
+    expect(page.locator("tr.sup .sup-result")).to_contain_text("、120（")
     expect(page.locator("tr.sup .sup-transfer")).to_be_hidden()
     status = server.http.get(f"/v1/reports/{earlier['report_id']}", headers=server.auth("operator1")).json()
-    assert [t["to"] for t in status["transfers"]] == ["110"]
+    assert [t["to"] for t in status["transfers"]] == ["110", "120"]
+
+
+def transfers_of(server: Client, receipt_no: str) -> list[str]:
+    mine = server.http.get("/v1/reports/mine", headers=server.auth("operator1")).json()
+    report_id = next(r["report_id"] for r in mine if r["receipt_no"] == receipt_no)
+    status = server.http.get(f"/v1/reports/{report_id}", headers=server.auth("operator1")).json()
+    return [t["to"] for t in status["transfers"]]
+
+
+def test_a_child_hurt_by_someone_is_put_through_to_110_and_120_before_or_after_filing(
+        server: Client, browser: Browser) -> None:
+    """The danger script's two transfers: after the first, the other stays a button away (the
+    operator's review, stop 47: the banner closed and 120 could no longer be recorded)."""
+    page = console(server, browser)
+    status, more = page.locator("#transfer-status"), page.locator("#transfer-more")
+    page.keyboard.press("F2")
+    page.click("#transfer-110")
+    expect(page.locator("#danger-banner")).to_be_hidden()
+    expect(status).to_contain_text("已转接：110（")
+    expect(more.locator(".also[data-to='110']")).to_be_hidden()
+    more.locator(".also[data-to='120']").click()
+    expect(status).to_contain_text("、120（")
+    expect(more).to_be_hidden()
+    file_a_call(page, "郑小西")
+    first = page.locator("#receipt-no").inner_text()
+    expect(status).to_have_text(f"受理编号 {first}：已转接 110、120，已记录在报告上。")
+    wait_for(lambda: transfers_of(server, first) == ["110", "120"], what="both transfers on the report")
+
+    # Filed in danger before any transfer: the report owes one; then the other, on that report.
+    page.keyboard.press("F9")
+    page.keyboard.press("F2")
+    file_a_call(page, "冯小南")
+    second = page.locator("#receipt-no").inner_text()
+    expect(page.locator("#danger-for")).to_have_text(f"受理编号 {second} 尚未确认转接。")
+    page.click("#transfer-120")
+    expect(status).to_have_text(f"受理编号 {second}：已转接 120，已记录在报告上。")
+    more.locator(".also[data-to='110']").click()
+    expect(status).to_have_text(f"受理编号 {second}：已转接 120、110，已记录在报告上。")
+    expect(more).to_be_hidden()
+    assert transfers_of(server, second) == ["120", "110"]
+    page.keyboard.press("F9")  # the next call: the last report's transfers give way
+    expect(status).to_be_hidden()
+
+
+def test_the_next_call_asked_over_an_unsent_call_goes_back_to_the_field_typed_in(
+        server: Client, browser: Browser) -> None:
+    """F9 with a call half typed asks first; going back says 返回继续填写 (there is nothing to read
+    back yet) and the cursor is where it was (the operator's review, stop 47: 返回核对, the top)."""
+    page = console(server, browser)
+    page.fill("#f-children-0-name", "褚小北")
+    page.focus("#f-narrative")
+    page.keyboard.type("孩子一个人")
+    page.keyboard.press("F9")
+    expect(page.locator("#next-dialog")).to_contain_text("当前来电已填写的内容尚未提交")
+    expect(page.locator("#next-back")).to_have_text("返回继续填写")
+    expect(page.locator("#next-back")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("#f-narrative")).to_be_focused()
+    page.keyboard.type("在家")
+    assert page.input_value("#f-narrative") == "孩子一个人在家"
+    assert page.locator("#transfer-status").is_hidden() and page.locator("#transfer-more").is_hidden()

@@ -113,7 +113,7 @@ def supplement_by_receipt(w: Watched, receipt_no: str, code: str) -> None:
     with the keyboard; a wrong code first, said next to the field in Chinese."""
     page, kb = w.page, w.page.keyboard
     w.tab_to("r-receipt_no", most=80)
-    kb.type(receipt_no)
+    kb.type(receipt_no.replace("-", "").lower())  # as written down; said back as printed (stop 47)
     kb.press("Tab")
     kb.type("2222222222")
     kb.press("Tab")
@@ -132,7 +132,7 @@ def supplement_by_receipt(w: Watched, receipt_no: str, code: str) -> None:
     page.focus("#r-lookup_code")
     kb.press("Control+Enter")  # in this panel: submits the supplement, not a new call
     page.wait_for_selector("#r-result:has-text('已补充')")
-    assert receipt_no in page.inner_text("#r-result") and w.active() == "r-result"
+    assert f"受理编号 {receipt_no} 的报告" in page.inner_text("#r-result") and w.active() == "r-result"
     assert page.input_value("#r-narrative") == "" and page.input_value("#r-lookup_code") == ""
 
 

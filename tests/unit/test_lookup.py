@@ -88,7 +88,7 @@ def test_the_page_and_the_api_share_one_rate_limit_and_say_so_in_chinese(api: Ap
 
 def test_the_way_to_the_lookup_page_from_the_root_and_the_receipts(api: Api) -> None:
     login_page = api.client.get("/", follow_redirects=True)
-    assert '<a href="/lookup">查询报告进度</a>' in login_page.text
+    assert '<a href="/lookup" class="tap">查询报告进度</a>' in login_page.text
     login(api.client, "teacher1")
     form = api.client.get("/report").text
     fields = dict(re.findall(r'name="(csrf|idempotency_key)" value="([^"]+)"', form))
