@@ -165,11 +165,12 @@ def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_declin
         expect(phone.locator("#call")).to_be_in_viewport()  # and the call, one tap on the first screen
         expect(phone.locator("#call")).to_have_attribute("href", "tel:13800000000")
 
-        reason = "不属本所辖区，请转交属地派出所"
+        reason = "不属本所辖区\n请转交属地派出所"  # on two lines, kept as typed (stop 47's review)
         phone.locator("#decline-box summary").click()
         phone.fill("#reason", reason)
         phone.locator("#decline").click()
-        expect(phone.locator("#confirm")).to_contain_text(reason)
+        expect(phone.locator("#confirm")).to_contain_text("请转交属地派出所")
+        assert phone.locator("#confirm-text").inner_text() == reason
         assert phone.url == f"{base}/desk/referrals/{referral_id}"  # reloading sends no form again
         phone.reload()  # a pull-to-refresh on the confirmation: the text comes back in the form
         expect(phone.locator("#decline-box")).to_have_attribute("open", "")

@@ -300,6 +300,9 @@ def test_every_page_passes_axe_and_fits_the_width(server: Client, browser: Brows
     check("404")
     page.goto(f"{BASE}/board")
     check("403")
+    # Its ways out, a finger's target (the police desk's review, stop 47: 19 px).
+    heights = page.locator("main a").evaluate_all("links => links.map(a => a.getBoundingClientRect().height)")
+    assert len(heights) == 2 and min(heights) >= 40, heights
     context.close()
     assert {name: v for name, v in found.items() if v} == {}
     assert len(found) == len(HOMES) + 3  # and the login, 404 and 403 pages

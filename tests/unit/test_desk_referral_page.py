@@ -158,6 +158,32 @@ def test_a_red_referral_past_its_due_time_sorts_above_a_fresh_red_one(
     assert page.index(f"ref-{late}") < page.index(f"ref-{inbox[1]['referral_id']}")
 
 
+def test_a_referral_taken_on_after_its_time_says_so_in_the_inbox_too(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    """超时接收 in the inbox's row, open and finished, as on the referral's page (the police desk's
+    review, stop 47: the finished list showed a late 接收 like any other)."""
+    late = police_referral(api, runner, key="late")
+    api.submit(report_body(children=[{"name": "李小红", "age": 6}]), key="on-time")  # a case of its own
+    runner.pump()
+    on_time = next(r["referral_id"] for r in api.client.get("/v1/desk/referrals", headers=api.auth(
+        "police-desk")).json() if r["referral_id"] != late)
+    referral = hotline.dispatch.get_referral(late)
+    referral.acknowledge(by="police-desk", at=referral.due_at + timedelta(minutes=3))
+    hotline.dispatch.save(referral)
+    hotline.dispatch.acknowledge(on_time, by="police-desk", unit=referral.agency_id)
+    runner.pump()
+    login(api.client, "police-desk")
+
+    def row(referral_id: str) -> str:
+        return api.client.get("/desk/inbox").text.split(f'id="ref-{referral_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "（超时接收）" in row(late) and "超时接收" not in row(on_time)
+    csrf = csrf_of(api.client.get(f"/desk/referrals/{late}").text)
+    api.client.post(f"/desk/referrals/{late}/outcome", data={"csrf": csrf, "outcome": "已处置",
+                                                          "confirmed": "yes"})
+    runner.pump()
+    assert "（超时接收）" in row(late) and "办结" in row(late)
+
+
 def test_the_follow_up_link_only_for_desks_whose_unit_leads_follow_ups(api: Api) -> None:
     login(api.client, "police-desk")
     assert 'href="/followups"' not in api.client.get("/desk").text
