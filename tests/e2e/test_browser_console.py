@@ -300,8 +300,9 @@ def test_a_child_hurt_by_someone_is_put_through_to_110_and_120_before_or_after_f
     expect(more.locator(".also[data-to='110']")).to_be_hidden()
     more.locator(".also[data-to='120']").click()
     expect(status).to_contain_text("、120（")
-    expect(more).to_be_hidden()
+    expect(more.locator(".also:visible")).to_have_count(0)  # both made; 撤销转接记录 until filed
     file_a_call(page, "郑小西")
+    expect(more).to_be_hidden()
     first = page.locator("#receipt-no").inner_text()
     expect(status).to_have_text(f"受理编号 {first}：已转接 110、120，已记录在报告上。")
     wait_for(lambda: transfers_of(server, first) == ["110", "120"], what="both transfers on the report")
@@ -339,3 +340,52 @@ def test_the_next_call_asked_over_an_unsent_call_goes_back_to_the_field_typed_in
     page.keyboard.type("在家")
     assert page.input_value("#f-narrative") == "孩子一个人在家"
     assert page.locator("#transfer-status").is_hidden() and page.locator("#transfer-more").is_hidden()
+
+
+def test_a_caller_ringing_back_with_the_child_in_danger_has_both_transfers_recorded(
+        server: Client, browser: Browser) -> None:
+    """By receipt number and code, the child in danger now: 110 and 120 recorded on that report
+    (the operator's second review, stop 47: only this shift's rows had the buttons)."""
+    earlier = server.submit(report_body(children=[{**KNOWN, "name": "卫小南"}]), key="console-ring-back")
+    page = console(server, browser)
+    page.fill("#r-receipt_no", earlier["receipt_no"])
+    page.fill("#r-lookup_code", earlier["lookup_code"])
+    page.fill("#r-narrative", "孩子又被打了，头在流血")
+    page.check("#r-danger")
+    page.click("#r-submit")
+    expect(page.locator("#r-result")).to_contain_text("请立即按转接脚本转接 110 或 120")
+    page.click("#r-transfer .r-to[data-to='110']")
+    expect(page.locator("#r-result")).to_contain_text(f"受理编号 {earlier['receipt_no']}：已确认转接 110")
+    also = page.locator("#r-transfer .r-to[data-to='120']")
+    expect(also).to_have_text("另已转接 120")
+    also.click()
+    expect(page.locator("#r-result")).to_contain_text("已确认转接 110、120")
+    expect(page.locator("#r-transfer")).to_be_hidden()
+    status = server.http.get(f"/v1/reports/{earlier['report_id']}", headers=server.auth("operator1")).json()
+    assert [t["to"] for t in status["transfers"]] == ["110", "120"]
+
+
+def test_a_transfer_made_before_filing_is_kept_until_taken_back_on_purpose(
+        server: Client, browser: Browser) -> None:
+    """F2 twice, or F9, never drops a transfer already made (the operator's second review, stop
+    47: F2 twice lost it, and F9 cleared it unasked); 撤销转接记录 takes it back."""
+    page = console(server, browser)
+    status = page.locator("#transfer-status")
+    page.keyboard.press("F2")
+    page.click("#transfer-110")
+    page.keyboard.press("F2")
+    page.keyboard.press("F2")
+    page.keyboard.press("F2")  # ticked, unticked, ticked, unticked
+    assert not page.is_checked("#f-danger")
+    expect(status).to_contain_text("已转接：110（")
+    page.keyboard.press("F9")  # nothing else typed: the transfer alone is asked about
+    expect(page.locator("#next-dialog")).to_contain_text("当前来电已填写的内容尚未提交")
+    page.keyboard.press("Escape")
+    expect(status).to_contain_text("已转接：110（")
+    page.fill("#r-narrative", "来电人又说孩子发烧了")  # a supplement by receipt number, half typed
+    page.click("#transfer-undo")
+    expect(status).to_be_hidden()
+    page.keyboard.press("F9")
+    expect(page.locator("#next-dialog")).to_contain_text("补充的情况尚未提交")
+    page.click("#next-go")
+    expect(page.locator("#r-narrative")).to_have_value("")  # the next caller starts clean
