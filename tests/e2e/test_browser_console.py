@@ -354,6 +354,9 @@ def test_a_caller_ringing_back_with_the_child_in_danger_has_both_transfers_recor
     page.check("#r-danger")
     page.click("#r-submit")
     expect(page.locator("#r-result")).to_contain_text("请立即按转接脚本转接 110 或 120")
+    page.keyboard.press("F9")  # not yet: the transfer is owed (the operator's third review, stop 47)
+    expect(page.locator("#next-dialog")).to_contain_text(f"受理编号 {earlier['receipt_no']}：儿童处于危险中")
+    page.keyboard.press("Escape")
     page.click("#r-transfer .r-to[data-to='110']")
     expect(page.locator("#r-result")).to_contain_text(f"受理编号 {earlier['receipt_no']}：已确认转接 110")
     also = page.locator("#r-transfer .r-to[data-to='120']")
@@ -363,6 +366,14 @@ def test_a_caller_ringing_back_with_the_child_in_danger_has_both_transfers_recor
     expect(page.locator("#r-transfer")).to_be_hidden()
     status = server.http.get(f"/v1/reports/{earlier['report_id']}", headers=server.auth("operator1")).json()
     assert [t["to"] for t in status["transfers"]] == ["110", "120"]
+    page.wait_for_timeout(2500)  # later again, in danger again: 110 is on the report already
+    page.fill("#r-receipt_no", earlier["receipt_no"])
+    page.fill("#r-lookup_code", earlier["lookup_code"])
+    page.fill("#r-narrative", "孩子又被打了")
+    page.check("#r-danger")
+    page.click("#r-submit")
+    page.click("#r-transfer .r-to[data-to='110']")
+    expect(page.locator("#r-result")).to_contain_text("记录过转接 110，转接每种只记一次")
 
 
 def test_a_transfer_made_before_filing_is_kept_until_taken_back_on_purpose(
@@ -378,6 +389,7 @@ def test_a_transfer_made_before_filing_is_kept_until_taken_back_on_purpose(
     page.keyboard.press("F2")  # ticked, unticked, ticked, unticked
     assert not page.is_checked("#f-danger")
     expect(status).to_contain_text("已转接：110（")
+    expect(status).to_contain_text("如是误点，请点“撤销转接记录”")  # the way back, said (third review)
     page.keyboard.press("F9")  # nothing else typed: the transfer alone is asked about
     expect(page.locator("#next-dialog")).to_contain_text("当前来电已填写的内容尚未提交")
     page.keyboard.press("Escape")
@@ -389,3 +401,39 @@ def test_a_transfer_made_before_filing_is_kept_until_taken_back_on_purpose(
     expect(page.locator("#next-dialog")).to_contain_text("补充的情况尚未提交")
     page.click("#next-go")
     expect(page.locator("#r-narrative")).to_have_value("")  # the next caller starts clean
+
+
+def test_the_next_call_asks_while_a_report_filed_in_danger_owes_its_transfer(
+        server: Client, browser: Browser) -> None:
+    """F9 says which report still owes its transfer; once the operator goes on, the next call's
+    danger is its own (the operator's third review, stop 47: F9 cleared unasked, and the next
+    call's 110 was recorded on the report before it)."""
+    page = console(server, browser)
+    dialog, banner = page.locator("#next-dialog"), page.locator("#danger-for")
+    page.keyboard.press("F2")
+    file_a_call(page, "蒋小东")  # filed in danger, no transfer yet; the read-back done
+    first = page.locator("#receipt-no").inner_text()
+    expect(banner).to_have_text(f"受理编号 {first} 尚未确认转接。")
+    page.keyboard.press("F9")
+    expect(dialog).to_contain_text(f"受理编号 {first}：儿童处于危险中，尚未确认转接 110 或 120")
+    page.keyboard.press("Escape")
+    page.click("#transfer-110")  # on that report, as the banner says
+    expect(page.locator("#transfer-status")).to_have_text(f"受理编号 {first}：已转接 110，已记录在报告上。")
+    page.keyboard.press("F9")  # nothing owed now: no question
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#receipt-panel")).to_be_hidden()
+
+    page.keyboard.press("F2")
+    file_a_call(page, "沈小西")  # again in danger, and this time the operator goes on without it
+    second = page.locator("#receipt-no").inner_text()
+    page.keyboard.press("F9")
+    expect(dialog).to_contain_text(f"受理编号 {second}：儿童处于危险中")
+    page.click("#next-go")
+    expect(page.locator("#danger-banner")).to_be_hidden()
+    page.keyboard.press("F2")  # the next call in danger: its transfer is its own
+    expect(page.locator("#danger-banner")).to_be_visible()
+    expect(banner).to_be_hidden()
+    page.click("#transfer-110")
+    expect(page.locator("#transfer-status")).to_contain_text("已转接：110（")
+    expect(page.locator("#transfer-status")).to_contain_text("提交报告时一并记录")
+    assert transfers_of(server, second) == [] and transfers_of(server, first) == ["110"]
