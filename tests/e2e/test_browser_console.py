@@ -437,3 +437,30 @@ def test_the_next_call_asks_while_a_report_filed_in_danger_owes_its_transfer(
     expect(page.locator("#transfer-status")).to_contain_text("已转接：110（")
     expect(page.locator("#transfer-status")).to_contain_text("提交报告时一并记录")
     assert transfers_of(server, second) == [] and transfers_of(server, first) == ["110"]
+
+
+def test_a_transfer_the_server_refused_is_not_said_to_be_recorded_and_can_be_sent_again(
+        server: Client, browser: Browser) -> None:
+    """A call's transfers are said recorded only once the server took them (the change's own
+    reading, stop 47: the console said so as it sent them); a refused one keeps its button."""
+    page = console(server, browser)
+    status = page.locator("#transfer-status")
+    refused: list[str] = []
+
+    def refuse_120(route: Route) -> None:
+        if (route.request.post_data_json or {}).get("to") == "120" and not refused:
+            refused.append("120")
+            route.fulfill(status=503, body="{}", content_type="application/json")
+        else:
+            route.continue_()
+    page.route("**/v1/reports/*/transfers", refuse_120)
+    page.keyboard.press("F2")
+    page.click("#transfer-110")
+    page.click("#transfer-more .also[data-to='120']")
+    file_a_call(page, "韩小北")
+    receipt = page.locator("#receipt-no").inner_text()
+    expect(status).to_have_text(
+        f"受理编号 {receipt}：已转接 110，已记录在报告上。未能记录转接 120（503），请点下方按钮重试。")
+    page.click("#transfer-more .also[data-to='120']")
+    expect(status).to_have_text(f"受理编号 {receipt}：已转接 110、120，已记录在报告上。")
+    assert transfers_of(server, receipt) == ["110", "120"]
