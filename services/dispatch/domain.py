@@ -76,6 +76,8 @@ class Referral(Aggregate):
         self.status = "dispatched"
         self.escalated_at: datetime | None = None
         self.acknowledged_at: datetime | None = None
+        self.acknowledged_by = ""  # who took it on, and who declined or closed it: the desk's 案件经过
+        self.ended_by = ""
         self.decline_reason: str | None = None
         self.outcome: str | None = None
         self.note: str | None = None

@@ -16,15 +16,15 @@ RELATION_TEXT = {**dict(RELATION_LABELS), "self": "儿童本人"}
 FINISHED = ("declined", "closed")
 
 
-def timeline(container: ApiContainer, case_id: str, referral_id: str | None = None) -> list[Any]:
+def timeline(container: ApiContainer, case_id: str, referral: Any = None) -> list[Any]:
     """The case's events in order (the view follows the stores: empty for a moment at first);
     each visit with when it was made, whether the child was seen and the level it suggested,
     from the plan (its visits are in the order of their events, as the timeline's are); the
     page's own referral taken on, declined or closed from its store if the view has not yet."""
     case = container.view.get_case(case_id)
     events = [dict(t) for t in case["timeline"]] if case else []
-    if referral_id is not None:
-        events += _fresh(container.dispatch, referral_id, events)
+    if referral is not None:
+        events += _fresh(referral, events)
     plan = container.dispatch.followup_plan(case_id)
     made = iter(plan.visits if plan else [])
     for event in (t for t in events if t["type"] == "followup_visited"):
@@ -35,17 +35,16 @@ def timeline(container: ApiContainer, case_id: str, referral_id: str | None = No
     return events
 
 
-def _fresh(dispatch: DispatchApplication, referral_id: str, events: list[Any]) -> list[Any]:
-    """What the desk just did to its referral and the view does not show yet (a moment after
-    办结, 案件经过 ended at 接收: the police desk's review, stop 46)."""
-    r = dispatch.get_referral(referral_id)
+def _fresh(r: Any, events: list[Any]) -> list[Any]:
+    """What the desk just did to its referral (the aggregate) and the view does not show yet (a
+    moment after 办结, 案件经过 ended at 接收: the police desk's review, stop 46)."""
     steps = []
     if r.acknowledged_at is not None:
-        steps.append(("referral_acknowledged", r.acknowledged_at, getattr(r, "acknowledged_by", "")))
+        steps.append(("referral_acknowledged", r.acknowledged_at.isoformat(), r.acknowledged_by))
     if r.status in FINISHED:
-        steps.append((f"referral_{r.status}", r.closed_at or r.modified_on, getattr(r, "ended_by", "")))
+        steps.append((f"referral_{r.status}", ended_when(r), r.ended_by))
     shown = {(t["type"], t.get("agency_id")) for t in events}
-    return [{"at": at.isoformat(), "type": kind, "by": by, "agency_id": r.agency_id}
+    return [{"at": at, "type": kind, "by": by, "agency_id": r.agency_id}
             for kind, at, by in steps if (kind, r.agency_id) not in shown]
 
 
@@ -70,17 +69,17 @@ def reports(container: ApiContainer, disclosed: list[dict[str, Any]]) -> list[di
 @lru_cache(maxsize=4096)
 def _ending(dispatch: DispatchApplication, referral_id: str) -> tuple[str, str, str, str]:
     referral = dispatch.get_referral(referral_id)
-    when = (referral.closed_at or referral.modified_on).isoformat()  # a decline is its last event
+    when = ended_when(referral)
     if referral.status == "declined":
         return "退回原因", referral.decline_reason or "", when, ""
     # As typed (its 。 kept, none added), the note on a line of its own, as on the referral's page.
     return "处置结果", referral.outcome or "", when, referral.note or ""
 
 
-def ended_at(dispatch: DispatchApplication, referral_id: str, status: str) -> str | None:
-    """When a finished referral was closed or declined, from its store (the view's timeline
-    follows a moment later): None while it is open."""
-    return _ending(dispatch, referral_id)[2] if status in FINISHED else None
+def ended_when(referral: Any) -> str:
+    """When a finished referral (the aggregate) was closed or declined: a decline is its last
+    event. From the store, which the view's timeline follows a moment later."""
+    return str((referral.closed_at or referral.modified_on).isoformat())
 
 
 def endings(dispatch: DispatchApplication, rows: list[Any]) -> dict[str, tuple[str, str, str, str]]:

@@ -133,12 +133,13 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
     except NotFound:
         audit(principal, "access.not_found", "/desk/referrals/{referral_id}", request.url.path)
         return refuse(request, principal, "没有找到这条转介，或它不属于本单位。", 404, "未找到")
+    aggregate = container.dispatch.get_referral(referral_id)  # read once: the steps just taken, when it ended
     return render(request, "desk_referral.html", {
         "username": principal.subject, "principal": principal, "csrf": page.csrf(request),
         "referral": referral, "reports": casefile.reports(container, referral["reports"]),
-        "timeline": casefile.timeline(container, referral["case_id"], referral_id),
-        "ended_at": casefile.ended_at(container.dispatch, referral_id, referral["status"]),
-        "withheld": recipient_of(container.dispatch.get_referral(referral_id), principal) == "ended",
+        "timeline": casefile.timeline(container, referral["case_id"], aggregate),
+        "ended_at": casefile.ended_when(aggregate) if aggregate.status in casefile.FINISHED else None,
+        "withheld": recipient_of(aggregate, principal) == "ended",
         "lead_plan": _lead_plan(container, referral["case_id"], principal.agency_id),
         "errors": {}, "confirm": None, "error": None, "notice": None, "open_form": None, "typed": {},
         **extra,
