@@ -94,14 +94,22 @@ def thread_ticks(pid: int) -> dict[str, int]:
     order of start (tids grow) are what tells them apart."""
     out = {}
     for p in tree(pid):
-        for task in Path(f"/proc/{p}/task").glob("*"):
-            try:
-                comm = (task / "comm").read_text().strip()
-                f = _stat(task / "stat")
-            except OSError:
-                continue
-            name = "main" if int(task.name) == p else f"{comm}/{task.name}"
-            out[name if p == pid else f"child {p} {name}"] = int(f[11]) + int(f[12])
+        for tid, comm, ticks in tasks(p):
+            name = "main" if tid == p else f"{comm}/{tid}"
+            out[name if p == pid else f"child {p} {name}"] = ticks
+    return out
+
+
+def tasks(pid: int) -> list[tuple[int, str, int]]:
+    """Each thread of a process (those alive now): its id, its name and its ticks."""
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            comm = (task / "comm").read_text().strip()
+            f = _stat(task / "stat")
+        except OSError:
+            continue
+        out.append((int(task.name), comm, int(f[11]) + int(f[12])))
     return out
 
 
@@ -166,14 +174,9 @@ def broker_thread_ticks(var: Path) -> dict[str, int]:
     broker compiles for minutes, a cost a broker that has run for a day no longer pays."""
     out: dict[str, int] = {}
     for pid in stack_members(var)["kafka"]:
-        for task in Path(f"/proc/{pid}/task").glob("*"):
-            try:
-                comm = (task / "comm").read_text().strip()
-                f = _stat(task / "stat")
-            except OSError:
-                continue
+        for _, comm, ticks in tasks(pid):
             kind = comm.rstrip("0123456789-").strip() or comm
-            out[kind] = out.get(kind, 0) + int(f[11]) + int(f[12])
+            out[kind] = out.get(kind, 0) + ticks
     return out
 
 
