@@ -146,6 +146,7 @@ def bootstrap_relay(w: Wiring, *app_names: str, producer: Any = None) -> RelayCo
         leader=w.log_reader(app_name), translate=TRANSLATORS[app_name], topic=RELAYS[app_name],
         topics=TRANSLATED[app_name], producer=producer, position=w.position_recorder(f"relay_{app_name}"),
         after_publish=w.fault(f"relay-{app_name}.crash-after-publish"),
+        gather=w.settings.pipeline_gather_ms / 1000,
     ) for app_name in names)
     return RelayContainer(relays, Relays(relays))
 
@@ -194,7 +195,7 @@ def bootstrap_consumer(w: Wiring, service: str, name: str = "") -> ConsumerConta
                         bootstrap_servers=w.settings.kafka_bootstrap_servers, handler=handler,
                         tracker=tracker, security=w.settings.kafka_security(),
                         instance=w.settings.consumer_instance or None, resync=resync,
-                        batch_handler=batch, run_key=run_key)
+                        batch_handler=batch, run_key=run_key, gather=w.settings.pipeline_gather_ms / 1000)
     notifier = w.notifier(cast("NotifyApplication", app)) if service == "notify" else None
     return ConsumerContainer(loop, parts, notifier)
 

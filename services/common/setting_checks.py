@@ -25,6 +25,7 @@ BOUNDS: dict[str, tuple[type[float] | type[int], float, float, str]] = {
     "repeat_checks_per_hour": (int, 1, 100000, "children an hour"),
     "caller_history_days": (int, 1, 3650, "days"),
     "callback_days": (int, 1, 30, "days"),
+    "pipeline_gather_ms": (int, 0, 1000, "milliseconds"),
 }
 
 

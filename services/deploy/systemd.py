@@ -15,7 +15,7 @@ from services.runtime.processlist import Process, env_line, own_environment, pro
 # Settings every process reads the same (never a key, a role or a principal).
 SHARED = ("environment", "kafka_bootstrap_servers", "var_dir", "ack_sla_seconds", "first_visit_hours",
           "visit_interval_days", "log_level", "trusted_proxies", "public_url", "consumers",
-          "api_workers", "lag_threshold", "token_ttl_seconds", "host", "port",
+          "api_workers", "lag_threshold", "pipeline_gather_ms", "token_ttl_seconds", "host", "port",
           "webhook_timeout_seconds", "webhook_concurrency", "webhook_allowed_networks",
           "caller_history_days", "callback_days", "crypto_suite")
 # Memory and CPU per process kind: topology.LIMITS. A service that leaves (crash, OOM kill) is

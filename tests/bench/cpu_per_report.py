@@ -1,6 +1,6 @@
 """Where the time goes: CPU per report of each process of a fresh `make up` stack (its own ports
-and var/bench/cpu), PostgreSQL and Kafka included, over N reports sent by 10 clients until every
-consumer has caught up (idle polling in that window included), and each one's PSS after. Prints
+and var/bench/cpu), PostgreSQL and Kafka included, over N reports sent by 10 clients (`--clients`)
+until every consumer has caught up (idle polling in that window included), and each one's PSS after. Prints
 one JSON object. `make bench` measures the same on its own stack (`cpu` of each wiring in
 var/bench/latest.json); this probe alone is quicker when only the CPU is wanted.
 
@@ -38,6 +38,7 @@ def max_lag(env: dict[str, str]) -> int:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--reports", type=int, default=600)
+    p.add_argument("--clients", type=int, default=10, help="closed-loop clients posting the reports")
     p.add_argument("--warmup", type=int, default=0, metavar="N",
                    help="first N reports, not measured, and their catch-up (a stack that has run)")
     p.add_argument("--set", action="append", default=[], metavar="HOTLINE_X=value",
@@ -58,7 +59,8 @@ def main() -> None:
         time.sleep(5)  # past the services' start
 
         def post(reports: int) -> subprocess.CompletedProcess[str]:
-            load = ["closed", "--url", base, "--token", token, "--clients", "10", "--reports", str(reports)]
+            load = ["closed", "--url", base, "--token", token, "--clients", str(args.clients),
+                    "--reports", str(reports)]
             return subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "tests.bench.loadgen", *load],
                                   cwd=ROOT, capture_output=True, text=True)
         if args.warmup:
@@ -76,8 +78,10 @@ def main() -> None:
         pss = stack_pss_mib(VAR)
         sys.stdout.write(json.dumps({
             "command": " ".join(["python -m tests.bench.cpu_per_report", f"--reports {args.reports}",
-                                 f"--warmup {args.warmup}", *(f"--set {s}" for s in args.set)]),
-            "reports": args.reports, "sent_in_s": round(closed, 1), "caught_up_in_s": round(caught_up, 1),
+                                 f"--clients {args.clients}", f"--warmup {args.warmup}",
+                                 *(f"--set {s}" for s in args.set)]),
+            "reports": args.reports, "clients": args.clients, "sent_in_s": round(closed, 1),
+            "caught_up_in_s": round(caught_up, 1),
             "ms_cpu_per_report": per,
             "total_ms": round(sum(per.values()), 1),
             "kafka_by_thread": {k: v for k, v in threads.items() if v},

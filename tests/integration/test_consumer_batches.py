@@ -134,3 +134,28 @@ def test_two_members_of_a_group_take_every_message_once(
         reports.close()
     assert a.handled + b.handled == 40  # each message had its effect once, whoever took it
     assert_each_report_triaged_once(dist, distinct_ids, joined_ids)
+
+
+def test_a_member_gathers_what_arrives_while_it_waits_after_applying(
+    dist: ApiContainer, dist_settings: Settings, topic: str
+) -> None:
+    """HOTLINE_PIPELINE_GATHER_MS (#31): reports published one by one, 50 ms apart, while the
+    member waits after applying the first, are applied together; one at a time without it."""
+    loop = member(dist, dist_settings, topic, f"g-{uuid.uuid4().hex}", "gathering")
+    loop.gather = 3.0
+    thread = threading.Thread(target=loop.run, daemon=True)
+    thread.start()
+    reports = Reports(dist, dist_settings, topic)
+    try:
+        reports.publish(distinct=1)
+        wait(lambda: loop.handled == 1)
+        for _ in range(12):  # each its own publish: its own produce request
+            reports.publish(distinct=1)
+            time.sleep(0.05)
+        wait(lambda: case_count(dist) == 13)
+    finally:
+        loop.stop()
+        thread.join(timeout=30)
+        reports.close()
+    # Twelve over three partitions: some partition holds several, applied in one transaction.
+    assert loop.batches >= 1 and loop.handled == 13

@@ -89,12 +89,16 @@ class ConsumerLoop:
         resync: Callable[[], bool] | None = None,
         batch_handler: BatchHandler | None = None,
         run_key: RunKey = same_key,
+        gather: float = 0.0,
     ):
         self.name = name
         self.topics = topics
         self.handler = handler
         self.batch_handler = batch_handler
         self.run_key = run_key
+        # Seconds to wait after applying messages before polling again (Settings.pipeline_gather_ms):
+        # the next poll brings what arrived meanwhile, applied in one transaction.
+        self.gather = gather
         self.batches = 0  # transactions that applied more than one message
         self.fallbacks = 0  # batches that went one at a time instead
         self.tracker = tracker
@@ -241,7 +245,8 @@ class ConsumerLoop:
         log.info("consumer started", consumer=self.name, topics=list(self.topics))
         try:
             while not self._stop_event.is_set():
-                self.poll_once()
+                if self.poll_once() and self.gather:
+                    self._stop_event.wait(self.gather)
         finally:
             self.consumer.close(autocommit=False)
             self.dead_letters.close()

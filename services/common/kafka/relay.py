@@ -68,6 +68,7 @@ class OutboxRelay:
         ack_timeout: float = 30.0,
         after_publish: Callable[[], None] = never,
         wakeup: Wakeup | None = None,
+        gather: float = 0.0,
     ):
         self.leader = leader
         self.translate = translate
@@ -83,6 +84,8 @@ class OutboxRelay:
         # it there is nothing to call.
         self.after_publish = None if after_publish is never else after_publish
         self._stop_event = threading.Event()
+        # Seconds to wait after a publish before looking again (Settings.pipeline_gather_ms).
+        self.gather = gather
         # Woken by the leader's commits (LISTEN/NOTIFY on PostgreSQL); else it polls.
         self.wakeup = wakeup if wakeup is not None else wakeup_for(leader)
         # Its position, read once: a relay is the only writer of its leader's (`hotline
@@ -138,12 +141,16 @@ class OutboxRelay:
 
     def run(self, interval: float = 0.05, idle: float = 1.0) -> None:
         """Publish what is pending; then wait for the next commit (at most `idle` seconds),
-        or without a wakeup, `interval` seconds."""
+        or without a wakeup, `interval` seconds. After a publish, wait `gather` seconds first:
+        the first commit after a quiet spell goes out at once, the ones behind it together."""
         log.info("relay started", application=self.leader.name, topic=self.topic,
                  woken_by="LISTEN/NOTIFY" if self.wakeup else f"polling every {interval}s")
         try:
             while not self._stop_event.is_set():
-                if not self.publish_pending():
+                if self.publish_pending():
+                    if self.gather:
+                        self._stop_event.wait(self.gather)
+                else:
                     if self.wakeup is not None:
                         self.wakeup.wait(idle)
                     else:

@@ -1,0 +1,87 @@
+"""A relay's gather (#31): the first commit after a quiet spell is published at once, and what
+is committed while the relay waits after a publish goes out with the next one, together."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from eventsourcing.popo import POPOTrackingRecorder
+
+from services.bootstrap import ApiContainer
+from services.bootstrap.outboxes import TRANSLATED, TRANSLATORS
+from services.common.kafka.relay import OutboxRelay
+from services.common.outbox import CommitSignal
+from tests.conftest import Api
+from tests.helpers import report_body
+from tests.unit.test_outbox_topics import Acked, Producer
+
+
+class Flushes(Producer):
+    """Keeps what it was given and how many sends each flush covered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushes: list[int] = []
+        self._since = 0
+
+    def send(self, topic: str, *, key: bytes, value: bytes, headers: Any) -> Acked:
+        self._since += 1
+        return super().send(topic, key=key, value=value, headers=headers)
+
+    def flush(self, timeout: float) -> None:
+        self.flushes.append(self._since)
+        self._since = 0
+
+
+def until(condition: Any, seconds: float = 10.0) -> bool:
+    end = time.monotonic() + seconds
+    while not condition() and time.monotonic() < end:
+        time.sleep(0.01)
+    return bool(condition())
+
+
+def relay_of(hotline: ApiContainer, producer: Producer, signal: CommitSignal, gather: float) -> OutboxRelay:
+    return OutboxRelay(leader=hotline.intake, translate=TRANSLATORS["intake"], producer=producer,
+                       topic="hotline.reports.v1", position=POPOTrackingRecorder(),
+                       topics=TRANSLATED["intake"], wakeup=signal, gather=gather)
+
+
+def test_the_first_report_goes_at_once_and_those_behind_it_wait_for_the_gather(
+        api: Api, hotline: ApiContainer) -> None:
+    producer, signal = Flushes(), CommitSignal()
+    relay = relay_of(hotline, producer, signal, gather=60.0)  # longer than the test
+    thread = threading.Thread(target=relay.run, kwargs={"idle": 60.0})
+    thread.start()
+    try:
+        assert api.submit(report_body(), key="first").status_code == 201
+        signal()
+        assert until(lambda: len(producer.sent) == 1), "the first report waited for the gather"
+        for key in ("second", "third"):
+            assert api.submit(report_body(), key=key).status_code == 201
+            signal()
+        time.sleep(0.3)
+        assert len(producer.sent) == 1  # the relay is waiting out its gather
+    finally:
+        relay.stop()
+        thread.join(10)
+    assert not thread.is_alive()  # a stop ends the gather's wait
+    relay.publish_pending()  # as the next relay does: both, in one flush
+    assert producer.flushes[-1] == 2 and len(producer.sent) == 3
+
+
+def test_without_a_gather_each_commit_is_published_as_it_comes(api: Api, hotline: ApiContainer) -> None:
+    producer, signal = Flushes(), CommitSignal()
+    relay = relay_of(hotline, producer, signal, gather=0.0)
+    thread = threading.Thread(target=relay.run, kwargs={"idle": 60.0})
+    thread.start()
+    try:
+        for n, key in enumerate(("first", "second", "third"), start=1):
+            assert api.submit(report_body(), key=key).status_code == 201
+            signal()
+            assert until(lambda n=n: len(producer.sent) == n)  # type: ignore[misc]
+    finally:
+        relay.stop()
+        thread.join(10)
+    assert producer.flushes.count(1) >= 3
