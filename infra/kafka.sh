@@ -146,11 +146,7 @@ start_node() {
   # The serial collector, which the JVM itself picks for a small machine: on a heap this small
   # G1's regions and remembered sets cost more than they save (PSS after 600 reports 230 MiB
   # against 237–264 with G1, the same CPU per report, three runs each, #31).
-  # The quick (C1) compiler only: a county's broker never earns back C2's compiling. After 1,500
-  # reports of warm-up C2 still took about 1.1 ms of CPU a report, while the request threads took
-  # the same with C1's code as with C2's (1.08 against 1.05, 1.17 against 1.20 ms); the broker
-  # 1.3–1.4 against 2.4–2.9 ms a report, PSS 202 against 238 MiB (#31).
-  nohup java -Xmx256m -Xms64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$LIBS/*" \
+  nohup java -Xmx256m -Xms64m -XX:+UseSerialGC -cp "$LIBS/*" \
     -Dlog4j2.configurationFile="$ROOT/infra/kafka/log4j2.properties" -Dkafka.logs.dir="$LOG_DIR" \
     kafka.Kafka "$dir/server.properties" >>"$KLOG" 2>&1 &
   echo $! >"$pidfile"
