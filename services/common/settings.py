@@ -55,8 +55,8 @@ class Settings(BaseSettings):
     api_workers: int = Field(default=0, ge=0, le=32)
     # After a relay publishes or a consumer applies something, it waits this long before it looks
     # again, so what arrives meanwhile travels and commits together. A lone report goes through at
-    # once; under load each hop adds at most this. 50 ms: CPU per report at one client 38–44 → 25
-    # ms, POST p50 18–22 → 12 ms (#31); 0 looks again at once.
+    # once; under load each hop adds at most this. 50 ms: CPU per report at one client 32.8–35.4 →
+    # 20.2–23.6 ms, POST p50 16–17 → 9.5–10.4 ms (#31); 0 looks again at once.
     pipeline_gather_ms: int = 50
     # /readyz says "degraded" when an outbox backlog or a consumer's lag exceeds this.
     lag_threshold: int = 1000
