@@ -7,12 +7,15 @@ import threading
 import time
 from typing import Any
 
+import pytest
 from eventsourcing.popo import POPOTrackingRecorder
 
 from services.bootstrap import ApiContainer
 from services.bootstrap.outboxes import TRANSLATED, TRANSLATORS
 from services.common.kafka.relay import OutboxRelay
 from services.common.outbox import CommitSignal
+from services.common.settings import Settings
+from services.deploy.systemd import shared_environment
 from tests.conftest import Api
 from tests.helpers import report_body
 from tests.unit.test_outbox_topics import Acked, Producer
@@ -85,3 +88,15 @@ def test_without_a_gather_each_commit_is_published_as_it_comes(api: Api, hotline
         relay.stop()
         thread.join(10)
     assert producer.flushes.count(1) >= 3
+
+
+def test_the_gather_is_a_setting_every_process_reads_and_a_bad_one_stops_the_start(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    assert Settings(var_dir=tmp_path).pipeline_gather_ms == 50
+    monkeypatch.setenv("HOTLINE_PIPELINE_GATHER_MS", "0")
+    assert Settings(var_dir=tmp_path).pipeline_gather_ms == 0
+    assert "HOTLINE_PIPELINE_GATHER_MS=0" in shared_environment(Settings(var_dir=tmp_path))
+    for wrong in ("1001", "-1", "fast"):
+        monkeypatch.setenv("HOTLINE_PIPELINE_GATHER_MS", wrong)
+        with pytest.raises(ValueError, match="HOTLINE_PIPELINE_GATHER_MS"):
+            Settings(var_dir=tmp_path)
