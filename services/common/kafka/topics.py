@@ -56,7 +56,7 @@ def main(argv: list[str]) -> int:
         except Exception:
             return 1
     if argv[:1] == ["create-topics"]:
-        partitions = int(os.environ.get("HOTLINE_KAFKA_PARTITIONS", "6"))
+        partitions = int(os.environ.get("HOTLINE_KAFKA_PARTITIONS", "2"))
         replicas = int(os.environ.get("HOTLINE_KAFKA_REPLICAS", "1"))
         created = create_topics(servers, partitions, security=from_env(), replicas=replicas)
         sys.stderr.write(f"[infra] topics created: {created or 'none (all present)'}\n")
