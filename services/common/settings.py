@@ -85,11 +85,6 @@ class Settings(BaseSettings):
     ack_sla_seconds: str = DEFAULT_ACK_SLA
     first_visit_hours: str = DEFAULT_FIRST_VISIT_HOURS
     visit_interval_days: str = DEFAULT_VISIT_INTERVAL_DAYS
-    # Partitions of each topic made by `create-topics` (existing topics keep theirs): at most this
-    # many members of a group do work. 2 on a county's two cores: a gathered poll is applied in one
-    # transaction per partition, and over 2 partitions the stack spent 14–16 % less CPU a report
-    # than over 6 (#31); raise it where more members run.
-    kafka_partitions: int = 2
     # SASL_PLAINTEXT with SCRAM in make up, SASL_SSL on a cluster with TLS: each service its own
     # principal (see roles.py). The CA file checks the brokers' certificates (system CAs if empty).
     kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SSL", "SASL_SSL"] = "PLAINTEXT"

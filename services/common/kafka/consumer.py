@@ -26,6 +26,7 @@ from services.common.messages import (
     runs,
     same_key,
 )
+from services.common.rollbacks import rolled_back
 
 log = structlog.get_logger("consumer")
 
@@ -36,23 +37,6 @@ def tracking_name(topic: str, partition: int) -> str:
 
 def _header(record: Any, wanted: str) -> str:
     return next((raw.decode() for name, raw in record.headers or [] if name == wanted), "")
-
-
-# PostgreSQL's "transaction rollback" states a client is meant to retry: serialization failure,
-# deadlock detected.
-ROLLED_BACK = frozenset({"40001", "40P01"})
-
-
-def rolled_back(exc: BaseException) -> str | None:
-    """The SQLSTATE when the database rolled the transaction back for a retry, else None (the
-    driver's error is the cause of the store's)."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        state = getattr(seen, "sqlstate", None)
-        if state in ROLLED_BACK:
-            return str(state)
-        seen = seen.__cause__
-    return None
 
 
 class _ResumeFromTracking(ConsumerRebalanceListener):
