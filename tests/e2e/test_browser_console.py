@@ -6,6 +6,7 @@ inside its card, and leaving the page asking until the lookup code is marked as 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -468,3 +469,53 @@ def test_a_transfer_the_server_refused_is_not_said_to_be_recorded_and_can_be_sen
     page.click("#transfer-more .also[data-to='120']")
     expect(status).to_have_text(f"受理编号 {receipt}：已转接 110、120，已记录在报告上。")
     assert transfers_of(server, receipt) == ["110", "120"]
+
+
+def test_what_the_concerns_reach_is_said_as_they_are_ticked_and_an_injury_asks_who_hurt_the_child(
+        server: Client, browser: Browser) -> None:
+    """The operator's review, stop 48: danger and 严重受伤 alone went to the hospital only, though
+    the script had said 110. The routing is contract §3's; the console now says where the report
+    goes as concerns are ticked, and asks for the harm when an injury (or a 110 transfer) reaches
+    no police."""
+    page = console(server, browser, width=360)
+    routes = page.locator("#f-routes")
+    expect(routes).to_have_text("未选类别：提交后转介民政，并提请主管复核。")
+    page.keyboard.press("F2")
+    page.click("#transfer-120")
+    page.locator("#f-concerns label", has_text="严重受伤").click()
+    expect(routes).to_contain_text("提交后转介：医院。“严重受伤，需要紧急救治”不转公安")
+    expect(routes).to_contain_text("请同时勾选相应类别（“家庭暴力”“遭受殴打或其他人身伤害”“性侵害或疑似性侵害”）")
+    expect(routes).to_have_class(re.compile("routes-warn"))
+    page.locator("#f-concerns label", has_text="严重受伤").click()
+    page.locator("#f-concerns label", has_text="无人照料").click()
+    expect(routes).to_have_text("提交后转介：民政。")  # no injury, no 110: nothing to ask
+    more = page.locator("#transfer-more .also[data-to='110']")
+    more.click()  # the child is being hurt after all: put through to 110 as well
+    expect(routes).to_contain_text("已转接 110，但所选类别不转公安")
+    page.locator("#f-concerns label", has_text="遭受殴打").click()
+    page.locator("#f-concerns label", has_text="严重受伤").click()
+    expect(routes).to_have_text("提交后转介：公安、民政、医院。")
+    expect(routes).not_to_have_class(re.compile("routes-warn"))
+    assert serious_violations(page) == []
+    file_a_call(page, "褚小北")
+    receipt = page.locator("#receipt-no").inner_text()
+    expect(routes).to_have_text("未选类别：提交后转介民政，并提请主管复核。")  # the next call's own
+
+    def referred() -> list[str] | None:
+        mine = server.http.get("/v1/reports/mine", headers=server.auth("operator1")).json()
+        report_id = next(r["report_id"] for r in mine if r["receipt_no"] == receipt)
+        case_id = server.http.get(f"/v1/reports/{report_id}", headers=server.auth("operator1")).json().get("case_id")
+        if not case_id:
+            return None
+        case = server.http.get(f"/v1/cases/{case_id}", headers=server.auth("supervisor1")).json()
+        kinds = sorted(r["agency_kind"] for r in case["referrals"])
+        return kinds if len(kinds) == 3 else None
+
+    assert wait_for(referred, what="the case referred") == ["civil_affairs", "hospital", "police"]
+
+    # A supplement's new concerns: what they add, and the same question.
+    page.locator("#r-concerns-box summary").click()
+    page.locator("#r-concerns label", has_text="严重受伤").click()
+    new = page.locator("#r-concerns p.routes")
+    expect(new).to_contain_text("新的类别转介：医院（已转介的单位不重复）。")
+    expect(new).to_contain_text("不转公安")

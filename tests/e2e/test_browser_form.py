@@ -1,10 +1,11 @@
 """A teacher on a phone, in headless Chromium, from `/`: log in, find the village by part of its
 name, tick "in danger" and read at once to call 110/120, mistype an id number and read the
 message in Chinese next to it, correct it, get a receipt; the report is stored with the
-village's code and routed by it. The same picker by keyboard at 1366 px, and without JavaScript."""
+village's code and routed by it; what the concerns ticked reach is said as they are ticked. The same picker by keyboard at 1366 px, and without JavaScript."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,17 @@ def test_teacher_files_by_village_name_on_a_phone(server: Client, browser: Brows
     page.fill("#f-children-0-age", "9")
     page.fill("#f-children-0-id_number", CHILD_ID[:17] + ("1" if CHILD_ID[17] == "0" else "0"))
     page.check("input[value=domestic_violence]")
+    # What the concerns reach, said as they are ticked; an injury alone asks who hurt the child.
+    routes = page.locator("p.routes")
+    expect(routes).to_have_text("提交后转介：公安。")
+    page.check("input[value=serious_injury]")
+    expect(routes).to_have_text("提交后转介：公安、医院。")
+    page.uncheck("input[value=domestic_violence]")
+    expect(routes).to_contain_text("提交后转介：医院。“严重受伤，需要紧急救治”不转公安")
+    expect(routes).to_have_class(re.compile("routes-warn"))
+    page.uncheck("input[value=serious_injury]")
+    page.check("input[value=domestic_violence]")
+    expect(routes).not_to_have_class(re.compile("routes-warn"))
     page.fill("#f-narrative", "孩子手臂有大片淤青，说是被父亲打的")
 
     # The place: part of the village's name, then a tap on it in the list.

@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from services.api.deps import AccountsDep, AuditDep, DirectoryDep
+from services.api.deps import AccountsDep, AuditDep, DirectoryDep, DispatchDep
 from services.api.guard import Page, page_guard
 from services.api.pages.report import FIELD_MESSAGES, PLACE_MISSING, PLACE_UNKNOWN
+from services.api.pages.routes_preview import routing_data
 from services.api.web import render
 from services.common.labels import CONCERN_LABELS, LEVEL_TEXT, RELATION_LABELS
 from services.common.vocabulary import COARSE_REPORT_STATUS, HOTLINE_CHANNELS
@@ -38,7 +39,7 @@ Operator = Annotated[Page, Depends(page_guard(
 
 @router.get("/intake")
 def console(request: Request, page: Operator, accounts: AccountsDep, directory: DirectoryDep,
-            audit: AuditDep) -> Response:
+            dispatch: DispatchDep, audit: AuditDep) -> Response:
     principal = page.principal
     user = accounts.find(principal.subject)
     line = user.channel if user is not None else None
@@ -49,6 +50,7 @@ def console(request: Request, page: Operator, accounts: AccountsDep, directory: 
         "channel": line if line in HOTLINE_CHANNELS else "hotline_12345",
         "lines": LINES,
         "concern_labels": CONCERN_LABELS,
+        "routing": routing_data(dispatch.matrix),  # what the concerns ticked reach, said as they are ticked
         "relation_labels": RELATION_LABELS,
         "places": directory.places,
         "shortcuts": SHORTCUTS,

@@ -16,6 +16,7 @@ from services.api.auth import csrf_for, session_of
 from services.api.deps import AuditDep, DirectoryDep, IntakeDep, get_container
 from services.api.guard import FormDep
 from services.api.pages import my_reports, offline, relogin, report_receipt
+from services.api.pages.routes_preview import routing_data
 from services.api.web import home_of, refuse, render
 from services.common.auditnote import Principal
 from services.common.errors import Conflict, FieldError
@@ -68,13 +69,15 @@ _DATETIME_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 
 
 def _form_context(request: Request, token: str, principal: Principal, **extra: Any) -> dict[str, Any]:
-    directory = get_container(request).directory
+    container = get_container(request)
+    directory = container.directory
     return {
         "csrf": csrf_for(request, token),
         "username": principal.subject,
         "principal": principal,
         "sentinel_id": principal.sentinel_id,
         "concern_labels": CONCERN_LABELS,
+        "routing": routing_data(container.dispatch.matrix),
         "places": directory.places,
         "relation_labels": RELATION_LABELS,
         "errors": {},
