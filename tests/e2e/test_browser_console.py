@@ -147,6 +147,10 @@ def test_enter_moves_on_digits_are_folded_and_a_letter_in_an_id_number_is_said_o
     # Each call links its case, read-only, as the operator may read it.
     link = page.locator("#recent-calls a.case-link").first
     expect(link).to_be_visible(timeout=15_000)
+    box = link.bounding_box()  # a pointer's target; a new window, said (stop 48's review: 36×41, unsaid)
+    assert box and box["width"] >= 44 and box["height"] >= 44, box
+    assert "在新窗口打开" in (link.get_attribute("aria-label") or "") and link.inner_text() == "案件↗"
+    expect(page.locator("#case-link-hint")).to_contain_text("在新窗口打开")
     with page.context.expect_page() as opened:  # a tab of its own: the call on the console stays (stop 47)
         link.click()
     page = opened.value
@@ -478,6 +482,8 @@ def test_what_the_concerns_reach_is_said_as_they_are_ticked_and_an_injury_asks_w
     goes as concerns are ticked, and asks for the harm when an injury (or a 110 transfer) reaches
     no police."""
     page = console(server, browser, width=360)
+    widths = page.eval_on_selector_all("#f-concerns .tiles input", "bs => bs.map(b => b.offsetWidth)")
+    assert min(widths) >= 18, widths  # a long label's box not squeezed (stop 48's review: 13 px)
     routes = page.locator("#f-routes")
     expect(routes).to_have_text("未选类别：提交后转介民政，并提请主管复核。")
     page.keyboard.press("F2")
@@ -519,3 +525,12 @@ def test_what_the_concerns_reach_is_said_as_they_are_ticked_and_an_injury_asks_w
     new = page.locator("#r-concerns p.routes")
     expect(new).to_contain_text("新的类别转介：医院（已转介的单位不重复）。")
     expect(new).to_contain_text("不转公安")
+
+    # A supplement sent from the shift list closes once another is begun (stop 48's review: its
+    # line stayed open among the calls while the operator supplemented by receipt).
+    page.locator(f"button.supplement[data-receipt='{receipt}']").click()
+    page.locator("tr.sup textarea").fill("孩子已送医")
+    page.locator("tr.sup .sup-send").click()
+    expect(page.locator("tr.sup .sup-result")).to_contain_text(f"已补充到受理编号 {receipt} 的报告")
+    page.focus("#r-receipt_no")
+    expect(page.locator("tr.sup")).to_have_count(0)
