@@ -515,7 +515,8 @@ def test_what_the_concerns_reach_is_said_as_they_are_ticked_and_an_injury_asks_w
     def referred() -> list[str] | None:
         mine = server.http.get("/v1/reports/mine", headers=server.auth("operator1")).json()
         report_id = next(r["report_id"] for r in mine if r["receipt_no"] == receipt)
-        case_id = server.http.get(f"/v1/reports/{report_id}", headers=server.auth("operator1")).json().get("case_id")
+        status = server.http.get(f"/v1/reports/{report_id}", headers=server.auth("operator1")).json()
+        case_id = status.get("case_id")
         if not case_id:
             return None
         case = server.http.get(f"/v1/cases/{case_id}", headers=server.auth("supervisor1")).json()

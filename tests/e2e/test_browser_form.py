@@ -1,7 +1,8 @@
 """A teacher on a phone, in headless Chromium, from `/`: log in, find the village by part of its
 name, tick "in danger" and read at once to call 110/120, mistype an id number and read the
 message in Chinese next to it, correct it, get a receipt; the report is stored with the
-village's code and routed by it; what the concerns ticked reach is said as they are ticked. The same picker by keyboard at 1366 px, and without JavaScript."""
+village's code and routed by it; what the concerns ticked reach is said as they are ticked. The
+same picker by keyboard at 1366 px, and without JavaScript."""
 
 from __future__ import annotations
 
