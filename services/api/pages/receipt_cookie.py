@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from services.intake.application import IntakeApplication, Receipt
 from services.intake.domain import Report
 
 KEEP_SECONDS = 600
+KEPT = 5  # the newest reports whose codes one session's cookie holds
 
 
 @dataclass(frozen=True)
@@ -32,32 +34,62 @@ class ReceiptCookie:
     path: str
     purpose: bytes
 
+    @property
+    def scope(self) -> str:
+        """The cookie's path: the form's, so that filing the next report reads the codes kept."""
+        return self.path.rsplit("/", 1)[0]
+
     def _key(self, request: Request) -> bytes:
         return hashlib.sha256(self.purpose + b"\x1f" + request.app.state.csrf_key).digest()
 
     def _aad(self, token: str, report_id: str) -> bytes:
         return self.purpose + f"\x1f{hashlib.sha256(token.encode()).hexdigest()}\x1f{report_id}".encode()
 
+    def _kept(self, request: Request, now: float) -> list[tuple[float, str]]:
+        """The codes the cookie still holds, (until, sealed), newest first; the times are not
+        secret (each is sealed inside as well), so expired ones are dropped unopened."""
+        kept = []
+        for part in request.cookies.get(self.name, "").split("."):
+            until, _, sealed = part.partition("~")
+            try:
+                if float(until) > now and sealed:
+                    kept.append((float(until), sealed))
+            except ValueError:
+                continue  # an older form of the cookie, or altered: nothing to keep
+        return kept[:KEPT]
+
     def filed(self, request: Request, token: str, receipt: Receipt) -> Response:
-        """303 to the receipt's page, the lookup code sealed for this session and report only."""
-        report_id = str(receipt.report_id)
-        sealed = gcm_seal(self._key(request), json.dumps({"lookup_code": receipt.lookup_code}).encode(),
+        """303 to the receipt's page, the lookup code sealed for this session and report only;
+        the codes of the session's last few reports stay beside it for their 10 minutes (a teacher
+        filing several in a row, the reporters' review at stop 49)."""
+        report_id, now = str(receipt.report_id), time.time()
+        until = now + KEEP_SECONDS
+        sealed = gcm_seal(self._key(request), json.dumps({"lookup_code": receipt.lookup_code,
+                                                          "until": until}).encode(),
                           self._aad(token, report_id))
+        kept = [(until, base64.urlsafe_b64encode(sealed).decode()), *self._kept(request, now)][:KEPT]
         response = RedirectResponse(f"{self.path}/{report_id}", status_code=303)
-        response.set_cookie(self.name, base64.urlsafe_b64encode(sealed).decode(), max_age=KEEP_SECONDS,
-                            path=self.path, httponly=True, samesite="strict", secure=is_https(request))
+        response.delete_cookie(self.name, path=self.path, httponly=True, samesite="strict",
+                               secure=is_https(request))  # where it was kept before stop 49
+        response.set_cookie(self.name, ".".join(f"{u:.0f}~{blob}" for u, blob in kept), max_age=KEEP_SECONDS,
+                            path=self.scope, httponly=True, samesite="strict", secure=is_https(request))
         return response
 
     def lookup_code(self, request: Request, token: str, report_id: str) -> str | None:
-        try:
-            blob = base64.urlsafe_b64decode(request.cookies.get(self.name, ""))
-            opened = gcm_open([self._key(request)], blob, self._aad(token, report_id))
-            return str(json.loads(opened)["lookup_code"])
-        except (ValueError, KeyError, TypeError):
-            return None  # expired, shown already, another session's or another report's
+        """The report's code while its 10 minutes last, for this session only; else None."""
+        now = time.time()
+        for _, sealed in self._kept(request, now):
+            try:
+                opened = json.loads(gcm_open([self._key(request)], base64.urlsafe_b64decode(sealed),
+                                             self._aad(token, report_id)))
+            except (ValueError, KeyError, TypeError):
+                continue  # another report's, another session's, or altered
+            if float(opened.get("until", 0)) > now:
+                return str(opened["lookup_code"])
+        return None
 
     def forget(self, request: Request, response: Response) -> None:
-        response.delete_cookie(self.name, path=self.path, httponly=True, samesite="strict",
+        response.delete_cookie(self.name, path=self.scope, httponly=True, samesite="strict",
                                secure=is_https(request))
 
 
