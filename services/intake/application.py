@@ -76,8 +76,7 @@ class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, Supplemen
         super().__init__(env)
         self.hasher = hasher
         self.keys = keys
-        self._receipt_nos = functools.lru_cache(maxsize=50_000)(
-            lambda report_id: self.get_report(report_id).receipt_no)
+        self._filed = functools.lru_cache(maxsize=50_000)(self._filed_as)
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def submit_report(
@@ -152,10 +151,18 @@ class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, Supplemen
             self.note_caller(existing, body["reporter"])  # after the report is durable; a retry notes it
         return self._receipt(existing)
 
+    def _filed_as(self, report_id: str) -> tuple[str, tuple[str, ...]]:
+        report = self.get_report(report_id)
+        return report.receipt_no, tuple(report.concerns)
+
     def receipt_no_of(self, report_id: str) -> str:
         """A report's receipt number (it never changes: kept once read, for the console's list
         of recent calls, which asks for the same ones every few seconds)."""
-        return self._receipt_nos(report_id)
+        return self._filed(report_id)[0]
+
+    def concerns_filed(self, report_id: str) -> list[str]:
+        """The concerns a report was filed with (never changed; supplements add their own)."""
+        return list(self._filed(report_id)[1])
 
     def submitter_ref(self, username: str) -> str:
         """The keyed pseudonym of an account that travels with its reports."""

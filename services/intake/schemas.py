@@ -168,6 +168,8 @@ class Submission(BaseModel):
     channel: str | None
     risk_level: str
     status: str
+    # The concerns it was filed with: which call is which on the console's shift list (an extension).
+    concerns: list[str] = []
 
 
 class KnownCase(BaseModel):

@@ -47,7 +47,8 @@ def own_reports(intake: IntakeApplication, view: DeskView, audit: AuditLog, prin
     return [Submission(report_id=r["report_id"], case_id=r["case_id"],
                        receipt_no=intake.receipt_no_of(r["report_id"]),
                        received_at=datetime.fromisoformat(r["received_at"]), channel=r["channel"],
-                       risk_level=r["risk_level"], status=r["status"]) for r in rows]
+                       risk_level=r["risk_level"], status=r["status"],
+                       concerns=intake.concerns_filed(r["report_id"])) for r in rows]
 
 
 def look_up_receipt(intake: IntakeApplication, view: DeskView, throttle: Throttle, audit: AuditLog,

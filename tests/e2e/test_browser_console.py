@@ -490,27 +490,44 @@ def test_what_the_concerns_reach_is_said_as_they_are_ticked_and_an_injury_asks_w
     widths = page.eval_on_selector_all("#f-concerns .tiles input", "bs => bs.map(b => b.offsetWidth)")
     assert min(widths) >= 18, widths  # a long label's box not squeezed (stop 48's review: 13 px)
     routes = page.locator("#f-routes")
+    tile = lambda text: page.locator("#f-concerns label", has_text=text)  # noqa: E731
+    warn = re.compile("routes-warn")
     expect(routes).to_have_text("未选类别：提交后转介民政，并提请主管复核。")
-    page.keyboard.press("F2")
+    tile("严重受伤").click()  # an accident: said, not alarmed (the operator's review, stop 49)
+    expect(routes).to_have_text("提交后转介：医院。另由所在地民政部门牵头随访。意外受伤只转医院；如是被人伤害，"
+                                "请同时勾选“家庭暴力”“遭受殴打或其他人身伤害”等类别，报告才会同时转公安。")
+    expect(routes).not_to_have_class(warn)
+    page.keyboard.press("F2")  # in danger now, and nothing ticked reaches the police: asked in amber
+    expect(routes).to_contain_text("儿童正处于危险中，但所选类别不转公安：如有人伤害儿童、儿童被拐或走失，请勾选相应类别。")
+    expect(routes).to_have_class(warn)
+    tile("严重受伤").click()
+    expect(routes).to_contain_text("未选类别：提交后转介民政，并提请主管复核。儿童正处于危险中，但所选类别不转公安")
     page.click("#transfer-120")
-    page.locator("#f-concerns label", has_text="严重受伤").click()
-    expect(routes).to_contain_text("提交后转介：医院。“严重受伤，需要紧急救治”不转公安")
-    expect(routes).to_contain_text("请同时勾选相应类别（“家庭暴力”“遭受殴打或其他人身伤害”“性侵害或疑似性侵害”）")
-    expect(routes).to_have_class(re.compile("routes-warn"))
-    page.locator("#f-concerns label", has_text="严重受伤").click()
-    page.locator("#f-concerns label", has_text="无人照料").click()
-    expect(routes).to_have_text("提交后转介：民政。")  # no injury, no 110: nothing to ask
-    more = page.locator("#transfer-more .also[data-to='110']")
-    more.click()  # the child is being hurt after all: put through to 110 as well
-    expect(routes).to_contain_text("已转接 110，但所选类别不转公安")
-    page.locator("#f-concerns label", has_text="遭受殴打").click()
-    page.locator("#f-concerns label", has_text="严重受伤").click()
+    tile("失学").click()
+    expect(routes).to_contain_text("提交后转介：民政、教育。")
+    expect(routes).to_contain_text("如不知儿童下落，请同时勾选“被拐卖、拐骗或失踪”，报告会转公安。")
+    tile("失学").click()
+    tile("无人照料").click()
+    page.locator("#transfer-more .also[data-to='110']").click()  # the child is being hurt after all
+    expect(routes).to_have_text("提交后转介：民政。已转接 110，但所选类别不转公安："
+                                "如有人伤害儿童、儿童被拐或走失，请勾选相应类别。")
+    tile("遭受殴打").click()
+    tile("严重受伤").click()
     expect(routes).to_have_text("提交后转介：公安、民政、医院。")
-    expect(routes).not_to_have_class(re.compile("routes-warn"))
+    expect(routes).not_to_have_class(warn)
     assert serious_violations(page) == []
     file_a_call(page, "褚小北")
     receipt = page.locator("#receipt-no").inner_text()
     expect(routes).to_have_text("未选类别：提交后转介民政，并提请主管复核。")  # the next call's own
+    # What was filed stays on the receipt, and the shift list says which call is which (stop 49).
+    what = page.locator("#receipt-what")
+    expect(what).to_contain_text("儿童：褚小北（7岁）")
+    expect(what).to_contain_text("地点：连南瑶族自治县")
+    expect(what).to_contain_text("类别：遭受殴打或其他人身伤害；严重受伤，需要紧急救治；无人照料、被忽视")
+    expect(what).to_contain_text("转介：公安、民政、医院")
+    row = page.locator("#recent-calls tr", has_text=receipt)
+    expect(row.locator(".row-concerns")).to_have_text("遭受殴打或其他人身伤害；严重受伤，需要紧急救治；无人照料、被忽视")
+    expect(page.locator("#shortcuts")).to_be_hidden()  # no F keys on a phone
 
     def referred() -> list[str] | None:
         mine = server.http.get("/v1/reports/mine", headers=server.auth("operator1")).json()
@@ -529,8 +546,12 @@ def test_what_the_concerns_reach_is_said_as_they_are_ticked_and_an_injury_asks_w
     page.locator("#r-concerns-box summary").click()
     page.locator("#r-concerns label", has_text="严重受伤").click()
     new = page.locator("#r-concerns p.routes")
-    expect(new).to_contain_text("新的类别转介：医院（已转介的单位不重复）。")
-    expect(new).to_contain_text("不转公安")
+    expect(new).to_have_text("新的类别转介：医院（已转介的单位不重复）。意外受伤只转医院；如是被人伤害，"
+                             "请同时勾选“家庭暴力”“遭受殴打或其他人身伤害”等类别，报告才会同时转公安。")
+    page.check("#r-danger")
+    expect(new).to_contain_text("儿童正处于危险中，但所选类别不转公安")
+    page.uncheck("#r-danger")
+    page.locator("#r-concerns label", has_text="严重受伤").click()
 
     # A supplement sent from the shift list closes once another is begun (stop 48's review: its
     # line stayed open among the calls while the operator supplemented by receipt).

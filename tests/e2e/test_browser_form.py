@@ -99,13 +99,20 @@ def test_teacher_files_by_village_name_on_a_phone(server: Client, browser: Brows
     page.fill("#f-children-0-age", "9")
     page.fill("#f-children-0-id_number", CHILD_ID[:17] + ("1" if CHILD_ID[17] == "0" else "0"))
     page.check("input[value=domestic_violence]")
+    boxes = page.eval_on_selector_all(".checks input[type=checkbox]", "bs => bs.map(b => b.offsetWidth)")
+    assert min(boxes) >= 20, boxes  # the reporters' review, stop 49: 13 px
+    died = page.locator("#f-child_died").locator("xpath=..").bounding_box()
+    assert died and died["height"] >= 40, died  # a tap target, and 有儿童死亡 not broken mid-word
     # What the concerns reach, said as they are ticked; an injury alone asks who hurt the child.
     routes = page.locator("p.routes")
-    expect(routes).to_have_text("提交后转介：公安。")
+    expect(routes).to_have_text("提交后转介：公安。另由所在地民政部门牵头随访。")
     page.check("input[value=serious_injury]")
-    expect(routes).to_have_text("提交后转介：公安、医院。")
-    page.uncheck("input[value=domestic_violence]")
-    expect(routes).to_contain_text("提交后转介：医院。“严重受伤，需要紧急救治”不转公安")
+    expect(routes).to_have_text("提交后转介：公安、医院。另由所在地民政部门牵头随访。"
+                                "需要紧急救治：请立即拨打 120。")
+    page.uncheck("input[value=domestic_violence]")  # danger is ticked: asked in amber, and 120 first
+    expect(routes).to_contain_text("提交后转介：医院。另由所在地民政部门牵头随访。"
+                                   "需要紧急救治：请立即拨打 120。")
+    expect(routes).to_contain_text("儿童正处于危险中，但所选类别不转公安")
     expect(routes).to_have_class(re.compile("routes-warn"))
     page.uncheck("input[value=serious_injury]")
     page.check("input[value=domestic_violence]")

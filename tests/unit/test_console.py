@@ -171,6 +171,7 @@ def test_my_calls_lists_this_operators_reports_of_the_shift(
     (row,) = api.client.get("/v1/reports/mine", headers=api.auth("operator1")).json()
     assert row["report_id"] == mine["report_id"] and row["receipt_no"] == mine["receipt_no"]
     assert row["risk_level"] == "red" and row["status"] == "dispatched"
+    assert row["concerns"] == report_body()["concerns"]  # which call is which on the shift list (stop 49)
     assert [r["report_id"] for r in api.client.get(
         "/v1/reports/mine", headers=api.auth("operator2")).json()] == [theirs["report_id"]]
     # A reporter has her own list now (#24): tests/unit/test_my_reports.py; a desk has none.

@@ -77,7 +77,7 @@ def _form_context(request: Request, token: str, principal: Principal, **extra: A
         "principal": principal,
         "sentinel_id": principal.sentinel_id,
         "concern_labels": CONCERN_LABELS,
-        "routing": routing_data(container.dispatch.matrix),
+        "routing": routing_data(container.dispatch.matrix, reporter=True),
         "places": directory.places,
         "relation_labels": RELATION_LABELS,
         "errors": {},

@@ -10,16 +10,20 @@ from services.common.labels import CONCERN_TEXT, KIND_TEXT
 from services.common.vocabulary import AgencyKind, Concern
 from services.dispatch.routing import ReferralMatrix
 
-# Harm by someone that the police receive, named when an injury alone reaches no police.
+# Harm by someone that the police receive; the first two are named when an injury reaches no police.
 HARM = (Concern.domestic_violence, Concern.physical_harm, Concern.sexual_abuse)
+# A child out of school or without a guardian may be missing: the police look for missing children.
+UNKNOWN_WHEREABOUTS = (Concern.school_dropout, Concern.guardianship_missing)
 
 
-def routing_data(matrix: ReferralMatrix) -> dict[str, Any]:
-    """The matrix and the line's words, for <script type="application/json" id="routing">."""
+def routing_data(matrix: ReferralMatrix, *, reporter: bool = False) -> dict[str, Any]:
+    """The matrix and the line's words, for <script type="application/json" id="routing">; a
+    reporter calls 120 themselves, an operator puts the caller through."""
     police = KIND_TEXT[AgencyKind.police]
-    harm = "”“".join(CONCERN_TEXT[c] for c in HARM if AgencyKind.police in matrix.concerns.get(c, ()))
-    injured = CONCERN_TEXT[Concern.serious_injury]
+    harm = "”“".join(CONCERN_TEXT[c] for c in HARM[:2] if AgencyKind.police in matrix.concerns.get(c, ()))
+    missing = CONCERN_TEXT[Concern.trafficking_abduction]
     unflagged = "、".join(KIND_TEXT[k] for k in matrix.no_concern)
+    ask = "如有人伤害儿童、儿童被拐或走失，请勾选相应类别。"
     return {
         "version": matrix.version,
         "concerns": {c: list(kinds) for c, kinds in matrix.concerns.items()},
@@ -27,12 +31,16 @@ def routing_data(matrix: ReferralMatrix) -> dict[str, Any]:
         "order": list(matrix.receiving_kinds),
         "kinds": {k: KIND_TEXT[k] for k in matrix.receiving_kinds},
         "injury": str(Concern.serious_injury),
+        "missing": [str(c) for c in UNKNOWN_WHEREABOUTS],
         "text": {
             "reaches": "提交后转介：{units}。",
             "reaches_new": "新的类别转介：{units}（已转介的单位不重复）。",
             "none": f"未选类别：提交后转介{unflagged}，并提请主管复核。",
-            "injury": f"“{injured}”不转{police}：儿童如是被人伤害的（打伤、家暴、性侵害），请同时勾选"
-                      f"相应类别（“{harm}”），报告才会同时转{police}。",
-            "called110": f"已转接 110，但所选类别不转{police}：如有人伤害儿童，请勾选相应类别。",
+            "follow_up": f"另由所在地{KIND_TEXT[AgencyKind.civil_affairs]}部门牵头随访。",
+            "injury_call": "需要紧急救治：请立即拨打 120。" if reporter else "",
+            "injury": f"意外受伤只转医院；如是被人伤害，请同时勾选“{harm}”等类别，报告才会同时转{police}。",
+            "missing": f"如不知儿童下落，请同时勾选“{missing}”，报告会转{police}。",
+            "danger": f"儿童正处于危险中，但所选类别不转{police}：{ask}",
+            "called110": f"已转接 110，但所选类别不转{police}：{ask}",
         },
     }
