@@ -160,6 +160,10 @@ class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, Supplemen
         of recent calls, which asks for the same ones every few seconds)."""
         return self._filed(report_id)[0]
 
+    def transfer_owed(self, report_id: str) -> bool:
+        """In danger and no transfer recorded yet (read afresh: transfers follow)."""
+        return self.get_report(report_id).transfer_owed
+
     def concerns_filed(self, report_id: str) -> list[str]:
         """The concerns a report was filed with (never changed; supplements add their own)."""
         return list(self._filed(report_id)[1])

@@ -150,6 +150,8 @@ class Report(Aggregate):
         """New information about the same report: appended, never edited."""
         self.supplement_ids.append(supplement_id)
         self.supplement_pii.append(pii)
+        if immediate_danger:
+            self.danger_supplemented = True
 
     @event("TransferConfirmed")
     def confirm_transfer(self, *, to: str, by: str, at: datetime) -> None:
@@ -158,6 +160,12 @@ class Report(Aggregate):
 
     def transferred_to(self, to: str) -> bool:
         return any(t["to"] == to for t in self.transfers)
+
+    @property
+    def transfer_owed(self) -> bool:
+        """Said in danger, when filed or in a supplement, and no transfer to 110 or 120 recorded:
+        what the console flags until one is (a snapshot from before it knew supplements: False)."""
+        return (self.immediate_danger or getattr(self, "danger_supplemented", False)) and not self.transfers
 
     @event("Erased")
     def erase(self, *, reason: str, by: str, at: datetime) -> None:

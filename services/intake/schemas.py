@@ -170,6 +170,8 @@ class Submission(BaseModel):
     status: str
     # The concerns it was filed with: which call is which on the console's shift list (an extension).
     concerns: list[str] = []
+    # In danger (a red case) and no transfer to 110 or 120 recorded: flagged until one is (an extension).
+    transfer_owed: bool = False
 
 
 class KnownCase(BaseModel):

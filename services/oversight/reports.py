@@ -48,7 +48,10 @@ def own_reports(intake: IntakeApplication, view: DeskView, audit: AuditLog, prin
                        receipt_no=intake.receipt_no_of(r["report_id"]),
                        received_at=datetime.fromisoformat(r["received_at"]), channel=r["channel"],
                        risk_level=r["risk_level"], status=r["status"],
-                       concerns=intake.concerns_filed(r["report_id"])) for r in rows]
+                       concerns=intake.concerns_filed(r["report_id"]),
+                       # Danger makes a case red: only red ones are read afresh, every 15 s a console.
+                       transfer_owed=r["risk_level"] == "red" and intake.transfer_owed(r["report_id"]))
+            for r in rows]
 
 
 def look_up_receipt(intake: IntakeApplication, view: DeskView, throttle: Throttle, audit: AuditLog,

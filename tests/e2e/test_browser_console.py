@@ -561,3 +561,24 @@ def test_what_the_concerns_reach_is_said_as_they_are_ticked_and_an_injury_asks_w
     expect(page.locator("tr.sup .sup-result")).to_contain_text(f"已补充到受理编号 {receipt} 的报告")
     page.focus("#r-receipt_no")
     expect(page.locator("tr.sup")).to_have_count(0)
+
+
+def test_a_call_filed_in_danger_still_owes_its_transfer_on_the_shift_list_after_a_reload(
+        server: Client, browser: Browser) -> None:
+    """Stop 47's review: the banner that asks for the transfer lived in the page only; opened
+    again, the console said nothing. The shift list flags the row until 110 or 120 is recorded."""
+    page = console(server, browser)
+    page.keyboard.press("F2")
+    file_a_call(page, "蒋小东")
+    receipt = page.locator("#receipt-no").inner_text()
+    expect(page.locator("#danger-for")).to_have_text(f"受理编号 {receipt} 尚未确认转接。")
+    page.context.close()
+
+    page = console(server, browser, width=360)  # the PC restarted, or another tab
+    row = page.locator("#recent-calls tr", has_text=receipt)
+    expect(row.locator(".owes")).to_have_text("危险·未记录转接", timeout=20_000)
+    assert serious_violations(page) == []
+    row.locator("button.row-to[data-to='110']").click()
+    expect(row.locator(".owes")).to_have_count(0)
+    expect(row.locator("button.row-to")).to_have_count(0)
+    assert transfers_of(server, receipt) == ["110"]

@@ -253,3 +253,31 @@ def test_110_and_120_confirmed_at_once_are_both_recorded(api: Api, hotline: ApiC
     assert failures == []
     recorded = [sorted(t["to"] for t in hotline.intake.get_report(r).transfers) for r in reports]
     assert recorded == [["110", "120"]] * len(reports)
+
+
+def test_a_call_in_danger_with_no_transfer_is_flagged_on_the_shift_list_until_one_is_recorded(
+    api: Api, runner: EmbeddedRunner
+) -> None:
+    """Stop 47's review: after a reload nothing said a report filed in danger still owed its
+    transfer; the shift list now says so, from the report, until 110 or 120 is recorded."""
+    danger = api.submit(report_body(), key="owed").json()
+    calm = api.submit(report_body(immediate_danger=False, concerns=["neglect"],
+                                  children=[{"name": "赵小兰", "age": 6}]), key="calm").json()
+    runner.pump()
+
+    def owed() -> dict[str, bool]:
+        rows = api.client.get("/v1/reports/mine", headers=api.auth("operator1")).json()
+        return {r["report_id"]: r["transfer_owed"] for r in rows}
+
+    assert owed() == {danger["report_id"]: True, calm["report_id"]: False}
+    r = api.client.post(f"/v1/reports/{danger['report_id']}/transfers", json={"to": "120"},
+                        headers=api.auth("operator1"))
+    assert r.status_code == 202
+    assert owed() == {danger["report_id"]: False, calm["report_id"]: False}
+    # The calm call's caller rings back: the child is in danger now (a supplement, red once triaged).
+    r = api.client.post(f"/v1/reports/{calm['report_id']}/supplements", headers=api.auth(
+        "operator1", **{"Idempotency-Key": "calm-danger"}), json={"narrative": "孩子被锁在屋里哭喊",
+                                                                   "immediate_danger": True})
+    assert r.status_code == 202, r.text
+    runner.pump()
+    assert owed() == {danger["report_id"]: False, calm["report_id"]: True}
