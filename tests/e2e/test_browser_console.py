@@ -428,9 +428,13 @@ def test_the_next_call_asks_while_a_report_filed_in_danger_owes_its_transfer(
     file_a_call(page, "蒋小东")  # filed in danger, no transfer yet; the read-back done
     first = page.locator("#receipt-no").inner_text()
     expect(banner).to_have_text(f"受理编号 {first} 尚未确认转接。")
+    page.fill("#f-narrative", "下一个来电已开始说")  # two things to say: an item each (stop 47's review)
     page.keyboard.press("F9")
-    expect(dialog).to_contain_text(f"受理编号 {first}：儿童处于危险中，尚未确认转接 110 或 120")
+    expect(dialog.locator("li")).to_have_text([
+        "当前来电已填写的内容尚未提交，清空后不会保存。",
+        f"受理编号 {first}：儿童处于危险中，尚未确认转接 110 或 120；清空后仍在“本班来电”中标红，可在那里记录。"])
     page.keyboard.press("Escape")
+    page.fill("#f-narrative", "")
     page.click("#transfer-110")  # on that report, as the banner says
     expect(page.locator("#transfer-status")).to_have_text(f"受理编号 {first}：已转接 110，已记录在报告上。")
     page.keyboard.press("F9")  # nothing owed now: no question
