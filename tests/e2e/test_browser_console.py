@@ -432,7 +432,8 @@ def test_the_next_call_asks_while_a_report_filed_in_danger_owes_its_transfer(
     page.keyboard.press("F9")
     expect(dialog.locator("li")).to_have_text([
         "当前来电已填写的内容尚未提交，清空后不会保存。",
-        f"受理编号 {first}：儿童处于危险中，尚未确认转接 110 或 120；清空后仍在“本班来电”中标红，可在那里记录。"])
+        f"受理编号 {first}：儿童处于危险中，尚未确认转接 110 或 120；"
+        "清空后仍在“本班来电”中标红，可在那里记录。"])
     page.keyboard.press("Escape")
     page.fill("#f-narrative", "")
     page.click("#transfer-110")  # on that report, as the banner says
