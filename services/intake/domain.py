@@ -105,6 +105,8 @@ class Report(Aggregate):
         self.region_code = region_code
         self.concerns = concerns
         self.immediate_danger = immediate_danger
+        if immediate_danger:
+            self.danger_at = received_at  # the latest time danger was said (supplements move it)
         self.occurred_at = occurred_at
         self.pii = pii
         self.sentinel_id = sentinel_id
@@ -151,21 +153,29 @@ class Report(Aggregate):
         self.supplement_ids.append(supplement_id)
         self.supplement_pii.append(pii)
         if immediate_danger:
-            self.danger_supplemented = True
+            self.danger_at = at  # a new danger: its transfers are recorded again
 
     @event("TransferConfirmed")
     def confirm_transfer(self, *, to: str, by: str, at: datetime) -> None:
         """The operator put the caller through to 110 (police) or 120 (ambulance)."""
         self.transfers = [*self.transfers, {"to": to, "by": by, "at": at.isoformat()}]
 
+    def _since_danger(self) -> list[dict[str, str]]:
+        """The transfers recorded since danger was last said (all of them when it never was)."""
+        # A snapshot from before supplements set it: danger as filed.
+        said = getattr(self, "danger_at", self.received_at if self.immediate_danger else None)
+        return [t for t in self.transfers if said is None or datetime.fromisoformat(t["at"]) >= said]
+
     def transferred_to(self, to: str) -> bool:
-        return any(t["to"] == to for t in self.transfers)
+        """Recorded once for each time danger is said: a double click records it once, a caller
+        ringing back in danger again gets it recorded again."""
+        return any(t["to"] == to for t in self._since_danger())
 
     @property
     def transfer_owed(self) -> bool:
-        """Said in danger, when filed or in a supplement, and no transfer to 110 or 120 recorded:
-        what the console flags until one is (a snapshot from before it knew supplements: False)."""
-        return (self.immediate_danger or getattr(self, "danger_supplemented", False)) and not self.transfers
+        """Said in danger, when filed or in a supplement, and no transfer to 110 or 120 recorded
+        since: what the console flags until one is."""
+        return (self.immediate_danger or hasattr(self, "danger_at")) and not self._since_danger()
 
     @event("Erased")
     def erase(self, *, reason: str, by: str, at: datetime) -> None:

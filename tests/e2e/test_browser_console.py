@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 
 from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server, wait_for
@@ -286,6 +286,11 @@ def test_a_supplement_saying_the_child_is_in_danger_now_records_the_transfer(
     assert [t["to"] for t in status["transfers"]] == ["110", "120"]
 
 
+def owed_row(page: Page, receipt_no: str) -> Locator:
+    """The row under a call that says its transfer is owed, with its two buttons."""
+    return page.locator("#recent-calls tr.owed-row", has=page.locator(f"button[data-receipt='{receipt_no}']"))
+
+
 def transfers_of(server: Client, receipt_no: str) -> list[str]:
     mine = server.http.get("/v1/reports/mine", headers=server.auth("operator1")).json()
     report_id = next(r["report_id"] for r in mine if r["receipt_no"] == receipt_no)
@@ -377,17 +382,24 @@ def test_a_caller_ringing_back_with_the_child_in_danger_has_both_transfers_recor
     expect(page.locator("#r-transfer")).to_be_hidden()
     status = server.http.get(f"/v1/reports/{earlier['report_id']}", headers=server.auth("operator1")).json()
     assert [t["to"] for t in status["transfers"]] == ["110", "120"]
-    page.wait_for_timeout(2500)  # later again, in danger again: 110 is on the report already
+    page.wait_for_timeout(2500)  # later again, in danger again: this danger's 110 is recorded too
     page.fill("#r-receipt_no", earlier["receipt_no"])
     page.fill("#r-lookup_code", earlier["lookup_code"])
     page.fill("#r-narrative", "孩子又被打了")
     page.check("#r-danger")
     page.click("#r-submit")
-    page.click("#r-transfer .r-to[data-to='110']")
     result = page.locator("#r-result")
-    expect(result).to_contain_text("转接 110（")  # said as not recorded again, never as recorded
-    expect(result).to_contain_text("该报告此前已记录过，每种只记一次，这次没有再记")
-    expect(result).not_to_contain_text("已记录在报告上")
+    expect(result).to_contain_text("请立即按转接脚本转接 110 或 120")
+    page.keyboard.press("F9")  # the operator goes on: the row says the transfer is owed (stop 49's review)
+    page.click("#next-go")
+    row = owed_row(page, earlier["receipt_no"])
+    expect(row.locator(".owes")).to_have_text("危险·未记录转接", timeout=20_000)
+    row.locator("button.row-to[data-to='110']").click()
+    expect(row).to_have_count(0)
+    expect(page.locator("#recent-said")).to_contain_text(
+        f"受理编号 {earlier['receipt_no']}：已记录转接 110（")
+    status = server.http.get(f"/v1/reports/{earlier['report_id']}", headers=server.auth("operator1")).json()
+    assert [t["to"] for t in status["transfers"]] == ["110", "120", "110"]
 
 
 def test_a_transfer_made_before_filing_is_kept_until_taken_back_on_purpose(
@@ -503,10 +515,12 @@ def test_what_the_concerns_reach_is_said_as_they_are_ticked_and_an_injury_asks_w
                                 "请同时勾选“家庭暴力”“遭受殴打或其他人身伤害”等类别，报告才会同时转公安。")
     expect(routes).not_to_have_class(warn)
     page.keyboard.press("F2")  # in danger now, and nothing ticked reaches the police: asked in amber
-    expect(routes).to_contain_text("儿童正处于危险中，但所选类别不转公安：如有人伤害儿童、儿童被拐或走失，请勾选相应类别。")
+    expect(routes).to_contain_text("儿童正处于危险中，所选类别不转公安：如有人伤害儿童、儿童被拐或走失，"
+                                   "请勾选相应类别。如是意外，不必再选。")
     expect(routes).to_have_class(warn)
     tile("严重受伤").click()
-    expect(routes).to_contain_text("未选类别：提交后转介民政，并提请主管复核。儿童正处于危险中，但所选类别不转公安")
+    expect(routes).to_contain_text("未选类别：提交后转介民政，并提请主管复核。儿童正处于危险中：说得清发生了什么，"
+                                   "请勾选相应类别；说不清时可以不选，报告照常提交，由主管复核类别。")
     page.click("#transfer-120")
     tile("失学").click()
     expect(routes).to_contain_text("提交后转介：民政、教育。")
@@ -514,7 +528,7 @@ def test_what_the_concerns_reach_is_said_as_they_are_ticked_and_an_injury_asks_w
     tile("失学").click()
     tile("无人照料").click()
     page.locator("#transfer-more .also[data-to='110']").click()  # the child is being hurt after all
-    expect(routes).to_have_text("提交后转介：民政。已转接 110，但所选类别不转公安："
+    expect(routes).to_have_text("提交后转介：民政。已转接 110，报告却不转公安："
                                 "如有人伤害儿童、儿童被拐或走失，请勾选相应类别。")
     tile("遭受殴打").click()
     tile("严重受伤").click()
@@ -554,7 +568,7 @@ def test_what_the_concerns_reach_is_said_as_they_are_ticked_and_an_injury_asks_w
     expect(new).to_have_text("新的类别转介：医院（已转介的单位不重复）。意外受伤只转医院；如是被人伤害，"
                              "请同时勾选“家庭暴力”“遭受殴打或其他人身伤害”等类别，报告才会同时转公安。")
     page.check("#r-danger")
-    expect(new).to_contain_text("儿童正处于危险中，但所选类别不转公安")
+    expect(new).to_contain_text("儿童正处于危险中，所选类别不转公安")
     page.uncheck("#r-danger")
     page.locator("#r-concerns label", has_text="严重受伤").click()
 
@@ -580,10 +594,12 @@ def test_a_call_filed_in_danger_still_owes_its_transfer_on_the_shift_list_after_
     page.context.close()
 
     page = console(server, browser, width=360)  # the PC restarted, or another tab
-    row = page.locator("#recent-calls tr", has_text=receipt)
+    row = owed_row(page, receipt)
     expect(row.locator(".owes")).to_have_text("危险·未记录转接", timeout=20_000)
     assert serious_violations(page) == []
+    card = page.locator("section[aria-labelledby=recent-title]")
+    assert card.evaluate("c => c.scrollWidth <= c.clientWidth")  # the flag and buttons: a row, in the card
     row.locator("button.row-to[data-to='110']").click()
-    expect(row.locator(".owes")).to_have_count(0)
-    expect(row.locator("button.row-to")).to_have_count(0)
+    expect(row).to_have_count(0)
+    expect(page.locator("#recent-said")).to_contain_text(f"受理编号 {receipt}：已记录转接 110（")
     assert transfers_of(server, receipt) == ["110"]

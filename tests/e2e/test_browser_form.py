@@ -112,7 +112,7 @@ def test_teacher_files_by_village_name_on_a_phone(server: Client, browser: Brows
     page.uncheck("input[value=domestic_violence]")  # danger is ticked: asked in amber, and 120 first
     expect(routes).to_contain_text("提交后转介：医院。另由所在地民政部门牵头随访。"
                                    "需要紧急救治：请立即拨打 120。")
-    expect(routes).to_contain_text("儿童正处于危险中，但所选类别不转公安")
+    expect(routes).to_contain_text("儿童正处于危险中，所选类别不转公安")
     expect(routes).to_have_class(re.compile("routes-warn"))
     page.uncheck("input[value=serious_injury]")
     page.check("input[value=domestic_violence]")

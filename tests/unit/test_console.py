@@ -281,3 +281,15 @@ def test_a_call_in_danger_with_no_transfer_is_flagged_on_the_shift_list_until_on
     assert r.status_code == 202, r.text
     runner.pump()
     assert owed() == {danger["report_id"]: False, calm["report_id"]: True}
+    # The first call's caller rings back in danger again (stop 49's review): owed again, and this
+    # danger's transfer is recorded anew, once however often it is clicked.
+    r = api.client.post(f"/v1/reports/{danger['report_id']}/supplements", headers=api.auth(
+        "operator1", **{"Idempotency-Key": "danger-again"}), json={"narrative": "又在打孩子",
+                                                                    "immediate_danger": True})
+    assert r.status_code == 202, r.text
+    assert owed()[danger["report_id"]] is True
+    for _ in range(2):
+        r = api.client.post(f"/v1/reports/{danger['report_id']}/transfers", json={"to": "120"},
+                            headers=api.auth("operator1"))
+        assert r.status_code == 202 and [t["to"] for t in r.json()["transfers"]] == ["120", "120"]
+    assert owed()[danger["report_id"]] is False

@@ -40,7 +40,9 @@ def routing_data(matrix: ReferralMatrix, *, reporter: bool = False) -> dict[str,
             "injury_call": "需要紧急救治：请立即拨打 120。" if reporter else "",
             "injury": f"意外受伤只转医院；如是被人伤害，请同时勾选“{harm}”等类别，报告才会同时转{police}。",
             "missing": f"如不知儿童下落，请同时勾选“{missing}”，报告会转{police}。",
-            "danger": f"儿童正处于危险中，但所选类别不转{police}：{ask}",
-            "called110": f"已转接 110，但所选类别不转{police}：{ask}",
+            "danger": f"儿童正处于危险中，所选类别不转{police}：{ask}如是意外，不必再选。",
+            "danger_none": "儿童正处于危险中：说得清发生了什么，请勾选相应类别；说不清时可以不选，"
+                           "报告照常提交，由主管复核类别。",
+            "called110": f"已转接 110，报告却不转{police}：{ask}",
         },
     }

@@ -37,7 +37,7 @@
     if (has(routing.injury)) { said.push(t.injury_call); }
     // In danger now, or put through to 110, and nothing ticked reaches the police: asked plainly.
     var warn = noPolice && (called110 || danger) && (ticked.length > 0 || !supplement);
-    if (warn) { said.push(called110 ? t.called110 : t.danger); }
+    if (warn) { said.push(called110 ? t.called110 : (ticked.length ? t.danger : t.danger_none)); }
     else if (noPolice && has(routing.injury)) { said.push(t.injury); }
     if (noPolice && routing.missing.some(has)) { said.push(t.missing); }
     line.replaceChildren.apply(line, said.filter(Boolean).map(function (text) {  // a line each
