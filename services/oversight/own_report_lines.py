@@ -16,6 +16,7 @@ from services.oversight.reports import OwnReport, own_reports
 class OwnReportLine(BaseModel):
     """One row of 我提交的报告: never a child's name or the narrative."""
 
+    report_id: str
     receipt_no: str
     received_at: datetime
     status: str
@@ -31,6 +32,7 @@ def own_report_lines(intake: IntakeApplication, view: DeskView, audit: AuditLog,
         if not isinstance(row, OwnReport):
             continue  # staff's rows: their own lists (a reporter's are always OwnReport)
         report = intake.get_report(row.report_id)
-        lines.append(OwnReportLine(receipt_no=row.receipt_no, received_at=row.received_at, status=row.status,
+        lines.append(OwnReportLine(report_id=row.report_id, receipt_no=row.receipt_no,
+                                   received_at=row.received_at, status=row.status,
                                    concerns=list(report.concerns), region_code=report.region_code))
     return lines

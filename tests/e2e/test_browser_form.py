@@ -93,6 +93,9 @@ def test_teacher_files_by_village_name_on_a_phone(server: Client, browser: Brows
     expect(page.locator("#danger-notice")).to_be_visible()
     expect(page.locator("#danger-notice")).to_contain_text("110")
     expect(page.locator("#danger-notice")).to_contain_text("120")
+    for number in ("110", "120"):  # a finger's target (the reporters' review, stop 49: 33×19 px)
+        box = page.locator(f"#danger-notice a[href='tel:{number}']").bounding_box()
+        assert box and box["height"] >= 40 and box["width"] >= 40, box
     assert page.url == f"{BASE}/report"  # nothing was submitted
 
     page.fill("#f-children-0-name", "王小明")
@@ -108,10 +111,10 @@ def test_teacher_files_by_village_name_on_a_phone(server: Client, browser: Brows
     expect(routes).to_have_text("提交后转介：公安。另由所在地民政部门牵头随访。")
     page.check("input[value=serious_injury]")
     expect(routes).to_have_text("提交后转介：公安、医院。另由所在地民政部门牵头随访。"
-                                "需要紧急救治：请立即拨打 120。")
+                                "需要紧急救治：请立即拨打 120；车祸逃逸等须报警的，同时拨打 110。")
     page.uncheck("input[value=domestic_violence]")  # danger is ticked: asked in amber, and 120 first
     expect(routes).to_contain_text("提交后转介：医院。另由所在地民政部门牵头随访。"
-                                   "需要紧急救治：请立即拨打 120。")
+                                   "需要紧急救治：请立即拨打 120；车祸逃逸等须报警的，同时拨打 110。")
     expect(routes).to_contain_text("儿童正处于危险中，所选类别不转公安")
     expect(routes).to_have_class(re.compile("routes-warn"))
     page.uncheck("input[value=serious_injury]")

@@ -46,6 +46,7 @@ def test_the_public_looks_up_progress_on_a_page_without_signing_in(
     assert page.status_code == 200 and 'id="lookup-status">处理中<' in page.text
     assert receipt["receipt_no"] in page.text and receipt["lookup_code"] not in page.text
     assert "王小明" not in page.text and "红色" not in page.text  # the coarse status only
+    assert not re.search(r'id="receipt_no"[^>]*value="\S', page.text)  # 查询另一份报告 starts empty (stop 49)
     assert "script-src 'nonce-" in page.headers["Content-Security-Policy"]
     wrong = look_up(api.client, receipt["receipt_no"], "AAAAAAAAAA")
     assert wrong.status_code == 404 and "未找到与该受理编号和查询码相符的报告" in wrong.text

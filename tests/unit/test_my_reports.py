@@ -38,7 +38,7 @@ def test_a_reporter_sees_her_own_reports_only(
     assert '<a href="/report/mine"' in api.client.get("/report").text  # in the reporter's header
     page = api.client.get("/report/mine")
     assert page.status_code == 200 and "我提交的报告" in page.text
-    shown = re.findall(r'<td class="receipt-no"[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td>'
+    shown = re.findall(r'<td class="receipt-no"[^>]*><a [^>]*>([^<]+)</a></td><td[^>]*>([^<]+)</td>'
                        r'<td class="status"[^>]*>([^<]+)</td>', page.text)
     assert [no for no, _, _ in shown] == [m["receipt_no"] for m in reversed(mine)]
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", at) and status == "处理中"

@@ -37,9 +37,12 @@ def test_the_receipt_is_a_page_of_its_own_shown_again_on_back_and_reload(api: Ap
     code = re.search(r'id="lookup-code">([^<]+)<', first.text).group(1)  # type: ignore[union-attr]
     assert code not in location
     assert re.search(r'id="which">儿童王小明，“孩子身上有伤，说被打……”<', first.text)  # sent online
-    assert 'href="/report/mine" id="mine-link">我提交的报告<' in first.text
+    assert 'href="/report/mine" id="mine-link" class="tap">我提交的报告<' in first.text
     # Where it goes and what was chosen, as the form's line said (the reporters' review, stop 49).
-    assert 'id="routed">您的报告已安全保存，将按所选类别转给事发地的公安、医院处理。<' in first.text
+    assert ('id="routed">您的报告已安全保存，将按所选类别转给事发地的公安、医院处理；'
+            '另由所在地民政部门牵头随访。<') in first.text
+    assert 'id="code-minutes">查询码只在提交后10分钟内显示，请现在记下。<' in first.text
+    assert 'id="filed-danger">是<' in first.text
     assert 'id="filed-place">连南瑶族自治县<' in first.text
     assert 'id="filed-concerns">家庭暴力；严重受伤，需要紧急救治<' in first.text
     again = api.client.get(location)  # Back or reload within the 10 minutes: the code again
@@ -85,6 +88,9 @@ def test_my_reports_show_concerns_and_place_and_nothing_personal(api: Api, runne
     row = re.search(r'<td class="concerns"[^>]*>([^<]+)</td><td class="place"[^>]*>([^<]+)</td>', page)
     assert row is not None, page
     assert row.group(1) == "家庭暴力；严重受伤，需要紧急救治"  # "；" between: "、" is inside some names
+    link = re.search(r'<td class="receipt-no"[^>]*><a class="tap" href="(/report/receipt/[0-9a-f-]{36})"',
+                     page)
+    assert link is not None and api.client.get(link.group(1)).status_code == 200  # the receipt again
     assert row.group(2) == "连南瑶族自治县"
     for personal in ("王小明", "张老师", "孩子身上有伤", "某村三巷"):
         assert personal not in page

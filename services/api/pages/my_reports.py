@@ -29,7 +29,7 @@ def my_reports_page(request: Request, page: Reporter, intake: IntakeDep, view: V
                     audit: AuditDep, directory: DirectoryDep) -> Response:
     principal = page.principal
     since = datetime.now(UTC) - timedelta(days=REPORTER_DAYS)
-    rows = [{"receipt_no": r.receipt_no, "status": STATUS[r.status][0],
+    rows = [{"receipt_no": r.receipt_no, "report_id": r.report_id, "status": STATUS[r.status][0],
              "received_at": r.received_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
              "concerns": [CONCERN_TEXT.get(c, c) for c in r.concerns],
              "place": directory.place_name(r.region_code) or r.region_code}

@@ -12,9 +12,10 @@ from fastapi.responses import Response
 
 from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import Page, page_guard
-from services.api.pages.receipt_cookie import ReceiptCookie, own_filed
+from services.api.pages.receipt_cookie import KEEP_SECONDS, ReceiptCookie, own_filed
 from services.api.web import BEIJING, refuse, render
 from services.common.labels import CONCERN_TEXT, KIND_TEXT
+from services.common.vocabulary import AgencyKind
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 CARRIED = ReceiptCookie("hotline_report_receipt", "/report/receipt", b"report-receipt")
@@ -34,8 +35,10 @@ def which(data: dict[str, Any]) -> str:
 def routed(kinds: list[str], chosen: bool) -> str:
     """Where the report goes, by the categories chosen (the form's line said it before sending)."""
     units = "、".join(KIND_TEXT[k] for k in kinds)
-    return (f"您的报告已安全保存，将按所选类别转给事发地的{units}处理。" if chosen
-            else f"您的报告已安全保存，将先转给事发地的{units}处理，类别由工作人员判断。")
+    said = (f"您的报告已安全保存，将按所选类别转给事发地的{units}处理" if chosen
+            else f"您的报告已安全保存，将先转给事发地的{units}处理，类别由工作人员判断")
+    # Every case is followed up by its civil-affairs office (the form's line says so too).
+    return said + ("。" if AgencyKind.civil_affairs in kinds else "；另由所在地民政部门牵头随访。")
 
 
 @router.get(CARRIED.path + "/{report_id}")
@@ -51,9 +54,11 @@ def report_receipt(request: Request, report_id: str, page: ReceiptPage, containe
         "lookup_code": CARRIED.lookup_code(request, page.token, report_id), "code_gone": CODE_GONE,
         "immediate_danger": report.immediate_danger, "which": which(data),
         "message": routed(container.dispatch.matrix.kinds_for(report.concerns), bool(report.concerns)),
+        "code_minutes": KEEP_SECONDS // 60,
         "filed": {"title": "本次报告的内容（请核对）", "place_label": "事发地点",
                   "place": container.directory.place_name(report.region_code) or report.region_code,
                   "concerns": [CONCERN_TEXT.get(c, c) for c in report.concerns],
+                  "danger": report.immediate_danger,
                   "hint": "如有填错或遗漏，请再提交一份报告说明：同一儿童的报告会并入同一案件。"},
         "received_at": report.received_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S 北京时间"),
         "mine_url": "/report/mine", "mine_text": "我提交的报告",
