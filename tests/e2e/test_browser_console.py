@@ -511,12 +511,14 @@ def test_what_the_concerns_reach_is_said_as_they_are_ticked_and_an_injury_asks_w
     warn = re.compile("routes-warn")
     expect(routes).to_have_text("未选类别：提交后转介民政，并提请主管复核。")
     tile("严重受伤").click()  # an accident: said, not alarmed (the operator's review, stop 49)
-    expect(routes).to_have_text("提交后转介：医院。另由所在地民政部门牵头随访。意外受伤只转医院；如是被人伤害，"
+    expect(routes).to_have_text("提交后转介：医院。另由所在地民政部门牵头随访。需要紧急救治：请立即转接 120；"
+                                "车祸逃逸等须报警的，同时转接 110。意外受伤只转医院；如是被人伤害，"
                                 "请同时勾选“家庭暴力”“遭受殴打或其他人身伤害”等类别，报告才会同时转公安。")
     expect(routes).not_to_have_class(warn)
     page.keyboard.press("F2")  # in danger now, and nothing ticked reaches the police: asked in amber
-    expect(routes).to_contain_text("儿童正处于危险中，所选类别不转公安：如有人伤害儿童、儿童被拐或走失，"
-                                   "请勾选相应类别。如是意外，不必再选。")
+    expect(routes).to_contain_text("儿童正处于危险中，所选类别不转公安。需要警察到场的（如儿童被锁在家中无人照看），"
+                                   "请转接 110；有人伤害儿童或儿童被拐、走失的，请再勾选相应类别，"
+                                   "报告也会转公安。")
     expect(routes).to_have_class(warn)
     tile("严重受伤").click()
     expect(routes).to_contain_text("未选类别：提交后转介民政，并提请主管复核。儿童正处于危险中：说得清发生了什么，"
@@ -528,8 +530,8 @@ def test_what_the_concerns_reach_is_said_as_they_are_ticked_and_an_injury_asks_w
     tile("失学").click()
     tile("无人照料").click()
     page.locator("#transfer-more .also[data-to='110']").click()  # the child is being hurt after all
-    expect(routes).to_have_text("提交后转介：民政。已转接 110，报告却不转公安："
-                                "如有人伤害儿童、儿童被拐或走失，请勾选相应类别。")
+    expect(routes).to_have_text("提交后转介：民政。已转接 110，公安已在电话中接报；所选类别不转公安，"
+                                "有人伤害儿童或儿童被拐、走失的，请再勾选相应类别，报告也会转公安。")
     tile("遭受殴打").click()
     tile("严重受伤").click()
     expect(routes).to_have_text("提交后转介：公安、民政、医院。")
@@ -565,7 +567,8 @@ def test_what_the_concerns_reach_is_said_as_they_are_ticked_and_an_injury_asks_w
     page.locator("#r-concerns-box summary").click()
     page.locator("#r-concerns label", has_text="严重受伤").click()
     new = page.locator("#r-concerns p.routes")
-    expect(new).to_have_text("新的类别转介：医院（已转介的单位不重复）。意外受伤只转医院；如是被人伤害，"
+    expect(new).to_have_text("新的类别转介：医院（已转介的单位不重复）。需要紧急救治：请立即转接 120；"
+                             "车祸逃逸等须报警的，同时转接 110。意外受伤只转医院；如是被人伤害，"
                              "请同时勾选“家庭暴力”“遭受殴打或其他人身伤害”等类别，报告才会同时转公安。")
     page.check("#r-danger")
     expect(new).to_contain_text("儿童正处于危险中，所选类别不转公安")
@@ -591,6 +594,7 @@ def test_a_call_filed_in_danger_still_owes_its_transfer_on_the_shift_list_after_
     file_a_call(page, "蒋小东")
     receipt = page.locator("#receipt-no").inner_text()
     expect(page.locator("#danger-for")).to_have_text(f"受理编号 {receipt} 尚未确认转接。")
+    expect(page.locator("#danger-last")).to_have_text("报告已提交：转接后按下方按钮确认，记在该报告上。")
     page.context.close()
 
     page = console(server, browser, width=360)  # the PC restarted, or another tab
@@ -602,4 +606,7 @@ def test_a_call_filed_in_danger_still_owes_its_transfer_on_the_shift_list_after_
     row.locator("button.row-to[data-to='110']").click()
     expect(row).to_have_count(0)
     expect(page.locator("#recent-said")).to_contain_text(f"受理编号 {receipt}：已记录转接 110（")
-    assert transfers_of(server, receipt) == ["110"]
+    page.click("#recent-other")  # 120 as well, a button away (stop 49's third review: it had gone)
+    expect(page.locator("#recent-said")).to_contain_text("、120（")
+    expect(page.locator("#recent-other")).to_be_hidden()
+    assert transfers_of(server, receipt) == ["110", "120"]

@@ -23,7 +23,8 @@ def routing_data(matrix: ReferralMatrix, *, reporter: bool = False) -> dict[str,
     harm = "”“".join(CONCERN_TEXT[c] for c in HARM[:2] if AgencyKind.police in matrix.concerns.get(c, ()))
     missing = CONCERN_TEXT[Concern.trafficking_abduction]
     unflagged = "、".join(KIND_TEXT[k] for k in matrix.no_concern)
-    ask = "如有人伤害儿童、儿童被拐或走失，请勾选相应类别。"
+    ask = f"有人伤害儿童或儿童被拐、走失的，请再勾选相应类别，报告也会转{police}。"
+    call = "拨打" if reporter else "转接"
     return {
         "version": matrix.version,
         "concerns": {c: list(kinds) for c, kinds in matrix.concerns.items()},
@@ -31,19 +32,20 @@ def routing_data(matrix: ReferralMatrix, *, reporter: bool = False) -> dict[str,
         "order": list(matrix.receiving_kinds),
         "kinds": {k: KIND_TEXT[k] for k in matrix.receiving_kinds},
         "injury": str(Concern.serious_injury),
+        "reporter": reporter,
         "missing": [str(c) for c in UNKNOWN_WHEREABOUTS],
         "text": {
             "reaches": "提交后转介：{units}。",
             "reaches_new": "新的类别转介：{units}（已转介的单位不重复）。",
             "none": f"未选类别：提交后转介{unflagged}，并提请主管复核。",
             "follow_up": f"另由所在地{KIND_TEXT[AgencyKind.civil_affairs]}部门牵头随访。",
-            "injury_call": ("需要紧急救治：请立即拨打 120；车祸逃逸等须报警的，同时拨打 110。"
-                            if reporter else ""),
+            "injury_call": f"需要紧急救治：请立即{call} 120；车祸逃逸等须报警的，同时{call} 110。",
             "injury": f"意外受伤只转医院；如是被人伤害，请同时勾选“{harm}”等类别，报告才会同时转{police}。",
             "missing": f"如不知儿童下落，请同时勾选“{missing}”，报告会转{police}。",
-            "danger": f"儿童正处于危险中，所选类别不转{police}：{ask}如是意外，不必再选。",
+            "danger": (f"儿童正处于危险中，所选类别不转{police}。需要警察到场的（如儿童被锁在家中无人照看），"
+                       f"请{call} 110；{ask}"),
             "danger_none": "儿童正处于危险中：说得清发生了什么，请勾选相应类别；说不清时可以不选，"
                            "报告照常提交，由主管复核类别。",
-            "called110": f"已转接 110，报告却不转{police}：{ask}",
+            "called110": f"已转接 110，公安已在电话中接报；所选类别不转{police}，{ask}",
         },
     }

@@ -34,7 +34,7 @@
       said.push(ticked.length ? t.reaches.replace('{units}', names(kinds)) : t.none);
       if (kinds.indexOf('civil_affairs') < 0) { said.push(t.follow_up); }
     } else if (ticked.length) { said.push(t.reaches_new.replace('{units}', names(kinds))); }
-    if (has(routing.injury)) { said.push(t.injury_call); }
+    if (has(routing.injury) && (routing.reporter || noPolice)) { said.push(t.injury_call); }  // who calls 120
     // In danger now, or put through to 110, and nothing ticked reaches the police: asked plainly.
     var warn = noPolice && (called110 || danger) && (ticked.length > 0 || !supplement);
     if (warn) { said.push(called110 ? t.called110 : (ticked.length ? t.danger : t.danger_none)); }
