@@ -119,6 +119,12 @@ def test_teacher_files_by_village_name_on_a_phone(server: Client, browser: Brows
     expect(routes).to_have_class(re.compile("routes-warn"))
     page.uncheck("input[value=serious_injury]")
     page.check("input[value=domestic_violence]")
+    page.check("input[value=early_marriage]")  # the reporters' third review: a pregnant girl of 15
+    expect(routes).not_to_contain_text("早婚早育：")  # 家庭暴力 reaches the police already
+    page.uncheck("input[value=domestic_violence]")
+    expect(routes).to_contain_text("早婚早育：女孩未满14周岁发生性关系或怀孕的，属于性侵害，请同时勾选“性侵害或疑似性侵害”")
+    page.uncheck("input[value=early_marriage]")
+    page.check("input[value=domestic_violence]")
     expect(routes).not_to_have_class(re.compile("routes-warn"))
     page.fill("#f-narrative", "孩子手臂有大片淤青，说是被父亲打的")
 

@@ -41,7 +41,7 @@ def test_the_receipt_is_a_page_of_its_own_shown_again_on_back_and_reload(api: Ap
     # Where it goes and what was chosen, as the form's line said (the reporters' review, stop 49).
     assert ('id="routed">您的报告已安全保存，将按所选类别转给事发地的公安、医院处理；'
             '另由所在地民政部门牵头随访。<') in first.text
-    assert 'id="code-minutes">查询码只在提交后10分钟内显示，请现在记下。<' in first.text
+    assert re.search(r'id="code-minutes">查询码只显示到\d\d:\d\d（提交后10分钟），请现在记下。<', first.text)
     assert 'id="filed-danger">是<' in first.text
     assert 'id="filed-place">连南瑶族自治县<' in first.text
     assert 'id="filed-concerns">家庭暴力；严重受伤，需要紧急救治<' in first.text
@@ -51,6 +51,7 @@ def test_the_receipt_is_a_page_of_its_own_shown_again_on_back_and_reload(api: Ap
     later = api.client.get(location)
     assert later.status_code == 200 and 'id="lookup-code"' not in later.text
     assert f'id="lookup-code-gone">{CODE_GONE}<' in later.text and CODE_GONE.startswith("查询码已不再显示")
+    assert "处理状态可在“我提交的报告”中查看" in later.text and "请记下受理编号和查询码" not in later.text
     assert re.search(r'id="receipt-no">\d{8}-', later.text)
 
 

@@ -5,6 +5,7 @@ the page only."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -55,6 +56,7 @@ def report_receipt(request: Request, report_id: str, page: ReceiptPage, containe
         "immediate_danger": report.immediate_danger, "which": which(data),
         "message": routed(container.dispatch.matrix.kinds_for(report.concerns), bool(report.concerns)),
         "code_minutes": KEEP_SECONDS // 60,
+        "code_until": f"{(report.received_at + timedelta(seconds=KEEP_SECONDS)).astimezone(BEIJING):%H:%M}",
         "filed": {"title": "本次报告的内容（请核对）", "place_label": "事发地点",
                   "place": container.directory.place_name(report.region_code) or report.region_code,
                   "concerns": [CONCERN_TEXT.get(c, c) for c in report.concerns],

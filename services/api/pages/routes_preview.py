@@ -34,6 +34,7 @@ def routing_data(matrix: ReferralMatrix, *, reporter: bool = False) -> dict[str,
         "injury": str(Concern.serious_injury),
         "reporter": reporter,
         "missing": [str(c) for c in UNKNOWN_WHEREABOUTS],
+        "early_marriage": str(Concern.early_marriage),
         "text": {
             "reaches": "提交后转介：{units}。",
             "reaches_new": "新的类别转介：{units}（已转介的单位不重复）。",
@@ -42,6 +43,10 @@ def routing_data(matrix: ReferralMatrix, *, reporter: bool = False) -> dict[str,
             "injury_call": f"需要紧急救治：请立即{call} 120；车祸逃逸等须报警的，同时{call} 110。",
             "injury": f"意外受伤只转医院；如是被人伤害，请同时勾选“{harm}”等类别，报告才会同时转{police}。",
             "missing": f"如不知儿童下落，请同时勾选“{missing}”，报告会转{police}。",
+            # A girl under 14 cannot consent (Criminal Law art. 236); a forced marriage is coercion.
+            "early_marriage": (f"早婚早育：女孩未满14周岁发生性关系或怀孕的，属于性侵害，请同时勾选"
+                               f"“{CONCERN_TEXT[Concern.sexual_abuse]}”；被强迫结婚的，请同时勾选"
+                               f"“{CONCERN_TEXT[Concern.coercion_exploitation]}”，报告都会转{police}。"),
             "danger": (f"儿童正处于危险中，所选类别不转{police}。需要警察到场的（如儿童被锁在家中无人照看），"
                        f"请{call} 110；{ask}"),
             "danger_none": "儿童正处于危险中：说得清发生了什么，请勾选相应类别；说不清时可以不选，"
