@@ -39,8 +39,8 @@ def test_the_receipt_is_a_page_of_its_own_shown_again_on_back_and_reload(api: Ap
     assert re.search(r'id="which">儿童王小明，“孩子身上有伤，说被打……”<', first.text)  # sent online
     assert 'href="/report/mine" id="mine-link" class="tap">我提交的报告<' in first.text
     # Where it goes and what was chosen, as the form's line said (the reporters' review, stop 49).
-    assert ('id="routed">您的报告已安全保存，将按所选类别转给事发地的公安、医院处理；'
-            '另由所在地民政部门牵头随访。<') in first.text
+    assert ('id="routed">您的报告已安全保存，将按所选类别转给事发地的公安（连南瑶族自治县公安局）、'
+            '医院（连南瑶族自治县人民医院）处理；另由所在地民政部门牵头随访。<') in first.text
     assert re.search(r'id="code-minutes">查询码只显示到\d\d:\d\d（提交后10分钟），请现在记下。<', first.text)
     assert 'id="filed-danger">是<' in first.text
     assert 'id="filed-place">连南瑶族自治县<' in first.text

@@ -17,6 +17,7 @@ from services.api.pages.receipt_cookie import KEEP_SECONDS, ReceiptCookie, own_f
 from services.api.web import BEIJING, refuse, render
 from services.common.labels import CONCERN_TEXT, KIND_TEXT
 from services.common.vocabulary import AgencyKind
+from services.dispatch.routing import Directory
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 CARRIED = ReceiptCookie("hotline_report_receipt", "/report/receipt", b"report-receipt")
@@ -33,9 +34,12 @@ def which(data: dict[str, Any]) -> str:
     return ("儿童" + "、".join(names) if names else "未填写儿童姓名") + (f"，“{words}……”" if words else "")
 
 
-def routed(kinds: list[str], chosen: bool) -> str:
-    """Where the report goes, by the categories chosen (the form's line said it before sending)."""
-    units = "、".join(KIND_TEXT[k] for k in kinds)
+def routed(kinds: list[str], chosen: bool, directory: Directory, region_code: str) -> str:
+    """Where the report goes, by the categories chosen (the form's line said it before sending),
+    each kind with the unit of the place that receives it (the reporters' third review, stop 49:
+    "which hospital?")."""
+    named = [(k, directory.resolve(k, region_code)) for k in kinds]
+    units = "、".join(KIND_TEXT[k] + (f"（{unit.name}）" if unit else "") for k, unit in named)
     said = (f"您的报告已安全保存，将按所选类别转给事发地的{units}处理" if chosen
             else f"您的报告已安全保存，将先转给事发地的{units}处理，类别由工作人员判断")
     # Every case is followed up by its civil-affairs office (the form's line says so too).
@@ -54,7 +58,8 @@ def report_receipt(request: Request, report_id: str, page: ReceiptPage, containe
         "principal": principal, "receipt_no": report.receipt_no,
         "lookup_code": CARRIED.lookup_code(request, page.token, report_id), "code_gone": CODE_GONE,
         "immediate_danger": report.immediate_danger, "which": which(data),
-        "message": routed(container.dispatch.matrix.kinds_for(report.concerns), bool(report.concerns)),
+        "message": routed(container.dispatch.matrix.kinds_for(report.concerns), bool(report.concerns),
+                          container.directory, report.region_code),
         "code_minutes": KEEP_SECONDS // 60,
         "code_until": f"{(report.received_at + timedelta(seconds=KEEP_SECONDS)).astimezone(BEIJING):%H:%M}",
         "filed": {"title": "本次报告的内容（请核对）", "place_label": "事发地点",
