@@ -105,8 +105,8 @@ class Report(Aggregate):
         self.region_code = region_code
         self.concerns = concerns
         self.immediate_danger = immediate_danger
-        if immediate_danger:
-            self.danger_at = received_at  # the latest time danger was said (supplements move it)
+        # The latest time danger was said, None when it never was (a supplement in danger moves it).
+        self.danger_at: datetime | None = received_at if immediate_danger else None
         self.occurred_at = occurred_at
         self.pii = pii
         self.sentinel_id = sentinel_id
@@ -162,8 +162,7 @@ class Report(Aggregate):
 
     def _since_danger(self) -> list[dict[str, str]]:
         """The transfers recorded since danger was last said (all of them when it never was)."""
-        # A snapshot from before supplements set it: danger as filed.
-        said = getattr(self, "danger_at", self.received_at if self.immediate_danger else None)
+        said = self.danger_at
         return [t for t in self.transfers if said is None or datetime.fromisoformat(t["at"]) >= said]
 
     def transferred_to(self, to: str) -> bool:
@@ -175,7 +174,7 @@ class Report(Aggregate):
     def transfer_owed(self) -> bool:
         """Said in danger, when filed or in a supplement, and no transfer to 110 or 120 recorded
         since: what the console flags until one is."""
-        return (self.immediate_danger or hasattr(self, "danger_at")) and not self._since_danger()
+        return self.danger_at is not None and not self._since_danger()
 
     @event("Erased")
     def erase(self, *, reason: str, by: str, at: datetime) -> None:

@@ -45,6 +45,7 @@ def test_a_court_desk_files_a_notice_and_sees_the_receipt(api: Api, runner: Embe
     assert "您的报告" not in shown.text and "儿童主任" in shown.text
     again = api.client.get(receipt_url)  # once: a reload shows the receipt without the code
     assert again.status_code == 200 and receipt_no in again.text and code not in again.text
+    assert "处理状态可在“本单位报送的通报”中查看" in again.text  # the desk's own list, not a reporter's
     runner.pump()
     (referral,) = api.client.get("/v1/desk/referrals", headers=api.auth("civil-sanjiang")).json()
     assert referral["risk_level"] and receipt_no

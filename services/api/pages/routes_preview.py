@@ -1,6 +1,6 @@
 """What the concerns ticked on a form will reach, for the forms' own script
-(static/report/routes.js): the referral matrix dispatch routes by (contract §3), its version, the
-units' kinds in Chinese, and what the line says."""
+(static/report/routes.js): the referral matrix dispatch routes by (contract §3), the units' kinds
+in Chinese, and what the line says."""
 
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ def routing_data(matrix: ReferralMatrix, *, reporter: bool = False) -> dict[str,
     ask = f"有人伤害儿童或儿童被拐、走失的，请再勾选相应类别，报告也会转{police}。"
     call = "拨打" if reporter else "转接"
     return {
-        "version": matrix.version,
         "concerns": {c: list(kinds) for c, kinds in matrix.concerns.items()},
         "no_concern": list(matrix.no_concern),
         "order": list(matrix.receiving_kinds),
