@@ -515,17 +515,20 @@ def test_what_the_concerns_reach_is_said_as_they_are_ticked_and_an_injury_asks_w
                                 "车祸逃逸等须报警的，同时转接 110。意外受伤只转医院；如是被人伤害，"
                                 "请同时勾选“家庭暴力”“遭受殴打或其他人身伤害”等类别，报告才会同时转公安。")
     expect(routes).not_to_have_class(warn)
-    page.keyboard.press("F2")  # in danger now, and nothing ticked reaches the police: asked in amber
-    expect(routes).to_contain_text("儿童正处于危险中，所选类别不转公安。需要警察到场的（如儿童被锁在家中无人照看），"
-                                   "请转接 110；有人伤害儿童或儿童被拐、走失的，请再勾选相应类别，"
-                                   "报告也会转公安。")
-    expect(routes).to_have_class(warn)
-    tile("严重受伤").click()
+    page.keyboard.press("F2")  # in danger, injured: the injury's lines answer it, without alarm (stop 49)
+    expect(routes).to_contain_text("如是被人伤害，请同时勾选")
+    expect(routes).not_to_contain_text("需要警察到场的")
+    expect(routes).not_to_have_class(warn)
+    tile("严重受伤").click()  # in danger, nothing ticked: asked in amber
     expect(routes).to_contain_text("未选类别：提交后转介民政，并提请主管复核。儿童正处于危险中：说得清发生了什么，"
                                    "请勾选相应类别；说不清时可以不选，报告照常提交，由主管复核类别。")
     page.click("#transfer-120")
     tile("失学").click()
     expect(routes).to_contain_text("提交后转介：民政、教育。")
+    expect(routes).to_contain_text("儿童正处于危险中，所选类别不转公安。需要警察到场的（如儿童被锁在家中无人照看），"
+                                   "请转接 110；有人伤害儿童或儿童被拐、走失的，请再勾选相应类别，"
+                                   "报告也会转公安。")
+    expect(routes).to_have_class(warn)
     expect(routes).to_contain_text("如不知儿童下落，请同时勾选“被拐卖、拐骗或失踪”，报告会转公安。")
     tile("失学").click()
     tile("无人照料").click()
@@ -571,9 +574,12 @@ def test_what_the_concerns_reach_is_said_as_they_are_ticked_and_an_injury_asks_w
                              "车祸逃逸等须报警的，同时转接 110。意外受伤只转医院；如是被人伤害，"
                              "请同时勾选“家庭暴力”“遭受殴打或其他人身伤害”等类别，报告才会同时转公安。")
     page.check("#r-danger")
-    expect(new).to_contain_text("儿童正处于危险中，所选类别不转公安")
-    page.uncheck("#r-danger")
     page.locator("#r-concerns label", has_text="严重受伤").click()
+    page.locator("#r-concerns label", has_text="无人照料").click()  # in danger, nothing for the police
+    expect(new).to_contain_text("儿童正处于危险中，所选类别不转公安")
+    expect(new).to_have_class(re.compile("routes-warn"))
+    page.uncheck("#r-danger")
+    page.locator("#r-concerns label", has_text="无人照料").click()
 
     # A supplement sent from the shift list closes once another is begun (stop 48's review: its
     # line stayed open among the calls while the operator supplemented by receipt).

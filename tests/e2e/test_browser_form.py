@@ -112,11 +112,17 @@ def test_teacher_files_by_village_name_on_a_phone(server: Client, browser: Brows
     page.check("input[value=serious_injury]")
     expect(routes).to_have_text("提交后转介：公安、医院。另由所在地民政部门牵头随访。"
                                 "需要紧急救治：请立即拨打 120；车祸逃逸等须报警的，同时拨打 110。")
-    page.uncheck("input[value=domestic_violence]")  # danger is ticked: asked in amber, and 120 first
+    page.uncheck("input[value=domestic_violence]")  # danger is ticked, and an injury: 120 first
     expect(routes).to_contain_text("提交后转介：医院。另由所在地民政部门牵头随访。"
                                    "需要紧急救治：请立即拨打 120；车祸逃逸等须报警的，同时拨打 110。")
+    expect(routes).to_contain_text("如是被人伤害，请同时勾选")  # danger, injured: 120 first, then who hurt
+    expect(routes).not_to_have_class(re.compile("routes-warn"))
+    page.uncheck("input[value=serious_injury]")
+    page.check("input[value=neglect]")  # danger, no injury, nothing that reaches the police: amber
     expect(routes).to_contain_text("儿童正处于危险中，所选类别不转公安")
     expect(routes).to_have_class(re.compile("routes-warn"))
+    page.uncheck("input[value=neglect]")
+    page.check("input[value=serious_injury]")
     page.uncheck("input[value=serious_injury]")
     page.check("input[value=domestic_violence]")
     page.check("input[value=early_marriage]")  # the reporters' third review: a pregnant girl of 15

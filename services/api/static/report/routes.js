@@ -35,8 +35,9 @@
       if (kinds.indexOf('civil_affairs') < 0) { said.push(t.follow_up); }
     } else if (ticked.length) { said.push(t.reaches_new.replace('{units}', names(kinds))); }
     if (has(routing.injury) && (routing.reporter || noPolice)) { said.push(t.injury_call); }  // who calls 120
-    // In danger now, or put through to 110, and nothing ticked reaches the police: asked plainly.
-    var warn = noPolice && (called110 || danger) && (ticked.length > 0 || !supplement);
+    // In danger now, or put through to 110, and nothing ticked reaches the police: asked plainly;
+    // an injury's own lines (120 first, then who hurt the child) answer danger without alarm.
+    var warn = noPolice && (called110 || (danger && !has(routing.injury))) && (ticked.length > 0 || !supplement);
     if (warn) { said.push(called110 ? t.called110 : (ticked.length ? t.danger : t.danger_none)); }
     else if (noPolice && has(routing.injury)) { said.push(t.injury); }
     if (noPolice && routing.missing.some(has)) { said.push(t.missing); }
