@@ -372,8 +372,11 @@ def test_a_caller_ringing_back_with_the_child_in_danger_has_both_transfers_recor
     page.keyboard.press("F9")  # not yet: the transfer is owed (the operator's third review, stop 47)
     expect(page.locator("#next-dialog")).to_contain_text(f"受理编号 {earlier['receipt_no']}：儿童处于危险中")
     page.keyboard.press("Escape")
+    page.wait_for_timeout(3000)  # the list's own refresh after the supplement has come and gone
+    expect(owed_row(page, earlier["receipt_no"])).to_have_count(1, timeout=20_000)  # filed in danger, by API
     page.click("#r-transfer .r-to[data-to='110']")
     expect(page.locator("#r-result")).to_contain_text(f"受理编号 {earlier['receipt_no']}：已确认转接 110")
+    expect(owed_row(page, earlier["receipt_no"])).to_have_count(0, timeout=2000)  # at once (stop 49)
     also = page.locator("#r-transfer .r-to[data-to='120']")
     expect(also).to_have_text("另已转接 120")
     also.click()
