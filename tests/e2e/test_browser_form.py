@@ -15,7 +15,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from services.api.pages.report import place_code
-from services.dispatch.routing import Directory
+from services.common.labels import KIND_TEXT
+from services.dispatch.routing import Directory, ReferralMatrix
 from tests.e2e.axe import axe_source, serious_violations
 from tests.e2e.client import Client, embedded_server, wait_for
 from tests.helpers import id_number
@@ -238,6 +239,30 @@ def test_the_picker_finds_what_the_server_finds_and_lists_a_towns_villages(
     expect(hint).to_have_text(  # short (#29): the codes are in the guide
         "发生地点 *（输入村名或镇名中的字，如“金坑”“三江 龙湾”，从列表中点选）")
     check_axe(page)
+    context.close()
+
+
+def test_the_routes_line_names_what_dispatch_routes_to_for_every_set_of_concerns(
+    server: Client, browser: Browser
+) -> None:
+    """routes.js works out in the page what ReferralMatrix.kinds_for decides in dispatch: the two,
+    side by side, for each of the 2^16 sets of concerns the form can send (none included)."""
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="zh-CN")
+    page = context.new_page()
+    login_from_root(page, server)
+    matrix = ReferralMatrix.load()
+    concerns = sorted(matrix.concerns)
+    assert len(concerns) == len(page.locator("input[name=concerns]").all()) == 16  # every box the form has
+    said = page.evaluate("""concerns => {
+      const out = [];
+      for (let mask = 0; mask < (1 << concerns.length); mask++) {
+        out.push(window.HotlineRoutes.units(concerns.filter((_, i) => mask & (1 << i))));
+      }
+      return out;
+    }""", concerns)
+    for mask, units in enumerate(said):
+        chosen = [c for i, c in enumerate(concerns) if mask & (1 << i)]
+        assert units == "、".join(KIND_TEXT[k] for k in matrix.kinds_for(chosen)), chosen
     context.close()
 
 
