@@ -284,6 +284,18 @@ def test_a_supplement_saying_the_child_is_in_danger_now_records_the_transfer(
     expect(page.locator("tr.sup .sup-transfer")).to_be_hidden()
     status = server.http.get(f"/v1/reports/{earlier['report_id']}", headers=server.auth("operator1")).json()
     assert [t["to"] for t in status["transfers"]] == ["110", "120"]
+    # The caller rings back in danger again, in the same row: this danger's pair, both numbers
+    # (they stayed hidden from the first danger, an empty box, until the transfers were one piece).
+    page.locator("tr.sup textarea").fill("又打来：孩子还被关着")
+    page.locator("tr.sup .sup-danger").check()
+    page.locator("tr.sup .sup-send").click()
+    expect(page.locator("tr.sup .sup-result")).to_contain_text("请立即按转接脚本转接 110 或 120")
+    expect(page.locator("tr.sup .sup-to:visible")).to_have_text(["已转接 110", "已转接 120"])
+    page.locator("tr.sup .sup-to[data-to='110']").click()
+    expect(page.locator("tr.sup .sup-result")).to_have_text(
+        re.compile(rf"受理编号 {earlier['receipt_no']}：已确认转接 110（\d\d:\d\d），已记录在报告上。$"))
+    status = server.http.get(f"/v1/reports/{earlier['report_id']}", headers=server.auth("operator1")).json()
+    assert [t["to"] for t in status["transfers"]] == ["110", "120", "110"]
 
 
 def owed_row(page: Page, receipt_no: str) -> Locator:
@@ -400,7 +412,7 @@ def test_a_caller_ringing_back_with_the_child_in_danger_has_both_transfers_recor
     row.locator("button.row-to[data-to='110']").click()
     expect(row).to_have_count(0)
     expect(page.locator("#recent-said")).to_contain_text(
-        f"受理编号 {earlier['receipt_no']}：已记录转接 110（")
+        f"受理编号 {earlier['receipt_no']}：已确认转接 110（")
     status = server.http.get(f"/v1/reports/{earlier['report_id']}", headers=server.auth("operator1")).json()
     assert [t["to"] for t in status["transfers"]] == ["110", "120", "110"]
 
@@ -614,8 +626,11 @@ def test_a_call_filed_in_danger_still_owes_its_transfer_on_the_shift_list_after_
     assert card.evaluate("c => c.scrollWidth <= c.clientWidth")  # the flag and buttons: a row, in the card
     row.locator("button.row-to[data-to='110']").click()
     expect(row).to_have_count(0)
-    expect(page.locator("#recent-said")).to_contain_text(f"受理编号 {receipt}：已记录转接 110（")
-    page.click("#recent-other")  # 120 as well, a button away (stop 49's third review: it had gone)
+    expect(page.locator("#recent-said")).to_contain_text(f"受理编号 {receipt}：已确认转接 110（")
+    other = page.locator("#recent-other button:visible")
+    expect(other).to_have_text("另已转接 120")
+    assert other.bounding_box()["height"] >= 44  # a finger's target on the phone
+    other.click()  # 120 as well, a button away (stop 49's third review: it had gone)
     expect(page.locator("#recent-said")).to_contain_text("、120（")
     expect(page.locator("#recent-other")).to_be_hidden()
     assert transfers_of(server, receipt) == ["110", "120"]
