@@ -143,18 +143,22 @@ class DualControl(RequestLog):
             return Outcome(username, already=earlier)
         return Outcome(username, password=password, disabled=False)
 
-    def admin_change(self, username: str, kind: str, *, actor: Actor, form_id: str | None = None) -> Outcome:
-        """An admin disables, enables or resets an account, or asks to (contract §10's list);
-        a page form acts once (`form_id`): a reload never resets a password twice."""
+    def admin_change(self, username: str, kind: str, *, actor: Actor, form_id: str | None = None,
+                     note: str | None = None) -> Outcome:
+        """An admin disables, enables or resets an account, or asks to (contract §10's list), a
+        request with its `note` (申请说明); a page form acts once (`form_id`): a reload never resets
+        a password twice."""
         if kind not in KINDS or kind == "create":
             raise NotFound(f"no account action {kind!r}")
+        if note is not None and len(note) > NOTE_MAX:
+            raise FieldError("note", f"at most {NOTE_MAX} characters")
         user = self._user(username)
         if (earlier := self.form_use(form_id, kind, user.username)) is not None:
             return Outcome(user.username, already=earlier, disabled=user.disabled)
         if kind == "disable" and user.username == actor.subject:
             raise Conflict("you cannot disable the account you are using")
         if needs_approval(kind, user.role):
-            request, duplicate = self._ask(kind, user.username, user.role, actor, None, form_id)
+            request, duplicate = self._ask(kind, user.username, user.role, actor, note, form_id)
             return Outcome(user.username, request=request, duplicate=duplicate)
         password, now, changed = None, datetime.now(UTC), True
         if kind == "disable":

@@ -25,7 +25,8 @@ class WebhookFormat(StrEnum):
 
 
 Weekday = Annotated[int, Field(ge=1, le=7, description="1 = Monday … 7 = Sunday")]
-Clock = Annotated[str, Field(pattern=CLOCK.pattern, description="HH:MM, Beijing time")]
+Clock = Annotated[str, Field(pattern=CLOCK.pattern, description="HH:MM, Beijing time; fullwidth forms "
+                             "(０８：３０) are folded"), Folded]
 
 
 class ContactIn(BaseModel):

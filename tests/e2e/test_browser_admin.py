@@ -137,13 +137,18 @@ def test_risky_actions_ask_first_and_the_table_keeps_its_shape(server: Client, b
     page = context.new_page()
     log_in(page, server, "admin1", server.password("admin1"), "/admin")
     page.click('button[aria-label="重置密码 teacher1"]')
-    expect(page.locator("#confirm-yes")).to_be_focused()
+    expect(page.locator("#confirm-h")).to_be_focused()
     expect(page.locator("#confirm")).to_contain_text("已登录的会话将立即退出")
     page.click("#confirm-no")
     page.wait_for_url(f"{BASE}/admin#user-teacher1")
     page.click('button[aria-label="停用 operator1"]')
-    expect(page.locator("#confirm-yes")).to_be_focused()  # the confirming page is there
-    page.keyboard.press("Enter")  # the focused button confirms
+    expect(page.locator("#confirm-h")).to_be_focused()  # the confirming page is there, its heading read
+    expect(page.locator("#confirm")).to_contain_text("账号：operator1（热线接线员")  # whose, to check
+    page.keyboard.press("Enter")  # one Enter never disables (the IT office's review, stop 50)
+    expect(page.locator("#confirm-yes")).to_be_visible()
+    page.keyboard.press("Tab")  # the button is next
+    expect(page.locator("#confirm-yes")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(page.locator("#notice")).to_contain_text("已停用账号 operator1")
     page.go_back()  # a GET page, not "Confirm Form Resubmission"
     expect(page.locator("#confirm-h")).to_have_text("账号 operator1 已停用")

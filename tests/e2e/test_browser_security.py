@@ -73,9 +73,13 @@ def test_a_supervisor_account_needs_the_security_officer(server: Client, browser
     assert boxes[0] and boxes[1] and boxes[0]["height"] == boxes[1]["height"]  # one size
     card.get_by_role("button", name="批准 boss8 的申请").focus()
     page.keyboard.press("Enter")
-    expect(page.locator("#confirm-yes")).to_be_focused()  # the confirming step, on a page of its own
+    expect(page.locator("#confirm-h")).to_be_focused()  # the confirming step, on a page of its own
     expect(page.locator("#confirm")).to_contain_text("只显示一次")
     expect(page.locator("#confirm")).to_contain_text("申请说明：赵敏")
+    page.keyboard.press("Enter")  # on the heading: nothing is approved by one Enter (stop 50's review)
+    expect(page.locator("#confirm-yes")).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.locator("#confirm-yes")).to_be_focused()
     page.keyboard.press("Enter")
     password = page.inner_text("#secret-password").strip()
     assert PASSWORD.fullmatch(password), password

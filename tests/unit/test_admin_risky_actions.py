@@ -34,9 +34,11 @@ def shown_password(html: str) -> str:
 
 
 def a_confirmation(html: str, action: str, back: str) -> bool:
-    """The second step: its own form posting `confirmed`, the confirm button focused, 取消 back."""
+    """The second step: its own form posting `confirmed`, the heading focused, not the red button
+    (one Enter never confirms: the IT office's review, stop 50), 取消 back."""
     return (f'action="{action}"' in html and 'name="confirmed" value="yes"' in html
-            and re.search(r'<button[^>]*id="confirm-yes"[^>]*autofocus', html) is not None
+            and re.search(r'<h1 id="confirm-h" tabindex="-1" autofocus', html) is not None
+            and re.search(r'<button[^>]*id="confirm-yes"[^>]*autofocus', html) is None
             and f'<a href="{back}" id="confirm-no">取消' in html)
 
 
@@ -46,7 +48,9 @@ def test_disable_and_reset_password_ask_first_and_say_what_will_happen(
     r = api.client.post("/admin/users/teacher1/disable", data={"csrf": csrf})
     assert r.status_code == 200
     assert a_confirmation(r.text, "/admin/users/teacher1/disable", "/admin#user-teacher1")
-    assert "已登录的会话将立即退出" in r.text and "可以在本页重新启用" in r.text
+    assert "已登录的会话将立即退出" in r.text and "在账号列表中点“启用”重新启用" in r.text
+    assert "账号：teacher1（强制报告责任人" in r.text  # whose account: its role and unit, to check against
+    assert 'id="f-note"' not in r.text  # no request, nothing to explain
     assert not hotline.accounts.find("teacher1").disabled  # type: ignore[union-attr]
     r = api.client.post("/admin/users/teacher1/reset-password", data={"csrf": csrf})
     assert a_confirmation(r.text, "/admin/users/teacher1/reset-password", "/admin#user-teacher1")
@@ -55,6 +59,27 @@ def test_disable_and_reset_password_ask_first_and_say_what_will_happen(
     assert api.client.post("/admin/users/nobody/reset-password", data={"csrf": csrf}).status_code == 404
     r = api.client.post("/admin/users/teacher1/disable", data={"csrf": "forged", "confirmed": "yes"})
     assert r.status_code == 403 and not hotline.accounts.find("teacher1").disabled  # type: ignore[union-attr]
+
+
+def test_a_privileged_reset_asks_why_and_the_security_officer_reads_it(
+        api: Api, hotline: ApiContainer) -> None:
+    """A reset that is a request carries its 申请说明 to the security officer (the IT office's
+    review, stop 50: only a new account's request had one); too long is said on the same step."""
+    csrf = admin(api)
+    step = api.client.get("/admin/users/supervisor1/reset-password")
+    assert step.status_code == 200 and 'id="f-note"' in step.text and "提交重置申请" in step.text
+    assert re.search(r'<textarea id="f-note"[^>]*autofocus', step.text)
+    form_id = re.search(r'name="form_id" value="([^"]+)"', step.text).group(1)  # type: ignore[union-attr]
+    too_long = api.client.post("/admin/users/supervisor1/reset-password", data={
+        "csrf": csrf, "confirmed": "yes", "form_id": form_id, "note": "长" * 201})
+    assert too_long.status_code == 200 and "申请说明最多200字。" in too_long.text
+    assert "长" * 201 in too_long.text and not hotline.accounts.list_requests()  # kept, nothing asked
+    why = "张督导换了手机，密码遗失，本人电话确认"
+    r = api.client.post("/admin/users/supervisor1/reset-password", data={
+        "csrf": csrf, "confirmed": "yes", "form_id": form_id, "note": why}, follow_redirects=False)
+    assert r.status_code == 303
+    [request] = hotline.accounts.list_requests()
+    assert (request.kind, request.username, request.note) == ("reset-password", "supervisor1", why)
 
 
 def test_closing_a_sentinel_asks_first_with_its_name_and_reason(api: Api, hotline: ApiContainer) -> None:

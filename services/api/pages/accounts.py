@@ -139,22 +139,28 @@ def add_user(request: Request, session: AdminPage, accounts: AccountsDep, direct
                  notice=f"已创建账号 {form['username']}。")
 
 
+def _whose(accounts: Any, directory: Any, user: Any) -> str:
+    """An account's role and unit, as the confirming step names it: `机构工作人员 · 连南县公安局`."""
+    unit = rows.Units(accounts, directory)(user)
+    return " · ".join(part for part in (ROLE_TEXT.get(user.role, user.role), unit) if part)
+
+
 @router.get("/admin/users/{username}/{action}")
 def confirm_change(request: Request, username: str, action: str, session: AdminPage,
-                   accounts: AccountsDep) -> Response:
+                   accounts: AccountsDep, directory: DirectoryDep) -> Response:
     """The confirming step of 停用 and 重置密码, by GET: the back button lands here and it renders."""
     user = accounts.find(username)
     if action not in ("disable", "reset-password") or user is None or (
             action == "disable" and username == session.principal.subject):
         return RedirectResponse(f"/admin#user-{quote(username)}", status_code=303)
     confirm = settled(username) if action == "disable" and user.disabled else confirm_user(
-        username, action, needs_approval(action, user.role), str(uuid4()))
+        username, action, needs_approval(action, user.role), str(uuid4()), _whose(accounts, directory, user))
     return _confirm(request, session, confirm)
 
 
 @router.post("/admin/users/{username}/{action}")
 def change_user(request: Request, username: str, action: str, session: AdminPage, accounts: AccountsDep,
-                audit: AuditDep) -> Response:
+                directory: DirectoryDep, audit: AuditDep) -> Response:
     form, principal = _typed(session), session.principal
     if action not in ("disable", "enable", "reset-password"):
         return _show(request, session, 404, notice="没有这个操作。")
@@ -163,11 +169,16 @@ def change_user(request: Request, username: str, action: str, session: AdminPage
     user = accounts.find(username)
     if user is None:
         return _show(request, session, 404, notice=f"没有名为 {username} 的账号。")
+    asks, whose = needs_approval(action, user.role), _whose(accounts, directory, user)
     if action != "enable" and form.get("confirmed") != "yes":
+        return _confirm(request, session, confirm_user(username, action, asks, str(uuid4()), whose))
+    try:
+        outcome = accounts.admin_change(username, action, actor=audit.actor(principal),
+                                        form_id=form.get("form_id") or None, note=form.get("note") or None)
+    except FieldError as exc:  # the 申请说明 too long: the same step again, what was typed kept
         return _confirm(request, session, confirm_user(
-            username, action, needs_approval(action, user.role), str(uuid4())))
-    outcome = accounts.admin_change(username, action, actor=audit.actor(principal),
-                                    form_id=form.get("form_id") or None)
+            username, action, asks, form.get("form_id", ""), whose, form.get("note", ""),
+            FIELD_TEXT.get(exc.field, exc.message)))
     if outcome.already is not None:
         return _show(request, session, notice=already_text(outcome.already))
     if outcome.duplicate:

@@ -126,20 +126,24 @@ def settled(username: str) -> dict[str, Any]:
             "action": "", "fields": {}, "lines": ["无需再次操作；需要时可以在账号列表中重新启用。"]}
 
 
-def confirm_user(username: str, action: str, asks: bool = False, form_id: str = "") -> dict[str, Any]:
-    """The second step of 停用 and 重置密码: what will happen, in plain words (and, for a
-    privileged account, that it is a request a security officer approves); its form acts once."""
+def confirm_user(username: str, action: str, asks: bool = False, form_id: str = "", who: str = "",
+                 note: str = "", error: str = "") -> dict[str, Any]:
+    """The second step of 停用 and 重置密码: whose account (`who`: its role and unit), what will
+    happen, in plain words, and, for a privileged account, that it is a request a security officer
+    approves, with its 申请说明 (`note`, refused with `error`); its form acts once."""
     back = f"/admin#user-{username}"
     once = {"form_id": form_id} if form_id else {}
+    whose = [f"账号：{username}（{who}）"] if who else []
+    asked = {"note": asks, "note_text": note, "error": error}
     if action == "disable":
         return {"title": f"确认停用账号 {username}？", "button": "提交停用申请" if asks else "确认停用",
-                "back": back, "action": f"/admin/users/{username}/disable", "fields": once,
-                "lines": [*([ASK_LINE] if asks else []),
+                "back": back, "action": f"/admin/users/{username}/disable", "fields": once, **asked,
+                "lines": [*whose, *([ASK_LINE] if asks else []),
                           f"停用后，{username} 不能再登录，该账号已登录的会话将立即退出。",
-                          "账号和它留下的记录都保留；需要时可以在本页重新启用。"]}
+                          "账号和它留下的记录都保留；需要时可以在账号列表中点“启用”重新启用。"]}
     return {"title": f"确认重置 {username} 的密码？", "button": "提交重置申请" if asks else "确认重置密码",
-            "back": back, "action": f"/admin/users/{username}/reset-password", "fields": once,
-            "lines": [*([ASK_LINE] if asks else []),
+            "back": back, "action": f"/admin/users/{username}/reset-password", "fields": once, **asked,
+            "lines": [*whose, *([ASK_LINE] if asks else []),
                       f"重置后，{username} 原来的密码立即不能再用，该账号已登录的会话将立即退出。",
                       "系统会生成一个新密码，只显示一次" + (GIVEN_BY_OFFICER if asks else GIVEN_BY_YOU)]}
 

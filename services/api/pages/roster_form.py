@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from services.common.errors import FieldError
+from services.common.numbers import fold
 from services.common.outbound import AddressGuard
 from services.notify.oncall import Contact
 from services.oversight.rosters import ContactIn
@@ -89,8 +90,9 @@ class Row:
 
 
 def _clock(text: str) -> str:
-    """`8:30` and a browser's `08:30:00` as `08:30`; anything else as typed (then refused)."""
-    found = LOOSE_TIME.match(text)
+    """`8:30`, a browser's `08:30:00` and a Chinese keyboard's `０８：３０` as `08:30`; anything else
+    as typed (then refused)."""
+    found = LOOSE_TIME.match(fold(text))
     return f"{int(found.group(1)):02d}:{found.group(2)}" if found else text
 
 
