@@ -31,6 +31,9 @@ from services.common.errors import Conflict, FieldError, NotFound
 from services.common.vocabulary import Role
 
 
+class AccountDisabled(Exception):
+    """The right password of an account an admin disabled: refused, and the page says why."""
+
 class AccountsApplication(DualControl):
     """Registers users and checks passwords (argon2id)."""
 
@@ -178,18 +181,24 @@ class AccountsApplication(DualControl):
         return store.find(self.repository, user_id_for(username), User)
 
     def check_login(self, username: str, password: str) -> tuple[Principal, int] | None:
-        """The principal and its token version, if the password is right and the account enabled."""
+        """The principal and its token version, if the password is right and the account enabled;
+        the right password of a disabled account raises AccountDisabled (who knows it may be told)."""
         user = self.find(username) if USERNAME.match(username or "") else None
         try:
             self.hasher.verify(user.password_hash if user else self._dummy_hash, password)
         except (VerificationError, InvalidHashError):
             return None
-        if user is None or user.disabled:
+        if user is None:
             return None
+        if user.disabled:
+            raise AccountDisabled(user.username)
         return user.principal(), user.token_version
 
     def authenticate(self, username: str, password: str) -> Principal | None:
-        found = self.check_login(username, password)
+        try:
+            found = self.check_login(username, password)
+        except AccountDisabled:
+            return None
         return found[0] if found else None
 
     def token_version(self, username: str) -> int | None:

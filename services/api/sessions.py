@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from services.accounts.application import AccountDisabled
 from services.api import second_factor
 from services.api.deps import audit_log
 from services.api.guards import client_address
@@ -20,12 +21,17 @@ def login(request: Request, username: str, password: str, totp: str | None = Non
     address = client_address(request)
     container.throttle.check(LOGIN_PER_ADDRESS, address)
     container.throttle.check(LOGIN_PER_ACCOUNT, username)
-    found = container.accounts.check_login(username, password)
+    try:
+        found, disabled = container.accounts.check_login(username, password), False
+    except AccountDisabled:  # a failure like a wrong password, counted and audited, then said
+        found, disabled = None, True
     if found is None:
         container.throttle.fail((LOGIN_PER_ADDRESS, address), (LOGIN_PER_ACCOUNT, username))
         known = container.accounts.find(username) is not None
         audit_log(request)(Principal(username if known else "unknown", "public"),
                            "auth.login_failed", "account", username if known else None)
+        if disabled:
+            raise AccountDisabled(username)
         return None
     principal, version = found
     second_factor.require(request, principal, totp)

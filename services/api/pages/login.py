@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import QueryParams
 
+from services.accounts.application import AccountDisabled
 from services.api import second_factor, sessions
 from services.api.auth import IDLE_MESSAGE, SESSION_COOKIE, session_of
 from services.api.guard import FormDep
@@ -47,7 +48,8 @@ def login_page(request: Request, next: str = "") -> Response:  # noqa: A002
 
 # Why the login form is shown, when the person did not come to it themselves.
 SIGNED_OUT = "已退出登录。退出会结束本账号在所有设备上的登录（手机上打开的收件箱也需重新登录）。"
-ENDED = ("您的登录已结束：可能在另一台设备上退出了登录、密码已更改或登录已过期。请重新登录；"
+DISABLED = "该账号已停用，不能登录。如仍需使用，请联系本单位的系统管理员（信息科）重新启用。"
+ENDED = ("您的登录已结束：可能在另一台设备上退出了登录、密码已更改、账号已停用或登录已过期。请重新登录；"
          "退出会结束本账号在所有设备上的登录。")
 KEPT = "尚未提交的走访记录仍保存在这个浏览器页面中，重新登录后会自动填回，核对后再提交即可。"
 
@@ -98,6 +100,10 @@ def login_submit(request: Request, form: FormDep) -> Response:
                        "next": _safe_next(str(form.get("next", ""))), "username": username,
                        "error": None, "totp_error": refused.page_text,
                        **second_factor.form_context(request)}, 401)
+    except AccountDisabled:  # the right password: who knows it is told why (the IT office's review)
+        return render(request, "login.html", {"csrf": cookie_csrf,
+                       "next": _safe_next(str(form.get("next", ""))), "username": username,
+                       "error": DISABLED, **second_factor.form_context(request)}, 401)
     if token is None:
         return render(request, "login.html", {"csrf": cookie_csrf,
                        "next": _safe_next(str(form.get("next", ""))),

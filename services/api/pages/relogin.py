@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from services.accounts.application import AccountDisabled
 from services.api import second_factor, sessions
 from services.api.auth import SESSION_COOKIE
 from services.api.guards import is_https
@@ -54,7 +55,7 @@ def log_in_again(request: Request, form: FormData) -> tuple[str, Principal] | No
     try:
         token = sessions.login(request, str(form.get("username", "")), str(form.get("password", "")),
                                str(form.get("totp", "")))
-    except second_factor.SecondFactorRefused:  # counted and audited; the form asks again
+    except (second_factor.SecondFactorRefused, AccountDisabled):  # counted and audited; asked again
         return None
     principal = request.app.state.tokens.verify(token) if token else None
     return (token, principal) if token and principal else None

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
+from services.accounts.application import AccountDisabled
 from services.api import sessions
 from services.api.auth import CurrentPrincipal
 from services.api.second_factor import SecondFactorRefused
@@ -22,6 +23,9 @@ def issue_token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Dep
         token = sessions.login(request, form.username, form.password, totp)
     except SecondFactorRefused as refused:
         raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail=refused.api_text,
+                            headers={"WWW-Authenticate": "Bearer"}) from None
+    except AccountDisabled:
+        raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail="Account disabled",
                             headers={"WWW-Authenticate": "Bearer"}) from None
     if token is None:
         raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED,
