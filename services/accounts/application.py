@@ -34,6 +34,7 @@ from services.common.vocabulary import Role
 class AccountDisabled(Exception):
     """The right password of an account an admin disabled: refused, and the page says why."""
 
+
 class AccountsApplication(DualControl):
     """Registers users and checks passwords (argon2id)."""
 

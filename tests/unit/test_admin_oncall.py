@@ -198,6 +198,7 @@ def test_send_test_delivers_a_signed_test_without_personal_data(
     receiver.status, receiver.answer = 500, b"internal secret details of the receiver"
     r = api.client.post(f"{URL}/test", data={"csrf": csrf, "contact": "值班民警"})
     assert "发送失败" in r.text and "状态码 500" in r.text and "internal secret" not in r.text
+    assert "下一步：请接收方查看其系统日志中拒收的原因" in r.text  # what to check (stop 50's review)
     assert api.client.post(f"{URL}/test", data={"csrf": csrf, "contact": "所长"}).status_code == 404
     assert api.client.post(f"{URL}/test", data={"csrf": "x", "contact": "值班民警"}).status_code == 403
     assert len(receiver.got) == 3
@@ -212,6 +213,7 @@ def test_a_receiver_that_cannot_be_reached_is_said_so_in_chinese(api: Api, recei
     api.client.post(URL, data=form(csrf, {"name": "值班员", "webhook_url": dead}))
     r = api.client.post(f"{URL}/test", data={"csrf": csrf, "contact": "值班员"})
     assert "发送失败" in r.text and "连接被拒绝" in r.text
+    assert "下一步：请确认接收系统已启动、地址中的端口正确" in r.text
     assert classify("HTTP 503") == ("status", "503") and classify("errcode 93000") == ("errcode", "93000")
     assert classify("TimeoutError: timed out")[0] == "timeout"
     assert classify("URLError: [Errno -2] Name or service not known")[0] == "dns"

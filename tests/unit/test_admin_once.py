@@ -116,7 +116,7 @@ def test_the_roster_shows_every_error_at_once_with_the_next_step(api: Api, hotli
     assert r.status_code == 422
     assert 'id="error-c0_from"' in r.text and 'id="error-c0_webhook_url"' in r.text
     said = r.text.split('id="error-c0_webhook_url"')[1][:300]
-    assert "请联系信息科将该网段加入允许名单" in said and "HOTLINE_" not in r.text
+    assert "须在服务器配置中把该网段加入允许名单" in said and "HOTLINE_" not in r.text
     assert hotline.notify.roster("police-441823") is None
 
 

@@ -46,8 +46,21 @@ PROBLEM_TEXT = {
     "tls": "安全连接的证书校验未通过。",
     "network": "网络错误，未能送达。",
     "robot": "机器人拒收（请核对机器人地址和安全设置）。",
-    "blocked": "该地址指向内部网络（本机、内网或保留地址），出于安全考虑不予发送。"
-               "如接收系统在政务内网，请联系信息科将该网段加入允许名单。",
+    "blocked": "该地址指向内部网络（本机、内网或保留地址），出于安全考虑不予发送。",
+}
+# What to check next, for each failure (the IT office's review, stop 50: the cause alone left
+# them guessing); said under it.
+NEXT_TEXT = {
+    "status": "请接收方查看其系统日志中拒收的原因（如签名校验未通过、地址路径不对）。",
+    "errcode": "请在群机器人的设置中核对地址、关键词或加签密钥。",
+    "timeout": "请确认接收系统在运行、5秒内应答；并检查两端之间的防火墙或网闸是否放行。",
+    "refused": "请确认接收系统已启动、地址中的端口正确，且本系统所在服务器能访问到它（防火墙、网闸）。",
+    "dns": "请核对地址中的域名；政务内网的域名须本系统所在服务器能够解析。",
+    "tls": "请确认接收方的证书有效：未过期，且与地址中的域名一致。",
+    "network": "请检查本系统所在服务器的网络连接，稍后再发送测试。",
+    "robot": "请在群机器人的设置中核对地址、关键词或加签密钥。",
+    "blocked": "如接收系统确在政务内网，须在服务器配置中把该网段加入允许名单（见系统管理指南"
+               "“通知地址指向内部网络时”）并重启服务。",
 }
 
 
@@ -181,6 +194,7 @@ def test_contact(request: Request, agency_id: str, session: AdminPage, agency: U
         return _show(request, session, agency, rows, 404,
                      notice="只能向已保存、且填写了通知地址的联系人发送测试。")
     why = PROBLEM_TEXT[outcome.problem].format(code=outcome.code) if outcome.problem else None
+    next_step = NEXT_TEXT[outcome.problem] + "改好后先保存值班表，再发送测试。" if outcome.problem else None
     address = masked(next(c.webhook_url or "" for c in roster.contacts if c.name == outcome.contact))
     return _show(request, session, agency, rows, unsaved=_unsaved(rows, roster),
-                 tested={"name": outcome.contact, "why": why, "address": address})
+                 tested={"name": outcome.contact, "why": why, "next": next_step, "address": address})
