@@ -28,6 +28,7 @@ from services.api.pages import (
 )
 from services.api.pages import board_callbacks as board_callbacks_page
 from services.api.pages import followups as followups_page
+from services.api.pages import health as health_page
 from services.api.pages import incidents as incidents_page
 from services.api.pages import lookup as lookup_page
 from services.api.pages import oncall as oncall_page
@@ -69,6 +70,7 @@ ROUTERS = (*ROUTERS, caller_history.router)  # the caller history (来电弹屏,
 ROUTERS = (*ROUTERS, callback_routes.router)  # callbacks (回访, §13)
 ROUTERS = (*ROUTERS, board_callbacks_page.router)  # the supervisor's callbacks (回访, §13)
 ROUTERS = (*ROUTERS, knowledge_routes.router)  # the knowledge base (知识库, §13)
+ROUTERS = (*ROUTERS, health_page.router)  # the IT office's 运行状况
 
 
 def store_check(container: ApiContainer) -> ReadinessCheck:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -34,12 +35,12 @@ def healthz(request: Request) -> dict[str, str]:
     return {"status": "alive", "release": getattr(request.app.state, "release", "unknown")}
 
 
-@router.get("/readyz")
-def readyz(request: Request) -> JSONResponse:
-    checks: list[ReadinessCheck] = request.app.state.readiness_checks
+def run_checks(state: Any) -> tuple[bool, bool, dict[str, dict[str, Any]]]:
+    """Every readiness and degradation check of the app: (ready, degraded, {name: {ok, detail}});
+    /readyz answers with them, and the IT office's page shows them (pages/health.py)."""
     results = {}
     ready = True
-    for check in checks:
+    for check in state.readiness_checks:
         try:
             name, ok, detail = check()
         except Exception as exc:  # a failing probe means not ready, never a 500
@@ -47,13 +48,19 @@ def readyz(request: Request) -> JSONResponse:
         results[name] = {"ok": ok, "detail": detail}
         ready = ready and ok
     degraded = False
-    for degradation in getattr(request.app.state, "degradation_checks", []):
+    for degradation in getattr(state, "degradation_checks", []):
         try:
             name, bad, detail = degradation()
         except Exception as exc:
             name, bad, detail = getattr(degradation, "__name__", "check"), True, type(exc).__name__
         results[name] = {"ok": not bad, "detail": detail}
         degraded = degraded or bad
+    return ready, degraded, results
+
+
+@router.get("/readyz")
+def readyz(request: Request) -> JSONResponse:
+    ready, degraded, results = run_checks(request.app.state)
     return JSONResponse({"ready": ready, "degraded": degraded, "checks": results},
                         status_code=200 if ready else 503)
 

@@ -43,7 +43,7 @@ PAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "supervisor": (("/board", "案件督办"), ("/callbacks", "回访情况"), ("/followups", "随访帮扶"),
                    ("/stats", "统计分析"), ("/oncall", "值班与通知")),
     "auditor": (("/audit", "审计日志"), ("/stats", "统计分析")),
-    "admin": (("/admin", "账号与哨点"),),
+    "admin": (("/admin", "账号与哨点"), ("/admin/health", "运行状况")),
     "security": (("/security", "账号变更审批"),),
 }
 # Pages a desk opens only when its unit is of one of these kinds: follow-ups are led by

@@ -147,6 +147,7 @@ ACTION_TEXT = {
     "ledger.read": "导出台账", "followups.read": "打开随访帮扶", "followup.read": "查看走访记录",
     "followup.read-refused": "查看走访记录（结案超过30天，已拒绝）",
     "followup.visit": "登记走访", "followup.helper": "结对帮扶", "notifications.health": "查看值班与通知",
+    "admin.health": "查看运行状况",
     "notifications.read": "查看通知记录", "oncall.read": "查看值班表", "oncall.set": "设置值班表",
     "oncall.test": "发送值班测试通知",
     "notify.delivered": "通知已送达", "notify.failed": "通知送达失败", "notify.gave-up": "通知放弃重试",
@@ -174,6 +175,7 @@ RESOURCE_TEXT = {"report": "报告", "case": "案件", "cases": "案件列表", 
                  "stats": "统计", "audit": "审计日志", "ledger": "台账", "console": "来电登记台",
                  "child": "儿童", "incidents": "重大事项列表", "caller": "来电号码"}
 RESOURCE_TEXT["callback"] = "回访"  # callbacks (§13)
+RESOURCE_TEXT["system"] = "系统"  # the IT office's 运行状况
 # Why a case went upward (重大事项, §12), and where its upward report is.
 INCIDENT_REASON_TEXT = {"auto": "自动认定", "mark": "督办人员标记", "death": "报告儿童死亡"}
 UPWARD_STATE_TEXT = {"delivered": "已上报", "pending": "上报中", "failing": "上报失败",

@@ -10,7 +10,7 @@ from services.bootstrap import ApiContainer
 from services.common.auditnote import Principal
 from services.common.errors import NotFound
 from services.notify import webhook
-from services.notify.domain import SUPERVISORS, Delivery, receiver_of
+from services.notify.domain import SUPERVISORS, UPWARD, Delivery, receiver_of
 from services.oversight.jurisdiction import Outside, check_case
 
 
@@ -57,6 +57,18 @@ def unit_health(container: Any) -> list[dict[str, Any]]:
                      "receivers": [receiver_row(c, seen.get(receiver_of(agency.agency_id, c)))
                                    for c in hooked]})
     rows.sort(key=lambda r: (not r["unreachable"], -r["failures_24h"], r["agency_id"]))
+    return rows
+
+
+def all_health(container: Any) -> list[dict[str, Any]]:
+    """Every unit's row, then the supervisors' webhook and the upward report of major incidents
+    (§12) where configured here or seen by the notifier (the API may lack the setting)."""
+    rows = unit_health(container)
+    if container.notify.supervisors is not None:
+        rows.append(supervisors_health(container))
+    upward = hook_health(container, UPWARD, "上级报告（重大事项）")
+    if container.notify.upward is not None or upward["last_delivery_at"] or upward["failures_24h"]:
+        rows.append(upward)
     return rows
 
 

@@ -64,6 +64,7 @@ def app_from_env() -> FastAPI:
     registry.register(pipeline)  # type: ignore[arg-type]
     app.state.metric_registries.append(registry)
     app.state.degradation_checks = [lag_check]
+    app.state.pipeline = pipeline  # its backlogs and dead letters on /admin/health
     app.state.store_watch = StoreWatch(settings.database_url)
     app.state.store_watch.start()
     app.state.closers = [api.close, app.state.store_watch.stop]

@@ -124,7 +124,7 @@ def test_the_page_reads_alike_with_and_without_javascript(api: Api) -> None:
     assert error_of(mixed, "region") == "只有督办人员和审计人员账号有辖区；所选角色请选“（不适用）”。"
     # The directory names both counties alike (without their city), the code after in a lighter style.
     directory = page.split('id="directory"')[1]
-    assert '<td>清城区 <span class="code">441802</span>' in directory
+    assert '<td data-label="负责地区">清城区 <span class="code">441802</span>' in directory
     assert '连南瑶族自治县 <span class="code">441823</span>' in directory
     assert '连南瑶族自治县三江镇 <span class="code">441823100</span>' in directory
     assert "清远市 清城区" not in directory

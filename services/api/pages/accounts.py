@@ -55,6 +55,7 @@ def _context(request: Request, container: Any, page: Page, **extra: Any) -> dict
         "roles": [(r, ROLE_TEXT[r]) for r in ROLES],
         "agencies": directory.agencies,
         "rosters": {a.agency_id: container.notify.roster(a.agency_id) for a in directory.agencies},
+        "receives": container.dispatch.matrix.receives,  # units referred to: unreached without a roster
         "lines": LINES, "regions": rows.region_options(directory), "region_label": rows.region_label,
         "places": directory.places, "not_applicable": NOT_APPLICABLE, "everywhere": EVERYWHERE,
         "sentinel_kinds": list(SENTINEL_KIND_TEXT.items()),

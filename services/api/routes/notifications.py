@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from services.api.deps import Admin, AuditDep, ContainerDep, Supervisor
-from services.notify.domain import UPWARD
-from services.oversight.notifications import hook_health, referral_deliveries, supervisors_health, unit_health
+from services.oversight.notifications import all_health, referral_deliveries
 from services.oversight.rosters import RosterIn, RosterOut, known_unit, roster_out
 
 oncall_router = APIRouter(prefix="/v1/agencies", tags=["on-call"])
@@ -47,10 +46,4 @@ def notification_health(container: ContainerDep, audit: AuditDep,
     per receiver (each contact with a webhook) failures in a row, the last delivery taken and
     deliveries pending; units nobody would be told about first; the supervisors' webhook last."""
     audit(supervisor, "notifications.health", "agency")
-    rows = unit_health(container)
-    if container.notify.supervisors is not None:
-        rows.append(supervisors_health(container))
-    upward = hook_health(container, UPWARD, "上级报告（重大事项）")  # major incidents (§12)
-    if container.notify.upward is not None or upward["last_delivery_at"] or upward["failures_24h"]:
-        rows.append(upward)  # configured here, or seen by the notifier (the API may lack the setting)
-    return rows
+    return all_health(container)

@@ -1,0 +1,95 @@
+"""The IT office's page (/admin/health, 运行状况): what /readyz checks, the pipeline's backlogs
+and dead letters (distributed), referrals and visits past their time, and each unit's and
+webhook's notifications, in Chinese, each with what to do: what `hotline consumers status`
+and /readyz say, without a command."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from services.api.deps import AuditDep, ContainerDep
+from services.api.guard import Page, page_guard
+from services.api.ops import run_checks
+from services.api.web import render
+from services.common.labels import KIND_TEXT
+from services.oversight.notifications import all_health
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+AdminPage = Annotated[Page, Depends(page_guard("admin", "/admin/health",
+                                               "此页面供系统管理员使用，请用管理员账号登录。"))]
+
+CHECK_TEXT = {"store": "数据库", "broker": "消息队列（Kafka）", "workers": "后台进程", "lag": "处理积压"}
+# What to do when a check fails: said beside it (docs/operations.md has the steps).
+CHECK_TODO = {
+    "store": "新报告无法保存：请先恢复数据库（见运维手册“数据库不可用”）。",
+    "broker": "报告照常保存，转介在消息队列恢复后补发：请恢复 Kafka（见运维手册）。",
+    "workers": "停止的进程会在2秒后自动重启；仍未运行的，请查看其日志（var/log/进程名.log）。",
+    "lag": "报告处理跟不上：请查看下方各环节的积压，找出停滞的一环。",
+}
+STAGE_TEXT = {"intake": "受理", "triage": "研判", "dispatch": "派发",
+              "hotline-triage": "研判", "hotline-dispatch": "派发", "hotline-projection-desk": "收件箱视图",
+              "hotline-notify": "通知", "hotline-callbacks": "回访"}
+
+
+def check_said(name: str, ok: bool, detail: str) -> str:
+    """A check's detail (English, for /readyz) as the page says it."""
+    if name == "store":
+        return "可以读写" if ok else f"无法读写（{detail}）"
+    if name == "broker" and (found := re.match(r"(\d+) broker", detail)):
+        return f"{found.group(1)} 个节点在线" if ok else "没有节点在线"
+    if name == "workers":
+        if detail.startswith("not running: "):
+            return "未运行：" + "、".join(detail.removeprefix("not running: ").split(", "))
+        if detail == "all running":
+            return "全部在运行"
+        if detail.startswith("embedded"):
+            return "单进程内的处理、定时任务和通知都在运行" if ok else f"单进程内的处理已停止（{detail}）"
+    if name == "lag" and (found := re.search(r"lag (\d+) \(degraded above (\d+)\)", detail)):
+        return f"最大积压 {found.group(1)} 条（超过 {found.group(2)} 条即需处理）"
+    return detail if ok else f"异常（{detail}）"
+
+
+def health(request: Request, container: Any) -> dict[str, Any]:
+    """Everything the page shows, and the list of what needs doing first."""
+    _, _, results = run_checks(request.app.state)
+    checks = [{"name": CHECK_TEXT.get(name, name), "ok": r["ok"],
+               "said": check_said(name, r["ok"], r["detail"]),
+               "todo": None if r["ok"] else CHECK_TODO.get(name)} for name, r in results.items()]
+    now = datetime.now(UTC)
+    pipeline = getattr(request.app.state, "pipeline", None)  # distributed: PipelineCollector
+    status = pipeline.status() if pipeline is not None else None
+    stages: list[dict[str, Any]] = []
+    if status is not None:
+        stages = [{"name": STAGE_TEXT.get(o["app"], o["app"]) + " → 消息队列", "behind": o["backlog"]}
+                  for o in status.outboxes]
+        lag: dict[str, int] = {}
+        for c in status.consumers:
+            lag[c["group"]] = lag.get(c["group"], 0) + c["lag"]
+        stages += [{"name": "消息队列 → " + STAGE_TEXT.get(g, g), "behind": n} for g, n in lag.items()]
+    overdue = status.overdue if status else len(container.view.due_referrals(now))
+    visits = status.followups_overdue if status else container.view.overdue_followup_count(now)
+    units = all_health(container)
+    todo = [f"{c['name']}：{c['said']}" for c in checks if not c["ok"]]
+    if status is not None and status.dead_letters:
+        todo.append(f"死信 {status.dead_letters} 条")
+    if overdue:
+        todo.append(f"{overdue} 条转介已过时限尚未升级")
+    unreachable = [u["name"] for u in units if u["unreachable"]]
+    if unreachable:  # one line: a new county has a dozen (their rows are first in the table below)
+        todo.append(f"此刻无人可通知的单位（{len(unreachable)}个）：" + "、".join(unreachable))
+    return {"checks": checks, "distributed": status is not None, "stages": stages,
+            "dead_letters": status.dead_letters if status else 0, "overdue": overdue, "visits": visits,
+            "units": units, "todo": todo, "checked_at": now.isoformat()}
+
+
+@router.get("/admin/health")
+def health_page(request: Request, page: AdminPage, container: ContainerDep, audit: AuditDep) -> Response:
+    audit(page.principal, "admin.health", "system")
+    return render(request, "admin_health.html", {
+        "principal": page.principal, "kind_text": KIND_TEXT, **health(request, container)})
