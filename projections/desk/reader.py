@@ -17,6 +17,14 @@ __all__ = ["REVIEWS", "CaseLink", "CaseRow", "DeskQueries", "DeskReader", "Refer
            "SubmissionRow", "TimelineRow", "case_status", "referral_row"]
 
 
+
+def board_order(cases: list[CaseRow]) -> list[CaseRow]:
+    """Escalated first, then those waiting for review, then by risk, newest first within a level;
+    applied again once flags read from elsewhere (unreached, dissatisfied) are set."""
+    cases.sort(key=lambda c: c["opened_at"], reverse=True)
+    cases.sort(key=lambda c: (not c["escalated"], not c["needs_review"], RISK_RANK.get(c["risk_level"], 9)))
+    return cases
+
 class DeskReader(Protocol):
     """The read side every page, route and the scheduler use; SQLite and PostgreSQL alike."""
 
@@ -114,11 +122,7 @@ class DeskQueries(FollowUpQueries, IncidentQueries):
         if region:
             # The prefix's % in the parameter: a literal % in the statement breaks psycopg's placeholders.
             where, params = f"{where} AND region_code LIKE ?", (*params, region + "%")
-        cases = [c for c in self._cases(where, params) if not status or c["status"] == status]
-        cases.sort(key=lambda c: c["opened_at"], reverse=True)
-        cases.sort(key=lambda c: (not c["escalated"], not c["needs_review"],
-                                  RISK_RANK.get(c["risk_level"], 9)))
-        return cases
+        return board_order([c for c in self._cases(where, params) if not status or c["status"] == status])
 
     def cases_by_id(self, case_ids: list[str]) -> list[CaseRow]:
         """These cases (those the view knows), in the order asked."""

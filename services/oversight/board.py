@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.desk.reader import CaseRow
+from projections.desk.reader import CaseRow, board_order
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Principal
 from services.common.errors import NotFound
@@ -24,7 +24,8 @@ def active_plans(c: ApiContainer, who: Principal) -> list[Any]:
 def flagged_cases(c: ApiContainer, who: Principal) -> list[CaseRow]:
     """The cases of the caller's region, the red referrals nobody was told of flagged, and the
     reporters dissatisfied at the callback (§13)."""
-    return flag_dissatisfied(c, flag_unreached(c.view.list_cases(None, None, region=who.region), c.notify))
+    flagged = flag_dissatisfied(c, flag_unreached(c.view.list_cases(None, None, region=who.region), c.notify))
+    return board_order(flagged)  # a flag puts its case up for review: listed so (stop 50's review)
 
 
 def referral_notes(c: ApiContainer, cases: list[Any]) -> dict[str, dict[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -54,6 +55,15 @@ class Client:
             assert r.status_code == 200, r.text
             self.tokens[user] = r.json()["access_token"]
         return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+    def page_session(self, user: str) -> httpx.Client:
+        """A browser's session without a browser: the login form's cookie and token, then the pages."""
+        pages = httpx.Client(base_url=str(self.http.base_url), timeout=10)
+        form = pages.get("/login").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+        r = pages.post("/login", data={"username": user, "password": self.password(user), "csrf": csrf})
+        assert r.status_code == 303, r.text
+        return pages
 
     def submit(self, body: dict[str, Any], key: str) -> dict[str, Any]:
         r = self.http.post("/v1/reports", json=body,

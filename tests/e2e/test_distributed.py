@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -269,6 +270,16 @@ def test_make_up_routes_a_red_report_to_police_and_hospital(servers: dict[str, s
     assert "hotline_consumer_lag{" in metrics and "hotline_referrals_overdue" in metrics
     ready = client.http.get("/readyz").json()
     assert ready["ready"] and ready["degraded"] is False and ready["checks"]["lag"]["ok"]
+    # The IT office reads the same on its page, in Chinese, with each stage's backlog (stop 50).
+    with client.page_session("admin1") as pages:
+        health = pages.get("/admin/health").text
+    checks = health.split('id="checks"')[1].split("</table>")[0]
+    assert "消息队列（Kafka）" in checks and "异常" not in checks and "全部在运行" in checks
+    stages = re.findall(r'<th scope="row" data-label="环节">([^<]+)</th><td[^>]*>(\d+)<', health)
+    assert {name for name, _ in stages} == {"受理 → 消息队列", "研判 → 消息队列", "派发 → 消息队列",
+                                            "消息队列 → 研判", "消息队列 → 派发", "消息队列 → 收件箱视图",
+                                            "消息队列 → 通知", "消息队列 → 回访"}, stages
+    assert re.search(r'死信：<strong class="">0</strong>', health)
 
     # The brokers take TLS only: the administrator's own credentials without it are refused.
     assert refused_without_tls(conf)

@@ -156,3 +156,27 @@ def test_an_upward_report_never_planned_says_why_it_may_be(hotline: ApiContainer
     assert state(distributed=True, seconds_ago=5) == "pending"  # notify may still be planning it
     assert state(distributed=True, seconds_ago=120) == "unsent"  # no setting, or notify not running
     assert "通知服务未运行" in UPWARD_STATE_TEXT["unsent"]
+
+
+def test_a_red_case_nobody_was_told_of_comes_before_a_newer_one_taken_up(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """The board lists the cases to review first: a red referral that reached no one puts its
+    case up for review, and it is listed so (the city supervisor's review, stop 50: flagged after
+    the view had sorted, it stayed below a newer red case the units had taken up)."""
+    older = red_case(api, runner, "unreached-older")  # no roster anywhere: nobody is told
+    newer = api.submit(report_body(children=[{"name": "林小雨", "gender": "female", "age": 8}]),
+                       key="taken-up").json()
+    runner.pump()
+    case_id = api.client.get(f"/v1/reports/{newer['report_id']}",
+                             headers=api.auth("operator1")).json()["case_id"]
+    desks = {"police-441823": "police-desk", "hospital-441823": "hospital-desk", "civil-441823": "civil-desk"}
+    case = api.client.get(f"/v1/cases/{case_id}", headers=api.auth("supervisor1")).json()
+    for referral in case["referrals"]:
+        r = api.client.post(f"/v1/referrals/{referral['referral_id']}/acknowledge",
+                            headers=api.auth(desks[referral["agency_id"]]))
+        assert r.status_code == 200, r.text
+    runner.pump()
+    login(api.client, "supervisor1", home="/board")
+    page = api.client.get("/board/cases").text
+    assert "红色转介无人值守" in case_row(page, older["case_id"])  # flagged, as the review saw it
+    assert page.index(f'id="case-{older["case_id"]}"') < page.index(f'id="case-{case_id}"')
