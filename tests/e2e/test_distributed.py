@@ -271,8 +271,9 @@ def test_make_up_routes_a_red_report_to_police_and_hospital(servers: dict[str, s
     ready = client.http.get("/readyz").json()
     assert ready["ready"] and ready["degraded"] is False and ready["checks"]["lag"]["ok"]
     # The IT office reads the same on its page, in Chinese, with each stage's backlog (stop 50).
-    with client.page_session("admin1") as pages:
-        health = pages.get("/admin/health").text
+    pages = client.page_session("admin1")
+    health = pages.get("/admin/health").text
+    pages.close()
     checks = health.split('id="checks"')[1].split("</table>")[0]
     assert "消息队列（Kafka）" in checks and "异常" not in checks and "全部在运行" in checks
     stages = re.findall(r'<th scope="row" data-label="环节">([^<]+)</th><td[^>]*>(\d+)<', health)

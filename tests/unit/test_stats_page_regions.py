@@ -70,3 +70,12 @@ def test_both_counties_are_named_alike(city: TestClient) -> None:
     shown = city.get("/stats", params={**NOVEMBER, "region": "441802"})
     assert '<span id="stats-region">清城区</span>' in shown.text
     assert "统计分析报告（按月）：清城区" in visible(shown.text)
+
+
+def test_a_county_supervisor_chooses_the_county_once(api: Api) -> None:
+    """The caller's own county is the first choice, 清城区（全部）; its 清城区（全区） beside it was
+    the same choice twice (the city supervisor's review, stop 50, as supervisor-qingcheng)."""
+    login(api.client, "supervisor-qingcheng", home="/board")
+    picker = api.client.get("/stats", params=NOVEMBER).text.split('id="region"')[1].split("</select>")[0]
+    assert "清城区（全部）" in picker and "清城区（全区）" not in picker
+    assert picker.count('value="441802"') == 0 and 'value="441802001"' in picker  # its towns, below

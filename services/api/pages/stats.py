@@ -120,12 +120,14 @@ def empty_charts(data: dict[str, Any]) -> set[str]:
 
 def regions(directory: Directory, mine: str | None = None) -> list[dict[str, Any]]:
     """The places to filter by, inside the caller's region: each county (in the directory's
-    order) first, then its townships and villages by code, named below the county."""
+    order) first, then its townships and villages by code, named below the county; `whole`, its
+    own 全县/全区 choice, unless the county is the caller's region (the first choice already)."""
     counties = [c for c, _ in directory.places if len(c) == 6 and within(c, mine)]
     out = []
     for code in counties:
         under = sorted(c for c, _ in directory.places if c.startswith(code) and c != code)
         out.append({"code": code, "name": region_label(directory, code), "codes": [code, *under],
+                    "whole": code != mine,
                     "places": [(c, region_label(directory, c, code), len(c) > 9) for c in under]})
     return out
 
