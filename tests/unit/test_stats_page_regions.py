@@ -5,14 +5,16 @@ named by one rule (清城区 as 连南瑶族自治县, never 清远市清城区)
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
 
 from projections.desk.processor import DeskProjection
 from services.bootstrap import ApiContainer
+from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
-from tests.helpers import TEST_PASSWORD
+from tests.helpers import TEST_PASSWORD, report_body
 from tests.unit.test_board_page import visible
 from tests.unit.test_pages import login
 from tests.unit.test_stats_figures import seed
@@ -76,6 +78,23 @@ def test_a_county_supervisor_chooses_the_county_once(api: Api) -> None:
     """The caller's own county is the first choice, 清城区（全部）; its 清城区（全区） beside it was
     the same choice twice (the city supervisor's review, stop 50, as supervisor-qingcheng)."""
     login(api.client, "supervisor-qingcheng", home="/board")
-    picker = api.client.get("/stats", params=NOVEMBER).text.split('id="region"')[1].split("</select>")[0]
+    page = api.client.get("/stats", params=NOVEMBER).text
+    assert "本地区尚未登记监测哨点" in page and "均有报告" not in page  # none registered: said so
+    picker = page.split('id="region"')[1].split("</select>")[0]
     assert "清城区（全部）" in picker and "清城区（全区）" not in picker
     assert picker.count('value="441802"') == 0 and 'value="441802001"' in picker  # its towns, below
+
+
+def test_on_time_counts_the_referrals_received_or_past_their_time(city: TestClient, api: Api,
+                                                                     runner: EmbeddedRunner) -> None:
+    """A referral still within its time is neither on time nor late (the city supervisor's review,
+    stop 50: "按时接收转介 0/2 件" while both were minutes old)."""
+    api.submit(report_body(), key="fresh-red")
+    runner.pump()
+    today = datetime.now(UTC).astimezone(timezone(timedelta(hours=8))).date().isoformat()
+    page = city.get("/stats", params={"from": today, "to": today})
+    said = visible(page.text.split('id="g-441823-sum">')[1].split("</p>")[0])
+    assert said == "报告1件·案件1件·待接收、未到时限2件·超时未接收0件", said
+    november = city.get("/stats", params=NOVEMBER).text.split('id="g-441823-sum">')[1].split("</p>")[0]
+    november = visible(november)
+    assert "按时接收转介" in november and "（已接收或已超时的）" in november and "未到时限" not in november
