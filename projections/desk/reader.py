@@ -177,7 +177,10 @@ class DeskQueries(FollowUpQueries, IncidentQueries):
                                f" case_id IN ({chosen}) ORDER BY at, event_id", params):
             event = TimelineRow(at=t["at"], type=t["type"], by=t["by_whom"])
             if t["type"].startswith("referral_"):
-                event["agency_id"] = json.loads(t["detail"]).get("agency_id") or ""
+                detail = json.loads(t["detail"])
+                event["agency_id"] = detail.get("agency_id") or ""
+                if detail.get("referral_id"):
+                    event["referral_id"] = detail["referral_id"]
             elif t["type"] in REVIEWS:
                 detail = json.loads(t["detail"])
                 if "risk_level" in detail:  # 重办 keeps the level

@@ -26,6 +26,7 @@ class TimelineRow(TypedDict):
     type: str
     by: str
     agency_id: NotRequired[str]  # the unit a referral event is about
+    referral_id: NotRequired[str]  # and the referral (its reason to decline, or to re-route, is in its store)
     risk_level: NotRequired[str]  # a reassessment's or review's level, and the one before it
     previous: NotRequired[str]
     incident: NotRequired[str]  # why a case went upward (auto, mark, death): a mark is a person's act

@@ -27,6 +27,7 @@ from services.api.pages import (
     rosters,
 )
 from services.api.pages import board_callbacks as board_callbacks_page
+from services.api.pages import board_reports as board_reports_page
 from services.api.pages import followups as followups_page
 from services.api.pages import health as health_page
 from services.api.pages import incidents as incidents_page
@@ -71,6 +72,7 @@ ROUTERS = (*ROUTERS, callback_routes.router)  # callbacks (回访, §13)
 ROUTERS = (*ROUTERS, board_callbacks_page.router)  # the supervisor's callbacks (回访, §13)
 ROUTERS = (*ROUTERS, knowledge_routes.router)  # the knowledge base (知识库, §13)
 ROUTERS = (*ROUTERS, health_page.router)  # the IT office's 运行状况
+ROUTERS = (*ROUTERS, board_reports_page.router)  # a case's reports on the board (报告原文)
 
 
 def store_check(container: ApiContainer) -> ReadinessCheck:

@@ -125,7 +125,7 @@ ACTION_TEXT = {
     "caller.history": "查询来电历史", "caller.history.refused": "查询来电历史（超出每小时限额）",
     "case.read": "查看案件", "case.reassess": "调整风险等级", "case.review": "复核完毕",
     "case.refer": "人工转介",
-    "case.rework": "重新交办",
+    "case.rework": "重新交办", "case.reports": "阅读案件的报告原文",
     "case.close": "结案", "referral.read": "查看转介", "referral.acknowledge": "接收转介",
     "referral.decline": "退回转介", "referral.outcome": "办结转介", "desk.inbox": "打开收件箱",
     "board.read": "打开督办看板", "console.open": "打开来电登记", "admin.read": "打开系统管理",

@@ -41,6 +41,8 @@ class Disclosure:
             "children": children,
             "reporter": {k: reporter_all.get(k) for k in rule["reporter"]},
             "erased": report.erased_at is not None,
+            # The operator put the caller through (110 / 120): a fact of the call, not personal data.
+            "transfers": [{"to": t["to"], "at": t["at"]} for t in report.transfers],
             "disclosure_version": self.version,
         }
         if rule.get("address"):

@@ -73,3 +73,13 @@ def read_referral(container: ApiContainer, referral_id: str, principal: Principa
     body = referral_body(referral, detail=True)
     body["reports"] = reports_for(container, referral.case_id, recipient_of(referral, principal))
     return body
+
+
+def case_reports(container: ApiContainer, principal: Principal, audit: AuditLog,
+                 case_id: str) -> list[dict[str, Any]]:
+    """A case's reports as a supervisor reads them (§5's `supervisor` rule), the case in the
+    caller's region (else NotFound); the reading audited, like a referral's."""
+    container.triage.get_case(case_id)  # NotFound for a case that does not exist
+    check_case(container, principal, case_id, "case")
+    audit(principal, "case.reports", "case", case_id, case_id)
+    return reports_for(container, case_id, "supervisor")

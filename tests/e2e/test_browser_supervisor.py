@@ -83,13 +83,13 @@ def test_the_supervisor_reroutes_sets_categories_and_downloads(server: Client, d
         expect(page.locator(f"#case-{case_id}")).to_contain_text("待复核：有单位退回转介")
 
         row = open_case(page, case_id)
-        expect(row.locator(".timeline")).to_contain_text("退回转介（连南瑶族自治县公安局）")
+        expect(row.locator(".timeline")).to_contain_text(f"退回转介，原因：{REASON}（连南瑶族自治县公安局）")
         row.locator(f"#agency-{case_id}").select_option(label="连南瑶族自治县公安局三江派出所")
         row.locator(f"#refer-reason-{case_id}").fill("公安局退回，改派属地派出所")
         row.locator("form.refer button").click()
         page.wait_for_url(f"{BASE}/board?done=refer*")
         expect(page.locator("#notice[role=status]")).to_contain_text(
-            f"已将案件 {case_id[:8]} 改派给连南瑶族自治县公安局三江派出所")
+            f"已将案件 {case_id[:8]} 转介给连南瑶族自治县公安局三江派出所")
         station = page.locator(f"#case-{case_id} .referral[data-agency='police-441823100']")
         expect(station.locator(".ref-status")).to_have_text("待接收", timeout=15_000)
         expect(page.locator(f"#case-{case_id}")).not_to_contain_text("有单位退回转介")  # re-routed: settled

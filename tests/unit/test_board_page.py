@@ -41,7 +41,8 @@ def test_the_board_speaks_chinese_and_shows_what_happened(
     assert page.status_code == 200
     assert f"{POLICE}：已退回" in text and "退回原因：不属本单位辖区，请转派出所" in text
     assert "办结情况：已救治出院（伤情稳定）" in text
-    assert "立案研判（研判系统）" in text and f"退回转介（{POLICE}）" in text
+    assert "立案研判（研判系统）" in text
+    assert f"退回转介，原因：不属本单位辖区，请转派出所（{POLICE}）" in text  # why, on the timeline too
     assert f"转介：{POLICE}（分派系统）" in text  # to whom
     assert "待复核：有单位退回转介" in text
     for code in ("police-441823", "hospital-441823", "case_opened", "referral_declined", "triage",
@@ -125,9 +126,20 @@ def test_a_command_names_its_case_and_result_before_the_view_catches_up(
     police = referral_of(case, "police")
     post(api, "police-desk", f"/v1/referrals/{police}/decline", {"reason": "非本辖区"})
     runner.pump()
+    unchosen = api.client.post(f"/board/cases/{case['case_id']}/refer",  # nothing preselected (stop 50)
+                               data={"csrf": token, "agency_id": "", "reason": "公安退回，转民政"})
+    assert unchosen.status_code == 422 and "请选择改派给哪个单位。" in unchosen.text
+    select = rf'<select id="agency-{case["case_id"]}" name="agency_id"[^>]*><option value="">请选择单位'
+    assert re.search(select, api.client.get("/board").text)
     moved = api.client.post(f"/board/cases/{case['case_id']}/refer",
                             data={"csrf": token, "agency_id": "civil-441823", "reason": "公安退回，转民政"})
-    assert f"已将案件{short}改派给连南瑶族自治县民政局" in visible(moved.text)
+    assert (f"已将案件{short}转介给连南瑶族自治县民政局（未成年人保护中心），该单位将在收件箱中看到此案件；"
+            "案件原有的转介不受影响。") in visible(moved.text)
+    runner.pump()  # the timeline says why it was declined and why re-routed (stop 50's review)
+    timeline = api.client.get("/board").text.split(f'id="case-{case["case_id"]}"')[1].split("</ol>")[0]
+    timeline = visible(timeline)
+    assert "退回转介，原因：非本辖区（连南瑶族自治县公安局）" in timeline
+    assert "转介：连南瑶族自治县民政局（未成年人保护中心），原因：公安退回，转民政（督办人员）" in timeline
     for link in (f"done=refer&case={case['case_id']}&unit=edu-441823", "done=close&case=nonsense"):
         made_up = api.client.get(f"/board?{link}")  # nothing was done: nothing is claimed
         assert made_up.status_code == 200 and 'id="notice"' not in made_up.text
@@ -197,7 +209,7 @@ def test_the_review_ends_on_the_board_and_the_timeline_says_who_and_why(
     assert "红色转介无人值守，未能通知：连南瑶族自治县人民医院" in text
     assert "复核完毕：风险等级保持红色，意见：已电话联系派出所（督办人员）" in text
     assert "重新评估：红色→橙色，原因：伤情较轻（督办人员）" in text
-    assert "转介：连南瑶族自治县民政局（未成年人保护中心）（督办人员）" in text
+    assert "转介：连南瑶族自治县民政局（未成年人保护中心），原因：转民政（督办人员）" in text
 
 
 def test_statuses_keep_a_label_where_the_headers_are_hidden(api: Api, runner: EmbeddedRunner) -> None:

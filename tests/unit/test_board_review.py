@@ -20,7 +20,7 @@ from services.common.labels import UPWARD_STATE_TEXT
 from services.oversight.board import case_state, counties, review_reasons, units_by_county
 from services.oversight.incidents import upward_state
 from tests.conftest import Api
-from tests.helpers import report_body
+from tests.helpers import audit_entries, report_body
 from tests.unit.test_board_page import csrf, visible
 from tests.unit.test_desk import red_case
 from tests.unit.test_pages import login
@@ -180,3 +180,30 @@ def test_a_red_case_nobody_was_told_of_comes_before_a_newer_one_taken_up(
     page = api.client.get("/board/cases").text
     assert "红色转介无人值守" in case_row(page, older["case_id"])  # flagged, as the review saw it
     assert page.index(f'id="case-{older["case_id"]}"') < page.index(f'id="case-{case_id}"')
+
+
+def test_the_supervisor_reads_what_happened_from_the_board(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    """A case's 报告原文 (the city supervisor's review, stop 50: the board gave its concerns only, and
+    the level could not be judged): the children, the place, what happened, the reporter; for the
+    case's region only, each reading audited."""
+    case = red_case(api, runner, "read-what-happened")
+    transfer = api.client.post(f"/v1/reports/{case['report']['report_id']}/transfers", json={"to": "110"},
+                               headers=api.auth("operator1"))
+    assert transfer.status_code == 202, transfer.text
+    login(api.client, "supervisor1", home="/board")
+    board = api.client.get("/board").text
+    assert f'href="/board/reports/{case["case_id"]}"' in case_row(board, case["case_id"])
+    page = api.client.get(f"/board/reports/{case['case_id']}")
+    assert page.status_code == 200
+    text = visible(page.text)
+    assert "王小明" in text and "9岁" in text and "孩子被打流血" in text and "某村三巷" in text
+    assert "报告时儿童处于紧急危险中" in text and "李女士" in text
+    assert re.search(r"通话中已转接：110（\d\d-\d\d\d\d:\d\d）", text)  # the operator put the caller through
+    assert ("case.reports", "supervisor1") in [(e["action"], e["actor"]) for e in audit_entries(hotline)]
+    login(api.client, "supervisor-qingcheng", home="/board")  # another county's case: as if none
+    outside = api.client.get(f"/board/reports/{case['case_id']}")
+    assert outside.status_code == 404 and "王小明" not in outside.text
+    assert api.client.get(f"/board/reports/{uuid4()}").status_code == 404
+    login(api.client, "police-desk", home="/desk")
+    assert api.client.get(f"/board/reports/{case['case_id']}").status_code == 403

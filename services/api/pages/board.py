@@ -180,6 +180,8 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
                  "beside": f"案件 {case_id[:8]}：{message}", **values}
         return render(request, "board.html", _context(request, container, page, error=error), status)
 
+    if action == "refer" and not form.get("agency_id"):  # never a unit preselected (stop 50's review)
+        return refused("agency_id", "请选择改派给哪个单位。", 422)
     if not text:
         return refused(field, blank, 422)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from projections.desk.reader import REVIEWS
-from services.common.errors import DomainError
+from services.common.errors import DomainError, NotFound
 from services.common.labels import CATEGORY_TEXT, LEVEL_TEXT
 from services.common.vocabulary import Category
 from services.dispatch.domain import referral_id_for
@@ -49,7 +49,8 @@ def outcome(container: Any, action: str, case_id: str, unit: str | None) -> tupl
             return _reworked(container, case_id, agency)
         if action == "refer" and agency is not None and container.dispatch.get_referral(
                 str(referral_id_for(case_id, agency.agency_id))) is not None:
-            return f"已将案件 {short} 改派给{agency.name}，该单位将在收件箱中看到此案件。", {}
+            return (f"已将案件 {short} 转介给{agency.name}，该单位将在收件箱中看到此案件；"
+                    "案件原有的转介不受影响。"), {}
     except DomainError:
         return None
     return None
@@ -123,12 +124,23 @@ def _moment(at: str) -> float:
 
 
 def add_written_reasons(container: Any, cases: list[Any]) -> list[Any]:
-    """The reason or note a supervisor wrote at each reassessment and review, on its timeline
-    entry (`written`); the store is read only for cases that have such entries."""
+    """The reason or note a supervisor wrote at each reassessment and review, a unit's reason to
+    decline, and a supervisor's to re-route, on its timeline entry (`written`: the city
+    supervisor's review, stop 50, found the last two missing); the stores are read only for cases
+    that have such entries."""
     for case in cases:
         entries = [t for t in case["timeline"] if t["type"] in REVIEWS]
         if entries:
             texts = {_moment(r["at"]): r["text"] for r in container.triage.reasons(case["case_id"])}
             for t in entries:
                 t["written"] = texts.get(_moment(t["at"]), "")
+        for t in case["timeline"]:
+            declined = t["type"] == "referral_declined"
+            rerouted = t["type"] == "referral_dispatched" and t["by"] != "dispatch"
+            if (declined or rerouted) and t.get("referral_id"):
+                try:
+                    referral = container.dispatch.get_referral(t["referral_id"])
+                except NotFound:
+                    continue
+                t["written"] = (referral.decline_reason if declined else referral.routing_reason) or ""
     return cases
