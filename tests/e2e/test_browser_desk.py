@@ -194,10 +194,15 @@ def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_declin
         phone.locator("a[href='/desk']").first.click()
         phone.wait_for_url(f"{base}/desk")
         expect(phone.locator("body")).to_have_attribute("data-live", "events")
-        row = phone.locator(f"#ref-{referral_id}")
-        labels = row.locator("td[data-label]").evaluate_all(
-            "cells => cells.map(c => getComputedStyle(c, '::before').content)")
+        # The row as drawn now: the live inbox may swap its rows in between (a detached cell has no
+        # style: it read '' under load, once).
+        labels = phone.wait_for_function("""id => {
+            const cells = [...document.querySelectorAll('#ref-' + id + ' td[data-label]')];
+            const said = cells.map(c => getComputedStyle(c, '::before').content);
+            return said.includes('"接收时限："') && said.includes('"状态："') && said;
+        }""", arg=referral_id).json_value()
         assert '"接收时限："' in labels and '"状态："' in labels, labels
+        row = phone.locator(f"#ref-{referral_id}")
         # What a finger hits in a row, 40 px or more (stop 46's reviews: 接收 34, the concerns' link
         # 19), and the page's 报送部门通报 (19).
         for target in (row.locator("a.open"), row.locator("button.ack"), row.locator("a.detail"),
