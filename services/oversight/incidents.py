@@ -17,7 +17,6 @@ from services.common.keystore import case_key_owner
 from services.common.labels import INCIDENT_REASON_TEXT, UPWARD_STATE_TEXT
 from services.notify.domain import UPWARD, Delivery, delivery_id
 from services.notify.upward import ERASED_SUMMARY, UPWARD_EVENT, incident_key, open_summary
-from services.triage.assessment import check_address
 from services.triage.case import Case
 
 UPWARD_WITHIN = timedelta(seconds=60)  # contract §12: the upward report goes within 60 s
@@ -48,8 +47,7 @@ def check_mark(c: ApiContainer, case_id: str, summary: str, who: Principal) -> C
     """What a mark would answer, nothing kept: the page's confirming step comes after it."""
     case = case_of(c, case_id, who)
     names, addresses = personal_on(c, case)
-    case.check_mark(summary, names, c.triage.incidents)
-    check_address(summary, addresses)
+    case.check_mark(summary, names, c.triage.incidents, addresses)
     return case
 
 

@@ -4,7 +4,7 @@ command with its guards."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -228,9 +228,11 @@ class Case(Aggregate):
         for reason in assessment.due(rules, self, died):
             self._went_upward(**changes.upward(self, rules, reason, None, None))
 
-    def check_mark(self, summary: str, names: list[str], incidents: IncidentRules | None = None) -> None:
-        """Once per case; a summary of at most the rule's length, with no id number or name."""
-        assessment.check_mark(incidents or default_rules(), self.major_incident, summary, names)
+    def check_mark(self, summary: str, names: list[str], incidents: IncidentRules | None = None,
+                   addresses: Sequence[str] = ()) -> None:
+        """Once per case; a summary of at most the rule's length, with no id number, phone, house
+        number, name or filed address."""
+        assessment.check_mark(incidents or default_rules(), self.major_incident, summary, names, addresses)
 
     def mark_major_incident(self, *, summary: str, names: list[str], seal: Callable[[str], str],
                             by: str, incidents: IncidentRules | None = None) -> None:

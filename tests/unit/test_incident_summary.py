@@ -10,7 +10,7 @@ import pytest
 
 from services.common.auditnote import Principal
 from services.oversight import incidents
-from services.triage.assessment import TriageError, check_address, check_mark, default_rules
+from services.triage.assessment import TriageError, check_mark, default_rules
 from tests.conftest import Api
 from tests.helpers import report_body
 
@@ -48,9 +48,18 @@ def test_a_summary_that_says_what_happened_passes(summary: str) -> None:
 
 def test_the_address_as_filed_is_refused_spaces_ignored() -> None:
     with pytest.raises(TriageError) as refused:
-        check_address("孩子住在 金坑村 三巷，常被打", ["金坑村三巷"])
+        check_mark(default_rules(), None, "孩子住在 金坑村 三巷，常被打", NAMES, ["金坑村三巷"])
     assert "住址" in refused.value.message and "金坑村" not in refused.value.message
-    check_address("孩子住在金坑村，常被打", ["金坑村三巷"])  # the village alone says no house
+    # The village alone says no house:
+    check_mark(default_rules(), None, "孩子住在金坑村，常被打", NAMES, ["金坑村三巷"])
+
+
+def test_every_kind_found_is_said_at_once() -> None:
+    """A name and the address together are both said (the city supervisor's review, stop 50: the
+    name was said, corrected, and then the address refused)."""
+    with pytest.raises(TriageError) as refused:
+        check_mark(default_rules(), None, "王小明住在金坑村三巷，电话13800138000", NAMES, ["金坑村三巷"])
+    assert refused.value.message == ("摘要不能含有以下信息：电话号码；儿童或报告人的姓名；报告中登记的住址。")
 
 
 def test_the_mark_checks_the_cases_address_and_given_names(api: Api, runner: Any, hotline: Any) -> None:

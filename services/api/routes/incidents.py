@@ -18,8 +18,8 @@ list_router = APIRouter(prefix="/v1/major-incidents", tags=["major incidents"])
 
 class MarkIn(BaseModel):
     model_config = Strict
-    # The length, id and phone numbers, house numbers and names are the case's rule (Case.check_mark),
-    # the filed address oversight's (incidents.check_mark): 422 naming summary.
+    # The length, id and phone numbers, house numbers, names and filed addresses are the case's rule
+    # (Case.check_mark, the names and addresses read by oversight's incidents.check_mark): 422 naming summary.
     summary: Annotated[str, Field(max_length=2000)]
 
 
