@@ -13,6 +13,7 @@ from services.common.exportcells import append, csv_bytes
 from services.common.labels import CATEGORY_TEXT, LEVEL_TEXT
 from services.common.vocabulary import BEIJING
 from services.intake.application import IntakeApplication
+from services.oversight.sheets import widen
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # YYYY-MM from 1900 to 2099: the months a ledger or a report can be about.
@@ -106,9 +107,7 @@ def as_xlsx(rows: list[list[Any]], month: str) -> bytes:
     for row in rows:
         append(sheet, row)
     sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHIJKLMNO", (38, 12, 24, 12, 6, 6, 20, 20, 8, 30, 12, 12, 12, 12, 8),
-                             strict=True):
-        sheet.column_dimensions[column].width = width
+    widen(sheet)  # as wide as the longest place, categories or unit (the supervisors' review, stop 50)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

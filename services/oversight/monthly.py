@@ -5,7 +5,6 @@ per table) or as CSV (the tables one after another)."""
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -24,6 +23,7 @@ from services.common.vocabulary import BEIJING, RISK_LEVELS
 from services.dispatch.routing import Directory
 from services.oversight.callback_figures import CALLBACK_RATE_RULE, SATISFIED_RATE_RULE
 from services.oversight.regions_text import region_label
+from services.oversight.sheets import widen
 
 Table = tuple[str, list[str], list[list[Any]]]  # title, header, rows
 
@@ -159,26 +159,6 @@ def _chart(title: str, header: list[str], rows: list[list[Any]]) -> Callable[[An
     return add
 
 
-def _width(value: Any) -> int:
-    """How many narrow characters a cell's text takes (a Chinese character takes two)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
-
-
-MIN_WIDTH, MAX_WIDTH = 10, 48
-
-
-def _widen(sheet: Any) -> None:
-    """Each column as wide as its widest header or figure, so that nothing is cut off; a line of
-    text alone in its row (the rules, a title) may run on over the empty cells beside it."""
-    widths: dict[str, int] = {}
-    for row in sheet.iter_rows():
-        filled = [c for c in row if c.value is not None and c.value != ""]
-        for cell in filled if len(filled) > 1 else ():
-            widths[cell.column_letter] = max(widths.get(cell.column_letter, 0), _width(cell.value))
-    for letter, width in widths.items():
-        sheet.column_dimensions[letter].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
-
-
 def as_xlsx(report: list[Table]) -> bytes:
     # Imported when a workbook is asked for: openpyxl (and the numpy it loads) would otherwise
     # sit in every API worker's memory (#31).
@@ -197,7 +177,7 @@ def as_xlsx(report: list[Table]) -> bytes:
             cell.font = Font(bold=True)
         for row in rows:
             append(sheet, row)
-        _widen(sheet)
+        widen(sheet)
         add_chart = _chart(title, header, rows)
         if add_chart:
             add_chart(sheet)

@@ -20,7 +20,7 @@ from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from services.common.vocabulary import BEIJING
 from services.intake.callback import Callback
-from services.oversight.monthly import _width
+from services.oversight.sheets import text_width as _width
 from tests.conftest import Api
 from tests.unit.test_board_callbacks import unhappy as unhappy_case
 from tests.unit.test_board_page import csrf, visible

@@ -17,6 +17,7 @@ from services.common.embedded import EmbeddedRunner
 from services.dispatch.scheduler import EscalationScheduler
 from services.oversight.followups import in_visit_order
 from services.oversight.ledger import BEIJING, month_bounds
+from services.oversight.sheets import text_width
 from tests.conftest import Api
 from tests.helpers import audit_entries, on_call_everywhere, report_body
 from tests.unit.test_desk import post, red_case, referral_of
@@ -266,6 +267,11 @@ def test_the_ledger_has_one_row_per_child_in_csv_and_xlsx_and_each_case_read_is_
     assert sheet is not None
     cells = [[c.value for c in row] for row in sheet.iter_rows()]
     assert cells[0] == rows[0] and sorted(str(c[3]) for c in cells[1:]) == ["王小明", "王小红"]
+    for row in sheet.iter_rows():  # nothing cut off: each column as wide as what it holds (stop 50)
+        for cell in row:
+            if cell.value not in (None, ""):
+                width = sheet.column_dimensions[cell.column_letter].width
+                assert width >= text_width(cell.value) + 1, (cell.value, width)
     reads = [e for e in audit_entries(hotline, case["case_id"]) if e["action"] == "ledger.read"]
     assert len(reads) == 2  # one per export, for this case
     assert get(api, "supervisor1", "/v1/ledger", month="2020-01").content.decode("utf-8-sig").count("\n") == 1
