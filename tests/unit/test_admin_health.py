@@ -45,6 +45,8 @@ def test_the_admin_reads_the_state_of_the_system_in_chinese(api: Api, hotline: A
     assert "连南瑶族自治县公安局、" in unreachable or unreachable.endswith("连南瑶族自治县公安局")
     assert '<a href="/admin/oncall/police-441823">' in page.text
     assert "人民检察院" not in todo  # a unit never referred to needs no one on duty
+    hooks = re.sub(r"<[^>]+>", "", page.text.split('id="hooks"')[1].split("</p>")[0])
+    assert "督办人员的超时通知地址：未设置" in hooks and "重大事项的上级报告地址：未设置" in hooks
     assert ("admin.health", "admin1") in [(e["action"], e["actor"]) for e in audit_entries(hotline)]
 
 
@@ -72,6 +74,23 @@ def test_a_failing_check_and_a_stalled_stage_are_said_first_with_what_to_do(api:
     assert re.search(r"消息队列 → 通知</th><td[^>]*>0<", stages)
     assert "停止的进程会在2秒后自动重启" in page  # what to do, beside the failing check
     assert "hotline dlq list" in page.split('id="dead-letters"')[1][:400]
+
+
+def test_the_page_answers_with_the_broker_away(api: Api) -> None:
+    """The morning Kafka is down is the morning the page is needed: the backlogs cannot be read,
+    it says so, and the page answers."""
+    class Away:
+        def status(self) -> PipelineStatus:
+            raise ConnectionError("no broker")
+
+    app = api.client.app
+    app.state.pipeline = Away()
+    try:
+        login(api.client, "admin1")
+        page = api.client.get("/admin/health")
+    finally:
+        del app.state.pipeline
+    assert page.status_code == 200 and "消息队列不可达，暂时读不到各环节的积压" in page.text
 
 
 def test_only_the_admin_opens_it(api: Api) -> None:

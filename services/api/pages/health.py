@@ -63,7 +63,10 @@ def health(request: Request, container: Any) -> dict[str, Any]:
                "todo": None if r["ok"] else CHECK_TODO.get(name)} for name, r in results.items()]
     now = datetime.now(UTC)
     pipeline = getattr(request.app.state, "pipeline", None)  # distributed: PipelineCollector
-    status = pipeline.status() if pipeline is not None else None
+    try:
+        status = pipeline.status() if pipeline is not None else None
+    except Exception:  # the broker away: the checks above say so; the page must still answer
+        status = None
     stages: list[dict[str, Any]] = []
     if status is not None:
         stages = [{"name": STAGE_TEXT.get(o["app"], o["app"]) + " → 消息队列", "behind": o["backlog"]}
@@ -83,7 +86,10 @@ def health(request: Request, container: Any) -> dict[str, Any]:
     unreachable = [u["name"] for u in units if u["unreachable"]]
     if unreachable:  # one line: a new county has a dozen (their rows are first in the table below)
         todo.append(f"此刻无人可通知的单位（{len(unreachable)}个）：" + "、".join(unreachable))
-    return {"checks": checks, "distributed": status is not None, "stages": stages,
+    settings = container.settings
+    hooks = {"supervisors": bool(settings.supervisor_webhook), "upward": bool(settings.upward_webhook)}
+    return {"checks": checks, "distributed": pipeline is not None, "read": status is not None,
+            "stages": stages, "hooks": hooks,
             "dead_letters": status.dead_letters if status else 0, "overdue": overdue, "visits": visits,
             "units": units, "todo": todo, "checked_at": now.isoformat()}
 
