@@ -29,18 +29,22 @@ def flagged_cases(c: ApiContainer, who: Principal) -> list[CaseRow]:
 
 
 def referral_notes(c: ApiContainer, cases: list[Any]) -> dict[str, dict[str, str]]:
-    """Why a unit declined, or what it did: kept in the referral's (encrypted) events, not in the
-    view, and read for the referrals that ended so."""
+    """Why a unit declined, or what it did, and why a supervisor re-routed to it: kept in the
+    referral's (encrypted) events, not in the view, and read for the referrals that ended so or
+    were routed by hand (a timeline line by someone other than dispatch)."""
+    by_hand = {t.get("referral_id") for case in cases for t in case["timeline"]
+               if t["type"] == "referral_dispatched" and t["by"] != "dispatch"}
     notes: dict[str, dict[str, str]] = {}
     for case in cases:
         for r in case["referrals"]:
-            if r["status"] in ("declined", "closed"):
+            if r["status"] in ("declined", "closed") or r["referral_id"] in by_hand:
                 try:
                     referral = c.dispatch.get_referral(r["referral_id"])
                 except NotFound:
                     continue
                 notes[r["referral_id"]] = {"reason": referral.decline_reason or "",
-                                           "outcome": referral.outcome or "", "note": referral.note or ""}
+                                           "outcome": referral.outcome or "", "note": referral.note or "",
+                                           "routing": referral.routing_reason or ""}
     return notes
 
 

@@ -85,6 +85,7 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         cases = patched(cases, *done)
     # Only units that receive referrals can be chosen (the routing data names their kinds).
     units = [a for a in container.directory.agencies if container.dispatch.matrix.receives(a.kind)]
+    notes = referral_notes(container, cases)  # read once: the referral column and the timeline
     return {
         "username": principal.subject,
         "principal": page.principal,
@@ -92,13 +93,14 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "county_q": f"?county={county}" if county else "",
         "counties": choices,
         "county_name": lambda code: container.directory.region_name(code[:6]),
-        "cases": add_reworks(container, add_callback_lines(container, add_written_reasons(container, cases))),
+        "cases": add_reworks(container, add_callback_lines(container,
+                                                           add_written_reasons(container, cases, notes))),
         "case_state": case_state,
         "review_reasons": review_reasons,
         "board_status_text": BOARD_STATUS_TEXT,
         "review_reason_text": REVIEW_REASON_TEXT,
         "callback_line": CALLBACK_LINE, "reached_text": REACHED_TEXT, "satisfaction_text": SATISFACTION_TEXT,
-        "notes": referral_notes(container, cases),
+        "notes": notes,
         "unreached": unreached_by_case(container, cases),
         "late_followups": [p for p in plans if p["overdue"] or p["helper_missing"]],
         "units_for": lambda case: units_by_county(container, case["region_code"], [

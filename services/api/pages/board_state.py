@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from projections.desk.reader import REVIEWS
-from services.common.errors import DomainError, NotFound
+from services.common.errors import DomainError
 from services.common.labels import CATEGORY_TEXT, LEVEL_TEXT
 from services.common.vocabulary import Category
 from services.dispatch.domain import referral_id_for
@@ -123,11 +123,11 @@ def _moment(at: str) -> float:
     return round(datetime.fromisoformat(at).timestamp(), 3)
 
 
-def add_written_reasons(container: Any, cases: list[Any]) -> list[Any]:
-    """The reason or note a supervisor wrote at each reassessment and review, a unit's reason to
-    decline, and a supervisor's to re-route, on its timeline entry (`written`: the city
-    supervisor's review, stop 50, found the last two missing); the stores are read only for cases
-    that have such entries."""
+def add_written_reasons(container: Any, cases: list[Any], notes: dict[str, dict[str, str]]) -> list[Any]:
+    """The reason or note a supervisor wrote at each reassessment and review, and from `notes`
+    (oversight.board.referral_notes, read once for the page) a unit's reason to decline and a
+    supervisor's to re-route, on its timeline entry (`written`: the city supervisor's review, stop
+    50, found the last two missing); triage's store is read only for cases that have reviews."""
     for case in cases:
         entries = [t for t in case["timeline"] if t["type"] in REVIEWS]
         if entries:
@@ -135,12 +135,9 @@ def add_written_reasons(container: Any, cases: list[Any]) -> list[Any]:
             for t in entries:
                 t["written"] = texts.get(_moment(t["at"]), "")
         for t in case["timeline"]:
-            declined = t["type"] == "referral_declined"
-            rerouted = t["type"] == "referral_dispatched" and t["by"] != "dispatch"
-            if (declined or rerouted) and t.get("referral_id"):
-                try:
-                    referral = container.dispatch.get_referral(t["referral_id"])
-                except NotFound:
-                    continue
-                t["written"] = (referral.decline_reason if declined else referral.routing_reason) or ""
+            note = notes.get(t.get("referral_id") or "")
+            if note and t["type"] == "referral_declined":
+                t["written"] = note["reason"]
+            elif note and t["type"] == "referral_dispatched" and t["by"] != "dispatch":
+                t["written"] = note["routing"]
     return cases
