@@ -124,9 +124,18 @@ def test_times_and_phones_typed_in_fullwidth_are_saved_as_ascii(api: Api, hotlin
 def test_regenerating_the_secret_shows_the_new_one_once(api: Api, hotline: ApiContainer) -> None:
     csrf = open_roster(api)
     first = secret_in(api.client.post(URL, data=form(csrf, {"name": "值班员"})).text)
-    r = api.client.post(f"{URL}/secret", data={"csrf": csrf, "confirmed": "yes"})  # asked first
+    step = api.client.post(f"{URL}/secret", data={"csrf": csrf})  # asked first
+    replaces = re.search(r'name="replaces" value="([^"]+)"', step.text).group(1)  # type: ignore[union-attr]
+    assert first not in step.text  # names the secret it replaces without showing it
+    sent = {"csrf": csrf, "confirmed": "yes", "replaces": replaces}
+    r = api.client.post(f"{URL}/secret", data=sent)
     second = secret_in(r.text)
     assert r.status_code == 200 and second and second != first
+    # F5 on the new secret's page sends the form again: no third secret (the IT office's review, stop
+    # 50: each F5 made one, and the one just copied stopped working).
+    again = api.client.post(f"{URL}/secret", data=sent)
+    assert again.status_code == 409 and "密钥已经重新生成过，这次没有再生成" in again.text
+    assert secret_in(again.text) is None
     assert hotline.notify.roster("police-441823").secret == second  # type: ignore[union-attr]
     assert [c.name for c in hotline.notify.roster("police-441823").contacts] == ["值班员"]  # type: ignore[union-attr]
     assert api.client.post(f"{URL}/secret", data={"csrf": "forged"}).status_code == 403
@@ -255,3 +264,17 @@ def test_docs_are_served_from_the_applications_own_swagger_ui(api: Api) -> None:
     assert api.client.get("/static/swagger-ui/LICENSE").status_code == 404
     assert api.client.get("/redoc").status_code == 404
     assert webhook.TEST_EVENT == "test"
+
+
+def test_on_duty_with_no_webhook_is_said_as_nobody_told(api: Api) -> None:
+    """Someone on duty with no address is no one the system can tell: the roster page says so as
+    运行状况 does (the IT office's review, stop 50: it listed the contact with no warning)."""
+    csrf = open_roster(api)
+    api.client.post(URL, data=form(csrf, {"name": "医务科总值班", "phone": "0763-6612000"}))
+    page = api.client.get(URL).text
+    assert "此刻值班：医务科总值班" in re.sub(r"<[^>]+>", "", page)
+    assert 'id="on-duty-silent"' in page and "系统无法自动通知到人" in page
+    saved = api.client.post(URL, data=form(csrf, {"name": "医务科总值班", "phone": "0763-6612000",
+                                                  "webhook_url": "https://example.org/hook"}))
+    assert saved.status_code in (200, 303), saved.text
+    assert 'id="on-duty-silent"' not in api.client.get(URL).text

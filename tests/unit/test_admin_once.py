@@ -115,6 +115,8 @@ def test_the_roster_shows_every_error_at_once_with_the_next_step(api: Api, hotli
     r = api.client.post(URL, data=form(csrf, row))
     assert r.status_code == 422
     assert 'id="error-c0_from"' in r.text and 'id="error-c0_webhook_url"' in r.text
+    summary = r.text.split('id="error-summary"')[1].split("</div>")[0]  # whose, each (stop 50's review)
+    assert '<a href="#f-c0_from">第1位联系人（值班民警）：时间须为' in summary
     said = r.text.split('id="error-c0_webhook_url"')[1][:300]
     assert "须在服务器配置中把该网段加入允许名单" in said and "HOTLINE_" not in r.text
     assert hotline.notify.roster("police-441823") is None

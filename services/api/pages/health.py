@@ -78,14 +78,17 @@ def health(request: Request, container: Any) -> dict[str, Any]:
     overdue = status.overdue if status else len(container.view.due_referrals(now))
     visits = status.followups_overdue if status else container.view.overdue_followup_count(now)
     units = all_health(container)
-    todo = [f"{c['name']}：{c['said']}" for c in checks if not c["ok"]]
+    # Each with what to do, in the box itself (the IT office's review, stop 50: it was further down).
+    todo = [f"{c['name']}：{c['said']}。{c['todo'] or ''}" for c in checks if not c["ok"]]
     if status is not None and status.dead_letters:
-        todo.append(f"死信 {status.dead_letters} 条")
+        todo.append(f"死信 {status.dead_letters} 条：在服务器上用 hotline dlq list 查看原因，"
+                    "修复后重新处理（见下方）。")
     if overdue:
-        todo.append(f"{overdue} 条转介已过时限尚未升级")
+        todo.append(f"{overdue} 条转介已过时限尚未升级：定时任务可能停滞，请查看其日志（见运维手册）。")
     unreachable = [u["name"] for u in units if u["unreachable"]]
     if unreachable:  # one line: a new county has a dozen (their rows are first in the table below)
-        todo.append(f"此刻无人可通知的单位（{len(unreachable)}个）：" + "、".join(unreachable))
+        todo.append(f"此刻无人可通知的单位（{len(unreachable)}个）：" + "、".join(unreachable)
+                    + "。请补全其值班表：在下方“通知”表中点单位名称。")
     settings = container.settings
     hooks = {"supervisors": bool(settings.supervisor_webhook), "upward": bool(settings.upward_webhook)}
     return {"checks": checks, "distributed": pipeline is not None, "read": status is not None,

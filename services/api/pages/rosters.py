@@ -5,6 +5,7 @@ sends a test notification to a saved contact's webhook."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -59,13 +60,24 @@ NEXT_TEXT = {
     "tls": "请确认接收方的证书有效：未过期，且与地址中的域名一致。",
     "network": "请检查本系统所在服务器的网络连接，稍后再发送测试。",
     "robot": "请在群机器人的设置中核对地址、关键词或加签密钥。",
-    "blocked": "如接收系统确在政务内网，须在服务器配置中把该网段加入允许名单（见系统管理指南"
+    "blocked": "如接收系统确在政务内网，须在服务器配置中把该网段加入允许名单（见系统管理员手册"
                "“通知地址指向内部网络时”）并重启服务。",
 }
 
 
 def _secret() -> str:
     return secrets.token_urlsafe(24)
+
+
+def _mark(secret: str) -> str:
+    """Which secret a confirming step replaces, without it: a form sent again (F5) after the
+    secret was made finds another and makes none (the IT office's review, stop 50: each F5 made
+    a new one, and the one just copied to the receiver stopped working)."""
+    return hashlib.sha256(b"roster-secret:" + secret.encode()).hexdigest()[:16]
+
+
+AGAIN = ("密钥已经重新生成过，这次没有再生成：页面上一次显示的新密钥仍然有效。如果没有记下，"
+         "请再点“重新生成密钥”。")
 
 
 def tel(phone: str | None) -> str | None:
@@ -107,7 +119,7 @@ def _show(request: Request, session: Page, agency: Any, rows: list[Row] | None =
         "principal": session.principal, "csrf": session.csrf(request), "agency": agency,
         "kind": KIND_TEXT.get(agency.kind, agency.kind), "rows": rows, "saved": bool(roster),
         "testable": {c.name for c in saved if c.webhook_url},
-        "on_duty": [{"name": c.name, "phone": c.phone, "tel": tel(c.phone)}
+        "on_duty": [{"name": c.name, "phone": c.phone, "tel": tel(c.phone), "hooked": bool(c.webhook_url)}
                     for c in roster.on_duty(datetime.now(UTC))] if roster else [],
         "weekdays": WEEKDAYS, "formats": FORMAT_TEXT, "errors": {}, "notice": None,
         "secret": None, "tested": None, "unsaved": False, **extra}, status_code)
@@ -168,7 +180,10 @@ def new_secret(request: Request, agency_id: str, session: AdminPage, agency: Uni
         return render(request, "admin_confirm.html", {
             "principal": session.principal, "csrf": session.csrf(request),
             "confirm": CONFIRM_SECRET | {"action": f"/admin/oncall/{agency_id}/secret",
-                                         "back": f"/admin/oncall/{agency_id}#regenerate"}})
+                                         "back": f"/admin/oncall/{agency_id}#regenerate",
+                                         "fields": {"replaces": _mark(roster.secret)}}})
+    if form.get("replaces") != _mark(roster.secret):  # F5 on the new secret's page: made already
+        return _show(request, session, agency, status_code=409, notice=AGAIN)
     secret = _secret()
     contacts = [Row.of(c).raw() for c in roster.contacts]
     notify.set_roster(agency_id, contacts, secret, by=session.principal.subject,
