@@ -91,6 +91,13 @@ def test_the_city_board_names_each_cases_county_and_filters_by_it(api: Api, runn
     assert f'id="case-{qingcheng}"' in narrowed and f'id="case-{lianan}"' not in narrowed
     assert '<option value="441802" selected>' in narrowed
     assert 'data-src="/board/cases?county=441802"' in narrowed
+    # The ledger of the county chosen, said so (the city supervisor's second review, stop 50).
+    ledger = narrowed.split('id="ledger"')[1].split("</form>")[0]
+    assert '<input type="hidden" name="region" value="441802">' in ledger
+    assert "只含所选县区（清城区）" in ledger
+    # The page's own Chinese errors, never the browser's (it said "Please fill out this field.").
+    forms = re.findall(r'<form method="post"[^>]*action="/board/[^>]*>', narrowed)
+    assert forms and all("novalidate" in f for f in forms)
     assert f'id="case-{lianan}"' not in api.client.get("/board/cases?county=441802").text
     assert f'action="/board/cases/{qingcheng}/reassess?county=441802"' in narrowed
     done = api.client.post(f"/board/cases/{qingcheng}/reassess?county=441802", follow_redirects=False,
@@ -120,7 +127,8 @@ def test_a_supervisors_mark_is_theirs_on_the_timeline_and_unconfigured_says_so(
     runner.pump()
     text = visible(case_row(api.client.get("/board").text, cid))
     assert "重大事项上报（督办人员）" in text and "重大事项上报（研判系统）" not in text
-    assert "上报重大事项" not in text  # marked: the disclosure no longer offers it
+    assert "/上报重大事项" not in text  # marked: the disclosure no longer offers it
+    assert text.startswith("紧急程度：红色已上报重大事项")  # the row says so (stop 50's second review)
 
 
 def test_follow_ups_for_a_supervisor_offer_no_suggestion_and_say_region(
@@ -209,3 +217,28 @@ def test_the_supervisor_reads_what_happened_from_the_board(
     assert api.client.get(f"/board/reports/{uuid4()}").status_code == 404
     login(api.client, "police-desk", home="/desk")
     assert api.client.get(f"/board/reports/{case['case_id']}").status_code == 403
+
+
+def test_a_raise_says_the_units_time_stands_and_categories_alone_keep_the_level(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """The city supervisor's second review, stop 50: a raise left the waiting referral's due time
+    as it was, said nowhere; saving categories alone said the level was 调整."""
+    case = red_case(api, runner, "raise-and-categories")
+    login(api.client, "supervisor1", home="/board")
+    token = csrf(api.client.get("/board").text)
+
+    def reassess(level: str, *categories: str) -> str:
+        r = api.client.post(f"/board/cases/{case['case_id']}/reassess", data={
+            "csrf": token, "risk_level": level, "reason": "核实", "categories_shown": "1",
+            "categories": list(categories)})
+        notice = re.search(r'id="notice">(.*?)</div>', r.text, re.S)
+        assert notice is not None, r.text
+        return visible(notice.group(1))
+
+    assert "接收时限仍按" not in reassess("yellow")  # lowered: nothing to say of the time
+    raised = reassess("orange")
+    assert raised.startswith("已将案件") and "调整为橙色" in raised
+    assert "已派出、尚未接收的转介，接收时限仍按派出时的等级计算；" in raised
+    assert "需要更快处理的，请直接电话联系该单位。" in raised
+    same = reassess("orange", "left_behind")
+    assert "的台账类别改为：留守；风险等级仍为橙色。" in same and "调整为" not in same

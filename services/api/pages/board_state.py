@@ -9,7 +9,7 @@ from typing import Any
 from projections.desk.reader import REVIEWS
 from services.common.errors import DomainError
 from services.common.labels import CATEGORY_TEXT, LEVEL_TEXT
-from services.common.vocabulary import Category
+from services.common.vocabulary import RISK_RANK, Category
 from services.dispatch.domain import referral_id_for
 from services.oversight.board_callbacks import CALLBACK_LINE, settled_dissatisfied
 from services.oversight.callbacks import DISSATISFIED
@@ -17,6 +17,11 @@ from services.oversight.callbacks import DISSATISFIED
 DONE = ("reassess", "review", "refer", "close", "rework")
 CLEARED = "“回访不满意”已复核，看板上的该提示已清除，回访记录仍在案件经过中。"
 REWORK_CLEARED = "“回访不满意”已由此次重新交办复核，看板上的该提示已清除，回访记录仍在案件经过中。"
+
+
+# A raise does not shorten a referral already dispatched (its due time was set by the level it
+# went out at): said, so that the supervisor calls the unit when it cannot wait (stop 50's review).
+HASTEN = "已派出、尚未接收的转介，接收时限仍按派出时的等级计算；需要更快处理的，请直接电话联系该单位。"
 
 
 def _categories_text(chosen: list[str]) -> str:
@@ -33,12 +38,17 @@ def outcome(container: Any, action: str, case_id: str, unit: str | None) -> tupl
             level = LEVEL_TEXT[case.risk_level]
             patch = {"risk_level": case.risk_level, "categories": case.categories,
                      "needs_review": False, "review_reasons": []}
-            cleared = (CLEARED if settled_dissatisfied(container, case_id, container.triage.reasons(case_id))
-                       else "")
+            reasons = container.triage.reasons(case_id)
+            cleared = CLEARED if settled_dissatisfied(container, case_id, reasons) else ""
             if action == "review":
                 return f"已完成案件 {short} 的复核，风险等级保持{level}。{cleared}", patch
-            return (f"已将案件 {short} 调整为{level}，类别：{_categories_text(case.categories)}。{cleared}",
-                    patch)
+            categories = _categories_text(case.categories)
+            previous = reasons[-1]["previous"] if reasons and reasons[-1]["kind"] == "Reassessed" else None
+            if previous == case.risk_level:  # the categories only (the city supervisor's second review)
+                return f"已将案件 {short} 的台账类别改为：{categories}；风险等级仍为{level}。{cleared}", patch
+            raised = previous is not None and RISK_RANK.get(case.risk_level, 9) < RISK_RANK.get(previous, 9)
+            return (f"已将案件 {short} 调整为{level}，类别：{categories}。{cleared}"
+                    + (HASTEN if raised else ""), patch)
         if action == "close":
             plan = container.dispatch.followup_plan(case_id)
             if plan is None or plan.status != "closed":
