@@ -102,8 +102,8 @@ def test_the_supervisor_reroutes_sets_categories_and_downloads(server: Client, d
         row.locator(f"#reassess-reason-{case_id}").fill("核实为留守儿童，父母均在外务工")
         row.locator("form.reassess button").click()
         page.wait_for_url(f"{BASE}/board?done=reassess*")
-        expect(page.locator("#notice")).to_contain_text(
-            f"已将案件 {case_id[:8]} 调整为红色，类别：留守、事实无人抚养")
+        expect(page.locator("#notice")).to_contain_text(  # the level as it was (stop 50's second review)
+            f"已将案件 {case_id[:8]} 的台账类别改为：留守、事实无人抚养；风险等级仍为红色。")
         expect(page.locator(f"#case-{case_id} .categories")).to_have_text("台账类别：留守、事实无人抚养",
                                                                         timeout=15_000)
         page.screenshot(path=str(SHOTS / "board.png"), full_page=True)
