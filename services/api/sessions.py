@@ -28,8 +28,11 @@ def login(request: Request, username: str, password: str, totp: str | None = Non
     if found is None:
         container.throttle.fail((LOGIN_PER_ADDRESS, address), (LOGIN_PER_ACCOUNT, username))
         known = container.accounts.find(username) is not None
+        # Unauthenticated, so a public actor; a disabled account's right password is its own
+        # action, so the trail says why (the auditor's review, stop 50).
         audit_log(request)(Principal(username if known else "unknown", "public"),
-                           "auth.login_failed", "account", username if known else None)
+                           "auth.login_disabled" if disabled else "auth.login_failed", "account",
+                           username if known else None)
         if disabled:
             raise AccountDisabled(username)
         return None

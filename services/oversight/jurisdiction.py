@@ -41,6 +41,20 @@ def narrow(mine: str | None, asked: str | None) -> str | None:
     return asked
 
 
+def cases_within(c: ApiContainer, who: Principal, case_ids: set[str]) -> set[str]:
+    """Those of the cases that lie in the caller's region (all of them for a caller without one)."""
+    if who.region is None:
+        return case_ids
+    inside = set()
+    for case_id in case_ids:
+        try:
+            check_case(c, who, case_id)
+        except Outside:
+            continue
+        inside.add(case_id)
+    return inside
+
+
 def check_case_filter(c: ApiContainer, who: Principal, case: str) -> None:
     """A region-bound auditor filters the audit trail by a case of their region only (a short id:
     some case it names lies there); else Outside."""

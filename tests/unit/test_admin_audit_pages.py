@@ -113,7 +113,7 @@ def test_admin_registers_rebinds_and_closes_a_sentinel_point(api: Api, hotline: 
 
 def trail_rows(html: str) -> list[list[str]]:
     body = html.split('<tbody>', 1)[1].split('</tbody>', 1)[0]
-    return [re.findall(r"<td>(.*?)</td>", row, re.S) for row in body.split("<tr>")[1:]]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in body.split("<tr>")[1:]]
 
 
 def test_auditor_filters_the_trail_and_pages_through_it(api: Api, hotline: ApiContainer) -> None:

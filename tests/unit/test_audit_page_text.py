@@ -107,9 +107,9 @@ def test_the_case_and_actor_filters_take_what_a_person_types(api: Api, runner: E
         assert any('data-action="report.submit"' in r[4] and "经报告" in r[6] for r in rows), typed
     reads = [e for e in audit_entries(hotline) if e["action"] == "audit.read" and e["resource_id"]]
     assert [e["resource_id"] for e in reads] == [short, short, case["case_id"]]  # normalised
-    api.client.get("/audit", params={"case": "a2f3 610"})  # refused: nothing garbled recorded
+    api.client.get("/audit", params={"case": "a2f3 610"})  # refused: said as refused, as typed (safe)
     last = audit_entries(hotline)[-1]
-    assert last["action"] == "audit.read" and last["resource_id"] is None
+    assert last["action"] == "audit.refused" and last["resource_id"] == "case=a2f3%3F610"
     rows = trail_rows(api.client.get("/audit", params={"actor": "OPERA"}).text)
     assert rows and all(r[2].startswith("operator1") for r in rows)
 
@@ -136,3 +136,22 @@ def test_the_chain_banner_speaks_plainly(api: Api, hotline: ApiContainer) -> Non
     text = visible(api.client.get("/audit").text)
     assert "签名密钥不在数据库中" not in text and "检查点由独立密钥签名，可发现数据库被整体回退" in text
     assert "校验的" in text and "之后新增的记录将在下次校验时核对" in text  # and what it has not
+
+
+def test_a_county_auditor_is_not_offered_a_link_it_would_be_refused(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    """The trail is not limited by region (the admin's guide says why), but a case outside the
+    auditor's county is named, not linked: its link answered 本辖区内没有这个案件 (the auditor's
+    review, stop 50). A short id that names one case is that case's read."""
+    case = red_case(api, runner)  # 连南 (441823)
+    sequence(hotline)
+    login(api.client, "auditor-qingcheng", home="/audit")
+    rows = trail_rows(api.client.get("/audit", params={"action": "case."}).text)
+    ours = [r for r in rows if case["case_id"][:8] in r[6]]
+    assert ours and all("辖区外" in r[6] and "href" not in r[6] for r in ours)
+    login(api.client, "auditor1")
+    rows = trail_rows(api.client.get("/audit", params={"action": "case."}).text)
+    assert any(f'href="/audit?case={case["case_id"]}"' in r[6] for r in rows)
+    api.client.get("/audit", params={"case": case["case_id"][:8]})
+    last = audit_entries(hotline)[-1]
+    assert (last["action"], last["case_id"]) == ("audit.read", case["case_id"])

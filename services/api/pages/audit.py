@@ -31,8 +31,8 @@ from services.bootstrap import ApiContainer
 from services.common.auditnote import Principal
 from services.common.errors import NotFound
 from services.common.labels import ACTION_GROUP_TEXT, ACTION_TEXT, ROLE_TEXT
-from services.oversight.filters import filters_label, filters_text
-from services.oversight.jurisdiction import check_case_filter
+from services.oversight.filters import filters_label, filters_text, typed_text
+from services.oversight.jurisdiction import cases_within, check_case_filter
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PAGE_SIZE = 50
@@ -136,8 +136,16 @@ def audit_page(request: Request, page: Auditor, container: ContainerDep, audit: 
     used = None if errors else filters_text(
         actor=q["actor"][:32], role=q["role"], action=q["action"], since=since, until=until,
         hide_own="1" if hide_own else None)
-    audit(principal, "audit.read", "case" if case else "audit",
-                       case or (None if used in (None, "-", "hide_own=1") else used), case if full else None)
+    # A short id that names one case is that case's read (the auditor's review, stop 50: it was
+    # left out of the case's own trail); a refused search is said as one, what was typed kept.
+    named = container.audit.case_ids(case) if case and not full and not errors else []
+    if errors:
+        typed = {k: q[k] for k in ("since", "until", "case", "role", "action") if q.get(k)}
+        audit(principal, "audit.refused", "audit", typed_text(**typed))
+    else:
+        audit(principal, "audit.read", "case" if case else "audit",
+              case or (None if used in (None, "-", "hide_own=1") else used),
+              case if full else (named[0] if len(named) == 1 else None))
     if case:
         q["case"] = case
     filters = {**{k: v for k, v in q.items() if v and k != "before"}, "form": "1",
@@ -149,6 +157,9 @@ def audit_page(request: Request, page: Auditor, container: ContainerDep, audit: 
         "newest": f"/audit?{urlencode(filters)}" if before else None,
         "verification": _verification(request, container), "action_groups": ACTION_GROUP_TEXT,
         "roles": list(ROLE_TEXT.items()), "hide_own": hide_own, "report_case": report_case,
+        # A case a region-bound auditor may not open is named, not linked (the link was refused).
+        "linkable": cases_within(container, principal, {e["case_id"] for e in entries if e.get("case_id")}
+                                 | set(report_case.values())),
         "filter_label": lambda text: filters_label(text, lambda code: places.get(code, "")),
         "active": active_filters(q, bounds, hide_own, {**ROLE_TEXT, **ACTION_TEXT, **{
             k: f"{v}（全部）" for k, v in ACTION_GROUP_TEXT.items()}}),
