@@ -15,6 +15,7 @@ from services.accounts.approvals import DualControl
 from services.accounts.domain import (
     REGISTRY_ID,
     USERNAME,
+    AccountDisabled,
     Sentinel,
     SentinelRegistry,
     User,
@@ -29,10 +30,6 @@ from services.common.auditnote import Actor, Principal
 from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.vocabulary import Role
-
-
-class AccountDisabled(Exception):
-    """The right password of an account an admin disabled: refused, and the page says why."""
 
 
 class AccountsApplication(DualControl):

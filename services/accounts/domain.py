@@ -15,6 +15,10 @@ USER_NS = uuid5(NAMESPACE_URL, "urn:hotline:user")
 USERNAME = re.compile(r"^[a-zA-Z0-9_.\-]{3,64}$")
 
 
+class AccountDisabled(Exception):
+    """The right password of an account an admin disabled: refused, and the page says why."""
+
+
 class User(Aggregate):
     class Registered(Aggregate.Created):
         """An account; version 2 carries an operator's hotline line, version 3 a supervisor's or

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from services.accounts.application import AccountDisabled
+from services.accounts.domain import AccountDisabled
 from services.api import second_factor
 from services.api.deps import audit_log
 from services.api.guards import client_address

@@ -205,9 +205,7 @@ def youngest(*ages: int | None) -> int | None:
 
 def check_mark(rules: IncidentRules, already: str | None, summary: str, names: list[str],
                addresses: Sequence[str] = ()) -> None:
-    """A supervisor's mark: once, with a summary that says what happened and names no one; each
-    kind of personal data found is said at once (the city supervisor's review, stop 50: a name
-    corrected, then the address was refused)."""
+    """A supervisor's mark: once, its summary naming no one, every kind found said at once."""
     if already is not None:
         raise Conflict("该案件已是重大事项，已向上级报告。 (This case is already a major incident.)")
     text = summary.strip()
@@ -227,9 +225,8 @@ def check_mark(rules: IncidentRules, already: str | None, summary: str, names: l
         found.append(f"儿童或报告人的{named}")
     if any(a and a in _bare(text) for a in map(_bare, addresses)):
         found.append("报告中登记的住址")
-    if found:
-        raise TriageError("summary", "摘要不能含有" + ("；".join(found) if len(found) == 1
-                                                       else "以下信息：" + "；".join(found)) + "。")
+    if found:  # one kind, or several listed
+        raise TriageError("summary", f"摘要不能含有{'以下信息：' * (len(found) > 1)}{'；'.join(found)}。")
 
 
 def _bare(text: str) -> str:

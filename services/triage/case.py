@@ -1,6 +1,5 @@
 """The Case: a child's case under triage, and the decisions taken on it (opening, a repeat report
-joining, a supplement, a supervisor's reassessment, review or mark as a major incident), each a
-command with its guards."""
+joining, a supplement, a supervisor's reassessment, review or mark), each a command with guards."""
 
 from __future__ import annotations
 
@@ -230,8 +229,7 @@ class Case(Aggregate):
 
     def check_mark(self, summary: str, names: list[str], incidents: IncidentRules | None = None,
                    addresses: Sequence[str] = ()) -> None:
-        """Once per case; a summary of at most the rule's length, with no id number, phone, house
-        number, name or filed address."""
+        """Once per case; a summary of the rule's length at most, naming no one (assessment.check_mark)."""
         assessment.check_mark(incidents or default_rules(), self.major_incident, summary, names, addresses)
 
     def mark_major_incident(self, *, summary: str, names: list[str], seal: Callable[[str], str],

@@ -26,6 +26,7 @@ from services.api.pages.accounts_text import (
     confirm_close,
     confirm_user,
     mixups,
+    sentinel_refusals,
     settled,
     version_text,
 )
@@ -34,7 +35,6 @@ from services.api.pages.report import place_code
 from services.api.web import ROLE_TEXT, render
 from services.common.errors import Conflict, DomainError, FieldError, NotFound
 from services.common.labels import SENTINEL_KIND_TEXT
-from services.common.numbers import is_region_code
 from services.common.vocabulary import ROLES, Role
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -140,12 +140,6 @@ def add_user(request: Request, session: AdminPage, accounts: AccountsDep, direct
                  notice=f"已创建账号 {form['username']}。")
 
 
-def _whose(accounts: Any, directory: Any, user: Any) -> str:
-    """An account's role and unit, as the confirming step names it: `机构工作人员 · 连南县公安局`."""
-    unit = rows.Units(accounts, directory)(user)
-    return " · ".join(part for part in (ROLE_TEXT.get(user.role, user.role), unit) if part)
-
-
 @router.get("/admin/users/{username}/{action}")
 def confirm_change(request: Request, username: str, action: str, session: AdminPage,
                    accounts: AccountsDep, directory: DirectoryDep) -> Response:
@@ -155,7 +149,8 @@ def confirm_change(request: Request, username: str, action: str, session: AdminP
             action == "disable" and username == session.principal.subject):
         return RedirectResponse(f"/admin#user-{quote(username)}", status_code=303)
     confirm = settled(username) if action == "disable" and user.disabled else confirm_user(
-        username, action, needs_approval(action, user.role), str(uuid4()), _whose(accounts, directory, user))
+        username, action, needs_approval(action, user.role), str(uuid4()),
+        rows.whose(accounts, directory, user))
     return _confirm(request, session, confirm)
 
 
@@ -170,7 +165,7 @@ def change_user(request: Request, username: str, action: str, session: AdminPage
     user = accounts.find(username)
     if user is None:
         return _show(request, session, 404, notice=f"没有名为 {username} 的账号。")
-    asks, whose = needs_approval(action, user.role), _whose(accounts, directory, user)
+    asks, whose = needs_approval(action, user.role), rows.whose(accounts, directory, user)
     if action != "enable" and form.get("confirmed") != "yes":
         return _confirm(request, session, confirm_user(username, action, asks, str(uuid4()), whose))
     try:
@@ -209,17 +204,7 @@ def register_sentinel(request: Request, session: AdminPage, accounts: AccountsDe
     form = _typed(session)
     typed = form.get("region_code") or form.get("place", "")  # a place's name, or a code
     region, unplaced = place_code(typed, directory)
-    errors = {}
-    if not 1 <= len(form.get("name", "")) <= 100:
-        errors["name"] = FIELD_TEXT["name"]
-    if form.get("kind") not in SENTINEL_KIND_TEXT:
-        errors["kind"] = FIELD_TEXT["kind"]
-    if not form.get("first_reporter"):
-        errors["first_reporter"] = FIELD_TEXT["first_reporter"]
-    if not typed:
-        errors["region_code"] = FIELD_TEXT["region_missing"]
-    elif unplaced or not is_region_code(region):
-        errors["region_code"] = unplaced or FIELD_TEXT["region_code"]
+    errors = sentinel_refusals(form, typed, region, unplaced)
     if errors:
         return _show(request, session, 422, values=form, errors=errors)
     try:

@@ -11,6 +11,7 @@ from services.accounts.regions import REGION_ROLES
 from services.api.pages.accounts_text import region_text, taken_text
 from services.api.pages.intake import LINES
 from services.api.pages.security_text import request_row
+from services.common.labels import ROLE_TEXT
 from services.dispatch.routing import Directory
 from services.oversight.regions_text import region_label, region_trail
 
@@ -87,3 +88,9 @@ def taken(accounts: Any, username: str, exists: bool, me: str) -> str:
     pending = next((r for r in accounts.list_requests("pending")
                     if r.kind == "create" and r.username.lower() == username.lower()), None)
     return taken_text(username, exists, pending, me)
+
+
+def whose(accounts: Any, directory: Directory, user: Any) -> str:
+    """An account's role and unit, as the confirming step names it: `机构工作人员 · 连南县公安局`."""
+    unit = Units(accounts, directory)(user)
+    return " · ".join(part for part in (ROLE_TEXT.get(user.role, user.role), unit) if part)

@@ -8,6 +8,8 @@ from typing import Any
 
 from services.accounts.domain import USERNAME
 from services.api.web import beijing_full
+from services.common.labels import SENTINEL_KIND_TEXT
+from services.common.numbers import is_region_code
 from services.common.vocabulary import Role
 
 NOTICES = {
@@ -160,3 +162,21 @@ def version_text(version: str) -> str:
     """`directory/demo-v3` as a person reads it: `第3版`."""
     found = re.search(r"v(\d+(?:\.\d+)*)$", version)
     return f"第{found.group(1)}版" if found else "未标版本"
+
+
+def sentinel_refusals(form: dict[str, str], typed: str, region: str | None,
+                      unplaced: str | None) -> dict[str, str]:
+    """What 登记监测哨点 must correct, each next to its field (`typed`: the place as typed, `region`
+    its code, `unplaced` why it found none)."""
+    errors = {}
+    if not 1 <= len(form.get("name", "")) <= 100:
+        errors["name"] = FIELD_TEXT["name"]
+    if form.get("kind") not in SENTINEL_KIND_TEXT:
+        errors["kind"] = FIELD_TEXT["kind"]
+    if not form.get("first_reporter"):
+        errors["first_reporter"] = FIELD_TEXT["first_reporter"]
+    if not typed:
+        errors["region_code"] = FIELD_TEXT["region_missing"]
+    elif unplaced or not is_region_code(region or ""):
+        errors["region_code"] = unplaced or FIELD_TEXT["region_code"]
+    return errors

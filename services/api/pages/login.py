@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import QueryParams
 
-from services.accounts.application import AccountDisabled
+from services.accounts.domain import AccountDisabled
 from services.api import second_factor, sessions
 from services.api.auth import IDLE_MESSAGE, SESSION_COOKIE, session_of
 from services.api.guard import FormDep

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from services.accounts.application import AccountDisabled
+from services.accounts.domain import AccountDisabled
 from services.api import second_factor, sessions
 from services.api.auth import SESSION_COOKIE
 from services.api.guards import is_https

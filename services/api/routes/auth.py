@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from services.accounts.application import AccountDisabled
+from services.accounts.domain import AccountDisabled
 from services.api import sessions
 from services.api.auth import CurrentPrincipal
 from services.api.second_factor import SecondFactorRefused
