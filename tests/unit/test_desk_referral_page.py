@@ -249,5 +249,10 @@ def test_a_re_routing_keeps_the_supervisors_reason_for_the_unit_it_goes_to(
     login(api.client, "edu-desk", "/desk")
     page = api.client.get(f"/desk/referrals/{r.json()['referral_id']}").text
     assert "督办人员交办原因" in page and "孩子在校受伤，请教育局协调" in page
+    # What the rule withholds from education is said with whom to ask (stop 50's education review).
+    assert "按信息披露规则，本单位看不到详细地址和报告人的联系方式" in page and "请联系县民政部门" in page
+    login(api.client, "police-desk", "/desk")  # the police read both: nothing to say
+    (police, *_) = api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()
+    assert "按信息披露规则" not in api.client.get(f"/desk/referrals/{police['referral_id']}").text
     routed = api.client.get(f"/v1/referrals/{hospital['referral_id']}", headers=api.auth("supervisor1"))
     assert routed.json()["routing_reason"] is None  # routed by the matrix, not by hand

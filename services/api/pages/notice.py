@@ -30,7 +30,7 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 router.include_router(notice_receipt.router)  # the receipt after Post/Redirect/Get
 
 REFUSAL = "此页面供公安、检察、审判、司法行政机关报送通报使用，请用本单位账号登录。"
-NOT_NOTIFYING = "本单位不报送部门通报。如发现儿童需要帮助，请通过12345热线或强制报告渠道报告。"
+NOT_NOTIFYING = "本单位不报送部门通报。如发现儿童需要帮助，请拨打12345热线报告（接线员会登记并转介）。"
 UNBOUND = "本账号未绑定机构单位，不能报送通报，请联系管理员。"
 NOTICE_MESSAGES = {**FIELD_MESSAGES, "channel": UNBOUND,
                    "narrative": "请填写通报事由（1至5000字）：案件情况、儿童现状、目前由谁照看。"}
