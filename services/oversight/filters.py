@@ -19,7 +19,7 @@ from services.common.labels import (
 )
 from services.common.vocabulary import BEIJING
 
-TYPED_MAX = 32  # what a refused read keeps of each field as typed
+TYPED_MAX = 40  # what a refused read keeps of each field as typed (a whole case id: 36)
 TYPED_KEEP = re.compile(r"[^0-9A-Za-z:+./\-]")  # a date typed 2026/12/01 kept too (stop 50's review)
 LONG_NUMBER = re.compile(r"[0-9]{9,}")  # longer than any date: a phone or id number typed by mistake
 

@@ -31,7 +31,7 @@ def test_a_window_reads_as_it_was_chosen_even_from_older_entries() -> None:
     # What was typed into a refused read: dates and codes only, bounded; a long number is '#'.
     typed = typed_text(**{"from": "张三 13800138000", "to": "", "until": "2026-12-02T10:00:00+08:00" * 3})
     assert "13800138000" not in typed
-    assert filters_label(typed) == "开始日期 ???# 结束日期 空 止 2026-12-02T10:00:00+08:002026-12"
+    assert filters_label(typed) == "开始日期 ???# 结束日期 空 止 2026-12-02T10:00:00+08:002026-12-02T10:0"
     # A date typed with slashes reads as typed (the auditor's review, stop 50: 2026?12?01).
     assert filters_label(typed_text(**{"from": "2026/12/01"})) == "开始日期 2026/12/01"
 

@@ -155,3 +155,14 @@ def test_a_county_auditor_is_not_offered_a_link_it_would_be_refused(
     api.client.get("/audit", params={"case": case["case_id"][:8]})
     last = audit_entries(hotline)[-1]
     assert (last["action"], last["case_id"]) == ("audit.read", case["case_id"])
+    # A refused search is kept as typed: the dates as entered (the end was a day early), the whole id.
+    refused = api.client.get("/audit", params={"since": "2026-12-05", "until": "2026-12-01"})
+    assert refused.status_code == 422 and "修改：截止日期不能早于起始日期。" in refused.text
+    last = audit_entries(hotline)[-1]
+    assert last["action"] == "audit.refused" and last["resource_id"] == "from=2026-12-05&to=2026-12-01"
+    bad_day = api.client.get("/audit", params={"since": "2026-02-30"}).text
+    assert "修改：起始日期：日期不正确" in bad_day  # which field, in the red box too
+    login(api.client, "auditor-qingcheng", home="/audit")
+    page = api.client.get("/audit", params={"case": case["case_id"]}).text
+    assert "本账号的辖区：" in page and "本辖区内没有这个案件（辖区外的案件不能按编号筛选）" in page
+    assert audit_entries(hotline)[-1]["resource_id"] == f"case={case['case_id']}"

@@ -35,6 +35,9 @@ from services.oversight.filters import filters_label, filters_text, typed_text
 from services.oversight.jurisdiction import cases_within, check_case_filter
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+# The filters' names in the red box (the auditor's second review: "日期不正确" named no field).
+FIELD_NAMES = {"since": "起始日期", "until": "截止日期", "role": "角色", "action": "操作", "case": "案件编号",
+               "before": "翻页"}
 PAGE_SIZE = 50
 VERIFY_EVERY = 60.0  # seconds a verification result is shown before it is run again
 
@@ -115,7 +118,7 @@ def audit_page(request: Request, page: Auditor, container: ContainerDep, audit: 
         if case:
             check_case_filter(container, principal, case)
     except NotFound:  # a region-bound auditor names a case outside the region
-        errors["case"] = "本辖区内没有这个案件。"
+        errors["case"] = "本辖区内没有这个案件（辖区外的案件不能按编号筛选）。"
     if since and until and since >= until:
         errors["until"] = "截止日期不能早于起始日期。"
     before = int(q["before"]) if re.fullmatch(r"[0-9]{1,18}", q["before"]) else None
@@ -140,7 +143,9 @@ def audit_page(request: Request, page: Auditor, container: ContainerDep, audit: 
     # left out of the case's own trail); a refused search is said as one, what was typed kept.
     named = container.audit.case_ids(case) if case and not full and not errors else []
     if errors:
-        typed = {k: q[k] for k in ("since", "until", "case", "role", "action") if q.get(k)}
+        # The dates as typed under names the label reads as typed (since/until read as bounds).
+        typed = {name: q[k] for name, k in (("from", "since"), ("to", "until"), ("case", "case"),
+                                            ("role", "role"), ("action", "action")) if q.get(k)}
         audit(principal, "audit.refused", "audit", typed_text(**typed))
     else:
         audit(principal, "audit.read", "case" if case else "audit",
@@ -157,6 +162,7 @@ def audit_page(request: Request, page: Auditor, container: ContainerDep, audit: 
         "newest": f"/audit?{urlencode(filters)}" if before else None,
         "verification": _verification(request, container), "action_groups": ACTION_GROUP_TEXT,
         "roles": list(ROLE_TEXT.items()), "hide_own": hide_own, "report_case": report_case,
+        "field_names": FIELD_NAMES, "region_name": places.get(principal.region or "", principal.region),
         # A case a region-bound auditor may not open is named, not linked (the link was refused).
         "linkable": cases_within(container, principal, {e["case_id"] for e in entries if e.get("case_id")}
                                  | set(report_case.values())),
