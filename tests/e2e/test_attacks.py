@@ -180,7 +180,8 @@ def test_5_a_reporter_cannot_probe_and_a_desk_stops_reading_after_declining(clie
     submit = next(e for e in trail
                   if e["resource_id"] == mine["report_id"] and e["action"] == "report.submit")
     assert submit["actor"].startswith("anon-")
-    assert any(e["action"] == "auth.login_failed" for e in trail)
+    # test_4's disabled account with its right password: a failure of its own kind (stop 50).
+    assert any(e["action"] == "auth.login_disabled" and e["resource_id"] == "civil-desk" for e in trail)
 
 
 def test_6_a_cut_audit_trail_is_caught(stack: dict[str, str], conf: dict[str, str],
