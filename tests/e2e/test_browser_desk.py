@@ -101,8 +101,11 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
         desk.fill("#note", "民警两名到场\n下一步：联系民政评估监护")  # typed on two lines
         desk.locator("#close").click()
         expect(desk.locator("#confirm")).to_contain_text("确认办结这条转介")
-        expect(desk.locator("#confirm-yes")).to_be_focused()  # the keyboard is on the confirmation
+        expect(desk.locator("#confirm-h")).to_be_focused()  # the keyboard on the question (stop 50)
+        desk.keyboard.press("Enter")  # nothing happens on the heading
         assert desk.locator("#status").inner_text() == "已接收"  # nothing recorded yet
+        desk.keyboard.press("Tab")
+        expect(desk.locator("#confirm-yes")).to_be_focused()
         desk.keyboard.press("Enter")
         expect(desk.locator("#notice")).to_contain_text("已办结")
         expect(desk.locator("#status")).to_have_text("已办结")

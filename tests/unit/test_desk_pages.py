@@ -79,7 +79,8 @@ def test_what_a_desk_typed_comes_back_after_an_error_and_from_the_confirmation(
     assert missing.status_code == 422 and ">已联系学校</textarea>" in missing.text  # the note kept
     reason = "不属本单位辖区，应转交属地派出所"
     asked = api.client.post(f"{base}/decline", data={"csrf": csrf, "reason": reason})
-    assert 'id="confirm-no">返回修改' in asked.text and 'class="risky" autofocus>确认退回' in asked.text
+    assert 'id="confirm-no">返回修改' in asked.text and 'class="risky">确认退回' in asked.text
+    assert 'id="confirm-h" tabindex="-1" autofocus>确认退回这条转介' in asked.text  # one Enter never declines
     back = api.client.post(f"{base}/decline", data={"csrf": csrf, "reason": reason, "edit": "yes"})
     assert back.status_code == 200 and f">{reason}</textarea>" in back.text
     assert re.search(r'<details id="decline-box" open>', back.text) and 'id="confirm"' not in back.text
