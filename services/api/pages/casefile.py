@@ -3,6 +3,7 @@ timeline, whom to visit and where, and how a finished referral ended."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -105,3 +106,15 @@ def home(container: ApiContainer, case_id: str, recipient: str) -> dict[str, Any
         places[(r["place"], r.get("address") or "")] = None
     return {"children": list(children.values()), "places": list(places), "narratives": list(narratives),
             "concerns": list(concerns)}
+
+
+def whom_to_ask(container: ApiContainer, case_id: str) -> dict[str, Any]:
+    """Whom a unit asks what the disclosure rule withholds from it: the unit that leads the case's
+    follow-up, with the phones of its contacts on duty now (the education desk's second review,
+    stop 50: "请联系县民政部门" named no one)."""
+    plan = container.dispatch.followup_plan(case_id)
+    lead = plan.lead_agency_id if plan is not None else None
+    unit = container.directory.get(lead or "")
+    roster = container.notify.roster(lead) if lead else None
+    phones = [(c.name, c.phone) for c in roster.on_duty(datetime.now(UTC)) if c.phone] if roster else []
+    return {"unit": unit.name if unit else "县民政部门", "phones": phones}

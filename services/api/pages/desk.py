@@ -141,6 +141,7 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
         "ended_at": casefile.ended_when(aggregate) if aggregate.status in casefile.FINISHED else None,
         "withheld": recipient_of(aggregate, principal) == "ended",
         "lead_plan": _lead_plan(container, referral["case_id"], principal.agency_id),
+        "ask": casefile.whom_to_ask(container, referral["case_id"]),
         "errors": {}, "confirm": None, "error": None, "notice": None, "open_form": None, "typed": {},
         **extra,
     }, status_code)
