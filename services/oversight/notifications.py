@@ -83,3 +83,15 @@ def hook_health(container: Any, receiver: str, name: str) -> dict[str, Any]:
     return {"agency_id": receiver, "name": name, "kind": receiver, "on_duty_now": [receiver],
             "unreachable": False, "last_delivery_at": seen.get("last_success_at"),
             "failures_24h": seen.get("failures_24h", 0), "receivers": [receiver_row(receiver, seen)]}
+
+
+def duty_phones(container: Any, units: set[str]) -> dict[str, tuple[str, str]]:
+    """The first contact on duty now with a phone at each of these units: whom a supervisor calls
+    when a referral cannot wait (the city supervisor's third review, stop 50: no page gave one)."""
+    now, found = datetime.now(UTC), {}
+    for unit in units:
+        roster = container.notify.roster(unit)
+        on_duty = [c for c in roster.on_duty(now) if c.phone] if roster else []
+        if on_duty:
+            found[unit] = (on_duty[0].name, on_duty[0].phone)
+    return found

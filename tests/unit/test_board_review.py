@@ -210,6 +210,7 @@ def test_the_supervisor_reads_what_happened_from_the_board(
     assert "王小明" in text and "9岁" in text and "孩子被打流血" in text and "某村三巷" in text
     assert "报告时儿童处于紧急危险中" in text and "李女士" in text
     assert re.search(r"通话中已转接：110（\d\d-\d\d\d\d:\d\d）", text)  # the operator put the caller through
+    assert "现在：红色·情况：家庭暴力、严重受伤，需要紧急救治" in text  # the case beside it (third review)
     assert ("case.reports", "supervisor1") in [(e["action"], e["actor"]) for e in audit_entries(hotline)]
     login(api.client, "supervisor-qingcheng", home="/board")  # another county's case: as if none
     outside = api.client.get(f"/board/reports/{case['case_id']}")
@@ -242,3 +243,12 @@ def test_a_raise_says_the_units_time_stands_and_categories_alone_keep_the_level(
     assert "需要更快处理的，请直接电话联系该单位。" in raised
     same = reassess("orange", "left_behind")
     assert "的台账类别改为：留守；风险等级仍为橙色。" in same and "调整为" not in same
+    runner.pump()
+    row = visible(case_row(api.client.get("/board").text, case["case_id"]))
+    assert "重新评估：台账类别，风险等级保持橙色" in row and "橙色→橙色" not in row  # the timeline too
+    # Whom to call at a unit a referral waits at: its contact on duty now (the third review).
+    roster = {"secret": "s" * 32, "contacts": [{"name": "值班民警", "phone": "0763-6612345转8001"}]}
+    assert api.client.put("/v1/agencies/police-441823/oncall", json=roster,
+                          headers=api.auth("admin1")).status_code == 200
+    row = case_row(api.client.get("/board").text, case["case_id"])
+    assert '值班 值班民警 <a href="tel:0763-6612345,8001" class="tap">0763-6612345转8001</a>' in row

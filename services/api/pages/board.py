@@ -21,7 +21,7 @@ from services.bootstrap import ApiContainer
 from services.common.auditnote import Principal
 from services.common.errors import DomainError, FieldError, NotFound
 from services.common.labels import BOARD_STATUS_TEXT, REACHED_TEXT, REVIEW_REASON_TEXT, SATISFACTION_TEXT
-from services.common.vocabulary import BEIJING, RISK_LEVELS, Category
+from services.common.vocabulary import BEIJING, RISK_LEVELS, UNACKNOWLEDGED_STATUSES, Category
 from services.oversight.board import (
     active_plans,
     case_state,
@@ -35,6 +35,7 @@ from services.oversight.board import (
 from services.oversight.board_callbacks import CALLBACK_LINE, add_callback_lines
 from services.oversight.incidents import incident_context
 from services.oversight.jurisdiction import check_case
+from services.oversight.notifications import duty_phones
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 ACTIONS = ("reassess", "review", "refer", "close", "rework")
@@ -101,6 +102,8 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "review_reason_text": REVIEW_REASON_TEXT,
         "callback_line": CALLBACK_LINE, "reached_text": REACHED_TEXT, "satisfaction_text": SATISFACTION_TEXT,
         "notes": notes,
+        "duty_phones": duty_phones(container, {r["agency_id"] for c in cases for r in c["referrals"]
+                                                if r["status"] in UNACKNOWLEDGED_STATUSES}),
         "unreached": unreached_by_case(container, cases),
         "late_followups": [p for p in plans if p["overdue"] or p["helper_missing"]],
         "units_for": lambda case: units_by_county(container, case["region_code"], [

@@ -15,6 +15,7 @@ from services.api.guard import Page, page_guard
 from services.api.pages import casefile
 from services.api.web import refuse, render
 from services.common.errors import NotFound
+from services.common.labels import CONCERN_TEXT, LEVEL_TEXT
 from services.oversight.referrals import case_reports
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -29,5 +30,7 @@ def case_reports_page(request: Request, case_id: str, page: CaseSupervisor, cont
         disclosed = case_reports(container, page.principal, audit, case_id)
     except NotFound:
         return refuse(request, page.principal, "未找到该案件，或该案件不在您的辖区内。", 404, "未找到")
+    case = container.view.get_case(case_id)  # its level and concerns beside what was reported (stop 50)
     return render(request, "board_reports.html", {
-        "principal": page.principal, "case_id": case_id, "reports": casefile.reports(container, disclosed)})
+        "principal": page.principal, "case_id": case_id, "reports": casefile.reports(container, disclosed),
+        "case": case, "level_text": LEVEL_TEXT, "concern_text": CONCERN_TEXT})
