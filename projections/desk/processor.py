@@ -20,6 +20,7 @@ from services.common.messages import (
     REFERRAL_DECLINED,
     REFERRAL_DISPATCHED,
     REFERRAL_ESCALATED,
+    REFERRAL_RAISED,
     ROUTING_GAP,
     Message,
     same_message,
@@ -151,6 +152,19 @@ def referral_status(m: Message) -> list[Write]:
     return writes
 
 
+def referral_raised(m: Message) -> list[Write]:
+    """The case's level went up before the unit took it on: the referral's level and due time."""
+    d = m.data
+    return [
+        *versioned(d["referral_id"], version_of(m), (
+            "UPDATE view_referrals SET risk_level = ?, due_at = ?, due_ts = ? WHERE referral_id = ?",
+            (d["risk_level"], d["due_at"], epoch(d["due_at"]), d["referral_id"]))),
+        timeline(m, d["case_id"], "referral_raised", "dispatch",
+                 {"agency_id": d["agency_id"], "referral_id": d["referral_id"], "risk_level": d["risk_level"],
+                  "previous": d["previous_risk_level"], "due_at": d["due_at"]}),
+    ]
+
+
 def routing_gap(m: Message) -> list[Write]:
     d = m.data
     return [
@@ -170,6 +184,7 @@ WRITERS: dict[str, Callable[[Message], list[Write]]] = {
     REFERRAL_DECLINED: referral_status,
     REFERRAL_CLOSED: referral_status,
     REFERRAL_ESCALATED: referral_status,
+    REFERRAL_RAISED: referral_raised,
 }
 
 

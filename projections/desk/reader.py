@@ -181,6 +181,9 @@ class DeskQueries(FollowUpQueries, IncidentQueries):
                 event["agency_id"] = detail.get("agency_id") or ""
                 if detail.get("referral_id"):
                     event["referral_id"] = detail["referral_id"]
+                if t["type"] == "referral_raised":
+                    event["risk_level"], event["previous"] = detail["risk_level"], detail["previous"]
+                    event["due_at"] = detail["due_at"]
             elif t["type"] in REVIEWS:
                 detail = json.loads(t["detail"])
                 if "risk_level" in detail:  # 重办 keeps the level

@@ -29,6 +29,7 @@ class TimelineRow(TypedDict):
     referral_id: NotRequired[str]  # and the referral (its reason to decline, or to re-route, is in its store)
     risk_level: NotRequired[str]  # a reassessment's or review's level, and the one before it
     previous: NotRequired[str]
+    due_at: NotRequired[str]  # a raised referral's new due time
     incident: NotRequired[str]  # why a case went upward (auto, mark, death): a mark is a person's act
 
 

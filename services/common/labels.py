@@ -98,6 +98,7 @@ EVENT_TEXT = {
     "case_reopened": "重新启动", "case_reworked": "重新交办",
     "referral_dispatched": "转介", "referral_acknowledged": "接收转介", "referral_declined": "退回转介",
     "referral_closed": "转介办结", "referral_escalated": "超时未接收，已督办",
+    "referral_raised": "案件升级，接收时限重算",
     "routing_gap": "无对应接收单位",
     "followup_opened": "启动随访", "followup_replanned": "调整随访计划", "followup_visited": "登记走访",
     "followup_helper_paired": "结对帮扶", "followup_helper_missing": "超过72小时未结对",

@@ -39,6 +39,8 @@ REFERRAL_ACKNOWLEDGED = "hotline.referral.acknowledged"
 REFERRAL_DECLINED = "hotline.referral.declined"
 REFERRAL_CLOSED = "hotline.referral.closed"
 REFERRAL_ESCALATED = "hotline.referral.escalated"
+# The case's level went up before the unit took it on: the referral's new level and due time.
+REFERRAL_RAISED = "hotline.referral.raised"
 # A case's follow-up plan (contract §6), on the referrals topic keyed by the case id.
 FOLLOWUP_OPENED = "hotline.followup.opened"
 FOLLOWUP_REPLANNED = "hotline.followup.replanned"

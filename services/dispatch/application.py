@@ -17,6 +17,7 @@ from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, NotFound, parse_id
 from services.common.messages import CASE_OPENED, CASE_UPDATED, Message, same_key
 from services.common.outbox import NotifiesCommits
+from services.common.vocabulary import RISK_RANK
 from services.dispatch.domain import (
     Referral,
     RoutingGap,
@@ -74,6 +75,8 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
             known = store.find_all(self, [*(i for _, _, i in targets), plan_id_for(case["case_id"])])
             referred = self._refer(case, targets, known, processing_event)
             plan = known.get(plan_id_for(case["case_id"]))
+            if RISK_RANK[case["risk_level"]] < RISK_RANK.get(case.get("previous_risk_level") or "", 9):
+                self._raise(case, known, plan if isinstance(plan, FollowUpPlan) else None, processing_event)
             self._plan(case, referred, case.get("reason"), processing_event,
                        plan if isinstance(plan, FollowUpPlan) else None)
 
@@ -131,6 +134,24 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
                 agency_id=agency.agency_id,
             )
         return referred
+
+    def _raise(self, case: dict[str, Any], known: Mapping[UUID, Any], plan: FollowUpPlan | None,
+               processing_event: ProcessingEvent[UUID]) -> None:
+        """The case's level went up: each of its referrals not yet taken on is raised to it and
+        re-timed (`Referral.raise_level`). Read only on a raise: the plan names every referral of
+        the case, those the matrix made and those a supervisor did."""
+        ids = {UUID(r) for r in (plan.referral_ids if plan is not None else [])}
+        ids |= {i for i, found in known.items() if isinstance(found, Referral)}
+        found = {**known, **store.find_all(self, [i for i in ids if i not in known])}
+        now, level = datetime.now(UTC), case["risk_level"]
+        within = timedelta(seconds=self.ack_sla[level])
+        for referral_id in sorted(ids, key=str):
+            referral = found.get(referral_id)
+            if isinstance(referral, Referral) and referral.raise_level(risk_level=level, ack_within=within,
+                                                                       at=now):
+                processing_event.collect_events(referral)
+                log.info("referral raised", case_id=case["case_id"], referral_id=str(referral_id),
+                         risk_level=level, due_at=referral.due_at.isoformat())
 
     def get_referral(self, referral_id: UUID | str, *, unit: str | None = None) -> Referral:
         """The referral; with `unit`, only if that agency unit holds it (a desk's scope)."""

@@ -9,7 +9,7 @@ from eventsourcing.domain import Aggregate, event
 
 from services.common.errors import Conflict, FieldError
 from services.common.labels import STATUS_TEXT
-from services.common.vocabulary import OPEN_REFERRAL_STATUSES
+from services.common.vocabulary import OPEN_REFERRAL_STATUSES, RISK_RANK, UNACKNOWLEDGED_STATUSES
 
 REFERRAL_NS = uuid5(NAMESPACE_URL, "urn:hotline:referral")
 DISCLOSURE_AFTER_CLOSE = timedelta(days=30)
@@ -155,6 +155,22 @@ class Referral(Aggregate):
         if self.status == "closed":
             return self.closed_at is None or now - self.closed_at <= DISCLOSURE_AFTER_CLOSE
         return True
+
+    def raise_level(self, *, risk_level: str, ack_within: timedelta, at: datetime) -> bool:
+        """The case's level went up before the unit took the case on: the referral is now that
+        urgent, due within the new level's time from now unless it was due sooner (a due time is
+        never put back). Levels only rise here; a lower one changes nothing. True if it changed."""
+        if self.status not in UNACKNOWLEDGED_STATUSES or RISK_RANK[risk_level] >= RISK_RANK[self.risk_level]:
+            return False
+        self._raised(risk_level=risk_level, previous_risk_level=self.risk_level,
+                     due_at=min(self.due_at, at + ack_within), at=at, **self._refs())
+        return True
+
+    @event("Raised")
+    def _raised(self, *, risk_level: str, previous_risk_level: str, due_at: datetime, at: datetime,
+                case_id: str, agency_id: str) -> None:
+        self.risk_level = risk_level
+        self.due_at = due_at
 
     def escalate(self, *, at: datetime) -> bool:
         """Due time passed unacknowledged: escalate, once. True if this call escalated it."""

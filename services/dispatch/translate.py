@@ -20,6 +20,7 @@ from services.common.messages import (
     REFERRAL_DECLINED,
     REFERRAL_DISPATCHED,
     REFERRAL_ESCALATED,
+    REFERRAL_RAISED,
     ROUTING_GAP,
     Message,
     envelope,
@@ -98,6 +99,16 @@ def dispatch_translator(domain_event: Any) -> Message | None:
             "due_at": e.due_at.isoformat(),
             "matrix_version": e.matrix_version,
             "directory_version": e.directory_version,
+        })
+    if isinstance(e, Referral.Raised):  # type: ignore[attr-defined]
+        return envelope(APP, e, REFERRAL_RAISED, key=e.case_id, data={
+            "referral_id": str(e.originator_id),
+            "case_id": e.case_id,
+            "agency_id": e.agency_id,
+            "risk_level": e.risk_level,
+            "previous_risk_level": e.previous_risk_level,
+            "due_at": e.due_at.isoformat(),
+            "at": e.at.isoformat(),
         })
     if isinstance(e, RoutingGap.Found):  # type: ignore[attr-defined]
         return envelope(APP, e, ROUTING_GAP, key=e.case_id, data={

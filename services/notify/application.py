@@ -28,6 +28,7 @@ from services.common.messages import (
     REFERRAL_DECLINED,
     REFERRAL_DISPATCHED,
     REFERRAL_ESCALATED,
+    REFERRAL_RAISED,
     Message,
     same_originator,
 )
@@ -41,6 +42,7 @@ from services.notify.oncall import Contact, Roster, check_secret, parse_contacts
 log = structlog.get_logger("notify")
 NOTIFIER = Actor("notifier", "system")  # who the audit trail says made each attempt
 UNREACHABLE_EVERY = 60.0  # seconds between warnings about one unit nobody can be told of
+RAISED_EVENT = "referral.raised"  # the webhook's event for a raise (an addition to §8's three)
 SETTLING = {REFERRAL_ACKNOWLEDGED: "acknowledged", REFERRAL_DECLINED: "declined",
             REFERRAL_CLOSED: "closed"}
 
@@ -101,6 +103,8 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
             self._upward(d, processing_event)
         elif kind == REFERRAL_DISPATCHED:
             self._dispatched(d, processing_event)
+        elif kind == REFERRAL_RAISED:
+            self._raised(d, domain_event.time, processing_event)
         elif kind in SETTLING or kind == REFERRAL_ESCALATED:
             watch = self.watch(d["referral_id"])
             if watch is None:
@@ -108,14 +112,35 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
             if kind in SETTLING and watch.settle(SETTLING[kind], domain_event.time):
                 processing_event.collect_events(watch)
             elif kind == REFERRAL_ESCALATED and watch.escalate(domain_event.time):
-                roster = self.roster(watch.agency_id)
-                everyone = [c for c in (roster.contacts if roster else []) if c.webhook_url]
-                planned = [self._deliver(watch, "referral.escalated", c, domain_event.time) for c in everyone]
-                if self.supervisors is not None:
-                    planned.append(self._deliver(watch, "referral.escalated", Contact(
-                        SUPERVISORS, webhook_url=self.supervisors.url, format=self.supervisors.format),
-                        domain_event.time))
-                processing_event.collect_events(watch, *planned)
+                processing_event.collect_events(watch, *self._escalation(watch, self.roster(watch.agency_id),
+                                                                         domain_event.time))
+
+    def _escalation(self, watch: Watch, roster: Roster | None, at: datetime) -> list[Delivery]:
+        """Every contact of the unit with a webhook, and the supervisors' webhook."""
+        everyone = [c for c in (roster.contacts if roster else []) if c.webhook_url]
+        planned = [self._deliver(watch, "referral.escalated", c, at) for c in everyone]
+        if self.supervisors is not None:
+            planned.append(self._deliver(watch, "referral.escalated", Contact(
+                SUPERVISORS, webhook_url=self.supervisors.url, format=self.supervisors.format), at))
+        return planned
+
+    def _raised(self, d: dict[str, Any], at: datetime, processing_event: ProcessingEvent[UUID]) -> None:
+        """The case's level went up before the unit took it on: the first on-duty contact is told
+        of the new level and due time (`referral.raised`); past its due time already and now urgent,
+        the referral is escalated as the scheduler's message would have (it came while not urgent)."""
+        found = store.find_all(self, [watch_id(d["referral_id"]), roster_id(d["agency_id"])])
+        watch, roster = found.get(watch_id(d["referral_id"])), found.get(roster_id(d["agency_id"]))
+        roster = roster if isinstance(roster, Roster) else None
+        if not isinstance(watch, Watch) or not watch.raise_level(
+                risk_level=d["risk_level"], due_at=datetime.fromisoformat(d["due_at"]), at=at):
+            return
+        reachable = [c for c in (roster.on_duty(at) if roster else []) if c.webhook_url]
+        planned = [self._deliver(watch, RAISED_EVENT, reachable[0], at)] if reachable else []
+        if not reachable:
+            self._unreachable(d)
+        if watch.due_at <= at and watch.escalate(at):
+            planned.extend(self._escalation(watch, roster, at))
+        processing_event.collect_events(watch, *planned)
 
     def _dispatched(self, d: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
         # The referral's watch (there after a redelivery) and the unit's roster in one read (#31).

@@ -12,6 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.common.errors import Conflict
+from services.common.vocabulary import RISK_RANK
 
 NOTIFY_NS = uuid5(NAMESPACE_URL, "urn:hotline:notify")
 URGENT = ("red", "orange")  # reminded at half their acknowledgement time, escalated at due
@@ -48,6 +49,7 @@ class Watch(Aggregate):
         self.referral_id, self.case_id, self.agency_id = referral_id, case_id, agency_id
         self.agency_kind, self.risk_level = agency_kind, risk_level
         self.dispatched_at, self.due_at = dispatched_at, due_at
+        self.timed_from = dispatched_at  # the clock's start: the dispatch, or the last raise
         # How many contacts with a webhook were on duty at dispatch (0: nobody was reached).
         self.on_duty = on_duty
         self.contacted: list[str] = []
@@ -62,7 +64,7 @@ class Watch(Aggregate):
 
     @property
     def remind_at(self) -> datetime:
-        return self.dispatched_at + (self.due_at - self.dispatched_at) / 2
+        return self.timed_from + (self.due_at - self.timed_from) / 2
 
     def needs_reminder(self, now: datetime) -> bool:
         return (self.risk_level in URGENT and self.settled is None and not self.reminded
@@ -84,6 +86,21 @@ class Watch(Aggregate):
     @event("Settled")
     def _settled(self, *, status: str, at: datetime) -> None:
         self.settled = status
+
+    def raise_level(self, *, risk_level: str, due_at: datetime, at: datetime) -> bool:
+        """The referral was raised before it was taken on: its new level and due time, on a clock
+        from now (a reminder at half of it, unless one was sent). True if this changed anything."""
+        if self.settled is not None or RISK_RANK[risk_level] >= RISK_RANK[self.risk_level]:
+            return False
+        remind = risk_level in URGENT and not self.reminded and not self.escalated and due_at > at
+        self._raised(referral_id=self.referral_id, risk_level=risk_level, due_at=due_at, at=at,
+                     remind_at=at + (due_at - at) / 2 if remind else None)
+        return True
+
+    @event("Raised")
+    def _raised(self, *, referral_id: str, risk_level: str, due_at: datetime, at: datetime,
+                remind_at: datetime | None) -> None:
+        self.risk_level, self.due_at, self.timed_from = risk_level, due_at, at
 
     def remind(self, at: datetime) -> None:
         if not self.needs_reminder(at):
@@ -145,7 +162,11 @@ class Delivery(Aggregate):
         self.next_at = planned_at
 
     @classmethod
-    def create_id(cls, *, referral_id: str, event_name: str, contact: str, **_: Any) -> UUID:
+    def create_id(cls, *, referral_id: str, event_name: str, contact: str,
+                  payload: dict[str, Any] | None = None, **_: Any) -> UUID:
+        # A referral is raised at most once to each level: each raise is told once per contact.
+        if event_name == "referral.raised" and payload is not None:
+            event_name = f"{event_name}/{payload.get('risk_level')}"
         return delivery_id(referral_id, event_name, contact)
 
     @property

@@ -157,8 +157,8 @@ def unit_of(receiver: str) -> str:
 
 
 PLANNED, ATTEMPTED = Delivery.Planned, Delivery.Attempted  # type: ignore[attr-defined]  # made by @event
-OPENED = Watch.Opened  # type: ignore[attr-defined]
-WATCH_CHANGES = (":Watch.Opened", ":Watch.Settled", ":Watch.Reminded", ":Watch.Escalated")
+OPENED, RAISED = Watch.Opened, Watch.Raised  # type: ignore[attr-defined]
+WATCH_CHANGES = (":Watch.Opened", ":Watch.Settled", ":Watch.Reminded", ":Watch.Escalated", ":Watch.Raised")
 
 
 def track_delivery(ledger: Ledger, event: Any, repository: Repository) -> None:
@@ -181,12 +181,14 @@ def track_delivery(ledger: Ledger, event: Any, repository: Repository) -> None:
 
 def track_watch(ledger: Ledger, event: Any) -> None:
     """An urgent referral is watched from its dispatch until it is reminded, escalated or
-    settled (the events say so: no watch is read back)."""
+    settled; a raise moves its reminder, or starts one (the events say so: no watch is read back)."""
     key = str(event.originator_id)
     if isinstance(event, OPENED):
         if event.risk_level in URGENT:
             ledger.watch(key, event.referral_id,
                          (event.dispatched_at + (event.due_at - event.dispatched_at) / 2).timestamp())
+    elif isinstance(event, RAISED) and event.remind_at is not None:
+        ledger.watch(key, event.referral_id, event.remind_at.timestamp())
     else:
         ledger.watching.pop(key, None)
 

@@ -143,6 +143,40 @@ def test_the_desk_polls_while_its_event_stream_is_down(server: Client) -> None:
         browser.close()
 
 
+def test_a_waiting_referral_raised_to_red_rings_and_shows_its_new_time(server: Client) -> None:
+    """A yellow referral waits at civil affairs; the city supervisor raises the case to red on the
+    board: the desk's inbox rings for it as for a new red one, counts down its 15 minutes, and
+    its page says why the time changed (stop 50's second review: the time stayed a day away)."""
+    report = server.submit(report_body(concerns=["school_dropout"], immediate_danger=False,
+                                       children=[{"name": "赵小兰", "age": 12}],
+                                       narrative="孩子两周没去上学"), key="raised-yellow")
+    waiting = server.wait_for_referrals(report["report_id"], ("civil-desk",))["civil-desk"]
+    assert waiting["risk_level"] == "yellow"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        desk = browser.new_page(viewport={"width": 1366, "height": 800}, locale="zh-CN")
+        from_root(desk, server, "civil-desk", "/desk")
+        row = desk.locator(f"#ref-{waiting['referral_id']}")
+        expect(row.locator(".badge")).to_have_text("黄色")
+        expect(desk.locator("#red-alert")).to_be_hidden()
+        board = browser.new_page(viewport={"width": 1366, "height": 800}, locale="zh-CN")
+        from_root(board, server, "supervisor1", "/board")
+        case = board.locator(f"#case-{waiting['case_id']}")
+        case.locator("details summary").click()
+        board.select_option(f"#level-{waiting['case_id']}", "red")
+        board.fill(f"#reassess-reason-{waiting['case_id']}", "复核：孩子被关在家中，情况紧急")
+        case.get_by_role("button", name="保存等级与类别").click()
+        expect(board.locator("#notice")).to_contain_text("已派出、尚未接收的转介随之升级")
+        expect(desk.locator("#red-alert")).to_be_visible(timeout=10_000)  # rung as a new red one
+        expect(row.locator(".badge")).to_have_text("红色")
+        expect(row.locator(".due")).to_contain_text(re.compile(r"剩余 1[0-4]分"))  # 15 minutes, not a day
+        row.locator("a.open").click()
+        expect(desk.locator("#timeline")).to_contain_text(
+            re.compile(r"案件升级，接收时限重算（连南瑶族自治县民政局（未成年人保护中心））："
+                       r"黄色→红色，应于 .+ 前接收"))
+        browser.close()
+
+
 def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_decline(server: Client) -> None:
     """The on-call message's link opened signed out on a phone: log in, the referral itself; the
     reporter's number dials; a decline's confirmation goes back to the form with the reason kept;

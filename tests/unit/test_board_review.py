@@ -220,10 +220,11 @@ def test_the_supervisor_reads_what_happened_from_the_board(
     assert api.client.get(f"/board/reports/{case['case_id']}").status_code == 403
 
 
-def test_a_raise_says_the_units_time_stands_and_categories_alone_keep_the_level(
+def test_a_raise_says_what_becomes_of_the_units_time_and_categories_alone_keep_the_level(
         api: Api, runner: EmbeddedRunner) -> None:
-    """The city supervisor's second review, stop 50: a raise left the waiting referral's due time
-    as it was, said nowhere; saving categories alone said the level was 调整."""
+    """The city supervisor's second review, stop 50: a raise did not say what became of the
+    waiting referrals' due times (now re-timed: `test_raised_referrals`); saving categories alone
+    said the level was 调整."""
     case = red_case(api, runner, "raise-and-categories")
     login(api.client, "supervisor1", home="/board")
     token = csrf(api.client.get("/board").text)
@@ -236,11 +237,10 @@ def test_a_raise_says_the_units_time_stands_and_categories_alone_keep_the_level(
         assert notice is not None, r.text
         return visible(notice.group(1))
 
-    assert "接收时限仍按" not in reassess("yellow")  # lowered: nothing to say of the time
+    assert "随之升级" not in reassess("yellow")  # lowered: nothing to say of the time
     raised = reassess("orange")
     assert raised.startswith("已将案件") and "调整为橙色" in raised
-    assert "已派出、尚未接收的转介，接收时限仍按派出时的等级计算；" in raised
-    assert "需要更快处理的，请直接电话联系该单位。" in raised
+    assert "已派出、尚未接收的转介随之升级：接收时限按新等级从现在起重新计算（原定更早的不变）" in raised
     same = reassess("orange", "left_behind")
     assert "的台账类别改为：留守；风险等级仍为橙色。" in same and "调整为" not in same
     runner.pump()

@@ -116,7 +116,10 @@ def test_reassessment_by_supervisor(api: Api, runner: EmbeddedRunner) -> None:
     (reassessed,) = [t for t in case["timeline"] if t["type"] == "case_reassessment"]
     assert reassessed["by"] == "supervisor1"
     after = [t["type"] for t in case["timeline"][case["timeline"].index(reassessed) + 1:]]
-    assert sorted(after) == ["followup_replanned", "referral_dispatched"]  # blue → orange
+    # blue → orange: education referred, the waiting civil-affairs referral raised with the case
+    assert sorted(after) == ["followup_replanned", "referral_dispatched", "referral_raised"]
+    assert {x["agency_kind"]: x["risk_level"] for x in case["referrals"]} == {
+        "civil_affairs": "orange", "education": "orange"}
 
 
 class Clock:

@@ -37,10 +37,10 @@ def recorded(app: Any, translate: Any) -> list[Message]:
 @pytest.fixture
 def stream(api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> dict[str, list[Message]]:
     """A day's work: a red report declined and re-routed, a report with no concern reviewed
-    twice, a report from a place no unit covers, a supplement, an acknowledgement then an
-    outcome, an escalation."""
+    twice (the first raising its waiting referral), a report from a place no unit covers, a
+    supplement, an acknowledgement then an outcome, an escalation."""
     red = api.submit(report_body(), key="red").json()
-    vague = api.submit(report_body(concerns=[], immediate_danger=False,
+    vague = api.submit(report_body(concerns=[], immediate_danger=False, narrative="情况不明",
                                    children=[{"name": "张三", "age": 7}]), key="vague").json()
     api.submit(report_body(location={"region_code": "441899"}, children=[{"name": "李四", "age": 4}]),
                key="nowhere")
@@ -102,7 +102,7 @@ def test_the_recorded_stream_exercises_the_cross_topic_flags(stream: dict[str, l
     types = {m.type for ms in stream.values() for m in ms}
     assert {"hotline.referral.declined", "hotline.referral.routing_gap", "hotline.case.updated",
             "hotline.referral.escalated", "hotline.referral.acknowledged",
-            "hotline.referral.closed"} <= types
+            "hotline.referral.closed", "hotline.referral.raised"} <= types  # raised: the vague case's yellow
     view = fresh_view(tmp_path)
     apply(view, in_time_order(stream))
     flagged = {c["case_id"] for c in view.list_cases() if c["needs_review"]}

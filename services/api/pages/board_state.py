@@ -19,9 +19,10 @@ CLEARED = "“回访不满意”已复核，看板上的该提示已清除，回
 REWORK_CLEARED = "“回访不满意”已由此次重新交办复核，看板上的该提示已清除，回访记录仍在案件经过中。"
 
 
-# A raise does not shorten a referral already dispatched (its due time was set by the level it
-# went out at): said, so that the supervisor calls the unit when it cannot wait (stop 50's review).
-HASTEN = "已派出、尚未接收的转介，接收时限仍按派出时的等级计算；需要更快处理的，请直接电话联系该单位。"
+# What a raise does to the referrals not yet taken on (dispatch's `Referral.raise_level`), said
+# where the supervisor raised it.
+HASTEN = ("已派出、尚未接收的转介随之升级：接收时限按新等级从现在起重新计算（原定更早的不变），"
+          "并再次通知该单位的值班联系人。")
 
 
 def _categories_text(chosen: list[str]) -> str:

@@ -1,0 +1,186 @@
+"""A case raised before its units took it on (the city supervisor's second review, stop 50: a
+yellow referral raised to orange still read "应于 … 前接收" a day away): each referral not yet
+taken on is raised with it and due within the new level's time from the raise, never later than
+it was; the unit's on-duty contact is told, the reminder and the escalation follow the new clock;
+a referral already taken on, a lower level, or the same message again change nothing."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from services.bootstrap import ApiContainer
+from services.common.embedded import EmbeddedRunner
+from services.common.vocabulary import BEIJING
+from services.dispatch.domain import Referral
+from services.notify.application import SupervisorHook
+from services.notify.notifier import Notifier
+from tests.conftest import Api
+from tests.helpers import report_body
+from tests.receiver import Receiver
+from tests.unit.test_board_page import csrf, visible
+from tests.unit.test_board_review import case_row
+from tests.unit.test_notifications import Clock, set_rosters
+from tests.unit.test_pages import login
+
+RED_SLA, YELLOW_SLA = timedelta(seconds=900), timedelta(seconds=86400)
+
+
+@pytest.fixture
+def receiver() -> Any:
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def referral(level: str = "yellow", due_in: timedelta = YELLOW_SLA) -> Referral:
+    now = datetime.now(UTC)
+    return Referral(id=uuid4(), case_id="c", agency_id="civil-441823", agency_kind="civil_affairs",
+                    risk_level=level, concerns=["school_dropout"], dispatched_at=now, due_at=now + due_in,
+                    matrix_version="m", directory_version="d")
+
+
+def test_a_raise_re_times_the_referral_but_never_puts_its_due_time_back() -> None:
+    r = referral()
+    at = r.dispatched_at + timedelta(hours=1)
+    assert r.raise_level(risk_level="red", ack_within=RED_SLA, at=at)
+    assert (r.risk_level, r.due_at) == ("red", at + RED_SLA)
+    assert not r.raise_level(risk_level="red", ack_within=RED_SLA, at=at)  # the same level again
+    assert not r.raise_level(risk_level="orange", ack_within=timedelta(hours=2), at=at)  # lower
+    soon = referral(due_in=timedelta(minutes=5))  # due sooner than the new level's time: kept
+    assert soon.raise_level(risk_level="red", ack_within=RED_SLA, at=soon.dispatched_at)
+    assert soon.due_at == soon.dispatched_at + timedelta(minutes=5)
+    taken = referral()
+    taken.acknowledge(by="civil-desk", at=taken.dispatched_at)
+    assert not taken.raise_level(risk_level="red", ack_within=RED_SLA, at=taken.dispatched_at)
+
+
+def yellow_case(api: Api, runner: EmbeddedRunner, key: str) -> dict[str, Any]:
+    """A yellow case referred to civil affairs and education (失学)."""
+    body = report_body(concerns=["school_dropout"], immediate_danger=False, narrative="孩子没去上学")
+    report = api.submit(body, key=key).json()
+    runner.pump()
+    case_id = api.client.get(f"/v1/reports/{report['report_id']}",
+                             headers=api.auth("operator1")).json()["case_id"]
+    case = api.client.get(f"/v1/cases/{case_id}", headers=api.auth("supervisor1")).json()
+    assert case["risk_level"] == "yellow" and len(case["referrals"]) == 2
+    return dict(case)
+
+
+def referrals_of(api: Api, case_id: str) -> dict[str, dict[str, Any]]:
+    case = api.client.get(f"/v1/cases/{case_id}", headers=api.auth("supervisor1")).json()
+    return {r["agency_kind"]: r for r in case["referrals"]}
+
+
+def reassess(api: Api, case_id: str, level: str) -> None:
+    r = api.client.post(f"/v1/cases/{case_id}/reassessments", headers=api.auth("supervisor1"),
+                        json={"risk_level": level, "reason": "核实后情况更紧急"})
+    assert r.status_code == 202, r.text
+
+
+def test_raising_a_case_raises_and_re_times_its_waiting_referrals_and_tells_the_unit(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer, receiver: Receiver) -> None:
+    set_rosters(api, receiver, ("值班员", "副主任"))
+    hotline.notify.supervisors = SupervisorHook(receiver.hook("supervisors"), "supervisors-secret-0001")
+    case = yellow_case(api, runner, "raise-waiting")
+    before = referrals_of(api, case["case_id"])
+    education = before["education"]["referral_id"]
+    assert api.client.post(f"/v1/referrals/{education}/acknowledge",
+                           headers=api.auth("edu-desk")).status_code == 200
+    runner.pump()
+    raised_at = datetime.now(UTC)
+    reassess(api, case["case_id"], "red")
+    runner.pump()
+    after = referrals_of(api, case["case_id"])
+    civil = after["civil_affairs"]
+    due = datetime.fromisoformat(civil["due_at"])
+    assert raised_at + RED_SLA <= due <= datetime.now(UTC) + RED_SLA  # 15 minutes from the raise
+    assert due < datetime.fromisoformat(before["civil_affairs"]["due_at"])
+    assert after["education"]["due_at"] == before["education"]["due_at"]  # taken on: as it was
+    desk = api.client.get("/v1/desk/referrals", headers=api.auth("civil-desk")).json()
+    assert [(r["risk_level"], r["due_at"]) for r in desk if r["case_id"] == case["case_id"]] == [
+        ("red", civil["due_at"])]  # the unit's inbox lists it as red, due at the new time
+    edu = api.client.get(f"/v1/referrals/{education}", headers=api.auth("edu-desk")).json()
+    assert edu["risk_level"] == "yellow"
+    # The unit's first on-duty contact is told of the new level and due time, once.
+    clock = Clock()
+    notifier = Notifier(hotline.notify, clock=clock)
+    notifier.tick()
+    unit = civil["agency_id"]
+    told = sorted((p["event"], p["risk_level"], p["due_at"]) for p in receiver.taken(f"{unit}/0"))
+    assert told == [("referral.dispatched", "yellow", before["civil_affairs"]["due_at"]),
+                    ("referral.raised", "red", civil["due_at"])]
+    assert receiver.taken(f"{unit}/1") == []
+    # Half the new time on, the next contact is reminded (a yellow referral never was).
+    clock.now = raised_at + RED_SLA / 2 + timedelta(seconds=5)
+    notifier.tick()
+    assert [p["event"] for p in receiver.taken(f"{unit}/1")] == ["referral.reminder"]
+    # At the new due time it is escalated: to everyone and the supervisors.
+    assert not hotline.dispatch.escalate_if_due(civil["referral_id"], now=due - timedelta(seconds=1))
+    assert hotline.dispatch.escalate_if_due(civil["referral_id"], now=due + timedelta(seconds=1))
+    runner.pump()
+    notifier.tick()
+    assert [p["event"] for p in receiver.taken("supervisors")] == ["referral.escalated"]
+    # The same message again (a redelivery) raises nothing twice; a lower level, then red again,
+    # changes nothing either (the referral is red already).
+    reassess(api, case["case_id"], "orange")
+    reassess(api, case["case_id"], "red")
+    runner.pump()
+    notifier.tick()
+    assert [p["event"] for p in receiver.taken(f"{unit}/0")].count("referral.raised") == 1
+    store = hotline.dispatch.get_referral(civil["referral_id"])
+    assert [type(e).__name__ for e in hotline.dispatch.repository.event_store.get(store.id)].count(
+        "Raised") == 1
+
+
+def test_a_raise_past_the_old_due_time_escalates_at_once_to_everyone(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer, receiver: Receiver) -> None:
+    """A yellow referral already overdue (escalated, but nobody was told: yellow is not urgent)
+    raised to red: it is overdue and urgent now, so every contact and the supervisors are told."""
+    set_rosters(api, receiver, ("值班员", "副主任"))
+    hotline.notify.supervisors = SupervisorHook(receiver.hook("supervisors"), "supervisors-secret-0001")
+    hotline.dispatch.ack_sla = {**hotline.dispatch.ack_sla, "yellow": 1}  # overdue in a second
+    case = yellow_case(api, runner, "raise-overdue")
+    civil = referrals_of(api, case["case_id"])["civil_affairs"]
+    late = datetime.fromisoformat(civil["due_at"]) + timedelta(milliseconds=50)
+    time.sleep(max((late - datetime.now(UTC)).total_seconds(), 0))
+    assert hotline.dispatch.escalate_if_due(civil["referral_id"], now=late)
+    runner.pump()
+    notifier = Notifier(hotline.notify)
+    notifier.tick()
+    assert receiver.taken("supervisors") == []
+    reassess(api, case["case_id"], "red")
+    runner.pump()
+    notifier.tick()
+    unit = civil["agency_id"]
+    assert sorted(p["event"] for p in receiver.taken(f"{unit}/0")) == [
+        "referral.dispatched", "referral.escalated", "referral.raised"]  # the last two at once
+    assert [p["event"] for p in receiver.taken(f"{unit}/1")] == ["referral.escalated"]
+    assert [(p["event"], p["risk_level"]) for p in receiver.taken("supervisors")
+            if p["referral_id"] == civil["referral_id"]] == [("referral.escalated", "red")]
+    assert referrals_of(api, case["case_id"])["civil_affairs"]["status"] == "escalated"
+
+
+def test_the_board_says_the_waiting_units_are_re_timed_and_the_timeline_shows_it(
+        api: Api, runner: EmbeddedRunner) -> None:
+    case = yellow_case(api, runner, "raise-on-board")
+    login(api.client, "supervisor1", home="/board")
+    r = api.client.post(f"/board/cases/{case['case_id']}/reassess", data={
+        "csrf": csrf(api.client.get("/board").text), "risk_level": "red", "reason": "核实",
+        "categories_shown": "1"})
+    notice = re.search(r'id="notice">(.*?)</div>', r.text, re.S)
+    assert notice is not None, r.text
+    assert "已派出、尚未接收的转介随之升级：接收时限按新等级从现在起重新计算" in visible(notice.group(1))
+    runner.pump()
+    civil = referrals_of(api, case["case_id"])["civil_affairs"]
+    row = visible(case_row(api.client.get("/board").text, case["case_id"]))
+    shown = re.search(r"案件升级，接收时限重算：\S+?的转介黄色→红色，应于(\d\d-\d\d\d\d:\d\d)前接收", row)
+    assert shown is not None, row
+    due = datetime.fromisoformat(civil["due_at"]).astimezone(BEIJING).strftime("%m-%d%H:%M")
+    assert shown.group(1) == due
+    assert f"待接收（应于{due}前接收）" in row  # the waiting referral's own line
