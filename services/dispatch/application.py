@@ -32,6 +32,12 @@ from services.dispatch.routing import Agency, Directory, ReferralMatrix
 log = structlog.get_logger("dispatch")
 
 
+def raised(case: Mapping[str, Any]) -> bool:
+    """A case update that put the level up (an opening has no level before it)."""
+    previous = case.get("previous_risk_level")
+    return previous in RISK_RANK and RISK_RANK[case["risk_level"]] < RISK_RANK[previous]
+
+
 class ReferralNotFound(NotFound):
     """No such referral, or not one the caller's unit holds (its existence is not revealed)."""
 
@@ -75,7 +81,7 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
             known = store.find_all(self, [*(i for _, _, i in targets), plan_id_for(case["case_id"])])
             referred = self._refer(case, targets, known, processing_event)
             plan = known.get(plan_id_for(case["case_id"]))
-            if RISK_RANK[case["risk_level"]] < RISK_RANK.get(case.get("previous_risk_level") or "", 9):
+            if raised(case):
                 self._raise(case, known, plan if isinstance(plan, FollowUpPlan) else None, processing_event)
             self._plan(case, referred, case.get("reason"), processing_event,
                        plan if isinstance(plan, FollowUpPlan) else None)
