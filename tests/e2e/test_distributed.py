@@ -801,6 +801,47 @@ def test_a_red_referral_reaches_the_on_call_contacts_signed_reminded_and_escalat
         hospital.close()
 
 
+def test_a_raised_case_re_times_its_waiting_referral_through_kafka(
+        stack: dict[str, str], supervisors: Receiver) -> None:
+    """A yellow referral waits at civil affairs (a day to take it on); the supervisor raises the
+    case to red: dispatch raises the referral on the referrals topic, the unit's contact is told
+    (`referral.raised`), the view shows the new due time, and the scheduler escalates it at that
+    time, in seconds, not a day later."""
+    conf = read_stack_env(Path(stack["HOTLINE_VAR_DIR"]))
+    client = Client(conf["HOTLINE_API_URL"], Path(stack["HOTLINE_VAR_DIR"]))
+    civil = Receiver()
+    try:
+        r = client.http.put("/v1/agencies/civil-441823/oncall", headers=client.auth("admin1"), json={
+            "contacts": [{"name": "值班员", "webhook_url": civil.hook("first")}],
+            "secret": "civil-webhook-secret-e2e-0001"})
+        assert r.status_code == 200, r.text
+        body = report_body(concerns=["school_dropout"], immediate_danger=False,
+                           children=[{"name": "赵小兰", "age": 12}], narrative="两周没上学")
+        accepted = client.submit(body, key="e2e-raise")
+        waiting = client.wait_for_referrals(accepted["report_id"], ("civil-desk",))["civil-desk"]
+        assert waiting["risk_level"] == "yellow"
+        raised_at = datetime.now(UTC)
+        r = client.http.post(f"/v1/cases/{waiting['case_id']}/reassessments",
+                             headers=client.auth("supervisor1"),
+                             json={"risk_level": "red", "reason": "电话核实：孩子被关在家中"})
+        assert r.status_code == 202, r.text
+        told = wait_for(lambda: [p for p in civil.taken("first") if p["event"] == "referral.raised"
+                                 and p["referral_id"] == waiting["referral_id"]], timeout=30,
+                        what="the raise told to the unit")
+        assert told[0]["risk_level"] == "red"
+        due = datetime.fromisoformat(told[0]["due_at"])
+        assert raised_at < due <= datetime.now(UTC) + timedelta(seconds=RED_SLA)
+        shown = wait_for(lambda: [x for x in client.inbox("civil-desk")
+                                  if x["referral_id"] == waiting["referral_id"] and x["risk_level"] == "red"],
+                         timeout=30, what="the raise in the view")
+        assert datetime.fromisoformat(shown[0]["due_at"]) == due
+        wait_for(lambda: [p for p in supervisors.taken("supervisors") if p["event"] == "referral.escalated"
+                          and p["referral_id"] == waiting["referral_id"]], timeout=60,
+                 what="the escalation at the new due time")
+    finally:
+        civil.close()
+
+
 def test_dead_and_slow_receivers_with_hundreds_of_failing_deliveries_delay_no_live_one(
         stack: dict[str, str], supervisors: Receiver) -> None:
     """#25 (contract §11): the supervisors' webhook refusing everything, the police's receiver gone
