@@ -167,7 +167,9 @@ def test_a_waiting_referral_raised_to_red_rings_and_shows_its_new_time(server: C
         board.fill(f"#reassess-reason-{waiting['case_id']}", "复核：孩子被关在家中，情况紧急")
         case.get_by_role("button", name="保存等级与类别").click()
         expect(board.locator("#notice")).to_contain_text("已派出、尚未接收的转介随之升级")
-        expect(desk.locator("#red-alert")).to_be_visible(timeout=10_000)  # rung as a new red one
+        expect(desk.locator("#red-alert")).to_be_visible(timeout=10_000)  # rung, as for a new red one
+        expect(desk.locator("#red-alert-text")).to_have_text("有转介升级为红色，接收时限已按新等级缩短：请尽快接收。")
+        expect(desk).to_have_title(re.compile("^【转介升级】"))
         expect(row.locator(".badge")).to_have_text("红色")
         expect(row.locator(".due")).to_contain_text(re.compile(r"剩余 1[0-4]分"))  # 15 minutes, not a day
         row.locator("a.open").click()

@@ -184,3 +184,27 @@ def test_the_board_says_the_waiting_units_are_re_timed_and_the_timeline_shows_it
     due = datetime.fromisoformat(civil["due_at"]).astimezone(BEIJING).strftime("%m-%d%H:%M")
     assert shown.group(1) == due
     assert f"待接收（应于{due}前接收）" in row  # the waiting referral's own line
+
+
+def test_a_report_that_joins_and_raises_says_what_it_added_on_the_units_page(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """The child director's review (stop 51): a second report about the same child said 家庭暴力,
+    the referral went 黄色→橙色, and its page still read only "情况：失学、辍学"; the withheld
+    line asked the unit to call itself (it leads the follow-up)."""
+    case = yellow_case(api, runner, "joined-first")
+    api.submit(report_body(concerns=["domestic_violence"], immediate_danger=False, narrative="孩子在家挨打"),
+               key="joined-second")
+    runner.pump()
+    civil = referrals_of(api, case["case_id"])["civil_affairs"]
+    assert civil["risk_level"] == "orange"
+    login(api.client, "civil-desk", home="/desk")
+    page = api.client.get(f"/desk/referrals/{civil['referral_id']}").text
+    text = visible(page)
+    assert "情况失学、辍学（之后的报告另有：家庭暴力）" in text
+    assert re.search(r"后来又有1份报告：报告2（\d\d-\d\d\d\d:\d\d，家庭暴力）", text), text
+    assert "报告的问题：家庭暴力" in text and "报告的问题：失学、辍学" in text
+    assert "案件升级，接收时限重算" in text and "黄色→橙色" in text
+    withheld = re.search(r'class="hint withheld-why">(.*?)</p>', page, re.S)
+    assert withheld is not None
+    assert "请联系督办人员。" in visible(withheld.group(1))  # it leads the follow-up: not itself
+    assert "民政局" not in visible(withheld.group(1))

@@ -108,12 +108,24 @@ def home(container: ApiContainer, case_id: str, recipient: str) -> dict[str, Any
             "concerns": list(concerns)}
 
 
-def whom_to_ask(container: ApiContainer, case_id: str) -> dict[str, Any]:
+def added_concerns(referral: dict[str, Any], reports: list[dict[str, Any]]) -> list[str]:
+    """What the case's reports say that the referral did not when it was dispatched (a report
+    that joined later: the child director's review, stop 51, saw only 失学 after 家庭暴力 came in)."""
+    added: list[str] = []
+    for r in reports:
+        added += [c for c in r.get("concerns") or [] if c not in referral["concerns"] and c not in added]
+    return added
+
+
+def whom_to_ask(container: ApiContainer, case_id: str, unit_id: str | None = None) -> dict[str, Any] | None:
     """Whom a unit asks what the disclosure rule withholds from it: the unit that leads the case's
     follow-up, with the phones of its contacts on duty now (the education desk's second review,
-    stop 50: "请联系县民政部门" named no one)."""
+    stop 50: "请联系县民政部门" named no one); None when that is the asking unit itself (then only
+    the supervisors are left to ask: the child director's review, stop 51)."""
     plan = container.dispatch.followup_plan(case_id)
     lead = plan.lead_agency_id if plan is not None else None
+    if lead is not None and lead == unit_id:
+        return None
     unit = container.directory.get(lead or "")
     roster = container.notify.roster(lead) if lead else None
     phones = [(c.name, c.phone) for c in roster.on_duty(datetime.now(UTC)) if c.phone] if roster else []

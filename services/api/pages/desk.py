@@ -134,14 +134,16 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
         audit(principal, "access.not_found", "/desk/referrals/{referral_id}", request.url.path)
         return refuse(request, principal, "没有找到这条转介，或它不属于本单位。", 404, "未找到")
     aggregate = container.dispatch.get_referral(referral_id)  # read once: the steps just taken, when it ended
+    reports = casefile.reports(container, referral["reports"])
     return render(request, "desk_referral.html", {
         "username": principal.subject, "principal": principal, "csrf": page.csrf(request),
-        "referral": referral, "reports": casefile.reports(container, referral["reports"]),
+        "referral": referral, "reports": reports,
+        "added_concerns": casefile.added_concerns(referral, reports),
         "timeline": casefile.timeline(container, referral["case_id"], aggregate),
         "ended_at": casefile.ended_when(aggregate) if aggregate.status in casefile.FINISHED else None,
         "withheld": recipient_of(aggregate, principal) == "ended",
         "lead_plan": _lead_plan(container, referral["case_id"], principal.agency_id),
-        "ask": casefile.whom_to_ask(container, referral["case_id"]),
+        "ask": casefile.whom_to_ask(container, referral["case_id"], principal.agency_id),
         "errors": {}, "confirm": None, "error": None, "notice": None, "open_form": None, "typed": {},
         **extra,
     }, status_code)
