@@ -108,13 +108,14 @@ def test_a_civil_affairs_desk_sees_the_visit_its_unit_owes(api: Api, runner: Emb
 def test_the_header_names_the_desks_unit_and_the_title_keeps_it_on_its_own_line(api: Api) -> None:
     login(api.client, "police-desk")
     page = api.client.get("/desk").text
-    assert "police-desk · <span class=\"unit-name\">连南瑶族自治县公安局</span>" in page
+    assert "police-desk<span class=\"unit-name\"> · 连南瑶族自治县公安局</span>" in page
     assert "机构工作人员" not in page
     assert '<h1>转介收件箱 <span class="unit">连南瑶族自治县公安局</span></h1>' in page
     assert 'id="live"' in page and "正在连接" in page  # the script says 实时更新中 / 连接中断 there
     api.client.cookies.clear()
     login(api.client, "civil-desk")
-    assert "civil-desk（儿童主任（民政）） · " in api.client.get("/desk").text
+    note = '<span class="role-note">（儿童主任（民政））</span><span class="unit-name"> · '
+    assert f"civil-desk{note}" in api.client.get("/desk").text
 
 
 def test_desk_cannot_act_on_another_units_referral(api: Api, runner: EmbeddedRunner) -> None:
