@@ -119,7 +119,9 @@ def test_a_command_names_its_case_and_result_before_the_view_catches_up(
     # No pump: the desk view has not seen the reassessment, the notice and the row still say it.
     notice = re.search(r'<div class="done" role="status" id="notice">(.*?)</div>', r.text, re.S)
     assert notice is not None
-    assert visible(notice.group(1)) == f"已将案件{short}调整为橙色，类别：监护人无力履行、留守。"
+    assert visible(notice.group(1)) == (f"已将案件{short}调整为橙色，台账类别：监护人无力履行、留守。"
+                                        f"已派出的转介保持原来的等级和接收时限（调低等级不放宽时限）。查看案件{short}")
+    assert f'href="#case-{case["case_id"]}" id="notice-case"' in notice.group(1)  # to the row (stop 51)
     row = re.search(rf'<tr class="(\w+)" id="case-{case["case_id"]}"', r.text)
     assert row is not None and row.group(1) == "orange"
     runner.pump()

@@ -167,15 +167,28 @@ def test_a_raise_past_the_old_due_time_escalates_at_once_to_everyone(
 
 
 def test_the_board_says_the_waiting_units_are_re_timed_and_the_timeline_shows_it(
-        api: Api, runner: EmbeddedRunner) -> None:
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer, receiver: Receiver) -> None:
+    """The form says beforehand what a raise does; the notice names the units nobody on duty can
+    be told of (stop 51: "再次通知" with no roster), and the row does not show the old due times
+    while the pipeline re-times them; the timeline names the unit an escalation is about."""
+    r = api.client.put("/v1/agencies/civil-441823/oncall", headers=api.auth("admin1"), json={
+        "contacts": [{"name": "值班员", "webhook_url": receiver.hook("civil")}], "secret": "s" * 32})
+    assert r.status_code == 200, r.text
     case = yellow_case(api, runner, "raise-on-board")
     login(api.client, "supervisor1", home="/board")
+    board = api.client.get("/board").text
+    assert "调高等级：尚未接收的转介随之升级，接收时限按新等级从保存时起重新计算" in visible(board)
     r = api.client.post(f"/board/cases/{case['case_id']}/reassess", data={
-        "csrf": csrf(api.client.get("/board").text), "risk_level": "red", "reason": "核实",
-        "categories_shown": "1"})
+        "csrf": csrf(board), "risk_level": "red", "reason": "核实", "categories_shown": "1"})
     notice = re.search(r'id="notice">(.*?)</div>', r.text, re.S)
     assert notice is not None, r.text
-    assert "已派出、尚未接收的转介随之升级：接收时限按新等级从现在起重新计算" in visible(notice.group(1))
+    said = visible(notice.group(1))
+    assert said.startswith(f"已将案件{case['case_id'][:8]}调整为红色。已派出、尚未接收的转介随之升级："), said
+    assert ("接收时限按新等级从现在起重新计算（原定更早的不变）；"
+            "连南瑶族自治县教育局此刻无人值守、无法自动通知，请直接电话联系。") in said
+    assert "类别" not in said  # none chosen: not said as if cleared
+    before = visible(case_row(r.text, case["case_id"]))  # the view has not re-timed them yet
+    assert before.count("接收时限按新等级重新计算中，几秒后自动更新") == 2 and "应于" not in before
     runner.pump()
     civil = referrals_of(api, case["case_id"])["civil_affairs"]
     row = visible(case_row(api.client.get("/board").text, case["case_id"]))
@@ -184,6 +197,11 @@ def test_the_board_says_the_waiting_units_are_re_timed_and_the_timeline_shows_it
     due = datetime.fromisoformat(civil["due_at"]).astimezone(BEIJING).strftime("%m-%d%H:%M")
     assert shown.group(1) == due
     assert f"待接收（应于{due}前接收）" in row  # the waiting referral's own line
+    late = datetime.fromisoformat(civil["due_at"]) + timedelta(seconds=1)
+    assert hotline.dispatch.escalate_if_due(civil["referral_id"], now=late)
+    runner.pump()
+    row = visible(case_row(api.client.get("/board").text, case["case_id"]))
+    assert "超时未接收，已督办：连南瑶族自治县民政局（未成年人保护中心）（时限监控）" in row
 
 
 def test_a_report_that_joins_and_raises_says_what_it_added_on_the_units_page(

@@ -136,9 +136,10 @@ def board_page(request: Request, page: Supervisor, container: ContainerDep, audi
     action, case_id = request.query_params.get("done", ""), request.query_params.get("case", "")
     result = outcome(container, action, case_id, request.query_params.get("unit")) \
         if action in ACTIONS and case_id and _ours(container, page, case_id) else None
-    return render(request, "board.html", _context(
-        request, container, page, notice=result[0] if result else None,
-        done=(case_id, result[1]) if result else None))
+    context = _context(request, container, page, notice=result[0] if result else None,
+                       done=(case_id, result[1]) if result else None)
+    done_case = case_id if result and action != "close" else ""  # the notice links its row (stop 51)
+    return render(request, "board.html", {**context, "done_case": done_case})
 
 
 @router.get("/board/cases")

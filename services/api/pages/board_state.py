@@ -3,7 +3,7 @@ view lags them a moment), and the reasons supervisors wrote, for the timeline.""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from projections.desk.reader import REVIEWS
@@ -19,10 +19,30 @@ CLEARED = "“回访不满意”已复核，看板上的该提示已清除，回
 REWORK_CLEARED = "“回访不满意”已由此次重新交办复核，看板上的该提示已清除，回访记录仍在案件经过中。"
 
 
-# What a raise does to the referrals not yet taken on (dispatch's `Referral.raise_level`), said
-# where the supervisor raised it.
-HASTEN = ("已派出、尚未接收的转介随之升级：接收时限按新等级从现在起重新计算（原定更早的不变），"
-          "并再次通知该单位的值班联系人。")
+# What a level change does to the referrals not yet taken on (dispatch's `Referral.raise_level`),
+# said where the supervisor changed it, and before, beside the level (`LEVEL_HINT`).
+HASTEN = "已派出、尚未接收的转介随之升级：接收时限按新等级从现在起重新计算（原定更早的不变）"
+TOLD = "，并通知该单位此刻的值班联系人。"
+UNTOLD = "；{units}此刻无人值守、无法自动通知，请直接电话联系。"
+LOWERED = "已派出的转介保持原来的等级和接收时限（调低等级不放宽时限）。"
+
+
+def _hasten(container: Any, case_id: str, level: str) -> str:
+    """What a raise does, naming the units of the referrals it re-times that nobody on duty can
+    be told of (the city supervisor's review, stop 51: "再次通知" with no roster set)."""
+    case = container.view.get_case(case_id)
+    waiting = [r["agency_id"] for r in (case or {}).get("referrals", [])
+               if r["status"] in ("dispatched", "escalated")
+               and RISK_RANK[r["risk_level"]] > RISK_RANK[level]]
+    untold = [a for a in dict.fromkeys(waiting) if not reachable(container, a)]
+    names = "、".join(unit.name if (unit := container.directory.get(a)) else a for a in untold)
+    return HASTEN + (UNTOLD.format(units=names) if untold else TOLD)
+
+
+def reachable(container: Any, agency_id: str) -> bool:
+    """Whether someone on duty now at the unit has a webhook (what a raise's notice reaches)."""
+    roster = container.notify.roster(agency_id)
+    return bool(roster and any(c.webhook_url for c in roster.on_duty(datetime.now(UTC))))
 
 
 def _categories_text(chosen: list[str]) -> str:
@@ -48,8 +68,13 @@ def outcome(container: Any, action: str, case_id: str, unit: str | None) -> tupl
             if previous == case.risk_level:  # the categories only (the city supervisor's second review)
                 return f"已将案件 {short} 的台账类别改为：{categories}；风险等级仍为{level}。{cleared}", patch
             raised = previous is not None and RISK_RANK.get(case.risk_level, 9) < RISK_RANK.get(previous, 9)
-            return (f"已将案件 {short} 调整为{level}，类别：{categories}。{cleared}"
-                    + (HASTEN if raised else ""), patch)
+            # "类别：未选" read as if cleared (stop 51): the categories are said only when there are some.
+            chosen = f"，台账类别：{categories}" if case.categories else ""
+            if raised:  # the view shows the old due times for a moment: the row says they change
+                patch["retiming"] = True
+            return (f"已将案件 {short} 调整为{level}{chosen}。{cleared}"
+                    + (_hasten(container, case_id, case.risk_level) if raised
+                       else LOWERED if previous is not None else ""), patch)
         if action == "close":
             plan = container.dispatch.followup_plan(case_id)
             if plan is None or plan.status != "closed":
