@@ -35,7 +35,7 @@ class DeskReader(Protocol):
     def list_cases(self, risk_level: str | None = None, status: str | None = None,
                    region: str | None = None) -> list[CaseRow]: ...
     def cases_by_id(self, case_ids: list[str]) -> list[CaseRow]: ...
-    def case_regions(self, case_ids: list[str]) -> dict[str, str]: ...
+    def case_facts(self, case_ids: list[str]) -> dict[str, tuple[str, list[str]]]: ...
     def submissions(self, submitter_ref: str, since: datetime) -> list[SubmissionRow]: ...
     def cases_filed_by(self, submitter_ref: str) -> set[str]: ...
     def desk_referrals(self, agency_id: str, status: str | None = None) -> list[ReferralRow]: ...
@@ -132,13 +132,14 @@ class DeskQueries(FollowUpQueries, IncidentQueries):
             f"case_id IN ({','.join('?' * len(case_ids))})", tuple(case_ids))}
         return [found[i] for i in case_ids if i in found]
 
-    def case_regions(self, case_ids: list[str]) -> dict[str, str]:
-        """Each case's region code, one query (an inbox names its cases' places on every refresh)."""
+    def case_facts(self, case_ids: list[str]) -> dict[str, tuple[str, list[str]]]:
+        """Each case's region code and concerns now, one query (an inbox names its cases' places,
+        and what later reports added, on every refresh)."""
         if not case_ids:
             return {}
-        return {str(r["case_id"]): str(r["region_code"]) for r in self.sql.rows(
-            f"SELECT case_id, region_code FROM view_cases WHERE case_id IN ({','.join('?' * len(case_ids))})",
-            tuple(case_ids))}
+        return {str(r["case_id"]): (str(r["region_code"]), json.loads(r["concerns"])) for r in self.sql.rows(
+            f"SELECT case_id, region_code, concerns FROM view_cases WHERE case_id IN"
+            f" ({','.join('?' * len(case_ids))})", tuple(case_ids))}
 
     def submissions(self, submitter_ref: str, since: datetime) -> list[SubmissionRow]:
         """The reports one account filed since then (once triaged), newest first, with their

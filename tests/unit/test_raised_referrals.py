@@ -208,7 +208,9 @@ def test_a_report_that_joins_and_raises_says_what_it_added_on_the_units_page(
         api: Api, runner: EmbeddedRunner) -> None:
     """The child director's review (stop 51): a second report about the same child said 家庭暴力,
     the referral went 黄色→橙色, and its page still read only "情况：失学、辍学"; the withheld
-    line asked the unit to call itself (it leads the follow-up)."""
+    line asked the unit to call itself (it leads the follow-up). The second round (the county
+    civil desk): the inbox row still said only 失学, the line was repeated under each report, and
+    the police holding the case too were named with no status and no contact."""
     case = yellow_case(api, runner, "joined-first")
     api.submit(report_body(concerns=["domestic_violence"], immediate_danger=False, narrative="孩子在家挨打"),
                key="joined-second")
@@ -226,3 +228,12 @@ def test_a_report_that_joins_and_raises_says_what_it_added_on_the_units_page(
     assert withheld is not None
     assert "请联系督办人员。" in visible(withheld.group(1))  # it leads the follow-up: not itself
     assert "民政局" not in visible(withheld.group(1))
+    assert page.count('class="hint withheld-why"') == 1  # once, not under each report (round 2)
+    # The case's other units and where they stand (round 2: the police, on the timeline only).
+    others = re.search(r'id="other-units">(.*?)</dd>', page, re.S)
+    assert others is not None
+    assert visible(others.group(1)) == "连南瑶族自治县教育局：待接收；连南瑶族自治县公安局：待接收"
+    assert 'id="ack-top"' in page  # 接收 on the first screen of a phone
+    # The inbox row says what the later report added (round 2: it still said only 失学).
+    row = re.search(rf'id="ref-{civil["referral_id"]}".*?</tr>', api.client.get("/desk/inbox").text, re.S)
+    assert row is not None and "之后的报告另有：家庭暴力" in visible(row.group(0))

@@ -11,6 +11,7 @@ from services.bootstrap import ApiContainer
 from services.common.labels import CHANNEL_TEXT, RELATION_LABELS
 from services.dispatch.application import DispatchApplication
 from services.oversight.ledger import GENDER_TEXT
+from services.oversight.notifications import duty_phones
 from services.oversight.referrals import reports_for
 
 RELATION_TEXT = {**dict(RELATION_LABELS), "self": "儿童本人"}
@@ -115,6 +116,17 @@ def added_concerns(referral: dict[str, Any], reports: list[dict[str, Any]]) -> l
     for r in reports:
         added += [c for c in r.get("concerns") or [] if c not in referral["concerns"] and c not in added]
     return added
+
+
+def other_units(container: ApiContainer, case_id: str, unit_id: str | None) -> list[dict[str, Any]]:
+    """The case's other units and where their referrals stand, with whom to call at each now (the
+    county civil desk's review, stop 51: the police held the case too, named on the timeline with
+    no status and no contact). Statuses only: what each unit did stays with it."""
+    case = container.view.get_case(case_id)
+    referrals = [r for r in (case["referrals"] if case else []) if r["agency_id"] != unit_id]
+    phones = duty_phones(container, {r["agency_id"] for r in referrals})
+    return [{"unit": unit.name if (unit := container.directory.get(r["agency_id"])) else r["agency_id"],
+             "status": r["status"], "phone": phones.get(r["agency_id"])} for r in referrals]
 
 
 def whom_to_ask(container: ApiContainer, case_id: str, unit_id: str | None = None) -> dict[str, Any] | None:

@@ -51,6 +51,7 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
     principal: Any = page.principal  # a desk's: its unit is set
     agency = container.directory.get(principal.agency_id)
     referrals = container.view.desk_referrals(principal.agency_id)
+    facts = container.view.case_facts(sorted({r["case_id"] for r in referrals}))
     return {
         "username": principal.subject,
         "principal": principal,
@@ -61,8 +62,11 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         "referrals": referrals,
         "endings": casefile.endings(container.dispatch, referrals),
         # Where each case is (its place's name, no address): which to go to first.
-        "places": {case_id: container.directory.place_name(region) for case_id, region
-                   in container.view.case_regions(sorted({r["case_id"] for r in referrals})).items()},
+        "places": {case_id: container.directory.place_name(region) for case_id, (region, _) in facts.items()},
+        # What the case's later reports added to a referral's concerns (stop 51: a row turned orange
+        # and still said only 失学).
+        "added": {r["referral_id"]: [c for c in facts.get(r["case_id"], ("", []))[1]
+                                     if c not in r["concerns"]] for r in referrals},
         "csrf": page.csrf(request),
         "ack_sla": container.dispatch.ack_sla,  # seconds to 接收, by level: said in the legend
     }
@@ -90,13 +94,16 @@ def desk_inbox(request: Request, page: DeskPart, container: ContainerDep) -> Res
 @router.get("/desk/events")
 def desk_events(request: Request, page: DeskPart, view: ViewDep) -> Response:
     """Server-sent events for the unit's inbox: `inbox` whenever a referral arrives or changes,
-    with each referral's id, level and status, so the page refreshes and rings for a new red one.
+    with each referral's id, level, status and case, so the page refreshes and rings for a new red
+    one or a raised one.
     The page polls instead while the stream is down."""
     unit: Any = page.principal.agency_id
     token, tokens = page.token, request.app.state.tokens
 
     def inbox() -> list[list[str]]:
-        return [[r["referral_id"], r["risk_level"], r["status"]] for r in view.desk_referrals(unit)]
+        # The case's short id too: the banner names it (stop 51: "the alert names no … case").
+        return [[r["referral_id"], r["risk_level"], r["status"], r["case_id"][:8]]
+                for r in view.desk_referrals(unit)]
 
     def session_stands() -> bool:
         """Not logged out, disabled, re-passworded, expired or idle (read at most every 0.5 s)."""
@@ -144,6 +151,7 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
         "withheld": recipient_of(aggregate, principal) == "ended",
         "lead_plan": _lead_plan(container, referral["case_id"], principal.agency_id),
         "ask": casefile.whom_to_ask(container, referral["case_id"], principal.agency_id),
+        "others": casefile.other_units(container, referral["case_id"], principal.agency_id),
         "errors": {}, "confirm": None, "error": None, "notice": None, "open_form": None, "typed": {},
         **extra,
     }, status_code)
