@@ -131,10 +131,11 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
         found = store.find_all(self, [watch_id(d["referral_id"]), roster_id(d["agency_id"])])
         watch, roster = found.get(watch_id(d["referral_id"])), found.get(roster_id(d["agency_id"]))
         roster = roster if isinstance(roster, Roster) else None
-        if not isinstance(watch, Watch) or not watch.raise_level(
-                risk_level=d["risk_level"], due_at=datetime.fromisoformat(d["due_at"]), at=at):
-            return
         reachable = [c for c in (roster.on_duty(at) if roster else []) if c.webhook_url]
+        if not isinstance(watch, Watch) or not watch.raise_level(
+                risk_level=d["risk_level"], due_at=datetime.fromisoformat(d["due_at"]), at=at,
+                on_duty=len(reachable)):
+            return
         planned = [self._deliver(watch, RAISED_EVENT, reachable[0], at)] if reachable else []
         if not reachable:
             self._unreachable(d)

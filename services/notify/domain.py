@@ -87,20 +87,23 @@ class Watch(Aggregate):
     def _settled(self, *, status: str, at: datetime) -> None:
         self.settled = status
 
-    def raise_level(self, *, risk_level: str, due_at: datetime, at: datetime) -> bool:
+    def raise_level(self, *, risk_level: str, due_at: datetime, at: datetime, on_duty: int) -> bool:
         """The referral was raised before it was taken on: its new level and due time, on a clock
-        from now (a reminder at half of it, unless one was sent). True if this changed anything."""
+        from now (a reminder at half of it, unless one was sent), and who could be told now (a
+        roster set since the dispatch counts: the board's 无人值守 follows it). True if this changed
+        anything."""
         if self.settled is not None or RISK_RANK[risk_level] >= RISK_RANK[self.risk_level]:
             return False
         remind = risk_level in URGENT and not self.reminded and not self.escalated and due_at > at
         self._raised(referral_id=self.referral_id, risk_level=risk_level, due_at=due_at, at=at,
-                     remind_at=at + (due_at - at) / 2 if remind else None)
+                     remind_at=at + (due_at - at) / 2 if remind else None, on_duty=on_duty)
         return True
 
     @event("Raised")
     def _raised(self, *, referral_id: str, risk_level: str, due_at: datetime, at: datetime,
-                remind_at: datetime | None) -> None:
+                remind_at: datetime | None, on_duty: int) -> None:
         self.risk_level, self.due_at, self.timed_from = risk_level, due_at, at
+        self.on_duty = on_duty
 
     def remind(self, at: datetime) -> None:
         if not self.needs_reminder(at):

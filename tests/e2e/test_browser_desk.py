@@ -182,6 +182,11 @@ def test_a_waiting_referral_raised_to_red_rings_and_shows_its_new_time(server: C
         board.fill(f"#reassess-reason-{waiting['case_id']}", "复核：孩子被关在家中，情况紧急")
         case.get_by_role("button", name="保存等级与类别").click()
         expect(board.locator("#notice")).to_contain_text("已派出、尚未接收的转介随之升级")
+        board.locator("#notice-case").click()  # to the case, its panel open: its new times come in
+        civil = board.locator(f"#case-{waiting['case_id']} .referral[data-agency='{waiting['agency_id']}']")
+        expect(civil).to_have_attribute("data-level", "red", timeout=15_000)
+        expect(civil.locator(".ref-due")).to_contain_text(re.compile(r"应于 \d\d-\d\d \d\d:\d\d 前接收"))
+        expect(board.locator(f"#case-{waiting['case_id']} details")).to_have_attribute("open", "")
         expect(desk.locator("#red-alert")).to_be_visible(timeout=10_000)  # rung, as for a new red one
         expect(desk.locator("#red-alert-text")).to_have_text(
             f"案件 {waiting['case_id'][:8]} 的转介升级为红色，接收时限已按新等级缩短：请尽快接收。")

@@ -177,7 +177,8 @@ def test_the_board_says_the_waiting_units_are_re_timed_and_the_timeline_shows_it
     case = yellow_case(api, runner, "raise-on-board")
     login(api.client, "supervisor1", home="/board")
     board = api.client.get("/board").text
-    assert "调高等级：尚未接收的转介随之升级，接收时限按新等级从保存时起重新计算" in visible(board)
+    assert ("调高等级：尚未接收的转介随之升级，接收时限按新等级从保存时起重新计算"
+            "（红色15分钟、橙色2小时、黄色24小时、蓝色3天；原定更早的不变）") in visible(board)
     r = api.client.post(f"/board/cases/{case['case_id']}/reassess", data={
         "csrf": csrf(board), "risk_level": "red", "reason": "核实", "categories_shown": "1"})
     notice = re.search(r'id="notice">(.*?)</div>', r.text, re.S)
@@ -237,3 +238,27 @@ def test_a_report_that_joins_and_raises_says_what_it_added_on_the_units_page(
     # The inbox row says what the later report added (round 2: it still said only 失学).
     row = re.search(rf'id="ref-{civil["referral_id"]}".*?</tr>', api.client.get("/desk/inbox").text, re.S)
     assert row is not None and "之后的报告另有：家庭暴力" in visible(row.group(0))
+
+
+def test_the_raise_notice_and_the_unreached_flag_follow_the_units_as_they_are_now(
+        api: Api, runner: EmbeddedRunner, receiver: Receiver) -> None:
+    """The second round (stop 51): when the view had raised the referrals before the board
+    answered, the notice said every unit was told; a unit whose roster was set after the dispatch
+    stayed 红色转介无人值守 after the raise."""
+    case = yellow_case(api, runner, "raise-after-roster")
+    r = api.client.put("/v1/agencies/civil-441823/oncall", headers=api.auth("admin1"), json={
+        "contacts": [{"name": "值班员", "webhook_url": receiver.hook("civil")}], "secret": "s" * 32})
+    assert r.status_code == 200, r.text
+    login(api.client, "supervisor1", home="/board")
+    sent = api.client.post(f"/board/cases/{case['case_id']}/reassess", follow_redirects=False, data={
+        "csrf": csrf(api.client.get("/board").text), "risk_level": "red", "reason": "核实",
+        "categories_shown": "1"})
+    assert sent.status_code == 303
+    runner.pump()  # the view raised them before the board answers
+    answer = api.client.get(sent.headers["location"]).text
+    notice = re.search(r'id="notice">(.*?)</div>', answer, re.S)
+    assert notice is not None
+    assert "；连南瑶族自治县教育局此刻无人值守、无法自动通知，请直接电话联系。" in visible(notice.group(1))
+    row = visible(case_row(answer, case["case_id"]))
+    assert "红色转介无人值守，未能通知：连南瑶族自治县教育局" in row, row  # civil affairs has one now
+    assert "未能通知：连南瑶族自治县民政局" not in row

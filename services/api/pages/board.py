@@ -112,6 +112,7 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "rework_units_for": lambda case: units_by_county(container, case["region_code"], units),
         "handled_by": handled_by,
         "levels": RISK_LEVELS,
+        "ack_sla": container.dispatch.ack_sla,  # each level's time to take a referral on: the level's hint
         "categories": tuple(Category),
         "months": _months(datetime.now(BEIJING)),
         "csrf": page.csrf(request),

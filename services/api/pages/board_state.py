@@ -27,13 +27,14 @@ UNTOLD = "；{units}此刻无人值守、无法自动通知，请直接电话联
 LOWERED = "已派出的转介保持原来的等级和接收时限（调低等级不放宽时限）。"
 
 
-def _hasten(container: Any, case_id: str, level: str) -> str:
+def _hasten(container: Any, case_id: str) -> str:
     """What a raise does, naming the units of the referrals it re-times that nobody on duty can
     be told of (the city supervisor's review, stop 51: "再次通知" with no roster set)."""
     case = container.view.get_case(case_id)
+    # Every waiting unit, whatever level the view shows: it may have raised them already (stop 51:
+    # the notice then said all were told).
     waiting = [r["agency_id"] for r in (case or {}).get("referrals", [])
-               if r["status"] in ("dispatched", "escalated")
-               and RISK_RANK[r["risk_level"]] > RISK_RANK[level]]
+               if r["status"] in ("dispatched", "escalated")]
     untold = [a for a in dict.fromkeys(waiting) if not reachable(container, a)]
     names = "、".join(unit.name if (unit := container.directory.get(a)) else a for a in untold)
     return HASTEN + (UNTOLD.format(units=names) if untold else TOLD)
@@ -73,7 +74,7 @@ def outcome(container: Any, action: str, case_id: str, unit: str | None) -> tupl
             if raised:  # the view shows the old due times for a moment: the row says they change
                 patch["retiming"] = True
             return (f"已将案件 {short} 调整为{level}{chosen}。{cleared}"
-                    + (_hasten(container, case_id, case.risk_level) if raised
+                    + (_hasten(container, case_id) if raised
                        else LOWERED if previous is not None else ""), patch)
         if action == "close":
             plan = container.dispatch.followup_plan(case_id)
