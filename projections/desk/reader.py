@@ -19,10 +19,16 @@ __all__ = ["REVIEWS", "CaseLink", "CaseRow", "DeskQueries", "DeskReader", "Refer
 
 
 def board_order(cases: list[CaseRow]) -> list[CaseRow]:
-    """Escalated first, then those waiting for review, then by risk, newest first within a level;
-    applied again once flags read from elsewhere (unreached, dissatisfied) are set."""
+    """Escalated first, then those waiting for review, then by risk; within a level, escalated
+    ones overdue longest first (stop 51's review), the others newest first. Applied again once
+    flags read from elsewhere (unreached, dissatisfied) are set."""
+    def overdue_since(c: CaseRow) -> str:
+        late = [r["due_at"] for r in c["referrals"] if r["status"] == "escalated"]
+        return min(late) if c["escalated"] and late else ""
+
     cases.sort(key=lambda c: c["opened_at"], reverse=True)
-    cases.sort(key=lambda c: (not c["escalated"], not c["needs_review"], RISK_RANK.get(c["risk_level"], 9)))
+    cases.sort(key=lambda c: (not c["escalated"], not c["needs_review"], RISK_RANK.get(c["risk_level"], 9),
+                              overdue_since(c)))
     return cases
 
 class DeskReader(Protocol):

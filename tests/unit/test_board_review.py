@@ -13,6 +13,7 @@ from uuid import uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 
+from projections.desk.reader import board_order
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Principal
 from services.common.embedded import EmbeddedRunner
@@ -252,3 +253,16 @@ def test_a_raise_says_what_becomes_of_the_units_time_and_categories_alone_keep_t
                           headers=api.auth("admin1")).status_code == 200
     row = case_row(api.client.get("/board").text, case["case_id"])
     assert '值班 值班民警 <a href="tel:0763-6612345,8001" class="tap">0763-6612345转8001</a>' in row
+
+
+def test_escalated_cases_of_a_level_are_listed_overdue_longest_first() -> None:
+    """The provincial supervisor's review (stop 51): 98fe856b (due 20:16) above ce4c7956 (20:13)."""
+    def case(case_id: str, opened: str, due: str, escalated: bool = True) -> Any:
+        status = "escalated" if escalated else "dispatched"
+        return {"case_id": case_id, "opened_at": opened, "escalated": escalated, "needs_review": False,
+                "risk_level": "red", "referrals": [{"status": status, "due_at": due}]}
+
+    cases = [case("newer", "2026-12-05T12:01:00+00:00", "2026-12-05T12:16:00+00:00"),
+             case("older", "2026-12-05T11:58:00+00:00", "2026-12-05T12:13:00+00:00"),
+             case("waiting", "2026-12-05T12:05:00+00:00", "2026-12-05T12:20:00+00:00", escalated=False)]
+    assert [c["case_id"] for c in board_order(cases)] == ["older", "newer", "waiting"]
