@@ -5,7 +5,6 @@ attempts and records each one here."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,13 +35,12 @@ from services.common.outbound import AddressGuard
 from services.common.outbox import NotifiesCommits
 from services.notify import upward, webhook
 from services.notify.domain import SUPERVISORS, UPWARD, Delivery, Watch, watch_id
+from services.notify.later import LaterPlans
 from services.notify.ledger import LedgerStore
 from services.notify.oncall import Contact, Roster, check_secret, parse_contacts, roster_id
 
 log = structlog.get_logger("notify")
 NOTIFIER = Actor("notifier", "system")  # who the audit trail says made each attempt
-UNREACHABLE_EVERY = 60.0  # seconds between warnings about one unit nobody can be told of
-RAISED_EVENT = "referral.raised"  # the webhook's event for a raise (an addition to §8's three)
 SETTLING = {REFERRAL_ACKNOWLEDGED: "acknowledged", REFERRAL_DECLINED: "declined",
             REFERRAL_CLOSED: "closed"}
 
@@ -57,7 +55,7 @@ class SupervisorHook:
     format: str = "json"
 
 
-class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
+class NotifyApplication(LaterPlans, NotifiesCommits, ProcessApplication[UUID]):
     name = "notify"
     run_key = staticmethod(same_originator)  # a referral's messages apart: its watch and deliveries
 
@@ -115,43 +113,20 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
                 processing_event.collect_events(watch, *self._escalation(watch, self.roster(watch.agency_id),
                                                                          domain_event.time))
 
-    def _escalation(self, watch: Watch, roster: Roster | None, at: datetime) -> list[Delivery]:
-        """Every contact of the unit with a webhook, and the supervisors' webhook."""
-        everyone = [c for c in (roster.contacts if roster else []) if c.webhook_url]
-        planned = [self._deliver(watch, "referral.escalated", c, at) for c in everyone]
-        if self.supervisors is not None:
-            planned.append(self._deliver(watch, "referral.escalated", Contact(
-                SUPERVISORS, webhook_url=self.supervisors.url, format=self.supervisors.format), at))
-        return planned
-
-    def _raised(self, d: dict[str, Any], at: datetime, processing_event: ProcessingEvent[UUID]) -> None:
-        """The case's level went up before the unit took it on: the first on-duty contact is told
-        of the new level and due time (`referral.raised`); past its due time already and now urgent,
-        the referral is escalated as the scheduler's message would have (it came while not urgent)."""
+    def _found(self, d: dict[str, Any], at: datetime) -> tuple[Watch | None, Roster | None, list[Contact]]:
+        """The referral's watch and the unit's roster in one read (#31), and who on duty at `at`
+        has a webhook."""
         found = store.find_all(self, [watch_id(d["referral_id"]), roster_id(d["agency_id"])])
         watch, roster = found.get(watch_id(d["referral_id"])), found.get(roster_id(d["agency_id"]))
         roster = roster if isinstance(roster, Roster) else None
         reachable = [c for c in (roster.on_duty(at) if roster else []) if c.webhook_url]
-        if not isinstance(watch, Watch) or not watch.raise_level(
-                risk_level=d["risk_level"], due_at=datetime.fromisoformat(d["due_at"]), at=at,
-                on_duty=len(reachable)):
-            return
-        planned = [self._deliver(watch, RAISED_EVENT, reachable[0], at)] if reachable else []
-        if not reachable:
-            self._unreachable(d)
-        if watch.due_at <= at and watch.escalate(at):
-            planned.extend(self._escalation(watch, roster, at))
-        processing_event.collect_events(watch, *planned)
+        return (watch if isinstance(watch, Watch) else None), roster, reachable
 
     def _dispatched(self, d: dict[str, Any], processing_event: ProcessingEvent[UUID]) -> None:
-        # The referral's watch (there after a redelivery) and the unit's roster in one read (#31).
-        found = store.find_all(self, [watch_id(d["referral_id"]), roster_id(d["agency_id"])])
-        if isinstance(found.get(watch_id(d["referral_id"])), Watch):
-            return
         at = datetime.fromisoformat(d["dispatched_at"])
-        roster = found.get(roster_id(d["agency_id"]))
-        roster = roster if isinstance(roster, Roster) else None
-        reachable = [c for c in (roster.on_duty(at) if roster else []) if c.webhook_url]
+        found, _, reachable = self._found(d, at)
+        if found is not None:  # there after a redelivery
+            return
         watch = Watch(referral_id=d["referral_id"], case_id=d["case_id"], agency_id=d["agency_id"],
                       agency_kind=d["agency_kind"], risk_level=d["risk_level"], dispatched_at=at,
                       due_at=datetime.fromisoformat(d["due_at"]), on_duty=len(reachable))
@@ -169,18 +144,6 @@ class NotifyApplication(NotifiesCommits, ProcessApplication[UUID]):
         delivery = upward.plan(d, self.upward.url, self.upward.format, self.summaries)
         if store.find(self.repository, delivery.id, Delivery) is None:
             processing_event.collect_events(delivery)
-
-    def _unreachable(self, d: dict[str, Any]) -> None:
-        """A warning per unit and minute, with how many referrals it stands for: a unit without a
-        roster would otherwise log every referral (and pay the redactor on each line)."""
-        agency, now = d["agency_id"], time.monotonic()
-        first, count = self._silent.get(agency, (now - UNREACHABLE_EVERY, 0))
-        if now - first < UNREACHABLE_EVERY:
-            self._silent[agency] = (first, count + 1)
-            return
-        self._silent[agency] = (now, 0)
-        log.warning("no on-duty contact with a webhook", referral_id=d["referral_id"], agency_id=agency,
-                    risk_level=d["risk_level"], also_since_last_warning=count)
 
     def _deliver(self, watch: Watch, event_name: str, contact: Contact, at: datetime) -> Delivery:
         payload = webhook.payload(event_name, {"referral_id": watch.referral_id, "agency_id": watch.agency_id,

@@ -237,7 +237,7 @@ def test_a_unit_nobody_can_be_told_of_is_warned_about_once_a_minute_with_a_count
         api: Api, runner: EmbeddedRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     """Not a line per referral (each costs the redactor): the first, then one a minute saying how
     many referrals it stands for."""
-    from services.notify import application
+    from services.notify import later
 
     class Lines:
         """A logger that keeps what it is told (structlog's own capture misses cached loggers)."""
@@ -252,13 +252,13 @@ def test_a_unit_nobody_can_be_told_of_is_warned_about_once_a_minute_with_a_count
             pass
 
     logs = Lines()
-    monkeypatch.setattr(application, "log", logs)
+    monkeypatch.setattr(later, "log", logs)
     for i in range(3):
         api.submit(report_body(children=[{"name": f"儿童{i}", "age": 8}]), key=f"nobody-{i}")
         runner.pump()
     warned = [e for e in logs.warned if e["event"] == "no on-duty contact with a webhook"]
     assert sorted(e["agency_id"] for e in warned) == ["hospital-441823", "police-441823"]
-    monkeypatch.setattr(application, "UNREACHABLE_EVERY", 0.0)  # a minute has gone by
+    monkeypatch.setattr(later, "UNREACHABLE_EVERY", 0.0)  # a minute has gone by
     logs.warned.clear()
     api.submit(report_body(children=[{"name": "儿童9", "age": 8}]), key="nobody-9")
     runner.pump()
