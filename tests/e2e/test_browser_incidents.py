@@ -116,6 +116,11 @@ def test_a_red_report_goes_upward_and_a_supervisor_marks_another(
     assert json.loads(marked[0]["body"])["summary"] == "一名9岁儿童长期遭受家庭暴力，已报警处理。"
     assert json.loads(marked[0]["body"])["reason"] == "mark"
     board.reload()  # a GET: nothing sent again
+    # Back from the board (stop 50's review: the browser asked to send the form again): the
+    # confirming step's address, a GET, returns to the case.
+    board.go_back()
+    board.wait_for_url(re.compile(rf"{BASE}/board#case-{case_id}"))
+    expect(board.locator(f"#case-{case_id}")).to_be_visible()
     assert len([r for r in receiver.got if r["path"] == "/upward"
                 and json.loads(r["body"])["case_id"] == case_id]) == 1
     row = board.locator(f"#case-{case_id}")

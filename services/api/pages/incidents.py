@@ -20,6 +20,13 @@ REFUSAL = "此页面供督办人员使用，请用督办账号登录。"
 Supervisor = Annotated[Page, Depends(page_guard("supervisor", "/board", REFUSAL))]
 
 
+@router.get("/board/incidents/{case_id}")
+def mark_page_again(case_id: str, page: Supervisor) -> Response:
+    """The confirming step's address, reached again by Back or a reload (its page replaced the
+    POST in the history): the case on the board, nothing sent again (stop 50's review)."""
+    return RedirectResponse(f"/board#case-{quote(case_id)}", status_code=303)
+
+
 @router.post("/board/incidents/{case_id}")  # not under /board/cases/: its {action} route would take it
 def mark_page(request: Request, case_id: str, page: Supervisor, container: ContainerDep,
               audit: AuditDep) -> Response:
