@@ -27,6 +27,7 @@ from services.api.pages import (
     rosters,
 )
 from services.api.pages import board_callbacks as board_callbacks_page
+from services.api.pages import board_notifications as board_notifications_page
 from services.api.pages import board_reports as board_reports_page
 from services.api.pages import followups as followups_page
 from services.api.pages import health as health_page
@@ -73,6 +74,7 @@ ROUTERS = (*ROUTERS, board_callbacks_page.router)  # the supervisor's callbacks 
 ROUTERS = (*ROUTERS, knowledge_routes.router)  # the knowledge base (知识库, §13)
 ROUTERS = (*ROUTERS, health_page.router)  # the IT office's 运行状况
 ROUTERS = (*ROUTERS, board_reports_page.router)  # a case's reports on the board (报告原文)
+ROUTERS = (*ROUTERS, board_notifications_page.router)  # a referral's notifications (通知记录)
 
 
 def store_check(container: ApiContainer) -> ReadinessCheck:

@@ -9,6 +9,7 @@ from typing import Any
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Principal
 from services.common.errors import NotFound
+from services.common.vocabulary import UNACKNOWLEDGED_STATUSES
 from services.notify import webhook
 from services.notify.domain import SUPERVISORS, UPWARD, Delivery, receiver_of
 from services.oversight.jurisdiction import Outside, check_case
@@ -31,6 +32,52 @@ def referral_deliveries(c: ApiContainer, who: Principal, referral_id: str) -> li
             raise Outside("No such referral") from None
         check_case(c, who, case_id, "referral")
     return [delivery_out(d) for d in c.notify.deliveries(referral_id)]
+
+
+def referral_notifications(c: ApiContainer, who: Principal, referral_id: str) -> dict[str, Any]:
+    """A referral (its unit, case, level and status) and every notification owed for it, oldest
+    first, for the board's page; outside a region-bound supervisor's region, not found (§12)."""
+    try:
+        referral = c.dispatch.get_referral(referral_id)
+    except NotFound:
+        raise Outside("No such referral") from None
+    check_case(c, who, referral.case_id, "referral")
+    watch = c.notify.watch(referral_id)
+    return {"referral": referral, "on_duty": watch.on_duty if watch else None,
+            "deliveries": [delivery_out(d) | {"planned_at": d.planned_at.isoformat()}
+                           for d in _sent(c, referral_id)]}
+
+
+def undelivered(c: ApiContainer, cases: list[Any]) -> dict[str, dict[str, Any]]:
+    """The waiting referrals whose unit no notification has reached: every one to its contacts
+    tried and failed so far (stop 51's review: the board showed who was on duty, not that nobody
+    was told). Read only for the units whose receivers failed in the last day (one read of the
+    notifier's health), one watch and its deliveries each."""
+    health = c.notify.receiver_health(datetime.now(UTC))
+    failing = {v["agency_id"] for k, v in health.items()
+               if k not in (SUPERVISORS, UPWARD) and (v["consecutive_failures"] or v["failures_24h"])}
+    found: dict[str, dict[str, Any]] = {}
+    for case in cases:
+        for r in case["referrals"]:
+            if r["status"] not in UNACKNOWLEDGED_STATUSES or r["agency_id"] not in failing:
+                continue
+            mine = [d for d in _sent(c, r["referral_id"]) if d.contact not in (SUPERVISORS, UPWARD)]
+            tried = [d for d in mine if d.attempts]
+            if tried and not any(d.delivered_at for d in mine):
+                last = max(tried, key=lambda d: d.next_at)
+                found[r["referral_id"]] = {
+                    "contacts": sorted({d.contact for d in tried}),
+                    "attempts": sum(d.attempts for d in tried),
+                    "last_error": webhook.recorded(last.last_error),
+                    "retrying": any(d.pending for d in mine)}
+    return found
+
+
+def _sent(c: ApiContainer, referral_id: str) -> list[Delivery]:
+    try:
+        return c.notify.deliveries(referral_id)
+    except NotFound:  # dispatched before notify saw it, or in a store without it
+        return []
 
 
 def receiver_row(contact: str, seen: dict[str, Any] | None) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.e2e.test_browser_desk import from_root
 from tests.e2e.test_browser_form import SHOTS
 from tests.helpers import report_body
+from tests.receiver import Receiver
 
 PORT = 18120
 BASE = f"http://127.0.0.1:{PORT}"
@@ -30,8 +31,11 @@ REASON = "该地址属三江派出所辖区，请改派"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
-    with embedded_server(tmp_path_factory.mktemp("supervisor") / "var", PORT) as client:
-        yield client
+    # Loopback webhooks are for tests only (issue 26 refuses them unless allowed).
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HOTLINE_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
+        with embedded_server(tmp_path_factory.mktemp("supervisor") / "var", PORT) as client:
+            yield client
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +199,52 @@ def test_supervisor_pages_pass_axe_on_a_desk_and_a_phone(server: Client, decline
         page.screenshot(path=str(SHOTS / "stats-phone.png"), full_page=True)
         browser.close()
     assert all(v == [] for v in found.values()), found
+
+
+def test_a_referral_no_notification_reached_is_flagged_and_its_record_says_why(server: Client) -> None:
+    """The hospital's receiver refuses everything: the board says its red referral reached no one
+    and why, and the referral's 通知记录 lists each attempt, at 1366 and 360 px (stop 51's review)."""
+    dead = Receiver()
+    dead.failing = 10**6
+    try:
+        r = server.http.put("/v1/agencies/hospital-441823/oncall", headers=server.auth("admin1"), json={
+            "contacts": [{"name": "值班医生", "phone": "0763-6661234", "webhook_url": dead.hook("hospital")}],
+            "secret": "hospital-secret-for-the-browser-test"})
+        assert r.status_code == 200, r.text
+        child = {"name": "陈小兰", "gender": "female", "age": 7}  # a case of its own, not the declined one
+        place = {"region_code": "441823", "address": "某村五巷"}
+        report = server.submit(report_body(children=[child], location=place), key="unreached-hospital")
+        hospital = server.wait_for_referrals(report["report_id"], ("hospital-desk",))["hospital-desk"]
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            for width in (1366, 360):
+                page = browser.new_page(viewport={"width": width, "height": 800}, locale="zh-CN",
+                                        bypass_csp=True)  # to inject axe
+                from_root(page, server, "supervisor1", "/board")
+                line = page.locator(f".referral[data-referral='{hospital['referral_id']}']")
+                flag = line.locator(".undelivered")
+                wait_for(lambda: (page.reload(), flag.count())[1], what="the flag on the board")  # noqa: B023
+                expect(flag).to_contain_text("通知未送达：发给值班医生的通知失败")
+                expect(flag).to_contain_text("接收方拒收，返回状态码 503")
+                expect(flag).to_contain_text("请直接电话联系")
+                expect(line.locator(".ref-phone")).to_contain_text("0763-6661234")
+                link = line.locator("a.notif-link")
+                box = link.bounding_box()
+                assert box is not None and box["height"] >= 40, box  # a finger's target on a phone
+                link.click()
+                page.wait_for_url(f"{BASE}/board/notifications/{hospital['referral_id']}")
+                expect(page.locator("h1")).to_have_text("通知记录 · 连南瑶族自治县人民医院")
+                first = page.locator("#deliveries tbody tr").first
+                expect(first).to_contain_text("派出通知")
+                expect(first).to_contain_text("值班医生")
+                expect(first).to_contain_text("送达失败：接收方拒收，返回状态码 503。下次重试")
+                expect(page.locator("#duty-phone")).to_contain_text("0763-6661234")
+                expect(page.locator("#who-mends")).to_contain_text("告知系统管理员")
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+                assert serious_violations(page) == []
+                page.click("text=返回案件督办看板")
+                page.wait_for_url(f"{BASE}/board#case-{hospital['case_id']}")
+                page.close()
+            browser.close()
+    finally:
+        dead.close()

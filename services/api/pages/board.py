@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import STALE, Page, page_guard
 from services.api.pages.board_state import add_reworks, add_written_reasons, handled_by, outcome, patched
+from services.api.pages.delivery_text import failure_text
 from services.api.web import render
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Principal
@@ -35,7 +36,7 @@ from services.oversight.board import (
 from services.oversight.board_callbacks import CALLBACK_LINE, add_callback_lines
 from services.oversight.incidents import incident_context
 from services.oversight.jurisdiction import check_case
-from services.oversight.notifications import duty_phones
+from services.oversight.notifications import duty_phones, undelivered
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 ACTIONS = ("reassess", "review", "refer", "close", "rework")
@@ -105,6 +106,7 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "duty_phones": duty_phones(container, {r["agency_id"] for c in cases for r in c["referrals"]
                                                 if r["status"] in UNACKNOWLEDGED_STATUSES}),
         "unreached": unreached_by_case(container, cases),
+        "undelivered": undelivered(container, cases), "failure_text": failure_text,  # none reached
         "late_followups": [p for p in plans if p["overdue"] or p["helper_missing"]],
         "units_for": lambda case: units_by_county(container, case["region_code"], [
             a for a in units if a.agency_id not in {r["agency_id"] for r in case["referrals"]}]),

@@ -1,0 +1,76 @@
+"""A referral whose unit no notification reached (stop 51's provincial supervisor: "a delivery that
+failed … was never flagged on the case. The row kept showing '值班 李督导'"): the board says so on
+the referral, with the cause in Chinese and that it is still retried; each referral links to its
+record of notifications (what `GET /v1/notifications` answers, on a page, contract §15), for the
+supervisor's region only; once a notification arrives the flag goes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from services.bootstrap import ApiContainer
+from services.common.embedded import EmbeddedRunner
+from tests.conftest import Api
+from tests.receiver import Receiver
+from tests.unit.test_board_page import visible
+from tests.unit.test_desk import post
+from tests.unit.test_notifications import down, receiver  # noqa: F401 (the fixture)
+from tests.unit.test_pages import login
+
+
+def row_of(html: str, referral_id: str) -> str:
+    start = html.index(f'data-referral="{referral_id}"')
+    return visible(html[start:html.index("</div>\n", html.index('class="unit"', start))])
+
+
+def test_the_board_flags_a_referral_no_notification_reached_and_its_record_says_why(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer, receiver: Receiver) -> None:  # noqa: F811
+    referral, clock, notifier = down(api, runner, hotline, receiver)
+    login(api.client, "supervisor1")
+    assert "通知未送达" not in visible(api.client.get("/board").text)  # nothing tried yet
+    notifier.tick()
+    clock.now += timedelta(minutes=2)
+    notifier.tick()
+    board = api.client.get("/board").text
+    row = row_of(board, referral["referral_id"])
+    said = "通知未送达：发给值班员的通知失败2次（接收方拒收，返回状态码503），仍在重试；请直接电话联系。"
+    assert said in row
+    link = f'href="/board/notifications/{referral["referral_id"]}"'
+    assert link in board and "通知记录" in row
+    # Both units' receivers fail; a referral taken on is no longer flagged, whatever its notices.
+    assert visible(board).count("通知未送达") == 2
+    hospital = api.client.get("/v1/desk/referrals", headers=api.auth("hospital-desk")).json()[0]
+    taken = post(api, "hospital-desk", f"/v1/referrals/{hospital['referral_id']}/acknowledge")
+    assert taken.status_code == 200
+    runner.pump()
+    assert visible(api.client.get("/board").text).count("通知未送达") == 1
+
+    page = api.client.get(f"/board/notifications/{referral['referral_id']}")
+    assert page.status_code == 200
+    text = visible(page.text)
+    assert "通知记录·连南瑶族自治县公安局" in text and "红色" in text and "待接收" in text
+    assert "派出通知值班员2送达失败：接收方拒收，返回状态码503。下次重试" in text
+    assert "请先电话联系承办单位，再告知系统管理员核对其通知地址" in text
+
+    receiver.failing = 0
+    clock.now += timedelta(minutes=5)
+    notifier.tick()
+    assert "通知未送达" not in visible(api.client.get("/board").text)
+    text = visible(api.client.get(f"/board/notifications/{referral['referral_id']}").text)
+    assert "派出通知值班员3已送达" in text and "送达失败" not in text
+
+
+def test_a_referral_record_is_for_its_region_and_its_supervisors_only(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer, receiver: Receiver) -> None:  # noqa: F811
+    referral, _, notifier = down(api, runner, hotline, receiver)
+    notifier.tick()
+    path = f"/board/notifications/{referral['referral_id']}"
+    login(api.client, "supervisor-qingcheng", home="/board")
+    other = api.client.get(path)
+    assert other.status_code == 404 and "未找到该转介，或该转介不在您的辖区内。" in visible(other.text)
+    assert api.client.get("/board/notifications/not-a-referral").status_code == 404
+    login(api.client, "police-desk")
+    assert api.client.get(path).status_code == 403
+    api.client.cookies.clear()
+    asked = api.client.get(path, follow_redirects=False)
+    assert asked.status_code in (302, 303) and "/login" in asked.headers["location"]
