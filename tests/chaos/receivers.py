@@ -60,10 +60,14 @@ class ReceiverFaults:
             with self.live.lock:
                 got = [g for g in self.live.got if g["taken"]]
             taken: dict[str, list[float]] = {}
+            raised: dict[tuple[str, str], int] = {}  # (referral, level) → raises taken
             for g in got:
                 p = json.loads(g["body"])
                 if p.get("event") == "referral.dispatched" and g["path"] == f"/{p['agency_id']}":
                     taken.setdefault(p["referral_id"], []).append(g["at"])
+                if p.get("event") == "referral.raised" and g["path"] == f"/{p['agency_id']}":
+                    key = (p["referral_id"], p["risk_level"])
+                    raised[key] = raised.get(key, 0) + 1
             missed = [rid for rid in owed if rid not in taken]
             if not missed or time.monotonic() > deadline:
                 break
@@ -73,6 +77,7 @@ class ReceiverFaults:
         return {
             "referrals": len(owed), "delivered": len(seconds), "missed": len(missed),
             "repeated": sum(len(at) - 1 for at in taken.values()),
+            "raised_told": len(raised), "raised_repeated": sum(n - 1 for n in raised.values()),
             "p50_s": round(_quantile(seconds, 0.5), 2), "p99_s": round(_quantile(seconds, 0.99), 2),
             "max_s": round(seconds[-1], 2) if seconds else None,
             "redirects_followed": len([g for g in self.live.got if g["path"] == "/followed-a-redirect"]),

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from tests.chaos import receivers
+from tests.chaos import raises, receivers
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "var" / "chaos"
@@ -184,6 +184,7 @@ def duplicates(db_url: str, accepted: int | None = None) -> dict[str, int]:
                                  "%Referral.Escalated"),
         "cases_per_report": count("SELECT count(*) FROM (SELECT case_id FROM view_case_reports"
                                   " GROUP BY case_id HAVING count(*) > 1) c"),
+        "raised_twice": raises.raised_twice(db_url),
     }
     if accepted is not None:
         stored = count("SELECT count(*) FROM intake_events WHERE topic LIKE %s", "%Report.Received")
@@ -373,12 +374,17 @@ def main() -> int:
                            "password": stack.password("operator1")}).json()["access_token"]
         admin = httpx.post(f"{api}/v1/auth/token", data={"username": "admin1",
                            "password": stack.password("admin1")}).json()["access_token"]
+        supervisor = httpx.post(f"{api}/v1/auth/token", data={"username": "supervisor1",
+                                "password": stack.password("supervisor1")}).json()["access_token"]
         faults = receivers.ReceiverFaults()
         faults.rosters(api, admin)  # before the stream: every referral has its live receiver
         load = Load(api, token, args.rate)
         load.flowing.set()
         worker = threading.Thread(target=load.run, daemon=True)
         worker.start()
+        raiser = raises.Raises(api, token, supervisor, load.accepted, load.flowing)
+        raising = threading.Thread(target=raiser.run, daemon=True)
+        raising.start()
         chaos = Chaos(stack, load, db_url)
         time.sleep(3)
         if not args.receivers_only:
@@ -387,6 +393,8 @@ def main() -> int:
             time.sleep(1)
         load.stop.set()
         worker.join(timeout=120)
+        raiser.stop.set()  # the raises still owed are made before the stream's end is checked
+        raising.join(timeout=300)
         chaos.fault("end of stream", lambda: None)
         # Every referral is overdue by now (nobody acknowledges): each escalated exactly once.
         time.sleep(SLA_SECONDS + 10)
@@ -399,8 +407,6 @@ def main() -> int:
                 break
             time.sleep(1)
         final = duplicates(db_url, len(load.accepted))  # the stream has stopped: exact counts
-        supervisor = httpx.post(f"{api}/v1/auth/token", data={"username": "supervisor1",
-                                "password": stack.password("supervisor1")}).json()["access_token"]
         notified = faults.figures(db_url, api, supervisor)
         faults.close()
         result = {
@@ -414,6 +420,7 @@ def main() -> int:
             "view_equals_rebuild": check is not None and check.returncode == 0,
             "faults": [asdict(r) for r in chaos.rows],
             "receivers": notified,
+            "raises": raises.figures(db_url, raiser),
         }
     finally:
         if not args.keep:
@@ -424,7 +431,10 @@ def main() -> int:
     ok = (result and result["lost"] == 0 and not any(result["duplicates"].values())
           and result["server_errors"] == 0 and result["overdue_not_escalated"] == 0
           and result["audit_verified"] and result["view_equals_rebuild"]
-          and result["receivers"]["missed"] == 0
+          and result["receivers"]["missed"] == 0 and result["receivers"]["raised_repeated"] == 0
+          and result["raises"]["cases_raised"] > 0 and result["raises"]["not_red_in_view"] == 0
+          and result["raises"]["raised_events"] >= result["raises"]["cases_raised"]
+          and result["raises"]["server_errors"] == 0
           and all(r["lost"] == 0 and r["duplicated"] == 0 and r["server_errors"] == 0
                   and r["view_equals_rebuild"] and r["audit_verified"] and r["escalated_exactly_once"]
                   for r in result["faults"]))
@@ -455,6 +465,11 @@ def print_table(result: dict[str, Any]) -> None:
         f"{n['delivered']} of {n['referrals']} dispatches, missed {n['missed']}, repeated {n['repeated']}; "
         f"dispatch to delivery p50 {n['p50_s']} s, p99 {n['p99_s']} s, max {n['max_s']} s; "
         f"redirects followed {n['redirects_followed']}; still pending {n['pending']}")
+    r = result["raises"]
+    say(f"raises in the stream: {r['cases_raised']} orange cases raised to red ({r['statuses']}); "
+        f"{r['referrals']} referrals, not red in the view {r['not_red_in_view']}; {r['raised_events']} "
+        f"Raised events, raised twice {r['raised_twice']}; live receivers told {n['raised_told']} raises, "
+        f"repeated {n['raised_repeated']}")
 
 
 if __name__ == "__main__":
