@@ -93,8 +93,8 @@ def test_a_dissatisfied_reporter_on_the_board_reviewed_and_listed(server: Client
         expect(page.locator("h1")).to_have_text("案件督办看板")
         expect(page.locator(f"#case-{case_id}")).to_have_class("red target")
         expect(page.locator(f"#case-{case_id} details")).to_have_attribute("open", "")
-        page.goto(f"{BASE}/board/incidents/{case_id}")  # the other command's address, too
-        page.wait_for_url(f"{BASE}/board")
+        page.goto(f"{BASE}/board/incidents/{case_id}")  # the other command's address, too: the case
+        page.wait_for_url(f"{BASE}/board#case-{case_id}")
         expect(page.locator("h1")).to_have_text("案件督办看板")
 
         # The review clears the flag, says so, and the timeline keeps the callback.
