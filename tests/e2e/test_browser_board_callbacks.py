@@ -99,7 +99,7 @@ def test_a_dissatisfied_reporter_on_the_board_reviewed_and_listed(server: Client
 
         # The review clears the flag, says so, and the timeline keeps the callback.
         row = page.locator(f"#case-{case_id}")
-        row.locator("summary").click()
+        expect(row.locator("details")).to_have_attribute("open", "")  # opened by the link to the case
         page.locator(f"#review-note-{case_id}").fill(VERIFIED)
         page.locator(f"#case-{case_id} form.review button").click()
         expect(page.locator("#notice")).to_contain_text(f"已完成案件 {short} 的复核")
