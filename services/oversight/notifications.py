@@ -65,11 +65,24 @@ def undelivered(c: ApiContainer, cases: list[Any]) -> dict[str, dict[str, Any]]:
             tried = [d for d in mine if d.attempts]
             if tried and not any(d.delivered_at for d in mine):
                 last = max(tried, key=lambda d: d.next_at)
+                # Counted in notifications, not attempts (the supervisor's review, stop 52: "失败31次"
+                # added three notifications' attempts up).
                 found[r["referral_id"]] = {
-                    "contacts": sorted({d.contact for d in tried}),
-                    "attempts": sum(d.attempts for d in tried),
+                    "contacts": sorted({d.contact for d in tried}), "notifications": len(mine),
                     "last_error": webhook.recorded(last.last_error),
-                    "retrying": any(d.pending for d in mine)}
+                    "retrying": sum(1 for d in mine if d.pending)}
+    return found
+
+
+def unstaffed(container: Any, units: set[str]) -> set[str]:
+    """The units nobody on duty can be told of now (no roster, or no one on duty with a webhook):
+    a waiting referral of any level there reaches no one (the supervisor's review, stop 52: only
+    red ones were flagged)."""
+    now, found = datetime.now(UTC), set()
+    for unit in units:
+        roster = container.notify.roster(unit)
+        if not any(c.webhook_url for c in (roster.on_duty(now) if roster else [])):
+            found.add(unit)
     return found
 
 

@@ -224,8 +224,8 @@ def test_a_referral_no_notification_reached_is_flagged_and_its_record_says_why(s
                 line = page.locator(f".referral[data-referral='{hospital['referral_id']}']")
                 flag = line.locator(".undelivered")
                 wait_for(lambda: (page.reload(), flag.count())[1], what="the flag on the board")  # noqa: B023
-                expect(flag).to_contain_text("通知未送达：发给值班医生的通知失败")
-                expect(flag).to_contain_text("接收方拒收，返回状态码 503")
+                expect(flag).to_contain_text("通知未送达：发给值班医生的")
+                expect(flag).to_contain_text("最近一次失败：接收方拒收，返回状态码 503")
                 expect(flag).to_contain_text("请直接电话联系")
                 expect(line.locator(".ref-phone")).to_contain_text("0763-6661234")
                 link = line.locator("a.notif-link")

@@ -118,18 +118,24 @@ def test_a_supervisors_mark_is_theirs_on_the_timeline_and_unconfigured_says_so(
     login(api.client, "supervisor1")
     token = csrf(api.client.get("/board").text)
     summary = "一名儿童受重伤，已送医。"
+    step = api.client.post(f"/board/incidents/{cid}", data={"csrf": token, "summary": summary})
+    # Said before confirming, not only after (stop 52's review: "系统将立即向上级报告" with no address)
+    assert "本系统未配置上报地址" in step.text and "不会发送给上级" in visible(step.text)
+    assert "系统将立即向上级报告" not in step.text
     r = api.client.post(f"/board/incidents/{cid}", data={"csrf": token, "summary": summary,
                                                         "confirmed": "yes"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/board?incident={cid}#incidents"
     shown = api.client.get(r.headers["location"]).text  # before the view has it
     section = visible(re.search(r'<section class="card" id="incidents".*?</section>', shown, re.S).group(0))  # type: ignore[union-attr]
     assert f"已标记为重大事项：案件{cid[:8]}" in section and "未配置上报地址（请联系系统管理员）" in section
+    assert 'class="alert" role="alert" id="incident-done"' in shown  # a warning, not a green "done"
     assert summary in section and "连南瑶族自治县" in section and "441823" not in section
     runner.pump()
     text = visible(case_row(api.client.get("/board").text, cid))
     assert "重大事项上报（督办人员）" in text and "重大事项上报（研判系统）" not in text
     assert "/上报重大事项" not in text  # marked: the disclosure no longer offers it
-    assert text.startswith("紧急程度：红色已上报重大事项")  # the row says so (stop 50's second review)
+    # The row says so (stop 50's second review), and that nothing went up (stop 52's: it said 已上报)
+    assert text.startswith("紧急程度：红色已标记为重大事项，未上报（未配置上报地址）")
 
 
 def test_follow_ups_for_a_supervisor_offer_no_suggestion_and_say_region(
@@ -252,7 +258,7 @@ def test_a_raise_says_what_becomes_of_the_units_time_and_categories_alone_keep_t
     assert api.client.put("/v1/agencies/police-441823/oncall", json=roster,
                           headers=api.auth("admin1")).status_code == 200
     row = case_row(api.client.get("/board").text, case["case_id"])
-    assert '值班 值班民警 <a href="tel:0763-6612345,8001" class="tap">0763-6612345转8001</a>' in row
+    assert '值班：值班民警 <a href="tel:0763-6612345,8001" class="tap">0763-6612345转8001</a>' in row
 
 
 def test_escalated_cases_of_a_level_are_listed_overdue_longest_first() -> None:

@@ -16,6 +16,7 @@ from tests.unit.test_board_page import visible
 from tests.unit.test_desk import post
 from tests.unit.test_notifications import down, receiver  # noqa: F401 (the fixture)
 from tests.unit.test_pages import login
+from tests.unit.test_raised_referrals import yellow_case
 
 
 def row_of(html: str, referral_id: str) -> str:
@@ -33,7 +34,8 @@ def test_the_board_flags_a_referral_no_notification_reached_and_its_record_says_
     notifier.tick()
     board = api.client.get("/board").text
     row = row_of(board, referral["referral_id"])
-    said = "通知未送达：发给值班员的通知失败2次（接收方拒收，返回状态码503），仍在重试；请直接电话联系。"
+    said = ("通知未送达：发给值班员的通知没有送到，最近一次失败：接收方拒收，返回状态码503；"
+            "1条仍在重试。请直接电话联系。")
     assert said in row
     link = f'href="/board/notifications/{referral["referral_id"]}"'
     assert link in board and "通知记录" in row
@@ -74,3 +76,33 @@ def test_a_referral_record_is_for_its_region_and_its_supervisors_only(
     api.client.cookies.clear()
     asked = api.client.get(path, follow_redirects=False)
     assert asked.status_code in (302, 303) and "/login" in asked.headers["location"]
+
+
+def test_a_waiting_referral_of_any_level_at_a_unit_nobody_can_be_told_of_is_flagged(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """No roster anywhere: a yellow case's units were told of nothing (stop 52's review: only red
+    referrals were flagged, and the record said "值班联系人都没有通知地址" of a unit with none)."""
+    case = yellow_case(api, runner, "unstaffed-yellow")
+    login(api.client, "supervisor1")
+    board = api.client.get("/board").text
+    for r in case["referrals"]:
+        said = ("该单位此刻无人值守（没有可接收通知的值班人员），系统无法通知到人："
+                "请电话联系该单位，并请系统管理员补全其值班表。")
+        assert said in row_of(board, r["referral_id"])
+    text = visible(api.client.get(f"/board/notifications/{case['referrals'][0]['referral_id']}").text)
+    assert "该单位没有可接收通知的值班人员（未设值班表，或此刻值班的人都没有通知地址），系统未能自动通知" \
+        in text
+    assert "派出通知" not in text  # nothing was sent
+
+
+def test_a_notification_given_up_says_so_on_the_board_and_in_the_record(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer, receiver: Receiver) -> None:  # noqa: F811
+    referral, clock, notifier = down(api, runner, hotline, receiver)
+    for _ in range(40):  # twenty minutes: past the retry window of the dispatch's notice
+        notifier.tick()
+        clock.now += timedelta(seconds=30)
+    login(api.client, "supervisor1")
+    row = row_of(api.client.get("/board").text, referral["referral_id"])
+    assert "条通知都没有送到" in row and "接收方拒收，返回状态码503" in row
+    text = visible(api.client.get(f"/board/notifications/{referral['referral_id']}").text)
+    assert "派出通知值班员" in text and "未送达，已停止重试：接收方拒收，返回状态码503。" in text

@@ -36,7 +36,7 @@ from services.oversight.board import (
 from services.oversight.board_callbacks import CALLBACK_LINE, add_callback_lines
 from services.oversight.incidents import incident_context
 from services.oversight.jurisdiction import check_case
-from services.oversight.notifications import duty_phones, undelivered
+from services.oversight.notifications import duty_phones, undelivered, unstaffed
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 ACTIONS = ("reassess", "review", "refer", "close", "rework")
@@ -88,6 +88,8 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
     # Only units that receive referrals can be chosen (the routing data names their kinds).
     units = [a for a in container.directory.agencies if container.dispatch.matrix.receives(a.kind)]
     notes = referral_notes(container, cases)  # read once: the referral column and the timeline
+    waiting = {r["agency_id"] for c in cases for r in c["referrals"]
+               if r["status"] in UNACKNOWLEDGED_STATUSES}
     return {
         "username": principal.subject,
         "principal": page.principal,
@@ -103,8 +105,7 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "review_reason_text": REVIEW_REASON_TEXT,
         "callback_line": CALLBACK_LINE, "reached_text": REACHED_TEXT, "satisfaction_text": SATISFACTION_TEXT,
         "notes": notes,
-        "duty_phones": duty_phones(container, {r["agency_id"] for c in cases for r in c["referrals"]
-                                                if r["status"] in UNACKNOWLEDGED_STATUSES}),
+        "duty_phones": duty_phones(container, waiting), "unstaffed": unstaffed(container, waiting),
         "unreached": unreached_by_case(container, cases),
         "undelivered": undelivered(container, cases), "failure_text": failure_text,  # none reached
         "late_followups": [p for p in plans if p["overdue"] or p["helper_missing"]],

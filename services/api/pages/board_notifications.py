@@ -33,8 +33,9 @@ def referral_notifications_page(request: Request, referral_id: str, page: CaseSu
     waiting = referral.status in UNACKNOWLEDGED_STATUSES
     shown = {"case_id": referral.case_id, "agency_id": referral.agency_id, "risk_level": referral.risk_level,
              "status": referral.status, "dispatched_at": referral.dispatched_at.isoformat(),
-             "due_at": referral.due_at.isoformat()}
+             "due_at": referral.due_at.isoformat(), "escalated": referral.escalated_at is not None}
     return render(request, "board_notifications.html", {
         "principal": page.principal, **found, "referral": shown, "waiting": waiting,
         "phone": duty_phones(container, {referral.agency_id}).get(referral.agency_id) if waiting else None,
-        "event_text": EVENT_TEXT, "contact_text": CONTACT_TEXT, "failure_text": failure_text})
+        "event_text": EVENT_TEXT, "contact_text": CONTACT_TEXT, "failure_text": failure_text,
+        "no_supervisor_hook": container.notify.supervisors is None})
