@@ -180,6 +180,12 @@ RESOURCE_TEXT["callback"] = "回访"  # callbacks (§13)
 RESOURCE_TEXT["system"] = "系统"  # the IT office's 运行状况
 # Why a case went upward (重大事项, §12), and where its upward report is.
 INCIDENT_REASON_TEXT = {"auto": "自动认定", "mark": "督办人员标记", "death": "报告儿童死亡"}
+# A case's row on the board, by its upward report: "已上报" only when it arrived (stop 52's review:
+# the row said 已上报重大事项 with no address configured).
+INCIDENT_MARK_TEXT = {"delivered": "已上报重大事项", "pending": "重大事项上报中",
+                      "failing": "重大事项上报失败",
+                      "unconfigured": "已标记为重大事项，未上报（未配置上报地址）",
+                      "unsent": "已标记为重大事项，尚未送出"}
 UPWARD_STATE_TEXT = {"delivered": "已上报", "pending": "上报中", "failing": "上报失败",
                      "unconfigured": "未配置上报地址",
                      "unsent": "超过60秒未送出：上报地址未配置或通知服务未运行"}

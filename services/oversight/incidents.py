@@ -14,7 +14,7 @@ from services.common import store
 from services.common.auditnote import Actor, AuditLog, Principal, within
 from services.common.errors import DomainError, NotFound
 from services.common.keystore import case_key_owner
-from services.common.labels import INCIDENT_REASON_TEXT, UPWARD_STATE_TEXT
+from services.common.labels import INCIDENT_MARK_TEXT, INCIDENT_REASON_TEXT, UPWARD_STATE_TEXT
 from services.notify.domain import UPWARD, Delivery, delivery_id
 from services.notify.upward import ERASED_SUMMARY, UPWARD_EVENT, incident_key, open_summary
 from services.triage.case import Case
@@ -136,7 +136,8 @@ def incident_context(c: ApiContainer, who: Principal, done: str = "") -> dict[st
     if done and not any(i["case_id"] == done for i in found):
         found = incidents_of(c, who, marked_now(c, done, who)) + found
     just = [i for i in found if i["case_id"] == done]
-    return {"incidents": found, "incident_cases": {i["case_id"] for i in found},
+    return {"incidents": found, "incident_cases": {i["case_id"]: i["upward"] for i in found},  # its report
             "incident_done": done if just else "",
             "upward_configured": not any(i["upward"] in ("unconfigured", "unsent") for i in just),
-            "incident_reason_text": INCIDENT_REASON_TEXT, "upward_state_text": UPWARD_STATE_TEXT}
+            "incident_reason_text": INCIDENT_REASON_TEXT, "upward_state_text": UPWARD_STATE_TEXT,
+            "incident_mark_text": INCIDENT_MARK_TEXT}

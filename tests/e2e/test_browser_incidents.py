@@ -81,7 +81,8 @@ def test_a_red_report_goes_upward_and_a_supervisor_marks_another(
 
     board = signed_in(server, browser, "supervisor1", "/board")
     item = board.locator(f"#incidents li[data-case='{sent['case_id']}']")
-    wait_for(lambda: board.reload() or item.count(), what="the incident on the board")
+    # Reloaded until it shows (a reload answers a Response, truthy: it goes first, not in an `or`).
+    wait_for(lambda: (board.reload(), item.count())[1], what="the incident on the board")
     expect(item).to_contain_text("已上报")
     expect(item.locator(".county")).to_have_text("连南瑶族自治县")  # by name, no code
     assert "441823" not in item.inner_text()
@@ -124,9 +125,12 @@ def test_a_red_report_goes_upward_and_a_supervisor_marks_another(
     assert len([r for r in receiver.got if r["path"] == "/upward"
                 and json.loads(r["body"])["case_id"] == case_id]) == 1
     row = board.locator(f"#case-{case_id}")
-    wait_for(lambda: board.reload() or "重大事项上报（督办人员）" in row.inner_text(),
+    wait_for(lambda: (board.reload(), "重大事项上报（督办人员）" in row.inner_text())[1],
              what="the mark on the timeline as the supervisor's")
     assert "重大事项上报（研判系统）" not in row.inner_text()
+    # Its receiver took it: the row says 已上报 (only then; stop 52's review found it said so unsent)
+    wait_for(lambda: (board.reload(), row.locator(".incident-mark").inner_text() == "已上报重大事项")[1],
+             what="the row's mark as reported")
 
 
 def test_the_board_names_counties_filters_them_and_opens_a_linked_case(
