@@ -53,6 +53,10 @@ def test_the_board_flags_a_referral_no_notification_reached_and_its_record_says_
     assert "通知记录·连南瑶族自治县公安局" in text and "红色" in text and "待接收" in text
     assert "派出通知值班员2送达失败：接收方拒收，返回状态码503。下次重试" in text
     assert "请先电话联系承办单位，再告知系统管理员核对其通知地址" in text
+    # /oncall says the same of the contact on duty, whose every notice fails (stop 52's review)
+    oncall = api.client.get("/oncall").text
+    police = oncall[oncall.index(f'data-agency="{referral["agency_id"]}"'):]
+    assert "值班员（通知连续2次未送达）" in visible(police[:police.index("</tr>")])
 
     receiver.failing = 0
     clock.now += timedelta(minutes=5)
