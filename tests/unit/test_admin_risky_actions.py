@@ -227,4 +227,4 @@ def test_a_phone_may_hold_an_extension_and_on_duty_phones_are_tel_links(
     api.client.cookies.clear()
     login(api.client, "supervisor1")
     health = api.client.get("/oncall").text.split('data-agency="police-441823"')[1].split("</tr>")[0]
-    assert '值班民警（<a href="tel:0763-6612345,8001">0763-6612345转8001</a>）' in health
+    assert '值班民警（<a class="tel" href="tel:0763-6612345,8001">0763-6612345转8001</a>）' in health
