@@ -116,7 +116,10 @@ def unit_health(container: Any) -> list[dict[str, Any]]:
                      "failures_24h": sum(v["failures_24h"] for v in mine.values()),
                      "receivers": [receiver_row(c, seen.get(receiver_of(agency.agency_id, c)))
                                    for c in hooked]})
-    rows.sort(key=lambda r: (not r["unreachable"], -r["failures_24h"], r["agency_id"]))
+    # Nobody can be told there, or whoever is on duty is not being told: first (stop 52's review
+    # found a failing unit last of ten on a phone).
+    rows.sort(key=lambda r: (not (r["unreachable"] or any(x["consecutive_failures"] for x in r["receivers"])),
+                             -r["failures_24h"], r["agency_id"]))
     return rows
 
 

@@ -121,7 +121,7 @@ def test_a_supervisors_mark_is_theirs_on_the_timeline_and_unconfigured_says_so(
     step = api.client.post(f"/board/incidents/{cid}", data={"csrf": token, "summary": summary})
     # Said before confirming, not only after (stop 52's review: "系统将立即向上级报告" with no address)
     assert "本系统未配置上报地址" in step.text and "不会发送给上级" in visible(step.text)
-    assert "系统将立即向上级报告" not in step.text
+    assert "系统将立即向上级报告" not in step.text and ">确认标记</button>" in step.text
     r = api.client.post(f"/board/incidents/{cid}", data={"csrf": token, "summary": summary,
                                                         "confirmed": "yes"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/board?incident={cid}#incidents"
