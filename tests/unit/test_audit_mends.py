@@ -5,7 +5,7 @@ one date range for both pages, paging that keeps 不含本人的查看, a banner
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 from services.bootstrap import ApiContainer
@@ -17,7 +17,10 @@ from tests.unit.test_admin_audit_pages import trail_rows
 from tests.unit.test_board_page import visible
 from tests.unit.test_pages import login
 
-TODAY = datetime.now(BEIJING).date()
+
+def today() -> date:
+    """Beijing's date at the run, not the import (a run across Beijing midnight, 16:00 UTC)."""
+    return datetime.now(BEIJING).date()
 
 
 def test_a_window_reads_as_it_was_chosen_even_from_older_entries() -> None:
@@ -38,7 +41,7 @@ def test_a_window_reads_as_it_was_chosen_even_from_older_entries() -> None:
 
 def test_stats_reads_and_refusals_are_told_apart_on_the_audit_page(api: Api, hotline: ApiContainer) -> None:
     login(api.client, "auditor1")
-    first, last = (TODAY - timedelta(days=29)).isoformat(), TODAY.isoformat()
+    first, last = (today() - timedelta(days=29)).isoformat(), today().isoformat()
     assert api.client.get("/stats", params={"from": first, "to": last, "region": "441823"}).status_code == 200
     for params in ({"from": "abc"}, {"from": "", "to": ""}, {"from": f"{last}T10:00"},
                    {"since": f"{last}T12:00:00+08:00", "until": f"{last}T18:00:00+08:00"}):
@@ -100,24 +103,24 @@ def test_the_stats_page_says_why_whole_days_and_says_it_once(api: Api) -> None:
     login(api.client, "auditor1")
     page = api.client.get("/stats")
     assert "以免从两个时间段的差推断出单份报告的内容" in page.text.split('id="auditor-days"')[1][:200]
-    timed = api.client.get("/stats", params={"from": f"{TODAY}T10:00", "to": TODAY.isoformat()})
+    timed = api.client.get("/stats", params={"from": f"{today()}T10:00", "to": today().isoformat()})
     assert timed.status_code == 422 and "日期格式不正确" not in timed.text
     assert "以免从两个时间段的差推断出单份报告的内容" in timed.text.split('id="error-from"')[1][:200]
     both = api.client.get("/stats", params={"from": "abc", "to": "xyz"})
     summary = both.text.split('id="stats-errors">')[1].split("</div>")[0]
     assert summary.count("日期格式不正确") == 1
     login(api.client, "supervisor1")
-    sup = api.client.get("/stats", params={"from": f"{TODAY}T10:00"})
+    sup = api.client.get("/stats", params={"from": f"{today()}T10:00"})
     assert sup.status_code == 422 and "请只选择日期，不带具体时刻" in sup.text
 
 
 def test_one_date_range_for_both_pages_and_their_pickers(api: Api) -> None:
     login(api.client, "auditor1")
-    latest = (TODAY + timedelta(days=366)).isoformat()
+    latest = (today() + timedelta(days=366)).isoformat()
     said = f"日期须在 2000-01-01 至 {latest} 之间"
     audit = api.client.get("/audit", params={"since": "1999-12-31"})
-    stats = api.client.get("/stats", params={"from": "1999-12-31", "to": TODAY.isoformat()})
-    far = api.client.get("/stats", params={"from": TODAY.isoformat(), "to": "2100-01-01"})
+    stats = api.client.get("/stats", params={"from": "1999-12-31", "to": today().isoformat()})
+    far = api.client.get("/stats", params={"from": today().isoformat(), "to": "2100-01-01"})
     for page in (audit, stats, far):
         assert page.status_code == 422 and said in page.text
     for page, field in ((api.client.get("/audit"), "f-since"), (api.client.get("/audit"), "f-until"),

@@ -11,9 +11,6 @@ from services.common.vocabulary import BEIJING
 from tests.conftest import Api
 from tests.helpers import report_body
 
-DAY = datetime.now(BEIJING).date()
-NEXT = DAY + timedelta(days=1)
-
 
 def test_stats_count_and_survive_erasure(api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
     red = api.submit(report_body(), key="s1").json()
@@ -28,7 +25,8 @@ def test_stats_count_and_survive_erasure(api: Api, runner: EmbeddedRunner, hotli
     runner.pump()
 
     assert api.client.get("/v1/stats", headers=api.auth("operator1")).status_code == 403
-    days = f"since={DAY}T00:00:00%2B08:00&until={NEXT}T00:00:00%2B08:00"
+    day = datetime.now(BEIJING).date()  # at the run, not the import (a run across Beijing midnight)
+    days = f"since={day}T00:00:00%2B08:00&until={day + timedelta(days=1)}T00:00:00%2B08:00"
     assert api.client.get("/v1/stats", headers=api.auth("auditor1")).status_code == 422
     stats = api.client.get(f"/v1/stats?{days}", headers=api.auth("auditor1")).json()
     assert stats["reports"] == 2 and stats["cases"] == 2
