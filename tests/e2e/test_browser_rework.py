@@ -97,6 +97,7 @@ def test_a_closed_case_is_sent_back_to_the_police_and_reaches_its_inbox(
 
         def reworked_line() -> bool:
             page.goto(f"{BASE}/board#case-{case_id}")
+            page.reload()  # the notice's query is gone from the address: the goto alone moves the hash
             line = f"重新交办给{POLICE}：{REASON}"
             return line in page.locator(f"#case-{case_id} ol.timeline").inner_text()
 
