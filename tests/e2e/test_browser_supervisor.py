@@ -90,8 +90,8 @@ def test_the_supervisor_reroutes_sets_categories_and_downloads(server: Client, d
         expect(row.locator(".timeline")).to_contain_text(f"退回转介，原因：{REASON}（连南瑶族自治县公安局）")
         row.locator(f"#agency-{case_id}").select_option(label="连南瑶族自治县公安局三江派出所")
         row.locator(f"#refer-reason-{case_id}").fill("公安局退回，改派属地派出所")
-        row.locator("form.refer button").click()
-        page.wait_for_url(f"{BASE}/board?done=refer*")
+        with page.expect_navigation():  # to the board and its notice (whose query the page drops)
+            row.locator("form.refer button").click()
         expect(page.locator("#notice[role=status]")).to_contain_text(
             f"已将案件 {case_id[:8]} 转介给连南瑶族自治县公安局三江派出所")
         station = page.locator(f"#case-{case_id} .referral[data-agency='police-441823100']")
@@ -104,8 +104,8 @@ def test_the_supervisor_reroutes_sets_categories_and_downloads(server: Client, d
         row.get_by_label("留守").check()
         row.get_by_label("事实无人抚养").check()
         row.locator(f"#reassess-reason-{case_id}").fill("核实为留守儿童，父母均在外务工")
-        row.locator("form.reassess button").click()
-        page.wait_for_url(f"{BASE}/board?done=reassess*")
+        with page.expect_navigation():
+            row.locator("form.reassess button").click()
         expect(page.locator("#notice")).to_contain_text(  # the level as it was (stop 50's second review)
             f"已将案件 {case_id[:8]} 的台账类别改为：留守、事实无人抚养；风险等级仍为红色。")
         expect(page.locator(f"#case-{case_id} .categories")).to_have_text("台账类别：留守、事实无人抚养",
