@@ -56,10 +56,13 @@ class Agency:
     kind: str
     name: str
     regions: tuple[str, ...]
+    # The unit's duty phone (值班电话, an office line, v6 on): whom a supervisor calls when no one
+    # on its roster can be told or called (stop 52's review: "请直接电话联系" with no number).
+    phone: str = ""
 
     def public(self) -> dict[str, Any]:
         return {"agency_id": self.agency_id, "kind": self.kind, "name": self.name,
-                "regions": list(self.regions)}
+                "regions": list(self.regions), "phone": self.phone or None}
 
 
 def _holds(name: str, word: str) -> bool:
@@ -113,10 +116,10 @@ class Directory:
         return sorted({c[:digits] for c in codes if len(c) >= digits and c.startswith(region or "")})
 
     @classmethod
-    def load(cls, filename: str = "directory.demo.v5.json") -> Directory:
+    def load(cls, filename: str = "directory.demo.v6.json") -> Directory:
         raw = _load(filename)
         agencies = tuple(
-            Agency(a["agency_id"], a["kind"], a["name"], tuple(a["regions"]))
+            Agency(a["agency_id"], a["kind"], a["name"], tuple(a["regions"]), a.get("phone", ""))
             for a in raw["agencies"]
         )
         unknown = {a.kind for a in agencies} - set(AGENCY_KINDS)

@@ -112,6 +112,7 @@ def unit_health(container: Any) -> list[dict[str, Any]]:
         last = max((v["last_success_at"] for v in mine.values() if v["last_success_at"]), default=None)
         hooked = [c.name for c in (roster.contacts if roster else []) if c.webhook_url]
         rows.append({"agency_id": agency.agency_id, "name": agency.name, "kind": agency.kind,
+                     "phone": agency.phone,
                      "on_duty_now": reachable, "unreachable": not reachable, "last_delivery_at": last,
                      "failures_24h": sum(v["failures_24h"] for v in mine.values()),
                      "receivers": [receiver_row(c, seen.get(receiver_of(agency.agency_id, c)))
@@ -149,12 +150,17 @@ def hook_health(container: Any, receiver: str, name: str) -> dict[str, Any]:
 
 
 def duty_phones(container: Any, units: set[str]) -> dict[str, tuple[str, str]]:
-    """The first contact on duty now with a phone at each of these units: whom a supervisor calls
-    when a referral cannot wait (the city supervisor's third review, stop 50: no page gave one)."""
+    """Whom a supervisor calls at each of these units when a referral cannot wait (the city
+    supervisor's third review, stop 50: no page gave one): the first contact on duty now with a
+    phone, else ("", the unit's duty phone from the directory) (stop 52's review: a unit without a
+    roster had no number anywhere)."""
     now, found = datetime.now(UTC), {}
     for unit in units:
         roster = container.notify.roster(unit)
         on_duty = [c for c in roster.on_duty(now) if c.phone] if roster else []
+        agency = container.directory.get(unit)
         if on_duty:
             found[unit] = (on_duty[0].name, on_duty[0].phone)
+        elif agency is not None and agency.phone:
+            found[unit] = ("", agency.phone)
     return found

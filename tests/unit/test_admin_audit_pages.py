@@ -103,7 +103,7 @@ def test_admin_registers_rebinds_and_closes_a_sentinel_point(api: Api, hotline: 
     assert hotline.accounts.find("teacher2").sentinel_id is None  # type: ignore[union-attr]
     assert not hotline.accounts.sentinel_exists(str(sentinel.id))
     page = api.client.get("/admin").text
-    assert "已撤销" in page and "名录由系统维护，当前为第5版" in page
+    assert "已撤销" in page and "名录由系统维护，当前为第6版" in page
     r = api.client.post("/admin/sentinels", data={"csrf": csrf, "name": "", "kind": "bad",
                                                   "region_code": "12", "first_reporter": "teacher1"})
     assert r.status_code == 422 and all(f'id="error-{f}"' in r.text for f in ("name", "kind", "region_code"))

@@ -189,7 +189,8 @@ def test_plain_wording_and_the_api_docs_link(api: Api) -> None:
     r = api.client.post("/admin/users/teacher1/disable", data={"csrf": csrf, "confirmed": "yes"})
     assert "该账号已登录的会话将立即退出" in r.text and "令牌" not in r.text
     page = api.client.get("/admin").text
-    assert "名录由系统维护，当前为第5版" in page
+    assert "名录由系统维护，当前为第6版" in page
+    assert '<td data-label="单位值班电话" class="unit-phone">0763-6625120</td>' in page  # the hospital's (v6)
     assert "名录只读" not in page and '>（名录由系统维护' in page  # the version's id only as data
     assert '<a href="/docs" id="api-docs">接口文档（供信息系统对接）</a>' in page
     roster = api.client.get(URL).text

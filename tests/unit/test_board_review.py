@@ -195,7 +195,9 @@ def test_a_red_case_nobody_was_told_of_comes_before_a_newer_one_taken_up(
     page = api.client.get("/board/cases").text
     assert "红色转介无人值守" in case_row(page, older["case_id"])  # flagged, as the review saw it
     # Each referral waiting says by when (the review: "已超时" was the first the board said of it).
-    assert re.search(r"待接收（应于\d\d-\d\d\d\d:\d\d前接收）", visible(case_row(page, older["case_id"])))
+    # No roster: the unit's own duty phone from the directory (v6), then its time limit.
+    waiting = r"待接收单位值班电话：0763-\d{7}（应于\d\d-\d\d\d\d:\d\d前接收）"
+    assert re.search(waiting, visible(case_row(page, older["case_id"])))
     assert page.index(f'id="case-{older["case_id"]}"') < page.index(f'id="case-{case_id}"')
 
 

@@ -252,7 +252,9 @@ def test_a_re_routing_keeps_the_supervisors_reason_for_the_unit_it_goes_to(
     assert "督办人员交办原因" in page and "孩子在校受伤，请教育局协调" in page
     # What the rule withholds from education is said with whom to ask (stop 50's education review).
     assert "按信息披露规则，本单位看不到详细地址和报告人的联系方式" in page
-    assert "请联系连南瑶族自治县民政局（未成年人保护中心）（牵头随访）或督办人员" in visible(page)  # by name
+    # By name, and with the unit's own duty phone when nobody on its roster has one (directory v6).
+    assert ("请联系连南瑶族自治县民政局（未成年人保护中心）（牵头随访；单位值班电话：0763-6628012）"
+            "或督办人员") in visible(page)
     login(api.client, "police-desk", "/desk")  # the police read both: nothing to say
     (police, *_) = api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()
     assert "按信息披露规则" not in api.client.get(f"/desk/referrals/{police['referral_id']}").text

@@ -96,7 +96,7 @@ def test_dispatch_refers_police_and_hospital_in_parallel_once(hotline: ApiContai
     for r in referrals:
         assert isinstance(r, Referral)
         assert r.matrix_version == "referral-matrix/v2"
-        assert r.directory_version == "directory/demo-v5"
+        assert r.directory_version == "directory/demo-v6"
         assert (r.due_at - r.dispatched_at).total_seconds() == 900  # red SLA default
 
 

@@ -197,7 +197,7 @@ def test_the_board_says_the_waiting_units_are_re_timed_and_the_timeline_shows_it
     assert shown is not None, row
     due = datetime.fromisoformat(civil["due_at"]).astimezone(BEIJING).strftime("%m-%d%H:%M")
     assert shown.group(1) == due
-    assert f"待接收（应于{due}前接收）" in row  # the waiting referral's own line
+    assert f"待接收单位值班电话：0763-6622301（应于{due}前接收）" in row  # the waiting referral's own line
     late = datetime.fromisoformat(civil["due_at"]) + timedelta(seconds=1)
     assert hotline.dispatch.escalate_if_due(civil["referral_id"], now=late)
     runner.pump()
@@ -233,7 +233,8 @@ def test_a_report_that_joins_and_raises_says_what_it_added_on_the_units_page(
     # The case's other units and where they stand (round 2: the police, on the timeline only).
     others = re.search(r'id="other-units">(.*?)</dd>', page, re.S)
     assert others is not None
-    assert visible(others.group(1)) == "连南瑶族自治县教育局：待接收；连南瑶族自治县公安局：待接收"
+    assert visible(others.group(1)) == ("连南瑶族自治县教育局：待接收（单位值班电话：0763-6622301）；"
+                                        "连南瑶族自治县公安局：待接收（单位值班电话：0763-6622110）")
     assert 'id="ack-top"' in page  # 接收 on the first screen of a phone
     # The inbox row says what the later report added (round 2: it still said only 失学).
     row = re.search(rf'id="ref-{civil["referral_id"]}".*?</tr>', api.client.get("/desk/inbox").text, re.S)

@@ -3,6 +3,7 @@ of a name, posted as a name without JavaScript, stored as its 12-digit code and 
 longest prefix."""
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -18,7 +19,7 @@ TOWNS = ["三江镇", "寨岗镇", "大麦山镇", "香坪镇", "大坪镇", "�
 
 
 def test_the_demo_directory_lists_every_village_of_the_county_under_its_town() -> None:
-    assert DIRECTORY.version == "directory/demo-v5"
+    assert DIRECTORY.version == "directory/demo-v6"
     places = dict(DIRECTORY.places)
     assert places["441823"] == "连南瑶族自治县" and places["441802"] == "清远市 清城区"
     towns = {code: name for code, name in places.items() if len(code) == 9 and code.startswith("441823")}
@@ -39,7 +40,7 @@ def test_the_demo_directory_lists_every_village_of_the_county_under_its_town() -
 
 def test_the_agencies_are_v2s_and_the_notifying_units() -> None:
     older = Directory.load("directory.demo.v2.json").agencies
-    assert DIRECTORY.agencies[:len(older)] == older
+    assert [replace(a, phone="") for a in DIRECTORY.agencies[:len(older)]] == list(older)
     assert [(a.agency_id, a.kind) for a in DIRECTORY.agencies[len(older):]] == [
         ("procuratorate-441823", "procuratorate"), ("court-441823", "court"), ("justice-441823", "justice"),
         ("procuratorate-441802", "procuratorate"), ("court-441802", "court"), ("justice-441802", "justice")]
@@ -47,6 +48,17 @@ def test_the_agencies_are_v2s_and_the_notifying_units() -> None:
         assert {a.kind for a in DIRECTORY.agencies if county in a.regions} == set(AGENCY_KINDS)
     assert Directory.load("directory.demo.v3.json").version == "directory/demo-v3"  # still loadable
     assert Directory.load("directory.demo.v4.json").version == "directory/demo-v4"  # decisions name it
+    assert Directory.load("directory.demo.v5.json").agencies == tuple(
+        replace(a, phone="") for a in DIRECTORY.agencies)  # v6 adds only the phones
+
+
+def test_every_unit_has_a_duty_phone_as_people_dial_it() -> None:
+    # v6: whom a supervisor calls when no one on a unit's roster can be told (stop 52's review).
+    phones = [a.phone for a in DIRECTORY.agencies]
+    assert all(re.fullmatch(r"0\d{2,3}-\d{7,8}", p) for p in phones), phones
+    assert len(set(phones)) == len(phones)
+    assert DIRECTORY.get("hospital-441823").public()["phone"] == "0763-6625120"
+    assert Directory.load("directory.demo.v5.json").get("hospital-441823").public()["phone"] is None
 
 
 @pytest.mark.parametrize(("text", "codes"), [

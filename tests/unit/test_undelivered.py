@@ -85,19 +85,29 @@ def test_a_referral_record_is_for_its_region_and_its_supervisors_only(
 
 
 def test_a_waiting_referral_of_any_level_at_a_unit_nobody_can_be_told_of_is_flagged(
-        api: Api, runner: EmbeddedRunner) -> None:
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
     """No roster anywhere: a yellow case's units were told of nothing (stop 52's review: only red
-    referrals were flagged, and the record said "值班联系人都没有通知地址" of a unit with none)."""
+    referrals were flagged, and the record said "值班联系人都没有通知地址" of a unit with none), and
+    the number to call is the unit's own duty phone from the directory (the same review: "请直接电话
+    联系" with no number on the board, the record or /oncall)."""
     case = yellow_case(api, runner, "unstaffed-yellow")
     login(api.client, "supervisor1")
     board = api.client.get("/board").text
+    oncall = api.client.get("/oncall").text
     for r in case["referrals"]:
         said = ("该单位此刻无人值守（没有可接收通知的值班人员），系统无法通知到人："
                 "请电话联系该单位，并请系统管理员补全其值班表。")
-        assert said in row_of(board, r["referral_id"])
-    text = visible(api.client.get(f"/board/notifications/{case['referrals'][0]['referral_id']}").text)
+        phone = hotline.directory.get(r["agency_id"]).phone  # type: ignore[union-attr]
+        assert phone and said in row_of(board, r["referral_id"])
+        assert f"单位值班电话：{phone}" in row_of(board, r["referral_id"])
+        assert f'<a href="tel:{phone}" class="tap">{phone}</a>' in board
+        unit = oncall[oncall.index(f'data-agency="{r["agency_id"]}"'):]
+        assert f"单位值班电话：{phone}" in visible(unit[:unit.index("</tr>")])
+    first = case["referrals"][0]
+    text = visible(api.client.get(f"/board/notifications/{first['referral_id']}").text)
     assert "该单位没有可接收通知的值班人员（未设值班表，或此刻值班的人都没有通知地址），系统未能自动通知" \
         in text
+    assert f"单位值班电话：{hotline.directory.get(first['agency_id']).phone}" in text  # type: ignore[union-attr]
     assert "派出通知" not in text  # nothing was sent
 
 

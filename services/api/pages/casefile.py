@@ -141,4 +141,6 @@ def whom_to_ask(container: ApiContainer, case_id: str, unit_id: str | None = Non
     unit = container.directory.get(lead or "")
     roster = container.notify.roster(lead) if lead else None
     phones = [(c.name, c.phone) for c in roster.on_duty(datetime.now(UTC)) if c.phone] if roster else []
+    if not phones and unit is not None and unit.phone:
+        phones = [("", unit.phone)]  # nobody on duty with a phone: the unit's own line (directory v6)
     return {"unit": unit.name if unit else "县民政部门", "phones": phones}
