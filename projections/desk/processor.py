@@ -20,6 +20,7 @@ from services.common.messages import (
     REFERRAL_DECLINED,
     REFERRAL_DISPATCHED,
     REFERRAL_ESCALATED,
+    REFERRAL_PHONED,
     REFERRAL_RAISED,
     ROUTING_GAP,
     Message,
@@ -165,6 +166,14 @@ def referral_raised(m: Message) -> list[Write]:
     ]
 
 
+def referral_phoned(m: Message) -> list[Write]:
+    """A supervisor's call to the unit about a referral: a timeline line (what was said stays in
+    dispatch's store)."""
+    d = m.data
+    return [timeline(m, d["case_id"], "referral_phoned", d["by"],
+                     {"agency_id": d["agency_id"], "referral_id": d["referral_id"], "reached": d["reached"]})]
+
+
 def routing_gap(m: Message) -> list[Write]:
     d = m.data
     return [
@@ -185,6 +194,7 @@ WRITERS: dict[str, Callable[[Message], list[Write]]] = {
     REFERRAL_CLOSED: referral_status,
     REFERRAL_ESCALATED: referral_status,
     REFERRAL_RAISED: referral_raised,
+    REFERRAL_PHONED: referral_phoned,
 }
 
 

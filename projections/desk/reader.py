@@ -191,6 +191,8 @@ class DeskQueries(FollowUpQueries, IncidentQueries):
                 if t["type"] == "referral_raised":
                     event["risk_level"], event["previous"] = detail["risk_level"], detail["previous"]
                     event["due_at"] = detail["due_at"]
+                elif t["type"] == "referral_phoned":
+                    event["reached"] = bool(detail["reached"])
             elif t["type"] in REVIEWS:
                 detail = json.loads(t["detail"])
                 if "risk_level" in detail:  # 重办 keeps the level

@@ -30,6 +30,7 @@ class TimelineRow(TypedDict):
     risk_level: NotRequired[str]  # a reassessment's or review's level, and the one before it
     previous: NotRequired[str]
     due_at: NotRequired[str]  # a raised referral's new due time
+    reached: NotRequired[bool]  # a supervisor's call to the unit: whether anyone answered
     incident: NotRequired[str]  # why a case went upward (auto, mark, death): a mark is a person's act
 
 

@@ -41,6 +41,8 @@ REFERRAL_CLOSED = "hotline.referral.closed"
 REFERRAL_ESCALATED = "hotline.referral.escalated"
 # The case's level went up before the unit took it on: the referral's new level and due time.
 REFERRAL_RAISED = "hotline.referral.raised"
+# A supervisor phoned the unit about a referral (督办电话): whether anyone answered, not what was said.
+REFERRAL_PHONED = "hotline.referral.phoned"
 # A case's follow-up plan (contract §6), on the referrals topic keyed by the case id.
 FOLLOWUP_OPENED = "hotline.followup.opened"
 FOLLOWUP_REPLANNED = "hotline.followup.replanned"

@@ -192,6 +192,16 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
         log.info("referral closed", referral_id=str(referral_id), case_id=referral.case_id)
         return referral
 
+    def record_call(self, referral_id: UUID | str, *, call_id: str, reached: bool, note: str, by: str,
+                    actor: Actor | None = None) -> Referral:
+        """A supervisor's phone call to the unit about a referral (督办电话), with its audit note."""
+        referral = self.get_referral(referral_id)
+        if referral.record_call(call_id=call_id, reached=reached, note=note, by=by, at=datetime.now(UTC)):
+            self.save(referral, *self._note(actor, "referral.call", referral))
+            log.info("referral call recorded", referral_id=str(referral_id), case_id=referral.case_id,
+                     reached=reached)
+        return referral
+
     def escalate_if_due(self, referral_id: UUID, *, now: datetime) -> bool:
         """Escalate once when the due time passed unacknowledged; safe to call repeatedly."""
         referral = self.get_referral(referral_id)

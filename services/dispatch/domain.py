@@ -13,6 +13,7 @@ from services.common.vocabulary import OPEN_REFERRAL_STATUSES, RISK_RANK, UNACKN
 
 REFERRAL_NS = uuid5(NAMESPACE_URL, "urn:hotline:referral")
 DISCLOSURE_AFTER_CLOSE = timedelta(days=30)
+CALL_NOTE_MAX = 300  # what was said on a supervisor's call to a unit
 GAP_NS = uuid5(NAMESPACE_URL, "urn:hotline:routing-gap")
 # Why an outcome cannot be recorded, by the referral's status (shown whole on the desk's pages).
 OUTCOME_REFUSED = {
@@ -47,6 +48,10 @@ class ReferralError(Conflict):
 
 class Referral(Aggregate):
     """A case put on the desk of one agency unit, on a clock until acknowledged."""
+
+    # A supervisor's phone calls to the unit about it (督办电话), oldest first: a class default, so
+    # a referral saved before calls were recorded reads as having none.
+    calls: tuple[dict[str, object], ...] = ()
 
     @event("Dispatched")
     def __init__(
@@ -171,6 +176,22 @@ class Referral(Aggregate):
                 case_id: str, agency_id: str) -> None:
         self.risk_level = risk_level
         self.due_at = due_at
+
+    def record_call(self, *, call_id: str, reached: bool, note: str, by: str, at: datetime) -> bool:
+        """A supervisor phoned the unit about this referral (督办电话): whether anyone answered and
+        what was said. The same call_id again is harmless (a form sent twice). True if recorded."""
+        if any(c["call_id"] == call_id for c in self.calls):
+            return False
+        self._check_open("记录电话督办")
+        if len(note.strip()) > CALL_NOTE_MAX:
+            raise FieldError("note", f"at most {CALL_NOTE_MAX} characters")
+        self._phoned(call_id=call_id, reached=reached, note=note.strip(), by=by, at=at, **self._refs())
+        return True
+
+    @event("Phoned")
+    def _phoned(self, *, call_id: str, reached: bool, note: str, by: str, at: datetime, case_id: str,
+                agency_id: str) -> None:
+        self.calls = (*self.calls, {"call_id": call_id, "reached": reached, "note": note, "by": by, "at": at})
 
     def escalate(self, *, at: datetime) -> bool:
         """Due time passed unacknowledged: escalate, once. True if this call escalated it."""

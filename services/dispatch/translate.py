@@ -20,6 +20,7 @@ from services.common.messages import (
     REFERRAL_DECLINED,
     REFERRAL_DISPATCHED,
     REFERRAL_ESCALATED,
+    REFERRAL_PHONED,
     REFERRAL_RAISED,
     ROUTING_GAP,
     Message,
@@ -108,6 +109,15 @@ def dispatch_translator(domain_event: Any) -> Message | None:
             "risk_level": e.risk_level,
             "previous_risk_level": e.previous_risk_level,
             "due_at": e.due_at.isoformat(),
+            "at": e.at.isoformat(),
+        })
+    if isinstance(e, Referral.Phoned):  # type: ignore[attr-defined]  # what was said stays in the store
+        return envelope(APP, e, REFERRAL_PHONED, key=e.case_id, data={
+            "referral_id": str(e.originator_id),
+            "case_id": e.case_id,
+            "agency_id": e.agency_id,
+            "reached": e.reached,
+            "by": e.by,
             "at": e.at.isoformat(),
         })
     if isinstance(e, RoutingGap.Found):  # type: ignore[attr-defined]

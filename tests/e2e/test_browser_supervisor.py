@@ -248,3 +248,51 @@ def test_a_referral_no_notification_reached_is_flagged_and_its_record_says_why(s
             browser.close()
     finally:
         dead.close()
+
+
+def test_the_supervisor_phones_a_unit_nobody_can_be_told_of_and_records_the_call(server: Client) -> None:
+    """A yellow case at units with no roster (stop 52's review: "请直接电话联系" with no number, and
+    no place to note the call): on a phone the board gives the unit's duty phone from the
+    directory; 记录电话督办 opens the referral's record at its calls; a call saved without saying
+    whether anyone answered is refused in Chinese with the note kept; saved, it is listed, and the
+    board says it on the referral's line and the case's timeline."""
+    child = {"name": "黄小燕", "gender": "female", "age": 12}
+    report = server.submit(report_body(children=[child], concerns=["school_dropout"], immediate_danger=False,
+                                       narrative="孩子两周没去上学"), key="phoned-civil")
+    civil = server.wait_for_referrals(report["report_id"], ("civil-desk",))["civil-desk"]
+    said = "民政局值班员称今天下午入户核实"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN", bypass_csp=True)
+        from_root(page, server, "supervisor1", "/board")
+        line = page.locator(f".referral[data-referral='{civil['referral_id']}']")
+        expect(line.locator(".unstaffed")).to_contain_text("该单位此刻无人值守")
+        expect(line.locator(".ref-phone")).to_have_text("单位值班电话： 0763-6628012")
+        assert line.locator(".ref-phone a").get_attribute("href") == "tel:0763-6628012"
+        link = line.locator("a.call-link")
+        box = link.bounding_box()
+        assert box is not None and box["height"] >= 40, box
+        link.click()
+        page.wait_for_url(f"{BASE}/board/notifications/{civil['referral_id']}#calls")
+        expect(page.locator("#no-calls")).to_have_text("还没有电话督办记录。")
+        page.fill("#call-note", said)
+        page.click("#save-call")
+        expect(page.locator("#error-summary")).to_contain_text("请选择电话是否接通。")
+        expect(page.locator("#call-note")).to_have_value(said)  # nothing typed is lost
+        page.check("input[name=reached][value=no]")
+        page.click("#save-call")
+        expect(page.locator("#notice")).to_have_text("已记录电话督办。")
+        assert "done=" not in page.url  # said once: a reload does not say it again
+        expect(page.locator("ol.calls li")).to_have_count(1)
+        expect(page.locator("ol.calls li")).to_contain_text(f"督办人员（supervisor1）：未接通。{said}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert serious_violations(page) == []
+        page.click("text=返回案件督办看板")
+        page.wait_for_url(f"{BASE}/board#case-{civil['case_id']}")
+        line = page.locator(f".referral[data-referral='{civil['referral_id']}']")
+        wait_for(lambda: (page.reload(), line.locator(".last-call").count())[1], what="the call on the board")
+        expect(line.locator(".last-call")).to_contain_text(f"supervisor1，未接通。{said}")
+        expect(page.locator(f"#case-{civil['case_id']} ol.timeline")).to_contain_text(
+            "电话督办：连南瑶族自治县民政局（未成年人保护中心），未接通")
+        page.screenshot(path=str(SHOTS / "board-call-phone.png"), full_page=False)
+        browser.close()

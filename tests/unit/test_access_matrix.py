@@ -32,6 +32,7 @@ ROUTES = [
     ("get", "/v1/referrals/{police}", None, {"desk": 200, "supervisor": 200}),
     ("post", "/v1/referrals/{police}/acknowledge", None, {"desk": 200}),
     ("post", "/v1/referrals/{police}/decline", {"reason": "测试"}, {"desk": 200}),
+    ("post", "/v1/referrals/{police}/calls", {"reached": True}, {"supervisor": 201}),  # 电话督办
     # 办结 only after 接收: the desk may call it, and is told the referral is not acknowledged yet.
     ("post", "/v1/referrals/{police}/outcome", {"outcome": "已处置", "note": ""}, {"desk": 409}),
     ("get", "/v1/agencies", None, dict.fromkeys(ALL, 200)),

@@ -1,20 +1,26 @@
 """A referral's notifications on the supervisor's board (通知记录, contract §8 and §15): each webhook
 owed to its unit's contacts and the supervisors, whether it arrived, why not and when it is tried
-again; what `GET /v1/notifications?referral_id=` answers, in Chinese, for the caller's region."""
+again; what `GET /v1/notifications?referral_id=` answers, in Chinese, for the caller's region; and
+the supervisors' phone calls to the unit about it (电话督办), with the form to record one."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import quote
+from uuid import uuid4
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
-from services.api.deps import ContainerDep
+from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import Page, page_guard
 from services.api.pages.delivery_text import CONTACT_TEXT, EVENT_TEXT, failure_text
 from services.api.web import refuse, render
-from services.common.errors import NotFound
-from services.common.vocabulary import UNACKNOWLEDGED_STATUSES
+from services.common.errors import DomainError, FieldError, NotFound
+from services.common.vocabulary import OPEN_REFERRAL_STATUSES, UNACKNOWLEDGED_STATUSES
+from services.dispatch.domain import CALL_NOTE_MAX
+from services.oversight.calls import CallIn, call_out, record_call
 from services.oversight.notifications import duty_phones, referral_notifications
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -22,13 +28,48 @@ CaseSupervisor = Annotated[Page, Depends(page_guard(
     "supervisor", "/board/notifications/{referral_id}", "此页面供督办人员使用，请用督办账号登录。"))]
 
 
+NOT_FOUND = "未找到该转介，或该转介不在您的辖区内。"
+CALL_DONE = {"call": "已记录电话督办。"}
+
+
 @router.get("/board/notifications/{referral_id}")
 def referral_notifications_page(request: Request, referral_id: str, page: CaseSupervisor,
                                 container: ContainerDep) -> Response:
+    return _page(request, referral_id, page, container)
+
+
+@router.post("/board/referrals/{referral_id}/calls")
+def record_call_page(request: Request, referral_id: str, page: CaseSupervisor, container: ContainerDep,
+                     audit: AuditDep) -> Response:
+    form = page.form
+    reached, note = str(form.get("reached", "")), str(form.get("note", ""))
+    call_id = str(form.get("call_id", ""))
+    values = {"reached": reached, "note": note, "call_id": call_id}
+    if reached not in ("yes", "no"):
+        return _page(request, referral_id, page, container,
+                     {"field": "reached", "message": "请选择电话是否接通。", **values}, 422)
+    try:
+        body = CallIn(reached=reached == "yes", note=note, call_id=call_id or None)
+        record_call(container, page.principal, referral_id, body, audit.actor(page.principal))
+    except ValidationError:
+        message = f"通话情况最多{CALL_NOTE_MAX}字，现有{len(note.strip())}字，请删减。"
+        return _page(request, referral_id, page, container,
+                     {"field": "note", "message": message, **values}, 422)
+    except NotFound:
+        return refuse(request, page.principal, NOT_FOUND, 404, "未找到")
+    except DomainError as exc:
+        field = exc.field if isinstance(exc, FieldError) else None
+        return _page(request, referral_id, page, container,
+                     {"field": field, "message": exc.message, **values}, 422 if field else 409)
+    return RedirectResponse(f"/board/notifications/{quote(referral_id)}?done=call#calls", status_code=303)
+
+
+def _page(request: Request, referral_id: str, page: Page, container: Any,
+          error: dict[str, Any] | None = None, status: int = 200) -> Response:
     try:
         found = referral_notifications(container, page.principal, referral_id)
     except NotFound:
-        return refuse(request, page.principal, "未找到该转介，或该转介不在您的辖区内。", 404, "未找到")
+        return refuse(request, page.principal, NOT_FOUND, 404, "未找到")
     referral = found["referral"]
     waiting = referral.status in UNACKNOWLEDGED_STATUSES
     shown = {"case_id": referral.case_id, "agency_id": referral.agency_id, "risk_level": referral.risk_level,
@@ -38,4 +79,8 @@ def referral_notifications_page(request: Request, referral_id: str, page: CaseSu
         "principal": page.principal, **found, "referral": shown, "waiting": waiting,
         "phone": duty_phones(container, {referral.agency_id}).get(referral.agency_id) if waiting else None,
         "event_text": EVENT_TEXT, "contact_text": CONTACT_TEXT, "failure_text": failure_text,
-        "no_supervisor_hook": container.notify.supervisors is None})
+        "no_supervisor_hook": container.notify.supervisors is None,
+        "referral_id": str(referral.id), "calls": [call_out(x) for x in referral.calls],
+        "can_call": referral.status in OPEN_REFERRAL_STATUSES, "call_note_max": CALL_NOTE_MAX,
+        "call_id": (error or {}).get("call_id") or str(uuid4()), "csrf": page.csrf(request), "error": error,
+        "notice": CALL_DONE.get(request.query_params.get("done", "")) if error is None else None}, status)

@@ -13,9 +13,11 @@ from services.api.deps import (
     Desk,
     DeskOrSupervisor,
     DispatchDep,
+    Supervisor,
     ViewDep,
 )
 from services.common.vocabulary import ReferralStatus
+from services.oversight.calls import CallIn, record_call
 from services.oversight.referrals import DeclineIn, OutcomeIn, read_referral, referral_body
 
 desk_router = APIRouter(prefix="/v1/desk", tags=["desk"])
@@ -55,3 +57,11 @@ def outcome(referral_id: str, body: OutcomeIn, dispatch: DispatchDep, audit: Aud
                                    by=principal.subject, unit=principal.agency_id or "",
                                    actor=audit.actor(principal))
     return referral_body(done)
+
+
+@router.post("/{referral_id}/calls", status_code=201)
+def post_call(referral_id: str, body: CallIn, container: ContainerDep, audit: AuditDep,
+              supervisor: Supervisor) -> dict[str, Any]:
+    """A supervisor phoned the unit about the referral (督办电话, an extension): whether anyone
+    answered and what was said; the referral's calls, oldest first."""
+    return record_call(container, supervisor, referral_id, body, audit.actor(supervisor))

@@ -1,0 +1,129 @@
+"""A supervisor's phone call to a unit about a referral (电话督办; stop 52's review: "after phoning
+a unit, I found no place to note 已电话联系"): recorded on the referral with whether anyone answered
+and what was said, once however often the form is sent, for the caller's region only; the board
+says the last call on the referral's line, the record lists each, the case's timeline has a line
+(never what was said: that stays in dispatch's encrypted store), and the audit trail the action."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from services.bootstrap import ApiContainer
+from services.common.embedded import EmbeddedRunner
+from services.common.errors import FieldError
+from services.dispatch.domain import CALL_NOTE_MAX, Referral, ReferralError
+from services.dispatch.translate import dispatch_translator
+from tests.conftest import Api
+from tests.unit.test_audit import sequence
+from tests.unit.test_board_page import visible
+from tests.unit.test_desk import post
+from tests.unit.test_pages import login
+from tests.unit.test_raised_referrals import yellow_case
+
+
+def row_of(html: str, referral_id: str) -> str:
+    """A referral's whole line on the board, its flags and last call included."""
+    start = html.index(f'data-referral="{referral_id}"')
+    return visible(html[start:html.index("</td>", start)].split('class="referral"')[0])
+
+SAID = "民政局值班员称正在核实，20分钟内回电"
+
+
+def referral() -> Referral:
+    now = datetime.now(UTC)
+    return Referral(uuid4(), case_id="c1", agency_id="civil-441823", agency_kind="civil_affairs",
+                    risk_level="yellow", concerns=["school_dropout"], dispatched_at=now,
+                    due_at=now + timedelta(days=1), matrix_version="m", directory_version="d")
+
+
+def test_a_call_is_recorded_once_and_only_on_a_referral_still_open() -> None:
+    r, at = referral(), datetime.now(UTC)
+    assert r.record_call(call_id="a", reached=False, note="  无人接听 ", by="supervisor1", at=at)
+    assert not r.record_call(call_id="a", reached=False, note="无人接听", by="supervisor1", at=at)  # again
+    assert r.record_call(call_id="b", reached=True, note=SAID, by="supervisor1", at=at)
+    assert [(c["reached"], c["note"]) for c in r.calls] == [(False, "无人接听"), (True, SAID)]
+    with pytest.raises(FieldError) as too_long:
+        r.record_call(call_id="c", reached=True, note="字" * (CALL_NOTE_MAX + 1), by="s", at=at)
+    assert too_long.value.field == "note"
+    phoned = [e for e in r.collect_events() if type(e).__name__ == "Phoned"]
+    message = dispatch_translator(phoned[-1])
+    assert message is not None and message.type == "hotline.referral.phoned"
+    assert message.data["reached"] is True and SAID not in str(message.data)  # what was said stays in
+    r.decline(reason="不归本单位", by="civil-desk", at=at)
+    with pytest.raises(ReferralError, match="该转介已退回，不能再记录电话督办"):
+        r.record_call(call_id="d", reached=True, note="", by="supervisor1", at=at)
+
+
+def test_the_api_records_a_call_for_the_callers_region_and_names_a_bad_field(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    case = yellow_case(api, runner, "call-api")
+    rid = case["referrals"][0]["referral_id"]
+    path = f"/v1/referrals/{rid}/calls"
+    first = post(api, "supervisor1", path, {"reached": False, "note": "无人接听", "call_id": "k1"})
+    assert first.status_code == 201, first.text
+    again = post(api, "supervisor1", path, {"reached": False, "note": "无人接听", "call_id": "k1"})
+    assert again.status_code == 201 and len(again.json()["calls"]) == 1  # the same call, once
+    second = post(api, "supervisor1", path, {"reached": True, "note": SAID})
+    assert [(c["reached"], c["note"], c["by"]) for c in second.json()["calls"]] == [
+        (False, "无人接听", "supervisor1"), (True, SAID, "supervisor1")]
+    long = post(api, "supervisor1", path, {"reached": True, "note": "字" * (CALL_NOTE_MAX + 1)})
+    assert long.status_code == 422 and "note" in long.text
+    assert post(api, "supervisor1", path, {"note": "x"}).status_code == 422  # reached is required
+    assert post(api, "supervisor-qingcheng", path, {"reached": True}).status_code == 404  # another county
+    unknown = "/v1/referrals/not-a-referral/calls"
+    assert post(api, "supervisor1", unknown, {"reached": True}).status_code == 404
+    assert post(api, "civil-desk", path, {"reached": True}).status_code == 403
+    runner.pump()
+    read = api.client.get(f"/v1/cases/{case['case_id']}", headers=api.auth("supervisor1")).json()
+    lines = [t for t in read["timeline"] if t["type"] == "referral_phoned"]
+    assert [(t["by"], t["agency_id"], t["reached"]) for t in lines] == [
+        ("supervisor1", case["referrals"][0]["agency_id"], False),
+        ("supervisor1", case["referrals"][0]["agency_id"], True)]
+    sequence(hotline)
+    trail = api.client.get(f"/v1/audit?case_id={case['case_id']}", headers=api.auth("auditor1")).json()
+    assert [e["resource_id"] for e in trail if e["action"] == "referral.call"] == [rid, rid]
+
+
+def test_the_supervisor_records_a_call_on_the_page_and_the_board_says_it(
+        api: Api, runner: EmbeddedRunner) -> None:
+    case = yellow_case(api, runner, "call-page")
+    r = case["referrals"][0]
+    login(api.client, "supervisor1")
+    board = api.client.get("/board").text
+    record = f"/board/notifications/{r['referral_id']}"
+    assert f'href="{record}#calls">记录电话督办</a>' in board and "电话督办：" not in visible(board)
+    page = api.client.get(record).text
+    assert "还没有电话督办记录。" in visible(page)
+    fields = dict(re.findall(r'name="(csrf|call_id)" value="([^"]+)"', page))
+    action = f"/board/referrals/{r['referral_id']}/calls"
+    # Neither answered nor not: the form comes back with what was typed and the field named.
+    refused = api.client.post(action, data={**fields, "note": SAID})
+    assert refused.status_code == 422
+    assert "未能保存电话督办记录：请选择电话是否接通。" in visible(refused.text) and SAID in refused.text
+    long = api.client.post(action, data={**fields, "reached": "yes", "note": "字" * (CALL_NOTE_MAX + 5)})
+    assert long.status_code == 422
+    assert f"通话情况最多{CALL_NOTE_MAX}字，现有{CALL_NOTE_MAX + 5}字，请删减。" in long.text
+    done = api.client.post(action, data={**fields, "reached": "yes", "note": SAID}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"{record}?done=call#calls"
+    twice = api.client.post(action, data={**fields, "reached": "yes", "note": SAID}, follow_redirects=False)
+    assert twice.status_code == 303  # the same form sent again: one call
+    shown = visible(api.client.get(f"{record}?done=call").text)
+    assert "已记录电话督办。" in shown and shown.count(SAID) == 1
+    assert re.search(rf"\d{{4}}-\d\d-\d\d\d\d:\d\d:\d\d督办人员（supervisor1）：已接通。{SAID}", shown), shown
+    runner.pump()
+    board = api.client.get("/board").text
+    line = row_of(board, r["referral_id"])
+    assert re.search(rf"电话督办：\d\d-\d\d\d\d:\d\dsupervisor1，已接通。{SAID}", line), line
+    other = case["referrals"][1]
+    assert "电话督办：" not in row_of(board, other["referral_id"])  # the unit phoned, not the case's other
+    # The case's timeline says a call was made, and to which unit; the unit's desk page says so too.
+    assert "电话督办：连南瑶族自治县民政局（未成年人保护中心），已接通（督办人员）" in visible(board)
+    assert r["agency_id"] == "civil-441823"
+    login(api.client, "civil-desk", "/desk")
+    desk = visible(api.client.get(f"/desk/referrals/{r['referral_id']}").text)
+    assert "电话督办（连南瑶族自治县民政局（未成年人保护中心））：已接通·督办人员" in desk
+    assert SAID not in desk  # what was said is the supervisors'
