@@ -5,6 +5,7 @@ attempts and records each one here."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -90,6 +91,11 @@ class NotifyApplication(LaterPlans, NotifiesCommits, ProcessApplication[UUID]):
 
     def roster(self, agency_id: str) -> Roster | None:
         return store.find(self.repository, roster_id(agency_id), Roster)
+
+    def rosters(self, agency_ids: Iterable[str]) -> dict[str, Roster]:
+        """Several units' rosters in one read (the board's waiting units); the unset left out."""
+        ids = {roster_id(a): a for a in agency_ids}
+        return {ids[i]: r for i, r in store.find_all(self, ids).items() if isinstance(r, Roster)}
 
     # The policy: referral messages ------------------------------------------------------------
 

@@ -74,13 +74,21 @@ def undelivered(c: ApiContainer, cases: list[Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def unstaffed(container: Any, units: set[str]) -> set[str]:
+def whom_to_call(container: Any, units: set[str]) -> tuple[dict[str, tuple[str, str]], set[str]]:
+    """For the board's waiting units, their rosters read once: whom to call at each
+    (`duty_phones`) and those nobody on duty can be told of now (`unstaffed`)."""
+    rosters = container.notify.rosters(units)
+    return duty_phones(container, units, rosters), unstaffed(container, units, rosters)
+
+
+def unstaffed(container: Any, units: set[str], rosters: dict[str, Any] | None = None) -> set[str]:
     """The units nobody on duty can be told of now (no roster, or no one on duty with a webhook):
     a waiting referral of any level there reaches no one (the supervisor's review, stop 52: only
     red ones were flagged)."""
     now, found = datetime.now(UTC), set()
+    rosters = container.notify.rosters(units) if rosters is None else rosters
     for unit in units:
-        roster = container.notify.roster(unit)
+        roster = rosters.get(unit)
         if not any(c.webhook_url for c in (roster.on_duty(now) if roster else [])):
             found.add(unit)
     return found
@@ -149,14 +157,16 @@ def hook_health(container: Any, receiver: str, name: str) -> dict[str, Any]:
             "failures_24h": seen.get("failures_24h", 0), "receivers": [receiver_row(receiver, seen)]}
 
 
-def duty_phones(container: Any, units: set[str]) -> dict[str, tuple[str, str]]:
+def duty_phones(container: Any, units: set[str], rosters: dict[str, Any] | None = None
+                ) -> dict[str, tuple[str, str]]:
     """Whom a supervisor calls at each of these units when a referral cannot wait (the city
     supervisor's third review, stop 50: no page gave one): the first contact on duty now with a
     phone, else ("", the unit's duty phone from the directory) (stop 52's review: a unit without a
     roster had no number anywhere)."""
     now, found = datetime.now(UTC), {}
+    rosters = container.notify.rosters(units) if rosters is None else rosters
     for unit in units:
-        roster = container.notify.roster(unit)
+        roster = rosters.get(unit)
         on_duty = [c for c in roster.on_duty(now) if c.phone] if roster else []
         agency = container.directory.get(unit)
         if on_duty:

@@ -36,7 +36,7 @@ from services.oversight.board import (
 from services.oversight.board_callbacks import CALLBACK_LINE, add_callback_lines
 from services.oversight.incidents import incident_context
 from services.oversight.jurisdiction import check_case
-from services.oversight.notifications import duty_phones, undelivered, unstaffed
+from services.oversight.notifications import undelivered, whom_to_call
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 ACTIONS = ("reassess", "review", "refer", "close", "rework")
@@ -90,6 +90,7 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
     notes = referral_notes(container, cases)  # read once: the referral column and the timeline
     waiting = {r["agency_id"] for c in cases for r in c["referrals"]
                if r["status"] in UNACKNOWLEDGED_STATUSES}
+    phones, unstaffed = whom_to_call(container, waiting)  # their rosters read once
     return {
         "username": principal.subject,
         "principal": page.principal,
@@ -105,7 +106,7 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "review_reason_text": REVIEW_REASON_TEXT,
         "callback_line": CALLBACK_LINE, "reached_text": REACHED_TEXT, "satisfaction_text": SATISFACTION_TEXT,
         "notes": notes,
-        "duty_phones": duty_phones(container, waiting), "unstaffed": unstaffed(container, waiting),
+        "duty_phones": phones, "unstaffed": unstaffed,
         "unreached": unreached_by_case(container, cases),
         "undelivered": undelivered(container, cases), "failure_text": failure_text,  # none reached
         "late_followups": [p for p in plans if p["overdue"] or p["helper_missing"]],
