@@ -91,13 +91,15 @@ MEASURE_TEXT: dict[str, str] = {
     Measure.guardianship_transfer: "监护权转移", Measure.other: "其他",
 }
 
-# A case's timeline events (view_timeline.type) as people read them.
+# A case's timeline events (view_timeline.type) as people read them. An escalation 转入督办, not
+# 已督办: it puts the referral before the supervisors, and says nothing of whether anyone was told
+# (stop 52's review read 已督办 as done while its notice had failed).
 EVENT_TEXT = {
     "case_opened": "立案研判", "case_report_joined": "新报告并入", "case_supplement": "补充情况",
     "case_reassessment": "重新评估", "case_review": "复核完毕", "case_closed": "结案",
     "case_reopened": "重新启动", "case_reworked": "重新交办",
     "referral_dispatched": "转介", "referral_acknowledged": "接收转介", "referral_declined": "退回转介",
-    "referral_closed": "转介办结", "referral_escalated": "超时未接收，已督办",
+    "referral_closed": "转介办结", "referral_escalated": "超时未接收，转入督办",
     "referral_raised": "案件升级，接收时限重算", "referral_phoned": "电话督办",
     "routing_gap": "无对应接收单位",
     "followup_opened": "启动随访", "followup_replanned": "调整随访计划", "followup_visited": "登记走访",

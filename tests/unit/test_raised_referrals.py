@@ -202,7 +202,7 @@ def test_the_board_says_the_waiting_units_are_re_timed_and_the_timeline_shows_it
     assert hotline.dispatch.escalate_if_due(civil["referral_id"], now=late)
     runner.pump()
     row = visible(case_row(api.client.get("/board").text, case["case_id"]))
-    assert "超时未接收，已督办：连南瑶族自治县民政局（未成年人保护中心）（时限监控）" in row
+    assert "超时未接收，转入督办：连南瑶族自治县民政局（未成年人保护中心）（时限监控）" in row
 
 
 def test_a_report_that_joins_and_raises_says_what_it_added_on_the_units_page(
