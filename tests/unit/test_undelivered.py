@@ -6,10 +6,11 @@ supervisor's region only; once a notification arrives the flag goes."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
+from services.notify.application import SupervisorHook
 from tests.conftest import Api
 from tests.receiver import Receiver
 from tests.unit.test_board_page import visible
@@ -122,3 +123,27 @@ def test_a_notification_given_up_says_so_on_the_board_and_in_the_record(
     assert "条通知都没有送到" in row and "接收方拒收，返回状态码503" in row
     text = visible(api.client.get(f"/board/notifications/{referral['referral_id']}").text)
     assert "派出通知值班员" in text and "未送达，已停止重试：接收方拒收，返回状态码503。" in text
+
+
+def test_the_record_says_an_escalation_went_to_no_supervisor_without_their_webhook(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer, receiver: Receiver) -> None:  # noqa: F811
+    """No HOTLINE_SUPERVISOR_WEBHOOK: the 超时督办 rows are the unit's contacts', and the record says
+    nobody above was told (stop 52: the supervisor could not tell whether they were); with the
+    webhook, its delivery is a row of the record and the line goes."""
+    referral, _, notifier = down(api, runner, hotline, receiver)
+    assert hotline.notify.supervisors is None
+    rid = referral["referral_id"]
+    due = datetime.fromisoformat(referral["due_at"])
+    assert hotline.dispatch.escalate_if_due(rid, now=due + timedelta(seconds=1))
+    runner.pump()
+    notifier.tick()
+    login(api.client, "supervisor1")
+    text = visible(api.client.get(f"/board/notifications/{rid}").text)
+    assert "超时督办没有发给上级督导：系统未配置督办通知地址（请联系系统管理员）。" in text
+    assert "超时督办值班员" in text  # the unit's contact was sent it
+    hotline.notify.supervisors = SupervisorHook(receiver.hook("supervisors"), "supervisors-secret-0001")
+    try:
+        text = visible(api.client.get(f"/board/notifications/{rid}").text)
+        assert "超时督办没有发给上级督导" not in text  # set now: not said to be missing
+    finally:
+        hotline.notify.supervisors = None
