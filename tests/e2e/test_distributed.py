@@ -820,6 +820,20 @@ def test_a_raised_case_re_times_its_waiting_referral_through_kafka(
         accepted = client.submit(body, key="e2e-raise")
         waiting = client.wait_for_referrals(accepted["report_id"], ("civil-desk",))["civil-desk"]
         assert waiting["risk_level"] == "yellow"
+        # A supervisor phoned the unit first (电话督办): the call goes through dispatch's outbox and
+        # Kafka to the case's timeline; what was said stays in dispatch's store.
+        sup = client.auth("supervisor1")
+        r = client.http.post(f"/v1/referrals/{waiting['referral_id']}/calls", headers=sup,
+                             json={"reached": False, "note": "无人接听", "call_id": "e2e-call-1"})
+        assert r.status_code == 201 and len(r.json()["calls"]) == 1, r.text
+
+        def phoned() -> list[dict[str, Any]]:
+            case = client.http.get(f"/v1/cases/{waiting['case_id']}", headers=sup).json()
+            return [t for t in case["timeline"] if t["type"] == "referral_phoned"]
+        line = wait_for(phoned, timeout=30, what="the call on the case's timeline")
+        assert [(t["agency_id"], t["reached"], t["by"]) for t in line] == [
+            ("civil-441823", False, "supervisor1")]
+        assert "无人接听" not in str(line)
         raised_at = datetime.now(UTC)
         r = client.http.post(f"/v1/cases/{waiting['case_id']}/reassessments",
                              headers=client.auth("supervisor1"),
