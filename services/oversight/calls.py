@@ -15,6 +15,7 @@ from services.common.errors import NotFound
 from services.common.schemas import Strict
 from services.dispatch.domain import CALL_NOTE_MAX
 from services.oversight.jurisdiction import Outside, check_case
+from services.oversight.unnamed import check_unnamed
 
 
 class CallIn(BaseModel):
@@ -39,6 +40,7 @@ def record_call(c: ApiContainer, who: Principal, referral_id: str, body: CallIn,
     except NotFound:
         raise Outside("No such referral") from None
     check_case(c, who, case_id, "referral")
+    check_unnamed(c, case_id, {"note": ("通话情况", body.note)})
     done = c.dispatch.record_call(referral_id, call_id=body.call_id or str(uuid4()), reached=body.reached,
                                   note=body.note, by=who.subject, actor=actor)
     return {"referral_id": str(done.id), "calls": [call_out(x) for x in done.calls]}

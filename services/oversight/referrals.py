@@ -15,6 +15,7 @@ from services.common.schemas import Strict
 from services.dispatch.domain import Referral
 from services.oversight.jurisdiction import check_case
 from services.oversight.scope import desk_scope
+from services.oversight.unnamed import check_unnamed
 
 
 class DeclineIn(BaseModel):
@@ -83,3 +84,13 @@ def case_reports(container: ApiContainer, principal: Principal, audit: AuditLog,
     check_case(container, principal, case_id, "case")
     audit(principal, "case.reports", "case", case_id, case_id)
     return reports_for(container, case_id, "supervisor")
+
+
+LABELS = {"reason": "退回原因", "outcome": "处置结果", "note": "说明"}
+
+
+def check_desk_texts(c: ApiContainer, referral_id: str, unit: str, **texts: str) -> None:
+    """A decline's reason or an outcome and its note name no child or reporter of the case (they
+    stay on inboxes and the board); the referral must be the unit's (else not found)."""
+    case_id = c.dispatch.get_referral(referral_id, unit=unit).case_id
+    check_unnamed(c, case_id, {field: (LABELS[field], text) for field, text in texts.items()})

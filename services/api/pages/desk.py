@@ -27,7 +27,7 @@ from services.api.web import refuse, render
 from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog
 from services.common.errors import Conflict, FieldError, NotFound
-from services.oversight.referrals import DeclineIn, OutcomeIn, read_referral, recipient_of
+from services.oversight.referrals import DeclineIn, OutcomeIn, check_desk_texts, read_referral, recipient_of
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 router.include_router(agency_notice.router)  # the unit's own notices, /desk/notice (§12)
@@ -204,6 +204,13 @@ def desk_action(request: Request, referral_id: str, action: str, page: ReferralP
     except ValidationError as exc:
         errors = {str(e["loc"][0]): field_error(e, typed, LABELS) for e in exc.errors()}
         return again(422, errors=errors, open_form=action, typed=typed)
+    if action != "acknowledge":  # names no child or reporter: it stays on inboxes and the board
+        try:
+            check_desk_texts(container, referral_id, unit or "", **values)
+        except FieldError as exc:
+            return again(422, errors={exc.field: exc.message}, open_form=action, typed=typed)
+        except NotFound:
+            return again(404)
     if action != "acknowledge" and form.get("edit") == "yes":  # 返回修改 on the confirmation
         return again(200, open_form=action, typed=typed)
     if action != "acknowledge" and form.get("confirmed") != "yes":

@@ -18,7 +18,7 @@ from services.api.deps import (
 )
 from services.common.vocabulary import ReferralStatus
 from services.oversight.calls import CallIn, record_call
-from services.oversight.referrals import DeclineIn, OutcomeIn, read_referral, referral_body
+from services.oversight.referrals import DeclineIn, OutcomeIn, check_desk_texts, read_referral, referral_body
 
 desk_router = APIRouter(prefix="/v1/desk", tags=["desk"])
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
@@ -43,16 +43,18 @@ def acknowledge(referral_id: str, dispatch: DispatchDep, audit: AuditDep, princi
 
 
 @router.post("/{referral_id}/decline")
-def decline(referral_id: str, body: DeclineIn, dispatch: DispatchDep, audit: AuditDep,
-            principal: Desk) -> dict[str, Any]:
+def decline(referral_id: str, body: DeclineIn, container: ContainerDep, dispatch: DispatchDep,
+            audit: AuditDep, principal: Desk) -> dict[str, Any]:
+    check_desk_texts(container, referral_id, principal.agency_id or "", reason=body.reason)
     done = dispatch.decline(referral_id, reason=body.reason, by=principal.subject,
                             unit=principal.agency_id or "", actor=audit.actor(principal))
     return referral_body(done)
 
 
 @router.post("/{referral_id}/outcome")
-def outcome(referral_id: str, body: OutcomeIn, dispatch: DispatchDep, audit: AuditDep,
-            principal: Desk) -> dict[str, Any]:
+def outcome(referral_id: str, body: OutcomeIn, container: ContainerDep, dispatch: DispatchDep,
+            audit: AuditDep, principal: Desk) -> dict[str, Any]:
+    check_desk_texts(container, referral_id, principal.agency_id or "", outcome=body.outcome, note=body.note)
     done = dispatch.record_outcome(referral_id, outcome=body.outcome, note=body.note,
                                    by=principal.subject, unit=principal.agency_id or "",
                                    actor=audit.actor(principal))

@@ -1,0 +1,30 @@
+"""Free text that stays on inboxes and the board (a decline's reason, an outcome and its note, a
+supervisor's call note) names no child or reporter of its case: the forms ask it, and this holds
+them to it as a major incident's summary is held (the civil desk's review, stop 53: a child's name
+in a 退回 reason was taken without a word)."""
+
+from __future__ import annotations
+
+from services.bootstrap import ApiContainer
+from services.common.errors import FieldError, NotFound
+from services.oversight.incidents import personal_on
+from services.triage.assessment import named_in
+
+SHOWN_ON = {"reason": "会留在收件箱和督办看板上", "outcome": "会留在收件箱和督办看板上",
+            "note": "会显示在督办看板上"}
+
+
+def check_unnamed(c: ApiContainer, case_id: str, texts: dict[str, tuple[str, str]]) -> None:
+    """FieldError on the first field (name → (label, text)) holding a name of the case's children
+    or reporters, whole or without a one-character surname; nothing read when all are blank."""
+    if not any(text.strip() for _, text in texts.values()):
+        return
+    try:
+        names, _ = personal_on(c, c.triage.get_case(case_id))
+    except NotFound:  # a case triage has not opened yet has no reports to name anyone from
+        return
+    for field, (label, text) in texts.items():
+        if text.strip() and (named := named_in(text, names)):
+            shown = SHOWN_ON.get(field, "会被其他人看到")
+            raise FieldError(field, f"{label}不能含有儿童或报告人的{named}（{label}{shown}）："
+                                    "请改写，如“该儿童”“报告人”。")
