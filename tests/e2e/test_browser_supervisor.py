@@ -88,7 +88,7 @@ def test_the_supervisor_reroutes_sets_categories_and_downloads(server: Client, d
 
         row = open_case(page, case_id)
         expect(row.locator(".timeline")).to_contain_text(f"退回转介，原因：{REASON}（连南瑶族自治县公安局）")
-        row.locator(f"#agency-{case_id}").select_option(label="连南瑶族自治县公安局三江派出所")
+        row.locator(f"#agency-{case_id}").select_option(label="连南瑶族自治县公安局三江派出所（只负责三江镇）")
         row.locator(f"#refer-reason-{case_id}").fill("公安局退回，改派属地派出所")
         with page.expect_navigation():  # to the board and its notice (whose query the page drops)
             row.locator("form.refer button").click()
@@ -279,6 +279,8 @@ def test_the_supervisor_phones_a_unit_nobody_can_be_told_of_and_records_the_call
         page.click("#save-call")
         expect(page.locator("#error-summary")).to_contain_text("请选择电话是否接通。")
         expect(page.locator("#call-note")).to_have_value(said)  # nothing typed is lost
+        # The refused form's address is the page's own again: Back and Reload ask nothing (the review).
+        assert page.url == f"{BASE}/board/notifications/{civil['referral_id']}#calls", page.url
         page.check("input[name=reached][value=no]")
         page.click("#save-call")
         expect(page.locator("#notice")).to_have_text("已记录电话督办。")
@@ -287,6 +289,10 @@ def test_the_supervisor_phones_a_unit_nobody_can_be_told_of_and_records_the_call
         expect(page.locator("ol.calls li")).to_contain_text(f"督办人员（supervisor1）：未接通。{said}")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert serious_violations(page) == []
+        assert page.title().startswith("通知记录 · ") and "script" not in page.title()
+        page.go_back()  # the refused form's step: the record again, by GET, no resubmission page
+        expect(page.locator("#calls-h")).to_have_text("电话督办")
+        page.go_forward()
         page.click("text=返回案件督办看板")
         page.wait_for_url(f"{BASE}/board#case-{civil['case_id']}")
         line = page.locator(f".referral[data-referral='{civil['referral_id']}']")

@@ -274,3 +274,22 @@ def test_escalated_cases_of_a_level_are_listed_overdue_longest_first() -> None:
              case("older", "2026-12-05T11:58:00+00:00", "2026-12-05T12:13:00+00:00"),
              case("waiting", "2026-12-05T12:05:00+00:00", "2026-12-05T12:20:00+00:00", escalated=False)]
     assert [c["case_id"] for c in board_order(cases)] == ["older", "newer", "waiting"]
+
+
+def test_a_reporter_who_left_no_name_or_phone_is_said_so_not_withheld(api: Api,
+                                                                       runner: EmbeddedRunner) -> None:
+    """A teacher's report with neither name nor phone: the supervisor, who may read both, reads
+    "教师（未留姓名和电话）", not "联系方式不向本单位提供" (stop 53's review: 本单位 to a supervisor)."""
+    body = report_body(reporter={"relation": "teacher", "anonymous": False}, concerns=["neglect"],
+                       immediate_danger=False, children=[{"name": "周小红", "age": 6}])
+    report = api.submit(body, key="no-phone").json()
+    runner.pump()
+    read = api.client.get(f"/v1/reports/{report['report_id']}", headers=api.auth("operator1"))
+    case_id = read.json()["case_id"]
+    login(api.client, "supervisor1", home="/board")
+    text = visible(api.client.get(f"/board/reports/{case_id}").text)
+    assert "报告人教师（未留姓名和电话）" in text and "不向本单位提供" not in text
+    # Re-routing it, a town's unit says the places it serves (the same review).
+    board = api.client.get("/board").text
+    assert ">三江镇社会事务办（儿童督导员）（只负责三江镇）</option>" in case_row(board, case_id)
+    assert ">连南瑶族自治县公安局</option>" in case_row(board, case_id)  # a county's unit: its name

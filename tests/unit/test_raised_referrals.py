@@ -233,7 +233,7 @@ def test_a_report_that_joins_and_raises_says_what_it_added_on_the_units_page(
     # The case's other units and where they stand (round 2: the police, on the timeline only).
     others = re.search(r'id="other-units">(.*?)</dd>', page, re.S)
     assert others is not None
-    assert visible(others.group(1)) == ("连南瑶族自治县教育局：待接收（单位值班电话：0763-6622301）；"
+    assert visible(others.group(1)) == ("连南瑶族自治县教育局：待接收（单位值班电话：0763-6622301）"
                                         "连南瑶族自治县公安局：待接收（单位值班电话：0763-6622110）")
     assert 'id="ack-top"' in page  # 接收 on the first screen of a phone
     # The inbox row says what the later report added (round 2: it still said only 失学).

@@ -98,6 +98,9 @@ def test_the_supervisor_records_a_call_on_the_page_and_the_board_says_it(
     assert f'href="{record}#calls">记录电话督办</a>' in board and "电话督办：" not in visible(board)
     page = api.client.get(record).text
     assert "还没有电话督办记录。" in visible(page)
+    title = re.search(r"<title>([^<]*)</title>", page)  # the review: a script had run into it
+    assert title is not None and title.group(1).startswith("通知记录 · 连南瑶族自治县")
+    assert len(title.group(1)) < 60
     fields = dict(re.findall(r'name="(csrf|call_id)" value="([^"]+)"', page))
     action = f"/board/referrals/{r['referral_id']}/calls"
     # Neither answered nor not: the form comes back with what was typed and the field named.
@@ -125,5 +128,18 @@ def test_the_supervisor_records_a_call_on_the_page_and_the_board_says_it(
     assert r["agency_id"] == "civil-441823"
     login(api.client, "civil-desk", "/desk")
     desk = visible(api.client.get(f"/desk/referrals/{r['referral_id']}").text)
-    assert "电话督办（连南瑶族自治县民政局（未成年人保护中心））：已接通·督办人员" in desk
-    assert SAID not in desk  # what was said is the supervisors'
+    unit = "连南瑶族自治县民政局（未成年人保护中心）"
+    assert f"电话督办（{unit}）：已接通·督办人员" in desk  # the timeline's line: no note
+    # The unit phoned reads what was said, in its referral's status (the civil desk's review, stop 53).
+    status = rf"督办来电督办人员\d\d-\d\d\d\d:\d\d来电督办本转介，已接通，记录：{SAID}。请立即接收。"
+    assert re.search(status, desk)
+    login(api.client, "edu-desk", "/desk")
+    other = visible(api.client.get(f"/desk/referrals/{case['referrals'][1]['referral_id']}").text)
+    assert "督办来电" not in other and SAID not in other  # not phoned: nothing of the other unit's call
+    # Declined, the unit still leads the visits: its page says so (the review: the row went).
+    path = f"/v1/referrals/{r['referral_id']}/decline"
+    declining = post(api, "civil-desk", path, {"reason": "应由教育局处理"})
+    assert declining.status_code == 200
+    login(api.client, "civil-desk", "/desk")
+    declined = visible(api.client.get(f"/desk/referrals/{r['referral_id']}").text)
+    assert "随访帮扶本单位牵头此案的随访帮扶（入户走访）" in declined and "请立即接收" not in declined

@@ -115,6 +115,9 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         # 重办: any unit, the one that handled the case too (preselected: `handled_by`)
         "rework_units_for": lambda case: units_by_county(container, case["region_code"], units),
         "handled_by": handled_by,
+        # A town's unit says which places it serves (stop 53's review: 三江镇's child director was
+        # offered for a case in 大坪镇 with nothing saying it covers 三江镇 only).
+        "unit_label": lambda a: _unit_label(container, a),
         "levels": RISK_LEVELS,
         "ack_sla": container.dispatch.ack_sla,  # each level's time to take a referral on: the level's hint
         "categories": tuple(Category),
@@ -124,6 +127,13 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "error": error,
         **incident_context(container, principal, request.query_params.get("incident", "")),
     }
+
+
+def _unit_label(container: ApiContainer, unit: Any) -> str:
+    """A unit as the re-routing lists name it: a town's says the places it serves."""
+    if not unit.regions or any(len(r) <= 6 for r in unit.regions):
+        return str(unit.name)
+    return f"{unit.name}（只负责{'、'.join(container.directory.region_name(r) for r in unit.regions)}）"
 
 
 def _ours(container: ApiContainer, page: Page, case_id: str) -> bool:

@@ -78,6 +78,7 @@ def _page(request: Request, referral_id: str, page: Page, container: Any,
     return render(request, "board_notifications.html", {
         "principal": page.principal, **found, "referral": shown, "waiting": waiting,
         "phone": duty_phones(container, {referral.agency_id}).get(referral.agency_id) if waiting else None,
+        "unit_phone": unit.phone if (unit := container.directory.get(referral.agency_id)) else "",
         "event_text": EVENT_TEXT, "contact_text": CONTACT_TEXT, "failure_text": failure_text,
         "no_supervisor_hook": container.notify.supervisors is None,
         "referral_id": str(referral.id), "calls": [call_out(x) for x in referral.calls],

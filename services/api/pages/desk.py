@@ -27,6 +27,7 @@ from services.api.web import refuse, render
 from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog
 from services.common.errors import Conflict, FieldError, NotFound
+from services.oversight.calls import call_out
 from services.oversight.referrals import DeclineIn, OutcomeIn, check_desk_texts, read_referral, recipient_of
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -148,6 +149,9 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
         "added_concerns": casefile.added_concerns(referral, reports),
         "timeline": casefile.timeline(container, referral["case_id"], aggregate),
         "ended_at": casefile.ended_when(aggregate) if aggregate.status in casefile.FINISHED else None,
+        # The supervisors' calls to this unit about it, what was said included (the civil desk's
+        # review, stop 53: the timeline's line did not say what was promised on the unit's behalf).
+        "phoned": [call_out(x) for x in aggregate.calls],
         "withheld": recipient_of(aggregate, principal) == "ended",
         "lead_plan": _lead_plan(container, referral["case_id"], principal.agency_id),
         "ask": casefile.whom_to_ask(container, referral["case_id"], principal.agency_id),
