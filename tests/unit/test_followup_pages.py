@@ -310,3 +310,25 @@ def test_a_time_in_another_year_names_its_year() -> None:
     next_year = this_year.replace(year=now.year + 1, month=1, day=4, hour=3, minute=49)
     assert beijing(next_year.isoformat()) == f"{now.year + 1}-01-04 03:49"
     assert beijing(next_year.astimezone(UTC).isoformat()) == f"{now.year + 1}-01-04 03:49"  # Beijing's date
+
+
+def test_a_card_says_where_the_cases_other_units_stand_and_whom_to_call(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """A red case at the police and the hospital that civil affairs follows up without a referral of
+    its own (the civil desk's review, stop 53: "a worker about to visit a beaten child cannot see
+    whether police have taken the case or whom to call")."""
+    api.submit(report_body(), key="page-others")
+    runner.pump()
+    assert api.client.get("/v1/desk/referrals", headers=api.auth("civil-desk")).json() == []
+    police = api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()[0]
+    assert api.client.post(f"/v1/referrals/{police['referral_id']}/acknowledge",
+                           headers=api.auth("police-desk")).status_code == 200
+    runner.pump()
+    login(api.client, "civil-desk")
+    card = re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", card_of(api.client.get("/followups").text,
+                                                               police["case_id"])))
+    assert "本案其他单位：" in card and "连南瑶族自治县公安局：已接收" in card
+    assert "连南瑶族自治县人民医院：待接收（单位值班电话：0763-6625120）" in card
+    login(api.client, "supervisor1")  # a supervisor reads every unit of the case
+    card = card_of(api.client.get("/followups").text, police["case_id"])
+    assert "本案承办单位：" in card

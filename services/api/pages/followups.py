@@ -20,6 +20,7 @@ from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog, Principal
 from services.common.errors import DomainError, FieldError, NotFound
 from services.oversight.followups import FindingsClosed, VisitIn, file_visit, read_visits
+from services.oversight.notifications import duty_phones
 from services.oversight.scope import desk_scope
 
 # The not-found answer: a desk's (its unit leads the plan) or a supervisor's (the case is in the region).
@@ -94,7 +95,19 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
         "referrals": ({r["case_id"]: (r["referral_id"], r["status"])  # and whether it waits for 接收
                        for r in container.view.desk_referrals(unit)} if unit else {}),
         "failed": failed or {},
+        "others": _others(container, cases, unit),
     }
+
+
+def _others(container: Any, cases: dict[str, Any], unit: str | None) -> dict[str, list[dict[str, Any]]]:
+    """Each card's other units: where their referrals stand and whom to call at each (the civil
+    desk's review, stop 53: a visit to a child beaten at home, with no word of the police's or the
+    hospital's referral). Statuses only: what each unit did stays with it."""
+    mine = {i: [r for r in c["referrals"] if r["agency_id"] != unit] for i, c in cases.items()}
+    phones = duty_phones(container, {r["agency_id"] for rs in mine.values() for r in rs})
+    names = {a.agency_id: a.name for a in container.directory.agencies}
+    return {i: [{"unit": names.get(r["agency_id"], r["agency_id"]), "status": r["status"],
+                 "phone": phones.get(r["agency_id"])} for r in rs] for i, rs in mine.items() if rs}
 
 
 def _recipient(container: Any, principal: Any) -> str:
