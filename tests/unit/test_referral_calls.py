@@ -143,3 +143,26 @@ def test_the_supervisor_records_a_call_on_the_page_and_the_board_says_it(
     login(api.client, "civil-desk", "/desk")
     declined = visible(api.client.get(f"/desk/referrals/{r['referral_id']}").text)
     assert "随访帮扶本单位牵头此案的随访帮扶（入户走访）" in declined and "请立即接收" not in declined
+
+
+def test_a_call_made_before_the_case_was_raised_says_so_on_the_board(api: Api,
+                                                                      runner: EmbeddedRunner) -> None:
+    """The supervisor's review (stop 53): after a raise to 橙色 the old call's note still read as the
+    latest word on a referral now due much sooner; nothing marked it as made before the raise."""
+    case = yellow_case(api, runner, "call-before-raise")
+    r = case["referrals"][0]
+    assert post(api, "supervisor1", f"/v1/referrals/{r['referral_id']}/calls",
+                {"reached": True, "note": "明天安排家访"}).status_code == 201
+    runner.pump()
+    login(api.client, "supervisor1")
+    assert "案件升级前的通话" not in row_of(api.client.get("/board").text, r["referral_id"])
+    raised = post(api, "supervisor1", f"/v1/cases/{case['case_id']}/reassessments",
+                  {"risk_level": "orange", "reason": "电话核实：孩子独自在家"})
+    assert raised.status_code == 202, raised.text
+    runner.pump()
+    line = row_of(api.client.get("/board").text, r["referral_id"])
+    assert "明天安排家访（这是案件升级前的通话）" in line
+    again = post(api, "supervisor1", f"/v1/referrals/{r['referral_id']}/calls", {"reached": True})
+    assert again.status_code == 201
+    runner.pump()
+    assert "案件升级前的通话" not in row_of(api.client.get("/board").text, r["referral_id"])  # a new one
