@@ -295,6 +295,11 @@ def test_the_supervisor_phones_a_unit_nobody_can_be_told_of_and_records_the_call
         page.go_forward()
         page.click("text=返回案件督办看板")
         page.wait_for_url(f"{BASE}/board#case-{civil['case_id']}")
+        # A refused 改级 (no reason): the board's own address at the case, so Reload sends nothing again.
+        row = open_case(page, civil["case_id"])
+        row.locator("form.reassess button[type=submit]").click()
+        expect(row.locator("form.reassess .error").first).to_contain_text("请填写改级原因")
+        assert page.url == f"{BASE}/board#case-{civil['case_id']}", page.url
         line = page.locator(f".referral[data-referral='{civil['referral_id']}']")
         wait_for(lambda: (page.reload(), line.locator(".last-call").count())[1], what="the call on the board")
         expect(line.locator(".last-call")).to_contain_text(f"supervisor1，未接通。{said}")
