@@ -166,3 +166,18 @@ def test_a_call_made_before_the_case_was_raised_says_so_on_the_board(api: Api,
     assert again.status_code == 201
     runner.pump()
     assert "案件升级前的通话" not in row_of(api.client.get("/board").text, r["referral_id"])  # a new one
+
+
+def test_a_note_ending_in_a_full_stop_is_not_stopped_twice(api: Api, runner: EmbeddedRunner) -> None:
+    """The supervisor's second review (stop 53): "…10分钟内安排人在系统接收。。请立即接收。"."""
+    case = yellow_case(api, runner, "call-full-stop")
+    r = case["referrals"][0]
+    assert post(api, "supervisor1", f"/v1/referrals/{r['referral_id']}/calls",
+                {"reached": True, "note": "对方说马上处理。"}).status_code == 201
+    runner.pump()
+    login(api.client, "civil-desk", "/desk")
+    desk = visible(api.client.get(f"/desk/referrals/{r['referral_id']}").text)
+    assert "记录：对方说马上处理。请立即接收。" in desk and "。。" not in desk
+    login(api.client, "supervisor1")
+    line = row_of(api.client.get("/board").text, r["referral_id"])
+    assert "已接通。对方说马上处理" in line and "。。" not in line
