@@ -181,3 +181,20 @@ def test_a_note_ending_in_a_full_stop_is_not_stopped_twice(api: Api, runner: Emb
     login(api.client, "supervisor1")
     line = row_of(api.client.get("/board").text, r["referral_id"])
     assert "已接通。对方说马上处理" in line and "。。" not in line
+
+
+def test_a_call_whose_referral_then_went_past_its_time_says_so(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    """The supervisor's second review (stop 53): "After the deadline passed, the hospital line still
+    showed the call '10分钟内安排人在系统接收' with no sign that the promise had lapsed"."""
+    case = yellow_case(api, runner, "call-then-late")
+    r = case["referrals"][0]
+    assert post(api, "supervisor1", f"/v1/referrals/{r['referral_id']}/calls",
+                {"reached": True, "note": "十分钟内接收"}).status_code == 201
+    runner.pump()
+    login(api.client, "supervisor1")
+    assert "通话后仍超时未接收" not in row_of(api.client.get("/board").text, r["referral_id"])
+    due = datetime.fromisoformat(r["due_at"]) + timedelta(seconds=1)
+    assert hotline.dispatch.escalate_if_due(r["referral_id"], now=due)
+    runner.pump()
+    assert "十分钟内接收（通话后仍超时未接收）" in row_of(api.client.get("/board").text, r["referral_id"])

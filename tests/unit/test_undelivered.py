@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from services.notify.application import SupervisorHook
+from services.notify.notifier import Notifier
 from tests.conftest import Api
 from tests.receiver import Receiver
 from tests.unit.test_board_page import visible
 from tests.unit.test_desk import post
-from tests.unit.test_notifications import down, receiver  # noqa: F401 (the fixture)
+from tests.unit.test_notifications import Clock, down, receiver, red_referral  # noqa: F401 (the fixture)
 from tests.unit.test_pages import login
 from tests.unit.test_raised_referrals import yellow_case
 
@@ -147,3 +148,20 @@ def test_the_record_says_an_escalation_went_to_no_supervisor_without_their_webho
         assert "超时督办没有发给上级督导" not in text  # set now: not said to be missing
     finally:
         hotline.notify.supervisors = None
+
+
+def test_a_flag_for_a_contact_with_a_phone_also_gives_the_units_own_line(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer, receiver: Receiver) -> None:  # noqa: F811
+    """The supervisor's second review (stop 53): "The hospital's landline is not on the board line:
+    only the on-duty doctor's number is shown there, even while notices fail"."""
+    receiver.failing = 10**6
+    r = api.client.put("/v1/agencies/police-441823/oncall", headers=api.auth("admin1"), json={
+        "contacts": [{"name": "值班员", "phone": "0763-1234567", "webhook_url": receiver.hook("police")}],
+        "secret": "police-secret-for-the-test-0001"})
+    assert r.status_code == 200, r.text
+    referral = red_referral(api, runner)
+    Notifier(hotline.notify, clock=Clock()).tick()
+    login(api.client, "supervisor1")
+    row = row_of(api.client.get("/board").text, referral["referral_id"])
+    assert "值班：值班员0763-1234567" in row
+    assert "请直接电话联系（也可拨单位值班电话0763-6622110）。" in row

@@ -107,6 +107,7 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "callback_line": CALLBACK_LINE, "reached_text": REACHED_TEXT, "satisfaction_text": SATISFACTION_TEXT,
         "notes": notes,
         "duty_phones": phones, "unstaffed": unstaffed,
+        "unit_phones": {a.agency_id: a.phone for a in container.directory.agencies if a.phone},
         "unreached": unreached_by_case(container, cases),
         "undelivered": undelivered(container, cases), "failure_text": failure_text,  # none reached
         "late_followups": [p for p in plans if p["overdue"] or p["helper_missing"]],
