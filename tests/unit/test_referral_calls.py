@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -145,15 +146,22 @@ def test_the_supervisor_records_a_call_on_the_page_and_the_board_says_it(
     assert "随访帮扶本单位牵头此案的随访帮扶（入户走访）" in declined and "请立即接收" not in declined
 
 
+def phoned(api: Api, runner: EmbeddedRunner, key: str, note: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A yellow case whose first referral a supervisor phoned about (answered, with this note),
+    the call in the view: the case and that referral."""
+    case = yellow_case(api, runner, key)
+    r = case["referrals"][0]
+    assert post(api, "supervisor1", f"/v1/referrals/{r['referral_id']}/calls",
+                {"reached": True, "note": note}).status_code == 201
+    runner.pump()
+    return case, r
+
+
 def test_a_call_made_before_the_case_was_raised_says_so_on_the_board(api: Api,
                                                                       runner: EmbeddedRunner) -> None:
     """The supervisor's review (stop 53): after a raise to 橙色 the old call's note still read as the
     latest word on a referral now due much sooner; nothing marked it as made before the raise."""
-    case = yellow_case(api, runner, "call-before-raise")
-    r = case["referrals"][0]
-    assert post(api, "supervisor1", f"/v1/referrals/{r['referral_id']}/calls",
-                {"reached": True, "note": "明天安排家访"}).status_code == 201
-    runner.pump()
+    case, r = phoned(api, runner, "call-before-raise", "明天安排家访")
     login(api.client, "supervisor1")
     assert "案件升级前的通话" not in row_of(api.client.get("/board").text, r["referral_id"])
     raised = post(api, "supervisor1", f"/v1/cases/{case['case_id']}/reassessments",
@@ -170,11 +178,7 @@ def test_a_call_made_before_the_case_was_raised_says_so_on_the_board(api: Api,
 
 def test_a_note_ending_in_a_full_stop_is_not_stopped_twice(api: Api, runner: EmbeddedRunner) -> None:
     """The supervisor's second review (stop 53): "…10分钟内安排人在系统接收。。请立即接收。"."""
-    case = yellow_case(api, runner, "call-full-stop")
-    r = case["referrals"][0]
-    assert post(api, "supervisor1", f"/v1/referrals/{r['referral_id']}/calls",
-                {"reached": True, "note": "对方说马上处理。"}).status_code == 201
-    runner.pump()
+    _, r = phoned(api, runner, "call-full-stop", "对方说马上处理。")
     login(api.client, "civil-desk", "/desk")
     desk = visible(api.client.get(f"/desk/referrals/{r['referral_id']}").text)
     assert "记录：对方说马上处理。请立即接收。" in desk and "。。" not in desk
@@ -187,11 +191,7 @@ def test_a_call_whose_referral_then_went_past_its_time_says_so(
         api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
     """The supervisor's second review (stop 53): "After the deadline passed, the hospital line still
     showed the call '10分钟内安排人在系统接收' with no sign that the promise had lapsed"."""
-    case = yellow_case(api, runner, "call-then-late")
-    r = case["referrals"][0]
-    assert post(api, "supervisor1", f"/v1/referrals/{r['referral_id']}/calls",
-                {"reached": True, "note": "十分钟内接收"}).status_code == 201
-    runner.pump()
+    _, r = phoned(api, runner, "call-then-late", "十分钟内接收")
     login(api.client, "supervisor1")
     assert "通话后仍超时未接收" not in row_of(api.client.get("/board").text, r["referral_id"])
     due = datetime.fromisoformat(r["due_at"]) + timedelta(seconds=1)
