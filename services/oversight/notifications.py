@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.bootstrap import ApiContainer
-from services.common.auditnote import Principal
+from services.common.auditnote import Principal, within
 from services.common.errors import NotFound
 from services.common.vocabulary import UNACKNOWLEDGED_STATUSES
 from services.notify import webhook
@@ -107,29 +107,44 @@ def receiver_row(contact: str, seen: dict[str, Any] | None) -> dict[str, Any]:
             "last_success_at": seen.get("last_success_at"), "pending": seen.get("pending", 0)}
 
 
-def unit_health(container: Any) -> list[dict[str, Any]]:
+def unit_health(container: Any, region: str | None = None) -> list[dict[str, Any]]:
+    """Each unit referred to (in `region` when given: a county's supervisor sees its own units):
+    who is on duty now, whose notices keep failing, the last delivery and the day's failures."""
     now, notify = datetime.now(UTC), container.notify
     seen = notify.receiver_health(now)
     rows = []
     # Units never referred to (procuratorate, court, justice: they notify) need no one on duty.
-    receiving = [a for a in container.directory.agencies if container.dispatch.matrix.receives(a.kind)]
+    receiving = [a for a in container.directory.agencies if container.dispatch.matrix.receives(a.kind)
+                 and (region is None or any(within(r, region) for r in a.regions))]
     for agency in receiving:
         roster = notify.roster(agency.agency_id)
         reachable = [c.name for c in (roster.on_duty(now) if roster else []) if c.webhook_url]
         mine = {k: v for k, v in seen.items() if k != SUPERVISORS and v["agency_id"] == agency.agency_id}
         last = max((v["last_success_at"] for v in mine.values() if v["last_success_at"]), default=None)
         hooked = [c.name for c in (roster.contacts if roster else []) if c.webhook_url]
+        receivers = [receiver_row(c, seen.get(receiver_of(agency.agency_id, c))) for c in hooked]
         rows.append({"agency_id": agency.agency_id, "name": agency.name, "kind": agency.kind,
-                     "phone": agency.phone,
+                     "phone": agency.phone, "county": min((r[:6] for r in agency.regions), default=""),
                      "on_duty_now": reachable, "unreachable": not reachable, "last_delivery_at": last,
                      "failures_24h": sum(v["failures_24h"] for v in mine.values()),
-                     "receivers": [receiver_row(c, seen.get(receiver_of(agency.agency_id, c)))
-                                   for c in hooked]})
+                     "failing": [r["contact"] for r in receivers
+                                 if r["consecutive_failures"] and r["contact"] in reachable],
+                     "receivers": receivers})
     # Nobody can be told there, or whoever is on duty is not being told: first (stop 52's review
     # found a failing unit last of ten on a phone).
-    rows.sort(key=lambda r: (not (r["unreachable"] or any(x["consecutive_failures"] for x in r["receivers"])),
-                             -r["failures_24h"], r["agency_id"]))
+    rows.sort(key=lambda r: (not (r["unreachable"] or r["failing"]), -r["failures_24h"], r["agency_id"]))
     return rows
+
+
+def by_county(container: Any, rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The rows by the county their unit serves, each named; a county with a unit nobody can be
+    told of first (stop 53's review: /oncall was one list of every county's units)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row.get("county", ""), []).append(row)
+    calm = {k: not any(r["unreachable"] or r["failing"] for r in v) for k, v in groups.items()}
+    order = sorted(groups, key=lambda k: (k == "", calm[k], k))
+    return [(container.directory.region_name(k) if k else "上级督导与上报", groups[k]) for k in order]
 
 
 def all_health(container: Any) -> list[dict[str, Any]]:
@@ -152,9 +167,11 @@ def supervisors_health(container: Any) -> dict[str, Any]:
 def hook_health(container: Any, receiver: str, name: str) -> dict[str, Any]:
     """A webhook of its own (the supervisors', or the upward report of major incidents) as a row."""
     seen = container.notify.receiver_health(datetime.now(UTC)).get(receiver) or {}
-    return {"agency_id": receiver, "name": name, "kind": receiver, "on_duty_now": [receiver],
-            "unreachable": False, "last_delivery_at": seen.get("last_success_at"),
-            "failures_24h": seen.get("failures_24h", 0), "receivers": [receiver_row(receiver, seen)]}
+    row = receiver_row(receiver, seen)
+    return {"agency_id": receiver, "name": name, "kind": receiver, "on_duty_now": [receiver], "county": "",
+            "unreachable": False, "failing": [receiver] if row["consecutive_failures"] else [],
+            "last_delivery_at": seen.get("last_success_at"), "failures_24h": seen.get("failures_24h", 0),
+            "receivers": [row]}
 
 
 def duty_phones(container: Any, units: set[str], rosters: dict[str, Any] | None = None

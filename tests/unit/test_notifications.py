@@ -303,6 +303,6 @@ def test_the_health_page_lists_units_nobody_is_watching_first(api: Api, hotline:
     login(api.client, "supervisor1")
     page = api.client.get("/oncall")
     assert page.status_code == 200 and "值班与通知" in page.text
-    rows = page.text.split("<tbody>")[1]
+    rows = page.text.split('<tbody class="county" data-county="连南瑶族自治县">')[1]
     assert rows.index('data-agency="edu-441823"') < rows.index('data-agency="police-441823"')
     assert 'id="n-unreachable" class="flag">1<' in page.text

@@ -59,8 +59,10 @@ def test_the_board_flags_a_referral_no_notification_reached_and_its_record_says_
     oncall = api.client.get("/oncall").text
     police = oncall[oncall.index(f'data-agency="{referral["agency_id"]}"'):]
     assert "值班员（通知地址连续2次发送失败）" in visible(police[:police.index("</tr>")])
-    first = oncall[oncall.index('<tr class="red" data-agency="'):].split('"')[3]
+    first = oncall[oncall.index('data-agency="'):].split('"')[1]
     assert first in {referral["agency_id"], "hospital-441823"}  # failing first, before 无人值守 (none here)
+    assert f'<tr class="amber" data-agency="{first}"' in oncall  # amber: on duty, not told (red: nobody)
+    assert '<tr class="red"' not in oncall.split('data-county="连南瑶族自治县"')[1].split("</tbody>")[0]
 
     receiver.failing = 0
     clock.now += timedelta(minutes=5)

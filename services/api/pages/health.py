@@ -17,7 +17,7 @@ from services.api.guard import Page, page_guard
 from services.api.ops import run_checks
 from services.api.web import render
 from services.common.labels import KIND_TEXT
-from services.oversight.notifications import all_health
+from services.oversight.notifications import all_health, by_county
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -94,7 +94,8 @@ def health(request: Request, container: Any) -> dict[str, Any]:
     return {"checks": checks, "distributed": pipeline is not None, "read": status is not None,
             "stages": stages, "hooks": hooks,
             "dead_letters": status.dead_letters if status else 0, "overdue": overdue, "visits": visits,
-            "units": units, "todo": todo, "checked_at": now.isoformat()}
+            "units": units, "groups": by_county(container, units), "todo": todo,
+            "checked_at": now.isoformat()}
 
 
 @router.get("/admin/health")

@@ -13,7 +13,7 @@ from services.api.guard import Page, page_guard
 from services.api.web import render
 from services.bootstrap import ApiContainer
 from services.common.labels import KIND_TEXT
-from services.oversight.notifications import unit_health
+from services.oversight.notifications import by_county, unit_health
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -26,11 +26,12 @@ Supervisor = Annotated[Page, Depends(page_guard("supervisor", "/oncall",
 def oncall_page(request: Request, page: Supervisor, container: ContainerDep, audit: AuditDep) -> Response:
     principal = page.principal
     audit(principal, "notifications.health", "agency")
-    rows = unit_health(container)
+    rows = unit_health(container, principal.region)
     return render(request, "oncall.html", {
-        "username": principal.subject, "principal": principal, "units": rows, "kind_text": KIND_TEXT,
-        "unreachable": sum(1 for r in rows if r["unreachable"]),
-        "failing": sum(1 for r in rows if r["failures_24h"]), "phones": _phones(container)})
+        "username": principal.subject, "principal": principal, "groups": by_county(container, rows),
+        "kind_text": KIND_TEXT, "unreachable": sum(1 for r in rows if r["unreachable"]),
+        "failing": sum(1 for r in rows if r["failures_24h"]), "phones": _phones(container),
+        "hook_set": container.notify.supervisors is not None})
 
 
 def _phones(container: ApiContainer) -> dict[str, dict[str, str]]:
