@@ -300,6 +300,7 @@ def test_the_supervisor_phones_a_unit_nobody_can_be_told_of_and_records_the_call
         row.locator("form.reassess button[type=submit]").click()
         expect(row.locator("form.reassess .error").first).to_contain_text("请填写改级原因")
         assert page.url == f"{BASE}/board#case-{civil['case_id']}", page.url
+        expect(row.locator("form.reassess input[name=reason]")).to_be_focused()  # type it there at once
         line = page.locator(f".referral[data-referral='{civil['referral_id']}']")
         wait_for(lambda: (page.reload(), line.locator(".last-call").count())[1], what="the call on the board")
         expect(line.locator(".last-call")).to_contain_text(f"supervisor1，未接通。{said}")

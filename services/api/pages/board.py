@@ -106,6 +106,8 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "review_reason_text": REVIEW_REASON_TEXT,
         "callback_line": CALLBACK_LINE, "reached_text": REACHED_TEXT, "satisfaction_text": SATISFACTION_TEXT,
         "notes": notes,
+        # the tab's title counts them, so a board left in a background tab says it (stop 53)
+        "overdue": sum(r["status"] == "escalated" for c in cases for r in c["referrals"]),
         "duty_phones": phones, "unstaffed": unstaffed,
         "unit_phones": {a.agency_id: a.phone for a in container.directory.agencies if a.phone},
         "unreached": unreached_by_case(container, cases),

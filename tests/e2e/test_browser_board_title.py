@@ -1,0 +1,39 @@
+"""A supervisor's board left open in a tab says in the tab's title how many referrals went past
+their time without being taken on, as it refreshes (no reload): red referrals here are due in
+5 s, so they go past it while the page is open."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.client import Client, embedded_server
+from tests.e2e.test_browser_desk import from_root
+from tests.helpers import report_body
+
+PORT = 18470
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HOTLINE_ACK_SLA_SECONDS", "red=5,orange=7200,yellow=86400,blue=259200")
+        with embedded_server(tmp_path_factory.mktemp("board-title") / "var", PORT) as client:
+            yield client
+
+
+def test_the_board_s_tab_title_counts_referrals_past_their_time(server: Client, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    from_root(page, server, "supervisor1", "/board")
+    assert page.title() == "案件督办看板"
+    report = server.submit(report_body(), key="title-red")  # a red case: police and hospital
+    referrals = server.wait_for_referrals(report["report_id"], ("police-desk", "hospital-desk"))
+    r = server.http.post(f"/v1/referrals/{referrals['hospital-desk']['referral_id']}/acknowledge",
+                         headers=server.auth("hospital-desk"))
+    assert r.status_code == 200, r.text
+    # The police's referral goes past its 5 s; the hospital took its own on in time.
+    expect(page).to_have_title("【1个转介超时未接收】案件督办看板", timeout=30_000)
+    expect(page.locator("#cases .referral[data-agency=police-441823] .ref-status")).to_have_text("已超时")
+    page.close()

@@ -1,0 +1,41 @@
+"""The board's tab title counts the referrals past their time still not taken on, so a board left
+in a background tab says it (stop 53's left list), and the refreshed part carries the count."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from services.bootstrap import ApiContainer
+from services.common.embedded import EmbeddedRunner
+from tests.conftest import Api
+from tests.unit.test_pages import login
+from tests.unit.test_raised_referrals import yellow_case
+
+
+def title(html: str) -> str:
+    return re.search(r"<title>([^<]*)</title>", html).group(1)  # type: ignore[union-attr]
+
+
+def test_the_tab_title_counts_overdue_referrals(api: Api, runner: EmbeddedRunner,
+                                                hotline: ApiContainer) -> None:
+    case = yellow_case(api, runner, "title-overdue")
+    login(api.client, "supervisor1")
+    assert title(api.client.get("/board").text) == "案件督办看板"
+    assert 'id="overdue-count" data-n="0"' in api.client.get("/board/cases").text
+    for r in case["referrals"]:
+        due = datetime.fromisoformat(r["due_at"]) + timedelta(seconds=1)
+        assert hotline.dispatch.escalate_if_due(r["referral_id"], now=due)
+    runner.pump()
+    assert title(api.client.get("/board").text) == "【2个转介超时未接收】案件督办看板"
+    assert 'id="overdue-count" data-n="2"' in api.client.get("/board/cases").text
+    taken = [r for r in case["referrals"] if r["agency_id"] == "civil-441823"][0]
+    login(api.client, "civil-desk", "/desk")
+    page = api.client.get(f"/desk/referrals/{taken['referral_id']}")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    ack = api.client.post(f"/desk/referrals/{taken['referral_id']}/acknowledge", data={"csrf": csrf},
+                          follow_redirects=False)
+    assert ack.status_code == 303, ack.text
+    runner.pump()
+    login(api.client, "supervisor1")
+    assert title(api.client.get("/board").text) == "【1个转介超时未接收】案件督办看板"
