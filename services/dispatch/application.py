@@ -105,7 +105,11 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
         sla = timedelta(seconds=self.ack_sla[case["risk_level"]])
         for kind, agency, target_id in targets:
             if target_id in known:
-                continue
+                again = self._next_round(case, agency, known[target_id]) \
+                    if agency is not None and case.get("reason") == "report_joined" else None
+                if again is None:
+                    continue
+                target_id = again
             if agency is None:
                 processing_event.collect_events(
                     RoutingGap(
@@ -140,6 +144,19 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
                 agency_id=agency.agency_id,
             )
         return referred
+
+    def _next_round(self, case: dict[str, Any], agency: Agency, first: Any) -> UUID | None:
+        """A new report about the child joined: a unit whose last referral of the case it closed
+        (办结) is referred it again, the next round (the child director's review, stop 54: a
+        "danger right now" report reached a unit that had closed its referral with no referral
+        and no alert). One still open is raised instead; one declined (退回) is not sent again."""
+        earlier = [first]
+        while (found := store.find(self.repository, referral_id_for(
+                case["case_id"], agency.agency_id, len(earlier)), Referral)) is not None:
+            earlier.append(found)
+        if not isinstance(earlier[-1], Referral) or earlier[-1].status != "closed":
+            return None
+        return referral_id_for(case["case_id"], agency.agency_id, len(earlier))
 
     def _raise(self, case: dict[str, Any], known: Mapping[UUID, Any], plan: FollowUpPlan | None,
                processing_event: ProcessingEvent[UUID]) -> None:

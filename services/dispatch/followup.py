@@ -105,6 +105,16 @@ class FollowUpPlan(Aggregate):
                         next_due=clock.replanned(risk_level, last_visit=self.last_visit, changed_at=at))
         return True
 
+    def due_again(self, *, at: datetime, clock: VisitClock) -> bool:
+        """A new report about the child joined: a visit is due within the level's first-visit time
+        of it, unless one is due sooner (stop 54's review: a red "danger right now" report left
+        the next visit three days away)."""
+        due = clock.first_due(self.risk_level, at)
+        if self.status != "active" or self.next_due <= due:
+            return False
+        self._replanned(case_id=self.case_id, risk_level=self.risk_level, at=at, next_due=due)
+        return True
+
     @event("Replanned")
     def _replanned(self, *, case_id: str, risk_level: str, at: datetime, next_due: datetime) -> None:
         self.risk_level = risk_level

@@ -129,6 +129,16 @@ def other_units(container: ApiContainer, case_id: str, unit_id: str | None) -> l
              "status": r["status"], "phone": phones.get(r["agency_id"])} for r in referrals]
 
 
+def own_rounds(container: ApiContainer, case_id: str, unit_id: str | None,
+               referral_id: str) -> list[Any]:
+    """The unit's other referrals of the same case, oldest first: a closed case sent back (重办),
+    or a new report after the unit closed its referral (stop 54), is a new round."""
+    case = container.view.get_case(case_id)
+    return sorted((r for r in (case["referrals"] if case else [])
+                   if r["agency_id"] == unit_id and r["referral_id"] != referral_id),
+                  key=lambda r: str(r["dispatched_at"]))
+
+
 def whom_to_ask(container: ApiContainer, case_id: str, unit_id: str | None = None) -> dict[str, Any] | None:
     """Whom a unit asks what the disclosure rule withholds from it: the unit that leads the case's
     follow-up, with the phones of its contacts on duty now (the education desk's second review,

@@ -156,6 +156,7 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
         "lead_plan": _lead_plan(container, referral["case_id"], principal.agency_id),
         "ask": casefile.whom_to_ask(container, referral["case_id"], principal.agency_id),
         "others": casefile.other_units(container, referral["case_id"], principal.agency_id),
+        "rounds": casefile.own_rounds(container, referral["case_id"], principal.agency_id, referral_id),
         "errors": {}, "confirm": None, "error": None, "notice": None, "open_form": None, "typed": {},
         **extra,
     }, status_code)

@@ -1,0 +1,90 @@
+"""A new report about a child whose case a unit already closed (办结) refers it to that unit again,
+the next round, at the case's level now, and brings the next visit forward (the child director's
+review, stop 54: a "danger right now" report on 盘小梅 reached the 三江镇 office, whose referral
+was closed, with no referral, no alert and the next visit three days away). A unit that declined
+(退回) is not sent it again; one still holding it has it raised, not doubled."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.common.embedded import EmbeddedRunner
+from tests.conftest import Api
+from tests.helpers import report_body
+from tests.unit.test_board_page import visible
+from tests.unit.test_desk import post
+from tests.unit.test_followups import get
+from tests.unit.test_pages import login
+from tests.unit.test_raised_referrals import yellow_case
+
+DANGER = report_body(concerns=["neglect"], immediate_danger=True,
+                     narrative="奶奶在家昏倒了，孩子一个人在家哭")
+
+
+def referrals(api: Api, case_id: str, kind: str) -> list[dict[str, Any]]:
+    case = get(api, "supervisor1", f"/v1/cases/{case_id}").json()
+    return sorted((r for r in case["referrals"] if r["agency_kind"] == kind),
+                  key=lambda r: r["dispatched_at"])
+
+
+def closed(api: Api, desk: str, referral: dict[str, Any]) -> None:
+    assert post(api, desk, f"/v1/referrals/{referral['referral_id']}/acknowledge").status_code == 200
+    r = post(api, desk, f"/v1/referrals/{referral['referral_id']}/outcome",
+             {"outcome": "已入户核实", "note": ""})
+    assert r.status_code == 200, r.text
+
+
+def test_a_unit_that_closed_the_case_gets_the_new_report_as_a_new_referral(
+        api: Api, runner: EmbeddedRunner) -> None:
+    case = yellow_case(api, runner, "closed-then-danger")
+    (civil,) = referrals(api, case["case_id"], "civil_affairs")
+    closed(api, "civil-desk", civil)
+    runner.pump()
+    before = datetime.now(UTC)
+    api.submit(DANGER, key="closed-then-danger-2")
+    runner.pump()
+    first, again = referrals(api, case["case_id"], "civil_affairs")
+    assert first["referral_id"] == civil["referral_id"] and first["status"] == "closed"
+    assert again["status"] == "dispatched" and again["risk_level"] == "red"
+    due = datetime.fromisoformat(again["due_at"])
+    assert before + timedelta(seconds=899) <= due <= datetime.now(UTC) + timedelta(seconds=900)
+    inbox = get(api, "civil-desk", "/v1/desk/referrals", status="dispatched").json()
+    assert [r["referral_id"] for r in inbox] == [again["referral_id"]]
+    # Education still held its own: raised to red, not doubled.
+    (edu,) = referrals(api, case["case_id"], "education")
+    assert edu["status"] == "dispatched" and edu["risk_level"] == "red"
+    # The next visit: within red's first-visit time (24 h) of the report, not days away.
+    plan = get(api, "supervisor1", f"/v1/cases/{case['case_id']}").json()["followup"]
+    assert datetime.fromisoformat(plan["next_visit_due"]) <= datetime.now(UTC) + timedelta(hours=24)
+    # The unit's page says why it has the case again, and links the round it closed.
+    login(api.client, "civil-desk", "/desk")
+    page = api.client.get(f"/desk/referrals/{again['referral_id']}").text
+    said = visible(page)
+    assert "再次转介本单位此前办结了该案件的转介，之后该儿童又有新报告并入本案" in said, said
+    assert f'href="/desk/referrals/{civil["referral_id"]}"' in page and "已办结" in said
+    earlier = visible(api.client.get(f"/desk/referrals/{civil['referral_id']}").text)
+    assert "再次转介本单位" not in earlier and "本单位此前的转介" in earlier  # the later one listed
+    # The message again (a redelivery): still one new round.
+    runner.pump()
+    assert len(referrals(api, case["case_id"], "civil_affairs")) == 2
+
+
+def test_a_unit_that_declined_is_not_sent_it_again_and_a_reassessment_refers_no_one(
+        api: Api, runner: EmbeddedRunner) -> None:
+    case = yellow_case(api, runner, "declined-then-danger")
+    (edu,) = referrals(api, case["case_id"], "education")
+    r = post(api, "edu-desk", f"/v1/referrals/{edu['referral_id']}/decline", {"reason": "属民政职责"})
+    assert r.status_code == 200, r.text
+    (civil,) = referrals(api, case["case_id"], "civil_affairs")
+    closed(api, "civil-desk", civil)
+    runner.pump()
+    r = api.client.post(f"/v1/cases/{case['case_id']}/reassessments", headers=api.auth("supervisor1"),
+                        json={"risk_level": "orange", "reason": "核实后情况更紧急"})
+    assert r.status_code == 202, r.text
+    runner.pump()
+    assert len(referrals(api, case["case_id"], "civil_affairs")) == 1  # a raise is no new report
+    api.submit(DANGER, key="declined-then-danger-2")
+    runner.pump()
+    assert [r["status"] for r in referrals(api, case["case_id"], "education")] == ["declined"]
+    assert [r["status"] for r in referrals(api, case["case_id"], "civil_affairs")] == ["closed", "dispatched"]
