@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # once; under load each hop adds at most this. 50 ms: CPU per report at one client 32.8–35.4 →
     # 20.2–23.6 ms, POST p50 16–17 → 9.5–10.4 ms (#31); 0 looks again at once.
     pipeline_gather_ms: int = 50
+    # The relays, consumers and audit sequencer run this much nicer (lower CPU priority) than the
+    # API and the scheduler: when the cores are full, a report is taken first and handled a moment
+    # later (#31: 50 clients posting shared two cores with the whole pipeline). 0: all alike.
+    pipeline_nice: int = Field(default=10, ge=0, le=19)
     # /readyz says "degraded" when an outbox backlog or a consumer's lag exceeds this.
     lag_threshold: int = 1000
     # `make chaos` only: faults armed by files under var/faults (ignored in production).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import signal
 import sys
 import threading
@@ -32,12 +33,15 @@ def _run_until_signalled(worker: Any) -> None:
 
 
 def _run_worker(service: str, container: Any, worker: Any, settings: Settings,
-                alive: Callable[[], bool] = lambda: True) -> int:
+                alive: Callable[[], bool] = lambda: True, behind: bool = False) -> int:
     """Run one worker until SIGTERM/SIGINT, with its logs bound to the service name and, given
-    HOTLINE_METRICS_PORT, its own /healthz and /metrics."""
+    HOTLINE_METRICS_PORT, its own /healthz and /metrics; a worker `behind` the API (the pipeline)
+    at HOTLINE_PIPELINE_NICE."""
     from services.runtime.probe import ProbeServer
 
     structlog.contextvars.bind_contextvars(service=service)
+    if behind and settings.pipeline_nice:
+        os.nice(settings.pipeline_nice)
     port = settings.metrics_port
     probe = ProbeServer(settings.host, port, alive, settings.release).start() if port else None
     try:
@@ -56,7 +60,7 @@ def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
 
     container = bootstrap_relay(Wiring.of(settings), *args.app)
     name = "-".join(("relay", *args.app))
-    return _run_worker(name, container, container.runner, settings)
+    return _run_worker(name, container, container.runner, settings, behind=True)
 
 
 def cmd_consume(settings: Settings, args: argparse.Namespace) -> int:
@@ -67,7 +71,7 @@ def cmd_consume(settings: Settings, args: argparse.Namespace) -> int:
     if companion is not None:
         companion.start()
     return _run_worker(args.service, container, container.loop, settings,
-                       alive=lambda: companion is None or companion.is_alive())
+                       alive=lambda: companion is None or companion.is_alive(), behind=True)
 
 
 def cmd_scheduler(settings: Settings, _: argparse.Namespace) -> int:
@@ -102,7 +106,7 @@ def cmd_sequence(settings: Settings, _: argparse.Namespace) -> int:
 
     container = bootstrap_sequencer(Wiring.of(settings))
     watch_checkpoints(container.checkpointer)
-    return _run_worker("audit", container, _Sequencing(container), settings)
+    return _run_worker("audit", container, _Sequencing(container), settings, behind=True)
 
 
 def cmd_keys_env(settings: Settings, args: argparse.Namespace) -> int:

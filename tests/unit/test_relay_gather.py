@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from eventsourcing.popo import POPOTrackingRecorder
+from pydantic import ValidationError
 
 from services.bootstrap import ApiContainer
 from services.bootstrap.outboxes import TRANSLATED, TRANSLATORS
@@ -100,3 +102,13 @@ def test_the_gather_is_a_setting_every_process_reads_and_a_bad_one_stops_the_sta
         monkeypatch.setenv("HOTLINE_PIPELINE_GATHER_MS", wrong)
         with pytest.raises(ValueError, match="HOTLINE_PIPELINE_GATHER_MS"):
             Settings(var_dir=tmp_path)
+
+
+def test_the_pipeline_runs_nicer_than_the_api_by_a_setting_checked_at_start(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(var_dir=tmp_path).pipeline_nice == 10
+    monkeypatch.setenv("HOTLINE_PIPELINE_NICE", "0")
+    assert Settings(var_dir=tmp_path).pipeline_nice == 0
+    monkeypatch.setenv("HOTLINE_PIPELINE_NICE", "20")  # beyond what nice(2) takes: refused at start
+    with pytest.raises(ValidationError, match="pipeline_nice"):
+        Settings(var_dir=tmp_path)
