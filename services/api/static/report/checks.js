@@ -10,6 +10,8 @@
   var say = JSON.parse(source.textContent);
   var WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], CHECK = '10X98765432';
   var PHONE = /^\+?[0-9][0-9\- ]{4,19}$/, REGION = /^([0-9]{6}|[0-9]{9}|[0-9]{12})$/;
+  // As services/intake/schemas.py: an id number in the address, a mobile number not of 11 digits.
+  var ID_IN_TEXT = /(^|[^0-9])([0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9])/, MOBILE = /^1[3-9][0-9]{4,}$/;
 
   function value(name) {  // folded as the server folds what people type (fullwidth digits)
     var field = form.elements.namedItem(name);
@@ -52,10 +54,15 @@
     var narrative = value('narrative');
     if (!narrative || narrative.length > 5000) { errors.narrative = say.narrative; }
     place(errors);
-    if (value('location.address').length > 500) { errors['location.address'] = say['location.address']; }
+    var address = value('location.address');
+    if (address.length > 500) { errors['location.address'] = say['location.address']; }
+    else if (ID_IN_TEXT.test(address)) { errors['location.address'] = say['location.address:id_number_in_text']; }
     if (value('reporter.name').length > 100) { errors['reporter.name'] = say['reporter.name']; }
     var phone = value('reporter.phone');
     if (phone && !(phone.length <= 20 && PHONE.test(phone))) { errors['reporter.phone'] = say['reporter.phone']; }
+    else if (phone && MOBILE.test(phone.replace(/[ -]/g, '')) && phone.replace(/[ -]/g, '').length !== 11) {
+      errors['reporter.phone'] = say['reporter.phone:mobile_length'];
+    }
     return errors;
   }
 
