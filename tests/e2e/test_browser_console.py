@@ -634,3 +634,29 @@ def test_a_call_filed_in_danger_still_owes_its_transfer_on_the_shift_list_after_
     expect(page.locator("#recent-said")).to_contain_text("、120（")
     expect(page.locator("#recent-other")).to_be_hidden()
     assert transfers_of(server, receipt) == ["110", "120"]
+
+
+def test_a_long_account_is_counted_not_cut_and_an_id_number_in_the_address_is_refused_at_it(
+        server: Client, browser: Browser) -> None:
+    """The operator's review (stop 54): a pasted 6,133-character account lost its end ("孩子现在在楼道
+    里") with no word; an id number typed into 详细地址 was filed, and shown to units barred from
+    id numbers."""
+    page = console(server, browser)
+    page.fill("#f-children-0-name", "韩小西")
+    page.fill(PLACE, "441823")
+    told = "邻居说孩子每晚被打。" * 600 + "孩子现在在楼道里。"
+    page.fill("#f-narrative", told)
+    assert page.input_value("#f-narrative") == told  # nothing cut
+    expect(page.locator("#f-narrative + .count")).to_contain_text(f"请删减 {len(told) - 5000} 字")
+    page.fill("#f-location-address", "金坑村委会旁边" + id_number("44182319850312001") + " 三楼")
+    page.keyboard.press("Control+Enter")
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text(f"情况描述不能超过5000字（现在{len(told)}字）")
+    page.fill("#f-narrative", "邻居说孩子每晚被打，孩子现在在楼道里。")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#error-location-address")).to_contain_text("详细地址中有一串像身份证号的数字")
+    expect(summary).to_contain_text("身份证号只填在儿童的“身份证号”一栏")
+    assert page.is_hidden("#receipt-panel")
+    page.fill("#f-location-address", "金坑村委会旁边 三楼")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#receipt-panel")).to_be_visible()
