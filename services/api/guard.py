@@ -59,8 +59,11 @@ def page_guard(roles: str | tuple[str, ...], home: str, refusal: str, *, fragmen
             raise Refused(Response(status_code=401))
         if found is None:
             # Why: idle, or a session that ended elsewhere (a logout, a new password, expiry).
+            # A form sent with no session at all (its cookie gone with the expiry): it was not
+            # taken, and the login page says so (the child director's review, stop 54).
             idle = ("&idle=1" if getattr(request.state, "idle", False)
-                    else "&ended=1" if request.cookies.get(SESSION_COOKIE) else "")
+                    else "&ended=1" if request.cookies.get(SESSION_COOKIE)
+                    else "&unsent=1" if request.method == "POST" else "")
             back = home.format(**request.path_params)
             if request.method == "GET" and request.url.path == back and request.url.query:
                 back += "?" + request.url.query  # the link as sent (an on-call message's ?referral=)
@@ -75,7 +78,7 @@ def page_guard(roles: str | tuple[str, ...], home: str, refusal: str, *, fragmen
     async def guard(request: Request, page: Annotated[Page, Depends(session)]) -> Page:
         if request.method != "POST":
             return page
-        form = await request.form()
+        form = one_newline(await request.form())
         if not check_csrf(request, page.token, form.get("csrf")):
             raise Refused(stale(request, page))
         return replace(page, form=form)
@@ -85,7 +88,15 @@ def page_guard(roles: str | tuple[str, ...], home: str, refusal: str, *, fragmen
 
 async def posted_form(request: Request) -> FormData:
     """The form of a page no session guards (log in, look up): read here, so the page is a plain def."""
-    return await request.form()
+    return one_newline(await request.form())
+
+
+def one_newline(form: FormData) -> FormData:
+    """A form's text with each line break as one character: a browser sends CR LF, while the page's
+    count (and what was typed) has LF (the child director's review, stop 54: "已输入 4990 / 5000 字",
+    then refused as 5058)."""
+    return FormData([(k, v.replace("\r\n", "\n") if isinstance(v, str) else v)
+                     for k, v in form.multi_items()])
 
 
 FormDep = Annotated[FormData, Depends(posted_form)]

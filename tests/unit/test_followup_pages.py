@@ -332,3 +332,18 @@ def test_a_card_says_where_the_cases_other_units_stand_and_whom_to_call(
     login(api.client, "supervisor1")  # a supervisor reads every unit of the case
     card = card_of(api.client.get("/followups").text, police["case_id"])
     assert "本案承办单位：" in card
+
+
+def test_line_breaks_count_once_as_the_page_counts_them(api: Api, runner: EmbeddedRunner,
+                                                        hotline: ApiContainer) -> None:
+    """The child director's review (stop 54): "已输入 4990 / 5000 字" under the box, then refused as
+    5058: the browser sends each line break as CR LF."""
+    case_id, csrf = _civil_plan(api, runner)
+    typed = "\n".join(["孩子在家，奶奶卧床。" * 7] * 70)[:4990]  # as the page has it: 4,990
+    findings = typed.replace("\n", "\r\n")  # as the browser sends it
+    assert len(findings) > 5000
+    visit = {"csrf": csrf, "visited_at": local(datetime.now(UTC)), "visitor": "王主任", "child_seen": "yes",
+             "findings": findings, "measures": ["legal_aid"]}
+    page = api.client.post(f"/followups/cases/{case_id}/visit", data=visit)
+    assert page.status_code in (200, 303), page.text[:300]
+    assert len(hotline.dispatch.plan_for(case_id).visits) == 1
