@@ -193,6 +193,13 @@ def test_the_login_form_says_why_it_is_shown(api: Api, runner: EmbeddedRunner) -
     assert "已退出登录。退出会结束本账号在所有设备上的登录" in signed_out
     assert "sessionStorage.clear()" in signed_out  # nothing typed stays in the tab signed out of
     assert "sessionStorage.clear()" not in api.client.get("/login?ended=1").text  # an ended login keeps it
+    # A visit sent after the cookie itself went (the child director's review, stop 54: a bare
+    # login page): not taken, and said so, with the kept draft.
+    api.client.cookies.delete(SESSION_COOKIE)
+    sent = api.client.post("/followups/cases/x/visit", data={"findings": "a"}, follow_redirects=False)
+    assert sent.status_code == 303 and sent.headers["location"] == "/login?next=/followups&unsent=1"
+    said = api.client.get(sent.headers["location"]).text
+    assert "登录已过期，刚才提交的内容没有保存" in said and "尚未提交的走访记录仍保存" in said
     for why in ("ended", "idle"):  # a child director's visit being typed: kept, and said so
         assert "尚未提交的走访记录仍保存" in api.client.get(f"/login?next=/followups&{why}=1").text
         assert "尚未提交的走访记录仍保存" not in api.client.get(f"/login?next=/desk&{why}=1").text

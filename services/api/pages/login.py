@@ -51,6 +51,7 @@ SIGNED_OUT = "已退出登录。退出会结束本账号在所有设备上的登
 DISABLED = "该账号已停用，不能登录。如仍需使用，请联系本单位的系统管理员（信息科）重新启用。"
 ENDED = ("您的登录已结束：可能在另一台设备上退出了登录、密码已更改、账号已停用或登录已过期。请重新登录；"
          "退出会结束本账号在所有设备上的登录。")
+UNSENT = "登录已过期，刚才提交的内容没有保存。请重新登录后再提交。"
 KEPT = "尚未提交的走访记录仍保存在这个浏览器页面中，重新登录后会自动填回，核对后再提交即可。"
 
 
@@ -60,6 +61,8 @@ def _why(query: QueryParams, target: str) -> str | None:
     kept = KEPT if target.startswith("/followups") else ""  # a visit being typed (followups.html)
     if query.get("ended") == "1":
         return ENDED + kept
+    if query.get("unsent") == "1":
+        return UNSENT + kept
     if query.get("idle") == "1" and kept:
         return kept
     if target.startswith(("/desk/referrals/", "/desk?referral=")):  # a referral's link, or the on-call one
