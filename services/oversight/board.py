@@ -62,11 +62,19 @@ def unreached_by_case(c: ApiContainer, cases: list[Any]) -> dict[str, list[str]]
     return {case_id: units for case_id, units in found.items() if units}
 
 
+def closed_by_supervisor(case: Any) -> bool:
+    """Whether a supervisor closed the case (结案): its plan ended. Every referral closed is not that
+    (the view's `status` says "closed" then too): the operator's review, stop 54, found such a case
+    said 已结案 on the board, with 重新交办 offered and 结案 gone."""
+    plan = case.get("followup")
+    return plan is not None and plan["status"] == "closed"
+
+
 def case_state(case: Any) -> str:
     """What matters most about the case now (BOARD_STATUS_TEXT): closed; not yet referred; a
     referral past its time; a decline not yet settled; one waiting; one taken up; all done."""
     statuses = {r["status"] for r in case["referrals"]}
-    if case["status"] == "closed":
+    if case["status"] == "closed" and closed_by_supervisor(case):
         return "closed"
     if not statuses:
         return "triaged"

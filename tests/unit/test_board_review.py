@@ -28,9 +28,10 @@ from tests.unit.test_pages import login
 
 
 def row(status: str, referrals: list[str], reasons: tuple[str, ...] = (), needs: bool = False,
-        concerns: tuple[str, ...] = ("neglect",)) -> dict[str, Any]:
+        concerns: tuple[str, ...] = ("neglect",), plan: str = "active") -> dict[str, Any]:
     return {"status": status, "referrals": [{"status": s} for s in referrals],
-            "review_reasons": list(reasons), "needs_review": needs, "concerns": list(concerns)}
+            "review_reasons": list(reasons), "needs_review": needs, "concerns": list(concerns),
+            "followup": {"status": plan}}
 
 
 def test_the_case_status_says_what_matters() -> None:
@@ -40,7 +41,8 @@ def test_the_case_status_says_what_matters() -> None:
     assert case_state(row("dispatched", ["dispatched", "acknowledged"])) == "dispatched"
     assert case_state(row("dispatched", ["closed", "closed"])) == "referrals_closed"
     assert case_state(row("triaged", [])) == "triaged"
-    assert case_state(row("closed", ["escalated"])) == "closed"
+    assert case_state(row("closed", ["escalated"], plan="closed")) == "closed"  # a supervisor closed it
+    assert case_state(row("closed", ["closed", "closed"])) == "referrals_closed"  # every unit did, no more
 
 
 def test_needs_review_always_has_a_reason() -> None:
