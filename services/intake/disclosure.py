@@ -14,11 +14,16 @@ from services.intake.domain import Report
 class Disclosure:
     version: str
     recipients: dict[str, dict[str, Any]]
+    # What any recipient still on the case reads of an agency notice's filer (v3): an officer of
+    # the filing unit, to be called back (the police desk's review, stop 54: civil affairs read
+    # "联系方式不向本单位提供" of the police officer who filed it).
+    notice_filer: tuple[str, ...] = ()
 
     @classmethod
-    def load(cls, filename: str = "disclosure.v2.json") -> Disclosure:
+    def load(cls, filename: str = "disclosure.v3.json") -> Disclosure:
         raw = json.loads(resources.files("services.intake").joinpath("data", filename).read_text())
-        return cls(version=raw["version"], recipients=raw["recipients"])
+        return cls(version=raw["version"], recipients=raw["recipients"],
+                   notice_filer=tuple(raw.get("notice_filer", ())))
 
     def view(self, report: Report, personal: dict[str, Any] | None, recipient: str) -> dict[str, Any]:
         """The report as this recipient may see it; unknown recipients see no personal data."""
@@ -39,7 +44,7 @@ class Disclosure:
             "concerns": report.concerns,
             "immediate_danger": report.immediate_danger,
             "children": children,
-            "reporter": {k: reporter_all.get(k) for k in rule["reporter"]},
+            "reporter": {k: reporter_all.get(k) for k in self._reporter_fields(report, rule, recipient)},
             "erased": report.erased_at is not None,
             # The operator put the caller through (110 / 120): a fact of the call, not personal data.
             "transfers": [{"to": t["to"], "at": t["at"]} for t in report.transfers],
@@ -51,3 +56,9 @@ class Disclosure:
             body["narrative"] = personal.get("narrative")
             body["supplements"] = personal.get("supplements", [])
         return body
+
+    def _reporter_fields(self, report: Report, rule: dict[str, Any], recipient: str) -> list[str]:
+        fields = list(rule["reporter"])
+        if report.channel == "agency_notice" and recipient != "ended":
+            fields += [k for k in self.notice_filer if k not in fields]
+        return fields

@@ -52,7 +52,7 @@ def test_each_agency_kind_sees_only_what_it_needs(api: Api, runner: EmbeddedRunn
     assert education["reporter"] == {"relation": "neighbour"}
 
     civil = referral_detail(api, "civil-desk", "civil_affairs", case_id)["reports"][0]
-    assert "name" not in civil["reporter"] and civil["disclosure_version"] == "disclosure/v2"
+    assert "name" not in civil["reporter"] and civil["disclosure_version"] == "disclosure/v3"
 
     full = referral_detail(api, "supervisor1", "hospital", case_id)["reports"][0]
     assert full["reporter"]["name"] == "李女士"
