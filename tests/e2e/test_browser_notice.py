@@ -67,7 +67,8 @@ def test_a_procuratorate_notice_reaches_the_towns_civil_affairs_desk(server: Cli
         code = page.locator("#lookup-code").inner_text()
         assert code and code not in page.url
         expect(page.locator("#routed")).to_contain_text("通报已安全保存")
-        expect(page.locator("#routed")).to_contain_text("儿童主任")
+        expect(page.locator("#routed")).to_contain_text(
+            "转给儿童现住地的民政（三江镇社会事务办（儿童督导员））")  # by name
         expect(page.locator("#filed-children")).to_have_text("李小花")
         expect(page.locator("#filed-place")).to_contain_text("金坑")
         expect(page.locator("#filed-concerns")).to_contain_text("父母")
@@ -157,6 +158,12 @@ def test_a_police_desk_keeps_its_inbox_and_gets_the_notice_form(server: Client) 
         page.locator("#f-narrative").press("Control+Enter")  # files it, despite the warning
         page.wait_for_url(re.compile(r".*/desk/notice/receipt/[0-9a-f-]+$"))
         expect(page.locator("#filed-children")).to_have_text("王小明")
+        receipt_no = page.locator("#receipt-no").inner_text()
+        # Back: the browser fills the form in again; one more tap filed it twice (stop 54's review).
+        page.go_back()
+        page.wait_for_url(f"{str(server.http.base_url).rstrip('/')}/desk/notice")
+        expect(page.locator("#filed-before")).to_contain_text(f"上一份（受理编号 {receipt_no}）已经提交")
+        assert page.input_value("#f-narrative") == "" and page.input_value("#f-children-0-name") == ""
         browser.close()
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import Page, page_guard
 from services.api.pages.receipt_cookie import ReceiptCookie, own_filed
+from services.api.pages.report_receipt import routed
 from services.api.web import BEIJING, refuse, render
 from services.common.labels import CONCERN_TEXT
 from services.intake.application import Receipt
@@ -20,8 +21,10 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 CARRIED = ReceiptCookie("hotline_notice_receipt", "/desk/notice/receipt", b"notice-receipt")
 GONE = "没有找到这份通报的回执。本单位报送的通报及其处理情况见“部门通报”首页。"
 ReceiptPage = Annotated[Page, Depends(page_guard("desk", "/desk", GONE))]
-ROUTED = ("通报已安全保存，将与其他报告一样研判紧急程度，按情况转交儿童现住地（所在地）的相关单位办理；"
-          "儿童需要照料的，首先转交所在乡镇（街道）民政部门的儿童督导员和村（社区）儿童主任。")
+# What a unit filing in danger does first: the police act on it themselves (the police desk's
+# review, stop 54: its own receipt told it to call 110).
+DANGER = {"police": "儿童正处于危险中：请立即依职责出警处置；需要救治的，拨打 120。",
+          "": "儿童正处于危险中：请先依职责处置；需要出警或救治的，立即拨打 110 或 120。"}
 
 
 def filed(request: Request, page: Page, receipt: Receipt) -> Response:
@@ -40,7 +43,13 @@ def notice_receipt(request: Request, report_id: str, page: ReceiptPage, containe
     lookup_code = CARRIED.lookup_code(request, page.token, report_id)
     response = render(request, "receipt.html", {
         "principal": principal, "receipt_no": report.receipt_no, "lookup_code": lookup_code,
-        "immediate_danger": report.immediate_danger, "title": "通报已受理", "message": ROUTED,
+        "immediate_danger": report.immediate_danger, "title": "通报已受理",
+        "danger_text": DANGER.get(unit.kind if (unit := container.directory.get(principal.agency_id or ""))
+                                  else "", DANGER[""]),
+        # The units it goes to, by name (the police desk's review, stop 54: the receipt named none,
+        # and said a town's child director, where a county's office received it).
+        "message": routed(container.dispatch.matrix.kinds_for(report.concerns), bool(report.concerns),
+                          container.directory, report.region_code, what="通报", where="儿童现住地"),
         "received_at": report.received_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S 北京时间"),
         "again_url": "/desk/notice", "again_text": "再报送一份通报", "mine_url": "/desk#own-notices",
         "filed": {"children": [c["name"] for c in data["children"] if c.get("name")],

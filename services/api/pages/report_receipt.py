@@ -34,14 +34,15 @@ def which(data: dict[str, Any]) -> str:
     return ("儿童" + "、".join(names) if names else "未填写儿童姓名") + (f"，“{words}……”" if words else "")
 
 
-def routed(kinds: list[str], chosen: bool, directory: Directory, region_code: str) -> str:
+def routed(kinds: list[str], chosen: bool, directory: Directory, region_code: str,
+           what: str = "您的报告", where: str = "事发地") -> str:
     """Where the report goes, by the categories chosen (the form's line said it before sending),
     each kind with the unit of the place that receives it (the reporters' third review, stop 49:
     "which hospital?")."""
     named = [(k, directory.resolve(k, region_code)) for k in kinds]
     units = "、".join(KIND_TEXT[k] + (f"（{unit.name}）" if unit else "") for k, unit in named)
-    said = (f"您的报告已安全保存，将按所选类别转给事发地的{units}处理" if chosen
-            else f"您的报告已安全保存，将先转给事发地的{units}处理，类别由工作人员判断")
+    said = (f"{what}已安全保存，将按所选类别转给{where}的{units}处理" if chosen
+            else f"{what}已安全保存，将先转给{where}的{units}处理，类别由工作人员判断")
     # Every case is followed up by its civil-affairs office (the form's line says so too).
     return said + ("。" if AgencyKind.civil_affairs in kinds else "；另由所在地民政部门牵头随访。")
 
