@@ -225,8 +225,9 @@ class DeskQueries(FollowUpQueries, IncidentQueries):
         return out
 
     def desk_referrals(self, agency_id: str, status: str | None = None) -> list[ReferralRow]:
-        """One unit's inbox: most urgent first; within a level, those past their due time
-        unacknowledged (escalated or not yet) first; then newest."""
+        """One unit's inbox: those waiting to be taken on first, by level, past their due time
+        first, then the soonest due (the police desk's review, stop 54: a red one taken on sat
+        above a red one with ten minutes left); then the rest by level, newest first."""
         sql, params = f"SELECT {REFERRAL_COLUMNS} FROM view_referrals WHERE agency_id = ?", [agency_id]
         if status:
             sql += " AND status = ?"
@@ -238,6 +239,10 @@ class DeskQueries(FollowUpQueries, IncidentQueries):
             return r["status"] == "escalated" or (
                 r["status"] == "dispatched" and datetime.fromisoformat(r["due_at"]) <= now)
 
+        def waiting(r: ReferralRow) -> bool:
+            return r["status"] in ("dispatched", "escalated")
+
         rows.sort(key=lambda r: r["dispatched_at"], reverse=True)
-        rows.sort(key=lambda r: (RISK_RANK.get(r["risk_level"], 9), not late(r)))
+        rows.sort(key=lambda r: (not waiting(r), RISK_RANK.get(r["risk_level"], 9), not late(r),
+                                 r["due_at"] if waiting(r) else ""))
         return rows

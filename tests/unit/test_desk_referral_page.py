@@ -260,3 +260,24 @@ def test_a_re_routing_keeps_the_supervisors_reason_for_the_unit_it_goes_to(
     assert "按信息披露规则" not in api.client.get(f"/desk/referrals/{police['referral_id']}").text
     routed = api.client.get(f"/v1/referrals/{hospital['referral_id']}", headers=api.auth("supervisor1"))
     assert routed.json()["routing_reason"] is None  # routed by the matrix, not by hand
+
+
+def test_the_inbox_puts_what_waits_first_and_the_soonest_due_first(api: Api, runner: EmbeddedRunner) -> None:
+    """The police desk's review (stop 54): a red referral already taken on sat above a red one
+    with ten minutes left, and a fresh red above an older one with less time left."""
+    def inbox() -> list[str]:
+        return [x["referral_id"] for x in
+                api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()]
+
+    def another(name: str) -> str:
+        seen = set(inbox())
+        api.submit(report_body(children=[{"name": name, "age": 6}]), key=f"order-{len(seen)}")
+        runner.pump()
+        (new,) = [x for x in inbox() if x not in seen]
+        return new
+
+    older, newer, taken = another("赵小一"), another("钱小二"), another("孙小三")
+    r = api.client.post(f"/v1/referrals/{taken}/acknowledge", headers=api.auth("police-desk"))
+    assert r.status_code == 200
+    runner.pump()
+    assert inbox() == [older, newer, taken]
