@@ -96,6 +96,15 @@ class Referral(Aggregate):
         if self.status not in OPEN_REFERRAL_STATUSES:
             raise ReferralError(f"该转介{STATUS_TEXT.get(self.status, self.status)}，不能再{action}。")
 
+    def check_can(self, action: str) -> None:
+        """Whether 退回 (`decline`) or 办结 (`outcome`) can be asked now: before the desk's
+        confirming step (the police desk's review, stop 54: a second tab asked to confirm 退回 of
+        a referral already closed)."""
+        if action == "decline":
+            self._check_open("退回")
+        elif action == "outcome":
+            self._check_acknowledged()
+
     def note_routing(self, reason: str) -> None:
         """Why a supervisor routed the case to this unit by hand (kept for the unit to read)."""
         if reason.strip():

@@ -9,6 +9,7 @@ from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, report_body
+from tests.unit.test_board_page import visible
 from tests.unit.test_pages import login
 
 
@@ -114,7 +115,7 @@ def test_the_header_names_the_desks_unit_and_the_title_keeps_it_on_its_own_line(
     assert 'id="live"' in page and "正在连接" in page  # the script says 实时更新中 / 连接中断 there
     api.client.cookies.clear()
     login(api.client, "civil-desk")
-    note = '<span class="role-note">（儿童主任（民政））</span><span class="unit-name"> · '
+    note = '<span class="role-note">（民政 · 儿童主任）</span><span class="unit-name"> · '
     assert f"civil-desk{note}" in api.client.get("/desk").text
 
 
@@ -252,3 +253,30 @@ def test_an_anonymous_report_says_there_is_no_one_to_call(api: Api, runner: Embe
     referral_id = re.search(r'id="ref-([0-9a-f-]+)"', api.client.get("/desk").text).group(1)  # type: ignore[union-attr]
     page = api.client.get(f"/desk/referrals/{referral_id}").text
     assert 'id="no-call">匿名报告：报告人未留电话，无法回电。' in page and 'id="call"' not in page
+
+
+def test_the_desk_page_asks_only_what_can_be_done_and_says_every_named_field_at_once(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """The police desk's review (stop 54): a second tab asked to confirm 退回 of a referral already
+    closed; 说明 was refused for a name only after 处置结果 was mended; the case's newest report
+    (why it went red) was only a link; the unit leading the visits, with no referral, was not listed."""
+    referral_id, csrf = referral_on_page(api, runner)
+    base = f"/desk/referrals/{referral_id}"
+    api.client.post(f"{base}/acknowledge", data={"csrf": csrf, "back": "detail"})
+    named = api.client.post(f"{base}/outcome",
+                            data={"csrf": csrf, "outcome": "王小明已送医", "note": "小明的母亲在场"})
+    assert named.status_code == 422
+    assert 'id="outcome-error"' in named.text and 'id="note-error"' in named.text  # both at once
+    page = api.client.get(base).text
+    # No referral, yet it leads the visits: named, with whom to call.
+    assert "连南瑶族自治县民政局（未成年人保护中心）：牵头随访（入户走访）" in visible(page)
+    api.submit(report_body(narrative="孩子头部受伤，呕吐", immediate_danger=True), key="page-red-2")
+    runner.pump()
+    latest = re.search(r'id="latest">(.*?)</p>', api.client.get(base).text, re.S)
+    assert latest is not None and "报告时儿童处于紧急危险中。孩子头部受伤，呕吐" in visible(latest.group(1))
+    done = api.client.post(f"{base}/outcome", data={"csrf": csrf, "outcome": "已出警", "confirmed": "yes"},
+                           follow_redirects=False)
+    assert done.status_code == 303
+    stale = api.client.post(f"{base}/decline", data={"csrf": csrf, "reason": "不属本单位"})  # another tab
+    assert stale.status_code == 409 and "该转介已办结，不能再退回。" in stale.text
+    assert "确认退回这条转介" not in stale.text

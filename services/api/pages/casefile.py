@@ -124,9 +124,16 @@ def other_units(container: ApiContainer, case_id: str, unit_id: str | None) -> l
     no status and no contact). Statuses only: what each unit did stays with it."""
     case = container.view.get_case(case_id)
     referrals = [r for r in (case["referrals"] if case else []) if r["agency_id"] != unit_id]
-    phones = duty_phones(container, {r["agency_id"] for r in referrals})
-    return [{"unit": unit.name if (unit := container.directory.get(r["agency_id"])) else r["agency_id"],
-             "status": r["status"], "phone": phones.get(r["agency_id"])} for r in referrals]
+    # The unit leading the visits, with or without a referral (the police desk's review, stop 54:
+    # "police cannot see which civil-affairs office leads the follow-up, or its phone").
+    plan = container.dispatch.followup_plan(case_id)
+    lead = plan.lead_agency_id if plan is not None else None
+    rows = [(r["agency_id"], r["status"]) for r in referrals]
+    if lead and lead != unit_id and lead not in {a for a, _ in rows}:
+        rows.append((lead, ""))
+    phones = duty_phones(container, {a for a, _ in rows})
+    return [{"unit": unit.name if (unit := container.directory.get(agency)) else agency, "status": status,
+             "phone": phones.get(agency), "leads": agency == lead} for agency, status in rows]
 
 
 def own_rounds(container: ApiContainer, case_id: str, unit_id: str | None,

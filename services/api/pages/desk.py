@@ -209,13 +209,23 @@ def desk_action(request: Request, referral_id: str, action: str, page: ReferralP
     except ValidationError as exc:
         errors = {str(e["loc"][0]): field_error(e, typed, LABELS) for e in exc.errors()}
         return again(422, errors=errors, open_form=action, typed=typed)
-    if action != "acknowledge":  # names no child or reporter: it stays on inboxes and the board
-        try:
-            check_desk_texts(container, referral_id, unit or "", **values)
-        except FieldError as exc:
-            return again(422, errors={exc.field: exc.message}, open_form=action, typed=typed)
+    if action != "acknowledge":
+        try:  # asked only while it can be done: not of a referral already ended in another tab
+            container.dispatch.get_referral(referral_id, unit=unit).check_can(action)
+        except Conflict as exc:
+            return again(409, error=_whole(exc.message))
         except NotFound:
             return again(404)
+        # names no child or reporter: it stays on inboxes and the board; each field said at once
+        # (the police desk's review, stop 54: 说明 was refused only after 处置结果 was mended)
+        errors = {}
+        for name, text in values.items():
+            try:
+                check_desk_texts(container, referral_id, unit or "", **{name: text})
+            except FieldError as exc:
+                errors[exc.field] = exc.message
+        if errors:
+            return again(422, errors=errors, open_form=action, typed=typed)
     if action != "acknowledge" and form.get("edit") == "yes":  # 返回修改 on the confirmation
         return again(200, open_form=action, typed=typed)
     if action != "acknowledge" and form.get("confirmed") != "yes":

@@ -28,7 +28,8 @@ NOT_YOURS = ("没有找到这个案件的随访计划，或它不由本单位牵
 router = APIRouter(tags=["pages"], include_in_schema=False)
 # What to fix, next to each field, when the API's rules refuse the form.
 FIELD_ERRORS = {"visited_at": "请填写走访时间。", "child_seen": "请选择是否见到儿童。",
-                "measures": "请从列表中勾选帮扶措施。", "suggested_risk_level": "请从列表中选择建议等级。"}
+                "measures": "请从列表中勾选帮扶措施。", "suggested_risk_level": "请从列表中选择建议等级。",
+                "next_visit_by": "下次走访时间格式不正确，请用日期时间选择器填写。"}
 LABELS = {"visitor": "走访人姓名", "findings": "走访情况", "helper": "结对帮扶人姓名"}
 WEEK = timedelta(days=7)
 DONE = {"visit": "已登记走访。", "helper": "已记录结对帮扶人。"}
@@ -107,7 +108,8 @@ def _others(container: Any, cases: dict[str, Any], unit: str | None) -> dict[str
     phones = duty_phones(container, {r["agency_id"] for rs in mine.values() for r in rs})
     names = {a.agency_id: a.name for a in container.directory.agencies}
     return {i: [{"unit": names.get(r["agency_id"], r["agency_id"]), "status": r["status"],
-                 "phone": phones.get(r["agency_id"])} for r in rs] for i, rs in mine.items() if rs}
+                 "agency_id": r["agency_id"], "phone": phones.get(r["agency_id"])} for r in rs]
+            for i, rs in mine.items() if rs}
 
 
 def _recipient(container: Any, principal: Any) -> str:
@@ -181,7 +183,13 @@ def _visit(form: Any) -> VisitIn:
         "findings": str(form.get("findings", "")),
         "measures": form.getlist("measures"),
         "suggested_risk_level": form.get("suggested_risk_level") or None,
+        "next_visit_by": _local(str(form.get("next_visit_by", ""))) or None,
     })
+
+
+def _local(when: str) -> str:
+    """A datetime-local field's value as Beijing time (what a phone gives is local)."""
+    return f"{when}:00+08:00" if len(when) == 16 else when
 
 
 def _typed(form: Any) -> dict[str, Any]:
@@ -190,7 +198,7 @@ def _typed(form: Any) -> dict[str, Any]:
             "child_seen": form.get("child_seen", ""), "findings": str(form.get("findings", "")),
             "measures": list(form.getlist("measures")),
             "suggested_risk_level": str(form.get("suggested_risk_level", "")),
-            "helper": str(form.get("helper", ""))}
+            "next_visit_by": str(form.get("next_visit_by", "")), "helper": str(form.get("helper", ""))}
 
 
 @router.post("/followups/cases/{case_id}/{action}")
