@@ -8,12 +8,14 @@ import unicodedata
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from services.api.guard import typed_value
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from services.common.numbers import IdNumber, RegionCode, TypedCode, fold
 from services.intake.domain import spoken
 from tests.conftest import Api
 from tests.helpers import CHILD_ID, report_body
+from tests.unit.test_desk_pages import referral_on_page
 
 FULLWIDTH = str.maketrans("0123456789X", "０１２３４５６７８９ｘ")
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -138,3 +140,19 @@ def test_the_admin_page_registers_a_sentinel_by_a_fullwidth_code(api: Api, hotli
     assert sentinel.region_code == "441823106"
     refused = post_sentinel(api, admin(api), "٤٤١٨٢٣١٠٦", name="另一个哨点")
     assert refused.status_code == 422 and "error-region_code" in refused.text
+
+
+def test_a_desk_outcome_typed_in_fullwidth_digits_is_kept_in_ascii(api: Api, runner: EmbeddedRunner,
+                                                                  hotline: ApiContainer) -> None:
+    """The police desk's review (stop 54): "１２月６日已出警…由１２０送县人民医院" was kept fullwidth,
+    and no search for "120" found it. Every page's form folds fullwidth digits; a password is
+    taken exactly as typed."""
+    referral_id, csrf = referral_on_page(api, runner)
+    base = f"/desk/referrals/{referral_id}"
+    api.client.post(f"{base}/acknowledge", data={"csrf": csrf, "back": "detail"})
+    typed = "１２月６日已出警，由１２０送县人民医院"
+    r = api.client.post(f"{base}/outcome", data={"csrf": csrf, "outcome": typed, "confirmed": "yes"},
+                        follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert hotline.dispatch.get_referral(referral_id).outcome == "12月6日已出警，由120送县人民医院"
+    assert typed_value("password", "ａ１２") == "ａ１２" and typed_value("note", "ａ１２") == "ａ12"
