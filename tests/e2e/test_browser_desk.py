@@ -250,6 +250,9 @@ def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_declin
         to_field = phone.locator("#error-summary a").first.bounding_box()  # its link: 19 px before
         assert to_field is not None and to_field["height"] >= 40, to_field
         expect(phone.locator("#status")).to_have_text("待接收")  # and nothing recorded
+        phone.locator("#reason").type("应由")  # typed in: the stale refusal goes (stop 54's review)
+        expect(phone.locator("#reason-error")).to_have_count(0)
+        expect(phone.locator("#reason")).not_to_have_attribute("aria-invalid", "true")
 
         phone.locator("a[href='/desk']").first.click()
         phone.wait_for_url(f"{base}/desk")
