@@ -122,7 +122,7 @@ class FollowUpPlan(Aggregate):
 
     def record_visit(self, *, visit_id: str, visited_at: datetime, visitor: str, child_seen: bool,
                      sealed_findings: str, measures: list[str], suggested_level: str | None,
-                     now: datetime, clock: VisitClock, by: str = "") -> None:
+                     now: datetime, clock: VisitClock, by: str = "", next_by: datetime | None = None) -> None:
         self._check_active("登记走访")
         if visited_at > now + SKEW:
             raise FieldError("visited_at", "走访时间不能晚于现在。")
@@ -137,11 +137,19 @@ class FollowUpPlan(Aggregate):
         if any(v["visit_id"] == visit_id for v in self.visits):
             return  # the same visit again (a retry)
         latest = max(visited_at, self.last_visit or visited_at)
+        due = clock.after_visit(self.risk_level, latest)
+        if next_by is not None:  # only sooner than the level's interval, and still to come
+            if next_by <= now:
+                raise FieldError("next_visit_by", "下次走访时间须晚于现在。")
+            if next_by > due + SKEW:
+                latest_due = due.astimezone(BEIJING)
+                raise FieldError("next_visit_by", f"按风险等级，下次走访最迟在{latest_due:%m-%d %H:%M}；"
+                                                  "这里只能提前，不填即按此排定。")
+            due = min(due, next_by)
         flag = suggested_level if suggested_level and suggested_level != self.risk_level else None
         self._visited(case_id=self.case_id, visit_id=visit_id, visited_at=visited_at, visitor=visitor.strip(),
                       child_seen=child_seen, sealed_findings=sealed_findings, measures=measures,
-                      suggested_level=flag, next_due=clock.after_visit(self.risk_level, latest),
-                      by=by, at=now)
+                      suggested_level=flag, next_due=due, by=by, at=now)
 
     @event("Visited")
     def _visited(self, *, case_id: str, visit_id: str, visited_at: datetime, visitor: str, child_seen: bool,

@@ -148,11 +148,11 @@ class FollowUps:
     def record_visit(self, case_id: str, *, visit_id: str, visited_at: datetime, visitor: str,
                      child_seen: bool, sealed_findings: str, measures: list[str],
                      suggested_level: str | None, by: str, unit: str | None,
-                     actor: Actor | None = None) -> FollowUpPlan:
+                     actor: Actor | None = None, next_by: datetime | None = None) -> FollowUpPlan:
         plan, _ = self._change(case_id, unit, lambda p: p.record_visit(
             visit_id=visit_id, visited_at=visited_at, visitor=visitor, child_seen=child_seen,
             sealed_findings=sealed_findings, measures=measures, suggested_level=suggested_level,
-            now=datetime.now(UTC), clock=self.visit_clock, by=by),
+            now=datetime.now(UTC), clock=self.visit_clock, by=by, next_by=next_by),
             lambda p: audit_note(actor, "followup.visit", "case", case_id, case_id))
         log.info("follow-up visit recorded", case_id=case_id, visit_id=visit_id)
         return plan

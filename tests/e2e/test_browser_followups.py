@@ -58,6 +58,8 @@ def test_a_visit_is_filed_on_a_phone(server: Client) -> None:
         expect(plan.locator(".child")).to_contain_text("王小明（男，9岁）")  # whom to visit
         expect(plan.locator(".address")).to_contain_text("某村三巷")  # and where
         assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH  # no sideways scrolling
+        expect(plan.locator("details.helper-box")).not_to_have_attribute("open", "")  # asked for, not open
+        plan.locator("details.helper-box > summary").tap()
         plan.locator("input[name=helper]").fill("李老师")
         plan.locator("form.helper button").tap()
         expect(page.locator("#notice")).to_contain_text("已记录结对帮扶人")

@@ -306,3 +306,20 @@ def helperless_plans_read_by_their_index(view: Any) -> str:
 
 def test_the_scheduler_reads_only_the_plans_that_may_want_a_helper(hotline: ApiContainer) -> None:
     helperless_plans_read_by_their_index(hotline.view)
+
+
+def test_a_visit_may_bring_the_next_one_forward_but_never_put_it_off(api: Api,
+                                                                     runner: EmbeddedRunner) -> None:
+    """The child director's review (stop 54): a father promised the boy back at school "tomorrow";
+    the next visit could only be the level's interval away."""
+    case = red_case(api, runner)
+    path = f"/v1/cases/{case['case_id']}/visits"
+    now = datetime.now(UTC)
+    later = post(api, "civil-desk", path, visit_body(next_visit_by=(now + timedelta(days=10)).isoformat()))
+    assert later.status_code == 422 and "next_visit_by" in later.text  # red: every 3 days at most
+    past = post(api, "civil-desk", path, visit_body(next_visit_by=(now - timedelta(hours=1)).isoformat()))
+    assert past.status_code == 422 and "next_visit_by" in past.text
+    tomorrow = now + timedelta(days=1)
+    r = post(api, "civil-desk", path, visit_body(next_visit_by=tomorrow.isoformat()))
+    assert r.status_code == 201, r.text
+    assert datetime.fromisoformat(r.json()["next_visit_due"]) == tomorrow
