@@ -216,6 +216,9 @@ def test_an_operator_reads_a_case_of_their_own_report_on_a_page_and_no_other(
     assert "我受理的报告所在案件" in text and "红色" in text and "已转介" in text
     assert "公安" in text and "待接收" in text and "立案研判" in text  # units, states, timeline in Chinese
     assert "case_opened" not in text and "police-441823" not in text and "王小明" not in text
+    # When each unit must take it on, and its duty line, for a caller ringing back (stop 54's review).
+    bare = re.sub(r"<[^>]+>", "", text)
+    assert "接收时限" in bare and "单位值班电话：0763-6622110" in bare and 'id="waiting-hint"' in text
     # Its own report with the transfers recorded on it (the operator's review, stop 47: the case's
     # page did not show them, so a transfer could not be seen to be saved).
     own = re.sub(r"<[^>]+>", " ", text.split('id="own-reports"', 1)[1].split("</table>", 1)[0])

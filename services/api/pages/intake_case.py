@@ -32,7 +32,10 @@ def operator_case(request: Request, case_id: str, page: Operator, container: Con
         case = case_scope.get_case(container, principal, audit, case_id)
     except NotFound:
         return refuse(request, principal, "未找到该案件：只能查看含有您本人受理报告的案件。", 404, "未找到")
-    return render(request, "intake_case.html", {"principal": principal, "case": case,
+    # Each unit's duty line (an office number, directory data), for a caller ringing back about a
+    # referral still waiting (the operator's review, stop 54: "when will the police come?").
+    phones = {a.agency_id: a.phone for a in container.directory.agencies if a.phone}
+    return render(request, "intake_case.html", {"principal": principal, "case": case, "unit_phones": phones,
                                                 "own": _own_reports(container, case, principal.subject)})
 
 
