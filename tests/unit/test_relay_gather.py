@@ -106,9 +106,9 @@ def test_the_gather_is_a_setting_every_process_reads_and_a_bad_one_stops_the_sta
 
 def test_the_pipeline_runs_nicer_than_the_api_by_a_setting_checked_at_start(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(var_dir=tmp_path).pipeline_nice == 0  # off: the A/B of stop 54
+    monkeypatch.setenv("HOTLINE_PIPELINE_NICE", "10")
     assert Settings(var_dir=tmp_path).pipeline_nice == 10
-    monkeypatch.setenv("HOTLINE_PIPELINE_NICE", "0")
-    assert Settings(var_dir=tmp_path).pipeline_nice == 0
     monkeypatch.setenv("HOTLINE_PIPELINE_NICE", "20")  # beyond what nice(2) takes: refused at start
     with pytest.raises(ValidationError, match="pipeline_nice"):
         Settings(var_dir=tmp_path)
