@@ -3,46 +3,19 @@ and the messages intake publishes on hotline.reports.v1 (personal data sealed)."
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from services.common.messages import REPORT_ERASED, REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message, envelope
-from services.common.numbers import Folded, IdNumber, RegionCode, TypedCode, fold
+from services.common.numbers import Folded, IdNumber, RegionCode, TypedCode
 from services.common.schemas import Strict
 from services.common.store import event_topics
 from services.common.vocabulary import Channel, Concern, Gender, Relation
 from services.intake.domain import Report
-
-CLOCK_SKEW = timedelta(minutes=5)  # a caller's watch or the operator's PC a little ahead
-_PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
-_MOBILE = re.compile(r"^1[3-9][0-9]*$")  # a mainland mobile number: 11 digits
-# A resident identity number (18, or the old 15 digits) inside free text: it belongs in its own
-# field, where only the units allowed to see it do (the operator's review, stop 54: one typed in
-# 详细地址 was shown to a hospital barred from id numbers).
-_ID_IN_TEXT = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9])")
-
-
-def check_phone(value: str | None) -> str | None:
-    """A telephone number as the forms take it (already folded): digits with +, - or spaces,
-    kept without the spaces; a mobile number (1[3-9]…) of other than 11 digits is refused."""
-    if value and not _PHONE.match(value):
-        raise ValueError("phone must be digits (5-20), optionally with +, - or spaces")
-    value = (value or "").replace(" ", "")
-    digits = value.replace("-", "")
-    if _MOBILE.match(digits) and 6 <= len(digits) != 11:
-        raise PydanticCustomError("mobile_length", "a mobile number (starting 13-19) has 11 digits")
-    return value or None
-
-
-def check_no_id_number(value: str | None) -> str | None:
-    """Free text (an address) with no identity number in it, fullwidth digits counted."""
-    if value and _ID_IN_TEXT.search(fold(value)):
-        raise PydanticCustomError("id_number_in_text", "an identity number belongs in children[].id_number")
-    return value
+from services.intake.typed_checks import CLOCK_SKEW, check_no_id_number, check_phone
 
 
 class Reporter(BaseModel):

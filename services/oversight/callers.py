@@ -19,7 +19,7 @@ from services.common.schemas import Strict
 from services.common.vocabulary import COARSE_REPORT_STATUS
 from services.intake.callers import canonical_phone
 from services.intake.errors import ReportNotFound
-from services.intake.schemas import check_phone
+from services.intake.typed_checks import check_phone
 from services.oversight.allowance import AllowanceSpent, RepeatAllowance
 from services.oversight.reports import report_status
 

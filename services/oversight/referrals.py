@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog, Principal
+from services.common.errors import FieldError
 from services.common.schemas import Strict
 from services.dispatch.domain import Referral
 from services.oversight.jurisdiction import check_case
@@ -94,3 +95,19 @@ def check_desk_texts(c: ApiContainer, referral_id: str, unit: str, **texts: str)
     stay on inboxes and the board); the referral must be the unit's (else not found)."""
     case_id = c.dispatch.get_referral(referral_id, unit=unit).case_id
     check_unnamed(c, case_id, {field: (LABELS[field], text) for field, text in texts.items()})
+
+
+def desk_step_errors(c: ApiContainer, referral_id: str, unit: str, action: str,
+                     texts: dict[str, str]) -> dict[str, str]:
+    """Before a desk's confirming step: Conflict when 退回 or 办结 cannot be done now (not of a
+    referral already ended in another tab: the police desk's review, stop 54), else each field
+    that names a child or reporter with what it says, all at once (the same review: 说明 was
+    refused only after 处置结果 was mended)."""
+    c.dispatch.get_referral(referral_id, unit=unit).check_can(action)
+    errors = {}
+    for name, text in texts.items():
+        try:
+            check_desk_texts(c, referral_id, unit, **{name: text})
+        except FieldError as exc:
+            errors[exc.field] = exc.message
+    return errors

@@ -28,7 +28,7 @@ from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog
 from services.common.errors import Conflict, FieldError, NotFound
 from services.oversight.calls import call_out
-from services.oversight.referrals import DeclineIn, OutcomeIn, check_desk_texts, read_referral, recipient_of
+from services.oversight.referrals import DeclineIn, OutcomeIn, desk_step_errors, read_referral, recipient_of
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 router.include_router(agency_notice.router)  # the unit's own notices, /desk/notice (§12)
@@ -209,21 +209,13 @@ def desk_action(request: Request, referral_id: str, action: str, page: ReferralP
     except ValidationError as exc:
         errors = {str(e["loc"][0]): field_error(e, typed, LABELS) for e in exc.errors()}
         return again(422, errors=errors, open_form=action, typed=typed)
-    if action != "acknowledge":
-        try:  # asked only while it can be done: not of a referral already ended in another tab
-            container.dispatch.get_referral(referral_id, unit=unit).check_can(action)
+    if action != "acknowledge":  # only while it can be done; names no child or reporter
+        try:
+            errors = desk_step_errors(container, referral_id, unit or "", action, values)
         except Conflict as exc:
             return again(409, error=_whole(exc.message))
         except NotFound:
             return again(404)
-        # names no child or reporter: it stays on inboxes and the board; each field said at once
-        # (the police desk's review, stop 54: 说明 was refused only after 处置结果 was mended)
-        errors = {}
-        for name, text in values.items():
-            try:
-                check_desk_texts(container, referral_id, unit or "", **{name: text})
-            except FieldError as exc:
-                errors[exc.field] = exc.message
         if errors:
             return again(422, errors=errors, open_form=action, typed=typed)
     if action != "acknowledge" and form.get("edit") == "yes":  # 返回修改 on the confirmation
