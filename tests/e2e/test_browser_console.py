@@ -660,3 +660,21 @@ def test_a_long_account_is_counted_not_cut_and_an_id_number_in_the_address_is_re
     page.fill("#f-location-address", "金坑村委会旁边 三楼")
     page.keyboard.press("Control+Enter")
     expect(page.locator("#receipt-panel")).to_be_visible()
+    # The form emptied by the page: its count says so (the second review: "已输入 83" under nothing).
+    expect(page.locator("#f-narrative + .count")).to_have_text("已输入 0 / 5000 字")
+
+
+def test_a_code_outside_the_counties_is_said_before_filing_and_the_receipt_says_no_unit(
+        server: Client, browser: Browser) -> None:
+    """The operator's second review (stop 54): 441882 (连州市) was taken in silence, and the
+    receipt read "转介：民政" for a report no unit would receive; 441823999 went silently to the
+    county's units."""
+    page = console(server, browser)
+    page.fill("#f-children-0-name", "欧小北")
+    page.fill(PLACE, "441823999")
+    expect(page.locator(f"{PLACE}-status")).to_contain_text("不在地点名录中，将按“连南瑶族自治县”转交")
+    page.fill(PLACE, "441882")
+    expect(page.locator(f"{PLACE}-status")).to_contain_text("代码 441882 不在本系统覆盖的县区内")
+    page.fill("#f-narrative", "孩子一个人在车站")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#receipt-what")).to_contain_text("转介：无（地点不在本系统覆盖的县区内，已提请督办人员处理）")
