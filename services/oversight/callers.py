@@ -14,12 +14,11 @@ from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog, Principal
 from services.common.crypto import Hasher
 from services.common.errors import DomainError
-from services.common.numbers import Folded
+from services.common.numbers import Folded, check_phone
 from services.common.schemas import Strict
 from services.common.vocabulary import COARSE_REPORT_STATUS
 from services.intake.callers import canonical_phone
 from services.intake.errors import ReportNotFound
-from services.intake.typed_checks import check_phone
 from services.oversight.allowance import AllowanceSpent, RepeatAllowance
 from services.oversight.reports import report_status
 
