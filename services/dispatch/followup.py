@@ -97,12 +97,18 @@ class FollowUpPlan(Aggregate):
         if self.status != "active":
             raise FollowUpError(f"该案件的随访帮扶已结束，不能再{action}。")
 
-    def replan(self, *, risk_level: str, at: datetime, clock: VisitClock) -> bool:
-        """The case's level changed: the next due date from the last visit, or from now."""
-        if risk_level == self.risk_level or self.status != "active":
+    def replan(self, *, risk_level: str, at: datetime, clock: VisitClock, joined: bool = False) -> bool:
+        """The case's level changed: the next due date from the last visit, or from now; with a
+        new report `joined`, never later than the level's first-visit time of it. One change, one
+        event (the child director's second review, stop 54: 调整随访计划 twice in a row)."""
+        if self.status != "active":
             return False
-        self._replanned(case_id=self.case_id, risk_level=risk_level, at=at,
-                        next_due=clock.replanned(risk_level, last_visit=self.last_visit, changed_at=at))
+        if risk_level == self.risk_level:
+            return self.due_again(at=at, clock=clock) if joined else False
+        due = clock.replanned(risk_level, last_visit=self.last_visit, changed_at=at)
+        if joined:
+            due = min(due, clock.first_due(risk_level, at))
+        self._replanned(case_id=self.case_id, risk_level=risk_level, at=at, next_due=due)
         return True
 
     def due_again(self, *, at: datetime, clock: VisitClock) -> bool:

@@ -108,9 +108,8 @@ class FollowUps:
         changed = plan.note_referrals(new_referrals)
         if reason == "report_joined":
             changed = plan.reopen(at=now, clock=self.visit_clock) or changed
-        changed = plan.replan(risk_level=case["risk_level"], at=now, clock=self.visit_clock) or changed
-        if reason == "report_joined":
-            changed = plan.due_again(at=now, clock=self.visit_clock) or changed
+        changed = plan.replan(risk_level=case["risk_level"], at=now, clock=self.visit_clock,
+                              joined=reason == "report_joined") or changed
         if changed:
             processing_event.collect_events(plan)
 

@@ -14,7 +14,7 @@ from tests.conftest import Api
 from tests.helpers import report_body
 from tests.unit.test_board_page import visible
 from tests.unit.test_desk import post
-from tests.unit.test_followups import get
+from tests.unit.test_followups import get, visit_body
 from tests.unit.test_pages import login
 from tests.unit.test_raised_referrals import yellow_case
 
@@ -64,7 +64,12 @@ def test_a_unit_that_closed_the_case_gets_the_new_report_as_a_new_referral(
     assert "再次转介本单位此前办结了该案件的转介，之后该儿童又有新报告并入本案" in said, said
     assert f'href="/desk/referrals/{civil["referral_id"]}"' in page and "已办结" in said
     earlier = visible(api.client.get(f"/desk/referrals/{civil['referral_id']}").text)
-    assert "再次转介本单位" not in earlier and "本单位此前的转介" in earlier  # the later one listed
+    assert "再次转介本单位" not in earlier and "本单位在本案的其他转介" in earlier  # the later one listed
+    # ...and the closed round sends the unit on to the new one (the child director's second review)
+    assert "本单位在本案有新的转介待接收：打开" in earlier
+    cards = api.client.get("/followups").text
+    assert f'/desk/referrals/{again["referral_id"]}' in cards
+    assert f'/desk/referrals/{civil["referral_id"]}"' not in cards
     # The message again (a redelivery): still one new round.
     runner.pump()
     assert len(referrals(api, case["case_id"], "civil_affairs")) == 2
@@ -88,3 +93,15 @@ def test_a_unit_that_declined_is_not_sent_it_again_and_a_reassessment_refers_no_
     runner.pump()
     assert [r["status"] for r in referrals(api, case["case_id"], "education")] == ["declined"]
     assert [r["status"] for r in referrals(api, case["case_id"], "civil_affairs")] == ["closed", "dispatched"]
+
+
+def test_a_raising_report_replans_the_visits_once(api: Api, runner: EmbeddedRunner) -> None:
+    """The child director's second review (stop 54): "12-06 04:51 调整随访计划 · 分派系统" twice."""
+    case = yellow_case(api, runner, "replan-once")
+    visited = post(api, "civil-desk", f"/v1/cases/{case['case_id']}/visits", visit_body())  # due a month on
+    assert visited.status_code == 201, visited.text
+    runner.pump()
+    api.submit(DANGER, key="replan-once-2")
+    runner.pump()
+    timeline = get(api, "supervisor1", f"/v1/cases/{case['case_id']}").json()["timeline"]
+    assert [t["type"] for t in timeline].count("followup_replanned") == 1, [t["type"] for t in timeline]

@@ -93,8 +93,10 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
         "intervals": clock.visit_interval_days, "first_hours": clock.first_visit_hours,
         "visits": visits, "homes": _homes(container, audit, principal, shown),
         "suggested": suggested,
-        "referrals": ({r["case_id"]: (r["referral_id"], r["status"])  # and whether it waits for 接收
-                       for r in container.view.desk_referrals(unit)} if unit else {}),
+        # and whether it waits for 接收: the one waiting first of a case's rounds (the child director's
+        # second review, stop 54: the card led to the closed round, not the new red one)
+        "referrals": ({r["case_id"]: (r["referral_id"], r["status"])
+                       for r in reversed(container.view.desk_referrals(unit))} if unit else {}),
         "failed": failed or {},
         "others": _others(container, cases, unit),
     }
