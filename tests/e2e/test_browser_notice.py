@@ -43,7 +43,9 @@ def test_a_procuratorate_notice_reaches_the_towns_civil_affairs_desk(server: Cli
         expect(page.locator("#filing-unit")).to_have_text("连南瑶族自治县人民检察院")
         no_serious(page)
 
+        assert page.locator("input[name=concerns]:checked").count() == 0  # none ticked beforehand
         page.set_viewport_size({"width": 360, "height": 800})
+        page.locator("input[value=parents_detained_or_rehab]").check()
         page.locator("#f-children-0-name").focus()
         page.keyboard.type("李小花")
         page.keyboard.press("Tab")

@@ -280,3 +280,17 @@ def test_the_desk_page_asks_only_what_can_be_done_and_says_every_named_field_at_
     stale = api.client.post(f"{base}/decline", data={"csrf": csrf, "reason": "不属本单位"})  # another tab
     assert stale.status_code == 409 and "该转介已办结，不能再退回。" in stale.text
     assert "确认退回这条转介" not in stale.text
+
+
+def test_the_call_button_takes_the_newest_report_with_a_number(api: Api, runner: EmbeddedRunner) -> None:
+    """The police desk's second review (stop 54): the first report left no number, so the button
+    was missing though later reports on the case gave the teacher's."""
+    api.submit(report_body(reporter={"relation": "teacher", "anonymous": False}), key="no-number")
+    runner.pump()
+    api.submit(report_body(reporter={"relation": "teacher", "name": "王老师", "phone": "13800138000",
+                                     "anonymous": False}), key="with-number")
+    runner.pump()
+    login(api.client, "police-desk")
+    referral_id = re.search(r'id="ref-([0-9a-f-]+)"', api.client.get("/desk").text).group(1)  # type: ignore[union-attr]
+    page = api.client.get(f"/desk/referrals/{referral_id}").text
+    assert 'href="tel:13800138000" id="call">☎ 拨打报告人电话（王老师） 13800138000</a>' in page

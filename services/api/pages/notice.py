@@ -50,7 +50,9 @@ def _context(request: Request, container: ApiContainer, page: Page, **extra: Any
         "username": principal.subject, "principal": principal, "csrf": page.csrf(request),
         "agency_name": agency.name if agency else principal.agency_id,
         "concern_labels": CONCERN_LABELS, "places": container.directory.places,
-        "errors": {}, "values": {"concerns": ["parents_detained_or_rehab"]},
+        # Nothing ticked until the officer chooses (the police desk's second review, stop 54: a
+        # protection-order notice reached civil affairs as 父母服刑 too, ticked beforehand).
+        "errors": {}, "values": {"concerns": []},
         "idempotency_key": secrets.token_urlsafe(18), "notice": None, **extra,
     }
 
