@@ -42,6 +42,7 @@ def test_a_court_desk_files_a_notice_and_sees_the_receipt(api: Api, runner: Embe
     receipt_no = re.search(r'id="receipt-no">([^<]+)<', shown.text).group(1)  # type: ignore[union-attr]
     code = re.search(r'id="lookup-code">([^<]+)<', shown.text).group(1)  # type: ignore[union-attr]
     assert code not in receipt_url and "李小花" in shown.text and "金坑" in shown.text
+    assert "查询码只在这一次显示，请现在记下" in shown.text  # said while it shows
     assert "您的报告" not in shown.text
     assert "通报已安全保存，将按所选类别转给儿童现住地的民政（三江镇社会事务办" in shown.text  # by name
     again = api.client.get(receipt_url)  # once: a reload shows the receipt without the code

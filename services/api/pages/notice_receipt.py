@@ -44,6 +44,8 @@ def notice_receipt(request: Request, report_id: str, page: ReceiptPage, containe
     response = render(request, "receipt.html", {
         "principal": principal, "receipt_no": report.receipt_no, "lookup_code": lookup_code,
         "immediate_danger": report.immediate_danger, "title": "通报已受理",
+        # said while it shows, not after (the police desk's second review, stop 54)
+        "code_once": "查询码只在这一次显示，请现在记下：刷新或返回后不再显示。",
         "danger_text": DANGER.get(unit.kind if (unit := container.directory.get(principal.agency_id or ""))
                                   else "", DANGER[""]),
         # The units it goes to, by name (the police desk's review, stop 54: the receipt named none,
