@@ -92,20 +92,24 @@ def endings(dispatch: DispatchApplication, rows: list[Any]) -> dict[str, tuple[s
 
 def home(container: ApiContainer, case_id: str, recipient: str) -> dict[str, Any]:
     """Whom to visit, where and why, for a follow-up card: the case's children, addresses and
-    narratives as this recipient may read them (contract §5), each once."""
+    narratives as this recipient may read them (contract §5), each once, with when it was
+    reported and whether the child was in danger then (the child director's second review, stop
+    54: a later "danger now" report read as part of the first)."""
     disclosed = reports(container, reports_for(container, case_id, recipient))
     children: dict[tuple[Any, ...], dict[str, Any]] = {}
     places: dict[tuple[str, str], None] = {}
-    narratives: dict[str, None] = {}
+    narratives: dict[str, dict[str, Any]] = {}
     concerns: dict[str, None] = {}
     for r in disclosed:
         concerns.update(dict.fromkeys(r.get("concerns") or ()))
         if r.get("narrative"):
-            narratives[r["narrative"]] = None
+            narratives.setdefault(r["narrative"], {"text": r["narrative"], "at": r["received_at"],
+                                                   "danger": bool(r.get("immediate_danger"))})
         for c in r["children"]:
             children.setdefault((c.get("name"), c.get("id_number"), c.get("age")), c)
         places[(r["place"], r.get("address") or "")] = None
-    return {"children": list(children.values()), "places": list(places), "narratives": list(narratives),
+    return {"children": list(children.values()), "places": list(places),
+            "narratives": list(narratives.values()),
             "concerns": list(concerns)}
 
 
