@@ -70,7 +70,8 @@ def test_a_unit_that_closed_the_case_gets_the_new_report_as_a_new_referral(
     assert "本单位在本案有新的转介待接收：打开" in earlier
     cards = api.client.get("/followups").text
     # The card dates the later report and says the child was in danger (the second review).
-    assert re.search(r"报告（\d\d-\d\d\s?\d\d:\d\d）：报告时儿童处于紧急危险中。奶奶在家昏倒了", visible(cards))
+    dated = r"报告（\d\d-\d\d\s?\d\d:\d\d）：报告时儿童处于紧急危险中。奶奶在家昏倒了"
+    assert re.search(dated, visible(cards))
     assert f'/desk/referrals/{again["referral_id"]}' in cards
     assert f'/desk/referrals/{civil["referral_id"]}"' not in cards
     # The message again (a redelivery): still one new round.
