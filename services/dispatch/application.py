@@ -150,11 +150,10 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
         (办结) is referred it again, the next round (the child director's review, stop 54: a
         "danger right now" report reached a unit that had closed its referral with no referral
         and no alert). One still open is raised instead; one declined (退回) is not sent again."""
-        earlier = [first]
-        while (found := store.find(self.repository, referral_id_for(
-                case["case_id"], agency.agency_id, len(earlier)), Referral)) is not None:
-            earlier.append(found)
-        if not isinstance(earlier[-1], Referral) or earlier[-1].status != "closed":
+        if not isinstance(first, Referral):
+            return None
+        earlier = self.rounds(case["case_id"], agency.agency_id, first)
+        if earlier[-1].status != "closed":
             return None
         return referral_id_for(case["case_id"], agency.agency_id, len(earlier))
 

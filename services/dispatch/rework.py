@@ -78,14 +78,19 @@ class Rework:
             return None
         return store.find(self.repository, str(last["referral_id"]), Referral)
 
+    def rounds(self, case_id: str, agency_id: str, first: Referral | None = None) -> list[Referral]:
+        """A unit's referrals of a case, round by round (`first`: round 0, when read already)."""
+        earlier: list[Referral] = [first] if first is not None else []
+        while (found := store.find(self.repository, referral_id_for(
+                case_id, agency_id, len(earlier)), Referral)) is not None:
+            earlier.append(found)
+        return earlier
+
     def rework(self, case: Mapping[str, Any], agency_id: str, plan: FollowUpPlan, *, by: str,
                reason: str, actor: Actor | None = None) -> Referral:
         agency = self._receiving_unit(agency_id)
         plan.check_rework(reason)
-        earlier: list[Referral] = []
-        while (found := store.find(self.repository, referral_id_for(
-                case["case_id"], agency_id, len(earlier)), Referral)) is not None:
-            earlier.append(found)
+        earlier = self.rounds(case["case_id"], agency_id)
         check_no_open_referral(earlier, agency.name)
         referral = self._by_hand(case, agency, referral_id_for(case["case_id"], agency_id, len(earlier)),
                                  by=by, reason=reason)
