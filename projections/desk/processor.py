@@ -21,6 +21,7 @@ from services.common.messages import (
     REFERRAL_DISPATCHED,
     REFERRAL_ESCALATED,
     REFERRAL_PHONED,
+    REFERRAL_PROGRESSED,
     REFERRAL_RAISED,
     ROUTING_GAP,
     Message,
@@ -174,6 +175,14 @@ def referral_phoned(m: Message) -> list[Write]:
                      {"agency_id": d["agency_id"], "referral_id": d["referral_id"], "reached": d["reached"]})]
 
 
+def referral_progressed(m: Message) -> list[Write]:
+    """The unit recorded its progress on a referral: a timeline line (what it did stays in
+    dispatch's store)."""
+    d = m.data
+    return [timeline(m, d["case_id"], "referral_progressed", d["by"],
+                     {"agency_id": d["agency_id"], "referral_id": d["referral_id"]})]
+
+
 def routing_gap(m: Message) -> list[Write]:
     d = m.data
     return [
@@ -195,6 +204,7 @@ WRITERS: dict[str, Callable[[Message], list[Write]]] = {
     REFERRAL_ESCALATED: referral_status,
     REFERRAL_RAISED: referral_raised,
     REFERRAL_PHONED: referral_phoned,
+    REFERRAL_PROGRESSED: referral_progressed,
 }
 
 

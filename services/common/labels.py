@@ -101,6 +101,7 @@ EVENT_TEXT = {
     "referral_dispatched": "转介", "referral_acknowledged": "接收转介", "referral_declined": "退回转介",
     "referral_closed": "转介办结", "referral_escalated": "超时未接收，转入督办",
     "referral_raised": "案件升级，接收时限重算", "referral_phoned": "电话督办",
+    "referral_progressed": "记录办理进展",
     "routing_gap": "无对应接收单位",
     "followup_opened": "启动随访", "followup_replanned": "调整随访计划", "followup_visited": "登记走访",
     "followup_helper_paired": "结对帮扶", "followup_helper_missing": "超过72小时未结对",
@@ -131,6 +132,7 @@ ACTION_TEXT = {
     "case.rework": "重新交办", "case.reports": "阅读案件的报告原文",
     "case.close": "结案", "referral.read": "查看转介", "referral.acknowledge": "接收转介",
     "referral.decline": "退回转介", "referral.call": "记录电话督办", "referral.outcome": "办结转介",
+    "referral.progress": "记录办理进展",
     "desk.inbox": "打开收件箱",
     "board.read": "打开督办看板", "console.open": "打开来电登记", "admin.read": "打开系统管理",
     "audit.read": "查看审计日志", "account.add": "新增账号", "account.disable": "停用账号",
@@ -204,3 +206,17 @@ REVIEW_REASON_TEXT = {"declined": "有单位退回转介", "routing_gap": "缺�
 SATISFACTION_TEXT = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 REACHED_TEXT = {True: "已联系上", False: "未联系上"}
 EVENT_TEXT["callback_recorded"] = "回访"
+# Why an outcome (办结) or a progress line (办理进展) cannot be recorded, by the referral's status:
+# shown whole on the desk's pages.
+OUTCOME_REFUSED = {
+    "dispatched": "请先接收该转介：接收后才能办结。",
+    "escalated": "请先接收该转介：接收后才能办结。",
+    "declined": "该转介已退回，不能再办结。",
+    "closed": "该转介已办结，不能重复办结。",
+}
+PROGRESS_REFUSED = {
+    "dispatched": "请先接收该转介：接收后才能记录办理进展。",
+    "escalated": "请先接收该转介：接收后才能记录办理进展。",
+    "declined": "该转介已退回，不能再记录办理进展。",
+    "closed": "该转介已办结，不能再记录办理进展。",
+}

@@ -43,6 +43,8 @@ REFERRAL_ESCALATED = "hotline.referral.escalated"
 REFERRAL_RAISED = "hotline.referral.raised"
 # A supervisor phoned the unit about a referral (督办电话): whether anyone answered, not what was said.
 REFERRAL_PHONED = "hotline.referral.phoned"
+# The unit recorded its progress on a referral still open (办理进展): who and when, not what.
+REFERRAL_PROGRESSED = "hotline.referral.progressed"
 # A case's follow-up plan (contract §6), on the referrals topic keyed by the case id.
 FOLLOWUP_OPENED = "hotline.followup.opened"
 FOLLOWUP_REPLANNED = "hotline.followup.replanned"

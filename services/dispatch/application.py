@@ -218,6 +218,15 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
                      reached=reached)
         return referral
 
+    def record_progress(self, referral_id: UUID | str, *, progress_id: str, note: str, by: str, unit: str,
+                        actor: Actor | None = None) -> Referral:
+        """The unit's progress on a referral it holds (办理进展), with its audit note."""
+        referral = self.get_referral(referral_id, unit=unit)
+        if referral.record_progress(progress_id=progress_id, note=note, by=by, at=datetime.now(UTC)):
+            self.save(referral, *self._note(actor, "referral.progress", referral))
+            log.info("referral progress recorded", referral_id=str(referral_id), case_id=referral.case_id)
+        return referral
+
     def escalate_if_due(self, referral_id: UUID, *, now: datetime) -> bool:
         """Escalate once when the due time passed unacknowledged; safe to call repeatedly."""
         referral = self.get_referral(referral_id)

@@ -8,20 +8,14 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.common.errors import Conflict, FieldError
-from services.common.labels import STATUS_TEXT
+from services.common.labels import OUTCOME_REFUSED, PROGRESS_REFUSED, STATUS_TEXT
 from services.common.vocabulary import OPEN_REFERRAL_STATUSES, RISK_RANK, UNACKNOWLEDGED_STATUSES
 
 REFERRAL_NS = uuid5(NAMESPACE_URL, "urn:hotline:referral")
 DISCLOSURE_AFTER_CLOSE = timedelta(days=30)
 CALL_NOTE_MAX = 300  # what was said on a supervisor's call to a unit
+PROGRESS_NOTE_MAX = 500  # one line of a unit's progress on a referral (办理进展)
 GAP_NS = uuid5(NAMESPACE_URL, "urn:hotline:routing-gap")
-# Why an outcome cannot be recorded, by the referral's status (shown whole on the desk's pages).
-OUTCOME_REFUSED = {
-    "dispatched": "请先接收该转介：接收后才能办结。",
-    "escalated": "请先接收该转介：接收后才能办结。",
-    "declined": "该转介已退回，不能再办结。",
-    "closed": "该转介已办结，不能重复办结。",
-}
 
 
 def referral_id_for(case_id: str, agency_id: str, round_no: int = 0) -> UUID:
@@ -52,6 +46,8 @@ class Referral(Aggregate):
     # A supervisor's phone calls to the unit about it (督办电话), oldest first: a class default, so
     # a referral saved before calls were recorded reads as having none.
     calls: tuple[dict[str, object], ...] = ()
+    # What the unit did while the referral was open (办理进展), oldest first: a class default too.
+    progress: tuple[dict[str, object], ...] = ()
 
     @event("Dispatched")
     def __init__(
@@ -104,6 +100,8 @@ class Referral(Aggregate):
             self._check_open("退回")
         elif action == "outcome":
             self._check_acknowledged()
+        elif action == "progress" and self.status != "acknowledged":
+            raise ReferralError(PROGRESS_REFUSED.get(self.status, PROGRESS_REFUSED["dispatched"]))
 
     def note_routing(self, reason: str) -> None:
         """Why a supervisor routed the case to this unit by hand (kept for the unit to read)."""
@@ -201,6 +199,23 @@ class Referral(Aggregate):
     def _phoned(self, *, call_id: str, reached: bool, note: str, by: str, at: datetime, case_id: str,
                 agency_id: str) -> None:
         self.calls = (*self.calls, {"call_id": call_id, "reached": reached, "note": note, "by": by, "at": at})
+
+    def record_progress(self, *, progress_id: str, note: str, by: str, at: datetime) -> bool:
+        """What the unit has done so far, before 办结 (办理进展: the police desk's review, stop 54,
+        had no place for 已出警 or 协查中 while the case stays open). The same id again is harmless
+        (a form sent twice). True if recorded."""
+        if any(p["progress_id"] == progress_id for p in self.progress):
+            return False
+        self.check_can("progress")
+        if not note.strip() or len(note.strip()) > PROGRESS_NOTE_MAX:
+            raise FieldError("note", f"say what was done, at most {PROGRESS_NOTE_MAX} characters")
+        self._progressed(progress_id=progress_id, note=note.strip(), by=by, at=at, **self._refs())
+        return True
+
+    @event("Progressed")
+    def _progressed(self, *, progress_id: str, note: str, by: str, at: datetime, case_id: str,
+                    agency_id: str) -> None:
+        self.progress = (*self.progress, {"progress_id": progress_id, "note": note, "by": by, "at": at})
 
     def escalate(self, *, at: datetime) -> bool:
         """Due time passed unacknowledged: escalate, once. True if this call escalated it."""

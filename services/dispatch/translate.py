@@ -21,6 +21,7 @@ from services.common.messages import (
     REFERRAL_DISPATCHED,
     REFERRAL_ESCALATED,
     REFERRAL_PHONED,
+    REFERRAL_PROGRESSED,
     REFERRAL_RAISED,
     ROUTING_GAP,
     Message,
@@ -117,6 +118,14 @@ def dispatch_translator(domain_event: Any) -> Message | None:
             "case_id": e.case_id,
             "agency_id": e.agency_id,
             "reached": e.reached,
+            "by": e.by,
+            "at": e.at.isoformat(),
+        })
+    if isinstance(e, Referral.Progressed):  # type: ignore[attr-defined]  # what was done stays in the store
+        return envelope(APP, e, REFERRAL_PROGRESSED, key=e.case_id, data={
+            "referral_id": str(e.originator_id),
+            "case_id": e.case_id,
+            "agency_id": e.agency_id,
             "by": e.by,
             "at": e.at.isoformat(),
         })

@@ -14,6 +14,7 @@ from services.common.vocabulary import UNACKNOWLEDGED_STATUSES
 from services.dispatch.routing import Agency
 from services.oversight.callbacks import flag_dissatisfied
 from services.oversight.calls import call_out
+from services.oversight.referrals import progress_out
 from services.oversight.unreached import UNREACHED, flag_unreached, unreached_units
 
 
@@ -30,13 +31,13 @@ def flagged_cases(c: ApiContainer, who: Principal) -> list[CaseRow]:
 
 
 def referral_notes(c: ApiContainer, cases: list[Any]) -> dict[str, dict[str, str]]:
-    """Why a unit declined, or what it did, why a supervisor re-routed to it, and the supervisors'
-    calls to it (电话督办): kept in the referral's (encrypted) events, not in the view, and read for
-    the referrals that ended so, were routed by hand (a timeline line by someone other than
-    dispatch) or were phoned about (a timeline line of the call)."""
+    """Why a unit declined, or what it did, why a supervisor re-routed to it, the supervisors'
+    calls to it (电话督办) and its progress (办理进展): kept in the referral's (encrypted) events,
+    not in the view, and read for the referrals that ended so, were routed by hand (a timeline
+    line by someone other than dispatch) or have a timeline line of a call or of progress."""
     by_hand = {t.get("referral_id") for case in cases for t in case["timeline"]
                if (t["type"] == "referral_dispatched" and t["by"] != "dispatch")
-               or t["type"] == "referral_phoned"}
+               or t["type"] in ("referral_phoned", "referral_progressed")}
     notes: dict[str, dict[str, Any]] = {}
     for case in cases:
         for r in case["referrals"]:
@@ -48,7 +49,8 @@ def referral_notes(c: ApiContainer, cases: list[Any]) -> dict[str, dict[str, str
                 notes[r["referral_id"]] = {"reason": referral.decline_reason or "",
                                            "outcome": referral.outcome or "", "note": referral.note or "",
                                            "routing": referral.routing_reason or "",
-                                           "calls": [call_out(x) for x in referral.calls]}
+                                           "calls": [call_out(x) for x in referral.calls],
+                                           "progress": [progress_out(x) for x in referral.progress]}
     return notes
 
 

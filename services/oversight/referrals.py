@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from uuid import uuid4
 
 from pydantic import BaseModel, Field
 
 from services.bootstrap import ApiContainer
-from services.common.auditnote import AuditLog, Principal
+from services.common.auditnote import Actor, AuditLog, Principal
 from services.common.errors import FieldError
 from services.common.schemas import Strict
-from services.dispatch.domain import Referral
+from services.dispatch.domain import PROGRESS_NOTE_MAX, Referral
 from services.oversight.jurisdiction import check_case
 from services.oversight.scope import desk_scope
 from services.oversight.unnamed import check_unnamed
@@ -30,6 +31,18 @@ class OutcomeIn(BaseModel):
     note: Annotated[str, Field(max_length=5000)] = ""
 
 
+class ProgressIn(BaseModel):
+    model_config = Strict
+    note: Annotated[str, Field(min_length=1, max_length=PROGRESS_NOTE_MAX)]  # what the unit did so far
+    # The same id again records nothing more (a form sent twice); a new one when left out.
+    progress_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+def progress_out(line: Any) -> dict[str, Any]:
+    return {"progress_id": line["progress_id"], "note": line["note"], "by": line["by"],
+            "at": line["at"].isoformat()}
+
+
 def referral_body(referral: Referral, detail: bool = False) -> dict[str, Any]:
     def iso(value: Any) -> str | None:
         return value.isoformat() if value else None
@@ -44,7 +57,8 @@ def referral_body(referral: Referral, detail: bool = False) -> dict[str, Any]:
     }
     if detail:
         body.update(decline_reason=referral.decline_reason, outcome=referral.outcome,
-                    note=referral.note, routing_reason=getattr(referral, "routing_reason", "") or None)
+                    note=referral.note, routing_reason=getattr(referral, "routing_reason", "") or None,
+                    progress=[progress_out(x) for x in referral.progress])
     return body
 
 
@@ -87,7 +101,7 @@ def case_reports(container: ApiContainer, principal: Principal, audit: AuditLog,
     return reports_for(container, case_id, "supervisor")
 
 
-LABELS = {"reason": "退回原因", "outcome": "处置结果", "note": "说明"}
+LABELS = {"reason": "退回原因", "outcome": "处置结果", "note": "说明", "progress": "办理进展"}
 
 
 def check_desk_texts(c: ApiContainer, referral_id: str, unit: str, **texts: str) -> None:
@@ -111,3 +125,15 @@ def desk_step_errors(c: ApiContainer, referral_id: str, unit: str, action: str,
         except FieldError as exc:
             errors[exc.field] = exc.message
     return errors
+
+
+def record_progress(c: ApiContainer, who: Principal, referral_id: str, body: ProgressIn,
+                    actor: Actor) -> dict[str, Any]:
+    """The desk's progress on its unit's referral (办理进展), naming no child or reporter (it shows
+    on the board); another unit's, or none: not found. Not taken on yet, or ended: 409."""
+    unit = who.agency_id or ""
+    check_unnamed(c, c.dispatch.get_referral(referral_id, unit=unit).case_id,
+                  {"note": (LABELS["progress"], body.note)})
+    done = c.dispatch.record_progress(referral_id, progress_id=body.progress_id or str(uuid4()),
+                                      note=body.note, by=who.subject, unit=unit, actor=actor)
+    return {"referral_id": str(done.id), "progress": [progress_out(x) for x in done.progress]}

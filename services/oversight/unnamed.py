@@ -11,7 +11,7 @@ from services.oversight.incidents import personal_on
 from services.triage.assessment import named_in
 
 SHOWN_ON = {"reason": "会留在收件箱和督办看板上", "outcome": "会留在收件箱和督办看板上",
-            "note": "会显示在督办看板上"}
+            "note": "会显示在督办看板上", "progress": "会显示在督办看板上"}
 
 
 def check_unnamed(c: ApiContainer, case_id: str, texts: dict[str, tuple[str, str]]) -> None:

@@ -111,6 +111,21 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
         desk.locator("#ack").click()
         expect(desk.locator("#notice")).to_contain_text("已接收")
         expect(desk.locator("#status")).to_have_text("已接收")
+        # Progress before 办结 (stop 54's police desk review): saved at once, the referral still open.
+        desk.locator("#progress-box summary").click()
+        desk.locator("#save-progress").click()  # nothing typed: said by the field, nothing saved
+        expect(desk.locator("#progress-error")).to_have_text("请填写办理进展。")
+        expect(desk.locator("#progress")).to_be_focused()
+        desk.fill("#progress", "已出警，正在调查取证")
+        desk.locator("#save-progress").click()
+        expect(desk.locator("#notice")).to_contain_text("已记录办理进展")
+        expect(desk.locator("#progress-lines li")).to_have_count(1)
+        expect(desk.locator("#progress-lines")).to_contain_text("已出警，正在调查取证")
+        expect(desk.locator("#status")).to_have_text("已接收")
+        checked.goto(f"{base}/desk/referrals/{referral_id}")
+        checked.locator("#progress-box summary").click()
+        assert serious_violations(checked) == []  # the lines and the open form, on a phone
+        assert checked.evaluate("document.documentElement.scrollWidth") <= 360
         desk.locator("#close-box summary").click()
         desk.fill("#outcome", "已出警，孩子送医救治，监护人已被控制")
         desk.fill("#note", "民警两名到场\n下一步：联系民政评估监护")  # typed on two lines
@@ -138,6 +153,7 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
         from_root(board, server, "supervisor1", "/board")
         police = board.locator(f".referral[data-referral='{referral_id}']")
         expect(police.locator(".ref-status")).to_have_text("已办结", timeout=15_000)
+        expect(police.locator(".last-progress")).to_contain_text("已出警，正在调查取证")
         board.screenshot(path=str(SHOTS / "board.png"), full_page=True)
 
         browser.close()

@@ -33,7 +33,7 @@ def test_desk_page_lists_and_acknowledges_with_csrf(api: Api, runner: EmbeddedRu
     inbox = client.get("/desk/inbox").text
     assert "已接收" in inbox and "处置后请办结" in inbox and 'class="hint acked"' in inbox  # what comes next
     detail = client.get(f"/desk/referrals/{referral_id}").text
-    assert 'id="next-step">处置完成后办结' in detail
+    assert 'id="next-step">处置中可随时“记录办理进展”；处置完成后办结' in detail
 
 
 def referral_on_page(api: Api, runner: EmbeddedRunner, desk: str = "police-desk") -> tuple[str, str]:

@@ -22,6 +22,7 @@ from services.common.vocabulary import OPEN_REFERRAL_STATUSES, UNACKNOWLEDGED_ST
 from services.dispatch.domain import CALL_NOTE_MAX
 from services.oversight.calls import CallIn, call_out, record_call
 from services.oversight.notifications import duty_phones, referral_notifications
+from services.oversight.referrals import progress_out
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 CaseSupervisor = Annotated[Page, Depends(page_guard(
@@ -82,6 +83,7 @@ def _page(request: Request, referral_id: str, page: Page, container: Any,
         "event_text": EVENT_TEXT, "contact_text": CONTACT_TEXT, "failure_text": failure_text,
         "no_supervisor_hook": container.notify.supervisors is None,
         "referral_id": str(referral.id), "calls": [call_out(x) for x in referral.calls],
+        "progress": [progress_out(x) for x in referral.progress],
         "can_call": referral.status in OPEN_REFERRAL_STATUSES, "call_note_max": CALL_NOTE_MAX,
         "call_id": (error or {}).get("call_id") or str(uuid4()), "csrf": page.csrf(request), "error": error,
         "notice": CALL_DONE.get(request.query_params.get("done", "")) if error is None else None}, status)

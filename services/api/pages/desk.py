@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from urllib.parse import quote
+from uuid import uuid4
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -28,14 +29,24 @@ from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog
 from services.common.errors import Conflict, FieldError, NotFound
 from services.oversight.calls import call_out
-from services.oversight.referrals import DeclineIn, OutcomeIn, desk_step_errors, read_referral, recipient_of
+from services.oversight.referrals import (
+    DeclineIn,
+    OutcomeIn,
+    ProgressIn,
+    desk_step_errors,
+    progress_out,
+    read_referral,
+    recipient_of,
+)
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 router.include_router(agency_notice.router)  # the unit's own notices, /desk/notice (§12)
-ACTIONS = ("acknowledge", "decline", "outcome")
+ACTIONS = ("acknowledge", "decline", "outcome", "progress")
+AT_ONCE = ("acknowledge", "progress")  # no confirming step: neither ends the referral
 DONE = {"acknowledge": "已接收。处置完成后，请“办结”并填写处置结果；本单位不能处理的，请“退回”并写明原因。",
-        "decline": "已退回，退回原因已记录。", "outcome": "已办结，处置结果已记录。"}
-LABELS = {"reason": "退回原因", "outcome": "处置结果", "note": "说明"}
+        "decline": "已退回，退回原因已记录。", "outcome": "已办结，处置结果已记录。",
+        "progress": "已记录办理进展（见“办理进展”）。处置完成后，请“办结”并填写处置结果。"}
+LABELS = {"reason": "退回原因", "outcome": "处置结果", "note": "说明", "progress": "办理进展"}
 LOOK_EVERY = 0.5  # seconds between looks at the unit's inbox (a new referral shows within a second)
 STREAM_FOR = 300.0  # then the stream ends and the browser reconnects, its session checked again
 
@@ -45,7 +56,8 @@ DeskPage = Annotated[Page, Depends(page_guard("desk", "/desk", REFUSAL))]
 DeskPart = Annotated[Page, Depends(page_guard("desk", "/desk", REFUSAL, fragment=True))]
 # A referral's own address (the on-call message's link): after logging in, back to that referral.
 ReferralPage = Annotated[Page, Depends(page_guard("desk", "/desk/referrals/{referral_id}", REFUSAL))]
-TYPED = ("reason", "outcome", "note")  # what a desk types on a referral's page, kept across its steps
+# What a desk types on a referral's page, kept across its steps.
+TYPED = ("reason", "outcome", "note", "progress")
 
 
 def _context(request: Request, container: ApiContainer, page: Page) -> dict[str, Any]:
@@ -152,6 +164,8 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
         # The supervisors' calls to this unit about it, what was said included (the civil desk's
         # review, stop 53: the timeline's line did not say what was promised on the unit's behalf).
         "phoned": [call_out(x) for x in aggregate.calls],
+        "progress": [progress_out(x) for x in aggregate.progress],
+        "progress_id": str(uuid4()),  # the form's: sent twice, recorded once
         "withheld": recipient_of(aggregate, principal) == "ended",
         "lead_plan": _lead_plan(container, referral["case_id"], principal.agency_id),
         "ask": casefile.whom_to_ask(container, referral["case_id"], principal.agency_id),
@@ -176,6 +190,8 @@ def _confirmation(action: str, form: Any) -> dict[str, Any]:
     """What will be recorded, checked by the API's own rules before the user is asked again."""
     if action == "decline":
         return DeclineIn.model_validate({"reason": str(form.get("reason", "")).strip()}).model_dump()
+    if action == "progress":  # the field is named apart from 办结's 说明 (both on the page)
+        return {"progress": ProgressIn.model_validate({"note": str(form.get("progress", "")).strip()}).note}
     return OutcomeIn.model_validate({"outcome": str(form.get("outcome", "")).strip(),
                                      "note": str(form.get("note", "")).strip()}).model_dump()
 
@@ -207,7 +223,8 @@ def desk_action(request: Request, referral_id: str, action: str, page: ReferralP
     try:
         values = _confirmation(action, form) if action != "acknowledge" else {}
     except ValidationError as exc:
-        errors = {str(e["loc"][0]): field_error(e, typed, LABELS) for e in exc.errors()}
+        said: list[Any] = [{**e, "loc": ("progress",)} if action == "progress" else e for e in exc.errors()]
+        errors = {str(e["loc"][0]): field_error(e, typed, LABELS) for e in said}
         return again(422, errors=errors, open_form=action, typed=typed)
     if action != "acknowledge":  # only while it can be done; names no child or reporter
         try:
@@ -218,14 +235,18 @@ def desk_action(request: Request, referral_id: str, action: str, page: ReferralP
             return again(404)
         if errors:
             return again(422, errors=errors, open_form=action, typed=typed)
-    if action != "acknowledge" and form.get("edit") == "yes":  # 返回修改 on the confirmation
+    if action not in AT_ONCE and form.get("edit") == "yes":  # 返回修改 on the confirmation
         return again(200, open_form=action, typed=typed)
-    if action != "acknowledge" and form.get("confirmed") != "yes":
+    if action not in AT_ONCE and form.get("confirmed") != "yes":
         return again(200, confirm={"action": action, **values})
 
     def act() -> None:
         if action == "acknowledge":
             dispatch.acknowledge(referral_id, by=by, unit=unit, actor=actor)
+        elif action == "progress":
+            once = str(form.get("progress_id", "")) or str(uuid4())
+            dispatch.record_progress(referral_id, progress_id=once, note=values["progress"], by=by, unit=unit,
+                                     actor=actor)
         elif action == "decline":
             dispatch.decline(referral_id, reason=values["reason"], by=by, unit=unit, actor=actor)
         else:

@@ -18,7 +18,15 @@ from services.api.deps import (
 )
 from services.common.vocabulary import ReferralStatus
 from services.oversight.calls import CallIn, record_call
-from services.oversight.referrals import DeclineIn, OutcomeIn, check_desk_texts, read_referral, referral_body
+from services.oversight.referrals import (
+    DeclineIn,
+    OutcomeIn,
+    ProgressIn,
+    check_desk_texts,
+    read_referral,
+    record_progress,
+    referral_body,
+)
 
 desk_router = APIRouter(prefix="/v1/desk", tags=["desk"])
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
@@ -59,6 +67,14 @@ def outcome(referral_id: str, body: OutcomeIn, container: ContainerDep, dispatch
                                    by=principal.subject, unit=principal.agency_id or "",
                                    actor=audit.actor(principal))
     return referral_body(done)
+
+
+@router.post("/{referral_id}/progress", status_code=201)
+def post_progress(referral_id: str, body: ProgressIn, container: ContainerDep, audit: AuditDep,
+                  principal: Desk) -> dict[str, Any]:
+    """The unit's progress on a referral it took on, before 办结 (办理进展, an extension): the
+    referral's progress lines, oldest first."""
+    return record_progress(container, principal, referral_id, body, audit.actor(principal))
 
 
 @router.post("/{referral_id}/calls", status_code=201)
