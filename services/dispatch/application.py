@@ -145,18 +145,6 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
             )
         return referred
 
-    def _next_round(self, case: dict[str, Any], agency: Agency, first: Any) -> UUID | None:
-        """A new report about the child joined: a unit whose last referral of the case it closed
-        (办结) is referred it again, the next round (the child director's review, stop 54: a
-        "danger right now" report reached a unit that had closed its referral with no referral
-        and no alert). One still open is raised instead; one declined (退回) is not sent again."""
-        if not isinstance(first, Referral):
-            return None
-        earlier = self.rounds(case["case_id"], agency.agency_id, first)
-        if earlier[-1].status != "closed":
-            return None
-        return referral_id_for(case["case_id"], agency.agency_id, len(earlier))
-
     def _raise(self, case: dict[str, Any], known: Mapping[UUID, Any], plan: FollowUpPlan | None,
                processing_event: ProcessingEvent[UUID]) -> None:
         """The case's level went up: each of its referrals not yet taken on is raised to it and

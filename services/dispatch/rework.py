@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import structlog
 from eventsourcing.persistence import IntegrityError
@@ -85,6 +86,18 @@ class Rework:
                 case_id, agency_id, len(earlier)), Referral)) is not None:
             earlier.append(found)
         return earlier
+
+    def _next_round(self, case: Mapping[str, Any], agency: Agency, first: Any) -> UUID | None:
+        """A new report about the child joined: a unit whose last referral of the case it closed
+        (办结) is referred it again, the next round (the child director's review, stop 54: a
+        "danger right now" report reached a unit that had closed its referral with no referral
+        and no alert). One still open is raised instead; one declined (退回) is not sent again."""
+        if not isinstance(first, Referral):
+            return None
+        earlier = self.rounds(case["case_id"], agency.agency_id, first)
+        if earlier[-1].status != "closed":
+            return None
+        return referral_id_for(case["case_id"], agency.agency_id, len(earlier))
 
     def rework(self, case: Mapping[str, Any], agency_id: str, plan: FollowUpPlan, *, by: str,
                reason: str, actor: Actor | None = None) -> Referral:

@@ -3,10 +3,6 @@ referral's page (/desk/referrals/{id}) with the case as the unit may read it; th
 
 from __future__ import annotations
 
-import asyncio
-import json
-import time
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import uuid4
@@ -14,13 +10,10 @@ from uuid import uuid4
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sse_starlette import EventSourceResponse, ServerSentEvent
-from starlette.concurrency import run_in_threadpool
 
-from services.api.auth import is_idle
-from services.api.deps import AuditDep, ContainerDep, DispatchDep, ViewDep
+from services.api.deps import AuditDep, ContainerDep, DispatchDep
 from services.api.guard import STALE, Page, page_guard
-from services.api.pages import casefile
+from services.api.pages import casefile, desk_events
 from services.api.pages import notice as agency_notice
 from services.api.pages.field_text import field_error
 from services.api.pages.followup_cards import next_visit
@@ -41,19 +34,18 @@ from services.oversight.referrals import (
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 router.include_router(agency_notice.router)  # the unit's own notices, /desk/notice (§12)
+router.include_router(desk_events.router)  # the inbox's live updates, /desk/events
 ACTIONS = ("acknowledge", "decline", "outcome", "progress")
 AT_ONCE = ("acknowledge", "progress")  # no confirming step: neither ends the referral
 DONE = {"acknowledge": "已接收。处置完成后，请“办结”并填写处置结果；本单位不能处理的，请“退回”并写明原因。",
         "decline": "已退回，退回原因已记录。", "outcome": "已办结，处置结果已记录。",
         "progress": "已记录办理进展（见“办理进展”）。处置完成后，请“办结”并填写处置结果。"}
 LABELS = {"reason": "退回原因", "outcome": "处置结果", "note": "说明", "progress": "办理进展"}
-LOOK_EVERY = 0.5  # seconds between looks at the unit's inbox (a new referral shows within a second)
-STREAM_FOR = 300.0  # then the stream ends and the browser reconnects, its session checked again
 
 
-REFUSAL = "此页面供接收转介的机构工作人员使用，请用机构账号登录。"
+REFUSAL = desk_events.REFUSAL
 DeskPage = Annotated[Page, Depends(page_guard("desk", "/desk", REFUSAL))]
-DeskPart = Annotated[Page, Depends(page_guard("desk", "/desk", REFUSAL, fragment=True))]
+DeskPart = desk_events.DeskPart
 # A referral's own address (the on-call message's link): after logging in, back to that referral.
 ReferralPage = Annotated[Page, Depends(page_guard("desk", "/desk/referrals/{referral_id}", REFUSAL))]
 # What a desk types on a referral's page, kept across its steps.
@@ -102,38 +94,6 @@ def desk_page(request: Request, page: DeskPage, container: ContainerDep, audit: 
 @router.get("/desk/inbox")
 def desk_inbox(request: Request, page: DeskPart, container: ContainerDep) -> Response:
     return render(request, "desk_inbox.html", _context(request, container, page))
-
-
-@router.get("/desk/events")
-def desk_events(request: Request, page: DeskPart, view: ViewDep) -> Response:
-    """Server-sent events for the unit's inbox: `inbox` whenever a referral arrives or changes,
-    with each referral's id, level, status and case, so the page refreshes and rings for a new red
-    one or a raised one.
-    The page polls instead while the stream is down."""
-    unit: Any = page.principal.agency_id
-    token, tokens = page.token, request.app.state.tokens
-
-    def inbox() -> list[list[str]]:
-        # The case's short id too: the banner names it (stop 51: "the alert names no … case").
-        return [[r["referral_id"], r["risk_level"], r["status"], r["case_id"][:8]]
-                for r in view.desk_referrals(unit)]
-
-    def session_stands() -> bool:
-        """Not logged out, disabled, re-passworded, expired or idle (read at most every 0.5 s)."""
-        return tokens.verify(token) is not None and not is_idle(request, token)
-
-    async def events() -> AsyncIterator[ServerSentEvent]:
-        seen: list[list[str]] | None = None
-        ends = time.monotonic() + STREAM_FOR
-        while (time.monotonic() < ends and not await request.is_disconnected()
-               and await run_in_threadpool(session_stands)):
-            now = await run_in_threadpool(inbox)
-            if now != seen:
-                seen = now
-                yield ServerSentEvent(json.dumps(now), event="inbox", retry=1000)
-            await asyncio.sleep(LOOK_EVERY)
-
-    return EventSourceResponse(events(), ping=15, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/desk/referrals/{referral_id}")
