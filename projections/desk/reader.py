@@ -9,13 +9,21 @@ from typing import Any, Protocol
 
 from projections.desk.followup_queries import FollowUpQueries, FollowUpRow, LedgerRow
 from projections.desk.incidents import IncidentQueries, IncidentRow
-from projections.desk.rows import CaseLink, CaseRow, ReferralRow, SubmissionRow, TimelineRow
+from projections.desk.rows import (
+    ENDED,
+    REFERRAL_COLUMNS,
+    CaseLink,
+    CaseRow,
+    ReferralRow,
+    SubmissionRow,
+    TimelineRow,
+    referral_row,
+)
 from services.common.store import Sql
 from services.common.vocabulary import RISK_RANK
 
 __all__ = ["REVIEWS", "CaseLink", "CaseRow", "DeskQueries", "DeskReader", "ReferralRow",
            "SubmissionRow", "TimelineRow", "case_status", "referral_row"]
-
 
 
 def board_order(cases: list[CaseRow]) -> list[CaseRow]:
@@ -44,7 +52,8 @@ class DeskReader(Protocol):
     def case_facts(self, case_ids: list[str]) -> dict[str, tuple[str, list[str]]]: ...
     def submissions(self, submitter_ref: str, since: datetime) -> list[SubmissionRow]: ...
     def cases_filed_by(self, submitter_ref: str) -> set[str]: ...
-    def desk_referrals(self, agency_id: str, status: str | None = None) -> list[ReferralRow]: ...
+    def desk_referrals(self, agency_id: str, status: str | None = None,
+                       ended: int | None = None) -> list[ReferralRow]: ...
     def stats(self, since: datetime | None, until: datetime | None, now: datetime, *,
               region: str | None = None, sla: Mapping[str, int] | None = None,
               sentinels: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]: ...
@@ -66,20 +75,6 @@ def case_status(referrals: list[ReferralRow], closed: bool = False) -> str:
     if all(r["status"] == "closed" for r in referrals):
         return "closed"
     return "dispatched"
-
-
-def referral_row(row: dict[str, Any]) -> ReferralRow:
-    return ReferralRow(
-        referral_id=row["referral_id"], case_id=row["case_id"], agency_id=row["agency_id"],
-        agency_kind=row["agency_kind"], status=row["status"], risk_level=row["risk_level"],
-        concerns=json.loads(row["concerns"]), dispatched_at=row["dispatched_at"],
-        due_at=row["due_at"], acknowledged_at=row["acknowledged_at"],
-        escalated_at=row["escalated_at"],
-    )
-
-
-REFERRAL_COLUMNS = ("referral_id, case_id, agency_id, agency_kind, status, risk_level, concerns,"
-                    " dispatched_at, due_at, acknowledged_at, escalated_at")
 
 
 # The timeline's entries by which a supervisor settled a case's flags (重办 too).
@@ -224,15 +219,18 @@ class DeskQueries(FollowUpQueries, IncidentQueries):
             ))
         return out
 
-    def desk_referrals(self, agency_id: str, status: str | None = None) -> list[ReferralRow]:
+    def desk_referrals(self, agency_id: str, status: str | None = None,
+                       ended: int | None = None) -> list[ReferralRow]:
         """One unit's inbox: those waiting to be taken on first, by level, past their due time
         first, then the soonest due (the police desk's review, stop 54: a red one taken on sat
-        above a red one with ten minutes left); then the rest by level, newest first."""
-        sql, params = f"SELECT {REFERRAL_COLUMNS} FROM view_referrals WHERE agency_id = ?", [agency_id]
-        if status:
-            sql += " AND status = ?"
-            params.append(status)
-        rows = [referral_row(r) for r in self.sql.rows(sql, params)]
+        above a red one with ten minutes left); then the rest by level, newest first. With `ended`,
+        only the newest so many declined or closed (the same review: a phone's inbox grew on)."""
+        sql, by = f"SELECT {REFERRAL_COLUMNS} FROM view_referrals WHERE agency_id = ?", self.sql.rows
+        parts: list[tuple[str, list[Any]]] = (
+            [(" AND status = ?", [status])] if status else [("", [])] if ended is None else
+            [(f" AND status NOT IN {ENDED}", []),
+             (f" AND status IN {ENDED} ORDER BY dispatched_at DESC LIMIT ?", [ended])])
+        rows = [referral_row(r) for part, more in parts for r in by(sql + part, [agency_id, *more])]
         now = datetime.now(UTC)
 
         def late(r: ReferralRow) -> bool:

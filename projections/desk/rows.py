@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import NotRequired, TypedDict
+import json
+from typing import Any, NotRequired, TypedDict
 
 from projections.desk.followup_queries import CaseFollowUp
 
@@ -65,3 +66,18 @@ class SubmissionRow(TypedDict):
     channel: str | None
     risk_level: str
     status: str
+
+
+def referral_row(row: dict[str, Any]) -> ReferralRow:
+    return ReferralRow(
+        referral_id=row["referral_id"], case_id=row["case_id"], agency_id=row["agency_id"],
+        agency_kind=row["agency_kind"], status=row["status"], risk_level=row["risk_level"],
+        concerns=json.loads(row["concerns"]), dispatched_at=row["dispatched_at"],
+        due_at=row["due_at"], acknowledged_at=row["acknowledged_at"],
+        escalated_at=row["escalated_at"],
+    )
+
+
+ENDED = "('declined', 'closed')"
+REFERRAL_COLUMNS = ("referral_id, case_id, agency_id, agency_kind, status, risk_level, concerns,"
+                    " dispatched_at, due_at, acknowledged_at, escalated_at")

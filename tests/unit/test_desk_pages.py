@@ -172,7 +172,7 @@ def test_the_inbox_says_where_and_keeps_finished_work_apart(api: Api, runner: Em
     api.client.post(f"{base}/outcome", data={"csrf": csrf, "outcome": "已出警", "confirmed": "yes"})
     runner.pump()
     inbox = api.client.get("/desk/inbox").text
-    finished = inbox.split('<h2 class="finished-h">', 1)[1]
+    finished = inbox.split('<h2 class="finished-h" id="finished-h">', 1)[1]
     assert finished.startswith("已办结、已退回（1）") and f'id="ref-{referral_id}"' in finished
     # When it was taken on and when it was closed, not a deadline; the outcome whole, with its 。
     referral = hotline.dispatch.get_referral(referral_id)
@@ -294,3 +294,32 @@ def test_the_call_button_takes_the_newest_report_with_a_number(api: Api, runner:
     referral_id = re.search(r'id="ref-([0-9a-f-]+)"', api.client.get("/desk").text).group(1)  # type: ignore[union-attr]
     page = api.client.get(f"/desk/referrals/{referral_id}").text
     assert 'href="tel:13800138000" id="call">☎ 拨打报告人电话（王老师） 13800138000</a>' in page
+
+
+def test_the_inbox_lists_the_newest_declined_or_closed_and_all_when_asked(api: Api,
+                                                                         runner: EmbeddedRunner) -> None:
+    """The police desk's review, stop 54: "the phone inbox grows without limit". Those still open
+    are all there; of those ended, the newest 20, and every one on asking."""
+    names = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
+    for i, name in enumerate(names):
+        body = report_body(children=[{"name": f"欧阳{name}{name}", "gender": "male", "age": 3 + i % 12}])
+        assert api.submit(body, key=f"ended-{i}").status_code == 201
+    runner.pump()
+    mine = api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()
+    assert len(mine) == len(names) == 22
+    for r in sorted(mine, key=lambda r: r["dispatched_at"])[:21]:  # the oldest 21 declined, one left open
+        done = api.client.post(f"/v1/referrals/{r['referral_id']}/decline", headers=api.auth("police-desk"),
+                               json={"reason": "不属于本单位"})
+        assert done.status_code == 200, done.text
+    runner.pump()
+    oldest = min(mine, key=lambda r: r["dispatched_at"])["referral_id"]
+    login(api.client, "police-desk", "/desk")
+    inbox = api.client.get("/desk").text
+    assert inbox.count('data-status="declined"') == 20 and inbox.count('data-status="dispatched"') == 1
+    assert f'id="ref-{oldest}"' not in inbox  # the oldest ended one waits behind the link
+    assert "已办结、已退回（最近20条）" in visible(inbox) and 'href="/desk?ended=all#finished-h"' in inbox
+    every = api.client.get("/desk?ended=all").text
+    assert every.count('data-status="declined"') == 21 and f'id="ref-{oldest}"' in every
+    assert 'data-src="/desk/inbox?ended=all"' in every and "只显示最近20条" in visible(every)
+    assert api.client.get("/desk/inbox?ended=all").text.count('data-status="declined"') == 21
+    assert api.client.get("/desk/inbox").text.count('data-status="declined"') == 20

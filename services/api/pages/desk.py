@@ -50,12 +50,18 @@ DeskPart = desk_events.DeskPart
 ReferralPage = Annotated[Page, Depends(page_guard("desk", "/desk/referrals/{referral_id}", REFUSAL))]
 # What a desk types on a referral's page, kept across its steps.
 TYPED = ("reason", "outcome", "note", "progress")
+ENDED_SHOWN = 20  # declined or closed referrals in the inbox, the newest; all when asked (?ended=all)
 
 
 def _context(request: Request, container: ApiContainer, page: Page) -> dict[str, Any]:
     principal: Any = page.principal  # a desk's: its unit is set
     agency = container.directory.get(principal.agency_id)
-    referrals = container.view.desk_referrals(principal.agency_id)
+    every = request.query_params.get("ended") == "all"
+    referrals = container.view.desk_referrals(principal.agency_id, ended=None if every else ENDED_SHOWN + 1)
+    ended = [r for r in referrals if r["status"] in casefile.FINISHED]
+    if not every and len(ended) > ENDED_SHOWN:  # one more than shown was read: there are older ones
+        oldest = min(ended, key=lambda r: r["dispatched_at"])
+        referrals = [r for r in referrals if r is not oldest]
     facts = container.view.case_facts(sorted({r["case_id"] for r in referrals}))
     return {
         "username": principal.subject,
@@ -74,6 +80,8 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
                                      if c not in r["concerns"]] for r in referrals},
         "csrf": page.csrf(request),
         "ack_sla": container.dispatch.ack_sla,  # seconds to 接收, by level: said in the legend
+        "every_ended": every, "ended_shown": ENDED_SHOWN,
+        "more_ended": not every and len(ended) > ENDED_SHOWN,
     }
 
 

@@ -37,7 +37,7 @@ def desk_events(request: Request, page: DeskPart, view: ViewDep) -> Response:
     def inbox() -> list[list[str]]:
         # The case's short id too: the banner names it (stop 51: "the alert names no … case").
         return [[r["referral_id"], r["risk_level"], r["status"], r["case_id"][:8]]
-                for r in view.desk_referrals(unit)]
+                for r in view.desk_referrals(unit, ended=0)]  # a new or changed one: those open
 
     def session_stands() -> bool:
         """Not logged out, disabled, re-passworded, expired or idle (read at most every 0.5 s)."""
