@@ -10,6 +10,7 @@ from typing import Any
 from services.bootstrap import ApiContainer
 from services.common.labels import CHANNEL_TEXT, RELATION_LABELS
 from services.dispatch.application import DispatchApplication
+from services.dispatch.followup import FollowUpPlan
 from services.oversight.ledger import GENDER_TEXT
 from services.oversight.notifications import duty_phones
 from services.oversight.referrals import reports_for
@@ -18,16 +19,14 @@ RELATION_TEXT = {**dict(RELATION_LABELS), "self": "儿童本人"}
 FINISHED = ("declined", "closed")
 
 
-def timeline(container: ApiContainer, case_id: str, referral: Any = None) -> list[Any]:
+def timeline(case: Any, plan: FollowUpPlan | None, referral: Any = None) -> list[Any]:
     """The case's events in order (the view follows the stores: empty for a moment at first);
     each visit with when it was made, whether the child was seen and the level it suggested,
     from the plan (its visits are in the order of their events, as the timeline's are); the
     page's own referral taken on, declined or closed from its store if the view has not yet."""
-    case = container.view.get_case(case_id)
     events = [dict(t) for t in case["timeline"]] if case else []
     if referral is not None:
         events += _fresh(referral, events)
-    plan = container.dispatch.followup_plan(case_id)
     made = iter(plan.visits if plan else [])
     for event in (t for t in events if t["type"] == "followup_visited"):
         visit = next(made, None)
@@ -122,15 +121,14 @@ def added_concerns(referral: dict[str, Any], reports: list[dict[str, Any]]) -> l
     return added
 
 
-def other_units(container: ApiContainer, case_id: str, unit_id: str | None) -> list[dict[str, Any]]:
+def other_units(container: ApiContainer, case: Any, plan: FollowUpPlan | None,
+                unit_id: str | None) -> list[dict[str, Any]]:
     """The case's other units and where their referrals stand, with whom to call at each now (the
     county civil desk's review, stop 51: the police held the case too, named on the timeline with
     no status and no contact). Statuses only: what each unit did stays with it."""
-    case = container.view.get_case(case_id)
     referrals = [r for r in (case["referrals"] if case else []) if r["agency_id"] != unit_id]
     # The unit leading the visits, with or without a referral (the police desk's review, stop 54:
     # "police cannot see which civil-affairs office leads the follow-up, or its phone").
-    plan = container.dispatch.followup_plan(case_id)
     lead = plan.lead_agency_id if plan is not None else None
     rows = [(r["agency_id"], r["status"]) for r in referrals]
     if lead and lead != unit_id and lead not in {a for a, _ in rows}:
@@ -140,22 +138,20 @@ def other_units(container: ApiContainer, case_id: str, unit_id: str | None) -> l
              "phone": phones.get(agency), "leads": agency == lead} for agency, status in rows]
 
 
-def own_rounds(container: ApiContainer, case_id: str, unit_id: str | None,
-               referral_id: str) -> list[Any]:
+def own_rounds(case: Any, unit_id: str | None, referral_id: str) -> list[Any]:
     """The unit's other referrals of the same case, oldest first: a closed case sent back (重办),
     or a new report after the unit closed its referral (stop 54), is a new round."""
-    case = container.view.get_case(case_id)
     return sorted((r for r in (case["referrals"] if case else [])
                    if r["agency_id"] == unit_id and r["referral_id"] != referral_id),
                   key=lambda r: str(r["dispatched_at"]))
 
 
-def whom_to_ask(container: ApiContainer, case_id: str, unit_id: str | None = None) -> dict[str, Any] | None:
+def whom_to_ask(container: ApiContainer, plan: FollowUpPlan | None,
+                unit_id: str | None = None) -> dict[str, Any] | None:
     """Whom a unit asks what the disclosure rule withholds from it: the unit that leads the case's
     follow-up, with the phones of its contacts on duty now (the education desk's second review,
     stop 50: "请联系县民政部门" named no one); None when that is the asking unit itself (then only
     the supervisors are left to ask: the child director's review, stop 51)."""
-    plan = container.dispatch.followup_plan(case_id)
     lead = plan.lead_agency_id if plan is not None else None
     if lead is not None and lead == unit_id:
         return None

@@ -21,6 +21,7 @@ from services.api.web import refuse, render
 from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog
 from services.common.errors import Conflict, FieldError, NotFound
+from services.dispatch.followup import FollowUpPlan
 from services.oversight.calls import call_out
 from services.oversight.referrals import (
     DeclineIn,
@@ -123,11 +124,13 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
         return refuse(request, principal, "没有找到这条转介，或它不属于本单位。", 404, "未找到")
     aggregate = container.dispatch.get_referral(referral_id)  # read once: the steps just taken, when it ended
     reports = casefile.reports(container, referral["reports"])
+    unit, case = principal.agency_id, container.view.get_case(referral["case_id"])  # each read once
+    plan = container.dispatch.followup_plan(referral["case_id"])
     return render(request, "desk_referral.html", {
         "username": principal.subject, "principal": principal, "csrf": page.csrf(request),
         "referral": referral, "reports": reports,
         "added_concerns": casefile.added_concerns(referral, reports),
-        "timeline": casefile.timeline(container, referral["case_id"], aggregate),
+        "timeline": casefile.timeline(case, plan, aggregate),
         "ended_at": casefile.ended_when(aggregate) if aggregate.status in casefile.FINISHED else None,
         # The supervisors' calls to this unit about it, what was said included (the civil desk's
         # review, stop 53: the timeline's line did not say what was promised on the unit's behalf).
@@ -135,20 +138,18 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
         "progress": [progress_out(x) for x in aggregate.progress],
         "progress_id": str(uuid4()),  # the form's: sent twice, recorded once
         "withheld": recipient_of(aggregate, principal) == "ended",
-        "lead_plan": _lead_plan(container, referral["case_id"], principal.agency_id),
-        "ask": casefile.whom_to_ask(container, referral["case_id"], principal.agency_id),
-        "others": casefile.other_units(container, referral["case_id"], principal.agency_id),
-        "rounds": casefile.own_rounds(container, referral["case_id"], principal.agency_id, referral_id),
+        "lead_plan": _lead_plan(container, plan, unit),
+        "ask": casefile.whom_to_ask(container, plan, unit),
+        "others": casefile.other_units(container, case, plan, unit),
+        "rounds": casefile.own_rounds(case, unit, referral_id),
         "errors": {}, "confirm": None, "error": None, "notice": None, "open_form": None, "typed": {},
         **extra,
     }, status_code)
 
 
-def _lead_plan(container: ApiContainer, case_id: str, unit: str | None) -> dict[str, Any] | None:
+def _lead_plan(container: ApiContainer, plan: FollowUpPlan | None, unit: str | None) -> dict[str, Any] | None:
     """The case's follow-up plan when this unit leads it (its visits are the unit's next duty)."""
-    try:
-        plan = container.dispatch.plan_for(case_id, unit=unit)
-    except NotFound:
+    if plan is None or plan.lead_agency_id != unit:
         return None
     due, unseen = next_visit(container.dispatch.visit_clock, plan)  # the one date, as /followups gives
     return {"next_due": due.isoformat(), "active": plan.status == "active", "unseen": unseen}
