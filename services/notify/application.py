@@ -211,8 +211,9 @@ class NotifyApplication(LaterPlans, NotifiesCommits, ProcessApplication[UUID]):
     def watch(self, referral_id: str) -> Watch | None:
         return store.find(self.repository, watch_id(referral_id), Watch)
 
-    def deliveries(self, referral_id: str) -> list[Delivery]:
-        watch = self.watch(referral_id)
+    def deliveries(self, referral_id: str, watch: Watch | None = None) -> list[Delivery]:
+        """The referral's deliveries, oldest first (`watch`: its watch, when read already)."""
+        watch = watch or self.watch(referral_id)
         if watch is None:
             raise NotFound("No notifications for this referral")
         return [self.repository.get(UUID(i)) for i in watch.deliveries]

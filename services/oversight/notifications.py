@@ -42,10 +42,10 @@ def referral_notifications(c: ApiContainer, who: Principal, referral_id: str) ->
     except NotFound:
         raise Outside("No such referral") from None
     check_case(c, who, referral.case_id, "referral")
-    watch = c.notify.watch(referral_id)
+    watch = c.notify.watch(referral_id)  # read once: who was on duty, and each delivery
     return {"referral": referral, "on_duty": watch.on_duty if watch else None,
             "deliveries": [delivery_out(d) | {"planned_at": d.planned_at.isoformat()}
-                           for d in _sent(c, referral_id)]}
+                           for d in (c.notify.deliveries(referral_id, watch) if watch else [])]}
 
 
 def undelivered(c: ApiContainer, cases: list[Any]) -> dict[str, dict[str, Any]]:
