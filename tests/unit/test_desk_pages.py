@@ -10,6 +10,7 @@ from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, report_body
 from tests.unit.test_board_page import visible
+from tests.unit.test_followups import visit_body
 from tests.unit.test_pages import login
 
 
@@ -99,6 +100,18 @@ def test_a_civil_affairs_desk_sees_the_visit_its_unit_owes(api: Api, runner: Emb
     page = api.client.get(f"/desk/referrals/{referral_id}").text
     case_id = re.search(r'案件 ([0-9a-f]{8})', page).group(1)  # type: ignore[union-attr]
     assert 'id="lead-plan">本单位牵头此案的随访帮扶' in page and f'href="/followups#plan-{case_id}' in page
+    # 办结 before any visit saw the child: the confirming step says so (stop 54's child director).
+    base = f"/desk/referrals/{referral_id}"
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    api.client.post(f"{base}/acknowledge", data={"csrf": csrf, "back": "detail"})
+    asked = api.client.post(f"{base}/outcome", data={"csrf": csrf, "outcome": "已落实临时照料"}).text
+    assert 'id="confirm-h"' in asked and "至今没有一次走访当面见到儿童" in visible(asked)
+    full_id = api.client.get(f"/v1/referrals/{referral_id}", headers=api.auth("civil-desk")).json()["case_id"]
+    seen = api.client.post(f"/v1/cases/{full_id}/visits", headers=api.auth("civil-desk"),
+                           json=visit_body(child_seen=True))
+    assert seen.status_code == 201, seen.text
+    asked = api.client.post(f"{base}/outcome", data={"csrf": csrf, "outcome": "已落实临时照料"}).text
+    assert 'id="confirm-h"' in asked and 'id="never-seen"' not in asked
     login(api.client, "police-desk")
     api.submit(report_body(), key="page-red")
     runner.pump()

@@ -152,7 +152,8 @@ def _lead_plan(container: ApiContainer, plan: FollowUpPlan | None, unit: str | N
     if plan is None or plan.lead_agency_id != unit:
         return None
     due, unseen = next_visit(container.dispatch.visit_clock, plan)  # the one date, as /followups gives
-    return {"next_due": due.isoformat(), "active": plan.status == "active", "unseen": unseen}
+    return {"next_due": due.isoformat(), "active": plan.status == "active", "unseen": unseen,
+            "seen": any(v["child_seen"] for v in plan.visits)}  # by any visit so far
 
 
 def _confirmation(action: str, form: Any) -> dict[str, Any]:
