@@ -142,6 +142,8 @@ def test_a_police_desk_keeps_its_inbox_and_gets_the_notice_form(server: Client) 
 
         page.locator("#f-narrative").fill("其父因涉嫌盗窃被刑事拘留，9岁儿子现由年迈祖母照看。")
         expect(page.locator("#error-narrative")).to_have_count(0)  # fixed: its error goes
+        # Counted as on the report form, never cut (stop 54's police desk: the notice form had no count).
+        expect(page.locator("#f-narrative + .count")).to_have_text("已输入 26 / 5000 字")
         expect(page.locator("#error-count")).to_have_text("有 2 处需要修改：")
         first17 = "44182320150506002"  # born 2015-05-06, 17th digit even: a girl
         id_number = first17 + check_character(first17)
