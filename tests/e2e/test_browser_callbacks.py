@@ -104,6 +104,13 @@ def test_a_dissatisfied_callback_reaches_the_board(server: Client) -> None:
         expect(row.locator(".cb-note-error")).to_have_text("不满意时请写明原因。")
         expect(row.locator(".cb-note")).to_be_focused()
         assert row.locator(".cb-note").get_attribute("aria-invalid") == "true" and saves == []
+        row.locator(".cb-note").fill("无" * 2001)  # a paste too long: counted and said, never cut
+        expect(row.locator(".cb-note + .count")).to_contain_text("已输入 2001 / 2000 字，请删减 1 字")
+        row.locator(".cb-save").click()
+        expect(row.locator(".cb-note-error")).to_have_text("回访情况最多2000字（现有2001字），请删减。")
+        assert saves == [] and len(row.locator(".cb-note").input_value()) == 2001
+        row.locator(".cb-note").fill("")
+        row.locator(".cb-note").focus()
         page.keyboard.type("来电人说孩子仍无人照看，没有人上门")
         expect(row.locator(".cb-note-error")).to_have_text("")  # the reason written: its error gone
         no_serious(page)

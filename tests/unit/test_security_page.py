@@ -80,6 +80,11 @@ def test_a_reject_asks_first_keeps_its_reason_and_changes_nothing(api: Api, hotl
     r = api.client.post(action, data={"csrf": csrf, "confirmed": "yes", "reason": "  "})
     assert r.status_code == 422 and 'id="error-reason"' in r.text and "请填写驳回理由" in r.text
     assert hotline.accounts.get_request(request.id).decision is None
+    long = "因" * 501  # said with the count, kept as typed, never cut to 500 and saved
+    r = api.client.post(action, data={"csrf": csrf, "confirmed": "yes", "reason": long})
+    assert r.status_code == 422 and "驳回理由最多500字（现有501字），请删减。" in r.text
+    assert f">{long}</textarea>" in r.text
+    assert hotline.accounts.get_request(request.id).decision is None
     r = api.client.post(action, data={"csrf": csrf, "confirmed": "yes", "reason": "审计人员在岗"})
     assert "已驳回：账号 auditor1 的申请已驳回" in r.text and "理由：审计人员在岗" in r.text
     history = r.text.split('id="history"')[1]

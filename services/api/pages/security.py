@@ -23,6 +23,7 @@ HISTORY = 50  # decided requests shown, newest first
 NOTICES = {"rejected": "已驳回：账号 {} 的申请已驳回，账号未作变更。",
            "approved": "已批准：账号 {} 的申请已生效。"}
 REASON_MISSING = "请填写驳回理由：申请人和审计人员都会看到它。"
+REASON_MAX = 500  # as the API takes it (routes/account_requests.py)
 
 
 def _rows(request: Request) -> list[dict[str, Any]]:
@@ -56,10 +57,10 @@ def security_page(request: Request, session: Officer, audit: AuditDep, done: str
 
 
 def _confirm(request: Request, session: Page, row: dict[str, Any], decision: str,
-             status_code: int = 200, error: str | None = None) -> Response:
+             status_code: int = 200, error: str | None = None, typed: str = "") -> Response:
     return render(request, "security_confirm.html", {
-        "principal": session.principal, "csrf": session.csrf(request),
-        "confirm": confirm_decision(row, decision), "error": error}, status_code)
+        "principal": session.principal, "csrf": session.csrf(request), "reason_max": REASON_MAX,
+        "confirm": confirm_decision(row, decision), "error": error, "typed": typed}, status_code)
 
 
 @router.get("/security/requests/{request_id}/{decision}")
@@ -87,10 +88,13 @@ def decide(request: Request, request_id: str, decision: str, session: Officer, a
         return _confirm(request, session, row, decision)
     if decision == "reject" and not form.get("reason"):
         return _confirm(request, session, row, decision, 422, REASON_MISSING)
+    if decision == "reject" and len(reason := form["reason"]) > REASON_MAX:  # said, never cut
+        return _confirm(request, session, row, decision, 422,
+                        f"驳回理由最多{REASON_MAX}字（现有{len(reason)}字），请删减。", reason)
     actor = audit.actor(session.principal)
     try:
         if decision == "reject":
-            accounts.reject_request(request_id, actor=actor, reason=form.get("reason", "")[:500])
+            accounts.reject_request(request_id, actor=actor, reason=form["reason"])
             return RedirectResponse(f"/security?done=rejected&who={quote(row['username'])}", status_code=303)
         outcome = accounts.approve_request(request_id, actor=actor)
     except (Conflict, NotFound) as exc:
