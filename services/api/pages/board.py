@@ -37,6 +37,7 @@ from services.oversight.board_callbacks import CALLBACK_LINE, add_callback_lines
 from services.oversight.incidents import incident_context
 from services.oversight.jurisdiction import check_case
 from services.oversight.notifications import undelivered, whom_to_call
+from services.oversight.unnamed import check_supervisor_text
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 ACTIONS = ("reassess", "review", "refer", "close", "rework")
@@ -211,6 +212,7 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
 
     def act() -> None:
         check_case(container, principal, case_id)
+        check_supervisor_text(container, case_id, action, text)
         if action == "close":
             container.dispatch.close_followup_plan(case_id, reason=text, by=principal.subject,
                                                    actor=audit.actor(principal))

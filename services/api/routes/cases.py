@@ -24,6 +24,7 @@ from services.oversight import case_scope
 from services.oversight import repeat_check as repeat_checks
 from services.oversight.allowance import AllowanceSpent
 from services.oversight.jurisdiction import check_case
+from services.oversight.unnamed import check_supervisor_text
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 children_router = APIRouter(prefix="/v1/children", tags=["cases"])
@@ -67,6 +68,7 @@ def get_case(case_id: str, container: ContainerDep, audit: AuditDep, who: CaseRe
 def reassess(case_id: str, body: ReassessmentIn, c: ContainerDep, triage: TriageDep, audit: AuditDep,
              principal: Supervisor) -> dict[str, Any]:
     check_case(c, principal, case_id)
+    check_supervisor_text(c, case_id, "reassess", body.reason)
     case = triage.reassess(case_id, risk_level=body.risk_level,
                            concerns=[c.value for c in body.concerns], reason=body.reason,
                            by=principal.subject, actor=audit.actor(principal),
@@ -81,6 +83,7 @@ def review(case_id: str, body: ReviewIn, c: ContainerDep, triage: TriageDep, aud
            principal: Supervisor) -> dict[str, Any]:
     """End a case's review, its level kept (an extension of contract §2)."""
     check_case(c, principal, case_id)
+    check_supervisor_text(c, case_id, "review", body.note)
     case = triage.review(case_id, note=body.note, by=principal.subject, actor=audit.actor(principal))
     return {"case_id": case_id, "risk_level": case.risk_level, "needs_review": case.needs_review}
 
@@ -95,6 +98,7 @@ def refer(case_id: str, body: ManualReferralIn, c: ContainerDep, view: ViewDep, 
     case = view.get_case(case_id)
     if case is None:
         raise NotFound("No such case")
+    check_supervisor_text(c, case_id, "refer", body.reason)
     referral, rework = dispatch.refer(case, body.agency_id, by=principal.subject, reason=body.reason,
                                       actor=audit.actor(principal))
     return {"referral_id": str(referral.id), "agency_id": referral.agency_id,

@@ -32,6 +32,7 @@ from services.oversight.ledger import (
     ledger_rows,
     month_bounds,
 )
+from services.oversight.unnamed import check_supervisor_text
 
 router = APIRouter(prefix="/v1/followups", tags=["follow-up"])
 case_router = APIRouter(prefix="/v1/cases", tags=["follow-up"])
@@ -89,6 +90,7 @@ def close_case(case_id: str, body: ClosureIn, c: ContainerDep, dispatch: Dispatc
                principal: Supervisor) -> dict[str, Any]:
     """202 once every referral is closed or declined, else 409; closing ends the plan."""
     check_case(c, principal, case_id)
+    check_supervisor_text(c, case_id, "close", body.reason)
     plan = dispatch.close_followup_plan(case_id, reason=body.reason, by=principal.subject,
                                         actor=audit.actor(principal))
     return {"case_id": case_id, "status": plan.status}

@@ -1,0 +1,52 @@
+"""A supervisor's reason or note on a case (改级, 复核, 改派, 重新交办, 结案) names no child or reporter
+of it, as a unit's texts and a call note do (stop 55's county supervisor: "刘洋身上多处淤青…" was
+taken as 改级原因 and shown on the board's timeline, outside the audited 阅读报告原文): refused at
+the field, by the API and on the board, with nothing changed."""
+
+from __future__ import annotations
+
+import re
+
+from services.common.embedded import EmbeddedRunner
+from tests.conftest import Api
+from tests.unit.test_board_page import visible
+from tests.unit.test_desk import post, red_case
+from tests.unit.test_pages import login
+
+
+def test_the_api_refuses_a_supervisors_text_naming_the_child_or_reporter(api: Api,
+                                                                        runner: EmbeddedRunner) -> None:
+    case = red_case(api, runner, "named-api")
+    base = f"/v1/cases/{case['case_id']}"
+    for path, body, field in (
+            ("reassessments", {"risk_level": "orange", "reason": "王小明身上多处淤青"}, "reason"),
+            ("review", {"note": "已核实，小明由外婆照看"}, "note"),  # the given name alone
+            ("referrals", {"agency_id": "edu-441823", "reason": "李女士说孩子没上学"}, "reason"),
+            ("closure", {"reason": "王小明已安置"}, "reason")):
+        refused = post(api, "supervisor1", f"{base}/{path}", body)
+        assert refused.status_code == 422, (path, refused.text)
+        assert refused.json()["detail"][0]["loc"] == ["body", field]
+        assert re.search("不能含有儿童或报告人的(姓名|名字)", refused.text), refused.text
+    runner.pump()
+    after = api.client.get(base, headers=api.auth("supervisor1")).json()
+    assert after["risk_level"] == case["risk_level"] and len(after["referrals"]) == len(case["referrals"])
+    kept = post(api, "supervisor1", f"{base}/reassessments",
+                {"risk_level": "orange", "reason": "该儿童伤情已稳定"})
+    assert kept.status_code == 202, kept.text
+
+
+def test_the_board_says_it_at_the_field_and_keeps_what_was_typed(api: Api, runner: EmbeddedRunner) -> None:
+    case = red_case(api, runner, "named-board")
+    login(api.client, "supervisor1")
+    board = api.client.get("/board").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', board).group(1)  # type: ignore[union-attr]
+    reason = "王小明身上多处淤青，需要尽快处理"
+    r = api.client.post(f"/board/cases/{case['case_id']}/reassess",
+                        data={"csrf": csrf, "risk_level": "orange", "reason": reason})
+    assert r.status_code == 422
+    said = visible(r.text)
+    assert "改级原因不能含有儿童或报告人的姓名（改级原因会显示在督办看板的案件时间线上）" in said, said
+    assert reason in r.text  # kept in its box
+    runner.pump()
+    assert api.client.get(f"/v1/cases/{case['case_id']}", headers=api.auth("supervisor1")).json()[
+        "risk_level"] == case["risk_level"]
