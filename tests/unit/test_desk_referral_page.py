@@ -183,6 +183,18 @@ def test_a_referral_taken_on_after_its_time_says_so_in_the_inbox_too(
                                                           "confirmed": "yes"})
     runner.pump()
     assert "（超时接收）" in row(late) and "办结" in row(late)
+    # The supervisor reads it too, on the board's line and the referral's 通知记录 (stop 55's county
+    # supervisor: "a late acceptance looks on time").
+    login(api.client, "supervisor1")
+    board = api.client.get("/board").text
+
+    def line(referral_id: str) -> str:
+        start = board.index(f'data-referral="{referral_id}"')
+        return visible(board[start:board.index("</div>", start)])
+    assert re.search(r"已办结（\d\d-\d\d\d\d:\d\d接收，超时接收）", line(late)), line(late)
+    assert re.search(r"已接收（\d\d-\d\d\d\d:\d\d接收）", line(on_time)), line(on_time)
+    record = visible(api.client.get(f"/board/notifications/{late}").text)
+    assert re.search(r"接收（超时接收，时限\d\d-\d\d\d\d:\d\d）", record), record
 
 
 def test_the_follow_up_link_only_for_desks_whose_unit_leads_follow_ups(api: Api) -> None:

@@ -75,7 +75,8 @@ def _page(request: Request, referral_id: str, page: Page, container: Any,
     waiting = referral.status in UNACKNOWLEDGED_STATUSES
     shown = {"case_id": referral.case_id, "agency_id": referral.agency_id, "risk_level": referral.risk_level,
              "status": referral.status, "dispatched_at": referral.dispatched_at.isoformat(),
-             "due_at": referral.due_at.isoformat(), "escalated": referral.escalated_at is not None}
+             "due_at": referral.due_at.isoformat(), "escalated": referral.escalated_at is not None,
+             "acknowledged_at": referral.acknowledged_at.isoformat() if referral.acknowledged_at else None}
     return render(request, "board_notifications.html", {
         "principal": page.principal, **found, "referral": shown, "waiting": waiting,
         "phone": duty_phones(container, {referral.agency_id}).get(referral.agency_id) if waiting else None,
