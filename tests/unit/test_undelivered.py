@@ -99,14 +99,15 @@ def test_a_waiting_referral_of_any_level_at_a_unit_nobody_can_be_told_of_is_flag
     board = api.client.get("/board").text
     oncall = api.client.get("/oncall").text
     for r in case["referrals"]:
-        said = ("该单位此刻无人值守（没有可接收通知的值班人员），系统无法通知到人："
-                "请电话联系该单位，并请系统管理员补全其值班表。")
+        said = "该单位此刻无人值守，系统通知不到人：请电话联系该单位。"
         phone = hotline.directory.get(r["agency_id"]).phone  # type: ignore[union-attr]
         assert phone and said in row_of(board, r["referral_id"])
         assert f"单位值班电话：{phone}" in row_of(board, r["referral_id"])
         assert f'<a href="tel:{phone}" class="tap">{phone}</a>' in board
         unit = oncall[oncall.index(f'data-agency="{r["agency_id"]}"'):]
         assert f"单位值班电话：{phone}" in visible(unit[:unit.index("</tr>")])
+    note = "“此刻无人值守”：该单位此刻没有可接收通知的值班人员（未设值班表，或值班的人没有通知地址）"
+    assert visible(board).count(note) == 1  # said once, above the cases
     first = case["referrals"][0]
     text = visible(api.client.get(f"/board/notifications/{first['referral_id']}").text)
     assert "该单位没有可接收通知的值班人员（未设值班表，或此刻值班的人都没有通知地址），系统未能自动通知" \
