@@ -9,6 +9,7 @@ import re
 
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
+from tests.helpers import report_body
 from tests.unit.test_board_page import visible
 from tests.unit.test_desk import post, red_case
 from tests.unit.test_pages import login
@@ -50,3 +51,28 @@ def test_the_board_says_it_at_the_field_and_keeps_what_was_typed(api: Api, runne
     runner.pump()
     assert api.client.get(f"/v1/cases/{case['case_id']}", headers=api.auth("supervisor1")).json()[
         "risk_level"] == case["risk_level"]
+
+
+def test_a_case_filed_without_a_problem_type_gets_one_on_the_board(api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 55's county supervisor: "待复核：未选问题类型", and the panel offered only the ledger's
+    categories. The 改级 form of such a case offers the problem types; what is ticked is added."""
+    report = api.submit(report_body(concerns=[], immediate_danger=False, narrative="邻居说孩子常一个人在家"),
+                        key="no-concern").json()
+    runner.pump()
+    read = api.client.get(f"/v1/reports/{report['report_id']}", headers=api.auth("operator1"))
+    case_id = read.json()["case_id"]
+    login(api.client, "supervisor1")
+    board = api.client.get("/board").text
+    assert f'id="concerns-{case_id}"' in board and "补选问题类型" in visible(board)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', board).group(1)  # type: ignore[union-attr]
+    path = f"/board/cases/{case_id}/reassess"
+    bad = api.client.post(path, data={"csrf": csrf, "risk_level": "yellow", "concerns": "flying",
+                                      "reason": "核实"})
+    assert bad.status_code == 422 and "请从列表中勾选问题类型。" in visible(bad.text)
+    done = api.client.post(path, data={"csrf": csrf, "risk_level": "yellow", "concerns": ["neglect"],
+                                       "reason": "核实后为监护缺失"}, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    runner.pump()
+    case = api.client.get(f"/v1/cases/{case_id}", headers=api.auth("supervisor1")).json()
+    assert case["concerns"] == ["neglect"] and case["risk_level"] == "yellow"
+    assert f'id="concerns-{case_id}"' not in api.client.get("/board").text  # chosen: not offered again

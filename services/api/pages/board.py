@@ -22,7 +22,7 @@ from services.bootstrap import ApiContainer
 from services.common.auditnote import Principal
 from services.common.errors import DomainError, FieldError, NotFound
 from services.common.labels import BOARD_STATUS_TEXT, REACHED_TEXT, REVIEW_REASON_TEXT, SATISFACTION_TEXT
-from services.common.vocabulary import BEIJING, RISK_LEVELS, UNACKNOWLEDGED_STATUSES, Category
+from services.common.vocabulary import BEIJING, RISK_LEVELS, UNACKNOWLEDGED_STATUSES, Category, Concern
 from services.oversight.board import (
     active_plans,
     case_state,
@@ -45,9 +45,9 @@ ACTIONS = ("reassess", "review", "refer", "close", "rework")
 TEXT_FIELD = {"reassess": ("reason", "请填写改级原因。"), "review": ("note", "请填写复核意见。"),
               "refer": ("reason", "请填写改派原因。"), "close": ("reason", "请填写结案原因。"),
               "rework": ("reason", "请填写重新交办原因。")}
-FIELDS = {"reassess": ("risk_level", "categories", "reason"), "review": ("note",),
+FIELDS = {"reassess": ("risk_level", "concerns", "categories", "reason"), "review": ("note",),
           "refer": ("agency_id", "reason"), "close": ("reason",), "rework": ("agency_id", "reason")}
-FIELD_ID = {"risk_level": "level", "categories": "cats", "agency_id": "agency"}
+FIELD_ID = {"risk_level": "level", "categories": "cats", "concerns": "concerns", "agency_id": "agency"}
 VERB = {"reassess": "调整风险等级", "review": "完成复核", "refer": "改派", "close": "结案",
         "rework": "重新交办"}
 LEDGER_MONTHS = 12  # how many months back the ledger's download offers
@@ -183,6 +183,14 @@ def _categories(form: Any) -> list[str] | None:
     return chosen
 
 
+def _concerns(form: Any) -> list[str]:
+    """The problem types ticked on the reassessment form of a case filed without one."""
+    chosen = [str(c) for c in form.getlist("concerns")]
+    if any(c not in tuple(Concern) for c in chosen):
+        raise FieldError("concerns", "请从列表中勾选问题类型。")
+    return chosen
+
+
 @router.post("/board/cases/{case_id}/{action}")
 def board_action(request: Request, case_id: str, action: str, page: Supervisor, container: ContainerDep,
                  audit: AuditDep) -> Response:
@@ -194,7 +202,8 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
     shown = bool(form.get("categories_shown"))
     values = {"text": str(form.get(field, "")), "risk_level": form.get("risk_level"),
               "agency_id": form.get("agency_id"),
-              "categories": [str(c) for c in form.getlist("categories")] if shown else None}
+              "categories": [str(c) for c in form.getlist("categories")] if shown else None,
+              "concerns": [str(c) for c in form.getlist("concerns")]}
 
     def refused(field: str | None, message: str, status: int) -> Response:
         field = field if field in FIELDS[action] else None
@@ -217,9 +226,9 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
             container.dispatch.close_followup_plan(case_id, reason=text, by=principal.subject,
                                                    actor=audit.actor(principal))
         elif action == "reassess":
-            container.triage.reassess(case_id, risk_level=str(form.get("risk_level")), concerns=[],
-                                      reason=text, by=principal.subject, actor=audit.actor(principal),
-                                      categories=_categories(form))
+            container.triage.reassess(case_id, risk_level=str(form.get("risk_level")),
+                                      concerns=_concerns(form), reason=text, by=principal.subject,
+                                      actor=audit.actor(principal), categories=_categories(form))
         elif action == "review":
             container.triage.review(case_id, note=text, by=principal.subject, actor=audit.actor(principal))
         else:
