@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
+from tests.helpers import report_body
 from tests.unit.test_pages import login
 from tests.unit.test_raised_referrals import yellow_case
 
@@ -39,3 +40,16 @@ def test_the_tab_title_counts_overdue_referrals(api: Api, runner: EmbeddedRunner
     runner.pump()
     login(api.client, "supervisor1")
     assert title(api.client.get("/board").text) == "【1个转介超时未接收】案件督办看板"
+
+
+def test_the_tab_title_counts_cases_no_unit_covers(api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 55's county supervisor: a red case no unit covers (a place outside the directory) said
+    "未知县区" and left the title as it was."""
+    outside = report_body(location={"region_code": "441825", "address": "某村"})
+    assert api.submit(outside, key="title-gap").status_code == 201
+    runner.pump()
+    login(api.client, "supervisor1")
+    board = api.client.get("/board").text
+    assert title(board) == "【1个案件无接收单位】案件督办看板"
+    assert 'data-unrouted="1"' in api.client.get("/board/cases").text
+    assert "名录外地区（441825）" in board and "未知县区" not in board

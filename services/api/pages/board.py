@@ -109,6 +109,8 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "notes": notes,
         # the tab's title counts them, so a board left in a background tab says it (stop 53)
         "overdue": sum(r["status"] == "escalated" for c in cases for r in c["referrals"]),
+        # and the cases no unit covers, waiting for a supervisor to route them (stop 55)
+        "unrouted": sum(c["needs_review"] and "routing_gap" in c["review_reasons"] for c in cases),
         "duty_phones": phones, "unstaffed": unstaffed,
         "unit_phones": {a.agency_id: a.phone for a in container.directory.agencies if a.phone},
         "unreached": unreached_by_case(container, cases),
