@@ -20,6 +20,10 @@ def test_empty_fields_are_asked_for(api: Api) -> None:
     assert "请填写密码。" in no_password.text and 'value="teacher1"' in no_password.text
     wrong = api.client.post("/login", data={"username": "teacher1", "password": "nope", "csrf": token})
     assert wrong.status_code == 401 and "用户名或密码不正确。" in wrong.text
+    # A phone keyboard's space after the name (stop 55's police desk): no username holds one.
+    spaced = api.client.post("/login", data={"username": " teacher1 ", "password": TEST_PASSWORD,
+                                             "csrf": token, "next": "/report"}, follow_redirects=False)
+    assert spaced.status_code == 303 and spaced.headers["location"] == "/report"
 
 
 def test_a_disabled_account_is_told_so_only_with_its_right_password(api: Api, hotline: ApiContainer) -> None:

@@ -83,7 +83,9 @@ def _landing(role: str, target: str) -> str:
 
 @router.post("/login")
 def login_submit(request: Request, form: FormDep) -> Response:
-    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    # A phone keyboard adds a space after a word (stop 55's police desk: "police-desk " refused);
+    # no username holds one. The password is taken as typed.
+    username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
     cookie_csrf = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie_csrf or not hmac.compare_digest(cookie_csrf, str(form.get("csrf", ""))):
         return render(request, "login.html", {"csrf": "", "next": "", "username": username,

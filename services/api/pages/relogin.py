@@ -53,7 +53,7 @@ def log_in_again(request: Request, form: FormData) -> tuple[str, Principal] | No
     if not cookie or not hmac.compare_digest(cookie, str(form.get("login_csrf", ""))):
         return None
     try:
-        token = sessions.login(request, str(form.get("username", "")), str(form.get("password", "")),
+        token = sessions.login(request, str(form.get("username", "")).strip(), str(form.get("password", "")),
                                str(form.get("totp", "")))
     except (second_factor.SecondFactorRefused, AccountDisabled):  # counted and audited; asked again
         return None
