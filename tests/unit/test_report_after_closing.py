@@ -20,7 +20,8 @@ from tests.unit.test_pages import login
 from tests.unit.test_raised_referrals import yellow_case
 
 DANGER = report_body(concerns=["neglect"], immediate_danger=True,
-                     narrative="奶奶在家昏倒了，孩子一个人在家哭")
+                     narrative="奶奶在家昏倒了，孩子一个人在家哭",
+                     location={"region_code": "441823", "address": "外婆家，某村五巷"})
 
 
 def referrals(api: Api, case_id: str, kind: str) -> list[dict[str, Any]]:
@@ -43,7 +44,10 @@ def test_a_unit_that_closed_the_case_gets_the_new_report_as_a_new_referral(
     closed(api, "civil-desk", civil)
     runner.pump()
     before = datetime.now(UTC)
-    api.submit(DANGER, key="closed-then-danger-2")
+    joined = api.submit(DANGER, key="closed-then-danger-2").json()
+    transfer = api.client.post(f"/v1/reports/{joined['report_id']}/transfers", json={"to": "120"},
+                               headers=api.auth("operator1"))
+    assert transfer.status_code == 202, transfer.text
     runner.pump()
     first, again = referrals(api, case["case_id"], "civil_affairs")
     assert first["referral_id"] == civil["referral_id"] and first["status"] == "closed"
@@ -63,6 +67,12 @@ def test_a_unit_that_closed_the_case_gets_the_new_report_as_a_new_referral(
     page = api.client.get(f"/desk/referrals/{again['referral_id']}").text
     said = visible(page)
     assert "再次转介本单位此前办结了该案件的转介，之后该儿童又有新报告并入本案" in said, said
+    assert "请接收，按新报告处理" in said
+    # Where the child is now: the newest report's address, the first one's beside it (the police
+    # desk's review, stop 55: 在哪 kept report 1's), and the operator's transfer at the top.
+    where = "在哪：连南瑶族自治县，外婆家，某村五巷（最新报告2所说；最初报告：连南瑶族自治县，某村三巷）"
+    assert where in said, said
+    assert re.search(r"已转接：120（\d\d-\d\d\d\d:\d\d，报告2）", said), said
     assert f'href="/desk/referrals/{civil["referral_id"]}"' in page and "已办结" in said
     earlier = visible(api.client.get(f"/desk/referrals/{civil['referral_id']}").text)
     assert "再次转介本单位" not in earlier and "本单位在本案的其他转介" in earlier  # the later one listed
@@ -74,6 +84,11 @@ def test_a_unit_that_closed_the_case_gets_the_new_report_as_a_new_referral(
     assert re.search(dated, visible(cards))
     assert f'/desk/referrals/{again["referral_id"]}' in cards
     assert f'/desk/referrals/{civil["referral_id"]}"' not in cards
+    # Taken on, the re-referral's line no longer asks to take it on.
+    assert post(api, "civil-desk", f"/v1/referrals/{again['referral_id']}/acknowledge").status_code == 200
+    login(api.client, "civil-desk", "/desk")
+    taken = visible(api.client.get(f"/desk/referrals/{again['referral_id']}").text)
+    assert "因此再次转介本单位。" in taken and "请接收，按新报告处理" not in taken
     # The message again (a redelivery): still one new round.
     runner.pump()
     assert len(referrals(api, case["case_id"], "civil_affairs")) == 2
