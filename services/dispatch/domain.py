@@ -202,10 +202,11 @@ class Referral(Aggregate):
 
     def record_progress(self, *, progress_id: str, note: str, by: str, at: datetime) -> bool:
         """What the unit has done so far, before 办结 (办理进展: the police desk's review, stop 54,
-        had no place for 已出警 or 协查中 while the case stays open). The same id again is harmless
-        (a form sent twice). True if recorded."""
-        if any(p["progress_id"] == progress_id for p in self.progress):
-            return False
+        had no place for 已出警 or 协查中 while the case stays open). True if recorded."""
+        last = self.progress[-1] if self.progress else None
+        if any(p["progress_id"] == progress_id for p in self.progress) or (
+                last is not None and (last["note"], last["by"]) == (note.strip(), by)):
+            return False  # the same form again, or the same line again (Back, then 保存 once more)
         self.check_can("progress")
         if not note.strip() or len(note.strip()) > PROGRESS_NOTE_MAX:
             raise FieldError("note", f"say what was done, at most {PROGRESS_NOTE_MAX} characters")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import uuid4
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Actor, AuditLog, Principal
@@ -20,20 +20,28 @@ from services.oversight.scope import desk_scope
 from services.oversight.unnamed import check_unnamed
 
 
+def said(text: str) -> str:
+    """Words, not only punctuation (the police desk's review, stop 55: "。" was taken as progress)."""
+    if not any(ch.isalnum() for ch in text):
+        raise ValueError("write what was done or why, in words")
+    return text
+
+
 class DeclineIn(BaseModel):
     model_config = Strict
-    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    reason: Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(said)]
 
 
 class OutcomeIn(BaseModel):
     model_config = Strict
-    outcome: Annotated[str, Field(min_length=1, max_length=200)]
+    outcome: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(said)]
     note: Annotated[str, Field(max_length=5000)] = ""
 
 
 class ProgressIn(BaseModel):
     model_config = Strict
-    note: Annotated[str, Field(min_length=1, max_length=PROGRESS_NOTE_MAX)]  # what the unit did so far
+    # what the unit did so far
+    note: Annotated[str, Field(min_length=1, max_length=PROGRESS_NOTE_MAX), AfterValidator(said)]
     # The same id again records nothing more (a form sent twice); a new one when left out.
     progress_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 

@@ -35,6 +35,8 @@ def test_progress_is_recorded_once_only_while_the_referral_is_taken_on() -> None
     r.acknowledge(by="civil-desk", at=at)
     assert r.record_progress(progress_id="a", note=f"  {DONE} ", by="civil-desk", at=at)
     assert not r.record_progress(progress_id="a", note=DONE, by="civil-desk", at=at)  # the form again
+    # Back after saving, and 保存 once more: a new form id, the same line (stop 55's police desk).
+    assert not r.record_progress(progress_id="a2", note=DONE, by="civil-desk", at=at)
     assert r.record_progress(progress_id="b", note="已联系学校", by="civil-desk", at=at)
     assert [p["note"] for p in r.progress] == [DONE, "已联系学校"]
     for empty_or_long in ("  ", "字" * (PROGRESS_NOTE_MAX + 1)):
@@ -70,6 +72,9 @@ def test_the_api_records_progress_for_the_units_own_referral_and_names_a_bad_fie
     named = post(api, "civil-desk", path, {"note": "王小明已回家"})  # the child's name
     assert named.status_code == 422 and "办理进展不能含有儿童或报告人的姓名" in named.text
     assert post(api, "civil-desk", path, {"note": ""}).status_code == 422
+    assert post(api, "civil-desk", path, {"note": "。"}).status_code == 422  # words, not a stop
+    for step, body in (("outcome", {"outcome": "……"}), ("decline", {"reason": "？"})):  # nor these
+        assert post(api, "civil-desk", f"/v1/referrals/{r['referral_id']}/{step}", body).status_code == 422
     long = post(api, "civil-desk", path, {"note": "字" * (PROGRESS_NOTE_MAX + 1)})
     assert long.status_code == 422 and "note" in long.text
     assert post(api, "edu-desk", path, {"note": DONE}).status_code == 404  # another unit's referral
@@ -100,8 +105,10 @@ def test_the_desk_records_progress_on_its_page_and_the_board_reads_it(api: Api,
     assert "记录办理进展（不办结）" in visible(page) and "处置中可随时“记录办理进展”" in visible(page)
     fields = dict(re.findall(r'name="(csrf|progress_id)" value="([^"]+)"', page))
     action = f"{page_path}/progress"
-    empty = api.client.post(action, data={**fields, "back": "detail", "progress": "  "})
-    assert empty.status_code == 422 and "请填写办理进展。" in visible(empty.text)
+    for empty in ("  ", "。"):
+        refused = api.client.post(action, data={**fields, "back": "detail", "progress": empty})
+        assert refused.status_code == 422 and "请填写办理进展。" in visible(refused.text)
+    empty = refused
     assert '<details id="progress-box" open>' in empty.text  # the form open where the error is
     named = api.client.post(action, data={**fields, "back": "detail", "progress": "王小明暂住外婆家"})
     assert named.status_code == 422 and "办理进展不能含有儿童或报告人的姓名" in visible(named.text)
