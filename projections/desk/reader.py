@@ -49,7 +49,7 @@ class DeskReader(Protocol):
     def list_cases(self, risk_level: str | None = None, status: str | None = None,
                    region: str | None = None) -> list[CaseRow]: ...
     def cases_by_id(self, case_ids: list[str]) -> list[CaseRow]: ...
-    def case_facts(self, case_ids: list[str]) -> dict[str, tuple[str, list[str]]]: ...
+    def case_facts(self, case_ids: list[str]) -> dict[str, tuple[str, list[str], int, str]]: ...
     def submissions(self, submitter_ref: str, since: datetime) -> list[SubmissionRow]: ...
     def cases_filed_by(self, submitter_ref: str) -> set[str]: ...
     def desk_referrals(self, agency_id: str, status: str | None = None,
@@ -133,14 +133,18 @@ class DeskQueries(FollowUpQueries, IncidentQueries):
             f"case_id IN ({','.join('?' * len(case_ids))})", tuple(case_ids))}
         return [found[i] for i in case_ids if i in found]
 
-    def case_facts(self, case_ids: list[str]) -> dict[str, tuple[str, list[str]]]:
-        """Each case's region code and concerns now, one query (an inbox names its cases' places,
-        and what later reports added, on every refresh)."""
+    def case_facts(self, case_ids: list[str]) -> dict[str, tuple[str, list[str], int, str]]:
+        """Each case's region code, concerns, reports and when the last came, one query (an inbox
+        names its cases' places, what later reports added and that one came, on every refresh)."""
         if not case_ids:
             return {}
-        return {str(r["case_id"]): (str(r["region_code"]), json.loads(r["concerns"])) for r in self.sql.rows(
-            f"SELECT case_id, region_code, concerns FROM view_cases WHERE case_id IN"
-            f" ({','.join('?' * len(case_ids))})", tuple(case_ids))}
+        return {str(r["case_id"]): (str(r["region_code"]), json.loads(r["concerns"]), int(r["n"]),
+                                    str(r["latest"] or "")) for r in self.sql.rows(
+            "SELECT c.case_id, c.region_code, c.concerns, COUNT(r.report_id) AS n,"
+            " MAX(r.received_at) AS latest FROM view_cases c"
+            " LEFT JOIN view_case_reports r ON r.case_id = c.case_id"
+            f" WHERE c.case_id IN ({','.join('?' * len(case_ids))})"
+            " GROUP BY c.case_id, c.region_code, c.concerns", tuple(case_ids))}
 
     def submissions(self, submitter_ref: str, since: datetime) -> list[SubmissionRow]:
         """The reports one account filed since then (once triaged), newest first, with their

@@ -111,6 +111,18 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
         desk.locator("#ack").click()
         expect(desk.locator("#notice")).to_contain_text("已接收")
         expect(desk.locator("#status")).to_have_text("已接收")
+        # A new report on the case taken on rings in the inbox (stop 55's police desk: nothing changed).
+        inbox = browser.new_page(viewport={"width": 1366, "height": 800}, locale="zh-CN")
+        from_root(inbox, server, "police-desk", "/desk")
+        expect(inbox.locator("body")).to_have_attribute("data-live", "events")
+        expect(inbox.locator("#red-alert")).to_be_hidden()
+        server.submit(report_body(narrative="孩子躲在邻居家，嘴角还在流血"), key="live-red-again")
+        expect(inbox.locator("#red-alert")).to_be_visible(timeout=5_000)
+        expect(inbox.locator("#red-alert-text")).to_contain_text("有新报告（共2份）")
+        assert inbox.title().startswith("【新报告】")
+        expect(inbox.locator(f"#ref-{referral_id} .more-reports")).to_contain_text("共2份报告")
+        expect(inbox.locator(f"#ref-{referral_id} .more-reports")).to_contain_text("接收后新到，请查看")
+        inbox.close()
         # Progress before 办结 (stop 54's police desk review): saved at once, the referral still open.
         desk.locator("#progress-box summary").click()
         desk.locator("#save-progress").click()  # nothing typed: said by the field, nothing saved

@@ -74,11 +74,14 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         "referrals": referrals,
         "endings": casefile.endings(container.dispatch, referrals),
         # Where each case is (its place's name, no address): which to go to first.
-        "places": {case_id: container.directory.place_name(region) for case_id, (region, _) in facts.items()},
+        "places": {case_id: container.directory.place_name(f[0]) for case_id, f in facts.items()},
+        # How many reports the case has and when the last came (stop 55's police desk: a new report
+        # on a case taken on changed nothing in the inbox).
+        "reports": {case_id: (f[2], f[3]) for case_id, f in facts.items()},
         # What the case's later reports added to a referral's concerns (stop 51: a row turned orange
         # and still said only 失学).
-        "added": {r["referral_id"]: [c for c in facts.get(r["case_id"], ("", []))[1]
-                                     if c not in r["concerns"]] for r in referrals},
+        "added": {r["referral_id"]: [c for c in facts[r["case_id"]][1] if c not in r["concerns"]]
+                  if r["case_id"] in facts else [] for r in referrals},
         "csrf": page.csrf(request),
         "ack_sla": container.dispatch.ack_sla,  # seconds to 接收, by level: said in the legend
         "every_ended": every, "ended_shown": ENDED_SHOWN,
