@@ -46,6 +46,9 @@ def test_a_closed_dissatisfied_case_is_sent_back_from_the_board(
     assert "待复核" not in row and "已结案" not in row
     assert "重新交办给连南瑶族自治县公安局：孩子仍被打，回访不满意已复核（督办人员）" in row
     assert row.count("重新交办给") == 1
+    # The unit's two rounds told apart on the referral lines (stop 55's county supervisor).
+    assert "连南瑶族自治县公安局（第1次转介）：已办结" in row, row
+    assert "连南瑶族自治县公安局（第2次转介）：待接收" in row, row
     listed = visible(api.client.get("/callbacks").text)  # the same rule: reviewed by 重办
     assert "结果：已联系上，不满意，已复核（" in listed
 
