@@ -80,7 +80,7 @@ def outcome(container: Any, action: str, case_id: str, unit: str | None) -> tupl
             plan = container.dispatch.followup_plan(case_id)
             if plan is None or plan.status != "closed":
                 return None
-            return f"已将案件 {short} 结案。", {"status": "closed"}
+            return f"已将案件 {short} 结案。", {"status": "closed", "followup_status": "closed"}
         agency = container.directory.get(unit or "")
         if action == "rework":
             return _reworked(container, case_id, agency)
@@ -149,10 +149,15 @@ def _settle(case: Any, line: dict[str, Any]) -> None:
 
 
 def patched(cases: list[Any], case_id: str, patch: dict[str, Any]) -> list[Any]:
-    """The acted-on case's row as the store has it now."""
+    """The acted-on case's row as the store has it now (its plan's status too: 结案 is the plan's,
+    stop 55's county supervisor saw 转介已办结 and 结案 offered for a moment after closing)."""
+    patch = dict(patch)
+    plan_status = patch.pop("followup_status", None)
     for case in cases:
         if case["case_id"] == case_id:
             case.update(patch)
+            if plan_status and case.get("followup"):
+                case["followup"] = {**case["followup"], "status": plan_status}
     return cases
 
 
