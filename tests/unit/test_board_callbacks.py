@@ -60,7 +60,7 @@ def test_the_flag_says_why_and_what_to_do_and_the_review_clears_it(
     row = visible(row_of(api.client.get("/board").text, case_id))
     assert "待复核" not in row and "复核回访不满意" not in row
     assert f"回访（受理编号{receipt}）：已联系上，不满意（热线接线员）" in row
-    assert "复核完毕：风险等级保持红色，回访不满意已复核，意见：已核实（督办人员）" in row
+    assert "复核完毕：风险等级保持红色，回访不满意已复核，意见：已核实（督办人员supervisor1）" in row
     again = api.client.post(f"/board/cases/{case_id}/review", data={"csrf": csrf(page), "note": "再看一次"})
     assert "已复核，看板上的该提示已清除" not in visible(again.text)  # only the first review clears it
 

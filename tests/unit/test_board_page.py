@@ -141,7 +141,7 @@ def test_a_command_names_its_case_and_result_before_the_view_catches_up(
     timeline = api.client.get("/board").text.split(f'id="case-{case["case_id"]}"')[1].split("</ol>")[0]
     timeline = visible(timeline)
     assert "退回转介，原因：非本辖区（连南瑶族自治县公安局）" in timeline
-    assert "转介：连南瑶族自治县民政局（未成年人保护中心），原因：公安退回，转民政（督办人员）" in timeline
+    assert "转介：连南瑶族自治县民政局（未成年人保护中心），原因：公安退回，转民政（督办人员supervisor1）" in timeline
     for link in (f"done=refer&case={case['case_id']}&unit=edu-441823", "done=close&case=nonsense"):
         made_up = api.client.get(f"/board?{link}")  # nothing was done: nothing is claimed
         assert made_up.status_code == 200 and 'id="notice"' not in made_up.text
@@ -209,9 +209,9 @@ def test_the_review_ends_on_the_board_and_the_timeline_says_who_and_why(
     assert "待复核" not in text and "复核完毕</button>" not in row.group(1), text
     # The review settled it as a reason to look, not as a fact: the red referral still reached no one.
     assert "红色转介无人值守，未能通知：连南瑶族自治县人民医院" in text
-    assert "复核完毕：风险等级保持红色，意见：已电话联系派出所（督办人员）" in text
-    assert "重新评估：红色→橙色，原因：伤情较轻（督办人员）" in text
-    assert "转介：连南瑶族自治县民政局（未成年人保护中心），原因：转民政（督办人员）" in text
+    assert "复核完毕：风险等级保持红色，意见：已电话联系派出所（督办人员supervisor1）" in text
+    assert "重新评估：红色→橙色，原因：伤情较轻（督办人员supervisor1）" in text
+    assert "转介：连南瑶族自治县民政局（未成年人保护中心），原因：转民政（督办人员supervisor1）" in text
 
 
 def test_statuses_keep_a_label_where_the_headers_are_hidden(api: Api, runner: EmbeddedRunner) -> None:

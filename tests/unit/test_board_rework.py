@@ -44,7 +44,7 @@ def test_a_closed_dissatisfied_case_is_sent_back_from_the_board(
     runner.pump()
     row = visible(row_of(api.client.get("/board").text, case_id))
     assert "待复核" not in row and "已结案" not in row
-    assert "重新交办给连南瑶族自治县公安局：孩子仍被打，回访不满意已复核（督办人员）" in row
+    assert "重新交办给连南瑶族自治县公安局：孩子仍被打，回访不满意已复核（督办人员supervisor1）" in row
     assert row.count("重新交办给") == 1
     # The unit's two rounds told apart on the referral lines (stop 55's county supervisor).
     assert "连南瑶族自治县公安局（第1次转介）：已办结" in row, row
