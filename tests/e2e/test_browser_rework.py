@@ -103,7 +103,7 @@ def test_a_closed_case_is_sent_back_to_the_police_and_reaches_its_inbox(
 
         wait_for(reworked_line, what="重办 on the timeline")
         expect(page.locator(f"#case-{case_id} ol.timeline")).to_contain_text(
-            f"重新交办给{POLICE}：{REASON}，回访不满意已复核（督办人员）")
+            f"重新交办给{POLICE}：{REASON}，回访不满意已复核（督办人员 supervisor1）")
         expect(page.locator(f"#case-{case_id} .case-status")).to_contain_text("待接收")
         assert refused == [], refused
 

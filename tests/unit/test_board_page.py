@@ -141,7 +141,8 @@ def test_a_command_names_its_case_and_result_before_the_view_catches_up(
     timeline = api.client.get("/board").text.split(f'id="case-{case["case_id"]}"')[1].split("</ol>")[0]
     timeline = visible(timeline)
     assert "退回转介，原因：非本辖区（连南瑶族自治县公安局）" in timeline
-    assert "转介：连南瑶族自治县民政局（未成年人保护中心），原因：公安退回，转民政（督办人员supervisor1）" in timeline
+    assert "转介：连南瑶族自治县民政局（未成年人保护中心），原因：公安退回，转民政（督办人员supervisor1）" \
+        in timeline
     for link in (f"done=refer&case={case['case_id']}&unit=edu-441823", "done=close&case=nonsense"):
         made_up = api.client.get(f"/board?{link}")  # nothing was done: nothing is claimed
         assert made_up.status_code == 200 and 'id="notice"' not in made_up.text

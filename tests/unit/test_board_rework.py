@@ -46,6 +46,7 @@ def test_a_closed_dissatisfied_case_is_sent_back_from_the_board(
     assert "待复核" not in row and "已结案" not in row
     assert "重新交办给连南瑶族自治县公安局：孩子仍被打，回访不满意已复核（督办人员supervisor1）" in row
     assert row.count("重新交办给") == 1
+    assert "原因：孩子仍被打" not in row  # the round's referral is not a second line (stop 55)
     # The unit's two rounds told apart on the referral lines (stop 55's county supervisor).
     assert "连南瑶族自治县公安局（第1次转介）：已办结" in row, row
     assert "连南瑶族自治县公安局（第2次转介）：待接收" in row, row

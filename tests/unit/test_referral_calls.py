@@ -125,7 +125,8 @@ def test_the_supervisor_records_a_call_on_the_page_and_the_board_says_it(
     other = case["referrals"][1]
     assert "电话督办：" not in row_of(board, other["referral_id"])  # the unit phoned, not the case's other
     # The case's timeline says a call was made, and to which unit; the unit's desk page says so too.
-    assert "电话督办：连南瑶族自治县民政局（未成年人保护中心），已接通（督办人员supervisor1）" in visible(board)
+    phoned = "电话督办：连南瑶族自治县民政局（未成年人保护中心），已接通（督办人员supervisor1）"
+    assert phoned in visible(board)
     assert r["agency_id"] == "civil-441823"
     login(api.client, "civil-desk", "/desk")
     desk = visible(api.client.get(f"/desk/referrals/{r['referral_id']}").text)

@@ -133,6 +133,11 @@ def add_reworks(container: Any, cases: list[Any]) -> list[Any]:
                 if not found:
                     case["timeline"].append(t)
                     _settle(case, t)
+        # The round's referral is that line's, not a line of its own (stop 55's county supervisor:
+        # one 重新交办 read as two).
+        sent = {r["referral_id"] for r in plan.reworks} if plan is not None else set()
+        case["timeline"] = [t for t in case["timeline"] if not (
+            t["type"] == "referral_dispatched" and t.get("referral_id") in sent)]
     return cases
 
 
