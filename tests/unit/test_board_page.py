@@ -126,6 +126,11 @@ def test_a_command_names_its_case_and_result_before_the_view_catches_up(
     assert row is not None and row.group(1) == "orange"
     runner.pump()
     police = referral_of(case, "police")
+    # The orange case's red referral says whose time it runs on (stop 55's county supervisor).
+    board = api.client.get("/board").text
+    start = board.index(f'data-referral="{police}"')
+    line = visible(board[start:board.index("</div>", start)])
+    assert "前接收：按派出时的红色时限，调低等级不放宽）" in line, line
     post(api, "police-desk", f"/v1/referrals/{police}/decline", {"reason": "非本辖区"})
     runner.pump()
     unchosen = api.client.post(f"/board/cases/{case['case_id']}/refer",  # nothing preselected (stop 50)
