@@ -121,7 +121,7 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
         expect(inbox.locator("#red-alert-text")).to_contain_text("有新报告（共2份）")
         assert inbox.title().startswith("【新报告】")
         expect(inbox.locator(f"#ref-{referral_id} .more-reports")).to_contain_text("共2份报告")
-        expect(inbox.locator(f"#ref-{referral_id} .more-reports")).to_contain_text("接收后新到，请查看")
+        expect(inbox.locator(f"#ref-{referral_id} .more-reports")).to_contain_text("接收之后到达")
         inbox.close()
         # Progress before 办结 (stop 54's police desk review): saved at once, the referral still open.
         desk.locator("#progress-box summary").click()

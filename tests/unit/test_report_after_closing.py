@@ -72,7 +72,7 @@ def test_a_unit_that_closed_the_case_gets_the_new_report_as_a_new_referral(
     # desk's review, stop 55: 在哪 kept report 1's), and the operator's transfer at the top.
     where = "在哪：连南瑶族自治县，外婆家，某村五巷（最新报告2所说；最初报告：连南瑶族自治县，某村三巷）"
     assert where in said, said
-    assert re.search(r"已转接：120（\d\d-\d\d\d\d:\d\d，报告2）", said), said
+    assert re.search(r"已转接（最新报告2）：120（\d\d-\d\d\d\d:\d\d）", said), said
     assert f'href="/desk/referrals/{civil["referral_id"]}"' in page and "已办结" in said
     earlier = visible(api.client.get(f"/desk/referrals/{civil['referral_id']}").text)
     assert "再次转介本单位" not in earlier and "本单位在本案的其他转介" in earlier  # the later one listed
@@ -124,3 +124,31 @@ def test_a_raising_report_replans_the_visits_once(api: Api, runner: EmbeddedRunn
     runner.pump()
     timeline = get(api, "supervisor1", f"/v1/cases/{case['case_id']}").json()["timeline"]
     assert [t["type"] for t in timeline].count("followup_replanned") == 1, [t["type"] for t in timeline]
+
+
+def test_a_report_after_taking_the_case_on_is_said_before_closing(api: Api,
+                                                                 runner: EmbeddedRunner) -> None:
+    """The police desk's second review, stop 55: a "danger now" report came while 办结 was typed and
+    the case was closed with no word of it; report 2's 110 read as covering report 3 at a new
+    place; the page kept the level the referral had when taken on."""
+    case = yellow_case(api, runner, "taken-then-danger")
+    (civil,) = referrals(api, case["case_id"], "civil_affairs")
+    first = get(api, "operator1", f"/v1/cases/{case['case_id']}").json()["report_ids"][0]
+    assert api.client.post(f"/v1/reports/{first}/transfers", json={"to": "110"},
+                           headers=api.auth("operator1")).status_code == 202
+    assert post(api, "civil-desk", f"/v1/referrals/{civil['referral_id']}/acknowledge").status_code == 200
+    api.submit(DANGER, key="taken-then-danger-2")  # the same child, in danger now, no transfer
+    runner.pump()
+    login(api.client, "civil-desk", "/desk")
+    path = f"/desk/referrals/{civil['referral_id']}"
+    said = visible(api.client.get(path).text)
+    assert "案件现为红色（接收后又有报告，案件已升级）：请按红色处置。" in said, said
+    assert "最新报告2未转接110/120：报告时儿童处于紧急危险中，请立即处置。" in said
+    assert re.search(r"此前：报告1（连南瑶族自治县，某村三巷）已转接110（\d\d-\d\d\d\d:\d\d）", said), said
+    assert "什么情况（最初报告）：" in said
+    page = api.client.get(path).text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    asked = visible(api.client.post(f"{path}/outcome", data={"csrf": csrf, "outcome": "已入户核实"}).text)
+    assert "确认办结这条转介" in asked
+    later = r"接收之后又有1份新报告（最新：报告2，\d\d-\d\d\d\d:\d\d，报告时儿童处于紧急危险中）"
+    assert re.search(later, asked), asked

@@ -21,6 +21,7 @@ from services.api.web import refuse, render
 from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog
 from services.common.errors import Conflict, FieldError, NotFound
+from services.common.vocabulary import RISK_LEVELS
 from services.dispatch.followup import FollowUpPlan
 from services.oversight.calls import call_out
 from services.oversight.referrals import (
@@ -145,6 +146,8 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
         "ask": casefile.whom_to_ask(container, plan, unit),
         "others": casefile.other_units(container, case, plan, unit),
         "rounds": casefile.own_rounds(case, unit, referral_id),
+        # The case's level now: a report after 接收 raises the case, not a referral taken on (stop 55).
+        "case_level": case["risk_level"] if case else None, "levels": RISK_LEVELS,
         "errors": {}, "confirm": None, "error": None, "notice": None, "open_form": None, "typed": {},
         **extra,
     }, status_code)
