@@ -49,6 +49,8 @@ class FollowUpError(Conflict):
 class FollowUpPlan(Aggregate):
     """Visits due by level; `sealed_findings` are personal data, sealed before they get here."""
 
+    closings: tuple[dict[str, object], ...] = ()  # each 结案's reason, for the board's timeline
+
     @event("Opened")
     def __init__(self, id: UUID, *, case_id: str, lead_agency_id: str | None,  # noqa: A002
                  risk_level: str, opened_at: datetime, next_due: datetime, region_code: str = "",
@@ -214,6 +216,7 @@ class FollowUpPlan(Aggregate):
     def _closed(self, *, case_id: str, reason: str, by: str, at: datetime) -> None:
         self.status = "closed"
         self.closed_at = at
+        self.closings = (*self.closings, {"at": at, "by": by, "reason": reason})
 
     def findings_open(self, now: datetime) -> bool:
         """The lead unit reads visit findings while the plan is active and for 30 days after it

@@ -212,7 +212,8 @@ def check_mark(rules: IncidentRules, already: str | None, summary: str, names: l
     if not text:
         raise TriageError("summary", "请填写重大事项摘要。")
     if len(text) > rules.summary_max_length:
-        raise TriageError("summary", f"摘要不能超过{rules.summary_max_length}字。")
+        most = rules.summary_max_length
+        raise TriageError("summary", f"摘要不能超过{most}字（现有{len(text)}字），请删减。")
     folded = fold(text).upper()
     found: list[str] = []
     if any(check_character(m[:17]) == m[17] for m in _ID_LIKE.findall(folded)) or _LONG_NUMBER.search(folded):

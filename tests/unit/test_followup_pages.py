@@ -141,7 +141,10 @@ def test_the_board_shows_late_follow_ups_and_closes_a_case(
     runner.pump()
     case = api.client.get(f"/v1/cases/{plan['case_id']}", headers=api.auth("supervisor1")).json()
     assert case["status"] == "closed"
-    assert 'id="late-followups"' not in api.client.get("/board").text  # a closed plan is late no more
+    board = api.client.get("/board").text
+    assert 'id="late-followups"' not in board  # a closed plan is late no more
+    # Why it was closed, on the timeline (stop 55's second county supervisor: never shown).
+    assert "结案，原因：处置完毕（督办人员supervisor1）" in visible(row_of(board, plan["case_id"]))
 
 
 def hotline_due(html: str, case_id: str) -> tuple[str, str]:

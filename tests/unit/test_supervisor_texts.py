@@ -55,7 +55,8 @@ def test_the_board_says_it_at_the_field_and_keeps_what_was_typed(api: Api, runne
 
 def test_a_case_filed_without_a_problem_type_gets_one_on_the_board(api: Api, runner: EmbeddedRunner) -> None:
     """Stop 55's county supervisor: "待复核：未选问题类型", and the panel offered only the ledger's
-    categories. The 改级 form of such a case offers the problem types; what is ticked is added."""
+    categories. The 改级 form of such a case offers the problem types; what is ticked is added, and
+    the notice says so (the second review: it read as a change of the ledger categories)."""
     report = api.submit(report_body(concerns=[], immediate_danger=False, narrative="邻居说孩子常一个人在家"),
                         key="no-concern").json()
     runner.pump()
@@ -72,7 +73,25 @@ def test_a_case_filed_without_a_problem_type_gets_one_on_the_board(api: Api, run
     done = api.client.post(path, data={"csrf": csrf, "risk_level": "yellow", "concerns": ["neglect"],
                                        "reason": "核实后为监护缺失"}, follow_redirects=False)
     assert done.status_code == 303, done.text
+    notice = visible(api.client.get(done.headers["location"]).text)
+    assert "补选问题类型：无人照料、被忽视，将按问题类型转介给相应单位" in notice, notice
     runner.pump()
     case = api.client.get(f"/v1/cases/{case_id}", headers=api.auth("supervisor1")).json()
     assert case["concerns"] == ["neglect"] and case["risk_level"] == "yellow"
     assert f'id="concerns-{case_id}"' not in api.client.get("/board").text  # chosen: not offered again
+
+
+def test_a_major_incident_summary_too_long_is_said_with_its_count_never_cut(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 55's second county supervisor: the board's box cut a 540-character summary to 500, and
+    the next step counted it against 2,000."""
+    case = red_case(api, runner, "long-summary")
+    login(api.client, "supervisor1")
+    board = api.client.get("/board").text
+    box = re.search(rf'<input type="text" id="incident-{case["case_id"]}"[^>]*>', board)
+    assert box is not None and "maxlength" not in box.group(0)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', board).group(1)  # type: ignore[union-attr]
+    long = "该儿童伤情严重" * 77 + "需上报"  # 542 characters
+    r = api.client.post(f"/board/incidents/{case['case_id']}", data={"csrf": csrf, "summary": long})
+    assert r.status_code == 422 and f"摘要不能超过500字（现有{len(long)}字），请删减。" in visible(r.text)
+    assert long in r.text and 'data-max="500"' in r.text and "不超过500字" in visible(r.text)

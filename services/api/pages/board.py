@@ -15,14 +15,29 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import STALE, Page, page_guard
+from services.api.pages.board_forms import (
+    ACTIONS,
+    FIELD_ID,
+    FIELDS,
+    TEXT_FIELD,
+    VERB,
+    categories_ticked,
+    concerns_text,
+    concerns_ticked,
+)
 from services.api.pages.board_state import add_reworks, add_written_reasons, handled_by, outcome, patched
 from services.api.pages.delivery_text import failure_text
 from services.api.web import render
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Principal
 from services.common.errors import DomainError, FieldError, NotFound
-from services.common.labels import BOARD_STATUS_TEXT, REACHED_TEXT, REVIEW_REASON_TEXT, SATISFACTION_TEXT
-from services.common.vocabulary import BEIJING, RISK_LEVELS, UNACKNOWLEDGED_STATUSES, Category, Concern
+from services.common.labels import (
+    BOARD_STATUS_TEXT,
+    REACHED_TEXT,
+    REVIEW_REASON_TEXT,
+    SATISFACTION_TEXT,
+)
+from services.common.vocabulary import BEIJING, RISK_LEVELS, UNACKNOWLEDGED_STATUSES, Category
 from services.oversight.board import (
     active_plans,
     case_state,
@@ -40,16 +55,6 @@ from services.oversight.notifications import undelivered, whom_to_call
 from services.oversight.unnamed import check_supervisor_text
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-ACTIONS = ("reassess", "review", "refer", "close", "rework")
-# Each form's free text and what to say when it is left blank.
-TEXT_FIELD = {"reassess": ("reason", "请填写改级原因。"), "review": ("note", "请填写复核意见。"),
-              "refer": ("reason", "请填写改派原因。"), "close": ("reason", "请填写结案原因。"),
-              "rework": ("reason", "请填写重新交办原因。")}
-FIELDS = {"reassess": ("risk_level", "concerns", "categories", "reason"), "review": ("note",),
-          "refer": ("agency_id", "reason"), "close": ("reason",), "rework": ("agency_id", "reason")}
-FIELD_ID = {"risk_level": "level", "categories": "cats", "concerns": "concerns", "agency_id": "agency"}
-VERB = {"reassess": "调整风险等级", "review": "完成复核", "refer": "改派", "close": "结案",
-        "rework": "重新交办"}
 LEDGER_MONTHS = 12  # how many months back the ledger's download offers
 
 
@@ -155,7 +160,8 @@ def _ours(container: ApiContainer, page: Page, case_id: str) -> bool:
 def board_page(request: Request, page: Supervisor, container: ContainerDep, audit: AuditDep) -> Response:
     audit(page.principal, "board.read", "cases")
     action, case_id = request.query_params.get("done", ""), request.query_params.get("case", "")
-    result = outcome(container, action, case_id, request.query_params.get("unit")) \
+    added = concerns_text(request.query_params.get("added", ""))
+    result = outcome(container, action, case_id, request.query_params.get("unit"), added) \
         if action in ACTIONS and case_id and _ours(container, page, case_id) else None
     context = _context(request, container, page, notice=result[0] if result else None,
                        done=(case_id, result[1]) if result else None)
@@ -172,25 +178,6 @@ def board_cases(request: Request, page: SupervisorPart, container: ContainerDep)
 def board_action_reloaded(case_id: str, page: Supervisor) -> Response:
     """A command's address opened (a reload after a refusal, a link): the board at that case."""
     return RedirectResponse(f"/board#case-{quote(case_id)}", status_code=303)
-
-
-def _categories(form: Any) -> list[str] | None:
-    """The ledger categories ticked on the reassessment form (all of them: none ticked clears
-    them); None when the form did not offer them."""
-    if not form.get("categories_shown"):
-        return None
-    chosen = [str(c) for c in form.getlist("categories")]
-    if any(c not in tuple(Category) for c in chosen):
-        raise FieldError("categories", "请从列表中勾选困境类别。")
-    return chosen
-
-
-def _concerns(form: Any) -> list[str]:
-    """The problem types ticked on the reassessment form of a case filed without one."""
-    chosen = [str(c) for c in form.getlist("concerns")]
-    if any(c not in tuple(Concern) for c in chosen):
-        raise FieldError("concerns", "请从列表中勾选问题类型。")
-    return chosen
 
 
 @router.post("/board/cases/{case_id}/{action}")
@@ -229,8 +216,8 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
                                                    actor=audit.actor(principal))
         elif action == "reassess":
             container.triage.reassess(case_id, risk_level=str(form.get("risk_level")),
-                                      concerns=_concerns(form), reason=text, by=principal.subject,
-                                      actor=audit.actor(principal), categories=_categories(form))
+                                      concerns=concerns_ticked(form), reason=text, by=principal.subject,
+                                      actor=audit.actor(principal), categories=categories_ticked(form))
         elif action == "review":
             container.triage.review(case_id, note=text, by=principal.subject, actor=audit.actor(principal))
         else:
@@ -249,4 +236,5 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
     unit = f"&unit={quote(str(form.get('agency_id', '')))}" if action in ("refer", "rework") else ""
     county = request.query_params.get("county", "")
     unit += f"&county={quote(county)}" if county else ""
+    unit += f"&added={quote(','.join(map(str, form.getlist('concerns'))))}" if action == "reassess" else ""
     return RedirectResponse(f"/board?done={action}&case={quote(case_id)}{unit}#notice", status_code=303)

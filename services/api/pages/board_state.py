@@ -25,6 +25,7 @@ HASTEN = "已派出、尚未接收的转介随之升级：接收时限按新等�
 TOLD = "，并通知该单位此刻的值班联系人。"
 UNTOLD = "；{units}此刻无人值守、无法自动通知，请直接电话联系。"
 LOWERED = "已派出的转介保持原来的等级和接收时限（调低等级不放宽时限）。"
+NONE_WAITING = "该案件的转介都已接收，接收时限不变；请电话告知承办单位案件已升级。"
 
 
 def _hasten(container: Any, case_id: str) -> str:
@@ -35,6 +36,8 @@ def _hasten(container: Any, case_id: str) -> str:
     # the notice then said all were told).
     waiting = [r["agency_id"] for r in (case or {}).get("referrals", [])
                if r["status"] in ("dispatched", "escalated")]
+    if not waiting:  # all taken on: nothing is re-timed (stop 55's second county supervisor)
+        return NONE_WAITING
     untold = [a for a in dict.fromkeys(waiting) if not reachable(container, a)]
     names = "、".join(unit.name if (unit := container.directory.get(a)) else a for a in untold)
     return HASTEN + (UNTOLD.format(units=names) if untold else TOLD)
@@ -50,7 +53,8 @@ def _categories_text(chosen: list[str]) -> str:
     return "、".join(CATEGORY_TEXT[c] for c in tuple(Category) if c in chosen) or "未选"
 
 
-def outcome(container: Any, action: str, case_id: str, unit: str | None) -> tuple[str, dict[str, Any]] | None:
+def outcome(container: Any, action: str, case_id: str, unit: str | None,
+            concerns_added: str = "") -> tuple[str, dict[str, Any]] | None:
     """The notice naming the case and what it now is, and the fields of its board row the view
     may not show yet; None for anything that cannot be confirmed from the stores."""
     short = case_id[:8]
@@ -66,6 +70,11 @@ def outcome(container: Any, action: str, case_id: str, unit: str | None) -> tupl
                 return f"已完成案件 {short} 的复核，风险等级保持{level}。{cleared}", patch
             categories = _categories_text(case.categories)
             previous = reasons[-1]["previous"] if reasons and reasons[-1]["kind"] == "Reassessed" else None
+            # 补选问题类型 (stop 55's second county supervisor: said as a change of the categories)
+            added = (f"补选问题类型：{concerns_added}，将按问题类型转介给相应单位（已转介的单位不重复），"
+                     "稍后显示在转介一栏。") if concerns_added else ""
+            if previous == case.risk_level and added:
+                return f"已为案件 {short} {added}风险等级仍为{level}。{cleared}", patch
             if previous == case.risk_level:  # the categories only (the city supervisor's second review)
                 return f"已将案件 {short} 的台账类别改为：{categories}；风险等级仍为{level}。{cleared}", patch
             raised = previous is not None and RISK_RANK.get(case.risk_level, 9) < RISK_RANK.get(previous, 9)
@@ -73,7 +82,7 @@ def outcome(container: Any, action: str, case_id: str, unit: str | None) -> tupl
             chosen = f"，台账类别：{categories}" if case.categories else ""
             if raised:  # the view shows the old due times for a moment: the row says they change
                 patch["retiming"] = True
-            return (f"已将案件 {short} 调整为{level}{chosen}。{cleared}"
+            return (f"已将案件 {short} 调整为{level}{chosen}。{added}{cleared}"
                     + (_hasten(container, case_id) if raised
                        else LOWERED if previous is not None else ""), patch)
         if action == "close":
@@ -176,6 +185,11 @@ def add_written_reasons(container: Any, cases: list[Any], notes: dict[str, dict[
     supervisor's to re-route, on its timeline entry (`written`: the city supervisor's review, stop
     50, found the last two missing); triage's store is read only for cases that have reviews."""
     for case in cases:
+        closings = [t for t in case["timeline"] if t["type"] == "case_closed"]
+        plan = container.dispatch.followup_plan(case["case_id"]) if closings else None
+        for t in closings:  # each 结案's reason (stop 55's county supervisor: never shown)
+            t["written"] = next((str(c["reason"]) for c in (plan.closings if plan is not None else ())
+                                 if abs(c["at"].timestamp() - _moment(t["at"])) < 1), "")  # type: ignore[attr-defined]
         entries = [t for t in case["timeline"] if t["type"] in REVIEWS]
         if entries:
             texts = {_moment(r["at"]): r["text"] for r in container.triage.reasons(case["case_id"])}

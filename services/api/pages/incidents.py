@@ -33,7 +33,8 @@ def mark_page(request: Request, case_id: str, page: Supervisor, container: Conta
     principal, form = page.principal, page.form
     summary = str(form.get("summary", ""))
     context = {"principal": principal, "csrf": page.csrf(request), "case_id": case_id, "summary": summary,
-               "upward": bool(container.settings.upward_webhook)}  # said before confirming (stop 52)
+               "upward": bool(container.settings.upward_webhook),  # said before confirming (stop 52)
+               "summary_max": container.triage.incidents.summary_max_length}
     try:
         if form.get("confirmed") != "yes":
             incidents.check_mark(container, case_id, summary, principal)

@@ -1,0 +1,45 @@
+"""The board's case commands as forms: each one's fields, what to say of a blank one, and the
+boxes ticked on the 改级 form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.common.errors import FieldError
+from services.common.labels import CONCERN_TEXT
+from services.common.vocabulary import Category, Concern
+
+ACTIONS = ("reassess", "review", "refer", "close", "rework")
+# Each form's free text and what to say when it is left blank.
+TEXT_FIELD = {"reassess": ("reason", "请填写改级原因。"), "review": ("note", "请填写复核意见。"),
+              "refer": ("reason", "请填写改派原因。"), "close": ("reason", "请填写结案原因。"),
+              "rework": ("reason", "请填写重新交办原因。")}
+FIELDS = {"reassess": ("risk_level", "concerns", "categories", "reason"), "review": ("note",),
+          "refer": ("agency_id", "reason"), "close": ("reason",), "rework": ("agency_id", "reason")}
+FIELD_ID = {"risk_level": "level", "categories": "cats", "concerns": "concerns", "agency_id": "agency"}
+VERB = {"reassess": "调整风险等级", "review": "完成复核", "refer": "改派", "close": "结案",
+        "rework": "重新交办"}
+
+
+def categories_ticked(form: Any) -> list[str] | None:
+    """The ledger categories ticked on the reassessment form (all of them: none ticked clears
+    them); None when the form did not offer them."""
+    if not form.get("categories_shown"):
+        return None
+    chosen = [str(c) for c in form.getlist("categories")]
+    if any(c not in tuple(Category) for c in chosen):
+        raise FieldError("categories", "请从列表中勾选困境类别。")
+    return chosen
+
+
+def concerns_ticked(form: Any) -> list[str]:
+    """The problem types ticked on the reassessment form of a case filed without one."""
+    chosen = [str(c) for c in form.getlist("concerns")]
+    if any(c not in tuple(Concern) for c in chosen):
+        raise FieldError("concerns", "请从列表中勾选问题类型。")
+    return chosen
+
+
+def concerns_text(added: str) -> str:
+    """The problem types a 补选 added (`a,b`, the notice's query), in words."""
+    return "、".join(CONCERN_TEXT[c] for c in added.split(",") if c in CONCERN_TEXT)
