@@ -211,8 +211,7 @@ def check_mark(rules: IncidentRules, already: str | None, summary: str, names: l
     text = summary.strip()
     if not text:
         raise TriageError("summary", "请填写重大事项摘要。")
-    if len(text) > rules.summary_max_length:
-        most = rules.summary_max_length
+    if len(text) > (most := rules.summary_max_length):
         raise TriageError("summary", f"摘要不能超过{most}字（现有{len(text)}字），请删减。")
     folded = fold(text).upper()
     found: list[str] = []
