@@ -81,8 +81,10 @@ class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
             return
         # A report that arrives after its case closed opens its callback then (the topics race).
         opened = self.open_for(held) if held.closed_at is not None else []
-        if held.pending_events or opened:
-            processing_event.collect_events(held, *opened)
+        reworked = domain_event.type == FOLLOWUP_REOPENED
+        withdrawn = self.withdraw_for(held, domain_event.time) if reworked else []
+        if held.pending_events or opened or withdrawn:
+            processing_event.collect_events(held, *opened, *withdrawn)
 
     def _held(self, case_id: str, region_code: str) -> CaseReports:
         held = store.find(self.repository, case_reports_id(case_id), CaseReports) \
@@ -107,6 +109,20 @@ class CallbacksApplication(NotifiesCommits, ProcessApplication[UUID]):
                                    opened_at=held.closed_at,
                                    due_at=held.closed_at + timedelta(days=self.days)))
         return opened
+
+    def withdraw_for(self, held: CaseReports, at: datetime) -> list[Callback]:
+        """The last round's calls not yet made, withdrawn as the case is sent back (重办): only as
+        the round moves on, so a message delivered again withdraws nothing more."""
+        reworked = CaseReports.Reworked  # type: ignore[attr-defined]
+        if not any(isinstance(e, reworked) for e in held.pending_events):
+            return []
+        withdrawn = []
+        for report_id in held.report_ids:
+            callback = store.find(self.repository, callback_id_for(report_id, held.round - 1), Callback)
+            if callback is not None and callback.status == "due":
+                callback.supersede(at=at)
+                withdrawn.append(callback)
+        return withdrawn
 
     def phone(self, report: Report) -> str | None:
         """The reporter's phone, if they gave one and did not stay anonymous (and it is not erased)."""

@@ -133,7 +133,8 @@ def callback_review(c: ApiContainer, who: Principal, audit: AuditLog, case_id: s
     data (an audit entry) when a note was opened."""
     check_case(c, who, case_id)
     out, opened = [], False
-    for r in sorted((r for r in c.callbacks.book.read() if r.case_id == case_id), key=lambda r: r.due_at):
+    for r in sorted((r for r in c.callbacks.book.read(superseded=True) if r.case_id == case_id),
+                    key=lambda r: r.due_at):
         note = c.callbacks.note_of(c.callbacks.get_callback(r.callback_id)) if r.status == "done" else None
         opened = opened or note is not None
         out.append({"callback_id": r.callback_id, "receipt_no": r.receipt_no, "due_at": r.due_at.isoformat(),

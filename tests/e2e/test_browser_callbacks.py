@@ -53,9 +53,22 @@ def closed_case(server: Client, key: str, child: str, first17: str) -> str:
     return receipt
 
 
+def send_back(server: Client, receipt: str) -> None:
+    """The supervisor sends the case of this receipt back to the police (重办)."""
+    (row,) = [c for c in server.http.get("/v1/callbacks?status=due", headers=server.auth("operator1")).json()
+              if c["receipt_no"] == receipt]
+    sent = server.http.post(f"/v1/cases/{row['case_id']}/referrals", headers=server.auth("supervisor1"),
+                            json={"agency_id": "police-441823", "reason": "回访前发现处置不彻底，请再次核实"})
+    assert sent.status_code == 201 and sent.json()["rework"], sent.text
+    wait_for(lambda: receipt not in str(server.http.get("/v1/callbacks?status=due",
+                                                        headers=server.auth("operator1")).json()),
+             what="the callback withdrawn")
+
+
 def test_a_dissatisfied_callback_reaches_the_board(server: Client) -> None:
     first = closed_case(server, "callback-e2e", PII_VALUES[0], "44182320150101123")
     second = closed_case(server, "callback-e2e-2", "王小军", "44182320140303456")
+    third = closed_case(server, "callback-e2e-3", "陈小红", "44182320130505789")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN",
@@ -67,10 +80,10 @@ def test_a_dissatisfied_callback_reaches_the_board(server: Client) -> None:
         from_root(page, server, "operator1", "/intake")
         row = page.locator("#cb-list li", has_text=first)
         expect(row).to_be_visible(timeout=15_000)
-        expect(page.locator("#cb-status")).to_contain_text("共 2 条待回访")
+        expect(page.locator("#cb-status")).to_contain_text("共 3 条待回访")
 
         # The count at the top, and F3 to the panel (it is below everything) and back.
-        expect(page.locator("#cb-jump")).to_have_text("待回访 2 条 F3")
+        expect(page.locator("#cb-jump")).to_have_text("待回访 3 条 F3")
         expect(page.locator("#shortcuts")).to_contain_text("F3 待回访")
         expect(page.locator("#f-danger")).to_be_focused()
         page.keyboard.press("F3")
@@ -118,9 +131,9 @@ def test_a_dissatisfied_callback_reaches_the_board(server: Client) -> None:
         page.locator("#callbacks").screenshot(path=str(SHOTS / "console-callbacks.png"))
         row.locator(".cb-save").dblclick()  # a double click: one request
         expect(page.locator("#cb-status")).to_contain_text(f"已保存受理编号 {first} 的回访结果")
-        expect(page.locator("#cb-list li")).to_have_count(1)
+        expect(page.locator("#cb-list li")).to_have_count(2)
         assert len(saves) == 1, saves
-        expect(page.locator("#cb-jump")).to_have_text("待回访 1 条 F3")
+        expect(page.locator("#cb-jump")).to_have_text("待回访 2 条 F3")
         done = page.locator("#cb-done li")
         expect(done).to_have_count(1)
         expect(done.first).to_contain_text(f"受理编号 {first}")
@@ -141,7 +154,19 @@ def test_a_dissatisfied_callback_reaches_the_board(server: Client) -> None:
         other.locator(".cb-save").click()
         expect(page.locator("#cb-status")).to_contain_text(f"受理编号 {second}：该回访结果已登记")
         assert "他人" not in page.locator("#cb-status").inner_text()
+        expect(page.locator("#cb-list li")).to_have_count(1)
+
+        # The last row's case is sent back (重办) while its result is being written: the call is
+        # withdrawn, and saving it says so (stop 55: a first round's call stayed listed).
+        last = page.locator("#cb-list li", has_text=third)
+        last.locator(".cb-open").click()
+        last.locator("input[value=no]").check()
+        send_back(server, third)
+        last.locator(".cb-save").click()
+        expect(page.locator("#cb-status")).to_contain_text(
+            f"受理编号 {third}：案件已重新交办（重办），这次回访已作废，未保存")
         expect(page.locator("#cb-list li")).to_have_count(0)
+        expect(page.locator("#cb-jump")).to_have_text("待回访 0 条 F3")
         expect(done).to_have_count(2)
         expect(done.first).to_contain_text(f"受理编号 {second}")  # newest first
         expect(done.first).to_contain_text("未联系上")

@@ -240,9 +240,13 @@ def test_a_case_sent_back_by_rework_gets_a_new_round_of_callbacks_when_it_closes
     message(FOLLOWUP_CLOSED, 2, at=(NOW + timedelta(days=1)).isoformat(), by="supervisor1")
     assert len(hotline.callbacks.book.read()) == 1
     message(FOLLOWUP_REOPENED, 3, by="supervisor1", agency_id="police-441823", referral_id=str(uuid4()))
+    assert hotline.callbacks.book.read() == []  # the first round's call, not made, is withdrawn
+    message(FOLLOWUP_REOPENED, 4, by="supervisor1", agency_id="police-441823", referral_id=str(uuid4()))
     message(FOLLOWUP_CLOSED, 3, at=(NOW + timedelta(days=2)).isoformat(), by="supervisor1")
-    rows = hotline.callbacks.book.read()
-    assert [r.receipt_no for r in rows] == [report["receipt_no"]] * 2
-    assert sorted(r.opened_at for r in rows) == [NOW, NOW + timedelta(days=2)]
+    (row,) = hotline.callbacks.book.read()
+    assert row.receipt_no == report["receipt_no"] and row.opened_at == NOW + timedelta(days=2)
+    rows = hotline.callbacks.book.read(superseded=True)
+    later = NOW + timedelta(days=2)
+    assert sorted((r.opened_at, r.status) for r in rows) == [(NOW, "superseded"), (later, "due")]
     message(FOLLOWUP_CLOSED, 4, at=(NOW + timedelta(days=2)).isoformat(), by="supervisor1")  # republished
-    assert len(hotline.callbacks.book.read()) == 2
+    assert len(hotline.callbacks.book.read(superseded=True)) == 2
