@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
@@ -59,3 +61,27 @@ def test_a_closed_dissatisfied_case_is_sent_back_from_the_board(
     runner.pump()
     inbox = api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()
     assert len([r for r in inbox if r["case_id"] == case_id]) == 2  # the first round and this one
+
+
+def test_the_board_reads_each_plan_once_for_its_reasons(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A case closed and sent back holds a 结案 line and a 重办 line, both with reasons in its plan:
+    one read of the plan serves both (stop 55 left two, on every 5-second refresh)."""
+    on_call_everywhere(hotline)
+    case_id, _ = unhappy(api, runner)
+    login(api.client, "supervisor1")
+    page = api.client.get("/board").text
+    api.client.post(f"/board/cases/{case_id}/rework",
+                    data={"csrf": csrf(page), "agency_id": POLICE, "reason": "孩子仍被打"})
+    runner.pump()
+    reads: list[str] = []
+    plan = hotline.dispatch.followup_plan
+
+    def counted(case: str) -> object:
+        reads.append(case)
+        return plan(case)
+
+    monkeypatch.setattr(hotline.dispatch, "followup_plan", counted)
+    row = visible(row_of(api.client.get("/board").text, case_id))
+    assert "结案，原因：处置完毕" in row and "重新交办给连南瑶族自治县公安局：孩子仍被打" in row, row
+    assert reads.count(case_id) == 1, reads

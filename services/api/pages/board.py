@@ -25,7 +25,14 @@ from services.api.pages.board_forms import (
     concerns_text,
     concerns_ticked,
 )
-from services.api.pages.board_state import add_reworks, add_written_reasons, handled_by, outcome, patched
+from services.api.pages.board_state import (
+    add_reworks,
+    add_written_reasons,
+    handled_by,
+    outcome,
+    patched,
+    plans_written,
+)
 from services.api.pages.delivery_text import failure_text
 from services.api.web import render
 from services.bootstrap import ApiContainer
@@ -94,6 +101,7 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
     # Only units that receive referrals can be chosen (the routing data names their kinds).
     units = [a for a in container.directory.agencies if container.dispatch.matrix.receives(a.kind)]
     notes = referral_notes(container, cases)  # read once: the referral column and the timeline
+    written = plans_written(container, cases)  # read once: each 结案's and 重办's reason
     waiting = {r["agency_id"] for c in cases for r in c["referrals"]
                if r["status"] in UNACKNOWLEDGED_STATUSES}
     phones, unstaffed = whom_to_call(container, waiting)  # their rosters read once
@@ -104,8 +112,8 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "county_q": f"?county={county}" if county else "",
         "counties": choices,
         "county_name": lambda code: container.directory.region_name(code[:6]),
-        "cases": add_reworks(container, add_callback_lines(container,
-                                                           add_written_reasons(container, cases, notes))),
+        "cases": add_reworks(add_callback_lines(
+            container, add_written_reasons(container, cases, notes, written)), written),
         "case_state": case_state,
         "review_reasons": review_reasons,
         "board_status_text": BOARD_STATUS_TEXT,

@@ -15,6 +15,7 @@ from services.oversight.board_callbacks import CALLBACK_LINE, settled_dissatisfi
 from services.oversight.callbacks import DISSATISFIED
 
 DONE = ("reassess", "review", "refer", "close", "rework")
+PLAN_WRITTEN = ("case_closed", "case_reworked")  # timeline lines whose reason the follow-up plan keeps
 CLEARED = "“回访不满意”已复核，看板上的该提示已清除，回访记录仍在案件经过中。"
 REWORK_CLEARED = "“回访不满意”已由此次重新交办复核，看板上的该提示已清除，回访记录仍在案件经过中。"
 
@@ -125,15 +126,22 @@ def handled_by(case: Any) -> str:
     return closed[-1] if closed else ""
 
 
-def add_reworks(container: Any, cases: list[Any]) -> list[Any]:
-    """Each 重办's unit and reason on its timeline line (kept in the store, read only for cases
-    sent back). While the view lags the command just done, its line is added here, and settles a
-    dissatisfied callback before it as the view's line will (callbacks.flag_dissatisfied)."""
+def plans_written(container: Any, cases: list[Any]) -> dict[str, Any]:
+    """The follow-up plans that hold what the board shows of a 结案 or 重办 (its reason), each read
+    once for the page: only for the cases with such a line, or just sent back."""
+    return {case["case_id"]: container.dispatch.followup_plan(case["case_id"]) for case in cases
+            if case.get("reworked") or any(t["type"] in PLAN_WRITTEN for t in case["timeline"])}
+
+
+def add_reworks(cases: list[Any], plans: dict[str, Any]) -> list[Any]:
+    """Each 重办's unit and reason on its timeline line (kept in the store, in `plans`). While the
+    view lags the command just done, its line is added here, and settles a dissatisfied callback
+    before it as the view's line will (callbacks.flag_dissatisfied)."""
     for case in cases:
         just_done = case.pop("reworked", False)
         if not just_done and all(t["type"] != "case_reworked" for t in case["timeline"]):
             continue
-        plan = container.dispatch.followup_plan(case["case_id"])
+        plan = plans.get(case["case_id"])
         for r in plan.reworks if plan is not None else []:
             found = [t for t in case["timeline"] if t["type"] == "case_reworked"
                      and abs(_moment(t["at"]) - r["at"].timestamp()) < 1]  # the event's own clock
@@ -179,14 +187,16 @@ def _moment(at: str) -> float:
     return round(datetime.fromisoformat(at).timestamp(), 3)
 
 
-def add_written_reasons(container: Any, cases: list[Any], notes: dict[str, dict[str, str]]) -> list[Any]:
+def add_written_reasons(container: Any, cases: list[Any], notes: dict[str, dict[str, str]],
+                        plans: dict[str, Any]) -> list[Any]:
     """The reason or note a supervisor wrote at each reassessment and review, and from `notes`
     (oversight.board.referral_notes, read once for the page) a unit's reason to decline and a
     supervisor's to re-route, on its timeline entry (`written`: the city supervisor's review, stop
-    50, found the last two missing); triage's store is read only for cases that have reviews."""
+    50, found the last two missing); triage's store is read only for cases that have reviews; each
+    结案's reason is in the case's plan (`plans`, read once for the page)."""
     for case in cases:
         closings = [t for t in case["timeline"] if t["type"] == "case_closed"]
-        plan = container.dispatch.followup_plan(case["case_id"]) if closings else None
+        plan = plans.get(case["case_id"])
         for t in closings:  # each 结案's reason (stop 55's county supervisor: never shown)
             t["written"] = next((str(c["reason"]) for c in (plan.closings if plan is not None else ())
                                  if abs(c["at"].timestamp() - _moment(t["at"])) < 1), "")  # type: ignore[attr-defined]
