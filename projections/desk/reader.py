@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from projections.desk.followup_queries import FollowUpQueries, FollowUpRow, LedgerRow
+from projections.desk.inbox_queries import InboxQueries
 from projections.desk.incidents import IncidentQueries, IncidentRow
 from projections.desk.rows import (
-    ENDED,
     REFERRAL_COLUMNS,
     CaseLink,
     CaseRow,
@@ -54,6 +54,7 @@ class DeskReader(Protocol):
     def cases_filed_by(self, submitter_ref: str) -> set[str]: ...
     def desk_referrals(self, agency_id: str, status: str | None = None,
                        ended: int | None = None) -> list[ReferralRow]: ...
+    def inbox_marks(self, agency_id: str) -> list[list[Any]]: ...
     def stats(self, since: datetime | None, until: datetime | None, now: datetime, *,
               region: str | None = None, sla: Mapping[str, int] | None = None,
               sentinels: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]: ...
@@ -89,7 +90,7 @@ OPEN_FLAGS = (
 )
 
 
-class DeskQueries(FollowUpQueries, IncidentQueries):
+class DeskQueries(FollowUpQueries, IncidentQueries, InboxQueries):
     """The reader's queries; a case list costs eight queries however many cases it holds."""
 
     sql: Sql
@@ -222,29 +223,3 @@ class DeskQueries(FollowUpQueries, IncidentQueries):
                 suggested_categories=suggested, followup=plan, region_code=row["region_code"],
             ))
         return out
-
-    def desk_referrals(self, agency_id: str, status: str | None = None,
-                       ended: int | None = None) -> list[ReferralRow]:
-        """One unit's inbox: those waiting to be taken on first, by level, past their due time
-        first, then the soonest due (the police desk's review, stop 54: a red one taken on sat
-        above a red one with ten minutes left); then the rest by level, newest first. With `ended`,
-        only the newest so many declined or closed (the same review: a phone's inbox grew on)."""
-        sql, by = f"SELECT {REFERRAL_COLUMNS} FROM view_referrals WHERE agency_id = ?", self.sql.rows
-        parts: list[tuple[str, list[Any]]] = (
-            [(" AND status = ?", [status])] if status else [("", [])] if ended is None else
-            [(f" AND status NOT IN {ENDED}", []),
-             (f" AND status IN {ENDED} ORDER BY dispatched_at DESC LIMIT ?", [ended])])
-        rows = [referral_row(r) for part, more in parts for r in by(sql + part, [agency_id, *more])]
-        now = datetime.now(UTC)
-
-        def late(r: ReferralRow) -> bool:
-            return r["status"] == "escalated" or (
-                r["status"] == "dispatched" and datetime.fromisoformat(r["due_at"]) <= now)
-
-        def waiting(r: ReferralRow) -> bool:
-            return r["status"] in ("dispatched", "escalated")
-
-        rows.sort(key=lambda r: r["dispatched_at"], reverse=True)
-        rows.sort(key=lambda r: (not waiting(r), RISK_RANK.get(r["risk_level"], 9), not late(r),
-                                 r["due_at"] if waiting(r) else ""))
-        return rows

@@ -12,6 +12,7 @@ from services.bootstrap import ApiContainer
 from services.common.settings import Settings
 from tests.helpers import build
 from tests.unit.test_followups import helperless_plans_read_by_their_index
+from tests.unit.test_inbox_marks import check, seed
 from tests.unit.test_stats_figures import check_known_set
 
 
@@ -52,3 +53,9 @@ def test_a_desk_write_is_whole_or_nothing_through_the_pipeline(dist: ApiContaine
 
 def test_the_scheduler_reads_only_the_plans_that_may_want_a_helper_on_postgres(dist: ApiContainer) -> None:
     helperless_plans_read_by_their_index(dist.view)
+
+
+def test_the_desk_streams_look_on_postgres(dist: ApiContainer) -> None:
+    """The desk stream's one query (its correlated count) on PostgreSQL, as on SQLite."""
+    seed(dist.view, "p")
+    check(dist.view, "p")

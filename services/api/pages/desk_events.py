@@ -37,10 +37,7 @@ def desk_events(request: Request, page: DeskPart, view: ViewDep) -> Response:
     def inbox() -> list[list[Any]]:
         # The case's short id too: the banner names it (stop 51: "the alert names no … case"); and
         # its reports, so one more on a case taken on rings too (stop 55's police desk).
-        rows = view.desk_referrals(unit, ended=0)  # a new or changed one: those open
-        facts = view.case_facts(sorted({r["case_id"] for r in rows}))
-        return [[r["referral_id"], r["risk_level"], r["status"], r["case_id"][:8],
-                 facts[r["case_id"]][2] if r["case_id"] in facts else 0] for r in rows]
+        return view.inbox_marks(unit)  # a new or changed one: those open
 
     def session_stands() -> bool:
         """Not logged out, disabled, re-passworded, expired or idle (read at most every 0.5 s)."""

@@ -1,0 +1,61 @@
+"""What the desk view answers about one unit's inbox: its referrals in the order a desk works
+them, and the marks its live stream compares (one query, twice a second per open inbox)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from projections.desk.rows import ENDED, REFERRAL_COLUMNS, ReferralRow, referral_row
+from services.common.store import Sql
+from services.common.vocabulary import RISK_RANK
+
+WAITING = ("dispatched", "escalated")
+
+# Each open referral's id, level, status and case, with its case's reports counted (the stream
+# rings for one more report on a case taken on: stop 55's police desk).
+MARKS = (
+    "SELECT f.referral_id, f.risk_level, f.status, f.case_id, f.due_at,"
+    " (SELECT COUNT(*) FROM view_case_reports r WHERE r.case_id = f.case_id) AS n"
+    f" FROM view_referrals f WHERE f.agency_id = ? AND f.status NOT IN {ENDED}"
+)
+
+
+class InboxQueries:
+    """Mixed into the desk view's reader."""
+
+    sql: Sql
+
+    def desk_referrals(self, agency_id: str, status: str | None = None,
+                       ended: int | None = None) -> list[ReferralRow]:
+        """One unit's inbox: those waiting to be taken on first, by level, past their due time
+        first, then the soonest due (the police desk's review, stop 54: a red one taken on sat
+        above a red one with ten minutes left); then the rest by level, newest first. With `ended`,
+        only the newest so many declined or closed (the same review: a phone's inbox grew on)."""
+        sql, by = f"SELECT {REFERRAL_COLUMNS} FROM view_referrals WHERE agency_id = ?", self.sql.rows
+        parts: list[tuple[str, list[Any]]] = (
+            [(" AND status = ?", [status])] if status else [("", [])] if ended is None else
+            [(f" AND status NOT IN {ENDED}", []),
+             (f" AND status IN {ENDED} ORDER BY dispatched_at DESC LIMIT ?", [ended])])
+        rows = [referral_row(r) for part, more in parts for r in by(sql + part, [agency_id, *more])]
+        now = datetime.now(UTC)
+
+        def late(r: ReferralRow) -> bool:
+            return r["status"] == "escalated" or (
+                r["status"] == "dispatched" and datetime.fromisoformat(r["due_at"]) <= now)
+
+        def waiting(r: ReferralRow) -> bool:
+            return r["status"] in WAITING
+
+        rows.sort(key=lambda r: r["dispatched_at"], reverse=True)
+        rows.sort(key=lambda r: (not waiting(r), RISK_RANK.get(r["risk_level"], 9), not late(r),
+                                 r["due_at"] if waiting(r) else ""))
+        return rows
+
+    def inbox_marks(self, agency_id: str) -> list[list[Any]]:
+        """The unit's open referrals as `[referral_id, level, status, case_id[:8], reports]`, those
+        waiting first by level and due time, in one query (the stream's look, twice a second)."""
+        rows = sorted(self.sql.rows(MARKS, (agency_id,)), key=lambda r: (
+            r["status"] not in WAITING, RISK_RANK.get(r["risk_level"], 9), r["due_at"] or "",
+            r["referral_id"]))
+        return [[r["referral_id"], r["risk_level"], r["status"], r["case_id"][:8], int(r["n"])] for r in rows]
