@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any
 
 from services.common.errors import Conflict, FieldError
+from services.common.hanzi import simplified
 from services.common.labels import CONCERN_TEXT, LEVEL_TEXT
 from services.common.numbers import check_character, fold
 from services.common.vocabulary import higher
@@ -235,15 +236,16 @@ def _bare(text: str) -> str:
 
 def named_in(summary: str, names: list[str]) -> str:
     """What of a name the summary holds: "姓名" (spaces ignored), "名字" (the name without a
-    one-character surname, when two or more characters remain), or ""."""
-    text = _bare(summary)
-    for name in map(_bare, names):
-        if name and name in text:
-            return "姓名"
-    for name in map(_bare, names):
-        given = name[1:]
-        if len(given) >= 2 and given not in _HONORIFICS and given in text:
-            return "名字"
+    one-character surname, when two or more characters remain), or "". Traditional characters
+    count as their simplified forms, in the text and the names alike (stop 55's county
+    supervisor: 黄小軍 passed for the child 黄小军)."""
+    texts = {_bare(summary), simplified(_bare(summary))}
+    bare = [n for name in names for n in {_bare(name), simplified(_bare(name))}]
+    if any(name and name in text for name in bare for text in texts):
+        return "姓名"
+    if any(len(name[1:]) >= 2 and name[1:] not in _HONORIFICS and name[1:] in text
+           for name in bare for text in texts):
+        return "名字"
     return ""
 
 

@@ -36,6 +36,23 @@ def test_the_api_refuses_a_supervisors_text_naming_the_child_or_reporter(api: Ap
     assert kept.status_code == 202, kept.text
 
 
+def test_a_name_in_traditional_characters_is_the_same_name(api: Api, runner: EmbeddedRunner) -> None:
+    """黄小軍 is the child 黄小军 (stop 55's county supervisor: it passed), and the other way round."""
+    for key, child, text, said in (("hant-1", "黄小军", "黄小軍身上多处淤青", "姓名"),
+                                   ("hant-2", "黄小军", "已核实，小軍由外婆照看", "名字"),
+                                   ("hant-3", "陳小紅", "陈小红已由外婆照看", "姓名")):
+        body = report_body(children=[{"name": child, "gender": "male", "age": 9}], narrative="孩子被打")
+        report = api.submit(body, key=key).json()
+        runner.pump()
+        case_id = api.client.get(f"/v1/reports/{report['report_id']}",
+                                 headers=api.auth("operator1")).json()["case_id"]
+        refused = post(api, "supervisor1", f"/v1/cases/{case_id}/review", {"note": text})
+        assert refused.status_code == 422, (child, text, refused.text)
+        assert f"复核意见不能含有儿童或报告人的{said}" in refused.text, refused.text
+        kept = post(api, "supervisor1", f"/v1/cases/{case_id}/review", {"note": "该儿童由外婆照看"})
+        assert kept.status_code == 202, kept.text
+
+
 def test_the_board_says_it_at_the_field_and_keeps_what_was_typed(api: Api, runner: EmbeddedRunner) -> None:
     case = red_case(api, runner, "named-board")
     login(api.client, "supervisor1")
