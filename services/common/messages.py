@@ -45,6 +45,8 @@ REFERRAL_RAISED = "hotline.referral.raised"
 REFERRAL_PHONED = "hotline.referral.phoned"
 # The unit recorded its progress on a referral still open (办理进展): who and when, not what.
 REFERRAL_PROGRESSED = "hotline.referral.progressed"
+# A report joined the case after the unit took it on: its on-call is told (no text, the report's id).
+REFERRAL_REPORTED = "hotline.referral.reported"
 # A case's follow-up plan (contract §6), on the referrals topic keyed by the case id.
 FOLLOWUP_OPENED = "hotline.followup.opened"
 FOLLOWUP_REPLANNED = "hotline.followup.replanned"

@@ -38,6 +38,13 @@ def raised(case: Mapping[str, Any]) -> bool:
     return previous in RISK_RANK and RISK_RANK[case["risk_level"]] < RISK_RANK[previous]
 
 
+def told(case: Mapping[str, Any]) -> bool:
+    """A report joined a red or orange case: the units that took it on are told (their on-call's
+    phone, not only an open inbox); a lower case's new report waits in the inbox."""
+    return case.get("reason") == "report_joined" and bool(case.get("report_id")) \
+        and case["risk_level"] in ("red", "orange")
+
+
 class ReferralNotFound(NotFound):
     """No such referral, or not one the caller's unit holds (its existence is not revealed)."""
 
@@ -81,10 +88,10 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
             known = store.find_all(self, [*(i for _, _, i in targets), plan_id_for(case["case_id"])])
             referred = self._refer(case, targets, known, processing_event)
             plan = known.get(plan_id_for(case["case_id"]))
-            if raised(case):
-                self._raise(case, known, plan if isinstance(plan, FollowUpPlan) else None, processing_event)
-            self._plan(case, referred, case.get("reason"), processing_event,
-                       plan if isinstance(plan, FollowUpPlan) else None)
+            plan_found = plan if isinstance(plan, FollowUpPlan) else None
+            if raised(case) or told(case):
+                self._raise_and_tell(case, known, plan_found, processing_event)
+            self._plan(case, referred, case.get("reason"), processing_event, plan_found)
 
     def _targets(self, case: dict[str, Any]) -> list[tuple[str, Agency | None, UUID]]:
         """Per agency kind the case's concerns call for: the unit that serves its region, and the
@@ -145,11 +152,12 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
             )
         return referred
 
-    def _raise(self, case: dict[str, Any], known: Mapping[UUID, Any], plan: FollowUpPlan | None,
-               processing_event: ProcessingEvent[UUID]) -> None:
+    def _raise_and_tell(self, case: dict[str, Any], known: Mapping[UUID, Any], plan: FollowUpPlan | None,
+                        processing_event: ProcessingEvent[UUID]) -> None:
         """The case's level went up: each of its referrals not yet taken on is raised to it and
-        re-timed (`Referral.raise_level`). Read only on a raise: the plan names every referral of
-        the case, those the matrix made and those a supervisor did."""
+        re-timed (`Referral.raise_level`); an urgent report joined: each taken on is told of it
+        (`Referral.tell_of_report`). Read only then: the plan names every referral of the case,
+        those the matrix made and those a supervisor did."""
         ids = {UUID(r) for r in (plan.referral_ids if plan is not None else [])}
         ids |= {i for i, found in known.items() if isinstance(found, Referral)}
         found = {**known, **store.find_all(self, [i for i in ids if i not in known])}
@@ -157,11 +165,16 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
         within = timedelta(seconds=self.ack_sla[level])
         for referral_id in sorted(ids, key=str):
             referral = found.get(referral_id)
-            if isinstance(referral, Referral) and referral.raise_level(risk_level=level, ack_within=within,
-                                                                       at=now):
+            if not isinstance(referral, Referral):
+                continue
+            if raised(case) and referral.raise_level(risk_level=level, ack_within=within, at=now):
                 processing_event.collect_events(referral)
                 log.info("referral raised", case_id=case["case_id"], referral_id=str(referral_id),
                          risk_level=level, due_at=referral.due_at.isoformat())
+            elif told(case) and referral.tell_of_report(report_id=case["report_id"], risk_level=level,
+                                                        at=now):
+                processing_event.collect_events(referral)
+                log.info("referral told of a report", case_id=case["case_id"], referral_id=str(referral_id))
 
     def get_referral(self, referral_id: UUID | str, *, unit: str | None = None) -> Referral:
         """The referral; with `unit`, only if that agency unit holds it (a desk's scope)."""

@@ -48,6 +48,8 @@ class Referral(Aggregate):
     calls: tuple[dict[str, object], ...] = ()
     # What the unit did while the referral was open (办理进展), oldest first: a class default too.
     progress: tuple[dict[str, object], ...] = ()
+    # The reports that joined the case after the unit took it on, each told to its on-call once.
+    reports_told: tuple[str, ...] = ()
 
     @event("Dispatched")
     def __init__(
@@ -217,6 +219,21 @@ class Referral(Aggregate):
     def _progressed(self, *, progress_id: str, note: str, by: str, at: datetime, case_id: str,
                     agency_id: str) -> None:
         self.progress = (*self.progress, {"progress_id": progress_id, "note": note, "by": by, "at": at})
+
+    def tell_of_report(self, *, report_id: str, risk_level: str, at: datetime) -> bool:
+        """A report joined the case after the unit took it on: its on-call is told (the police
+        desk's review, stop 55: a child in danger again reached only an open inbox). Once per
+        report, with the case's level now; not while waiting (the dispatch's notice and reminders
+        stand) nor once ended. True if recorded."""
+        if self.status != "acknowledged" or report_id in self.reports_told:
+            return False
+        self._reported(report_id=report_id, risk_level=risk_level, at=at, **self._refs())
+        return True
+
+    @event("Reported")
+    def _reported(self, *, report_id: str, risk_level: str, at: datetime, case_id: str,
+                  agency_id: str) -> None:
+        self.reports_told = (*self.reports_told, report_id)
 
     def escalate(self, *, at: datetime) -> bool:
         """Due time passed unacknowledged: escalate, once. True if this call escalated it."""

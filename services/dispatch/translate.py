@@ -23,6 +23,7 @@ from services.common.messages import (
     REFERRAL_PHONED,
     REFERRAL_PROGRESSED,
     REFERRAL_RAISED,
+    REFERRAL_REPORTED,
     ROUTING_GAP,
     Message,
     envelope,
@@ -127,6 +128,15 @@ def dispatch_translator(domain_event: Any) -> Message | None:
             "case_id": e.case_id,
             "agency_id": e.agency_id,
             "by": e.by,
+            "at": e.at.isoformat(),
+        })
+    if isinstance(e, Referral.Reported):  # type: ignore[attr-defined]
+        return envelope(APP, e, REFERRAL_REPORTED, key=e.case_id, data={
+            "referral_id": str(e.originator_id),
+            "case_id": e.case_id,
+            "agency_id": e.agency_id,
+            "report_id": e.report_id,
+            "risk_level": e.risk_level,
             "at": e.at.isoformat(),
         })
     if isinstance(e, RoutingGap.Found):  # type: ignore[attr-defined]

@@ -29,6 +29,7 @@ from services.common.messages import (
     REFERRAL_DISPATCHED,
     REFERRAL_ESCALATED,
     REFERRAL_RAISED,
+    REFERRAL_REPORTED,
     Message,
     same_originator,
 )
@@ -109,6 +110,8 @@ class NotifyApplication(LaterPlans, NotifiesCommits, ProcessApplication[UUID]):
             self._dispatched(d, processing_event)
         elif kind == REFERRAL_RAISED:
             self._raised(d, domain_event.time, processing_event)
+        elif kind == REFERRAL_REPORTED:
+            self._reported(d, datetime.fromisoformat(d["at"]), processing_event)
         elif kind in SETTLING or kind == REFERRAL_ESCALATED:
             watch = self.watch(d["referral_id"])
             if watch is None:
@@ -151,10 +154,15 @@ class NotifyApplication(LaterPlans, NotifiesCommits, ProcessApplication[UUID]):
         if store.find(self.repository, delivery.id, Delivery) is None:
             processing_event.collect_events(delivery)
 
-    def _deliver(self, watch: Watch, event_name: str, contact: Contact, at: datetime) -> Delivery:
+    def _deliver(self, watch: Watch, event_name: str, contact: Contact, at: datetime,
+                 risk_level: str | None = None, report_id: str | None = None) -> Delivery:
+        """One delivery planned for the watch's referral; `risk_level`: the case's now, and
+        `report_id`: the report that joined it, when told of one."""
         payload = webhook.payload(event_name, {"referral_id": watch.referral_id, "agency_id": watch.agency_id,
-                                               "risk_level": watch.risk_level,
+                                               "risk_level": risk_level or watch.risk_level,
                                                "due_at": watch.due_at.isoformat()}, self.desk_url)
+        if report_id:
+            payload["report_id"] = report_id
         delivery = Delivery(referral_id=watch.referral_id, case_id=watch.case_id, agency_id=watch.agency_id,
                             agency_kind=watch.agency_kind, event_name=event_name, contact=contact.name,
                             webhook_url=str(contact.webhook_url), format=contact.format,

@@ -41,7 +41,10 @@ def receiver_of(agency_id: str, contact: str) -> str:
 
 
 class Watch(Aggregate):
-    """A referral from its dispatch until it is acknowledged (or declined, closed)."""
+    """A referral from its dispatch until it is acknowledged (or declined, closed); then the
+    reports that join its case, each told once."""
+
+    reports_told: tuple[str, ...] = ()  # a class default: a watch stored before reads as none
 
     @event("Opened")
     def __init__(self, *, referral_id: str, case_id: str, agency_id: str, agency_kind: str,
@@ -86,6 +89,18 @@ class Watch(Aggregate):
     @event("Settled")
     def _settled(self, *, status: str, at: datetime) -> None:
         self.settled = status
+
+    def tell_of_report(self, *, report_id: str, at: datetime) -> bool:
+        """A report joined the case after the unit took it on: told once (a message delivered
+        again plans nothing). True if this changed anything."""
+        if self.settled != "acknowledged" or report_id in self.reports_told:
+            return False
+        self._report_told(report_id=report_id, at=at)
+        return True
+
+    @event("ReportTold")
+    def _report_told(self, *, report_id: str, at: datetime) -> None:
+        self.reports_told = (*self.reports_told, report_id)
 
     def raise_level(self, *, risk_level: str, due_at: datetime, at: datetime, on_duty: int) -> bool:
         """The referral was raised before it was taken on: its new level and due time, on a clock
@@ -170,6 +185,9 @@ class Delivery(Aggregate):
         # A referral is raised at most once to each level: each raise is told once per contact.
         if event_name == "referral.raised" and payload is not None:
             event_name = f"{event_name}/{payload.get('risk_level')}"
+        # Each report joining the case is told once per contact.
+        if event_name == "referral.new_report" and payload is not None:
+            event_name = f"{event_name}/{payload.get('report_id')}"
         return delivery_id(referral_id, event_name, contact)
 
     @property

@@ -19,6 +19,7 @@ from services.notify.oncall import Contact, Roster
 log = structlog.get_logger("notify")
 UNREACHABLE_EVERY = 60.0  # seconds between warnings about one unit nobody can be told of
 RAISED_EVENT = "referral.raised"  # the webhook's event for a raise (an addition to §8's three)
+REPORTED_EVENT = "referral.new_report"  # a report joined a case the unit took on (another addition)
 
 
 class LaterPlans:
@@ -27,7 +28,7 @@ class LaterPlans:
     supervisors: Any  # SupervisorHook | None
     _silent: dict[str, tuple[float, int]]
     _found: Callable[[dict[str, Any], datetime], tuple[Watch | None, Roster | None, list[Contact]]]
-    _deliver: Callable[[Watch, str, Contact, datetime], Delivery]
+    _deliver: Callable[..., Delivery]
 
     def _escalation(self, watch: Watch, roster: Roster | None, at: datetime) -> list[Delivery]:
         """Every contact of the unit with a webhook, and the supervisors' webhook."""
@@ -53,6 +54,19 @@ class LaterPlans:
         if watch.due_at <= at and watch.escalate(at):
             planned.extend(self._escalation(watch, roster, at))
         processing_event.collect_events(watch, *planned)
+
+    def _reported(self, d: dict[str, Any], at: datetime, processing_event: ProcessingEvent[UUID]) -> None:
+        """A report joined a red or orange case the unit took on: its first on-duty contact is told,
+        with the case's level now (the police desk's review, stop 55: only an open inbox rang)."""
+        watch, _, reachable = self._found(d, at)
+        if watch is None or not watch.tell_of_report(report_id=d["report_id"], at=at):
+            return
+        if not reachable:
+            self._unreachable(d)
+            processing_event.collect_events(watch)
+            return
+        processing_event.collect_events(watch, self._deliver(watch, REPORTED_EVENT, reachable[0], at,
+                                                             d["risk_level"], d["report_id"]))
 
     def _unreachable(self, d: dict[str, Any]) -> None:
         """A warning per unit and minute, with how many referrals it stands for: a unit without a
