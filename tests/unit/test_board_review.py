@@ -267,15 +267,23 @@ def test_a_raise_says_what_becomes_of_the_units_time_and_categories_alone_keep_t
 
 def test_escalated_cases_of_a_level_are_listed_overdue_longest_first() -> None:
     """The provincial supervisor's review (stop 51): 98fe856b (due 20:16) above ce4c7956 (20:13)."""
-    def case(case_id: str, opened: str, due: str, escalated: bool = True) -> Any:
+    def case(case_id: str, opened: str, due: str, escalated: bool = True, level: str = "red",
+             plan: str = "active") -> Any:
         status = "escalated" if escalated else "dispatched"
         return {"case_id": case_id, "opened_at": opened, "escalated": escalated, "needs_review": False,
-                "risk_level": "red", "referrals": [{"status": status, "due_at": due}]}
+                "risk_level": level, "referrals": [{"status": status, "due_at": due}],
+                "followup": {"status": plan}}
 
     cases = [case("newer", "2026-12-05T12:01:00+00:00", "2026-12-05T12:16:00+00:00"),
              case("older", "2026-12-05T11:58:00+00:00", "2026-12-05T12:13:00+00:00"),
              case("waiting", "2026-12-05T12:05:00+00:00", "2026-12-05T12:20:00+00:00", escalated=False)]
     assert [c["case_id"] for c in board_order(cases)] == ["older", "newer", "waiting"]
+    # A closed red case (结案) goes below the open ones, a yellow one too (stop 55's county supervisor).
+    cases += [case("closed", "2026-12-05T12:09:00+00:00", "2026-12-05T12:20:00+00:00", escalated=False,
+                   plan="closed"),
+              case("yellow", "2026-12-05T10:00:00+00:00", "2026-12-06T10:00:00+00:00", escalated=False,
+                   level="yellow")]
+    assert [c["case_id"] for c in board_order(cases)] == ["older", "newer", "waiting", "yellow", "closed"]
 
 
 def test_a_reporter_who_left_no_name_or_phone_is_said_so_not_withheld(api: Api,
