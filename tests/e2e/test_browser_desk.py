@@ -123,6 +123,15 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
         expect(inbox.locator(f"#ref-{referral_id} .more-reports")).to_contain_text("共2份报告")
         expect(inbox.locator(f"#ref-{referral_id} .more-reports")).to_contain_text("接收之后到达")
         inbox.close()
+        # The referral's own page, open all along, says so too (stop 55's police desk: it did not
+        # update itself), and reloads only when asked.
+        expect(desk.locator("#live-change")).to_be_visible(timeout=5_000)
+        expect(desk.locator("#live-change-text")).to_have_text("案件有新报告（共2份）：请先阅读最新报告，再继续处置。")
+        assert desk.title().startswith("【有更新】")
+        desk.locator("#live-reload").click()
+        expect(desk.locator("#latest")).to_contain_text("孩子躲在邻居家")
+        expect(desk.locator("body")).to_have_attribute("data-live-seen", "1")  # the stream has spoken
+        expect(desk.locator("#live-change")).to_be_hidden()  # and nothing new: nothing said
         # Progress before 办结 (stop 54's police desk review): saved at once, the referral still open.
         desk.locator("#progress-box summary").click()
         desk.locator("#save-progress").click()  # nothing typed: said by the field, nothing saved
