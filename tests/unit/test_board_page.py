@@ -136,6 +136,15 @@ def test_a_command_names_its_case_and_result_before_the_view_catches_up(
     unchosen = api.client.post(f"/board/cases/{case['case_id']}/refer",  # nothing preselected (stop 50)
                                data={"csrf": token, "agency_id": "", "reason": "公安退回，转民政"})
     assert unchosen.status_code == 422 and "请选择改派给哪个单位。" in unchosen.text
+    assert f'id="refer-reason-{case["case_id"]}-err"' not in unchosen.text  # the reason was given
+    # Neither given: both said at once (stop 55's county supervisor: one at a time).
+    neither = api.client.post(f"/board/cases/{case['case_id']}/refer",
+                              data={"csrf": token, "agency_id": "", "reason": " "})
+    assert neither.status_code == 422
+    for field, said in (("agency", "请选择改派给哪个单位。"), ("refer-reason", "请填写改派原因。")):
+        error = re.search(rf'<p class="error" id="{field}-{case["case_id"]}-err">([^<]*)</p>', neither.text)
+        assert error is not None and said in error.group(1), (field, neither.text)
+        assert re.search(rf'id="{field}-{case["case_id"]}"[^>]*aria-invalid="true"', neither.text), field
     select = rf'<select id="agency-{case["case_id"]}" name="agency_id"[^>]*><option value="">请选择单位'
     assert re.search(select, api.client.get("/board").text)
     moved = api.client.post(f"/board/cases/{case['case_id']}/refer",

@@ -202,17 +202,18 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
               "categories": [str(c) for c in form.getlist("categories")] if shown else None,
               "concerns": [str(c) for c in form.getlist("concerns")]}
 
-    def refused(field: str | None, message: str, status: int) -> Response:
+    def refused(field: str | None, message: str, status: int, also: dict[str, str] | None = None) -> Response:
         field = field if field in FIELDS[action] else None
         target = (f"{FIELD_ID.get(field, action + '-' + field)}-{case_id}" if field
                   else f"{action}-{case_id}-err")
         error = {"case_id": case_id, "action": action, "field": field, "message": message, "target": target,
                  "summary": f"案件 {case_id[:8]}：未能{VERB[action]}：{message}",
-                 "beside": f"案件 {case_id[:8]}：{message}", **values}
+                 "beside": f"案件 {case_id[:8]}：{message}", "also": also or {}, **values}
         return render(request, "board.html", _context(request, container, page, error=error), status)
 
     if action == "refer" and not form.get("agency_id"):  # never a unit preselected (stop 50's review)
-        return refused("agency_id", "请选择改派给哪个单位。", 422)
+        return refused("agency_id", "请选择改派给哪个单位。", 422,
+                       {field: f"案件 {case_id[:8]}：{blank}"} if not text else None)
     if not text:
         return refused(field, blank, 422)
 
