@@ -234,3 +234,29 @@ def test_statuses_keep_a_label_where_the_headers_are_hidden(api: Api, runner: Em
     login(api.client, "supervisor1")
     text = visible(api.client.get("/board").text)
     assert "状态：待接收" in text and "紧急程度：红色" in text and "县区：连南瑶族自治县" in text
+
+
+def test_a_unit_that_does_not_serve_the_place_is_said_before_it_is_given_the_case(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """改派 to 三江派出所 of a case in the county at large went through without a word (stop 55's
+    county supervisor): said at the unit, with a box to tick when it is meant; then it goes."""
+    case = red_case(api, runner, "outside-unit")
+    login(api.client, "supervisor1")
+    token = csrf(api.client.get("/board").text)
+    path = f"/board/cases/{case['case_id']}/refer"
+    chosen = {"csrf": token, "agency_id": "police-441823100", "reason": "请三江派出所协查"}
+    said = api.client.post(path, data=chosen)
+    assert said.status_code == 422
+    error = re.search(rf'<p class="error" id="agency-{case["case_id"]}-err">([^<]*)</p>', said.text)
+    words = "连南瑶族自治县公安局三江派出所只负责三江镇，不负责本案所在的连南瑶族自治县"
+    assert error is not None and words in error.group(1), said.text
+    assert f'name="outside_ok" value="1" id="outside-ok-{case["case_id"]}"' in said.text
+    assert 'value="请三江派出所协查"' in said.text  # what was typed, kept
+    runner.pump()
+    assert len(api.client.get(f"/v1/cases/{case['case_id']}", headers=api.auth("supervisor1")).json()[
+        "referrals"]) == len(case["referrals"])  # nothing referred
+    meant = api.client.post(path, data={**chosen, "outside_ok": "1"})
+    assert meant.status_code == 200 and "已将案件" in visible(meant.text), visible(meant.text)[:400]
+    runner.pump()
+    referred = api.client.get(f"/v1/cases/{case['case_id']}", headers=api.auth("supervisor1")).json()
+    assert "police-441823100" in [r["agency_id"] for r in referred["referrals"]]

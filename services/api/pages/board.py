@@ -24,6 +24,7 @@ from services.api.pages.board_forms import (
     categories_ticked,
     concerns_text,
     concerns_ticked,
+    outside_unit,
 )
 from services.api.pages.board_state import (
     add_reworks,
@@ -202,13 +203,14 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
               "categories": [str(c) for c in form.getlist("categories")] if shown else None,
               "concerns": [str(c) for c in form.getlist("concerns")]}
 
-    def refused(field: str | None, message: str, status: int, also: dict[str, str] | None = None) -> Response:
+    def refused(field: str | None, message: str, status: int, also: dict[str, str] | None = None,
+                outside: bool = False) -> Response:
         field = field if field in FIELDS[action] else None
         target = (f"{FIELD_ID.get(field, action + '-' + field)}-{case_id}" if field
                   else f"{action}-{case_id}-err")
         error = {"case_id": case_id, "action": action, "field": field, "message": message, "target": target,
                  "summary": f"案件 {case_id[:8]}：未能{VERB[action]}：{message}",
-                 "beside": f"案件 {case_id[:8]}：{message}", "also": also or {}, **values}
+                 "beside": f"案件 {case_id[:8]}：{message}", "also": also or {}, "outside": outside, **values}
         return render(request, "board.html", _context(request, container, page, error=error), status)
 
     if action == "refer" and not form.get("agency_id"):  # never a unit preselected (stop 50's review)
@@ -216,6 +218,9 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
                        {field: f"案件 {case_id[:8]}：{blank}"} if not text else None)
     if not text:
         return refused(field, blank, 422)
+    if action in ("refer", "rework") and not form.get("outside_ok") and (
+            outside := outside_unit(container, case_id, str(form.get("agency_id")))):
+        return refused("agency_id", outside, 422, outside=True)
 
     def act() -> None:
         check_case(container, principal, case_id)

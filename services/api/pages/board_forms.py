@@ -40,6 +40,22 @@ def concerns_ticked(form: Any) -> list[str]:
     return chosen
 
 
+def outside_unit(container: Any, case_id: str, agency_id: str) -> str:
+    """What to say when the chosen unit does not serve the case's place ("" when it does, or the
+    supervisor said it was meant): 改派 to 三江派出所 of a case in another town went through without
+    a word (stop 55's county supervisor)."""
+    unit = next((a for a in container.directory.agencies if a.agency_id == agency_id), None)
+    case = container.view.get_case(case_id)
+    if unit is None or case is None or not unit.regions \
+            or any(case["region_code"].startswith(r) for r in unit.regions):
+        return ""
+    code, name = case["region_code"], container.directory.region_name
+    place = name(code) or name(code[:9]) or name(code[:6]) or f"名录外地区（{code[:6]}）"
+    served = "、".join(container.directory.region_name(r) for r in unit.regions)
+    return (f"{unit.name}只负责{served}，不负责本案所在的{place}：请改选单位；"
+            "确实要交给它办理的，勾选下面的“仍交给该单位”再提交。")
+
+
 def concerns_text(added: str) -> str:
     """The problem types a 补选 added (`a,b`, the notice's query), in words."""
     return "、".join(CONCERN_TEXT[c] for c in added.split(",") if c in CONCERN_TEXT)
