@@ -90,6 +90,14 @@ def test_the_supervisor_reroutes_sets_categories_and_downloads(server: Client, d
         expect(row.locator(".timeline")).to_contain_text(f"退回转介，原因：{REASON}（连南瑶族自治县公安局）")
         row.locator(f"#agency-{case_id}").select_option(label="连南瑶族自治县公安局三江派出所（只负责三江镇）")
         row.locator(f"#refer-reason-{case_id}").fill("公安局退回，改派属地派出所")
+        with page.expect_navigation():
+            row.locator("form.refer button").click()
+        # The case's code is the county's: the station serves one town, said before it is sent
+        # (stop 55's county supervisor: no warning); ticked, it goes.
+        row = page.locator(f"#case-{case_id}")
+        expect(row.locator(f"#agency-{case_id}-err")).to_contain_text("只负责三江镇，不负责本案所在的连南瑶族自治县")
+        expect(row.locator(f"#refer-reason-{case_id}")).to_have_value("公安局退回，改派属地派出所")
+        row.locator(f"#outside-ok-{case_id}").check()
         with page.expect_navigation():  # to the board and its notice (whose query the page drops)
             row.locator("form.refer button").click()
         expect(page.locator("#notice[role=status]")).to_contain_text(
