@@ -85,9 +85,14 @@ def test_a_dissatisfied_reporter_on_the_board_reviewed_and_listed(server: Client
 
         # A review refused (blank after trimming): the address is the board's own at the case, so a
         # reload sends nothing again (stop 53); the form's address opened by hand is the board too.
+        # What was typed in the case's other form meanwhile comes back with the refused page
+        # (stop 55's county supervisor: a refusal lost the reason typed beside it).
+        page.locator(f"#reassess-reason-{case_id}").fill("回访反映孩子仍被打")
         page.locator(f"#review-note-{case_id}").fill("   ")
         page.locator(f"#review-note-{case_id}").press("Enter")
         expect(page.locator(f"#review-note-{case_id}-err")).to_contain_text("请填写复核意见")
+        expect(page.locator(f"#reassess-reason-{case_id}")).to_have_value("回访反映孩子仍被打")
+        page.locator(f"#reassess-reason-{case_id}").fill("")  # cleared: not brought back again
         assert page.url == f"{BASE}/board#case-{case_id}", page.url
         page.goto(f"{BASE}/board/cases/{case_id}/review")
         page.wait_for_url(f"{BASE}/board#case-{case_id}")
