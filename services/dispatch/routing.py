@@ -110,6 +110,13 @@ class Directory:
         known = dict(self.areas).get(code) or dict(self.places).get(code, "")
         return known.rsplit(" ", 1)[-1]
 
+    def county_label(self, code: str) -> str:
+        """A case's county as every page names it: its name, or the code it gave when the directory
+        does not know it (one wording on the board, callbacks and incidents, stop 55's review)."""
+        if not code:
+            return "未填写地区"
+        return self.region_name(code[:6]) or f"名录外地区（{code[:6]}）"
+
     def subregions(self, region: str | None, digits: int) -> list[str]:
         """The codes of `digits` digits it knows inside the region (a prefix), in order."""
         codes = [c for c, _ in (*self.areas, *self.places)]

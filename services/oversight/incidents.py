@@ -102,7 +102,7 @@ def incidents_of(c: ApiContainer, who: Principal,
     """Those whose region lies within the caller's, each with its county (by name) and upward state."""
     rows = c.view.major_incidents() if rows is None else rows
     return [{"case_id": r["case_id"], "region_code": r["region_code"], "county": r["region_code"][:6],
-             "county_name": c.directory.region_name(r["region_code"][:6]),
+             "county_name": c.directory.county_label(r["region_code"]),
              "risk_level": r["risk_level"], "concerns": r["concerns"], "summary": summary_of(c, r),
              "reason": r["reason"], "reported_at": r["reported_at"],
              "upward": upward_state(c, r["case_id"], r["reason"], r["reported_at"])}

@@ -53,3 +53,12 @@ def test_the_tab_title_counts_cases_no_unit_covers(api: Api, runner: EmbeddedRun
     assert title(board) == "【1个案件无接收单位】案件督办看板"
     assert 'data-unrouted="1"' in api.client.get("/board/cases").text
     assert "名录外地区（441825）" in board and "未知县区" not in board
+
+
+def test_a_place_outside_the_directory_has_one_name_on_every_page(hotline: ApiContainer) -> None:
+    """Stop 55's county supervisor read four names for one such place: one wording now."""
+    directory = hotline.directory
+    assert directory.county_label("441823100201") == "连南瑶族自治县"
+    assert directory.county_label("441825") == "名录外地区（441825）"
+    assert directory.county_label("441825100") == "名录外地区（441825）"
+    assert directory.county_label("") == "未填写地区"

@@ -112,7 +112,7 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "county": county,
         "county_q": f"?county={county}" if county else "",
         "counties": choices,
-        "county_name": lambda code: container.directory.region_name(code[:6]),
+        "county_name": container.directory.county_label,
         "cases": add_reworks(add_callback_lines(
             container, add_written_reasons(container, cases, notes, written)), written),
         "case_state": case_state,

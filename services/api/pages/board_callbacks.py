@@ -30,7 +30,7 @@ TEXTS = {"reached_text": REACHED_TEXT, "satisfaction_text": SATISFACTION_TEXT}
 def callbacks_page(request: Request, page: Supervisor, container: ContainerDep) -> Response:
     return render(request, "callbacks.html", {
         "principal": page.principal, **region_callbacks_reviewed(container, page.principal), **TEXTS,
-        "county_name": lambda code: container.directory.region_name(code[:6])})
+        "county_name": container.directory.county_label})
 
 
 @router.get("/board/callbacks/{case_id}")

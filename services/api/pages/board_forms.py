@@ -50,7 +50,7 @@ def outside_unit(container: Any, case_id: str, agency_id: str) -> str:
             or any(case["region_code"].startswith(r) for r in unit.regions):
         return ""
     code, name = case["region_code"], container.directory.region_name
-    place = name(code) or name(code[:9]) or name(code[:6]) or f"名录外地区（{code[:6]}）"
+    place = name(code) or name(code[:9]) or container.directory.county_label(code)
     served = "、".join(container.directory.region_name(r) for r in unit.regions)
     return (f"{unit.name}只负责{served}，不负责本案所在的{place}：请改选单位；"
             "确实要交给它办理的，勾选下面的“仍交给该单位”再提交。")
