@@ -17,7 +17,6 @@ from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, NotFound, parse_id
 from services.common.messages import CASE_OPENED, CASE_UPDATED, Message, same_key
 from services.common.outbox import NotifiesCommits
-from services.common.vocabulary import RISK_RANK
 from services.dispatch.domain import (
     Referral,
     RoutingGap,
@@ -28,21 +27,9 @@ from services.dispatch.followup import FollowUpPlan, plan_id_for
 from services.dispatch.followups import FollowUps, VisitClock
 from services.dispatch.rework import Rework
 from services.dispatch.routing import Agency, Directory, ReferralMatrix
+from services.dispatch.updates import raised, told
 
 log = structlog.get_logger("dispatch")
-
-
-def raised(case: Mapping[str, Any]) -> bool:
-    """A case update that put the level up (an opening has no level before it)."""
-    previous = case.get("previous_risk_level")
-    return previous in RISK_RANK and RISK_RANK[case["risk_level"]] < RISK_RANK[previous]
-
-
-def told(case: Mapping[str, Any]) -> bool:
-    """A report joined a red or orange case: the units that took it on are told (their on-call's
-    phone, not only an open inbox); a lower case's new report waits in the inbox."""
-    return case.get("reason") == "report_joined" and bool(case.get("report_id")) \
-        and case["risk_level"] in ("red", "orange")
 
 
 class ReferralNotFound(NotFound):
