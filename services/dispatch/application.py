@@ -17,6 +17,7 @@ from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, NotFound, parse_id
 from services.common.messages import CASE_OPENED, CASE_UPDATED, Message, same_key
 from services.common.outbox import NotifiesCommits
+from services.common.vocabulary import RISK_RANK
 from services.dispatch.domain import (
     Referral,
     RoutingGap,
@@ -27,9 +28,22 @@ from services.dispatch.followup import FollowUpPlan, plan_id_for
 from services.dispatch.followups import FollowUps, VisitClock
 from services.dispatch.rework import Rework
 from services.dispatch.routing import Agency, Directory, ReferralMatrix
-from services.dispatch.updates import raised, told
 
 log = structlog.get_logger("dispatch")
+
+
+def raised(case: Mapping[str, Any]) -> bool:
+    """A case update that put the level up (an opening has no level before it)."""
+    previous = case.get("previous_risk_level")
+    return previous in RISK_RANK and RISK_RANK[case["risk_level"]] < RISK_RANK[previous]
+
+
+def told(case: Mapping[str, Any]) -> bool:
+    """A report joined a red or orange case, or a caller rang back with more (补充): the units that
+    took it on are told (their on-call's phone, not only an open inbox: the police desk's review,
+    stop 56, read a danger call-back only far down its page); a lower case's waits in the inbox."""
+    return case.get("reason") in ("report_joined", "supplement") and bool(case.get("report_id")) \
+        and case["risk_level"] in ("red", "orange")
 
 
 class ReferralNotFound(NotFound):
@@ -158,8 +172,8 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
                 processing_event.collect_events(referral)
                 log.info("referral raised", case_id=case["case_id"], referral_id=str(referral_id),
                          risk_level=level, due_at=referral.due_at.isoformat())
-            elif told(case) and referral.tell_of_report(report_id=case["report_id"], risk_level=level,
-                                                        at=now):
+            elif told(case) and referral.tell_of_report(report_id=case["report_id"], risk_level=level, at=now,
+                                                        supplement_id=case.get("supplement_id") or ""):
                 processing_event.collect_events(referral)
                 log.info("referral told of a report", case_id=case["case_id"], referral_id=str(referral_id))
 

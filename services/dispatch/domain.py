@@ -48,7 +48,7 @@ class Referral(Aggregate):
     calls: tuple[dict[str, object], ...] = ()
     # What the unit did while the referral was open (办理进展), oldest first: a class default too.
     progress: tuple[dict[str, object], ...] = ()
-    # The reports that joined the case after the unit took it on, each told to its on-call once.
+    # The reports (or supplements: their ids) that came after the unit took it on, each told once.
     reports_told: tuple[str, ...] = ()
 
     @event("Dispatched")
@@ -220,20 +220,22 @@ class Referral(Aggregate):
                     agency_id: str) -> None:
         self.progress = (*self.progress, {"progress_id": progress_id, "note": note, "by": by, "at": at})
 
-    def tell_of_report(self, *, report_id: str, risk_level: str, at: datetime) -> bool:
+    def tell_of_report(self, *, report_id: str, risk_level: str, at: datetime,
+                       supplement_id: str = "") -> bool:
         """A report joined the case after the unit took it on: its on-call is told (the police
         desk's review, stop 55: a child in danger again reached only an open inbox). Once per
         report, with the case's level now; not while waiting (the dispatch's notice and reminders
         stand) nor once ended. True if recorded."""
-        if self.status != "acknowledged" or report_id in self.reports_told:
+        if self.status != "acknowledged" or (supplement_id or report_id) in self.reports_told:
             return False
-        self._reported(report_id=report_id, risk_level=risk_level, at=at, **self._refs())
+        self._reported(report_id=report_id, supplement_id=supplement_id, risk_level=risk_level, at=at,
+                       **self._refs())
         return True
 
     @event("Reported")
-    def _reported(self, *, report_id: str, risk_level: str, at: datetime, case_id: str,
+    def _reported(self, *, report_id: str, supplement_id: str, risk_level: str, at: datetime, case_id: str,
                   agency_id: str) -> None:
-        self.reports_told = (*self.reports_told, report_id)
+        self.reports_told = (*self.reports_told, supplement_id or report_id)
 
     def escalate(self, *, at: datetime) -> bool:
         """Due time passed unacknowledged: escalate, once. True if this call escalated it."""

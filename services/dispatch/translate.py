@@ -136,6 +136,7 @@ def dispatch_translator(domain_event: Any) -> Message | None:
             "case_id": e.case_id,
             "agency_id": e.agency_id,
             "report_id": e.report_id,
+            "supplement_id": e.supplement_id,
             "risk_level": e.risk_level,
             "at": e.at.isoformat(),
         })

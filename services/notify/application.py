@@ -155,14 +155,17 @@ class NotifyApplication(LaterPlans, NotifiesCommits, ProcessApplication[UUID]):
             processing_event.collect_events(delivery)
 
     def _deliver(self, watch: Watch, event_name: str, contact: Contact, at: datetime,
-                 risk_level: str | None = None, report_id: str | None = None) -> Delivery:
+                 risk_level: str | None = None, report_id: str | None = None,
+                 supplement_id: str | None = None) -> Delivery:
         """One delivery planned for the watch's referral; `risk_level`: the case's now, and
-        `report_id`: the report that joined it, when told of one."""
+        `report_id` (with `supplement_id` for a call-back's 补充): what came, when told of it."""
         payload = webhook.payload(event_name, {"referral_id": watch.referral_id, "agency_id": watch.agency_id,
                                                "risk_level": risk_level or watch.risk_level,
                                                "due_at": watch.due_at.isoformat()}, self.desk_url)
         if report_id:
             payload["report_id"] = report_id
+        if supplement_id:
+            payload["supplement_id"] = supplement_id
         delivery = Delivery(referral_id=watch.referral_id, case_id=watch.case_id, agency_id=watch.agency_id,
                             agency_kind=watch.agency_kind, event_name=event_name, contact=contact.name,
                             webhook_url=str(contact.webhook_url), format=contact.format,

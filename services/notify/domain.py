@@ -187,7 +187,7 @@ class Delivery(Aggregate):
             event_name = f"{event_name}/{payload.get('risk_level')}"
         # Each report joining the case is told once per contact.
         if event_name == "referral.new_report" and payload is not None:
-            event_name = f"{event_name}/{payload.get('report_id')}"
+            event_name = f"{event_name}/{payload.get('supplement_id') or payload.get('report_id')}"
         return delivery_id(referral_id, event_name, contact)
 
     @property

@@ -59,14 +59,16 @@ class LaterPlans:
         """A report joined a red or orange case the unit took on: its first on-duty contact is told,
         with the case's level now (the police desk's review, stop 55: only an open inbox rang)."""
         watch, _, reachable = self._found(d, at)
-        if watch is None or not watch.tell_of_report(report_id=d["report_id"], at=at):
+        told = d.get("supplement_id") or d["report_id"]  # a call-back's 补充 is told on its own
+        if watch is None or not watch.tell_of_report(report_id=told, at=at):
             return
         if not reachable:
             self._unreachable(d)
             processing_event.collect_events(watch)
             return
         processing_event.collect_events(watch, self._deliver(watch, REPORTED_EVENT, reachable[0], at,
-                                                             d["risk_level"], d["report_id"]))
+                                                             d["risk_level"], d["report_id"],
+                                                             d.get("supplement_id") or None))
 
     def _unreachable(self, d: dict[str, Any]) -> None:
         """A warning per unit and minute, with how many referrals it stands for: a unit without a

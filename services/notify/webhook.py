@@ -24,7 +24,7 @@ TEST_EVENT = "test"  # an admin's "发送测试": proves the address and the sec
 HEADLINE = {"referral.dispatched": "新转介待签收", "referral.reminder": "转介仍未签收（提醒）",
             "referral.escalated": "转介超时未签收（已升级）", TEST_EVENT: "值班通知测试",
             "referral.raised": "转介等级提高，请按新时限签收",
-            "referral.new_report": "已接收的案件有新报告，请立即查看",
+            "referral.new_report": "已接收的案件有新报告或补充情况，请立即查看",
             "major_incident.reported": "重大事项报告"}
 SIGNATURE_HEADER = "X-Hotline-Signature"
 DELIVERY_HEADER = "X-Hotline-Delivery"  # the same on every attempt: receivers drop repeats by it

@@ -60,8 +60,8 @@ def said_by(e: Any) -> dict[str, Any]:
                 "categories": e.categories}
     triaged = {**assessed, "report_id": e.report_id, "rule_version": e.rule_version,
                "rationale": e.rationale}
-    if isinstance(e, Case.Supplemented):
-        return triaged
+    if isinstance(e, Case.Supplemented):  # which supplement, and whether it said danger: units are told
+        return {**triaged, "supplement_id": e.supplement_id, "immediate_danger": e.immediate_danger}
     return {**triaged, "channel": e.channel, "submitter_ref": e.submitter_ref,
             "sentinel_id": e.sentinel_id, "at": e.at.isoformat()}
 

@@ -89,6 +89,17 @@ def test_a_new_report_on_a_red_case_reaches_the_on_call_of_the_unit_that_took_it
     notifier.tick()
     events = [p["event"] for p in receiver.taken("police-441823/0")]
     assert events.count("referral.new_report") == 2, events
+    # The first caller rings back (补充 by the receipt): told too, naming the supplement (the police
+    # desk's review, stop 56: a danger call-back reached neither the desk nor its on-call).
+    sup = api.client.post(f"/v1/reports/{case['report']['report_id']}/supplements", headers=api.auth(
+        "operator1", **{"Idempotency-Key": "told-sup"}), json={"narrative": "父亲带着孩子往镇上走了",
+                                                               "immediate_danger": True})
+    assert sup.status_code == 202, sup.text
+    runner.pump()
+    notifier.tick()
+    told = [p for p in receiver.taken("police-441823/0") if p["event"] == "referral.new_report"]
+    assert len(told) == 3 and told[-1]["report_id"] == case["report"]["report_id"], told
+    assert told[-1].get("supplement_id"), told[-1]
     # The board's 通知记录 names it.
     login(api.client, "supervisor1")
     record = visible(api.client.get(f"/board/notifications/{police}").text)
