@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from projections.desk.followup_queries import FollowUpQueries, FollowUpRow, LedgerRow
 from projections.desk.inbox_queries import InboxQueries
@@ -54,7 +54,7 @@ class DeskReader(Protocol):
     def list_cases(self, risk_level: str | None = None, status: str | None = None,
                    region: str | None = None) -> list[CaseRow]: ...
     def cases_by_id(self, case_ids: list[str]) -> list[CaseRow]: ...
-    def case_facts(self, case_ids: list[str]) -> dict[str, tuple[str, list[str], int, str]]: ...
+    def case_facts(self, case_ids: list[str]) -> dict[str, CaseFacts]: ...
     def submissions(self, submitter_ref: str, since: datetime) -> list[SubmissionRow]: ...
     def cases_filed_by(self, submitter_ref: str) -> set[str]: ...
     def desk_referrals(self, agency_id: str, status: str | None = None,
@@ -82,6 +82,26 @@ def case_status(referrals: list[ReferralRow], closed: bool = False) -> str:
         return "closed"
     return "dispatched"
 
+
+class CaseFacts(NamedTuple):
+    place: str  # the region code of the newest report (the case's when none says)
+    concerns: list[str]
+    reports: int
+    latest: str  # when the newest report came
+    supplements: int  # callers ringing back with more (补充)
+    latest_supplement: str
+
+
+CASE_FACTS = (
+    "SELECT c.case_id, c.region_code, c.concerns,"
+    " (SELECT COUNT(*) FROM view_case_reports r WHERE r.case_id = c.case_id) AS n,"
+    " (SELECT MAX(r.received_at) FROM view_case_reports r WHERE r.case_id = c.case_id) AS latest,"
+    " (SELECT r.region_code FROM view_case_reports r WHERE r.case_id = c.case_id"
+    "  ORDER BY r.received_ts DESC LIMIT 1) AS place,"
+    " (SELECT COUNT(*) FROM view_timeline t WHERE t.case_id = c.case_id AND t.type = 'case_supplement') AS s,"
+    " (SELECT MAX(t.at) FROM view_timeline t WHERE t.case_id = c.case_id AND t.type = 'case_supplement')"
+    " AS latest_s FROM view_cases c WHERE c.case_id IN ({chosen})"
+)
 
 # The timeline's entries by which a supervisor settled a case's flags (重办 too).
 REVIEWS = ("case_reassessment", "case_review", "case_reworked")
@@ -139,18 +159,17 @@ class DeskQueries(FollowUpQueries, IncidentQueries, InboxQueries):
             f"case_id IN ({','.join('?' * len(case_ids))})", tuple(case_ids))}
         return [found[i] for i in case_ids if i in found]
 
-    def case_facts(self, case_ids: list[str]) -> dict[str, tuple[str, list[str], int, str]]:
-        """Each case's region code, concerns, reports and when the last came, one query (an inbox
-        names its cases' places, what later reports added and that one came, on every refresh)."""
+    def case_facts(self, case_ids: list[str]) -> dict[str, CaseFacts]:
+        """Each case's place (its newest report's), concerns, reports and supplements and when
+        the last came, one query (an inbox names its cases' places, what later reports added and
+        that more came, on every refresh; stop 56's police desk: a call-back's 补充 and a child
+        moved elsewhere changed nothing in the inbox)."""
         if not case_ids:
             return {}
-        return {str(r["case_id"]): (str(r["region_code"]), json.loads(r["concerns"]), int(r["n"]),
-                                    str(r["latest"] or "")) for r in self.sql.rows(
-            "SELECT c.case_id, c.region_code, c.concerns, COUNT(r.report_id) AS n,"
-            " MAX(r.received_at) AS latest FROM view_cases c"
-            " LEFT JOIN view_case_reports r ON r.case_id = c.case_id"
-            f" WHERE c.case_id IN ({','.join('?' * len(case_ids))})"
-            " GROUP BY c.case_id, c.region_code, c.concerns", tuple(case_ids))}
+        rows = self.sql.rows(CASE_FACTS.format(chosen=",".join("?" * len(case_ids))), tuple(case_ids))
+        return {str(r["case_id"]): CaseFacts(
+            str(r["place"] or r["region_code"]), json.loads(r["concerns"]), int(r["n"]),
+            str(r["latest"] or ""), int(r["s"]), str(r["latest_s"] or "")) for r in rows}
 
     def submissions(self, submitter_ref: str, since: datetime) -> list[SubmissionRow]:
         """The reports one account filed since then (once triaged), newest first, with their

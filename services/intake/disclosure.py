@@ -55,6 +55,7 @@ class Disclosure:
         if rule.get("narrative"):
             body["narrative"] = personal.get("narrative")
             body["supplements"] = personal.get("supplements", [])
+            body["supplement_facts"] = list(report.supplement_facts)  # when, and whether in danger
         return body
 
     def _reporter_fields(self, report: Report, rule: dict[str, Any], recipient: str) -> list[str]:

@@ -108,6 +108,8 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
         # The header in two lines, not three (stop 51's child director: 230 px of every page).
         assert checked.locator("header").bounding_box()["height"] <= 100  # type: ignore[index]
 
+        desk.evaluate("window.scrollTo(0, 0)")
+        expect(desk.locator("#ack-top")).to_be_in_viewport()  # on the first screen of a PC too (stop 56)
         desk.locator("#ack").click()
         expect(desk.locator("#notice")).to_contain_text("已接收")
         expect(desk.locator("#status")).to_have_text("已接收")
@@ -126,12 +128,24 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
         # The referral's own page, open all along, says so too (stop 55's police desk: it did not
         # update itself), and reloads only when asked.
         expect(desk.locator("#live-change")).to_be_visible(timeout=5_000)
-        expect(desk.locator("#live-change-text")).to_have_text("案件有新报告（共2份）：请先阅读最新报告，再继续处置。")
+        expect(desk.locator("#live-change-text")).to_have_text(
+            "案件有新报告（共2份），已显示在上方“最新报告”：请先阅读，再继续处置。")
+        expect(desk.locator("#brief #latest")).to_contain_text("孩子躲在邻居家")  # drawn again, no reload
         assert desk.title().startswith("【有更新】")
         desk.locator("#live-reload").click()
         expect(desk.locator("#latest")).to_contain_text("孩子躲在邻居家")
         expect(desk.locator("body")).to_have_attribute("data-live-seen", "1")  # the stream has spoken
         expect(desk.locator("#live-change")).to_be_hidden()  # and nothing new: nothing said
+        # The first caller rings back (补充): said, and the top of the page drawn again with it, no
+        # reload (stop 56's police desk: a danger call-back reached neither page).
+        held = server.http.get(f"/v1/referrals/{referral_id}", headers=server.auth("police-desk")).json()
+        sup = server.http.post(f"/v1/reports/{held['reports'][0]['report_id']}/supplements",
+                               json={"narrative": "父亲带着孩子往镇上走了", "immediate_danger": True},
+                               headers={**server.auth("operator1"), "Idempotency-Key": "live-sup"})
+        assert sup.status_code == 202, sup.text
+        expect(desk.locator("#live-change-text")).to_contain_text("来电人回拨补充了新情况", timeout=5_000)
+        expect(desk.locator("#brief #latest-supplement")).to_contain_text("补充时儿童处于紧急危险中")
+        expect(desk.locator("#brief #latest-supplement")).to_contain_text("父亲带着孩子往镇上走了")
         # Progress before 办结 (stop 54's police desk review): saved at once, the referral still open.
         desk.locator("#progress-box summary").click()
         desk.locator("#save-progress").click()  # nothing typed: said by the field, nothing saved

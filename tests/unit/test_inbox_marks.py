@@ -19,6 +19,7 @@ REFERRAL = ("INSERT INTO view_referrals (referral_id, case_id, agency_id, agency
 REPORT = "INSERT INTO view_case_reports (report_id, case_id, received_at, received_ts) VALUES (?,?,?,?)"
 CASE = ("INSERT INTO view_cases (case_id, risk_level, initial_risk_level, concerns, region_code,"
         " needs_review, rule_version, opened_at) VALUES (?,?,?,?,?,?,?,?)")
+TIMELINE = "INSERT INTO view_timeline (event_id, case_id, at, type, by_whom, detail) VALUES (?,?,?,?,?,?)"
 UNIT = "police-441823"
 
 
@@ -38,6 +39,8 @@ def seed(view: Any, prefix: str) -> None:
                    for c in (1, 2, 3)]
     statements += [(REPORT, (f"{prefix}p{c}{n}", f"{prefix}c{c}-case", at, 1.0))
                    for c in (1, 2, 3) for n in range(c)]
+    statements += [(TIMELINE, (f"{prefix}s{n}", f"{prefix}c2-case", at, kind, "triage", "{}"))
+                   for n, kind in enumerate(("case_supplement", "case_supplement", "case_review"))]
     view.apply(statements, Tracking(f"seed.{prefix}", 1))
 
 
@@ -45,8 +48,8 @@ def derived(view: DeskReader, unit: str) -> list[list[Any]]:
     """What the inbox and its cases' facts say, read the long way."""
     rows = view.desk_referrals(unit, ended=0)
     facts = view.case_facts(sorted({r["case_id"] for r in rows}))
-    return [[r["referral_id"], r["risk_level"], r["status"], r["case_id"][:8], facts[r["case_id"]][2]]
-            for r in rows]
+    return [[r["referral_id"], r["risk_level"], r["status"], r["case_id"][:8], facts[r["case_id"]].reports,
+             facts[r["case_id"]].supplements] for r in rows]
 
 
 def check(view: DeskReader, prefix: str) -> None:
@@ -55,6 +58,7 @@ def check(view: DeskReader, prefix: str) -> None:
     ours = [m for m in marks if m[0].startswith(prefix)]
     assert [m[0][len(prefix):len(prefix) + 2] for m in ours] == ["r3", "r2", "r1"]  # waiting, by level
     assert {m[0][len(prefix):len(prefix) + 2]: m[4] for m in ours} == {"r3": 3, "r2": 2, "r1": 1}
+    assert {m[0][len(prefix):len(prefix) + 2]: m[5] for m in ours} == {"r3": 0, "r2": 2, "r1": 0}  # 补充
     assert all(m[2] not in ("closed", "declined") for m in marks)
     assert [m[3] for m in ours] == [f"{prefix}c3-case"[:8], f"{prefix}c2-case"[:8], f"{prefix}c1-case"[:8]]
     waiting = [m for m in marks if m[2] in ("dispatched", "escalated")]

@@ -112,6 +112,20 @@ def home(container: ApiContainer, case_id: str, recipient: str) -> dict[str, Any
             "concerns": list(concerns)}
 
 
+def supplements(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every call-back's 补充 on the case's reports, oldest first: which report, which 补充, when,
+    whether it said danger and what (stop 56's police desk: a danger call-back sat undated inside
+    report 2, far down, and the page's top and 办结 spoke only of reports)."""
+    out = []
+    for n, p in enumerate(reports, start=1):
+        texts = p.get("supplements") or []
+        for m, facts in enumerate(p.get("supplement_facts") or [], start=1):
+            out.append({"report": n, "n": m, "at": str(facts["at"]),
+                        "immediate_danger": bool(facts["immediate_danger"]),
+                        "text": texts[m - 1] if m <= len(texts) else None})
+    return sorted(out, key=lambda s: s["at"])
+
+
 def added_concerns(referral: dict[str, Any], reports: list[dict[str, Any]]) -> list[str]:
     """What the case's reports say that the referral did not when it was dispatched (a report
     that joined later: the child director's review, stop 51, saw only 失学 after 家庭暴力 came in)."""

@@ -75,13 +75,15 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         "referrals": referrals,
         "endings": casefile.endings(container.dispatch, referrals),
         # Where each case is (its place's name, no address): which to go to first.
-        "places": {case_id: container.directory.place_name(f[0]) for case_id, f in facts.items()},
+        # The newest report's place (stop 56's police desk: the row kept the first one's).
+        "places": {case_id: container.directory.place_name(f.place) for case_id, f in facts.items()},
         # How many reports the case has and when the last came (stop 55's police desk: a new report
-        # on a case taken on changed nothing in the inbox).
-        "reports": {case_id: (f[2], f[3]) for case_id, f in facts.items()},
+        # on a case taken on changed nothing in the inbox), and its call-backs' 补充 (stop 56's).
+        "reports": {case_id: (f.reports, f.latest) for case_id, f in facts.items()},
+        "supplements": {case_id: (f.supplements, f.latest_supplement) for case_id, f in facts.items()},
         # What the case's later reports added to a referral's concerns (stop 51: a row turned orange
         # and still said only 失学).
-        "added": {r["referral_id"]: [c for c in facts[r["case_id"]][1] if c not in r["concerns"]]
+        "added": {r["referral_id"]: [c for c in facts[r["case_id"]].concerns if c not in r["concerns"]]
                   if r["case_id"] in facts else [] for r in referrals},
         "csrf": page.csrf(request),
         "ack_sla": container.dispatch.ack_sla,  # seconds to 接收, by level: said in the legend
@@ -134,6 +136,9 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
         "username": principal.subject, "principal": principal, "csrf": page.csrf(request),
         "referral": referral, "reports": reports,
         "added_concerns": casefile.added_concerns(referral, reports),
+        "supplements": casefile.supplements(reports),
+        # As the view counts them: the page's live check compares like with like.
+        "supplements_seen": sum(t["type"] == "case_supplement" for t in case["timeline"]) if case else 0,
         "timeline": casefile.timeline(case, plan, aggregate),
         "ended_at": casefile.ended_when(aggregate) if aggregate.status in casefile.FINISHED else None,
         # The supervisors' calls to this unit about it, what was said included (the civil desk's
