@@ -117,6 +117,14 @@ class Directory:
             return "未填写地区"
         return self.region_name(code[:6]) or f"名录外地区（{code[:6]}）"
 
+    def place_label(self, code: str) -> str:
+        """The county and the town in it the directory knows ("连南瑶族自治县 三江镇"), else as
+        `county_label` (stop 56's county supervisor: a 三江镇 case read only 连南瑶族自治县)."""
+        county, parts = self.region_name(code[:6]), self.place_name(code).split(" ")
+        if county and county in parts:
+            return " ".join(parts[parts.index(county):parts.index(county) + 2])
+        return self.county_label(code)
+
     def subregions(self, region: str | None, digits: int) -> list[str]:
         """The codes of `digits` digits it knows inside the region (a prefix), in order."""
         codes = [c for c, _ in (*self.areas, *self.places)]

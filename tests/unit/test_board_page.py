@@ -141,6 +141,7 @@ def test_a_command_names_its_case_and_result_before_the_view_catches_up(
     neither = api.client.post(f"/board/cases/{case['case_id']}/refer",
                               data={"csrf": token, "agency_id": "", "reason": " "})
     assert neither.status_code == 422
+    assert "未能改派：请选择改派给哪个单位。请填写改派原因。" in visible(neither.text)  # the top names both
     for field, said in (("agency", "请选择改派给哪个单位。"), ("refer-reason", "请填写改派原因。")):
         error = re.search(rf'<p class="error" id="{field}-{case["case_id"]}-err">([^<]*)</p>', neither.text)
         assert error is not None and said in error.group(1), (field, neither.text)

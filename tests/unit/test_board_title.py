@@ -62,3 +62,6 @@ def test_a_place_outside_the_directory_has_one_name_on_every_page(hotline: ApiCo
     assert directory.county_label("441825") == "名录外地区（441825）"
     assert directory.county_label("441825100") == "名录外地区（441825）"
     assert directory.county_label("") == "未填写地区"
+    # The board's row names the town too (stop 56's county supervisor: only the county).
+    assert directory.place_label("441823100201") == "连南瑶族自治县 三江镇"
+    assert directory.place_label("441825100") == "名录外地区（441825）"

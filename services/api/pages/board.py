@@ -113,6 +113,7 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "county_q": f"?county={county}" if county else "",
         "counties": choices,
         "county_name": container.directory.county_label,
+        "place_label": container.directory.place_label,
         "cases": add_reworks(add_callback_lines(
             container, add_written_reasons(container, cases, notes, written)), written),
         "case_state": case_state,
@@ -209,7 +210,8 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
         target = (f"{FIELD_ID.get(field, action + '-' + field)}-{case_id}" if field
                   else f"{action}-{case_id}-err")
         error = {"case_id": case_id, "action": action, "field": field, "message": message, "target": target,
-                 "summary": f"案件 {case_id[:8]}：未能{VERB[action]}：{message}",
+                 "summary": f"案件 {case_id[:8]}：未能{VERB[action]}：{message}"
+                            + "".join(m.split("：", 1)[-1] for m in (also or {}).values()),
                  "beside": f"案件 {case_id[:8]}：{message}", "also": also or {}, "outside": outside, **values}
         return render(request, "board.html", _context(request, container, page, error=error), status)
 
