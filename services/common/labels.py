@@ -206,6 +206,7 @@ REVIEW_REASON_TEXT = {"declined": "有单位退回转介", "routing_gap": "缺�
 SATISFACTION_TEXT = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 REACHED_TEXT = {True: "已联系上", False: "未联系上"}
 EVENT_TEXT["callback_recorded"] = "回访"
+EVENT_TEXT["callback_superseded"] = "回访"
 # Why an outcome (办结) or a progress line (办理进展) cannot be recorded, by the referral's status:
 # shown whole on the desk's pages.
 OUTCOME_REFUSED = {

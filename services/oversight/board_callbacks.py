@@ -14,23 +14,27 @@ from services.intake.callback_book import CallbackRow
 from services.oversight.callbacks import DISSATISFIED
 
 CALLBACK_LINE = "callback_recorded"  # the timeline's type for a callback's result
+WITHDRAWN_LINE = "callback_superseded"  # a call not made when the case was sent back (重办)
 
 
 def _at(iso: str) -> datetime:
     return datetime.fromisoformat(iso)
 
 
-def _done(c: ApiContainer) -> dict[str, list[CallbackRow]]:
-    """The recorded callbacks per case, oldest first."""
+def _done(c: ApiContainer, withdrawn: bool = False) -> dict[str, list[CallbackRow]]:
+    """The recorded callbacks per case, oldest first; with `withdrawn`, those withdrawn by 重办 too."""
     done: dict[str, list[CallbackRow]] = {}
-    for r in sorted(c.callbacks.book.read(), key=lambda r: r.done_at or r.due_at):
-        if r.status == "done" and r.done_at is not None:
+    for r in sorted(c.callbacks.book.read(superseded=withdrawn), key=lambda r: r.done_at or r.due_at):
+        if r.status in ("done", "superseded") and r.done_at is not None:
             done.setdefault(r.case_id, []).append(r)
     return done
 
 
 def _line(r: CallbackRow) -> dict[str, Any]:
     assert r.done_at is not None
+    if r.status == "superseded":  # said where the supervisor looks (stop 56's county supervisor)
+        return {"type": WITHDRAWN_LINE, "at": r.done_at.isoformat(), "by": "system",
+                "receipt_no": r.receipt_no}
     return {"type": CALLBACK_LINE, "at": r.done_at.isoformat(), "by": r.by,
             "reached": r.reached, "satisfaction": r.satisfaction, "receipt_no": r.receipt_no}
 
@@ -38,7 +42,7 @@ def _line(r: CallbackRow) -> dict[str, Any]:
 def add_callback_lines(c: ApiContainer, cases: list[Any]) -> list[Any]:
     """Each case's recorded callbacks as timeline lines in time order, and the first review (or
     reassessment) after a dissatisfied one marked as settling it (`settles_dissatisfied`)."""
-    done = _done(c)
+    done = _done(c, withdrawn=True)
     for case in cases:
         lines = [_line(r) for r in done.get(case["case_id"], [])]
         if not lines:
@@ -69,7 +73,7 @@ def region_callbacks(c: ApiContainer, who: Principal) -> dict[str, list[dict[str
     """The caller's region's callbacks: due (oldest due first, so the overdue lead) and done
     (newest first), each with its case and result; never a phone number or a note."""
     now = datetime.now(UTC)
-    rows = [r for r in c.callbacks.book.read() if who.sees_region(r.region_code)]
+    rows = [r for r in c.callbacks.book.read(superseded=True) if who.sees_region(r.region_code)]
 
     def row(r: CallbackRow) -> dict[str, Any]:
         return {"callback_id": r.callback_id, "case_id": r.case_id, "receipt_no": r.receipt_no,
@@ -80,4 +84,7 @@ def region_callbacks(c: ApiContainer, who: Principal) -> dict[str, list[dict[str
 
     due = sorted((r for r in rows if r.status == "due"), key=lambda r: r.due_at)
     done = sorted((r for r in rows if r.status == "done"), key=lambda r: r.done_at or r.due_at, reverse=True)
-    return {"due": [row(r) for r in due], "done": [row(r) for r in done]}
+    withdrawn = sorted((r for r in rows if r.status == "superseded"), key=lambda r: r.done_at or r.due_at,
+                       reverse=True)
+    return {"due": [row(r) for r in due], "done": [row(r) for r in done],
+            "withdrawn": [row(r) for r in withdrawn]}

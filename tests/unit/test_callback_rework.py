@@ -11,6 +11,7 @@ from services.common.embedded import EmbeddedRunner
 from services.intake.callback import CallbackSuperseded
 from tests.conftest import Api
 from tests.unit.test_board_page import visible
+from tests.unit.test_board_review import case_row
 from tests.unit.test_callbacks import NOW, a_callback, closed_case
 from tests.unit.test_desk import post
 from tests.unit.test_pages import login
@@ -60,6 +61,14 @@ def test_a_callback_not_made_before_rework_is_withdrawn_and_the_next_closure_cou
     assert "重新交办" in late.json()["detail"]
     assert hotline.callbacks.get_callback(first["callback_id"]).status == "superseded"
     assert api.client.get("/v1/callbacks?status=done", headers=api.auth("operator1")).json() == []
+    # Said where the supervisor looks: the case's panel and /callbacks (stop 56's county supervisor
+    # found it only by typing the record's address).
+    login(api.client, "supervisor1")
+    row = visible(case_row(api.client.get("/board").text, case_id))
+    assert f"受理编号{first['receipt_no']}：" in row and "这次回访未打，已作废" in row, row
+    assert f"回访（受理编号{first['receipt_no']}）：未打，随重新交办作废（系统）" in row, row
+    listed = visible(api.client.get("/callbacks").text)
+    assert "已作废（1）" in listed and "待回访（0）" in listed, listed
 
     referral_id = sent.json()["referral_id"]
     assert post(api, "police-desk", f"/v1/referrals/{referral_id}/acknowledge").status_code == 200
