@@ -116,7 +116,7 @@ def test_overdue_first_newest_done_first_and_the_settling_review_marked() -> Non
     rows = [a_row(1, "due", now + timedelta(days=1)), a_row(2, "due", now - timedelta(days=1)),
             a_row(3, "done", now, NOW, "satisfied"), a_row(4, "done", now, NOW + timedelta(hours=1),
                                                             "dissatisfied")]
-    c: Any = SimpleNamespace(callbacks=SimpleNamespace(book=SimpleNamespace(read=lambda: rows)))
+    c: Any = SimpleNamespace(callbacks=SimpleNamespace(book=SimpleNamespace(read=lambda superseded=False: rows)))
     listed = region_callbacks(c, Principal("s", "supervisor", region="4418"))
     assert [(r["callback_id"], r["overdue"]) for r in listed["due"]] == [("cb-2", True), ("cb-1", False)]
     assert [r["callback_id"] for r in listed["done"]] == ["cb-4", "cb-3"]
