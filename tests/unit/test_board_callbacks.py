@@ -115,12 +115,16 @@ def test_overdue_first_newest_done_first_and_the_settling_review_marked() -> Non
     now = datetime.now(UTC)
     rows = [a_row(1, "due", now + timedelta(days=1)), a_row(2, "due", now - timedelta(days=1)),
             a_row(3, "done", now, NOW, "satisfied"), a_row(4, "done", now, NOW + timedelta(hours=1),
-                                                            "dissatisfied")]
-    c: Any = SimpleNamespace(callbacks=SimpleNamespace(book=SimpleNamespace(read=lambda superseded=False: rows)))
+                                                            "dissatisfied"),
+            a_row(5, "superseded", now, NOW)]  # withdrawn by 重办: listed apart
+    c: Any = SimpleNamespace(callbacks=SimpleNamespace(book=SimpleNamespace(
+        read=lambda superseded=False: [r for r in rows if superseded or r.status != "superseded"])))
     listed = region_callbacks(c, Principal("s", "supervisor", region="4418"))
     assert [(r["callback_id"], r["overdue"]) for r in listed["due"]] == [("cb-2", True), ("cb-1", False)]
     assert [r["callback_id"] for r in listed["done"]] == ["cb-4", "cb-3"]
-    assert region_callbacks(c, Principal("s", "supervisor", region="441802")) == {"due": [], "done": []}
+    assert [r["callback_id"] for r in listed["withdrawn"]] == ["cb-5"]
+    assert region_callbacks(c, Principal("s", "supervisor", region="441802")) == {"due": [], "done": [],
+                                                                                  "withdrawn": []}
     at = (NOW + timedelta(hours=2)).isoformat()
     case = {"case_id": "case-0", "timeline": [
         {"type": "case_review", "at": (NOW - timedelta(hours=1)).isoformat()},
