@@ -84,7 +84,8 @@ def test_rerouting_after_a_decline_from_the_board(api: Api, runner: EmbeddedRunn
     page = api.client.get("/board").text
     choices = re.search(rf'id="agency-{case["case_id"]}"[^>]*>(.*?)</select>', page, re.S).group(1)  # type: ignore[union-attr]
     assert '"civil-441823"' in choices
-    assert '"police-441823"' not in choices  # a unit already referred is not offered
+    assert '"hospital-441823"' not in choices  # a unit holding the case open is not offered
+    assert '"police-441823">连南瑶族自治县公安局（已退回本案，可再次交办）' in choices  # one that declined is
     r = api.client.post(f"/board/cases/{case['case_id']}/refer",
                         data={"csrf": csrf(page), "agency_id": "civil-441823", "reason": "公安退回，转民政"},
                         follow_redirects=False)
@@ -261,3 +262,29 @@ def test_a_unit_that_does_not_serve_the_place_is_said_before_it_is_given_the_cas
     runner.pump()
     referred = api.client.get(f"/v1/cases/{case['case_id']}", headers=api.auth("supervisor1")).json()
     assert "police-441823100" in [r["agency_id"] for r in referred["referrals"]]
+
+
+def test_a_unit_that_declined_can_be_given_the_case_again(api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 56's county supervisor: the county police declined a red case in the county at large,
+    and 改派 no longer listed it, nor any police unit serving the place. Now it is listed, said to
+    have declined, and given the case as its next round; while that is open, not again."""
+    case = red_case(api, runner, "declined-again")
+    police = referral_of(case, "police")
+    declined = post(api, "police-desk", f"/v1/referrals/{police}/decline", {"reason": "非本局管辖"})
+    assert declined.status_code == 200
+    runner.pump()
+    login(api.client, "supervisor1")
+    board = api.client.get("/board").text
+    select = re.search(rf'<select id="agency-{case["case_id"]}" name="agency_id".*?</select>', board, re.S)
+    assert select is not None and "连南瑶族自治县公安局（已退回本案，可再次交办）" in select.group(0)
+    path = f"/board/cases/{case['case_id']}/refer"
+    again = api.client.post(path, data={"csrf": csrf(board), "agency_id": "police-441823",
+                                        "reason": "经核实属县局管辖，请接收处置"})
+    assert again.status_code == 200 and "已将案件" in visible(again.text), visible(again.text)[:300]
+    runner.pump()
+    inbox = api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()
+    ours = [r for r in inbox if r["case_id"] == case["case_id"]]
+    assert sorted(r["status"] for r in ours) == ["declined", "dispatched"], ours
+    twice = post(api, "supervisor1", f"/v1/cases/{case['case_id']}/referrals",
+                 {"agency_id": "police-441823", "reason": "再交一次"})
+    assert twice.status_code == 409 and "尚未办结" in twice.text, twice.text

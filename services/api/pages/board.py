@@ -45,7 +45,13 @@ from services.common.labels import (
     REVIEW_REASON_TEXT,
     SATISFACTION_TEXT,
 )
-from services.common.vocabulary import BEIJING, RISK_LEVELS, UNACKNOWLEDGED_STATUSES, Category
+from services.common.vocabulary import (
+    BEIJING,
+    OPEN_REFERRAL_STATUSES,
+    RISK_LEVELS,
+    UNACKNOWLEDGED_STATUSES,
+    Category,
+)
 from services.oversight.board import (
     active_plans,
     case_state,
@@ -131,8 +137,12 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "unreached": unreached_by_case(container, cases),
         "undelivered": undelivered(container, cases), "failure_text": failure_text,  # none reached
         "late_followups": [p for p in plans if p["overdue"] or p["helper_missing"]],
+        # 改派: any unit not holding the case open, one that declined it too (stop 56's county
+        # supervisor could not send a red case back to the county police that had declined it)
         "units_for": lambda case: units_by_county(container, case["region_code"], [
-            a for a in units if a.agency_id not in {r["agency_id"] for r in case["referrals"]}]),
+            a for a in units if a.agency_id not in {r["agency_id"] for r in case["referrals"]
+                                                    if r["status"] in OPEN_REFERRAL_STATUSES}]),
+        "declined_by": lambda case: {r["agency_id"] for r in case["referrals"] if r["status"] == "declined"},
         # 重办: any unit, the one that handled the case too (preselected: `handled_by`)
         "rework_units_for": lambda case: units_by_county(container, case["region_code"], units),
         "handled_by": handled_by,
