@@ -288,3 +288,35 @@ def test_a_unit_that_declined_can_be_given_the_case_again(api: Api, runner: Embe
     twice = post(api, "supervisor1", f"/v1/cases/{case['case_id']}/referrals",
                  {"agency_id": "police-441823", "reason": "再交一次"})
     assert twice.status_code == 409 and "尚未办结" in twice.text, twice.text
+
+
+def test_a_red_case_closed_before_anyone_saw_the_child_is_said_first(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 56's county supervisor closed a red domestic-violence case three minutes after filing,
+    its lead unit never at the door, with no word: said at the reason, closed when ticked."""
+    case = red_case(api, runner, "unvisited")
+    for kind, desk in (("police", "police-desk"), ("hospital", "hospital-desk")):
+        referral = referral_of(case, kind)
+        assert post(api, desk, f"/v1/referrals/{referral}/acknowledge").status_code == 200
+        done = post(api, desk, f"/v1/referrals/{referral}/outcome", {"outcome": "已处置", "note": ""})
+        assert done.status_code == 200
+    login(api.client, "supervisor1")
+    token = csrf(api.client.get("/board").text)
+    path = f"/board/cases/{case['case_id']}/close"
+    said = api.client.post(path, data={"csrf": token, "reason": "处置完毕"})  # no pump: dispatch's word
+    assert said.status_code == 422, visible(said.text)[:300]
+    error = re.search(rf'<p class="error" id="close-reason-{case["case_id"]}-err">([^<]*)</p>', said.text)
+    words = "牵头随访的连南瑶族自治县民政局（未成年人保护中心）尚未入户见到该儿童（走访0次）"
+    assert error is not None and words in error.group(1), said.text
+    assert f'name="unvisited_ok" value="1" id="unvisited-ok-{case["case_id"]}"' in said.text
+    assert hotline_plan_status(api, case["case_id"]) == "active"
+    closed = api.client.post(path, data={"csrf": token, "reason": "处置完毕", "unvisited_ok": "1"},
+                             follow_redirects=False)
+    assert closed.status_code == 303, visible(closed.text)[:300]
+    runner.pump()
+    assert hotline_plan_status(api, case["case_id"]) == "closed"
+
+
+def hotline_plan_status(api: Api, case_id: str) -> str:
+    case = api.client.get(f"/v1/cases/{case_id}", headers=api.auth("supervisor1")).json()
+    return str(case["followup"]["status"])

@@ -25,6 +25,7 @@ from services.api.pages.board_forms import (
     concerns_text,
     concerns_ticked,
     outside_unit,
+    unvisited,
 )
 from services.api.pages.board_state import (
     add_reworks,
@@ -215,14 +216,14 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
               "concerns": [str(c) for c in form.getlist("concerns")]}
 
     def refused(field: str | None, message: str, status: int, also: dict[str, str] | None = None,
-                outside: bool = False) -> Response:
+                confirm: dict[str, str] | None = None) -> Response:
         field = field if field in FIELDS[action] else None
         target = (f"{FIELD_ID.get(field, action + '-' + field)}-{case_id}" if field
                   else f"{action}-{case_id}-err")
         error = {"case_id": case_id, "action": action, "field": field, "message": message, "target": target,
                  "summary": f"案件 {case_id[:8]}：未能{VERB[action]}：{message}"
                             + "".join(m.split("：", 1)[-1] for m in (also or {}).values()),
-                 "beside": f"案件 {case_id[:8]}：{message}", "also": also or {}, "outside": outside, **values}
+                 "beside": f"案件 {case_id[:8]}：{message}", "also": also or {}, "confirm": confirm, **values}
         return render(request, "board.html", _context(request, container, page, error=error), status)
 
     if action == "refer" and not form.get("agency_id"):  # never a unit preselected (stop 50's review)
@@ -232,7 +233,9 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
         return refused(field, blank, 422)
     if action in ("refer", "rework") and not form.get("outside_ok") and (
             outside := outside_unit(container, case_id, str(form.get("agency_id")))):
-        return refused("agency_id", outside, 422, outside=True)
+        return refused("agency_id", outside, 422, confirm={"name": "outside_ok", "label": "仍交给该单位"})
+    if action == "close" and not form.get("unvisited_ok") and (unseen := unvisited(container, case_id)):
+        return refused("reason", unseen, 422, confirm={"name": "unvisited_ok", "label": "仍要结案"})
 
     def act() -> None:
         check_case(container, principal, case_id)
