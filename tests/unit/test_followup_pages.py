@@ -132,7 +132,10 @@ def test_the_board_shows_late_follow_ups_and_closes_a_case(
     api.client.post(f"/v1/referrals/{referral['referral_id']}/acknowledge", headers=api.auth("civil-desk"))
     api.client.post(f"/v1/referrals/{referral['referral_id']}/outcome",
                     json={"outcome": "已处置", "note": ""}, headers=api.auth("civil-desk"))
-    closed = api.client.post(close, data={"csrf": csrf, "reason": "处置完毕"}, follow_redirects=False)
+    unseen = api.client.post(close, data={"csrf": csrf, "reason": "处置完毕"})  # nobody saw the child
+    assert unseen.status_code == 422 and "尚未入户见到该儿童（走访0次）" in unseen.text
+    closed = api.client.post(close, data={"csrf": csrf, "reason": "处置完毕", "unvisited_ok": "1"},
+                             follow_redirects=False)
     assert closed.status_code == 303
     # Before the view caught up, the row is closed already (stop 55's county supervisor saw
     # 转介已办结 and 结案 offered for a moment).

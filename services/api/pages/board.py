@@ -21,11 +21,11 @@ from services.api.pages.board_forms import (
     FIELDS,
     TEXT_FIELD,
     VERB,
+    before_acting,
     categories_ticked,
     concerns_text,
     concerns_ticked,
-    outside_unit,
-    unvisited,
+    unit_label,
 )
 from services.api.pages.board_state import (
     add_reworks,
@@ -149,7 +149,7 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "handled_by": handled_by,
         # A town's unit says which places it serves (stop 53's review: 三江镇's child director was
         # offered for a case in 大坪镇 with nothing saying it covers 三江镇 only).
-        "unit_label": lambda a: _unit_label(container, a),
+        "unit_label": lambda a: unit_label(container, a),
         "levels": RISK_LEVELS,
         "ack_sla": container.dispatch.ack_sla,  # each level's time to take a referral on: the level's hint
         "categories": tuple(Category),
@@ -159,13 +159,6 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "error": error,
         **incident_context(container, principal, request.query_params.get("incident", "")),
     }
-
-
-def _unit_label(container: ApiContainer, unit: Any) -> str:
-    """A unit as the re-routing lists name it: a town's says the places it serves."""
-    if not unit.regions or any(len(r) <= 6 for r in unit.regions):
-        return str(unit.name)
-    return f"{unit.name}（只负责{'、'.join(container.directory.region_name(r) for r in unit.regions)}）"
 
 
 def _ours(container: ApiContainer, page: Page, case_id: str) -> bool:
@@ -207,7 +200,7 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
     principal, form = page.principal, page.form
     if action not in ACTIONS:
         return Response(STALE, status_code=403, media_type="text/plain; charset=utf-8")
-    field, blank = TEXT_FIELD[action]
+    field = TEXT_FIELD[action][0]
     text = str(form.get(field, "")).strip()
     shown = bool(form.get("categories_shown"))
     values = {"text": str(form.get(field, "")), "risk_level": form.get("risk_level"),
@@ -226,16 +219,8 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
                  "beside": f"案件 {case_id[:8]}：{message}", "also": also or {}, "confirm": confirm, **values}
         return render(request, "board.html", _context(request, container, page, error=error), status)
 
-    if action == "refer" and not form.get("agency_id"):  # never a unit preselected (stop 50's review)
-        return refused("agency_id", "请选择改派给哪个单位。", 422,
-                       {field: f"案件 {case_id[:8]}：{blank}"} if not text else None)
-    if not text:
-        return refused(field, blank, 422)
-    if action in ("refer", "rework") and not form.get("outside_ok") and (
-            outside := outside_unit(container, case_id, str(form.get("agency_id")))):
-        return refused("agency_id", outside, 422, confirm={"name": "outside_ok", "label": "仍交给该单位"})
-    if action == "close" and not form.get("unvisited_ok") and (unseen := unvisited(container, case_id)):
-        return refused("reason", unseen, 422, confirm={"name": "unvisited_ok", "label": "仍要结案"})
+    if said := before_acting(container, case_id, action, form):
+        return refused(*said)
 
     def act() -> None:
         check_case(container, principal, case_id)

@@ -40,6 +40,31 @@ def concerns_ticked(form: Any) -> list[str]:
     return chosen
 
 
+def before_acting(container: Any, case_id: str, action: str, form: Any) -> tuple[Any, ...] | None:
+    """What to say before a command is tried: its blank fields (改派's two at once), a unit not
+    serving the place, a red case closed unseen (each with the box that confirms it); None: go."""
+    field, blank = TEXT_FIELD[action]
+    text = str(form.get(field, "")).strip()
+    if action == "refer" and not form.get("agency_id"):  # never a unit preselected (stop 50's review)
+        also = {field: f"案件 {case_id[:8]}：{blank}"} if not text else None
+        return "agency_id", "请选择改派给哪个单位。", 422, also
+    if not text:
+        return field, blank, 422
+    if action in ("refer", "rework") and not form.get("outside_ok") and (
+            outside := outside_unit(container, case_id, str(form.get("agency_id")))):
+        return "agency_id", outside, 422, None, {"name": "outside_ok", "label": "仍交给该单位"}
+    if action == "close" and not form.get("unvisited_ok") and (unseen := unvisited(container, case_id)):
+        return "reason", unseen, 422, None, {"name": "unvisited_ok", "label": "仍要结案"}
+    return None
+
+
+def unit_label(container: Any, unit: Any) -> str:
+    """A unit as the re-routing lists name it: a town's says the places it serves."""
+    if not unit.regions or any(len(r) <= 6 for r in unit.regions):
+        return str(unit.name)
+    return f"{unit.name}（只负责{'、'.join(container.directory.region_name(r) for r in unit.regions)}）"
+
+
 def outside_unit(container: Any, case_id: str, agency_id: str) -> str:
     """What to say when the chosen unit does not serve the case's place ("" when it does, or the
     supervisor said it was meant): 改派 to 三江派出所 of a case in another town went through without
