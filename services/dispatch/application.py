@@ -9,16 +9,15 @@ from uuid import UUID
 
 import structlog
 from eventsourcing.application import ProcessingEvent
-from eventsourcing.persistence import IntegrityError
 from eventsourcing.system import ProcessApplication
 
 from services.common import store
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
-from services.common.errors import Conflict, NotFound, parse_id
+from services.common.errors import NotFound, parse_id
 from services.common.messages import CASE_OPENED, CASE_UPDATED, Message, same_key
 from services.common.outbox import NotifiesCommits
-from services.common.vocabulary import OPEN_REFERRAL_STATUSES, RISK_RANK
+from services.common.vocabulary import RISK_RANK
 from services.dispatch.domain import (
     Referral,
     RoutingGap,
@@ -242,24 +241,3 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
     @staticmethod
     def _note(actor: Actor | None, action: str, referral: Referral) -> list[Any]:
         return audit_note(actor, action, "referral", str(referral.id), referral.case_id)
-
-    def refer_manually(self, case: Mapping[str, Any], agency_id: str, *, by: str, reason: str = "",
-                       actor: Actor | None = None) -> Referral:
-        """A supervisor routes a case to a chosen unit (e.g. after a decline): the unit's next round
-        when its earlier referrals of the case ended, a unit that declined too (stop 56's county
-        supervisor could not send a red case back to the county police it had declined)."""
-        agency = self._receiving_unit(agency_id)
-        earlier = self.rounds(case["case_id"], agency_id)
-        if any(r.status in OPEN_REFERRAL_STATUSES for r in earlier):
-            raise Conflict(f"该案件已转介给{agency.name}，尚未办结，不能重复转介。")
-        referral = self._by_hand(case, agency, referral_id_for(case["case_id"], agency_id, len(earlier)),
-                                 by=by, reason=reason)
-        plan = self.followup_plan(case["case_id"])
-        noted = [plan] if plan is not None and plan.note_referrals([str(referral.id)]) else []
-        try:
-            self.save(referral, *noted, *audit_note(actor, "case.refer", "referral", str(referral.id),
-                                                    case["case_id"]))
-        except IntegrityError:  # the same 改派 at the same moment: the one saved stands
-            raise Conflict(f"该案件已转介给{agency.name}，尚未办结，不能重复转介。") from None
-        log.info("referral dispatched by supervisor", case_id=case["case_id"], agency_id=agency_id)
-        return referral

@@ -16,6 +16,7 @@ from services.common import store
 from services.common.auditnote import Actor
 from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, FieldError
+from services.common.vocabulary import OPEN_REFERRAL_STATUSES
 from services.dispatch.domain import Referral, check_no_open_referral, referral_id_for
 from services.dispatch.followup import FollowUpPlan
 from services.dispatch.followups import VisitClock
@@ -34,7 +35,6 @@ class Rework:
     repository: Any
     save: Callable[..., Any]
     followup_plan: Callable[[str], FollowUpPlan | None]
-    refer_manually: Callable[..., Referral]
 
     def _receiving_unit(self, agency_id: str) -> Agency:
         agency = self.directory.get(agency_id)
@@ -78,6 +78,27 @@ class Rework:
         if (last["agency_id"], last["by"], last["reason"]) != (agency_id, by, reason.strip()):
             return None
         return store.find(self.repository, str(last["referral_id"]), Referral)
+
+    def refer_manually(self, case: Mapping[str, Any], agency_id: str, *, by: str, reason: str = "",
+                       actor: Actor | None = None) -> Referral:
+        """A supervisor routes a case to a chosen unit (e.g. after a decline): the unit's next round
+        when its earlier referrals of the case ended, a unit that declined too (stop 56's county
+        supervisor could not send a red case back to the county police it had declined)."""
+        agency = self._receiving_unit(agency_id)
+        earlier = self.rounds(case["case_id"], agency_id)
+        if any(r.status in OPEN_REFERRAL_STATUSES for r in earlier):
+            raise Conflict(f"该案件已转介给{agency.name}，尚未办结，不能重复转介。")
+        referral = self._by_hand(case, agency, referral_id_for(case["case_id"], agency_id, len(earlier)),
+                                 by=by, reason=reason)
+        plan = self.followup_plan(case["case_id"])
+        noted = [plan] if plan is not None and plan.note_referrals([str(referral.id)]) else []
+        try:
+            self.save(referral, *noted, *audit_note(actor, "case.refer", "referral", str(referral.id),
+                                                    case["case_id"]))
+        except IntegrityError:  # the same 改派 at the same moment: the one saved stands
+            raise Conflict(f"该案件已转介给{agency.name}，尚未办结，不能重复转介。") from None
+        log.info("referral dispatched by supervisor", case_id=case["case_id"], agency_id=agency_id)
+        return referral
 
     def rounds(self, case_id: str, agency_id: str, first: Referral | None = None) -> list[Referral]:
         """A unit's referrals of a case, round by round (`first`: round 0, when read already)."""
