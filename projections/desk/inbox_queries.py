@@ -31,8 +31,10 @@ class InboxQueries:
                        ended: int | None = None) -> list[ReferralRow]:
         """One unit's inbox: those waiting to be taken on first, by level, past their due time
         first, then the soonest due (the police desk's review, stop 54: a red one taken on sat
-        above a red one with ten minutes left); then the rest by level, newest first. With `ended`,
-        only the newest so many declined or closed (the same review: a phone's inbox grew on)."""
+        above a red one with ten minutes left); then those taken on by level, newest first; then
+        those ended, newest first whatever their level, as the newest so many are chosen with
+        `ended` (the same review: a phone's inbox grew on; stop 56's: the short list and the whole
+        one sorted apart)."""
         sql, by = f"SELECT {REFERRAL_COLUMNS} FROM view_referrals WHERE agency_id = ?", self.sql.rows
         parts: list[tuple[str, list[Any]]] = (
             [(" AND status = ?", [status])] if status else [("", [])] if ended is None else
@@ -49,8 +51,12 @@ class InboxQueries:
             return r["status"] in WAITING
 
         rows.sort(key=lambda r: r["dispatched_at"], reverse=True)
-        rows.sort(key=lambda r: (not waiting(r), RISK_RANK.get(r["risk_level"], 9), not late(r),
-                                 r["due_at"] if waiting(r) else ""))
+        def over(r: ReferralRow) -> bool:
+            return r["status"] in ("declined", "closed")
+
+        rows.sort(key=lambda r: (over(r), not waiting(r),
+                                 0 if over(r) else RISK_RANK.get(r["risk_level"], 9),
+                                 not late(r), r["due_at"] if waiting(r) else ""))
         return rows
 
     def inbox_marks(self, agency_id: str) -> list[list[Any]]:

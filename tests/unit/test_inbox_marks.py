@@ -79,3 +79,17 @@ def test_the_streams_look_is_one_query_that_says_what_the_inbox_says(
     monkeypatch.setattr(hotline.view.sql, "rows", counted)
     hotline.view.inbox_marks(UNIT)
     assert len(statements) == 1
+
+
+def test_ended_referrals_are_newest_first_whatever_their_level(hotline: ApiContainer) -> None:
+    """Stop 56's police desk: the newest 20 ended were chosen by time and shown by level, so the
+    short list and the whole one sorted apart."""
+    rows = [("e1", "closed", "red", "2026-12-06T01:00:00+00:00"),
+            ("e2", "declined", "blue", "2026-12-06T03:00:00+00:00"),
+            ("e3", "closed", "orange", "2026-12-06T02:00:00+00:00"),
+            ("e4", "acknowledged", "blue", "2026-12-06T00:30:00+00:00")]
+    hotline.view.apply([(REFERRAL, (r, "ce-case", "edu-441823", "education", status, level, "[]", at, at,
+                                    1.0, 2.0)) for r, status, level, at in rows], Tracking("seed.ended", 1))
+    listed = hotline.view.desk_referrals
+    assert [r["referral_id"] for r in listed("edu-441823")] == ["e4", "e2", "e3", "e1"]
+    assert [r["referral_id"] for r in listed("edu-441823", ended=2)] == ["e4", "e2", "e3"]
