@@ -34,7 +34,7 @@ def _report_rows(d: dict[str, Any], received_at: str | None) -> list[Write]:
         "INSERT INTO view_case_reports (report_id, case_id, channel, received_at, received_ts,"
         " region_code) VALUES (?,?,?,?,?,?) ON CONFLICT (report_id) DO NOTHING",
         (d["report_id"], d["case_id"], d.get("channel"), received_at, epoch(received_at),
-         d.get("region_code")))]
+         d.get("report_region_code") or d.get("region_code")))]  # the report's own place when said
     if d.get("submitter_ref"):
         rows.append(("INSERT INTO view_submissions (report_id, submitter_ref, received_ts)"
                      " VALUES (?,?,?) ON CONFLICT (report_id) DO NOTHING",

@@ -127,7 +127,7 @@ class Case(Aggregate):
                        risk_level: str, needs_review: bool, burst: bool, rule_version: str,
                        rationale: str, child_keys: list[str], channel: str | None,
                        inputs: dict[str, Any] | None, submitter_ref: str | None,
-                       sentinel_id: str | None, youngest_age: int | None) -> None:
+                       sentinel_id: str | None, youngest_age: int | None, report_region_code: str) -> None:
         self.report_ids.append(report_id)
         if submitter_ref and submitter_ref not in self.submitter_refs:
             self.submitter_refs = [*self.submitter_refs, submitter_ref]

@@ -63,14 +63,22 @@ class Opened(Reported, Aggregate.Created):
 
 
 class ReportJoined(Reported, Changed):
-    """A repeat report about the same child joined the case."""
+    """A repeat report about the same child joined the case; version 4 says where that report
+    put the child (the case keeps its first place: stop 56's police desk read the first place in
+    the inbox after the child had moved), unknown before."""
 
+    class_version = 4
     report_id: str
     at: datetime
     burst: bool
     rule_version: str
     rationale: str
     child_keys: list[str]
+    report_region_code: str
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        fill(state, report_region_code="")
 
 
 class Supplemented(Changed):

@@ -49,6 +49,7 @@ def joined(case: Any, report: ReportFacts, rules: RiskRules, child_keys: list[st
         rule_version=assessment.rule_version, rationale=rationale, child_keys=child_keys,
         channel=report.channel, submitter_ref=report.submitter_ref,
         sentinel_id=report.sentinel_id, youngest_age=youngest(case.youngest_age, report.youngest_age),
+        report_region_code=report.region_code,
         inputs={**assessment_inputs(report.concerns, report.immediate_danger, assessment),
                 "reports_in_burst_window": len(recent)},
     )

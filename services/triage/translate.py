@@ -63,7 +63,8 @@ def said_by(e: Any) -> dict[str, Any]:
     if isinstance(e, Case.Supplemented):  # which supplement, and whether it said danger: units are told
         return {**triaged, "supplement_id": e.supplement_id, "immediate_danger": e.immediate_danger}
     return {**triaged, "channel": e.channel, "submitter_ref": e.submitter_ref,
-            "sentinel_id": e.sentinel_id, "at": e.at.isoformat()}
+            "sentinel_id": e.sentinel_id, "at": e.at.isoformat(),
+            "report_region_code": e.report_region_code or None}  # where this report put the child
 
 
 def major_incident(e: Any) -> dict[str, Any]:

@@ -132,12 +132,10 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
             "案件有新报告（共2份），已显示在上方“最新报告”：请先阅读，再继续处置。")
         expect(desk.locator("#brief #latest")).to_contain_text("孩子躲在邻居家")  # drawn again, no reload
         assert desk.title().startswith("【有更新】")
-        desk.locator("#live-reload").click()
-        expect(desk.locator("#latest")).to_contain_text("孩子躲在邻居家")
-        expect(desk.locator("body")).to_have_attribute("data-live-seen", "1")  # the stream has spoken
-        expect(desk.locator("#live-change")).to_be_hidden()  # and nothing new: nothing said
-        # The first caller rings back (补充): said, and the top of the page drawn again with it, no
-        # reload (stop 56's police desk: a danger call-back reached neither page).
+        expect(desk.locator("#report-cards #report-h-2")).to_be_visible()  # the top's links lead somewhere
+        # The first caller rings back (补充) while the page still shows report 2: said too, the top
+        # drawn again with it, no reload (stop 56's police desk: after report 2 the open page said
+        # nothing more, and a danger call-back reached neither page).
         held = server.http.get(f"/v1/referrals/{referral_id}", headers=server.auth("police-desk")).json()
         sup = server.http.post(f"/v1/reports/{held['reports'][0]['report_id']}/supplements",
                                json={"narrative": "父亲带着孩子往镇上走了", "immediate_danger": True},
@@ -146,6 +144,11 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
         expect(desk.locator("#live-change-text")).to_contain_text("来电人回拨补充了新情况", timeout=5_000)
         expect(desk.locator("#brief #latest-supplement")).to_contain_text("补充时儿童处于紧急危险中")
         expect(desk.locator("#brief #latest-supplement")).to_contain_text("父亲带着孩子往镇上走了")
+        expect(desk.locator("#brief #latest-supplement")).to_contain_text("报告1的地点：")
+        desk.locator("#live-reload").click()
+        expect(desk.locator("#latest-supplement")).to_contain_text("父亲带着孩子往镇上走了")
+        expect(desk.locator("body")).to_have_attribute("data-live-seen", "1")  # the stream has spoken
+        expect(desk.locator("#live-change")).to_be_hidden()  # and nothing new: nothing said
         # Progress before 办结 (stop 54's police desk review): saved at once, the referral still open.
         desk.locator("#progress-box summary").click()
         desk.locator("#save-progress").click()  # nothing typed: said by the field, nothing saved

@@ -10,6 +10,7 @@ import re
 
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
+from tests.helpers import report_body
 from tests.unit.test_board_page import csrf, visible
 from tests.unit.test_desk import post, red_case, referral_of
 from tests.unit.test_pages import login
@@ -48,3 +49,17 @@ def test_a_call_back_after_acceptance_is_at_the_top_dated_and_warned_of(
     assert warned is not None, visible(confirm.text)[:800]
     assert "接收之后来电人又补充了1次情况（最新：报告1的补充1" in visible(warned.group(1))
     assert "补充时儿童处于紧急危险中" in visible(warned.group(1))
+
+
+def test_the_inbox_row_names_where_the_newest_report_put_the_child(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 56's police desk: after report 2 put the child in another town, the row kept the first
+    report's place."""
+    case = red_case(api, runner, "moved-1")
+    moved = report_body(location={"region_code": "441823100201", "address": "河边"}, narrative="孩子被带走了")
+    assert api.submit(moved, key="moved-2").status_code == 201
+    runner.pump()
+    login(api.client, "police-desk", "/desk")
+    inbox = api.client.get("/desk/inbox").text
+    row = re.search(rf'<tr[^>]*id="ref-{referral_of(case, "police")}".*?</tr>', inbox, re.S)
+    assert row is not None and "三江镇" in visible(row.group(0)), inbox
