@@ -67,9 +67,7 @@ def add_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": str(getattr(exc, "message", exc))}, 404)
 
     async def conflict(_: Request, exc: Exception) -> Response:
-        reason = getattr(exc, "reason", None)  # for a page to say why
-        body = {"detail": str(getattr(exc, "message", exc)), **({"reason": reason} if reason else {})}
-        return JSONResponse(body, 409)
+        return JSONResponse({"detail": str(getattr(exc, "message", exc))}, 409)
 
     async def invalid(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, FieldError)

@@ -35,20 +35,11 @@ class CallbackDone(Conflict):
         self.callback_id = callback_id
 
 
-class CallbackSuperseded(Conflict):
-    """A callback whose case was sent back (重办) before the call is not made: the next closure's is."""
-
-    reason = "superseded"
-
-    def __init__(self, callback_id: str = ""):
-        super().__init__("该案件已重新交办（重办），这次回访已作废；案件再次结案后会重新列出回访。"
-                         "(The case was sent back; this callback was withdrawn.)")
-        self.callback_id = callback_id
-
-
 class Callback(Aggregate):
     """A closed case's reporter to be called back by `due_at`; its result recorded once; withdrawn
-    (superseded) when its case is sent back before the call."""
+    (superseded) when its case is sent back before a result was recorded. A result saved after
+    that still counts: the call was made (stop 56's county supervisor sent a case back while the
+    operator was on the phone, and the caller's words were refused)."""
 
     @event("Opened")
     def __init__(
@@ -75,14 +66,12 @@ class Callback(Aggregate):
         self.done_at: datetime | None = None
 
     def _check_due(self) -> None:
-        if self.status == "superseded":
-            raise CallbackSuperseded(str(self.id))
-        if self.status != "due":
+        if self.status == "done":
             raise CallbackDone(str(self.id))
 
     def supersede(self, *, at: datetime) -> None:
-        """Withdrawn by 重办: the case is worked again, and its next closure opens the call that
-        counts. A call already made stays as it was."""
+        """Withdrawn by 重办: the case is worked again, and its next closure opens the next call.
+        A call already recorded stays as it was."""
         if self.status == "due":
             self._superseded(at=at)
 

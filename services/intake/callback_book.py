@@ -27,7 +27,7 @@ class CallbackRow:
     region_code: str
     opened_at: datetime
     due_at: datetime
-    status: str = "due"  # due, done, or superseded (withdrawn by 重办: not a call to make)
+    status: str = "due"  # due, done, or superseded (withdrawn by 重办, no result: not a call to make)
     reached: bool | None = None
     satisfaction: str | None = None
     done_at: datetime | None = None

@@ -157,18 +157,18 @@ def test_a_dissatisfied_callback_reaches_the_board(server: Client) -> None:
         expect(page.locator("#cb-list li")).to_have_count(1)
 
         # The last row's case is sent back (重办) while its result is being written: the call is
-        # withdrawn, and saving it says so (stop 55: a first round's call stayed listed).
+        # withdrawn from the list (stop 55: a first round's call stayed listed), and the result
+        # the operator saves is kept (stop 56: the caller's words were refused).
         last = page.locator("#cb-list li", has_text=third)
         last.locator(".cb-open").click()
         last.locator("input[value=no]").check()
         send_back(server, third)
         last.locator(".cb-save").click()
-        expect(page.locator("#cb-status")).to_contain_text(
-            f"受理编号 {third}：案件已重新交办（重办），这次回访已作废，未保存")
+        expect(page.locator("#cb-status")).to_contain_text(f"已保存受理编号 {third} 的回访结果")
         expect(page.locator("#cb-list li")).to_have_count(0)
         expect(page.locator("#cb-jump")).to_have_text("待回访 0 条 F3")
-        expect(done).to_have_count(2)
-        expect(done.first).to_contain_text(f"受理编号 {second}")  # newest first
+        expect(done).to_have_count(3)
+        expect(done.first).to_contain_text(f"受理编号 {third}")  # newest first
         expect(done.first).to_contain_text("未联系上")
         expect(done.first).to_have_text(re.compile(r"· \d{1,2}月\d{1,2}日 \d\d:\d\d ·"))  # as 12月5日 17:17
         for width in (1366, 360):
@@ -182,7 +182,7 @@ def test_a_dissatisfied_callback_reaches_the_board(server: Client) -> None:
         browser.close()
 
     done_rows = server.http.get("/v1/callbacks?status=done", headers=server.auth("supervisor1")).json()
-    assert sorted(c["receipt_no"] for c in done_rows) == sorted([first, second])
+    assert sorted(c["receipt_no"] for c in done_rows) == sorted([first, second, third])
     def chained() -> set[str] | None:  # the sequencer chains entries within a second
         entries = server.http.get("/v1/audit", params={"action": "callback."},
                                   headers=server.auth("auditor1")).json()

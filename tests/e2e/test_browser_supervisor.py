@@ -89,6 +89,13 @@ def test_the_supervisor_reroutes_sets_categories_and_downloads(server: Client, d
         row = open_case(page, case_id)
         expect(row.locator(".timeline")).to_contain_text(f"退回转介，原因：{REASON}（连南瑶族自治县公安局）")
         row.locator(f"#agency-{case_id}").select_option(label="连南瑶族自治县公安局三江派出所（只负责三江镇）")
+        # Another form of the case refused meanwhile: the unit chosen stays (stop 56's second review).
+        row.locator(f"#close-reason-{case_id}").fill(" ")
+        with page.expect_navigation():
+            row.locator("form.close button").click()
+        row = page.locator(f"#case-{case_id}")
+        expect(row.locator(f"#close-reason-{case_id}-err")).to_contain_text("请填写结案原因")
+        expect(row.locator(f"#agency-{case_id}")).to_have_value("police-441823100")
         row.locator(f"#refer-reason-{case_id}").fill("公安局退回，改派属地派出所")
         with page.expect_navigation():
             row.locator("form.refer button").click()

@@ -315,6 +315,9 @@ def test_a_red_case_closed_before_anyone_saw_the_child_is_said_first(
     assert closed.status_code == 303, visible(closed.text)[:300]
     runner.pump()
     assert hotline_plan_status(api, case["case_id"]) == "closed"
+    board = api.client.get("/board").text  # and the timeline keeps it (the second review: no trace)
+    row = visible(board.split(f'id="case-{case["case_id"]}"', 1)[1].split("</tr>", 1)[0])
+    assert "结案，原因：处置完毕（结案时尚未入户见到儿童）" in row, row
 
 
 def hotline_plan_status(api: Api, case_id: str) -> str:
