@@ -147,7 +147,8 @@ def test_the_board_shows_late_follow_ups_and_closes_a_case(
     board = api.client.get("/board").text
     assert 'id="late-followups"' not in board  # a closed plan is late no more
     # Why it was closed, on the timeline (stop 55's second county supervisor: never shown).
-    assert "结案，原因：处置完毕（结案时尚未入户见到儿童）（督办人员supervisor1）" in visible(row_of(board, plan["case_id"]))
+    closing = "结案，原因：处置完毕（结案时尚未入户见到儿童）（督办人员supervisor1）"
+    assert closing in visible(row_of(board, plan["case_id"]))
 
 
 def hotline_due(html: str, case_id: str) -> tuple[str, str]:
