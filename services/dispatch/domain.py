@@ -222,7 +222,8 @@ class Referral(Aggregate):
 
     def tell_of_report(self, *, report_id: str, risk_level: str, at: datetime,
                        supplement_id: str = "") -> bool:
-        """A report joined the case after the unit took it on: its on-call is told (the police
+        """A report joined the case, or a caller rang back with more (补充, by `supplement_id`),
+        after the unit took it on: its on-call is told (the police
         desk's review, stop 55: a child in danger again reached only an open inbox). Once per
         report, with the case's level now; not while waiting (the dispatch's notice and reminders
         stand) nor once ended. True if recorded."""
