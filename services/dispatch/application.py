@@ -27,7 +27,7 @@ from services.dispatch.domain import (
 from services.dispatch.followup import FollowUpPlan, plan_id_for
 from services.dispatch.followups import FollowUps, VisitClock
 from services.dispatch.rework import Rework
-from services.dispatch.routing import Agency, Directory, ReferralMatrix
+from services.dispatch.routing import Agency, Directory, ReferralMatrix, places_to_route
 
 log = structlog.get_logger("dispatch")
 
@@ -96,12 +96,18 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
 
     def _targets(self, case: dict[str, Any]) -> list[tuple[str, Agency | None, UUID]]:
         """Per agency kind the case's concerns call for: the unit that serves its region, and the
-        id of its referral (of a routing gap when no unit does)."""
-        targets = []
-        for kind in self.matrix.kinds_for(case["concerns"]):
-            agency = self.directory.resolve(kind, case["region_code"])
-            targets.append((kind, agency, referral_id_for(case["case_id"], agency.agency_id) if agency
-                            else routing_gap_id_for(case["case_id"], kind)))
+        id of its referral (of a routing gap when no unit does), at each place it routes to."""
+        targets, seen = [], set()
+        for place in places_to_route(case):
+            for kind in self.matrix.kinds_for(case["concerns"]):
+                agency = self.directory.resolve(kind, place)
+                if agency is None and place != case["region_code"]:
+                    continue  # no unit there: the case's own place routes the kind, or its gap stands
+                target = referral_id_for(case["case_id"], agency.agency_id) if agency \
+                    else routing_gap_id_for(case["case_id"], kind)
+                if target not in seen:
+                    seen.add(target)
+                    targets.append((kind, agency, target))
         return targets
 
     def _refer(self, case: dict[str, Any], targets: list[tuple[str, Agency | None, UUID]],

@@ -157,3 +157,13 @@ class Directory:
                 if region_code.startswith(region) and (best is None or len(region) > best[0]):
                     best = (len(region), agency)
         return best[1] if best else None
+
+
+def places_to_route(case: dict[str, Any]) -> list[str]:
+    """Where a case message is routed: the case's region, and a joining report's own region when
+    it puts the child elsewhere or more precisely (§3 routes by the report's region code; the police
+    desk's review, stop 56: the child taken to 三江镇 never reached 三江派出所). A report that only
+    names the case's county, less precise than the case, adds no place."""
+    joined_at = case.get("report_region_code") if case.get("reason") == "report_joined" else None
+    return [case["region_code"], joined_at] if joined_at and not case["region_code"].startswith(joined_at) \
+        else [case["region_code"]]
