@@ -44,15 +44,19 @@ if (($#)); then
   "$ROOT/.venv/bin/pytest" --durations=25 "$@"
   exit
 fi
-# The unit tests and the browser modules are self-contained (in-memory stores, each browser module
-# its own embedded server on its own ports), so they run in parallel, a module per worker
-# (HOTLINE_TEST_WORKERS, one per core by default, at most 4). The integration tests share the
-# test PostgreSQL and Kafka, and the distributed ones start whole stacks: those run one at a time.
+# The unit tests, the browser modules and the other embedded ones are self-contained (in-memory
+# stores, or an embedded server on the module's own ports and var), so they run in parallel, a
+# module per worker (HOTLINE_TEST_WORKERS, one per core by default, at most 4); the longest
+# module is named first so that it starts first. The integration tests share the test PostgreSQL
+# and Kafka, and the distributed ones start whole stacks: those run one at a time.
+embedded=(tests/e2e/test_schemathesis.py tests/e2e/test_session_end.py tests/e2e/test_embedded.py)
 workers="${HOTLINE_TEST_WORKERS:-$(nproc)}"
 ((workers > 4)) && workers=4
-log "unit and browser tests on $workers workers"
+log "unit, browser and embedded tests on $workers workers"
 rc=0
-"$ROOT/.venv/bin/pytest" --durations=15 -n "$workers" --dist loadfile tests/unit tests/e2e/test_browser_*.py || rc=1
+"$ROOT/.venv/bin/pytest" --durations=15 -n "$workers" --dist loadfile \
+  "${embedded[@]}" tests/unit tests/e2e/test_browser_*.py || rc=1
 log "integration and whole-wiring tests, one at a time"
-"$ROOT/.venv/bin/pytest" --durations=15 tests/integration tests/e2e --ignore-glob='tests/e2e/test_browser_*.py' || rc=1
+"$ROOT/.venv/bin/pytest" --durations=15 tests/integration tests/e2e --ignore-glob='tests/e2e/test_browser_*.py' \
+  "${embedded[@]/#/--ignore=}" || rc=1
 ((rc == 0)) || fail "tests failed (see each run's summary above)"
