@@ -124,7 +124,6 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
         assert inbox.title().startswith("【新报告】")
         expect(inbox.locator(f"#ref-{referral_id} .more-reports")).to_contain_text("共2份报告")
         expect(inbox.locator(f"#ref-{referral_id} .more-reports")).to_contain_text("接收之后到达")
-        inbox.close()
         # The referral's own page, open all along, says so too (stop 55's police desk: it did not
         # update itself), and reloads only when asked.
         expect(desk.locator("#live-change")).to_be_visible(timeout=5_000)
@@ -180,6 +179,11 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
         expect(desk.locator("#ending")).to_have_text("已出警，孩子送医救治，监护人已被控制")
         # The note's lines kept, here and in the inbox (stop 46's review: joined on one line).
         assert desk.locator("#ending-note").inner_text() == "民警两名到场\n下一步：联系民政评估监护"
+        # The inbox left open drops its banner about the referral now closed (stop 56's police desk:
+        # it stayed until 知道了, sending the desk to finished work).
+        expect(inbox.locator("#red-alert")).to_be_hidden(timeout=5_000)
+        assert not inbox.title().startswith("【"), inbox.title()
+        inbox.close()
 
         desk.locator("a[href='/desk']").first.click()
         ours = desk.locator(f"#ref-{referral_id}")
