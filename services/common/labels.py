@@ -105,7 +105,7 @@ EVENT_TEXT = {
     "routing_gap": "无对应接收单位",
     "followup_opened": "启动随访", "followup_replanned": "调整随访计划", "followup_visited": "登记走访",
     "followup_helper_paired": "结对帮扶", "followup_helper_missing": "超过72小时未结对",
-    "followup_overdue": "走访逾期", "case_major_incident": "重大事项上报",
+    "followup_overdue": "走访逾期", "case_major_incident": "认定为重大事项",
 }
 # The system's own actors on the timeline (people are shown by their unit or role).
 ACTOR_TEXT = {"triage": "研判系统", "dispatch": "分派系统", "scheduler": "时限监控", "system": "系统",

@@ -125,9 +125,9 @@ def test_a_red_report_goes_upward_and_a_supervisor_marks_another(
     assert len([r for r in receiver.got if r["path"] == "/upward"
                 and json.loads(r["body"])["case_id"] == case_id]) == 1
     row = board.locator(f"#case-{case_id}")
-    wait_for(lambda: (board.reload(), "重大事项上报（督办人员）" in row.inner_text())[1],
+    wait_for(lambda: (board.reload(), "认定为重大事项（督办人员）" in row.inner_text())[1],
              what="the mark on the timeline as the supervisor's")
-    assert "重大事项上报（研判系统）" not in row.inner_text()
+    assert "认定为重大事项（研判系统）" not in row.inner_text()
     # Its receiver took it: the row says 已上报 (only then; stop 52's review found it said so unsent)
     wait_for(lambda: (board.reload(), row.locator(".incident-mark").inner_text() == "已上报重大事项")[1],
              what="the row's mark as reported")

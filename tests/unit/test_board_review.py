@@ -134,7 +134,7 @@ def test_a_supervisors_mark_is_theirs_on_the_timeline_and_unconfigured_says_so(
     assert summary in section and "连南瑶族自治县" in section and "441823" not in section
     runner.pump()
     text = visible(case_row(api.client.get("/board").text, cid))
-    assert "重大事项上报（督办人员）" in text and "重大事项上报（研判系统）" not in text
+    assert "认定为重大事项（督办人员）" in text and "认定为重大事项（研判系统）" not in text
     assert "/上报重大事项" not in text  # marked: the disclosure no longer offers it
     # The row says so (stop 50's second review), and that nothing went up (stop 52's: it said 已上报)
     assert text.startswith("紧急程度：红色已标记为重大事项，未上报（未配置上报地址）")

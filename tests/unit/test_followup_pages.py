@@ -122,6 +122,9 @@ def test_the_board_shows_late_follow_ups_and_closes_a_case(
     login(api.client, "supervisor1")
     page = api.client.get("/board")
     assert 'id="late-followups"' in page.text and "走访逾期" in page.text
+    # The case's own row names who owes the visit and by when (stop 56's county supervisor).
+    owed = visible(row_of(page.text, plan["case_id"]))
+    assert "随访逾期：连南瑶族自治县民政局（未成年人保护中心）应于" in owed and "前入户走访" in owed, owed
     assert "已逾期（1）" in api.client.get("/followups").text
     close = f"/board/cases/{plan['case_id']}/close"
     csrf = csrf_of(page.text)
