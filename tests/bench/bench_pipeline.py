@@ -27,7 +27,7 @@ from services.bootstrap import Wiring
 from services.common.settings import Settings
 from services.runtime.serve import worker_count
 from tests.bench import budget, procstat
-from tests.bench.measure import floor_events_per_s, process_memory_mib, stack_memory_mib
+from tests.bench.measure import cpu_calibration_ms, floor_events_per_s, process_memory_mib, stack_memory_mib
 from tests.bench.observe import Observer, embedded_queued, embedded_ticks, stack_queued, stack_ticks
 from tests.bench.openloop import loadgen, open_loop, rates_of, say, settle, step_search, visible_in
 from tests.bench.plot import plot
@@ -212,6 +212,8 @@ def main() -> None:
         say(f"the machine was not idle before the run (load {load[0]}): "
             "figures taken beside other work are not comparable with the baseline's")
     OUT.mkdir(parents=True, exist_ok=True)
+    calibration = [cpu_calibration_ms()]  # the machine's speed, before and after (its mean is judged by)
+    say(f"machine: a fixed CPU workload in {calibration[0]} ms")
     say("load generator against a stub (3 × the 50/s target) …")
     selftest = last_summary(subprocess.run(loadgen("selftest", "--rate", "150", "--seconds", "10"),
                                            capture_output=True, text=True, check=True, cwd=ROOT).stdout)
@@ -222,6 +224,8 @@ def main() -> None:
     d = distributed(args) if args.wiring in ("both", "distributed") else {}
     e = embedded(args) if args.wiring in ("both", "embedded") else {}
     main_figures = d or e
+    calibration.append(cpu_calibration_ms())
+    machine.update(calibration_ms=round(sum(calibration) / 2, 2), calibration=calibration)
     result = {
         "command": "make bench ARGS=\"" + " ".join(sys.argv[1:]) + "\"", "machine": machine,
         **{k: main_figures[k] for k in ("floor_events_per_s", "floor", "post", "e2e", "e2e_rates",

@@ -34,7 +34,10 @@ FIGURES = tuple(
         ("post_1_client_p50_ms", ("post_1_client", "p50_ms"), True),
         ("floor_events_per_s", ("floor_events_per_s",), False),
         ("e2e_p99_ms", ("e2e", "p99_ms"), True),
-        ("memory_mib", ("memory_mib",), True))])
+        ("memory_mib", ("memory_mib",), True))]
+    # The machine's own speed (a fixed CPU workload, `measure.cpu_calibration_ms`): not judged, but
+    # it says how much of a change is the machine's (stops 55 and 56: the floor fell two fifths).
+    + [Figure("machine.calibration_ms", ("machine", "calibration_ms"), True, False)])
 
 
 @dataclass(frozen=True)
@@ -96,9 +99,28 @@ def verdict(rows: list[Row], baseline_found: bool) -> tuple[int, list[str]]:
         note = note or ("" if r.baseline is not None else " (not in the baseline)")
         lines.append(f"  {state}{r.figure:36s} {_num(r.current):>9s} against {_num(r.baseline):>9s}"
                      f"  {change}{note}")
+    lines += scaled(rows)
     over = [r.figure for r in rows if r.over]
     lines.append(f"budget: {'EXCEEDED by ' + ', '.join(over) if over else 'held'}")
     return (1 if over else 0), lines
+
+
+def scaled(rows: list[Row]) -> list[str]:
+    """The judged figures as on the baseline's machine, by the calibration's ratio (CPU time
+    scales with it, a rate against it): printed beside the verdict, which stays on the figures
+    as measured."""
+    calib = next((r for r in rows if r.figure == "machine.calibration_ms"), None)
+    if calib is None or not calib.baseline or not calib.current:
+        return []
+    slower = calib.current / calib.baseline
+    lines = [f"machine: the fixed workload took {calib.current:g} ms against {calib.baseline:g} "
+             f"({slower:.2f}× the baseline's time); the judged figures on the baseline's machine:"]
+    for r in rows:
+        if r.gated and r.baseline and r.current is not None:
+            on_base = r.current / slower if r.figure.endswith("cpu_ms_per_report") else r.current * slower
+            lines.append(f"       {r.figure:36s} {on_base:>9.1f} against {r.baseline:>9g}"
+                         f"  {(on_base - r.baseline) / r.baseline * 100:+.1f} %")
+    return lines
 
 
 def _num(value: float | None) -> str:

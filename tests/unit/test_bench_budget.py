@@ -113,3 +113,19 @@ def test_written_baseline_is_read_back(tmp_path: Path) -> None:
     status, _, rows = budget.report(run(cpu_d=50.0), path)
     assert status == 1
     assert next(r for r in rows if r["figure"] == "distributed.cpu_ms_per_report")["change_pct"] == 25.0
+
+
+def test_the_machine_s_speed_is_said_and_the_judged_figures_scaled_to_the_baseline_s() -> None:
+    base = {"figures": budget.figures({**run(), "machine": {"calibration_ms": 30.0}})}
+    slow = {**run(cpu_d=40.0 * 1.5, rate_e=40.0 / 1.5), "machine": {"calibration_ms": 45.0}}
+    rows = list(rows_by_figure(slow, base).values())
+    status, lines = budget.verdict(rows, True)
+    assert status == 1  # judged as measured: 50 % worse
+    machine = next(line for line in lines if line.startswith("machine:"))
+    assert "45 ms against 30" in machine and "1.50×" in machine
+    on_base = {line.split()[0]: line for line in lines if line.startswith("       ") and "against" in line}
+    assert on_base["distributed.cpu_ms_per_report"].split()[1] == "40.0"  # the machine's, all of it
+    assert on_base["embedded.sustained_per_s"].endswith("+0.0 %")
+    # Without a calibration in the baseline (written before it was measured), nothing is scaled.
+    assert not any(line.startswith("machine:") for line in budget.verdict(
+        list(rows_by_figure(slow).values()), True)[1])
