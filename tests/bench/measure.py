@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from eventsourcing.application import Application
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from services.bootstrap import Wiring
@@ -71,8 +71,9 @@ def cpu_calibration_ms(rounds: int = 9) -> float:
     """One thread's speed now: the best of `rounds` timings, in ms, of a fixed mix of the work a
     report costs in Python (JSON, dicts, SHA-256, AES-GCM). The same code on a slower machine, or
     one shared with a noisy neighbour, takes longer by what this does (the budget prints it)."""
-    doc = {"children": [{"name": "王小明", "age": 9, "gender": "male"}] * 3, "narrative": "孩子被打流血，" * 40,
-           "concerns": ["domestic_violence", "serious_injury"], "location": {"region_code": "441823100"}}
+    doc = {"children": [{"name": "王小明", "age": 9, "gender": "male"}] * 3,
+           "narrative": "孩子被打流血，" * 40, "concerns": ["domestic_violence", "serious_injury"],
+           "location": {"region_code": "441823100"}}
     aes, nonce, best = AESGCM(bytes(32)), bytes(12), float("inf")
     for _ in range(rounds):
         began = time.perf_counter()
