@@ -184,6 +184,17 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
         expect(inbox.locator("#red-alert")).to_be_hidden(timeout=5_000)
         assert not inbox.title().startswith("【"), inbox.title()
         inbox.close()
+        # A new report after 办结 gives the unit its next round: the closed page left open says so,
+        # with a link to it (stop 56's police desk: only the inbox did).
+        expect(desk.locator("#newer-round")).to_be_hidden()
+        server.submit(report_body(narrative="孩子又被父亲打了，躲在学校不敢回家"), key="live-red-next")
+        expect(desk.locator("#newer-round")).to_be_visible(timeout=5_000)
+        expect(desk).to_have_title(re.compile("^【新转介】"))
+        desk.locator("#newer-round-go").click()
+        desk.wait_for_url(re.compile(rf"{base}/desk/referrals/[0-9a-f-]+$"))
+        assert desk.url.rsplit("/", 1)[1] != referral_id
+        expect(desk.locator("#status")).to_have_text("待接收")
+        expect(desk.locator("#brief #latest")).to_contain_text("躲在学校不敢回家")
 
         desk.locator("a[href='/desk']").first.click()
         ours = desk.locator(f"#ref-{referral_id}")
