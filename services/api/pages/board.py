@@ -31,6 +31,7 @@ from services.api.pages.board_state import (
     add_reworks,
     add_written_reasons,
     handled_by,
+    holding,
     outcome,
     patched,
     plans_written,
@@ -48,7 +49,6 @@ from services.common.labels import (
 )
 from services.common.vocabulary import (
     BEIJING,
-    OPEN_REFERRAL_STATUSES,
     RISK_LEVELS,
     UNACKNOWLEDGED_STATUSES,
     Category,
@@ -141,8 +141,8 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         # 改派: any unit not holding the case open, one that declined it too (stop 56's county
         # supervisor could not send a red case back to the county police that had declined it)
         "units_for": lambda case: units_by_county(container, case["region_code"], [
-            a for a in units if a.agency_id not in {r["agency_id"] for r in case["referrals"]
-                                                    if r["status"] in OPEN_REFERRAL_STATUSES}]),
+            a for a in units if a.agency_id not in holding(case)]),
+        "holding": holding,  # said under the list, so their absence is not a mystery (stop 56)
         "declined_by": lambda case: {r["agency_id"] for r in case["referrals"] if r["status"] == "declined"},
         # 重办: any unit, the one that handled the case too (preselected: `handled_by`)
         "rework_units_for": lambda case: units_by_county(container, case["region_code"], units),

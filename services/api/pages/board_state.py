@@ -9,7 +9,7 @@ from typing import Any
 from projections.desk.reader import REVIEWS
 from services.common.errors import DomainError
 from services.common.labels import CATEGORY_TEXT, LEVEL_TEXT
-from services.common.vocabulary import RISK_RANK, Category
+from services.common.vocabulary import OPEN_REFERRAL_STATUSES, RISK_RANK, Category
 from services.dispatch.domain import referral_id_for
 from services.oversight.board_callbacks import CALLBACK_LINE, settled_dissatisfied
 from services.oversight.callbacks import DISSATISFIED
@@ -215,3 +215,10 @@ def add_written_reasons(container: Any, cases: list[Any], notes: dict[str, dict[
             elif note and t["type"] == "referral_dispatched" and t["by"] != "dispatch":
                 t["written"] = note["routing"]
     return cases
+
+
+def holding(case: dict[str, Any]) -> list[str]:
+    """The units holding the case open (a referral not yet closed or declined), in order: never
+    offered for 改派, and said so under its list (stop 56's county supervisor)."""
+    return list(dict.fromkeys(r["agency_id"] for r in case["referrals"]
+                              if r["status"] in OPEN_REFERRAL_STATUSES))
