@@ -291,6 +291,10 @@ def test_a_unit_that_declined_can_be_given_the_case_again(api: Api, runner: Embe
     inbox = api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()
     ours = [r for r in inbox if r["case_id"] == case["case_id"]]
     assert sorted(r["status"] for r in ours) == ["declined", "dispatched"], ours
+    # The round says why it was sent (stop 56's county supervisor: only 第2次转介).
+    row = visible(api.client.get("/board").text.split(f'id="case-{case["case_id"]}"')[1].split("</tr>")[0])
+    assert "连南瑶族自治县公安局（第1次转介）：已退回" in row, row
+    assert "连南瑶族自治县公安局（第2次转介：督办改派）：待接收" in row, row
     twice = post(api, "supervisor1", f"/v1/cases/{case['case_id']}/referrals",
                  {"agency_id": "police-441823", "reason": "再交一次"})
     assert twice.status_code == 409 and "尚未办结" in twice.text, twice.text

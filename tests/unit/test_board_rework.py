@@ -51,7 +51,7 @@ def test_a_closed_dissatisfied_case_is_sent_back_from_the_board(
     assert "原因：孩子仍被打" not in row  # the round's referral is not a second line (stop 55)
     # The unit's two rounds told apart on the referral lines (stop 55's county supervisor).
     assert "连南瑶族自治县公安局（第1次转介）：已办结" in row, row
-    assert "连南瑶族自治县公安局（第2次转介）：待接收" in row, row
+    assert "连南瑶族自治县公安局（第2次转介：重新交办）：待接收" in row, row
     listed = visible(api.client.get("/callbacks").text)  # the same rule: reviewed by 重办
     assert "结果：已联系上，不满意，已复核（" in listed
 

@@ -78,6 +78,11 @@ def test_a_unit_that_closed_the_case_gets_the_new_report_as_a_new_referral(
     assert "再次转介本单位" not in earlier and "本单位在本案的其他转介" in earlier  # the later one listed
     # ...and the closed round sends the unit on to the new one (the child director's second review)
     assert "本单位在本案有新的转介待接收：打开" in earlier
+    # The board says why the unit has a second round (stop 56's county supervisor).
+    login(api.client, "supervisor1")
+    row = visible(api.client.get("/board").text.split(f'id="case-{case["case_id"]}"')[1].split("</tr>")[0])
+    assert "（第2次转介：有新报告，再次转介）：待接收" in row, row
+    login(api.client, "civil-desk", "/desk")
     cards = api.client.get("/followups").text
     # The card dates the later report and says the child was in danger (the second review).
     dated = r"报告（\d\d-\d\d\s?\d\d:\d\d）：报告时儿童处于紧急危险中。奶奶在家昏倒了"

@@ -25,7 +25,7 @@ from services.api.pages.board_forms import (
     categories_ticked,
     concerns_text,
     concerns_ticked,
-    unit_label,
+    unit_choices,
 )
 from services.api.pages.board_state import (
     add_reworks,
@@ -35,6 +35,7 @@ from services.api.pages.board_state import (
     outcome,
     patched,
     plans_written,
+    round_reason,
 )
 from services.api.pages.delivery_text import failure_text
 from services.api.web import render
@@ -60,7 +61,6 @@ from services.oversight.board import (
     flagged_cases,
     referral_notes,
     review_reasons,
-    units_by_county,
     unreached_by_case,
 )
 from services.oversight.board_callbacks import CALLBACK_LINE, add_callback_lines
@@ -138,18 +138,9 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "unreached": unreached_by_case(container, cases),
         "undelivered": undelivered(container, cases), "failure_text": failure_text,  # none reached
         "late_followups": [p for p in plans if p["overdue"] or p["helper_missing"]],
-        # 改派: any unit not holding the case open, one that declined it too (stop 56's county
-        # supervisor could not send a red case back to the county police that had declined it)
-        "units_for": lambda case: units_by_county(container, case["region_code"], [
-            a for a in units if a.agency_id not in holding(case)]),
-        "holding": holding,  # said under the list, so their absence is not a mystery (stop 56)
-        "declined_by": lambda case: {r["agency_id"] for r in case["referrals"] if r["status"] == "declined"},
-        # 重办: any unit, the one that handled the case too (preselected: `handled_by`)
-        "rework_units_for": lambda case: units_by_county(container, case["region_code"], units),
-        "handled_by": handled_by,
-        # A town's unit says which places it serves (stop 53's review: 三江镇's child director was
-        # offered for a case in 大坪镇 with nothing saying it covers 三江镇 only).
-        "unit_label": lambda a: unit_label(container, a),
+        **unit_choices(container, units),  # what 改派 and 重办 offer
+        "holding": holding,  # said under the 改派 list, so their absence is not a mystery (stop 56)
+        "round_reason": round_reason, "handled_by": handled_by,
         "levels": RISK_LEVELS,
         "ack_sla": container.dispatch.ack_sla,  # each level's time to take a referral on: the level's hint
         "categories": tuple(Category),

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.api.pages.board_state import holding
 from services.common.errors import FieldError
 from services.common.labels import CONCERN_TEXT, LEVEL_TEXT
 from services.common.vocabulary import Category, Concern
+from services.oversight.board import units_by_county
 
 ACTIONS = ("reassess", "review", "refer", "close", "rework")
 # Each form's free text and what to say when it is left blank.
@@ -56,6 +58,22 @@ def before_acting(container: Any, case_id: str, action: str, form: Any) -> tuple
     if action == "close" and not form.get("unvisited_ok") and (unseen := unvisited(container, case_id)):
         return "reason", unseen, 422, None, {"name": "unvisited_ok", "label": "仍要结案"}
     return None
+
+
+def unit_choices(container: Any, units: list[Any]) -> dict[str, Any]:
+    """The units the 改派 and 重办 lists offer, by county, and how each is named."""
+    return {
+        # 改派: any unit not holding the case open, one that declined it too (stop 56's county
+        # supervisor could not send a red case back to the county police that had declined it)
+        "units_for": lambda case: units_by_county(container, case["region_code"], [
+            a for a in units if a.agency_id not in holding(case)]),
+        "declined_by": lambda case: {r["agency_id"] for r in case["referrals"] if r["status"] == "declined"},
+        # 重办: any unit, the one that handled the case too (preselected: `handled_by`)
+        "rework_units_for": lambda case: units_by_county(container, case["region_code"], units),
+        # A town's unit says which places it serves (stop 53's review: 三江镇's child director was
+        # offered for a case in 大坪镇 with nothing saying it covers 三江镇 only).
+        "unit_label": lambda a: unit_label(container, a),
+    }
 
 
 def unit_label(container: Any, unit: Any) -> str:

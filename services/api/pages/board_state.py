@@ -155,7 +155,20 @@ def add_reworks(cases: list[Any], plans: dict[str, Any]) -> list[Any]:
         sent = {r["referral_id"] for r in plan.reworks} if plan is not None else set()
         case["timeline"] = [t for t in case["timeline"] if not (
             t["type"] == "referral_dispatched" and t.get("referral_id") in sent)]
+        for referral in case["referrals"]:
+            if referral["referral_id"] in sent:
+                referral["reworked"] = True
     return cases
+
+
+def round_reason(case: dict[str, Any], referral: dict[str, Any]) -> str:
+    """Why a unit's later round of a case was sent (stop 56's county supervisor: 重新交办 read only
+    as 第N次转介): sent back (重新交办), by a supervisor's hand (改派), or by a new report."""
+    if referral.get("reworked"):
+        return "重新交办"
+    sent_by = next((t.get("by") for t in case["timeline"] if t["type"] == "referral_dispatched"
+                    and t.get("referral_id") == referral["referral_id"]), None)
+    return "有新报告，再次转介" if sent_by in (None, "dispatch") else "督办改派"
 
 
 def _settle(case: Any, line: dict[str, Any]) -> None:
