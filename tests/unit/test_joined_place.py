@@ -10,7 +10,9 @@ from typing import Any
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import report_body
-from tests.unit.test_desk import red_case
+from tests.unit.test_board_page import visible
+from tests.unit.test_desk import red_case, referral_of
+from tests.unit.test_pages import login
 
 SANJIANG = "441823100"  # 三江镇: its own police station (police-441823100)
 
@@ -38,6 +40,10 @@ def test_a_report_from_another_town_refers_that_towns_unit_once(api: Api, runner
     assert [(r["status"], r["risk_level"]) for r in sanjiang] == [("dispatched", "red")], sanjiang
     report_at(api, runner, "place-3", SANJIANG, narrative="孩子还在三江镇")  # told, not referred again
     assert units(api, case["case_id"]) == ["hospital-441823", "police-441823", "police-441823100"]
+    # The county police's page names the town's station among the case's other units, once.
+    login(api.client, "police-desk", "/desk")
+    others = visible(api.client.get(f"/desk/referrals/{referral_of(case, 'police')}").text)
+    assert others.count("连南瑶族自治县公安局三江派出所：待接收") == 1, others
 
 
 def test_a_report_naming_only_the_county_or_a_place_outside_adds_no_unit(

@@ -222,7 +222,7 @@ def test_a_report_that_joins_and_raises_says_what_it_added_on_the_units_page(
     page = api.client.get(f"/desk/referrals/{civil['referral_id']}").text
     text = visible(page)
     assert "情况失学、辍学（之后的报告另有：家庭暴力）" in text
-    assert re.search(r"后来又有1份报告：报告2（\d\d-\d\d\d\d:\d\d，家庭暴力）", text), text
+    assert re.search(r"报告1之后又有1份报告：报告2（\d\d-\d\d\d\d:\d\d，家庭暴力）", text), text
     assert "报告的问题：家庭暴力" in text and "报告的问题：失学、辍学" in text
     assert "案件升级，接收时限重算" in text and "黄色→橙色" in text
     withheld = re.search(r'class="hint withheld-why">(.*?)</p>', page, re.S)

@@ -74,10 +74,17 @@ def test_a_unit_that_closed_the_case_gets_the_new_report_as_a_new_referral(
     assert where in said, said
     assert re.search(r"已转接（最新报告2）：120（\d\d-\d\d\d\d:\d\d）", said), said
     assert f'href="/desk/referrals/{civil["referral_id"]}"' in page and "已办结" in said
+    # ...with what the unit did then (stop 57's township police: only a link).
+    assert re.search(r"本单位在本案的其他转介\d\d-\d\d\d\d:\d\d转介：已办结（处置结果：已入户核实）", said), said
     earlier = visible(api.client.get(f"/desk/referrals/{civil['referral_id']}").text)
     assert "再次转介本单位" not in earlier and "本单位在本案的其他转介" in earlier  # the later one listed
     # ...and the closed round sends the unit on to the new one (the child director's second review)
     assert "本单位在本案有新的转介待接收：打开" in earlier
+    # Education's page lists civil affairs once, at its latest round (stop 57: twice, alike).
+    login(api.client, "edu-desk", "/desk")
+    beside = visible(api.client.get(f"/desk/referrals/{edu['referral_id']}").text)
+    assert beside.count("连南瑶族自治县民政局（未成年人保护中心）（第2次转介）：待接收") == 1, beside
+    assert "民政局（未成年人保护中心）：已办结" not in beside, beside
     # The board says why the unit has a second round (stop 56's county supervisor).
     login(api.client, "supervisor1")
     row = visible(api.client.get("/board").text.split(f'id="case-{case["case_id"]}"')[1].split("</tr>")[0])

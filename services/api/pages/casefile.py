@@ -144,20 +144,28 @@ def other_units(container: ApiContainer, case: Any, plan: FollowUpPlan | None,
     # The unit leading the visits, with or without a referral (the police desk's review, stop 54:
     # "police cannot see which civil-affairs office leads the follow-up, or its phone").
     lead = plan.lead_agency_id if plan is not None else None
-    rows = [(r["agency_id"], r["status"]) for r in referrals]
-    if lead and lead != unit_id and lead not in {a for a, _ in rows}:
-        rows.append((lead, ""))
-    phones = duty_phones(container, {a for a, _ in rows})
+    # A unit's latest round, and how many it had (stop 57's township police: the county's page
+    # listed "三江派出所：已办结" twice, alike).
+    rows: dict[str, tuple[str, int]] = {}
+    for r in sorted(referrals, key=lambda r: str(r["dispatched_at"])):
+        rows[r["agency_id"]] = (r["status"], rows.get(r["agency_id"], ("", 0))[1] + 1)
+    if lead and lead != unit_id and lead not in rows:
+        rows[lead] = ("", 0)
+    phones = duty_phones(container, set(rows))
     return [{"unit": unit.name if (unit := container.directory.get(agency)) else agency, "status": status,
-             "phone": phones.get(agency), "leads": agency == lead} for agency, status in rows]
+             "round": n, "phone": phones.get(agency), "leads": agency == lead}
+            for agency, (status, n) in rows.items()]
 
 
-def own_rounds(case: Any, unit_id: str | None, referral_id: str) -> list[Any]:
+def own_rounds(container: ApiContainer, case: Any, unit_id: str | None, referral_id: str) -> list[Any]:
     """The unit's other referrals of the same case, oldest first: a closed case sent back (重办),
-    or a new report after the unit closed its referral (stop 54), is a new round."""
-    return sorted((r for r in (case["referrals"] if case else [])
-                   if r["agency_id"] == unit_id and r["referral_id"] != referral_id),
-                  key=lambda r: str(r["dispatched_at"]))
+    or a new report after the unit closed its referral (stop 54), is a new round. A closed one
+    says what the unit did then (stop 57's township police: the next round had only a link)."""
+    rounds = sorted((r for r in (case["referrals"] if case else [])
+                     if r["agency_id"] == unit_id and r["referral_id"] != referral_id),
+                    key=lambda r: str(r["dispatched_at"]))
+    return [{**r, "outcome": container.dispatch.get_referral(r["referral_id"]).outcome or ""}
+            if r["status"] == "closed" else r for r in rounds]
 
 
 def whom_to_ask(container: ApiContainer, plan: FollowUpPlan | None,

@@ -150,7 +150,7 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
         "lead_plan": _lead_plan(container, plan, unit),
         "ask": casefile.whom_to_ask(container, plan, unit),
         "others": casefile.other_units(container, case, plan, unit),
-        "rounds": casefile.own_rounds(case, unit, referral_id),
+        "rounds": casefile.own_rounds(container, case, unit, referral_id),
         # The case's level now: a report after 接收 raises the case, not a referral taken on (stop 55).
         "case_level": case["risk_level"] if case else None, "levels": RISK_LEVELS,
         "errors": {}, "confirm": None, "error": None, "notice": None, "open_form": None, "typed": {},
