@@ -363,3 +363,36 @@ def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_declin
         assert lines == 1, lines
         assert phone.evaluate("document.documentElement.scrollWidth") <= 360
         browser.close()
+
+
+def test_an_open_referral_page_follows_a_transfer_and_a_colleague_taking_it_on(server: Client) -> None:
+    """Stop 57's township police: the red "未转接 110 / 120" stayed after the operator recorded the
+    transfer, and a referral taken on on the phone still offered 接收 on the PC; once taken on, the
+    two forms were screens below on a phone."""
+    report = server.submit(report_body(children=[{"name": "龙小燕", "age": 8}]), key="follow-transfer")
+    waiting = server.wait_for_referrals(report["report_id"], ("police-desk",))["police-desk"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+        context.clock.install()  # the page's 15 s look, run at once
+        desk = context.new_page()
+        from_root(desk, server, "police-desk", "/desk")
+        desk.locator(f"#ref-{waiting['referral_id']} a.open").click()
+        expect(desk.locator("#transferred.flag")).to_contain_text("未转接 110 / 120")
+        moved = server.http.post(f"/v1/reports/{report['report_id']}/transfers", json={"to": "110"},
+                                 headers=server.auth("operator1"))
+        assert moved.status_code == 202, moved.text
+        desk.clock.fast_forward(16_000)
+        expect(desk.locator("#transferred")).to_contain_text("已转接：110", timeout=5_000)
+        expect(desk.locator("#transferred.flag")).to_have_count(0)
+        took = server.http.post(f"/v1/referrals/{waiting['referral_id']}/acknowledge",
+                                headers=server.auth("police-desk"))
+        assert took.status_code == 200, took.text
+        expect(desk.locator("#live-change-text")).to_have_text(
+            "这条转介已被接收（可能是同事在其他设备上接收的）：不用再点“接收”。", timeout=5_000)
+        desk.locator("#live-reload").click()
+        expect(desk.locator("#status")).to_have_text("已接收")
+        desk.locator("#jump-top").get_by_role("link", name="办结").click()
+        expect(desk.locator("#close-box")).to_have_attribute("open", "")
+        expect(desk.locator("#outcome")).to_be_in_viewport()
+        browser.close()
