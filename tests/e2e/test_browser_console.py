@@ -606,6 +606,24 @@ def test_what_the_concerns_reach_is_said_as_they_are_ticked_and_an_injury_asks_w
     expect(page.locator("tr.sup")).to_have_count(0)
 
 
+def test_a_transfer_confirmed_under_the_filed_call_clears_its_shift_list_row_at_once(
+        server: Client, browser: Browser) -> None:
+    """Stop 57's review: after "已转接 110，已记录在报告上" the row still said 危险·未记录转接 until the
+    list's next look, 15 s later."""
+    page = console(server, browser)
+    page.keyboard.press("F2")
+    file_a_call(page, "韦小强")
+    receipt = page.locator("#receipt-no").inner_text()
+    row = owed_row(page, receipt)
+    expect(row.locator(".owes")).to_have_text("危险·未记录转接", timeout=20_000)
+    page.wait_for_timeout(2500)  # the list's look once triage has linked the call is over
+    page.click("#transfer-110")
+    expect(page.locator("#transfer-status")).to_contain_text("已记录在报告上")
+    expect(row).to_have_count(0, timeout=5_000)
+    assert transfers_of(server, receipt) == ["110"]
+    page.context.close()
+
+
 def test_a_call_filed_in_danger_still_owes_its_transfer_on_the_shift_list_after_a_reload(
         server: Client, browser: Browser) -> None:
     """Stop 47's review: the banner that asks for the transfer lived in the page only; opened
