@@ -334,3 +334,22 @@ def test_a_red_case_closed_before_anyone_saw_the_child_is_said_first(
 def hotline_plan_status(api: Api, case_id: str) -> str:
     case = api.client.get(f"/v1/cases/{case_id}", headers=api.auth("supervisor1")).json()
     return str(case["followup"]["status"])
+
+
+def test_a_yellow_case_closed_before_anyone_saw_the_child_is_said_first_too(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 57's county supervisor closed a yellow case of a six-year-old left alone at home, no
+    visit made, its first visit a week away, and was told nothing: said now at every level."""
+    from tests.unit.test_raised_referrals import yellow_case  # it imports this module
+    case = yellow_case(api, runner, "yellow-unvisited")
+    for r in case["referrals"]:
+        desk = {"civil_affairs": "civil-desk", "education": "edu-desk"}[r["agency_kind"]]
+        assert post(api, desk, f"/v1/referrals/{r['referral_id']}/acknowledge").status_code == 200
+        assert post(api, desk, f"/v1/referrals/{r['referral_id']}/outcome",
+                    {"outcome": "已联系家长", "note": ""}).status_code == 200
+    login(api.client, "supervisor1")
+    token = csrf(api.client.get("/board").text)
+    said = api.client.post(f"/board/cases/{case['case_id']}/close",
+                           data={"csrf": token, "reason": "已返校"})
+    words = "尚未入户见到该儿童（走访0次）：结案前应先入户走访，结案后随访计划随之结束"
+    assert said.status_code == 422 and words in visible(said.text), visible(said.text)[:400]

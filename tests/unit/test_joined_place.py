@@ -10,7 +10,7 @@ from typing import Any
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import report_body
-from tests.unit.test_board_page import visible
+from tests.unit.test_board_page import csrf, visible
 from tests.unit.test_desk import red_case, referral_of
 from tests.unit.test_pages import login
 
@@ -44,6 +44,16 @@ def test_a_report_from_another_town_refers_that_towns_unit_once(api: Api, runner
     login(api.client, "police-desk", "/desk")
     others = visible(api.client.get(f"/desk/referrals/{referral_of(case, 'police')}").text)
     assert others.count("连南瑶族自治县公安局三江派出所：待接收") == 1, others
+    # The board's row says where the child is now (stop 57's county supervisor: it kept the first
+    # place), and 改派 to 三江镇's own office is not said to be outside the case.
+    login(api.client, "supervisor1")
+    board = api.client.get("/board").text
+    row = visible(board.split(f'id="case-{case["case_id"]}"')[1].split("</tr>")[0])
+    assert "县区：连南瑶族自治县三江镇（最新报告所说；立案时：连南瑶族自治县）" in row, row
+    sent = api.client.post(f"/board/cases/{case['case_id']}/refer", data={
+        "csrf": csrf(board), "agency_id": "civil-441823100", "reason": "孩子在三江镇，请儿童督导员跟进"})
+    assert sent.status_code == 200 and "不负责本案所在" not in visible(sent.text), visible(sent.text)[:400]
+    assert "已将案件" in visible(sent.text)
 
 
 def test_a_report_naming_only_the_county_or_a_place_outside_adds_no_unit(

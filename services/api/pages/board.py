@@ -121,6 +121,8 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "counties": choices,
         "county_name": container.directory.county_label,
         "place_label": container.directory.place_label,
+        "places_now": {
+            i: f.place for i, f in container.view.case_facts([c["case_id"] for c in cases]).items()},
         "cases": add_reworks(add_callback_lines(
             container, add_written_reasons(container, cases, notes, written)), written),
         "case_state": case_state,

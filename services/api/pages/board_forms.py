@@ -7,7 +7,7 @@ from typing import Any
 
 from services.api.pages.board_state import holding
 from services.common.errors import FieldError
-from services.common.labels import CONCERN_TEXT, LEVEL_TEXT
+from services.common.labels import CONCERN_TEXT
 from services.common.vocabulary import Category, Concern
 from services.oversight.board import units_by_county
 
@@ -89,8 +89,13 @@ def outside_unit(container: Any, case_id: str, agency_id: str) -> str:
     a word (stop 55's county supervisor)."""
     unit = next((a for a in container.directory.agencies if a.agency_id == agency_id), None)
     case = container.view.get_case(case_id)
-    if unit is None or case is None or not unit.regions \
-            or any(case["region_code"].startswith(r) for r in unit.regions):
+    if unit is None or case is None or not unit.regions:
+        return ""
+    # The newest report's place serves too (stop 57's county supervisor: the child taken to 三江镇,
+    # 改派 to 三江镇's own office was said to be outside the case).
+    facts = container.view.case_facts([case_id]).get(case_id)
+    places = [case["region_code"], facts.place if facts else ""]
+    if any(code and code.startswith(r) for r in unit.regions for code in places):
         return ""
     code, name = case["region_code"], container.directory.region_name
     place = name(code) or name(code[:9]) or container.directory.county_label(code)
@@ -100,19 +105,20 @@ def outside_unit(container: Any, case_id: str, agency_id: str) -> str:
 
 
 def unvisited(container: Any, case_id: str) -> str:
-    """What to say before a red or orange case is closed while its lead unit has not yet seen the
-    child at home ("" otherwise, or while units still hold it: closing is refused for that): stop
-    56's county supervisor closed a red case 3 minutes after filing, with no visit and no word."""
+    """What to say before a case is closed while its lead unit has not yet seen the child at home
+    ("" otherwise, or while units still hold it: closing is refused for that): stop 56's county
+    supervisor closed a red case 3 minutes after filing, with no visit and no word; stop 57's, a
+    yellow one of a six-year-old left alone at home, its first visit a week away."""
     case, plan = container.view.get_case(case_id), container.dispatch.followup_plan(case_id)
-    if case is None or plan is None or plan.status != "active" or case["risk_level"] not in ("red", "orange"):
+    if case is None or plan is None or plan.status != "active":
         return ""
     held = [container.dispatch.get_referral(r).status for r in plan.referral_ids]  # not the view: it may lag
     if any(v.get("child_seen") for v in plan.visits) or any(s not in ("declined", "closed") for s in held):
         return ""
     lead = container.directory.get(plan.lead_agency_id or "")
     who = f"牵头随访的{lead.name}" if lead else "牵头随访单位"
-    return (f"{who}尚未入户见到该儿童（走访{len(plan.visits)}次）：{LEVEL_TEXT[case['risk_level']]}案件结案前"
-            "应先入户走访。确实要现在结案的，勾选下面的“仍要结案”再提交。")
+    return (f"{who}尚未入户见到该儿童（走访{len(plan.visits)}次）：结案前应先入户走访，"
+            "结案后随访计划随之结束。确实要现在结案的，勾选下面的“仍要结案”再提交。")
 
 
 def concerns_text(added: str) -> str:
