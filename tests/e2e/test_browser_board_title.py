@@ -36,4 +36,8 @@ def test_the_board_s_tab_title_counts_referrals_past_their_time(server: Client, 
     # The police's referral goes past its 5 s; the hospital took its own on in time.
     expect(page).to_have_title("【1个转介超时未接收】案件督办看板", timeout=30_000)
     expect(page.locator("#cases .referral[data-agency=police-441823] .ref-status")).to_have_text("已超时")
+    # Said on the page's first screen as well: a phone hardly shows the title (stop 57).
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator("#overdue-line")).to_have_text("有1个转介超时未接收：见下方标“已超时”的案件，请电话督办。")
+    expect(page.locator("#overdue-line")).to_be_in_viewport()
     page.close()
