@@ -40,4 +40,9 @@ def test_the_board_s_tab_title_counts_referrals_past_their_time(server: Client, 
     page.set_viewport_size({"width": 390, "height": 844})
     expect(page.locator("#overdue-line")).to_have_text("有1个转介超时未接收：见下方标“已超时”的案件，请电话督办。")
     expect(page.locator("#overdue-line")).to_be_in_viewport()
+    # The case's timeline, below every form, is one tap away on the phone (stop 57).
+    case = page.locator("#cases tbody tr").first
+    case.locator("details summary").click()
+    case.get_by_role("link", name="跳到时间线 ↓").click()
+    expect(case.locator("h3.timeline-h")).to_be_in_viewport()
     page.close()
