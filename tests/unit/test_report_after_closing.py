@@ -91,6 +91,10 @@ def test_a_unit_that_closed_the_case_gets_the_new_report_as_a_new_referral(
     assert "（第2次转介：有新报告，再次转介）：待接收" in row, row
     login(api.client, "civil-desk", "/desk")
     cards = api.client.get("/followups").text
+    # Two places: the newest is where the child is now, and no visit yet is the first (stop 57).
+    card = visible(cards.split(f'id="plan-{case["case_id"]}"', 1)[1].split("</section>", 1)[0])
+    assert "走访地址：连南瑶族自治县，外婆家，某村五巷（最新报告所说，儿童现在所在）" in card, card
+    assert "走访地址：连南瑶族自治县，某村三巷（此前报告所说）" in card and "首次走访：" in card, card
     # The card dates the later report and says the child was in danger (the second review).
     dated = r"报告（\d\d-\d\d\s?\d\d:\d\d）：报告时儿童处于紧急危险中。奶奶在家昏倒了"
     assert re.search(dated, visible(cards))

@@ -106,6 +106,7 @@ def home(container: ApiContainer, case_id: str, recipient: str) -> dict[str, Any
                                                    "danger": bool(r.get("immediate_danger"))})
         for c in r["children"]:
             children.setdefault((c.get("name"), c.get("id_number"), c.get("age")), c)
+        places.pop((r["place"], r.get("address") or ""), None)  # the newest report's place last
         places[(r["place"], r.get("address") or "")] = None
     return {"children": list(children.values()), "places": list(places),
             "narratives": list(narratives.values()),
