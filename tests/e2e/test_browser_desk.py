@@ -390,9 +390,26 @@ def test_an_open_referral_page_follows_a_transfer_and_a_colleague_taking_it_on(s
         assert took.status_code == 200, took.text
         expect(desk.locator("#live-change-text")).to_have_text(
             "这条转介已被接收（可能是同事在其他设备上接收的）：不用再点“接收”。", timeout=5_000)
+        expect(desk.locator("#ack-top")).to_be_hidden()  # and no 接收 left to press (the second review)
+        expect(desk.locator("#status")).to_have_text("已接收")
         desk.locator("#live-reload").click()
         expect(desk.locator("#status")).to_have_text("已接收")
         desk.locator("#jump-top").get_by_role("link", name="办结").click()
         expect(desk.locator("#close-box")).to_have_attribute("open", "")
         expect(desk.locator("#outcome")).to_be_in_viewport()
+        expect(desk.locator("#outcome")).to_be_focused()
+        # Closed on the PC while this phone's page is open, then a new report: the page says both, and
+        # leads to the unit's next round (the second township review: the phone never heard of it).
+        ended = server.http.post(f"/v1/referrals/{waiting['referral_id']}/outcome",
+                                 json={"outcome": "已出警处置", "note": ""}, headers=server.auth("police-desk"))
+        assert ended.status_code == 200, ended.text
+        expect(desk.locator("#live-change-text")).to_contain_text("这条转介已办结或退回", timeout=5_000)
+        expect(desk.locator("#jump-top")).to_be_hidden()
+        server.submit(report_body(children=[{"name": "龙小燕", "age": 8}], narrative="孩子又被打了"),
+                      key="follow-transfer-again")
+        expect(desk.locator("#live-change-text")).to_have_text("本单位在本案又收到新的红色转介（案件有新情况）：",
+                                                               timeout=10_000)
+        desk.locator("#live-reload").click()
+        expect(desk.locator("#status")).to_have_text("待接收")
+        assert waiting["referral_id"] not in desk.url
         browser.close()
