@@ -401,7 +401,8 @@ def test_an_open_referral_page_follows_a_transfer_and_a_colleague_taking_it_on(s
         # Closed on the PC while this phone's page is open, then a new report: the page says both, and
         # leads to the unit's next round (the second township review: the phone never heard of it).
         ended = server.http.post(f"/v1/referrals/{waiting['referral_id']}/outcome",
-                                 json={"outcome": "已出警处置", "note": ""}, headers=server.auth("police-desk"))
+                                 json={"outcome": "已出警处置", "note": ""},
+                                 headers=server.auth("police-desk"))
         assert ended.status_code == 200, ended.text
         expect(desk.locator("#live-change-text")).to_contain_text("这条转介已办结或退回", timeout=5_000)
         expect(desk.locator("#jump-top")).to_be_hidden()
