@@ -157,8 +157,8 @@ def test_a_command_names_its_case_and_result_before_the_view_catches_up(
     timeline = api.client.get("/board").text.split(f'id="case-{case["case_id"]}"')[1].split("</ol>")[0]
     timeline = visible(timeline)
     assert "退回转介，原因：非本辖区（连南瑶族自治县公安局）" in timeline
-    assert "转介：连南瑶族自治县民政局（未成年人保护中心），原因：公安退回，转民政（督办人员supervisor1）" \
-        in timeline
+    rerouted = "督办改派：连南瑶族自治县民政局（未成年人保护中心），原因：公安退回，转民政"
+    assert rerouted + "（督办人员supervisor1）" in timeline
     for link in (f"done=refer&case={case['case_id']}&unit=edu-441823", "done=close&case=nonsense"):
         made_up = api.client.get(f"/board?{link}")  # nothing was done: nothing is claimed
         assert made_up.status_code == 200 and 'id="notice"' not in made_up.text
@@ -228,7 +228,7 @@ def test_the_review_ends_on_the_board_and_the_timeline_says_who_and_why(
     assert "红色转介无人值守，未能通知：连南瑶族自治县人民医院" in text
     assert "复核完毕：风险等级保持红色，意见：已电话联系派出所（督办人员supervisor1）" in text
     assert "重新评估：红色→橙色，原因：伤情较轻（督办人员supervisor1）" in text
-    assert "转介：连南瑶族自治县民政局（未成年人保护中心），原因：转民政（督办人员supervisor1）" in text
+    assert "督办改派：连南瑶族自治县民政局（未成年人保护中心），原因：转民政（督办人员supervisor1）" in text
 
 
 def test_statuses_keep_a_label_where_the_headers_are_hidden(api: Api, runner: EmbeddedRunner) -> None:
@@ -353,3 +353,10 @@ def test_a_yellow_case_closed_before_anyone_saw_the_child_is_said_first_too(
                            data={"csrf": token, "reason": "已返校"})
     words = "尚未入户见到该儿童（走访0次）：结案前应先入户走访，结案后随访计划随之结束"
     assert said.status_code == 422 and words in visible(said.text), visible(said.text)[:400]
+    closed = api.client.post(f"/board/cases/{case['case_id']}/close", follow_redirects=False,
+                             data={"csrf": token, "reason": "已返校", "unvisited_ok": "1"})
+    assert closed.status_code == 303
+    runner.pump()  # and its timeline keeps that it closed unseen (stop 57's second round: no trace)
+    board = api.client.get("/board").text
+    row = visible(board.split(f'id="case-{case["case_id"]}"', 1)[1].split("</tr>", 1)[0])
+    assert "结案，原因：已返校（结案时尚未入户见到儿童）" in row, row

@@ -119,7 +119,7 @@ def test_the_board_shows_late_follow_ups_and_closes_a_case(
     # Before it is late, the row says who visits first and by when (stop 57's county supervisor).
     login(api.client, "supervisor1")
     before = visible(row_of(api.client.get("/board").text, plan["case_id"]))
-    assert "连南瑶族自治县民政局（未成年人保护中心）首次入户走访期限：" in before, before
+    assert "牵头随访：连南瑶族自治县民政局（未成年人保护中心），首次入户走访期限：" in before, before
     late = datetime.fromisoformat(plan["next_visit_due"]) + timedelta(seconds=1)
     EscalationScheduler(hotline.dispatch, hotline.view).followup_round(late)
     runner.pump()

@@ -213,8 +213,9 @@ def add_written_reasons(container: Any, cases: list[Any], notes: dict[str, dict[
         for t in closings:  # each 结案's reason (stop 55's county supervisor: never shown)
             t["written"] = next((str(c["reason"]) for c in (plan.closings if plan is not None else ())
                                  if abs(c["at"].timestamp() - _moment(t["at"])) < 1), "")  # type: ignore[attr-defined]
-            # Closed before the child was seen at home (stop 56's county supervisor: no trace of it).
-            t["unseen"] = plan is not None and case["risk_level"] in ("red", "orange") and not any(
+            # Closed before the child was seen at home (stop 56's county supervisor: no trace of it),
+            # at any level, as the confirming step now asks at any level (stop 57's second round).
+            t["unseen"] = plan is not None and not any(
                 v.get("child_seen") and v["visited_at"].timestamp() <= _moment(t["at"]) for v in plan.visits)
         entries = [t for t in case["timeline"] if t["type"] in REVIEWS]
         if entries:
