@@ -147,6 +147,11 @@ class Directory:
     def get(self, agency_id: str) -> Agency | None:
         return next((a for a in self.agencies if a.agency_id == agency_id), None)
 
+    def serves(self, agency_id: str, region_code: str) -> bool:
+        """Whether the unit's regions hold the place (an unknown unit serves nowhere)."""
+        unit = self.get(agency_id)
+        return unit is not None and any(region_code.startswith(r) for r in unit.regions)
+
     def resolve(self, kind: str, region_code: str) -> Agency | None:
         """The unit of this kind whose regions hold the longest prefix of the region code."""
         best: tuple[int, Agency] | None = None

@@ -50,6 +50,9 @@ def test_a_report_from_another_town_refers_that_towns_unit_once(api: Api, runner
     board = api.client.get("/board").text
     row = visible(board.split(f'id="case-{case["case_id"]}"')[1].split("</tr>")[0])
     assert "县区：连南瑶族自治县三江镇（最新报告所说；立案时：连南瑶族自治县）" in row, row
+    # ...and its timeline says why the town's station has it (the second round: no reason given).
+    assert "转介：连南瑶族自治县公安局三江派出所（按新报告所在地）（分派系统）" in row, row
+    assert "转介：连南瑶族自治县公安局（分派系统）" in row, row
     sent = api.client.post(f"/board/cases/{case['case_id']}/refer", data={
         "csrf": csrf(board), "agency_id": "civil-441823100", "reason": "孩子在三江镇，请儿童督导员跟进"})
     assert sent.status_code == 200 and "不负责本案所在" not in visible(sent.text), visible(sent.text)[:400]

@@ -143,6 +143,7 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         **unit_choices(container, units),  # what 改派 and 重办 offer
         "holding": holding,  # said under the 改派 list, so their absence is not a mystery (stop 56)
         "round_reason": round_reason, "handled_by": handled_by,
+        "serves": container.directory.serves,  # a unit the routing chose for a later report's place
         "levels": RISK_LEVELS,
         "ack_sla": container.dispatch.ack_sla,  # each level's time to take a referral on: the level's hint
         "categories": tuple(Category),
