@@ -80,7 +80,8 @@ def test_a_unit_that_closed_the_case_gets_the_new_report_as_a_new_referral(
     assert "再次转介本单位" not in earlier and "本单位在本案的其他转介" in earlier  # the later one listed
     # Its inbox row says the later report came after 办结, not within it (stop 57's township police).
     finished = api.client.get("/desk/inbox").text.split(f'id="ref-{civil["referral_id"]}"', 1)[1]
-    assert "（办结之后到达，不在本次处置之内）" in visible(finished.split("</tr>", 1)[0]), visible(finished)[:400]
+    finished = visible(finished.split("</tr>", 1)[0])
+    assert "（办结之后到达，不在本次处置之内）" in finished, finished
     # ...and the closed round sends the unit on to the new one (the child director's second review)
     assert "本单位在本案有新的转介待接收：打开" in earlier
     # Education's page lists civil affairs once, at its latest round (stop 57: twice, alike).
