@@ -94,8 +94,8 @@ def outside_unit(container: Any, case_id: str, agency_id: str) -> str:
     # The newest report's place serves too (stop 57's county supervisor: the child taken to 三江镇,
     # 改派 to 三江镇's own office was said to be outside the case).
     facts = container.view.case_facts([case_id]).get(case_id)
-    places = [case["region_code"], facts.place if facts else ""]
-    if any(code and code.startswith(r) for r in unit.regions for code in places):
+    places = (case["region_code"], facts.place if facts else "")
+    if any(container.directory.serves(agency_id, code) for code in places if code):
         return ""
     code, name = case["region_code"], container.directory.region_name
     place = name(code) or name(code[:9]) or container.directory.county_label(code)
