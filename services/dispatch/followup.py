@@ -12,7 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.common.errors import Conflict, FieldError
-from services.common.vocabulary import BEIJING, Measure
+from services.common.vocabulary import BEIJING, Measure, higher
 
 if TYPE_CHECKING:  # the clock lives with the use cases that drive the plan by it
     from services.dispatch.followups import VisitClock
@@ -100,14 +100,17 @@ class FollowUpPlan(Aggregate):
             raise FollowUpError(f"该案件的随访帮扶已结束，不能再{action}。")
 
     def replan(self, *, risk_level: str, at: datetime, clock: VisitClock, joined: bool = False) -> bool:
-        """The case's level changed: the next due date from the last visit, or from now; with a
-        new report `joined`, never later than the level's first-visit time of it. One change, one
-        event (the child director's second review, stop 54: 调整随访计划 twice in a row)."""
+        """The case's level changed: the next due date from the last visit, or from now; raised,
+        never later than the one already set (stop 58's child director: a visit's sooner date was
+        dropped for orange's seven days); with a new report `joined`, never later than the level's
+        first-visit time of it. One change, one event (stop 54: 调整随访计划 twice in a row)."""
         if self.status != "active":
             return False
         if risk_level == self.risk_level:
             return self.due_again(at=at, clock=clock) if joined else False
         due = clock.replanned(risk_level, last_visit=self.last_visit, changed_at=at)
+        if higher(risk_level, self.risk_level) == risk_level:
+            due = min(due, self.next_due)
         if joined:
             due = min(due, clock.first_due(risk_level, at))
         self._replanned(case_id=self.case_id, risk_level=risk_level, at=at, next_due=due)

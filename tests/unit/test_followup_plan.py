@@ -109,3 +109,21 @@ def test_a_visit_that_did_not_see_the_child_keeps_the_contracts_schedule() -> No
     visit(p, at, seen=False)
     assert p.next_due == at + timedelta(days=30) and p.visits[-1]["child_seen"] is False
     assert CLOCK.revisit_by("yellow", at) == at + timedelta(hours=168)
+
+
+def test_a_raised_level_never_puts_the_next_visit_later() -> None:
+    """Stop 58's child director: a visit set the next one for two days on and suggested orange;
+    the supervisor raised the case to orange and the next visit moved to seven days on."""
+    p = plan("yellow")
+    at = OPENED + timedelta(hours=5)
+    sooner = at + timedelta(days=2)
+    p.record_visit(visit_id="v1", visited_at=at, visitor="王主任", child_seen=True,
+                   sealed_findings="v2:sealed", measures=[], suggested_level="orange",
+                   now=at + timedelta(minutes=1), clock=CLOCK, next_by=sooner)
+    assert p.next_due == sooner
+    assert p.replan(risk_level="orange", at=at + timedelta(hours=1), clock=CLOCK)
+    assert p.risk_level == "orange" and p.next_due == sooner  # not at + 7 days
+    assert p.replan(risk_level="red", at=at + timedelta(hours=2), clock=CLOCK)
+    assert p.next_due == sooner  # red's three days from the visit are later still
+    assert p.replan(risk_level="blue", at=at + timedelta(hours=3), clock=CLOCK)
+    assert p.next_due == at + timedelta(days=90)  # lowered: the level's own interval (contract §6)
