@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -38,6 +39,7 @@ from services.api.pages.board_state import (
     round_reason,
 )
 from services.api.pages.delivery_text import failure_text
+from services.api.pages.followup_cards import visit_due
 from services.api.web import render
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Principal
@@ -145,6 +147,7 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "round_reason": round_reason, "handled_by": handled_by,
         "serves": container.directory.serves,  # a unit the routing chose for a later report's place
         "levels": RISK_LEVELS,
+        "visit_due": partial(visit_due, container.dispatch.visit_clock),  # as the lead's card says
         "ack_sla": container.dispatch.ack_sla,  # each level's time to take a referral on: the level's hint
         "categories": tuple(Category),
         "months": _months(datetime.now(BEIJING)),

@@ -50,3 +50,12 @@ def next_visit(clock: VisitClock, plan: Any) -> tuple[datetime, bool]:
     again = clock.go_again_by(plan.risk_level, ((v["visited_at"], v["child_seen"]) for v in plan.visits),
                               plan.next_due)
     return (again, True) if again else (plan.next_due, False)
+
+
+def visit_due(clock: VisitClock, case: dict[str, Any]) -> tuple[str, bool]:
+    """The same for a case's follow-up as the view has it (the board's line: stop 58's child
+    director's card said 12-07, the board the plan's 12-09)."""
+    followup = case["followup"]
+    made = ((datetime.fromisoformat(v["visited_at"]), v["child_seen"]) for v in followup["visits"])
+    again = clock.go_again_by(case["risk_level"], made, datetime.fromisoformat(followup["next_visit_due"]))
+    return (again.isoformat(), True) if again else (followup["next_visit_due"], False)
