@@ -8,14 +8,17 @@ from typing import Any
 
 from projections.desk.rows import ENDED, REFERRAL_COLUMNS, ReferralRow, referral_row
 from services.common.store import Sql
-from services.common.vocabulary import RISK_RANK
+from services.common.vocabulary import RISK_RANK, level_now
 
 WAITING = ("dispatched", "escalated")
 
+# The level of a referral's case now (stop 58's child director: a case raised after 接收 stayed
+# yellow in the inbox, below a yellow one).
+CASE_LEVEL = "(SELECT c.risk_level FROM view_cases c WHERE c.case_id = f.case_id) AS case_level"
 # Each open referral's id, level, status and case, with its case's reports counted (the stream
 # rings for one more report on a case taken on: stop 55's police desk).
 MARKS = (
-    "SELECT f.referral_id, f.risk_level, f.status, f.case_id, f.due_at,"
+    f"SELECT f.referral_id, f.risk_level, f.status, f.case_id, f.due_at, {CASE_LEVEL},"
     " (SELECT COUNT(*) FROM view_case_reports r WHERE r.case_id = f.case_id) AS n,"
     " (SELECT COUNT(*) FROM view_timeline t WHERE t.case_id = f.case_id AND t.type = 'case_supplement') AS s"
     f" FROM view_referrals f WHERE f.agency_id = ? AND f.status NOT IN {ENDED}"
@@ -35,12 +38,16 @@ class InboxQueries:
         those ended, newest first whatever their level, as the newest so many are chosen with
         `ended` (the same review: a phone's inbox grew on; stop 56's: the short list and the whole
         one sorted apart)."""
-        sql, by = f"SELECT {REFERRAL_COLUMNS} FROM view_referrals WHERE agency_id = ?", self.sql.rows
+        sql = f"SELECT {REFERRAL_COLUMNS}, {CASE_LEVEL} FROM view_referrals f WHERE agency_id = ?"
+        by = self.sql.rows
         parts: list[tuple[str, list[Any]]] = (
             [(" AND status = ?", [status])] if status else [("", [])] if ended is None else
             [(f" AND status NOT IN {ENDED}", []),
              (f" AND status IN {ENDED} ORDER BY dispatched_at DESC LIMIT ?", [ended])])
-        rows = [referral_row(r) for part, more in parts for r in by(sql + part, [agency_id, *more])]
+        found = [(referral_row(r), r["case_level"])
+                 for part, more in parts for r in by(sql + part, [agency_id, *more])]
+        rank = {r["referral_id"]: RISK_RANK.get(level_now(r["risk_level"], case), 9) for r, case in found}
+        rows = [r for r, _ in found]
         now = datetime.now(UTC)
 
         def late(r: ReferralRow) -> bool:
@@ -55,7 +62,7 @@ class InboxQueries:
             return r["status"] in ("declined", "closed")
 
         rows.sort(key=lambda r: (over(r), not waiting(r),
-                                 0 if over(r) else RISK_RANK.get(r["risk_level"], 9),
+                                 0 if over(r) else rank[r["referral_id"]],
                                  not late(r), r["due_at"] if waiting(r) else ""))
         return rows
 
@@ -63,8 +70,8 @@ class InboxQueries:
         """The unit's open referrals as `[referral_id, level, status, case_id[:8], reports,
         supplements]` (a call-back's 补充 rings too: stop 56's police desk), those
         waiting first by level and due time, in one query (the stream's look, twice a second)."""
-        rows = sorted(self.sql.rows(MARKS, (agency_id,)), key=lambda r: (
-            r["status"] not in WAITING, RISK_RANK.get(r["risk_level"], 9), r["due_at"] or "",
-            r["referral_id"]))
-        return [[r["referral_id"], r["risk_level"], r["status"], r["case_id"][:8], int(r["n"]), int(r["s"])]
-                for r in rows]
+        found = [(r, level_now(r["risk_level"], r["case_level"])) for r in self.sql.rows(MARKS, (agency_id,))]
+        found.sort(key=lambda x: (x[0]["status"] not in WAITING, RISK_RANK.get(x[1], 9), x[0]["due_at"] or "",
+                                  x[0]["referral_id"]))
+        return [[r["referral_id"], level, r["status"], r["case_id"][:8], int(r["n"]), int(r["s"])]
+                for r, level in found]

@@ -90,10 +90,11 @@ class CaseFacts(NamedTuple):
     latest: str  # when the newest report came
     supplements: int  # callers ringing back with more (补充)
     latest_supplement: str
+    level: str  # the case's level now (a referral taken on keeps the one it came with)
 
 
 CASE_FACTS = (
-    "SELECT c.case_id, c.region_code, c.concerns,"
+    "SELECT c.case_id, c.region_code, c.concerns, c.risk_level,"
     " (SELECT COUNT(*) FROM view_case_reports r WHERE r.case_id = c.case_id) AS n,"
     " (SELECT MAX(r.received_at) FROM view_case_reports r WHERE r.case_id = c.case_id) AS latest,"
     " (SELECT r.region_code FROM view_case_reports r WHERE r.case_id = c.case_id"
@@ -169,7 +170,8 @@ class DeskQueries(FollowUpQueries, IncidentQueries, InboxQueries):
         rows = self.sql.rows(CASE_FACTS.format(chosen=",".join("?" * len(case_ids))), tuple(case_ids))
         return {str(r["case_id"]): CaseFacts(
             str(r["place"] or r["region_code"]), json.loads(r["concerns"]), int(r["n"]),
-            str(r["latest"] or ""), int(r["s"]), str(r["latest_s"] or "")) for r in rows}
+            str(r["latest"] or ""), int(r["s"]), str(r["latest_s"] or ""), str(r["risk_level"]))
+            for r in rows}
 
     def submissions(self, submitter_ref: str, since: datetime) -> list[SubmissionRow]:
         """The reports one account filed since then (once triaged), newest first, with their

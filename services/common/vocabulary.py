@@ -27,6 +27,11 @@ def higher(a: str, b: str) -> str:
     return max(a, b, key=LEVEL_ORDER.index)
 
 
+def level_now(referral_level: str, case_level: str | None) -> str:
+    """A referral's level as its unit should act on it: its case's when that is higher."""
+    return higher(referral_level, case_level) if case_level in RISK_RANK else referral_level
+
+
 def one_level_up(level: str) -> str:
     return LEVEL_ORDER[min(LEVEL_ORDER.index(level) + 1, len(LEVEL_ORDER) - 1)]
 

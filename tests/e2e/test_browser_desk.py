@@ -277,6 +277,38 @@ def test_a_waiting_referral_raised_to_red_rings_and_shows_its_new_time(server: C
         browser.close()
 
 
+def test_a_case_raised_after_it_was_taken_on_rings_and_its_row_takes_the_new_level(server: Client) -> None:
+    """Stop 58's child director, on a phone: the supervisor raised a case she had taken on, and her
+    inbox and page stayed yellow, with nothing said."""
+    report = server.submit(report_body(concerns=["school_dropout"], immediate_danger=False,
+                                       children=[{"name": "吴小宝", "age": 10}],
+                                       narrative="孩子一周没去上学"), key="lifted-yellow")
+    taken = server.wait_for_referrals(report["report_id"], ("civil-desk",))["civil-desk"]
+    assert server.http.post(f"/v1/referrals/{taken['referral_id']}/acknowledge",
+                            headers=server.auth("civil-desk")).status_code == 200
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        phone = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844},
+                                    is_mobile=True, has_touch=True).new_page()
+        from_root(phone, server, "civil-desk", "/desk")
+        row = phone.locator(f"#ref-{taken['referral_id']}")
+        expect(row.locator(".badge")).to_have_text("黄色")
+        raised = server.http.post(f"/v1/cases/{taken['case_id']}/reassessments",
+                                  headers=server.auth("supervisor1"),
+                                  json={"risk_level": "orange", "reason": "孩子独自在家"})
+        assert raised.status_code == 202, raised.text
+        expect(phone.locator("#red-alert-text")).to_have_text(
+            f"案件 {taken['case_id'][:8]} 已升级为橙色：请打开转介查看，按新等级处置。", timeout=10_000)
+        expect(phone).to_have_title(re.compile("^【案件升级】"))
+        expect(row.locator(".badge")).to_have_text("橙色")
+        expect(row.locator(".raised")).to_have_text("案件已升为橙色（转介时为黄色）")
+        phone.locator("#red-alert-go").click()
+        expect(phone.locator("#case-raised")).to_have_text(
+            "案件现为橙色（这条转介时为黄色，之后案件已升级）：请按橙色处置。")
+        expect(phone.locator("#timeline")).to_contain_text("重新评估：黄色→橙色")
+        browser.close()
+
+
 def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_decline(server: Client) -> None:
     """The on-call message's link opened signed out on a phone: log in, the referral itself; the
     reporter's number dials; a decline's confirmation goes back to the form with the reason kept;

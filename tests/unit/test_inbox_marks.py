@@ -12,7 +12,7 @@ from eventsourcing.persistence import Tracking
 
 from projections.desk.reader import DeskReader
 from services.bootstrap import ApiContainer
-from services.common.vocabulary import RISK_RANK
+from services.common.vocabulary import RISK_RANK, level_now
 
 REFERRAL = ("INSERT INTO view_referrals (referral_id, case_id, agency_id, agency_kind, status, risk_level,"
             " concerns, dispatched_at, due_at, dispatched_ts, due_ts) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
@@ -48,8 +48,8 @@ def derived(view: DeskReader, unit: str) -> list[list[Any]]:
     """What the inbox and its cases' facts say, read the long way."""
     rows = view.desk_referrals(unit, ended=0)
     facts = view.case_facts(sorted({r["case_id"] for r in rows}))
-    return [[r["referral_id"], r["risk_level"], r["status"], r["case_id"][:8], facts[r["case_id"]].reports,
-             facts[r["case_id"]].supplements] for r in rows]
+    return [[r["referral_id"], level_now(r["risk_level"], facts[r["case_id"]].level), r["status"],
+             r["case_id"][:8], facts[r["case_id"]].reports, facts[r["case_id"]].supplements] for r in rows]
 
 
 def check(view: DeskReader, prefix: str) -> None:

@@ -21,7 +21,7 @@ from services.api.web import refuse, render
 from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog
 from services.common.errors import Conflict, FieldError, NotFound
-from services.common.vocabulary import RISK_LEVELS
+from services.common.vocabulary import RISK_LEVELS, level_now
 from services.dispatch.followup import FollowUpPlan
 from services.oversight.calls import call_out
 from services.oversight.referrals import (
@@ -81,6 +81,10 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         # on a case taken on changed nothing in the inbox), and its call-backs' 补充 (stop 56's).
         "reports": {case_id: (f.reports, f.latest) for case_id, f in facts.items()},
         "supplements": {case_id: (f.supplements, f.latest_supplement) for case_id, f in facts.items()},
+        # Each open referral's level as its case has it now (stop 58's child director: raised
+        # after 接收, the row stayed yellow).
+        "level_now": {r["referral_id"]: level_now(r["risk_level"], facts[r["case_id"]].level)
+                      for r in referrals if r["case_id"] in facts and r["status"] not in casefile.FINISHED},
         # What the case's later reports added to a referral's concerns (stop 51: a row turned orange
         # and still said only 失学).
         "added": {r["referral_id"]: [c for c in facts[r["case_id"]].concerns if c not in r["concerns"]]
