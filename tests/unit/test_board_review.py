@@ -303,3 +303,24 @@ def test_a_reporter_who_left_no_name_or_phone_is_said_so_not_withheld(api: Api,
     board = api.client.get("/board").text
     assert ">三江镇社会事务办（儿童督导员）（只负责三江镇）</option>" in case_row(board, case_id)
     assert ">连南瑶族自治县公安局</option>" in case_row(board, case_id)  # a county's unit: its name
+
+
+def test_a_command_on_a_case_outside_the_region_says_only_that_in_chinese(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 58's city supervisor, with crafted forms: a case in another county answered with what
+    its follow-up had not done, the unit that did not serve it, and "No such case"."""
+    case = red_case(api, runner)  # in 441823, outside 清城区
+    api.submit(report_body(children=[{"name": "林小东", "age": 6}],
+                           location={"region_code": "441802", "address": "某街"}), key="own-county")
+    runner.pump()
+    login(api.client, "supervisor-qingcheng", home="/board")
+    token = csrf(api.client.get("/board").text)
+    asked = {"close": {"reason": "处置完毕"}, "refer": {"agency_id": "police-441823", "reason": "请协助"},
+             "review": {"note": "已核实"}, "reassess": {"risk_level": "blue", "reason": "核实"},
+             "rework": {"agency_id": "police-441823", "reason": "请重办"}}
+    for action, form in asked.items():
+        r = api.client.post(f"/board/cases/{case['case_id']}/{action}", data={"csrf": token, **form})
+        problem = visible(re.search(r'<div[^>]*id="problem">.*?</div>', r.text, re.S).group(0))  # type: ignore[union-attr]
+        assert r.status_code == 404, (action, r.status_code, problem)
+        assert re.fullmatch(f"案件{case['case_id'][:8]}：未能[^：]+：未找到该案件，或该案件不在您的辖区内。",
+                            problem), (action, problem)

@@ -185,6 +185,9 @@ def board_cases(request: Request, page: SupervisorPart, container: ContainerDep)
     return render(request, "board_cases.html", _context(request, container, page))
 
 
+OUTSIDE = "未找到该案件，或该案件不在您的辖区内。"
+
+
 @router.get("/board/cases/{case_id}/{action}")
 def board_action_reloaded(case_id: str, page: Supervisor) -> Response:
     """A command's address opened (a reload after a refusal, a link): the board at that case."""
@@ -216,11 +219,14 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
                  "beside": f"案件 {case_id[:8]}：{message}", "also": also or {}, "confirm": confirm, **values}
         return render(request, "board.html", _context(request, container, page, error=error), status)
 
+    try:  # nothing of a case outside the region is said, not even why it could not be done (stop 58)
+        check_case(container, principal, case_id)
+    except NotFound:
+        return refused(None, OUTSIDE, 404)
     if said := before_acting(container, case_id, action, form):
         return refused(*said)
 
     def act() -> None:
-        check_case(container, principal, case_id)
         check_supervisor_text(container, case_id, action, text)
         if action == "close":
             container.dispatch.close_followup_plan(case_id, reason=text, by=principal.subject,
@@ -243,7 +249,8 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
         act()
     except DomainError as exc:
         status = 422 if isinstance(exc, FieldError) else 404 if isinstance(exc, NotFound) else 409
-        return refused(exc.field if isinstance(exc, FieldError) else None, exc.message, status)
+        return refused(exc.field if isinstance(exc, FieldError) else None,
+                       OUTSIDE if isinstance(exc, NotFound) else exc.message, status)
     unit = f"&unit={quote(str(form.get('agency_id', '')))}" if action in ("refer", "rework") else ""
     county = request.query_params.get("county", "")
     unit += f"&county={quote(county)}" if county else ""
