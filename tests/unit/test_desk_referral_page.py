@@ -296,3 +296,25 @@ def test_the_inbox_puts_what_waits_first_and_the_soonest_due_first(api: Api, run
     assert r.status_code == 200
     runner.pump()
     assert inbox() == [older, newer, taken]
+
+
+def test_a_case_in_danger_no_police_unit_holds_names_the_police_of_its_place(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 58's child director: a red abandoned 3-year-old came to her alone (监护缺失, in danger,
+    no transfer) with no police unit on the case and no police phone on the page."""
+    api.submit(report_body(concerns=["guardianship_missing"], narrative="孩子一个人被留在村委会",
+                           children=[{"name": "吴小宝", "age": 3}],
+                           location={"region_code": "441823100", "address": "太平村村委会"}), key="alone")
+    runner.pump()
+    (referral,) = api.client.get("/v1/desk/referrals", headers=api.auth("civil-sanjiang")).json()
+    assert referral["risk_level"] == "red"
+    login(api.client, "civil-sanjiang", home="/desk")
+    said = visible(api.client.get(f"/desk/referrals/{referral['referral_id']}").text)
+    assert ("本案没有转介公安机关。需要警察到场时，请拨打110，或联系连南瑶族自治县公安局三江派出所"
+            "（单位值班电话：0763-6621360）。") in said, said
+    api.submit(report_body(children=[{"name": "李小红", "age": 7}]), key="with-police")  # 110's own case
+    runner.pump()
+    login(api.client, "hospital-desk", home="/desk")
+    (hospital,) = api.client.get("/v1/desk/referrals", headers=api.auth("hospital-desk")).json()
+    page = api.client.get(f"/desk/referrals/{hospital['referral_id']}").text  # red, police hold it
+    assert "未转接110/120" in visible(page) and "本案没有转介公安机关" not in page

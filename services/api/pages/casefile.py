@@ -184,3 +184,18 @@ def whom_to_ask(container: ApiContainer, plan: FollowUpPlan | None,
     if not phones and unit is not None and unit.phone:
         phones = [("", unit.phone)]  # nobody on duty with a phone: the unit's own line (directory v6)
     return {"unit": unit.name if unit else "县民政部门", "phones": phones}
+
+
+def police_nearby(container: ApiContainer, case: Any, reports: list[dict[str, Any]],
+                  unit_id: str | None) -> dict[str, Any] | None:
+    """The police unit of the newest report's place and whom to call there, for a unit holding a
+    case in danger that no police unit holds (stop 58's child director: a red abandoned
+    3-year-old came to her alone, "报告未转接 110 / 120", and no police phone on the page)."""
+    danger = (case or {}).get("risk_level") == "red" or any(r.get("immediate_danger") for r in reports)
+    held = any(r["agency_kind"] == "police" and r["status"] != "declined"
+               for r in (case or {}).get("referrals", []))
+    place = reports[-1]["region_code"] if reports else (case or {}).get("region_code", "")
+    unit = container.directory.resolve("police", place) if danger and not held and place else None
+    if unit is None or unit.agency_id == unit_id:
+        return None
+    return {"unit": unit.name, "phone": duty_phones(container, {unit.agency_id}).get(unit.agency_id)}

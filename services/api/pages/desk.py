@@ -154,6 +154,7 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
         "lead_plan": _lead_plan(container, plan, unit),
         "ask": casefile.whom_to_ask(container, plan, unit),
         "others": casefile.other_units(container, case, plan, unit),
+        "police": casefile.police_nearby(container, case, reports, unit),
         "rounds": casefile.own_rounds(container, case, unit, referral_id),
         # The case's level now: a report after 接收 raises the case, not a referral taken on (stop 55).
         "case_level": case["risk_level"] if case else None, "levels": RISK_LEVELS,
