@@ -49,5 +49,14 @@ def test_highest_rule_wins_when_concerns_mix() -> None:
 
 def test_assessment_records_rule_version_and_reason() -> None:
     assessment = RULES.assess(["domestic_violence", "serious_injury"], False)
-    assert assessment.rule_version == "risk-rules/v1"
+    assert assessment.rule_version == "risk-rules/v2"
     assert assessment.rationale == "red: serious_injury"
+
+
+def test_a_child_left_alone_and_ill_is_orange_by_the_v2_phrases() -> None:
+    """Stop 58's child director: a repeat call "一个人在家两天了，昨晚发烧，没有大人" left the case yellow."""
+    said = "孩子一个人在家两天了，昨晚发烧，没有大人"
+    assert RiskRules.load("risk_rules.v1.json").assess(["neglect"], False, said).level == "yellow"
+    lifted = RULES.assess(["neglect"], False, said)
+    assert lifted.level == "orange" and lifted.phrases == ("发烧",)
+    assert RULES.assess(["neglect"], False, "孩子常一个人在家").level == "yellow"  # alone alone: neglect
