@@ -67,6 +67,18 @@ def beijing(iso: str | None) -> str:
     return at.strftime("%m-%d %H:%M" if at.year == datetime.now(BEIJING).year else "%Y-%m-%d %H:%M")
 
 
+def late_by(iso: str | None) -> str:
+    """How long ago a time passed, as a supervisor ranks who is latest ("2小时5分", "3天4小时");
+    "" when it has not (stop 58's city supervisor: the board said only 仍未接收)."""
+    if not iso:
+        return ""
+    minutes = int((datetime.now(BEIJING) - datetime.fromisoformat(iso)).total_seconds() // 60)
+    if minutes < 0:
+        return ""
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    return (f"{days}天{hours}小时" if days else f"{hours}小时{mins}分" if hours else f"{mins}分钟")
+
+
 def beijing_full(iso: str | None) -> str:
     if not iso:
         return ""
@@ -136,7 +148,7 @@ templates.env.globals.update(
     concern_text=CONCERN_TEXT, level_text=LEVEL_TEXT, status_text=STATUS_TEXT,
     measure_text=MEASURE_TEXT, category_text=CATEGORY_TEXT,
     kind_text=KIND_TEXT, case_status_text=CASE_STATUS_TEXT, beijing=beijing,
-    beijing_full=beijing_full, pages_of=pages_of, role_text=ROLE_TEXT,
+    beijing_full=beijing_full, late_by=late_by, pages_of=pages_of, role_text=ROLE_TEXT,
     event_text=EVENT_TEXT, actor_text=ACTOR_TEXT, action_text=ACTION_TEXT,
     resource_text=RESOURCE_TEXT, channel_text=CHANNEL_TEXT, unit_name=unit_name, unit_kind=unit_kind,
     actor_name=actor_name,

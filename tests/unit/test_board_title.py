@@ -4,8 +4,9 @@ in a background tab says it (stop 53's left list), and the refreshed part carrie
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from services.api.web import late_by
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
@@ -65,3 +66,12 @@ def test_a_place_outside_the_directory_has_one_name_on_every_page(hotline: ApiCo
     # The board's row names the town too (stop 56's county supervisor: only the county).
     assert directory.place_label("441823100201") == "连南瑶族自治县 三江镇"
     assert directory.place_label("441825100") == "名录外地区（441825）"
+
+
+def test_how_late_a_referral_is_is_said_in_days_hours_and_minutes() -> None:
+    """Stop 58's city supervisor: the board said 仍未接收 and not by how long, to rank who is latest."""
+    now = datetime.now(UTC)
+    assert late_by((now - timedelta(minutes=12, seconds=5)).isoformat()) == "12分钟"
+    assert late_by((now - timedelta(hours=2, minutes=5, seconds=5)).isoformat()) == "2小时5分"
+    assert late_by((now - timedelta(days=3, hours=4, seconds=5)).isoformat()) == "3天4小时"
+    assert late_by((now + timedelta(minutes=5)).isoformat()) == "" and late_by(None) == ""

@@ -226,7 +226,9 @@ def test_a_filed_visit_shows_at_once_with_its_suggestion_and_the_helper_can_chan
     visits = api.client.get(f"/followups/cases/{case_id}").text
     assert '<span class="flag">未见到儿童</span>' in visits and "建议调整为橙色" in visits
     login(api.client, "supervisor1")  # the board gives the same date (stop 58's child director)
-    line = re.search(r'class="hint visit-due">([^<]+)', api.client.get("/board").text).group(1)  # type: ignore[union-attr]
+    board = api.client.get("/board").text
+    line = re.search(r'class="hint visit-due">([^<]+)', board).group(1)  # type: ignore[union-attr]
+    assert f'<a class="visits-link" href="/followups/cases/{case_id}">查看走访记录</a>' in board
     assert f"下次入户走访期限：{again}（上次未见到儿童）" in line and beijing(due) not in line
     login(api.client, "civil-desk")
     csrf = csrf_of(api.client.get("/followups").text)
