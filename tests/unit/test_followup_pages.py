@@ -246,8 +246,26 @@ def test_the_card_says_why_and_links_the_units_referral(api: Api, runner: Embedd
     login(api.client, "civil-desk")
     page = api.client.get("/followups").text
     card = card_of(page, referral["case_id"])
-    assert f'href="/desk/referrals/{referral["referral_id"]}"' in card
+    link = f'/desk/referrals/{referral["referral_id"]}?from=followups'
+    assert f'href="{link}"' in card
     assert report_body()["narrative"] in card
+    back = api.client.get(link).text  # and back to the card (stop 58's child director: to the inbox)
+    assert f'<a href="/followups#plan-{referral["case_id"]}" class="back tap">← 返回随访帮扶</a>' in back
+    assert "返回转介收件箱</a>" in api.client.get(link.split("?")[0]).text
+
+
+def test_the_visit_form_gives_the_units_last_visitor_and_two_measures_a_row(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 58's child director, on a phone: 走访人姓名 was empty each time; 9 measures a line each."""
+    case_id, csrf = _civil_plan(api, runner)
+    form = re.search(r'<form [^>]*/visit".*?</form>', api.client.get("/followups").text, re.S).group(0)  # type: ignore[union-attr]
+    assert re.search(r'name="visitor"[^>]*value=""', form) and 'class="checks measures"' in form
+    visit = {"csrf": csrf, "visited_at": local(datetime.now(UTC)), "visitor": "王主任", "child_seen": "yes",
+             "findings": "孩子在家", "measures": ["legal_aid"]}
+    assert api.client.post(f"/followups/cases/{case_id}/visit", data=visit).status_code == 200
+    runner.pump()
+    form = re.search(r'<form [^>]*/visit".*?</form>', api.client.get("/followups").text, re.S).group(0)  # type: ignore[union-attr]
+    assert re.search(r'name="visitor"[^>]*value="王主任"', form), form
 
 
 def test_desks_of_other_units_are_told_follow_ups_are_civil_affairs(api: Api) -> None:

@@ -155,6 +155,8 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
         "ask": casefile.whom_to_ask(container, plan, unit),
         "others": casefile.other_units(container, case, plan, unit),
         "police": casefile.police_nearby(container, case, reports, unit),
+        # Opened from a follow-up card: back to it (stop 58's child director: back led to the inbox).
+        "from_followups": request.query_params.get("from") == "followups",
         "rounds": casefile.own_rounds(container, case, unit, referral_id),
         # The case's level now: a report after 接收 raises the case, not a referral taken on (stop 55).
         "case_level": case["risk_level"] if case else None, "levels": RISK_LEVELS,

@@ -92,6 +92,9 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
         "notice": notice, "agencies": {a.agency_id: a.name for a in container.directory.agencies},
         "intervals": clock.visit_interval_days, "first_hours": clock.first_visit_hours,
         "visits": visits, "homes": _homes(container, audit, principal, shown),
+        # Who made the unit's latest visit, filled in (stop 58's child director: typed each time).
+        "last_visitor": max((v for made in visits.values() for v in made), key=lambda v: v["visited_at"],
+                            default={}).get("visitor", "") if unit else "",
         "suggested": suggested,
         # and whether it waits for 接收: the one waiting first of a case's rounds (the child director's
         # second review, stop 54: the card led to the closed round, not the new red one)
