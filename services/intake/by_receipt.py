@@ -54,6 +54,14 @@ class ReceiptCommands(Application[UUID]):
             by=principal.subject, idempotency_key=idempotency_key, actor=actor,
             case_id=case_of(report_id), child_died=child_died)
 
+    def report_id_for_receipt(self, receipt_no: str) -> str | None:
+        """The report a receipt number names, for staff who may see its case (a supervisor's
+        search: no lookup code, the number alone). Tried as `lookup` tries it."""
+        for reading in readings(receipt_no):
+            if (report := self._report_for_receipt(reading)) is not None:
+                return str(report.id)
+        return None
+
     def _report_for_receipt(self, receipt_no: str) -> Report | None:
         index = store.find(self.repository, receipt_index_id(receipt_no), ReceiptIndex)
         return self.get_report(index.report_id) if index else None

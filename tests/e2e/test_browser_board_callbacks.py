@@ -93,14 +93,14 @@ def test_a_dissatisfied_reporter_on_the_board_reviewed_and_listed(server: Client
         expect(page.locator(f"#review-note-{case_id}-err")).to_contain_text("请填写复核意见")
         expect(page.locator(f"#reassess-reason-{case_id}")).to_have_value("回访反映孩子仍被打")
         page.locator(f"#reassess-reason-{case_id}").fill("")  # cleared: not brought back again
-        assert page.url == f"{BASE}/board#case-{case_id}", page.url
+        assert page.url == f"{BASE}/board?case={case_id}#case-{case_id}", page.url
         page.goto(f"{BASE}/board/cases/{case_id}/review")
-        page.wait_for_url(f"{BASE}/board#case-{case_id}")
+        page.wait_for_url(f"{BASE}/board?case={case_id}#case-{case_id}")
         expect(page.locator("h1")).to_have_text("案件督办看板")
         expect(page.locator(f"#case-{case_id}")).to_have_class("red target")
         expect(page.locator(f"#case-{case_id} details")).to_have_attribute("open", "")
         page.goto(f"{BASE}/board/incidents/{case_id}")  # the other command's address, too: the case
-        page.wait_for_url(f"{BASE}/board#case-{case_id}")
+        page.wait_for_url(f"{BASE}/board?case={case_id}#case-{case_id}")
         expect(page.locator("h1")).to_have_text("案件督办看板")
 
         # The review clears the flag, says so, and the timeline keeps the callback.
@@ -117,7 +117,7 @@ def test_a_dissatisfied_reporter_on_the_board_reviewed_and_listed(server: Client
         assert "done=" not in page.url
 
         def reviewed_line() -> bool:
-            page.goto(f"{BASE}/board#case-{case_id}")
+            page.goto(f"{BASE}/board?show=closed#case-{case_id}")  # closed, reviewed: 已结案
             page.reload()  # the notice's query is gone from the address: the goto alone moves the hash
             return "回访不满意已复核" in page.locator(f"#case-{case_id} ol.timeline").inner_text()
 
@@ -137,7 +137,7 @@ def test_a_dissatisfied_reporter_on_the_board_reviewed_and_listed(server: Client
         expect(page.locator("#cb-due")).to_contain_text("暂无待回访")
         assert PII_VALUES[1] not in page.content() and WORDS not in page.content()
         done.locator("a").click()
-        page.wait_for_url(f"{BASE}/board#case-{case_id}")
+        page.wait_for_url(f"{BASE}/board?case={case_id}#case-{case_id}")
         expect(page.locator(f"#case-{case_id} details")).to_have_attribute("open", "")
         assert refused == [], refused
 
@@ -145,7 +145,7 @@ def test_a_dissatisfied_reporter_on_the_board_reviewed_and_listed(server: Client
         checked = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN",
                                       bypass_csp=True).new_page()  # to inject axe
         from_root(checked, server, "supervisor1", "/board")
-        checked.goto(f"{BASE}/board#case-{case_id}")
+        checked.goto(f"{BASE}/board?case={case_id}#case-{case_id}")
         expect(checked.locator(f"#case-{case_id} .cb-note")).to_be_visible()
         no_serious(checked)
         for path in ("/callbacks", f"/board/callbacks/{case_id}"):

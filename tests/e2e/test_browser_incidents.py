@@ -87,7 +87,7 @@ def test_a_red_report_goes_upward_and_a_supervisor_marks_another(
     expect(item.locator(".county")).to_have_text("连南瑶族自治县")  # by name, no code
     assert "441823" not in item.inner_text()
     expect(item).to_contain_text("涉及14岁以下儿童")
-    link = item.locator(f"a[href='/board#case-{sent['case_id']}']")
+    link = item.locator(f"a[href='/board?case={sent['case_id']}#case-{sent['case_id']}']")
     expect(link).to_have_text(f"案件 {sent['case_id'][:8]}")
     no_serious(board)
 
@@ -120,7 +120,7 @@ def test_a_red_report_goes_upward_and_a_supervisor_marks_another(
     # Back from the board (stop 50's review: the browser asked to send the form again): the
     # confirming step's address, a GET, returns to the case.
     board.go_back()
-    board.wait_for_url(re.compile(rf"{BASE}/board#case-{case_id}"))
+    board.wait_for_url(re.compile(rf"{BASE}/board\?case={case_id}#case-{case_id}"))
     expect(board.locator(f"#case-{case_id}")).to_be_visible()
     assert len([r for r in receiver.got if r["path"] == "/upward"
                 and json.loads(r["body"])["case_id"] == case_id]) == 1
@@ -157,7 +157,7 @@ def test_the_board_names_counties_filters_them_and_opens_a_linked_case(
 
     city.focus("#county")
     city.select_option("#county", "441802")
-    city.keyboard.press("Tab")
+    city.focus("#county-go")  # past 状态, 等级 and 查找 (stop 58)
     city.keyboard.press("Enter")  # 筛选
     city.wait_for_url(f"{BASE}/board?county=441802")
     expect(city.locator(f"#case-{ids[1]}")).to_be_visible()

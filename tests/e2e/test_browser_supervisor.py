@@ -6,6 +6,7 @@ board and /stats pass axe at 1366 and 360 px."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -164,6 +165,16 @@ def test_the_board_on_a_phone_labels_statuses_and_has_big_targets(server: Client
         for form in ("refer", "close"):
             button = row.locator(f"form.{form} button").bounding_box()
             assert button is not None and button["height"] >= 44, (form, button)
+        # A caller's receipt number, as read out over the phone, finds its case (stop 58's city supervisor).
+        other = server.submit(report_body(children=[{"name": "林小东", "age": 6}]), key="searched")
+        page.locator("#q").fill(other["receipt_no"].replace("-", " ").lower())
+        page.locator("#county-go").click()
+        expect(page.locator("#search-said")).to_have_text(re.compile("找到1个案件"), timeout=10_000)
+        expect(page.locator("#cases tbody tr")).to_have_count(1)
+        expect(page.locator(f"#case-{case_id}")).to_have_count(0)
+        page.locator("#filters-clear").click()
+        expect(page.locator(f"#case-{case_id}")).to_have_count(1)
+        expect(page.locator("#board-counts")).to_contain_text("在办")
         browser.close()
 
 
@@ -258,7 +269,7 @@ def test_a_referral_no_notification_reached_is_flagged_and_its_record_says_why(s
                 assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
                 assert serious_violations(page) == []
                 page.click("text=返回案件督办看板")
-                page.wait_for_url(f"{BASE}/board#case-{hospital['case_id']}")
+                page.wait_for_url(f"{BASE}/board?case={hospital['case_id']}#case-{hospital['case_id']}")
                 page.close()
             browser.close()
     finally:
@@ -309,12 +320,12 @@ def test_the_supervisor_phones_a_unit_nobody_can_be_told_of_and_records_the_call
         expect(page.locator("#calls-h")).to_have_text("电话督办")
         page.go_forward()
         page.click("text=返回案件督办看板")
-        page.wait_for_url(f"{BASE}/board#case-{civil['case_id']}")
+        page.wait_for_url(f"{BASE}/board?case={civil['case_id']}#case-{civil['case_id']}")
         # A refused 改级 (no reason): the board's own address at the case, so Reload sends nothing again.
         row = open_case(page, civil["case_id"])
         row.locator("form.reassess button[type=submit]").click()
         expect(row.locator("form.reassess .error").first).to_contain_text("请填写改级原因")
-        assert page.url == f"{BASE}/board#case-{civil['case_id']}", page.url
+        assert page.url == f"{BASE}/board?case={civil['case_id']}#case-{civil['case_id']}", page.url
         expect(row.locator("form.reassess input[name=reason]")).to_be_focused()  # type it there at once
         line = page.locator(f".referral[data-referral='{civil['referral_id']}']")
         wait_for(lambda: (page.reload(), line.locator(".last-call").count())[1], what="the call on the board")

@@ -57,7 +57,8 @@ def test_the_flag_says_why_and_what_to_do_and_the_review_clears_it(
     done = api.client.post(f"/board/cases/{case_id}/review", data={"csrf": csrf(page), "note": "已核实"})
     assert "“回访不满意”已复核，看板上的该提示已清除" in visible(done.text)
     runner.pump()
-    row = visible(row_of(api.client.get("/board").text, case_id))
+    assert f'id="case-{case_id}"' not in api.client.get("/board").text  # closed, reviewed: off the open list
+    row = visible(row_of(api.client.get("/board?show=closed").text, case_id))
     assert "待复核" not in row and "复核回访不满意" not in row
     assert f"回访（受理编号{receipt}）：已联系上，不满意（热线接线员）" in row
     assert "复核完毕：风险等级保持红色，回访不满意已复核，意见：已核实（督办人员supervisor1）" in row
@@ -88,7 +89,7 @@ def test_the_callbacks_page_lists_due_and_done_without_a_number(api: Api, runner
     page = api.client.get("/callbacks")
     assert page.status_code == 200 and 'href="/callbacks" aria-current="page">回访情况' in page.text
     done = page.text.split('id="cb-done"')[1]
-    assert f'href="/board#case-{case_id}"' in done and receipt in done
+    assert f'href="/board?case={case_id}#case-{case_id}"' in done and receipt in done
     assert "已联系上，不满意" in visible(done) and PII_VALUES[1] not in page.text and WORDS not in page.text
     login(api.client, "operator1", "/intake")
     assert api.client.get("/callbacks", headers={"Accept": "text/html"}).status_code == 403
@@ -99,10 +100,10 @@ def test_a_commands_address_opened_goes_back_to_the_board(api: Api) -> None:
     for action in ("review", "reassess", "refer", "close"):
         r = api.client.get(f"/board/cases/abc/{action}", follow_redirects=False,
                            headers={"Accept": "text/html"})
-        assert r.status_code == 303 and r.headers["location"] == "/board#case-abc"
+        assert r.status_code == 303 and r.headers["location"] == "/board?case=abc#case-abc"
     # The confirming step's own address (its page puts it in the history): back to the case.
     r = api.client.get("/board/incidents/abc", follow_redirects=False, headers={"Accept": "text/html"})
-    assert r.status_code == 303 and r.headers["location"] == "/board#case-abc"
+    assert r.status_code == 303 and r.headers["location"] == "/board?case=abc#case-abc"
 
 
 def a_row(n: int, status: str, due: datetime, done: datetime | None = None,

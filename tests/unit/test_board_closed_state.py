@@ -25,5 +25,5 @@ def test_every_referral_closed_is_not_a_closed_case(api: Api, runner: EmbeddedRu
     closed = post(api, "supervisor1", f"/v1/cases/{case['case_id']}/closure", {"reason": "处置完毕"})
     assert closed.status_code == 202, closed.text
     runner.pump()
-    row = case_row(api.client.get("/board").text, case["case_id"])
+    row = case_row(api.client.get("/board?show=closed").text, case["case_id"])
     assert "已结案" in visible(row) and "重新交办" in row and "/ 改派 / 结案" not in row

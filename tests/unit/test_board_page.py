@@ -326,7 +326,7 @@ def test_a_red_case_closed_before_anyone_saw_the_child_is_said_first(
     assert closed.status_code == 303, visible(closed.text)[:300]
     runner.pump()
     assert hotline_plan_status(api, case["case_id"]) == "closed"
-    board = api.client.get("/board").text  # and the timeline keeps it (the second review: no trace)
+    board = api.client.get("/board?show=closed").text  # and the timeline keeps it (the second review)
     row = visible(board.split(f'id="case-{case["case_id"]}"', 1)[1].split("</tr>", 1)[0])
     assert "结案，原因：处置完毕（结案时尚未入户见到儿童）" in row, row
 
@@ -357,6 +357,6 @@ def test_a_yellow_case_closed_before_anyone_saw_the_child_is_said_first_too(
                              data={"csrf": token, "reason": "已返校", "unvisited_ok": "1"})
     assert closed.status_code == 303
     runner.pump()  # and its timeline keeps that it closed unseen (stop 57's second round: no trace)
-    board = api.client.get("/board").text
+    board = api.client.get("/board?show=closed").text
     row = visible(board.split(f'id="case-{case["case_id"]}"', 1)[1].split("</tr>", 1)[0])
     assert "结案，原因：已返校（结案时尚未入户见到儿童）" in row, row

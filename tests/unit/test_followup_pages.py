@@ -151,7 +151,7 @@ def test_the_board_shows_late_follow_ups_and_closes_a_case(
     runner.pump()
     case = api.client.get(f"/v1/cases/{plan['case_id']}", headers=api.auth("supervisor1")).json()
     assert case["status"] == "closed"
-    board = api.client.get("/board").text
+    board = api.client.get("/board?show=closed").text
     assert 'id="late-followups"' not in board  # a closed plan is late no more
     # Why it was closed, on the timeline (stop 55's second county supervisor: never shown).
     closing = "结案，原因：处置完毕（结案时尚未入户见到儿童）（督办人员supervisor1）"

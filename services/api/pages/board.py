@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import STALE, Page, page_guard
+from services.api.pages.board_filters import SHOWS, Filters, counts, listed
 from services.api.pages.board_forms import (
     ACTIONS,
     FIELD_ID,
@@ -105,9 +106,12 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
              error: dict[str, Any] | None = None, done: tuple[str, dict[str, Any]] | None = None
              ) -> dict[str, Any]:
     principal, county, choices = _scope(request, container, page)
-    plans, cases = active_plans(container, principal), flagged_cases(container, principal)
+    plans, every = active_plans(container, principal), flagged_cases(container, principal)
     if done is not None:
-        cases = patched(cases, *done)
+        every = patched(every, *done)
+    chosen = Filters.of(request.query_params, county)
+    # The case a command was done to, or a link names (/board?case=…#case-…), listed whatever the filters.
+    cases = listed(container, every, chosen, keep=done[0] if done else request.query_params.get("case", ""))
     # Only units that receive referrals can be chosen (the routing data names their kinds).
     units = [a for a in container.directory.agencies if container.dispatch.matrix.receives(a.kind)]
     notes = referral_notes(container, cases)  # read once: the referral column and the timeline
@@ -119,7 +123,7 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "username": principal.subject,
         "principal": page.principal,
         "county": county,
-        "county_q": f"?county={county}" if county else "",
+        "board_q": chosen.query(), "chosen": chosen, "shows": SHOWS, "counts": counts(every),
         "counties": choices,
         "county_name": container.directory.county_label,
         "place_label": container.directory.place_label,
@@ -191,7 +195,7 @@ OUTSIDE = "未找到该案件，或该案件不在您的辖区内。"
 @router.get("/board/cases/{case_id}/{action}")
 def board_action_reloaded(case_id: str, page: Supervisor) -> Response:
     """A command's address opened (a reload after a refusal, a link): the board at that case."""
-    return RedirectResponse(f"/board#case-{quote(case_id)}", status_code=303)
+    return RedirectResponse(f"/board?case={quote(case_id)}#case-{quote(case_id)}", status_code=303)
 
 
 @router.post("/board/cases/{case_id}/{action}")
@@ -252,7 +256,7 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
         return refused(exc.field if isinstance(exc, FieldError) else None,
                        OUTSIDE if isinstance(exc, NotFound) else exc.message, status)
     unit = f"&unit={quote(str(form.get('agency_id', '')))}" if action in ("refer", "rework") else ""
-    county = request.query_params.get("county", "")
-    unit += f"&county={quote(county)}" if county else ""
+    kept = Filters.of(request.query_params, request.query_params.get("county", "")).query()
+    unit += f"&{kept[1:]}" if kept else ""
     unit += f"&added={quote(','.join(map(str, form.getlist('concerns'))))}" if action == "reassess" else ""
     return RedirectResponse(f"/board?done={action}&case={quote(case_id)}{unit}#notice", status_code=303)

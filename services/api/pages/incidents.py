@@ -24,7 +24,7 @@ Supervisor = Annotated[Page, Depends(page_guard("supervisor", "/board", REFUSAL)
 def mark_page_again(case_id: str, page: Supervisor) -> Response:
     """The confirming step's address, reached again by Back or a reload (its page replaced the
     POST in the history): the case on the board, nothing sent again (stop 50's review)."""
-    return RedirectResponse(f"/board#case-{quote(case_id)}", status_code=303)
+    return RedirectResponse(f"/board?case={quote(case_id)}#case-{quote(case_id)}", status_code=303)
 
 
 @router.post("/board/incidents/{case_id}")  # not under /board/cases/: its {action} route would take it
