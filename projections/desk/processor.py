@@ -147,9 +147,10 @@ def referral_status(m: Message) -> list[Write]:
     writes = [*rollup.count(rollup.guarded(rollup.status_change(d["referral_id"], d["status"], acknowledged),
                                            newer(d["referral_id"], version_of(m)))),
               *versioned(d["referral_id"], version_of(m), change)]
-    if d["status"] == "declined":  # back to the supervisor board for re-routing
+    if d["status"] == "declined" and not d.get("withdrawn"):  # back to the supervisor board for re-routing
         writes.append(flag(m, d["case_id"], "declined"))
-    writes.append(timeline(m, d["case_id"], f"referral_{d['status']}", d["by"],
+    writes.append(timeline(m, d["case_id"],  # a supervisor's 撤回 on a line of its own (stop 58)
+                           "referral_withdrawn" if d.get("withdrawn") else f"referral_{d['status']}", d["by"],
                             {"agency_id": d["agency_id"], "referral_id": d["referral_id"]}))
     return writes
 

@@ -216,6 +216,15 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
         log.info("referral closed", referral_id=str(referral_id), case_id=referral.case_id)
         return referral
 
+    def withdraw(self, referral_id: UUID | str, *, reason: str, by: str,
+                 actor: Actor | None = None) -> Referral:
+        """A supervisor takes the case back from the unit (撤回), with its audit note."""
+        referral = self.get_referral(referral_id)
+        referral.withdraw(reason=reason, by=by, at=datetime.now(UTC))
+        self.save(referral, *self._note(actor, "referral.withdraw", referral))
+        log.info("referral withdrawn", referral_id=str(referral_id), case_id=referral.case_id)
+        return referral
+
     def record_call(self, referral_id: UUID | str, *, call_id: str, reached: bool, note: str, by: str,
                     actor: Actor | None = None) -> Referral:
         """A supervisor's phone call to the unit about a referral (督办电话), with its audit note."""

@@ -50,6 +50,9 @@ class Referral(Aggregate):
     progress: tuple[dict[str, object], ...] = ()
     # The reports (or supplements: their ids) that came after the unit took it on, each told once.
     reports_told: tuple[str, ...] = ()
+    # Ended by a supervisor (撤回), not by the unit: `declined`, contract §2's status for a referral
+    # its unit does not handle, with the supervisor's reason.
+    withdrawn: bool = False
 
     @event("Dispatched")
     def __init__(
@@ -139,6 +142,21 @@ class Referral(Aggregate):
         self.status = "declined"
         self.decline_reason = reason
         self.ended_by = by
+
+    def withdraw(self, *, reason: str, by: str, at: datetime) -> None:
+        """A supervisor takes the case back from a unit that does not or cannot act (stop 58's city
+        supervisor: a unit that never answered kept its case from ever being closed)."""
+        self._check_open("撤回")
+        if not reason.strip():
+            raise FieldError("reason", "请填写撤回原因。")
+        self._withdrawn(reason=reason.strip(), by=by, at=at, **self._refs())
+
+    @event("Withdrawn")
+    def _withdrawn(self, *, reason: str, by: str, at: datetime, case_id: str, agency_id: str) -> None:
+        self.status = "declined"
+        self.decline_reason = reason
+        self.ended_by = by
+        self.withdrawn = True
 
     def _check_acknowledged(self) -> None:
         """办结 records what the unit did about the case: only once it took the case on."""

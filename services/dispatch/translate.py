@@ -39,6 +39,7 @@ TOPICS = event_topics(FollowUpPlan, Referral, RoutingGap)
 STATUS_CHANGES = {
     "Acknowledged": (REFERRAL_ACKNOWLEDGED, "acknowledged"),
     "Declined": (REFERRAL_DECLINED, "declined"),
+    "Withdrawn": (REFERRAL_DECLINED, "declined"),  # by a supervisor: said by `withdrawn` (an extension)
     "Closed": (REFERRAL_CLOSED, "closed"),
     "Escalated": (REFERRAL_ESCALATED, "escalated"),
 }
@@ -157,5 +158,6 @@ def dispatch_translator(domain_event: Any) -> Message | None:
             "status": status,
             "at": e.at.isoformat(),
             "by": "scheduler" if type(e).__name__ in ACTED_BY_SCHEDULER else e.by,
+            **({"withdrawn": True} if type(e).__name__ == "Withdrawn" else {}),
         })
     return None

@@ -47,6 +47,7 @@ def referral_notes(c: ApiContainer, cases: list[Any]) -> dict[str, dict[str, str
                 except NotFound:
                     continue
                 notes[r["referral_id"]] = {"reason": referral.decline_reason or "",
+                                           "withdrawn": referral.withdrawn,
                                            "outcome": referral.outcome or "", "note": referral.note or "",
                                            "routing": referral.routing_reason or "",
                                            "calls": [call_out(x) for x in referral.calls],

@@ -64,7 +64,8 @@ def referral_body(referral: Referral, detail: bool = False) -> dict[str, Any]:
         "escalated_at": iso(referral.escalated_at),
     }
     if detail:
-        body.update(decline_reason=referral.decline_reason, outcome=referral.outcome,
+        body.update(decline_reason=referral.decline_reason, withdrawn=referral.withdrawn,
+                    outcome=referral.outcome,
                     note=referral.note, routing_reason=getattr(referral, "routing_reason", "") or None,
                     progress=[progress_out(x) for x in referral.progress])
     return body

@@ -436,7 +436,7 @@ def test_an_open_referral_page_follows_a_transfer_and_a_colleague_taking_it_on(s
                                  json={"outcome": "已出警处置", "note": ""},
                                  headers=server.auth("police-desk"))
         assert ended.status_code == 200, ended.text
-        expect(desk.locator("#live-change-text")).to_contain_text("这条转介已办结或退回", timeout=5_000)
+        expect(desk.locator("#live-change-text")).to_contain_text("这条转介已结束", timeout=5_000)
         expect(desk.locator("#jump-top")).to_be_hidden()
         server.submit(report_body(children=[{"name": "龙小燕", "age": 8}], narrative="孩子又被打了"),
                       key="follow-transfer-again")

@@ -28,6 +28,7 @@ from tests.receiver import Receiver
 PORT = 18120
 BASE = f"http://127.0.0.1:{PORT}"
 REASON = "该地址属三江派出所辖区，请改派"
+EDU = "连南瑶族自治县教育局"
 
 
 @pytest.fixture(scope="module")
@@ -333,4 +334,37 @@ def test_the_supervisor_phones_a_unit_nobody_can_be_told_of_and_records_the_call
         expect(page.locator(f"#case-{civil['case_id']} ol.timeline")).to_contain_text(
             "电话督办：连南瑶族自治县民政局（未成年人保护中心），未接通")
         page.screenshot(path=str(SHOTS / "board-call-phone.png"), full_page=False)
+        browser.close()
+
+
+def test_the_supervisor_withdraws_a_referral_a_unit_does_not_act_on(server: Client) -> None:
+    """Stop 58's city supervisor: 改派 only added a unit; the one that never answered kept the case
+    from closing. From the board's line, its record page withdraws it with a reason and a ticked box."""
+    report = server.submit(report_body(children=[{"name": "周小雨", "age": 11}], concerns=["school_dropout"],
+                                       immediate_danger=False, narrative="孩子一个月没去上学"),
+                           key="withdrawn")
+    edu = server.wait_for_referrals(report["report_id"], ("edu-desk",))["edu-desk"]
+    reason = "多次电话督办仍未接收，改由县民政局办理"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 800}, locale="zh-CN")
+        from_root(page, server, "supervisor1", "/board")
+        page.locator(f".referral[data-referral='{edu['referral_id']}'] a.notif-link").click()
+        page.wait_for_url(f"{BASE}/board/notifications/{edu['referral_id']}")
+        page.fill("#withdraw-reason", reason)
+        page.click("#withdraw-go")
+        expect(page.locator("#error-summary")).to_have_text("未能撤回转介：请勾选“确认撤回”。")
+        expect(page.locator("#withdraw-reason")).to_have_value(reason)  # kept
+        assert page.url == f"{BASE}/board/notifications/{edu['referral_id']}#withdraw", page.url
+        page.check("#withdraw-sure")
+        page.click("#withdraw-go")
+        expect(page.locator("#withdraw-notice")).to_contain_text("已撤回这条转介")
+        expect(page.locator("#withdrawn")).to_contain_text(f"撤回原因：{reason}")
+        page.locator("#withdraw-notice a").click()
+        line = page.locator(f".referral[data-referral='{edu['referral_id']}']")
+        wait_for(lambda: (page.reload(), line.locator(".ref-status", has_text="已由督办撤回").count())[1],
+                 what="the withdrawal on the board")
+        expect(line.locator(".decline-reason")).to_have_text(f"撤回原因：{reason}")
+        expect(page.locator(f"#case-{edu['case_id']} ol.timeline")).to_contain_text(
+            f"督办撤回转介：{EDU}，原因：{reason}")
         browser.close()

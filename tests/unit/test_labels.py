@@ -74,15 +74,21 @@ def timeline_types() -> set[str]:
     """The desk view's timeline types: literal ones, and those made from a case update's reason
     or a referral's status."""
     types: set[str] = set()
+
+    def add(kind: ast.expr) -> None:
+        if isinstance(kind, ast.IfExp):  # one type or another
+            add(kind.body)
+            add(kind.orelse)
+        elif isinstance(kind, ast.JoinedStr):
+            head = str(kind.values[0].value) if isinstance(kind.values[0], ast.Constant) else ""
+            values = {"case_": UPDATE_REASONS.values(), "referral_": tuple(ReferralStatus)}[head]
+            types.update(f"{head}{v}" for v in values)
+        else:
+            types.update(_strings(kind))
+
     for call in _calls("projections"):
         if _name(call.func) == "timeline" and len(call.args) >= 3:
-            kind = call.args[2]
-            if isinstance(kind, ast.JoinedStr):
-                head = str(kind.values[0].value) if isinstance(kind.values[0], ast.Constant) else ""
-                values = {"case_": UPDATE_REASONS.values(), "referral_": tuple(ReferralStatus)}[head]
-                types.update(f"{head}{v}" for v in values)
-            else:
-                types.update(_strings(kind))
+            add(call.args[2])
     return types
 
 
@@ -91,7 +97,8 @@ def test_the_code_is_read_for_what_it_writes() -> None:
     assert {"report.submit", "ledger.read", "notifications.health", "child.repeat-check", "case.close",
             "referral.decline", "auth.login_failed", "notify.gave-up", "stats.monthly"} <= actions
     assert {"case", "referral", "report", "ledger"} <= resources
-    assert {"case_opened", "case_reassessment", "referral_declined", "followup_overdue"} <= timeline_types()
+    assert {"case_opened", "case_reassessment", "referral_declined", "referral_withdrawn",
+            "followup_overdue"} <= timeline_types()
 
 
 def test_every_audit_action_and_resource_type_has_a_label() -> None:

@@ -23,6 +23,8 @@ from services.dispatch.domain import CALL_NOTE_MAX
 from services.oversight.calls import CallIn, call_out, record_call
 from services.oversight.notifications import duty_phones, referral_notifications
 from services.oversight.referrals import progress_out
+from services.oversight.withdrawals import REASON_MAX as WITHDRAW_MAX
+from services.oversight.withdrawals import WithdrawIn, withdraw
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 CaseSupervisor = Annotated[Page, Depends(page_guard(
@@ -30,7 +32,9 @@ CaseSupervisor = Annotated[Page, Depends(page_guard(
 
 
 NOT_FOUND = "未找到该转介，或该转介不在您的辖区内。"
-CALL_DONE = {"call": "已记录电话督办。"}
+CALL_DONE = {"call": "已记录电话督办。",
+             "withdraw": ("已撤回这条转介：该单位不再办理，也不再看到儿童的个人信息。"
+                          "需要时请在看板上将案件改派给其他单位。")}
 
 
 @router.get("/board/notifications/{referral_id}")
@@ -65,6 +69,38 @@ def record_call_page(request: Request, referral_id: str, page: CaseSupervisor, c
     return RedirectResponse(f"/board/notifications/{quote(referral_id)}?done=call#calls", status_code=303)
 
 
+@router.post("/board/referrals/{referral_id}/withdraw")
+def withdraw_page(request: Request, referral_id: str, page: CaseSupervisor, container: ContainerDep,
+                  audit: AuditDep) -> Response:
+    """撤回 in one step with its box ticked (the page says what it does beside the box)."""
+    reason, sure = str(page.form.get("reason", "")), page.form.get("sure") == "1"
+    values = {"form": "withdraw", "reason": reason}
+    if not reason.strip():
+        return _page(request, referral_id, page, container,
+                     {"field": "withdraw-reason", "message": "请填写撤回原因。", **values}, 422)
+    if len(reason.strip()) > WITHDRAW_MAX:
+        message = f"撤回原因最多{WITHDRAW_MAX}字，现有{len(reason.strip())}字，请删减。"
+        return _page(request, referral_id, page, container, {"field": "withdraw-reason", "message": message,
+                                                             **values}, 422)
+    if not sure:
+        return _page(request, referral_id, page, container,
+                     {"field": "withdraw-sure", "message": "请勾选“确认撤回”。", **values}, 422)
+    try:
+        withdraw(container, page.principal, referral_id, WithdrawIn(reason=reason.strip()),
+                 audit.actor(page.principal))
+    except ValidationError:
+        return _page(request, referral_id, page, container,
+                     {"field": "withdraw-reason", "message": "请用文字写明撤回原因。", **values}, 422)
+    except NotFound:
+        return refuse(request, page.principal, NOT_FOUND, 404, "未找到")
+    except DomainError as exc:
+        field = "withdraw-reason" if isinstance(exc, FieldError) else None
+        return _page(request, referral_id, page, container,
+                     {"field": field, "message": exc.message, **values}, 422 if field else 409)
+    return RedirectResponse(f"/board/notifications/{quote(referral_id)}?done=withdraw#withdraw",
+                            status_code=303)
+
+
 def _page(request: Request, referral_id: str, page: Page, container: Any,
           error: dict[str, Any] | None = None, status: int = 200) -> Response:
     try:
@@ -86,5 +122,8 @@ def _page(request: Request, referral_id: str, page: Page, container: Any,
         "referral_id": str(referral.id), "calls": [call_out(x) for x in referral.calls],
         "progress": [progress_out(x) for x in referral.progress],
         "can_call": referral.status in OPEN_REFERRAL_STATUSES, "call_note_max": CALL_NOTE_MAX,
+        "withdrawn": referral.withdrawn, "reason": referral.decline_reason, "ended_by": referral.ended_by,
+        "withdraw_max": WITHDRAW_MAX,
         "call_id": (error or {}).get("call_id") or str(uuid4()), "csrf": page.csrf(request), "error": error,
-        "notice": CALL_DONE.get(request.query_params.get("done", "")) if error is None else None}, status)
+        "notice": CALL_DONE.get(request.query_params.get("done", "")) if error is None else None,
+        "done": request.query_params.get("done", "")}, status)

@@ -225,7 +225,7 @@ def add_written_reasons(container: Any, cases: list[Any], notes: dict[str, dict[
                 t["written"] = texts.get(_moment(t["at"]), "")
         for t in case["timeline"]:
             note = notes.get(t.get("referral_id") or "")
-            if note and t["type"] == "referral_declined":
+            if note and t["type"] in ("referral_declined", "referral_withdrawn"):
                 t["written"] = note["reason"]
             elif note and t["type"] == "referral_dispatched" and t["by"] != "dispatch":
                 t["written"] = note["routing"]

@@ -67,12 +67,15 @@ def reports(container: ApiContainer, disclosed: list[dict[str, Any]]) -> list[di
     return out
 
 
+WITHDRAWN = "督办撤回原因"  # a referral a supervisor ended (stop 58), said apart from the unit's 退回
+
+
 @lru_cache(maxsize=4096)
 def _ending(dispatch: DispatchApplication, referral_id: str) -> tuple[str, str, str, str]:
     referral = dispatch.get_referral(referral_id)
     when = ended_when(referral)
     if referral.status == "declined":
-        return "退回原因", referral.decline_reason or "", when, ""
+        return WITHDRAWN if referral.withdrawn else "退回原因", referral.decline_reason or "", when, ""
     # As typed (its 。 kept, none added), the note on a line of its own, as on the referral's page.
     return "处置结果", referral.outcome or "", when, referral.note or ""
 

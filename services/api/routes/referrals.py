@@ -27,6 +27,7 @@ from services.oversight.referrals import (
     record_progress,
     referral_body,
 )
+from services.oversight.withdrawals import WithdrawIn, withdraw
 
 desk_router = APIRouter(prefix="/v1/desk", tags=["desk"])
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
@@ -83,3 +84,11 @@ def post_call(referral_id: str, body: CallIn, container: ContainerDep, audit: Au
     """A supervisor phoned the unit about the referral (督办电话, an extension): whether anyone
     answered and what was said; the referral's calls, oldest first."""
     return record_call(container, supervisor, referral_id, body, audit.actor(supervisor))
+
+
+@router.post("/{referral_id}/withdrawal")
+def post_withdrawal(referral_id: str, body: WithdrawIn, container: ContainerDep, audit: AuditDep,
+                    supervisor: Supervisor) -> dict[str, Any]:
+    """A supervisor takes the case back from the unit (撤回, an extension): the referral ends
+    `declined` with `withdrawn` true and the reason; ended already → 409."""
+    return withdraw(container, supervisor, referral_id, body, audit.actor(supervisor))
