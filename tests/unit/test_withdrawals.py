@@ -5,14 +5,21 @@ a decline's review flag; the unit reads who withdrew it and why; the case can th
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+
+import pytest
 
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
+from services.common.errors import FieldError
+from services.dispatch.domain import Referral, ReferralError
+from services.dispatch.translate import dispatch_translator
 from tests.conftest import Api
 from tests.helpers import audit_entries
 from tests.unit.test_board_page import visible
 from tests.unit.test_desk import post, red_case, referral_of
 from tests.unit.test_pages import login
+from tests.unit.test_referral_calls import referral
 
 REASON = "多次电话督办仍未接收，改由县民政局办理"
 
@@ -77,3 +84,22 @@ def test_the_record_page_withdraws_after_a_reason_and_a_ticked_box(
     login(api.client, "supervisor-qingcheng", home="/board")  # another county's: as if none
     other = api.client.post(path, data={"csrf": token, "reason": REASON, "sure": "1"})
     assert other.status_code in (403, 404)
+
+
+def test_the_aggregate_withdraws_an_open_referral_once_and_its_message_says_so() -> None:
+    r, at = referral(), datetime.now(UTC)
+    with pytest.raises(FieldError) as blank:
+        r.withdraw(reason="  ", by="supervisor1", at=at)
+    assert blank.value.field == "reason"
+    r.withdraw(reason=REASON, by="supervisor1", at=at)
+    assert (r.status, r.withdrawn, r.decline_reason, r.ended_by) == ("declined", True, REASON, "supervisor1")
+    assert not r.shares_personal_data(at)  # as after the unit's own 退回
+    with pytest.raises(ReferralError, match="该转介已退回，不能再撤回"):
+        r.withdraw(reason=REASON, by="supervisor1", at=at)
+    (event,) = [e for e in r.collect_events() if type(e).__name__ == "Withdrawn"]
+    message = dispatch_translator(event)
+    assert message is not None and message.type == "hotline.referral.declined"
+    assert message.data["status"] == "declined" and message.data["withdrawn"] is True
+    assert REASON not in str(message.data)  # the reason stays in the store
+    copy = Referral.__new__(Referral)  # and a referral stored before 撤回 existed reads as not withdrawn
+    assert copy.withdrawn is False
