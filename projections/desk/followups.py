@@ -10,6 +10,7 @@ from services.common.messages import (
     FOLLOWUP_CLOSED,
     FOLLOWUP_HELPER_MISSING,
     FOLLOWUP_HELPER_PAIRED,
+    FOLLOWUP_LEAD_CHANGED,
     FOLLOWUP_OPENED,
     FOLLOWUP_OVERDUE,
     FOLLOWUP_REOPENED,
@@ -73,6 +74,13 @@ def helper_paired(m: Message) -> list[Write]:
             timeline(m, d["case_id"], "followup_helper_paired", d["by"], {})]
 
 
+def lead_changed(m: Message) -> list[Write]:
+    d = m.data
+    return [*_update(m, "lead_agency_id = ?", (d["lead_agency_id"],)),
+            timeline(m, d["case_id"], "followup_lead_changed", d["by"],
+                     {"agency_id": d["lead_agency_id"], "previous": d["previous"]})]
+
+
 def helper_missing(m: Message) -> list[Write]:
     return [*_update(m, "helper_missing = 1", ()),
             timeline(m, m.data["case_id"], "followup_helper_missing", "scheduler", {})]
@@ -107,6 +115,7 @@ FOLLOWUP_WRITERS: dict[str, Callable[[Message], list[Write]]] = {
     FOLLOWUP_REPLANNED: replanned,
     FOLLOWUP_VISITED: visited,
     FOLLOWUP_HELPER_PAIRED: helper_paired,
+    FOLLOWUP_LEAD_CHANGED: lead_changed,
     FOLLOWUP_HELPER_MISSING: helper_missing,
     FOLLOWUP_OVERDUE: overdue,
     FOLLOWUP_CLOSED: closed,

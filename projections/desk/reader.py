@@ -223,6 +223,9 @@ class DeskQueries(FollowUpQueries, IncidentQueries, InboxQueries):
                 detail = json.loads(t["detail"])
                 if "risk_level" in detail:  # 重办 keeps the level
                     event["risk_level"], event["previous"] = detail["risk_level"], detail["previous"]
+            elif t["type"] == "followup_lead_changed":  # from which unit to which (stop 58)
+                detail = json.loads(t["detail"])
+                event["agency_id"], event["from_unit"] = detail["agency_id"], detail["previous"]
             elif t["type"] == "case_major_incident":
                 event["incident"] = json.loads(t["detail"])["reason"]
             timeline.setdefault(t["case_id"], []).append(event)

@@ -33,6 +33,7 @@ class TimelineRow(TypedDict):
     due_at: NotRequired[str]  # a raised referral's new due time
     reached: NotRequired[bool]  # a supervisor's call to the unit: whether anyone answered
     incident: NotRequired[str]  # why a case went upward (auto, mark, death): a mark is a person's act
+    from_unit: NotRequired[str]  # the unit that led a case's visits before the change
 
 
 class CaseRow(TypedDict):

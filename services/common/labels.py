@@ -105,6 +105,7 @@ EVENT_TEXT = {
     "referral_progressed": "记录办理进展",
     "routing_gap": "无对应接收单位",
     "followup_opened": "启动随访", "followup_replanned": "调整随访计划", "followup_visited": "登记走访",
+    "followup_lead_changed": "更换随访牵头单位",
     "followup_helper_paired": "结对帮扶", "followup_helper_missing": "超过72小时未结对",
     "followup_overdue": "走访逾期", "case_major_incident": "认定为重大事项",
 }
@@ -155,7 +156,8 @@ ACTION_TEXT = {
     "stats.monthly": "导出月度统计报表",
     "ledger.read": "导出台账", "followups.read": "打开随访帮扶", "followup.read": "查看走访记录",
     "followup.read-refused": "查看走访记录（结案超过30天，已拒绝）",
-    "followup.visit": "登记走访", "followup.helper": "结对帮扶", "notifications.health": "查看值班与通知",
+    "followup.visit": "登记走访", "followup.lead": "更换随访牵头单位",
+    "followup.helper": "结对帮扶", "notifications.health": "查看值班与通知",
     "admin.health": "查看运行状况",
     "notifications.read": "查看通知记录", "oncall.read": "查看值班表", "oncall.set": "设置值班表",
     "oncall.test": "发送值班测试通知",

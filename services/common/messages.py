@@ -56,6 +56,7 @@ FOLLOWUP_HELPER_MISSING = "hotline.followup.helper_missing"
 FOLLOWUP_OVERDUE = "hotline.followup.overdue"
 FOLLOWUP_CLOSED = "hotline.followup.closed"
 FOLLOWUP_REOPENED = "hotline.followup.reopened"
+FOLLOWUP_LEAD_CHANGED = "hotline.followup.lead_changed"
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"

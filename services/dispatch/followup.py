@@ -50,6 +50,7 @@ class FollowUpPlan(Aggregate):
     """Visits due by level; `sealed_findings` are personal data, sealed before they get here."""
 
     closings: tuple[dict[str, object], ...] = ()  # each 结案's reason, for the board's timeline
+    handovers: tuple[dict[str, object], ...] = ()  # each change of lead unit, with its reason
 
     @event("Opened")
     def __init__(self, id: UUID, *, case_id: str, lead_agency_id: str | None,  # noqa: A002
@@ -183,6 +184,25 @@ class FollowUpPlan(Aggregate):
     @event("HelperPaired")
     def _paired(self, *, case_id: str, helper: str, by: str, at: datetime) -> None:
         self.helper = helper
+
+    def hand_over(self, *, lead_agency_id: str, reason: str, by: str, at: datetime) -> bool:
+        """A supervisor gives the visits to another civil-affairs unit (stop 58's child director: a
+        child gone to another town could not be handed to its officer). False: it leads already."""
+        self._check_active("更换牵头单位")
+        if lead_agency_id == self.lead_agency_id:
+            return False
+        if not reason.strip():
+            raise FieldError("reason", "请填写更换牵头单位的原因。")
+        self._handed_over(case_id=self.case_id, lead_agency_id=lead_agency_id,
+                          previous=self.lead_agency_id or "", reason=reason.strip(), by=by, at=at)
+        return True
+
+    @event("HandedOver")
+    def _handed_over(self, *, case_id: str, lead_agency_id: str, previous: str, reason: str, by: str,
+                     at: datetime) -> None:
+        self.lead_agency_id = lead_agency_id
+        self.handovers = (*self.handovers, {"at": at, "by": by, "reason": reason, "from": previous,
+                                            "to": lead_agency_id})
 
     def flag_missing_helper(self, *, now: datetime, within: timedelta = HELPER_WITHIN) -> bool:
         """An orange or red case still without a helper this long after it opened: flagged once."""

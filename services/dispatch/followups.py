@@ -25,7 +25,7 @@ from services.common.clocks import (
     DEFAULT_VISIT_INTERVAL_DAYS,
     parse_visit_clock,
 )
-from services.common.errors import Conflict, NotFound
+from services.common.errors import Conflict, FieldError, NotFound
 from services.common.vocabulary import OPEN_REFERRAL_STATUSES
 from services.dispatch.domain import Referral
 from services.dispatch.followup import HELPER_WITHIN, FollowUpPlan, overdue, plan_id_for
@@ -162,6 +162,18 @@ class FollowUps:
             helper=helper, by=by, at=datetime.now(UTC)),
             lambda p: audit_note(actor, "followup.helper", "case", case_id, case_id))
         log.info("one-to-one helper paired", case_id=case_id)
+        return plan
+
+    def hand_over_followup(self, case_id: str, *, agency_id: str, reason: str, by: str,
+                           actor: Actor | None = None) -> FollowUpPlan:
+        """A supervisor makes another civil-affairs unit lead the case's visits."""
+        unit = self.directory.get(agency_id)
+        if unit is None or unit.kind != "civil_affairs":
+            raise FieldError("agency_id", "请选择一个民政单位（儿童督导员或民政局）牵头随访。")
+        plan, _ = self._change(case_id, None, lambda p: p.hand_over(
+            lead_agency_id=agency_id, reason=reason, by=by, at=datetime.now(UTC)),
+            lambda p: audit_note(actor, "followup.lead", "case", case_id, case_id))
+        log.info("follow-up lead handed over", case_id=case_id, agency_id=agency_id)
         return plan
 
     def close_followup_plan(self, case_id: str, *, reason: str, by: str,

@@ -10,6 +10,7 @@ from services.common.messages import (
     FOLLOWUP_CLOSED,
     FOLLOWUP_HELPER_MISSING,
     FOLLOWUP_HELPER_PAIRED,
+    FOLLOWUP_LEAD_CHANGED,
     FOLLOWUP_OPENED,
     FOLLOWUP_OVERDUE,
     FOLLOWUP_REOPENED,
@@ -74,6 +75,9 @@ def _plan_data(e: Any) -> tuple[str, dict[str, Any]] | None:
                                   "next_visit_due": e.next_due.isoformat(), "by": e.by}
     if kind == "HelperPaired":
         return FOLLOWUP_HELPER_PAIRED, {**common, "helper": e.helper, "by": e.by}
+    if kind == "HandedOver":  # the reason stays in the store: it may say where the child went
+        return FOLLOWUP_LEAD_CHANGED, {**common, "lead_agency_id": e.lead_agency_id, "previous": e.previous,
+                                       "by": e.by}
     if kind == "HelperMissing":
         return FOLLOWUP_HELPER_MISSING, common
     if kind == "Overdue":

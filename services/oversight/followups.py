@@ -19,6 +19,7 @@ from services.common.vocabulary import Measure, RiskLevel
 from services.dispatch.followup import FollowUpPlan, visit_id_for
 from services.oversight.jurisdiction import Outside, check_case, narrowed
 from services.oversight.scope import desk_scope
+from services.oversight.unnamed import check_unnamed
 
 FINDINGS_CLOSED = "这个案件已结案超过30天，走访情况不再向牵头单位开放；如确需查阅，请联系督办人员。"
 
@@ -110,3 +111,30 @@ def list_plans(c: ApiContainer, principal: Principal, *, overdue: bool | None = 
         return []
     return c.view.followups(clocks.now(), unit=desk_scope(principal), overdue=overdue,  # type: ignore[return-value]
                             region=region)
+
+
+class LeadIn(BaseModel):
+    model_config = Strict
+    agency_id: Annotated[str, Field(min_length=1, max_length=64)]
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+def hand_over(c: ApiContainer, who: Principal, case_id: str, body: LeadIn, actor: Actor) -> dict[str, Any]:
+    """Another civil-affairs unit leads the case's visits (the child moved): a case outside a
+    region-bound supervisor's region is not found; the reason names no one."""
+    check_case(c, who, case_id)
+    check_unnamed(c, case_id, {"reason": ("更换原因", body.reason)})
+    plan = c.dispatch.hand_over_followup(case_id, agency_id=body.agency_id, reason=body.reason,
+                                         by=who.subject, actor=actor)
+    return {"case_id": case_id, "lead_agency_id": plan.lead_agency_id}
+
+
+def lead_choices(c: ApiContainer, who: Principal, place: str) -> list[tuple[Any, bool]]:
+    """The civil-affairs units a supervisor may make lead, those serving the child's newest place
+    first (each with whether it does), within the supervisor's region."""
+    mine = who.region or ""
+    units = [a for a in c.directory.agencies if a.kind == "civil_affairs"
+             and any(r.startswith(mine) or mine.startswith(r) for r in a.regions)]
+    serving = {a.agency_id for a in units if any(place.startswith(r) for r in a.regions)}
+    return sorted(((a, a.agency_id in serving) for a in units),
+                  key=lambda x: (not x[1], -max(len(r) for r in x[0].regions)))

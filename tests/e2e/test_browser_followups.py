@@ -229,3 +229,36 @@ def test_a_visit_typed_while_the_session_ended_is_there_after_logging_in_again(s
         expect(card.locator(".restored")).to_have_count(0)
         expect(card.locator("textarea[name=findings]")).to_have_value("")
         browser.close()
+
+
+def test_a_supervisor_hands_the_visits_to_the_town_the_child_moved_to(server: Client) -> None:
+    """Stop 58's child director: a child gone to another town could not be handed to its officer.
+    From the board's visit line the supervisor opens the visit record and makes 三江镇's officer lead."""
+    report = server.submit(report_body(children=[{"name": "陈小军", "age": 8}], concerns=["neglect"],
+                                       immediate_danger=False, narrative="孩子常一个人在家"), key="moved")
+    case_id = wait_for(lambda: server.http.get(f"/v1/reports/{report['report_id']}",
+                                               headers=server.auth("operator1")).json().get("case_id"),
+                       what="the case")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 800}, locale="zh-CN")
+        from_root(page, server, "supervisor1", "/board")
+        link = page.locator(f"#case-{case_id} a.lead-link")
+        wait_for(lambda: link.count() > 0 or (page.reload() and False), what="the visit line")
+        link.click()
+        page.wait_for_url(f"**/followups/cases/{case_id}#lead")
+        page.locator("#lead summary").click()
+        page.click("#lead-go")
+        expect(page.locator("#lead-problem")).to_have_text("未能更换牵头单位：请选择新的牵头单位。")
+        page.select_option("#lead-unit", "civil-441823100")
+        page.fill("#lead-reason", "儿童随外婆迁往三江镇居住")
+        page.click("#lead-go")
+        expect(page.locator("#lead-notice")).to_contain_text("已更换牵头单位")
+        expect(page.locator("#lead-name")).to_have_text("三江镇社会事务办（儿童督导员）")
+        town = browser.new_page(viewport={"width": WIDTH, "height": 844}, is_mobile=True, has_touch=True,
+                                locale="zh-CN")
+        from_root(town, server, "civil-sanjiang", "/desk")
+        town.locator("header a[href='/followups']").tap()
+        wait_for(lambda: town.locator(f"#plan-{case_id}").count() > 0 or (town.reload() and False),
+                 what="the plan in 三江镇")
+        browser.close()

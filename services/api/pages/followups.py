@@ -15,11 +15,12 @@ from services.api.guard import STALE, Page, page_guard
 from services.api.pages import casefile
 from services.api.pages.field_text import field_error
 from services.api.pages.followup_cards import card_visits, next_visit, pending_suggestion, refreshed
+from services.api.pages.followup_lead import lead_context
 from services.api.web import BEIJING, beijing, refuse, render
 from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog, Principal
 from services.common.errors import DomainError, FieldError, NotFound
-from services.oversight.followups import FindingsClosed, VisitIn, file_visit, read_visits
+from services.oversight.followups import FindingsClosed, LeadIn, VisitIn, file_visit, hand_over, read_visits
 from services.oversight.notifications import duty_phones
 from services.oversight.scope import desk_scope
 
@@ -159,8 +160,14 @@ def followups_page(request: Request, page: Lead, container: ContainerDep, audit:
 @router.get("/followups/cases/{case_id}")
 def visits_page(request: Request, case_id: str, page: Lead, container: ContainerDep,
                 audit: AuditDep) -> Response:
+    return visits(request, case_id, page, container, audit)
+
+
+def visits(request: Request, case_id: str, page: Page, container: ApiContainer, audit: AuditLog,
+           error: dict[str, str] | None = None, status_code: int = 200) -> Response:
     """The visits made, with their findings opened, for the lead unit and supervisors: the
-    API's own read (audited as followup.read); any other case is the same Chinese 404."""
+    API's own read (audited as followup.read); any other case is the same Chinese 404. A
+    supervisor can make another unit lead them (`followup_lead`)."""
     principal = page.principal
     try:
         made = read_visits(container, case_id, principal, audit)
@@ -175,7 +182,37 @@ def visits_page(request: Request, case_id: str, page: Lead, container: Container
         "principal": principal, "case_id": case_id, "helper": plan.helper,
         "next": {"due": due.isoformat(), "unseen": unseen} if plan.status == "active" else None,
         "visits": [{**v, "suggested_level": suggested.get(v["visit_id"])} for v in reversed(made)],
-        "home": casefile.home(container, case_id, _recipient(container, principal))})
+        "home": casefile.home(container, case_id, _recipient(container, principal)),
+        **lead_context(request, container, page, plan, error)}, status_code)
+
+
+@router.post("/followups/lead/{case_id}")
+def lead_action(request: Request, case_id: str, page: Lead, container: ContainerDep,
+                audit: AuditDep) -> Response:
+    """A supervisor makes another civil-affairs unit lead the visits (the API's rules, said in
+    Chinese at their field, what was chosen and typed kept)."""
+    form, principal = page.form, page.principal
+    typed = {"agency_id": str(form.get("agency_id", "")), "reason": str(form.get("reason", ""))}
+    if principal.role != "supervisor":
+        return Response(STALE, status_code=403, media_type="text/plain")
+    if not typed["agency_id"] or not typed["reason"].strip():
+        field = "agency_id" if not typed["agency_id"] else "reason"
+        return visits(request, case_id, page, container, audit, {
+            "field": field, "message": "请选择新的牵头单位。" if field == "agency_id" else "请填写更换原因。",
+            **typed}, 422)
+    try:
+        hand_over(container, principal, case_id, LeadIn(**{**typed, "reason": typed["reason"].strip()}),
+                  audit.actor(principal))
+    except ValidationError:
+        return visits(request, case_id, page, container, audit,
+                      {"field": "reason", "message": "更换原因最多500字，请删减。", **typed}, 422)
+    except NotFound:
+        return refuse(request, principal, NOT_YOURS[True], 404, "未找到")
+    except DomainError as exc:
+        said = {"field": exc.field if isinstance(exc, FieldError) else "agency_id", "message": exc.message}
+        return visits(request, case_id, page, container, audit, {**said, **typed},
+                      422 if isinstance(exc, FieldError) else 409)
+    return RedirectResponse(f"/followups/cases/{case_id}?done=lead#lead", status_code=303)
 
 
 def _visit(form: Any) -> VisitIn:

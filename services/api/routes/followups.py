@@ -21,7 +21,15 @@ from services.api.deps import (
 from services.common.numbers import REGION_PREFIX, Folded
 from services.common.schemas import Strict
 from services.oversight.filters import filters_text
-from services.oversight.followups import FindingsClosed, VisitIn, file_visit, list_plans, read_visits
+from services.oversight.followups import (
+    FindingsClosed,
+    LeadIn,
+    VisitIn,
+    file_visit,
+    hand_over,
+    list_plans,
+    read_visits,
+)
 from services.oversight.jurisdiction import check_case, narrowed
 from services.oversight.ledger import (
     BEIJING,
@@ -83,6 +91,14 @@ def pair_helper(case_id: str, body: HelperIn, dispatch: DispatchDep, audit: Audi
     plan = dispatch.pair_helper(case_id, helper=body.helper, by=principal.subject,
                                 unit=principal.agency_id or "", actor=audit.actor(principal))
     return {"case_id": case_id, "helper": plan.helper}
+
+
+@case_router.post("/{case_id}/followup-lead")
+def change_lead(case_id: str, body: LeadIn, c: ContainerDep, audit: AuditDep,
+                principal: Supervisor) -> dict[str, Any]:
+    """Another civil-affairs unit leads the case's visits (an extension: the child moved); an
+    agency that is not civil affairs → 422 naming `agency_id`; the plan ended → 409."""
+    return hand_over(c, principal, case_id, body, audit.actor(principal))
 
 
 @case_router.post("/{case_id}/closure", status_code=status.HTTP_202_ACCEPTED)
