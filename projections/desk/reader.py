@@ -19,6 +19,7 @@ from projections.desk.rows import (
     TimelineRow,
     referral_row,
 )
+from projections.desk.units import UnitFigures, UnitQueries
 from services.common.store import Sql
 from services.common.vocabulary import RISK_RANK
 
@@ -70,6 +71,8 @@ class DeskReader(Protocol):
     def ledger(self, start: datetime, end: datetime, region: str | None = None) -> list[LedgerRow]: ...
     def major_incidents(self, since: datetime | None = None,
                         until: datetime | None = None) -> list[IncidentRow]: ...
+    def unit_figures(self, since: datetime | None, until: datetime | None, now: datetime,
+                     region: str | None = None) -> list[UnitFigures]: ...
 
 
 def case_status(referrals: list[ReferralRow], closed: bool = False) -> str:
@@ -116,7 +119,7 @@ OPEN_FLAGS = (
 )
 
 
-class DeskQueries(FollowUpQueries, IncidentQueries, InboxQueries):
+class DeskQueries(FollowUpQueries, IncidentQueries, InboxQueries, UnitQueries):
     """The reader's queries; a case list costs eight queries however many cases it holds."""
 
     sql: Sql

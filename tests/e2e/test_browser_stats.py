@@ -77,6 +77,9 @@ def test_the_charts_render_offline_without_console_errors(server: Client) -> Non
         login(page, server, "supervisor1", "/board")
         page.goto(f"http://127.0.0.1:{PORT}/stats")
         expect(page.locator("#n-reports")).to_have_text("3")
+        # Each unit named with its referrals (stop 58's city supervisor: which unit is late).
+        police = page.locator("#units tr[data-unit='police-441823'] td")
+        expect(police.first).to_have_text("连南瑶族自治县公安局")
         for chart in ("c-day", "c-level", "c-concern", "c-kind", "c-status", "c-follow"):
             expect(page.locator(f"#{chart} canvas")).to_have_count(1)
         # Every bar chart says its values, 随访帮扶 included.

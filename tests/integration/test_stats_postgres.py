@@ -14,6 +14,7 @@ from tests.helpers import build
 from tests.unit.test_followups import helperless_plans_read_by_their_index
 from tests.unit.test_inbox_marks import check, seed
 from tests.unit.test_stats_figures import check_known_set
+from tests.unit.test_unit_figures import check_seeded_units
 
 
 def test_the_figures_of_a_known_set_on_postgres(dist: ApiContainer) -> None:
@@ -59,3 +60,8 @@ def test_the_desk_streams_look_on_postgres(dist: ApiContainer) -> None:
     """The desk stream's one query (its correlated count) on PostgreSQL, as on SQLite."""
     seed(dist.view, "p")
     check(dist.view, "p")
+
+
+def test_each_units_figures_on_postgres(dist: ApiContainer) -> None:
+    """/stats' table of units (stop 58): its sums and mean on PostgreSQL, as on SQLite."""
+    check_seeded_units(dist.view, "pg")

@@ -151,6 +151,16 @@ StatsReader = Annotated[Page, Depends(page_guard(("supervisor", "auditor"), "/st
                                                  "此页面供督办人员和审计人员使用。"))]
 
 
+def took(seconds: float | None) -> str:
+    """A mean time to take a referral on, as a person says it."""
+    if seconds is None:
+        return "—"
+    minutes = round(seconds / 60)
+    if minutes >= 60:
+        return f"{minutes // 60}小时{minutes % 60}分"
+    return f"{max(minutes, 1) if seconds else 0}分钟"
+
+
 @router.get("/stats")
 def stats_page(request: Request, page: StatsReader, container: ContainerDep, audit: AuditDep) -> Response:
     principal, q = page.principal, request.query_params
@@ -191,6 +201,9 @@ def stats_page(request: Request, page: StatsReader, container: ContainerDep, aud
         read = filters_text(since=since, until=until, region=chosen)
         audit(principal, "stats.read", "stats", read)
     silent = [s for s in (data or {}).get("sentinels", []) if s["silent_days"] >= SILENT_DAYS]
+    # Which unit is late (stop 58's city supervisor: only counties and kinds were counted).
+    units = container.view.unit_figures(since, until, datetime.now(BEIJING), chosen or principal.region) \
+        if data is not None else []
     picker, above = regions(directory, principal.region), wider(directory, principal.region)
     context: dict[str, Any] = {
         "principal": principal, "username": principal.subject, "errors": errors, "data": data,
@@ -205,5 +218,6 @@ def stats_page(request: Request, page: StatsReader, container: ContainerDep, aud
         "quick": quick_ranges(today), "messages": list(dict.fromkeys(errors.values())),
         "date_min": EARLIEST_DAY.isoformat(), "date_max": latest_day(today).isoformat(),
         "auditor_why": AUDITOR_WHY, "rules": (CALLBACK_RATE_RULE, SATISFIED_RATE_RULE),
+        "units": units, "took": took,
     }
     return render(request, "stats.html", context, 422 if errors else 200)
