@@ -201,8 +201,13 @@ class AccountsApplication(DualControl):
 
     def token_version(self, username: str) -> int | None:
         """The version a token must carry to be honoured; None for unknown or disabled accounts."""
+        return (self.session_state(username) or (None, ()))[0]
+
+    def session_state(self, username: str) -> tuple[int, frozenset[str]] | None:
+        """That version and the sessions ended one by one; None for unknown or disabled accounts."""
         user = self.find(username)
-        return None if user is None or user.disabled else user.token_version
+        return None if user is None or user.disabled else (
+            user.token_version, frozenset(s for s, _ in user.ended_sessions))
 
     def _user(self, username: str) -> User:
         user = self.find(username) if USERNAME.match(username or "") else None
@@ -240,6 +245,13 @@ class AccountsApplication(DualControl):
         except IntegrityError:
             raise Conflict("this request was decided by someone else at the same moment") from None
         return request
+
+    def end_session(self, username: str, session: str, until: float, actor: Actor | None = None) -> None:
+        """Logout on this device: this session's token is refused from now on, the others stand."""
+        user = self.find(username)
+        if user is not None and session:
+            user.end_session(session=session, until=until, at=datetime.now(UTC))
+            self.save(user, *audit_note(actor, "auth.logout_device", "account", user.username))
 
     def end_sessions(self, username: str, actor: Actor | None = None) -> None:
         """Logout: the user's tokens issued so far are refused from now on."""

@@ -20,6 +20,10 @@ class AccountDisabled(Exception):
 
 
 class User(Aggregate):
+    # Sessions ended one by one (their token's session id and expiry): a class default, so an
+    # account saved before reads as having none.
+    ended_sessions: tuple[tuple[str, float], ...] = ()
+
     class Registered(Aggregate.Created):
         """An account; version 2 carries an operator's hotline line, version 3 a supervisor's or
         auditor's region (contract §12)."""
@@ -118,6 +122,14 @@ class User(Aggregate):
     def end_sessions(self, *, at: datetime) -> None:
         """Logout: every token issued so far is refused."""
         self.token_version += 1
+
+    @event("SessionEnded")
+    def end_session(self, *, session: str, until: float, at: datetime) -> None:
+        """Logout on one device: that token is refused until it would have expired anyway (stop
+        58's child director: 退出 on her phone ended the office PC's inbox, its red alerts too).
+        Ended sessions past their expiry are forgotten."""
+        now = at.timestamp()
+        self.ended_sessions = (*((s, u) for s, u in self.ended_sessions if u > now), (session, until))
 
     class TotpEnrolled(Aggregate.Event):
         """Version 2 names the data key the secret is sealed under (a new one per enrolment)."""

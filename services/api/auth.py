@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -35,7 +36,7 @@ class TokenIssuer:
     """HS256 tokens carrying role and scope; expiry and signature checked on every use."""
 
     def __init__(self, key_b64: str, ttl_seconds: int,
-                 is_current: Callable[[str, int], bool] = lambda subject, version: True):
+                 is_current: Callable[[str, int, str], bool] = lambda subject, version, session: True):
         self._key = base64.b64decode(key_b64)
         self.ttl_seconds = ttl_seconds
         # Whether a token of this version still stands (not logged out, disabled or re-passworded).
@@ -50,6 +51,7 @@ class TokenIssuer:
             "ver": version,
             "iat": now,
             "exp": now + self.ttl_seconds,
+            "sid": secrets.token_hex(8),  # this session, ended alone by a logout on its device
         }
         if principal.agency_id:
             claims["agency_id"] = principal.agency_id
@@ -61,6 +63,14 @@ class TokenIssuer:
             claims["region"] = principal.region
         return jwt.encode(claims, self._key, algorithm="HS256")
 
+    def session(self, token: str) -> tuple[str, float] | None:
+        """A valid token's session id and expiry (a logout on its device ends that session)."""
+        try:
+            claims = jwt.decode(token, self._key, algorithms=["HS256"], issuer=ISSUER)
+        except jwt.PyJWTError:
+            return None
+        return (str(claims["sid"]), float(claims["exp"])) if claims.get("sid") else None
+
     def verify(self, token: str) -> Principal | None:
         try:
             claims = jwt.decode(
@@ -71,7 +81,7 @@ class TokenIssuer:
             return None
         if claims.get("role") not in ROLES or not isinstance(claims.get("ver"), int):
             return None
-        if not self.is_current(claims["sub"], claims["ver"]):
+        if not self.is_current(claims["sub"], claims["ver"], str(claims.get("sid", ""))):
             return None
         return Principal(
             subject=claims["sub"],
@@ -83,28 +93,30 @@ class TokenIssuer:
 
 
 class TokenVersions:
-    """Each account's current token version, read again at most every `ttl` seconds per
-    process: a logout, password change or disable takes effect everywhere within a second."""
+    """Each account's current token version and its sessions ended one by one, read again at most
+    every `ttl` seconds per process: a logout, password change or disable takes effect everywhere
+    within a second."""
 
     def __init__(self, accounts: AccountsApplication, ttl: float = 0.5,
                  clock: Callable[[], float] = time.monotonic):
         self.accounts = accounts
         self.ttl = ttl
         self.clock = clock
-        self._seen: dict[str, tuple[float, int | None]] = {}
+        self._seen: dict[str, tuple[float, tuple[int, frozenset[str]] | None]] = {}
         self._lock = threading.Lock()
 
-    def is_current(self, subject: str, version: int) -> bool:
+    def is_current(self, subject: str, version: int, session: str = "") -> bool:
         now = self.clock()
         with self._lock:
             seen = self._seen.get(subject)
         # A version newer than the one read is a login since: read again at once, or a logout
         # followed by a login within the ttl would refuse the new session's own token.
-        if seen is None or now - seen[0] > self.ttl or (seen[1] is not None and version > seen[1]):
-            seen = (now, self.accounts.token_version(subject))
+        if seen is None or now - seen[0] > self.ttl or (seen[1] is not None and version > seen[1][0]):
+            seen = (now, self.accounts.session_state(subject))
             with self._lock:
                 self._seen[subject] = seen
-        return seen[1] is not None and seen[1] == version
+        state = seen[1]
+        return state is not None and state[0] == version and session not in state[1]
 
 
 def _unauthorized() -> HTTPException:

@@ -42,6 +42,17 @@ def login(request: Request, username: str, password: str, totp: str | None = Non
     return request.app.state.tokens.issue(principal, version)  # type: ignore[no-any-return]
 
 
+def logout_here(request: Request, principal: Principal, token: str) -> None:
+    """This device's session ends; the account's others stand (a token without a session id, from
+    before, ends them all)."""
+    found = request.app.state.tokens.session(token)
+    if found is None:
+        logout(request, principal)
+        return
+    audit = audit_log(request)
+    request.app.state.container.accounts.end_session(principal.subject, *found, actor=audit.actor(principal))
+
+
 def logout(request: Request, principal: Principal) -> None:
     audit = audit_log(request)
     request.app.state.container.accounts.end_sessions(principal.subject, actor=audit.actor(principal))

@@ -184,9 +184,9 @@ def test_a_visit_typed_while_the_session_ended_is_there_after_logging_in_again(s
         card.get_by_label("见到", exact=True).check()
         card.get_by_label("心理疏导").check()
 
-        other = browser.new_page(locale="zh-CN")  # her other device signs out: every login ends
+        other = browser.new_page(locale="zh-CN")  # her other device signs out of every one
         login(other, server, "civil-desk", "/followups")
-        other.locator("header a.logout").click()
+        other.locator("header a.logout-all").click()
         # Each process reads an account's sign-outs at most every 0.5 s: until then, the phone's
         # login still holds (asked without following the answer, so nothing changes).
         wait_for(lambda: page.request.get(f"{base}/followups", max_redirects=0).status == 303,

@@ -204,7 +204,7 @@ def test_the_login_form_says_why_it_is_shown(api: Api, runner: EmbeddedRunner) -
     out = api.client.get("/logout", follow_redirects=False)
     assert out.headers["location"] == "/login?out=1"
     signed_out = api.client.get("/login?out=1").text
-    assert "已退出登录。退出会结束本账号在所有设备上的登录" in signed_out
+    assert "已退出登录（本设备）。本账号在其他设备上的登录不受影响" in signed_out
     assert "sessionStorage.clear()" in signed_out  # nothing typed stays in the tab signed out of
     assert "sessionStorage.clear()" not in api.client.get("/login?ended=1").text  # an ended login keeps it
     # A visit sent after the cookie itself went (the child director's review, stop 54: a bare
@@ -219,7 +219,17 @@ def test_the_login_form_says_why_it_is_shown(api: Api, runner: EmbeddedRunner) -
         assert "尚未提交的走访记录仍保存" not in api.client.get(f"/login?next=/desk&{why}=1").text
     login(api.client, "police-desk")
     token = api.client.cookies.get(SESSION_COOKIE)
-    api.client.get("/logout")  # elsewhere: the same account's other device still holds its cookie
+    login(api.client, "police-desk")  # her phone
+    phone = api.client.cookies.get(SESSION_COOKIE)
+    assert api.client.get("/logout", follow_redirects=False).headers["location"] == "/login?out=1"
+    time.sleep(0.6)  # past each process's 0.5 s look at the account
+    api.client.cookies.set(SESSION_COOKIE, phone or "")
+    assert api.client.get("/desk", follow_redirects=False).status_code == 303  # the phone's: ended
+    api.client.cookies.set(SESSION_COOKIE, token or "")  # the office PC: 退出 on the phone ended only it
+    assert api.client.get("/desk", follow_redirects=False).status_code == 200
+    assert api.client.get("/logout?all=1", follow_redirects=False).headers["location"] == "/login?out=all"
+    login(api.client, "police-desk")  # elsewhere: the same account's other device still holds its cookie
+    api.client.get("/logout?all=1")
     api.client.cookies.set(SESSION_COOKIE, token or "")
     deadline = time.monotonic() + 2  # each process reads the version at most every 0.5 s
     while (ended := api.client.get("/desk", follow_redirects=False)).status_code == 200:

@@ -39,7 +39,7 @@ def login_page(request: Request, next: str = "") -> Response:  # noqa: A002
                        {"csrf": csrf, "next": _safe_next(next), "username": "",
                         "error": IDLE_MESSAGE if request.query_params.get("idle") == "1" else None,
                         "notice": _why(request.query_params, _safe_next(next)),
-                        "signed_out": request.query_params.get("out") == "1",
+                        "signed_out": request.query_params.get("out") in ("1", "all"),
                         **second_factor.form_context(request)})
     response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
                         secure=is_https(request), max_age=3600)
@@ -47,17 +47,19 @@ def login_page(request: Request, next: str = "") -> Response:  # noqa: A002
 
 
 # Why the login form is shown, when the person did not come to it themselves.
-SIGNED_OUT = "已退出登录。退出会结束本账号在所有设备上的登录（手机上打开的收件箱也需重新登录）。"
+SIGNED_OUT = ("已退出登录（本设备）。本账号在其他设备上的登录不受影响"
+              "（例如办公室电脑上打开的收件箱仍会收到新转介）；如需全部退出，请点页面右上角的“退出所有设备”。")
+SIGNED_OUT_ALL = "已退出登录。本账号在所有设备上的登录都已结束（其他设备上打开的收件箱也需重新登录）。"
 DISABLED = "该账号已停用，不能登录。如仍需使用，请联系本单位的系统管理员（信息科）重新启用。"
-ENDED = ("您的登录已结束：可能在另一台设备上退出了登录、密码已更改、账号已停用或登录已过期。请重新登录；"
-         "退出会结束本账号在所有设备上的登录。")
+ENDED = ("您的登录已结束：可能在另一台设备上点了“退出所有设备”、密码已更改、账号已停用或登录已过期。"
+         "请重新登录。")
 UNSENT = "登录已过期，刚才提交的内容没有保存。请重新登录后再提交。"
 KEPT = "尚未提交的走访记录仍保存在这个浏览器页面中，重新登录后会自动填回，核对后再提交即可。"
 
 
 def _why(query: QueryParams, target: str) -> str | None:
-    if query.get("out") == "1":
-        return SIGNED_OUT
+    if query.get("out") in ("1", "all"):
+        return SIGNED_OUT_ALL if query.get("out") == "all" else SIGNED_OUT
     kept = KEPT if target.startswith("/followups") else ""  # a visit being typed (followups.html)
     if query.get("ended") == "1":
         return ENDED + kept
@@ -126,9 +128,14 @@ def login_submit(request: Request, form: FormDep) -> Response:
 
 @router.get("/logout")
 def logout(request: Request) -> Response:
+    """退出: this device's session (stop 58's child director: 退出 on her phone ended the office
+    PC's inbox); `?all=1` (退出所有设备): every session of the account."""
     session = session_of(request)
-    if session is not None:
-        sessions.logout(request, session[1])  # the cookie's token is refused from now on
-    response = RedirectResponse("/login?out=1", status_code=303)
+    if session is not None and request.query_params.get("all") == "1":  # 退出所有设备
+        sessions.logout(request, session[1])  # every token of the account is refused from now on
+    elif session is not None:
+        sessions.logout_here(request, session[1], session[0])  # the cookie's token is refused
+    every = request.query_params.get("all") == "1"
+    response = RedirectResponse(f"/login?out={'all' if every else '1'}", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
