@@ -53,7 +53,7 @@ def test_a_case_raised_after_it_was_taken_on_is_given_at_its_level_now(
     said = visible(page)
     assert re.search(r'<h1><span class="badge lv-orange">橙色</span>', page)
     assert "案件现为橙色（这条转介时为黄色，之后案件已升级）：请按橙色处置。" in said, said
-    assert "重新评估：黄色→橙色" in said  # the timeline says the change, not only that one was made
+    assert "重新评估：黄色→橙色，原因：核实后情况更紧急" in said  # the change and why, not only one was made
 
 
 def test_a_timeline_line_does_not_name_its_unit_twice(api: Api, runner: EmbeddedRunner) -> None:

@@ -310,11 +310,25 @@ def test_a_case_in_danger_no_police_unit_holds_names_the_police_of_its_place(
     assert referral["risk_level"] == "red"
     login(api.client, "civil-sanjiang", home="/desk")
     said = visible(api.client.get(f"/desk/referrals/{referral['referral_id']}").text)
-    assert ("本案没有转介公安机关。需要警察到场时，请拨打110，或联系连南瑶族自治县公安局三江派出所"
-            "（单位值班电话：0763-6621360）。") in said, said
+    assert ("本案没有转介公安机关。紧急情况：需要警察到场请拨打110，或联系连南瑶族自治县公安局三江派出所"
+            "（单位值班电话：0763-6621360）；需要急救请拨打120；有火情请拨打119。") in said, said
     api.submit(report_body(children=[{"name": "李小红", "age": 7}]), key="with-police")  # 110's own case
     runner.pump()
     login(api.client, "hospital-desk", home="/desk")
     (hospital,) = api.client.get("/v1/desk/referrals", headers=api.auth("hospital-desk")).json()
     page = api.client.get(f"/desk/referrals/{hospital['referral_id']}").text  # red, police hold it
     assert "未转接110/120" in visible(page) and "本案没有转介公安机关" not in page
+
+
+def test_a_follow_up_card_in_danger_says_whom_to_call(api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 58's child director, second round: the card she works from never said it."""
+    api.submit(report_body(concerns=["guardianship_missing"], narrative="孩子一个人被锁在家里",
+                           children=[{"name": "房小宝", "age": 3}],
+                           location={"region_code": "441823100", "address": "太平村"}), key="locked-in")
+    runner.pump()
+    (referral,) = api.client.get("/v1/desk/referrals", headers=api.auth("civil-sanjiang")).json()
+    login(api.client, "civil-sanjiang", home="/desk")
+    page = api.client.get("/followups").text
+    line = re.search(rf'<p class="police-nearby" id="police-nearby-{referral["case_id"]}">.*?</p>',
+                     page, re.S)
+    assert line and "三江派出所" in visible(line.group(0)) and 'href="tel:120"' in line.group(0)

@@ -35,7 +35,7 @@ def test_the_lead_desk_files_a_visit_and_pairs_a_helper(api: Api, runner: Embedd
     assert page.status_code == 200 and "7天内应访（1）" in page.text and "未结对" in page.text
     case_id = re.search(r'id="plan-([0-9a-f-]+)"', page.text).group(1)  # type: ignore[union-attr]
     # "其他" says where to write what it was (the child director's review, stop 51: no field for it)
-    assert '> 其他<span class="hint">（请在走访情况中写明）</span>' in page.text
+    assert '<span>其他<span class="hint">（请在走访情况中写明）</span></span>' in page.text
     csrf = csrf_of(page.text)
     visit = {"csrf": csrf, "visited_at": local(datetime.now(UTC) + timedelta(minutes=1)), "visitor": "王主任",
              "child_seen": "yes", "findings": "已见到孩子", "measures": ["living_assistance", "legal_aid"]}

@@ -36,6 +36,27 @@ def timeline(case: Any, plan: FollowUpPlan | None, referral: Any = None) -> list
     return events
 
 
+def with_reasons(container: ApiContainer, case_id: str, events: list[Any],
+                 plan: FollowUpPlan | None) -> list[Any]:
+    """The supervisors' reasons on the unit's timeline: a reassessment's or review's (kept in
+    triage's store) and a closure's (in the plan), each checked to name no one when written (stop
+    58's child director: "重新评估 · 督办人员" said nothing of "请派出所介入")."""
+    if any(t["type"] in ("case_reassessment", "case_review") for t in events):
+        texts = {_moment(r["at"]): r["text"] for r in container.triage.reasons(case_id)}
+        for t in events:
+            if t["type"] in ("case_reassessment", "case_review"):
+                t["written"] = texts.get(_moment(t["at"]), "")
+    for t in events:
+        if t["type"] == "case_closed" and plan is not None:
+            t["written"] = next((str(c["reason"]) for c in plan.closings
+                                 if abs(c["at"].timestamp() - _moment(t["at"])) < 1), "")  # type: ignore[attr-defined]
+    return events
+
+
+def _moment(at: str) -> float:
+    return round(datetime.fromisoformat(at).timestamp(), 3)
+
+
 def _fresh(r: Any, events: list[Any]) -> list[Any]:
     """What the desk just did to its referral (the aggregate) and the view does not show yet (a
     moment after 办结, 案件经过 ended at 接收: the police desk's review, stop 46)."""
@@ -190,14 +211,15 @@ def whom_to_ask(container: ApiContainer, plan: FollowUpPlan | None,
 
 
 def police_nearby(container: ApiContainer, case: Any, reports: list[dict[str, Any]],
-                  unit_id: str | None) -> dict[str, Any] | None:
-    """The police unit of the newest report's place and whom to call there, for a unit holding a
-    case in danger that no police unit holds (stop 58's child director: a red abandoned
-    3-year-old came to her alone, "报告未转接 110 / 120", and no police phone on the page)."""
+                  unit_id: str | None, place: str = "") -> dict[str, Any] | None:
+    """The police unit of the newest report's place (or `place`) and whom to call there, for a
+    unit holding a case in danger that no police unit holds (stop 58's child director: a red
+    abandoned 3-year-old came to her alone, "报告未转接 110 / 120", and no police phone on the
+    page; her second round: nor on the follow-up card she works from)."""
     danger = (case or {}).get("risk_level") == "red" or any(r.get("immediate_danger") for r in reports)
     held = any(r["agency_kind"] == "police" and r["status"] != "declined"
                for r in (case or {}).get("referrals", []))
-    place = reports[-1]["region_code"] if reports else (case or {}).get("region_code", "")
+    place = place or (reports[-1]["region_code"] if reports else (case or {}).get("region_code", ""))
     unit = container.directory.resolve("police", place) if danger and not held and place else None
     if unit is None or unit.agency_id == unit_id:
         return None

@@ -136,6 +136,7 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
     reports = casefile.reports(container, referral["reports"])
     unit, case = principal.agency_id, container.view.get_case(referral["case_id"])  # each read once
     plan = container.dispatch.followup_plan(referral["case_id"])
+    withheld = recipient_of(aggregate, principal) == "ended"
     return render(request, "desk_referral.html", {
         "username": principal.subject, "principal": principal, "csrf": page.csrf(request),
         "referral": referral, "reports": reports,
@@ -143,14 +144,15 @@ def _detail(request: Request, container: ApiContainer, audit: AuditLog, page: Pa
         "supplements": casefile.supplements(reports),
         # As the view counts them: the page's live check compares like with like.
         "supplements_seen": sum(t["type"] == "case_supplement" for t in case["timeline"]) if case else 0,
-        "timeline": casefile.timeline(case, plan, aggregate),
+        "timeline": casefile.timeline(case, plan, aggregate) if withheld else casefile.with_reasons(
+            container, referral["case_id"], casefile.timeline(case, plan, aggregate), plan),
         "ended_at": casefile.ended_when(aggregate) if aggregate.status in casefile.FINISHED else None,
         # The supervisors' calls to this unit about it, what was said included (the civil desk's
         # review, stop 53: the timeline's line did not say what was promised on the unit's behalf).
         "phoned": [call_out(x) for x in aggregate.calls],
         "progress": [progress_out(x) for x in aggregate.progress],
         "progress_id": str(uuid4()),  # the form's: sent twice, recorded once
-        "withheld": recipient_of(aggregate, principal) == "ended",
+        "withheld": withheld,
         "lead_plan": _lead_plan(container, plan, unit),
         "ask": casefile.whom_to_ask(container, plan, unit),
         "others": casefile.other_units(container, case, plan, unit),

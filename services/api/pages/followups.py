@@ -103,7 +103,18 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
                        for r in reversed(container.view.desk_referrals(unit))} if unit else {}),
         "failed": failed or {},
         "others": _others(container, cases, unit),
+        "police": _police(container, cases, unit),
     }
+
+
+def _police(container: Any, cases: dict[str, Any], unit: str | None) -> dict[str, Any]:
+    """Whom to call for each red card no police unit holds (stop 58's child director, second round:
+    the card she works from never said it), at the child's newest place."""
+    red = [i for i, c in cases.items() if c["risk_level"] == "red"]
+    facts = container.view.case_facts(red) if red else {}
+    found = {i: casefile.police_nearby(container, cases[i], [], unit, facts[i].place if i in facts else "")
+             for i in red}
+    return {i: p for i, p in found.items() if p}
 
 
 def _others(container: Any, cases: dict[str, Any], unit: str | None) -> dict[str, list[dict[str, Any]]]:
