@@ -76,7 +76,8 @@ def late_by(iso: str | None) -> str:
     if minutes < 0:
         return ""
     days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
-    return (f"{days}天{hours}小时" if days else f"{hours}小时{mins}分" if hours else f"{mins}分钟")
+    return (f"{days}天{hours}小时" if days else f"{hours}小时{mins}分" if hours else f"{mins}分钟" if mins
+            else "不到1分钟")
 
 
 def beijing_full(iso: str | None) -> str:

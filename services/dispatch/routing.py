@@ -115,7 +115,8 @@ class Directory:
         does not know it (one wording on the board, callbacks and incidents, stop 55's review)."""
         if not code:
             return "未填写地区"
-        return self.region_name(code[:6]) or f"名录外地区（{code[:6]}）"
+        wider = self.region_name(code[:4]) or self.region_name(code[:2])  # the city it is in, if known
+        return self.region_name(code[:6]) or f"{wider}名录外地区（{code[:6]}）"
 
     def place_label(self, code: str) -> str:
         """The county and the town in it the directory knows ("连南瑶族自治县 三江镇"), else as

@@ -5,7 +5,9 @@ filters (stop 58's city supervisor: no counts, no search, closed cases on a boar
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
+from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import report_body
@@ -77,3 +79,27 @@ def test_a_command_keeps_the_filters_and_the_case_it_closed_stays_in_sight(
     assert closed.status_code == 303 and "level=red" in closed.headers["location"], closed.headers
     page = api.client.get(closed.headers["location"]).text
     assert "已将案件" in visible(page) and case["case_id"] in rows(page)  # closed, listed with its notice
+
+
+def test_the_late_and_review_counts_are_links_and_a_case_not_found_says_so(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    """Stop 58's second round: 超时未接收 and 待复核 were plain text; a link to another region's case
+    showed the board with no word."""
+    late = red_case(api, runner)
+    police = next(r for r in late["referrals"] if r["agency_kind"] == "police")
+    due = datetime.fromisoformat(police["due_at"]) + timedelta(seconds=1)
+    assert hotline.dispatch.escalate_if_due(police["referral_id"], now=due)
+    unclear = api.submit(report_body(concerns=[], immediate_danger=False, narrative="情况不明",
+                                     children=[{"name": "赵小兰", "age": 12}]), key="to-review").json()
+    runner.pump()
+    plain = api.client.get(f"/v1/reports/{unclear['report_id']}",
+                           headers=api.auth("operator1")).json()["case_id"]
+    login(api.client, "supervisor1")
+    board = api.client.get("/board").text
+    assert 'id="count-late" href="/board?only=late">超时未接收 1</a>' in board
+    assert rows(api.client.get("/board?only=late").text) == [late["case_id"]]
+    review = api.client.get("/board?only=review").text
+    assert plain in rows(review) and f"显示：在办、待复核的案件（{len(rows(review))}件）" in visible(review)
+    login(api.client, "supervisor-qingcheng", home="/board")
+    said = visible(api.client.get(f"/board?case={late['case_id']}").text)
+    assert "未找到该案件，或该案件不在您的辖区内。" in said

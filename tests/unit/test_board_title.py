@@ -53,19 +53,20 @@ def test_the_tab_title_counts_cases_no_unit_covers(api: Api, runner: EmbeddedRun
     board = api.client.get("/board").text
     assert title(board) == "【1个案件无接收单位】案件督办看板"
     assert 'data-unrouted="1"' in api.client.get("/board/cases").text
-    assert "名录外地区（441825）" in board and "未知县区" not in board
+    assert "清远市名录外地区（441825）" in board and "未知县区" not in board
 
 
 def test_a_place_outside_the_directory_has_one_name_on_every_page(hotline: ApiContainer) -> None:
     """Stop 55's county supervisor read four names for one such place: one wording now."""
     directory = hotline.directory
     assert directory.county_label("441823100201") == "连南瑶族自治县"
-    assert directory.county_label("441825") == "名录外地区（441825）"
-    assert directory.county_label("441825100") == "名录外地区（441825）"
+    assert directory.county_label("441825") == "清远市名录外地区（441825）"
+    assert directory.county_label("441825100") == "清远市名录外地区（441825）"
     assert directory.county_label("") == "未填写地区"
+    assert directory.county_label("530102") == "名录外地区（530102）"  # no wider area known either
     # The board's row names the town too (stop 56's county supervisor: only the county).
     assert directory.place_label("441823100201") == "连南瑶族自治县 三江镇"
-    assert directory.place_label("441825100") == "名录外地区（441825）"
+    assert directory.place_label("441825100") == "清远市名录外地区（441825）"
 
 
 def test_how_late_a_referral_is_is_said_in_days_hours_and_minutes() -> None:

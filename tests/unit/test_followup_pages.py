@@ -156,6 +156,8 @@ def test_the_board_shows_late_follow_ups_and_closes_a_case(
     # Why it was closed, on the timeline (stop 55's second county supervisor: never shown).
     closing = "结案，原因：处置完毕（结案时尚未入户见到儿童）（督办人员supervisor1）"
     assert closing in visible(row_of(board, plan["case_id"]))
+    record = visible(api.client.get(f"/followups/cases/{plan['case_id']}").text)  # not a dead end
+    assert "此案已结案，随访帮扶已结束（" in record and "返回案件督办看板" in record
 
 
 def hotline_due(html: str, case_id: str) -> tuple[str, str]:

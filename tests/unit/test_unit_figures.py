@@ -30,7 +30,8 @@ def test_each_unit_is_counted_and_the_latest_comes_first(
     figures = {u["agency_id"]: u for u in listed}
     assert listed[0]["agency_id"] == "police-441823"
     assert figures["police-441823"] == {"agency_id": "police-441823", "referrals": 1, "on_time": 0,
-                                        "late": 0, "waiting_late": 1, "declined": 0, "mean_ack_seconds": None}
+                                        "late": 0, "missed": 1, "waiting_late": 1, "declined": 0,
+                                        "mean_ack_seconds": None}
     h = figures["hospital-441823"]
     assert (h["referrals"], h["on_time"], h["late"], h["waiting_late"]) == (1, 1, 0, 0)
     assert h["mean_ack_seconds"] is not None and h["mean_ack_seconds"] >= 0
@@ -62,24 +63,27 @@ def test_the_stats_page_lists_the_units_of_the_callers_region(api: Api, runner: 
 
 SEEDED = ("INSERT INTO view_referrals (referral_id, case_id, agency_id, agency_kind, status, risk_level,"
           " concerns, dispatched_at, due_at, dispatched_ts, due_ts, acknowledged_ts, ack_seconds,"
-          " region_code, case_opened_ts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+          " region_code, case_opened_ts, escalated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 
 
 def check_seeded_units(view: Any, prefix: str) -> None:
     """Three referrals of one unit (in time after 60 s, late after 1,200 s, still waiting past its
-    time) and one declined of another, each by its columns: SQLite and PostgreSQL alike."""
+    time) and two declined of another (one after it had been escalated: its lateness stays), each
+    by its columns: SQLite and PostgreSQL alike."""
     at = "2026-12-06T01:00:00+00:00"
     rows = [("a", "unit-a", "acknowledged", 1060.0, 60.0, 2000.0),
             ("b", "unit-a", "closed", 2200.0, 1200.0, 2000.0),
-            ("c", "unit-a", "escalated", None, None, 1500.0), ("d", "unit-b", "declined", None, None, 1900.0)]
+            ("c", "unit-a", "escalated", None, None, 1500.0), ("d", "unit-b", "declined", None, None, 1900.0),
+            ("e", "unit-b", "declined", None, None, 1200.0)]
     view.apply([(SEEDED, (f"{prefix}{r}", f"{prefix}case", unit, "police", status, "red", "[]", at, at,
-                          1000.0, due, acked, ack, "441823", 1000.0))
+                          1000.0, due, acked, ack, "441823", 1000.0, at if r in "ce" else None))
                 for r, unit, status, acked, ack, due in rows],
                Tracking(f"seed.units.{prefix}", 1))
     found = {u["agency_id"]: u for u in view.unit_figures(None, None, datetime.fromtimestamp(3000, UTC))}
-    assert found["unit-a"] == {"agency_id": "unit-a", "referrals": 3, "on_time": 1, "late": 1,
+    assert found["unit-a"] == {"agency_id": "unit-a", "referrals": 3, "on_time": 1, "late": 1, "missed": 1,
                                "waiting_late": 1, "declined": 0, "mean_ack_seconds": 630.0}
-    assert found["unit-b"]["declined"] == 1 and found["unit-b"]["mean_ack_seconds"] is None
+    b = found["unit-b"]
+    assert (b["declined"], b["missed"], b["waiting_late"], b["mean_ack_seconds"]) == (2, 1, 0, None)
 
 
 def test_the_figures_of_seeded_referrals(hotline: ApiContainer) -> None:

@@ -19,6 +19,7 @@ from tests.helpers import audit_entries
 from tests.unit.test_board_page import visible
 from tests.unit.test_desk import post, red_case, referral_of
 from tests.unit.test_pages import login
+from tests.unit.test_raised_referrals import yellow_case
 from tests.unit.test_referral_calls import referral
 
 REASON = "多次电话督办仍未接收，改由县民政局办理"
@@ -103,3 +104,17 @@ def test_the_aggregate_withdraws_an_open_referral_once_and_its_message_says_so()
     assert REASON not in str(message.data)  # the reason stays in the store
     copy = Referral.__new__(Referral)  # and a referral stored before 撤回 existed reads as not withdrawn
     assert copy.withdrawn is False
+
+
+def test_withdrawing_the_lead_unit_says_it_still_leads_the_visits(api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 58's second round: the withdrawn unit still led a red case's visits, unsaid."""
+    case = yellow_case(api, runner, "withdrawn-lead")
+    civil = next(r for r in case["referrals"] if r["agency_kind"] == "civil_affairs")["referral_id"]
+    login(api.client, "supervisor1")
+    before = visible(api.client.get(f"/board/notifications/{civil}").text)
+    assert "还牵头此案的随访帮扶（入户走访），撤回转介不改变这一点" in before
+    done = post(api, "supervisor1", f"/v1/referrals/{civil}/withdrawal", {"reason": REASON})
+    assert done.status_code == 200
+    after = api.client.get(f"/board/notifications/{civil}").text
+    assert "撤回转介没有改变这一点" in visible(after)
+    assert f'href="/followups/cases/{case["case_id"]}#lead">更换牵头单位</a>' in after

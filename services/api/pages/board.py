@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import STALE, Page, page_guard
-from services.api.pages.board_filters import SHOWS, Filters, counts, listed
+from services.api.pages.board_filters import ONLY, SHOWS, Filters, counts, listed
 from services.api.pages.board_forms import (
     ACTIONS,
     FIELD_ID,
@@ -123,7 +123,11 @@ def _context(request: Request, container: ApiContainer, page: Page, notice: str 
         "username": principal.subject,
         "principal": page.principal,
         "county": county,
-        "board_q": chosen.query(), "chosen": chosen, "shows": SHOWS, "counts": counts(every),
+        "board_q": chosen.query(), "chosen": chosen, "shows": SHOWS, "only_text": ONLY,
+        "counts": counts(every),
+        # A link to a case not of the region (or none): said, not an unexplained board (stop 58).
+        "missing_case": (asked := request.query_params.get("case", "")) and done is None
+        and not any(c["case_id"] == asked for c in every),
         "counties": choices,
         "county_name": container.directory.county_label,
         "place_label": container.directory.place_label,

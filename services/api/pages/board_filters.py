@@ -15,6 +15,7 @@ from services.common.vocabulary import RISK_LEVELS
 from services.oversight.board import case_state
 
 SHOWS = {"open": "在办", "closed": "已结案", "all": "全部"}
+ONLY = {"late": "超时未接收", "review": "待复核"}  # the counts' two flags, each a link (stop 58)
 CASE_NUMBER = re.compile(r"[0-9a-f]{4,8}(?:-[0-9a-f-]{0,28})?")
 
 
@@ -24,16 +25,19 @@ class Filters:
     show: str = "open"
     level: str = ""
     q: str = ""
+    only: str = ""
 
     @classmethod
     def of(cls, params: Any, county: str) -> Filters:
-        show, level = params.get("show", "open"), params.get("level", "")
+        show, level, only = params.get("show", "open"), params.get("level", ""), params.get("only", "")
         return cls(county=county, show=show if show in SHOWS else "open",
-                   level=level if level in RISK_LEVELS else "", q=str(params.get("q", "")).strip()[:40])
+                   level=level if level in RISK_LEVELS else "", q=str(params.get("q", "")).strip()[:40],
+                   only=only if only in ONLY else "")
 
     def query(self, **changed: str) -> str:
         """The board's own address with these filters ("" for none), as links and forms keep them."""
-        chosen = {**{"county": self.county, "show": self.show, "level": self.level, "q": self.q}, **changed}
+        chosen = {**{"county": self.county, "show": self.show, "level": self.level, "q": self.q,
+                     "only": self.only}, **changed}
         kept = {k: v for k, v in chosen.items() if v and not (k == "show" and v == "open")}
         return f"?{urlencode(kept)}" if kept else ""
 
@@ -64,6 +68,9 @@ def listed(container: Any, cases: list[Any], chosen: Filters, keep: str = "") ->
     picked = found(container, cases, chosen.q) if chosen.q else [c for c in cases if wanted(c, chosen.show)]
     if chosen.level:
         picked = [c for c in picked if c["risk_level"] == chosen.level]
+    if chosen.only:
+        picked = [c for c in picked
+                  if (case_state(c) == "escalated" if chosen.only == "late" else c["needs_review"])]
     return picked if not keep or any(c["case_id"] == keep for c in picked) else \
         [*picked, *(c for c in cases if c["case_id"] == keep)]
 
@@ -72,6 +79,7 @@ def counts(cases: list[Any]) -> dict[str, Any]:
     """What the line above the list counts, of every case of the region (the county chosen)."""
     working = [c for c in cases if wanted(c, "open")]
     return {"open": len(working), "closed": len(cases) - len(working),
+            "closed_review": sum(closed(c) for c in working),  # closed, a reporter dissatisfied: to review
             "levels": {level: sum(c["risk_level"] == level for c in working) for level in RISK_LEVELS},
             "escalated": sum(case_state(c) == "escalated" for c in working),
             "review": sum(bool(c["needs_review"]) for c in working)}

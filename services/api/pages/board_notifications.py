@@ -33,7 +33,7 @@ CaseSupervisor = Annotated[Page, Depends(page_guard(
 
 NOT_FOUND = "未找到该转介，或该转介不在您的辖区内。"
 CALL_DONE = {"call": "已记录电话督办。",
-             "withdraw": ("已撤回这条转介：该单位不再办理，也不再看到儿童的个人信息。"
+             "withdraw": ("已撤回这条转介：该单位不再办理这条转介。"
                           "需要时请在看板上将案件改派给其他单位。")}
 
 
@@ -124,6 +124,10 @@ def _page(request: Request, referral_id: str, page: Page, container: Any,
         "can_call": referral.status in OPEN_REFERRAL_STATUSES, "call_note_max": CALL_NOTE_MAX,
         "withdrawn": referral.withdrawn, "reason": referral.decline_reason, "ended_by": referral.ended_by,
         "withdraw_max": WITHDRAW_MAX,
+        # The unit may lead the case's visits too: withdrawing ends its referral, not that duty
+        # (stop 58's second round: the withdrawn unit still led a red case's visits).
+        "leads": (plan := container.dispatch.followup_plan(referral.case_id)) is not None
+        and plan.status == "active" and plan.lead_agency_id == referral.agency_id,
         "call_id": (error or {}).get("call_id") or str(uuid4()), "csrf": page.csrf(request), "error": error,
         "notice": CALL_DONE.get(request.query_params.get("done", "")) if error is None else None,
         "done": request.query_params.get("done", "")}, status)

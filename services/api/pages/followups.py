@@ -192,6 +192,7 @@ def visits(request: Request, case_id: str, page: Page, container: ApiContainer, 
     return render(request, "followup_visits.html", {
         "principal": principal, "case_id": case_id, "helper": plan.helper,
         "next": {"due": due.isoformat(), "unseen": unseen} if plan.status == "active" else None,
+        "ended_at": plan.closed_at.isoformat() if plan.status != "active" and plan.closed_at else None,
         "visits": [{**v, "suggested_level": suggested.get(v["visit_id"])} for v in reversed(made)],
         "home": casefile.home(container, case_id, _recipient(container, principal)),
         **lead_context(request, container, page, plan, error)}, status_code)
