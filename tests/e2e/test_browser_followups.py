@@ -262,3 +262,28 @@ def test_a_supervisor_hands_the_visits_to_the_town_the_child_moved_to(server: Cl
         wait_for(lambda: town.locator(f"#plan-{case_id}").count() > 0 or (town.reload() and False),
                  what="the plan in 三江镇")
         browser.close()
+
+
+def test_the_visit_time_follows_the_clock_while_the_list_stays_open(server: Client) -> None:
+    """Stop 58's child director, second round: the list opened in the office at 16:55 refused a
+    visit made at 16:58 in the village (the time and its limit stayed at the page's loading)."""
+    server.submit(report_body(children=[{"name": "盘小梅", "age": 9}], concerns=["neglect"],
+                              immediate_danger=False, narrative="孩子常一个人在家"), key="clock")
+    wait_for(lambda: server.http.get("/v1/followups", headers=server.auth("civil-desk")).json(),
+             what="a follow-up plan")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": WIDTH, "height": 844}, is_mobile=True,
+                                      has_touch=True, locale="zh-CN")
+        context.clock.install()
+        page = context.new_page()
+        from_root(page, server, "civil-desk", "/desk")
+        page.locator("header a[href='/followups']").tap()
+        at = page.locator("input[name=visited_at]").first
+        loaded = at.get_attribute("max") or ""
+        assert loaded and at.input_value() == loaded
+        page.clock.fast_forward("05:00")  # five minutes on, the form opened in the village
+        page.locator("details.visit-box > summary").first.tap()
+        expect(at).not_to_have_attribute("max", loaded)
+        assert (at.get_attribute("max") or "") > loaded and at.input_value() == at.get_attribute("max")
+        browser.close()
