@@ -259,6 +259,7 @@ def test_a_supervisor_hands_the_visits_to_the_town_the_child_moved_to(server: Cl
                                 locale="zh-CN")
         from_root(town, server, "civil-sanjiang", "/desk")
         town.locator("header a[href='/followups']").tap()
+        town.wait_for_url("**/followups")
         wait_for(lambda: town.locator(f"#plan-{case_id}").count() > 0 or (town.reload() and False),
                  what="the plan in 三江镇")
         browser.close()
