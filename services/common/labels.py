@@ -202,7 +202,8 @@ UPWARD_STATE_TEXT = {"delivered": "已上报", "pending": "上报中", "failing"
 # What a case on the board is at now (the referral that matters most), and why it waits for review.
 BOARD_STATUS_TEXT = {"closed": "已结案", "triaged": "已研判，待转介", "escalated": "已超时",
                      "declined": "有退回", "dispatched": "待接收", "acknowledged": "处理中",
-                     "referrals_closed": "转介已办结"}
+                     "referrals_closed": "转介已办结", "unheld": "无单位在办，请改派",
+                     "partly": "部分已接收"}
 REVIEW_REASON_TEXT = {"declined": "有单位退回转介", "routing_gap": "缺少对应接收单位",
                       "suggested_level": "走访建议调整风险等级", "unreached": "红色转介未能通知值班人员",
                       "no_concerns": "未选问题类型", "triage": "研判提示需人工复核",

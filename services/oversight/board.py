@@ -75,7 +75,9 @@ def closed_by_supervisor(case: Any) -> bool:
 
 def case_state(case: Any) -> str:
     """What matters most about the case now (BOARD_STATUS_TEXT): closed; not yet referred; a
-    referral past its time; a decline not yet settled; one waiting; one taken up; all done."""
+    referral past its time; no unit holding it (each declined or withdrawn: stop 58's city
+    supervisor, a red case withdrawn from its only unit showed no alarm); a decline not yet settled;
+    some waiting and some taken up; one waiting; one taken up; all done."""
     statuses = {r["status"] for r in case["referrals"]}
     if case["status"] == "closed" and closed_by_supervisor(case):
         return "closed"
@@ -83,8 +85,12 @@ def case_state(case: Any) -> str:
         return "triaged"
     if "escalated" in statuses:
         return "escalated"
-    if "declined" in statuses and ("declined" in case["review_reasons"] or statuses == {"declined"}):
+    if statuses == {"declined"}:
+        return "unheld"
+    if "declined" in statuses and "declined" in case["review_reasons"]:
         return "declined"
+    if {"dispatched", "acknowledged"} <= statuses:
+        return "partly"
     for status in ("dispatched", "acknowledged"):
         if status in statuses:
             return status

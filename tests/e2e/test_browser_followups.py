@@ -247,7 +247,7 @@ def test_a_supervisor_hands_the_visits_to_the_town_the_child_moved_to(server: Cl
         wait_for(lambda: link.count() > 0 or (page.reload() and False), what="the visit line")
         link.click()
         page.wait_for_url(f"**/followups/cases/{case_id}#lead")
-        page.locator("#lead summary").click()
+        expect(page.locator("#lead details")).to_have_attribute("open", "")  # unfolded by the link (stop 58)
         page.click("#lead-go")
         expect(page.locator("#lead-problem")).to_have_text("未能更换牵头单位：请选择新的牵头单位。")
         page.select_option("#lead-unit", "civil-441823100")

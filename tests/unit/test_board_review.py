@@ -38,7 +38,9 @@ def test_the_case_status_says_what_matters() -> None:
     assert case_state(row("dispatched", ["acknowledged", "escalated"])) == "escalated"
     assert case_state(row("dispatched", ["declined", "acknowledged"], ("declined",))) == "declined"
     assert case_state(row("dispatched", ["declined", "acknowledged"])) == "acknowledged"  # re-routed
-    assert case_state(row("dispatched", ["dispatched", "acknowledged"])) == "dispatched"
+    assert case_state(row("dispatched", ["dispatched", "acknowledged"])) == "partly"  # stop 58: not 待接收
+    assert case_state(row("dispatched", ["dispatched", "declined"])) == "dispatched"
+    assert case_state(row("dispatched", ["declined", "declined"], ("declined",))) == "unheld"  # nobody on it
     assert case_state(row("dispatched", ["closed", "closed"])) == "referrals_closed"
     assert case_state(row("triaged", [])) == "triaged"
     assert case_state(row("closed", ["escalated"], plan="closed")) == "closed"  # a supervisor closed it

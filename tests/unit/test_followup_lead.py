@@ -50,6 +50,7 @@ def test_the_visit_record_page_changes_the_lead_in_chinese(api: Api, runner: Emb
     login(api.client, "supervisor1")
     page = api.client.get(f"/followups/cases/{case_id}").text
     assert 'id="lead-name">连南瑶族自治县民政局' in page and f'value="{TOWN}"' in page
+    assert "清城区民政局（负责清城区，不含儿童最新所在地）" in page  # each unit's area
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     blank = api.client.post(f"/followups/lead/{case_id}",
                             data={"csrf": token, "agency_id": TOWN, "reason": " "})

@@ -15,7 +15,7 @@ from services.common.vocabulary import RISK_LEVELS
 from services.oversight.board import case_state
 
 SHOWS = {"open": "在办", "closed": "已结案", "all": "全部"}
-ONLY = {"late": "超时未接收", "review": "待复核"}  # the counts' two flags, each a link (stop 58)
+ONLY = {"late": "超时未接收", "review": "待复核", "unheld": "无单位在办"}  # the counts' flags, each a link
 CASE_NUMBER = re.compile(r"[0-9a-f]{4,8}(?:-[0-9a-f-]{0,28})?")
 
 
@@ -69,8 +69,8 @@ def listed(container: Any, cases: list[Any], chosen: Filters, keep: str = "") ->
     if chosen.level:
         picked = [c for c in picked if c["risk_level"] == chosen.level]
     if chosen.only:
-        picked = [c for c in picked
-                  if (case_state(c) == "escalated" if chosen.only == "late" else c["needs_review"])]
+        state = {"late": "escalated", "unheld": "unheld"}.get(chosen.only)
+        picked = [c for c in picked if (case_state(c) == state if state else c["needs_review"])]
     return picked if not keep or any(c["case_id"] == keep for c in picked) else \
         [*picked, *(c for c in cases if c["case_id"] == keep)]
 
@@ -82,4 +82,5 @@ def counts(cases: list[Any]) -> dict[str, Any]:
             "closed_review": sum(closed(c) for c in working),  # closed, a reporter dissatisfied: to review
             "levels": {level: sum(c["risk_level"] == level for c in working) for level in RISK_LEVELS},
             "escalated": sum(case_state(c) == "escalated" for c in working),
+            "unheld": sum(case_state(c) == "unheld" for c in working),
             "review": sum(bool(c["needs_review"]) for c in working)}
