@@ -11,10 +11,9 @@ from pydantic import BaseModel, Field
 
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Actor, Principal
-from services.common.errors import NotFound
 from services.common.schemas import Strict
 from services.dispatch.domain import CALL_NOTE_MAX
-from services.oversight.jurisdiction import Outside, check_case
+from services.oversight.jurisdiction import check_referral
 from services.oversight.unnamed import check_unnamed
 
 
@@ -35,11 +34,7 @@ def record_call(c: ApiContainer, who: Principal, referral_id: str, body: CallIn,
                 actor: Actor) -> dict[str, Any]:
     """Record the call on the referral; outside a region-bound supervisor's region, or unknown: not
     found (§12). A referral declined or closed: 409 (nothing left to press the unit for)."""
-    try:
-        case_id = c.dispatch.get_referral(referral_id).case_id
-    except NotFound:
-        raise Outside("No such referral") from None
-    check_case(c, who, case_id, "referral")
+    case_id = check_referral(c, who, referral_id).case_id
     check_unnamed(c, case_id, {"note": ("通话情况", body.note)})
     done = c.dispatch.record_call(referral_id, call_id=body.call_id or str(uuid4()), reached=body.reached,
                                   note=body.note, by=who.subject, actor=actor)

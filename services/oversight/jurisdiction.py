@@ -6,6 +6,7 @@ from __future__ import annotations
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Principal, within
 from services.common.errors import NotFound
+from services.dispatch.domain import Referral
 
 
 class Outside(NotFound):
@@ -23,6 +24,17 @@ def check_case(c: ApiContainer, who: Principal, case_id: str, what: str = "case"
         raise Outside(f"No such {what}") from None
     if not who.sees_region(region_code):
         raise Outside(f"No such {what}")
+
+
+def check_referral(c: ApiContainer, who: Principal, referral_id: str) -> Referral:
+    """The referral (dispatch's aggregate) when its case lies in the caller's region; Outside (404)
+    when it is not there or not known."""
+    try:
+        referral = c.dispatch.get_referral(referral_id)
+    except NotFound:
+        raise Outside("No such referral") from None
+    check_case(c, who, referral.case_id, "referral")
+    return referral
 
 
 def narrowed(who: Principal, asked: str | None) -> str | None:

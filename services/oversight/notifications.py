@@ -12,7 +12,7 @@ from services.common.errors import NotFound
 from services.common.vocabulary import UNACKNOWLEDGED_STATUSES
 from services.notify import webhook
 from services.notify.domain import SUPERVISORS, UPWARD, Delivery, receiver_of
-from services.oversight.jurisdiction import Outside, check_case
+from services.oversight.jurisdiction import check_referral
 
 
 def delivery_out(d: Delivery) -> dict[str, Any]:
@@ -26,22 +26,14 @@ def referral_deliveries(c: ApiContainer, who: Principal, referral_id: str) -> li
     """Every webhook owed for a referral and each attempt's outcome, oldest first; a referral
     outside a region-bound supervisor's region is not found (contract §12)."""
     if who.region is not None:
-        try:
-            case_id = c.dispatch.get_referral(referral_id).case_id
-        except NotFound:
-            raise Outside("No such referral") from None
-        check_case(c, who, case_id, "referral")
+        check_referral(c, who, referral_id)
     return [delivery_out(d) for d in c.notify.deliveries(referral_id)]
 
 
 def referral_notifications(c: ApiContainer, who: Principal, referral_id: str) -> dict[str, Any]:
     """A referral (its unit, case, level and status) and every notification owed for it, oldest
     first, for the board's page; outside a region-bound supervisor's region, not found (§12)."""
-    try:
-        referral = c.dispatch.get_referral(referral_id)
-    except NotFound:
-        raise Outside("No such referral") from None
-    check_case(c, who, referral.case_id, "referral")
+    referral = check_referral(c, who, referral_id)
     watch = c.notify.watch(referral_id)  # read once: who was on duty, and each delivery
     return {"referral": referral, "on_duty": watch.on_duty if watch else None,
             "deliveries": [delivery_out(d) | {"planned_at": d.planned_at.isoformat()}

@@ -10,9 +10,8 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Actor, Principal
-from services.common.errors import NotFound
 from services.common.schemas import Strict
-from services.oversight.jurisdiction import Outside, check_case
+from services.oversight.jurisdiction import check_referral
 from services.oversight.referrals import referral_body, said
 from services.oversight.unnamed import check_unnamed
 
@@ -28,11 +27,7 @@ def withdraw(c: ApiContainer, who: Principal, referral_id: str, body: WithdrawIn
              actor: Actor) -> dict[str, Any]:
     """Outside a region-bound supervisor's region, or unknown: not found (§12); ended already: 409.
     The reason names no one (the unit reads it, as it reads a supervisor's routing reason)."""
-    try:
-        case_id = c.dispatch.get_referral(referral_id).case_id
-    except NotFound:
-        raise Outside("No such referral") from None
-    check_case(c, who, case_id, "referral")
+    case_id = check_referral(c, who, referral_id).case_id
     check_unnamed(c, case_id, {"reason": ("撤回原因", body.reason)})
     return referral_body(c.dispatch.withdraw(referral_id, reason=body.reason, by=who.subject, actor=actor),
                          detail=True)
