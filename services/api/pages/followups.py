@@ -4,28 +4,26 @@ first, with a visit form that works on a phone; supervisors see every unit's."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from services.api.deps import AuditDep, ContainerDep, get_container
-from services.api.guard import STALE, Page, page_guard
+from services.api.deps import AuditDep, ContainerDep
+from services.api.guard import STALE, Page
 from services.api.pages import casefile
 from services.api.pages.field_text import field_error
-from services.api.pages.followup_cards import card_visits, next_visit, pending_suggestion, refreshed
-from services.api.pages.followup_lead import lead_context
-from services.api.web import BEIJING, beijing, refuse, render
+from services.api.pages.followup_access import Lead, recipient
+from services.api.pages.followup_cards import card_visits, pending_suggestion, refreshed
+from services.api.web import BEIJING, beijing, render
 from services.bootstrap import ApiContainer
-from services.common.auditnote import AuditLog, Principal
+from services.common.auditnote import AuditLog
 from services.common.errors import DomainError, FieldError, NotFound
-from services.oversight.followups import FindingsClosed, LeadIn, VisitIn, file_visit, hand_over, read_visits
+from services.oversight.followups import VisitIn, file_visit
 from services.oversight.notifications import duty_phones
 from services.oversight.scope import desk_scope
 
-# The not-found answer: a desk's (its unit leads the plan) or a supervisor's (the case is in the region).
-NOT_YOURS = ("没有找到这个案件的随访计划，或它不由本单位牵头。", "没有找到这个案件，或它不在您的辖区内。")
 router = APIRouter(tags=["pages"], include_in_schema=False)
 # What to fix, next to each field, when the API's rules refuse the form.
 FIELD_ERRORS = {"visited_at": "请填写走访时间。", "child_seen": "请选择是否见到儿童。",
@@ -34,20 +32,6 @@ FIELD_ERRORS = {"visited_at": "请填写走访时间。", "child_seen": "请选�
 LABELS = {"visitor": "走访人姓名", "findings": "走访情况", "helper": "结对帮扶人姓名"}
 WEEK = timedelta(days=7)
 DONE = {"visit": "已登记走访。", "helper": "已记录结对帮扶人。"}
-NOT_LEAD = ("随访帮扶由民政部门牵头（儿童主任登记走访、结对帮扶），本单位无需在此登记。"
-            "请在转介收件箱处理转给本单位的案件。")
-
-
-def _lead(request: Request, principal: Principal) -> Response | None:
-    """Desks of the lead (civil-affairs) unit and supervisors; any other unit's desk is told why."""
-    if principal.role != "desk":
-        return None
-    agency = get_container(request).directory.get(principal.agency_id or "")
-    return refuse(request, principal, NOT_LEAD) if agency is None or agency.kind != "civil_affairs" else None
-
-
-Lead = Annotated[Page, Depends(page_guard(("desk", "supervisor"), "/followups",
-                                          "此页面供牵头随访的民政工作人员和督办人员使用。", admit=_lead))]
 
 
 def _context(request: Request, container: Any, audit: AuditLog, page: Page, notice: str | None = None,
@@ -129,20 +113,14 @@ def _others(container: Any, cases: dict[str, Any], unit: str | None) -> dict[str
             for i, rs in mine.items() if rs}
 
 
-def _recipient(container: Any, principal: Any) -> str:
-    """Whose disclosure rule applies (contract §5): a supervisor's, or the lead unit's kind."""
-    agency = container.directory.get(principal.agency_id or "")
-    return "supervisor" if principal.role == "supervisor" else (agency.kind if agency else "ended")
-
-
 def _homes(container: ApiContainer, audit: AuditLog, principal: Any, case_ids: list[str]) -> dict[str, Any]:
     """Whom to visit, where and why, for each plan shown: only to its lead unit (the page lists
     no other plan to a desk) and supervisors, as contract §5 lets them read it; each case audited."""
-    recipient = _recipient(container, principal)
+    rule = recipient(container, principal)
     homes = {}
     for case_id in case_ids:
         audit(principal, "followups.read", "case", case_id, case_id)
-        homes[case_id] = casefile.home(container, case_id, recipient)
+        homes[case_id] = casefile.home(container, case_id, rule)
     return homes
 
 
@@ -166,65 +144,6 @@ def followups_page(request: Request, page: Lead, container: ContainerDep, audit:
     fresh = plan["case_id"] if plan else None
     return render(request, "followups.html",  # a visit recorded: its draft in the tab is done
                   {**context, "fresh": fresh, "recorded": fresh if done == "visit" else None})
-
-
-@router.get("/followups/cases/{case_id}")
-def visits_page(request: Request, case_id: str, page: Lead, container: ContainerDep,
-                audit: AuditDep) -> Response:
-    return visits(request, case_id, page, container, audit)
-
-
-def visits(request: Request, case_id: str, page: Page, container: ApiContainer, audit: AuditLog,
-           error: dict[str, str] | None = None, status_code: int = 200) -> Response:
-    """The visits made, with their findings opened, for the lead unit and supervisors: the
-    API's own read (audited as followup.read); any other case is the same Chinese 404. A
-    supervisor can make another unit lead them (`followup_lead`)."""
-    principal = page.principal
-    try:
-        made = read_visits(container, case_id, principal, audit)
-        plan = container.dispatch.plan_for(case_id, unit=desk_scope(principal))
-    except NotFound:
-        return refuse(request, principal, NOT_YOURS[principal.role == "supervisor"], 404, "未找到")
-    except FindingsClosed as closed:
-        return refuse(request, principal, closed.message, 403, "走访情况不再开放")
-    suggested = {v["visit_id"]: v.get("suggested_level") for v in plan.visits}
-    due, unseen = next_visit(container.dispatch.visit_clock, plan)
-    return render(request, "followup_visits.html", {
-        "principal": principal, "case_id": case_id, "helper": plan.helper,
-        "next": {"due": due.isoformat(), "unseen": unseen} if plan.status == "active" else None,
-        "ended_at": plan.closed_at.isoformat() if plan.status != "active" and plan.closed_at else None,
-        "visits": [{**v, "suggested_level": suggested.get(v["visit_id"])} for v in reversed(made)],
-        "home": casefile.home(container, case_id, _recipient(container, principal)),
-        **lead_context(request, container, page, plan, error)}, status_code)
-
-
-@router.post("/followups/lead/{case_id}")
-def lead_action(request: Request, case_id: str, page: Lead, container: ContainerDep,
-                audit: AuditDep) -> Response:
-    """A supervisor makes another civil-affairs unit lead the visits (the API's rules, said in
-    Chinese at their field, what was chosen and typed kept)."""
-    form, principal = page.form, page.principal
-    typed = {"agency_id": str(form.get("agency_id", "")), "reason": str(form.get("reason", ""))}
-    if principal.role != "supervisor":
-        return Response(STALE, status_code=403, media_type="text/plain")
-    if not typed["agency_id"] or not typed["reason"].strip():
-        field = "agency_id" if not typed["agency_id"] else "reason"
-        return visits(request, case_id, page, container, audit, {
-            "field": field, "message": "请选择新的牵头单位。" if field == "agency_id" else "请填写更换原因。",
-            **typed}, 422)
-    try:
-        hand_over(container, principal, case_id, LeadIn(**{**typed, "reason": typed["reason"].strip()}),
-                  audit.actor(principal))
-    except ValidationError:
-        return visits(request, case_id, page, container, audit,
-                      {"field": "reason", "message": "更换原因最多500字，请删减。", **typed}, 422)
-    except NotFound:
-        return refuse(request, principal, NOT_YOURS[True], 404, "未找到")
-    except DomainError as exc:
-        said = {"field": exc.field if isinstance(exc, FieldError) else "agency_id", "message": exc.message}
-        return visits(request, case_id, page, container, audit, {**said, **typed},
-                      422 if isinstance(exc, FieldError) else 409)
-    return RedirectResponse(f"/followups/cases/{case_id}?done=lead#lead", status_code=303)
 
 
 def _visit(form: Any) -> VisitIn:
