@@ -19,6 +19,7 @@ from services.api.pages import (
     assets,
     audit,
     board,
+    board_actions,
     desk,
     followup_visits,
     intake,
@@ -65,8 +66,8 @@ ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, sen
            referrals.router, followups.router, followups.case_router, followups.ledger_router,
            oversight.stats_router, oversight.audit_router, notifications.oncall_router,
            notifications.router, login.router, report.router, notices.router,
-           desk.router, board.router, followups_page.router, followup_visits.router, stats_page.router,
-           oncall_page.router,
+           desk.router, board.router, board_actions.router, followups_page.router, followup_visits.router,
+           stats_page.router, oncall_page.router,
            intake.router, intake_case.router, lookup_page.router, users.router, account_requests.router,
            accounts.router, rosters.router, security_page.router, audit.router, assets.router,
            incidents.router, incidents.list_router, incidents_page.router)  # major incidents (§12)

@@ -9,24 +9,16 @@ from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from services.api.deps import AuditDep, ContainerDep
-from services.api.guard import STALE, Page, page_guard
+from services.api.guard import Page, page_guard
 from services.api.pages.board_filters import ONLY, SHOWS, Filters, counts, listed
 from services.api.pages.board_forms import (
     ACTIONS,
-    FIELD_ID,
-    FIELDS,
-    TEXT_FIELD,
-    VERB,
-    before_acting,
-    categories_ticked,
     concerns_text,
-    concerns_ticked,
     unit_choices,
 )
 from services.api.pages.board_state import (
@@ -44,7 +36,7 @@ from services.api.pages.followup_cards import visit_due
 from services.api.web import render
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Principal
-from services.common.errors import DomainError, FieldError, NotFound
+from services.common.errors import NotFound
 from services.common.labels import (
     BOARD_STATUS_TEXT,
     REACHED_TEXT,
@@ -70,7 +62,6 @@ from services.oversight.board_callbacks import CALLBACK_LINE, add_callback_lines
 from services.oversight.incidents import incident_context
 from services.oversight.jurisdiction import check_case
 from services.oversight.notifications import undelivered, whom_to_call
-from services.oversight.unnamed import check_supervisor_text
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 LEDGER_MONTHS = 12  # how many months back the ledger's download offers
@@ -102,7 +93,7 @@ def _scope(request: Request, container: ApiContainer, page: Page) -> tuple[Princ
     return replace(principal, region=county), county, choices if len(choices) > 1 else []
 
 
-def _context(request: Request, container: ApiContainer, page: Page, notice: str | None = None,
+def board_context(request: Request, container: ApiContainer, page: Page, notice: str | None = None,
              error: dict[str, Any] | None = None, done: tuple[str, dict[str, Any]] | None = None
              ) -> dict[str, Any]:
     principal, county, choices = _scope(request, container, page)
@@ -182,7 +173,7 @@ def board_page(request: Request, page: Supervisor, container: ContainerDep, audi
     added = concerns_text(request.query_params.get("added", ""))
     result = outcome(container, action, case_id, request.query_params.get("unit"), added) \
         if action in ACTIONS and case_id and _ours(container, page, case_id) else None
-    context = _context(request, container, page, notice=result[0] if result else None,
+    context = board_context(request, container, page, notice=result[0] if result else None,
                        done=(case_id, result[1]) if result else None)
     done_case = case_id if result and action != "close" else ""  # the notice links its row (stop 51)
     return render(request, "board.html", {**context, "done_case": done_case})
@@ -190,77 +181,4 @@ def board_page(request: Request, page: Supervisor, container: ContainerDep, audi
 
 @router.get("/board/cases")
 def board_cases(request: Request, page: SupervisorPart, container: ContainerDep) -> Response:
-    return render(request, "board_cases.html", _context(request, container, page))
-
-
-OUTSIDE = "未找到该案件，或该案件不在您的辖区内。"
-
-
-@router.get("/board/cases/{case_id}/{action}")
-def board_action_reloaded(case_id: str, page: Supervisor) -> Response:
-    """A command's address opened (a reload after a refusal, a link): the board at that case."""
-    return RedirectResponse(f"/board?case={quote(case_id)}#case-{quote(case_id)}", status_code=303)
-
-
-@router.post("/board/cases/{case_id}/{action}")
-def board_action(request: Request, case_id: str, action: str, page: Supervisor, container: ContainerDep,
-                 audit: AuditDep) -> Response:
-    principal, form = page.principal, page.form
-    if action not in ACTIONS:
-        return Response(STALE, status_code=403, media_type="text/plain; charset=utf-8")
-    field = TEXT_FIELD[action][0]
-    text = str(form.get(field, "")).strip()
-    shown = bool(form.get("categories_shown"))
-    values = {"text": str(form.get(field, "")), "risk_level": form.get("risk_level"),
-              "agency_id": form.get("agency_id"),
-              "categories": [str(c) for c in form.getlist("categories")] if shown else None,
-              "concerns": [str(c) for c in form.getlist("concerns")]}
-
-    def refused(field: str | None, message: str, status: int, also: dict[str, str] | None = None,
-                confirm: dict[str, str] | None = None) -> Response:
-        field = field if field in FIELDS[action] else None
-        target = (f"{FIELD_ID.get(field, action + '-' + field)}-{case_id}" if field
-                  else f"{action}-{case_id}-err")
-        error = {"case_id": case_id, "action": action, "field": field, "message": message, "target": target,
-                 "summary": f"案件 {case_id[:8]}：未能{VERB[action]}：{message}"
-                            + "".join(m.split("：", 1)[-1] for m in (also or {}).values()),
-                 "beside": f"案件 {case_id[:8]}：{message}", "also": also or {}, "confirm": confirm, **values}
-        return render(request, "board.html", _context(request, container, page, error=error), status)
-
-    try:  # nothing of a case outside the region is said, not even why it could not be done (stop 58)
-        check_case(container, principal, case_id)
-    except NotFound:
-        return refused(None, OUTSIDE, 404)
-    if said := before_acting(container, case_id, action, form):
-        return refused(*said)
-
-    def act() -> None:
-        check_supervisor_text(container, case_id, action, text)
-        if action == "close":
-            container.dispatch.close_followup_plan(case_id, reason=text, by=principal.subject,
-                                                   actor=audit.actor(principal))
-        elif action == "reassess":
-            container.triage.reassess(case_id, risk_level=str(form.get("risk_level")),
-                                      concerns=concerns_ticked(form), reason=text, by=principal.subject,
-                                      actor=audit.actor(principal), categories=categories_ticked(form))
-        elif action == "review":
-            container.triage.review(case_id, note=text, by=principal.subject, actor=audit.actor(principal))
-        else:
-            case = container.view.get_case(case_id)
-            if case is None:
-                raise NotFound("没有这个案件。")
-            refer = container.dispatch.refer if action == "rework" else container.dispatch.refer_manually
-            refer(case, str(form.get("agency_id")), by=principal.subject, reason=text,
-                  actor=audit.actor(principal))
-
-    try:
-        act()
-    except DomainError as exc:
-        status = 422 if isinstance(exc, FieldError) else 404 if isinstance(exc, NotFound) else 409
-        return refused(exc.field if isinstance(exc, FieldError) else None,
-                       OUTSIDE if isinstance(exc, NotFound) else exc.message, status)
-    unit = f"&unit={quote(str(form.get('agency_id', '')))}" if action in ("refer", "rework") else ""
-    kept = Filters.of(request.query_params, request.query_params.get("county", "")).query()
-    unit += f"&{kept[1:]}" if kept else ""
-    unit += f"&added={quote(','.join(map(str, form.getlist('concerns'))))}" if action == "reassess" else ""
-    return RedirectResponse(f"/board?done={action}&case={quote(case_id)}{unit}#notice", status_code=303)
+    return render(request, "board_cases.html", board_context(request, container, page))
