@@ -12,8 +12,6 @@ from eventsourcing.application import ProcessingEvent
 from eventsourcing.system import ProcessApplication
 
 from services.common import store
-from services.common.auditnote import Actor
-from services.common.auditnote import note as audit_note
 from services.common.errors import NotFound, parse_id
 from services.common.messages import CASE_OPENED, CASE_UPDATED, Message, same_key
 from services.common.outbox import NotifiesCommits
@@ -26,6 +24,7 @@ from services.dispatch.domain import (
 )
 from services.dispatch.followup import FollowUpPlan, plan_id_for
 from services.dispatch.followups import FollowUps, VisitClock
+from services.dispatch.referral_steps import ReferralSteps
 from services.dispatch.rework import Rework
 from services.dispatch.routing import Agency, Directory, ReferralMatrix, places_to_route
 
@@ -54,7 +53,7 @@ class ReferralNotFound(NotFound):
         self.referral_id = referral_id
 
 
-class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication[UUID]):
+class DispatchApplication(FollowUps, Rework, ReferralSteps, NotifiesCommits, ProcessApplication[UUID]):
     """Consumes case messages; each referral records the matrix and directory versions used.
     Each case also gets its follow-up plan here (`FollowUps`), beside the referrals it waits for;
     a closed case sent back to a unit (`Rework`) reopens it with a new referral."""
@@ -190,60 +189,6 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
             raise ReferralNotFound(str(referral_id))
         return referral
 
-    # -- desk and supervisor commands ------------------------------------------------------
-
-    def acknowledge(self, referral_id: UUID | str, *, by: str, unit: str,
-                    actor: Actor | None = None) -> Referral:
-        referral = self.get_referral(referral_id, unit=unit)
-        if referral.acknowledge(by=by, at=datetime.now(UTC)):
-            self.save(referral, *self._note(actor, "referral.acknowledge", referral))
-            log.info("referral acknowledged", referral_id=str(referral_id), case_id=referral.case_id)
-        return referral
-
-    def decline(self, referral_id: UUID | str, *, reason: str, by: str, unit: str,
-                actor: Actor | None = None) -> Referral:
-        referral = self.get_referral(referral_id, unit=unit)
-        referral.decline(reason=reason, by=by, at=datetime.now(UTC))
-        self.save(referral, *self._note(actor, "referral.decline", referral))
-        log.info("referral declined", referral_id=str(referral_id), case_id=referral.case_id)
-        return referral
-
-    def record_outcome(self, referral_id: UUID | str, *, outcome: str, note: str, by: str,
-                       unit: str, actor: Actor | None = None) -> Referral:
-        referral = self.get_referral(referral_id, unit=unit)
-        referral.record_outcome(outcome=outcome, note=note, by=by, at=datetime.now(UTC))
-        self.save(referral, *self._note(actor, "referral.outcome", referral))
-        log.info("referral closed", referral_id=str(referral_id), case_id=referral.case_id)
-        return referral
-
-    def withdraw(self, referral_id: UUID | str, *, reason: str, by: str,
-                 actor: Actor | None = None) -> Referral:
-        """A supervisor takes the case back from the unit (撤回), with its audit note."""
-        referral = self.get_referral(referral_id)
-        referral.withdraw(reason=reason, by=by, at=datetime.now(UTC))
-        self.save(referral, *self._note(actor, "referral.withdraw", referral))
-        log.info("referral withdrawn", referral_id=str(referral_id), case_id=referral.case_id)
-        return referral
-
-    def record_call(self, referral_id: UUID | str, *, call_id: str, reached: bool, note: str, by: str,
-                    actor: Actor | None = None) -> Referral:
-        """A supervisor's phone call to the unit about a referral (督办电话), with its audit note."""
-        referral = self.get_referral(referral_id)
-        if referral.record_call(call_id=call_id, reached=reached, note=note, by=by, at=datetime.now(UTC)):
-            self.save(referral, *self._note(actor, "referral.call", referral))
-            log.info("referral call recorded", referral_id=str(referral_id), case_id=referral.case_id,
-                     reached=reached)
-        return referral
-
-    def record_progress(self, referral_id: UUID | str, *, progress_id: str, note: str, by: str, unit: str,
-                        actor: Actor | None = None) -> Referral:
-        """The unit's progress on a referral it holds (办理进展), with its audit note."""
-        referral = self.get_referral(referral_id, unit=unit)
-        if referral.record_progress(progress_id=progress_id, note=note, by=by, at=datetime.now(UTC)):
-            self.save(referral, *self._note(actor, "referral.progress", referral))
-            log.info("referral progress recorded", referral_id=str(referral_id), case_id=referral.case_id)
-        return referral
-
     def escalate_if_due(self, referral_id: UUID, *, now: datetime) -> bool:
         """Escalate once when the due time passed unacknowledged; safe to call repeatedly."""
         referral = self.get_referral(referral_id)
@@ -252,7 +197,3 @@ class DispatchApplication(FollowUps, Rework, NotifiesCommits, ProcessApplication
         self.save(referral)  # a concurrent acknowledgement makes this fail, not double up
         log.warning("referral escalated", referral_id=str(referral_id), case_id=referral.case_id)
         return True
-
-    @staticmethod
-    def _note(actor: Actor | None, action: str, referral: Referral) -> list[Any]:
-        return audit_note(actor, action, "referral", str(referral.id), referral.case_id)
