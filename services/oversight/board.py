@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.desk.reader import CaseRow, board_order
+from projections.desk.board_order import board_order
+from projections.desk.reader import CaseRow
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Principal
 from services.common.errors import NotFound

@@ -13,7 +13,7 @@ from uuid import uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 
-from projections.desk.reader import board_order
+from projections.desk.board_order import board_order
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Principal
 from services.common.embedded import EmbeddedRunner
