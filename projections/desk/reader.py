@@ -57,6 +57,12 @@ class DeskReader(Protocol):
                      region: str | None = None) -> list[UnitFigures]: ...
 
 
+def visits_go_on(case: CaseRow | None) -> bool:
+    """Whether the case's follow-up plan is active (its child still visited)."""
+    plan = case["followup"] if case else None
+    return plan is not None and plan["status"] == "active"
+
+
 def case_status(referrals: list[ReferralRow], closed: bool = False) -> str:
     """A case's status follows from its referrals, until a supervisor closes it (contract §6)."""
     if closed:
@@ -113,9 +119,10 @@ class DeskQueries(FollowUpQueries, IncidentQueries, InboxQueries, UnitQueries):
             return None
         referrals = [referral_row(r) for r in self.sql.rows(
             f"SELECT {REFERRAL_COLUMNS} FROM view_referrals WHERE case_id = ?", (row["case_id"],))]
-        closed = self.sql.one("SELECT 1 AS x FROM view_followups WHERE case_id = ? AND status = 'closed'",
-                              (row["case_id"],))
-        return CaseLink(case_id=row["case_id"], status=case_status(referrals, closed is not None))
+        plan = self.sql.one("SELECT status FROM view_followups WHERE case_id = ?", (row["case_id"],))
+        return CaseLink(case_id=row["case_id"], status=case_status(referrals, plan is not None
+                                                                   and plan["status"] == "closed"),
+                        visits_go_on=plan is not None and plan["status"] == "active")
 
     def due_referrals(self, now: datetime) -> list[ReferralRow]:
         """Dispatched, unacknowledged referrals whose due time has passed (for the scheduler)."""
@@ -167,11 +174,11 @@ class DeskQueries(FollowUpQueries, IncidentQueries, InboxQueries, UnitQueries):
             " JOIN view_cases c ON c.case_id = r.case_id"
             " WHERE s.submitter_ref = ? AND s.received_ts >= ? ORDER BY s.received_ts DESC LIMIT 200",
             (submitter_ref, since.timestamp()))
-        statuses = {c["case_id"]: c["status"] for c in self.cases_by_id(
-            sorted({r["case_id"] for r in rows}))}
+        cases = {c["case_id"]: c for c in self.cases_by_id(sorted({r["case_id"] for r in rows}))}
         return [SubmissionRow(report_id=r["report_id"], case_id=r["case_id"],
-                              received_at=r["received_at"], channel=r["channel"],
-                              risk_level=r["risk_level"], status=statuses.get(r["case_id"], "triaged"))
+                              received_at=r["received_at"], channel=r["channel"], risk_level=r["risk_level"],
+                              status=cases[r["case_id"]]["status"] if r["case_id"] in cases else "triaged",
+                              visits_go_on=visits_go_on(cases.get(r["case_id"])))
                 for r in rows]
 
     def cases_filed_by(self, submitter_ref: str) -> set[str]:

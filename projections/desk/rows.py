@@ -58,6 +58,7 @@ class CaseRow(TypedDict):
 class CaseLink(TypedDict):
     case_id: str
     status: str
+    visits_go_on: bool  # its follow-up plan is active: the child is still visited
 
 
 class SubmissionRow(TypedDict):
@@ -67,6 +68,7 @@ class SubmissionRow(TypedDict):
     channel: str | None
     risk_level: str
     status: str
+    visits_go_on: bool
 
 
 def referral_row(row: dict[str, Any]) -> ReferralRow:

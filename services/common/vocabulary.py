@@ -129,6 +129,13 @@ COARSE_REPORT_STATUS: dict[str, str] = {"received": "received", CaseStatus.triag
                                          CaseStatus.dispatched: "in_progress", CaseStatus.closed: "handled"}
 
 
+def coarse_status(status: str, visits_go_on: bool = False) -> str:
+    """The reporter's status: "handled" only once no home visit is still due (stop 59's teacher
+    read 相关部门已处理完毕 the day the police closed, with the first visit days away)."""
+    coarse = COARSE_REPORT_STATUS[status]
+    return "in_progress" if coarse == "handled" and visits_go_on else coarse
+
+
 class Category(StrEnum):
     """A child's hardship category in the civil-affairs ledger (台账), set at reassessment."""
 

@@ -8,10 +8,11 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from projections.desk.reader import visits_go_on
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
 from services.common.auditnote import AuditLog, Principal
-from services.common.vocabulary import COARSE_REPORT_STATUS, Channel
+from services.common.vocabulary import Channel, coarse_status
 from services.dispatch.routing import Directory
 from services.intake.application import IntakeApplication
 
@@ -60,7 +61,8 @@ def unit_notices(intake: IntakeApplication, view: DeskView, accounts: AccountsAp
         notices.append(UnitNotice(
             receipt_no=report.receipt_no, received_at=report.received_at,
             region_code=report.region_code, place_name=directory.place_name(report.region_code),
-            status=COARSE_REPORT_STATUS[case["status"] if case else "received"], referrals=referrals))
+            status=coarse_status(case["status"], visits_go_on(case)) if case else "received",
+            referrals=referrals))
     return notices
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from projections.desk.view import DeskView
 from services.common.auditnote import AuditLog, Principal
 from services.common.throttle import LOOKUP_PER_ADDRESS, Throttle
-from services.common.vocabulary import COARSE_REPORT_STATUS
+from services.common.vocabulary import coarse_status
 from services.intake.application import IntakeApplication
 from services.intake.schemas import Submission
 
@@ -43,7 +43,7 @@ def own_reports(intake: IntakeApplication, view: DeskView, audit: AuditLog, prin
     if principal.role == "reporter":
         return [OwnReport(report_id=r["report_id"], receipt_no=intake.receipt_no_of(r["report_id"]),
                           received_at=datetime.fromisoformat(r["received_at"]),
-                          status=COARSE_REPORT_STATUS[r["status"]]) for r in rows]
+                          status=coarse_status(r["status"], r["visits_go_on"])) for r in rows]
     return [Submission(report_id=r["report_id"], case_id=r["case_id"],
                        receipt_no=intake.receipt_no_of(r["report_id"]),
                        received_at=datetime.fromisoformat(r["received_at"]), channel=r["channel"],
@@ -63,6 +63,7 @@ def look_up_receipt(intake: IntakeApplication, view: DeskView, throttle: Throttl
     if report is None:
         throttle.fail((LOOKUP_PER_ADDRESS, address))
         return None
-    state, case_id = report_status(view, str(report.id))
-    audit(None, "receipt.lookup", "report", str(report.id), case_id, keep_client=False)
-    return COARSE_REPORT_STATUS[state]
+    link = view.case_for_report(str(report.id))
+    audit(None, "receipt.lookup", "report", str(report.id), link["case_id"] if link else None,
+          keep_client=False)
+    return coarse_status(link["status"], link["visits_go_on"]) if link else "received"
