@@ -535,8 +535,10 @@ def test_what_the_concerns_reach_is_said_as_they_are_ticked_and_an_injury_asks_w
     expect(routes).not_to_contain_text("需要警察到场的")
     expect(routes).not_to_have_class(warn)
     tile("严重受伤").click()  # in danger, nothing ticked: asked in amber
-    expect(routes).to_contain_text("未选类别：提交后转介民政，并提请主管复核。儿童正处于危险中：说得清发生了什么，"
-                                   "请勾选相应类别；说不清时可以不选，报告照常提交，由主管复核类别。")
+    expect(routes).to_contain_text("未选类别：提交后转介民政，并提请主管复核。儿童正处于危险中，"
+                                   "未选类别的报告不转公安：需要警察到场的，请立即转接 110；"
+                                   "有人伤害儿童或儿童被拐、走失的，请再勾选相应类别，报告也会转公安。"
+                                   "说不清时可以不选，报告照常提交，由主管复核类别。")
     page.click("#transfer-120")
     tile("失学").click()
     expect(routes).to_contain_text("提交后转介：民政、教育。")

@@ -45,6 +45,13 @@ def test_the_receipt_is_a_page_of_its_own_shown_again_on_back_and_reload(api: Ap
     assert 'id="filed-danger">是<' in first.text
     assert 'id="filed-place">连南瑶族自治县<' in first.text
     assert 'id="filed-concerns">家庭暴力；严重受伤，需要紧急救治<' in first.text
+    # What the reporter does now (stop 59's teacher: nothing said not to confront the parent).
+    steps = re.search(r'<ul id="next-steps">(.*?)</ul>', first.text, re.S).group(1)  # type: ignore[union-attr]
+    assert "不要向可能伤害儿童的人（如家长、监护人）透露您已报告" in steps and "拨打 110" in steps
+    assert "您没有留下电话" in steps and "请保持电话畅通" not in steps  # GOOD gives no phone
+    with_phone = {**GOOD, "reporter.phone": "１３９ ０７６３ ２２１８"}
+    r = api.client.post("/report", data={**with_phone, **form_fields(api.client.get("/report").text)})
+    assert "请保持电话畅通" in r.text and "您没有留下电话" not in r.text
     again = api.client.get(location)  # Back or reload within the 10 minutes: the code again
     assert f'id="lookup-code">{code}<' in again.text
     api.client.cookies.delete(CARRIED.name, path="/report")  # the 10 minutes are over

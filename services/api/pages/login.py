@@ -48,7 +48,7 @@ def login_page(request: Request, next: str = "") -> Response:  # noqa: A002
 
 # Why the login form is shown, when the person did not come to it themselves.
 SIGNED_OUT = ("已退出登录（本设备）。本账号在其他设备上的登录不受影响"
-              "（例如办公室电脑上打开的收件箱仍会收到新转介）；如需全部退出，请点页面右上角的“退出所有设备”。")
+              "（例如办公室电脑上仍开着的页面）；如需全部退出，请点页面右上角的“退出所有设备”。")
 SIGNED_OUT_ALL = "已退出登录。本账号在所有设备上的登录都已结束（其他设备上打开的收件箱也需重新登录）。"
 DISABLED = "该账号已停用，不能登录。如仍需使用，请联系本单位的系统管理员（信息科）重新启用。"
 ENDED = ("您的登录已结束：可能在另一台设备上点了“退出所有设备”、密码已更改、账号已停用或登录已过期。"

@@ -25,6 +25,17 @@ GONE = "没有找到这份报告的回执。您提交的报告见“我提交的
 ReceiptPage = Annotated[Page, Depends(page_guard("reporter", "/report/mine", GONE))]
 CODE_GONE = "查询码已不再显示（只在提交后10分钟内显示）。请用您记下的查询码查询。"
 FORM_CHANNELS = ("web_form", "sentinel")
+# What a mandated reporter does after sending (stop 59's teacher: nothing said whether to keep the
+# child at school, or not to speak to the stepfather): the 强制报告 rules' duties of a reporter.
+NEXT_STEPS = (
+    "不要向可能伤害儿童的人（如家长、监护人）透露您已报告，也不要当面质问他们。",
+    "不要反复追问儿童细节，以免再次伤害儿童；儿童主动说的话，如实记下即可。",
+    "儿童在学校、医院等安全场所的，先让儿童留在那里并告知本单位负责人，等待接报单位联系；"
+    "儿童此刻有危险的，请立即拨打 110。",
+    "有新情况（如儿童缺课、再次受伤、被人带走），请再提交一份报告：同一儿童的报告会并入同一案件。",
+)
+CALLED = "接报单位会按紧急程度在规定时限内接收和处置，可能打电话向您了解情况，请保持电话畅通。"
+UNREACHABLE = "您没有留下电话（或选择了匿名），接报单位无法向您了解情况；有新情况请再提交报告。"
 
 
 def which(data: dict[str, Any]) -> str:
@@ -70,6 +81,7 @@ def report_receipt(request: Request, report_id: str, page: ReceiptPage, containe
                   "hint": "如有填错或遗漏，请再提交一份报告说明：同一儿童的报告会并入同一案件。"},
         "received_at": report.received_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S 北京时间"),
         "mine_url": "/report/mine", "mine_text": "我提交的报告",
+        "next_steps": (CALLED if (data.get("reporter") or {}).get("phone") else UNREACHABLE, *NEXT_STEPS),
     })
     response.headers["Cache-Control"] = "no-store"  # Back asks the server again: no resubmission
     return response

@@ -48,8 +48,10 @@ def routing_data(matrix: ReferralMatrix, *, reporter: bool = False) -> dict[str,
                                f"“{CONCERN_TEXT[Concern.coercion_exploitation]}”，报告都会转{police}。"),
             "danger": (f"儿童正处于危险中，所选类别不转{police}。需要警察到场的（如儿童被锁在家中无人照看），"
                        f"请{call} 110；{ask}"),
-            "danger_none": "儿童正处于危险中：说得清发生了什么，请勾选相应类别；说不清时可以不选，"
-                           "报告照常提交，由主管复核类别。",
+            # Danger alone routes nowhere (contract §3: no concern, civil affairs): said before it
+            # is sent (stop 59's teacher: a stranger at the school gate reached no police).
+            "danger_none": (f"儿童正处于危险中，未选类别的报告不转{police}：需要警察到场的，"
+                            f"请立即{call} 110；{ask}说不清时可以不选，报告照常提交，由主管复核类别。"),
             "called110": f"已转接 110，公安已在电话中接报；所选类别不转{police}，{ask}",
         },
     }
