@@ -39,10 +39,14 @@ def test_a_reporter_sees_her_own_reports_only(
     page = api.client.get("/report/mine")
     assert page.status_code == 200 and "我提交的报告" in page.text
     shown = re.findall(r'<td class="receipt-no"[^>]*><a [^>]*>([^<]+)</a></td><td[^>]*>([^<]+)</td>'
-                       r'<td class="status"[^>]*>([^<]+)</td>', page.text)
-    assert [no for no, _, _ in shown] == [m["receipt_no"] for m in reversed(mine)]
+                       r'<td class="status"[^>]*>([^<]+)(?:<span class="joined hint">([^<]+)</span>)?</td>',
+                       page.text)
+    assert [no for no, _, _, _ in shown] == [m["receipt_no"] for m in reversed(mine)]
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", at) and status == "处理中"
-               for _, at, status in shown)
+               for _, at, status, _ in shown)
+    # The same child twice: the newer says it joined the older's case (stop 59's teacher).
+    joined = f"（与 {mine[0]['receipt_no']} 为同一儿童，已并入同一案件）"
+    assert [said for _, _, _, said in shown] == [joined, ""]
     assert theirs["receipt_no"] not in page.text and by_operator["receipt_no"] not in page.text
     for personal in ("王小明", "李女士", "13800000000", "孩子被打流血", "某村三巷"):
         assert personal not in page.text

@@ -32,7 +32,7 @@ def my_reports_page(request: Request, page: Reporter, intake: IntakeDep, view: V
     rows = [{"receipt_no": r.receipt_no, "report_id": r.report_id, "status": STATUS[r.status][0],
              "received_at": r.received_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
              "concerns": [CONCERN_TEXT.get(c, c) for c in r.concerns],
-             "place": directory.place_name(r.region_code) or r.region_code}
+             "place": directory.place_name(r.region_code) or r.region_code, "same_child_as": r.same_child_as}
             for r in own_report_lines(intake, view, audit, principal, since)]
     return render(request, "my_reports.html", {"principal": principal, "rows": rows,
                                                "days": REPORTER_DAYS})
