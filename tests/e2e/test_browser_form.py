@@ -313,3 +313,42 @@ def test_without_javascript_the_name_is_mapped_to_its_code(server: Client, brows
     context.close()
     stored = routed_to(server, "civil-441823")  # 三排镇 has no unit of its own: the county's
     assert stored["report"]["region_code"] == "441823106201"
+
+
+def test_what_is_typed_survives_a_reload_and_leaving_asks_first(server: Client, browser: Browser) -> None:
+    """Stop 59's teacher: a reload mid-form emptied it, and 退出 or 我提交的报告 left with no word.
+    The form comes back as typed after a reload; a link away asks; once sent, nothing comes back."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  locale="zh-CN")
+    page = context.new_page()
+    login_from_root(page, server)
+    page.fill("#f-children-0-name", "刘小芳")
+    page.fill("#f-children-0-age", "9")
+    page.locator("#f-immediate_danger").tap()
+    page.check("input[value=physical_harm]")
+    page.fill("#f-narrative", "刘小芳手臂有淤青，说继父喝酒后打她。")
+    page.reload()
+    expect(page.locator("#draft-restored")).to_have_text("已恢复您在本页填写但尚未提交的内容，请核对后点“提交报告”。")
+    assert page.input_value("#f-children-0-name") == "刘小芳" and page.input_value("#f-children-0-age") == "9"
+    assert page.input_value("#f-narrative") == "刘小芳手臂有淤青，说继父喝酒后打她。"
+    assert page.is_checked("input[value=physical_harm]") and page.is_checked("#f-immediate_danger")
+    expect(page.locator("#danger-notice")).to_be_visible()
+    expect(page.locator("#child-1")).to_be_hidden()  # only the children typed are shown
+
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.type), d.dismiss()))
+    page.locator("#f-narrative").tap()  # the page has had a gesture since the reload
+    page.click("a[href='/report/mine']")
+    wait_for(lambda: asked, what="the question before leaving")
+    assert asked == ["beforeunload"] and page.url == f"{BASE}/report"
+
+    page.fill("#f-location-region_code", "441823")
+    page.select_option("#f-reporter-relation", "teacher")
+    page.click("#submit")
+    page.wait_for_url(re.compile(r".*/report/receipt/"))
+    page.goto(f"{BASE}/report")
+    expect(page.locator("h1")).to_have_text("填写强制报告")
+    expect(page.locator("#draft-restored")).to_have_count(0)
+    assert page.input_value("#f-narrative") == "" and page.input_value("#f-children-0-name") == ""
+    assert not page.evaluate("Object.keys(sessionStorage).some(k => k.startsWith('report-draft:'))")
+    context.close()

@@ -21,6 +21,7 @@ MEDIA_TYPES = {
     "queue.js": "text/javascript; charset=utf-8",
     "home.js": "text/javascript; charset=utf-8",
     "routes.js": "text/javascript; charset=utf-8",
+    "draft.js": "text/javascript; charset=utf-8",
     "offline-page.js": "text/javascript; charset=utf-8",
     "offline.html": "text/html; charset=utf-8",
     "manifest.webmanifest": "application/manifest+json; charset=utf-8",

@@ -6,13 +6,13 @@
 // leaves it once sent.
 'use strict';
 
-var CACHE = 'hotline-report-v3';
+var CACHE = 'hotline-report-v4';
 var SHELL = '/report';
 var OFFLINE = '/static/report/offline.html';
 var ASSETS = ['/static/report/offline.js', '/static/report/checks.js', '/static/report/queue.js',
   '/static/report/home.js', '/static/report/manifest.webmanifest',
   '/static/report/icon.svg', '/static/report/icon-192.png', '/favicon.svg', OFFLINE,
-  '/static/report/offline-page.js', '/static/report/routes.js'];
+  '/static/report/offline-page.js', '/static/report/routes.js', '/static/report/draft.js'];
 
 // Only the form itself, signed in as a reporter: not a login page the server sent instead.
 function isForm(response) {
