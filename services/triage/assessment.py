@@ -44,7 +44,7 @@ class RiskRules:
     burst_hours: int = 72
 
     @classmethod
-    def load(cls, filename: str = "risk_rules.v2.json") -> RiskRules:
+    def load(cls, filename: str = "risk_rules.v3.json") -> RiskRules:
         raw = json.loads(resources.files("services.triage").joinpath("data", filename).read_text())
         raise_ = raw.get("narrative_raise", {})
         repeat = raw.get("repeat_reports", {})

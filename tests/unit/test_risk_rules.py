@@ -49,7 +49,7 @@ def test_highest_rule_wins_when_concerns_mix() -> None:
 
 def test_assessment_records_rule_version_and_reason() -> None:
     assessment = RULES.assess(["domestic_violence", "serious_injury"], False)
-    assert assessment.rule_version == "risk-rules/v2"
+    assert assessment.rule_version == "risk-rules/v3"
     assert assessment.rationale == "red: serious_injury"
 
 
@@ -60,3 +60,12 @@ def test_a_child_left_alone_and_ill_is_orange_by_the_v2_phrases() -> None:
     lifted = RULES.assess(["neglect"], False, said)
     assert lifted.level == "orange" and lifted.phrases == ("发烧",)
     assert RULES.assess(["neglect"], False, "孩子常一个人在家").level == "yellow"  # alone alone: neglect
+
+
+def test_a_child_going_without_meals_is_orange_by_the_v3_phrases() -> None:
+    """Stop 59's teacher: a left-behind boy who had not eaten properly for days stayed yellow."""
+    said = "留守儿童，爷爷奶奶卧病在床，孩子说好几天没有好好吃饭了，上课时头晕"
+    assert RiskRules.load("risk_rules.v2.json").assess(["guardian_unable"], False, said).level == "yellow"
+    lifted = RULES.assess(["guardian_unable"], False, said)
+    assert lifted.level == "orange" and "没有好好吃饭" in lifted.phrases
+    assert RULES.assess(["guardian_unable"], False, "孩子吃饭正常，成绩下降").level == "yellow"
