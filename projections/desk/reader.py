@@ -63,6 +63,12 @@ def visits_go_on(case: CaseRow | None) -> bool:
     return plan is not None and plan["status"] == "active"
 
 
+def waiting(case: CaseRow | None) -> str:
+    """Whether a unit has still to take the case on: "overdue" once one is past its time."""
+    states = {r["status"] for r in case["referrals"]} if case else set()
+    return "overdue" if "escalated" in states else "waiting" if "dispatched" in states else ""
+
+
 def case_status(referrals: list[ReferralRow], closed: bool = False) -> str:
     """A case's status follows from its referrals, until a supervisor closes it (contract §6)."""
     if closed:
@@ -178,7 +184,8 @@ class DeskQueries(FollowUpQueries, IncidentQueries, InboxQueries, UnitQueries):
         return [SubmissionRow(report_id=r["report_id"], case_id=r["case_id"],
                               received_at=r["received_at"], channel=r["channel"], risk_level=r["risk_level"],
                               status=cases[r["case_id"]]["status"] if r["case_id"] in cases else "triaged",
-                              visits_go_on=visits_go_on(cases.get(r["case_id"])))
+                              visits_go_on=visits_go_on(cases.get(r["case_id"])),
+                              waiting=waiting(cases.get(r["case_id"])))
                 for r in rows]
 
     def cases_filed_by(self, submitter_ref: str) -> set[str]:

@@ -69,6 +69,7 @@ class SubmissionRow(TypedDict):
     risk_level: str
     status: str
     visits_go_on: bool
+    waiting: str  # "overdue": a unit past its time to take it on; "waiting": one yet to; else ""
 
 
 def referral_row(row: dict[str, Any]) -> ReferralRow:

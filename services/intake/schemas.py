@@ -172,6 +172,8 @@ class Submission(BaseModel):
     concerns: list[str] = []
     # In danger (a red case) and no transfer to 110 or 120 recorded: flagged until one is (an extension).
     transfer_owed: bool = False
+    # A unit yet to take the case on: "waiting", or "overdue" past its time (an extension).
+    waiting: str = ""
 
 
 class KnownCase(BaseModel):

@@ -50,7 +50,8 @@ def own_reports(intake: IntakeApplication, view: DeskView, audit: AuditLog, prin
                        risk_level=r["risk_level"], status=r["status"],
                        concerns=intake.concerns_filed(r["report_id"]),
                        # Danger makes a case red: only red ones are read afresh, every 15 s a console.
-                       transfer_owed=r["risk_level"] == "red" and intake.transfer_owed(r["report_id"]))
+                       transfer_owed=r["risk_level"] == "red" and intake.transfer_owed(r["report_id"]),
+                       waiting=r["waiting"])
             for r in rows]
 
 

@@ -1,0 +1,59 @@
+"""The operator's case page says when a waiting red referral reached nobody (stop 59's operator:
+the board said 红色转介无人值守，未能通知, her page said 待接收 for the 15 minutes until 超时)."""
+
+from __future__ import annotations
+
+import re
+
+from projections.desk.reader import waiting
+from services.common.embedded import EmbeddedRunner
+from tests.conftest import Api
+from tests.helpers import report_body
+from tests.receiver import Receiver
+from tests.unit.test_notifications import receiver, set_rosters  # noqa: F401 - the fixture
+from tests.unit.test_pages import login
+
+UNTOLD = "未能通知到该单位（无人值守或通知发送失败）：请拨打该单位值班电话告知，并报告督办人员。"
+
+
+def case_page(api: Api, runner: EmbeddedRunner, key: str) -> str:
+    report = api.submit(report_body(), key=key).json()
+    runner.pump()
+    rows = api.client.get("/v1/reports/mine", headers=api.auth("operator1")).json()
+    case_id = next(r["case_id"] for r in rows if r["report_id"] == report["report_id"])
+    login(api.client, "operator1", "/intake")
+    return re.sub(r"<[^>]+>", " ", api.client.get(f"/intake/cases/{case_id}").text)
+
+
+def test_a_red_referral_no_one_on_duty_could_be_told_of_is_said_on_the_operators_page(
+        api: Api, runner: EmbeddedRunner) -> None:
+    text = case_page(api, runner, "untold")  # no unit has an on-call roster
+    assert text.count(UNTOLD) == 2  # the county police and hospital, both red, both waiting
+
+
+def test_a_unit_with_someone_on_duty_is_not_marked(api: Api, runner: EmbeddedRunner,
+                                                  receiver: Receiver) -> None:  # noqa: F811
+    set_rosters(api, receiver)
+    text = case_page(api, runner, "told")
+    assert "待接收" in text and UNTOLD not in text
+
+
+def test_the_shift_list_says_which_reports_a_unit_has_yet_to_take_on(api: Api,
+                                                                    runner: EmbeddedRunner) -> None:
+    """Stop 59's operator: two red reports past their time read 处理中 on 本班来电."""
+    report = api.submit(report_body(), key="waiting").json()
+    runner.pump()
+
+    def shown() -> str:
+        rows = api.client.get("/v1/reports/mine", headers=api.auth("operator1")).json()
+        return str(next(r["waiting"] for r in rows if r["report_id"] == report["report_id"]))
+
+    assert shown() == "waiting"
+    for desk in ("police-desk", "hospital-desk"):
+        for referral in api.client.get("/v1/desk/referrals", headers=api.auth(desk)).json():
+            api.client.post(f"/v1/referrals/{referral['referral_id']}/acknowledge", headers=api.auth(desk))
+    runner.pump()
+    assert shown() == ""
+    overdue = {"referrals": [{"status": "acknowledged"}, {"status": "escalated"}, {"status": "dispatched"}]}
+    assert waiting(overdue) == "overdue"  # type: ignore[arg-type]
+    assert waiting(None) == ""
