@@ -102,14 +102,15 @@ _ID_IN_TEXT = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9])")
 
 def check_phone(value: str | None) -> str | None:
     """A telephone number as the forms take it (already folded): digits with +, - or spaces,
-    kept without the spaces; a mobile number (1[3-9]…) of other than 11 digits is refused."""
+    kept without the spaces; a mobile number (1[3-9]…) of other than 11 digits is refused, of 11
+    kept as its digits (stop 59's operator: "138 2233-4455" was shown "1382233-4455")."""
     if value and not _PHONE.match(value):
         raise ValueError("phone must be digits (5-20), optionally with +, - or spaces")
     value = (value or "").replace(" ", "")
     digits = value.replace("-", "")
     if _MOBILE.match(digits) and 6 <= len(digits) != 11:
         raise PydanticCustomError("mobile_length", "a mobile number (starting 13-19) has 11 digits")
-    return value or None
+    return (digits if _MOBILE.match(digits) else value) or None
 
 
 def check_no_id_number(value: str | None) -> str | None:

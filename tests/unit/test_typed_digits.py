@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from services.api.guard import typed_value
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
-from services.common.numbers import IdNumber, RegionCode, TypedCode, fold
+from services.common.numbers import IdNumber, RegionCode, TypedCode, check_phone, fold
 from services.intake.domain import spoken
 from tests.conftest import Api
 from tests.helpers import CHILD_ID, report_body
@@ -96,7 +96,7 @@ def test_a_red_report_typed_in_fullwidth_digits_reaches_the_police_and_joins_the
     report = hotline.intake.get_report(red.json()["report_id"])
     data = hotline.intake.personal_data(report) or {}
     assert data["children"][0]["id_number"] == CHILD_ID
-    assert data["reporter"]["phone"] == "138-0000-0000"
+    assert data["reporter"]["phone"] == "13800000000"  # a mobile number kept as its digits
 
 
 @pytest.mark.parametrize("typed", ["44182a", "٤٤١٨٢٣"])
@@ -156,3 +156,11 @@ def test_a_desk_outcome_typed_in_fullwidth_digits_is_kept_in_ascii(api: Api, run
     assert r.status_code == 303, r.text
     assert hotline.dispatch.get_referral(referral_id).outcome == "12月6日已出警，由120送县人民医院"
     assert typed_value("password", "ａ１２") == "ａ１２" and typed_value("note", "ａ１２") == "ａ12"
+
+
+@pytest.mark.parametrize("typed,kept", [
+    ("138 2233-4455", "13822334455"), ("１３８-２２３３-４４５５", "13822334455"),
+    ("0763-6621360", "0763-6621360"), ("+86 139 1111 2222", "+8613911112222")])
+def test_a_mobile_number_is_kept_as_its_digits_a_landline_with_its_dash(typed: str, kept: str) -> None:
+    """Stop 59's operator: "138 2233-4455" reached the police desk as "1382233-4455"."""
+    assert check_phone(fold(typed)) == kept
