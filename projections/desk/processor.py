@@ -104,9 +104,12 @@ def case_updated(m: Message) -> list[Write]:
         writes.extend(_report_rows(d, d.get("at")))
     if d["reason"] in ("reassessment", "review"):  # a supervisor looked: earlier flags are settled
         writes.append(flag(m, d["case_id"], "reviewed"))
+    if d.get("complaint"):  # the caller complained or pressed for action: a supervisor reviews
+        writes.append(flag(m, d["case_id"], "complaint"))
     writes.append(timeline(m, d["case_id"], f"case_{d['reason']}", d.get("by") or "triage",
                             {"risk_level": d["risk_level"], "previous": d["previous_risk_level"],
-                             "added_concerns": d["added_concerns"], "rationale": d["rationale"]}))
+                             "added_concerns": d["added_concerns"], "rationale": d["rationale"],
+                             **({"complaint": True} if d.get("complaint") else {})}))
     return writes
 
 

@@ -227,6 +227,8 @@ class DeskQueries(FollowUpQueries, IncidentQueries, InboxQueries, UnitQueries):
                 event["agency_id"], event["from_unit"] = detail["agency_id"], detail["previous"]
             elif t["type"] == "case_major_incident":
                 event["incident"] = json.loads(t["detail"])["reason"]
+            elif t["type"] == "case_supplement" and json.loads(t["detail"]).get("complaint"):
+                event["complaint"] = True  # the caller complained or pressed for action (stop 59)
             timeline.setdefault(t["case_id"], []).append(event)
         reports: dict[str, list[str]] = {}
         for r in self.sql.rows(f"SELECT report_id, case_id FROM view_case_reports WHERE case_id IN"

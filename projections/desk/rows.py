@@ -34,6 +34,7 @@ class TimelineRow(TypedDict):
     reached: NotRequired[bool]  # a supervisor's call to the unit: whether anyone answered
     incident: NotRequired[str]  # why a case went upward (auto, mark, death): a mark is a person's act
     from_unit: NotRequired[str]  # the unit that led a case's visits before the change
+    complaint: NotRequired[bool]  # a supplement in which the caller complained or pressed for action
 
 
 class CaseRow(TypedDict):

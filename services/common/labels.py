@@ -207,7 +207,7 @@ BOARD_STATUS_TEXT = {"closed": "已结案", "triaged": "已研判，待转介", 
 REVIEW_REASON_TEXT = {"declined": "有单位退回转介", "routing_gap": "缺少对应接收单位",
                       "suggested_level": "走访建议调整风险等级", "unreached": "红色转介未能通知值班人员",
                       "no_concerns": "未选问题类型", "triage": "研判提示需人工复核",
-                      "dissatisfied": "回访不满意"}
+                      "dissatisfied": "回访不满意", "complaint": "来电人投诉或催办"}
 # A callback's result (回访, §13): whether the reporter was reached, how satisfied, on the timeline.
 SATISFACTION_TEXT = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 REACHED_TEXT = {True: "已联系上", False: "未联系上"}

@@ -24,7 +24,7 @@ class ReceiptCommands(Application[UUID]):
         def supplement(self, report_id: UUID, *, narrative: str, concerns: list[str],
                        immediate_danger: bool, by: str, idempotency_key: str | None,
                        actor: Actor | None = None, case_id: str | None = None,
-                       child_died: bool = False) -> str: ...
+                       child_died: bool = False, complaint: bool = False) -> str: ...
 
     def lookup(self, receipt_no: str, lookup_code: str) -> Report | None:
         """The report behind a receipt, only if the lookup code matches. The code is checked
@@ -41,7 +41,7 @@ class ReceiptCommands(Application[UUID]):
                               narrative: str, concerns: list[str], immediate_danger: bool,
                               idempotency_key: str | None, actor: Actor | None = None,
                               case_of: Callable[[str], str | None] = lambda _: None,
-                              child_died: bool = False) -> tuple[str, str] | None:
+                              child_died: bool = False, complaint: bool = False) -> tuple[str, str] | None:
         """A caller who rings back reads out receipt number and lookup code: the pair is their
         right to add, whatever the channel, and the operator adds for them. None for a wrong
         pair (told apart from an unknown receipt by nothing, as in `lookup`)."""
@@ -52,7 +52,7 @@ class ReceiptCommands(Application[UUID]):
         return report_id, self.supplement(
             report.id, narrative=narrative, concerns=concerns, immediate_danger=immediate_danger,
             by=principal.subject, idempotency_key=idempotency_key, actor=actor,
-            case_id=case_of(report_id), child_died=child_died)
+            case_id=case_of(report_id), child_died=child_died, complaint=complaint)
 
     def report_id_for_receipt(self, receipt_no: str) -> str | None:
         """The report a receipt number names, for staff who may see its case (a supervisor's

@@ -125,20 +125,26 @@ class Report(Aggregate):
         self.transfers: list[dict[str, str]] = []
 
     class Supplemented(Aggregate.Event):
-        """New information; version 2 says whether a child died (§12)."""
+        """New information; version 2 says whether a child died (§12), version 3 whether the
+        caller complained or pressed for action (投诉、催办: no one came, or dissatisfied)."""
 
-        class_version = 2
+        class_version = 3
         supplement_id: str
         pii: str
         concerns: list[str]
         immediate_danger: bool
         child_died: bool
+        complaint: bool
         by: str
         at: datetime
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["child_died"] = False
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["complaint"] = False
 
     @event(Supplemented)
     def supplement(
@@ -151,6 +157,7 @@ class Report(Aggregate):
         child_died: bool,
         by: str,
         at: datetime,
+        complaint: bool = False,
     ) -> None:
         """New information about the same report: appended, never edited."""
         self.supplement_ids.append(supplement_id)

@@ -97,6 +97,8 @@ class SupplementIn(BaseModel):
     concerns: Annotated[list[Concern], Field(max_length=16)] = []
     immediate_danger: bool = False
     child_died: bool = False
+    # The caller complains or presses for action (投诉、催办): the case goes up for review (an extension).
+    complaint: bool = False
 
     @field_validator("concerns")
     @classmethod
@@ -221,6 +223,7 @@ class IntakeTranslator:
             "concerns": e.concerns,
             "immediate_danger": e.immediate_danger,
             "child_died": e.child_died,
+            "complaint": e.complaint,
             "at": e.at.isoformat(),
             "pii": e.pii,
         }

@@ -48,6 +48,7 @@ class SupplementCommands(Application[UUID]):
         actor: Actor | None = None,
         case_id: str | None = None,
         child_died: bool = False,
+        complaint: bool = False,
     ) -> str:
         """Append a supplement; with an Idempotency-Key a retry appends nothing new."""
         report = self.get_report(report_id)
@@ -63,6 +64,7 @@ class SupplementCommands(Application[UUID]):
             concerns=concerns,
             immediate_danger=immediate_danger,
             child_died=child_died,
+            complaint=complaint,
             by=by,
             at=datetime.now(UTC),
         )
@@ -72,7 +74,7 @@ class SupplementCommands(Application[UUID]):
     def supplement_as(self, report_id: UUID | str, principal: Principal, *, narrative: str,
                       concerns: list[str], immediate_danger: bool,
                       idempotency_key: str | None, actor: Actor | None = None,
-                      case_id: str | None = None, child_died: bool = False) -> str:
+                      case_id: str | None = None, child_died: bool = False, complaint: bool = False) -> str:
         """Who may add to a report: its submitter, any operator for a hotline call, supervisors."""
         report = self.report_for(report_id, principal)
         if not may_supplement(principal, submitted_by=report.submitted_by, channel=report.channel):
@@ -80,7 +82,7 @@ class SupplementCommands(Application[UUID]):
         return self.supplement(report.id, narrative=narrative, concerns=concerns,
                                immediate_danger=immediate_danger, by=principal.subject,
                                idempotency_key=idempotency_key, actor=actor, case_id=case_id,
-                               child_died=child_died)
+                               child_died=child_died, complaint=complaint)
 
     def confirm_transfer(self, report_id: UUID | str, principal: Principal, *, to: str,
                          actor: Actor | None = None, case_id: str | None = None) -> Report:

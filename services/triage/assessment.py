@@ -124,12 +124,14 @@ class SupplementFacts:
     immediate_danger: bool
     narrative: str = field(default="", repr=False)
     child_died: bool = False
+    complaint: bool = False  # the caller complained or pressed for action: a supervisor reviews
 
     @classmethod
     def of(cls, data: dict[str, Any], narrative: str) -> SupplementFacts:
         return cls(report_id=data["report_id"], supplement_id=data["supplement_id"],
                    concerns=list(data["concerns"]), immediate_danger=bool(data["immediate_danger"]),
-                   narrative=narrative, child_died=bool(data.get("child_died")))
+                   narrative=narrative, child_died=bool(data.get("child_died")),
+                   complaint=bool(data.get("complaint")))
 
 
 def assessment_inputs(concerns: list[str], danger: bool, assessment: Assessment) -> dict[str, Any]:

@@ -162,7 +162,8 @@ class Case(Aggregate):
     def _supplemented(self, *, report_id: str, supplement_id: str, added_concerns: list[str],
                       concerns: list[str], region_code: str, immediate_danger: bool,
                       previous_risk_level: str, risk_level: str, rule_version: str,
-                      rationale: str, needs_review: bool, inputs: dict[str, Any] | None) -> None:
+                      rationale: str, needs_review: bool, inputs: dict[str, Any] | None,
+                      complaint: bool = False) -> None:
         self.supplement_ids.append(supplement_id)
         self._apply_change(concerns, risk_level, needs_review)
 

@@ -82,19 +82,25 @@ class ReportJoined(Reported, Changed):
 
 
 class Supplemented(Changed):
-    """Version 2: needs_review and inputs (1677c8c) always written."""
+    """Version 2: needs_review and inputs (1677c8c) always written; version 3: whether the caller
+    complained or pressed for action (投诉、催办), which puts the case up for review."""
 
-    class_version = 2
+    class_version = 3
     report_id: str
     supplement_id: str
     immediate_danger: bool
     rule_version: str
     rationale: str
     inputs: dict[str, Any] | None
+    complaint: bool
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         fill(state, needs_review=False, inputs=None)
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        fill(state, complaint=False)
 
 
 class Reassessed(Changed):

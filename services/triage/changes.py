@@ -68,8 +68,9 @@ def supplemented(case: Any, supplement: SupplementFacts, rules: RiskRules) -> di
         added_concerns=added, concerns=concerns, region_code=case.region_code,
         immediate_danger=supplement.immediate_danger, previous_risk_level=case.risk_level,
         risk_level=level, rule_version=assessment.rule_version, rationale=rationale,
-        needs_review=case.needs_review and not concerns,
+        needs_review=(case.needs_review and not concerns) or supplement.complaint,
         inputs=assessment_inputs(supplement.concerns, supplement.immediate_danger, assessment),
+        complaint=supplement.complaint,
     )
 
 

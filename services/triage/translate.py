@@ -61,7 +61,8 @@ def said_by(e: Any) -> dict[str, Any]:
     triaged = {**assessed, "report_id": e.report_id, "rule_version": e.rule_version,
                "rationale": e.rationale}
     if isinstance(e, Case.Supplemented):  # which supplement, and whether it said danger: units are told
-        return {**triaged, "supplement_id": e.supplement_id, "immediate_danger": e.immediate_danger}
+        return {**triaged, "supplement_id": e.supplement_id, "immediate_danger": e.immediate_danger,
+                "complaint": e.complaint}
     return {**triaged, "channel": e.channel, "submitter_ref": e.submitter_ref,
             "sentinel_id": e.sentinel_id, "at": e.at.isoformat(),
             "report_region_code": e.report_region_code or None}  # where this report put the child

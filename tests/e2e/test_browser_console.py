@@ -365,6 +365,28 @@ def test_the_next_call_asked_over_an_unsent_call_goes_back_to_the_field_typed_in
     assert page.locator("#transfer-status").is_hidden() and page.locator("#transfer-more").is_hidden()
 
 
+def test_a_callers_complaint_by_receipt_goes_to_the_supervisors_review(server: Client,
+                                                                       browser: Browser) -> None:
+    """Stop 59's operator: "nobody came" could go in only as a plain 补充, unseen on the board."""
+    earlier = server.submit(report_body(children=[{**KNOWN, "name": "钟小慧"}]), key="console-complaint")
+    page = console(server, browser)
+    page.fill("#r-receipt_no", earlier["receipt_no"])
+    page.fill("#r-lookup_code", earlier["lookup_code"])
+    page.fill("#r-narrative", "来电人说已经三天了，没有人上门")
+    page.check("#r-complaint")
+    page.click("#r-submit")
+    expect(page.locator("#r-result")).to_contain_text("投诉或催办已提请督办人员复核。")
+    expect(page.locator("#r-complaint")).not_to_be_checked()  # the form cleared for the next caller
+
+    def flagged() -> bool:
+        case_id = server.http.get(f"/v1/reports/{earlier['report_id']}",
+                                  headers=server.auth("operator1")).json()["case_id"]
+        case = server.http.get(f"/v1/cases/{case_id}", headers=server.auth("supervisor1")).json()
+        return any(t.get("complaint") for t in case["timeline"]) and bool(case["needs_review"])
+
+    wait_for(flagged, what="the complaint on the case, up for review")
+
+
 def test_a_caller_ringing_back_with_the_child_in_danger_has_both_transfers_recorded(
         server: Client, browser: Browser) -> None:
     """By receipt number and code, the child in danger now: 110 and 120 recorded on that report

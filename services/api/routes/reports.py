@@ -66,7 +66,7 @@ def add_supplement(
         concerns=[c.value for c in supplement.concerns],
         immediate_danger=supplement.immediate_danger, idempotency_key=idempotency_key,
         actor=audit.actor(principal), case_id=report_status(view, report_id)[1],
-        child_died=supplement.child_died)
+        child_died=supplement.child_died, complaint=supplement.complaint)
     structlog.contextvars.bind_contextvars(report_id=report_id)
     log.info("supplement received", concerns=len(supplement.concerns))
     return {"report_id": report_id, "supplement_id": supplement_id, "status": "accepted"}
@@ -135,7 +135,8 @@ def supplement_by_receipt(
         supplement.receipt_no, supplement.lookup_code, principal, narrative=supplement.narrative,
         concerns=[c.value for c in supplement.concerns], immediate_danger=supplement.immediate_danger,
         idempotency_key=idempotency_key, actor=audit.actor(principal),
-        case_of=lambda report_id: report_status(view, report_id)[1], child_died=supplement.child_died)
+        case_of=lambda report_id: report_status(view, report_id)[1], child_died=supplement.child_died,
+        complaint=supplement.complaint)
     if added is None:
         throttle.fail(*keyed)
         raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail=RECEIPT_NOT_FOUND)
