@@ -31,7 +31,7 @@ def test_every_concern_of_the_routing_rules_is_answered(api: Api, hotline: ApiCo
     r = ask(api, concern=concern)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["version"] == "knowledge/v1" and body["routing_version"] == hotline.dispatch.matrix.version
+    assert body["version"] == "knowledge/v2" and body["routing_version"] == hotline.dispatch.matrix.version
     [entry] = body["entries"]
     assert entry["concern"] == concern and entry["label"]
     for part in PARTS:
@@ -96,8 +96,9 @@ def test_operators_and_supervisors_read_it_others_are_403(api: Api) -> None:
 
 def test_the_data_file_names_a_known_source_for_every_rule_and_every_concern() -> None:
     kb = Knowledge.load()
-    raw = json.loads(resources.files("services.intake").joinpath("data", "knowledge.v1.json").read_text())
-    assert raw["version"] == kb.version == "knowledge/v1"
+    raw = json.loads(resources.files("services.intake").joinpath("data", "knowledge.v2.json").read_text())
+    assert raw["version"] == kb.version == "knowledge/v2"
+    assert Knowledge.load("knowledge.v1.json").version == "knowledge/v1"  # kept, as the risk rules are
     with pytest.raises(ValueError, match="neglect"):
         replace(kb, concerns={k: v for k, v in kb.concerns.items() if k != "neglect"}).check("t")
     unsourced = {**kb.concerns,
@@ -123,3 +124,13 @@ def test_every_concern_the_matrix_and_the_risk_rules_name_has_guidance(hotline: 
     for rule in hotline.triage.rules.rules:
         named |= set(rule.get("concerns_any", ())) | set(rule.get("concerns_any_except", ()))
     assert named and named <= set(Knowledge.load().concerns)
+
+
+def test_v2_answers_a_call_not_about_a_child_a_hung_up_caller_and_a_complaint(api: Api) -> None:
+    """Stop 59's operator searched 噪音, 学费 and 咨询 and found nothing; a caller had hung up on a
+    child in danger; a complaint that nobody came had no way in."""
+    for q, said in (("噪音", "不在本系统登记"), ("学费", "12345热线一般诉求"),
+                    ("挂断", "由您直接拨打110或120"), ("催办", "勾选“来电人投诉或催办”")):
+        body = ask(api, "operator1", q=q).json()
+        assert body["entries"] and body["entries"][0]["concern"] is None, q  # the general guidance
+        assert said in json.dumps(body["entries"][0], ensure_ascii=False), q
