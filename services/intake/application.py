@@ -94,8 +94,11 @@ class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, Supplemen
         check_channel(report.channel, role=role, sentinel_id=sentinel_id, agency_id=agency_id)
         report_id = report_id_for(submitted_by, idempotency_key)
         body = report.model_dump(mode="json")
-        # Without a death a report hashes as before child_died: a retry across the upgrade is one report.
+        # Without a death a report hashes as before child_died (and without confidentiality as
+        # before `confidential`): a retry across the upgrade is one report.
         hashed = {k: v for k, v in body.items() if k != "child_died" or v}
+        if not hashed["reporter"].get("confidential"):
+            hashed["reporter"] = {k: v for k, v in hashed["reporter"].items() if k != "confidential"}
         canonical = json.dumps(hashed, sort_keys=True, ensure_ascii=False).encode()
         request = hashlib.sha256(canonical).hexdigest()
         request_hash = self.hasher.digest("request", request)
@@ -115,7 +118,8 @@ class IntakeApplication(CallerNotes, NotifiesCommits, ReceiptCommands, Supplemen
             submitted_by=submitted_by,
             request_hash=request_hash,
             channel=body["channel"],
-            reporter={k: body["reporter"][k] for k in ("relation", "anonymous")},
+            reporter={k: body["reporter"][k] for k in ("relation", "anonymous")}
+            | ({"confidential": True} if body["reporter"]["confidential"] else {}),
             children=[{"gender": c["gender"], "age": c["age"]} for c in body["children"]],
             region_code=region_code,
             concerns=body["concerns"],

@@ -48,6 +48,9 @@ class Disclosure:
             "erased": report.erased_at is not None,
             # The operator put the caller through (110 / 120): a fact of the call, not personal data.
             "transfers": [{"to": t["to"], "at": t["at"]} for t in report.transfers],
+            # Whether the reporter asked that the family not learn who reported: an instruction
+            # to every unit, not personal data (an extension).
+            "reporter_confidential": bool(report.reporter.get("confidential")),
             "disclosure_version": self.version,
         }
         if rule.get("address"):

@@ -25,6 +25,9 @@ class Reporter(BaseModel):
     phone: Annotated[str | None, Field(max_length=20), Folded] = None
     relation: Relation
     anonymous: bool = False
+    # The caller asks that the child's family not learn who reported (an extension): every unit on
+    # the case is told so; not personal data (stop 59's operator had only full anonymity).
+    confidential: bool = False
 
     @field_validator("phone")
     @classmethod
