@@ -352,3 +352,22 @@ def test_what_is_typed_survives_a_reload_and_leaving_asks_first(server: Client, 
     assert page.input_value("#f-narrative") == "" and page.input_value("#f-children-0-name") == ""
     assert not page.evaluate("Object.keys(sessionStorage).some(k => k.startsWith('report-draft:'))")
     context.close()
+
+
+def test_on_a_phone_the_place_box_goes_to_the_top_when_tapped(server: Client, browser: Browser) -> None:
+    """Stop 59's teacher: the place list opened under the box at the bottom of the screen, where the
+    keyboard comes up."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  locale="zh-CN")
+    page = context.new_page()
+    login_from_root(page, server)
+    box = page.locator("#f-location-region_code")
+    box.scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, -(window.innerHeight - 120))")  # the box near the bottom
+    assert box.bounding_box()["y"] > 500  # type: ignore[index]
+    box.tap()
+    # Under the page's own header and the box's label, at the top of what the keyboard leaves.
+    wait_for(lambda: box.bounding_box()["y"] < 200, what="the box at the top")  # type: ignore[index]
+    page.keyboard.type("三江")
+    expect(page.locator("#f-location-region_code-list li").first).to_be_visible()
+    context.close()
