@@ -351,6 +351,25 @@ def test_what_is_typed_survives_a_reload_and_leaving_asks_first(server: Client, 
     expect(page.locator("#draft-restored")).to_have_count(0)
     assert page.input_value("#f-narrative") == "" and page.input_value("#f-children-0-name") == ""
     assert not page.evaluate("Object.keys(sessionStorage).some(k => k.startsWith('report-draft:'))")
+
+    # The same girl again: on her phone, the list says it joined the first, whole (stop 59's teacher:
+    # the note was cut off at 390 px, the page scrolled sideways).
+    page.fill("#f-children-0-name", "刘小芳")
+    page.fill("#f-children-0-age", "9")
+    page.fill("#f-narrative", "刘小芳三天没来上学，同学说她被带去了外镇。")
+    page.fill("#f-location-region_code", "441823")
+    page.select_option("#f-reporter-relation", "teacher")
+    page.click("#submit")
+    page.wait_for_url(re.compile(r".*/report/receipt/"))
+
+    def joined() -> bool:
+        page.goto(f"{BASE}/report/mine")
+        return page.locator("#my-reports .joined").count() > 0
+
+    wait_for(joined, what="the second report listed as joining the first")
+    note = page.locator("#my-reports .joined").first.bounding_box()
+    assert note and note["x"] + note["width"] <= 390, note
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
 
 
@@ -370,4 +389,23 @@ def test_on_a_phone_the_place_box_goes_to_the_top_when_tapped(server: Client, br
     wait_for(lambda: box.bounding_box()["y"] < 200, what="the box at the top")  # type: ignore[index]
     page.keyboard.type("三江")
     expect(page.locator("#f-location-region_code-list li").first).to_be_visible()
+    context.close()
+
+
+def test_a_missing_child_is_told_to_call_110_now(server: Client, browser: Browser) -> None:
+    """Stop 59's teacher: ticking 被拐卖、拐骗或失踪 said only where the report would go; choosing
+    监测哨点第一报告人 with no sentinel point bound said nothing of it either."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  locale="zh-CN")
+    page = context.new_page()
+    login_from_root(page, server)
+    routes = page.locator("p.routes[data-boxes=concerns]")
+    expect(page.locator("#no-sentinel")).to_be_hidden()  # teacher1 is bound to no sentinel point
+    page.select_option("#f-reporter-relation", "sentinel_first_reporter")
+    expect(page.locator("#no-sentinel")).to_contain_text("您的账号尚未绑定监测哨点")
+    page.check("input[value=trafficking_abduction]")
+    expect(routes).to_contain_text("儿童被拐、被带走或下落不明：请立即拨打 110 报警"
+                                   "（儿童走失报警不需要等 24 小时）。")
+    page.uncheck("input[value=trafficking_abduction]")
+    expect(routes).not_to_contain_text("下落不明")
     context.close()

@@ -39,8 +39,11 @@ def test_the_receipt_is_a_page_of_its_own_shown_again_on_back_and_reload(api: Ap
     assert re.search(r'id="which">儿童王小明，“孩子身上有伤，说被打……”<', first.text)  # sent online
     assert 'href="/report/mine" id="mine-link" class="tap">我提交的报告<' in first.text
     # Where it goes and what was chosen, as the form's line said (the reporters' review, stop 49).
-    assert ('id="routed">您的报告已安全保存，将按所选类别转给事发地的公安（连南瑶族自治县公安局）、'
-            '医院（连南瑶族自治县人民医院）处理；另由所在地民政部门牵头随访。<') in first.text
+    # With each unit's duty line, the follow-up's unit by name (stop 59's teacher: no number to call).
+    assert ('id="routed">您的报告已安全保存，将按所选类别转给事发地的公安（连南瑶族自治县公安局，值班电话 '
+            '0763-6622110）、医院（连南瑶族自治县人民医院，值班电话 0763-6625120）处理；另由连南瑶族自治县'
+            '民政局（未成年人保护中心）（值班电话 0763-6628012）牵头随访。<') in first.text
+    assert re.search(r'id="status-now">当前状态：<strong>(已收到|处理中)</strong>', first.text)
     assert re.search(r'id="code-minutes">查询码只显示到\d\d:\d\d（提交后10分钟），请现在记下。<', first.text)
     assert 'id="filed-danger">是<' in first.text
     assert 'id="filed-place">连南瑶族自治县<' in first.text
@@ -48,6 +51,7 @@ def test_the_receipt_is_a_page_of_its_own_shown_again_on_back_and_reload(api: Ap
     # What the reporter does now (stop 59's teacher: nothing said not to confront the parent).
     steps = re.search(r'<ul id="next-steps">(.*?)</ul>', first.text, re.S).group(1)  # type: ignore[union-attr]
     assert "不要向可能伤害儿童的人（如家长、监护人）透露您已报告" in steps and "拨打 110" in steps
+    assert "联系儿童的监护人" not in steps  # 家庭暴力: the family is not told
     assert "您没有留下电话" in steps and "请保持电话畅通" not in steps  # GOOD gives no phone
     with_phone = {**GOOD, "reporter.phone": "１３９ ０７６３ ２２１８"}
     r = api.client.post("/report", data={**with_phone, **form_fields(api.client.get("/report").text)})
@@ -102,3 +106,15 @@ def test_my_reports_show_concerns_and_place_and_nothing_personal(api: Api, runne
     assert row.group(2) == "连南瑶族自治县"
     for personal in ("王小明", "张老师", "孩子身上有伤", "某村三巷"):
         assert personal not in page
+
+
+def test_a_child_left_without_care_may_have_the_family_called(api: Api) -> None:
+    """Stop 59's teacher: the left-behind boy's receipt told her not to tell his parents, who were
+    exactly whom she would call."""
+    login(api.client)
+    fields = form_fields(api.client.get("/report").text)
+    left = {"concerns": ["guardian_unable"], "immediate_danger": "",
+            "narrative": "父母外出务工，奶奶卧病在床"}
+    sent = api.client.post("/report", data={**GOOD, **fields, **left})
+    steps = re.search(r'<ul id="next-steps">(.*?)</ul>', sent.text, re.S).group(1)  # type: ignore[union-attr]
+    assert "可以联系儿童的监护人" in steps and "不要向可能伤害儿童的人" not in steps

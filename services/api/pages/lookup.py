@@ -28,7 +28,9 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 FORM_COOKIE = "hotline_lookup_form"
 STATUS = {
     "received": ("已收到", "报告已安全保存，正在研判紧急程度、确定处理部门。"),
-    "in_progress": ("处理中", "报告已转交相关部门，正在处理。"),
+    # Not "being handled" (stop 59's teacher read 正在处理 while no unit had been reached).
+    "in_progress": ("处理中", "报告已转交相关部门：等待接收、正在处置或入户随访中。"
+                             "情况紧急或一直无人联系的，可致电 12345 热线。"),
     "handled": ("已处理", "相关部门已处理完毕。如有新情况，请再次报告或致电热线。"),
 }
 MESSAGES = {

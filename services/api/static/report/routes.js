@@ -35,6 +35,7 @@
       if (kinds.indexOf('civil_affairs') < 0) { said.push(t.follow_up); }
     } else if (ticked.length) { said.push(t.reaches_new.replace('{units}', names(kinds))); }
     if (has(routing.injury) && (routing.reporter || noPolice)) { said.push(t.injury_call); }  // who calls 120
+    if (has(routing.abduction) && !supplement) { said.push(t.abduction_call); }  // 110 now, not after the report
     // In danger now, or put through to 110, and nothing ticked reaches the police: asked plainly;
     // an injury's own lines (120 first, then who hurt the child) answer danger without alarm.
     var warn = noPolice && (called110 || (danger && !has(routing.injury))) && (ticked.length > 0 || !supplement);
