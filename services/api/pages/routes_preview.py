@@ -42,7 +42,8 @@ def routing_data(matrix: ReferralMatrix, *, reporter: bool = False) -> dict[str,
             "follow_up": f"另由所在地{KIND_TEXT[AgencyKind.civil_affairs]}部门牵头随访。",
             "injury_call": f"需要紧急救治：请立即{call} 120；车祸逃逸等须报警的，同时{call} 110。",
             # Stop 59's teacher: a missing pupil's form said only where it went, not to call now.
-            "abduction_call": f"儿童被拐、被带走或下落不明：请立即{call} 110 报警（儿童走失报警不需要等 24 小时）。",
+            "abduction_call": (f"儿童被拐、被带走或下落不明：请立即{call} 110 报警"
+                               "（儿童走失报警不需要等 24 小时）。"),
             "injury": f"意外受伤只转医院；如是被人伤害，请同时勾选“{harm}”等类别，报告才会同时转{police}。",
             "missing": f"如不知儿童下落，请同时勾选“{missing}”，报告会转{police}。",
             # A girl under 14 cannot consent (Criminal Law art. 236); a forced marriage is coercion.
