@@ -64,9 +64,14 @@ def visits_go_on(case: CaseRow | None) -> bool:
 
 
 def waiting(case: CaseRow | None) -> str:
-    """Whether a unit has still to take the case on: "overdue" once one is past its time."""
+    """Whether a unit has still to take the case on: "overdue" once one is past its time,
+    "partly" when another has."""
     states = {r["status"] for r in case["referrals"]} if case else set()
-    return "overdue" if "escalated" in states else "waiting" if "dispatched" in states else ""
+    if "escalated" in states:
+        return "overdue"
+    if "dispatched" not in states:
+        return ""
+    return "partly" if states & {"acknowledged", "closed"} else "waiting"
 
 
 def case_status(referrals: list[ReferralRow], closed: bool = False) -> str:

@@ -177,8 +177,10 @@ class Submission(BaseModel):
     concerns: list[str] = []
     # In danger (a red case) and no transfer to 110 or 120 recorded: flagged until one is (an extension).
     transfer_owed: bool = False
-    # A unit yet to take the case on: "waiting", or "overdue" past its time (an extension).
+    # A unit yet to take the case on: "waiting", "partly" (another has), or "overdue" past its time,
+    # and whether one of those units nobody was or can now be told of (extensions).
     waiting: str = ""
+    untold: bool = False
 
 
 class KnownCase(BaseModel):

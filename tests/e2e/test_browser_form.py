@@ -175,7 +175,8 @@ def test_teacher_files_by_village_name_on_a_phone(server: Client, browser: Brows
     page.click("#submit")
     page.wait_for_selector("#receipt")
     receipt_no = page.inner_text("#receipt-no")
-    expect(page.locator("#routed")).to_contain_text("转给事发地的公安（连南瑶族自治县公安局三江派出所）")
+    expect(page.locator("#routed")).to_contain_text(  # with its duty line (stop 59's teacher)
+        "转给事发地的公安（连南瑶族自治县公安局三江派出所，值班电话 0763-6621360）")
     expect(page.locator("main")).to_contain_text("110")
     page.screenshot(path=str(SHOTS / "report-receipt.png"), full_page=True)
     for width in (1366, 360):  # the receipt, then the reporter's own list with this report in it

@@ -13,7 +13,8 @@ from tests.receiver import Receiver
 from tests.unit.test_notifications import receiver, set_rosters  # noqa: F401 - the fixture
 from tests.unit.test_pages import login
 
-UNTOLD = "未能通知到该单位（无人值守或通知发送失败）：请拨打该单位值班电话告知，并报告督办人员。"
+UNTOLD = ("未能通知到该单位（此刻无人值守或通知发送失败）：请拨打该单位值班电话告知；"
+          "督办看板上已同时提示督办人员。")
 
 
 def case_page(api: Api, runner: EmbeddedRunner, key: str) -> str:
@@ -25,10 +26,18 @@ def case_page(api: Api, runner: EmbeddedRunner, key: str) -> str:
     return re.sub(r"<[^>]+>", " ", api.client.get(f"/intake/cases/{case_id}").text)
 
 
+def shift_row(api: Api, report_id: str) -> dict[str, object]:
+    rows = api.client.get("/v1/reports/mine", headers=api.auth("operator1")).json()
+    return dict(next(r for r in rows if r["report_id"] == report_id))
+
+
 def test_a_red_referral_no_one_on_duty_could_be_told_of_is_said_on_the_operators_page(
         api: Api, runner: EmbeddedRunner) -> None:
     text = case_page(api, runner, "untold")  # no unit has an on-call roster
     assert text.count(UNTOLD) == 2  # the county police and hospital, both red, both waiting
+    assert "本页每 30 秒自动更新，更新于" in text
+    report_id = api.client.get("/v1/reports/mine", headers=api.auth("operator1")).json()[0]["report_id"]
+    assert shift_row(api, report_id)["untold"] is True  # 本班来电 says it too (round 2)
 
 
 def test_a_unit_with_someone_on_duty_is_not_marked(api: Api, runner: EmbeddedRunner,
@@ -36,6 +45,8 @@ def test_a_unit_with_someone_on_duty_is_not_marked(api: Api, runner: EmbeddedRun
     set_rosters(api, receiver)
     text = case_page(api, runner, "told")
     assert "待接收" in text and UNTOLD not in text
+    report_id = api.client.get("/v1/reports/mine", headers=api.auth("operator1")).json()[0]["report_id"]
+    assert shift_row(api, report_id)["untold"] is False
 
 
 def test_the_shift_list_says_which_reports_a_unit_has_yet_to_take_on(api: Api,
@@ -49,6 +60,10 @@ def test_the_shift_list_says_which_reports_a_unit_has_yet_to_take_on(api: Api,
         return str(next(r["waiting"] for r in rows if r["report_id"] == report["report_id"]))
 
     assert shown() == "waiting"
+    police = api.client.get("/v1/desk/referrals", headers=api.auth("police-desk")).json()[0]
+    api.client.post(f"/v1/referrals/{police['referral_id']}/acknowledge", headers=api.auth("police-desk"))
+    runner.pump()
+    assert shown() == "partly"  # the police took it on, the hospital not yet (round 2)
     for desk in ("police-desk", "hospital-desk"):
         for referral in api.client.get("/v1/desk/referrals", headers=api.auth(desk)).json():
             api.client.post(f"/v1/referrals/{referral['referral_id']}/acknowledge", headers=api.auth(desk))

@@ -5,6 +5,7 @@ GET /v1/cases/{id} (audited as case.read; another operator's case answers 404)."
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -16,8 +17,7 @@ from services.api.web import refuse, render
 from services.bootstrap import ApiContainer
 from services.common.errors import NotFound
 from services.oversight import case_scope
-from services.oversight.notifications import undelivered
-from services.oversight.unreached import unreached_units
+from services.oversight.untold import untold_units
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -38,16 +38,10 @@ def operator_case(request: Request, case_id: str, page: Operator, container: Con
     # referral still waiting (the operator's review, stop 54: "when will the police come?").
     phones = {a.agency_id: a.phone for a in container.directory.agencies if a.phone}
     return render(request, "intake_case.html", {"principal": principal, "case": case, "unit_phones": phones,
-                                                "untold": _untold(container, case),
+                                                "untold": untold_units(container, [case]).get(case_id, set()),
+                                                "now": datetime.now(UTC).isoformat(),
                                                 "own": _own_reports(container, case, principal.subject)})
 
-
-def _untold(container: ApiContainer, case: Any) -> set[str]:
-    """The waiting referrals' units nobody was told of: a red one with no one on duty, or every
-    notification failed (stop 59's operator: the board said so, her page said 待接收 for 15 minutes)."""
-    failed = undelivered(container, [case])
-    return set(unreached_units(case, container.notify, since_review=False)) | {
-        r["agency_id"] for r in case["referrals"] if r["referral_id"] in failed}
 
 
 def _own_reports(container: ApiContainer, case: Any, subject: str) -> list[Any]:

@@ -9,7 +9,7 @@ import structlog
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
 
 from services.api.auth import require_roles
-from services.api.deps import AuditDep, Filer, IntakeDep, Operator, ThrottleDep, ViewDep
+from services.api.deps import AuditDep, ContainerDep, Filer, IntakeDep, Operator, ThrottleDep, ViewDep
 from services.api.guards import client_address
 from services.common.auditnote import Principal
 from services.common.errors import NotFound
@@ -25,6 +25,7 @@ from services.intake.schemas import (
     TransferIn,
 )
 from services.oversight.reports import REPORTER_DAYS, OwnReport, look_up_receipt, own_reports, report_status
+from services.oversight.untold import mark_untold
 
 log = structlog.get_logger("intake")
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -74,11 +75,12 @@ def add_supplement(
 
 @router.get("/mine", response_model=list[Submission] | list[OwnReport])
 def my_reports(intake: IntakeDep, view: ViewDep, audit: AuditDep, principal: Filer,
+               container: ContainerDep,
                hours: Annotated[int, Query(ge=1, le=72)] = 12) -> list[Submission | OwnReport]:
     """The caller's own reports, newest first, once triaged: an operator's of the last hours (a
     shift), a reporter's of the last 30 days (receipt, time and coarse status)."""
     window = timedelta(days=REPORTER_DAYS) if principal.role == "reporter" else timedelta(hours=hours)
-    return own_reports(intake, view, audit, principal, datetime.now(UTC) - window)
+    return mark_untold(container, own_reports(intake, view, audit, principal, datetime.now(UTC) - window))
 
 
 @router.post("/{report_id}/transfers", status_code=status.HTTP_202_ACCEPTED)
