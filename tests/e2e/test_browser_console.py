@@ -346,6 +346,25 @@ def test_a_child_hurt_by_someone_is_put_through_to_110_and_120_before_or_after_f
     expect(status).to_be_hidden()
 
 
+def test_a_caller_who_hung_up_before_the_read_back_is_said_so_and_f9_goes_on(
+        server: Client, browser: Browser) -> None:
+    """Stop 59's operator: a caller gone, the read-back was still asked for at F9, with no one to
+    read to."""
+    page = console(server, browser)
+    file_a_call(page, "严小北")
+    for box in page.query_selector_all(".readback"):  # as the caller hung up before any was read
+        box.uncheck()
+    page.keyboard.press("F9")
+    expect(page.locator("#next-dialog-text")).to_contain_text("的读回核对还有 3 项未勾选")
+    page.click("#next-back")
+    page.check("#readback-gone")
+    page.keyboard.press("F9")
+    expect(page.locator("#next-dialog")).to_be_hidden()
+    expect(page.locator("#receipt-panel")).to_be_hidden()
+    file_a_call(page, "严小东")  # the next receipt asks again
+    expect(page.locator("#readback-gone")).not_to_be_checked()
+
+
 def test_the_next_call_asked_over_an_unsent_call_goes_back_to_the_field_typed_in(
         server: Client, browser: Browser) -> None:
     """F9 with a call half typed asks first; going back says 返回继续填写 (there is nothing to read
