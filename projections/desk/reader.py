@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
 from projections.desk.board_order import board_order
+from projections.desk.case_states import case_status, visits_go_on, waiting
 from projections.desk.followup_queries import FollowUpQueries, FollowUpRow, LedgerRow
 from projections.desk.inbox_queries import InboxQueries
 from projections.desk.incidents import IncidentQueries, IncidentRow
@@ -55,34 +56,6 @@ class DeskReader(Protocol):
                         until: datetime | None = None) -> list[IncidentRow]: ...
     def unit_figures(self, since: datetime | None, until: datetime | None, now: datetime,
                      region: str | None = None) -> list[UnitFigures]: ...
-
-
-def visits_go_on(case: CaseRow | None) -> bool:
-    """Whether the case's follow-up plan is active (its child still visited)."""
-    plan = case["followup"] if case else None
-    return plan is not None and plan["status"] == "active"
-
-
-def waiting(case: CaseRow | None) -> str:
-    """Whether a unit has still to take the case on: "overdue" once one is past its time,
-    "partly" when another has."""
-    states = {r["status"] for r in case["referrals"]} if case else set()
-    if "escalated" in states:
-        return "overdue"
-    if "dispatched" not in states:
-        return ""
-    return "partly" if states & {"acknowledged", "closed"} else "waiting"
-
-
-def case_status(referrals: list[ReferralRow], closed: bool = False) -> str:
-    """A case's status follows from its referrals, until a supervisor closes it (contract §6)."""
-    if closed:
-        return "closed"
-    if not referrals:
-        return "triaged"
-    if all(r["status"] == "closed" for r in referrals):
-        return "closed"
-    return "dispatched"
 
 
 class CaseFacts(NamedTuple):

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from projections.desk.reader import visits_go_on
+from projections.desk.case_states import visits_go_on
 from projections.desk.view import DeskView
 from services.accounts.application import AccountsApplication
 from services.common.auditnote import AuditLog, Principal

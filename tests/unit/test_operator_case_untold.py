@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from projections.desk.reader import waiting
+from projections.desk.case_states import waiting
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import report_body
