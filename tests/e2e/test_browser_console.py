@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Route, expect
@@ -384,14 +385,23 @@ def test_the_next_call_asked_over_an_unsent_call_goes_back_to_the_field_typed_in
     assert page.locator("#transfer-status").is_hidden() and page.locator("#transfer-more").is_hidden()
 
 
-def test_a_callers_complaint_by_receipt_goes_to_the_supervisors_review(server: Client,
-                                                                       browser: Browser) -> None:
-    """Stop 59's operator: "nobody came" could go in only as a plain 补充, unseen on the board."""
-    earlier = server.submit(report_body(children=[{**KNOWN, "name": "钟小慧"}]), key="console-complaint")
+def ring_back(server: Client, browser: Browser, child: str, key: str,
+              said: str) -> tuple[dict[str, Any], Page]:
+    """A report filed earlier, and the console with its caller's receipt, code and words typed in
+    the by-receipt form."""
+    earlier = server.submit(report_body(children=[{**KNOWN, "name": child}]), key=key)
     page = console(server, browser)
     page.fill("#r-receipt_no", earlier["receipt_no"])
     page.fill("#r-lookup_code", earlier["lookup_code"])
-    page.fill("#r-narrative", "来电人说已经三天了，没有人上门")
+    page.fill("#r-narrative", said)
+    return earlier, page
+
+
+def test_a_callers_complaint_by_receipt_goes_to_the_supervisors_review(server: Client,
+                                                                       browser: Browser) -> None:
+    """Stop 59's operator: "nobody came" could go in only as a plain 补充, unseen on the board."""
+    earlier, page = ring_back(server, browser, "钟小慧", "console-complaint",
+                              "来电人说已经三天了，没有人上门")
     page.check("#r-complaint")
     page.click("#r-submit")
     expect(page.locator("#r-result")).to_contain_text("投诉或催办已提请督办人员复核。")
@@ -410,11 +420,7 @@ def test_a_caller_ringing_back_with_the_child_in_danger_has_both_transfers_recor
         server: Client, browser: Browser) -> None:
     """By receipt number and code, the child in danger now: 110 and 120 recorded on that report
     (the operator's second review, stop 47: only this shift's rows had the buttons)."""
-    earlier = server.submit(report_body(children=[{**KNOWN, "name": "卫小南"}]), key="console-ring-back")
-    page = console(server, browser)
-    page.fill("#r-receipt_no", earlier["receipt_no"])
-    page.fill("#r-lookup_code", earlier["lookup_code"])
-    page.fill("#r-narrative", "孩子又被打了，头在流血")
+    earlier, page = ring_back(server, browser, "卫小南", "console-ring-back", "孩子又被打了，头在流血")
     page.check("#r-danger")
     script = page.locator("#by-receipt .danger-script")  # the script as soon as it is ticked (stop 47)
     expect(script).to_be_visible()
