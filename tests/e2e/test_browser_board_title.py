@@ -1,6 +1,6 @@
 """A supervisor's board left open in a tab says in the tab's title how many referrals went past
-their time without being taken on, as it refreshes (no reload): red referrals here are due in
-5 s, so they go past it while the page is open."""
+their time without being taken on, as it refreshes (no reload), and a desk's open inbox rings when
+one of its own does: red referrals here are due in 5 s, so they go past it while the page is open."""
 
 from __future__ import annotations
 
@@ -45,4 +45,20 @@ def test_the_board_s_tab_title_counts_referrals_past_their_time(server: Client, 
     case.locator("details summary").click()
     case.get_by_role("link", name="跳到时间线 ↓").click()
     expect(case.locator("h3.timeline-h")).to_be_in_viewport()
+    page.close()
+
+
+def test_the_desks_open_inbox_rings_when_a_red_referral_goes_past_its_time(server: Client,
+                                                                          browser: Browser) -> None:
+    """Stop 59's hospital desk: a red referral went past its time on the open inbox with no sound,
+    no title and no banner; only the row's countdown said 已超时."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    from_root(page, server, "hospital-desk", "/desk")
+    report = server.submit(report_body(children=[{"name": "甘小乐", "age": 5}]), key="desk-late")
+    server.wait_for_referrals(report["report_id"], ("police-desk", "hospital-desk"))
+    expect(page.locator("#red-alert-text")).to_contain_text("新的红色转介")  # first: it arrived
+    page.click("#red-alert-close")
+    expect(page.locator("#red-alert-text")).to_contain_text("的红色转介已超过接收时限，已转入督办：请立即接收。",
+                                                            timeout=30_000)
+    expect(page).to_have_title("【超时未接收】转介收件箱 · 连南瑶族自治县人民医院")
     page.close()
