@@ -109,7 +109,9 @@ def test_teacher_files_by_village_name_on_a_phone(server: Client, browser: Brows
     assert died and died["height"] >= 40, died  # a tap target, and 有儿童死亡 not broken mid-word
     # What the concerns reach, said as they are ticked; an injury alone asks who hurt the child.
     routes = page.locator("p.routes")
-    expect(routes).to_have_text("提交后转介：公安。另由所在地民政部门牵头随访。")
+    expect(routes).to_have_text(  # the hospital only with 严重受伤 (stop 59's hospital desk)
+        "提交后转介：公安。另由所在地民政部门牵头随访。儿童受了伤需要医治、或正在医院的，"
+        "请同时勾选“严重受伤，需要紧急救治”，报告才会同时转医院。")
     page.check("input[value=serious_injury]")
     expect(routes).to_have_text("提交后转介：公安、医院。另由所在地民政部门牵头随访。"
                                 "需要紧急救治：请立即拨打 120；车祸逃逸等须报警的，同时拨打 110。")

@@ -1,5 +1,6 @@
-"""The operator's case page says when a waiting red referral reached nobody (stop 59's operator:
-the board said 红色转介无人值守，未能通知, her page said 待接收 for the 15 minutes until 超时)."""
+"""The operator's case page and shift list say when a waiting referral's unit nobody was told of
+(stop 59's operator: the board said 红色转介无人值守，未能通知, her page said 待接收 for the 15
+minutes until 超时), and a desk with no one on duty is told so on its own inbox."""
 
 from __future__ import annotations
 
@@ -72,3 +73,13 @@ def test_the_shift_list_says_which_reports_a_unit_has_yet_to_take_on(api: Api,
     overdue = {"referrals": [{"status": "acknowledged"}, {"status": "escalated"}, {"status": "dispatched"}]}
     assert waiting(overdue) == "overdue"  # type: ignore[arg-type]
     assert waiting(None) == ""
+
+
+def test_a_desk_with_no_one_on_duty_is_told_on_its_own_inbox(api: Api, receiver: Receiver) -> None:  # noqa: F811
+    """Stop 59's hospital desk: the board said 无人值守，未能通知 of her unit; her inbox said nothing."""
+    login(api.client, "hospital-desk")
+    assert 'id="unstaffed"' in api.client.get("/desk").text  # no roster anywhere yet
+    set_rosters(api, receiver)
+    assert 'id="unstaffed"' not in api.client.get("/desk").text
+    login(api.client, "procuratorate-desk", "/desk")  # never referred to: nothing to be told of
+    assert 'id="unstaffed"' not in api.client.get("/desk").text

@@ -17,6 +17,7 @@ from services.api.pages.desk_referral import DONE
 from services.api.web import render
 from services.bootstrap import ApiContainer
 from services.common.vocabulary import level_now
+from services.oversight.notifications import unstaffed
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 router.include_router(agency_notice.router)  # the unit's own notices, /desk/notice (§12)
@@ -81,8 +82,13 @@ def desk_page(request: Request, page: DeskPage, container: ContainerDep, audit: 
     context = _context(request, container, page)
     own = agency_notice.own_notices(container, audit, page.principal) if context["notifies"] else []
     acted = next((r for r in context["referrals"] if linked and r["referral_id"] == linked), None)
+    # No one on duty here now (stop 59's hospital desk: the board said so, the desk's own page not):
+    # away from this page, a new red referral reaches no one. Read once, with the page.
+    unit = page.principal.agency_id or ""
+    alone = context["receives"] and unit in unstaffed(container, {unit})
     return render(request, "desk.html", {**context, "notice": DONE.get(done), "own_notices": own,
-                                         "acted_on": acted})  # named in the notice, marked in the list
+                                         "acted_on": acted,  # named in the notice, marked in the list
+                                         "unstaffed": alone})
 
 
 @router.get("/desk/inbox")

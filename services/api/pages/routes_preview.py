@@ -32,6 +32,8 @@ def routing_data(matrix: ReferralMatrix, *, reporter: bool = False) -> dict[str,
         "kinds": {k: KIND_TEXT[k] for k in matrix.receiving_kinds},
         "injury": str(Concern.serious_injury),
         "abduction": str(Concern.trafficking_abduction),
+        "harm": [str(c) for c in HARM],
+        "hospital": str(AgencyKind.hospital),
         "reporter": reporter,
         "missing": [str(c) for c in UNKNOWN_WHEREABOUTS],
         "early_marriage": str(Concern.early_marriage),
@@ -46,6 +48,10 @@ def routing_data(matrix: ReferralMatrix, *, reporter: bool = False) -> dict[str,
                                "（儿童走失报警不需要等 24 小时）。"),
             "injury": f"意外受伤只转医院；如是被人伤害，请同时勾选“{harm}”等类别，报告才会同时转{police}。",
             "missing": f"如不知儿童下落，请同时勾选“{missing}”，报告会转{police}。",
+            # Stop 59's hospital desk: a beaten girl in its ward, reported with 家庭暴力 only, never
+            # reached the hospital (the matrix sends harm to the police alone).
+            "treat": (f"儿童受了伤需要医治、或正在医院的，请同时勾选"
+                      f"“{CONCERN_TEXT[Concern.serious_injury]}”，报告才会同时转{KIND_TEXT[AgencyKind.hospital]}。"),
             # A girl under 14 cannot consent (Criminal Law art. 236); a forced marriage is coercion.
             "early_marriage": (f"早婚早育：女孩未满14周岁发生性关系或怀孕的，属于性侵害，请同时勾选"
                                f"“{CONCERN_TEXT[Concern.sexual_abuse]}”；被强迫结婚的，请同时勾选"

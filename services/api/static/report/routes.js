@@ -42,6 +42,7 @@
     if (warn) { said.push(called110 ? t.called110 : (ticked.length ? t.danger : t.danger_none)); }
     else if (noPolice && has(routing.injury)) { said.push(t.injury); }
     if (noPolice && routing.missing.some(has)) { said.push(t.missing); }
+    if (routing.harm.some(has) && kinds.indexOf(routing.hospital) < 0 && !supplement) { said.push(t.treat); }
     if (noPolice && has(routing.early_marriage)) { said.push(t.early_marriage); }
     line.replaceChildren.apply(line, said.filter(Boolean).map(function (text) {  // a line each
       var part = document.createElement('span'); part.textContent = text; return part;
