@@ -45,6 +45,14 @@ def told(case: Mapping[str, Any]) -> bool:
         and case["risk_level"] in ("red", "orange")
 
 
+def anew(case: Mapping[str, Any]) -> bool:
+    """A report joined, or a caller rang back saying the child is in danger now: a unit that
+    closed its referral of the case is referred it again (stop 59's hospital desk: a call-back that
+    the father would take the child from its ward reached no one there)."""
+    return case.get("reason") == "report_joined" or (case.get("reason") == "supplement"
+                                                     and bool(case.get("immediate_danger")))
+
+
 class ReferralNotFound(NotFound):
     """No such referral, or not one the caller's unit holds (its existence is not revealed)."""
 
@@ -119,7 +127,7 @@ class DispatchApplication(FollowUps, Rework, ReferralSteps, NotifiesCommits, Pro
         for kind, agency, target_id in targets:
             if target_id in known:
                 again = self._next_round(case, agency, known[target_id]) \
-                    if agency is not None and case.get("reason") == "report_joined" else None
+                    if agency is not None and anew(case) else None
                 if again is None:
                     continue
                 target_id = again

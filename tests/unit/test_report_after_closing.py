@@ -172,3 +172,30 @@ def test_a_report_after_taking_the_case_on_is_said_before_closing(api: Api,
     assert "确认办结这条转介" in asked
     later = r"接收之后又有1份新报告（最新：报告2，\d\d-\d\d\d\d:\d\d，报告时儿童处于紧急危险中）"
     assert re.search(later, asked), asked
+
+
+def test_a_call_back_saying_the_child_is_in_danger_refers_it_again_to_a_unit_that_closed(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 59's hospital desk: a caller rang back that the father would take the child from the
+    ward tomorrow, in danger; the hospital had closed its referral, and nothing reached it. A 补充
+    without danger does not re-refer."""
+    report = api.submit(report_body(), key="closed-then-call-back").json()  # red: police, hospital
+    runner.pump()
+    case_id = get(api, "operator1", f"/v1/reports/{report['report_id']}").json()["case_id"]
+    (hospital,) = referrals(api, case_id, "hospital")
+    closed(api, "hospital-desk", hospital)
+    runner.pump()
+    pair = {"receipt_no": report["receipt_no"], "lookup_code": report["lookup_code"]}
+    quiet = api.client.post("/v1/receipts/supplements", headers=api.auth("operator1"),
+                            json={**pair, "narrative": "孩子今天精神好些了"})
+    assert quiet.status_code == 202
+    runner.pump()
+    assert len(referrals(api, case_id, "hospital")) == 1
+    danger = api.client.post("/v1/receipts/supplements", headers=api.auth("operator1"), json={
+        **pair, "narrative": "父亲说明天要去医院把孩子接回家", "immediate_danger": True})
+    assert danger.status_code == 202
+    runner.pump()
+    first, again = referrals(api, case_id, "hospital")
+    assert first["status"] == "closed" and again["status"] == "dispatched" and again["risk_level"] == "red"
+    inbox = get(api, "hospital-desk", "/v1/desk/referrals", status="dispatched").json()
+    assert again["referral_id"] in [r["referral_id"] for r in inbox]
