@@ -35,8 +35,7 @@ def own_report_lines(intake: IntakeApplication, view: DeskView, audit: AuditLog,
         if not isinstance(row, OwnReport):
             continue  # staff's rows: their own lists (a reporter's are always OwnReport)
         report = intake.get_report(row.report_id)
-        link = view.case_for_report(row.report_id)
-        cases.append(link["case_id"] if link else None)
+        cases.append(row._case_id)
         lines.append(OwnReportLine(report_id=row.report_id, receipt_no=row.receipt_no,
                                    received_at=row.received_at, status=row.status,
                                    concerns=list(report.concerns), region_code=report.region_code))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from projections.desk.view import DeskView
 from services.common.auditnote import AuditLog, Principal
@@ -27,6 +27,7 @@ class OwnReport(BaseModel):
     receipt_no: str
     received_at: datetime
     status: str  # received | in_progress | handled, as the lookup says
+    _case_id: str = PrivateAttr(default="")  # for her own page (which of hers share a case), never sent
 
 
 REPORTER_DAYS = 30  # a reporter's window: a month of her own reports; an operator's is a shift
@@ -41,9 +42,14 @@ def own_reports(intake: IntakeApplication, view: DeskView, audit: AuditLog, prin
                   key=lambda r: r["received_at"], reverse=True)
     audit(principal, "report.list-own", "report")
     if principal.role == "reporter":
-        return [OwnReport(report_id=r["report_id"], receipt_no=intake.receipt_no_of(r["report_id"]),
-                          received_at=datetime.fromisoformat(r["received_at"]),
-                          status=coarse_status(r["status"], r["visits_go_on"])) for r in rows]
+        own = []
+        for r in rows:
+            line = OwnReport(report_id=r["report_id"], receipt_no=intake.receipt_no_of(r["report_id"]),
+                             received_at=datetime.fromisoformat(r["received_at"]),
+                             status=coarse_status(r["status"], r["visits_go_on"]))
+            line._case_id = r["case_id"]
+            own.append(line)
+        return list(own)
     return [Submission(report_id=r["report_id"], case_id=r["case_id"],
                        receipt_no=intake.receipt_no_of(r["report_id"]),
                        received_at=datetime.fromisoformat(r["received_at"]), channel=r["channel"],
