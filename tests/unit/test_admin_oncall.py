@@ -278,3 +278,24 @@ def test_on_duty_with_no_webhook_is_said_as_nobody_told(api: Api) -> None:
                                                   "webhook_url": "https://example.org/hook"}))
     assert saved.status_code in (200, 303), saved.text
     assert 'id="on-duty-silent"' not in api.client.get(URL).text
+
+
+def test_a_saved_robot_key_is_never_sent_to_the_page_and_saving_again_keeps_it(
+        api: Api, hotline: ApiContainer) -> None:
+    """The form showed a robot's whole `key=` (the IT office's review, stop 60): the page masks
+    it, as the test result does, and a save that leaves the masked address as it was keeps the
+    saved one; a new address pasted in replaces it."""
+    csrf = open_roster(api)
+    robot = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abcd1234-ffff-eeee-dddd-0123456789ab"
+    api.client.post(URL, data=form(csrf, {"name": "值班群", "webhook_url": robot}))
+    page = api.client.get(URL).text
+    assert "abcd1234-ffff" not in page and "key=****89ab" in page and 'id="masked-0"' in page
+    shown = re.search(r'name="c0_webhook_url"[^>]*value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    r = api.client.post(URL, data=form(csrf_of(page), {"name": "值班群", "webhook_url": shown, "phone": "0763-1234567"}),
+                        follow_redirects=False)
+    assert r.status_code == 303, r.text
+    roster = hotline.notify.roster("police-441823")
+    assert roster is not None and [(c.webhook_url, c.phone) for c in roster.contacts] == [(robot, "0763-1234567")]
+    moved = robot.replace("abcd1234", "9999aaaa")
+    api.client.post(URL, data=form(csrf_of(page), {"name": "值班群", "webhook_url": moved}))
+    assert [c.webhook_url for c in hotline.notify.roster("police-441823").contacts] == [moved]  # type: ignore[union-attr]

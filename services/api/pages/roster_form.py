@@ -78,6 +78,11 @@ class Row:
         return cls(c.name, c.phone or "", c.webhook_url or "", c.format,
                    set(c.weekdays or range(1, 8)), c.start or "", c.end or "")
 
+    @classmethod
+    def shown(cls, c: Contact) -> Row:
+        """As the form shows a saved contact: the robot's key in its address masked."""
+        return replace(cls.of(c), webhook_url=masked(c.webhook_url) if c.webhook_url else "")
+
     def raw(self) -> dict[str, Any]:
         """The contract's JSON for this contact; every day ticked means no day limit."""
         out: dict[str, Any] = {"name": self.name, "format": self.format}
@@ -111,6 +116,19 @@ def rows_from(form: FormData) -> list[Row]:
         rows.append(Row(text("name"), text("phone"), text("webhook_url"), text("format") or "json",
                         days, _clock(text("from")), _clock(text("to"))))
     return rows
+
+
+def unmasked(rows: list[Row], saved: list[Contact]) -> list[Row]:
+    """The rows with each saved address the form showed masked (and left as it was) put back
+    as saved: the key never travels to the page, and saving does not lose it."""
+    out = []
+    for row in rows:
+        same = [c for c in saved if c.webhook_url and c.webhook_url != row.webhook_url
+                and masked(c.webhook_url) == row.webhook_url]
+        if same:
+            row = replace(row, webhook_url=next((c for c in same if c.name == row.name), same[0]).webhook_url)
+        out.append(row)
+    return out
 
 
 def rearranged(rows: list[Row], op: str) -> list[Row]:

@@ -25,6 +25,7 @@ from services.api.pages.roster_form import (
     rearranged,
     refusal,
     rows_from,
+    unmasked,
 )
 from services.api.web import refuse, render
 from services.common.errors import FieldError, NotFound
@@ -62,7 +63,8 @@ def tel(phone: str | None) -> str | None:
 def _unsaved(rows: list[Row] | None, roster: Any) -> bool:
     """Whether the form's rows differ from the saved roster."""
     saved = [Row.of(c).raw() for c in roster.contacts] if roster else []
-    return rows is not None and [r.raw() for r in rows if not r.blank] != saved
+    shown = unmasked(rows, list(roster.contacts) if roster else []) if rows is not None else None
+    return shown is not None and [r.raw() for r in shown if not r.blank] != saved
 
 
 def _unit(directory: Directory, agency_id: str) -> Any:
@@ -87,7 +89,7 @@ def _show(request: Request, session: Page, agency: Any, rows: list[Row] | None =
     roster = notify.roster(agency.agency_id)
     saved = list(roster.contacts) if roster else []
     if rows is None:
-        rows = [Row.of(c) for c in saved]
+        rows = [Row.shown(c) for c in saved]
         rows += [Row() for _ in range(2 if not rows else 1)]
     return render(request, "admin_oncall.html", {
         "principal": session.principal, "csrf": session.csrf(request), "agency": agency,
@@ -128,10 +130,10 @@ def save_roster(request: Request, agency_id: str, session: AdminPage, agency: Un
     if op != "save":
         return _show(request, session, agency, rearranged(rows, op),
                      notice="顺序或行数已调整，尚未保存：确认无误后请按“保存值班表”。")
-    contacts, errors = check(rows, notify.guard)
+    roster = notify.roster(agency_id)
+    contacts, errors = check(unmasked(rows, list(roster.contacts) if roster else []), notify.guard)
     if errors:
         return _show(request, session, agency, rows, 422, errors=errors)
-    roster = notify.roster(agency_id)
     secret = roster.secret if roster else _secret()
     try:
         notify.set_roster(agency_id, contacts, secret, by=session.principal.subject,
