@@ -97,6 +97,9 @@ class DispatchApplication(FollowUps, Rework, ReferralSteps, NotifiesCommits, Pro
             referred = self._refer(case, targets, known, processing_event)
             plan = known.get(plan_id_for(case["case_id"]))
             plan_found = plan if isinstance(plan, FollowUpPlan) else None
+            if anew(case) and plan_found is not None:  # read only when a report joined
+                routed = {agency.agency_id for _, agency, _ in targets if agency is not None}
+                referred += self._refer(case, *self.brought_in(case, routed, plan_found), processing_event)
             if raised(case) or told(case):
                 self._raise_and_tell(case, known, plan_found, processing_event)
             self._plan(case, referred, case.get("reason"), processing_event, plan_found)

@@ -120,6 +120,21 @@ class Rework:
             return None
         return referral_id_for(case["case_id"], agency.agency_id, len(earlier))
 
+    def brought_in(self, case: Mapping[str, Any], routed: set[str], plan: FollowUpPlan
+                   ) -> tuple[list[tuple[str, Agency | None, UUID]], dict[UUID, Any]]:
+        """The units with a referral of the case that its concerns do not route to (a supervisor
+        brought them in: 交办, 改派, 重办), as targets with their first referral, for a report that
+        joined to refer again where they closed (the education desk's review, stop 60: the
+        mother's second call about the teacher who hit her son reached the police only)."""
+        found = store.find_all(self, [UUID(r) for r in plan.referral_ids]) if plan.referral_ids else {}
+        units = sorted({r.agency_id for r in found.values() if isinstance(r, Referral)} - routed)
+        targets: list[tuple[str, Agency | None, UUID]] = []
+        for agency_id in units:
+            agency, first = self.directory.get(agency_id), referral_id_for(case["case_id"], agency_id)
+            if agency is not None and first in found:
+                targets.append((agency.kind, agency, first))
+        return targets, found
+
     def rework(self, case: Mapping[str, Any], agency_id: str, plan: FollowUpPlan, *, by: str,
                reason: str, actor: Actor | None = None) -> Referral:
         agency = self._receiving_unit(agency_id)

@@ -199,3 +199,33 @@ def test_a_call_back_saying_the_child_is_in_danger_refers_it_again_to_a_unit_tha
     assert first["status"] == "closed" and again["status"] == "dispatched" and again["risk_level"] == "red"
     inbox = get(api, "hospital-desk", "/v1/desk/referrals", status="dispatched").json()
     assert again["referral_id"] in [r["referral_id"] for r in inbox]
+
+
+def test_a_unit_a_supervisor_brought_in_gets_the_new_report_after_closing_too(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """The education desk's review, stop 60: a teacher hitting a pupil went to the police only; a
+    supervisor brought in the education bureau, which closed its referral; the mother's second
+    call (a new report, joined) reached the police only, though the guide says a unit that closed
+    gets the child's new report."""
+    hit = report_body(concerns=["physical_harm"], immediate_danger=False, narrative="班主任在教室里打学生")
+    report = api.submit(hit, key="teacher-hits").json()
+    runner.pump()
+    case_id = get(api, "operator1", f"/v1/reports/{report['report_id']}").json()["case_id"]
+    assert not referrals(api, case_id, "education")  # the matrix sends physical harm to the police
+    added = post(api, "supervisor1", f"/v1/cases/{case_id}/referrals",
+                 {"agency_id": "edu-441823", "reason": "涉及本校教师，请教育局处理"})
+    assert added.status_code == 201, added.text
+    runner.pump()
+    (edu,) = referrals(api, case_id, "education")
+    closed(api, "edu-desk", edu)
+    runner.pump()
+    again = api.submit({**hit, "narrative": "王老师又在办公室打了他耳光"}, key="teacher-hits-again").json()
+    runner.pump()
+    assert get(api, "operator1", f"/v1/reports/{again['report_id']}").json()["case_id"] == case_id
+    first, second = referrals(api, case_id, "education")
+    assert first["referral_id"] == edu["referral_id"] and first["status"] == "closed"
+    assert second["status"] == "dispatched" and second["agency_id"] == "edu-441823"
+    (police,) = referrals(api, case_id, "police")  # still open: not doubled
+    assert police["status"] == "dispatched"
+    inbox = get(api, "edu-desk", "/v1/desk/referrals", status="dispatched").json()
+    assert [r["referral_id"] for r in inbox] == [second["referral_id"]]
