@@ -101,6 +101,10 @@ class SentinelPoints:
             return []
         return [self.repository.get(UUID(sid)) for sid in registry.sentinel_ids]
 
+    def sentinel(self, sentinel_id: str) -> Sentinel | None:
+        """The point, closed or not (a report it filed names it still)."""
+        return store.find(self.repository, sentinel_id, Sentinel)
+
     def sentinel_exists(self, sentinel_id: str) -> bool:
         """Registered and not closed."""
         found = store.find(self.repository, sentinel_id, Sentinel)

@@ -39,6 +39,9 @@ class Disclosure:
             "report_id": str(report.id),
             "channel": report.channel,
             "filing_unit": report.filing_unit,
+            # The sentinel point that filed it (a school, a village): an institution, not a
+            # person; where the child is found (the education desk's review, stop 60).
+            "sentinel_id": report.sentinel_id,
             "received_at": report.received_at.isoformat(),
             "region_code": report.region_code,
             "concerns": report.concerns,

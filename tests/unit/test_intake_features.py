@@ -2,12 +2,15 @@
 
 import hashlib
 import json
+import re
 from uuid import UUID
 
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, report_body
+from tests.unit.test_board_page import visible
+from tests.unit.test_pages import login
 
 
 def file_report(api: Api, runner: EmbeddedRunner, **overrides) -> dict:  # type: ignore[no-untyped-def, type-arg]
@@ -164,3 +167,26 @@ def test_unbound_reporter_cannot_use_the_sentinel_channel(api: Api) -> None:
     body = report_body(channel="sentinel", reporter={"relation": "teacher"})
     r = api.submit(body, as_user="teacher1", key="s")
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "channel"]
+
+
+def test_a_unit_reads_which_sentinel_point_filed_the_report(api: Api, runner: EmbeddedRunner) -> None:
+    """The education desk's review, stop 60: the address is withheld from the bureau, and the page
+    never said which school the teacher reported from. The point is an institution, not a
+    person: every unit on the case reads its name and kind."""
+    assert api.client.post("/v1/sentinels", json=sentinel_body(), headers=api.auth("admin1")).status_code == 201
+    api._tokens.pop("teacher1", None)
+    body = report_body(channel="sentinel", reporter={"relation": "sentinel_first_reporter"},
+                       concerns=["school_dropout"], immediate_danger=False, narrative="孩子两周没来上学")
+    assert api.submit(body, as_user="teacher1", key="sentinel-school").status_code == 201
+    runner.pump()
+    login(api.client, "edu-desk", "/desk")
+    referral_id = re.search(r'id="ref-([0-9a-f-]+)"', api.client.get("/desk").text).group(1)  # type: ignore[union-attr]
+    page = visible(api.client.get(f"/desk/referrals/{referral_id}").text)
+    assert "报告单位三江镇中心小学（监测哨点·学校）" in page and "（报告单位：三江镇中心小学" in page
+    assert "详细地址不向本单位提供" in page  # the rule for the bureau stands
+    plain = report_body(concerns=["school_dropout"], immediate_danger=False)
+    api.submit({**plain, "children": [{"name": "另一个", "age": 9}]}, key="hotline-school")
+    runner.pump()
+    others = [r["referral_id"] for r in api.client.get("/v1/desk/referrals", headers=api.auth("edu-desk")).json()
+              if r["referral_id"] != referral_id]
+    assert others and "报告单位" not in visible(api.client.get(f"/desk/referrals/{others[0]}").text)

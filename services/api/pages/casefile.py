@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from services.bootstrap import ApiContainer
-from services.common.labels import CHANNEL_TEXT, RELATION_LABELS
+from services.common.labels import CHANNEL_TEXT, RELATION_LABELS, SENTINEL_KIND_TEXT
 from services.dispatch.application import DispatchApplication
 from services.dispatch.followup import FollowUpPlan
 from services.oversight.ledger import GENDER_TEXT
@@ -76,8 +76,10 @@ def reports(container: ApiContainer, disclosed: list[dict[str, Any]]) -> list[di
     for r in disclosed:
         reporter = r.get("reporter") or {}
         unit = container.directory.get(r.get("filing_unit") or "")
+        point = container.accounts.sentinel(r["sentinel_id"]) if r.get("sentinel_id") else None
         out.append({
             "filing_unit_name": unit.name if unit else "",
+            "sentinel": f"{point.name}（监测哨点·{SENTINEL_KIND_TEXT.get(point.kind, point.kind)}）" if point else "",
             **r,
             "place": container.directory.place_name(r["region_code"]) or r["region_code"],
             "channel_text": CHANNEL_TEXT.get(r.get("channel") or "unknown", "未知"),
