@@ -126,7 +126,8 @@ class Rework:
         brought them in: 交办, 改派, 重办), as targets with their first referral, for a report that
         joined to refer again where they closed (the education desk's review, stop 60: the
         mother's second call about the teacher who hit her son reached the police only)."""
-        found = store.find_all(self, [UUID(r) for r in plan.referral_ids]) if plan.referral_ids else {}
+        ids = [UUID(r) for r in plan.referral_ids]
+        found = store.find_all(self, ids) if ids else {}  # type: ignore[arg-type]
         units = sorted({r.agency_id for r in found.values() if isinstance(r, Referral)} - routed)
         targets: list[tuple[str, Agency | None, UUID]] = []
         for agency_id in units:

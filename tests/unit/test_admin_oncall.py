@@ -291,11 +291,12 @@ def test_a_saved_robot_key_is_never_sent_to_the_page_and_saving_again_keeps_it(
     page = api.client.get(URL).text
     assert "abcd1234-ffff" not in page and "key=****89ab" in page and 'id="masked-0"' in page
     shown = re.search(r'name="c0_webhook_url"[^>]*value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    r = api.client.post(URL, data=form(csrf_of(page), {"name": "值班群", "webhook_url": shown, "phone": "0763-1234567"}),
-                        follow_redirects=False)
+    same = {"name": "值班群", "webhook_url": shown, "phone": "0763-1234567"}
+    r = api.client.post(URL, data=form(csrf_of(page), same), follow_redirects=False)
     assert r.status_code == 303, r.text
     roster = hotline.notify.roster("police-441823")
-    assert roster is not None and [(c.webhook_url, c.phone) for c in roster.contacts] == [(robot, "0763-1234567")]
+    assert roster is not None
+    assert [(c.webhook_url, c.phone) for c in roster.contacts] == [(robot, "0763-1234567")]
     moved = robot.replace("abcd1234", "9999aaaa")
     api.client.post(URL, data=form(csrf_of(page), {"name": "值班群", "webhook_url": moved}))
     assert [c.webhook_url for c in hotline.notify.roster("police-441823").contacts] == [moved]  # type: ignore[union-attr]

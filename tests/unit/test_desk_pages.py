@@ -354,7 +354,8 @@ def test_closing_or_returning_says_which_units_have_not_taken_the_child_on(
     accepted, and 退回 of a red case said nothing of there being no unit acting at all."""
     referral_id, csrf = referral_on_page(api, runner)
     base = f"/desk/referrals/{referral_id}"
-    case_id = api.client.get(f"/v1/referrals/{referral_id}", headers=api.auth("police-desk")).json()["case_id"]
+    case_id = api.client.get(f"/v1/referrals/{referral_id}",
+                             headers=api.auth("police-desk")).json()["case_id"]
     units = {r["agency_id"]: r for r in api.client.get(
         f"/v1/cases/{case_id}", headers=api.auth("supervisor1")).json()["referrals"]}
     assert "hospital-441823" in units  # the red report goes to the police and the hospital
@@ -366,7 +367,9 @@ def test_closing_or_returning_says_which_units_have_not_taken_the_child_on(
     closing = visible(api.client.post(f"{base}/outcome", data={"csrf": csrf, "outcome": "已出警"}).text)
     assert "尚未接收。办结不会通知它" in closing and "没有任何单位在处置" not in closing
     hospital = units["hospital-441823"]["referral_id"]
-    assert api.client.post(f"/v1/referrals/{hospital}/acknowledge", headers=api.auth("hospital-desk")).status_code == 200
+    taken = api.client.post(f"/v1/referrals/{hospital}/acknowledge", headers=api.auth("hospital-desk"))
+    assert taken.status_code == 200
     runner.pump()
     asked = api.client.post(f"{base}/decline", data={"csrf": csrf, "reason": "不属本单位辖区"}).text
-    assert 'id="confirm-h"' in asked and 'id="others-waiting"' not in asked and 'id="nobody-acting"' not in asked
+    assert 'id="confirm-h"' in asked
+    assert 'id="others-waiting"' not in asked and 'id="nobody-acting"' not in asked

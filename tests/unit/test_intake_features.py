@@ -173,7 +173,8 @@ def test_a_unit_reads_which_sentinel_point_filed_the_report(api: Api, runner: Em
     """The education desk's review, stop 60: the address is withheld from the bureau, and the page
     never said which school the teacher reported from. The point is an institution, not a
     person: every unit on the case reads its name and kind."""
-    assert api.client.post("/v1/sentinels", json=sentinel_body(), headers=api.auth("admin1")).status_code == 201
+    registered = api.client.post("/v1/sentinels", json=sentinel_body(), headers=api.auth("admin1"))
+    assert registered.status_code == 201
     api._tokens.pop("teacher1", None)
     body = report_body(channel="sentinel", reporter={"relation": "sentinel_first_reporter"},
                        concerns=["school_dropout"], immediate_danger=False, narrative="孩子两周没来上学")
@@ -187,6 +188,6 @@ def test_a_unit_reads_which_sentinel_point_filed_the_report(api: Api, runner: Em
     plain = report_body(concerns=["school_dropout"], immediate_danger=False)
     api.submit({**plain, "children": [{"name": "另一个", "age": 9}]}, key="hotline-school")
     runner.pump()
-    others = [r["referral_id"] for r in api.client.get("/v1/desk/referrals", headers=api.auth("edu-desk")).json()
-              if r["referral_id"] != referral_id]
+    inbox = api.client.get("/v1/desk/referrals", headers=api.auth("edu-desk")).json()
+    others = [r["referral_id"] for r in inbox if r["referral_id"] != referral_id]
     assert others and "报告单位" not in visible(api.client.get(f"/desk/referrals/{others[0]}").text)

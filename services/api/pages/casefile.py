@@ -79,7 +79,8 @@ def reports(container: ApiContainer, disclosed: list[dict[str, Any]]) -> list[di
         point = container.accounts.sentinel(r["sentinel_id"]) if r.get("sentinel_id") else None
         out.append({
             "filing_unit_name": unit.name if unit else "",
-            "sentinel": f"{point.name}（监测哨点·{SENTINEL_KIND_TEXT.get(point.kind, point.kind)}）" if point else "",
+            "sentinel": f"{point.name}（监测哨点·{SENTINEL_KIND_TEXT.get(point.kind, point.kind)}）"
+                        if point else "",
             **r,
             "place": container.directory.place_name(r["region_code"]) or r["region_code"],
             "channel_text": CHANNEL_TEXT.get(r.get("channel") or "unknown", "未知"),

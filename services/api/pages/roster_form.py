@@ -126,7 +126,8 @@ def unmasked(rows: list[Row], saved: list[Contact]) -> list[Row]:
         same = [c for c in saved if c.webhook_url and c.webhook_url != row.webhook_url
                 and masked(c.webhook_url) == row.webhook_url]
         if same:
-            row = replace(row, webhook_url=next((c for c in same if c.name == row.name), same[0]).webhook_url)
+            kept = next((c for c in same if c.name == row.name), same[0])
+            row = replace(row, webhook_url=kept.webhook_url or "")
         out.append(row)
     return out
 
