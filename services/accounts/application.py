@@ -150,6 +150,26 @@ class AccountsApplication(SentinelPoints, DualControl):
         self.save(user, *audit_note(actor, "account.set-password", "account", user.username))
         return user
 
+    def change_own_password(self, username: str, current: str, new: str, *,
+                            actor: Actor | None = None) -> User:
+        """The owner's own new password, given the current one; every session ends (the caller
+        starts the one it is in again)."""
+        user = self._user(username)
+        try:
+            self.hasher.verify(user.password_hash, current)
+        except (VerificationError, InvalidHashError):
+            raise FieldError("current", "the current password is not right") from None
+        if new == current:
+            raise FieldError("password", "the new password is the one issued")
+        self.check_password(new)
+        user.change_password(password_hash=self.hasher.hash(new), by=user.username, at=datetime.now(UTC))
+        self.save(user, *audit_note(actor, "account.change-own-password", "account", user.username))
+        return user
+
+    def must_change_password(self, username: str) -> bool:
+        user = self.find(username)
+        return bool(user is not None and user.must_change_password)
+
     def withdraw_request(self, request_id: str | UUID, *, actor: Actor) -> AccountRequest:
         """The asking admin withdraws a pending request (audited); no one else, and not once decided."""
         request = self.get_request(request_id)

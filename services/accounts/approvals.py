@@ -134,6 +134,7 @@ class DualControl(RequestLog):
         password = generate_password()
         user = User(id=user_id_for(username), username=username, password_hash=self.hasher.hash(password),
                     role=role, agency_id=agency_id, sentinel_id=sentinel_id, channel=channel, region=region)
+        user.require_password_change(by=actor.subject, at=datetime.now(UTC))
         try:
             earlier = self._once(form_id, "create", username, actor, user,
                                  *audit_note(actor, "account.add", "account", username))
@@ -168,6 +169,7 @@ class DualControl(RequestLog):
         else:
             password = generate_password()
             user.change_password(password_hash=self.hasher.hash(password), by=actor.subject, at=now)
+            user.require_password_change(by=actor.subject, at=now)
         effect = [user, *audit_note(actor, EFFECT_ACTION[kind], "account", user.username)] if changed else []
         try:
             earlier = self._once(form_id, kind, user.username, actor, *effect)
@@ -220,6 +222,7 @@ class DualControl(RequestLog):
                         password_hash=self.hasher.hash(password), role=request.role,
                         agency_id=request.agency_id, sentinel_id=request.sentinel_id, channel=request.channel,
                         region=request.region)
+            user.require_password_change(by=actor.subject, at=now)
         else:
             user = self._user(request.username)
             if request.kind == "disable":
@@ -229,6 +232,7 @@ class DualControl(RequestLog):
             else:
                 password = generate_password()
                 user.change_password(password_hash=self.hasher.hash(password), by=actor.subject, at=now)
+                user.require_password_change(by=actor.subject, at=now)
         try:
             self.save(request, user, *audit_note(actor, "account.approve", "account", request.username),
                       *audit_note(actor, EFFECT_ACTION[request.kind], "account", request.username))

@@ -25,6 +25,7 @@ from services.api.pages import (
     intake,
     intake_case,
     login,
+    password,
     report,
     rosters,
 )
@@ -65,7 +66,7 @@ ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, sen
            sentinels.agencies_router, cases.router, cases.children_router, referrals.desk_router,
            referrals.router, followups.router, followups.case_router, followups.ledger_router,
            oversight.stats_router, oversight.audit_router, notifications.oncall_router,
-           notifications.router, login.router, report.router, notices.router,
+           notifications.router, login.router, password.router, report.router, notices.router,
            desk.router, board.router, board_actions.router, followups_page.router, followup_visits.router,
            stats_page.router, oncall_page.router,
            intake.router, intake_case.router, lookup_page.router, users.router, account_requests.router,

@@ -141,6 +141,7 @@ ACTION_TEXT = {
     "audit.read": "查看审计日志", "account.add": "新增账号", "account.disable": "停用账号",
     "audit.refused": "审计日志查询被拒（条件有误）",
     "account.enable": "启用账号", "account.set-password": "重置密码",
+    "account.change-own-password": "本人修改密码",
     "account.request": "提出账号变更申请", "account.approve": "批准账号变更申请",
     "account.reject": "驳回账号变更申请", "account.request-list": "查看账号变更申请",
     "account.withdraw": "撤回账号变更申请",

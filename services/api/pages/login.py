@@ -14,6 +14,7 @@ from services.api import second_factor, sessions
 from services.api.auth import IDLE_MESSAGE, SESSION_COOKIE, session_of
 from services.api.guard import FormDep
 from services.api.guards import is_https
+from services.api.pages import password as password_page
 from services.api.web import PAGES, home_of, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -118,6 +119,10 @@ def login_submit(request: Request, form: FormDep) -> Response:
                        **second_factor.form_context(request)}, 401)
     principal = request.app.state.tokens.verify(token)
     target = _landing(principal.role, _safe_next(str(form.get("next") or "")))
+    if request.app.state.container.accounts.must_change_password(principal.subject):
+        response = password_page.ticket(request, token, target)
+        response.delete_cookie(LOGIN_CSRF_COOKIE)
+        return response  # no session until the password is her own
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
                         secure=is_https(request),

@@ -1,0 +1,101 @@
+"""修改密码: every account changes its own password on the page; a password someone else issued
+(a new account, an admin's reset) is replaced at the first page login, before any other page
+(等保三级: the IT office must not go on knowing everyone's password; the IT office's review, stop 60)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from services.api.auth import SESSION_COOKIE, csrf_for, session_of
+from services.api.deps import AuditDep, get_container
+from services.api.guard import FormDep
+from services.api.guards import is_https
+from services.api.web import home_of, render
+from services.common.auditnote import Principal
+from services.common.errors import FieldError
+from services.common.throttle import LOGIN_PER_ACCOUNT
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+PATH = "/account/password"
+TICKET_COOKIE = "hotline_password_ticket"  # the login's token, sent to this page only, until changed
+TICKET_SECONDS = 600
+TEXT = {
+    "current": "当前密码不正确（首次登录或密码被重置后，是管理员告知您的那个密码）。",
+    "password": "新密码至少10位，并包含小写字母、大写字母、数字、其他符号中的至少3类。",
+    "same": "新密码不能与当前密码相同，请另设一个只有您自己知道的密码。",
+    "again": "两次输入的新密码不一致，请重新输入。",
+}
+
+
+def ticket(request: Request, token: str, target: str) -> Response:
+    """Login's answer for an account whose password was issued: this page, no session yet."""
+    response = RedirectResponse(f"{PATH}?{urlencode({'next': target})}", status_code=303)
+    response.set_cookie(TICKET_COOKIE, token, httponly=True, samesite="strict", secure=is_https(request),
+                        max_age=TICKET_SECONDS, path=PATH)
+    return response
+
+
+def _holder(request: Request) -> tuple[str, Principal, bool] | None:
+    """The token, its account, and whether it is login's ticket (the change is owed)."""
+    session = session_of(request)
+    if session is not None:
+        return session[0], session[1], False
+    token = request.cookies.get(TICKET_COOKIE, "")
+    principal = request.app.state.tokens.verify(token) if token else None
+    return (token, principal, True) if principal is not None else None
+
+
+def _page(request: Request, token: str, principal: Principal, owed: bool, target: str,
+          errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    return render(request, "password.html", {
+        "principal": principal, "csrf": csrf_for(request, token), "owed": owed, "next": target,
+        "errors": errors or {}}, status_code)
+
+
+def _target(raw: str, principal: Principal) -> str:
+    inside = raw.startswith("/") and not raw.startswith("//") and raw != PATH
+    return raw if inside else home_of(principal.role)
+
+
+@router.get(PATH)
+def password_page(request: Request, next: str = "") -> Response:  # noqa: A002
+    holder = _holder(request)
+    if holder is None:
+        return RedirectResponse(f"/login?next={PATH}", status_code=303)
+    token, principal, owed = holder
+    return _page(request, token, principal, owed, _target(next, principal))
+
+
+@router.post(PATH)
+def change_password(request: Request, form: FormDep, audit: AuditDep) -> Response:
+    holder = _holder(request)
+    if holder is None:
+        return RedirectResponse(f"/login?next={PATH}", status_code=303)
+    token, principal, owed = holder
+    target = _target(str(form.get("next", "")), principal)
+    if str(form.get("csrf", "")) != csrf_for(request, token):
+        return _page(request, token, principal, owed, target,
+                     {"form": "页面已过期，请重新输入后再提交。"}, 403)
+    current, new, again = (str(form.get(k, "")) for k in ("current", "password", "password2"))
+    if new != again:
+        return _page(request, token, principal, owed, target, {"password2": TEXT["again"]}, 422)
+    container = get_container(request)
+    container.throttle.check(LOGIN_PER_ACCOUNT, principal.subject)  # no guessing through this page
+    try:
+        user = container.accounts.change_own_password(principal.subject, current, new,
+                                                      actor=audit.actor(principal))
+    except FieldError as exc:
+        if exc.field == "current":
+            container.throttle.fail((LOGIN_PER_ACCOUNT, principal.subject))
+        key = "same" if "issued" in exc.message else exc.field
+        return _page(request, token, principal, owed, target,
+                     {"password" if key == "same" else key: TEXT[key]}, 422)
+    fresh = request.app.state.tokens.issue(user.principal(), user.token_version)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(SESSION_COOKIE, fresh, httponly=True, samesite="strict", secure=is_https(request),
+                        max_age=request.app.state.tokens.ttl_seconds)
+    response.delete_cookie(TICKET_COOKIE, path=PATH)
+    return response
