@@ -51,7 +51,9 @@ def _holder(request: Request) -> tuple[str, Principal, bool] | None:
 def _page(request: Request, token: str, principal: Principal, owed: bool, target: str,
           errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     return render(request, "password.html", {
-        "principal": principal, "csrf": csrf_for(request, token), "owed": owed, "next": target,
+        # Owed: no header of pages, none opens until it is changed.
+        "principal": None if owed else principal, "who": principal.subject,
+        "csrf": csrf_for(request, token), "owed": owed, "next": target,
         "errors": errors or {}}, status_code)
 
 
