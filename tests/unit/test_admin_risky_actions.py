@@ -229,3 +229,21 @@ def test_a_phone_may_hold_an_extension_and_on_duty_phones_are_tel_links(
     login(api.client, "supervisor1")
     health = api.client.get("/oncall").text.split('data-agency="police-441823"')[1].split("</tr>")[0]
     assert '值班民警（<a class="tel" href="tel:0763-6612345,8001">0763-6612345转8001</a>）' in health
+
+
+def test_disabling_says_what_would_be_left_with_no_one(api: Api) -> None:
+    """The IT office's review, stop 60: disabling the county police's only account, and a school's
+    first reporter, said nothing of the unit and the point left with no one."""
+    login(api.client, "admin1", "/admin")
+    only = api.client.get("/admin/users/police-desk/disable").text
+    assert "连南瑶族自治县公安局没有其他可用账号" in only and "请先为接替的人新建账号" in only
+    made = api.client.post("/v1/users", json={"username": "police-desk2", "role": "desk",
+                                              "agency_id": "police-441823"}, headers=api.auth("admin1"))
+    assert made.status_code == 201, made.text
+    assert "没有其他可用账号" not in api.client.get("/admin/users/police-desk/disable").text
+    assert "warn-left" not in api.client.get("/admin/users/police-desk/reset-password").text
+    point = {"name": "三江镇中心小学", "kind": "school", "region_code": "441823100",
+             "first_reporter": "teacher1"}
+    assert api.client.post("/v1/sentinels", json=point, headers=api.auth("admin1")).status_code == 201
+    teacher = api.client.get("/admin/users/teacher1/disable").text
+    assert "teacher1是监测哨点“三江镇中心小学”的第一报告人" in teacher and "更换第一报告人" in teacher

@@ -90,6 +90,26 @@ def taken(accounts: Any, username: str, exists: bool, me: str) -> str:
     return taken_text(username, exists, pending, me)
 
 
+def left_without(accounts: Any, directory: Directory, user: Any) -> list[str]:
+    """What 停用 would leave with no one (the IT office's review, stop 60: the county police's
+    only account disabled, its referrals unread; a school's first reporter gone, the point 在用)."""
+    said = []
+    if user.role == "desk" and user.agency_id:
+        others = [u for u in accounts.list_users() if u.role == "desk" and u.agency_id == user.agency_id
+                  and not u.disabled and u.username != user.username]
+        unit = directory.get(user.agency_id)
+        if not others:
+            said.append(f"{unit.name if unit else user.agency_id}没有其他可用账号：停用后，送到该单位的"
+                        "转介无人能在系统中接收和处置，超时后只会上报督办人员。"
+                        "请先为接替的人新建账号，再停用。")
+    if user.role == "reporter" and user.sentinel_id:
+        point = accounts.sentinel(user.sentinel_id)
+        if point is not None and point.active:
+            said.append(f"{user.username}是监测哨点“{point.name}”的第一报告人："
+                        "停用后该哨点没有人能以哨点名义报告。请先在“监测哨点”中为该哨点更换第一报告人，再停用。")
+    return said
+
+
 def whose(accounts: Any, directory: Directory, user: Any) -> str:
     """An account's role and unit, as the confirming step names it: `机构工作人员 · 连南县公安局`."""
     unit = Units(accounts, directory)(user)

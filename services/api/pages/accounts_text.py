@@ -129,14 +129,14 @@ def settled(username: str) -> dict[str, Any]:
 
 
 def confirm_user(username: str, action: str, asks: bool = False, form_id: str = "", who: str = "",
-                 note: str = "", error: str = "") -> dict[str, Any]:
+                 note: str = "", error: str = "", warnings: list[str] | None = None) -> dict[str, Any]:
     """The second step of 停用 and 重置密码: whose account (`who`: its role and unit), what will
     happen, in plain words, and, for a privileged account, that it is a request a security officer
     approves, with its 申请说明 (`note`, refused with `error`); its form acts once."""
     back = f"/admin#user-{username}"
     once = {"form_id": form_id} if form_id else {}
     whose = [f"账号：{username}（{who}）"] if who else []
-    asked = {"note": asks, "note_text": note, "error": error}
+    asked = {"note": asks, "note_text": note, "error": error, "warnings": warnings or []}
     if action == "disable":
         return {"title": f"确认停用账号 {username}？", "button": "提交停用申请" if asks else "确认停用",
                 "back": back, "action": f"/admin/users/{username}/disable", "fields": once, **asked,
