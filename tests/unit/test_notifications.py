@@ -6,6 +6,7 @@ field; supervisors see every attempt and each unit's health."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -306,3 +307,20 @@ def test_the_health_page_lists_units_nobody_is_watching_first(api: Api, hotline:
     rows = page.text.split('<tbody class="county" data-county="连南瑶族自治县">')[1]
     assert rows.index('data-agency="edu-441823"') < rows.index('data-agency="police-441823"')
     assert 'id="n-unreachable" class="flag">1<' in page.text
+
+
+def test_the_admins_health_page_puts_a_failing_receiver_and_no_supervisors_address_first(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer, receiver: Receiver) -> None:
+    """The IT office's review, stop 60: a receiver failing 30 times in a row was a pale row in the
+    table and the supervisors' unset address a grey footnote, while the red box spoke only of
+    units without a roster."""
+    _, clock, notifier = down(api, runner, hotline, receiver)
+    for _ in range(3):
+        notifier.tick()
+        clock.now += timedelta(minutes=2)
+    login(api.client, "admin1")
+    todo = re.sub(r"<[^>]+>", "", api.client.get("/admin/health").text.split('id="health-todo"')[1]
+                  .split("</div>")[0])
+    assert "通知地址连续送达失败（" in todo and "连南瑶族自治县公安局（值班员）" in todo, todo
+    assert "显示“已送达”即修好" in todo
+    assert "督办人员的超时通知地址未设置" in todo

@@ -17,6 +17,7 @@ from services.api.guard import Page, page_guard
 from services.api.ops import run_checks
 from services.api.web import render
 from services.common.labels import KIND_TEXT
+from services.notify.domain import SUPERVISORS, UPWARD
 from services.oversight.notifications import all_health, by_county
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -89,8 +90,19 @@ def health(request: Request, container: Any) -> dict[str, Any]:
     if unreachable:  # one line: a new county has a dozen (their rows are first in the table below)
         todo.append(f"此刻无人可通知的单位（{len(unreachable)}个）：" + "、".join(unreachable)
                     + "。请补全其值班表：在下方“通知”表中点单位名称。")
+    # The IT office's review, stop 60: a receiver failing 30 times in a row was a pale table row,
+    # and the supervisors' unset address a grey footnote, while a red referral waited untold.
+    failing = [u["name"] if u["kind"] in (SUPERVISORS, UPWARD)
+               else f"{u['name']}（{'、'.join(u['failing'])}）" for u in units if u["failing"]]
+    if failing:
+        todo.append(f"通知地址连续送达失败（{len(failing)}个单位）：" + "；".join(failing)
+                    + "。修好之前，这些联系人收不到转介通知：在下方“通知”表中点单位名称，核对通知地址后"
+                    "保存，再点“发送测试”，显示“已送达”即修好。")
     settings = container.settings
     hooks = {"supervisors": bool(settings.supervisor_webhook), "upward": bool(settings.upward_webhook)}
+    if not hooks["supervisors"]:
+        todo.append("督办人员的超时通知地址未设置：转介超时、无人接收时不会推送给督办人员，只显示在督办看板上。"
+                    "请在服务器配置中设置（见系统管理员手册“服务器配置项”）。")
     return {"checks": checks, "distributed": pipeline is not None, "read": status is not None,
             "stages": stages, "hooks": hooks,
             "dead_letters": status.dead_letters if status else 0, "overdue": overdue, "visits": visits,
