@@ -209,6 +209,20 @@ class NotifyApplication(LaterPlans, NotifiesCommits, ProcessApplication[UUID]):
                  error=error, gave_up=delivery.gave_up)
         return delivery
 
+    def target_for(self, delivery: Delivery) -> tuple[str | None, str, str]:
+        """The secret, address and format an attempt uses: a unit's contact as its roster has
+        them now, so an address mended after the delivery was planned is the one tried (the IT
+        office's review, stop 60: owed red referrals kept failing at the old address); as
+        planned for a contact no longer on the roster, and for the supervisors and upward."""
+        if delivery.contact in (SUPERVISORS, UPWARD):
+            return self.secret_for(delivery), delivery.webhook_url, delivery.format
+        roster = self.roster(delivery.agency_id)
+        if roster is None:
+            return None, delivery.webhook_url, delivery.format
+        now = next((c for c in roster.contacts if c.name == delivery.contact and c.webhook_url), None)
+        return roster.secret, str(now.webhook_url) if now else delivery.webhook_url, \
+            now.format if now else delivery.format
+
     def secret_for(self, delivery: Delivery) -> str | None:
         if delivery.contact == SUPERVISORS and self.supervisors is not None:
             return self.supervisors.secret

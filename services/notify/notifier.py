@@ -152,12 +152,12 @@ class Notifier(threading.Thread):
             self._signal()
 
     def _send(self, delivery: Delivery) -> str | None:
-        secret = self.app.secret_for(delivery)
+        secret, url, fmt = self.app.target_for(delivery)
         if secret is None:
             return webhook.NO_SECRET
         try:
             return self.post(webhook.request(
-                delivery.format, delivery.webhook_url, secret, delivery.payload, str(delivery.id),
+                fmt, url, secret, delivery.payload, str(delivery.id),
                 now_ms=int(self.clock().timestamp() * 1000), kind=delivery.agency_kind))
         except Exception as e:  # a transport that raises fails this attempt, and only it
             return type(e).__name__  # its class only: a message may quote the receiver

@@ -324,3 +324,25 @@ def test_the_admins_health_page_puts_a_failing_receiver_and_no_supervisors_addre
     assert "通知地址连续送达失败（" in todo and "连南瑶族自治县公安局（值班员）" in todo, todo
     assert "显示“已送达”即修好" in todo
     assert "督办人员的超时通知地址未设置" in todo
+
+
+def test_an_address_mended_after_the_failures_gets_what_is_still_owed(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer, receiver: Receiver) -> None:
+    """The IT office's review, stop 60: after the hospital's address was corrected, nothing said
+    whether the red referral owed would reach the new one. It does: an attempt uses the contact's
+    address as the roster has it now."""
+    referral, clock, notifier = down(api, runner, hotline, receiver)
+    notifier.tick()
+    assert not receiver.taken()
+    mended = Receiver()
+    try:
+        r = api.client.put(f"/v1/agencies/{referral['agency_id']}/oncall", headers=api.auth("admin1"), json={
+            "contacts": [{"name": "值班员", "webhook_url": mended.hook("police")}], "secret": SECRET})
+        assert r.status_code == 200, r.text
+        clock.now += timedelta(minutes=2)
+        notifier.tick()
+        got = [p for p in mended.taken("police") if p["referral_id"] == referral["referral_id"]]
+        assert [p["event"] for p in got] == ["referral.dispatched"] and mended.signed(SECRET)
+        assert shown_for(api, referral)["delivered_at"] is not None
+    finally:
+        mended.close()
