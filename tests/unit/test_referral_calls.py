@@ -199,3 +199,32 @@ def test_a_call_whose_referral_then_went_past_its_time_says_so(
     assert hotline.dispatch.escalate_if_due(r["referral_id"], now=due)
     runner.pump()
     assert "十分钟内接收（通话后仍超时未接收）" in row_of(api.client.get("/board").text, r["referral_id"])
+
+
+def inbox_row(html: str, referral_id: str) -> str:
+    start = html.index(f'id="ref-{referral_id}"')
+    return visible(html[start:html.index("</tr>", start)])
+
+
+def test_a_call_still_owed_an_answer_is_said_on_the_inbox_row_and_atop_the_referral(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """The education desk's review, stop 60: "请明天中午前在系统中记录进展" sat as 督办来电 between
+    two rows of the referral's status, the inbox row gave no sign, and nothing tied the answer to
+    it. Until the unit records something after the call, the row and the page's top say it."""
+    case = yellow_case(api, runner, "call-owed")
+    ref = next(r for r in case["referrals"] if r["agency_kind"] == "education")
+    rid = ref["referral_id"]
+    assert post(api, "edu-desk", f"/v1/referrals/{rid}/acknowledge").status_code == 200
+    asked = "请明天中午前在系统中记录进展"
+    called = post(api, "supervisor1", f"/v1/referrals/{rid}/calls", {"reached": True, "note": asked})
+    assert called.status_code == 201
+    runner.pump()
+    login(api.client, "edu-desk", "/desk")
+    row = inbox_row(api.client.get("/desk").text, rid)
+    assert "督办来电" in row and asked in row and "在“记录办理进展”中答复" in row
+    page = api.client.get(f"/desk/referrals/{rid}").text
+    assert 'id="call-owed"' in page and asked in visible(page.split('id="call-owed"')[1].split("</p>")[0])
+    answered = post(api, "edu-desk", f"/v1/referrals/{rid}/progress", {"note": "已约谈校长，明早到校核实"})
+    assert answered.status_code == 201, answered.text
+    assert "督办来电" not in inbox_row(api.client.get("/desk").text, rid)
+    assert 'id="call-owed"' not in api.client.get(f"/desk/referrals/{rid}").text

@@ -82,6 +82,7 @@ def referral_detail(request: Request, container: ApiContainer, audit: AuditLog, 
         # The supervisors' calls to this unit about it, what was said included (the civil desk's
         # review, stop 53: the timeline's line did not say what was promised on the unit's behalf).
         "phoned": [call_out(x) for x in aggregate.calls],
+        "call_owed": casefile.unanswered_call(aggregate),  # asked, nothing recorded since
         "progress": [progress_out(x) for x in aggregate.progress],
         "progress_id": str(uuid4()),  # the form's: sent twice, recorded once
         "withheld": withheld,
