@@ -99,8 +99,7 @@ class DualControl(RequestLog):
 
     def _once(self, form_id: str | None, kind: str, username: str, actor: Actor, *changed: Any,
               request_id: str | None = None) -> FormUse | None:
-        """Save the change with its form's use (one transaction); the earlier use if a
-        resubmission of the same form got there first."""
+        """Save the change with its form's use (one transaction); the earlier use if resubmitted."""
         use = [FormUse(id=form_use_id(form_id, kind, username), kind=kind, username=username,
                        by=actor.subject, at=datetime.now(UTC), request_id=request_id)] if form_id else []
         if not changed and not use:
@@ -168,8 +167,7 @@ class DualControl(RequestLog):
             changed = bool(user.enable(by=actor.subject, at=now))
         else:
             password = generate_password()
-            user.change_password(password_hash=self.hasher.hash(password), by=actor.subject, at=now)
-            user.require_password_change(by=actor.subject, at=now)
+            user.issue_password(password_hash=self.hasher.hash(password), by=actor.subject, at=now)
         effect = [user, *audit_note(actor, EFFECT_ACTION[kind], "account", user.username)] if changed else []
         try:
             earlier = self._once(form_id, kind, user.username, actor, *effect)
@@ -231,8 +229,7 @@ class DualControl(RequestLog):
                 user.enable(by=actor.subject, at=now)
             else:
                 password = generate_password()
-                user.change_password(password_hash=self.hasher.hash(password), by=actor.subject, at=now)
-                user.require_password_change(by=actor.subject, at=now)
+                user.issue_password(password_hash=self.hasher.hash(password), by=actor.subject, at=now)
         try:
             self.save(request, user, *audit_note(actor, "account.approve", "account", request.username),
                       *audit_note(actor, EFFECT_ACTION[request.kind], "account", request.username))

@@ -122,6 +122,11 @@ class User(Aggregate):
         self.token_version += 1
         self.must_change_password = False
 
+    def issue_password(self, *, password_hash: str, by: str, at: datetime) -> None:
+        """A password `by` made for the owner (a reset): it works once, to choose her own."""
+        self.change_password(password_hash=password_hash, by=by, at=at)
+        self.require_password_change(by=by, at=at)
+
     @event("PasswordToChange")
     def require_password_change(self, *, by: str, at: datetime) -> None:
         """The password was issued by `by`, who knows it: its owner replaces it before any page."""

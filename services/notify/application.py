@@ -215,21 +215,14 @@ class NotifyApplication(LaterPlans, NotifiesCommits, ProcessApplication[UUID]):
         office's review, stop 60: owed red referrals kept failing at the old address); as
         planned for a contact no longer on the roster, and for the supervisors and upward."""
         if delivery.contact in (SUPERVISORS, UPWARD):
-            return self.secret_for(delivery), delivery.webhook_url, delivery.format
+            hook = self.supervisors if delivery.contact == SUPERVISORS else self.upward
+            return hook.secret if hook is not None else None, delivery.webhook_url, delivery.format
         roster = self.roster(delivery.agency_id)
         if roster is None:
             return None, delivery.webhook_url, delivery.format
         now = next((c for c in roster.contacts if c.name == delivery.contact and c.webhook_url), None)
         return roster.secret, str(now.webhook_url) if now else delivery.webhook_url, \
             now.format if now else delivery.format
-
-    def secret_for(self, delivery: Delivery) -> str | None:
-        if delivery.contact == SUPERVISORS and self.supervisors is not None:
-            return self.supervisors.secret
-        if delivery.contact == UPWARD:
-            return self.upward.secret if self.upward is not None else None
-        roster = self.roster(delivery.agency_id)
-        return roster.secret if roster else None
 
     # What supervisors see --------------------------------------------------------------------
 

@@ -140,10 +140,6 @@ def add_user(request: Request, session: AdminPage, accounts: AccountsDep, direct
                  notice=f"已创建账号 {form['username']}。")
 
 
-def _left(accounts: Any, directory: Any, user: Any, action: str) -> list[str]:
-    return rows.left_without(accounts, directory, user) if action == "disable" else []
-
-
 @router.get("/admin/users/{username}/{action}")
 def confirm_change(request: Request, username: str, action: str, session: AdminPage,
                    accounts: AccountsDep, directory: DirectoryDep) -> Response:
@@ -154,7 +150,7 @@ def confirm_change(request: Request, username: str, action: str, session: AdminP
         return RedirectResponse(f"/admin#user-{quote(username)}", status_code=303)
     confirm = settled(username) if action == "disable" and user.disabled else confirm_user(
         username, action, needs_approval(action, user.role), str(uuid4()),
-        rows.whose(accounts, directory, user), warnings=_left(accounts, directory, user, action))
+        rows.whose(accounts, directory, user), warnings=rows.left_without(accounts, directory, user, action))
     return _confirm(request, session, confirm)
 
 
@@ -171,8 +167,9 @@ def change_user(request: Request, username: str, action: str, session: AdminPage
         return _show(request, session, 404, notice=f"没有名为 {username} 的账号。")
     asks, whose = needs_approval(action, user.role), rows.whose(accounts, directory, user)
     if action != "enable" and form.get("confirmed") != "yes":
+        left = rows.left_without(accounts, directory, user, action)
         return _confirm(request, session, confirm_user(username, action, asks, str(uuid4()), whose,
-                                                       warnings=_left(accounts, directory, user, action)))
+                                                       warnings=left))
     try:
         outcome = accounts.admin_change(username, action, actor=audit.actor(principal),
                                         form_id=form.get("form_id") or None, note=form.get("note") or None)

@@ -90,10 +90,12 @@ def taken(accounts: Any, username: str, exists: bool, me: str) -> str:
     return taken_text(username, exists, pending, me)
 
 
-def left_without(accounts: Any, directory: Directory, user: Any) -> list[str]:
-    """What 停用 would leave with no one (the IT office's review, stop 60: the county police's
+def left_without(accounts: Any, directory: Directory, user: Any, action: str) -> list[str]:
+    """What 停用 (`action`) would leave with no one (the IT office's review, stop 60: the county police's
     only account disabled, its referrals unread; a school's first reporter gone, the point 在用)."""
-    said = []
+    said: list[str] = []
+    if action != "disable":
+        return said
     if user.role == "desk" and user.agency_id:
         others = [u for u in accounts.list_users() if u.role == "desk" and u.agency_id == user.agency_id
                   and not u.disabled and u.username != user.username]
