@@ -163,7 +163,7 @@ def test_a_report_after_taking_the_case_on_is_said_before_closing(api: Api,
     path = f"/desk/referrals/{civil['referral_id']}"
     said = visible(api.client.get(path).text)
     assert "案件现为红色（这条转介时为黄色，之后案件已升级）：请按红色处置。" in said, said
-    assert "最新报告2未转接110/120：报告时儿童处于紧急危险中，请立即处置。" in said
+    assert "最新报告（报告2）未转接110/120：报告时儿童处于紧急危险中，请立即处置。" in said
     assert re.search(r"此前：报告1（连南瑶族自治县，某村三巷）已转接110（\d\d-\d\d\d\d:\d\d）", said), said
     assert "什么情况（最初报告）：" in said
     page = api.client.get(path).text
