@@ -239,6 +239,22 @@ def test_a_report_that_joins_and_raises_says_what_it_added_on_the_units_page(
     # The inbox row says what the later report added (round 2: it still said only 失学).
     row = re.search(rf'id="ref-{civil["referral_id"]}".*?</tr>', api.client.get("/desk/inbox").text, re.S)
     assert row is not None and "之后的报告另有：家庭暴力" in visible(row.group(0))
+    # How the others ended, in their own words (the education desk's second review, stop 60: the
+    # police's "移交教育部门作纪律处理" read as 已办结 only).
+    units = referrals_of(api, case["case_id"])
+    police, edu = units["police"]["referral_id"], units["education"]["referral_id"]
+    closing = {"outcome": "已予治安警告，移交教育部门处理", "note": ""}
+    for step, body in (("acknowledge", None), ("outcome", closing)):
+        done = api.client.post(f"/v1/referrals/{police}/{step}", headers=api.auth("police-desk"), json=body)
+        assert done.status_code == 200, done.text
+    returned = api.client.post(f"/v1/referrals/{edu}/decline", headers=api.auth("edu-desk"),
+                               json={"reason": "不在本县学校就读，应由民政核实"})
+    assert returned.status_code == 200, returned.text
+    runner.pump()
+    others = visible(re.search(r'id="other-units">(.*?)</dd>', api.client.get(  # type: ignore[union-attr]
+        f"/desk/referrals/{civil['referral_id']}").text, re.S).group(1))
+    assert "连南瑶族自治县公安局：已办结（处置结果：已予治安警告，移交教育部门处理）" in others, others
+    assert "连南瑶族自治县教育局：已退回（退回原因：不在本县学校就读，应由民政核实）" in others
 
 
 def test_the_raise_notice_and_the_unreached_flag_follow_the_units_as_they_are_now(

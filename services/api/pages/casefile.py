@@ -187,22 +187,25 @@ def other_units(container: ApiContainer, case: Any, plan: FollowUpPlan | None,
                 unit_id: str | None) -> list[dict[str, Any]]:
     """The case's other units and where their referrals stand, with whom to call at each now (the
     county civil desk's review, stop 51: the police held the case too, named on the timeline with
-    no status and no contact). Statuses only: what each unit did stays with it."""
+    no status and no contact), and how a finished one ended: its 处置结果 or 退回原因, no name in
+    either (the education desk's second review, stop 60: the police closed "移交教育部门作纪律处理"
+    and the bureau read only 已办结). Its progress notes stay with it."""
     referrals = [r for r in (case["referrals"] if case else []) if r["agency_id"] != unit_id]
     # The unit leading the visits, with or without a referral (the police desk's review, stop 54:
     # "police cannot see which civil-affairs office leads the follow-up, or its phone").
     lead = plan.lead_agency_id if plan is not None else None
     # A unit's latest round, and how many it had (stop 57's township police: the county's page
     # listed "三江派出所：已办结" twice, alike).
-    rows: dict[str, tuple[str, int]] = {}
+    rows: dict[str, tuple[str, int, str]] = {}
     for r in sorted(referrals, key=lambda r: str(r["dispatched_at"])):
-        rows[r["agency_id"]] = (r["status"], rows.get(r["agency_id"], ("", 0))[1] + 1)
+        rows[r["agency_id"]] = (r["status"], rows.get(r["agency_id"], ("", 0, ""))[1] + 1, r["referral_id"])
     if lead and lead != unit_id and lead not in rows:
-        rows[lead] = ("", 0)
+        rows[lead] = ("", 0, "")
     phones = duty_phones(container, set(rows))
     return [{"unit": unit.name if (unit := container.directory.get(agency)) else agency, "status": status,
-             "round": n, "phone": phones.get(agency), "leads": agency == lead}
-            for agency, (status, n) in rows.items()]
+             "round": n, "phone": phones.get(agency), "leads": agency == lead,
+             "ended": _ending(container.dispatch, referral_id)[:2] if status in FINISHED else None}
+            for agency, (status, n, referral_id) in rows.items()]
 
 
 def own_rounds(container: ApiContainer, case: Any, unit_id: str | None, referral_id: str) -> list[Any]:
