@@ -11,7 +11,7 @@ from services.api.guards import client_address
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Principal
 from services.common.labels import ROLE_TEXT
-from services.common.throttle import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS
+from services.common.throttle import login_limits
 
 # Next to the page's field; the API says `detail` in English (contract §2).
 PAGE_TEXT = {
@@ -55,8 +55,7 @@ def require(request: Request, principal: Principal, code: str | None) -> None:
     outcome = factor.check(principal.subject, code)
     if outcome is Check.ok:
         return
-    container.throttle.fail((LOGIN_PER_ADDRESS, client_address(request)),
-                            (LOGIN_PER_ACCOUNT, principal.subject))
+    container.throttle.fail(*login_limits(principal.subject, client_address(request)))
     audit_log(request)(principal, AUDIT_ACTION[outcome], "account", principal.subject)
     raise SecondFactorRefused(outcome)
 

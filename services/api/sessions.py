@@ -10,7 +10,7 @@ from services.api.deps import audit_log
 from services.api.guards import client_address
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Principal
-from services.common.throttle import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS
+from services.common.throttle import login_limits
 
 
 def login(request: Request, username: str, password: str, totp: str | None = None) -> str | None:
@@ -19,14 +19,15 @@ def login(request: Request, username: str, password: str, totp: str | None = Non
     (429 once either has too many) and recorded on the audit trail."""
     container: ApiContainer = request.app.state.container
     address = client_address(request)
-    container.throttle.check(LOGIN_PER_ADDRESS, address)
-    container.throttle.check(LOGIN_PER_ACCOUNT, username)
+    limits = login_limits(username, address)
+    for limit, key in limits:
+        container.throttle.check(limit, key)
     try:
         found, disabled = container.accounts.check_login(username, password), False
     except AccountDisabled:  # a failure like a wrong password, counted and audited, then said
         found, disabled = None, True
     if found is None:
-        container.throttle.fail((LOGIN_PER_ADDRESS, address), (LOGIN_PER_ACCOUNT, username))
+        container.throttle.fail(*limits)
         known = container.accounts.find(username) is not None
         # Unauthenticated, so a public actor; a disabled account's right password is its own
         # action, so the trail says why (the auditor's review, stop 50).

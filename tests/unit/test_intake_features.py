@@ -5,6 +5,8 @@ import json
 import re
 from uuid import UUID
 
+from fastapi.testclient import TestClient
+
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
@@ -191,3 +193,22 @@ def test_a_unit_reads_which_sentinel_point_filed_the_report(api: Api, runner: Em
     inbox = api.client.get("/v1/desk/referrals", headers=api.auth("edu-desk")).json()
     others = [r["referral_id"] for r in inbox if r["referral_id"] != referral_id]
     assert others and "报告单位" not in visible(api.client.get(f"/desk/referrals/{others[0]}").text)
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_the_account_out_elsewhere(api: Api) -> None:
+    """The IT office's review, stop 60: ten wrong passwords typed by anyone locked the county
+    hospital's only desk out for 15 minutes, and /login then answered in English JSON."""
+    for _ in range(10):
+        api.client.post("/v1/auth/token", data={"username": "hospital-desk", "password": "wrong-guess"})
+    assert api.client.post("/v1/auth/token", data={"username": "hospital-desk", "password": TEST_PASSWORD}
+                           ).status_code == 429  # from the guessing address, for a while
+    with TestClient(api.client.app, client=("10.20.0.7", 50001)) as desk:  # the hospital's own PC
+        r = desk.post("/v1/auth/token", data={"username": "hospital-desk", "password": TEST_PASSWORD})
+        assert r.status_code == 200, r.text
+    page = api.client.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    refused = api.client.post("/login", data={"username": "hospital-desk", "password": TEST_PASSWORD,
+                                              "csrf": csrf})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "登录失败次数过多" in refused.text and "分钟后再试" in refused.text
+    assert "Too many" not in refused.text and refused.headers["content-type"].startswith("text/html")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import QueryParams
 
@@ -19,6 +19,7 @@ from services.api.web import PAGES, home_of, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 LOGIN_CSRF_COOKIE = "hotline_login_csrf"
+
 
 
 @router.get("/")
@@ -108,6 +109,14 @@ def login_submit(request: Request, form: FormDep) -> Response:
                        "next": _safe_next(str(form.get("next", ""))), "username": username,
                        "error": None, "totp_error": refused.page_text,
                        **second_factor.form_context(request)}, 401)
+    except HTTPException as exc:  # too many failures: in Chinese, not the API's JSON (stop 60)
+        if exc.status_code != 429:
+            raise
+        answer = render(request, "login.html", {"csrf": cookie_csrf,
+                        "next": _safe_next(str(form.get("next", ""))), "username": username,
+                        "error": password_page.throttled(exc), **second_factor.form_context(request)}, 429)
+        answer.headers["Retry-After"] = (exc.headers or {}).get("Retry-After", "60")
+        return answer
     except AccountDisabled:  # the right password: who knows it is told why (the IT office's review)
         return render(request, "login.html", {"csrf": cookie_csrf,
                        "next": _safe_next(str(form.get("next", ""))), "username": username,

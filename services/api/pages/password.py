@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.api.auth import SESSION_COOKIE, csrf_for, session_of
 from services.api.deps import AuditDep, get_container
 from services.api.guard import FormDep
-from services.api.guards import is_https
+from services.api.guards import client_address, is_https
 from services.api.web import home_of, render
 from services.common.auditnote import Principal
 from services.common.errors import FieldError
-from services.common.throttle import LOGIN_PER_ACCOUNT
+from services.common.throttle import login_limits
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PATH = "/account/password"
@@ -28,6 +28,13 @@ TEXT = {
     "same": "新密码不能与当前密码相同，请另设一个只有您自己知道的密码。",
     "again": "两次输入的新密码不一致，请重新输入。",
 }
+
+
+def throttled(exc: HTTPException) -> str:
+    """Too many failed logins, as a person reads it: when to try again, and what to do meanwhile."""
+    seconds = int((exc.headers or {}).get("Retry-After", "60"))
+    return (f"登录失败次数过多，此账号在本机暂时不能登录，请{max(1, -(-seconds // 60))}分钟后再试。"
+            "如有转介急需处理，请用本单位其他同事的账号，或联系系统管理员（信息科）。")
 
 
 def ticket(request: Request, token: str, target: str) -> Response:
@@ -85,13 +92,18 @@ def change_password(request: Request, form: FormDep, audit: AuditDep) -> Respons
     if new != again:
         return _page(request, token, principal, owed, target, {"password2": TEXT["again"]}, 422)
     container = get_container(request)
-    container.throttle.check(LOGIN_PER_ACCOUNT, principal.subject)  # no guessing through this page
+    limits = login_limits(principal.subject, client_address(request))
+    try:
+        for limit, key in limits:  # no guessing through this page
+            container.throttle.check(limit, key)
+    except HTTPException as exc:
+        return _page(request, token, principal, owed, target, {"current": throttled(exc)}, 429)
     try:
         user = container.accounts.change_own_password(principal.subject, current, new,
                                                       actor=audit.actor(principal))
     except FieldError as exc:
         if exc.field == "current":
-            container.throttle.fail((LOGIN_PER_ACCOUNT, principal.subject))
+            container.throttle.fail(*limits)
         key = "same" if "issued" in exc.message else exc.field
         return _page(request, token, principal, owed, target,
                      {"password" if key == "same" else key: TEXT[key]}, 422)
