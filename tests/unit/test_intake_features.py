@@ -212,3 +212,17 @@ def test_wrong_passwords_from_one_address_do_not_lock_the_account_out_elsewhere(
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert "登录失败次数过多" in refused.text and "分钟后再试" in refused.text
     assert "Too many" not in refused.text and refused.headers["content-type"].startswith("text/html")
+
+
+def test_a_first_reporters_form_starts_in_her_points_name(api: Api) -> None:
+    """The IT office's second review, stop 60: the new school's first reporter found 以所在监测哨点
+    名义报告 unticked, her school unnamed, and 您的身份 教师: her reports would not count as the
+    point's."""
+    login(api.client, "teacher1")
+    assert 'name="channel" value="sentinel"' not in api.client.get("/report").text  # bound to none
+    registered = api.client.post("/v1/sentinels", json=sentinel_body(), headers=api.auth("admin1"))
+    assert registered.status_code == 201
+    login(api.client, "teacher1")  # a new session carries the binding
+    page = api.client.get("/report").text
+    assert re.search(r'value="sentinel" checked> 以所在监测哨点（三江镇中心小学）名义报告', page), page
+    assert re.search(r'<option value="sentinel_first_reporter" selected>', page)
