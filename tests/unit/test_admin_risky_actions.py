@@ -237,11 +237,13 @@ def test_disabling_says_what_would_be_left_with_no_one(api: Api) -> None:
     login(api.client, "admin1", "/admin")
     only = api.client.get("/admin/users/police-desk/disable").text
     assert "连南瑶族自治县公安局没有其他可用账号" in only and "请先为接替的人新建账号" in only
+    reset = api.client.get("/admin/users/police-desk/reset-password").text  # the second review
+    assert "没有其他可用账号：重置后，直到本人用新密码登录" in reset
     made = api.client.post("/v1/users", json={"username": "police-desk2", "role": "desk",
                                               "agency_id": "police-441823"}, headers=api.auth("admin1"))
     assert made.status_code == 201, made.text
     assert "没有其他可用账号" not in api.client.get("/admin/users/police-desk/disable").text
-    assert "warn-left" not in api.client.get("/admin/users/police-desk/reset-password").text
+    assert "warn-left" not in api.client.get("/admin/users/police-desk/reset-password").text  # one more now
     point = {"name": "三江镇中心小学", "kind": "school", "region_code": "441823100",
              "first_reporter": "teacher1"}
     assert api.client.post("/v1/sentinels", json=point, headers=api.auth("admin1")).status_code == 201

@@ -94,13 +94,18 @@ def left_without(accounts: Any, directory: Directory, user: Any, action: str) ->
     """What 停用 (`action`) would leave with no one (the IT office's review, stop 60: the county police's
     only account disabled, its referrals unread; a school's first reporter gone, the point 在用)."""
     said: list[str] = []
-    if action != "disable":
+    if action not in ("disable", "reset-password"):
+        return said
+    if user.role == "desk" and user.agency_id and action == "reset-password":
+        if not _other_desks(accounts, user):  # the second review: her session ended, nobody left
+            unit = directory.get(user.agency_id)
+            said.append(f"{unit.name if unit else user.agency_id}没有其他可用账号：重置后，直到本人用新密码"
+                        "登录并改为自己的密码之前，送到该单位的转介无人能在系统中接收。"
+                        "请尽快把新密码告知本人。")
         return said
     if user.role == "desk" and user.agency_id:
-        others = [u for u in accounts.list_users() if u.role == "desk" and u.agency_id == user.agency_id
-                  and not u.disabled and u.username != user.username]
         unit = directory.get(user.agency_id)
-        if not others:
+        if not _other_desks(accounts, user):
             said.append(f"{unit.name if unit else user.agency_id}没有其他可用账号：停用后，送到该单位的"
                         "转介无人能在系统中接收和处置，超时后只会上报督办人员。"
                         "请先为接替的人新建账号，再停用。")
@@ -110,6 +115,11 @@ def left_without(accounts: Any, directory: Directory, user: Any, action: str) ->
             said.append(f"{user.username}是监测哨点“{point.name}”的第一报告人："
                         "停用后该哨点没有人能以哨点名义报告。请先在“监测哨点”中为该哨点更换第一报告人，再停用。")
     return said
+
+
+def _other_desks(accounts: Any, user: Any) -> list[Any]:
+    return [u for u in accounts.list_users() if u.role == "desk" and u.agency_id == user.agency_id
+            and not u.disabled and u.username != user.username]
 
 
 def whose(accounts: Any, directory: Directory, user: Any) -> str:
