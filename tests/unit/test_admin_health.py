@@ -110,3 +110,18 @@ def test_each_checks_detail_is_said_in_chinese() -> None:
     embedded = check_said("workers", True, "embedded runner, scheduler and notifier running")
     assert embedded.startswith("单进程内")
     assert check_said("store", False, "OperationalError") == "无法读写（OperationalError）"
+
+
+def test_a_unit_with_no_account_left_is_said_first(api: Api) -> None:
+    """The IT office's second review, stop 60: after the county police's only account was
+    disabled, the health page never said the unit had nobody who could sign in."""
+    def without() -> list[str]:
+        todo = todo_of(api.client.get("/admin/health").text)
+        if "没有可用账号的单位（" not in todo:
+            return []
+        return todo.split("没有可用账号的单位（")[1].split("）：", 1)[1].split("。")[0].split("、")
+
+    login(api.client, "admin1")
+    assert "连南瑶族自治县公安局" not in without()
+    assert api.client.post("/v1/users/police-desk/disable", headers=api.auth("admin1")).status_code == 200
+    assert "连南瑶族自治县公安局" in without()

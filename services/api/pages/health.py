@@ -98,6 +98,13 @@ def health(request: Request, container: Any) -> dict[str, Any]:
         todo.append(f"通知地址连续送达失败（{len(failing)}个单位）：" + "；".join(failing)
                     + "。修好之前，这些联系人收不到转介通知：在下方“通知”表中点单位名称，核对通知地址后"
                     "保存，再点“发送测试”，显示“已送达”即修好。")
+    # A unit nobody can sign in for (the IT office's second review: after a disable, or never made).
+    staffed = {u.agency_id for u in container.accounts.list_users() if u.role == "desk" and not u.disabled}
+    unstaffed = [u["name"] for u in units if u["kind"] not in (SUPERVISORS, UPWARD)
+                 and u["agency_id"] not in staffed]
+    if unstaffed:
+        todo.append(f"没有可用账号的单位（{len(unstaffed)}个）：" + "、".join(unstaffed)
+                    + "。送到这些单位的转介无人能在系统中接收：请在“系统管理”中为其新建机构工作人员账号。")
     settings = container.settings
     hooks = {"supervisors": bool(settings.supervisor_webhook), "upward": bool(settings.upward_webhook)}
     if not hooks["supervisors"]:
