@@ -324,6 +324,10 @@ def test_the_admins_health_page_puts_a_failing_receiver_and_no_supervisors_addre
     assert "通知地址连续送达失败（" in todo and "连南瑶族自治县公安局（值班员）" in todo, todo
     assert "显示“已送达”即修好" in todo
     assert "督办人员的超时通知地址未设置" in todo
+    # Where it is mended, the contact says so too (the second review: the roster page said nothing).
+    roster = api.client.get("/admin/oncall/police-441823").text
+    said = re.sub(r"<[^>]+>", "", roster.split('id="failing-0"')[1].split("</p>")[0])
+    assert "已连续送达失败" in said and "条通知待送达" in said, said
 
 
 def test_an_address_mended_after_the_failures_gets_what_is_still_owed(

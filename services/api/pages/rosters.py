@@ -31,7 +31,9 @@ from services.api.web import refuse, render
 from services.common.errors import FieldError, NotFound
 from services.common.labels import KIND_TEXT
 from services.dispatch.routing import Directory
+from services.notify.domain import receiver_of
 from services.notify.sendtest import Outcome, send_test
+from services.oversight.notifications import receiver_row
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -88,6 +90,7 @@ def _show(request: Request, session: Page, agency: Any, rows: list[Row] | None =
     notify = get_container(request).notify
     roster = notify.roster(agency.agency_id)
     saved = list(roster.contacts) if roster else []
+    seen = notify.receiver_health(datetime.now(UTC)) if saved else {}
     if rows is None:
         rows = [Row.shown(c) for c in saved]
         rows += [Row() for _ in range(2 if not rows else 1)]
@@ -97,6 +100,10 @@ def _show(request: Request, session: Page, agency: Any, rows: list[Row] | None =
         "testable": {c.name for c in saved if c.webhook_url},
         "on_duty": [{"name": c.name, "phone": c.phone, "tel": tel(c.phone), "hooked": bool(c.webhook_url)}
                     for c in roster.on_duty(datetime.now(UTC))] if roster else [],
+        # Each saved contact's failures in a row and what it is still owed (the IT office's second
+        # review, stop 60: the health page said failing, this page, where it is mended, nothing).
+        "failing": {c.name: row for c in saved if c.webhook_url and (row := receiver_row(
+            c.name, seen.get(receiver_of(agency.agency_id, c.name))))["consecutive_failures"]},
         "weekdays": WEEKDAYS, "formats": FORMAT_TEXT, "errors": {}, "notice": None,
         "secret": None, "tested": None, "unsaved": False, **extra}, status_code)
 
