@@ -102,6 +102,18 @@ class Watch(Aggregate):
     def _report_told(self, *, report_id: str, at: datetime) -> None:
         self.reports_told = (*self.reports_told, report_id)
 
+    def tell_late(self, *, on_duty: int, at: datetime) -> bool:
+        """Nobody could be told at dispatch, and now someone is on duty (the unit's roster was
+        saved): told now, once. True if this changed anything."""
+        if self.settled is not None or self.on_duty or self.contacted or not on_duty:
+            return False
+        self._told_late(on_duty=on_duty, at=at)
+        return True
+
+    @event("ToldLate")
+    def _told_late(self, *, on_duty: int, at: datetime) -> None:
+        self.on_duty = on_duty
+
     def raise_level(self, *, risk_level: str, due_at: datetime, at: datetime, on_duty: int) -> bool:
         """The referral was raised before it was taken on: its new level and due time, on a clock
         from now (a reminder at half of it, unless one was sent), and who could be told now (a

@@ -5,15 +5,17 @@ be told. Mixed into `NotifyApplication`, which plans the dispatch itself."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import structlog
 from eventsourcing.application import ProcessingEvent
+from eventsourcing.persistence import IntegrityError
 
-from services.notify.domain import SUPERVISORS, Delivery, Watch
+from services.common import store
+from services.notify.domain import SUPERVISORS, Delivery, Watch, watch_id
 from services.notify.oncall import Contact, Roster
 
 log = structlog.get_logger("notify")
@@ -29,6 +31,8 @@ class LaterPlans:
     _silent: dict[str, tuple[float, int]]
     _found: Callable[[dict[str, Any], datetime], tuple[Watch | None, Roster | None, list[Contact]]]
     _deliver: Callable[..., Delivery]
+    roster: Callable[[str], Roster | None]
+    save: Callable[..., Any]
 
     def _escalation(self, watch: Watch, roster: Roster | None, at: datetime) -> list[Delivery]:
         """Every contact of the unit with a webhook, and the supervisors' webhook."""
@@ -81,3 +85,21 @@ class LaterPlans:
         self._silent[agency] = (now, 0)
         log.warning("no on-duty contact with a webhook", referral_id=d["referral_id"], agency_id=agency,
                     risk_level=d["risk_level"], also_since_last_warning=count)
+
+    def tell_waiting(self, agency_id: str, referral_ids: Iterable[str], at: datetime) -> int:
+        """The unit's waiting referrals that nobody could be told of, told now to its first contact
+        on duty (the IT office's second review, stop 60: a red one sent before the roster was set
+        waited for its half-time reminder); how many. One the policy changed meanwhile is left."""
+        roster = self.roster(agency_id)
+        reachable = [c for c in (roster.on_duty(at) if roster else []) if c.webhook_url]
+        found = store.find_all(self, [watch_id(r) for r in referral_ids]) if reachable else {}  # type: ignore[arg-type]
+        told = 0
+        for watch in found.values():
+            if isinstance(watch, Watch) and watch.agency_id == agency_id \
+                    and watch.tell_late(on_duty=len(reachable), at=at):
+                try:
+                    self.save(watch, self._deliver(watch, "referral.dispatched", reachable[0], at))
+                    told += 1
+                except IntegrityError:
+                    continue
+        return told

@@ -183,3 +183,15 @@ def duty_phones(container: Any, units: set[str], rosters: dict[str, Any] | None 
         elif agency is not None and agency.phone:
             found[unit] = ("", agency.phone)
     return found
+
+
+def set_roster(c: ApiContainer, agency_id: str, contacts: list[dict[str, Any]], secret: Any, *, by: str,
+               actor: Any) -> Any:
+    """Save a unit's roster; then what it has waiting that nobody could be told of is told now (the
+    IT office's second review, stop 60: a red referral sent before the roster waited untold)."""
+    roster = c.notify.set_roster(agency_id, contacts, secret, by=by, actor=actor)
+    waiting = [r["referral_id"] for r in c.view.desk_referrals(agency_id, ended=0)
+               if r["status"] in UNACKNOWLEDGED_STATUSES]
+    if waiting:
+        c.notify.tell_waiting(agency_id, waiting, datetime.now(UTC))
+    return roster

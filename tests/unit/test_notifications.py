@@ -350,3 +350,23 @@ def test_an_address_mended_after_the_failures_gets_what_is_still_owed(
         assert shown_for(api, referral)["delivered_at"] is not None
     finally:
         mended.close()
+
+
+def test_a_referral_sent_before_the_units_roster_is_told_when_the_roster_is_saved(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer, receiver: Receiver) -> None:
+    """The IT office's second review, stop 60: a red referral went to the county police before they
+    had a roster; the roster saved a minute later, nothing was sent until the half-time reminder."""
+    referral = red_referral(api, runner, key="before-roster")
+    assert hotline.notify.watch(referral["referral_id"]).on_duty == 0  # type: ignore[union-attr]
+    set_rosters(api, receiver)
+    clock = Clock()
+    Notifier(hotline.notify, clock=clock).tick()
+    def told() -> list[str]:
+        return [p["event"] for p in receiver.taken(f"{referral['agency_id']}/0")
+                if p["referral_id"] == referral["referral_id"]]
+
+    assert told() == ["referral.dispatched"]
+    assert hotline.notify.watch(referral["referral_id"]).on_duty == 1  # type: ignore[union-attr]
+    set_rosters(api, receiver)  # saved again: told once, not twice
+    Notifier(hotline.notify, clock=clock).tick()
+    assert told() == ["referral.dispatched"]

@@ -33,7 +33,7 @@ from services.common.labels import KIND_TEXT
 from services.dispatch.routing import Directory
 from services.notify.domain import receiver_of
 from services.notify.sendtest import Outcome, send_test
-from services.oversight.notifications import receiver_row
+from services.oversight.notifications import receiver_row, set_roster
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -143,8 +143,8 @@ def save_roster(request: Request, agency_id: str, session: AdminPage, agency: Un
         return _show(request, session, agency, rows, 422, errors=errors)
     secret = roster.secret if roster else _secret()
     try:
-        notify.set_roster(agency_id, contacts, secret, by=session.principal.subject,
-                          actor=audit.actor(session.principal))
+        set_roster(get_container(request), agency_id, contacts, secret, by=session.principal.subject,
+                   actor=audit.actor(session.principal))
     except FieldError as exc:
         return _show(request, session, agency, rows, 422, errors=refusal(rows, exc))
     if roster is None:

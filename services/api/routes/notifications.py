@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from services.api.deps import Admin, AuditDep, ContainerDep, Supervisor
-from services.oversight.notifications import all_health, referral_deliveries
+from services.oversight.notifications import all_health, referral_deliveries, set_roster
 from services.oversight.rosters import RosterIn, RosterOut, known_unit, roster_out
 
 oncall_router = APIRouter(prefix="/v1/agencies", tags=["on-call"])
@@ -18,8 +18,8 @@ router = APIRouter(prefix="/v1/notifications", tags=["on-call"])
 def set_oncall(agency_id: str, body: RosterIn, container: ContainerDep, audit: AuditDep,
                admin: Admin) -> dict[str, Any]:
     known_unit(container, agency_id)
-    container.notify.set_roster(agency_id, [c.raw() for c in body.contacts], body.secret,
-                                by=admin.subject, actor=audit.actor(admin))
+    set_roster(container, agency_id, [c.raw() for c in body.contacts], body.secret,
+               by=admin.subject, actor=audit.actor(admin))
     return roster_out(container.notify, agency_id)
 
 
