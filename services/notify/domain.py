@@ -103,8 +103,7 @@ class Watch(Aggregate):
         self.reports_told = (*self.reports_told, report_id)
 
     def tell_late(self, *, on_duty: int, at: datetime) -> bool:
-        """Nobody could be told at dispatch, and now someone is on duty (the unit's roster was
-        saved): told now, once. True if this changed anything."""
+        """Nobody was told at dispatch; now someone is on duty: told now, once (True if it changed)."""
         if self.settled is not None or self.on_duty or self.contacted or not on_duty:
             return False
         self._told_late(on_duty=on_duty, at=at)

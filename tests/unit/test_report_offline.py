@@ -10,7 +10,7 @@ import json
 import re
 import struct
 
-from services.api.pages.report import FIELD_MESSAGES, PLACE_MISSING
+from services.api.pages.report_text import FIELD_MESSAGES, PLACE_MISSING
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.unit.test_page_text import Visible, english_in

@@ -104,26 +104,6 @@ def _ending(dispatch: DispatchApplication, referral_id: str) -> tuple[str, str, 
     return "处置结果", referral.outcome or "", when, referral.note or ""
 
 
-def unanswered_call(referral: Any) -> dict[str, Any] | None:
-    """The supervisors' last call about an open referral when the unit has recorded nothing
-    since (no 接收 after it, no progress): what was asked is still owed an answer (the education
-    desk's review, stop 60: "请明天中午前在系统中记录进展" sat between two rows of the status)."""
-    if referral.status not in ("dispatched", "escalated", "acknowledged") or not referral.calls:
-        return None
-    last = referral.calls[-1]
-    since = [p["at"] for p in referral.progress]
-    since += [referral.acknowledged_at] if referral.acknowledged_at else []
-    return None if any(at > last["at"] for at in since) else {
-        "at": last["at"].isoformat(), "note": last["note"], "reached": last["reached"]}
-
-
-def unanswered_calls(dispatch: DispatchApplication, rows: list[Any]) -> dict[str, dict[str, Any]]:
-    """Per open referral of an inbox, the supervisors' call still owed an answer."""
-    found = {r["referral_id"]: unanswered_call(dispatch.get_referral(r["referral_id"]))
-             for r in rows if r["status"] in ("dispatched", "escalated", "acknowledged")}
-    return {k: v for k, v in found.items() if v}
-
-
 def ended_when(referral: Any) -> str:
     """When a finished referral (the aggregate) was closed or declined: a decline is its last
     event. From the store, which the view's timeline follows a moment later."""

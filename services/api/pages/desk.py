@@ -17,6 +17,7 @@ from services.api.pages.desk_referral import DONE
 from services.api.web import render
 from services.bootstrap import ApiContainer
 from services.common.vocabulary import level_now
+from services.oversight.calls import unanswered_calls
 from services.oversight.notifications import unstaffed
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -50,7 +51,7 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         "notifies": agency_notice.notifies(container, principal.agency_id),
         "referrals": referrals,
         "endings": casefile.endings(container.dispatch, referrals), "WITHDRAWN": casefile.WITHDRAWN,
-        "phoned": casefile.unanswered_calls(container.dispatch, referrals),
+        "phoned": unanswered_calls(container.dispatch, referrals),
         # Where each case is (its place's name, no address): which to go to first.
         # The newest report's place (stop 56's police desk: the row kept the first one's).
         "places": {case_id: container.directory.place_name(f.place) for case_id, f in facts.items()},

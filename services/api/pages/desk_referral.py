@@ -22,7 +22,7 @@ from services.common.auditnote import AuditLog
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.vocabulary import RISK_LEVELS
 from services.dispatch.followup import FollowUpPlan
-from services.oversight.calls import call_out
+from services.oversight.calls import call_out, unanswered_call
 from services.oversight.referrals import (
     DeclineIn,
     OutcomeIn,
@@ -82,7 +82,7 @@ def referral_detail(request: Request, container: ApiContainer, audit: AuditLog, 
         # The supervisors' calls to this unit about it, what was said included (the civil desk's
         # review, stop 53: the timeline's line did not say what was promised on the unit's behalf).
         "phoned": [call_out(x) for x in aggregate.calls],
-        "call_owed": casefile.unanswered_call(aggregate),  # asked, nothing recorded since
+        "call_owed": unanswered_call(aggregate),  # asked, nothing recorded since
         "progress": [progress_out(x) for x in aggregate.progress],
         "progress_id": str(uuid4()),  # the form's: sent twice, recorded once
         "withheld": withheld,

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from services.api.deps import AccountsDep, AuditDep, DirectoryDep, DispatchDep
 from services.api.guard import Page, page_guard
-from services.api.pages.report import FIELD_MESSAGES, PLACE_MISSING, PLACE_UNKNOWN
+from services.api.pages.report_text import FIELD_MESSAGES, PLACE_MISSING, PLACE_UNKNOWN
 from services.api.pages.routes_preview import routing_data
 from services.api.web import render
 from services.common.labels import CONCERN_LABELS, LEVEL_TEXT, RELATION_LABELS

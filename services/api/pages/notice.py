@@ -16,7 +16,8 @@ from services.api.deps import AuditDep, ContainerDep, IntakeDep
 from services.api.guard import Page, page_guard
 from services.api.pages import notice_receipt
 from services.api.pages.lookup import STATUS  # the same words as the lookup's
-from services.api.pages.report import FIELD_MESSAGES, PLACE_MISSING, field_errors, form_to_body
+from services.api.pages.report import field_errors, form_to_body
+from services.api.pages.report_text import FIELD_MESSAGES, PLACE_MISSING
 from services.api.web import BEIJING, NOTIFYING_KINDS, refuse, render
 from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog
