@@ -55,6 +55,11 @@ DESK_PAGE_KINDS: dict[str, tuple[str, ...]] = {"/followups": ("civil_affairs",),
                                                 "/desk/notice": NOTIFYING_KINDS}
 
 
+def safe_next(target: str) -> str:
+    """A `next` that stays on this site, else "": browsers read `/\\host` as `//host`."""
+    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else ""
+
+
 def home_of(role: str) -> str:
     return PAGES.get(role, (("/login", ""),))[0][0]
 

@@ -15,7 +15,7 @@ from services.api.auth import IDLE_MESSAGE, SESSION_COOKIE, session_of
 from services.api.guard import FormDep
 from services.api.guards import is_https
 from services.api.pages import password as password_page
-from services.api.web import PAGES, home_of, render
+from services.api.web import PAGES, home_of, render, safe_next
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 LOGIN_CSRF_COOKIE = "hotline_login_csrf"
@@ -35,12 +35,12 @@ def login_page(request: Request, next: str = "") -> Response:  # noqa: A002
     """The form; one already signed in (the back button mid-call) goes on to their page."""
     session = session_of(request)
     if session is not None:
-        return RedirectResponse(_landing(session[1].role, _safe_next(next)), status_code=303)
+        return RedirectResponse(_landing(session[1].role, safe_next(next)), status_code=303)
     csrf = secrets.token_urlsafe(24)
     response = render(request, "login.html",
-                       {"csrf": csrf, "next": _safe_next(next), "username": "",
+                       {"csrf": csrf, "next": safe_next(next), "username": "",
                         "error": IDLE_MESSAGE if request.query_params.get("idle") == "1" else None,
-                        "notice": _why(request.query_params, _safe_next(next)),
+                        "notice": _why(request.query_params, safe_next(next)),
                         "signed_out": request.query_params.get("out") in ("1", "all"),
                         **second_factor.form_context(request)})
     response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
@@ -74,10 +74,6 @@ def _why(query: QueryParams, target: str) -> str | None:
     return None
 
 
-def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else ""
-
-
 def _landing(role: str, target: str) -> str:
     """Where the asked-for page is one this role may open, there; otherwise the role's home."""
     path = target.split("?", 1)[0]
@@ -99,35 +95,35 @@ def login_submit(request: Request, form: FormDep) -> Response:
         else "密码" if not password else ""
     if missing:  # nothing typed is not a wrong password
         return render(request, "login.html", {"csrf": cookie_csrf,
-                       "next": _safe_next(str(form.get("next", ""))),
+                       "next": safe_next(str(form.get("next", ""))),
                        "username": username, "error": f"请填写{missing}。",
                        **second_factor.form_context(request)}, 422)
     try:
         token = sessions.login(request, username, password, str(form.get("totp", "")))
     except second_factor.SecondFactorRefused as refused:
         return render(request, "login.html", {"csrf": cookie_csrf,
-                       "next": _safe_next(str(form.get("next", ""))), "username": username,
+                       "next": safe_next(str(form.get("next", ""))), "username": username,
                        "error": None, "totp_error": refused.page_text,
                        **second_factor.form_context(request)}, 401)
     except HTTPException as exc:  # too many failures: in Chinese, not the API's JSON (stop 60)
         if exc.status_code != 429:
             raise
         answer = render(request, "login.html", {"csrf": cookie_csrf,
-                        "next": _safe_next(str(form.get("next", ""))), "username": username,
+                        "next": safe_next(str(form.get("next", ""))), "username": username,
                         "error": password_page.throttled(exc), **second_factor.form_context(request)}, 429)
         answer.headers["Retry-After"] = (exc.headers or {}).get("Retry-After", "60")
         return answer
     except AccountDisabled:  # the right password: who knows it is told why (the IT office's review)
         return render(request, "login.html", {"csrf": cookie_csrf,
-                       "next": _safe_next(str(form.get("next", ""))), "username": username,
+                       "next": safe_next(str(form.get("next", ""))), "username": username,
                        "error": DISABLED, **second_factor.form_context(request)}, 401)
     if token is None:
         return render(request, "login.html", {"csrf": cookie_csrf,
-                       "next": _safe_next(str(form.get("next", ""))),
+                       "next": safe_next(str(form.get("next", ""))),
                        "username": username, "error": "用户名或密码不正确。",
                        **second_factor.form_context(request)}, 401)
     principal = request.app.state.tokens.verify(token)
-    target = _landing(principal.role, _safe_next(str(form.get("next") or "")))
+    target = _landing(principal.role, safe_next(str(form.get("next") or "")))
     if request.app.state.container.accounts.must_change_password(principal.subject):
         response = password_page.ticket(request, token, target)
         response.delete_cookie(LOGIN_CSRF_COOKIE)

@@ -13,7 +13,7 @@ from services.api.auth import SESSION_COOKIE, csrf_for, session_of
 from services.api.deps import AuditDep, get_container
 from services.api.guard import FormDep
 from services.api.guards import client_address, is_https
-from services.api.web import home_of, render
+from services.api.web import home_of, render, safe_next
 from services.common.auditnote import Principal
 from services.common.errors import FieldError
 from services.common.throttle import login_limits
@@ -65,8 +65,7 @@ def _page(request: Request, token: str, principal: Principal, owed: bool, target
 
 
 def _target(raw: str, principal: Principal) -> str:
-    inside = raw.startswith("/") and not raw.startswith("//") and raw != PATH
-    return raw if inside else home_of(principal.role)
+    return raw if safe_next(raw) and raw != PATH else home_of(principal.role)
 
 
 @router.get(PATH)
