@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
@@ -41,6 +42,7 @@ class DeskReader(Protocol):
     def case_facts(self, case_ids: list[str]) -> dict[str, CaseFacts]: ...
     def submissions(self, submitter_ref: str, since: datetime) -> list[SubmissionRow]: ...
     def cases_filed_by(self, submitter_ref: str) -> set[str]: ...
+    def cases_of_records(self, prefix: str) -> list[tuple[str, str]]: ...
     def desk_referrals(self, agency_id: str, status: str | None = None,
                        ended: int | None = None) -> list[ReferralRow]: ...
     def inbox_marks(self, agency_id: str) -> list[list[Any]]: ...
@@ -171,6 +173,17 @@ class DeskQueries(FollowUpQueries, IncidentQueries, InboxQueries, UnitQueries):
         return {str(r["case_id"]) for r in self.sql.rows(
             "SELECT DISTINCT r.case_id FROM view_submissions s JOIN view_case_reports r"
             " ON r.report_id = s.report_id WHERE s.submitter_ref = ?", (submitter_ref,))}
+
+    def cases_of_records(self, prefix: str) -> list[tuple[str, str]]:
+        """(report | referral, case id) of each report and referral whose id starts with `prefix`
+        (hex digits and dashes): the short ids the audit trail shows of them."""
+        if not re.fullmatch(r"[0-9a-f-]{8,36}", prefix):
+            return []
+        like = (f"{prefix}%",)
+        return [(str(r["what"]), str(r["case_id"])) for r in self.sql.rows(
+            "SELECT 'report' AS what, case_id FROM view_case_reports WHERE report_id LIKE ?"
+            " UNION SELECT 'referral' AS what, case_id FROM view_referrals WHERE referral_id LIKE ?"
+            " ORDER BY what, case_id LIMIT 20", like * 2)]
 
     def _cases(self, where: str, params: tuple[Any, ...]) -> list[CaseRow]:
         chosen = f"SELECT case_id FROM view_cases WHERE {where}"

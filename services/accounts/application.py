@@ -78,7 +78,7 @@ class AccountsApplication(SentinelPoints, DualControl):
             region=region,
         )
         try:
-            self.save(user, *audit_note(actor, "account.add", "account", username))
+            self.save(user, *audit_note(actor, "account.add", "account", username, detail=user.held()))
         except IntegrityError:
             raise Conflict(f"user {username!r} exists already") from None
         return user.principal()
@@ -132,13 +132,15 @@ class AccountsApplication(SentinelPoints, DualControl):
     def disable(self, username: str, *, by: str, actor: Actor | None = None) -> User:
         user = self._user(username)
         if user.disable(by=by, at=datetime.now(UTC)):
-            self.save(user, *audit_note(actor, "account.disable", "account", user.username))
+            self.save(user, *audit_note(actor, "account.disable", "account", user.username,
+                                        detail=user.held()))
         return user
 
     def enable(self, username: str, *, by: str, actor: Actor | None = None) -> User:
         user = self._user(username)
         if user.enable(by=by, at=datetime.now(UTC)):
-            self.save(user, *audit_note(actor, "account.enable", "account", user.username))
+            self.save(user, *audit_note(actor, "account.enable", "account", user.username,
+                                        detail=user.held()))
         return user
 
     def set_password(self, username: str, password: str, *, by: str,
@@ -147,7 +149,8 @@ class AccountsApplication(SentinelPoints, DualControl):
         self.check_password(password)
         user = self._user(username)
         user.change_password(password_hash=self.hasher.hash(password), by=by, at=datetime.now(UTC))
-        self.save(user, *audit_note(actor, "account.set-password", "account", user.username))
+        self.save(user, *audit_note(actor, "account.set-password", "account", user.username,
+                                    detail=user.held()))
         return user
 
     def change_own_password(self, username: str, current: str, new: str, *,

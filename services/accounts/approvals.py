@@ -136,7 +136,7 @@ class DualControl(RequestLog):
         user.require_password_change(by=actor.subject, at=datetime.now(UTC))
         try:
             earlier = self._once(form_id, "create", username, actor, user,
-                                 *audit_note(actor, "account.add", "account", username))
+                                 *audit_note(actor, "account.add", "account", username, detail=user.held()))
         except IntegrityError:
             raise Conflict(f"user {username!r} exists already") from None
         if earlier is not None:
@@ -168,7 +168,8 @@ class DualControl(RequestLog):
         else:
             password = generate_password()
             user.issue_password(password_hash=self.hasher.hash(password), by=actor.subject, at=now)
-        effect = [user, *audit_note(actor, EFFECT_ACTION[kind], "account", user.username)] if changed else []
+        effect = [user, *audit_note(actor, EFFECT_ACTION[kind], "account", user.username,
+                                    detail=user.held())] if changed else []
         try:
             earlier = self._once(form_id, kind, user.username, actor, *effect)
         except IntegrityError:
@@ -199,7 +200,8 @@ class DualControl(RequestLog):
             request.explain(note.strip())
         try:
             self._once(form_id, kind, username, actor, request,
-                       *audit_note(actor, "account.request", "account", username), request_id=str(request.id))
+                       *audit_note(actor, "account.request", "account", username, detail=request.asked()),
+                       request_id=str(request.id))
         except IntegrityError:  # the same change asked at the same moment (a double click)
             return self.get_request(request.id), True
         return request, False
@@ -231,8 +233,10 @@ class DualControl(RequestLog):
                 password = generate_password()
                 user.issue_password(password_hash=self.hasher.hash(password), by=actor.subject, at=now)
         try:
-            self.save(request, user, *audit_note(actor, "account.approve", "account", request.username),
-                      *audit_note(actor, EFFECT_ACTION[request.kind], "account", request.username))
+            self.save(request, user, *audit_note(actor, "account.approve", "account", request.username,
+                                                 detail=request.asked()),
+                      *audit_note(actor, EFFECT_ACTION[request.kind], "account", request.username,
+                                  detail={**user.held(), "request": str(request.id)}))
         except IntegrityError:
             raise Conflict("this request was decided by someone else at the same moment") from None
         return Outcome(request.username, password=password, request=request, disabled=user.disabled)
@@ -244,7 +248,8 @@ class DualControl(RequestLog):
         request = self.get_request(request_id)
         request.reject(by=actor.subject, at=datetime.now(UTC), reason=(reason or "").strip() or None)
         try:
-            self.save(request, *audit_note(actor, "account.reject", "account", request.username))
+            self.save(request, *audit_note(actor, "account.reject", "account", request.username,
+                                           detail={**request.asked(), "reason": request.reason}))
         except IntegrityError:
             raise Conflict("this request was decided by someone else at the same moment") from None
         return request

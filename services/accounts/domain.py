@@ -177,6 +177,10 @@ class User(Aggregate):
     def principal(self) -> Principal:
         return Principal(self.username, self.role, self.agency_id, self.sentinel_id, self.region)
 
+    def held(self) -> dict[str, str | None]:
+        """What the account holds, for its entries on the trail: role, unit, region."""
+        return {"role": self.role, "unit": self.agency_id or self.sentinel_id, "region": self.region}
+
     def public(self) -> dict[str, object]:
         return {"username": self.username, "role": self.role, "agency_id": self.agency_id,
                 "sentinel_id": self.sentinel_id, "channel": self.channel,

@@ -148,6 +148,11 @@ class AccountRequest(Aggregate):
     def _withdrawn(self, *, by: str, at: datetime) -> None:
         self.decision, self.decided_by, self.decided_at = "withdrawn", by, at
 
+    def asked(self) -> dict[str, str | None]:
+        """What was asked, for the trail's entries of it and of its decision."""
+        return {"request": str(self.id), "kind": self.kind, "role": self.role,
+                "unit": self.agency_id or self.sentinel_id, "region": self.region, "note": self.note}
+
     def public(self, now: datetime) -> dict[str, object]:
         return {"request_id": str(self.id), "kind": self.kind, "username": self.username,
                 "role": self.role, "agency_id": self.agency_id, "sentinel_id": self.sentinel_id,

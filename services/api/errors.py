@@ -11,6 +11,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -58,6 +59,16 @@ def page_above(request: Request) -> str:
     return "/"
 
 
+def note_denied(request: Request) -> None:
+    """A refusal of the caller's role on the trail (the auditor's review, stop 61), with the route."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None and (session := session_of(request)) is not None:
+        principal = session[1]
+    if principal is not None:
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        audit_log(request)(principal, "access.denied", route, request.url.path)
+
+
 def add_error_handlers(app: FastAPI) -> None:
     def not_found(request: Request, exc: Exception) -> Response:
         principal = getattr(request.state, "principal", None)
@@ -86,6 +97,8 @@ def add_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         wants_page = (not request.url.path.startswith("/v1/")
                       and "text/html" in request.headers.get("accept", ""))
+        if exc.status_code == 403:
+            await run_in_threadpool(note_denied, request)
         if (exc.status_code == 401 and request.method == "GET"
                 and "text/html" in request.headers.get("accept", "")):
             # A download link followed after the page's session ended: log in again, not JSON.

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from services.api.auth import SESSION_COOKIE, check_csrf, csrf_for, session_of
+from services.api.deps import audit_log
 from services.api.web import refuse
 from services.common.auditnote import Principal
 
@@ -69,6 +70,9 @@ def page_guard(roles: str | tuple[str, ...], home: str, refusal: str, *, fragmen
                 back += "?" + request.url.query  # the link as sent (an on-call message's ?referral=)
             raise Refused(RedirectResponse(f"/login?next={quote(back, safe='/')}{idle}", status_code=303))
         if found[1].role not in allowed:
+            # On the trail: an account trying pages not of its role (the auditor's review, stop 61).
+            route = getattr(request.scope.get("route"), "path", home)
+            audit_log(request)(found[1], "access.denied", route, request.url.path)
             raise Refused(refuse(request, found[1], refusal))
         refused = admit(request, found[1]) if admit is not None else None
         if refused is not None:

@@ -14,9 +14,13 @@ FIELDS = ("seq", "at", "actor", "role", "unit", "action", "resource_type", "reso
 
 
 def entry_hash(prev_hash: str, fields: dict[str, Any], suite_name: str = "aes") -> str:
-    """Each entry's hash covers its fields and the previous entry's hash, under the entry's own
-    suite (aes: SHA-256, sm: SM3; both 64 hex digits, so a chain may switch between entries)."""
-    canonical = json.dumps({k: fields.get(k) for k in FIELDS}, sort_keys=True, ensure_ascii=False)
+    """Each entry's hash covers its fields (its detail too, when it has one) and the previous
+    entry's hash, under the entry's own suite (aes: SHA-256, sm: SM3; both 64 hex digits, so
+    a chain may switch between entries)."""
+    covered = {k: fields.get(k) for k in FIELDS}
+    if fields.get("detail") is not None:  # entries with a detail (stop 61); those before hash as they did
+        covered["detail"] = fields["detail"]
+    canonical = json.dumps(covered, sort_keys=True, ensure_ascii=False)
     return suite(suite_name).hash(f"{prev_hash}\x1f{canonical}".encode()).hex()
 
 

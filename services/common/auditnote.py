@@ -54,19 +54,22 @@ class Actor:
 
 class AuditNote(Aggregate):
     @event("Written")
-    def __init__(self, id: UUID, *, entry: dict[str, str | None]):  # noqa: A002
+    def __init__(self, id: UUID, *, entry: dict[str, Any]):  # noqa: A002
         self.entry = entry
 
 
 def note(actor: Actor | None, action: str, resource_type: str, resource_id: str | None = None,
-         case_id: str | None = None) -> list[AuditNote]:
-    """The note to save with an action ([] when nobody is acting: tests, internal steps)."""
+         case_id: str | None = None, detail: dict[str, str | None] | None = None) -> list[AuditNote]:
+    """The note to save with an action ([] when nobody is acting: tests, internal steps); `detail`
+    says what the action was beyond its object (an account's role and unit, a request's reason)."""
     if actor is None:
         return []
+    kept = {k: v for k, v in (detail or {}).items() if v}
     return [AuditNote(id=uuid4(), entry={
         "at": datetime.now(UTC).isoformat(), "actor": actor.subject, "role": actor.role,
         "unit": actor.unit, "action": action, "resource_type": resource_type,
-        "resource_id": resource_id, "case_id": case_id, "client": actor.client})]
+        "resource_id": resource_id, "case_id": case_id, "client": actor.client,
+        **({"detail": kept} if kept else {})})]
 
 
 NOTE_TOPIC = f"{AuditNote.Written.__module__}:{AuditNote.Written.__qualname__}"  # type: ignore[attr-defined]

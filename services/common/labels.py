@@ -126,7 +126,8 @@ ACTION_TEXT = {
     "report.transfer": "确认转接110/120", "report.erase": "删除个人信息",
     "report.list-own": "查看本人的报告列表",
     "report.list-unit": "查看本单位报送的通报", "report.receipt": "查看通报回执",
-    "receipt.lookup": "凭受理编号查询", "child.repeat-check": "查询儿童在办案件",
+    "receipt.lookup": "凭受理编号查询", "receipt.lookup_failed": "凭受理编号查询（编号或查询码不符）",
+    "child.repeat-check": "查询儿童在办案件",
     "child.repeat-check.refused": "查询儿童在办案件（超出每小时限额）", "case.list": "查看案件列表",
     "caller.history": "查询来电历史", "caller.history.refused": "查询来电历史（超出每小时限额）",
     "case.read": "查看案件", "case.reassess": "调整风险等级", "case.review": "复核完毕",
@@ -139,7 +140,7 @@ ACTION_TEXT = {
     "desk.inbox": "打开收件箱",
     "board.read": "打开督办看板", "console.open": "打开来电登记", "admin.read": "打开系统管理",
     "audit.read": "查看审计日志", "account.add": "新增账号", "account.disable": "停用账号",
-    "audit.refused": "审计日志查询被拒（条件有误）",
+    "audit.refused": "审计日志查询被拒（条件有误）", "audit.export": "导出审计日志",
     "account.enable": "启用账号", "account.set-password": "重置密码",
     "account.change-own-password": "本人修改密码",
     "account.request": "提出账号变更申请", "account.approve": "批准账号变更申请",
@@ -154,7 +155,8 @@ ACTION_TEXT = {
     "auth.logout": "退出登录（所有设备）",
     "auth.logout_device": "退出登录（本设备）", "sentinel.register": "登记哨点",
     "sentinel.first-reporter": "更换第一报告人", "sentinel.deactivate": "撤销哨点",
-    "access.not_found": "访问范围外资源", "stats.read": "查看统计分析", "stats.refused": "统计查询被拒",
+    "access.not_found": "访问范围外资源", "access.denied": "访问非本角色的页面或接口",
+    "stats.read": "查看统计分析", "stats.refused": "统计查询被拒",
     "stats.monthly": "导出月度统计报表",
     "ledger.read": "导出台账", "followups.read": "打开随访帮扶", "followup.read": "查看走访记录",
     "followup.read-refused": "查看走访记录（结案超过30天，已拒绝）",
@@ -189,6 +191,7 @@ RESOURCE_TEXT = {"report": "报告", "case": "案件", "cases": "案件列表", 
                  "child": "儿童", "incidents": "重大事项列表", "caller": "来电号码"}
 RESOURCE_TEXT["callback"] = "回访"  # callbacks (§13)
 RESOURCE_TEXT["system"] = "系统"  # the IT office's 运行状况
+RESOURCE_TEXT["receipt"] = "受理编号"  # a lookup with a wrong pair, as typed
 # Why a case went upward (重大事项, §12), and where its upward report is.
 INCIDENT_REASON_TEXT = {"auto": "自动认定", "mark": "督办人员标记", "death": "报告儿童死亡"}
 # A case's row on the board, by its upward report: "已上报" only when it arrived (stop 52's review:

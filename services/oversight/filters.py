@@ -55,7 +55,8 @@ def parse(text: str) -> list[tuple[str, str]]:
 
 FILTER_TEXT = {"region": "地区", "month": "月份", "format": "格式", "risk_level": "等级",
                "status": "状态", "role": "角色", "action": "操作", "case": "案件",
-               "from": "开始日期", "to": "结束日期", "since": "起", "until": "止", "group": "分组"}
+               "from": "开始日期", "to": "结束日期", "first_day": "起始日期", "last_day": "截止日期",
+               "since": "起", "until": "止", "group": "分组"}
 VALUE_TEXT = {"risk_level": LEVEL_TEXT, "status": CASE_STATUS_TEXT, "role": ROLE_TEXT,
               "action": {**ACTION_TEXT, **{k: f"{v}（全部）" for k, v in ACTION_GROUP_TEXT.items()}},
               "format": {"csv": "文本表格", "xlsx": "Excel"}, "group": {"region": "按下级区划"}}

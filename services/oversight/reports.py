@@ -3,6 +3,7 @@ reports, and the receipt lookup (contract §2, Reports and receipts)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from pydantic import BaseModel, PrivateAttr
@@ -13,6 +14,8 @@ from services.common.throttle import LOOKUP_PER_ADDRESS, Throttle
 from services.common.vocabulary import coarse_status
 from services.intake.application import IntakeApplication
 from services.intake.schemas import Submission
+
+RECEIPT_CHARACTERS = re.compile(r"[^0-9A-Z\-]")
 
 
 def report_status(view: DeskView, report_id: str) -> tuple[str, str | None]:
@@ -61,6 +64,11 @@ def own_reports(intake: IntakeApplication, view: DeskView, audit: AuditLog, prin
             for r in rows]
 
 
+def typed_receipt(text: str) -> str:
+    """A receipt number as typed, for the trail: its characters only (anything else '?'), bounded."""
+    return RECEIPT_CHARACTERS.sub("?", text.strip().upper()[:24]) or "空"
+
+
 def look_up_receipt(intake: IntakeApplication, view: DeskView, throttle: Throttle, audit: AuditLog,
                     address: str, receipt_no: str, lookup_code: str) -> str | None:
     """The API's and the /lookup page's lookup: the coarse status, or None for a wrong pair
@@ -69,6 +77,9 @@ def look_up_receipt(intake: IntakeApplication, view: DeskView, throttle: Throttl
     report = intake.lookup(receipt_no, lookup_code)
     if report is None:
         throttle.fail((LOOKUP_PER_ADDRESS, address))
+        # On the trail as tried, without reading whether the receipt exists (a wrong code costs
+        # the same either way) and without the address (an anonymous reporter stays so).
+        audit(None, "receipt.lookup_failed", "receipt", typed_receipt(receipt_no), keep_client=False)
         return None
     link = view.case_for_report(str(report.id))
     audit(None, "receipt.lookup", "report", str(report.id), link["case_id"] if link else None,

@@ -153,7 +153,7 @@ def test_the_banner_says_when_it_checked(api: Api, hotline: ApiContainer) -> Non
     sequence(hotline)
     login(api.client, "auditor1")
     banner = visible(api.client.get("/audit").text.split('id="chain"')[1].split("</div>")[0])
-    assert re.search(r"截至\d{2}:\d{2}校验的\d+条记录", banner)
+    assert re.search(r"截至\d{4}-\d{2}-\d{2}\d{2}:\d{2}（北京时间）校验的\d+条记录", banner)
     assert "之后新增的记录将在下次校验时核对" in banner
 
 

@@ -60,8 +60,8 @@ def test_the_case_filter_takes_the_short_id(api: Api, runner: EmbeddedRunner, ho
 def test_bad_filters_say_why_in_chinese(api: Api) -> None:
     login(api.client, "auditor1")
     cases = {
-        "since": ("2026-13-40", "日期不正确"), "until": ("0001-01-01T00:00", "日期不正确"),
-        "case": ("'; drop table", "案件编号应为"), "before": ("²", "翻页位置不正确"),
+        "since": ("2026-13-40", "日期不正确"), "until": ("0001-01-01T00:00", "超出范围"),
+        "case": ("'; drop table", "请输入案件编号"), "before": ("²", "翻页位置不正确"),
         "action": ("report.submit'", "请从列表中选择操作"), "role": ("king", "请从列表中选择角色"),
     }
     for field, (value, message) in cases.items():
@@ -159,7 +159,8 @@ def test_a_county_auditor_is_not_offered_a_link_it_would_be_refused(
     refused = api.client.get("/audit", params={"since": "2026-12-05", "until": "2026-12-01"})
     assert refused.status_code == 422 and "修改：截止日期不能早于起始日期。" in refused.text
     last = audit_entries(hotline)[-1]
-    assert last["action"] == "audit.refused" and last["resource_id"] == "from=2026-12-05&to=2026-12-01"
+    assert last["action"] == "audit.refused"
+    assert last["resource_id"] == "first_day=2026-12-05&last_day=2026-12-01"
     bad_day = api.client.get("/audit", params={"since": "2026-02-30"}).text
     assert "修改：起始日期：日期不正确" in bad_day  # which field, in the red box too
     login(api.client, "auditor-qingcheng", home="/audit")

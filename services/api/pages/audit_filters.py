@@ -5,30 +5,64 @@ in force said back, and which account request an entry is about."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from services.api.pages.security_text import KIND_TEXT as REQUEST_KIND_TEXT
+from services.common.labels import ROLE_TEXT
+from services.common.numbers import fold
 from services.common.vocabulary import BEIJING
 
 REQUEST_ACTIONS = ("account.request", "account.approve", "account.reject", "account.withdraw")
 MATCH_SECONDS = 5.0  # a request and its entry are written in one transaction, moments apart
 
-HEX = re.compile(r"[0-9a-f]{8,32}")
+HEX = re.compile(r"[0-9a-f]{8}|[0-9a-f]{32}")  # the 8 the pages show, or the whole id
 SEPARATORS = re.compile(r"[\s\-‐‑–—－_]+")
+RECEIPT = re.compile(r"[0-9]{8}[0-9a-z]{10}")  # 20261207-24KY2HT7J9 without its dash
+PERSONAL = re.compile(r"[0-9]{9,}x?")  # an id card's or a phone's digits: never a case's
+
+
+class LooksPersonal(ValueError):
+    """Digits that read as an id card or phone number: not searched for, not kept."""
+
+
+class NoSuchReceipt(ValueError):
+    """A receipt number no report (yet linked to a case) has."""
 
 
 def case_id(typed: str) -> str:
     """'A2F3 6106' → 'a2f36106'; 32 hex digits (with or without dashes) → the full id; '' when
-    nothing was typed. ValueError when it is not the start of a case id."""
-    digits = SEPARATORS.sub("", typed).lower()
+    nothing was typed. ValueError when it is not a case id (LooksPersonal for a long number)."""
+    digits = SEPARATORS.sub("", fold(typed)).lower()
     if not digits:
         return ""
     if not HEX.fullmatch(digits):
-        raise ValueError("not a case id")
+        raise LooksPersonal(typed) if PERSONAL.fullmatch(digits) else ValueError("not a case id")
     parts = (digits[:8], digits[8:12], digits[12:16], digits[16:20], digits[20:])
     return "-".join(p for p in parts if p)
+
+
+def named_case(container: Any, typed: str) -> tuple[str, str]:
+    """What the 案件 box names, and how it was read: a case id ('' said), a receipt number (its
+    report's case), or the short id of a report or referral the trail shows (its case) when no
+    case on the trail starts so. Errors as `case_id`, and NoSuchReceipt."""
+    folded = SEPARATORS.sub("", fold(typed)).lower()
+    if RECEIPT.fullmatch(folded) and not HEX.fullmatch(folded):
+        report = container.intake.report_id_for_receipt(fold(typed).strip())
+        link = container.view.case_for_report(report) if report else None
+        if link is not None:
+            return str(link["case_id"]), f"受理编号 {fold(typed).strip().upper()} 所在的案件"
+        if not folded.isdigit():
+            raise NoSuchReceipt(typed)
+    case = case_id(typed)
+    if len(case) == 8 and not container.audit.case_ids(case):
+        records = container.view.cases_of_records(case)
+        if len({c for _, c in records}) == 1:
+            what = "报告" if records[0][0] == "report" else "转介"
+            return records[0][1], f"{what} {case} 所在的案件"
+    return case, ""
 
 
 EARLIEST_DAY = date(2000, 1, 1)
@@ -134,3 +168,22 @@ def reports_of_cases(container: Any, case: str) -> dict[str, str]:
         for report_id in (row or {}).get("report_ids", []):
             out[report_id] = found
     return out
+
+
+def details(container: Any, entries: list[dict[str, Any]]) -> dict[int, str]:
+    """seq → what an entry's detail says, for people: the account's role, unit and region, the
+    request's kind and 申请说明, the rejection's reason (entries from stop 61 on carry one)."""
+    places = dict(container.directory.places)
+
+    def unit(unit_id: str) -> str:
+        agency = container.directory.get(unit_id)
+        point = None if agency else container.accounts.sentinel(unit_id)
+        return agency.name if agency else (f"{point.name}（监测哨点）" if point else "未登记单位")
+
+    said: dict[str, Callable[[str], str]] = {
+        "request": lambda v: f"申请 {v[:8]}", "kind": lambda v: REQUEST_KIND_TEXT.get(v, v),
+        "role": lambda v: f"角色：{ROLE_TEXT.get(v, v)}", "unit": lambda v: f"单位：{unit(v)}",
+        "region": lambda v: f"辖区：{places.get(v, v)}", "note": lambda v: f"申请说明：{v}",
+        "reason": lambda v: f"驳回理由：{v}"}
+    return {e["seq"]: "；".join(said[k](str(v)) for k, v in e["detail"].items() if k in said and v)
+            for e in entries if isinstance(e.get("detail"), dict)}

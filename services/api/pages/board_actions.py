@@ -23,6 +23,7 @@ from services.api.pages.board_forms import (
     categories_ticked,
     concerns_ticked,
 )
+from services.api.pages.outside import noted_outside
 from services.api.web import render
 from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog
@@ -68,6 +69,7 @@ def board_action(request: Request, case_id: str, action: str, page: Supervisor, 
     try:  # nothing of a case outside the region is said, not even why it could not be done (stop 58)
         check_case(container, principal, case_id)
     except NotFound:
+        noted_outside(request, principal, case_id)
         return refused(None, OUTSIDE, 404)
     if said := before_acting(container, case_id, action, form):
         return refused(*said)

@@ -13,7 +13,8 @@ from fastapi.responses import Response
 
 from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import Page, page_guard
-from services.api.web import refuse, render
+from services.api.pages.outside import outside
+from services.api.web import render
 from services.common.errors import NotFound
 from services.common.labels import REACHED_TEXT, SATISFACTION_TEXT
 from services.oversight.callback_reviews import region_callbacks_reviewed
@@ -39,7 +40,7 @@ def case_callbacks_page(request: Request, case_id: str, page: CaseSupervisor, co
     try:
         results = callback_review(container, page.principal, audit, case_id)
     except NotFound:
-        return refuse(request, page.principal, "未找到该案件，或该案件不在您的辖区内。", 404, "未找到")
+        return outside(request, page.principal, "未找到该案件，或该案件不在您的辖区内。", case_id=case_id)
     return render(request, "board_callbacks.html", {
         "principal": page.principal, "case_id": case_id, "results": results, **TEXTS,
         "now": datetime.now(UTC).isoformat()})

@@ -16,7 +16,8 @@ from pydantic import ValidationError
 from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import Page, page_guard
 from services.api.pages.delivery_text import CONTACT_TEXT, EVENT_TEXT, failure_text
-from services.api.web import refuse, render
+from services.api.pages.outside import outside, referral_case
+from services.api.web import render
 from services.common.errors import DomainError, FieldError, NotFound
 from services.common.vocabulary import OPEN_REFERRAL_STATUSES, UNACKNOWLEDGED_STATUSES
 from services.dispatch.domain import CALL_NOTE_MAX
@@ -61,7 +62,7 @@ def record_call_page(request: Request, referral_id: str, page: CaseSupervisor, c
         return _page(request, referral_id, page, container,
                      {"field": "note", "message": message, **values}, 422)
     except NotFound:
-        return refuse(request, page.principal, NOT_FOUND, 404, "未找到")
+        return outside(request, page.principal, NOT_FOUND, case_id=referral_case(container, referral_id))
     except DomainError as exc:
         field = exc.field if isinstance(exc, FieldError) else None
         return _page(request, referral_id, page, container,
@@ -92,7 +93,7 @@ def withdraw_page(request: Request, referral_id: str, page: CaseSupervisor, cont
         return _page(request, referral_id, page, container,
                      {"field": "withdraw-reason", "message": "请用文字写明撤回原因。", **values}, 422)
     except NotFound:
-        return refuse(request, page.principal, NOT_FOUND, 404, "未找到")
+        return outside(request, page.principal, NOT_FOUND, case_id=referral_case(container, referral_id))
     except DomainError as exc:
         field = "withdraw-reason" if isinstance(exc, FieldError) else None
         return _page(request, referral_id, page, container,
@@ -106,7 +107,7 @@ def _page(request: Request, referral_id: str, page: Page, container: Any,
     try:
         found = referral_notifications(container, page.principal, referral_id)
     except NotFound:
-        return refuse(request, page.principal, NOT_FOUND, 404, "未找到")
+        return outside(request, page.principal, NOT_FOUND, case_id=referral_case(container, referral_id))
     referral = found["referral"]
     waiting = referral.status in UNACKNOWLEDGED_STATUSES
     shown = {"case_id": referral.case_id, "agency_id": referral.agency_id, "risk_level": referral.risk_level,

@@ -13,7 +13,8 @@ from fastapi.responses import Response
 from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import Page, page_guard
 from services.api.pages import casefile
-from services.api.web import refuse, render
+from services.api.pages.outside import outside
+from services.api.web import render
 from services.common.errors import NotFound
 from services.common.labels import CONCERN_TEXT, LEVEL_TEXT
 from services.oversight.referrals import case_reports
@@ -29,7 +30,7 @@ def case_reports_page(request: Request, case_id: str, page: CaseSupervisor, cont
     try:
         disclosed = case_reports(container, page.principal, audit, case_id)
     except NotFound:
-        return refuse(request, page.principal, "未找到该案件，或该案件不在您的辖区内。", 404, "未找到")
+        return outside(request, page.principal, "未找到该案件，或该案件不在您的辖区内。", case_id=case_id)
     case = container.view.get_case(case_id)  # its level and concerns beside what was reported (stop 50)
     return render(request, "board_reports.html", {
         "principal": page.principal, "case_id": case_id, "reports": casefile.reports(container, disclosed),

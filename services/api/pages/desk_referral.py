@@ -16,7 +16,8 @@ from services.api.guard import STALE, Page, page_guard
 from services.api.pages import casefile, desk_events
 from services.api.pages.field_text import field_error
 from services.api.pages.followup_cards import next_visit
-from services.api.web import refuse, render
+from services.api.pages.outside import outside, referral_case
+from services.api.web import render
 from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog
 from services.common.errors import Conflict, FieldError, NotFound
@@ -62,8 +63,8 @@ def referral_detail(request: Request, container: ApiContainer, audit: AuditLog, 
     try:
         referral = read_referral(container, referral_id, principal, audit)
     except NotFound:
-        audit(principal, "access.not_found", "/desk/referrals/{referral_id}", request.url.path)
-        return refuse(request, principal, "没有找到这条转介，或它不属于本单位。", 404, "未找到")
+        return outside(request, principal, "没有找到这条转介，或它不属于本单位。",
+                       case_id=referral_case(container, referral_id))
     aggregate = container.dispatch.get_referral(referral_id)  # read once: the steps just taken, when it ended
     reports = casefile.reports(container, referral["reports"])
     unit, case = principal.agency_id, container.view.get_case(referral["case_id"])  # each read once

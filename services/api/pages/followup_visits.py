@@ -16,6 +16,7 @@ from services.api.guard import STALE, Page
 from services.api.pages import casefile
 from services.api.pages.followup_access import NOT_YOURS, Lead, recipient
 from services.api.pages.followup_cards import next_visit
+from services.api.pages.outside import outside
 from services.api.web import refuse, render
 from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog
@@ -43,7 +44,7 @@ def visits(request: Request, case_id: str, page: Page, container: ApiContainer, 
         made = read_visits(container, case_id, principal, audit)
         plan = container.dispatch.plan_for(case_id, unit=desk_scope(principal))
     except NotFound:
-        return refuse(request, principal, NOT_YOURS[principal.role == "supervisor"], 404, "未找到")
+        return outside(request, principal, NOT_YOURS[principal.role == "supervisor"], case_id=case_id)
     except FindingsClosed as closed:
         return refuse(request, principal, closed.message, 403, "走访情况不再开放")
     suggested = {v["visit_id"]: v.get("suggested_level") for v in plan.visits}
@@ -78,7 +79,7 @@ def lead_action(request: Request, case_id: str, page: Lead, container: Container
         return visits(request, case_id, page, container, audit,
                       {"field": "reason", "message": "更换原因最多500字，请删减。", **typed}, 422)
     except NotFound:
-        return refuse(request, principal, NOT_YOURS[True], 404, "未找到")
+        return outside(request, principal, NOT_YOURS[True], case_id=case_id)
     except DomainError as exc:
         said = {"field": exc.field if isinstance(exc, FieldError) else "agency_id", "message": exc.message}
         return visits(request, case_id, page, container, audit, {**said, **typed},

@@ -11,7 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import Page, page_guard
-from services.api.web import refuse, render
+from services.api.pages.outside import outside
+from services.api.web import render
 from services.common.errors import Conflict, FieldError, NotFound
 from services.oversight import incidents
 
@@ -41,7 +42,7 @@ def mark_page(request: Request, case_id: str, page: Supervisor, container: Conta
             return render(request, "board_incident_confirm.html", context)
         incidents.mark(container, case_id, summary, principal, audit.actor(principal))
     except NotFound:
-        return refuse(request, principal, "未找到该案件，或该案件不在您的辖区内。", 404, "未找到")
+        return outside(request, principal, "未找到该案件，或该案件不在您的辖区内。", case_id=case_id)
     except FieldError as e:
         return render(request, "board_incident_confirm.html", {**context, "error": e.message}, 422)
     except Conflict:

@@ -13,7 +13,8 @@ from fastapi.responses import Response
 
 from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import Page, page_guard
-from services.api.web import refuse, render
+from services.api.pages.outside import outside
+from services.api.web import render
 from services.bootstrap import ApiContainer
 from services.common.errors import NotFound
 from services.oversight import case_scope
@@ -33,7 +34,8 @@ def operator_case(request: Request, case_id: str, page: Operator, container: Con
     try:
         case = case_scope.get_case(container, principal, audit, case_id)
     except NotFound:
-        return refuse(request, principal, "未找到该案件：只能查看含有您本人受理报告的案件。", 404, "未找到")
+        return outside(request, principal, "未找到该案件：只能查看含有您本人受理报告的案件。",
+                       case_id=case_id)
     # Each unit's duty line (an office number, directory data), for a caller ringing back about a
     # referral still waiting (the operator's review, stop 54: "when will the police come?").
     phones = {a.agency_id: a.phone for a in container.directory.agencies if a.phone}
