@@ -19,7 +19,7 @@ from services.accounts.domain import (
 )
 from services.accounts.passwords import weakness
 from services.accounts.regions import clean_region
-from services.accounts.requests import AccountRequest
+from services.accounts.requests import AccountRequest, held
 from services.accounts.sentinel_points import SentinelPoints
 from services.common import store
 from services.common.auditnote import Actor, Principal
@@ -78,7 +78,7 @@ class AccountsApplication(SentinelPoints, DualControl):
             region=region,
         )
         try:
-            self.save(user, *audit_note(actor, "account.add", "account", username, detail=user.held()))
+            self.save(user, *audit_note(actor, "account.add", "account", username, detail=held(user)))
         except IntegrityError:
             raise Conflict(f"user {username!r} exists already") from None
         return user.principal()
@@ -133,14 +133,14 @@ class AccountsApplication(SentinelPoints, DualControl):
         user = self._user(username)
         if user.disable(by=by, at=datetime.now(UTC)):
             self.save(user, *audit_note(actor, "account.disable", "account", user.username,
-                                        detail=user.held()))
+                                        detail=held(user)))
         return user
 
     def enable(self, username: str, *, by: str, actor: Actor | None = None) -> User:
         user = self._user(username)
         if user.enable(by=by, at=datetime.now(UTC)):
             self.save(user, *audit_note(actor, "account.enable", "account", user.username,
-                                        detail=user.held()))
+                                        detail=held(user)))
         return user
 
     def set_password(self, username: str, password: str, *, by: str,
@@ -150,7 +150,7 @@ class AccountsApplication(SentinelPoints, DualControl):
         user = self._user(username)
         user.change_password(password_hash=self.hasher.hash(password), by=by, at=datetime.now(UTC))
         self.save(user, *audit_note(actor, "account.set-password", "account", user.username,
-                                    detail=user.held()))
+                                    detail=held(user)))
         return user
 
     def change_own_password(self, username: str, current: str, new: str, *,
@@ -164,6 +164,8 @@ class AccountsApplication(SentinelPoints, DualControl):
             raise FieldError("current", "the current password is not right") from None
         if new == current:
             raise FieldError("password", "the new password is the one issued")
+        if user.username.lower() in new.lower():
+            raise FieldError("password", "the new password holds the username")
         self.check_password(new)
         user.change_password(password_hash=self.hasher.hash(new), by=user.username, at=datetime.now(UTC))
         self.save(user, *audit_note(actor, "account.change-own-password", "account", user.username))

@@ -21,12 +21,13 @@ from services.accounts.requests import (
     AccountRequest,
     FormUse,
     form_use_id,
+    held,
     needs_approval,
+    noted,
     request_id_for,
 )
 from services.common import store
 from services.common.auditnote import Actor
-from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.vocabulary import HOTLINE_CHANNELS, ROLES, Role
 
@@ -136,7 +137,7 @@ class DualControl(RequestLog):
         user.require_password_change(by=actor.subject, at=datetime.now(UTC))
         try:
             earlier = self._once(form_id, "create", username, actor, user,
-                                 *audit_note(actor, "account.add", "account", username, detail=user.held()))
+                                 *noted(actor, "account.add", username, held(user)))
         except IntegrityError:
             raise Conflict(f"user {username!r} exists already") from None
         if earlier is not None:
@@ -168,8 +169,7 @@ class DualControl(RequestLog):
         else:
             password = generate_password()
             user.issue_password(password_hash=self.hasher.hash(password), by=actor.subject, at=now)
-        effect = [user, *audit_note(actor, EFFECT_ACTION[kind], "account", user.username,
-                                    detail=user.held())] if changed else []
+        effect = [user, *noted(actor, EFFECT_ACTION[kind], user.username, held(user))] if changed else []
         try:
             earlier = self._once(form_id, kind, user.username, actor, *effect)
         except IntegrityError:
@@ -199,9 +199,8 @@ class DualControl(RequestLog):
         if note and note.strip():
             request.explain(note.strip())
         try:
-            self._once(form_id, kind, username, actor, request,
-                       *audit_note(actor, "account.request", "account", username, detail=request.asked()),
-                       request_id=str(request.id))
+            asked = noted(actor, "account.request", username, request.asked())
+            self._once(form_id, kind, username, actor, request, *asked, request_id=str(request.id))
         except IntegrityError:  # the same change asked at the same moment (a double click)
             return self.get_request(request.id), True
         return request, False
@@ -233,10 +232,9 @@ class DualControl(RequestLog):
                 password = generate_password()
                 user.issue_password(password_hash=self.hasher.hash(password), by=actor.subject, at=now)
         try:
-            self.save(request, user, *audit_note(actor, "account.approve", "account", request.username,
-                                                 detail=request.asked()),
-                      *audit_note(actor, EFFECT_ACTION[request.kind], "account", request.username,
-                                  detail={**user.held(), "request": str(request.id)}))
+            self.save(request, user, *noted(actor, "account.approve", request.username, request.asked()),
+                      *noted(actor, EFFECT_ACTION[request.kind], request.username,
+                             {**held(user), "request": str(request.id)}))
         except IntegrityError:
             raise Conflict("this request was decided by someone else at the same moment") from None
         return Outcome(request.username, password=password, request=request, disabled=user.disabled)
@@ -248,8 +246,8 @@ class DualControl(RequestLog):
         request = self.get_request(request_id)
         request.reject(by=actor.subject, at=datetime.now(UTC), reason=(reason or "").strip() or None)
         try:
-            self.save(request, *audit_note(actor, "account.reject", "account", request.username,
-                                           detail={**request.asked(), "reason": request.reason}))
+            self.save(request, *noted(actor, "account.reject", request.username,
+                                      {**request.asked(), "reason": request.reason}))
         except IntegrityError:
             raise Conflict("this request was decided by someone else at the same moment") from None
         return request

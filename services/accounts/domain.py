@@ -20,12 +20,14 @@ class AccountDisabled(Exception):
 
 
 class User(Aggregate):
-    # Sessions ended one by one (their token's session id and expiry): a class default, so an
-    # account saved before reads as having none.
+    # Class defaults, so that an account saved before each came reads as having none: sessions
+    # ended one by one (token's session id, expiry); a password someone else issued, which its
+    # owner replaces at the next page login (stop 60), and by whom; who stopped it, when (stop 61).
     ended_sessions: tuple[tuple[str, float], ...] = ()
-    # A password someone else issued (an admin's reset, a new account): its owner chooses her own
-    # at the next page login (the IT office's review, stop 60). A class default, as above.
     must_change_password: bool = False
+    password_issued_by: str | None = None
+    disabled_by: str | None = None
+    disabled_at: datetime | None = None
 
     class Registered(Aggregate.Created):
         """An account; version 2 carries an operator's hotline line, version 3 a supervisor's or
@@ -104,6 +106,7 @@ class User(Aggregate):
     def _disabled(self, *, by: str, at: datetime) -> None:
         self.disabled = True
         self.token_version += 1
+        self.disabled_by, self.disabled_at = by, at
 
     def enable(self, *, by: str, at: datetime) -> bool:
         if not self.disabled:
@@ -114,6 +117,7 @@ class User(Aggregate):
     @event("Enabled")
     def _enabled(self, *, by: str, at: datetime) -> None:
         self.disabled = False
+        self.disabled_by, self.disabled_at = None, None
 
     @event("PasswordChanged")
     def change_password(self, *, password_hash: str, by: str, at: datetime) -> None:
@@ -131,6 +135,7 @@ class User(Aggregate):
     def require_password_change(self, *, by: str, at: datetime) -> None:
         """The password was issued by `by`, who knows it: its owner replaces it before any page."""
         self.must_change_password = True
+        self.password_issued_by = by
 
     @event("SessionsEnded")
     def end_sessions(self, *, at: datetime) -> None:
@@ -176,10 +181,6 @@ class User(Aggregate):
 
     def principal(self) -> Principal:
         return Principal(self.username, self.role, self.agency_id, self.sentinel_id, self.region)
-
-    def held(self) -> dict[str, str | None]:
-        """What the account holds, for its entries on the trail: role, unit, region."""
-        return {"role": self.role, "unit": self.agency_id or self.sentinel_id, "region": self.region}
 
     def public(self) -> dict[str, object]:
         return {"username": self.username, "role": self.role, "agency_id": self.agency_id,

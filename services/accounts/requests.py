@@ -4,10 +4,12 @@ only when a security officer (安全管理员) other than the asker approves it 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from services.common.auditnote import note as audit_note
 from services.common.errors import Conflict
 from services.common.vocabulary import Role
 
@@ -54,6 +56,16 @@ class FormUse(Aggregate):
         self.by = by
         self.at = at
         self.request_id = request_id
+
+
+def noted(actor: Any, action: str, username: str, detail: dict[str, str | None]) -> list[Any]:
+    """The audit note of an action on an account, with what it was beyond the account's name."""
+    return audit_note(actor, action, "account", username, detail=detail)
+
+
+def held(user: Any) -> dict[str, str | None]:
+    """What an account holds, for its entries on the trail: role, unit, region."""
+    return {"role": user.role, "unit": user.agency_id or user.sentinel_id, "region": user.region}
 
 
 class AccountRequest(Aggregate):

@@ -29,6 +29,7 @@ from services.api.pages import (
     password,
     report,
     rosters,
+    security_accounts,
 )
 from services.api.pages import board_callbacks as board_callbacks_page
 from services.api.pages import board_notifications as board_notifications_page
@@ -71,7 +72,8 @@ ROUTERS = (ops_router, auth.router, reports.router, reports.receipts_router, sen
            desk.router, board.router, board_actions.router, followups_page.router, followup_visits.router,
            stats_page.router, oncall_page.router,
            intake.router, intake_case.router, lookup_page.router, users.router, account_requests.router,
-           accounts.router, rosters.router, security_page.router, audit.router, audit_export.router,
+           accounts.router, rosters.router, security_page.router, security_accounts.router, audit.router,
+           audit_export.router,
            assets.router,
            incidents.router, incidents.list_router, incidents_page.router)  # major incidents (§12)
 ROUTERS = (*ROUTERS, caller_history.router)  # the caller history (来电弹屏, §13)

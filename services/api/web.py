@@ -5,7 +5,7 @@ session cookie, its CSRF token, its idleness) is `api/auth.py`'s."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ PAGES: dict[str, tuple[tuple[str, str], ...]] = {
                    ("/stats", "统计分析"), ("/oncall", "值班与通知")),
     "auditor": (("/audit", "审计日志"), ("/stats", "统计分析")),
     "admin": (("/admin", "账号与哨点"), ("/admin/health", "运行状况")),
-    "security": (("/security", "账号变更审批"),),
+    "security": (("/security", "账号变更审批"), ("/security/accounts", "账号一览")),
 }
 # Pages a desk opens only when its unit is of one of these kinds: follow-ups are led by
 # civil affairs (contract §6), so other units' desks would find that page empty.
@@ -96,6 +96,14 @@ def pages_of(context: Any, role: str) -> tuple[tuple[str, str], ...]:
     """The header's pages for this role; a desk's also depend on its unit's kind."""
     pages = PAGES.get(role, ())
     principal, request = context.get("principal"), context.get("request")
+    if role == "security" and request is not None:
+        # How many wait for a decision, on every page (the security officer's review, stop 61:
+        # nothing told her of a new request, which expires in 24 hours).
+        now = datetime.now(UTC)
+        requests = request.app.state.container.accounts.list_requests()
+        waiting = sum(r.status(now) == "pending" for r in requests)
+        return tuple((href, f"{label}（{waiting}份待批）" if href == "/security" and waiting else label)
+                     for href, label in pages)
     if role != "desk" or principal is None or request is None:
         return pages
     agency = request.app.state.container.directory.get(principal.agency_id or "")

@@ -146,7 +146,7 @@ ACTION_TEXT = {
     "account.request": "提出账号变更申请", "account.approve": "批准账号变更申请",
     "account.reject": "驳回账号变更申请", "account.request-list": "查看账号变更申请",
     "account.withdraw": "撤回账号变更申请",
-    "security.read": "打开账号变更审批", "auth.login": "登录",
+    "security.read": "打开账号变更审批", "security.accounts": "查看账号一览", "auth.login": "登录",
     "auth.login_failed": "登录失败", "auth.login_disabled": "登录失败：账号已停用",
     "auth.totp_missing": "登录失败：未填动态验证码", "auth.totp_wrong": "登录失败：动态验证码错误",
     "auth.totp_replayed": "登录失败：动态验证码重复使用",

@@ -77,6 +77,12 @@ class Throttle:
                                 detail=f"Too many failed attempts; try again in {retry} seconds",
                                 headers={"Retry-After": str(max(retry, 1))})
 
+    def failures(self, limit: Limit, key: str, within: float) -> int:
+        """How many failures the key has had in the last `within` seconds (at most a day is kept)."""
+        row = self.sql.one("SELECT COUNT(*) AS n FROM throttle_failures WHERE scope = ? AND subject = ?"
+                           " AND at > ?", (limit.scope, _subject(key), self.clock() - within))
+        return int(row["n"]) if row else 0
+
     def fail(self, *keyed: tuple[Limit, str]) -> None:
         now = self.clock()
         with self.sql.transaction(commit=True) as c:

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from services.api.auth import SESSION_COOKIE
 from services.api.pages.password import TICKET_COOKIE
 from services.bootstrap import ApiContainer
+from services.common.throttle import LOGIN_ANYWHERE
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, audit_entries
 
@@ -47,7 +48,7 @@ def test_a_reset_password_is_replaced_before_any_page_opens(api: Api, hotline: A
     assert SESSION_COOKIE not in client.cookies and TICKET_COOKIE in client.cookies
     assert client.get("/desk", follow_redirects=False).status_code == 303  # no session: to /login
     page = client.get("/account/password").text
-    assert 'id="owed"' in page and "管理员告知您的密码" in page
+    assert 'id="owed"' in page and "告知您的密码（管理员或安全管理员设置）" in page
     weak = change(client, password, "short")
     assert weak.status_code == 422 and "至少10位" in weak.text  # type: ignore[attr-defined]
     same = change(client, password, password)
@@ -73,7 +74,9 @@ def test_anyone_changes_their_own_password_from_the_header(api: Api) -> None:
     page = api.client.get("/account/password").text
     assert 'id="owed"' not in page and "当前密码" in page
     done = change(api.client, TEST_PASSWORD, NEW)
-    assert done.status_code == 303 and done.headers["location"] == "/report"  # type: ignore[attr-defined]
+    assert done.status_code == 303  # type: ignore[attr-defined]
+    said = api.client.get(done.headers["location"])  # type: ignore[attr-defined]
+    assert "密码已修改" in said.text and 'id="go-on"' in said.text and 'href="/report"' in said.text
     assert api.client.get("/report").status_code == 200  # this device stays signed in
     token = api.client.post("/v1/auth/token", data={"username": "teacher1", "password": NEW})
     assert token.status_code == 200
@@ -100,3 +103,23 @@ def test_next_never_leaves_the_site_by_a_backslash(api: Api) -> None:
     assert r.status_code == 303 and r.headers["location"] == "/report"
     page = client.get("/account/password", params={"next": "/\\evil.example/"}).text
     assert 'name="next" value="/report"' in page
+
+
+def test_empty_fields_are_asked_for_and_cost_no_failed_login(api: Api, hotline: ApiContainer) -> None:
+    """The security officer's review (stop 61): empty fields read as a wrong password, and each
+    counted towards the lockout."""
+    assert page_login(api.client, "teacher1", TEST_PASSWORD) == "/report"
+    for _ in range(12):
+        r = change(api.client, "", "")
+        assert r.status_code == 422 and "请输入当前密码" in r.text and "请输入新密码" in r.text  # type: ignore[attr-defined]
+    assert hotline.throttle.failures(LOGIN_ANYWHERE, "teacher1", 3600) == 0
+    held = change(api.client, TEST_PASSWORD, "Teacher1-is-me!")
+    assert held.status_code == 422 and "不能包含用户名" in held.text  # type: ignore[attr-defined]
+
+
+def test_a_lockout_on_the_page_speaks_to_the_role(api: Api, hotline: ApiContainer) -> None:
+    assert page_login(api.client, "teacher1", TEST_PASSWORD) == "/report"
+    for _ in range(10):
+        change(api.client, "wrong-password-1A", NEW)
+    r = change(api.client, "wrong-password-1A", NEW)
+    assert r.status_code == 429 and "请联系信息科" in r.text and "转介" not in r.text  # type: ignore[attr-defined]

@@ -23,18 +23,24 @@ PATH = "/account/password"
 TICKET_COOKIE = "hotline_password_ticket"  # the login's token, sent to this page only, until changed
 TICKET_SECONDS = 600
 TEXT = {
-    "current": "当前密码不正确（首次登录或密码被重置后，是管理员告知您的那个密码）。",
+    "current": "当前密码不正确（首次登录或密码被重置后，是管理员或安全管理员告知您的那个密码）。",
+    "current_empty": "请输入当前密码。",
+    "password_empty": "请输入新密码。",
+    "username": "新密码不能包含用户名，请另设一个别人猜不到的密码。",
     "password": "新密码至少10位，并包含小写字母、大写字母、数字、其他符号中的至少3类。",
     "same": "新密码不能与当前密码相同，请另设一个只有您自己知道的密码。",
     "again": "两次输入的新密码不一致，请重新输入。",
 }
 
 
-def throttled(exc: HTTPException) -> str:
-    """Too many failed logins, as a person reads it: when to try again, and what to do meanwhile."""
+def throttled(exc: HTTPException, role: str | None = "desk") -> str:
+    """Too many failed logins, as a person reads it: when to try again, and what to do meanwhile
+    (a desk's referrals go on through a colleague; others ask the IT office)."""
     seconds = int((exc.headers or {}).get("Retry-After", "60"))
-    return (f"登录失败次数过多，此账号在本机暂时不能登录，请{max(1, -(-seconds // 60))}分钟后再试。"
-            "如有转介急需处理，请用本单位其他同事的账号，或联系系统管理员（信息科）。")
+    wait = f"登录失败次数过多，此账号在本机暂时不能登录，请{max(1, -(-seconds // 60))}分钟后再试。"
+    if role in ("desk", None):
+        return wait + "如有转介急需处理，请用本单位其他同事的账号，或联系系统管理员（信息科）。"
+    return wait + "如需帮助，请联系信息科。"
 
 
 def ticket(request: Request, token: str, target: str) -> Response:
@@ -56,12 +62,12 @@ def _holder(request: Request) -> tuple[str, Principal, bool] | None:
 
 
 def _page(request: Request, token: str, principal: Principal, owed: bool, target: str,
-          errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+          errors: dict[str, str] | None = None, status_code: int = 200, done: bool = False) -> Response:
     return render(request, "password.html", {
         # Owed: no header of pages, none opens until it is changed.
         "principal": None if owed else principal, "who": principal.subject,
         "csrf": csrf_for(request, token), "owed": owed, "next": target,
-        "errors": errors or {}}, status_code)
+        "errors": errors or {}, "done": done}, status_code)
 
 
 def _target(raw: str, principal: Principal) -> str:
@@ -69,12 +75,12 @@ def _target(raw: str, principal: Principal) -> str:
 
 
 @router.get(PATH)
-def password_page(request: Request, next: str = "") -> Response:  # noqa: A002
+def password_page(request: Request, next: str = "", done: str = "") -> Response:  # noqa: A002
     holder = _holder(request)
     if holder is None:
         return RedirectResponse(f"/login?next={PATH}", status_code=303)
     token, principal, owed = holder
-    return _page(request, token, principal, owed, _target(next, principal))
+    return _page(request, token, principal, owed, _target(next, principal), done=bool(done) and not owed)
 
 
 @router.post(PATH)
@@ -88,6 +94,10 @@ def change_password(request: Request, form: FormDep, audit: AuditDep) -> Respons
         return _page(request, token, principal, owed, target,
                      {"form": "页面已过期，请重新输入后再提交。"}, 403)
     current, new, again = (str(form.get(k, "")) for k in ("current", "password", "password2"))
+    if not current or not new:  # said, and no failure counted (the security officer's review, stop 61)
+        empty = {"current": TEXT["current_empty"]} if not current else {}
+        return _page(request, token, principal, owed, target,
+                     {**empty, **({} if new else {"password": TEXT["password_empty"]})}, 422)
     if new != again:
         return _page(request, token, principal, owed, target, {"password2": TEXT["again"]}, 422)
     container = get_container(request)
@@ -96,18 +106,21 @@ def change_password(request: Request, form: FormDep, audit: AuditDep) -> Respons
         for limit, key in limits:  # no guessing through this page
             container.throttle.check(limit, key)
     except HTTPException as exc:
-        return _page(request, token, principal, owed, target, {"current": throttled(exc)}, 429)
+        return _page(request, token, principal, owed, target,
+                     {"current": throttled(exc, principal.role)}, 429)
     try:
         user = container.accounts.change_own_password(principal.subject, current, new,
                                                       actor=audit.actor(principal))
     except FieldError as exc:
         if exc.field == "current":
             container.throttle.fail(*limits)
-        key = "same" if "issued" in exc.message else exc.field
+        key = {"issued": "same", "username": "username"}.get(exc.message.rsplit(" ", 1)[-1], exc.field)
         return _page(request, token, principal, owed, target,
-                     {"password" if key == "same" else key: TEXT[key]}, 422)
+                     {"password" if key in ("same", "username") else key: TEXT[key]}, 422)
     fresh = request.app.state.tokens.issue(user.principal(), user.token_version)
-    response = RedirectResponse(target, status_code=303)
+    # A change owed goes on to the page she came for; one she chose is said done (stop 61's review).
+    response = RedirectResponse(target if owed else f"{PATH}?{urlencode({'done': '1', 'next': target})}",
+                                status_code=303)
     response.set_cookie(SESSION_COOKIE, fresh, httponly=True, samesite="strict", secure=is_https(request),
                         max_age=request.app.state.tokens.ttl_seconds)
     response.delete_cookie(TICKET_COOKIE, path=PATH)

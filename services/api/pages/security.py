@@ -14,7 +14,14 @@ from fastapi.responses import RedirectResponse, Response
 from services.api.deps import AccountsDep, AuditDep, get_container
 from services.api.guard import Page, page_guard
 from services.api.pages.accounts_rows import Units
-from services.api.pages.security_text import confirm_decision, decided_text, refusal_text, request_row
+from services.api.pages.security_text import (
+    OWN_ACCOUNT,
+    account_state,
+    confirm_decision,
+    decided_text,
+    refusal_text,
+    request_row,
+)
 from services.api.web import render
 from services.common.errors import Conflict, NotFound
 
@@ -30,8 +37,13 @@ def _rows(request: Request) -> list[dict[str, Any]]:
     container = get_container(request)
     units = Units(container.accounts, container.directory)  # units and regions by name, as /admin
     now = datetime.now(UTC)
-    return [request_row(r, now, units(r) if r.kind == "create" else "")
-            for r in container.accounts.list_requests()]
+    rows = []
+    for r in container.accounts.list_requests():
+        # An existing account's unit or region and state as they are now (the security officer's
+        # review, stop 61: 启用 a city supervisor did not say which city, nor who had stopped it).
+        user = None if r.kind == "create" else container.accounts.find(r.username)
+        rows.append(request_row(r, now, units(user or r), account_state(user)))
+    return rows
 
 
 def _show(request: Request, session: Page, status_code: int = 200, **extra: Any) -> Response:
@@ -41,7 +53,7 @@ def _show(request: Request, session: Page, status_code: int = 200, **extra: Any)
         "principal": session.principal, "csrf": session.csrf(request),
         "pending": list(reversed(pending)),  # the oldest first: it expires first
         "decided": [r for r in rows if r["state"] != "pending"][:HISTORY],
-        "notice": None, "refusal": None, "secret": None, **extra}, status_code)
+        "notice": None, "refusal": None, "secret": None, "own_account": OWN_ACCOUNT, **extra}, status_code)
 
 
 Officer = Annotated[Page, Depends(page_guard(
@@ -72,6 +84,8 @@ def confirm_page(request: Request, request_id: str, decision: str, session: Offi
         return _show(request, session, 404, refusal="没有这个申请或操作。")
     if row["state"] != "pending":
         return _show(request, session, refusal=decided_text(row))
+    if row["username"].lower() == session.principal.subject.lower():  # said before, not after, the step
+        return _show(request, session, 409, refusal=OWN_ACCOUNT)
     return _confirm(request, session, row, decision)
 
 
