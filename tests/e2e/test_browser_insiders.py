@@ -5,10 +5,13 @@ with why, next to the day pickers. Both pages pass axe at 1366 and 360 px."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 from services.common.vocabulary import BEIJING
@@ -127,3 +130,39 @@ def test_an_auditor_sees_the_filters_in_force_and_the_refused_reads(server: Clie
     page.click("#clear-filters")
     page.wait_for_load_state()
     assert page.locator("#active-filters").count() == 0
+
+
+def test_an_auditor_finds_a_case_by_its_receipt_and_exports_what_she_chose(server: Client,
+                                                                          browser: Browser) -> None:
+    """Stop 61's review: a complainant holds a receipt number, not a case id; the auditor could
+    neither start from it nor hand anything on. From `/`, on a phone's width too."""
+    accepted = server.submit(report_body(), key="complained-of")
+    wait_for(lambda: server.http.get(f"/v1/reports/{accepted['report_id']}",
+                                     headers=server.auth("operator1")).json().get("case_id"))
+    context = browser.new_context(viewport={"width": 360, "height": 800}, locale="zh-CN",
+                                  accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{BASE}/")
+    page.wait_for_url(f"{BASE}/login*")
+    page.fill("#username", "auditor1")
+    page.fill("#password", server.password("auditor1"))
+    page.press("#password", "Enter")
+    page.wait_for_url(f"{BASE}/audit")
+    page.fill("#f-case", "441823201601011234")  # an id card's number: refused, never searched
+    page.click("#apply")
+    expect(page.locator("#filter-errors")).to_contain_text("这像是身份证号或电话号码")
+    page.fill("#f-case", accepted["receipt_no"])
+    page.click("#apply")
+    expect(page.locator("#case-via")).to_contain_text(f"按受理编号 {accepted['receipt_no']} 所在的案件")
+    expect(page.locator("#trail")).to_contain_text("提交报告")
+    with page.expect_download() as download:
+        page.click("#export-xlsx")
+    assert download.value.suggested_filename.startswith("audit-")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active  # no suffix on disk
+    assert sheet is not None
+    head = " ".join(str(c) for row in sheet.iter_rows(max_row=6, values_only=True) for c in row if c)
+    assert "导出人：auditor1" in head and "审计链校验：通过" in head
+    assert any(row and row[5] == "提交报告" for row in sheet.iter_rows(values_only=True))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    context.close()

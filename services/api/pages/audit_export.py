@@ -77,7 +77,7 @@ def audit_export(request: Request, page: Auditor, container: ContainerDep, audit
                                           "请缩小日期范围后分次导出）" if more else "")],
         [("审计链校验：通过，" if checked["ok"] else f"审计链校验：未通过（{checked['problem']}），")
          + f"{checked['at']:%Y-%m-%d %H:%M:%S} 校验 {checked['entries']} 条"
-         + (f"；最近签名检查点：第 {checked['last'].seq} 条" if checked["last"] else "")],
+         + (f"；最近签名检查点：第 {checked['last']['seq']} 条" if checked["last"] else "")],
         [],
         list(COLUMNS),
     ]
