@@ -12,12 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from projections.desk import rollup
-from projections.desk.percentiles import ack_percentiles
+from projections.desk.percentiles import ack_percentiles, late_referrals
 from services.common.store import Sql
-from services.common.vocabulary import BEIJING, UNACKNOWLEDGED_STATUSES
+from services.common.vocabulary import BEIJING
 
 DAY = float(rollup.DAY)
-UNACKNOWLEDGED = ", ".join(f"'{status}'" for status in UNACKNOWLEDGED_STATUSES)  # fixed words
 BEIJING_OFFSET = rollup.BEIJING_OFFSET  # days are counted in China's time (UTC+8)
 
 
@@ -73,9 +72,7 @@ def stats(sql: Sql, since: datetime | None, until: datetime | None, now: datetim
         else:
             counted = counts_from_rows(sql, rows, window, region)
         where, bounds = window("case_opened_ts")
-        overdue = rows(f"SELECT COUNT(*) AS n FROM view_referrals WHERE status IN ({UNACKNOWLEDGED})"
-                       f" AND due_ts <= ? AND case_opened_ts IS NOT NULL AND {where}",
-                       [now.timestamp(), *bounds])
+        late = late_referrals(rows, where, bounds, now.timestamp())
         ack = ack_percentiles(sql, rows, where, bounds)
         plans = followups(rows, window("opened_ts"), window("visited_ts"), now)
         points = sentinel_activity(rows, [s for s in sentinels if shallower is None
@@ -103,7 +100,7 @@ def stats(sql: Sql, since: datetime | None, until: datetime | None, now: datetim
         "ack_seconds": {level: {**ack.get(level, {"n": 0}), "sla_seconds": seconds,
                                 "within_sla": in_time.get(level, 0)}
                         for level, seconds in (sla or {}).items()},
-        "overdue": int(overdue[0]["n"]) if overdue else 0,
+        **late,
         "followups": plans,
         "sentinels": points,
     }

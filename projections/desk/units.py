@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypedDict
 
-from projections.desk.stats import UNACKNOWLEDGED, _window
+from projections.desk.percentiles import UNACKNOWLEDGED
+from projections.desk.stats import _window
 from services.common.store import Sql
 
 

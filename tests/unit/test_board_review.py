@@ -326,3 +326,29 @@ def test_a_command_on_a_case_outside_the_region_says_only_that_in_chinese(
         assert r.status_code == 404, (action, r.status_code, problem)
         assert re.fullmatch(f"案件{case['case_id'][:8]}：未能[^：]+：未找到该案件，或该案件不在您的辖区内。",
                             problem), (action, problem)
+
+
+def test_a_raise_of_a_case_nobody_holds_says_so(api: Api, runner: EmbeddedRunner) -> None:
+    """The province supervisor's review, stop 61: after every unit had returned the case, raising it
+    said "该案件的转介都已接收" beside the row's "无单位在办，请改派"."""
+    case = red_case(api, runner, "nobody-holds")
+    desks = {"police-441823": "police-desk", "hospital-441823": "hospital-desk", "civil-441823": "civil-desk",
+             "edu-441823": "edu-desk", "police-441823100": "police-sanjiang",
+             "civil-441823100": "civil-sanjiang"}
+    for r in case["referrals"]:
+        assert api.client.post(f"/v1/referrals/{r['referral_id']}/decline", json={"reason": "不属本单位职责"},
+                               headers=api.auth(desks[r["agency_id"]])).status_code == 200
+    runner.pump()
+    login(api.client, "supervisor1", home="/board")
+    token = csrf(api.client.get("/board").text)
+
+    def reassess(level: str) -> str:
+        r = api.client.post(f"/board/cases/{case['case_id']}/reassess",
+                            data={"csrf": token, "risk_level": level, "reason": "核实"})
+        notice = re.search(r'id="notice">(.*?)</div>', r.text, re.S)
+        assert notice is not None, r.text
+        return visible(notice.group(1))
+
+    reassess("orange")
+    raised = reassess("red")
+    assert "该案件目前没有单位在办" in raised and "都已接收" not in raised

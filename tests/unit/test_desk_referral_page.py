@@ -310,14 +310,15 @@ def test_a_case_in_danger_no_police_unit_holds_names_the_police_of_its_place(
     assert referral["risk_level"] == "red"
     login(api.client, "civil-sanjiang", home="/desk")
     said = visible(api.client.get(f"/desk/referrals/{referral['referral_id']}").text)
-    assert ("本案没有转介公安机关。紧急情况：需要警察到场请拨打110，或联系连南瑶族自治县公安局三江派出所"
+    assert ("本案目前没有公安机关在办（未转介公安，或公安已退回）。"
+            "紧急情况：需要警察到场请拨打110，或联系连南瑶族自治县公安局三江派出所"
             "（单位值班电话：0763-6621360）；需要急救请拨打120；有火情请拨打119。") in said, said
     api.submit(report_body(children=[{"name": "李小红", "age": 7}]), key="with-police")  # 110's own case
     runner.pump()
     login(api.client, "hospital-desk", home="/desk")
     (hospital,) = api.client.get("/v1/desk/referrals", headers=api.auth("hospital-desk")).json()
     page = api.client.get(f"/desk/referrals/{hospital['referral_id']}").text  # red, police hold it
-    assert "未转接110/120" in visible(page) and "本案没有转介公安机关" not in page
+    assert "未转接110/120" in visible(page) and "本案目前没有公安机关在办" not in page
 
 
 def test_a_follow_up_card_in_danger_says_whom_to_call(api: Api, runner: EmbeddedRunner) -> None:

@@ -98,3 +98,30 @@ def test_on_time_counts_the_referrals_received_or_past_their_time(city: TestClie
     november = city.get("/stats", params=NOVEMBER).text.split('id="g-441823-sum">')[1].split("</p>")[0]
     november = visible(november)
     assert "按时接收转介" in november and "（已接收或已超时的）" in november and "未到时限" not in november
+
+
+def test_a_referral_withdrawn_after_its_time_counts_as_not_on_time(city: TestClient, api: Api,
+                                                                   runner: EmbeddedRunner,
+                                                                   hotline: ApiContainer) -> None:
+    """The province supervisor's review, stop 61: a 派出所 let a red referral pass its time, the
+    supervisor withdrew it, and the county read 按时接收转介 2/2 while the units' table below said
+    未在时限内接收 1."""
+    report = api.submit(report_body(), key="late-then-withdrawn").json()
+    runner.pump()
+    case_id = api.client.get(f"/v1/reports/{report['report_id']}",
+                             headers=api.auth("operator1")).json()["case_id"]
+    referrals = api.client.get(f"/v1/cases/{case_id}", headers=api.auth("supervisor1")).json()["referrals"]
+    assert len(referrals) == 2
+    later = datetime.now(UTC) + timedelta(days=1)
+    for r in referrals:
+        assert hotline.dispatch.escalate_if_due(r["referral_id"], now=later)
+    runner.pump()
+    first = referrals[0]["referral_id"]
+    assert api.client.post(f"/v1/referrals/{first}/withdrawal", json={"reason": "超时未接收，改派他处"},
+                           headers=api.auth("supervisor1")).status_code == 200
+    runner.pump()
+    today = datetime.now(UTC).astimezone(timezone(timedelta(hours=8))).date().isoformat()
+    page = city.get("/stats", params={"from": today, "to": today})
+    said = visible(page.text.split('id="g-441823-sum">')[1].split("</p>")[0])
+    assert "按时接收转介0/1件" in said and "超时后被撤回或退回1件" in said, said
+    assert "待接收、未到时限1件" in said  # escalated by the test's clock, not yet due by the page's

@@ -28,6 +28,10 @@ UNTOLD = "；{units}此刻无人值守、无法自动通知，请直接电话联
 LOWERED = "已派出的转介保持原来的等级和接收时限（调低等级不放宽时限）。"
 NONE_WAITING = ("该案件的转介都已接收，接收时限不变；承办单位的收件箱和转介页会提示案件已升级"
                 "（情况紧急时请同时电话告知）。")
+# Nobody holds the case (every referral returned, withdrawn or finished): a raise tells no one (the
+# province supervisor's review, stop 61: it read "都已接收" beside the row's "无单位在办，请改派").
+NOBODY_HOLDS = ("该案件目前没有单位在办（转介都已退回、撤回或办结），调整等级不会通知任何单位："
+                "请在本行“改派”或“交办”给一个单位，情况紧急时请直接电话联系。")
 
 
 def _hasten(container: Any, case_id: str) -> str:
@@ -39,7 +43,8 @@ def _hasten(container: Any, case_id: str) -> str:
     waiting = [r["agency_id"] for r in (case or {}).get("referrals", [])
                if r["status"] in ("dispatched", "escalated")]
     if not waiting:  # all taken on: nothing is re-timed (stop 55's second county supervisor)
-        return NONE_WAITING
+        held = any(r["status"] in OPEN_REFERRAL_STATUSES for r in (case or {}).get("referrals", []))
+        return NONE_WAITING if held else NOBODY_HOLDS
     untold = [a for a in dict.fromkeys(waiting) if not reachable(container, a)]
     names = "、".join(unit.name if (unit := container.directory.get(a)) else a for a in untold)
     return HASTEN + (UNTOLD.format(units=names) if untold else TOLD)
