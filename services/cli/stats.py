@@ -8,6 +8,7 @@ import argparse
 import json
 import re
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ def cmd_stats_monthly(settings: Settings, args: argparse.Namespace) -> int:
         since, until = month_bounds(args.month)
         found = figures(cli.view, cli.accounts, settings.ack_sla, since=since, until=until,
                         region=args.region, group="region", directory=cli.directory, callbacks=cli.callbacks)
+        units = cli.view.unit_figures(since, until, datetime.now(UTC), args.region)
         cli.audit.record(actor=args.by, role="admin", unit=None, action="stats.monthly",
                          resource_type="stats", resource_id=args.month, case_id=None, client="cli")
     except DomainError as exc:
@@ -40,7 +42,7 @@ def cmd_stats_monthly(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     finally:
         cli.close()
-    report = tables(found, args.month, args.region, cli.directory)
+    report = tables(found, args.month, args.region, cli.directory, units)
     out = Path(args.out)
     out.write_bytes(as_csv(report) if out.suffix.lower() == ".csv" else as_xlsx(report))
     sys.stdout.write(f"{out}: {found['reports']} reports, {found['cases']} cases in {args.month}\n")

@@ -41,11 +41,35 @@ def _place(directory: Directory | None, code: str | None) -> str:
     return region_label(directory, code) if directory and code else code or ""
 
 
+GROUP_HEADER = ["区划", "区划代码", "报告数", "案件数", "红色", "橙色", "黄色", "蓝色", "按时接收转介",
+                "已接收或已超时的转介", "超时未接收", "超时后被撤回或退回"]
+
+
 def _groups(s: dict[str, Any]) -> list[list[Any]]:
     """The regions one level below (GET /v1/stats?group=region), each once, then those placed
-    above that level: they add up to the whole."""
-    return [[g["name"] or f"区划{g['code']}", g["code"] or "", g["reports"], g["cases"]]
-            for g in s.get("groups", [])]
+    above that level: they add up to the whole; with levels and timeliness as the page's cards
+    (the province supervisor's review, stop 61: the counties had counts only)."""
+    rows = []
+    for g in s.get("groups", []):
+        acks = g["ack_seconds"].values()
+        decided = sum(a.get("n", 0) for a in acks) + g["overdue"] + g.get("late_ended", 0)
+        rows.append([g["name"] or f"区划{g['code']}", g["code"] or "", g["reports"], g["cases"],
+                     *[g["by_risk_level"].get(lv, 0) for lv in RISK_LEVELS],
+                     sum(a["within_sla"] for a in acks), decided, g["overdue"], g.get("late_ended", 0)])
+    return rows
+
+
+UNIT_HEADER = ["单位", "机构类型", "转介", "按时接收", "超时接收", "未在时限内接收", "其中此刻仍未接收",
+               "退回或撤回", "平均接收用时（分钟）"]
+
+
+def _units(units: list[Any], directory: Directory | None) -> list[list[Any]]:
+    """各单位接收转介情况 as the page has it, latest first (stop 61: only on the page)."""
+    def named(agency_id: str) -> tuple[str, str]:
+        agency = directory.get(agency_id) if directory else None
+        return (agency.name, KIND_TEXT.get(agency.kind, agency.kind)) if agency else (agency_id, "")
+    return [[*named(u["agency_id"]), u["referrals"], u["on_time"], u["late"], u["missed"], u["waiting_late"],
+             u["declined"], _minutes(u["mean_ack_seconds"])] for u in units]
 
 
 def _pairs(counts: dict[str, int], text: dict[str, str]) -> list[list[Any]]:
@@ -53,9 +77,9 @@ def _pairs(counts: dict[str, int], text: dict[str, str]) -> list[list[Any]]:
 
 
 def tables(s: dict[str, Any], month: str, region: str | None,
-           directory: Directory | None = None) -> list[Table]:
+           directory: Directory | None = None, units: list[Any] | None = None) -> list[Table]:
     """The report's tables, in the order a reader goes through them; regions by name (the
-    figures grouped by region, `group="region"`, for the 区划 sheet)."""
+    figures grouped by region, `group="region"`, for the 区划 sheet); each unit's referrals."""
     f = s["followups"]
     channels = sorted({c for d in s["by_day"] for c in d["by_channel"]})
     return [
@@ -72,8 +96,9 @@ def tables(s: dict[str, Any], month: str, region: str | None,
         ("报告渠道", ["渠道", "报告数"], _pairs(s["by_channel"], CHANNEL_TEXT)),
         ("每日报告", ["日期", *[CHANNEL_TEXT.get(c, c) for c in channels], "合计"],
          [[d["day"], *[d["by_channel"].get(c, 0) for c in channels], d["reports"]] for d in s["by_day"]]),
-        ("区划", ["区划", "区划代码", "报告数", "案件数"], _groups(s)),
+        ("区划", GROUP_HEADER, _groups(s)),
         ("机构类型", ["机构类型", "转介数"], _pairs(s["by_agency_kind"], KIND_TEXT)),
+        ("各单位接收转介", UNIT_HEADER, _units(units or [], directory)),
         ("转介状态", ["状态", "转介数"], _pairs(s["by_referral_status"], STATUS_TEXT)),
         ("接收用时", ["风险等级", "已接收", "中位数（分钟）", "90%（分钟）", "95%（分钟）", "时限（分钟）",
                      "时限内接收"],
@@ -137,7 +162,7 @@ def _day(iso: str | None) -> str:
 
 def _chart(title: str, header: list[str], rows: list[list[Any]]) -> Callable[[Any], None] | None:
     """A native chart over the table's figures (none for tables that are not counts)."""
-    if not rows or title in ("概要", "接收用时", "哨点", "回访"):
+    if not rows or title in ("概要", "接收用时", "哨点", "回访", "各单位接收转介"):
         return None
 
     def add(sheet: Any) -> None:
@@ -145,7 +170,8 @@ def _chart(title: str, header: list[str], rows: list[list[Any]]) -> Callable[[An
 
         chart: Any = PieChart() if title == "风险等级" else BarChart()
         chart.title = title
-        last_col = len(header) - (1 if title == "每日报告" else 0)  # the total is not a series
+        # The total is not a series; a region's levels and timeliness are read, not drawn.
+        last_col = 4 if title == "区划" else len(header) - (1 if title == "每日报告" else 0)
         first_col = 3 if title == "区划" else 2  # the region's code is not a series
         data = Reference(sheet, min_col=first_col, max_col=max(first_col, last_col), min_row=1,
                          max_row=len(rows) + 1)

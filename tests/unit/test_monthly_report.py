@@ -21,8 +21,9 @@ from services.oversight.ledger import BEIJING, month_bounds
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, build, report_body
 
-SHEETS = ["概要", "问题类型", "风险等级", "报告渠道", "每日报告", "区划", "机构类型", "转介状态", "接收用时",
-          "随访帮扶", "哨点", "重大事项", "回访"]  # 重大事项: major incidents by reason (#28); 回访: #29
+# 重大事项: major incidents by reason (#28); 回访: #29; 各单位接收转介: stop 61
+SHEETS = ["概要", "问题类型", "风险等级", "报告渠道", "每日报告", "区划", "机构类型", "各单位接收转介",
+          "转介状态", "接收用时", "随访帮扶", "哨点", "重大事项", "回访"]
 
 
 def summary(book: Any) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def test_the_workbook_holds_the_same_figures_as_the_api(api: Api, runner: Embedd
     assert all(isinstance(n, int) for n in concerns.values())  # numbers, not text
     levels = {row[0].value: row[1].value for row in book["风险等级"].iter_rows(min_row=2)}
     assert levels == {"红色": 1, "橙色": 0, "黄色": 1, "蓝色": 0}
-    regions = [[c.value for c in row] for row in book["区划"].iter_rows(min_row=2)]
+    regions = [[c.value for c in row][:4] for row in book["区划"].iter_rows(min_row=2)]
     assert regions == [["广东省", "44", 2, 2]]  # no region: the provinces (#28)
     ack = [[c.value for c in row] for row in book["接收用时"].iter_rows(min_row=2)]
     assert [row[5] for row in ack] == [15.0, 120.0, 1440.0, 4320.0]  # each level's SLA, minutes
@@ -94,7 +95,10 @@ def test_regions_are_named_and_whole_minutes_stay_whole(api: Api, runner: Embedd
     book = load_workbook(io.BytesIO(r.content))
     assert summary(book)["区划"] == "连南瑶族自治县三江镇"
     regions = [[c.value for c in row] for row in book["区划"].iter_rows()]
-    assert regions[0] == ["区划", "区划代码", "报告数", "案件数"]
+    assert regions[0][:4] == ["区划", "区划代码", "报告数", "案件数"]
+    assert regions[0][4:] == ["红色", "橙色", "黄色", "蓝色", "按时接收转介", "已接收或已超时的转介",
+                              "超时未接收", "超时后被撤回或退回"]
+    regions = [row[:4] for row in regions]
     # A town's villages by their own names; a code the directory lacks by its code; the report
     # placed at the town only in a group of its own (#28: an intended change, they add up).
     assert ["城北社区", "441823100001", 0, 0] in regions
@@ -123,12 +127,21 @@ def test_a_citys_workbook_lists_its_counties_once_by_name(api: Api, hotline: Api
     book = load_workbook(io.BytesIO(r.content))
     assert summary(book)["区划"] == "清远市" and summary(book)["报告数"] == 4
     regions = [[c.value for c in row] for row in book["区划"].iter_rows(min_row=2)]
-    assert regions == [["清城区", "441802", 1, 1], ["连南瑶族自治县", "441823", 3, 3]]
+    assert [row[:4] for row in regions] == [["清城区", "441802", 1, 1], ["连南瑶族自治县", "441823", 3, 3]]
+    levels = {row[0]: sum(row[4:8]) for row in regions}  # each county's cases by level (stop 61)
+    assert levels == {"清城区": 1, "连南瑶族自治县": 3}
+    units = [[c.value for c in row] for row in book["各单位接收转介"].iter_rows()]
+    assert units[0][:3] == ["单位", "机构类型", "转介"] and len(units) > 1
+    since, until = month_bounds(month)
+    figures = hotline.view.unit_figures(since, until, datetime.now(BEIJING), "4418")
+    assert sum(row[2] for row in units[1:]) == sum(u["referrals"] for u in figures) > 0
+    assert {row[0] for row in units[1:]} == {hotline.directory.get(u["agency_id"]).name  # type: ignore[union-attr]
+                                             for u in figures}
     county = api.client.get("/v1/stats/monthly", params={"month": month, "region": "441823"},
                             headers=api.auth("sup-qy"))
     book = load_workbook(io.BytesIO(county.content))
     assert summary(book)["区划"] == "连南瑶族自治县"
-    towns = [[c.value for c in row] for row in book["区划"].iter_rows(min_row=2)]
+    towns = [[c.value for c in row][:4] for row in book["区划"].iter_rows(min_row=2)]
     assert ["三江镇", "441823100", 2, 2] in towns and towns[-1] == ["未细化到乡镇", None, 1, 1]
     assert all(len(code) == 9 for _, code, _, _ in towns[:-1])
     assert sum(row[2] for row in towns) == 3

@@ -82,7 +82,8 @@ def monthly(c: ContainerDep, audit: AuditDep, who: StatsDownload,
                            callbacks=c.callbacks)
     audit(who, "stats.monthly", "stats", asked)
     region = figures_["region"]  # the caller's own region when none was asked for
-    report = tables(figures_, month, region, c.directory)
+    units = c.view.unit_figures(since, until, datetime.now(BEIJING), region)
+    report = tables(figures_, month, region, c.directory, units)
     body, media = (as_xlsx(report), XLSX) if format == "xlsx" else (as_csv(report), "text/csv; charset=utf-8")
     name = f"stats-{month}{'-' + region if region else ''}.{format}"
     return Response(body, media_type=media, headers={
