@@ -352,3 +352,21 @@ def test_a_raise_of_a_case_nobody_holds_says_so(api: Api, runner: EmbeddedRunner
     reassess("orange")
     raised = reassess("red")
     assert "该案件目前没有单位在办" in raised and "都已接收" not in raised
+
+
+def test_a_city_board_counts_each_county_where_children_wait(api: Api, runner: EmbeddedRunner) -> None:
+    """The province supervisor's review, stop 61: to see where children wait county by county she
+    switched the filter and counted."""
+    county_case(api, runner, "441823100201", "王小明")
+    county_case(api, runner, "441823101201", "李小军")
+    county_case(api, runner, "441802001001", "陈小红")
+    login(api.client, "supervisor-qingyuan", home="/board")
+    page = api.client.get("/board").text
+    table = page.split('id="by-county"')[1].split("</section>")[0]
+    rows = {code: [visible(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+            for code, row in re.findall(r'<tr id="county-(\d+)">(.*?)</tr>', table, re.S)}
+    assert rows["441823"][:2] == ["连南瑶族自治县", "2"] and rows["441802"][:2] == ["清城区", "1"]
+    assert 'href="/board?county=441802"' in table
+    assert 'id="by-county"' not in api.client.get("/board?county=441802").text  # one county chosen
+    login(api.client, "supervisor-qingcheng", home="/board")
+    assert 'id="by-county"' not in api.client.get("/board").text  # one county only

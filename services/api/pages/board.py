@@ -116,6 +116,10 @@ def board_context(request: Request, container: ApiContainer, page: Page, notice:
         "county": county,
         "board_q": chosen.query(), "chosen": chosen, "shows": SHOWS, "only_text": ONLY,
         "counts": counts(every),
+        # Where children wait, county by county, for a city's or province's supervisor (the province
+        # supervisor's review, stop 61: she switched the filter county by county and counted).
+        "by_county": [(code, name, counts([c for c in every if str(c["region_code"] or "").startswith(code)]))
+                      for code, name in choices] if choices and not county else [],
         # A link to a case not of the region (or none): said, not an unexplained board (stop 58).
         "missing_case": (asked := request.query_params.get("case", "")) and done is None
         and not any(c["case_id"] == asked for c in every),
