@@ -370,3 +370,19 @@ def test_a_city_board_counts_each_county_where_children_wait(api: Api, runner: E
     assert 'id="by-county"' not in api.client.get("/board?county=441802").text  # one county chosen
     login(api.client, "supervisor-qingcheng", home="/board")
     assert 'id="by-county"' not in api.client.get("/board").text  # one county only
+
+
+def test_a_city_supervisor_narrows_the_follow_ups_to_a_county(api: Api, runner: EmbeddedRunner) -> None:
+    """The province supervisor's review, stop 61: /followups was one flat list of every county's cards."""
+    lianan = county_case(api, runner, "441823100201", "王小明")
+    qingcheng = county_case(api, runner, "441802001001", "陈小红")
+    login(api.client, "supervisor-qingyuan", home="/board")
+    every = api.client.get("/followups").text
+    assert f'id="plan-{lianan}"' in every and f'id="plan-{qingcheng}"' in every
+    assert '<option value="441802">清城区</option>' in every
+    narrowed = api.client.get("/followups", params={"county": "441802"}).text
+    assert f'id="plan-{qingcheng}"' in narrowed and f'id="plan-{lianan}"' not in narrowed
+    assert "只显示清城区的随访" in visible(narrowed)
+    assert f'id="plan-{lianan}"' in api.client.get("/followups", params={"county": "440100"}).text  # not hers
+    login(api.client, "supervisor-qingcheng", home="/board")
+    assert 'id="county-filter"' not in api.client.get("/followups").text  # one county: nothing to choose
