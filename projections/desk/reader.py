@@ -175,15 +175,16 @@ class DeskQueries(FollowUpQueries, IncidentQueries, InboxQueries, UnitQueries):
             " ON r.report_id = s.report_id WHERE s.submitter_ref = ?", (submitter_ref,))}
 
     def cases_of_records(self, prefix: str) -> list[tuple[str, str]]:
-        """(report | referral, case id) of each report and referral whose id starts with `prefix`
-        (hex digits and dashes): the short ids the audit trail shows of them."""
+        """(case | report | referral, case id) of each case, report and referral whose id starts
+        with `prefix` (hex digits and dashes): the short ids the pages and the trail show."""
         if not re.fullmatch(r"[0-9a-f-]{8,36}", prefix):
             return []
         like = (f"{prefix}%",)
         return [(str(r["what"]), str(r["case_id"])) for r in self.sql.rows(
-            "SELECT 'report' AS what, case_id FROM view_case_reports WHERE report_id LIKE ?"
+            "SELECT 'case' AS what, case_id FROM view_cases WHERE case_id LIKE ?"
+            " UNION SELECT 'report' AS what, case_id FROM view_case_reports WHERE report_id LIKE ?"
             " UNION SELECT 'referral' AS what, case_id FROM view_referrals WHERE referral_id LIKE ?"
-            " ORDER BY what, case_id LIMIT 20", like * 2)]
+            " ORDER BY what, case_id LIMIT 20", like * 3)]
 
     def _cases(self, where: str, params: tuple[Any, ...]) -> list[CaseRow]:
         chosen = f"SELECT case_id FROM view_cases WHERE {where}"

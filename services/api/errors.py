@@ -19,6 +19,7 @@ from services.api.auth import session_of
 from services.api.deps import audit_log
 from services.api.guard import Refused
 from services.api.guards import store_unavailable
+from services.api.pages.outside import case_named
 from services.api.web import refuse
 from services.common.errors import Conflict, FieldError, NotFound
 
@@ -66,7 +67,7 @@ def note_denied(request: Request) -> None:
         principal = session[1]
     if principal is not None:
         route = getattr(request.scope.get("route"), "path", "unmatched")
-        audit_log(request)(principal, "access.denied", route, request.url.path)
+        audit_log(request)(principal, "access.denied", route, request.url.path, case_named(request))
 
 
 def add_error_handlers(app: FastAPI) -> None:

@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 
 from services.api.auth import SESSION_COOKIE, check_csrf, csrf_for, session_of
 from services.api.deps import audit_log
+from services.api.pages.outside import case_named
 from services.api.web import refuse
 from services.common.auditnote import Principal
 
@@ -72,7 +73,7 @@ def page_guard(roles: str | tuple[str, ...], home: str, refusal: str, *, fragmen
         if found[1].role not in allowed:
             # On the trail: an account trying pages not of its role (the auditor's review, stop 61).
             route = getattr(request.scope.get("route"), "path", home)
-            audit_log(request)(found[1], "access.denied", route, request.url.path)
+            audit_log(request)(found[1], "access.denied", route, request.url.path, case_named(request))
             raise Refused(refuse(request, found[1], refusal))
         refused = admit(request, found[1]) if admit is not None else None
         if refused is not None:

@@ -54,13 +54,16 @@ class TrailReads:
                until: datetime | None = None, before: int | None = None, limit: int = 50,
                scan: int = 20000, case_prefix: str | None = None,
                report_ids: Collection[str] = (), hide_reads_of: str | None = None,
+               receipts: Collection[str] = (), or_account: bool = False,
                ) -> tuple[list[dict[str, Any]], int | None]:
         """Entries matching every filter given, newest first, at most `limit`; and the position to
         continue from (older entries), or None when there are none. Fields other than the case
         are sealed, so entries are opened and filtered here, scanning at most `scan` per call.
-        `actor` matches the start of the name, in any case; with a case, `report_ids` adds the
-        entries about its reports recorded without the case (a report filed before the case
-        existed); `hide_reads_of` leaves out that person's own reading of the trail and statistics."""
+        `actor` matches the start of the name, in any case (with `or_account`, also the account an
+        entry is about); with a case, `report_ids` adds the entries about its reports recorded
+        without the case (a report filed before the case existed) and `receipts` the lookups of its
+        receipt numbers that failed; `hide_reads_of` leaves out that person's own reading of the
+        trail and statistics."""
         found: list[dict[str, Any]] = []
         cursor = before if before is not None else (self.head() or Head(0, GENESIS)).length + 1
         where, params = ("case_id = ?", (case_id,)) if case_id else ("", ())
@@ -68,7 +71,7 @@ class TrailReads:
             if not re.fullmatch(r"[0-9a-f-]+", case_prefix):
                 return [], None
             where, params = "case_id LIKE ?", (f"{case_prefix}%",)
-        if where and report_ids:
+        if where and (report_ids or receipts):
             where = f"({where} OR case_id IS NULL)"
         where = f"{where} AND seq < ?" if where else "seq < ?"
         wanted_actor = actor.lower() if actor else None
@@ -87,10 +90,14 @@ class TrailReads:
                 at = datetime.fromisoformat(entry["at"])
                 if floor and at < floor:
                     return found, None
-                if report_ids and entry.get("case_id") is None and not (
-                        entry.get("resource_type") == "report" and entry.get("resource_id") in report_ids):
+                kind, rid = entry.get("resource_type"), entry.get("resource_id")
+                if (report_ids or receipts) and entry.get("case_id") is None and not (
+                        (kind == "report" and rid in report_ids) or (kind == "receipt" and rid in receipts)):
                     continue
-                if ((wanted_actor and not str(entry.get("actor") or "").lower().startswith(wanted_actor))
+                about = str(entry.get("resource_id") or "").lower() if or_account and entry.get(
+                    "resource_type") == "account" else ""
+                if ((wanted_actor and not str(entry.get("actor") or "").lower().startswith(wanted_actor)
+                     and not about.startswith(wanted_actor))
                         or (role and entry.get("role") != role)
                         or (action and not str(entry.get("action", "")).startswith(action))
                         or (hide_reads_of and entry.get("actor") == hide_reads_of

@@ -101,7 +101,7 @@ def filters_label(text: str, place_name: Callable[[str], str] | None = None) -> 
         if name in ("since", "until") and (since if name == "since" else until):
             continue
         if name == "actor":
-            parts.append(f"操作人以“{value}”开头")
+            parts.append(f"操作人或所涉账号以“{value}”开头")
         elif name == "hide_own":
             parts.append("不含本人的查看")
         elif name == "region" and place_name is not None and place_name(value):

@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.bootstrap import ApiContainer
+from services.common.embedded import EmbeddedRunner
 from services.common.store import Sql
 from tests.conftest import Api
 from tests.helpers import TEST_PASSWORD, audit_entries, report_body, sequence
+from tests.unit.test_desk import red_case
 from tests.unit.test_pages import login
 
 
@@ -155,12 +157,16 @@ def test_the_audit_page_says_when_the_chain_is_broken(api: Api, hotline: ApiCont
     assert "哈希链校验未通过" in page and "第 2 条记录" in page  # in Chinese, as the page's other text
 
 
-def test_only_auditors_open_the_trail_and_their_reading_is_recorded(api: Api, hotline: ApiContainer) -> None:
+def test_only_auditors_open_the_trail_and_their_reading_is_recorded(api: Api, hotline: ApiContainer,
+                                                                    runner: EmbeddedRunner) -> None:
     login(api.client, "supervisor1")
     assert api.client.get("/audit").status_code == 403
     api.client.cookies.clear()
     login(api.client, "auditor1")
-    case_id = "3f2a9c1e-0000-5000-8000-000000000000"
+    case_id = red_case(api, runner)["case_id"]
     api.client.get("/audit", params={"case": case_id})
     last: dict[str, Any] = audit_entries(hotline)[-1]
     assert (last["action"], last["actor"], last["case_id"]) == ("audit.read", "auditor1", case_id)
+    # An id no case has is said, not read as "nobody looked" (the auditor's second review, stop 61).
+    slip = api.client.get("/audit", params={"case": "3f2a9c1e-0000-5000-8000-000000000000"})
+    assert slip.status_code == 422 and "没有编号为 3f2a9c1e-0000-5000-8000-000000000000 的案件" in slip.text

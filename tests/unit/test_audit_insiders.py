@@ -170,3 +170,59 @@ def test_a_wrong_receipt_lookup_is_on_the_trail_without_an_address(api: Api, run
     failed = [e for e in audit_entries(hotline) if e["action"] == "receipt.lookup_failed"]
     assert [(e["resource_id"], e["client"], e["actor"]) for e in failed] == [
         (report["receipt_no"], None, "anonymous")]
+
+
+def test_the_actor_box_takes_an_account_never_a_childs_name_or_number(api: Api,
+                                                                       hotline: ApiContainer) -> None:
+    """The auditor's second review, stop 61: the case box refused an id number, the 操作人 box kept
+    one (and a child's name) in the trail as the filter."""
+    login(api.client, "auditor1")
+    for typed in ("441823201503121237", "王小明", "44182320150312123X"):
+        r = api.client.get("/audit", params={"actor": typed})
+        assert r.status_code == 422 and "不能填姓名、身份证号或电话号码" in visible(r.text), typed
+    kept = " ".join(str(e["resource_id"]) for e in audit_entries(hotline) if e["actor"] == "auditor1")
+    assert "4418" not in kept and "王" not in kept, kept
+    # The account an entry is about is found by its name too (it found only who acted).
+    asked = api.client.post("/v1/users", json={"username": "auditor-liannan", "role": "auditor"},
+                            headers=api.auth("admin1"))
+    assert asked.status_code == 202
+    sequence(hotline)
+    rows = trail_rows(api.client.get("/audit", params={"actor": "auditor-lian"}).text)
+    assert any("auditor-liannan" in r[5] and "admin1" in r[2] for r in rows), rows
+
+
+def test_a_receipts_case_lists_failed_lookups_and_refused_pages_of_it(api: Api, runner: EmbeddedRunner,
+                                                                      hotline: ApiContainer) -> None:
+    """The auditor's second review, stop 61: from the parent's receipt the case listed 19 rows, not
+    the three failed lookups of that very number nor a teacher opening the case's page."""
+    case = red_case(api, runner)
+    receipt = case["report"]["receipt_no"]
+    for _ in range(2):
+        api.client.post("/v1/receipts/lookup", json={"receipt_no": receipt, "lookup_code": "000000"})
+    login(api.client, "teacher1", home="/report")
+    assert api.client.get(f"/board/reports/{case['case_id']}").status_code == 403
+    sequence(hotline)
+    login(api.client, "auditor1")
+    rows = trail_rows(api.client.get("/audit", params={"case": receipt}).text)
+    lookups = [r for r in rows if "编号或查询码不符" in r[4]]
+    assert len(lookups) == 2 and all("经受理编号" in r[6] for r in lookups)
+    denied = [r for r in rows if "访问非本角色的页面或接口" in r[4]]
+    assert len(denied) == 1 and "teacher1" in denied[0][2] and case["case_id"][:8] in denied[0][6]
+
+
+def test_the_export_keeps_the_pages_choice_of_own_views_and_checks_the_chain_then(
+        api: Api, hotline: ApiContainer) -> None:
+    login(api.client, "auditor1")
+    for _ in range(3):
+        api.client.get("/audit", params={"action": "account."})  # the auditor's own views
+    sequence(hotline)
+    page = api.client.get("/audit", params={"form": "1", "actor": "auditor1"})  # box unticked
+    link = re.search(r'href="(/audit/export\?[^"]+format=csv)"', page.text)
+    assert link is not None and "hide_own" not in link.group(1)
+    lines = list(csv.reader(io.StringIO(api.client.get(link.group(1).replace("&amp;", "&"))
+                                        .content.decode("utf-8-sig"))))
+    own = [line for line in lines if len(line) > 5 and line[5] == "查看审计日志"]
+    assert len(own) == 3 and not any("不含本人的查看" in " ".join(line) for line in lines[:6])
+    assert all("操作 账号（全部）" in line[6] for line in own), own  # the filters in words, as on the page
+    head = hotline.audit.head()
+    assert head is not None and any(f"末条哈希 {head.head[:16]}" in line[0] for line in lines[:7] if line)

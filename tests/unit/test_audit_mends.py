@@ -82,7 +82,7 @@ def test_own_audit_views_record_their_filters_in_chinese(api: Api, hotline: ApiC
     assert (last["action"], last["resource_type"]) == ("audit.read", "audit")
     assert "actor=oper" in last["resource_id"] and "action=report.submit" in last["resource_id"]
     text = visible(api.client.get("/audit", params={"form": "1", "action": "audit.read"}).text)
-    assert "审计日志时段2026-11-01至2026-11-30（含）操作提交报告操作人以“oper”开头" in text
+    assert "审计日志时段2026-11-01至2026-11-30（含）操作提交报告操作人或所涉账号以“oper”开头" in text
 
 
 def test_account_request_rows_say_the_change_and_its_number(api: Api, hotline: ApiContainer) -> None:

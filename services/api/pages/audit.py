@@ -32,8 +32,8 @@ from services.oversight.jurisdiction import cases_within
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 # The filters' names in the red box (the auditor's second review: "日期不正确" named no field).
-FIELD_NAMES = {"since": "起始日期", "until": "截止日期", "role": "角色", "action": "操作", "case": "案件编号",
-               "before": "翻页"}
+FIELD_NAMES = {"actor": "操作人", "since": "起始日期", "until": "截止日期", "role": "角色", "action": "操作",
+               "case": "案件编号", "before": "翻页"}
 PAGE_SIZE = 50
 VERIFY_EVERY = 60.0  # seconds a verification result is shown before it is run again
 
@@ -59,11 +59,11 @@ def problem_text(problem: str) -> str:
     return "审计链校验发现异常"
 
 
-def verification_of(request: Request, container: ApiContainer) -> dict[str, Any]:
-    """The chain and its checkpoints, verified at most once a minute unless asked."""
+def verification_of(request: Request, container: ApiContainer, *, now: bool = False) -> dict[str, Any]:
+    """The chain and its checkpoints, verified at most once a minute unless asked (`now`)."""
     cached: dict[str, Any] | None = getattr(request.app.state, "audit_verified", None)
     fresh = cached is not None and time.monotonic() - cached["checked"] < VERIFY_EVERY
-    if cached is not None and fresh and not request.query_params.get("verify"):
+    if cached is not None and fresh and not request.query_params.get("verify") and not now:
         return cached
     ok, checked, problem = container.audit.verify()
     cp_ok, last, cp_problem = verify_checkpoints(container.audit, container.settings.ensure_secret("audit"),
@@ -101,7 +101,7 @@ def audit_page(request: Request, page: Auditor, container: ContainerDep, audit: 
         "principal": principal, "q": q, "errors": a.errors, "entries": entries,
         "older": f"/audit?{urlencode({**filters, 'before': older})}" if older else None,
         "newest": f"/audit?{urlencode(filters)}" if a.before else None,
-        "export": urlencode({k: v for k, v in filters.items() if k != "form"}),
+        "export": urlencode(filters),  # form=1 with it: the box as ticked or not (stop 61's second review)
         "verification": verification_of(request, container), "action_groups": ACTION_GROUP_TEXT,
         "roles": list(ROLE_TEXT.items()), "hide_own": a.hide_own, "report_case": report_case,
         "field_names": FIELD_NAMES, "via": a.via,

@@ -13,11 +13,13 @@ from starlette.datastructures import QueryParams
 
 from services.api.pages.audit_filters import (
     LooksPersonal,
+    NoSuchCase,
     NoSuchReceipt,
     OutOfRange,
     day_bound,
     named_case,
     range_text,
+    receipts_of,
     reports_of_cases,
 )
 from services.common.auditnote import Principal
@@ -34,6 +36,10 @@ CASE_TEXT = ("请输入案件编号（页面上显示的8位，如 3f2a9c1e，�
 PERSONAL_TEXT = ("这像是身份证号或电话号码：审计日志不按个人信息查询，所输入的号码也不记入日志。"
                  "请输入案件编号或受理编号。")
 NO_RECEIPT = "没有找到这个受理编号的报告（或报告尚未立案），请核对。"
+ACCOUNT_START = re.compile(r"[a-zA-Z0-9_.\-]{1,64}")
+LONG_NUMBER = re.compile(r"[0-9]{9,}")  # an id card's or a phone's digits, never an account's
+ACTOR_TEXT = ("请填账号名的开头（字母、数字、-、_、.），如 police；"
+              "不能填姓名、身份证号或电话号码（不按个人信息查询）。")
 
 
 @dataclass
@@ -79,6 +85,11 @@ def asked(params: QueryParams, container: Any, principal: Principal) -> Asked:
         except ValueError:
             a.bounds[name] = None
             a.errors[name] = "日期不正确，请用日期选择器选择（如 2026-12-01）。"
+    if q["actor"] and (not ACCOUNT_START.fullmatch(q["actor"]) or LONG_NUMBER.search(q["actor"])):
+        # Only an account name's characters: a child's name or id number typed here was kept in the
+        # trail as the filter (the auditor's second review, stop 61).
+        a.errors["actor"] = ACTOR_TEXT
+        a.q["actor"] = ""
     if q["role"] and q["role"] not in ROLE_TEXT:
         a.errors["role"] = "请从列表中选择角色。"
     if q["action"] and q["action"] not in ACTION_TEXT and q["action"] not in ACTION_GROUP_TEXT:
@@ -91,6 +102,9 @@ def asked(params: QueryParams, container: Any, principal: Principal) -> Asked:
         a.errors["case"] = PERSONAL_TEXT
     except NoSuchReceipt:
         a.errors["case"] = NO_RECEIPT
+    except NoSuchCase as slip:
+        a.errors["case"] = (f"没有编号为 {slip} 的案件、报告或转介（审计日志中也没有），请核对编号；"
+                            "账号变更申请请在“操作”中选“账号（全部）”查看。")
     except ValueError:
         a.errors["case"] = CASE_TEXT
     except NotFound:  # a region-bound auditor names a case outside the region
@@ -113,9 +127,11 @@ def search(container: Any, a: Asked, principal: Principal, *, limit: int,
     if a.errors:
         return [], None, {}
     report_case = reports_of_cases(container, a.case) if a.case else {}
+    receipts = receipts_of(container, report_case)
     entries, older = container.audit.search(
         actor=a.q["actor"] or None, role=a.q["role"] or None, action=a.q["action"] or None,
         case_id=a.case if a.full else None, case_prefix=a.case if a.case and not a.full else None,
         since=a.bounds["since"], until=a.bounds["until"], before=a.before, limit=limit, scan=scan,
-        report_ids=set(report_case), hide_reads_of=principal.subject if a.hide_own else None)
-    return entries, older, report_case
+        report_ids=set(report_case), receipts=set(receipts), or_account=True,
+        hide_reads_of=principal.subject if a.hide_own else None)
+    return entries, older, {**report_case, **receipts}

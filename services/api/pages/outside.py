@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from services.api.deps import audit_log
+from services.api.deps import audit_log, get_container
 from services.api.web import refuse
 from services.common.auditnote import Principal
 from services.common.errors import NotFound
@@ -43,3 +43,13 @@ def referral_case(container: Any, referral_id: str) -> str | None:
         return str(container.dispatch.get_referral(referral_id).case_id)
     except NotFound:
         return None
+
+
+def case_named(request: Request) -> str | None:
+    """The case a page's address names (its case id, or its referral's case), for the trail."""
+    params = request.path_params
+    if "case_id" in params:
+        return well_formed(str(params["case_id"]))
+    if "referral_id" in params:
+        return referral_case(get_container(request), str(params["referral_id"]))
+    return None
