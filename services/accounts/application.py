@@ -166,6 +166,12 @@ class AccountsApplication(SentinelPoints, DualControl):
             raise FieldError("password", "the new password is the one issued")
         if user.username.lower() in new.lower():
             raise FieldError("password", "the new password holds the username")
+        for earlier in user.earlier_hashes:
+            try:
+                self.hasher.verify(earlier, new)
+            except (VerificationError, InvalidHashError):
+                continue
+            raise FieldError("password", "the new password was used before")
         self.check_password(new)
         user.change_password(password_hash=self.hasher.hash(new), by=user.username, at=datetime.now(UTC))
         self.save(user, *audit_note(actor, "account.change-own-password", "account", user.username))

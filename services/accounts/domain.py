@@ -13,6 +13,7 @@ from services.common.auditnote import Principal
 
 USER_NS = uuid5(NAMESPACE_URL, "urn:hotline:user")
 USERNAME = re.compile(r"^[a-zA-Z0-9_.\-]{3,64}$")
+EARLIER_KEPT = 4  # with the current one, 5
 
 
 class AccountDisabled(Exception):
@@ -22,12 +23,14 @@ class AccountDisabled(Exception):
 class User(Aggregate):
     # Class defaults, so that an account saved before each came reads as having none: sessions
     # ended one by one (token's session id, expiry); a password someone else issued, which its
-    # owner replaces at the next page login (stop 60), and by whom; who stopped it, when (stop 61).
+    # owner replaces at the next page login (stop 60), and by whom; who stopped it, when, and the
+    # last passwords before this one, not taken again (stop 61).
     ended_sessions: tuple[tuple[str, float], ...] = ()
     must_change_password: bool = False
     password_issued_by: str | None = None
     disabled_by: str | None = None
     disabled_at: datetime | None = None
+    earlier_hashes: tuple[str, ...] = ()
 
     class Registered(Aggregate.Created):
         """An account; version 2 carries an operator's hotline line, version 3 a supervisor's or
@@ -71,13 +74,10 @@ class User(Aggregate):
         self.role = role
         self.agency_id = agency_id
         self.sentinel_id = sentinel_id
-        # An operator's hotline line (hotline_12345, …): the console's preset channel.
-        self.channel = channel
-        # A supervisor's or auditor's administrative-code prefix (2, 4 or 6 digits); None: everywhere.
-        self.region = region
+        self.channel = channel  # an operator's hotline line (hotline_12345, …): the console's preset
+        self.region = region  # a supervisor's or auditor's code prefix (2, 4 or 6 digits); None: all
         self.disabled = False
-        # Tokens carry the version they were issued under; a change of it ends every session.
-        self.token_version = 0
+        self.token_version = 0  # tokens carry the one they were issued under; a change ends each
         # The second factor, once enrolled (services/accounts/totp.py).
         self.totp_secret: str | None = None
         self.totp_key: str | None = None
@@ -122,6 +122,7 @@ class User(Aggregate):
     @event("PasswordChanged")
     def change_password(self, *, password_hash: str, by: str, at: datetime) -> None:
         """A new password; tokens issued before it are refused."""
+        self.earlier_hashes = (*self.earlier_hashes, self.password_hash)[-EARLIER_KEPT:]
         self.password_hash = password_hash
         self.token_version += 1
         self.must_change_password = False

@@ -42,7 +42,7 @@ PAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "desk": (("/desk", "转介收件箱"), ("/followups", "随访帮扶"), ("/desk/notice", "部门通报")),
     "supervisor": (("/board", "案件督办"), ("/callbacks", "回访情况"), ("/followups", "随访帮扶"),
                    ("/stats", "统计分析"), ("/oncall", "值班与通知")),
-    "auditor": (("/audit", "审计日志"), ("/stats", "统计分析")),
+    "auditor": (("/audit", "审计日志"), ("/stats", "统计分析"), ("/security/accounts", "账号一览")),
     "admin": (("/admin", "账号与哨点"), ("/admin/health", "运行状况")),
     "security": (("/security", "账号变更审批"), ("/security/accounts", "账号一览")),
 }
@@ -101,7 +101,9 @@ def pages_of(context: Any, role: str) -> tuple[tuple[str, str], ...]:
         # nothing told her of a new request, which expires in 24 hours).
         now = datetime.now(UTC)
         requests = request.app.state.container.accounts.list_requests()
-        waiting = sum(r.status(now) == "pending" for r in requests)
+        mine = principal.subject.lower() if principal is not None else ""
+        # Only those she may decide: one about her own account waits for another officer (stop 61).
+        waiting = sum(r.status(now) == "pending" and r.username.lower() != mine for r in requests)
         return tuple((href, f"{label}（{waiting}份待批）" if href == "/security" and waiting else label)
                      for href, label in pages)
     if role != "desk" or principal is None or request is None:

@@ -175,6 +175,8 @@ def test_the_officer_reviews_every_account_and_is_not_led_to_decide_her_own(serv
     批准 until the last step, and nothing said a request was waiting."""
     asked = server.http.post("/v1/users/security1/reset-password", headers=server.auth("admin1"))
     assert asked.status_code == 202
+    assert server.http.post("/v1/users", json={"username": "audit-review", "role": "auditor"},
+                            headers=server.auth("admin1")).status_code == 202  # one she may decide
     context = browser.new_context(viewport={"width": 360, "height": 800}, locale="zh-CN",
                                   bypass_csp=True)  # to inject axe
     page = log_in(context, "security1", server.password("security1"), "/security")

@@ -243,7 +243,7 @@ def test_a_taken_name_is_409_even_for_a_request(api: Api) -> None:
 
 
 @pytest.mark.parametrize(("password", "ok"), [
-    ("Abcdefgh12", True), ("abcdefgh-1", True), ("ABCDEFGH!1", True), ("短密码口令很长的中文1a", True),
+    ("Abxdefgh12", True), ("abxdefgh-1", True), ("ABXDEFGH!1", True), ("短密码口令很长的中文1a", True),
     ("Abcdef12!", False), ("abcdefghijk1", False), ("a-new-long-password", False), ("ABCDEFGHIJKL", False),
 ])
 def test_a_chosen_password_needs_10_characters_of_3_classes(
@@ -278,3 +278,16 @@ def test_two_approvals_at_once_apply_one(api: Api, hotline: ApiContainer) -> Non
     with pytest.raises(IntegrityError):
         hotline.accounts.save(stale)
     assert hotline.accounts.get_request(outcome.request.id).decided_by == "security1"
+
+
+@pytest.mark.parametrize("password", ["Password@123", "Qwerty@12345", "Abcdefgh12", "Hotline@2026",
+                                      "Woaini1314!!"])
+def test_a_common_word_or_run_with_symbols_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      password: str) -> None:
+    """The security officer's second review, stop 61: Password@123 and Qwerty@12345 were taken on
+    修改密码; an alphabet run is one too."""
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("HOTLINE_DATABASE_URL", raising=False)
+    assert main(["users", "add", "--username", "op8", "--role", "operator", "--password", password]) != 0
+    assert "too common" in capsys.readouterr().err

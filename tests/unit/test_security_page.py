@@ -88,7 +88,7 @@ def test_a_reject_asks_first_keeps_its_reason_and_changes_nothing(api: Api, hotl
     r = api.client.post(action, data={"csrf": csrf, "confirmed": "yes", "reason": "审计人员在岗"})
     assert "已驳回：账号 auditor1 的申请已驳回" in r.text and "理由：审计人员在岗" in r.text
     history = r.text.split('id="history"')[1]
-    assert "<th scope=\"col\">处理时间</th>" in history
+    assert "<th scope=\"col\">处理时间（北京）</th>" in history
     assert not hotline.accounts.find("auditor1").disabled  # type: ignore[union-attr]
     csrf = admin(api)
     assert "已驳回" in api.client.get("/admin").text.split('id="asked"')[1].split("</section>")[0]

@@ -8,8 +8,9 @@ from __future__ import annotations
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Actor
 from tests.conftest import Api
-from tests.helpers import audit_entries
+from tests.helpers import TEST_PASSWORD, audit_entries
 from tests.unit.test_board_page import visible
+from tests.unit.test_own_password import NEW, change, page_login
 from tests.unit.test_pages import login
 
 ADMIN = Actor("admin1", "admin")
@@ -63,3 +64,33 @@ def test_a_request_for_an_existing_account_says_its_region_and_state(api: Api, h
     assert "账号变更审批（1份待批）" in visible(page.split("</nav>")[0])
     confirm = visible(api.client.get(f"/security/requests/{outcome.request.id}/approve").text)
     assert "该账号现在：已停用（admin1于" in confirm
+
+
+def test_the_second_round_a_common_or_earlier_password_is_refused_on_the_page(api: Api) -> None:
+    """The security officer's second review, stop 61: Password@123 was taken, and a password used
+    minutes before was taken again."""
+    assert page_login(api.client, "teacher1", TEST_PASSWORD) == "/report"
+    common = change(api.client, TEST_PASSWORD, "Password@123")
+    assert common.status_code == 422 and "这个密码太常见" in common.text  # type: ignore[attr-defined]
+    assert change(api.client, TEST_PASSWORD, NEW).status_code == 303  # type: ignore[attr-defined]
+    again = change(api.client, NEW, TEST_PASSWORD)
+    assert again.status_code == 422 and "不能与最近用过的5个密码相同" in again.text  # type: ignore[attr-defined]
+
+
+def test_the_second_round_list_names_asker_and_approver_and_narrows(api: Api, hotline: ApiContainer) -> None:
+    outcome = hotline.accounts.admin_change("auditor-qingcheng", "disable", actor=ADMIN)
+    assert outcome.request is not None
+    hotline.accounts.approve_request(outcome.request.id, actor=Actor("security1", "security"))
+    own = hotline.accounts.admin_change("security1", "reset-password", actor=ADMIN)
+    assert own.request is not None
+    login(api.client, "security1", "/security")
+    page = api.client.get("/security/accounts").text
+    row = visible(page.split('id="account-auditor-qingcheng"')[1].split("</tr>")[0])
+    assert "admin1申请、security1批准于" in row
+    assert "账号变更审批（" not in visible(page.split("</nav>")[0])  # only her own waits: not hers to decide
+    assert "同一账号在同一台电脑上15分钟内登录失败10次" in visible(page)
+    narrowed = api.client.get("/security/accounts", params={"only": "disabled"}).text
+    assert 'id="account-auditor-qingcheng"' in narrowed and 'id="account-supervisor1"' not in narrowed
+    login(api.client, "auditor1")
+    assert api.client.get("/security/accounts").status_code == 200  # the auditor reads it too
+    assert 'href="/security/accounts"' in api.client.get("/audit").text

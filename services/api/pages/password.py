@@ -27,6 +27,8 @@ TEXT = {
     "current_empty": "请输入当前密码。",
     "password_empty": "请输入新密码。",
     "username": "新密码不能包含用户名，请另设一个别人猜不到的密码。",
+    "before": "新密码不能与最近用过的5个密码相同，请另设一个。",
+    "common": "这个密码太常见（常用单词、键盘顺序或数字序列加符号），容易被猜中，请另设一个。",
     "password": "新密码至少10位，并包含小写字母、大写字母、数字、其他符号中的至少3类。",
     "same": "新密码不能与当前密码相同，请另设一个只有您自己知道的密码。",
     "again": "两次输入的新密码不一致，请重新输入。",
@@ -114,9 +116,10 @@ def change_password(request: Request, form: FormDep, audit: AuditDep) -> Respons
     except FieldError as exc:
         if exc.field == "current":
             container.throttle.fail(*limits)
-        key = {"issued": "same", "username": "username"}.get(exc.message.rsplit(" ", 1)[-1], exc.field)
+        key = {"issued": "same", "username": "username", "before": "before", "common": "common"}.get(
+            exc.message.rsplit(" ", 1)[-1], exc.field)
         return _page(request, token, principal, owed, target,
-                     {"password" if key in ("same", "username") else key: TEXT[key]}, 422)
+                     {"password" if key in ("same", "username", "before", "common") else key: TEXT[key]}, 422)
     fresh = request.app.state.tokens.issue(user.principal(), user.token_version)
     # A change owed goes on to the page she came for; one she chose is said done (stop 61's review).
     response = RedirectResponse(target if owed else f"{PATH}?{urlencode({'done': '1', 'next': target})}",
