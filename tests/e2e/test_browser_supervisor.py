@@ -201,7 +201,7 @@ def test_the_auditor_filters_the_trail_by_the_short_case_id(server: Client, decl
         expect(page.locator("#trail")).not_to_contain_text("referral.decline")
         page.fill("#f-case", "不是编号")
         page.click("#apply")
-        expect(page.locator("#error-case")).to_contain_text("案件编号应为页面上显示的8位编号")
+        expect(page.locator("#error-case")).to_contain_text("请输入案件编号（页面上显示的8位")
         browser.close()
 
 
