@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from services.bootstrap import Wiring, bootstrap_cli
+from services.common.auditnote import Principal
 from services.common.errors import DomainError
 from services.common.settings import Settings
 from services.oversight.filters import filters_text
+from services.oversight.incidents import incidents_of
 from services.oversight.ledger import MONTH_PATTERN, month_bounds
 from services.oversight.monthly import as_csv, as_xlsx, tables
 from services.oversight.statistics import figures
@@ -35,6 +37,8 @@ def cmd_stats_monthly(settings: Settings, args: argparse.Namespace) -> int:
         found = figures(cli.view, cli.accounts, settings.ack_sla, since=since, until=until,
                         region=args.region, group="region", directory=cli.directory, callbacks=cli.callbacks)
         units = cli.view.unit_figures(since, until, datetime.now(UTC), args.region)
+        listed = incidents_of(cli, Principal(args.by, "admin", region=args.region),  # type: ignore[arg-type]
+                              cli.view.major_incidents(since, until))
         cli.audit.record(actor=args.by, role="admin", unit=None, action="stats.monthly",
                          resource_type="stats", resource_id=args.month, case_id=None, client="cli")
     except DomainError as exc:
@@ -42,7 +46,7 @@ def cmd_stats_monthly(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     finally:
         cli.close()
-    report = tables(found, args.month, args.region, cli.directory, units)
+    report = tables(found, args.month, args.region, cli.directory, units, listed)
     out = Path(args.out)
     out.write_bytes(as_csv(report) if out.suffix.lower() == ".csv" else as_xlsx(report))
     sys.stdout.write(f"{out}: {found['reports']} reports, {found['cases']} cases in {args.month}\n")

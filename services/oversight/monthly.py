@@ -18,11 +18,12 @@ from services.common.labels import (
     LEVEL_TEXT,
     SENTINEL_KIND_TEXT,
     STATUS_TEXT,
+    UPWARD_STATE_TEXT,
 )
 from services.common.vocabulary import BEIJING, RISK_LEVELS
 from services.dispatch.routing import Directory
 from services.oversight.callback_figures import CALLBACK_RATE_RULE, SATISFIED_RATE_RULE
-from services.oversight.regions_text import region_label
+from services.oversight.regions_text import region_label, unit_county
 from services.oversight.sheets import widen
 
 Table = tuple[str, list[str], list[list[Any]]]  # title, header, rows
@@ -59,15 +60,17 @@ def _groups(s: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
-UNIT_HEADER = ["单位", "机构类型", "转介", "按时接收", "超时接收", "未在时限内接收", "其中此刻仍未接收",
+UNIT_HEADER = ["单位", "县区", "机构类型", "转介", "按时接收", "超时接收", "未在时限内接收",
+               "其中此刻仍未接收",
                "退回或撤回", "平均接收用时（分钟）"]
 
 
 def _units(units: list[Any], directory: Directory | None) -> list[list[Any]]:
     """各单位接收转介情况 as the page has it, latest first (stop 61: only on the page)."""
-    def named(agency_id: str) -> tuple[str, str]:
+    def named(agency_id: str) -> tuple[str, str, str]:
         agency = directory.get(agency_id) if directory else None
-        return (agency.name, KIND_TEXT.get(agency.kind, agency.kind)) if agency else (agency_id, "")
+        return (agency.name, unit_county(directory, agency_id),  # type: ignore[arg-type]
+                KIND_TEXT.get(agency.kind, agency.kind)) if agency else (agency_id, "", "")
     return [[*named(u["agency_id"]), u["referrals"], u["on_time"], u["late"], u["missed"], u["waiting_late"],
              u["declined"], _minutes(u["mean_ack_seconds"])] for u in units]
 
@@ -76,8 +79,20 @@ def _pairs(counts: dict[str, int], text: dict[str, str]) -> list[list[Any]]:
     return [[text.get(k, k), n] for k, n in sorted(counts.items(), key=lambda kv: -kv[1])]
 
 
-def tables(s: dict[str, Any], month: str, region: str | None,
-           directory: Directory | None = None, units: list[Any] | None = None) -> list[Table]:
+INCIDENT_HEADER = ["认定时间（北京）", "县区", "案件编号", "风险等级", "上报原因", "情况摘要", "向上级报送"]
+
+
+def _incidents(incidents: list[dict[str, Any]]) -> list[list[Any]]:
+    """Each major incident of the month, with its summary (it names no one: checked when written),
+    for the report upward (the province supervisor's second review, stop 61: counts only)."""
+    return [[datetime.fromisoformat(i["reported_at"]).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
+             i["county_name"], i["case_id"][:8], LEVEL_TEXT.get(i["risk_level"], i["risk_level"]),
+             INCIDENT_REASON_TEXT.get(i["reason"], i["reason"]), i["summary"],
+             UPWARD_STATE_TEXT.get(i["upward"], i["upward"])] for i in incidents]
+
+
+def tables(s: dict[str, Any], month: str, region: str | None, directory: Directory | None = None,
+           units: list[Any] | None = None, incidents: list[dict[str, Any]] | None = None) -> list[Table]:
     """The report's tables, in the order a reader goes through them; regions by name (the
     figures grouped by region, `group="region"`, for the 区划 sheet); each unit's referrals."""
     f = s["followups"]
@@ -114,6 +129,7 @@ def tables(s: dict[str, Any], month: str, region: str | None,
            (x["last_report_at"] or "")[:10] or "从未报告", x["silent_days"]] for x in s["sentinels"]]),
         ("重大事项", ["上报原因", "件数"],  # §12: by why each went upward
          [[INCIDENT_REASON_TEXT[r], s.get("major_incidents", {}).get(r, 0)] for r in INCIDENT_REASON_TEXT]),
+        ("重大事项清单", INCIDENT_HEADER, _incidents(incidents or [])),
         *_callbacks(s, directory),
     ]
 
@@ -162,7 +178,7 @@ def _day(iso: str | None) -> str:
 
 def _chart(title: str, header: list[str], rows: list[list[Any]]) -> Callable[[Any], None] | None:
     """A native chart over the table's figures (none for tables that are not counts)."""
-    if not rows or title in ("概要", "接收用时", "哨点", "回访", "各单位接收转介"):
+    if not rows or title in ("概要", "接收用时", "哨点", "回访", "各单位接收转介", "重大事项清单"):
         return None
 
     def add(sheet: Any) -> None:

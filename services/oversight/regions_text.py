@@ -30,3 +30,11 @@ def region_trail(directory: Directory, code: str, top: str | None) -> list[tuple
     (code, own short name), those the directory names: a breadcrumb's steps."""
     return [(code[:n], name) for n in LEVELS
             if len(top or "") <= n <= len(code) and (name := directory.region_name(code[:n]))]
+
+
+def unit_county(directory: Directory, agency_id: str) -> str:
+    """The county (or wider place) a unit serves, by name: 清远市人民医院 read as a city's body
+    without it (the province supervisor's second review, stop 61)."""
+    agency = directory.get(agency_id)
+    served = sorted({r[:6] for r in agency.regions}) if agency else []
+    return "、".join(directory.region_name(r) or r for r in served)

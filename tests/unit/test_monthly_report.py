@@ -23,7 +23,7 @@ from tests.helpers import TEST_PASSWORD, build, report_body
 
 # 重大事项: major incidents by reason (#28); 回访: #29; 各单位接收转介: stop 61
 SHEETS = ["概要", "问题类型", "风险等级", "报告渠道", "每日报告", "区划", "机构类型", "各单位接收转介",
-          "转介状态", "接收用时", "随访帮扶", "哨点", "重大事项", "回访"]
+          "转介状态", "接收用时", "随访帮扶", "哨点", "重大事项", "重大事项清单", "回访"]
 
 
 def summary(book: Any) -> dict[str, Any]:
@@ -131,10 +131,11 @@ def test_a_citys_workbook_lists_its_counties_once_by_name(api: Api, hotline: Api
     levels = {row[0]: sum(row[4:8]) for row in regions}  # each county's cases by level (stop 61)
     assert levels == {"清城区": 1, "连南瑶族自治县": 3}
     units = [[c.value for c in row] for row in book["各单位接收转介"].iter_rows()]
-    assert units[0][:3] == ["单位", "机构类型", "转介"] and len(units) > 1
+    assert units[0][:4] == ["单位", "县区", "机构类型", "转介"] and len(units) > 1
     since, until = month_bounds(month)
     figures = hotline.view.unit_figures(since, until, datetime.now(BEIJING), "4418")
-    assert sum(row[2] for row in units[1:]) == sum(u["referrals"] for u in figures) > 0
+    assert sum(row[3] for row in units[1:]) == sum(u["referrals"] for u in figures) > 0
+    assert {row[1] for row in units[1:]} <= {"清城区", "连南瑶族自治县"}
     assert {row[0] for row in units[1:]} == {hotline.directory.get(u["agency_id"]).name  # type: ignore[union-attr]
                                              for u in figures}
     county = api.client.get("/v1/stats/monthly", params={"month": month, "region": "441823"},
@@ -145,3 +146,32 @@ def test_a_citys_workbook_lists_its_counties_once_by_name(api: Api, hotline: Api
     assert ["三江镇", "441823100", 2, 2] in towns and towns[-1] == ["未细化到乡镇", None, 1, 1]
     assert all(len(code) == 9 for _, code, _, _ in towns[:-1])
     assert sum(row[2] for row in towns) == 3
+
+
+def test_the_workbook_lists_each_major_incident_to_send_upward(api: Api, hotline: ApiContainer,
+                                                                runner: EmbeddedRunner) -> None:
+    """The province supervisor's second review, stop 61: the board said 请按规定另行向上级报告, and
+    the workbook counted incidents by reason only: no date, county or summary to send."""
+    report = api.submit(report_body(concerns=["domestic_violence"], immediate_danger=False,
+                                    narrative="经常挨打"), key="mi-month")
+    runner.pump()
+    case_id = str(hotline.triage.case_for_report(report.json()["report_id"]))
+    summary = "一名儿童长期遭受家庭暴力，已报警处理。"
+    assert api.client.post(f"/v1/cases/{case_id}/major-incident", json={"summary": summary},
+                           headers=api.auth("supervisor1")).status_code == 202
+    runner.pump()
+    month = datetime.now(BEIJING).strftime("%Y-%m")
+    r = api.client.get("/v1/stats/monthly", params={"month": month}, headers=api.auth("supervisor1"))
+    rows = listed(r.content)
+    assert rows[0][:3] == ["认定时间（北京）", "县区", "案件编号"]
+    marked = [row for row in rows[1:] if row[5] == summary]
+    assert len(marked) == 1 and marked[0][1] == "连南瑶族自治县" and marked[0][2] == case_id[:8]
+    assert marked[0][4] == "督办人员标记"
+    hotline.accounts.add_user("sup-qc", TEST_PASSWORD, "supervisor", region="441802")  # another county's
+    other = api.client.get("/v1/stats/monthly", params={"month": month}, headers=api.auth("sup-qc"))
+    rows = listed(other.content)
+    assert rows == [rows[0]]  # none of 连南's
+
+
+def listed(workbook: bytes) -> list[list[object]]:
+    return [[c.value for c in row] for row in load_workbook(io.BytesIO(workbook))["重大事项清单"].iter_rows()]

@@ -55,7 +55,8 @@ def test_the_stats_page_lists_the_units_of_the_callers_region(api: Api, runner: 
     login(api.client, "supervisor1")
     table = units_table(api)
     said = visible(table)
-    assert "连南瑶族自治县公安局1" in said and "清远市公安局清城分局1" in said
+    assert "连南瑶族自治县公安局连南瑶族自治县1" in said  # with the county each unit serves (stop 61)
+    assert "清远市公安局清城分局清城区1" in said
     login(api.client, "supervisor-qingcheng", home="/board")
     table = units_table(api)
     assert "清城分局" in table and "连南" not in table

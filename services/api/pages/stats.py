@@ -28,7 +28,7 @@ from services.common.labels import (
 from services.dispatch.routing import Directory
 from services.oversight.callback_figures import CALLBACK_RATE_RULE, SATISFIED_RATE_RULE
 from services.oversight.filters import filters_text, typed_text
-from services.oversight.regions_text import region_label, region_trail
+from services.oversight.regions_text import region_label, region_trail, unit_county
 from services.oversight.statistics import AUDITOR_WINDOW, figures
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -219,5 +219,6 @@ def stats_page(request: Request, page: StatsReader, container: ContainerDep, aud
         "date_min": EARLIEST_DAY.isoformat(), "date_max": latest_day(today).isoformat(),
         "auditor_why": AUDITOR_WHY, "rules": (CALLBACK_RATE_RULE, SATISFIED_RATE_RULE),
         "units": units, "took": took,
+        "unit_county": {u["agency_id"]: unit_county(directory, u["agency_id"]) for u in units},
     }
     return render(request, "stats.html", context, 422 if errors else 200)

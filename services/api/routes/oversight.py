@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,7 @@ from services.common.auditnote import AuditLog, Principal
 from services.common.errors import DomainError
 from services.common.numbers import REGION_PREFIX, Folded
 from services.oversight.filters import filters_text
+from services.oversight.incidents import incidents_of
 from services.oversight.jurisdiction import check_case_filter
 from services.oversight.ledger import BEIJING, MONTH_PATTERN, XLSX, month_bounds
 from services.oversight.monthly import as_csv, as_xlsx, tables
@@ -83,7 +85,8 @@ def monthly(c: ContainerDep, audit: AuditDep, who: StatsDownload,
     audit(who, "stats.monthly", "stats", asked)
     region = figures_["region"]  # the caller's own region when none was asked for
     units = c.view.unit_figures(since, until, datetime.now(BEIJING), region)
-    report = tables(figures_, month, region, c.directory, units)
+    listed = incidents_of(c, replace(who, region=region), c.view.major_incidents(since, until))
+    report = tables(figures_, month, region, c.directory, units, listed)
     body, media = (as_xlsx(report), XLSX) if format == "xlsx" else (as_csv(report), "text/csv; charset=utf-8")
     name = f"stats-{month}{'-' + region if region else ''}.{format}"
     return Response(body, media_type=media, headers={
