@@ -3,7 +3,6 @@ for a security officer's approval, and the approval that applies it exactly once
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -20,6 +19,7 @@ from services.accounts.requests import (
     NOTE_MAX,
     AccountRequest,
     FormUse,
+    Outcome,
     form_use_id,
     held,
     needs_approval,
@@ -35,19 +35,6 @@ if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
     from services.common.auditnote import Principal
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What an account change did: a password to show once, or a request now pending (`duplicate`:
-    the same change was pending already); `already`: this form had acted before (a reload)."""
-
-    username: str
-    password: str | None = None
-    request: AccountRequest | None = None
-    disabled: bool | None = None
-    already: FormUse | None = None
-    duplicate: bool = False
 
 
 class DualControl(RequestLog):

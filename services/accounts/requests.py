@@ -3,6 +3,7 @@ only when a security officer (安全管理员) other than the asker approves it 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -66,6 +67,19 @@ def noted(actor: Any, action: str, username: str, detail: dict[str, str | None])
 def held(user: Any) -> dict[str, str | None]:
     """What an account holds, for its entries on the trail: role, unit, region."""
     return {"role": user.role, "unit": user.agency_id or user.sentinel_id, "region": user.region}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an account change did: a password to show once, or a request now pending (`duplicate`:
+    the same change was pending already); `already`: this form had acted before (a reload)."""
+
+    username: str
+    password: str | None = None
+    request: AccountRequest | None = None
+    disabled: bool | None = None
+    already: FormUse | None = None
+    duplicate: bool = False
 
 
 class AccountRequest(Aggregate):

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from services.accounts.approvals import Outcome
+from services.accounts.requests import Outcome
 from services.api.auth import require_roles
 from services.api.deps import AccountsDep, AuditDep
 from services.common.auditnote import Principal
