@@ -75,7 +75,7 @@ def add_error_handlers(app: FastAPI) -> None:
         principal = getattr(request.state, "principal", None)
         if principal is not None:  # a refusal in disguise: who looked for what outside their scope
             route = getattr(request.scope.get("route"), "path", "unmatched")
-            audit_log(request)(principal, "access.not_found", route, request.url.path)
+            audit_log(request)(principal, "access.not_found", route, request.url.path, case_named(request))
         return JSONResponse({"detail": str(getattr(exc, "message", exc))}, 404)
 
     async def conflict(_: Request, exc: Exception) -> Response:

@@ -45,8 +45,10 @@ def test_another_countys_case_looked_for_is_found_under_that_case(api: Api, runn
     login(api.client, "hospital-desk", home="/desk")
     police = referral_of(case, "police")
     assert api.client.get(f"/desk/referrals/{police}").status_code == 404
+    by_api = api.client.get(f"/v1/cases/{case['case_id']}", headers=api.auth("supervisor-qingcheng"))
+    assert by_api.status_code == 404
     looks = [(e["actor"], e["case_id"]) for e in audit_entries(hotline) if e["action"] == "access.not_found"]
-    assert looks.count(("supervisor-qingcheng", case["case_id"])) == 2
+    assert looks.count(("supervisor-qingcheng", case["case_id"])) == 3  # two pages and the API
     assert ("hospital-desk", case["case_id"]) in looks
     login(api.client, "auditor1")
     rows = trail_rows(api.client.get("/audit", params={"case": case["case_id"][:8],
