@@ -82,6 +82,8 @@ def test_the_record_page_withdraws_after_a_reason_and_a_ticked_box(
     assert done.status_code == 303 and done.headers["location"].endswith("?done=withdraw#withdraw")
     said = visible(api.client.get(done.headers["location"]).text)
     assert "已撤回这条转介" in said and f"撤回原因：{REASON}" in said
+    # Said as withdrawn, not as the unit's own 已退回 (the province supervisor's second review, stop 61).
+    assert "·督办已撤回·" in said and "·已退回·" not in said
     login(api.client, "supervisor-qingcheng", home="/board")  # another county's: as if none
     other = api.client.post(path, data={"csrf": token, "reason": REASON, "sure": "1"})
     assert other.status_code in (403, 404)
