@@ -8,9 +8,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from uuid import uuid4
 
 from openpyxl import load_workbook
 
+from services.api.pages.audit_filters import receipts_of
 from services.audit.chain import FIELDS, GENESIS, entry_hash
 from services.audit.checkpoints import Checkpointer
 from services.bootstrap import ApiContainer
@@ -210,6 +212,14 @@ def test_a_receipts_case_lists_failed_lookups_and_refused_pages_of_it(api: Api, 
     assert len(lookups) == 2 and all("经受理编号" in r[6] for r in lookups)
     denied = [r for r in rows if "访问非本角色的页面或接口" in r[4]]
     assert len(denied) == 1 and "teacher1" in denied[0][2] and case["case_id"][:8] in denied[0][6]
+
+
+def test_a_report_the_store_does_not_hold_names_no_receipt(api: Api, runner: EmbeddedRunner,
+                                                          hotline: ApiContainer) -> None:
+    case = red_case(api, runner)
+    report = case["report"]
+    known = receipts_of(hotline, {report["report_id"]: case["case_id"], str(uuid4()): "elsewhere"})
+    assert known == {report["receipt_no"]: case["case_id"]}
 
 
 def test_the_export_keeps_the_pages_choice_of_own_views_and_checks_the_chain_then(

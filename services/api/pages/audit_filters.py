@@ -11,9 +11,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from services.api.pages.security_text import KIND_TEXT as REQUEST_KIND_TEXT
-from services.common.labels import ROLE_TEXT
+from services.common.errors import NotFound
+from services.common.labels import RESOURCE_TEXT, ROLE_TEXT
 from services.common.numbers import fold
 from services.common.vocabulary import BEIJING
+from services.oversight.filters import filters_label
 
 REQUEST_ACTIONS = ("account.request", "account.approve", "account.reject", "account.withdraw")
 MATCH_SECONDS = 5.0  # a request and its entry are written in one transaction, moments apart
@@ -178,6 +180,20 @@ def reports_of_cases(container: Any, case: str) -> dict[str, str]:
     return out
 
 
+SEARCHES = ("stats", "ledger", "cases", "audit")  # entries whose id is the filters a read used
+
+
+def resource_said(e: dict[str, Any], places: dict[str, str]) -> tuple[str, str, bool]:
+    """What an entry is about, in the page's words (the page and the export both): the kind, its
+    id (a search's filters said in words) and whether it is a page's or an interface's path."""
+    kind, rid = str(e.get("resource_type") or ""), str(e.get("resource_id") or "")
+    if kind.startswith("/"):
+        return "页面或接口", rid, True
+    if kind in SEARCHES and ("=" in rid or rid == "-"):
+        rid = filters_label(rid, lambda code: places.get(code, ""))
+    return RESOURCE_TEXT.get(kind, "其他"), rid, False
+
+
 def receipts_of(container: Any, report_case: dict[str, str]) -> dict[str, str]:
     """receipt number → case id, for the reports found with a case: a failed lookup of one is
     recorded under the number typed, not the case (it never reads whether the receipt exists)."""
@@ -185,7 +201,7 @@ def receipts_of(container: Any, report_case: dict[str, str]) -> dict[str, str]:
     for report_id, case in report_case.items():
         try:
             out[container.intake.get_report(report_id).receipt_no] = case
-        except Exception:  # noqa: BLE001 - a report erased or not yet readable names no receipt
+        except NotFound:  # a report the case names but its store no longer holds has no receipt
             continue
     return out
 
