@@ -111,6 +111,13 @@ def counties(c: ApiContainer, who: Principal) -> list[tuple[str, str]]:
     return [(code, c.directory.region_name(code)) for code in c.directory.subregions(who.region, 6)]
 
 
+def county_chosen(c: ApiContainer, who: Principal, asked: str) -> tuple[str, list[tuple[str, str]]]:
+    """The county a supervisor asked for if it is one of their region's ("" for all), and the
+    counties to choose from: none for anyone else, nor when the region holds only one."""
+    choices = counties(c, who) if who.role == "supervisor" else []
+    return (asked if asked in dict(choices) else ""), (choices if len(choices) > 1 else [])
+
+
 def units_by_county(c: ApiContainer, region_code: str, units: list[Agency]) -> list[tuple[str, list[Agency]]]:
     """The units a case can be re-routed to, by the county they serve (the case's own first, then
     those enclosing it, then the others), each group named."""

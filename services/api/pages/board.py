@@ -52,7 +52,7 @@ from services.common.vocabulary import (
 from services.oversight.board import (
     active_plans,
     case_state,
-    counties,
+    county_chosen,
     flagged_cases,
     referral_notes,
     review_reasons,
@@ -86,11 +86,8 @@ def _scope(request: Request, container: ApiContainer, page: Page) -> tuple[Princ
     """The caller narrowed to the county chosen in the URL (one of their region's), the county's
     code ("" for all) and the counties to choose from (none when the region holds only one)."""
     principal = page.principal
-    choices = counties(container, principal)
-    county = request.query_params.get("county", "")
-    if county not in dict(choices):
-        return principal, "", choices if len(choices) > 1 else []
-    return replace(principal, region=county), county, choices if len(choices) > 1 else []
+    county, choices = county_chosen(container, principal, request.query_params.get("county", ""))
+    return (replace(principal, region=county) if county else principal), county, choices
 
 
 def board_context(request: Request, container: ApiContainer, page: Page, notice: str | None = None,

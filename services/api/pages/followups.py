@@ -20,7 +20,7 @@ from services.api.web import BEIJING, beijing, render
 from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog
 from services.common.errors import DomainError, FieldError, NotFound
-from services.oversight.board import counties
+from services.oversight.board import county_chosen
 from services.oversight.followups import VisitIn, file_visit
 from services.oversight.notifications import duty_phones
 from services.oversight.scope import desk_scope
@@ -44,9 +44,7 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
     unit = desk_scope(principal)
     # A city's or province's supervisor narrows to one county, as on the board (the province
     # supervisor's review, stop 61: one flat list of every county's cards).
-    choices = counties(container, principal) if principal.role == "supervisor" else []
-    county = request.query_params.get("county", "")
-    county = county if county in dict(choices) else ""
+    county, choices = county_chosen(container, principal, request.query_params.get("county", ""))
     plans = [p for p in container.view.followups(now, unit=unit, region=county or principal.region)
              if p["status"] == "active"]
     shown = [p["case_id"] for p in plans]
@@ -91,7 +89,7 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
         # second review, stop 54: the card led to the closed round, not the new red one)
         "referrals": ({r["case_id"]: (r["referral_id"], r["status"])
                        for r in reversed(container.view.desk_referrals(unit))} if unit else {}),
-        "failed": failed or {}, "counties": choices if len(choices) > 1 else [], "county": county,
+        "failed": failed or {}, "counties": choices, "county": county,
         "others": _others(container, cases, unit),
         "police": _police(container, cases, unit),
     }
