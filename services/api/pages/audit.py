@@ -20,6 +20,7 @@ from services.api.pages.audit_filters import (
     active_filters,
     details,
     latest_day,
+    resource_said,
 )
 from services.api.pages.audit_query import asked, search
 from services.api.web import BEIJING, render
@@ -27,7 +28,6 @@ from services.audit.checkpoints import verify_checkpoints
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Principal
 from services.common.labels import ACTION_GROUP_TEXT, ACTION_TEXT, ROLE_TEXT
-from services.oversight.filters import filters_label
 from services.oversight.jurisdiction import cases_within
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -109,7 +109,7 @@ def audit_page(request: Request, page: Auditor, container: ContainerDep, audit: 
         # A case a region-bound auditor may not open is named, not linked (the link was refused).
         "linkable": cases_within(container, principal, {e["case_id"] for e in entries if e.get("case_id")}
                                  | set(report_case.values())),
-        "filter_label": lambda text: filters_label(text, lambda code: places.get(code, "")),
+        "said": lambda e: resource_said(e, places),
         "active": active_filters(q, a.bounds, a.hide_own, {**ROLE_TEXT, **ACTION_TEXT, **{
             k: f"{v}（全部）" for k, v in ACTION_GROUP_TEXT.items()}}),
         "requests": account_requests(container, entries), "details": details(container, entries),

@@ -14,10 +14,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.api.deps import AuditDep, ContainerDep
 from services.api.pages.audit import Auditor, verification_of
-from services.api.pages.audit_filters import details
+from services.api.pages.audit_filters import details, resource_said
 from services.api.pages.audit_query import asked, search
 from services.common.exportcells import append, csv_bytes
-from services.common.labels import ACTION_TEXT, ACTOR_TEXT, RESOURCE_TEXT, ROLE_TEXT
+from services.common.labels import ACTION_TEXT, ACTOR_TEXT, ROLE_TEXT
 from services.common.vocabulary import BEIJING
 from services.oversight.filters import filters_label
 
@@ -44,12 +44,7 @@ def rows_of(container: Any, entries: list[dict[str, Any]]) -> list[list[Any]]:
     places = dict(container.directory.places)
 
     def thing(e: dict[str, Any]) -> str:
-        kind, rid = str(e.get("resource_type") or ""), str(e.get("resource_id") or "")
-        if kind.startswith("/"):
-            return f"页面或接口 {rid}".strip()
-        if kind in ("stats", "ledger", "cases", "audit") and ("=" in rid or rid == "-"):  # as the page
-            rid = filters_label(rid, lambda code: places.get(code, ""))
-        return f"{RESOURCE_TEXT.get(kind, '其他')} {rid}".strip()
+        return " ".join(resource_said(e, places)[:2]).strip()
 
     return [[e["seq"], _when(e["at"]), ACTOR_TEXT.get(e.get("actor") or "", e.get("actor") or ""),
              unit(e.get("unit")), ROLE_TEXT.get(e.get("role") or "", "其他"),
