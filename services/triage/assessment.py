@@ -39,17 +39,21 @@ class RiskRules:
     rules: tuple[dict[str, Any], ...]
     otherwise: str
     narrative_raise: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Groups of phrases that lift only together (one phrase of each group in the narrative).
+    narrative_together: dict[str, tuple[tuple[tuple[str, ...], ...], ...]] = field(default_factory=dict)
     join_within_days: int = 30
     burst_reports: int = 3
     burst_hours: int = 72
 
     @classmethod
-    def load(cls, filename: str = "risk_rules.v3.json") -> RiskRules:
+    def load(cls, filename: str = "risk_rules.v4.json") -> RiskRules:
         raw = json.loads(resources.files("services.triage").joinpath("data", filename).read_text())
-        raise_ = raw.get("narrative_raise", {})
+        raise_, together = raw.get("narrative_raise", {}), raw.get("narrative_raise_together", {})
         repeat = raw.get("repeat_reports", {})
         return cls(version=raw["version"], rules=tuple(raw["rules"]), otherwise=raw["otherwise"],
                    narrative_raise={lvl: tuple(raise_.get(lvl, ())) for lvl in ("red", "orange")},
+                   narrative_together={lvl: tuple(tuple(tuple(g) for g in groups) for groups in together.get(lvl, ()))
+                                       for lvl in ("red", "orange")},
                    join_within_days=repeat.get("join_within_days", 30),
                    burst_reports=repeat.get("burst_reports", 3), burst_hours=repeat.get("burst_hours", 72))
 
@@ -65,7 +69,9 @@ class RiskRules:
             what = "no concern given" if not concerns else "only " + ", ".join(sorted(concerns))
             reason = f"{self.otherwise}: {what}"
         for phrase_level in ("red", "orange"):
-            hits = tuple(p for p in self.narrative_raise.get(phrase_level, ()) if p in narrative)
+            hits = tuple(p for p in self.narrative_raise.get(phrase_level, ()) if p in narrative) + tuple(
+                "+".join(found) for groups in self.narrative_together.get(phrase_level, ())
+                if all(found := [next((p for p in g if p in narrative), "") for g in groups]))
             if hits and higher(phrase_level, level) != level:
                 return Assessment(phrase_level, self.version,
                                   f"{phrase_level}: narrative mentions {'、'.join(hits)} ({reason})",

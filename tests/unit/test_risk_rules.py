@@ -49,7 +49,7 @@ def test_highest_rule_wins_when_concerns_mix() -> None:
 
 def test_assessment_records_rule_version_and_reason() -> None:
     assessment = RULES.assess(["domestic_violence", "serious_injury"], False)
-    assert assessment.rule_version == "risk-rules/v3"
+    assert assessment.rule_version == "risk-rules/v4"
     assert assessment.rationale == "red: serious_injury"
 
 
@@ -57,8 +57,9 @@ def test_a_child_left_alone_and_ill_is_orange_by_the_v2_phrases() -> None:
     """Stop 58's child director: a repeat call "一个人在家两天了，昨晚发烧，没有大人" left the case yellow."""
     said = "孩子一个人在家两天了，昨晚发烧，没有大人"
     assert RiskRules.load("risk_rules.v1.json").assess(["neglect"], False, said).level == "yellow"
-    lifted = RULES.assess(["neglect"], False, said)
+    lifted = RiskRules.load("risk_rules.v3.json").assess(["neglect"], False, said)
     assert lifted.level == "orange" and lifted.phrases == ("发烧",)
+    assert "发烧" in RULES.assess(["neglect"], False, said).phrases  # v4 names more of it
     assert RULES.assess(["neglect"], False, "孩子常一个人在家").level == "yellow"  # alone alone: neglect
 
 
@@ -69,3 +70,17 @@ def test_a_child_going_without_meals_is_orange_by_the_v3_phrases() -> None:
     lifted = RULES.assess(["guardian_unable"], False, said)
     assert lifted.level == "orange" and "没有好好吃饭" in lifted.phrases
     assert RULES.assess(["guardian_unable"], False, "孩子吃饭正常，成绩下降").level == "yellow"
+
+
+def test_a_young_child_living_without_care_is_orange_by_the_v4_phrases() -> None:
+    """Stop 62: a child director, a county supervisor and a police desk each filed a child living
+    alone for days with nobody caring for it, and each case came out yellow (a week to the visit)."""
+    v3 = RiskRules.load("risk_rules.v3.json")
+    for said in ("孩子一个人在家已经三天，靠邻居给点吃的", "奶奶住院了，家里没有大人照顾他",
+                 "孩子一个人在家，晚上也没人回来"):
+        assert v3.assess(["neglect"], False, said).level == "yellow"
+        assert RULES.assess(["neglect"], False, said).level == "orange"
+    together = RULES.assess(["guardianship_missing"], False, "他独自在家好几天了")
+    assert together.phrases == ("独自在家+几天",) and "独自在家+几天" in together.rationale
+    assert RULES.assess(["neglect"], False, "孩子常一个人在家").level == "yellow"  # alone, no more
+    assert RULES.assess(["neglect"], False, "孩子已经三天没来上学").level == "yellow"  # days, not alone
