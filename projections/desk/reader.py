@@ -83,6 +83,7 @@ CASE_FACTS = (
 
 # The timeline's entries by which a supervisor settled a case's flags (重办 too).
 REVIEWS = ("case_reassessment", "case_review", "case_reworked")
+ASSESSED = ("case_opened", "case_report_joined", "case_supplement")  # triage set the level, with a reason
 
 # Why a case wants the supervisor: a decline, a routing gap, a visit suggesting another level,
 # each after the case's last review (a reassessment, a manual referral).
@@ -219,8 +220,11 @@ class DeskQueries(FollowUpQueries, IncidentQueries, InboxQueries, UnitQueries):
                 event["agency_id"], event["from_unit"] = detail["agency_id"], detail["previous"]
             elif t["type"] == "case_major_incident":
                 event["incident"] = json.loads(t["detail"])["reason"]
-            elif t["type"] == "case_supplement" and json.loads(t["detail"]).get("complaint"):
-                event["complaint"] = True  # the caller complained or pressed for action (stop 59)
+            elif t["type"] in ASSESSED:
+                detail = json.loads(t["detail"])
+                event["risk_level"], event["rationale"] = detail["risk_level"], detail.get("rationale") or ""
+                if detail.get("complaint"):
+                    event["complaint"] = True  # the caller complained or pressed for action (stop 59)
             timeline.setdefault(t["case_id"], []).append(event)
         reports: dict[str, list[str]] = {}
         for r in self.sql.rows(f"SELECT report_id, case_id FROM view_case_reports WHERE case_id IN"

@@ -35,6 +35,7 @@ class TimelineRow(TypedDict):
     incident: NotRequired[str]  # why a case went upward (auto, mark, death): a mark is a person's act
     from_unit: NotRequired[str]  # the unit that led a case's visits before the change
     complaint: NotRequired[bool]  # a supplement in which the caller complained or pressed for action
+    rationale: NotRequired[str]  # triage's reason for the level an opening, join or supplement set
 
 
 class CaseRow(TypedDict):

@@ -31,6 +31,7 @@ from services.common.labels import (
     ROLE_TEXT,
     STATUS_TEXT,
 )
+from services.common.level_why import level_why
 from services.common.vocabulary import BEIJING
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -167,7 +168,7 @@ templates.env.globals.update(
     beijing_full=beijing_full, late_by=late_by, pages_of=pages_of, role_text=ROLE_TEXT,
     event_text=EVENT_TEXT, actor_text=ACTOR_TEXT, action_text=ACTION_TEXT,
     resource_text=RESOURCE_TEXT, channel_text=CHANNEL_TEXT, unit_name=unit_name, unit_kind=unit_kind,
-    actor_name=actor_name,
+    actor_name=actor_name, level_why=level_why,
 )
 templates.env.globals["report_status_text"] = REPORT_STATUS_TEXT  # the caller history (§13)
 

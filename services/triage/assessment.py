@@ -52,7 +52,8 @@ class RiskRules:
         repeat = raw.get("repeat_reports", {})
         return cls(version=raw["version"], rules=tuple(raw["rules"]), otherwise=raw["otherwise"],
                    narrative_raise={lvl: tuple(raise_.get(lvl, ())) for lvl in ("red", "orange")},
-                   narrative_together={lvl: tuple(tuple(tuple(g) for g in groups) for groups in together.get(lvl, ()))
+                   narrative_together={lvl: tuple(tuple(tuple(g) for g in groups)
+                                                  for groups in together.get(lvl, ()))
                                        for lvl in ("red", "orange")},
                    join_within_days=repeat.get("join_within_days", 30),
                    burst_reports=repeat.get("burst_reports", 3), burst_hours=repeat.get("burst_hours", 72))

@@ -121,7 +121,7 @@ def test_from_a_referral_to_a_visit_that_did_not_see_the_child(server: Client) -
     """The referral's page says the unit leads the case's visits and links to its card, whose
     visit form opens; a visit with no answer to 见到/未见到 is refused at that field (the page
     keeps its own address); one that did not see the child keeps the case at the top, flagged."""
-    body = report_body(concerns=["neglect"], immediate_danger=False, narrative="孩子常一个人在家，无人照看",
+    body = report_body(concerns=["neglect"], immediate_danger=False, narrative="孩子常一个人在家",
                        children=[{"name": "赵小雪", "gender": "female", "age": 7}])
     report = server.submit(body, key="phone-yellow")
     found = server.wait_for_referrals(report["report_id"], ("civil-desk",))["civil-desk"]

@@ -703,7 +703,7 @@ def test_a_visit_goes_overdue_once_and_closure_waits_for_the_referral(stack: dic
     client = Client(conf["HOTLINE_API_URL"], var)
     sup, civil = client.auth("supervisor1"), client.auth("civil-desk")
     report = client.submit(report_body(children=[{"name": "周小雨", "age": 8}], concerns=["neglect"],
-                                       immediate_danger=False, narrative="父母外出务工，孩子常无人照看"),
+                                       immediate_danger=False, narrative="父母外出务工，孩子常一个人在家"),
                            key="followup-1")
     found = client.wait_for_referrals(report["report_id"], ("civil-desk",))["civil-desk"]
     case_id = found["case_id"]

@@ -41,7 +41,7 @@ def test_the_board_speaks_chinese_and_shows_what_happened(
     assert page.status_code == 200
     assert f"{POLICE}：已退回" in text and "退回原因：不属本单位辖区，请转派出所" in text
     assert "办结情况：已救治出院（伤情稳定）" in text
-    assert "立案研判（研判系统）" in text
+    assert "立案研判：红色，报告时儿童处于紧急危险中（研判系统）" in text  # and why (stop 62)
     assert f"退回转介，原因：不属本单位辖区，请转派出所（{POLICE}）" in text  # why, on the timeline too
     assert f"转介：{POLICE}（分派系统）" in text  # to whom
     assert "待复核：有单位退回转介" in text

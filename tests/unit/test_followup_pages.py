@@ -283,7 +283,7 @@ def test_a_visit_that_did_not_see_the_child_keeps_the_case_near_the_top(
         api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
     """Whether the child was seen is asked, never assumed; a visit that did not see the child
     puts the case under 上次未见到儿童, above the week's visits, whatever its next due date."""
-    alone = report_body(concerns=["neglect"], immediate_danger=False, narrative="孩子常一个人在家，无人照看")
+    alone = report_body(concerns=["neglect"], immediate_danger=False, narrative="孩子常一个人在家")
     api.submit(alone, key="page-yellow")
     runner.pump()
     login(api.client, "civil-desk")
@@ -321,7 +321,7 @@ def test_a_visit_that_did_not_see_the_child_keeps_the_case_near_the_top(
 
 def test_the_card_says_when_the_units_referral_still_waits_and_notices_name_the_case(
         api: Api, runner: EmbeddedRunner) -> None:
-    alone = report_body(concerns=["neglect"], immediate_danger=False, narrative="孩子常一个人在家，无人照看")
+    alone = report_body(concerns=["neglect"], immediate_danger=False, narrative="孩子常一个人在家")
     api.submit(alone, key="page-yellow")
     runner.pump()
     (referral,) = api.client.get("/v1/desk/referrals", headers=api.auth("civil-desk")).json()

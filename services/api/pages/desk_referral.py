@@ -21,6 +21,7 @@ from services.api.web import render
 from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog
 from services.common.errors import Conflict, FieldError, NotFound
+from services.common.level_why import latest_why
 from services.common.vocabulary import RISK_LEVELS
 from services.dispatch.followup import FollowUpPlan
 from services.oversight.calls import call_out, unanswered_call
@@ -77,8 +78,10 @@ def referral_detail(request: Request, container: ApiContainer, audit: AuditLog, 
         "supplements": casefile.supplements(reports),
         # As the view counts them: the page's live check compares like with like.
         "supplements_seen": sum(t["type"] == "case_supplement" for t in case["timeline"]) if case else 0,
-        "timeline": casefile.timeline(case, plan, aggregate) if withheld else casefile.with_reasons(
-            container, referral["case_id"], casefile.timeline(case, plan, aggregate), plan),
+        "timeline": (timeline := casefile.timeline(case, plan, aggregate) if withheld else
+                     casefile.with_reasons(container, referral["case_id"],
+                                           casefile.timeline(case, plan, aggregate), plan)),
+        "case_why": latest_why(timeline),  # why the level (stop 62: a child alone for days, yellow, unsaid)
         "ended_at": casefile.ended_when(aggregate) if aggregate.status in casefile.FINISHED else None,
         # The supervisors' calls to this unit about it, what was said included (the civil desk's
         # review, stop 53: the timeline's line did not say what was promised on the unit's behalf).
