@@ -68,6 +68,7 @@ class CaseFacts(NamedTuple):
     supplements: int  # callers ringing back with more (补充)
     latest_supplement: str
     level: str  # the case's level now (a referral taken on keeps the one it came with)
+    newest: str = ""  # the newest report's id (whether it said danger now, untransferred: the inbox)
 
 
 CASE_FACTS = (
@@ -76,6 +77,8 @@ CASE_FACTS = (
     " (SELECT MAX(r.received_at) FROM view_case_reports r WHERE r.case_id = c.case_id) AS latest,"
     " (SELECT r.region_code FROM view_case_reports r WHERE r.case_id = c.case_id"
     "  ORDER BY r.received_ts DESC LIMIT 1) AS place,"
+    " (SELECT r.report_id FROM view_case_reports r WHERE r.case_id = c.case_id"
+    "  ORDER BY r.received_ts DESC LIMIT 1) AS newest,"
     " (SELECT COUNT(*) FROM view_timeline t WHERE t.case_id = c.case_id AND t.type = 'case_supplement') AS s,"
     " (SELECT MAX(t.at) FROM view_timeline t WHERE t.case_id = c.case_id AND t.type = 'case_supplement')"
     " AS latest_s FROM view_cases c WHERE c.case_id IN ({chosen})"
@@ -149,7 +152,8 @@ class DeskQueries(FollowUpQueries, IncidentQueries, InboxQueries, UnitQueries):
         rows = self.sql.rows(CASE_FACTS.format(chosen=",".join("?" * len(case_ids))), tuple(case_ids))
         return {str(r["case_id"]): CaseFacts(
             str(r["place"] or r["region_code"]), json.loads(r["concerns"]), int(r["n"]),
-            str(r["latest"] or ""), int(r["s"]), str(r["latest_s"] or ""), str(r["risk_level"]))
+            str(r["latest"] or ""), int(r["s"]), str(r["latest_s"] or ""), str(r["risk_level"]),
+            str(r["newest"] or ""))
             for r in rows}
 
     def submissions(self, submitter_ref: str, since: datetime) -> list[SubmissionRow]:

@@ -51,3 +51,4 @@ def test_the_unit_the_board_and_the_operator_read_why_the_child_is_orange(api: A
     assert said in visible(api.client.get("/board").text)
     login(api.client, "operator1", home="/intake")
     assert said in visible(api.client.get(f"/intake/cases/{case_id}").text)
+

@@ -16,6 +16,7 @@ from services.api.pages import notice as agency_notice
 from services.api.pages.desk_referral import DONE
 from services.api.web import render
 from services.bootstrap import ApiContainer
+from services.common.errors import NotFound
 from services.common.vocabulary import level_now
 from services.oversight.calls import unanswered_calls
 from services.oversight.notifications import unstaffed
@@ -42,6 +43,8 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         oldest = min(ended, key=lambda r: r["dispatched_at"])
         referrals = [r for r in referrals if r is not oldest]
     facts = container.view.case_facts(sorted({r["case_id"] for r in referrals}))
+    danger = _danger_now(container, referrals, facts)
+    referrals = sorted(referrals, key=lambda r: danger.get(r["referral_id"]) != "owed")  # stable
     return {
         "username": principal.subject,
         "principal": principal,
@@ -67,11 +70,34 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         # and still said only 失学).
         "added": {r["referral_id"]: [c for c in facts[r["case_id"]].concerns if c not in r["concerns"]]
                   if r["case_id"] in facts else [] for r in referrals},
+        # A waiting red referral whose newest report said the child is in danger now: whether 110
+        # or 120 was put through (stop 62's police desk: a beating in progress, untransferred,
+        # read "红色 · 待接收" like a missing child's and came second, by seconds left).
+        "danger": danger,
         "csrf": page.csrf(request),
         "ack_sla": container.dispatch.ack_sla,  # seconds to 接收, by level: said in the legend
         "every_ended": every, "ended_shown": ENDED_SHOWN,
         "more_ended": not every and len(ended) > ENDED_SHOWN,
     }
+
+
+def _danger_now(container: ApiContainer, referrals: list[Any], facts: dict[str, Any]) -> dict[str, str]:
+    """referral id → "owed" (danger said, no transfer to 110 / 120 recorded since) or
+    "transferred", for the waiting referrals of red cases; the newest report of each read once."""
+    out: dict[str, str] = {}
+    for r in referrals:
+        f = facts.get(r["case_id"])
+        if r["status"] not in ("dispatched", "escalated") or f is None or not f.newest:
+            continue
+        if level_now(r["risk_level"], f.level) != "red":
+            continue
+        try:
+            report = container.intake.get_report(f.newest)
+        except NotFound:  # not in this store (yet): the referral's page says what is known
+            continue
+        if report.danger_at is not None:
+            out[r["referral_id"]] = "owed" if report.transfer_owed else "transferred"
+    return out
 
 
 @router.get("/desk")

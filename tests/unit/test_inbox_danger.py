@@ -1,0 +1,37 @@
+"""A waiting red referral says whether its child is in danger now and untransferred to 110 / 120,
+and heads the inbox when so (stop 62's police desk)."""
+
+from __future__ import annotations
+
+import re
+
+from services.common.embedded import EmbeddedRunner
+from tests.conftest import Api
+from tests.helpers import report_body
+from tests.unit.test_board_page import visible
+from tests.unit.test_pages import login
+
+
+def test_a_child_in_danger_now_untransferred_heads_the_police_inbox(api: Api,
+                                                                   runner: EmbeddedRunner) -> None:
+    """Stop 62's police desk: a beating in progress with no 110 transfer read "红色 · 待接收" like
+    a missing child's and came second, by seconds left; it went overdue."""
+    abuse = report_body(concerns=["sexual_abuse"], immediate_danger=False, narrative="孩子疑似被猥亵",
+                        children=[{"name": "李小红", "gender": "female", "age": 8}])
+    first = api.submit(abuse, key="abuse").json()
+    beating = report_body(concerns=["physical_harm"], immediate_danger=True,
+                          narrative="孩子正在被继父用棍子打",
+                          children=[{"name": "赵小刚", "gender": "male", "age": 10}])
+    second = api.submit(beating, key="beating").json()
+    runner.pump()
+    login(api.client, "police-desk", home="/desk")
+    rows = re.findall(r'<tr class="red" id="ref-[^"]+" data-status="dispatched">(.*?)</tr>',
+                      api.client.get("/desk/inbox").text, re.S)
+    assert len(rows) == 2
+    assert "儿童正处于危险中，未转接 110 / 120" in rows[0]  # first, though filed later
+    assert "danger-now" not in rows[1]
+    moved = api.client.post(f"/v1/reports/{second['report_id']}/transfers", json={"to": "110"},
+                            headers=api.auth("operator1"))
+    assert moved.status_code == 202 and first["report_id"] != second["report_id"]
+    text = visible(api.client.get("/desk/inbox").text)
+    assert "报告时有紧急危险，已转接110/120" in text and "未转接110/120" not in text  # spaces dropped
