@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 
+from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import report_body
 from tests.unit.test_board_page import visible
+from tests.unit.test_desk import red_case, referral_of
 from tests.unit.test_pages import login
 
 
@@ -35,3 +37,22 @@ def test_a_child_in_danger_now_untransferred_heads_the_police_inbox(api: Api,
     assert moved.status_code == 202 and first["report_id"] != second["report_id"]
     text = visible(api.client.get("/desk/inbox").text)
     assert "报告时有紧急危险，已转接110/120" in text and "未转接110/120" not in text  # spaces dropped
+
+
+def test_a_declined_referral_says_what_happens_next_and_whom_to_call(api: Api, runner: EmbeddedRunner,
+                                                                     hotline: ApiContainer) -> None:
+    """Stop 62's police desk: after 确认退回 the page said only "已退回", told her to contact the
+    supervisors, and no page gave their number."""
+    case = red_case(api, runner)
+    police = referral_of(case, "police")
+    login(api.client, "police-desk", home="/desk")
+    page = api.client.get(f"/desk/referrals/{police}")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    done = api.client.post(f"/desk/referrals/{police}/decline",
+                           data={"csrf": token, "reason": "不属本所辖区", "confirmed": "yes"})
+    assert done.status_code in (200, 303), done.text
+    text = visible(api.client.get(f"/desk/referrals/{police}").text)
+    assert "退回之后案件回到督办人员处，由督办人员改派给应处理的单位" in text
+    civil = hotline.directory.get("civil-441823")
+    assert civil is not None and civil.phone
+    assert f"请拨打110，或电话联系督办人员（{civil.name}，单位值班电话：{civil.phone}）" in text

@@ -230,3 +230,11 @@ def police_nearby(container: ApiContainer, case: Any, reports: list[dict[str, An
     if unit is None or unit.agency_id == unit_id:
         return None
     return {"unit": unit.name, "phone": duty_phones(container, {unit.agency_id}).get(unit.agency_id)}
+
+
+def supervision_line(container: ApiContainer, region_code: str) -> dict[str, str] | None:
+    """Whom a unit calls to reach the supervisors of a case's county: its civil-affairs office,
+    which supervises (督办) and reroutes (stop 62's police desk: after 退回 the page said to
+    contact the supervisors and gave no number)."""
+    unit = container.directory.resolve("civil_affairs", region_code[:6]) if region_code else None
+    return {"unit": unit.name, "phone": unit.phone or ""} if unit is not None else None
