@@ -39,7 +39,8 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 ACTIONS = ("acknowledge", "decline", "outcome", "progress")
 AT_ONCE = ("acknowledge", "progress")  # no confirming step: neither ends the referral
 DONE = {"acknowledge": "已接收。处置完成后，请“办结”并填写处置结果；本单位不能处理的，请“退回”并写明原因。",
-        "decline": "已退回，退回原因已记录：案件回到督办人员处改派（见下方“退回之后”）。", "outcome": "已办结，处置结果已记录。",
+        "decline": "已退回，退回原因已记录：案件回到督办人员处改派（见下方“退回之后”）。",
+        "outcome": "已办结，处置结果已记录。",
         "progress": "已记录办理进展（见“办理进展”）。处置完成后，请“办结”并填写处置结果。"}
 LABELS = {"reason": "退回原因", "outcome": "处置结果", "note": "说明", "progress": "办理进展"}
 # A referral's own address (the on-call message's link): after logging in, back to that referral.
