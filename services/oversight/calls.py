@@ -54,8 +54,13 @@ def unanswered_call(referral: Any) -> dict[str, Any] | None:
         "at": last["at"].isoformat(), "note": last["note"], "reached": last["reached"]}
 
 
-def unanswered_calls(dispatch: Any, rows: list[Any]) -> dict[str, dict[str, Any]]:
-    """Per open referral of an inbox, the supervisors' call still owed an answer."""
-    found = {r["referral_id"]: unanswered_call(dispatch.get_referral(r["referral_id"]))
-             for r in rows if r["status"] in ("dispatched", "escalated", "acknowledged")}
-    return {k: v for k, v in found.items() if v}
+def open_notes(dispatch: Any, rows: list[Any]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Per open referral of an inbox, each read once: the supervisors' call still owed an answer,
+    and the unit's last progress note with how many there are (stop 62's police desk: the next
+    shift saw "已接收 处置后请办结" on each row and had to open every referral for what was promised)."""
+    opened = {r["referral_id"]: dispatch.get_referral(r["referral_id"])
+              for r in rows if r["status"] in ("dispatched", "escalated", "acknowledged")}
+    calls = {k: call for k, a in opened.items() if (call := unanswered_call(a))}
+    last = {k: {"at": a.progress[-1]["at"].isoformat(), "note": a.progress[-1]["note"],
+                "count": len(a.progress)} for k, a in opened.items() if a.progress}
+    return calls, last

@@ -10,7 +10,7 @@ from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.helpers import report_body
 from tests.unit.test_board_page import visible
-from tests.unit.test_desk import red_case, referral_of
+from tests.unit.test_desk import post, red_case, referral_of
 from tests.unit.test_pages import login
 
 
@@ -56,3 +56,19 @@ def test_a_declined_referral_says_what_happens_next_and_whom_to_call(api: Api, r
     civil = hotline.directory.get("civil-441823")
     assert civil is not None and civil.phone
     assert f"请拨打110，或电话联系督办人员（{civil.name}，单位值班电话：{civil.phone}）" in text
+
+
+def test_a_taken_on_row_shows_the_last_progress_for_the_next_shift(api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 62's police desk at handover: taken-on rows said only "已接收 处置后请办结"; what the
+    first shift promised was inside each referral."""
+    case = red_case(api, runner)
+    police = referral_of(case, "police")
+    assert post(api, "police-desk", f"/v1/referrals/{police}/acknowledge").status_code == 200
+    runner.pump()
+    login(api.client, "police-desk", home="/desk")
+    assert "尚未记录办理进展" in visible(api.client.get("/desk/inbox").text)
+    for note in ("已出警到现场，儿童已送医", "承诺：明早9点前到医院了解伤情"):
+        assert post(api, "police-desk", f"/v1/referrals/{police}/progress", {"note": note}).status_code == 201
+    runner.pump()
+    text = visible(api.client.get("/desk/inbox").text)
+    assert "（共2条）：承诺：明早9点前到医院了解伤情" in text and "尚未记录办理进展" not in text

@@ -18,7 +18,7 @@ from services.api.web import render
 from services.bootstrap import ApiContainer
 from services.common.errors import NotFound
 from services.common.vocabulary import level_now
-from services.oversight.calls import unanswered_calls
+from services.oversight.calls import open_notes
 from services.oversight.notifications import unstaffed
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -44,6 +44,7 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         referrals = [r for r in referrals if r is not oldest]
     facts = container.view.case_facts(sorted({r["case_id"] for r in referrals}))
     danger = _danger_now(container, referrals, facts)
+    phoned, progressed = open_notes(container.dispatch, referrals)
     referrals = sorted(referrals, key=lambda r: danger.get(r["referral_id"]) != "owed")  # stable
     return {
         "username": principal.subject,
@@ -54,7 +55,7 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         "notifies": agency_notice.notifies(container, principal.agency_id),
         "referrals": referrals,
         "endings": casefile.endings(container.dispatch, referrals), "WITHDRAWN": casefile.WITHDRAWN,
-        "phoned": unanswered_calls(container.dispatch, referrals),
+        "phoned": phoned, "progressed": progressed,
         # Where each case is (its place's name, no address): which to go to first.
         # The newest report's place (stop 56's police desk: the row kept the first one's).
         "places": {case_id: container.directory.place_name(f.place) for case_id, f in facts.items()},
