@@ -89,3 +89,17 @@ def check_seeded_units(view: Any, prefix: str) -> None:
 
 def test_the_figures_of_seeded_referrals(hotline: ApiContainer) -> None:
     check_seeded_units(hotline.view, "s")
+
+
+def test_the_summary_counts_referrals_taken_on_late_as_well_as_those_still_waiting(
+        api: Api, hotline: ApiContainer) -> None:
+    """Stop 62's county supervisor: "超时未接收转介 0 件" read as nothing late, while police had
+    taken one on 17 minutes after its deadline; that was only in the units' table."""
+    now = datetime.now(UTC).timestamp()
+    at = datetime.fromtimestamp(now - 2000, UTC).isoformat()
+    hotline.view.apply([(SEEDED, ("late-taken", "late-case", "police-441823", "police", "acknowledged", "red",
+                                  "[]", at, at, now - 2000, now - 1100, now - 100, 1900.0, "441823",
+                                  now - 2000, None))], Tracking("seed.late-taken", 1))
+    login(api.client, "supervisor1")
+    said = visible(api.client.get("/stats").text)
+    assert "此刻超时未接收转介0件·期间超时接收1件" in said
