@@ -8,7 +8,7 @@ import re
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
-from tests.helpers import audit_entries
+from tests.helpers import audit_entries, report_body
 from tests.unit.test_board_page import visible
 from tests.unit.test_desk import post, red_case
 from tests.unit.test_followups import get, visit_body
@@ -68,3 +68,17 @@ def test_the_visit_record_page_changes_the_lead_in_chinese(api: Api, runner: Emb
     assert "更换随访牵头单位" in board and "牵头随访：三江镇社会事务办（儿童督导员）" in board
     login(api.client, "civil-sanjiang", home="/desk")
     assert f'id="plan-{case_id}"' in api.client.get("/followups").text
+
+
+def test_a_region_with_no_other_civil_unit_says_so_not_an_empty_list(api: Api,
+                                                                    runner: EmbeddedRunner) -> None:
+    """Stop 62's 清城区 supervisor: "更换牵头单位" opened on a list holding only "请选择单位"."""
+    report = api.submit(report_body(location={"region_code": "441802", "address": "某街"}), key="qc").json()
+    runner.pump()
+    case_id = get(api, "operator1", f"/v1/reports/{report['report_id']}").json()["case_id"]
+    login(api.client, "supervisor-qingcheng", home="/board")
+    page = api.client.get(f"/followups/cases/{case_id}").text
+    assert "本辖区没有其他民政单位可以牵头此案的随访" in page and 'id="lead-unit"' not in page
+    login(api.client, "supervisor1")
+    page = api.client.get(f"/followups/cases/{case_id}").text  # the province's: 连南's units to choose
+    assert 'id="lead-unit"' in page and "本辖区没有其他民政单位" not in page

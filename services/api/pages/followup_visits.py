@@ -101,4 +101,5 @@ def lead_context(request: Request, container: ApiContainer, page: Page, plan: Fo
     return {**context, "csrf": page.csrf(request), "lead_id": plan.lead_agency_id,
             "place_name": container.directory.place_name(place),
             "region_name": container.directory.region_name,
-            "lead_choices": lead_choices(container, page.principal, place)}
+            "lead_choices": [(a, serving) for a, serving in lead_choices(container, page.principal, place)
+                             if a.agency_id != plan.lead_agency_id]}
