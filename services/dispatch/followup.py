@@ -150,6 +150,8 @@ class FollowUpPlan(Aggregate):
             return  # the same visit again (a retry)
         latest = max(visited_at, self.last_visit or visited_at)
         due = clock.after_visit(self.risk_level, latest)
+        if not child_seen:  # the child must still be seen by the date in force (stop 62's child
+            due = min(due, self.next_due)  # director: each unseen visit put the deadline back)
         if next_by is not None:  # only sooner than the level's interval, and still to come
             if next_by <= now:
                 raise FieldError("next_visit_by", "下次走访时间须晚于现在。")

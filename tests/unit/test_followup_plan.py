@@ -66,6 +66,19 @@ def test_overdue_is_noted_once_per_due_date() -> None:
     assert len(p.overdue_noted) == 2
 
 
+def test_a_visit_that_did_not_see_the_child_never_puts_the_date_back() -> None:
+    """Stop 62's child director: the first visit was due 12-10 03:04; after a 未见到 visit it was
+    12-10 03:11, and visits that never see the child could keep a case from ever being overdue."""
+    p = plan("orange")
+    first = p.next_due
+    for hours in (10, 40, 70):
+        visit(p, OPENED + timedelta(hours=hours), visit_id=f"unseen-{hours}", seen=False)
+        assert p.next_due == first  # still the date the child must be seen by
+    assert p.note_overdue(now=first + timedelta(seconds=1))
+    visit(p, first + timedelta(hours=2), visit_id="seen")
+    assert p.next_due == first + timedelta(hours=2, days=7)  # seen: the level's interval from then
+
+
 def test_visits_are_checked_before_they_are_recorded() -> None:
     p = plan()
     with pytest.raises(FieldError, match="晚于现在"):
@@ -101,13 +114,14 @@ def test_the_plan_is_rebuilt_from_its_events() -> None:
     assert (again.next_due, again.helper, len(again.visits)) == (p.next_due, "李老师", 1)
 
 
-def test_a_visit_that_did_not_see_the_child_keeps_the_contracts_schedule() -> None:
-    """Contract §6: the next visit is due an interval after the last visit, seen or not; the
-    pages suggest going again sooner (`VisitClock.revisit_by`), the plan's due date is the contract's."""
+def test_a_visit_that_did_not_see_the_child_keeps_the_date_in_force() -> None:
+    """Contract §6's "every interval after the last visit" counts visits that saw the child: one
+    that did not leaves the date the child must be seen by (stop 62; until then it moved the date
+    an interval on); the pages suggest going again sooner (`VisitClock.revisit_by`)."""
     p = plan("yellow")
     at = OPENED + timedelta(hours=10)
     visit(p, at, seen=False)
-    assert p.next_due == at + timedelta(days=30) and p.visits[-1]["child_seen"] is False
+    assert p.next_due == OPENED + timedelta(hours=168) and p.visits[-1]["child_seen"] is False
     assert CLOCK.revisit_by("yellow", at) == at + timedelta(hours=168)
 
 
