@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, Route, expect, sync_playwright
 
 from tests.e2e.axe import serious_violations
 from tests.e2e.client import Client, embedded_server, wait_for
@@ -199,7 +199,7 @@ def test_a_visit_typed_while_the_session_ended_is_there_after_logging_in_again(s
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/followups")
         card = page.locator(f"#plan-{found['case_id']}")
-        expect(card.locator(".restored")).to_contain_text("已恢复您此前填写但未提交的走访记录")
+        expect(card.locator(".restored")).to_contain_text("已恢复您此前填写、尚未登记成功的走访记录")
         expect(card.locator("textarea[name=findings]")).to_have_value(findings)
         expect(card.locator("input[name=visitor]")).to_have_value("周主任")
         expect(card.get_by_label("见到", exact=True)).to_be_checked()
@@ -227,6 +227,52 @@ def test_a_visit_typed_while_the_session_ended_is_there_after_logging_in_again(s
         card = page.locator(f"#plan-{found['case_id']}")
         expect(card.locator("details.visit-box")).to_have_attribute("open", "")
         expect(card.locator(".restored")).to_have_count(0)
+        expect(card.locator("textarea[name=findings]")).to_have_value("")
+        browser.close()
+
+
+def test_a_visit_sent_without_network_stays_and_one_whose_answer_was_lost_is_not_offered_again(
+        server: Client) -> None:
+    """Stop 62's child director: 登记走访 with no signal showed Chromium's ERR_INTERNET_DISCONNECTED
+    page; a visit the server saved before the answer was lost came back as "未提交"."""
+    body = report_body(concerns=["neglect"], immediate_danger=False, narrative="孩子常一个人在家",
+                       children=[{"name": "郑小满", "gender": "male", "age": 8}])
+    report = server.submit(body, key="phone-offline")
+    server.tokens.pop("civil-desk", None)  # an earlier test signed civil-desk out everywhere
+    found = server.wait_for_referrals(report["report_id"], ("civil-desk",))["civil-desk"]
+    base = str(server.http.base_url).rstrip("/")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": WIDTH, "height": 844}, is_mobile=True,
+                                      has_touch=True, locale="zh-CN")
+        page = context.new_page()
+        from_root(page, server, "civil-desk", "/desk")
+        page.goto(f"{base}/followups#plan-{found['case_id']}")
+        card = page.locator(f"#plan-{found['case_id']}")
+        card.locator("input[name=visitor]").fill("吴主任")
+        card.locator("textarea[name=findings]").fill("孩子在家，外婆照看")
+        card.get_by_label("见到", exact=True).check()
+        context.set_offline(True)
+        card.locator("form.visit button").tap()
+        expect(card.locator(".offline")).to_contain_text("没有网络：这次走访记录还没有提交，已保存在本页")
+        assert page.url == f"{base}/followups#plan-{found['case_id']}"  # no error page in its place
+        expect(card.locator("textarea[name=findings]")).to_have_value("孩子在家，外婆照看")
+        context.set_offline(False)
+        expect(card.locator(".offline")).to_contain_text("网络已恢复")
+
+        def lost(route: Route) -> None:  # the server saves the visit; its answer never arrives
+            assert route.fetch(max_redirects=0).status == 303  # saved, and sent on to the page
+            route.abort("internetdisconnected")
+
+        page.route(f"{base}/followups/cases/{found['case_id']}/visit", lost)
+        with page.expect_event("requestfailed"):  # the handler runs while Playwright waits
+            card.locator("form.visit button").tap()
+        wait_for(lambda: any(f["case_id"] == found["case_id"] and f["visits_done"] for f in server.http.get(
+            "/v1/followups", headers=server.auth("civil-desk")).json()), what="the visit saved")
+        page.unroute(f"{base}/followups/cases/{found['case_id']}/visit")
+        page.goto(f"{base}/followups#plan-{found['case_id']}")
+        card = page.locator(f"#plan-{found['case_id']}")
+        expect(card.locator(".restored")).to_contain_text("这次走访已经登记（见上方走访记录），不用再提交")
         expect(card.locator("textarea[name=findings]")).to_have_value("")
         browser.close()
 

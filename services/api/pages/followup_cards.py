@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from services.common.errors import NotFound
+from services.common.vocabulary import BEIJING
 from services.dispatch.followups import VisitClock
 from services.oversight.followups import in_visit_order
 
@@ -20,10 +21,18 @@ def pending_suggestion(case: dict[str, Any]) -> str | None:
 def card_visits(case: dict[str, Any]) -> list[dict[str, Any]]:
     """The visits in order; the view keeps only the latest visit's suggestion, so only it has one."""
     followup = case.get("followup") or {}
-    made = [dict(v, suggested_level=None) for v in followup.get("visits", [])]
+    made = [dict(v, suggested_level=None, made=made_key(v)) for v in followup.get("visits", [])]
     if made:
         made[-1]["suggested_level"] = followup.get("suggested_level")
     return made
+
+
+def made_key(visit: dict[str, Any]) -> str:
+    """A visit as its form was filled ("YYYY-MM-DDTHH:MM|visitor", Beijing time): a draft that
+    matches one was sent already."""
+    at = visit["visited_at"]
+    at = at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
+    return f"{at.astimezone(BEIJING):%Y-%m-%dT%H:%M}|{str(visit.get('visitor') or '').strip()}"
 
 
 def refreshed(container: Any, plans: list[dict[str, Any]], case_id: str, unit: str | None,
@@ -36,7 +45,7 @@ def refreshed(container: Any, plans: list[dict[str, Any]], case_id: str, unit: s
     made = in_visit_order(plan.visits)
     visits = [{"visit_id": v["visit_id"], "visited_at": v["visited_at"].isoformat(), "visitor": v["visitor"],
                "child_seen": v["child_seen"], "measures": v["measures"],
-               "suggested_level": v.get("suggested_level")} for v in made]
+               "suggested_level": v.get("suggested_level"), "made": made_key(v)} for v in made]
     last = made[-1]["visited_at"].isoformat() if made else None
     row = {"next_visit_due": plan.next_due.isoformat(), "overdue": VisitClock.overdue(plan.next_due, now),
            "visits_done": len(made), "last_visit": last, "helper": plan.helper}
