@@ -187,6 +187,7 @@ def test_a_visit_typed_while_the_session_ended_is_there_after_logging_in_again(s
         other = browser.new_page(locale="zh-CN")  # her other device signs out of every one
         login(other, server, "civil-desk", "/followups")
         other.locator("header a.logout-all").click()
+        other.locator("#logout-all-go").click()  # asked first (stop 62)
         # Each process reads an account's sign-outs at most every 0.5 s: until then, the phone's
         # login still holds (asked without following the answer, so nothing changes).
         wait_for(lambda: page.request.get(f"{base}/followups", max_redirects=0).status == 303,

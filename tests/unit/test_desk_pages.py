@@ -227,9 +227,14 @@ def test_the_login_form_says_why_it_is_shown(api: Api, runner: EmbeddedRunner) -
     assert api.client.get("/desk", follow_redirects=False).status_code == 303  # the phone's: ended
     api.client.cookies.set(SESSION_COOKIE, token or "")  # the office PC: 退出 on the phone ended only it
     assert api.client.get("/desk", follow_redirects=False).status_code == 200
-    assert api.client.get("/logout?all=1", follow_redirects=False).headers["location"] == "/login?out=all"
+    asked = api.client.get("/logout?all=1", follow_redirects=False)  # asked first (stop 62's police desk)
+    assert asked.status_code == 200 and "确认退出所有设备？" in asked.text
+    assert "包括同事此刻正在使用的" in asked.text
+    assert api.client.get("/desk", follow_redirects=False).status_code == 200  # nothing ended by asking
+    confirmed = api.client.get("/logout?all=1&confirmed=1", follow_redirects=False)
+    assert confirmed.headers["location"] == "/login?out=all"
     login(api.client, "police-desk")  # elsewhere: the same account's other device still holds its cookie
-    api.client.get("/logout?all=1")
+    api.client.get("/logout?all=1&confirmed=1")
     api.client.cookies.set(SESSION_COOKIE, token or "")
     deadline = time.monotonic() + 2  # each process reads the version at most every 0.5 s
     while (ended := api.client.get("/desk", follow_redirects=False)).status_code == 200:

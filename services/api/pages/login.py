@@ -141,11 +141,16 @@ def logout(request: Request) -> Response:
     """退出: this device's session (stop 58's child director: 退出 on her phone ended the office
     PC's inbox); `?all=1` (退出所有设备): every session of the account."""
     session = session_of(request)
-    if session is not None and request.query_params.get("all") == "1":  # 退出所有设备
+    every = request.query_params.get("all") == "1"
+    if session is not None and every and request.query_params.get("confirmed") != "1":
+        # Asked first (stop 62's police desk: one tap on the phone, beside 退出, signed out the
+        # duty room's PC and the colleague on the next shift).
+        return render(request, "logout_all.html", {"username": session[1].subject,
+                                                   "back": home_of(session[1].role)})
+    if session is not None and every:  # 退出所有设备
         sessions.logout(request, session[1])  # every token of the account is refused from now on
     elif session is not None:
         sessions.logout_here(request, session[1], session[0])  # the cookie's token is refused
-    every = request.query_params.get("all") == "1"
     response = RedirectResponse(f"/login?out={'all' if every else '1'}", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
