@@ -128,7 +128,7 @@ def test_the_header_names_the_desks_unit_and_the_title_keeps_it_on_its_own_line(
     assert 'id="live"' in page and "正在连接" in page  # the script says 实时更新中 / 连接中断 there
     api.client.cookies.clear()
     login(api.client, "civil-desk")
-    note = '<span class="role-note">（民政 · 儿童主任）</span><span class="unit-name"> · '
+    note = '<span class="role-note">（民政）</span><span class="unit-name"> · '  # the unit says which
     assert f"civil-desk{note}" in api.client.get("/desk").text
 
 
