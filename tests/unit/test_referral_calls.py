@@ -133,7 +133,8 @@ def test_the_supervisor_records_a_call_on_the_page_and_the_board_says_it(
     unit = "连南瑶族自治县民政局（未成年人保护中心）"
     assert f"电话督办（{unit}）：已接通·督办人员" in desk  # the timeline's line: no note
     # The unit phoned reads what was said, in its referral's status (the civil desk's review, stop 53).
-    status = rf"督办来电督办人员\d\d-\d\d\d\d:\d\d来电督办本转介，已接通，督办人员记录的通话情况：{SAID}。请立即接收。"
+    status = (rf"督办来电督办人员\d\d-\d\d\d\d:\d\d来电督办本转介，已接通，"
+              rf"督办人员记录的通话情况：{SAID}。请立即接收。")
     assert re.search(status, desk)
     login(api.client, "edu-desk", "/desk")
     other = visible(api.client.get(f"/desk/referrals/{case['referrals'][1]['referral_id']}").text)
