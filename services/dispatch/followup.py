@@ -156,8 +156,10 @@ class FollowUpPlan(Aggregate):
             if next_by <= now:
                 raise FieldError("next_visit_by", "下次走访时间须晚于现在。")
             if next_by > due + SKEW:
-                latest_due = due.astimezone(BEIJING)
-                raise FieldError("next_visit_by", f"按风险等级，下次走访最迟在{latest_due:%m-%d %H:%M}；"
+                latest_due = due.astimezone(BEIJING)  # with its year when not this one, as the pages
+                shown = f"{latest_due:%Y-%m-%d %H:%M}" if latest_due.year != now.astimezone(BEIJING).year \
+                    else f"{latest_due:%m-%d %H:%M}"
+                raise FieldError("next_visit_by", f"按风险等级，下次走访最迟在{shown}；"
                                                   "这里只能提前，不填即按此排定。")
             due = min(due, next_by)
         flag = suggested_level if suggested_level and suggested_level != self.risk_level else None

@@ -141,3 +141,13 @@ def test_a_raised_level_never_puts_the_next_visit_later() -> None:
     assert p.next_due == sooner  # red's three days from the visit are later still
     assert p.replan(risk_level="blue", at=at + timedelta(hours=3), clock=CLOCK)
     assert p.next_due == at + timedelta(days=90)  # lowered: the level's own interval (contract §6)
+
+
+def test_a_latest_date_in_another_year_is_said_with_its_year() -> None:
+    """Stop 62's child director: "01-06 03:13" in the message, "2027-01-06 03:09" on the card."""
+    p = plan("yellow")
+    at = datetime(2026, 12, 20, 2, 0, tzinfo=UTC)
+    with pytest.raises(FieldError, match="下次走访最迟在2027-01-19 10:00"):
+        p.record_visit(visit_id="late", visited_at=at, visitor="王主任", child_seen=True, sealed_findings="",
+                       measures=[], suggested_level=None, now=at + timedelta(minutes=1), clock=CLOCK,
+                       next_by=datetime(2027, 2, 1, tzinfo=UTC))
