@@ -143,12 +143,13 @@ def test_the_record_says_an_escalation_went_to_no_supervisor_without_their_webho
     notifier.tick()
     login(api.client, "supervisor1")
     text = visible(api.client.get(f"/board/notifications/{rid}").text)
-    assert "超时督办没有发给上级督导：系统未配置督办通知地址（请联系系统管理员）。" in text
+    assert ("超时的消息没有自动推送给督办人员的值班系统（督办消息推送地址未配置，请联系系统管理员；"
+            "督办看板照常列出）。") in text
     assert "超时督办值班员" in text  # the unit's contact was sent it
     hotline.notify.supervisors = SupervisorHook(receiver.hook("supervisors"), "supervisors-secret-0001")
     try:
         text = visible(api.client.get(f"/board/notifications/{rid}").text)
-        assert "超时督办没有发给上级督导" not in text  # set now: not said to be missing
+        assert "没有自动推送给督办人员" not in text  # set now: not said to be missing
     finally:
         hotline.notify.supervisors = None
 

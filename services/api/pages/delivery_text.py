@@ -36,7 +36,7 @@ NEXT_TEXT = {
 EVENT_TEXT = {"referral.dispatched": "派出通知", "referral.reminder": "未接收提醒",
               "referral.raised": "升级通知", "referral.escalated": "超时督办",
               "referral.new_report": "新报告通知"}
-CONTACT_TEXT = {"supervisors": "上级督导（督办通知地址）", "upward": "上级报告"}
+CONTACT_TEXT = {"supervisors": "督办人员（督办消息推送地址）", "upward": "上级报告"}
 
 
 def failure_text(error: str | None) -> str:
