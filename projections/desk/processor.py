@@ -176,7 +176,8 @@ def referral_phoned(m: Message) -> list[Write]:
     dispatch's store)."""
     d = m.data
     return [timeline(m, d["case_id"], "referral_phoned", d["by"],
-                     {"agency_id": d["agency_id"], "referral_id": d["referral_id"], "reached": d["reached"]})]
+                     {"agency_id": d["agency_id"], "referral_id": d["referral_id"], "reached": d["reached"],
+                      "way": d.get("way", "phone")})]  # 书面督办 since stop 62
 
 
 def referral_progressed(m: Message) -> list[Write]:

@@ -214,7 +214,7 @@ class DeskQueries(FollowUpQueries, IncidentQueries, InboxQueries, UnitQueries):
                     event["risk_level"], event["previous"] = detail["risk_level"], detail["previous"]
                     event["due_at"] = detail["due_at"]
                 elif t["type"] == "referral_phoned":
-                    event["reached"] = bool(detail["reached"])
+                    event["reached"], event["way"] = bool(detail["reached"]), detail.get("way", "phone")
             elif t["type"] in REVIEWS:
                 detail = json.loads(t["detail"])
                 if "risk_level" in detail:  # 重办 keeps the level

@@ -32,6 +32,7 @@ class TimelineRow(TypedDict):
     previous: NotRequired[str]
     due_at: NotRequired[str]  # a raised referral's new due time
     reached: NotRequired[bool]  # a supervisor's call to the unit: whether anyone answered
+    way: NotRequired[str]  # and whether it was a call or written 督办 (phone, written)
     incident: NotRequired[str]  # why a case went upward (auto, mark, death): a mark is a person's act
     from_unit: NotRequired[str]  # the unit that led a case's visits before the change
     complaint: NotRequired[bool]  # a supplement in which the caller complained or pressed for action

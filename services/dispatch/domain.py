@@ -14,6 +14,7 @@ from services.common.vocabulary import OPEN_REFERRAL_STATUSES, RISK_RANK, UNACKN
 REFERRAL_NS = uuid5(NAMESPACE_URL, "urn:hotline:referral")
 DISCLOSURE_AFTER_CLOSE = timedelta(days=30)
 CALL_NOTE_MAX = 300  # what was said on a supervisor's call to a unit
+CALL_WAYS = ("phone", "written")  # 电话督办, 书面督办 (on the unit's pages)
 PROGRESS_NOTE_MAX = 500  # one line of a unit's progress on a referral (办理进展)
 GAP_NS = uuid5(NAMESPACE_URL, "urn:hotline:routing-gap")
 
@@ -204,21 +205,46 @@ class Referral(Aggregate):
         self.risk_level = risk_level
         self.due_at = due_at
 
-    def record_call(self, *, call_id: str, reached: bool, note: str, by: str, at: datetime) -> bool:
-        """A supervisor phoned the unit about this referral (督办电话): whether anyone answered and
-        what was said. The same call_id again is harmless (a form sent twice). True if recorded."""
+    def record_call(self, *, call_id: str, reached: bool, note: str, by: str, at: datetime,
+                    way: str = "phone") -> bool:
+        """A supervisor pressed the unit about this referral: by phone (督办电话: whether anyone
+        answered and what was said) or in writing on its pages (书面督办: what is asked, stop 62's
+        county supervisor). The same call_id again is harmless (a form sent twice). True if recorded."""
         if any(c["call_id"] == call_id for c in self.calls):
             return False
-        self._check_open("记录电话督办")
+        if way not in CALL_WAYS:
+            raise FieldError("way", "phone or written")
+        self._check_open("记录电话督办" if way == "phone" else "书面督办")
         if len(note.strip()) > CALL_NOTE_MAX:
             raise FieldError("note", f"at most {CALL_NOTE_MAX} characters")
-        self._phoned(call_id=call_id, reached=reached, note=note.strip(), by=by, at=at, **self._refs())
+        if way == "written" and not note.strip():
+            raise FieldError("note", "书面督办请写明督办意见（要求单位做什么、何时答复）。")
+        self._phoned(call_id=call_id, reached=reached and way == "phone", note=note.strip(), way=way, by=by,
+                     at=at, **self._refs())
         return True
 
-    @event("Phoned")
-    def _phoned(self, *, call_id: str, reached: bool, note: str, by: str, at: datetime, case_id: str,
-                agency_id: str) -> None:
-        self.calls = (*self.calls, {"call_id": call_id, "reached": reached, "note": note, "by": by, "at": at})
+    class Phoned(Aggregate.Event):
+        """Version 2 says how: by phone or in writing (书面督办)."""
+
+        class_version = 2
+        call_id: str
+        reached: bool
+        note: str
+        way: str
+        by: str
+        at: datetime
+        case_id: str
+        agency_id: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state.setdefault("way", "phone")  # before stop 62 every one was a phone call
+
+    @event(Phoned)
+    def _phoned(self, *, call_id: str, reached: bool, note: str, way: str, by: str, at: datetime,
+                case_id: str, agency_id: str) -> None:
+        self.calls = (*self.calls, {"call_id": call_id, "reached": reached, "note": note, "way": way,
+                                    "by": by, "at": at})
 
     def record_progress(self, *, progress_id: str, note: str, by: str, at: datetime) -> bool:
         """What the unit has done so far, before 办结 (办理进展: the police desk's review, stop 54,

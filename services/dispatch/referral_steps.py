@@ -59,13 +59,15 @@ class ReferralSteps:
         return referral
 
     def record_call(self, referral_id: UUID | str, *, call_id: str, reached: bool, note: str, by: str,
-                    actor: Actor | None = None) -> Referral:
-        """A supervisor's phone call to the unit about a referral (督办电话), with its audit note."""
+                    actor: Actor | None = None, way: str = "phone") -> Referral:
+        """A supervisor's call to the unit about a referral (督办电话), or written 督办 on its pages,
+        with its audit note."""
         referral = self.get_referral(referral_id)
-        if referral.record_call(call_id=call_id, reached=reached, note=note, by=by, at=datetime.now(UTC)):
+        if referral.record_call(call_id=call_id, reached=reached, note=note, by=by, at=datetime.now(UTC),
+                                way=way):
             self.save(referral, *self._note(actor, "referral.call", referral))
             log.info("referral call recorded", referral_id=str(referral_id), case_id=referral.case_id,
-                     reached=reached)
+                     reached=reached, way=way)
         return referral
 
     def record_progress(self, referral_id: UUID | str, *, progress_id: str, note: str, by: str, unit: str,

@@ -124,6 +124,7 @@ def dispatch_translator(domain_event: Any) -> Message | None:
             "case_id": e.case_id,
             "agency_id": e.agency_id,
             "reached": e.reached,
+            "way": e.way,
             "by": e.by,
             "at": e.at.isoformat(),
         })

@@ -4,10 +4,10 @@ unit there was no place to note it)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import uuid4
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from services.bootstrap import ApiContainer
 from services.common.auditnote import Actor, Principal
@@ -19,15 +19,22 @@ from services.oversight.unnamed import check_unnamed
 
 class CallIn(BaseModel):
     model_config = Strict
-    reached: bool  # whether anyone at the unit answered
-    note: Annotated[str, Field(max_length=CALL_NOTE_MAX)] = ""  # what was said
+    way: Literal["phone", "written"] = "phone"  # 电话督办, or 书面督办 on the unit's pages
+    reached: bool | None = None  # a call: whether anyone at the unit answered (required)
+    note: Annotated[str, Field(max_length=CALL_NOTE_MAX)] = ""  # what was said, or what is asked
     # The same id again records nothing more (a form sent twice); a new one when left out.
     call_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 
+    @model_validator(mode="after")
+    def _a_call_says_whether_answered(self) -> CallIn:
+        if self.way == "phone" and self.reached is None:
+            raise ValueError("reached: a phone call says whether anyone answered")
+        return self
+
 
 def call_out(call: Any) -> dict[str, Any]:
-    return {"call_id": call["call_id"], "reached": call["reached"], "note": call["note"],
-            "by": call["by"], "at": call["at"].isoformat()}
+    return {"call_id": call["call_id"], "way": call.get("way", "phone"), "reached": call["reached"],
+            "note": call["note"], "by": call["by"], "at": call["at"].isoformat()}
 
 
 def record_call(c: ApiContainer, who: Principal, referral_id: str, body: CallIn,
@@ -35,9 +42,10 @@ def record_call(c: ApiContainer, who: Principal, referral_id: str, body: CallIn,
     """Record the call on the referral; outside a region-bound supervisor's region, or unknown: not
     found (§12). A referral declined or closed: 409 (nothing left to press the unit for)."""
     case_id = check_referral(c, who, referral_id).case_id
-    check_unnamed(c, case_id, {"note": ("通话情况", body.note)})
-    done = c.dispatch.record_call(referral_id, call_id=body.call_id or str(uuid4()), reached=body.reached,
-                                  note=body.note, by=who.subject, actor=actor)
+    check_unnamed(c, case_id, {"note": ("督办意见" if body.way == "written" else "通话情况", body.note)})
+    done = c.dispatch.record_call(referral_id, call_id=body.call_id or str(uuid4()),
+                                  reached=bool(body.reached), note=body.note, by=who.subject, actor=actor,
+                                  way=body.way)
     return {"referral_id": str(done.id), "calls": [call_out(x) for x in done.calls]}
 
 
@@ -51,7 +59,8 @@ def unanswered_call(referral: Any) -> dict[str, Any] | None:
     since = [p["at"] for p in referral.progress]
     since += [referral.acknowledged_at] if referral.acknowledged_at else []
     return None if any(at > last["at"] for at in since) else {
-        "at": last["at"].isoformat(), "note": last["note"], "reached": last["reached"]}
+        "at": last["at"].isoformat(), "note": last["note"], "reached": last["reached"],
+        "way": last.get("way", "phone")}
 
 
 def open_notes(dispatch: Any, rows: list[Any]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:

@@ -301,7 +301,7 @@ def test_the_supervisor_phones_a_unit_nobody_can_be_told_of_and_records_the_call
         assert box is not None and box["height"] >= 40, box
         link.click()
         page.wait_for_url(f"{BASE}/board/notifications/{civil['referral_id']}#calls")
-        expect(page.locator("#no-calls")).to_have_text("还没有电话督办记录。")
+        expect(page.locator("#no-calls")).to_have_text("还没有督办记录。")
         page.fill("#call-note", said)
         page.click("#save-call")
         expect(page.locator("#error-summary")).to_contain_text("请选择电话是否接通。")
@@ -313,12 +313,13 @@ def test_the_supervisor_phones_a_unit_nobody_can_be_told_of_and_records_the_call
         expect(page.locator("#notice")).to_have_text("已记录电话督办。")
         assert "done=" not in page.url  # said once: a reload does not say it again
         expect(page.locator("ol.calls li")).to_have_count(1)
-        expect(page.locator("ol.calls li")).to_contain_text(f"督办人员（supervisor1）：未接通。{said}")
+        expect(page.locator("ol.calls li")).to_contain_text(
+            f"督办人员（supervisor1）：电话督办，未接通。{said}")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert serious_violations(page) == []
         assert page.title().startswith("通知记录 · ") and "script" not in page.title()
         page.go_back()  # the refused form's step: the record again, by GET, no resubmission page
-        expect(page.locator("#calls-h")).to_have_text("电话督办")
+        expect(page.locator("#calls-h")).to_have_text("督办记录（电话、书面）")
         page.go_forward()
         page.click("text=返回案件督办看板")
         page.wait_for_url(f"{BASE}/board?case={civil['case_id']}#case-{civil['case_id']}")
@@ -334,6 +335,25 @@ def test_the_supervisor_phones_a_unit_nobody_can_be_told_of_and_records_the_call
         expect(page.locator(f"#case-{civil['case_id']} ol.timeline")).to_contain_text(
             "电话督办：连南瑶族自治县民政局（未成年人保护中心），未接通")
         page.screenshot(path=str(SHOTS / "board-call-phone.png"), full_page=False)
+        # In writing (stop 62's county supervisor: no 督办 reached the unit but by phone): refused
+        # empty, then sent; the unit reads it, marked, on its inbox and its referral until it answers.
+        line.locator("a.call-link").click()
+        page.click("#save-urge")
+        expect(page.locator("#error-summary")).to_contain_text("未能发出书面督办：请写明督办意见")
+        asked = "请于今天17时前接收并入户核实，在系统中记录进展"
+        page.fill("#urge-note", asked)
+        page.click("#save-urge")
+        expect(page.locator("#notice")).to_contain_text("已发出书面督办")
+        expect(page.locator("ol.calls li").last).to_contain_text(
+            "书面督办（该单位在转介收件箱和转介详情中看到")
+        desk = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+        from_root(desk, server, "civil-desk", "/desk")
+        row = desk.locator(f"#ref-{civil['referral_id']}")
+        expect(row.locator(".phoned")).to_contain_text("书面督办")
+        expect(row.locator(".phoned")).to_contain_text(asked)
+        row.locator("a.open").click()
+        expect(desk.locator("#call-owed")).to_contain_text(f"书面督办：{asked}")
+        expect(desk.locator("#phoned")).to_contain_text("请立即接收，并在“记录办理进展”中答复")
         browser.close()
 
 

@@ -96,9 +96,9 @@ def test_the_supervisor_records_a_call_on_the_page_and_the_board_says_it(
     login(api.client, "supervisor1")
     board = api.client.get("/board").text
     record = f"/board/notifications/{r['referral_id']}"
-    assert f'href="{record}#calls">记录电话督办</a>' in board and "电话督办：" not in visible(board)
+    assert f'href="{record}#calls">督办（书面、电话）</a>' in board and "电话督办：" not in visible(board)
     page = api.client.get(record).text
-    assert "还没有电话督办记录。" in visible(page)
+    assert "还没有督办记录。" in visible(page)
     title = re.search(r"<title>([^<]*)</title>", page)  # the review: a script had run into it
     assert title is not None and title.group(1).startswith("通知记录 · 连南瑶族自治县")
     assert len(title.group(1)) < 60
@@ -117,7 +117,8 @@ def test_the_supervisor_records_a_call_on_the_page_and_the_board_says_it(
     assert twice.status_code == 303  # the same form sent again: one call
     shown = visible(api.client.get(f"{record}?done=call").text)
     assert "已记录电话督办。" in shown and shown.count(SAID) == 1
-    assert re.search(rf"\d{{4}}-\d\d-\d\d\d\d:\d\d:\d\d督办人员（supervisor1）：已接通。{SAID}", shown), shown
+    assert re.search(rf"\d{{4}}-\d\d-\d\d\d\d:\d\d:\d\d督办人员（supervisor1）：电话督办，已接通。{SAID}",
+                     shown), shown
     runner.pump()
     board = api.client.get("/board").text
     line = row_of(board, r["referral_id"])
@@ -229,3 +230,36 @@ def test_a_call_still_owed_an_answer_is_said_on_the_inbox_row_and_atop_the_refer
     assert answered.status_code == 201, answered.text
     assert "督办来电" not in inbox_row(api.client.get("/desk").text, rid)
     assert 'id="call-owed"' not in api.client.get(f"/desk/referrals/{rid}").text
+
+
+def test_written_urging_needs_what_is_asked_and_never_claims_an_answer() -> None:
+    """Stop 62's county supervisor: the only 督办 was a phone call's record; a written one says
+    what the unit must do, on its pages, until it answers."""
+    r, at = referral(), datetime.now(UTC)
+    with pytest.raises(FieldError) as empty:
+        r.record_call(call_id="w0", reached=True, note=" ", by="supervisor1", at=at, way="written")
+    assert empty.value.field == "note"
+    assert r.record_call(call_id="w1", reached=True, note="请今天17时前接收", by="supervisor1", at=at,
+                         way="written")
+    assert (r.calls[-1]["way"], r.calls[-1]["reached"]) == ("written", False)  # nobody answered anything
+    message = dispatch_translator([e for e in r.collect_events() if type(e).__name__ == "Phoned"][-1])
+    assert message is not None and message.data["way"] == "written" and "17时" not in str(message.data)
+    old = {"call_id": "x", "reached": True, "note": "", "by": "s", "at": at, "case_id": "c1",
+           "agency_id": "a"}
+    Referral.Phoned.upcast_v1_v2(old)  # a call stored before stop 62
+    assert old["way"] == "phone"
+
+
+def test_written_urging_by_the_api_and_a_call_still_says_whether_answered(api: Api, runner: EmbeddedRunner
+                                                                          ) -> None:
+    case = yellow_case(api, runner, "urged")
+    rid = next(r["referral_id"] for r in case["referrals"] if r["agency_kind"] == "civil_affairs")
+    path = f"/v1/referrals/{rid}/calls"
+    unsaid = post(api, "supervisor1", path, {"way": "phone", "note": "x"})
+    assert unsaid.status_code == 422 and "reached" in unsaid.text
+    empty = post(api, "supervisor1", path, {"way": "written"})
+    assert empty.status_code == 422 and "note" in empty.text
+    sent = post(api, "supervisor1", path, {"way": "written", "note": "请今天17时前接收并入户核实"})
+    assert sent.status_code == 201 and sent.json()["calls"][-1]["way"] == "written", sent.text
+    login(api.client, "civil-desk", home="/desk")
+    assert "书面督办" in inbox_row(api.client.get("/desk").text, rid)

@@ -5,7 +5,7 @@ the supervisors' phone calls to the unit about it (电话督办), with the form 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from uuid import uuid4
 
@@ -33,7 +33,9 @@ CaseSupervisor = Annotated[Page, Depends(page_guard(
 
 
 NOT_FOUND = "未找到该转介，或该转介不在您的辖区内。"
+WRITTEN_EMPTY = "请写明督办意见：要求该单位做什么、何时答复。"
 CALL_DONE = {"call": "已记录电话督办。",
+             "urge": "已发出书面督办：该单位在转介收件箱和转介详情中标红看到，直到记录办理进展。",
              "withdraw": ("已撤回这条转介：该单位不再办理这条转介。"
                           "需要时请在看板上将案件改派给其他单位。")}
 
@@ -50,15 +52,21 @@ def record_call_page(request: Request, referral_id: str, page: CaseSupervisor, c
     form = page.form
     reached, note = str(form.get("reached", "")), str(form.get("note", ""))
     call_id = str(form.get("call_id", ""))
-    values = {"reached": reached, "note": note, "call_id": call_id}
-    if reached not in ("yes", "no"):
+    way: Literal["phone", "written"] = "written" if form.get("way") == "written" else "phone"
+    values = {"reached": reached, "note": note, "call_id": call_id, "way": way}
+    if way == "phone" and reached not in ("yes", "no"):
         return _page(request, referral_id, page, container,
                      {"field": "reached", "message": "请选择电话是否接通。", **values}, 422)
+    if way == "written" and not note.strip():
+        return _page(request, referral_id, page, container,
+                     {"field": "note", "message": WRITTEN_EMPTY, **values}, 422)
     try:
-        body = CallIn(reached=reached == "yes", note=note, call_id=call_id or None)
+        body = CallIn(way=way, reached=reached == "yes" if way == "phone" else None, note=note,
+                      call_id=call_id or None)
         record_call(container, page.principal, referral_id, body, audit.actor(page.principal))
     except ValidationError:
-        message = f"通话情况最多{CALL_NOTE_MAX}字，现有{len(note.strip())}字，请删减。"
+        said = "督办意见" if way == "written" else "通话情况"
+        message = f"{said}最多{CALL_NOTE_MAX}字，现有{len(note.strip())}字，请删减。"
         return _page(request, referral_id, page, container,
                      {"field": "note", "message": message, **values}, 422)
     except NotFound:
@@ -67,7 +75,8 @@ def record_call_page(request: Request, referral_id: str, page: CaseSupervisor, c
         field = exc.field if isinstance(exc, FieldError) else None
         return _page(request, referral_id, page, container,
                      {"field": field, "message": exc.message, **values}, 422 if field else 409)
-    return RedirectResponse(f"/board/notifications/{quote(referral_id)}?done=call#calls", status_code=303)
+    done = "urge" if way == "written" else "call"
+    return RedirectResponse(f"/board/notifications/{quote(referral_id)}?done={done}#calls", status_code=303)
 
 
 @router.post("/board/referrals/{referral_id}/withdraw")
@@ -129,6 +138,13 @@ def _page(request: Request, referral_id: str, page: Page, container: Any,
         # (stop 58's second round: the withdrawn unit still led a red case's visits).
         "leads": (plan := container.dispatch.followup_plan(referral.case_id)) is not None
         and plan.status == "active" and plan.lead_agency_id == referral.agency_id,
-        "call_id": (error or {}).get("call_id") or str(uuid4()), "csrf": page.csrf(request), "error": error,
+        "call_id": _form_id(error, "phone"), "urge_id": _form_id(error, "written"),
+        "csrf": page.csrf(request), "error": error,
         "notice": CALL_DONE.get(request.query_params.get("done", "")) if error is None else None,
         "done": request.query_params.get("done", "")}, status)
+
+
+def _form_id(error: dict[str, Any] | None, way: str) -> str:
+    """The id a refused form of this way was sent with (sent again, recorded once); else a new one."""
+    kept = (error or {}).get("call_id") if (error or {}).get("way", "phone") == way else None
+    return str(kept or uuid4())
