@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from projections.desk.schema import HELPERLESS
 from services.common.store import Sql
@@ -45,7 +45,8 @@ class CaseFollowUp(TypedDict):
     status: str
     helper_missing: bool
     visits: list[VisitRow]
-    suggested_level: str | None  # what the latest visit suggested, if it did
+    suggested_level: str | None  # the last level a visit suggested (a later visit suggesting none keeps it)
+    suggested_visit: NotRequired[str]  # the visit that suggested it
 
 
 class LedgerRow(TypedDict):
@@ -130,19 +131,24 @@ class FollowUpQueries:
                        ) -> dict[str, CaseFollowUp]:
         """The plans (with their visits) of the cases `chosen` selects."""
         visits: dict[str, list[VisitRow]] = {}
-        latest_suggestion: dict[str, str | None] = {}
+        latest_suggestion: dict[str, tuple[str, str]] = {}
         for v in self.sql.rows(f"SELECT * FROM view_visits WHERE case_id IN ({chosen})"
                                " ORDER BY visited_ts, child_seen, visit_id", params):  # in_visit_order's
-            latest_suggestion[v["case_id"]] = v["suggested_level"]  # in visit order: the last wins
+            if v["suggested_level"]:  # in visit order, the last made wins: a later visit suggesting
+                # nothing hid it from the card while it waited (stop 62's child director)
+                latest_suggestion[v["case_id"]] = (v["suggested_level"], v["visit_id"])
             visits.setdefault(v["case_id"], []).append(VisitRow(
                 visit_id=v["visit_id"], visited_at=v["visited_at"], visitor=v["visitor"],
                 child_seen=bool(v["child_seen"]), measures=json.loads(v["measures"])))
-        return {r["case_id"]: CaseFollowUp(
-            lead_agency_id=r["lead_agency_id"], helper=r["helper"], next_visit_due=r["next_due"],
-            overdue=_overdue(r, now), status=r["status"], helper_missing=bool(r["helper_missing"]),
-            visits=visits.get(r["case_id"], []),
-            suggested_level=latest_suggestion.get(r["case_id"]))
-            for r in self.sql.rows(f"SELECT * FROM view_followups WHERE case_id IN ({chosen})", params)}
+        out: dict[str, CaseFollowUp] = {}
+        for r in self.sql.rows(f"SELECT * FROM view_followups WHERE case_id IN ({chosen})", params):
+            plan = out[r["case_id"]] = CaseFollowUp(
+                lead_agency_id=r["lead_agency_id"], helper=r["helper"], next_visit_due=r["next_due"],
+                overdue=_overdue(r, now), status=r["status"], helper_missing=bool(r["helper_missing"]),
+                visits=visits.get(r["case_id"], []), suggested_level=None)
+            if r["case_id"] in latest_suggestion:
+                plan["suggested_level"], plan["suggested_visit"] = latest_suggestion[r["case_id"]]
+        return out
 
     def case_categories(self, chosen: str, params: tuple[Any, ...]) -> dict[str, tuple[list[str], list[str]]]:
         """Each case's (categories, suggested categories)."""

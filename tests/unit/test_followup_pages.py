@@ -14,6 +14,8 @@ from tests.conftest import Api
 from tests.helpers import report_body, sequence
 from tests.unit.test_board_callbacks import row_of
 from tests.unit.test_board_page import visible
+from tests.unit.test_desk import post
+from tests.unit.test_followups import visit_body
 from tests.unit.test_pages import login
 
 
@@ -395,3 +397,18 @@ def test_line_breaks_count_once_as_the_page_counts_them(api: Api, runner: Embedd
     page = api.client.post(f"/followups/cases/{case_id}/visit", data=visit)
     assert page.status_code in (200, 303), page.text[:300]
     assert len(hotline.dispatch.plan_for(case_id).visits) == 1
+
+
+def test_a_suggestion_waits_on_the_card_after_a_later_visit_suggesting_none(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 62's child director: after a next visit with 不建议调整, the card lost "走访建议调整为红色，
+    待督办人员复核" and the first visit's line its "建议调整为红色", while the board still had it."""
+    case_id, _ = _civil_plan(api, runner)
+    path = f"/v1/cases/{case_id}/visits"
+    assert post(api, "civil-desk", path, visit_body(suggested_risk_level="orange")).status_code == 201
+    assert post(api, "civil-desk", path, visit_body(findings="孩子在家，情况稳定")).status_code == 201
+    runner.pump()
+    card = card_of(api.client.get("/followups").text, case_id)
+    assert "走访建议调整为橙色，待督办人员复核" in card
+    lines = re.findall(r"<li>[^<]*· 王主任 ·.*?</li>", card, re.S)
+    assert len(lines) == 2 and sum("建议调整为橙色" in line for line in lines) == 1  # the visit that made it

@@ -19,11 +19,13 @@ def pending_suggestion(case: dict[str, Any]) -> str | None:
 
 
 def card_visits(case: dict[str, Any]) -> list[dict[str, Any]]:
-    """The visits in order; the view keeps only the latest visit's suggestion, so only it has one."""
+    """The visits in order; the view keeps only the last suggestion made, on the visit that made it."""
     followup = case.get("followup") or {}
     made = [dict(v, suggested_level=None, made=made_key(v)) for v in followup.get("visits", [])]
-    if made:
-        made[-1]["suggested_level"] = followup.get("suggested_level")
+    by = followup.get("suggested_visit")
+    for v in made:
+        if v["visit_id"] == by or (by is None and v is made[-1]):
+            v["suggested_level"] = followup.get("suggested_level")
     return made
 
 
@@ -49,7 +51,7 @@ def refreshed(container: Any, plans: list[dict[str, Any]], case_id: str, unit: s
     last = made[-1]["visited_at"].isoformat() if made else None
     row = {"next_visit_due": plan.next_due.isoformat(), "overdue": VisitClock.overdue(plan.next_due, now),
            "visits_done": len(made), "last_visit": last, "helper": plan.helper}
-    suggestion = visits[-1]["suggested_level"] if visits else None
+    suggestion = next((v["suggested_level"] for v in reversed(visits) if v["suggested_level"]), None)
     return [dict(p, **row) if p["case_id"] == case_id else p for p in plans], visits, suggestion
 
 
