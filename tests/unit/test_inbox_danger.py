@@ -4,6 +4,7 @@ and heads the inbox when so (stop 62's police desk)."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
@@ -72,3 +73,23 @@ def test_a_taken_on_row_shows_the_last_progress_for_the_next_shift(api: Api, run
     runner.pump()
     text = visible(api.client.get("/desk/inbox").text)
     assert "（共2条）：承诺：明早9点前到医院了解伤情" in text and "尚未记录办理进展" not in text
+
+
+def test_the_lead_units_rows_say_its_visits(api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 62's child director: after three visits the row still said 尚未记录办理进展, as if nothing
+    had been done on the case."""
+    body = report_body(concerns=["neglect"], immediate_danger=False, narrative="孩子常一个人在家")
+    report = api.submit(body, key="neglect").json()
+    runner.pump()
+    case_id = api.client.get(f"/v1/reports/{report['report_id']}",
+                             headers=api.auth("operator1")).json()["case_id"]
+    login(api.client, "civil-desk", home="/desk")
+    assert "尚未入户走访" in visible(api.client.get("/desk/inbox").text)
+    visit = {"visited_at": datetime.now(UTC).isoformat(), "visitor": "王主任", "child_seen": True,
+             "findings": "孩子在家", "measures": ["psychological_support"]}
+    assert post(api, "civil-desk", f"/v1/cases/{case_id}/visits", visit).status_code == 201
+    runner.pump()
+    assert "已入户走访1次，最近" in visible(api.client.get("/desk/inbox").text)
+    red_case(api, runner)
+    login(api.client, "police-desk", home="/desk")
+    assert "入户走访" not in visible(api.client.get("/desk/inbox").text)  # not the police's to visit

@@ -3,6 +3,7 @@ referral's page (/desk/referrals/{id}) with the case as the unit may read it; th
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -45,6 +46,10 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
     facts = container.view.case_facts(sorted({r["case_id"] for r in referrals}))
     danger = _danger_now(container, referrals, facts)
     phoned, progressed = open_notes(container.dispatch, referrals)
+    # The visits of the cases this unit leads (stop 62's child director: three visits logged, the
+    # row still said 尚未记录办理进展, as if nothing had been done).
+    visits = {p["case_id"]: p for p in container.view.followups(datetime.now(UTC), unit=principal.agency_id)
+              if p["status"] == "active"} if agency is not None and agency.kind == "civil_affairs" else {}
     referrals = sorted(referrals, key=lambda r: danger.get(r["referral_id"]) != "owed")  # stable
     return {
         "username": principal.subject,
@@ -55,7 +60,7 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         "notifies": agency_notice.notifies(container, principal.agency_id),
         "referrals": referrals,
         "endings": casefile.endings(container.dispatch, referrals), "WITHDRAWN": casefile.WITHDRAWN,
-        "phoned": phoned, "progressed": progressed,
+        "phoned": phoned, "progressed": progressed, "visits": visits,
         # Where each case is (its place's name, no address): which to go to first.
         # The newest report's place (stop 56's police desk: the row kept the first one's).
         "places": {case_id: container.directory.place_name(f.place) for case_id, f in facts.items()},
