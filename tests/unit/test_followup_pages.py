@@ -412,3 +412,23 @@ def test_a_suggestion_waits_on_the_card_after_a_later_visit_suggesting_none(
     assert "走访建议调整为橙色，待督办人员复核" in card
     lines = re.findall(r"<li>[^<]*· 王主任 ·.*?</li>", card, re.S)
     assert len(lines) == 2 and sum("建议调整为橙色" in line for line in lines) == 1  # the visit that made it
+
+
+def test_a_child_not_found_card_says_whom_to_call(api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 62's child director: a neighbour said someone took the child; the card said only to go
+    again, with no word of 110 or of how to reach the supervisors."""
+    body = report_body(concerns=["neglect"], immediate_danger=False, narrative="孩子常一个人在家",
+                       location={"region_code": "441823100", "address": "某村"})
+    report = api.submit(body, key="town-unseen").json()
+    runner.pump()
+    case_id = api.client.get(f"/v1/reports/{report['report_id']}",
+                             headers=api.auth("operator1")).json()["case_id"]
+    path = f"/v1/cases/{case_id}/visits"
+    unseen = visit_body(child_seen=False, findings="家中无人")
+    assert post(api, "civil-sanjiang", path, unseen).status_code == 201
+    runner.pump()
+    login(api.client, "civil-sanjiang", home="/desk")
+    card = visible(card_of(api.client.get("/followups").text, case_id))
+    assert "儿童下落不明、可能被带走或有危险的，请立即拨打110" in card
+    assert ("并电话告知督办人员（连南瑶族自治县民政局（未成年人保护中心），"
+            "单位值班电话：0763-6628012）") in card

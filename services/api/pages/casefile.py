@@ -237,4 +237,6 @@ def supervision_line(container: ApiContainer, region_code: str) -> dict[str, str
     which supervises (督办) and reroutes (stop 62's police desk: after 退回 the page said to
     contact the supervisors and gave no number)."""
     unit = container.directory.resolve("civil_affairs", region_code[:6]) if region_code else None
-    return {"unit": unit.name, "phone": unit.phone or ""} if unit is not None else None
+    if unit is None:
+        return None
+    return {"unit": unit.name, "phone": unit.phone or "", "agency_id": unit.agency_id}

@@ -75,6 +75,11 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
         "overdue": [p for p in plans if p["overdue"]],
         "unseen": [p for p in plans if p["case_id"] in revisit],
         "revisit": {case_id: at.isoformat() for case_id, at in revisit.items()},
+        # Whom to call when the child was not found (stop 62's child director: a neighbour said a
+        # self-styled aunt took the child; the card said only to go again, and named no one).
+        "supervision": {p["case_id"]: line for p in plans if p["case_id"] in revisit
+                        and (line := casefile.supervision_line(container, p["region_code"]))
+                        and p.get("lead_agency_id") != line.get("agency_id")},
         "this_week": [p for p in plans if not p["overdue"] and p["case_id"] not in revisit and due_soon(p)],
         "later": [p for p in plans if not p["overdue"] and p["case_id"] not in revisit and not due_soon(p)],
         "now_local": now.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M"),
