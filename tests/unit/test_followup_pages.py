@@ -34,7 +34,9 @@ def test_the_lead_desk_files_a_visit_and_pairs_a_helper(api: Api, runner: Embedd
     client = api.client
     login(client, "civil-desk")
     page = client.get("/followups")
-    assert page.status_code == 200 and "7天内应访（1）" in page.text and "未结对" in page.text
+    assert page.status_code == 200 and "今天、明天应访（1）" in page.text  # red: its first visit in 24 h
+    assert "未结对" in page.text
+    assert "其后7天内应访（0）" in page.text
     case_id = re.search(r'id="plan-([0-9a-f-]+)"', page.text).group(1)  # type: ignore[union-attr]
     # "其他" says where to write what it was (the child director's review, stop 51: no field for it)
     assert '<span>其他<span class="hint">（请在走访情况中写明）</span></span>' in page.text

@@ -69,6 +69,8 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
         if not p["overdue"] and again is not None:
             revisit[p["case_id"]] = again
     agency = container.directory.get(principal.agency_id) if principal.agency_id else None
+    today = now.astimezone(BEIJING).replace(hour=0, minute=0, second=0, microsecond=0)
+    day_after_tomorrow = today + timedelta(days=2)
     return {
         "username": principal.subject, "principal": principal, "csrf": page.csrf(request),
         "lead_name": agency.name if agency else ("全部牵头单位" if principal.role == "supervisor" else ""),
@@ -80,7 +82,11 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
         "supervision": {p["case_id"]: line for p in plans if p["case_id"] in revisit
                         and (line := casefile.supervision_line(container, p["region_code"]))
                         and p.get("lead_agency_id") != line.get("agency_id")},
-        "this_week": [p for p in plans if not p["overdue"] and p["case_id"] not in revisit and due_soon(p)],
+        # Today's and tomorrow's apart (stop 62's child director worked tomorrow's out date by date).
+        "by_tomorrow": [p for p in plans if not p["overdue"] and p["case_id"] not in revisit
+                        and datetime.fromisoformat(p["next_visit_due"]) < day_after_tomorrow],
+        "this_week": [p for p in plans if not p["overdue"] and p["case_id"] not in revisit and due_soon(p)
+                      and datetime.fromisoformat(p["next_visit_due"]) >= day_after_tomorrow],
         "later": [p for p in plans if not p["overdue"] and p["case_id"] not in revisit and not due_soon(p)],
         "now_local": now.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M"),
         "notice": notice, "agencies": {a.agency_id: a.name for a in container.directory.agencies},
