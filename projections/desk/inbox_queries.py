@@ -20,7 +20,11 @@ CASE_LEVEL = "(SELECT c.risk_level FROM view_cases c WHERE c.case_id = f.case_id
 MARKS = (
     f"SELECT f.referral_id, f.risk_level, f.status, f.case_id, f.due_at, {CASE_LEVEL},"
     " (SELECT COUNT(*) FROM view_case_reports r WHERE r.case_id = f.case_id) AS n,"
-    " (SELECT COUNT(*) FROM view_timeline t WHERE t.case_id = f.case_id AND t.type = 'case_supplement') AS s"
+    " (SELECT COUNT(*) FROM view_timeline t WHERE t.case_id = f.case_id AND t.type = 'case_supplement') AS s,"
+    # What was done since (progress, a supervisor's 督办, a visit): the open inbox shows it at once
+    # (stop 62's police desk: progress saved on the phone stayed 尚未记录 on the PC a minute on).
+    " (SELECT COUNT(*) FROM view_timeline t WHERE t.case_id = f.case_id AND t.type IN"
+    " ('referral_progressed', 'referral_phoned', 'followup_visited')) AS d"
     f" FROM view_referrals f WHERE f.agency_id = ? AND f.status NOT IN {ENDED}"
 )
 
@@ -68,10 +72,10 @@ class InboxQueries:
 
     def inbox_marks(self, agency_id: str) -> list[list[Any]]:
         """The unit's open referrals as `[referral_id, level, status, case_id[:8], reports,
-        supplements]` (a call-back's 补充 rings too: stop 56's police desk), those
+        supplements, done]` (a call-back's 补充 rings too: stop 56's police desk), those
         waiting first by level and due time, in one query (the stream's look, twice a second)."""
         found = [(r, level_now(r["risk_level"], r["case_level"])) for r in self.sql.rows(MARKS, (agency_id,))]
         found.sort(key=lambda x: (x[0]["status"] not in WAITING, RISK_RANK.get(x[1], 9), x[0]["due_at"] or "",
                                   x[0]["referral_id"]))
-        return [[r["referral_id"], level, r["status"], r["case_id"][:8], int(r["n"]), int(r["s"])]
-                for r, level in found]
+        return [[r["referral_id"], level, r["status"], r["case_id"][:8], int(r["n"]), int(r["s"]),
+                 int(r["d"])] for r, level in found]

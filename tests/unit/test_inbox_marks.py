@@ -41,6 +41,8 @@ def seed(view: Any, prefix: str) -> None:
                    for c in (1, 2, 3) for n in range(c)]
     statements += [(TIMELINE, (f"{prefix}s{n}", f"{prefix}c2-case", at, kind, "triage", "{}"))
                    for n, kind in enumerate(("case_supplement", "case_supplement", "case_review"))]
+    statements += [(TIMELINE, (f"{prefix}d0", f"{prefix}c1-case", at, "referral_progressed", "unit",
+                               "{}"))]
     view.apply(statements, Tracking(f"seed.{prefix}", 1))
 
 
@@ -54,11 +56,12 @@ def derived(view: DeskReader, unit: str) -> list[list[Any]]:
 
 def check(view: DeskReader, prefix: str) -> None:
     marks = view.inbox_marks(UNIT)
-    assert sorted(marks) == sorted(derived(view, UNIT))
+    assert sorted(m[:6] for m in marks) == sorted(derived(view, UNIT))
     ours = [m for m in marks if m[0].startswith(prefix)]
     assert [m[0][len(prefix):len(prefix) + 2] for m in ours] == ["r3", "r2", "r1"]  # waiting, by level
     assert {m[0][len(prefix):len(prefix) + 2]: m[4] for m in ours} == {"r3": 3, "r2": 2, "r1": 1}
     assert {m[0][len(prefix):len(prefix) + 2]: m[5] for m in ours} == {"r3": 0, "r2": 2, "r1": 0}  # 补充
+    assert {m[0][len(prefix):len(prefix) + 2]: m[6] for m in ours} == {"r3": 0, "r2": 0, "r1": 1}  # done
     assert all(m[2] not in ("closed", "declined") for m in marks)
     assert [m[3] for m in ours] == [f"{prefix}c3-case"[:8], f"{prefix}c2-case"[:8], f"{prefix}c1-case"[:8]]
     waiting = [m for m in marks if m[2] in ("dispatched", "escalated")]
