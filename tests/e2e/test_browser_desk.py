@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.e2e.axe import serious_violations
-from tests.e2e.client import Client, embedded_server
+from tests.e2e.client import Client, embedded_server, wait_for
 from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.e2e.test_browser_form import SHOTS
 from tests.helpers import report_body
@@ -447,4 +447,26 @@ def test_an_open_referral_page_follows_a_transfer_and_a_colleague_taking_it_on(s
         desk.locator("#live-reload").click()
         expect(desk.locator("#status")).to_have_text("待接收")
         assert waiting["referral_id"] not in desk.url
+        browser.close()
+
+
+def test_a_new_red_referral_is_said_on_another_referrals_page(server: Client) -> None:
+    """Stop 62's police desk: on a referral's page, where most of a shift is spent, a new red
+    referral came in with no banner, no title and no sound."""
+    first = server.submit(report_body(children=[{"name": "石小川", "age": 9}]), key="open-page")
+    waiting = server.wait_for_referrals(first["report_id"], ("police-desk",))["police-desk"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 800}, locale="zh-CN")
+        from_root(page, server, "police-desk", "/desk")
+        page.locator(f"#ref-{waiting['referral_id']} a.open").click()
+        wait_for(lambda: page.evaluate("Number(document.body.dataset.liveSeen || 0)") >= 1, what="the stream")
+        second = server.submit(report_body(children=[{"name": "石小岚", "age": 6}]), key="open-page-2")
+        other = server.wait_for_referrals(second["report_id"], ("police-desk",))["police-desk"]
+        expect(page.locator("#other-red")).to_be_visible(timeout=10_000)
+        expect(page.locator("#other-red-text")).to_contain_text(
+            f"新的红色转介（案件 {other['case_id'][:8]}）")
+        go = page.locator("#other-red-go").get_attribute("href")
+        assert go == f"/desk/referrals/{other['referral_id']}"
+        assert page.title().startswith("【新红色转介】")
         browser.close()
