@@ -61,7 +61,10 @@ def latest_why(timeline: list[dict[str, object]]) -> str:
         if t["type"] == "case_reassessment":
             written, level = str(t.get("written") or ""), LEVEL_TEXT.get(str(t.get("risk_level")), "")
             return f"督办人员调整为{level}" + (f"：{written}" if written else "")
-        said = level_why(str(t.get("rationale") or ""))
+        rationale = str(t.get("rationale") or "")
+        if _KEPT.match(rationale):  # the level stood: its reason is an earlier event's (stop 62)
+            continue
+        said = level_why(rationale)
         if said:
             return said
     return ""

@@ -32,6 +32,9 @@ def test_each_form_of_triage_rationale_is_said_in_chinese() -> None:
     assert latest_why([{"type": "case_opened", "rationale": "yellow: neglect"},
                        {"type": "case_reassessment", "risk_level": "orange", "written": "邻居称夜里无人"}]
                       ) == "督办人员调整为橙色：邻居称夜里无人"
+    assert latest_why([{"type": "case_opened", "rationale": "red: immediate danger reported"},
+                       {"type": "case_supplement", "rationale": "red: kept (supplement assessed orange)"}]
+                      ) == "报告时儿童处于紧急危险中"  # a supplement that left the level says not why it is
 
 
 def test_the_unit_the_board_and_the_operator_read_why_the_child_is_orange(api: Api,
