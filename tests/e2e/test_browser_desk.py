@@ -158,6 +158,7 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
         expect(desk.locator("#notice")).to_contain_text("已记录办理进展")
         expect(desk.locator("#progress-lines li")).to_have_count(1)
         expect(desk.locator("#progress-lines")).to_contain_text("已出警，正在调查取证")
+        expect(desk.locator("#progress-lines li").last).to_be_in_viewport()  # the line saved, in view
         expect(desk.locator("#status")).to_have_text("已接收")
         checked.goto(f"{base}/desk/referrals/{referral_id}")
         checked.locator("#progress-box summary").click()

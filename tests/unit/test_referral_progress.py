@@ -115,7 +115,7 @@ def test_the_desk_records_progress_on_its_page_and_the_board_reads_it(api: Api,
     assert "王小明暂住外婆家" in named.text  # what was typed is kept
     saving = {**fields, "back": "detail", "progress": DONE}
     done = api.client.post(action, data=saving, follow_redirects=False)
-    assert done.status_code == 303 and done.headers["location"] == f"{page_path}?done=progress"
+    assert done.status_code == 303 and done.headers["location"] == f"{page_path}?done=progress#progress-lines"
     twice = api.client.post(action, data=saving, follow_redirects=False)
     assert twice.status_code == 303  # the same form sent again: one line
     shown = visible(api.client.get(f"{page_path}?done=progress").text)

@@ -189,5 +189,8 @@ def desk_action(request: Request, referral_id: str, action: str, page: ReferralP
     except NotFound:
         return again(404)
     if form.get("back") == "detail":
-        return RedirectResponse(f"/desk/referrals/{referral_id}?done={action}", status_code=303)
+        # Progress lands at its list, the line just saved in view (stop 62's police desk, on a phone:
+        # the page jumped back to the top, the entry far below).
+        at = "#progress-lines" if action == "progress" else ""
+        return RedirectResponse(f"/desk/referrals/{referral_id}?done={action}{at}", status_code=303)
     return RedirectResponse(f"/desk?done={action}&referral={referral_id}", status_code=303)
