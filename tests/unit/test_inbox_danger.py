@@ -67,7 +67,8 @@ def test_a_taken_on_row_shows_the_last_progress_for_the_next_shift(api: Api, run
     assert post(api, "police-desk", f"/v1/referrals/{police}/acknowledge").status_code == 200
     runner.pump()
     login(api.client, "police-desk", home="/desk")
-    assert "尚未记录办理进展" in visible(api.client.get("/desk/inbox").text)
+    inbox = visible(api.client.get("/desk/inbox").text)
+    assert "尚未记录办理进展" in inbox and "待接收0条·已接收、在办1条" in inbox  # counted, for the handover
     for note in ("已出警到现场，儿童已送医", "承诺：明早9点前到医院了解伤情"):
         assert post(api, "police-desk", f"/v1/referrals/{police}/progress", {"note": note}).status_code == 201
     runner.pump()
