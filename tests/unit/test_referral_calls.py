@@ -263,3 +263,19 @@ def test_written_urging_by_the_api_and_a_call_still_says_whether_answered(api: A
     assert sent.status_code == 201 and sent.json()["calls"][-1]["way"] == "written", sent.text
     login(api.client, "civil-desk", home="/desk")
     assert "书面督办" in inbox_row(api.client.get("/desk").text, rid)
+
+
+def test_a_call_not_answered_is_not_said_to_the_unit_as_a_call_it_took(api: Api,
+                                                                        runner: EmbeddedRunner) -> None:
+    """Stop 62's county supervisor: "未接通" read on the unit's inbox and referral as "来电督办：拨打分局
+    值班电话两次无人接听", a call that got through."""
+    case = yellow_case(api, runner, "unanswered")
+    rid = next(r["referral_id"] for r in case["referrals"] if r["agency_kind"] == "civil_affairs")
+    said = "拨打值班电话两次无人接听"
+    call = post(api, "supervisor1", f"/v1/referrals/{rid}/calls", {"reached": False, "note": said})
+    assert call.status_code == 201
+    login(api.client, "civil-desk", home="/desk")
+    row = inbox_row(api.client.get("/desk").text, rid)
+    assert f"致电本单位，未接通（督办人员记录：{said}）" in row and "督办来电" not in row
+    top = visible(api.client.get(f"/desk/referrals/{rid}").text)
+    assert f"致电本单位，未接通（督办人员记录：{said}）" in top and "来电督办：" not in top

@@ -88,8 +88,8 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
 
 
 def _danger_now(container: ApiContainer, referrals: list[Any], facts: dict[str, Any]) -> dict[str, str]:
-    """referral id → "owed" (danger said, no transfer to 110 / 120 recorded since) or
-    "transferred", for the waiting referrals of red cases; the newest report of each read once."""
+    """referral id → "owed" (danger said, no transfer to 110 / 120 recorded since) or the lines put
+    through ("110", "110 / 120"), for the waiting referrals of red cases; each newest report read once."""
     out: dict[str, str] = {}
     for r in referrals:
         f = facts.get(r["case_id"])
@@ -101,8 +101,9 @@ def _danger_now(container: ApiContainer, referrals: list[Any], facts: dict[str, 
             report = container.intake.get_report(f.newest)
         except NotFound:  # not in this store (yet): the referral's page says what is known
             continue
-        if report.danger_at is not None:
-            out[r["referral_id"]] = "owed" if report.transfer_owed else "transferred"
+        if report.danger_at is not None:  # which line, as recorded (stop 62: "110 / 120" for a 110 alone)
+            lines = sorted({t["to"] for t in report.transfers if report.transferred_to(t["to"])})
+            out[r["referral_id"]] = "owed" if report.transfer_owed else " / ".join(lines)
     return out
 
 
