@@ -105,7 +105,7 @@ def test_a_referral_withdrawn_after_its_time_counts_as_not_on_time(city: TestCli
                                                                    hotline: ApiContainer) -> None:
     """The province supervisor's review, stop 61: a 派出所 let a red referral pass its time, the
     supervisor withdrew it, and the county read 按时接收转介 2/2 while the units' table below said
-    未在时限内接收 1."""
+    超时未接收 1."""
     report = api.submit(report_body(), key="late-then-withdrawn").json()
     runner.pump()
     case_id = api.client.get(f"/v1/reports/{report['report_id']}",
