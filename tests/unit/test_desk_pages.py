@@ -369,7 +369,7 @@ def test_closing_or_returning_says_which_units_have_not_taken_the_child_on(
     asked = visible(api.client.post(f"{base}/decline", data={"csrf": csrf, "reason": "不属本单位辖区"}).text)
     assert "人民医院（待接收" in asked and "尚未接收。退回不会通知它" in asked
     assert "退回后，此刻没有任何单位已接收这名儿童的转介（红色）" in asked
-    assert ("请先拨打110或电话联系督办人员（连南瑶族自治县民政局（未成年人保护中心），"
+    assert ("请先拨打110或电话联系督办（负责督办的县民政部门：连南瑶族自治县民政局（未成年人保护中心），"
             "单位值班电话：0763-6628012）") in asked
     closing = visible(api.client.post(f"{base}/outcome", data={"csrf": csrf, "outcome": "已出警"}).text)
     assert "尚未接收。办结不会通知它" in closing and "没有任何单位已接收" not in closing

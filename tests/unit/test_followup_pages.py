@@ -432,5 +432,5 @@ def test_a_child_not_found_card_says_whom_to_call(api: Api, runner: EmbeddedRunn
     login(api.client, "civil-sanjiang", home="/desk")
     card = visible(card_of(api.client.get("/followups").text, case_id))
     assert "儿童下落不明、可能被带走或有危险的，请立即拨打110" in card
-    assert ("并电话告知督办人员（连南瑶族自治县民政局（未成年人保护中心），"
+    assert ("并电话告知督办（负责督办的县民政部门：连南瑶族自治县民政局（未成年人保护中心），"
             "单位值班电话：0763-6628012）") in card

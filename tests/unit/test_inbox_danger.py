@@ -57,7 +57,8 @@ def test_a_declined_referral_says_what_happens_next_and_whom_to_call(api: Api, r
     assert "退回之后案件回到督办人员处，由督办人员改派给应处理的单位" in text
     civil = hotline.directory.get("civil-441823")
     assert civil is not None and civil.phone
-    assert f"请拨打110，或电话联系督办人员（{civil.name}，单位值班电话：{civil.phone}）" in text
+    assert (f"请拨打110，或电话联系督办（负责督办的县民政部门：{civil.name}，"
+            f"单位值班电话：{civil.phone}）") in text
 
 
 def test_a_taken_on_row_shows_the_last_progress_for_the_next_shift(api: Api, runner: EmbeddedRunner) -> None:
