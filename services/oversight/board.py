@@ -14,7 +14,7 @@ from services.common.errors import NotFound
 from services.common.vocabulary import UNACKNOWLEDGED_STATUSES
 from services.dispatch.routing import Agency
 from services.oversight.callbacks import flag_dissatisfied
-from services.oversight.calls import call_out
+from services.oversight.calls import call_out, unanswered_calls
 from services.oversight.referrals import progress_out
 from services.oversight.unreached import UNREACHED, flag_unreached, unreached_units
 
@@ -52,6 +52,7 @@ def referral_notes(c: ApiContainer, cases: list[Any]) -> dict[str, dict[str, str
                                            "outcome": referral.outcome or "", "note": referral.note or "",
                                            "routing": referral.routing_reason or "",
                                            "calls": [call_out(x) for x in referral.calls],
+                                           "owed": len(unanswered_calls(referral)),  # not answered yet
                                            "progress": [progress_out(x) for x in referral.progress]}
     return notes
 

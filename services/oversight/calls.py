@@ -49,18 +49,23 @@ def record_call(c: ApiContainer, who: Principal, referral_id: str, body: CallIn,
     return {"referral_id": str(done.id), "calls": [call_out(x) for x in done.calls]}
 
 
-def unanswered_call(referral: Any) -> dict[str, Any] | None:
-    """The supervisors' last call about an open referral when the unit has recorded nothing
-    since (no 接收 after it, no progress): what was asked is still owed an answer (the education
-    desk's review, stop 60: "请明天中午前在系统中记录进展" sat between two rows of the status)."""
+def unanswered_calls(referral: Any) -> list[dict[str, Any]]:
+    """The supervisors' presses about an open referral the unit has not answered, oldest first: a
+    call answered by a 接收 or a progress line after it, a written one (书面督办) by progress only,
+    since it asks more than 接收 (the education desk's review, stop 60; stop 62's county supervisor:
+    only the newest press was said, an earlier written one vanished from the unit's pages)."""
     if referral.status not in ("dispatched", "escalated", "acknowledged") or not referral.calls:
-        return None
-    last = referral.calls[-1]
-    since = [p["at"] for p in referral.progress]
-    since += [referral.acknowledged_at] if referral.acknowledged_at else []
-    return None if any(at > last["at"] for at in since) else {
-        "at": last["at"].isoformat(), "note": last["note"], "reached": last["reached"],
-        "way": last.get("way", "phone")}
+        return []
+    progress = [p["at"] for p in referral.progress]
+    taken = [referral.acknowledged_at] if referral.acknowledged_at else []
+    return [call_out(c) for c in referral.calls
+            if not any(at > c["at"] for at in progress + (taken if c.get("way", "phone") == "phone" else []))]
+
+
+def unanswered_call(referral: Any) -> dict[str, Any] | None:
+    """The newest of the presses still owed an answer, with how many there are."""
+    owed = unanswered_calls(referral)
+    return {**owed[-1], "owed": len(owed)} if owed else None
 
 
 def open_notes(dispatch: Any, rows: list[Any]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:

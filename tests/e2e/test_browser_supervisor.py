@@ -353,7 +353,8 @@ def test_the_supervisor_phones_a_unit_nobody_can_be_told_of_and_records_the_call
         expect(row.locator(".phoned")).to_contain_text(asked)
         row.locator("a.open").click()
         expect(desk.locator("#call-owed")).to_contain_text(f"书面督办：{asked}")
-        expect(desk.locator("#phoned")).to_contain_text("请立即接收，并在“记录办理进展”中答复")
+        expect(desk.locator("#phoned")).to_contain_text(f"书面督办：{asked} （尚未答复）")
+        expect(desk.locator("#call-owed")).to_contain_text("督办人员督办了2次，本单位尚未答复")
         browser.close()
 
 

@@ -284,7 +284,7 @@ def test_a_unit_that_declined_can_be_given_the_case_again(api: Api, runner: Embe
     # Its state said: waiting to be taken on is not handling (the province supervisor's second review,
     # stop 61: a unit that never accepted read as 正在办理本案).
     assert held is not None and visible(held.group(1)) == (
-        "不在列表中：连南瑶族自治县人民医院（已转介、尚未接收）：本案的转介尚未办结，催办请点该单位旁的“记录电话督办”")
+        "不在列表中：连南瑶族自治县人民医院（已转介、尚未接收）：本案的转介尚未办结，督办请点该单位旁的“督办（书面、电话）”")
     path = f"/board/cases/{case['case_id']}/refer"
     again = api.client.post(path, data={"csrf": csrf(board), "agency_id": "police-441823",
                                         "reason": "经核实属县局管辖，请接收处置"})

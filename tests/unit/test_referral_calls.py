@@ -134,9 +134,10 @@ def test_the_supervisor_records_a_call_on_the_page_and_the_board_says_it(
     unit = "连南瑶族自治县民政局（未成年人保护中心）"
     assert f"电话督办（{unit}）：已接通·督办人员" in desk  # the timeline's line: no note
     # The unit phoned reads what was said, in its referral's status (the civil desk's review, stop 53).
-    status = (rf"督办来电督办人员\d\d-\d\d\d\d:\d\d来电督办本转介，已接通，"
-              rf"督办人员记录的通话情况：{SAID}。请立即接收。")
+    status = rf"督办记录\d\d-\d\d\d\d:\d\d来电督办，已接通（督办人员记录的通话情况：{SAID}）（尚未答复）"
     assert re.search(status, desk)
+    owed = rf"督办人员\d\d-\d\d\d\d:\d\d来电督办，已接通（督办人员记录的通话情况：{SAID}）。请先接收"
+    assert re.search(owed, desk)
     login(api.client, "edu-desk", "/desk")
     other = visible(api.client.get(f"/desk/referrals/{case['referrals'][1]['referral_id']}").text)
     assert "督办来电" not in other and SAID not in other  # not phoned: nothing of the other unit's call
@@ -184,7 +185,7 @@ def test_a_note_ending_in_a_full_stop_is_not_stopped_twice(api: Api, runner: Emb
     _, r = phoned(api, runner, "call-full-stop", "对方说马上处理。")
     login(api.client, "civil-desk", "/desk")
     desk = visible(api.client.get(f"/desk/referrals/{r['referral_id']}").text)
-    assert "督办人员记录的通话情况：对方说马上处理。请立即接收。" in desk and "。。" not in desk
+    assert "督办人员记录的通话情况：对方说马上处理）。请先接收" in desk and "。。" not in desk
     login(api.client, "supervisor1")
     line = row_of(api.client.get("/board").text, r["referral_id"])
     assert "已接通。对方说马上处理" in line and "。。" not in line
@@ -279,3 +280,33 @@ def test_a_call_not_answered_is_not_said_to_the_unit_as_a_call_it_took(api: Api,
     assert f"致电本单位，未接通（督办人员记录：{said}）" in row and "督办来电" not in row
     top = visible(api.client.get(f"/desk/referrals/{rid}").text)
     assert f"致电本单位，未接通（督办人员记录：{said}）" in top and "来电督办：" not in top
+
+
+def test_every_press_not_answered_is_said_and_taking_on_does_not_answer_a_written_one(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 62's county supervisor, third look: a written 督办 then a call; the unit saw only the
+    call ("来电督办本转介（共2次）"), and the written demand vanished once it took the referral on."""
+    case = yellow_case(api, runner, "pressed-twice")
+    rid = next(r["referral_id"] for r in case["referrals"] if r["agency_kind"] == "civil_affairs")
+    asked = "请于今天8时前接收，当天安排人员上门查看"
+    post(api, "supervisor1", f"/v1/referrals/{rid}/calls", {"way": "written", "note": asked})
+    post(api, "supervisor1", f"/v1/referrals/{rid}/calls", {"reached": True, "note": "王科长接听"})
+    login(api.client, "civil-desk", home="/desk")
+    top = visible(api.client.get(f"/desk/referrals/{rid}").text)
+    assert "督办人员督办了2次，本单位尚未答复" in top and f"书面督办：{asked}" in top and "共2次" not in top
+    assert "共2次督办尚未答复" in inbox_row(api.client.get("/desk").text, rid)
+    runner.pump()
+    login(api.client, "supervisor1")
+    line = row_of(api.client.get("/board").text, rid)
+    assert "督办共2次（书面1次、电话1次），最近一次电话督办" in line and "（2次督办尚未答复）" in line
+    login(api.client, "civil-desk", home="/desk")
+    assert post(api, "civil-desk", f"/v1/referrals/{rid}/acknowledge").status_code == 200
+    top = visible(api.client.get(f"/desk/referrals/{rid}").text)
+    assert "督办人员" in top and f"书面督办：{asked}。请在“记录办理进展”中写明答复" in top  # still owed
+    answer = post(api, "civil-desk", f"/v1/referrals/{rid}/progress", {"note": "已上门，孩子在家"})
+    assert answer.status_code == 201
+    top = visible(api.client.get(f"/desk/referrals/{rid}").text)
+    assert "尚未答复" not in top and f"书面督办：{asked}" in top  # answered, still on the record
+    runner.pump()
+    login(api.client, "supervisor1")
+    assert "（已答复，见办理进展）" in row_of(api.client.get("/board").text, rid)

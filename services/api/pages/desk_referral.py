@@ -24,7 +24,7 @@ from services.common.errors import Conflict, FieldError, NotFound
 from services.common.level_why import latest_why
 from services.common.vocabulary import RISK_LEVELS
 from services.dispatch.followup import FollowUpPlan
-from services.oversight.calls import call_out, unanswered_call
+from services.oversight.calls import call_out, unanswered_calls
 from services.oversight.referrals import (
     DeclineIn,
     OutcomeIn,
@@ -87,7 +87,7 @@ def referral_detail(request: Request, container: ApiContainer, audit: AuditLog, 
         # The supervisors' calls to this unit about it, what was said included (the civil desk's
         # review, stop 53: the timeline's line did not say what was promised on the unit's behalf).
         "phoned": [call_out(x) for x in aggregate.calls],
-        "call_owed": unanswered_call(aggregate),  # asked, nothing recorded since
+        "calls_owed": unanswered_calls(aggregate),  # asked, not answered since
         "progress": [progress_out(x) for x in aggregate.progress],
         "progress_id": str(uuid4()),  # the form's: sent twice, recorded once
         "withheld": withheld,
