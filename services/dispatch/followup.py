@@ -12,19 +12,17 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.common.errors import Conflict, FieldError
-from services.common.vocabulary import BEIJING, Measure, higher
+from services.common.vocabulary import higher
+from services.dispatch.visit_rules import check_visit, due_after_visit
 
 if TYPE_CHECKING:  # the clock lives with the use cases that drive the plan by it
     from services.dispatch.followups import VisitClock
 FINDINGS_AFTER_CLOSE = timedelta(days=30)
 PLAN_NS = uuid5(NAMESPACE_URL, "urn:hotline:followup-plan")
-MEASURES: tuple[str, ...] = tuple(Measure)
 
 # Orange and red cases get a one-to-one helper (一对一结对帮扶); without one this long, flagged.
 HELPER_LEVELS = ("orange", "red")
 HELPER_WITHIN = timedelta(hours=72)
-# A phone's clock may run a little ahead, and its time field has minutes only.
-SKEW = timedelta(minutes=1)
 
 
 def plan_id_for(case_id: str) -> UUID:
@@ -136,32 +134,13 @@ class FollowUpPlan(Aggregate):
                      sealed_findings: str, measures: list[str], suggested_level: str | None,
                      now: datetime, clock: VisitClock, by: str = "", next_by: datetime | None = None) -> None:
         self._check_active("登记走访")
-        if visited_at > now + SKEW:
-            raise FieldError("visited_at", "走访时间不能晚于现在。")
-        if visited_at < self.opened_at - SKEW:
-            opened = self.opened_at.astimezone(BEIJING)
-            raise FieldError("visited_at", f"走访时间不能早于立案时间（{opened:%m-%d %H:%M}）。")
-        if not visitor.strip():
-            raise FieldError("visitor", "请填写走访人姓名。")
-        unknown = [m for m in measures if m not in MEASURES]
-        if unknown:
-            raise FieldError("measures", f"帮扶措施无法识别：{'、'.join(unknown)}。")
+        check_visit(visited_at=visited_at, visitor=visitor, measures=measures, opened_at=self.opened_at,
+                    now=now)
         if any(v["visit_id"] == visit_id for v in self.visits):
             return  # the same visit again (a retry)
         latest = max(visited_at, self.last_visit or visited_at)
-        due = clock.after_visit(self.risk_level, latest)
-        if not child_seen:  # the child must still be seen by the date in force (stop 62's child
-            due = min(due, self.next_due)  # director: each unseen visit put the deadline back)
-        if next_by is not None:  # only sooner than the level's interval, and still to come
-            if next_by <= now:
-                raise FieldError("next_visit_by", "下次走访时间须晚于现在。")
-            if next_by > due + SKEW:
-                latest_due = due.astimezone(BEIJING)  # with its year when not this one, as the pages
-                shown = f"{latest_due:%Y-%m-%d %H:%M}" if latest_due.year != now.astimezone(BEIJING).year \
-                    else f"{latest_due:%m-%d %H:%M}"
-                raise FieldError("next_visit_by", f"按风险等级，下次走访最迟在{shown}；"
-                                                  "这里只能提前，不填即按此排定。")
-            due = min(due, next_by)
+        due = due_after_visit(clock=clock, risk_level=self.risk_level, latest=latest, child_seen=child_seen,
+                              due_now=self.next_due, next_by=next_by, now=now)
         flag = suggested_level if suggested_level and suggested_level != self.risk_level else None
         self._visited(case_id=self.case_id, visit_id=visit_id, visited_at=visited_at, visitor=visitor.strip(),
                       child_seen=child_seen, sealed_findings=sealed_findings, measures=measures,
