@@ -321,7 +321,7 @@ def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_declin
                                     is_mobile=True, has_touch=True).new_page()
         filed = server.submit(report_body(children=[{"name": "陈小雨", "age": 6}]), key="phone-red")
         found = server.wait_for_referrals(filed["report_id"], ("police-desk",))
-        referral_id = found["police-desk"]["referral_id"]
+        referral_id, receipt = found["police-desk"]["referral_id"], filed["receipt_no"]
         phone.goto(f"{base}/desk/referrals/{referral_id}")  # the link in the group robot's message
         phone.wait_for_url(re.compile(r".*/login\?next=/desk/referrals/"))
         phone.fill("#username", "police-desk")
@@ -395,6 +395,15 @@ def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_declin
             " return r.getClientRects().length; }")
         assert lines == 1, lines
         assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+        # The caller rings again and reads out the 受理编号; the phone's keyboard types it fullwidth.
+        phone.fill("#q", receipt.translate(str.maketrans("0123456789-", "０１２３４５６７８９－")))
+        phone.locator("#find button").click()
+        phone.wait_for_url(re.compile(r".*/desk\?q="))
+        expect(phone.locator("#found")).to_contain_text("本单位有 1 条转介")
+        expect(phone.locator("#inbox tr[id^=ref-]")).to_have_count(1)
+        expect(phone.locator(f"#ref-{referral_id}")).to_be_visible()
+        phone.locator("#find-clear").click()  # and back to the whole inbox
+        expect(phone.locator(f"#ref-{newer}")).to_be_visible()
         browser.close()
 
 

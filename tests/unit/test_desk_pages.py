@@ -2,6 +2,7 @@
 
 import re
 import time
+from urllib.parse import quote
 
 from services.api.auth import SESSION_COOKIE
 from services.api.web import beijing
@@ -380,3 +381,29 @@ def test_closing_or_returning_says_which_units_have_not_taken_the_child_on(
     asked = api.client.post(f"{base}/decline", data={"csrf": csrf, "reason": "不属本单位辖区"}).text
     assert 'id="confirm-h"' in asked
     assert 'id="others-waiting"' not in asked and 'id="nobody-acting"' not in asked
+
+
+def test_a_desk_finds_its_referral_by_receipt_or_case_number_and_nothing_of_another_unit(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 62's police desk: a caller gives the 受理编号 and the inbox had no search."""
+    first = api.submit(report_body(), key="find-1").json()
+    other_child = [{"name": "陈小红", "gender": "female", "age": 7, "id_number": ""}]
+    second = api.submit(report_body(children=other_child, narrative="孩子被打"), key="find-2").json()
+    boy = [{"name": "赵小刚", "gender": "male", "age": 12, "id_number": ""}]
+    truancy = api.submit(report_body(children=boy, concerns=["school_dropout"], immediate_danger=False,
+                                     narrative="失学"), key="find-3").json()
+    runner.pump()
+    login(api.client, "police-desk")
+    every = api.client.get("/desk").text
+    assert every.count('id="ref-') >= 2
+    wide = first["receipt_no"].translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
+    page = api.client.get("/desk", params={"q": wide}).text  # as a phone's keyboard types it
+    case = re.search(r"案件 ([0-9a-f]{8})", page).group(1)  # type: ignore[union-attr]
+    assert page.count('id="ref-') == 1 and "本单位有1条转介" in visible(page)
+    assert f'data-src="/desk/inbox?q={quote(wide)}"' in page  # the live refresh keeps the search
+    by_case = api.client.get("/desk/inbox", params={"q": case}).text
+    assert by_case.count('id="ref-') == 1 and f"案件 {case}" in by_case
+    assert api.client.get("/desk", params={"q": second["receipt_no"]}).text.count('id="ref-') == 1
+    # A truancy report goes to education, not the police: its number finds nothing here, and says so.
+    none = visible(api.client.get("/desk", params={"q": truancy["receipt_no"]}).text)
+    assert 'id="ref-' not in none and f"本单位没有受理编号或案件编号为“{truancy['receipt_no']}”的转介" in none

@@ -14,6 +14,7 @@ from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import Page, page_guard
 from services.api.pages import casefile, desk_events, desk_referral
 from services.api.pages import notice as agency_notice
+from services.api.pages.board_filters import found
 from services.api.pages.desk_referral import DONE
 from services.api.web import render
 from services.bootstrap import ApiContainer
@@ -37,8 +38,13 @@ ENDED_SHOWN = 20  # declined or closed referrals in the inbox, the newest; all w
 def _context(request: Request, container: ApiContainer, page: Page) -> dict[str, Any]:
     principal: Any = page.principal  # a desk's: its unit is set
     agency = container.directory.get(principal.agency_id)
-    every = request.query_params.get("ended") == "all"
+    # A receipt or case number a caller or a colleague gives (stop 62's police desk: no search):
+    # among every referral of this unit, ended ones too.
+    q = str(request.query_params.get("q", "")).strip()[:40]
+    every = request.query_params.get("ended") == "all" or bool(q)
     referrals = container.view.desk_referrals(principal.agency_id, ended=None if every else ENDED_SHOWN + 1)
+    if q:
+        referrals = found(container, referrals, q)
     ended = [r for r in referrals if r["status"] in casefile.FINISHED]
     if not every and len(ended) > ENDED_SHOWN:  # one more than shown was read: there are older ones
         oldest = min(ended, key=lambda r: r["dispatched_at"])
@@ -82,7 +88,7 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         "danger": danger,
         "csrf": page.csrf(request),
         "ack_sla": container.dispatch.ack_sla,  # seconds to 接收, by level: said in the legend
-        "every_ended": every, "ended_shown": ENDED_SHOWN,
+        "every_ended": every, "ended_shown": ENDED_SHOWN, "q": q,
         "more_ended": not every and len(ended) > ENDED_SHOWN,
     }
 
