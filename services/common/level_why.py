@@ -14,10 +14,13 @@ _BURST = re.compile(rf"^({LEVELS}): (\d+) reports about one child within (\d+) h
 _KEPT = re.compile(rf"^({LEVELS}): kept \(supplement assessed ({LEVELS})\)$")
 _CONCERNS = re.compile(rf"^({LEVELS}): (?:only )?([a-z_, ]+)$")
 _STRANGER = "; joined by a report from another reporter account (review)"
+DANGER_SAID = "报告时儿童处于紧急危险中"
 
 
-def level_why(rationale: str | None) -> str:
-    """The rationale said for people ("" when it is none of triage's forms)."""
+def level_why(rationale: str | None, kind: str = "") -> str:
+    """The rationale said for people ("" when it is none of triage's forms); of a supplement
+    (`kind`), the danger is the ring-back's (stop 63's hospital desk: "报告时" for a danger said in
+    the caller's ring-back)."""
     if not rationale:
         return ""
     text, stranger = rationale, rationale.endswith(_STRANGER)
@@ -26,12 +29,14 @@ def level_why(rationale: str | None) -> str:
     said = _said(text)
     if said and stranger:
         said += "；另一报告人账号的报告并入本案，待督办人员复核"
+    if kind == "case_supplement":
+        said = said.replace(DANGER_SAID, "来电人回拨补充时儿童处于紧急危险中")
     return said
 
 
 def _said(text: str) -> str:
     if _DANGER.match(text):
-        return "报告时儿童处于紧急危险中"
+        return DANGER_SAID
     if m := _PHRASES.match(text):
         words = "、".join(f"“{'”与“'.join(p.split('+'))}”" for p in m.group(2).split("、"))
         inner = _said(m.group(3))
@@ -64,7 +69,7 @@ def latest_why(timeline: list[dict[str, object]]) -> str:
         rationale = str(t.get("rationale") or "")
         if _KEPT.match(rationale):  # the level stood: its reason is an earlier event's (stop 62)
             continue
-        said = level_why(rationale)
+        said = level_why(rationale, str(t["type"]))
         if said:
             return said
     return ""

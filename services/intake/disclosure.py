@@ -37,6 +37,9 @@ class Disclosure:
         reporter_all = {**report.reporter, **(personal.get("reporter") or {})}
         body: dict[str, Any] = {
             "report_id": str(report.id),
+            # The number the caller holds and reads out (stop 63's hospital desk: nowhere on its
+            # pages, so a referral found by it could not be read back): not personal data.
+            "receipt_no": report.receipt_no,
             "channel": report.channel,
             "filing_unit": report.filing_unit,
             # The sentinel point that filed it (a school, a village): an institution, not a

@@ -407,3 +407,7 @@ def test_a_desk_finds_its_referral_by_receipt_or_case_number_and_nothing_of_anot
     # A truancy report goes to education, not the police: its number finds nothing here, and says so.
     none = visible(api.client.get("/desk", params={"q": truancy["receipt_no"]}).text)
     assert 'id="ref-' not in none and f"本单位没有受理编号或案件编号为“{truancy['receipt_no']}”的转介" in none
+    assert "负责督办的县民政部门：连南瑶族自治县民政局" in none  # whom to ask, with the number to ring
+    # The referral found says the number back (stop 63's hospital desk: nowhere on its pages).
+    referral_id = re.search(r'id="ref-([0-9a-f-]+)"', page).group(1)  # type: ignore[union-attr]
+    assert f"受理编号{first['receipt_no']}" in visible(api.client.get(f"/desk/referrals/{referral_id}").text)

@@ -4,7 +4,7 @@ and heads the inbox when so (stop 62's police desk)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
@@ -96,3 +96,19 @@ def test_the_lead_units_rows_say_its_visits(api: Api, runner: EmbeddedRunner) ->
     red_case(api, runner)
     login(api.client, "police-desk", home="/desk")
     assert "入户走访" not in visible(api.client.get("/desk/inbox").text)  # not the police's to visit
+
+
+def test_the_hospital_is_asked_to_treat_and_sees_the_police_gone_past_their_time(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    """Stop 63's hospital desk: its row said 请立即接收、出警 (a hospital does not 出警), and the
+    police past their time on the same case read as plain text among the case's other units."""
+    case = red_case(api, runner, "hospital-late")
+    login(api.client, "hospital-desk", home="/desk")
+    inbox = visible(api.client.get("/desk/inbox").text)
+    assert "未转接110/120：请立即接收、救治" in inbox and "请立即接收、出警" not in inbox
+    police = next(r for r in case["referrals"] if r["agency_kind"] == "police")
+    due = datetime.fromisoformat(police["due_at"]) + timedelta(seconds=1)
+    assert hotline.dispatch.escalate_if_due(police["referral_id"], now=due)
+    runner.pump()
+    page = api.client.get(f"/desk/referrals/{referral_of(case, 'hospital')}").text
+    assert '<strong class="flag other-late">已超时未接收</strong>' in page

@@ -35,6 +35,11 @@ def test_each_form_of_triage_rationale_is_said_in_chinese() -> None:
     assert latest_why([{"type": "case_opened", "rationale": "red: immediate danger reported"},
                        {"type": "case_supplement", "rationale": "red: kept (supplement assessed orange)"}]
                       ) == "报告时儿童处于紧急危险中"  # a supplement that left the level says not why it is
+    # A danger said in the caller's ring-back is the ring-back's (stop 63's hospital desk).
+    assert latest_why([{"type": "case_opened", "rationale": "orange: neglect"},
+                       {"type": "case_supplement", "rationale": "red: immediate danger reported"}]
+                      ) == "来电人回拨补充时儿童处于紧急危险中"
+    assert level_why("red: immediate danger reported", "case_report_joined") == "报告时儿童处于紧急危险中"
 
 
 def test_the_unit_the_board_and_the_operator_read_why_the_child_is_orange(api: Api,

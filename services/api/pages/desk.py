@@ -38,6 +38,7 @@ ENDED_SHOWN = 20  # declined or closed referrals in the inbox, the newest; all w
 def _context(request: Request, container: ApiContainer, page: Page) -> dict[str, Any]:
     principal: Any = page.principal  # a desk's: its unit is set
     agency = container.directory.get(principal.agency_id)
+    home = agency.regions[0] if agency is not None and agency.regions else ""  # the unit's own county
     # A receipt or case number a caller or a colleague gives (stop 62's police desk: no search):
     # among every referral of this unit, ended ones too.
     q = str(request.query_params.get("q", "")).strip()[:40]
@@ -89,6 +90,9 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         "csrf": page.csrf(request),
         "ack_sla": container.dispatch.ack_sla,  # seconds to 接收, by level: said in the legend
         "every_ended": every, "ended_shown": ENDED_SHOWN, "q": q,
+        # Whom to ask when the number searched is not this unit's (stop 63's hospital desk: "请问督办人员"
+        # with no number): the county civil-affairs office that supervises the unit's county.
+        "supervision": casefile.supervision_line(container, home) if q and not referrals else None,
         "more_ended": not every and len(ended) > ENDED_SHOWN,
     }
 
