@@ -161,6 +161,22 @@ def actor_name(ctx: Any, by: str | None) -> str:
     return names[by]
 
 
+@pass_context
+def colleague(ctx: Any, by: str | None, unit: str | None) -> str:
+    """The account of the unit's own officer who did something, for the unit's own pages ("" for
+    anyone else): stop 63's hospital desk could not tell the next shift who had taken a child on."""
+    if not by or not unit or by in ACTOR_TEXT:
+        return ""
+    state = ctx["request"].state
+    if not hasattr(state, "colleagues"):
+        state.colleagues = {}
+    if by not in state.colleagues:
+        container = getattr(ctx["request"].app.state, "container", None)
+        user = container.accounts.find(by) if container is not None else None
+        state.colleagues[by] = user.agency_id if user is not None else None
+    return by if state.colleagues[by] == unit else ""
+
+
 templates.env.globals.update(
     concern_text=CONCERN_TEXT, level_text=LEVEL_TEXT, status_text=STATUS_TEXT,
     measure_text=MEASURE_TEXT, category_text=CATEGORY_TEXT,
@@ -168,7 +184,7 @@ templates.env.globals.update(
     beijing_full=beijing_full, late_by=late_by, pages_of=pages_of, role_text=ROLE_TEXT,
     event_text=EVENT_TEXT, actor_text=ACTOR_TEXT, action_text=ACTION_TEXT,
     resource_text=RESOURCE_TEXT, channel_text=CHANNEL_TEXT, unit_name=unit_name, unit_kind=unit_kind,
-    actor_name=actor_name, level_why=level_why,
+    actor_name=actor_name, level_why=level_why, colleague=colleague,
 )
 templates.env.globals["report_status_text"] = REPORT_STATUS_TEXT  # the caller history (§13)
 

@@ -431,13 +431,17 @@ def test_an_open_referral_page_follows_a_transfer_and_a_colleague_taking_it_on(s
                                 headers=server.auth("police-desk"))
         assert took.status_code == 200, took.text
         expect(desk.locator("#live-change-text")).to_have_text(
-            "这条转介已被接收（可能是同事在其他设备上接收的）：不用再点“接收”。", timeout=5_000)
+            "这条转介已被接收（可能是同事在其他设备上接收的；重新打开本页，“案件经过”写明是本单位哪个账号）：不用再点“接收”。",
+            timeout=5_000)
         expect(desk.locator("#ack-top")).to_be_hidden()  # and no 接收 left to press (the second review)
         expect(desk.locator("#status")).to_have_text("已接收")
         expect(desk.locator("dd span.due")).to_have_count(0)  # no countdown to a 接收 done (stop 62)
         assert "已接收" in desk.title() and "待接收" not in desk.title()
         desk.locator("#live-reload").click()
         expect(desk.locator("#status")).to_have_text("已接收")
+        # Who, for the next shift (stop 63's hospital desk: the unit's name only).
+        took_line = desk.locator("#timeline li", has_text="接收转介")
+        expect(took_line.locator(".who")).to_have_text(" · 本单位 police-desk")
         desk.locator("#jump-top").get_by_role("link", name="办结").click()
         expect(desk.locator("#close-box")).to_have_attribute("open", "")
         expect(desk.locator("#outcome")).to_be_in_viewport()

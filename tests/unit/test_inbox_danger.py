@@ -112,3 +112,21 @@ def test_the_hospital_is_asked_to_treat_and_sees_the_police_gone_past_their_time
     runner.pump()
     page = api.client.get(f"/desk/referrals/{referral_of(case, 'hospital')}").text
     assert '<strong class="flag other-late">已超时未接收</strong>' in page
+
+
+def test_the_next_shift_reads_which_of_its_own_accounts_took_the_child_on(api: Api,
+                                                                          runner: EmbeddedRunner) -> None:
+    """Stop 63's hospital desk: 接收转介（…人民医院） named the unit only, and the next shift could not
+    tell whom to ask; another unit's officer stays its unit's name."""
+    case = red_case(api, runner, "who-took")
+    hospital, police = referral_of(case, "hospital"), referral_of(case, "police")
+    assert post(api, "police-desk", f"/v1/referrals/{police}/acknowledge").status_code == 200
+    assert post(api, "hospital-desk", f"/v1/referrals/{hospital}/acknowledge").status_code == 200
+    note = {"note": "已收治，正在检查"}
+    assert post(api, "hospital-desk", f"/v1/referrals/{hospital}/progress", note).status_code == 201
+    runner.pump()
+    login(api.client, "hospital-desk", home="/desk")
+    text = visible(api.client.get(f"/desk/referrals/{hospital}").text)
+    assert "接收转介（连南瑶族自治县人民医院）·本单位hospital-desk" in text
+    assert "·连南瑶族自治县人民医院（hospital-desk）已收治，正在检查" in text
+    assert "接收转介（连南瑶族自治县公安局）" in text and "police-desk" not in text
