@@ -24,7 +24,10 @@ MARKS = (
     # What was done since (progress, a supervisor's 督办, a visit): the open inbox shows it at once
     # (stop 62's police desk: progress saved on the phone stayed 尚未记录 on the PC a minute on).
     " (SELECT COUNT(*) FROM view_timeline t WHERE t.case_id = f.case_id AND t.type IN"
-    " ('referral_progressed', 'referral_phoned', 'followup_visited')) AS d"
+    " ('referral_progressed', 'referral_phoned', 'followup_visited')) AS d,"
+    # Another unit of the case past its time (stop 63's hospital desk: seen only on the referral's page).
+    " (SELECT COUNT(*) FROM view_referrals o WHERE o.case_id = f.case_id AND o.status = 'escalated'"
+    "  AND o.agency_id <> f.agency_id) AS e"
     f" FROM view_referrals f WHERE f.agency_id = ? AND f.status NOT IN {ENDED}"
 )
 
@@ -72,10 +75,21 @@ class InboxQueries:
 
     def inbox_marks(self, agency_id: str) -> list[list[Any]]:
         """The unit's open referrals as `[referral_id, level, status, case_id[:8], reports,
-        supplements, done]` (a call-back's 补充 rings too: stop 56's police desk), those
+        supplements, done, others late]` (a call-back's 补充 rings too: stop 56's police desk), those
         waiting first by level and due time, in one query (the stream's look, twice a second)."""
         found = [(r, level_now(r["risk_level"], r["case_level"])) for r in self.sql.rows(MARKS, (agency_id,))]
         found.sort(key=lambda x: (x[0]["status"] not in WAITING, RISK_RANK.get(x[1], 9), x[0]["due_at"] or "",
                                   x[0]["referral_id"]))
         return [[r["referral_id"], level, r["status"], r["case_id"][:8], int(r["n"]), int(r["s"]),
-                 int(r["d"])] for r, level in found]
+                 int(r["d"]), int(r["e"])] for r, level in found]
+
+    def late_elsewhere(self, case_ids: list[str], agency_id: str) -> dict[str, list[str]]:
+        """Per case, the other units whose referral is past its time to 接收 (escalated)."""
+        if not case_ids:
+            return {}
+        out: dict[str, list[str]] = {}
+        for r in self.sql.rows("SELECT case_id, agency_id FROM view_referrals WHERE status = 'escalated'"
+                               f" AND agency_id <> ? AND case_id IN ({','.join('?' * len(case_ids))})"
+                               " ORDER BY case_id, agency_id", (agency_id, *case_ids)):
+            out.setdefault(str(r["case_id"]), []).append(str(r["agency_id"]))
+        return out

@@ -112,6 +112,10 @@ def test_the_hospital_is_asked_to_treat_and_sees_the_police_gone_past_their_time
     runner.pump()
     page = api.client.get(f"/desk/referrals/{referral_of(case, 'hospital')}").text
     assert '<strong class="flag other-late">已超时未接收</strong>' in page
+    # And on the inbox's row, whose live look changes with it (a refresh, not a reload).
+    assert "本案连南瑶族自治县公安局已超时未接收" in visible(api.client.get("/desk/inbox").text)
+    marks = {m[0]: m[7] for m in hotline.view.inbox_marks("hospital-441823")}
+    assert marks[referral_of(case, "hospital")] == 1
 
 
 def test_the_next_shift_reads_which_of_its_own_accounts_took_the_child_on(api: Api,

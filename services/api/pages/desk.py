@@ -58,6 +58,7 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
     visits = {p["case_id"]: p for p in container.view.followups(datetime.now(UTC), unit=principal.agency_id)
               if p["status"] == "active"} if agency is not None and agency.kind == "civil_affairs" else {}
     referrals = sorted(referrals, key=lambda r: danger.get(r["referral_id"]) != "owed")  # stable
+    open_cases = sorted({r["case_id"] for r in referrals if r["status"] not in casefile.FINISHED})
     return {
         "username": principal.subject,
         "principal": principal,
@@ -87,6 +88,9 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         # or 120 was put through (stop 62's police desk: a beating in progress, untransferred,
         # read "红色 · 待接收" like a missing child's and came second, by seconds left).
         "danger": danger,
+        # The case's other units past their time to 接收 (stop 63's hospital desk: the police gone
+        # past theirs on a child it treated showed only on the referral's page, in plain text).
+        "late_elsewhere": container.view.late_elsewhere(open_cases, principal.agency_id),
         "csrf": page.csrf(request),
         "ack_sla": container.dispatch.ack_sla,  # seconds to 接收, by level: said in the legend
         "every_ended": every, "ended_shown": ENDED_SHOWN, "q": q,
