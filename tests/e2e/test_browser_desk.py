@@ -508,3 +508,29 @@ def test_a_key_pressed_on_the_inbox_lets_it_ring(server: Client) -> None:
         page.keyboard.press("Tab")
         expect(page.locator("#sound-state")).to_have_text("提示音已开启（刷新或重新打开本页后需再点一下）。")
         browser.close()
+
+
+def test_a_ring_back_saying_danger_again_on_a_case_taken_on_raises_the_banner(server: Client) -> None:
+    """Stop 63's hospital desk: the open inbox said only 来电人回拨补充1次 when a caller rang back
+    that the father had taken the injured child out of hospital."""
+    filed = server.submit(report_body(children=[{"name": "宋小军", "age": 7}], immediate_danger=False),
+                          key="again-banner")
+    found = server.wait_for_referrals(filed["report_id"], ("hospital-desk",))["hospital-desk"]
+    took = server.http.post(f"/v1/referrals/{found['referral_id']}/acknowledge",
+                            headers=server.auth("hospital-desk"))
+    assert took.status_code == 200, took.text
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900}).new_page()
+        from_root(page, server, "hospital-desk", "/desk")
+        expect(page.locator("body")).to_have_attribute("data-live", "events")
+        expect(page.locator(f"#ref-{found['referral_id']}")).to_have_attribute("data-status", "acknowledged")
+        said = {"narrative": "孩子父亲把孩子从医院带走了，说不治了", "immediate_danger": True}
+        rang = server.http.post(f"/v1/reports/{filed['report_id']}/supplements", json=said,
+                                headers=server.auth("operator1"))
+        assert rang.status_code == 202, rang.text
+        expect(page.locator("#red-alert-text")).to_have_text(
+            re.compile(r"来电人回拨：儿童又处于紧急危险中"), timeout=10_000)
+        expect(page.locator(f"#ref-{found['referral_id']} .danger-again")).to_be_visible()
+        assert page.title().startswith("【儿童危险】")
+        browser.close()

@@ -134,3 +134,30 @@ def test_the_next_shift_reads_which_of_its_own_accounts_took_the_child_on(api: A
     assert "接收转介（连南瑶族自治县人民医院）·本单位hospital-desk" in text
     assert "·连南瑶族自治县人民医院（hospital-desk）已收治，正在检查" in text
     assert "接收转介（连南瑶族自治县公安局）" in text and "police-desk" not in text
+
+
+def test_a_ring_back_saying_danger_again_flags_the_row_taken_on_and_heads_the_list(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 63's hospital desk: after 接收, a caller's ring-back that the father had taken the injured
+    child away read "来电人回拨补充1次", like any 补充, below the other red rows."""
+    first = red_case(api, runner, "again-1")
+    second = red_case(api, runner, "again-2")  # the same child: one case; another child below
+    other = api.submit(report_body(children=[{"name": "钱小兰", "gender": "female", "age": 5}],
+                                   immediate_danger=False), key="again-3").json()  # red: injured
+    runner.pump()
+    hospital = referral_of(first, "hospital")
+    assert first["case_id"] == second["case_id"] and other["report_id"]
+    assert post(api, "hospital-desk", f"/v1/referrals/{hospital}/acknowledge").status_code == 200
+    plain = {"narrative": "孩子今天精神好一些", "immediate_danger": False}
+    report = first["report"]["report_id"]
+    assert post(api, "operator1", f"/v1/reports/{report}/supplements", plain).status_code == 202
+    runner.pump()
+    login(api.client, "hospital-desk", home="/desk")
+    assert "danger-again" not in api.client.get("/desk/inbox").text  # a 补充 without danger: as before
+    danger = {"narrative": "孩子父亲把孩子从医院带走了，说不治了", "immediate_danger": True}
+    assert post(api, "operator1", f"/v1/reports/{report}/supplements", danger).status_code == 202
+    runner.pump()
+    inbox = api.client.get("/desk/inbox").text
+    rows = re.findall(r'<tr class="\w+" id="ref-([^"]+)"', inbox)
+    assert rows[0] == hospital and len(rows) >= 2  # above the other child's waiting red referral
+    assert "回拨：儿童又处于紧急危险中（接收之后）" in visible(inbox)

@@ -52,12 +52,14 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         referrals = [r for r in referrals if r is not oldest]
     facts = container.view.case_facts(sorted({r["case_id"] for r in referrals}))
     danger = _danger_now(container, referrals, facts)
+    again = _danger_again(container, referrals, facts)
     phoned, progressed = open_notes(container.dispatch, referrals)
     # The visits of the cases this unit leads (stop 62's child director: three visits logged, the
     # row still said 尚未记录办理进展, as if nothing had been done).
     visits = {p["case_id"]: p for p in container.view.followups(datetime.now(UTC), unit=principal.agency_id)
               if p["status"] == "active"} if agency is not None and agency.kind == "civil_affairs" else {}
-    referrals = sorted(referrals, key=lambda r: danger.get(r["referral_id"]) != "owed")  # stable
+    referrals = sorted(referrals, key=lambda r: (danger.get(r["referral_id"]) != "owed",  # stable
+                                                 r["referral_id"] not in again))
     open_cases = sorted({r["case_id"] for r in referrals if r["status"] not in casefile.FINISHED})
     return {
         "username": principal.subject,
@@ -91,6 +93,9 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         # The case's other units past their time to 接收 (stop 63's hospital desk: the police gone
         # past theirs on a child it treated showed only on the referral's page, in plain text).
         "late_elsewhere": container.view.late_elsewhere(open_cases, principal.agency_id),
+        # A caller rang back saying the child is in danger again, after the unit took the case on
+        # (stop 63's hospital desk: the row said only 来电人回拨补充1次, like any other 补充).
+        "again": again,
         "csrf": page.csrf(request),
         "ack_sla": container.dispatch.ack_sla,  # seconds to 接收, by level: said in the legend
         "every_ended": every, "ended_shown": ENDED_SHOWN, "q": q,
@@ -118,6 +123,29 @@ def _danger_now(container: ApiContainer, referrals: list[Any], facts: dict[str, 
         if report.danger_at is not None:  # which line, as recorded (stop 62: "110 / 120" for a 110 alone)
             lines = sorted({t["to"] for t in report.transfers if report.transferred_to(t["to"])})
             out[r["referral_id"]] = "owed" if report.transfer_owed else " / ".join(lines)
+    return out
+
+
+def _danger_again(container: ApiContainer, referrals: list[Any], facts: dict[str, Any]) -> dict[str, str]:
+    """referral id → when a caller's ring-back last said the child is in danger, for the referrals
+    taken on before it; each case's reports read only when a 补充 came after the 接收."""
+    out: dict[str, str] = {}
+    for r in referrals:
+        f = facts.get(r["case_id"])
+        if r["status"] != "acknowledged" or f is None or not f.supplements or not r["acknowledged_at"]:
+            continue
+        since = datetime.fromisoformat(r["acknowledged_at"])
+        if not f.latest_supplement or datetime.fromisoformat(f.latest_supplement) <= since:
+            continue
+        try:
+            report_ids = container.triage.get_case(r["case_id"]).report_ids
+            said = [datetime.fromisoformat(str(s["at"])) for report_id in report_ids
+                    for s in container.intake.get_report(report_id).supplement_facts if s["immediate_danger"]]
+        except NotFound:  # not in these stores (yet): the referral's page says what is known
+            continue
+        later = [at for at in said if at > since]
+        if later:
+            out[r["referral_id"]] = max(later).isoformat()
     return out
 
 
