@@ -399,7 +399,7 @@ def test_an_officer_on_a_phone_follows_the_link_and_goes_back_to_change_a_declin
         phone.fill("#q", receipt.translate(str.maketrans("0123456789-", "０１２３４５６７８９－")))
         phone.locator("#find button").click()
         phone.wait_for_url(re.compile(r".*/desk\?q="))
-        expect(phone.locator("#found")).to_contain_text("本单位有 1 条转介")
+        expect(phone.locator("#found")).to_contain_text(f"受理编号 {receipt}：本单位有 1 条转介")
         expect(phone.locator("#inbox tr[id^=ref-]")).to_have_count(1)
         expect(phone.locator(f"#ref-{referral_id}")).to_be_visible()
         phone.locator("#find-clear").click()  # and back to the whole inbox

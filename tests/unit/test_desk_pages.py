@@ -399,7 +399,7 @@ def test_a_desk_finds_its_referral_by_receipt_or_case_number_and_nothing_of_anot
     wide = first["receipt_no"].translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
     page = api.client.get("/desk", params={"q": wide}).text  # as a phone's keyboard types it
     case = re.search(r"案件 ([0-9a-f]{8})", page).group(1)  # type: ignore[union-attr]
-    assert page.count('id="ref-') == 1 and "本单位有1条转介" in visible(page)
+    assert page.count('id="ref-') == 1 and f"受理编号{first['receipt_no']}：本单位有1条转介" in visible(page)
     assert f'data-src="/desk/inbox?q={quote(wide)}"' in page  # the live refresh keeps the search
     by_case = api.client.get("/desk/inbox", params={"q": case}).text
     assert by_case.count('id="ref-') == 1 and f"案件 {case}" in by_case

@@ -102,6 +102,9 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         # Whom to ask when the number searched is not this unit's (stop 63's hospital desk: "请问督办人员"
         # with no number): the county civil-affairs office that supervises the unit's county.
         "supervision": casefile.supervision_line(container, home) if q and not referrals else None,
+        # The number found, as its receipt writes it, to read back to the caller (stop 63's second
+        # hospital review: the row found has none).
+        "receipt": _receipt_of(container, q) if q and referrals else "",
         "more_ended": not every and len(ended) > ENDED_SHOWN,
     }
 
@@ -124,6 +127,12 @@ def _danger_now(container: ApiContainer, referrals: list[Any], facts: dict[str, 
             lines = sorted({t["to"] for t in report.transfers if report.transferred_to(t["to"])})
             out[r["referral_id"]] = "owed" if report.transfer_owed else " / ".join(lines)
     return out
+
+
+def _receipt_of(container: ApiContainer, typed: str) -> str:
+    """The receipt number as written on the receipt, of a number typed in any of its forms ("" if none)."""
+    report_id = container.intake.report_id_for_receipt(typed)
+    return container.intake.get_report(report_id).receipt_no if report_id else ""
 
 
 def _danger_again(container: ApiContainer, referrals: list[Any], facts: dict[str, Any]) -> dict[str, str]:
