@@ -161,3 +161,6 @@ def test_a_ring_back_saying_danger_again_flags_the_row_taken_on_and_heads_the_li
     rows = re.findall(r'<tr class="\w+" id="ref-([^"]+)"', inbox)
     assert rows[0] == hospital and len(rows) >= 2  # above the other child's waiting red referral
     assert "回拨：儿童又处于紧急危险中（接收之后）" in visible(inbox)
+    # Each row says whom it is about (the second hospital review: four red rows told apart only
+    # by opening each).
+    assert "儿童：男，9岁·连南瑶族自治县" in visible(inbox) and "儿童：女，5岁·" in visible(inbox)

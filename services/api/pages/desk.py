@@ -12,13 +12,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.api.deps import AuditDep, ContainerDep
 from services.api.guard import Page, page_guard
-from services.api.pages import casefile, desk_events, desk_referral
+from services.api.pages import casefile, desk_events, desk_referral, desk_rows
 from services.api.pages import notice as agency_notice
 from services.api.pages.board_filters import found
 from services.api.pages.desk_referral import DONE
 from services.api.web import render
 from services.bootstrap import ApiContainer
-from services.common.errors import NotFound
 from services.common.vocabulary import level_now
 from services.oversight.calls import open_notes
 from services.oversight.notifications import unstaffed
@@ -51,8 +50,9 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         oldest = min(ended, key=lambda r: r["dispatched_at"])
         referrals = [r for r in referrals if r is not oldest]
     facts = container.view.case_facts(sorted({r["case_id"] for r in referrals}))
-    danger = _danger_now(container, referrals, facts)
-    again = _danger_again(container, referrals, facts)
+    newest = desk_rows.newest_reports(container, referrals, facts)
+    danger = desk_rows.danger_now(referrals, facts, newest)
+    again = desk_rows.danger_again(container, referrals, facts)
     phoned, progressed = open_notes(container.dispatch, referrals)
     # The visits of the cases this unit leads (stop 62's child director: three visits logged, the
     # row still said 尚未记录办理进展, as if nothing had been done).
@@ -104,58 +104,10 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         "supervision": casefile.supervision_line(container, home) if q and not referrals else None,
         # The number found, as its receipt writes it, to read back to the caller (stop 63's second
         # hospital review: the row found has none).
-        "receipt": _receipt_of(container, q) if q and referrals else "",
+        "receipt": desk_rows.receipt_of(container, q) if q and referrals else "",
+        "kids": desk_rows.children(newest),  # who, to tell the rows apart
         "more_ended": not every and len(ended) > ENDED_SHOWN,
     }
-
-
-def _danger_now(container: ApiContainer, referrals: list[Any], facts: dict[str, Any]) -> dict[str, str]:
-    """referral id → "owed" (danger said, no transfer to 110 / 120 recorded since) or the lines put
-    through ("110", "110 / 120"), for the waiting referrals of red cases; each newest report read once."""
-    out: dict[str, str] = {}
-    for r in referrals:
-        f = facts.get(r["case_id"])
-        if r["status"] not in ("dispatched", "escalated") or f is None or not f.newest:
-            continue
-        if level_now(r["risk_level"], f.level) != "red":
-            continue
-        try:
-            report = container.intake.get_report(f.newest)
-        except NotFound:  # not in this store (yet): the referral's page says what is known
-            continue
-        if report.danger_at is not None:  # which line, as recorded (stop 62: "110 / 120" for a 110 alone)
-            lines = sorted({t["to"] for t in report.transfers if report.transferred_to(t["to"])})
-            out[r["referral_id"]] = "owed" if report.transfer_owed else " / ".join(lines)
-    return out
-
-
-def _receipt_of(container: ApiContainer, typed: str) -> str:
-    """The receipt number as written on the receipt, of a number typed in any of its forms ("" if none)."""
-    report_id = container.intake.report_id_for_receipt(typed)
-    return container.intake.get_report(report_id).receipt_no if report_id else ""
-
-
-def _danger_again(container: ApiContainer, referrals: list[Any], facts: dict[str, Any]) -> dict[str, str]:
-    """referral id → when a caller's ring-back last said the child is in danger, for the referrals
-    taken on before it; each case's reports read only when a 补充 came after the 接收."""
-    out: dict[str, str] = {}
-    for r in referrals:
-        f = facts.get(r["case_id"])
-        if r["status"] != "acknowledged" or f is None or not f.supplements or not r["acknowledged_at"]:
-            continue
-        since = datetime.fromisoformat(r["acknowledged_at"])
-        if not f.latest_supplement or datetime.fromisoformat(f.latest_supplement) <= since:
-            continue
-        try:
-            report_ids = container.triage.get_case(r["case_id"]).report_ids
-            said = [datetime.fromisoformat(str(s["at"])) for report_id in report_ids
-                    for s in container.intake.get_report(report_id).supplement_facts if s["immediate_danger"]]
-        except NotFound:  # not in these stores (yet): the referral's page says what is known
-            continue
-        later = [at for at in said if at > since]
-        if later:
-            out[r["referral_id"]] = max(later).isoformat()
-    return out
 
 
 @router.get("/desk")
