@@ -6,9 +6,10 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from projections.desk.board_order import board_order
+from projections.desk.case_facts import CaseFactQueries, CaseFacts
 from projections.desk.case_states import case_status, visits_go_on, waiting
 from projections.desk.followup_queries import FollowUpQueries, FollowUpRow, LedgerRow
 from projections.desk.inbox_queries import InboxQueries
@@ -61,30 +62,6 @@ class DeskReader(Protocol):
                      region: str | None = None) -> list[UnitFigures]: ...
 
 
-class CaseFacts(NamedTuple):
-    place: str  # the region code of the newest report (the case's when none says)
-    concerns: list[str]
-    reports: int
-    latest: str  # when the newest report came
-    supplements: int  # callers ringing back with more (补充)
-    latest_supplement: str
-    level: str  # the case's level now (a referral taken on keeps the one it came with)
-    newest: str = ""  # the newest report's id (whether it said danger now, untransferred: the inbox)
-
-
-CASE_FACTS = (
-    "SELECT c.case_id, c.region_code, c.concerns, c.risk_level,"
-    " (SELECT COUNT(*) FROM view_case_reports r WHERE r.case_id = c.case_id) AS n,"
-    " (SELECT MAX(r.received_at) FROM view_case_reports r WHERE r.case_id = c.case_id) AS latest,"
-    " (SELECT r.region_code FROM view_case_reports r WHERE r.case_id = c.case_id"
-    "  ORDER BY r.received_ts DESC LIMIT 1) AS place,"
-    " (SELECT r.report_id FROM view_case_reports r WHERE r.case_id = c.case_id"
-    "  ORDER BY r.received_ts DESC LIMIT 1) AS newest,"
-    " (SELECT COUNT(*) FROM view_timeline t WHERE t.case_id = c.case_id AND t.type = 'case_supplement') AS s,"
-    " (SELECT MAX(t.at) FROM view_timeline t WHERE t.case_id = c.case_id AND t.type = 'case_supplement')"
-    " AS latest_s FROM view_cases c WHERE c.case_id IN ({chosen})"
-)
-
 # The timeline's entries by which a supervisor settled a case's flags (重办 too).
 REVIEWS = ("case_reassessment", "case_review", "case_reworked")
 ASSESSED = ("case_opened", "case_report_joined", "case_supplement")  # triage set the level, with a reason
@@ -98,7 +75,7 @@ OPEN_FLAGS = (
 )
 
 
-class DeskQueries(FollowUpQueries, IncidentQueries, InboxQueries, UnitQueries):
+class DeskQueries(CaseFactQueries, FollowUpQueries, IncidentQueries, InboxQueries, UnitQueries):
     """The reader's queries; a case list costs eight queries however many cases it holds."""
 
     sql: Sql
@@ -142,20 +119,6 @@ class DeskQueries(FollowUpQueries, IncidentQueries, InboxQueries, UnitQueries):
         found = {c["case_id"]: c for c in self._cases(
             f"case_id IN ({','.join('?' * len(case_ids))})", tuple(case_ids))}
         return [found[i] for i in case_ids if i in found]
-
-    def case_facts(self, case_ids: list[str]) -> dict[str, CaseFacts]:
-        """Each case's place (its newest report's), concerns, reports and supplements and when
-        the last came, one query (an inbox names its cases' places, what later reports added and
-        that more came, on every refresh; stop 56's police desk: a call-back's 补充 and a child
-        moved elsewhere changed nothing in the inbox)."""
-        if not case_ids:
-            return {}
-        rows = self.sql.rows(CASE_FACTS.format(chosen=",".join("?" * len(case_ids))), tuple(case_ids))
-        return {str(r["case_id"]): CaseFacts(
-            str(r["place"] or r["region_code"]), json.loads(r["concerns"]), int(r["n"]),
-            str(r["latest"] or ""), int(r["s"]), str(r["latest_s"] or ""), str(r["risk_level"]),
-            str(r["newest"] or ""))
-            for r in rows}
 
     def submissions(self, submitter_ref: str, since: datetime) -> list[SubmissionRow]:
         """The reports one account filed since then (once triaged), newest first, with their
