@@ -62,3 +62,25 @@ def test_the_desks_open_inbox_rings_when_a_red_referral_goes_past_its_time(serve
                                                             timeout=30_000)
     expect(page).to_have_title("【超时未接收】转介收件箱 · 连南瑶族自治县人民医院")
     page.close()
+
+
+def test_the_open_inbox_says_when_the_police_go_past_their_time_on_a_case_it_holds(
+        server: Client, browser: Browser) -> None:
+    """Stop 63's hospital desk, third round: the police overdue on a beaten child turned the rows red
+    in place, with no banner or title, and the referral's page gave no 110 line at its top."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    from_root(page, server, "hospital-desk", "/desk")
+    report = server.submit(report_body(children=[{"name": "吴小林", "age": 9}]), key="police-late")
+    found = server.wait_for_referrals(report["report_id"], ("police-desk", "hospital-desk"))
+    mine = found["hospital-desk"]["referral_id"]
+    took = server.http.post(f"/v1/referrals/{mine}/acknowledge", headers=server.auth("hospital-desk"))
+    assert took.status_code == 200, took.text  # within its 5 s; the police's go by
+    banner = page.locator("#red-alert-text")
+    expect(banner).to_contain_text("的其他单位已超过接收时限、尚未接收", timeout=30_000)
+    expect(page).to_have_title("【他单位超时】转介收件箱 · 连南瑶族自治县人民医院")
+    police = "连南瑶族自治县公安局"
+    expect(page.locator(f"#ref-{mine} .late-elsewhere")).to_contain_text(f"本案{police}已超时未接收")
+    page.locator(f"#ref-{mine} a.open").click()
+    expect(page.locator("#police-nearby")).to_contain_text(f"本案{police}已超时未接收，尚无公安机关在办")
+    expect(page.locator("#police-nearby")).to_be_in_viewport()  # at the page's top
+    page.close()

@@ -410,4 +410,5 @@ def test_a_desk_finds_its_referral_by_receipt_or_case_number_and_nothing_of_anot
     assert "负责督办的县民政部门：连南瑶族自治县民政局" in none  # whom to ask, with the number to ring
     # The referral found says the number back (stop 63's hospital desk: nowhere on its pages).
     referral_id = re.search(r'id="ref-([0-9a-f-]+)"', page).group(1)  # type: ignore[union-attr]
-    assert f"受理编号{first['receipt_no']}" in visible(api.client.get(f"/desk/referrals/{referral_id}").text)
+    found_page = api.client.get(f"/desk/referrals/{referral_id}").text
+    assert f'<span id="h-receipt">受理编号 {first["receipt_no"]}</span>' in found_page  # at the top, too

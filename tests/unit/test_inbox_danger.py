@@ -112,6 +112,7 @@ def test_the_hospital_is_asked_to_treat_and_sees_the_police_gone_past_their_time
     runner.pump()
     page = api.client.get(f"/desk/referrals/{referral_of(case, 'hospital')}").text
     assert '<strong class="flag other-late">已超时未接收</strong>' in page
+    assert "本案连南瑶族自治县公安局已超时未接收，尚无公安机关在办" in visible(page)  # the 110 line
     # And on the inbox's row, whose live look changes with it (a refresh, not a reload).
     assert "本案连南瑶族自治县公安局已超时未接收" in visible(api.client.get("/desk/inbox").text)
     marks = {m[0]: m[7] for m in hotline.view.inbox_marks("hospital-441823")}
@@ -164,3 +165,13 @@ def test_a_ring_back_saying_danger_again_flags_the_row_taken_on_and_heads_the_li
     # Each row says whom it is about (the second hospital review: four red rows told apart only
     # by opening each).
     assert "儿童：男，9岁·连南瑶族自治县" in visible(inbox) and "儿童：女，5岁·" in visible(inbox)
+    # Answered by a progress note, the ring-back is dealt with; a new one flags the row again
+    # (stop 63's third hospital review: it stayed until 办结).
+    answer = {"note": "已电话110，救护车已出发"}
+    assert post(api, "hospital-desk", f"/v1/referrals/{hospital}/progress", answer).status_code == 201
+    runner.pump()
+    assert "danger-again" not in api.client.get("/desk/inbox").text
+    again = {"narrative": "孩子又被带走了", "immediate_danger": True}
+    assert post(api, "operator1", f"/v1/reports/{report}/supplements", again).status_code == 202
+    runner.pump()
+    assert "danger-again" in api.client.get("/desk/inbox").text

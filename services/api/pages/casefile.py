@@ -223,13 +223,18 @@ def police_nearby(container: ApiContainer, case: Any, reports: list[dict[str, An
     abandoned 3-year-old came to her alone, "报告未转接 110 / 120", and no police phone on the
     page; her second round: nor on the follow-up card she works from)."""
     danger = (case or {}).get("risk_level") == "red" or any(r.get("immediate_danger") for r in reports)
-    held = any(r["agency_kind"] == "police" and r["status"] != "declined"
-               for r in (case or {}).get("referrals", []))
+    police = [r for r in (case or {}).get("referrals", []) if r["agency_kind"] == "police"]
+    held = any(r["status"] not in ("declined", "escalated") for r in police)
+    # Referred, but past its time to 接收 (stop 63's hospital desk: a child beaten again, the police
+    # overdue, and the page's top gave no 110 line, as it does when no police unit is referred).
+    late = next((r["agency_id"] for r in police if r["status"] == "escalated"), None)
     place = place or (reports[-1]["region_code"] if reports else (case or {}).get("region_code", ""))
-    unit = container.directory.resolve("police", place) if danger and not held and place else None
+    unit = (container.directory.get(late) if late else container.directory.resolve("police", place)) \
+        if danger and not held and (late or place) else None
     if unit is None or unit.agency_id == unit_id:
         return None
-    return {"unit": unit.name, "phone": duty_phones(container, {unit.agency_id}).get(unit.agency_id)}
+    return {"unit": unit.name, "phone": duty_phones(container, {unit.agency_id}).get(unit.agency_id),
+            "late": late is not None}
 
 
 def supervision_line(container: ApiContainer, region_code: str) -> dict[str, str] | None:

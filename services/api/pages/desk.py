@@ -52,8 +52,8 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
     facts = container.view.case_facts(sorted({r["case_id"] for r in referrals}))
     newest = desk_rows.newest_reports(container, referrals, facts)
     danger = desk_rows.danger_now(referrals, facts, newest)
-    again = desk_rows.danger_again(container, referrals, facts)
     phoned, progressed = open_notes(container.dispatch, referrals)
+    again = desk_rows.danger_again(container, referrals, facts, {k: p["at"] for k, p in progressed.items()})
     # The visits of the cases this unit leads (stop 62's child director: three visits logged, the
     # row still said 尚未记录办理进展, as if nothing had been done).
     visits = {p["case_id"]: p for p in container.view.followups(datetime.now(UTC), unit=principal.agency_id)

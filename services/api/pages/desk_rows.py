@@ -54,15 +54,19 @@ def children(newest: dict[str, Report]) -> dict[str, str]:
     return {case_id: "；".join(one(c) for c in report.children) for case_id, report in newest.items()}
 
 
-def danger_again(container: ApiContainer, referrals: list[Any], facts: dict[str, Any]) -> dict[str, str]:
+def danger_again(container: ApiContainer, referrals: list[Any], facts: dict[str, Any],
+                 answered: dict[str, str]) -> dict[str, str]:
     """referral id → when a caller's ring-back last said the child is in danger, for the referrals
-    taken on before it; each case's reports read only when a 补充 came after the 接收."""
+    taken on before it and not answered since by a progress note (`answered`: referral id → the
+    last note's time; stop 63's third hospital review: the flag stayed after "已电话110…救护车已出发"
+    until 办结); each case's reports read only when a 补充 came after the 接收."""
     out: dict[str, str] = {}
     for r in referrals:
         f = facts.get(r["case_id"])
         if r["status"] != "acknowledged" or f is None or not f.supplements or not r["acknowledged_at"]:
             continue
-        since = datetime.fromisoformat(r["acknowledged_at"])
+        since = max(datetime.fromisoformat(t) for t in (r["acknowledged_at"], answered.get(r["referral_id"]))
+                    if t)
         if not f.latest_supplement or datetime.fromisoformat(f.latest_supplement) <= since:
             continue
         try:
