@@ -175,3 +175,17 @@ def test_a_ring_back_saying_danger_again_flags_the_row_taken_on_and_heads_the_li
     assert post(api, "operator1", f"/v1/reports/{report}/supplements", again).status_code == 202
     runner.pump()
     assert "danger-again" in api.client.get("/desk/inbox").text
+
+
+def test_a_danger_untransferred_still_says_so_after_the_unit_took_it_on(api: Api,
+                                                                       runner: EmbeddedRunner) -> None:
+    """Stop 63's education desk: after 接收 the row's "儿童正处于危险中，未转接 110 / 120" went, and the
+    row read as if nothing were urgent."""
+    case = red_case(api, runner, "owed-taken")  # in danger, no transfer recorded
+    hospital = referral_of(case, "hospital")
+    assert post(api, "hospital-desk", f"/v1/referrals/{hospital}/acknowledge").status_code == 200
+    runner.pump()
+    login(api.client, "hospital-desk", home="/desk")
+    row = visible(api.client.get("/desk/inbox").text)
+    assert "报告时儿童处于紧急危险中，未转接110/120：需要警察、急救的，请直接拨打110、120" in row
+    assert "请立即接收" not in row  # taken on: not asked again

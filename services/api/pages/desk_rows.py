@@ -31,16 +31,22 @@ def newest_reports(container: ApiContainer, referrals: list[Any], facts: dict[st
 
 def danger_now(referrals: list[Any], facts: dict[str, Any], newest: dict[str, Report]) -> dict[str, str]:
     """referral id → "owed" (danger said, no transfer to 110 / 120 recorded since) or the lines put
-    through ("110", "110 / 120"), for the waiting referrals of red cases."""
+    through ("110", "110 / 120"), for the open referrals of red cases; a referral taken on whose
+    transfer is still owed, "owed-taken" (stop 63's education desk: after 接收 the warning went,
+    and the row read as if nothing were urgent)."""
     out: dict[str, str] = {}
     for r in referrals:
         f, report = facts.get(r["case_id"]), newest.get(r["case_id"])
-        if r["status"] not in ("dispatched", "escalated") or f is None or report is None:
+        if r["status"] not in OPEN or f is None or report is None:
             continue
         if level_now(r["risk_level"], f.level) != "red":
             continue
         if report.danger_at is not None:  # which line, as recorded (stop 62: "110 / 120" for a 110 alone)
             lines = sorted({t["to"] for t in report.transfers if report.transferred_to(t["to"])})
+            if r["status"] == "acknowledged":
+                if report.transfer_owed:
+                    out[r["referral_id"]] = "owed-taken"
+                continue
             out[r["referral_id"]] = "owed" if report.transfer_owed else " / ".join(lines)
     return out
 
