@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -22,38 +21,19 @@ from pathlib import Path
 from statistics import mean
 from typing import Any
 
-import httpx
+from tests.bench.posting import closed_loops, token
+from tests.bench.sampler import embedded_lags
+from tests.e2e.client import Client
 
-ROOT = Path(__file__).resolve().parents[2]
 PORT = "18720"
 
 
-def _lag(var: Path) -> int:
-    def one(name: str, sql: str) -> dict[str, int]:
-        with sqlite3.connect(f"file:{var / name}.sqlite?mode=ro", uri=True) as db:
-            return {str(k): int(v or 0) for k, v in db.execute(sql)}
-    ends = {n: one(n, "SELECT 'end', MAX(rowid) FROM stored_events")["end"]
-            for n in ("intake", "triage", "dispatch")}
-    seen = {n: one(n, "SELECT application_name, notification_id FROM tracking")
-            for n in ("triage", "dispatch", "desk")}
-    return max(ends["intake"] - seen["triage"].get("intake", 0),
-               ends["triage"] - seen["dispatch"].get("triage", 0),
-               ends["triage"] - seen["desk"].get("triage", 0),
-               ends["dispatch"] - seen["desk"].get("dispatch", 0))
-
-
 def _settle(var: Path) -> None:
+    lags = embedded_lags(var)
     time.sleep(0.5)
-    while _lag(var) > 0:
+    while max(lags().values()) > 0:
         time.sleep(0.2)
     time.sleep(1.0)
-
-
-def _post(base: str, token: str, clients: int, reports: int) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", "tests.bench.loadgen", "closed", "--url", base,
-                          "--token", token, "--clients", str(clients), "--reports", str(reports)],
-                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])["summary"]  # type: ignore[no-any-return]
 
 
 def one_run(tree: Path) -> dict[str, Any]:
@@ -65,27 +45,19 @@ def one_run(tree: Path) -> dict[str, Any]:
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{PORT}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        users = dict(line.split("\t")[:2] for line in (var / "demo-users.txt").read_text().splitlines())
-        login = {"username": "operator1", "password": users["operator1"]}
-        token = httpx.post(f"{base}/v1/auth/token", data=login).json()["access_token"]
+        Client(base, var).wait_ready()
+        tok = token(base, var)
 
         def ticks() -> int:
             fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
             return int(fields[11]) + int(fields[12])
-        _post(base, token, 10, 200)
+        closed_loops(base, tok, [10], 200)
         _settle(var)
         before = ticks()
-        _post(base, token, 10, 600)
+        closed_loops(base, tok, [10], 600)
         _settle(var)
         cpu = (ticks() - before) * 1000 / os.sysconf("SC_CLK_TCK") / 600
-        alone = _post(base, token, 1, 300)
+        alone = closed_loops(base, tok, [1], 300)[0]
         return {"tree": str(tree), "cpu_ms": round(cpu, 2), "p50_1_client_ms": alone["p50_ms"]}
     finally:
         proc.terminate()

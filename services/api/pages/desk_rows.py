@@ -41,13 +41,16 @@ def danger_now(referrals: list[Any], facts: dict[str, Any], newest: dict[str, Re
             continue
         if level_now(r["risk_level"], f.level) != "red":
             continue
-        if report.danger_at is not None:  # which line, as recorded (stop 62: "110 / 120" for a 110 alone)
-            lines = sorted({t["to"] for t in report.transfers if report.transferred_to(t["to"])})
-            if r["status"] == "acknowledged":
-                if report.transfer_owed:
-                    out[r["referral_id"]] = "owed-taken"
-                continue
-            out[r["referral_id"]] = "owed" if report.transfer_owed else " / ".join(lines)
+        if report.danger_at is None:
+            continue
+        if r["status"] == "acknowledged":  # taken on: only a transfer still owed is said
+            if report.transfer_owed:
+                out[r["referral_id"]] = "owed-taken"
+        elif report.transfer_owed:
+            out[r["referral_id"]] = "owed"
+        else:  # which line, as recorded (stop 62: "110 / 120" for a 110 alone)
+            out[r["referral_id"]] = " / ".join(sorted({t["to"] for t in report.transfers
+                                                       if report.transferred_to(t["to"])}))
     return out
 
 
