@@ -107,6 +107,12 @@ def test_desk_opens_a_red_referral_acknowledges_and_closes_it(server: Client) ->
         assert checked.locator("h1").bounding_box()["height"] <= 70  # type: ignore[index]  # two short lines
         # The header in two lines, not three (stop 51's child director: 230 px of every page).
         assert checked.locator("header").bounding_box()["height"] <= 100  # type: ignore[index]
+        # A waiting card's 接收 on a phone's first screen, under its level and danger (stop 63's
+        # hospital desk: 895 px down, below the case's lines), and the search box on one line.
+        checked.set_viewport_size({"width": 360, "height": 740})
+        expect(checked.locator(f"#ref-{referral_id} button.ack")).to_be_in_viewport()
+        box, go = (checked.locator(s).bounding_box() for s in ("#q", "#find button"))
+        assert box and go and abs(box["y"] - go["y"]) < 2  # side by side
 
         desk.evaluate("window.scrollTo(0, 0)")
         expect(desk.locator("#ack-top")).to_be_in_viewport()  # on the first screen of a PC too (stop 56)
