@@ -140,7 +140,7 @@ def test_the_supervisor_records_a_call_on_the_page_and_the_board_says_it(
     assert re.search(owed, desk)
     login(api.client, "edu-desk", "/desk")
     other = visible(api.client.get(f"/desk/referrals/{case['referrals'][1]['referral_id']}").text)
-    assert "督办来电" not in other and SAID not in other  # not phoned: nothing of the other unit's call
+    assert "来电督办" not in other and SAID not in other  # not phoned: nothing of the other unit's call
     # Declined, the unit still leads the visits: its page says so (the review: the row went).
     path = f"/v1/referrals/{r['referral_id']}/decline"
     declining = post(api, "civil-desk", path, {"reason": "应由教育局处理"})
@@ -224,12 +224,12 @@ def test_a_call_still_owed_an_answer_is_said_on_the_inbox_row_and_atop_the_refer
     runner.pump()
     login(api.client, "edu-desk", "/desk")
     row = inbox_row(api.client.get("/desk").text, rid)
-    assert "督办来电" in row and asked in row and "在“记录办理进展”中答复" in row
+    assert f"来电督办，已接通（督办人员记录的通话情况：{asked}）" in row and "在“记录办理进展”中答复" in row
     page = api.client.get(f"/desk/referrals/{rid}").text
     assert 'id="call-owed"' in page and asked in visible(page.split('id="call-owed"')[1].split("</p>")[0])
     answered = post(api, "edu-desk", f"/v1/referrals/{rid}/progress", {"note": "已约谈校长，明早到校核实"})
     assert answered.status_code == 201, answered.text
-    assert "督办来电" not in inbox_row(api.client.get("/desk").text, rid)
+    assert "来电督办" not in inbox_row(api.client.get("/desk").text, rid)
     assert 'id="call-owed"' not in api.client.get(f"/desk/referrals/{rid}").text
 
 
@@ -277,7 +277,7 @@ def test_a_call_not_answered_is_not_said_to_the_unit_as_a_call_it_took(api: Api,
     assert call.status_code == 201
     login(api.client, "civil-desk", home="/desk")
     row = inbox_row(api.client.get("/desk").text, rid)
-    assert f"致电本单位，未接通（督办人员记录：{said}）" in row and "督办来电" not in row
+    assert f"致电本单位，未接通（督办人员记录：{said}）" in row and "已接通" not in row
     top = visible(api.client.get(f"/desk/referrals/{rid}").text)
     assert f"致电本单位，未接通（督办人员记录：{said}）" in top and "来电督办：" not in top
 
