@@ -46,7 +46,7 @@ class RiskRules:
     burst_hours: int = 72
 
     @classmethod
-    def load(cls, filename: str = "risk_rules.v4.json") -> RiskRules:
+    def load(cls, filename: str = "risk_rules.v5.json") -> RiskRules:
         raw = json.loads(resources.files("services.triage").joinpath("data", filename).read_text())
         raise_, together = raw.get("narrative_raise", {}), raw.get("narrative_raise_together", {})
         repeat = raw.get("repeat_reports", {})

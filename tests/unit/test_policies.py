@@ -32,7 +32,7 @@ def test_triage_opens_a_red_case_with_rule_version(hotline: ApiContainer) -> Non
     assert hotline.triage is not None
     case = hotline.triage.get_case(case_id_for(report_id))
     assert case.risk_level == "red" and case.initial_risk_level == "red"
-    assert case.rule_version == "risk-rules/v4"
+    assert case.rule_version == "risk-rules/v5"
     assert case.report_ids == [report_id]
     assert not case.needs_review
 

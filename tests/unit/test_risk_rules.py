@@ -49,7 +49,7 @@ def test_highest_rule_wins_when_concerns_mix() -> None:
 
 def test_assessment_records_rule_version_and_reason() -> None:
     assessment = RULES.assess(["domestic_violence", "serious_injury"], False)
-    assert assessment.rule_version == "risk-rules/v4"
+    assert assessment.rule_version == "risk-rules/v5"
     assert assessment.rationale == "red: serious_injury"
 
 
@@ -84,3 +84,16 @@ def test_a_young_child_living_without_care_is_orange_by_the_v4_phrases() -> None
     assert together.phrases == ("独自在家+几天",) and "独自在家+几天" in together.rationale
     assert RULES.assess(["neglect"], False, "孩子常一个人在家").level == "yellow"  # alone, no more
     assert RULES.assess(["neglect"], False, "孩子已经三天没来上学").level == "yellow"  # days, not alone
+
+
+def test_a_child_saying_it_wants_to_die_is_red_by_the_v5_phrases() -> None:
+    """Stop 64's operator: a bullied boy "跟妈妈说不想活了", then his note "我不想活了，对不起妈妈",
+    stayed yellow, then orange (for "锁在"), red only once "自杀" was typed; the knowledge base tells
+    the operator to write what the child said and that the system lifts it to red."""
+    v4 = RiskRules.load("risk_rules.v4.json")
+    for said in ("孩子跟妈妈说不想活了", "他写了遗书，说对不起妈妈", "女儿手腕上有割腕的伤口",
+                 "孩子说活着没意思，想跳楼", "孩子最近经常自残"):
+        assert v4.assess(["school_bullying"], False, said).level == "yellow", said
+        lifted = RULES.assess(["school_bullying"], False, said)
+        assert lifted.level == "red" and lifted.phrases and lifted.rule_version == "risk-rules/v5", said
+    assert RULES.assess(["school_bullying"], False, "孩子说不想上学了").level == "yellow"  # not of dying

@@ -151,7 +151,7 @@ def test_every_assessment_records_version_inputs_and_rationale(hotline: ApiConta
     assert case_id is not None
     events = list(t.app.repository.event_store.get(case_id))
     opened, joined = events[0], events[1]
-    assert opened.rule_version == joined.rule_version == "risk-rules/v4"
+    assert opened.rule_version == joined.rule_version == "risk-rules/v5"
     assert opened.inputs == {"concerns": ["neglect"], "immediate_danger": False,
                              "narrative_phrases": ["流血"]}
     assert joined.inputs["concerns"] == ["school_bullying"]
