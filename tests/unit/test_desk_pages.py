@@ -412,3 +412,29 @@ def test_a_desk_finds_its_referral_by_receipt_or_case_number_and_nothing_of_anot
     referral_id = re.search(r'id="ref-([0-9a-f-]+)"', page).group(1)  # type: ignore[union-attr]
     found_page = api.client.get(f"/desk/referrals/{referral_id}").text
     assert f'<span id="h-receipt">受理编号 {first["receipt_no"]}</span>' in found_page  # at the top, too
+
+
+def test_the_supervising_office_is_not_told_to_ring_itself(api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 64's civil desk: after 退回, and on a number not found, its pages said to ring the
+    county's supervising office, its own, by its own number."""
+    alone = [{"name": "盘小芳", "gender": "female", "age": 7, "id_number": ""}]
+    neglect = api.submit(report_body(children=alone, concerns=["neglect"], immediate_danger=False,
+                                     narrative="孩子常一个人在家"), key="own-office").json()
+    police_only = api.submit(report_body(), key="own-office-police").json()
+    runner.pump()
+    login(api.client, "civil-desk")
+    found = api.client.get("/desk", params={"q": neglect["receipt_no"]}).text
+    referral_id = re.search(r'id="ref-([0-9a-f-]+)"', found).group(1)  # type: ignore[union-attr]
+    csrf = re.search(r'name="csrf" value="([^"]+)"', found).group(1)  # type: ignore[union-attr]
+    declined = api.client.post(f"/desk/referrals/{referral_id}/decline",
+                               data={"csrf": csrf, "reason": "不属本单位辖区", "confirmed": "yes"})
+    assert declined.status_code in (200, 303), declined.text
+    after = visible(api.client.get(f"/desk/referrals/{referral_id}").text)
+    assert "退回之后" in after and "本单位即负责督办的县民政部门：请告知本单位负责督办的同事" in after
+    assert "0763-6628012" not in after.split("退回之后")[1]  # not its own number
+    none = visible(api.client.get("/desk", params={"q": police_only["receipt_no"]}).text)
+    assert "请联系督办（本单位即负责督办的县民政部门：请告知本单位负责督办的同事）" in none
+    assert "0763-6628012" not in none
+    login(api.client, "police-desk")  # any other unit is still given the office and its number
+    other = visible(api.client.get("/desk", params={"q": neglect["receipt_no"]}).text)
+    assert "请电话联系督办（负责督办的县民政部门：连南瑶族自治县民政局（未成年人保护中心），" in other

@@ -237,11 +237,12 @@ def police_nearby(container: ApiContainer, case: Any, reports: list[dict[str, An
             "late": late is not None}
 
 
-def supervision_line(container: ApiContainer, region_code: str) -> dict[str, str] | None:
+def supervision_line(container: ApiContainer, region_code: str, viewer: str = "") -> dict[str, Any] | None:
     """Whom a unit calls to reach the supervisors of a case's county: its civil-affairs office,
     which supervises (督办) and reroutes (stop 62's police desk: after 退回 the page said to
-    contact the supervisors and gave no number)."""
+    contact the supervisors and gave no number); `own` when that office is the viewer's unit."""
     unit = container.directory.resolve("civil_affairs", region_code[:6]) if region_code else None
     if unit is None:
         return None
-    return {"unit": unit.name, "phone": unit.phone or "", "agency_id": unit.agency_id}
+    return {"unit": unit.name, "phone": unit.phone or "", "agency_id": unit.agency_id,
+            "own": bool(viewer) and unit.agency_id == viewer}

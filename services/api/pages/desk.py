@@ -101,7 +101,8 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         "every_ended": every, "ended_shown": ENDED_SHOWN, "q": q,
         # Whom to ask when the number searched is not this unit's (stop 63's hospital desk: "请问督办人员"
         # with no number): the county civil-affairs office that supervises the unit's county.
-        "supervision": casefile.supervision_line(container, home) if q and not referrals else None,
+        "supervision": casefile.supervision_line(container, home, principal.agency_id)
+        if q and not referrals else None,
         # The number found, as its receipt writes it, to read back to the caller (stop 63's second
         # hospital review: the row found has none).
         "receipt": desk_rows.receipt_of(container, q) if q and referrals else "",

@@ -93,7 +93,7 @@ def referral_detail(request: Request, container: ApiContainer, audit: AuditLog, 
         "withheld": withheld,
         "lead_plan": _lead_plan(container, plan, unit),
         "ask": casefile.whom_to_ask(container, plan, unit),
-        "supervision": casefile.supervision_line(container, case["region_code"] if case else ""),
+        "supervision": casefile.supervision_line(container, case["region_code"] if case else "", unit),
         "others": casefile.other_units(container, case, plan, unit),
         "police": casefile.police_nearby(container, case, reports, unit),
         # Opened from a follow-up card: back to it (stop 58's child director: back led to the inbox).
