@@ -434,3 +434,39 @@ def test_a_child_not_found_card_says_whom_to_call(api: Api, runner: EmbeddedRunn
     assert "儿童下落不明、可能被带走或有危险的，请立即拨打110" in card
     assert ("并电话告知督办（负责督办的县民政部门：连南瑶族自治县民政局（未成年人保护中心），"
             "单位值班电话：0763-6628012）") in card
+
+
+def visit_form(page: str, case_id: str) -> str:
+    return re.search(rf'<form [^>]*/followups/cases/{case_id}/visit".*?</form>', page, re.S).group(0)  # type: ignore[union-attr]
+
+
+def test_the_visitor_filled_in_is_the_cases_own_or_its_towns_never_another_towns(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 64's civil desk: a 涡水镇 case's form was given 房秀兰, 寨岗镇's child director, the
+    unit's latest visitor anywhere in the county."""
+    def neglected(name: str, town: str) -> None:
+        child = [{"name": name, "gender": "female", "age": 8, "id_number": ""}]
+        place = {"region_code": town, "address": "村口"}
+        api.submit(report_body(children=child, concerns=["neglect"], immediate_danger=False,
+                               narrative="孩子常一个人在家", location=place),
+                   key=f"town-{name.encode().hex()}")
+    for name, town in (("盘小一", "441823101"), ("盘小二", "441823101"), ("盘小三", "441823105")):
+        neglected(name, town)
+    runner.pump()
+    login(api.client, "civil-desk")
+    page = api.client.get("/followups").text
+    cards = {name: re.search(rf'id="plan-([0-9a-f-]+)"(?:(?!id="plan-).)*?{name}', page, re.S)
+             for name in ("盘小一", "盘小二", "盘小三")}
+    ids = {name: m.group(1) for name, m in cards.items() if m}
+    assert len(ids) == 3, page
+    visit = {"csrf": csrf_of(page), "visited_at": local(datetime.now(UTC)),
+             "visitor": "房秀兰（寨岗镇儿童主任）", "child_seen": "yes", "findings": "孩子在家",
+             "measures": []}
+    assert api.client.post(f"/followups/cases/{ids['盘小一']}/visit", data=visit).status_code == 200
+    runner.pump()
+    page = api.client.get("/followups").text
+    assert 'value="房秀兰（寨岗镇儿童主任）"' in visit_form(page, ids["盘小一"])  # the case's own
+    same_town = visit_form(page, ids["盘小二"])
+    assert 'value="房秀兰（寨岗镇儿童主任）"' in same_town and "本单位在该镇上次的走访人" in same_town
+    other_town = visit_form(page, ids["盘小三"])
+    assert re.search(r'name="visitor"[^>]*value=""', other_town) and "房秀兰" not in other_town

@@ -93,8 +93,7 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
         "intervals": clock.visit_interval_days, "first_hours": clock.first_visit_hours,
         "visits": visits, "homes": _homes(container, audit, principal, shown),
         # Who made the unit's latest visit, filled in (stop 58's child director: typed each time).
-        "last_visitor": max((v for made in visits.values() for v in made), key=lambda v: v["visited_at"],
-                            default={}).get("visitor", "") if unit else "",
+        "last_visitor": last_visitors(plans, visits) if unit else {},
         "suggested": suggested,
         # and whether it waits for 接收: the one waiting first of a case's rounds (the child director's
         # second review, stop 54: the card led to the closed round, not the new red one)
@@ -104,6 +103,23 @@ def _context(request: Request, container: Any, audit: AuditLog, page: Page, noti
         "others": _others(container, cases, unit),
         "police": _police(container, cases, unit),
     }
+
+
+def last_visitors(plans: list[dict[str, Any]], visits: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """Each card's visitor to fill in: the case's own last visitor, else the unit's last in the
+    case's town, else none (stop 64's civil desk: a 涡水镇 case was given 寨岗镇's child director,
+    the unit's latest visit anywhere in the county)."""
+    def latest(made: list[dict[str, Any]]) -> str:
+        return str(max(made, key=lambda v: v["visited_at"])["visitor"]) if made else ""
+
+    def town(plan: dict[str, Any]) -> str:  # a township's code; a county's place names no town
+        code = str(plan.get("region_code") or "")
+        return code[:9] if len(code) >= 9 else ""
+    in_town: dict[str, list[dict[str, Any]]] = {}
+    for p in plans:
+        in_town.setdefault(town(p), []).extend(visits.get(p["case_id"], []))
+    return {p["case_id"]: latest(visits.get(p["case_id"], []))
+            or (latest(in_town[town(p)]) if town(p) else "") for p in plans}
 
 
 def _police(container: Any, cases: dict[str, Any], unit: str | None) -> dict[str, Any]:
