@@ -46,7 +46,7 @@ CHANNEL_TEXT: dict[str, str] = {
     "unknown": "未知",
 }
 
-# The relations a form offers (`self` is the API's only: a child calling for themself).
+# The relations a web form offers (`self`, a child calling for itself, is the console's too).
 RELATION_LABELS: list[tuple[str, str]] = [
     (Relation.teacher.value, "教师"),
     (Relation.doctor.value, "医生"),
@@ -57,6 +57,10 @@ RELATION_LABELS: list[tuple[str, str]] = [
     (Relation.public.value, "其他公众"),
     (Relation.other.value, "其他"),
 ]
+
+# The hotline console's: a child rings 12345 itself (stop 64's operator chose 其他 for a crying
+# ten-year-old); a web form is filed by an adult's account, so it keeps the list above.
+CALLER_RELATION_LABELS: list[tuple[str, str]] = [(Relation.self_.value, "儿童本人"), *RELATION_LABELS]
 
 SENTINEL_KIND_TEXT: dict[str, str] = {
     SentinelKind.school: "学校", SentinelKind.family: "家庭（监护人）", SentinelKind.community: "村（社区）",

@@ -296,3 +296,19 @@ def test_a_call_in_danger_with_no_transfer_is_flagged_on_the_shift_list_until_on
                             headers=api.auth("operator1"))
         assert r.status_code == 202 and [t["to"] for t in r.json()["transfers"]] == ["120", "120"]
     assert owed()[danger["report_id"]] is False
+
+
+def test_a_child_calling_for_itself_is_a_relation_the_console_offers_and_desks_read(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 64's operator: a crying ten-year-old rang, and 与儿童的关系 had no 儿童本人 (其他)."""
+    login(api.client, "operator1", "/intake")
+    assert '<option value="self" >儿童本人</option>' in api.client.get("/intake").text
+    login(api.client, "teacher1", "/report")
+    assert 'value="self"' not in api.client.get("/report").text  # a web form is an adult's account
+    caller = {"name": "王小明", "phone": "13800000001", "relation": "self", "anonymous": False}
+    filed = api.submit(report_body(reporter=caller), key="child-itself")
+    assert filed.status_code == 201, filed.text
+    runner.pump()
+    login(api.client, "police-desk")
+    referral_id = re.search(r'id="ref-([0-9a-f-]+)"', api.client.get("/desk").text).group(1)  # type: ignore[union-attr]
+    assert "儿童本人" in api.client.get(f"/desk/referrals/{referral_id}").text

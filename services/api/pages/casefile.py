@@ -8,14 +8,14 @@ from functools import lru_cache
 from typing import Any
 
 from services.bootstrap import ApiContainer
-from services.common.labels import CHANNEL_TEXT, RELATION_LABELS, SENTINEL_KIND_TEXT
+from services.common.labels import CALLER_RELATION_LABELS, CHANNEL_TEXT, SENTINEL_KIND_TEXT
 from services.dispatch.application import DispatchApplication
 from services.dispatch.followup import FollowUpPlan
 from services.oversight.ledger import GENDER_TEXT
 from services.oversight.notifications import duty_phones
 from services.oversight.referrals import reports_for
 
-RELATION_TEXT = {**dict(RELATION_LABELS), "self": "儿童本人"}
+RELATION_TEXT = dict(CALLER_RELATION_LABELS)
 FINISHED = ("declined", "closed")
 
 

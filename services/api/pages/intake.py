@@ -14,7 +14,7 @@ from services.api.guard import Page, page_guard
 from services.api.pages.report_text import FIELD_MESSAGES, PLACE_MISSING, PLACE_UNKNOWN
 from services.api.pages.routes_preview import routing_data
 from services.api.web import render
-from services.common.labels import CONCERN_LABELS, LEVEL_TEXT, RELATION_LABELS
+from services.common.labels import CALLER_RELATION_LABELS, CONCERN_LABELS, LEVEL_TEXT
 from services.common.vocabulary import COARSE_REPORT_STATUS, HOTLINE_CHANNELS
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -51,7 +51,7 @@ def console(request: Request, page: Operator, accounts: AccountsDep, directory: 
         "lines": LINES,
         "concern_labels": CONCERN_LABELS,
         "routing": routing_data(dispatch.matrix),  # what the concerns ticked reach, said as they are ticked
-        "relation_labels": RELATION_LABELS,
+        "relation_labels": CALLER_RELATION_LABELS,
         "places": directory.places,
         "shortcuts": SHORTCUTS,
         "messages": MESSAGES,
