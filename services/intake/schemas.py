@@ -163,6 +163,14 @@ class ReportStatus(BaseModel):
     filing_unit: str | None = None
 
 
+class UntoldUnit(BaseModel):
+    """A unit of a report's case that nobody was, or can now be, told of: whom to ring."""
+
+    agency_id: str
+    name: str
+    phone: str = ""
+
+
 class Submission(BaseModel):
     """One of the caller's own recent reports, as the operator console lists them."""
 
@@ -181,6 +189,9 @@ class Submission(BaseModel):
     # and whether one of those units nobody was or can now be told of (extensions).
     waiting: str = ""
     untold: bool = False
+    # Those units, by name with the duty line to ring (an extension): said on the receipt while
+    # the caller is still on the line (stop 64's operator: only the case page, in another window).
+    untold_units: list[UntoldUnit] = []
 
 
 class KnownCase(BaseModel):

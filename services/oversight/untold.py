@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.common.vocabulary import UNACKNOWLEDGED_STATUSES
-from services.intake.schemas import Submission
+from services.intake.schemas import Submission, UntoldUnit
 from services.oversight.notifications import undelivered, unstaffed
 from services.oversight.unreached import unreached_units
 
@@ -39,4 +39,12 @@ def mark_untold(container: Any, rows: list[Any]) -> list[Any]:
         found = untold_units(container, container.view.cases_by_id(sorted({r.case_id for r in mine})))
         for row in mine:
             row.untold = row.case_id in found
+            row.untold_units = [unit_line(container, unit) for unit in sorted(found.get(row.case_id, ()))]
     return rows
+
+
+def unit_line(container: Any, agency_id: str) -> UntoldUnit:
+    """A unit by its name and its duty line (directory data)."""
+    unit = container.directory.get(agency_id)
+    return UntoldUnit(agency_id=agency_id, name=unit.name if unit else agency_id,
+                      phone=(unit.phone or "") if unit else "")

@@ -366,6 +366,23 @@ def test_a_caller_who_hung_up_before_the_read_back_is_said_so_and_f9_goes_on(
     expect(page.locator("#readback-gone")).not_to_be_checked()
 
 
+def test_the_receipt_says_which_unit_nobody_could_tell_and_whom_to_ring_while_the_caller_waits(
+        server: Client, browser: Browser) -> None:
+    """Stop 64's operator: every report's units went untold (no one on duty), the receipt she read
+    out said 转介：公安, and the duty line was only on the case page, in another window."""
+    page = console(server, browser)
+    expect(page.locator("#receipt-say")).to_be_hidden()
+    file_a_call(page, "严小南")  # this server's units have no one on duty
+    untold = page.locator("#receipt-untold")
+    expect(untold).to_contain_text("未能通知到", timeout=10_000)
+    expect(untold).to_contain_text("请现在拨打该单位值班电话告知")
+    expect(untold.locator("a.tel").first).to_have_attribute("href", re.compile(r"^tel:0763-"))
+    expect(page.locator("#receipt-say")).to_contain_text("不要承诺")
+    page.keyboard.press("F9")
+    expect(page.locator("#receipt-panel")).to_be_hidden()
+    expect(untold).to_be_hidden()
+
+
 def test_the_next_call_asked_over_an_unsent_call_goes_back_to_the_field_typed_in(
         server: Client, browser: Browser) -> None:
     """F9 with a call half typed asks first; going back says 返回继续填写 (there is nothing to read

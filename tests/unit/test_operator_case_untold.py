@@ -38,7 +38,12 @@ def test_a_red_referral_no_one_on_duty_could_be_told_of_is_said_on_the_operators
     assert text.count(UNTOLD) == 2  # the county police and hospital, both red, both waiting
     assert "本页每 30 秒自动更新，更新于" in text
     report_id = api.client.get("/v1/reports/mine", headers=api.auth("operator1")).json()[0]["report_id"]
-    assert shift_row(api, report_id)["untold"] is True  # 本班来电 says it too (round 2)
+    row = shift_row(api, report_id)
+    assert row["untold"] is True  # 本班来电 says it too (round 2)
+    # and whom to ring, for the receipt while the caller is on the line (stop 64's operator)
+    assert row["untold_units"] == [
+        {"agency_id": "hospital-441823", "name": "连南瑶族自治县人民医院", "phone": "0763-6625120"},
+        {"agency_id": "police-441823", "name": "连南瑶族自治县公安局", "phone": "0763-6622110"}]
 
 
 def test_a_unit_with_someone_on_duty_is_not_marked(api: Api, runner: EmbeddedRunner,
@@ -47,7 +52,7 @@ def test_a_unit_with_someone_on_duty_is_not_marked(api: Api, runner: EmbeddedRun
     text = case_page(api, runner, "told")
     assert "待接收" in text and UNTOLD not in text
     report_id = api.client.get("/v1/reports/mine", headers=api.auth("operator1")).json()[0]["report_id"]
-    assert shift_row(api, report_id)["untold"] is False
+    assert shift_row(api, report_id)["untold"] is False and shift_row(api, report_id)["untold_units"] == []
 
 
 def test_the_shift_list_says_which_reports_a_unit_has_yet_to_take_on(api: Api,
