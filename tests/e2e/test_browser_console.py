@@ -68,7 +68,7 @@ def test_the_repeat_check_answers_next_to_the_place_and_says_a_miss_honestly(
     for target in ("#add-child", "#cb-jump"):  # a pointer's targets (stop 45's review: 38 and 26 px)
         assert page.locator(target).bounding_box()["height"] >= 40, target  # type: ignore[index]
     page.fill("#f-children-0-name", KNOWN["name"])
-    page.fill("#f-children-0-age", "10")  # not the age first reported
+    page.fill("#f-children-0-age", "12")  # not the age first reported, nor near it
     page.fill("#f-narrative", "孩子又被打了")
     page.fill(PLACE, "441823".translate(FULLWIDTH))  # as a Chinese input method types a code
     status = page.locator("#f-location-region_code-status")
@@ -78,6 +78,10 @@ def test_the_repeat_check_answers_next_to_the_place_and_says_a_miss_honestly(
     assert "年龄须与原报告一致" in inline.inner_text()
     assert page.get_attribute("#repeat-inline", "aria-live") == "polite"
     assert "未发现该儿童的在办案件" not in page.content()
+    # A year off, as a caller guesses (stop 64's operator): the same name at the age first reported.
+    page.fill("#f-children-0-age", "10")
+    expect(inline).to_contain_text("同名、原报告为 9 岁的儿童在本县有 1 个在办案件", timeout=15_000)
+    expect(page.locator("#repeat-near")).to_contain_text("年龄请填 9 岁，本次报告即并入该案")
 
     page.fill("#f-children-0-age", "9")
     expect(inline).to_contain_text("该儿童已有 1 个在办案件", timeout=15_000)
