@@ -100,6 +100,15 @@ def test_enter_moves_on_digits_are_folded_and_a_letter_in_an_id_number_is_said_o
         server: Client, browser: Browser) -> None:
     page = console(server, browser)
     page.fill("#f-children-0-name", "孙小东")
+    # An age as the input method gives it (stop 64's operator: 七 was dropped without a word).
+    page.fill("#f-children-0-age", "大约十")
+    page.focus("#f-narrative")
+    age_error = page.locator("#error-children-0-age")
+    expect(age_error).to_contain_text("年龄须为0至17之间的整数")
+    page.fill("#f-children-0-age", "七岁")
+    expect(age_error).to_have_count(0)
+    page.focus("#f-narrative")
+    assert page.input_value("#f-children-0-age") == "7"  # folded on leaving, as digits are
     page.fill("#f-narrative", "孩子独自在家三天")
     page.fill(PLACE, "441823")
     expect(page.locator("#f-location-region_code-status")).to_have_text("已选择：连南瑶族自治县")
@@ -126,6 +135,7 @@ def test_enter_moves_on_digits_are_folded_and_a_letter_in_an_id_number_is_said_o
     page.wait_for_selector("#receipt-panel:not([hidden])")
     wait_for(lambda: len(server.http.get("/v1/reports/mine", headers=server.auth("operator1")).json())
              == before + 1, what="the report filed once")
+    expect(page.locator("#receipt-what")).to_contain_text("孙小东（7岁）")
 
     # The lookup code is shown once: leaving asks until it is marked as told.
     assert page.evaluate(LEAVING)
