@@ -237,7 +237,8 @@ def police_nearby(container: ApiContainer, case: Any, reports: list[dict[str, An
             "late": late is not None}
 
 
-def supervision_line(container: ApiContainer, region_code: str, viewer: str = "") -> dict[str, Any] | None:
+def supervision_line(container: ApiContainer, region_code: str, viewer: str | None = None
+                     ) -> dict[str, Any] | None:
     """Whom a unit calls to reach the supervisors of a case's county: its civil-affairs office,
     which supervises (督办) and reroutes (stop 62's police desk: after 退回 the page said to
     contact the supervisors and gave no number); `own` when that office is the viewer's unit."""
