@@ -236,6 +236,13 @@ def spoken(text: str) -> str:
     return f"{plain[:8]}-{plain[8:]}" if len(plain) == 18 and ASCII_DIGITS.fullmatch(plain[:8]) else plain
 
 
+def typed_tail(text: str) -> str | None:
+    """A receipt number's ten characters after the dash, typed alone (a caller reads out only
+    those), in Crockford's alphabet; None when the text cannot be one."""
+    tail = spoken(text).translate(_TO_CROCKFORD)
+    return tail if len(tail) == 10 and all(c in CROCKFORD for c in tail) else None
+
+
 def readings(text: str) -> list[str]:
     """The receipt numbers a typed one may stand for, most literal first: as typed; with look-alikes
     read in Crockford's alphabet (new receipts); with 0 and 1 read as O and I/L (older ones).

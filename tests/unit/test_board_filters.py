@@ -61,10 +61,13 @@ def test_a_case_is_found_by_its_number_or_a_receipt_number_typed_as_read_out(
     typed = receipt.replace("-", " ").lower().translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     page = api.client.get("/board", params={"q": typed}).text
     assert rows(page) == [working["case_id"]] and "找到1个案件" in visible(page)
+    tail = receipt.split("-")[1]  # its ten characters alone, as a caller may read them (stop 64)
+    assert rows(api.client.get("/board", params={"q": tail.lower()}).text) == [working["case_id"]]
     missing = api.client.get("/board?q=20990101-ABCDEFGHJK").text
     assert rows(missing) == [] and "没有找到受理编号或案件编号为“20990101-ABCDEFGHJK”的案件" in missing
     login(api.client, "supervisor-qingcheng", home="/board")  # another county's receipt: not found
     assert rows(api.client.get("/board", params={"q": receipt}).text) == []
+    assert rows(api.client.get("/board", params={"q": tail}).text) == []
 
 
 def test_a_command_keeps_the_filters_and_the_case_it_closed_stays_in_sight(

@@ -412,6 +412,29 @@ def test_a_desk_finds_its_referral_by_receipt_or_case_number_and_nothing_of_anot
     referral_id = re.search(r'id="ref-([0-9a-f-]+)"', page).group(1)  # type: ignore[union-attr]
     found_page = api.client.get(f"/desk/referrals/{referral_id}").text
     assert f'<span id="h-receipt">受理编号 {first["receipt_no"]}</span>' in found_page  # at the top, too
+    # The ten characters after the dash alone, as a caller may read them (stop 64's civil desk).
+    tail = first["receipt_no"].split("-")[1]
+    alone = api.client.get("/desk", params={"q": f" {tail[:5].lower()} {tail[5:]} "}).text
+    assert alone.count('id="ref-') == 1
+    assert f"受理编号{first['receipt_no']}：本单位有1条转介" in visible(alone)
+    assert "本单位没有" in visible(api.client.get("/desk", params={"q": "ZZZZZZZZZZ"}).text)
+
+
+def test_a_number_of_a_case_whose_visits_the_unit_leads_opens_its_follow_up(
+        api: Api, runner: EmbeddedRunner) -> None:
+    """Stop 64's civil desk: a bullying case on its follow-ups, referred to education only; its
+    number found "本单位没有…的转介"."""
+    boy = [{"name": "赵小刚", "gender": "male", "age": 12, "id_number": ""}]
+    bullied = api.submit(report_body(children=boy, concerns=["school_bullying"], immediate_danger=False,
+                                     narrative="在学校被同学欺负"), key="led-only").json()
+    runner.pump()
+    login(api.client, "civil-desk")
+    page = api.client.get("/desk", params={"q": bullied["receipt_no"]}).text
+    report = api.client.get(f"/v1/reports/{bullied['report_id']}", headers=api.auth("operator1")).json()
+    case_id = report["case_id"]
+    assert 'id="ref-' not in page and f'href="/followups#plan-{case_id}" id="found-plan"' in page
+    assert "本单位牵头此案的随访帮扶（入户走访）" in visible(page)
+    assert f'id="plan-{case_id}"' in api.client.get("/followups").text
 
 
 def test_the_supervising_office_is_not_told_to_ring_itself(api: Api, runner: EmbeddedRunner) -> None:
@@ -420,7 +443,8 @@ def test_the_supervising_office_is_not_told_to_ring_itself(api: Api, runner: Emb
     alone = [{"name": "盘小芳", "gender": "female", "age": 7, "id_number": ""}]
     neglect = api.submit(report_body(children=alone, concerns=["neglect"], immediate_danger=False,
                                      narrative="孩子常一个人在家"), key="own-office").json()
-    police_only = api.submit(report_body(), key="own-office-police").json()
+    elsewhere = {"region_code": "441802", "address": "某村"}  # another county's: nothing of this unit
+    police_only = api.submit(report_body(location=elsewhere), key="own-office-police").json()
     runner.pump()
     login(api.client, "civil-desk")
     found = api.client.get("/desk", params={"q": neglect["receipt_no"]}).text

@@ -9,9 +9,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
+from uuid import UUID
 
 from services.common.numbers import fold
 from services.common.vocabulary import RISK_LEVELS
+from services.intake.domain import receipt_tail, typed_tail
 from services.oversight.board import case_state
 
 SHOWS = {"open": "在办", "closed": "已结案", "all": "全部"}
@@ -53,13 +55,24 @@ def wanted(case: Any, show: str) -> bool:
 
 def found(container: Any, cases: list[Any], text: str) -> list[Any]:
     """The cases a typed case number (its first characters, as the pages show it) or a receipt
-    number names, among the caller's; fullwidth digits and dashes as typed on a phone."""
+    number names, among the caller's; fullwidth digits and dashes as typed on a phone; a receipt
+    number's ten characters alone too (stop 64's civil desk: a caller reads out only those)."""
     typed = fold(text).strip().lower()
     if CASE_NUMBER.fullmatch(typed):
         return [c for c in cases if c["case_id"].startswith(typed)]
+    if (tail := typed_tail(text)) is not None:
+        named = {c["case_id"] for c in container.view.cases_by_id(sorted({c["case_id"] for c in cases}))
+                 if tail_report(c, tail)}
+        return [c for c in cases if c["case_id"] in named]
     report = container.intake.report_id_for_receipt(text)
     link = container.view.case_for_report(report) if report else None
     return [c for c in cases if link and c["case_id"] == link["case_id"]]
+
+
+def tail_report(case: Any, tail: str) -> str | None:
+    """The case's report whose receipt number ends in these ten characters (the receipt's tail is
+    the report id's first 50 bits: no store is read)."""
+    return next((r for r in case.get("report_ids") or () if receipt_tail(UUID(r).bytes) == tail), None)
 
 
 def listed(container: Any, cases: list[Any], chosen: Filters, keep: str = "") -> list[Any]:

@@ -61,7 +61,11 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
     referrals = sorted(referrals, key=lambda r: (danger.get(r["referral_id"]) != "owed",  # stable
                                                  r["referral_id"] not in again))
     open_cases = sorted({r["case_id"] for r in referrals if r["status"] not in casefile.FINISHED})
+    # A number of a case whose visits the unit leads with no referral to it (stop 64's civil desk:
+    # a case on its follow-ups, "本单位没有…的转介").
+    led = found(container, list(visits.values()), q) if q and not referrals else []
     return {
+        "led": led[0]["case_id"] if led else "",
         "username": principal.subject,
         "principal": principal,
         "agency_name": agency.name if agency else principal.agency_id,
@@ -105,7 +109,8 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         if q and not referrals else None,
         # The number found, as its receipt writes it, to read back to the caller (stop 63's second
         # hospital review: the row found has none).
-        "receipt": desk_rows.receipt_of(container, q) if q and referrals else "",
+        "receipt": desk_rows.receipt_of(container, q, sorted({r["case_id"] for r in referrals}))
+        if q and referrals else "",
         "kids": desk_rows.children(newest),  # who, to tell the rows apart
         "more_ended": not every and len(ended) > ENDED_SHOWN,
     }

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from services.api.pages.board_filters import tail_report
 from services.bootstrap import ApiContainer
 from services.common.errors import NotFound
 from services.common.vocabulary import level_now
-from services.intake.domain import Report
+from services.intake.domain import Report, typed_tail
 from services.oversight.ledger import GENDER_TEXT
 
 OPEN = ("dispatched", "escalated", "acknowledged")
@@ -90,7 +91,10 @@ def danger_again(container: ApiContainer, referrals: list[Any], facts: dict[str,
     return out
 
 
-def receipt_of(container: ApiContainer, typed: str) -> str:
-    """The receipt number as written on the receipt, of a number typed in any of its forms ("" if none)."""
-    report_id = container.intake.report_id_for_receipt(typed)
+def receipt_of(container: ApiContainer, typed: str, case_ids: list[str]) -> str:
+    """The receipt number as written on the receipt, of a number typed in any of its forms, its
+    ten characters alone among these cases' reports too ("" if none)."""
+    tail = typed_tail(typed)
+    report_id = next(filter(None, (tail_report(c, tail) for c in container.view.cases_by_id(case_ids))),
+                     None) if tail else container.intake.report_id_for_receipt(typed)
     return container.intake.get_report(report_id).receipt_no if report_id else ""
