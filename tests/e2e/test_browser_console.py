@@ -274,6 +274,24 @@ def test_a_fullwidth_id_number_with_a_wrong_check_character_is_checked_once(
     assert len(checks) == 1, len(checks)
 
 
+def test_a_ring_back_that_raises_the_level_shows_on_the_shift_list_without_a_reload(
+        server: Client, browser: Browser) -> None:
+    """Stop 64's operator: a bullied boy's note "我不想活了" raised the case, and the shift list
+    still said 黄色 until she reloaded."""
+    boy = [{"name": "石小勇", "gender": "male", "age": 11, "id_number": ""}]
+    earlier = server.submit(report_body(children=boy, concerns=["school_bullying"], immediate_danger=False,
+                                        narrative="在学校被同学欺负"), key="console-raised")
+    page = console(server, browser)
+    row = page.locator("#recent-calls tr").filter(has=page.locator(
+        f"button.supplement[data-receipt='{earlier['receipt_no']}']"))
+    expect(row.locator(".badge")).to_have_text("黄色", timeout=10_000)
+    row.locator("button.supplement").click()
+    page.locator("tr.sup textarea").fill("孩子留了纸条：我不想活了，对不起妈妈")
+    page.locator("tr.sup .sup-send").click()
+    expect(page.locator("tr.sup .sup-result")).to_contain_text("已补充到受理编号")
+    expect(row.locator(".badge")).to_have_text("红色", timeout=10_000)
+
+
 def test_a_supplement_saying_the_child_is_in_danger_now_records_the_transfer(
         server: Client, browser: Browser) -> None:
     """A caller rings back: the child is in danger now. The supplement says to transfer, and the
