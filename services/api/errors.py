@@ -30,7 +30,7 @@ def field_error_body(exc: FieldError) -> dict[str, object]:
     """FastAPI's own 422 shape, so clients handle one kind of validation error."""
     # A field inside a list (`contacts.1.webhook_url`) gets the path FastAPI would give it.
     path = [int(part) if part.isdigit() else part for part in exc.field.split(".")]
-    return {"detail": [{"loc": [exc.where, *path], "msg": exc.message, "type": "value_error"}]}
+    return {"detail": [{"loc": [exc.where, *path], "msg": exc.message, "type": exc.kind}]}
 
 
 # The store cannot be reached (a restart, a failover): nothing half-done was kept, since every

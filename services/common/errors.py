@@ -24,10 +24,11 @@ class Conflict(DomainError):
 class FieldError(DomainError, ValueError):
     """One input field is wrong; `where` is `body` or `query`, as in FastAPI's error locations."""
 
-    def __init__(self, field: str, message: str, *, where: str = "body"):
+    def __init__(self, field: str, message: str, *, where: str = "body", kind: str = "value_error"):
         super().__init__(message)
         self.field = field
         self.where = where
+        self.kind = kind  # the 422's `type`
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from services.common.hanzi import bare, named_in
 from services.common.messages import REPORT_ERASED, REPORT_RECEIVED, REPORT_SUPPLEMENTED, Message, envelope
 from services.common.numbers import Folded, IdNumber, RegionCode, TypedCode, check_no_id_number, check_phone
 from services.common.schemas import Strict
@@ -17,6 +18,24 @@ from services.common.vocabulary import Channel, Concern, Gender, Relation
 from services.intake.domain import Report
 
 CLOCK_SKEW = timedelta(minutes=5)  # a caller's watch or the operator's PC a little ahead
+REPORTER_NAMED = "reporter_named"  # a 422's type: the narrative names its own reporter
+
+
+def reporter_named(narrative: str, reporter: dict[str, Any], channel: str) -> str:
+    """What to say when a narrative holds its own reporter's name (or given name) or phone, else "".
+    A narrative reaches every unit on the case, the reporter's name and phone only the police and
+    the supervisors (disclosure), so it names no reporter (stop 64's civil desk read "盘志华再次来电"
+    in a ring-back whose caller had asked not to be known to the family). Nothing to hold for an
+    anonymous reporter, a child calling for itself, or a unit's notice (every unit sees its officer)."""
+    if reporter.get("anonymous") or reporter.get("relation") == "self" or channel == "agency_notice":
+        return ""
+    name = str(reporter.get("name") or "").strip()
+    named = named_in(narrative, [name]) if name else ""
+    phone = "".join(c for c in bare(str(reporter.get("phone") or "")) if c.isdigit())
+    if not named and len(phone) >= 7 and phone in bare(narrative).replace("-", ""):  # in groups too
+        named = "电话"
+    return (f"情况描述不能含报告人本人的{named}（情况描述会转给医院、民政、教育等单位，报告人的身份只告知"
+            "公安机关和督办人员）：请改写，如“报告人”“来电人”。") if named else ""
 
 
 class Reporter(BaseModel):
@@ -81,6 +100,14 @@ class ReportIn(BaseModel):
     @classmethod
     def _unique(cls, value: list[Concern]) -> list[Concern]:
         return list(dict.fromkeys(value))
+
+    @field_validator("narrative")
+    @classmethod
+    def _reporter_unnamed(cls, value: str, info: ValidationInfo) -> str:
+        reporter, channel = info.data.get("reporter"), info.data.get("channel")
+        if reporter is not None and (said := reporter_named(value, reporter.model_dump(), str(channel))):
+            raise PydanticCustomError(REPORTER_NAMED, said)
+        return value
 
     @field_validator("occurred_at")
     @classmethod

@@ -16,6 +16,7 @@ from services.common.keystore import KeyStore
 from services.common.vocabulary import HOTLINE_CHANNELS, Role
 from services.intake.domain import Report, supplement_id_for
 from services.intake.errors import ReportErased, ReportNotFound
+from services.intake.schemas import REPORTER_NAMED, reporter_named
 
 TRANSFER_SERVICES = ("110", "120")
 TRANSFER_ATTEMPTS = 3  # a report's two transfers confirmed at once: the later one reads it again
@@ -58,6 +59,9 @@ class SupplementCommands(Application[UUID]):
         key = self.keys.key_for(str(report_id))
         if key is None or report.erased_at is not None:
             raise ReportErased(str(report_id))
+        reporter = {**report.reporter, **((key.open(report.pii) or {}).get("reporter") or {})}
+        if said := reporter_named(narrative, reporter, report.channel):
+            raise FieldError("narrative", said, kind=REPORTER_NAMED)
         report.supplement(
             supplement_id=supplement_id,
             pii=key.seal({"narrative": narrative}),

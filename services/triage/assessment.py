@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any
 
 from services.common.errors import Conflict, FieldError
-from services.common.hanzi import simplified
+from services.common.hanzi import bare, named_in
 from services.common.labels import CONCERN_TEXT, LEVEL_TEXT
 from services.common.numbers import check_character, fold
 from services.common.vocabulary import higher
@@ -154,8 +154,6 @@ _LONG_NUMBER = re.compile(r"[0-9]{15,}")  # no summary needs one; a mistyped id 
 # any run of 7+ digits (no summary needs one).
 _PHONE = re.compile(r"1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}|0[0-9]{2,3}-[0-9]{7,8}|[0-9]{7,}")
 _HOUSE_NUMBER = re.compile(r"[0-9]+\s*(?:号|栋|幢|室|单元)")
-# What follows a surname without being a given name ("李女士").
-_HONORIFICS = ("女士", "先生", "小姐", "老师", "阿姨", "同学")
 
 
 class TriageError(FieldError):
@@ -233,29 +231,7 @@ def check_mark(rules: IncidentRules, already: str | None, summary: str, names: l
         found.append("门牌号（几号、几栋、几室、几单元）")
     if named := named_in(text, names):
         found.append(f"儿童或报告人的{named}")
-    if any(a and a in _bare(text) for a in map(_bare, addresses)):
+    if any(a and a in bare(text) for a in map(bare, addresses)):
         found.append("报告中登记的住址")
     if found:  # one kind, or several listed
         raise TriageError("summary", f"摘要不能含有{'以下信息：' * (len(found) > 1)}{'；'.join(found)}。")
-
-
-def _bare(text: str) -> str:
-    return "".join(fold(text).split())
-
-
-def named_in(summary: str, names: list[str]) -> str:
-    """What of a name the summary holds: "姓名" (spaces ignored), "名字" (the name without a
-    one-character surname, when two or more characters remain), or "". Traditional characters
-    count as their simplified forms, in the text and the names alike (stop 55's county
-    supervisor: 黄小軍 passed for the child 黄小军)."""
-    texts = {_bare(summary), simplified(_bare(summary))}
-    bare = [n for name in names for n in {_bare(name), simplified(_bare(name))}]
-    if any(name and name in text for name in bare for text in texts):
-        return "姓名"
-    if any(len(name[1:]) >= 2 and name[1:] not in _HONORIFICS and name[1:] in text
-           for name in bare for text in texts):
-        return "名字"
-    return ""
-
-
-

@@ -30,7 +30,7 @@ from services.common.errors import Conflict, FieldError
 from services.common.labels import CONCERN_LABELS, RELATION_LABELS
 from services.common.numbers import fold
 from services.dispatch.routing import Directory
-from services.intake.schemas import ReportIn
+from services.intake.schemas import REPORTER_NAMED, ReportIn
 
 log = structlog.get_logger("pages")
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -156,7 +156,8 @@ def field_errors(exc: ValidationError, rows: list[int]) -> dict[str, str]:
         else:
             loc = [p for p in loc if not isinstance(p, int)] if loc[:1] == ["concerns"] else loc
             key = generic = ".".join(str(p) for p in loc)
-        message = FIELD_MESSAGES.get(f"{generic}:{error['type']}") or FIELD_MESSAGES.get(generic)
+        message = error["msg"] if error["type"] == REPORTER_NAMED else (  # said for a person already
+            FIELD_MESSAGES.get(f"{generic}:{error['type']}") or FIELD_MESSAGES.get(generic))
         errors.setdefault(key, message or f"此项填写有误：{error['msg']}")
     return errors
 
