@@ -274,6 +274,26 @@ def test_a_fullwidth_id_number_with_a_wrong_check_character_is_checked_once(
     assert len(checks) == 1, len(checks)
 
 
+def test_a_narrative_naming_its_caller_is_refused_at_the_narrative_in_chinese(
+        server: Client, browser: Browser) -> None:
+    """Stop 64's civil desk read the caller's name in a ring-back she had asked to keep from the
+    family: the narrative reaches units the caller is withheld from."""
+    page = console(server, browser)
+    page.fill("#f-children-0-name", "严小西")
+    page.fill("#f-children-0-age", "6")
+    page.fill("#f-reporter-name", "盘志华")
+    page.fill("#f-reporter-phone", "13912345678")
+    page.fill("#f-narrative", "盘志华在门口看到孩子一个人在哭")
+    page.fill(PLACE, "441823")
+    page.focus("#f-narrative")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#error-narrative")).to_contain_text("情况描述不能含报告人本人的姓名")
+    expect(page.locator("#receipt-panel")).to_be_hidden()
+    page.fill("#f-narrative", "来电人在门口看到孩子一个人在哭")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#receipt-panel")).to_be_visible()
+
+
 def test_a_ring_back_that_raises_the_level_shows_on_the_shift_list_without_a_reload(
         server: Client, browser: Browser) -> None:
     """Stop 64's operator: a bullied boy's note "我不想活了" raised the case, and the shift list
