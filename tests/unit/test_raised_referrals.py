@@ -227,7 +227,10 @@ def test_a_report_that_joins_and_raises_says_what_it_added_on_the_units_page(
     assert "案件升级，接收时限重算" in text and "黄色→橙色" in text
     withheld = re.search(r'class="hint withheld-why">(.*?)</p>', page, re.S)
     assert withheld is not None
-    assert "请联系督办人员。" in visible(withheld.group(1))  # it leads the follow-up: not itself
+    # It leads the follow-up, and it is the county's supervising office: its own colleagues, who
+    # see the reporter's contact (stop 64's civil desk: "请联系督办人员", no one named).
+    own = "请联系本单位负责督办的同事（督办人员看得到报告人的联系方式，可代为核实）。"
+    assert own in visible(withheld.group(1))
     assert "民政局" not in visible(withheld.group(1))
     assert page.count('class="hint withheld-why"') == 1  # once, not under each report (round 2)
     # The case's other units and where they stand (round 2: the police, on the timeline only).
