@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 
 import services
 from services.common.embedded import EmbeddedRunner
-from services.common.numbers import CHECK_ERROR, FORMAT_ERROR, check_character, id_number
+from services.common.numbers import CHECK_ERROR, FORMAT_ERROR, check_character, id_number, typed_age
 from tests.conftest import Api
 from tests.helpers import CHILD_ID, report_body
 from tests.helpers import id_number as with_check
@@ -95,3 +95,19 @@ def test_the_form_names_the_check_character_in_chinese_next_to_the_field(
     r = api.client.post("/report", data={**GOOD, **fields, "children.0.id_number": "12345"})
     assert "身份证号须为18位" in r.text and "校验位不正确" not in r.text
     assert runner.pump() == 0
+
+
+def test_an_age_typed_as_an_input_method_gives_it_is_read_on_the_form(api: Api) -> None:
+    """Stop 64's operator and teacher: 七 typed into a number field was dropped without a word."""
+    typed = ("七", "十二岁", "８", " 9 周岁", "两岁", "零")
+    assert [typed_age(t) for t in typed] == ["7", "12", "8", "9", "2", "0"]
+    assert typed_age("大约十") == "大约十" and typed_age(None) is None
+    login(api.client)
+    fields = form_fields(api.client.get("/report").text)
+    assert 'type="text" inputmode="numeric" maxlength="6" autocomplete="off" id="f-children-0-age"' in \
+        api.client.get("/report").text
+    vague = api.client.post("/report", data={**GOOD, **fields, "children.0.age": "大约十"})
+    assert vague.status_code == 422 and "年龄须为0至17之间的整数（周岁）" in vague.text
+    filed = api.client.post("/report", data={**GOOD, **fields, "children.0.age": "七岁"},
+                            follow_redirects=False)
+    assert filed.status_code == 303, filed.text

@@ -28,7 +28,7 @@ from services.api.web import home_of, refuse, render
 from services.common.auditnote import Principal
 from services.common.errors import Conflict, FieldError
 from services.common.labels import CONCERN_LABELS, RELATION_LABELS
-from services.common.numbers import fold
+from services.common.numbers import fold, typed_age
 from services.dispatch.routing import Directory
 from services.intake.schemas import REPORTER_NAMED, ReportIn
 
@@ -117,7 +117,7 @@ def form_to_body(form: Any, directory: Directory) -> tuple[dict[str, Any], dict[
 
     children, rows = [], []
     for i in range(3):
-        child = {"name": opt(f"children.{i}.name"), "age": opt(f"children.{i}.age"),
+        child = {"name": opt(f"children.{i}.name"), "age": typed_age(opt(f"children.{i}.age")),
                  "id_number": opt(f"children.{i}.id_number"),
                  "gender": values.get(f"children.{i}.gender", "unknown") or "unknown"}
         if child["name"] or child["age"] or child["id_number"]:

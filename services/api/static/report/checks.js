@@ -17,6 +17,12 @@
     var field = form.elements.namedItem(name);
     return field && field.value ? field.value.normalize('NFKC').trim() : '';
   }
+  // An age as services/common/numbers.py typed_age reads it: 七, 十二, 岁 after it.
+  var AGES = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九', '十', '十一', '十二', '十三', '十四', '十五', '十六', '十七'];
+  function typedAge(v) {
+    var plain = v.replace(/\s+/g, '').replace(/周?岁$/, '').replace(/^两$/, '二');
+    return AGES.indexOf(plain) >= 0 ? String(AGES.indexOf(plain)) : /^[0-9]+$/.test(plain) ? plain : v;
+  }
   function idProblem(v) {  // GB 11643, as services/common/numbers.py
     if (!/^[0-9]{17}[0-9X]$/.test(v)) { return 'id_number_format'; }
     var sum = 0;
@@ -41,7 +47,7 @@
   function check() {
     var errors = {}, any = false;
     for (var i = 0; i < 3; i++) {
-      var p = 'children.' + i + '.', name = value(p + 'name'), age = value(p + 'age');
+      var p = 'children.' + i + '.', name = value(p + 'name'), age = typedAge(value(p + 'age'));
       var id = value(p + 'id_number').toUpperCase();
       if (!name && !age && !id) { continue; }
       any = true;
