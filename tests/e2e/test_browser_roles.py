@@ -136,8 +136,11 @@ def test_operator_takes_calls_with_the_keyboard_only(server: Client, browser: Br
     assert page.eval_on_selector("#receipt-no", "e => getComputedStyle(e).whiteSpace") == "nowrap"
     assert page.get_attribute("#receipt-lookup", "href") == f"/lookup?receipt_no={receipt_no}"
     assert "受理编号和查询码即可补充" in page.inner_text("#receipt-panel")
-    for _ in range(3):  # the read-back checklist
+    for _ in range(3):  # the read-back checklist (after the duty lines to ring when no unit was told)
         kb.press("Tab")
+        while not page.evaluate("document.activeElement.classList.contains('readback')"):
+            assert page.evaluate("document.activeElement.matches('#receipt-untold a.tel')")
+            kb.press("Tab")
         kb.press("Space")
     assert page.locator(".readback:checked").count() == 3 and not page.evaluate(leaving)
     assert page.input_value("#f-narrative") == "" and page.input_value("#f-children-0-name") == ""
