@@ -57,7 +57,8 @@ def phone() -> Iterator[tuple[BrowserContext, Page]]:
     by a script tag."""
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 800}, locale="zh-CN")
+        context = browser.new_context(viewport={"width": 360, "height": 800}, locale="zh-CN", is_mobile=True,
+                                      has_touch=True)
         context.add_init_script(axe_source())
         yield context, context.new_page()
         browser.close()

@@ -268,7 +268,7 @@ def test_a_fullwidth_id_number_with_a_wrong_check_character_is_checked_once(
     wrong = right[:17] + ("0" if right[17] != "0" else "1")
     page.focus("#f-children-0-id_number")  # still in the field when the check answers
     page.keyboard.type(wrong.translate(FULLWIDTH))
-    expect(page.locator("#error-children-0-id_number")).to_have_text("身份证号码校验位不正确，请核对。",
+    expect(page.locator("#error-children-0-id_number")).to_have_text("身份证号码校验位不正确，请核对；不确定的可清空（知道才填）。",
                                                                      timeout=15_000)
     page.wait_for_timeout(1500)  # long enough for the page to have asked again, had it
     assert len(checks) == 1, len(checks)

@@ -158,8 +158,8 @@ def test_teacher_files_by_village_name_on_a_phone(server: Client, browser: Brows
     page.click("#submit")
     page.wait_for_selector("#error-summary")
     message = page.locator("#error-children-0-id_number")
-    expect(message).to_have_text("身份证号码校验位不正确，请核对。")
-    expect(page.locator("#error-summary")).to_contain_text("儿童1：身份证号码校验位不正确，请核对。")
+    expect(message).to_have_text("身份证号码校验位不正确，请核对；不确定的可清空（知道才填）。")
+    expect(page.locator("#error-summary")).to_contain_text("儿童1：身份证号码校验位不正确，请核对；不确定的可清空（知道才填）。")
     expect(page.locator("#error-summary")).to_contain_text("儿童2：年龄须为0至17")
     expect(page.locator("#error-children-1-age")).to_be_visible()  # the wrong child's block is shown
     expect(page.locator("#child-2")).to_be_hidden()
@@ -273,6 +273,7 @@ def test_the_picker_by_keyboard_at_1366(server: Client, browser: Browser) -> Non
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     page = context.new_page()
     login_from_root(page, server)
+    expect(page.locator("#install-hint")).to_be_hidden()  # no home screen to add to on a PC (stop 64)
     place = page.locator("#f-location-region_code")
     place.focus()
     page.keyboard.type("新寨")
@@ -330,11 +331,15 @@ def test_what_is_typed_survives_a_reload_and_leaving_asks_first(server: Client, 
     page.locator("#f-immediate_danger").tap()
     page.check("input[value=physical_harm]")
     page.fill("#f-narrative", "刘小芳手臂有淤青，说继父喝酒后打她。")
+    family = page.locator("input[name='reporter.confidential']")
+    expect(family).to_be_checked()  # kept from the family unless she unticks it (stop 64's teacher)
+    family.uncheck()
     page.reload()
     expect(page.locator("#draft-restored")).to_have_text("已恢复您在本页填写但尚未提交的内容，请核对后点“提交报告”。")
     assert page.input_value("#f-children-0-name") == "刘小芳" and page.input_value("#f-children-0-age") == "9"
     assert page.input_value("#f-narrative") == "刘小芳手臂有淤青，说继父喝酒后打她。"
     assert page.is_checked("input[value=physical_harm]") and page.is_checked("#f-immediate_danger")
+    expect(family).not_to_be_checked()  # as she left it, not the page's default
     expect(page.locator("#danger-notice")).to_be_visible()
     expect(page.locator("#child-1")).to_be_hidden()  # only the children typed are shown
 

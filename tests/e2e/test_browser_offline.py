@@ -62,7 +62,7 @@ def test_a_report_filed_offline_is_sent_once_when_the_network_returns(server: Cl
         fill(page, "陈小雨", "孩子连续三天没来上学，邻居说家中无人照料。")
         page.fill("#f-children-0-id_number", WRONG_CHECK)
         page.click("#submit")
-        expect(page.locator("#error-children-0-id_number")).to_have_text("身份证号码校验位不正确，请核对。")
+        expect(page.locator("#error-children-0-id_number")).to_have_text("身份证号码校验位不正确，请核对；不确定的可清空（知道才填）。")
         expect(page.locator("#error-summary")).to_have_text(re.compile("有 1 处需要修改"))
         assert page.evaluate(f"localStorage.getItem('{QUEUE}')") is None
         page.fill("#f-children-0-id_number", "")
@@ -189,7 +189,7 @@ def test_two_kept_reports_the_server_refuses_stay_until_each_is_mended(server: C
         expect(page.locator("#fix-box")).to_be_visible(timeout=15_000)
         expect(page.locator("#fix-text")).to_contain_text("儿童林小花")
         expect(page.locator("#fix-more")).to_have_text(re.compile("^另有 1 份等待修改：儿童黄小宝"))
-        expect(page.locator("#error-children-0-id_number")).to_have_text("身份证号码校验位不正确，请核对。")
+        expect(page.locator("#error-children-0-id_number")).to_have_text("身份证号码校验位不正确，请核对；不确定的可清空（知道才填）。")
         assert page.input_value("#f-narrative") == "林小花说晚上常被锁在门外。"
         expect(page.locator("#f-location-region_code-status")).to_have_text("已选择：连南瑶族自治县")
         assert [r["fields"][0][1] for r in page.evaluate(f"JSON.parse(localStorage.getItem('{QUEUE}'))")] == [

@@ -90,7 +90,7 @@ def test_the_form_names_the_check_character_in_chinese_next_to_the_field(
     r = api.client.post("/report", data={**GOOD, **fields, "children.0.id_number": WRONG.lower()})
     assert r.status_code == 422
     message = re.search(r'<p class="error" id="error-children-0-id_number">([^<]+)</p>', r.text)
-    assert message and message.group(1) == "身份证号码校验位不正确，请核对。"
+    assert message and message.group(1) == "身份证号码校验位不正确，请核对；不确定的可清空（知道才填）。"
     assert 'aria-describedby="error-children-0-id_number"' in r.text
     r = api.client.post("/report", data={**GOOD, **fields, "children.0.id_number": "12345"})
     assert "身份证号须为18位" in r.text and "校验位不正确" not in r.text

@@ -110,7 +110,21 @@ def test_the_error_summary_names_the_child_and_keeps_their_blocks_open(
     summary = re.search(r'id="error-summary">(.*?)</div>', r.text, re.S).group(1)  # type: ignore[union-attr]
     items = re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', summary)
     assert ("f-children-0-age", "儿童1：年龄须为0至17之间的整数（周岁）。") in items
-    assert ("f-children-2-id_number", "儿童3：身份证号码校验位不正确，请核对。") in items
+    assert ("f-children-2-id_number",
+            "儿童3：身份证号码校验位不正确，请核对；不确定的可清空（知道才填）。") in items
     assert re.findall(r'id="child-(\d)" data-child( data-filled)?>', r.text) == [
         ("0", " data-filled"), ("1", ""), ("2", " data-filled")]  # the wrong one stays in sight
     assert runner.pump() == 0
+
+
+def test_the_form_asks_to_keep_the_reporter_from_the_family_unless_unticked(api: Api) -> None:
+    """Stop 64's teacher forgot the box on one report: a mandated reporter's identity is kept from
+    the child's family by default (the form's box ticked), and a box she unticked stays so."""
+    login(api.client)
+    box = re.compile(r'<input type="checkbox" name="reporter.confidential" value="1" ?(checked)?>')
+    first = box.search(api.client.get("/report").text)
+    assert first is not None and first.group(1) == "checked"
+    fields = form_fields(api.client.get("/report").text)
+    refused = api.client.post("/report", data={**GOOD, **fields, "narrative": ""})  # unticked, and a miss
+    again = box.search(refused.text)
+    assert refused.status_code == 422 and again is not None and again.group(1) is None

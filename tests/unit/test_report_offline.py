@@ -124,7 +124,8 @@ def test_the_form_carries_the_servers_messages_for_its_own_checks(api: Api) -> N
     assert found is not None
     messages = json.loads(found.group(1))
     assert messages["narrative"] == FIELD_MESSAGES["narrative"]
-    assert messages["children.N.id_number:id_number_check"] == "身份证号码校验位不正确，请核对。"
+    said = messages["children.N.id_number:id_number_check"]
+    assert said == "身份证号码校验位不正确，请核对；不确定的可清空（知道才填）。"
     assert messages["place:missing"] == PLACE_MISSING and "{text}" in messages["place:unknown"]
     scripts = ("checks.js", "queue.js", "home.js", "offline.js")  # in this order: offline.js uses them
     order = [r.text.index(f'src="/static/report/{script}"') for script in scripts]

@@ -58,8 +58,11 @@ def _form_context(request: Request, token: str, principal: Principal, **extra: A
         "places": directory.places,
         "relation_labels": RELATION_LABELS,
         "errors": {},
-        "values": {"reporter.relation": "sentinel_first_reporter", "channel": "sentinel"} if point is not None
-        else {"reporter.relation": "teacher"},
+        # A mandated reporter's identity is kept from the child's family unless she unticks it (stop
+        # 64's teacher forgot the box on one report).
+        "values": {"reporter.confidential": "1", **({"reporter.relation": "sentinel_first_reporter",
+                                                     "channel": "sentinel"} if point is not None
+                                                    else {"reporter.relation": "teacher"})},
         "idempotency_key": secrets.token_urlsafe(18),
         "notice": None,
         "client_messages": CLIENT_MESSAGES,

@@ -18,7 +18,7 @@ FIELD_MESSAGES = {
                             "且校验位正确，请核对。",
     # By the kind of error (pydantic's type), where one field can be wrong in more than one way.
     "children.N.id_number:id_number_format": "身份证号须为18位：前17位为数字，最后一位为数字或X。",
-    "children.N.id_number:id_number_check": "身份证号码校验位不正确，请核对。",
+    "children.N.id_number:id_number_check": "身份证号码校验位不正确，请核对；不确定的可清空（知道才填）。",
     "children.N.name": "姓名不能超过100字。",
     "reporter.phone": "电话号码格式不正确：5至20位数字，可含 +、- 或空格。",
     "reporter.phone:mobile_length": "手机号码须为11位，请核对是否少输或多输了数字。",

@@ -24,8 +24,11 @@
   }
   function restore(d) {
     Array.prototype.forEach.call(form.elements, function (f) {
-      if (!f.name || SKIP[f.name] || !(f.name in d)) { return; }
-      if (f.type === 'checkbox' || f.type === 'radio') { f.checked = d[f.name].indexOf(f.value) >= 0; return; }
+      if (!f.name || SKIP[f.name]) { return; }
+      // A draft is the whole form: a box it left unticked stays so (the family box is ticked by default).
+      if (f.type === 'checkbox') { f.checked = (d[f.name] || []).indexOf(f.value) >= 0; return; }
+      if (!(f.name in d)) { return; }
+      if (f.type === 'radio') { f.checked = d[f.name].indexOf(f.value) >= 0; return; }
       f.value = d[f.name][0] || '';
     });
     document.querySelectorAll('[data-child]').forEach(function (block) {  // shown, not behind 再添加

@@ -16,7 +16,9 @@
   var hint = el('install-hint'), offer = null, install = el('install');
   function closed() { try { return localStorage.getItem(CLOSED) === '1'; } catch (e) { return false; } }
   var standalone = window.matchMedia && window.matchMedia('(display-mode: standalone)').matches;
-  hint.hidden = closed() || standalone;
+  // A phone's home screen: a PC in a school office has none (stop 64's teacher).
+  var phone = window.matchMedia && window.matchMedia('(pointer: coarse)').matches;
+  hint.hidden = closed() || standalone || !phone;
   el('install-close').addEventListener('click', function () {
     try { localStorage.setItem(CLOSED, '1'); } catch (e) { /* private mode: closed for this page */ }
     hint.hidden = true;

@@ -192,7 +192,8 @@
 
   // A refused report back in the form, when the form holds nothing typed: one at a time.
   function blank() {
-    return !fields().some(function (p) { return p[1] && p[0] !== 'reporter.relation' && !/\.gender$/.test(p[0]); });
+    // What the form holds before anything is typed: the relation, genders, the family box ticked.
+    return !fields().some(function (p) { return p[1] && !/^reporter\.(relation|confidential)$/.test(p[0]) && !/\.gender$/.test(p[0]); });
   }
   function offerMend() {
     var waiting = toMend().filter(function (r) { return !r.user || r.user === form.getAttribute('data-user'); });
@@ -210,6 +211,9 @@
     fixing = record;
     clean();
     key.value = record.key;
+    // A kept report is the whole form: a box it left unticked stays so (the family box is ticked
+    // by default, stop 64).
+    Array.prototype.forEach.call(form.querySelectorAll('input[type=checkbox]'), function (c) { c.checked = false; });
     var more = el('add-child');
     record.fields.forEach(function (pair) {
       var input = form.querySelector('[name="' + pair[0] + '"]' + (/^(concerns|immediate_danger|child_died|channel|reporter\.anonymous)$/.test(pair[0]) ? '[value="' + pair[1] + '"]' : ''));
