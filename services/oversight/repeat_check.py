@@ -11,7 +11,7 @@ from typing import Any
 from services.bootstrap import ApiContainer
 from services.common.auditnote import AuditLog, Principal
 from services.common.crypto import Hasher
-from services.intake.schemas import KnownCase, RepeatCheckIn
+from services.intake.lookups import KnownCase, RepeatCheckIn
 from services.oversight.allowance import AllowanceSpent, RepeatAllowance
 from services.triage.domain import TriageError
 

@@ -13,7 +13,7 @@ from services.common.auditnote import AuditLog, Principal
 from services.common.throttle import LOOKUP_PER_ADDRESS, Throttle
 from services.common.vocabulary import coarse_status
 from services.intake.application import IntakeApplication
-from services.intake.schemas import Submission
+from services.intake.lookups import Submission
 
 RECEIPT_CHARACTERS = re.compile(r"[^0-9A-Z\-]")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.common.vocabulary import UNACKNOWLEDGED_STATUSES
-from services.intake.schemas import Submission, UntoldUnit
+from services.intake.lookups import Submission, UntoldUnit
 from services.oversight.notifications import undelivered, unstaffed
 from services.oversight.unreached import unreached_units
 

@@ -19,7 +19,7 @@ from services.api.deps import (
 from services.common.errors import NotFound
 from services.common.schemas import Strict
 from services.common.vocabulary import CaseStatus, Category, Concern, RiskLevel
-from services.intake.schemas import KnownCase, RepeatCheckIn
+from services.intake.lookups import KnownCase, RepeatCheckIn
 from services.oversight import case_scope
 from services.oversight import repeat_check as repeat_checks
 from services.oversight.allowance import AllowanceSpent

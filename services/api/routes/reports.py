@@ -14,13 +14,13 @@ from services.api.guards import client_address
 from services.common.auditnote import Principal
 from services.common.errors import NotFound
 from services.common.throttle import LOOKUP_PER_ADDRESS, Limit
+from services.intake.lookups import Submission
 from services.intake.schemas import (
     ReceiptLookupIn,
     ReceiptSupplementIn,
     ReportAccepted,
     ReportIn,
     ReportStatus,
-    Submission,
     SupplementIn,
     TransferIn,
 )
