@@ -30,7 +30,10 @@ def level_why(rationale: str | None, kind: str = "") -> str:
     if said and stranger:
         said += "；另一报告人账号的报告并入本案，待督办人员复核"
     if kind == "case_supplement":
-        said = said.replace(DANGER_SAID, "来电人回拨补充时儿童处于紧急危险中")
+        # The ring-back's own assessment: the case may have been at that level already (stop 64's
+        # civil desk read "提高为橙色" on an orange case that stayed orange).
+        said = said.replace(DANGER_SAID, "来电人回拨补充时儿童处于紧急危险中").replace(
+            "报告中提到", "补充中提到").replace("，提高为", "，补充评估为")
     return said
 
 

@@ -20,7 +20,7 @@ class Disclosure:
     notice_filer: tuple[str, ...] = ()
 
     @classmethod
-    def load(cls, filename: str = "disclosure.v3.json") -> Disclosure:
+    def load(cls, filename: str = "disclosure.v4.json") -> Disclosure:
         raw = json.loads(resources.files("services.intake").joinpath("data", filename).read_text())
         return cls(version=raw["version"], recipients=raw["recipients"],
                    notice_filer=tuple(raw.get("notice_filer", ())))

@@ -42,8 +42,9 @@ def test_a_police_desk_notice_reaches_the_towns_civil_affairs_desk(api: Api, run
     assert api.client.get("/v1/desk/referrals", headers=api.auth("police-sanjiang")).json() == []
     # The officer who filed it, to be called back (disclosure/v3; the police desk's review, stop 54:
     # civil affairs read "联系方式不向本单位提供"); a private reporter's contact stays withheld.
-    assert filed["reporter"] == {"relation": "other", "name": "张警官", "phone": "0763-1234567"}
-    assert filed["disclosure_version"] == "disclosure/v3"
+    assert filed["reporter"] == {"relation": "other", "anonymous": False, "name": "张警官",
+                                 "phone": "0763-1234567"}
+    assert filed["disclosure_version"] == "disclosure/v4"
 
 
 @pytest.mark.parametrize("user", ["procuratorate-desk", "court-desk", "justice-desk"])

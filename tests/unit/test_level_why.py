@@ -40,6 +40,10 @@ def test_each_form_of_triage_rationale_is_said_in_chinese() -> None:
                        {"type": "case_supplement", "rationale": "red: immediate danger reported"}]
                       ) == "来电人回拨补充时儿童处于紧急危险中"
     assert level_why("red: immediate danger reported", "case_report_joined") == "报告时儿童处于紧急危险中"
+    # A ring-back's phrases are its own assessment, not a raise of the case (stop 64's civil desk).
+    fever = "orange: narrative mentions 高烧、没吃饭 (blue: no concern given)"
+    said = "补充中提到“高烧”、“没吃饭”，补充评估为橙色（报告未选择情况类别）"
+    assert level_why(fever, "case_supplement") == said
 
 
 def test_the_unit_the_board_and_the_operator_read_why_the_child_is_orange(api: Api,

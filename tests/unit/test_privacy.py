@@ -16,6 +16,8 @@ from services.common.settings import Settings
 from services.intake.schemas import IntakeTranslator, ReportIn
 from tests.conftest import Api
 from tests.helpers import FAST_HASHER, PII_VALUES, audit_entries, build, report_body
+from tests.unit.test_board_page import visible
+from tests.unit.test_pages import login
 
 
 def referral_detail(api: Api, user: str, kind: str, case_id: str) -> dict:  # type: ignore[type-arg]
@@ -44,15 +46,15 @@ def test_each_agency_kind_sees_only_what_it_needs(api: Api, runner: EmbeddedRunn
 
     hospital = referral_detail(api, "hospital-desk", "hospital", case_id)["reports"][0]
     assert hospital["children"][0] == {"name": "王小明", "gender": "male", "age": 9}
-    assert hospital["reporter"] == {}  # not who reported
+    assert hospital["reporter"] == {"anonymous": False}  # not who reported, only whether anyone can be asked
     assert hospital["concerns"] == ["domestic_violence", "serious_injury", "school_dropout"]
 
     education = referral_detail(api, "edu-desk", "education", case_id)["reports"][0]
     assert "address" not in education and "id_number" not in education["children"][0]
-    assert education["reporter"] == {"relation": "neighbour"}
+    assert education["reporter"] == {"relation": "neighbour", "anonymous": False}
 
     civil = referral_detail(api, "civil-desk", "civil_affairs", case_id)["reports"][0]
-    assert "name" not in civil["reporter"] and civil["disclosure_version"] == "disclosure/v3"
+    assert "name" not in civil["reporter"] and civil["disclosure_version"] == "disclosure/v4"
 
     full = referral_detail(api, "supervisor1", "hospital", case_id)["reports"][0]
     assert full["reporter"]["name"] == "李女士"
@@ -64,6 +66,13 @@ def test_anonymous_reporter_is_anonymous_to_police_too(api: Api, runner: Embedde
     police = referral_detail(api, "police-desk", "police", case_id)["reports"][0]
     assert police["reporter"] == {"relation": "public", "anonymous": True, "name": None,
                                   "phone": None}
+    # Every unit is told that nobody can be asked (stop 64's civil desk: an anonymous red report read
+    # "其他公众（联系方式不向本单位提供）" and "督办人员…可代为核实"), and nothing more (disclosure/v4).
+    hospital = referral_detail(api, "hospital-desk", "hospital", case_id)
+    assert hospital["reports"][0]["reporter"] == {"anonymous": True}
+    login(api.client, "hospital-desk")
+    page = visible(api.client.get(f"/desk/referrals/{hospital['referral_id']}").text)
+    assert "匿名报告（未留姓名和电话）" in page and "看不到报告人的联系方式" not in page
 
 
 def test_erasure_shreds_personal_data_and_keeps_the_facts(

@@ -31,7 +31,8 @@ def test_the_callers_wish_reaches_every_unit_and_the_api(api: Api, runner: Embed
     referral = api.client.get("/v1/desk/referrals", headers=api.auth("hospital-desk")).json()[0]
     detail = api.client.get(f"/v1/referrals/{referral['referral_id']}",
                             headers=api.auth("hospital-desk")).json()
-    assert detail["reports"][0]["reporter_confidential"] is True and detail["reports"][0]["reporter"] == {}
+    assert detail["reports"][0]["reporter_confidential"] is True
+    assert detail["reports"][0]["reporter"] == {"anonymous": False}  # who reported: withheld
     again = api.submit(body, key="confidential")  # the same request again: the same report
     assert again.json()["report_id"] == report["report_id"]
 
