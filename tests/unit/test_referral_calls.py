@@ -148,6 +148,8 @@ def test_the_supervisor_records_a_call_on_the_page_and_the_board_says_it(
     login(api.client, "civil-desk", "/desk")
     declined = visible(api.client.get(f"/desk/referrals/{r['referral_id']}").text)
     assert "随访帮扶本单位牵头此案的随访帮扶（入户走访）" in declined and "请立即接收" not in declined
+    # and where the address is (stop 64's civil desk: "不向本单位提供" here, visits still owed)
+    assert "退回后这里不再显示儿童和地址，走访要去的地址见随访帮扶卡片" in declined
 
 
 def phoned(api: Api, runner: EmbeddedRunner, key: str, note: str) -> tuple[dict[str, Any], dict[str, Any]]:
