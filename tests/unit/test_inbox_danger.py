@@ -189,3 +189,30 @@ def test_a_danger_untransferred_still_says_so_after_the_unit_took_it_on(api: Api
     row = visible(api.client.get("/desk/inbox").text)
     assert "报告时儿童处于紧急危险中，未转接110/120：需要警察、急救的，请直接拨打110、120" in row
     assert "请立即接收" not in row  # taken on: not asked again
+
+
+def test_a_case_the_unit_leads_visits_for_says_another_unit_went_past_its_time(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    """Stop 64's civil desk: a boy who said he did not want to live was referred to education only;
+    education went past its time, and the inbox of the desk leading his visits said nothing."""
+    boy = [{"name": "黄志强", "gender": "male", "age": 12, "id_number": ""}]
+    filed = api.submit(report_body(children=boy, concerns=["school_bullying"], immediate_danger=False,
+                                   narrative="孩子跟妈妈说不想活了"), key="led-late").json()
+    runner.pump()
+    report = api.client.get(f"/v1/reports/{filed['report_id']}", headers=api.auth("operator1")).json()
+    case_id = report["case_id"]
+    case = api.client.get(f"/v1/cases/{case_id}", headers=api.auth("supervisor1")).json()
+    (education,) = case["referrals"]
+    assert education["agency_kind"] == "education" and case["risk_level"] == "red"
+    login(api.client, "civil-desk", home="/desk")
+    assert 'id="led-late"' not in api.client.get("/desk/inbox").text  # on time: nothing to say
+    due = datetime.fromisoformat(education["due_at"]) + timedelta(seconds=1)
+    assert hotline.dispatch.escalate_if_due(education["referral_id"], now=due)
+    runner.pump()
+    inbox = api.client.get("/desk/inbox").text
+    said = visible(inbox.split('id="led-late"', 1)[1].split("</div>", 1)[0])
+    assert "本单位牵头随访的1个案件，承办单位已超时未接收" in said
+    assert f"案件{case_id[:8]}：连南瑶族自治县教育局已超时未接收" in said
+    assert f"/followups#plan-{case_id}" in inbox
+    login(api.client, "hospital-desk", home="/desk")  # a unit that leads no visits: nothing of it
+    assert 'id="led-late"' not in api.client.get("/desk/inbox").text

@@ -97,6 +97,11 @@ def _context(request: Request, container: ApiContainer, page: Page) -> dict[str,
         # The case's other units past their time to 接收 (stop 63's hospital desk: the police gone
         # past theirs on a child it treated showed only on the referral's page, in plain text).
         "late_elsewhere": container.view.late_elsewhere(open_cases, principal.agency_id),
+        # The cases whose visits the unit leads with no open referral of its own, a unit past its
+        # time to 接收 (stop 64's civil desk: a boy who said he did not want to live, referred to
+        # education only, went unacknowledged and her inbox said nothing).
+        "led_late": container.view.late_elsewhere(sorted(set(visits) - set(open_cases)), principal.agency_id)
+        if visits and not q else {},
         # A caller rang back saying the child is in danger again, after the unit took the case on
         # (stop 63's hospital desk: the row said only 来电人回拨补充1次, like any other 补充).
         "again": again,
