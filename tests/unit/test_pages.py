@@ -109,7 +109,8 @@ def test_the_error_summary_names_the_child_and_keeps_their_blocks_open(
     assert r.status_code == 422
     summary = re.search(r'id="error-summary">(.*?)</div>', r.text, re.S).group(1)  # type: ignore[union-attr]
     items = re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', summary)
-    assert ("f-children-0-age", "儿童1：年龄须为0至17之间的整数（周岁）。") in items
+    assert ("f-children-0-age",
+            "儿童1：年龄须为0至17之间的整数（周岁）；不确定的，填估计的整数，并在情况描述中写明。") in items
     assert ("f-children-2-id_number",
             "儿童3：身份证号码校验位不正确，请核对；不确定的可清空（知道才填）。") in items
     assert re.findall(r'id="child-(\d)" data-child( data-filled)?>', r.text) == [

@@ -13,7 +13,7 @@ FIELD_MESSAGES = {
         "详细地址中有一串像身份证号的数字：身份证号只填在儿童的“身份证号”一栏"
         "（详细地址会给每个承办单位看到），请从地址中删去。"),
     "children": "请至少填写一名儿童的姓名、年龄或身份证号（最多20名）。",
-    "children.N.age": "年龄须为0至17之间的整数（周岁）。",
+    "children.N.age": "年龄须为0至17之间的整数（周岁）；不确定的，填估计的整数，并在情况描述中写明。",
     "children.N.id_number": "身份证号码有误：须为18位（前17位为数字，最后一位为数字或X）"
                             "且校验位正确，请核对。",
     # By the kind of error (pydantic's type), where one field can be wrong in more than one way.
