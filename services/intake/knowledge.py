@@ -21,7 +21,7 @@ class Knowledge:
     concerns: dict[str, dict[str, list[dict[str, str]]]]
 
     @classmethod
-    def load(cls, filename: str = "knowledge.v2.json") -> Knowledge:
+    def load(cls, filename: str = "knowledge.v3.json") -> Knowledge:
         raw = json.loads(resources.files("services.intake").joinpath("data", filename).read_text())
         known = cls(version=raw["version"], sources=raw["sources"], general=raw["general"],
                     concerns=raw["concerns"])
