@@ -128,4 +128,7 @@ def units_by_county(c: ApiContainer, region_code: str, units: list[Agency]) -> l
         served = min((r[:6] for r in unit.regions), key=lambda r: (not own.startswith(r), r), default="")
         groups.setdefault(served, []).append(unit)
     order = sorted(groups, key=lambda r: (r != own, not own.startswith(r), r))
-    return [(c.directory.region_name(r) or "其他单位", groups[r]) for r in order]
+    # Another county's units said as such (stop 64's supervisor: 清城区's were easy to pick for a 连南 child).
+    def named(r: str) -> str:
+        return ("" if own.startswith(r) else "其他县区：") + (c.directory.region_name(r) or "其他单位")
+    return [(named(r), groups[r]) for r in order]
