@@ -10,6 +10,7 @@ from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
 from tests.conftest import Api
 from tests.unit.test_desk import post, red_case, referral_of
+from tests.unit.test_followups import visit_body
 from tests.unit.test_pages import login
 
 POLICE = "连南瑶族自治县公安局"
@@ -362,3 +363,29 @@ def test_a_yellow_case_closed_before_anyone_saw_the_child_is_said_first_too(
     board = api.client.get("/board?show=closed").text
     row = visible(board.split(f'id="case-{case["case_id"]}"', 1)[1].split("</tr>", 1)[0])
     assert "结案，原因：已返校（结案时尚未入户见到儿童）" in row, row
+
+
+def test_closing_a_red_case_whose_child_was_seen_says_the_visits_end(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    """Stop 64's supervisor closed a red case whose child feared his father's return: one visit
+    made, no helper paired, and the visits ended with no word. Said first, closed when ticked."""
+    case = red_case(api, runner, "visited-red")
+    for kind, desk in (("police", "police-desk"), ("hospital", "hospital-desk")):
+        referral = referral_of(case, kind)
+        assert post(api, desk, f"/v1/referrals/{referral}/acknowledge").status_code == 200
+        done = post(api, desk, f"/v1/referrals/{referral}/outcome", {"outcome": "已处置", "note": ""})
+        assert done.status_code == 200
+    seen = post(api, "civil-desk", f"/v1/cases/{case['case_id']}/visits", visit_body())
+    assert seen.status_code == 201, seen.text
+    login(api.client, "supervisor1")
+    token = csrf(api.client.get("/board").text)
+    path = f"/board/cases/{case['case_id']}/close"
+    said = api.client.post(path, data={"csrf": token, "reason": "处置完毕"})
+    assert said.status_code == 422
+    error = re.search(rf'<p class="error" id="close-reason-{case["case_id"]}-err">([^<]*)</p>', said.text)
+    assert error is not None and "本案为红色：结案后随访帮扶（入户走访）随即结束" in error.group(1)
+    assert "已走访1次" in error.group(1) and "结对帮扶人：未结对" in error.group(1)
+    assert hotline.dispatch.followup_plan(case["case_id"]).status == "active"  # type: ignore[union-attr]
+    closed = api.client.post(path, data={"csrf": token, "reason": "处置完毕", "unvisited_ok": "1"},
+                             follow_redirects=False)
+    assert closed.status_code == 303

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from services.api.pages.board_state import holding
+from services.api.web import beijing
 from services.common.errors import FieldError
-from services.common.labels import CONCERN_TEXT
+from services.common.labels import CONCERN_TEXT, LEVEL_TEXT
 from services.common.vocabulary import Category, Concern
 from services.oversight.board import units_by_county
 
@@ -55,7 +56,8 @@ def before_acting(container: Any, case_id: str, action: str, form: Any) -> tuple
     if action in ("refer", "rework") and not form.get("outside_ok") and (
             outside := outside_unit(container, case_id, str(form.get("agency_id")))):
         return "agency_id", outside, 422, None, {"name": "outside_ok", "label": "仍交给该单位"}
-    if action == "close" and not form.get("unvisited_ok") and (unseen := unvisited(container, case_id)):
+    if action == "close" and not form.get("unvisited_ok") and (
+            unseen := unvisited(container, case_id) or ending_visits(container, case_id)):
         return "reason", unseen, 422, None, {"name": "unvisited_ok", "label": "仍要结案"}
     return None
 
@@ -109,16 +111,37 @@ def unvisited(container: Any, case_id: str) -> str:
     ("" otherwise, or while units still hold it: closing is refused for that): stop 56's county
     supervisor closed a red case 3 minutes after filing, with no visit and no word; stop 57's, a
     yellow one of a six-year-old left alone at home, its first visit a week away."""
-    case, plan = container.view.get_case(case_id), container.dispatch.followup_plan(case_id)
-    if case is None or plan is None or plan.status != "active":
-        return ""
-    held = [container.dispatch.get_referral(r).status for r in plan.referral_ids]  # not the view: it may lag
-    if any(v.get("child_seen") for v in plan.visits) or any(s not in ("declined", "closed") for s in held):
+    case, plan = _visits_to_end(container, case_id)
+    if plan is None or any(v.get("child_seen") for v in plan.visits):
         return ""
     lead = container.directory.get(plan.lead_agency_id or "")
     who = f"牵头随访的{lead.name}" if lead else "牵头随访单位"
     return (f"{who}尚未入户见到该儿童（走访{len(plan.visits)}次）：结案前应先入户走访，"
             "结案后随访计划随之结束。确实要现在结案的，勾选下面的“仍要结案”再提交。")
+
+
+def _visits_to_end(container: Any, case_id: str) -> tuple[Any, Any]:
+    """The case and its active plan that closing would end; (case, None) when there is none, or
+    while units still hold the case (closing is refused for that, and says so)."""
+    case, plan = container.view.get_case(case_id), container.dispatch.followup_plan(case_id)
+    if case is None or plan is None or plan.status != "active":
+        return case, None
+    held = [container.dispatch.get_referral(r).status for r in plan.referral_ids]  # not the view: it may lag
+    return case, None if any(s not in ("declined", "closed") for s in held) else plan
+
+
+def ending_visits(container: Any, case_id: str) -> str:
+    """What to say before a red or orange case is closed while its visits go on ("" otherwise):
+    closing ends them (contract §6). Stop 64's supervisor closed a red case whose child had said he
+    feared his father's return, one visit made, no helper paired, and the visits stopped unsaid."""
+    case, plan = _visits_to_end(container, case_id)
+    if plan is None or case["risk_level"] not in ("red", "orange"):
+        return ""
+    last = plan.last_visit
+    made = f"已走访{len(plan.visits)}次" + (f"，最近 {beijing(last.isoformat())}" if last else "")
+    return (f"本案为{LEVEL_TEXT[case['risk_level']]}：结案后随访帮扶（入户走访）随即结束，不再有走访提醒"
+            f"（{made}；结对帮扶人：{plan.helper or '未结对'}）。"
+            "确需现在结案的，勾选下面的“仍要结案”再提交。")
 
 
 def concerns_text(added: str) -> str:
