@@ -60,9 +60,10 @@ def found(container: Any, cases: list[Any], text: str) -> list[Any]:
     typed = fold(text).strip().lower()
     if CASE_NUMBER.fullmatch(typed):
         return [c for c in cases if c["case_id"].startswith(typed)]
-    if (tail := typed_tail(text)) is not None:
-        named = {c["case_id"] for c in container.view.cases_by_id(sorted({c["case_id"] for c in cases}))
-                 if tail_report(c, tail)}
+    if (tail := typed_tail(text)) is not None:  # the board's cases carry their reports; referrals do not
+        rows = cases if all("report_ids" in c for c in cases) else \
+            container.view.cases_by_id(sorted({c["case_id"] for c in cases}))
+        named = {c["case_id"] for c in rows if tail_report(c, tail)}
         return [c for c in cases if c["case_id"] in named]
     report = container.intake.report_id_for_receipt(text)
     link = container.view.case_for_report(report) if report else None
