@@ -5,6 +5,7 @@ refusal shown whole, re-routing after a decline, and the ledger's download for a
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from services.bootstrap import ApiContainer
 from services.common.embedded import EmbeddedRunner
@@ -303,16 +304,21 @@ def test_a_unit_that_declined_can_be_given_the_case_again(api: Api, runner: Embe
     assert twice.status_code == 409 and "尚未办结" in twice.text, twice.text
 
 
-def test_a_red_case_closed_before_anyone_saw_the_child_is_said_first(
-        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
-    """Stop 56's county supervisor closed a red domestic-violence case three minutes after filing,
-    its lead unit never at the door, with no word: said at the reason, closed when ticked."""
-    case = red_case(api, runner, "unvisited")
+def finished_by_its_units(api: Api, case: dict[str, Any]) -> None:
+    """A red case's police and hospital take it on and close it (办结): nothing holds it open."""
     for kind, desk in (("police", "police-desk"), ("hospital", "hospital-desk")):
         referral = referral_of(case, kind)
         assert post(api, desk, f"/v1/referrals/{referral}/acknowledge").status_code == 200
         done = post(api, desk, f"/v1/referrals/{referral}/outcome", {"outcome": "已处置", "note": ""})
         assert done.status_code == 200
+
+
+def test_a_red_case_closed_before_anyone_saw_the_child_is_said_first(
+        api: Api, runner: EmbeddedRunner, hotline: ApiContainer) -> None:
+    """Stop 56's county supervisor closed a red domestic-violence case three minutes after filing,
+    its lead unit never at the door, with no word: said at the reason, closed when ticked."""
+    case = red_case(api, runner, "unvisited")
+    finished_by_its_units(api, case)
     login(api.client, "supervisor1")
     token = csrf(api.client.get("/board").text)
     path = f"/board/cases/{case['case_id']}/close"
@@ -370,11 +376,7 @@ def test_closing_a_red_case_whose_child_was_seen_says_the_visits_end(
     """Stop 64's supervisor closed a red case whose child feared his father's return: one visit
     made, no helper paired, and the visits ended with no word. Said first, closed when ticked."""
     case = red_case(api, runner, "visited-red")
-    for kind, desk in (("police", "police-desk"), ("hospital", "hospital-desk")):
-        referral = referral_of(case, kind)
-        assert post(api, desk, f"/v1/referrals/{referral}/acknowledge").status_code == 200
-        done = post(api, desk, f"/v1/referrals/{referral}/outcome", {"outcome": "已处置", "note": ""})
-        assert done.status_code == 200
+    finished_by_its_units(api, case)
     seen = post(api, "civil-desk", f"/v1/cases/{case['case_id']}/visits", visit_body())
     assert seen.status_code == 201, seen.text
     login(api.client, "supervisor1")
